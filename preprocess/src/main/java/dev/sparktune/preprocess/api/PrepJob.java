@@ -1,13 +1,290 @@
 package dev.sparktune.preprocess.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sparktune.preprocess.encode.DocumentEncoder;
+import dev.sparktune.preprocess.encode.EncodeOutcome;
+import dev.sparktune.preprocess.encode.EncodedDocument;
+import dev.sparktune.preprocess.encode.LabelOptions;
+import dev.sparktune.preprocess.encode.SpecialTokens;
+import dev.sparktune.preprocess.encode.TokenizerFiles;
+import dev.sparktune.preprocess.pack.EvalSplit;
+import dev.sparktune.preprocess.pack.PackedRow;
+import dev.sparktune.preprocess.pack.RowPacker;
+import dev.sparktune.preprocess.source.DatasetCatalog;
+import dev.sparktune.preprocess.source.DatasetSpec;
+import dev.sparktune.preprocess.source.RecordConverter;
+import dev.sparktune.preprocess.source.SourceReader;
+import dev.sparktune.preprocess.source.SourceRecord;
+import dev.sparktune.preprocess.stats.OutcomeTally;
+import dev.sparktune.preprocess.stats.PrepStats;
+import dev.sparktune.preprocess.table.DeltaTables;
+import dev.sparktune.preprocess.table.PackedTable;
+import dev.sparktune.preprocess.table.RejectsTable;
+import dev.sparktune.preprocess.template.ChatTemplate;
+import dev.sparktune.preprocess.template.ChatTemplates;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
-/** The prep job: datasets in, packed Delta table + rejects table + stats out. */
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The prep job: datasets in; packed Delta table, rejects Delta table and stats JSON out.
+ *
+ * <p>Every input record ends as exactly one document or one reject (checked before anything is committed). An
+ * identical re-run (same inputs, config, tokenizer, SparkTune version) commits nothing: it is recognised by the run
+ * fingerprint stored in the table's properties, and Delta's idempotent-write ids guard a run retried half-way.
+ */
 public final class PrepJob {
+    private static final Logger LOG = LoggerFactory.getLogger(PrepJob.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
     private PrepJob() {
     }
 
     public static PrepResult run(SparkSession spark, PrepConfig config) {
-        throw new UnsupportedOperationException("being written");
+        Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
+        TokenizerFiles tokenizer = TokenizerFiles.load(config.modelPath(), hadoopConf);
+        ChatTemplate template = config.stage() == Stage.SFT
+                ? ChatTemplates.resolve(config.template(), tokenizer.tokenizerConfigJson(), config.enableThinking())
+                : null;
+        List<DatasetSpec> specs = DatasetCatalog.resolve(config.datasets(), config.datasetDir(), config.stage(),
+                hadoopConf);
+        String configHash = PrepConfigHash.sha256(config);
+        String fingerprint = runFingerprint(config, configHash, tokenizer, specs, hadoopConf);
+
+        Map<String, String> existing = DeltaTables.properties(spark, config.outputTable());
+        if (fingerprint.equals(existing.get(PackedTable.PROP_RUN_FINGERPRINT)) && exists(config.statsPath(), hadoopConf)) {
+            LOG.info("prep: inputs and config unchanged since the run that wrote {} (fingerprint {}); nothing to do",
+                    config.outputTable(), fingerprint);
+            return new PrepResult(DeltaTables.version(spark, config.outputTable()), false,
+                    readStats(config.statsPath(), hadoopConf));
+        }
+
+        Map<String, RecordConverter> converters = new LinkedHashMap<>();
+        for (DatasetSpec spec : specs) {
+            converters.put(spec.name(), RecordConverter.forSpec(spec, config.stage()));
+        }
+        DocumentEncoder encoder = new DocumentEncoder(converters, template, tokenizer, config.stage(),
+                new LabelOptions(config.cutoffLen(), config.trainOnPrompt(), config.maskHistory(), config.overlong()),
+                config.seed());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int partitions = config.partitions() > 0 ? config.partitions() : 2 * jsc.defaultParallelism();
+
+        JavaRDD<SourceRecord> records = SourceReader.read(spark, specs, config.maxSamples());
+        JavaRDD<EncodeOutcome> outcomes = records.mapPartitions(encoder::encode)
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        try {
+            OutcomeTally tally = outcomes.treeAggregate(new OutcomeTally(), OutcomeTally::add, OutcomeTally::merge);
+
+            JavaRDD<EncodedDocument> documents = outcomes.flatMap(o -> o instanceof EncodeOutcome.Accepted a
+                    ? List.of(a.document()).iterator() : java.util.Collections.emptyIterator());
+            EvalSplit split = evalSplit(config.valSize(), documents);
+            RowPacker packer = new RowPacker(config.cutoffLen(), config.packing(), split);
+            JavaRDD<RowPacker.FirstPass> firstPass = documents
+                    .mapToPair(doc -> new Tuple2<>(Math.floorMod(doc.docId(), partitions), doc))
+                    .partitionBy(new HashPartitioner(partitions))
+                    .values()
+                    .mapPartitions(packer::packPartition)
+                    .persist(StorageLevel.MEMORY_AND_DISK_SER());
+            JavaRDD<RowPacker.GroupedRow> finalRows = firstPass.flatMap(p -> p instanceof RowPacker.FirstPass.Final f
+                    ? List.of(f.row()).iterator() : java.util.Collections.emptyIterator());
+            JavaRDD<RowPacker.GroupedRow> tailRows = firstPass
+                    .flatMapToPair(p -> p instanceof RowPacker.FirstPass.Released r
+                            ? List.of(new Tuple2<>(r.group(), r.item())).iterator()
+                            : java.util.Collections.emptyIterator())
+                    .groupByKey()
+                    .flatMap(group -> packer.packReleased(group._1(), group._2()));
+            JavaRDD<RowPacker.GroupedRow> rows = finalRows.union(tailRows);
+            try {
+                RowTally rowTally = rows.treeAggregate(new RowTally(), RowTally::add, RowTally::merge);
+                long trainDocuments = documents.filter(d -> !split.isEval(d.contentHash())).count();
+                PrepStats stats = tally.toStats(trainDocuments, rowTally.rowsBySplit,
+                        rowTally.lowerBound(config.cutoffLen()), rowTally.tokens, config.cutoffLen());
+
+                Dataset<Row> rejectRows = spark.createDataFrame(outcomes
+                        .filter(o -> o instanceof EncodeOutcome.Rejected)
+                        .map(o -> RejectsTable.toRow(((EncodeOutcome.Rejected) o).reject())), RejectsTable.SCHEMA);
+                Dataset<Row> tableRows = spark.createDataFrame(rows.map(PrepJob::toRow), PackedTable.SCHEMA);
+
+                Map<String, String> properties = tableProperties(config, configHash, tokenizer, template);
+                DeltaTables.ensure(spark, config.rejectsTable(), RejectsTable.SCHEMA, properties);
+                DeltaTables.overwriteOnce(spark, config.rejectsTable(), rejectRows, fingerprint);
+                DeltaTables.ensure(spark, config.outputTable(), PackedTable.SCHEMA, properties);
+                boolean committed = DeltaTables.overwriteOnce(spark, config.outputTable(), tableRows, fingerprint);
+                long dataVersion = DeltaTables.version(spark, config.outputTable());
+                writeStats(config.statsPath(), stats, hadoopConf);
+                DeltaTables.setProperties(spark, config.outputTable(),
+                        Map.of(PackedTable.PROP_RUN_FINGERPRINT, fingerprint));
+                return new PrepResult(dataVersion, committed, stats);
+            } finally {
+                firstPass.unpersist(false);
+            }
+        } finally {
+            outcomes.unpersist(false);
+        }
+    }
+
+    /** Row count, tokens and the packing lower bound per (split, dataset) group, from the packed rows. */
+    static final class RowTally implements Serializable {
+        final Map<String, Long> rowsBySplit = new TreeMap<>();
+        final Map<String, Long> tokensByGroup = new TreeMap<>();
+        long tokens;
+
+        RowTally add(RowPacker.GroupedRow row) {
+            rowsBySplit.merge(row.split(), 1L, Long::sum);
+            tokensByGroup.merge(row.split() + "\0" + row.dataset(), (long) row.row().numTokens(), Long::sum);
+            tokens += row.row().numTokens();
+            return this;
+        }
+
+        RowTally merge(RowTally other) {
+            other.rowsBySplit.forEach((k, v) -> rowsBySplit.merge(k, v, Long::sum));
+            other.tokensByGroup.forEach((k, v) -> tokensByGroup.merge(k, v, Long::sum));
+            tokens += other.tokens;
+            return this;
+        }
+
+        long lowerBound(int cutoffLen) {
+            return tokensByGroup.values().stream().mapToLong(t -> (t + cutoffLen - 1) / cutoffLen).sum();
+        }
+    }
+
+    private static EvalSplit evalSplit(double valSize, JavaRDD<EncodedDocument> documents) {
+        if (valSize == 0) {
+            return EvalSplit.noEval();
+        }
+        if (valSize < 1) {
+            return EvalSplit.fraction(valSize);
+        }
+        List<Long> smallest = documents.map(EncodedDocument::contentHash)
+                .takeOrdered((int) valSize, (Comparator<Long> & Serializable) Long::compareUnsigned);
+        if (smallest.isEmpty()) {
+            return EvalSplit.noEval();
+        }
+        return EvalSplit.belowOrAt(smallest.get(smallest.size() - 1));
+    }
+
+    private static Row toRow(RowPacker.GroupedRow grouped) {
+        PackedRow row = grouped.row();
+        return RowFactory.create(row.inputIds(), row.labels(), row.positionIds(), row.docLens(), row.numTokens(),
+                row.numSupervised(), grouped.dataset(), grouped.split(), row.docIds());
+    }
+
+    private static Map<String, String> tableProperties(PrepConfig config, String configHash, TokenizerFiles tokenizer,
+                                                       ChatTemplate template) {
+        SpecialTokens special = tokenizer.specialTokens();
+        Map<String, String> properties = new TreeMap<>();
+        properties.put(PackedTable.PROP_TOKENIZER_SHA256, tokenizer.sha256());
+        properties.put(PackedTable.PROP_TOKENIZER_PATH, config.modelPath());
+        properties.put(PackedTable.PROP_VOCAB_SIZE, Integer.toString(special.vocabSize()));
+        properties.put(PackedTable.PROP_BOS_ID, Integer.toString(special.bosId()));
+        properties.put(PackedTable.PROP_EOS_ID, Integer.toString(special.eosId()));
+        properties.put(PackedTable.PROP_PAD_ID, Integer.toString(special.padId()));
+        properties.put(PackedTable.PROP_TEMPLATE, template == null ? "none" : template.name());
+        properties.put(PackedTable.PROP_STAGE, config.stage().name().toLowerCase(java.util.Locale.ROOT));
+        properties.put(PackedTable.PROP_SEQ_LEN, Integer.toString(config.cutoffLen()));
+        properties.put(PackedTable.PROP_PACKING,
+                config.packing() ? PackedTable.PACKING_BLOCK_DIAGONAL : PackedTable.PACKING_NONE);
+        properties.put(PackedTable.PROP_PREP_CONFIG_HASH, configHash);
+        properties.put(PackedTable.PROP_VERSION, SparkTuneVersion.VERSION);
+        return properties;
+    }
+
+    /** SHA-256 over everything that determines the output: config, tokenizer, code version, input file states. */
+    private static String runFingerprint(PrepConfig config, String configHash, TokenizerFiles tokenizer,
+                                         List<DatasetSpec> specs, Configuration hadoopConf) {
+        StringBuilder text = new StringBuilder()
+                .append(configHash).append('\n')
+                .append(tokenizer.sha256()).append('\n')
+                .append(sha256Hex(tokenizer.tokenizerConfigJson())).append('\n')
+                .append(SparkTuneVersion.VERSION).append('\n');
+        for (DatasetSpec spec : specs) {
+            for (String file : spec.files()) {
+                Path path = new Path(file);
+                try {
+                    FileStatus status = path.getFileSystem(hadoopConf).getFileStatus(path);
+                    text.append(spec.name()).append('\t').append(file).append('\t').append(status.getLen())
+                            .append('\t').append(status.getModificationTime()).append('\n');
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot stat input file " + file + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return sha256Hex(text.toString());
+    }
+
+    private static boolean exists(String path, Configuration hadoopConf) {
+        Path p = new Path(path);
+        try {
+            return p.getFileSystem(hadoopConf).exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeStats(String statsPath, PrepStats stats, Configuration hadoopConf) {
+        Path path = new Path(statsPath);
+        try {
+            FileSystem fs = path.getFileSystem(hadoopConf);
+            try (FSDataOutputStream out = fs.create(path, true)) {
+                out.write(JSON.writeValueAsBytes(stats));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the stats to " + statsPath + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static PrepStats readStats(String statsPath, Configuration hadoopConf) {
+        Path path = new Path(statsPath);
+        try (InputStream in = path.getFileSystem(hadoopConf).open(path)) {
+            return JSON.readValue(in, PrepStats.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the stats at " + statsPath + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The stats as the JSON the job prints and writes. */
+    public static String toJson(PrepStats stats) {
+        try {
+            return JSON.writeValueAsString(stats);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String sha256Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 }

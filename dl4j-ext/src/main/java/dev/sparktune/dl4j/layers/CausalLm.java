@@ -1,0 +1,116 @@
+package dev.sparktune.dl4j.layers;
+
+import dev.sparktune.dl4j.model.HfParamNames;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.params.ParamLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A decoder-only causal LM of any supported family on packed rows: embedding, L {@link DecoderLayer}s, final
+ * RMSNorm, and the chunked lm_head + cross-entropy ({@link LmHeadLoss}; with tied embeddings the lm_head weight and
+ * its gradient are the embedding's). Parameters and gradients are views of the caller's flat buffers laid out by
+ * {@link HfParamNames#layout}; activations are sized once for (B, T).
+ *
+ * <p>Targets: HF labels shifted by one WITHIN each document ({@link #targets}), so no token predicts the first token
+ * of the next document; the loss is their summed cross-entropy divided by the caller's global supervised-token count.
+ * {@link #forwardBackward} ADDS into the gradient buffer (zeroing it is the caller's step).
+ */
+public final class CausalLm {
+    private final ModelConfig config;
+    private final int batch;
+    private final int seqLen;
+    private final int rows;
+    private final Embedding embedding;
+    private final List<DecoderLayer> layers = new ArrayList<>();
+    private final RmsNorm finalNorm;
+    private final LmHeadLoss lmHead;
+    private final INDArray lmHeadWeight;  // [V, C]
+
+    public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
+                    int lossChunkRows) {
+        this.config = config;
+        this.batch = batch;
+        this.seqLen = seqLen;
+        this.rows = batch * seqLen;
+        LayerParams root = new LayerParams(layout, params, grads, "");
+        this.embedding = Embedding.of(root, "model.embed_tokens", rows);
+        for (int l = 0; l < config.numLayers(); l++) {
+            layers.add(new DecoderLayer(config, root.child(HfParamNames.layerPrefix(l)), batch, seqLen));
+        }
+        this.finalNorm = RmsNorm.of(root, "model.norm", config.rmsNormEps(), rows);
+        String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+        this.lmHeadWeight = root.value(head);
+        this.lmHead = new LmHeadLoss(head, lmHeadWeight, root.grad(head), rows, lossChunkRows);
+    }
+
+    /**
+     * Per-token targets from HF-style labels [B·T] (aligned with input_ids, -100 = no loss): target[t] =
+     * labels[t + 1] inside the same document, -100 at each document's last token and in padding.
+     */
+    public static int[] targets(int[] labels, PackedBatch packed) {
+        if (labels.length != packed.rows()) {
+            throw new IllegalArgumentException("labels has " + labels.length + " entries for " + packed.rows()
+                    + " tokens");
+        }
+        int[] t = new int[labels.length];
+        Arrays.fill(t, LmHeadLoss.IGNORE);
+        for (int b = 0; b < packed.batch(); b++) {
+            int start = b * packed.seqLen();
+            for (int len : packed.blocksUnsafe(b)) {
+                for (int i = 0; i + 1 < len; i++) {
+                    t[start + i] = labels[start + i + 1];
+                }
+                start += len;
+            }
+        }
+        return t;
+    }
+
+    /** Number of targets that count towards the loss (≠ -100). */
+    public static long supervisedCount(int[] targets) {
+        return Arrays.stream(targets).filter(x -> x != LmHeadLoss.IGNORE).count();
+    }
+
+    private INDArray hidden(int[] inputIds, PackedBatch packed) {
+        if (packed.batch() != batch || packed.seqLen() != seqLen) {
+            throw new IllegalArgumentException("model: batch is [B=" + packed.batch() + ", T=" + packed.seqLen()
+                    + "] but the buffers were sized for [B=" + batch + ", T=" + seqLen + "]");
+        }
+        INDArray x = embedding.forward(inputIds);
+        for (DecoderLayer layer : layers) {
+            x = layer.forward(x, packed);
+        }
+        return finalNorm.forward(x);
+    }
+
+    /** Loss on pre-shifted {@code targets} (see {@link #targets}); no gradients touched. */
+    public double loss(int[] inputIds, int[] targets, PackedBatch packed, double globalTokenCount) {
+        return lmHead.forward(hidden(inputIds, packed), targets, globalTokenCount);
+    }
+
+    /** Loss, and every parameter gradient ADDED into the flat gradient buffer. */
+    public double forwardBackward(int[] inputIds, int[] targets, PackedBatch packed, double globalTokenCount) {
+        double loss = lmHead.forwardBackward(hidden(inputIds, packed), targets, globalTokenCount);
+        INDArray d = finalNorm.backward(lmHead.dHidden());
+        for (int l = layers.size() - 1; l >= 0; l--) {
+            d = layers.get(l).backward(d);
+        }
+        embedding.backward(d);
+        return loss;
+    }
+
+    /** Full logits [B·T, V] (a new array: for evaluation and tests at small V; training never forms them). */
+    public INDArray logits(int[] inputIds, PackedBatch packed) {
+        INDArray h = hidden(inputIds, packed);
+        INDArray out = Nd4j.create(h.dataType(), rows, config.vocabSize());
+        return Gemm.into(h, lmHeadWeight, out, false, true, 1.0, 0.0);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+}

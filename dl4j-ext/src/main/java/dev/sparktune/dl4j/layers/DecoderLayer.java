@@ -1,0 +1,48 @@
+package dev.sparktune.dl4j.layers;
+
+import dev.sparktune.dl4j.model.ModelConfig;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One pre-norm decoder layer: {@code h = x + attn(inputNorm(x))}, {@code out = h + mlp(postNorm(h))}.
+ * N = B·T rows, C hidden. backward ADDS into every parameter gradient (never zeroes them).
+ */
+public final class DecoderLayer {
+    private final RmsNorm inputNorm;
+    private final Attention attention;
+    private final RmsNorm postNorm;
+    private final SwiGluMlp mlp;
+    private final INDArray h;      // [N, C] residual after attention
+    private final INDArray out;    // [N, C]
+    private final INDArray dH;     // [N, C]
+    private final INDArray dx;     // [N, C]
+
+    /** {@code params} prefixed {@code model.layers.<i>.}. */
+    public DecoderLayer(ModelConfig config, LayerParams params, int batch, int seqLen) {
+        int rows = batch * seqLen;
+        this.inputNorm = RmsNorm.of(params, "input_layernorm", config.rmsNormEps(), rows);
+        this.attention = new Attention(config, params.child("self_attn."), batch, seqLen);
+        this.postNorm = RmsNorm.of(params, "post_attention_layernorm", config.rmsNormEps(), rows);
+        this.mlp = new SwiGluMlp(params.child("mlp."), rows);
+        this.h = Shapes.buffer(rows, config.hiddenSize());
+        this.out = Shapes.buffer(rows, config.hiddenSize());
+        this.dH = Shapes.buffer(rows, config.hiddenSize());
+        this.dx = Shapes.buffer(rows, config.hiddenSize());
+    }
+
+    /** x [N, C] → [N, C] (owned buffer; x must stay unchanged until backward). */
+    public INDArray forward(INDArray x, PackedBatch packed) {
+        INDArray a = attention.forward(inputNorm.forward(x), packed);
+        h.assign(x).addi(a);
+        INDArray m = mlp.forward(postNorm.forward(h));
+        out.assign(h).addi(m);
+        return out;
+    }
+
+    /** Returns dx [N, C] (owned buffer). Residuals: dH = dOut + dPostNorm(dMlp(dOut)), dx = dH + dInputNorm(dAttn(dH)). */
+    public INDArray backward(INDArray dOut) {
+        dH.assign(dOut).addi(postNorm.backward(mlp.backward(dOut)));
+        dx.assign(dH).addi(inputNorm.backward(attention.backward(dH)));
+        return dx;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.sparktune.dl4j.layers;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Token embedding: {@code out[i] = weight[ids[i]]}, weight [V, C]. backward ADDS {@code dOut[i]} into
+ * {@code dWeight[ids[i]]} (repeated ids accumulate; never zeroes).
+ */
+public final class Embedding {
+    private final String name;
+    private final INDArray weight;    // [V, C]
+    private final INDArray dWeight;   // [V, C]
+    private final int rows;
+    private final long vocab;
+    private final INDArray output;    // [N, C]
+    private int[] ids;
+
+    public static Embedding of(LayerParams params, String name, int rows) {
+        return new Embedding(params.prefix() + name, params.value(name + ".weight"), params.grad(name + ".weight"),
+                rows);
+    }
+
+    public Embedding(String name, INDArray weight, INDArray dWeight, int rows) {
+        this.name = name;
+        this.weight = weight;
+        this.dWeight = dWeight;
+        this.vocab = weight.size(0);
+        Shapes.check(name, "weight gradient", dWeight, weight.shape());
+        this.rows = rows;
+        this.output = Shapes.buffer(rows, weight.size(1));
+    }
+
+    /** ids [N] → [N, C] (owned buffer). */
+    public INDArray forward(int[] tokenIds) {
+        if (tokenIds.length != rows) {
+            throw new IllegalArgumentException(name + ": got " + tokenIds.length + " token ids but the buffers were"
+                    + " sized for " + rows);
+        }
+        for (int i = 0; i < rows; i++) {
+            int id = tokenIds[i];
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException(name + ": token id " + id + " at position " + i
+                        + " is outside the vocabulary [0, " + vocab + "); does the data match this model's tokenizer?");
+            }
+            output.getRow(i).assign(weight.getRow(id));
+        }
+        this.ids = tokenIds.clone();
+        return output;
+    }
+
+    /** Adds dOut's rows into the gradient rows of their ids. */
+    public void backward(INDArray dOut) {
+        if (ids == null) {
+            throw new IllegalStateException(name + ": backward before forward");
+        }
+        Shapes.check(name, "output gradient", dOut, output.shape());
+        for (int i = 0; i < rows; i++) {
+            dWeight.getRow(ids[i]).addi(dOut.getRow(i));
+        }
+    }
+}

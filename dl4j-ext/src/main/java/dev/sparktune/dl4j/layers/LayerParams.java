@@ -1,0 +1,46 @@
+package dev.sparktune.dl4j.layers;
+
+import dev.sparktune.dl4j.params.ParamLayout;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A layer's window onto the model's flat parameter and gradient buffers: {@code value("q_proj.weight")} is the view
+ * of {@code prefix + "q_proj.weight"} in the parameters, {@code grad(...)} the same entry in the gradients.
+ *
+ * @param layout the model's layout
+ * @param params flat parameter buffer
+ * @param grads  flat gradient buffer (same layout)
+ * @param prefix e.g. {@code model.layers.3.self_attn.}
+ */
+public record LayerParams(ParamLayout layout, INDArray params, INDArray grads, String prefix) {
+    public LayerParams {
+        if (layout == null || params == null || grads == null || prefix == null) {
+            throw new IllegalArgumentException("layout, params, grads and prefix are required");
+        }
+    }
+
+    public LayerParams child(String subPrefix) {
+        return new LayerParams(layout, params, grads, prefix + subPrefix);
+    }
+
+    public boolean has(String name) {
+        return layout.contains(prefix + name);
+    }
+
+    public INDArray value(String name) {
+        return layout.view(params, prefix + name);
+    }
+
+    public INDArray grad(String name) {
+        return layout.view(grads, prefix + name);
+    }
+
+    /** The value, or null when the layout has no such parameter (optional biases). */
+    public INDArray valueOrNull(String name) {
+        return has(name) ? value(name) : null;
+    }
+
+    public INDArray gradOrNull(String name) {
+        return has(name) ? grad(name) : null;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.sparktune.dl4j.layers;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * {@code output = input · weightᵀ + bias} on N rows (N = B·T), weight [OUT, IN] in HF layout.
+ *
+ * <p>{@link #forward} keeps a reference to its input (the caller must leave it unchanged until {@link #backward});
+ * backward ADDS into the weight and bias gradients and never zeroes them (gradient accumulation relies on that;
+ * zeroing the flat gradient buffer is the caller's separate step).
+ */
+public final class Linear {
+    private final String name;
+    private final INDArray weight;   // [OUT, IN]
+    private final INDArray bias;     // [OUT] or null
+    private final INDArray dWeight;  // [OUT, IN]
+    private final INDArray dBias;    // [1, OUT] view of the bias gradient, or null
+    private final int rows;
+    private final long in;
+    private final long out;
+    private final INDArray output;   // [N, OUT]
+    private final INDArray dInput;   // [N, IN]
+    private final INDArray onesRow;  // [1, N]: column sums as a GEMM
+    private INDArray input;          // [N, IN], cached by forward
+
+    /** Builds from {@code params}' {@code <name>.weight} and optional {@code <name>.bias}, for N = {@code rows}. */
+    public static Linear of(LayerParams params, String name, int rows) {
+        return new Linear(params.prefix() + name, params.value(name + ".weight"), params.valueOrNull(name + ".bias"),
+                params.grad(name + ".weight"), params.gradOrNull(name + ".bias"), rows);
+    }
+
+    public Linear(String name, INDArray weight, INDArray bias, INDArray dWeight, INDArray dBias, int rows) {
+        if (weight.rank() != 2) {
+            throw new IllegalArgumentException(name + ": weight must be [out, in], got rank " + weight.rank());
+        }
+        this.name = name;
+        this.weight = weight;
+        this.out = weight.size(0);
+        this.in = weight.size(1);
+        Shapes.check(name, "weight gradient", dWeight, out, in);
+        if ((bias == null) != (dBias == null)) {
+            throw new IllegalArgumentException(name + ": bias and its gradient must both be given or both absent");
+        }
+        if (bias != null) {
+            Shapes.check(name, "bias", bias, out);
+            Shapes.check(name, "bias gradient", dBias, out);
+        }
+        this.bias = bias == null ? null : bias.reshape(1, out);
+        this.dWeight = dWeight;
+        this.dBias = dBias == null ? null : dBias.reshape(1, out);
+        this.rows = rows;
+        this.output = Shapes.buffer(rows, out);
+        this.dInput = Shapes.buffer(rows, in);
+        this.onesRow = bias == null ? null : Shapes.buffer(1, rows).assign(1.0);
+    }
+
+    /** [N, IN] → [N, OUT] (a buffer owned by this layer, overwritten by the next forward). */
+    public INDArray forward(INDArray input) {
+        Shapes.check(name, "input", input, rows, in);
+        this.input = input;
+        Gemm.into(input, weight, output, false, true, 1.0, 0.0);
+        if (bias != null) {
+            output.addiRowVector(bias);
+        }
+        return output;
+    }
+
+    /** Returns dInput [N, IN] (owned buffer); adds dWeight += dOutputᵀ·input and dBias += Σ_rows dOutput. */
+    public INDArray backward(INDArray dOutput) {
+        Gemm.into(dOutput, weight, dInput, false, false, 1.0, 0.0);
+        accumulateParamGrads(dOutput);
+        return dInput;
+    }
+
+    /** Like {@link #backward} but ADDS dInput into {@code dInputSum} [N, IN] (inputs shared by several layers). */
+    public void backwardAccumulate(INDArray dOutput, INDArray dInputSum) {
+        Shapes.check(name, "input gradient sum", dInputSum, rows, in);
+        Gemm.into(dOutput, weight, dInputSum, false, false, 1.0, 1.0);
+        accumulateParamGrads(dOutput);
+    }
+
+    private void accumulateParamGrads(INDArray dOutput) {
+        Shapes.check(name, "output gradient", dOutput, rows, out);
+        if (input == null) {
+            throw new IllegalStateException(name + ": backward before forward");
+        }
+        Gemm.into(dOutput, input, dWeight, true, false, 1.0, 1.0);
+        if (dBias != null) {
+            Gemm.into(onesRow, dOutput, dBias, false, false, 1.0, 1.0);
+        }
+    }
+
+    public long inFeatures() {
+        return in;
+    }
+
+    public long outFeatures() {
+        return out;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.sparktune.dl4j.layers;
+
+import dev.sparktune.dl4j.model.RopeConfig;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Rotary position embedding in HF's rotate-half form on [N, H·D] (N = B·T token rows, H heads of D):
+ * for i &lt; D/2, with θ = position · invFreq[i],
+ * {@code y[i] = x[i]·cos θ − x[i+D/2]·sin θ}, {@code y[i+D/2] = x[i+D/2]·cos θ + x[i]·sin θ}.
+ * The backward is the transposed rotation. No parameters.
+ */
+public final class Rope {
+    private final int headDim;
+    private final int half;
+    private final float[] invFreq;   // [D/2]
+    private final int rows;
+    private final float[] cos;       // [N, D/2]
+    private final float[] sin;       // [N, D/2]
+
+    public Rope(RopeConfig config, int headDim, int rows) {
+        this.headDim = headDim;
+        this.half = headDim / 2;
+        this.invFreq = config.inverseFrequencies(headDim);
+        this.rows = rows;
+        this.cos = new float[rows * half];
+        this.sin = new float[rows * half];
+    }
+
+    /** Fills the cos/sin tables for {@code batch}'s positions (fp32 angle, as transformers computes it). */
+    public void setPositions(PackedBatch batch) {
+        if (batch.rows() != rows) {
+            throw new IllegalArgumentException("rope: batch has " + batch.rows() + " token rows but the tables were"
+                    + " sized for " + rows);
+        }
+        for (int r = 0; r < rows; r++) {
+            float p = batch.position(r);
+            for (int i = 0; i < half; i++) {
+                float angle = invFreq[i] * p;
+                cos[r * half + i] = (float) Math.cos(angle);
+                sin[r * half + i] = (float) Math.sin(angle);
+            }
+        }
+    }
+
+    /** dst = rotate(src); both [N, H·D] whole arrays; dst may be src. */
+    public void forward(INDArray src, INDArray dst) {
+        apply(src, dst, 1f);
+    }
+
+    /** dSrc = rotateᵀ(dDst), i.e. rotation by −θ; dSrc may be dDst. */
+    public void backward(INDArray dDst, INDArray dSrc) {
+        apply(dDst, dSrc, -1f);
+    }
+
+    private void apply(INDArray src, INDArray dst, float sign) {
+        long width = src.size(1);
+        if (src.size(0) != rows || width % headDim != 0 || !java.util.Arrays.equals(src.shape(), dst.shape())) {
+            throw new IllegalArgumentException("rope: expected [" + rows + ", H*" + headDim + "] arrays, got "
+                    + java.util.Arrays.toString(src.shape()) + " and " + java.util.Arrays.toString(dst.shape()));
+        }
+        FloatBuffer s = Shapes.floats(src);
+        FloatBuffer d = Shapes.floats(dst);
+        int heads = (int) (width / headDim);
+        for (int r = 0; r < rows; r++) {
+            int tab = r * half;
+            for (int h = 0; h < heads; h++) {
+                int base = (int) (r * width) + h * headDim;
+                for (int i = 0; i < half; i++) {
+                    float c = cos[tab + i];
+                    float sn = sign * sin[tab + i];
+                    float x1 = s.get(base + i);
+                    float x2 = s.get(base + i + half);
+                    d.put(base + i, x1 * c - x2 * sn);
+                    d.put(base + i + half, x2 * c + x1 * sn);
+                }
+            }
+        }
+    }
+}

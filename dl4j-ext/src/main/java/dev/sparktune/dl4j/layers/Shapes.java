@@ -1,0 +1,40 @@
+package dev.sparktune.dl4j.layers;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Shape checks and buffer allocation shared by the layers. */
+final class Shapes {
+    private Shapes() {
+    }
+
+    /** Fails naming the layer and both shapes when {@code actual} is not {@code expected}. */
+    static void check(String layer, String what, INDArray actual, long... expected) {
+        if (!Arrays.equals(actual.shape(), expected)) {
+            throw new IllegalArgumentException(layer + ": " + what + " has shape " + Arrays.toString(actual.shape())
+                    + " but the layer's buffers were sized for " + Arrays.toString(expected)
+                    + "; build the layer for this (B, T)");
+        }
+        if (actual.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException(layer + ": " + what + " must be FLOAT, is " + actual.dataType());
+        }
+    }
+
+    static INDArray buffer(long... shape) {
+        return Nd4j.zeros(DataType.FLOAT, shape);
+    }
+
+    /**
+     * Whole, c-ordered, offset-0 arrays (or reshapes of one) only: their NIO buffer is exactly their elements in
+     * row-major order, read and written in place.
+     */
+    static java.nio.FloatBuffer floats(INDArray a) {
+        if (a.offset() != 0 || a.ordering() != 'c' || a.elementWiseStride() != 1 || a.data().length() != a.length()) {
+            throw new IllegalArgumentException("raw float access needs a whole c-order array, got a view of shape "
+                    + Arrays.toString(a.shape()));
+        }
+        return a.data().asNioFloat();
+    }
+}

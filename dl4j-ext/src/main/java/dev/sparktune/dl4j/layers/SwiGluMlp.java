@@ -1,0 +1,61 @@
+package dev.sparktune.dl4j.layers;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The SwiGLU MLP: {@code out = down(silu(gate(x)) ⊙ up(x))}, silu(g) = g·σ(g); N rows, C hidden, I intermediate.
+ *
+ * <p>backward ADDS into the gate/up/down gradients (never zeroes them).
+ */
+public final class SwiGluMlp {
+    private final int rows;
+    private final Linear gate;
+    private final Linear up;
+    private final Linear down;
+    private final INDArray sig;      // [N, I] σ(g)
+    private final INDArray act;      // [N, I] silu(g) ⊙ u
+    private final INDArray dGate;    // [N, I]
+    private final INDArray dUp;      // [N, I]
+    private INDArray g;              // [N, I] gate output (owned by gate)
+    private INDArray u;              // [N, I] up output (owned by up)
+
+    public SwiGluMlp(LayerParams params, int rows) {
+        this.rows = rows;
+        this.gate = Linear.of(params, "gate_proj", rows);
+        this.up = Linear.of(params, "up_proj", rows);
+        this.down = Linear.of(params, "down_proj", rows);
+        long inter = gate.outFeatures();
+        this.sig = Shapes.buffer(rows, inter);
+        this.act = Shapes.buffer(rows, inter);
+        this.dGate = Shapes.buffer(rows, inter);
+        this.dUp = Shapes.buffer(rows, inter);
+    }
+
+    /** x [N, C] → [N, C] (owned buffer). */
+    public INDArray forward(INDArray x) {
+        g = gate.forward(x);
+        u = up.forward(x);
+        sig.assign(g);
+        Transforms.sigmoid(sig, false);
+        act.assign(g).muli(sig).muli(u);
+        return down.forward(act);
+    }
+
+    /**
+     * Returns dx [N, C] (owned by gate_proj). With a = silu(g) ⊙ u: du = da ⊙ silu(g);
+     * dg = da ⊙ u ⊙ silu'(g), silu'(g) = σ(g)·(1 + g·(1 − σ(g))).
+     */
+    public INDArray backward(INDArray dOut) {
+        INDArray dAct = down.backward(dOut);
+        dUp.assign(g).muli(sig).muli(dAct);                 // du = silu(g) ⊙ da
+        dGate.assign(sig).rsubi(1.0).muli(g).addi(1.0).muli(sig).muli(u).muli(dAct);
+        INDArray dx = gate.backward(dGate);
+        up.backwardAccumulate(dUp, dx);
+        return dx;
+    }
+
+    public int rows() {
+        return rows;
+    }
+}

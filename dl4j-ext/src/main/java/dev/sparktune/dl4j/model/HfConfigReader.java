@@ -1,0 +1,294 @@
+package dev.sparktune.dl4j.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads a Hugging Face {@code config.json} into a {@link ModelConfig}: both the transformers 5 layout
+ * ({@code rope_parameters}) and the older one ({@code rope_theta} + {@code rope_scaling}). Fields a config.json may
+ * omit take the defaults of the transformers config class; required fields and bad values fail with a
+ * {@link ModelConfigException} naming the field.
+ */
+public final class HfConfigReader {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private HfConfigReader() {
+    }
+
+    /** Reads {@code path}, a config.json file or a model directory holding one. */
+    public static ModelConfig read(Path path) {
+        Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
+        if (!Files.isRegularFile(file)) {
+            throw new ModelException(file + ": no config.json here; expected a Hugging Face model directory");
+        }
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new ModelException(file + ": not valid JSON: " + e.getMessage(), e);
+        }
+        return parse(root, file.toString());
+    }
+
+    /** Parses config.json text; {@code source} names it in errors. */
+    public static ModelConfig parse(String json, String source) {
+        try {
+            return parse(MAPPER.readTree(json), source);
+        } catch (IOException e) {
+            throw new ModelException(source + ": not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    static ModelConfig parse(JsonNode root, String source) {
+        if (root == null || !root.isObject()) {
+            throw ModelErrors.badField(source, "<root>", root, "a JSON object");
+        }
+        JsonNode archs = root.get("architectures");
+        if (archs == null || archs.isNull()) {
+            throw ModelErrors.missingField(source, "architectures", "a list with one of "
+                    + ModelSpecs.knownArchitectures());
+        }
+        if (!archs.isArray() || archs.size() != 1 || !archs.get(0).isTextual()) {
+            throw ModelErrors.badField(source, "architectures", archs, "a list of exactly one name, one of "
+                    + ModelSpecs.knownArchitectures());
+        }
+        ModelSpec spec = ModelSpecs.forArchitecture(archs.get(0).asText(), source);
+        String modelType = optText(root, "model_type", source, spec.modelType());
+        if (!modelType.equals(spec.modelType())) {
+            throw ModelErrors.clash(source, "model_type", "model_type \"" + modelType + "\" does not match architecture "
+                    + spec.architecture() + " (expected \"" + spec.modelType() + "\")");
+        }
+        String act = optText(root, "hidden_act", source, "silu");
+        if (!act.equals("silu")) {
+            throw ModelErrors.badField(source, "hidden_act", '"' + act + '"', "\"silu\" (SwiGLU MLP)");
+        }
+
+        int vocab = reqInt(root, "vocab_size", source);
+        int hidden = reqInt(root, "hidden_size", source);
+        int inter = reqInt(root, "intermediate_size", source);
+        int layers = reqInt(root, "num_hidden_layers", source);
+        int heads = reqInt(root, "num_attention_heads", source);
+        int kvHeads = optInt(root, "num_key_value_heads", source, heads);
+        if (heads % kvHeads != 0) {
+            throw ModelErrors.clash(source, "num_key_value_heads", "num_attention_heads (" + heads
+                    + ") must be a multiple of num_key_value_heads (" + kvHeads + ")");
+        }
+        int headDimDefault = hidden / heads;
+        if (!has(root, "head_dim") && hidden % heads != 0) {
+            throw ModelErrors.clash(source, "head_dim", "head_dim is absent and hidden_size (" + hidden
+                    + ") is not a multiple of num_attention_heads (" + heads + "); set head_dim");
+        }
+        int headDim = optInt(root, "head_dim", source, headDimDefault);
+        if (headDim % 2 != 0) {
+            throw ModelErrors.badField(source, "head_dim", headDim, "an even number (RoPE rotates pairs)");
+        }
+        double eps = optDouble(root, "rms_norm_eps", source, 1e-6);
+        if (!(eps > 0)) {
+            throw ModelErrors.badField(source, "rms_norm_eps", eps, "a number > 0");
+        }
+        int maxPos = optInt(root, "max_position_embeddings", source, spec.defaultMaxPositions());
+        boolean tie = optBool(root, "tie_word_embeddings", source, false);
+        RopeConfig rope = readRope(root, source);
+
+        boolean attentionBias = optBool(root, "attention_bias", source, false);
+        boolean qkvBias;
+        boolean outputBias;
+        boolean mlpBias = false;
+        boolean qkNorm = false;
+        int window = 0;
+        switch (spec.family()) {
+            case LLAMA -> {
+                qkvBias = attentionBias;
+                outputBias = attentionBias;
+                mlpBias = optBool(root, "mlp_bias", source, false);
+            }
+            case QWEN2 -> {
+                qkvBias = true;
+                outputBias = false;
+                rejectQwenSlidingWindow(root, source);
+            }
+            case QWEN3 -> {
+                qkvBias = attentionBias;
+                outputBias = attentionBias;
+                qkNorm = true;
+                rejectQwenSlidingWindow(root, source);
+            }
+            case MISTRAL -> {
+                qkvBias = false;
+                outputBias = false;
+                window = root.has("sliding_window") && root.get("sliding_window").isNull()
+                        ? 0 : optInt(root, "sliding_window", source, spec.defaultSlidingWindow());
+            }
+            default -> throw new IllegalStateException(spec.family().toString());
+        }
+        int bos = optInt(root, "bos_token_id", source, -1);
+        List<Integer> eos = new ArrayList<>();
+        JsonNode eosNode = root.get("eos_token_id");
+        if (eosNode != null && !eosNode.isNull()) {
+            if (eosNode.isInt()) {
+                eos.add(eosNode.asInt());
+            } else if (eosNode.isArray()) {
+                for (JsonNode e : eosNode) {
+                    if (!e.isInt()) {
+                        throw ModelErrors.badField(source, "eos_token_id", eosNode, "an int or a list of ints");
+                    }
+                    eos.add(e.asInt());
+                }
+            } else {
+                throw ModelErrors.badField(source, "eos_token_id", eosNode, "an int or a list of ints");
+            }
+        }
+        try {
+            return new ModelConfig(spec, vocab, hidden, inter, layers, heads, kvHeads, headDim, eps, rope, maxPos, tie,
+                    qkvBias, outputBias, mlpBias, qkNorm, window, bos, eos);
+        } catch (IllegalArgumentException e) {
+            throw ModelErrors.clash(source, "<config>", e.getMessage());
+        }
+    }
+
+    private static void rejectQwenSlidingWindow(JsonNode root, String source) {
+        if (optBool(root, "use_sliding_window", source, false)) {
+            throw ModelErrors.unsupportedFeature(source, "use_sliding_window", "true", List.of("false"));
+        }
+    }
+
+    private static RopeConfig readRope(JsonNode root, String source) {
+        JsonNode params = root.get("rope_parameters");
+        String field = "rope_parameters";
+        double theta;
+        if (params != null && !params.isNull()) {
+            if (!params.isObject()) {
+                throw ModelErrors.badField(source, field, params, "an object with rope_type and rope_theta");
+            }
+            if (params.has("full_attention") || params.has("sliding_attention")) {
+                throw ModelErrors.unsupportedFeature(source, field, "per-layer-type rope parameters",
+                        List.of("one rope_parameters object"));
+            }
+            theta = params.has("rope_theta") ? num(params, "rope_theta", source, field)
+                    : optDouble(root, "rope_theta", source, 10000.0);
+        } else {
+            theta = optDouble(root, "rope_theta", source, 10000.0);
+            params = root.get("rope_scaling");
+            field = "rope_scaling";
+            if (params == null || params.isNull()) {
+                double th0 = theta;
+                return checkedRope(source, "rope_theta", () -> RopeConfig.defaultRope(th0));
+            }
+            if (!params.isObject()) {
+                throw ModelErrors.badField(source, field, params, "an object with rope_type, or null");
+            }
+        }
+        String typeName = params.has("rope_type") ? params.get("rope_type").asText()
+                : params.has("type") ? params.get("type").asText() : "default";
+        RopeConfig.Type type = null;
+        for (RopeConfig.Type t : RopeConfig.Type.values()) {
+            if (t.hfName().equals(typeName)) {
+                type = t;
+            }
+        }
+        if (type == null) {
+            throw ModelErrors.unsupportedFeature(source, field + ".rope_type", typeName, RopeConfig.Type.hfNames());
+        }
+        if (params.has("partial_rotary_factor") && num(params, "partial_rotary_factor", source, field) != 1.0) {
+            throw ModelErrors.unsupportedFeature(source, field + ".partial_rotary_factor",
+                    params.get("partial_rotary_factor").asText(), List.of("1.0"));
+        }
+        RopeConfig.Type ropeType = type;
+        JsonNode p = params;
+        String f = field;
+        double th = theta;
+        return checkedRope(source, field, () -> switch (ropeType) {
+            case DEFAULT -> RopeConfig.defaultRope(th);
+            case LINEAR -> new RopeConfig(ropeType, th, reqNum(p, "factor", source, f), 0, 0, 0);
+            case LLAMA3 -> new RopeConfig(ropeType, th, reqNum(p, "factor", source, f),
+                    reqNum(p, "low_freq_factor", source, f), reqNum(p, "high_freq_factor", source, f),
+                    (int) reqNum(p, "original_max_position_embeddings", source, f));
+        });
+    }
+
+    private static RopeConfig checkedRope(String source, String field, java.util.function.Supplier<RopeConfig> make) {
+        try {
+            return make.get();
+        } catch (IllegalArgumentException e) {
+            throw ModelErrors.clash(source, field, e.getMessage());
+        }
+    }
+
+    private static double reqNum(JsonNode obj, String name, String source, String parent) {
+        if (!has(obj, name)) {
+            throw ModelErrors.missingField(source, parent + "." + name, "a number");
+        }
+        return num(obj, name, source, parent);
+    }
+
+    private static double num(JsonNode obj, String name, String source, String parent) {
+        JsonNode n = obj.get(name);
+        if (!n.isNumber()) {
+            throw ModelErrors.badField(source, parent + "." + name, n, "a number");
+        }
+        return n.asDouble();
+    }
+
+    private static boolean has(JsonNode root, String name) {
+        return root.has(name) && !root.get(name).isNull();
+    }
+
+    private static int reqInt(JsonNode root, String name, String source) {
+        if (!has(root, name)) {
+            throw ModelErrors.missingField(source, name, "a positive integer");
+        }
+        return posInt(root, name, source);
+    }
+
+    private static int optInt(JsonNode root, String name, String source, int dflt) {
+        return has(root, name) ? posInt(root, name, source) : dflt;
+    }
+
+    private static int posInt(JsonNode root, String name, String source) {
+        JsonNode n = root.get(name);
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0
+                || (n.asInt() == 0 && !name.endsWith("token_id"))) {
+            throw ModelErrors.badField(source, name, n, name.endsWith("token_id") ? "an integer >= 0"
+                    : "a positive integer");
+        }
+        return n.asInt();
+    }
+
+    private static double optDouble(JsonNode root, String name, String source, double dflt) {
+        if (!has(root, name)) {
+            return dflt;
+        }
+        JsonNode n = root.get(name);
+        if (!n.isNumber()) {
+            throw ModelErrors.badField(source, name, n, "a number");
+        }
+        return n.asDouble();
+    }
+
+    private static boolean optBool(JsonNode root, String name, String source, boolean dflt) {
+        if (!has(root, name)) {
+            return dflt;
+        }
+        JsonNode n = root.get(name);
+        if (!n.isBoolean()) {
+            throw ModelErrors.badField(source, name, n, "true or false");
+        }
+        return n.asBoolean();
+    }
+
+    private static String optText(JsonNode root, String name, String source, String dflt) {
+        if (!has(root, name)) {
+            return dflt;
+        }
+        JsonNode n = root.get(name);
+        if (!n.isTextual()) {
+            throw ModelErrors.badField(source, name, n, "a string");
+        }
+        return n.asText();
+    }
+}

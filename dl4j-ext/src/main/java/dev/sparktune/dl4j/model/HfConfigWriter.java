@@ -1,0 +1,125 @@
+package dev.sparktune.dl4j.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes a {@link ModelConfig} as a transformers 5 {@code config.json} ({@code rope_parameters} layout) that
+ * {@code AutoModelForCausalLM.from_pretrained} loads and {@link HfConfigReader} reads back to an equal config.
+ */
+public final class HfConfigWriter {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private HfConfigWriter() {
+    }
+
+    public static String toJson(ModelConfig c) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.putArray("architectures").add(c.spec().architecture());
+        root.put("model_type", c.spec().modelType());
+        root.put("vocab_size", c.vocabSize());
+        root.put("hidden_size", c.hiddenSize());
+        root.put("intermediate_size", c.intermediateSize());
+        root.put("num_hidden_layers", c.numLayers());
+        root.put("num_attention_heads", c.numHeads());
+        root.put("num_key_value_heads", c.numKvHeads());
+        root.put("head_dim", c.headDim());
+        root.put("hidden_act", "silu");
+        root.put("max_position_embeddings", c.maxPositionEmbeddings());
+        root.put("rms_norm_eps", c.rmsNormEps());
+        root.put("tie_word_embeddings", c.tieWordEmbeddings());
+        ObjectNode rope = root.putObject("rope_parameters");
+        rope.put("rope_type", c.rope().type().hfName());
+        rope.put("rope_theta", c.rope().theta());
+        if (c.rope().type() != RopeConfig.Type.DEFAULT) {
+            rope.put("factor", c.rope().factor());
+        }
+        if (c.rope().type() == RopeConfig.Type.LLAMA3) {
+            rope.put("low_freq_factor", c.rope().lowFreqFactor());
+            rope.put("high_freq_factor", c.rope().highFreqFactor());
+            rope.put("original_max_position_embeddings", c.rope().originalMaxPositionEmbeddings());
+        }
+        if (c.bosTokenId() >= 0) {
+            root.put("bos_token_id", c.bosTokenId());
+        } else {
+            root.putNull("bos_token_id");
+        }
+        if (c.eosTokenIds().isEmpty()) {
+            root.putNull("eos_token_id");
+        } else if (c.eosTokenIds().size() == 1) {
+            root.put("eos_token_id", c.eosTokenIds().get(0));
+        } else {
+            ArrayNode eos = root.putArray("eos_token_id");
+            c.eosTokenIds().forEach(eos::add);
+        }
+        root.put("attention_dropout", 0.0);
+        root.put("dtype", "float32");
+        root.put("use_cache", true);
+        String source = "config for " + c.spec().architecture();
+        switch (c.family()) {
+            case LLAMA -> {
+                root.put("attention_bias", sameBias(c, source));
+                root.put("mlp_bias", c.mlpBias());
+            }
+            case QWEN2 -> {
+                if (!c.qkvBias() || c.outputBias() || c.mlpBias() || c.qkNorm()) {
+                    throw ModelErrors.clash(source, "attention_bias", "Qwen2 always has q/k/v biases and no other"
+                            + " biases or q/k norms; this config cannot be saved as Qwen2ForCausalLM");
+                }
+                root.put("use_sliding_window", false);
+                root.putNull("sliding_window");
+            }
+            case QWEN3 -> {
+                if (!c.qkNorm() || c.mlpBias()) {
+                    throw ModelErrors.clash(source, "qk_norm", "Qwen3 always has q/k norms and no MLP bias");
+                }
+                root.put("attention_bias", sameBias(c, source));
+                root.put("use_sliding_window", false);
+                root.putNull("sliding_window");
+            }
+            case MISTRAL -> {
+                if (c.qkvBias() || c.outputBias() || c.mlpBias() || c.qkNorm()) {
+                    throw ModelErrors.clash(source, "attention_bias", "Mistral has no biases and no q/k norms");
+                }
+                if (c.hasSlidingWindow()) {
+                    root.put("sliding_window", c.slidingWindow());
+                } else {
+                    root.putNull("sliding_window");
+                }
+            }
+            default -> throw new IllegalStateException(c.family().toString());
+        }
+        if (c.family() != ModelFamily.MISTRAL && c.hasSlidingWindow()) {
+            throw ModelErrors.clash(source, "sliding_window", "only Mistral configs carry a sliding window here");
+        }
+        try {
+            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes {@code config.json} into {@code dir}. */
+    public static Path write(ModelConfig c, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            return Files.writeString(dir.resolve("config.json"), toJson(c));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write config.json into " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean sameBias(ModelConfig c, String source) {
+        if (c.qkvBias() != c.outputBias()) {
+            throw ModelErrors.clash(source, "attention_bias", c.spec().architecture() + "'s attention_bias sets q/k/v"
+                    + " and o_proj biases together; qkvBias=" + c.qkvBias() + " and outputBias=" + c.outputBias()
+                    + " cannot be expressed");
+        }
+        return c.qkvBias();
+    }
+}

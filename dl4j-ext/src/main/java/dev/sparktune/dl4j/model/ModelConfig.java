@@ -1,0 +1,80 @@
+package dev.sparktune.dl4j.model;
+
+import java.util.List;
+
+/**
+ * A decoder-only causal LM's shape and options, as read from an HF {@code config.json} by {@link HfConfigReader}.
+ *
+ * @param spec                  the architecture (family, HF names)
+ * @param vocabSize             V
+ * @param hiddenSize            C
+ * @param intermediateSize      MLP inner width
+ * @param numLayers             L
+ * @param numHeads              NH (query heads)
+ * @param numKvHeads            KV heads (GQA; divides NH)
+ * @param headDim               D (may differ from C / NH, e.g. Qwen3)
+ * @param rmsNormEps            epsilon inside every RMSNorm
+ * @param rope                  rotary embedding parameters
+ * @param maxPositionEmbeddings longest position the model was configured for
+ * @param tieWordEmbeddings     lm_head shares the embedding matrix
+ * @param qkvBias               q/k/v projections have a bias (Qwen2 always; Llama/Qwen3 via attention_bias)
+ * @param outputBias            o_proj has a bias (Llama/Qwen3 attention_bias)
+ * @param mlpBias               gate/up/down have a bias (Llama mlp_bias)
+ * @param qkNorm                RMSNorm over D on each query and key head before RoPE (Qwen3)
+ * @param slidingWindow         keys further back than this many positions are masked; 0 = no window (Mistral)
+ * @param bosTokenId            -1 when unset
+ * @param eosTokenIds           possibly empty
+ */
+public record ModelConfig(ModelSpec spec, int vocabSize, int hiddenSize, int intermediateSize, int numLayers,
+                          int numHeads, int numKvHeads, int headDim, double rmsNormEps, RopeConfig rope,
+                          int maxPositionEmbeddings, boolean tieWordEmbeddings, boolean qkvBias, boolean outputBias,
+                          boolean mlpBias, boolean qkNorm, int slidingWindow, int bosTokenId,
+                          List<Integer> eosTokenIds) {
+
+    public ModelConfig {
+        if (spec == null || rope == null) {
+            throw new IllegalArgumentException("spec and rope are required");
+        }
+        positive("vocabSize", vocabSize);
+        positive("hiddenSize", hiddenSize);
+        positive("intermediateSize", intermediateSize);
+        positive("numLayers", numLayers);
+        positive("numHeads", numHeads);
+        positive("numKvHeads", numKvHeads);
+        positive("headDim", headDim);
+        positive("maxPositionEmbeddings", maxPositionEmbeddings);
+        if (numHeads % numKvHeads != 0) {
+            throw new IllegalArgumentException("num_attention_heads (" + numHeads
+                    + ") must be a multiple of num_key_value_heads (" + numKvHeads + ")");
+        }
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("head_dim must be even for RoPE, got " + headDim);
+        }
+        if (!(rmsNormEps > 0)) {
+            throw new IllegalArgumentException("rms_norm_eps must be > 0, got " + rmsNormEps);
+        }
+        if (slidingWindow < 0) {
+            throw new IllegalArgumentException("slidingWindow must be >= 0 (0 = none), got " + slidingWindow);
+        }
+        eosTokenIds = List.copyOf(eosTokenIds == null ? List.of() : eosTokenIds);
+    }
+
+    private static void positive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " must be > 0, got " + value);
+        }
+    }
+
+    public ModelFamily family() {
+        return spec.family();
+    }
+
+    /** Query heads per KV head. */
+    public int groupSize() {
+        return numHeads / numKvHeads;
+    }
+
+    public boolean hasSlidingWindow() {
+        return slidingWindow > 0;
+    }
+}

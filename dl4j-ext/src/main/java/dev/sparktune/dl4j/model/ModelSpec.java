@@ -1,0 +1,23 @@
+package dev.sparktune.dl4j.model;
+
+/**
+ * One supported HF architecture: its {@code architectures[0]} name, {@code model_type}, family and the defaults
+ * transformers' config class applies to fields a config.json may leave out.
+ *
+ * @param architecture            e.g. {@code Qwen3ForCausalLM}
+ * @param modelType               e.g. {@code qwen3}
+ * @param family                  which feature set
+ * @param defaultMaxPositions     the config class's {@code max_position_embeddings} default
+ * @param defaultSlidingWindow    the config class's {@code sliding_window} default (0 = none); Mistral only
+ */
+public record ModelSpec(String architecture, String modelType, ModelFamily family, int defaultMaxPositions,
+                        int defaultSlidingWindow) {
+    public ModelSpec {
+        if (architecture == null || architecture.isBlank() || modelType == null || modelType.isBlank()) {
+            throw new IllegalArgumentException("architecture and modelType must be non-blank");
+        }
+        if (family == null) {
+            throw new IllegalArgumentException("family is null");
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.sparktune.dl4j.params;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The ordered (name, shape, offset) entries of every parameter inside one flat fp32 buffer. Parameters, their
+ * gradients and optimizer moments are each one flat buffer with this same layout, so AdamW, clipping and all-reduce
+ * are a single pass over contiguous memory, and each weight is a view at its offset ({@link #view}).
+ * Immutable; build with {@link #builder()}.
+ */
+public final class ParamLayout {
+
+    /**
+     * One parameter.
+     *
+     * @param name   HF tensor name, e.g. {@code model.layers.0.self_attn.q_proj.weight}
+     * @param shape  its dimensions, row-major
+     * @param offset first element's index in the flat buffer
+     */
+    public record Entry(String name, long[] shape, long offset) {
+        public Entry {
+            if (name == null || name.isEmpty()) {
+                throw new IllegalArgumentException("parameter name must be non-empty");
+            }
+            if (shape == null || shape.length == 0) {
+                throw new IllegalArgumentException("parameter " + name + " needs at least one dimension");
+            }
+            for (long d : shape) {
+                if (d <= 0) {
+                    throw new IllegalArgumentException("parameter " + name + " has a non-positive dimension in "
+                            + Arrays.toString(shape));
+                }
+            }
+            if (offset < 0) {
+                throw new IllegalArgumentException("parameter " + name + " has negative offset " + offset);
+            }
+            shape = shape.clone();
+        }
+
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
+        public long length() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Entry e && e.name.equals(name) && Arrays.equals(e.shape, shape) && e.offset == offset;
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + Long.hashCode(offset);
+        }
+
+        @Override
+        public String toString() {
+            return name + Arrays.toString(shape) + "@" + offset;
+        }
+    }
+
+    private final List<Entry> entries;
+    private final Map<String, Entry> byName;
+    private final long totalLength;
+
+    private ParamLayout(List<Entry> entries) {
+        this.entries = Collections.unmodifiableList(new ArrayList<>(entries));
+        Map<String, Entry> map = new LinkedHashMap<>();
+        long total = 0;
+        for (Entry e : entries) {
+            map.put(e.name(), e);
+            total = e.offset() + e.length();
+        }
+        this.byName = Collections.unmodifiableMap(map);
+        this.totalLength = total;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Adds parameters in order; each starts where the previous one ends. */
+    public static final class Builder {
+        private final List<Entry> entries = new ArrayList<>();
+        private final Map<String, Entry> seen = new LinkedHashMap<>();
+        private long next;
+
+        public Builder add(String name, long... shape) {
+            if (seen.containsKey(name)) {
+                throw new IllegalArgumentException("parameter " + name + " is already in the layout");
+            }
+            Entry e = new Entry(name, shape, next);
+            entries.add(e);
+            seen.put(name, e);
+            next = Math.addExact(next, e.length());
+            return this;
+        }
+
+        public ParamLayout build() {
+            return new ParamLayout(entries);
+        }
+    }
+
+    public List<Entry> entries() {
+        return entries;
+    }
+
+    /** Elements in the flat buffer. */
+    public long totalLength() {
+        return totalLength;
+    }
+
+    public boolean contains(String name) {
+        return byName.containsKey(name);
+    }
+
+    public Entry entry(String name) {
+        Entry e = byName.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("no parameter \"" + name + "\" in this layout of " + entries.size()
+                    + " parameters");
+        }
+        return e;
+    }
+
+    /** A new zeroed flat fp32 buffer of {@link #totalLength()} elements (params, grads or moments). */
+    public INDArray allocate() {
+        return Nd4j.zeros(DataType.FLOAT, totalLength);
+    }
+
+    /** The view of parameter {@code name} in {@code flat}: writes go through to the flat buffer. */
+    public INDArray view(INDArray flat, String name) {
+        checkFlat(flat);
+        Entry e = entry(name);
+        return flat.get(NDArrayIndex.interval(e.offset(), e.offset() + e.length())).reshape('c', e.shape());
+    }
+
+    /** Views of every parameter, in layout order. */
+    public Map<String, INDArray> views(INDArray flat) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            out.put(e.name(), view(flat, e.name()));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    private void checkFlat(INDArray flat) {
+        if (flat.rank() != 1 || flat.length() != totalLength || flat.dataType() != DataType.FLOAT
+                || flat.elementWiseStride() != 1) {
+            throw new IllegalArgumentException("expected a contiguous flat FLOAT buffer of " + totalLength
+                    + " elements, got " + flat.dataType() + Arrays.toString(flat.shape()));
+        }
+    }
+}

@@ -1,0 +1,313 @@
+package dev.sparktune.dl4j.safetensors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.dl4j.model.ModelErrors;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Reads safetensors weights: one file, or a sharded set listed by {@code model.safetensors.index.json}. Every header
+ * is validated when opened (length, JSON, dtype names, offsets inside the file, byte size = elements x dtype size,
+ * no overlaps); tensor data is read on demand and converted from F32/F16/BF16 to fp32.
+ */
+public final class SafetensorsReader {
+    /** Headers beyond this are refused (safetensors itself caps them at 100 MB). */
+    static final long MAX_HEADER_BYTES = 100L << 20;
+    public static final String INDEX_FILE = "model.safetensors.index.json";
+    public static final String SINGLE_FILE = "model.safetensors";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final String description;
+    private final Map<String, TensorInfo> tensors;
+    private final Map<String, String> metadata;
+
+    private SafetensorsReader(String description, Map<String, TensorInfo> tensors, Map<String, String> metadata) {
+        this.description = description;
+        this.tensors = Collections.unmodifiableMap(tensors);
+        this.metadata = Collections.unmodifiableMap(metadata);
+    }
+
+    /**
+     * Opens {@code path}: a {@code .safetensors} file, an index json, or a model directory holding
+     * {@value #INDEX_FILE} or {@value #SINGLE_FILE}.
+     */
+    public static SafetensorsReader open(Path path) {
+        if (Files.isDirectory(path)) {
+            if (Files.isRegularFile(path.resolve(INDEX_FILE))) {
+                return openIndex(path.resolve(INDEX_FILE));
+            }
+            if (Files.isRegularFile(path.resolve(SINGLE_FILE))) {
+                return openFile(path.resolve(SINGLE_FILE));
+            }
+            throw ModelErrors.badTensorFile(path.toString(), "neither " + INDEX_FILE + " nor " + SINGLE_FILE
+                    + " is in this directory; expected a Hugging Face model directory with safetensors weights");
+        }
+        if (path.getFileName().toString().endsWith(".json")) {
+            return openIndex(path);
+        }
+        return openFile(path);
+    }
+
+    private static SafetensorsReader openFile(Path file) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        Map<String, TensorInfo> map = readHeader(file, meta);
+        return new SafetensorsReader(file.toString(), map, meta);
+    }
+
+    private static SafetensorsReader openIndex(Path index) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(index.toFile());
+        } catch (IOException e) {
+            throw ModelErrors.badTensorFile(index.toString(), "cannot read the index json: " + e.getMessage(), e);
+        }
+        JsonNode weightMap = root == null ? null : root.get("weight_map");
+        if (weightMap == null || !weightMap.isObject()) {
+            throw ModelErrors.badTensorFile(index.toString(), "no \"weight_map\" object in the index");
+        }
+        Map<String, Map<String, TensorInfo>> byFile = new LinkedHashMap<>();
+        Map<String, TensorInfo> all = new LinkedHashMap<>();
+        Map<String, String> meta = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String fileName = e.getValue().asText();
+            if (fileName.contains("/") || fileName.contains("\\") || fileName.equals("..")) {
+                throw ModelErrors.badTensorFile(index.toString(), "weight_map points \"" + e.getKey() + "\" at \""
+                        + fileName + "\", which is not a plain file name in the same directory");
+            }
+            Map<String, TensorInfo> header = byFile.computeIfAbsent(fileName, f -> {
+                Path shard = index.resolveSibling(f);
+                if (!Files.isRegularFile(shard)) {
+                    throw ModelErrors.badTensorFile(index.toString(), "shard \"" + f + "\" listed in weight_map"
+                            + " does not exist next to the index");
+                }
+                return readHeader(shard, meta);
+            });
+            TensorInfo info = header.get(e.getKey());
+            if (info == null) {
+                throw ModelErrors.badTensorFile(index.toString(), "weight_map says \"" + e.getKey() + "\" is in "
+                        + fileName + ", but that file has no such tensor");
+            }
+            all.put(e.getKey(), info);
+        }
+        for (Map.Entry<String, Map<String, TensorInfo>> f : byFile.entrySet()) {
+            for (String name : f.getValue().keySet()) {
+                if (!all.containsKey(name)) {
+                    throw ModelErrors.badTensorFile(index.toString(), "shard " + f.getKey() + " holds \"" + name
+                            + "\", which weight_map does not list");
+                }
+            }
+        }
+        return new SafetensorsReader(index.toString(), all, meta);
+    }
+
+    private static Map<String, TensorInfo> readHeader(Path file, Map<String, String> metaOut) {
+        String where = file.toString();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw ModelErrors.badTensorFile(where, "file is " + size + " bytes; a safetensors file starts with an"
+                        + " 8-byte header length");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0);
+            long headerLen = lenBuf.getLong(0);
+            if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || headerLen > size - 8) {
+                throw ModelErrors.badTensorFile(where, "header length " + headerLen + " is invalid for a file of "
+                        + size + " bytes (not a safetensors file, or truncated)");
+            }
+            ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, hb, 8);
+            JsonNode header;
+            try {
+                header = MAPPER.readTree(hb.array());
+            } catch (IOException e) {
+                throw ModelErrors.badTensorFile(where, "header is not valid JSON: " + e.getMessage(), e);
+            }
+            if (header == null || !header.isObject()) {
+                throw ModelErrors.badTensorFile(where, "header is not a JSON object");
+            }
+            long dataStart = 8 + headerLen;
+            long dataLen = size - dataStart;
+            Map<String, TensorInfo> map = new LinkedHashMap<>();
+            List<long[]> ranges = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String name = e.getKey();
+                JsonNode t = e.getValue();
+                if (name.equals("__metadata__")) {
+                    if (!t.isObject()) {
+                        throw ModelErrors.badTensorFile(where, "__metadata__ is not an object of strings");
+                    }
+                    t.fields().forEachRemaining(m -> metaOut.put(m.getKey(), m.getValue().asText()));
+                    continue;
+                }
+                map.put(name, parseEntry(where, file, name, t, dataStart, dataLen, ranges));
+            }
+            ranges.sort((a, b) -> Long.compare(a[0], b[0]));
+            for (int i = 1; i < ranges.size(); i++) {
+                if (ranges.get(i)[0] < ranges.get(i - 1)[1]) {
+                    throw ModelErrors.badTensorFile(where, "tensor data ranges overlap at byte " + ranges.get(i)[0]);
+                }
+            }
+            return map;
+        } catch (IOException e) {
+            throw ModelErrors.badTensorFile(where, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static TensorInfo parseEntry(String where, Path file, String name, JsonNode t, long dataStart,
+                                         long dataLen, List<long[]> ranges) {
+        if (!t.isObject() || !t.has("dtype") || !t.has("shape") || !t.has("data_offsets")) {
+            throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\" needs dtype, shape and data_offsets");
+        }
+        TensorDType dtype = TensorDType.parse(t.get("dtype").asText());
+        if (dtype == null) {
+            throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\" has unknown dtype \""
+                    + t.get("dtype").asText() + "\"; safetensors dtypes are " + TensorDType.names());
+        }
+        JsonNode shapeNode = t.get("shape");
+        JsonNode offs = t.get("data_offsets");
+        if (!shapeNode.isArray() || !offs.isArray() || offs.size() != 2) {
+            throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\": shape must be a list and data_offsets"
+                    + " a [begin, end] pair");
+        }
+        long[] shape = new long[shapeNode.size()];
+        long numel = 1;
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode d = shapeNode.get(i);
+            if (!d.isIntegralNumber() || d.asLong() < 0) {
+                throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\" has a bad dimension " + d);
+            }
+            shape[i] = d.asLong();
+            numel = Math.multiplyExact(numel, shape[i]);
+        }
+        long begin = offs.get(0).asLong();
+        long end = offs.get(1).asLong();
+        if (begin < 0 || end < begin || end > dataLen) {
+            throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\" data_offsets [" + begin + ", " + end
+                    + "] fall outside the " + dataLen + "-byte data section (truncated file?)");
+        }
+        if (end - begin != numel * dtype.bytes()) {
+            throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\" " + dtype + Arrays.toString(shape)
+                    + " needs " + numel * dtype.bytes() + " bytes but data_offsets span " + (end - begin));
+        }
+        ranges.add(new long[] {begin, end});
+        return new TensorInfo(name, dtype, shape, file, dataStart + begin, end - begin);
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("unexpected end of file at byte " + pos);
+            }
+            pos += n;
+        }
+        buf.flip();
+    }
+
+    /** All tensors, in header / index order. */
+    public Map<String, TensorInfo> tensors() {
+        return tensors;
+    }
+
+    /** The merged {@code __metadata__} of the file(s). */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    public boolean contains(String name) {
+        return tensors.containsKey(name);
+    }
+
+    /** The header entry for {@code name}; fails naming the tensor when absent. */
+    public TensorInfo info(String name) {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw ModelErrors.missingTensor(name, null, description);
+        }
+        return info;
+    }
+
+    /** Reads {@code name} as fp32 into a new array of its stored shape. */
+    public INDArray read(String name) {
+        TensorInfo info = info(name);
+        float[] values = readFloats(info);
+        long[] shape = info.shape();
+        return shape.length == 0 ? Nd4j.scalar(values[0]) : Nd4j.create(values, shape, 'c');
+    }
+
+    /**
+     * Reads {@code name} into {@code dst} (any view, e.g. a parameter at an offset of a flat buffer), checking that
+     * the stored shape equals {@code dst}'s.
+     *
+     * @throws dev.sparktune.dl4j.model.TensorMismatchException naming the tensor when missing or of another shape
+     */
+    public void readInto(String name, INDArray dst) {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw ModelErrors.missingTensor(name, dst.shape(), description);
+        }
+        if (!Arrays.equals(info.shape(), dst.shape())) {
+            throw ModelErrors.shapeMismatch(name, dst.shape(), info.shape(), info.file().toString());
+        }
+        if (dst.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("destination for \"" + name + "\" must be FLOAT, is " + dst.dataType());
+        }
+        float[] values = readFloats(info);
+        dst.assign(Nd4j.create(values, info.shape(), 'c'));
+    }
+
+    private float[] readFloats(TensorInfo info) {
+        if (!info.dtype().isFloatConvertible()) {
+            throw ModelErrors.badTensorFile(info.file().toString(), "tensor \"" + info.name() + "\" has dtype "
+                    + info.dtype() + "; only F32, F16 and BF16 weights can be loaded");
+        }
+        long numel = info.numel();
+        if (numel > Integer.MAX_VALUE - 8 || info.byteLength() > Integer.MAX_VALUE - 8) {
+            throw ModelErrors.badTensorFile(info.file().toString(), "tensor \"" + info.name() + "\" has " + numel
+                    + " elements; tensors over 2^31 bytes are not supported");
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) info.byteLength()).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(info.file(), StandardOpenOption.READ)) {
+            readFully(ch, buf, info.dataOffset());
+        } catch (IOException e) {
+            throw ModelErrors.badTensorFile(info.file().toString(), "cannot read tensor \"" + info.name() + "\": "
+                    + e.getMessage(), e);
+        }
+        float[] out = new float[(int) numel];
+        switch (info.dtype()) {
+            case F32 -> buf.asFloatBuffer().get(out);
+            case F16 -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = TensorDType.halfToFloat(buf.getShort(2 * i));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = TensorDType.bf16ToFloat(buf.getShort(2 * i));
+                }
+            }
+            default -> throw new IllegalStateException(info.dtype().toString());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,298 @@
+package dev.sparktune.dl4j.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelSpecs;
+import dev.sparktune.dl4j.model.RopeConfig;
+import dev.sparktune.dl4j.params.ParamLayout;
+import java.util.List;
+import java.util.Random;
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Layers against the naive double-precision oracles ({@link NaiveOps}) at shapes and feature combinations the
+ * torch goldens do not cover (GQA group 3, head_dim ≠ C/NH, q/k norm + qkv bias + sliding window together, three
+ * documents and padding in one row, llama3/linear RoPE, partial lm_head chunks); gradients by central finite
+ * differences of Σ y·dy through the oracle.
+ */
+class LayerOracleTest {
+    private final Random random = new Random(42);
+
+    private static double[] d(INDArray a) {
+        return a.dup('c').data().asDouble();
+    }
+
+    private INDArray randn(double scale, long... shape) {
+        float[] v = new float[(int) java.util.Arrays.stream(shape).reduce(1, (x, y) -> x * y)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (random.nextGaussian() * scale);
+        }
+        return Nd4j.create(v, shape, 'c');
+    }
+
+    private static void close(String what, double[] expected, INDArray actual, double absTol) {
+        double[] a = d(actual);
+        assertEquals(expected.length, a.length, what);
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - expected[i]));
+        }
+        assertTrue(max <= absTol, what + ": max|diff| " + max + " > " + absTol);
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    /** Central differences of {@code loss} in up to 12 coordinates of {@code values} vs the analytic gradient. */
+    private void fd(String what, double[] values, INDArray analytic, ToDoubleFunction<double[]> loss) {
+        double[] g = d(analytic);
+        double scale = 0;
+        for (double x : g) {
+            scale = Math.max(scale, Math.abs(x));
+        }
+        double eps = 1e-4;
+        for (int k = 0; k < Math.min(12, values.length); k++) {
+            int i = random.nextInt(values.length);
+            double keep = values[i];
+            values[i] = keep + eps;
+            double up = loss.applyAsDouble(values);
+            values[i] = keep - eps;
+            double down = loss.applyAsDouble(values);
+            values[i] = keep;
+            double numeric = (up - down) / (2 * eps);
+            assertTrue(Math.abs(numeric - g[i]) <= 1e-3 * scale + 1e-5, what + "[" + i + "]: analytic " + g[i]
+                    + " vs finite difference " + numeric + " (max|grad| " + scale + ")");
+        }
+    }
+
+    private LayerParams params(ParamLayout layout, double normBase) {
+        INDArray flat = layout.allocate();
+        for (ParamLayout.Entry e : layout.entries()) {
+            boolean norm = e.name().contains("norm");
+            layout.view(flat, e.name()).assign(randn(norm ? 0.2 : 0.4, e.shape()).addi(norm ? normBase : 0.0));
+        }
+        return new LayerParams(layout, flat, layout.allocate(), "");
+    }
+
+    @Test
+    void attentionWithEveryFeatureMatchesOracleAndFiniteDifferences() {
+        int c = 12;
+        int heads = 6;
+        int kv = 2;
+        int hd = 4;
+        int window = 4;
+        RopeConfig rope = new RopeConfig(RopeConfig.Type.LLAMA3, 10000, 4.0, 1.0, 4.0, 8);
+        ModelConfig cfg = new ModelConfig(ModelSpecs.forArchitecture("Qwen3ForCausalLM"), 50, c, 20, 1, heads, kv, hd,
+                1e-6, rope, 64, false, true, true, false, true, window, -1, List.of());
+        ParamLayout layout = ParamLayout.builder()
+                .add("q_proj.weight", heads * hd, c).add("q_proj.bias", heads * hd)
+                .add("k_proj.weight", kv * hd, c).add("k_proj.bias", kv * hd)
+                .add("v_proj.weight", kv * hd, c).add("v_proj.bias", kv * hd)
+                .add("o_proj.weight", c, heads * hd).add("o_proj.bias", c)
+                .add("q_norm.weight", hd).add("k_norm.weight", hd).build();
+        LayerParams p = params(layout, 1.0);
+        int batch = 2;
+        int seqLen = 12;
+        int[][] docs = {{5, 4, 3}, {7}};
+        PackedBatch packed = PackedBatch.fromDocLens(seqLen, docs);
+        int n = batch * seqLen;
+        INDArray x = randn(1.0, n, c);
+        INDArray dy = randn(1.0, n, c);
+        Attention attn = new Attention(cfg, p, batch, seqLen);
+        INDArray y = attn.forward(x, packed).dup();
+        INDArray dx = attn.backward(dy).dup();
+
+        double[] xs = d(x);
+        double[] dys = d(dy);
+        double[] theta = d(p.params());
+        float[] inv = rope.inverseFrequencies(hd);
+        int[] pos = packed.positionIds();
+        ToDoubleFunction<double[]> lossOfX = xv -> dot(oracle(xv, theta, layout, cfg, packed, inv, pos), dys);
+        close("attention y", oracle(xs, theta, layout, cfg, packed, inv, pos), y, 1e-5);
+        fd("attention dx", xs, dx, lossOfX);
+        for (ParamLayout.Entry e : layout.entries()) {
+            double[] slice = java.util.Arrays.copyOfRange(theta, (int) e.offset(), (int) (e.offset() + e.length()));
+            fd("attention d/" + e.name(), slice, p.grad(e.name()), sv -> {
+                double[] t = theta.clone();
+                System.arraycopy(sv, 0, t, (int) e.offset(), sv.length);
+                return dot(oracle(xs, t, layout, cfg, packed, inv, pos), dys);
+            });
+        }
+    }
+
+    private static double[] slice(double[] theta, ParamLayout layout, String name) {
+        ParamLayout.Entry e = layout.entry(name);
+        return java.util.Arrays.copyOfRange(theta, (int) e.offset(), (int) (e.offset() + e.length()));
+    }
+
+    private static double[] oracle(double[] x, double[] theta, ParamLayout layout, ModelConfig cfg, PackedBatch packed,
+                                   float[] inv, int[] pos) {
+        int n = packed.rows();
+        int c = cfg.hiddenSize();
+        int hd = cfg.headDim();
+        int nh = cfg.numHeads();
+        int kv = cfg.numKvHeads();
+        double[] q = NaiveOps.linear(x, slice(theta, layout, "q_proj.weight"), slice(theta, layout, "q_proj.bias"),
+                n, c, nh * hd);
+        double[] k = NaiveOps.linear(x, slice(theta, layout, "k_proj.weight"), slice(theta, layout, "k_proj.bias"),
+                n, c, kv * hd);
+        double[] v = NaiveOps.linear(x, slice(theta, layout, "v_proj.weight"), slice(theta, layout, "v_proj.bias"),
+                n, c, kv * hd);
+        q = NaiveOps.rmsNorm(q, slice(theta, layout, "q_norm.weight"), cfg.rmsNormEps(), n * nh, hd);
+        k = NaiveOps.rmsNorm(k, slice(theta, layout, "k_norm.weight"), cfg.rmsNormEps(), n * kv, hd);
+        q = NaiveOps.rope(q, pos, inv, n, nh, hd);
+        k = NaiveOps.rope(k, pos, inv, n, kv, hd);
+        double[] o = NaiveOps.attention(q, k, v, packed.batch(), packed.seqLen(), packed.docLens(), nh, kv, hd,
+                cfg.slidingWindow());
+        return NaiveOps.linear(o, slice(theta, layout, "o_proj.weight"), slice(theta, layout, "o_proj.bias"), n,
+                nh * hd, c);
+    }
+
+    @Test
+    void mlpNormLinearMatchOracleAndFiniteDifferences() {
+        int n = 9;
+        int c = 10;
+        int inter = 14;
+        ParamLayout layout = ParamLayout.builder().add("gate_proj.weight", inter, c).add("up_proj.weight", inter, c)
+                .add("down_proj.weight", c, inter).add("norm.weight", c).add("lin.weight", 7, c).add("lin.bias", 7)
+                .build();
+        LayerParams p = params(layout, 1.0);
+        double[] theta = d(p.params());
+        INDArray x = randn(1.5, n, c);
+        double[] xs = d(x);
+
+        SwiGluMlp mlp = new SwiGluMlp(p, n);
+        INDArray dy = randn(1.0, n, c);
+        double[] dys = d(dy);
+        close("mlp y", NaiveOps.swiGlu(xs, slice(theta, layout, "gate_proj.weight"),
+                slice(theta, layout, "up_proj.weight"), slice(theta, layout, "down_proj.weight"), n, c, inter),
+                mlp.forward(x), 1e-5);
+        INDArray dx = mlp.backward(dy).dup();
+        fd("mlp dx", xs, dx, xv -> dot(NaiveOps.swiGlu(xv, slice(theta, layout, "gate_proj.weight"),
+                slice(theta, layout, "up_proj.weight"), slice(theta, layout, "down_proj.weight"), n, c, inter), dys));
+        double[] wg = slice(theta, layout, "gate_proj.weight");
+        fd("mlp d/gate_proj.weight", wg, p.grad("gate_proj.weight"), wv -> dot(NaiveOps.swiGlu(xs, wv,
+                slice(theta, layout, "up_proj.weight"), slice(theta, layout, "down_proj.weight"), n, c, inter), dys));
+
+        RmsNorm norm = RmsNorm.of(p, "norm", 1e-5, n);
+        double[] w = slice(theta, layout, "norm.weight");
+        close("rmsnorm y", NaiveOps.rmsNorm(xs, w, 1e-5, n, c), norm.forward(x), 1e-5);
+        INDArray ndx = norm.backward(dy).dup();
+        fd("rmsnorm dx", xs, ndx, xv -> dot(NaiveOps.rmsNorm(xv, w, 1e-5, n, c), dys));
+        fd("rmsnorm d/weight", w.clone(), p.grad("norm.weight"), wv -> dot(NaiveOps.rmsNorm(xs, wv, 1e-5, n, c), dys));
+
+        Linear lin = Linear.of(p, "lin", n);
+        INDArray ldy = randn(1.0, n, 7);
+        double[] ldys = d(ldy);
+        double[] lw = slice(theta, layout, "lin.weight");
+        double[] lb = slice(theta, layout, "lin.bias");
+        close("linear y", NaiveOps.linear(xs, lw, lb, n, c, 7), lin.forward(x), 1e-5);
+        INDArray ldx = lin.backward(ldy).dup();
+        fd("linear dx", xs, ldx, xv -> dot(NaiveOps.linear(xv, lw, lb, n, c, 7), ldys));
+        fd("linear d/bias", lb.clone(), p.grad("lin.bias"), bv -> dot(NaiveOps.linear(xs, lw, bv, n, c, 7), ldys));
+    }
+
+    @Test
+    void ropeTypesMatchOracle() {
+        int n = 7;
+        int heads = 2;
+        int hd = 16;
+        int[] pos = {0, 3, 9, 0, 1, 200, 1000};
+        int[] ones = {n};
+        for (RopeConfig cfg : List.of(RopeConfig.defaultRope(500000), new RopeConfig(RopeConfig.Type.LINEAR, 10000,
+                4.0, 0, 0, 0), new RopeConfig(RopeConfig.Type.LLAMA3, 500000, 8.0, 1.0, 4.0, 32))) {
+            Rope rope = new Rope(cfg, hd, n);
+            rope.setPositions(new PackedBatch(1, n, pos, new int[][] {ones}));
+            INDArray x = randn(1.0, n, heads * hd);
+            INDArray y = Nd4j.create(DataType.FLOAT, n, heads * hd);
+            rope.forward(x, y);
+            close("rope " + cfg.type() + " y", NaiveOps.rope(d(x), pos, cfg.inverseFrequencies(hd), n, heads, hd), y,
+                    2e-5);
+            INDArray back = Nd4j.create(DataType.FLOAT, n, heads * hd);
+            rope.backward(y, back);
+            close("rope " + cfg.type() + " inverse", d(x), back, 2e-5);
+        }
+    }
+
+    @Test
+    void chunkedLossMatchesOracleForEveryChunkSize() {
+        int n = 11;
+        int c = 6;
+        int vocab = 50;
+        int[] targets = {1, -100, 49, 0, 7, 7, -100, -100, 30, 2, 11};
+        INDArray h = randn(1.0, n, c);
+        INDArray w = randn(0.5, vocab, c);
+        double expected = NaiveOps.lmHeadLoss(d(h), d(w), targets, 20.0, n, c, vocab);
+        INDArray firstDh = null;
+        for (int chunk : new int[] {1, 4, n, 100}) {
+            INDArray dw = Nd4j.zeros(DataType.FLOAT, vocab, c);
+            LmHeadLoss loss = new LmHeadLoss("lm_head", w, dw, n, chunk);
+            assertEquals(expected, loss.forwardBackward(h, targets, 20.0), 1e-5, "chunk " + chunk);
+            if (firstDh == null) {
+                firstDh = loss.dHidden().dup();
+                double[] hs = d(h);
+                double[] ws = d(w);
+                fd("lm_head dHidden", hs, loss.dHidden(), hv -> NaiveOps.lmHeadLoss(hv, ws, targets, 20.0, n, c, vocab));
+                fd("lm_head dWeight", ws, dw, wv -> NaiveOps.lmHeadLoss(hs, wv, targets, 20.0, n, c, vocab));
+            } else {
+                assertTrue(firstDh.equalsWithEps(loss.dHidden(), 1e-6), "dHidden independent of chunk size");
+            }
+        }
+        int[] none = new int[n];
+        java.util.Arrays.fill(none, -100);
+        LmHeadLoss loss = new LmHeadLoss("lm_head", w, Nd4j.zeros(DataType.FLOAT, vocab, c), n, 4);
+        assertEquals(0.0, loss.forwardBackward(h, none, 1.0), 0.0);
+        assertEquals(0.0, loss.dHidden().sumNumber().doubleValue(), 0.0);
+    }
+
+    @Test
+    void embeddingMatchesOracleAndAccumulatesRepeatedIds() {
+        INDArray w = randn(1.0, 5, 3);
+        INDArray dw = Nd4j.zeros(DataType.FLOAT, 5, 3);
+        Embedding emb = new Embedding("embed_tokens", w, dw, 4);
+        int[] ids = {4, 1, 4, 0};
+        INDArray y = emb.forward(ids);
+        for (int i = 0; i < ids.length; i++) {
+            assertEquals(w.getRow(ids[i]), y.getRow(i));
+        }
+        INDArray dy = randn(1.0, 4, 3);
+        emb.backward(dy);
+        assertTrue(dw.getRow(4).equalsWithEps(dy.getRow(0).add(dy.getRow(2)), 1e-6));
+        assertEquals(0.0, dw.getRow(2).sumNumber().doubleValue(), 0.0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> emb.forward(new int[] {0, 1, 5, 2}));
+        assertTrue(e.getMessage().contains("token id 5 at position 2 is outside the vocabulary [0, 5)"), e.getMessage());
+    }
+
+    @Test
+    void shapesOtherThanTheBuffersFailNamingBoth() {
+        ParamLayout layout = ParamLayout.builder().add("lin.weight", 3, 4).build();
+        LayerParams p = params(layout, 0);
+        Linear lin = Linear.of(p, "lin", 5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> lin.forward(Nd4j.zeros(DataType.FLOAT, 6, 4)));
+        assertTrue(e.getMessage().contains("lin: input has shape [6, 4] but the layer's buffers were sized for [5, 4]"),
+                e.getMessage());
+        ModelConfig cfg = new ModelConfig(ModelSpecs.forArchitecture("LlamaForCausalLM"), 10, 4, 8, 1, 2, 2, 2, 1e-6,
+                RopeConfig.defaultRope(10000), 64, false, false, false, false, false, 0, -1, List.of());
+        ParamLayout al = ParamLayout.builder().add("q_proj.weight", 4, 4).add("k_proj.weight", 4, 4)
+                .add("v_proj.weight", 4, 4).add("o_proj.weight", 4, 4).build();
+        Attention attn = new Attention(cfg, params(al, 0), 2, 3);
+        IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+                () -> attn.forward(Nd4j.zeros(DataType.FLOAT, 6, 4), PackedBatch.unpacked(1, 6)));
+        assertTrue(a.getMessage().contains("[B=1, T=6] but the buffers were sized for [B=2, T=3]"), a.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new PackedBatch(1, 4, new int[4], new int[][] {{3, 2}}));
+    }
+}

@@ -1,0 +1,89 @@
+package dev.sparktune.dl4j.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfParamNames;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The whole model of each fixture family on packed rows against transformers run per document
+ * (scripts/goldens/model_forward.py): logits (≤ 1e-4 abs on document rows), loss, and every parameter gradient.
+ */
+final class ModelGoldenChecks {
+    static final Path FIXTURES = dev.sparktune.testkit.RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf");
+
+    private ModelGoldenChecks() {
+    }
+
+    static List<String> checkAll(Path goldenFile) {
+        Goldens g = new Goldens(goldenFile);
+        assertEquals(Set.of("llama", "qwen2", "qwen3", "mistral"), g.cases.keySet());
+        for (String family : g.cases.keySet()) {
+            check(g, family);
+        }
+        return g.report;
+    }
+
+    private static void check(Goldens g, String family) {
+        JsonNode c = g.cases.get(family);
+        Path dir = FIXTURES.resolve(family);
+        ModelConfig config = HfConfigReader.read(dir);
+        ParamLayout layout = HfParamNames.layout(config);
+        INDArray params = layout.allocate();
+        INDArray grads = layout.allocate();
+        SafetensorsReader weights = SafetensorsReader.open(dir);
+        for (ParamLayout.Entry e : layout.entries()) {
+            weights.readInto(e.name(), layout.view(params, e.name()));
+        }
+        assertEquals(new TreeSet<>(layout.entries().stream().map(ParamLayout.Entry::name).toList()),
+                new TreeSet<>(g.paramNames(family)), family + ": gradients for exactly our parameters");
+
+        int seqLen = c.get("seq_len").asInt();
+        JsonNode docNode = c.get("doc_lens");
+        int[][] docs = new int[docNode.size()][];
+        for (int b = 0; b < docs.length; b++) {
+            docs[b] = Goldens.ints(docNode.get(b));
+        }
+        PackedBatch packed = PackedBatch.fromDocLens(seqLen, docs);
+        int[] ids = Goldens.ints(c.get("input_ids"));
+        int[] targets = CausalLm.targets(Goldens.ints(c.get("labels")), packed);
+        assertEquals(c.get("supervised").asLong(), CausalLm.supervisedCount(targets), family + " supervised tokens");
+        double count = c.get("token_count").asDouble();
+
+        CausalLm model = new CausalLm(config, layout, params, grads, docs.length, seqLen, 7);
+        INDArray logits = model.logits(ids, packed);
+        INDArray expectedLogits = g.tensor(family, "logits");
+        int[] real = Goldens.ints(c.get("real_rows"));
+        g.compareAbs(family + " logits (doc rows)", expectedLogits.get(NDArrayIndex.indices(toLong(real))),
+                logits.get(NDArrayIndex.indices(toLong(real))), 1e-4);
+
+        double evalLoss = model.loss(ids, targets, packed, count);
+        assertEquals(0.0, grads.sumNumber().doubleValue(), 0.0, "loss() must not touch gradients");
+        double loss = model.forwardBackward(ids, targets, packed, count);
+        INDArray expectedLoss = g.tensor(family, "loss");
+        g.forward(family + " loss", expectedLoss, Nd4j.scalar((float) loss).reshape(1));
+        g.forward(family + " loss (eval)", expectedLoss, Nd4j.scalar((float) evalLoss).reshape(1));
+        for (ParamLayout.Entry e : layout.entries()) {
+            g.grad(family + " d/" + e.name(), g.tensor(family, "d/" + e.name()), layout.view(grads, e.name()));
+        }
+    }
+
+    private static long[] toLong(int[] a) {
+        long[] out = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.sparktune.pipeline.cli;
+
+import dev.sparktune.pipeline.config.ConfigProblem;
+import dev.sparktune.pipeline.config.ConfigSources;
+import dev.sparktune.pipeline.config.SparkTuneConfig;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The options every verb takes: where the configuration comes from, and whether to stop after checking it. */
+final class ConfigOptions {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Configuration file: a SparkTune .conf (HOCON, settings under sparktune { }) or a "
+                    + "LLaMA-Factory .yaml/.yml/.json (flat keys, mapped). Defaults: reference.conf.")
+    private Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override one setting (repeatable; a later one wins), the key relative to sparktune, "
+                    + "e.g. --set data.cutoff_len=1024 --set 'data.dataset=[a, b]'. Numbers, booleans, null, "
+                    + "[lists], {objects} and \"quoted strings\" are parsed as HOCON, anything else is a string.")
+    private List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--dry-run",
+            description = "Load and validate the configuration, check that the inputs exist, print the resolved "
+                    + "configuration, and stop without starting Spark.")
+    private boolean dryRun;
+
+    ConfigSources sources() {
+        return ConfigSources.of(config, overrides);
+    }
+
+    boolean isDryRun() {
+        return dryRun;
+    }
+
+    static void printWarnings(SparkTuneConfig config, PrintWriter err) {
+        for (ConfigProblem warning : config.warnings()) {
+            err.println("warning: " + warning);
+        }
+        err.flush();
+    }
+}

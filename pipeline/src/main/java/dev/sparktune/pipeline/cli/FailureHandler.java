@@ -1,0 +1,30 @@
+package dev.sparktune.pipeline.cli;
+
+import dev.sparktune.pipeline.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+import java.io.PrintWriter;
+
+/**
+ * Maps what a verb threw to the exit status: a configuration problem is the user's to fix (message only, status 2);
+ * anything else is a job failure (message and stack trace, status 1).
+ */
+final class FailureHandler implements IExecutionExceptionHandler {
+
+    @Override
+    public int handleExecutionException(Exception exception, CommandLine commandLine, ParseResult parseResult) {
+        PrintWriter err = commandLine.getErr();
+        String verb = commandLine.getCommandName();
+        if (exception instanceof ConfigException) {
+            err.println(exception.getMessage());
+            err.flush();
+            return SparkTuneCli.EXIT_USAGE;
+        }
+        err.println("sparktune " + verb + " failed: " + exception);
+        exception.printStackTrace(err);
+        err.flush();
+        return SparkTuneCli.EXIT_JOB_FAILED;
+    }
+}

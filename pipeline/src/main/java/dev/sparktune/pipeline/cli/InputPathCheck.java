@@ -1,0 +1,165 @@
+package dev.sparktune.pipeline.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.pipeline.config.ConfigException;
+import dev.sparktune.pipeline.config.ConfigProblem;
+import dev.sparktune.pipeline.config.SparkSettings;
+import dev.sparktune.preprocess.api.PrepConfig;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks, before Spark starts, that the prep job's inputs exist: the model's tokenizer.json and every dataset (an
+ * entry of dataset_info.json with a file_name, or a path as given or under dataset_dir). Paths are Hadoop paths,
+ * opened with the {@code spark.hadoop.*} settings of the spark section, as Spark would.
+ */
+final class InputPathCheck {
+    private static final String DATASET_INFO = "dataset_info.json";
+
+    private final Configuration hadoop;
+    private final List<ConfigProblem> problems = new ArrayList<>();
+    private final List<String> found = new ArrayList<>();
+
+    private InputPathCheck(SparkSettings spark) {
+        hadoop = new Configuration();
+        for (Map.Entry<String, String> entry : spark.conf().entrySet()) {
+            if (entry.getKey().startsWith("spark.hadoop.")) {
+                hadoop.set(entry.getKey().substring("spark.hadoop.".length()), entry.getValue());
+            }
+        }
+    }
+
+    /**
+     * @return one line per input found, for the dry run's report
+     * @throws ConfigException naming every input that is missing or cannot be checked
+     */
+    static List<String> forPrep(PrepConfig prep, SparkSettings spark) {
+        InputPathCheck check = new InputPathCheck(spark);
+        check.model(prep.modelPath());
+        check.datasets(prep.datasets(), prep.datasetDir());
+        if (!check.problems.isEmpty()) {
+            throw new ConfigException(check.problems);
+        }
+        return check.found;
+    }
+
+    /**
+     * @return what was found, for the dry run's report
+     * @throws ConfigException if the table (a directory with a {@code _delta_log}) or the model directory is missing
+     */
+    static String forInspect(String table, String modelPath, SparkSettings spark) {
+        InputPathCheck check = new InputPathCheck(spark);
+        try {
+            Path log = new Path(table, "_delta_log");
+            if (check.exists(log)) {
+                check.found.add("table: " + table);
+            } else {
+                check.problems.add(new ConfigProblem("TABLE", "'" + table + "' is not a Delta table (no " + log
+                        + "); give the output_table of a prep run"));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            check.problems.add(new ConfigProblem("TABLE", "cannot check '" + table + "': " + e.getMessage()));
+        }
+        if (modelPath != null) {
+            check.model("--model", modelPath);
+        }
+        if (!check.problems.isEmpty()) {
+            throw new ConfigException(check.problems);
+        }
+        return String.join("; ", check.found);
+    }
+
+    private void model(String modelPath) {
+        model("sparktune.model.model_name_or_path", modelPath);
+    }
+
+    private void model(String key, String modelPath) {
+        try {
+            Path dir = new Path(modelPath);
+            if (!exists(dir)) {
+                problems.add(new ConfigProblem(key, "'" + modelPath + "' does not exist; give the model directory "
+                        + "(local path or Hadoop URI): models are not downloaded from a hub"));
+            } else if (!exists(new Path(dir, "tokenizer.json"))) {
+                problems.add(new ConfigProblem(key, "no tokenizer.json in '" + modelPath + "'; the model directory "
+                        + "must hold the Hugging Face tokenizer files (tokenizer.json, tokenizer_config.json)"));
+            } else {
+                found.add("model: " + new Path(dir, "tokenizer.json"));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            problems.add(new ConfigProblem(key, "cannot check '" + modelPath + "': " + e.getMessage()));
+        }
+    }
+
+    private void datasets(List<String> datasets, String datasetDir) {
+        String key = "sparktune.data.dataset";
+        JsonNode info;
+        Path dir;
+        try {
+            dir = new Path(datasetDir);
+            info = datasetInfo(new Path(dir, DATASET_INFO));
+        } catch (IOException | IllegalArgumentException e) {
+            problems.add(new ConfigProblem("sparktune.data.dataset_dir",
+                    "cannot read '" + datasetDir + "/" + DATASET_INFO + "': " + e.getMessage()));
+            return;
+        }
+        for (String dataset : datasets) {
+            try {
+                JsonNode entry = info == null ? null : info.get(dataset);
+                if (entry != null && entry.hasNonNull("file_name")) {
+                    Path file = new Path(dir, entry.get("file_name").asText());
+                    if (exists(file)) {
+                        found.add("dataset " + dataset + ": " + file);
+                    } else {
+                        problems.add(new ConfigProblem(key, "dataset '" + dataset + "': its file_name '" + file
+                                + "' (from " + new Path(dir, DATASET_INFO) + ") does not exist"));
+                    }
+                } else if (entry != null) {
+                    found.add("dataset " + dataset + ": entry of " + new Path(dir, DATASET_INFO)
+                            + " without file_name (checked by the job)");
+                } else {
+                    Path asGiven = new Path(dataset);
+                    Path underDir = asGiven.isAbsolute() || asGiven.toUri().getScheme() != null
+                            ? null : new Path(dir, dataset);
+                    if (exists(asGiven)) {
+                        found.add("dataset " + dataset + ": " + asGiven);
+                    } else if (underDir != null && exists(underDir)) {
+                        found.add("dataset " + dataset + ": " + underDir);
+                    } else {
+                        problems.add(new ConfigProblem(key, "dataset '" + dataset + "' is neither an entry of "
+                                + new Path(dir, DATASET_INFO) + (info == null ? " (no such file)" : "")
+                                + " nor an existing path (looked at '" + asGiven + "'"
+                                + (underDir == null ? "" : " and '" + underDir + "'") + ")"));
+                    }
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                problems.add(new ConfigProblem(key, "cannot check dataset '" + dataset + "': " + e.getMessage()));
+            }
+        }
+    }
+
+    private JsonNode datasetInfo(Path file) throws IOException {
+        if (!exists(file)) {
+            return null;
+        }
+        try (InputStream in = file.getFileSystem(hadoop).open(file)) {
+            JsonNode node = new ObjectMapper().readTree(in);
+            if (node == null || !node.isObject()) {
+                throw new IOException("expected a JSON object of dataset names to entries");
+            }
+            return node;
+        }
+    }
+
+    private boolean exists(Path path) throws IOException {
+        FileSystem fs = path.getFileSystem(hadoop);
+        return fs.exists(path);
+    }
+}

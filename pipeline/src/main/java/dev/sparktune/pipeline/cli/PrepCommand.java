@@ -1,0 +1,57 @@
+package dev.sparktune.pipeline.cli;
+
+import dev.sparktune.pipeline.config.SparkTuneConfig;
+import dev.sparktune.pipeline.config.Verb;
+import dev.sparktune.preprocess.api.PrepJob;
+import dev.sparktune.preprocess.api.PrepResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code sparktune prep}: datasets in, the packed Delta table, its rejects table and the stats JSON out. */
+@Command(name = "prep",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Read, template, tokenize, mask and pack the datasets into a Delta table (plus a rejects "
+                + "table and a stats JSON, printed at the end).")
+final class PrepCommand implements Callable<Integer> {
+
+    @Mixin
+    private ConfigOptions options;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        SparkTuneConfig config = SparkTuneConfig.load(options.sources(), Verb.PREP);
+        ConfigOptions.printWarnings(config, err);
+        List<String> inputs = InputPathCheck.forPrep(config.prep(), config.spark());
+        if (options.isDryRun()) {
+            inputs.forEach(line -> err.println("found " + line));
+            err.println("dry run: configuration valid, inputs found; Spark not started");
+            err.flush();
+            out.print(config.render());
+            out.println("# prep config hash (recorded in the table as sparktune.prep_config_hash): "
+                    + config.prepConfigHash());
+            out.flush();
+            return 0;
+        }
+        PrepResult result = SparkSessions.withSession(config.spark(), spark -> PrepJob.run(spark, config.prep()));
+        err.println(result.committed()
+                ? "prep: committed version " + result.tableVersion() + " of " + config.prep().outputTable()
+                : "prep: " + config.prep().outputTable() + " already holds this run's data (version "
+                        + result.tableVersion() + "); nothing written");
+        err.flush();
+        out.println(PrepJob.toJson(result.stats()));
+        out.flush();
+        return 0;
+    }
+}

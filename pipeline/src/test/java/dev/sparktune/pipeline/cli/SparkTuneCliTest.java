@@ -1,0 +1,214 @@
+package dev.sparktune.pipeline.cli;
+
+import dev.sparktune.pipeline.config.ConfigException;
+import dev.sparktune.pipeline.config.ConfigProblem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SparkTuneCliTest {
+    @TempDir
+    Path dir;
+
+    /** One CLI run: exit status and what it printed. */
+    private record Run(int status, String out, String err) {
+        @Override
+        public String toString() {
+            return "status " + status + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
+        }
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = SparkTuneCli.newCommandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        int status = commandLine.execute(args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    private static void assertNoStackTrace(Run run) {
+        assertFalse(run.err().contains("\tat ") || run.err().contains("Exception"), "no stack trace: " + run);
+    }
+
+    @Test
+    void helpOfEveryCommandListsEveryOption() {
+        List<CommandSpec> specs = new ArrayList<>();
+        CommandLine root = SparkTuneCli.newCommandLine();
+        specs.add(root.getCommandSpec());
+        root.getSubcommands().values().forEach(sub -> specs.add(sub.getCommandSpec()));
+        assertEquals(List.of("prep", "inspect"), List.copyOf(root.getSubcommands().keySet()));
+        for (CommandSpec spec : specs) {
+            String[] args = spec.commandLine() == root ? new String[] {"--help"} : new String[] {spec.name(), "--help"};
+            Run help = run(args);
+            assertEquals(0, help.status(), help.toString());
+            for (OptionSpec option : spec.options()) {
+                for (String name : option.names()) {
+                    assertTrue(help.out().contains(name), spec.name() + " --help lacks " + name + ":\n" + help.out());
+                }
+            }
+            for (String sub : spec.subcommands().keySet()) {
+                assertTrue(help.out().contains(sub), "lists command " + sub + ":\n" + help.out());
+            }
+        }
+        String prepHelp = run("prep", "--help").out();
+        for (String option : List.of("-c", "--config", "--set", "--dry-run", "--help")) {
+            assertTrue(prepHelp.contains(option), option + " in\n" + prepHelp);
+        }
+    }
+
+    @Test
+    void versionAndUsageErrors() {
+        Run version = run("--version");
+        assertEquals(0, version.status(), version.toString());
+        String release = dev.sparktune.preprocess.api.SparkTuneVersion.VERSION;
+        assertTrue(version.out().startsWith("sparktune " + release + "\n"), version.toString());
+        assertTrue(version.out().contains("Spark 4."), version.toString());
+
+        Run noCommand = run();
+        assertEquals(2, noCommand.status(), noCommand.toString());
+        assertTrue(noCommand.err().contains("Missing command"), noCommand.toString());
+
+        Run unknownOption = run("prep", "--no-such-option");
+        assertEquals(2, unknownOption.status(), unknownOption.toString());
+        assertTrue(unknownOption.err().contains("--no-such-option"), unknownOption.toString());
+        assertNoStackTrace(unknownOption);
+
+        Run unknownCommand = run("frobnicate");
+        assertEquals(2, unknownCommand.status(), unknownCommand.toString());
+    }
+
+    /** A model dir with tokenizer.json, a dataset dir with dataset_info.json, and a job config pointing at them. */
+    private Path goodJob() throws IOException {
+        Path model = Files.createDirectories(dir.resolve("models/tiny"));
+        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.writeString(data.resolve("dataset_info.json"), "{\"demo\": {\"file_name\": \"demo.json\"}}");
+        Files.writeString(data.resolve("demo.json"), "[]");
+        Files.writeString(data.resolve("extra.jsonl"), "");
+        return Files.writeString(dir.resolve("job.conf"), """
+                sparktune {
+                  model.model_name_or_path = "%s"
+                  data { dataset = [demo, extra.jsonl], dataset_dir = "%s" }
+                  prep.output_table = "%s"
+                  spark.conf { "spark.hadoop.fs.s3a.secret.key" = hunter2 }
+                }
+                """.formatted(model, data, dir.resolve("out/table")));
+    }
+
+    @Test
+    void dryRunOnAGoodConfigPrintsTheResolvedConfigAndStartsNoSpark() throws IOException {
+        Run run = run("prep", "-c", goodJob().toString(), "--set", "data.cutoff_len=1024", "--dry-run");
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().contains("cutoff_len = 1024\n"), run.toString());
+        assertTrue(run.out().contains("rejects_table = \"" + dir.resolve("out/table") + "_rejects\""), run.toString());
+        assertTrue(run.out().startsWith("sparktune {\n") && run.out().endsWith("}\n"), "only the config: " + run);
+        assertFalse(run.out().contains("hunter2"), run.toString());
+        assertTrue(run.err().contains("found dataset demo: "), run.toString());
+        assertTrue(run.err().contains("found dataset extra.jsonl: "), run.toString());
+        assertTrue(run.err().contains("Spark not started"), run.toString());
+        assertFalse(Files.exists(dir.resolve("out")), "a dry run writes nothing");
+    }
+
+    @Test
+    void dryRunOnABadConfigReportsEveryProblemWithExitStatus2() throws IOException {
+        Run run = run("prep", "-c", goodJob().toString(), "--dry-run",
+                "--set", "data.cutof_len=1024", "--set", "data.stage=dpo", "--set", "data.val_size=7.5");
+        assertEquals(2, run.status(), run.toString());
+        assertTrue(run.err().startsWith("Invalid configuration (3 problems):"), run.toString());
+        assertTrue(run.err().contains("sparktune.data.cutof_len: unknown key; did you mean sparktune.data.cutoff_len?"),
+                run.toString());
+        assertTrue(run.err().contains("sparktune.data.stage: invalid value \"dpo\"; allowed: sft, pt"), run.toString());
+        assertTrue(run.err().contains("sparktune.data.val_size: invalid value 7.5"), run.toString());
+        assertEquals("", run.out(), run.toString());
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void dryRunReportsMissingInputs() throws IOException {
+        Path job = goodJob();
+        Run run = run("prep", "-c", job.toString(), "--dry-run",
+                "--set", "model.model_name_or_path=" + dir.resolve("data"),
+                "--set", "data.dataset=demo, nowhere.jsonl");
+        assertEquals(2, run.status(), run.toString());
+        assertTrue(run.err().contains("sparktune.model.model_name_or_path: no tokenizer.json in"), run.toString());
+        assertTrue(run.err().contains("sparktune.data.dataset: dataset 'nowhere.jsonl' is neither an entry of"),
+                run.toString());
+        assertTrue(run.err().startsWith("Invalid configuration (2 problems):"), run.toString());
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void llamaFactoryYamlWarningsGoToStderr() throws IOException {
+        goodJob();
+        Path yaml = Files.writeString(dir.resolve("sft.yaml"), """
+                model_name_or_path: %s
+                dataset: demo
+                dataset_dir: %s
+                tokenized_path: %s
+                per_device_train_batch_size: 1
+                """.formatted(dir.resolve("models/tiny"), dir.resolve("data"), dir.resolve("out/t")));
+        Run run = run("prep", "--config", yaml.toString(), "--dry-run");
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.err().contains("warning: sft.yaml: ignored"), run.toString());
+        assertTrue(run.err().contains("per_device_train_batch_size"), run.toString());
+    }
+
+    @Test
+    void inspectDryRunNeedsNoPrepKeysAndChecksTheTable() throws IOException {
+        Path table = Files.createDirectories(dir.resolve("packed/_delta_log")).getParent();
+        Run good = run("inspect", table.toString(), "--rows", "2", "--dry-run", "--set", "spark.master=local[1]");
+        assertEquals(0, good.status(), good.toString());
+        assertTrue(good.out().contains("master = \"local[1]\""), good.toString());
+        assertTrue(good.err().contains("found table: " + table), good.toString());
+
+        Run missing = run("inspect", dir.resolve("nothing").toString(), "--dry-run", "--model", dir.toString());
+        assertEquals(2, missing.status(), missing.toString());
+        assertTrue(missing.err().contains("TABLE: '" + dir.resolve("nothing") + "' is not a Delta table"),
+                missing.toString());
+        assertTrue(missing.err().contains("--model: no tokenizer.json in"), missing.toString());
+        assertNoStackTrace(missing);
+
+        Run negative = run("inspect", table.toString(), "--rows", "-1");
+        assertEquals(2, negative.status(), negative.toString());
+        assertTrue(negative.err().contains("--rows: must be >= 0"), negative.toString());
+
+        Run noTable = run("inspect");
+        assertEquals(2, noTable.status(), noTable.toString());
+        assertTrue(noTable.err().contains("TABLE"), noTable.toString());
+    }
+
+    @Test
+    void configProblemsExitWith2AndJobFailuresWith1() {
+        FailureHandler handler = new FailureHandler();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = SparkTuneCli.newCommandLine();
+        commandLine.setErr(new PrintWriter(err, true));
+
+        int config = handler.handleExecutionException(
+                new ConfigException(List.of(new ConfigProblem("sparktune.data.stage", "bad"))), commandLine, null);
+        assertEquals(2, config);
+        assertTrue(err.toString().contains("sparktune.data.stage: bad"), err.toString());
+        assertFalse(err.toString().contains("\tat "), err.toString());
+
+        int job = handler.handleExecutionException(new IllegalStateException("executor lost"), commandLine, null);
+        assertEquals(1, job);
+        assertTrue(err.toString().contains("failed: java.lang.IllegalStateException: executor lost"), err.toString());
+        assertTrue(err.toString().contains("\tat "), "a job failure keeps its stack trace");
+    }
+}

@@ -1,0 +1,187 @@
+package dev.sparktune.pipeline.config;
+
+import dev.sparktune.preprocess.api.OverlongPolicy;
+import dev.sparktune.preprocess.api.PrepConfig;
+import dev.sparktune.preprocess.api.Stage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LlamaFactoryArgsTest {
+    @TempDir
+    Path dir;
+
+    /** Shaped like LLaMA-Factory's examples/train_lora/qwen3_lora_sft.yaml, plus the prep-relevant keys. */
+    private static final String QWEN3_LORA_SFT = """
+            ### model
+            model_name_or_path: /models/Qwen3-4B-Instruct-2507
+            trust_remote_code: true
+
+            ### method
+            stage: sft
+            do_train: true
+            finetuning_type: lora
+            lora_rank: 8
+            lora_target: all
+
+            ### dataset
+            dataset: identity,alpaca_en_demo
+            dataset_dir: /data/llamafactory
+            template: qwen3
+            cutoff_len: 2048
+            max_samples: 1000
+            overwrite_cache: true
+            preprocessing_num_workers: 16
+            dataloader_num_workers: 4
+            neat_packing: true
+            mask_history: true
+            enable_thinking: false
+            tokenized_path: /tables/qwen3_identity
+
+            ### output
+            output_dir: saves/qwen3-4b/lora/sft
+            logging_steps: 10
+            save_steps: 500
+            plot_loss: true
+            overwrite_output_dir: true
+            save_only_model: false
+            report_to: none  # choices: [none, wandb, tensorboard, swanlab, mlflow]
+
+            ### train
+            per_device_train_batch_size: 1
+            gradient_accumulation_steps: 8
+            learning_rate: 1.0e-4
+            num_train_epochs: 3.0
+            lr_scheduler_type: cosine
+            warmup_ratio: 0.1
+            bf16: true
+            ddp_timeout: 180000000
+            resume_from_checkpoint: null
+
+            ### eval
+            val_size: 0.1
+            seed: 7
+            per_device_eval_batch_size: 1
+            eval_strategy: steps
+            eval_steps: 500
+            """;
+
+    private Path write(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, text);
+        return file;
+    }
+
+    @Test
+    void mapsLlamaFactoryKeysOntoTheTreeAndWarnsAboutTrainingKeys() throws IOException {
+        SparkTuneConfig config = SparkTuneConfig.load(
+                ConfigSources.of(write("qwen3_lora_sft.yaml", QWEN3_LORA_SFT), List.of()), Verb.PREP);
+        assertEquals(new PrepConfig(List.of("identity", "alpaca_en_demo"), "/data/llamafactory",
+                "/models/Qwen3-4B-Instruct-2507", "qwen3", Stage.SFT, 2048, true, false, true, false,
+                OverlongPolicy.TRUNCATE, 0.1, 1000, 7, 0, "/tables/qwen3_identity", "/tables/qwen3_identity_rejects",
+                "/tables/qwen3_identity_stats.json"), config.prep());
+
+        String warnings = config.warnings().toString();
+        for (String ignored : List.of("per_device_train_batch_size", "learning_rate", "lora_rank", "output_dir",
+                "resume_from_checkpoint", "preprocessing_num_workers", "trust_remote_code")) {
+            assertTrue(warnings.contains(ignored), ignored + " not in " + warnings);
+        }
+        assertEquals(2, config.warnings().size(), "one warning per group: " + warnings);
+    }
+
+    @Test
+    void overridesApplyOnTopOfALlamaFactoryFile() throws IOException {
+        Path file = write("qwen3_lora_sft.yml", QWEN3_LORA_SFT);
+        PrepConfig prep = SparkTuneConfig.load(ConfigSources.of(file, List.of("data.cutoff_len=1024")), Verb.PREP)
+                .prep();
+        assertEquals(1024, prep.cutoffLen());
+    }
+
+    @Test
+    void jsonArgumentsFileAndNullMeansTheDefault() throws IOException {
+        Path file = write("args.json", """
+                {"model_name_or_path": "/m", "dataset": "a", "tokenized_path": "/t", "max_samples": null,
+                 "packing": null, "stage": "pt", "mix_strategy": "concat", "eval_dataset": null}
+                """);
+        PrepConfig prep = SparkTuneConfig.load(ConfigSources.of(file, List.of()), Verb.PREP).prep();
+        assertEquals(0, prep.maxSamples());
+        assertEquals(Stage.PT, prep.stage());
+        assertTrue(prep.packing(), "packing null = auto = on for pt");
+    }
+
+    @Test
+    void unknownArgumentIsAnErrorWithTheClosestLlamaFactoryKey() throws IOException {
+        Path file = write("job.yaml", """
+                model_name_or_path: /m
+                dataset: a
+                tokenized_path: /t
+                cutof_len: 1024
+                totally_made_up: 1
+                """);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> SparkTuneConfig.load(ConfigSources.of(file, List.of()), Verb.PREP));
+        assertEquals(2, e.problems().size(), e.getMessage());
+        ConfigProblem typo = e.problems().get(0);
+        assertEquals("cutof_len", typo.keyPath());
+        assertTrue(typo.message().contains("did you mean cutoff_len?"), typo.message());
+        assertEquals("totally_made_up", e.problems().get(1).keyPath());
+    }
+
+    @Test
+    void dataShapingArgumentsAreAcceptedOnlyAtTheirDefault() throws IOException {
+        Path file = write("job.yaml", """
+                model_name_or_path: /m
+                dataset: a
+                tokenized_path: /t
+                mix_strategy: interleave_under
+                streaming: false
+                eval_dataset: b
+                """);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> SparkTuneConfig.load(ConfigSources.of(file, List.of()), Verb.PREP));
+        assertEquals(List.of("mix_strategy", "eval_dataset"),
+                e.problems().stream().map(ConfigProblem::keyPath).toList(), e.getMessage());
+        assertTrue(e.problems().get(0).message().contains("allowed: concat"), e.getMessage());
+        assertTrue(e.problems().get(0).message().contains("interleave_under"), e.getMessage());
+    }
+
+    @Test
+    void badMappedValueNamesTheTreeKeyAndTheLlamaFactoryKey() throws IOException {
+        Path file = write("dpo.yaml", "model_name_or_path: /m\ndataset: a\ntokenized_path: /t\nstage: dpo\n");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> SparkTuneConfig.load(ConfigSources.of(file, List.of()), Verb.PREP));
+        ConfigProblem problem = e.problems().get(0);
+        assertEquals("sparktune.data.stage", problem.keyPath());
+        assertTrue(problem.message().contains("allowed: sft, pt"), problem.message());
+        assertTrue(problem.message().contains("dpo.yaml, LLaMA-Factory key 'stage'"), problem.message());
+    }
+
+    @Test
+    void malformedYamlAndDuplicateKeysAreReported() throws IOException {
+        ConfigException duplicate = assertThrows(ConfigException.class, () -> SparkTuneConfig.load(
+                ConfigSources.of(write("dup.yaml", "cutoff_len: 1\ncutoff_len: 2\n"), List.of()), Verb.INSPECT));
+        assertTrue(duplicate.getMessage().contains("cutoff_len"), duplicate.getMessage());
+        ConfigException list = assertThrows(ConfigException.class, () -> SparkTuneConfig.load(
+                ConfigSources.of(write("list.yaml", "- a\n- b\n"), List.of()), Verb.INSPECT));
+        assertTrue(list.getMessage().contains("expected a mapping"), list.getMessage());
+    }
+
+    @Test
+    void everyMappedTargetIsAReferenceKey() {
+        SparkTuneConfig.load(ConfigSources.defaults(), Verb.INSPECT); // reference.conf parses
+        for (String target : LlamaFactoryArgs.MAPPED.values()) {
+            ConfigException e = assertThrows(ConfigException.class, () -> SparkTuneConfig.load(
+                    ConfigSources.of(null, List.of(target + "={}")), Verb.INSPECT));
+            assertTrue(e.problems().stream().noneMatch(p -> p.message().contains("unknown key")),
+                    target + " is not in reference.conf: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package dev.sparktune.pipeline.config;
+
+import dev.sparktune.preprocess.api.OverlongPolicy;
+import dev.sparktune.preprocess.api.PrepConfig;
+import dev.sparktune.preprocess.api.Stage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SparkTuneConfigTest {
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, text);
+        return file;
+    }
+
+    private static SparkTuneConfig load(Path file, Verb verb, String... overrides) {
+        return SparkTuneConfig.load(ConfigSources.of(file, List.of(overrides)), verb);
+    }
+
+    private static ConfigException failure(Path file, Verb verb, String... overrides) {
+        return assertThrows(ConfigException.class, () -> load(file, verb, overrides));
+    }
+
+    private static ConfigProblem only(ConfigException e, String keyPath) {
+        List<ConfigProblem> matching = e.problems().stream().filter(p -> p.keyPath().equals(keyPath)).toList();
+        assertEquals(1, matching.size(), () -> "expected one problem for " + keyPath + " in:\n" + e.getMessage());
+        return matching.get(0);
+    }
+
+    private static final String MINIMAL = """
+            sparktune {
+              model.model_name_or_path = /models/qwen3
+              data.dataset = [alpaca_demo]
+              prep.output_table = /tables/qwen3_sft
+            }
+            """;
+
+    @Test
+    void defaultsOnlyAreEnoughForInspectButPrepNamesEveryRequiredKey() {
+        SparkTuneConfig config = SparkTuneConfig.load(ConfigSources.defaults(), Verb.INSPECT);
+        assertEquals(new SparkSettings("local[*]", "sparktune", Map.of()), config.spark());
+        assertThrows(IllegalStateException.class, config::prep);
+
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> SparkTuneConfig.load(ConfigSources.defaults(), Verb.PREP));
+        assertEquals(3, e.problems().size(), e.getMessage());
+        assertTrue(only(e, "sparktune.model.model_name_or_path").message().contains("required by prep"));
+        assertTrue(only(e, "sparktune.data.dataset").message().contains("required by prep"));
+        assertTrue(only(e, "sparktune.prep.output_table").message().contains("required by prep"));
+    }
+
+    @Test
+    void hoconFileGivesTypedPrepConfigWithReferenceDefaults() throws IOException {
+        PrepConfig prep = load(write("job.conf", MINIMAL), Verb.PREP).prep();
+        assertEquals(new PrepConfig(List.of("alpaca_demo"), "data", "/models/qwen3", "auto", Stage.SFT, 2048, false,
+                false, false, true, OverlongPolicy.TRUNCATE, 0.0, 0, 42, 0, "/tables/qwen3_sft",
+                "/tables/qwen3_sft_rejects", "/tables/qwen3_sft_stats.json"), prep);
+    }
+
+    @Test
+    void overridesWinOverTheFileAndDerivedPathsFollowTheOverriddenTable() throws IOException {
+        Path file = write("job.conf", MINIMAL + "sparktune.data.cutoff_len = 4096\n");
+        PrepConfig prep = load(file, Verb.PREP,
+                "data.cutoff_len=1024",
+                "data.cutoff_len=512",                       // a later --set wins
+                "data.dataset=[a, \"b c\"]",                  // HOCON list
+                "prep.output_table=s3a://bucket/tables/t1",  // verbatim: // is not a comment here
+                "sparktune.data.val_size=0.25",              // the sparktune. prefix is optional
+                "data.overlong=REJECT").prep();
+        assertEquals(512, prep.cutoffLen());
+        assertEquals(List.of("a", "b c"), prep.datasets());
+        assertEquals("s3a://bucket/tables/t1", prep.outputTable());
+        assertEquals("s3a://bucket/tables/t1_rejects", prep.rejectsTable());
+        assertEquals("s3a://bucket/tables/t1_stats.json", prep.statsPath());
+        assertEquals(0.25, prep.valSize());
+        assertEquals(OverlongPolicy.REJECT, prep.overlong());
+    }
+
+    @Test
+    void datasetTakesLlamaFactorysCommaSeparatedString() throws IOException {
+        PrepConfig prep = load(write("job.conf", MINIMAL), Verb.PREP, "data.dataset=identity, alpaca_en_demo").prep();
+        assertEquals(List.of("identity", "alpaca_en_demo"), prep.datasets());
+    }
+
+    @Test
+    void packingFollowsLlamaFactorySemantics() throws IOException {
+        Path file = write("job.conf", MINIMAL);
+        assertFalse(load(file, Verb.PREP).prep().packing(), "auto: off for sft");
+        assertTrue(load(file, Verb.PREP, "data.stage=pt").prep().packing(), "auto: on for pt");
+        assertFalse(load(file, Verb.PREP, "data.stage=pt", "data.packing=false").prep().packing());
+        assertTrue(load(file, Verb.PREP, "data.packing=true").prep().packing());
+        assertTrue(load(file, Verb.PREP, "data.neat_packing=true").prep().packing(), "neat_packing implies packing");
+        assertTrue(load(file, Verb.PREP, "data.packing=false", "data.neat_packing=true").prep().packing());
+    }
+
+    @Test
+    void sparkConfIsFlattenedToSparkKeysQuotedOrNot() throws IOException {
+        Path file = write("job.conf", """
+                sparktune.spark {
+                  master = "local[2]"
+                  conf {
+                    "spark.hadoop.fs.s3a.endpoint" = "http://127.0.0.1:9000"
+                    spark.sql.shuffle.partitions = 8
+                  }
+                }
+                """);
+        SparkSettings spark = load(file, Verb.INSPECT, "spark.conf.spark.ui.enabled=false").spark();
+        assertEquals("local[2]", spark.master());
+        assertEquals(Map.of("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:9000",
+                "spark.sql.shuffle.partitions", "8", "spark.ui.enabled", "false"), spark.conf());
+    }
+
+    @Test
+    void unknownKeyNamesTheFullPathAndTheClosestKnownKey() throws IOException {
+        Path file = write("job.conf", MINIMAL + """
+                sparktune.data.cutof_len = 1024
+                sparktune.prep.mask_history = true
+                sparktune.data.no_such_thing_at_all = 1
+                """);
+        ConfigException e = failure(file, Verb.PREP);
+        String typo = only(e, "sparktune.data.cutof_len").message();
+        assertTrue(typo.contains("did you mean sparktune.data.cutoff_len?"), typo);
+        assertTrue(typo.contains("job.conf"), "names where the key was set: " + typo);
+        String misplaced = only(e, "sparktune.prep.mask_history").message();
+        assertTrue(misplaced.contains("did you mean sparktune.data.mask_history?"), misplaced);
+        String unknown = only(e, "sparktune.data.no_such_thing_at_all").message();
+        assertTrue(unknown.contains("keys in sparktune.data: ") && unknown.contains("cutoff_len"), unknown);
+        assertEquals(3, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void settingsOutsideTheSparktuneRootAreRejectedWithAHintButHelperKeysAreAllowed() throws IOException {
+        ConfigException e = failure(write("job.conf", """
+                data { cutoff_len = 10 }
+                cutoff_len = 5
+                sparktun { }
+                """), Verb.INSPECT);
+        assertTrue(only(e, "data").message().contains("did you mean sparktune.data?"), e.getMessage());
+        assertTrue(only(e, "cutoff_len").message().contains("did you mean sparktune.data.cutoff_len?"));
+        assertTrue(only(e, "sparktun").message().contains("did you mean sparktune?"), e.getMessage());
+
+        SparkTuneConfig config = load(write("helpers.conf", MINIMAL + """
+                paths { tables = "/warehouse" }
+                sparktune.prep.output_table = ${paths.tables}"/qwen3"
+                """), Verb.PREP);
+        assertEquals("/warehouse/qwen3_rejects", config.prep().rejectsTable());
+        assertEquals("paths", config.warnings().get(0).keyPath());
+    }
+
+    @Test
+    void aSectionSetToAValueIsReportedWithoutReadingValues() {
+        ConfigException e = failure(null, Verb.PREP, "data=5", "model.tempalte=x");
+        assertTrue(only(e, "sparktune.data").message().contains("is a section"), e.getMessage());
+        assertTrue(only(e, "sparktune.model.tempalte").message().contains("did you mean sparktune.model.template?"));
+        assertEquals(2, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void unknownKeyInAnOverride() {
+        ConfigException e = failure(null, Verb.INSPECT, "spark.mastr=yarn");
+        String message = only(e, "sparktune.spark.mastr").message();
+        assertTrue(message.contains("did you mean sparktune.spark.master?"), message);
+        assertTrue(message.contains("--set"), message);
+    }
+
+    @Test
+    void eachBadValueNamesKeyValueAndWhatIsAllowed() {
+        Map<String, List<String>> cases = Map.ofEntries(
+                Map.entry("data.stage=dpo", List.of("sparktune.data.stage", "\"dpo\"", "allowed: sft, pt")),
+                Map.entry("data.cutoff_len=1", List.of("sparktune.data.cutoff_len", "1", "a whole number >= 2")),
+                Map.entry("data.cutoff_len=12.5", List.of("sparktune.data.cutoff_len", "12.5", "a whole number")),
+                Map.entry("data.overlong=drop", List.of("sparktune.data.overlong", "\"drop\"", "truncate, reject")),
+                Map.entry("data.val_size=1.5", List.of("sparktune.data.val_size", "1.5", "a fraction in [0, 1)")),
+                Map.entry("data.val_size=-0.1", List.of("sparktune.data.val_size", "-0.1", "whole document count")),
+                Map.entry("data.max_samples=-1", List.of("sparktune.data.max_samples", "-1", ">= 0")),
+                Map.entry("data.seed=abc", List.of("sparktune.data.seed", "\"abc\"", "allowed: a whole number")),
+                Map.entry("data.packing=maybe", List.of("sparktune.data.packing", "\"maybe\"", "auto, true or false")),
+                Map.entry("data.train_on_prompt=sometimes",
+                        List.of("sparktune.data.train_on_prompt", "\"sometimes\"", "true or false")),
+                Map.entry("data.dataset={a=1}", List.of("sparktune.data.dataset", "comma-separated")),
+                Map.entry("model.template=\"\"", List.of("sparktune.model.template", "allowed: auto, qwen3, ")),
+                Map.entry("model.template=qwen3_nothink",
+                        List.of("sparktune.model.template", "\"qwen3_nothink\"", "auto, qwen3", "did you mean qwen3?")),
+                Map.entry("prep.partitions=-2", List.of("sparktune.prep.partitions", "-2", ">= 0")),
+                Map.entry("spark.master=null", List.of("sparktune.spark.master", "must not be null")),
+                Map.entry("spark.conf.spark.jars=[a, b]",
+                        List.of("sparktune.spark.conf.spark.jars", "a string, number or boolean")));
+        cases.forEach((override, expected) -> {
+            ConfigException e = failure(null, Verb.INSPECT, override);
+            assertEquals(1, e.problems().size(), () -> override + " gave:\n" + e.getMessage());
+            ConfigProblem problem = e.problems().get(0);
+            assertEquals(expected.get(0), problem.keyPath(), override);
+            for (String part : expected.subList(1, expected.size())) {
+                assertTrue(problem.message().contains(part), () -> override + ": '" + part + "' missing in " + problem);
+            }
+        });
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() throws IOException {
+        Path file = write("job.conf", """
+                sparktune {
+                  data { stage = rm, cutoff_len = 0, val_size = 2.5, train_on_prompt = true, mask_history = true }
+                  prep.partitions = many
+                  prep.cutoff_len = 10
+                }
+                """);
+        ConfigException e = failure(file, Verb.PREP, "spark.app_name=\"  \"");
+        List<String> keys = e.problems().stream().map(ConfigProblem::keyPath).toList();
+        assertEquals(List.of("sparktune.prep.cutoff_len", "sparktune.spark.app_name",
+                "sparktune.model.model_name_or_path", "sparktune.data.stage",
+                "sparktune.data.cutoff_len", "sparktune.data.val_size", "sparktune.data.mask_history",
+                "sparktune.data.dataset", "sparktune.prep.output_table", "sparktune.prep.partitions")
+                .stream().sorted().toList(), keys.stream().sorted().toList(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("Invalid configuration (10 problems):"), e.getMessage());
+        assertTrue(only(e, "sparktune.data.mask_history").message().contains("train_on_prompt"));
+        assertTrue(only(e, "sparktune.data.stage").message().contains("job.conf: 2"), "names file and line");
+    }
+
+    @Test
+    void malformedOverridesUnreadableFilesAndUnknownFileTypes() throws IOException {
+        ConfigException noEquals = failure(null, Verb.INSPECT, "data.cutoff_len");
+        assertEquals("--set", noEquals.problems().get(0).keyPath());
+        assertTrue(noEquals.getMessage().contains("expected key=value"), noEquals.getMessage());
+
+        ConfigException missing = failure(dir.resolve("nope.conf"), Verb.INSPECT);
+        assertTrue(missing.getMessage().contains("config file not found"), missing.getMessage());
+
+        ConfigException type = failure(write("job.toml", "a = 1"), Verb.INSPECT);
+        assertTrue(type.getMessage().contains("allowed: .conf"), type.getMessage());
+
+        ConfigException syntax = failure(write("bad.conf", "sparktune { data { cutoff_len = "), Verb.INSPECT);
+        assertTrue(syntax.getMessage().contains("cannot parse"), syntax.getMessage());
+    }
+
+    @Test
+    void renderShowsResolvedValuesAndRedactsSecrets() throws IOException {
+        Path file = write("job.conf", MINIMAL + """
+                sparktune.spark.conf { "spark.hadoop.fs.s3a.secret.key" = hunter2, "spark.hadoop.fs.s3a.endpoint" = e }
+                """);
+        String rendered = load(file, Verb.PREP).render();
+        assertTrue(rendered.contains("/tables/qwen3_sft_rejects"), rendered);
+        assertTrue(rendered.contains("    cutoff_len = 2048\n"), rendered);
+        assertTrue(rendered.contains("<redacted>"), rendered);
+        assertFalse(rendered.contains("hunter2"), rendered);
+        assertTrue(rendered.contains("\"e\""), rendered);
+    }
+}

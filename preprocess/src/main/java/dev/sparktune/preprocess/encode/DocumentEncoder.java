@@ -1,0 +1,290 @@
+package dev.sparktune.preprocess.encode;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import dev.sparktune.preprocess.api.OverlongPolicy;
+import dev.sparktune.preprocess.api.Stage;
+import dev.sparktune.preprocess.conversation.Conversation;
+import dev.sparktune.preprocess.reject.Reject;
+import dev.sparktune.preprocess.reject.RejectReason;
+import dev.sparktune.preprocess.source.Conversion;
+import dev.sparktune.preprocess.source.RecordConverter;
+import dev.sparktune.preprocess.source.SourceRecord;
+import dev.sparktune.preprocess.template.ChatTemplate;
+import dev.sparktune.preprocess.template.RenderedConversation;
+import dev.sparktune.preprocess.template.TemplateException;
+import dev.sparktune.preprocess.template.TextSpan;
+
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+
+/**
+ * Turns input records into documents or rejects: convert (format) → render (chat template) → tokenize (the model's
+ * HF tokenizer, in batches) → labels (assistant spans, LLaMA-Factory cutoff). Serializable: built on the driver,
+ * run per partition on executors.
+ */
+public final class DocumentEncoder implements Serializable {
+    /** Records tokenized per native batch call: large enough to amortise JNI, small enough to stream. */
+    static final int BATCH = 256;
+    /** Rejects keep at most this much of the original record. */
+    static final int MAX_RECORD_CHARS = 8192;
+
+    private final Map<String, RecordConverter> convertersByDataset;
+    private final ChatTemplate template;
+    private final TokenizerFiles tokenizer;
+    private final Stage stage;
+    private final LabelOptions labels;
+    private final long seed;
+    private final int eosId;
+
+    /**
+     * @param template the chat template; ignored for {@link Stage#PT}, which tokenizes raw text
+     */
+    public DocumentEncoder(Map<String, RecordConverter> convertersByDataset, ChatTemplate template,
+                           TokenizerFiles tokenizer, Stage stage, LabelOptions labels, long seed) {
+        this.convertersByDataset = Map.copyOf(convertersByDataset);
+        this.template = template;
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.stage = Objects.requireNonNull(stage, "stage");
+        this.labels = Objects.requireNonNull(labels, "labels");
+        this.seed = seed;
+        this.eosId = tokenizer.specialTokens().eosId();
+        if (stage == Stage.SFT) {
+            Objects.requireNonNull(template, "an SFT encoder needs a chat template");
+        } else if (eosId < 0) {
+            throw new IllegalArgumentException("stage pt appends the tokenizer's eos_token after each text, but "
+                    + "tokenizer_config.json names no eos_token that tokenizer.json knows");
+        }
+    }
+
+    /** Encodes a partition lazily, batch by batch; exactly one outcome per input record, in input order. */
+    public Iterator<EncodeOutcome> encode(Iterator<SourceRecord> records) {
+        HuggingFaceTokenizer hf = TokenizerCache.get(tokenizer);
+        return new Iterator<>() {
+            private Iterator<EncodeOutcome> batch = List.<EncodeOutcome>of().iterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!batch.hasNext() && records.hasNext()) {
+                    batch = encodeBatch(hf, records).iterator();
+                }
+                return batch.hasNext();
+            }
+
+            @Override
+            public EncodeOutcome next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return batch.next();
+            }
+        };
+    }
+
+    private List<EncodeOutcome> encodeBatch(HuggingFaceTokenizer hf, Iterator<SourceRecord> records) {
+        List<EncodeOutcome> outcomes = new ArrayList<>(BATCH);
+        List<Integer> pending = new ArrayList<>(BATCH);        // outcome slots waiting for tokenization
+        List<SourceRecord> pendingRecords = new ArrayList<>(BATCH);
+        List<RenderedConversation> rendered = new ArrayList<>(BATCH);
+        while (outcomes.size() < BATCH && records.hasNext()) {
+            SourceRecord record = records.next();
+            Object prepared = prepare(record);
+            if (prepared instanceof Reject reject) {
+                outcomes.add(new EncodeOutcome.Rejected(reject));
+            } else {
+                pending.add(outcomes.size());
+                pendingRecords.add(record);
+                rendered.add((RenderedConversation) prepared);
+                outcomes.add(null);
+            }
+        }
+        if (!pending.isEmpty()) {
+            String[] texts = rendered.stream().map(RenderedConversation::text).toArray(String[]::new);
+            Encoding[] encodings = hf.batchEncode(texts, false, false);
+            for (int i = 0; i < pending.size(); i++) {
+                outcomes.set(pending.get(i), label(pendingRecords.get(i), rendered.get(i), encodings[i]));
+            }
+        }
+        return outcomes;
+    }
+
+    /** Conversion and rendering: a RenderedConversation, or a Reject. */
+    private Object prepare(SourceRecord record) {
+        if (record.readError() != null) {
+            return reject(record, record.readError(), record.readErrorMessage());
+        }
+        RecordConverter converter = convertersByDataset.get(record.dataset());
+        if (converter == null) {
+            throw new IllegalStateException("no converter for dataset " + record.dataset());
+        }
+        Conversion conversion = converter.convert(record);
+        if (conversion instanceof Conversion.Failed failed) {
+            return reject(record, failed.reason(), failed.message());
+        }
+        Conversation conversation = ((Conversion.Converted) conversion).conversation();
+        if (stage == Stage.PT) {
+            String text = conversation.messages().get(0).content();
+            return new RenderedConversation(text, List.of(new TextSpan(0, text.length())));
+        }
+        try {
+            return template.render(conversation);
+        } catch (TemplateException | IllegalArgumentException e) {
+            return reject(record, RejectReason.TEMPLATE_ERROR,
+                    "chat template '" + template.name() + "' failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            return reject(record, RejectReason.TEMPLATE_ERROR,
+                    "chat template '" + template.name() + "' failed: " + e);
+        }
+    }
+
+    private EncodeOutcome label(SourceRecord record, RenderedConversation rendered, Encoding encoding) {
+        long[] ids = encoding.getIds();
+        if (stage == Stage.PT) {
+            int[] tokens = new int[ids.length + 1];
+            for (int i = 0; i < ids.length; i++) {
+                tokens[i] = Math.toIntExact(ids[i]);
+            }
+            tokens[ids.length] = eosId;
+            return accepted(record, tokens, tokens.clone(), false);
+        }
+        List<TurnPair> pairs = pairs(rendered, ids, encoding.getCharTokenSpans());
+        int total = ids.length;
+        if (total > labels.cutoffLen() && labels.overlong() == OverlongPolicy.REJECT) {
+            return new EncodeOutcome.Rejected(reject(record, RejectReason.TOO_LONG, total + " tokens exceed "
+                    + "cutoff_len " + labels.cutoffLen() + "; raise data.cutoff_len or set data.overlong = truncate"));
+        }
+        SupervisedLabels.Labeled labeled = SupervisedLabels.build(pairs, labels);
+        EncodeOutcome outcome = accepted(record, labeled.inputIds(), labeled.labels(), labeled.truncated());
+        if (((EncodeOutcome.Accepted) outcome).document().supervisedTokens() == 0) {
+            String why = labeled.truncated()
+                    ? "every assistant token was cut by cutoff_len " + labels.cutoffLen() + " (" + total
+                      + " tokens); raise data.cutoff_len"
+                    : "the conversation has no assistant tokens to learn from";
+            return new EncodeOutcome.Rejected(reject(record, RejectReason.NO_SUPERVISED_TOKENS, why));
+        }
+        return outcome;
+    }
+
+    /**
+     * Splits the token sequence into (source, target) pairs: a token belongs to assistant turn k's target when it
+     * starts inside that turn's span. Tokenizer offsets are in code points, template spans in UTF-16 chars.
+     */
+    static List<TurnPair> pairs(RenderedConversation rendered, long[] ids, CharSpan[] tokenSpans) {
+        List<TextSpan> spans = codePointSpans(rendered);
+        List<TurnPair> pairs = new ArrayList<>(spans.size() + 1);
+        IntList source = new IntList();
+        IntList target = new IntList();
+        int turn = 0;
+        int lastStart = 0;
+        for (int i = 0; i < ids.length; i++) {
+            int start = tokenSpans[i] == null ? lastStart : tokenSpans[i].getStart();
+            lastStart = start;
+            while (turn < spans.size() && start >= spans.get(turn).end()) {
+                pairs.add(new TurnPair(source.drain(), target.drain()));
+                turn++;
+            }
+            boolean inTarget = turn < spans.size() && spans.get(turn).contains(start);
+            (inTarget ? target : source).add(Math.toIntExact(ids[i]));
+        }
+        while (turn < spans.size()) {
+            pairs.add(new TurnPair(source.drain(), target.drain()));
+            turn++;
+        }
+        if (source.size() > 0) {
+            pairs.add(new TurnPair(source.drain(), new int[0]));
+        }
+        return pairs;
+    }
+
+    private static List<TextSpan> codePointSpans(RenderedConversation rendered) {
+        String text = rendered.text();
+        if (text.length() == text.codePointCount(0, text.length())) {
+            return rendered.assistantSpans();
+        }
+        List<TextSpan> converted = new ArrayList<>(rendered.assistantSpans().size());
+        for (TextSpan span : rendered.assistantSpans()) {
+            converted.add(new TextSpan(text.codePointCount(0, span.start()), text.codePointCount(0, span.end())));
+        }
+        return converted;
+    }
+
+    private EncodeOutcome accepted(SourceRecord record, int[] inputIds, int[] labelIds, boolean truncated) {
+        return new EncodeOutcome.Accepted(new EncodedDocument(docId(record), record.dataset(),
+                contentHash(inputIds, seed), inputIds, labelIds, truncated));
+    }
+
+    private static Reject reject(SourceRecord record, RejectReason reason, String message) {
+        String text = record.text();
+        if (text != null && text.length() > MAX_RECORD_CHARS) {
+            text = text.substring(0, MAX_RECORD_CHARS) + "…";
+        }
+        return new Reject(record.dataset(), record.file(), record.locator(), text, reason, message);
+    }
+
+    /** The first 8 bytes of SHA-256(dataset, file, locator): stable across runs, clusters and partitionings. */
+    static long docId(SourceRecord record) {
+        MessageDigest sha = sha256();
+        sha.update(record.dataset().getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+        sha.update(record.file().getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+        sha.update(ByteBuffer.allocate(Long.BYTES).putLong(record.locator()).array());
+        return ByteBuffer.wrap(sha.digest()).getLong();
+    }
+
+    /** 64-bit hash of the token ids, salted with the seed (splitmix64 finaliser per token). */
+    static long contentHash(int[] tokens, long seed) {
+        long h = mix(seed ^ 0x9E3779B97F4A7C15L);
+        for (int token : tokens) {
+            h = mix(h ^ (token & 0xFFFFFFFFL));
+        }
+        return mix(h ^ tokens.length);
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** A growable int buffer, so token lists avoid boxing. */
+    private static final class IntList {
+        private int[] values = new int[64];
+        private int size;
+
+        void add(int value) {
+            if (size == values.length) {
+                values = java.util.Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = value;
+        }
+
+        int size() {
+            return size;
+        }
+
+        int[] drain() {
+            int[] out = java.util.Arrays.copyOf(values, size);
+            size = 0;
+            return out;
+        }
+    }
+}

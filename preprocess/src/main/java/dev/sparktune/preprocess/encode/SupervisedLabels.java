@@ -1,0 +1,104 @@
+package dev.sparktune.preprocess.encode;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds input_ids and labels from the (source, target) pairs of a conversation, with LLaMA-Factory's cutoff
+ * semantics so a table prepared here trains like one prepared there: pairs are taken in order (last first with
+ * mask_history) while budget remains, and each pair's source/target are cut in proportion by {@link #inferSeqlen}.
+ */
+final class SupervisedLabels {
+    static final int IGNORE_INDEX = -100;
+
+    private SupervisedLabels() {
+    }
+
+    /** Result: the token ids, their labels, and whether anything was cut. */
+    record Labeled(int[] inputIds, int[] labels, boolean truncated) {
+    }
+
+    static Labeled build(List<TurnPair> pairs, LabelOptions options) {
+        List<TurnPair> ordered = new ArrayList<>(pairs);
+        if (options.maskHistory()) {
+            // last turns get the budget first; the result is reassembled in conversation order below
+            java.util.Collections.reverse(ordered);
+        }
+        List<int[]> idParts = new ArrayList<>();
+        List<int[]> labelParts = new ArrayList<>();
+        int total = 0;
+        boolean truncated = false;
+        for (int turn = 0; turn < ordered.size(); turn++) {
+            TurnPair pair = ordered.get(turn);
+            if (total >= options.cutoffLen()) {
+                truncated = true;
+                break;
+            }
+            int[] lens = inferSeqlen(pair.source().length, pair.target().length, options.cutoffLen() - total);
+            int[] source = java.util.Arrays.copyOf(pair.source(), lens[0]);
+            int[] target = java.util.Arrays.copyOf(pair.target(), lens[1]);
+            truncated |= lens[0] < pair.source().length || lens[1] < pair.target().length;
+            total += source.length + target.length;
+            int[] sourceLabels = options.trainOnPrompt() ? source.clone() : ignored(source.length);
+            boolean historyTurn = options.maskHistory() && turn != 0;
+            int[] targetLabels = historyTurn ? ignored(target.length) : target.clone();
+            idParts.add(source);
+            idParts.add(target);
+            labelParts.add(sourceLabels);
+            labelParts.add(targetLabels);
+        }
+        if (options.maskHistory()) {
+            reversePairs(idParts);
+            reversePairs(labelParts);
+        }
+        return new Labeled(concat(idParts, total), concat(labelParts, total), truncated);
+    }
+
+    /**
+     * LLaMA-Factory's {@code infer_seqlen}: if the target is short (under half the budget) only the source is cut;
+     * else if the source is short only the target is cut; else both in proportion to their lengths.
+     *
+     * @return {new source length, new target length}
+     */
+    static int[] inferSeqlen(int sourceLen, int targetLen, int cutoffLen) {
+        int maxTargetLen;
+        if (targetLen * 2 < cutoffLen) {
+            maxTargetLen = cutoffLen;
+        } else if (sourceLen * 2 < cutoffLen) {
+            maxTargetLen = cutoffLen - sourceLen;
+        } else {
+            maxTargetLen = (int) (cutoffLen * ((double) targetLen / (sourceLen + targetLen)));
+        }
+        int newTargetLen = Math.min(maxTargetLen, targetLen);
+        int maxSourceLen = Math.max(cutoffLen - newTargetLen, 0);
+        int newSourceLen = Math.min(maxSourceLen, sourceLen);
+        return new int[] {newSourceLen, newTargetLen};
+    }
+
+    private static int[] ignored(int length) {
+        int[] labels = new int[length];
+        java.util.Arrays.fill(labels, IGNORE_INDEX);
+        return labels;
+    }
+
+    /** Parts were appended as (source, target) per turn in reversed turn order; restore conversation order. */
+    private static void reversePairs(List<int[]> parts) {
+        List<int[]> restored = new ArrayList<>(parts.size());
+        for (int i = parts.size() - 2; i >= 0; i -= 2) {
+            restored.add(parts.get(i));
+            restored.add(parts.get(i + 1));
+        }
+        parts.clear();
+        parts.addAll(restored);
+    }
+
+    private static int[] concat(List<int[]> parts, int total) {
+        int[] out = new int[total];
+        int at = 0;
+        for (int[] part : parts) {
+            System.arraycopy(part, 0, out, at, part.length);
+            at += part.length;
+        }
+        return out;
+    }
+}

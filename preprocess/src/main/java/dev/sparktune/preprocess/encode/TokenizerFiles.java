@@ -1,0 +1,78 @@
+package dev.sparktune.preprocess.encode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * A model's HF tokenizer files, read once on the driver from any Hadoop path and shipped to executors inside the
+ * encoder closure, so executors never need access to the model directory.
+ *
+ * @param tokenizerJson        bytes of {@code tokenizer.json}
+ * @param tokenizerConfigJson  text of {@code tokenizer_config.json} (chat template, special token names)
+ * @param sha256               hex SHA-256 of {@code tokenizer.json}: identifies the tokenizer in table properties
+ */
+public record TokenizerFiles(byte[] tokenizerJson, String tokenizerConfigJson, String sha256) implements Serializable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public TokenizerFiles {
+        Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+        Objects.requireNonNull(tokenizerConfigJson, "tokenizerConfigJson");
+        Objects.requireNonNull(sha256, "sha256");
+    }
+
+    /** Reads {@code tokenizer.json} and {@code tokenizer_config.json} from a model directory (local or Hadoop URI). */
+    public static TokenizerFiles load(String modelDir, Configuration hadoopConf) {
+        Path dir = new Path(modelDir);
+        byte[] tokenizer = read(dir, "tokenizer.json", hadoopConf);
+        byte[] config = read(dir, "tokenizer_config.json", hadoopConf);
+        return new TokenizerFiles(tokenizer, new String(config, StandardCharsets.UTF_8), sha256Hex(tokenizer));
+    }
+
+    private static byte[] read(Path dir, String name, Configuration hadoopConf) {
+        Path file = new Path(dir, name);
+        try {
+            FileSystem fs = file.getFileSystem(hadoopConf);
+            if (!fs.exists(file)) {
+                throw new IllegalArgumentException("model.model_name_or_path: " + file + " does not exist; the model "
+                        + "directory must hold the HF tokenizer files tokenizer.json and tokenizer_config.json");
+            }
+            try (InputStream in = fs.open(file)) {
+                return in.readAllBytes();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String sha256Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** The tokenizer's special token ids and vocabulary size, as recorded in the table properties. */
+    public SpecialTokens specialTokens() {
+        try {
+            JsonNode config = JSON.readTree(tokenizerConfigJson);
+            JsonNode tokenizer = JSON.readTree(tokenizerJson);
+            return SpecialTokens.from(config, tokenizer);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("tokenizer files are not valid JSON: " + e.getMessage(), e);
+        }
+    }
+}

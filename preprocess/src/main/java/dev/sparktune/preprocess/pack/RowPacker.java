@@ -1,0 +1,102 @@
+package dev.sparktune.preprocess.pack;
+
+import dev.sparktune.preprocess.encode.EncodedDocument;
+import dev.sparktune.preprocess.table.PackedTable;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns documents into table rows, per (split, dataset) group: one row per document, or best-fit-decreasing packing
+ * into rows of at most {@code cutoffLen} tokens. Pre-training documents longer than cutoffLen are first cut into
+ * cutoffLen chunks (each chunk attends only to itself; positions restart).
+ *
+ * <p>Packing runs in two passes so the partition count does not cost rows: each partition packs its documents and
+ * keeps the rows nothing more could have filled; the documents of its other rows (the partial tail: rows with room
+ * for the group's shortest document) are released and packed again together, one task per group.
+ */
+public final class RowPacker implements Serializable {
+    private final int cutoffLen;
+    private final boolean packing;
+    private final EvalSplit split;
+
+    public RowPacker(int cutoffLen, boolean packing, EvalSplit split) {
+        this.cutoffLen = cutoffLen;
+        this.packing = packing;
+        this.split = split;
+    }
+
+    /** A packed row and the (split, dataset) group it belongs to. */
+    public record GroupedRow(String split, String dataset, PackedRow row) implements Serializable {
+    }
+
+    /** What the first pass yields: a final row, or a document released to the second pass. */
+    public sealed interface FirstPass extends Serializable {
+        record Final(GroupedRow row) implements FirstPass {
+        }
+
+        record Released(List<String> group, PackItem item) implements FirstPass {
+        }
+    }
+
+    public String splitOf(EncodedDocument doc) {
+        return split.isEval(doc.contentHash()) ? PackedTable.SPLIT_EVAL : PackedTable.SPLIT_TRAIN;
+    }
+
+    /** First pass over one partition's documents. */
+    public Iterator<FirstPass> packPartition(Iterator<EncodedDocument> documents) {
+        Map<List<String>, List<PackItem>> groups = new LinkedHashMap<>();
+        while (documents.hasNext()) {
+            EncodedDocument doc = documents.next();
+            chunks(doc, groups.computeIfAbsent(List.of(splitOf(doc), doc.dataset()), k -> new ArrayList<>()));
+        }
+        List<FirstPass> out = new ArrayList<>();
+        groups.forEach((group, items) -> {
+            if (!packing) {
+                items.sort(Comparator.comparingLong(PackItem::docId));
+                items.forEach(item -> out.add(new FirstPass.Final(row(group, List.of(item)))));
+                return;
+            }
+            int shortest = items.stream().mapToInt(PackItem::length).min().orElse(0);
+            for (List<PackItem> bin : BestFitPacker.pack(items, cutoffLen)) {
+                int room = cutoffLen - bin.stream().mapToInt(PackItem::length).sum();
+                if (room >= shortest) {
+                    bin.forEach(item -> out.add(new FirstPass.Released(group, item)));
+                } else {
+                    out.add(new FirstPass.Final(row(group, bin)));
+                }
+            }
+        });
+        return out.iterator();
+    }
+
+    /** Second pass: the released documents of one group, all rows final. */
+    public Iterator<GroupedRow> packReleased(List<String> group, Iterable<PackItem> released) {
+        List<PackItem> items = new ArrayList<>();
+        released.forEach(items::add);
+        return BestFitPacker.pack(items, cutoffLen).stream().map(bin -> row(group, bin)).iterator();
+    }
+
+    private static GroupedRow row(List<String> group, List<PackItem> items) {
+        return new GroupedRow(group.get(0), group.get(1), PackedRow.of(items));
+    }
+
+    private void chunks(EncodedDocument doc, List<PackItem> out) {
+        int[] ids = doc.inputIds();
+        if (ids.length <= cutoffLen) {
+            out.add(new PackItem(doc.docId(), ids, doc.labels()));
+            return;
+        }
+        for (int from = 0; from < ids.length; from += cutoffLen) {
+            int to = Math.min(from + cutoffLen, ids.length);
+            out.add(new PackItem(doc.docId(), Arrays.copyOfRange(ids, from, to),
+                    Arrays.copyOfRange(doc.labels(), from, to)));
+        }
+    }
+}

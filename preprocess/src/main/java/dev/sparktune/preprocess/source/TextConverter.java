@@ -1,0 +1,38 @@
+package dev.sparktune.preprocess.source;
+
+import dev.sparktune.preprocess.conversation.Conversation;
+import dev.sparktune.preprocess.reject.RejectReason;
+import java.util.Objects;
+
+/**
+ * Pre-training records ({@code stage=pt}) to {@link Conversation#rawText}: the text column
+ * ({@link ColumnMapping#prompt()}, {@code text} unless dataset_info.json names another) holds the document.
+ * Absent/null text is MISSING_FIELD, a non-string WRONG_TYPE, an empty string EMPTY_CONVERSATION (LLaMA-Factory
+ * would train on the EOS token alone).
+ */
+public final class TextConverter implements RecordConverter {
+    private final String column;
+
+    public TextConverter(ColumnMapping columns) {
+        Objects.requireNonNull(columns, "columns");
+        this.column = Objects.requireNonNull(columns.prompt(), "the text column (columns.prompt)");
+    }
+
+    @Override
+    public Conversion convert(SourceRecord record) {
+        if (!record.isReadable()) {
+            return new Conversion.Failed(record.readError(), record.readErrorMessage());
+        }
+        try {
+            String text = RecordJson.requiredString(RecordJson.parseRecord(record.text()), column, column,
+                    "the document text");
+            if (text.isEmpty()) {
+                return new Conversion.Failed(RejectReason.EMPTY_CONVERSATION,
+                        column + " is an empty string; expected the document text");
+            }
+            return new Conversion.Converted(Conversation.rawText(text));
+        } catch (RecordRejected e) {
+            return e.toFailure();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.sparktune.preprocess.table;
+
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The packed-table contract (ARCHITECTURE.md "Data contract"): column names, schema and table property keys.
+ * The trainer reads tables through these names only.
+ */
+public final class PackedTable {
+    public static final String INPUT_IDS = "input_ids";
+    public static final String LABELS = "labels";
+    public static final String POSITION_IDS = "position_ids";
+    public static final String DOC_LENS = "doc_lens";
+    public static final String NUM_TOKENS = "num_tokens";
+    public static final String NUM_SUPERVISED = "num_supervised";
+    public static final String SOURCE = "source";
+    public static final String SPLIT = "split";
+    public static final String DOC_IDS = "doc_ids";
+
+    public static final String SPLIT_TRAIN = "train";
+    public static final String SPLIT_EVAL = "eval";
+
+    /** Table property keys (all prefixed, so they never clash with Delta's own {@code delta.*}). */
+    public static final String PROP_TOKENIZER_SHA256 = "sparktune.tokenizer.sha256";
+    public static final String PROP_TOKENIZER_PATH = "sparktune.tokenizer.path";
+    public static final String PROP_VOCAB_SIZE = "sparktune.tokenizer.vocab_size";
+    public static final String PROP_BOS_ID = "sparktune.tokenizer.bos_token_id";
+    public static final String PROP_EOS_ID = "sparktune.tokenizer.eos_token_id";
+    public static final String PROP_PAD_ID = "sparktune.tokenizer.pad_token_id";
+    public static final String PROP_TEMPLATE = "sparktune.template";
+    public static final String PROP_STAGE = "sparktune.stage";
+    public static final String PROP_SEQ_LEN = "sparktune.seq_len";
+    public static final String PROP_PACKING = "sparktune.packing";
+    public static final String PROP_PREP_CONFIG_HASH = "sparktune.prep_config_hash";
+    public static final String PROP_VERSION = "sparktune.version";
+    /** Identifies the inputs + config that produced the current data: an identical re-run is skipped. */
+    public static final String PROP_RUN_FINGERPRINT = "sparktune.run_fingerprint";
+
+    /** Packing mode values of {@link #PROP_PACKING}. */
+    public static final String PACKING_NONE = "none";
+    public static final String PACKING_BLOCK_DIAGONAL = "block_diagonal";
+
+    public static final StructType SCHEMA = new StructType(new StructField[] {
+            field(INPUT_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
+            field(LABELS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
+            field(POSITION_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
+            field(DOC_LENS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
+            field(NUM_TOKENS, DataTypes.IntegerType),
+            field(NUM_SUPERVISED, DataTypes.IntegerType),
+            field(SOURCE, DataTypes.StringType),
+            field(SPLIT, DataTypes.StringType),
+            field(DOC_IDS, DataTypes.createArrayType(DataTypes.LongType, false)),
+    });
+
+    private PackedTable() {
+    }
+
+    private static StructField field(String name, org.apache.spark.sql.types.DataType type) {
+        return new StructField(name, type, false, Metadata.empty());
+    }
+}

@@ -1,0 +1,167 @@
+package dev.sparktune.preprocess.template;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The chat templates a prep job can name: {@code auto} (the tokenizer's own Jinja {@code chat_template}) and the
+ * named templates shipped under {@code dev/sparktune/preprocess/template/named/} (each file's header cites its source).
+ */
+public final class ChatTemplates {
+    /** The configuration value that selects the tokenizer's own template. */
+    public static final String AUTO = "auto";
+    /** The named templates shipped with SparkTune. */
+    public static final List<String> NAMED = List.of("qwen3", "qwen", "llama3", "mistral", "alpaca", "empty");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] SPECIAL_TOKENS = {
+        "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"
+    };
+
+    private ChatTemplates() {
+    }
+
+    /** {@code auto} followed by the named templates. */
+    public static List<String> names() {
+        List<String> names = new ArrayList<>();
+        names.add(AUTO);
+        names.addAll(NAMED);
+        return names;
+    }
+
+    /**
+     * Resolves a template by name.
+     *
+     * @param name {@code auto} or one of {@link #NAMED}
+     * @param tokenizerConfigJson the tokenizer's {@code tokenizer_config.json} text: gives {@code auto} its template and
+     *     every template its special tokens (bos/eos/...); may be null for a named template (the tokens are then
+     *     undefined and render as '')
+     * @param enableThinking false passes {@code enable_thinking=False} to the template (Qwen3's no-think mode)
+     * @throws IllegalArgumentException for an unknown name (listing the known ones and the closest), or {@code auto}
+     *     with a tokenizer that has no chat template
+     * @throws TemplateException if the template does not parse
+     */
+    public static ChatTemplate resolve(String name, String tokenizerConfigJson, boolean enableThinking) {
+        if (name == null || !(name.equals(AUTO) || NAMED.contains(name))) {
+            throw new IllegalArgumentException("unknown chat template '" + name + "': known templates are "
+                    + names() + (name == null ? "" : "; did you mean '" + closest(name) + "'?"));
+        }
+        JsonNode config = parseConfig(tokenizerConfigJson);
+        Map<String, String> tokens = specialTokens(config);
+        if (name.equals(AUTO)) {
+            String source = autoTemplate(config);
+            return new JinjaChatTemplate(AUTO, source, tokens, enableThinking);
+        }
+        return new JinjaChatTemplate(name, namedSource(name), tokens, enableThinking);
+    }
+
+    /** The Jinja source of a named template. */
+    public static String namedSource(String name) {
+        if (!NAMED.contains(name)) {
+            throw new IllegalArgumentException("unknown named template '" + name + "': known are " + NAMED);
+        }
+        String path = "named/" + name + ".jinja";
+        try (InputStream in = ChatTemplates.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("named template resource missing from the jar: " + path);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path, e);
+        }
+    }
+
+    private static JsonNode parseConfig(String tokenizerConfigJson) {
+        if (tokenizerConfigJson == null) {
+            return null;
+        }
+        try {
+            return JSON.readTree(tokenizerConfigJson);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("tokenizer_config.json is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static String autoTemplate(JsonNode config) {
+        JsonNode t = config == null ? null : config.get("chat_template");
+        if (t != null && t.isTextual()) {
+            return t.textValue();
+        }
+        if (t != null && t.isArray()) {
+            List<String> available = new ArrayList<>();
+            for (JsonNode entry : t) {
+                String entryName = entry.path("name").asText();
+                available.add(entryName);
+                if (entryName.equals("default") && entry.path("template").isTextual()) {
+                    return entry.path("template").textValue();
+                }
+            }
+            throw new IllegalArgumentException("template = auto: the tokenizer's chat_template list has no 'default' "
+                    + "entry (it has " + available + "); set template to one of " + NAMED);
+        }
+        throw new IllegalArgumentException("template = auto, but the tokenizer has no chat_template in "
+                + "tokenizer_config.json (a separate chat_template.jinja is not read); set template to one of "
+                + NAMED);
+    }
+
+    /** The non-null named special tokens, as {@code tokenizer.special_tokens_map} gives them (AddedToken dicts too). */
+    static Map<String, String> specialTokens(JsonNode config) {
+        Map<String, String> tokens = new LinkedHashMap<>();
+        if (config == null) {
+            return tokens;
+        }
+        for (String key : SPECIAL_TOKENS) {
+            JsonNode v = config.get(key);
+            if (v == null || v.isNull()) {
+                continue;
+            }
+            if (v.isTextual()) {
+                tokens.put(key, v.textValue());
+            } else if (v.isObject() && v.path("content").isTextual()) {
+                tokens.put(key, v.path("content").textValue());
+            }
+        }
+        return tokens;
+    }
+
+    static String closest(String name) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : names()) {
+            int d = editDistance(name.toLowerCase(java.util.Locale.ROOT), candidate);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = candidate;
+            }
+        }
+        return best;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] tmp = prev;
+            prev = cur;
+            cur = tmp;
+        }
+        return prev[b.length()];
+    }
+}

@@ -1,0 +1,327 @@
+package dev.sparktune.preprocess.api;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.preprocess.LocalSpark;
+import dev.sparktune.preprocess.TestPrepConfig;
+import dev.sparktune.preprocess.table.DeltaTables;
+import dev.sparktune.preprocess.table.PackedTable;
+import dev.sparktune.testkit.ReferencePython;
+import dev.sparktune.testkit.RepoPaths;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The prep job end to end on local Spark + Delta with the real Qwen3 tokenizer. */
+class PrepJobTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path PARITY_DIR = RepoPaths.resolve("preprocess/src/test/resources/datasets/parity");
+    private static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
+
+    @TempDir
+    static Path scratch;
+    static SparkSession spark;
+    static HuggingFaceTokenizer tokenizer;
+
+    @BeforeAll
+    static void start() throws IOException {
+        spark = LocalSpark.start("PrepJobTest", scratch);
+        tokenizer = HuggingFaceTokenizer.newInstance(QWEN3.resolve("tokenizer.json"),
+                Map.of("addSpecialTokens", "false"));
+    }
+
+    @AfterAll
+    static void stop() {
+        tokenizer.close();
+        spark.stop();
+    }
+
+    private static List<Row> rows(String table) {
+        return spark.read().format("delta").load(table).collectAsList();
+    }
+
+    private static int[] ints(Row row, String column) {
+        return row.getList(row.fieldIndex(column)).stream().mapToInt(v -> ((Number) v).intValue()).toArray();
+    }
+
+    private static String decode(int[] ids) {
+        return tokenizer.decode(Arrays.stream(ids).asLongStream().toArray(), false);
+    }
+
+    /** input_ids equal transformers' apply_chat_template for the committed goldens. */
+    @Test
+    void tokenExactParityWithTransformersGoldens() throws IOException {
+        JsonNode golden = JSON.readTree(RepoPaths.resolve(
+                "preprocess/src/test/resources/goldens/prep_tokens_qwen3.json").toFile());
+        assertParity(golden, scratch.resolve("parity-golden"));
+    }
+
+    /** The same, against transformers run now (CI runs it: the goldens cannot go stale unnoticed). */
+    @Test
+    void tokenExactParityWithLiveTransformers() throws IOException {
+        Path out = scratch.resolve("live-golden.json");
+        ReferencePython.runScript("scripts/goldens/prep_tokens.py", List.of(
+                PARITY_DIR.resolve("conversations.jsonl").toString(), QWEN3.toString(), out.toString()),
+                Duration.ofMinutes(5));
+        assertParity(JSON.readTree(out.toFile()), scratch.resolve("parity-live"));
+    }
+
+    private void assertParity(JsonNode golden, Path outputDir) {
+        PrepConfig config = TestPrepConfig.of(PARITY_DIR, outputDir, "parity_sharegpt").cutoffLen(4096).build();
+        PrepResult result = PrepJob.run(spark, config);
+        assertEquals(golden.get("cases").size(), result.stats().acceptedDocuments(), () -> PrepJob.toJson(result.stats()));
+        Map<List<Integer>, Row> byIds = new HashMap<>();
+        for (Row row : rows(config.outputTable())) {
+            byIds.put(Arrays.stream(ints(row, PackedTable.INPUT_IDS)).boxed().toList(), row);
+        }
+        for (JsonNode c : golden.get("cases")) {
+            List<Integer> expected = new ArrayList<>();
+            c.get("input_ids").forEach(id -> expected.add(id.asInt()));
+            Row row = byIds.get(expected);
+            assertTrue(row != null, "no row has transformers' input_ids for line " + c.get("line").asInt()
+                    + ":\n" + c.get("text").asText() + "\nours:\n" + byIds.keySet().stream()
+                    .map(ids -> decode(ids.stream().mapToInt(Integer::intValue).toArray())).toList());
+            assertTrainedSpansAreAssistantTurns(row, c.get("text").asText());
+        }
+    }
+
+    /** Labels: exactly each assistant turn's content through <|im_end|>\n; nothing else. */
+    private static void assertTrainedSpansAreAssistantTurns(Row row, String text) {
+        int[] ids = ints(row, PackedTable.INPUT_IDS);
+        int[] labels = ints(row, PackedTable.LABELS);
+        StringBuilder trained = new StringBuilder();
+        for (int i = 0; i < ids.length; i++) {
+            if (labels[i] != -100) {
+                assertEquals(ids[i], labels[i], "a label must equal its token");
+                int j = i;
+                while (j < ids.length && labels[j] != -100) {
+                    j++;
+                }
+                trained.append(decode(Arrays.copyOfRange(ids, i, j))).append('|');
+                i = j - 1;
+            }
+        }
+        StringBuilder expected = new StringBuilder();
+        String[] parts = text.split("<\\|im_start\\|>assistant\n", -1);
+        for (int p = 1; p < parts.length; p++) {
+            int end = parts[p].indexOf("<|im_end|>\n") + "<|im_end|>\n".length();
+            expected.append(parts[p], 0, end).append('|');
+        }
+        assertEquals(expected.toString(), trained.toString());
+    }
+
+    @Test
+    void everyInputRecordEndsAsADocumentOrAReasonedReject() throws IOException {
+        Path dir = scratch.resolve("messy");
+        Files.createDirectories(dir);
+        ByteArrayOutputStream jsonl = new ByteArrayOutputStream();
+        List<String> lines = List.of(
+                "{\"conversations\": [{\"from\": \"human\", \"value\": \"hi\"}, {\"from\": \"gpt\", \"value\": \"hello\"}]}",
+                "{\"conversations\": [{\"from\": \"human\", \"value\": \"broken\"",                            // MALFORMED_JSON
+                "{\"something_else\": 1}",                                                                     // MISSING_FIELD
+                "{\"conversations\": \"not a list\"}",                                                         // WRONG_TYPE
+                "{\"conversations\": []}",                                                                     // EMPTY_CONVERSATION
+                "{\"conversations\": [{\"from\": \"gpt\", \"value\": \"a\"}, {\"from\": \"human\", \"value\": \"b\"}]}", // ROLE_ORDER
+                "{\"conversations\": [{\"from\": \"human\", \"value\": \"FORBIDDEN word\"}, {\"from\": \"gpt\", \"value\": \"x\"}]}", // TEMPLATE_ERROR
+                "{\"conversations\": [{\"from\": \"human\", \"value\": \"" + "long ".repeat(300) + "\"}, {\"from\": \"gpt\", \"value\": \"ok\"}]}", // TOO_LONG
+                "{\"conversations\": [{\"from\": \"human\", \"value\": \"fine\"}, {\"from\": \"gpt\", \"value\": \"also fine\"}]}");
+        for (String line : lines) {
+            jsonl.write(line.getBytes(StandardCharsets.UTF_8));
+            jsonl.write('\n');
+        }
+        // INVALID_UTF8: a lone continuation byte inside a string
+        jsonl.write("{\"conversations\": [{\"from\": \"human\", \"value\": \"bad ".getBytes(StandardCharsets.UTF_8));
+        jsonl.write(new byte[] {(byte) 0x80, (byte) 0xFF});
+        jsonl.write("\"}, {\"from\": \"gpt\", \"value\": \"x\"}]}\n".getBytes(StandardCharsets.UTF_8));
+        Files.write(dir.resolve("messy.jsonl"), jsonl.toByteArray());
+        Files.writeString(dir.resolve("dataset_info.json"),
+                "{\"messy\": {\"file_name\": \"messy.jsonl\", \"formatting\": \"sharegpt\"}}");
+        // a model dir whose chat template refuses one word: TEMPLATE_ERROR must become a reject, not a failed job
+        Path model = scratch.resolve("picky-model");
+        Files.createDirectories(model);
+        Files.copy(QWEN3.resolve("tokenizer.json"), model.resolve("tokenizer.json"));
+        JsonNode config = JSON.readTree(QWEN3.resolve("tokenizer_config.json").toFile());
+        String template = "{%- for message in messages %}{%- if 'FORBIDDEN' in message.content %}"
+                + "{{ raise_exception('forbidden word in turn ' ~ loop.index0) }}{%- endif %}{%- endfor %}"
+                + config.get("chat_template").asText();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) config).put("chat_template", template);
+        JSON.writeValue(model.resolve("tokenizer_config.json").toFile(), config);
+
+        PrepConfig prep = TestPrepConfig.of(dir, scratch.resolve("messy-out"), "messy")
+                .modelPath(model.toString()).cutoffLen(128).overlong(OverlongPolicy.REJECT).build();
+        PrepResult result = PrepJob.run(spark, prep);
+        var stats = result.stats();
+        assertEquals(10, stats.inputRecords(), () -> PrepJob.toJson(stats));
+        assertEquals(2, stats.acceptedDocuments());
+        assertEquals(8, stats.rejectedRecords());
+        assertEquals(stats.inputRecords(), stats.acceptedDocuments() + stats.rejectedRecords());
+        Map<String, Long> expectedReasons = new HashMap<>(Map.of("MALFORMED_JSON", 1L, "MISSING_FIELD", 1L,
+                "WRONG_TYPE", 1L, "EMPTY_CONVERSATION", 1L, "ROLE_ORDER", 1L, "TEMPLATE_ERROR", 1L, "TOO_LONG", 1L,
+                "INVALID_UTF8", 1L));
+        assertEquals(expectedReasons, stats.rejectsByReason());
+
+        List<Row> rejects = rows(prep.rejectsTable());
+        assertEquals(8, rejects.size());
+        Set<Long> lines1Based = new HashSet<>();
+        for (Row reject : rejects) {
+            lines1Based.add(reject.getLong(reject.fieldIndex("locator")));
+            assertTrue(reject.getString(reject.fieldIndex("file")).endsWith("messy.jsonl"));
+            assertFalse(reject.getString(reject.fieldIndex("message")).isBlank());
+        }
+        assertEquals(Set.of(2L, 3L, 4L, 5L, 6L, 7L, 8L, 10L), lines1Based);
+        Row templateReject = rejects.stream()
+                .filter(r -> r.getString(r.fieldIndex("reason")).equals("TEMPLATE_ERROR")).findFirst().orElseThrow();
+        assertTrue(templateReject.getString(templateReject.fieldIndex("message")).contains("forbidden word in turn 0"),
+                templateReject.getString(templateReject.fieldIndex("message")));
+        assertEquals(2, rows(prep.outputTable()).size());
+    }
+
+    @Test
+    void packedRowsNeverMixDocumentsAndHoldEachExactlyOnce() throws IOException {
+        Path dir = scratch.resolve("alpaca");
+        Files.createDirectories(dir);
+        StringBuilder data = new StringBuilder("[");
+        java.util.Random random = new java.util.Random(11);
+        int docs = 400;
+        for (int i = 0; i < docs; i++) {
+            String instruction = "Repeat the number " + i + " " + (1 + random.nextInt(40)) + " times.";
+            String output = (i + " ").repeat(1 + random.nextInt(60)).strip();
+            data.append(i == 0 ? "" : ",").append(JSON.writeValueAsString(Map.of("instruction", instruction,
+                    "input", random.nextBoolean() ? "" : "Separate them with spaces.", "output", output)));
+        }
+        Files.writeString(dir.resolve("alpaca.json"), data.append("]").toString());
+        Files.writeString(dir.resolve("dataset_info.json"), "{\"nums\": {\"file_name\": \"alpaca.json\"}}");
+
+        PrepConfig unpacked = TestPrepConfig.of(dir, scratch.resolve("unpacked"), "nums").cutoffLen(1024).build();
+        PrepConfig packed = TestPrepConfig.of(dir, scratch.resolve("packed"), "nums").cutoffLen(1024).packing(true)
+                .partitions(3).build();
+        PrepJob.run(spark, unpacked);
+        PrepResult result = PrepJob.run(spark, packed);
+
+        Map<Long, List<int[]>> documents = new HashMap<>();   // doc id -> {input_ids, labels} alone
+        for (Row row : rows(unpacked.outputTable())) {
+            long id = (Long) row.getList(row.fieldIndex(PackedTable.DOC_IDS)).get(0);
+            documents.put(id, List.of(ints(row, PackedTable.INPUT_IDS), ints(row, PackedTable.LABELS)));
+        }
+        assertEquals(docs, documents.size());
+        Set<Long> seen = new HashSet<>();
+        List<Row> packedRows = rows(packed.outputTable());
+        long tokens = 0;
+        for (Row row : packedRows) {
+            int[] ids = ints(row, PackedTable.INPUT_IDS);
+            int[] labels = ints(row, PackedTable.LABELS);
+            int[] positions = ints(row, PackedTable.POSITION_IDS);
+            int[] docLens = ints(row, PackedTable.DOC_LENS);
+            List<Long> docIds = row.getList(row.fieldIndex(PackedTable.DOC_IDS));
+            assertTrue(ids.length <= 1024);
+            assertEquals(ids.length, row.getInt(row.fieldIndex(PackedTable.NUM_TOKENS)));
+            assertEquals(ids.length, Arrays.stream(docLens).sum());
+            int at = 0;
+            for (int d = 0; d < docLens.length; d++) {
+                assertTrue(seen.add(docIds.get(d)), "document " + docIds.get(d) + " appears twice");
+                List<int[]> alone = documents.get(docIds.get(d));
+                assertArrayEquals(alone.get(0), Arrays.copyOfRange(ids, at, at + docLens[d]));
+                assertArrayEquals(alone.get(1), Arrays.copyOfRange(labels, at, at + docLens[d]));
+                for (int p = 0; p < docLens[d]; p++) {
+                    assertEquals(p, positions[at + p], "positions restart at 0 for every document");
+                }
+                at += docLens[d];
+            }
+            tokens += ids.length;
+        }
+        assertEquals(documents.keySet(), seen);
+        long lowerBound = (tokens + 1023) / 1024;
+        // 3 partitions, but the second packing pass leaves at most one partial row per (split, dataset) group
+        assertTrue(packedRows.size() <= lowerBound + 1, packedRows.size() + " rows, lower bound " + lowerBound);
+        assertEquals(packedRows.size(), result.stats().totalRows());
+        assertEquals(lowerBound, result.stats().lowerBoundRows());
+    }
+
+    @Test
+    void rerunningTheSameJobCommitsNothing() {
+        PrepConfig config = TestPrepConfig.of(PARITY_DIR, scratch.resolve("rerun"), "parity_sharegpt").build();
+        PrepResult first = PrepJob.run(spark, config);
+        long rowsAfterFirst = rows(config.outputTable()).size();
+        long version = DeltaTables.version(spark, config.outputTable());
+        PrepResult second = PrepJob.run(spark, config);
+        assertTrue(first.committed());
+        assertFalse(second.committed());
+        assertEquals(version, DeltaTables.version(spark, config.outputTable()));
+        assertEquals(rowsAfterFirst, rows(config.outputTable()).size());
+        assertEquals(first.stats(), second.stats());
+        Map<String, String> properties = DeltaTables.properties(spark, config.outputTable());
+        assertEquals("1024", properties.get(PackedTable.PROP_SEQ_LEN));
+        assertEquals(151669, Integer.parseInt(properties.get(PackedTable.PROP_VOCAB_SIZE)));
+        assertEquals("151645", properties.get(PackedTable.PROP_EOS_ID));
+    }
+
+    @Test
+    void evalSplitIsDeterministicAcrossPartitionings() {
+        PrepConfig a = TestPrepConfig.of(PARITY_DIR, scratch.resolve("split-a"), "parity_sharegpt").valSize(2)
+                .partitions(1).build();
+        PrepConfig b = TestPrepConfig.of(PARITY_DIR, scratch.resolve("split-b"), "parity_sharegpt").valSize(2)
+                .partitions(3).packing(true).build();
+        PrepResult ra = PrepJob.run(spark, a);
+        PrepResult rb = PrepJob.run(spark, b);
+        assertEquals(2, ra.stats().evalDocuments());
+        assertEquals(evalDocIds(a.outputTable()), evalDocIds(b.outputTable()));
+        assertEquals(ra.stats().evalDocuments(), rb.stats().evalDocuments());
+    }
+
+    private static Set<Long> evalDocIds(String table) {
+        Set<Long> ids = new HashSet<>();
+        for (Row row : rows(table)) {
+            if (row.getString(row.fieldIndex(PackedTable.SPLIT)).equals(PackedTable.SPLIT_EVAL)) {
+                ids.addAll(row.getList(row.fieldIndex(PackedTable.DOC_IDS)));
+            }
+        }
+        return ids;
+    }
+
+    @Test
+    void pretrainingTextIsSplitAtCutoffNotTruncated() throws IOException {
+        Path dir = scratch.resolve("pt");
+        Files.createDirectories(dir);
+        String longText = "word ".repeat(500).strip();
+        Files.writeString(dir.resolve("text.jsonl"), JSON.writeValueAsString(Map.of("text", longText)) + "\n"
+                + JSON.writeValueAsString(Map.of("text", "short text")) + "\n");
+        Files.writeString(dir.resolve("dataset_info.json"),
+                "{\"corpus\": {\"file_name\": \"text.jsonl\", \"columns\": {\"prompt\": \"text\"}}}");
+        PrepConfig config = TestPrepConfig.of(dir, scratch.resolve("pt-out"), "corpus").stage(Stage.PT)
+                .cutoffLen(128).packing(true).build();
+        PrepResult result = PrepJob.run(spark, config);
+        int expectedTokens = tokenizer.encode(longText).getIds().length + tokenizer.encode("short text").getIds().length + 2;
+        assertEquals(expectedTokens, result.stats().tokens());
+        long tableTokens = 0;
+        for (Row row : rows(config.outputTable())) {
+            int[] ids = ints(row, PackedTable.INPUT_IDS);
+            assertTrue(ids.length <= 128);
+            assertArrayEquals(ids, ints(row, PackedTable.LABELS), "pre-training trains on every token");
+            tableTokens += ids.length;
+        }
+        assertEquals(expectedTokens, tableTokens, "no token lost to truncation");
+    }
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SparkTune launcher: ./spark-submit.sh [spark-submit options] <verb> [verb options]
+#
+#   Without SPARK_HOME: runs the CLI in this JVM with Spark in local mode (master from the config, default
+#   local[*]) on the project's own classpath, building it first when it is missing or older than the sources.
+#   With SPARK_HOME: calls $SPARK_HOME/bin/spark-submit with the fat jar (built with -Pdist when missing);
+#   options before the verb (--master, --deploy-mode, --conf k=v, --num-executors, ...) go to spark-submit as is.
+#
+# Examples:
+#   ./spark-submit.sh prep -c conf/demo-local.conf
+#   SPARK_HOME=/opt/spark ./spark-submit.sh --master yarn --deploy-mode cluster prep -c qwen3-lora-sft.conf
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+main=dev.sparktune.pipeline.cli.SparkTuneCli
+verbs=" prep inspect "
+jvm_flags="$(sed -n 's/^sparktune\.jvm\.flags=//p' "$root/conf/jvm.properties")"
+version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' "$root/pom.xml" | head -n 1)"
+
+submit_args=()
+while [ $# -gt 0 ] && [[ "$verbs" != *" $1 "* ]]; do
+  case "$1" in
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --*=*) submit_args+=("$1"); shift ;;
+    --verbose|--supervise) submit_args+=("$1"); shift ;;
+    --*) [ $# -ge 2 ] || { echo "spark-submit.sh: $1 needs a value" >&2; exit 2; }
+         submit_args+=("$1" "$2"); shift 2 ;;
+    *) echo "spark-submit.sh: unknown verb '$1' (verbs:$verbs)" >&2; exit 2 ;;
+  esac
+done
+[ $# -gt 0 ] || { echo "usage: ./spark-submit.sh [spark-submit options] <verb> [options]  (verbs:$verbs)" >&2; exit 2; }
+
+# Newer sources than the artifact => rebuild (quietly, offline when the repository already has everything).
+stale() {
+  [ -f "$1" ] || return 0
+  [ -n "$(find "$root/pom.xml" "$root"/*/pom.xml "$root"/*/src/main -newer "$1" -print -quit 2>/dev/null)" ]
+}
+mvn_build() {
+  (cd "$root" && { mvn -q -B -o "$@" 2>/dev/null || mvn -q -B "$@"; }) >&2
+}
+
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
+
+if [ -z "${SPARK_HOME:-}" ]; then
+  jar="$root/pipeline/target/sparktune-pipeline-$version.jar"
+  cp_file="$root/pipeline/target/runtime-classpath.txt"
+  if stale "$jar" || [ ! -f "$cp_file" ]; then
+    echo "spark-submit.sh: building SparkTune (first run or sources changed)..." >&2
+    mvn_build install -DskipTests -pl pipeline -am
+    mvn_build dependency:build-classpath -pl pipeline -Dmdep.includeScope=runtime -Dmdep.outputFile="$cp_file"
+  fi
+  # spark-submit options map onto Spark properties in local mode.
+  sys_props=()
+  i=0
+  while [ $i -lt ${#submit_args[@]} ]; do
+    opt="${submit_args[$i]}"
+    case "$opt" in
+      --master) sys_props+=("-Dspark.master=${submit_args[$((i+1))]}"); i=$((i+2)) ;;
+      --master=*) sys_props+=("-Dspark.master=${opt#--master=}"); i=$((i+1)) ;;
+      --conf) sys_props+=("-D${submit_args[$((i+1))]}"); i=$((i+2)) ;;
+      --conf=*) sys_props+=("-D${opt#--conf=}"); i=$((i+1)) ;;
+      --driver-memory) sys_props+=("-Xmx${submit_args[$((i+1))]}"); i=$((i+2)) ;;
+      *) echo "spark-submit.sh: '$opt' only applies with SPARK_HOME set; ignored in local mode" >&2
+         if [[ "$opt" == --*=* || "$opt" == --verbose || "$opt" == --supervise ]]; then i=$((i+1)); else i=$((i+2)); fi ;;
+    esac
+  done
+  # shellcheck disable=SC2086
+  exec java ${SPARKTUNE_JAVA_OPTS:-} $jvm_flags ${sys_props[@]+"${sys_props[@]}"} \
+    -cp "$jar:$(cat "$cp_file")" "$main" "$@"
+else
+  jar="$root/pipeline/target/sparktune-pipeline-$version-dist.jar"
+  if stale "$jar"; then
+    echo "spark-submit.sh: building the spark-submit jar (mvn -Pdist)..." >&2
+    mvn_build install -DskipTests -Pdist -pl pipeline -am
+  fi
+  exec "$SPARK_HOME/bin/spark-submit" \
+    --class "$main" \
+    --driver-java-options "$jvm_flags" \
+    --conf "spark.executor.extraJavaOptions=$jvm_flags" \
+    --conf "spark.executorEnv.OMP_WAIT_POLICY=PASSIVE" \
+    --conf "spark.executorEnv.OPENBLAS_THREAD_TIMEOUT=4" \
+    ${submit_args[@]+"${submit_args[@]}"} \
+    "$jar" "$@"
+fi

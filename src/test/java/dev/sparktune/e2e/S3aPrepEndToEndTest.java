@@ -1,0 +1,110 @@
+package dev.sparktune.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.pipeline.cli.SparkTuneCli;
+import dev.sparktune.testkit.MotoServer;
+import dev.sparktune.testkit.RepoPaths;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code sparktune prep} reading its datasets from and writing both Delta tables and the stats to an S3 bucket
+ * (moto_server on 127.0.0.1 behind the real s3a connector).
+ */
+class S3aPrepEndToEndTest {
+    private static final String BUCKET = "sparktune-e2e";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static java.nio.file.Path scratch;
+    static MotoServer moto;
+    static Configuration hadoop;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        moto = MotoServer.start(scratch.resolve("moto.log"));
+        moto.createBucket(BUCKET);
+        hadoop = new Configuration();
+        moto.s3aSettings().forEach(hadoop::set);
+        FileSystem s3 = FileSystem.get(URI.create("s3a://" + BUCKET + "/"), hadoop);
+        java.nio.file.Path data = RepoPaths.resolve("data");
+        for (String file : new String[] {"dataset_info.json", "demo_alpaca.jsonl", "demo_sharegpt.json",
+                "demo_messages.jsonl"}) {
+            s3.copyFromLocalFile(new Path(data.resolve(file).toUri()), new Path("s3a://" + BUCKET + "/data/" + file));
+        }
+    }
+
+    @AfterAll
+    static void stopS3() {
+        if (moto != null) {
+            moto.close();
+        }
+    }
+
+    @Test
+    void prepReadsAndWritesS3a() throws Exception {
+        String s3aConf = moto.s3aSettings().entrySet().stream()
+                .map(e -> "      \"spark.hadoop." + e.getKey() + "\" = \"" + e.getValue() + "\"")
+                .collect(Collectors.joining("\n"));
+        java.nio.file.Path conf = scratch.resolve("s3a.conf");
+        Files.writeString(conf, "include file(\"" + RepoPaths.resolve("conf/demo-local.conf") + "\")\n"
+                + "sparktune {\n"
+                + "  model.model_name_or_path = \"" + RepoPaths.resolve("assets/tokenizers/qwen3") + "\"\n"
+                + "  data.dataset_dir = \"s3a://" + BUCKET + "/data\"\n"
+                + "  prep.output_table = \"s3a://" + BUCKET + "/tables/packed\"\n"
+                + "  spark {\n    master = \"local[2]\"\n    conf {\n" + s3aConf + "\n"
+                + "      \"spark.sql.warehouse.dir\" = \"" + scratch.resolve("warehouse") + "\"\n    }\n  }\n}\n");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = SparkTuneCli.newCommandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute("prep", "-c", conf.toString());
+        assertEquals(0, exit, "stderr:\n" + err);
+
+        FileSystem s3 = FileSystem.get(URI.create("s3a://" + BUCKET + "/"), hadoop);
+        assertTrue(s3.exists(new Path("s3a://" + BUCKET + "/tables/packed/_delta_log")));
+        assertTrue(s3.exists(new Path("s3a://" + BUCKET + "/tables/packed_rejects/_delta_log")));
+        JsonNode stats;
+        try (InputStream in = s3.open(new Path("s3a://" + BUCKET + "/tables/packed_stats.json"))) {
+            stats = JSON.readTree(in);
+        }
+        assertEquals(900, stats.get("inputRecords").asLong(), stats.toString());
+        assertEquals(stats.get("inputRecords").asLong(),
+                stats.get("acceptedDocuments").asLong() + stats.get("rejectedRecords").asLong());
+
+        SparkSession.Builder builder = SparkSession.builder().master("local[1]").appName("s3a-check")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+                .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+        for (Map.Entry<String, String> e : moto.s3aSettings().entrySet()) {
+            builder.config("spark.hadoop." + e.getKey(), e.getValue());
+        }
+        try (SparkSession spark = builder.getOrCreate()) {
+            long rows = spark.read().format("delta").load("s3a://" + BUCKET + "/tables/packed").count();
+            long documents = spark.read().format("delta").load("s3a://" + BUCKET + "/tables/packed")
+                    .selectExpr("sum(size(doc_ids))").first().getLong(0);
+            assertEquals(stats.get("acceptedDocuments").asLong(), documents);
+            assertTrue(rows > 0 && rows < documents, "packing puts several documents per row: " + rows + " rows");
+        }
+    }
+}
