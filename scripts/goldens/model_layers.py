@@ -184,6 +184,36 @@ def lmhead_case(case):
     cases[case] = {"type": "lmhead", "rows": n, "targets": targets, "token_count": global_count}
 
 
+def lora_case(case, r, alpha, rslora):
+    import peft
+
+    class One(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(12, 10, bias=True)
+
+        def forward(self, x):
+            return self.lin(x)
+
+    model = peft.get_peft_model(One(), peft.LoraConfig(r=r, lora_alpha=alpha, use_rslora=rslora, lora_dropout=0.0,
+                                                       target_modules=["lin"]))
+    lin = model.base_model.model.lin
+    with torch.no_grad():
+        lin.lora_B["default"].weight.copy_(torch.randn_like(lin.lora_B["default"].weight) * 0.5)  # PEFT inits B = 0
+    x = rand(7, 12).requires_grad_()
+    y = model(x)
+    dy = rand(7, 10)
+    y.backward(dy)
+    put(case, "x", x); put(case, "dy", dy); put(case, "y", y); put(case, "dx", x.grad)
+    put(case, "base.weight", lin.base_layer.weight); put(case, "base.bias", lin.base_layer.bias)
+    assert lin.base_layer.weight.grad is None, "base must be frozen"
+    for key in ["lora_A", "lora_B"]:
+        w = getattr(lin, key)["default"].weight
+        put(case, f"{key}.weight", w); put(case, f"d/{key}.weight", w.grad)
+    cases[case] = {"type": "lora", "rows": 7, "rank": r, "alpha": alpha, "use_rslora": rslora,
+                   "scaling": lin.scaling["default"]}
+
+
 def main():
     out = sys.argv[1]
     linear_case("linear_bias", True)
@@ -207,6 +237,8 @@ def main():
     attention_case("attn_mistral", "mistral", "MistralForCausalLM",
                    transformers.MistralConfig(**common, sliding_window=3), [[6, 2], [8]])
     lmhead_case("lmhead")
+    lora_case("lora", 4, 8, False)
+    lora_case("lora_rslora", 4, 6, True)
     save_file(tensors, out, metadata={"cases": json.dumps(cases), "torch": torch.__version__,
                                       "transformers": transformers.__version__, "version": "1"})
     print("ok", out, len(tensors), "tensors")

@@ -6,6 +6,8 @@ Usage: model_safetensors.py OUT_DIR   (checked-in copy: dl4j-ext/src/test/resour
          loads DIR (written by our SafetensorsWriter + HfConfigWriter) and REF_DIR with transformers' from_pretrained
          and fails unless both load as the same class, give bit-identical logits on a fixed input and every tensor
          of the state dicts is bit-identical; prints "verified N tensors"
+       model_safetensors.py --logits DIR ID,ID,...
+         prints transformers' fp32 logits (eager attention) of DIR for one sequence of token ids as a JSON list
   OUT_DIR/dtypes.safetensors        the same values stored as F32, F16 and BF16, their exact fp32 expansions
                                     (*_as_f32), and an I64 tensor (must be refused as a weight)
   OUT_DIR/<family>/                 a tiny random model per family saved by save_pretrained, sharded into several
@@ -57,6 +59,14 @@ def verify(ours, ref):
 
 
 def main():
+    if sys.argv[1] == "--logits":
+        import json
+        model = transformers.AutoModelForCausalLM.from_pretrained(sys.argv[2], dtype=torch.float32,
+                                                                  attn_implementation="eager")
+        ids = torch.tensor([[int(x) for x in sys.argv[3].split(",")]])
+        with torch.no_grad():
+            print(json.dumps(model(input_ids=ids).logits[0].tolist()))
+        return
     if sys.argv[1] == "--verify":
         verify(sys.argv[2], sys.argv[3])
         return

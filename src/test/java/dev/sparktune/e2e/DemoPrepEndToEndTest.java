@@ -44,7 +44,9 @@ class DemoPrepEndToEndTest {
         assertEquals(900, stats.get("inputRecords").asLong());
         assertEquals(900, stats.get("acceptedDocuments").asLong(), "the demo datasets are clean: " + stats);
         assertTrue(stats.get("evalDocuments").asLong() > 0, "val_size 0.1 gives an eval split");
-        assertTrue(stats.get("packingEfficiency").asDouble() > 0.9, stats.toString());
+        // 3 datasets x 2 splits pack separately (a row has one source): at most one partial row per group
+        assertTrue(stats.get("rows").get("train").asLong() + stats.get("rows").get("eval").asLong()
+                <= stats.get("lowerBoundRows").asLong() + 6, stats.toString());
         assertTrue(Files.exists(Path.of(table + "_stats.json")));
 
         StringWriter inspectOut = new StringWriter();

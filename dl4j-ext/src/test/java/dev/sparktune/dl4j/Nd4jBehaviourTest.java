@@ -41,6 +41,9 @@ class Nd4jBehaviourTest {
         INDArray cols = big.get(NDArrayIndex.interval(1, 4), NDArrayIndex.interval(2, 6)); // [3, 4]
         INDArray dst = Nd4j.zeros(DataType.FLOAT, 6, 10);
         INDArray dstView = dst.get(NDArrayIndex.interval(2, 5), NDArrayIndex.interval(5, 10)); // [3, 5]
+        // M2.1: Nd4j.gemm refuses any C whose element-wise stride is not 1; Gemm.into goes to the Mmul op directly
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Nd4j.gemm(cols, w, dstView, false, true, 1.0, 0.0));
         Gemm.into(cols, w, dstView, false, true, 1.0, 0.0);
         INDArray exp2 = cols.dup().mmul(w.dup().transpose());
         assertTrue(exp2.equalsWithEps(dstView, 1e-5), "gemm strided: " + exp2 + " vs " + dstView);

@@ -27,10 +27,10 @@ public final class Attention {
     private final int headDim;
     private final int window;         // 0 = none
     private final float scale;
-    private final Linear qProj;
-    private final Linear kProj;
-    private final Linear vProj;
-    private final Linear oProj;
+    private final Projection qProj;
+    private final Projection kProj;
+    private final Projection vProj;
+    private final Projection oProj;
     private final RmsNorm qNorm;      // null unless Qwen3
     private final RmsNorm kNorm;
     private final Rope rope;
@@ -54,6 +54,11 @@ public final class Attention {
 
     /** Builds from {@code params} holding q_proj, k_proj, v_proj, o_proj (+ q_norm, k_norm when configured). */
     public Attention(ModelConfig config, LayerParams params, int batch, int seqLen) {
+        this(config, params, batch, seqLen, Projection.Factory.PLAIN);
+    }
+
+    /** With q/k/v/o built by {@code projections} (e.g. LoRA adapters on frozen weights). */
+    public Attention(ModelConfig config, LayerParams params, int batch, int seqLen, Projection.Factory projections) {
         this.name = params.prefix().isEmpty() ? "attention" : params.prefix();
         this.batch = batch;
         this.seqLen = seqLen;
@@ -64,10 +69,10 @@ public final class Attention {
         this.headDim = config.headDim();
         this.window = config.slidingWindow();
         this.scale = (float) Math.pow(headDim, -0.5);
-        this.qProj = Linear.of(params, "q_proj", rows);
-        this.kProj = Linear.of(params, "k_proj", rows);
-        this.vProj = Linear.of(params, "v_proj", rows);
-        this.oProj = Linear.of(params, "o_proj", rows);
+        this.qProj = projections.create(params, "q_proj", rows);
+        this.kProj = projections.create(params, "k_proj", rows);
+        this.vProj = projections.create(params, "v_proj", rows);
+        this.oProj = projections.create(params, "o_proj", rows);
         check(qProj.outFeatures() == (long) heads * headDim && kProj.outFeatures() == (long) kvHeads * headDim
                 && vProj.outFeatures() == (long) kvHeads * headDim && oProj.inFeatures() == (long) heads * headDim,
                 "projection shapes do not match heads=" + heads + ", kv_heads=" + kvHeads + ", head_dim=" + headDim);

@@ -32,6 +32,16 @@ public final class CausalLm {
 
     public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
                     int lossChunkRows) {
+        this(config, layout, params, grads, batch, seqLen, lossChunkRows, Projection.Factory.PLAIN);
+    }
+
+    /**
+     * @param grads       the flat gradient buffer, or null to freeze every base parameter (LoRA: only the adapters'
+     *                    gradients exist)
+     * @param projections builds every linear projection of the decoder layers (LoRA adapters)
+     */
+    public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
+                    int lossChunkRows, Projection.Factory projections) {
         this.config = config;
         this.batch = batch;
         this.seqLen = seqLen;
@@ -39,12 +49,12 @@ public final class CausalLm {
         LayerParams root = new LayerParams(layout, params, grads, "");
         this.embedding = Embedding.of(root, "model.embed_tokens", rows);
         for (int l = 0; l < config.numLayers(); l++) {
-            layers.add(new DecoderLayer(config, root.child(HfParamNames.layerPrefix(l)), batch, seqLen));
+            layers.add(new DecoderLayer(config, root.child(HfParamNames.layerPrefix(l)), batch, seqLen, projections));
         }
         this.finalNorm = RmsNorm.of(root, "model.norm", config.rmsNormEps(), rows);
         String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
         this.lmHeadWeight = root.value(head);
-        this.lmHead = new LmHeadLoss(head, lmHeadWeight, root.grad(head), rows, lossChunkRows);
+        this.lmHead = new LmHeadLoss(head, lmHeadWeight, root.gradOrNull(head), rows, lossChunkRows);
     }
 
     /**

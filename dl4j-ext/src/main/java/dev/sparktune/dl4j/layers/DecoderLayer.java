@@ -19,11 +19,16 @@ public final class DecoderLayer {
 
     /** {@code params} prefixed {@code model.layers.<i>.}. */
     public DecoderLayer(ModelConfig config, LayerParams params, int batch, int seqLen) {
+        this(config, params, batch, seqLen, Projection.Factory.PLAIN);
+    }
+
+    /** With every linear projection built by {@code projections} (LoRA). */
+    public DecoderLayer(ModelConfig config, LayerParams params, int batch, int seqLen, Projection.Factory projections) {
         int rows = batch * seqLen;
         this.inputNorm = RmsNorm.of(params, "input_layernorm", config.rmsNormEps(), rows);
-        this.attention = new Attention(config, params.child("self_attn."), batch, seqLen);
+        this.attention = new Attention(config, params.child("self_attn."), batch, seqLen, projections);
         this.postNorm = RmsNorm.of(params, "post_attention_layernorm", config.rmsNormEps(), rows);
-        this.mlp = new SwiGluMlp(params.child("mlp."), rows);
+        this.mlp = new SwiGluMlp(params.child("mlp."), rows, projections);
         this.h = Shapes.buffer(rows, config.hiddenSize());
         this.out = Shapes.buffer(rows, config.hiddenSize());
         this.dH = Shapes.buffer(rows, config.hiddenSize());

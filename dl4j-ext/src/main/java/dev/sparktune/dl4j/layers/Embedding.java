@@ -16,7 +16,7 @@ public final class Embedding {
     private int[] ids;
 
     public static Embedding of(LayerParams params, String name, int rows) {
-        return new Embedding(params.prefix() + name, params.value(name + ".weight"), params.grad(name + ".weight"),
+        return new Embedding(params.prefix() + name, params.value(name + ".weight"), params.gradOrNull(name + ".weight"),
                 rows);
     }
 
@@ -25,7 +25,9 @@ public final class Embedding {
         this.weight = weight;
         this.dWeight = dWeight;
         this.vocab = weight.size(0);
-        Shapes.check(name, "weight gradient", dWeight, weight.shape());
+        if (dWeight != null) {
+            Shapes.check(name, "weight gradient", dWeight, weight.shape());
+        }
         this.rows = rows;
         this.output = Shapes.buffer(rows, weight.size(1));
     }
@@ -54,6 +56,9 @@ public final class Embedding {
             throw new IllegalStateException(name + ": backward before forward");
         }
         Shapes.check(name, "output gradient", dOut, output.shape());
+        if (dWeight == null) {
+            return; // frozen
+        }
         for (int i = 0; i < rows; i++) {
             dWeight.getRow(ids[i]).addi(dOut.getRow(i));
         }

@@ -11,8 +11,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>ND4J 1.0.0-M2.1's {@code Nd4j.gemm(a, b, c, ...)} rejects any {@code c} whose element-wise stride is not 1
  * ("C array should NOT be a view"), which includes a head's columns of a [rows, heads * dim] buffer; the
  * {@code Mmul} custom op it wraps handles such views correctly (pinned by {@code Nd4jBehaviourTest}), so this
- * calls the op directly. The op does NOT accumulate into a strided {@code c} (beta != 0 drops its old contents),
- * so that combination is refused here rather than silently wrong.
+ * calls the op directly. Accumulating (beta != 0) into a strided {@code c} gave a wrong result once here (C's old
+ * contents lost) and could not be reproduced in 50 reruns, so that combination is refused rather than trusted;
+ * the layers only accumulate into contiguous buffers (offset views of the flat gradients are contiguous).
  */
 public final class Gemm {
     private Gemm() {

@@ -9,13 +9,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * @param layout the model's layout
  * @param params flat parameter buffer
- * @param grads  flat gradient buffer (same layout)
+ * @param grads  flat gradient buffer (same layout), or null for frozen parameters (no gradients computed)
  * @param prefix e.g. {@code model.layers.3.self_attn.}
  */
 public record LayerParams(ParamLayout layout, INDArray params, INDArray grads, String prefix) {
     public LayerParams {
-        if (layout == null || params == null || grads == null || prefix == null) {
-            throw new IllegalArgumentException("layout, params, grads and prefix are required");
+        if (layout == null || params == null || prefix == null) {
+            throw new IllegalArgumentException("layout, params and prefix are required (grads may be null: frozen)");
         }
     }
 
@@ -31,8 +31,13 @@ public record LayerParams(ParamLayout layout, INDArray params, INDArray grads, S
         return layout.view(params, prefix + name);
     }
 
+    /** The gradient view, or null when these parameters are frozen (no gradient buffer). */
     public INDArray grad(String name) {
-        return layout.view(grads, prefix + name);
+        return grads == null ? null : layout.view(grads, prefix + name);
+    }
+
+    public boolean isFrozen() {
+        return grads == null;
     }
 
     /** The value, or null when the layout has no such parameter (optional biases). */
@@ -41,6 +46,6 @@ public record LayerParams(ParamLayout layout, INDArray params, INDArray grads, S
     }
 
     public INDArray gradOrNull(String name) {
-        return has(name) ? grad(name) : null;
+        return has(name) && grads != null ? grad(name) : null;
     }
 }

@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * backward ADDS into the weight and bias gradients and never zeroes them (gradient accumulation relies on that;
  * zeroing the flat gradient buffer is the caller's separate step).
  */
-public final class Linear {
+public final class Linear implements Projection {
     private final String name;
     private final INDArray weight;   // [OUT, IN]
     private final INDArray bias;     // [OUT] or null
@@ -26,9 +26,18 @@ public final class Linear {
     /** Builds from {@code params}' {@code <name>.weight} and optional {@code <name>.bias}, for N = {@code rows}. */
     public static Linear of(LayerParams params, String name, int rows) {
         return new Linear(params.prefix() + name, params.value(name + ".weight"), params.valueOrNull(name + ".bias"),
-                params.grad(name + ".weight"), params.gradOrNull(name + ".bias"), rows);
+                params.gradOrNull(name + ".weight"), params.gradOrNull(name + ".bias"), rows);
     }
 
+    /** A linear layer whose weight and bias get no gradients (the frozen base under a LoRA adapter). */
+    public static Linear frozen(String name, INDArray weight, INDArray bias, int rows) {
+        return new Linear(name, weight, bias, null, null, rows);
+    }
+
+    /**
+     * @param dWeight gradient view [OUT, IN], or null together with {@code dBias} for a frozen layer
+     * @param dBias   gradient view [OUT], or null (no bias, or frozen)
+     */
     public Linear(String name, INDArray weight, INDArray bias, INDArray dWeight, INDArray dBias, int rows) {
         if (weight.rank() != 2) {
             throw new IllegalArgumentException(name + ": weight must be [out, in], got rank " + weight.rank());
@@ -37,12 +46,17 @@ public final class Linear {
         this.weight = weight;
         this.out = weight.size(0);
         this.in = weight.size(1);
-        Shapes.check(name, "weight gradient", dWeight, out, in);
-        if ((bias == null) != (dBias == null)) {
+        boolean frozen = dWeight == null;
+        if (!frozen) {
+            Shapes.check(name, "weight gradient", dWeight, out, in);
+        }
+        if (!frozen && (bias == null) != (dBias == null) || frozen && dBias != null) {
             throw new IllegalArgumentException(name + ": bias and its gradient must both be given or both absent");
         }
         if (bias != null) {
             Shapes.check(name, "bias", bias, out);
+        }
+        if (dBias != null) {
             Shapes.check(name, "bias gradient", dBias, out);
         }
         this.bias = bias == null ? null : bias.reshape(1, out);
@@ -51,10 +65,11 @@ public final class Linear {
         this.rows = rows;
         this.output = Shapes.buffer(rows, out);
         this.dInput = Shapes.buffer(rows, in);
-        this.onesRow = bias == null ? null : Shapes.buffer(1, rows).assign(1.0);
+        this.onesRow = dBias == null ? null : Shapes.buffer(1, rows).assign(1.0);
     }
 
     /** [N, IN] → [N, OUT] (a buffer owned by this layer, overwritten by the next forward). */
+    @Override
     public INDArray forward(INDArray input) {
         Shapes.check(name, "input", input, rows, in);
         this.input = input;
@@ -66,6 +81,7 @@ public final class Linear {
     }
 
     /** Returns dInput [N, IN] (owned buffer); adds dWeight += dOutputᵀ·input and dBias += Σ_rows dOutput. */
+    @Override
     public INDArray backward(INDArray dOutput) {
         Gemm.into(dOutput, weight, dInput, false, false, 1.0, 0.0);
         accumulateParamGrads(dOutput);
@@ -73,6 +89,7 @@ public final class Linear {
     }
 
     /** Like {@link #backward} but ADDS dInput into {@code dInputSum} [N, IN] (inputs shared by several layers). */
+    @Override
     public void backwardAccumulate(INDArray dOutput, INDArray dInputSum) {
         Shapes.check(name, "input gradient sum", dInputSum, rows, in);
         Gemm.into(dOutput, weight, dInputSum, false, false, 1.0, 1.0);
@@ -84,16 +101,21 @@ public final class Linear {
         if (input == null) {
             throw new IllegalStateException(name + ": backward before forward");
         }
+        if (dWeight == null) {
+            return; // frozen
+        }
         Gemm.into(dOutput, input, dWeight, true, false, 1.0, 1.0);
         if (dBias != null) {
             Gemm.into(onesRow, dOutput, dBias, false, false, 1.0, 1.0);
         }
     }
 
+    @Override
     public long inFeatures() {
         return in;
     }
 
+    @Override
     public long outFeatures() {
         return out;
     }

@@ -40,7 +40,9 @@ public final class LmHeadLoss {
         this.dWeight = dWeight;
         this.vocab = weight.size(0);
         this.hidden = weight.size(1);
-        Shapes.check(name, "weight gradient", dWeight, vocab, hidden);
+        if (dWeight != null) { // null: frozen lm_head
+            Shapes.check(name, "weight gradient", dWeight, vocab, hidden);
+        }
         this.rows = rows;
         this.chunkRows = Math.min(chunkRows, rows);
         this.logits = Shapes.buffer(this.chunkRows, vocab);
@@ -132,7 +134,9 @@ public final class LmHeadLoss {
             if (withGrad) {
                 Gemm.into(lc, weight, dHidden.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()), false, false,
                         1.0, 0.0);
-                Gemm.into(lc, hc, dWeight, true, false, 1.0, 1.0);
+                if (dWeight != null) {
+                    Gemm.into(lc, hc, dWeight, true, false, 1.0, 1.0);
+                }
             }
         }
         return loss / tokenCount;

@@ -107,6 +107,10 @@ public record PackedBatch(int batch, int seqLen, int[] positionIds, int[][] docL
         return positionIds[row];
     }
 
+    int[] positionsUnsafe() {
+        return positionIds;
+    }
+
     int[] blocksUnsafe(int b) {
         return docLens[b];
     }

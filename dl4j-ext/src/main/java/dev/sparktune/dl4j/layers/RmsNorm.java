@@ -7,7 +7,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * RMSNorm over the last dimension of R rows: {@code y = weight ⊙ x · r}, {@code r = 1/sqrt(mean(x²) + eps)}
  * (HF LlamaRMSNorm / Qwen3RMSNorm in fp32). For Qwen3's q/k norms, R = N·heads rows of D.
  *
- * <p>backward ADDS into the weight gradient (never zeroes it).
+ * <p>backward ADDS into the weight gradient (never zeroes it); with a null gradient the weight is frozen.
  */
 public final class RmsNorm {
     private final String name;
@@ -25,7 +25,7 @@ public final class RmsNorm {
     private final INDArray onesRow;  // [1, R]
 
     public static RmsNorm of(LayerParams params, String name, double eps, int rows) {
-        return new RmsNorm(params.prefix() + name, params.value(name + ".weight"), params.grad(name + ".weight"),
+        return new RmsNorm(params.prefix() + name, params.value(name + ".weight"), params.gradOrNull(name + ".weight"),
                 eps, rows);
     }
 
@@ -33,9 +33,11 @@ public final class RmsNorm {
         this.name = name;
         this.dim = weight.length();
         Shapes.check(name, "weight", weight, dim);
-        Shapes.check(name, "weight gradient", dWeight, dim);
+        if (dWeight != null) {
+            Shapes.check(name, "weight gradient", dWeight, dim);
+        }
         this.weight = weight.reshape(1, dim);
-        this.dWeight = dWeight.reshape(1, dim);
+        this.dWeight = dWeight == null ? null : dWeight.reshape(1, dim);
         this.eps = eps;
         this.rows = rows;
         this.invRms = Shapes.buffer(rows, 1);
@@ -65,8 +67,10 @@ public final class RmsNorm {
      */
     public INDArray backward(INDArray dy) {
         Shapes.check(name, "output gradient", dy, rows, dim);
-        scratch.assign(dy).muli(xHat);
-        Gemm.into(onesRow, scratch, dWeight, false, false, 1.0, 1.0);
+        if (dWeight != null) { // null: frozen
+            scratch.assign(dy).muli(xHat);
+            Gemm.into(onesRow, scratch, dWeight, false, false, 1.0, 1.0);
+        }
         dInput.assign(dy).muliRowVector(weight);              // ĝ
         scratch.assign(dInput).muli(xHat);
         scratch.sum(stat.reshape(rows), 1);

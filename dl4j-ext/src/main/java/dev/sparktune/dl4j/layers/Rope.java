@@ -17,6 +17,7 @@ public final class Rope {
     private final int rows;
     private final float[] cos;       // [N, D/2]
     private final float[] sin;       // [N, D/2]
+    private int[] tablePositions;    // positions the tables hold (every layer of a step sees the same batch)
 
     public Rope(RopeConfig config, int headDim, int rows) {
         this.headDim = headDim;
@@ -33,6 +34,10 @@ public final class Rope {
             throw new IllegalArgumentException("rope: batch has " + batch.rows() + " token rows but the tables were"
                     + " sized for " + rows);
         }
+        if (tablePositions != null && java.util.Arrays.equals(tablePositions, batch.positionsUnsafe())) {
+            return;
+        }
+        tablePositions = batch.positionIds();
         for (int r = 0; r < rows; r++) {
             float p = batch.position(r);
             for (int i = 0; i < half; i++) {

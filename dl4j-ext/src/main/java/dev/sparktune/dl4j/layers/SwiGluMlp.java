@@ -10,9 +10,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class SwiGluMlp {
     private final int rows;
-    private final Linear gate;
-    private final Linear up;
-    private final Linear down;
+    private final Projection gate;
+    private final Projection up;
+    private final Projection down;
     private final INDArray sig;      // [N, I] σ(g)
     private final INDArray act;      // [N, I] silu(g) ⊙ u
     private final INDArray dGate;    // [N, I]
@@ -21,10 +21,15 @@ public final class SwiGluMlp {
     private INDArray u;              // [N, I] up output (owned by up)
 
     public SwiGluMlp(LayerParams params, int rows) {
+        this(params, rows, Projection.Factory.PLAIN);
+    }
+
+    /** With gate/up/down built by {@code projections} (e.g. LoRA adapters on frozen weights). */
+    public SwiGluMlp(LayerParams params, int rows, Projection.Factory projections) {
         this.rows = rows;
-        this.gate = Linear.of(params, "gate_proj", rows);
-        this.up = Linear.of(params, "up_proj", rows);
-        this.down = Linear.of(params, "down_proj", rows);
+        this.gate = projections.create(params, "gate_proj", rows);
+        this.up = projections.create(params, "up_proj", rows);
+        this.down = projections.create(params, "down_proj", rows);
         long inter = gate.outFeatures();
         this.sig = Shapes.buffer(rows, inter);
         this.act = Shapes.buffer(rows, inter);

@@ -26,6 +26,8 @@ public final class AdamW {
     private final INDArray scratch;  // flat
     private final INDArray scratch2; // flat
     private long step;
+    static final String STATE_FORMAT = "sparktune-adamw";
+    static final String STATE_VERSION = "1";
 
     /** Decay applies to parameters of rank ≥ 2 (not to norms and biases), as LLaMA-Factory and HF Trainer do. */
     public static Predicate<ParamLayout.Entry> decayMatrices() {
@@ -72,6 +74,41 @@ public final class AdamW {
         scratch.divi(bias2Sqrt).addi(config.eps());
         scratch2.assign(m).divi(scratch).muli(-lr / bias1);
         params.addi(scratch2);
+    }
+
+    /**
+     * Saves the moments and step count as safetensors ({@code exp_avg/<param>}, {@code exp_avg_sq/<param>}; metadata
+     * {@code format=sparktune-adamw}, {@code version}, {@code step}) into {@code dir}, so a resume can read them back
+     * by name under any sharding.
+     */
+    public void saveState(java.nio.file.Path dir) {
+        java.util.Map<String, INDArray> tensors = new java.util.LinkedHashMap<>();
+        for (ParamLayout.Entry e : layout.entries()) {
+            tensors.put("exp_avg/" + e.name(), layout.view(m, e.name()));
+        }
+        for (ParamLayout.Entry e : layout.entries()) {
+            tensors.put("exp_avg_sq/" + e.name(), layout.view(v, e.name()));
+        }
+        dev.sparktune.dl4j.safetensors.SafetensorsWriter.builder().metadata("format", STATE_FORMAT)
+                .metadata("version", STATE_VERSION).metadata("step", Long.toString(step)).build().write(dir, tensors);
+    }
+
+    /**
+     * Restores what {@link #saveState} wrote. Fails naming the tensor when a parameter's moments are missing or of
+     * another shape (the state belongs to another model), and when the directory is not AdamW state.
+     */
+    public void loadState(java.nio.file.Path dir) {
+        var reader = dev.sparktune.dl4j.safetensors.SafetensorsReader.open(dir);
+        if (!STATE_FORMAT.equals(reader.metadata().get("format"))
+                || !STATE_VERSION.equals(reader.metadata().get("version"))) {
+            throw new IllegalArgumentException(dir + " is not " + STATE_FORMAT + " version " + STATE_VERSION
+                    + " state (metadata " + reader.metadata() + ")");
+        }
+        for (ParamLayout.Entry e : layout.entries()) {
+            reader.readInto("exp_avg/" + e.name(), layout.view(m, e.name()));
+            reader.readInto("exp_avg_sq/" + e.name(), layout.view(v, e.name()));
+        }
+        step = Long.parseLong(reader.metadata().get("step"));
     }
 
     /** Optimizer steps taken. */

@@ -46,6 +46,29 @@ class DecoderLayerBench {
         double ms = (System.nanoTime() - t0) / 1e6 / reps;
         System.out.printf("[bench] decoder layer fwd+bwd (B=2, T=512, docs 200+312 | 512): %.1f ms%n", ms);
 
+        LayerParams lp = root.child(HfParamNames.layerPrefix(0));
+        Attention attn = new Attention(cfg, lp.child("self_attn."), batch, seqLen);
+        SwiGluMlp mlp = new SwiGluMlp(lp.child("mlp."), batch * seqLen);
+        for (int i = 0; i < 2; i++) {
+            attn.forward(x, packed);
+            attn.backward(dy);
+            mlp.forward(x);
+            mlp.backward(dy);
+        }
+        long ta = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            attn.forward(x, packed);
+            attn.backward(dy);
+        }
+        long tm = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            mlp.forward(x);
+            mlp.backward(dy);
+        }
+        long te = System.nanoTime();
+        System.out.printf("[bench]   of which attention %.1f ms, mlp %.1f ms%n", (tm - ta) / 1e6 / reps,
+                (te - tm) / 1e6 / reps);
+
         INDArray w = layout.view(params, "model.embed_tokens.weight");
         INDArray dw = layout.view(grads, "model.embed_tokens.weight");
         LmHeadLoss head = new LmHeadLoss("lm_head", w, dw, batch * seqLen, 128);

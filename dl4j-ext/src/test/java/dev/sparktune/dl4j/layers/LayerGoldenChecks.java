@@ -112,6 +112,18 @@ final class LayerGoldenChecks {
                 g.forward(name + " loss (eval)", Nd4j.scalar((float) expected).reshape(1),
                         Nd4j.scalar((float) evalLoss).reshape(1));
             }
+            case "lora" -> {
+                LayerParams p = g.load(name); // lora_A / lora_B (the parameters with gradients)
+                int rows = c.get("rows").asInt();
+                double scaling = LoraLinear.scaling(c.get("rank").asInt(), c.get("alpha").asDouble(),
+                        c.get("use_rslora").asBoolean());
+                assertEquals(c.get("scaling").asDouble(), scaling, 1e-12, name + " scaling");
+                Linear base = Linear.frozen(name + ".base", g.tensor(name, "base.weight"), g.tensor(name, "base.bias"),
+                        rows);
+                LoraLinear layer = new LoraLinear(name, base, p.value("lora_A.weight"), p.value("lora_B.weight"),
+                        p.grad("lora_A.weight"), p.grad("lora_B.weight"), scaling, 0.0, 1, rows);
+                runTwice(g, name, p, () -> layer.forward(g.tensor(name, "x")), layer::backward);
+            }
             default -> throw new IllegalStateException("unknown golden case type " + type + " in " + name);
         }
     }

@@ -205,6 +205,57 @@ class LayerOracleTest {
     }
 
     @Test
+    void loraWithDropoutMatchesOracleAndFiniteDifferencesUnderItsMask() {
+        int n = 40;
+        int in = 9;
+        int out = 7;
+        int rank = 3;
+        double p = 0.3;
+        INDArray w = randn(0.5, out, in);
+        INDArray bias = randn(0.5, out);
+        INDArray a = randn(0.5, rank, in);
+        INDArray b = randn(0.5, out, rank);
+        INDArray dA = Nd4j.zeros(DataType.FLOAT, rank, in);
+        INDArray dB = Nd4j.zeros(DataType.FLOAT, out, rank);
+        double s = LoraLinear.scaling(rank, 6, false);
+        LoraLinear lora = new LoraLinear("lora", Linear.frozen("base", w, bias, n), a, b, dA, dB, s, p, 11, n);
+        INDArray x = randn(1.0, n, in);
+        INDArray dy = randn(1.0, n, out);
+        INDArray y = lora.forward(x).dup();
+        double[] m = d(lora.mask());
+        long zeros = java.util.Arrays.stream(m).filter(v -> v == 0).count();
+        for (double v : m) {
+            assertTrue(v == 0 || Math.abs(v - 1 / (1 - p)) < 1e-6, "mask value " + v);
+        }
+        assertTrue(zeros > 0.15 * m.length && zeros < 0.45 * m.length, zeros + " of " + m.length + " dropped");
+        INDArray dx = lora.backward(dy).dup();
+        double[] ws = d(w);
+        double[] bs = d(bias);
+        double[] dys = d(dy);
+        double[] as = d(a);
+        double[] bls = d(b);
+        java.util.function.BiFunction<double[], double[][], double[]> oracle = (xv, ab) -> {
+            double[] xm = xv.clone();
+            for (int i = 0; i < xm.length; i++) {
+                xm[i] *= m[i];
+            }
+            double[] base = NaiveOps.linear(xv, ws, bs, n, in, out);
+            double[] lo = NaiveOps.linear(NaiveOps.linear(xm, ab[0], null, n, in, rank), ab[1], null, n, rank, out);
+            for (int i = 0; i < base.length; i++) {
+                base[i] += s * lo[i];
+            }
+            return base;
+        };
+        close("lora y", oracle.apply(d(x), new double[][] {as, bls}), y, 1e-5);
+        double[] xs = d(x);
+        fd("lora dx", xs, dx, xv -> dot(oracle.apply(xv, new double[][] {as, bls}), dys));
+        fd("lora dA", as.clone(), dA, av -> dot(oracle.apply(xs, new double[][] {av, bls}), dys));
+        fd("lora dB", bls.clone(), dB, bv -> dot(oracle.apply(xs, new double[][] {as, bv}), dys));
+        assertEquals(2.0, LoraLinear.scaling(4, 8, false), 0.0);
+        assertEquals(4.0, LoraLinear.scaling(4, 8, true), 0.0);
+    }
+
+    @Test
     void ropeTypesMatchOracle() {
         int n = 7;
         int heads = 2;

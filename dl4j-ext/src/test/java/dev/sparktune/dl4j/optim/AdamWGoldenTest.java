@@ -39,6 +39,11 @@ class AdamWGoldenTest {
     }
 
     static List<String> check(Path file) throws Exception {
+        return check(file, null);
+    }
+
+    /** With {@code resumeDir}: save the state after half the steps, continue with a fresh optimizer loaded from it. */
+    static List<String> check(Path file, Path resumeDir) throws Exception {
         SafetensorsReader r = SafetensorsReader.open(file);
         JsonNode spec = new ObjectMapper().readTree(r.metadata().get("spec"));
         int steps = spec.get("steps").asInt();
@@ -66,6 +71,11 @@ class AdamWGoldenTest {
             double lr = cfg.lr() * schedule.factor(step);
             assertEquals(spec.get("lrs").get(step).asDouble(), lr, 1e-12, "lr at step " + step);
             adamw.step(params, grads, lr);
+            if (resumeDir != null && step == steps / 2) {
+                adamw.saveState(resumeDir);
+                adamw = new AdamW(layout, cfg, AdamW.decayMatrices());
+                adamw.loadState(resumeDir);
+            }
         }
         assertEquals(steps, adamw.steps());
         for (ParamLayout.Entry e : layout.entries()) {
@@ -91,6 +101,16 @@ class AdamWGoldenTest {
         String line = String.format("%-20s max|diff| %.3e", what, diff);
         assertTrue(diff <= tol, line + " > " + tol);
         return line;
+    }
+
+    @Test
+    void saveAndRestoreMidwayGivesTheSameRun(@TempDir Path tmp) throws Exception {
+        check(GOLDENS, tmp.resolve("state"));
+        ParamLayout other = ParamLayout.builder().add("w", 6, 4).build();
+        AdamW wrong = new AdamW(other, AdamWConfig.defaults(1e-3), AdamW.decayMatrices());
+        dev.sparktune.dl4j.model.TensorMismatchException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.sparktune.dl4j.model.TensorMismatchException.class, () -> wrong.loadState(tmp.resolve("state")));
+        assertTrue(e.getMessage().contains("\"exp_avg/w\"") && e.getMessage().contains("[6, 5]"), e.getMessage());
     }
 
     @Test

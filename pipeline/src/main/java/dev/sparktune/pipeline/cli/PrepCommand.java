@@ -36,11 +36,10 @@ final class PrepCommand implements Callable<Integer> {
         List<String> inputs = InputPathCheck.forPrep(config.prep(), config.spark());
         if (options.isDryRun()) {
             inputs.forEach(line -> err.println("found " + line));
+            err.println("prep config hash (the table's sparktune.prep_config_hash): " + config.prepConfigHash());
             err.println("dry run: configuration valid, inputs found; Spark not started");
             err.flush();
             out.print(config.render());
-            out.println("# prep config hash (recorded in the table as sparktune.prep_config_hash): "
-                    + config.prepConfigHash());
             out.flush();
             return 0;
         }

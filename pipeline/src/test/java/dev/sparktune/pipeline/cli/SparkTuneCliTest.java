@@ -122,6 +122,8 @@ class SparkTuneCliTest {
         assertTrue(run.err().contains("found dataset demo: "), run.toString());
         assertTrue(run.err().contains("found dataset extra.jsonl: "), run.toString());
         assertTrue(run.err().contains("Spark not started"), run.toString());
+        assertTrue(run.err().matches("(?s).*prep config hash \\(the table's sparktune.prep_config_hash\\): [0-9a-f]{64}\n.*"),
+                run.toString());
         assertFalse(Files.exists(dir.resolve("out")), "a dry run writes nothing");
     }
 

@@ -1,6 +1,7 @@
 package dev.sparktune.preprocess.api;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.sparktune.preprocess.encode.TokenizerCache;
 import dev.sparktune.preprocess.encode.TokenizerFiles;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
@@ -71,29 +72,25 @@ public final class TableInspector {
         }
         out.append("\nfirst ").append(rows).append(" rows; ").append(TRAIN_OPEN).append("…").append(TRAIN_CLOSE)
                 .append(" marks tokens with labels (trained), the rest is prompt/context\n");
-        try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(
-                new java.io.ByteArrayInputStream(files.tokenizerJson()), Map.of("addSpecialTokens", "false"))) {
-            List<Row> sample = data.limit(rows).collectAsList();
-            for (int i = 0; i < sample.size(); i++) {
-                Row row = sample.get(i);
-                int[] ids = ints(row.getList(row.fieldIndex(PackedTable.INPUT_IDS)));
-                int[] labels = ints(row.getList(row.fieldIndex(PackedTable.LABELS)));
-                int[] docLens = ints(row.getList(row.fieldIndex(PackedTable.DOC_LENS)));
-                List<Long> docIds = row.getList(row.fieldIndex(PackedTable.DOC_IDS));
-                out.append(String.format("%n--- row %d: split=%s source=%s tokens=%d supervised=%d documents=%d%n", i,
-                        row.getString(row.fieldIndex(PackedTable.SPLIT)),
-                        row.getString(row.fieldIndex(PackedTable.SOURCE)), ids.length,
-                        row.getInt(row.fieldIndex(PackedTable.NUM_SUPERVISED)), docLens.length));
-                int at = 0;
-                for (int d = 0; d < docLens.length; d++) {
-                    out.append(String.format("[doc %d id=%d tokens=%d]%n", d, docIds.get(d), docLens[d]));
-                    out.append(decodeMarked(tokenizer, Arrays.copyOfRange(ids, at, at + docLens[d]),
-                            Arrays.copyOfRange(labels, at, at + docLens[d]))).append('\n');
-                    at += docLens[d];
-                }
+        HuggingFaceTokenizer tokenizer = TokenizerCache.get(files);
+        List<Row> sample = data.limit(rows).collectAsList();
+        for (int i = 0; i < sample.size(); i++) {
+            Row row = sample.get(i);
+            int[] ids = ints(row.getList(row.fieldIndex(PackedTable.INPUT_IDS)));
+            int[] labels = ints(row.getList(row.fieldIndex(PackedTable.LABELS)));
+            int[] docLens = ints(row.getList(row.fieldIndex(PackedTable.DOC_LENS)));
+            List<Long> docIds = row.getList(row.fieldIndex(PackedTable.DOC_IDS));
+            out.append(String.format("%n--- row %d: split=%s source=%s tokens=%d supervised=%d documents=%d%n", i,
+                    row.getString(row.fieldIndex(PackedTable.SPLIT)),
+                    row.getString(row.fieldIndex(PackedTable.SOURCE)), ids.length,
+                    row.getInt(row.fieldIndex(PackedTable.NUM_SUPERVISED)), docLens.length));
+            int at = 0;
+            for (int d = 0; d < docLens.length; d++) {
+                out.append(String.format("[doc %d id=%d tokens=%d]%n", d, docIds.get(d), docLens[d]));
+                out.append(decodeMarked(tokenizer, Arrays.copyOfRange(ids, at, at + docLens[d]),
+                        Arrays.copyOfRange(labels, at, at + docLens[d]))).append('\n');
+                at += docLens[d];
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
         return out.toString();
     }

@@ -9,7 +9,7 @@ import java.util.Objects;
  * a chat template renders it.
  *
  * <p>{@code messages} includes the system message, if any, as its first element (HF's convention), and otherwise
- * alternates user (or tool) and assistant turns ending with an assistant turn: {@link ConversationRules} checks that.
+ * alternates user (or tool) and assistant turns ending with an assistant turn: the {@code RecordConverter}s check that.
  * {@code toolsJson} is the JSON array of tool (function) definitions offered to the model, or {@code null}.
  * For {@code stage=pt} a conversation holds a single assistant message with the raw text (see {@link #rawText}).
  */

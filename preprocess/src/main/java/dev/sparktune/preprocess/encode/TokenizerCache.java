@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * One native HF tokenizer per tokenizer (by SHA-256) per JVM: executors run many tasks, and loading a 150k-token
  * tokenizer.json takes ~0.5 s. The Rust tokenizer is thread-safe for encoding.
  */
-final class TokenizerCache {
+public final class TokenizerCache {
     /**
      * DJL defaults to truncating at 512 tokens and may add special tokens; we want exactly what the tokenizer
      * produces for the rendered text (transformers' apply_chat_template tokenizes with add_special_tokens=False).
@@ -28,7 +28,8 @@ final class TokenizerCache {
     private TokenizerCache() {
     }
 
-    static HuggingFaceTokenizer get(TokenizerFiles files) {
+    /** The JVM's shared tokenizer for these files (do not close it). */
+    public static HuggingFaceTokenizer get(TokenizerFiles files) {
         return TOKENIZERS.computeIfAbsent(files.sha256(), sha -> {
             System.setProperty("OPT_OUT_TRACKING", "true");
             try {

@@ -1,0 +1,140 @@
+package dev.sparktune.dl4j.layers;
+
+import java.util.Random;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A LoRA adapter on a (usually frozen) {@link Linear}, as PEFT's {@code lora.Linear}:
+ * {@code y = base(x) + s · (dropout(x) · Aᵀ) · Bᵀ}, A [R, IN], B [OUT, R], s = alpha / R, or alpha / sqrt(R) with
+ * rsLoRA. Dropout (inverted, probability p) draws a fresh mask each forward from its own seeded generator.
+ *
+ * <p>backward returns dx (base path plus adapter path) and ADDS into dA and dB (never zeroes them).
+ */
+public final class LoraLinear implements Projection {
+    private final String name;
+    private final Linear base;
+    private final INDArray a;        // [R, IN]
+    private final INDArray b;        // [OUT, R]
+    private final INDArray dA;       // [R, IN]
+    private final INDArray dB;       // [OUT, R]
+    private final double scaling;
+    private final double dropout;
+    private final Random random;
+    private final int rows;
+    private final INDArray mask;     // [N, IN] 0 or 1/(1−p); null without dropout
+    private final INDArray dropped;  // [N, IN] x ⊙ mask; null without dropout
+    private final INDArray xa;       // [N, R] dropout(x)·Aᵀ
+    private final INDArray dXa;      // [N, R]
+    private final INDArray dxLora;   // [N, IN]; null without dropout
+    private INDArray xd;             // dropout(x): `dropped`, or the input itself
+
+    /** PEFT's scaling: alpha / rank, or alpha / sqrt(rank) with rsLoRA. */
+    public static double scaling(int rank, double alpha, boolean rsLora) {
+        if (rank <= 0) {
+            throw new IllegalArgumentException("lora rank must be > 0, got " + rank);
+        }
+        return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
+    }
+
+    public LoraLinear(String name, Linear base, INDArray a, INDArray b, INDArray dA, INDArray dB, double scaling,
+                      double dropout, long seed, int rows) {
+        this.name = name;
+        this.base = base;
+        long rank = a.size(0);
+        Shapes.check(name, "lora_A", a, rank, base.inFeatures());
+        Shapes.check(name, "lora_B", b, base.outFeatures(), rank);
+        Shapes.check(name, "lora_A gradient", dA, rank, base.inFeatures());
+        Shapes.check(name, "lora_B gradient", dB, base.outFeatures(), rank);
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException(name + ": lora_dropout must be in [0, 1), got " + dropout);
+        }
+        this.a = a;
+        this.b = b;
+        this.dA = dA;
+        this.dB = dB;
+        this.scaling = scaling;
+        this.dropout = dropout;
+        this.random = new Random(seed);
+        this.rows = rows;
+        boolean drop = dropout > 0;
+        this.mask = drop ? Shapes.buffer(rows, base.inFeatures()) : null;
+        this.dropped = drop ? Shapes.buffer(rows, base.inFeatures()) : null;
+        this.dxLora = drop ? Shapes.buffer(rows, base.inFeatures()) : null;
+        this.xa = Shapes.buffer(rows, rank);
+        this.dXa = Shapes.buffer(rows, rank);
+    }
+
+    /** x [N, IN] → [N, OUT] (the base layer's output buffer, adapter added in place). */
+    @Override
+    public INDArray forward(INDArray x) {
+        INDArray y = base.forward(x);
+        if (mask != null) {
+            float keep = (float) (1.0 / (1.0 - dropout));
+            float[] m = new float[(int) mask.length()];
+            for (int i = 0; i < m.length; i++) {
+                m[i] = random.nextDouble() < dropout ? 0f : keep;
+            }
+            mask.assign(Nd4j.create(m, mask.shape(), 'c'));
+            dropped.assign(x).muli(mask);
+            xd = dropped;
+        } else {
+            xd = x;
+        }
+        Gemm.into(xd, a, xa, false, true, 1.0, 0.0);
+        Gemm.into(xa, b, y, false, true, scaling, 1.0);
+        return y;
+    }
+
+    /**
+     * Returns dx [N, IN] (the base layer's buffer). With u = x̃·Aᵀ (x̃ = dropout(x)) and y += s·u·Bᵀ:
+     * du = s·dy·B, dB += s·dyᵀ·u, dA += duᵀ·x̃, dx += (du·A) ⊙ mask.
+     */
+    @Override
+    public INDArray backward(INDArray dy) {
+        INDArray dx = base.backward(dy);
+        adapterBackward(dy, dx);
+        return dx;
+    }
+
+    @Override
+    public void backwardAccumulate(INDArray dy, INDArray dInputSum) {
+        base.backwardAccumulate(dy, dInputSum);
+        adapterBackward(dy, dInputSum);
+    }
+
+    @Override
+    public long inFeatures() {
+        return base.inFeatures();
+    }
+
+    @Override
+    public long outFeatures() {
+        return base.outFeatures();
+    }
+
+    private void adapterBackward(INDArray dy, INDArray dx) {
+        Gemm.into(dy, b, dXa, false, false, scaling, 0.0);
+        Gemm.into(dy, xa, dB, true, false, scaling, 1.0);
+        Gemm.into(dXa, xd, dA, true, false, 1.0, 1.0);
+        if (mask != null) {
+            Gemm.into(dXa, a, dxLora, false, false, 1.0, 0.0);
+            dx.addi(dxLora.muli(mask));
+        } else {
+            Gemm.into(dXa, a, dx, false, false, 1.0, 1.0);
+        }
+    }
+
+    /** The dropout mask of the last forward (tests); null without dropout. */
+    INDArray mask() {
+        return mask;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public String name() {
+        return name;
+    }
+}

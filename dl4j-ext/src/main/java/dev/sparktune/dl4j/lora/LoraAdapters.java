@@ -1,0 +1,221 @@
+package dev.sparktune.dl4j.lora;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.layers.LayerParams;
+import dev.sparktune.dl4j.layers.Linear;
+import dev.sparktune.dl4j.layers.LoraLinear;
+import dev.sparktune.dl4j.layers.Projection;
+import dev.sparktune.dl4j.model.HfParamNames;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelException;
+import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * LoRA adapters of a model in PEFT's format: the adapter layout under PEFT's tensor names
+ * ({@code base_model.model.<module>.lora_A.weight} [R, IN], {@code ...lora_B.weight} [OUT, R]), PEFT's init
+ * (A ~ kaiming-uniform(a=√5) = U(±1/√IN), B = 0), a {@link Projection.Factory} that wraps the targeted projections
+ * of frozen base weights, and {@code adapter_config.json} + {@code adapter_model.safetensors} IO that
+ * {@code PeftModel.from_pretrained} reads.
+ */
+public final class LoraAdapters {
+    public static final String PEFT_PREFIX = "base_model.model.";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final java.util.Set<String> ATTENTION = java.util.Set.of("q_proj", "k_proj", "v_proj", "o_proj");
+
+    private final ModelConfig model;
+    private final LoraConfig lora;
+    private final ParamLayout layout;
+    private final long seed;
+
+    public LoraAdapters(ModelConfig model, LoraConfig lora, long dropoutSeed) {
+        this.model = model;
+        this.lora = lora;
+        this.layout = layout(model, lora);
+        this.seed = dropoutSeed;
+    }
+
+    /** The adapter parameters of every targeted projection, layer by layer in {@link LoraConfig#ALL} order. */
+    public static ParamLayout layout(ModelConfig c, LoraConfig lora) {
+        ParamLayout base = HfParamNames.layout(c);
+        ParamLayout.Builder b = ParamLayout.builder();
+        for (int l = 0; l < c.numLayers(); l++) {
+            for (String p : LoraConfig.ALL) {
+                if (!lora.targets(p)) {
+                    continue;
+                }
+                String module = HfParamNames.layerPrefix(l) + (ATTENTION.contains(p) ? "self_attn." : "mlp.") + p;
+                long[] shape = base.entry(module + ".weight").shape();
+                b.add(PEFT_PREFIX + module + ".lora_A.weight", lora.rank(), shape[1]);
+                b.add(PEFT_PREFIX + module + ".lora_B.weight", shape[0], lora.rank());
+            }
+        }
+        return b.build();
+    }
+
+    public ParamLayout layout() {
+        return layout;
+    }
+
+    public LoraConfig config() {
+        return lora;
+    }
+
+    /** PEFT's initialisation into a new flat buffer: A ~ U(±1/√IN), B = 0. */
+    public INDArray init(long initSeed) {
+        INDArray flat = layout.allocate();
+        Random random = new Random(initSeed);
+        for (ParamLayout.Entry e : layout.entries()) {
+            if (e.name().endsWith("lora_A.weight")) {
+                double bound = 1.0 / Math.sqrt(e.shape()[1]);
+                float[] v = new float[(int) e.length()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
+                }
+                layout.view(flat, e.name()).assign(Nd4j.create(v, e.shape(), 'c'));
+            }
+        }
+        return flat;
+    }
+
+    /**
+     * Projections for a model whose base parameters are frozen: targeted ones get an adapter whose A and B are
+     * views of {@code params} and whose gradients are views of {@code grads}; the rest stay plain frozen linears.
+     */
+    public Projection.Factory projections(INDArray params, INDArray grads) {
+        LayerParams adapters = new LayerParams(layout, params, grads, PEFT_PREFIX);
+        return (base, name, rows) -> {
+            Linear frozen = Linear.frozen(base.prefix() + name, base.value(name + ".weight"),
+                    base.valueOrNull(name + ".bias"), rows);
+            if (!lora.targets(name)) {
+                return frozen;
+            }
+            String module = base.prefix() + name;
+            return new LoraLinear(module, frozen, adapters.value(module + ".lora_A.weight"),
+                    adapters.value(module + ".lora_B.weight"), adapters.grad(module + ".lora_A.weight"),
+                    adapters.grad(module + ".lora_B.weight"), lora.scaling(), lora.dropout(),
+                    seed * 31 + module.hashCode(), rows);
+        };
+    }
+
+    /** Writes {@code adapter_config.json} and {@code adapter_model.safetensors} (PEFT's layout) into {@code dir}. */
+    public List<Path> save(Path dir, INDArray params, String baseModelPath) {
+        Map<String, INDArray> tensors = new LinkedHashMap<>(layout.views(params));
+        List<Path> written = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempDirectory(dir, ".adapter");
+            Path file = SafetensorsWriter.builder().maxShardBytes(Long.MAX_VALUE).build().write(tmp, tensors).get(0);
+            written.add(Files.move(file, dir.resolve("adapter_model.safetensors"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING));
+            Files.delete(tmp);
+            ObjectNode cfg = MAPPER.createObjectNode();
+            cfg.put("peft_type", "LORA");
+            cfg.put("task_type", "CAUSAL_LM");
+            cfg.put("r", lora.rank());
+            cfg.put("lora_alpha", lora.alpha());
+            cfg.put("lora_dropout", lora.dropout());
+            cfg.put("use_rslora", lora.rsLora());
+            ArrayNode targets = cfg.putArray("target_modules");
+            LoraConfig.ALL.stream().filter(lora::targets).forEach(targets::add);
+            cfg.put("bias", "none");
+            cfg.put("fan_in_fan_out", false);
+            cfg.put("inference_mode", true);
+            cfg.put("init_lora_weights", true);
+            cfg.putNull("modules_to_save");
+            cfg.put("base_model_name_or_path", baseModelPath == null ? "" : baseModelPath);
+            Path json = dir.resolve("adapter_config.json");
+            Files.writeString(json, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(cfg));
+            written.add(json);
+            return written;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the LoRA adapter into " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The LoRA settings of a PEFT adapter directory ({@code adapter_config.json}). */
+    public static LoraConfig readConfig(Path dir) {
+        Path json = dir.resolve("adapter_config.json");
+        try {
+            JsonNode c = MAPPER.readTree(json.toFile());
+            if (!"LORA".equals(c.path("peft_type").asText())) {
+                throw new ModelException(json + ": peft_type is \"" + c.path("peft_type").asText()
+                        + "\"; only LORA adapters are supported");
+            }
+            for (String flag : List.of("use_dora", "lora_bias", "use_qalora")) {
+                if (c.path(flag).asBoolean(false)) {
+                    throw new ModelException(json + ": " + flag + " = true is not supported (plain LoRA only)");
+                }
+            }
+            for (String pattern : List.of("rank_pattern", "alpha_pattern")) {
+                if (c.path(pattern).size() > 0) {
+                    throw new ModelException(json + ": per-module " + pattern + " is not supported");
+                }
+            }
+            if (!c.path("bias").asText("none").equals("none")) {
+                throw new ModelException(json + ": bias = \"" + c.path("bias").asText() + "\" is not supported; "
+                        + "expected \"none\"");
+            }
+            JsonNode t = c.path("target_modules");
+            String targets;
+            if (t.isTextual()) {
+                targets = t.asText().equals("all-linear") ? "all" : t.asText();
+            } else {
+                List<String> names = new ArrayList<>();
+                t.forEach(n -> names.add(n.asText()));
+                targets = String.join(",", names);
+            }
+            return LoraConfig.of(c.path("r").asInt(), c.path("lora_alpha").asDouble(), c.path("lora_dropout")
+                    .asDouble(0.0), targets, c.path("use_rslora").asBoolean(false));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + json + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new ModelException(json + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a PEFT adapter's tensors into a new flat buffer of {@link #layout()} (names and shapes checked). */
+    public INDArray load(Path dir) {
+        SafetensorsReader reader = SafetensorsReader.open(dir.resolve("adapter_model.safetensors"));
+        INDArray flat = layout.allocate();
+        for (ParamLayout.Entry e : layout.entries()) {
+            reader.readInto(e.name(), layout.view(flat, e.name()));
+        }
+        return flat;
+    }
+
+    /** Merges the adapters into a copy of the base parameters: W ← W + s·B·A for each targeted projection. */
+    public INDArray merge(ParamLayout baseLayout, INDArray baseParams, INDArray adapterParams) {
+        INDArray merged = baseParams.dup();
+        for (ParamLayout.Entry e : layout.entries()) {
+            if (!e.name().endsWith(".lora_A.weight")) {
+                continue;
+            }
+            String module = e.name().substring(PEFT_PREFIX.length(), e.name().length() - ".lora_A.weight".length());
+            INDArray a = layout.view(adapterParams, e.name());
+            INDArray b = layout.view(adapterParams, PEFT_PREFIX + module + ".lora_B.weight");
+            INDArray w = baseLayout.view(merged, module + ".weight");
+            dev.sparktune.dl4j.layers.Gemm.into(b, a, w, false, false, lora.scaling(), 1.0);
+        }
+        return merged;
+    }
+
+    public ModelConfig model() {
+        return model;
+    }
+}

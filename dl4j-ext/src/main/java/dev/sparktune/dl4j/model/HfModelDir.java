@@ -1,0 +1,107 @@
+package dev.sparktune.dl4j.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Hugging Face model directories: load config.json + safetensors weights into one flat parameter buffer, and save
+ * one back (config.json, generation_config.json, sharded safetensors, tokenizer files copied) so that transformers'
+ * {@code AutoModelForCausalLM.from_pretrained} loads it.
+ */
+public final class HfModelDir {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Files copied from a tokenizer directory when saving. */
+    static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "added_tokens.json",
+            "chat_template.jinja");
+
+    private HfModelDir() {
+    }
+
+    /**
+     * A loaded model.
+     *
+     * @param config its config
+     * @param layout parameter layout ({@link HfParamNames})
+     * @param params flat fp32 parameters in that layout
+     */
+    public record Loaded(ModelConfig config, ParamLayout layout, INDArray params) {
+    }
+
+    /**
+     * Reads {@code dir}. Fails naming the tensor when one the config implies is missing or has another shape, and
+     * names any tensor the config does not explain (except a duplicate {@code lm_head.weight} of a tied model and
+     * legacy {@code rotary_emb.inv_freq} buffers).
+     */
+    public static Loaded load(Path dir) {
+        ModelConfig config = HfConfigReader.read(dir);
+        ParamLayout layout = HfParamNames.layout(config);
+        SafetensorsReader reader = SafetensorsReader.open(dir);
+        List<String> unexpected = new ArrayList<>();
+        for (String name : reader.tensors().keySet()) {
+            boolean tiedDuplicate = config.tieWordEmbeddings() && name.equals("lm_head.weight");
+            if (!layout.contains(name) && !tiedDuplicate && !name.endsWith("rotary_emb.inv_freq")) {
+                unexpected.add(name);
+            }
+        }
+        if (!unexpected.isEmpty()) {
+            throw ModelErrors.badTensorFile(dir.toString(), "tensors " + unexpected + " are not part of a "
+                    + config.spec().architecture() + " with this config.json (wrong architecture or config?)");
+        }
+        INDArray params = layout.allocate();
+        for (ParamLayout.Entry e : layout.entries()) {
+            reader.readInto(e.name(), layout.view(params, e.name()));
+        }
+        return new Loaded(config, layout, params);
+    }
+
+    /**
+     * Writes an HF model directory into {@code dir}: weights as F32 safetensors sharded at {@code maxShardBytes},
+     * config.json, generation_config.json, and the tokenizer files found in {@code tokenizerDir} (may be null).
+     */
+    public static List<Path> save(Path dir, ModelConfig config, ParamLayout layout, INDArray params,
+                                  Path tokenizerDir, long maxShardBytes) {
+        if (!HfParamNames.layout(config).entries().equals(layout.entries())) {
+            throw new IllegalArgumentException("the layout is not the one HfParamNames gives for this config");
+        }
+        List<Path> written = new ArrayList<>(SafetensorsWriter.builder().maxShardBytes(maxShardBytes).build()
+                .write(dir, layout.views(params)));
+        written.add(HfConfigWriter.write(config, dir));
+        try {
+            ObjectNode gen = MAPPER.createObjectNode();
+            if (config.bosTokenId() >= 0) {
+                gen.put("bos_token_id", config.bosTokenId());
+            }
+            if (config.eosTokenIds().size() == 1) {
+                gen.put("eos_token_id", config.eosTokenIds().get(0));
+            } else if (!config.eosTokenIds().isEmpty()) {
+                config.eosTokenIds().forEach(gen.putArray("eos_token_id")::add);
+            }
+            Path genFile = dir.resolve("generation_config.json");
+            Files.writeString(genFile, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(gen));
+            written.add(genFile);
+            if (tokenizerDir != null) {
+                try (Stream<Path> files = Files.list(tokenizerDir)) {
+                    for (Path f : files.filter(p -> TOKENIZER_FILES.contains(p.getFileName().toString())).toList()) {
+                        written.add(Files.copy(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the model directory " + dir + ": " + e.getMessage(), e);
+        }
+        return written;
+    }
+}
