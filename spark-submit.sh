@@ -19,7 +19,8 @@ version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' "$root/pom.xml" | head -
 submit_args=()
 while [ $# -gt 0 ] && [[ "$verbs" != *" $1 "* ]]; do
   case "$1" in
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "Verbs:$verbs (./spark-submit.sh <verb> --help)"; exit 0 ;;
+    -V|--version) break ;;
     --*=*) submit_args+=("$1"); shift ;;
     --verbose|--supervise) submit_args+=("$1"); shift ;;
     --*) [ $# -ge 2 ] || { echo "spark-submit.sh: $1 needs a value" >&2; exit 2; }
@@ -35,7 +36,7 @@ stale() {
   [ -n "$(find "$root/pom.xml" "$root"/*/pom.xml "$root"/*/src/main -newer "$1" -print -quit 2>/dev/null)" ]
 }
 mvn_build() {
-  (cd "$root" && { mvn -q -B -o "$@" 2>/dev/null || mvn -q -B "$@"; }) >&2
+  (cd "$root" && { mvn -q -B -Dstyle.color=never -o "$@" 2>/dev/null || mvn -q -B -Dstyle.color=never "$@"; }) >&2
 }
 
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
@@ -47,6 +48,7 @@ if [ -z "${SPARK_HOME:-}" ]; then
     echo "spark-submit.sh: building SparkTune (first run or sources changed)..." >&2
     mvn_build install -DskipTests -pl pipeline -am
     mvn_build dependency:build-classpath -pl pipeline -Dmdep.includeScope=runtime -Dmdep.outputFile="$cp_file"
+    touch "$jar"   # the jar plugin keeps an unchanged jar's old mtime; mark it as built from these sources
   fi
   # spark-submit options map onto Spark properties in local mode.
   sys_props=()
@@ -71,6 +73,7 @@ else
   if stale "$jar"; then
     echo "spark-submit.sh: building the spark-submit jar (mvn -Pdist)..." >&2
     mvn_build install -DskipTests -Pdist -pl pipeline -am
+    touch "$jar"
   fi
   exec "$SPARK_HOME/bin/spark-submit" \
     --class "$main" \
