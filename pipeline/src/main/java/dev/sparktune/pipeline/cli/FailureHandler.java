@@ -1,6 +1,7 @@
 package dev.sparktune.pipeline.cli;
 
 import dev.sparktune.pipeline.config.ConfigException;
+import dev.sparktune.preprocess.source.DatasetException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -8,8 +9,9 @@ import picocli.CommandLine.ParseResult;
 import java.io.PrintWriter;
 
 /**
- * Maps what a verb threw to the exit status: a configuration problem is the user's to fix (message only, status 2);
- * anything else is a job failure (message and stack trace, status 1).
+ * Maps what a verb threw to the exit status: a problem with the user's configuration or inputs (bad config, unknown
+ * dataset or bad dataset_info.json entry, missing tokenizer files or chat template, nothing usable in the inputs) is
+ * theirs to fix: message only, status 2. Anything else is a job failure: message and stack trace, status 1.
  */
 final class FailureHandler implements IExecutionExceptionHandler {
 
@@ -17,7 +19,8 @@ final class FailureHandler implements IExecutionExceptionHandler {
     public int handleExecutionException(Exception exception, CommandLine commandLine, ParseResult parseResult) {
         PrintWriter err = commandLine.getErr();
         String verb = commandLine.getCommandName();
-        if (exception instanceof ConfigException) {
+        if (exception instanceof ConfigException || exception instanceof DatasetException
+                || exception instanceof IllegalArgumentException) {
             err.println(exception.getMessage());
             err.flush();
             return SparkTuneCli.EXIT_USAGE;

@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * Checks, before Spark starts, that the prep job's inputs exist: the model's tokenizer.json and every dataset (an
  * entry of dataset_info.json with a file_name, or a path as given or under dataset_dir). Paths are Hadoop paths,
- * opened with the {@code spark.hadoop.*} settings of the spark section, as Spark would.
+ * opened with the {@code spark.hadoop.*} settings of spark-submit and of the spark section, as Spark would.
  */
 final class InputPathCheck {
     private static final String DATASET_INFO = "dataset_info.json";
@@ -30,6 +30,12 @@ final class InputPathCheck {
 
     private InputPathCheck(SparkSettings spark) {
         hadoop = new Configuration();
+        // spark-submit's --conf and spark-defaults.conf arrive as system properties; the config file wins over them
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith("spark.hadoop.")) {
+                hadoop.set(key.substring("spark.hadoop.".length()), System.getProperty(key));
+            }
+        }
         for (Map.Entry<String, String> entry : spark.conf().entrySet()) {
             if (entry.getKey().startsWith("spark.hadoop.")) {
                 hadoop.set(entry.getKey().substring("spark.hadoop.".length()), entry.getValue());

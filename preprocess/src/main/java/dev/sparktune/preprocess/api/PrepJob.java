@@ -41,7 +41,6 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -57,9 +56,11 @@ import java.util.TreeMap;
 /**
  * The prep job: datasets in; packed Delta table, rejects Delta table and stats JSON out.
  *
- * <p>Every input record ends as exactly one document or one reject (checked before anything is committed). An
- * identical re-run (same inputs, config, tokenizer, SparkTune version) commits nothing: it is recognised by the run
- * fingerprint stored in the table's properties, and Delta's idempotent-write ids guard a run retried half-way.
+ * <p>Every input record ends as exactly one document or one reject: the encoder yields one outcome per record, and
+ * the stats count both. Each table is replaced in one Delta commit carrying the data and all its properties,
+ * including the run fingerprint (inputs, config, dataset_info entries, tokenizer, code build) and the stats, so an
+ * identical re-run is recognised from the table alone and commits nothing, and a run that fails half-way leaves the
+ * previous version intact and is simply redone.
  */
 public final class PrepJob {
     private static final Logger LOG = LoggerFactory.getLogger(PrepJob.class);
@@ -80,11 +81,15 @@ public final class PrepJob {
         String fingerprint = runFingerprint(config, configHash, tokenizer, specs, hadoopConf);
 
         Map<String, String> existing = DeltaTables.properties(spark, config.outputTable());
-        if (fingerprint.equals(existing.get(PackedTable.PROP_RUN_FINGERPRINT)) && exists(config.statsPath(), hadoopConf)) {
+        if (fingerprint.equals(existing.get(PackedTable.PROP_RUN_FINGERPRINT))
+                && existing.containsKey(PackedTable.PROP_STATS)) {
             LOG.info("prep: inputs and config unchanged since the run that wrote {} (fingerprint {}); nothing to do",
                     config.outputTable(), fingerprint);
-            return new PrepResult(DeltaTables.version(spark, config.outputTable()), false,
-                    readStats(config.statsPath(), hadoopConf));
+            PrepStats stats = parseStats(existing.get(PackedTable.PROP_STATS));
+            if (!exists(config.statsPath(), hadoopConf)) {
+                writeStats(config.statsPath(), stats, hadoopConf);
+            }
+            return new PrepResult(DeltaTables.version(spark, config.outputTable()), false, stats);
         }
 
         Map<String, RecordConverter> converters = new LinkedHashMap<>();
@@ -102,10 +107,23 @@ public final class PrepJob {
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
             OutcomeTally tally = outcomes.treeAggregate(new OutcomeTally(), OutcomeTally::add, OutcomeTally::merge);
+            failOnUnreadableFiles(tally, outcomes);
+            Map<String, String> properties = tableProperties(config, configHash, tokenizer, template);
+            properties.put(PackedTable.PROP_RUN_FINGERPRINT, fingerprint);
+            DeltaTables.replace(spark, config.rejectsTable(), spark.createDataFrame(outcomes
+                    .filter(o -> o instanceof EncodeOutcome.Rejected)
+                    .map(o -> RejectsTable.toRow(((EncodeOutcome.Rejected) o).reject())), RejectsTable.SCHEMA),
+                    properties);
+            if (tally.accepted() == 0) {
+                throw new IllegalArgumentException("no input record became a training document: all "
+                        + tally.rejected() + " were rejected " + tally.rejectsByReason() + "; see the rejects table "
+                        + config.rejectsTable() + " (reason and message per record)");
+            }
 
             JavaRDD<EncodedDocument> documents = outcomes.flatMap(o -> o instanceof EncodeOutcome.Accepted a
                     ? List.of(a.document()).iterator() : java.util.Collections.emptyIterator());
             EvalSplit split = evalSplit(config.valSize(), documents);
+            long trainDocuments = documents.filter(d -> !split.isEval(d.contentHash())).count();
             RowPacker packer = new RowPacker(config.cutoffLen(), config.packing(), split);
             JavaRDD<RowPacker.FirstPass> firstPass = documents
                     .mapToPair(doc -> new Tuple2<>(Math.floorMod(doc.docId(), partitions), doc))
@@ -113,36 +131,25 @@ public final class PrepJob {
                     .values()
                     .mapPartitions(packer::packPartition)
                     .persist(StorageLevel.MEMORY_AND_DISK_SER());
-            JavaRDD<RowPacker.GroupedRow> finalRows = firstPass.flatMap(p -> p instanceof RowPacker.FirstPass.Final f
-                    ? List.of(f.row()).iterator() : java.util.Collections.emptyIterator());
-            JavaRDD<RowPacker.GroupedRow> tailRows = firstPass
-                    .flatMapToPair(p -> p instanceof RowPacker.FirstPass.Released r
-                            ? List.of(new Tuple2<>(r.group(), r.item())).iterator()
-                            : java.util.Collections.emptyIterator())
-                    .groupByKey()
-                    .flatMap(group -> packer.packReleased(group._1(), group._2()));
-            JavaRDD<RowPacker.GroupedRow> rows = finalRows.union(tailRows);
             try {
+                JavaRDD<RowPacker.GroupedRow> finalRows = firstPass.flatMap(p -> p instanceof RowPacker.FirstPass.Final f
+                        ? List.of(f.row()).iterator() : java.util.Collections.emptyIterator());
+                JavaRDD<RowPacker.GroupedRow> tailRows = firstPass
+                        .flatMapToPair(p -> p instanceof RowPacker.FirstPass.Released r
+                                ? List.of(new Tuple2<>(r.group(), r.item())).iterator()
+                                : java.util.Collections.emptyIterator())
+                        .groupByKey()
+                        .flatMap(group -> packer.packReleased(group._1(), group._2()));
+                JavaRDD<RowPacker.GroupedRow> rows = finalRows.union(tailRows);
                 RowTally rowTally = rows.treeAggregate(new RowTally(), RowTally::add, RowTally::merge);
-                long trainDocuments = documents.filter(d -> !split.isEval(d.contentHash())).count();
+                outcomes.unpersist(false);   // everything downstream reads the packed first pass
                 PrepStats stats = tally.toStats(trainDocuments, rowTally.rowsBySplit,
                         rowTally.lowerBound(config.cutoffLen()), rowTally.tokens, config.cutoffLen());
-
-                Dataset<Row> rejectRows = spark.createDataFrame(outcomes
-                        .filter(o -> o instanceof EncodeOutcome.Rejected)
-                        .map(o -> RejectsTable.toRow(((EncodeOutcome.Rejected) o).reject())), RejectsTable.SCHEMA);
-                Dataset<Row> tableRows = spark.createDataFrame(rows.map(PrepJob::toRow), PackedTable.SCHEMA);
-
-                Map<String, String> properties = tableProperties(config, configHash, tokenizer, template);
-                DeltaTables.ensure(spark, config.rejectsTable(), RejectsTable.SCHEMA, properties);
-                DeltaTables.overwriteOnce(spark, config.rejectsTable(), rejectRows, fingerprint);
-                DeltaTables.ensure(spark, config.outputTable(), PackedTable.SCHEMA, properties);
-                boolean committed = DeltaTables.overwriteOnce(spark, config.outputTable(), tableRows, fingerprint);
-                long dataVersion = DeltaTables.version(spark, config.outputTable());
+                properties.put(PackedTable.PROP_STATS, compactJson(stats));
+                long dataVersion = DeltaTables.replace(spark, config.outputTable(),
+                        spark.createDataFrame(rows.map(PrepJob::toRow), PackedTable.SCHEMA), properties);
                 writeStats(config.statsPath(), stats, hadoopConf);
-                DeltaTables.setProperties(spark, config.outputTable(),
-                        Map.of(PackedTable.PROP_RUN_FINGERPRINT, fingerprint));
-                return new PrepResult(dataVersion, committed, stats);
+                return new PrepResult(dataVersion, true, stats);
             } finally {
                 firstPass.unpersist(false);
             }
@@ -217,15 +224,41 @@ public final class PrepJob {
         return properties;
     }
 
-    /** SHA-256 over everything that determines the output: config, tokenizer, code version, input file states. */
+    /**
+     * A file no task could read (permissions, unreachable from the executors, corrupt Parquet footer) is not a bad
+     * record: committing a table without it would pass for a complete run, and the fingerprint would then skip the
+     * re-run once the file is readable. Fail instead, naming the files.
+     */
+    private static void failOnUnreadableFiles(OutcomeTally tally, JavaRDD<EncodeOutcome> outcomes) {
+        if (!tally.rejectsByReason().containsKey(dev.sparktune.preprocess.reject.RejectReason.UNREADABLE_FILE.name())) {
+            return;
+        }
+        List<String> unreadable = outcomes
+                .filter(o -> o instanceof EncodeOutcome.Rejected r
+                        && r.reject().reason() == dev.sparktune.preprocess.reject.RejectReason.UNREADABLE_FILE)
+                .map(o -> ((EncodeOutcome.Rejected) o).reject())
+                .map(r -> r.file() + ": " + r.message())
+                .take(20);
+        throw new IllegalStateException("cannot read " + unreadable.size() + (unreadable.size() == 20 ? "+" : "")
+                + " input file(s); nothing was committed. Check that the executors can reach them:\n  "
+                + String.join("\n  ", unreadable));
+    }
+
+    /**
+     * SHA-256 over everything that determines the output: config, resolved dataset entries (format, columns, tags,
+     * files with size and mtime), tokenizer files, and the code build (version, plus the jar's timestamp for
+     * snapshot builds, whose version does not change with the code).
+     */
     private static String runFingerprint(PrepConfig config, String configHash, TokenizerFiles tokenizer,
                                          List<DatasetSpec> specs, Configuration hadoopConf) {
         StringBuilder text = new StringBuilder()
                 .append(configHash).append('\n')
                 .append(tokenizer.sha256()).append('\n')
                 .append(sha256Hex(tokenizer.tokenizerConfigJson())).append('\n')
-                .append(SparkTuneVersion.VERSION).append('\n');
+                .append(SparkTuneVersion.VERSION).append('\n')
+                .append(snapshotBuildStamp()).append('\n');
         for (DatasetSpec spec : specs) {
+            text.append(spec).append('\n');
             for (String file : spec.files()) {
                 Path path = new Path(file);
                 try {
@@ -238,6 +271,19 @@ public final class PrepJob {
             }
         }
         return sha256Hex(text.toString());
+    }
+
+    private static String snapshotBuildStamp() {
+        if (!SparkTuneVersion.VERSION.endsWith("-SNAPSHOT")) {
+            return "";
+        }
+        try {
+            java.net.URL location = PrepJob.class.getProtectionDomain().getCodeSource().getLocation();
+            java.io.File code = new java.io.File(location.toURI());
+            return code.getPath() + "@" + code.lastModified();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return "unknown-build";
+        }
     }
 
     private static boolean exists(String path, Configuration hadoopConf) {
@@ -261,12 +307,20 @@ public final class PrepJob {
         }
     }
 
-    private static PrepStats readStats(String statsPath, Configuration hadoopConf) {
-        Path path = new Path(statsPath);
-        try (InputStream in = path.getFileSystem(hadoopConf).open(path)) {
-            return JSON.readValue(in, PrepStats.class);
+    private static PrepStats parseStats(String json) {
+        try {
+            return JSON.readValue(json, PrepStats.class);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the stats at " + statsPath + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("the table's " + PackedTable.PROP_STATS + " property is not valid: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static String compactJson(PrepStats stats) {
+        try {
+            return new ObjectMapper().writeValueAsString(stats);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

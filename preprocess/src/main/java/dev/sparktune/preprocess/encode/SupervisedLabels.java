@@ -18,8 +18,19 @@ final class SupervisedLabels {
     record Labeled(int[] inputIds, int[] labels, boolean truncated) {
     }
 
+    /**
+     * @param pairs the conversation's pairs in order; a last pair without target holds text the template writes
+     *              after the final turn (e.g. a closing EOS): it is kept as an untrained suffix, never counted as a
+     *              turn (so mask_history still trains the real last turn)
+     */
     static Labeled build(List<TurnPair> pairs, LabelOptions options) {
-        List<TurnPair> ordered = new ArrayList<>(pairs);
+        int[] suffix = new int[0];
+        List<TurnPair> turns = pairs;
+        if (pairs.size() > 1 && pairs.get(pairs.size() - 1).target().length == 0) {
+            suffix = pairs.get(pairs.size() - 1).source();
+            turns = pairs.subList(0, pairs.size() - 1);
+        }
+        List<TurnPair> ordered = new ArrayList<>(turns);
         if (options.maskHistory()) {
             // last turns get the budget first; the result is reassembled in conversation order below
             java.util.Collections.reverse(ordered);
@@ -51,6 +62,11 @@ final class SupervisedLabels {
             reversePairs(idParts);
             reversePairs(labelParts);
         }
+        int[] keptSuffix = java.util.Arrays.copyOf(suffix, Math.min(suffix.length, Math.max(options.cutoffLen() - total, 0)));
+        truncated |= keptSuffix.length < suffix.length;
+        idParts.add(keptSuffix);
+        labelParts.add(options.trainOnPrompt() ? keptSuffix.clone() : ignored(keptSuffix.length));
+        total += keptSuffix.length;
         return new Labeled(concat(idParts, total), concat(labelParts, total), truncated);
     }
 

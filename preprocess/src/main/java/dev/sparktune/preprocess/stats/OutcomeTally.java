@@ -65,6 +65,11 @@ public final class OutcomeTally implements Serializable {
         return bound;
     }
 
+    /** Reject counts per reason code. */
+    public Map<String, Long> rejectsByReason() {
+        return java.util.Collections.unmodifiableMap(rejectsByReason);
+    }
+
     public long inputRecords() {
         return perDataset.values().stream().mapToLong(c -> c[0]).sum();
     }

@@ -1,21 +1,19 @@
 package dev.sparktune.preprocess.table;
 
 import io.delta.tables.DeltaTable;
-import io.delta.tables.DeltaTableBuilder;
+import org.apache.spark.sql.DataFrameWriterV2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.StructType;
 
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Path-based Delta tables written idempotently: each prep run overwrites the table as a new version (older runs stay
- * readable by time travel), and Delta's idempotent-write options ({@code txnAppId}/{@code txnVersion}) make a retried
- * or repeated write of the same run a no-op instead of a duplicate version.
+ * Path-based Delta tables that a prep run replaces as a whole: each run is ONE atomic commit of the data together
+ * with all its table properties (tokenizer, seq_len, run fingerprint, stats), so no reader, crash or concurrent run
+ * can ever see one run's rows under another run's properties. Older runs stay readable by time travel.
  */
 public final class DeltaTables {
     private DeltaTables() {
@@ -25,7 +23,7 @@ public final class DeltaTables {
         return DeltaTable.isDeltaTable(spark, path);
     }
 
-    /** The table's user properties (Delta's own {@code delta.*} left out); empty if there is no table. */
+    /** The table's user properties at its latest version (Delta's own {@code delta.*} left out); empty if none. */
     public static Map<String, String> properties(SparkSession spark, String path) {
         if (!exists(spark, path)) {
             return Map.of();
@@ -41,55 +39,18 @@ public final class DeltaTables {
         return DeltaTable.forPath(spark, path).history(1).select("version").first().getLong(0);
     }
 
-    /** Creates the table with this schema and properties if absent; otherwise sets the properties that differ. */
-    public static void ensure(SparkSession spark, String path, StructType schema, Map<String, String> properties) {
-        if (!exists(spark, path)) {
-            DeltaTableBuilder builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(schema);
-            for (Map.Entry<String, String> property : new TreeMap<>(properties).entrySet()) {
-                builder = builder.property(property.getKey(), property.getValue());
-            }
-            builder.execute();
-            return;
-        }
-        setProperties(spark, path, properties);
-    }
-
-    /** Sets the given properties in one commit, only those whose value differs (no empty commits). */
-    public static void setProperties(SparkSession spark, String path, Map<String, String> properties) {
-        Map<String, String> current = properties(spark, path);
-        Map<String, String> changed = new TreeMap<>();
-        properties.forEach((key, value) -> {
-            if (!value.equals(current.get(key))) {
-                changed.put(key, value);
-            }
-        });
-        if (changed.isEmpty()) {
-            return;
-        }
-        String assignments = changed.entrySet().stream()
-                .map(e -> sqlString(e.getKey()) + " = " + sqlString(e.getValue()))
-                .collect(Collectors.joining(", "));
-        spark.sql("ALTER TABLE delta.`" + path.replace("`", "``") + "` SET TBLPROPERTIES (" + assignments + ")");
-    }
-
     /**
-     * Replaces the table's data with {@code data} as one new version, unless a write with the same
-     * {@code runId} was already committed to this table (then nothing happens).
+     * Replaces the table's data, schema and properties in one commit ({@code CREATE OR REPLACE TABLE ... AS SELECT}
+     * on the path), creating the table if absent.
      *
-     * @return true if this call committed a version
+     * @return the version committed
      */
-    public static boolean overwriteOnce(SparkSession spark, String path, Dataset<Row> data, String runId) {
-        long before = version(spark, path);
-        data.write().format("delta").mode(SaveMode.Overwrite)
-                .option("overwriteSchema", "true")
-                .option("txnAppId", "sparktune-prep-" + runId)
-                .option("txnVersion", 1L)
-                .option("userMetadata", "sparktune prep run " + runId)
-                .save(path);
-        return version(spark, path) > before;
-    }
-
-    private static String sqlString(String value) {
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    public static long replace(SparkSession spark, String path, Dataset<Row> data, Map<String, String> properties) {
+        DataFrameWriterV2<Row> writer = data.writeTo("delta.`" + path.replace("`", "``") + "`").using("delta");
+        for (Map.Entry<String, String> property : new TreeMap<>(properties).entrySet()) {
+            writer = writer.tableProperty(property.getKey(), property.getValue());
+        }
+        writer.createOrReplace();
+        return version(spark, path);
     }
 }

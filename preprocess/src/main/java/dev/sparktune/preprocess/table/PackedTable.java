@@ -8,6 +8,11 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The packed-table contract (ARCHITECTURE.md "Data contract"): column names, schema and table property keys.
  * The trainer reads tables through these names only.
+ *
+ * <p>{@code labels} are aligned with {@code input_ids}, unshifted (HF convention: {@code labels[i]} is the token at
+ * position i when it carries loss, else -100). The trainer shifts within each {@code doc_lens} block: position i of
+ * a document predicts {@code labels[i + 1]} of the same document, and a document's last position predicts nothing,
+ * so no loss ever crosses a document boundary (dl4j-ext {@code CausalLm.targets}).
  */
 public final class PackedTable {
     public static final String INPUT_IDS = "input_ids";
@@ -38,6 +43,8 @@ public final class PackedTable {
     public static final String PROP_VERSION = "sparktune.version";
     /** Identifies the inputs + config that produced the current data: an identical re-run is skipped. */
     public static final String PROP_RUN_FINGERPRINT = "sparktune.run_fingerprint";
+    /** The run's stats report as compact JSON (the same as the stats file). */
+    public static final String PROP_STATS = "sparktune.stats";
 
     /** Packing mode values of {@link #PROP_PACKING}. */
     public static final String PACKING_NONE = "none";

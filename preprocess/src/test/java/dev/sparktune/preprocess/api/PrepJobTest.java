@@ -279,6 +279,37 @@ class PrepJobTest {
     }
 
     @Test
+    void goingBackToAnEarlierConfigRewritesTheTableWithThatConfigsRowsAndProperties() {
+        PrepConfig a = TestPrepConfig.of(PARITY_DIR, scratch.resolve("aba"), "parity_sharegpt").cutoffLen(1024).build();
+        PrepConfig b = TestPrepConfig.of(PARITY_DIR, scratch.resolve("aba"), "parity_sharegpt").cutoffLen(64).build();
+        PrepJob.run(spark, a);
+        List<Row> rowsOfA = rows(a.outputTable());
+        PrepResult second = PrepJob.run(spark, b);
+        assertEquals("64", DeltaTables.properties(spark, b.outputTable()).get(PackedTable.PROP_SEQ_LEN));
+        PrepResult third = PrepJob.run(spark, a);
+        assertTrue(second.committed() && third.committed(), "each config change is a new version");
+        assertEquals("1024", DeltaTables.properties(spark, a.outputTable()).get(PackedTable.PROP_SEQ_LEN));
+        assertEquals(new HashSet<>(rowsOfA), new HashSet<>(rows(a.outputTable())));
+        assertTrue(third.tableVersion() > second.tableVersion());
+    }
+
+    @Test
+    void inputsWithoutASingleUsableRecordFailTheJobAndKeepTheRejects() throws IOException {
+        Path dir = scratch.resolve("all-bad");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("bad.jsonl"), "{\"conversations\": []}\nnot json\n");
+        Files.writeString(dir.resolve("dataset_info.json"),
+                "{\"bad\": {\"file_name\": \"bad.jsonl\", \"formatting\": \"sharegpt\"}}");
+        PrepConfig config = TestPrepConfig.of(dir, scratch.resolve("all-bad-out"), "bad").build();
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> PrepJob.run(spark, config));
+        assertTrue(e.getMessage().contains("no input record became a training document")
+                && e.getMessage().contains(config.rejectsTable()), e.getMessage());
+        assertEquals(2, rows(config.rejectsTable()).size());
+        assertFalse(DeltaTables.exists(spark, config.outputTable()), "no empty training table is committed");
+    }
+
+    @Test
     void evalSplitIsDeterministicAcrossPartitionings() {
         PrepConfig a = TestPrepConfig.of(PARITY_DIR, scratch.resolve("split-a"), "parity_sharegpt").valSize(2)
                 .partitions(1).build();

@@ -58,6 +58,15 @@ class SupervisedLabelsTest {
         assertTrue(labeled.truncated());
     }
 
+    @Test
+    void textAfterTheLastTurnIsAnUntrainedSuffixNotATurn() {
+        // e.g. a template that writes eos_token after its message loop
+        var labeled = SupervisedLabels.build(List.of(pair(1, 1, 0), pair(1, 1, 10), pair(1, 0, 20)),
+                new LabelOptions(100, false, true, OverlongPolicy.TRUNCATE));
+        assertArrayEquals(new int[] {0, 100, 10, 110, 20}, labeled.inputIds());
+        assertArrayEquals(new int[] {X, X, X, 110, X}, labeled.labels(), "mask_history keeps the real last turn");
+    }
+
     /** Worked examples of LLaMA-Factory's infer_seqlen (src/llamafactory/data/processor/processor_utils.py). */
     @Test
     void inferSeqlenMatchesLlamaFactory() {
