@@ -4,7 +4,9 @@
 #   Without SPARK_HOME: runs the CLI in this JVM with Spark in local mode (master from the config, default
 #   local[*]) on the project's own classpath, building it first when it is missing or older than the sources.
 #   With SPARK_HOME: calls $SPARK_HOME/bin/spark-submit with the fat jar (built with -Pdist when missing);
-#   options before the verb (--master, --deploy-mode, --conf k=v, --num-executors, ...) go to spark-submit as is.
+#   options before the verb (--master, --deploy-mode, --conf k=v, --num-executors, ...) go to spark-submit (JVM
+#   options are added to SparkTune's required flags; in cluster deploy mode a local -c FILE is shipped with --files).
+#   SPARKTUNE_JAR=/path/to/sparktune-pipeline-*-dist.jar uses a jar built elsewhere (e.g. a CI artifact).
 #
 # Examples:
 #   ./spark-submit.sh prep -c conf/demo-local.conf
@@ -19,7 +21,7 @@ version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' "$root/pom.xml" | head -
 submit_args=()
 while [ $# -gt 0 ] && [[ "$verbs" != *" $1 "* ]]; do
   case "$1" in
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "Verbs:$verbs (./spark-submit.sh <verb> --help)"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "Verbs:$verbs (./spark-submit.sh <verb> --help)"; exit 0 ;;
     -V|--version) break ;;
     --*=*) submit_args+=("$1"); shift ;;
     --verbose|--supervise) submit_args+=("$1"); shift ;;
@@ -69,18 +71,61 @@ if [ -z "${SPARK_HOME:-}" ]; then
   exec java ${SPARKTUNE_JAVA_OPTS:-} $jvm_flags ${sys_props[@]+"${sys_props[@]}"} \
     -cp "$jar:$(cat "$cp_file")" "$main" "$@"
 else
-  jar="$root/pipeline/target/sparktune-pipeline-$version-dist.jar"
-  if stale "$jar"; then
+  jar="${SPARKTUNE_JAR:-$root/pipeline/target/sparktune-pipeline-$version-dist.jar}"
+  if [ -z "${SPARKTUNE_JAR:-}" ] && stale "$jar"; then
     echo "spark-submit.sh: building the spark-submit jar (mvn -Pdist)..." >&2
     mvn_build install -DskipTests -Pdist -pl pipeline -am
     touch "$jar"
   fi
+  # The user's own JVM options are added to SparkTune's required flags, never in place of them.
+  driver_opts="$jvm_flags"
+  executor_opts="$jvm_flags"
+  passthrough=()
+  cluster_mode=false
+  i=0
+  while [ $i -lt ${#submit_args[@]} ]; do
+    opt="${submit_args[$i]}"
+    case "$opt" in
+      --driver-java-options) driver_opts="$jvm_flags ${submit_args[$((i+1))]}"; i=$((i+2)) ;;
+      --driver-java-options=*) driver_opts="$jvm_flags ${opt#--driver-java-options=}"; i=$((i+1)) ;;
+      --conf|--conf=*)
+        if [ "$opt" = --conf ]; then kv="${submit_args[$((i+1))]}"; i=$((i+2)); else kv="${opt#--conf=}"; i=$((i+1)); fi
+        case "$kv" in
+          spark.executor.extraJavaOptions=*) executor_opts="$jvm_flags ${kv#*=}" ;;
+          spark.driver.extraJavaOptions=*) driver_opts="$jvm_flags ${kv#*=}" ;;
+          *) passthrough+=(--conf "$kv") ;;
+        esac ;;
+      --deploy-mode) [ "${submit_args[$((i+1))]}" = cluster ] && cluster_mode=true
+                     passthrough+=("$opt" "${submit_args[$((i+1))]}"); i=$((i+2)) ;;
+      --deploy-mode=cluster) cluster_mode=true; passthrough+=("$opt"); i=$((i+1)) ;;
+      --*=*|--verbose|--supervise) passthrough+=("$opt"); i=$((i+1)) ;;
+      *) passthrough+=("$opt" "${submit_args[$((i+1))]}"); i=$((i+2)) ;;
+    esac
+  done
+  # In cluster deploy mode the driver runs on the cluster: ship a local -c FILE with --files and name it by its
+  # base name (it lands in the driver's working directory).
+  verb_args=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      -c|--config)
+        if $cluster_mode && [ $# -ge 2 ] && [ -f "$2" ]; then
+          passthrough+=(--files "$2"); verb_args+=("$1" "$(basename "$2")"); shift 2
+        else verb_args+=("$1"); shift; fi ;;
+      --config=*|-c=*)
+        file="${1#*=}"
+        if $cluster_mode && [ -f "$file" ]; then
+          passthrough+=(--files "$file"); verb_args+=("${1%%=*}=$(basename "$file")")
+        else verb_args+=("$1"); fi
+        shift ;;
+      *) verb_args+=("$1"); shift ;;
+    esac
+  done
   exec "$SPARK_HOME/bin/spark-submit" \
     --class "$main" \
-    --driver-java-options "$jvm_flags" \
-    --conf "spark.executor.extraJavaOptions=$jvm_flags" \
+    --driver-java-options "$driver_opts" \
+    --conf "spark.executor.extraJavaOptions=$executor_opts" \
     --conf "spark.executorEnv.OMP_WAIT_POLICY=PASSIVE" \
     --conf "spark.executorEnv.OPENBLAS_THREAD_TIMEOUT=4" \
-    ${submit_args[@]+"${submit_args[@]}"} \
-    "$jar" "$@"
+    ${passthrough[@]+"${passthrough[@]}"} \
+    "$jar" ${verb_args[@]+"${verb_args[@]}"}
 fi

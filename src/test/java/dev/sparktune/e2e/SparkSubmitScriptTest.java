@@ -1,0 +1,71 @@
+package dev.sparktune.e2e;
+
+import dev.sparktune.testkit.RepoPaths;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * spark-submit.sh with SPARK_HOME: what it hands the cluster's spark-submit (a stand-in that records its
+ * arguments, one per line), for the options users pass.
+ */
+class SparkSubmitScriptTest {
+    @TempDir
+    Path dir;
+
+    private List<String> submit(String... args) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("spark/bin"));
+        Path recorded = dir.resolve("args.txt");
+        Path stub = bin.resolve("spark-submit");
+        Files.writeString(stub, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > '" + recorded + "'\n");
+        Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path jar = Files.writeString(dir.resolve("sparktune-dist.jar"), "stand-in");
+        List<String> command = new java.util.ArrayList<>(List.of("bash", RepoPaths.resolve("spark-submit.sh").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        builder.environment().put("SPARK_HOME", dir.resolve("spark").toString());
+        builder.environment().put("SPARKTUNE_JAR", jar.toString());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        return Files.readAllLines(recorded);
+    }
+
+    @Test
+    void optionsBeforeTheVerbGoToSparkSubmitAndJvmOptionsAreAddedToTheRequiredFlags() throws Exception {
+        List<String> args = submit("--master", "yarn", "--conf", "spark.executor.instances=8",
+                "--conf", "spark.executor.extraJavaOptions=-XX:+UseG1GC", "--driver-java-options", "-Dmy.flag=1",
+                "prep", "-c", "job.conf", "--set", "data.cutoff_len=1024");
+        assertEquals("dev.sparktune.pipeline.cli.SparkTuneCli", args.get(args.indexOf("--class") + 1));
+        String driver = args.get(args.indexOf("--driver-java-options") + 1);
+        assertTrue(driver.contains("--add-opens=java.base/java.nio=ALL-UNNAMED") && driver.endsWith("-Dmy.flag=1"),
+                driver);
+        String executor = args.stream().filter(a -> a.startsWith("spark.executor.extraJavaOptions=")).findFirst()
+                .orElseThrow();
+        assertTrue(executor.contains("--add-opens") && executor.endsWith("-XX:+UseG1GC"), executor);
+        assertEquals(1, args.stream().filter(a -> a.startsWith("spark.executor.extraJavaOptions=")).count());
+        assertEquals("yarn", args.get(args.indexOf("--master") + 1));
+        assertTrue(args.contains("spark.executor.instances=8"));
+        int jar = args.indexOf(dir.resolve("sparktune-dist.jar").toString());
+        assertEquals(List.of("prep", "-c", "job.conf", "--set", "data.cutoff_len=1024"),
+                args.subList(jar + 1, args.size()), "the verb and its options follow the jar unchanged");
+    }
+
+    @Test
+    void clusterDeployModeShipsTheConfigFileAndNamesItByItsBaseName() throws Exception {
+        Path conf = Files.writeString(dir.resolve("job.conf"), "sparktune {}\n");
+        List<String> args = submit("--deploy-mode", "cluster", "prep", "-c", conf.toString());
+        assertEquals(conf.toString(), args.get(args.indexOf("--files") + 1));
+        assertEquals(List.of("prep", "-c", "job.conf"), args.subList(args.size() - 3, args.size()));
+    }
+}
