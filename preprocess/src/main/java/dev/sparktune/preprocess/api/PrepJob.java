@@ -122,7 +122,7 @@ public final class PrepJob {
 
             JavaRDD<EncodedDocument> documents = outcomes.flatMap(o -> o instanceof EncodeOutcome.Accepted a
                     ? List.of(a.document()).iterator() : java.util.Collections.emptyIterator());
-            EvalSplit split = evalSplit(config.valSize(), documents);
+            EvalSplit split = evalSplit(config.valSize(), documents, tally.accepted());
             long trainDocuments = documents.filter(d -> !split.isEval(d.contentHash())).count();
             RowPacker packer = new RowPacker(config.cutoffLen(), config.packing(), split);
             JavaRDD<RowPacker.FirstPass> firstPass = documents
@@ -183,12 +183,16 @@ public final class PrepJob {
         }
     }
 
-    private static EvalSplit evalSplit(double valSize, JavaRDD<EncodedDocument> documents) {
+    private static EvalSplit evalSplit(double valSize, JavaRDD<EncodedDocument> documents, long accepted) {
         if (valSize == 0) {
             return EvalSplit.noEval();
         }
         if (valSize < 1) {
             return EvalSplit.fraction(valSize);
+        }
+        if (valSize >= accepted) {
+            throw new IllegalArgumentException("data.val_size = " + (long) valSize + " documents leaves nothing to "
+                    + "train on: only " + accepted + " documents were accepted; lower it or give a fraction");
         }
         List<Long> smallest = documents.map(EncodedDocument::contentHash)
                 .takeOrdered((int) valSize, (Comparator<Long> & Serializable) Long::compareUnsigned);
