@@ -1,5 +1,7 @@
 package dev.sparktune.pipeline.config;
 
+import dev.sparktune.preprocess.api.NameSuggestion;
+
 import java.util.Collection;
 import java.util.Optional;
 
@@ -53,24 +55,7 @@ final class ClosestKey {
         return path.substring(path.lastIndexOf('.') + 1);
     }
 
-    /** Levenshtein distance with adjacent transpositions (optimal string alignment). */
     static int editDistance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
-        for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = Character.toLowerCase(a.charAt(i - 1)) == Character.toLowerCase(b.charAt(j - 1)) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-                }
-            }
-        }
-        return d[a.length()][b.length()];
+        return NameSuggestion.editDistance(a, b);
     }
 }

@@ -1,5 +1,7 @@
 package dev.sparktune.preprocess.source;
 
+import dev.sparktune.preprocess.api.NameSuggestion;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -121,7 +123,7 @@ public final class DatasetCatalog {
                 info.fieldNames().forEachRemaining(known::add);
             }
             throw DatasetErrors.unknownDataset(trimmed, infoPath.toString(), info != null, known,
-                    closest(trimmed, known), path.toString());
+                    NameSuggestion.closest(trimmed, known), path.toString());
         }
         return List.copyOf(specs);
     }
@@ -522,35 +524,5 @@ public final class DatasetCatalog {
     // ---- suggestions ----
 
     /** The known name with the smallest case-insensitive edit distance to {@code name}; first one on ties. */
-    static String closest(String name, List<String> known) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String candidate : known) {
-            int d = editDistance(name.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = candidate;
-            }
-        }
-        return best;
-    }
 
-    private static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(substitution, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
-    }
 }

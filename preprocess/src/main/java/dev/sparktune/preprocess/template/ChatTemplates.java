@@ -1,5 +1,7 @@
 package dev.sparktune.preprocess.template;
 
+import dev.sparktune.preprocess.api.NameSuggestion;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -53,7 +55,7 @@ public final class ChatTemplates {
     public static ChatTemplate resolve(String name, String tokenizerConfigJson, boolean enableThinking) {
         if (name == null || !(name.equals(AUTO) || NAMED.contains(name))) {
             throw new IllegalArgumentException("unknown chat template '" + name + "': known templates are "
-                    + names() + (name == null ? "" : "; did you mean '" + closest(name) + "'?"));
+                    + names() + (name == null ? "" : "; did you mean '" + NameSuggestion.closest(name, names()) + "'?"));
         }
         JsonNode config = parseConfig(tokenizerConfigJson);
         Map<String, String> tokens = specialTokens(config);
@@ -133,35 +135,5 @@ public final class ChatTemplates {
         return tokens;
     }
 
-    static String closest(String name) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String candidate : names()) {
-            int d = editDistance(name.toLowerCase(java.util.Locale.ROOT), candidate);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = candidate;
-            }
-        }
-        return best;
-    }
 
-    private static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] tmp = prev;
-            prev = cur;
-            cur = tmp;
-        }
-        return prev[b.length()];
-    }
 }

@@ -218,10 +218,4 @@ class DatasetCatalogTest {
                         Stage.SFT, CONF));
         assertContains(e.getMessage(), "alpaca_demo", "listed twice");
     }
-
-    @Test
-    void closestIsByEditDistanceIgnoringCase() {
-        assertEquals("identity", DatasetCatalog.closest("Identiy", List.of("alpaca_en", "identity", "glaive")));
-        assertEquals(null, DatasetCatalog.closest("x", List.of()));
-    }
 }
