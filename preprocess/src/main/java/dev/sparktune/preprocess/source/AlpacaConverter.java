@@ -21,7 +21,7 @@ import java.util.Objects;
  * {@code history} that is not a list of [prompt, response] string pairs, is WRONG_TYPE (LLaMA-Factory ignores a
  * non-list history and crashes on a bad pair).
  */
-public final class AlpacaConverter implements RecordConverter {
+public final class AlpacaConverter extends JsonRecordConverter {
     private final ColumnMapping columns;
 
     public AlpacaConverter(ColumnMapping columns) {
@@ -33,18 +33,7 @@ public final class AlpacaConverter implements RecordConverter {
     }
 
     @Override
-    public Conversion convert(SourceRecord record) {
-        if (!record.isReadable()) {
-            return new Conversion.Failed(record.readError(), record.readErrorMessage());
-        }
-        try {
-            return new Conversion.Converted(toConversation(RecordJson.parseRecord(record.text())));
-        } catch (RecordRejected e) {
-            return e.toFailure();
-        }
-    }
-
-    private Conversation toConversation(ObjectNode record) throws RecordRejected {
+    Conversation toConversation(ObjectNode record) throws RecordRejected {
         List<Message> messages = new ArrayList<>();
         String system = RecordJson.optionalString(record, columns.system(), columns.system());
         if (system != null && !system.isEmpty()) {

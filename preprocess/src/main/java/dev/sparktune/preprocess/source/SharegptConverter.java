@@ -29,7 +29,7 @@ import java.util.StringJoiner;
  * assistant turn with a non-empty {@code tool_calls} list (its {@code function} objects become the tool calls;
  * content may then be null), and {@code arguments} given as a string holding the JSON object.
  */
-public final class SharegptConverter implements RecordConverter {
+public final class SharegptConverter extends JsonRecordConverter {
     private enum Kind { USER, ASSISTANT, OBSERVATION, FUNCTION, SYSTEM }
 
     private final ColumnMapping columns;
@@ -44,18 +44,7 @@ public final class SharegptConverter implements RecordConverter {
     }
 
     @Override
-    public Conversion convert(SourceRecord record) {
-        if (!record.isReadable()) {
-            return new Conversion.Failed(record.readError(), record.readErrorMessage());
-        }
-        try {
-            return new Conversion.Converted(toConversation(RecordJson.parseRecord(record.text())));
-        } catch (RecordRejected e) {
-            return e.toFailure();
-        }
-    }
-
-    private Conversation toConversation(ObjectNode record) throws RecordRejected {
+    Conversation toConversation(ObjectNode record) throws RecordRejected {
         String column = columns.messages();
         JsonNode turns = record.get(column);
         if (turns == null || turns.isNull()) {

@@ -1,5 +1,6 @@
 package dev.sparktune.preprocess.source;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.reject.RejectReason;
 import java.util.Objects;
@@ -10,7 +11,7 @@ import java.util.Objects;
  * Absent/null text is MISSING_FIELD, a non-string WRONG_TYPE, an empty string EMPTY_CONVERSATION (LLaMA-Factory
  * would train on the EOS token alone).
  */
-public final class TextConverter implements RecordConverter {
+public final class TextConverter extends JsonRecordConverter {
     private final String column;
 
     public TextConverter(ColumnMapping columns) {
@@ -19,20 +20,12 @@ public final class TextConverter implements RecordConverter {
     }
 
     @Override
-    public Conversion convert(SourceRecord record) {
-        if (!record.isReadable()) {
-            return new Conversion.Failed(record.readError(), record.readErrorMessage());
+    Conversation toConversation(ObjectNode record) throws RecordRejected {
+        String text = RecordJson.requiredString(record, column, column, "the document text");
+        if (text.isEmpty()) {
+            throw new RecordRejected(RejectReason.EMPTY_CONVERSATION,
+                    column + " is an empty string; expected the document text");
         }
-        try {
-            String text = RecordJson.requiredString(RecordJson.parseRecord(record.text()), column, column,
-                    "the document text");
-            if (text.isEmpty()) {
-                return new Conversion.Failed(RejectReason.EMPTY_CONVERSATION,
-                        column + " is an empty string; expected the document text");
-            }
-            return new Conversion.Converted(Conversation.rawText(text));
-        } catch (RecordRejected e) {
-            return e.toFailure();
-        }
+        return Conversation.rawText(text);
     }
 }
