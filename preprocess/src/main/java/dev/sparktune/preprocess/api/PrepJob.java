@@ -31,6 +31,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -96,11 +97,12 @@ public final class PrepJob {
         for (DatasetSpec spec : specs) {
             converters.put(spec.name(), RecordConverter.forSpec(spec, config.stage()));
         }
-        DocumentEncoder encoder = new DocumentEncoder(converters, template, tokenizer, config.stage(),
-                new LabelOptions(config.cutoffLen(), config.trainOnPrompt(), config.maskHistory(), config.overlong()),
-                config.seed());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int partitions = config.partitions() > 0 ? config.partitions() : 2 * jsc.defaultParallelism();
+        Broadcast<TokenizerFiles> tokenizerFiles = jsc.broadcast(tokenizer);
+        DocumentEncoder encoder = new DocumentEncoder(converters, template, tokenizerFiles, config.stage(),
+                new LabelOptions(config.cutoffLen(), config.trainOnPrompt(), config.maskHistory(), config.overlong()),
+                config.seed());
 
         JavaRDD<SourceRecord> records = SourceReader.read(spark, specs, config.maxSamples());
         JavaRDD<EncodeOutcome> outcomes = records.mapPartitions(encoder::encode)
@@ -108,7 +110,7 @@ public final class PrepJob {
         try {
             OutcomeTally tally = outcomes.treeAggregate(new OutcomeTally(), OutcomeTally::add, OutcomeTally::merge);
             failOnUnreadableFiles(tally, outcomes);
-            Map<String, String> properties = tableProperties(config, configHash, tokenizer, template);
+            Map<String, String> properties = tableProperties(spark, config, configHash, tokenizer, template);
             properties.put(PackedTable.PROP_RUN_FINGERPRINT, fingerprint);
             DeltaTables.replace(spark, config.rejectsTable(), spark.createDataFrame(outcomes
                     .filter(o -> o instanceof EncodeOutcome.Rejected)
@@ -155,6 +157,7 @@ public final class PrepJob {
             }
         } finally {
             outcomes.unpersist(false);
+            tokenizerFiles.destroy();
         }
     }
 
@@ -208,12 +211,12 @@ public final class PrepJob {
                 row.numSupervised(), grouped.dataset(), grouped.split(), row.docIds());
     }
 
-    private static Map<String, String> tableProperties(PrepConfig config, String configHash, TokenizerFiles tokenizer,
-                                                       ChatTemplate template) {
+    private static Map<String, String> tableProperties(SparkSession spark, PrepConfig config, String configHash,
+                                                       TokenizerFiles tokenizer, ChatTemplate template) {
         SpecialTokens special = tokenizer.specialTokens();
         Map<String, String> properties = new TreeMap<>();
         properties.put(PackedTable.PROP_TOKENIZER_SHA256, tokenizer.sha256());
-        properties.put(PackedTable.PROP_TOKENIZER_PATH, config.modelPath());
+        properties.put(PackedTable.PROP_TOKENIZER_PATH, DeltaTables.qualify(spark, config.modelPath()));
         properties.put(PackedTable.PROP_VOCAB_SIZE, Integer.toString(special.vocabSize()));
         properties.put(PackedTable.PROP_BOS_ID, Integer.toString(special.bosId()));
         properties.put(PackedTable.PROP_EOS_ID, Integer.toString(special.eosId()));

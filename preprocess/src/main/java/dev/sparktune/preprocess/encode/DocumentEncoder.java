@@ -15,6 +15,7 @@ import dev.sparktune.preprocess.template.ChatTemplate;
 import dev.sparktune.preprocess.template.RenderedConversation;
 import dev.sparktune.preprocess.template.TemplateException;
 import dev.sparktune.preprocess.template.TextSpan;
+import org.apache.spark.broadcast.Broadcast;
 
 import java.io.Serializable;
 import java.nio.ByteBuffer;
@@ -41,7 +42,8 @@ public final class DocumentEncoder implements Serializable {
 
     private final Map<String, RecordConverter> convertersByDataset;
     private final ChatTemplate template;
-    private final TokenizerFiles tokenizer;
+    /** Broadcast once per executor: tokenizer.json is 10+ MB and would otherwise ride in every task. */
+    private final Broadcast<TokenizerFiles> tokenizer;
     private final Stage stage;
     private final LabelOptions labels;
     private final long seed;
@@ -51,14 +53,14 @@ public final class DocumentEncoder implements Serializable {
      * @param template the chat template; ignored for {@link Stage#PT}, which tokenizes raw text
      */
     public DocumentEncoder(Map<String, RecordConverter> convertersByDataset, ChatTemplate template,
-                           TokenizerFiles tokenizer, Stage stage, LabelOptions labels, long seed) {
+                           Broadcast<TokenizerFiles> tokenizer, Stage stage, LabelOptions labels, long seed) {
         this.convertersByDataset = Map.copyOf(convertersByDataset);
         this.template = template;
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.stage = Objects.requireNonNull(stage, "stage");
         this.labels = Objects.requireNonNull(labels, "labels");
         this.seed = seed;
-        this.eosId = tokenizer.specialTokens().eosId();
+        this.eosId = tokenizer.value().specialTokens().eosId();
         if (stage == Stage.SFT) {
             Objects.requireNonNull(template, "an SFT encoder needs a chat template");
         } else if (eosId < 0) {
@@ -69,7 +71,7 @@ public final class DocumentEncoder implements Serializable {
 
     /** Encodes a partition lazily, batch by batch; exactly one outcome per input record, in input order. */
     public Iterator<EncodeOutcome> encode(Iterator<SourceRecord> records) {
-        HuggingFaceTokenizer hf = TokenizerCache.get(tokenizer);
+        HuggingFaceTokenizer hf = TokenizerCache.get(tokenizer.value());
         return new Iterator<>() {
             private Iterator<EncodeOutcome> batch = List.<EncodeOutcome>of().iterator();
 

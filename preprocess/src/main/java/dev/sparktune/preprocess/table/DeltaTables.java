@@ -46,11 +46,23 @@ public final class DeltaTables {
      * @return the version committed
      */
     public static long replace(SparkSession spark, String path, Dataset<Row> data, Map<String, String> properties) {
-        DataFrameWriterV2<Row> writer = data.writeTo("delta.`" + path.replace("`", "``") + "`").using("delta");
+        // a delta.`path` identifier must be absolute, or Spark reads it as table `path` in a schema named delta
+        String qualified = qualify(spark, path);
+        DataFrameWriterV2<Row> writer = data.writeTo("delta.`" + qualified.replace("`", "``") + "`").using("delta");
         for (Map.Entry<String, String> property : new TreeMap<>(properties).entrySet()) {
             writer = writer.tableProperty(property.getKey(), property.getValue());
         }
         writer.createOrReplace();
         return version(spark, path);
+    }
+
+    /** The path made absolute and given its file system's scheme (a relative path resolves against the cwd). */
+    public static String qualify(SparkSession spark, String path) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+        try {
+            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p).toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot resolve the table path " + path + ": " + e.getMessage(), e);
+        }
     }
 }

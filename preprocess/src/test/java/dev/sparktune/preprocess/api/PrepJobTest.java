@@ -279,6 +279,22 @@ class PrepJobTest {
     }
 
     @Test
+    void relativeOutputAndModelPathsResolveAgainstTheWorkingDirectory() throws IOException {
+        Path cwd = Path.of("").toAbsolutePath();
+        Path out = Files.createTempDirectory(cwd.resolve("target"), "relative-prep");
+        String relativeModel = cwd.relativize(QWEN3).toString();
+        PrepConfig config = new PrepConfig(List.of("parity_sharegpt"), PARITY_DIR.toString(), relativeModel, "auto",
+                Stage.SFT, 1024, false, false, false, true, OverlongPolicy.TRUNCATE, 0, 0, 42, 2,
+                cwd.relativize(out.resolve("packed")).toString(), cwd.relativize(out.resolve("rejects")).toString(),
+                cwd.relativize(out.resolve("stats.json")).toString());
+        PrepResult result = PrepJob.run(spark, config);
+        assertEquals(6, rows(out.resolve("packed").toString()).size());
+        assertEquals(6, result.stats().acceptedDocuments());
+        assertEquals("file:" + QWEN3, DeltaTables.properties(spark, out.resolve("packed").toString())
+                .get(PackedTable.PROP_TOKENIZER_PATH), "inspect must find the tokenizer from any directory");
+    }
+
+    @Test
     void goingBackToAnEarlierConfigRewritesTheTableWithThatConfigsRowsAndProperties() {
         PrepConfig a = TestPrepConfig.of(PARITY_DIR, scratch.resolve("aba"), "parity_sharegpt").cutoffLen(1024).build();
         PrepConfig b = TestPrepConfig.of(PARITY_DIR, scratch.resolve("aba"), "parity_sharegpt").cutoffLen(64).build();
