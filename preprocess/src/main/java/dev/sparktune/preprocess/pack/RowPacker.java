@@ -18,10 +18,14 @@ import java.util.Map;
  * cutoffLen chunks (each chunk attends only to itself; positions restart).
  *
  * <p>Packing runs in two passes so the partition count does not cost rows: each partition packs its documents and
- * keeps the rows nothing more could have filled; the documents of its other rows (the partial tail: rows with room
- * for the group's shortest document) are released and packed again together, one task per group.
+ * keeps the rows nothing more could have filled; the documents of its emptiest other rows (the partial tail: rows
+ * with room for the group's shortest document, at most {@link #RELEASE_ROWS} rows' worth of tokens) are released and
+ * packed again together, one task per group.
  */
 public final class RowPacker implements Serializable {
+    /** Per partition and group, the first pass releases at most this many rows' worth of tokens. */
+    static final int RELEASE_ROWS = 2;
+
     private final int cutoffLen;
     private final boolean packing;
     private final EvalSplit split;
@@ -64,9 +68,22 @@ public final class RowPacker implements Serializable {
                 return;
             }
             int shortest = items.stream().mapToInt(PackItem::length).min().orElse(0);
+            List<List<PackItem>> open = new ArrayList<>();
             for (List<PackItem> bin : BestFitPacker.pack(items, cutoffLen)) {
-                int room = cutoffLen - bin.stream().mapToInt(PackItem::length).sum();
-                if (room >= shortest) {
+                if (cutoffLen - tokens(bin) >= shortest) {
+                    open.add(bin);
+                } else {
+                    out.add(new FirstPass.Final(row(group, bin)));
+                }
+            }
+            // Release the emptiest open rows, at most RELEASE_ROWS rows' worth of tokens: enough to merge the
+            // partition's tail, and a bound on what the one second-pass task per group must hold (with mostly
+            // long documents nearly every row is "open", and releasing them all would move the group to one task).
+            open.sort(Comparator.comparingInt(RowPacker::tokens));
+            long released = 0;
+            for (List<PackItem> bin : open) {
+                if (released + tokens(bin) <= (long) RELEASE_ROWS * cutoffLen) {
+                    released += tokens(bin);
                     bin.forEach(item -> out.add(new FirstPass.Released(group, item)));
                 } else {
                     out.add(new FirstPass.Final(row(group, bin)));
@@ -81,6 +98,10 @@ public final class RowPacker implements Serializable {
         List<PackItem> items = new ArrayList<>();
         released.forEach(items::add);
         return BestFitPacker.pack(items, cutoffLen).stream().map(bin -> row(group, bin)).iterator();
+    }
+
+    private static int tokens(List<PackItem> bin) {
+        return bin.stream().mapToInt(PackItem::length).sum();
     }
 
     private static GroupedRow row(List<String> group, List<PackItem> items) {
