@@ -100,7 +100,9 @@ public final class PrepJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int partitions = config.partitions() > 0 ? config.partitions() : 2 * jsc.defaultParallelism();
         Broadcast<TokenizerFiles> tokenizerFiles = jsc.broadcast(tokenizer);
-        DocumentEncoder encoder = new DocumentEncoder(converters, template, tokenizerFiles, config.stage(),
+        // parsing tokenizer.json for the special tokens takes about a second: once per run
+        SpecialTokens special = tokenizer.specialTokens();
+        DocumentEncoder encoder = new DocumentEncoder(converters, template, tokenizerFiles, special, config.stage(),
                 new LabelOptions(config.cutoffLen(), config.trainOnPrompt(), config.maskHistory(), config.overlong()),
                 config.seed());
 
@@ -110,7 +112,7 @@ public final class PrepJob {
         try {
             OutcomeTally tally = outcomes.treeAggregate(new OutcomeTally(), OutcomeTally::add, OutcomeTally::merge);
             failOnUnreadableFiles(tally, outcomes);
-            Map<String, String> properties = tableProperties(spark, config, configHash, tokenizer, template);
+            Map<String, String> properties = tableProperties(spark, config, configHash, tokenizer, special, template);
             properties.put(PackedTable.PROP_RUN_FINGERPRINT, fingerprint);
             DeltaTables.replace(spark, config.rejectsTable(), spark.createDataFrame(outcomes
                     .filter(o -> o instanceof EncodeOutcome.Rejected)
@@ -212,8 +214,8 @@ public final class PrepJob {
     }
 
     private static Map<String, String> tableProperties(SparkSession spark, PrepConfig config, String configHash,
-                                                       TokenizerFiles tokenizer, ChatTemplate template) {
-        SpecialTokens special = tokenizer.specialTokens();
+                                                       TokenizerFiles tokenizer, SpecialTokens special,
+                                                       ChatTemplate template) {
         Map<String, String> properties = new TreeMap<>();
         properties.put(PackedTable.PROP_TOKENIZER_SHA256, tokenizer.sha256());
         properties.put(PackedTable.PROP_TOKENIZER_PATH, DeltaTables.qualify(spark, config.modelPath()));

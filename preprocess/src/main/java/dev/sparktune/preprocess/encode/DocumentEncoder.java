@@ -53,14 +53,15 @@ public final class DocumentEncoder implements Serializable {
      * @param template the chat template; ignored for {@link Stage#PT}, which tokenizes raw text
      */
     public DocumentEncoder(Map<String, RecordConverter> convertersByDataset, ChatTemplate template,
-                           Broadcast<TokenizerFiles> tokenizer, Stage stage, LabelOptions labels, long seed) {
+                           Broadcast<TokenizerFiles> tokenizer, SpecialTokens special, Stage stage,
+                           LabelOptions labels, long seed) {
         this.convertersByDataset = Map.copyOf(convertersByDataset);
         this.template = template;
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.stage = Objects.requireNonNull(stage, "stage");
         this.labels = Objects.requireNonNull(labels, "labels");
         this.seed = seed;
-        this.eosId = tokenizer.value().specialTokens().eosId();
+        this.eosId = special.eosId();
         if (stage == Stage.SFT) {
             Objects.requireNonNull(template, "an SFT encoder needs a chat template");
         } else if (eosId < 0) {
