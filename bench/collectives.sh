@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# All-reduce bus bandwidth: SparkTune's TcpRingCollective (one JVM per rank) vs torch.distributed gloo (one process per
+# rank) on loopback, same machine, same sizes, in one run. Usage: bench/collectives.sh [RANKS...] (default 2 4).
+# Record results in docs/BENCHMARKS.md.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="${BENCH_WORK:-$root/bench/target/collective-bench}"
+sizes=(1 16 64 256)
+ranks=(2 4)
+[ $# -gt 0 ] && ranks=("$@")
+rm -rf "$work"; mkdir -p "$work"
+cd "$root"
+mvn -q -B -o -Pbench install -DskipTests -pl bench -am
+mvn -q -B -o -Pbench dependency:build-classpath -pl bench -Dmdep.outputFile="$work/cp.txt" >/dev/null
+flags="$(sed -n 's/^sparktune\.jvm\.flags=//p' conf/jvm.properties)"
+cp="$root/bench/target/classes:$(cat "$work/cp.txt")"
+py="$(scripts/reference-env.sh)"
+for n in "${ranks[@]}"; do
+  dir="$work/ring-$n"; mkdir -p "$dir"
+  head -c 32 /dev/urandom > "$dir/secret"
+  pids=()
+  for ((r = 0; r < n; r++)); do
+    OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE java -Xmx2g $flags -cp "$cp" dev.sparktune.bench.CollectiveBenchmark \
+      "$dir" "$r" "$n" "${sizes[@]}" > "$dir/rank-$r.out" 2> "$dir/rank-$r.err" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  cat "$dir/rank-0.out"
+  OMP_NUM_THREADS=1 "$py" scripts/bench/allreduce_gloo.py "$n" "${sizes[@]}"
+done

@@ -1,0 +1,380 @@
+package dev.sparktune.dl4j.collective;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntConsumer;
+import org.bytedeco.javacpp.BytePointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CPU {@link Collective}: ranks form a ring of TCP connections (rank r → r+1), each link authenticated with
+ * {@link RingHandshake}. Reduce-scatter and all-gather are the bandwidth-optimal ring algorithms (n−1 steps, each rank
+ * sending 1/n of the buffer per step: 2(n−1)/n of the buffer per all-reduce); within a step the chunk moves in pieces,
+ * each received piece reduced while the next arrives. Sends and receives read and write the ND4J buffers' native
+ * memory directly (no copies, no Java arrays).
+ *
+ * <p>Chunk schedule (rank r, n ranks, step s = 0..n−2, chunk c = shard c of {@link FlatShards}):
+ * reduce-scatter sends chunk (r−s−1) and adds the received chunk (r−s−2) in, ending with shard r complete;
+ * all-gather sends chunk (r−s) and receives chunk (r−s−1), starting from shard r.
+ */
+public final class TcpRingCollective implements Collective {
+    private static final Logger LOG = LoggerFactory.getLogger(TcpRingCollective.class);
+    private final int rank;
+    private final int worldSize;
+    private final RingOptions options;
+    private final RingLinks links;  // null when worldSize == 1
+    private INDArray scratch;       // [pieceBytes / 4] receive buffer of reduce-scatter
+
+    private TcpRingCollective(int rank, int worldSize, RingOptions options, RingLinks links) {
+        this.rank = rank;
+        this.worldSize = worldSize;
+        this.options = options;
+        this.links = links;
+    }
+
+    /**
+     * Forms the ring: connects to rank+1 and accepts rank−1 on {@code listener} (both authenticated with
+     * {@code secret}), within the connect timeout. Connections that fail authentication are logged and dropped while
+     * the rightful peer is awaited. The listener is closed when this returns.
+     *
+     * @param peers every rank's listener address, indexed by rank
+     */
+    public static TcpRingCollective connect(RingListener listener, int rank, List<PeerAddress> peers, byte[] secret,
+                                            RingOptions options) {
+        int n = peers.size();
+        if (rank < 0 || rank >= n) {
+            throw new IllegalArgumentException("rank " + rank + " is outside [0, " + n + ")");
+        }
+        if (!peers.get(rank).equals(listener.address())) {
+            throw new IllegalArgumentException("rank " + rank + " listens on " + listener.address()
+                    + " but the peer list gives " + peers.get(rank));
+        }
+        RingHandshake handshake = new RingHandshake(secret, n);
+        try (listener) {
+            if (n == 1) {
+                return new TcpRingCollective(rank, 1, options, null);
+            }
+            long deadline = System.nanoTime() + options.connectTimeout().toNanos();
+            int next = (rank + 1) % n;
+            int prev = (rank + n - 1) % n;
+            CompletableFuture<SocketChannel> accepted = CompletableFuture.supplyAsync(
+                    () -> acceptPredecessor(listener, handshake, rank, prev, deadline, options));
+            SocketChannel toNext;
+            try {
+                toNext = connectSuccessor(peers.get(next), handshake, rank, next, deadline, options);
+            } catch (RuntimeException e) {
+                accepted.cancel(true);
+                throw e;
+            }
+            SocketChannel fromPrev = await(accepted, rank, prev, peers.get(prev), deadline, toNext);
+            try {
+                RingLinks links = new RingLinks(rank, toNext, next + " (" + peers.get(next) + ")", fromPrev,
+                        prev + " (" + peers.get(prev) + ")", options);
+                LOG.info("rank {}/{}: ring formed (next {} at {}, previous {} at {})", rank, n, next, peers.get(next),
+                        prev, peers.get(prev));
+                return new TcpRingCollective(rank, n, options, links);
+            } catch (IOException e) {
+                closeQuietly(toNext);
+                closeQuietly(fromPrev);
+                throw new CollectiveException("rank " + rank + ": cannot set up the ring links", e);
+            }
+        }
+    }
+
+    private static SocketChannel connectSuccessor(PeerAddress to, RingHandshake handshake, int rank, int next,
+                                                  long deadline, RingOptions options) {
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            checkCancelled(options, rank);
+            SocketChannel ch = null;
+            try {
+                ch = SocketChannel.open();
+                Socket s = ch.socket();
+                tune(s);
+                s.connect(to.socketAddress(), (int) Math.max(1, Math.min(5_000, remainingMillis(deadline))));
+                s.setSoTimeout((int) Math.max(1, remainingMillis(deadline)));
+                handshake.client(new DataInputStream(s.getInputStream()), new DataOutputStream(s.getOutputStream()),
+                        rank, next);
+                s.setSoTimeout(0);
+                return ch;
+            } catch (RingHandshake.Rejected e) {
+                closeQuietly(ch);
+                throw new CollectiveException("rank " + rank + ": rank " + next + " at " + to
+                        + " failed authentication: " + e.getMessage());
+            } catch (ConnectException e) {
+                closeQuietly(ch);
+                last = e;
+                sleepQuietly(100);
+            } catch (IOException e) {
+                closeQuietly(ch);
+                last = e;
+                sleepQuietly(100);
+            }
+        }
+        throw new CollectiveException("rank " + rank + ": could not connect to rank " + next + " at " + to + " within "
+                + options.connectTimeout().toSeconds() + " s" + (last == null ? "" : " (last error: " + last + ")"));
+    }
+
+    private static SocketChannel acceptPredecessor(RingListener listener, RingHandshake handshake, int rank, int prev,
+                                                   long deadline, RingOptions options) {
+        try {
+            listener.channel().socket().setSoTimeout(200);
+            while (System.nanoTime() < deadline) {
+                checkCancelled(options, rank);
+                SocketChannel ch;
+                try {
+                    ch = listener.channel().socket().accept().getChannel();
+                } catch (SocketTimeoutException e) {
+                    continue;
+                }
+                Socket s = ch.socket();
+                try {
+                    tune(s);
+                    s.setSoTimeout((int) Math.max(1, Math.min(10_000, remainingMillis(deadline))));
+                    handshake.server(new DataInputStream(s.getInputStream()),
+                            new DataOutputStream(s.getOutputStream()), rank, prev);
+                    s.setSoTimeout(0);
+                    return ch;
+                } catch (RingHandshake.Rejected | IOException e) {
+                    LOG.warn("rank {}: rejected a ring connection from {}: {}", rank, s.getRemoteSocketAddress(),
+                            e.getMessage());
+                    closeQuietly(ch);
+                }
+            }
+            throw new CollectiveException("rank " + rank + ": rank " + prev + " did not connect to " + listener.address()
+                    + " within " + options.connectTimeout().toSeconds() + " s");
+        } catch (IOException e) {
+            throw new CollectiveException("rank " + rank + ": accepting on " + listener.address() + " failed", e);
+        }
+    }
+
+    private static SocketChannel await(CompletableFuture<SocketChannel> accepted, int rank, int prev,
+                                       PeerAddress prevAddress, long deadline, SocketChannel toClose) {
+        try {
+            return accepted.get(remainingMillis(deadline) + 1_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            closeQuietly(toClose);
+            if (e.getCause() instanceof CollectiveException ce) {
+                throw ce;
+            }
+            throw new CollectiveException("rank " + rank + ": accepting rank " + prev + " failed", e.getCause());
+        } catch (TimeoutException e) {
+            closeQuietly(toClose);
+            accepted.cancel(true);
+            throw new CollectiveException("rank " + rank + ": rank " + prev + " (" + prevAddress
+                    + ") did not connect in time");
+        } catch (InterruptedException e) {
+            closeQuietly(toClose);
+            Thread.currentThread().interrupt();
+            throw new CollectiveException("rank " + rank + ": interrupted while forming the ring");
+        }
+    }
+
+    private static void tune(Socket s) throws IOException {
+        s.setTcpNoDelay(true);
+        // socket buffers stay autotuned: fixing them (1-4 MiB) measured slower on loopback
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int worldSize() {
+        return worldSize;
+    }
+
+    @Override
+    public void allReduce(INDArray flat) {
+        reduceScatter(flat);
+        allGather(flat);
+    }
+
+    @Override
+    public void reduceScatter(INDArray flat) {
+        FlatShards shards = shards(checkFlat(flat).length());
+        if (worldSize == 1) {
+            return;
+        }
+        int pieceFloats = options.pieceBytes() / 4;
+        if (scratch == null) {
+            scratch = Nd4j.createUninitialized(DataType.FLOAT, pieceFloats);
+        }
+        for (int s = 0; s < worldSize - 1; s++) {
+            int sendChunk = Math.floorMod(rank - s - 1, worldSize);
+            int recvChunk = Math.floorMod(rank - s - 2, worldSize);
+            List<ByteBuffer> sends = pieces(flat, flat.offset() + shards.start(sendChunk), shards.size(sendChunk));
+            long recvStart = shards.start(recvChunk);
+            long recvLen = shards.size(recvChunk);
+            List<ByteBuffer> recvs = new ArrayList<>();
+            for (long p = 0; p < recvLen; p += pieceFloats) {
+                recvs.add(region(scratch, scratch.offset(), Math.min(pieceFloats, recvLen - p)));
+            }
+            IntConsumer reduce = piece -> {
+                long from = recvStart + (long) piece * pieceFloats;
+                long len = Math.min(pieceFloats, recvStart + recvLen - from);
+                flat.get(NDArrayIndex.interval(from, from + len)).addi(scratch.get(NDArrayIndex.interval(0, len)));
+            };
+            links.exchange(sends, new int[sends.size()], recvs, reduce);
+        }
+    }
+
+    @Override
+    public void allGather(INDArray flat) {
+        FlatShards shards = shards(checkFlat(flat).length());
+        if (worldSize == 1) {
+            return;
+        }
+        for (int s = 0; s < worldSize - 1; s++) {
+            int sendChunk = Math.floorMod(rank - s, worldSize);
+            int recvChunk = Math.floorMod(rank - s - 1, worldSize);
+            List<ByteBuffer> sends = pieces(flat, flat.offset() + shards.start(sendChunk), shards.size(sendChunk));
+            List<ByteBuffer> recvs = pieces(flat, flat.offset() + shards.start(recvChunk), shards.size(recvChunk));
+            links.exchange(sends, new int[sends.size()], recvs, piece -> { });
+        }
+    }
+
+    @Override
+    public void broadcast(INDArray flat, int root) {
+        checkFlat(flat);
+        if (root < 0 || root >= worldSize) {
+            throw new IllegalArgumentException("broadcast root " + root + " is outside [0, " + worldSize + ")");
+        }
+        if (worldSize == 1) {
+            return;
+        }
+        // A pipelined chain root → root+1 → … → root−1: each rank forwards piece i once it has received it.
+        int position = Math.floorMod(rank - root, worldSize);
+        List<ByteBuffer> all = pieces(flat, flat.offset(), flat.length());
+        List<ByteBuffer> recvs = position == 0 ? List.of() : all;
+        List<ByteBuffer> sends = new ArrayList<>();
+        int[] gate = new int[position == worldSize - 1 ? 0 : all.size()];
+        for (int i = 0; i < gate.length; i++) {
+            sends.add(all.get(i).duplicate());
+            gate[i] = position == 0 ? 0 : i + 1;
+        }
+        links.exchange(sends, gate, recvs, piece -> { });
+    }
+
+    @Override
+    public double[] allReduceSum(double... values) {
+        if (worldSize == 1) {
+            return values.clone();
+        }
+        int k = values.length;
+        ByteBuffer all = ByteBuffer.allocateDirect(worldSize * k * 8).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < k; i++) {
+            all.putDouble((rank * k + i) * 8, values[i]);
+        }
+        for (int s = 0; s < worldSize - 1; s++) {
+            int sendSlot = Math.floorMod(rank - s, worldSize);
+            int recvSlot = Math.floorMod(rank - s - 1, worldSize);
+            links.exchange(List.of(all.slice(sendSlot * k * 8, k * 8)), new int[1],
+                    List.of(all.slice(recvSlot * k * 8, k * 8)), piece -> { });
+        }
+        double[] sum = new double[k];
+        for (int r = 0; r < worldSize; r++) {
+            for (int i = 0; i < k; i++) {
+                sum[i] += all.getDouble((r * k + i) * 8);
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public void barrier() {
+        allReduceSum(1.0);
+    }
+
+    @Override
+    public long bytesMoved() {
+        return links == null ? 0 : links.bytesMoved();
+    }
+
+    @Override
+    public void close() {
+        if (links != null) {
+            links.close();
+        }
+        if (scratch != null) {
+            scratch.close();
+            scratch = null;
+        }
+    }
+
+    private static INDArray checkFlat(INDArray flat) {
+        if (flat.rank() != 1 || flat.dataType() != DataType.FLOAT || flat.elementWiseStride() != 1) {
+            throw new IllegalArgumentException("collectives take a contiguous rank-1 FLOAT buffer, got "
+                    + flat.dataType() + " of shape " + java.util.Arrays.toString(flat.shape()));
+        }
+        return flat;
+    }
+
+    /**
+     * A byte view of elements [first, first + count) of the native buffer behind {@code arr} (element indices of the
+     * buffer, i.e. including the array's offset). Made per piece, so buffers above 2 GiB work too.
+     */
+    private static ByteBuffer region(INDArray arr, long firstElement, long elements) {
+        BytePointer p = new BytePointer(arr.data().pointer());
+        long from = firstElement * 4;
+        p.position(from).limit(from + elements * 4);
+        return p.asByteBuffer();
+    }
+
+    /** {@link #region}s of at most one piece each covering elements [first, first + count) of {@code arr}'s buffer. */
+    private List<ByteBuffer> pieces(INDArray arr, long firstElement, long elements) {
+        int pieceFloats = options.pieceBytes() / 4;
+        List<ByteBuffer> out = new ArrayList<>();
+        for (long p = 0; p < elements; p += pieceFloats) {
+            out.add(region(arr, firstElement + p, Math.min(pieceFloats, elements - p)));
+        }
+        return out;
+    }
+
+    private static void checkCancelled(RingOptions options, int rank) {
+        if (options.cancelled().getAsBoolean() || Thread.currentThread().isInterrupted()) {
+            throw new CollectiveException("rank " + rank + ": cancelled while forming the ring (the task was killed)");
+        }
+    }
+
+    private static long remainingMillis(long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // best effort while failing with the real error
+            }
+        }
+    }
+}
