@@ -4,7 +4,10 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -16,15 +19,19 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   m ← m + (1 − β1)·(g − m)           v ← β2·v + (1 − β2)·g²
  *   p ← p − lr/(1 − β1^t) · m / (sqrt(v)/sqrt(1 − β2^t) + eps)
  * </pre>
+ * A sharded optimizer ({@link #sharded}) owns only elements [start, end) of the flat buffers (ZeRO: each rank keeps
+ * the moments of its shard); every operation is element-wise, so shards updated separately equal one full update.
  */
 public final class AdamW {
     private final ParamLayout layout;
     private final AdamWConfig config;
-    private final List<String> decayed = new ArrayList<>();
-    private final INDArray m;        // flat, layout order
-    private final INDArray v;        // flat
-    private final INDArray scratch;  // flat
-    private final INDArray scratch2; // flat
+    private final long start;
+    private final long end;
+    private final List<long[]> decayed = new ArrayList<>();  // [from, to) element ranges inside [start, end)
+    private final INDArray m;        // [end - start], layout order
+    private final INDArray v;        // [end - start]
+    private final INDArray scratch;  // [end - start]
+    private final INDArray scratch2; // [end - start]
     private long step;
     static final String STATE_FORMAT = "sparktune-adamw";
     static final String STATE_VERSION = "1";
@@ -34,38 +41,66 @@ public final class AdamW {
         return e -> e.shape().length >= 2;
     }
 
+    /** The optimizer of every parameter. */
     public AdamW(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays) {
-        this.layout = layout;
-        this.config = config;
-        for (ParamLayout.Entry e : layout.entries()) {
-            if (decays.test(e)) {
-                decayed.add(e.name());
-            }
-        }
-        this.m = layout.allocate();
-        this.v = layout.allocate();
-        this.scratch = layout.allocate();
-        this.scratch2 = layout.allocate();
+        this(layout, config, decays, 0, layout.totalLength());
     }
 
-    /** One update of {@code params} from {@code grads} at learning rate {@code lr} (the schedule already applied). */
+    /** The optimizer of elements [start, end) of the layout's flat buffers only (one rank's shard). */
+    public static AdamW sharded(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays,
+                                long start, long end) {
+        return new AdamW(layout, config, decays, start, end);
+    }
+
+    private AdamW(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays, long start, long end) {
+        if (start < 0 || end < start || end > layout.totalLength()) {
+            throw new IllegalArgumentException("shard [" + start + ", " + end + ") is outside the layout's "
+                    + layout.totalLength() + " elements");
+        }
+        this.layout = layout;
+        this.config = config;
+        this.start = start;
+        this.end = end;
+        for (ParamLayout.Entry e : layout.entries()) {
+            long from = Math.max(start, e.offset());
+            long to = Math.min(end, e.offset() + e.length());
+            if (decays.test(e) && from < to) {
+                decayed.add(new long[] {from, to});
+            }
+        }
+        long n = Math.max(1, end - start);  // ND4J has no empty buffers; an empty shard never touches them
+        this.m = Nd4j.zeros(DataType.FLOAT, n);
+        this.v = Nd4j.zeros(DataType.FLOAT, n);
+        this.scratch = Nd4j.zeros(DataType.FLOAT, n);
+        this.scratch2 = Nd4j.zeros(DataType.FLOAT, n);
+    }
+
+    /**
+     * One update of this optimizer's range of {@code params} from the same range of {@code grads} (both full flat
+     * buffers of the layout) at learning rate {@code lr} (the schedule already applied).
+     */
     public void step(INDArray params, INDArray grads, double lr) {
         if (params.length() != layout.totalLength() || grads.length() != layout.totalLength()) {
             throw new IllegalArgumentException("params and grads must have the layout's " + layout.totalLength()
                     + " elements, got " + params.length() + " and " + grads.length());
         }
         step++;
+        if (end == start) {
+            return;
+        }
+        INDArray p = params.get(NDArrayIndex.interval(start, end));
+        INDArray g = grads.get(NDArrayIndex.interval(start, end));
         if (config.weightDecay() > 0) {
             double keep = 1.0 - lr * config.weightDecay();
-            for (String name : decayed) {
-                layout.view(params, name).muli(keep);
+            for (long[] range : decayed) {
+                params.get(NDArrayIndex.interval(range[0], range[1])).muli(keep);
             }
         }
         double b1 = config.beta1();
         double b2 = config.beta2();
-        scratch.assign(grads).subi(m).muli(1.0 - b1);
+        scratch.assign(g).subi(m).muli(1.0 - b1);
         m.addi(scratch);
-        scratch.assign(grads).muli(grads).muli(1.0 - b2);
+        scratch.assign(g).muli(g).muli(1.0 - b2);
         v.muli(b2).addi(scratch);
         double bias1 = 1.0 - Math.pow(b1, step);
         double bias2Sqrt = Math.sqrt(1.0 - Math.pow(b2, step));
@@ -73,7 +108,22 @@ public final class AdamW {
         Transforms.sqrt(scratch, false);
         scratch.divi(bias2Sqrt).addi(config.eps());
         scratch2.assign(m).divi(scratch).muli(-lr / bias1);
-        params.addi(scratch2);
+        p.addi(scratch2);
+    }
+
+    /** First element of the flat buffers this optimizer updates. */
+    public long start() {
+        return start;
+    }
+
+    /** One past the last element this optimizer updates. */
+    public long end() {
+        return end;
+    }
+
+    /** Bytes of optimizer state held (two moments; the scratch buffers are working memory, not state). */
+    public long stateBytes() {
+        return 2L * 4 * (end - start);
     }
 
     /**
@@ -82,6 +132,7 @@ public final class AdamW {
      * by name under any sharding.
      */
     public void saveState(java.nio.file.Path dir) {
+        checkFullRange("save");
         java.util.Map<String, INDArray> tensors = new java.util.LinkedHashMap<>();
         for (ParamLayout.Entry e : layout.entries()) {
             tensors.put("exp_avg/" + e.name(), layout.view(m, e.name()));
@@ -98,6 +149,7 @@ public final class AdamW {
      * another shape (the state belongs to another model), and when the directory is not AdamW state.
      */
     public void loadState(java.nio.file.Path dir) {
+        checkFullRange("load");
         var reader = dev.sparktune.dl4j.safetensors.SafetensorsReader.open(dir);
         if (!STATE_FORMAT.equals(reader.metadata().get("format"))
                 || !STATE_VERSION.equals(reader.metadata().get("version"))) {
@@ -111,17 +163,24 @@ public final class AdamW {
         step = Long.parseLong(reader.metadata().get("step"));
     }
 
+    private void checkFullRange(String what) {
+        if (start != 0 || end != layout.totalLength()) {
+            throw new IllegalStateException("cannot " + what + " the state of a sharded optimizer [" + start + ", "
+                    + end + ") as a whole-model file; sharded state belongs to the trainer's checkpoint");
+        }
+    }
+
     /** Optimizer steps taken. */
     public long steps() {
         return step;
     }
 
-    /** First moments (flat, layout order). */
+    /** First moments of [start, end) (flat, layout order). */
     public INDArray firstMoment() {
         return m;
     }
 
-    /** Second moments (flat, layout order). */
+    /** Second moments of [start, end) (flat, layout order). */
     public INDArray secondMoment() {
         return v;
     }

@@ -1,0 +1,206 @@
+package dev.sparktune.trainer.api;
+
+import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.dl4j.optim.AdamWConfig;
+import dev.sparktune.dl4j.optim.LrSchedule;
+import java.io.Serializable;
+
+/**
+ * The training section of a run, as the trainer needs it (key names are LLaMA-Factory's / transformers'
+ * TrainingArguments'). Immutable and serializable: the driver ships it to every rank.
+ *
+ * @param modelPath           base model directory (HF config.json + safetensors + tokenizer files)
+ * @param table               the packed Delta table written by prep
+ * @param outputDir           where the final model or adapter (and metrics) go
+ * @param finetuningType      full or lora
+ * @param loraRank            lora_rank
+ * @param loraAlpha           lora_alpha
+ * @param loraDropout         lora_dropout
+ * @param loraTarget          lora_target: "all" or comma-separated projection names
+ * @param useRslora           use_rslora
+ * @param learningRate        peak learning rate
+ * @param adamBeta1           adam_beta1
+ * @param adamBeta2           adam_beta2
+ * @param adamEpsilon         adam_epsilon
+ * @param weightDecay         weight_decay (matrices only)
+ * @param maxGradNorm         max_grad_norm; 0 disables clipping
+ * @param scheduler           lr_scheduler_type
+ * @param warmupSteps         warmup_steps (wins over warmup_ratio when > 0)
+ * @param warmupRatio         warmup_ratio
+ * @param perDeviceBatchRows  per_device_train_batch_size (rows per micro-batch)
+ * @param gradientAccumulation gradient_accumulation_steps
+ * @param globalBatchRows     rows per optimizer step fixed independently of the world size; 0 = per-device ×
+ *                            accumulation × world size, as in LLaMA-Factory
+ * @param epochs              num_train_epochs
+ * @param maxSteps            max_steps; > 0 overrides epochs
+ * @param seed                seed of data order and adapter initialisation
+ * @param loggingSteps        metrics every this many steps
+ * @param worldSize           ranks (one barrier task each)
+ * @param sharding            fsdp
+ * @param lossChunkRows       tokens per lm_head + cross-entropy chunk
+ */
+public record TrainConfig(String modelPath, String table, String outputDir, FinetuningType finetuningType,
+                          int loraRank, double loraAlpha, double loraDropout, String loraTarget, boolean useRslora,
+                          double learningRate, double adamBeta1, double adamBeta2, double adamEpsilon,
+                          double weightDecay, double maxGradNorm, LrSchedule.Type scheduler, int warmupSteps,
+                          double warmupRatio, int perDeviceBatchRows, int gradientAccumulation, int globalBatchRows,
+                          double epochs, int maxSteps, long seed, int loggingSteps, int worldSize, Sharding sharding,
+                          int lossChunkRows) implements Serializable {
+    public TrainConfig {
+        require(modelPath != null && !modelPath.isBlank(), "model_name_or_path is required");
+        require(table != null && !table.isBlank(), "the packed table path is required");
+        require(outputDir != null && !outputDir.isBlank(), "output_dir is required");
+        require(finetuningType != null && scheduler != null && sharding != null,
+                "finetuning_type, lr_scheduler_type and fsdp are required");
+        require(perDeviceBatchRows >= 1, "per_device_train_batch_size must be >= 1");
+        require(gradientAccumulation >= 1, "gradient_accumulation_steps must be >= 1");
+        require(globalBatchRows >= 0, "global_batch_rows must be >= 0");
+        require(worldSize >= 1, "world_size must be >= 1");
+        require(loggingSteps >= 1, "logging_steps must be >= 1");
+        require(lossChunkRows >= 1, "loss_chunk_tokens must be >= 1");
+        require(maxGradNorm >= 0, "max_grad_norm must be >= 0");
+        require(epochs > 0 || maxSteps > 0, "num_train_epochs must be > 0 (or set max_steps)");
+        require(learningRate > 0, "learning_rate must be > 0");
+        new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay);
+        if (finetuningType == FinetuningType.LORA) {
+            lora(loraRank, loraAlpha, loraDropout, loraTarget, useRslora);
+        }
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private static LoraConfig lora(int rank, double alpha, double dropout, String target, boolean rs) {
+        return LoraConfig.of(rank, alpha, dropout, target, rs);
+    }
+
+    public LoraConfig lora() {
+        return lora(loraRank, loraAlpha, loraDropout, loraTarget, useRslora);
+    }
+
+    public AdamWConfig adamW() {
+        return new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay);
+    }
+
+    /** Rows per optimizer step over all ranks. */
+    public int effectiveGlobalBatchRows() {
+        return globalBatchRows > 0 ? globalBatchRows : perDeviceBatchRows * gradientAccumulation * worldSize;
+    }
+
+    /** The warmup steps of a run of {@code totalSteps}. */
+    public LrSchedule schedule(int totalSteps) {
+        int warmup = warmupSteps > 0 ? warmupSteps : LrSchedule.warmupFromRatio(warmupRatio, totalSteps);
+        return new LrSchedule(scheduler, warmup, totalSteps);
+    }
+
+    /** A builder holding transformers' / LLaMA-Factory's defaults (lr 5e-5, cosine, 3 epochs, batch 1, ...). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this config. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.modelPath = modelPath;
+        b.table = table;
+        b.outputDir = outputDir;
+        b.finetuningType = finetuningType;
+        b.loraRank = loraRank;
+        b.loraAlpha = loraAlpha;
+        b.loraDropout = loraDropout;
+        b.loraTarget = loraTarget;
+        b.useRslora = useRslora;
+        b.learningRate = learningRate;
+        b.adamBeta1 = adamBeta1;
+        b.adamBeta2 = adamBeta2;
+        b.adamEpsilon = adamEpsilon;
+        b.weightDecay = weightDecay;
+        b.maxGradNorm = maxGradNorm;
+        b.scheduler = scheduler;
+        b.warmupSteps = warmupSteps;
+        b.warmupRatio = warmupRatio;
+        b.perDeviceBatchRows = perDeviceBatchRows;
+        b.gradientAccumulation = gradientAccumulation;
+        b.globalBatchRows = globalBatchRows;
+        b.epochs = epochs;
+        b.maxSteps = maxSteps;
+        b.seed = seed;
+        b.loggingSteps = loggingSteps;
+        b.worldSize = worldSize;
+        b.sharding = sharding;
+        b.lossChunkRows = lossChunkRows;
+        return b;
+    }
+
+    /** Optional settings of a {@link TrainConfig}; the three paths have no default. */
+    public static final class Builder {
+        private String modelPath;
+        private String table;
+        private String outputDir;
+        private FinetuningType finetuningType = FinetuningType.LORA;
+        private int loraRank = 8;
+        private double loraAlpha = 16;
+        private double loraDropout = 0;
+        private String loraTarget = "all";
+        private boolean useRslora;
+        private double learningRate = 5e-5;
+        private double adamBeta1 = 0.9;
+        private double adamBeta2 = 0.999;
+        private double adamEpsilon = 1e-8;
+        private double weightDecay;
+        private double maxGradNorm = 1.0;
+        private LrSchedule.Type scheduler = LrSchedule.Type.COSINE;
+        private int warmupSteps;
+        private double warmupRatio;
+        private int perDeviceBatchRows = 1;
+        private int gradientAccumulation = 1;
+        private int globalBatchRows;
+        private double epochs = 3;
+        private int maxSteps;
+        private long seed = 42;
+        private int loggingSteps = 10;
+        private int worldSize = 1;
+        private Sharding sharding = Sharding.NO_SHARD;
+        private int lossChunkRows = 1024;
+
+        private Builder() {
+        }
+
+        public Builder modelPath(String v) { modelPath = v; return this; }
+        public Builder table(String v) { table = v; return this; }
+        public Builder outputDir(String v) { outputDir = v; return this; }
+        public Builder finetuningType(FinetuningType v) { finetuningType = v; return this; }
+        public Builder lora(int rank, double alpha, double dropout, String target, boolean rs) {
+            loraRank = rank; loraAlpha = alpha; loraDropout = dropout; loraTarget = target; useRslora = rs; return this;
+        }
+        public Builder learningRate(double v) { learningRate = v; return this; }
+        public Builder adam(double beta1, double beta2, double eps) {
+            adamBeta1 = beta1; adamBeta2 = beta2; adamEpsilon = eps; return this;
+        }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder maxGradNorm(double v) { maxGradNorm = v; return this; }
+        public Builder scheduler(LrSchedule.Type v) { scheduler = v; return this; }
+        public Builder warmupSteps(int v) { warmupSteps = v; return this; }
+        public Builder warmupRatio(double v) { warmupRatio = v; return this; }
+        public Builder perDeviceBatchRows(int v) { perDeviceBatchRows = v; return this; }
+        public Builder gradientAccumulation(int v) { gradientAccumulation = v; return this; }
+        public Builder globalBatchRows(int v) { globalBatchRows = v; return this; }
+        public Builder epochs(double v) { epochs = v; return this; }
+        public Builder maxSteps(int v) { maxSteps = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder loggingSteps(int v) { loggingSteps = v; return this; }
+        public Builder worldSize(int v) { worldSize = v; return this; }
+        public Builder sharding(Sharding v) { sharding = v; return this; }
+        public Builder lossChunkRows(int v) { lossChunkRows = v; return this; }
+
+        public TrainConfig build() {
+            return new TrainConfig(modelPath, table, outputDir, finetuningType, loraRank, loraAlpha, loraDropout,
+                    loraTarget, useRslora, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay, maxGradNorm,
+                    scheduler, warmupSteps, warmupRatio, perDeviceBatchRows, gradientAccumulation, globalBatchRows,
+                    epochs, maxSteps, seed, loggingSteps, worldSize, sharding, lossChunkRows);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.sparktune.trainer.driver;
+
+import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.api.TrainResult;
+import dev.sparktune.trainer.data.HadoopConfEntries;
+import dev.sparktune.trainer.data.PinnedSnapshot;
+import dev.sparktune.trainer.plan.StepPlan;
+import dev.sparktune.trainer.task.HeldBytes;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.reflect.ClassTag$;
+
+/**
+ * Runs the whole training as ONE barrier stage of world_size tasks. The stage is followed by a shuffle
+ * ({@code repartition(1)}) so it is not the job's result stage: Spark retries a failed barrier stage only then
+ * (ARCHITECTURE.md, measured on 4.0.1).
+ */
+public final class BarrierLauncher {
+    private static final Logger LOG = LoggerFactory.getLogger(BarrierLauncher.class);
+    static final long SLOT_WAIT_MILLIS = 60_000;
+    static final long IO_TIMEOUT_SECONDS = 600;
+
+    private BarrierLauncher() {
+    }
+
+    public static TrainResult launch(SparkSession spark, TrainConfig config, PinnedSnapshot snapshot) {
+        int world = config.worldSize();
+        SlotCheck.require(spark.sparkContext(), world, SLOT_WAIT_MILLIS);
+        StepPlan plan = StepPlan.of(snapshot.rows(), config.effectiveGlobalBatchRows(), config.perDeviceBatchRows(),
+                world, config.epochs(), config.maxSteps(), config.seed());
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        TrainingContext ctx = new TrainingContext(config, plan, snapshot,
+                HadoopConfEntries.of(spark.sparkContext().hadoopConfiguration()), snapshot.seqLen(), secret,
+                IO_TIMEOUT_SECONDS);
+        LOG.info("training {} on {}: {} ranks, {} steps of {} rows ({} per rank per micro-batch, {} accumulation),"
+                        + " fsdp {}", config.finetuningType().key(), snapshot, world, plan.totalSteps(),
+                plan.globalBatchRows(), plan.microBatchRows(), plan.accumulationSteps(), config.sharding().key());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        long t0 = System.nanoTime();
+        jsc.setJobDescription("SparkTune train: " + world + " ranks, " + plan.totalSteps() + " steps");
+        RDD<Integer> ranks = jsc.parallelize(IntStream.range(0, world).boxed().toList(), world).rdd();
+        List<RankReport> reports = ranks.barrier()
+                .mapPartitions(new RankTask(ctx), false, ClassTag$.MODULE$.apply(RankReport.class))
+                .toJavaRDD().repartition(1).collect();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        List<RankReport> sorted = new ArrayList<>(reports);
+        sorted.sort(Comparator.comparingInt(RankReport::rank));
+        List<HeldBytes> held = sorted.stream().map(RankReport::held).toList();
+        return new TrainResult(config.outputDir(), snapshot.version(), sorted.get(0).steps(), held, seconds);
+    }
+}

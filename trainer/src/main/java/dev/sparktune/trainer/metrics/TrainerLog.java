@@ -1,0 +1,67 @@
+package dev.sparktune.trainer.metrics;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.trainer.task.HeldBytes;
+import dev.sparktune.trainer.task.StepMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Rank 0's {@code trainer_log.jsonl} (LLaMA-Factory's file name and main keys: current_steps, total_steps, loss, lr,
+ * epoch, percentage, elapsed_time, remaining_time) plus grad_norm, tokens/s and the bytes this rank holds. One line
+ * per logging step and for the last step, flushed as written.
+ */
+public final class TrainerLog {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private final Path file;
+    private final int totalSteps;
+    private final HeldBytes held;
+    private final long startNanos = System.nanoTime();
+    private long tokensSinceLast;
+    private double secondsSinceLast;
+
+    public TrainerLog(Path file, int totalSteps, HeldBytes held) {
+        this.file = file;
+        this.totalSteps = totalSteps;
+        this.held = held;
+    }
+
+    /** Records a step; writes a line when {@code write} (logging step or last step). */
+    public void record(StepMetrics m, boolean write) {
+        tokensSinceLast += m.tokens();
+        secondsSinceLast += m.seconds();
+        if (!write) {
+            return;
+        }
+        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        int done = m.step() + 1;
+        ObjectNode line = MAPPER.createObjectNode();
+        line.put("current_steps", done);
+        line.put("total_steps", totalSteps);
+        line.put("loss", m.loss());
+        line.put("lr", m.lr());
+        line.put("grad_norm", m.gradNorm());
+        line.put("epoch", m.epoch());
+        line.put("percentage", Math.round(10000.0 * done / totalSteps) / 100.0);
+        line.put("elapsed_time", elapsed);
+        line.put("remaining_time", elapsed / done * (totalSteps - done));
+        line.put("tokens_per_second", secondsSinceLast > 0 ? tokensSinceLast / secondsSinceLast : 0);
+        line.put("supervised_tokens", m.supervised());
+        line.put("params_bytes", held.params());
+        line.put("grads_bytes", held.grads());
+        line.put("optimizer_state_bytes", held.optimizerState());
+        tokensSinceLast = 0;
+        secondsSinceLast = 0;
+        try {
+            Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + file, e);
+        }
+    }
+}

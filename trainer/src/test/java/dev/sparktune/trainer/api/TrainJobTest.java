@@ -1,0 +1,130 @@
+package dev.sparktune.trainer.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.preprocess.LocalSpark;
+import dev.sparktune.preprocess.TestPrepConfig;
+import dev.sparktune.preprocess.api.PrepJob;
+import dev.sparktune.testkit.RepoPaths;
+import dev.sparktune.trainer.task.HeldBytes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The train verb's Java API on real Spark (local[2], barrier mode), a real prepared Delta table of the demo datasets
+ * and a tiny random Qwen3 model with the real Qwen3 tokenizer: LoRA on 2 ranks writes a PEFT adapter and
+ * trainer_log.jsonl, gives the same adapter as 1 rank, and bad set-ups fail before any task starts.
+ */
+class TrainJobTest {
+    static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    static Path scratch;
+    static SparkSession spark;
+    static String table;
+    static Path model;
+
+    @BeforeAll
+    static void prepare() throws Exception {
+        spark = LocalSpark.start("TrainJobTest", scratch);
+        spark.sparkContext().conf().set("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s")
+                .set("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
+        PrepJob.run(spark, TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve("prep"), "demo_alpaca")
+                .cutoffLen(128).packing(true).maxSamples(40).build());
+        table = scratch.resolve("prep/packed").toString();
+        model = scratch.resolve("model");
+        ModelConfig cfg = HfConfigReader.parse("""
+                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "head_dim": 8, "tie_word_embeddings": true,
+                 "max_position_embeddings": 512}""".formatted(ModelInit.vocabSize(QWEN3)), "test");
+        HfModelDir.Loaded m = ModelInit.random(cfg, 1, 0.05);
+        HfModelDir.save(model, cfg, m.layout(), m.params(), QWEN3, 1L << 30);
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    static TrainConfig.Builder lora(String out, int world) {
+        return TrainConfig.builder().modelPath(model.toString()).table(table).outputDir(out)
+                .finetuningType(FinetuningType.LORA).lora(4, 8, 0, "all", false).learningRate(5e-3)
+                .perDeviceBatchRows(2).globalBatchRows(4).maxSteps(3).loggingSteps(2).worldSize(world)
+                .lossChunkRows(128);
+    }
+
+    @Test
+    void loraOnTwoRanksWritesAPeftAdapterEqualToOneRanks() throws Exception {
+        Path two = scratch.resolve("out-2");
+        TrainResult r2 = TrainJob.run(spark, lora(two.toString(), 2).sharding(Sharding.SHARD_GRAD_OP).build());
+        assertEquals(3, r2.steps().size());
+        assertTrue(r2.steps().stream().allMatch(s -> Double.isFinite(s.loss()) && s.loss() > 0), r2.steps()
+                .toString());
+        assertEquals(2, r2.heldPerRank().size());
+        HeldBytes h = r2.heldPerRank().get(0);
+        assertTrue(h.optimizerState() > 0 && h.optimizerState() < h.grads() * 2,
+                "shard_grad_op: each rank holds about half the AdamW state, got " + h);
+        assertTrue(Files.isRegularFile(two.resolve("adapter_config.json")));
+        assertTrue(Files.isRegularFile(two.resolve("adapter_model.safetensors")));
+        List<String> log = Files.readAllLines(two.resolve("trainer_log.jsonl"));
+        assertEquals(2, log.size(), "logging_steps 2 of 3 steps: steps 2 and 3: " + log);
+        JsonNode last = JSON.readTree(log.get(1));
+        assertEquals(3, last.get("current_steps").asInt());
+        assertEquals(r2.finalLoss(), last.get("loss").asDouble(), 1e-12);
+
+        Path one = scratch.resolve("out-1");
+        TrainResult r1 = TrainJob.run(spark, lora(one.toString(), 1).build());
+        for (int s = 0; s < 3; s++) {
+            assertEquals(r1.steps().get(s).loss(), r2.steps().get(s).loss(), 1e-5, "loss of step " + s);
+        }
+        SafetensorsReader a = SafetensorsReader.open(one.resolve("adapter_model.safetensors"));
+        SafetensorsReader b = SafetensorsReader.open(two.resolve("adapter_model.safetensors"));
+        double max = 0;
+        for (String name : a.tensors().keySet()) {
+            INDArray x = a.read(name);
+            INDArray y = b.read(name);
+            max = Math.max(max, x.sub(y).amaxNumber().doubleValue());
+        }
+        assertTrue(max <= 1e-5, "1 rank vs 2 ranks: adapters differ by " + max);
+    }
+
+    @Test
+    void moreRanksThanSlotsFailsAtOnceSayingWhatToChange() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> TrainJob.run(spark, lora(scratch.resolve("out-3").toString(), 3).build()));
+        assertTrue(e.getMessage().contains("world_size = 3 needs 3 concurrent task slots but the application has 2"),
+                e.getMessage());
+    }
+
+    @Test
+    void aModelWithAnotherTokenizerIsRefusedNamingTheProperty() throws Exception {
+        Path other = scratch.resolve("other-model");
+        Files.createDirectories(other);
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer_config.json")) {
+            Files.copy(model.resolve(f), other.resolve(f));
+        }
+        Files.writeString(other.resolve("tokenizer.json"), Files.readString(model.resolve("tokenizer.json"))
+                .replaceFirst("\"version\"", "\"version\" "));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainJob.run(spark, lora(scratch.resolve("out-x").toString(), 1).modelPath(other.toString())
+                        .build()));
+        assertTrue(e.getMessage().contains("sparktune.tokenizer.sha256"), e.getMessage());
+    }
+}

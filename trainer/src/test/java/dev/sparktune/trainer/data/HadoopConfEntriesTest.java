@@ -1,0 +1,43 @@
+package dev.sparktune.trainer.data;
+
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HadoopConfEntriesTest {
+
+    @Test
+    void aTaskGetsTheDriversSettingsThroughJavaSerialization() throws Exception {
+        Configuration driver = new Configuration();
+        driver.set("fs.s3a.endpoint", "http://127.0.0.1:9000");
+        driver.set("fs.s3a.secret.key", "hunter2");
+        driver.set("sparktune.test.url", "${fs.s3a.endpoint}/bucket");
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(HadoopConfEntries.of(driver));
+        }
+        HadoopConfEntries shipped;
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            shipped = (HadoopConfEntries) in.readObject();
+        }
+        Configuration task = shipped.toConfiguration();
+
+        assertEquals(HadoopConfEntries.of(driver), shipped);
+        assertEquals(driver.size(), task.size(), "defaults travel too");
+        assertEquals(driver.get("fs.defaultFS"), task.get("fs.defaultFS"));
+        assertEquals("hunter2", task.get("fs.s3a.secret.key"));
+        assertEquals("${fs.s3a.endpoint}/bucket", task.getRaw("sparktune.test.url"), "values travel unexpanded");
+        assertEquals("http://127.0.0.1:9000/bucket", task.get("sparktune.test.url"));
+        assertTrue(shipped.toString().matches("HadoopConfEntries\\[\\d+ entries]"), shipped.toString());
+        assertFalse(shipped.toString().contains("hunter2"));
+    }
+}

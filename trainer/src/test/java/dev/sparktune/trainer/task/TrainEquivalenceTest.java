@@ -1,0 +1,155 @@
+package dev.sparktune.trainer.task;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparktune.dl4j.collective.Collective;
+import dev.sparktune.dl4j.collective.PeerAddress;
+import dev.sparktune.dl4j.collective.RingListener;
+import dev.sparktune.dl4j.collective.RingOptions;
+import dev.sparktune.dl4j.collective.TcpRingCollective;
+import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.dl4j.optim.LrSchedule;
+import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.Sharding;
+import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.plan.StepPlan;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The same seed, rows and global batch give the same loss curve and final weights for world sizes 1, 2 and 4 and for
+ * no_shard vs shard_grad_op, full and LoRA fine-tuning. Ranks are threads joined by the real TCP ring on loopback;
+ * only fp32 summation order differs between runs, hence the tolerances.
+ */
+class TrainEquivalenceTest {
+    static final int SEQ = 24;
+    static final int VOCAB = 97;
+    static final int STEPS = 6;
+    static final byte[] SECRET = "equivalence-test-secret-0123456789".getBytes(StandardCharsets.US_ASCII);
+    static final InMemoryRows ROWS = InMemoryRows.random(22, SEQ, VOCAB, 7);
+
+    record Run(double[] losses, double[] gradNorms, float[] finalParams) {
+    }
+
+    static ModelConfig tinyQwen3() {
+        return HfConfigReader.parse("""
+                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+                 "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "tie_word_embeddings": true, "max_position_embeddings": 128}"""
+                .formatted(VOCAB), "test");
+    }
+
+    static TrainConfig config(FinetuningType type, int world, Sharding sharding) {
+        return TrainConfig.builder().modelPath("in-memory").table("in-memory").outputDir("unused")
+                .finetuningType(type).lora(4, 8, 0, "all", false).learningRate(type == FinetuningType.LORA ? 2e-2 : 3e-3)
+                .weightDecay(0.01).maxGradNorm(0.5).scheduler(LrSchedule.Type.COSINE).warmupSteps(2)
+                .perDeviceBatchRows(2).globalBatchRows(8).maxSteps(STEPS).seed(11).worldSize(world)
+                .sharding(sharding).lossChunkRows(16).build();
+    }
+
+    static Run train(TrainConfig cfg) throws Exception {
+        int n = cfg.worldSize();
+        StepPlan plan = StepPlan.of(ROWS.size(), cfg.effectiveGlobalBatchRows(), cfg.perDeviceBatchRows(), n,
+                cfg.epochs(), cfg.maxSteps(), cfg.seed());
+        List<RingListener> listeners = new ArrayList<>();
+        List<PeerAddress> peers = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            listeners.add(RingListener.bind("127.0.0.1"));
+            peers.add(listeners.get(r).address());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<Run>> futures = new ArrayList<>();
+            for (int r = 0; r < n; r++) {
+                int rank = r;
+                futures.add(pool.submit(() -> {
+                    HfModelDir.Loaded base = ModelInit.random(tinyQwen3(), 5, 0.1);
+                    try (Collective ring = TcpRingCollective.connect(listeners.get(rank), rank, peers, SECRET,
+                            RingOptions.defaults());
+                         RankTrainer trainer = new RankTrainer(cfg, plan, base, SEQ, ring, ROWS)) {
+                        double[] losses = new double[plan.totalSteps()];
+                        double[] norms = new double[plan.totalSteps()];
+                        for (int s = 0; s < plan.totalSteps(); s++) {
+                            StepMetrics m = trainer.step(s);
+                            losses[s] = m.loss();
+                            norms[s] = m.gradNorm();
+                        }
+                        return new Run(losses, norms, trainer.trainableParams().toFloatVector());
+                    }
+                }));
+            }
+            List<Run> runs = new ArrayList<>();
+            for (Future<Run> f : futures) {
+                runs.add(f.get());
+            }
+            for (int r = 1; r < n; r++) {
+                assertTrue(java.util.Arrays.equals(runs.get(0).finalParams(), runs.get(r).finalParams()),
+                        "rank " + r + "'s parameters differ from rank 0's (replicas drifted apart)");
+            }
+            return runs.get(0);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static void assertSame(Run ref, Run other, String what) {
+        double maxLoss = 0;
+        double maxParam = 0;
+        for (int s = 0; s < ref.losses().length; s++) {
+            maxLoss = Math.max(maxLoss, Math.abs(ref.losses()[s] - other.losses()[s]));
+        }
+        for (int i = 0; i < ref.finalParams().length; i++) {
+            maxParam = Math.max(maxParam, Math.abs(ref.finalParams()[i] - other.finalParams()[i]));
+        }
+        System.out.printf("[TrainEquivalenceTest] %s: max|loss diff| %.2e, max|param diff| %.2e%n", what, maxLoss,
+                maxParam);
+        assertTrue(maxLoss <= 1e-5, what + ": loss curves differ by " + maxLoss);
+        assertTrue(maxParam <= 1e-5, what + ": final parameters differ by " + maxParam);
+    }
+
+    @Test
+    void fullFineTuningIsTheSameForEveryWorldSizeAndSharding() throws Exception {
+        Run ref = train(config(FinetuningType.FULL, 1, Sharding.NO_SHARD));
+        assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: "
+                + java.util.Arrays.toString(ref.losses()));
+        assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.NO_SHARD)), "full, 2 ranks, no_shard");
+        assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.SHARD_GRAD_OP)), "full, 2 ranks, shard_grad_op");
+        assertSame(ref, train(config(FinetuningType.FULL, 4, Sharding.SHARD_GRAD_OP)), "full, 4 ranks, shard_grad_op");
+    }
+
+    @Test
+    void loraIsTheSameForEveryWorldSizeAndSharding() throws Exception {
+        Run ref = train(config(FinetuningType.LORA, 1, Sharding.NO_SHARD));
+        assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: "
+                + java.util.Arrays.toString(ref.losses()));
+        assertSame(ref, train(config(FinetuningType.LORA, 4, Sharding.NO_SHARD)), "lora, 4 ranks, no_shard");
+        assertSame(ref, train(config(FinetuningType.LORA, 2, Sharding.SHARD_GRAD_OP)), "lora, 2 ranks, shard_grad_op");
+    }
+
+    @Test
+    void theStepRowsDoNotDependOnTheWorldSize() {
+        StepPlan one = StepPlan.of(22, 8, 2, 1, 2.0, 0, 3);
+        StepPlan four = one.withWorldSize(4);
+        assertEquals(6, one.totalSteps());
+        for (int s = 0; s < one.totalSteps(); s++) {
+            long[] rows = one.stepRows(s, one.epochOrder(one.epochOf(s)));
+            List<Long> union = new ArrayList<>();
+            for (int r = 0; r < 4; r++) {
+                for (long i : four.rankRows(four.stepRows(s, four.epochOrder(four.epochOf(s))), r)) {
+                    union.add(i);
+                }
+            }
+            assertEquals(java.util.Arrays.stream(rows).boxed().toList(), union, "step " + s);
+        }
+        assertTrue(!java.util.Arrays.equals(one.epochOrder(0), one.epochOrder(1)), "each epoch reshuffles");
+    }
+}
