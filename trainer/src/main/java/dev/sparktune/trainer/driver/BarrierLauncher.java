@@ -39,7 +39,7 @@ public final class BarrierLauncher {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         TrainingContext ctx = new TrainingContext(config, plan, snapshot,
-                HadoopConfEntries.of(spark.sparkContext().hadoopConfiguration()), snapshot.seqLen(), secret,
+                HadoopConfEntries.fromSession(spark), snapshot.seqLen(), secret,
                 IO_TIMEOUT_SECONDS);
         LOG.info("training {} on {}: {} ranks, {} steps of {} rows ({} per rank per micro-batch, {} accumulation),"
                         + " fsdp {}", config.finetuningType().key(), snapshot, world, plan.totalSteps(),

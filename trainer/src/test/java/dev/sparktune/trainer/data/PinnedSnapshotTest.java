@@ -58,20 +58,7 @@ class PinnedSnapshotTest {
         spark = LocalSpark.start("PinnedSnapshotTest", scratch);
         tables = scratch.resolve("tables %41 x");
         table = prep("first", 40).outputTable();
-        long t0 = System.nanoTime();
-        String q = DeltaTables.qualify(spark, table);
-        var snap = org.apache.spark.sql.delta.DeltaLog.forTableWithSnapshot(spark, q)._2();
-        System.out.println("T snap " + (System.nanoTime() - t0) / 1000000);
-        System.out.println(snap.deletionVectorsSupported() + " " + snap.schema().size());
-        System.out.println("T check " + (System.nanoTime() - t0) / 1000000);
-        var data = spark.read().format("delta").option("versionAsOf", snap.version()).load(q);
-        System.out.println("T load " + (System.nanoTime() - t0) / 1000000);
-        data.where(col(PackedTable.SPLIT).equalTo("train")).groupBy(col("_metadata.file_path")).count().collectAsList();
-        System.out.println("T agg " + (System.nanoTime() - t0) / 1000000);
-        data.inputFiles();
-        System.out.println("T files " + (System.nanoTime() - t0) / 1000000);
         train = PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_TRAIN);
-        System.out.println("T pin " + (System.nanoTime() - t0) / 1000000);
         eval = PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_EVAL);
     }
 
