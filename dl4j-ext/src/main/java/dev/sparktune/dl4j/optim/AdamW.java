@@ -175,6 +175,17 @@ public final class AdamW {
         return step;
     }
 
+    /**
+     * Sets the step count after the moments were restored into {@link #firstMoment()} and {@link #secondMoment()}
+     * from a checkpoint (the sharded counterpart of {@link #loadState}).
+     */
+    public void restoreSteps(long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+        }
+        this.step = steps;
+    }
+
     /** First moments of [start, end) (flat, layout order). */
     public INDArray firstMoment() {
         return m;

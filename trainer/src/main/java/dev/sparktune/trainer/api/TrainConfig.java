@@ -38,6 +38,11 @@ import java.io.Serializable;
  * @param worldSize           ranks (one barrier task each)
  * @param sharding            fsdp
  * @param lossChunkRows       tokens per lm_head + cross-entropy chunk
+ * @param saveSteps           a checkpoint every this many steps (save_steps); 0 = none
+ * @param saveTotalLimit      committed checkpoints kept in output_dir (save_total_limit); 0 = all
+ * @param resumeFromCheckpoint resume_from_checkpoint: "" = the newest committed checkpoint in output_dir, if any;
+ *                            else the path of one checkpoint directory
+ * @param overwriteOutputDir  overwrite_output_dir: start from scratch, deleting output_dir's checkpoints first
  */
 public record TrainConfig(String modelPath, String table, String outputDir, FinetuningType finetuningType,
                           int loraRank, double loraAlpha, double loraDropout, String loraTarget, boolean useRslora,
@@ -45,7 +50,8 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
                           double weightDecay, double maxGradNorm, LrSchedule.Type scheduler, int warmupSteps,
                           double warmupRatio, int perDeviceBatchRows, int gradientAccumulation, int globalBatchRows,
                           double epochs, int maxSteps, long seed, int loggingSteps, int worldSize, Sharding sharding,
-                          int lossChunkRows) implements Serializable {
+                          int lossChunkRows, int saveSteps, int saveTotalLimit, String resumeFromCheckpoint,
+                          boolean overwriteOutputDir) implements Serializable {
     public TrainConfig {
         require(modelPath != null && !modelPath.isBlank(), "model_name_or_path is required");
         require(table != null && !table.isBlank(), "the packed table path is required");
@@ -58,6 +64,11 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         require(worldSize >= 1, "world_size must be >= 1");
         require(loggingSteps >= 1, "logging_steps must be >= 1");
         require(lossChunkRows >= 1, "loss_chunk_tokens must be >= 1");
+        require(saveSteps >= 0, "save_steps must be >= 0");
+        require(saveTotalLimit >= 0, "save_total_limit must be >= 0");
+        resumeFromCheckpoint = resumeFromCheckpoint == null ? "" : resumeFromCheckpoint.strip();
+        require(!(overwriteOutputDir && !resumeFromCheckpoint.isEmpty()),
+                "overwrite_output_dir = true and resume_from_checkpoint cannot be set together");
         require(maxGradNorm >= 0, "max_grad_norm must be >= 0");
         require(epochs > 0 || maxSteps > 0, "num_train_epochs must be > 0 (or set max_steps)");
         require(learningRate > 0, "learning_rate must be > 0");
@@ -132,6 +143,10 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         b.worldSize = worldSize;
         b.sharding = sharding;
         b.lossChunkRows = lossChunkRows;
+        b.saveSteps = saveSteps;
+        b.saveTotalLimit = saveTotalLimit;
+        b.resumeFromCheckpoint = resumeFromCheckpoint;
+        b.overwriteOutputDir = overwriteOutputDir;
         return b;
     }
 
@@ -165,6 +180,10 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         private int worldSize = 1;
         private Sharding sharding = Sharding.NO_SHARD;
         private int lossChunkRows = 1024;
+        private int saveSteps = 500;
+        private int saveTotalLimit;
+        private String resumeFromCheckpoint = "";
+        private boolean overwriteOutputDir;
 
         private Builder() {
         }
@@ -195,12 +214,17 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         public Builder worldSize(int v) { worldSize = v; return this; }
         public Builder sharding(Sharding v) { sharding = v; return this; }
         public Builder lossChunkRows(int v) { lossChunkRows = v; return this; }
+        public Builder saveSteps(int v) { saveSteps = v; return this; }
+        public Builder saveTotalLimit(int v) { saveTotalLimit = v; return this; }
+        public Builder resumeFromCheckpoint(String v) { resumeFromCheckpoint = v; return this; }
+        public Builder overwriteOutputDir(boolean v) { overwriteOutputDir = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(modelPath, table, outputDir, finetuningType, loraRank, loraAlpha, loraDropout,
                     loraTarget, useRslora, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay, maxGradNorm,
                     scheduler, warmupSteps, warmupRatio, perDeviceBatchRows, gradientAccumulation, globalBatchRows,
-                    epochs, maxSteps, seed, loggingSteps, worldSize, sharding, lossChunkRows);
+                    epochs, maxSteps, seed, loggingSteps, worldSize, sharding, lossChunkRows, saveSteps,
+                    saveTotalLimit, resumeFromCheckpoint, overwriteOutputDir);
         }
     }
 }

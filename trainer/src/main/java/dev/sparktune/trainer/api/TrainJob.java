@@ -4,10 +4,17 @@ import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.preprocess.encode.TokenizerFiles;
 import dev.sparktune.preprocess.table.PackedTable;
+import dev.sparktune.dl4j.lora.LoraAdapters;
+import dev.sparktune.dl4j.model.HfParamNames;
+import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.trainer.checkpoint.CheckpointException;
+import dev.sparktune.trainer.checkpoint.CheckpointStore;
+import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.driver.BarrierLauncher;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -18,12 +25,58 @@ public final class TrainJob {
     private TrainJob() {
     }
 
+    /**
+     * Trains, resuming from a checkpoint when there is one to resume: resume_from_checkpoint if set, else the newest
+     * committed checkpoint in output_dir (none after overwrite_output_dir, which deletes them first). A resumed run
+     * trains on the table version its checkpoint names.
+     *
+     * @throws CheckpointException the checkpoint to resume belongs to another run (table, trainable parameters,
+     *                             global batch, seed) or is not committed
+     */
     public static TrainResult run(SparkSession spark, TrainConfig config) {
         Path modelDir = localModelDir(config.modelPath());
         ModelConfig model = HfConfigReader.read(modelDir);
-        PinnedSnapshot snapshot = PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN);
+        CheckpointStore store = new CheckpointStore(config.outputDir(), spark.sparkContext().hadoopConfiguration());
+        if (config.overwriteOutputDir()) {
+            store.deleteAll();
+        }
+        CheckpointStore.Committed resume = config.resumeFromCheckpoint().isEmpty()
+                ? store.newest().orElse(null)
+                : store.read(config.resumeFromCheckpoint());
+        PinnedSnapshot snapshot = resume == null
+                ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN)
+                : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, resume.manifest().run().tableVersion());
         checkTokenizer(spark, snapshot, config.modelPath(), model);
-        return BarrierLauncher.launch(spark, config, snapshot);
+        RunIdentity identity = identity(config, snapshot, model);
+        if (resume != null) {
+            checkResumable(resume, identity, config);
+        }
+        return BarrierLauncher.launch(spark, config, snapshot, identity, resume == null ? null : resume.dir());
+    }
+
+    static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model) {
+        boolean lora = config.finetuningType() == FinetuningType.LORA;
+        ParamLayout layout = lora ? LoraAdapters.layout(model, config.lora()) : HfParamNames.layout(model);
+        String finetuning = lora ? "lora(alpha=" + config.loraAlpha() + ", dropout=" + config.loraDropout()
+                + ", rslora=" + config.useRslora() + ")" : "full";
+        return RunIdentity.of(snapshot.path(), snapshot.version(), finetuning, layout,
+                config.effectiveGlobalBatchRows(), config.seed());
+    }
+
+    private static void checkResumable(CheckpointStore.Committed resume, RunIdentity identity, TrainConfig config) {
+        List<String> differences = identity.differencesFrom(resume.manifest().run());
+        if (differences.isEmpty()) {
+            return;
+        }
+        String batchHint = config.globalBatchRows() == 0
+                && resume.manifest().run().globalBatchRows() != identity.globalBatchRows()
+                ? " To resume on " + config.worldSize() + " ranks, set train.global_batch_rows = "
+                        + resume.manifest().run().globalBatchRows() + " (the global batch is per-device batch x "
+                        + "accumulation x world_size unless fixed)."
+                : "";
+        throw new CheckpointException(resume.dir(), resume.dir() + " cannot be resumed by this run: "
+                + String.join("; ", differences) + "." + batchHint + " To start from scratch, set "
+                + "train.overwrite_output_dir = true (deletes output_dir's checkpoints) or choose another output_dir.");
     }
 
     /**

@@ -9,13 +9,15 @@ import java.util.List;
  *
  * @param outputDir     where the model or adapter and trainer_log.jsonl were written
  * @param tableVersion  the pinned Delta version trained on
- * @param steps         every step's metrics (from rank 0; identical on all ranks)
+ * @param firstStep     the 0-based step the final attempt started at (0, or the resumed checkpoint's step count)
+ * @param steps         the metrics of every step from firstStep on (from rank 0; identical on all ranks)
  * @param heldPerRank   bytes of parameters / gradients / optimizer state each rank held
  * @param seconds       wall time of the barrier stage
  */
-public record TrainResult(String outputDir, long tableVersion, List<StepMetrics> steps, List<HeldBytes> heldPerRank,
+public record TrainResult(String outputDir, long tableVersion, int firstStep, List<StepMetrics> steps, List<HeldBytes> heldPerRank,
                           double seconds) {
+    /** The last step's loss; NaN when the run resumed from a checkpoint of its final step (no step ran). */
     public double finalLoss() {
-        return steps.get(steps.size() - 1).loss();
+        return steps.isEmpty() ? Double.NaN : steps.get(steps.size() - 1).loss();
     }
 }

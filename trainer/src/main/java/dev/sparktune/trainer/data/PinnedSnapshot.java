@@ -84,6 +84,32 @@ public record PinnedSnapshot(String path, long version, String split, int seqLen
         if (snapshot.version() < 0) {
             throw TrainDataErrors.tableNotFound(path);
         }
+        return of(spark, path, snapshot, split);
+    }
+
+    /**
+     * Pins version {@code version} of the packed table (a resumed run trains on the version its checkpoint names,
+     * whatever was committed since).
+     *
+     * @throws VersionUnavailableException the version cannot be read any more (log or files cleaned up)
+     */
+    public static PinnedSnapshot pin(SparkSession spark, String tablePath, String split, long version) {
+        requireSplit(split);
+        String path = DeltaTables.qualify(spark, tablePath);
+        DeltaLog log = DeltaLog.forTableWithSnapshot(spark, path)._1();
+        if (log.unsafeVolatileSnapshot().version() < 0) {
+            throw TrainDataErrors.tableNotFound(path);
+        }
+        Snapshot snapshot;
+        try {
+            snapshot = log.getSnapshotAt(version, scala.Option.empty(), scala.Option.empty());
+        } catch (RuntimeException e) {
+            throw TrainDataErrors.versionUnavailable(path, version, e);
+        }
+        return of(spark, path, snapshot, split);
+    }
+
+    private static PinnedSnapshot of(SparkSession spark, String path, Snapshot snapshot, String split) {
         Map<String, String> properties = scala.jdk.javaapi.CollectionConverters.asJava(
                 snapshot.metadata().configuration());
         int seqLen = PackedTableContract.verify(path, snapshot, properties);

@@ -24,6 +24,12 @@ final class TrainDataErrors {
                 + PREP_HINT + " first, or fix the path");
     }
 
+    static VersionUnavailableException versionUnavailable(String tablePath, long version, Exception cause) {
+        return new VersionUnavailableException(tablePath, version, tablePath + ": version " + version + ", the one the"
+                + " checkpoint being resumed was trained on, cannot be read any more (" + cause.getMessage() + "). "
+                + "Restore that version, or start from scratch (train.overwrite_output_dir = true)", cause);
+    }
+
     static NotAPackedTableException missingColumn(String tablePath, long version, StructField expected,
                                                   StructType actual) {
         String found = Arrays.stream(actual.fields())

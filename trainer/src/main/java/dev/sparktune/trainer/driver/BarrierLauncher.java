@@ -2,6 +2,7 @@ package dev.sparktune.trainer.driver;
 
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainResult;
+import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.plan.StepPlan;
@@ -31,7 +32,12 @@ public final class BarrierLauncher {
     private BarrierLauncher() {
     }
 
-    public static TrainResult launch(SparkSession spark, TrainConfig config, PinnedSnapshot snapshot) {
+    /**
+     * @param identity  what a checkpoint must match to be resumed
+     * @param resumeDir the committed checkpoint to start from, or null
+     */
+    public static TrainResult launch(SparkSession spark, TrainConfig config, PinnedSnapshot snapshot,
+                                     RunIdentity identity, String resumeDir) {
         int world = config.worldSize();
         SlotCheck.require(spark.sparkContext(), world, SLOT_WAIT_MILLIS);
         StepPlan plan = StepPlan.of(snapshot.rows(), config.effectiveGlobalBatchRows(), config.perDeviceBatchRows(),
@@ -40,10 +46,13 @@ public final class BarrierLauncher {
         new SecureRandom().nextBytes(secret);
         TrainingContext ctx = new TrainingContext(config, plan, snapshot,
                 HadoopConfEntries.fromSession(spark), snapshot.seqLen(), secret,
-                IO_TIMEOUT_SECONDS);
+                IO_TIMEOUT_SECONDS, identity, resumeDir);
         LOG.info("training {} on {}: {} ranks, {} steps of {} rows ({} per rank per micro-batch, {} accumulation),"
                         + " fsdp {}", config.finetuningType().key(), snapshot, world, plan.totalSteps(),
                 plan.globalBatchRows(), plan.microBatchRows(), plan.accumulationSteps(), config.sharding().key());
+        if (resumeDir != null) {
+            LOG.info("resuming from {}", resumeDir);
+        }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         long t0 = System.nanoTime();
         jsc.setJobDescription("SparkTune train: " + world + " ranks, " + plan.totalSteps() + " steps");
@@ -55,6 +64,7 @@ public final class BarrierLauncher {
         List<RankReport> sorted = new ArrayList<>(reports);
         sorted.sort(Comparator.comparingInt(RankReport::rank));
         List<HeldBytes> held = sorted.stream().map(RankReport::held).toList();
-        return new TrainResult(config.outputDir(), snapshot.version(), sorted.get(0).steps(), held, seconds);
+        return new TrainResult(config.outputDir(), snapshot.version(), sorted.get(0).firstStep(), sorted.get(0).steps(),
+                held, seconds);
     }
 }

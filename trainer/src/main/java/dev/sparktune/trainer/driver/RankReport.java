@@ -6,9 +6,9 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * What one rank returns to the driver: the bytes it held and moved, its phase timings, and (rank 0 only) every
- * step's metrics.
+ * What one rank returns to the driver: the bytes it held and moved, its phase timings, the step it started at
+ * (0, or the resumed checkpoint's), and (rank 0 only) the metrics of every step it ran.
  */
 public record RankReport(int rank, HeldBytes held, long bytesMoved, double loadSeconds, double trainSeconds,
-                         List<StepMetrics> steps) implements Serializable {
+                         int firstStep, List<StepMetrics> steps) implements Serializable {
 }

@@ -1,8 +1,13 @@
 package dev.sparktune.trainer.driver;
 
+import dev.sparktune.dl4j.collective.FlatShards;
 import dev.sparktune.dl4j.collective.RingOptions;
 import dev.sparktune.dl4j.collective.TcpRingCollective;
 import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.trainer.checkpoint.CheckpointException;
+import dev.sparktune.trainer.checkpoint.CheckpointManifest;
+import dev.sparktune.trainer.checkpoint.CheckpointStore;
+import dev.sparktune.trainer.checkpoint.StateReader;
 import dev.sparktune.trainer.data.SnapshotRowSource;
 import dev.sparktune.trainer.metrics.TrainerLog;
 import dev.sparktune.trainer.task.RankTrainer;
@@ -23,8 +28,9 @@ import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
 
 /**
- * The body of one barrier task = one rank: join the ring, load the model and its rows, train every step, and on
- * rank 0 write the result and the trainer log to the output directory. Each phase is timed and logged with the rank.
+ * The body of one barrier task = one rank: join the ring, load the model (and the newest committed checkpoint, if
+ * any), train the remaining steps with a checkpoint every save_steps, and on rank 0 write the result and the trainer
+ * log to the output directory. Each phase is timed and logged with the rank.
  */
 final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<RankReport>>
         implements Serializable {
@@ -50,26 +56,42 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
         try (TcpRingCollective ring = RingRendezvous.join(task, ctx.secret(), options)) {
             HfModelDir.Loaded base = HfModelDir.load(Path.of(ctx.config().modelPath()));
             SnapshotRowSource rows = new SnapshotRowSource(ctx.snapshot(), ctx.hadoop().toConfiguration());
+            CheckpointStore store = new CheckpointStore(ctx.config().outputDir(), ctx.hadoop().toConfiguration());
             try (RankTrainer trainer = new RankTrainer(ctx.config(), ctx.plan(), base, ctx.seqLen(), ring, rows)) {
+                CheckpointStore.Committed resume = resumePoint(store, ring, rank);
+                int first = resume == null ? 0 : resume.manifest().step();
+                if (resume != null) {
+                    try (StateReader reader = store.reader(resume)) {
+                        trainer.restore(reader);
+                    }
+                }
                 double loadSeconds = (System.nanoTime() - t0) / 1e9;
-                LOG.info("rank {}/{}: joined and loaded in {} s; {} steps of {} rows", rank, ring.worldSize(),
-                        String.format("%.1f", loadSeconds), ctx.plan().totalSteps(), ctx.plan().globalBatchRows());
+                int total = ctx.plan().totalSteps();
+                LOG.info("rank {}/{}: joined and loaded in {} s; steps {}..{} of {} rows{}", rank, ring.worldSize(),
+                        String.format("%.1f", loadSeconds), first + 1, total, ctx.plan().globalBatchRows(),
+                        resume == null ? "" : " (resumed from " + resume.dir() + ")");
                 work = rank == 0 ? Files.createTempDirectory("sparktune-rank0-") : null;
-                TrainerLog log = rank == 0 ? new TrainerLog(work.resolve(OutputPublisher.TRAINER_LOG),
-                        ctx.plan().totalSteps(), trainer.heldBytes()) : null;
+                Path logFile = work == null ? null : work.resolve(OutputPublisher.TRAINER_LOG);
+                if (resume != null && rank == 0) {
+                    store.fetchTrainerLog(resume, logFile);
+                }
+                TrainerLog log = rank == 0 ? new TrainerLog(logFile, first, total, trainer.heldBytes()) : null;
                 List<StepMetrics> steps = new ArrayList<>();
                 long t1 = System.nanoTime();
-                for (int s = 0; s < ctx.plan().totalSteps(); s++) {
+                for (int s = first; s < total; s++) {
                     StepMetrics m = trainer.step(s);
+                    boolean logged = s == total - 1 || (s + 1) % ctx.config().loggingSteps() == 0;
                     if (rank == 0) {
                         steps.add(m);
-                        boolean last = s == ctx.plan().totalSteps() - 1;
-                        log.record(m, last || (s + 1) % ctx.config().loggingSteps() == 0);
-                        if (last || (s + 1) % ctx.config().loggingSteps() == 0) {
-                            LOG.info("step {}/{}: loss {} lr {} grad_norm {}", s + 1, ctx.plan().totalSteps(),
+                        log.record(m, logged);
+                        if (logged) {
+                            LOG.info("step {}/{}: loss {} lr {} grad_norm {}", s + 1, total,
                                     String.format("%.4f", m.loss()), String.format("%.3g", m.lr()),
                                     String.format("%.3f", m.gradNorm()));
                         }
+                    }
+                    if (ctx.config().saveSteps() > 0 && (s + 1) % ctx.config().saveSteps() == 0) {
+                        saveCheckpoint(store, ring, trainer, s + 1, task.stageAttemptNumber(), logFile);
                     }
                 }
                 double trainSeconds = (System.nanoTime() - t1) / 1e9;
@@ -79,7 +101,8 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                     OutputPublisher.publish(work, ctx.config().outputDir(), ctx.hadoop().toConfiguration());
                 }
                 ring.barrier();  // the job succeeds only once rank 0 has published
-                return new RankReport(rank, trainer.heldBytes(), ring.bytesMoved(), loadSeconds, trainSeconds, steps);
+                return new RankReport(rank, trainer.heldBytes(), ring.bytesMoved(), loadSeconds, trainSeconds, first,
+                        steps);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("rank " + rank + ": " + e.getMessage(), e);
@@ -88,6 +111,83 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                 OutputPublisher.deleteQuietly(work);
             }
         }
+    }
+
+    /**
+     * Rank 0 picks the checkpoint to start from, every rank follows: the newer of the driver's choice and the newest
+     * committed one in output_dir (a retried stage resumes from what the failed attempt saved). Sharing rank 0's
+     * choice keeps ranks from disagreeing when a commit lands while they look.
+     */
+    private CheckpointStore.Committed resumePoint(CheckpointStore store, TcpRingCollective ring, int rank) {
+        double step = 0;
+        double explicit = 0;
+        if (rank == 0) {
+            CheckpointStore.Committed newest = store.newest().orElse(null);
+            CheckpointStore.Committed given = ctx.resumeDir() == null ? null : store.read(ctx.resumeDir());
+            if (given != null && (newest == null || given.manifest().step() >= newest.manifest().step())) {
+                step = given.manifest().step() + 1;
+                explicit = 1;
+            } else if (newest != null) {
+                step = newest.manifest().step() + 1;
+            }
+        }
+        double[] chosen = ring.allReduceSum(step, explicit);
+        if (chosen[0] == 0) {
+            return null;
+        }
+        int done = (int) chosen[0] - 1;
+        CheckpointStore.Committed resume = store.read(chosen[1] == 1 ? ctx.resumeDir() : store.dir(done));
+        List<String> differences = ctx.identity().differencesFrom(resume.manifest().run());
+        if (!differences.isEmpty()) {
+            throw new CheckpointException(resume.dir(), resume.dir() + " belongs to another run: "
+                    + String.join("; ", differences));
+        }
+        if (done > ctx.plan().totalSteps()) {
+            throw new CheckpointException(resume.dir(), resume.dir() + " is " + done + " steps in, but this run plans "
+                    + ctx.plan().totalSteps() + " steps (num_train_epochs / max_steps lowered?)");
+        }
+        return resume;
+    }
+
+    /**
+     * Checkpoint after {@code done} steps: rank 0 withdraws any old marker, every rank writes its share, then rank 0
+     * commits (manifest + marker) and prunes to save_total_limit. The sizes are summed over the ring so rank 0 can
+     * name every shard's length in the manifest.
+     */
+    private void saveCheckpoint(CheckpointStore store, TcpRingCollective ring, RankTrainer trainer, int done,
+                                int attempt, Path logFile) {
+        long t0 = System.nanoTime();
+        int rank = ring.rank();
+        int world = ring.worldSize();
+        if (rank == 0) {
+            store.uncommit(done);
+        }
+        ring.barrier();
+        RankTrainer.StateShare share = trainer.checkpointShare();
+        double[] sizes = new double[world];
+        if (share != null) {
+            sizes[rank] = store.writeShard(done, CheckpointStore.shardFile(rank, world, attempt), share.start(),
+                    share.end(), share.params(), share.expAvg(), share.expAvgSq()).bytes();
+        }
+        double[] all = ring.allReduceSum(sizes);
+        if (rank != 0) {
+            return;
+        }
+        FlatShards ranges = ring.shards(trainer.trainableLayout().totalLength());
+        List<CheckpointManifest.Shard> shards = new ArrayList<>();
+        for (int r = 0; r < world; r++) {
+            if (ranges.size(r) > 0) {
+                shards.add(new CheckpointManifest.Shard(CheckpointStore.shardFile(r, world, attempt),
+                        ranges.start(r), ranges.end(r), (long) all[r]));
+            }
+        }
+        CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.VERSION,
+                done, ctx.plan().totalSteps(), world, ctx.config().sharding().key(), trainer.optimizerSteps(),
+                ctx.identity(), shards);
+        store.commit(manifest, logFile);
+        store.prune(ctx.config().saveTotalLimit());
+        LOG.info("checkpoint {} committed in {} s", store.dir(done),
+                String.format("%.1f", (System.nanoTime() - t0) / 1e9));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.sparktune.trainer.driver;
 
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.plan.StepPlan;
@@ -9,9 +10,14 @@ import java.io.Serializable;
 /**
  * Everything a rank needs, built once by the driver and shipped in the barrier task's closure (Spark's RPC, which
  * spark.authenticate protects). The job secret is never printed: {@link #toString()} leaves it out.
+ *
+ * @param identity  what a checkpoint must match to be resumed by this run
+ * @param resumeDir the checkpoint the driver chose to start from; null to start from scratch (ranks still take a
+ *                  newer committed one from output_dir, left by a failed attempt of this stage)
  */
 public record TrainingContext(TrainConfig config, StepPlan plan, PinnedSnapshot snapshot, HadoopConfEntries hadoop,
-                              int seqLen, byte[] secret, long ioTimeoutSeconds) implements Serializable {
+                              int seqLen, byte[] secret, long ioTimeoutSeconds, RunIdentity identity,
+                              String resumeDir) implements Serializable {
     @Override
     public String toString() {
         return "TrainingContext[" + snapshot + ", " + plan + ", secret=<redacted>]";

@@ -19,14 +19,20 @@ import java.nio.file.StandardOpenOption;
 public final class TrainerLog {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final Path file;
+    private final int firstStep;
     private final int totalSteps;
     private final HeldBytes held;
     private final long startNanos = System.nanoTime();
     private long tokensSinceLast;
     private double secondsSinceLast;
 
-    public TrainerLog(Path file, int totalSteps, HeldBytes held) {
+    /**
+     * @param file      appended to (a resumed run first copies the checkpoint's log there)
+     * @param firstStep the 0-based step this run starts at; elapsed and remaining time count from it
+     */
+    public TrainerLog(Path file, int firstStep, int totalSteps, HeldBytes held) {
         this.file = file;
+        this.firstStep = firstStep;
         this.totalSteps = totalSteps;
         this.held = held;
     }
@@ -49,7 +55,7 @@ public final class TrainerLog {
         line.put("epoch", m.epoch());
         line.put("percentage", Math.round(10000.0 * done / totalSteps) / 100.0);
         line.put("elapsed_time", elapsed);
-        line.put("remaining_time", elapsed / done * (totalSteps - done));
+        line.put("remaining_time", elapsed / (done - firstStep) * (totalSteps - done));
         line.put("tokens_per_second", secondsSinceLast > 0 ? tokensSinceLast / secondsSinceLast : 0);
         line.put("supervised_tokens", m.supervised());
         line.put("params_bytes", held.params());

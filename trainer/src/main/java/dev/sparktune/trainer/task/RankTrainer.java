@@ -14,6 +14,7 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.checkpoint.StateReader;
 import dev.sparktune.trainer.data.RowSource;
 import dev.sparktune.trainer.data.TrainRow;
 import dev.sparktune.trainer.plan.StepPlan;
@@ -235,6 +236,60 @@ public final class RankTrainer implements AutoCloseable {
             return adapters.save(dir, params, baseModelPath);
         }
         return HfModelDir.save(dir, modelConfig, baseLayout, baseParams, tokenizerDir, 2L << 30);
+    }
+
+    /**
+     * This rank's share of a checkpoint: elements [start, end) of the trainable parameters and of both AdamW moments
+     * (the world-size split of the flat buffer; in shard_grad_op exactly the optimizer shard this rank owns). Null
+     * when the share is empty (more ranks than elements).
+     */
+    public StateShare checkpointShare() {
+        int r = collective.rank();
+        long a = shards.start(r);
+        long b = shards.end(r);
+        if (a == b) {
+            return null;
+        }
+        long o = optimizer.start();
+        return new StateShare(a, b, params.get(NDArrayIndex.interval(a, b)),
+                optimizer.firstMoment().get(NDArrayIndex.interval(a - o, b - o)),
+                optimizer.secondMoment().get(NDArrayIndex.interval(a - o, b - o)));
+    }
+
+    /**
+     * Views of one range of the training state.
+     *
+     * @param start     first flat element
+     * @param end       one past the last
+     * @param params    trainable parameters [end - start]
+     * @param expAvg    AdamW first moments [end - start]
+     * @param expAvgSq  AdamW second moments [end - start]
+     */
+    public record StateShare(long start, long end, INDArray params, INDArray expAvg, INDArray expAvgSq) {
+    }
+
+    /** AdamW steps taken (the bias-correction count a checkpoint must carry). */
+    public long optimizerSteps() {
+        return optimizer.steps();
+    }
+
+    /**
+     * Replaces the trainable parameters, this rank's AdamW moments and step count with a checkpoint's, whatever world
+     * size and sharding wrote it. Call on every rank before the first {@link #step}.
+     */
+    public void restore(StateReader reader) {
+        if (reader.manifest().run().trainableLength() != layout.totalLength()) {
+            throw new IllegalArgumentException("the checkpoint holds " + reader.manifest().run().trainableLength()
+                    + " trainable elements, this model has " + layout.totalLength());
+        }
+        reader.params(0, layout.totalLength(), params);
+        long a = optimizer.start();
+        long b = optimizer.end();
+        if (b > a) {
+            reader.firstMoment(a, b, optimizer.firstMoment().get(NDArrayIndex.interval(0, b - a)));
+            reader.secondMoment(a, b, optimizer.secondMoment().get(NDArrayIndex.interval(0, b - a)));
+        }
+        optimizer.restoreSteps(reader.manifest().optimizerSteps());
     }
 
     /** The trained parameters (adapters for lora), flat in {@link #trainableLayout()} order. */

@@ -15,6 +15,8 @@ import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.testkit.RepoPaths;
+import dev.sparktune.trainer.checkpoint.CheckpointException;
+import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.task.HeldBytes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,5 +128,80 @@ class TrainJobTest {
                 () -> TrainJob.run(spark, lora(scratch.resolve("out-x").toString(), 1).modelPath(other.toString())
                         .build()));
         assertTrue(e.getMessage().contains("sparktune.tokenizer.sha256"), e.getMessage());
+    }
+
+    static double maxAdapterDiff(Path a, Path b) {
+        SafetensorsReader x = SafetensorsReader.open(a.resolve("adapter_model.safetensors"));
+        SafetensorsReader y = SafetensorsReader.open(b.resolve("adapter_model.safetensors"));
+        double max = 0;
+        for (String name : x.tensors().keySet()) {
+            max = Math.max(max, x.read(name).sub(y.read(name)).amaxNumber().doubleValue());
+        }
+        return max;
+    }
+
+    static boolean committed(Path out, int step) {
+        return Files.isRegularFile(out.resolve(CheckpointStore.PREFIX + step).resolve(CheckpointStore.MARKER));
+    }
+
+    @Test
+    void aRunStoppedAfterACheckpointResumesOnAnotherWorldSizeToTheSameAdapter() throws Exception {
+        Path full = scratch.resolve("ckpt-full");
+        TrainResult uninterrupted = TrainJob.run(spark, lora(full.toString(), 2).sharding(Sharding.SHARD_GRAD_OP)
+                .maxSteps(4).saveSteps(2).build());
+        assertTrue(committed(full, 2) && committed(full, 4), "checkpoints after steps 2 and 4");
+
+        // what a run killed while saving its second checkpoint leaves: checkpoint-2, and checkpoint-4 without marker
+        Path stopped = scratch.resolve("ckpt-stopped");
+        for (int step : List.of(2, 4)) {
+            Path from = full.resolve(CheckpointStore.PREFIX + step);
+            Path to = Files.createDirectories(stopped.resolve(CheckpointStore.PREFIX + step));
+            try (var files = Files.list(from)) {
+                for (Path f : files.toList()) {
+                    if (!(step == 4 && f.getFileName().toString().contains(CheckpointStore.MARKER))) {
+                        Files.copy(f, to.resolve(f.getFileName()));
+                    }
+                }
+            }
+        }
+        TrainResult resumed = TrainJob.run(spark, lora(stopped.toString(), 1).maxSteps(4).saveSteps(2)
+                .saveTotalLimit(1).build());
+        assertEquals(2, resumed.firstStep(), "resumes after the committed checkpoint, not the partial one");
+        assertEquals(2, resumed.steps().size());
+        for (int s = 0; s < 2; s++) {
+            assertEquals(uninterrupted.steps().get(2 + s).loss(), resumed.steps().get(s).loss(), 1e-5,
+                    "loss of step " + (2 + s));
+        }
+        double diff = maxAdapterDiff(full, stopped);
+        assertTrue(diff <= 1e-5, "2 ranks uninterrupted vs 1 rank resumed: adapters differ by " + diff);
+        List<String> log = Files.readAllLines(stopped.resolve("trainer_log.jsonl"));
+        assertEquals(List.of(2, 4), log.stream().map(l -> {
+            try {
+                return JSON.readTree(l).get("current_steps").asInt();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList(), "the resumed log continues the checkpoint's");
+        assertTrue(committed(stopped, 4) && !Files.exists(stopped.resolve(CheckpointStore.PREFIX + 2)),
+                "save_total_limit 1 keeps the newest committed checkpoint only");
+    }
+
+    @Test
+    void aCheckpointOfAnotherRunIsRefusedBeforeAnyTaskStarts() {
+        Path out = scratch.resolve("ckpt-other");
+        TrainJob.run(spark, lora(out.toString(), 1).globalBatchRows(0).maxSteps(2).saveSteps(2).build());
+        CheckpointException batch = assertThrows(CheckpointException.class, () -> TrainJob.run(spark,
+                lora(out.toString(), 2).globalBatchRows(0).maxSteps(4).saveSteps(2).build()));
+        assertTrue(batch.getMessage().contains("global batch rows: 2 in the checkpoint, 4 now")
+                && batch.getMessage().contains("set train.global_batch_rows = 2"), batch.getMessage());
+        CheckpointException seed = assertThrows(CheckpointException.class, () -> TrainJob.run(spark,
+                lora(out.toString(), 1).globalBatchRows(0).maxSteps(4).seed(7).build()));
+        assertTrue(seed.getMessage().contains("seed: 42 in the checkpoint, 7 now")
+                && seed.getMessage().contains("overwrite_output_dir"), seed.getMessage());
+
+        TrainResult fresh = TrainJob.run(spark, lora(out.toString(), 1).globalBatchRows(0).maxSteps(1).seed(7)
+                .overwriteOutputDir(true).build());
+        assertEquals(0, fresh.firstStep());
+        assertTrue(!Files.exists(out.resolve(CheckpointStore.PREFIX + 2)), "overwrite_output_dir removed it");
     }
 }

@@ -1,0 +1,296 @@
+package dev.sparktune.trainer.checkpoint;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The checkpoints under {@code output_dir}, on any Hadoop file system (local, hdfs://, s3a://), as
+ * {@code checkpoint-<step>/} directories (transformers' naming). Commit protocol, which needs no rename (object
+ * stores have none): every rank writes its shard file; then rank 0 writes {@value #MANIFEST} and, last, the marker
+ * {@value #MARKER} holding the manifest's sha256. A directory without a marker whose hash matches is never read: a
+ * run killed mid-save leaves only garbage that the next commit prunes.
+ */
+public final class CheckpointStore {
+    public static final String PREFIX = "checkpoint-";
+    public static final String MANIFEST = "checkpoint.json";
+    public static final String MARKER = "COMMITTED";
+    /** rank 0's trainer log up to the checkpoint, so a resumed run's log has every step. */
+    public static final String TRAINER_LOG = "trainer_log.jsonl";
+    private static final Pattern DIR = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)");
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
+
+    private final Path root;
+    private final FileSystem fs;
+
+    /** A checkpoint whose marker and manifest were verified. */
+    public record Committed(String dir, CheckpointManifest manifest) {
+    }
+
+    public CheckpointStore(String outputDir, Configuration conf) {
+        this.root = new Path(outputDir);
+        try {
+            this.fs = root.getFileSystem(conf);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open output_dir " + outputDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The directory of the checkpoint after {@code step} steps. */
+    public String dir(int step) {
+        return new Path(root, PREFIX + step).toString();
+    }
+
+    /** The shard file name of {@code rank}; the attempt keeps a retried stage's files apart from a killed one's. */
+    public static String shardFile(int rank, int worldSize, int attempt) {
+        return String.format("shard-%05d-of-%05d.attempt-%d.safetensors", rank, worldSize, attempt);
+    }
+
+    /** Rank 0, before any rank writes checkpoint {@code step}: an old marker there must not vouch for new files. */
+    public void uncommit(int step) {
+        Path marker = new Path(dir(step), MARKER);
+        try {
+            fs.delete(marker, false);
+        } catch (IOException e) {
+            throw io("cannot remove " + marker, e);
+        }
+    }
+
+    /**
+     * Writes one rank's range [start, end) of the flat state (parameters and both AdamW moments, [end - start]
+     * views each) into checkpoint {@code step} and returns its manifest entry.
+     */
+    public CheckpointManifest.Shard writeShard(int step, String fileName, long start, long end, INDArray params,
+                                               INDArray expAvg, INDArray expAvgSq) {
+        Map<String, INDArray> buffers = Map.of(ShardFile.PARAMS, params, ShardFile.EXP_AVG, expAvg,
+                ShardFile.EXP_AVG_SQ, expAvgSq);
+        java.nio.file.Path local = null;
+        try {
+            java.nio.file.Path tmpDir = Files.createTempDirectory("sparktune-ckpt-");
+            local = tmpDir.resolve(fileName);
+            ShardFile.write(local, start, end, buffers);
+            long bytes = Files.size(local);
+            try (InputStream in = Files.newInputStream(local);
+                 OutputStream out = fs.create(new Path(dir(step), fileName), true)) {
+                in.transferTo(out);
+            }
+            return new CheckpointManifest.Shard(fileName, start, end, bytes);
+        } catch (IOException e) {
+            throw io("cannot write " + fileName + " of checkpoint " + dir(step), e);
+        } finally {
+            if (local != null) {
+                local.toFile().delete();
+                local.getParent().toFile().delete();
+            }
+        }
+    }
+
+    /**
+     * Rank 0, after every rank wrote its shard: the trainer log so far, the manifest, then the marker. Returns the
+     * committed checkpoint.
+     */
+    public Committed commit(CheckpointManifest manifest, java.nio.file.Path trainerLog) {
+        String dir = dir(manifest.step());
+        byte[] json = manifest.toJson().getBytes(StandardCharsets.UTF_8);
+        try {
+            if (trainerLog != null && Files.isRegularFile(trainerLog)) {
+                write(new Path(dir, TRAINER_LOG), Files.readAllBytes(trainerLog));
+            }
+            write(new Path(dir, MANIFEST), json);
+            write(new Path(dir, MARKER), sha256(json).getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw io("cannot commit checkpoint " + dir, e);
+        }
+        return new Committed(dir, manifest);
+    }
+
+    /** The committed checkpoint with the most steps; uncommitted or unreadable ones are skipped (logged). */
+    public Optional<Committed> newest() {
+        for (int step : steps()) {
+            try {
+                return Optional.of(read(dir(step)));
+            } catch (CheckpointException e) {
+                LOG.warn("skipping {}: {}", dir(step), e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Verifies and reads the checkpoint in {@code dir} (any Hadoop path).
+     *
+     * @throws CheckpointException when it has no valid marker (not completely written), its manifest cannot be
+     *                             parsed, or a shard file is missing or of the wrong size
+     */
+    public Committed read(String dir) {
+        Path d = new Path(dir);
+        try {
+            FileSystem dirFs = d.getFileSystem(fs.getConf());
+            byte[] marker;
+            byte[] json;
+            try {
+                marker = readAll(dirFs, new Path(d, MARKER));
+            } catch (FileNotFoundException e) {
+                throw new CheckpointException(dir, dir + " has no " + MARKER + " marker: it was not completely "
+                        + "written (a run stopped while saving it) and cannot be resumed from");
+            }
+            json = readAll(dirFs, new Path(d, MANIFEST));
+            if (!sha256(json).equals(new String(marker, StandardCharsets.US_ASCII).strip())) {
+                throw new CheckpointException(dir, dir + ": " + MANIFEST + " does not match its " + MARKER
+                        + " marker (overwritten after the commit); it cannot be resumed from");
+            }
+            CheckpointManifest manifest;
+            try {
+                manifest = CheckpointManifest.fromJson(new String(json, StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(dir, dir + "/" + MANIFEST + ": " + e.getMessage(), e);
+            }
+            for (CheckpointManifest.Shard s : manifest.shards()) {
+                Path file = new Path(d, s.file());
+                long size;
+                try {
+                    size = dirFs.getFileStatus(file).getLen();
+                } catch (FileNotFoundException e) {
+                    throw new CheckpointException(dir, dir + ": shard " + s.file() + " is missing");
+                }
+                if (size != s.bytes()) {
+                    throw new CheckpointException(dir, dir + ": shard " + s.file() + " has " + size
+                            + " bytes, the manifest says " + s.bytes() + " (truncated or replaced)");
+                }
+            }
+            return new Committed(d.toString(), manifest);
+        } catch (IOException e) {
+            throw new CheckpointException(dir, "cannot read checkpoint " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Keeps the {@code keep} newest committed checkpoints (0 keeps all) and removes directories left by saves that
+     * never committed and are older than the newest committed one.
+     */
+    public void prune(int keep) {
+        List<Integer> committed = new ArrayList<>();
+        List<Integer> partial = new ArrayList<>();
+        for (int step : steps()) {
+            try {
+                read(dir(step));
+                committed.add(step);
+            } catch (CheckpointException e) {
+                partial.add(step);
+            }
+        }
+        if (committed.isEmpty()) {
+            return;
+        }
+        List<Integer> doomed = new ArrayList<>();
+        if (keep > 0 && committed.size() > keep) {
+            doomed.addAll(committed.subList(keep, committed.size()));
+        }
+        int newest = committed.get(0);
+        partial.stream().filter(s -> s < newest).forEach(doomed::add);
+        for (int step : doomed) {
+            delete(step);
+        }
+    }
+
+    /** Removes every checkpoint directory (overwrite_output_dir). */
+    public void deleteAll() {
+        for (int step : steps()) {
+            delete(step);
+        }
+    }
+
+    /** Copies the trainer log saved with {@code committed} to local {@code target}; false if it has none. */
+    public boolean fetchTrainerLog(Committed committed, java.nio.file.Path target) {
+        Path log = new Path(committed.dir(), TRAINER_LOG);
+        try {
+            FileSystem dirFs = log.getFileSystem(fs.getConf());
+            if (!dirFs.exists(log)) {
+                return false;
+            }
+            Files.write(target, readAll(dirFs, log));
+            return true;
+        } catch (IOException e) {
+            throw io("cannot read " + log, e);
+        }
+    }
+
+    /** A reader of {@code committed}'s state ranges; close it to delete the local copies of remote shards. */
+    public StateReader reader(Committed committed) {
+        return new StateReader(committed, fs.getConf());
+    }
+
+    /** Steps of the checkpoint directories present, newest first. */
+    List<Integer> steps() {
+        List<Integer> steps = new ArrayList<>();
+        try {
+            if (!fs.exists(root)) {
+                return steps;
+            }
+            for (FileStatus st : fs.listStatus(root)) {
+                Matcher m = DIR.matcher(st.getPath().getName());
+                if (st.isDirectory() && m.matches()) {
+                    steps.add(Integer.parseInt(m.group(1)));
+                }
+            }
+        } catch (IOException e) {
+            throw io("cannot list " + root, e);
+        }
+        steps.sort(Comparator.reverseOrder());
+        return steps;
+    }
+
+    private void delete(int step) {
+        try {
+            fs.delete(new Path(dir(step)), true);
+        } catch (IOException e) {
+            LOG.warn("cannot delete {}: {}", dir(step), e.toString());
+        }
+    }
+
+    private void write(Path file, byte[] bytes) throws IOException {
+        try (OutputStream out = fs.create(file, true)) {
+            out.write(bytes);
+        }
+    }
+
+    private static byte[] readAll(FileSystem fileSystem, Path file) throws IOException {
+        try (InputStream in = fileSystem.open(file)) {
+            return in.readAllBytes();
+        }
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private CheckpointException io(String what, IOException e) {
+        return new CheckpointException(root.toString(), what + ": " + e.getMessage()
+                + " (check output_dir and the file system's credentials)", e);
+    }
+}

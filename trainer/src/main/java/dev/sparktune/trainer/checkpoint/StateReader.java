@@ -1,0 +1,97 @@
+package dev.sparktune.trainer.checkpoint;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Reads ranges of a committed checkpoint's flat state, whatever world size wrote it: a range is assembled from every
+ * shard file it overlaps. Shards on a remote file system are copied to a local temp directory once.
+ */
+public final class StateReader implements AutoCloseable {
+    private final CheckpointStore.Committed committed;
+    private final Configuration conf;
+    private final Map<String, java.nio.file.Path> local = new HashMap<>();
+    private java.nio.file.Path tmpDir;
+
+    StateReader(CheckpointStore.Committed committed, Configuration conf) {
+        this.committed = committed;
+        this.conf = conf;
+    }
+
+    public CheckpointManifest manifest() {
+        return committed.manifest();
+    }
+
+    /** Parameters [from, to) into {@code dst} (length to - from). */
+    public void params(long from, long to, INDArray dst) {
+        read(ShardFile.PARAMS, from, to, dst);
+    }
+
+    /** AdamW first moments [from, to). */
+    public void firstMoment(long from, long to, INDArray dst) {
+        read(ShardFile.EXP_AVG, from, to, dst);
+    }
+
+    /** AdamW second moments [from, to). */
+    public void secondMoment(long from, long to, INDArray dst) {
+        read(ShardFile.EXP_AVG_SQ, from, to, dst);
+    }
+
+    private void read(String buffer, long from, long to, INDArray dst) {
+        if (dst.length() != to - from) {
+            throw new IllegalArgumentException("destination holds " + dst.length() + " elements, range " + from
+                    + ".." + to + " has " + (to - from));
+        }
+        long copied = 0;
+        for (CheckpointManifest.Shard s : committed.manifest().shards()) {
+            if (s.end() > from && s.start() < to) {
+                copied += ShardFile.readRange(fetch(s.file()), s.start(), buffer, Math.max(from, s.start()),
+                        Math.min(to, s.end()), dst, Math.max(from, s.start()) - from);
+            }
+        }
+        if (copied != to - from) {
+            throw new CheckpointException(committed.dir(), committed.dir() + ": " + buffer + " [" + from + ", " + to
+                    + ") is not fully held by its shard files (" + copied + " elements found)");
+        }
+    }
+
+    private java.nio.file.Path fetch(String file) {
+        return local.computeIfAbsent(file, f -> {
+            Path remote = new Path(committed.dir(), f);
+            try {
+                FileSystem fs = remote.getFileSystem(conf);
+                if (fs instanceof LocalFileSystem || "file".equals(fs.getUri().getScheme())) {
+                    return java.nio.file.Path.of(remote.toUri().getPath());
+                }
+                if (tmpDir == null) {
+                    tmpDir = Files.createTempDirectory("sparktune-resume-");
+                }
+                java.nio.file.Path copy = tmpDir.resolve(f);
+                try (InputStream in = fs.open(remote)) {
+                    Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+                }
+                return copy;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + remote + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        if (tmpDir != null) {
+            local.values().forEach(p -> p.toFile().delete());
+            tmpDir.toFile().delete();
+        }
+    }
+}

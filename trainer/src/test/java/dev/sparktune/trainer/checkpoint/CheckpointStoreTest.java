@@ -1,0 +1,164 @@
+package dev.sparktune.trainer.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparktune.dl4j.collective.FlatShards;
+import dev.sparktune.dl4j.params.ParamLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The checkpoint format on a real (local) Hadoop file system: ranges written by one world size read back exactly by
+ * another, the commit marker is the only thing that makes a checkpoint visible, tampering and truncation are caught,
+ * and pruning keeps save_total_limit committed checkpoints.
+ */
+class CheckpointStoreTest {
+    static final long N = 1003;
+    static final ParamLayout LAYOUT = ParamLayout.builder().add("w", 17, 59).build();  // 1003 elements
+
+    @TempDir
+    Path out;
+
+    /** params = i, exp_avg = 2i, exp_avg_sq = 3i at flat position i, so any misplaced element shows. */
+    static INDArray ramp(double scale) {
+        return Nd4j.arange(0, N).castTo(DataType.FLOAT).muli(scale).reshape(N);
+    }
+
+    static RunIdentity identity() {
+        return RunIdentity.of("file:/tables/packed", 3, "full", LAYOUT, 8, 42);
+    }
+
+    /** Writes a checkpoint after {@code step} steps as {@code world} ranks would, optionally committing it. */
+    CheckpointStore.Committed save(CheckpointStore store, int step, int world, boolean commit) {
+        FlatShards ranges = new FlatShards(N, world);
+        INDArray p = ramp(1);
+        INDArray m = ramp(2);
+        INDArray v = ramp(3);
+        List<CheckpointManifest.Shard> shards = new ArrayList<>();
+        store.uncommit(step);
+        for (int r = 0; r < world; r++) {
+            long a = ranges.start(r);
+            long b = ranges.end(r);
+            shards.add(store.writeShard(step, CheckpointStore.shardFile(r, world, 0), a, b,
+                    p.get(NDArrayIndex.interval(a, b)), m.get(NDArrayIndex.interval(a, b)),
+                    v.get(NDArrayIndex.interval(a, b))));
+        }
+        CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.VERSION,
+                step, 10, world, "shard_grad_op", step, identity(), shards);
+        return commit ? store.commit(manifest, null) : null;
+    }
+
+    @Test
+    void rangesWrittenByThreeRanksReadBackExactlyAcrossShardBoundaries() {
+        CheckpointStore store = new CheckpointStore(out.toString(), new Configuration());
+        save(store, 4, 3, true);
+        CheckpointStore.Committed c = store.newest().orElseThrow();
+        assertEquals(4, c.manifest().step());
+        assertEquals(3, c.manifest().shards().size());
+        try (StateReader reader = store.reader(c)) {
+            FlatShards two = new FlatShards(N, 2);  // a resume on 2 ranks
+            for (int r = 0; r < 2; r++) {
+                long a = two.start(r);
+                long b = two.end(r);
+                INDArray m = Nd4j.zeros(DataType.FLOAT, b - a);
+                INDArray v = Nd4j.zeros(DataType.FLOAT, b - a);
+                reader.firstMoment(a, b, m);
+                reader.secondMoment(a, b, v);
+                assertArrayEquals(ramp(2).get(NDArrayIndex.interval(a, b)).toFloatVector(), m.toFloatVector());
+                assertArrayEquals(ramp(3).get(NDArrayIndex.interval(a, b)).toFloatVector(), v.toFloatVector());
+            }
+            INDArray all = Nd4j.zeros(DataType.FLOAT, N);
+            reader.params(0, N, all);
+            assertArrayEquals(ramp(1).toFloatVector(), all.toFloatVector());
+        }
+    }
+
+    @Test
+    void chunkedBuffersReadBackAcrossChunkBoundaries() {
+        Path file = out.resolve("chunked.safetensors");
+        long start = 100;
+        long end = 350;
+        INDArray p = ramp(1).get(NDArrayIndex.interval(start, end));
+        ShardFile.write(file, start, end, Map.of(ShardFile.PARAMS, p, ShardFile.EXP_AVG, p, ShardFile.EXP_AVG_SQ, p),
+                64);
+        INDArray dst = Nd4j.zeros(DataType.FLOAT, 200);
+        assertEquals(200, ShardFile.readRange(file, start, ShardFile.PARAMS, 120, 320, dst, 0));
+        assertArrayEquals(ramp(1).get(NDArrayIndex.interval(120, 320)).toFloatVector(), dst.toFloatVector());
+    }
+
+    @Test
+    void onlyCommittedCheckpointsAreVisible() throws Exception {
+        CheckpointStore store = new CheckpointStore(out.toString(), new Configuration());
+        save(store, 2, 2, true);
+        save(store, 5, 2, false);  // killed mid-save: shards but no manifest or marker
+        assertEquals(2, store.newest().orElseThrow().manifest().step());
+        CheckpointException e = assertThrows(CheckpointException.class, () -> store.read(store.dir(5)));
+        assertTrue(e.getMessage().contains("no COMMITTED marker"), e.getMessage());
+
+        // an old marker must not vouch for a checkpoint being rewritten
+        save(store, 6, 2, true);
+        store.uncommit(6);
+        assertEquals(2, store.newest().orElseThrow().manifest().step());
+    }
+
+    @Test
+    void aTamperedManifestOrATruncatedShardIsRefused() throws Exception {
+        CheckpointStore store = new CheckpointStore(out.toString(), new Configuration());
+        save(store, 3, 2, true);
+        Path manifest = Path.of(store.dir(3).replace("file:", ""), CheckpointStore.MANIFEST);
+        String json = Files.readString(manifest);
+        // Hadoop's local FS keeps .crc sidecars; an object store keeps none, so edit as a writer there would
+        Files.deleteIfExists(manifest.resolveSibling("." + CheckpointStore.MANIFEST + ".crc"));
+        Files.writeString(manifest, json.replace("\"step\" : 3", "\"step\" : 30"));
+        CheckpointException tampered = assertThrows(CheckpointException.class, () -> store.read(store.dir(3)));
+        assertTrue(tampered.getMessage().contains("does not match its COMMITTED marker"), tampered.getMessage());
+
+        Files.writeString(manifest, json);
+        Path shard = manifest.resolveSibling(CheckpointStore.shardFile(1, 2, 0));
+        byte[] bytes = Files.readAllBytes(shard);
+        Files.deleteIfExists(shard.resolveSibling("." + shard.getFileName() + ".crc"));
+        Files.write(shard, java.util.Arrays.copyOf(bytes, bytes.length - 8), StandardOpenOption.TRUNCATE_EXISTING);
+        CheckpointException truncated = assertThrows(CheckpointException.class, () -> store.read(store.dir(3)));
+        assertTrue(truncated.getMessage().contains(CheckpointStore.shardFile(1, 2, 0) + " has " + (bytes.length - 8)
+                + " bytes, the manifest says " + bytes.length), truncated.getMessage());
+        assertTrue(store.newest().isEmpty(), "a broken checkpoint is not resumed from");
+    }
+
+    @Test
+    void pruningKeepsTheNewestCommittedAndDropsOlderPartialOnes() {
+        CheckpointStore store = new CheckpointStore(out.toString(), new Configuration());
+        save(store, 1, 1, false);
+        for (int step = 2; step <= 5; step++) {
+            save(store, step, 2, true);
+        }
+        save(store, 6, 2, false);  // a save in progress is newer than every commit: it stays
+        store.prune(2);
+        assertEquals(List.of(6, 5, 4), store.steps());
+        store.deleteAll();
+        assertEquals(List.of(), store.steps());
+    }
+
+    @Test
+    void identityDifferencesNameWhatChanged() {
+        RunIdentity now = RunIdentity.of("file:/tables/packed", 3, "full", LAYOUT, 16, 7);
+        assertEquals(List.of("global batch rows: 8 in the checkpoint, 16 now", "seed: 42 in the checkpoint, 7 now"),
+                now.differencesFrom(identity()));
+        RunIdentity other = RunIdentity.of("file:/tables/packed", 3, "full",
+                ParamLayout.builder().add("w", 59, 17).build(), 8, 42);
+        assertEquals(1, other.differencesFrom(identity()).size());
+    }
+}
