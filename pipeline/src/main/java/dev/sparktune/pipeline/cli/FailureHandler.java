@@ -2,6 +2,9 @@ package dev.sparktune.pipeline.cli;
 
 import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.preprocess.source.DatasetException;
+import dev.sparktune.trainer.api.NotEnoughSlotsException;
+import dev.sparktune.trainer.checkpoint.CheckpointException;
+import dev.sparktune.trainer.data.TrainDataException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -10,7 +13,8 @@ import java.io.PrintWriter;
 
 /**
  * Maps what a verb threw to the exit status: a problem with the user's configuration or inputs (bad config, unknown
- * dataset or bad dataset_info.json entry, missing tokenizer files or chat template, nothing usable in the inputs) is
+ * dataset or bad dataset_info.json entry, missing tokenizer files or chat template, nothing usable in the inputs; a
+ * table that is missing or not a packed table, a checkpoint of another run, too few task slots for world_size) is
  * theirs to fix: message only, status 2. Anything else is a job failure: message and stack trace, status 1.
  */
 final class FailureHandler implements IExecutionExceptionHandler {
@@ -20,7 +24,8 @@ final class FailureHandler implements IExecutionExceptionHandler {
         PrintWriter err = commandLine.getErr();
         String verb = commandLine.getCommandName();
         if (exception instanceof ConfigException || exception instanceof DatasetException
-                || exception instanceof IllegalArgumentException) {
+                || exception instanceof IllegalArgumentException || exception instanceof TrainDataException
+                || exception instanceof CheckpointException || exception instanceof NotEnoughSlotsException) {
             err.println(exception.getMessage());
             err.flush();
             return SparkTuneCli.EXIT_USAGE;

@@ -6,6 +6,7 @@ import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.pipeline.config.ConfigProblem;
 import dev.sparktune.pipeline.config.SparkSettings;
 import dev.sparktune.preprocess.api.PrepConfig;
+import dev.sparktune.trainer.api.TrainConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -17,8 +18,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Checks, before Spark starts, that the prep job's inputs exist: the model's tokenizer.json and every dataset (an
- * entry of dataset_info.json with a file_name, or a path as given or under dataset_dir). Paths are Hadoop paths,
+ * Checks, before Spark starts, that a verb's inputs exist: for prep the model's tokenizer.json and every dataset (an
+ * entry of dataset_info.json with a file_name, or a path as given or under dataset_dir); for train the base model,
+ * the packed table and the checkpoint to resume; for inspect the table. Paths are Hadoop paths,
  * opened with the {@code spark.hadoop.*} settings of spark-submit and of the spark section, as Spark would.
  */
 final class InputPathCheck {
@@ -63,17 +65,7 @@ final class InputPathCheck {
      */
     static String forInspect(String table, String modelPath, SparkSettings spark) {
         InputPathCheck check = new InputPathCheck(spark);
-        try {
-            Path log = new Path(table, "_delta_log");
-            if (check.exists(log)) {
-                check.found.add("table: " + table);
-            } else {
-                check.problems.add(new ConfigProblem("TABLE", "'" + table + "' is not a Delta table (no " + log
-                        + "); give the output_table of a prep run"));
-            }
-        } catch (IOException | IllegalArgumentException e) {
-            check.problems.add(new ConfigProblem("TABLE", "cannot check '" + table + "': " + e.getMessage()));
-        }
+        check.deltaTable("TABLE", table, "give the output_table of a prep run");
         if (modelPath != null) {
             check.model("--model", modelPath);
         }
@@ -81,6 +73,59 @@ final class InputPathCheck {
             throw new ConfigException(check.problems);
         }
         return String.join("; ", check.found);
+    }
+
+    /**
+     * @return one line per input found, for the dry run's report
+     * @throws ConfigException naming every input that is missing: the base model (config.json and tokenizer.json),
+     *                         the packed table, and the checkpoint named by resume_from_checkpoint
+     */
+    static List<String> forTrain(TrainConfig train, SparkSettings spark) {
+        InputPathCheck check = new InputPathCheck(spark);
+        check.model(train.modelPath());
+        String key = "sparktune.model.model_name_or_path";
+        try {
+            Path config = new Path(train.modelPath(), "config.json");
+            if (check.exists(new Path(train.modelPath())) && !check.exists(config)) {
+                check.problems.add(new ConfigProblem(key, "no config.json in '" + train.modelPath() + "'; training "
+                        + "needs a Hugging Face model directory (config.json, *.safetensors, tokenizer files)"));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            check.problems.add(new ConfigProblem(key, "cannot check '" + train.modelPath() + "': " + e.getMessage()));
+        }
+        check.deltaTable("sparktune.train.table", train.table(), "run prep first (prep.output_table = this path)");
+        if (!train.resumeFromCheckpoint().isEmpty()) {
+            String dir = train.resumeFromCheckpoint();
+            try {
+                if (check.exists(new Path(dir, "COMMITTED"))) {
+                    check.found.add("checkpoint: " + dir);
+                } else {
+                    check.problems.add(new ConfigProblem("sparktune.train.resume_from_checkpoint", "'" + dir
+                            + "' is not a committed checkpoint (no COMMITTED marker); give an output_dir/checkpoint-N"
+                            + " directory, or \"\" for the newest one in output_dir"));
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                check.problems.add(new ConfigProblem("sparktune.train.resume_from_checkpoint", "cannot check '" + dir
+                        + "': " + e.getMessage()));
+            }
+        }
+        if (!check.problems.isEmpty()) {
+            throw new ConfigException(check.problems);
+        }
+        return check.found;
+    }
+
+    private void deltaTable(String key, String table, String hint) {
+        try {
+            Path log = new Path(table, "_delta_log");
+            if (exists(log)) {
+                found.add("table: " + table);
+            } else {
+                problems.add(new ConfigProblem(key, "'" + table + "' is not a Delta table (no " + log + "); " + hint));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            problems.add(new ConfigProblem(key, "cannot check '" + table + "': " + e.getMessage()));
+        }
     }
 
     private void model(String modelPath) {

@@ -16,9 +16,9 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         synopsisSubcommandLabel = "COMMAND",
-        description = "Distributed LLM fine-tuning data preparation on Apache Spark: LLaMA-Factory datasets in, "
-                + "tokenized, masked and packed Delta tables out.",
-        subcommands = {PrepCommand.class, InspectCommand.class},
+        description = "Distributed LLM fine-tuning on Apache Spark: LLaMA-Factory datasets in, tokenized, masked "
+                + "and packed Delta tables, then full or LoRA fine-tuning in one barrier stage.",
+        subcommands = {PrepCommand.class, TrainCommand.class, InspectCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",

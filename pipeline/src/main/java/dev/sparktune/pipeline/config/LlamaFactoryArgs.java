@@ -30,12 +30,13 @@ import java.util.TreeSet;
  *       {@code tokenized_path} (where LLaMA-Factory saves its tokenized data) becomes {@code prep.output_table}.
  *       A null value leaves SparkTune's default, which matches LLaMA-Factory's null meaning
  *       ({@code max_samples: null} = all, {@code packing: null} = auto).</li>
- *   <li><b>data-shaping but not supported</b> ({@link #SUPPORTED_ONLY_AT_DEFAULT}): accepted when set to
- *       LLaMA-Factory's default (or null), an error otherwise, because ignoring it would silently produce different
- *       data than LLaMA-Factory would ({@code mix_strategy: interleave_under}, {@code eval_dataset}, ...).</li>
- *   <li><b>ignored with a warning</b>: training, evaluation, export and inference arguments, for the SparkTune
- *       verbs that will own them once they exist ({@link #TRAINING}); and LLaMA-Factory process tuning that Spark makes
- *       moot ({@link #NOT_NEEDED}: worker counts, caches, hub downloads).</li>
+ *   <li><b>data- or training-shaping but not supported</b> ({@link #SUPPORTED_ONLY_AT_DEFAULT},
+ *       {@link #TRAINING_ONLY_AT_DEFAULT}): accepted when set to LLaMA-Factory's default (or null), an error
+ *       otherwise, because ignoring it would silently produce different data or weights than LLaMA-Factory would
+ *       ({@code mix_strategy: interleave_under}, {@code use_dora: true}, ...).</li>
+ *   <li><b>ignored with a warning</b>: evaluation, export, inference and precision arguments ({@link #TRAINING});
+ *       and LLaMA-Factory process tuning that Spark makes moot ({@link #NOT_NEEDED}: worker counts, caches, hub
+ *       downloads).</li>
  *   <li>anything else: an error naming the key and the closest known one.</li>
  * </ul>
  */
@@ -57,7 +58,33 @@ final class LlamaFactoryArgs {
             Map.entry("val_size", "data.val_size"),
             Map.entry("max_samples", "data.max_samples"),
             Map.entry("seed", "data.seed"),
-            Map.entry("tokenized_path", "prep.output_table"));
+            Map.entry("tokenized_path", "prep.output_table"),
+            Map.entry("output_dir", "train.output_dir"),
+            Map.entry("overwrite_output_dir", "train.overwrite_output_dir"),
+            Map.entry("per_device_train_batch_size", "train.per_device_train_batch_size"),
+            Map.entry("gradient_accumulation_steps", "train.gradient_accumulation_steps"),
+            Map.entry("learning_rate", "train.learning_rate"),
+            Map.entry("weight_decay", "train.weight_decay"),
+            Map.entry("adam_beta1", "train.adam_beta1"),
+            Map.entry("adam_beta2", "train.adam_beta2"),
+            Map.entry("adam_epsilon", "train.adam_epsilon"),
+            Map.entry("max_grad_norm", "train.max_grad_norm"),
+            Map.entry("num_train_epochs", "train.num_train_epochs"),
+            Map.entry("max_steps", "train.max_steps"),
+            Map.entry("lr_scheduler_type", "train.lr_scheduler_type"),
+            Map.entry("warmup_ratio", "train.warmup_ratio"),
+            Map.entry("warmup_steps", "train.warmup_steps"),
+            Map.entry("logging_steps", "train.logging_steps"),
+            Map.entry("save_steps", "train.save_steps"),
+            Map.entry("save_total_limit", "train.save_total_limit"),
+            Map.entry("resume_from_checkpoint", "train.resume_from_checkpoint"),
+            Map.entry("fsdp", "train.fsdp"),
+            Map.entry("finetuning_type", "train.finetuning_type"),
+            Map.entry("lora_alpha", "train.lora_alpha"),
+            Map.entry("lora_dropout", "train.lora_dropout"),
+            Map.entry("lora_rank", "train.lora_rank"),
+            Map.entry("lora_target", "train.lora_target"),
+            Map.entry("use_rslora", "train.use_rslora"));
 
     /**
      * Arguments that change the prepared data, which SparkTune does not implement: accepted only at LLaMA-Factory's
@@ -80,6 +107,33 @@ final class LlamaFactoryArgs {
             Map.entry("add_special_tokens", Optional.empty()),
             Map.entry("new_special_tokens_config", Optional.empty()));
 
+    /**
+     * Training arguments that change what is trained, which SparkTune does not implement (other optimizers and
+     * adapter methods, noise, label smoothing, continuing from an adapter): accepted only at LLaMA-Factory's default.
+     */
+    static final Map<String, Object> TRAINING_ONLY_AT_DEFAULT = Map.ofEntries(
+            Map.entry("optim", "adamw_torch"),
+            Map.entry("use_dora", false),
+            Map.entry("pissa_init", false),
+            Map.entry("loraplus_lr_ratio", Optional.empty()),
+            Map.entry("loraplus_lr_embedding", 1e-6),
+            Map.entry("use_galore", false),
+            Map.entry("use_apollo", false),
+            Map.entry("use_badam", false),
+            Map.entry("use_llama_pro", false),
+            Map.entry("use_adam_mini", false),
+            Map.entry("use_muon", false),
+            Map.entry("use_dft_loss", false),
+            Map.entry("neftune_noise_alpha", Optional.empty()),
+            Map.entry("label_smoothing_factor", 0.0),
+            Map.entry("additional_target", Optional.empty()),
+            Map.entry("lr_scheduler_kwargs", Optional.empty()),
+            Map.entry("create_new_adapter", false),
+            Map.entry("adapter_name_or_path", Optional.empty()),
+            Map.entry("train_from_scratch", false),
+            Map.entry("disable_shuffling", false),
+            Map.entry("module_dropout", 0.0));
+
     /** LLaMA-Factory process tuning that Spark makes moot: ignored with a warning. */
     static final Set<String> NOT_NEEDED = Set.of(
             "preprocessing_num_workers", "preprocessing_batch_size", "overwrite_cache", "buffer_size",
@@ -94,60 +148,60 @@ final class LlamaFactoryArgs {
             "placement_strategy", "ray_init_kwargs", "use_ray", "master_port", "master_addr");
 
     /**
-     * Training, evaluation, export and inference arguments (LLaMA-Factory's finetuning, model, generating, evaluation
-     * and export arguments, and Hugging Face's TrainingArguments): ignored with a warning until the verb owning them
-     * lands.
+     * Evaluation, export, inference, precision and reporting arguments (the rest of LLaMA-Factory's finetuning, model,
+     * generating, evaluation and export arguments, and of Hugging Face's TrainingArguments): ignored with a warning
+     * (bf16/fp16: SparkTune trains in fp32; deepspeed: use train.fsdp).
      */
     static final Set<String> TRAINING = Set.of(
             // Hugging Face Seq2SeqTrainingArguments, as LLaMA-Factory passes them through
-            "output_dir", "overwrite_output_dir", "do_train", "do_eval", "do_predict", "eval_strategy",
-            "evaluation_strategy", "prediction_loss_only", "per_device_train_batch_size", "per_device_eval_batch_size",
-            "per_gpu_train_batch_size", "per_gpu_eval_batch_size", "gradient_accumulation_steps",
-            "eval_accumulation_steps", "eval_delay", "torch_empty_cache_steps", "learning_rate", "weight_decay",
-            "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm", "num_train_epochs", "max_steps",
-            "lr_scheduler_type", "lr_scheduler_kwargs", "warmup_ratio", "warmup_steps", "logging_dir",
-            "logging_strategy", "logging_first_step", "logging_steps", "logging_nan_inf_filter", "save_strategy",
-            "save_steps", "save_total_limit", "save_safetensors", "save_on_each_node", "save_only_model",
+            "do_train", "do_eval", "do_predict", "eval_strategy",
+            "evaluation_strategy", "prediction_loss_only", "per_device_eval_batch_size",
+            "per_gpu_train_batch_size", "per_gpu_eval_batch_size", 
+            "eval_accumulation_steps", "eval_delay", "torch_empty_cache_steps", 
+            
+            "logging_dir",
+            "logging_strategy", "logging_first_step", "logging_nan_inf_filter", "save_strategy",
+            "save_safetensors", "save_on_each_node", "save_only_model",
             "restore_callback_states_from_checkpoint", "data_seed", "jit_mode_eval", "bf16", "fp16", "fp16_opt_level",
             "half_precision_backend", "bf16_full_eval", "fp16_full_eval", "tf32", "debug", "eval_steps",
             "past_index", "run_name", "remove_unused_columns", "label_names", "load_best_model_at_end",
-            "metric_for_best_model", "greater_is_better", "ignore_data_skip", "fsdp", "fsdp_config",
+            "metric_for_best_model", "greater_is_better", "ignore_data_skip", "fsdp_config",
             "fsdp_min_num_params", "fsdp_transformer_layer_cls_to_wrap", "accelerator_config", "parallelism_config",
-            "deepspeed", "label_smoothing_factor", "optim", "optim_args", "optim_target_modules", "adafactor",
+            "deepspeed", "optim_args", "optim_target_modules", "adafactor",
             "group_by_length", "length_column_name", "train_sampling_strategy", "report_to", "project",
-            "push_to_hub", "resume_from_checkpoint", "hub_model_id", "hub_strategy", "hub_token", "hub_private_repo",
+            "push_to_hub", "hub_model_id", "hub_strategy", "hub_token", "hub_private_repo",
             "hub_always_push", "hub_revision", "gradient_checkpointing", "gradient_checkpointing_kwargs",
             "include_inputs_for_metrics", "include_for_metrics", "eval_do_concat_batches", "auto_find_batch_size",
             "full_determinism", "torchdynamo", "ray_scope", "torch_compile", "torch_compile_backend",
             "torch_compile_mode", "include_tokens_per_second", "include_num_input_tokens_seen",
-            "neftune_noise_alpha", "batch_eval_metrics", "eval_on_start", "use_liger_kernel", "liger_kernel_config",
+            "batch_eval_metrics", "eval_on_start", "use_liger_kernel", "liger_kernel_config",
             "eval_use_gather_object", "average_tokens_across_devices", "enable_jit_checkpoint", "use_cache",
             "trackio_bucket_id", "trackio_space_id", "trackio_static_space_id", "sortish_sampler",
             "predict_with_generate", "generation_max_length", "generation_num_beams", "generation_config",
             // LLaMA-Factory finetuning arguments
-            "finetuning_type", "pure_bf16", "use_llama_pro", "use_adam_mini", "use_muon", "use_dft_loss",
+            "pure_bf16", 
             "freeze_vision_tower", "freeze_multi_modal_projector", "freeze_language_model", "compute_accuracy",
-            "disable_shuffling", "early_stopping_steps", "plot_loss", "include_effective_tokens_per_second",
-            "freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules", "additional_target",
-            "lora_alpha", "lora_dropout", "lora_rank", "lora_target", "loraplus_lr_ratio", "loraplus_lr_embedding",
-            "use_rslora", "use_dora", "pissa_init", "pissa_iter", "pissa_convert", "create_new_adapter",
-            "module_dropout", "oft_rank", "oft_block_size", "oft_target", "pref_beta", "pref_ftx", "pref_bco_weight",
+            "early_stopping_steps", "plot_loss", "include_effective_tokens_per_second",
+            "freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules", 
+            
+            "pissa_iter", "pissa_convert", 
+            "oft_rank", "oft_block_size", "oft_target", "pref_beta", "pref_ftx", "pref_bco_weight",
             "pref_loss", "dpo_label_smoothing", "kto_chosen_weight", "kto_rejected_weight", "simpo_gamma",
             "ppo_buffer_size", "ppo_epochs", "ppo_score_norm", "ppo_target", "ppo_whiten_rewards", "ref_model",
             "ref_model_adapters", "ref_model_quantization_bit", "reward_model", "reward_model_adapters",
-            "reward_model_quantization_bit", "reward_model_type", "ld_alpha", "use_galore", "galore_target",
+            "reward_model_quantization_bit", "reward_model_type", "ld_alpha", "galore_target",
             "galore_rank", "galore_update_interval", "galore_scale", "galore_proj_type", "galore_layerwise",
-            "use_apollo", "apollo_target", "apollo_rank", "apollo_update_interval", "apollo_scale", "apollo_proj",
-            "apollo_proj_type", "apollo_scale_type", "apollo_layerwise", "apollo_scale_front", "use_badam",
+            "apollo_target", "apollo_rank", "apollo_update_interval", "apollo_scale", "apollo_proj",
+            "apollo_proj_type", "apollo_scale_type", "apollo_layerwise", "apollo_scale_front", 
             "badam_mode", "badam_start_block", "badam_switch_mode", "badam_switch_interval", "badam_update_ratio",
             "badam_mask_mode", "badam_verbose", "use_swanlab", "swanlab_project", "swanlab_workspace",
             "swanlab_run_name", "swanlab_mode", "swanlab_api_key", "swanlab_logdir", "swanlab_lark_webhook_url",
             "swanlab_lark_secret",
             // LLaMA-Factory model arguments about loading and running the model
-            "adapter_name_or_path", "adapter_folder", "rope_scaling", "flash_attn", "shift_attn",
+            "adapter_folder", "rope_scaling", "flash_attn", "shift_attn",
             "mixture_of_depths", "use_unsloth", "use_unsloth_gc", "enable_liger_kernel", "moe_aux_loss_coef",
             "disable_gradient_checkpointing", "use_reentrant_gc", "upcast_layernorm", "upcast_lmhead_output",
-            "train_from_scratch", "infer_backend", "offload_folder", "use_kv_cache", "use_v1_kernels", "infer_dtype",
+            "infer_backend", "offload_folder", "use_kv_cache", "use_v1_kernels", "infer_dtype",
             "init_special_tokens", "quantization_method", "quantization_bit", "quantization_type",
             "double_quantization", "quantization_device_map", "fp8", "fp8_backend", "fp8_enable_fsdp_float8_all_gather",
             "image_max_pixels", "image_min_pixels", "image_do_pan_and_scan", "crop_to_patches", "video_max_pixels",
@@ -170,6 +224,7 @@ final class LlamaFactoryArgs {
     static Set<String> knownKeys() {
         Set<String> all = new TreeSet<>(MAPPED.keySet());
         all.addAll(SUPPORTED_ONLY_AT_DEFAULT.keySet());
+        all.addAll(TRAINING_ONLY_AT_DEFAULT.keySet());
         all.addAll(NOT_NEEDED);
         all.addAll(TRAINING);
         return all;
@@ -210,14 +265,11 @@ final class LlamaFactoryArgs {
                     tree = tree.withValue(KeyCatalog.ROOT + "." + target, ConfigValueFactory.fromAnyRef(value, origin));
                 }
             } else if (SUPPORTED_ONLY_AT_DEFAULT.containsKey(key)) {
-                Object dflt = SUPPORTED_ONLY_AT_DEFAULT.get(key);
-                boolean isDefault = value == null || Objects.equals(value, dflt);
-                if (!isDefault) {
-                    keyProblems.add(new ConfigProblem(key, "LLaMA-Factory argument not supported by SparkTune prep "
-                            + "(it would change the prepared data); allowed: "
-                            + (dflt instanceof Optional<?> ? "null or leave it out" : dflt + " (its default)")
-                            + ", got " + value + " (" + fileName + ")"));
-                }
+                requireDefault(key, value, SUPPORTED_ONLY_AT_DEFAULT.get(key), "prep (it would change the prepared "
+                        + "data)", fileName, keyProblems);
+            } else if (TRAINING_ONLY_AT_DEFAULT.containsKey(key)) {
+                requireDefault(key, value, TRAINING_ONLY_AT_DEFAULT.get(key), "train (it would change what is "
+                        + "trained)", fileName, keyProblems);
             } else if (TRAINING.contains(key)) {
                 ignoredTraining.add(key);
             } else if (NOT_NEEDED.contains(key)) {
@@ -228,14 +280,25 @@ final class LlamaFactoryArgs {
             }
         }
         if (!ignoredTraining.isEmpty()) {
-            warnings.add(new ConfigProblem(fileName, "ignored (training, evaluation or export arguments; SparkTune's "
-                    + "prep does not use them): " + String.join(", ", ignoredTraining)));
+            warnings.add(new ConfigProblem(fileName, "ignored (evaluation, export, precision and other arguments "
+                    + "SparkTune's prep and train do not use): " + String.join(", ", ignoredTraining)));
         }
         if (!ignoredNotNeeded.isEmpty()) {
             warnings.add(new ConfigProblem(fileName, "ignored (LLaMA-Factory process settings that Spark makes moot): "
                     + String.join(", ", ignoredNotNeeded)));
         }
         return tree;
+    }
+
+    private static void requireDefault(String key, Object value, Object dflt, String what, String fileName,
+                                       List<ConfigProblem> keyProblems) {
+        boolean isDefault = value == null || Objects.equals(value, dflt)
+                || (value instanceof Number n && dflt instanceof Number d && n.doubleValue() == d.doubleValue());
+        if (!isDefault) {
+            keyProblems.add(new ConfigProblem(key, "LLaMA-Factory argument not supported by SparkTune " + what
+                    + "; allowed: " + (dflt instanceof Optional<?> ? "null or leave it out" : dflt + " (its default)")
+                    + ", got " + value + " (" + fileName + ")"));
+        }
     }
 
     private static String suggestion(String key, Collection<String> known) {

@@ -14,6 +14,7 @@ import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.PrepConfigHash;
 import dev.sparktune.preprocess.api.Stage;
 import dev.sparktune.preprocess.template.ChatTemplates;
+import dev.sparktune.trainer.api.TrainConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,12 +39,15 @@ public final class SparkTuneConfig {
     private final Config resolved;
     private final SparkSettings spark;
     private final PrepConfig prep;
+    private final TrainConfig train;
     private final List<ConfigProblem> warnings;
 
-    private SparkTuneConfig(Config resolved, SparkSettings spark, PrepConfig prep, List<ConfigProblem> warnings) {
+    private SparkTuneConfig(Config resolved, SparkSettings spark, PrepConfig prep, TrainConfig train,
+                            List<ConfigProblem> warnings) {
         this.resolved = resolved;
         this.spark = spark;
         this.prep = prep;
+        this.train = train;
         this.warnings = List.copyOf(warnings);
     }
 
@@ -91,11 +95,13 @@ public final class SparkTuneConfig {
 
         ValueReader reader = new ValueReader(resolvedTree, problems);
         SparkSettings spark = readSpark(reader);
-        PrepConfig prep = readPrep(reader, verb);
+        String modelPath = reader.text("model.model_name_or_path", "a model directory (local path or Hadoop URI)");
+        PrepConfig prep = readPrep(reader, verb, modelPath);
+        TrainConfig train = TrainSection.read(reader, verb, modelPath);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new SparkTuneConfig(resolvedTree.withOnlyPath(KeyCatalog.ROOT), spark, prep, warnings);
+        return new SparkTuneConfig(resolvedTree.withOnlyPath(KeyCatalog.ROOT), spark, prep, train, warnings);
     }
 
     /**
@@ -160,8 +166,7 @@ public final class SparkTuneConfig {
         return master.isBlank() || appName.isBlank() ? null : new SparkSettings(master, appName, conf);
     }
 
-    private static PrepConfig readPrep(ValueReader reader, Verb verb) {
-        String modelPath = reader.text("model.model_name_or_path", "a model directory (local path or Hadoop URI)");
+    private static PrepConfig readPrep(ValueReader reader, Verb verb, String modelPath) {
         String template = reader.choice("model.template", ChatTemplates.names());
         boolean enableThinking = reader.bool("model.enable_thinking");
 
@@ -262,6 +267,18 @@ public final class SparkTuneConfig {
             throw new IllegalStateException("configuration was not loaded for the prep verb");
         }
         return prep;
+    }
+
+    /**
+     * The train job's settings.
+     *
+     * @throws IllegalStateException if this configuration was not loaded for {@link Verb#TRAIN}
+     */
+    public TrainConfig train() {
+        if (train == null) {
+            throw new IllegalStateException("configuration was not loaded for the train verb");
+        }
+        return train;
     }
 
     /** sha256 of the prep settings that shape the table's rows, for its properties; see {@link PrepConfigHash}. */

@@ -52,7 +52,7 @@ class SparkTuneCliTest {
         CommandLine root = SparkTuneCli.newCommandLine();
         specs.add(root.getCommandSpec());
         root.getSubcommands().values().forEach(sub -> specs.add(sub.getCommandSpec()));
-        assertEquals(List.of("prep", "inspect"), List.copyOf(root.getSubcommands().keySet()));
+        assertEquals(List.of("prep", "train", "inspect"), List.copyOf(root.getSubcommands().keySet()));
         for (CommandSpec spec : specs) {
             String[] args = spec.commandLine() == root ? new String[] {"--help"} : new String[] {spec.name(), "--help"};
             Run help = run(args);
@@ -163,12 +163,12 @@ class SparkTuneCliTest {
                 dataset: demo
                 dataset_dir: %s
                 tokenized_path: %s
-                per_device_train_batch_size: 1
+                bf16: true
                 """.formatted(dir.resolve("models/tiny"), dir.resolve("data"), dir.resolve("out/t")));
         Run run = run("prep", "--config", yaml.toString(), "--dry-run");
         assertEquals(0, run.status(), run.toString());
         assertTrue(run.err().contains("warning: sft.yaml: ignored"), run.toString());
-        assertTrue(run.err().contains("per_device_train_batch_size"), run.toString());
+        assertTrue(run.err().contains("bf16"), run.toString());
     }
 
     @Test
@@ -196,6 +196,34 @@ class SparkTuneCliTest {
     }
 
     @Test
+    void trainDryRunChecksTheModelTableAndCheckpoint() throws IOException {
+        Path model = Files.createDirectories(dir.resolve("models/tiny"));
+        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Files.writeString(model.resolve("config.json"), "{}");
+        Path table = Files.createDirectories(dir.resolve("packed/_delta_log")).getParent();
+        Run good = run("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
+                "--set", "prep.output_table=" + table, "--set", "train.output_dir=" + dir.resolve("run"),
+                "--set", "train.world_size=2", "--set", "train.fsdp=shard_grad_op");
+        assertEquals(0, good.status(), good.toString());
+        assertTrue(good.out().contains("world_size = 2") && good.out().contains("table = \"" + table + "\""),
+                good.toString());
+        assertTrue(good.err().contains("found table: " + table), good.toString());
+        assertFalse(Files.exists(dir.resolve("run")), "a dry run writes nothing");
+
+        Files.delete(model.resolve("config.json"));
+        Run bad = run("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
+                "--set", "train.table=" + dir.resolve("nothing"), "--set", "train.output_dir=" + dir.resolve("run"),
+                "--set", "train.resume_from_checkpoint=" + dir.resolve("run/checkpoint-3"));
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.err().startsWith("Invalid configuration (3 problems):"), bad.toString());
+        assertTrue(bad.err().contains("no config.json in"), bad.toString());
+        assertTrue(bad.err().contains("sparktune.train.table: '" + dir.resolve("nothing") + "' is not a Delta table"),
+                bad.toString());
+        assertTrue(bad.err().contains("is not a committed checkpoint (no COMMITTED marker)"), bad.toString());
+        assertNoStackTrace(bad);
+    }
+
+    @Test
     void configProblemsExitWith2AndJobFailuresWith1() {
         FailureHandler handler = new FailureHandler();
         StringWriter err = new StringWriter();
@@ -206,6 +234,14 @@ class SparkTuneCliTest {
                 new ConfigException(List.of(new ConfigProblem("sparktune.data.stage", "bad"))), commandLine, null);
         assertEquals(2, config);
         assertTrue(err.toString().contains("sparktune.data.stage: bad"), err.toString());
+        assertFalse(err.toString().contains("\tat "), err.toString());
+
+        int slots = handler.handleExecutionException(new dev.sparktune.trainer.api.NotEnoughSlotsException(4, 2,
+                "world_size = 4 needs 4 concurrent task slots"), commandLine, null);
+        assertEquals(2, slots);
+        int checkpoint = handler.handleExecutionException(new dev.sparktune.trainer.checkpoint.CheckpointException(
+                "/runs/x/checkpoint-4", "/runs/x/checkpoint-4 cannot be resumed by this run: seed"), commandLine, null);
+        assertEquals(2, checkpoint);
         assertFalse(err.toString().contains("\tat "), err.toString());
 
         int job = handler.handleExecutionException(new IllegalStateException("executor lost"), commandLine, null);

@@ -25,7 +25,7 @@ class ReadmeConfigReferenceTest {
             + "ReadmeConfigReferenceTest) -->";
     private static final String END = "<!-- config-reference:end -->";
     private static final Pattern SECTION = Pattern.compile("^\\s*([a-z_]+)\\s*\\{\\s*$");
-    private static final Pattern KEY = Pattern.compile("^\\s*([a-z_]+)\\s*=\\s*(.*)$");
+    private static final Pattern KEY = Pattern.compile("^\\s*([a-z0-9_]+)\\s*=\\s*(.*)$");
 
     static String generate(List<String> lines) {
         StringBuilder table = new StringBuilder("| key | default | meaning |\n|---|---|---|\n");

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** reference.conf is the config reference: every key documented in the regular format, and every key used. */
 class ReferenceConfTest {
-    private static final Pattern KEY_LINE = Pattern.compile("^\\s*([a-z_]+)\\s*(=|\\{)");
+    private static final Pattern KEY_LINE = Pattern.compile("^\\s*([a-z0-9_]+)\\s*(=|\\{)");
 
     private static List<String> lines() throws IOException {
         try (InputStream in = ReferenceConfTest.class.getClassLoader().getResourceAsStream("reference.conf")) {
@@ -46,7 +46,7 @@ class ReferenceConfTest {
             }
         }
         long leafCount = catalog().leaves().size();
-        assertEquals(leafCount + 5, keys.size(), "leaves + sections model, data, prep, spark, conf: " + keys);
+        assertEquals(leafCount + 6, keys.size(), "leaves + sections model, data, prep, train, spark, conf: " + keys);
     }
 
     @Test

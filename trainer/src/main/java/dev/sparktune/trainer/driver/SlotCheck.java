@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.driver;
 
+import dev.sparktune.trainer.api.NotEnoughSlotsException;
 import org.apache.spark.SparkContext;
 
 /**
@@ -48,7 +49,7 @@ final class SlotCheck {
             slots = slots(sc);
         }
         if (slots < worldSize) {
-            throw new IllegalStateException("world_size = " + worldSize + " needs " + worldSize
+            throw new NotEnoughSlotsException(worldSize, slots, "world_size = " + worldSize + " needs " + worldSize
                     + " concurrent task slots but the application has " + slots + " (master " + sc.master()
                     + ", executor cores in total " + cores(sc) + ", spark.task.cpus "
                     + sc.conf().getInt("spark.task.cpus", 1) + "): lower world_size, or add executors / cores (e.g. "

@@ -1,0 +1,85 @@
+package dev.sparktune.pipeline.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.pipeline.config.SparkTuneConfig;
+import dev.sparktune.pipeline.config.Verb;
+import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.api.TrainJob;
+import dev.sparktune.trainer.api.TrainResult;
+import dev.sparktune.trainer.task.HeldBytes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sparktune train}: the packed table in, a PEFT adapter or HF model directory out, trained by one barrier
+ * stage of world_size ranks; resumes from the newest committed checkpoint in output_dir.
+ */
+@Command(name = "train",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Fine-tune the model on the packed Delta table (full or LoRA) with world_size ranks in one "
+                + "Spark barrier stage; write the adapter or model, trainer_log.jsonl and checkpoints to output_dir. "
+                + "Resumes from the newest committed checkpoint there unless overwrite_output_dir is set. Prints a "
+                + "JSON summary at the end.")
+final class TrainCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Mixin
+    private ConfigOptions options;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        SparkTuneConfig config = SparkTuneConfig.load(options.sources(), Verb.TRAIN);
+        ConfigOptions.printWarnings(config, err);
+        List<String> inputs = InputPathCheck.forTrain(config.train(), config.spark());
+        if (options.isDryRun()) {
+            inputs.forEach(line -> err.println("found " + line));
+            err.println("dry run: configuration valid, inputs found; Spark not started");
+            err.flush();
+            out.print(config.render());
+            out.flush();
+            return 0;
+        }
+        TrainConfig train = config.train();
+        TrainResult result = SparkSessions.withSession(config.spark(), spark -> TrainJob.run(spark, train));
+        err.println("train: " + train.finetuningType().key() + " output in " + result.outputDir()
+                + (result.firstStep() > 0 ? " (resumed after step " + result.firstStep() + ")" : ""));
+        err.flush();
+        out.println(summary(result));
+        out.flush();
+        return 0;
+    }
+
+    static String summary(TrainResult result) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("output_dir", result.outputDir());
+        root.put("table_version", result.tableVersion());
+        root.put("first_step", result.firstStep());
+        root.put("steps_run", result.steps().size());
+        if (!result.steps().isEmpty()) {
+            root.put("total_steps", result.steps().get(result.steps().size() - 1).step() + 1);
+            root.put("first_loss", result.steps().get(0).loss());
+            root.put("final_loss", result.finalLoss());
+        }
+        root.put("train_seconds", result.seconds());
+        ArrayNode held = root.putArray("held_bytes_per_rank");
+        for (HeldBytes h : result.heldPerRank()) {
+            held.addObject().put("params", h.params()).put("grads", h.grads())
+                    .put("optimizer_state", h.optimizerState());
+        }
+        return root.toString();
+    }
+}

@@ -1,0 +1,183 @@
+package dev.sparktune.pipeline.config;
+
+import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.dl4j.optim.LrSchedule;
+import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.Sharding;
+import dev.sparktune.trainer.api.TrainConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reads the {@code train} section (plus {@code model.model_name_or_path}) into a {@link TrainConfig}, reporting every
+ * bad value with its key and what is allowed.
+ */
+final class TrainSection {
+    private static final List<String> FINETUNING = List.of("lora", "full");
+    private static final List<String> SCHEDULERS = List.of("cosine", "linear", "constant");
+    private static final String FSDP_ALLOWED = "no_shard or shard_grad_op (\"\" = no_shard; transformers' "
+            + "\"shard_grad_op auto_wrap\" form accepted)";
+
+    private TrainSection() {
+    }
+
+    /**
+     * The training settings; null when {@code verb} does not train or a problem was reported.
+     *
+     * @param modelPath model.model_name_or_path as the prep section read it (null if it was bad)
+     */
+    static TrainConfig read(ValueReader reader, Verb verb, String modelPath) {
+        String table = reader.text("train.table", "a table path (local path or Hadoop URI)");
+        String outputDir = reader.text("train.output_dir", "a directory (local path or Hadoop URI)");
+        String finetuning = reader.choice("train.finetuning_type", FINETUNING);
+        long loraRank = reader.wholeNumber("train.lora_rank", 1, 4096);
+        Double loraAlpha = positive(reader, "train.lora_alpha");
+        Double loraDropout = fraction(reader, "train.lora_dropout");
+        String loraTarget = reader.nonBlankText("train.lora_target", "all, or a comma-separated list of projections");
+        boolean rsLora = reader.bool("train.use_rslora");
+        Double lr = positive(reader, "train.learning_rate");
+        String scheduler = reader.choice("train.lr_scheduler_type", SCHEDULERS);
+        long warmupSteps = reader.wholeNumber("train.warmup_steps", 0, Integer.MAX_VALUE);
+        Double warmupRatio = fraction(reader, "train.warmup_ratio");
+        Double weightDecay = nonNegative(reader, "train.weight_decay");
+        Double beta1 = fraction(reader, "train.adam_beta1");
+        Double beta2 = fraction(reader, "train.adam_beta2");
+        Double eps = positive(reader, "train.adam_epsilon");
+        Double maxGradNorm = nonNegative(reader, "train.max_grad_norm");
+        long perDevice = reader.wholeNumber("train.per_device_train_batch_size", 1, Integer.MAX_VALUE);
+        long accumulation = reader.wholeNumber("train.gradient_accumulation_steps", 1, Integer.MAX_VALUE);
+        long globalBatch = reader.wholeNumber("train.global_batch_rows", 0, Integer.MAX_VALUE);
+        Double epochs = nonNegative(reader, "train.num_train_epochs");
+        long maxSteps = reader.wholeNumber("train.max_steps", -1, Integer.MAX_VALUE);
+        long seed = seed(reader);
+        long loggingSteps = reader.wholeNumber("train.logging_steps", 1, Integer.MAX_VALUE);
+        long saveSteps = reader.wholeNumber("train.save_steps", 0, Integer.MAX_VALUE);
+        long saveTotalLimit = reader.wholeNumber("train.save_total_limit", 0, Integer.MAX_VALUE);
+        String resume = reader.text("train.resume_from_checkpoint", "a checkpoint directory, or \"\" for the newest "
+                + "in output_dir");
+        boolean overwrite = reader.bool("train.overwrite_output_dir");
+        long worldSize = reader.wholeNumber("train.world_size", 1, 4096);
+        Sharding sharding = fsdp(reader);
+        long lossChunk = reader.wholeNumber("train.loss_chunk_tokens", 1, Integer.MAX_VALUE);
+
+        if (epochs != null && epochs == 0 && maxSteps <= 0) {
+            reader.fail("train.num_train_epochs", "must be > 0 unless train.max_steps is set (> 0)");
+        }
+        if (overwrite && resume != null && !resume.isEmpty()) {
+            reader.fail("train.resume_from_checkpoint", "cannot be set together with train.overwrite_output_dir = "
+                    + "true (one resumes, the other starts from scratch); unset one of them");
+        }
+        if ("lora".equals(finetuning) && loraAlpha != null && loraDropout != null && !loraTarget.isEmpty()) {
+            try {
+                LoraConfig.of((int) loraRank, loraAlpha, loraDropout, loraTarget, rsLora);
+            } catch (IllegalArgumentException e) {
+                reader.fail("train.lora_target", e.getMessage());
+            }
+        }
+        if (verb.needsTrainSection()) {
+            if ("".equals(modelPath)) {
+                reader.fail("model.model_name_or_path", "required by train: the base model directory (config.json, "
+                        + "*.safetensors, tokenizer files), a local path every executor can read");
+            }
+            if ("".equals(table)) {
+                reader.fail("train.table", "required by train: the packed Delta table written by prep (defaults to "
+                        + "prep.output_table)");
+            }
+            if ("".equals(outputDir)) {
+                reader.fail("train.output_dir", "required by train: where the model or adapter and checkpoints go");
+            }
+        }
+        if (!verb.needsTrainSection() || reader.hasProblems()) {
+            return null;
+        }
+        try {
+            return TrainConfig.builder().modelPath(modelPath).table(table).outputDir(outputDir)
+                    .finetuningType(FinetuningType.parse(finetuning))
+                    .lora((int) loraRank, loraAlpha, loraDropout, loraTarget, rsLora)
+                    .learningRate(lr).scheduler(LrSchedule.Type.valueOf(scheduler.toUpperCase(Locale.ROOT)))
+                    .warmupSteps((int) warmupSteps).warmupRatio(warmupRatio).weightDecay(weightDecay)
+                    .adam(beta1, beta2, eps).maxGradNorm(maxGradNorm)
+                    .perDeviceBatchRows((int) perDevice).gradientAccumulation((int) accumulation)
+                    .globalBatchRows((int) globalBatch).epochs(epochs).maxSteps((int) Math.max(0, maxSteps))
+                    .seed(seed).loggingSteps((int) loggingSteps).saveSteps((int) saveSteps)
+                    .saveTotalLimit((int) saveTotalLimit).resumeFromCheckpoint(resume).overwriteOutputDir(overwrite)
+                    .worldSize((int) worldSize).sharding(sharding).lossChunkRows((int) lossChunk).build();
+        } catch (IllegalArgumentException e) {
+            // TrainConfig checks the same ranges; reached only if the two ever disagree
+            reader.fail("train", e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * train.seed defaults to data.seed by substitution: when it still holds that value, a bad value was reported
+     * under data.seed already.
+     */
+    private static long seed(ValueReader reader) {
+        com.typesafe.config.ConfigValue data = reader.raw("data.seed");
+        com.typesafe.config.ConfigValue train = reader.raw("train.seed");
+        boolean inherited = data == null ? train == null : train != null && data.unwrapped().equals(train.unwrapped());
+        if (!inherited) {
+            return reader.wholeNumber("train.seed", Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+        try {
+            return Long.parseLong(String.valueOf(train.unwrapped()).strip());
+        } catch (RuntimeException e) {
+            return 0;  // reported under data.seed
+        }
+    }
+
+    /**
+     * transformers' {@code fsdp} is a space-separated option string ("full_shard auto_wrap"); its sharding word picks
+     * the strategy, auto_wrap is what SparkTune always does (per decoder layer), "" means no FSDP, i.e. DDP.
+     */
+    private static Sharding fsdp(ValueReader reader) {
+        String text = reader.text("train.fsdp", FSDP_ALLOWED);
+        if (text == null) {
+            return Sharding.NO_SHARD;
+        }
+        List<String> words = new ArrayList<>(List.of(text.toLowerCase(Locale.ROOT).split("\\s+")));
+        words.removeIf(w -> w.isEmpty() || w.equals("auto_wrap"));
+        if (words.isEmpty()) {
+            return Sharding.NO_SHARD;
+        }
+        if (words.size() == 1) {
+            for (Sharding s : Sharding.values()) {
+                if (s.key().equals(words.get(0))) {
+                    return s;
+                }
+            }
+        }
+        String why = words.contains("full_shard") || words.contains("hybrid_shard")
+                ? "; full_shard (ZeRO-3) is not available yet: use shard_grad_op" : "";
+        reader.fail("train.fsdp", reader.raw("train.fsdp"), FSDP_ALLOWED + why);
+        return Sharding.NO_SHARD;
+    }
+
+    private static Double positive(ValueReader reader, String key) {
+        return checked(reader, key, "a number > 0", v -> v > 0);
+    }
+
+    private static Double nonNegative(ValueReader reader, String key) {
+        return checked(reader, key, "a number >= 0", v -> v >= 0);
+    }
+
+    private static Double fraction(ValueReader reader, String key) {
+        return checked(reader, key, "a number in [0, 1)", v -> v >= 0 && v < 1);
+    }
+
+    private static Double checked(ValueReader reader, String key, String allowed,
+                                  java.util.function.DoublePredicate ok) {
+        Double v = reader.number(key, allowed);
+        if (v == null) {
+            return null;
+        }
+        if (v.isNaN() || v.isInfinite() || !ok.test(v)) {
+            reader.fail(key, reader.raw(key), allowed);
+            return null;
+        }
+        return v;
+    }
+}

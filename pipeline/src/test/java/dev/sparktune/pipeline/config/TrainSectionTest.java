@@ -1,0 +1,155 @@
+package dev.sparktune.pipeline.config;
+
+import dev.sparktune.dl4j.optim.LrSchedule;
+import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.Sharding;
+import dev.sparktune.trainer.api.TrainConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The train section: LLaMA-Factory/transformers defaults and names, validation naming keys, YAML mapping. */
+class TrainSectionTest {
+    @TempDir
+    Path dir;
+
+    private static final String MINIMAL = """
+            sparktune {
+              model.model_name_or_path = /models/qwen3
+              prep.output_table = /tables/qwen3_sft
+              train.output_dir = /runs/qwen3-lora
+            }
+            """;
+
+    private SparkTuneConfig load(String text, String... overrides) throws IOException {
+        Path file = Files.writeString(dir.resolve("job.conf"), text);
+        return SparkTuneConfig.load(ConfigSources.of(file, List.of(overrides)), Verb.TRAIN);
+    }
+
+    private ConfigException failure(String text, String... overrides) {
+        return assertThrows(ConfigException.class, () -> load(text, overrides));
+    }
+
+    @Test
+    void defaultsAreTransformersAndTheTableIsPrepsOutput() throws IOException {
+        TrainConfig t = load(MINIMAL).train();
+        assertEquals("/models/qwen3", t.modelPath());
+        assertEquals("/tables/qwen3_sft", t.table());
+        assertEquals("/runs/qwen3-lora", t.outputDir());
+        assertEquals(FinetuningType.LORA, t.finetuningType());
+        assertEquals(8, t.loraRank());
+        assertEquals(16.0, t.loraAlpha());
+        assertEquals(5e-5, t.learningRate());
+        assertEquals(LrSchedule.Type.COSINE, t.scheduler());
+        assertEquals(1.0, t.maxGradNorm());
+        assertEquals(3.0, t.epochs());
+        assertEquals(0, t.maxSteps(), "max_steps -1 = use the epochs");
+        assertEquals(42, t.seed(), "train.seed follows data.seed");
+        assertEquals(500, t.saveSteps());
+        assertEquals(Sharding.NO_SHARD, t.sharding());
+        assertEquals(1, t.worldSize());
+        assertEquals(77, load(MINIMAL, "data.seed=77").train().seed());
+    }
+
+    @Test
+    void theTrainVerbNamesEveryRequiredKey() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> SparkTuneConfig.load(ConfigSources.defaults(), Verb.TRAIN));
+        assertEquals(List.of("sparktune.model.model_name_or_path", "sparktune.train.table", "sparktune.train.output_dir"),
+                e.problems().stream().map(ConfigProblem::keyPath).toList(), e.getMessage());
+        assertTrue(e.getMessage().contains("required by train"), e.getMessage());
+    }
+
+    @Test
+    void badValuesNameTheKeyAndWhatIsAllowed() {
+        ConfigException e = failure(MINIMAL, "train.fsdp=full_shard", "train.learning_rate=-1",
+                "train.lora_target=q_proj,qq_proj", "train.finetuning_type=freeze", "train.warmup_ratio=1.5",
+                "train.resume_from_checkpoint=/runs/x/checkpoint-5", "train.overwrite_output_dir=true");
+        String m = e.getMessage();
+        assertTrue(m.contains("sparktune.train.fsdp: invalid value \"full_shard\"") && m.contains("full_shard (ZeRO-3) "
+                + "is not available yet: use shard_grad_op"), m);
+        assertTrue(m.contains("sparktune.train.learning_rate: invalid value -1; allowed: a number > 0"), m);
+        assertTrue(m.contains("sparktune.train.lora_target:") && m.contains("qq_proj"), m);
+        assertTrue(m.contains("sparktune.train.finetuning_type: invalid value \"freeze\"; allowed: lora, full"), m);
+        assertTrue(m.contains("sparktune.train.warmup_ratio: invalid value 1.5; allowed: a number in [0, 1)"), m);
+        assertTrue(m.contains("sparktune.train.resume_from_checkpoint: cannot be set together with "
+                + "train.overwrite_output_dir"), m);
+        assertEquals(6, e.problems().size(), m);
+    }
+
+    @Test
+    void transformersFsdpStringsAreAccepted() throws IOException {
+        assertEquals(Sharding.SHARD_GRAD_OP, load(MINIMAL, "train.fsdp=\"shard_grad_op auto_wrap\"").train()
+                .sharding());
+        assertEquals(Sharding.NO_SHARD, load(MINIMAL, "train.fsdp=\"\"").train().sharding());
+    }
+
+    @Test
+    void aLlamaFactoryYamlMapsItsTrainingArguments() throws IOException {
+        Path yaml = Files.writeString(dir.resolve("qwen3_lora_sft.yaml"), """
+                model_name_or_path: /models/qwen3
+                stage: sft
+                do_train: true
+                finetuning_type: lora
+                lora_rank: 16
+                lora_alpha: 32
+                lora_target: all
+                dataset: identity,alpaca_en_demo
+                template: qwen3
+                cutoff_len: 2048
+                tokenized_path: /tables/qwen3_sft
+                output_dir: saves/qwen3/lora/sft
+                logging_steps: 5
+                save_steps: 100
+                per_device_train_batch_size: 2
+                gradient_accumulation_steps: 4
+                learning_rate: 1.0e-4
+                num_train_epochs: 2.0
+                lr_scheduler_type: linear
+                warmup_ratio: 0.1
+                bf16: true
+                ddp_timeout: 180000000
+                resume_from_checkpoint: null
+                seed: 7
+                """);
+        SparkTuneConfig config = SparkTuneConfig.load(ConfigSources.of(yaml, List.of()), Verb.TRAIN);
+        TrainConfig t = config.train();
+        assertEquals(16, t.loraRank());
+        assertEquals(32.0, t.loraAlpha());
+        assertEquals("saves/qwen3/lora/sft", t.outputDir());
+        assertEquals("/tables/qwen3_sft", t.table());
+        assertEquals(5, t.loggingSteps());
+        assertEquals(100, t.saveSteps());
+        assertEquals(2, t.perDeviceBatchRows());
+        assertEquals(4, t.gradientAccumulation());
+        assertEquals(1e-4, t.learningRate());
+        assertEquals(2.0, t.epochs());
+        assertEquals(LrSchedule.Type.LINEAR, t.scheduler());
+        assertEquals(0.1, t.warmupRatio());
+        assertEquals(7, t.seed());
+        assertEquals("", t.resumeFromCheckpoint());
+        assertTrue(config.warnings().stream().anyMatch(w -> w.toString().contains("bf16")), config.warnings()
+                .toString());
+
+        Path dora = Files.writeString(dir.resolve("dora.yaml"), """
+                model_name_or_path: /models/qwen3
+                output_dir: out
+                tokenized_path: /tables/t
+                use_dora: true
+                optim: adamw_torch
+                """);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> SparkTuneConfig.load(ConfigSources.of(dora, List.of()), Verb.TRAIN));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("use_dora: LLaMA-Factory argument not supported by SparkTune train (it "
+                + "would change what is trained); allowed: false (its default), got true"), e.getMessage());
+    }
+}
