@@ -1,0 +1,197 @@
+package dev.sparktune.e2e;
+
+import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.preprocess.TestPrepConfig;
+import dev.sparktune.preprocess.api.PrepJob;
+import dev.sparktune.testkit.RepoPaths;
+import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.Sharding;
+import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.api.TrainJob;
+import dev.sparktune.trainer.api.TrainResult;
+import dev.sparktune.trainer.checkpoint.CheckpointStore;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Training on a real multi-process cluster (local-cluster: a master and two workers on 127.0.0.1, each executor its
+ * own JVM), ranks joined by the TCP ring across processes. One executor JVM is killed (SIGKILL) after the first
+ * checkpoint commits: the barrier stage fails, Spark retries it on a relaunched executor, every rank resumes from the
+ * newest committed checkpoint, and the final adapter equals an uninterrupted run's.
+ */
+class LocalClusterTrainEndToEndTest {
+    static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
+
+    @TempDir
+    static Path scratch;
+    static SparkSession spark;
+    static String table;
+    static Path model;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        Path sparkHome = scratch.resolve("spark-home");
+        Files.createDirectories(sparkHome.resolve("jars"));
+        System.setProperty("spark.testing", "true");
+        System.setProperty("spark.test.home", sparkHome.toString());
+        org.apache.spark.util.Utils.setCustomHostname("127.0.0.1");
+        java.util.Properties jvm = new java.util.Properties();
+        try (var in = Files.newBufferedReader(RepoPaths.resolve("conf/jvm.properties"))) {
+            jvm.load(in);
+        }
+        Path executorTmp = Files.createDirectories(scratch.resolve("executor-tmp"));
+        spark = SparkSession.builder()
+                .master("local-cluster[2,1,1024]")
+                .appName("LocalClusterTrainEndToEndTest")
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.executor.memory", "1g")
+                .config("spark.executorEnv.SPARK_SCALA_VERSION", "2.13")
+                .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE")
+                .config("spark.executorEnv.OMP_NUM_THREADS", "1")
+                .config("spark.executor.extraJavaOptions", jvm.getProperty("sparktune.jvm.flags")
+                        + " -Djava.io.tmpdir=" + executorTmp)
+                .config("spark.sql.shuffle.partitions", "2")
+                .config("spark.sql.warehouse.dir", scratch.resolve("warehouse").toString())
+                .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+                .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+                .getOrCreate();
+        awaitExecutors(2, Duration.ofSeconds(90));
+        PrepJob.run(spark, TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve("prep"), "demo_alpaca")
+                .cutoffLen(128).packing(true).maxSamples(40).partitions(2).build());
+        table = scratch.resolve("prep/packed").toString();
+        model = scratch.resolve("model");
+        ModelConfig cfg = HfConfigReader.parse("""
+                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "head_dim": 8, "tie_word_embeddings": true,
+                 "max_position_embeddings": 512}""".formatted(ModelInit.vocabSize(QWEN3)), "test");
+        HfModelDir.Loaded m = ModelInit.random(cfg, 1, 0.05);
+        HfModelDir.save(model, cfg, m.layout(), m.params(), QWEN3, 1L << 30);
+    }
+
+    static void awaitExecutors(int n, Duration timeout) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (spark.sparkContext().getExecutorMemoryStatus().size() < n + 1) {   // + the driver
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException(n + " executors did not register within " + timeout);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (spark != null) {
+            spark.stop();
+        }
+        System.clearProperty("spark.testing");
+        System.clearProperty("spark.test.home");
+    }
+
+    static TrainConfig config(Path out) {
+        return TrainConfig.builder().modelPath(model.toString()).table(table).outputDir(out.toString())
+                .finetuningType(FinetuningType.LORA).lora(4, 8, 0, "all", false).learningRate(5e-3)
+                .perDeviceBatchRows(2).globalBatchRows(4).maxSteps(12).saveSteps(2).saveTotalLimit(2)
+                .loggingSteps(5).worldSize(2).sharding(Sharding.SHARD_GRAD_OP).lossChunkRows(128).build();
+    }
+
+    /**
+     * The executor JVMs this test JVM's local-cluster workers started. Their command line is read from /proc: the
+     * JDK's ProcessHandle.Info cuts it short, before the main class that follows the long class path.
+     */
+    static List<ProcessHandle> executors() {
+        return ProcessHandle.current().descendants().filter(p -> {
+            try {
+                return Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline"))
+                        .contains("CoarseGrainedExecutorBackend");
+            } catch (java.io.IOException e) {
+                return false;  // exited meanwhile
+            }
+        }).toList();
+    }
+
+    static boolean markerComplete(Path marker) {
+        try {
+            return Files.size(marker) == 64;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    static double maxAdapterDiff(Path a, Path b) {
+        SafetensorsReader x = SafetensorsReader.open(a.resolve("adapter_model.safetensors"));
+        SafetensorsReader y = SafetensorsReader.open(b.resolve("adapter_model.safetensors"));
+        double max = 0;
+        for (String name : x.tensors().keySet()) {
+            max = Math.max(max, x.read(name).sub(y.read(name)).amaxNumber().doubleValue());
+        }
+        return max;
+    }
+
+    @Test
+    void killingAnExecutorMidRunStillGivesTheUninterruptedRunsAdapter() throws Exception {
+        assertEquals(2, executors().size(), "two executor JVMs: " + executors());
+        Path uninterrupted = scratch.resolve("uninterrupted");
+        TrainResult reference = TrainJob.run(spark, config(uninterrupted));
+        assertEquals(0, reference.firstStep());
+        assertEquals(12, reference.steps().size());
+
+        Path interrupted = scratch.resolve("interrupted");
+        Path firstCommit = interrupted.resolve(CheckpointStore.PREFIX + 2).resolve(CheckpointStore.MARKER);
+        CompletableFuture<Optional<Long>> killer = CompletableFuture.supplyAsync(() -> {
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+            // the marker is complete once it holds the manifest's sha256 (64 hex digits); a kill while it is being
+            // written leaves a checkpoint that is, rightly, not resumed from
+            while (!markerComplete(firstCommit) && Instant.now().isBefore(deadline)) {
+                Thread.onSpinWait();
+            }
+            List<ProcessHandle> victims = executors();
+            if (!markerComplete(firstCommit) || victims.isEmpty()) {
+                return Optional.empty();
+            }
+            ProcessHandle victim = victims.get(0);
+            victim.destroyForcibly();
+            return Optional.of(victim.pid());
+        });
+        TrainResult resumed = TrainJob.run(spark, config(interrupted));
+        Optional<Long> killed = killer.get(1, TimeUnit.MINUTES);
+        assertTrue(killed.isPresent(), "an executor was killed after checkpoint-2 committed");
+        assertTrue(resumed.firstStep() >= 2 && resumed.firstStep() < 12,
+                "the retried stage resumed from a committed checkpoint, not from scratch: first step "
+                        + resumed.firstStep());
+        assertTrue(executors().stream().noneMatch(p -> p.pid() == killed.get()), "the killed JVM is gone");
+
+        double diff = maxAdapterDiff(uninterrupted, interrupted);
+        assertTrue(diff <= 1e-6, "interrupted vs uninterrupted adapters differ by " + diff);
+        for (int s = 0; s < resumed.steps().size(); s++) {
+            assertEquals(reference.steps().get(resumed.firstStep() + s).loss(), resumed.steps().get(s).loss(), 1e-6,
+                    "loss of step " + (resumed.firstStep() + s));
+        }
+        try (var dirs = Files.list(interrupted)) {
+            assertEquals(List.of(CheckpointStore.PREFIX + 10, CheckpointStore.PREFIX + 12),
+                    dirs.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(CheckpointStore.PREFIX))
+                            .sorted().toList(), "save_total_limit 2");
+        }
+    }
+}
