@@ -12,11 +12,15 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The README's first command (prep on conf/demo-local.conf), then inspect on what it wrote. */
+/**
+ * The README's first command (prep on conf/demo-local.conf), then inspect on what it wrote, then the README's training
+ * commands (init-model, train with the demo conf's train section on 2 local ranks) and a re-run that resumes.
+ */
 class DemoPrepEndToEndTest {
     @TempDir
     Path scratch;
@@ -57,5 +61,36 @@ class DemoPrepEndToEndTest {
         assertTrue(report.contains("<|im_start|>assistant\n⟦"), "trained spans start after the assistant header:\n"
                 + report);
         assertTrue(report.contains("<|im_end|>\n⟧"), "trained spans end with the end-of-turn token:\n" + report);
+
+        Path model = scratch.resolve("model");
+        exit = run(new StringWriter(), err, "init-model", "--arch", "Qwen3ForCausalLM", "--out", model.toString(),
+                "--tokenizer", root + "/assets/tokenizers/qwen3", "--hidden", "16", "--intermediate", "32",
+                "--heads", "2", "--kv-heads", "1", "--head-dim", "8");
+        assertEquals(0, exit, "stderr:\n" + err);
+        Path lora = scratch.resolve("lora");
+        String[] train = {"train", "-c", root + "/conf/demo-local.conf",
+                "--set", "model.model_name_or_path=\"" + model + "\"",
+                "--set", "prep.output_table=\"" + table + "\"",
+                "--set", "train.output_dir=\"" + lora + "\"",
+                "--set", "train.max_steps=4", "--set", "train.save_steps=2", "--set", "spark.master=\"local[2]\""};
+        StringWriter trainOut = new StringWriter();
+        exit = run(trainOut, err, train);
+        assertEquals(0, exit, "stderr:\n" + err);
+        JsonNode summary = new ObjectMapper().readTree(trainOut.toString());
+        assertEquals(0, summary.get("first_step").asInt(), summary.toString());
+        assertEquals(4, summary.get("steps_run").asInt(), summary.toString());
+        assertTrue(Double.isFinite(summary.get("final_loss").asDouble()), summary.toString());
+        assertEquals(2, summary.get("held_bytes_per_rank").size(), "world_size 2 from the demo conf");
+        for (String file : List.of("adapter_model.safetensors", "adapter_config.json", "trainer_log.jsonl",
+                "checkpoint-4/COMMITTED")) {
+            assertTrue(Files.isRegularFile(lora.resolve(file)), file + " in " + lora);
+        }
+
+        StringWriter again = new StringWriter();
+        exit = run(again, err, train);
+        assertEquals(0, exit, "stderr:\n" + err);
+        JsonNode rerun = new ObjectMapper().readTree(again.toString());
+        assertEquals(4, rerun.get("first_step").asInt(), "a finished run resumes at its end: " + rerun);
+        assertEquals(0, rerun.get("steps_run").asInt(), rerun.toString());
     }
 }

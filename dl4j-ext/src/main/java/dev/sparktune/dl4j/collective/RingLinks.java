@@ -100,7 +100,10 @@ final class RingLinks implements AutoCloseable {
                     checkWaiting(lastProgress, "waiting for data from rank " + prevName);
                 }
                 onReceived.accept(ri);
-                received.set(ri + 1);
+                synchronized (received) {
+                    received.set(ri + 1);
+                    received.notifyAll();  // a gated send (broadcast) waits for this piece
+                }
             }
         } catch (IOException e) {
             throw new CollectiveException("rank " + rank + ": receiving from rank " + prevName + " failed: "
@@ -111,12 +114,16 @@ final class RingLinks implements AutoCloseable {
     private void send(List<ByteBuffer> sends, int[] sendGate, AtomicInteger received) throws IOException {
         long lastProgress = System.nanoTime();
         for (int si = 0; si < sends.size(); si++) {
-            while (received.get() < sendGate[si]) {
+            synchronized (received) {
                 // only broadcasts gate sends; the receiving thread has its own timeout and cancellation checks
-                if (Thread.currentThread().isInterrupted()) {
-                    return;
+                while (received.get() < sendGate[si]) {
+                    try {
+                        received.wait(POLL_MILLIS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
                 }
-                Thread.onSpinWait();
             }
             ByteBuffer buf = sends.get(si);
             while (buf.hasRemaining()) {

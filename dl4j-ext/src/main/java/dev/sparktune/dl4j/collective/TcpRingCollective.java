@@ -203,6 +203,15 @@ public final class TcpRingCollective implements Collective {
         return worldSize;
     }
 
+    /**
+     * The all-gather schedule: at ring step s this rank sends chunk {@code ringChunk(s)} (its own at s = 0, then the
+     * one it received the step before) and receives {@code ringChunk(s + 1)} from rank - 1, so after world - 1 steps
+     * every chunk has gone once around the ring.
+     */
+    private int ringChunk(int s) {
+        return Math.floorMod(rank - s, worldSize);
+    }
+
     @Override
     public void allReduce(INDArray flat) {
         reduceScatter(flat);
@@ -220,8 +229,9 @@ public final class TcpRingCollective implements Collective {
             scratch = Nd4j.createUninitialized(DataType.FLOAT, pieceFloats);
         }
         for (int s = 0; s < worldSize - 1; s++) {
-            int sendChunk = Math.floorMod(rank - s - 1, worldSize);
-            int recvChunk = Math.floorMod(rank - s - 2, worldSize);
+            // one chunk behind the all-gather schedule, so that rank r ends holding the full sum of chunk r
+            int sendChunk = ringChunk(s + 1);
+            int recvChunk = ringChunk(s + 2);
             List<ByteBuffer> sends = pieces(flat, flat.offset() + shards.start(sendChunk), shards.size(sendChunk));
             long recvStart = shards.start(recvChunk);
             long recvLen = shards.size(recvChunk);
@@ -245,8 +255,8 @@ public final class TcpRingCollective implements Collective {
             return;
         }
         for (int s = 0; s < worldSize - 1; s++) {
-            int sendChunk = Math.floorMod(rank - s, worldSize);
-            int recvChunk = Math.floorMod(rank - s - 1, worldSize);
+            int sendChunk = ringChunk(s);
+            int recvChunk = ringChunk(s + 1);
             List<ByteBuffer> sends = pieces(flat, flat.offset() + shards.start(sendChunk), shards.size(sendChunk));
             List<ByteBuffer> recvs = pieces(flat, flat.offset() + shards.start(recvChunk), shards.size(recvChunk));
             links.exchange(sends, new int[sends.size()], recvs, piece -> { });
@@ -286,8 +296,8 @@ public final class TcpRingCollective implements Collective {
             all.putDouble((rank * k + i) * 8, values[i]);
         }
         for (int s = 0; s < worldSize - 1; s++) {
-            int sendSlot = Math.floorMod(rank - s, worldSize);
-            int recvSlot = Math.floorMod(rank - s - 1, worldSize);
+            int sendSlot = ringChunk(s);
+            int recvSlot = ringChunk(s + 1);
             links.exchange(List.of(all.slice(sendSlot * k * 8, k * 8)), new int[1],
                     List.of(all.slice(recvSlot * k * 8, k * 8)), piece -> { });
         }

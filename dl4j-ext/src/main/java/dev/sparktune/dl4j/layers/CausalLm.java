@@ -29,6 +29,7 @@ public final class CausalLm {
     private final RmsNorm finalNorm;
     private final LmHeadLoss lmHead;
     private final INDArray lmHeadWeight;  // [V, C]
+    private final LayerHooks hooks;
 
     public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
                     int lossChunkRows) {
@@ -42,14 +43,30 @@ public final class CausalLm {
      */
     public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
                     int lossChunkRows, Projection.Factory projections) {
+        this(config, new LayerParams(layout, params, grads, ""), null, batch, seqLen, lossChunkRows, projections,
+                LayerHooks.NONE);
+    }
+
+    /**
+     * A model whose decoder layers may live elsewhere than the root parameters (fully sharded training: every layer
+     * is a view of one shared slot that {@code hooks} fill before the layer runs).
+     *
+     * @param root        embedding, final norm and lm_head (full names, e.g. {@code model.embed_tokens.weight})
+     * @param layerParams the parameters of decoder layer l (names relative to the layer, e.g.
+     *                    {@code self_attn.q_proj.weight}); null = {@code root}'s {@code model.layers.<l>.} entries
+     * @param hooks       called around each decoder layer's forward and backward
+     */
+    public CausalLm(ModelConfig config, LayerParams root, java.util.function.IntFunction<LayerParams> layerParams,
+                    int batch, int seqLen, int lossChunkRows, Projection.Factory projections, LayerHooks hooks) {
         this.config = config;
         this.batch = batch;
         this.seqLen = seqLen;
         this.rows = batch * seqLen;
-        LayerParams root = new LayerParams(layout, params, grads, "");
+        this.hooks = hooks;
         this.embedding = Embedding.of(root, "model.embed_tokens", rows);
         for (int l = 0; l < config.numLayers(); l++) {
-            layers.add(new DecoderLayer(config, root.child(HfParamNames.layerPrefix(l)), batch, seqLen, projections));
+            LayerParams lp = layerParams == null ? root.child(HfParamNames.layerPrefix(l)) : layerParams.apply(l);
+            layers.add(new DecoderLayer(config, lp, batch, seqLen, projections));
         }
         this.finalNorm = RmsNorm.of(root, "model.norm", config.rmsNormEps(), rows);
         String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
@@ -91,8 +108,9 @@ public final class CausalLm {
                     + "] but the buffers were sized for [B=" + batch + ", T=" + seqLen + "]");
         }
         INDArray x = embedding.forward(inputIds);
-        for (DecoderLayer layer : layers) {
-            x = layer.forward(x, packed);
+        for (int l = 0; l < layers.size(); l++) {
+            hooks.beforeForward(l);
+            x = layers.get(l).forward(x, packed);
         }
         return finalNorm.forward(x);
     }
@@ -107,7 +125,9 @@ public final class CausalLm {
         double loss = lmHead.forwardBackward(hidden(inputIds, packed), targets, globalTokenCount);
         INDArray d = finalNorm.backward(lmHead.dHidden());
         for (int l = layers.size() - 1; l >= 0; l--) {
+            hooks.beforeBackward(l);
             d = layers.get(l).backward(d);
+            hooks.afterBackward(l);
         }
         embedding.backward(d);
         return loss;

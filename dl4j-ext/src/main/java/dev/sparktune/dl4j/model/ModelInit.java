@@ -7,8 +7,6 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -78,56 +76,27 @@ public final class ModelInit {
     }
 
     /**
-     * {@code init-model --arch Qwen3ForCausalLM --out DIR [--tokenizer DIR] [--vocab N] [--hidden 64]
-     * [--intermediate 256] [--layers 2] [--heads 4] [--kv-heads 2] [--head-dim D] [--tie true] [--seed 0]
-     * [--std 0.02] [--max-shard-bytes N]}: the vocabulary comes from the tokenizer unless --vocab is given.
+     * The HF config of a small model: {@code architecture} (e.g. {@code Qwen3ForCausalLM}) with the given sizes;
+     * {@code headDim} null = hidden / heads.
+     *
+     * @throws ModelException when the family is not supported or the sizes do not fit together
      */
-    public static void main(String[] args) {
-        Map<String, String> opts = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i += 2) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("usage: init-model --arch ARCH --out DIR [--tokenizer DIR] "
-                        + "[--vocab N] [--hidden N] [--intermediate N] [--layers N] [--heads N] [--kv-heads N] "
-                        + "[--head-dim N] [--tie true|false] [--seed N] [--std X]; got " + String.join(" ", args));
-            }
-            opts.put(args[i].substring(2), args[i + 1]);
-        }
-        Path out = Path.of(require(opts, "out"));
-        Path tokenizer = opts.containsKey("tokenizer") ? Path.of(opts.get("tokenizer")) : null;
-        int vocab = opts.containsKey("vocab") ? Integer.parseInt(opts.get("vocab"))
-                : tokenizer != null ? vocabSize(tokenizer) : fail("--vocab or --tokenizer is required");
+    public static ModelConfig config(String architecture, int vocab, int hidden, int intermediate, int layers,
+                                     int heads, int kvHeads, Integer headDim, boolean tieWordEmbeddings) {
         ObjectNode cfg = MAPPER.createObjectNode();
-        cfg.putArray("architectures").add(require(opts, "arch"));
+        cfg.putArray("architectures").add(architecture);
         cfg.put("vocab_size", vocab);
-        cfg.put("hidden_size", Integer.parseInt(opts.getOrDefault("hidden", "64")));
-        cfg.put("intermediate_size", Integer.parseInt(opts.getOrDefault("intermediate", "256")));
-        cfg.put("num_hidden_layers", Integer.parseInt(opts.getOrDefault("layers", "2")));
-        cfg.put("num_attention_heads", Integer.parseInt(opts.getOrDefault("heads", "4")));
-        cfg.put("num_key_value_heads", Integer.parseInt(opts.getOrDefault("kv-heads", "2")));
-        if (opts.containsKey("head-dim")) {
-            cfg.put("head_dim", Integer.parseInt(opts.get("head-dim")));
+        cfg.put("hidden_size", hidden);
+        cfg.put("intermediate_size", intermediate);
+        cfg.put("num_hidden_layers", layers);
+        cfg.put("num_attention_heads", heads);
+        cfg.put("num_key_value_heads", kvHeads);
+        if (headDim != null) {
+            cfg.put("head_dim", headDim);
         }
-        cfg.put("tie_word_embeddings", Boolean.parseBoolean(opts.getOrDefault("tie", "true")));
+        cfg.put("tie_word_embeddings", tieWordEmbeddings);
         cfg.put("max_position_embeddings", 4096);
         cfg.putNull("sliding_window"); // Mistral: full attention unless a window is configured later
-        ModelConfig config = HfConfigReader.parse(cfg.toString(), "init-model arguments");
-        HfModelDir.Loaded model = random(config, Long.parseLong(opts.getOrDefault("seed", "0")),
-                Double.parseDouble(opts.getOrDefault("std", "0.02")));
-        HfModelDir.save(out, config, model.layout(), model.params(), tokenizer,
-                Long.parseLong(opts.getOrDefault("max-shard-bytes", "5000000000")));
-        System.out.println("initialised " + config.spec().architecture() + " with " + model.layout().totalLength()
-                + " parameters in " + out);
-    }
-
-    private static String require(Map<String, String> opts, String key) {
-        String v = opts.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException("init-model: --" + key + " is required");
-        }
-        return v;
-    }
-
-    private static int fail(String message) {
-        throw new IllegalArgumentException("init-model: " + message);
+        return HfConfigReader.parse(cfg.toString(), "init-model arguments");
     }
 }

@@ -35,10 +35,10 @@ class ModelInitLiveTest {
         String idList = Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","));
         for (String arch : ModelSpecs.knownArchitectures()) {
             Path out = tmp.resolve(arch);
-            ModelInit.main(new String[] {"--arch", arch, "--out", out.toString(), "--tokenizer", tok.toString(),
-                "--hidden", "32", "--intermediate", "40", "--layers", "2", "--heads", "4", "--kv-heads", "2",
-                "--tie", Boolean.toString(arch.startsWith("Qwen")), "--seed", "3", "--std", "0.2",
-                "--max-shard-bytes", "20000"});
+            ModelConfig cfg = ModelInit.config(arch, ModelInit.vocabSize(tok), 32, 40, 2, 4, 2, null,
+                    arch.startsWith("Qwen"));
+            HfModelDir.Loaded init = ModelInit.random(cfg, 3, 0.2);
+            HfModelDir.save(out, cfg, init.layout(), init.params(), tok, 20000);
             assertTrue(Files.exists(out.resolve("tokenizer.json")));
             HfModelDir.Loaded m = HfModelDir.load(out);
             CausalLm model = new CausalLm(m.config(), m.layout(), m.params(), m.layout().allocate(), 1, ids.length, 4);
@@ -54,6 +54,7 @@ class ModelInitLiveTest {
             System.out.printf("[ModelInitLiveTest] %s: max|logit diff| vs transformers %.3e%n", arch, max);
             assertTrue(max <= 1e-4, arch + ": max|logit diff| " + max);
         }
-        assertThrows(IllegalArgumentException.class, () -> ModelInit.main(new String[] {"--arch", "x"}));
+        assertThrows(UnsupportedArchitectureException.class,
+                () -> ModelInit.config("GPT2LMHeadModel", 48, 32, 40, 2, 4, 2, null, true));
     }
 }

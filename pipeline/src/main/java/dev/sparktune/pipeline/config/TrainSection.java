@@ -17,8 +17,8 @@ import java.util.Locale;
 final class TrainSection {
     private static final List<String> FINETUNING = List.of("lora", "full");
     private static final List<String> SCHEDULERS = List.of("cosine", "linear", "constant");
-    private static final String FSDP_ALLOWED = "no_shard or shard_grad_op (\"\" = no_shard; transformers' "
-            + "\"shard_grad_op auto_wrap\" form accepted)";
+    private static final String FSDP_ALLOWED = "no_shard, shard_grad_op or full_shard (\"\" = no_shard; "
+            + "transformers' \"full_shard auto_wrap\" form accepted)";
 
     private TrainSection() {
     }
@@ -64,6 +64,10 @@ final class TrainSection {
 
         if (epochs != null && epochs == 0 && maxSteps <= 0) {
             reader.fail("train.num_train_epochs", "must be > 0 unless train.max_steps is set (> 0)");
+        }
+        if ("lora".equals(finetuning) && sharding == Sharding.FULL_SHARD) {
+            reader.fail("train.fsdp", "full_shard needs train.finetuning_type = full; for lora use shard_grad_op (the "
+                    + "adapters' state is small; sharding the frozen base model is not available yet)");
         }
         if (overwrite && resume != null && !resume.isEmpty()) {
             reader.fail("train.resume_from_checkpoint", "cannot be set together with train.overwrite_output_dir = "
@@ -150,8 +154,8 @@ final class TrainSection {
                 }
             }
         }
-        String why = words.contains("full_shard") || words.contains("hybrid_shard")
-                ? "; full_shard (ZeRO-3) is not available yet: use shard_grad_op" : "";
+        String why = words.contains("offload") ? "; CPU offload is not available (training already runs on the "
+                + "executor's memory)" : words.contains("hybrid_shard") ? "; hybrid_shard is not available" : "";
         reader.fail("train.fsdp", reader.raw("train.fsdp"), FSDP_ALLOWED + why);
         return Sharding.NO_SHARD;
     }

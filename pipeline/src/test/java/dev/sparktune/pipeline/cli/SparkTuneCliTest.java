@@ -52,7 +52,7 @@ class SparkTuneCliTest {
         CommandLine root = SparkTuneCli.newCommandLine();
         specs.add(root.getCommandSpec());
         root.getSubcommands().values().forEach(sub -> specs.add(sub.getCommandSpec()));
-        assertEquals(List.of("prep", "train", "inspect"), List.copyOf(root.getSubcommands().keySet()));
+        assertEquals(List.of("prep", "train", "inspect", "init-model"), List.copyOf(root.getSubcommands().keySet()));
         for (CommandSpec spec : specs) {
             String[] args = spec.commandLine() == root ? new String[] {"--help"} : new String[] {spec.name(), "--help"};
             Run help = run(args);
@@ -220,6 +220,29 @@ class SparkTuneCliTest {
         assertTrue(bad.err().contains("sparktune.train.table: '" + dir.resolve("nothing") + "' is not a Delta table"),
                 bad.toString());
         assertTrue(bad.err().contains("is not a committed checkpoint (no COMMITTED marker)"), bad.toString());
+        assertNoStackTrace(bad);
+    }
+
+    @Test
+    void initModelWritesAnHfDirectoryTheTrainerLoads() throws IOException {
+        Path qwen3 = dev.sparktune.testkit.RepoPaths.resolve("assets/tokenizers/qwen3");
+        Path out = dir.resolve("tiny");
+        Run run = run("init-model", "--arch", "Qwen3ForCausalLM", "--out", out.toString(), "--tokenizer",
+                qwen3.toString(), "--hidden", "16", "--intermediate", "32", "--heads", "2", "--kv-heads", "1",
+                "--head-dim", "8");
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().startsWith("init-model: Qwen3ForCausalLM with "), run.toString());
+        dev.sparktune.dl4j.model.HfModelDir.Loaded loaded = dev.sparktune.dl4j.model.HfModelDir.load(out);
+        assertEquals(151669, loaded.config().vocabSize(), "the Qwen3 tokenizer's vocabulary");
+        assertEquals(16, loaded.config().hiddenSize());
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")) && Files.isRegularFile(out.resolve(
+                "tokenizer_config.json")), "tokenizer files copied");
+
+        Run bad = run("init-model", "--arch", "GPT2LMHeadModel", "--out", dir.resolve("x").toString(),
+                "--tokenizer", qwen3.toString());
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.err().contains("cannot build the model config") && bad.err().contains("GPT2LMHeadModel"),
+                bad.toString());
         assertNoStackTrace(bad);
     }
 

@@ -70,12 +70,12 @@ class TrainSectionTest {
 
     @Test
     void badValuesNameTheKeyAndWhatIsAllowed() {
-        ConfigException e = failure(MINIMAL, "train.fsdp=full_shard", "train.learning_rate=-1",
+        ConfigException e = failure(MINIMAL, "train.fsdp=\"full_shard offload\"", "train.learning_rate=-1",
                 "train.lora_target=q_proj,qq_proj", "train.finetuning_type=freeze", "train.warmup_ratio=1.5",
                 "train.resume_from_checkpoint=/runs/x/checkpoint-5", "train.overwrite_output_dir=true");
         String m = e.getMessage();
-        assertTrue(m.contains("sparktune.train.fsdp: invalid value \"full_shard\"") && m.contains("full_shard (ZeRO-3) "
-                + "is not available yet: use shard_grad_op"), m);
+        assertTrue(m.contains("sparktune.train.fsdp: invalid value \"full_shard offload\"")
+                && m.contains("CPU offload is not available"), m);
         assertTrue(m.contains("sparktune.train.learning_rate: invalid value -1; allowed: a number > 0"), m);
         assertTrue(m.contains("sparktune.train.lora_target:") && m.contains("qq_proj"), m);
         assertTrue(m.contains("sparktune.train.finetuning_type: invalid value \"freeze\"; allowed: lora, full"), m);
@@ -86,9 +86,20 @@ class TrainSectionTest {
     }
 
     @Test
+    void fullShardIsForFullFineTuning() throws IOException {
+        assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=full").train()
+                .sharding());
+        ConfigException e = failure(MINIMAL, "train.fsdp=full_shard");
+        assertTrue(e.getMessage().contains("sparktune.train.fsdp: full_shard needs train.finetuning_type = full"),
+                e.getMessage());
+    }
+
+    @Test
     void transformersFsdpStringsAreAccepted() throws IOException {
         assertEquals(Sharding.SHARD_GRAD_OP, load(MINIMAL, "train.fsdp=\"shard_grad_op auto_wrap\"").train()
                 .sharding());
+        assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=\"full_shard auto_wrap\"",
+                "train.finetuning_type=full").train().sharding());
         assertEquals(Sharding.NO_SHARD, load(MINIMAL, "train.fsdp=\"\"").train().sharding());
     }
 

@@ -76,6 +76,9 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         if (finetuningType == FinetuningType.LORA) {
             lora(loraRank, loraAlpha, loraDropout, loraTarget, useRslora);
         }
+        require(!(finetuningType == FinetuningType.LORA && sharding == Sharding.FULL_SHARD),
+                "fsdp = full_shard needs finetuning_type = full; for LoRA use shard_grad_op (the adapters' state is "
+                        + "small; sharding the frozen base is not available yet)");
     }
 
     private static void require(boolean ok, String message) {

@@ -8,9 +8,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * {@code checkpoint.json}: which run a checkpoint continues, after how many steps, and which file holds which range of
- * the flat trainable state. Every rank wrote elements [start, end) of the parameters and of both AdamW moments; the
- * ranges tile [0, trainableLength) in order, so a resume with any world size reads the ranges it needs.
+ * {@code checkpoint.json}: which run a checkpoint continues, after how many steps, and which file holds which ranges
+ * of the flat trainable state. Every rank wrote the ranges it holds (one for no_shard and shard_grad_op; the root
+ * parameters and one piece per decoder layer for full_shard) of the parameters and of both AdamW moments; together
+ * they tile [0, trainableLength) exactly once, so a resume with any world size and sharding reads what it needs.
  *
  * @param format          {@value #FORMAT}
  * @param version         {@value #VERSION}
@@ -30,26 +31,45 @@ public record CheckpointManifest(String format, int version, int step, int total
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** Flat elements [start, end). */
+    public record Range(long start, long end) {
+        public Range {
+            if (start < 0 || end <= start) {
+                throw new IllegalArgumentException("empty or negative range [" + start + ", " + end + ")");
+            }
+        }
+
+        public boolean overlaps(long from, long to) {
+            return start < to && from < end;
+        }
+    }
+
     /**
      * One rank's file.
      *
      * @param file   name inside the checkpoint directory
-     * @param start  first flat element it holds
-     * @param end    one past the last
+     * @param ranges the flat ranges it holds
      * @param bytes  its size, to detect truncation before reading
      */
-    public record Shard(String file, long start, long end, long bytes) {
+    public record Shard(String file, List<Range> ranges, long bytes) {
+        public Shard {
+            ranges = List.copyOf(ranges);
+        }
     }
 
     public CheckpointManifest {
         Objects.requireNonNull(run, "run");
         shards = List.copyOf(shards);
+        List<Range> all = new java.util.ArrayList<>();
+        shards.forEach(s -> all.addAll(s.ranges()));
+        all.sort(java.util.Comparator.comparingLong(Range::start));
         long next = 0;
-        for (Shard s : shards) {
-            if (s.start() != next || s.end() <= s.start()) {
-                throw new IllegalArgumentException("shard ranges must tile the flat state in order: " + shards);
+        for (Range r : all) {
+            if (r.start() != next) {
+                throw new IllegalArgumentException("shard ranges must tile the flat state exactly once: gap or "
+                        + "overlap at " + next + " in " + shards);
             }
-            next = s.end();
+            next = r.end();
         }
         if (next != run.trainableLength()) {
             throw new IllegalArgumentException("shards cover " + next + " of " + run.trainableLength() + " elements");

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,7 +20,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,25 +75,20 @@ public final class CheckpointStore {
         }
     }
 
-    /**
-     * Writes one rank's range [start, end) of the flat state (parameters and both AdamW moments, [end - start]
-     * views each) into checkpoint {@code step} and returns its manifest entry.
-     */
-    public CheckpointManifest.Shard writeShard(int step, String fileName, long start, long end, INDArray params,
-                                               INDArray expAvg, INDArray expAvgSq) {
-        Map<String, INDArray> buffers = Map.of(ShardFile.PARAMS, params, ShardFile.EXP_AVG, expAvg,
-                ShardFile.EXP_AVG_SQ, expAvgSq);
+    /** Writes the ranges one rank holds into checkpoint {@code step} and returns its manifest entry. */
+    public CheckpointManifest.Shard writeShard(int step, String fileName, List<StatePiece> pieces) {
         java.nio.file.Path local = null;
         try {
             java.nio.file.Path tmpDir = Files.createTempDirectory("sparktune-ckpt-");
             local = tmpDir.resolve(fileName);
-            ShardFile.write(local, start, end, buffers);
+            ShardFile.write(local, pieces);
             long bytes = Files.size(local);
             try (InputStream in = Files.newInputStream(local);
                  OutputStream out = fs.create(new Path(dir(step), fileName), true)) {
                 in.transferTo(out);
             }
-            return new CheckpointManifest.Shard(fileName, start, end, bytes);
+            return new CheckpointManifest.Shard(fileName, pieces.stream()
+                    .map(p -> new CheckpointManifest.Range(p.start(), p.end())).toList(), bytes);
         } catch (IOException e) {
             throw io("cannot write " + fileName + " of checkpoint " + dir(step), e);
         } finally {

@@ -15,9 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * One rank's checkpoint file: elements [start, end) of each flat state buffer ({@link #TENSORS}), as a safetensors
- * file any tool can open. A buffer is stored in chunks named {@code <buffer>/<offset from start>} of at most
- * {@link #CHUNK} elements, because one safetensors tensor is read into one Java array (2^31 bytes at most).
+ * One rank's checkpoint file: the ranges of each flat state buffer ({@link #TENSORS}) it holds, as a safetensors file
+ * any tool can open. A buffer is stored in chunks named {@code <buffer>/<flat offset>} of at most {@link #CHUNK}
+ * elements, because one safetensors tensor is read into one Java array (2^31 bytes at most).
  */
 final class ShardFile {
     static final String PARAMS = "params";
@@ -29,30 +29,35 @@ final class ShardFile {
     private ShardFile() {
     }
 
-    /** Writes {@code buffers} (name → [end - start] flat fp32) into local file {@code file}. */
-    static void write(Path file, long start, long end, Map<String, INDArray> buffers) {
-        write(file, start, end, buffers, CHUNK);
+    /** Writes {@code pieces} into local file {@code file}. */
+    static void write(Path file, List<StatePiece> pieces) {
+        write(file, pieces, CHUNK);
     }
 
     /** {@link #write} with chunks of {@code chunk} elements (tests use small ones). */
-    static void write(Path file, long start, long end, Map<String, INDArray> buffers, long chunk) {
+    static void write(Path file, List<StatePiece> pieces, long chunk) {
+        if (pieces.isEmpty()) {
+            throw new IllegalArgumentException("no state to write");
+        }
         Map<String, INDArray> chunks = new LinkedHashMap<>();
         for (String name : TENSORS) {
-            INDArray buffer = buffers.get(name);
-            if (buffer == null || buffer.length() != end - start) {
-                throw new IllegalArgumentException(name + " must hold " + (end - start) + " elements");
-            }
-            for (long off = 0; off < end - start; off += chunk) {
-                chunks.put(chunkName(name, off),
-                        buffer.get(NDArrayIndex.interval(off, Math.min(end - start, off + chunk))));
+            for (StatePiece piece : pieces) {
+                INDArray buffer = switch (name) {
+                    case PARAMS -> piece.params();
+                    case EXP_AVG -> piece.expAvg();
+                    default -> piece.expAvgSq();
+                };
+                long n = buffer.length();
+                for (long off = 0; off < n; off += chunk) {
+                    chunks.put(chunkName(name, piece.start() + off),
+                            buffer.get(NDArrayIndex.interval(off, Math.min(n, off + chunk))));
+                }
             }
         }
         try {
             Path tmp = Files.createTempDirectory(file.getParent(), ".shard");
             Path written = SafetensorsWriter.builder().maxShardBytes(Long.MAX_VALUE)
-                    .metadata("format", CheckpointManifest.FORMAT + "-shard")
-                    .metadata("start", Long.toString(start)).metadata("end", Long.toString(end))
-                    .build().write(tmp, chunks).get(0);
+                    .metadata("format", CheckpointManifest.FORMAT + "-shard").build().write(tmp, chunks).get(0);
             Files.move(written, file, StandardCopyOption.REPLACE_EXISTING);
             Files.delete(tmp);
         } catch (IOException e) {
@@ -61,19 +66,19 @@ final class ShardFile {
     }
 
     /**
-     * Copies elements [from, to) (flat positions) of buffer {@code name} from local file {@code file}, which holds
-     * [start, end), into {@code dst} at {@code dstOffset}.
+     * Copies the elements of [from, to) (flat positions) of buffer {@code name} that local file {@code file} holds
+     * into {@code dst}, element i at {@code dstOffset + i - from}.
      *
-     * @return elements copied (less than requested when the file lacks chunks)
+     * @return elements copied (fewer than requested when other files hold the rest)
      */
-    static long readRange(Path file, long start, String name, long from, long to, INDArray dst, long dstOffset) {
+    static long readRange(Path file, String name, long from, long to, INDArray dst, long dstOffset) {
         SafetensorsReader reader = SafetensorsReader.open(file);
         long copied = 0;
         for (Map.Entry<String, TensorInfo> e : reader.tensors().entrySet()) {
             if (!e.getKey().startsWith(name + "/")) {
                 continue;
             }
-            long chunkStart = start + Long.parseLong(e.getKey().substring(name.length() + 1));
+            long chunkStart = Long.parseLong(e.getKey().substring(name.length() + 1));
             long chunkEnd = chunkStart + e.getValue().numel();
             long a = Math.max(from, chunkStart);
             long b = Math.min(to, chunkEnd);

@@ -54,9 +54,8 @@ public final class StateReader implements AutoCloseable {
         }
         long copied = 0;
         for (CheckpointManifest.Shard s : committed.manifest().shards()) {
-            if (s.end() > from && s.start() < to) {
-                copied += ShardFile.readRange(fetch(s.file()), s.start(), buffer, Math.max(from, s.start()),
-                        Math.min(to, s.end()), dst, Math.max(from, s.start()) - from);
+            if (s.ranges().stream().anyMatch(r -> r.overlaps(from, to))) {
+                copied += ShardFile.readRange(fetch(s.file()), buffer, from, to, dst, 0);
             }
         }
         if (copied != to - from) {

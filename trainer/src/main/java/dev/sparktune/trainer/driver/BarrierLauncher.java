@@ -44,9 +44,10 @@ public final class BarrierLauncher {
                 world, config.epochs(), config.maxSteps(), config.seed());
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
+        ProgressAccumulators progress = ProgressAccumulators.register(spark.sparkContext());
         TrainingContext ctx = new TrainingContext(config, plan, snapshot,
                 HadoopConfEntries.fromSession(spark), snapshot.seqLen(), secret,
-                IO_TIMEOUT_SECONDS, identity, resumeDir);
+                IO_TIMEOUT_SECONDS, identity, resumeDir, progress);
         LOG.info("training {} on {}: {} ranks, {} steps of {} rows ({} per rank per micro-batch, {} accumulation),"
                         + " fsdp {}", config.finetuningType().key(), snapshot, world, plan.totalSteps(),
                 plan.globalBatchRows(), plan.microBatchRows(), plan.accumulationSteps(), config.sharding().key());
@@ -57,9 +58,16 @@ public final class BarrierLauncher {
         long t0 = System.nanoTime();
         jsc.setJobDescription("SparkTune train: " + world + " ranks, " + plan.totalSteps() + " steps");
         RDD<Integer> ranks = jsc.parallelize(IntStream.range(0, world).boxed().toList(), world).rdd();
-        List<RankReport> reports = ranks.barrier()
-                .mapPartitions(new RankTask(ctx), false, ClassTag$.MODULE$.apply(RankReport.class))
-                .toJavaRDD().repartition(1).collect();
+        ProgressListener listener = new ProgressListener(progress, plan.totalSteps());
+        spark.sparkContext().addSparkListener(listener);
+        List<RankReport> reports;
+        try {
+            reports = ranks.barrier()
+                    .mapPartitions(new RankTask(ctx), false, ClassTag$.MODULE$.apply(RankReport.class))
+                    .toJavaRDD().repartition(1).collect();
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         List<RankReport> sorted = new ArrayList<>(reports);
         sorted.sort(Comparator.comparingInt(RankReport::rank));

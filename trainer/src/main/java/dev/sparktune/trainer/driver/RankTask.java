@@ -1,14 +1,16 @@
 package dev.sparktune.trainer.driver;
 
-import dev.sparktune.dl4j.collective.FlatShards;
 import dev.sparktune.dl4j.collective.RingOptions;
 import dev.sparktune.dl4j.collective.TcpRingCollective;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.checkpoint.CheckpointManifest;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
+import dev.sparktune.trainer.checkpoint.StatePiece;
 import dev.sparktune.trainer.checkpoint.StateReader;
 import dev.sparktune.trainer.data.SnapshotRowSource;
+import dev.sparktune.trainer.metrics.LossPlot;
+import dev.sparktune.trainer.metrics.TensorBoardEvents;
 import dev.sparktune.trainer.metrics.TrainerLog;
 import dev.sparktune.trainer.task.RankTrainer;
 import dev.sparktune.trainer.rendezvous.RingRendezvous;
@@ -29,8 +31,8 @@ import scala.runtime.AbstractFunction1;
 
 /**
  * The body of one barrier task = one rank: join the ring, load the model (and the newest committed checkpoint, if
- * any), train the remaining steps with a checkpoint every save_steps, and on rank 0 write the result and the trainer
- * log to the output directory. Each phase is timed and logged with the rank.
+ * any), train the remaining steps with a checkpoint every save_steps, and on rank 0 write the result, the trainer
+ * log, TensorBoard events and the loss plot to the output directory. Each phase is timed and logged with the rank.
  */
 final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<RankReport>>
         implements Serializable {
@@ -76,6 +78,7 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                     store.fetchTrainerLog(resume, logFile);
                 }
                 TrainerLog log = rank == 0 ? new TrainerLog(logFile, first, total, trainer.heldBytes()) : null;
+                TensorBoardEvents events = rank == 0 ? TensorBoardEvents.create(work) : null;
                 List<StepMetrics> steps = new ArrayList<>();
                 long t1 = System.nanoTime();
                 for (int s = first; s < total; s++) {
@@ -84,6 +87,8 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                     if (rank == 0) {
                         steps.add(m);
                         log.record(m, logged);
+                        events.record(m, logged);
+                        ctx.progress().record(m, logged);
                         if (logged) {
                             LOG.info("step {}/{}: loss {} lr {} grad_norm {}", s + 1, total,
                                     String.format("%.4f", m.loss()), String.format("%.3g", m.lr()),
@@ -95,9 +100,10 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                     }
                 }
                 double trainSeconds = (System.nanoTime() - t1) / 1e9;
+                Path model = rank == 0 ? Files.createDirectories(work.resolve("model")) : null;
+                trainer.save(model, Path.of(ctx.config().modelPath()), ctx.config().modelPath());  // all ranks: gathers
                 if (rank == 0) {
-                    Path model = Files.createDirectories(work.resolve("model"));
-                    trainer.save(model, Path.of(ctx.config().modelPath()), ctx.config().modelPath());
+                    LossPlot.write(TrainerLog.losses(logFile), ctx.config().outputDir(), work.resolve(LossPlot.FILE));
                     OutputPublisher.publish(work, ctx.config().outputDir(), ctx.hadoop().toConfiguration());
                 }
                 ring.barrier();  // the job succeeds only once rank 0 has published
@@ -163,22 +169,21 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
             store.uncommit(done);
         }
         ring.barrier();
-        RankTrainer.StateShare share = trainer.checkpointShare();
+        List<StatePiece> pieces = trainer.checkpointPieces();
         double[] sizes = new double[world];
-        if (share != null) {
-            sizes[rank] = store.writeShard(done, CheckpointStore.shardFile(rank, world, attempt), share.start(),
-                    share.end(), share.params(), share.expAvg(), share.expAvgSq()).bytes();
+        if (!pieces.isEmpty()) {
+            sizes[rank] = store.writeShard(done, CheckpointStore.shardFile(rank, world, attempt), pieces).bytes();
         }
         double[] all = ring.allReduceSum(sizes);
         if (rank != 0) {
             return;
         }
-        FlatShards ranges = ring.shards(trainer.trainableLayout().totalLength());
         List<CheckpointManifest.Shard> shards = new ArrayList<>();
         for (int r = 0; r < world; r++) {
-            if (ranges.size(r) > 0) {
-                shards.add(new CheckpointManifest.Shard(CheckpointStore.shardFile(r, world, attempt),
-                        ranges.start(r), ranges.end(r), (long) all[r]));
+            List<CheckpointManifest.Range> ranges = trainer.checkpointRanges(r);
+            if (!ranges.isEmpty()) {
+                shards.add(new CheckpointManifest.Shard(CheckpointStore.shardFile(r, world, attempt), ranges,
+                        (long) all[r]));
             }
         }
         CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.VERSION,

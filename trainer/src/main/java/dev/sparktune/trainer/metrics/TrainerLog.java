@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.metrics;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.trainer.task.HeldBytes;
@@ -10,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Rank 0's {@code trainer_log.jsonl} (LLaMA-Factory's file name and main keys: current_steps, total_steps, loss, lr,
@@ -23,8 +26,7 @@ public final class TrainerLog {
     private final int totalSteps;
     private final HeldBytes held;
     private final long startNanos = System.nanoTime();
-    private long tokensSinceLast;
-    private double secondsSinceLast;
+    private final TokenRate rate = new TokenRate();
 
     /**
      * @param file      appended to (a resumed run first copies the checkpoint's log there)
@@ -39,8 +41,7 @@ public final class TrainerLog {
 
     /** Records a step; writes a line when {@code write} (logging step or last step). */
     public void record(StepMetrics m, boolean write) {
-        tokensSinceLast += m.tokens();
-        secondsSinceLast += m.seconds();
+        rate.add(m);
         if (!write) {
             return;
         }
@@ -56,18 +57,35 @@ public final class TrainerLog {
         line.put("percentage", Math.round(10000.0 * done / totalSteps) / 100.0);
         line.put("elapsed_time", elapsed);
         line.put("remaining_time", elapsed / (done - firstStep) * (totalSteps - done));
-        line.put("tokens_per_second", secondsSinceLast > 0 ? tokensSinceLast / secondsSinceLast : 0);
+        line.put("tokens_per_second", rate.takePerSecond());
         line.put("supervised_tokens", m.supervised());
         line.put("params_bytes", held.params());
         line.put("grads_bytes", held.grads());
         line.put("optimizer_state_bytes", held.optimizerState());
-        tokensSinceLast = 0;
-        secondsSinceLast = 0;
         try {
             Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + file, e);
         }
+    }
+
+    /** The (current_steps, loss) of every line of a trainer log, in file order: what the loss plot draws. */
+    public static List<LossPoint> losses(Path file) {
+        List<LossPoint> points = new ArrayList<>();
+        try {
+            for (String text : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (text.isBlank()) {
+                    continue;
+                }
+                JsonNode line = MAPPER.readTree(text);
+                if (line.hasNonNull("loss")) {
+                    points.add(new LossPoint(line.get("current_steps").asInt(), line.get("loss").asDouble()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        return points;
     }
 }

@@ -18,9 +18,15 @@ import dev.sparktune.testkit.RepoPaths;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.task.HeldBytes;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,7 +50,14 @@ class TrainJobTest {
 
     @BeforeAll
     static void prepare() throws Exception {
-        spark = LocalSpark.start("TrainJobTest", scratch);
+        // executors send running tasks' accumulators with each heartbeat: every second here, so that the driver's
+        // progress lines show up within these few-second runs
+        System.setProperty("spark.executor.heartbeatInterval", "1s");
+        try {
+            spark = LocalSpark.start("TrainJobTest", scratch);
+        } finally {
+            System.clearProperty("spark.executor.heartbeatInterval");
+        }
         spark.sparkContext().conf().set("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s")
                 .set("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
         PrepJob.run(spark, TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve("prep"), "demo_alpaca")
@@ -72,10 +85,35 @@ class TrainJobTest {
                 .lossChunkRows(128);
     }
 
+    /** Runs {@code job} while copying what is printed to System.err into {@code copy}. */
+    static <T> T teeStderr(ByteArrayOutputStream copy, Callable<T> job) throws Exception {
+        PrintStream err = System.err;
+        System.setErr(new PrintStream(new OutputStream() {
+            @Override
+            public void write(int b) {
+                err.write(b);
+                copy.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                err.write(b, off, len);
+                copy.write(b, off, len);
+            }
+        }, true));
+        try {
+            return job.call();
+        } finally {
+            System.setErr(err);
+        }
+    }
+
     @Test
     void loraOnTwoRanksWritesAPeftAdapterEqualToOneRanks() throws Exception {
         Path two = scratch.resolve("out-2");
-        TrainResult r2 = TrainJob.run(spark, lora(two.toString(), 2).sharding(Sharding.SHARD_GRAD_OP).build());
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        TrainResult r2 = teeStderr(stderr, () -> TrainJob.run(spark, lora(two.toString(), 2)
+                .sharding(Sharding.SHARD_GRAD_OP).build()));
         assertEquals(3, r2.steps().size());
         assertTrue(r2.steps().stream().allMatch(s -> Double.isFinite(s.loss()) && s.loss() > 0), r2.steps()
                 .toString());
@@ -90,9 +128,18 @@ class TrainJobTest {
         JsonNode last = JSON.readTree(log.get(1));
         assertEquals(3, last.get("current_steps").asInt());
         assertEquals(r2.finalLoss(), last.get("loss").asDouble(), 1e-12);
+        BufferedImage plot = ImageIO.read(two.resolve("training_loss.png").toFile());
+        assertEquals(640, plot.getWidth(), "training_loss.png published");
+        try (var runs = Files.list(two.resolve("runs"))) {
+            List<Path> events = runs.filter(f -> !f.getFileName().toString().endsWith(".crc")).toList();
+            assertTrue(events.size() == 1 && events.get(0).getFileName().toString().startsWith("events.out.tfevents.")
+                    && Files.size(events.get(0)) > 0, "one TensorBoard event file in runs/: " + events);
+        }
 
         Path one = scratch.resolve("out-1");
-        TrainResult r1 = TrainJob.run(spark, lora(one.toString(), 1).build());
+        TrainResult r1 = teeStderr(stderr, () -> TrainJob.run(spark, lora(one.toString(), 1).build()));
+        // at the latest when rank 0's task ends, its accumulators reach the driver's progress line
+        assertTrue(stderr.toString().contains("train: step 3/3 (100%), loss "), "no driver progress line on stderr");
         for (int s = 0; s < 3; s++) {
             assertEquals(r1.steps().get(s).loss(), r2.steps().get(s).loss(), 1e-5, "loss of step " + s);
         }
@@ -203,5 +250,35 @@ class TrainJobTest {
                 .overwriteOutputDir(true).build());
         assertEquals(0, fresh.firstStep());
         assertTrue(!Files.exists(out.resolve(CheckpointStore.PREFIX + 2)), "overwrite_output_dir removed it");
+    }
+
+    @Test
+    void fullShardCheckpointResumesAsNoShardOnOneRankToTheSameModel() throws Exception {
+        Path sharded = scratch.resolve("full-shard");
+        TrainConfig.Builder full = lora(sharded.toString(), 2).finetuningType(FinetuningType.FULL).learningRate(1e-3)
+                .maxSteps(4).saveSteps(2);
+        TrainResult uninterrupted = TrainJob.run(spark, full.sharding(Sharding.FULL_SHARD).build());
+        HeldBytes h = uninterrupted.heldPerRank().get(1);
+        assertTrue(h.params() < uninterrupted.heldPerRank().get(0).params() + 1
+                && h.optimizerState() < 2 * h.params(), "full_shard holds shards: " + uninterrupted.heldPerRank());
+
+        Path resumedDir = scratch.resolve("full-shard-resumed");
+        Path from = sharded.resolve(CheckpointStore.PREFIX + 2);
+        Path to = Files.createDirectories(resumedDir.resolve(CheckpointStore.PREFIX + 2));
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        TrainResult resumed = TrainJob.run(spark, full.outputDir(resumedDir.toString()).worldSize(1)
+                .sharding(Sharding.NO_SHARD).build());
+        assertEquals(2, resumed.firstStep());
+        SafetensorsReader a = SafetensorsReader.open(sharded);
+        SafetensorsReader b = SafetensorsReader.open(resumedDir);
+        double max = 0;
+        for (String name : a.tensors().keySet()) {
+            max = Math.max(max, a.read(name).sub(b.read(name)).amaxNumber().doubleValue());
+        }
+        assertTrue(max <= 1e-5, "full_shard on 2 ranks vs resumed as no_shard on 1: models differ by " + max);
     }
 }

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,9 +52,9 @@ class CheckpointStoreTest {
         for (int r = 0; r < world; r++) {
             long a = ranges.start(r);
             long b = ranges.end(r);
-            shards.add(store.writeShard(step, CheckpointStore.shardFile(r, world, 0), a, b,
+            shards.add(store.writeShard(step, CheckpointStore.shardFile(r, world, 0), List.of(new StatePiece(a,
                     p.get(NDArrayIndex.interval(a, b)), m.get(NDArrayIndex.interval(a, b)),
-                    v.get(NDArrayIndex.interval(a, b))));
+                    v.get(NDArrayIndex.interval(a, b))))));
         }
         CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.VERSION,
                 step, 10, world, "shard_grad_op", step, identity(), shards);
@@ -88,16 +87,39 @@ class CheckpointStoreTest {
     }
 
     @Test
-    void chunkedBuffersReadBackAcrossChunkBoundaries() {
+    void chunkedPiecesReadBackAcrossChunkAndPieceBoundaries() {
         Path file = out.resolve("chunked.safetensors");
-        long start = 100;
-        long end = 350;
-        INDArray p = ramp(1).get(NDArrayIndex.interval(start, end));
-        ShardFile.write(file, start, end, Map.of(ShardFile.PARAMS, p, ShardFile.EXP_AVG, p, ShardFile.EXP_AVG_SQ, p),
-                64);
+        INDArray p = ramp(1);
+        // two separate ranges of the flat state in one file, as a full_shard rank writes one piece per layer
+        List<StatePiece> pieces = List.of(
+                new StatePiece(100, p.get(NDArrayIndex.interval(100, 350)), p.get(NDArrayIndex.interval(100, 350)),
+                        p.get(NDArrayIndex.interval(100, 350))),
+                new StatePiece(600, p.get(NDArrayIndex.interval(600, 700)), p.get(NDArrayIndex.interval(600, 700)),
+                        p.get(NDArrayIndex.interval(600, 700))));
+        ShardFile.write(file, pieces, 64);
         INDArray dst = Nd4j.zeros(DataType.FLOAT, 200);
-        assertEquals(200, ShardFile.readRange(file, start, ShardFile.PARAMS, 120, 320, dst, 0));
-        assertArrayEquals(ramp(1).get(NDArrayIndex.interval(120, 320)).toFloatVector(), dst.toFloatVector());
+        assertEquals(200, ShardFile.readRange(file, ShardFile.PARAMS, 120, 320, dst, 0));
+        assertArrayEquals(p.get(NDArrayIndex.interval(120, 320)).toFloatVector(), dst.toFloatVector());
+        INDArray across = Nd4j.zeros(DataType.FLOAT, 400);
+        assertEquals(150, ShardFile.readRange(file, ShardFile.EXP_AVG_SQ, 300, 700, across, 0),
+                "only what the file holds: [300, 350) and [600, 700)");
+        assertArrayEquals(p.get(NDArrayIndex.interval(600, 700)).toFloatVector(),
+                across.get(NDArrayIndex.interval(300, 400)).toFloatVector());
+    }
+
+    @Test
+    void aManifestWhoseRangesDoNotTileTheStateIsRejected() {
+        RunIdentity run = identity();
+        CheckpointManifest.Shard a = new CheckpointManifest.Shard("a", List.of(new CheckpointManifest.Range(0, 500)),
+                1);
+        CheckpointManifest.Shard gap = new CheckpointManifest.Shard("b",
+                List.of(new CheckpointManifest.Range(501, N)), 1);
+        CheckpointManifest.Shard overlap = new CheckpointManifest.Shard("b",
+                List.of(new CheckpointManifest.Range(499, N)), 1);
+        for (CheckpointManifest.Shard second : List.of(gap, overlap)) {
+            assertThrows(IllegalArgumentException.class, () -> new CheckpointManifest(CheckpointManifest.FORMAT,
+                    CheckpointManifest.VERSION, 1, 2, 2, "no_shard", 1, run, List.of(a, second)));
+        }
     }
 
     @Test

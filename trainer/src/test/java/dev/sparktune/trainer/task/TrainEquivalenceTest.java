@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The same seed, rows and global batch give the same loss curve and final weights for world sizes 1, 2 and 4 and for
- * no_shard vs shard_grad_op, full and LoRA fine-tuning. Ranks are threads joined by the real TCP ring on loopback;
+ * no_shard vs shard_grad_op vs full_shard, full and LoRA fine-tuning. Ranks are threads joined by the real TCP ring on loopback;
  * only fp32 summation order differs between runs, hence the tolerances.
  */
 class TrainEquivalenceTest {
@@ -37,7 +37,7 @@ class TrainEquivalenceTest {
     static final byte[] SECRET = "equivalence-test-secret-0123456789".getBytes(StandardCharsets.US_ASCII);
     static final InMemoryRows ROWS = InMemoryRows.random(22, SEQ, VOCAB, 7);
 
-    record Run(double[] losses, double[] gradNorms, float[] finalParams) {
+    record Run(double[] losses, double[] gradNorms, float[] finalParams, HeldBytes held) {
     }
 
     static ModelConfig tinyQwen3() {
@@ -83,7 +83,8 @@ class TrainEquivalenceTest {
                             losses[s] = m.loss();
                             norms[s] = m.gradNorm();
                         }
-                        return new Run(losses, norms, trainer.trainableParams().toFloatVector());
+                        return new Run(losses, norms, trainer.trainableParams().toFloatVector(),
+                                trainer.heldBytes());
                     }
                 }));
             }
@@ -124,6 +125,26 @@ class TrainEquivalenceTest {
         assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.NO_SHARD)), "full, 2 ranks, no_shard");
         assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.SHARD_GRAD_OP)), "full, 2 ranks, shard_grad_op");
         assertSame(ref, train(config(FinetuningType.FULL, 4, Sharding.SHARD_GRAD_OP)), "full, 4 ranks, shard_grad_op");
+        assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.FULL_SHARD)), "full, 2 ranks, full_shard");
+        // 4 ranks: the third step has 6 rows, so rank 3 has no micro-batch and runs padding passes
+        assertSame(ref, train(config(FinetuningType.FULL, 4, Sharding.FULL_SHARD)), "full, 4 ranks, full_shard");
+    }
+
+    @Test
+    void fullShardHoldsAboutAWorldSizeFractionOfTheDecoderLayers() throws Exception {
+        Run replicated = train(config(FinetuningType.FULL, 4, Sharding.SHARD_GRAD_OP));
+        Run sharded = train(config(FinetuningType.FULL, 4, Sharding.FULL_SHARD));
+        ModelConfig m = tinyQwen3();
+        long root = 4L * VOCAB * m.hiddenSize() + 4L * m.hiddenSize();  // tied embedding + final norm
+        long all = replicated.held().params();
+        long layers = all - root;
+        long slot = layers / m.numLayers();
+        long expected = root + slot + 4 * ((slot / 4 + 3) / 4 * m.numLayers());  // root + slot + ceil shards
+        System.out.printf("[TrainEquivalenceTest] params held per rank: shard_grad_op %d B, full_shard %d B%n", all,
+                sharded.held().params());
+        assertTrue(Math.abs(sharded.held().params() - expected) <= 4L * 4 * m.numLayers(),
+                "full_shard holds root + one slot + a quarter of each layer: " + sharded.held() + " vs " + expected);
+        assertTrue(sharded.held().params() < all, "full_shard holds less than a replica");
     }
 
     @Test

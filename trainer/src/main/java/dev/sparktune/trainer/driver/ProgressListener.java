@@ -1,0 +1,80 @@
+package dev.sparktune.trainer.driver;
+
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.scheduler.AccumulableInfo;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple4;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Shows training progress on the driver while the barrier stage runs: reads rank 0's {@link ProgressAccumulators}
+ * from executor heartbeats (which carry running tasks' accumulator values, every spark.executor.heartbeatInterval)
+ * and prints to stderr a {@link ProgressTracker} line at most every {@value #INTERVAL_SECONDS} s, and a last one when
+ * rank 0's task ends (its final accumulator values come with the task-end event). Lines go to stderr rather than
+ * the log, which spark-submit's console logger would print a second time.
+ * Registered by {@link BarrierLauncher} for the duration of the training job only.
+ */
+final class ProgressListener extends SparkListener {
+    static final long INTERVAL_SECONDS = 10;
+    private static final Logger LOG = LoggerFactory.getLogger(ProgressListener.class);
+    private final long stepsId;
+    private final long lossId;
+    private final ProgressTracker tracker;
+
+    ProgressListener(ProgressAccumulators progress, int totalSteps) {
+        this.stepsId = progress.stepsDone().id();
+        this.lossId = progress.loss().id();
+        this.tracker = new ProgressTracker(totalSteps, TimeUnit.SECONDS.toNanos(INTERVAL_SECONDS));
+    }
+
+    @Override
+    public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
+        long steps = 0;
+        double loss = Double.NaN;
+        for (Tuple4<Object, Object, Object, scala.collection.immutable.Seq<AccumulableInfo>> task
+                : CollectionConverters.asJava(update.accumUpdates())) {
+            for (AccumulableInfo info : CollectionConverters.asJava(task._4())) {
+                if (info.update().isEmpty()) {
+                    continue;
+                }
+                if (info.id() == stepsId) {
+                    steps = ((Number) info.update().get()).longValue();
+                } else if (info.id() == lossId) {
+                    loss = ((Number) info.update().get()).doubleValue();
+                }
+            }
+        }
+        if (steps > 0) {  // heartbeats of other executors, and rank 0's before its first step, carry none
+            tracker.observe(System.nanoTime(), steps, loss).ifPresent(ProgressListener::show);
+        }
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd end) {
+        long steps = 0;
+        double loss = Double.NaN;
+        for (AccumulableInfo info : CollectionConverters.asJava(end.taskInfo().accumulables())) {
+            if (info.update().isEmpty()) {
+                continue;
+            }
+            if (info.id() == stepsId) {
+                steps = ((Number) info.update().get()).longValue();
+            } else if (info.id() == lossId) {
+                loss = ((Number) info.update().get()).doubleValue();
+            }
+        }
+        if (steps > 0) {  // rank 0's task: only it counts steps
+            show(tracker.finished(System.nanoTime(), steps, loss) + (end.reason() instanceof org.apache.spark.Success$
+                    ? "" : " (the task failed: " + end.reason() + ")"));
+        }
+    }
+
+    private static void show(String line) {
+        LOG.debug(line);
+        System.err.println(line);
+    }
+}

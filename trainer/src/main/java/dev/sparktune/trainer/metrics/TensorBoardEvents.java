@@ -1,0 +1,79 @@
+package dev.sparktune.trainer.metrics;
+
+import dev.sparktune.trainer.task.StepMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Rank 0's TensorBoard event file, {@value #DIR}/events.out.tfevents.&lt;unix-seconds&gt;.&lt;host&gt; (published to
+ * output_dir/runs/, where transformers puts its logging_dir): the scalars train/loss, train/learning_rate,
+ * train/grad_norm, train/tokens_per_second and train/epoch at the trainer log's steps, with the 1-based step as
+ * TensorBoard's step. Each record is appended as written, so a file cut short by a failure still reads.
+ */
+public final class TensorBoardEvents {
+    /** The folder under the work directory, and under output_dir once published. */
+    public static final String DIR = "runs";
+    static final String PREFIX = "events.out.tfevents.";
+    private final Path file;
+    private final TokenRate rate = new TokenRate();
+
+    private TensorBoardEvents(Path file) {
+        this.file = file;
+    }
+
+    /** Creates {@code workDir/runs/} and a new event file in it holding the file-version record. */
+    public static TensorBoardEvents create(Path workDir) {
+        long millis = System.currentTimeMillis();
+        Path file = workDir.resolve(DIR).resolve(PREFIX + millis / 1000 + "." + hostName());
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + file.getParent(), e);
+        }
+        TensorBoardEvents events = new TensorBoardEvents(file);
+        events.append(EventRecords.fileVersion(millis / 1000.0));
+        return events;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Records a step; appends its scalars when {@code write} (logging step or last step, as the trainer log). */
+    public void record(StepMetrics m, boolean write) {
+        rate.add(m);
+        if (!write) {
+            return;
+        }
+        Map<String, Float> scalars = new LinkedHashMap<>();
+        scalars.put("train/loss", (float) m.loss());
+        scalars.put("train/learning_rate", (float) m.lr());
+        scalars.put("train/grad_norm", (float) m.gradNorm());
+        scalars.put("train/tokens_per_second", (float) rate.takePerSecond());
+        scalars.put("train/epoch", (float) m.epoch());
+        append(EventRecords.scalars(System.currentTimeMillis() / 1000.0, m.step() + 1L, scalars));
+    }
+
+    private void append(byte[] event) {
+        try {
+            Files.write(file, EventRecords.frame(event), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + file, e);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";  // a host without a resolvable name still gets its events
+        }
+    }
+}

@@ -1,0 +1,357 @@
+package dev.sparktune.trainer.task;
+
+import dev.sparktune.dl4j.collective.Collective;
+import dev.sparktune.dl4j.collective.FlatShards;
+import dev.sparktune.dl4j.layers.CausalLm;
+import dev.sparktune.dl4j.layers.LayerHooks;
+import dev.sparktune.dl4j.layers.LayerParams;
+import dev.sparktune.dl4j.layers.Projection;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.HfParamNames;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.optim.AdamW;
+import dev.sparktune.dl4j.optim.GradClip;
+import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.checkpoint.CheckpointManifest;
+import dev.sparktune.trainer.checkpoint.StatePiece;
+import dev.sparktune.trainer.checkpoint.StateReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Predicate;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * full_shard (ZeRO-3), full fine-tuning. Each decoder layer is one FSDP unit whose flat parameters are split evenly
+ * over ranks ({@link FlatShards} of the layer's length): a rank stores, for every layer, only its shard of the
+ * parameters, of the gradients and of the AdamW moments. All decoder layers are views of ONE shared slot (parameters
+ * and gradients, one layer's worth), filled by an all-gather before the layer's forward and again before its
+ * backward; right after the layer's backward its slot gradients are reduce-scattered and added to the rank's shard.
+ * The root unit (embedding, final norm, lm_head) is replicated and all-reduced like no_shard: it is needed for the
+ * whole step anyway. Memory per rank: root + 2 slots + 4 × (layer parameters / world size) per layer.
+ *
+ * <p>Positions in checkpoints are those of the full HF layout, so a full_shard checkpoint resumes under any sharding
+ * and world size, and the other way round.
+ */
+final class FullyShardedState implements TrainingState, LayerHooks {
+    private final TrainConfig config;
+    private final Collective collective;
+    private final ModelConfig modelConfig;
+    private final ParamLayout fullLayout;
+    private final ParamLayout rootLayout;
+    private final ParamLayout slotLayout;
+    private final long[] layerStart;        // offset of layer l in the full layout
+    private final long layerLength;
+    private final FlatShards layerShards;   // of one layer, over ranks
+    private final long shardStart;          // this rank's shard inside a layer
+    private final long shardSize;
+    private final INDArray rootParams;
+    private final INDArray rootGrads;
+    private final INDArray slotParams;
+    private final INDArray slotGrads;
+    private final INDArray shardParams;     // [layers × shardSize], layer by layer; null when shardSize = 0
+    private final INDArray shardGrads;
+    private final AdamW rootOptimizer;
+    private final AdamW shardOptimizer;     // null when shardSize = 0
+    private final CausalLm model;
+
+    FullyShardedState(TrainConfig config, HfModelDir.Loaded base, int microBatchRows, int seqLen,
+                      Collective collective) {
+        this.config = config;
+        this.collective = collective;
+        this.modelConfig = base.config();
+        this.fullLayout = base.layout();
+        int layers = modelConfig.numLayers();
+        collective.broadcast(base.params(), 0);
+
+        ParamLayout.Builder root = ParamLayout.builder();
+        for (ParamLayout.Entry e : fullLayout.entries()) {
+            if (!e.name().startsWith("model.layers.")) {
+                root.add(e.name(), e.shape());
+            }
+        }
+        this.rootLayout = root.build();
+        this.layerStart = new long[layers];
+        this.slotLayout = slotLayout(fullLayout, layers, layerStart);
+        this.layerLength = slotLayout.totalLength();
+        this.layerShards = collective.shards(layerLength);
+        int rank = collective.rank();
+        this.shardStart = layerShards.start(rank);
+        this.shardSize = layerShards.size(rank);
+
+        this.rootParams = rootLayout.allocate();
+        for (ParamLayout.Entry e : rootLayout.entries()) {
+            rootLayout.view(rootParams, e.name()).assign(fullLayout.view(base.params(), e.name()));
+        }
+        this.rootGrads = rootLayout.allocate();
+        this.slotParams = slotLayout.allocate();
+        this.slotGrads = slotLayout.allocate();
+        Predicate<ParamLayout.Entry> decays = e -> fullLayout.entry(e.name()).shape().length >= 2;
+        this.rootOptimizer = new AdamW(rootLayout, config.adamW(), decays);
+        if (shardSize > 0) {
+            ParamLayout shardLayout = shardLayout(fullLayout, layers);
+            this.shardParams = shardLayout.allocate();
+            for (int l = 0; l < layers; l++) {
+                shard(shardParams, l).assign(base.params().get(NDArrayIndex.interval(
+                        layerStart[l] + shardStart, layerStart[l] + shardStart + shardSize)));
+            }
+            this.shardGrads = shardLayout.allocate();
+            this.shardOptimizer = new AdamW(shardLayout, config.adamW(), decays);
+        } else {
+            this.shardParams = null;
+            this.shardGrads = null;
+            this.shardOptimizer = null;
+        }
+        base.params().close();  // from here on this rank holds only the root and its shards
+        this.model = new CausalLm(modelConfig, new LayerParams(rootLayout, rootParams, rootGrads, ""),
+                l -> new LayerParams(slotLayout, slotParams, slotGrads, ""), microBatchRows, seqLen,
+                config.lossChunkRows(), Projection.Factory.PLAIN, this);
+    }
+
+    /**
+     * One layer's entries with the {@code model.layers.<l>.} prefix removed; every layer must have the same entries
+     * in the same order (true of every supported family), contiguous in the full layout.
+     */
+    private static ParamLayout slotLayout(ParamLayout full, int layers, long[] layerStart) {
+        List<List<ParamLayout.Entry>> perLayer = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            perLayer.add(new ArrayList<>());
+        }
+        for (ParamLayout.Entry e : full.entries()) {
+            if (e.name().startsWith("model.layers.")) {
+                int l = Integer.parseInt(e.name().substring("model.layers.".length()).split("\\.", 2)[0]);
+                perLayer.get(l).add(e);
+            }
+        }
+        ParamLayout.Builder slot = ParamLayout.builder();
+        String prefix0 = HfParamNames.layerPrefix(0);
+        for (ParamLayout.Entry e : perLayer.get(0)) {
+            slot.add(e.name().substring(prefix0.length()), e.shape());
+        }
+        ParamLayout layout = slot.build();
+        for (int l = 0; l < layers; l++) {
+            List<ParamLayout.Entry> entries = perLayer.get(l);
+            String prefix = HfParamNames.layerPrefix(l);
+            layerStart[l] = entries.get(0).offset();
+            long next = layerStart[l];
+            for (int i = 0; i < entries.size(); i++) {
+                ParamLayout.Entry e = entries.get(i);
+                ParamLayout.Entry s = i < layout.entries().size() ? layout.entries().get(i) : null;
+                if (s == null || !e.name().equals(prefix + s.name()) || !Arrays.equals(e.shape(), s.shape())
+                        || e.offset() != next) {
+                    throw new IllegalArgumentException("fsdp = full_shard needs decoder layers with identical, "
+                            + "contiguous parameters; layer " + l + " differs at " + e.name());
+                }
+                next += e.length();
+            }
+            if (entries.size() != layout.entries().size()) {
+                throw new IllegalArgumentException("fsdp = full_shard: layer " + l + " has " + entries.size()
+                        + " parameters, layer 0 has " + layout.entries().size());
+            }
+        }
+        return layout;
+    }
+
+    /**
+     * This rank's shard of every layer, concatenated; entries are the pieces of the full layout's parameters the
+     * shards cut out (their names keep the full names, so weight decay follows the original shapes).
+     */
+    private ParamLayout shardLayout(ParamLayout full, int layers) {
+        ParamLayout.Builder b = ParamLayout.builder();
+        for (int l = 0; l < layers; l++) {
+            long from = layerStart[l] + shardStart;
+            long to = from + shardSize;
+            String prefix = HfParamNames.layerPrefix(l);
+            for (ParamLayout.Entry s : slotLayout.entries()) {
+                ParamLayout.Entry e = full.entry(prefix + s.name());
+                long a = Math.max(from, e.offset());
+                long z = Math.min(to, e.offset() + e.length());
+                if (a < z) {
+                    b.add(e.name(), z - a);
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private INDArray shard(INDArray compact, int layer) {
+        return compact.get(NDArrayIndex.interval(layer * shardSize, (layer + 1) * shardSize));
+    }
+
+    private INDArray slotShard(INDArray slot) {
+        return slot.get(NDArrayIndex.interval(shardStart, shardStart + shardSize));
+    }
+
+    /** Fills the slot with layer {@code layer}'s parameters from every rank's shard. */
+    private void gather(int layer) {
+        if (shardSize > 0) {
+            slotShard(slotParams).assign(shard(shardParams, layer));
+        }
+        collective.allGather(slotParams);
+    }
+
+    @Override
+    public void beforeForward(int layer) {
+        gather(layer);
+    }
+
+    @Override
+    public void beforeBackward(int layer) {
+        gather(layer);
+        slotGrads.assign(0);
+    }
+
+    @Override
+    public void afterBackward(int layer) {
+        collective.reduceScatter(slotGrads);
+        if (shardSize > 0) {
+            shard(shardGrads, layer).addi(slotShard(slotGrads));
+        }
+    }
+
+    @Override
+    public CausalLm model() {
+        return model;
+    }
+
+    @Override
+    public void zeroGrads() {
+        rootGrads.assign(0);
+        if (shardGrads != null) {
+            shardGrads.assign(0);
+        }
+    }
+
+    @Override
+    public double synchroniseAndUpdate(int step, double loss, double lr) {
+        collective.allReduce(rootGrads);
+        double rootSquares = Math.pow(GradClip.norm(rootGrads), 2);  // identical on every rank
+        double shardSquares = shardGrads == null ? 0 : Math.pow(GradClip.norm(shardGrads), 2);
+        double norm = Math.sqrt(rootSquares + collective.allReduceSum(shardSquares)[0]);
+        TrainingState.checkFinite(step, loss, norm);
+        if (config.maxGradNorm() > 0) {
+            GradClip.scale(rootGrads, norm, config.maxGradNorm());
+            if (shardGrads != null) {
+                GradClip.scale(shardGrads, norm, config.maxGradNorm());
+            }
+        }
+        rootOptimizer.step(rootParams, rootGrads, lr);
+        if (shardOptimizer != null) {
+            shardOptimizer.step(shardParams, shardGrads, lr);
+        }
+        return norm;
+    }
+
+    @Override
+    public long trainableLength() {
+        return fullLayout.totalLength();
+    }
+
+    @Override
+    public List<StatePiece> checkpointPieces() {
+        List<StatePiece> pieces = new ArrayList<>();
+        if (collective.rank() == 0) {
+            for (ParamLayout.Entry e : rootLayout.entries()) {
+                long a = e.offset();
+                long z = a + e.length();
+                pieces.add(new StatePiece(fullLayout.entry(e.name()).offset(),
+                        rootParams.get(NDArrayIndex.interval(a, z)),
+                        rootOptimizer.firstMoment().get(NDArrayIndex.interval(a, z)),
+                        rootOptimizer.secondMoment().get(NDArrayIndex.interval(a, z))));
+            }
+        }
+        for (int l = 0; shardSize > 0 && l < layerStart.length; l++) {
+            pieces.add(new StatePiece(layerStart[l] + shardStart, shard(shardParams, l),
+                    shard(shardOptimizer.firstMoment(), l), shard(shardOptimizer.secondMoment(), l)));
+        }
+        return pieces;
+    }
+
+    @Override
+    public List<CheckpointManifest.Range> checkpointRanges(int rank) {
+        List<CheckpointManifest.Range> ranges = new ArrayList<>();
+        if (rank == 0) {
+            for (ParamLayout.Entry e : rootLayout.entries()) {
+                long a = fullLayout.entry(e.name()).offset();
+                ranges.add(new CheckpointManifest.Range(a, a + e.length()));
+            }
+        }
+        for (int l = 0; layerShards.size(rank) > 0 && l < layerStart.length; l++) {
+            ranges.add(new CheckpointManifest.Range(layerStart[l] + layerShards.start(rank),
+                    layerStart[l] + layerShards.end(rank)));
+        }
+        return ranges;
+    }
+
+    @Override
+    public void restore(StateReader reader) {
+        for (ParamLayout.Entry e : rootLayout.entries()) {
+            long a = fullLayout.entry(e.name()).offset();
+            long z = a + e.length();
+            reader.params(a, z, rootParams.get(NDArrayIndex.interval(e.offset(), e.offset() + e.length())));
+            reader.firstMoment(a, z, rootOptimizer.firstMoment().get(
+                    NDArrayIndex.interval(e.offset(), e.offset() + e.length())));
+            reader.secondMoment(a, z, rootOptimizer.secondMoment().get(
+                    NDArrayIndex.interval(e.offset(), e.offset() + e.length())));
+        }
+        for (int l = 0; shardSize > 0 && l < layerStart.length; l++) {
+            long a = layerStart[l] + shardStart;
+            reader.params(a, a + shardSize, shard(shardParams, l));
+            reader.firstMoment(a, a + shardSize, shard(shardOptimizer.firstMoment(), l));
+            reader.secondMoment(a, a + shardSize, shard(shardOptimizer.secondMoment(), l));
+        }
+        rootOptimizer.restoreSteps(reader.manifest().optimizerSteps());
+        if (shardOptimizer != null) {
+            shardOptimizer.restoreSteps(reader.manifest().optimizerSteps());
+        }
+    }
+
+    @Override
+    public long optimizerSteps() {
+        return rootOptimizer.steps();
+    }
+
+    /** Gathers every layer in turn into a new full-layout buffer (export and tests only: full-model memory). */
+    @Override
+    public INDArray trainableParams() {
+        INDArray full = fullLayout.allocate();
+        for (ParamLayout.Entry e : rootLayout.entries()) {
+            fullLayout.view(full, e.name()).assign(rootLayout.view(rootParams, e.name()));
+        }
+        for (int l = 0; l < layerStart.length; l++) {
+            gather(l);
+            full.get(NDArrayIndex.interval(layerStart[l], layerStart[l] + layerLength)).assign(slotParams);
+        }
+        return full;
+    }
+
+    @Override
+    public List<Path> save(Path dir, Path tokenizerDir, String baseModelPath) {
+        INDArray full = trainableParams();
+        try {
+            return dir == null ? List.of()
+                    : HfModelDir.save(dir, modelConfig, fullLayout, full, tokenizerDir, 2L << 30);
+        } finally {
+            full.close();
+        }
+    }
+
+    @Override
+    public HeldBytes heldBytes() {
+        long resident = 4L * (rootLayout.totalLength() + layerLength + layerStart.length * shardSize);
+        return new HeldBytes(resident, resident, rootOptimizer.stateBytes()
+                + (shardOptimizer == null ? 0 : shardOptimizer.stateBytes()));
+    }
+
+    @Override
+    public void close() {
+        rootGrads.close();
+        slotGrads.close();
+        if (shardGrads != null) {
+            shardGrads.close();
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.sparktune.trainer.task;
+
+import dev.sparktune.dl4j.collective.Collective;
+import dev.sparktune.dl4j.collective.FlatShards;
+import dev.sparktune.dl4j.layers.CausalLm;
+import dev.sparktune.dl4j.lora.LoraAdapters;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.optim.AdamW;
+import dev.sparktune.dl4j.optim.GradClip;
+import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.Sharding;
+import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.checkpoint.CheckpointManifest;
+import dev.sparktune.trainer.checkpoint.StatePiece;
+import dev.sparktune.trainer.checkpoint.StateReader;
+import java.nio.file.Path;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Every rank holds all trainable parameters and gradients (no_shard and shard_grad_op).
+ * <ul>
+ *   <li>{@link Sharding#NO_SHARD}: all-reduce the gradients; every rank clips and updates everything.</li>
+ *   <li>{@link Sharding#SHARD_GRAD_OP}: reduce-scatter the gradients; the global norm is the sum of the shards'
+ *       squared norms; each rank keeps the AdamW state of its shard only and updates it; all-gather the parameters.</li>
+ * </ul>
+ * What is trained is the flat "trainable" buffer: all parameters (full) or the adapters (lora, base frozen).
+ */
+final class ReplicatedState implements TrainingState {
+    private final TrainConfig config;
+    private final Collective collective;
+    private final ModelConfig modelConfig;
+    private final ParamLayout baseLayout;
+    private final INDArray baseParams;      // the whole model, [P]
+    private final LoraAdapters adapters;    // null for full fine-tuning
+    private final ParamLayout layout;       // the trainable layout
+    private final INDArray params;          // trainable, [N]
+    private final INDArray grads;           // [N]
+    private final FlatShards shards;
+    private final AdamW optimizer;
+    private final CausalLm model;
+
+    ReplicatedState(TrainConfig config, HfModelDir.Loaded base, int microBatchRows, int seqLen,
+                    Collective collective) {
+        this.config = config;
+        this.collective = collective;
+        this.modelConfig = base.config();
+        this.baseLayout = base.layout();
+        this.baseParams = base.params();
+        if (config.finetuningType() == FinetuningType.LORA) {
+            this.adapters = new LoraAdapters(modelConfig, config.lora(), config.seed());
+            this.layout = adapters.layout();
+            this.params = adapters.init(config.seed());
+            this.grads = layout.allocate();
+            this.model = new CausalLm(modelConfig, baseLayout, baseParams, null, microBatchRows, seqLen,
+                    config.lossChunkRows(), adapters.projections(params, grads));
+        } else {
+            this.adapters = null;
+            this.layout = baseLayout;
+            this.params = baseParams;
+            this.grads = layout.allocate();
+            this.model = new CausalLm(modelConfig, baseLayout, baseParams, grads, microBatchRows, seqLen,
+                    config.lossChunkRows());
+        }
+        // Rank 0's copy is the truth: any difference in how ranks loaded or initialised is erased before step 0.
+        collective.broadcast(params, 0);
+        this.shards = collective.shards(layout.totalLength());
+        this.optimizer = config.sharding() == Sharding.SHARD_GRAD_OP
+                ? AdamW.sharded(layout, config.adamW(), AdamW.decayMatrices(), shards.start(collective.rank()),
+                        shards.end(collective.rank()))
+                : new AdamW(layout, config.adamW(), AdamW.decayMatrices());
+    }
+
+    @Override
+    public CausalLm model() {
+        return model;
+    }
+
+    @Override
+    public void zeroGrads() {
+        grads.assign(0);
+    }
+
+    @Override
+    public double synchroniseAndUpdate(int step, double loss, double lr) {
+        double norm;
+        if (config.sharding() == Sharding.SHARD_GRAD_OP) {
+            collective.reduceScatter(grads);
+            int r = collective.rank();
+            INDArray shard = shards.size(r) == 0 ? null
+                    : grads.get(NDArrayIndex.interval(shards.start(r), shards.end(r)));
+            double local = shard == null ? 0 : Math.pow(shard.norm2Number().doubleValue(), 2);
+            norm = Math.sqrt(collective.allReduceSum(local)[0]);
+            TrainingState.checkFinite(step, loss, norm);
+            if (config.maxGradNorm() > 0 && shard != null) {
+                GradClip.scale(shard, norm, config.maxGradNorm());
+            }
+            optimizer.step(params, grads, lr);
+            collective.allGather(params);
+        } else {
+            collective.allReduce(grads);
+            norm = GradClip.norm(grads);
+            TrainingState.checkFinite(step, loss, norm);
+            if (config.maxGradNorm() > 0) {
+                GradClip.scale(grads, norm, config.maxGradNorm());
+            }
+            optimizer.step(params, grads, lr);
+        }
+        return norm;
+    }
+
+    @Override
+    public long trainableLength() {
+        return layout.totalLength();
+    }
+
+    /** The world-size split of the flat buffer (in shard_grad_op exactly the optimizer shard this rank owns). */
+    @Override
+    public List<StatePiece> checkpointPieces() {
+        int r = collective.rank();
+        long a = shards.start(r);
+        long b = shards.end(r);
+        if (a == b) {
+            return List.of();
+        }
+        long o = optimizer.start();
+        return List.of(new StatePiece(a, params.get(NDArrayIndex.interval(a, b)),
+                optimizer.firstMoment().get(NDArrayIndex.interval(a - o, b - o)),
+                optimizer.secondMoment().get(NDArrayIndex.interval(a - o, b - o))));
+    }
+
+    @Override
+    public List<CheckpointManifest.Range> checkpointRanges(int rank) {
+        return shards.size(rank) == 0 ? List.of()
+                : List.of(new CheckpointManifest.Range(shards.start(rank), shards.end(rank)));
+    }
+
+    @Override
+    public void restore(StateReader reader) {
+        reader.params(0, layout.totalLength(), params);
+        long a = optimizer.start();
+        long b = optimizer.end();
+        if (b > a) {
+            reader.firstMoment(a, b, optimizer.firstMoment().get(NDArrayIndex.interval(0, b - a)));
+            reader.secondMoment(a, b, optimizer.secondMoment().get(NDArrayIndex.interval(0, b - a)));
+        }
+        optimizer.restoreSteps(reader.manifest().optimizerSteps());
+    }
+
+    @Override
+    public long optimizerSteps() {
+        return optimizer.steps();
+    }
+
+    @Override
+    public INDArray trainableParams() {
+        return params;
+    }
+
+    @Override
+    public List<Path> save(Path dir, Path tokenizerDir, String baseModelPath) {
+        if (dir == null) {
+            return List.of();
+        }
+        if (adapters != null) {
+            return adapters.save(dir, params, baseModelPath);
+        }
+        return HfModelDir.save(dir, modelConfig, baseLayout, baseParams, tokenizerDir, 2L << 30);
+    }
+
+    @Override
+    public HeldBytes heldBytes() {
+        return new HeldBytes(4L * baseLayout.totalLength() + (adapters == null ? 0 : 4L * layout.totalLength()),
+                4L * layout.totalLength(), optimizer.stateBytes());
+    }
+
+    @Override
+    public void close() {
+        grads.close();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.sparktune.trainer.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparktune.trainer.task.StepMetrics;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The event file decodes with a reader that shares no code with the writer (bitwise CRC-32C, generic protobuf walk):
+ * a file-version record first, then one Event per logging step with the five train/ scalars as floats.
+ */
+class TensorBoardEventsTest {
+    static final List<String> TAGS = List.of("train/loss", "train/learning_rate", "train/grad_norm",
+            "train/tokens_per_second", "train/epoch");
+
+    /** Five steps logged every second step plus the last one, as RankTask records them. */
+    static TensorBoardEvents writeFiveSteps(Path work) {
+        TensorBoardEvents events = TensorBoardEvents.create(work);
+        for (int s = 0; s < 5; s++) {
+            events.record(metrics(s), s == 4 || (s + 1) % 2 == 0);
+        }
+        return events;
+    }
+
+    static StepMetrics metrics(int s) {
+        return new StepMetrics(s, (s + 1) / 2.5, 3.0 - 0.4 * s, 1.5 / (s + 1), 1e-4 * (5 - s), 1000L * (s + 1),
+                500, 0.5);
+    }
+
+    @Test
+    void writesAFileVersionRecordThenTheScalarsOfEachLoggingStep(@TempDir Path work) throws IOException {
+        double before = System.currentTimeMillis() / 1000.0;
+        TensorBoardEvents events = writeFiveSteps(work);
+        Path file = events.file();
+        assertEquals(work.resolve("runs"), file.getParent());
+        String name = file.getFileName().toString();
+        assertTrue(name.matches("events\\.out\\.tfevents\\.\\d{10}\\..+"), name);
+
+        List<EventFileReader.Event> read = EventFileReader.read(file);
+        assertEquals(4, read.size(), "file version + steps 2, 4, 5");
+        assertEquals("brain.Event:2", read.get(0).fileVersion());
+        assertTrue(read.get(0).scalars().isEmpty());
+        assertEquals(Long.parseLong(name.split("\\.")[3]), (long) read.get(0).wallTime());
+        assertEquals(List.of(2L, 4L, 5L), read.subList(1, 4).stream().map(EventFileReader.Event::step).toList());
+        for (EventFileReader.Event e : read) {
+            assertTrue(e.wallTime() >= Math.floor(before) && e.wallTime() <= System.currentTimeMillis() / 1000.0 + 1,
+                    "wall time in seconds: " + e.wallTime());
+        }
+        for (EventFileReader.Event e : read.subList(1, 4)) {
+            assertNull(e.fileVersion());
+            assertEquals(TAGS, List.copyOf(e.scalars().keySet()));
+            StepMetrics m = metrics((int) e.step() - 1);
+            Map<String, Float> v = e.scalars();
+            assertEquals((float) m.loss(), v.get("train/loss"));
+            assertEquals((float) m.lr(), v.get("train/learning_rate"));
+            assertEquals((float) m.gradNorm(), v.get("train/grad_norm"));
+            assertEquals((float) m.epoch(), v.get("train/epoch"));
+        }
+        // tokens/s over the window since the last logged step: steps 1+2, 3+4, then 5 alone (0.5 s each)
+        assertEquals(List.of(3000f, 7000f, 10000f), read.subList(1, 4).stream()
+                .map(e -> e.scalars().get("train/tokens_per_second")).toList());
+    }
+
+    @Test
+    void theMaskedCrcIsTfRecordsOnKnownInput() {
+        byte[] check = "123456789".getBytes(StandardCharsets.US_ASCII);
+        assertEquals(0xE3069283, EventFileReader.crc32c(check), "CRC-32C check value of the test oracle");
+        int c = 0xE3069283;
+        int expected = (int) ((((c & 0xFFFFFFFFL) >>> 15 | (c & 0xFFFFFFFFL) << 17) + 0xa282ead8L) & 0xFFFFFFFFL);
+        assertEquals(expected, EventRecords.maskedCrc32c(check, 0, check.length));
+    }
+
+    @Test
+    void aCorruptedRecordIsDetected(@TempDir Path work) throws IOException {
+        Path file = writeFiveSteps(work).file();
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 10] ^= 1;  // inside the last record's payload
+        Files.write(file, bytes);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> EventFileReader.read(file));
+        assertTrue(e.getMessage().contains("data CRC mismatch in record 3"), e.getMessage());
+    }
+}
