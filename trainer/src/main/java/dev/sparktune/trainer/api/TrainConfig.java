@@ -42,7 +42,8 @@ import java.io.Serializable;
  * @param saveTotalLimit      committed checkpoints kept in output_dir (save_total_limit); 0 = all
  * @param resumeFromCheckpoint resume_from_checkpoint: "" = the newest committed checkpoint in output_dir, if any;
  *                            else the path of one checkpoint directory
- * @param overwriteOutputDir  overwrite_output_dir: start from scratch, deleting output_dir's checkpoints first
+ * @param overwriteOutputDir  overwrite_output_dir: start from scratch, ignoring output_dir's checkpoints (they are
+ *                            overwritten as the run reaches their steps)
  */
 public record TrainConfig(String modelPath, String table, String outputDir, FinetuningType finetuningType,
                           int loraRank, double loraAlpha, double loraDropout, String loraTarget, boolean useRslora,

@@ -7,6 +7,7 @@ import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.trainer.checkpoint.BaseModelFingerprint;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
@@ -37,30 +38,27 @@ public final class TrainJob {
         Path modelDir = localModelDir(config.modelPath());
         ModelConfig model = HfConfigReader.read(modelDir);
         CheckpointStore store = new CheckpointStore(config.outputDir(), spark.sparkContext().hadoopConfiguration());
-        if (config.overwriteOutputDir()) {
-            store.deleteAll();
-        }
-        CheckpointStore.Committed resume = config.resumeFromCheckpoint().isEmpty()
-                ? store.newest().orElse(null)
+        CheckpointStore.Committed resume = config.overwriteOutputDir() ? null
+                : config.resumeFromCheckpoint().isEmpty() ? store.newest().orElse(null)
                 : store.read(config.resumeFromCheckpoint());
         PinnedSnapshot snapshot = resume == null
                 ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN)
                 : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, resume.manifest().run().tableVersion());
         checkTokenizer(spark, snapshot, config.modelPath(), model);
-        RunIdentity identity = identity(config, snapshot, model);
+        RunIdentity identity = identity(config, snapshot, model, modelDir);
         if (resume != null) {
             checkResumable(resume, identity, config);
         }
-        return BarrierLauncher.launch(spark, config, snapshot, identity, resume == null ? null : resume.dir());
+        return BarrierLauncher.launch(spark, config, snapshot, identity, resume);
     }
 
-    static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model) {
+    static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model, Path modelDir) {
         boolean lora = config.finetuningType() == FinetuningType.LORA;
         ParamLayout layout = lora ? LoraAdapters.layout(model, config.lora()) : HfParamNames.layout(model);
         String finetuning = lora ? "lora(alpha=" + config.loraAlpha() + ", dropout=" + config.loraDropout()
                 + ", rslora=" + config.useRslora() + ")" : "full";
-        return RunIdentity.of(snapshot.path(), snapshot.version(), finetuning, layout,
-                config.effectiveGlobalBatchRows(), config.seed());
+        return RunIdentity.of(snapshot.path(), snapshot.version(), BaseModelFingerprint.of(modelDir), finetuning,
+                layout, config.effectiveGlobalBatchRows(), config.seed());
     }
 
     private static void checkResumable(CheckpointStore.Committed resume, RunIdentity identity, TrainConfig config) {
@@ -76,7 +74,8 @@ public final class TrainJob {
                 : "";
         throw new CheckpointException(resume.dir(), resume.dir() + " cannot be resumed by this run: "
                 + String.join("; ", differences) + "." + batchHint + " To start from scratch, set "
-                + "train.overwrite_output_dir = true (deletes output_dir's checkpoints) or choose another output_dir.");
+                + "train.overwrite_output_dir = true (the run ignores output_dir's checkpoints and overwrites them as it"
+                + " goes) or choose another output_dir.");
     }
 
     /**

@@ -6,15 +6,33 @@ package dev.sparktune.trainer.checkpoint;
  */
 public final class CheckpointException extends RuntimeException {
     private final String checkpoint;
+    private final boolean uncommitted;
 
     public CheckpointException(String checkpoint, String message) {
-        super(message);
-        this.checkpoint = checkpoint;
+        this(checkpoint, message, null, false);
     }
 
     public CheckpointException(String checkpoint, String message, Throwable cause) {
+        this(checkpoint, message, cause, false);
+    }
+
+    private CheckpointException(String checkpoint, String message, Throwable cause, boolean uncommitted) {
         super(message, cause);
         this.checkpoint = checkpoint;
+        this.uncommitted = uncommitted;
+    }
+
+    /**
+     * The directory is not a complete checkpoint (no marker, a marker that does not vouch for the manifest, a shard
+     * missing or of the wrong size): a save that never finished, skipped when looking for the newest one.
+     */
+    static CheckpointException uncommitted(String checkpoint, String message) {
+        return new CheckpointException(checkpoint, message, null, true);
+    }
+
+    /** True for an incomplete save, false for a failure to read (I/O, credentials) or a foreign format. */
+    public boolean isUncommitted() {
+        return uncommitted;
     }
 
     /** The checkpoint directory (or output_dir) concerned. */

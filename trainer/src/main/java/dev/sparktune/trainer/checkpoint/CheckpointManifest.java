@@ -20,11 +20,14 @@ import java.util.Objects;
  * @param worldSize       ranks that wrote it
  * @param sharding        fsdp of the run that wrote it
  * @param optimizerSteps  AdamW's step count (bias correction)
+ * @param launchId        the driver launch that wrote it (a retried stage resumes only from its own launch's
+ *                        checkpoints, so an explicit resume_from_checkpoint is not overtaken by older futures)
  * @param run             the run it belongs to
  * @param shards          the shard files, by range
  */
 public record CheckpointManifest(String format, int version, int step, int totalSteps, int worldSize,
-                                 String sharding, long optimizerSteps, RunIdentity run, List<Shard> shards) {
+                                 String sharding, long optimizerSteps, String launchId, RunIdentity run,
+                                 List<Shard> shards) {
     public static final String FORMAT = "sparktune-checkpoint";
     public static final int VERSION = 1;
     private static final ObjectMapper MAPPER = new ObjectMapper()
@@ -50,9 +53,16 @@ public record CheckpointManifest(String format, int version, int step, int total
      * @param file   name inside the checkpoint directory
      * @param ranges the flat ranges it holds
      * @param bytes  its size, to detect truncation before reading
+     * @param sha256 its content hash, checked when it is read
      */
-    public record Shard(String file, List<Range> ranges, long bytes) {
+    public record Shard(String file, List<Range> ranges, long bytes, String sha256) {
         public Shard {
+            if (file == null || !file.matches("[A-Za-z0-9._-]+") || file.startsWith(".")) {
+                throw new IllegalArgumentException("shard file name must be a plain file name, got " + file);
+            }
+            if (bytes < 0) {
+                throw new IllegalArgumentException("shard size must be >= 0, got " + bytes);
+            }
             ranges = List.copyOf(ranges);
         }
     }

@@ -36,7 +36,7 @@ public final class CheckpointStore {
     public static final String MARKER = "COMMITTED";
     /** rank 0's trainer log up to the checkpoint, so a resumed run's log has every step. */
     public static final String TRAINER_LOG = "trainer_log.jsonl";
-    private static final Pattern DIR = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)");
+    private static final Pattern DIR = Pattern.compile(Pattern.quote(PREFIX) + "(\\d{1,9})");
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
 
     private final Path root;
@@ -65,13 +65,15 @@ public final class CheckpointStore {
         return String.format("shard-%05d-of-%05d.attempt-%d.safetensors", rank, worldSize, attempt);
     }
 
-    /** Rank 0, before any rank writes checkpoint {@code step}: an old marker there must not vouch for new files. */
-    public void uncommit(int step) {
-        Path marker = new Path(dir(step), MARKER);
+    /**
+     * Rank 0, before any rank writes checkpoint {@code step}: removes what an earlier save of that step left (an old
+     * marker must not vouch for new files; a killed attempt's or an abandoned run's shards go too).
+     */
+    public void clear(int step) {
         try {
-            fs.delete(marker, false);
+            fs.delete(new Path(dir(step)), true);
         } catch (IOException e) {
-            throw io("cannot remove " + marker, e);
+            throw io("cannot clear " + dir(step), e);
         }
     }
 
@@ -83,12 +85,14 @@ public final class CheckpointStore {
             local = tmpDir.resolve(fileName);
             ShardFile.write(local, pieces);
             long bytes = Files.size(local);
-            try (InputStream in = Files.newInputStream(local);
+            MessageDigest sha = sha256();
+            try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(local), sha);
                  OutputStream out = fs.create(new Path(dir(step), fileName), true)) {
                 in.transferTo(out);
             }
             return new CheckpointManifest.Shard(fileName, pieces.stream()
-                    .map(p -> new CheckpointManifest.Range(p.start(), p.end())).toList(), bytes);
+                    .map(p -> new CheckpointManifest.Range(p.start(), p.end())).toList(), bytes,
+                    HexFormat.of().formatHex(sha.digest()));
         } catch (IOException e) {
             throw io("cannot write " + fileName + " of checkpoint " + dir(step), e);
         } finally {
@@ -118,12 +122,32 @@ public final class CheckpointStore {
         return new Committed(dir, manifest);
     }
 
-    /** The committed checkpoint with the most steps; uncommitted or unreadable ones are skipped (logged). */
+    /**
+     * The committed checkpoint with the most steps; incomplete saves are skipped (logged).
+     *
+     * @throws CheckpointException when a checkpoint cannot be read (I/O, credentials, a foreign format): falling back
+     *                             to an older one would silently lose progress
+     */
     public Optional<Committed> newest() {
+        return newest(c -> true);
+    }
+
+    /** The newest committed checkpoint written by driver launch {@code launchId} (a retried stage's own saves). */
+    public Optional<Committed> newestOfLaunch(String launchId) {
+        return newest(c -> launchId.equals(c.manifest().launchId()));
+    }
+
+    private Optional<Committed> newest(java.util.function.Predicate<Committed> wanted) {
         for (int step : steps()) {
             try {
-                return Optional.of(read(dir(step)));
+                Committed c = read(dir(step));
+                if (wanted.test(c)) {
+                    return Optional.of(c);
+                }
             } catch (CheckpointException e) {
+                if (!e.isUncommitted()) {
+                    throw e;
+                }
                 LOG.warn("skipping {}: {}", dir(step), e.getMessage());
             }
         }
@@ -145,13 +169,13 @@ public final class CheckpointStore {
             try {
                 marker = readAll(dirFs, new Path(d, MARKER));
             } catch (FileNotFoundException e) {
-                throw new CheckpointException(dir, dir + " has no " + MARKER + " marker: it was not completely "
-                        + "written (a run stopped while saving it) and cannot be resumed from");
+                throw CheckpointException.uncommitted(dir, dir + " has no " + MARKER + " marker: it was not "
+                        + "completely written (a run stopped while saving it) and cannot be resumed from");
             }
             json = readAll(dirFs, new Path(d, MANIFEST));
             if (!sha256(json).equals(new String(marker, StandardCharsets.US_ASCII).strip())) {
-                throw new CheckpointException(dir, dir + ": " + MANIFEST + " does not match its " + MARKER
-                        + " marker (overwritten after the commit); it cannot be resumed from");
+                throw CheckpointException.uncommitted(dir, dir + ": " + MANIFEST + " does not match its " + MARKER
+                        + " marker (being rewritten, or overwritten after the commit); it cannot be resumed from");
             }
             CheckpointManifest manifest;
             try {
@@ -165,10 +189,10 @@ public final class CheckpointStore {
                 try {
                     size = dirFs.getFileStatus(file).getLen();
                 } catch (FileNotFoundException e) {
-                    throw new CheckpointException(dir, dir + ": shard " + s.file() + " is missing");
+                    throw CheckpointException.uncommitted(dir, dir + ": shard " + s.file() + " is missing");
                 }
                 if (size != s.bytes()) {
-                    throw new CheckpointException(dir, dir + ": shard " + s.file() + " has " + size
+                    throw CheckpointException.uncommitted(dir, dir + ": shard " + s.file() + " has " + size
                             + " bytes, the manifest says " + s.bytes() + " (truncated or replaced)");
                 }
             }
@@ -179,37 +203,35 @@ public final class CheckpointStore {
     }
 
     /**
-     * Keeps the {@code keep} newest committed checkpoints (0 keeps all) and removes directories left by saves that
-     * never committed and are older than the newest committed one.
+     * After committing checkpoint {@code current}: keeps the {@code keep} newest committed checkpoints up to it (0
+     * keeps all) and removes incomplete saves older than it. Checkpoints past {@code current} (an abandoned future of
+     * a run resumed from an older checkpoint) are left alone: this run rewrites them when it gets there. Best effort:
+     * a checkpoint that cannot be read is kept and logged, never deleted.
      */
-    public void prune(int keep) {
+    public void prune(int keep, int current) {
         List<Integer> committed = new ArrayList<>();
         List<Integer> partial = new ArrayList<>();
         for (int step : steps()) {
+            if (step > current) {
+                continue;
+            }
             try {
                 read(dir(step));
                 committed.add(step);
             } catch (CheckpointException e) {
-                partial.add(step);
+                if (e.isUncommitted()) {
+                    partial.add(step);
+                } else {
+                    LOG.warn("not pruning {}: {}", dir(step), e.getMessage());
+                }
             }
-        }
-        if (committed.isEmpty()) {
-            return;
         }
         List<Integer> doomed = new ArrayList<>();
         if (keep > 0 && committed.size() > keep) {
             doomed.addAll(committed.subList(keep, committed.size()));
         }
-        int newest = committed.get(0);
-        partial.stream().filter(s -> s < newest).forEach(doomed::add);
+        partial.stream().filter(s -> s < current).forEach(doomed::add);
         for (int step : doomed) {
-            delete(step);
-        }
-    }
-
-    /** Removes every checkpoint directory (overwrite_output_dir). */
-    public void deleteAll() {
-        for (int step : steps()) {
             delete(step);
         }
     }
@@ -243,7 +265,7 @@ public final class CheckpointStore {
             }
             for (FileStatus st : fs.listStatus(root)) {
                 Matcher m = DIR.matcher(st.getPath().getName());
-                if (st.isDirectory() && m.matches()) {
+                if (st.isDirectory() && m.matches()) {  // other names (checkpoint-final, ...) are not ours
                     steps.add(Integer.parseInt(m.group(1)));
                 }
             }
@@ -275,8 +297,12 @@ public final class CheckpointStore {
     }
 
     static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

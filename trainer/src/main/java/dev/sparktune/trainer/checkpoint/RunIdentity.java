@@ -14,16 +14,19 @@ import java.util.Objects;
  *
  * @param table            qualified path of the packed table
  * @param tableVersion     the pinned Delta version
+ * @param baseModel        {@link BaseModelFingerprint} of the base model directory
  * @param finetuningType   full or lora
  * @param trainableDigest  sha256 of the trainable layout (names and shapes, in order), LoRA settings included
  * @param trainableLength  elements of the flat trainable buffer
  * @param globalBatchRows  rows per optimizer step
  * @param seed             data-order and initialisation seed
  */
-public record RunIdentity(String table, long tableVersion, String finetuningType, String trainableDigest,
+public record RunIdentity(String table, long tableVersion, String baseModel, String finetuningType,
+                          String trainableDigest,
                           long trainableLength, int globalBatchRows, long seed) implements Serializable {
     public RunIdentity {
         Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(baseModel, "baseModel");
         Objects.requireNonNull(finetuningType, "finetuningType");
         Objects.requireNonNull(trainableDigest, "trainableDigest");
     }
@@ -32,13 +35,13 @@ public record RunIdentity(String table, long tableVersion, String finetuningType
      * The identity of a run training {@code layout} (the trainable parameters) on {@code table}@{@code tableVersion};
      * {@code finetuning} describes what scales the update beyond the layout (LoRA alpha, rsLoRA, dropout).
      */
-    public static RunIdentity of(String table, long tableVersion, String finetuning, ParamLayout layout,
-                                 int globalBatchRows, long seed) {
+    public static RunIdentity of(String table, long tableVersion, String baseModel, String finetuning,
+                                 ParamLayout layout, int globalBatchRows, long seed) {
         StringBuilder names = new StringBuilder();
         for (ParamLayout.Entry e : layout.entries()) {
             names.append(e.name()).append(java.util.Arrays.toString(e.shape())).append('\n');
         }
-        return new RunIdentity(table, tableVersion, finetuning,
+        return new RunIdentity(table, tableVersion, baseModel, finetuning,
                 CheckpointStore.sha256(names.toString().getBytes(StandardCharsets.UTF_8)), layout.totalLength(),
                 globalBatchRows, seed);
     }
@@ -48,6 +51,7 @@ public record RunIdentity(String table, long tableVersion, String finetuningType
         List<String> out = new ArrayList<>();
         diff(out, "table", checkpoint.table, table);
         diff(out, "table version", checkpoint.tableVersion, tableVersion);
+        diff(out, "base model (config.json and weights sample)", checkpoint.baseModel, baseModel);
         diff(out, "finetuning_type", checkpoint.finetuningType, finetuningType);
         diff(out, "trainable parameters (layout sha256; LoRA rank/targets)", checkpoint.trainableDigest,
                 trainableDigest);

@@ -24,7 +24,10 @@ final class ShardFile {
     static final String EXP_AVG = "exp_avg";
     static final String EXP_AVG_SQ = "exp_avg_sq";
     static final List<String> TENSORS = List.of(PARAMS, EXP_AVG, EXP_AVG_SQ);
-    static final long CHUNK = 1L << 28;
+    /** Elements per chunk: 64 MiB, so writing or reading one costs a bounded slice of the JVM heap. */
+    static final long CHUNK = 1L << 24;
+    static final String FORMAT = CheckpointManifest.FORMAT + "-shard";
+    static final String VERSION = "1";
 
     private ShardFile() {
     }
@@ -57,7 +60,7 @@ final class ShardFile {
         try {
             Path tmp = Files.createTempDirectory(file.getParent(), ".shard");
             Path written = SafetensorsWriter.builder().maxShardBytes(Long.MAX_VALUE)
-                    .metadata("format", CheckpointManifest.FORMAT + "-shard").build().write(tmp, chunks).get(0);
+                    .metadata("format", FORMAT).metadata("version", VERSION).build().write(tmp, chunks).get(0);
             Files.move(written, file, StandardCopyOption.REPLACE_EXISTING);
             Files.delete(tmp);
         } catch (IOException e) {
@@ -73,6 +76,10 @@ final class ShardFile {
      */
     static long readRange(Path file, String name, long from, long to, INDArray dst, long dstOffset) {
         SafetensorsReader reader = SafetensorsReader.open(file);
+        if (!FORMAT.equals(reader.metadata().get("format")) || !VERSION.equals(reader.metadata().get("version"))) {
+            throw new IllegalArgumentException(file + " is not a " + FORMAT + " version " + VERSION + " file (metadata "
+                    + reader.metadata() + ")");
+        }
         long copied = 0;
         for (Map.Entry<String, TensorInfo> e : reader.tensors().entrySet()) {
             if (!e.getKey().startsWith(name + "/")) {

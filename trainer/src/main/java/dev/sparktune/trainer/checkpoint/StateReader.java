@@ -2,7 +2,6 @@ package dev.sparktune.trainer.checkpoint;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
@@ -55,7 +54,7 @@ public final class StateReader implements AutoCloseable {
         long copied = 0;
         for (CheckpointManifest.Shard s : committed.manifest().shards()) {
             if (s.ranges().stream().anyMatch(r -> r.overlaps(from, to))) {
-                copied += ShardFile.readRange(fetch(s.file()), buffer, from, to, dst, 0);
+                copied += ShardFile.readRange(fetch(s), buffer, from, to, dst, 0);
             }
         }
         if (copied != to - from) {
@@ -64,24 +63,36 @@ public final class StateReader implements AutoCloseable {
         }
     }
 
-    private java.nio.file.Path fetch(String file) {
-        return local.computeIfAbsent(file, f -> {
+    /** A local path of shard {@code shard}, its sha256 checked against the manifest's on first use. */
+    private java.nio.file.Path fetch(CheckpointManifest.Shard shard) {
+        return local.computeIfAbsent(shard.file(), f -> {
             Path remote = new Path(committed.dir(), f);
             try {
                 FileSystem fs = remote.getFileSystem(conf);
+                java.nio.file.Path path;
                 if (fs instanceof LocalFileSystem || "file".equals(fs.getUri().getScheme())) {
-                    return java.nio.file.Path.of(remote.toUri().getPath());
+                    path = java.nio.file.Path.of(remote.toUri().getPath());
+                } else {
+                    if (tmpDir == null) {
+                        tmpDir = Files.createTempDirectory("sparktune-resume-");
+                    }
+                    path = tmpDir.resolve(f);
+                    try (InputStream in = fs.open(remote)) {
+                        Files.copy(in, path, StandardCopyOption.REPLACE_EXISTING);
+                    }
                 }
-                if (tmpDir == null) {
-                    tmpDir = Files.createTempDirectory("sparktune-resume-");
+                java.security.MessageDigest sha = CheckpointStore.sha256();
+                try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(path), sha)) {
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
                 }
-                java.nio.file.Path copy = tmpDir.resolve(f);
-                try (InputStream in = fs.open(remote)) {
-                    Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+                String actual = java.util.HexFormat.of().formatHex(sha.digest());
+                if (!actual.equals(shard.sha256())) {
+                    throw new CheckpointException(committed.dir(), remote + " has sha256 " + actual + ", the manifest "
+                            + "says " + shard.sha256() + ": the shard was changed after the commit");
                 }
-                return copy;
+                return path;
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + remote + ": " + e.getMessage(), e);
+                throw new CheckpointException(committed.dir(), "cannot read " + remote + ": " + e.getMessage(), e);
             }
         });
     }

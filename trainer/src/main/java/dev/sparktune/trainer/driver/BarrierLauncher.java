@@ -2,6 +2,8 @@ package dev.sparktune.trainer.driver;
 
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainResult;
+import dev.sparktune.trainer.checkpoint.CheckpointException;
+import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
@@ -33,21 +35,28 @@ public final class BarrierLauncher {
     }
 
     /**
-     * @param identity  what a checkpoint must match to be resumed
-     * @param resumeDir the committed checkpoint to start from, or null
+     * @param identity what a checkpoint must match to be resumed
+     * @param resume   the committed checkpoint to start from, or null
+     * @throws CheckpointException the checkpoint is further along than this run plans to go
      */
     public static TrainResult launch(SparkSession spark, TrainConfig config, PinnedSnapshot snapshot,
-                                     RunIdentity identity, String resumeDir) {
+                                     RunIdentity identity, CheckpointStore.Committed resume) {
         int world = config.worldSize();
         SlotCheck.require(spark.sparkContext(), world, SLOT_WAIT_MILLIS);
         StepPlan plan = StepPlan.of(snapshot.rows(), config.effectiveGlobalBatchRows(), config.perDeviceBatchRows(),
                 world, config.epochs(), config.maxSteps(), config.seed());
+        if (resume != null && resume.manifest().step() > plan.totalSteps()) {
+            throw new CheckpointException(resume.dir(), resume.dir() + " is " + resume.manifest().step() + " steps in"
+                    + ", but this run plans " + plan.totalSteps() + " steps (num_train_epochs or max_steps lowered?): "
+                    + "raise them, resume an earlier checkpoint, or set train.overwrite_output_dir = true");
+        }
+        String resumeDir = resume == null ? null : resume.dir();
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         ProgressAccumulators progress = ProgressAccumulators.register(spark.sparkContext());
         TrainingContext ctx = new TrainingContext(config, plan, snapshot,
                 HadoopConfEntries.fromSession(spark), snapshot.seqLen(), secret,
-                IO_TIMEOUT_SECONDS, identity, resumeDir, progress);
+                IO_TIMEOUT_SECONDS, identity, resumeDir, progress, java.util.UUID.randomUUID().toString());
         LOG.info("training {} on {}: {} ranks, {} steps of {} rows ({} per rank per micro-batch, {} accumulation),"
                         + " fsdp {}", config.finetuningType().key(), snapshot, world, plan.totalSteps(),
                 plan.globalBatchRows(), plan.microBatchRows(), plan.accumulationSteps(), config.sharding().key());
@@ -71,6 +80,9 @@ public final class BarrierLauncher {
         double seconds = (System.nanoTime() - t0) / 1e9;
         List<RankReport> sorted = new ArrayList<>(reports);
         sorted.sort(Comparator.comparingInt(RankReport::rank));
+        if (sorted.get(0).stopped() != null) {
+            throw sorted.get(0).stopped();  // the last good checkpoint and rank 0's trainer log are in output_dir
+        }
         List<HeldBytes> held = sorted.stream().map(RankReport::held).toList();
         return new TrainResult(config.outputDir(), snapshot.version(), sorted.get(0).firstStep(), sorted.get(0).steps(),
                 held, seconds);

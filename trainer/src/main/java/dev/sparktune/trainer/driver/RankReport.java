@@ -1,14 +1,16 @@
 package dev.sparktune.trainer.driver;
 
 import dev.sparktune.trainer.task.HeldBytes;
+import dev.sparktune.trainer.task.NonFiniteLossException;
 import dev.sparktune.trainer.task.StepMetrics;
 import java.io.Serializable;
 import java.util.List;
 
 /**
  * What one rank returns to the driver: the bytes it held and moved, its phase timings, the step it started at
- * (0, or the resumed checkpoint's), and (rank 0 only) the metrics of every step it ran.
+ * (0, or the resumed checkpoint's), (rank 0 only) the metrics of every step it ran, and why training stopped early
+ * (a non-finite loss or gradient norm; null when it ran to the end).
  */
 public record RankReport(int rank, HeldBytes held, long bytesMoved, double loadSeconds, double trainSeconds,
-                         int firstStep, List<StepMetrics> steps) implements Serializable {
+                         int firstStep, List<StepMetrics> steps, NonFiniteLossException stopped) implements Serializable {
 }

@@ -12,6 +12,7 @@ import dev.sparktune.trainer.data.SnapshotRowSource;
 import dev.sparktune.trainer.metrics.LossPlot;
 import dev.sparktune.trainer.metrics.TensorBoardEvents;
 import dev.sparktune.trainer.metrics.TrainerLog;
+import dev.sparktune.trainer.task.NonFiniteLossException;
 import dev.sparktune.trainer.task.RankTrainer;
 import dev.sparktune.trainer.rendezvous.RingRendezvous;
 import dev.sparktune.trainer.task.StepMetrics;
@@ -81,7 +82,9 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                 TensorBoardEvents events = rank == 0 ? TensorBoardEvents.create(work) : null;
                 List<StepMetrics> steps = new ArrayList<>();
                 long t1 = System.nanoTime();
-                for (int s = first; s < total; s++) {
+                NonFiniteLossException stopped = null;
+                try {
+                    for (int s = first; s < total; s++) {
                     StepMetrics m = trainer.step(s);
                     boolean logged = s == total - 1 || (s + 1) % ctx.config().loggingSteps() == 0;
                     if (rank == 0) {
@@ -96,19 +99,26 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                         }
                     }
                     if (ctx.config().saveSteps() > 0 && (s + 1) % ctx.config().saveSteps() == 0) {
-                        saveCheckpoint(store, ring, trainer, s + 1, task.stageAttemptNumber(), logFile);
+                        saveCheckpoint(store, task, ring, trainer, s + 1, logFile);
                     }
+                    }
+                } catch (NonFiniteLossException e) {
+                    // every rank sees the same loss and norm, so all stop here together; returning (rather than
+                    // failing the task) keeps Spark from retrying a run that would diverge again
+                    stopped = e;
                 }
                 double trainSeconds = (System.nanoTime() - t1) / 1e9;
-                Path model = rank == 0 ? Files.createDirectories(work.resolve("model")) : null;
-                trainer.save(model, Path.of(ctx.config().modelPath()), ctx.config().modelPath());  // all ranks: gathers
+                if (stopped == null) {
+                    Path model = rank == 0 ? Files.createDirectories(work.resolve("model")) : null;
+                    trainer.save(model, Path.of(ctx.config().modelPath()), ctx.config().modelPath());  // gathers
+                }
                 if (rank == 0) {
                     LossPlot.write(TrainerLog.losses(logFile), ctx.config().outputDir(), work.resolve(LossPlot.FILE));
                     OutputPublisher.publish(work, ctx.config().outputDir(), ctx.hadoop().toConfiguration());
                 }
-                ring.barrier();  // the job succeeds only once rank 0 has published
+                task.barrier();  // the job succeeds only once rank 0 has published (file I/O: no ring deadline)
                 return new RankReport(rank, trainer.heldBytes(), ring.bytesMoved(), loadSeconds, trainSeconds, first,
-                        steps);
+                        steps, stopped);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("rank " + rank + ": " + e.getMessage(), e);
@@ -120,79 +130,73 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
     }
 
     /**
-     * Rank 0 picks the checkpoint to start from, every rank follows: the newer of the driver's choice and the newest
-     * committed one in output_dir (a retried stage resumes from what the failed attempt saved). Sharing rank 0's
-     * choice keeps ranks from disagreeing when a commit lands while they look.
+     * Rank 0 picks the checkpoint to start from, every rank follows: the newest one this launch saved (a retried
+     * stage resumes from what its failed attempt committed), else the driver's choice. Sharing rank 0's choice keeps
+     * ranks from disagreeing when a commit lands while they look.
      */
     private CheckpointStore.Committed resumePoint(CheckpointStore store, TcpRingCollective ring, int rank) {
         double step = 0;
-        double explicit = 0;
+        double own = 0;
         if (rank == 0) {
-            CheckpointStore.Committed newest = store.newest().orElse(null);
-            CheckpointStore.Committed given = ctx.resumeDir() == null ? null : store.read(ctx.resumeDir());
-            if (given != null && (newest == null || given.manifest().step() >= newest.manifest().step())) {
-                step = given.manifest().step() + 1;
-                explicit = 1;
-            } else if (newest != null) {
-                step = newest.manifest().step() + 1;
-            }
+            CheckpointStore.Committed saved = store.newestOfLaunch(ctx.launchId()).orElse(null);
+            CheckpointStore.Committed chosen = saved != null ? saved
+                    : ctx.resumeDir() == null ? null : store.read(ctx.resumeDir());
+            step = chosen == null ? 0 : chosen.manifest().step() + 1;
+            own = saved != null ? 1 : 0;
         }
-        double[] chosen = ring.allReduceSum(step, explicit);
+        double[] chosen = ring.allReduceSum(step, own);
         if (chosen[0] == 0) {
             return null;
         }
         int done = (int) chosen[0] - 1;
-        CheckpointStore.Committed resume = store.read(chosen[1] == 1 ? ctx.resumeDir() : store.dir(done));
+        CheckpointStore.Committed resume = store.read(chosen[1] == 1 ? store.dir(done) : ctx.resumeDir());
         List<String> differences = ctx.identity().differencesFrom(resume.manifest().run());
         if (!differences.isEmpty()) {
             throw new CheckpointException(resume.dir(), resume.dir() + " belongs to another run: "
                     + String.join("; ", differences));
         }
-        if (done > ctx.plan().totalSteps()) {
-            throw new CheckpointException(resume.dir(), resume.dir() + " is " + done + " steps in, but this run plans "
-                    + ctx.plan().totalSteps() + " steps (num_train_epochs / max_steps lowered?)");
-        }
         return resume;
     }
 
     /**
-     * Checkpoint after {@code done} steps: rank 0 withdraws any old marker, every rank writes its share, then rank 0
-     * commits (manifest + marker) and prunes to save_total_limit. The sizes are summed over the ring so rank 0 can
-     * name every shard's length in the manifest.
+     * Checkpoint after {@code done} steps: rank 0 clears the directory, every rank writes its share, then rank 0
+     * commits (manifest + marker) and prunes to save_total_limit. The ranks wait for each other's file I/O on Spark's
+     * barrier (no deadline) rather than on the ring, whose no-progress timeout is meant for network stalls; sizes and
+     * hashes of the shards reach rank 0 through the barrier's allGather.
      */
-    private void saveCheckpoint(CheckpointStore store, TcpRingCollective ring, RankTrainer trainer, int done,
-                                int attempt, Path logFile) {
+    private void saveCheckpoint(CheckpointStore store, BarrierTaskContext task, TcpRingCollective ring,
+                                RankTrainer trainer, int done, Path logFile) {
         long t0 = System.nanoTime();
         int rank = ring.rank();
         int world = ring.worldSize();
+        int attempt = task.stageAttemptNumber();
         if (rank == 0) {
-            store.uncommit(done);
+            store.clear(done);
         }
-        ring.barrier();
+        task.barrier();
         List<StatePiece> pieces = trainer.checkpointPieces();
-        double[] sizes = new double[world];
-        if (!pieces.isEmpty()) {
-            sizes[rank] = store.writeShard(done, CheckpointStore.shardFile(rank, world, attempt), pieces).bytes();
-        }
-        double[] all = ring.allReduceSum(sizes);
-        if (rank != 0) {
-            return;
-        }
-        List<CheckpointManifest.Shard> shards = new ArrayList<>();
-        for (int r = 0; r < world; r++) {
-            List<CheckpointManifest.Range> ranges = trainer.checkpointRanges(r);
-            if (!ranges.isEmpty()) {
-                shards.add(new CheckpointManifest.Shard(CheckpointStore.shardFile(r, world, attempt), ranges,
-                        (long) all[r]));
+        CheckpointManifest.Shard mine = pieces.isEmpty() ? null
+                : store.writeShard(done, CheckpointStore.shardFile(rank, world, attempt), pieces);
+        String[] all = task.allGather(mine == null ? "" : mine.bytes() + " " + mine.sha256());
+        if (rank == 0) {
+            List<CheckpointManifest.Shard> shards = new ArrayList<>();
+            for (int r = 0; r < world; r++) {
+                List<CheckpointManifest.Range> ranges = trainer.checkpointRanges(r);
+                if (!ranges.isEmpty()) {
+                    String[] sizeAndHash = all[r].split(" ");
+                    shards.add(new CheckpointManifest.Shard(CheckpointStore.shardFile(r, world, attempt), ranges,
+                            Long.parseLong(sizeAndHash[0]), sizeAndHash[1]));
+                }
             }
+            CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT,
+                    CheckpointManifest.VERSION, done, ctx.plan().totalSteps(), world, ctx.config().sharding().key(),
+                    trainer.optimizerSteps(), ctx.launchId(), ctx.identity(), shards);
+            store.commit(manifest, logFile);
+            store.prune(ctx.config().saveTotalLimit(), done);
+            LOG.info("checkpoint {} committed in {} s", store.dir(done),
+                    String.format("%.1f", (System.nanoTime() - t0) / 1e9));
         }
-        CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.VERSION,
-                done, ctx.plan().totalSteps(), world, ctx.config().sharding().key(), trainer.optimizerSteps(),
-                ctx.identity(), shards);
-        store.commit(manifest, logFile);
-        store.prune(ctx.config().saveTotalLimit());
-        LOG.info("checkpoint {} committed in {} s", store.dir(done),
-                String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+        task.barrier();
     }
 
     @Override

@@ -13,12 +13,14 @@ import java.io.Serializable;
  *
  * @param identity  what a checkpoint must match to be resumed by this run
  * @param resumeDir the checkpoint the driver chose to start from; null to start from scratch (ranks still take a
- *                  newer committed one from output_dir, left by a failed attempt of this stage)
+ *                  newer committed one of this launch, left by a failed attempt of the stage)
  * @param progress  what rank 0 reports its progress through while it trains
+ * @param launchId  this driver launch (a random UUID), written into its checkpoints' manifests
  */
 public record TrainingContext(TrainConfig config, StepPlan plan, PinnedSnapshot snapshot, HadoopConfEntries hadoop,
                               int seqLen, byte[] secret, long ioTimeoutSeconds, RunIdentity identity,
-                              String resumeDir, ProgressAccumulators progress) implements Serializable {
+                              String resumeDir, ProgressAccumulators progress, String launchId)
+        implements Serializable {
     @Override
     public String toString() {
         return "TrainingContext[" + snapshot + ", " + plan + ", secret=<redacted>]";

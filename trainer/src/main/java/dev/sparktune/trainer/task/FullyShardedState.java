@@ -33,7 +33,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * The root unit (embedding, final norm, lm_head) is replicated and all-reduced like no_shard: it is needed for the
  * whole step anyway. Memory per rank: root + 2 slots + 4 × (layer parameters / world size) per layer.
  *
- * <p>Positions in checkpoints are those of the full HF layout, so a full_shard checkpoint resumes under any sharding
+ * <p>The model's forward and backward are collective here (each layer's gather): every rank must run them, the same
+ * number of times, also for evaluation. Positions in checkpoints are those of the full HF layout, so a full_shard checkpoint resumes under any sharding
  * and world size, and the other way round.
  */
 final class FullyShardedState implements TrainingState, LayerHooks {
@@ -57,6 +58,7 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     private final AdamW rootOptimizer;
     private final AdamW shardOptimizer;     // null when shardSize = 0
     private final CausalLm model;
+    private int resident = -1;              // the layer whose parameters the slot holds
 
     FullyShardedState(TrainConfig config, HfModelDir.Loaded base, int microBatchRows, int seqLen,
                       Collective collective) {
@@ -82,30 +84,25 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         this.shardStart = layerShards.start(rank);
         this.shardSize = layerShards.size(rank);
 
+        // copy this rank's parameters out of the full model and free it before allocating anything else
         this.rootParams = rootLayout.allocate();
         for (ParamLayout.Entry e : rootLayout.entries()) {
             rootLayout.view(rootParams, e.name()).assign(fullLayout.view(base.params(), e.name()));
         }
+        ParamLayout shardLayout = shardSize > 0 ? shardLayout(fullLayout, layers) : null;
+        this.shardParams = shardSize > 0 ? shardLayout.allocate() : null;
+        for (int l = 0; shardSize > 0 && l < layers; l++) {
+            shard(shardParams, l).assign(base.params().get(NDArrayIndex.interval(
+                    layerStart[l] + shardStart, layerStart[l] + shardStart + shardSize)));
+        }
+        base.params().close();
         this.rootGrads = rootLayout.allocate();
         this.slotParams = slotLayout.allocate();
         this.slotGrads = slotLayout.allocate();
         Predicate<ParamLayout.Entry> decays = e -> fullLayout.entry(e.name()).shape().length >= 2;
         this.rootOptimizer = new AdamW(rootLayout, config.adamW(), decays);
-        if (shardSize > 0) {
-            ParamLayout shardLayout = shardLayout(fullLayout, layers);
-            this.shardParams = shardLayout.allocate();
-            for (int l = 0; l < layers; l++) {
-                shard(shardParams, l).assign(base.params().get(NDArrayIndex.interval(
-                        layerStart[l] + shardStart, layerStart[l] + shardStart + shardSize)));
-            }
-            this.shardGrads = shardLayout.allocate();
-            this.shardOptimizer = new AdamW(shardLayout, config.adamW(), decays);
-        } else {
-            this.shardParams = null;
-            this.shardGrads = null;
-            this.shardOptimizer = null;
-        }
-        base.params().close();  // from here on this rank holds only the root and its shards
+        this.shardGrads = shardSize > 0 ? shardLayout.allocate() : null;
+        this.shardOptimizer = shardSize > 0 ? new AdamW(shardLayout, config.adamW(), decays) : null;
         this.model = new CausalLm(modelConfig, new LayerParams(rootLayout, rootParams, rootGrads, ""),
                 l -> new LayerParams(slotLayout, slotParams, slotGrads, ""), microBatchRows, seqLen,
                 config.lossChunkRows(), Projection.Factory.PLAIN, this);
@@ -185,12 +182,20 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         return slot.get(NDArrayIndex.interval(shardStart, shardStart + shardSize));
     }
 
-    /** Fills the slot with layer {@code layer}'s parameters from every rank's shard. */
+    /**
+     * Fills the slot with layer {@code layer}'s parameters from every rank's shard, unless it holds them already
+     * (the last layer between its forward and its backward). Every rank takes the same decision: the calls follow
+     * the same sequence on all of them.
+     */
     private void gather(int layer) {
+        if (layer == resident) {
+            return;
+        }
         if (shardSize > 0) {
             slotShard(slotParams).assign(shard(shardParams, layer));
         }
         collective.allGather(slotParams);
+        resident = layer;
     }
 
     @Override
@@ -242,6 +247,7 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         if (shardOptimizer != null) {
             shardOptimizer.step(shardParams, shardGrads, lr);
         }
+        resident = -1;  // the shards changed: the slot is stale
         return norm;
     }
 
@@ -307,6 +313,7 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         if (shardOptimizer != null) {
             shardOptimizer.restoreSteps(reader.manifest().optimizerSteps());
         }
+        resident = -1;
     }
 
     @Override
@@ -328,12 +335,18 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         return full;
     }
 
+    /** Every rank gathers each layer in turn; only the rank writing ({@code dir} given) assembles the full model. */
     @Override
     public List<Path> save(Path dir, Path tokenizerDir, String baseModelPath) {
+        if (dir == null) {
+            for (int l = 0; l < layerStart.length; l++) {
+                gather(l);
+            }
+            return List.of();
+        }
         INDArray full = trainableParams();
         try {
-            return dir == null ? List.of()
-                    : HfModelDir.save(dir, modelConfig, fullLayout, full, tokenizerDir, 2L << 30);
+            return HfModelDir.save(dir, modelConfig, fullLayout, full, tokenizerDir, 2L << 30);
         } finally {
             full.close();
         }
@@ -348,10 +361,10 @@ final class FullyShardedState implements TrainingState, LayerHooks {
 
     @Override
     public void close() {
-        rootGrads.close();
-        slotGrads.close();
-        if (shardGrads != null) {
-            shardGrads.close();
+        for (INDArray a : new INDArray[] {rootParams, rootGrads, slotParams, slotGrads, shardParams, shardGrads}) {
+            if (a != null) {
+                a.close();
+            }
         }
     }
 }

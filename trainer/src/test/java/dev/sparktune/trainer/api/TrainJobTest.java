@@ -18,6 +18,7 @@ import dev.sparktune.testkit.RepoPaths;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.task.HeldBytes;
+import dev.sparktune.trainer.task.NonFiniteLossException;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -246,10 +247,12 @@ class TrainJobTest {
         assertTrue(seed.getMessage().contains("seed: 42 in the checkpoint, 7 now")
                 && seed.getMessage().contains("overwrite_output_dir"), seed.getMessage());
 
-        TrainResult fresh = TrainJob.run(spark, lora(out.toString(), 1).globalBatchRows(0).maxSteps(1).seed(7)
-                .overwriteOutputDir(true).build());
-        assertEquals(0, fresh.firstStep());
-        assertTrue(!Files.exists(out.resolve(CheckpointStore.PREFIX + 2)), "overwrite_output_dir removed it");
+        TrainResult fresh = TrainJob.run(spark, lora(out.toString(), 1).globalBatchRows(0).maxSteps(2).seed(7)
+                .saveSteps(2).overwriteOutputDir(true).build());
+        assertEquals(0, fresh.firstStep(), "overwrite_output_dir ignores the old checkpoint");
+        CheckpointException ahead = assertThrows(CheckpointException.class, () -> TrainJob.run(spark,
+                lora(out.toString(), 1).globalBatchRows(0).maxSteps(1).seed(7).build()));
+        assertTrue(ahead.getMessage().contains("is 2 steps in, but this run plans 1 steps"), ahead.getMessage());
     }
 
     @Test
@@ -280,5 +283,16 @@ class TrainJobTest {
             max = Math.max(max, a.read(name).sub(b.read(name)).amaxNumber().doubleValue());
         }
         assertTrue(max <= 1e-5, "full_shard on 2 ranks vs resumed as no_shard on 1: models differ by " + max);
+    }
+
+    @Test
+    void aDivergingRunStopsWithTheStepNamedAndNoSparkRetry() {
+        Path out = scratch.resolve("diverging");
+        // the typed exception reaches the caller only if no task failed (a failed task would come as SparkException)
+        NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> TrainJob.run(spark,
+                lora(out.toString(), 2).learningRate(1e30).maxGradNorm(0).maxSteps(6).loggingSteps(1).build()));
+        assertTrue(e.getMessage().contains("(not finite)") && e.step() > 0, e.getMessage());
+        assertTrue(Files.isRegularFile(out.resolve("trainer_log.jsonl")), "rank 0's log of the good steps is kept");
+        assertTrue(!Files.exists(out.resolve("adapter_model.safetensors")), "no model from a diverged run");
     }
 }

@@ -38,17 +38,21 @@ class CheckpointStoreTest {
     }
 
     static RunIdentity identity() {
-        return RunIdentity.of("file:/tables/packed", 3, "full", LAYOUT, 8, 42);
+        return RunIdentity.of("file:/tables/packed", 3, "base-sha", "full", LAYOUT, 8, 42);
     }
 
     /** Writes a checkpoint after {@code step} steps as {@code world} ranks would, optionally committing it. */
     CheckpointStore.Committed save(CheckpointStore store, int step, int world, boolean commit) {
+        return save(store, step, world, commit, "launch-1");
+    }
+
+    CheckpointStore.Committed save(CheckpointStore store, int step, int world, boolean commit, String launch) {
         FlatShards ranges = new FlatShards(N, world);
         INDArray p = ramp(1);
         INDArray m = ramp(2);
         INDArray v = ramp(3);
         List<CheckpointManifest.Shard> shards = new ArrayList<>();
-        store.uncommit(step);
+        store.clear(step);
         for (int r = 0; r < world; r++) {
             long a = ranges.start(r);
             long b = ranges.end(r);
@@ -57,7 +61,7 @@ class CheckpointStoreTest {
                     v.get(NDArrayIndex.interval(a, b))))));
         }
         CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.VERSION,
-                step, 10, world, "shard_grad_op", step, identity(), shards);
+                step, 10, world, "shard_grad_op", step, launch, identity(), shards);
         return commit ? store.commit(manifest, null) : null;
     }
 
@@ -111,15 +115,17 @@ class CheckpointStoreTest {
     void aManifestWhoseRangesDoNotTileTheStateIsRejected() {
         RunIdentity run = identity();
         CheckpointManifest.Shard a = new CheckpointManifest.Shard("a", List.of(new CheckpointManifest.Range(0, 500)),
-                1);
+                1, "h");
         CheckpointManifest.Shard gap = new CheckpointManifest.Shard("b",
-                List.of(new CheckpointManifest.Range(501, N)), 1);
+                List.of(new CheckpointManifest.Range(501, N)), 1, "h");
         CheckpointManifest.Shard overlap = new CheckpointManifest.Shard("b",
-                List.of(new CheckpointManifest.Range(499, N)), 1);
+                List.of(new CheckpointManifest.Range(499, N)), 1, "h");
         for (CheckpointManifest.Shard second : List.of(gap, overlap)) {
             assertThrows(IllegalArgumentException.class, () -> new CheckpointManifest(CheckpointManifest.FORMAT,
-                    CheckpointManifest.VERSION, 1, 2, 2, "no_shard", 1, run, List.of(a, second)));
+                    CheckpointManifest.VERSION, 1, 2, 2, "no_shard", 1, "l", run, List.of(a, second)));
         }
+        assertThrows(IllegalArgumentException.class, () -> new CheckpointManifest.Shard("../../etc/passwd",
+                List.of(new CheckpointManifest.Range(0, N)), 1, "h"), "a shard name cannot leave its directory");
     }
 
     @Test
@@ -131,9 +137,13 @@ class CheckpointStoreTest {
         CheckpointException e = assertThrows(CheckpointException.class, () -> store.read(store.dir(5)));
         assertTrue(e.getMessage().contains("no COMMITTED marker"), e.getMessage());
 
-        // an old marker must not vouch for a checkpoint being rewritten
+        // a checkpoint being rewritten is cleared first: its old marker cannot vouch for new files
         save(store, 6, 2, true);
-        store.uncommit(6);
+        store.clear(6);
+        assertEquals(2, store.newest().orElseThrow().manifest().step());
+
+        // a directory named like a checkpoint but not one of ours is ignored, not a crash
+        Files.createDirectories(Path.of(store.dir(2).replace("file:", "")).resolveSibling("checkpoint-20261123010203"));
         assertEquals(2, store.newest().orElseThrow().manifest().step());
     }
 
@@ -153,6 +163,14 @@ class CheckpointStoreTest {
         Path shard = manifest.resolveSibling(CheckpointStore.shardFile(1, 2, 0));
         byte[] bytes = Files.readAllBytes(shard);
         Files.deleteIfExists(shard.resolveSibling("." + shard.getFileName() + ".crc"));
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(shard, bytes, StandardOpenOption.TRUNCATE_EXISTING);
+        CheckpointStore.Committed flipped = store.read(store.dir(3));
+        try (StateReader reader = store.reader(flipped)) {
+            CheckpointException changed = assertThrows(CheckpointException.class,
+                    () -> reader.params(0, N, Nd4j.zeros(DataType.FLOAT, N)));
+            assertTrue(changed.getMessage().contains("the shard was changed after the commit"), changed.getMessage());
+        }
         Files.write(shard, java.util.Arrays.copyOf(bytes, bytes.length - 8), StandardOpenOption.TRUNCATE_EXISTING);
         CheckpointException truncated = assertThrows(CheckpointException.class, () -> store.read(store.dir(3)));
         assertTrue(truncated.getMessage().contains(CheckpointStore.shardFile(1, 2, 0) + " has " + (bytes.length - 8)
@@ -161,26 +179,39 @@ class CheckpointStoreTest {
     }
 
     @Test
-    void pruningKeepsTheNewestCommittedAndDropsOlderPartialOnes() {
+    void pruningKeepsTheNewestCommittedUpToTheCurrentStepAndDropsOlderPartialOnes() {
         CheckpointStore store = new CheckpointStore(out.toString(), new Configuration());
         save(store, 1, 1, false);
         for (int step = 2; step <= 5; step++) {
             save(store, step, 2, true);
         }
         save(store, 6, 2, false);  // a save in progress is newer than every commit: it stays
-        store.prune(2);
-        assertEquals(List.of(6, 5, 4), store.steps());
-        store.deleteAll();
-        assertEquals(List.of(), store.steps());
+        save(store, 9, 2, true, "launch-0");  // the abandoned future of a run resumed from an older checkpoint
+        store.prune(2, 5);
+        assertEquals(List.of(9, 6, 5, 4), store.steps());
+    }
+
+    @Test
+    void aRetriedStageResumesFromItsOwnLaunchsNewestCheckpoint() {
+        CheckpointStore store = new CheckpointStore(out.toString(), new Configuration());
+        save(store, 8, 2, true, "launch-0");  // newer, but from an earlier launch (the user resumed from 4)
+        save(store, 4, 2, true, "launch-0");
+        save(store, 6, 2, true, "launch-1");
+        assertEquals(8, store.newest().orElseThrow().manifest().step());
+        assertEquals(6, store.newestOfLaunch("launch-1").orElseThrow().manifest().step());
+        assertTrue(store.newestOfLaunch("launch-2").isEmpty());
     }
 
     @Test
     void identityDifferencesNameWhatChanged() {
-        RunIdentity now = RunIdentity.of("file:/tables/packed", 3, "full", LAYOUT, 16, 7);
+        RunIdentity now = RunIdentity.of("file:/tables/packed", 3, "base-sha", "full", LAYOUT, 16, 7);
         assertEquals(List.of("global batch rows: 8 in the checkpoint, 16 now", "seed: 42 in the checkpoint, 7 now"),
                 now.differencesFrom(identity()));
-        RunIdentity other = RunIdentity.of("file:/tables/packed", 3, "full",
+        RunIdentity other = RunIdentity.of("file:/tables/packed", 3, "base-sha", "full",
                 ParamLayout.builder().add("w", 59, 17).build(), 8, 42);
         assertEquals(1, other.differencesFrom(identity()).size());
+        RunIdentity instruct = RunIdentity.of("file:/tables/packed", 3, "other-base-sha", "full", LAYOUT, 8, 42);
+        assertEquals(List.of("base model (config.json and weights sample): base-sha in the checkpoint, other-base-sha"
+                + " now"), instruct.differencesFrom(identity()));
     }
 }

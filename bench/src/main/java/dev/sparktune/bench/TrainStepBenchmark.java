@@ -1,0 +1,121 @@
+package dev.sparktune.bench;
+
+import dev.sparktune.dl4j.collective.PeerAddress;
+import dev.sparktune.dl4j.collective.RingListener;
+import dev.sparktune.dl4j.collective.RingOptions;
+import dev.sparktune.dl4j.collective.TcpRingCollective;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.HfParamNames;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.dl4j.optim.LrSchedule;
+import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.Sharding;
+import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.plan.StepPlan;
+import dev.sparktune.trainer.task.HeldBytes;
+import dev.sparktune.trainer.task.RankTrainer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Full fine-tuning step time per fsdp mode, split into compute, communication (time inside collectives) and data
+ * (row reads), plus the bytes rank 0 holds against the ZeRO ideal 16Ψ/N (fp32 params + grads + two AdamW moments).
+ * N ranks are threads of this JVM joined by the real TCP ring on loopback; run with OMP_NUM_THREADS=1 so each rank
+ * computes on one core, like one torch process per rank with one thread.
+ *
+ * <p>Usage: {@code TrainStepBenchmark RANKS HIDDEN LAYERS HEADS KV_HEADS INTERMEDIATE VOCAB SEQ ROWS_PER_RANK STEPS}
+ */
+public final class TrainStepBenchmark {
+    private static final int WARMUP = 2;
+
+    private TrainStepBenchmark() {
+    }
+
+    record RankResult(double stepSeconds, double commSeconds, double dataSeconds, HeldBytes held) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int ranks = Integer.parseInt(args[0]);
+        ModelConfig model = ModelInit.config("Qwen3ForCausalLM", Integer.parseInt(args[6]), Integer.parseInt(args[1]),
+                Integer.parseInt(args[5]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+                Integer.parseInt(args[4]), null, true);
+        int seq = Integer.parseInt(args[7]);
+        int rowsPerRank = Integer.parseInt(args[8]);
+        int steps = Integer.parseInt(args[9]);
+        long psi = HfParamNames.layout(model).totalLength();
+        System.out.printf(Locale.ROOT, "SparkTune full fine-tuning, Qwen3 %d params, %d ranks x %d rows x %d tokens,"
+                + " %d measured steps%n", psi, ranks, rowsPerRank, seq, steps);
+        System.out.println("| fsdp | step s | compute s | comm s | data s | tokens/s | rank 0 holds params / grads / "
+                + "AdamW MB | 16Ψ/N MB |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---|---:|");
+        for (Sharding mode : Sharding.values()) {
+            List<RankResult> results = run(model, mode, ranks, seq, rowsPerRank, steps);
+            RankResult r0 = results.get(0);
+            double step = results.stream().mapToDouble(RankResult::stepSeconds).max().orElseThrow();
+            double comm = results.stream().mapToDouble(RankResult::commSeconds).average().orElseThrow();
+            double data = results.stream().mapToDouble(RankResult::dataSeconds).average().orElseThrow();
+            System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.0f | %.1f / %.1f / %.1f | %.1f |%n",
+                    mode.key(), step, step - comm - data, comm, data, (double) ranks * rowsPerRank * seq / step,
+                    r0.held().params() / 1e6, r0.held().grads() / 1e6, r0.held().optimizerState() / 1e6,
+                    16.0 * psi / ranks / 1e6);
+        }
+    }
+
+    static List<RankResult> run(ModelConfig model, Sharding mode, int ranks, int seq, int rowsPerRank, int steps)
+            throws Exception {
+        TrainConfig config = TrainConfig.builder().modelPath("bench").table("bench").outputDir("bench")
+                .finetuningType(FinetuningType.FULL).learningRate(1e-4).scheduler(LrSchedule.Type.CONSTANT)
+                .perDeviceBatchRows(rowsPerRank).globalBatchRows(ranks * rowsPerRank).maxSteps(WARMUP + steps)
+                .worldSize(ranks).sharding(mode).lossChunkRows(1024).build();
+        long rows = (long) ranks * rowsPerRank * (WARMUP + steps);
+        StepPlan plan = StepPlan.of(rows, config.effectiveGlobalBatchRows(), rowsPerRank, ranks, 1, WARMUP + steps,
+                config.seed());
+        List<RingListener> listeners = new ArrayList<>();
+        List<PeerAddress> peers = new ArrayList<>();
+        for (int r = 0; r < ranks; r++) {
+            listeners.add(RingListener.bind("127.0.0.1"));
+            peers.add(listeners.get(r).address());
+        }
+        byte[] secret = "train-step-benchmark-secret-0123456789".getBytes(StandardCharsets.US_ASCII);
+        ExecutorService pool = Executors.newFixedThreadPool(ranks);
+        try {
+            List<Future<RankResult>> futures = new ArrayList<>();
+            for (int r = 0; r < ranks; r++) {
+                int rank = r;
+                futures.add(pool.submit(() -> {
+                    HfModelDir.Loaded base = ModelInit.random(model, 1, 0.02);
+                    RandomRows data = new RandomRows(rows, seq, model.vocabSize(), 7);
+                    try (TimedCollective ring = new TimedCollective(TcpRingCollective.connect(listeners.get(rank),
+                            rank, peers, secret, RingOptions.defaults()));
+                         RankTrainer trainer = new RankTrainer(config, plan, base, seq, ring, data)) {
+                        for (int s = 0; s < WARMUP; s++) {
+                            trainer.step(s);
+                        }
+                        long comm0 = ring.nanos();
+                        long data0 = data.nanos();
+                        long t0 = System.nanoTime();
+                        for (int s = WARMUP; s < WARMUP + steps; s++) {
+                            trainer.step(s);
+                        }
+                        double n = steps * 1e9;
+                        return new RankResult((System.nanoTime() - t0) / n, (ring.nanos() - comm0) / n,
+                                (data.nanos() - data0) / n, trainer.heldBytes());
+                    }
+                }));
+            }
+            List<RankResult> results = new ArrayList<>();
+            for (Future<RankResult> f : futures) {
+                results.add(f.get());
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

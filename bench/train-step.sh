@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Full fine-tuning step time per fsdp mode (compute / communication / data) and bytes held per rank vs 16Ψ/N, beside
+# torch DDP (gloo) on the same model, batch and sequence length, one core per rank, in one run.
+# Usage: bench/train-step.sh [RANKS HIDDEN LAYERS HEADS KV_HEADS INTERMEDIATE VOCAB SEQ ROWS_PER_RANK STEPS]
+# (default: 2 ranks, Qwen3 hidden 64 x 2 layers, 4/2 heads, intermediate 256, the Qwen3 vocabulary, seq 512,
+# 2 rows per rank, 5 steps). Record results in docs/BENCHMARKS.md.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+args=(2 64 2 4 2 256 151669 512 2 5)
+[ $# -gt 0 ] && args=("$@")
+work="$root/bench/target/train-step-bench"
+mkdir -p "$work"
+cd "$root"
+mvn -q -B -o -Pbench install -DskipTests -pl bench -am
+mvn -q -B -o -Pbench dependency:build-classpath -pl bench -Dmdep.outputFile="$work/cp.txt" >/dev/null
+flags="$(sed -n 's/^sparktune\.jvm\.flags=//p' conf/jvm.properties)"
+py="$(scripts/reference-env.sh)"
+OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE java -Xmx8g $flags -cp "$root/bench/target/classes:$(cat "$work/cp.txt")" \
+  dev.sparktune.bench.TrainStepBenchmark "${args[@]}"
+"$py" scripts/bench/train_step_ddp.py "${args[@]}"

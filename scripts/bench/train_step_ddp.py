@@ -1,0 +1,70 @@
+"""Reference for bench/train-step.sh: full fine-tuning steps of a random Qwen3 with torch DDP (gloo, one process per
+rank, one thread each), AdamW, random tokens, every token supervised. Prints one markdown table row.
+
+Usage: train_step_ddp.py RANKS HIDDEN LAYERS HEADS KV_HEADS INTERMEDIATE VOCAB SEQ ROWS_PER_RANK STEPS
+"""
+import os
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from transformers import Qwen3Config, Qwen3ForCausalLM
+
+WARMUP = 2
+
+
+def worker(rank, n, a, port, out):
+    torch.set_num_threads(1)
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = str(port)
+    dist.init_process_group("gloo", rank=rank, world_size=n)
+    hidden, layers, heads, kv, inter, vocab, seq, rows, steps = a
+    cfg = Qwen3Config(vocab_size=vocab, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=layers,
+                      num_attention_heads=heads, num_key_value_heads=kv, head_dim=hidden // heads,
+                      tie_word_embeddings=True, max_position_embeddings=max(4096, seq))
+    torch.manual_seed(1)
+    model = Qwen3ForCausalLM(cfg)
+    model.config._attn_implementation = "eager"
+    ddp = torch.nn.parallel.DistributedDataParallel(model)
+    opt = torch.optim.AdamW(ddp.parameters(), lr=1e-4, weight_decay=0.0)
+    g = torch.Generator().manual_seed(7 + rank)
+    times = []
+    for s in range(WARMUP + steps):
+        ids = torch.randint(0, vocab, (rows, seq), generator=g)
+        dist.barrier()
+        t0 = time.perf_counter()
+        loss = ddp(input_ids=ids, labels=ids).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(ddp.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        dist.barrier()
+        if s >= WARMUP:
+            times.append(time.perf_counter() - t0)
+    if rank == 0:
+        step = sum(times) / len(times)
+        params = sum(p.numel() for p in model.parameters())
+        out.put((step, n * rows * seq / step, params))
+    dist.destroy_process_group()
+
+
+def main():
+    n = int(sys.argv[1])
+    a = [int(x) for x in sys.argv[2:11]]
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    port = 29500 + os.getpid() % 1000
+    procs = [ctx.Process(target=worker, args=(r, n, a, port, out)) for r in range(n)]
+    for p in procs:
+        p.start()
+    step, tps, params = out.get()
+    for p in procs:
+        p.join()
+    print(f"| torch DDP (gloo), transformers {__import__('transformers').__version__}, {params} params "
+          f"| {step:.3f} | | | | {tps:.0f} | | |")
+
+
+if __name__ == "__main__":
+    main()
