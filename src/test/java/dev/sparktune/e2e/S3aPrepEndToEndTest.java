@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code sparktune prep} reading its datasets from and writing both Delta tables and the stats to an S3 bucket
- * (moto_server on 127.0.0.1 behind the real s3a connector).
+ * (moto_server on 127.0.0.1 behind the real s3a connector); then {@code sparktune train} with the base model, the
+ * table, the checkpoints and the adapter all on s3a, and a re-run that resumes from the checkpoint there.
  */
 class S3aPrepEndToEndTest {
     private static final String BUCKET = "sparktune-e2e";
@@ -110,5 +111,48 @@ class S3aPrepEndToEndTest {
             assertEquals(stats.get("acceptedDocuments").asLong(), documents);
             assertTrue(rows > 0 && rows < documents, "packing puts several documents per row: " + rows + " rows");
         }
+
+        // a tiny Qwen3 sharing the tokenizer, uploaded to the bucket
+        java.nio.file.Path local = scratch.resolve("model");
+        dev.sparktune.dl4j.model.ModelConfig cfg = dev.sparktune.dl4j.model.ModelInit.config("Qwen3ForCausalLM",
+                dev.sparktune.dl4j.model.ModelInit.vocabSize(RepoPaths.resolve("assets/tokenizers/qwen3")), 16, 32, 2,
+                2, 1, 8, true);
+        dev.sparktune.dl4j.model.HfModelDir.Loaded init = dev.sparktune.dl4j.model.ModelInit.random(cfg, 1, 0.02);
+        dev.sparktune.dl4j.model.HfModelDir.save(local, cfg, init.layout(), init.params(),
+                RepoPaths.resolve("assets/tokenizers/qwen3"), 1L << 30);
+        try (var files = Files.list(local)) {
+            for (java.nio.file.Path f : files.toList()) {
+                try (var stream = s3.create(new Path("s3a://" + BUCKET + "/models/tiny/" + f.getFileName()))) {
+                    stream.write(Files.readAllBytes(f));
+                }
+            }
+        }
+        String run = "s3a://" + BUCKET + "/runs/lora";
+        String[] train = {"train", "-c", conf.toString(),
+                "--set", "model.model_name_or_path=\"s3a://" + BUCKET + "/models/tiny\"",
+                "--set", "train.output_dir=\"" + run + "\"",
+                "--set", "train.max_steps=4", "--set", "train.save_steps=2", "--set", "train.save_total_limit=1"};
+        StringWriter trainOut = new StringWriter();
+        cli.setOut(new PrintWriter(trainOut));
+        exit = cli.execute(train);
+        assertEquals(0, exit, "stderr:\n" + err);
+        JsonNode summary = JSON.readTree(trainOut.toString());
+        assertEquals(4, summary.get("steps_run").asInt(), summary.toString());
+        for (String file : new String[] {"adapter_model.safetensors", "adapter_config.json", "trainer_log.jsonl",
+            "checkpoint-4/COMMITTED", "checkpoint-4/checkpoint.json"}) {
+            assertTrue(s3.exists(new Path(run + "/" + file)), file + " on s3a");
+        }
+        assertTrue(!s3.exists(new Path(run + "/checkpoint-2")), "save_total_limit 1 pruned checkpoint-2 on s3a");
+        try (InputStream in = s3.open(new Path(run + "/adapter_config.json"))) {
+            assertEquals("s3a://" + BUCKET + "/models/tiny", JSON.readTree(in).get("base_model_name_or_path")
+                    .asText());
+        }
+
+        StringWriter again = new StringWriter();
+        cli.setOut(new PrintWriter(again));
+        exit = cli.execute(train);
+        assertEquals(0, exit, "stderr:\n" + err);
+        assertEquals(4, JSON.readTree(again.toString()).get("first_step").asInt(),
+                "the re-run resumes from checkpoint-4 on s3a: " + again);
     }
 }

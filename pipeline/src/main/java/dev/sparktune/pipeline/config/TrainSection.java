@@ -83,7 +83,7 @@ final class TrainSection {
         if (verb.needsTrainSection()) {
             if ("".equals(modelPath)) {
                 reader.fail("model.model_name_or_path", "required by train: the base model directory (config.json, "
-                        + "*.safetensors, tokenizer files), a local path every executor can read");
+                        + "*.safetensors, tokenizer files; local path or Hadoop URI)");
             }
             if ("".equals(table)) {
                 reader.fail("train.table", "required by train: the packed Delta table written by prep (defaults to "

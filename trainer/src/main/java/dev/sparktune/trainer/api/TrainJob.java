@@ -7,14 +7,12 @@ import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.params.ParamLayout;
-import dev.sparktune.trainer.checkpoint.BaseModelFingerprint;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.PinnedSnapshot;
+import dev.sparktune.trainer.model.ModelDirectory;
 import dev.sparktune.trainer.driver.BarrierLauncher;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
@@ -28,15 +26,15 @@ public final class TrainJob {
 
     /**
      * Trains, resuming from a checkpoint when there is one to resume: resume_from_checkpoint if set, else the newest
-     * committed checkpoint in output_dir (none after overwrite_output_dir, which deletes them first). A resumed run
-     * trains on the table version its checkpoint names.
+     * committed checkpoint in output_dir (none with overwrite_output_dir). A resumed run trains on the table version
+     * its checkpoint names. The base model may be on any Hadoop file system; the driver reads only its config.json.
      *
      * @throws CheckpointException the checkpoint to resume belongs to another run (table, trainable parameters,
      *                             global batch, seed) or is not committed
      */
     public static TrainResult run(SparkSession spark, TrainConfig config) {
-        Path modelDir = localModelDir(config.modelPath());
-        ModelConfig model = HfConfigReader.read(modelDir);
+        ModelDirectory modelDir = ModelDirectory.of(config.modelPath(), spark.sparkContext().hadoopConfiguration());
+        ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
         CheckpointStore store = new CheckpointStore(config.outputDir(), spark.sparkContext().hadoopConfiguration());
         CheckpointStore.Committed resume = config.overwriteOutputDir() ? null
                 : config.resumeFromCheckpoint().isEmpty() ? store.newest().orElse(null)
@@ -52,12 +50,13 @@ public final class TrainJob {
         return BarrierLauncher.launch(spark, config, snapshot, identity, resume);
     }
 
-    static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model, Path modelDir) {
+    static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model,
+                                ModelDirectory modelDir) {
         boolean lora = config.finetuningType() == FinetuningType.LORA;
         ParamLayout layout = lora ? LoraAdapters.layout(model, config.lora()) : HfParamNames.layout(model);
         String finetuning = lora ? "lora(alpha=" + config.loraAlpha() + ", dropout=" + config.loraDropout()
                 + ", rslora=" + config.useRslora() + ")" : "full";
-        return RunIdentity.of(snapshot.path(), snapshot.version(), BaseModelFingerprint.of(modelDir), finetuning,
+        return RunIdentity.of(snapshot.path(), snapshot.version(), modelDir.fingerprint(), finetuning,
                 layout, config.effectiveGlobalBatchRows(), config.seed());
     }
 
@@ -76,24 +75,6 @@ public final class TrainJob {
                 + String.join("; ", differences) + "." + batchHint + " To start from scratch, set "
                 + "train.overwrite_output_dir = true (the run ignores output_dir's checkpoints and overwrites them as it"
                 + " goes) or choose another output_dir.");
-    }
-
-    /**
-     * Ranks load the base model from the executors' local file system (a path every node sees, e.g. a shared mount);
-     * Hadoop URIs for the model directory are not supported yet.
-     */
-    static Path localModelDir(String modelPath) {
-        String p = modelPath.startsWith("file:") ? java.net.URI.create(modelPath).getPath() : modelPath;
-        if (p.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
-            throw new IllegalArgumentException("model_name_or_path = " + modelPath + ": training reads the base model"
-                    + " from a local path on every executor; copy the model directory to a path all nodes see");
-        }
-        Path dir = Path.of(p);
-        if (!Files.isRegularFile(dir.resolve("config.json"))) {
-            throw new IllegalArgumentException("model_name_or_path = " + modelPath + " has no config.json: point it at"
-                    + " an HF model directory (config.json, *.safetensors, tokenizer files)");
-        }
-        return dir;
     }
 
     private static void checkTokenizer(SparkSession spark, PinnedSnapshot snapshot, String modelPath,

@@ -14,7 +14,7 @@ import java.util.Objects;
  *
  * @param table            qualified path of the packed table
  * @param tableVersion     the pinned Delta version
- * @param baseModel        {@link BaseModelFingerprint} of the base model directory
+ * @param baseModel        the base model directory's fingerprint ({@code ModelDirectory.fingerprint})
  * @param finetuningType   full or lora
  * @param trainableDigest  sha256 of the trainable layout (names and shapes, in order), LoRA settings included
  * @param trainableLength  elements of the flat trainable buffer

@@ -12,6 +12,7 @@ import dev.sparktune.trainer.data.SnapshotRowSource;
 import dev.sparktune.trainer.metrics.LossPlot;
 import dev.sparktune.trainer.metrics.TensorBoardEvents;
 import dev.sparktune.trainer.metrics.TrainerLog;
+import dev.sparktune.trainer.model.ModelDirectory;
 import dev.sparktune.trainer.task.NonFiniteLossException;
 import dev.sparktune.trainer.task.RankTrainer;
 import dev.sparktune.trainer.rendezvous.RingRendezvous;
@@ -57,7 +58,8 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
         RingOptions options = RingOptions.defaults().withIoTimeout(Duration.ofSeconds(ctx.ioTimeoutSeconds()));
         Path work = null;
         try (TcpRingCollective ring = RingRendezvous.join(task, ctx.secret(), options)) {
-            HfModelDir.Loaded base = HfModelDir.load(Path.of(ctx.config().modelPath()));
+            Path modelDir = ModelDirectory.of(ctx.config().modelPath(), ctx.hadoop().toConfiguration()).local();
+            HfModelDir.Loaded base = HfModelDir.load(modelDir);
             SnapshotRowSource rows = new SnapshotRowSource(ctx.snapshot(), ctx.hadoop().toConfiguration());
             CheckpointStore store = new CheckpointStore(ctx.config().outputDir(), ctx.hadoop().toConfiguration());
             try (RankTrainer trainer = new RankTrainer(ctx.config(), ctx.plan(), base, ctx.seqLen(), ring, rows)) {
@@ -110,7 +112,7 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                 double trainSeconds = (System.nanoTime() - t1) / 1e9;
                 if (stopped == null) {
                     Path model = rank == 0 ? Files.createDirectories(work.resolve("model")) : null;
-                    trainer.save(model, Path.of(ctx.config().modelPath()), ctx.config().modelPath());  // gathers
+                    trainer.save(model, modelDir, ctx.config().modelPath());  // every rank: gathers
                 }
                 if (rank == 0) {
                     LossPlot.write(TrainerLog.losses(logFile), ctx.config().outputDir(), work.resolve(LossPlot.FILE));
