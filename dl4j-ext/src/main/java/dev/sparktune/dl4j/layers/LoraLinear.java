@@ -1,13 +1,15 @@
 package dev.sparktune.dl4j.layers;
 
 import java.util.Random;
+import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A LoRA adapter on a (usually frozen) {@link Linear}, as PEFT's {@code lora.Linear}:
  * {@code y = base(x) + s · (dropout(x) · Aᵀ) · Bᵀ}, A [R, IN], B [OUT, R], s = alpha / R, or alpha / sqrt(R) with
- * rsLoRA. Dropout (inverted, probability p) draws a fresh mask each forward from its own seeded generator.
+ * rsLoRA. Dropout (inverted, probability p) draws a fresh mask each forward: per batch row from (seed, that row's
+ * {@link DropoutKeys} key) once a trainer sets keys, else from this layer's own sequential generator.
  *
  * <p>backward returns dx (base path plus adapter path) and ADDS into dA and dB (never zeroes them).
  */
@@ -21,6 +23,8 @@ public final class LoraLinear implements Projection {
     private final double scaling;
     private final double dropout;
     private final Random random;
+    private final long seed;
+    private final DropoutKeys keys;  // null: sequential masks
     private final int rows;
     private final INDArray mask;     // [N, IN] 0 or 1/(1−p); null without dropout
     private final INDArray dropped;  // [N, IN] x ⊙ mask; null without dropout
@@ -39,6 +43,12 @@ public final class LoraLinear implements Projection {
 
     public LoraLinear(String name, Linear base, INDArray a, INDArray b, INDArray dA, INDArray dB, double scaling,
                       double dropout, long seed, int rows) {
+        this(name, base, a, b, dA, dB, scaling, dropout, seed, null, rows);
+    }
+
+    /** @param keys per-row keys of the dropout masks, set by the trainer before each forward; null = sequential */
+    public LoraLinear(String name, Linear base, INDArray a, INDArray b, INDArray dA, INDArray dB, double scaling,
+                      double dropout, long seed, DropoutKeys keys, int rows) {
         this.name = name;
         this.base = base;
         long rank = a.size(0);
@@ -56,6 +66,8 @@ public final class LoraLinear implements Projection {
         this.scaling = scaling;
         this.dropout = dropout;
         this.random = new Random(seed);
+        this.seed = seed;
+        this.keys = keys;
         this.rows = rows;
         boolean drop = dropout > 0;
         this.mask = drop ? Shapes.buffer(rows, base.inFeatures()) : null;
@@ -72,8 +84,22 @@ public final class LoraLinear implements Projection {
         if (mask != null) {
             float keep = (float) (1.0 / (1.0 - dropout));
             float[] m = new float[(int) mask.length()];
-            for (int i = 0; i < m.length; i++) {
-                m[i] = random.nextDouble() < dropout ? 0f : keep;
+            if (keys != null && keys.size() > 0) {
+                if (rows % keys.size() != 0) {
+                    throw new IllegalStateException(name + ": " + keys.size() + " dropout keys do not divide the "
+                            + rows + " token rows");
+                }
+                int perRow = m.length / keys.size();  // the T·IN mask entries of one batch row
+                for (int row = 0; row < keys.size(); row++) {
+                    SplittableRandom rowRandom = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + keys.key(row));
+                    for (int i = row * perRow; i < (row + 1) * perRow; i++) {
+                        m[i] = rowRandom.nextDouble() < dropout ? 0f : keep;
+                    }
+                }
+            } else {
+                for (int i = 0; i < m.length; i++) {
+                    m[i] = random.nextDouble() < dropout ? 0f : keep;
+                }
             }
             mask.assign(Nd4j.create(m, mask.shape(), 'c'));
             dropped.assign(x).muli(mask);

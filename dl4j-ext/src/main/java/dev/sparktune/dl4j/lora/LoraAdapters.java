@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.layers.DropoutKeys;
 import dev.sparktune.dl4j.layers.LayerParams;
 import dev.sparktune.dl4j.layers.Linear;
 import dev.sparktune.dl4j.layers.LoraLinear;
@@ -42,6 +43,7 @@ public final class LoraAdapters {
     private final LoraConfig lora;
     private final ParamLayout layout;
     private final long seed;
+    private final DropoutKeys dropoutKeys = new DropoutKeys();
 
     public LoraAdapters(ModelConfig model, LoraConfig lora, long dropoutSeed) {
         this.model = model;
@@ -109,8 +111,16 @@ public final class LoraAdapters {
             return new LoraLinear(module, frozen, adapters.value(module + ".lora_A.weight"),
                     adapters.value(module + ".lora_B.weight"), adapters.grad(module + ".lora_A.weight"),
                     adapters.grad(module + ".lora_B.weight"), lora.scaling(), lora.dropout(),
-                    seed * 31 + module.hashCode(), rows);
+                    seed * 31 + module.hashCode(), dropoutKeys, rows);
         };
+    }
+
+    /**
+     * The keys of the next forward's dropout masks, one per batch row, shared by every adapter this object builds;
+     * see {@link DropoutKeys#of}.
+     */
+    public DropoutKeys dropoutKeys() {
+        return dropoutKeys;
     }
 
     /** Writes {@code adapter_config.json} and {@code adapter_model.safetensors} (PEFT's layout) into {@code dir}. */

@@ -78,6 +78,7 @@ public final class RankTrainer implements AutoCloseable {
         state.zeroGrads();
         double localLoss = 0;
         for (MicroBatch mb : micro) {
+            state.beforeMicroBatch(step, mb.rowIds, plan.microBatchRows());
             localLoss += state.model().forwardBackward(mb.inputIds, mb.targets, mb.packed, globalSupervised);
         }
         // full_shard gathers and reduce-scatters inside every forward/backward: each rank must run as many as the
@@ -120,7 +121,7 @@ public final class RankTrainer implements AutoCloseable {
         cachedEpoch = epoch;
     }
 
-    private record MicroBatch(int[] inputIds, int[] targets, PackedBatch packed, long tokens) {
+    private record MicroBatch(long[] rowIds, int[] inputIds, int[] targets, PackedBatch packed, long tokens) {
     }
 
     /** Rows padded into the model's fixed [B, T] buffers; absent rows and padding carry no loss. */
@@ -150,7 +151,7 @@ public final class RankTrainer implements AutoCloseable {
             tokens += row.numTokens();
         }
         PackedBatch packed = PackedBatch.fromDocLens(seqLen, docLens);
-        return new MicroBatch(ids, CausalLm.targets(labels, packed), packed, tokens);
+        return new MicroBatch(rowIds, ids, CausalLm.targets(labels, packed), packed, tokens);
     }
 
     private int mostMicroBatches(int step, int epoch) {

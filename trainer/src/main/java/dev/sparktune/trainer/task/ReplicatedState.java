@@ -3,6 +3,7 @@ package dev.sparktune.trainer.task;
 import dev.sparktune.dl4j.collective.Collective;
 import dev.sparktune.dl4j.collective.FlatShards;
 import dev.sparktune.dl4j.layers.CausalLm;
+import dev.sparktune.dl4j.layers.DropoutKeys;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
@@ -82,6 +83,18 @@ final class ReplicatedState implements TrainingState {
     @Override
     public void zeroGrads() {
         grads.assign(0);
+    }
+
+    @Override
+    public void beforeMicroBatch(int step, long[] rowIds, int batchRows) {
+        if (adapters == null || config.loraDropout() == 0) {
+            return;
+        }
+        long[] keys = new long[batchRows];
+        for (int b = 0; b < batchRows; b++) {
+            keys[b] = DropoutKeys.of(step, b < rowIds.length ? rowIds[b] : -1 - b);
+        }
+        adapters.dropoutKeys().set(keys);
     }
 
     @Override

@@ -157,6 +157,19 @@ class TrainEquivalenceTest {
     }
 
     @Test
+    void loraDropoutMasksDependOnTheRowNotOnTheWorldSize() throws Exception {
+        TrainConfig one = config(FinetuningType.LORA, 1, Sharding.NO_SHARD).toBuilder().lora(4, 8, 0.2, "all", false)
+                .build();
+        Run ref = train(one);
+        Run noDropout = train(config(FinetuningType.LORA, 1, Sharding.NO_SHARD));
+        assertTrue(Math.abs(ref.losses()[STEPS - 1] - noDropout.losses()[STEPS - 1]) > 1e-4,
+                "dropout 0.2 changes the run");
+        assertSame(ref, train(one.toBuilder().worldSize(2).build()), "lora dropout 0.2, 2 ranks, no_shard");
+        assertSame(ref, train(one.toBuilder().worldSize(4).sharding(Sharding.SHARD_GRAD_OP).build()),
+                "lora dropout 0.2, 4 ranks, shard_grad_op");
+    }
+
+    @Test
     void theStepRowsDoNotDependOnTheWorldSize() {
         StepPlan one = StepPlan.of(22, 8, 2, 1, 2.0, 0, 3);
         StepPlan four = one.withWorldSize(4);
