@@ -82,6 +82,9 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                 }
                 TrainerLog log = rank == 0 ? new TrainerLog(logFile, first, total, trainer.heldBytes()) : null;
                 TensorBoardEvents events = rank == 0 ? TensorBoardEvents.create(work) : null;
+                if (resume != null && rank == 0) {
+                    events.replay(logFile);  // the steps before the resume, from the checkpoint's trainer log
+                }
                 List<StepMetrics> steps = new ArrayList<>();
                 long t1 = System.nanoTime();
                 NonFiniteLossException stopped = null;

@@ -21,6 +21,8 @@ public final class TensorBoardEvents {
     /** The folder under the work directory, and under output_dir once published. */
     public static final String DIR = "runs";
     static final String PREFIX = "events.out.tfevents.";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
     private final Path file;
     private final TokenRate rate = new TokenRate();
 
@@ -59,6 +61,34 @@ public final class TensorBoardEvents {
         scalars.put("train/tokens_per_second", (float) rate.takePerSecond());
         scalars.put("train/epoch", (float) m.epoch());
         append(EventRecords.scalars(System.currentTimeMillis() / 1000.0, m.step() + 1L, scalars));
+    }
+
+    /**
+     * Appends the scalars of every line of a trainer log (a resumed run's history, from its checkpoint), so the event
+     * file covers the whole run and not only the steps since the resume.
+     */
+    public void replay(Path trainerLog) {
+        if (!Files.isRegularFile(trainerLog)) {
+            return;
+        }
+        try {
+            for (String line : Files.readAllLines(trainerLog)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(line);
+                Map<String, Float> scalars = new LinkedHashMap<>();
+                scalars.put("train/loss", (float) n.path("loss").asDouble());
+                scalars.put("train/learning_rate", (float) n.path("lr").asDouble());
+                scalars.put("train/grad_norm", (float) n.path("grad_norm").asDouble());
+                scalars.put("train/tokens_per_second", (float) n.path("tokens_per_second").asDouble());
+                scalars.put("train/epoch", (float) n.path("epoch").asDouble());
+                append(EventRecords.scalars(System.currentTimeMillis() / 1000.0, n.path("current_steps").asLong(),
+                        scalars));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot replay " + trainerLog + " into " + file, e);
+        }
     }
 
     private void append(byte[] event) {

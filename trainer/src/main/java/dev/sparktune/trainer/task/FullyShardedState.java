@@ -58,6 +58,11 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     private final AdamW rootOptimizer;
     private final AdamW shardOptimizer;     // null when shardSize = 0
     private final CausalLm model;
+    // views the hooks use on every layer of every micro-batch, made once
+    private final INDArray[] paramShards;   // layer l's piece of shardParams
+    private final INDArray[] gradShards;    // layer l's piece of shardGrads
+    private final INDArray slotParamShard;  // this rank's part of the slot
+    private final INDArray slotGradShard;
     private int resident = -1;              // the layer whose parameters the slot holds
 
     FullyShardedState(TrainConfig config, HfModelDir.Loaded base, int microBatchRows, int seqLen,
@@ -103,6 +108,14 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         this.rootOptimizer = new AdamW(rootLayout, config.adamW(), decays);
         this.shardGrads = shardSize > 0 ? shardLayout.allocate() : null;
         this.shardOptimizer = shardSize > 0 ? new AdamW(shardLayout, config.adamW(), decays) : null;
+        this.paramShards = new INDArray[layers];
+        this.gradShards = new INDArray[layers];
+        for (int l = 0; shardSize > 0 && l < layers; l++) {
+            paramShards[l] = shard(shardParams, l);
+            gradShards[l] = shard(shardGrads, l);
+        }
+        this.slotParamShard = shardSize > 0 ? slotShard(slotParams) : null;
+        this.slotGradShard = shardSize > 0 ? slotShard(slotGrads) : null;
         this.model = new CausalLm(modelConfig, new LayerParams(rootLayout, rootParams, rootGrads, ""),
                 l -> new LayerParams(slotLayout, slotParams, slotGrads, ""), microBatchRows, seqLen,
                 config.lossChunkRows(), Projection.Factory.PLAIN, this);
@@ -192,7 +205,7 @@ final class FullyShardedState implements TrainingState, LayerHooks {
             return;
         }
         if (shardSize > 0) {
-            slotShard(slotParams).assign(shard(shardParams, layer));
+            slotParamShard.assign(paramShards[layer]);
         }
         collective.allGather(slotParams);
         resident = layer;
@@ -213,7 +226,7 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     public void afterBackward(int layer) {
         collective.reduceScatter(slotGrads);
         if (shardSize > 0) {
-            shard(shardGrads, layer).addi(slotShard(slotGrads));
+            gradShards[layer].addi(slotGradShard);
         }
     }
 

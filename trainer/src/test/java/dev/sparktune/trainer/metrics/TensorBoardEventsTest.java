@@ -89,4 +89,22 @@ class TensorBoardEventsTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> EventFileReader.read(file));
         assertTrue(e.getMessage().contains("data CRC mismatch in record 3"), e.getMessage());
     }
+
+    @Test
+    void aResumedRunReplaysTheCheckpointsTrainerLog(@TempDir Path work) throws IOException {
+        Path log = work.resolve("trainer_log.jsonl");
+        TrainerLog trainerLog = new TrainerLog(log, 0, 5, new dev.sparktune.trainer.task.HeldBytes(1, 2, 3));
+        for (int s = 0; s < 4; s++) {
+            trainerLog.record(metrics(s), (s + 1) % 2 == 0);
+        }
+        TensorBoardEvents events = TensorBoardEvents.create(work.resolve("resumed"));
+        events.replay(log);
+        events.record(metrics(4), true);
+        List<EventFileReader.Event> read = EventFileReader.read(events.file());
+        assertEquals(List.of(2L, 4L, 5L), read.subList(1, read.size()).stream().map(EventFileReader.Event::step)
+                .toList(), "steps 2 and 4 from the log, 5 recorded after the resume");
+        assertEquals((float) metrics(3).loss(), read.get(2).scalars().get("train/loss"));
+        assertEquals((float) metrics(1).gradNorm(), read.get(1).scalars().get("train/grad_norm"));
+        assertEquals(TAGS, List.copyOf(read.get(1).scalars().keySet()));
+    }
 }
