@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Hugging Face model directories: load config.json + safetensors weights into one flat parameter buffer, and save
@@ -37,7 +38,46 @@ public final class HfModelDir {
      * @param layout parameter layout ({@link HfParamNames})
      * @param params flat fp32 parameters in that layout
      */
-    public record Loaded(ModelConfig config, ParamLayout layout, INDArray params) {
+    public record Loaded(ModelConfig config, ParamLayout layout, INDArray params) implements ModelWeights {
+        @Override
+        public void read(long from, long to, INDArray dst) {
+            dst.assign(params.get(NDArrayIndex.interval(from, to)));
+        }
+
+        @Override
+        public Loaded load() {
+            return this;
+        }
+    }
+
+    /**
+     * A model directory opened but not read: tensors are read by range when asked.
+     *
+     * @param config its config
+     * @param layout parameter layout ({@link HfParamNames})
+     * @param reader the safetensors files
+     */
+    public record Stored(ModelConfig config, ParamLayout layout, SafetensorsReader reader) implements ModelWeights {
+        @Override
+        public void read(long from, long to, INDArray dst) {
+            for (ParamLayout.Entry e : layout.entries()) {
+                long a = Math.max(from, e.offset());
+                long z = Math.min(to, e.offset() + e.length());
+                if (a < z) {
+                    reader.readRange(e.name(), a - e.offset(), z - e.offset(),
+                            dst.get(NDArrayIndex.interval(a - from, z - from)));
+                }
+            }
+        }
+
+        @Override
+        public Loaded load() {
+            INDArray params = layout.allocate();
+            for (ParamLayout.Entry e : layout.entries()) {
+                reader.readInto(e.name(), layout.view(params, e.name()));
+            }
+            return new Loaded(config, layout, params);
+        }
     }
 
     /**
@@ -46,6 +86,14 @@ public final class HfModelDir {
      * legacy {@code rotary_emb.inv_freq} buffers).
      */
     public static Loaded load(Path dir) {
+        return open(dir).load();
+    }
+
+    /**
+     * Opens {@code dir} without reading weights: the config, the layout and the tensor index, checked as
+     * {@link #load} checks them; every tensor must be there with its shape before anything is read.
+     */
+    public static Stored open(Path dir) {
         ModelConfig config = HfConfigReader.read(dir);
         ParamLayout layout = HfParamNames.layout(config);
         SafetensorsReader reader = SafetensorsReader.open(dir);
@@ -60,11 +108,15 @@ public final class HfModelDir {
             throw ModelErrors.badTensorFile(dir.toString(), "tensors " + unexpected + " are not part of a "
                     + config.spec().architecture() + " with this config.json (wrong architecture or config?)");
         }
-        INDArray params = layout.allocate();
         for (ParamLayout.Entry e : layout.entries()) {
-            reader.readInto(e.name(), layout.view(params, e.name()));
+            if (!reader.contains(e.name())) {
+                throw ModelErrors.missingTensor(e.name(), e.shape(), dir.toString());
+            }
+            if (!java.util.Arrays.equals(reader.info(e.name()).shape(), e.shape())) {
+                throw ModelErrors.shapeMismatch(e.name(), e.shape(), reader.info(e.name()).shape(), dir.toString());
+            }
         }
-        return new Loaded(config, layout, params);
+        return new Stored(config, layout, reader);
     }
 
     /**

@@ -277,18 +277,43 @@ public final class SafetensorsReader {
     }
 
     private float[] readFloats(TensorInfo info) {
+        return readFloats(info, 0, info.numel());
+    }
+
+    /**
+     * Elements [from, to) of {@code name}, flattened in row-major order, into {@code dst} (any view of to - from
+     * elements): a rank of a fully sharded run reads only its shard of a tensor.
+     *
+     * @throws dev.sparktune.dl4j.model.TensorMismatchException naming the tensor when it is missing
+     */
+    public void readRange(String name, long from, long to, INDArray dst) {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw ModelErrors.missingTensor(name, null, description);
+        }
+        if (from < 0 || to > info.numel() || from > to || dst.length() != to - from) {
+            throw new IllegalArgumentException("range [" + from + ", " + to + ") of \"" + name + "\" (" + info.numel()
+                    + " elements) into a destination of " + dst.length());
+        }
+        if (to > from) {
+            dst.assign(Nd4j.create(readFloats(info, from, to - from), dst.shape(), 'c'));
+        }
+    }
+
+    private float[] readFloats(TensorInfo info, long from, long count) {
         if (!info.dtype().isFloatConvertible()) {
             throw ModelErrors.badTensorFile(info.file().toString(), "tensor \"" + info.name() + "\" has dtype "
                     + info.dtype() + "; only F32, F16 and BF16 weights can be loaded");
         }
-        long numel = info.numel();
-        if (numel > Integer.MAX_VALUE - 8 || info.byteLength() > Integer.MAX_VALUE - 8) {
-            throw ModelErrors.badTensorFile(info.file().toString(), "tensor \"" + info.name() + "\" has " + numel
-                    + " elements; tensors over 2^31 bytes are not supported");
+        long numel = count;
+        int width = info.dtype().bytes();
+        if (numel > Integer.MAX_VALUE - 8 || numel * width > Integer.MAX_VALUE - 8) {
+            throw ModelErrors.badTensorFile(info.file().toString(), "tensor \"" + info.name() + "\": reading " + numel
+                    + " elements at once; reads over 2^31 bytes are not supported");
         }
-        ByteBuffer buf = ByteBuffer.allocate((int) info.byteLength()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate((int) (numel * width)).order(ByteOrder.LITTLE_ENDIAN);
         try (FileChannel ch = FileChannel.open(info.file(), StandardOpenOption.READ)) {
-            readFully(ch, buf, info.dataOffset());
+            readFully(ch, buf, info.dataOffset() + from * width);
         } catch (IOException e) {
             throw ModelErrors.badTensorFile(info.file().toString(), "cannot read tensor \"" + info.name() + "\": "
                     + e.getMessage(), e);

@@ -38,6 +38,26 @@ class HfModelDirTest {
         }
     }
 
+    @Test
+    void rangesReadFromTheFilesEqualTheLoadedModel() {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral")) {
+            HfModelDir.Stored stored = HfModelDir.open(HF.resolve(family));
+            HfModelDir.Loaded loaded = stored.load();
+            long n = stored.layout().totalLength();
+            // ranges crossing entry boundaries, one element, a whole entry, the tail
+            ParamLayout.Entry second = stored.layout().entries().get(1);
+            long[][] ranges = {{0, n / 3}, {n / 3, 2 * n / 3 + 7}, {5, 6}, {second.offset(),
+                second.offset() + second.length()}, {n - 11, n}};
+            for (long[] r : ranges) {
+                INDArray dst = org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT,
+                        r[1] - r[0]);
+                stored.read(r[0], r[1], dst);
+                assertEquals(loaded.params().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(r[0], r[1])), dst,
+                        family + " [" + r[0] + ", " + r[1] + ")");
+            }
+        }
+    }
+
     private static Path badDir(Path tmp, String family, java.util.function.Consumer<Map<String, INDArray>> edit)
             throws IOException {
         HfModelDir.Loaded m = HfModelDir.load(HF.resolve(family));

@@ -3,6 +3,8 @@ package dev.sparktune.trainer.driver;
 import dev.sparktune.dl4j.collective.RingOptions;
 import dev.sparktune.dl4j.collective.TcpRingCollective;
 import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelWeights;
+import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.checkpoint.CheckpointManifest;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
@@ -59,7 +61,8 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
         Path work = null;
         try (TcpRingCollective ring = RingRendezvous.join(task, ctx.secret(), options)) {
             Path modelDir = ModelDirectory.of(ctx.config().modelPath(), ctx.hadoop().toConfiguration()).local();
-            HfModelDir.Loaded base = HfModelDir.load(modelDir);
+            ModelWeights base = ctx.config().sharding() == Sharding.FULL_SHARD ? HfModelDir.open(modelDir)
+                    : HfModelDir.load(modelDir);
             SnapshotRowSource rows = new SnapshotRowSource(ctx.snapshot(), ctx.hadoop().toConfiguration());
             CheckpointStore store = new CheckpointStore(ctx.config().outputDir(), ctx.hadoop().toConfiguration());
             try (RankTrainer trainer = new RankTrainer(ctx.config(), ctx.plan(), base, ctx.seqLen(), ring, rows)) {

@@ -7,6 +7,7 @@ import dev.sparktune.dl4j.layers.LayerHooks;
 import dev.sparktune.dl4j.layers.LayerParams;
 import dev.sparktune.dl4j.layers.Projection;
 import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.optim.AdamW;
@@ -65,14 +66,13 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     private final INDArray slotGradShard;
     private int resident = -1;              // the layer whose parameters the slot holds
 
-    FullyShardedState(TrainConfig config, HfModelDir.Loaded base, int microBatchRows, int seqLen,
+    FullyShardedState(TrainConfig config, ModelWeights base, int microBatchRows, int seqLen,
                       Collective collective) {
         this.config = config;
         this.collective = collective;
         this.modelConfig = base.config();
         this.fullLayout = base.layout();
         int layers = modelConfig.numLayers();
-        collective.broadcast(base.params(), 0);
 
         ParamLayout.Builder root = ParamLayout.builder();
         for (ParamLayout.Entry e : fullLayout.entries()) {
@@ -89,18 +89,18 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         this.shardStart = layerShards.start(rank);
         this.shardSize = layerShards.size(rank);
 
-        // copy this rank's parameters out of the full model and free it before allocating anything else
+        // read only this rank's share of the weights: the root unit and its shard of each layer
         this.rootParams = rootLayout.allocate();
         for (ParamLayout.Entry e : rootLayout.entries()) {
-            rootLayout.view(rootParams, e.name()).assign(fullLayout.view(base.params(), e.name()));
+            long at = fullLayout.entry(e.name()).offset();
+            base.read(at, at + e.length(), rootParams.get(NDArrayIndex.interval(e.offset(), e.offset() + e.length())));
         }
         ParamLayout shardLayout = shardSize > 0 ? shardLayout(fullLayout, layers) : null;
         this.shardParams = shardSize > 0 ? shardLayout.allocate() : null;
         for (int l = 0; shardSize > 0 && l < layers; l++) {
-            shard(shardParams, l).assign(base.params().get(NDArrayIndex.interval(
-                    layerStart[l] + shardStart, layerStart[l] + shardStart + shardSize)));
+            base.read(layerStart[l] + shardStart, layerStart[l] + shardStart + shardSize, shard(shardParams, l));
         }
-        base.params().close();
+        checkSameWeights(collective);
         this.rootGrads = rootLayout.allocate();
         this.slotParams = slotLayout.allocate();
         this.slotGrads = slotLayout.allocate();
@@ -119,6 +119,27 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         this.model = new CausalLm(modelConfig, new LayerParams(rootLayout, rootParams, rootGrads, ""),
                 l -> new LayerParams(slotLayout, slotParams, slotGrads, ""), microBatchRows, seqLen,
                 config.lossChunkRows(), Projection.Factory.PLAIN, this);
+    }
+
+    /**
+     * Ranks read their shares from their own copies of the model: a copy that differs (a half-updated shared mount,
+     * another revision on one host) would train a model no rank holds. The replicated root unit must agree exactly.
+     */
+    private void checkSameWeights(Collective collective) {
+        // a CRC of sampled elements' bits: exact, unlike a floating-point sum whose order depends on threads
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        long n = rootParams.length();
+        long samples = Math.min(n, 4096);
+        for (long i = 0; i < samples; i++) {
+            int bits = Float.floatToIntBits(rootParams.getFloat(i * n / samples));
+            crc.update(new byte[] {(byte) (bits >>> 24), (byte) (bits >>> 16), (byte) (bits >>> 8), (byte) bits});
+        }
+        double mine = crc.getValue();
+        double all = collective.allReduceSum(mine)[0];
+        if (all != mine * collective.worldSize()) {
+            throw new IllegalStateException("rank " + collective.rank() + ": the ranks read different base model "
+                    + "weights (embedding checksums differ); every executor must see the same model_name_or_path");
+        }
     }
 
     /**

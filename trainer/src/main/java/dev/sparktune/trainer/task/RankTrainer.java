@@ -4,6 +4,7 @@ import dev.sparktune.dl4j.collective.Collective;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.PackedBatch;
 import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
@@ -41,7 +42,11 @@ public final class RankTrainer implements AutoCloseable {
     private int orderEpoch = -1;
     private long[] order;
 
-    public RankTrainer(TrainConfig config, StepPlan plan, HfModelDir.Loaded base, int seqLen, Collective collective,
+    /**
+     * @param base the base model: full_shard reads only this rank's share of it (pass {@link HfModelDir#open} to
+     *             keep the rest on disk); the other modes load it whole
+     */
+    public RankTrainer(TrainConfig config, StepPlan plan, ModelWeights base, int seqLen, Collective collective,
                        RowSource rows) {
         if (plan.worldSize() != collective.worldSize()) {
             throw new IllegalArgumentException("the plan is for " + plan.worldSize() + " ranks but the collective has "
@@ -54,7 +59,7 @@ public final class RankTrainer implements AutoCloseable {
         this.seqLen = seqLen;
         this.state = config.sharding() == Sharding.FULL_SHARD
                 ? new FullyShardedState(config, base, plan.microBatchRows(), seqLen, collective)
-                : new ReplicatedState(config, base, plan.microBatchRows(), seqLen, collective);
+                : new ReplicatedState(config, base.load(), plan.microBatchRows(), seqLen, collective);
         this.schedule = config.schedule(plan.totalSteps());
     }
 
