@@ -291,6 +291,9 @@ public final class SafetensorsReader {
         if (info == null) {
             throw ModelErrors.missingTensor(name, null, description);
         }
+        if (dst.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("destination for \"" + name + "\" must be FLOAT, is " + dst.dataType());
+        }
         if (from < 0 || to > info.numel() || from > to || dst.length() != to - from) {
             throw new IllegalArgumentException("range [" + from + ", " + to + ") of \"" + name + "\" (" + info.numel()
                     + " elements) into a destination of " + dst.length());

@@ -22,14 +22,17 @@ import java.util.Objects;
  * @param optimizerSteps  AdamW's step count (bias correction)
  * @param launchId        the driver launch that wrote it (a retried stage resumes only from its own launch's
  *                        checkpoints, so an explicit resume_from_checkpoint is not overtaken by older futures)
+ * @param committedAt     when rank 0 committed it (epoch milliseconds): the newest checkpoint is the last committed,
+ *                        not the one with most steps (a run restarted from scratch or rolled back leaves higher-step
+ *                        checkpoints of the abandoned run behind)
  * @param run             the run it belongs to
  * @param shards          the shard files, by range
  */
 public record CheckpointManifest(String format, int version, int step, int totalSteps, int worldSize,
-                                 String sharding, long optimizerSteps, String launchId, RunIdentity run,
-                                 List<Shard> shards) {
+                                 String sharding, long optimizerSteps, String launchId, long committedAt,
+                                 RunIdentity run, List<Shard> shards) {
     public static final String FORMAT = "sparktune-checkpoint";
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -63,12 +66,16 @@ public record CheckpointManifest(String format, int version, int step, int total
             if (bytes < 0) {
                 throw new IllegalArgumentException("shard size must be >= 0, got " + bytes);
             }
+            if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("shard " + file + ": sha256 must be 64 hex digits, got " + sha256);
+            }
             ranges = List.copyOf(ranges);
         }
     }
 
     public CheckpointManifest {
         Objects.requireNonNull(run, "run");
+        Objects.requireNonNull(launchId, "launchId");
         shards = List.copyOf(shards);
         List<Range> all = new java.util.ArrayList<>();
         shards.forEach(s -> all.addAll(s.ranges()));

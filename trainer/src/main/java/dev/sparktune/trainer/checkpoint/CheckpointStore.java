@@ -7,11 +7,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -85,14 +82,13 @@ public final class CheckpointStore {
             local = tmpDir.resolve(fileName);
             ShardFile.write(local, pieces);
             long bytes = Files.size(local);
-            MessageDigest sha = sha256();
-            try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(local), sha);
+            String sha256;
+            try (InputStream in = Files.newInputStream(local);
                  OutputStream out = fs.create(new Path(dir(step), fileName), true)) {
-                in.transferTo(out);
+                sha256 = Sha256.copy(in, out);
             }
             return new CheckpointManifest.Shard(fileName, pieces.stream()
-                    .map(p -> new CheckpointManifest.Range(p.start(), p.end())).toList(), bytes,
-                    HexFormat.of().formatHex(sha.digest()));
+                    .map(p -> new CheckpointManifest.Range(p.start(), p.end())).toList(), bytes, sha256);
         } catch (IOException e) {
             throw io("cannot write " + fileName + " of checkpoint " + dir(step), e);
         } finally {
@@ -115,7 +111,7 @@ public final class CheckpointStore {
                 write(new Path(dir, TRAINER_LOG), Files.readAllBytes(trainerLog));
             }
             write(new Path(dir, MANIFEST), json);
-            write(new Path(dir, MARKER), sha256(json).getBytes(StandardCharsets.US_ASCII));
+            write(new Path(dir, MARKER), Sha256.of(json).getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             throw io("cannot commit checkpoint " + dir, e);
         }
@@ -123,7 +119,8 @@ public final class CheckpointStore {
     }
 
     /**
-     * The committed checkpoint with the most steps; incomplete saves are skipped (logged).
+     * The last committed checkpoint (usually the one with the most steps; not after a restart from scratch or a
+     * rollback, whose abandoned higher-step checkpoints stay until overwritten); incomplete saves are skipped.
      *
      * @throws CheckpointException when a checkpoint cannot be read (I/O, credentials, a foreign format): falling back
      *                             to an older one would silently lose progress
@@ -137,12 +134,14 @@ public final class CheckpointStore {
         return newest(c -> launchId.equals(c.manifest().launchId()));
     }
 
+    /** Of the committed checkpoints {@code wanted} accepts, the last committed one. */
     private Optional<Committed> newest(java.util.function.Predicate<Committed> wanted) {
+        Committed newest = null;
         for (int step : steps()) {
             try {
                 Committed c = read(dir(step));
-                if (wanted.test(c)) {
-                    return Optional.of(c);
+                if (wanted.test(c) && (newest == null || c.manifest().committedAt() > newest.manifest().committedAt())) {
+                    newest = c;
                 }
             } catch (CheckpointException e) {
                 if (!e.isUncommitted()) {
@@ -151,7 +150,7 @@ public final class CheckpointStore {
                 LOG.warn("skipping {}: {}", dir(step), e.getMessage());
             }
         }
-        return Optional.empty();
+        return Optional.ofNullable(newest);
     }
 
     /**
@@ -173,7 +172,7 @@ public final class CheckpointStore {
                         + "completely written (a run stopped while saving it) and cannot be resumed from");
             }
             json = readAll(dirFs, new Path(d, MANIFEST));
-            if (!sha256(json).equals(new String(marker, StandardCharsets.US_ASCII).strip())) {
+            if (!Sha256.of(json).equals(new String(marker, StandardCharsets.US_ASCII).strip())) {
                 throw CheckpointException.uncommitted(dir, dir + ": " + MANIFEST + " does not match its " + MARKER
                         + " marker (being rewritten, or overwritten after the commit); it cannot be resumed from");
             }
@@ -296,17 +295,6 @@ public final class CheckpointStore {
         }
     }
 
-    static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(sha256().digest(bytes));
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private CheckpointException io(String what, IOException e) {
         return new CheckpointException(root.toString(), what + ": " + e.getMessage()

@@ -42,7 +42,7 @@ public record RunIdentity(String table, long tableVersion, String baseModel, Str
             names.append(e.name()).append(java.util.Arrays.toString(e.shape())).append('\n');
         }
         return new RunIdentity(table, tableVersion, baseModel, finetuning,
-                CheckpointStore.sha256(names.toString().getBytes(StandardCharsets.UTF_8)), layout.totalLength(),
+                Sha256.of(names.toString().getBytes(StandardCharsets.UTF_8)), layout.totalLength(),
                 globalBatchRows, seed);
     }
 

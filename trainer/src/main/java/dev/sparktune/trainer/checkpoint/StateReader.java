@@ -81,11 +81,10 @@ public final class StateReader implements AutoCloseable {
                         Files.copy(in, path, StandardCopyOption.REPLACE_EXISTING);
                     }
                 }
-                java.security.MessageDigest sha = CheckpointStore.sha256();
-                try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(path), sha)) {
-                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                String actual;
+                try (InputStream in = Files.newInputStream(path)) {
+                    actual = Sha256.copy(in, java.io.OutputStream.nullOutputStream());
                 }
-                String actual = java.util.HexFormat.of().formatHex(sha.digest());
                 if (!actual.equals(shard.sha256())) {
                     throw new CheckpointException(committed.dir(), remote + " has sha256 " + actual + ", the manifest "
                             + "says " + shard.sha256() + ": the shard was changed after the commit");

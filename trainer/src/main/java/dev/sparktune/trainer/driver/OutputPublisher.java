@@ -19,6 +19,8 @@ import org.apache.hadoop.fs.FileSystem;
  */
 final class OutputPublisher {
     static final String TRAINER_LOG = "trainer_log.jsonl";
+    /** The log of a run stopped by a non-finite loss: published under this name, which vouches for no model. */
+    static final String STOPPED_LOG = "trainer_log.stopped.jsonl";
 
     private OutputPublisher() {
     }

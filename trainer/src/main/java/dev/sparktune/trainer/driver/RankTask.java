@@ -59,20 +59,23 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
         long t0 = System.nanoTime();
         RingOptions options = RingOptions.defaults().withIoTimeout(Duration.ofSeconds(ctx.ioTimeoutSeconds()));
         Path work = null;
+        // copying and loading the model can take long on one host: do it before the ring exists, so the others
+        // wait in the rendezvous (Spark's barrier, no deadline) rather than in a collective with an I/O timeout
+        Path modelDir = ModelDirectory.of(ctx.config().modelPath(), ctx.hadoop().toConfiguration()).local();
+        ModelWeights base = ctx.config().sharding() == Sharding.FULL_SHARD ? HfModelDir.open(modelDir)
+                : HfModelDir.load(modelDir);
         try (TcpRingCollective ring = RingRendezvous.join(task, ctx.secret(), options)) {
-            Path modelDir = ModelDirectory.of(ctx.config().modelPath(), ctx.hadoop().toConfiguration()).local();
-            ModelWeights base = ctx.config().sharding() == Sharding.FULL_SHARD ? HfModelDir.open(modelDir)
-                    : HfModelDir.load(modelDir);
             SnapshotRowSource rows = new SnapshotRowSource(ctx.snapshot(), ctx.hadoop().toConfiguration());
             CheckpointStore store = new CheckpointStore(ctx.config().outputDir(), ctx.hadoop().toConfiguration());
             try (RankTrainer trainer = new RankTrainer(ctx.config(), ctx.plan(), base, ctx.seqLen(), ring, rows)) {
-                CheckpointStore.Committed resume = resumePoint(store, ring, rank);
+                CheckpointStore.Committed resume = resumePoint(store, task, ring, rank);
                 int first = resume == null ? 0 : resume.manifest().step();
                 if (resume != null) {
                     try (StateReader reader = store.reader(resume)) {
                         trainer.restore(reader);
                     }
                 }
+                task.barrier();  // restoring fetched and hashed shards (file I/O): wait here, not in the first step
                 double loadSeconds = (System.nanoTime() - t0) / 1e9;
                 int total = ctx.plan().totalSteps();
                 LOG.info("rank {}/{}: joined and loaded in {} s; steps {}..{} of {} rows{}", rank, ring.worldSize(),
@@ -93,22 +96,22 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                 NonFiniteLossException stopped = null;
                 try {
                     for (int s = first; s < total; s++) {
-                    StepMetrics m = trainer.step(s);
-                    boolean logged = s == total - 1 || (s + 1) % ctx.config().loggingSteps() == 0;
-                    if (rank == 0) {
-                        steps.add(m);
-                        log.record(m, logged);
-                        events.record(m, logged);
-                        ctx.progress().record(m, logged);
-                        if (logged) {
-                            LOG.info("step {}/{}: loss {} lr {} grad_norm {}", s + 1, total,
-                                    String.format("%.4f", m.loss()), String.format("%.3g", m.lr()),
-                                    String.format("%.3f", m.gradNorm()));
+                        StepMetrics m = trainer.step(s);
+                        boolean logged = s == total - 1 || (s + 1) % ctx.config().loggingSteps() == 0;
+                        if (rank == 0) {
+                            steps.add(m);
+                            log.record(m, logged);
+                            events.record(m, logged);
+                            ctx.progress().record(m, logged);
+                            if (logged) {
+                                LOG.info("step {}/{}: loss {} lr {} grad_norm {}", s + 1, total,
+                                        String.format("%.4f", m.loss()), String.format("%.3g", m.lr()),
+                                        String.format("%.3f", m.gradNorm()));
+                            }
                         }
-                    }
-                    if (ctx.config().saveSteps() > 0 && (s + 1) % ctx.config().saveSteps() == 0) {
-                        saveCheckpoint(store, task, ring, trainer, s + 1, logFile);
-                    }
+                        if (ctx.config().saveSteps() > 0 && (s + 1) % ctx.config().saveSteps() == 0) {
+                            saveCheckpoint(store, task, ring, trainer, s + 1, logFile);
+                        }
                     }
                 } catch (NonFiniteLossException e) {
                     // every rank sees the same loss and norm, so all stop here together; returning (rather than
@@ -121,7 +124,14 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                     trainer.save(model, modelDir, ctx.config().modelPath());  // every rank: gathers
                 }
                 if (rank == 0) {
-                    LossPlot.write(TrainerLog.losses(logFile), ctx.config().outputDir(), work.resolve(LossPlot.FILE));
+                    if (Files.isRegularFile(logFile)) {
+                        LossPlot.write(TrainerLog.losses(logFile), ctx.config().outputDir(),
+                                work.resolve(LossPlot.FILE));
+                    }
+                    if (stopped != null && Files.isRegularFile(logFile)) {
+                        // trainer_log.jsonl in output_dir vouches for a complete model: a stopped run's log must not
+                        Files.move(logFile, work.resolve(OutputPublisher.STOPPED_LOG));
+                    }
                     OutputPublisher.publish(work, ctx.config().outputDir(), ctx.hadoop().toConfiguration());
                 }
                 task.barrier();  // the job succeeds only once rank 0 has published (file I/O: no ring deadline)
@@ -142,11 +152,14 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
      * stage resumes from what its failed attempt committed), else the driver's choice. Sharing rank 0's choice keeps
      * ranks from disagreeing when a commit lands while they look.
      */
-    private CheckpointStore.Committed resumePoint(CheckpointStore store, TcpRingCollective ring, int rank) {
+    private CheckpointStore.Committed resumePoint(CheckpointStore store, BarrierTaskContext task,
+                                                  TcpRingCollective ring, int rank) {
         double step = 0;
         double own = 0;
         if (rank == 0) {
-            CheckpointStore.Committed saved = store.newestOfLaunch(ctx.launchId()).orElse(null);
+            // only a retried attempt can find checkpoints of this launch
+            CheckpointStore.Committed saved = task.stageAttemptNumber() == 0 ? null
+                    : store.newestOfLaunch(ctx.launchId()).orElse(null);
             CheckpointStore.Committed chosen = saved != null ? saved
                     : ctx.resumeDir() == null ? null : store.read(ctx.resumeDir());
             step = chosen == null ? 0 : chosen.manifest().step() + 1;
@@ -198,7 +211,7 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
             }
             CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT,
                     CheckpointManifest.VERSION, done, ctx.plan().totalSteps(), world, ctx.config().sharding().key(),
-                    trainer.optimizerSteps(), ctx.launchId(), ctx.identity(), shards);
+                    trainer.optimizerSteps(), ctx.launchId(), System.currentTimeMillis(), ctx.identity(), shards);
             store.commit(manifest, logFile);
             store.prune(ctx.config().saveTotalLimit(), done);
             LOG.info("checkpoint {} committed in {} s", store.dir(done),

@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.model;
 
+import dev.sparktune.trainer.checkpoint.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -7,10 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
@@ -23,10 +22,12 @@ import org.apache.hadoop.fs.Path;
  * The base model directory (model_name_or_path) on any Hadoop file system. Ranks load weights from local files, so a
  * remote directory (hdfs://, s3a://, abfs://) is copied once per executor host into the local temp directory, keyed
  * by its path and its files' names, sizes and modification times: ranks sharing a host, and later runs, reuse the
- * copy. The driver reads only config.json and samples for the fingerprint, never the whole model.
+ * copy (one task copies while the others of the host wait). The driver reads only config.json and samples for the fingerprint, never the whole model.
  */
 public final class ModelDirectory {
     private static final int SAMPLE = 1 << 20;
+    private static final java.util.concurrent.ConcurrentHashMap<String, Object> LOCKS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final String path;
     private final Path dir;
@@ -73,7 +74,7 @@ public final class ModelDirectory {
      * size and first and last MiB. Hashing every weight would cost a full read of the model on each launch.
      */
     public String fingerprint() {
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.digest();
         sha.update(configJson().getBytes(StandardCharsets.UTF_8));
         try {
             for (FileStatus f : files()) {
@@ -94,49 +95,75 @@ public final class ModelDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot fingerprint the model in " + path + ": " + e.getMessage(), e);
         }
-        return HexFormat.of().formatHex(sha.digest());
+        return Sha256.hex(sha);
     }
 
-    /** The directory as a local path: itself when it is local, else this host's copy (made on first use). */
+    /**
+     * The directory as a local path: itself when it is local, else this host's copy, made on first use by one task
+     * while the others of the host wait (a JVM lock for tasks of one executor, a file lock across executors), reused
+     * while every file still has its listed size.
+     */
     public java.nio.file.Path local() {
         if ("file".equals(fs.getUri().getScheme())) {
             return java.nio.file.Path.of(dir.toUri().getPath());
         }
         try {
             FileStatus[] files = files();
-            MessageDigest sha = sha256();
+            MessageDigest sha = Sha256.digest();
             sha.update(fs.makeQualified(dir).toString().getBytes(StandardCharsets.UTF_8));
             for (FileStatus f : files) {
                 sha.update((f.getPath().getName() + ":" + f.getLen() + ":" + f.getModificationTime() + "\n")
                         .getBytes(StandardCharsets.UTF_8));
             }
+            String key = Sha256.hex(sha).substring(0, 32);
             java.nio.file.Path cache = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sparktune-models");
-            java.nio.file.Path target = cache.resolve(HexFormat.of().formatHex(sha.digest()).substring(0, 32));
-            if (Files.isDirectory(target)) {
-                return target;
-            }
+            java.nio.file.Path target = cache.resolve(key);
             Files.createDirectories(cache);
-            java.nio.file.Path tmp = cache.resolve(".copy-" + UUID.randomUUID());
-            Files.createDirectories(tmp);
-            for (FileStatus f : files) {
-                try (InputStream in = fs.open(f.getPath())) {
-                    Files.copy(in, tmp.resolve(f.getPath().getName()));
+            synchronized (LOCKS.computeIfAbsent(key, k -> new Object())) {
+                try (java.nio.channels.FileChannel lockFile = java.nio.channels.FileChannel.open(
+                        cache.resolve(key + ".lock"), java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE);
+                     java.nio.channels.FileLock lock = lockFile.lock()) {
+                    if (isComplete(target, files)) {
+                        return target;
+                    }
+                    if (Files.exists(target)) {
+                        deleteTree(target);  // cut short by a temp-dir cleaner: copy again
+                    }
+                    java.nio.file.Path tmp = cache.resolve(".copy-" + UUID.randomUUID());
+                    try {
+                        Files.createDirectories(tmp);
+                        for (FileStatus f : files) {
+                            try (InputStream in = fs.open(f.getPath())) {
+                                Files.copy(in, tmp.resolve(f.getPath().getName()));
+                            }
+                        }
+                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);  // the rename commits the copy
+                    } finally {
+                        if (Files.exists(tmp)) {
+                            deleteTree(tmp);
+                        }
+                    }
+                    return target;
                 }
             }
-            try {
-                // the rename is the commit: a host never sees a half-copied model
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.FileSystemException raced) {
-                if (!Files.isDirectory(target)) {
-                    throw raced;
-                }
-                deleteTree(tmp);  // another rank of this host committed its copy first ("Directory not empty")
-            }
-            return target;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy the model " + path + " to local disk: " + e.getMessage()
                     + " (check the path, the credentials and the executor's free space)", e);
         }
+    }
+
+    private static boolean isComplete(java.nio.file.Path copy, FileStatus[] files) throws IOException {
+        if (!Files.isDirectory(copy)) {
+            return false;
+        }
+        for (FileStatus f : files) {
+            java.nio.file.Path local = copy.resolve(f.getPath().getName());
+            if (!Files.isRegularFile(local) || Files.size(local) != f.getLen()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The directory's files (not subdirectories), by name. */
@@ -151,14 +178,6 @@ public final class ModelDirectory {
             for (java.nio.file.Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -291,8 +291,13 @@ class TrainJobTest {
         // the typed exception reaches the caller only if no task failed (a failed task would come as SparkException)
         NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> TrainJob.run(spark,
                 lora(out.toString(), 2).learningRate(1e30).maxGradNorm(0).maxSteps(6).loggingSteps(1).build()));
+        NonFiniteLossException unlogged = assertThrows(NonFiniteLossException.class, () -> TrainJob.run(spark,
+                lora(scratch.resolve("diverging-unlogged").toString(), 2).learningRate(1e30).maxGradNorm(0)
+                        .maxSteps(6).loggingSteps(100).build()));
+        assertTrue(unlogged.getMessage().contains("(not finite)"), "no log line yet: still the typed error");
         assertTrue(e.getMessage().contains("(not finite)") && e.step() > 0, e.getMessage());
-        assertTrue(Files.isRegularFile(out.resolve("trainer_log.jsonl")), "rank 0's log of the good steps is kept");
+        assertTrue(Files.isRegularFile(out.resolve("trainer_log.stopped.jsonl")), "rank 0's log of the good steps");
+        assertTrue(!Files.exists(out.resolve("trainer_log.jsonl")), "no trainer_log.jsonl: it vouches for a model");
         assertTrue(!Files.exists(out.resolve("adapter_model.safetensors")), "no model from a diverged run");
     }
 }

@@ -27,10 +27,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 class CheckpointStoreTest {
     static final long N = 1003;
+    static final String HASH = "0".repeat(64);
     static final ParamLayout LAYOUT = ParamLayout.builder().add("w", 17, 59).build();  // 1003 elements
 
     @TempDir
     Path out;
+    long clock = 1;  // commit times in save order
 
     /** params = i, exp_avg = 2i, exp_avg_sq = 3i at flat position i, so any misplaced element shows. */
     static INDArray ramp(double scale) {
@@ -61,7 +63,7 @@ class CheckpointStoreTest {
                     v.get(NDArrayIndex.interval(a, b))))));
         }
         CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.VERSION,
-                step, 10, world, "shard_grad_op", step, launch, identity(), shards);
+                step, 10, world, "shard_grad_op", step, launch, clock++, identity(), shards);
         return commit ? store.commit(manifest, null) : null;
     }
 
@@ -115,17 +117,17 @@ class CheckpointStoreTest {
     void aManifestWhoseRangesDoNotTileTheStateIsRejected() {
         RunIdentity run = identity();
         CheckpointManifest.Shard a = new CheckpointManifest.Shard("a", List.of(new CheckpointManifest.Range(0, 500)),
-                1, "h");
+                1, HASH);
         CheckpointManifest.Shard gap = new CheckpointManifest.Shard("b",
-                List.of(new CheckpointManifest.Range(501, N)), 1, "h");
+                List.of(new CheckpointManifest.Range(501, N)), 1, HASH);
         CheckpointManifest.Shard overlap = new CheckpointManifest.Shard("b",
-                List.of(new CheckpointManifest.Range(499, N)), 1, "h");
+                List.of(new CheckpointManifest.Range(499, N)), 1, HASH);
         for (CheckpointManifest.Shard second : List.of(gap, overlap)) {
             assertThrows(IllegalArgumentException.class, () -> new CheckpointManifest(CheckpointManifest.FORMAT,
-                    CheckpointManifest.VERSION, 1, 2, 2, "no_shard", 1, "l", run, List.of(a, second)));
+                    CheckpointManifest.VERSION, 1, 2, 2, "no_shard", 1, "l", 0, run, List.of(a, second)));
         }
         assertThrows(IllegalArgumentException.class, () -> new CheckpointManifest.Shard("../../etc/passwd",
-                List.of(new CheckpointManifest.Range(0, N)), 1, "h"), "a shard name cannot leave its directory");
+                List.of(new CheckpointManifest.Range(0, N)), 1, HASH), "a shard name cannot leave its directory");
     }
 
     @Test
@@ -192,14 +194,15 @@ class CheckpointStoreTest {
     }
 
     @Test
-    void aRetriedStageResumesFromItsOwnLaunchsNewestCheckpoint() {
+    void theNewestCheckpointIsTheLastCommittedAndARetryTakesItsOwnLaunchs() {
         CheckpointStore store = new CheckpointStore(out.toString(), new Configuration());
-        save(store, 8, 2, true, "launch-0");  // newer, but from an earlier launch (the user resumed from 4)
         save(store, 4, 2, true, "launch-0");
+        save(store, 8, 2, true, "launch-0");  // then the user rolled back to 4 (or restarted from scratch)
         save(store, 6, 2, true, "launch-1");
-        assertEquals(8, store.newest().orElseThrow().manifest().step());
+        save(store, 7, 2, true, "launch-2");
+        assertEquals(7, store.newest().orElseThrow().manifest().step(), "not the abandoned checkpoint-8");
         assertEquals(6, store.newestOfLaunch("launch-1").orElseThrow().manifest().step());
-        assertTrue(store.newestOfLaunch("launch-2").isEmpty());
+        assertTrue(store.newestOfLaunch("launch-3").isEmpty());
     }
 
     @Test
