@@ -15,12 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,48 +37,13 @@ class LocalClusterPrepEndToEndTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        Path sparkHome = scratch.resolve("spark-home");
-        Files.createDirectories(sparkHome.resolve("jars"));
-        System.setProperty("spark.testing", "true");
-        System.setProperty("spark.test.home", sparkHome.toString());
-        org.apache.spark.util.Utils.setCustomHostname("127.0.0.1");
-        java.util.Properties jvm = new java.util.Properties();
-        try (var in = Files.newBufferedReader(RepoPaths.resolve("conf/jvm.properties"))) {
-            jvm.load(in);
-        }
-        String flags = jvm.getProperty("sparktune.jvm.flags");
-        Path executorTmp = Files.createDirectories(scratch.resolve("executor-tmp"));
-        spark = SparkSession.builder()
-                .master("local-cluster[2,1,1024]")
-                .appName("LocalClusterPrepEndToEndTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.executor.memory", "1g")
-                .config("spark.executorEnv.SPARK_SCALA_VERSION", "2.13")
-                .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE")
-                .config("spark.executor.extraJavaOptions", flags + " -Djava.io.tmpdir=" + executorTmp)
-                .config("spark.sql.shuffle.partitions", "4")
-                .config("spark.sql.warehouse.dir", scratch.resolve("warehouse").toString())
-                .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-                .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-                .getOrCreate();
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
-        while (spark.sparkContext().getExecutorMemoryStatus().size() < 3) {   // driver + 2 executors
-            if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("executors did not register within 90 s");
-            }
-            Thread.sleep(200);
-        }
+        spark = LocalClusterSession.start("LocalClusterPrepEndToEndTest", scratch, 2,
+                Map.of("spark.sql.shuffle.partitions", "4"));
     }
 
     @AfterAll
     static void stopCluster() {
-        if (spark != null) {
-            spark.stop();
-        }
-        System.clearProperty("spark.testing");
-        System.clearProperty("spark.test.home");
+        LocalClusterSession.stop(spark);
     }
 
     @Test

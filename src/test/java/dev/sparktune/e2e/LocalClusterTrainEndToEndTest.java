@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,34 +50,8 @@ class LocalClusterTrainEndToEndTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        Path sparkHome = scratch.resolve("spark-home");
-        Files.createDirectories(sparkHome.resolve("jars"));
-        System.setProperty("spark.testing", "true");
-        System.setProperty("spark.test.home", sparkHome.toString());
-        org.apache.spark.util.Utils.setCustomHostname("127.0.0.1");
-        java.util.Properties jvm = new java.util.Properties();
-        try (var in = Files.newBufferedReader(RepoPaths.resolve("conf/jvm.properties"))) {
-            jvm.load(in);
-        }
-        Path executorTmp = Files.createDirectories(scratch.resolve("executor-tmp"));
-        spark = SparkSession.builder()
-                .master("local-cluster[2,1,1024]")
-                .appName("LocalClusterTrainEndToEndTest")
-                .config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.executor.memory", "1g")
-                .config("spark.executorEnv.SPARK_SCALA_VERSION", "2.13")
-                .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE")
-                .config("spark.executorEnv.OMP_NUM_THREADS", "1")
-                .config("spark.executor.extraJavaOptions", jvm.getProperty("sparktune.jvm.flags")
-                        + " -Djava.io.tmpdir=" + executorTmp)
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.warehouse.dir", scratch.resolve("warehouse").toString())
-                .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-                .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-                .getOrCreate();
-        awaitExecutors(2, Duration.ofSeconds(90));
+        spark = LocalClusterSession.start("LocalClusterTrainEndToEndTest", scratch, 2,
+                Map.of("spark.sql.shuffle.partitions", "2", "spark.executorEnv.OMP_NUM_THREADS", "1"));
         PrepJob.run(spark, TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve("prep"), "demo_alpaca")
                 .cutoffLen(128).packing(true).maxSamples(40).partitions(2).build());
         table = scratch.resolve("prep/packed").toString();
@@ -90,23 +65,9 @@ class LocalClusterTrainEndToEndTest {
         HfModelDir.save(model, cfg, m.layout(), m.params(), QWEN3, 1L << 30);
     }
 
-    static void awaitExecutors(int n, Duration timeout) throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        while (spark.sparkContext().getExecutorMemoryStatus().size() < n + 1) {   // + the driver
-            if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException(n + " executors did not register within " + timeout);
-            }
-            Thread.sleep(200);
-        }
-    }
-
     @AfterAll
     static void stopCluster() {
-        if (spark != null) {
-            spark.stop();
-        }
-        System.clearProperty("spark.testing");
-        System.clearProperty("spark.test.home");
+        LocalClusterSession.stop(spark);
     }
 
     static TrainConfig config(Path out) {

@@ -37,6 +37,23 @@ final class ConfigOptions {
         return dryRun;
     }
 
+    /**
+     * The dry run's report: what was checked (stderr, one line each), that nothing ran, and the resolved
+     * configuration (stdout, alone, so it can be saved as a file).
+     *
+     * @param checked what the checks found or computed, one line each
+     * @param found   what the last line says was found ("inputs found", "table found")
+     */
+    static int printDryRun(SparkTuneConfig config, List<String> checked, String found, PrintWriter out,
+                           PrintWriter err) {
+        checked.forEach(err::println);
+        err.println("dry run: configuration valid, " + found + "; Spark not started");
+        err.flush();
+        out.print(config.render());
+        out.flush();
+        return 0;
+    }
+
     static void printWarnings(SparkTuneConfig config, PrintWriter err) {
         for (ConfigProblem warning : config.warnings()) {
             err.println("warning: " + warning);

@@ -53,12 +53,9 @@ final class InspectCommand implements Callable<Integer> {
         SparkTuneConfig config = SparkTuneConfig.load(options.sources(), Verb.INSPECT);
         ConfigOptions.printWarnings(config, err);
         if (options.isDryRun()) {
-            err.println("found " + InputPathCheck.forInspect(table, model, config.spark()));
-            err.println("dry run: configuration valid, table found; Spark not started");
-            err.flush();
-            out.print(config.render());
-            out.flush();
-            return 0;
+            return ConfigOptions.printDryRun(config,
+                    List.of("found " + InputPathCheck.forInspect(table, model, config.spark())), "table found", out,
+                    err);
         }
         String report = SparkSessions.withSession(config.spark(),
                 spark -> TableInspector.report(spark, table, rows, model));

@@ -10,6 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -35,13 +36,9 @@ final class PrepCommand implements Callable<Integer> {
         ConfigOptions.printWarnings(config, err);
         List<String> inputs = InputPathCheck.forPrep(config.prep(), config.spark());
         if (options.isDryRun()) {
-            inputs.forEach(line -> err.println("found " + line));
-            err.println("prep config hash (the table's sparktune.prep_config_hash): " + config.prepConfigHash());
-            err.println("dry run: configuration valid, inputs found; Spark not started");
-            err.flush();
-            out.print(config.render());
-            out.flush();
-            return 0;
+            List<String> checked = new ArrayList<>(inputs.stream().map(line -> "found " + line).toList());
+            checked.add("prep config hash (the table's sparktune.prep_config_hash): " + config.prepConfigHash());
+            return ConfigOptions.printDryRun(config, checked, "inputs found", out, err);
         }
         PrepResult result = SparkSessions.withSession(config.spark(), spark -> PrepJob.run(spark, config.prep()));
         err.println(result.committed()

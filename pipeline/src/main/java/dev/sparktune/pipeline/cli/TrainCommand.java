@@ -46,12 +46,8 @@ final class TrainCommand implements Callable<Integer> {
         ConfigOptions.printWarnings(config, err);
         List<String> inputs = InputPathCheck.forTrain(config.train(), config.spark());
         if (options.isDryRun()) {
-            inputs.forEach(line -> err.println("found " + line));
-            err.println("dry run: configuration valid, inputs found; Spark not started");
-            err.flush();
-            out.print(config.render());
-            out.flush();
-            return 0;
+            return ConfigOptions.printDryRun(config, inputs.stream().map(line -> "found " + line).toList(),
+                    "inputs found", out, err);
         }
         TrainConfig train = config.train();
         TrainResult result = SparkSessions.withSession(config.spark(), spark -> TrainJob.run(spark, train));
