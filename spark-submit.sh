@@ -9,19 +9,20 @@
 #   SPARKTUNE_JAR=/path/to/sparktune-pipeline-*-dist.jar uses a jar built elsewhere (e.g. a CI artifact).
 #
 # Examples:
+#   ./spark-submit.sh run conf/demo-local.conf
 #   ./spark-submit.sh prep -c conf/demo-local.conf
 #   SPARK_HOME=/opt/spark ./spark-submit.sh --master yarn --deploy-mode cluster prep -c qwen3-lora-sft.conf
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 main=dev.sparktune.pipeline.cli.SparkTuneCli
-verbs=" prep train inspect "
+verbs=" run prep train export eval inspect init-model "
 jvm_flags="$(sed -n 's/^sparktune\.jvm\.flags=//p' "$root/conf/jvm.properties")"
 version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' "$root/pom.xml" | head -n 1)"
 
 submit_args=()
 while [ $# -gt 0 ] && [[ "$verbs" != *" $1 "* ]]; do
   case "$1" in
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "Verbs:$verbs (./spark-submit.sh <verb> --help)"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "Verbs:$verbs (./spark-submit.sh <verb> --help)"; exit 0 ;;
     -V|--version) break ;;
     --*=*) submit_args+=("$1"); shift ;;
     --verbose|--supervise) submit_args+=("$1"); shift ;;

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The README's first command (prep on conf/demo-local.conf), then inspect on what it wrote, then the README's training
+ * The README's first command (prep on conf/demo-prep.conf), then inspect on what it wrote, then the README's training
  * commands (init-model, train with the demo conf's train section on 2 local ranks) and a re-run that resumes.
  */
 class DemoPrepEndToEndTest {
@@ -38,7 +38,7 @@ class DemoPrepEndToEndTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         String root = RepoPaths.root().toString();
-        int exit = run(out, err, "prep", "-c", root + "/conf/demo-local.conf",
+        int exit = run(out, err, "prep", "-c", root + "/conf/demo-prep.conf",
                 "--set", "model.model_name_or_path=\"" + root + "/assets/tokenizers/qwen3\"",
                 "--set", "data.dataset_dir=\"" + root + "/data\"",
                 "--set", "prep.output_table=\"" + table + "\"",
@@ -68,7 +68,7 @@ class DemoPrepEndToEndTest {
                 "--heads", "2", "--kv-heads", "1", "--head-dim", "8");
         assertEquals(0, exit, "stderr:\n" + err);
         Path lora = scratch.resolve("lora");
-        String[] train = {"train", "-c", root + "/conf/demo-local.conf",
+        String[] train = {"train", "-c", root + "/conf/demo-prep.conf",
                 "--set", "model.model_name_or_path=\"" + model + "\"",
                 "--set", "prep.output_table=\"" + table + "\"",
                 "--set", "train.output_dir=\"" + lora + "\"",

@@ -71,7 +71,7 @@ class S3aPrepEndToEndTest {
                 .map(e -> "      \"spark.hadoop." + e.getKey() + "\" = \"" + e.getValue() + "\"")
                 .collect(Collectors.joining("\n"));
         java.nio.file.Path conf = scratch.resolve("s3a.conf");
-        Files.writeString(conf, "include file(\"" + RepoPaths.resolve("conf/demo-local.conf") + "\")\n"
+        Files.writeString(conf, "include file(\"" + RepoPaths.resolve("conf/demo-prep.conf") + "\")\n"
                 + "sparktune {\n"
                 + "  model.model_name_or_path = \"" + RepoPaths.resolve("assets/tokenizers/qwen3") + "\"\n"
                 + "  data.dataset_dir = \"s3a://" + BUCKET + "/data\"\n"

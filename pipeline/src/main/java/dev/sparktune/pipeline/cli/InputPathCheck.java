@@ -6,7 +6,10 @@ import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.pipeline.config.ConfigProblem;
 import dev.sparktune.pipeline.config.SparkSettings;
 import dev.sparktune.preprocess.api.PrepConfig;
+import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.eval.EvalConfig;
+import dev.sparktune.trainer.export.ExportConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -20,7 +23,8 @@ import java.util.Map;
 /**
  * Checks, before Spark starts, that a verb's inputs exist: for prep the model's tokenizer.json and every dataset (an
  * entry of dataset_info.json with a file_name, or a path as given or under dataset_dir); for train the base model,
- * the packed table and the checkpoint to resume; for inspect the table. Paths are Hadoop paths,
+ * the packed table and the checkpoint to resume; for export and eval the model and adapter (and eval's table); for
+ * run what no earlier stage creates; for inspect the table. Paths are Hadoop paths,
  * opened with the {@code spark.hadoop.*} settings of spark-submit and of the spark section, as Spark would.
  */
 final class InputPathCheck {
@@ -82,17 +86,7 @@ final class InputPathCheck {
      */
     static List<String> forTrain(TrainConfig train, SparkSettings spark) {
         InputPathCheck check = new InputPathCheck(spark);
-        check.model(train.modelPath());
-        String key = "sparktune.model.model_name_or_path";
-        try {
-            Path config = new Path(train.modelPath(), "config.json");
-            if (check.exists(new Path(train.modelPath())) && !check.exists(config)) {
-                check.problems.add(new ConfigProblem(key, "no config.json in '" + train.modelPath() + "'; training "
-                        + "needs a Hugging Face model directory (config.json, *.safetensors, tokenizer files)"));
-            }
-        } catch (IOException | IllegalArgumentException e) {
-            check.problems.add(new ConfigProblem(key, "cannot check '" + train.modelPath() + "': " + e.getMessage()));
-        }
+        check.hfModel(train.modelPath(), "training");
         check.deltaTable("sparktune.train.table", train.table(), "run prep first (prep.output_table = this path)");
         if (!train.resumeFromCheckpoint().isEmpty()) {
             String dir = train.resumeFromCheckpoint();
@@ -113,6 +107,93 @@ final class InputPathCheck {
             throw new ConfigException(check.problems);
         }
         return check.found;
+    }
+
+    /**
+     * @return one line per input found, for the dry run's report
+     * @throws ConfigException if the model (config.json, tokenizer.json) or the adapter is missing
+     */
+    static List<String> forExport(ExportConfig export, SparkSettings spark) {
+        InputPathCheck check = new InputPathCheck(spark);
+        check.hfModel(export.modelPath(), "export");
+        check.adapter(export.adapterPath());
+        return check.result();
+    }
+
+    /**
+     * @return one line per input found, for the dry run's report
+     * @throws ConfigException if the model, the adapter or the table is missing
+     */
+    static List<String> forEval(EvalConfig eval, SparkSettings spark) {
+        InputPathCheck check = new InputPathCheck(spark);
+        check.hfModel(eval.modelPath(), "eval");
+        check.adapter(eval.adapterPath());
+        check.deltaTable("sparktune.eval.table", eval.table(), "run prep first (prep.output_table = this path)");
+        return check.result();
+    }
+
+    /**
+     * The inputs of a run that no earlier stage of it creates: the model unless init_model makes it, the datasets
+     * unless synthetic_data writes them.
+     *
+     * @return one line per input found, for the dry run's report
+     * @throws ConfigException naming every missing input
+     */
+    static List<String> forRun(RunSettings run, PrepConfig prep, SparkSettings spark) {
+        InputPathCheck check = new InputPathCheck(spark);
+        boolean modelMade = run.stages().contains(RunSettings.Stage.INIT_MODEL) && run.initModel() != null;
+        if (modelMade) {
+            check.found.add("model: created by init_model (" + run.initModel().architecture() + ") unless "
+                    + prep.modelPath() + " exists");
+            check.model("sparktune.init_model.tokenizer", run.initModel().tokenizer());
+        } else {
+            check.hfModel(prep.modelPath(), "training");
+        }
+        if (run.stages().contains(RunSettings.Stage.SYNTHETIC_DATA)) {
+            check.found.add("datasets: written by synthetic_data into " + run.syntheticData().outputDir());
+        } else {
+            check.datasets(prep.datasets(), prep.datasetDir());
+        }
+        return check.result();
+    }
+
+    private List<String> result() {
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return found;
+    }
+
+    /** A Hugging Face model directory: tokenizer.json (checked by {@link #model}) and config.json. */
+    private void hfModel(String modelPath, String purpose) {
+        model(modelPath);
+        String key = "sparktune.model.model_name_or_path";
+        try {
+            Path config = new Path(modelPath, "config.json");
+            if (exists(new Path(modelPath)) && !exists(config)) {
+                problems.add(new ConfigProblem(key, "no config.json in '" + modelPath + "'; " + purpose
+                        + " needs a Hugging Face model directory (config.json, *.safetensors, tokenizer files)"));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            problems.add(new ConfigProblem(key, "cannot check '" + modelPath + "': " + e.getMessage()));
+        }
+    }
+
+    private void adapter(String adapterPath) {
+        if (adapterPath.isEmpty()) {
+            return;
+        }
+        String key = "sparktune.model.adapter_name_or_path";
+        try {
+            if (exists(new Path(adapterPath, "adapter_config.json"))) {
+                found.add("adapter: " + adapterPath);
+            } else {
+                problems.add(new ConfigProblem(key, "no adapter_config.json in '" + adapterPath + "'; give a PEFT "
+                        + "LoRA adapter directory (the output_dir of a LoRA training)"));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            problems.add(new ConfigProblem(key, "cannot check '" + adapterPath + "': " + e.getMessage()));
+        }
     }
 
     private void deltaTable(String key, String table, String hint) {

@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
         synopsisSubcommandLabel = "COMMAND",
         description = "Distributed LLM fine-tuning on Apache Spark: LLaMA-Factory datasets in, tokenized, masked "
                 + "and packed Delta tables, then full or LoRA fine-tuning in one barrier stage.",
-        subcommands = {PrepCommand.class, TrainCommand.class, InspectCommand.class, InitModelCommand.class},
+        subcommands = {RunCommand.class, PrepCommand.class, TrainCommand.class, ExportCommand.class, EvalCommand.class,
+                InspectCommand.class, InitModelCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",

@@ -15,6 +15,8 @@ import dev.sparktune.preprocess.api.PrepConfigHash;
 import dev.sparktune.preprocess.api.Stage;
 import dev.sparktune.preprocess.template.ChatTemplates;
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.eval.EvalConfig;
+import dev.sparktune.trainer.export.ExportConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,14 +42,20 @@ public final class SparkTuneConfig {
     private final SparkSettings spark;
     private final PrepConfig prep;
     private final TrainConfig train;
+    private final ExportConfig export;
+    private final EvalConfig eval;
+    private final RunSettings run;
     private final List<ConfigProblem> warnings;
 
     private SparkTuneConfig(Config resolved, SparkSettings spark, PrepConfig prep, TrainConfig train,
-                            List<ConfigProblem> warnings) {
+                            ExportConfig export, EvalConfig eval, RunSettings run, List<ConfigProblem> warnings) {
         this.resolved = resolved;
         this.spark = spark;
         this.prep = prep;
         this.train = train;
+        this.export = export;
+        this.eval = eval;
+        this.run = run;
         this.warnings = List.copyOf(warnings);
     }
 
@@ -98,10 +106,19 @@ public final class SparkTuneConfig {
         String modelPath = reader.text("model.model_name_or_path", "a model directory (local path or Hadoop URI)");
         PrepConfig prep = readPrep(reader, verb, modelPath);
         TrainConfig train = TrainSection.read(reader, verb, modelPath);
+        String adapterPath = reader.text("model.adapter_name_or_path", "a PEFT adapter directory, or \"\"");
+        ExportConfig export = ExportSection.read(reader, verb, modelPath, adapterPath);
+        // eval shares train.loss_chunk_tokens; TrainSection has reported a bad value already
+        com.typesafe.config.ConfigValue chunk = reader.raw("train.loss_chunk_tokens");
+        long lossChunk = train != null ? train.lossChunkRows()
+                : chunk != null && chunk.unwrapped() instanceof Number n && n.intValue() >= 1 ? n.intValue() : 1024;
+        EvalConfig eval = EvalSection.read(reader, verb, modelPath, adapterPath, lossChunk);
+        RunSettings run = RunSection.read(reader, verb, train == null ? null : train.outputDir());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new SparkTuneConfig(resolvedTree.withOnlyPath(KeyCatalog.ROOT), spark, prep, train, warnings);
+        return new SparkTuneConfig(resolvedTree.withOnlyPath(KeyCatalog.ROOT), spark, prep, train, export, eval, run,
+                warnings);
     }
 
     /**
@@ -281,6 +298,42 @@ public final class SparkTuneConfig {
         return train;
     }
 
+    /**
+     * The export settings.
+     *
+     * @throws IllegalStateException if this configuration was not loaded for {@link Verb#EXPORT} or {@link Verb#RUN}
+     */
+    public ExportConfig export() {
+        if (export == null) {
+            throw new IllegalStateException("configuration was not loaded for the export verb");
+        }
+        return export;
+    }
+
+    /**
+     * The eval settings.
+     *
+     * @throws IllegalStateException if this configuration was not loaded for {@link Verb#EVAL} or {@link Verb#RUN}
+     */
+    public EvalConfig eval() {
+        if (eval == null) {
+            throw new IllegalStateException("configuration was not loaded for the eval verb");
+        }
+        return eval;
+    }
+
+    /**
+     * The run verb's plan.
+     *
+     * @throws IllegalStateException if this configuration was not loaded for {@link Verb#RUN}
+     */
+    public RunSettings run() {
+        if (run == null) {
+            throw new IllegalStateException("configuration was not loaded for the run verb");
+        }
+        return run;
+    }
+
     /** sha256 of the prep settings that shape the table's rows, for its properties; see {@link PrepConfigHash}. */
     public String prepConfigHash() {
         return PrepConfigHash.sha256(prep());
@@ -310,6 +363,16 @@ public final class SparkTuneConfig {
         }
         StringBuilder out = new StringBuilder();
         renderObject(shown.root(), "", "", out);
+        return out.toString();
+    }
+
+    /** The resolved section {@code name} (e.g. {@code train}) as sorted HOCON: what the run verb fingerprints. */
+    public String section(String name) {
+        StringBuilder out = new StringBuilder();
+        String path = KeyCatalog.ROOT + "." + name;
+        if (resolved.hasPath(path)) {
+            renderObject(resolved.getConfig(path).root(), "", "", out);
+        }
         return out.toString();
     }
 

@@ -115,16 +115,20 @@ final class TrainSection {
         }
     }
 
-    /**
-     * train.seed defaults to data.seed by substitution: when it still holds that value, a bad value was reported
-     * under data.seed already.
-     */
     private static long seed(ValueReader reader) {
+        return inheritedSeed(reader, "train.seed");
+    }
+
+    /**
+     * train.seed and eval.seed default to data.seed by substitution: when {@code key} still holds that value, a bad
+     * value was reported under data.seed already.
+     */
+    static long inheritedSeed(ValueReader reader, String key) {
         com.typesafe.config.ConfigValue data = reader.raw("data.seed");
-        com.typesafe.config.ConfigValue train = reader.raw("train.seed");
+        com.typesafe.config.ConfigValue train = reader.raw(key);
         boolean inherited = data == null ? train == null : train != null && data.unwrapped().equals(train.unwrapped());
         if (!inherited) {
-            return reader.wholeNumber("train.seed", Long.MIN_VALUE, Long.MAX_VALUE);
+            return reader.wholeNumber(key, Long.MIN_VALUE, Long.MAX_VALUE);
         }
         try {
             return Long.parseLong(String.valueOf(train.unwrapped()).strip());

@@ -52,7 +52,8 @@ class SparkTuneCliTest {
         CommandLine root = SparkTuneCli.newCommandLine();
         specs.add(root.getCommandSpec());
         root.getSubcommands().values().forEach(sub -> specs.add(sub.getCommandSpec()));
-        assertEquals(List.of("prep", "train", "inspect", "init-model"), List.copyOf(root.getSubcommands().keySet()));
+        assertEquals(List.of("run", "prep", "train", "export", "eval", "inspect", "init-model"),
+                List.copyOf(root.getSubcommands().keySet()));
         for (CommandSpec spec : specs) {
             String[] args = spec.commandLine() == root ? new String[] {"--help"} : new String[] {spec.name(), "--help"};
             Run help = run(args);

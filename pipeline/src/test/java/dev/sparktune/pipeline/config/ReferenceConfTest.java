@@ -46,7 +46,8 @@ class ReferenceConfTest {
             }
         }
         long leafCount = catalog().leaves().size();
-        assertEquals(leafCount + 6, keys.size(), "leaves + sections model, data, prep, train, spark, conf: " + keys);
+        assertEquals(leafCount + 11, keys.size(), "leaves + sections model, init_model, synthetic_data, data, prep, "
+                + "train, export, eval, run, spark, conf: " + keys);
     }
 
     @Test

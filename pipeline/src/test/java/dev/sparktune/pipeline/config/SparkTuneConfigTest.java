@@ -64,6 +64,42 @@ class SparkTuneConfigTest {
     }
 
     @Test
+    void runResolvesEverySectionItsStagesUseAndDefaultsTheStateFileIntoTheTrainOutput() throws IOException {
+        Path file = write("run.conf", MINIMAL);
+        SparkTuneConfig config = load(file, Verb.RUN, "train.output_dir=/runs/a/", "export.export_dir=/runs/merged",
+                "model.adapter_name_or_path=/adapters/x");
+        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN, RunSettings.Stage.EXPORT,
+                RunSettings.Stage.EVAL), config.run().stages());
+        assertEquals("/runs/a/run_state.json", config.run().stateFile());
+        assertEquals("/tables/qwen3_sft", config.eval().table(), "eval reads prep's table by default");
+        assertEquals(42, config.eval().seed(), "eval.seed follows data.seed");
+        assertEquals("/adapters/x", config.export().adapterPath());
+        assertEquals(5_000_000_000L, config.export().maxShardBytes());
+    }
+
+    @Test
+    void runStagesMustBeKnownAndInPipelineOrderAndTheirSectionsSet() throws IOException {
+        Path file = write("run.conf", MINIMAL);
+        String[] common = {"train.output_dir=/runs/a", "export.export_dir=/runs/m"};
+        assertTrue(only(failure(file, Verb.RUN, concat(common, "run.stages=[train, prep]")), "sparktune.run.stages")
+                .message().contains("out of order"));
+        assertTrue(only(failure(file, Verb.RUN, concat(common, "run.stages=[prep, tune]")), "sparktune.run.stages")
+                .message().contains("allowed: synthetic_data, init_model, prep, train, export, eval"));
+        assertTrue(only(failure(file, Verb.RUN, concat(common, "run.stages=[init_model, prep]")),
+                "sparktune.init_model.architecture").message().contains("init_model.tokenizer"));
+        assertTrue(only(failure(file, Verb.RUN, "train.output_dir=/runs/a"), "sparktune.export.export_dir")
+                .message().contains("required by export"));
+        assertTrue(only(failure(file, Verb.EVAL, "eval.top_p=1.5"), "sparktune.eval.top_p").message()
+                .contains("(0, 1]"));
+    }
+
+    private static String[] concat(String[] a, String b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + 1);
+        out[a.length] = b;
+        return out;
+    }
+
+    @Test
     void hoconFileGivesTypedPrepConfigWithReferenceDefaults() throws IOException {
         PrepConfig prep = load(write("job.conf", MINIMAL), Verb.PREP).prep();
         assertEquals(new PrepConfig(List.of("alpaca_demo"), "data", "/models/qwen3", "auto", Stage.SFT, 2048, false,

@@ -2,7 +2,6 @@ package dev.sparktune.trainer.api;
 
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.ModelConfig;
-import dev.sparktune.preprocess.encode.TokenizerFiles;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.model.HfParamNames;
@@ -11,6 +10,7 @@ import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.PinnedSnapshot;
+import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.trainer.model.ModelDirectory;
 import dev.sparktune.trainer.driver.BarrierLauncher;
 import java.util.List;
@@ -42,7 +42,7 @@ public final class TrainJob {
         PinnedSnapshot snapshot = resume == null
                 ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN)
                 : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, resume.manifest().run().tableVersion());
-        checkTokenizer(spark, snapshot, config.modelPath(), model);
+        TableTokenizerCheck.check(snapshot, config.modelPath(), model, spark.sparkContext().hadoopConfiguration());
         RunIdentity identity = identity(config, snapshot, model, modelDir);
         if (resume != null) {
             checkResumable(resume, identity, config);
@@ -75,24 +75,5 @@ public final class TrainJob {
                 + String.join("; ", differences) + "." + batchHint + " To start from scratch, set "
                 + "train.overwrite_output_dir = true (the run ignores output_dir's checkpoints and overwrites them as it"
                 + " goes) or choose another output_dir.");
-    }
-
-    private static void checkTokenizer(SparkSession spark, PinnedSnapshot snapshot, String modelPath,
-                                       ModelConfig model) {
-        TokenizerFiles files = TokenizerFiles.load(modelPath, spark.sparkContext().hadoopConfiguration());
-        String expected = snapshot.properties().get(PackedTable.PROP_TOKENIZER_SHA256);
-        if (!files.sha256().equals(expected)) {
-            throw new IllegalArgumentException("the table " + snapshot.path() + " was prepared with another tokenizer: "
-                    + PackedTable.PROP_TOKENIZER_SHA256 + " = " + expected + " but " + modelPath
-                    + "/tokenizer.json has sha256 " + files.sha256() + ". Re-run prep with this model, or train the"
-                    + " model the table was prepared for (" + snapshot.properties().get(PackedTable.PROP_TOKENIZER_PATH)
-                    + ")");
-        }
-        long vocab = Long.parseLong(snapshot.properties().getOrDefault(PackedTable.PROP_VOCAB_SIZE, "0"));
-        if (vocab > model.vocabSize()) {
-            throw new IllegalArgumentException("the table's tokenizer has " + vocab + " tokens ("
-                    + PackedTable.PROP_VOCAB_SIZE + ") but the model's embedding has only " + model.vocabSize()
-                    + " rows (config.json vocab_size)");
-        }
     }
 }

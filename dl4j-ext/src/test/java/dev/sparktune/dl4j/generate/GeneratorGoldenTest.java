@@ -1,0 +1,133 @@
+package dev.sparktune.dl4j.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.testkit.ReferencePython;
+import dev.sparktune.testkit.RepoPaths;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The KV-cache decoder and greedy generation against transformers (scripts/goldens/model_generate.py): the same
+ * tokens, and the logits of every step within 1e-4 of a full forward of the prefix.
+ */
+class GeneratorGoldenTest {
+    static final Path FIXTURES = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf");
+    static final Path GOLDENS = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/model_generate.safetensors");
+    static final List<String> FAMILIES = List.of("llama", "qwen2", "qwen3", "mistral");
+
+    @Test
+    void greedyTokensAndStepLogitsMatchTransformers() throws IOException {
+        check(GOLDENS);
+    }
+
+    /** Never skipped: fails when the reference environment cannot be created. */
+    @Test
+    void matchesFreshlyGeneratedGoldens(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("model_generate.safetensors");
+        String stdout = ReferencePython.runScript("scripts/goldens/model_generate.py",
+                List.of(FIXTURES.toString(), out.toString()), Duration.ofMinutes(5));
+        assertTrue(Files.isRegularFile(out), "script wrote no file; stdout: " + stdout);
+        check(out);
+    }
+
+    private static void check(Path goldens) throws IOException {
+        SafetensorsReader reader = SafetensorsReader.open(goldens);
+        JsonNode cases = new ObjectMapper().readTree(reader.metadata().get("cases"));
+        for (String family : FAMILIES) {
+            HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve(family));
+            int[] prompt = ints(cases.get(family).get("prompt"));
+            int[] greedy = ints(cases.get(family).get("greedy"));
+            float[][] expected = reader.read(family + "/logits").toFloatMatrix();
+
+            Generation g = new Generator(model.config(), model.layout(), model.params())
+                    .generate(prompt, GenerationConfig.greedy(greedy.length, Set.of()));
+            assertArrayEquals(greedy, g.tokens(), family + ": greedy tokens");
+            assertEquals(Generation.StopReason.MAX_NEW_TOKENS, g.reason());
+
+            KvCacheDecoder decoder = new KvCacheDecoder(model.config(), model.layout(), model.params(), 32);
+            double worst = maxAbsDiff(expected[0], decoder.append(prompt));
+            for (int step = 1; step < greedy.length; step++) {
+                worst = Math.max(worst, maxAbsDiff(expected[step], decoder.append(new int[] {greedy[step - 1]})));
+            }
+            System.out.printf("[GeneratorGoldenTest] %s: %d steps, max |logit diff| %.2e%n", family,
+                    greedy.length, worst);
+            assertTrue(worst <= 1e-4, family + ": max |logit diff| " + worst + " > 1e-4");
+        }
+    }
+
+    @Test
+    void prefillInChunksEqualsOneChunk() {
+        for (String family : FAMILIES) {
+            HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve(family));
+            int[] tokens = {5, 17, 3, 42, 9, 11, 60, 2, 33};
+            float[] whole = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16).append(tokens);
+            KvCacheDecoder chunked = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16);
+            chunked.append(Arrays.copyOfRange(tokens, 0, 4));
+            chunked.append(Arrays.copyOfRange(tokens, 4, 5));
+            float[] last = chunked.append(Arrays.copyOfRange(tokens, 5, tokens.length));
+            assertEquals(tokens.length, chunked.length());
+            assertTrue(maxAbsDiff(whole, last) <= 1e-5, family + ": chunked prefill differs by "
+                    + maxAbsDiff(whole, last));
+        }
+    }
+
+    @Test
+    void samplingIsSeededAndTopKOneIsGreedy() {
+        HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve("qwen3"));
+        Generator generator = new Generator(model.config(), model.layout(), model.params());
+        int[] prompt = {1, 2, 3, 4};
+        int[] greedy = generator.generate(prompt, GenerationConfig.greedy(10, Set.of())).tokens();
+        assertArrayEquals(greedy, generator.generate(prompt, new GenerationConfig(10, Set.of(), 1.5, 1, 1.0, 3))
+                .tokens(), "top_k = 1 keeps only the argmax");
+        GenerationConfig hot = new GenerationConfig(10, Set.of(), 2.0, 0, 1.0, 11);
+        int[] a = generator.generate(prompt, hot).tokens();
+        assertArrayEquals(a, generator.generate(prompt, hot).tokens(), "same seed, same tokens");
+        assertTrue(Arrays.stream(new long[] {12, 13, 14, 15}).anyMatch(seed -> !Arrays.equals(a, generator.generate(
+                prompt, new GenerationConfig(10, Set.of(), 2.0, 0, 1.0, seed)).tokens())),
+                "temperature 2 over 64 tokens: other seeds give other tokens");
+    }
+
+    @Test
+    void stopsAfterAStopTokenAndKeepsIt() {
+        HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve("llama"));
+        Generator generator = new Generator(model.config(), model.layout(), model.params());
+        int[] prompt = {9, 8, 7};
+        int[] free = generator.generate(prompt, GenerationConfig.greedy(6, Set.of())).tokens();
+        Generation stopped = generator.generate(prompt, GenerationConfig.greedy(6, Set.of(free[2])));
+        int firstStop = Arrays.stream(free).boxed().toList().indexOf(free[2]);
+        assertArrayEquals(Arrays.copyOf(free, firstStop + 1), stopped.tokens());
+        assertEquals(Generation.StopReason.STOP_TOKEN, stopped.reason());
+        assertArrayEquals(Arrays.copyOf(free, firstStop), stopped.content());
+    }
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        assertEquals(a.length, b.length, "vocabulary size");
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
+    }
+
+    private static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.sparktune.pipeline.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.pipeline.config.ConfigSources;
+import dev.sparktune.pipeline.config.SparkTuneConfig;
+import dev.sparktune.pipeline.config.Verb;
+import dev.sparktune.pipeline.run.PipelineRun;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sparktune run}: the whole pipeline in one application, resumable stage by stage (see {@link PipelineRun}).
+ */
+@Command(name = "run",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Run the pipeline's stages (run.stages, in order: synthetic_data, init_model, prep, train, "
+                + "export, eval) in one Spark application. Each finished stage is recorded in run.state_file; running "
+                + "again skips the stages finished with the same settings (train resumes from its newest checkpoint). "
+                + "With run.eval_base the base model is evaluated too, so the report shows exact match before and "
+                + "after training. Prints a JSON report at the end.")
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    private ConfigOptions options;
+
+    @Parameters(arity = "0..1", paramLabel = "CONF", description = "The config file, as an alternative to -c.")
+    private Path positionalConfig;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (positionalConfig != null && options.sources().file().isPresent()) {
+            throw new ParameterException(spec.commandLine(), "give the config file once: either -c FILE or CONF");
+        }
+        SparkTuneConfig config = SparkTuneConfig.load(positionalConfig == null ? options.sources()
+                : ConfigSources.of(positionalConfig, options.sources().overrides()), Verb.RUN);
+        ConfigOptions.printWarnings(config, err);
+        List<String> inputs = InputPathCheck.forRun(config.run(), config.prep(), config.spark());
+        if (options.isDryRun()) {
+            return ConfigOptions.printDryRun(config, inputs.stream().map(line -> "found " + line).toList(),
+                    "inputs found", out, err);
+        }
+        ObjectNode report = SparkSessions.withSession(config.spark(), spark -> new PipelineRun(config, err).run(spark));
+        out.println(report);
+        out.flush();
+        return 0;
+    }
+}

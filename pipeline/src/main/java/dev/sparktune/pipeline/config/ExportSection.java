@@ -1,0 +1,36 @@
+package dev.sparktune.pipeline.config;
+
+import dev.sparktune.trainer.export.ExportConfig;
+
+/** Reads the {@code export} section (plus the model keys) into an {@link ExportConfig}. */
+final class ExportSection {
+    private static final double BYTES_PER_GB = 1e9;
+
+    private ExportSection() {
+    }
+
+    /** Null when {@code verb} does not export or a problem was reported. */
+    static ExportConfig read(ValueReader reader, Verb verb, String modelPath, String adapterPath) {
+        String exportDir = reader.text("export.export_dir", "a directory (local path or Hadoop URI)");
+        Double sizeGb = reader.number("export.export_size", "a size in GB > 0");
+        boolean adapterOnly = reader.bool("export.adapter_only");
+        if (sizeGb != null && !(sizeGb > 0 && sizeGb * BYTES_PER_GB < Long.MAX_VALUE)) {
+            reader.fail("export.export_size", reader.raw("export.export_size"), "a size in GB > 0");
+        }
+        if (verb.needsExportSection()) {
+            if ("".equals(modelPath)) {
+                reader.fail("model.model_name_or_path", "required by export: the base model directory");
+            }
+            if ("".equals(exportDir)) {
+                reader.fail("export.export_dir", "required by export: the directory to write");
+            }
+            if (verb == Verb.EXPORT && adapterOnly && "".equals(adapterPath)) {
+                reader.fail("export.adapter_only", "needs model.adapter_name_or_path: the adapter to copy");
+            }
+        }
+        if (!verb.needsExportSection() || reader.hasProblems()) {
+            return null;
+        }
+        return new ExportConfig(modelPath, adapterPath, exportDir, (long) (sizeGb * BYTES_PER_GB), adapterOnly);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.sparktune.pipeline.config;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code run} verb's plan: its stages in order, where it records finished stages, and the settings of the two
+ * stages that only run uses (a random model, synthetic datasets).
+ *
+ * @param stateFile     the run's record of finished stages (any Hadoop FS)
+ * @param initModel     null when init_model.architecture is ""
+ * @param syntheticData null when synthetic_data.output_dir is ""
+ */
+public record RunSettings(List<Stage> stages, boolean evalBase, String stateFile, InitModel initModel,
+                          SyntheticData syntheticData) {
+    public RunSettings {
+        stages = List.copyOf(stages);
+    }
+
+    /** The pipeline's stages, in the only order they can run. */
+    public enum Stage {
+        SYNTHETIC_DATA, INIT_MODEL, PREP, TRAIN, EXPORT, EVAL;
+
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The {@code init_model} section. */
+    public record InitModel(String architecture, String tokenizer, int hiddenSize, int intermediateSize,
+                            int numLayers, int numHeads, int numKvHeads, double initializerRange, long seed) {
+    }
+
+    /** The {@code synthetic_data} section. */
+    public record SyntheticData(String outputDir, int examples, long seed) {
+    }
+}

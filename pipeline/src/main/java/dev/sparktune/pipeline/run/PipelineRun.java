@@ -1,0 +1,236 @@
+package dev.sparktune.pipeline.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.pipeline.config.RunSettings;
+import dev.sparktune.pipeline.config.RunSettings.Stage;
+import dev.sparktune.pipeline.config.SparkTuneConfig;
+import dev.sparktune.preprocess.api.PrepJob;
+import dev.sparktune.preprocess.api.PrepResult;
+import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.api.TrainJob;
+import dev.sparktune.trainer.api.TrainResult;
+import dev.sparktune.trainer.eval.EvalConfig;
+import dev.sparktune.trainer.eval.EvalJob;
+import dev.sparktune.trainer.eval.EvalResult;
+import dev.sparktune.trainer.export.ExportConfig;
+import dev.sparktune.trainer.export.ModelExport;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The {@code run} verb: its stages in order (synthetic_data, init_model, prep, train, export, eval), each recorded in
+ * {@link RunState} when it finishes, under a fingerprint of its config sections chained with the stage before it.
+ * A re-run skips every stage whose fingerprint is recorded and whose output still exists, so a driver killed after
+ * prep re-runs from train (which itself resumes from its newest checkpoint); changing a section re-runs its stage
+ * and every stage after it.
+ */
+public final class PipelineRun {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final SparkTuneConfig config;
+    private final RunSettings settings;
+    private final PrintWriter log;
+    private final ObjectNode report = MAPPER.createObjectNode();
+    private RunState state;
+    private String chain = "";
+
+    public PipelineRun(SparkTuneConfig config, PrintWriter log) {
+        this.config = config;
+        this.settings = config.run();
+        this.log = log;
+    }
+
+    /** Runs the stages; returns the report (one entry per stage, plus before/after exact match when evaluated). */
+    public ObjectNode run(SparkSession spark) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        state = RunState.open(settings.stateFile(), conf);
+        report.put("state_file", settings.stateFile());
+        for (Stage stage : settings.stages()) {
+            switch (stage) {
+                case SYNTHETIC_DATA -> stage(stage, "synthetic_data", () -> true, this::syntheticData);
+                case INIT_MODEL -> stage(stage, "init_model,model", this::modelExists, this::initModel);
+                case PREP -> stage(stage, "model,data,prep", () -> exists(conf, config.prep().outputTable()
+                        + "/_delta_log"), () -> prep(spark));
+                case TRAIN -> stage(stage, "train", () -> exists(conf, config.train().outputDir()
+                        + "/trainer_log.jsonl"), () -> train(spark));
+                case EXPORT -> stage(stage, "export", () -> exists(conf, config.export().exportDir()),
+                        () -> export(conf));
+                case EVAL -> stage(stage, "eval,run", () -> true, () -> eval(spark));
+                default -> throw new IllegalStateException(stage.toString());
+            }
+        }
+        return report;
+    }
+
+    private void stage(Stage stage, String sections, Supplier<Boolean> outputExists, Supplier<JsonNode> work) {
+        StringBuilder text = new StringBuilder(chain).append('\n').append(stage.key());
+        for (String section : sections.split(",")) {
+            text.append('\n').append(section).append(":\n").append(config.section(section));
+        }
+        String fingerprint = sha256(text.toString());
+        chain = fingerprint;
+        var done = state.finished(stage.key(), fingerprint);
+        if (done.isPresent() && outputExists.get()) {
+            log.println("run: [" + stage.key() + "] finished in an earlier run with the same settings; skipped");
+            log.flush();
+            report.set(stage.key(), done.get());
+            return;
+        }
+        log.println("run: [" + stage.key() + "] started");
+        log.flush();
+        long started = System.nanoTime();
+        JsonNode result = work.get();
+        state.markFinished(stage.key(), fingerprint, result);
+        report.set(stage.key(), result);
+        log.printf("run: [%s] finished in %.1f s%n", stage.key(), (System.nanoTime() - started) / 1e9);
+        log.flush();
+    }
+
+    private JsonNode syntheticData() {
+        RunSettings.SyntheticData data = settings.syntheticData();
+        List<Path> files = SyntheticTasks.write(Path.of(data.outputDir()), data.examples(), data.seed());
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("output_dir", data.outputDir());
+        n.put("examples_per_form", data.examples());
+        files.forEach(f -> n.withArray("files").add(f.getFileName().toString()));
+        return n;
+    }
+
+    private boolean modelExists() {
+        return Files.isRegularFile(Path.of(config.prep().modelPath(), "config.json"));
+    }
+
+    private JsonNode initModel() {
+        RunSettings.InitModel init = settings.initModel();
+        Path out = Path.of(config.prep().modelPath());
+        Path tokenizer = Path.of(init.tokenizer());
+        ModelConfig model = ModelInit.config(init.architecture(), ModelInit.vocabSize(tokenizer), init.hiddenSize(),
+                init.intermediateSize(), init.numLayers(), init.numHeads(), init.numKvHeads(),
+                init.hiddenSize() / init.numHeads(), true);
+        HfModelDir.Loaded weights = ModelInit.random(model, init.seed(), init.initializerRange());
+        HfModelDir.save(out, model, weights.layout(), weights.params(), tokenizer, 5_000_000_000L);
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("architecture", init.architecture());
+        n.put("parameters", weights.layout().totalLength());
+        n.put("model_dir", out.toString());
+        return n;
+    }
+
+    private JsonNode prep(SparkSession spark) {
+        PrepResult result = PrepJob.run(spark, config.prep());
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("table", config.prep().outputTable());
+        n.put("table_version", result.tableVersion());
+        n.put("committed", result.committed());
+        try {
+            n.set("stats", MAPPER.readTree(PrepJob.toJson(result.stats())));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return n;
+    }
+
+    private JsonNode train(SparkSession spark) {
+        TrainConfig train = config.train();
+        TrainResult result = TrainJob.run(spark, train);
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("output_dir", result.outputDir());
+        n.put("table_version", result.tableVersion());
+        n.put("first_step", result.firstStep());
+        n.put("steps_run", result.steps().size());
+        if (!result.steps().isEmpty()) {
+            n.put("first_loss", result.steps().get(0).loss());
+            n.put("final_loss", result.finalLoss());
+        }
+        n.put("train_seconds", result.seconds());
+        return n;
+    }
+
+    /** The trained weights: the base plus train's adapter for LoRA, train's output directory for full tuning. */
+    private String trainedModel() {
+        return isLora() ? config.prep().modelPath() : config.train().outputDir();
+    }
+
+    private String trainedAdapter() {
+        return isLora() ? config.train().outputDir() : "";
+    }
+
+    private boolean isLora() {
+        return config.train().finetuningType() == FinetuningType.LORA;
+    }
+
+    private JsonNode export(Configuration conf) {
+        ExportConfig c = config.export();
+        ExportConfig export = new ExportConfig(trainedModel(), trainedAdapter(), c.exportDir(), c.maxShardBytes(),
+                c.adapterOnly() && isLora());
+        List<String> files = ModelExport.run(export, conf);
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("export_dir", c.exportDir());
+        n.put("merged", !export.adapterOnly() && !export.adapterPath().isEmpty());
+        files.forEach(f -> n.withArray("files").add(f));
+        return n;
+    }
+
+    private JsonNode eval(SparkSession spark) {
+        EvalConfig c = config.eval();
+        ObjectNode n = MAPPER.createObjectNode();
+        String out = c.outputDir();
+        if (settings.evalBase()) {
+            EvalResult before = EvalJob.run(spark, c.withModel(config.prep().modelPath(), "",
+                    out.isEmpty() ? "" : out + "/base"));
+            n.set("before", before.toJson());
+        }
+        boolean exported = settings.stages().contains(Stage.EXPORT) && !config.export().adapterOnly();
+        EvalResult after = EvalJob.run(spark, exported ? c.withModel(config.export().exportDir(), "", out)
+                : c.withModel(trainedModel(), trainedAdapter(), out));
+        n.set("after", after.toJson());
+        if (n.has("before")) {
+            log.printf("run: exact match %s before training -> %s after (%d eval documents); eval loss %.3f -> %.3f%n",
+                    percent(n.path("before").path("exact_match")), percent(n.path("after").path("exact_match")),
+                    after.generated(), n.path("before").path("eval_loss").asDouble(Double.NaN),
+                    n.path("after").path("eval_loss").asDouble(Double.NaN));
+        } else {
+            log.printf("run: exact match %s (%d eval documents); eval loss %.3f%n",
+                    percent(n.path("after").path("exact_match")), after.generated(), after.evalLoss());
+        }
+        log.flush();
+        return n;
+    }
+
+    private static String percent(JsonNode value) {
+        return value.isNumber() ? String.format("%.1f%%", 100 * value.asDouble()) : "n/a";
+    }
+
+    private static boolean exists(Configuration conf, String path) {
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+            return p.getFileSystem(conf).exists(p);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

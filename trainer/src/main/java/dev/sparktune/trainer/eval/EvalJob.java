@@ -1,0 +1,175 @@
+package dev.sparktune.trainer.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.generate.GenerationConfig;
+import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.preprocess.encode.TokenizerCache;
+import dev.sparktune.preprocess.encode.TokenizerFiles;
+import dev.sparktune.preprocess.table.PackedTable;
+import dev.sparktune.trainer.data.HadoopConfEntries;
+import dev.sparktune.trainer.data.PinnedSnapshot;
+import dev.sparktune.trainer.data.TableTokenizerCheck;
+import dev.sparktune.trainer.model.MergedModel;
+import dev.sparktune.trainer.model.ModelDirectory;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/**
+ * The {@code eval} verb's Spark job: the eval split of a pinned packed-table version, scored by a model (with an
+ * optional LoRA adapter merged in) on the executors: loss and perplexity over every supervised token, and, for a
+ * fixed sample of documents, a generated answer compared with the reference (exact match, contains). Writes
+ * {@code eval_results.json} and {@code generated_predictions.jsonl} (LLaMA-Factory's names) to any Hadoop FS.
+ */
+public final class EvalJob {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private EvalJob() {
+    }
+
+    public static EvalResult run(SparkSession spark, EvalConfig config) {
+        long started = System.nanoTime();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        PinnedSnapshot snapshot = config.tableVersion() < 0
+                ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_EVAL)
+                : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_EVAL, config.tableVersion());
+        if (snapshot.rows() == 0) {
+            throw new IllegalArgumentException("the table " + snapshot.path() + " (version " + snapshot.version()
+                    + ") has no rows in its eval split: prepare it with data.val_size > 0");
+        }
+        ModelConfig model = HfConfigReader.parse(ModelDirectory.of(config.modelPath(), conf).configJson(),
+                config.modelPath() + "/config.json");
+        TokenizerFiles tokenizer = TableTokenizerCheck.check(snapshot, config.modelPath(), model, conf);
+        Set<Integer> stops = new LinkedHashSet<>(model.eosTokenIds());
+        stops.add(Integer.parseInt(snapshot.properties().get(PackedTable.PROP_EOS_ID)));
+        GenerationConfig generation = new GenerationConfig(config.maxNewTokens(), stops,
+                config.doSample() ? config.temperature() : 0.0, config.topK(), config.doSample() ? config.topP() : 1.0,
+                config.seed());
+
+        Dataset<Row> rows = spark.read().format("delta").option("versionAsOf", snapshot.version())
+                .load(snapshot.path())
+                .where(functions.col(PackedTable.SPLIT).equalTo(PackedTable.SPLIT_EVAL))
+                .select(PackedTable.INPUT_IDS, PackedTable.LABELS, PackedTable.DOC_LENS, PackedTable.DOC_IDS);
+        Set<Long> chosen = config.predictWithGenerate() ? sample(rows, config.maxSamples()) : Set.of();
+        int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(), snapshot.rows()));
+        HadoopConfEntries hadoop = HadoopConfEntries.fromSession(spark);
+        int seqLen = snapshot.seqLen();
+        PartitionScore total = rows.coalesce(partitions).javaRDD()
+                .mapPartitions(it -> List.of(scorePartition(it, config, hadoop, seqLen, generation, tokenizer,
+                        chosen)).iterator())
+                .collect().stream().reduce(PartitionScore.EMPTY, PartitionScore::plus);
+
+        List<DocPrediction> predictions = new ArrayList<>(total.predictions());
+        predictions.sort(Comparator.comparingLong(p -> sampleOrder(p.docId())));
+        double loss = total.supervisedTokens() == 0 ? Double.NaN : total.lossSum() / total.supervisedTokens();
+        long n = predictions.size();
+        EvalResult result = new EvalResult(config.modelPath(), config.adapterPath(), snapshot.path(),
+                snapshot.version(), total.rows(), total.docs(), total.supervisedTokens(), loss, Math.exp(loss), n,
+                n == 0 ? Double.NaN : predictions.stream().filter(DocPrediction::exactMatch).count() / (double) n,
+                n == 0 ? Double.NaN : predictions.stream().filter(DocPrediction::contains).count() / (double) n,
+                (System.nanoTime() - started) / 1e9, predictions);
+        if (!config.outputDir().isEmpty()) {
+            write(result, config.outputDir(), conf);
+        }
+        return result;
+    }
+
+    private static PartitionScore scorePartition(Iterator<Row> it, EvalConfig config, HadoopConfEntries hadoop,
+                                                 int seqLen, GenerationConfig generation, TokenizerFiles tokenizer,
+                                                 Set<Long> chosen) {
+        if (!it.hasNext()) {
+            return PartitionScore.EMPTY;
+        }
+        RowEvaluator evaluator = new RowEvaluator(
+                MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration()), seqLen,
+                config.lossChunkTokens(), generation, TokenizerCache.get(tokenizer), chosen);
+        while (it.hasNext()) {
+            Row row = it.next();
+            evaluator.add(ints(row.getList(0)), ints(row.getList(1)), ints(row.getList(2)), longs(row.getList(3)));
+        }
+        return evaluator.score();
+    }
+
+    /**
+     * The documents answered by generation: the first {@code maxSamples} in the order of a hash of their doc id,
+     * so the sample is spread over the split and the same for every model, cluster size and re-run.
+     */
+    private static Set<Long> sample(Dataset<Row> rows, int maxSamples) {
+        List<Long> ids = new ArrayList<>(rows.select(functions.explode(functions.col(PackedTable.DOC_IDS)))
+                .as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
+        ids.sort(Comparator.comparingLong(EvalJob::sampleOrder));
+        return new HashSet<>(maxSamples == 0 ? ids : ids.subList(0, Math.min(maxSamples, ids.size())));
+    }
+
+    /** SplitMix64's finalizer: a well-mixed, unsigned-comparable order of doc ids. */
+    private static long sampleOrder(long docId) {
+        long z = docId + 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return (z ^ (z >>> 31)) ^ Long.MIN_VALUE;
+    }
+
+    private static void write(EvalResult result, String outputDir, Configuration conf) {
+        Path dir = new Path(outputDir);
+        try {
+            FileSystem fs = dir.getFileSystem(conf);
+            fs.mkdirs(dir);
+            StringBuilder lines = new StringBuilder();
+            for (DocPrediction p : result.predictions()) {
+                ObjectNode n = MAPPER.createObjectNode();
+                n.put("doc_id", p.docId());
+                n.put("prompt", p.prompt());
+                n.put("predict", p.predict());
+                n.put("label", p.label());
+                n.put("exact_match", p.exactMatch());
+                n.put("contains", p.contains());
+                n.put("stopped", p.stopped());
+                lines.append(MAPPER.writeValueAsString(n)).append('\n');
+            }
+            writeFile(fs, new Path(dir, "generated_predictions.jsonl"), lines.toString());
+            writeFile(fs, new Path(dir, "eval_results.json"),
+                    MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result.toJson()) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the eval results to " + outputDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeFile(FileSystem fs, Path file, String text) throws IOException {
+        try (OutputStream out = fs.create(file, true)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static int[] ints(List<Object> values) {
+        int[] out = new int[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) values.get(i)).intValue();
+        }
+        return out;
+    }
+
+    private static long[] longs(List<Object> values) {
+        long[] out = new long[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) values.get(i)).longValue();
+        }
+        return out;
+    }
+}

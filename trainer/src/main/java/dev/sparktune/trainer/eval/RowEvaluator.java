@@ -1,0 +1,117 @@
+package dev.sparktune.trainer.eval;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.sparktune.dl4j.generate.Generation;
+import dev.sparktune.dl4j.generate.GenerationConfig;
+import dev.sparktune.dl4j.generate.Generator;
+import dev.sparktune.dl4j.layers.CausalLm;
+import dev.sparktune.dl4j.layers.LmHeadLoss;
+import dev.sparktune.dl4j.layers.PackedBatch;
+import dev.sparktune.dl4j.model.HfModelDir;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Scores packed rows of the eval split with one model: the summed cross-entropy of every supervised token (the
+ * training loss's numerator, documents never attending to each other), and for the chosen documents a generated
+ * answer to the document's last supervised span, prompted with everything before that span.
+ */
+final class RowEvaluator {
+    private final CausalLm lm;
+    private final Generator generator;
+    private final GenerationConfig generation;
+    private final HuggingFaceTokenizer tokenizer;
+    private final Set<Long> generateFor;
+    private final int seqLen;
+    private long rows;
+    private long docs;
+    private long supervised;
+    private double lossSum;
+    private final List<DocPrediction> predictions = new ArrayList<>();
+
+    /**
+     * @param generateFor documents answered by generation (empty: loss only)
+     */
+    RowEvaluator(HfModelDir.Loaded model, int seqLen, int lossChunkTokens, GenerationConfig generation,
+                 HuggingFaceTokenizer tokenizer, Set<Long> generateFor) {
+        this.lm = new CausalLm(model.config(), model.layout(), model.params(), null, 1, seqLen,
+                Math.min(lossChunkTokens, seqLen));
+        this.generator = new Generator(model.config(), model.layout(), model.params());
+        this.generation = generation;
+        this.tokenizer = tokenizer;
+        this.generateFor = generateFor;
+        this.seqLen = seqLen;
+    }
+
+    void add(int[] inputIds, int[] labels, int[] docLens, long[] docIds) {
+        if (inputIds.length > seqLen || labels.length != inputIds.length || docIds.length != docLens.length) {
+            throw new IllegalArgumentException("eval row with " + inputIds.length + " tokens, " + labels.length
+                    + " labels, " + docLens.length + " documents and " + docIds.length + " doc ids does not fit"
+                    + " the table's seq_len " + seqLen);
+        }
+        int[] ids = Arrays.copyOf(inputIds, seqLen);
+        int[] paddedLabels = Arrays.copyOf(labels, seqLen);
+        Arrays.fill(paddedLabels, labels.length, seqLen, LmHeadLoss.IGNORE);
+        PackedBatch packed = PackedBatch.fromDocLens(seqLen, new int[][] {docLens});
+        int[] targets = CausalLm.targets(paddedLabels, packed);
+        long count = CausalLm.supervisedCount(targets);
+        if (count > 0) {
+            lossSum += lm.loss(ids, targets, packed, 1.0);
+            supervised += count;
+        }
+        rows++;
+        int start = 0;
+        for (int d = 0; d < docLens.length; d++) {
+            docs++;
+            if (generateFor.contains(docIds[d])) {
+                answer(docIds[d], Arrays.copyOfRange(inputIds, start, start + docLens[d]),
+                        Arrays.copyOfRange(labels, start, start + docLens[d]));
+            }
+            start += docLens[d];
+        }
+    }
+
+    /** The last run of supervised tokens is the reference; what precedes it is the prompt. */
+    private void answer(long docId, int[] ids, int[] labels) {
+        int end = labels.length - 1;
+        while (end >= 0 && labels[end] == LmHeadLoss.IGNORE) {
+            end--;
+        }
+        if (end < 1) {
+            return;  // nothing supervised after a prompt: no reference to compare with
+        }
+        int begin = end;
+        while (begin > 0 && labels[begin - 1] != LmHeadLoss.IGNORE) {
+            begin--;
+        }
+        if (begin == 0) {
+            return;  // the whole document is supervised (train_on_prompt / pt): no prompt to answer
+        }
+        int[] prompt = Arrays.copyOfRange(ids, 0, begin);
+        int[] reference = Arrays.copyOfRange(ids, begin, end + 1);
+        int refEnd = reference.length;
+        while (refEnd > 0 && generation.stopTokenIds().contains(reference[refEnd - 1])) {
+            refEnd--;
+        }
+        Generation g = generator.generate(prompt, generation);
+        String predict = decode(g.content(), true).strip();
+        String label = decode(Arrays.copyOf(reference, refEnd), true).strip();
+        predictions.add(new DocPrediction(docId, decode(prompt, false), predict, label, predict.equals(label),
+                !label.isEmpty() && predict.contains(label), g.tokens().length,
+                g.reason() == Generation.StopReason.STOP_TOKEN));
+    }
+
+    private String decode(int[] ids, boolean skipSpecial) {
+        long[] longs = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            longs[i] = ids[i];
+        }
+        return tokenizer.decode(longs, skipSpecial);
+    }
+
+    PartitionScore score() {
+        return new PartitionScore(rows, docs, supervised, lossSum, List.copyOf(predictions));
+    }
+}
