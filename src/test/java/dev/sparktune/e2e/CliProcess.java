@@ -15,6 +15,11 @@ final class CliProcess {
     }
 
     static Process start(Path workingDir, List<String> args) throws IOException {
+        return start(workingDir, List.of(), args);
+    }
+
+    /** @param jvmArgs extra JVM arguments, e.g. {@code -Dspark.hadoop.fs.s3a.endpoint=...} as spark-submit sets */
+    static Process start(Path workingDir, List<String> jvmArgs, List<String> args) throws IOException {
         Properties jvm = new Properties();
         try (var in = Files.newBufferedReader(RepoPaths.resolve("conf/jvm.properties"))) {
             jvm.load(in);
@@ -22,6 +27,7 @@ final class CliProcess {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Xmx2g"));
         command.addAll(List.of(jvm.getProperty("sparktune.jvm.flags").split(" ")));
+        command.addAll(jvmArgs);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkTuneCli.class.getName()));
         command.addAll(args);
         return new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true).start();

@@ -1,14 +1,10 @@
 package dev.sparktune.pipeline.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
 import dev.sparktune.trainer.api.TrainResult;
-import dev.sparktune.trainer.task.HeldBytes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,8 +26,6 @@ import java.util.concurrent.Callable;
                 + "Resumes from the newest committed checkpoint there unless overwrite_output_dir is set. Prints a "
                 + "JSON summary at the end.")
 final class TrainCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Mixin
     private ConfigOptions options;
 
@@ -54,28 +48,8 @@ final class TrainCommand implements Callable<Integer> {
         err.println("train: " + train.finetuningType().key() + " output in " + result.outputDir()
                 + (result.firstStep() > 0 ? " (resumed after step " + result.firstStep() + ")" : ""));
         err.flush();
-        out.println(summary(result));
+        out.println(result.toJson());
         out.flush();
         return 0;
-    }
-
-    static String summary(TrainResult result) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("output_dir", result.outputDir());
-        root.put("table_version", result.tableVersion());
-        root.put("first_step", result.firstStep());
-        root.put("steps_run", result.steps().size());
-        if (!result.steps().isEmpty()) {
-            root.put("total_steps", result.steps().get(result.steps().size() - 1).step() + 1);
-            root.put("first_loss", result.steps().get(0).loss());
-            root.put("final_loss", result.finalLoss());
-        }
-        root.put("train_seconds", result.seconds());
-        ArrayNode held = root.putArray("held_bytes_per_rank");
-        for (HeldBytes h : result.heldPerRank()) {
-            held.addObject().put("params", h.params()).put("grads", h.grads())
-                    .put("optimizer_state", h.optimizerState());
-        }
-        return root.toString();
     }
 }

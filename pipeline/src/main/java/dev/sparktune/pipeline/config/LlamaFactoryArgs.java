@@ -84,7 +84,16 @@ final class LlamaFactoryArgs {
             Map.entry("lora_dropout", "train.lora_dropout"),
             Map.entry("lora_rank", "train.lora_rank"),
             Map.entry("lora_target", "train.lora_target"),
-            Map.entry("use_rslora", "train.use_rslora"));
+            Map.entry("use_rslora", "train.use_rslora"),
+            Map.entry("adapter_name_or_path", "model.adapter_name_or_path"),
+            Map.entry("export_dir", "export.export_dir"),
+            Map.entry("export_size", "export.export_size"),
+            Map.entry("predict_with_generate", "eval.predict_with_generate"),
+            Map.entry("max_new_tokens", "eval.max_new_tokens"),
+            Map.entry("do_sample", "eval.do_sample"),
+            Map.entry("temperature", "eval.temperature"),
+            Map.entry("top_p", "eval.top_p"),
+            Map.entry("top_k", "eval.top_k"));
 
     /**
      * Arguments that change the prepared data, which SparkTune does not implement: accepted only at LLaMA-Factory's
@@ -109,7 +118,7 @@ final class LlamaFactoryArgs {
 
     /**
      * Training arguments that change what is trained, which SparkTune does not implement (other optimizers and
-     * adapter methods, noise, label smoothing, continuing from an adapter): accepted only at LLaMA-Factory's default.
+     * adapter methods, noise, label smoothing): accepted only at LLaMA-Factory's default.
      */
     static final Map<String, Object> TRAINING_ONLY_AT_DEFAULT = Map.ofEntries(
             Map.entry("optim", "adamw_torch"),
@@ -129,7 +138,6 @@ final class LlamaFactoryArgs {
             Map.entry("additional_target", Optional.empty()),
             Map.entry("lr_scheduler_kwargs", Optional.empty()),
             Map.entry("create_new_adapter", false),
-            Map.entry("adapter_name_or_path", Optional.empty()),
             Map.entry("train_from_scratch", false),
             Map.entry("disable_shuffling", false),
             Map.entry("module_dropout", 0.0));
@@ -177,7 +185,7 @@ final class LlamaFactoryArgs {
             "batch_eval_metrics", "eval_on_start", "use_liger_kernel", "liger_kernel_config",
             "eval_use_gather_object", "average_tokens_across_devices", "enable_jit_checkpoint", "use_cache",
             "trackio_bucket_id", "trackio_space_id", "trackio_static_space_id", "sortish_sampler",
-            "predict_with_generate", "generation_max_length", "generation_num_beams", "generation_config",
+            "generation_max_length", "generation_num_beams", "generation_config",
             // LLaMA-Factory finetuning arguments
             "pure_bf16", 
             "freeze_vision_tower", "freeze_multi_modal_projector", "freeze_language_model", "compute_accuracy",
@@ -206,14 +214,14 @@ final class LlamaFactoryArgs {
             "double_quantization", "quantization_device_map", "fp8", "fp8_backend", "fp8_enable_fsdp_float8_all_gather",
             "image_max_pixels", "image_min_pixels", "image_do_pan_and_scan", "crop_to_patches", "video_max_pixels",
             "video_min_pixels", "video_fps", "video_maxlen", "use_audio_in_video", "audio_sampling_rate",
-            "export_dir", "export_size", "export_device", "export_quantization_bit", "export_quantization_dataset",
+            "export_device", "export_quantization_bit", "export_quantization_dataset",
             "export_quantization_nsamples", "export_quantization_maxlen", "export_legacy_format",
             "export_hub_model_id", "vllm_maxlen", "vllm_gpu_util", "vllm_enforce_eager", "vllm_max_lora_rank",
             "vllm_config", "sglang_maxlen", "sglang_mem_fraction", "sglang_tp_size", "sglang_config",
             "sglang_lora_backend", "use_kt", "kt_optimize_rule", "cpu_infer", "chunk_size", "mode", "kt_maxlen",
             "kt_use_cuda_graph", "kt_mode", "kt_force_think",
             // LLaMA-Factory generating and evaluation arguments
-            "do_sample", "temperature", "top_p", "top_k", "num_beams", "max_length", "max_new_tokens",
+            "num_beams", "max_length",
             "repetition_penalty", "length_penalty", "skip_special_tokens", "eval_num_beams", "task", "task_dir",
             "batch_size", "lang", "n_shot", "save_dir", "download_mode");
 

@@ -12,9 +12,7 @@ import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.api.PrepResult;
 import dev.sparktune.trainer.api.FinetuningType;
-import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
-import dev.sparktune.trainer.api.TrainResult;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.eval.EvalJob;
 import dev.sparktune.trainer.eval.EvalResult;
@@ -146,19 +144,7 @@ public final class PipelineRun {
     }
 
     private JsonNode train(SparkSession spark) {
-        TrainConfig train = config.train();
-        TrainResult result = TrainJob.run(spark, train);
-        ObjectNode n = MAPPER.createObjectNode();
-        n.put("output_dir", result.outputDir());
-        n.put("table_version", result.tableVersion());
-        n.put("first_step", result.firstStep());
-        n.put("steps_run", result.steps().size());
-        if (!result.steps().isEmpty()) {
-            n.put("first_loss", result.steps().get(0).loss());
-            n.put("final_loss", result.finalLoss());
-        }
-        n.put("train_seconds", result.seconds());
-        return n;
+        return TrainJob.run(spark, config.train()).toJson();
     }
 
     /** The trained weights: the base plus train's adapter for LoRA, train's output directory for full tuning. */

@@ -66,15 +66,19 @@ class SparkTuneConfigTest {
     @Test
     void runResolvesEverySectionItsStagesUseAndDefaultsTheStateFileIntoTheTrainOutput() throws IOException {
         Path file = write("run.conf", MINIMAL);
-        SparkTuneConfig config = load(file, Verb.RUN, "train.output_dir=/runs/a/", "export.export_dir=/runs/merged",
-                "model.adapter_name_or_path=/adapters/x");
+        SparkTuneConfig config = load(file, Verb.RUN, "train.output_dir=/runs/a/", "export.export_dir=/runs/merged");
         assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN, RunSettings.Stage.EXPORT,
                 RunSettings.Stage.EVAL), config.run().stages());
         assertEquals("/runs/a/run_state.json", config.run().stateFile());
         assertEquals("/tables/qwen3_sft", config.eval().table(), "eval reads prep's table by default");
         assertEquals(42, config.eval().seed(), "eval.seed follows data.seed");
-        assertEquals("/adapters/x", config.export().adapterPath());
         assertEquals(5_000_000_000L, config.export().maxShardBytes());
+
+        assertEquals("/adapters/x", load(file, Verb.EXPORT, "export.export_dir=/m",
+                "model.adapter_name_or_path=/adapters/x").export().adapterPath());
+        assertTrue(only(failure(file, Verb.TRAIN, "train.output_dir=/o", "model.adapter_name_or_path=/adapters/x"),
+                "sparktune.model.adapter_name_or_path").message().contains("not supported"),
+                "train never silently ignores an adapter it was told to continue from");
     }
 
     @Test
@@ -91,6 +95,19 @@ class SparkTuneConfigTest {
                 .message().contains("required by export"));
         assertTrue(only(failure(file, Verb.EVAL, "eval.top_p=1.5"), "sparktune.eval.top_p").message()
                 .contains("(0, 1]"));
+    }
+
+    @Test
+    void aSetValueThatIsOneSubstitutionTakesThatKeysValue() throws IOException {
+        Path file = write("export.conf", MINIMAL);
+        SparkTuneConfig export = load(file, Verb.EXPORT, "train.output_dir=s3a://b/runs/x",
+                "export.export_dir=/m", "model.adapter_name_or_path=${train.output_dir}");
+        assertEquals("s3a://b/runs/x", export.export().adapterPath(), "relative to sparktune");
+        SparkTuneConfig eval = load(file, Verb.EVAL, "export.export_dir=/exports/m",
+                "model.model_name_or_path=${sparktune.export.export_dir}");
+        assertEquals("/exports/m", eval.eval().modelPath(), "absolute");
+        assertEquals("s3a://b/x${y}", load(file, Verb.EXPORT, "export.export_dir=/m",
+                "model.adapter_name_or_path=s3a://b/x${y}").export().adapterPath(), "not a whole substitution: text");
     }
 
     private static String[] concat(String[] a, String b) {

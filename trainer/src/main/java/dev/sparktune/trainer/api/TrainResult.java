@@ -1,5 +1,8 @@
 package dev.sparktune.trainer.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.trainer.task.HeldBytes;
 import dev.sparktune.trainer.task.StepMetrics;
 import java.util.List;
@@ -19,5 +22,26 @@ public record TrainResult(String outputDir, long tableVersion, int firstStep, Li
     /** The last step's loss; NaN when the run resumed from a checkpoint of its final step (no step ran). */
     public double finalLoss() {
         return steps.isEmpty() ? Double.NaN : steps.get(steps.size() - 1).loss();
+    }
+
+    /** The summary the train verb prints and the run verb records. */
+    public ObjectNode toJson() {
+        ObjectNode root = new ObjectMapper().createObjectNode();
+        root.put("output_dir", outputDir);
+        root.put("table_version", tableVersion);
+        root.put("first_step", firstStep);
+        root.put("steps_run", steps.size());
+        if (!steps.isEmpty()) {
+            root.put("total_steps", steps.get(steps.size() - 1).step() + 1);
+            root.put("first_loss", steps.get(0).loss());
+            root.put("final_loss", finalLoss());
+        }
+        root.put("train_seconds", seconds);
+        ArrayNode held = root.putArray("held_bytes_per_rank");
+        for (HeldBytes h : heldPerRank) {
+            held.addObject().put("params", h.params()).put("grads", h.grads()).put("optimizer_state",
+                    h.optimizerState());
+        }
+        return root;
     }
 }
