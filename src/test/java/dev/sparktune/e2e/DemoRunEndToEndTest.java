@@ -76,20 +76,21 @@ class DemoRunEndToEndTest {
         JsonNode report = new ObjectMapper().readTree(out.toString());
         assertEquals(0, report.path("prep").path("table_version").asLong(), "prep committed once: " + report);
         assertEquals(0, report.path("train").path("first_step").asInt(), "training starts at step 0");
-        assertEquals(300, report.path("train").path("steps_run").asInt());
+        assertEquals(500, report.path("train").path("steps_run").asInt());
 
         JsonNode before = report.path("eval").path("before");
         JsonNode after = report.path("eval").path("after");
         assertEquals(200, after.path("generated").asInt(), report.toString());
         // A random model never produces an answer followed by <|im_end|> (0% measured); the trained one answers
-        // 88.5% of the unseen questions right here (PyTorch reaches ~100% per task alone with the same budget).
-        // A rise of 0.5 tolerates platform-level float differences and still fails if training stops working.
+        // 87.5% of the unseen questions right here (PyTorch + PEFT reach 91-100% with a similar budget). A rise of
+        // 0.5 tolerates platform-level float differences and still fails if training stops working.
         double rise = after.path("exact_match").asDouble() - before.path("exact_match").asDouble();
         System.out.println("[DemoRunEndToEndTest] exact match " + before.path("exact_match") + " -> "
                 + after.path("exact_match") + ", eval loss " + before.path("eval_loss") + " -> "
                 + after.path("eval_loss"));
         assertTrue(rise >= 0.5, "exact match must rise by >= 0.5: " + before + " -> " + after);
-        assertTrue(after.path("eval_loss").asDouble() < before.path("eval_loss").asDouble() - 0.5, report.toString());
+        // measured 13.6 -> 1.5: the loss must fall by most of the way, not merely move
+        assertTrue(after.path("eval_loss").asDouble() < before.path("eval_loss").asDouble() / 2, report.toString());
         for (String file : List.of("lora/training_loss.png", "lora/adapter_model.safetensors", "merged/config.json",
                 "merged/model.safetensors", "merged/tokenizer.json", "eval/eval_results.json",
                 "eval/generated_predictions.jsonl", "eval/base/eval_results.json")) {

@@ -7,8 +7,13 @@ final class EvalSection {
     private EvalSection() {
     }
 
-    /** Null when {@code verb} does not evaluate or a problem was reported. */
-    static EvalConfig read(ValueReader reader, Verb verb, String modelPath, String adapterPath, long lossChunkTokens) {
+    /**
+     * Null when the section is not needed or a problem was reported.
+     *
+     * @param needed the verb evaluates (eval, or run with an eval stage): its required keys must be set
+     */
+    static EvalConfig read(ValueReader reader, boolean needed, String modelPath, String adapterPath,
+                           long lossChunkTokens) {
         String table = reader.text("eval.table", "a table path (local path or Hadoop URI)");
         long version = reader.wholeNumber("eval.table_version", -1, Long.MAX_VALUE);
         String outputDir = reader.text("eval.output_dir", "a directory (local path or Hadoop URI), or \"\"");
@@ -26,7 +31,7 @@ final class EvalSection {
         if (topP != null && !(topP > 0 && topP <= 1)) {
             reader.fail("eval.top_p", reader.raw("eval.top_p"), "a number in (0, 1]");
         }
-        if (verb.needsEvalSection()) {
+        if (needed) {
             if ("".equals(modelPath)) {
                 reader.fail("model.model_name_or_path", "required by eval: the model directory to evaluate");
             }
@@ -35,7 +40,7 @@ final class EvalSection {
                         + "(defaults to prep.output_table)");
             }
         }
-        if (!verb.needsEvalSection() || reader.hasProblems()) {
+        if (!needed || reader.hasProblems()) {
             return null;
         }
         return new EvalConfig(modelPath, adapterPath, table, version, (int) maxSamples, generate, (int) maxNewTokens,

@@ -9,15 +9,19 @@ final class ExportSection {
     private ExportSection() {
     }
 
-    /** Null when {@code verb} does not export or a problem was reported. */
-    static ExportConfig read(ValueReader reader, Verb verb, String modelPath, String adapterPath) {
+    /**
+     * Null when the section is not needed or a problem was reported.
+     *
+     * @param needed the verb exports (export, or run with an export stage): its required keys must be set
+     */
+    static ExportConfig read(ValueReader reader, Verb verb, boolean needed, String modelPath, String adapterPath) {
         String exportDir = reader.text("export.export_dir", "a directory (local path or Hadoop URI)");
         Double sizeGb = reader.number("export.export_size", "a size in GB > 0");
         boolean adapterOnly = reader.bool("export.adapter_only");
         if (sizeGb != null && !(sizeGb > 0 && sizeGb * BYTES_PER_GB < Long.MAX_VALUE)) {
             reader.fail("export.export_size", reader.raw("export.export_size"), "a size in GB > 0");
         }
-        if (verb.needsExportSection()) {
+        if (needed) {
             if ("".equals(modelPath)) {
                 reader.fail("model.model_name_or_path", "required by export: the base model directory");
             }
@@ -28,7 +32,7 @@ final class ExportSection {
                 reader.fail("export.adapter_only", "needs model.adapter_name_or_path: the adapter to copy");
             }
         }
-        if (!verb.needsExportSection() || reader.hasProblems()) {
+        if (!needed || reader.hasProblems()) {
             return null;
         }
         return new ExportConfig(modelPath, adapterPath, exportDir, (long) (sizeGb * BYTES_PER_GB), adapterOnly);

@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * Reads a LLaMA-Factory arguments file ({@code .yaml}, {@code .yml} or {@code .json}: one flat mapping of argument
  * names to values, as in LLaMA-Factory's {@code examples/train_lora/*.yaml}) into SparkTune's tree.
  *
- * <p>Every key is handled one of four ways:
+ * <p>Every key is handled one of five ways:
  * <ul>
  *   <li><b>mapped</b> onto a SparkTune key ({@link #MAPPED}), e.g. {@code cutoff_len} →
  *       {@code sparktune.data.cutoff_len};
@@ -37,6 +37,8 @@ import java.util.TreeSet;
  *   <li><b>ignored with a warning</b>: evaluation, export, inference and precision arguments ({@link #TRAINING});
  *       and LLaMA-Factory process tuning that Spark makes moot ({@link #NOT_NEEDED}: worker counts, caches, hub
  *       downloads).</li>
+ *   <li><b>run switches</b> ({@link #RUN_SWITCHES}: do_train, do_eval, do_predict, with export_dir): the run verb's
+ *       stages; a missing {@code tokenized_path} puts the packed table at {@code <output_dir>_tokenized}.</li>
  *   <li>anything else: an error naming the key and the closest known one.</li>
  * </ul>
  */
@@ -142,6 +144,9 @@ final class LlamaFactoryArgs {
             Map.entry("disable_shuffling", false),
             Map.entry("module_dropout", 0.0));
 
+    /** LLaMA-Factory's switches of what a run does: they pick the run verb's stages ({@link #runStages}). */
+    static final Set<String> RUN_SWITCHES = Set.of("do_train", "do_eval", "do_predict");
+
     /** LLaMA-Factory process tuning that Spark makes moot: ignored with a warning. */
     static final Set<String> NOT_NEEDED = Set.of(
             "preprocessing_num_workers", "preprocessing_batch_size", "overwrite_cache", "buffer_size",
@@ -162,7 +167,7 @@ final class LlamaFactoryArgs {
      */
     static final Set<String> TRAINING = Set.of(
             // Hugging Face Seq2SeqTrainingArguments, as LLaMA-Factory passes them through
-            "do_train", "do_eval", "do_predict", "eval_strategy",
+            "eval_strategy",
             "evaluation_strategy", "prediction_loss_only", "per_device_eval_batch_size",
             "per_gpu_train_batch_size", "per_gpu_eval_batch_size", 
             "eval_accumulation_steps", "eval_delay", "torch_empty_cache_steps", 
@@ -234,6 +239,7 @@ final class LlamaFactoryArgs {
         all.addAll(SUPPORTED_ONLY_AT_DEFAULT.keySet());
         all.addAll(TRAINING_ONLY_AT_DEFAULT.keySet());
         all.addAll(NOT_NEEDED);
+        all.addAll(RUN_SWITCHES);
         all.addAll(TRAINING);
         return all;
     }
@@ -278,6 +284,8 @@ final class LlamaFactoryArgs {
             } else if (TRAINING_ONLY_AT_DEFAULT.containsKey(key)) {
                 requireDefault(key, value, TRAINING_ONLY_AT_DEFAULT.get(key), "train (it would change what is "
                         + "trained)", fileName, keyProblems);
+            } else if (RUN_SWITCHES.contains(key)) {
+                continue;  // read by runStages
             } else if (TRAINING.contains(key)) {
                 ignoredTraining.add(key);
             } else if (NOT_NEEDED.contains(key)) {
@@ -287,6 +295,8 @@ final class LlamaFactoryArgs {
                         + suggestion(key, known) + " (" + fileName + ")"));
             }
         }
+        tree = tokenizedPathDefault(args, tree, fileName, warnings);
+        tree = runStages(args, tree, fileName);
         if (!ignoredTraining.isEmpty()) {
             warnings.add(new ConfigProblem(fileName, "ignored (evaluation, export, precision and other arguments "
                     + "SparkTune's prep and train do not use): " + String.join(", ", ignoredTraining)));
@@ -296,6 +306,48 @@ final class LlamaFactoryArgs {
                     + String.join(", ", ignoredNotNeeded)));
         }
         return tree;
+    }
+
+    /**
+     * LLaMA-Factory tokenizes inside {@code train} and keeps no table unless {@code tokenized_path} is set; SparkTune
+     * always writes one, next to the output directory: {@code <output_dir>_tokenized}.
+     */
+    private static Config tokenizedPathDefault(Map<String, Object> args, Config tree, String fileName,
+                                               List<ConfigProblem> warnings) {
+        Object outputDir = args.get("output_dir");
+        if (args.get("tokenized_path") != null || !(outputDir instanceof String dir) || dir.isBlank()) {
+            return tree;
+        }
+        String table = dir.replaceAll("/+$", "") + "_tokenized";
+        warnings.add(new ConfigProblem(fileName, "tokenized_path is not set: the packed Delta table goes to " + table
+                + " (set tokenized_path to choose)"));
+        return tree.withValue(KeyCatalog.ROOT + ".prep.output_table", ConfigValueFactory.fromAnyRef(table,
+                fileName + ", derived from LLaMA-Factory key 'output_dir'"));
+    }
+
+    /**
+     * What {@code run} does with a LLaMA-Factory file, from its own switches: prep and train for {@code do_train},
+     * export when {@code export_dir} is set, eval for {@code do_eval} or {@code do_predict}.
+     */
+    private static Config runStages(Map<String, Object> args, Config tree, String fileName) {
+        List<String> stages = new ArrayList<>();
+        if (Boolean.TRUE.equals(args.get("do_train"))) {
+            stages.addAll(List.of("prep", "train"));
+        }
+        if (args.get("export_dir") != null) {
+            stages.add("export");
+        }
+        if (Boolean.TRUE.equals(args.get("do_eval")) || Boolean.TRUE.equals(args.get("do_predict"))) {
+            if (stages.isEmpty()) {
+                stages.add("prep");
+            }
+            stages.add("eval");
+        }
+        if (stages.isEmpty()) {
+            return tree;
+        }
+        return tree.withValue(KeyCatalog.ROOT + ".run.stages", ConfigValueFactory.fromIterable(stages,
+                fileName + ", derived from LLaMA-Factory keys do_train / export_dir / do_eval / do_predict"));
     }
 
     private static void requireDefault(String key, Object value, Object dflt, String what, String fileName,

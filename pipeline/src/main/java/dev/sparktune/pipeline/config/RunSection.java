@@ -13,6 +13,20 @@ final class RunSection {
     private RunSection() {
     }
 
+    /**
+     * Whether {@code run.stages} names {@code stage}, read without reporting: {@link #read} reports a bad value.
+     */
+    static boolean listsStage(ValueReader reader, RunSettings.Stage stage) {
+        com.typesafe.config.ConfigValue value = reader.raw("run.stages");
+        if (value == null) {
+            return false;
+        }
+        Object items = value.unwrapped();
+        List<?> names = items instanceof List<?> list ? list
+                : items instanceof String text ? List.of(text.split(",")) : List.of();
+        return names.stream().anyMatch(n -> String.valueOf(n).strip().equalsIgnoreCase(stage.key()));
+    }
+
     /** Null when {@code verb} is not run or a problem was reported. */
     static RunSettings read(ValueReader reader, Verb verb, String trainOutputDir) {
         List<String> names = reader.names("run.stages", "a list of stages from " + String.join(", ", STAGES));

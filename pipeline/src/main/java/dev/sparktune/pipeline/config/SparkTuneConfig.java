@@ -112,12 +112,15 @@ public final class SparkTuneConfig {
                     + "train starts new LoRA adapters (or resumes its own checkpoints); unset it, or export the "
                     + "adapter merged into the base model and train on that");
         }
-        ExportConfig export = ExportSection.read(reader, verb, modelPath, adapterPath);
+        ExportConfig export = ExportSection.read(reader, verb, verb.needsExportSection()
+                && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EXPORT)), modelPath, adapterPath);
         // eval shares train.loss_chunk_tokens; TrainSection has reported a bad value already
         com.typesafe.config.ConfigValue chunk = reader.raw("train.loss_chunk_tokens");
         long lossChunk = train != null ? train.lossChunkRows()
                 : chunk != null && chunk.unwrapped() instanceof Number n && n.intValue() >= 1 ? n.intValue() : 1024;
-        EvalConfig eval = EvalSection.read(reader, verb, modelPath, adapterPath, lossChunk);
+        EvalConfig eval = EvalSection.read(reader, verb.needsEvalSection()
+                && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EVAL)), modelPath, adapterPath,
+                lossChunk);
         RunSettings run = RunSection.read(reader, verb, train == null ? null : train.outputDir());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

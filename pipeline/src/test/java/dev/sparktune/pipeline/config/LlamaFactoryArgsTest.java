@@ -102,6 +102,26 @@ class LlamaFactoryArgsTest {
     }
 
     @Test
+    void runDoesWhatTheSwitchesSayAndTheTableGoesNextToTheOutputDir() throws IOException {
+        Path file = write("lf.yaml", """
+                model_name_or_path: /m
+                dataset: a
+                output_dir: saves/x/
+                do_train: true
+                export_dir: /exports/x
+                """);
+        SparkTuneConfig config = SparkTuneConfig.load(ConfigSources.of(file, List.of()), Verb.RUN);
+        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN, RunSettings.Stage.EXPORT),
+                config.run().stages());
+        assertEquals("saves/x_tokenized", config.prep().outputTable());
+        assertTrue(config.warnings().toString().contains("tokenized_path is not set"), config.warnings().toString());
+        Path predictOnly = write("predict.yaml", "model_name_or_path: /m\ndataset: a\ntokenized_path: /t\n"
+                + "output_dir: /o\ndo_predict: true\nval_size: 0.1\n");
+        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.EVAL),
+                SparkTuneConfig.load(ConfigSources.of(predictOnly, List.of()), Verb.RUN).run().stages());
+    }
+
+    @Test
     void overridesApplyOnTopOfALlamaFactoryFile() throws IOException {
         Path file = write("qwen3_lora_sft.yml", QWEN3_LORA_SFT);
         PrepConfig prep = SparkTuneConfig.load(ConfigSources.of(file, List.of("data.cutoff_len=1024")), Verb.PREP)

@@ -22,7 +22,8 @@ public final class ChatTemplates {
     /** The configuration value that selects the tokenizer's own template. */
     public static final String AUTO = "auto";
     /** The named templates shipped with SparkTune. */
-    public static final List<String> NAMED = List.of("qwen3", "qwen", "llama3", "mistral", "alpaca", "empty");
+    public static final List<String> NAMED = List.of("qwen3", "qwen3_nothink", "qwen", "llama3", "mistral", "alpaca",
+            "empty");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] SPECIAL_TOKENS = {

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The named templates give LLaMA-Factory's strings. Expected texts were written by hand from the slot definitions in
- * hiyouga/LLaMA-Factory {@code src/llamafactory/data/template.py} ({@code register_template} for qwen, llama3,
+ * hiyouga/LLaMA-Factory {@code src/llamafactory/data/template.py} ({@code register_template} for qwen, qwen3_nothink, llama3,
  * mistral (Llama2Template: system fused into the first user slot), alpaca, empty) and the encode order of
  * {@code Template._encode}: prefix + system (turn 0 only; {@code system or default_system}), then per message its
  * slot; the trained span is LLaMA-Factory's {@code format_assistant} slot. {@code qwen3} is Qwen3's official template.
@@ -59,6 +59,17 @@ class ChatTemplateNamedTest {
         RenderedConversation defaults = render("qwen", TOKENS, NO_SYSTEM);
         assertEquals("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
                 + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n", defaults.text());
+    }
+
+    @Test
+    void qwen3NothinkIsChatMlWithoutADefaultSystem() {
+        RenderedConversation r = render("qwen3_nothink", TOKENS, WITH_SYSTEM);
+        assertEquals("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
+                + "<|im_start|>user\nHow are you?<|im_end|>\n<|im_start|>assistant\nFine, thanks.<|im_end|>\n", r.text());
+        assertEquals(List.of("Hello!<|im_end|>\n", "Fine, thanks.<|im_end|>\n"), spans(r));
+        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n",
+                render("qwen3_nothink", TOKENS, NO_SYSTEM).text(), "no system message: none is added");
     }
 
     @Test

@@ -34,7 +34,7 @@ class ChatTemplatesResolveTest {
     void unknownNameListsTheKnownOnesAndTheClosest() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ChatTemplates.resolve("lama3", null, true));
-        assertTrue(e.getMessage().contains("[auto, qwen3, qwen, llama3, mistral, alpaca, empty]"), e.getMessage());
+        assertTrue(e.getMessage().contains("[auto, qwen3, qwen3_nothink, qwen, llama3, mistral, alpaca, empty]"), e.getMessage());
         assertTrue(e.getMessage().contains("did you mean 'llama3'"), e.getMessage());
     }
 
@@ -43,7 +43,7 @@ class ChatTemplatesResolveTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ChatTemplates.resolve("auto", "{\"eos_token\": \"</s>\"}", true));
         assertTrue(e.getMessage().contains("no chat_template"), e.getMessage());
-        assertTrue(e.getMessage().contains("set template to one of [qwen3, qwen, llama3, mistral, alpaca, empty]"),
+        assertTrue(e.getMessage().contains("set template to one of [qwen3, qwen3_nothink, qwen, llama3, mistral, alpaca, empty]"),
                 e.getMessage());
     }
 

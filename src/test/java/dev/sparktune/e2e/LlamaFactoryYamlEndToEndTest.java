@@ -1,0 +1,74 @@
+package dev.sparktune.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.sparktune.pipeline.cli.SparkTuneCli;
+import dev.sparktune.testkit.RepoPaths;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * LLaMA-Factory's own example (conf/llamafactory/qwen3_lora_sft.yaml, unchanged) runs with {@code run -c}: from a
+ * directory laid out as LLaMA-Factory expects (the model at its hub name, data/dataset_info.json naming identity and
+ * alpaca_en_demo), prep packs the two datasets with the qwen3_nothink template and train fits LoRA adapters for
+ * num_train_epochs = 3 at the global batch of per_device_train_batch_size × gradient_accumulation_steps.
+ */
+class LlamaFactoryYamlEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path cwd;
+
+    @Test
+    void llamaFactoryExampleRunsUnchanged() throws Exception {
+        Path model = cwd.resolve("Qwen/Qwen3-4B-Instruct-2507");
+        StringWriter err = new StringWriter();
+        picocli.CommandLine init = SparkTuneCli.newCommandLine();
+        init.setErr(new PrintWriter(err));
+        init.setOut(new PrintWriter(new StringWriter()));
+        assertEquals(0, init.execute("init-model", "--arch", "Qwen3ForCausalLM", "--out", model.toString(),
+                "--tokenizer", RepoPaths.resolve("assets/tokenizers/qwen3").toString(), "--hidden", "16",
+                "--intermediate", "32", "--heads", "2", "--kv-heads", "1", "--head-dim", "8"), err.toString());
+        Path data = Files.createDirectories(cwd.resolve("data"));
+        Files.writeString(data.resolve("dataset_info.json"), """
+                {"identity": {"file_name": "identity.json"}, "alpaca_en_demo": {"file_name": "alpaca_en_demo.json"}}
+                """);
+        writeAlpaca(data.resolve("identity.json"), "Who are you?", "I am {{name}}, an AI assistant developed by "
+                + "{{author}}.", 4);
+        writeAlpaca(data.resolve("alpaca_en_demo.json"), "Give three tips for staying healthy.",
+                "Eat well, exercise and sleep.", 4);
+
+        Process run = CliProcess.start(cwd, List.of("run", "-c",
+                RepoPaths.resolve("conf/llamafactory/qwen3_lora_sft.yaml").toString()));
+        String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(run.waitFor(300, TimeUnit.SECONDS));
+        assertEquals(0, run.exitValue(), output);
+        assertTrue(output.contains("the packed Delta table goes to saves/qwen3-4b/lora/sft_tokenized"), output);
+        JsonNode report = JSON.readTree(output.strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertEquals(8, report.path("prep").path("stats").path("acceptedDocuments").asLong(), report.toString());
+        // 8 rows (packing is off for sft), 8 per step (1 x 8 accumulation x 1 rank): 1 step per epoch, 3 epochs
+        assertEquals(3, report.path("train").path("steps_run").asInt(), report.toString());
+        assertTrue(!report.has("export") && !report.has("eval"), "do_train alone: prep and train only");
+        assertTrue(Files.isRegularFile(cwd.resolve("saves/qwen3-4b/lora/sft/adapter_model.safetensors")));
+        assertTrue(Files.isDirectory(cwd.resolve("saves/qwen3-4b/lora/sft_tokenized/_delta_log")));
+    }
+
+    private static void writeAlpaca(Path file, String instruction, String output, int copies) throws Exception {
+        ArrayNode records = JSON.createArrayNode();
+        for (int i = 0; i < copies; i++) {
+            records.addObject().put("instruction", instruction + " (" + i + ")").put("input", "").put("output", output);
+        }
+        Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(records));
+    }
+}
