@@ -141,17 +141,17 @@ final class InputPathCheck {
      */
     static List<String> forRun(RunSettings run, PrepConfig prep, SparkSettings spark) {
         InputPathCheck check = new InputPathCheck(spark);
-        boolean modelMade = run.stages().contains(RunSettings.Stage.INIT_MODEL) && run.initModel() != null;
-        if (modelMade) {
+        List<RunSettings.Stage> stages = run.stages();
+        if (stages.contains(RunSettings.Stage.INIT_MODEL) && run.initModel() != null) {
             check.found.add("model: created by init_model (" + run.initModel().architecture() + ") unless "
-                    + prep.modelPath() + " exists");
+                    + prep.modelPath() + " holds one");
             check.model("sparktune.init_model.tokenizer", run.initModel().tokenizer());
-        } else {
+        } else if (stages.stream().anyMatch(s -> s.ordinal() >= RunSettings.Stage.PREP.ordinal())) {
             check.hfModel(prep.modelPath(), "training");
         }
-        if (run.stages().contains(RunSettings.Stage.SYNTHETIC_DATA)) {
+        if (stages.contains(RunSettings.Stage.SYNTHETIC_DATA)) {
             check.found.add("datasets: written by synthetic_data into " + run.syntheticData().outputDir());
-        } else {
+        } else if (stages.contains(RunSettings.Stage.PREP)) {
             check.datasets(prep.datasets(), prep.datasetDir());
         }
         return check.result();

@@ -101,7 +101,8 @@ public final class PipelineRun {
 
     private JsonNode syntheticData() {
         RunSettings.SyntheticData data = settings.syntheticData();
-        List<Path> files = SyntheticTasks.write(Path.of(data.outputDir()), data.examples(), data.seed());
+        List<Path> files = SyntheticTasks.write(localDir("synthetic_data.output_dir", data.outputDir()),
+                data.examples(), data.seed());
         ObjectNode n = MAPPER.createObjectNode();
         n.put("output_dir", data.outputDir());
         n.put("examples_per_form", data.examples());
@@ -110,23 +111,42 @@ public final class PipelineRun {
     }
 
     private boolean modelExists() {
-        return Files.isRegularFile(Path.of(config.prep().modelPath(), "config.json"));
+        return Files.isRegularFile(localDir("model.model_name_or_path", config.prep().modelPath())
+                .resolve("config.json"));
     }
 
+    /** Creates the random model only where there is none: a model already at model_name_or_path is never replaced. */
     private JsonNode initModel() {
         RunSettings.InitModel init = settings.initModel();
-        Path out = Path.of(config.prep().modelPath());
-        Path tokenizer = Path.of(init.tokenizer());
+        Path out = localDir("model.model_name_or_path", config.prep().modelPath());
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("model_dir", out.toString());
+        if (modelExists()) {
+            log.println("run: [init_model] " + out + " already holds a model (config.json); it is used as is");
+            log.flush();
+            n.put("created", false);
+            return n;
+        }
+        Path tokenizer = localDir("init_model.tokenizer", init.tokenizer());
         ModelConfig model = ModelInit.config(init.architecture(), ModelInit.vocabSize(tokenizer), init.hiddenSize(),
                 init.intermediateSize(), init.numLayers(), init.numHeads(), init.numKvHeads(),
                 init.hiddenSize() / init.numHeads(), true);
         HfModelDir.Loaded weights = ModelInit.random(model, init.seed(), init.initializerRange());
         HfModelDir.save(out, model, weights.layout(), weights.params(), tokenizer, 5_000_000_000L);
-        ObjectNode n = MAPPER.createObjectNode();
+        n.put("created", true);
         n.put("architecture", init.architecture());
         n.put("parameters", weights.layout().totalLength());
-        n.put("model_dir", out.toString());
         return n;
+    }
+
+    /** The demo stages write local files: a Hadoop URI other than file: is refused, naming the key. */
+    private static Path localDir(String key, String path) {
+        java.net.URI uri = new org.apache.hadoop.fs.Path(path).toUri();
+        if (uri.getScheme() != null && !uri.getScheme().equals("file")) {
+            throw new IllegalArgumentException(key + " = " + path + ": the synthetic_data and init_model stages write "
+                    + "local directories; give a local path (and copy the result to " + uri.getScheme() + " if needed)");
+        }
+        return Path.of(uri.getPath());
     }
 
     private JsonNode prep(SparkSession spark) {

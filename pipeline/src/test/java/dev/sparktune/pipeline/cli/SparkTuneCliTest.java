@@ -273,4 +273,24 @@ class SparkTuneCliTest {
         assertTrue(err.toString().contains("failed: java.lang.IllegalStateException: executor lost"), err.toString());
         assertTrue(err.toString().contains("\tat "), "a job failure keeps its stack trace");
     }
+
+    @Test
+    void runsInitModelStageNeverReplacesAModelThatIsThereAndRecordsItself() throws Exception {
+        Path model = Files.createDirectories(dir.resolve("model"));
+        Files.writeString(model.resolve("config.json"), "{\"a user's\": \"model\"}");
+        String[] args = {"run", "--set", "run.stages=[init_model]",
+                "--set", "model.model_name_or_path=\"" + model + "\"",
+                "--set", "init_model.architecture=Qwen3ForCausalLM",
+                "--set", "init_model.tokenizer=\"" + dev.sparktune.testkit.RepoPaths.resolve("assets/tokenizers/qwen3")
+                        + "\"",
+                "--set", "data.dataset=[unused]", "--set", "prep.output_table=\"" + dir.resolve("t") + "\"",
+                "--set", "train.output_dir=\"" + dir.resolve("out") + "\"", "--set", "spark.master=\"local[1]\""};
+        Run first = run(args);
+        assertEquals(0, first.status(), first.toString());
+        assertTrue(first.err().contains("already holds a model (config.json); it is used as is"), first.toString());
+        assertEquals("{\"a user's\": \"model\"}", Files.readString(model.resolve("config.json")));
+        Run again = run(args);
+        assertTrue(again.err().contains("run: [init_model] finished in an earlier run with the same settings; skipped"),
+                again.toString());
+    }
 }
