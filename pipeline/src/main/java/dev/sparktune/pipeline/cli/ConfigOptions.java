@@ -3,12 +3,16 @@ package dev.sparktune.pipeline.cli;
 import dev.sparktune.pipeline.config.ConfigProblem;
 import dev.sparktune.pipeline.config.ConfigSources;
 import dev.sparktune.pipeline.config.SparkTuneConfig;
+import dev.sparktune.pipeline.config.Verb;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /** The options every verb takes: where the configuration comes from, and whether to stop after checking it. */
 final class ConfigOptions {
@@ -52,6 +56,30 @@ final class ConfigOptions {
         out.print(config.render());
         out.flush();
         return 0;
+    }
+
+    /**
+     * Loads and validates the configuration from these options for {@code verb}, prints its warnings and checks the
+     * verb's inputs ({@code inputs}: one line per input found; it throws naming what is missing). With --dry-run it
+     * prints the report and returns empty: the verb stops there.
+     */
+    Optional<SparkTuneConfig> load(Verb verb, Function<SparkTuneConfig, List<String>> inputs, CommandSpec spec) {
+        return load(sources(), verb, inputs, spec);
+    }
+
+    /** {@link #load(Verb, Function, CommandSpec)} from other sources (a config file given as a parameter). */
+    Optional<SparkTuneConfig> load(ConfigSources sources, Verb verb, Function<SparkTuneConfig, List<String>> inputs,
+                                   CommandSpec spec) {
+        PrintWriter err = spec.commandLine().getErr();
+        SparkTuneConfig config = SparkTuneConfig.load(sources, verb);
+        printWarnings(config, err);
+        List<String> found = inputs.apply(config);
+        if (isDryRun()) {
+            printDryRun(config, found.stream().map(line -> "found " + line).toList(), "inputs found",
+                    spec.commandLine().getOut(), err);
+            return Optional.empty();
+        }
+        return Optional.of(config);
     }
 
     static void printWarnings(SparkTuneConfig config, PrintWriter err) {

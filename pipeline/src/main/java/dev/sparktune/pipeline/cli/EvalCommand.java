@@ -6,7 +6,7 @@ import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.eval.EvalJob;
 import dev.sparktune.trainer.eval.EvalResult;
 import java.io.PrintWriter;
-import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,13 +33,12 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        SparkTuneConfig config = SparkTuneConfig.load(options.sources(), Verb.EVAL);
-        ConfigOptions.printWarnings(config, err);
-        List<String> inputs = InputPathCheck.forEval(config.eval(), config.spark());
-        if (options.isDryRun()) {
-            return ConfigOptions.printDryRun(config, inputs.stream().map(line -> "found " + line).toList(),
-                    "inputs found", out, err);
+        Optional<SparkTuneConfig> loaded = options.load(Verb.EVAL, c -> InputPathCheck.forEval(c.eval(), c.spark()),
+                spec);
+        if (loaded.isEmpty()) {
+            return 0;
         }
+        SparkTuneConfig config = loaded.get();
         EvalConfig eval = config.eval();
         EvalResult result = SparkSessions.withSession(config.spark(), spark -> EvalJob.run(spark, eval));
         err.printf("eval: %d eval documents, loss %.4f, perplexity %.2f; exact match %s over %d generated%n",

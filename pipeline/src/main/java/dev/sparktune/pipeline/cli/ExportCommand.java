@@ -6,6 +6,7 @@ import dev.sparktune.trainer.export.ExportConfig;
 import dev.sparktune.trainer.export.ModelExport;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,13 +36,12 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        SparkTuneConfig config = SparkTuneConfig.load(options.sources(), Verb.EXPORT);
-        ConfigOptions.printWarnings(config, err);
-        List<String> inputs = InputPathCheck.forExport(config.export(), config.spark());
-        if (options.isDryRun()) {
-            return ConfigOptions.printDryRun(config, inputs.stream().map(line -> "found " + line).toList(),
-                    "inputs found", out, err);
+        Optional<SparkTuneConfig> loaded = options.load(Verb.EXPORT,
+                c -> InputPathCheck.forExport(c.export(), c.spark()), spec);
+        if (loaded.isEmpty()) {
+            return 0;
         }
+        SparkTuneConfig config = loaded.get();
         ExportConfig export = config.export();
         List<String> files = SparkSessions.withSession(config.spark(),
                 spark -> ModelExport.run(export, spark.sparkContext().hadoopConfiguration()));

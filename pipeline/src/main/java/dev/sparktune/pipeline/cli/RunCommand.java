@@ -7,7 +7,7 @@ import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.pipeline.run.PipelineRun;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,14 +44,13 @@ final class RunCommand implements Callable<Integer> {
         if (positionalConfig != null && options.sources().file().isPresent()) {
             throw new ParameterException(spec.commandLine(), "give the config file once: either -c FILE or CONF");
         }
-        SparkTuneConfig config = SparkTuneConfig.load(positionalConfig == null ? options.sources()
-                : ConfigSources.of(positionalConfig, options.sources().overrides()), Verb.RUN);
-        ConfigOptions.printWarnings(config, err);
-        List<String> inputs = InputPathCheck.forRun(config.run(), config.prep(), config.spark());
-        if (options.isDryRun()) {
-            return ConfigOptions.printDryRun(config, inputs.stream().map(line -> "found " + line).toList(),
-                    "inputs found", out, err);
+        Optional<SparkTuneConfig> loaded = options.load(positionalConfig == null ? options.sources()
+                : ConfigSources.of(positionalConfig, options.sources().overrides()), Verb.RUN,
+                c -> InputPathCheck.forRun(c.run(), c.prep(), c.spark()), spec);
+        if (loaded.isEmpty()) {
+            return 0;
         }
+        SparkTuneConfig config = loaded.get();
         ObjectNode report = SparkSessions.withSession(config.spark(), spark -> new PipelineRun(config, err).run(spark));
         out.println(report);
         out.flush();

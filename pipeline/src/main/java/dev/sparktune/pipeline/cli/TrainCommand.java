@@ -11,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -36,13 +36,12 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        SparkTuneConfig config = SparkTuneConfig.load(options.sources(), Verb.TRAIN);
-        ConfigOptions.printWarnings(config, err);
-        List<String> inputs = InputPathCheck.forTrain(config.train(), config.spark());
-        if (options.isDryRun()) {
-            return ConfigOptions.printDryRun(config, inputs.stream().map(line -> "found " + line).toList(),
-                    "inputs found", out, err);
+        Optional<SparkTuneConfig> loaded = options.load(Verb.TRAIN,
+                c -> InputPathCheck.forTrain(c.train(), c.spark()), spec);
+        if (loaded.isEmpty()) {
+            return 0;
         }
+        SparkTuneConfig config = loaded.get();
         TrainConfig train = config.train();
         TrainResult result = SparkSessions.withSession(config.spark(), spark -> TrainJob.run(spark, train));
         err.println("train: " + train.finetuningType().key() + " output in " + result.outputDir()
