@@ -46,6 +46,22 @@ def loss_fn(model, ids, labels, token_count):
     return total / token_count
 
 
+def train(model, params, groups, token_count, ids, labels, lr=LR):
+    """STEPS of AdamW with cosine warmup and clipping of params' norm; the loss and pre-clip norm of each step."""
+    opt = torch.optim.AdamW(groups, lr=lr, betas=BETAS, eps=EPS)
+    sched = transformers.get_cosine_schedule_with_warmup(opt, WARMUP, STEPS)
+    losses, norms = [], []
+    for _ in range(STEPS):
+        opt.zero_grad()
+        loss = loss_fn(model, ids, labels, token_count)
+        loss.backward()
+        norms.append(float(torch.nn.utils.clip_grad_norm_(params, MAX_NORM)))
+        losses.append(loss.item())
+        opt.step()
+        sched.step()
+    return losses, norms
+
+
 def main():
     src, out = Path(sys.argv[1]), sys.argv[2]
     tensors, curves = {}, {}
@@ -57,19 +73,9 @@ def main():
                          for s, n in zip([sum(lens[:i]) for i in range(len(lens))], lens))
         token_count = supervised + 5
         params = list(model.parameters())
-        opt = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": WD},
-                                 {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}],
-                                lr=LR, betas=BETAS, eps=EPS)
-        sched = transformers.get_cosine_schedule_with_warmup(opt, WARMUP, STEPS)
-        losses, norms = [], []
-        for _ in range(STEPS):
-            opt.zero_grad()
-            loss = loss_fn(model, ids, labels, token_count)
-            loss.backward()
-            norms.append(float(torch.nn.utils.clip_grad_norm_(params, MAX_NORM)))
-            losses.append(loss.item())
-            opt.step()
-            sched.step()
+        losses, norms = train(model, params, [{"params": [p for p in params if p.dim() >= 2], "weight_decay": WD},
+                                              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}],
+                              token_count, ids, labels)
         for name, p in model.named_parameters():
             tensors[f"{family}/final/{name}"] = p.detach().contiguous().clone()
         curves[family] = {"losses": losses, "norms": norms, "input_ids": ids.reshape(-1).tolist(),

@@ -52,27 +52,32 @@ public final class TrainStepBenchmark {
         System.out.printf(Locale.ROOT, "SparkTune full fine-tuning, Qwen3 %d params, %d ranks x %d rows x %d tokens,"
                 + " %d measured steps%n", psi, ranks, rowsPerRank, seq, steps);
         System.out.println("| fsdp | step s | compute s | comm s | data s | tokens/s | rank 0 holds params / grads / "
-                + "AdamW MB | 16Ψ/N MB |");
+                + "AdamW / activations MB | 16Ψ/N MB |");
         System.out.println("|---|---:|---:|---:|---:|---:|---|---:|");
         for (Sharding mode : Sharding.values()) {
-            List<RankResult> results = run(model, mode, ranks, seq, rowsPerRank, steps);
-            RankResult r0 = results.get(0);
-            double step = results.stream().mapToDouble(RankResult::stepSeconds).max().orElseThrow();
-            double comm = results.stream().mapToDouble(RankResult::commSeconds).average().orElseThrow();
-            double data = results.stream().mapToDouble(RankResult::dataSeconds).average().orElseThrow();
-            System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.0f | %.1f / %.1f / %.1f | %.1f |%n",
-                    mode.key(), step, step - comm - data, comm, data, (double) ranks * rowsPerRank * seq / step,
-                    r0.held().params() / 1e6, r0.held().grads() / 1e6, r0.held().optimizerState() / 1e6,
-                    16.0 * psi / ranks / 1e6);
+            row(mode.key(), run(model, mode, false, ranks, seq, rowsPerRank, steps), ranks, seq, rowsPerRank, psi);
         }
+        row("no_shard + gradient_checkpointing", run(model, Sharding.NO_SHARD, true, ranks, seq, rowsPerRank, steps),
+                ranks, seq, rowsPerRank, psi);
     }
 
-    static List<RankResult> run(ModelConfig model, Sharding mode, int ranks, int seq, int rowsPerRank, int steps)
-            throws Exception {
+    private static void row(String what, List<RankResult> results, int ranks, int seq, int rowsPerRank, long psi) {
+        RankResult r0 = results.get(0);
+        double step = results.stream().mapToDouble(RankResult::stepSeconds).max().orElseThrow();
+        double comm = results.stream().mapToDouble(RankResult::commSeconds).average().orElseThrow();
+        double data = results.stream().mapToDouble(RankResult::dataSeconds).average().orElseThrow();
+        System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.0f | %.1f / %.1f / %.1f / %.1f | %.1f |%n",
+                what, step, step - comm - data, comm, data, (double) ranks * rowsPerRank * seq / step,
+                r0.held().params() / 1e6, r0.held().grads() / 1e6, r0.held().optimizerState() / 1e6,
+                r0.held().activations() / 1e6, 16.0 * psi / ranks / 1e6);
+    }
+
+    static List<RankResult> run(ModelConfig model, Sharding mode, boolean checkpointing, int ranks, int seq,
+                                int rowsPerRank, int steps) throws Exception {
         TrainConfig config = TrainConfig.builder().modelPath("bench").table("bench").outputDir("bench")
                 .finetuningType(FinetuningType.FULL).learningRate(1e-4).scheduler(LrSchedule.Type.CONSTANT)
                 .perDeviceBatchRows(rowsPerRank).globalBatchRows(ranks * rowsPerRank).maxSteps(WARMUP + steps)
-                .worldSize(ranks).sharding(mode).lossChunkRows(1024).build();
+                .worldSize(ranks).sharding(mode).lossChunkRows(1024).gradientCheckpointing(checkpointing).build();
         long rows = (long) ranks * rowsPerRank * (WARMUP + steps);
         StepPlan plan = StepPlan.of(rows, config.effectiveGlobalBatchRows(), rowsPerRank, ranks, 1, WARMUP + steps,
                 config.seed());

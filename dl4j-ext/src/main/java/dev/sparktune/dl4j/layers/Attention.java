@@ -110,6 +110,12 @@ public final class Attention {
         }
     }
 
+    /** Whether backward adds into any parameter gradient. */
+    public boolean trainable() {
+        return qProj.trainable() || kProj.trainable() || vProj.trainable() || oProj.trainable()
+                || qNorm != null && (qNorm.trainable() || kNorm.trainable());
+    }
+
     /** x [N, C] → [N, C] (owned buffer). */
     public INDArray forward(INDArray x, PackedBatch packed) {
         check(packed.batch() == batch && packed.seqLen() == seqLen, "batch is [B=" + packed.batch() + ", T="

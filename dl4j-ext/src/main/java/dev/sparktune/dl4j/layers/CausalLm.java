@@ -17,7 +17,15 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Targets: HF labels shifted by one WITHIN each document ({@link #targets}), so no token predicts the first token
  * of the next document; the loss is their summed cross-entropy divided by the caller's global supervised-token count.
- * {@link #forwardBackward} ADDS into the gradient buffer (zeroing it is the caller's step).
+ * {@link #forwardBackward} ADDS into the gradient buffer (zeroing it is the caller's step). Backward stops below the
+ * lowest part with a gradient: nothing beneath a frozen stack needs its input gradient (freeze fine-tuning of the
+ * last layers runs the backward of those layers only).
+ *
+ * <p>Activation checkpointing ({@code checkpointLayers}): the decoder layers share one set of activation buffers
+ * ({@link BufferArena}); the forward keeps only each layer's input, and the backward recomputes a layer's forward
+ * from it just before that layer's backward (the top layer's activations are still in place). The same operations
+ * run in the same order, so the gradients are bit-identical to a run without it; the cost is one more forward of
+ * L - 1 layers, the gain L - 1 layers' activations.
  */
 public final class CausalLm {
     private final ModelConfig config;
@@ -30,6 +38,10 @@ public final class CausalLm {
     private final LmHeadLoss lmHead;
     private final INDArray lmHeadWeight;  // [V, C]
     private final LayerHooks hooks;
+    private final int lowestBackwardLayer;  // layers.size() when only the final norm / lm_head train
+    private final INDArray[] layerInputs;   // checkpointing: the input of each decoder layer; else null
+    private final INDArray carry;           // checkpointing: the gradient passed down between layers
+    private final long activationBytes;
 
     public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
                     int lossChunkRows) {
@@ -44,7 +56,7 @@ public final class CausalLm {
     public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
                     int lossChunkRows, Projection.Factory projections) {
         this(config, new LayerParams(layout, params, grads, ""), null, batch, seqLen, lossChunkRows, projections,
-                LayerHooks.NONE);
+                LayerHooks.NONE, false);
     }
 
     /**
@@ -55,23 +67,49 @@ public final class CausalLm {
      * @param layerParams the parameters of decoder layer l (names relative to the layer, e.g.
      *                    {@code self_attn.q_proj.weight}); null = {@code root}'s {@code model.layers.<l>.} entries
      * @param hooks       called around each decoder layer's forward and backward
+     * @param checkpointLayers activation checkpointing per decoder layer (recompute in backward)
      */
     public CausalLm(ModelConfig config, LayerParams root, java.util.function.IntFunction<LayerParams> layerParams,
-                    int batch, int seqLen, int lossChunkRows, Projection.Factory projections, LayerHooks hooks) {
+                    int batch, int seqLen, int lossChunkRows, Projection.Factory projections, LayerHooks hooks,
+                    boolean checkpointLayers) {
         this.config = config;
         this.batch = batch;
         this.seqLen = seqLen;
         this.rows = batch * seqLen;
         this.hooks = hooks;
-        this.embedding = Embedding.of(root, "model.embed_tokens", rows);
+        BufferArena rootArena = new BufferArena(false);
+        this.embedding = rootArena.building(() -> Embedding.of(root, "model.embed_tokens", rows));
+        BufferArena shared = checkpointLayers ? new BufferArena(true) : null;
+        long bytes = 0;
         for (int l = 0; l < config.numLayers(); l++) {
             LayerParams lp = layerParams == null ? root.child(HfParamNames.layerPrefix(l)) : layerParams.apply(l);
-            layers.add(new DecoderLayer(config, lp, batch, seqLen, projections));
+            BufferArena arena = shared != null ? shared : new BufferArena(false);
+            arena.rewind();
+            layers.add(arena.building(() -> new DecoderLayer(config, lp, batch, seqLen, projections)));
+            bytes += shared != null ? 0 : arena.bytes();
         }
-        this.finalNorm = RmsNorm.of(root, "model.norm", config.rmsNormEps(), rows);
+        this.finalNorm = rootArena.building(() -> RmsNorm.of(root, "model.norm", config.rmsNormEps(), rows));
         String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
         this.lmHeadWeight = root.value(head);
-        this.lmHead = new LmHeadLoss(head, lmHeadWeight, root.gradOrNull(head), rows, lossChunkRows);
+        this.lmHead = rootArena.building(() -> new LmHeadLoss(head, lmHeadWeight, root.gradOrNull(head), rows,
+                lossChunkRows));
+        if (checkpointLayers) {
+            this.layerInputs = new INDArray[config.numLayers()];
+            for (int l = 0; l < layerInputs.length; l++) {
+                layerInputs[l] = Shapes.buffer(rows, config.hiddenSize());
+            }
+            this.carry = Shapes.buffer(rows, config.hiddenSize());
+            bytes += shared.bytes() + 4L * rows * config.hiddenSize() * (layerInputs.length + 1);
+        } else {
+            this.layerInputs = null;
+            this.carry = null;
+        }
+        this.activationBytes = bytes + rootArena.bytes();
+        int lowest = 0;
+        while (!embedding.trainable() && lowest < layers.size() && !layers.get(lowest).trainable()) {
+            lowest++;
+        }
+        this.lowestBackwardLayer = lowest;
     }
 
     /**
@@ -110,6 +148,9 @@ public final class CausalLm {
         INDArray x = embedding.forward(inputIds);
         for (int l = 0; l < layers.size(); l++) {
             hooks.beforeForward(l);
+            if (layerInputs != null) {
+                x = layerInputs[l].assign(x);
+            }
             x = layers.get(l).forward(x, packed);
         }
         return finalNorm.forward(x);
@@ -124,12 +165,18 @@ public final class CausalLm {
     public double forwardBackward(int[] inputIds, int[] targets, PackedBatch packed, double globalTokenCount) {
         double loss = lmHead.forwardBackward(hidden(inputIds, packed), targets, globalTokenCount);
         INDArray d = finalNorm.backward(lmHead.dHidden());
-        for (int l = layers.size() - 1; l >= 0; l--) {
+        for (int l = layers.size() - 1; l >= lowestBackwardLayer; l--) {
             hooks.beforeBackward(l);
+            if (layerInputs != null && l < layers.size() - 1) {
+                d = carry.assign(d);                      // the shared buffers are about to be overwritten
+                layers.get(l).forward(layerInputs[l], packed);
+            }
             d = layers.get(l).backward(d);
             hooks.afterBackward(l);
         }
-        embedding.backward(d);
+        if (embedding.trainable()) {
+            embedding.backward(d);
+        }
         return loss;
     }
 
@@ -142,5 +189,13 @@ public final class CausalLm {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /**
+     * Bytes of the activation and working buffers sized for (B, T): embedding, decoder layers (one shared set plus
+     * each layer's saved input with checkpointing), final norm and the lm_head chunk.
+     */
+    public long activationBytes() {
+        return activationBytes;
     }
 }

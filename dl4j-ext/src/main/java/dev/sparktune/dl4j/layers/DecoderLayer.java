@@ -35,6 +35,11 @@ public final class DecoderLayer {
         this.dx = Shapes.buffer(rows, config.hiddenSize());
     }
 
+    /** Whether backward adds into any parameter gradient of this layer. */
+    public boolean trainable() {
+        return inputNorm.trainable() || attention.trainable() || postNorm.trainable() || mlp.trainable();
+    }
+
     /** x [N, C] → [N, C] (owned buffer; x must stay unchanged until backward). */
     public INDArray forward(INDArray x, PackedBatch packed) {
         INDArray a = attention.forward(inputNorm.forward(x), packed);

@@ -32,6 +32,11 @@ public final class Embedding {
         this.output = Shapes.buffer(rows, weight.size(1));
     }
 
+    /** Whether backward adds into the weight gradient. */
+    public boolean trainable() {
+        return dWeight != null;
+    }
+
     /** ids [N] → [N, C] (owned buffer). */
     public INDArray forward(int[] tokenIds) {
         if (tokenIds.length != rows) {

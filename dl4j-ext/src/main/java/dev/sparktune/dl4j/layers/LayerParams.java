@@ -7,20 +7,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A layer's window onto the model's flat parameter and gradient buffers: {@code value("q_proj.weight")} is the view
  * of {@code prefix + "q_proj.weight"} in the parameters, {@code grad(...)} the same entry in the gradients.
  *
- * @param layout the model's layout
- * @param params flat parameter buffer
- * @param grads  flat gradient buffer (same layout), or null for frozen parameters (no gradients computed)
- * @param prefix e.g. {@code model.layers.3.self_attn.}
+ * @param layout     the model's layout
+ * @param params     flat parameter buffer
+ * @param gradLayout the layout of {@code grads}: the trained parameters (all of {@code layout}, or a
+ *                   {@link ParamLayout#subset} of it when some are frozen); a parameter it lacks gets no gradient
+ * @param grads      flat gradient buffer, or null for frozen parameters (no gradients computed)
+ * @param prefix     e.g. {@code model.layers.3.self_attn.}
  */
-public record LayerParams(ParamLayout layout, INDArray params, INDArray grads, String prefix) {
+public record LayerParams(ParamLayout layout, INDArray params, ParamLayout gradLayout, INDArray grads,
+                          String prefix) {
     public LayerParams {
-        if (layout == null || params == null || prefix == null) {
-            throw new IllegalArgumentException("layout, params and prefix are required (grads may be null: frozen)");
+        if (layout == null || params == null || gradLayout == null || prefix == null) {
+            throw new IllegalArgumentException("layout, params, gradLayout and prefix are required (grads may be null:"
+                    + " frozen)");
         }
     }
 
+    /** Every parameter of {@code layout} trained (grads in the same layout), or none (grads null). */
+    public LayerParams(ParamLayout layout, INDArray params, INDArray grads, String prefix) {
+        this(layout, params, layout, grads, prefix);
+    }
+
     public LayerParams child(String subPrefix) {
-        return new LayerParams(layout, params, grads, prefix + subPrefix);
+        return new LayerParams(layout, params, gradLayout, grads, prefix + subPrefix);
     }
 
     public boolean has(String name) {
@@ -31,13 +40,9 @@ public record LayerParams(ParamLayout layout, INDArray params, INDArray grads, S
         return layout.view(params, prefix + name);
     }
 
-    /** The gradient view, or null when these parameters are frozen (no gradient buffer). */
+    /** The gradient view, or null when this parameter is frozen. */
     public INDArray grad(String name) {
-        return grads == null ? null : layout.view(grads, prefix + name);
-    }
-
-    public boolean isFrozen() {
-        return grads == null;
+        return grads == null || !gradLayout.contains(prefix + name) ? null : gradLayout.view(grads, prefix + name);
     }
 
     /** The value, or null when the layout has no such parameter (optional biases). */
@@ -46,6 +51,6 @@ public record LayerParams(ParamLayout layout, INDArray params, INDArray grads, S
     }
 
     public INDArray gradOrNull(String name) {
-        return has(name) && grads != null ? grad(name) : null;
+        return has(name) ? grad(name) : null;
     }
 }

@@ -65,7 +65,8 @@ public final class Linear implements Projection {
         this.rows = rows;
         this.output = Shapes.buffer(rows, out);
         this.dInput = Shapes.buffer(rows, in);
-        this.onesRow = dBias == null ? null : Shapes.buffer(1, rows).assign(1.0);
+        // by the bias, not by frozen or not: layers sharing a BufferArena must ask for the same buffers
+        this.onesRow = bias == null ? null : Shapes.buffer(1, rows).assign(1.0);
     }
 
     /** [N, IN] → [N, OUT] (a buffer owned by this layer, overwritten by the next forward). */
@@ -108,6 +109,11 @@ public final class Linear implements Projection {
         if (dBias != null) {
             Gemm.into(onesRow, dOutput, dBias, false, false, 1.0, 1.0);
         }
+    }
+
+    @Override
+    public boolean trainable() {
+        return dWeight != null;
     }
 
     @Override

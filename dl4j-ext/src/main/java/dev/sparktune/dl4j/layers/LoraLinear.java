@@ -25,6 +25,7 @@ public final class LoraLinear implements Projection {
     private final Random random;
     private final long seed;
     private final DropoutKeys keys;  // null: sequential masks
+    private final boolean recomputed;  // activation checkpointing runs this forward twice per step
     private final int rows;
     private final INDArray mask;     // [N, IN] 0 or 1/(1−p); null without dropout
     private final INDArray dropped;  // [N, IN] x ⊙ mask; null without dropout
@@ -69,6 +70,7 @@ public final class LoraLinear implements Projection {
         this.seed = seed;
         this.keys = keys;
         this.rows = rows;
+        this.recomputed = BufferArena.buildingRecomputedLayer();
         boolean drop = dropout > 0;
         this.mask = drop ? Shapes.buffer(rows, base.inFeatures()) : null;
         this.dropped = drop ? Shapes.buffer(rows, base.inFeatures()) : null;
@@ -97,6 +99,11 @@ public final class LoraLinear implements Projection {
                     }
                 }
             } else {
+                if (recomputed) {
+                    throw new IllegalStateException(name + ": activation checkpointing recomputes this forward, so "
+                            + "LoRA dropout needs per-row keys (LoraAdapters.dropoutKeys().set before each "
+                            + "micro-batch) for the recomputed mask to equal the first");
+                }
                 for (int i = 0; i < m.length; i++) {
                     m[i] = random.nextDouble() < dropout ? 0f : keep;
                 }
@@ -127,6 +134,11 @@ public final class LoraLinear implements Projection {
     public void backwardAccumulate(INDArray dy, INDArray dInputSum) {
         base.backwardAccumulate(dy, dInputSum);
         adapterBackward(dy, dInputSum);
+    }
+
+    @Override
+    public boolean trainable() {
+        return true;
     }
 
     @Override

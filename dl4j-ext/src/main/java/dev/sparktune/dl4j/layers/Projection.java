@@ -15,6 +15,9 @@ public interface Projection {
 
     long inFeatures();
 
+    /** Whether backward adds into any parameter gradient (false: a frozen plain linear). */
+    boolean trainable();
+
     long outFeatures();
 
     /** Builds the projection called {@code name} (e.g. {@code q_proj}) under {@code params}' prefix. */

@@ -49,6 +49,11 @@ public final class RmsNorm {
         this.onesRow = Shapes.buffer(1, rows).assign(1.0);
     }
 
+    /** Whether backward adds into the weight gradient. */
+    public boolean trainable() {
+        return dWeight != null;
+    }
+
     /** [R, C] → [R, C] (owned buffer). */
     public INDArray forward(INDArray x) {
         Shapes.check(name, "input", x, rows, dim);

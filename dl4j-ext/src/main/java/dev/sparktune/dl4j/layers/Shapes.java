@@ -22,8 +22,10 @@ final class Shapes {
         }
     }
 
+    /** A zeroed working buffer, or the current {@link BufferArena}'s (a shared arena's may hold old values). */
     static INDArray buffer(long... shape) {
-        return Nd4j.zeros(DataType.FLOAT, shape);
+        BufferArena arena = BufferArena.current();
+        return arena == null ? Nd4j.zeros(DataType.FLOAT, shape) : arena.take(shape);
     }
 
     /**

@@ -37,6 +37,11 @@ public final class SwiGluMlp {
         this.dUp = Shapes.buffer(rows, inter);
     }
 
+    /** Whether backward adds into any parameter gradient. */
+    public boolean trainable() {
+        return gate.trainable() || up.trainable() || down.trainable();
+    }
+
     /** x [N, C] → [N, C] (owned buffer). */
     public INDArray forward(INDArray x) {
         g = gate.forward(x);

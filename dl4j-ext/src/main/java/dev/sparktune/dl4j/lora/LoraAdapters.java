@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.ToDoubleFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -72,6 +73,17 @@ public final class LoraAdapters {
 
     public ParamLayout layout() {
         return layout;
+    }
+
+    /**
+     * LoRA+ (loraplus_lr_ratio, as LLaMA-Factory builds its optimizer groups): every lora_B matrix at {@code ratio}
+     * × the scheduled lr, lora_A at the lr itself; 0 = plain LoRA (every adapter at the lr).
+     */
+    public static ToDoubleFunction<ParamLayout.Entry> loraPlusLrScale(double ratio) {
+        if (ratio < 0 || Double.isNaN(ratio) || Double.isInfinite(ratio)) {
+            throw new IllegalArgumentException("loraplus_lr_ratio must be >= 0 (0 = off), got " + ratio);
+        }
+        return e -> ratio > 0 && e.name().endsWith(".lora_B.weight") ? ratio : 1.0;
     }
 
     public LoraConfig config() {

@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -120,16 +122,21 @@ public final class HfModelDir {
     }
 
     /**
-     * Writes an HF model directory into {@code dir}: weights as F32 safetensors sharded at {@code maxShardBytes},
-     * config.json, generation_config.json, and the tokenizer files found in {@code tokenizerDir} (may be null).
+     * Writes an HF model directory into {@code dir}: weights as F32 safetensors sharded at {@code maxShardBytes} (in
+     * transformers' parameter order whatever order {@code layout} keeps them in), config.json,
+     * generation_config.json, and the tokenizer files found in {@code tokenizerDir} (may be null).
      */
     public static List<Path> save(Path dir, ModelConfig config, ParamLayout layout, INDArray params,
                                   Path tokenizerDir, long maxShardBytes) {
-        if (!HfParamNames.layout(config).entries().equals(layout.entries())) {
-            throw new IllegalArgumentException("the layout is not the one HfParamNames gives for this config");
+        ParamLayout hfOrder = HfParamNames.layout(config);
+        if (!hfOrder.sameParameters(layout)) {
+            throw new IllegalArgumentException("the layout does not hold the parameters HfParamNames gives for this "
+                    + "config");
         }
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        hfOrder.entries().forEach(e -> tensors.put(e.name(), layout.view(params, e.name())));
         List<Path> written = new ArrayList<>(SafetensorsWriter.builder().maxShardBytes(maxShardBytes).build()
-                .write(dir, layout.views(params)));
+                .write(dir, tensors));
         written.add(HfConfigWriter.write(config, dir));
         try {
             ObjectNode gen = MAPPER.createObjectNode();

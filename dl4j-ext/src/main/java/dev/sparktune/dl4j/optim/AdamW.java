@@ -4,6 +4,7 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -21,13 +22,17 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * </pre>
  * A sharded optimizer ({@link #sharded}) owns only elements [start, end) of the flat buffers (ZeRO: each rank keeps
  * the moments of its shard); every operation is element-wise, so shards updated separately equal one full update.
+ *
+ * <p>A parameter may run at a multiple of the scheduled lr (LoRA+: lora_B at loraplus_lr_ratio × lr), as a torch
+ * parameter group with its own lr would: both its update and its decoupled decay use the scaled lr.
  */
 public final class AdamW {
     private final ParamLayout layout;
     private final AdamWConfig config;
     private final long start;
     private final long end;
-    private final List<long[]> decayed = new ArrayList<>();  // [from, to) element ranges inside [start, end)
+    private final List<Range> decayed = new ArrayList<>();   // inside [start, end)
+    private final List<Range> scaled = new ArrayList<>();    // lr scale != 1, inside [start, end)
     private final INDArray m;        // [end - start], layout order
     private final INDArray v;        // [end - start]
     private final INDArray scratch;  // [end - start]
@@ -41,18 +46,40 @@ public final class AdamW {
         return e -> e.shape().length >= 2;
     }
 
+    /** Elements [from, to) of the flat buffers and the factor on the scheduled lr they run at. */
+    private record Range(long from, long to, double lrScale) {
+    }
+
+    /** Every parameter at the scheduled lr. */
+    public static ToDoubleFunction<ParamLayout.Entry> sameLr() {
+        return e -> 1.0;
+    }
+
     /** The optimizer of every parameter. */
     public AdamW(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays) {
-        this(layout, config, decays, 0, layout.totalLength());
+        this(layout, config, decays, sameLr(), 0, layout.totalLength());
+    }
+
+    /** The optimizer of every parameter, each at {@code lrScale} × the scheduled lr. */
+    public AdamW(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays,
+                 ToDoubleFunction<ParamLayout.Entry> lrScale) {
+        this(layout, config, decays, lrScale, 0, layout.totalLength());
     }
 
     /** The optimizer of elements [start, end) of the layout's flat buffers only (one rank's shard). */
     public static AdamW sharded(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays,
                                 long start, long end) {
-        return new AdamW(layout, config, decays, start, end);
+        return new AdamW(layout, config, decays, sameLr(), start, end);
     }
 
-    private AdamW(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays, long start, long end) {
+    /** A shard whose parameters each run at {@code lrScale} × the scheduled lr. */
+    public static AdamW sharded(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays,
+                                ToDoubleFunction<ParamLayout.Entry> lrScale, long start, long end) {
+        return new AdamW(layout, config, decays, lrScale, start, end);
+    }
+
+    private AdamW(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays,
+                  ToDoubleFunction<ParamLayout.Entry> lrScale, long start, long end) {
         if (start < 0 || end < start || end > layout.totalLength()) {
             throw new IllegalArgumentException("shard [" + start + ", " + end + ") is outside the layout's "
                     + layout.totalLength() + " elements");
@@ -64,8 +91,18 @@ public final class AdamW {
         for (ParamLayout.Entry e : layout.entries()) {
             long from = Math.max(start, e.offset());
             long to = Math.min(end, e.offset() + e.length());
-            if (decays.test(e) && from < to) {
-                decayed.add(new long[] {from, to});
+            if (from >= to) {
+                continue;
+            }
+            double scale = lrScale.applyAsDouble(e);
+            if (!(scale > 0) || Double.isInfinite(scale)) {
+                throw new IllegalArgumentException(e.name() + ": lr scale must be positive and finite, got " + scale);
+            }
+            if (decays.test(e)) {
+                decayed.add(new Range(from, to, scale));
+            }
+            if (scale != 1.0) {
+                scaled.add(new Range(from, to, scale));
             }
         }
         long n = Math.max(1, end - start);  // ND4J has no empty buffers; an empty shard never touches them
@@ -91,9 +128,9 @@ public final class AdamW {
         INDArray p = params.get(NDArrayIndex.interval(start, end));
         INDArray g = grads.get(NDArrayIndex.interval(start, end));
         if (config.weightDecay() > 0) {
-            double keep = 1.0 - lr * config.weightDecay();
-            for (long[] range : decayed) {
-                params.get(NDArrayIndex.interval(range[0], range[1])).muli(keep);
+            for (Range range : decayed) {
+                params.get(NDArrayIndex.interval(range.from(), range.to()))
+                        .muli(1.0 - lr * range.lrScale() * config.weightDecay());
             }
         }
         double b1 = config.beta1();
@@ -108,6 +145,9 @@ public final class AdamW {
         Transforms.sqrt(scratch, false);
         scratch.divi(bias2Sqrt).addi(config.eps());
         scratch2.assign(m).divi(scratch).muli(-lr / bias1);
+        for (Range range : scaled) {
+            scratch2.get(NDArrayIndex.interval(range.from() - start, range.to() - start)).muli(range.lrScale());
+        }
         p.addi(scratch2);
     }
 

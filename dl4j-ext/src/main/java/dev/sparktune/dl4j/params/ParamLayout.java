@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -119,6 +120,42 @@ public final class ParamLayout {
 
     public List<Entry> entries() {
         return entries;
+    }
+
+    /**
+     * The same parameters with those {@code last} selects moved behind the others (each part keeping this layout's
+     * order): the selected ones then fill one contiguous range at the end of the flat buffer, so a freeze fine-tune
+     * can hand exactly that range to the optimizer and the collectives. See {@link #subset}.
+     */
+    public ParamLayout withLast(Predicate<String> last) {
+        Builder b = builder();
+        entries.stream().filter(e -> !last.test(e.name())).forEach(e -> b.add(e.name(), e.shape));
+        entries.stream().filter(e -> last.test(e.name())).forEach(e -> b.add(e.name(), e.shape));
+        return b.build();
+    }
+
+    /**
+     * Only the parameters {@code keep} selects, in this layout's order, packed from offset 0: the layout of a buffer
+     * holding just those (in {@link #withLast}'s layout they are the tail, at the same relative offsets).
+     */
+    public ParamLayout subset(Predicate<String> keep) {
+        Builder b = builder();
+        entries.stream().filter(e -> keep.test(e.name())).forEach(e -> b.add(e.name(), e.shape));
+        return b.build();
+    }
+
+    /** True when both layouts hold the same parameter names with the same shapes, in any order. */
+    public boolean sameParameters(ParamLayout other) {
+        if (other.entries.size() != entries.size()) {
+            return false;
+        }
+        for (Entry e : entries) {
+            Entry o = other.byName.get(e.name());
+            if (o == null || !Arrays.equals(o.shape, e.shape)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Elements in the flat buffer. */

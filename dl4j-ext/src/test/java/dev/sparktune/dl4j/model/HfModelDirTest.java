@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,6 +37,30 @@ class HfModelDirTest {
             assertEquals(a.config(), b.config(), family);
             assertEquals(a.params(), b.params(), family);
         }
+    }
+
+    @Test
+    void aReorderedLayoutLoadsAndSavesTheSameModel(@TempDir Path tmp) {
+        // freeze fine-tuning keeps the trained parameters as one tail of the buffer; files stay in transformers' order
+        HfModelDir.Stored stored = HfModelDir.open(HF.resolve("llama"));
+        ParamLayout tailLast = stored.layout().withLast(name -> name.startsWith("model.layers.1.")
+                || name.equals("lm_head.weight"));
+        assertEquals("lm_head.weight", tailLast.entries().get(tailLast.entries().size() - 1).name());
+        assertEquals("model.layers.1.input_layernorm.weight", tailLast.entries().get(tailLast.entries().size()
+                - stored.layout().subset(name -> name.startsWith("model.layers.1.")).entries().size() - 1).name());
+        HfModelDir.Loaded reordered = stored.load(tailLast);
+        HfModelDir.Loaded plain = stored.load();
+        for (ParamLayout.Entry e : plain.layout().entries()) {
+            assertEquals(plain.layout().view(plain.params(), e.name()), tailLast.view(reordered.params(), e.name()),
+                    e.name());
+        }
+        assertEquals(plain.params(), plain.load(tailLast).load(plain.layout()).params(), "in memory, both ways");
+        HfModelDir.save(tmp, reordered.config(), tailLast, reordered.params(), null, 1L << 30);
+        HfModelDir.Loaded back = HfModelDir.load(tmp);
+        assertEquals(plain.params(), back.params());
+        assertEquals(new java.util.ArrayList<>(plain.layout().views(plain.params()).keySet()),
+                new java.util.ArrayList<>(SafetensorsReader.open(tmp).tensors().keySet()),
+                "tensors written in transformers' order");
     }
 
     @Test

@@ -15,7 +15,7 @@ import java.util.Locale;
  * bad value with its key and what is allowed.
  */
 final class TrainSection {
-    private static final List<String> FINETUNING = List.of("lora", "full");
+    private static final List<String> FINETUNING = List.of("lora", "freeze", "full");
     private static final List<String> SCHEDULERS = List.of("cosine", "linear", "constant");
     private static final String FSDP_ALLOWED = "no_shard, shard_grad_op or full_shard (\"\" = no_shard; "
             + "transformers' \"full_shard auto_wrap\" form accepted)";
@@ -37,6 +37,12 @@ final class TrainSection {
         Double loraDropout = fraction(reader, "train.lora_dropout");
         String loraTarget = reader.nonBlankText("train.lora_target", "all, or a comma-separated list of projections");
         boolean rsLora = reader.bool("train.use_rslora");
+        Double loraplus = nonNegative(reader, "train.loraplus_lr_ratio");
+        long freezeLayers = reader.wholeNumber("train.freeze_trainable_layers", -4096, 4096);
+        String freezeModules = reader.nonBlankText("train.freeze_trainable_modules", "all, or a comma-separated "
+                + "list of decoder-layer modules (self_attn, mlp, input_layernorm, post_attention_layernorm)");
+        String freezeExtra = reader.text("train.freeze_extra_modules", "\"\" or a comma-separated list of modules "
+                + "outside the decoder layers (embed_tokens, norm, lm_head)");
         Double lr = positive(reader, "train.learning_rate");
         String scheduler = reader.choice("train.lr_scheduler_type", SCHEDULERS);
         long warmupSteps = reader.wholeNumber("train.warmup_steps", 0, Integer.MAX_VALUE);
@@ -61,13 +67,23 @@ final class TrainSection {
         long worldSize = reader.wholeNumber("train.world_size", 1, 4096);
         Sharding sharding = fsdp(reader);
         long lossChunk = reader.wholeNumber("train.loss_chunk_tokens", 1, Integer.MAX_VALUE);
+        boolean checkpointing = reader.bool("train.gradient_checkpointing");
 
         if (epochs != null && epochs == 0 && maxSteps <= 0) {
             reader.fail("train.num_train_epochs", "must be > 0 unless train.max_steps is set (> 0)");
         }
-        if ("lora".equals(finetuning) && sharding == Sharding.FULL_SHARD) {
-            reader.fail("train.fsdp", "full_shard needs train.finetuning_type = full; for lora use shard_grad_op (the "
-                    + "adapters' state is small; sharding the frozen base model is not available yet)");
+        if (finetuning != null && !"full".equals(finetuning) && sharding == Sharding.FULL_SHARD) {
+            reader.fail("train.fsdp", "full_shard needs train.finetuning_type = full; for " + finetuning + " use "
+                    + "shard_grad_op (the trained state is small; sharding the frozen base model is not available "
+                    + "yet)");
+        }
+        if (loraplus != null && loraplus > 0 && finetuning != null && !"lora".equals(finetuning)) {
+            reader.fail("train.loraplus_lr_ratio", "applies to finetuning_type = lora only (it sets lora_B's lr); "
+                    + "set it to 0 for " + finetuning);
+        }
+        if ("freeze".equals(finetuning) && freezeLayers == 0 && freezeExtra != null && freezeExtra.isBlank()) {
+            reader.fail("train.freeze_trainable_layers", "0 layers and no train.freeze_extra_modules train nothing; "
+                    + "give n > 0 (the last n layers) or n < 0 (the first -n)");
         }
         if (overwrite && resume != null && !resume.isEmpty()) {
             reader.fail("train.resume_from_checkpoint", "cannot be set together with train.overwrite_output_dir = "
@@ -99,7 +115,8 @@ final class TrainSection {
         try {
             return TrainConfig.builder().modelPath(modelPath).table(table).outputDir(outputDir)
                     .finetuningType(FinetuningType.parse(finetuning))
-                    .lora((int) loraRank, loraAlpha, loraDropout, loraTarget, rsLora)
+                    .lora((int) loraRank, loraAlpha, loraDropout, loraTarget, rsLora).loraplusLrRatio(loraplus)
+                    .freeze((int) freezeLayers, freezeModules, freezeExtra)
                     .learningRate(lr).scheduler(LrSchedule.Type.valueOf(scheduler.toUpperCase(Locale.ROOT)))
                     .warmupSteps((int) warmupSteps).warmupRatio(warmupRatio).weightDecay(weightDecay)
                     .adam(beta1, beta2, eps).maxGradNorm(maxGradNorm)
@@ -107,7 +124,8 @@ final class TrainSection {
                     .globalBatchRows((int) globalBatch).epochs(epochs).maxSteps((int) Math.max(0, maxSteps))
                     .seed(seed).loggingSteps((int) loggingSteps).saveSteps((int) saveSteps)
                     .saveTotalLimit((int) saveTotalLimit).resumeFromCheckpoint(resume).overwriteOutputDir(overwrite)
-                    .worldSize((int) worldSize).sharding(sharding).lossChunkRows((int) lossChunk).build();
+                    .worldSize((int) worldSize).sharding(sharding).lossChunkRows((int) lossChunk)
+                    .gradientCheckpointing(checkpointing).build();
         } catch (IllegalArgumentException e) {
             // TrainConfig checks the same ranges; reached only if the two ever disagree
             reader.fail("train", e.getMessage());

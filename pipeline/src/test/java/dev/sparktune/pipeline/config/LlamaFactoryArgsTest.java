@@ -1,8 +1,11 @@
 package dev.sparktune.pipeline.config;
 
+import dev.sparktune.dl4j.freeze.FreezeConfig;
 import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.Stage;
+import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.TrainConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,6 +122,32 @@ class LlamaFactoryArgsTest {
                 + "output_dir: /o\ndo_predict: true\nval_size: 0.1\n");
         assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.EVAL),
                 SparkTuneConfig.load(ConfigSources.of(predictOnly, List.of()), Verb.RUN).run().stages());
+    }
+
+    @Test
+    void freezeAndLoraPlusRecipesKeepTheirSettings() throws IOException {
+        // LLaMA-Factory's examples/train_freeze shape: the last n layers, extra modules, and a LoRA+ recipe
+        Path freeze = write("freeze.yaml", """
+                model_name_or_path: /m
+                dataset: a
+                output_dir: saves/freeze
+                finetuning_type: freeze
+                freeze_trainable_layers: 6
+                freeze_trainable_modules: all
+                freeze_extra_modules: embed_tokens,norm
+                """);
+        TrainConfig train = SparkTuneConfig.load(ConfigSources.of(freeze, List.of()), Verb.TRAIN).train();
+        assertEquals(FinetuningType.FREEZE, train.finetuningType());
+        assertEquals(new FreezeConfig(6, List.of("all"), List.of("embed_tokens", "norm")), train.freeze());
+        Path loraplus = write("loraplus.yaml", """
+                model_name_or_path: /m
+                dataset: a
+                output_dir: saves/loraplus
+                finetuning_type: lora
+                loraplus_lr_ratio: 16.0
+                """);
+        assertEquals(16.0, SparkTuneConfig.load(ConfigSources.of(loraplus, List.of()), Verb.TRAIN).train()
+                .loraplusLrRatio());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.sparktune.pipeline.config;
 
+import dev.sparktune.dl4j.freeze.FreezeConfig;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
@@ -71,18 +72,39 @@ class TrainSectionTest {
     @Test
     void badValuesNameTheKeyAndWhatIsAllowed() {
         ConfigException e = failure(MINIMAL, "train.fsdp=\"full_shard offload\"", "train.learning_rate=-1",
-                "train.lora_target=q_proj,qq_proj", "train.finetuning_type=freeze", "train.warmup_ratio=1.5",
+                "train.lora_target=q_proj,qq_proj", "train.finetuning_type=partial", "train.warmup_ratio=1.5",
                 "train.resume_from_checkpoint=/runs/x/checkpoint-5", "train.overwrite_output_dir=true");
         String m = e.getMessage();
         assertTrue(m.contains("sparktune.train.fsdp: invalid value \"full_shard offload\"")
                 && m.contains("CPU offload is not available"), m);
         assertTrue(m.contains("sparktune.train.learning_rate: invalid value -1; allowed: a number > 0"), m);
         assertTrue(m.contains("sparktune.train.lora_target:") && m.contains("qq_proj"), m);
-        assertTrue(m.contains("sparktune.train.finetuning_type: invalid value \"freeze\"; allowed: lora, full"), m);
+        assertTrue(m.contains("sparktune.train.finetuning_type: invalid value \"partial\"; allowed: lora, freeze, "
+                + "full"), m);
         assertTrue(m.contains("sparktune.train.warmup_ratio: invalid value 1.5; allowed: a number in [0, 1)"), m);
         assertTrue(m.contains("sparktune.train.resume_from_checkpoint: cannot be set together with "
                 + "train.overwrite_output_dir"), m);
         assertEquals(6, e.problems().size(), m);
+    }
+
+    @Test
+    void freezeLoraPlusAndCheckpointingSettingsReachTheTrainer() throws IOException {
+        TrainConfig freeze = load(MINIMAL, "train.finetuning_type=freeze", "train.freeze_trainable_layers=-3",
+                "train.freeze_trainable_modules=\"mlp,self_attn\"", "train.freeze_extra_modules=embed_tokens").train();
+        assertEquals(FinetuningType.FREEZE, freeze.finetuningType());
+        assertEquals(new FreezeConfig(-3, List.of("mlp", "self_attn"), List.of("embed_tokens")), freeze.freeze());
+        assertEquals(16.0, load(MINIMAL, "train.loraplus_lr_ratio=16").train().loraplusLrRatio());
+        assertTrue(load(MINIMAL, "train.gradient_checkpointing=true").train().gradientCheckpointing());
+        assertTrue(!load(MINIMAL).train().gradientCheckpointing(), "off by default: it costs a forward pass");
+
+        String m = failure(MINIMAL, "train.finetuning_type=full", "train.loraplus_lr_ratio=16").getMessage();
+        assertTrue(m.contains("sparktune.train.loraplus_lr_ratio: applies to finetuning_type = lora only"), m);
+        m = failure(MINIMAL, "train.finetuning_type=freeze", "train.freeze_trainable_layers=0").getMessage();
+        assertTrue(m.contains("sparktune.train.freeze_trainable_layers: 0 layers and no train.freeze_extra_modules "
+                + "train nothing"), m);
+        m = failure(MINIMAL, "train.finetuning_type=freeze", "train.fsdp=full_shard").getMessage();
+        assertTrue(m.contains("sparktune.train.fsdp: full_shard needs train.finetuning_type = full; for freeze use "
+                + "shard_grad_op"), m);
     }
 
     @Test

@@ -102,7 +102,8 @@ public final class PrepJob {
         Broadcast<TokenizerFiles> tokenizerFiles = jsc.broadcast(tokenizer);
         // parsing tokenizer.json for the special tokens takes about a second: once per run
         SpecialTokens special = tokenizer.specialTokens();
-        DocumentEncoder encoder = new DocumentEncoder(converters, template, tokenizerFiles, special, config.stage(),
+        DocumentEncoder encoder = new DocumentEncoder(converters, DocumentEncoder.fileRoots(specs), template,
+                tokenizerFiles, special, config.stage(),
                 new LabelOptions(config.cutoffLen(), config.trainOnPrompt(), config.maskHistory(), config.overlong()),
                 config.seed());
 
@@ -143,7 +144,7 @@ public final class PrepJob {
                                 ? List.of(new Tuple2<>(r.group(), r.item())).iterator()
                                 : java.util.Collections.emptyIterator())
                         .groupByKey()
-                        .flatMap(group -> packer.packReleased(group._1(), group._2()));
+                        .mapPartitions(packer::packReleasedPartition);
                 JavaRDD<RowPacker.GroupedRow> rows = finalRows.union(tailRows);
                 RowTally rowTally = rows.treeAggregate(new RowTally(), RowTally::add, RowTally::merge);
                 outcomes.unpersist(false);   // everything downstream reads the packed first pass

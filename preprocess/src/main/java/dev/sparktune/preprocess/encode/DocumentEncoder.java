@@ -9,6 +9,7 @@ import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.reject.Reject;
 import dev.sparktune.preprocess.reject.RejectReason;
 import dev.sparktune.preprocess.source.Conversion;
+import dev.sparktune.preprocess.source.DatasetSpec;
 import dev.sparktune.preprocess.source.RecordConverter;
 import dev.sparktune.preprocess.source.SourceRecord;
 import dev.sparktune.preprocess.template.ChatTemplate;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +43,7 @@ public final class DocumentEncoder implements Serializable {
     static final int MAX_RECORD_CHARS = 8192;
 
     private final Map<String, RecordConverter> convertersByDataset;
+    private final Map<String, String> fileRoots;     // dataset -> prefix its files' ids are relative to
     private final ChatTemplate template;
     /** Broadcast once per executor: tokenizer.json is 10+ MB and would otherwise ride in every task. */
     private final Broadcast<TokenizerFiles> tokenizer;
@@ -52,10 +55,11 @@ public final class DocumentEncoder implements Serializable {
     /**
      * @param template the chat template; ignored for {@link Stage#PT}, which tokenizes raw text
      */
-    public DocumentEncoder(Map<String, RecordConverter> convertersByDataset, ChatTemplate template,
-                           Broadcast<TokenizerFiles> tokenizer, SpecialTokens special, Stage stage,
-                           LabelOptions labels, long seed) {
+    public DocumentEncoder(Map<String, RecordConverter> convertersByDataset, Map<String, String> fileRoots,
+                           ChatTemplate template, Broadcast<TokenizerFiles> tokenizer, SpecialTokens special,
+                           Stage stage, LabelOptions labels, long seed) {
         this.convertersByDataset = Map.copyOf(convertersByDataset);
+        this.fileRoots = Map.copyOf(fileRoots);
         this.template = template;
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.stage = Objects.requireNonNull(stage, "stage");
@@ -222,7 +226,8 @@ public final class DocumentEncoder implements Serializable {
     }
 
     private EncodeOutcome accepted(SourceRecord record, int[] inputIds, int[] labelIds, boolean truncated) {
-        return new EncodeOutcome.Accepted(new EncodedDocument(docId(record), record.dataset(),
+        return new EncodeOutcome.Accepted(new EncodedDocument(docId(record, fileRoots.get(record.dataset())),
+                record.dataset(),
                 contentHash(inputIds, seed), inputIds, labelIds, truncated));
     }
 
@@ -234,12 +239,38 @@ public final class DocumentEncoder implements Serializable {
         return new Reject(record.dataset(), record.file(), record.locator(), text, reason, message);
     }
 
-    /** The first 8 bytes of SHA-256(dataset, file, locator): stable across runs, clusters and partitionings. */
-    static long docId(SourceRecord record) {
+    /**
+     * Per dataset, the directory its files' document ids are relative to: the deepest directory holding all of the
+     * dataset's files.
+     */
+    public static Map<String, String> fileRoots(List<DatasetSpec> specs) {
+        Map<String, String> roots = new HashMap<>();
+        for (DatasetSpec spec : specs) {
+            String prefix = spec.files().get(0);
+            for (String file : spec.files()) {
+                int n = 0;
+                while (n < prefix.length() && n < file.length() && prefix.charAt(n) == file.charAt(n)) {
+                    n++;
+                }
+                prefix = prefix.substring(0, n);
+            }
+            roots.put(spec.name(), prefix.substring(0, prefix.lastIndexOf('/') + 1));
+        }
+        return roots;
+    }
+
+    /**
+     * The first 8 bytes of SHA-256(dataset, file below {@code root}, locator): stable across runs, clusters,
+     * partitionings and the place the data is stored, so the same data packs into the same rows, in the same order,
+     * wherever it lives (the rejects table keeps the full path).
+     */
+    static long docId(SourceRecord record, String root) {
+        String file = record.file();
+        String key = root != null && !root.isEmpty() && file.startsWith(root) ? file.substring(root.length()) : file;
         MessageDigest sha = sha256();
         sha.update(record.dataset().getBytes(StandardCharsets.UTF_8));
         sha.update((byte) 0);
-        sha.update(record.file().getBytes(StandardCharsets.UTF_8));
+        sha.update(key.getBytes(StandardCharsets.UTF_8));
         sha.update((byte) 0);
         sha.update(ByteBuffer.allocate(Long.BYTES).putLong(record.locator()).array());
         return ByteBuffer.wrap(sha.digest()).getLong();

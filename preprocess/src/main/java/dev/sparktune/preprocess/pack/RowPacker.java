@@ -8,9 +8,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import scala.Tuple2;
 
 /**
  * Turns documents into table rows, per (split, dataset) group: one row per document, or best-fit-decreasing packing
@@ -21,10 +22,17 @@ import java.util.Map;
  * keeps the rows nothing more could have filled; the documents of its emptiest other rows (the partial tail: rows
  * with room for the group's shortest document, at most {@link #RELEASE_ROWS} rows' worth of tokens) are released and
  * packed again together, one task per group.
+ *
+ * <p>Both passes emit rows in an order fixed by the documents alone (groups in {@link #GROUP_ORDER}, documents by
+ * length and id), never by the order a shuffle delivers them: the trainer numbers rows by their place in the table's
+ * files, so a re-run of prep on the same input must write the same rows in the same order for training to repeat.
  */
 public final class RowPacker implements Serializable {
     /** Per partition and group, the first pass releases at most this many rows' worth of tokens. */
     static final int RELEASE_ROWS = 2;
+    /** (split, dataset) groups in split then dataset name order. */
+    static final Comparator<List<String>> GROUP_ORDER = Comparator.<List<String>, String>comparing(g -> g.get(0))
+            .thenComparing(g -> g.get(1));
 
     private final int cutoffLen;
     private final boolean packing;
@@ -55,7 +63,7 @@ public final class RowPacker implements Serializable {
 
     /** First pass over one partition's documents. */
     public Iterator<FirstPass> packPartition(Iterator<EncodedDocument> documents) {
-        Map<List<String>, List<PackItem>> groups = new LinkedHashMap<>();
+        Map<List<String>, List<PackItem>> groups = new TreeMap<>(GROUP_ORDER);
         while (documents.hasNext()) {
             EncodedDocument doc = documents.next();
             chunks(doc, groups.computeIfAbsent(List.of(splitOf(doc), doc.dataset()), k -> new ArrayList<>()));
@@ -90,6 +98,21 @@ public final class RowPacker implements Serializable {
                 }
             }
         });
+        return out.iterator();
+    }
+
+    /**
+     * Second pass over one partition of the released documents grouped by (split, dataset): groups in
+     * {@link #GROUP_ORDER}, whatever order the shuffle delivered them in.
+     */
+    public Iterator<GroupedRow> packReleasedPartition(Iterator<Tuple2<List<String>, Iterable<PackItem>>> groups) {
+        List<Tuple2<List<String>, Iterable<PackItem>>> sorted = new ArrayList<>();
+        groups.forEachRemaining(sorted::add);
+        sorted.sort(Comparator.comparing(Tuple2::_1, GROUP_ORDER));
+        List<GroupedRow> out = new ArrayList<>();
+        for (Tuple2<List<String>, Iterable<PackItem>> group : sorted) {
+            packReleased(group._1(), group._2()).forEachRemaining(out::add);
+        }
         return out.iterator();
     }
 

@@ -14,9 +14,60 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RowPackerTest {
     private static EncodedDocument doc(long id, int length) {
+        return doc(id, "ds", length);
+    }
+
+    private static EncodedDocument doc(long id, String dataset, int length) {
         int[] ids = new int[length];
-        java.util.Arrays.fill(ids, 7);
-        return new EncodedDocument(id, "ds", id * 0x9E3779B97F4A7C15L, ids, ids.clone(), false);
+        java.util.Arrays.fill(ids, (int) id);
+        return new EncodedDocument(id, dataset, id * 0x9E3779B97F4A7C15L, ids, ids.clone(), false);
+    }
+
+    /** A readable trace of what a pass emitted, in order: groups, doc ids per row, released doc ids. */
+    private static List<String> trace(Iterator<?> out) {
+        List<String> t = new ArrayList<>();
+        out.forEachRemaining(emitted -> {
+            Object o = emitted instanceof RowPacker.FirstPass.Final f ? f.row() : emitted;
+            if (o instanceof RowPacker.GroupedRow r) {
+                t.add(r.split() + "/" + r.dataset() + " row " + java.util.Arrays.toString(r.row().docIds()));
+            } else {
+                RowPacker.FirstPass.Released r = (RowPacker.FirstPass.Released) o;
+                t.add(r.group() + " released " + r.item().docId());
+            }
+        });
+        return t;
+    }
+
+    @Test
+    void bothPassesEmitTheSameRowsInTheSameOrderWhateverOrderTheShuffleDelivers() {
+        // the trainer numbers rows by their place in the table's files: a re-run of prep must not reorder them
+        List<EncodedDocument> docs = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            docs.add(doc(i, i % 3 == 0 ? "alpaca" : "sharegpt", 30 + (i * 37) % 400));
+        }
+        RowPacker packer = new RowPacker(512, true, EvalSplit.fraction(0.2));
+        List<String> expected = trace(packer.packPartition(docs.iterator()));
+        assertTrue(expected.stream().anyMatch(t -> t.startsWith("eval/alpaca"))
+                && expected.stream().anyMatch(t -> t.startsWith("train/sharegpt")), "four groups: " + expected);
+        for (long seed = 1; seed <= 5; seed++) {
+            List<EncodedDocument> shuffled = new ArrayList<>(docs);
+            java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+            assertEquals(expected, trace(packer.packPartition(shuffled.iterator())), "arrival order " + seed);
+        }
+
+        List<scala.Tuple2<List<String>, Iterable<PackItem>>> groups = new ArrayList<>();
+        for (String group : List.of("train/sharegpt", "eval/alpaca", "train/alpaca")) {
+            List<PackItem> items = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                items.add(new PackItem(group.hashCode() * 100L + i, new int[40 + 23 * i], new int[40 + 23 * i]));
+            }
+            groups.add(new scala.Tuple2<>(List.of(group.split("/")), items));
+        }
+        List<String> tail = trace(packer.packReleasedPartition(groups.iterator()));
+        assertTrue(tail.get(0).startsWith("eval/alpaca") && tail.get(tail.size() - 1).startsWith("train/sharegpt"),
+                "groups in (split, dataset) order: " + tail);
+        java.util.Collections.reverse(groups);
+        assertEquals(tail, trace(packer.packReleasedPartition(groups.iterator())));
     }
 
     @Test

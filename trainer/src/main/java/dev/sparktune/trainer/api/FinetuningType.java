@@ -6,6 +6,8 @@ import java.util.Locale;
 public enum FinetuningType {
     /** Every parameter. */
     FULL,
+    /** The decoder layers and modules freeze_trainable_layers / _modules / freeze_extra_modules select. */
+    FREEZE,
     /** Low-rank adapters on the targeted projections; the base model is frozen. */
     LORA;
 
@@ -19,7 +21,7 @@ public enum FinetuningType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("finetuning_type = \"" + key + "\" is not supported; allowed: full, lora"
-                + " (freeze is not available yet)");
+        throw new IllegalArgumentException("finetuning_type = \"" + key + "\" is not supported; allowed: full, "
+                + "freeze, lora");
     }
 }

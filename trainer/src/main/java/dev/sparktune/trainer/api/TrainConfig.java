@@ -1,9 +1,16 @@
 package dev.sparktune.trainer.api;
 
+import dev.sparktune.dl4j.freeze.FreezeConfig;
+import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.dl4j.model.HfParamNames;
+import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.optim.AdamWConfig;
 import dev.sparktune.dl4j.optim.LrSchedule;
+import dev.sparktune.dl4j.params.ParamLayout;
 import java.io.Serializable;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The training section of a run, as the trainer needs it (key names are LLaMA-Factory's / transformers'
@@ -12,12 +19,16 @@ import java.io.Serializable;
  * @param modelPath           base model directory (HF config.json + safetensors + tokenizer files)
  * @param table               the packed Delta table written by prep
  * @param outputDir           where the final model or adapter (and metrics) go
- * @param finetuningType      full or lora
+ * @param finetuningType      full, freeze or lora
  * @param loraRank            lora_rank
  * @param loraAlpha           lora_alpha
  * @param loraDropout         lora_dropout
  * @param loraTarget          lora_target: "all" or comma-separated projection names
  * @param useRslora           use_rslora
+ * @param loraplusLrRatio     loraplus_lr_ratio: lora_B at this multiple of the lr (LoRA+); 0 = off
+ * @param freezeTrainableLayers  freeze_trainable_layers: the last n decoder layers train (n &lt; 0: the first -n)
+ * @param freezeTrainableModules freeze_trainable_modules: "all" or comma-separated decoder-layer modules
+ * @param freezeExtraModules  freeze_extra_modules: comma-separated modules outside the layers ("" = none)
  * @param learningRate        peak learning rate
  * @param adamBeta1           adam_beta1
  * @param adamBeta2           adam_beta2
@@ -38,6 +49,8 @@ import java.io.Serializable;
  * @param worldSize           ranks (one barrier task each)
  * @param sharding            fsdp
  * @param lossChunkRows       tokens per lm_head + cross-entropy chunk
+ * @param gradientCheckpointing gradient_checkpointing: recompute each decoder layer's forward in backward (keeps one
+ *                            layer's activations instead of all; same gradients, one more forward)
  * @param saveSteps           a checkpoint every this many steps (save_steps); 0 = none
  * @param saveTotalLimit      committed checkpoints kept in output_dir (save_total_limit); 0 = all
  * @param resumeFromCheckpoint resume_from_checkpoint: "" = the newest committed checkpoint in output_dir, if any;
@@ -47,11 +60,13 @@ import java.io.Serializable;
  */
 public record TrainConfig(String modelPath, String table, String outputDir, FinetuningType finetuningType,
                           int loraRank, double loraAlpha, double loraDropout, String loraTarget, boolean useRslora,
+                          double loraplusLrRatio, int freezeTrainableLayers, String freezeTrainableModules,
+                          String freezeExtraModules,
                           double learningRate, double adamBeta1, double adamBeta2, double adamEpsilon,
                           double weightDecay, double maxGradNorm, LrSchedule.Type scheduler, int warmupSteps,
                           double warmupRatio, int perDeviceBatchRows, int gradientAccumulation, int globalBatchRows,
                           double epochs, int maxSteps, long seed, int loggingSteps, int worldSize, Sharding sharding,
-                          int lossChunkRows, int saveSteps, int saveTotalLimit, String resumeFromCheckpoint,
+                          int lossChunkRows, boolean gradientCheckpointing, int saveSteps, int saveTotalLimit, String resumeFromCheckpoint,
                           boolean overwriteOutputDir) implements Serializable {
     public TrainConfig {
         require(modelPath != null && !modelPath.isBlank(), "model_name_or_path is required");
@@ -77,9 +92,17 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         if (finetuningType == FinetuningType.LORA) {
             lora(loraRank, loraAlpha, loraDropout, loraTarget, useRslora);
         }
-        require(!(finetuningType == FinetuningType.LORA && sharding == Sharding.FULL_SHARD),
-                "fsdp = full_shard needs finetuning_type = full; for LoRA use shard_grad_op (the adapters' state is "
-                        + "small; sharding the frozen base is not available yet)");
+        LoraAdapters.loraPlusLrScale(loraplusLrRatio);
+        require(loraplusLrRatio == 0 || finetuningType == FinetuningType.LORA,
+                "loraplus_lr_ratio applies to finetuning_type = lora only (it sets lora_B's lr); set it to 0");
+        freezeTrainableModules = freezeTrainableModules == null ? "all" : freezeTrainableModules;
+        freezeExtraModules = freezeExtraModules == null ? "" : freezeExtraModules;
+        if (finetuningType == FinetuningType.FREEZE) {
+            FreezeConfig.of(freezeTrainableLayers, freezeTrainableModules, freezeExtraModules);
+        }
+        require(!(finetuningType != FinetuningType.FULL && sharding == Sharding.FULL_SHARD),
+                "fsdp = full_shard needs finetuning_type = full; for " + finetuningType.key() + " use shard_grad_op "
+                        + "(the trained state is small; sharding the frozen base is not available yet)");
     }
 
     private static void require(boolean ok, String message) {
@@ -94,6 +117,41 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
 
     public LoraConfig lora() {
         return lora(loraRank, loraAlpha, loraDropout, loraTarget, useRslora);
+    }
+
+    /** The freeze settings (meaningful for finetuning_type = freeze). */
+    public FreezeConfig freeze() {
+        return FreezeConfig.of(freezeTrainableLayers, freezeTrainableModules, freezeExtraModules);
+    }
+
+    /** Each trained parameter's factor on the scheduled lr (LoRA+: lora_B at loraplus_lr_ratio). */
+    public ToDoubleFunction<ParamLayout.Entry> lrScale() {
+        return LoraAdapters.loraPlusLrScale(loraplusLrRatio);
+    }
+
+    /**
+     * The base model's parameters in memory: transformers' order, except for freeze fine-tuning, where the trained
+     * ones move to one contiguous tail ({@link ParamLayout#withLast}) that the optimizer and collectives work on.
+     */
+    public ParamLayout baseLayout(ModelConfig model) {
+        ParamLayout hf = HfParamNames.layout(model);
+        if (finetuningType != FinetuningType.FREEZE) {
+            return hf;
+        }
+        Set<String> trained = freeze().trainableNames(model);
+        return hf.withLast(trained::contains);
+    }
+
+    /** The flat layout of what trains: every parameter, the freeze selection, or the LoRA adapters. */
+    public ParamLayout trainableLayout(ModelConfig model) {
+        return switch (finetuningType) {
+            case FULL -> HfParamNames.layout(model);
+            case FREEZE -> {
+                Set<String> trained = freeze().trainableNames(model);
+                yield HfParamNames.layout(model).subset(trained::contains);
+            }
+            case LORA -> LoraAdapters.layout(model, lora());
+        };
     }
 
     public AdamWConfig adamW() {
@@ -128,6 +186,10 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         b.loraDropout = loraDropout;
         b.loraTarget = loraTarget;
         b.useRslora = useRslora;
+        b.loraplusLrRatio = loraplusLrRatio;
+        b.freezeTrainableLayers = freezeTrainableLayers;
+        b.freezeTrainableModules = freezeTrainableModules;
+        b.freezeExtraModules = freezeExtraModules;
         b.learningRate = learningRate;
         b.adamBeta1 = adamBeta1;
         b.adamBeta2 = adamBeta2;
@@ -147,6 +209,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         b.worldSize = worldSize;
         b.sharding = sharding;
         b.lossChunkRows = lossChunkRows;
+        b.gradientCheckpointing = gradientCheckpointing;
         b.saveSteps = saveSteps;
         b.saveTotalLimit = saveTotalLimit;
         b.resumeFromCheckpoint = resumeFromCheckpoint;
@@ -165,6 +228,10 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         private double loraDropout = 0;
         private String loraTarget = "all";
         private boolean useRslora;
+        private double loraplusLrRatio;
+        private int freezeTrainableLayers = 2;
+        private String freezeTrainableModules = "all";
+        private String freezeExtraModules = "";
         private double learningRate = 5e-5;
         private double adamBeta1 = 0.9;
         private double adamBeta2 = 0.999;
@@ -184,6 +251,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         private int worldSize = 1;
         private Sharding sharding = Sharding.NO_SHARD;
         private int lossChunkRows = 1024;
+        private boolean gradientCheckpointing;
         private int saveSteps = 500;
         private int saveTotalLimit;
         private String resumeFromCheckpoint = "";
@@ -198,6 +266,11 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         public Builder finetuningType(FinetuningType v) { finetuningType = v; return this; }
         public Builder lora(int rank, double alpha, double dropout, String target, boolean rs) {
             loraRank = rank; loraAlpha = alpha; loraDropout = dropout; loraTarget = target; useRslora = rs; return this;
+        }
+        public Builder loraplusLrRatio(double v) { loraplusLrRatio = v; return this; }
+        public Builder freeze(int trainableLayers, String trainableModules, String extraModules) {
+            freezeTrainableLayers = trainableLayers; freezeTrainableModules = trainableModules;
+            freezeExtraModules = extraModules; return this;
         }
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder adam(double beta1, double beta2, double eps) {
@@ -218,6 +291,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         public Builder worldSize(int v) { worldSize = v; return this; }
         public Builder sharding(Sharding v) { sharding = v; return this; }
         public Builder lossChunkRows(int v) { lossChunkRows = v; return this; }
+        public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
         public Builder saveSteps(int v) { saveSteps = v; return this; }
         public Builder saveTotalLimit(int v) { saveTotalLimit = v; return this; }
         public Builder resumeFromCheckpoint(String v) { resumeFromCheckpoint = v; return this; }
@@ -225,9 +299,11 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
 
         public TrainConfig build() {
             return new TrainConfig(modelPath, table, outputDir, finetuningType, loraRank, loraAlpha, loraDropout,
-                    loraTarget, useRslora, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay, maxGradNorm,
+                    loraTarget, useRslora, loraplusLrRatio, freezeTrainableLayers, freezeTrainableModules,
+                    freezeExtraModules, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay, maxGradNorm,
                     scheduler, warmupSteps, warmupRatio, perDeviceBatchRows, gradientAccumulation, globalBatchRows,
-                    epochs, maxSteps, seed, loggingSteps, worldSize, sharding, lossChunkRows, saveSteps,
+                    epochs, maxSteps, seed, loggingSteps, worldSize, sharding, lossChunkRows, gradientCheckpointing,
+                    saveSteps,
                     saveTotalLimit, resumeFromCheckpoint, overwriteOutputDir);
         }
     }

@@ -3,9 +3,6 @@ package dev.sparktune.trainer.api;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.preprocess.table.PackedTable;
-import dev.sparktune.dl4j.lora.LoraAdapters;
-import dev.sparktune.dl4j.model.HfParamNames;
-import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
@@ -52,12 +49,12 @@ public final class TrainJob {
 
     static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model,
                                 ModelDirectory modelDir) {
-        boolean lora = config.finetuningType() == FinetuningType.LORA;
-        ParamLayout layout = lora ? LoraAdapters.layout(model, config.lora()) : HfParamNames.layout(model);
-        String finetuning = lora ? "lora(alpha=" + config.loraAlpha() + ", dropout=" + config.loraDropout()
-                + ", rslora=" + config.useRslora() + ")" : "full";
+        String finetuning = config.finetuningType() == FinetuningType.LORA ? "lora(alpha=" + config.loraAlpha()
+                + ", dropout=" + config.loraDropout() + ", rslora=" + config.useRslora()
+                + (config.loraplusLrRatio() > 0 ? ", loraplus_lr_ratio=" + config.loraplusLrRatio() : "") + ")"
+                : config.finetuningType().key();
         return RunIdentity.of(snapshot.path(), snapshot.version(), modelDir.fingerprint(), finetuning,
-                layout, config.effectiveGlobalBatchRows(), config.seed());
+                config.trainableLayout(model), config.effectiveGlobalBatchRows(), config.seed());
     }
 
     private static void checkResumable(CheckpointStore.Committed resume, RunIdentity identity, TrainConfig config) {

@@ -40,7 +40,7 @@ public record TrainResult(String outputDir, long tableVersion, int firstStep, Li
         ArrayNode held = root.putArray("held_bytes_per_rank");
         for (HeldBytes h : heldPerRank) {
             held.addObject().put("params", h.params()).put("grads", h.grads()).put("optimizer_state",
-                    h.optimizerState());
+                    h.optimizerState()).put("activations", h.activations());
         }
         return root;
     }

@@ -62,8 +62,9 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
         // copying and loading the model can take long on one host: do it before the ring exists, so the others
         // wait in the rendezvous (Spark's barrier, no deadline) rather than in a collective with an I/O timeout
         Path modelDir = ModelDirectory.of(ctx.config().modelPath(), ctx.hadoop().toConfiguration()).local();
-        ModelWeights base = ctx.config().sharding() == Sharding.FULL_SHARD ? HfModelDir.open(modelDir)
-                : HfModelDir.load(modelDir);
+        HfModelDir.Stored stored = HfModelDir.open(modelDir);
+        ModelWeights base = ctx.config().sharding() == Sharding.FULL_SHARD ? stored
+                : stored.load(ctx.config().baseLayout(stored.config()));
         try (TcpRingCollective ring = RingRendezvous.join(task, ctx.secret(), options)) {
             SnapshotRowSource rows = new SnapshotRowSource(ctx.snapshot(), ctx.hadoop().toConfiguration());
             CheckpointStore store = new CheckpointStore(ctx.config().outputDir(), ctx.hadoop().toConfiguration());

@@ -62,6 +62,7 @@ public final class TrainerLog {
         line.put("params_bytes", held.params());
         line.put("grads_bytes", held.grads());
         line.put("optimizer_state_bytes", held.optimizerState());
+        line.put("activation_bytes", held.activations());
         try {
             Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);

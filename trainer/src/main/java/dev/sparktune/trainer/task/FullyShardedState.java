@@ -118,7 +118,7 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         this.slotGradShard = shardSize > 0 ? slotShard(slotGrads) : null;
         this.model = new CausalLm(modelConfig, new LayerParams(rootLayout, rootParams, rootGrads, ""),
                 l -> new LayerParams(slotLayout, slotParams, slotGrads, ""), microBatchRows, seqLen,
-                config.lossChunkRows(), Projection.Factory.PLAIN, this);
+                config.lossChunkRows(), Projection.Factory.PLAIN, this, config.gradientCheckpointing());
     }
 
     /**
@@ -390,7 +390,7 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     public HeldBytes heldBytes() {
         long resident = 4L * (rootLayout.totalLength() + layerLength + layerStart.length * shardSize);
         return new HeldBytes(resident, resident, rootOptimizer.stateBytes()
-                + (shardOptimizer == null ? 0 : shardOptimizer.stateBytes()));
+                + (shardOptimizer == null ? 0 : shardOptimizer.stateBytes()), model.activationBytes());
     }
 
     @Override

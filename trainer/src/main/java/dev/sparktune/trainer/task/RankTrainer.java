@@ -59,7 +59,7 @@ public final class RankTrainer implements AutoCloseable {
         this.seqLen = seqLen;
         this.state = config.sharding() == Sharding.FULL_SHARD
                 ? new FullyShardedState(config, base, plan.microBatchRows(), seqLen, collective)
-                : new ReplicatedState(config, base.load(), plan.microBatchRows(), seqLen, collective);
+                : new ReplicatedState(config, base, plan.microBatchRows(), seqLen, collective);
         this.schedule = config.schedule(plan.totalSteps());
     }
 

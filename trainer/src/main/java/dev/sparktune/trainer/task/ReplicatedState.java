@@ -4,9 +4,13 @@ import dev.sparktune.dl4j.collective.Collective;
 import dev.sparktune.dl4j.collective.FlatShards;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.DropoutKeys;
+import dev.sparktune.dl4j.layers.LayerHooks;
+import dev.sparktune.dl4j.layers.LayerParams;
+import dev.sparktune.dl4j.layers.Projection;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.optim.AdamW;
 import dev.sparktune.dl4j.optim.GradClip;
 import dev.sparktune.dl4j.params.ParamLayout;
@@ -28,7 +32,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   <li>{@link Sharding#SHARD_GRAD_OP}: reduce-scatter the gradients; the global norm is the sum of the shards'
  *       squared norms; each rank keeps the AdamW state of its shard only and updates it; all-gather the parameters.</li>
  * </ul>
- * What is trained is the flat "trainable" buffer: all parameters (full) or the adapters (lora, base frozen).
+ * What is trained is the flat "trainable" buffer: all parameters (full), the freeze selection (the contiguous tail
+ * of the base buffer in {@link TrainConfig#baseLayout}; no gradients exist for the rest) or the adapters (lora, base
+ * frozen).
  */
 final class ReplicatedState implements TrainingState {
     private final TrainConfig config;
@@ -44,35 +50,47 @@ final class ReplicatedState implements TrainingState {
     private final AdamW optimizer;
     private final CausalLm model;
 
-    ReplicatedState(TrainConfig config, HfModelDir.Loaded base, int microBatchRows, int seqLen,
+    /** @param weights the base model; loaded in {@link TrainConfig#baseLayout} (copied when it is not already) */
+    ReplicatedState(TrainConfig config, ModelWeights weights, int microBatchRows, int seqLen,
                     Collective collective) {
         this.config = config;
         this.collective = collective;
-        this.modelConfig = base.config();
+        this.modelConfig = weights.config();
+        HfModelDir.Loaded base = weights.load(config.baseLayout(modelConfig));
         this.baseLayout = base.layout();
         this.baseParams = base.params();
-        if (config.finetuningType() == FinetuningType.LORA) {
+        LayerParams root;
+        Projection.Factory projections = Projection.Factory.PLAIN;
+        if (config.finetuningType() == FinetuningType.FREEZE) {
+            this.adapters = null;
+            this.layout = config.trainableLayout(modelConfig);
+            long frozen = baseLayout.totalLength() - layout.totalLength();
+            this.params = baseParams.get(NDArrayIndex.interval(frozen, baseLayout.totalLength()));
+            this.grads = layout.allocate();
+            root = new LayerParams(baseLayout, baseParams, layout, grads, "");
+        } else if (config.finetuningType() == FinetuningType.LORA) {
             this.adapters = new LoraAdapters(modelConfig, config.lora(), config.seed());
             this.layout = adapters.layout();
             this.params = adapters.init(config.seed());
             this.grads = layout.allocate();
-            this.model = new CausalLm(modelConfig, baseLayout, baseParams, null, microBatchRows, seqLen,
-                    config.lossChunkRows(), adapters.projections(params, grads));
+            root = new LayerParams(baseLayout, baseParams, null, "");
+            projections = adapters.projections(params, grads);
         } else {
             this.adapters = null;
             this.layout = baseLayout;
             this.params = baseParams;
             this.grads = layout.allocate();
-            this.model = new CausalLm(modelConfig, baseLayout, baseParams, grads, microBatchRows, seqLen,
-                    config.lossChunkRows());
+            root = new LayerParams(baseLayout, baseParams, grads, "");
         }
+        this.model = new CausalLm(modelConfig, root, null, microBatchRows, seqLen, config.lossChunkRows(),
+                projections, LayerHooks.NONE, config.gradientCheckpointing());
         // Rank 0's copy is the truth: any difference in how ranks loaded or initialised is erased before step 0.
         collective.broadcast(params, 0);
         this.shards = collective.shards(layout.totalLength());
         this.optimizer = config.sharding() == Sharding.SHARD_GRAD_OP
-                ? AdamW.sharded(layout, config.adamW(), AdamW.decayMatrices(), shards.start(collective.rank()),
-                        shards.end(collective.rank()))
-                : new AdamW(layout, config.adamW(), AdamW.decayMatrices());
+                ? AdamW.sharded(layout, config.adamW(), AdamW.decayMatrices(), config.lrScale(),
+                        shards.start(collective.rank()), shards.end(collective.rank()))
+                : new AdamW(layout, config.adamW(), AdamW.decayMatrices(), config.lrScale());
     }
 
     @Override
@@ -187,7 +205,7 @@ final class ReplicatedState implements TrainingState {
     @Override
     public HeldBytes heldBytes() {
         return new HeldBytes(4L * baseLayout.totalLength() + (adapters == null ? 0 : 4L * layout.totalLength()),
-                4L * layout.totalLength(), optimizer.stateBytes());
+                4L * layout.totalLength(), optimizer.stateBytes(), model.activationBytes());
     }
 
     @Override

@@ -93,7 +93,7 @@ class TensorBoardEventsTest {
     @Test
     void aResumedRunReplaysTheCheckpointsTrainerLog(@TempDir Path work) throws IOException {
         Path log = work.resolve("trainer_log.jsonl");
-        TrainerLog trainerLog = new TrainerLog(log, 0, 5, new dev.sparktune.trainer.task.HeldBytes(1, 2, 3));
+        TrainerLog trainerLog = new TrainerLog(log, 0, 5, new dev.sparktune.trainer.task.HeldBytes(1, 2, 3, 4));
         for (int s = 0; s < 4; s++) {
             trainerLog.record(metrics(s), (s + 1) % 2 == 0);
         }

@@ -13,6 +13,7 @@ import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.dl4j.optim.LrSchedule;
+import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
@@ -128,6 +129,9 @@ class TrainEquivalenceTest {
         assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.FULL_SHARD)), "full, 2 ranks, full_shard");
         // 4 ranks: the third step has 6 rows, so rank 3 has no micro-batch and runs padding passes
         assertSame(ref, train(config(FinetuningType.FULL, 4, Sharding.FULL_SHARD)), "full, 4 ranks, full_shard");
+        // recompute after the layer is gathered again for backward
+        assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.FULL_SHARD).toBuilder()
+                .gradientCheckpointing(true).build()), "full, 2 ranks, full_shard, gradient_checkpointing");
     }
 
     @Test
@@ -157,6 +161,47 @@ class TrainEquivalenceTest {
     }
 
     @Test
+    void freezeTrainsOnlyItsSelectionTheSameForEveryWorldSizeAndSharding() throws Exception {
+        // the last layer's MLP + every norm (LLaMA-Factory's "norm" reaches the layers' norms too)
+        TrainConfig one = config(FinetuningType.FREEZE, 1, Sharding.NO_SHARD).toBuilder().freeze(1, "mlp", "norm")
+                .build();
+        Run ref = train(one);
+        assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: "
+                + java.util.Arrays.toString(ref.losses()));
+        ModelConfig m = tinyQwen3();
+        ParamLayout trained = one.trainableLayout(m);
+        assertEquals(ref.finalParams().length, trained.totalLength(), "the trainable buffer is the selection");
+        assertTrue(trained.contains("model.layers.1.mlp.down_proj.weight") && trained.contains("model.norm.weight")
+                && trained.contains("model.layers.0.input_layernorm.weight")
+                && !trained.contains("model.layers.0.mlp.down_proj.weight")
+                && !trained.contains("model.embed_tokens.weight"), trained.entries().toString());
+        HfModelDir.Loaded start = ModelInit.random(m, 5, 0.1);
+        long changed = 0;
+        for (ParamLayout.Entry e : trained.entries()) {
+            float[] before = start.layout().view(start.params(), e.name()).reshape(-1).toFloatVector();
+            for (int i = 0; i < before.length; i++) {
+                changed += before[i] != ref.finalParams()[(int) e.offset() + i] ? 1 : 0;
+            }
+        }
+        assertTrue(changed > trained.totalLength() / 2, "most trained elements moved: " + changed + " of "
+                + trained.totalLength());
+        assertSame(ref, train(one.toBuilder().worldSize(2).build()), "freeze, 2 ranks, no_shard");
+        assertSame(ref, train(one.toBuilder().worldSize(4).sharding(Sharding.SHARD_GRAD_OP).build()),
+                "freeze, 4 ranks, shard_grad_op");
+    }
+
+    @Test
+    void loraPlusIsTheSameForEveryWorldSizeAndChangesTheRun() throws Exception {
+        TrainConfig one = config(FinetuningType.LORA, 1, Sharding.NO_SHARD).toBuilder().loraplusLrRatio(8).build();
+        Run ref = train(one);
+        Run plain = train(config(FinetuningType.LORA, 1, Sharding.NO_SHARD));
+        assertTrue(Math.abs(ref.losses()[STEPS - 1] - plain.losses()[STEPS - 1]) > 1e-4,
+                "loraplus_lr_ratio 8 changes the run");
+        assertSame(ref, train(one.toBuilder().worldSize(4).sharding(Sharding.SHARD_GRAD_OP).build()),
+                "lora+ 8, 4 ranks, shard_grad_op");
+    }
+
+    @Test
     void loraDropoutMasksDependOnTheRowNotOnTheWorldSize() throws Exception {
         TrainConfig one = config(FinetuningType.LORA, 1, Sharding.NO_SHARD).toBuilder().lora(4, 8, 0.2, "all", false)
                 .build();
@@ -167,6 +212,8 @@ class TrainEquivalenceTest {
         assertSame(ref, train(one.toBuilder().worldSize(2).build()), "lora dropout 0.2, 2 ranks, no_shard");
         assertSame(ref, train(one.toBuilder().worldSize(4).sharding(Sharding.SHARD_GRAD_OP).build()),
                 "lora dropout 0.2, 4 ranks, shard_grad_op");
+        assertSame(ref, train(one.toBuilder().worldSize(2).gradientCheckpointing(true).build()),
+                "lora dropout 0.2, 2 ranks, gradient_checkpointing (masks recomputed from the row keys)");
     }
 
     @Test
