@@ -31,8 +31,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * parameters, of the gradients and of the AdamW moments. All decoder layers are views of ONE shared slot (parameters
  * and gradients, one layer's worth), filled by an all-gather before the layer's forward and again before its
  * backward; right after the layer's backward its slot gradients are reduce-scattered and added to the rank's shard.
- * The root unit (embedding, final norm, lm_head) is replicated and all-reduced like no_shard: it is needed for the
- * whole step anyway. Memory per rank: root + 2 slots + 4 × (layer parameters / world size) per layer.
+ * The root unit (embedding, final norm, lm_head) is needed for the whole step, so its parameters and gradients stay
+ * whole on every rank, but its state is sharded as in shard_grad_op: its gradients are reduce-scattered, each rank
+ * keeps the AdamW moments of its 1/world_size of the root and updates that part, and the root parameters are
+ * all-gathered after the update. Memory per rank: 2 × root + 2 slots + 2 × (root / world size) + 4 × (layer
+ * parameters / world size) per layer.
  *
  * <p>The model's forward and backward are collective here (each layer's gather): every rank must run them, the same
  * number of times, also for evaluation. Positions in checkpoints are those of the full HF layout, so a full_shard checkpoint resumes under any sharding
@@ -56,7 +59,10 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     private final INDArray slotGrads;
     private final INDArray shardParams;     // [layers × shardSize], layer by layer; null when shardSize = 0
     private final INDArray shardGrads;
-    private final AdamW rootOptimizer;
+    private final AdamW rootOptimizer;      // this rank's part of the root: [rootStart, rootEnd) of rootLayout
+    private final long rootStart;
+    private final long rootEnd;
+    private final FlatShards rootShards;
     private final AdamW shardOptimizer;     // null when shardSize = 0
     private final CausalLm model;
     // views the hooks use on every layer of every micro-batch, made once
@@ -105,7 +111,10 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         this.slotParams = slotLayout.allocate();
         this.slotGrads = slotLayout.allocate();
         Predicate<ParamLayout.Entry> decays = e -> fullLayout.entry(e.name()).shape().length >= 2;
-        this.rootOptimizer = new AdamW(rootLayout, config.adamW(), decays);
+        this.rootShards = collective.shards(rootLayout.totalLength());
+        this.rootStart = rootShards.start(rank);
+        this.rootEnd = rootShards.end(rank);
+        this.rootOptimizer = AdamW.sharded(rootLayout, config.adamW(), decays, rootStart, rootEnd);
         this.shardGrads = shardSize > 0 ? shardLayout.allocate() : null;
         this.shardOptimizer = shardSize > 0 ? new AdamW(shardLayout, config.adamW(), decays) : null;
         this.paramShards = new INDArray[layers];
@@ -266,23 +275,46 @@ final class FullyShardedState implements TrainingState, LayerHooks {
 
     @Override
     public double synchroniseAndUpdate(int step, double loss, double lr) {
-        collective.allReduce(rootGrads);
-        double rootSquares = Math.pow(GradClip.norm(rootGrads), 2);  // identical on every rank
-        double shardSquares = shardGrads == null ? 0 : Math.pow(GradClip.norm(shardGrads), 2);
-        double norm = Math.sqrt(rootSquares + collective.allReduceSum(shardSquares)[0]);
+        collective.reduceScatter(rootGrads);
+        INDArray rootShard = rootEnd > rootStart ? rootGrads.get(NDArrayIndex.interval(rootStart, rootEnd)) : null;
+        double squares = (rootShard == null ? 0 : Math.pow(rootShard.norm2Number().doubleValue(), 2))
+                + (shardGrads == null ? 0 : Math.pow(GradClip.norm(shardGrads), 2));
+        double norm = Math.sqrt(collective.allReduceSum(squares)[0]);
         TrainingState.checkFinite(step, loss, norm);
         if (config.maxGradNorm() > 0) {
-            GradClip.scale(rootGrads, norm, config.maxGradNorm());
+            if (rootShard != null) {
+                GradClip.scale(rootShard, norm, config.maxGradNorm());
+            }
             if (shardGrads != null) {
                 GradClip.scale(shardGrads, norm, config.maxGradNorm());
             }
         }
         rootOptimizer.step(rootParams, rootGrads, lr);
+        collective.allGather(rootParams);
         if (shardOptimizer != null) {
             shardOptimizer.step(shardParams, shardGrads, lr);
         }
         resident = -1;  // the shards changed: the slot is stale
         return norm;
+    }
+
+    /**
+     * A piece of [from, to) of the root layout that lies in one root parameter: where it starts in the root buffer,
+     * where in the full layout (checkpoint positions), and its length.
+     */
+    private record RootPiece(long rootAt, long fullAt, long length) {
+    }
+
+    private List<RootPiece> rootPieces(long from, long to) {
+        List<RootPiece> pieces = new ArrayList<>();
+        for (ParamLayout.Entry e : rootLayout.entries()) {
+            long a = Math.max(from, e.offset());
+            long z = Math.min(to, e.offset() + e.length());
+            if (a < z) {
+                pieces.add(new RootPiece(a, fullLayout.entry(e.name()).offset() + a - e.offset(), z - a));
+            }
+        }
+        return pieces;
     }
 
     @Override
@@ -293,15 +325,11 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     @Override
     public List<StatePiece> checkpointPieces() {
         List<StatePiece> pieces = new ArrayList<>();
-        if (collective.rank() == 0) {
-            for (ParamLayout.Entry e : rootLayout.entries()) {
-                long a = e.offset();
-                long z = a + e.length();
-                pieces.add(new StatePiece(fullLayout.entry(e.name()).offset(),
-                        rootParams.get(NDArrayIndex.interval(a, z)),
-                        rootOptimizer.firstMoment().get(NDArrayIndex.interval(a, z)),
-                        rootOptimizer.secondMoment().get(NDArrayIndex.interval(a, z))));
-            }
+        for (RootPiece p : rootPieces(rootStart, rootEnd)) {
+            long m = p.rootAt() - rootStart;
+            pieces.add(new StatePiece(p.fullAt(), rootParams.get(NDArrayIndex.interval(p.rootAt(), p.rootAt()
+                    + p.length())), rootOptimizer.firstMoment().get(NDArrayIndex.interval(m, m + p.length())),
+                    rootOptimizer.secondMoment().get(NDArrayIndex.interval(m, m + p.length()))));
         }
         for (int l = 0; shardSize > 0 && l < layerStart.length; l++) {
             pieces.add(new StatePiece(layerStart[l] + shardStart, shard(shardParams, l),
@@ -313,11 +341,8 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     @Override
     public List<CheckpointManifest.Range> checkpointRanges(int rank) {
         List<CheckpointManifest.Range> ranges = new ArrayList<>();
-        if (rank == 0) {
-            for (ParamLayout.Entry e : rootLayout.entries()) {
-                long a = fullLayout.entry(e.name()).offset();
-                ranges.add(new CheckpointManifest.Range(a, a + e.length()));
-            }
+        for (RootPiece p : rootPieces(rootShards.start(rank), rootShards.end(rank))) {
+            ranges.add(new CheckpointManifest.Range(p.fullAt(), p.fullAt() + p.length()));
         }
         for (int l = 0; layerShards.size(rank) > 0 && l < layerStart.length; l++) {
             ranges.add(new CheckpointManifest.Range(layerStart[l] + layerShards.start(rank),
@@ -328,14 +353,16 @@ final class FullyShardedState implements TrainingState, LayerHooks {
 
     @Override
     public void restore(StateReader reader) {
-        for (ParamLayout.Entry e : rootLayout.entries()) {
-            long a = fullLayout.entry(e.name()).offset();
-            long z = a + e.length();
-            reader.params(a, z, rootParams.get(NDArrayIndex.interval(e.offset(), e.offset() + e.length())));
-            reader.firstMoment(a, z, rootOptimizer.firstMoment().get(
-                    NDArrayIndex.interval(e.offset(), e.offset() + e.length())));
-            reader.secondMoment(a, z, rootOptimizer.secondMoment().get(
-                    NDArrayIndex.interval(e.offset(), e.offset() + e.length())));
+        for (RootPiece p : rootPieces(0, rootLayout.totalLength())) {
+            reader.params(p.fullAt(), p.fullAt() + p.length(), rootParams.get(NDArrayIndex.interval(p.rootAt(),
+                    p.rootAt() + p.length())));
+        }
+        for (RootPiece p : rootPieces(rootStart, rootEnd)) {
+            long m = p.rootAt() - rootStart;
+            reader.firstMoment(p.fullAt(), p.fullAt() + p.length(),
+                    rootOptimizer.firstMoment().get(NDArrayIndex.interval(m, m + p.length())));
+            reader.secondMoment(p.fullAt(), p.fullAt() + p.length(),
+                    rootOptimizer.secondMoment().get(NDArrayIndex.interval(m, m + p.length())));
         }
         for (int l = 0; shardSize > 0 && l < layerStart.length; l++) {
             long a = layerStart[l] + shardStart;

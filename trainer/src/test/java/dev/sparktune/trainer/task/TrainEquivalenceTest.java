@@ -149,6 +149,9 @@ class TrainEquivalenceTest {
         assertTrue(Math.abs(sharded.held().params() - expected) <= 4L * 4 * m.numLayers(),
                 "full_shard holds root + one slot + a quarter of each layer: " + sharded.held() + " vs " + expected);
         assertTrue(sharded.held().params() < all, "full_shard holds less than a replica");
+        // AdamW state: a quarter of everything, the root unit included, as shard_grad_op's
+        assertTrue(Math.abs(sharded.held().optimizerState() - replicated.held().optimizerState())
+                <= 8L * 4 * (m.numLayers() + 1), "moments: " + sharded.held() + " vs " + replicated.held());
     }
 
     @Test
