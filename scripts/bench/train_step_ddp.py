@@ -63,7 +63,7 @@ def main():
     for p in procs:
         p.join()
     print(f"| torch DDP (gloo), transformers {__import__('transformers').__version__}, {params} params "
-          f"| {step:.3f} | | | | {tps:.0f} | | |")
+          f"| {step:.3f} | | | | {tps:.0f} | | | |")
 
 
 if __name__ == "__main__":

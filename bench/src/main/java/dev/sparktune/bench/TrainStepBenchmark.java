@@ -4,6 +4,8 @@ import dev.sparktune.dl4j.collective.PeerAddress;
 import dev.sparktune.dl4j.collective.RingListener;
 import dev.sparktune.dl4j.collective.RingOptions;
 import dev.sparktune.dl4j.collective.TcpRingCollective;
+import dev.sparktune.dl4j.flops.GemmPeak;
+import dev.sparktune.dl4j.flops.TrainingFlops;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
@@ -12,6 +14,7 @@ import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.metrics.Mfu;
 import dev.sparktune.trainer.plan.StepPlan;
 import dev.sparktune.trainer.task.HeldBytes;
 import dev.sparktune.trainer.task.RankTrainer;
@@ -49,25 +52,32 @@ public final class TrainStepBenchmark {
         int rowsPerRank = Integer.parseInt(args[8]);
         int steps = Integer.parseInt(args[9]);
         long psi = HfParamNames.layout(model).totalLength();
+        double flopsPerToken = TrainingFlops.perToken(model, seq, name -> true, 0);
+        double peak = GemmPeak.measure(1024, 5);
         System.out.printf(Locale.ROOT, "SparkTune full fine-tuning, Qwen3 %d params, %d ranks x %d rows x %d tokens,"
-                + " %d measured steps%n", psi, ranks, rowsPerRank, seq, steps);
-        System.out.println("| fsdp | step s | compute s | comm s | data s | tokens/s | rank 0 holds params / grads / "
-                + "AdamW / activations MB | 16Ψ/N MB |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---|---:|");
+                + " %d measured steps; %.1f MFLOP/token (6N + 12LHQT); one core's fp32 GEMM peak %.1f GFLOP/s%n",
+                psi, ranks, rowsPerRank, seq, steps, flopsPerToken / 1e6, peak / 1e9);
+        System.out.println("| fsdp | step s | compute s | comm s | data s | tokens/s | MFU | rank 0 holds params / grads"
+                + " / AdamW / activations MB | 16Ψ/N MB |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---|---:|");
+        Mfu mfu = new Mfu(flopsPerToken, peak, ranks);
         for (Sharding mode : Sharding.values()) {
-            row(mode.key(), run(model, mode, false, ranks, seq, rowsPerRank, steps), ranks, seq, rowsPerRank, psi);
+            row(mode.key(), run(model, mode, false, ranks, seq, rowsPerRank, steps), ranks, seq, rowsPerRank, psi,
+                    mfu);
         }
         row("no_shard + gradient_checkpointing", run(model, Sharding.NO_SHARD, true, ranks, seq, rowsPerRank, steps),
-                ranks, seq, rowsPerRank, psi);
+                ranks, seq, rowsPerRank, psi, mfu);
     }
 
-    private static void row(String what, List<RankResult> results, int ranks, int seq, int rowsPerRank, long psi) {
+    private static void row(String what, List<RankResult> results, int ranks, int seq, int rowsPerRank, long psi,
+                            Mfu mfu) {
         RankResult r0 = results.get(0);
         double step = results.stream().mapToDouble(RankResult::stepSeconds).max().orElseThrow();
         double comm = results.stream().mapToDouble(RankResult::commSeconds).average().orElseThrow();
         double data = results.stream().mapToDouble(RankResult::dataSeconds).average().orElseThrow();
-        System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.0f | %.1f / %.1f / %.1f / %.1f | %.1f |%n",
-                what, step, step - comm - data, comm, data, (double) ranks * rowsPerRank * seq / step,
+        double tokensPerSecond = (double) ranks * rowsPerRank * seq / step;
+        System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f%% | %.1f / %.1f / %.1f / %.1f | %.1f "
+                + "|%n", what, step, step - comm - data, comm, data, tokensPerSecond, 100 * mfu.of(tokensPerSecond),
                 r0.held().params() / 1e6, r0.held().grads() / 1e6, r0.held().optimizerState() / 1e6,
                 r0.held().activations() / 1e6, 16.0 * psi / ranks / 1e6);
     }

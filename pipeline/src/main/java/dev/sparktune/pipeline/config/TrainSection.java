@@ -68,6 +68,7 @@ final class TrainSection {
         Sharding sharding = fsdp(reader);
         long lossChunk = reader.wholeNumber("train.loss_chunk_tokens", 1, Integer.MAX_VALUE);
         boolean checkpointing = reader.bool("train.gradient_checkpointing");
+        Double peakFlops = nonNegative(reader, "train.peak_flops_per_rank");
 
         if (epochs != null && epochs == 0 && maxSteps <= 0) {
             reader.fail("train.num_train_epochs", "must be > 0 unless train.max_steps is set (> 0)");
@@ -125,7 +126,7 @@ final class TrainSection {
                     .seed(seed).loggingSteps((int) loggingSteps).saveSteps((int) saveSteps)
                     .saveTotalLimit((int) saveTotalLimit).resumeFromCheckpoint(resume).overwriteOutputDir(overwrite)
                     .worldSize((int) worldSize).sharding(sharding).lossChunkRows((int) lossChunk)
-                    .gradientCheckpointing(checkpointing).build();
+                    .gradientCheckpointing(checkpointing).peakFlopsPerRank(peakFlops).build();
         } catch (IllegalArgumentException e) {
             // TrainConfig checks the same ranges; reached only if the two ever disagree
             reader.fail("train", e.getMessage());

@@ -96,6 +96,8 @@ class TrainSectionTest {
         assertEquals(16.0, load(MINIMAL, "train.loraplus_lr_ratio=16").train().loraplusLrRatio());
         assertTrue(load(MINIMAL, "train.gradient_checkpointing=true").train().gradientCheckpointing());
         assertTrue(!load(MINIMAL).train().gradientCheckpointing(), "off by default: it costs a forward pass");
+        assertEquals(9.89e14, load(MINIMAL, "train.peak_flops_per_rank=9.89e14").train().peakFlopsPerRank());
+        assertEquals(0.0, load(MINIMAL).train().peakFlopsPerRank(), "0: measured at the start of training");
 
         String m = failure(MINIMAL, "train.finetuning_type=full", "train.loraplus_lr_ratio=16").getMessage();
         assertTrue(m.contains("sparktune.train.loraplus_lr_ratio: applies to finetuning_type = lora only"), m);

@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.api;
 
+import dev.sparktune.dl4j.flops.TrainingFlops;
 import dev.sparktune.dl4j.freeze.FreezeConfig;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.lora.LoraConfig;
@@ -49,6 +50,7 @@ import java.util.function.ToDoubleFunction;
  * @param worldSize           ranks (one barrier task each)
  * @param sharding            fsdp
  * @param lossChunkRows       tokens per lm_head + cross-entropy chunk
+ * @param peakFlopsPerRank    FLOP/s one rank can do, the MFU denominator; 0 = measure fp32 GEMM on rank 0 at start
  * @param gradientCheckpointing gradient_checkpointing: recompute each decoder layer's forward in backward (keeps one
  *                            layer's activations instead of all; same gradients, one more forward)
  * @param saveSteps           a checkpoint every this many steps (save_steps); 0 = none
@@ -66,7 +68,8 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
                           double weightDecay, double maxGradNorm, LrSchedule.Type scheduler, int warmupSteps,
                           double warmupRatio, int perDeviceBatchRows, int gradientAccumulation, int globalBatchRows,
                           double epochs, int maxSteps, long seed, int loggingSteps, int worldSize, Sharding sharding,
-                          int lossChunkRows, boolean gradientCheckpointing, int saveSteps, int saveTotalLimit, String resumeFromCheckpoint,
+                          int lossChunkRows, boolean gradientCheckpointing, double peakFlopsPerRank, int saveSteps,
+                          int saveTotalLimit, String resumeFromCheckpoint,
                           boolean overwriteOutputDir) implements Serializable {
     public TrainConfig {
         require(modelPath != null && !modelPath.isBlank(), "model_name_or_path is required");
@@ -80,6 +83,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         require(worldSize >= 1, "world_size must be >= 1");
         require(loggingSteps >= 1, "logging_steps must be >= 1");
         require(lossChunkRows >= 1, "loss_chunk_tokens must be >= 1");
+        require(peakFlopsPerRank >= 0 && Double.isFinite(peakFlopsPerRank), "peak_flops_per_rank must be >= 0");
         require(saveSteps >= 0, "save_steps must be >= 0");
         require(saveTotalLimit >= 0, "save_total_limit must be >= 0");
         resumeFromCheckpoint = resumeFromCheckpoint == null ? "" : resumeFromCheckpoint.strip();
@@ -154,6 +158,19 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         };
     }
 
+    /** Model FLOPs per token of a step on rows of {@code seqLen} tokens ({@link TrainingFlops}). */
+    public double modelFlopsPerToken(ModelConfig model, int seqLen) {
+        return switch (finetuningType) {
+            case FULL -> TrainingFlops.perToken(model, seqLen, name -> true, 0);
+            case FREEZE -> {
+                Set<String> trained = freeze().trainableNames(model);
+                yield TrainingFlops.perToken(model, seqLen, trained::contains, 0);
+            }
+            case LORA -> TrainingFlops.perToken(model, seqLen, name -> false,
+                    LoraAdapters.layout(model, lora()).totalLength());
+        };
+    }
+
     public AdamWConfig adamW() {
         return new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay);
     }
@@ -210,6 +227,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         b.sharding = sharding;
         b.lossChunkRows = lossChunkRows;
         b.gradientCheckpointing = gradientCheckpointing;
+        b.peakFlopsPerRank = peakFlopsPerRank;
         b.saveSteps = saveSteps;
         b.saveTotalLimit = saveTotalLimit;
         b.resumeFromCheckpoint = resumeFromCheckpoint;
@@ -252,6 +270,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         private Sharding sharding = Sharding.NO_SHARD;
         private int lossChunkRows = 1024;
         private boolean gradientCheckpointing;
+        private double peakFlopsPerRank;
         private int saveSteps = 500;
         private int saveTotalLimit;
         private String resumeFromCheckpoint = "";
@@ -292,6 +311,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         public Builder sharding(Sharding v) { sharding = v; return this; }
         public Builder lossChunkRows(int v) { lossChunkRows = v; return this; }
         public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
+        public Builder peakFlopsPerRank(double v) { peakFlopsPerRank = v; return this; }
         public Builder saveSteps(int v) { saveSteps = v; return this; }
         public Builder saveTotalLimit(int v) { saveTotalLimit = v; return this; }
         public Builder resumeFromCheckpoint(String v) { resumeFromCheckpoint = v; return this; }
@@ -303,7 +323,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
                     freezeExtraModules, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay, maxGradNorm,
                     scheduler, warmupSteps, warmupRatio, perDeviceBatchRows, gradientAccumulation, globalBatchRows,
                     epochs, maxSteps, seed, loggingSteps, worldSize, sharding, lossChunkRows, gradientCheckpointing,
-                    saveSteps,
+                    peakFlopsPerRank, saveSteps,
                     saveTotalLimit, resumeFromCheckpoint, overwriteOutputDir);
         }
     }

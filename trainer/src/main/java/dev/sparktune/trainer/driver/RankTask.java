@@ -2,6 +2,7 @@ package dev.sparktune.trainer.driver;
 
 import dev.sparktune.dl4j.collective.RingOptions;
 import dev.sparktune.dl4j.collective.TcpRingCollective;
+import dev.sparktune.dl4j.flops.GemmPeak;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.trainer.api.Sharding;
@@ -12,6 +13,7 @@ import dev.sparktune.trainer.checkpoint.StatePiece;
 import dev.sparktune.trainer.checkpoint.StateReader;
 import dev.sparktune.trainer.data.SnapshotRowSource;
 import dev.sparktune.trainer.metrics.LossPlot;
+import dev.sparktune.trainer.metrics.Mfu;
 import dev.sparktune.trainer.metrics.TensorBoardEvents;
 import dev.sparktune.trainer.metrics.TrainerLog;
 import dev.sparktune.trainer.model.ModelDirectory;
@@ -87,8 +89,10 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                 if (resume != null && rank == 0) {
                     store.fetchTrainerLog(resume, logFile);
                 }
-                TrainerLog log = rank == 0 ? new TrainerLog(logFile, first, total, trainer.heldBytes()) : null;
-                TensorBoardEvents events = rank == 0 ? TensorBoardEvents.create(work) : null;
+                Mfu mfu = rank == 0 ? new Mfu(trainer.modelFlopsPerToken(), ctx.config().peakFlopsPerRank() > 0
+                        ? ctx.config().peakFlopsPerRank() : GemmPeak.measure(1024, 5), ctx.config().worldSize()) : null;
+                TrainerLog log = rank == 0 ? new TrainerLog(logFile, first, total, trainer.heldBytes(), mfu) : null;
+                TensorBoardEvents events = rank == 0 ? TensorBoardEvents.create(work, mfu) : null;
                 if (resume != null && rank == 0) {
                     events.replay(logFile);  // the steps before the resume, from the checkpoint's trainer log
                 }

@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Rank 0's TensorBoard event file, {@value #DIR}/events.out.tfevents.&lt;unix-seconds&gt;.&lt;host&gt; (published to
  * output_dir/runs/, where transformers puts its logging_dir): the scalars train/loss, train/learning_rate,
- * train/grad_norm, train/tokens_per_second and train/epoch at the trainer log's steps, with the 1-based step as
+ * train/grad_norm, train/tokens_per_second, train/mfu and train/epoch at the trainer log's steps, with the 1-based step as
  * TensorBoard's step. Each record is appended as written, so a file cut short by a failure still reads.
  */
 public final class TensorBoardEvents {
@@ -25,13 +25,15 @@ public final class TensorBoardEvents {
             new com.fasterxml.jackson.databind.ObjectMapper();
     private final Path file;
     private final TokenRate rate = new TokenRate();
+    private final Mfu mfu;
 
-    private TensorBoardEvents(Path file) {
+    private TensorBoardEvents(Path file, Mfu mfu) {
         this.file = file;
+        this.mfu = mfu;
     }
 
     /** Creates {@code workDir/runs/} and a new event file in it holding the file-version record. */
-    public static TensorBoardEvents create(Path workDir) {
+    public static TensorBoardEvents create(Path workDir, Mfu mfu) {
         long millis = System.currentTimeMillis();
         Path file = workDir.resolve(DIR).resolve(PREFIX + millis / 1000 + "." + hostName());
         try {
@@ -39,7 +41,7 @@ public final class TensorBoardEvents {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + file.getParent(), e);
         }
-        TensorBoardEvents events = new TensorBoardEvents(file);
+        TensorBoardEvents events = new TensorBoardEvents(file, mfu);
         events.append(EventRecords.fileVersion(millis / 1000.0));
         return events;
     }
@@ -58,7 +60,9 @@ public final class TensorBoardEvents {
         scalars.put("train/loss", (float) m.loss());
         scalars.put("train/learning_rate", (float) m.lr());
         scalars.put("train/grad_norm", (float) m.gradNorm());
-        scalars.put("train/tokens_per_second", (float) rate.takePerSecond());
+        double tokensPerSecond = rate.takePerSecond();
+        scalars.put("train/tokens_per_second", (float) tokensPerSecond);
+        scalars.put("train/mfu", (float) mfu.of(tokensPerSecond));
         scalars.put("train/epoch", (float) m.epoch());
         append(EventRecords.scalars(System.currentTimeMillis() / 1000.0, m.step() + 1L, scalars));
     }
@@ -82,6 +86,9 @@ public final class TensorBoardEvents {
                 scalars.put("train/learning_rate", (float) n.path("lr").asDouble());
                 scalars.put("train/grad_norm", (float) n.path("grad_norm").asDouble());
                 scalars.put("train/tokens_per_second", (float) n.path("tokens_per_second").asDouble());
+                if (n.has("mfu")) {
+                    scalars.put("train/mfu", (float) n.path("mfu").asDouble());
+                }
                 scalars.put("train/epoch", (float) n.path("epoch").asDouble());
                 append(EventRecords.scalars(System.currentTimeMillis() / 1000.0, n.path("current_steps").asLong(),
                         scalars));

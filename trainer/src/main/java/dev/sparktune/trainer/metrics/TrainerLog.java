@@ -16,8 +16,8 @@ import java.util.List;
 
 /**
  * Rank 0's {@code trainer_log.jsonl} (LLaMA-Factory's file name and main keys: current_steps, total_steps, loss, lr,
- * epoch, percentage, elapsed_time, remaining_time) plus grad_norm, tokens/s and the bytes this rank holds. One line
- * per logging step and for the last step, flushed as written.
+ * epoch, percentage, elapsed_time, remaining_time) plus grad_norm, tokens/s, MFU and the bytes this rank holds. One
+ * line per logging step and for the last step, flushed as written.
  */
 public final class TrainerLog {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -25,6 +25,7 @@ public final class TrainerLog {
     private final int firstStep;
     private final int totalSteps;
     private final HeldBytes held;
+    private final Mfu mfu;
     private final long startNanos = System.nanoTime();
     private final TokenRate rate = new TokenRate();
 
@@ -32,11 +33,12 @@ public final class TrainerLog {
      * @param file      appended to (a resumed run first copies the checkpoint's log there)
      * @param firstStep the 0-based step this run starts at; elapsed and remaining time count from it
      */
-    public TrainerLog(Path file, int firstStep, int totalSteps, HeldBytes held) {
+    public TrainerLog(Path file, int firstStep, int totalSteps, HeldBytes held, Mfu mfu) {
         this.file = file;
         this.firstStep = firstStep;
         this.totalSteps = totalSteps;
         this.held = held;
+        this.mfu = mfu;
     }
 
     /** Records a step; writes a line when {@code write} (logging step or last step). */
@@ -57,7 +59,9 @@ public final class TrainerLog {
         line.put("percentage", Math.round(10000.0 * done / totalSteps) / 100.0);
         line.put("elapsed_time", elapsed);
         line.put("remaining_time", elapsed / (done - firstStep) * (totalSteps - done));
-        line.put("tokens_per_second", rate.takePerSecond());
+        double tokensPerSecond = rate.takePerSecond();
+        line.put("tokens_per_second", tokensPerSecond);
+        line.put("mfu", mfu.of(tokensPerSecond));
         line.put("supervised_tokens", m.supervised());
         line.put("params_bytes", held.params());
         line.put("grads_bytes", held.grads());

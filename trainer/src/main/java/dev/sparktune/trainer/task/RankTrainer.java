@@ -221,6 +221,11 @@ public final class RankTrainer implements AutoCloseable {
     }
 
     /** Bytes this rank holds for trainable parameters, their gradients and the optimizer state. */
+    /** Model FLOPs per token of one of this trainer's steps (the MFU numerator). */
+    public double modelFlopsPerToken() {
+        return config.modelFlopsPerToken(state.model().config(), seqLen);
+    }
+
     public HeldBytes heldBytes() {
         return state.heldBytes();
     }

@@ -129,6 +129,9 @@ class TrainJobTest {
         JsonNode last = JSON.readTree(log.get(1));
         assertEquals(3, last.get("current_steps").asInt());
         assertEquals(r2.finalLoss(), last.get("loss").asDouble(), 1e-12);
+        // model FLOPs at the logged rate over 2 ranks' measured GEMM peak: a fraction, and not a vanishing one
+        assertTrue(last.get("mfu").asDouble() > 1e-4 && last.get("mfu").asDouble() < 1, "mfu: " + last);
+        assertTrue(last.get("activation_bytes").asLong() > 0, "activation bytes: " + last);
         BufferedImage plot = ImageIO.read(two.resolve("training_loss.png").toFile());
         assertEquals(640, plot.getWidth(), "training_loss.png published");
         try (var runs = Files.list(two.resolve("runs"))) {

@@ -17,15 +17,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The event file decodes with a reader that shares no code with the writer (bitwise CRC-32C, generic protobuf walk):
- * a file-version record first, then one Event per logging step with the five train/ scalars as floats.
+ * a file-version record first, then one Event per logging step with the six train/ scalars as floats.
  */
 class TensorBoardEventsTest {
     static final List<String> TAGS = List.of("train/loss", "train/learning_rate", "train/grad_norm",
-            "train/tokens_per_second", "train/epoch");
+            "train/tokens_per_second", "train/mfu", "train/epoch");
+    /** 1e5 model FLOPs per token on 2 ranks of 1e9 FLOP/s each: 3000 tokens/s is 15% MFU. */
+    static final Mfu MFU = new Mfu(1e5, 1e9, 2);
 
     /** Five steps logged every second step plus the last one, as RankTask records them. */
     static TensorBoardEvents writeFiveSteps(Path work) {
-        TensorBoardEvents events = TensorBoardEvents.create(work);
+        TensorBoardEvents events = TensorBoardEvents.create(work, MFU);
         for (int s = 0; s < 5; s++) {
             events.record(metrics(s), s == 4 || (s + 1) % 2 == 0);
         }
@@ -69,6 +71,8 @@ class TensorBoardEventsTest {
         // tokens/s over the window since the last logged step: steps 1+2, 3+4, then 5 alone (0.5 s each)
         assertEquals(List.of(3000f, 7000f, 10000f), read.subList(1, 4).stream()
                 .map(e -> e.scalars().get("train/tokens_per_second")).toList());
+        assertEquals(List.of(0.15f, 0.35f, 0.5f), read.subList(1, 4).stream()
+                .map(e -> e.scalars().get("train/mfu")).toList());
     }
 
     @Test
@@ -93,11 +97,11 @@ class TensorBoardEventsTest {
     @Test
     void aResumedRunReplaysTheCheckpointsTrainerLog(@TempDir Path work) throws IOException {
         Path log = work.resolve("trainer_log.jsonl");
-        TrainerLog trainerLog = new TrainerLog(log, 0, 5, new dev.sparktune.trainer.task.HeldBytes(1, 2, 3, 4));
+        TrainerLog trainerLog = new TrainerLog(log, 0, 5, new dev.sparktune.trainer.task.HeldBytes(1, 2, 3, 4), MFU);
         for (int s = 0; s < 4; s++) {
             trainerLog.record(metrics(s), (s + 1) % 2 == 0);
         }
-        TensorBoardEvents events = TensorBoardEvents.create(work.resolve("resumed"));
+        TensorBoardEvents events = TensorBoardEvents.create(work.resolve("resumed"), MFU);
         events.replay(log);
         events.record(metrics(4), true);
         List<EventFileReader.Event> read = EventFileReader.read(events.file());
@@ -106,5 +110,6 @@ class TensorBoardEventsTest {
         assertEquals((float) metrics(3).loss(), read.get(2).scalars().get("train/loss"));
         assertEquals((float) metrics(1).gradNorm(), read.get(1).scalars().get("train/grad_norm"));
         assertEquals(TAGS, List.copyOf(read.get(1).scalars().keySet()));
+        assertEquals(0.35f, read.get(2).scalars().get("train/mfu"), 1e-6f, "the log's mfu, replayed");
     }
 }
