@@ -10,7 +10,7 @@ import dev.sparktune.dl4j.optim.AdamWConfig;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.params.ParamLayout;
 import java.io.Serializable;
-import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -133,42 +133,34 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         return LoraAdapters.loraPlusLrScale(loraplusLrRatio);
     }
 
+    /** Which of the base model's parameters get gradients: all (full), the freeze selection, none (lora). */
+    private Predicate<String> trainedBaseParams(ModelConfig model) {
+        return switch (finetuningType) {
+            case FULL -> name -> true;
+            case FREEZE -> freeze().trainableNames(model)::contains;
+            case LORA -> name -> false;
+        };
+    }
+
     /**
-     * The base model's parameters in memory: transformers' order, except for freeze fine-tuning, where the trained
-     * ones move to one contiguous tail ({@link ParamLayout#withLast}) that the optimizer and collectives work on.
+     * The base model's parameters in memory: transformers' order with the trained ones moved to one contiguous tail
+     * ({@link ParamLayout#withLast}; only freeze fine-tuning moves anything) that the optimizer and collectives
+     * work on.
      */
     public ParamLayout baseLayout(ModelConfig model) {
-        ParamLayout hf = HfParamNames.layout(model);
-        if (finetuningType != FinetuningType.FREEZE) {
-            return hf;
-        }
-        Set<String> trained = freeze().trainableNames(model);
-        return hf.withLast(trained::contains);
+        return HfParamNames.layout(model).withLast(trainedBaseParams(model));
     }
 
     /** The flat layout of what trains: every parameter, the freeze selection, or the LoRA adapters. */
     public ParamLayout trainableLayout(ModelConfig model) {
-        return switch (finetuningType) {
-            case FULL -> HfParamNames.layout(model);
-            case FREEZE -> {
-                Set<String> trained = freeze().trainableNames(model);
-                yield HfParamNames.layout(model).subset(trained::contains);
-            }
-            case LORA -> LoraAdapters.layout(model, lora());
-        };
+        return finetuningType == FinetuningType.LORA ? LoraAdapters.layout(model, lora())
+                : HfParamNames.layout(model).subset(trainedBaseParams(model));
     }
 
     /** Model FLOPs per token of a step on rows of {@code seqLen} tokens ({@link TrainingFlops}). */
     public double modelFlopsPerToken(ModelConfig model, int seqLen) {
-        return switch (finetuningType) {
-            case FULL -> TrainingFlops.perToken(model, seqLen, name -> true, 0);
-            case FREEZE -> {
-                Set<String> trained = freeze().trainableNames(model);
-                yield TrainingFlops.perToken(model, seqLen, trained::contains, 0);
-            }
-            case LORA -> TrainingFlops.perToken(model, seqLen, name -> false,
-                    LoraAdapters.layout(model, lora()).totalLength());
-        };
+        long adapters = finetuningType == FinetuningType.LORA ? LoraAdapters.layout(model, lora()).totalLength() : 0;
+        return TrainingFlops.perToken(model, seqLen, trainedBaseParams(model), adapters);
     }
 
     public AdamWConfig adamW() {
