@@ -79,7 +79,10 @@ class ExampleConfsDryRunTest {
     void everyConfInConfValidatesWithRunDryRun() throws Exception {
         assertTrue(confs.size() >= 5, "the demo, the prep walkthrough and the cluster examples: " + confs);
         for (Path conf : confs) {
-            dryRun(RepoPaths.root(), List.of("run", "conf/" + conf.getFileName(), "--dry-run"));
+            String out = dryRun(RepoPaths.root(), List.of("run", "conf/" + conf.getFileName(), "--dry-run"));
+            if (conf.getFileName().toString().contains("freeze")) {
+                assertTrue(out.contains("found freeze: "), "the freeze selection checked against config.json: " + out);
+            }
         }
     }
 

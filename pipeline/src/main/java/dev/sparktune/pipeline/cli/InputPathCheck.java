@@ -2,11 +2,16 @@ package dev.sparktune.pipeline.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfParamNames;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelException;
 import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.pipeline.config.ConfigProblem;
 import dev.sparktune.pipeline.config.SparkSettings;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.pipeline.config.RunSettings;
+import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.export.ExportConfig;
@@ -16,6 +21,7 @@ import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +29,8 @@ import java.util.Map;
 /**
  * Checks, before Spark starts, that a verb's inputs exist: for prep the model's tokenizer.json and every dataset (an
  * entry of dataset_info.json with a file_name, or a path as given or under dataset_dir); for train the base model,
- * the packed table and the checkpoint to resume; for export and eval the model and adapter (and eval's table); for
+ * the packed table, the checkpoint to resume and, for freeze, that the freeze_* modules exist in the model's
+ * config.json; for export and eval the model and adapter (and eval's table); for
  * run what no earlier stage creates; for inspect the table. Paths are Hadoop paths,
  * opened with the {@code spark.hadoop.*} settings of spark-submit and of the spark section, as Spark would.
  */
@@ -87,6 +94,7 @@ final class InputPathCheck {
     static List<String> forTrain(TrainConfig train, SparkSettings spark) {
         InputPathCheck check = new InputPathCheck(spark);
         check.hfModel(train.modelPath(), "training");
+        check.trainedSelection(train);
         check.deltaTable("sparktune.train.table", train.table(), "run prep first (prep.output_table = this path)");
         if (!train.resumeFromCheckpoint().isEmpty()) {
             String dir = train.resumeFromCheckpoint();
@@ -139,7 +147,7 @@ final class InputPathCheck {
      * @return one line per input found, for the dry run's report
      * @throws ConfigException naming every missing input
      */
-    static List<String> forRun(RunSettings run, PrepConfig prep, SparkSettings spark) {
+    static List<String> forRun(RunSettings run, PrepConfig prep, TrainConfig train, SparkSettings spark) {
         InputPathCheck check = new InputPathCheck(spark);
         List<RunSettings.Stage> stages = run.stages();
         if (stages.contains(RunSettings.Stage.INIT_MODEL) && run.initModel() != null) {
@@ -148,6 +156,9 @@ final class InputPathCheck {
             check.model("sparktune.init_model.tokenizer", run.initModel().tokenizer());
         } else if (stages.stream().anyMatch(s -> s.ordinal() >= RunSettings.Stage.PREP.ordinal())) {
             check.hfModel(prep.modelPath(), "training");
+            if (stages.contains(RunSettings.Stage.TRAIN) && train != null) {
+                check.trainedSelection(train);
+            }
         }
         if (stages.contains(RunSettings.Stage.SYNTHETIC_DATA)) {
             check.found.add("datasets: written by synthetic_data into " + run.syntheticData().outputDir());
@@ -176,6 +187,38 @@ final class InputPathCheck {
             }
         } catch (IOException | IllegalArgumentException e) {
             problems.add(new ConfigProblem(key, "cannot check '" + modelPath + "': " + e.getMessage()));
+        }
+    }
+
+    /**
+     * What a freeze run trains must exist in the model: the freeze_* module names are checked against its
+     * config.json here, not after Spark has started.
+     */
+    private void trainedSelection(TrainConfig train) {
+        if (train.finetuningType() != FinetuningType.FREEZE) {
+            return;
+        }
+        Path config = new Path(train.modelPath(), "config.json");
+        try {
+            if (!exists(config)) {
+                return;  // reported by hfModel
+            }
+            ModelConfig model;
+            try (InputStream in = config.getFileSystem(hadoop).open(config)) {
+                model = HfConfigReader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), config.toString());
+            }
+            found.add("freeze: " + train.freeze().trainableNames(model).size() + " of "
+                    + HfParamNames.layout(model).entries().size() + " tensors of " + config + " train");
+        } catch (IllegalArgumentException e) {
+            // FreezeConfig's messages start with the key they are about
+            String message = String.valueOf(e.getMessage());
+            String key = message.startsWith("freeze_extra_modules") ? "freeze_extra_modules"
+                    : message.startsWith("freeze_trainable_modules") ? "freeze_trainable_modules"
+                    : "freeze_trainable_layers";
+            problems.add(new ConfigProblem("sparktune.train." + key, message));
+        } catch (IOException | ModelException e) {
+            problems.add(new ConfigProblem("sparktune.model.model_name_or_path", "cannot read '" + config + "': "
+                    + e.getMessage()));
         }
     }
 

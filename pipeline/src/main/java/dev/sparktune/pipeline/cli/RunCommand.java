@@ -46,7 +46,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Optional<SparkTuneConfig> loaded = options.load(positionalConfig == null ? options.sources()
                 : ConfigSources.of(positionalConfig, options.sources().overrides()), Verb.RUN,
-                c -> InputPathCheck.forRun(c.run(), c.prep(), c.spark()), spec);
+                c -> InputPathCheck.forRun(c.run(), c.prep(), c.train(), c.spark()), spec);
         if (loaded.isEmpty()) {
             return 0;
         }

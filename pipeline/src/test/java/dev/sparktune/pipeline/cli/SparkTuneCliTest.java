@@ -225,6 +225,30 @@ class SparkTuneCliTest {
     }
 
     @Test
+    void trainDryRunChecksTheFreezeSelectionAgainstTheModel() throws IOException {
+        Path model = Files.createDirectories(dir.resolve("models/qwen3-freeze"));
+        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Files.copy(dev.sparktune.testkit.RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
+                model.resolve("config.json"));
+        Path table = Files.createDirectories(dir.resolve("packed-freeze/_delta_log")).getParent();
+        List<String> args = List.of("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
+                "--set", "prep.output_table=" + table, "--set", "train.output_dir=" + dir.resolve("run-freeze"),
+                "--set", "train.finetuning_type=freeze", "--set", "train.freeze_trainable_layers=1");
+        Run good = run(args.toArray(String[]::new));
+        assertEquals(0, good.status(), good.toString());
+        assertTrue(good.err().contains("found freeze: 11 of"), "the last of 2 Qwen3 layers: " + good);
+
+        List<String> bad = new java.util.ArrayList<>(args);
+        bad.addAll(List.of("--set", "train.freeze_trainable_modules=attention", "--set",
+                "train.freeze_extra_modules=lm_head"));
+        Run wrong = run(bad.toArray(String[]::new));
+        assertEquals(2, wrong.status(), wrong.toString());
+        assertTrue(wrong.err().contains("sparktune.train.freeze_trainable_modules: freeze_trainable_modules: "
+                + "\"attention\" is not a module of this model's decoder layers; choose from"), wrong.toString());
+        assertNoStackTrace(wrong);
+    }
+
+    @Test
     void initModelWritesAnHfDirectoryTheTrainerLoads() throws IOException {
         Path qwen3 = dev.sparktune.testkit.RepoPaths.resolve("assets/tokenizers/qwen3");
         Path out = dir.resolve("tiny");
