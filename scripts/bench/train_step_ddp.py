@@ -1,5 +1,6 @@
 """Reference for bench/train-step.sh: full fine-tuning steps of a random Qwen3 with torch DDP (gloo, one process per
-rank, one thread each), AdamW, random tokens, every token supervised. Prints one markdown table row.
+rank, one thread each), AdamW, random tokens, every token supervised; then the same with PEFT LoRA r 8 on every
+linear layer of the decoder. Prints one markdown table row each.
 
 Usage: train_step_ddp.py RANKS HIDDEN LAYERS HEADS KV_HEADS INTERMEDIATE VOCAB SEQ ROWS_PER_RANK STEPS
 """
@@ -15,7 +16,7 @@ from transformers import Qwen3Config, Qwen3ForCausalLM
 WARMUP = 2
 
 
-def worker(rank, n, a, port, out):
+def worker(rank, n, a, lora, port, out):
     torch.set_num_threads(1)
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(port)
@@ -27,8 +28,13 @@ def worker(rank, n, a, port, out):
     torch.manual_seed(1)
     model = Qwen3ForCausalLM(cfg)
     model.config._attn_implementation = "eager"
+    if lora:
+        from peft import LoraConfig, get_peft_model
+        model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=[
+            "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]))
     ddp = torch.nn.parallel.DistributedDataParallel(model)
-    opt = torch.optim.AdamW(ddp.parameters(), lr=1e-4, weight_decay=0.0)
+    trained = [p for p in ddp.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trained, lr=1e-4, weight_decay=0.0)
     g = torch.Generator().manual_seed(7 + rank)
     times = []
     for s in range(WARMUP + steps):
@@ -37,7 +43,7 @@ def worker(rank, n, a, port, out):
         t0 = time.perf_counter()
         loss = ddp(input_ids=ids, labels=ids).loss
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(ddp.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trained, 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
         dist.barrier()
@@ -50,19 +56,27 @@ def worker(rank, n, a, port, out):
     dist.destroy_process_group()
 
 
+def run(n, a, lora, port):
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=worker, args=(r, n, a, lora, port, out)) for r in range(n)]
+    for p in procs:
+        p.start()
+    result = out.get()
+    for p in procs:
+        p.join()
+    return result
+
+
 def main():
     n = int(sys.argv[1])
     a = [int(x) for x in sys.argv[2:11]]
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
     port = 29500 + os.getpid() % 1000
-    procs = [ctx.Process(target=worker, args=(r, n, a, port, out)) for r in range(n)]
-    for p in procs:
-        p.start()
-    step, tps, params = out.get()
-    for p in procs:
-        p.join()
+    step, tps, params = run(n, a, False, port)
     print(f"| torch DDP (gloo), transformers {__import__('transformers').__version__}, {params} params "
+          f"| {step:.3f} | | | | {tps:.0f} | | | |")
+    step, tps, _ = run(n, a, True, port + 1)
+    print(f"| torch DDP (gloo) + PEFT {__import__('peft').__version__} LoRA r 8, all linear "
           f"| {step:.3f} | | | | {tps:.0f} | | | |")
 
 

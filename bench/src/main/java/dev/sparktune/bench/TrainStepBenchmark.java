@@ -27,7 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Full fine-tuning step time per fsdp mode, split into compute, communication (time inside collectives) and data
+ * Full fine-tuning step time per fsdp mode (and a LoRA row), split into compute, communication (time inside collectives) and data
  * (row reads), plus the bytes rank 0 holds against the ZeRO ideal 16Ψ/N (fp32 params + grads + two AdamW moments).
  * N ranks are threads of this JVM joined by the real TCP ring on loopback; run with OMP_NUM_THREADS=1 so each rank
  * computes on one core, like one torch process per rank with one thread.
@@ -40,7 +40,8 @@ public final class TrainStepBenchmark {
     private TrainStepBenchmark() {
     }
 
-    record RankResult(double stepSeconds, double commSeconds, double dataSeconds, HeldBytes held) {
+    record RankResult(double stepSeconds, double commSeconds, double dataSeconds, HeldBytes held,
+                      double flopsPerToken) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -60,18 +61,27 @@ public final class TrainStepBenchmark {
         System.out.println("| fsdp | step s | compute s | comm s | data s | tokens/s | MFU | rank 0 holds params / grads"
                 + " / AdamW / activations MB | 16Ψ/N MB |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---|---:|");
-        Mfu mfu = new Mfu(flopsPerToken, peak, ranks);
         for (Sharding mode : Sharding.values()) {
-            row(mode.key(), run(model, mode, false, ranks, seq, rowsPerRank, steps), ranks, seq, rowsPerRank, psi,
-                    mfu);
+            row(mode.key(), run(model, full(mode, false), ranks, seq, rowsPerRank, steps), ranks, seq, rowsPerRank,
+                    psi, peak);
         }
-        row("no_shard + gradient_checkpointing", run(model, Sharding.NO_SHARD, true, ranks, seq, rowsPerRank, steps),
-                ranks, seq, rowsPerRank, psi, mfu);
+        row("no_shard + gradient_checkpointing", run(model, full(Sharding.NO_SHARD, true), ranks, seq, rowsPerRank,
+                steps), ranks, seq, rowsPerRank, psi, peak);
+        // PEFT's LoRA on every linear layer of the decoder (LLaMA-Factory's lora_target: all), the anchor in TARGETS.md
+        row("LoRA r 8, all linear, no_shard", run(model, TrainConfig.builder()
+                .finetuningType(FinetuningType.LORA).lora(8, 16, 0, "all", false)
+                .sharding(Sharding.NO_SHARD), ranks, seq, rowsPerRank, steps), ranks, seq, rowsPerRank, psi, peak);
+    }
+
+    private static TrainConfig.Builder full(Sharding mode, boolean checkpointing) {
+        return TrainConfig.builder().finetuningType(FinetuningType.FULL).sharding(mode)
+                .gradientCheckpointing(checkpointing);
     }
 
     private static void row(String what, List<RankResult> results, int ranks, int seq, int rowsPerRank, long psi,
-                            Mfu mfu) {
+                            double peak) {
         RankResult r0 = results.get(0);
+        Mfu mfu = new Mfu(r0.flopsPerToken(), peak, ranks);
         double step = results.stream().mapToDouble(RankResult::stepSeconds).max().orElseThrow();
         double comm = results.stream().mapToDouble(RankResult::commSeconds).average().orElseThrow();
         double data = results.stream().mapToDouble(RankResult::dataSeconds).average().orElseThrow();
@@ -82,12 +92,12 @@ public final class TrainStepBenchmark {
                 r0.held().activations() / 1e6, 16.0 * psi / ranks / 1e6);
     }
 
-    static List<RankResult> run(ModelConfig model, Sharding mode, boolean checkpointing, int ranks, int seq,
-                                int rowsPerRank, int steps) throws Exception {
-        TrainConfig config = TrainConfig.builder().modelPath("bench").table("bench").outputDir("bench")
-                .finetuningType(FinetuningType.FULL).learningRate(1e-4).scheduler(LrSchedule.Type.CONSTANT)
+    static List<RankResult> run(ModelConfig model, TrainConfig.Builder variant, int ranks, int seq, int rowsPerRank,
+                                int steps) throws Exception {
+        TrainConfig config = variant.modelPath("bench").table("bench").outputDir("bench")
+                .learningRate(1e-4).scheduler(LrSchedule.Type.CONSTANT)
                 .perDeviceBatchRows(rowsPerRank).globalBatchRows(ranks * rowsPerRank).maxSteps(WARMUP + steps)
-                .worldSize(ranks).sharding(mode).lossChunkRows(1024).gradientCheckpointing(checkpointing).build();
+                .worldSize(ranks).lossChunkRows(1024).build();
         long rows = (long) ranks * rowsPerRank * (WARMUP + steps);
         StepPlan plan = StepPlan.of(rows, config.effectiveGlobalBatchRows(), rowsPerRank, ranks, 1, WARMUP + steps,
                 config.seed());
@@ -120,7 +130,7 @@ public final class TrainStepBenchmark {
                         }
                         double n = steps * 1e9;
                         return new RankResult((System.nanoTime() - t0) / n, (ring.nanos() - comm0) / n,
-                                (data.nanos() - data0) / n, trainer.heldBytes());
+                                (data.nanos() - data0) / n, trainer.heldBytes(), trainer.modelFlopsPerToken());
                     }
                 }));
             }

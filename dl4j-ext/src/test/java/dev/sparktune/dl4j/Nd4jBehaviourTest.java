@@ -72,6 +72,23 @@ class Nd4jBehaviourTest {
     }
 
     @Test
+    void aContiguousViewsDataBufferStartsAtItsFirstElement() {
+        // AdamW's fused step reads views (a freeze run's trained tail of the parameter buffer) through this address
+        INDArray a = Nd4j.linspace(0, 99, 100, DataType.FLOAT);
+        INDArray tail = a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(30, 80));
+        INDArray tailOfTail = tail.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(10, 40));
+        INDArray rows = a.reshape(10, 10).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 5),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()).reshape(30);
+        long base = a.data().addressPointer().address();
+        for (INDArray v : new INDArray[]{tail, tailOfTail, rows}) {
+            assertEquals(v.offset(), v.data().offset());
+            assertEquals(v.length(), v.data().length());
+            assertEquals(4 * v.offset(), v.data().addressPointer().address() - base);
+            assertEquals(v.offset(), v.getFloat(0), 0f);
+        }
+    }
+
+    @Test
     void sumAlongRowsIntoPreallocatedColumn() {
         INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3);
         INDArray col = Nd4j.zeros(DataType.FLOAT, 4, 1);

@@ -1,15 +1,15 @@
 package dev.sparktune.dl4j.optim;
 
 import dev.sparktune.dl4j.params.ParamLayout;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * AdamW over flat buffers sharing one {@link ParamLayout}: moments m and v are flat buffers of the same layout, so
@@ -23,6 +23,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * A sharded optimizer ({@link #sharded}) owns only elements [start, end) of the flat buffers (ZeRO: each rank keeps
  * the moments of its shard); every operation is element-wise, so shards updated separately equal one full update.
  *
+ * <p>The step is one fused pass over the native memory of p, g, m and v (read four, write three buffers) rather than
+ * a dozen ND4J element-wise ops with temporaries: on a 100M-parameter model the optimizer was a second of a one-core
+ * step and needed two more moment-sized scratch buffers.
+ *
  * <p>A parameter may run at a multiple of the scheduled lr (LoRA+: lora_B at loraplus_lr_ratio × lr), as a torch
  * parameter group with its own lr would: both its update and its decoupled decay use the scaled lr.
  */
@@ -31,13 +35,12 @@ public final class AdamW {
     private final AdamWConfig config;
     private final long start;
     private final long end;
-    private final List<Range> decayed = new ArrayList<>();   // inside [start, end)
-    private final List<Range> scaled = new ArrayList<>();    // lr scale != 1, inside [start, end)
+    private final List<Range> ranges = new ArrayList<>();   // [start, end) by parameter
     private final INDArray m;        // [end - start], layout order
     private final INDArray v;        // [end - start]
-    private final INDArray scratch;  // [end - start]
-    private final INDArray scratch2; // [end - start]
     private long step;
+    /** Elements per native-memory window: NIO buffers are int-indexed, flat buffers of big models are not. */
+    private static final int WINDOW = 1 << 26;
     static final String STATE_FORMAT = "sparktune-adamw";
     static final String STATE_VERSION = "1";
 
@@ -46,8 +49,8 @@ public final class AdamW {
         return e -> e.shape().length >= 2;
     }
 
-    /** Elements [from, to) of the flat buffers and the factor on the scheduled lr they run at. */
-    private record Range(long from, long to, double lrScale) {
+    /** Elements [from, to) of the flat buffers, whether they decay, and the factor on the scheduled lr they run at. */
+    private record Range(long from, long to, boolean decays, double lrScale) {
     }
 
     /** Every parameter at the scheduled lr. */
@@ -98,18 +101,11 @@ public final class AdamW {
             if (!(scale > 0) || Double.isInfinite(scale)) {
                 throw new IllegalArgumentException(e.name() + ": lr scale must be positive and finite, got " + scale);
             }
-            if (decays.test(e)) {
-                decayed.add(new Range(from, to, scale));
-            }
-            if (scale != 1.0) {
-                scaled.add(new Range(from, to, scale));
-            }
+            ranges.add(new Range(from, to, decays.test(e), scale));
         }
         long n = Math.max(1, end - start);  // ND4J has no empty buffers; an empty shard never touches them
         this.m = Nd4j.zeros(DataType.FLOAT, n);
         this.v = Nd4j.zeros(DataType.FLOAT, n);
-        this.scratch = Nd4j.zeros(DataType.FLOAT, n);
-        this.scratch2 = Nd4j.zeros(DataType.FLOAT, n);
     }
 
     /**
@@ -121,34 +117,58 @@ public final class AdamW {
             throw new IllegalArgumentException("params and grads must have the layout's " + layout.totalLength()
                     + " elements, got " + params.length() + " and " + grads.length());
         }
+        requireFlatFloat(params, "params");
+        requireFlatFloat(grads, "grads");
         step++;
-        if (end == start) {
-            return;
-        }
-        INDArray p = params.get(NDArrayIndex.interval(start, end));
-        INDArray g = grads.get(NDArrayIndex.interval(start, end));
-        if (config.weightDecay() > 0) {
-            for (Range range : decayed) {
-                params.get(NDArrayIndex.interval(range.from(), range.to()))
-                        .muli(1.0 - lr * range.lrScale() * config.weightDecay());
+        double bias1 = 1.0 - Math.pow(config.beta1(), step);
+        float bias2Sqrt = (float) Math.sqrt(1.0 - Math.pow(config.beta2(), step));
+        float oneMinusBeta1 = (float) (1.0 - config.beta1());
+        float beta2 = (float) config.beta2();
+        float oneMinusBeta2 = (float) (1.0 - config.beta2());
+        float eps = (float) config.eps();
+        for (Range range : ranges) {
+            double rangeLr = lr * range.lrScale();
+            boolean decay = range.decays() && config.weightDecay() > 0;
+            float keep = decay ? (float) (1.0 - rangeLr * config.weightDecay()) : 1f;
+            float stepSize = (float) (-rangeLr / bias1);
+            for (long from = range.from(); from < range.to(); from += WINDOW) {
+                int n = (int) Math.min(WINDOW, range.to() - from);
+                FloatBuffer p = window(params, from, n);
+                FloatBuffer g = window(grads, from, n);
+                FloatBuffer mw = window(m, from - start, n);
+                FloatBuffer vw = window(v, from - start, n);
+                for (int i = 0; i < n; i++) {
+                    float gi = g.get(i);
+                    float mi = mw.get(i);
+                    mi += (gi - mi) * oneMinusBeta1;
+                    float vi = vw.get(i) * beta2 + gi * gi * oneMinusBeta2;
+                    mw.put(i, mi);
+                    vw.put(i, vi);
+                    float denom = (float) Math.sqrt(vi) / bias2Sqrt + eps;
+                    float pi = decay ? p.get(i) * keep : p.get(i);
+                    p.put(i, pi + mi / denom * stepSize);
+                }
             }
         }
-        double b1 = config.beta1();
-        double b2 = config.beta2();
-        scratch.assign(g).subi(m).muli(1.0 - b1);
-        m.addi(scratch);
-        scratch.assign(g).muli(g).muli(1.0 - b2);
-        v.muli(b2).addi(scratch);
-        double bias1 = 1.0 - Math.pow(b1, step);
-        double bias2Sqrt = Math.sqrt(1.0 - Math.pow(b2, step));
-        scratch.assign(v);
-        Transforms.sqrt(scratch, false);
-        scratch.divi(bias2Sqrt).addi(config.eps());
-        scratch2.assign(m).divi(scratch).muli(-lr / bias1);
-        for (Range range : scaled) {
-            scratch2.get(NDArrayIndex.interval(range.from() - start, range.to() - start)).muli(range.lrScale());
+    }
+
+    private static void requireFlatFloat(INDArray a, String what) {
+        if (a.dataType() != DataType.FLOAT || a.elementWiseStride() != 1 || !(a.isVector() || a.ordering() == 'c')) {
+            throw new IllegalArgumentException(what + " must be a contiguous fp32 buffer, got " + a.dataType()
+                    + " with element stride " + a.elementWiseStride() + " and order " + a.ordering());
         }
-        p.addi(scratch2);
+    }
+
+    /**
+     * Elements [from, from + n) of a contiguous fp32 array (a view too) as a buffer over its native memory. A view's
+     * data buffer is itself a view whose address is already at its offset (ND4J 1.0.0-M2.1: a view's
+     * {@code offset()} and {@code data().offset()} agree); the difference covers an array whose buffer starts
+     * before it.
+     */
+    private static FloatBuffer window(INDArray flat, long from, int n) {
+        long at = flat.offset() - flat.data().offset() + from;
+        FloatPointer base = new FloatPointer(flat.data().addressPointer());
+        return base.position(at).limit(at + n).asBuffer();
     }
 
     /** First element of the flat buffers this optimizer updates. */
@@ -161,7 +181,7 @@ public final class AdamW {
         return end;
     }
 
-    /** Bytes of optimizer state held (two moments; the scratch buffers are working memory, not state). */
+    /** Bytes of optimizer state held (two moments). */
     public long stateBytes() {
         return 2L * 4 * (end - start);
     }

@@ -107,7 +107,7 @@ public final class PrepJob {
                 new LabelOptions(config.cutoffLen(), config.trainOnPrompt(), config.maskHistory(), config.overlong()),
                 config.seed());
 
-        JavaRDD<SourceRecord> records = SourceReader.read(spark, specs, config.maxSamples());
+        JavaRDD<SourceRecord> records = SourceReader.read(spark, specs, config.maxSamples(), partitions);
         JavaRDD<EncodeOutcome> outcomes = records.mapPartitions(encoder::encode)
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
@@ -129,14 +129,16 @@ public final class PrepJob {
                     ? List.of(a.document()).iterator() : java.util.Collections.emptyIterator());
             EvalSplit split = evalSplit(config.valSize(), documents, tally.accepted());
             long trainDocuments = documents.filter(d -> !split.isEval(d.contentHash())).count();
-            RowPacker packer = new RowPacker(config.cutoffLen(), config.packing(), split);
-            JavaRDD<RowPacker.FirstPass> firstPass = documents
-                    .mapToPair(doc -> new Tuple2<>(Math.floorMod(doc.docId(), partitions), doc))
-                    .partitionBy(new HashPartitioner(partitions))
-                    .values()
-                    .mapPartitions(packer::packPartition)
-                    .persist(StorageLevel.MEMORY_AND_DISK_SER());
-            try {
+            RowPacker packer = new RowPacker(config.cutoffLen(), split);
+            JavaRDD<RowPacker.FirstPass> firstPass = null;
+            JavaRDD<RowPacker.GroupedRow> rows;
+            if (config.packing()) {
+                firstPass = documents
+                        .mapToPair(doc -> new Tuple2<>(Math.floorMod(doc.docId(), partitions), doc))
+                        .partitionBy(new HashPartitioner(partitions))
+                        .values()
+                        .mapPartitions(packer::packPartition)
+                        .persist(StorageLevel.MEMORY_AND_DISK_SER());
                 JavaRDD<RowPacker.GroupedRow> finalRows = firstPass.flatMap(p -> p instanceof RowPacker.FirstPass.Final f
                         ? List.of(f.row()).iterator() : java.util.Collections.emptyIterator());
                 JavaRDD<RowPacker.GroupedRow> tailRows = firstPass
@@ -145,9 +147,16 @@ public final class PrepJob {
                                 : java.util.Collections.emptyIterator())
                         .groupByKey()
                         .mapPartitions(packer::packReleasedPartition);
-                JavaRDD<RowPacker.GroupedRow> rows = finalRows.union(tailRows);
+                rows = finalRows.union(tailRows);
+            } else {
+                // one row per document: rows are final in the partition that encoded them, no shuffle
+                rows = documents.mapPartitions(packer::rowPerDocument);
+            }
+            try {
                 RowTally rowTally = rows.treeAggregate(new RowTally(), RowTally::add, RowTally::merge);
-                outcomes.unpersist(false);   // everything downstream reads the packed first pass
+                if (firstPass != null) {
+                    outcomes.unpersist(false);   // everything downstream reads the packed first pass
+                }
                 PrepStats stats = tally.toStats(trainDocuments, rowTally.rowsBySplit,
                         rowTally.lowerBound(config.cutoffLen()), rowTally.tokens, config.cutoffLen());
                 properties.put(PackedTable.PROP_STATS, compactJson(stats));
@@ -156,7 +165,9 @@ public final class PrepJob {
                 writeStats(config.statsPath(), stats, hadoopConf);
                 return new PrepResult(dataVersion, true, stats);
             } finally {
-                firstPass.unpersist(false);
+                if (firstPass != null) {
+                    firstPass.unpersist(false);
+                }
             }
         } finally {
             outcomes.unpersist(false);

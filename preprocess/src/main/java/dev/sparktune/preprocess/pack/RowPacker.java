@@ -14,9 +14,9 @@ import java.util.TreeMap;
 import scala.Tuple2;
 
 /**
- * Turns documents into table rows, per (split, dataset) group: one row per document, or best-fit-decreasing packing
- * into rows of at most {@code cutoffLen} tokens. Pre-training documents longer than cutoffLen are first cut into
- * cutoffLen chunks (each chunk attends only to itself; positions restart).
+ * Turns documents into table rows, per (split, dataset) group: one row per document ({@link #rowPerDocument}, packing
+ * off), or best-fit-decreasing packing into rows of at most {@code cutoffLen} tokens. Pre-training documents longer
+ * than cutoffLen are first cut into cutoffLen chunks (each chunk attends only to itself; positions restart).
  *
  * <p>Packing runs in two passes so the partition count does not cost rows: each partition packs its documents and
  * keeps the rows nothing more could have filled; the documents of its emptiest other rows (the partial tail: rows
@@ -35,12 +35,10 @@ public final class RowPacker implements Serializable {
             .thenComparing(g -> g.get(1));
 
     private final int cutoffLen;
-    private final boolean packing;
     private final EvalSplit split;
 
-    public RowPacker(int cutoffLen, boolean packing, EvalSplit split) {
+    public RowPacker(int cutoffLen, EvalSplit split) {
         this.cutoffLen = cutoffLen;
-        this.packing = packing;
         this.split = split;
     }
 
@@ -61,20 +59,24 @@ public final class RowPacker implements Serializable {
         return split.isEval(doc.contentHash()) ? PackedTable.SPLIT_EVAL : PackedTable.SPLIT_TRAIN;
     }
 
-    /** First pass over one partition's documents. */
+    /**
+     * Packing off: every document (every chunk of a long pre-training document) is its own row, and there is no
+     * second pass, so a partition's rows are final where they were encoded (no shuffle). Groups in
+     * {@link #GROUP_ORDER}, documents by id, chunks in text order.
+     */
+    public Iterator<GroupedRow> rowPerDocument(Iterator<EncodedDocument> documents) {
+        List<GroupedRow> out = new ArrayList<>();
+        groups(documents).forEach((group, items) -> {
+            items.sort(Comparator.comparingLong(PackItem::docId));   // stable: a document's chunks stay in order
+            items.forEach(item -> out.add(row(group, List.of(item))));
+        });
+        return out.iterator();
+    }
+
+    /** First packing pass over one partition's documents. */
     public Iterator<FirstPass> packPartition(Iterator<EncodedDocument> documents) {
-        Map<List<String>, List<PackItem>> groups = new TreeMap<>(GROUP_ORDER);
-        while (documents.hasNext()) {
-            EncodedDocument doc = documents.next();
-            chunks(doc, groups.computeIfAbsent(List.of(splitOf(doc), doc.dataset()), k -> new ArrayList<>()));
-        }
         List<FirstPass> out = new ArrayList<>();
-        groups.forEach((group, items) -> {
-            if (!packing) {
-                items.sort(Comparator.comparingLong(PackItem::docId));
-                items.forEach(item -> out.add(new FirstPass.Final(row(group, List.of(item)))));
-                return;
-            }
+        groups(documents).forEach((group, items) -> {
             int shortest = items.stream().mapToInt(PackItem::length).min().orElse(0);
             List<List<PackItem>> open = new ArrayList<>();
             for (List<PackItem> bin : BestFitPacker.pack(items, cutoffLen)) {
@@ -121,6 +123,15 @@ public final class RowPacker implements Serializable {
         List<PackItem> items = new ArrayList<>();
         released.forEach(items::add);
         return BestFitPacker.pack(items, cutoffLen).stream().map(bin -> row(group, bin)).iterator();
+    }
+
+    private Map<List<String>, List<PackItem>> groups(Iterator<EncodedDocument> documents) {
+        Map<List<String>, List<PackItem>> groups = new TreeMap<>(GROUP_ORDER);
+        while (documents.hasNext()) {
+            EncodedDocument doc = documents.next();
+            chunks(doc, groups.computeIfAbsent(List.of(splitOf(doc), doc.dataset()), k -> new ArrayList<>()));
+        }
+        return groups;
     }
 
     private static int tokens(List<PackItem> bin) {

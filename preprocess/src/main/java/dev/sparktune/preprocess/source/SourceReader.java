@@ -47,8 +47,8 @@ import org.apache.spark.sql.SparkSession;
  * <p>{@code maxSamples > 0} keeps only the first N records of each dataset, in file order then locator order
  * (LLaMA-Factory's {@code max_samples}: {@code dataset.select(range(N))}); read errors count as records. For JSON
  * files this costs one extra pass over at most N records per file to count them; Parquet row counts come from the
- * footers. The JSON part is repartitioned to twice the default parallelism so one big file does not leave cores
- * idle downstream.
+ * footers. The JSON part is repartitioned to the job's partition count so one big file does not leave cores idle
+ * downstream.
  */
 public final class SourceReader {
     private SourceReader() {
@@ -58,10 +58,15 @@ public final class SourceReader {
      * Reads all records of {@code specs}.
      *
      * @param maxSamples records per dataset to keep (first N), or 0 for all
+     * @param partitions partitions of the JSON records (Parquet keeps Spark's file splits)
      */
-    public static JavaRDD<SourceRecord> read(SparkSession spark, List<DatasetSpec> specs, long maxSamples) {
+    public static JavaRDD<SourceRecord> read(SparkSession spark, List<DatasetSpec> specs, long maxSamples,
+                                             int partitions) {
         if (specs == null || specs.isEmpty()) {
             throw new IllegalArgumentException("at least one dataset is required");
+        }
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
         }
         if (maxSamples < 0) {
             throw new IllegalArgumentException("maxSamples must be >= 0 (0 = all), got " + maxSamples);
@@ -91,10 +96,9 @@ public final class SourceReader {
                 jsonTasks = limitJsonTasks(jsc, jsonTasks, jsonSpecs, limit, confBroadcast);
             }
             if (!jsonTasks.isEmpty()) {
-                int target = Math.max(1, 2 * jsc.defaultParallelism());
                 parts.add(jsc.parallelize(jsonTasks, jsonTasks.size())
                         .flatMap(task -> openOnExecutor(task, confBroadcast.value().get()))
-                        .repartition(target));
+                        .repartition(partitions));
             }
         }
         if (!driverRecords.isEmpty()) {

@@ -45,7 +45,7 @@ class RowPackerTest {
         for (int i = 0; i < 200; i++) {
             docs.add(doc(i, i % 3 == 0 ? "alpaca" : "sharegpt", 30 + (i * 37) % 400));
         }
-        RowPacker packer = new RowPacker(512, true, EvalSplit.fraction(0.2));
+        RowPacker packer = new RowPacker(512, EvalSplit.fraction(0.2));
         List<String> expected = trace(packer.packPartition(docs.iterator()));
         assertTrue(expected.stream().anyMatch(t -> t.startsWith("eval/alpaca"))
                 && expected.stream().anyMatch(t -> t.startsWith("train/sharegpt")), "four groups: " + expected);
@@ -80,7 +80,7 @@ class RowPackerTest {
         for (int i = 300; i < 310; i++) {
             docs.add(doc(i, 40));
         }
-        RowPacker packer = new RowPacker(1024, true, EvalSplit.noEval());
+        RowPacker packer = new RowPacker(1024, EvalSplit.noEval());
         Set<Long> seen = new HashSet<>();
         long releasedTokens = 0;
         List<PackItem> released = new ArrayList<>();
@@ -102,5 +102,38 @@ class RowPackerTest {
         assertTrue(releasedTokens <= (long) RowPacker.RELEASE_ROWS * 1024, releasedTokens + " tokens released");
         packer.packReleased(List.of("train", "ds"), released)
                 .forEachRemaining(row -> assertTrue(row.row().numTokens() <= 1024));
+    }
+
+    @Test
+    void packingOffGivesOneRowPerDocumentInIdOrderWhateverTheArrivalOrderAndKeepsChunksInTextOrder() {
+        List<EncodedDocument> docs = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            docs.add(doc(i, i % 2 == 0 ? "alpaca" : "sharegpt", 10 + i));
+        }
+        int[] longIds = new int[250];
+        for (int i = 0; i < longIds.length; i++) {
+            longIds[i] = i;
+        }
+        docs.add(new EncodedDocument(1000, "alpaca", 7L, longIds, longIds.clone(), false));   // three 100-token chunks
+        RowPacker packer = new RowPacker(100, EvalSplit.noEval());
+        List<RowPacker.GroupedRow> rows = new ArrayList<>();
+        packer.rowPerDocument(docs.iterator()).forEachRemaining(rows::add);
+
+        assertEquals(60 + 3, rows.size());
+        List<String> expected = trace(rows.iterator());
+        assertTrue(expected.get(0).equals("train/alpaca row [0]") && expected.get(30).equals("train/alpaca row [1000]")
+                && expected.get(33).equals("train/sharegpt row [1]"), expected.toString());
+        int[] rejoined = new int[250];
+        for (int c = 0; c < 3; c++) {
+            PackedRow chunk = rows.get(30 + c).row();
+            assertEquals(c < 2 ? 100 : 50, chunk.numTokens());
+            System.arraycopy(chunk.inputIds(), 0, rejoined, 100 * c, chunk.numTokens());
+        }
+        assertTrue(java.util.Arrays.equals(longIds, rejoined), "a long document's chunks in text order");
+        for (long seed = 1; seed <= 3; seed++) {
+            List<EncodedDocument> shuffled = new ArrayList<>(docs);
+            java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+            assertEquals(expected, trace(packer.rowPerDocument(shuffled.iterator())), "arrival order " + seed);
+        }
     }
 }

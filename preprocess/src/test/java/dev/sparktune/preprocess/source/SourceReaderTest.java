@@ -56,7 +56,7 @@ class SourceReaderTest {
     // ---- helpers ----
 
     private static List<SourceRecord> read(List<DatasetSpec> specs, long maxSamples) {
-        List<SourceRecord> records = new ArrayList<>(SourceReader.read(spark, specs, maxSamples).collect());
+        List<SourceRecord> records = new ArrayList<>(SourceReader.read(spark, specs, maxSamples, 3).collect());
         records.sort(Comparator.comparing(SourceRecord::dataset).thenComparing(SourceRecord::file)
                 .thenComparingLong(SourceRecord::locator));
         return records;

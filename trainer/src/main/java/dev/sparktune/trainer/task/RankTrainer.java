@@ -220,12 +220,12 @@ public final class RankTrainer implements AutoCloseable {
         state.restore(reader);
     }
 
-    /** Bytes this rank holds for trainable parameters, their gradients and the optimizer state. */
     /** Model FLOPs per token of one of this trainer's steps (the MFU numerator). */
     public double modelFlopsPerToken() {
         return config.modelFlopsPerToken(state.model().config(), seqLen);
     }
 
+    /** Bytes this rank holds for trainable parameters, their gradients, the optimizer state and activations. */
     public HeldBytes heldBytes() {
         return state.heldBytes();
     }
