@@ -2,7 +2,7 @@
 # Full fine-tuning step time per fsdp mode (compute / communication / data) and bytes held per rank vs 16Ψ/N, beside
 # torch DDP (gloo) on the same model, batch and sequence length, one core per rank, in one run; then LoRA r 8 on
 # every linear layer, ours beside PEFT's.
-# Usage: bench/train-step.sh [RANKS HIDDEN LAYERS HEADS KV_HEADS INTERMEDIATE VOCAB SEQ ROWS_PER_RANK STEPS]
+# Usage: bench/train-step.sh [RANKS HIDDEN LAYERS HEADS KV_HEADS INTERMEDIATE VOCAB SEQ ROWS_PER_RANK STEPS [DOCS_PER_ROW]]
 # (default: 2 ranks, Qwen3 hidden 64 x 2 layers, 4/2 heads, intermediate 256, the Qwen3 vocabulary, seq 512,
 # 2 rows per rank, 5 steps). Record results in docs/BENCHMARKS.md.
 set -euo pipefail

@@ -74,10 +74,10 @@ def main():
     port = 29500 + os.getpid() % 1000
     step, tps, params = run(n, a, False, port)
     print(f"| torch DDP (gloo), transformers {__import__('transformers').__version__}, {params} params "
-          f"| {step:.3f} | | | | {tps:.0f} | | | |")
+          f"| {step:.3f} | | | | {tps:.0f} | | | | |")
     step, tps, _ = run(n, a, True, port + 1)
     print(f"| torch DDP (gloo) + PEFT {__import__('peft').__version__} LoRA r 8, all linear "
-          f"| {step:.3f} | | | | {tps:.0f} | | | |")
+          f"| {step:.3f} | | | | {tps:.0f} | | | | |")
 
 
 if __name__ == "__main__":

@@ -8,19 +8,25 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Full rows of random tokens, every token supervised (one document per row), generated from (seed, index) on read;
- * counts the time reads take (the data share of a step).
+ * Full rows of random tokens, every token supervised, each row packing documents of {@code docLens}, generated from
+ * (seed, index) on read; counts the time reads take (the data share of a step).
  */
 final class RandomRows implements RowSource {
     private final long rows;
     private final int seqLen;
+    private final int[] docLens;
     private final int vocab;
     private final long seed;
     private final AtomicLong nanos = new AtomicLong();
 
-    RandomRows(long rows, int seqLen, int vocab, long seed) {
+    RandomRows(long rows, int seqLen, int[] docLens, int vocab, long seed) {
+        if (java.util.Arrays.stream(docLens).sum() != seqLen) {
+            throw new IllegalArgumentException("documents of " + java.util.Arrays.toString(docLens) + " do not fill "
+                    + seqLen + " tokens");
+        }
         this.rows = rows;
         this.seqLen = seqLen;
+        this.docLens = docLens.clone();
         this.vocab = vocab;
         this.seed = seed;
     }
@@ -44,7 +50,7 @@ final class RandomRows implements RowSource {
             for (int t = 0; t < seqLen; t++) {
                 ids[t] = random.nextInt(vocab);
             }
-            out.put(i, new TrainRow(ids, ids.clone(), new int[] {seqLen}));
+            out.put(i, new TrainRow(ids, ids.clone(), docLens.clone()));
         }
         nanos.addAndGet(System.nanoTime() - t0);
         return out;

@@ -32,7 +32,9 @@ import java.util.concurrent.Future;
  * N ranks are threads of this JVM joined by the real TCP ring on loopback; run with OMP_NUM_THREADS=1 so each rank
  * computes on one core, like one torch process per rank with one thread.
  *
- * <p>Usage: {@code TrainStepBenchmark RANKS HIDDEN LAYERS HEADS KV_HEADS INTERMEDIATE VOCAB SEQ ROWS_PER_RANK STEPS}
+ * <p>Usage: {@code TrainStepBenchmark RANKS HIDDEN LAYERS HEADS KV_HEADS INTERMEDIATE VOCAB SEQ ROWS_PER_RANK STEPS
+ * [DOCS_PER_ROW]}: with DOCS_PER_ROW > 1 each row packs that many equal documents, attention is per document, and
+ * the useful MFU ({@link TrainingFlops#perRow}) falls below the model MFU (PaLM's, at the row length).
  */
 public final class TrainStepBenchmark {
     private static final int WARMUP = 2;
@@ -41,7 +43,7 @@ public final class TrainStepBenchmark {
     }
 
     record RankResult(double stepSeconds, double commSeconds, double dataSeconds, HeldBytes held,
-                      double flopsPerToken) {
+                      TrainingFlops flops) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -52,25 +54,35 @@ public final class TrainStepBenchmark {
         int seq = Integer.parseInt(args[7]);
         int rowsPerRank = Integer.parseInt(args[8]);
         int steps = Integer.parseInt(args[9]);
-        long psi = HfParamNames.layout(model).totalLength();
-        double flopsPerToken = TrainingFlops.perToken(model, seq, name -> true, 0);
-        double peak = GemmPeak.measure(1024, 5);
-        System.out.printf(Locale.ROOT, "SparkTune full fine-tuning, Qwen3 %d params, %d ranks x %d rows x %d tokens,"
-                + " %d measured steps; %.1f MFLOP/token (6N + 12LHQT); one core's fp32 GEMM peak %.1f GFLOP/s%n",
-                psi, ranks, rowsPerRank, seq, steps, flopsPerToken / 1e6, peak / 1e9);
-        System.out.println("| fsdp | step s | compute s | comm s | data s | tokens/s | MFU | rank 0 holds params / grads"
-                + " / AdamW / activations MB | 16Ψ/N MB |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---|---:|");
-        for (Sharding mode : Sharding.values()) {
-            row(mode.key(), run(model, full(mode, false), ranks, seq, rowsPerRank, steps), ranks, seq, rowsPerRank,
-                    psi, peak);
+        int docsPerRow = args.length > 10 ? Integer.parseInt(args[10]) : 1;
+        if (docsPerRow < 1 || seq % docsPerRow != 0) {
+            throw new IllegalArgumentException("DOCS_PER_ROW must divide SEQ, got " + docsPerRow);
         }
-        row("no_shard + gradient_checkpointing", run(model, full(Sharding.NO_SHARD, true), ranks, seq, rowsPerRank,
-                steps), ranks, seq, rowsPerRank, psi, peak);
+        int[] docLens = new int[docsPerRow];
+        java.util.Arrays.fill(docLens, seq / docsPerRow);
+        long psi = HfParamNames.layout(model).totalLength();
+        double flopsPerToken = TrainingFlops.of(model, name -> true, 0).perToken(seq);
+        double peak = GemmPeak.measure(1024, 5);
+        System.out.printf(Locale.ROOT, "SparkTune full fine-tuning, Qwen3 %d params, %d ranks x %d rows x %d tokens"
+                + " (%d documents per row), %d measured steps; %.1f MFLOP/token (6N + 12LHQT); one core's fp32 GEMM"
+                + " peak %.1f GFLOP/s%n", psi, ranks, rowsPerRank, seq, docsPerRow, steps, flopsPerToken / 1e6,
+                peak / 1e9);
+        System.out.println("| fsdp | step s | compute s | comm s | data s | tokens/s | MFU | useful MFU | rank 0 holds"
+                + " params / grads / AdamW / activations MB | 16Ψ/N MB |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+        Shape shape = new Shape(ranks, seq, rowsPerRank, steps, docLens, psi, peak);
+        for (Sharding mode : Sharding.values()) {
+            row(mode.key(), run(model, full(mode, false), shape), shape);
+        }
+        row("no_shard + gradient_checkpointing", run(model, full(Sharding.NO_SHARD, true), shape), shape);
         // PEFT's LoRA on every linear layer of the decoder (LLaMA-Factory's lora_target: all), the anchor in TARGETS.md
         row("LoRA r 8, all linear, no_shard", run(model, TrainConfig.builder()
                 .finetuningType(FinetuningType.LORA).lora(8, 16, 0, "all", false)
-                .sharding(Sharding.NO_SHARD), ranks, seq, rowsPerRank, steps), ranks, seq, rowsPerRank, psi, peak);
+                .sharding(Sharding.NO_SHARD), shape), shape);
+    }
+
+    /** What every measured variant shares: ranks, row shape, steps, and the normalisers of the table. */
+    record Shape(int ranks, int seq, int rowsPerRank, int steps, int[] docLens, long psi, double peak) {
     }
 
     private static TrainConfig.Builder full(Sharding mode, boolean checkpointing) {
@@ -78,22 +90,28 @@ public final class TrainStepBenchmark {
                 .gradientCheckpointing(checkpointing);
     }
 
-    private static void row(String what, List<RankResult> results, int ranks, int seq, int rowsPerRank, long psi,
-                            double peak) {
+    private static void row(String what, List<RankResult> results, Shape shape) {
+        int ranks = shape.ranks();
         RankResult r0 = results.get(0);
-        Mfu mfu = new Mfu(r0.flopsPerToken(), peak, ranks);
+        Mfu mfu = new Mfu(r0.flops().perToken(shape.seq()), shape.peak(), ranks);
         double step = results.stream().mapToDouble(RankResult::stepSeconds).max().orElseThrow();
         double comm = results.stream().mapToDouble(RankResult::commSeconds).average().orElseThrow();
         double data = results.stream().mapToDouble(RankResult::dataSeconds).average().orElseThrow();
-        double tokensPerSecond = (double) ranks * rowsPerRank * seq / step;
-        System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f%% | %.1f / %.1f / %.1f / %.1f | %.1f "
-                + "|%n", what, step, step - comm - data, comm, data, tokensPerSecond, 100 * mfu.of(tokensPerSecond),
-                r0.held().params() / 1e6, r0.held().grads() / 1e6, r0.held().optimizerState() / 1e6,
-                r0.held().activations() / 1e6, 16.0 * psi / ranks / 1e6);
+        double rows = (double) ranks * shape.rowsPerRank();
+        double tokensPerSecond = rows * shape.seq() / step;
+        double usefulPerSecond = rows * r0.flops().perRow(shape.docLens()) / step;
+        System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f%% | %.0f%% | %.1f / %.1f / %.1f /"
+                + " %.1f | %.1f |%n", what, step, step - comm - data, comm, data, tokensPerSecond,
+                100 * mfu.of(tokensPerSecond), 100 * mfu.useful(usefulPerSecond), r0.held().params() / 1e6,
+                r0.held().grads() / 1e6, r0.held().optimizerState() / 1e6, r0.held().activations() / 1e6,
+                16.0 * shape.psi() / ranks / 1e6);
     }
 
-    static List<RankResult> run(ModelConfig model, TrainConfig.Builder variant, int ranks, int seq, int rowsPerRank,
-                                int steps) throws Exception {
+    static List<RankResult> run(ModelConfig model, TrainConfig.Builder variant, Shape shape) throws Exception {
+        int ranks = shape.ranks();
+        int seq = shape.seq();
+        int rowsPerRank = shape.rowsPerRank();
+        int steps = shape.steps();
         TrainConfig config = variant.modelPath("bench").table("bench").outputDir("bench")
                 .learningRate(1e-4).scheduler(LrSchedule.Type.CONSTANT)
                 .perDeviceBatchRows(rowsPerRank).globalBatchRows(ranks * rowsPerRank).maxSteps(WARMUP + steps)
@@ -115,7 +133,7 @@ public final class TrainStepBenchmark {
                 int rank = r;
                 futures.add(pool.submit(() -> {
                     HfModelDir.Loaded base = ModelInit.random(model, 1, 0.02);
-                    RandomRows data = new RandomRows(rows, seq, model.vocabSize(), 7);
+                    RandomRows data = new RandomRows(rows, seq, shape.docLens(), model.vocabSize(), 7);
                     try (TimedCollective ring = new TimedCollective(TcpRingCollective.connect(listeners.get(rank),
                             rank, peers, secret, RingOptions.defaults()));
                          RankTrainer trainer = new RankTrainer(config, plan, base, seq, ring, data)) {
@@ -130,7 +148,7 @@ public final class TrainStepBenchmark {
                         }
                         double n = steps * 1e9;
                         return new RankResult((System.nanoTime() - t0) / n, (ring.nanos() - comm0) / n,
-                                (data.nanos() - data0) / n, trainer.heldBytes(), trainer.modelFlopsPerToken());
+                                (data.nanos() - data0) / n, trainer.heldBytes(), config.trainingFlops(model));
                     }
                 }));
             }

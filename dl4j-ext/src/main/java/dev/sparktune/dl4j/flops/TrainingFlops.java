@@ -15,16 +15,22 @@ import java.util.function.Predicate;
  * <p>What is not needed is not counted: weight gradients only for trained matrices (LoRA: the adapters only; freeze:
  * the selection), input gradients and the attention backward only down to the lowest layer with anything trained.
  * A LoRA adapter of rank r on a [out, in] weight adds r·(in + out) parameters to all three terms.
+ *
+ * <p>Two MFU numerators follow: the model FLOPs of {@link #perToken} at the row length T (PaLM's convention, what
+ * the mfu metric reports), and the useful FLOPs of a packed row ({@link #perRow}): each document's tokens attend
+ * only the document's own keys, so a document of d tokens needs {@code d·(linear + attention·d)}; padding needs
+ * nothing. On packed rows of short documents the second is the smaller and says how much of the machine went to
+ * work the data needed (our attention computes only the per-document blocks).
+ *
+ * @param linearPerToken          the matrix-product FLOPs of one token (every term but attention)
+ * @param attentionPerTokenPerKey the attention FLOPs of one token per key it attends
  */
-public final class TrainingFlops {
-    private TrainingFlops() {
-    }
-
+public record TrainingFlops(double linearPerToken, double attentionPerTokenPerKey) {
     /**
      * @param trained      which HF parameters get gradients (full: all; freeze: the selection; LoRA: none)
      * @param adapterParams LoRA adapter parameters (0 without LoRA); their layers all train
      */
-    public static double perToken(ModelConfig c, int seqLen, Predicate<String> trained, long adapterParams) {
+    public static TrainingFlops of(ModelConfig c, Predicate<String> trained, long adapterParams) {
         ParamLayout layout = HfParamNames.layout(c);
         int layers = c.numLayers();
         long[] layerMatmul = new long[layers];
@@ -51,18 +57,33 @@ public final class TrainingFlops {
                 lowest++;
             }
         }
-        double attention = (double) c.numHeads() * c.headDim() * seqLen;
-        double forward = 2.0 * (head + adapterParams) + 4.0 * attention * layers;
+        double perKey = (double) c.numHeads() * c.headDim();   // one token's attention products per key, per layer
+        double linear = 2.0 * (head + adapterParams);
+        double attention = 4.0 * perKey * layers;
         // the head's input gradient is needed when anything below it trains
-        double inputGrads = lowest < layers || trained.test("model.norm.weight") ? 2.0 * head : 0;
+        linear += lowest < layers || trained.test("model.norm.weight") ? 2.0 * head : 0;
         for (int l = 0; l < layers; l++) {
-            forward += 2.0 * layerMatmul[l];
+            linear += 2.0 * layerMatmul[l];
             if (l >= lowest) {
-                inputGrads += 2.0 * layerMatmul[l] + 8.0 * attention;
+                linear += 2.0 * layerMatmul[l];
+                attention += 8.0 * perKey;
             }
         }
-        inputGrads += 2.0 * adapterParams;
-        double weightGrads = 2.0 * (trainedMatmul + adapterParams);
-        return forward + inputGrads + weightGrads;
+        linear += 2.0 * adapterParams + 2.0 * (trainedMatmul + adapterParams);
+        return new TrainingFlops(linear, attention);
+    }
+
+    /** Model FLOPs of one token in a row of {@code seqLen} tokens. */
+    public double perToken(int seqLen) {
+        return linearPerToken + attentionPerTokenPerKey * seqLen;
+    }
+
+    /** Useful FLOPs of a packed row: per document of d tokens, d·(linear + attention·d). */
+    public double perRow(int[] docLens) {
+        double flops = 0;
+        for (int d : docLens) {
+            flops += d * (linearPerToken + attentionPerTokenPerKey * d);
+        }
+        return flops;
     }
 }

@@ -26,7 +26,7 @@ class TrainingFlopsTest {
     void fullFineTuningIsPalmsSixNPlusTwelveLhqt() {
         for (boolean tied : new boolean[] {true, false}) {
             long n = 4 * LAYER + HEAD;  // a tied embedding counts once, as the lm_head
-            assertEquals(6.0 * n + 12.0 * 4 * ATTN, TrainingFlops.perToken(qwen3(tied), T, name -> true, 0), 1e-6,
+            assertEquals(6.0 * n + 12.0 * 4 * ATTN, TrainingFlops.of(qwen3(tied), name -> true, 0).perToken(T), 1e-6,
                     "tied " + tied);
         }
     }
@@ -36,12 +36,28 @@ class TrainingFlopsTest {
         long n = 4 * LAYER + HEAD;
         long adapters = 12_345;
         assertEquals(4.0 * n + 6.0 * adapters + 12.0 * 4 * ATTN,
-                TrainingFlops.perToken(qwen3(true), T, name -> false, adapters), 1e-6, "lora");
+                TrainingFlops.of(qwen3(true), name -> false, adapters).perToken(T), 1e-6, "lora");
         // freeze: only the last layer: input gradients from the head down to layer 3, weight gradients of layer 3
         double lastLayer = 2.0 * n + 4.0 * 4 * ATTN + (2.0 * HEAD + 2.0 * LAYER + 8.0 * ATTN) + 2.0 * LAYER;
-        assertEquals(lastLayer, TrainingFlops.perToken(qwen3(false), T,
-                name -> name.startsWith("model.layers.3."), 0), 1e-6, "freeze, last layer");
-        assertTrue(lastLayer < TrainingFlops.perToken(qwen3(false), T, name -> true, 0));
+        assertEquals(lastLayer, TrainingFlops.of(qwen3(false), name -> name.startsWith("model.layers.3."), 0)
+                .perToken(T), 1e-6, "freeze, last layer");
+        assertTrue(lastLayer < TrainingFlops.of(qwen3(false), name -> true, 0).perToken(T));
+    }
+
+    @Test
+    void usefulFlopsOfAPackedRowCountEachDocumentsOwnKeysAndNoPadding() {
+        TrainingFlops flops = TrainingFlops.of(qwen3(true), name -> true, 0);
+        long n = 4 * LAYER + HEAD;
+        double perKey = 12.0 * 4 * 4 * 32;   // 12·L·H·Q
+        // one document filling the row: exactly T tokens at the model FLOPs per token
+        assertEquals(T * flops.perToken(T), flops.perRow(new int[] {T}), 1e-3);
+        // documents of 100, 50 and 6 tokens (100 pad positions carry nothing): each attends its own keys only
+        double expected = 0;
+        for (int d : new int[] {100, 50, 6}) {
+            expected += d * (6.0 * n + perKey * d);
+        }
+        assertEquals(expected, flops.perRow(new int[] {100, 50, 6}), 1e-3);
+        assertTrue(flops.perRow(new int[] {100, 50, 6}) < 156 * flops.perToken(T));
     }
 
     @Test

@@ -157,10 +157,10 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
                 : HfParamNames.layout(model).subset(trainedBaseParams(model));
     }
 
-    /** Model FLOPs per token of a step on rows of {@code seqLen} tokens ({@link TrainingFlops}). */
-    public double modelFlopsPerToken(ModelConfig model, int seqLen) {
+    /** The FLOPs a step of this fine-tuning needs per token (model) and per packed row (useful). */
+    public TrainingFlops trainingFlops(ModelConfig model) {
         long adapters = finetuningType == FinetuningType.LORA ? LoraAdapters.layout(model, lora()).totalLength() : 0;
-        return TrainingFlops.perToken(model, seqLen, trainedBaseParams(model), adapters);
+        return TrainingFlops.of(model, trainedBaseParams(model), adapters);
     }
 
     public AdamWConfig adamW() {

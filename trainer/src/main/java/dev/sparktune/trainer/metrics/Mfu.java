@@ -21,4 +21,12 @@ public record Mfu(double flopsPerToken, double peakFlopsPerRank, int ranks) impl
     public double of(double tokensPerSecond) {
         return tokensPerSecond * flopsPerToken / (peakFlopsPerRank * ranks);
     }
+
+    /**
+     * The useful utilisation: the FLOPs the rows needed per second (each document attending only its own keys, no
+     * padding; {@code TrainingFlops.perRow}) over all ranks' peak.
+     */
+    public double useful(double usefulFlopsPerSecond) {
+        return usefulFlopsPerSecond / (peakFlopsPerRank * ranks);
+    }
 }

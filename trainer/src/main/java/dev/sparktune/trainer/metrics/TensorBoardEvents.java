@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Rank 0's TensorBoard event file, {@value #DIR}/events.out.tfevents.&lt;unix-seconds&gt;.&lt;host&gt; (published to
  * output_dir/runs/, where transformers puts its logging_dir): the scalars train/loss, train/learning_rate,
- * train/grad_norm, train/tokens_per_second, train/mfu and train/epoch at the trainer log's steps, with the 1-based step as
+ * train/grad_norm, train/tokens_per_second, train/mfu, train/mfu_useful and train/epoch at the trainer log's steps, with the 1-based step as
  * TensorBoard's step. Each record is appended as written, so a file cut short by a failure still reads.
  */
 public final class TensorBoardEvents {
@@ -60,9 +60,10 @@ public final class TensorBoardEvents {
         scalars.put("train/loss", (float) m.loss());
         scalars.put("train/learning_rate", (float) m.lr());
         scalars.put("train/grad_norm", (float) m.gradNorm());
-        double tokensPerSecond = rate.takePerSecond();
-        scalars.put("train/tokens_per_second", (float) tokensPerSecond);
-        scalars.put("train/mfu", (float) mfu.of(tokensPerSecond));
+        TokenRate.Window window = rate.take();
+        scalars.put("train/tokens_per_second", (float) window.tokensPerSecond());
+        scalars.put("train/mfu", (float) mfu.of(window.tokensPerSecond()));
+        scalars.put("train/mfu_useful", (float) mfu.useful(window.usefulFlopsPerSecond()));
         scalars.put("train/epoch", (float) m.epoch());
         append(EventRecords.scalars(System.currentTimeMillis() / 1000.0, m.step() + 1L, scalars));
     }
@@ -88,6 +89,9 @@ public final class TensorBoardEvents {
                 scalars.put("train/tokens_per_second", (float) n.path("tokens_per_second").asDouble());
                 if (n.has("mfu")) {
                     scalars.put("train/mfu", (float) n.path("mfu").asDouble());
+                }
+                if (n.has("mfu_useful")) {
+                    scalars.put("train/mfu_useful", (float) n.path("mfu_useful").asDouble());
                 }
                 scalars.put("train/epoch", (float) n.path("epoch").asDouble());
                 append(EventRecords.scalars(System.currentTimeMillis() / 1000.0, n.path("current_steps").asLong(),

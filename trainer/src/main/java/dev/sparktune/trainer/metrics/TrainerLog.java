@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * Rank 0's {@code trainer_log.jsonl} (LLaMA-Factory's file name and main keys: current_steps, total_steps, loss, lr,
- * epoch, percentage, elapsed_time, remaining_time) plus grad_norm, tokens/s, MFU and the bytes this rank holds. One
+ * epoch, percentage, elapsed_time, remaining_time) plus grad_norm, tokens/s, MFU (model FLOPs at the row length,
+ * and the useful FLOPs of the packed documents) and the bytes this rank holds. One
  * line per logging step and for the last step, flushed as written.
  */
 public final class TrainerLog {
@@ -59,9 +60,10 @@ public final class TrainerLog {
         line.put("percentage", Math.round(10000.0 * done / totalSteps) / 100.0);
         line.put("elapsed_time", elapsed);
         line.put("remaining_time", elapsed / (done - firstStep) * (totalSteps - done));
-        double tokensPerSecond = rate.takePerSecond();
-        line.put("tokens_per_second", tokensPerSecond);
-        line.put("mfu", mfu.of(tokensPerSecond));
+        TokenRate.Window window = rate.take();
+        line.put("tokens_per_second", window.tokensPerSecond());
+        line.put("mfu", mfu.of(window.tokensPerSecond()));
+        line.put("mfu_useful", mfu.useful(window.usefulFlopsPerSecond()));
         line.put("supervised_tokens", m.supervised());
         line.put("params_bytes", held.params());
         line.put("grads_bytes", held.grads());

@@ -1,6 +1,7 @@
 package dev.sparktune.trainer.task;
 
 import dev.sparktune.dl4j.collective.Collective;
+import dev.sparktune.dl4j.flops.TrainingFlops;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.PackedBatch;
 import dev.sparktune.dl4j.model.HfModelDir;
@@ -37,6 +38,7 @@ public final class RankTrainer implements AutoCloseable {
     private final int seqLen;
     private final TrainingState state;
     private final LrSchedule schedule;
+    private final TrainingFlops flops;
     private int cachedEpoch = -1;
     private Map<Long, TrainRow> epochRows = Map.of();
     private int orderEpoch = -1;
@@ -61,6 +63,7 @@ public final class RankTrainer implements AutoCloseable {
                 ? new FullyShardedState(config, base, plan.microBatchRows(), seqLen, collective)
                 : new ReplicatedState(config, base, plan.microBatchRows(), seqLen, collective);
         this.schedule = config.schedule(plan.totalSteps());
+        this.flops = config.trainingFlops(state.model().config());
     }
 
     /** Runs optimizer step {@code step} (0-based, in order) on every rank. */
@@ -72,13 +75,15 @@ public final class RankTrainer implements AutoCloseable {
         List<MicroBatch> micro = new ArrayList<>();
         long localSupervised = 0;
         long localTokens = 0;
+        double localUsefulFlops = 0;
         for (long[] ids : plan.microBatches(mine)) {
             MicroBatch mb = microBatch(ids);
             micro.add(mb);
             localSupervised += CausalLm.supervisedCount(mb.targets);
             localTokens += mb.tokens;
+            localUsefulFlops += mb.usefulFlops;
         }
-        double[] counts = collective.allReduceSum(localSupervised, localTokens);
+        double[] counts = collective.allReduceSum(localSupervised, localTokens, localUsefulFlops);
         double globalSupervised = Math.max(1, counts[0]);
         state.zeroGrads();
         double localLoss = 0;
@@ -97,7 +102,7 @@ public final class RankTrainer implements AutoCloseable {
         double gradNorm = state.synchroniseAndUpdate(step, loss, config.learningRate() * schedule.factor(step));
         double epochProgress = (double) (step + 1) / plan.stepsPerEpoch();
         return new StepMetrics(step, epochProgress, loss, gradNorm, config.learningRate() * schedule.factor(step),
-                (long) counts[1], (long) counts[0], (System.nanoTime() - t0) / 1e9);
+                (long) counts[1], (long) counts[0], counts[2], (System.nanoTime() - t0) / 1e9);
     }
 
     private long[] orderOf(int epoch) {
@@ -126,7 +131,8 @@ public final class RankTrainer implements AutoCloseable {
         cachedEpoch = epoch;
     }
 
-    private record MicroBatch(long[] rowIds, int[] inputIds, int[] targets, PackedBatch packed, long tokens) {
+    private record MicroBatch(long[] rowIds, int[] inputIds, int[] targets, PackedBatch packed, long tokens,
+                              double usefulFlops) {
     }
 
     /** Rows padded into the model's fixed [B, T] buffers; absent rows and padding carry no loss. */
@@ -137,6 +143,7 @@ public final class RankTrainer implements AutoCloseable {
         Arrays.fill(labels, -100);
         int[][] docLens = new int[b][];
         long tokens = 0;
+        double useful = 0;
         for (int i = 0; i < b; i++) {
             if (i >= rowIds.length) {
                 docLens[i] = new int[0];
@@ -154,9 +161,10 @@ public final class RankTrainer implements AutoCloseable {
             System.arraycopy(row.labels(), 0, labels, i * seqLen, row.numTokens());
             docLens[i] = row.docLens();
             tokens += row.numTokens();
+            useful += flops.perRow(row.docLens());
         }
         PackedBatch packed = PackedBatch.fromDocLens(seqLen, docLens);
-        return new MicroBatch(rowIds, ids, CausalLm.targets(labels, packed), packed, tokens);
+        return new MicroBatch(rowIds, ids, CausalLm.targets(labels, packed), packed, tokens, useful);
     }
 
     private int mostMicroBatches(int step, int epoch) {
@@ -222,7 +230,7 @@ public final class RankTrainer implements AutoCloseable {
 
     /** Model FLOPs per token of one of this trainer's steps (the MFU numerator). */
     public double modelFlopsPerToken() {
-        return config.modelFlopsPerToken(state.model().config(), seqLen);
+        return flops.perToken(seqLen);
     }
 
     /** Bytes this rank holds for trainable parameters, their gradients, the optimizer state and activations. */

@@ -12,8 +12,9 @@ import java.io.Serializable;
  * @param lr          learning rate used
  * @param tokens      tokens processed (all ranks)
  * @param supervised  supervised target tokens (all ranks)
+ * @param usefulFlops the FLOPs the step's rows needed (all ranks; {@code TrainingFlops.perRow})
  * @param seconds     wall time of the step on this rank
  */
 public record StepMetrics(int step, double epoch, double loss, double gradNorm, double lr, long tokens,
-                          long supervised, double seconds) implements Serializable {
+                          long supervised, double usefulFlops, double seconds) implements Serializable {
 }

@@ -131,6 +131,9 @@ class TrainJobTest {
         assertEquals(r2.finalLoss(), last.get("loss").asDouble(), 1e-12);
         // model FLOPs at the logged rate over 2 ranks' measured GEMM peak: a fraction, and not a vanishing one
         assertTrue(last.get("mfu").asDouble() > 1e-4 && last.get("mfu").asDouble() < 1, "mfu: " + last);
+        // packed rows: each document attends only its own keys, so the rows needed less than the model FLOPs
+        assertTrue(last.get("mfu_useful").asDouble() > 0 && last.get("mfu_useful").asDouble()
+                < last.get("mfu").asDouble(), "mfu_useful: " + last);
         assertTrue(last.get("activation_bytes").asLong() > 0, "activation bytes: " + last);
         BufferedImage plot = ImageIO.read(two.resolve("training_loss.png").toFile());
         assertEquals(640, plot.getWidth(), "training_loss.png published");

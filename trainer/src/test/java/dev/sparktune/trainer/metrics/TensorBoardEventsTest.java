@@ -17,12 +17,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The event file decodes with a reader that shares no code with the writer (bitwise CRC-32C, generic protobuf walk):
- * a file-version record first, then one Event per logging step with the six train/ scalars as floats.
+ * a file-version record first, then one Event per logging step with the seven train/ scalars as floats.
  */
 class TensorBoardEventsTest {
     static final List<String> TAGS = List.of("train/loss", "train/learning_rate", "train/grad_norm",
-            "train/tokens_per_second", "train/mfu", "train/epoch");
-    /** 1e5 model FLOPs per token on 2 ranks of 1e9 FLOP/s each: 3000 tokens/s is 15% MFU. */
+            "train/tokens_per_second", "train/mfu", "train/mfu_useful", "train/epoch");
+    /**
+     * 1e5 model FLOPs per token on 2 ranks of 1e9 FLOP/s each: 3000 tokens/s is 15% MFU; the steps' rows need half
+     * of that (short packed documents), so the useful MFU is half.
+     */
     static final Mfu MFU = new Mfu(1e5, 1e9, 2);
 
     /** Five steps logged every second step plus the last one, as RankTask records them. */
@@ -36,7 +39,7 @@ class TensorBoardEventsTest {
 
     static StepMetrics metrics(int s) {
         return new StepMetrics(s, (s + 1) / 2.5, 3.0 - 0.4 * s, 1.5 / (s + 1), 1e-4 * (5 - s), 1000L * (s + 1),
-                500, 0.5);
+                500, 5e7 * (s + 1), 0.5);
     }
 
     @Test
@@ -73,6 +76,8 @@ class TensorBoardEventsTest {
                 .map(e -> e.scalars().get("train/tokens_per_second")).toList());
         assertEquals(List.of(0.15f, 0.35f, 0.5f), read.subList(1, 4).stream()
                 .map(e -> e.scalars().get("train/mfu")).toList());
+        assertEquals(List.of(0.075f, 0.175f, 0.25f), read.subList(1, 4).stream()
+                .map(e -> e.scalars().get("train/mfu_useful")).toList());
     }
 
     @Test
@@ -111,5 +116,6 @@ class TensorBoardEventsTest {
         assertEquals((float) metrics(1).gradNorm(), read.get(1).scalars().get("train/grad_norm"));
         assertEquals(TAGS, List.copyOf(read.get(1).scalars().keySet()));
         assertEquals(0.35f, read.get(2).scalars().get("train/mfu"), 1e-6f, "the log's mfu, replayed");
+        assertEquals(0.175f, read.get(2).scalars().get("train/mfu_useful"), 1e-6f, "the log's mfu_useful, replayed");
     }
 }
