@@ -20,8 +20,8 @@ def run(rank, world, sizes, port):
         nbytes = int(mb * (1 << 20))
         x = torch.rand(nbytes // 4, dtype=torch.float32)
         iters = max(3, min(50, (1 << 30) // nbytes))
-        dist.all_reduce(x)
-        dist.all_reduce(x)
+        for _ in range(iters):  # warm-up as long as the measurement: steady state on both sides
+            dist.all_reduce(x)
         dist.barrier()
         t0 = time.perf_counter()
         for _ in range(iters):
