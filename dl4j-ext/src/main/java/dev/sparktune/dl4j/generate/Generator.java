@@ -3,13 +3,16 @@ package dev.sparktune.dl4j.generate;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Greedy or sampled continuation of prompts with a {@link KvCacheDecoder}: the prompt is fed in one chunk, then each
- * chosen token is appended until a stop token or {@code max_new_tokens}. One generator per thread; its cache is
- * reused across prompts and grown when a prompt needs more room.
+ * Greedy or sampled continuation of prompts with a {@link KvCacheDecoder}: each prompt is fed in one chunk, then each
+ * chosen token is appended until a stop token or {@code max_new_tokens}. Several prompts generate together, one
+ * decoder slot each: every decoding step runs the unfinished ones as one batch, and a prompt's tokens are the same
+ * as when it generates alone (its own sampling stream from the seed; rows of a product do not mix). One generator per
+ * thread; its cache is reused across calls and grown when a call needs more room.
  */
 public final class Generator {
     private final ModelConfig config;
@@ -24,28 +27,64 @@ public final class Generator {
     }
 
     public Generation generate(int[] prompt, GenerationConfig generation) {
-        if (prompt.length == 0) {
-            throw new IllegalArgumentException("the prompt is empty");
+        return generate(List.of(prompt), generation).get(0);
+    }
+
+    /** The continuation of each prompt, in order. */
+    public List<Generation> generate(List<int[]> prompts, GenerationConfig generation) {
+        int batch = prompts.size();
+        if (batch == 0) {
+            return List.of();
         }
-        int needed = prompt.length + generation.maxNewTokens();
-        if (decoder == null || decoder.capacity() < needed) {
-            decoder = new KvCacheDecoder(config, layout, params, Math.max(needed, 64));
+        int needed = 0;
+        for (int[] prompt : prompts) {
+            if (prompt.length == 0) {
+                throw new IllegalArgumentException("a prompt is empty");
+            }
+            needed = Math.max(needed, prompt.length + generation.maxNewTokens());
+        }
+        if (decoder == null || decoder.capacity() < needed || decoder.slots() < batch) {
+            decoder = new KvCacheDecoder(config, layout, params, Math.max(needed, 64),
+                    Math.max(batch, decoder == null ? 1 : decoder.slots()));
         }
         decoder.reset();
-        SplittableRandom random = new SplittableRandom(generation.seed());
-        int[] out = new int[generation.maxNewTokens()];
-        float[] logits = decoder.append(prompt);
-        for (int i = 0; i < out.length; i++) {
-            int next = generation.isGreedy() ? argmax(logits) : sample(logits, generation, random);
-            out[i] = next;
-            if (generation.stopTokenIds().contains(next)) {
-                return new Generation(Arrays.copyOf(out, i + 1), Generation.StopReason.STOP_TOKEN);
+        int maxNew = generation.maxNewTokens();
+        SplittableRandom[] random = new SplittableRandom[batch];
+        int[][] out = new int[batch][maxNew];
+        Generation[] done = new Generation[batch];
+        float[][] logits = new float[batch][];
+        for (int b = 0; b < batch; b++) {
+            random[b] = new SplittableRandom(generation.seed());
+            logits[b] = decoder.append(b, prompts.get(b));
+        }
+        for (int i = 0; i < maxNew; i++) {
+            int[] slots = new int[batch];
+            int[] tokens = new int[batch];
+            int open = 0;
+            for (int b = 0; b < batch; b++) {
+                if (done[b] != null) {
+                    continue;
+                }
+                int next = generation.isGreedy() ? argmax(logits[b]) : sample(logits[b], generation, random[b]);
+                out[b][i] = next;
+                if (generation.stopTokenIds().contains(next)) {
+                    done[b] = new Generation(Arrays.copyOf(out[b], i + 1), Generation.StopReason.STOP_TOKEN);
+                } else if (i + 1 == maxNew) {
+                    done[b] = new Generation(out[b], Generation.StopReason.MAX_NEW_TOKENS);
+                } else {
+                    slots[open] = b;
+                    tokens[open++] = next;
+                }
             }
-            if (i + 1 < out.length) {
-                logits = decoder.append(new int[] {next});
+            if (open == 0) {
+                break;
+            }
+            float[][] step = decoder.appendEach(Arrays.copyOf(slots, open), Arrays.copyOf(tokens, open));
+            for (int r = 0; r < open; r++) {
+                logits[slots[r]] = step[r];
             }
         }
-        return new Generation(out, Generation.StopReason.MAX_NEW_TOKENS);
+        return List.of(done);
     }
 
     /** The first index of the largest logit (torch.argmax's tie rule). */

@@ -9,9 +9,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The inference forward of a decoder with a key/value cache, for one sequence: tokens are appended in chunks (the
- * prompt, then one token per generated step) and each chunk attends to everything already cached, so a generated
- * token costs one token's forward instead of re-running the prefix. The math is the training layers' (HF eager
+ * The inference forward of a decoder with a key/value cache for a fixed number of sequence slots: tokens are appended
+ * to a slot in chunks (the prompt, then one token per generated step) and each chunk attends to everything already
+ * cached in its slot, so a generated token costs one token's forward instead of re-running the prefix. One step of
+ * several slots ({@link #appendEach}) runs their tokens as the rows of one product per projection: the weights are
+ * read once for all of them, which is what decoding is bound by. The math is the training layers' (HF eager
  * attention in fp32: RMSNorm, q/k norm, RoPE, GQA, sliding window, SwiGLU) without the activations kept for
  * backward, which is why it is a class of its own rather than a mode of {@code CausalLm}.
  *
@@ -34,11 +36,11 @@ public final class KvCacheDecoder {
     private final float[] finalNorm;
     private final INDArray embedding;  // [V, C] view
     private final Linear lmHead;
-    private final float[][] keys;      // per layer [KV][capacity][D], after q/k norm and RoPE
-    private final float[][] values;    // per layer [KV][capacity][D]
+    private final float[][] keys;      // per layer [slots][KV][capacity][D], after q/k norm and RoPE
+    private final float[][] values;    // per layer [slots][KV][capacity][D]
     private final float[] invFreq;
     private final float scale;
-    private int length;
+    private final int[] lengths;       // per slot
 
     /**
      * One projection: y = x·Wᵀ (+ b), W [out, in]; {@code javaWeight} is a copy of W when W is small, used while
@@ -90,22 +92,34 @@ public final class KvCacheDecoder {
     }
 
     /**
+     * One sequence slot.
+     *
      * @param capacity the most tokens (prompt + generated) this decoder will hold
      */
     public KvCacheDecoder(ModelConfig config, ParamLayout layout, INDArray params, int capacity) {
-        this(config, layout, params, capacity, GEMM_MIN_PRODUCT);
+        this(config, layout, params, capacity, 1, GEMM_MIN_PRODUCT);
+    }
+
+    /**
+     * @param capacity the most tokens (prompt + generated) each slot will hold
+     * @param slots    sequences cached side by side
+     */
+    public KvCacheDecoder(ModelConfig config, ParamLayout layout, INDArray params, int capacity, int slots) {
+        this(config, layout, params, capacity, slots, GEMM_MIN_PRODUCT);
     }
 
     /** With another Java/GEMM split, so that tests can run both paths on small models. */
-    KvCacheDecoder(ModelConfig config, ParamLayout layout, INDArray params, int capacity, long gemmMinProduct) {
+    KvCacheDecoder(ModelConfig config, ParamLayout layout, INDArray params, int capacity, int slots,
+                   long gemmMinProduct) {
         if (!HfParamNames.layout(config).entries().equals(layout.entries())) {
             throw new IllegalArgumentException("the layout is not the one HfParamNames gives for this config");
         }
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("capacity must be > 0, got " + capacity);
+        if (capacity <= 0 || slots <= 0) {
+            throw new IllegalArgumentException("capacity and slots must be > 0, got " + capacity + " and " + slots);
         }
         this.config = config;
         this.capacity = capacity;
+        this.lengths = new int[slots];
         this.hidden = config.hiddenSize();
         this.headDim = config.headDim();
         this.layers = new Layer[config.numLayers()];
@@ -124,8 +138,8 @@ public final class KvCacheDecoder {
                     vector(layout, params, p + "post_attention_layernorm.weight"),
                     linear.apply(p + "mlp.gate_proj"), linear.apply(p + "mlp.up_proj"),
                     linear.apply(p + "mlp.down_proj"));
-            keys[l] = new float[config.numKvHeads() * capacity * headDim];
-            values[l] = new float[config.numKvHeads() * capacity * headDim];
+            keys[l] = new float[Math.multiplyExact(slots * config.numKvHeads(), capacity * headDim)];
+            values[l] = new float[keys[l].length];
         }
         this.finalNorm = vector(layout, params, "model.norm.weight");
         this.embedding = layout.view(params, "model.embed_tokens.weight");
@@ -143,32 +157,76 @@ public final class KvCacheDecoder {
         return config;
     }
 
-    /** Tokens cached so far (the position the next token gets). */
+    /** Tokens cached so far in slot 0 (the position its next token gets). */
     public int length() {
-        return length;
+        return lengths[0];
     }
 
     public int capacity() {
         return capacity;
     }
 
-    /** Forgets the cached sequence; the next {@link #append} starts a new one at position 0. */
+    public int slots() {
+        return lengths.length;
+    }
+
+    /** Forgets every cached sequence; each slot's next tokens start again at position 0. */
     public void reset() {
-        length = 0;
+        java.util.Arrays.fill(lengths, 0);
     }
 
     /**
-     * Runs {@code tokens} at positions {@code length() ..}, caches their keys and values, and returns the logits
-     * [V] that follow the last of them.
+     * Runs {@code tokens} at slot 0's next positions, caches their keys and values, and returns the logits [V] that
+     * follow the last of them.
      */
     public float[] append(int[] tokens) {
-        int n = tokens.length;
-        if (n == 0) {
+        return append(0, tokens);
+    }
+
+    /** {@link #append(int[])} for sequence slot {@code slot}. */
+    public float[] append(int slot, int[] tokens) {
+        if (tokens.length == 0) {
             throw new IllegalArgumentException("append needs at least one token");
         }
-        if (length + n > capacity) {
-            throw new IllegalArgumentException("the sequence would hold " + (length + n) + " tokens but the cache was"
-                    + " sized for " + capacity + "; create the decoder with a larger capacity");
+        int[] slotOfRow = new int[tokens.length];
+        java.util.Arrays.fill(slotOfRow, slot);
+        return forward(slotOfRow, tokens, true)[0];
+    }
+
+    /**
+     * One decoding step of several sequences: appends {@code tokens[i]} to slot {@code slots[i]} (distinct slots)
+     * and returns the logits [V] that follow each, in the same order.
+     */
+    public float[][] appendEach(int[] slots, int[] tokens) {
+        if (slots.length != tokens.length || slots.length == 0) {
+            throw new IllegalArgumentException("appendEach needs one token per slot, got " + tokens.length
+                    + " tokens for " + slots.length + " slots");
+        }
+        if (java.util.Arrays.stream(slots).distinct().count() != slots.length) {
+            throw new IllegalArgumentException("appendEach takes one token per slot, got slots "
+                    + java.util.Arrays.toString(slots));
+        }
+        return forward(slots, tokens, false);
+    }
+
+    /**
+     * The rows' forward: row i is token {@code tokens[i]} at the next free position of slot {@code slotOfRow[i]}
+     * (rows of one slot in order). Returns the logits after the last row ({@code lastOnly}) or after every row.
+     */
+    private float[][] forward(int[] slotOfRow, int[] tokens, boolean lastOnly) {
+        int n = tokens.length;
+        int[] positions = new int[n];
+        int[] next = lengths.clone();
+        for (int i = 0; i < n; i++) {
+            int slot = slotOfRow[i];
+            if (slot < 0 || slot >= lengths.length) {
+                throw new IllegalArgumentException("slot " + slot + " is outside [0, " + lengths.length + ")");
+            }
+            if (next[slot] >= capacity) {
+                throw new IllegalArgumentException("slot " + slot + " would hold more than the " + capacity
+                        + " tokens its cache was sized for; create the decoder with a larger capacity");
+            }
+            positions[i] = next[slot]++;
         }
         float[] x = new float[n * hidden];
         for (int i = 0; i < n; i++) {
@@ -180,7 +238,7 @@ public final class KvCacheDecoder {
         }
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            addInto(x, attention(l, layer, rmsNorm(x, n, hidden, layer.inputNorm())));
+            addInto(x, attention(l, layer, rmsNorm(x, n, hidden, layer.inputNorm()), slotOfRow, positions));
             float[] h = rmsNorm(x, n, hidden, layer.postNorm());
             float[] gate = layer.gate().apply(h, n);
             float[] up = layer.up().apply(h, n);
@@ -190,13 +248,20 @@ public final class KvCacheDecoder {
             }
             addInto(x, layer.down().apply(gate, n));
         }
-        length += n;
-        float[] last = new float[hidden];
-        System.arraycopy(x, (n - 1) * hidden, last, 0, hidden);
-        return lmHead.apply(rmsNorm(last, 1, hidden, finalNorm), 1);
+        System.arraycopy(next, 0, lengths, 0, lengths.length);
+        int rows = lastOnly ? 1 : n;
+        float[] last = new float[rows * hidden];
+        System.arraycopy(x, (n - rows) * hidden, last, 0, rows * hidden);
+        float[] logits = lmHead.apply(rmsNorm(last, rows, hidden, finalNorm), rows);
+        int vocab = logits.length / rows;
+        float[][] out = new float[rows][];
+        for (int r = 0; r < rows; r++) {
+            out[r] = java.util.Arrays.copyOfRange(logits, r * vocab, (r + 1) * vocab);
+        }
+        return out;
     }
 
-    private float[] attention(int l, Layer layer, float[] h) {
+    private float[] attention(int l, Layer layer, float[] h, int[] slotOfRow, int[] positions) {
         int n = h.length / hidden;
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
@@ -207,23 +272,23 @@ public final class KvCacheDecoder {
             q = rmsNorm(q, n * heads, headDim, layer.qNorm());
             k = rmsNorm(k, n * kvHeads, headDim, layer.kNorm());
         }
-        rope(q, n, heads);
-        rope(k, n, kvHeads);
+        rope(q, positions, heads);
+        rope(k, positions, kvHeads);
         for (int i = 0; i < n; i++) {
             for (int kv = 0; kv < kvHeads; kv++) {
-                int at = (kv * capacity + length + i) * headDim;
+                int at = ((slotOfRow[i] * kvHeads + kv) * capacity + positions[i]) * headDim;
                 System.arraycopy(k, (i * kvHeads + kv) * headDim, keys[l], at, headDim);
                 System.arraycopy(v, (i * kvHeads + kv) * headDim, values[l], at, headDim);
             }
         }
         float[] out = new float[n * heads * headDim];
-        float[] p = new float[length + n];
+        float[] p = new float[capacity];
         int window = config.slidingWindow();
         for (int i = 0; i < n; i++) {
-            int pos = length + i;
+            int pos = positions[i];
             int lo = window > 0 ? Math.max(0, pos - window + 1) : 0;
             for (int head = 0; head < heads; head++) {
-                int kvBase = (head / config.groupSize()) * capacity;
+                int kvBase = (slotOfRow[i] * kvHeads + head / config.groupSize()) * capacity;
                 int qAt = (i * heads + head) * headDim;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = lo; j <= pos; j++) {
@@ -270,11 +335,11 @@ public final class KvCacheDecoder {
         return y;
     }
 
-    /** In place on [n, H·D]: rotate-half RoPE at positions length .. length+n-1 (fp32 angles, as transformers). */
-    private void rope(float[] a, int n, int heads) {
+    /** In place on [n, H·D]: rotate-half RoPE, row i at {@code positions[i]} (fp32 angles, as transformers). */
+    private void rope(float[] a, int[] positions, int heads) {
         int half = headDim / 2;
-        for (int i = 0; i < n; i++) {
-            float pos = length + i;
+        for (int i = 0; i < positions.length; i++) {
+            float pos = positions[i];
             for (int f = 0; f < half; f++) {
                 float angle = invFreq[f] * pos;
                 float c = (float) Math.cos(angle);

@@ -92,7 +92,7 @@ class GeneratorGoldenTest {
             HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve(family));
             int[] tokens = {5, 17, 3, 42, 9, 11, 60, 2, 33};
             KvCacheDecoder java = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16);
-            KvCacheDecoder gemm = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16, 0);
+            KvCacheDecoder gemm = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16, 1, 0);
             double worst = maxAbsDiff(java.append(tokens), gemm.append(tokens));
             worst = Math.max(worst, maxAbsDiff(java.append(new int[] {7}), gemm.append(new int[] {7})));
             assertTrue(worst <= 1e-5, family + ": Java and GEMM paths differ by " + worst);
@@ -126,6 +126,51 @@ class GeneratorGoldenTest {
         assertArrayEquals(Arrays.copyOf(free, firstStop + 1), stopped.tokens());
         assertEquals(Generation.StopReason.STOP_TOKEN, stopped.reason());
         assertArrayEquals(Arrays.copyOf(free, firstStop), stopped.content());
+    }
+
+    @Test
+    void promptsGeneratedTogetherGetTheTokensEachGetsAlone() {
+        // eval generates per_device_eval_batch_size prompts per decoding step: batching must not change an answer
+        List<int[]> prompts = List.of(new int[] {1, 2, 3, 4}, new int[] {9, 8, 7}, new int[] {5},
+                new int[] {11, 3, 17, 2, 6, 40, 33});
+        for (String family : FAMILIES) {
+            HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve(family));
+            Generator alone = new Generator(model.config(), model.layout(), model.params());
+            int[] free = alone.generate(prompts.get(1), GenerationConfig.greedy(8, Set.of())).tokens();
+            for (GenerationConfig g : List.of(GenerationConfig.greedy(8, Set.of()),
+                    GenerationConfig.greedy(8, Set.of(free[2])),      // prompt 1 stops early, the others go on
+                    new GenerationConfig(8, Set.of(), 2.0, 0, 0.9, 5))) {
+                List<Generation> together = new Generator(model.config(), model.layout(), model.params())
+                        .generate(prompts, g);
+                for (int i = 0; i < prompts.size(); i++) {
+                    Generation one = alone.generate(prompts.get(i), g);
+                    assertArrayEquals(one.tokens(), together.get(i).tokens(), family + " prompt " + i + " " + g);
+                    assertEquals(one.reason(), together.get(i).reason(), family + " prompt " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void oneStepOfSeveralSlotsEqualsEachSlotsOwnStepOnTheGemmPathToo() {
+        HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve("qwen2"));
+        int[][] prompts = {{1, 2, 3}, {4, 5}, {6, 7, 8, 9, 10}};
+        int[] next = {12, 13, 14};
+        for (long gemmMin : new long[] {KvCacheDecoder.GEMM_MIN_PRODUCT, 0}) {
+            KvCacheDecoder batched = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16, 3, gemmMin);
+            for (int b = 0; b < 3; b++) {
+                batched.append(b, prompts[b]);
+            }
+            float[][] step = batched.appendEach(new int[] {2, 0, 1}, new int[] {next[2], next[0], next[1]});
+            for (int b = 0; b < 3; b++) {
+                KvCacheDecoder single = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16, 1,
+                        gemmMin);
+                single.append(prompts[b]);
+                float[] expected = single.append(new int[] {next[b]});
+                int row = b == 2 ? 0 : b + 1;
+                assertTrue(maxAbsDiff(expected, step[row]) < 1e-5, "slot " + b + ", gemm threshold " + gemmMin);
+            }
+        }
     }
 
     private static double maxAbsDiff(float[] a, float[] b) {

@@ -20,6 +20,7 @@ final class EvalSection {
         long maxSamples = reader.wholeNumber("eval.max_samples", 0, Integer.MAX_VALUE);
         boolean generate = reader.bool("eval.predict_with_generate");
         long maxNewTokens = reader.wholeNumber("eval.max_new_tokens", 1, Integer.MAX_VALUE);
+        long batchSize = reader.wholeNumber("eval.per_device_eval_batch_size", 1, 4096);
         boolean doSample = reader.bool("eval.do_sample");
         Double temperature = reader.number("eval.temperature", "a number > 0");
         Double topP = reader.number("eval.top_p", "a number in (0, 1]");
@@ -44,6 +45,6 @@ final class EvalSection {
             return null;
         }
         return new EvalConfig(modelPath, adapterPath, table, version, (int) maxSamples, generate, (int) maxNewTokens,
-                doSample, temperature, topP, (int) topK, seed, outputDir, (int) lossChunkTokens);
+                (int) batchSize, doSample, temperature, topP, (int) topK, seed, outputDir, (int) lossChunkTokens);
     }
 }

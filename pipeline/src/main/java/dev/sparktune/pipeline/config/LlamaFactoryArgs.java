@@ -97,6 +97,7 @@ final class LlamaFactoryArgs {
             Map.entry("export_size", "export.export_size"),
             Map.entry("predict_with_generate", "eval.predict_with_generate"),
             Map.entry("max_new_tokens", "eval.max_new_tokens"),
+            Map.entry("per_device_eval_batch_size", "eval.per_device_eval_batch_size"),
             Map.entry("do_sample", "eval.do_sample"),
             Map.entry("temperature", "eval.temperature"),
             Map.entry("top_p", "eval.top_p"),
@@ -172,7 +173,7 @@ final class LlamaFactoryArgs {
     static final Set<String> TRAINING = Set.of(
             // Hugging Face Seq2SeqTrainingArguments, as LLaMA-Factory passes them through
             "eval_strategy",
-            "evaluation_strategy", "prediction_loss_only", "per_device_eval_batch_size",
+            "evaluation_strategy", "prediction_loss_only",
             "per_gpu_train_batch_size", "per_gpu_eval_batch_size", 
             "eval_accumulation_steps", "eval_delay", "torch_empty_cache_steps", 
             

@@ -12,12 +12,14 @@ import java.io.Serializable;
  * @param maxSamples          documents scored by generation (a fixed hash-ordered sample); 0 = all
  * @param predictWithGenerate generate answers and score them (else loss and perplexity only)
  * @param maxNewTokens        most tokens generated per answer
+ * @param batchSize           prompts generated together per task (LLaMA-Factory's per_device_eval_batch_size)
  * @param doSample            sample instead of greedy decoding
  * @param outputDir           where eval_results.json and generated_predictions.jsonl go; empty = not written
  * @param lossChunkTokens     tokens per lm_head + cross-entropy chunk
  */
 public record EvalConfig(String modelPath, String adapterPath, String table, long tableVersion, int maxSamples,
-                         boolean predictWithGenerate, int maxNewTokens, boolean doSample, double temperature,
+                         boolean predictWithGenerate, int maxNewTokens, int batchSize, boolean doSample,
+                         double temperature,
                          double topP, int topK, long seed, String outputDir, int lossChunkTokens)
         implements Serializable {
     public EvalConfig {
@@ -28,6 +30,7 @@ public record EvalConfig(String modelPath, String adapterPath, String table, lon
         require(tableVersion >= -1, "eval.table_version must be >= 0, or -1 for the latest");
         require(maxSamples >= 0, "eval.max_samples must be >= 0 (0 = all)");
         require(maxNewTokens >= 1, "eval.max_new_tokens must be >= 1");
+        require(batchSize >= 1, "eval.per_device_eval_batch_size must be >= 1");
         require(temperature > 0, "eval.temperature must be > 0");
         require(topP > 0 && topP <= 1, "eval.top_p must be in (0, 1]");
         require(topK >= 0, "eval.top_k must be >= 0 (0 = no limit)");
@@ -43,6 +46,6 @@ public record EvalConfig(String modelPath, String adapterPath, String table, lon
     /** The same evaluation of another model (e.g. the base before training, the export after). */
     public EvalConfig withModel(String model, String adapter, String output) {
         return new EvalConfig(model, adapter, table, tableVersion, maxSamples, predictWithGenerate, maxNewTokens,
-                doSample, temperature, topP, topK, seed, output, lossChunkTokens);
+                batchSize, doSample, temperature, topP, topK, seed, output, lossChunkTokens);
     }
 }

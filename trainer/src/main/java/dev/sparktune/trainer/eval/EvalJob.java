@@ -99,7 +99,7 @@ public final class EvalJob {
         }
         RowEvaluator evaluator = new RowEvaluator(
                 MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration()), seqLen,
-                config.lossChunkTokens(), generation, TokenizerCache.get(tokenizer), chosen);
+                config.lossChunkTokens(), generation, TokenizerCache.get(tokenizer), chosen, config.batchSize());
         while (it.hasNext()) {
             Row row = it.next();
             evaluator.add(ints(row.getList(0)), ints(row.getList(1)), ints(row.getList(2)), longs(row.getList(3)));

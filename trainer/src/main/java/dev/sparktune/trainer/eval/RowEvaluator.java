@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * Scores packed rows of the eval split with one model: the summed cross-entropy of every supervised token (the
  * training loss's numerator, documents never attending to each other), and for the chosen documents a generated
- * answer to the document's last supervised span, prompted with everything before that span.
+ * answer to the document's last supervised span, prompted with everything before that span. Answers are generated
+ * {@code batchSize} prompts at a time (LLaMA-Factory's per_device_eval_batch_size), with the same tokens as one by one.
  */
 final class RowEvaluator {
     private final CausalLm lm;
@@ -25,17 +26,28 @@ final class RowEvaluator {
     private final HuggingFaceTokenizer tokenizer;
     private final Set<Long> generateFor;
     private final int seqLen;
+    private final int batchSize;
+    private final List<Question> pending = new ArrayList<>();
     private long rows;
     private long docs;
     private long supervised;
     private double lossSum;
     private final List<DocPrediction> predictions = new ArrayList<>();
 
+    /** A document waiting for its generated answer: the prompt, and the reference without its stop tokens. */
+    private record Question(long docId, int[] prompt, int[] reference) {
+    }
+
     /**
      * @param generateFor documents answered by generation (empty: loss only)
+     * @param batchSize   prompts generated together
      */
     RowEvaluator(HfModelDir.Loaded model, int seqLen, int lossChunkTokens, GenerationConfig generation,
-                 HuggingFaceTokenizer tokenizer, Set<Long> generateFor) {
+                 HuggingFaceTokenizer tokenizer, Set<Long> generateFor, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("the generation batch size must be >= 1, got " + batchSize);
+        }
+        this.batchSize = batchSize;
         this.lm = new CausalLm(model.config(), model.layout(), model.params(), null, 1, seqLen,
                 Math.min(lossChunkTokens, seqLen));
         this.generator = new Generator(model.config(), model.layout(), model.params());
@@ -95,12 +107,27 @@ final class RowEvaluator {
         while (refEnd > 0 && generation.stopTokenIds().contains(reference[refEnd - 1])) {
             refEnd--;
         }
-        Generation g = generator.generate(prompt, generation);
-        String predict = decode(g.content(), true).strip();
-        String label = decode(Arrays.copyOf(reference, refEnd), true).strip();
-        predictions.add(new DocPrediction(docId, decode(prompt, false), predict, label, predict.equals(label),
-                !label.isEmpty() && predict.contains(label), g.tokens().length,
-                g.reason() == Generation.StopReason.STOP_TOKEN));
+        pending.add(new Question(docId, prompt, Arrays.copyOf(reference, refEnd)));
+        if (pending.size() == batchSize) {
+            generatePending();
+        }
+    }
+
+    private void generatePending() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<Generation> answers = generator.generate(pending.stream().map(Question::prompt).toList(), generation);
+        for (int i = 0; i < pending.size(); i++) {
+            Question q = pending.get(i);
+            Generation g = answers.get(i);
+            String predict = decode(g.content(), true).strip();
+            String label = decode(q.reference(), true).strip();
+            predictions.add(new DocPrediction(q.docId(), decode(q.prompt(), false), predict, label,
+                    predict.equals(label), !label.isEmpty() && predict.contains(label), g.tokens().length,
+                    g.reason() == Generation.StopReason.STOP_TOKEN));
+        }
+        pending.clear();
     }
 
     private String decode(int[] ids, boolean skipSpecial) {
@@ -112,6 +139,7 @@ final class RowEvaluator {
     }
 
     PartitionScore score() {
+        generatePending();
         return new PartitionScore(rows, docs, supervised, lossSum, List.copyOf(predictions));
     }
 }
