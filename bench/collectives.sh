@@ -9,12 +9,7 @@ sizes=(1 16 64 256)
 ranks=(2 4)
 [ $# -gt 0 ] && ranks=("$@")
 rm -rf "$work"; mkdir -p "$work"
-cd "$root"
-mvn -q -B -o -Pbench install -DskipTests -pl bench -am
-mvn -q -B -o -Pbench dependency:build-classpath -pl bench -Dmdep.outputFile="$work/cp.txt" >/dev/null
-flags="$(sed -n 's/^sparktune\.jvm\.flags=//p' conf/jvm.properties)"
-cp="$root/bench/target/classes:$(cat "$work/cp.txt")"
-py="$(scripts/reference-env.sh)"
+source "$root/bench/bench-env.sh" "$work"
 for n in "${ranks[@]}"; do
   dir="$work/ring-$n"; mkdir -p "$dir"
   head -c 32 /dev/urandom > "$dir/secret"

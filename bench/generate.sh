@@ -10,11 +10,7 @@ args=(64 2 4 2 256 151669 32 48 16 8)
 [ $# -gt 0 ] && args=("$@")
 work="$root/bench/target/generate-bench"
 mkdir -p "$work"
-cd "$root"
-mvn -q -B -o -Pbench install -DskipTests -pl bench -am
-mvn -q -B -o -Pbench dependency:build-classpath -pl bench -Dmdep.outputFile="$work/cp.txt" >/dev/null
-flags="$(sed -n 's/^sparktune\.jvm\.flags=//p' conf/jvm.properties)"
-py="$(scripts/reference-env.sh)"
-OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE java -Xmx4g $flags -cp "$root/bench/target/classes:$(cat "$work/cp.txt")" \
+source "$root/bench/bench-env.sh" "$work"
+OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE java -Xmx4g $flags -cp "$cp" \
   dev.sparktune.bench.GenerationBenchmark "${args[@]}"
 OMP_NUM_THREADS=1 "$py" scripts/bench/generate_reference.py "${args[@]}"

@@ -8,13 +8,8 @@ docs="${1:-100000}"
 work="${BENCH_WORK:-$root/bench/target/prep-bench}"
 tokenizer="$root/assets/tokenizers/qwen3"
 rm -rf "$work"; mkdir -p "$work"
-cd "$root"
-mvn -q -B -o -Pbench install -DskipTests -pl bench -am
-mvn -q -B -o -Pbench dependency:build-classpath -pl bench -Dmdep.outputFile="$work/cp.txt" >/dev/null
-flags="$(sed -n 's/^sparktune\.jvm\.flags=//p' conf/jvm.properties)"
-cp="$root/bench/target/classes:$(cat "$work/cp.txt")"
+source "$root/bench/bench-env.sh" "$work"
 bench() { OMP_WAIT_POLICY=PASSIVE java -Xmx6g $flags -cp "$cp" dev.sparktune.bench.PrepBenchmark "$@"; }
 bench generate "$work" "$docs"
-py="$(scripts/reference-env.sh)"
 "$py" scripts/bench/prep_reference.py "$work/data/alpaca_like.jsonl" "$tokenizer" "$(nproc)" > "$work/python.json"
 bench run "$work" "$tokenizer" "$work/python.json" 2> "$work/spark.log"

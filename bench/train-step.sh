@@ -11,11 +11,7 @@ args=(2 64 2 4 2 256 151669 512 2 5)
 [ $# -gt 0 ] && args=("$@")
 work="$root/bench/target/train-step-bench"
 mkdir -p "$work"
-cd "$root"
-mvn -q -B -o -Pbench install -DskipTests -pl bench -am
-mvn -q -B -o -Pbench dependency:build-classpath -pl bench -Dmdep.outputFile="$work/cp.txt" >/dev/null
-flags="$(sed -n 's/^sparktune\.jvm\.flags=//p' conf/jvm.properties)"
-py="$(scripts/reference-env.sh)"
-OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE java -Xmx8g $flags -cp "$root/bench/target/classes:$(cat "$work/cp.txt")" \
+source "$root/bench/bench-env.sh" "$work"
+OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE java -Xmx8g $flags -cp "$cp" \
   dev.sparktune.bench.TrainStepBenchmark "${args[@]}"
 "$py" scripts/bench/train_step_ddp.py "${args[@]}"
