@@ -3,10 +3,10 @@
 #
 #   Without SPARK_HOME: runs the CLI in this JVM with Spark in local mode (master from the config, default
 #   local[*]) on the project's own classpath, building it first when it is missing or older than the sources.
-#   With SPARK_HOME: calls $SPARK_HOME/bin/spark-submit with the fat jar (built with -Pdist when missing);
+#   With SPARK_HOME: calls $SPARK_HOME/bin/spark-submit with the dist jar (the dist module, built when missing);
 #   options before the verb (--master, --deploy-mode, --conf k=v, --num-executors, ...) go to spark-submit (JVM
 #   options are added to SparkTune's required flags; in cluster deploy mode a local -c FILE is shipped with --files).
-#   SPARKTUNE_JAR=/path/to/sparktune-pipeline-*-dist.jar uses a jar built elsewhere (e.g. a CI artifact).
+#   SPARKTUNE_JAR=/path/to/sparktune-dist-*.jar uses a jar built elsewhere (e.g. a CI artifact).
 #
 # Examples:
 #   ./spark-submit.sh run conf/demo-local.conf
@@ -72,10 +72,10 @@ if [ -z "${SPARK_HOME:-}" ]; then
   exec java ${SPARKTUNE_JAVA_OPTS:-} $jvm_flags ${sys_props[@]+"${sys_props[@]}"} \
     -cp "$jar:$(cat "$cp_file")" "$main" "$@"
 else
-  jar="${SPARKTUNE_JAR:-$root/pipeline/target/sparktune-pipeline-$version-dist.jar}"
+  jar="${SPARKTUNE_JAR:-$root/dist/target/sparktune-dist-$version.jar}"
   if [ -z "${SPARKTUNE_JAR:-}" ] && stale "$jar"; then
-    echo "spark-submit.sh: building the spark-submit jar (mvn -Pdist)..." >&2
-    mvn_build install -DskipTests -Pdist -pl pipeline -am
+    echo "spark-submit.sh: building the spark-submit jar (the dist module)..." >&2
+    mvn_build package -DskipTests -pl dist -am
     touch "$jar"
   fi
   # The user's own JVM options are added to SparkTune's required flags, never in place of them.

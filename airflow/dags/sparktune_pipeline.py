@@ -9,7 +9,7 @@ Each task is safe to retry and the whole DAG run safe to re-run:
 
 Needs: apache-airflow-providers-apache-spark; an Airflow connection `spark_default` pointing at the cluster
 (here YARN: host "yarn", extra {"deploy-mode": "cluster"}); on the Airflow workers SPARKTUNE_HOME holding the
-SparkTune dist jar (mvn -Pdist package), conf/jvm.properties and the job's config file.
+SparkTune dist jar (dist/target/sparktune-dist-*.jar: mvn package -DskipTests -pl dist -am), conf/jvm.properties and the job's config file.
 """
 import os
 from datetime import datetime, timedelta
@@ -18,7 +18,7 @@ from airflow import DAG
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
 SPARKTUNE_HOME = os.environ.get("SPARKTUNE_HOME", "/opt/sparktune")
-JAR = os.environ.get("SPARKTUNE_JAR", os.path.join(SPARKTUNE_HOME, "sparktune-pipeline-dist.jar"))
+JAR = os.environ.get("SPARKTUNE_JAR", os.path.join(SPARKTUNE_HOME, "sparktune-dist.jar"))
 CONFIG = os.environ.get("SPARKTUNE_CONFIG", os.path.join(SPARKTUNE_HOME, "conf", "qwen3-lora-sft-yarn.conf"))
 # in cluster deploy mode the config travels with --files and is read from the driver's working directory
 CONFIG_NAME = os.path.basename(CONFIG)
