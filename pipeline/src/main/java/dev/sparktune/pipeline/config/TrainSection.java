@@ -73,10 +73,10 @@ final class TrainSection {
         if (epochs != null && epochs == 0 && maxSteps <= 0) {
             reader.fail("train.num_train_epochs", "must be > 0 unless train.max_steps is set (> 0)");
         }
-        if (finetuning != null && !"full".equals(finetuning) && sharding == Sharding.FULL_SHARD) {
-            reader.fail("train.fsdp", "full_shard needs train.finetuning_type = full; for " + finetuning + " use "
-                    + "shard_grad_op (the trained state is small; sharding the frozen base model is not available "
-                    + "yet)");
+        if ("freeze".equals(finetuning) && sharding == Sharding.FULL_SHARD) {
+            reader.fail("train.fsdp", "full_shard is for train.finetuning_type = full or lora; for freeze use "
+                    + "shard_grad_op (freeze trains whole layers of the base, which full_shard would have to split "
+                    + "into frozen and trained shards)");
         }
         if (loraplus != null && loraplus > 0 && finetuning != null && !"lora".equals(finetuning)) {
             reader.fail("train.loraplus_lr_ratio", "applies to finetuning_type = lora only (it sets lora_B's lr); "

@@ -105,17 +105,19 @@ class TrainSectionTest {
         assertTrue(m.contains("sparktune.train.freeze_trainable_layers: 0 layers and no train.freeze_extra_modules "
                 + "train nothing"), m);
         m = failure(MINIMAL, "train.finetuning_type=freeze", "train.fsdp=full_shard").getMessage();
-        assertTrue(m.contains("sparktune.train.fsdp: full_shard needs train.finetuning_type = full; for freeze use "
-                + "shard_grad_op"), m);
+        assertTrue(m.contains("sparktune.train.fsdp: full_shard is for train.finetuning_type = full or lora; for "
+                + "freeze use shard_grad_op"), m);
     }
 
     @Test
-    void fullShardIsForFullFineTuning() throws IOException {
+    void fullShardIsForFullAndLoraFineTuning() throws IOException {
         assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=full").train()
                 .sharding());
-        ConfigException e = failure(MINIMAL, "train.fsdp=full_shard");
-        assertTrue(e.getMessage().contains("sparktune.train.fsdp: full_shard needs train.finetuning_type = full"),
-                e.getMessage());
+        assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=lora").train()
+                .sharding());
+        ConfigException e = failure(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=freeze");
+        assertTrue(e.getMessage().contains("sparktune.train.fsdp: full_shard is for train.finetuning_type = full or "
+                + "lora"), e.getMessage());
     }
 
     @Test

@@ -104,9 +104,10 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         if (finetuningType == FinetuningType.FREEZE) {
             FreezeConfig.of(freezeTrainableLayers, freezeTrainableModules, freezeExtraModules);
         }
-        require(!(finetuningType != FinetuningType.FULL && sharding == Sharding.FULL_SHARD),
-                "fsdp = full_shard needs finetuning_type = full; for " + finetuningType.key() + " use shard_grad_op "
-                        + "(the trained state is small; sharding the frozen base is not available yet)");
+        require(!(finetuningType == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD),
+                "fsdp = full_shard is for finetuning_type = full or lora; for freeze use shard_grad_op (freeze trains "
+                        + "whole layers of the base, which full_shard would have to split into frozen and trained "
+                        + "shards)");
     }
 
     private static void require(boolean ok, String message) {

@@ -7,6 +7,7 @@ import dev.sparktune.dl4j.layers.PackedBatch;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.optim.LrSchedule;
+import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.checkpoint.CheckpointManifest;
@@ -59,7 +60,7 @@ public final class RankTrainer implements AutoCloseable {
         this.collective = collective;
         this.rows = rows;
         this.seqLen = seqLen;
-        this.state = config.sharding() == Sharding.FULL_SHARD
+        this.state = config.sharding() == Sharding.FULL_SHARD && config.finetuningType() == FinetuningType.FULL
                 ? new FullyShardedState(config, base, plan.microBatchRows(), seqLen, collective)
                 : new ReplicatedState(config, base, plan.microBatchRows(), seqLen, collective);
         this.schedule = config.schedule(plan.totalSteps());

@@ -29,19 +29,25 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Every rank holds all trainable parameters and gradients (no_shard and shard_grad_op).
  * <ul>
  *   <li>{@link Sharding#NO_SHARD}: all-reduce the gradients; every rank clips and updates everything.</li>
- *   <li>{@link Sharding#SHARD_GRAD_OP}: reduce-scatter the gradients; the global norm is the sum of the shards'
+ *   <li>{@link Sharding#SHARD_GRAD_OP} (and lora's {@link Sharding#FULL_SHARD}): reduce-scatter the gradients; the global norm is the sum of the shards'
  *       squared norms; each rank keeps the AdamW state of its shard only and updates it; all-gather the parameters.</li>
  * </ul>
  * What is trained is the flat "trainable" buffer: all parameters (full), the freeze selection (the contiguous tail
  * of the base buffer in {@link TrainConfig#baseLayout}; no gradients exist for the rest) or the adapters (lora, base
  * frozen).
+ *
+ * <p>LoRA with {@link Sharding#FULL_SHARD}: the frozen base is {@link ShardedLayers} (each rank keeps the root and its
+ * 1/world_size of every decoder layer; a layer is gathered before its forward and again before its backward, and
+ * has no gradients to reduce), while the adapters are trained as in shard_grad_op. Forward and backward are then
+ * collective, as in {@link FullyShardedState}.
  */
 final class ReplicatedState implements TrainingState {
     private final TrainConfig config;
     private final Collective collective;
     private final ModelConfig modelConfig;
     private final ParamLayout baseLayout;
-    private final INDArray baseParams;      // the whole model, [P]
+    private final INDArray baseParams;      // the whole model, [P]; null when the base is sharded
+    private final ShardedLayers shardedBase; // lora + full_shard; else null
     private final LoraAdapters adapters;    // null for full fine-tuning
     private final ParamLayout layout;       // the trainable layout
     private final INDArray params;          // trainable, [N]
@@ -56,9 +62,21 @@ final class ReplicatedState implements TrainingState {
         this.config = config;
         this.collective = collective;
         this.modelConfig = weights.config();
-        HfModelDir.Loaded base = weights.load(config.baseLayout(modelConfig));
-        this.baseLayout = base.layout();
-        this.baseParams = base.params();
+        boolean shardBase = config.sharding() == Sharding.FULL_SHARD;
+        if (shardBase && config.finetuningType() != FinetuningType.LORA) {
+            throw new IllegalArgumentException("a sharded frozen base is for lora; full fine-tuning with full_shard is "
+                    + "FullyShardedState's");
+        }
+        if (shardBase) {
+            this.shardedBase = new ShardedLayers(weights, collective);
+            this.baseLayout = shardedBase.fullLayout;
+            this.baseParams = null;
+        } else {
+            this.shardedBase = null;
+            HfModelDir.Loaded base = weights.load(config.baseLayout(modelConfig));
+            this.baseLayout = base.layout();
+            this.baseParams = base.params();
+        }
         LayerParams root;
         Projection.Factory projections = Projection.Factory.PLAIN;
         if (config.finetuningType() == FinetuningType.FREEZE) {
@@ -73,7 +91,8 @@ final class ReplicatedState implements TrainingState {
             this.layout = adapters.layout();
             this.params = adapters.init(config.seed());
             this.grads = layout.allocate();
-            root = new LayerParams(baseLayout, baseParams, null, "");
+            root = shardBase ? new LayerParams(shardedBase.rootLayout, shardedBase.rootParams, null, "")
+                    : new LayerParams(baseLayout, baseParams, null, "");
             projections = adapters.projections(params, grads);
         } else {
             this.adapters = null;
@@ -82,12 +101,16 @@ final class ReplicatedState implements TrainingState {
             this.grads = layout.allocate();
             root = new LayerParams(baseLayout, baseParams, grads, "");
         }
-        this.model = new CausalLm(modelConfig, root, null, microBatchRows, seqLen, config.lossChunkRows(),
-                projections, LayerHooks.NONE, config.gradientCheckpointing());
+        this.model = shardBase
+                ? new CausalLm(modelConfig, root, l -> shardedBase.layer(l, null), microBatchRows, seqLen,
+                        config.lossChunkRows(), projections, shardedBase.gatherBeforeUse(),
+                        config.gradientCheckpointing())
+                : new CausalLm(modelConfig, root, null, microBatchRows, seqLen, config.lossChunkRows(),
+                        projections, LayerHooks.NONE, config.gradientCheckpointing());
         // Rank 0's copy is the truth: any difference in how ranks loaded or initialised is erased before step 0.
         collective.broadcast(params, 0);
         this.shards = collective.shards(layout.totalLength());
-        this.optimizer = config.sharding() == Sharding.SHARD_GRAD_OP
+        this.optimizer = config.sharding() != Sharding.NO_SHARD
                 ? AdamW.sharded(layout, config.adamW(), AdamW.decayMatrices(), config.lrScale(),
                         shards.start(collective.rank()), shards.end(collective.rank()))
                 : new AdamW(layout, config.adamW(), AdamW.decayMatrices(), config.lrScale());
@@ -118,7 +141,7 @@ final class ReplicatedState implements TrainingState {
     @Override
     public double synchroniseAndUpdate(int step, double loss, double lr) {
         double norm;
-        if (config.sharding() == Sharding.SHARD_GRAD_OP) {
+        if (config.sharding() != Sharding.NO_SHARD) {
             collective.reduceScatter(grads);
             int r = collective.rank();
             INDArray shard = shards.size(r) == 0 ? null
@@ -148,7 +171,7 @@ final class ReplicatedState implements TrainingState {
         return layout.totalLength();
     }
 
-    /** The world-size split of the flat buffer (in shard_grad_op exactly the optimizer shard this rank owns). */
+    /** The world-size split of the flat buffer (when sharded, exactly the optimizer shard this rank owns). */
     @Override
     public List<StatePiece> checkpointPieces() {
         int r = collective.rank();
@@ -204,12 +227,16 @@ final class ReplicatedState implements TrainingState {
 
     @Override
     public HeldBytes heldBytes() {
-        return new HeldBytes(4L * baseLayout.totalLength() + (adapters == null ? 0 : 4L * layout.totalLength()),
+        long base = shardedBase != null ? shardedBase.paramBytes() : 4L * baseLayout.totalLength();
+        return new HeldBytes(base + (adapters == null ? 0 : 4L * layout.totalLength()),
                 4L * layout.totalLength(), optimizer.stateBytes(), model.activationBytes());
     }
 
     @Override
     public void close() {
         grads.close();
+        if (shardedBase != null) {
+            shardedBase.close();
+        }
     }
 }

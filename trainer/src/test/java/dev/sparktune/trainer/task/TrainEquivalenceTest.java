@@ -161,6 +161,24 @@ class TrainEquivalenceTest {
                 + java.util.Arrays.toString(ref.losses()));
         assertSame(ref, train(config(FinetuningType.LORA, 4, Sharding.NO_SHARD)), "lora, 4 ranks, no_shard");
         assertSame(ref, train(config(FinetuningType.LORA, 2, Sharding.SHARD_GRAD_OP)), "lora, 2 ranks, shard_grad_op");
+        // the frozen base sharded, each layer gathered for forward and again for backward
+        Run sharded = train(config(FinetuningType.LORA, 2, Sharding.FULL_SHARD));
+        assertSame(ref, sharded, "lora, 2 ranks, full_shard");
+        // 4 ranks: padding passes on the rank without rows; recompute after the layer is gathered again
+        assertSame(ref, train(config(FinetuningType.LORA, 4, Sharding.FULL_SHARD).toBuilder()
+                .gradientCheckpointing(true).build()), "lora, 4 ranks, full_shard, gradient_checkpointing");
+
+        Run replicated = train(config(FinetuningType.LORA, 2, Sharding.SHARD_GRAD_OP));
+        ModelConfig m = tinyQwen3();
+        long root = 4L * VOCAB * m.hiddenSize() + 4L * m.hiddenSize();  // tied embedding + final norm
+        long adapters = replicated.held().grads();                       // every rank holds all adapter gradients
+        long slot = (replicated.held().params() - adapters - root) / m.numLayers();
+        long expected = root + slot + 4 * ((slot / 4 + 1) / 2 * m.numLayers()) + adapters;  // + ceil half shards
+        assertTrue(Math.abs(sharded.held().params() - expected) <= 4L * 2 * m.numLayers(),
+                "lora + full_shard holds root + one slot + half of each frozen layer + the adapters: "
+                        + sharded.held() + " vs " + expected);
+        assertEquals(replicated.held().optimizerState(), sharded.held().optimizerState(),
+                "the adapters' AdamW state is split as in shard_grad_op");
     }
 
     @Test
