@@ -27,7 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Full fine-tuning step time per fsdp mode (and a LoRA row), split into compute, communication (time inside collectives) and data
+ * Full fine-tuning step time per fsdp mode (and LoRA rows: no_shard, and full_shard with the frozen base sharded), split into compute, communication (time inside collectives) and data
  * (row reads), plus the bytes rank 0 holds against the ZeRO ideal 16Ψ/N (fp32 params + grads + two AdamW moments).
  * N ranks are threads of this JVM joined by the real TCP ring on loopback; run with OMP_NUM_THREADS=1 so each rank
  * computes on one core, like one torch process per rank with one thread.
@@ -76,9 +76,10 @@ public final class TrainStepBenchmark {
         }
         row("no_shard + gradient_checkpointing", run(model, full(Sharding.NO_SHARD, true), shape), shape);
         // PEFT's LoRA on every linear layer of the decoder (LLaMA-Factory's lora_target: all), the anchor in TARGETS.md
-        row("LoRA r 8, all linear, no_shard", run(model, TrainConfig.builder()
-                .finetuningType(FinetuningType.LORA).lora(8, 16, 0, "all", false)
-                .sharding(Sharding.NO_SHARD), shape), shape);
+        for (Sharding mode : List.of(Sharding.NO_SHARD, Sharding.FULL_SHARD)) {
+            row("LoRA r 8, all linear, " + mode.key(), run(model, TrainConfig.builder()
+                    .finetuningType(FinetuningType.LORA).lora(8, 16, 0, "all", false).sharding(mode), shape), shape);
+        }
     }
 
     /** What every measured variant shares: ranks, row shape, steps, and the normalisers of the table. */
