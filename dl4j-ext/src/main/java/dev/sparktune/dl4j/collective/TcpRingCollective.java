@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The CPU {@link Collective}: ranks form a ring of TCP connections (rank r → r+1), each link authenticated with
  * {@link RingHandshake}. Reduce-scatter and all-gather are the bandwidth-optimal ring algorithms (n−1 steps, each rank
- * sending 1/n of the buffer per step: 2(n−1)/n of the buffer per all-reduce); within a step the chunk moves in pieces,
- * each received piece reduced while the next arrives. Sends and receives read and write the ND4J buffers' native
+ * sending 1/n of the buffer per step: 2(n−1)/n of the buffer per all-reduce). Chunks move in pieces, and the steps of
+ * a collective form one pipelined stream: each received piece is reduced while the next arrives and forwarded at the
+ * next step as soon as it is complete. Sends and receives read and write the ND4J buffers' native
  * memory directly (no copies, no Java arrays).
  *
  * <p>Chunk schedule (rank r, n ranks, step s = 0..n−2, chunk c = shard c of {@link FlatShards}):
@@ -214,60 +215,81 @@ public final class TcpRingCollective implements Collective {
 
     @Override
     public void allReduce(INDArray flat) {
-        reduceScatter(flat);
-        allGather(flat);
+        ring(flat, worldSize - 1, worldSize - 1);
     }
 
     @Override
     public void reduceScatter(INDArray flat) {
+        ring(flat, worldSize - 1, 0);
+    }
+
+    @Override
+    public void allGather(INDArray flat) {
+        ring(flat, 0, worldSize - 1);
+    }
+
+    /**
+     * {@code reduceSteps} ring steps of reduce-scatter then {@code gatherSteps} of all-gather, as ONE pipelined
+     * stream: what a rank sends at step t is the chunk it received at step t − 1 (reduced, in reduce-scatter; the
+     * last reduce-scatter step completes the rank's own shard, which is what all-gather sends first), so each piece
+     * is forwarded as soon as its predecessor piece has arrived instead of after the whole step (a per-step barrier
+     * that left the links idle at every step boundary, 2(n−1) times per all-reduce).
+     */
+    private void ring(INDArray flat, int reduceSteps, int gatherSteps) {
         FlatShards shards = shards(checkFlat(flat).length());
         if (worldSize == 1) {
             return;
         }
         int pieceFloats = options.pieceBytes() / 4;
-        if (scratch == null) {
+        if (reduceSteps > 0 && scratch == null) {
             scratch = Nd4j.createUninitialized(DataType.FLOAT, pieceFloats);
         }
-        for (int s = 0; s < worldSize - 1; s++) {
-            // one chunk behind the all-gather schedule, so that rank r ends holding the full sum of chunk r
-            int sendChunk = ringChunk(s + 1);
-            int recvChunk = ringChunk(s + 2);
-            List<ByteBuffer> sends = pieces(flat, flat.offset() + shards.start(sendChunk), shards.size(sendChunk));
-            long recvStart = shards.start(recvChunk);
-            long recvLen = shards.size(recvChunk);
-            List<ByteBuffer> recvs = new ArrayList<>();
-            for (long p = 0; p < recvLen; p += pieceFloats) {
-                recvs.add(region(scratch, scratch.offset(), Math.min(pieceFloats, recvLen - p)));
+        List<ByteBuffer> sends = new ArrayList<>();
+        List<Integer> gates = new ArrayList<>();
+        List<ByteBuffer> recvs = new ArrayList<>();
+        List<long[]> reduceInto = new ArrayList<>();   // per received piece: {first element, length}, or null
+        int receivedBefore = 0;                        // receives of the steps before this one
+        for (int t = 0; t < reduceSteps + gatherSteps; t++) {
+            boolean reducing = t < reduceSteps;
+            // reduce-scatter runs one chunk behind the all-gather schedule, so that rank r ends holding chunk r summed
+            int g = reducing ? t + 1 : t - reduceSteps;
+            int sendChunk = ringChunk(g);
+            int recvChunk = ringChunk(g + 1);
+            List<ByteBuffer> out = pieces(flat, flat.offset() + shards.start(sendChunk), shards.size(sendChunk));
+            for (int p = 0; p < out.size(); p++) {
+                sends.add(out.get(p));
+                // step t sends what step t - 1 received, piece by piece (same chunk, same pieces)
+                gates.add(t == 0 ? 0 : receivedBefore - out.size() + p + 1);
             }
-            IntConsumer reduce = piece -> {
-                // a plain loop over the native memory: twice as fast as an ND4J addi on views of the same pieces
-                long from = recvStart + (long) piece * pieceFloats;
-                int len = (int) Math.min(pieceFloats, recvStart + recvLen - from);
-                FloatBuffer into = region(flat, flat.offset() + from, len).order(ByteOrder.nativeOrder())
-                        .asFloatBuffer();
-                FloatBuffer add = region(scratch, scratch.offset(), len).order(ByteOrder.nativeOrder())
-                        .asFloatBuffer();
-                for (int i = 0; i < len; i++) {
-                    into.put(i, into.get(i) + add.get(i));
+            long start = shards.start(recvChunk);
+            long length = shards.size(recvChunk);
+            for (long p = 0; p < length; p += pieceFloats) {
+                long len = Math.min(pieceFloats, length - p);
+                if (reducing) {
+                    recvs.add(region(scratch, scratch.offset(), len));
+                    reduceInto.add(new long[] {flat.offset() + start + p, len});
+                } else {
+                    recvs.add(region(flat, flat.offset() + start + p, len));
+                    reduceInto.add(null);
                 }
-            };
-            links.exchange(sends, new int[sends.size()], recvs, reduce);
+            }
+            receivedBefore = recvs.size();
         }
-    }
-
-    @Override
-    public void allGather(INDArray flat) {
-        FlatShards shards = shards(checkFlat(flat).length());
-        if (worldSize == 1) {
-            return;
-        }
-        for (int s = 0; s < worldSize - 1; s++) {
-            int sendChunk = ringChunk(s);
-            int recvChunk = ringChunk(s + 1);
-            List<ByteBuffer> sends = pieces(flat, flat.offset() + shards.start(sendChunk), shards.size(sendChunk));
-            List<ByteBuffer> recvs = pieces(flat, flat.offset() + shards.start(recvChunk), shards.size(recvChunk));
-            links.exchange(sends, new int[sends.size()], recvs, piece -> { });
-        }
+        int[] gate = gates.stream().mapToInt(Integer::intValue).toArray();
+        IntConsumer reduce = piece -> {
+            long[] into = reduceInto.get(piece);
+            if (into == null) {
+                return;
+            }
+            // a plain loop over the native memory: twice as fast as an ND4J addi on views of the same pieces
+            int len = (int) into[1];
+            FloatBuffer sum = region(flat, into[0], len).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            FloatBuffer add = region(scratch, scratch.offset(), len).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            for (int i = 0; i < len; i++) {
+                sum.put(i, sum.get(i) + add.get(i));
+            }
+        };
+        links.exchange(sends, gate, recvs, reduce);
     }
 
     @Override
