@@ -8,8 +8,8 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Greedy or sampled continuation of prompts with a {@link KvCacheDecoder}: each prompt is fed in one chunk, then each
- * chosen token is appended until a stop token or {@code max_new_tokens}. Several prompts generate together, one
+ * Greedy or sampled continuation of prompts with a {@link KvCacheDecoder}: the prompts are fed in one forward (up to
+ * {@link #PREFILL_ROWS} tokens), then each chosen token is appended until a stop token or {@code max_new_tokens}. Several prompts generate together, one
  * decoder slot each: every decoding step runs the unfinished ones as one batch, and a prompt's tokens are the same
  * as when it generates alone (its own sampling stream from the seed; rows of a product do not mix). One generator per
  * thread; its cache is reused across calls and grown when a call needs more room.
@@ -18,6 +18,8 @@ public final class Generator {
     private final ModelConfig config;
     private final ParamLayout layout;
     private final INDArray params;
+    /** Prompt tokens fed in one forward at most (unless one prompt is longer). */
+    static final int PREFILL_ROWS = 2048;
     private KvCacheDecoder decoder;
 
     public Generator(ModelConfig config, ParamLayout layout, INDArray params) {
@@ -52,10 +54,9 @@ public final class Generator {
         SplittableRandom[] random = new SplittableRandom[batch];
         int[][] out = new int[batch][maxNew];
         Generation[] done = new Generation[batch];
-        float[][] logits = new float[batch][];
+        float[][] logits = prefill(prompts);
         for (int b = 0; b < batch; b++) {
             random[b] = new SplittableRandom(generation.seed());
-            logits[b] = decoder.append(b, prompts.get(b));
         }
         for (int i = 0; i < maxNew; i++) {
             int[] slots = new int[batch];
@@ -85,6 +86,31 @@ public final class Generator {
             }
         }
         return List.of(done);
+    }
+
+    /**
+     * Feeds each prompt into its slot (slot b = prompt b), consecutive prompts together while their tokens stay within
+     * {@link #PREFILL_ROWS} (one product per projection for the group; the working arrays stay bounded). Returns the
+     * logits that follow each prompt.
+     */
+    private float[][] prefill(List<int[]> prompts) {
+        float[][] logits = new float[prompts.size()][];
+        int first = 0;
+        while (first < prompts.size()) {
+            int end = first + 1;
+            int rows = prompts.get(first).length;
+            while (end < prompts.size() && rows + prompts.get(end).length <= PREFILL_ROWS) {
+                rows += prompts.get(end++).length;
+            }
+            int[] slots = new int[end - first];
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = first + i;
+            }
+            float[][] group = decoder.appendAll(slots, prompts.subList(first, end));
+            System.arraycopy(group, 0, logits, first, group.length);
+            first = end;
+        }
+        return logits;
     }
 
     /** The first index of the largest logit (torch.argmax's tie rule). */

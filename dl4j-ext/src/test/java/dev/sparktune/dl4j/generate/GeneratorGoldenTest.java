@@ -152,21 +152,22 @@ class GeneratorGoldenTest {
     }
 
     @Test
-    void oneStepOfSeveralSlotsEqualsEachSlotsOwnStepOnTheGemmPathToo() {
+    void severalSlotsTogetherEqualEachSlotAloneOnTheGemmPathToo() {
         HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve("qwen2"));
         int[][] prompts = {{1, 2, 3}, {4, 5}, {6, 7, 8, 9, 10}};
         int[] next = {12, 13, 14};
         for (long gemmMin : new long[] {KvCacheDecoder.GEMM_MIN_PRODUCT, 0}) {
             KvCacheDecoder batched = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16, 3, gemmMin);
-            for (int b = 0; b < 3; b++) {
-                batched.append(b, prompts[b]);
-            }
+            // every prompt in one forward (the slots in another order than the prompts), then one step of all slots
+            float[][] prefill = batched.appendAll(new int[] {1, 2, 0}, List.of(prompts[1], prompts[2], prompts[0]));
             float[][] step = batched.appendEach(new int[] {2, 0, 1}, new int[] {next[2], next[0], next[1]});
             for (int b = 0; b < 3; b++) {
                 KvCacheDecoder single = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16, 1,
                         gemmMin);
-                single.append(prompts[b]);
+                float[] afterPrompt = single.append(prompts[b]);
                 float[] expected = single.append(new int[] {next[b]});
+                assertTrue(maxAbsDiff(afterPrompt, prefill[(b + 2) % 3]) < 1e-5, "prefill of slot " + b
+                        + ", gemm threshold " + gemmMin);
                 int row = b == 2 ? 0 : b + 1;
                 assertTrue(maxAbsDiff(expected, step[row]) < 1e-5, "slot " + b + ", gemm threshold " + gemmMin);
             }
