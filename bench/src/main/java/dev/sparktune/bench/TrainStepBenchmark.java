@@ -27,8 +27,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Full fine-tuning step time per fsdp mode (and LoRA rows: no_shard, and full_shard with the frozen base sharded), split into compute, communication (time inside collectives) and data
- * (row reads), plus the bytes rank 0 holds against the ZeRO ideal 16Ψ/N (fp32 params + grads + two AdamW moments).
+ * Full fine-tuning step time per fsdp mode (and LoRA rows: no_shard, and full_shard with the frozen base sharded),
+ * split into compute, communication (time inside collectives) and data (row reads), plus the bytes rank 0 holds against the ZeRO ideal 16Ψ/N (fp32 params + grads + two AdamW moments).
  * N ranks are threads of this JVM joined by the real TCP ring on loopback; run with OMP_NUM_THREADS=1 so each rank
  * computes on one core, like one torch process per rank with one thread.
  *

@@ -57,7 +57,8 @@ final class RingLinks implements AutoCloseable {
 
     /**
      * Sends {@code sends} in order to the successor while receiving {@code recvs} in order from the predecessor.
-     * Send i starts only after {@code sendGate[i]} receives are complete (a broadcast forwards what it got);
+     * Send i starts only after {@code sendGate[i]} receives are complete (a ring step forwards what the step before
+     * received, a broadcast what it got);
      * {@code onReceived} runs on the calling thread as each receive completes (a reduce-scatter adds the piece in).
      */
     void exchange(List<ByteBuffer> sends, int[] sendGate, List<ByteBuffer> recvs, IntConsumer onReceived) {
@@ -102,7 +103,7 @@ final class RingLinks implements AutoCloseable {
                 onReceived.accept(ri);
                 synchronized (received) {
                     received.set(ri + 1);
-                    received.notifyAll();  // a gated send (broadcast) waits for this piece
+                    received.notifyAll();  // a gated send waits for this piece
                 }
             }
         } catch (IOException e) {
@@ -115,7 +116,7 @@ final class RingLinks implements AutoCloseable {
         long lastProgress = System.nanoTime();
         for (int si = 0; si < sends.size(); si++) {
             synchronized (received) {
-                // only broadcasts gate sends; the receiving thread has its own timeout and cancellation checks
+                // the receiving thread has its own timeout and cancellation checks
                 while (received.get() < sendGate[si]) {
                     try {
                         received.wait(POLL_MILLIS);

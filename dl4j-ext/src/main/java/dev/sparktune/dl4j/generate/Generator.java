@@ -9,23 +9,31 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Greedy or sampled continuation of prompts with a {@link KvCacheDecoder}: the prompts are fed in one forward (up to
- * {@link #PREFILL_ROWS} tokens), then each chosen token is appended until a stop token or {@code max_new_tokens}. Several prompts generate together, one
- * decoder slot each: every decoding step runs the unfinished ones as one batch, and a prompt's tokens are the same
+ * {@link #PREFILL_ROWS} tokens), then each chosen token is appended until a stop token or {@code max_new_tokens}.
+ * Several prompts generate together, one decoder slot each: every decoding step runs the unfinished ones as one
+ * batch, and a prompt's tokens are the same
  * as when it generates alone (its own sampling stream from the seed; rows of a product do not mix). One generator per
  * thread; its cache is reused across calls and grown when a call needs more room.
  */
 public final class Generator {
+    /** Prompt tokens fed in one forward at most (unless one prompt is longer): bounds the working arrays. */
+    static final int PREFILL_ROWS = 2048;
     private final ModelConfig config;
     private final ParamLayout layout;
     private final INDArray params;
-    /** Prompt tokens fed in one forward at most (unless one prompt is longer). */
-    static final int PREFILL_ROWS = 2048;
+    private final int prefillRows;
     private KvCacheDecoder decoder;
 
     public Generator(ModelConfig config, ParamLayout layout, INDArray params) {
+        this(config, layout, params, PREFILL_ROWS);
+    }
+
+    /** With another prefill bound, so that tests can split small batches. */
+    Generator(ModelConfig config, ParamLayout layout, INDArray params, int prefillRows) {
         this.config = config;
         this.layout = layout;
         this.params = params;
+        this.prefillRows = prefillRows;
     }
 
     public Generation generate(int[] prompt, GenerationConfig generation) {
@@ -90,8 +98,7 @@ public final class Generator {
 
     /**
      * Feeds each prompt into its slot (slot b = prompt b), consecutive prompts together while their tokens stay within
-     * {@link #PREFILL_ROWS} (one product per projection for the group; the working arrays stay bounded). Returns the
-     * logits that follow each prompt.
+     * the prefill bound (one product per projection for the group). Returns the logits that follow each prompt.
      */
     private float[][] prefill(List<int[]> prompts) {
         float[][] logits = new float[prompts.size()][];
@@ -99,7 +106,7 @@ public final class Generator {
         while (first < prompts.size()) {
             int end = first + 1;
             int rows = prompts.get(first).length;
-            while (end < prompts.size() && rows + prompts.get(end).length <= PREFILL_ROWS) {
+            while (end < prompts.size() && rows + prompts.get(end).length <= prefillRows) {
                 rows += prompts.get(end++).length;
             }
             int[] slots = new int[end - first];

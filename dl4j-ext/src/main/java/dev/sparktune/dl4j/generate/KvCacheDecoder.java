@@ -35,7 +35,8 @@ public final class KvCacheDecoder {
     private final int headDim;
     private final Layer[] layers;
     private final float[] finalNorm;
-    private final FloatPointer embeddingRows;  // the [V, C] embedding's native memory (a view: its first element)
+    private final INDArray embedding;          // [V, C] view; keeps the memory embeddingRows reads alive
+    private final FloatPointer embeddingRows;  // the embedding's native memory from its first element
     private final Linear lmHead;
     private final float[][] keys;      // per layer [slots][KV][capacity][D], after q/k norm and RoPE
     private final float[][] values;    // per layer [slots][KV][capacity][D]
@@ -170,10 +171,11 @@ public final class KvCacheDecoder {
             values[l] = new float[keys[l].length];
         }
         this.finalNorm = vector(layout, params, "model.norm.weight");
-        INDArray embedding = layout.view(params, "model.embed_tokens.weight");
+        this.embedding = layout.view(params, "model.embed_tokens.weight");
         if (embedding.elementWiseStride() != 1 || embedding.ordering() != 'c') {
             throw new IllegalArgumentException("the embedding must be a contiguous row-major view");
         }
+        // a view's data buffer starts at the view's first element (Nd4jBehaviourTest pins this)
         this.embeddingRows = new FloatPointer(embedding.data().addressPointer());
         this.lmHead = Linear.of(layout, params, config.tieWordEmbeddings() ? "model.embed_tokens" : "lm_head",
                 gemmMinProduct);
@@ -236,7 +238,8 @@ public final class KvCacheDecoder {
                     + " for " + slots.length + " slots");
         }
         if (java.util.Arrays.stream(slots).distinct().count() != slots.length) {
-            throw new IllegalArgumentException("appendAll takes distinct slots, got " + java.util.Arrays.toString(slots));
+            throw new IllegalArgumentException("appendAll takes distinct slots, got "
+                    + java.util.Arrays.toString(slots));
         }
         int rows = 0;
         for (int[] t : tokens) {

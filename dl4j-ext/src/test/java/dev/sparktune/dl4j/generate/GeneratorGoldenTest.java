@@ -16,9 +16,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The KV-cache decoder and greedy generation against transformers (scripts/goldens/model_generate.py): the same
@@ -137,16 +142,28 @@ class GeneratorGoldenTest {
             HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve(family));
             Generator alone = new Generator(model.config(), model.layout(), model.params());
             int[] free = alone.generate(prompts.get(1), GenerationConfig.greedy(8, Set.of())).tokens();
+            // the weights as a view 7 elements into a larger buffer (a merged model's buffer need not start at 0)
+            long n = model.params().length();
+            INDArray larger = Nd4j.create(DataType.FLOAT, n + 7);
+            INDArray shifted = larger.get(NDArrayIndex.interval(7, 7 + n));
+            shifted.assign(model.params());
             for (GenerationConfig g : List.of(GenerationConfig.greedy(8, Set.of()),
                     GenerationConfig.greedy(8, Set.of(free[2])),      // prompt 1 stops early, the others go on
                     new GenerationConfig(8, Set.of(), 2.0, 0, 0.9, 5))) {
-                List<Generation> together = new Generator(model.config(), model.layout(), model.params())
-                        .generate(prompts, g);
-                for (int i = 0; i < prompts.size(); i++) {
-                    Generation one = alone.generate(prompts.get(i), g);
-                    assertArrayEquals(one.tokens(), together.get(i).tokens(), family + " prompt " + i + " " + g);
-                    assertEquals(one.reason(), together.get(i).reason(), family + " prompt " + i);
-                }
+                Map<String, Generator> batched = Map.of(
+                        "one prefill", new Generator(model.config(), model.layout(), model.params()),
+                        "prefills of at most 5 tokens: [4] [3 1] [7]",
+                        new Generator(model.config(), model.layout(), model.params(), 5),
+                        "weights at an offset", new Generator(model.config(), model.layout(), shifted));
+                batched.forEach((what, generator) -> {
+                    List<Generation> together = generator.generate(prompts, g);
+                    for (int i = 0; i < prompts.size(); i++) {
+                        Generation one = alone.generate(prompts.get(i), g);
+                        assertArrayEquals(one.tokens(), together.get(i).tokens(),
+                                family + ", " + what + ", prompt " + i + " " + g);
+                        assertEquals(one.reason(), together.get(i).reason(), family + " prompt " + i);
+                    }
+                });
             }
         }
     }

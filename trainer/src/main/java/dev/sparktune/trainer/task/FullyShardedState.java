@@ -58,7 +58,7 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         this.layers = new ShardedLayers(base, collective);
         ParamLayout fullLayout = layers.fullLayout;
         ParamLayout rootLayout = layers.rootLayout;
-        boolean hasShard = layers.shardSize > 0;
+        boolean hasShard = layers.hasShard();
         this.rootGrads = rootLayout.allocate();
         this.slotGrads = layers.slotLayout.allocate();
         Predicate<ParamLayout.Entry> decays = e -> fullLayout.entry(e.name()).shape().length >= 2;
@@ -170,8 +170,9 @@ final class FullyShardedState implements TrainingState, LayerHooks {
                     rootOptimizer.secondMoment().get(NDArrayIndex.interval(m, m + p.length()))));
         }
         for (int l = 0; shardOptimizer != null && l < layers.layers(); l++) {
-            pieces.add(new StatePiece(layers.layerStart[l] + layers.shardStart, layers.shard(layers.shardParams, l),
-                    layers.shard(shardOptimizer.firstMoment(), l), layers.shard(shardOptimizer.secondMoment(), l)));
+            pieces.add(new StatePiece(layers.shardStartInFull(collective.rank(), l),
+                    layers.shard(layers.shardParams, l), layers.shard(shardOptimizer.firstMoment(), l),
+                    layers.shard(shardOptimizer.secondMoment(), l)));
         }
         return pieces;
     }
@@ -182,10 +183,12 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         for (RootPiece p : rootPieces(rootShards.start(rank), rootShards.end(rank))) {
             ranges.add(new CheckpointManifest.Range(p.fullAt(), p.fullAt() + p.length()));
         }
-        FlatShards split = layers.layerShards;
-        for (int l = 0; split.size(rank) > 0 && l < layers.layers(); l++) {
-            ranges.add(new CheckpointManifest.Range(layers.layerStart[l] + split.start(rank),
-                    layers.layerStart[l] + split.end(rank)));
+        for (int l = 0; l < layers.layers(); l++) {
+            long a = layers.shardStartInFull(rank, l);
+            long b = layers.shardEndInFull(rank, l);
+            if (b > a) {
+                ranges.add(new CheckpointManifest.Range(a, b));
+            }
         }
         return ranges;
     }
@@ -204,8 +207,8 @@ final class FullyShardedState implements TrainingState, LayerHooks {
                     rootOptimizer.secondMoment().get(NDArrayIndex.interval(m, m + p.length())));
         }
         for (int l = 0; shardOptimizer != null && l < layers.layers(); l++) {
-            long a = layers.layerStart[l] + layers.shardStart;
-            long b = a + layers.shardSize;
+            long a = layers.shardStartInFull(collective.rank(), l);
+            long b = layers.shardEndInFull(collective.rank(), l);
             reader.params(a, b, layers.shard(layers.shardParams, l));
             reader.firstMoment(a, b, layers.shard(shardOptimizer.firstMoment(), l));
             reader.secondMoment(a, b, layers.shard(shardOptimizer.secondMoment(), l));

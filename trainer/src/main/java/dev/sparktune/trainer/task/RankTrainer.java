@@ -28,8 +28,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * One rank's training loop around an already-built model: for each optimizer step it takes its share of the step's
  * rows ({@link StepPlan}), runs forward/backward per micro-batch with the loss divided by the step's GLOBAL supervised
  * token count (so world size, micro-batching and packing do not change the result), and lets the fsdp strategy
- * ({@link TrainingState}: {@link ReplicatedState} for no_shard and shard_grad_op, {@link FullyShardedState} for
- * full_shard) synchronise the gradients over the {@link Collective} and update with AdamW.
+ * ({@link TrainingState}: {@link ReplicatedState} for no_shard, shard_grad_op and lora's full_shard,
+ * {@link FullyShardedState} for full fine-tuning's full_shard) synchronise the gradients over the {@link Collective}
+ * and update with AdamW.
  */
 public final class RankTrainer implements AutoCloseable {
     private final TrainConfig config;

@@ -26,11 +26,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Every rank holds all trainable parameters and gradients (no_shard and shard_grad_op).
+ * Every rank holds all trainable parameters and gradients (no_shard, shard_grad_op, and lora's full_shard, whose
+ * trainable parameters are the adapters).
  * <ul>
  *   <li>{@link Sharding#NO_SHARD}: all-reduce the gradients; every rank clips and updates everything.</li>
- *   <li>{@link Sharding#SHARD_GRAD_OP} (and lora's {@link Sharding#FULL_SHARD}): reduce-scatter the gradients; the global norm is the sum of the shards'
- *       squared norms; each rank keeps the AdamW state of its shard only and updates it; all-gather the parameters.</li>
+ *   <li>{@link Sharding#SHARD_GRAD_OP} (and lora's {@link Sharding#FULL_SHARD}): reduce-scatter the gradients; the
+ *       global norm is the sum of the shards' squared norms; each rank keeps the AdamW state of its shard only and
+ *       updates it; all-gather the parameters.</li>
  * </ul>
  * What is trained is the flat "trainable" buffer: all parameters (full), the freeze selection (the contiguous tail
  * of the base buffer in {@link TrainConfig#baseLayout}; no gradients exist for the rest) or the adapters (lora, base

@@ -27,11 +27,11 @@ final class ShardedLayers {
     final ParamLayout fullLayout;
     final ParamLayout rootLayout;
     final ParamLayout slotLayout;           // one layer, names relative to the layer
-    final long[] layerStart;                // offset of layer l in the full layout
-    final long layerLength;
-    final FlatShards layerShards;           // of one layer, over ranks
-    final long shardStart;                  // this rank's shard inside a layer
-    final long shardSize;
+    private final long[] layerStart;        // offset of layer l in the full layout
+    private final long layerLength;
+    private final FlatShards layerShards;   // of one layer, over ranks
+    private final long shardStart;          // this rank's shard inside a layer
+    private final long shardSize;
     final INDArray rootParams;
     final INDArray slotParams;
     final INDArray shardParams;             // [layers × shardSize], layer by layer; null when shardSize = 0
@@ -174,6 +174,21 @@ final class ShardedLayers {
 
     int layers() {
         return layerStart.length;
+    }
+
+    /** Whether this rank holds a piece of each layer (not when a layer has fewer elements than there are ranks). */
+    boolean hasShard() {
+        return shardSize > 0;
+    }
+
+    /** Where rank {@code rank}'s shard of layer {@code layer} starts in the full layout (checkpoint positions). */
+    long shardStartInFull(int rank, int layer) {
+        return layerStart[layer] + layerShards.start(rank);
+    }
+
+    /** Where rank {@code rank}'s shard of layer {@code layer} ends (exclusive) in the full layout. */
+    long shardEndInFull(int rank, int layer) {
+        return layerStart[layer] + layerShards.end(rank);
     }
 
     /** Layer {@code layer}'s piece of a [layers × shardSize] buffer laid out like {@link #shardParams}. */
