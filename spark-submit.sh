@@ -5,7 +5,8 @@
 #   local[*]) on the project's own classpath, building it first when it is missing or older than the sources.
 #   With SPARK_HOME: calls $SPARK_HOME/bin/spark-submit with the dist jar (the dist module, built when missing);
 #   options before the verb (--master, --deploy-mode, --conf k=v, --num-executors, ...) go to spark-submit (JVM
-#   options are added to SparkTune's required flags; in cluster deploy mode a local -c FILE is shipped with --files).
+#   options are added to SparkTune's required flags; in YARN cluster deploy mode a local -c FILE is shipped with
+#   --files; elsewhere give the config as a URI the driver reads: -c s3a://bucket/job.conf).
 #   SPARKTUNE_JAR=/path/to/sparktune-dist-*.jar uses a jar built elsewhere (e.g. a CI artifact).
 #
 # Examples:
@@ -22,7 +23,7 @@ version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' "$root/pom.xml" | head -
 submit_args=()
 while [ $# -gt 0 ] && [[ "$verbs" != *" $1 "* ]]; do
   case "$1" in
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "Verbs:$verbs (./spark-submit.sh <verb> --help)"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; echo; echo "Verbs:$verbs (./spark-submit.sh <verb> --help)"; exit 0 ;;
     -V|--version) break ;;
     --*=*) submit_args+=("$1"); shift ;;
     --verbose|--supervise) submit_args+=("$1"); shift ;;
@@ -83,6 +84,7 @@ else
   executor_opts="$jvm_flags"
   passthrough=()
   cluster_mode=false
+  master=""
   i=0
   while [ $i -lt ${#submit_args[@]} ]; do
     opt="${submit_args[$i]}"
@@ -96,6 +98,8 @@ else
           spark.driver.extraJavaOptions=*) driver_opts="$jvm_flags ${kv#*=}" ;;
           *) passthrough+=(--conf "$kv") ;;
         esac ;;
+      --master) master="${submit_args[$((i+1))]}"; passthrough+=("$opt" "$master"); i=$((i+2)) ;;
+      --master=*) master="${opt#--master=}"; passthrough+=("$opt"); i=$((i+1)) ;;
       --deploy-mode) [ "${submit_args[$((i+1))]}" = cluster ] && cluster_mode=true
                      passthrough+=("$opt" "${submit_args[$((i+1))]}"); i=$((i+2)) ;;
       --deploy-mode=cluster) cluster_mode=true; passthrough+=("$opt"); i=$((i+1)) ;;
@@ -103,18 +107,28 @@ else
       *) passthrough+=("$opt" "${submit_args[$((i+1))]}"); i=$((i+2)) ;;
     esac
   done
-  # In cluster deploy mode the driver runs on the cluster: ship a local -c FILE with --files and name it by its
-  # base name (it lands in the driver's working directory).
+  # In cluster deploy mode the driver runs on the cluster: on YARN, ship a local -c FILE with --files and name it by
+  # its base name (YARN puts it in the driver's working directory). Standalone and Kubernetes put --files elsewhere:
+  # there the config must be on storage the driver reads (-c s3a://..., hdfs://...).
+  local_config_in_cluster() {
+    if [ -n "$master" ] && [[ "$master" != yarn* ]]; then
+      echo "spark-submit.sh: in cluster deploy mode on $master the driver cannot read the local config $1;" \
+        "copy it to storage the cluster reads and pass its URI, e.g. -c s3a://bucket/jobs/$(basename "$1")" >&2
+      exit 2
+    fi
+  }
   verb_args=()
   while [ $# -gt 0 ]; do
     case "$1" in
       -c|--config)
         if $cluster_mode && [ $# -ge 2 ] && [ -f "$2" ]; then
+          local_config_in_cluster "$2"
           passthrough+=(--files "$2"); verb_args+=("$1" "$(basename "$2")"); shift 2
         else verb_args+=("$1"); shift; fi ;;
       --config=*|-c=*)
         file="${1#*=}"
         if $cluster_mode && [ -f "$file" ]; then
+          local_config_in_cluster "$file"
           passthrough+=(--files "$file"); verb_args+=("${1%%=*}=$(basename "$file")")
         else verb_args+=("$1"); fi
         shift ;;

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExampleConfsDryRunTest {
     private static final String BUCKET = "sparktune-examples";
+    private static final String STANDALONE_CONF = "qwen3-freeze-sft-standalone.conf";
 
     @TempDir
     static Path scratch;
@@ -55,7 +56,11 @@ class ExampleConfsDryRunTest {
         moto.createBucket(BUCKET);
         Configuration hadoop = new Configuration();
         moto.s3aSettings().forEach(hadoop::set);
-        stageInputs(confs, FileSystem.get(URI.create("s3a://" + BUCKET + "/"), hadoop));
+        FileSystem s3 = FileSystem.get(URI.create("s3a://" + BUCKET + "/"), hadoop);
+        stageInputs(confs, s3);
+        // cluster deploy mode on standalone / Kubernetes: the config on shared storage, not on the driver's host
+        put(s3, "s3a://" + BUCKET + "/configs/" + STANDALONE_CONF,
+                Files.readAllBytes(RepoPaths.resolve("conf/" + STANDALONE_CONF)));
         moto.s3aSettings().forEach((k, v) -> s3aJvmArgs.add("-Dspark.hadoop." + k + "=" + v));
     }
 
@@ -84,6 +89,15 @@ class ExampleConfsDryRunTest {
                 assertTrue(out.contains("found freeze: "), "the freeze selection checked against config.json: " + out);
             }
         }
+    }
+
+    @Test
+    void aConfigOnS3IsReadWithSparkSubmitsHadoopSettings() throws Exception {
+        Path elsewhere = Files.createDirectories(scratch.resolve("driver-host"));
+        String out = dryRun(elsewhere, List.of("train", "-c", "s3a://" + BUCKET + "/configs/" + STANDALONE_CONF,
+                "--dry-run"));
+        assertTrue(out.contains("found freeze: "), "the same checks as from the local copy: " + out);
+        assertTrue(out.contains("finetuning_type = \"freeze\""), out);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -22,12 +23,16 @@ class SparkSubmitScriptTest {
     @TempDir
     Path dir;
 
-    private List<String> submit(String... args) throws Exception {
+    private record Result(int exit, String output) {
+    }
+
+    /** Runs spark-submit.sh with SPARK_HOME's spark-submit a stand-in that records its arguments in args.txt. */
+    private Result launch(String... args) throws Exception {
         Path bin = Files.createDirectories(dir.resolve("spark/bin"));
-        Path recorded = dir.resolve("args.txt");
         Path stub = bin.resolve("spark-submit");
-        Files.writeString(stub, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > '" + recorded + "'\n");
+        Files.writeString(stub, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > '" + dir.resolve("args.txt") + "'\n");
         Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.deleteIfExists(dir.resolve("args.txt"));
         Path jar = Files.writeString(dir.resolve("sparktune-dist.jar"), "stand-in");
         List<String> command = new java.util.ArrayList<>(List.of("bash", RepoPaths.resolve("spark-submit.sh").toString()));
         command.addAll(List.of(args));
@@ -37,8 +42,13 @@ class SparkSubmitScriptTest {
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, process.exitValue(), output);
-        return Files.readAllLines(recorded);
+        return new Result(process.exitValue(), output);
+    }
+
+    private List<String> submit(String... args) throws Exception {
+        Result r = launch(args);
+        assertEquals(0, r.exit(), r.output());
+        return Files.readAllLines(dir.resolve("args.txt"));
     }
 
     @Test
@@ -64,8 +74,25 @@ class SparkSubmitScriptTest {
     @Test
     void clusterDeployModeShipsTheConfigFileAndNamesItByItsBaseName() throws Exception {
         Path conf = Files.writeString(dir.resolve("job.conf"), "sparktune {}\n");
-        List<String> args = submit("--deploy-mode", "cluster", "prep", "-c", conf.toString());
+        List<String> args = submit("--master", "yarn", "--deploy-mode", "cluster", "prep", "-c", conf.toString());
         assertEquals(conf.toString(), args.get(args.indexOf("--files") + 1));
         assertEquals(List.of("prep", "-c", "job.conf"), args.subList(args.size() - 3, args.size()));
+
+        // a URI is the driver's to read: passed as is
+        args = submit("--master", "spark://m:7077", "--deploy-mode", "cluster", "prep", "-c", "s3a://b/job.conf");
+        assertFalse(args.contains("--files"), args.toString());
+        assertEquals(List.of("prep", "-c", "s3a://b/job.conf"), args.subList(args.size() - 3, args.size()));
+    }
+
+    @Test
+    void aLocalConfigInClusterModeOutsideYarnIsRefusedSayingWhatToDo() throws Exception {
+        Path conf = Files.writeString(dir.resolve("job.conf"), "sparktune {}\n");
+        for (String master : List.of("spark://m:7077", "k8s://https://api:6443")) {
+            Result r = launch("--master", master, "--deploy-mode", "cluster", "prep", "-c", conf.toString());
+            assertEquals(2, r.exit(), r.output());
+            assertTrue(r.output().contains("in cluster deploy mode on " + master + " the driver cannot read the local "
+                    + "config") && r.output().contains("-c s3a://bucket/jobs/job.conf"), r.output());
+            assertFalse(Files.exists(dir.resolve("args.txt")), "spark-submit was not called");
+        }
     }
 }

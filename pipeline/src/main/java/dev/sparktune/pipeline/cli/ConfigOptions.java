@@ -8,7 +8,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,8 +18,10 @@ final class ConfigOptions {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "Configuration file: a SparkTune .conf (HOCON, settings under sparktune { }) or a "
-                    + "LLaMA-Factory .yaml/.yml/.json (flat keys, mapped). Defaults: reference.conf.")
-    private Path config;
+                    + "LLaMA-Factory .yaml/.yml/.json (flat keys, mapped); a local path or a Hadoop URI "
+                    + "(s3a://bucket/job.conf, hdfs://..., read with spark-submit's spark.hadoop.* settings). "
+                    + "Defaults: reference.conf.")
+    private String config;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Override one setting (repeatable; a later one wins), the key relative to sparktune, "

@@ -9,6 +9,7 @@ import dev.sparktune.dl4j.model.ModelException;
 import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.pipeline.config.ConfigProblem;
 import dev.sparktune.pipeline.config.SparkSettings;
+import dev.sparktune.pipeline.config.SubmitHadoopConf;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.trainer.api.FinetuningType;
@@ -24,7 +25,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Checks, before Spark starts, that a verb's inputs exist: for prep the model's tokenizer.json and every dataset (an
@@ -42,18 +42,7 @@ final class InputPathCheck {
     private final List<String> found = new ArrayList<>();
 
     private InputPathCheck(SparkSettings spark) {
-        hadoop = new Configuration();
-        // spark-submit's --conf and spark-defaults.conf arrive as system properties; the config file wins over them
-        for (String key : System.getProperties().stringPropertyNames()) {
-            if (key.startsWith("spark.hadoop.")) {
-                hadoop.set(key.substring("spark.hadoop.".length()), System.getProperty(key));
-            }
-        }
-        for (Map.Entry<String, String> entry : spark.conf().entrySet()) {
-            if (entry.getKey().startsWith("spark.hadoop.")) {
-                hadoop.set(entry.getKey().substring("spark.hadoop.".length()), entry.getValue());
-            }
-        }
+        hadoop = SubmitHadoopConf.of(spark.conf());
     }
 
     /**

@@ -32,7 +32,7 @@ final class RunCommand implements Callable<Integer> {
     private ConfigOptions options;
 
     @Parameters(arity = "0..1", paramLabel = "CONF", description = "The config file, as an alternative to -c.")
-    private Path positionalConfig;
+    private String positionalConfig;
 
     @Spec
     private CommandSpec spec;

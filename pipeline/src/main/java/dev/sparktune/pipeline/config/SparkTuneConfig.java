@@ -18,6 +18,7 @@ import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.export.ExportConfig;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -159,26 +160,42 @@ public final class SparkTuneConfig {
      * @param problems    the file cannot be read or parsed
      * @param keyProblems the file parsed, but holds keys that are wrong (LLaMA-Factory arguments)
      */
-    private static Config readFile(Path file, List<ConfigProblem> problems, List<ConfigProblem> keyProblems,
+    private static Config readFile(String location, List<ConfigProblem> problems, List<ConfigProblem> keyProblems,
                                    List<ConfigProblem> warnings) {
+        Path file;
+        if (RemoteConfigFile.isRemote(location)) {
+            try {
+                file = RemoteConfigFile.fetch(location);
+            } catch (IOException | IllegalArgumentException e) {
+                problems.add(new ConfigProblem(location, "cannot read the config file: " + e.getMessage()
+                        + " (it is read with the spark.hadoop.* settings given to spark-submit, e.g. --conf "
+                        + "spark.hadoop.fs.s3a.endpoint=...)"));
+                return ConfigFactory.empty();
+            }
+        } else {
+            file = location.regionMatches(true, 0, "file:", 0, 5) ? Path.of(java.net.URI.create(location))
+                    : Path.of(location);
+        }
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!Files.isRegularFile(file)) {
-            problems.add(new ConfigProblem(file.toString(), "config file not found"));
+            problems.add(new ConfigProblem(location, "config file not found"));
             return ConfigFactory.empty();
         }
         if (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json")) {
             return LlamaFactoryArgs.read(file, problems, keyProblems, warnings);
         }
         if (!name.endsWith(".conf")) {
-            problems.add(new ConfigProblem(file.toString(), "unsupported config file type; allowed: .conf (SparkTune "
+            problems.add(new ConfigProblem(location, "unsupported config file type; allowed: .conf (SparkTune "
                     + "HOCON), .yaml, .yml or .json (LLaMA-Factory arguments)"));
             return ConfigFactory.empty();
         }
         try {
-            return ConfigFactory.parseFile(file.toFile(),
-                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+            ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)
+                    .setAllowMissing(false);
+            return ConfigFactory.parseFile(file.toFile(), file.toString().equals(location) ? options
+                    : options.setOriginDescription(location));
         } catch (com.typesafe.config.ConfigException e) {
-            problems.add(new ConfigProblem(file.toString(), "cannot parse: " + e.getMessage()));
+            problems.add(new ConfigProblem(location, "cannot parse: " + e.getMessage()));
             return ConfigFactory.empty();
         }
     }

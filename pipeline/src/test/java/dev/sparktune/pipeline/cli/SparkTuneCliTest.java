@@ -129,6 +129,20 @@ class SparkTuneCliTest {
     }
 
     @Test
+    void theConfigFileMayBeAUriReadThroughHadoop() throws IOException {
+        // a Hadoop URI (s3a:// in the e2e dry-run test); file: goes through the same parsing
+        Run run = run("prep", "-c", goodJob().toUri().toString(), "--dry-run");
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.err().contains("Spark not started"), run.toString());
+
+        run = run("prep", "-c", "nosuchfs://bucket/jobs/job.conf", "--dry-run");
+        assertEquals(2, run.status(), run.toString());
+        assertTrue(run.err().contains("nosuchfs://bucket/jobs/job.conf: cannot read the config file: "), run.toString());
+        assertTrue(run.err().contains("read with the spark.hadoop.* settings given to spark-submit"), run.toString());
+        assertNoStackTrace(run);
+    }
+
+    @Test
     void dryRunOnABadConfigReportsEveryProblemWithExitStatus2() throws IOException {
         Run run = run("prep", "-c", goodJob().toString(), "--dry-run",
                 "--set", "data.cutof_len=1024", "--set", "data.stage=dpo", "--set", "data.val_size=7.5");

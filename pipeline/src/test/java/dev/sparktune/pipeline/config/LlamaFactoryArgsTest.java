@@ -232,7 +232,7 @@ class LlamaFactoryArgsTest {
         SparkTuneConfig.load(ConfigSources.defaults(), Verb.INSPECT); // reference.conf parses
         for (String target : LlamaFactoryArgs.MAPPED.values()) {
             ConfigException e = assertThrows(ConfigException.class, () -> SparkTuneConfig.load(
-                    ConfigSources.of(null, List.of(target + "={}")), Verb.INSPECT));
+                    new ConfigSources(java.util.Optional.empty(), List.of(target + "={}")), Verb.INSPECT));
             assertTrue(e.problems().stream().noneMatch(p -> p.message().contains("unknown key")),
                     target + " is not in reference.conf: " + e.getMessage());
         }

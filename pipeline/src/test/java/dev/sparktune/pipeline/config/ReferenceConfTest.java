@@ -55,7 +55,8 @@ class ReferenceConfTest {
         for (String leaf : catalog().leaves()) {
             String key = leaf.substring("sparktune.".length());
             ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
-                    () -> SparkTuneConfig.load(ConfigSources.of(null, List.of(key + "={x=1}")), Verb.INSPECT),
+                    () -> SparkTuneConfig.load(new ConfigSources(java.util.Optional.empty(), List.of(key + "={x=1}")),
+                            Verb.INSPECT),
                     key + " accepted an object: is it read at all?");
             assertEquals(List.of(leaf), e.problems().stream().map(ConfigProblem::keyPath).toList(), e.getMessage());
         }
