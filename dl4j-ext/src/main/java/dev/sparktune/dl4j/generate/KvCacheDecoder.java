@@ -219,12 +219,7 @@ public final class KvCacheDecoder {
 
     /** {@link #append(int[])} for sequence slot {@code slot}. */
     public float[] append(int slot, int[] tokens) {
-        if (tokens.length == 0) {
-            throw new IllegalArgumentException("append needs at least one token");
-        }
-        int[] slotOfRow = new int[tokens.length];
-        java.util.Arrays.fill(slotOfRow, slot);
-        return forward(slotOfRow, tokens, new int[] {tokens.length - 1})[0];
+        return appendAll(new int[] {slot}, java.util.List.of(tokens))[0];
     }
 
     /**
@@ -237,10 +232,7 @@ public final class KvCacheDecoder {
             throw new IllegalArgumentException("appendAll needs one token sequence per slot, got " + tokens.size()
                     + " for " + slots.length + " slots");
         }
-        if (java.util.Arrays.stream(slots).distinct().count() != slots.length) {
-            throw new IllegalArgumentException("appendAll takes distinct slots, got "
-                    + java.util.Arrays.toString(slots));
-        }
+        requireDistinct("appendAll", slots);
         int rows = 0;
         for (int[] t : tokens) {
             if (t.length == 0) {
@@ -271,13 +263,18 @@ public final class KvCacheDecoder {
             throw new IllegalArgumentException("appendEach needs one token per slot, got " + tokens.length
                     + " tokens for " + slots.length + " slots");
         }
-        if (java.util.Arrays.stream(slots).distinct().count() != slots.length) {
-            throw new IllegalArgumentException("appendEach takes one token per slot, got slots "
-                    + java.util.Arrays.toString(slots));
-        }
+        requireDistinct("appendEach", slots);
         int[] everyRow = new int[tokens.length];
         java.util.Arrays.setAll(everyRow, i -> i);
         return forward(slots, tokens, everyRow);
+    }
+
+    /** A slot's rows must run in order within one forward: a batch names each slot once. */
+    private static void requireDistinct(String method, int[] slots) {
+        if (java.util.Arrays.stream(slots).distinct().count() != slots.length) {
+            throw new IllegalArgumentException(method + " takes each slot once, got slots "
+                    + java.util.Arrays.toString(slots));
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.sparktune.pipeline.config;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -7,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 
 /**
@@ -40,10 +42,16 @@ final class RemoteConfigFile {
         }
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(uri);
         FileSystem fs = path.getFileSystem(SubmitHadoopConf.of(Map.of()));
-        if (!fs.exists(path) || !fs.getFileStatus(path).isFile()) {
-            throw new IOException("config file not found");
+        FileStatus status;
+        try {
+            status = fs.getFileStatus(path);
+        } catch (FileNotFoundException e) {
+            throw new IOException("config file not found", e);
         }
-        if (fs.getFileStatus(path).getLen() > MAX_BYTES) {
+        if (!status.isFile()) {
+            throw new IOException("config file not found (a directory)");
+        }
+        if (status.getLen() > MAX_BYTES) {
             throw new IOException("larger than " + (MAX_BYTES >> 20) + " MiB: not a config file");
         }
         Path copy = Files.createTempDirectory("sparktune-config-").resolve(name);
