@@ -8,7 +8,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -276,17 +276,12 @@ public final class TcpRingCollective implements Collective {
             receivedBefore = recvs.size();
         }
         int[] gate = gates.stream().mapToInt(Integer::intValue).toArray();
+        FloatPointer sum = new FloatPointer(flat.data().pointer());
+        FloatPointer add = scratch == null ? null : new FloatPointer(scratch.data().pointer());
         IntConsumer reduce = piece -> {
             long[] into = reduceInto.get(piece);
-            if (into == null) {
-                return;
-            }
-            // a plain loop over the native memory: twice as fast as an ND4J addi on views of the same pieces
-            int len = (int) into[1];
-            FloatBuffer sum = region(flat, into[0], len).order(ByteOrder.nativeOrder()).asFloatBuffer();
-            FloatBuffer add = region(scratch, scratch.offset(), len).order(ByteOrder.nativeOrder()).asFloatBuffer();
-            for (int i = 0; i < len; i++) {
-                sum.put(i, sum.get(i) + add.get(i));
+            if (into != null) {
+                NativeFloatSum.addInto(sum, into[0], add, scratch.offset(), into[1]);
             }
         };
         links.exchange(sends, gate, recvs, reduce);
