@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.BarrierTaskContext;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.jdk.javaapi.CollectionConverters;
@@ -56,9 +57,23 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
         return CollectionConverters.asScala(List.of(run(task)).iterator());
     }
 
+    /**
+     * The layers, the generator and the TCP ring read and write ND4J buffers' host memory directly, and the NCCL
+     * collective of the cuda build is compiled but not yet run or used here: a CUDA backend would compute garbage or
+     * crash, so it is refused before anything loads.
+     */
+    private static void requireCpuBackend(int rank) {
+        if (!Nd4j.getEnvironment().isCPU()) {
+            throw new IllegalStateException("rank " + rank + ": the trainer runs on ND4J's CPU backend (nd4j-native) "
+                    + "only, but this executor loaded " + Nd4j.getBackend().getClass().getName() + "; submit the "
+                    + "default build (without -Pcuda): the cuda build's NCCL collective is compiled, not yet wired in");
+        }
+    }
+
     private RankReport run(BarrierTaskContext task) {
         int rank = task.partitionId();
         long t0 = System.nanoTime();
+        requireCpuBackend(rank);
         RingOptions options = RingOptions.defaults().withIoTimeout(Duration.ofSeconds(ctx.ioTimeoutSeconds()));
         Path work = null;
         // copying and loading the model can take long on one host: do it before the ring exists, so the others
