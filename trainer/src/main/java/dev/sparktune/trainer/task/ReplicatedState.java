@@ -4,7 +4,6 @@ import dev.sparktune.dl4j.collective.Collective;
 import dev.sparktune.dl4j.collective.FlatShards;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.DropoutKeys;
-import dev.sparktune.dl4j.layers.LayerHooks;
 import dev.sparktune.dl4j.layers.LayerParams;
 import dev.sparktune.dl4j.layers.Projection;
 import dev.sparktune.dl4j.lora.LoraAdapters;
@@ -47,9 +46,9 @@ final class ReplicatedState implements TrainingState {
     private final TrainConfig config;
     private final Collective collective;
     private final ModelConfig modelConfig;
+    private final BaseWeights base;
     private final ParamLayout baseLayout;
     private final INDArray baseParams;      // the whole model, [P]; null when the base is sharded
-    private final ShardedLayers shardedBase; // lora + full_shard; else null
     private final LoraAdapters adapters;    // null for full fine-tuning
     private final ParamLayout layout;       // the trainable layout
     private final INDArray params;          // trainable, [N]
@@ -70,15 +69,14 @@ final class ReplicatedState implements TrainingState {
                     + "FullyShardedState's");
         }
         if (shardBase) {
-            this.shardedBase = new ShardedLayers(weights, collective);
-            this.baseLayout = shardedBase.fullLayout;
+            this.base = new BaseWeights.Sharded(new ShardedLayers(weights, collective));
             this.baseParams = null;
         } else {
-            this.shardedBase = null;
-            HfModelDir.Loaded base = weights.load(config.baseLayout(modelConfig));
-            this.baseLayout = base.layout();
-            this.baseParams = base.params();
+            HfModelDir.Loaded loaded = weights.load(config.baseLayout(modelConfig));
+            this.base = new BaseWeights.Whole(loaded.layout(), loaded.params());
+            this.baseParams = loaded.params();
         }
+        this.baseLayout = base.layout();
         LayerParams root;
         Projection.Factory projections = Projection.Factory.PLAIN;
         if (config.finetuningType() == FinetuningType.FREEZE) {
@@ -93,8 +91,7 @@ final class ReplicatedState implements TrainingState {
             this.layout = adapters.layout();
             this.params = adapters.init(config.seed());
             this.grads = layout.allocate();
-            root = shardBase ? new LayerParams(shardedBase.rootLayout, shardedBase.rootParams, null, "")
-                    : new LayerParams(baseLayout, baseParams, null, "");
+            root = base.frozenRoot();
             projections = adapters.projections(params, grads);
         } else {
             this.adapters = null;
@@ -103,12 +100,7 @@ final class ReplicatedState implements TrainingState {
             this.grads = layout.allocate();
             root = new LayerParams(baseLayout, baseParams, grads, "");
         }
-        this.model = shardBase
-                ? new CausalLm(modelConfig, root, l -> shardedBase.layer(l, null), microBatchRows, seqLen,
-                        config.lossChunkRows(), projections, shardedBase.gatherBeforeUse(),
-                        config.gradientCheckpointing())
-                : new CausalLm(modelConfig, root, null, microBatchRows, seqLen, config.lossChunkRows(),
-                        projections, LayerHooks.NONE, config.gradientCheckpointing());
+        this.model = base.model(modelConfig, root, projections, config, microBatchRows, seqLen);
         // Rank 0's copy is the truth: any difference in how ranks loaded or initialised is erased before step 0.
         collective.broadcast(params, 0);
         this.shards = collective.shards(layout.totalLength());
@@ -229,16 +221,13 @@ final class ReplicatedState implements TrainingState {
 
     @Override
     public HeldBytes heldBytes() {
-        long base = shardedBase != null ? shardedBase.paramBytes() : 4L * baseLayout.totalLength();
-        return new HeldBytes(base + (adapters == null ? 0 : 4L * layout.totalLength()),
+        return new HeldBytes(base.paramBytes() + (adapters == null ? 0 : 4L * layout.totalLength()),
                 4L * layout.totalLength(), optimizer.stateBytes(), model.activationBytes());
     }
 
     @Override
     public void close() {
         grads.close();
-        if (shardedBase != null) {
-            shardedBase.close();
-        }
+        base.close();
     }
 }

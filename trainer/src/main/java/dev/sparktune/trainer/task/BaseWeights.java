@@ -1,0 +1,87 @@
+package dev.sparktune.trainer.task;
+
+import dev.sparktune.dl4j.layers.CausalLm;
+import dev.sparktune.dl4j.layers.LayerHooks;
+import dev.sparktune.dl4j.layers.LayerParams;
+import dev.sparktune.dl4j.layers.Projection;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.trainer.api.TrainConfig;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The base model's weights as a {@link ReplicatedState} rank holds them: {@link Whole}, one flat buffer with all of
+ * them on every rank, or {@link Sharded} (LoRA with full_shard: the root whole, each decoder layer split over ranks
+ * and gathered into one slot before the layer's forward and backward, by the model's hooks).
+ */
+sealed interface BaseWeights extends AutoCloseable {
+    /** The whole model's layout (also when this rank holds only part of it). */
+    ParamLayout layout();
+
+    /** The root parameters (embedding, final norm, lm_head) with no gradients: the base is frozen (LoRA). */
+    LayerParams frozenRoot();
+
+    /** The model over {@code root}, its decoder layers read from this base. */
+    CausalLm model(ModelConfig config, LayerParams root, Projection.Factory projections, TrainConfig train,
+                   int microBatchRows, int seqLen);
+
+    /** Bytes of base parameters this rank holds. */
+    long paramBytes();
+
+    @Override
+    void close();
+
+    /** @param params the whole model in {@code layout} */
+    record Whole(ParamLayout layout, INDArray params) implements BaseWeights {
+        @Override
+        public LayerParams frozenRoot() {
+            return new LayerParams(layout, params, null, "");
+        }
+
+        @Override
+        public CausalLm model(ModelConfig config, LayerParams root, Projection.Factory projections, TrainConfig train,
+                              int microBatchRows, int seqLen) {
+            return new CausalLm(config, root, null, microBatchRows, seqLen, train.lossChunkRows(), projections,
+                    LayerHooks.NONE, train.gradientCheckpointing());
+        }
+
+        @Override
+        public long paramBytes() {
+            return 4L * layout.totalLength();
+        }
+
+        @Override
+        public void close() {
+            // left to ND4J's deallocator: full fine-tuning trains this very buffer and freeze a view of it
+        }
+    }
+
+    record Sharded(ShardedLayers layers) implements BaseWeights {
+        @Override
+        public ParamLayout layout() {
+            return layers.fullLayout;
+        }
+
+        @Override
+        public LayerParams frozenRoot() {
+            return new LayerParams(layers.rootLayout, layers.rootParams, null, "");
+        }
+
+        @Override
+        public CausalLm model(ModelConfig config, LayerParams root, Projection.Factory projections, TrainConfig train,
+                              int microBatchRows, int seqLen) {
+            return new CausalLm(config, root, l -> layers.layer(l, null), microBatchRows, seqLen,
+                    train.lossChunkRows(), projections, layers.gatherBeforeUse(), train.gradientCheckpointing());
+        }
+
+        @Override
+        public long paramBytes() {
+            return layers.paramBytes();
+        }
+
+        @Override
+        public void close() {
+            layers.close();
+        }
+    }
+}
