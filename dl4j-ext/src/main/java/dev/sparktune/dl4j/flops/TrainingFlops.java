@@ -43,7 +43,7 @@ public record TrainingFlops(double linearPerToken, double attentionPerTokenPerKe
             if (!e.name().startsWith("model.layers.")) {
                 continue;
             }
-            int l = Integer.parseInt(e.name().substring("model.layers.".length()).split("\\.", 2)[0]);
+            int l = HfParamNames.layerIndex(e.name());
             boolean isTrained = trained.test(e.name());
             layerTrained[l] |= isTrained;
             if (e.shape().length == 2) {

@@ -14,6 +14,15 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * D head dim, L a document's length. Per (row, head, document) block: S = Q·Kᵀ·D^-½ (L×L, masked), P = softmax(S),
  * O = P·V. Query head h reads kv head h / G (HF's repeat_kv).
  *
+ * <p>Per document the queries are taken in tiles of {@value #ROW_TILE} rows against only the keys up to each tile's
+ * last row, so causality halves the work of the products rather than masking it afterwards.
+ *
+ * <p>Memory: the probabilities are not kept. The forward keeps each row's max and 1/sum, and the backward recomputes
+ * a block's S and from them exactly the forward's P (flash attention's trade: one more L×L·D product per block
+ * instead of NH·T² floats per layer). What the backward reads (rotated q, k, v head-major, the attention output
+ * feeding o_proj, the q/k projections under their norms) is kept; every other buffer is scratch shared by all
+ * layers.
+ *
  * <p>backward ADDS into all parameter gradients (never zeroes them).
  */
 public final class Attention {
@@ -34,23 +43,30 @@ public final class Attention {
     private final RmsNorm qNorm;      // null unless Qwen3
     private final RmsNorm kNorm;
     private final Rope rope;
-    private final INDArray qRot;      // [N, NH·D]
-    private final INDArray kRot;      // [N, KV·D]
-    private final INDArray qh;        // [B, NH, T, D]
-    private final INDArray kh;        // [B, KV, T, D]
-    private final INDArray vh;        // [B, KV, T, D]
-    private final INDArray probs;     // [B·NH·T·T] flat: per (b, h), its blocks' L×L probabilities back to back
-    private final INDArray oh;        // [B, NH, T, D]
-    private final INDArray attnOut;   // [N, NH·D]
-    private final INDArray dOh;       // [B, NH, T, D]
-    private final INDArray dQh;       // [B, NH, T, D]
-    private final INDArray dKh;       // [B, KV, T, D]
-    private final INDArray dVh;       // [B, KV, T, D]
-    private final INDArray dScores;   // [T·T] flat scratch
-    private final INDArray dQRot;     // [N, NH·D]
-    private final INDArray dKRot;     // [N, KV·D]
-    private final INDArray dV;        // [N, KV·D]
+    private final SoftmaxRows softmax;
+    private final INDArray qRot;      // [N, NH·D] scratch
+    private final INDArray kRot;      // [N, KV·D] scratch
+    private final INDArray qh;        // [B, NH, T, D] kept
+    private final INDArray kh;        // [B, KV, T, D] kept
+    private final INDArray vh;        // [B, KV, T, D] kept
+    private final INDArray stats;     // [B·NH·T·2] kept: per (b, h, token), the softmax row's max and 1/sum
+    private final INDArray scores;    // [T·T] scratch: one block's S, then P
+    private final INDArray oh;        // [B, NH, T, D] scratch
+    private final INDArray attnOut;   // [N, NH·D] kept: o_proj's input
+    private final INDArray dOh;       // [B, NH, T, D] scratch
+    private final INDArray dQh;       // [B, NH, T, D] scratch
+    private final INDArray dKh;       // [B, KV, T, D] scratch
+    private final INDArray dVh;       // [B, KV, T, D] scratch
+    private final INDArray dScores;   // [T·T] scratch
+    private final INDArray dQRot;     // [N, NH·D] scratch
+    private final INDArray dKRot;     // [N, KV·D] scratch
+    private final INDArray dV;        // [N, KV·D] scratch
     private PackedBatch current;
+    /**
+     * Query rows per tile of a document's attention: each tile multiplies only the keys up to its last row, so the
+     * products skip the masked half of S (about (1 + 1/tiles) / 2 of the full L×L work remains).
+     */
+    static final int ROW_TILE = 256;
 
     /** Builds from {@code params} holding q_proj, k_proj, v_proj, o_proj (+ q_norm, k_norm when configured). */
     public Attention(ModelConfig config, LayerParams params, int batch, int seqLen) {
@@ -69,39 +85,48 @@ public final class Attention {
         this.headDim = config.headDim();
         this.window = config.slidingWindow();
         this.scale = (float) Math.pow(headDim, -0.5);
-        this.qProj = projections.create(params, "q_proj", rows);
-        this.kProj = projections.create(params, "k_proj", rows);
-        this.vProj = projections.create(params, "v_proj", rows);
-        this.oProj = projections.create(params, "o_proj", rows);
+        // under q/k norms the projections' outputs are the norms' inputs, read again in backward
+        OutputUse qk = config.qkNorm() ? OutputUse.READ_IN_BACKWARD : OutputUse.FORWARD_ONLY;
+        this.qProj = projections.create(params, "q_proj", rows, qk);
+        this.kProj = projections.create(params, "k_proj", rows, qk);
+        this.vProj = projections.create(params, "v_proj", rows, OutputUse.FORWARD_ONLY);
+        this.oProj = projections.create(params, "o_proj", rows, OutputUse.FORWARD_ONLY);
         check(qProj.outFeatures() == (long) heads * headDim && kProj.outFeatures() == (long) kvHeads * headDim
                 && vProj.outFeatures() == (long) kvHeads * headDim && oProj.inFeatures() == (long) heads * headDim,
                 "projection shapes do not match heads=" + heads + ", kv_heads=" + kvHeads + ", head_dim=" + headDim);
         if (config.qkNorm()) {
-            this.qNorm = RmsNorm.of(params, "q_norm", config.rmsNormEps(), rows * heads);
-            this.kNorm = RmsNorm.of(params, "k_norm", config.rmsNormEps(), rows * kvHeads);
+            this.qNorm = RmsNorm.of(params, "q_norm", config.rmsNormEps(), rows * heads, OutputUse.FORWARD_ONLY);
+            this.kNorm = RmsNorm.of(params, "k_norm", config.rmsNormEps(), rows * kvHeads, OutputUse.FORWARD_ONLY);
         } else {
             this.qNorm = null;
             this.kNorm = null;
         }
         this.rope = new Rope(config.rope(), headDim, rows);
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            throw new IllegalStateException(name + ": the attention softmax runs on the incubating Vector API, which "
+                    + "this JVM was started without: add --add-modules=jdk.incubator.vector (all the flags of "
+                    + "conf/jvm.properties; spark-submit.sh adds them for the driver and the executors)");
+        }
+        this.softmax = new SoftmaxRows(seqLen);
         long q = (long) heads * headDim;
         long kv = (long) kvHeads * headDim;
-        this.qRot = Shapes.buffer(rows, q);
-        this.kRot = Shapes.buffer(rows, kv);
+        this.qRot = Shapes.scratch(rows, q);
+        this.kRot = Shapes.scratch(rows, kv);
         this.qh = Shapes.buffer(batch, heads, seqLen, headDim);
         this.kh = Shapes.buffer(batch, kvHeads, seqLen, headDim);
         this.vh = Shapes.buffer(batch, kvHeads, seqLen, headDim);
-        this.probs = Shapes.buffer((long) batch * heads * seqLen * seqLen);
-        this.oh = Shapes.buffer(batch, heads, seqLen, headDim);
+        this.stats = Shapes.buffer(2L * batch * heads * seqLen);
+        this.scores = Shapes.scratch((long) seqLen * seqLen);
+        this.oh = Shapes.scratch(batch, heads, seqLen, headDim);
         this.attnOut = Shapes.buffer(rows, q);
-        this.dOh = Shapes.buffer(batch, heads, seqLen, headDim);
-        this.dQh = Shapes.buffer(batch, heads, seqLen, headDim);
-        this.dKh = Shapes.buffer(batch, kvHeads, seqLen, headDim);
-        this.dVh = Shapes.buffer(batch, kvHeads, seqLen, headDim);
-        this.dScores = Shapes.buffer((long) seqLen * seqLen);
-        this.dQRot = Shapes.buffer(rows, q);
-        this.dKRot = Shapes.buffer(rows, kv);
-        this.dV = Shapes.buffer(rows, kv);
+        this.dOh = Shapes.scratch(batch, heads, seqLen, headDim);
+        this.dQh = Shapes.scratch(batch, heads, seqLen, headDim);
+        this.dKh = Shapes.scratch(batch, kvHeads, seqLen, headDim);
+        this.dVh = Shapes.scratch(batch, kvHeads, seqLen, headDim);
+        this.dScores = Shapes.scratch((long) seqLen * seqLen);
+        this.dQRot = Shapes.scratch(rows, q);
+        this.dKRot = Shapes.scratch(rows, kv);
+        this.dV = Shapes.scratch(rows, kv);
     }
 
     private void check(boolean ok, String message) {
@@ -116,7 +141,7 @@ public final class Attention {
                 || qNorm != null && (qNorm.trainable() || kNorm.trainable());
     }
 
-    /** x [N, C] → [N, C] (owned buffer). */
+    /** x [N, C] → [N, C] (a scratch buffer: the caller consumes it before the next layer runs). */
     public INDArray forward(INDArray x, PackedBatch packed) {
         check(packed.batch() == batch && packed.seqLen() == seqLen, "batch is [B=" + packed.batch() + ", T="
                 + packed.seqLen() + "] but the buffers were sized for [B=" + batch + ", T=" + seqLen + "]");
@@ -134,20 +159,24 @@ public final class Attention {
         toHeads(qRot, qh, heads);
         toHeads(kRot, kh, kvHeads);
         toHeads(v, vh, kvHeads);
-        FloatBuffer p = Shapes.floats(probs);
+        FloatBuffer s = Shapes.floats(scores);
+        FloatBuffer st = Shapes.floats(stats);
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
-                int off = (b * heads + h) * seqLen * seqLen;
                 int start = 0;
                 for (int len : packed.blocksUnsafe(b)) {
                     INDArray qs = block(qh, b, h, start, len);
                     INDArray ks = block(kh, b, h / group, start, len);
                     INDArray vs = block(vh, b, h / group, start, len);
-                    INDArray s = square(probs, off, len);
-                    Gemm.into(qs, ks, s, false, true, scale, 0.0);
-                    maskedSoftmax(p, off, len);
-                    Gemm.into(s, vs, block(oh, b, h, start, len), false, false, 1.0, 0.0);
-                    off += len * len;
+                    INDArray os = block(oh, b, h, start, len);
+                    for (int r0 = 0; r0 < len; r0 += ROW_TILE) {
+                        int r1 = Math.min(len, r0 + ROW_TILE);
+                        int k0 = firstKey(r0);
+                        INDArray tile = tile(scores, len, r0, r1, k0);
+                        Gemm.into(rows(qs, r0, r1), rows(ks, k0, r1), tile, false, true, scale, 0.0);
+                        softmax.forward(s, 0, len, window, st, statsOffset(b, h, start), r0, r1, k0);
+                        Gemm.into(tile, rows(vs, k0, r1), rows(os, r0, r1), false, false, 1.0, 0.0);
+                    }
                     start += len;
                 }
             }
@@ -165,25 +194,36 @@ public final class Attention {
         toHeads(dAttn, dOh, heads);
         dKh.assign(0.0);
         dVh.assign(0.0);
-        FloatBuffer p = Shapes.floats(probs);
+        FloatBuffer s = Shapes.floats(scores);
+        FloatBuffer st = Shapes.floats(stats);
         FloatBuffer ds = Shapes.floats(dScores);
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
-                int off = (b * heads + h) * seqLen * seqLen;
                 int start = 0;
                 for (int len : current.blocksUnsafe(b)) {
                     INDArray qs = block(qh, b, h, start, len);
                     INDArray ks = block(kh, b, h / group, start, len);
                     INDArray vs = block(vh, b, h / group, start, len);
                     INDArray dOs = block(dOh, b, h, start, len);
-                    INDArray ps = square(probs, off, len);
-                    INDArray dPs = square(dScores, 0, len);
-                    Gemm.into(dOs, vs, dPs, false, true, 1.0, 0.0);                 // dP = dO·Vᵀ
-                    Gemm.into(ps, dOs, block(dVh, b, h / group, start, len), true, false, 1.0, 1.0); // dV += Pᵀ·dO
-                    softmaxBackward(p, off, ds, len);                               // dS (scaled) in dScores
-                    Gemm.into(dPs, ks, block(dQh, b, h, start, len), false, false, 1.0, 0.0); // dQ = dS·K
-                    Gemm.into(dPs, qs, block(dKh, b, h / group, start, len), true, false, 1.0, 1.0); // dK += dSᵀ·Q
-                    off += len * len;
+                    INDArray dQs = block(dQh, b, h, start, len);
+                    INDArray dKs = block(dKh, b, h / group, start, len);
+                    INDArray dVs = block(dVh, b, h / group, start, len);
+                    for (int r0 = 0; r0 < len; r0 += ROW_TILE) {
+                        int r1 = Math.min(len, r0 + ROW_TILE);
+                        int k0 = firstKey(r0);
+                        INDArray p = tile(scores, len, r0, r1, k0);
+                        INDArray dP = tile(dScores, len, r0, r1, k0);
+                        INDArray q = rows(qs, r0, r1);
+                        INDArray k = rows(ks, k0, r1);
+                        INDArray dO = rows(dOs, r0, r1);
+                        Gemm.into(q, k, p, false, true, scale, 0.0);                    // S again
+                        softmax.recompute(s, 0, len, window, st, statsOffset(b, h, start), r0, r1, k0); // its P
+                        Gemm.into(dO, rows(vs, k0, r1), dP, false, true, 1.0, 0.0);     // dP = dO·Vᵀ
+                        Gemm.into(p, dO, rows(dVs, k0, r1), true, false, 1.0, 1.0);     // dV += Pᵀ·dO
+                        softmax.backward(s, 0, ds, 0, len, window, scale, r0, r1, k0);  // dS (scaled) in dP
+                        Gemm.into(dP, k, rows(dQs, r0, r1), false, false, 1.0, 0.0);    // dQ = dS·K
+                        Gemm.into(dP, q, rows(dKs, k0, r1), true, false, 1.0, 1.0);     // dK += dSᵀ·Q
+                    }
                     start += len;
                 }
             }
@@ -205,6 +245,16 @@ public final class Attention {
         return dx;
     }
 
+    /** The first key query row i may see: causal, and within the sliding window when there is one. */
+    private int firstKey(int i) {
+        return window > 0 ? Math.max(0, i - window + 1) : 0;
+    }
+
+    /** Where (b, h, token t)'s softmax stats start in {@link #stats}. */
+    private int statsOffset(int b, int h, int t) {
+        return 2 * ((b * heads + h) * seqLen + t);
+    }
+
     /** [N, H·D] token-major → [B, H, T, D] head-major (writing through a permuted destination is the fast way). */
     private void toHeads(INDArray tokenMajor, INDArray headMajor, int h) {
         headMajor.permute(0, 2, 1, 3).assign(tokenMajor.reshape(batch, seqLen, h, headDim));
@@ -220,54 +270,17 @@ public final class Attention {
                 NDArrayIndex.all());
     }
 
-    /** A contiguous [len, len] view at {@code offset} of a flat buffer. */
-    private static INDArray square(INDArray flat, int offset, int len) {
-        return flat.get(NDArrayIndex.interval(offset, offset + len * len)).reshape(len, len);
-    }
-
-    /** Row i may see keys j with j ≤ i (causal) and i − j &lt; window (sliding window); the rest get probability 0. */
-    private int firstKey(int i) {
-        return window > 0 ? Math.max(0, i - window + 1) : 0;
-    }
-
-    private void maskedSoftmax(FloatBuffer p, int off, int len) {
-        for (int i = 0; i < len; i++) {
-            int row = off + i * len;
-            int lo = firstKey(i);
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = lo; j <= i; j++) {
-                max = Math.max(max, p.get(row + j));
-            }
-            double sum = 0;
-            for (int j = lo; j <= i; j++) {
-                float e = (float) Math.exp(p.get(row + j) - max);
-                p.put(row + j, e);
-                sum += e;
-            }
-            float inv = (float) (1.0 / sum);
-            for (int j = 0; j < len; j++) {
-                p.put(row + j, j >= lo && j <= i ? p.get(row + j) * inv : 0f);
-            }
-        }
+    /** Rows [from, to) of a contiguous [L, D] block: contiguous. */
+    private static INDArray rows(INDArray block, int from, int to) {
+        return block.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
     }
 
     /**
-     * In place on dP (at {@code ds}[0..len²)): with P = softmax(S) per row and S = D^-½·Q·Kᵀ,
-     * dS_ij = P_ij·(dP_ij − Σ_k P_ik·dP_ik), then times D^-½ so dQ = dS·K and dK = dSᵀ·Q directly.
+     * Queries [r0, r1) × keys [k0, r1) of a document's L×L scores, laid out row-major in the first L² elements of a
+     * flat [T·T] buffer: the part of a row tile that causality (and the window) leave non-zero.
      */
-    private void softmaxBackward(FloatBuffer p, int off, FloatBuffer ds, int len) {
-        for (int i = 0; i < len; i++) {
-            int prow = off + i * len;
-            int drow = i * len;
-            int lo = firstKey(i);
-            double dot = 0;
-            for (int j = lo; j <= i; j++) {
-                dot += (double) p.get(prow + j) * ds.get(drow + j);
-            }
-            for (int j = 0; j < len; j++) {
-                float g = j >= lo && j <= i ? (float) (p.get(prow + j) * (ds.get(drow + j) - dot)) * scale : 0f;
-                ds.put(drow + j, g);
-            }
-        }
+    private static INDArray tile(INDArray flat, int len, int r0, int r1, int k0) {
+        return flat.get(NDArrayIndex.interval(0, len * len)).reshape(len, len)
+                .get(NDArrayIndex.interval(r0, r1), NDArrayIndex.interval(k0, r1));
     }
 }

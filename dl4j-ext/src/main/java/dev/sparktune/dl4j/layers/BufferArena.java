@@ -9,27 +9,39 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Where the layers built inside {@link #building} get their working buffers ({@link Shapes#buffer} asks the arena
- * of the current thread, as ND4J workspaces do). Every decoder layer asks for the same buffers in the same order, so
- * with a shared arena each layer built after a {@link #rewind} receives the first one's buffers: activation
- * checkpointing keeps one set of activations for all decoder layers and recomputes each layer's forward just before
- * its backward. An unshared arena hands out new buffers and only counts their bytes.
+ * Where the layers built inside {@link #building} get their working buffers, as ND4J workspaces do: a layer asks
+ * {@link Shapes#buffer} for what its backward reads (served by the "kept" arena) and {@link Shapes#scratch} for what
+ * is dead once the call that wrote it returns (served by the "scratch" arena). Every decoder layer asks for the same
+ * buffers in the same order, so with a shared arena each layer built after a {@link #rewind} receives the first
+ * one's buffers:
+ * <ul>
+ *   <li>the scratch arena of the decoder layers is always shared: a layer's forward temporaries and backward
+ *       gradients are dead before the next layer runs, so L layers need one set;</li>
+ *   <li>the kept arena is one per layer, or shared under activation checkpointing, which keeps one set of kept
+ *       activations for all decoder layers and recomputes each layer's forward just before its backward.</li>
+ * </ul>
+ * An unshared arena hands out new buffers and only counts their bytes.
  */
 final class BufferArena {
-    private static final ThreadLocal<BufferArena> CURRENT = new ThreadLocal<>();
+    private static final ThreadLocal<BufferArena[]> CURRENT = new ThreadLocal<>();  // {kept, scratch}
     private final boolean shared;
     private final List<INDArray> buffers = new ArrayList<>();
     private int next;
 
-    /** @param shared whether the layers built in this arena share its buffers (their forward is recomputed) */
+    /** @param shared whether the layers built in this arena share its buffers */
     BufferArena(boolean shared) {
         this.shared = shared;
     }
 
-    /** Runs {@code build} with this arena serving {@link Shapes#buffer}; returns what it built. */
+    /** Runs {@code build} with this arena serving both kept and scratch buffers; returns what it built. */
     <T> T building(Supplier<T> build) {
-        BufferArena outer = CURRENT.get();
-        CURRENT.set(this);
+        return building(this, build);
+    }
+
+    /** Runs {@code build} with this arena serving kept buffers and {@code scratch} serving scratch buffers. */
+    <T> T building(BufferArena scratch, Supplier<T> build) {
+        BufferArena[] outer = CURRENT.get();
+        CURRENT.set(new BufferArena[] {this, scratch});
         try {
             return build.get();
         } finally {
@@ -44,14 +56,24 @@ final class BufferArena {
         }
     }
 
-    /** The arena serving the current thread's build, or null. */
-    static BufferArena current() {
-        return CURRENT.get();
+    /** The arena serving the current thread's kept buffers, or null. */
+    static BufferArena kept() {
+        BufferArena[] a = CURRENT.get();
+        return a == null ? null : a[0];
     }
 
-    /** Whether the layer being built shares its buffers with other layers, so its forward is recomputed. */
+    /** The arena serving the current thread's scratch buffers, or null. */
+    static BufferArena scratch() {
+        BufferArena[] a = CURRENT.get();
+        return a == null ? null : a[1];
+    }
+
+    /**
+     * Whether the layer being built shares its kept buffers with other layers, so its forward is recomputed before
+     * its backward (activation checkpointing).
+     */
     static boolean buildingRecomputedLayer() {
-        BufferArena a = CURRENT.get();
+        BufferArena a = kept();
         return a != null && a.shared;
     }
 

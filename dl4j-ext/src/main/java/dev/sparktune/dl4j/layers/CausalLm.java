@@ -21,11 +21,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * lowest part with a gradient: nothing beneath a frozen stack needs its input gradient (freeze fine-tuning of the
  * last layers runs the backward of those layers only).
  *
- * <p>Activation checkpointing ({@code checkpointLayers}): the decoder layers share one set of activation buffers
- * ({@link BufferArena}); the forward keeps only each layer's input, and the backward recomputes a layer's forward
- * from it just before that layer's backward (the top layer's activations are still in place). The same operations
- * run in the same order, so the gradients are bit-identical to a run without it; the cost is one more forward of
- * L - 1 layers, the gain L - 1 layers' activations.
+ * <p>Activation memory ({@link BufferArena}): each decoder layer keeps only what its backward reads; its forward
+ * temporaries and backward gradients live in one scratch set that all decoder layers share. With activation
+ * checkpointing ({@code checkpointLayers}) the layers also share one kept set: the forward keeps only each layer's
+ * input, and the backward recomputes a layer's forward from it just before that layer's backward (the top layer's
+ * activations are still in place). The same operations run in the same order, so the gradients are bit-identical to
+ * a run without it; the cost is one more forward of L - 1 layers, the gain L - 1 layers' kept activations.
+ * Frozen weights may be stored in bf16 / fp16 ({@link WeightWidener}), with bit-identical results.
  */
 public final class CausalLm {
     private final ModelConfig config;
@@ -42,6 +44,8 @@ public final class CausalLm {
     private final INDArray[] layerInputs;   // checkpointing: the input of each decoder layer; else null
     private final INDArray carry;           // checkpointing: the gradient passed down between layers
     private final long activationBytes;
+    private final long keptBytesPerLayer;
+    private final long scratchBytes;
 
     public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
                     int lossChunkRows) {
@@ -77,22 +81,26 @@ public final class CausalLm {
         this.seqLen = seqLen;
         this.rows = batch * seqLen;
         this.hooks = hooks;
+        WeightWidener widener = new WeightWidener();
         BufferArena rootArena = new BufferArena(false);
-        this.embedding = rootArena.building(() -> Embedding.of(root, "model.embed_tokens", rows));
+        this.embedding = build(widener, rootArena, rootArena, () -> Embedding.of(root, "model.embed_tokens", rows));
+        BufferArena scratch = new BufferArena(true);
         BufferArena shared = checkpointLayers ? new BufferArena(true) : null;
         long bytes = 0;
         for (int l = 0; l < config.numLayers(); l++) {
             LayerParams lp = layerParams == null ? root.child(HfParamNames.layerPrefix(l)) : layerParams.apply(l);
-            BufferArena arena = shared != null ? shared : new BufferArena(false);
-            arena.rewind();
-            layers.add(arena.building(() -> new DecoderLayer(config, lp, batch, seqLen, projections)));
-            bytes += shared != null ? 0 : arena.bytes();
+            BufferArena kept = shared != null ? shared : new BufferArena(false);
+            kept.rewind();
+            scratch.rewind();
+            layers.add(build(widener, kept, scratch, () -> new DecoderLayer(config, lp, batch, seqLen, projections)));
+            bytes += shared != null ? 0 : kept.bytes();
         }
-        this.finalNorm = rootArena.building(() -> RmsNorm.of(root, "model.norm", config.rmsNormEps(), rows));
+        this.finalNorm = build(widener, rootArena, rootArena, () -> RmsNorm.of(root, "model.norm",
+                config.rmsNormEps(), rows));
         String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
         this.lmHeadWeight = root.value(head);
-        this.lmHead = rootArena.building(() -> new LmHeadLoss(head, lmHeadWeight, root.gradOrNull(head), rows,
-                lossChunkRows));
+        this.lmHead = build(widener, rootArena, rootArena, () -> new LmHeadLoss(head, lmHeadWeight,
+                root.gradOrNull(head), rows, lossChunkRows));
         if (checkpointLayers) {
             this.layerInputs = new INDArray[config.numLayers()];
             for (int l = 0; l < layerInputs.length; l++) {
@@ -104,12 +112,20 @@ public final class CausalLm {
             this.layerInputs = null;
             this.carry = null;
         }
-        this.activationBytes = bytes + rootArena.bytes();
+        this.keptBytesPerLayer = shared != null ? shared.bytes() : layers.isEmpty() ? 0 : bytes / layers.size();
+        this.scratchBytes = scratch.bytes();
+        this.activationBytes = bytes + scratch.bytes() + rootArena.bytes() + widener.bytes();
         int lowest = 0;
         while (!embedding.trainable() && lowest < layers.size() && !layers.get(lowest).trainable()) {
             lowest++;
         }
         this.lowestBackwardLayer = lowest;
+    }
+
+    /** Builds a part of the model with its buffers from {@code kept} and {@code scratch}, widening into {@code widener}. */
+    private static <T> T build(WeightWidener widener, BufferArena kept, BufferArena scratch,
+                               java.util.function.Supplier<T> part) {
+        return widener.building(() -> kept.building(scratch, part));
     }
 
     /**
@@ -184,7 +200,7 @@ public final class CausalLm {
     public INDArray logits(int[] inputIds, PackedBatch packed) {
         INDArray h = hidden(inputIds, packed);
         INDArray out = Nd4j.create(h.dataType(), rows, config.vocabSize());
-        return Gemm.into(h, lmHeadWeight, out, false, true, 1.0, 0.0);
+        return Gemm.into(h, lmHeadWeight.castTo(h.dataType()), out, false, true, 1.0, 0.0);
     }
 
     public ModelConfig config() {
@@ -192,10 +208,21 @@ public final class CausalLm {
     }
 
     /**
-     * Bytes of the activation and working buffers sized for (B, T): embedding, decoder layers (one shared set plus
-     * each layer's saved input with checkpointing), final norm and the lm_head chunk.
+     * Bytes of the activation and working buffers sized for (B, T): embedding, decoder layers (what each keeps for
+     * its backward, or one shared set plus each layer's saved input with checkpointing; one scratch set for all),
+     * final norm, the lm_head chunk, and the widening buffer of weights stored in bf16 / fp16.
      */
     public long activationBytes() {
         return activationBytes;
+    }
+
+    /** Bytes one decoder layer keeps for its backward (with checkpointing: the one shared set). */
+    public long keptBytesPerLayer() {
+        return keptBytesPerLayer;
+    }
+
+    /** Bytes of the scratch buffers all decoder layers share. */
+    public long scratchBytes() {
+        return scratchBytes;
     }
 }

@@ -12,10 +12,9 @@ public final class DecoderLayer {
     private final Attention attention;
     private final RmsNorm postNorm;
     private final SwiGluMlp mlp;
-    private final INDArray h;      // [N, C] residual after attention
-    private final INDArray out;    // [N, C]
-    private final INDArray dH;     // [N, C]
-    private final INDArray dx;     // [N, C]
+    private final INDArray h;      // [N, C] kept: residual after attention, postNorm's input
+    private final INDArray out;    // [N, C] kept: the next layer's input
+    private final INDArray dH;     // [N, C] scratch: the gradient through the residual stream
 
     /** {@code params} prefixed {@code model.layers.<i>.}. */
     public DecoderLayer(ModelConfig config, LayerParams params, int batch, int seqLen) {
@@ -31,8 +30,7 @@ public final class DecoderLayer {
         this.mlp = new SwiGluMlp(params.child("mlp."), rows, projections);
         this.h = Shapes.buffer(rows, config.hiddenSize());
         this.out = Shapes.buffer(rows, config.hiddenSize());
-        this.dH = Shapes.buffer(rows, config.hiddenSize());
-        this.dx = Shapes.buffer(rows, config.hiddenSize());
+        this.dH = Shapes.scratch(rows, config.hiddenSize());
     }
 
     /** Whether backward adds into any parameter gradient of this layer. */
@@ -49,10 +47,16 @@ public final class DecoderLayer {
         return out;
     }
 
-    /** Returns dx [N, C] (owned buffer). Residuals: dH = dOut + dPostNorm(dMlp(dOut)), dx = dH + dInputNorm(dAttn(dH)). */
+    /**
+     * Returns dx [N, C] (a scratch buffer; {@code dOut} may be it: layers sharing scratch pass the gradient down in
+     * place). Residuals: dH = dOut + dPostNorm(dMlp(dOut)), dx = dH + dInputNorm(dAttn(dH)).
+     */
     public INDArray backward(INDArray dOut) {
-        dH.assign(dOut).addi(postNorm.backward(mlp.backward(dOut)));
-        dx.assign(dH).addi(inputNorm.backward(attention.backward(dH)));
-        return dx;
+        if (dOut != dH) {
+            dH.assign(dOut);
+        }
+        dH.addi(postNorm.backward(mlp.backward(dH)));     // the argument is complete before dH changes
+        dH.addi(inputNorm.backward(attention.backward(dH)));
+        return dH;
     }
 }

@@ -3,8 +3,9 @@ package dev.sparktune.dl4j.layers;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Token embedding: {@code out[i] = weight[ids[i]]}, weight [V, C]. backward ADDS {@code dOut[i]} into
- * {@code dWeight[ids[i]]} (repeated ids accumulate; never zeroes).
+ * Token embedding: {@code out[i] = weight[ids[i]]}, weight [V, C] (a frozen one may be stored in bf16 / fp16: each
+ * row read is widened exactly). backward ADDS {@code dOut[i]} into {@code dWeight[ids[i]]} (repeated ids accumulate;
+ * never zeroes).
  */
 public final class Embedding {
     private final String name;
@@ -25,6 +26,9 @@ public final class Embedding {
         this.weight = weight;
         this.dWeight = dWeight;
         this.vocab = weight.size(0);
+        if (WeightWidener.isNarrow(weight) && dWeight != null) {
+            throw new IllegalArgumentException(name + ": a trained weight must be FLOAT, is " + weight.dataType());
+        }
         if (dWeight != null) {
             Shapes.check(name, "weight gradient", dWeight, weight.shape());
         }

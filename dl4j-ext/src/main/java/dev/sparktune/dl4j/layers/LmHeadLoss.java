@@ -2,15 +2,20 @@ package dev.sparktune.dl4j.layers;
 
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * lm_head + token cross-entropy, fused and chunked so the [N, V] logits never exist at once (the
- * fused-linear-cross-entropy idea): per chunk of R rows, logits = h·Wᵀ [R, V], then the loss and
+ * fused-linear-cross-entropy idea): per chunk of R token rows, logits = h·Wᵀ [R, V], then the loss and
  * dlogits = (softmax − onehot(target)) / count are formed in place and folded straight into dHidden and dWeight.
+ *
+ * <p>The vocabulary is cut into pieces of P rows of W, and a chunk's logits are held piece-major (P blocks of
+ * [R, P], each contiguous), so every product reads W by piece: a frozen W stored in bf16 / fp16 is widened one piece
+ * at a time into the model's {@link WeightWidener} (P·C floats, not V·C), and the fp32 path runs the very same
+ * products on views, so both give bit-identical results.
  *
  * <p>Loss = Σ over rows with target ≠ {@value #IGNORE} of (logsumexp(logits) − logits[target]), divided by a
  * caller-given token count: pass the number of supervised tokens in the whole global batch, so micro-batching and
@@ -19,19 +24,29 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class LmHeadLoss {
     public static final int IGNORE = -100;
+    /** Floats of W per vocabulary piece (16 MiB): the widening buffer of a narrow W. */
+    static final long PIECE_ELEMENTS = 1L << 22;
     private final String name;
-    private final INDArray weight;   // [V, C]
+    private final INDArray weight;   // [V, C], FLOAT, or BFLOAT16 / HALF when frozen
     private final INDArray dWeight;  // [V, C]
+    private final WeightWidener widener;  // null when W is fp32
     private final int rows;
     private final int chunkRows;
     private final long vocab;
     private final long hidden;
-    private final INDArray logits;   // [R, V] one chunk, becomes dlogits in place
+    private final int piece;         // P: vocabulary rows per piece
+    private final INDArray logits;   // [R·V]: piece p is an [R, P] block at R·p·P; becomes dlogits in place
     private final INDArray dHidden;  // [N, C]
     private final INDArray rowMax;   // [R, 1]
     private final INDArray rowSum;   // [R, 1]
+    private final INDArray pieceStat;  // [R, 1] one piece's row max or row sum
 
     public LmHeadLoss(String name, INDArray weight, INDArray dWeight, int rows, int chunkRows) {
+        this(name, weight, dWeight, rows, chunkRows, PIECE_ELEMENTS);
+    }
+
+    /** With pieces of {@code pieceElements} floats of W (tests cut a small vocabulary into several). */
+    LmHeadLoss(String name, INDArray weight, INDArray dWeight, int rows, int chunkRows, long pieceElements) {
         if (chunkRows <= 0) {
             throw new IllegalArgumentException(name + ": chunkRows must be > 0, got " + chunkRows);
         }
@@ -40,15 +55,26 @@ public final class LmHeadLoss {
         this.dWeight = dWeight;
         this.vocab = weight.size(0);
         this.hidden = weight.size(1);
+        this.piece = (int) Math.max(1, Math.min(vocab, pieceElements / hidden));
+        if (WeightWidener.isNarrow(weight)) {
+            if (dWeight != null) {
+                throw new IllegalArgumentException(name + ": a trained weight must be FLOAT, is "
+                        + weight.dataType());
+            }
+            this.widener = WeightWidener.reserve((long) piece * hidden);
+        } else {
+            this.widener = null;
+        }
         if (dWeight != null) { // null: frozen lm_head
             Shapes.check(name, "weight gradient", dWeight, vocab, hidden);
         }
         this.rows = rows;
         this.chunkRows = Math.min(chunkRows, rows);
-        this.logits = Shapes.buffer(this.chunkRows, vocab);
+        this.logits = Shapes.buffer((long) this.chunkRows * vocab);
         this.dHidden = Shapes.buffer(rows, hidden);
         this.rowMax = Shapes.buffer(this.chunkRows, 1);
         this.rowSum = Shapes.buffer(this.chunkRows, 1);
+        this.pieceStat = Shapes.buffer(this.chunkRows, 1);
     }
 
     /** Loss only (evaluation): no gradients touched. */
@@ -64,6 +90,35 @@ public final class LmHeadLoss {
     /** [N, C] gradient of the loss with respect to the hidden states, from the last {@link #forwardBackward}. */
     public INDArray dHidden() {
         return dHidden;
+    }
+
+    private int pieces() {
+        return (int) ((vocab + piece - 1) / piece);
+    }
+
+    private long pieceStart(int p) {
+        return (long) p * piece;
+    }
+
+    private int pieceLength(int p) {
+        return (int) (Math.min(vocab, pieceStart(p + 1)) - pieceStart(p));
+    }
+
+    /** W's rows of piece p as fp32 [P, C] (a view, or the widened copy valid until the next widening). */
+    private INDArray weightPiece(int p) {
+        INDArray rowsOfW = weight.get(NDArrayIndex.interval(pieceStart(p), pieceStart(p) + pieceLength(p)),
+                NDArrayIndex.all());
+        return widener == null ? rowsOfW : widener.widen(rowsOfW);
+    }
+
+    /** The first n rows of piece p's logits block: a contiguous [n, P] view. */
+    private INDArray logitsPiece(int p, int n) {
+        long at = (long) chunkRows * pieceStart(p);
+        return logits.get(NDArrayIndex.interval(at, at + (long) n * pieceLength(p))).reshape(n, pieceLength(p));
+    }
+
+    private static INDArray firstRows(INDArray column, int n, int chunkRows) {
+        return n == chunkRows ? column : column.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
     }
 
     private double run(INDArray h, int[] targets, double tokenCount, boolean withGrad) {
@@ -83,7 +138,6 @@ public final class LmHeadLoss {
         double loss = 0;
         FloatBuffer lg = Shapes.floats(logits);
         float invCount = (float) (1.0 / tokenCount);
-        int v = (int) vocab;
         for (int r0 = 0; r0 < rows; r0 += chunkRows) {
             int r1 = Math.min(rows, r0 + chunkRows);
             int n = r1 - r0;
@@ -92,50 +146,80 @@ public final class LmHeadLoss {
                 any |= targets[i] != IGNORE;
             }
             INDArray hc = h.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());         // [n, C]
+            INDArray dHc = dHidden.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());  // [n, C]
             if (!any) {
                 if (withGrad) {
-                    dHidden.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()).assign(0.0);
+                    dHc.assign(0.0);
                 }
                 continue;
             }
-            INDArray lc = n == chunkRows ? logits : logits.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
-            INDArray max = n == chunkRows ? rowMax : rowMax.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
-            INDArray sum = n == chunkRows ? rowSum : rowSum.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
-            Gemm.into(hc, weight, lc, false, true, 1.0, 0.0);
-            // softmax in place with native ops: l − max(l), exp, / Σ; the target logit is read before it changes
-            Nd4j.exec(new Max(lc, max.reshape(n), 1));
+            int pieces = pieces();
+            INDArray max = firstRows(rowMax, n, chunkRows);
+            INDArray sum = firstRows(rowSum, n, chunkRows);
             FloatBuffer mx = Shapes.floats(rowMax);
+            FloatBuffer sm = Shapes.floats(rowSum);
+            FloatBuffer st = Shapes.floats(pieceStat);
+            for (int p = 0; p < pieces; p++) {
+                INDArray lp = logitsPiece(p, n);
+                Gemm.into(hc, weightPiece(p), lp, false, true, 1.0, 0.0);
+                Nd4j.exec(new Max(lp, pieceStat.get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).reshape(n), 1));
+                for (int i = 0; i < n; i++) {
+                    mx.put(i, p == 0 ? st.get(i) : Math.max(mx.get(i), st.get(i)));
+                }
+            }
+            // the target logit, shifted by the row max, before the logits change
             double[] picked = new double[n];
             for (int i = 0; i < n; i++) {
                 int t = targets[r0 + i];
-                picked[i] = t == IGNORE ? 0 : lg.get(i * v + t) - mx.get(i);
+                if (t != IGNORE) {
+                    int p = t / piece;
+                    long at = (long) chunkRows * pieceStart(p) + (long) i * pieceLength(p) + (t - pieceStart(p));
+                    picked[i] = lg.get((int) at) - mx.get(i);
+                }
             }
-            lc.subiColumnVector(max);
-            Transforms.exp(lc, false);
-            lc.sum(sum.reshape(n), 1);
-            FloatBuffer sm = Shapes.floats(rowSum);
+            // softmax numerators in place: exp(l − max); Σ over the pieces
+            for (int p = 0; p < pieces; p++) {
+                INDArray lp = logitsPiece(p, n);
+                lp.subiColumnVector(max);
+                Transforms.exp(lp, false);
+                lp.sum(pieceStat.get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).reshape(n), 1);
+                for (int i = 0; i < n; i++) {
+                    sm.put(i, p == 0 ? st.get(i) : sm.get(i) + st.get(i));
+                }
+            }
             for (int i = 0; i < n; i++) {
                 if (targets[r0 + i] != IGNORE) {
                     loss += Math.log(sm.get(i)) - picked[i];     // logsumexp − logit_t, both shifted by max
                 }
             }
-            if (withGrad) {
-                // d(lse − logit_t)/dlogit_j = softmax_j − [j = t], scaled by 1/count; ignored rows get 0
-                lc.diviColumnVector(sum).muli(invCount);
+            if (!withGrad) {
+                continue;
+            }
+            // d(lse − logit_t)/dlogit_j = softmax_j − [j = t], scaled by 1/count; ignored rows get 0
+            float[] zeros = new float[piece];
+            for (int p = 0; p < pieces; p++) {
+                INDArray lp = logitsPiece(p, n);
+                lp.diviColumnVector(sum).muli(invCount);
+                int len = pieceLength(p);
+                long base = (long) chunkRows * pieceStart(p);
                 for (int i = 0; i < n; i++) {
                     int t = targets[r0 + i];
+                    int rowAt = (int) (base + (long) i * len);
                     if (t == IGNORE) {
-                        lc.getRow(i).assign(0.0);
-                    } else {
-                        lg.put(i * v + t, lg.get(i * v + t) - invCount);
+                        lg.put(rowAt, zeros, 0, len);
+                    } else if (t / piece == p) {
+                        int at = rowAt + (int) (t - pieceStart(p));
+                        lg.put(at, lg.get(at) - invCount);
                     }
                 }
             }
-            if (withGrad) {
-                Gemm.into(lc, weight, dHidden.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()), false, false,
-                        1.0, 0.0);
+            for (int p = 0; p < pieces; p++) {
+                INDArray lp = logitsPiece(p, n);
+                Gemm.into(lp, weightPiece(p), dHc, false, false, 1.0, p == 0 ? 0.0 : 1.0);
                 if (dWeight != null) {
-                    Gemm.into(lc, hc, dWeight, true, false, 1.0, 1.0);
+                    INDArray dWp = dWeight.get(NDArrayIndex.interval(pieceStart(p), pieceStart(p) + pieceLength(p)),
+                            NDArrayIndex.all());
+                    Gemm.into(lp, hc, dWp, true, false, 1.0, 1.0);
                 }
             }
         }

@@ -30,8 +30,8 @@ public final class LoraLinear implements Projection {
     private final INDArray mask;     // [N, IN] 0 or 1/(1−p); null without dropout
     private final INDArray dropped;  // [N, IN] x ⊙ mask; null without dropout
     private final INDArray xa;       // [N, R] dropout(x)·Aᵀ
-    private final INDArray dXa;      // [N, R]
-    private final INDArray dxLora;   // [N, IN]; null without dropout
+    private final INDArray dXa;      // [N, R] scratch
+    private final INDArray dxLora;   // [N, IN] scratch; null without dropout
     private INDArray xd;             // dropout(x): `dropped`, or the input itself
 
     /** PEFT's scaling: alpha / rank, or alpha / sqrt(rank) with rsLoRA. */
@@ -74,9 +74,9 @@ public final class LoraLinear implements Projection {
         boolean drop = dropout > 0;
         this.mask = drop ? Shapes.buffer(rows, base.inFeatures()) : null;
         this.dropped = drop ? Shapes.buffer(rows, base.inFeatures()) : null;
-        this.dxLora = drop ? Shapes.buffer(rows, base.inFeatures()) : null;
+        this.dxLora = drop ? Shapes.scratch(rows, base.inFeatures()) : null;
         this.xa = Shapes.buffer(rows, rank);
-        this.dXa = Shapes.buffer(rows, rank);
+        this.dXa = Shapes.scratch(rows, rank);
     }
 
     /** x [N, IN] → [N, OUT] (the base layer's output buffer, adapter added in place). */

@@ -20,10 +20,13 @@ public interface Projection {
 
     long outFeatures();
 
-    /** Builds the projection called {@code name} (e.g. {@code q_proj}) under {@code params}' prefix. */
+    /**
+     * Builds the projection called {@code name} (e.g. {@code q_proj}) under {@code params}' prefix, its output
+     * buffer placed by {@code use}.
+     */
     @FunctionalInterface
     interface Factory {
-        Projection create(LayerParams params, String name, int rows);
+        Projection create(LayerParams params, String name, int rows, OutputUse use);
 
         /** Plain linear layers, trained (or frozen when the params carry no gradients). */
         Factory PLAIN = Linear::of;

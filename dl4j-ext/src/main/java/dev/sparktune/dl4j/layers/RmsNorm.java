@@ -7,32 +7,54 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * RMSNorm over the last dimension of R rows: {@code y = weight ⊙ x · r}, {@code r = 1/sqrt(mean(x²) + eps)}
  * (HF LlamaRMSNorm / Qwen3RMSNorm in fp32). For Qwen3's q/k norms, R = N·heads rows of D.
  *
- * <p>backward ADDS into the weight gradient (never zeroes it); with a null gradient the weight is frozen.
+ * <p>Keeps its input (the caller leaves it unchanged until backward) and r per row; backward recomputes x̂ = x·r
+ * rather than keeping it. backward ADDS into the weight gradient (never zeroes it); with a null gradient the weight is
+ * frozen, and may then be stored in bf16 / fp16 (widened on use).
  */
 public final class RmsNorm {
     private final String name;
     private final INDArray weight;   // [1, C]
     private final INDArray dWeight;  // [1, C]
+    private final WeightWidener widener;  // null when the weight is fp32
     private final double eps;
     private final int rows;
     private final long dim;
-    private final INDArray invRms;   // [R, 1]
+    private final INDArray invRms;   // [R, 1] kept
     private final INDArray stat;     // [R, 1] scratch
-    private final INDArray xHat;     // [R, C] x · r
+    private final INDArray xHat;     // [R, C] scratch: x · r
     private final INDArray output;   // [R, C]
-    private final INDArray dInput;   // [R, C]
-    private final INDArray scratch;  // [R, C]
-    private final INDArray onesRow;  // [1, R]
+    private final INDArray dInput;   // [R, C] scratch
+    private final INDArray scratch;  // [R, C] scratch
+    private final INDArray onesRow;  // [1, R] scratch
+    private INDArray input;          // [R, C], cached by forward
 
+    /** A norm whose output the caller's backward reads. */
     public static RmsNorm of(LayerParams params, String name, double eps, int rows) {
+        return of(params, name, eps, rows, OutputUse.READ_IN_BACKWARD);
+    }
+
+    public static RmsNorm of(LayerParams params, String name, double eps, int rows, OutputUse use) {
         return new RmsNorm(params.prefix() + name, params.value(name + ".weight"), params.gradOrNull(name + ".weight"),
-                eps, rows);
+                eps, rows, use);
     }
 
     public RmsNorm(String name, INDArray weight, INDArray dWeight, double eps, int rows) {
+        this(name, weight, dWeight, eps, rows, OutputUse.READ_IN_BACKWARD);
+    }
+
+    public RmsNorm(String name, INDArray weight, INDArray dWeight, double eps, int rows, OutputUse use) {
         this.name = name;
         this.dim = weight.length();
-        Shapes.check(name, "weight", weight, dim);
+        if (WeightWidener.isNarrow(weight)) {
+            if (dWeight != null) {
+                throw new IllegalArgumentException(name + ": a trained weight must be FLOAT, is "
+                        + weight.dataType());
+            }
+            this.widener = WeightWidener.reserve(dim);
+        } else {
+            Shapes.check(name, "weight", weight, dim);
+            this.widener = null;
+        }
         if (dWeight != null) {
             Shapes.check(name, "weight gradient", dWeight, dim);
         }
@@ -41,12 +63,16 @@ public final class RmsNorm {
         this.eps = eps;
         this.rows = rows;
         this.invRms = Shapes.buffer(rows, 1);
-        this.stat = Shapes.buffer(rows, 1);
-        this.xHat = Shapes.buffer(rows, dim);
-        this.output = Shapes.buffer(rows, dim);
-        this.dInput = Shapes.buffer(rows, dim);
-        this.scratch = Shapes.buffer(rows, dim);
-        this.onesRow = Shapes.buffer(1, rows).assign(1.0);
+        this.stat = Shapes.scratch(rows, 1);
+        this.xHat = Shapes.scratch(rows, dim);
+        this.output = Shapes.output(use, rows, dim);
+        this.dInput = Shapes.scratch(rows, dim);
+        this.scratch = Shapes.scratch(rows, dim);
+        this.onesRow = Shapes.scratch(1, rows).assign(1.0);
+    }
+
+    private INDArray weight() {
+        return widener == null ? weight : widener.widen(weight);
     }
 
     /** Whether backward adds into the weight gradient. */
@@ -54,15 +80,16 @@ public final class RmsNorm {
         return dWeight != null;
     }
 
-    /** [R, C] → [R, C] (owned buffer). */
+    /** [R, C] → [R, C] (owned buffer); x must stay unchanged until backward. */
     public INDArray forward(INDArray x) {
         Shapes.check(name, "input", x, rows, dim);
+        input = x;
         scratch.assign(x).muli(x);
         scratch.sum(invRms.reshape(rows), 1);
         invRms.divi(dim).addi(eps);
         Transforms.pow(invRms, -0.5, false);
         xHat.assign(x).muliColumnVector(invRms);
-        output.assign(xHat).muliRowVector(weight);
+        output.assign(xHat).muliRowVector(weight());
         return output;
     }
 
@@ -72,11 +99,15 @@ public final class RmsNorm {
      */
     public INDArray backward(INDArray dy) {
         Shapes.check(name, "output gradient", dy, rows, dim);
+        if (input == null) {
+            throw new IllegalStateException(name + ": backward before forward");
+        }
+        xHat.assign(input).muliColumnVector(invRms);           // as the forward computed it
         if (dWeight != null) { // null: frozen
             scratch.assign(dy).muli(xHat);
             Gemm.into(onesRow, scratch, dWeight, false, false, 1.0, 1.0);
         }
-        dInput.assign(dy).muliRowVector(weight);              // ĝ
+        dInput.assign(dy).muliRowVector(weight());            // ĝ
         scratch.assign(dInput).muli(xHat);
         scratch.sum(stat.reshape(rows), 1);
         stat.divi(dim);                                        // mean(ĝ ⊙ x̂)

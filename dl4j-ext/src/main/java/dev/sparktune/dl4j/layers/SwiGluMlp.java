@@ -5,6 +5,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The SwiGLU MLP: {@code out = down(silu(gate(x)) ⊙ up(x))}, silu(g) = g·σ(g); N rows, C hidden, I intermediate.
+ * Keeps g, u and their product (down's input); σ(g) is recomputed in backward rather than kept.
  *
  * <p>backward ADDS into the gate/up/down gradients (never zeroes them).
  */
@@ -13,12 +14,12 @@ public final class SwiGluMlp {
     private final Projection gate;
     private final Projection up;
     private final Projection down;
-    private final INDArray sig;      // [N, I] σ(g)
-    private final INDArray act;      // [N, I] silu(g) ⊙ u
-    private final INDArray dGate;    // [N, I]
-    private final INDArray dUp;      // [N, I]
-    private INDArray g;              // [N, I] gate output (owned by gate)
-    private INDArray u;              // [N, I] up output (owned by up)
+    private final INDArray sig;      // [N, I] scratch: σ(g)
+    private final INDArray act;      // [N, I] kept: silu(g) ⊙ u
+    private final INDArray dGate;    // [N, I] scratch
+    private final INDArray dUp;      // [N, I] scratch
+    private INDArray g;              // [N, I] gate output (kept, owned by gate)
+    private INDArray u;              // [N, I] up output (kept, owned by up)
 
     public SwiGluMlp(LayerParams params, int rows) {
         this(params, rows, Projection.Factory.PLAIN);
@@ -27,14 +28,14 @@ public final class SwiGluMlp {
     /** With gate/up/down built by {@code projections} (e.g. LoRA adapters on frozen weights). */
     public SwiGluMlp(LayerParams params, int rows, Projection.Factory projections) {
         this.rows = rows;
-        this.gate = projections.create(params, "gate_proj", rows);
-        this.up = projections.create(params, "up_proj", rows);
-        this.down = projections.create(params, "down_proj", rows);
+        this.gate = projections.create(params, "gate_proj", rows, OutputUse.READ_IN_BACKWARD);
+        this.up = projections.create(params, "up_proj", rows, OutputUse.READ_IN_BACKWARD);
+        this.down = projections.create(params, "down_proj", rows, OutputUse.FORWARD_ONLY);
         long inter = gate.outFeatures();
-        this.sig = Shapes.buffer(rows, inter);
+        this.sig = Shapes.scratch(rows, inter);
         this.act = Shapes.buffer(rows, inter);
-        this.dGate = Shapes.buffer(rows, inter);
-        this.dUp = Shapes.buffer(rows, inter);
+        this.dGate = Shapes.scratch(rows, inter);
+        this.dUp = Shapes.scratch(rows, inter);
     }
 
     /** Whether backward adds into any parameter gradient. */
@@ -42,7 +43,7 @@ public final class SwiGluMlp {
         return gate.trainable() || up.trainable() || down.trainable();
     }
 
-    /** x [N, C] → [N, C] (owned buffer). */
+    /** x [N, C] → [N, C] (a scratch buffer: the caller consumes it before the next layer runs). */
     public INDArray forward(INDArray x) {
         g = gate.forward(x);
         u = up.forward(x);
@@ -58,6 +59,8 @@ public final class SwiGluMlp {
      */
     public INDArray backward(INDArray dOut) {
         INDArray dAct = down.backward(dOut);
+        sig.assign(g);
+        Transforms.sigmoid(sig, false);                      // as the forward computed it
         dUp.assign(g).muli(sig).muli(dAct);                 // du = silu(g) ⊙ da
         dGate.assign(sig).rsubi(1.0).muli(g).addi(1.0).muli(sig).muli(u).muli(dAct);
         INDArray dx = gate.backward(dGate);

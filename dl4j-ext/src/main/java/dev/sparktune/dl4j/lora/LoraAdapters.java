@@ -113,9 +113,9 @@ public final class LoraAdapters {
      */
     public Projection.Factory projections(INDArray params, INDArray grads) {
         LayerParams adapters = new LayerParams(layout, params, grads, PEFT_PREFIX);
-        return (base, name, rows) -> {
+        return (base, name, rows, use) -> {
             Linear frozen = Linear.frozen(base.prefix() + name, base.value(name + ".weight"),
-                    base.valueOrNull(name + ".bias"), rows);
+                    base.valueOrNull(name + ".bias"), rows, use);
             if (!lora.targets(name)) {
                 return frozen;
             }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
+import dev.sparktune.dl4j.safetensors.TensorDType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -38,28 +40,65 @@ public final class HfModelDir {
      *
      * @param config its config
      * @param layout parameter layout ({@link HfParamNames})
-     * @param params flat fp32 parameters in that layout
+     * @param params flat parameters in that layout: FLOAT, or BFLOAT16 / HALF holding frozen weights in the
+     *               checkpoint's type
      */
     public record Loaded(ModelConfig config, ParamLayout layout, INDArray params) implements ModelWeights {
         @Override
+        public DataType storedDataType() {
+            return params.dataType();
+        }
+
+        @Override
         public void read(long from, long to, INDArray dst) {
+            if (!TensorDType.convertsExactly(params.dataType(), dst.dataType())) {
+                throw new IllegalArgumentException("parameters [" + from + ", " + to + ") are held as "
+                        + params.dataType() + " and cannot be read into a " + dst.dataType() + " destination without"
+                        + " rounding; read them into " + params.dataType() + " or FLOAT");
+            }
             dst.assign(params.get(NDArrayIndex.interval(from, to)));
         }
 
         @Override
-        public Loaded load() {
-            return this;
+        public Loaded load(ParamLayout reordered, DataType dtype) {
+            if (layout.entries().equals(reordered.entries()) && params.dataType() == dtype) {
+                return this;
+            }
+            return ModelWeights.super.load(reordered, dtype);
         }
     }
 
     /**
-     * A model directory opened but not read: tensors are read by range when asked.
+     * A model directory opened but not read: tensors are read by range when asked, memory-mapped and converted
+     * straight into the destination ({@link SafetensorsReader#readRange}).
      *
      * @param config its config
      * @param layout parameter layout ({@link HfParamNames})
      * @param reader the safetensors files
      */
     public record Stored(ModelConfig config, ParamLayout layout, SafetensorsReader reader) implements ModelWeights {
+        /**
+         * The one dtype every parameter of {@link #layout} is stored in, or F32 when they differ (a checkpoint mixing
+         * types loads as fp32).
+         */
+        public TensorDType dtype() {
+            TensorDType common = null;
+            for (ParamLayout.Entry e : layout.entries()) {
+                TensorDType t = reader.info(e.name()).dtype();
+                if (common != null && t != common) {
+                    return TensorDType.F32;
+                }
+                common = t;
+            }
+            return common;
+        }
+
+        @Override
+        public DataType storedDataType() {
+            TensorDType t = dtype();
+            return t == TensorDType.BF16 || t == TensorDType.F16 ? t.nd4j() : DataType.FLOAT;
+        }
+
         @Override
         public void read(long from, long to, INDArray dst) {
             for (ParamLayout.Entry e : layout.entries()) {
@@ -70,15 +109,6 @@ public final class HfModelDir {
                             dst.get(NDArrayIndex.interval(a - from, z - from)));
                 }
             }
-        }
-
-        @Override
-        public Loaded load() {
-            INDArray params = layout.allocate();
-            for (ParamLayout.Entry e : layout.entries()) {
-                reader.readInto(e.name(), layout.view(params, e.name()));
-            }
-            return new Loaded(config, layout, params);
         }
     }
 
@@ -135,8 +165,35 @@ public final class HfModelDir {
         }
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         hfOrder.entries().forEach(e -> tensors.put(e.name(), layout.view(params, e.name())));
+        return save(dir, config, tensors, tokenizerDir, maxShardBytes);
+    }
+
+    /**
+     * {@link #save(Path, ModelConfig, ParamLayout, INDArray, Path, long)} from one array per parameter, in
+     * transformers' order (any of FLOAT, BFLOAT16, HALF: each is written as F32): the weights of a freeze run whose
+     * frozen part stays in the checkpoint's dtype and whose trained part is fp32.
+     */
+    public static List<Path> save(Path dir, ModelConfig config, Map<String, INDArray> tensors, Path tokenizerDir,
+                                  long maxShardBytes) {
+        List<String> names = HfParamNames.layout(config).entries().stream().map(ParamLayout.Entry::name).toList();
+        if (!new ArrayList<>(tensors.keySet()).equals(names)) {
+            throw new IllegalArgumentException("the tensors are not the parameters HfParamNames gives for this config,"
+                    + " in its order");
+        }
+        return save(dir, config, tensors::get, tokenizerDir, maxShardBytes);
+    }
+
+    /**
+     * {@link #save(Path, ModelConfig, ParamLayout, INDArray, Path, long)} asking {@code tensor} for each parameter
+     * in transformers' order just before writing it, the array valid until the next call: a fully sharded model
+     * gathers one decoder layer at a time instead of assembling all of them.
+     */
+    public static List<Path> save(Path dir, ModelConfig config, java.util.function.Function<String, INDArray> tensor,
+                                  Path tokenizerDir, long maxShardBytes) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        HfParamNames.layout(config).entries().forEach(e -> shapes.put(e.name(), e.shape()));
         List<Path> written = new ArrayList<>(SafetensorsWriter.builder().maxShardBytes(maxShardBytes).build()
-                .write(dir, tensors));
+                .write(dir, shapes, tensor));
         written.add(HfConfigWriter.write(config, dir));
         try {
             ObjectNode gen = MAPPER.createObjectNode();

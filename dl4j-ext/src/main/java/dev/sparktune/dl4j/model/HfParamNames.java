@@ -14,6 +14,14 @@ public final class HfParamNames {
         return "model.layers." + layer + ".";
     }
 
+    /** The decoder layer a parameter belongs to ({@code model.layers.<l>....}); IllegalArgumentException otherwise. */
+    public static int layerIndex(String name) {
+        if (!name.startsWith("model.layers.")) {
+            throw new IllegalArgumentException(name + " is not a decoder layer's parameter");
+        }
+        return Integer.parseInt(name.substring("model.layers.".length()).split("\\.", 2)[0]);
+    }
+
     /** The full parameter layout of {@code c} (lm_head only when embeddings are not tied). */
     public static ParamLayout layout(ModelConfig c) {
         long hidden = c.hiddenSize();

@@ -1,6 +1,8 @@
 package dev.sparktune.dl4j.model;
 
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.safetensors.NativeArrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -14,26 +16,46 @@ public interface ModelWeights {
 
     ParamLayout layout();
 
-    /** Elements [from, to) of the flat layout into {@code dst} (a view of to - from elements). */
-    void read(long from, long to, INDArray dst);
-
-    /** All parameters in one new flat buffer (or this, when already loaded). */
-    HfModelDir.Loaded load();
+    /**
+     * The type the weights are held in: BFLOAT16 or HALF when every parameter is stored in bf16 or fp16, else FLOAT
+     * (fp32, or a mix, which loads as fp32); for loaded weights, their buffer's type.
+     */
+    DataType storedDataType();
 
     /**
-     * All parameters in one flat buffer laid out as {@code reordered}, a permutation of {@link #layout} (freeze
-     * fine-tuning keeps the trained parameters in one contiguous tail: {@link ParamLayout#withLast}); this when it
-     * is already that layout.
+     * Elements [from, to) of the flat layout into {@code dst} (a contiguous view of to - from elements): FLOAT,
+     * BFLOAT16 or HALF, holding the weights' own type or FLOAT (bf16 and fp16 widen exactly); a narrowing request fails
+     * with an {@link IllegalArgumentException} naming both types.
+     */
+    void read(long from, long to, INDArray dst);
+
+    /** All parameters as FLOAT in one new flat buffer (or this, when already loaded so). */
+    default HfModelDir.Loaded load() {
+        return load(layout(), DataType.FLOAT);
+    }
+
+    /**
+     * All parameters as FLOAT in one flat buffer laid out as {@code reordered}, a permutation of {@link #layout}
+     * (freeze fine-tuning keeps the trained parameters in one contiguous tail: {@link ParamLayout#withLast}); this
+     * when it is already that layout.
      */
     default HfModelDir.Loaded load(ParamLayout reordered) {
-        if (layout().entries().equals(reordered.entries())) {
-            return load();
-        }
+        return load(reordered, DataType.FLOAT);
+    }
+
+    /**
+     * All parameters in one flat buffer of {@code dtype} laid out as {@code reordered} (see {@link #load(ParamLayout)}).
+     * The buffer is allocated untouched ({@link NativeArrays#uninitialized}) and every element is then written once
+     * by {@link #read}, so nothing is zeroed or copied on the way.
+     *
+     * @param dtype FLOAT, or the weights' own BFLOAT16 / HALF ({@link #storedDataType})
+     */
+    default HfModelDir.Loaded load(ParamLayout reordered, DataType dtype) {
         if (!layout().sameParameters(reordered)) {
             throw new IllegalArgumentException("the layout to load into must hold this model's parameters, in any "
                     + "order");
         }
-        INDArray params = reordered.allocate();
+        INDArray params = NativeArrays.uninitialized(dtype, reordered.totalLength());
         for (ParamLayout.Entry e : layout().entries()) {
             long at = reordered.entry(e.name()).offset();
             read(e.offset(), e.offset() + e.length(), params.get(NDArrayIndex.interval(at, at + e.length())));

@@ -181,7 +181,10 @@ public final class ParamLayout {
         return Nd4j.zeros(DataType.FLOAT, totalLength);
     }
 
-    /** The view of parameter {@code name} in {@code flat}: writes go through to the flat buffer. */
+    /**
+     * The view of parameter {@code name} in {@code flat} (FLOAT; or BFLOAT16 / HALF holding frozen weights in the
+     * checkpoint's dtype): writes go through to the flat buffer.
+     */
     public INDArray view(INDArray flat, String name) {
         checkFlat(flat);
         Entry e = entry(name);
@@ -198,10 +201,11 @@ public final class ParamLayout {
     }
 
     private void checkFlat(INDArray flat) {
-        if (flat.rank() != 1 || flat.length() != totalLength || flat.dataType() != DataType.FLOAT
-                || flat.elementWiseStride() != 1) {
-            throw new IllegalArgumentException("expected a contiguous flat FLOAT buffer of " + totalLength
-                    + " elements, got " + flat.dataType() + Arrays.toString(flat.shape()));
+        DataType t = flat.dataType();
+        if (flat.rank() != 1 || flat.length() != totalLength || flat.elementWiseStride() != 1
+                || t != DataType.FLOAT && t != DataType.BFLOAT16 && t != DataType.HALF) {
+            throw new IllegalArgumentException("expected a contiguous flat FLOAT, BFLOAT16 or HALF buffer of "
+                    + totalLength + " elements, got " + flat.dataType() + Arrays.toString(flat.shape()));
         }
     }
 }

@@ -4,8 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.model.ModelErrors;
 import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,30 +22,46 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Reads safetensors weights: one file, or a sharded set listed by {@code model.safetensors.index.json}. Every header
  * is validated when opened (length, JSON, dtype names, offsets inside the file, byte size = elements x dtype size,
- * no overlaps); tensor data is read on demand and converted from F32/F16/BF16 to fp32.
+ * no overlaps); tensor data is read on demand, memory-mapped and converted straight into the caller's array (F32, F16
+ * or BF16 into fp32, or into their own type).
  */
 public final class SafetensorsReader {
     /** Headers beyond this are refused (safetensors itself caps them at 100 MB). */
     static final long MAX_HEADER_BYTES = 100L << 20;
     public static final String INDEX_FILE = "model.safetensors.index.json";
     public static final String SINGLE_FILE = "model.safetensors";
+    /**
+     * Largest file window mapped at once: mapped pages count in the process's RSS until unmapped, so this bounds what
+     * a read adds to it (and stays below FileChannel.map's 2 GiB limit).
+     */
+    static final long MAP_WINDOW_BYTES = 256L << 20;
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * Unmaps a window at once (sun.misc.Unsafe.invokeCleaner, in jdk.unsupported): left to the garbage collector,
+     * every window read stays mapped and resident (measured: the whole 1.2 GB checkpoint on top of the model).
+     */
+    private static final MethodHandle UNMAP = unmapHandle();
 
     private final String description;
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
+    private final long windowBytes;
 
-    private SafetensorsReader(String description, Map<String, TensorInfo> tensors, Map<String, String> metadata) {
+    private SafetensorsReader(String description, Map<String, TensorInfo> tensors, Map<String, String> metadata,
+                              long windowBytes) {
         this.description = description;
         this.tensors = Collections.unmodifiableMap(tensors);
         this.metadata = Collections.unmodifiableMap(metadata);
+        this.windowBytes = windowBytes;
     }
 
     /**
@@ -48,29 +69,34 @@ public final class SafetensorsReader {
      * {@value #INDEX_FILE} or {@value #SINGLE_FILE}.
      */
     public static SafetensorsReader open(Path path) {
+        return open(path, MAP_WINDOW_BYTES);
+    }
+
+    /** As {@link #open(Path)}, mapping at most {@code windowBytes} at once (tests use tiny windows). */
+    static SafetensorsReader open(Path path, long windowBytes) {
         if (Files.isDirectory(path)) {
             if (Files.isRegularFile(path.resolve(INDEX_FILE))) {
-                return openIndex(path.resolve(INDEX_FILE));
+                return openIndex(path.resolve(INDEX_FILE), windowBytes);
             }
             if (Files.isRegularFile(path.resolve(SINGLE_FILE))) {
-                return openFile(path.resolve(SINGLE_FILE));
+                return openFile(path.resolve(SINGLE_FILE), windowBytes);
             }
             throw ModelErrors.badTensorFile(path.toString(), "neither " + INDEX_FILE + " nor " + SINGLE_FILE
                     + " is in this directory; expected a Hugging Face model directory with safetensors weights");
         }
         if (path.getFileName().toString().endsWith(".json")) {
-            return openIndex(path);
+            return openIndex(path, windowBytes);
         }
-        return openFile(path);
+        return openFile(path, windowBytes);
     }
 
-    private static SafetensorsReader openFile(Path file) {
+    private static SafetensorsReader openFile(Path file, long windowBytes) {
         Map<String, String> meta = new LinkedHashMap<>();
         Map<String, TensorInfo> map = readHeader(file, meta);
-        return new SafetensorsReader(file.toString(), map, meta);
+        return new SafetensorsReader(file.toString(), map, meta, windowBytes);
     }
 
-    private static SafetensorsReader openIndex(Path index) {
+    private static SafetensorsReader openIndex(Path index, long windowBytes) {
         JsonNode root;
         try {
             root = MAPPER.readTree(index.toFile());
@@ -114,7 +140,7 @@ public final class SafetensorsReader {
                 }
             }
         }
-        return new SafetensorsReader(index.toString(), all, meta);
+        return new SafetensorsReader(index.toString(), all, meta, windowBytes);
     }
 
     private static Map<String, TensorInfo> readHeader(Path file, Map<String, String> metaOut) {
@@ -249,15 +275,16 @@ public final class SafetensorsReader {
 
     /** Reads {@code name} as fp32 into a new array of its stored shape. */
     public INDArray read(String name) {
-        TensorInfo info = info(name);
-        float[] values = readFloats(info);
-        long[] shape = info.shape();
-        return shape.length == 0 ? Nd4j.scalar(values[0]) : Nd4j.create(values, shape, 'c');
+        long[] shape = info(name).shape();
+        INDArray out = shape.length == 0 ? Nd4j.scalar(DataType.FLOAT, 0) : Nd4j.createUninitialized(DataType.FLOAT,
+                shape);
+        readInto(name, out);
+        return out;
     }
 
     /**
-     * Reads {@code name} into {@code dst} (any view, e.g. a parameter at an offset of a flat buffer), checking that
-     * the stored shape equals {@code dst}'s.
+     * Reads {@code name} into {@code dst} (e.g. a parameter's view at an offset of a flat buffer), checking that the
+     * stored shape equals {@code dst}'s. See {@link #readRange} for the destination types and layout.
      *
      * @throws dev.sparktune.dl4j.model.TensorMismatchException naming the tensor when missing or of another shape
      */
@@ -269,73 +296,96 @@ public final class SafetensorsReader {
         if (!Arrays.equals(info.shape(), dst.shape())) {
             throw ModelErrors.shapeMismatch(name, dst.shape(), info.shape(), info.file().toString());
         }
-        if (dst.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("destination for \"" + name + "\" must be FLOAT, is " + dst.dataType());
-        }
-        float[] values = readFloats(info);
-        dst.assign(Nd4j.create(values, info.shape(), 'c'));
-    }
-
-    private float[] readFloats(TensorInfo info) {
-        return readFloats(info, 0, info.numel());
+        copy(info, 0, info.numel(), dst);
     }
 
     /**
-     * Elements [from, to) of {@code name}, flattened in row-major order, into {@code dst} (any view of to - from
-     * elements): a rank of a fully sharded run reads only its shard of a tensor.
+     * Elements [from, to) of {@code name}, flattened in row-major order, into {@code dst} (to - from elements): a rank
+     * of a fully sharded run reads only its shard of a tensor. The file is memory-mapped and converted straight into
+     * {@code dst}'s memory, one window of at most 256 MiB mapped at a time, with no intermediate copy.
+     *
+     * <p>{@code dst} is FLOAT, BFLOAT16 or HALF and contiguous (c order, element-wise stride 1; a view at an offset of
+     * a bigger buffer is fine). A tensor stored in {@code dst}'s type is copied byte for byte; BF16 and F16 widen
+     * exactly into FLOAT; anything else would round and is refused.
      *
      * @throws dev.sparktune.dl4j.model.TensorMismatchException naming the tensor when it is missing
+     * @throws IllegalArgumentException naming the tensor for a narrowing conversion, a non-contiguous destination or
+     *                                  a range outside the tensor
      */
     public void readRange(String name, long from, long to, INDArray dst) {
         TensorInfo info = tensors.get(name);
         if (info == null) {
             throw ModelErrors.missingTensor(name, null, description);
         }
-        if (dst.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("destination for \"" + name + "\" must be FLOAT, is " + dst.dataType());
-        }
         if (from < 0 || to > info.numel() || from > to || dst.length() != to - from) {
             throw new IllegalArgumentException("range [" + from + ", " + to + ") of \"" + name + "\" (" + info.numel()
                     + " elements) into a destination of " + dst.length());
         }
-        if (to > from) {
-            dst.assign(Nd4j.create(readFloats(info, from, to - from), dst.shape(), 'c'));
-        }
+        copy(info, from, to, dst);
     }
 
-    private float[] readFloats(TensorInfo info, long from, long count) {
+    private void copy(TensorInfo info, long from, long to, INDArray dst) {
         if (!info.dtype().isFloatConvertible()) {
             throw ModelErrors.badTensorFile(info.file().toString(), "tensor \"" + info.name() + "\" has dtype "
                     + info.dtype() + "; only F32, F16 and BF16 weights can be loaded");
         }
-        long numel = count;
-        int width = info.dtype().bytes();
-        if (numel > Integer.MAX_VALUE - 8 || numel * width > Integer.MAX_VALUE - 8) {
-            throw ModelErrors.badTensorFile(info.file().toString(), "tensor \"" + info.name() + "\": reading " + numel
-                    + " elements at once; reads over 2^31 bytes are not supported");
+        DataType stored = info.dtype().nd4j();
+        if (!TensorDType.convertsExactly(stored, dst.dataType())) {
+            throw new IllegalArgumentException("tensor \"" + info.name() + "\" is stored as " + info.dtype()
+                    + " and cannot be read into a " + dst.dataType() + " destination without rounding; read "
+                    + info.dtype() + " into " + stored + (stored == DataType.FLOAT ? "" : " or FLOAT"));
         }
-        ByteBuffer buf = ByteBuffer.allocate((int) (numel * width)).order(ByteOrder.LITTLE_ENDIAN);
+        if (dst.length() > 1 && (dst.elementWiseStride() != 1 || dst.rank() > 1 && dst.ordering() != 'c')) {
+            throw new IllegalArgumentException("destination for \"" + info.name() + "\" must be contiguous in c order"
+                    + " (element-wise stride 1), got shape " + Arrays.toString(dst.shape()) + " strides "
+                    + Arrays.toString(dst.stride()) + " order " + dst.ordering() + "; read into a contiguous buffer");
+        }
+        if (to == from) {
+            return;
+        }
+        // the same memory seen flat: a contiguous c-order array reshapes without a copy
+        INDArray flat = dst.rank() == 1 ? dst : dst.reshape('c', new long[] {dst.length()});
+        int width = info.dtype().bytes();
+        long perWindow = Math.max(1, windowBytes / width);
         try (FileChannel ch = FileChannel.open(info.file(), StandardOpenOption.READ)) {
-            readFully(ch, buf, info.dataOffset() + from * width);
+            for (long a = from; a < to; a += perWindow) {
+                long z = Math.min(to, a + perWindow);
+                MappedByteBuffer window = ch.map(FileChannel.MapMode.READ_ONLY, info.dataOffset() + a * width,
+                        (z - a) * width);
+                try {
+                    INDArray src = NativeArrays.over(new Pointer(window), stored, z - a);
+                    // ND4J's assign casts on its OpenMP threads: measured on a 155M-element bf16 tensor, 0.02-0.03 s
+                    // against 0.12-0.25 s for a scalar Java loop and 0.03 s (after JIT warm-up, 0.4 s before) for a
+                    // Vector API loop; bf16 -> fp32 is bits << 16 there too, checked over all 65,536 patterns
+                    (z - a == flat.length() ? flat : flat.get(NDArrayIndex.interval(a - from, z - from))).assign(src);
+                } finally {
+                    unmap(window);
+                }
+            }
         } catch (IOException e) {
             throw ModelErrors.badTensorFile(info.file().toString(), "cannot read tensor \"" + info.name() + "\": "
                     + e.getMessage(), e);
         }
-        float[] out = new float[(int) numel];
-        switch (info.dtype()) {
-            case F32 -> buf.asFloatBuffer().get(out);
-            case F16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = TensorDType.halfToFloat(buf.getShort(2 * i));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = TensorDType.bf16ToFloat(buf.getShort(2 * i));
-                }
-            }
-            default -> throw new IllegalStateException(info.dtype().toString());
+    }
+
+    private static void unmap(MappedByteBuffer window) {
+        try {
+            UNMAP.invokeExact((ByteBuffer) window);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot unmap a safetensors window: " + t, t);
         }
-        return out;
+    }
+
+    private static MethodHandle unmapHandle() {
+        try {
+            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+            Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
+            theUnsafe.setAccessible(true);
+            return MethodHandles.lookup().findVirtual(unsafeClass, "invokeCleaner",
+                    MethodType.methodType(void.class, ByteBuffer.class)).bindTo(theUnsafe.get(null));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("reading safetensors needs sun.misc.Unsafe.invokeCleaner (module"
+                    + " jdk.unsupported) to unmap file windows: " + e, e);
+        }
     }
 }

@@ -12,10 +12,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import org.bytedeco.javacpp.BytePointer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Writes tensors as Hugging Face safetensors: one {@code model.safetensors}, or, when they exceed the shard size,
@@ -25,6 +30,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class SafetensorsWriter {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Elements converted at a time when a tensor's values must change type on the way out. */
+    private static final int CHUNK = 1 << 20;
+    private static final long WINDOW_BYTES = 1L << 30;
 
     private final long maxShardBytes;
     private final TensorDType dtype;
@@ -79,15 +87,28 @@ public final class SafetensorsWriter {
      * @return the files written, index last when there is one
      */
     public List<Path> write(Path dir, Map<String, INDArray> tensors) {
-        if (tensors.isEmpty()) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        tensors.forEach((name, a) -> shapes.put(name, a.shape()));
+        return write(dir, shapes, tensors::get);
+    }
+
+    /**
+     * Writes the tensors {@code shapes} lists, in its order, asking {@code data} for each one's values just before
+     * writing them: an array of {@code shapes}' shape that only needs to stay valid until the next call (a fully
+     * sharded model gathers one layer at a time into the same buffer rather than assembling the whole model).
+     *
+     * @return the files written, index last when there is one
+     */
+    public List<Path> write(Path dir, Map<String, long[]> shapes, Function<String, INDArray> data) {
+        if (shapes.isEmpty()) {
             throw new IllegalArgumentException("no tensors to write");
         }
         List<List<String>> shards = new ArrayList<>();
         List<String> current = new ArrayList<>();
         long currentBytes = 0;
         long total = 0;
-        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-            long bytes = e.getValue().length() * dtype.bytes();
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            long bytes = elements(e.getValue()) * dtype.bytes();
             total += bytes;
             if (!current.isEmpty() && currentBytes + bytes > maxShardBytes) {
                 shards.add(current);
@@ -102,7 +123,7 @@ public final class SafetensorsWriter {
             Files.createDirectories(dir);
             List<Path> written = new ArrayList<>();
             if (shards.size() == 1) {
-                written.add(writeFile(dir.resolve(SafetensorsReader.SINGLE_FILE), shards.get(0), tensors));
+                written.add(writeFile(dir.resolve(SafetensorsReader.SINGLE_FILE), shards.get(0), shapes, data));
                 return written;
             }
             ObjectNode index = MAPPER.createObjectNode();
@@ -110,7 +131,7 @@ public final class SafetensorsWriter {
             ObjectNode weightMap = index.putObject("weight_map");
             for (int i = 0; i < shards.size(); i++) {
                 String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-                written.add(writeFile(dir.resolve(name), shards.get(i), tensors));
+                written.add(writeFile(dir.resolve(name), shards.get(i), shapes, data));
                 for (String t : shards.get(i)) {
                     weightMap.put(t, name);
                 }
@@ -126,20 +147,28 @@ public final class SafetensorsWriter {
         }
     }
 
-    private Path writeFile(Path file, List<String> names, Map<String, INDArray> tensors) throws IOException {
+    private static long elements(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    private Path writeFile(Path file, List<String> names, Map<String, long[]> shapes, Function<String, INDArray> data)
+            throws IOException {
         ObjectNode header = MAPPER.createObjectNode();
         ObjectNode meta = header.putObject("__metadata__");
         metadata.forEach(meta::put);
         long offset = 0;
         for (String name : names) {
-            INDArray a = tensors.get(name);
             ObjectNode t = header.putObject(name);
             t.put("dtype", dtype.name());
             var shape = t.putArray("shape");
-            for (long d : a.shape()) {
+            for (long d : shapes.get(name)) {
                 shape.add(d);
             }
-            long bytes = a.length() * dtype.bytes();
+            long bytes = elements(shapes.get(name)) * dtype.bytes();
             t.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
@@ -156,28 +185,64 @@ public final class SafetensorsWriter {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(ch, head);
             for (String name : names) {
-                float[] values = tensors.get(name).dup('c').data().asFloat();
-                ByteBuffer buf = ByteBuffer.allocate(values.length * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-                switch (dtype) {
-                    case F32 -> buf.asFloatBuffer().put(values);
-                    case F16 -> {
-                        for (float v : values) {
-                            buf.putShort(TensorDType.floatToHalf(v));
-                        }
-                    }
-                    case BF16 -> {
-                        for (float v : values) {
-                            buf.putShort(TensorDType.floatToBf16(v));
-                        }
-                    }
-                    default -> throw new IllegalStateException(dtype.toString());
+                INDArray a = data.apply(name);
+                if (!Arrays.equals(a.shape(), shapes.get(name))) {
+                    throw new IllegalArgumentException("tensor \"" + name + "\" has shape " + Arrays.toString(a.shape())
+                            + ", announced as " + Arrays.toString(shapes.get(name)));
                 }
-                buf.position(0).limit(values.length * dtype.bytes());
-                writeFully(ch, buf);
+                writeValues(ch, a);
             }
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return file;
+    }
+
+    /**
+     * A tensor's values in the stored dtype: straight from its native memory when it already is that dtype and
+     * contiguous (no copy: a 4 GB embedding once took three whole-tensor copies on the heap), else converted
+     * {@value #CHUNK} elements at a time.
+     */
+    private void writeValues(FileChannel ch, INDArray a) throws IOException {
+        INDArray flat = isContiguous(a) ? a.reshape(a.length()) : a.dup('c').reshape(a.length());
+        if (flat.dataType() == dtype.nd4j() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            // the data buffer's address already includes its own offset into the allocation
+            long at = (flat.offset() - flat.data().offset()) * dtype.bytes();
+            long end = at + flat.length() * dtype.bytes();
+            // a ByteBuffer spans at most 2 GiB: larger tensors go out through several windows
+            for (long from = at; from < end; from += WINDOW_BYTES) {
+                long to = Math.min(end, from + WINDOW_BYTES);
+                BytePointer bytes = new BytePointer(flat.data().addressPointer());
+                writeFully(ch, bytes.capacity(to).limit(to).position(from).asByteBuffer());
+            }
+            return;
+        }
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        for (long from = 0; from < flat.length(); from += CHUNK) {
+            long to = Math.min(flat.length(), from + CHUNK);
+            float[] values = flat.get(NDArrayIndex.interval(from, to)).castTo(DataType.FLOAT).toFloatVector();
+            buf.clear();
+            switch (dtype) {
+                case F32 -> buf.asFloatBuffer().put(values);
+                case F16 -> {
+                    for (float v : values) {
+                        buf.putShort(TensorDType.floatToHalf(v));
+                    }
+                }
+                case BF16 -> {
+                    for (float v : values) {
+                        buf.putShort(TensorDType.floatToBf16(v));
+                    }
+                }
+                default -> throw new IllegalStateException(dtype.toString());
+            }
+            buf.position(0).limit(values.length * dtype.bytes());
+            writeFully(ch, buf);
+        }
+    }
+
+    /** Whether {@code a}'s elements are its buffer's, in c order and back to back (a view at an offset may be). */
+    private static boolean isContiguous(INDArray a) {
+        return a.length() <= 1 || a.elementWiseStride() == 1 && (a.rank() <= 1 || a.ordering() == 'c');
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {

@@ -2,6 +2,7 @@ package dev.sparktune.dl4j.safetensors;
 
 import java.util.Arrays;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /** safetensors dtype names and their sizes; only F32, F16 and BF16 convert to fp32. */
 public enum TensorDType {
@@ -22,6 +23,29 @@ public enum TensorDType {
         return this == F32 || this == F16 || this == BF16;
     }
 
+    /**
+     * The ND4J type holding this dtype's values unchanged: FLOAT, HALF or BFLOAT16 for F32, F16 or BF16.
+     *
+     * @throws IllegalStateException for the other dtypes, which no weight is stored in
+     */
+    public DataType nd4j() {
+        return switch (this) {
+            case F32 -> DataType.FLOAT;
+            case F16 -> DataType.HALF;
+            case BF16 -> DataType.BFLOAT16;
+            default -> throw new IllegalStateException(this + " has no ND4J floating-point type; only F32, F16 and"
+                    + " BF16 weights can be loaded");
+        };
+    }
+
+    /**
+     * Whether values of type {@code from} become values of type {@code to} without rounding: the same type (a byte
+     * copy), or BFLOAT16 / HALF widened to FLOAT (every bf16 and fp16 value is a float).
+     */
+    public static boolean convertsExactly(DataType from, DataType to) {
+        return from == to || to == DataType.FLOAT && (from == DataType.BFLOAT16 || from == DataType.HALF);
+    }
+
     public static List<String> names() {
         return Arrays.stream(values()).map(Enum::name).toList();
     }
@@ -34,25 +58,6 @@ public enum TensorDType {
             }
         }
         return null;
-    }
-
-    /** IEEE half to float (Java 17 has no Float.float16ToFloat). */
-    static float halfToFloat(short h) {
-        int bits = h & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exp = (bits >>> 10) & 0x1f;
-        int mant = bits & 0x3ff;
-        if (exp == 0x1f) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-        }
-        if (exp == 0) {
-            if (mant == 0) {
-                return Float.intBitsToFloat(sign);
-            }
-            float v = mant * 0x1p-24f; // subnormal: mant * 2^-24
-            return sign != 0 ? -v : v;
-        }
-        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
     /** Float to IEEE half, round to nearest even (as torch's .half()). */
@@ -83,10 +88,6 @@ public enum TensorDType {
             half += 1;
         }
         return (short) (sign | half);
-    }
-
-    static float bf16ToFloat(short b) {
-        return Float.intBitsToFloat((b & 0xffff) << 16);
     }
 
     /** Float to bfloat16, round to nearest even (as torch's .bfloat16()); NaN stays NaN. */

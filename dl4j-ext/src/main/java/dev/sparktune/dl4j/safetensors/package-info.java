@@ -1,2 +1,5 @@
-/** safetensors IO: validated reading of single and sharded files (F32/F16/BF16 to fp32) and sharded writing. */
+/**
+ * safetensors IO: validated reading of single and sharded files, memory-mapped straight into FLOAT / BFLOAT16 / HALF
+ * arrays (bf16 and fp16 widen exactly to fp32), and sharded writing.
+ */
 package dev.sparktune.dl4j.safetensors;

@@ -84,8 +84,13 @@ class ActivationCheckpointingTest {
             assertArrayEquals(plainGrads.toFloatVector(), checkpointedGrads.toFloatVector(), what + ": gradients");
             System.out.printf("[ActivationCheckpointingTest] %s, 4 layers, B=%d T=%d: activations %d B plain, %d B "
                     + "checkpointed%n", what, B, T, plain.activationBytes(), checkpointed.activationBytes());
-            assertTrue(checkpointed.activationBytes() < plain.activationBytes() * 0.6,
-                    what + ": one shared layer set + inputs instead of four sets");
+            long kept = plain.keptBytesPerLayer();
+            long input = 4L * B * T * config.hiddenSize();
+            assertEquals(kept, checkpointed.keptBytesPerLayer(), what + ": the same set of kept activations");
+            assertEquals(plain.activationBytes() - (config.numLayers() - 1) * kept + (config.numLayers() + 1) * input,
+                    checkpointed.activationBytes(), what + ": one shared kept set + each layer's input + the carry, "
+                            + "instead of four kept sets");
+            assertTrue(checkpointed.activationBytes() < plain.activationBytes(), what + ": fewer bytes");
         }
     }
 

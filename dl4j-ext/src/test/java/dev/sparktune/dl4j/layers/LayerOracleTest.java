@@ -132,6 +132,51 @@ class LayerOracleTest {
         }
     }
 
+    @Test
+    void attentionOverSeveralQueryTilesMatchesOracleAndFiniteDifferences() {
+        int c = 8;
+        int heads = 2;
+        int kv = 1;
+        int hd = 4;
+        int seqLen = 2 * Attention.ROW_TILE + 45;
+        // a document longer than one tile, one ending mid-tile, and a whole row; with and without a window that
+        // starts a tile's keys after 0
+        for (int window : new int[] {0, Attention.ROW_TILE - 56}) {
+            RopeConfig rope = new RopeConfig(RopeConfig.Type.DEFAULT, 10000, 1.0, 1.0, 4.0, 8);
+            ModelConfig cfg = new ModelConfig(ModelSpecs.forArchitecture("Qwen3ForCausalLM"), 50, c, 20, 1, heads,
+                    kv, hd, 1e-6, rope, 1024, false, true, true, false, true, window, -1, List.of());
+            ParamLayout layout = ParamLayout.builder()
+                    .add("q_proj.weight", heads * hd, c).add("q_proj.bias", heads * hd)
+                    .add("k_proj.weight", kv * hd, c).add("k_proj.bias", kv * hd)
+                    .add("v_proj.weight", kv * hd, c).add("v_proj.bias", kv * hd)
+                    .add("o_proj.weight", c, heads * hd).add("o_proj.bias", c)
+                    .add("q_norm.weight", hd).add("k_norm.weight", hd).build();
+            LayerParams p = params(layout, 1.0);
+            PackedBatch packed = PackedBatch.fromDocLens(seqLen, new int[][] {{Attention.ROW_TILE + 44, 200}, {seqLen}});
+            int n = 2 * seqLen;
+            INDArray x = randn(1.0, n, c);
+            INDArray dy = randn(1.0, n, c);
+            Attention attn = new Attention(cfg, p, 2, seqLen);
+            INDArray y = attn.forward(x, packed).dup();
+            INDArray dx = attn.backward(dy).dup();
+            double[] xs = d(x);
+            double[] dys = d(dy);
+            double[] theta = d(p.params());
+            float[] inv = rope.inverseFrequencies(hd);
+            int[] pos = packed.positionIds();
+            close("tiled attention y, window " + window, oracle(xs, theta, layout, cfg, packed, inv, pos), y, 1e-5);
+            fd("tiled attention dx, window " + window, xs, dx,
+                    xv -> dot(oracle(xv, theta, layout, cfg, packed, inv, pos), dys));
+            ParamLayout.Entry q = layout.entry("q_proj.weight");
+            double[] slice = java.util.Arrays.copyOfRange(theta, 0, (int) q.length());
+            fd("tiled attention d/q_proj, window " + window, slice, p.grad("q_proj.weight"), sv -> {
+                double[] t = theta.clone();
+                System.arraycopy(sv, 0, t, 0, sv.length);
+                return dot(oracle(xs, t, layout, cfg, packed, inv, pos), dys);
+            });
+        }
+    }
+
     private static double[] slice(double[] theta, ParamLayout layout, String name) {
         ParamLayout.Entry e = layout.entry(name);
         return java.util.Arrays.copyOfRange(theta, (int) e.offset(), (int) (e.offset() + e.length()));
@@ -306,6 +351,29 @@ class LayerOracleTest {
         LmHeadLoss loss = new LmHeadLoss("lm_head", w, Nd4j.zeros(DataType.FLOAT, vocab, c), n, 4);
         assertEquals(0.0, loss.forwardBackward(h, none, 1.0), 0.0);
         assertEquals(0.0, loss.dHidden().sumNumber().doubleValue(), 0.0);
+    }
+
+    @Test
+    void lossMatchesOracleForEveryVocabularyPieceSize() {
+        int n = 9;
+        int c = 4;
+        int vocab = 23;
+        int[] targets = {22, -100, 0, 5, 21, 7, -100, 13, 1};
+        INDArray h = randn(1.0, n, c);
+        INDArray w = randn(0.5, vocab, c);
+        double[] hs = d(h);
+        double[] ws = d(w);
+        double expected = NaiveOps.lmHeadLoss(hs, ws, targets, 9.0, n, c, vocab);
+        // 1 row per piece, uneven pieces (the last one short), and one piece of the whole vocabulary
+        for (int rowsPerPiece : new int[] {1, 5, 7, vocab}) {
+            INDArray dw = Nd4j.zeros(DataType.FLOAT, vocab, c);
+            LmHeadLoss loss = new LmHeadLoss("lm_head", w, dw, n, 4, (long) rowsPerPiece * c);
+            assertEquals(expected, loss.forwardBackward(h, targets, 9.0), 1e-5, rowsPerPiece + " rows per piece");
+            fd("lm_head dHidden, " + rowsPerPiece + " rows per piece", hs, loss.dHidden(),
+                    hv -> NaiveOps.lmHeadLoss(hv, ws, targets, 9.0, n, c, vocab));
+            fd("lm_head dWeight, " + rowsPerPiece + " rows per piece", ws, dw,
+                    wv -> NaiveOps.lmHeadLoss(hs, wv, targets, 9.0, n, c, vocab));
+        }
     }
 
     @Test

@@ -71,13 +71,23 @@ final class ConfigOptions {
     /** {@link #load(Verb, Function, CommandSpec)} from other sources (a config file given as a parameter). */
     Optional<SparkTuneConfig> load(ConfigSources sources, Verb verb, Function<SparkTuneConfig, List<String>> inputs,
                                    CommandSpec spec) {
+        return load(sources, verb, inputs, c -> List.of(), spec);
+    }
+
+    /**
+     * {@link #load(ConfigSources, Verb, Function, CommandSpec)} whose dry run also prints {@code plan}'s lines (the
+     * training memory plan; it throws when the plan cannot run).
+     */
+    Optional<SparkTuneConfig> load(ConfigSources sources, Verb verb, Function<SparkTuneConfig, List<String>> inputs,
+                                   Function<SparkTuneConfig, List<String>> plan, CommandSpec spec) {
         PrintWriter err = spec.commandLine().getErr();
         SparkTuneConfig config = SparkTuneConfig.load(sources, verb);
         printWarnings(config, err);
         List<String> found = inputs.apply(config);
         if (isDryRun()) {
-            printDryRun(config, found.stream().map(line -> "found " + line).toList(), "inputs found",
-                    spec.commandLine().getOut(), err);
+            List<String> lines = new ArrayList<>(found.stream().map(line -> "found " + line).toList());
+            lines.addAll(plan.apply(config));
+            printDryRun(config, lines, "inputs found", spec.commandLine().getOut(), err);
             return Optional.empty();
         }
         return Optional.of(config);

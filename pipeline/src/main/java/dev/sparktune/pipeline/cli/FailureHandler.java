@@ -1,7 +1,9 @@
 package dev.sparktune.pipeline.cli;
 
+import dev.sparktune.dl4j.model.ModelException;
 import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.preprocess.source.DatasetException;
+import dev.sparktune.trainer.api.NotEnoughMemoryException;
 import dev.sparktune.trainer.api.NotEnoughSlotsException;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.data.TrainDataException;
@@ -14,8 +16,9 @@ import java.io.PrintWriter;
 /**
  * Maps what a verb threw to the exit status: a problem with the user's configuration or inputs (bad config, unknown
  * dataset or bad dataset_info.json entry, missing tokenizer files or chat template, nothing usable in the inputs; a
- * table that is missing or not a packed table, a checkpoint of another run, too few task slots for world_size) is
- * theirs to fix: message only, status 2. Anything else is a job failure: message and stack trace, status 1.
+ * table that is missing or not a packed table, a checkpoint of another run, too few task slots for world_size, a
+ * memory plan over budget, a model directory whose config.json or weights cannot be used) is theirs to fix: message
+ * only, status 2. Anything else is a job failure: message and stack trace, status 1.
  */
 final class FailureHandler implements IExecutionExceptionHandler {
 
@@ -25,7 +28,8 @@ final class FailureHandler implements IExecutionExceptionHandler {
         String verb = commandLine.getCommandName();
         if (exception instanceof ConfigException || exception instanceof DatasetException
                 || exception instanceof IllegalArgumentException || exception instanceof TrainDataException
-                || exception instanceof CheckpointException || exception instanceof NotEnoughSlotsException) {
+                || exception instanceof CheckpointException || exception instanceof NotEnoughSlotsException
+                || exception instanceof NotEnoughMemoryException || exception instanceof ModelException) {
             err.println(exception.getMessage());
             err.flush();
             return SparkTuneCli.EXIT_USAGE;

@@ -2,11 +2,13 @@ package dev.sparktune.pipeline.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.pipeline.config.ConfigSources;
+import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.pipeline.run.PipelineRun;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,7 +48,9 @@ final class RunCommand implements Callable<Integer> {
         }
         Optional<SparkTuneConfig> loaded = options.load(positionalConfig == null ? options.sources()
                 : ConfigSources.of(positionalConfig, options.sources().overrides()), Verb.RUN,
-                c -> InputPathCheck.forRun(c.run(), c.prep(), c.train(), c.spark()), spec);
+                c -> InputPathCheck.forRun(c.run(), c.prep(), c.train(), c.spark()),
+                c -> c.run().stages().contains(RunSettings.Stage.TRAIN) && c.run().initModel() == null
+                        ? MemoryReport.forTrain(c.train(), c.spark(), c.prep().cutoffLen()) : List.of(), spec);
         if (loaded.isEmpty()) {
             return 0;
         }

@@ -36,8 +36,9 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Optional<SparkTuneConfig> loaded = options.load(Verb.TRAIN,
-                c -> InputPathCheck.forTrain(c.train(), c.spark()), spec);
+        Optional<SparkTuneConfig> loaded = options.load(options.sources(), Verb.TRAIN,
+                c -> InputPathCheck.forTrain(c.train(), c.spark()),
+                c -> MemoryReport.forTrain(c.train(), c.spark(), c.cutoffLen()), spec);
         if (loaded.isEmpty()) {
             return 0;
         }

@@ -91,7 +91,6 @@ final class LlamaFactoryArgs {
             Map.entry("freeze_trainable_layers", "train.freeze_trainable_layers"),
             Map.entry("freeze_trainable_modules", "train.freeze_trainable_modules"),
             Map.entry("freeze_extra_modules", "train.freeze_extra_modules"),
-            Map.entry("gradient_checkpointing", "train.gradient_checkpointing"),
             Map.entry("adapter_name_or_path", "model.adapter_name_or_path"),
             Map.entry("export_dir", "export.export_dir"),
             Map.entry("export_size", "export.export_size"),
@@ -188,7 +187,7 @@ final class LlamaFactoryArgs {
             "deepspeed", "optim_args", "optim_target_modules", "adafactor",
             "group_by_length", "length_column_name", "train_sampling_strategy", "report_to", "project",
             "push_to_hub", "hub_model_id", "hub_strategy", "hub_token", "hub_private_repo",
-            "hub_always_push", "hub_revision", "gradient_checkpointing_kwargs",
+            "hub_always_push", "hub_revision", "gradient_checkpointing", "gradient_checkpointing_kwargs",
             "include_inputs_for_metrics", "include_for_metrics", "eval_do_concat_batches", "auto_find_batch_size",
             "full_determinism", "torchdynamo", "ray_scope", "torch_compile", "torch_compile_backend",
             "torch_compile_mode", "include_tokens_per_second", "include_num_input_tokens_seen",
@@ -217,7 +216,7 @@ final class LlamaFactoryArgs {
             // LLaMA-Factory model arguments about loading and running the model
             "adapter_folder", "rope_scaling", "flash_attn", "shift_attn",
             "mixture_of_depths", "use_unsloth", "use_unsloth_gc", "enable_liger_kernel", "moe_aux_loss_coef",
-            "disable_gradient_checkpointing", "use_reentrant_gc", "upcast_layernorm", "upcast_lmhead_output",
+            "use_reentrant_gc", "upcast_layernorm", "upcast_lmhead_output",
             "infer_backend", "offload_folder", "use_kv_cache", "use_v1_kernels", "infer_dtype",
             "init_special_tokens", "quantization_method", "quantization_bit", "quantization_type",
             "double_quantization", "quantization_device_map", "fp8", "fp8_backend", "fp8_enable_fsdp_float8_all_gather",
@@ -237,9 +236,13 @@ final class LlamaFactoryArgs {
     private LlamaFactoryArgs() {
     }
 
+    /** Mapped onto train.gradient_checkpointing, negated. */
+    static final String DISABLE_GRADIENT_CHECKPOINTING = "disable_gradient_checkpointing";
+
     /** Every argument name this class knows, for suggestions. */
     static Set<String> knownKeys() {
         Set<String> all = new TreeSet<>(MAPPED.keySet());
+        all.add(DISABLE_GRADIENT_CHECKPOINTING);
         all.addAll(SUPPORTED_ONLY_AT_DEFAULT.keySet());
         all.addAll(TRAINING_ONLY_AT_DEFAULT.keySet());
         all.addAll(NOT_NEEDED);
@@ -282,6 +285,8 @@ final class LlamaFactoryArgs {
                     String origin = fileName + ", LLaMA-Factory key '" + key + "'";
                     tree = tree.withValue(KeyCatalog.ROOT + "." + target, ConfigValueFactory.fromAnyRef(value, origin));
                 }
+            } else if (key.equals(DISABLE_GRADIENT_CHECKPOINTING)) {
+                tree = disableGradientCheckpointing(value, tree, fileName, keyProblems);
             } else if (SUPPORTED_ONLY_AT_DEFAULT.containsKey(key)) {
                 requireDefault(key, value, SUPPORTED_ONLY_AT_DEFAULT.get(key), "prep (it would change the prepared "
                         + "data)", fileName, keyProblems);
@@ -310,6 +315,24 @@ final class LlamaFactoryArgs {
                     + String.join(", ", ignoredNotNeeded)));
         }
         return tree;
+    }
+
+    /**
+     * LLaMA-Factory checkpoints activations unless {@code disable_gradient_checkpointing: true} (its model patcher
+     * enables it whatever transformers' own {@code gradient_checkpointing} says, so that one is ignored).
+     */
+    private static Config disableGradientCheckpointing(Object value, Config tree, String fileName,
+                                                       List<ConfigProblem> keyProblems) {
+        if (value == null) {
+            return tree;
+        }
+        if (!(value instanceof Boolean disable)) {
+            keyProblems.add(new ConfigProblem(DISABLE_GRADIENT_CHECKPOINTING, "must be true or false, got " + value
+                    + " (" + fileName + ")"));
+            return tree;
+        }
+        return tree.withValue(KeyCatalog.ROOT + ".train.gradient_checkpointing", ConfigValueFactory.fromAnyRef(
+                !disable, fileName + ", LLaMA-Factory key '" + DISABLE_GRADIENT_CHECKPOINTING + "' (negated)"));
     }
 
     /**

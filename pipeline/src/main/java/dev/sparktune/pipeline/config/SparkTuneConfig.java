@@ -294,6 +294,11 @@ public final class SparkTuneConfig {
         return valSize;
     }
 
+    /** {@code data.cutoff_len}: the tokens per row prep writes (the training memory plan's row length). */
+    public int cutoffLen() {
+        return resolved.getInt(KeyCatalog.ROOT + ".data.cutoff_len");
+    }
+
     /** The {@code spark} section. */
     public SparkSettings spark() {
         return spark;

@@ -214,7 +214,8 @@ class SparkTuneCliTest {
     void trainDryRunChecksTheModelTableAndCheckpoint() throws IOException {
         Path model = Files.createDirectories(dir.resolve("models/tiny"));
         Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.writeString(model.resolve("config.json"), "{}");
+        Files.copy(dev.sparktune.testkit.RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
+                model.resolve("config.json"));
         Path table = Files.createDirectories(dir.resolve("packed/_delta_log")).getParent();
         Run good = run("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
                 "--set", "prep.output_table=" + table, "--set", "train.output_dir=" + dir.resolve("run"),
@@ -223,7 +224,19 @@ class SparkTuneCliTest {
         assertTrue(good.out().contains("world_size = 2") && good.out().contains("table = \"" + table + "\""),
                 good.toString());
         assertTrue(good.err().contains("found table: " + table), good.toString());
+        // the memory plan of each rank, checked against what the same settings allow
+        assertTrue(good.err().contains("memory plan per rank (2 ranks, fsdp shard_grad_op, lora, "
+                + "gradient_checkpointing on"), good.toString());
+        assertTrue(good.err().contains("budget per rank:") && good.err().contains("memory: fits"), good.toString());
         assertFalse(Files.exists(dir.resolve("run")), "a dry run writes nothing");
+
+        Files.writeString(model.resolve("config.json"), "{}");
+        Run unreadable = run("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
+                "--set", "prep.output_table=" + table, "--set", "train.output_dir=" + dir.resolve("run"));
+        assertEquals(2, unreadable.status(), unreadable.toString());
+        assertTrue(unreadable.err().contains("config.json") && unreadable.err().contains("architectures"),
+                unreadable.toString());
+        assertNoStackTrace(unreadable);
 
         Files.delete(model.resolve("config.json"));
         Run bad = run("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
@@ -236,6 +249,33 @@ class SparkTuneCliTest {
                 bad.toString());
         assertTrue(bad.err().contains("is not a committed checkpoint (no COMMITTED marker)"), bad.toString());
         assertNoStackTrace(bad);
+    }
+
+    @Test
+    void aTrainingRunThatCannotFitIsRefusedNamingThePlanTheBudgetAndTheFixes() throws IOException {
+        // Qwen3-4B's shape, full fine-tuning on one rank without checkpointing: ~80 GB for weights, gradients and
+        // AdamW alone; only config.json is read
+        Path model = Files.createDirectories(dir.resolve("models/qwen3-4b-shape"));
+        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Files.writeString(model.resolve("config.json"), """
+                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": 151936, "hidden_size": 2560,
+                 "intermediate_size": 9728, "num_hidden_layers": 36, "num_attention_heads": 32,
+                 "num_key_value_heads": 8, "head_dim": 128, "tie_word_embeddings": true,
+                 "max_position_embeddings": 40960}""");
+        Path table = Files.createDirectories(dir.resolve("packed-4b/_delta_log")).getParent();
+        Run refused = run("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
+                "--set", "prep.output_table=" + table, "--set", "train.output_dir=" + dir.resolve("run-4b"),
+                "--set", "train.finetuning_type=full", "--set", "train.gradient_checkpointing=false",
+                "--set", "data.cutoff_len=2048");
+        assertEquals(2, refused.status(), refused.toString());
+        String err = refused.err();
+        assertTrue(err.contains("train: each rank needs") && err.contains("but may allocate"), err);
+        assertTrue(err.contains("parameters") && err.contains("optimizer") && err.contains("activations"), err);
+        assertTrue(err.contains("budget per rank:") && err.contains("local mode"), err);
+        assertTrue(err.contains("what one change gives") && err.contains("train.gradient_checkpointing = true")
+                && err.contains("train.world_size = 2 with fsdp = full_shard"), err);
+        assertNoStackTrace(refused);
+        assertFalse(Files.exists(dir.resolve("run-4b")), "nothing was written");
     }
 
     @Test

@@ -151,6 +151,27 @@ class LlamaFactoryArgsTest {
     }
 
     @Test
+    void gradientCheckpointingIsOnUnlessDisabledAsInLlamaFactory() throws IOException {
+        String base = "model_name_or_path: /m\ndataset: a\noutput_dir: saves/gc\n";
+        assertTrue(train(write("default.yaml", base)).gradientCheckpointing(), "LLaMA-Factory's default");
+        assertTrue(!train(write("off.yaml", base + "disable_gradient_checkpointing: true\n")).gradientCheckpointing());
+        assertTrue(train(write("on.yaml", base + "disable_gradient_checkpointing: false\n")).gradientCheckpointing());
+        // transformers' own flag does not turn it off: LLaMA-Factory's patcher enables it regardless
+        SparkTuneConfig ignored = SparkTuneConfig.load(ConfigSources.of(write("hf.yaml", base
+                + "gradient_checkpointing: false\n"), List.of()), Verb.TRAIN);
+        assertTrue(ignored.train().gradientCheckpointing());
+        assertTrue(ignored.warnings().toString().contains("gradient_checkpointing"), ignored.warnings().toString());
+        ConfigException bad = assertThrows(ConfigException.class, () -> train(write("bad.yaml", base
+                + "disable_gradient_checkpointing: sometimes\n")));
+        assertTrue(bad.getMessage().contains("disable_gradient_checkpointing") && bad.getMessage().contains("true or "
+                + "false"), bad.getMessage());
+    }
+
+    private static TrainConfig train(Path file) {
+        return SparkTuneConfig.load(ConfigSources.of(file, List.of()), Verb.TRAIN).train();
+    }
+
+    @Test
     void overridesApplyOnTopOfALlamaFactoryFile() throws IOException {
         Path file = write("qwen3_lora_sft.yml", QWEN3_LORA_SFT);
         PrepConfig prep = SparkTuneConfig.load(ConfigSources.of(file, List.of("data.cutoff_len=1024")), Verb.PREP)

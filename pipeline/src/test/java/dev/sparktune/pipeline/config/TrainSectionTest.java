@@ -94,8 +94,8 @@ class TrainSectionTest {
         assertEquals(FinetuningType.FREEZE, freeze.finetuningType());
         assertEquals(new FreezeConfig(-3, List.of("mlp", "self_attn"), List.of("embed_tokens")), freeze.freeze());
         assertEquals(16.0, load(MINIMAL, "train.loraplus_lr_ratio=16").train().loraplusLrRatio());
-        assertTrue(load(MINIMAL, "train.gradient_checkpointing=true").train().gradientCheckpointing());
-        assertTrue(!load(MINIMAL).train().gradientCheckpointing(), "off by default: it costs a forward pass");
+        assertTrue(!load(MINIMAL, "train.gradient_checkpointing=false").train().gradientCheckpointing());
+        assertTrue(load(MINIMAL).train().gradientCheckpointing(), "on by default, as in LLaMA-Factory");
         assertEquals(9.89e14, load(MINIMAL, "train.peak_flops_per_rank=9.89e14").train().peakFlopsPerRank());
         assertEquals(0.0, load(MINIMAL).train().peakFlopsPerRank(), "0: measured at the start of training");
 

@@ -12,6 +12,7 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import java.io.Serializable;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The training section of a run, as the trainer needs it (key names are LLaMA-Factory's / transformers'
@@ -164,6 +165,16 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         return TrainingFlops.of(model, trainedBaseParams(model), adapters);
     }
 
+    /**
+     * The dtype the base model's weights are held in, given the dtype they are {@code stored} in: a bf16 / fp16
+     * checkpoint's frozen weights stay in it (widened per product, bit-identical results; lora's whole base,
+     * freeze's frozen part beside an fp32 copy of the trained one); full fine-tuning trains every weight in fp32.
+     */
+    public DataType baseDataType(DataType stored) {
+        return finetuningType != FinetuningType.FULL && (stored == DataType.BFLOAT16 || stored == DataType.HALF)
+                ? stored : DataType.FLOAT;
+    }
+
     public AdamWConfig adamW() {
         return new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay);
     }
@@ -179,7 +190,10 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         return new LrSchedule(scheduler, warmup, totalSteps);
     }
 
-    /** A builder holding transformers' / LLaMA-Factory's defaults (lr 5e-5, cosine, 3 epochs, batch 1, ...). */
+    /**
+     * A builder holding transformers' / LLaMA-Factory's defaults (lr 5e-5, cosine, 3 epochs, batch 1, gradient
+     * checkpointing on, ...).
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -261,8 +275,8 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         private int loggingSteps = 10;
         private int worldSize = 1;
         private Sharding sharding = Sharding.NO_SHARD;
-        private int lossChunkRows = 1024;
-        private boolean gradientCheckpointing;
+        private int lossChunkRows = 256;
+        private boolean gradientCheckpointing = true;
         private double peakFlopsPerRank;
         private int saveSteps = 500;
         private int saveTotalLimit;

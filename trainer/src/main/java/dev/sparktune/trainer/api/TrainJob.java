@@ -44,7 +44,7 @@ public final class TrainJob {
         if (resume != null) {
             checkResumable(resume, identity, config);
         }
-        return BarrierLauncher.launch(spark, config, snapshot, identity, resume);
+        return BarrierLauncher.launch(spark, config, snapshot, identity, resume, model, modelDir.storedDataType());
     }
 
     static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model,

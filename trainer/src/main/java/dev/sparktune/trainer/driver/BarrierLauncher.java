@@ -1,5 +1,8 @@
 package dev.sparktune.trainer.driver;
 
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.trainer.api.MemoryCheck;
+import dev.sparktune.trainer.api.NotEnoughMemoryException;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainResult;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
@@ -7,17 +10,23 @@ import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
+import dev.sparktune.trainer.plan.HostMemory;
+import dev.sparktune.trainer.plan.MemoryBudget;
 import dev.sparktune.trainer.plan.StepPlan;
 import dev.sparktune.trainer.task.HeldBytes;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.LoggerFactory;
 import scala.reflect.ClassTag$;
 
@@ -37,12 +46,24 @@ public final class BarrierLauncher {
     /**
      * @param identity what a checkpoint must match to be resumed
      * @param resume   the committed checkpoint to start from, or null
-     * @throws CheckpointException the checkpoint is further along than this run plans to go
+     * @param model    the base model's config (the memory plan)
+     * @param stored   the dtype its weights are stored in (frozen ones stay in a bf16 / fp16 one)
+     * @throws CheckpointException      the checkpoint is further along than this run plans to go
+     * @throws NotEnoughMemoryException a rank's memory plan exceeds what it may allocate
      */
     public static TrainResult launch(SparkSession spark, TrainConfig config, PinnedSnapshot snapshot,
-                                     RunIdentity identity, CheckpointStore.Committed resume) {
+                                     RunIdentity identity, CheckpointStore.Committed resume, ModelConfig model,
+                                     DataType stored) {
         int world = config.worldSize();
         SlotCheck.require(spark.sparkContext(), world, SLOT_WAIT_MILLIS);
+        SparkContext sc = spark.sparkContext();
+        Map<String, String> conf = new HashMap<>();
+        for (scala.Tuple2<String, String> kv : sc.getConf().getAll()) {
+            conf.put(kv._1(), kv._2());
+        }
+        MemoryBudget budget = MemoryBudget.of(sc.master(), conf, HostMemory.current(), world);
+        // refused here, before any job: the OOM killer would end the run later with no message
+        MemoryCheck.require(config, model, stored, snapshot.seqLen(), budget).forEach(LOG::info);
         StepPlan plan = StepPlan.of(snapshot.rows(), config.effectiveGlobalBatchRows(), config.perDeviceBatchRows(),
                 world, config.epochs(), config.maxSteps(), config.seed());
         if (resume != null && resume.manifest().step() > plan.totalSteps()) {
@@ -56,10 +77,12 @@ public final class BarrierLauncher {
         ProgressAccumulators progress = ProgressAccumulators.register(spark.sparkContext());
         TrainingContext ctx = new TrainingContext(config, plan, snapshot,
                 HadoopConfEntries.fromSession(spark), snapshot.seqLen(), secret,
-                IO_TIMEOUT_SECONDS, identity, resumeDir, progress, java.util.UUID.randomUUID().toString());
-        LOG.info("training {} on {}: {} ranks, {} steps of {} rows ({} per rank per micro-batch, {} accumulation),"
-                        + " fsdp {}", config.finetuningType().key(), snapshot, world, plan.totalSteps(),
-                plan.globalBatchRows(), plan.microBatchRows(), plan.accumulationSteps(), config.sharding().key());
+                IO_TIMEOUT_SECONDS, identity, resumeDir, progress, java.util.UUID.randomUUID().toString(),
+                RankThreads.perRank(sc, world));
+        LOG.info("training {} on {}: {} ranks of {} thread(s), {} steps of {} rows ({} per rank per micro-batch, {} "
+                        + "accumulation), fsdp {}", config.finetuningType().key(), snapshot, world,
+                ctx.threadsPerRank(), plan.totalSteps(), plan.globalBatchRows(), plan.microBatchRows(),
+                plan.accumulationSteps(), config.sharding().key());
         if (resumeDir != null) {
             LOG.info("resuming from {}", resumeDir);
         }

@@ -17,6 +17,7 @@ import dev.sparktune.trainer.metrics.Mfu;
 import dev.sparktune.trainer.metrics.TensorBoardEvents;
 import dev.sparktune.trainer.metrics.TrainerLog;
 import dev.sparktune.trainer.model.ModelDirectory;
+import dev.sparktune.trainer.plan.HostMemory;
 import dev.sparktune.trainer.task.NonFiniteLossException;
 import dev.sparktune.trainer.task.RankTrainer;
 import dev.sparktune.trainer.rendezvous.RingRendezvous;
@@ -74,6 +75,13 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
         int rank = task.partitionId();
         long t0 = System.nanoTime();
         requireCpuBackend(rank);
+        try (RankThreads.Restore threads = RankThreads.apply(ctx.threadsPerRank())) {
+            LOG.info("rank {}: computing on {} thread(s)", rank, ctx.threadsPerRank());
+            return train(task, rank, t0);
+        }
+    }
+
+    private RankReport train(BarrierTaskContext task, int rank, long t0) {
         RingOptions options = RingOptions.defaults().withIoTimeout(Duration.ofSeconds(ctx.ioTimeoutSeconds()));
         Path work = null;
         // copying and loading the model can take long on one host: do it before the ring exists, so the others
@@ -81,7 +89,8 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
         Path modelDir = ModelDirectory.of(ctx.config().modelPath(), ctx.hadoop().toConfiguration()).local();
         HfModelDir.Stored stored = HfModelDir.open(modelDir);
         ModelWeights base = ctx.config().sharding() == Sharding.FULL_SHARD ? stored
-                : stored.load(ctx.config().baseLayout(stored.config()));
+                : stored.load(ctx.config().baseLayout(stored.config()),
+                        ctx.config().baseDataType(stored.storedDataType()));
         try (TcpRingCollective ring = RingRendezvous.join(task, ctx.secret(), options)) {
             SnapshotRowSource rows = new SnapshotRowSource(ctx.snapshot(), ctx.hadoop().toConfiguration());
             CheckpointStore store = new CheckpointStore(ctx.config().outputDir(), ctx.hadoop().toConfiguration());
@@ -139,6 +148,8 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                     stopped = e;
                 }
                 double trainSeconds = (System.nanoTime() - t1) / 1e9;
+                LOG.info("rank {}: peak resident set of this process while training {} GB", rank,
+                        String.format("%.2f", HostMemory.peakRss() / 1e9));
                 if (stopped == null) {
                     Path model = rank == 0 ? Files.createDirectories(work.resolve("model")) : null;
                     trainer.save(model, modelDir, ctx.config().modelPath());  // every rank: gathers

@@ -16,10 +16,11 @@ import java.io.Serializable;
  *                  newer committed one of this launch, left by a failed attempt of the stage)
  * @param progress  what rank 0 reports its progress through while it trains
  * @param launchId  this driver launch (a random UUID), written into its checkpoints' manifests
+ * @param threadsPerRank the cores each rank computes on ({@link RankThreads})
  */
 public record TrainingContext(TrainConfig config, StepPlan plan, PinnedSnapshot snapshot, HadoopConfEntries hadoop,
                               int seqLen, byte[] secret, long ioTimeoutSeconds, RunIdentity identity,
-                              String resumeDir, ProgressAccumulators progress, String launchId)
+                              String resumeDir, ProgressAccumulators progress, String launchId, int threadsPerRank)
         implements Serializable {
     @Override
     public String toString() {

@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.model;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.trainer.checkpoint.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +11,8 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
@@ -17,6 +20,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The base model directory (model_name_or_path) on any Hadoop file system. Ranks load weights from local files, so a
@@ -25,6 +29,7 @@ import org.apache.hadoop.fs.Path;
  * copy (one task copies while the others of the host wait). The driver reads only config.json and samples for the fingerprint, never the whole model.
  */
 public final class ModelDirectory {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int SAMPLE = 1 << 20;
     private static final java.util.concurrent.ConcurrentHashMap<String, Object> LOCKS =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -96,6 +101,49 @@ public final class ModelDirectory {
             throw new UncheckedIOException("cannot fingerprint the model in " + path + ": " + e.getMessage(), e);
         }
         return Sha256.hex(sha);
+    }
+
+    /**
+     * The dtype the weights are stored in, from the safetensors headers alone (a few KiB per file, read through the
+     * file system): BFLOAT16 or HALF when every floating-point tensor has it, else FLOAT (fp32 or a mix, which the
+     * ranks load as fp32). Frozen weights stay in this dtype in memory.
+     */
+    public DataType storedDataType() {
+        Set<String> dtypes = new TreeSet<>();
+        try {
+            for (FileStatus f : files()) {
+                if (f.getPath().getName().endsWith(".safetensors")) {
+                    dtypes.addAll(headerDtypes(f));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the safetensors headers in " + path + ": " + e.getMessage(),
+                    e);
+        }
+        if (dtypes.equals(Set.of("BF16"))) {
+            return DataType.BFLOAT16;
+        }
+        return dtypes.equals(Set.of("F16")) ? DataType.HALF : DataType.FLOAT;
+    }
+
+    private Set<String> headerDtypes(FileStatus file) throws IOException {
+        try (FSDataInputStream in = fs.open(file.getPath())) {
+            byte[] length = new byte[8];
+            in.readFully(0, length);
+            long n = java.nio.ByteBuffer.wrap(length).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            if (n <= 0 || n > Math.min(file.getLen() - 8, 100L << 20)) {
+                throw new IOException(file.getPath() + " is not a safetensors file (header length " + n + ")");
+            }
+            byte[] header = new byte[(int) n];
+            in.readFully(8, header);
+            Set<String> dtypes = new TreeSet<>();
+            MAPPER.readTree(header).fields().forEachRemaining(e -> {
+                if (!e.getKey().equals("__metadata__")) {
+                    dtypes.add(e.getValue().path("dtype").asText());
+                }
+            });
+            return dtypes;
+        }
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.sparktune.dl4j.layers.Projection;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.trainer.api.TrainConfig;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -28,10 +29,13 @@ sealed interface BaseWeights extends AutoCloseable {
     /** Bytes of base parameters this rank holds. */
     long paramBytes();
 
+    /** Of {@link #paramBytes}, those kept in the checkpoint's bf16 / fp16. */
+    long narrowParamBytes();
+
     @Override
     void close();
 
-    /** @param params the whole model in {@code layout} */
+    /** @param params the whole model in {@code layout}: FLOAT, or the checkpoint's bf16 / fp16 when frozen */
     record Whole(ParamLayout layout, INDArray params) implements BaseWeights {
         @Override
         public LayerParams frozenRoot() {
@@ -47,7 +51,12 @@ sealed interface BaseWeights extends AutoCloseable {
 
         @Override
         public long paramBytes() {
-            return 4L * layout.totalLength();
+            return (long) params.dataType().width() * layout.totalLength();
+        }
+
+        @Override
+        public long narrowParamBytes() {
+            return params.dataType() == DataType.FLOAT ? 0 : paramBytes();
         }
 
         @Override
@@ -77,6 +86,11 @@ sealed interface BaseWeights extends AutoCloseable {
         @Override
         public long paramBytes() {
             return layers.paramBytes();
+        }
+
+        @Override
+        public long narrowParamBytes() {
+            return layers.narrowParamBytes();
         }
 
         @Override

@@ -230,7 +230,7 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         return layers.gatherAll();
     }
 
-    /** Every rank gathers each layer in turn; only the rank writing ({@code dir} given) assembles the full model. */
+    /** Every rank gathers each layer in turn; the rank writing ({@code dir} given) writes each as it comes. */
     @Override
     public List<Path> save(Path dir, Path tokenizerDir, String baseModelPath) {
         if (dir == null) {
@@ -239,12 +239,8 @@ final class FullyShardedState implements TrainingState, LayerHooks {
             }
             return List.of();
         }
-        INDArray full = layers.gatherAll();
-        try {
-            return HfModelDir.save(dir, layers.config, layers.fullLayout, full, tokenizerDir, 2L << 30);
-        } finally {
-            full.close();
-        }
+        // one gathered layer at a time: assembling the whole fp32 model here would cost a replica's memory on rank 0
+        return HfModelDir.save(dir, layers.config, layers::gathered, tokenizerDir, 2L << 30);
     }
 
     @Override

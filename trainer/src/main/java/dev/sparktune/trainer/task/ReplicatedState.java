@@ -8,6 +8,7 @@ import dev.sparktune.dl4j.layers.LayerParams;
 import dev.sparktune.dl4j.layers.Projection;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.optim.AdamW;
@@ -20,7 +21,10 @@ import dev.sparktune.trainer.checkpoint.CheckpointManifest;
 import dev.sparktune.trainer.checkpoint.StatePiece;
 import dev.sparktune.trainer.checkpoint.StateReader;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -68,11 +72,12 @@ final class ReplicatedState implements TrainingState {
             throw new IllegalArgumentException("a sharded frozen base is for lora; full fine-tuning with full_shard is "
                     + "FullyShardedState's");
         }
+        DataType storage = config.baseDataType(weights.storedDataType());
         if (shardBase) {
-            this.base = new BaseWeights.Sharded(new ShardedLayers(weights, collective));
+            this.base = new BaseWeights.Sharded(new ShardedLayers(weights, collective, storage));
             this.baseParams = null;
         } else {
-            HfModelDir.Loaded loaded = weights.load(config.baseLayout(modelConfig));
+            HfModelDir.Loaded loaded = weights.load(config.baseLayout(modelConfig), storage);
             this.base = new BaseWeights.Whole(loaded.layout(), loaded.params());
             this.baseParams = loaded.params();
         }
@@ -82,10 +87,21 @@ final class ReplicatedState implements TrainingState {
         if (config.finetuningType() == FinetuningType.FREEZE) {
             this.adapters = null;
             this.layout = config.trainableLayout(modelConfig);
-            long frozen = baseLayout.totalLength() - layout.totalLength();
-            this.params = baseParams.get(NDArrayIndex.interval(frozen, baseLayout.totalLength()));
             this.grads = layout.allocate();
-            root = new LayerParams(baseLayout, baseParams, layout, grads, "");
+            if (storage == DataType.FLOAT) {
+                // the trained parameters are the contiguous tail of the base buffer
+                long frozen = baseLayout.totalLength() - layout.totalLength();
+                this.params = baseParams.get(NDArrayIndex.interval(frozen, baseLayout.totalLength()));
+                root = new LayerParams(baseLayout, baseParams, layout, grads, "");
+            } else {
+                // the base stays in the checkpoint's dtype; the trained parameters train in fp32 beside it
+                this.params = layout.allocate();
+                for (ParamLayout.Entry e : layout.entries()) {
+                    long at = weights.layout().entry(e.name()).offset();
+                    weights.read(at, at + e.length(), layout.view(params, e.name()).reshape(e.length()));
+                }
+                root = new LayerParams(baseLayout, baseParams, layout, grads, params, "");
+            }
         } else if (config.finetuningType() == FinetuningType.LORA) {
             this.adapters = new LoraAdapters(modelConfig, config.lora(), config.seed());
             this.layout = adapters.layout();
@@ -216,13 +232,24 @@ final class ReplicatedState implements TrainingState {
         if (adapters != null) {
             return adapters.save(dir, params, baseModelPath);
         }
+        if (baseParams.dataType() != DataType.FLOAT) {
+            // freeze of a bf16 / fp16 checkpoint: frozen weights as stored, the trained ones from the fp32 buffer
+            Map<String, INDArray> tensors = new LinkedHashMap<>();
+            for (ParamLayout.Entry e : HfParamNames.layout(modelConfig).entries()) {
+                tensors.put(e.name(), layout.contains(e.name()) ? layout.view(params, e.name())
+                        : baseLayout.view(baseParams, e.name()));
+            }
+            return HfModelDir.save(dir, modelConfig, tensors, tokenizerDir, 2L << 30);
+        }
         return HfModelDir.save(dir, modelConfig, baseLayout, baseParams, tokenizerDir, 2L << 30);
     }
 
     @Override
     public HeldBytes heldBytes() {
-        return new HeldBytes(base.paramBytes() + (adapters == null ? 0 : 4L * layout.totalLength()),
-                4L * layout.totalLength(), optimizer.stateBytes(), model.activationBytes());
+        // adapters, and a narrow base's trained parameters, are a buffer of their own; else a view of the base
+        boolean ownBuffer = adapters != null || base.narrowParamBytes() > 0;
+        return new HeldBytes(base.paramBytes() + (ownBuffer ? 4L * layout.totalLength() : 0),
+                base.narrowParamBytes(), 4L * layout.totalLength(), optimizer.stateBytes(), model.activationBytes());
     }
 
     @Override

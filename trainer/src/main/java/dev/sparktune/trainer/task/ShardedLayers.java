@@ -11,7 +11,9 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -32,6 +34,7 @@ final class ShardedLayers {
     private final FlatShards layerShards;   // of one layer, over ranks
     private final long shardStart;          // this rank's shard inside a layer
     private final long shardSize;
+    private final DataType storage;         // of the root and the shards
     final INDArray rootParams;
     final INDArray slotParams;
     final INDArray shardParams;             // [layers × shardSize], layer by layer; null when shardSize = 0
@@ -41,8 +44,30 @@ final class ShardedLayers {
     private final Collective collective;
     private int resident = -1;              // the layer whose parameters the slot holds
 
-    /** Reads only this rank's share of {@code base}: the root unit and its shard of each layer. */
+    /** Elements of the root unit: every parameter outside the decoder layers. */
+    static long rootLength(ParamLayout full) {
+        return full.entries().stream().filter(e -> !e.name().startsWith("model.layers."))
+                .mapToLong(ParamLayout.Entry::length).sum();
+    }
+
+    /** Elements of one decoder layer (they are all alike). */
+    static long layerLength(ParamLayout full) {
+        String first = HfParamNames.layerPrefix(0);
+        return full.entries().stream().filter(e -> e.name().startsWith(first))
+                .mapToLong(ParamLayout.Entry::length).sum();
+    }
+
+    /** Reads only this rank's share of {@code base}, all of it in fp32 (every parameter trains). */
     ShardedLayers(ModelWeights base, Collective collective) {
+        this(base, collective, DataType.FLOAT);
+    }
+
+    /**
+     * Reads only this rank's share of {@code base}: the root unit and its shard of each layer, kept in
+     * {@code storage} (the checkpoint's bf16 / fp16 when they are frozen, else FLOAT); the slot a layer is gathered
+     * into is fp32 whatever the storage, widened exactly.
+     */
+    ShardedLayers(ModelWeights base, Collective collective, DataType storage) {
         this.collective = collective;
         this.config = base.config();
         this.fullLayout = base.layout();
@@ -69,12 +94,13 @@ final class ShardedLayers {
             namedSlots[l] = named.build();
         }
 
-        this.rootParams = rootLayout.allocate();
+        this.storage = storage;
+        this.rootParams = Nd4j.createUninitialized(storage, rootLayout.totalLength());
         for (ParamLayout.Entry e : rootLayout.entries()) {
             long at = fullLayout.entry(e.name()).offset();
             base.read(at, at + e.length(), rootParams.get(NDArrayIndex.interval(e.offset(), e.offset() + e.length())));
         }
-        this.shardParams = shardSize > 0 ? shardLayout().allocate() : null;
+        this.shardParams = shardSize > 0 ? Nd4j.createUninitialized(storage, shardLayout().totalLength()) : null;
         this.paramShards = new INDArray[layers];
         for (int l = 0; shardSize > 0 && l < layers; l++) {
             paramShards[l] = shard(shardParams, l);
@@ -117,7 +143,7 @@ final class ShardedLayers {
         }
         for (ParamLayout.Entry e : full.entries()) {
             if (e.name().startsWith("model.layers.")) {
-                int l = Integer.parseInt(e.name().substring("model.layers.".length()).split("\\.", 2)[0]);
+                int l = HfParamNames.layerIndex(e.name());
                 perLayer.get(l).add(e);
             }
         }
@@ -242,6 +268,20 @@ final class ShardedLayers {
         resident = -1;
     }
 
+    /**
+     * Collective. The parameter called {@code name} (full HF name): a root view, or a view of the slot once its
+     * layer is gathered, valid until the next gather. Asked in layout order, layer by layer, by every rank (a rank
+     * that writes nothing gathers each layer in the same order).
+     */
+    INDArray gathered(String name) {
+        if (rootLayout.contains(name)) {
+            return rootLayout.view(rootParams, name);
+        }
+        int layer = HfParamNames.layerIndex(name);
+        gather(layer);
+        return namedSlots[layer].view(slotParams, name);
+    }
+
     /** Collective. Every layer gathered in turn into a new full-layout buffer (export and tests: full-model memory). */
     INDArray gatherAll() {
         INDArray full = fullLayout.allocate();
@@ -257,7 +297,13 @@ final class ShardedLayers {
 
     /** Bytes of parameters this rank holds: the root, the slot and its shard of every layer. */
     long paramBytes() {
-        return 4L * (rootLayout.totalLength() + layerLength + layerStart.length * shardSize);
+        return 4L * layerLength + narrowParamBytes() + (storage == DataType.FLOAT
+                ? 4L * (rootLayout.totalLength() + layerStart.length * shardSize) : 0);
+    }
+
+    /** Of {@link #paramBytes}, those held in a narrow storage dtype (the root and the shards). */
+    long narrowParamBytes() {
+        return storage == DataType.FLOAT ? 0 : 2L * (rootLayout.totalLength() + layerStart.length * shardSize);
     }
 
     void close() {

@@ -11,6 +11,8 @@ import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
+import dev.sparktune.dl4j.safetensors.TensorDType;
 import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -48,6 +51,7 @@ class TrainJobTest {
     static SparkSession spark;
     static String table;
     static Path model;
+    static Path bf16Model;
 
     @BeforeAll
     static void prepare() throws Exception {
@@ -72,6 +76,16 @@ class TrainJobTest {
                  "max_position_embeddings": 512}""".formatted(ModelInit.vocabSize(QWEN3)), "test");
         HfModelDir.Loaded m = ModelInit.random(cfg, 1, 0.05);
         HfModelDir.save(model, cfg, m.layout(), m.params(), QWEN3, 1L << 30);
+        // the same model as the hub ships models: bf16 shards beside the same config and tokenizer
+        bf16Model = scratch.resolve("model-bf16");
+        Files.createDirectories(bf16Model);
+        try (var files = Files.list(model)) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().contains("safetensors")).toList()) {
+                Files.copy(f, bf16Model.resolve(f.getFileName()));
+            }
+        }
+        SafetensorsWriter.builder().dtype(TensorDType.BF16).maxShardBytes(2_000_000).build().write(bf16Model,
+                m.layout().views(m.params()));
     }
 
     @AfterAll
@@ -159,6 +173,20 @@ class TrainJobTest {
             max = Math.max(max, x.sub(y).amaxNumber().doubleValue());
         }
         assertTrue(max <= 1e-5, "1 rank vs 2 ranks: adapters differ by " + max);
+    }
+
+    @Test
+    void aBf16CheckpointsFrozenBaseStaysBf16OnEveryRankAsPlanned() throws Exception {
+        Path out = scratch.resolve("out-bf16");
+        TrainConfig config = lora(out.toString(), 2).modelPath(bf16Model.toString()).sharding(Sharding.FULL_SHARD)
+                .build();
+        TrainResult r = TrainJob.run(spark, config);
+        assertTrue(r.steps().stream().allMatch(s -> Double.isFinite(s.loss())), r.steps().toString());
+        ModelConfig cfg = HfConfigReader.read(bf16Model);
+        HeldBytes planned = MemoryCheck.plan(config, cfg, DataType.BFLOAT16, 128).held();  // the table's cutoff_len
+        assertEquals(planned, r.heldPerRank().get(0), "rank 0 holds what the launch planned");
+        assertTrue(planned.narrowParams() > 0, "the root and the layer shards are bf16: " + planned);
+        assertTrue(Files.isRegularFile(out.resolve("adapter_model.safetensors")));
     }
 
     @Test

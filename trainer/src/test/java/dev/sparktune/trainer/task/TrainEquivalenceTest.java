@@ -12,6 +12,7 @@ import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.trainer.api.FinetuningType;
@@ -24,6 +25,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,6 +61,34 @@ class TrainEquivalenceTest {
     }
 
     static Run train(TrainConfig cfg) throws Exception {
+        return train(cfg, () -> ModelInit.random(tinyQwen3(), 5, 0.1));
+    }
+
+    /** Trains every rank from the weights {@code base} gives it (a rank may hold them in its own way). */
+    static Run train(TrainConfig cfg, Supplier<ModelWeights> base) throws Exception {
+        List<Run> runs = onRanks(cfg, base, (trainer, plan) -> {
+            double[] losses = new double[plan.totalSteps()];
+            double[] norms = new double[plan.totalSteps()];
+            for (int s = 0; s < plan.totalSteps(); s++) {
+                StepMetrics m = trainer.step(s);
+                losses[s] = m.loss();
+                norms[s] = m.gradNorm();
+            }
+            return new Run(losses, norms, trainer.trainableParams().toFloatVector(), trainer.heldBytes());
+        });
+        for (int r = 1; r < runs.size(); r++) {
+            assertTrue(java.util.Arrays.equals(runs.get(0).finalParams(), runs.get(r).finalParams()),
+                    "rank " + r + "'s parameters differ from rank 0's (replicas drifted apart)");
+        }
+        return runs.get(0);
+    }
+
+    /**
+     * Builds a {@link RankTrainer} on each of the config's ranks (threads joined by the TCP ring) and returns what
+     * {@code body} makes of each, in rank order.
+     */
+    static <T> List<T> onRanks(TrainConfig cfg, Supplier<ModelWeights> base,
+                               BiFunction<RankTrainer, StepPlan, T> body) throws Exception {
         int n = cfg.worldSize();
         StepPlan plan = StepPlan.of(ROWS.size(), cfg.effectiveGlobalBatchRows(), cfg.perDeviceBatchRows(), n,
                 cfg.epochs(), cfg.maxSteps(), cfg.seed());
@@ -69,35 +100,22 @@ class TrainEquivalenceTest {
         }
         ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
-            List<Future<Run>> futures = new ArrayList<>();
+            List<Future<T>> futures = new ArrayList<>();
             for (int r = 0; r < n; r++) {
                 int rank = r;
                 futures.add(pool.submit(() -> {
-                    HfModelDir.Loaded base = ModelInit.random(tinyQwen3(), 5, 0.1);
                     try (Collective ring = TcpRingCollective.connect(listeners.get(rank), rank, peers, SECRET,
                             RingOptions.defaults());
-                         RankTrainer trainer = new RankTrainer(cfg, plan, base, SEQ, ring, ROWS)) {
-                        double[] losses = new double[plan.totalSteps()];
-                        double[] norms = new double[plan.totalSteps()];
-                        for (int s = 0; s < plan.totalSteps(); s++) {
-                            StepMetrics m = trainer.step(s);
-                            losses[s] = m.loss();
-                            norms[s] = m.gradNorm();
-                        }
-                        return new Run(losses, norms, trainer.trainableParams().toFloatVector(),
-                                trainer.heldBytes());
+                         RankTrainer trainer = new RankTrainer(cfg, plan, base.get(), SEQ, ring, ROWS)) {
+                        return body.apply(trainer, plan);
                     }
                 }));
             }
-            List<Run> runs = new ArrayList<>();
-            for (Future<Run> f : futures) {
-                runs.add(f.get());
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) {
+                results.add(f.get());
             }
-            for (int r = 1; r < n; r++) {
-                assertTrue(java.util.Arrays.equals(runs.get(0).finalParams(), runs.get(r).finalParams()),
-                        "rank " + r + "'s parameters differ from rank 0's (replicas drifted apart)");
-            }
-            return runs.get(0);
+            return results;
         } finally {
             pool.shutdownNow();
         }

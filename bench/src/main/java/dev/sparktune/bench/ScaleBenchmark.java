@@ -1,0 +1,463 @@
+package dev.sparktune.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.trainer.api.FinetuningType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The scale ladder (issue "Real model sizes"): random-weight bf16 checkpoints with the published Qwen3 configs, a few
+ * training steps of each case with our CLI, and PEFT's reference on the same rows where it fits; prints load time,
+ * peak RSS, planned vs held bytes per rank, tokens/s and MFU, ours beside PEFT, and writes
+ * bench/target/scale/results.json and scale.png.
+ *
+ * <p>Everything runs as child processes, one at a time, each under {@link LoggedProcess#BIG_RUN_LOCK}: per case, the
+ * checkpoint when missing ({@code scripts/bench/make_scale_checkpoint.py}, kept in bench/target/scale/ckpt across
+ * runs), the text corpus of its cutoff ({@code scripts/bench/scale_text.py}: every text exactly 3 full rows, so
+ * every row is one CUTOFF-token chunk like PEFT's single-document rows), {@code prep} once per shape and cutoff,
+ * {@code train} under {@code /usr/bin/time -v}, then {@code scripts/bench/peft_scale_reference.py} once per PEFT
+ * setting. Each step's stdout and stderr are in the case's folder. A failed case is reported and the ladder goes on.
+ * Every case runs one warm-up step and STEPS measured ones; rates are medians over the measured steps.
+ *
+ * <p>Usage (from the repository root; see bench/scale.sh): {@code ScaleBenchmark --python PY [--steps N] [--rows N]
+ * [--peft-max-params N] [--driver-memory SIZE] [--one-rank] [--no-gradient-checkpointing] [CASE ...]} where CASE is
+ * a shape (its default cases, see {@link ScaleCase#parse}) or SHAPE:TYPE:FSDP:RANKSxTHREADS[:CUTOFF]; default cases:
+ * qwen3-0.6b qwen3-1.7b qwen3-4b.
+ */
+public final class ScaleBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final String DATASET = "scale_text";
+    /** Rows per text in the corpus: scale_text.py's default. */
+    private static final int CHUNKS_PER_TEXT = 3;
+    private static final int WARMUP_STEPS = 1;
+    /** What spark-submit.sh prints when it builds the project before running. */
+    private static final String SPARK_SUBMIT_BUILDING = "spark-submit.sh: building SparkTune";
+
+    private final Options options;
+    private final Path work;
+    private final LoggedProcess processes;
+    private final Map<String, Long> paramsByShape = new HashMap<>();
+    private final Set<Integer> corpora = new HashSet<>();
+    private final Set<Path> prepared = new HashSet<>();
+    private final Map<ScaleCase.PeftKey, PeftOutcome> peftRuns = new HashMap<>();
+    private final List<CaseResult> results = new ArrayList<>();
+
+    private ScaleBenchmark(Options options, Path root) {
+        this.options = options;
+        this.work = root.resolve("bench/target/scale");
+        this.processes = new LoggedProcess(root);
+    }
+
+    /**
+     * What the command line sets.
+     *
+     * @param python                the reference environment's interpreter
+     * @param rowsPerStep           rows per optimizer step over all ranks, and PEFT's --rows
+     * @param peftMaxParams         PEFT runs only for models of at most this many parameters: it loads them in
+     *                              fp32, 16 GB for 4B before any activation, on a 24 GiB machine
+     * @param driverMemory          -Xmx of our train JVM, or null for each shape's own
+     * @param gradientCheckpointing on both sides
+     * @param cases                 in the order they run
+     */
+    record Options(String python, int rowsPerStep, long peftMaxParams, String driverMemory,
+                   boolean gradientCheckpointing, List<ScaleCase> cases) {
+        Options {
+            for (ScaleCase c : cases) {
+                if (rowsPerStep % c.ranks() != 0) {
+                    throw new IllegalArgumentException("--rows " + rowsPerStep + " is not a multiple of the "
+                            + c.ranks() + " ranks of case " + c.label());
+                }
+            }
+        }
+
+        static Options parse(String[] args) {
+            String python = null;
+            int steps = 0;  // 0: each shape's own
+            int rows = 2;
+            long peftMaxParams = 3_000_000_000L;
+            String driverMemory = null;
+            boolean oneRank = false;
+            boolean checkpointing = true;
+            List<String> specs = new ArrayList<>();
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--python" -> python = args[++i];
+                    case "--steps" -> steps = atLeastOne("--steps", args[++i]);
+                    case "--rows" -> rows = atLeastOne("--rows", args[++i]);
+                    case "--peft-max-params" -> peftMaxParams = (long) Double.parseDouble(args[++i]);
+                    case "--driver-memory" -> driverMemory = args[++i];
+                    case "--one-rank" -> oneRank = true;
+                    case "--no-gradient-checkpointing" -> checkpointing = false;
+                    default -> {
+                        if (args[i].startsWith("--")) {
+                            throw new IllegalArgumentException("unknown option " + args[i] + "; known: --python, "
+                                    + "--steps, --rows, --peft-max-params, --driver-memory, --one-rank, "
+                                    + "--no-gradient-checkpointing");
+                        }
+                        specs.add(args[i]);
+                    }
+                }
+            }
+            if (python == null) {
+                throw new IllegalArgumentException("--python (the reference environment's interpreter) is required");
+            }
+            List<ScaleCase> cases = new ArrayList<>();
+            for (String spec : specs.isEmpty() ? List.of("qwen3-0.6b", "qwen3-1.7b", "qwen3-4b") : specs) {
+                cases.addAll(ScaleCase.parse(spec, steps, oneRank));
+            }
+            return new Options(python, rows, peftMaxParams, driverMemory, checkpointing, cases);
+        }
+
+        private static int atLeastOne(String option, String value) {
+            int n = Integer.parseInt(value);
+            if (n < 1) {
+                throw new IllegalArgumentException(option + " must be at least 1, got " + n);
+            }
+            return n;
+        }
+    }
+
+    /** PEFT's side of a case: its figures, or why there are none (skipped, or the run failed). */
+    record PeftOutcome(Measurement measured, String note) {
+    }
+
+    /** One case's outcome; {@code ours} is null when our run failed, with {@code oursError} saying how. */
+    record CaseResult(ScaleCase scaleCase, long params, Measurement ours, String oursError, PeftOutcome peft) {
+        /** PEFT's figures with an MFU on our normaliser, or null. */
+        Measurement peftMeasured() {
+            if (peft == null || peft.measured() == null) {
+                return null;
+            }
+            return ours == null ? peft.measured() : peft.measured().withMfuRelativeTo(ours);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        new ScaleBenchmark(Options.parse(args), Path.of("").toAbsolutePath()).run();
+    }
+
+    private void run() throws IOException, InterruptedException {
+        Files.createDirectories(work);
+        List<ScaleCase> cases = options.cases();
+        for (int i = 0; i < cases.size(); i++) {
+            ScaleCase c = cases.get(i);
+            progress("[" + (i + 1) + "/" + cases.size() + "] " + c.label());
+            Path checkpoint;
+            try {
+                checkpoint = checkpoint(c.shape());
+            } catch (LoggedProcess.StepFailedException e) {
+                progress("failed: " + e.getMessage());
+                results.add(new CaseResult(c, -1, null, e.summary(), null));
+                writeResults();
+                continue;
+            }
+            long params = paramsByShape.get(c.shape().name());
+            Measurement ours = null;
+            String error = null;
+            try {
+                Path data = corpus(c.cutoff(), checkpoint);
+                ours = train(c, checkpoint, data, prepared(c, checkpoint, data));
+            } catch (LoggedProcess.StepFailedException e) {
+                // reported in the table and results.json; the other cases still run
+                error = e.summary();
+                progress("failed: " + e.getMessage());
+            } catch (IllegalStateException | IOException e) {
+                error = e.toString();
+                progress("failed: " + error);
+            }
+            // PEFT's figures stand on their own, so they are measured even when ours failed
+            results.add(new CaseResult(c, params, ours, error, peft(c, checkpoint, params)));
+            writeResults();
+        }
+        printTable();
+    }
+
+    /** The shape's checkpoint, made once; its JSON line (params) marks it complete. */
+    private Path checkpoint(ScaleShape shape) throws IOException, InterruptedException {
+        Path ckptRoot = work.resolve("ckpt");
+        Path dir = ckptRoot.resolve(shape.name());
+        Path made = ckptRoot.resolve(shape.name() + ".json");
+        if (!Files.exists(made)) {
+            progress("making the " + shape.name() + " checkpoint in " + dir);
+            LoggedProcess.Logs logs = processes.runLocked(ckptRoot, shape.name() + "-make", Map.of(),
+                    List.of(options.python(), "scripts/bench/make_scale_checkpoint.py", shape.name(), dir.toString()));
+            Files.copy(logs.out(), made, StandardCopyOption.REPLACE_EXISTING);
+        }
+        paramsByShape.put(shape.name(), JSON.readTree(made.toFile()).get("params").asLong());
+        return dir;
+    }
+
+    /** The corpus of one cutoff, enough full rows for every case at that cutoff; written once per run. */
+    private Path corpus(int cutoff, Path checkpoint) throws IOException, InterruptedException {
+        Path dir = work.resolve("data").resolve("cutoff-" + cutoff);
+        if (!corpora.contains(cutoff)) {
+            int rows = options.cases().stream().filter(c -> c.cutoff() == cutoff)
+                    .mapToInt(c -> options.rowsPerStep() * (WARMUP_STEPS + c.steps())).max().orElseThrow();
+            int texts = (rows + CHUNKS_PER_TEXT - 1) / CHUNKS_PER_TEXT;
+            processes.runLocked(dir, "scale-text", Map.of(), List.of(options.python(), "scripts/bench/scale_text.py",
+                    checkpoint.resolve("tokenizer.json").toString(), dir.toString(), "--texts",
+                    Integer.toString(texts), "--cutoff", Integer.toString(cutoff), "--chunks",
+                    Integer.toString(CHUNKS_PER_TEXT)));
+            corpora.add(cutoff);
+        }
+        return dir;
+    }
+
+    /** The packed table of the case's shape and cutoff, prepped once per run (again after a failed prep). */
+    private Path prepared(ScaleCase c, Path checkpoint, Path data) throws IOException, InterruptedException {
+        Path dir = work.resolve("prep").resolve(c.shape().name() + "-" + c.cutoff());
+        Path table = dir.resolve("table");
+        if (!prepared.contains(dir)) {
+            deleteTree(dir);
+            sparkSubmit(dir, "prep", Map.of(), List.of("./spark-submit.sh", "--driver-memory", "2g", "--master",
+                    "local[2]", "prep"), dataSettings(c, checkpoint, data, table));
+            prepared.add(dir);
+        }
+        return table;
+    }
+
+    /** Our train run of the case, measured. */
+    private Measurement train(ScaleCase c, Path checkpoint, Path data, Path table)
+            throws IOException, InterruptedException {
+        Path dir = work.resolve(c.dirName());
+        deleteTree(dir);
+        Path output = dir.resolve("out");
+        Path time = dir.resolve("time.txt");
+        List<String> settings = new ArrayList<>(dataSettings(c, checkpoint, data, table));
+        settings.addAll(List.of(
+                "train.output_dir=" + quoted(output),
+                "train.overwrite_output_dir=true",
+                "train.finetuning_type=" + c.finetuning().key(),
+                "train.lora_rank=8",
+                "train.lora_alpha=16",
+                "train.lora_target=all",
+                "train.world_size=" + c.ranks(),
+                "train.fsdp=" + c.sharding().key(),
+                "train.per_device_train_batch_size=1",
+                "train.global_batch_rows=" + options.rowsPerStep(),
+                "train.max_steps=" + (WARMUP_STEPS + c.steps()),
+                "train.logging_steps=1",
+                "train.save_steps=0",
+                "train.gradient_checkpointing=" + options.gradientCheckpointing(),
+                // PEFT's optimizer settings; they do not change the step's cost
+                "train.learning_rate=1e-4",
+                "train.lr_scheduler_type=constant"));
+        String memory = options.driverMemory() != null ? options.driverMemory() : c.shape().driverMemory();
+        List<String> launch = List.of("/usr/bin/time", "-v", "-o", time.toString(), "./spark-submit.sh",
+                // the trainer gives each rank the master's cores divided among the ranks
+                "--driver-memory", memory, "--master", "local[" + c.ranks() * c.threads() + "]", "train");
+        progress("train: " + c.ranks() + " rank(s) x " + c.threads() + " thread(s), -Xmx" + memory + ", logs in "
+                + dir);
+        LoggedProcess.Logs logs = sparkSubmit(dir, "train", Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())),
+                launch, settings);
+        return TrainRunLogs.read(logs.err(), logs.out(), time, output.resolve("trainer_log.jsonl"));
+    }
+
+    /** The PEFT reference of the case: run once per {@link ScaleCase.PeftKey}, skipped above --peft-max-params. */
+    private PeftOutcome peft(ScaleCase c, Path checkpoint, long params) throws IOException, InterruptedException {
+        ScaleCase.PeftKey key = c.peftKey();
+        PeftOutcome known = peftRuns.get(key);
+        if (known != null) {
+            return known;
+        }
+        PeftOutcome outcome;
+        if (params > options.peftMaxParams()) {
+            outcome = new PeftOutcome(null, String.format(Locale.ROOT, "skipped: %d params > --peft-max-params %d",
+                    params, options.peftMaxParams()));
+        } else {
+            Path dir = work.resolve("peft").resolve(c.shape().name() + "-" + c.finetuning().key() + "-" + c.cutoff()
+                    + "-" + c.steps() + "steps-" + key.threads() + "threads");
+            List<String> command = new ArrayList<>(List.of(options.python(), "scripts/bench/peft_scale_reference.py",
+                    checkpoint.toString(), "--rows", Integer.toString(options.rowsPerStep()), "--seq",
+                    Integer.toString(c.cutoff()), "--steps", Integer.toString(c.steps()), "--warmup",
+                    Integer.toString(WARMUP_STEPS), "--threads", Integer.toString(key.threads())));
+            if (options.gradientCheckpointing()) {
+                command.add("--gradient-checkpointing");
+            }
+            if (c.finetuning() == FinetuningType.FULL) {
+                command.add("--full");
+            }
+            progress("PEFT: " + key.threads() + " threads, logs in " + dir);
+            try {
+                LoggedProcess.Logs logs = processes.runLocked(dir, "peft", Map.of("OMP_NUM_THREADS",
+                        Integer.toString(key.threads())), command);
+                List<String> lines = Files.readAllLines(logs.out(), StandardCharsets.UTF_8);
+                outcome = new PeftOutcome(Measurement.ofPeft(JSON.readTree(lines.get(lines.size() - 1))), null);
+            } catch (LoggedProcess.StepFailedException e) {
+                progress("PEFT failed: " + e.getMessage());
+                outcome = new PeftOutcome(null, "failed: " + e.summary());
+            }
+        }
+        peftRuns.put(key, outcome);
+        return outcome;
+    }
+
+    /** The settings prep and train share: the model, the corpus and the table. */
+    private static List<String> dataSettings(ScaleCase c, Path checkpoint, Path data, Path table) {
+        return List.of(
+                "model.model_name_or_path=" + quoted(checkpoint),
+                "data.dataset=" + DATASET,
+                "data.dataset_dir=" + quoted(data),
+                "data.stage=pt",
+                "data.cutoff_len=" + c.cutoff(),
+                "data.val_size=0",
+                "prep.output_table=" + quoted(table));
+    }
+
+    /** A path as a HOCON quoted string: unquoted, "//" would start a comment. */
+    private static String quoted(Path path) {
+        return "\"" + path + "\"";
+    }
+
+    /**
+     * Runs our CLI. It rebuilds the project first when sources changed (other work goes on in this tree), so a
+     * separate call builds it before the measured one: /usr/bin/time would count Maven's JVM otherwise. Sources
+     * that change between the two calls make the measured one build too; then it runs again.
+     */
+    private LoggedProcess.Logs sparkSubmit(Path dir, String name, Map<String, String> env, List<String> launch,
+                                           List<String> settings) throws IOException, InterruptedException {
+        processes.runLocked(dir, name + "-build", Map.of(), List.of("./spark-submit.sh", "--version"));
+        List<String> command = new ArrayList<>(launch);
+        for (String setting : settings) {
+            command.add("--set");
+            command.add(setting);
+        }
+        LoggedProcess.Logs logs = processes.runLocked(dir, name, env, command);
+        if (Files.readString(logs.err(), StandardCharsets.UTF_8).contains(SPARK_SUBMIT_BUILDING)) {
+            progress(name + " built the project before running (sources changed); running it again");
+            logs = processes.runLocked(dir, name, env, command);
+        }
+        return logs;
+    }
+
+    private void writeResults() throws IOException {
+        ArrayNode cases = JSON.createArrayNode();
+        ScaleChart chart = new ScaleChart();
+        for (CaseResult r : results) {
+            ScaleCase c = r.scaleCase();
+            ObjectNode node = cases.addObject();
+            node.put("case", c.label());
+            node.put("shape", c.shape().name());
+            node.put("params", r.params());
+            node.put("finetuning", c.finetuning().key());
+            node.put("fsdp", c.sharding().key());
+            node.put("ranks", c.ranks());
+            node.put("threads_per_rank", c.threads());
+            node.put("cutoff", c.cutoff());
+            node.put("rows_per_step", options.rowsPerStep());
+            node.put("warmup_steps", WARMUP_STEPS);
+            node.put("measured_steps", c.steps());
+            node.put("gradient_checkpointing", options.gradientCheckpointing());
+            if (r.ours() != null) {
+                r.ours().writeTo(node.putObject("ours"));
+                chart.addTokensPerSecond("ours " + c.variant(), r.params(), r.ours().tokensPerSecond());
+                chart.addBytesPerRank("ours held, " + c.variant(), r.params(), r.ours().heldBytesPerRank());
+                chart.addBytesPerRank("ours peak RSS / ranks, " + c.variant(), r.params(),
+                        r.ours().peakRssBytes() / c.ranks());
+            } else {
+                node.put("ours_error", r.oursError());
+            }
+            Measurement peft = r.peftMeasured();
+            if (peft != null) {
+                peft.writeTo(node.putObject("peft"));
+                String line = "PEFT " + c.finetuning().key() + " " + c.peftKey().threads() + " threads";
+                chart.addTokensPerSecond(line, r.params(), peft.tokensPerSecond());
+                chart.addBytesPerRank(line + ", peak RSS", r.params(), peft.peakRssBytes());
+                if (r.ours() != null) {
+                    node.put("ours_over_peft_tokens_per_s", r.ours().tokensPerSecond() / peft.tokensPerSecond());
+                }
+            } else if (r.peft() != null) {
+                node.put("peft_note", r.peft().note());
+            }
+        }
+        JSON.writeValue(work.resolve("results.json").toFile(), cases);
+        chart.write(work.resolve("scale.png"), "SparkTune vs PEFT, " + options.rowsPerStep() + " rows per step");
+    }
+
+    /**
+     * One row per case for ours, and one for PEFT after the last case it is compared with (PEFT does not shard, so
+     * the cases of one shape and mode share its row).
+     */
+    private void printTable() {
+        System.out.printf(Locale.ROOT, "%nScale ladder: %d rows per step, %d warm-up step then the measured steps,"
+                        + " gradient checkpointing %s, %d cores; GB = 1e9 bytes; ours/PEFT = tokens/s ratio; MFU is"
+                        + " the trainer's (over ranks x the fp32 GEMM peak rank 0 measures at start), PEFT's the same"
+                        + " scaled by the tokens/s ratio%n%n", options.rowsPerStep(), WARMUP_STEPS,
+                options.gradientCheckpointing() ? "on" : "off", Runtime.getRuntime().availableProcessors());
+        System.out.println("| case | side | load s | peak RSS GB | planned GB/rank | held GB/rank | tokens/s | MFU |"
+                + " ours/PEFT |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (int i = 0; i < results.size(); i++) {
+            CaseResult r = results.get(i);
+            Measurement peft = r.peftMeasured();
+            ScaleCase c = r.scaleCase();
+            String size = r.params() > 0 ? String.format(Locale.ROOT, " (%.2fB)", r.params() / 1e9) : "";
+            String label = c.label() + size;
+            if (r.ours() == null) {
+                System.out.printf("| %s | ours | failed, %s | | | | | | |%n", label, cell(r.oursError()));
+            } else {
+                System.out.println(row(label, "ours", r.ours(), peft == null ? "—"
+                        : String.format(Locale.ROOT, "%.2f", r.ours().tokensPerSecond() / peft.tokensPerSecond())));
+            }
+            ScaleCase.PeftKey key = c.peftKey();
+            boolean lastOfKey = results.subList(i + 1, results.size()).stream()
+                    .noneMatch(later -> later.scaleCase().peftKey().equals(key));
+            if (lastOfKey && r.peft() != null) {
+                String peftLabel = c.shape().name() + " " + c.finetuning().key() + " @" + c.cutoff() + size;
+                String side = "PEFT " + key.threads() + " threads";
+                if (peft != null) {
+                    System.out.println(row(peftLabel, side, peft, ""));
+                } else {
+                    System.out.printf("| %s | %s | %s | | | | | | |%n", peftLabel, side, cell(r.peft().note()));
+                }
+            }
+        }
+    }
+
+    private static String row(String label, String side, Measurement m, String ratio) {
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |", label, side,
+                figure("%.1f", m.loadSeconds()), figure("%.2f", m.peakRssBytes() / 1e9),
+                figure("%.2f", m.plannedBytesPerRank() / 1e9), figure("%.2f", m.heldBytesPerRank() / 1e9),
+                figure("%.0f", m.tokensPerSecond()), Double.isFinite(m.mfu())
+                        ? String.format(Locale.ROOT, "%.1f%%", 100 * m.mfu()) : "—", ratio);
+    }
+
+    /** Text for a markdown table cell: its pipes escaped. */
+    private static String cell(String text) {
+        return text.replace("|", "\\|");
+    }
+
+    private static String figure(String format, double value) {
+        return Double.isFinite(value) ? String.format(Locale.ROOT, format, value) : "—";
+    }
+
+    private static void progress(String message) {
+        System.err.println("scale: " + message);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

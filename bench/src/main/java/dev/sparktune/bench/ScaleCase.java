@@ -1,0 +1,100 @@
+package dev.sparktune.bench;
+
+import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.Sharding;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One run of our trainer in the scale ladder: a shape, what is trained, how it is sharded, and how the machine's
+ * cores are split into ranks. Every case trains rowsPerStep rows per optimizer step, one row per micro-batch, so the
+ * 1-rank variant accumulates what the 2 ranks split, and both match PEFT's one forward of --rows rows.
+ *
+ * @param shape      the model size
+ * @param finetuning LORA (r 8, alpha 16, every linear layer) or FULL, the two modes PEFT's reference runs
+ * @param sharding   train.fsdp
+ * @param ranks      train.world_size and local[ranks]
+ * @param threads    OMP_NUM_THREADS of each rank (ranks share one JVM, so the cores are split by this)
+ * @param cutoff     tokens per row
+ * @param steps      measured steps after the warm-up step
+ */
+record ScaleCase(ScaleShape shape, FinetuningType finetuning, Sharding sharding, int ranks, int threads, int cutoff,
+                 int steps) {
+    ScaleCase {
+        if (finetuning == FinetuningType.FREEZE) {
+            throw new IllegalArgumentException("case " + shape.name() + ": finetuning freeze has no PEFT reference;"
+                    + " use lora or full");
+        }
+        if (ranks < 1 || threads < 1 || cutoff < 2 || steps < 1) {
+            throw new IllegalArgumentException("case " + shape.name() + ": ranks, threads and steps must be >= 1 and "
+                    + "cutoff >= 2, got " + ranks + "x" + threads + ", cutoff " + cutoff + ", steps " + steps);
+        }
+    }
+
+    /**
+     * A case from the command line: a bare shape name is the issue's cases for it (LoRA at shard_grad_op and
+     * full_shard, full fine-tuning at full_shard where the shape asks for it, all at 2 ranks x 1 thread; with
+     * {@code oneRank} each training mode again at 1 rank x 2 threads), or
+     * {@code SHAPE:TYPE:FSDP:RANKSxTHREADS[:CUTOFF]} names one case.
+     *
+     * @param steps measured steps, or 0 for the shape's default
+     */
+    static List<ScaleCase> parse(String spec, int steps, boolean oneRank) {
+        String[] parts = spec.split(":");
+        ScaleShape shape = ScaleShape.of(parts[0]);
+        int measured = steps > 0 ? steps : shape.steps();
+        if (parts.length == 1) {
+            List<ScaleCase> cases = new ArrayList<>();
+            List<FinetuningType> modes = shape.fullFinetune() ? List.of(FinetuningType.LORA, FinetuningType.FULL)
+                    : List.of(FinetuningType.LORA);
+            for (FinetuningType mode : modes) {
+                // full fine-tuning only at full_shard: the issue's case; shard_grad_op replicates the fp32 weights
+                List<Sharding> shardings = mode == FinetuningType.LORA
+                        ? List.of(Sharding.SHARD_GRAD_OP, Sharding.FULL_SHARD) : List.of(Sharding.FULL_SHARD);
+                for (Sharding sharding : shardings) {
+                    cases.add(new ScaleCase(shape, mode, sharding, 2, 1, shape.cutoff(), measured));
+                }
+                if (oneRank) {
+                    cases.add(new ScaleCase(shape, mode, Sharding.NO_SHARD, 1, 2, shape.cutoff(), measured));
+                }
+            }
+            return cases;
+        }
+        if (parts.length < 4 || parts.length > 5 || !parts[3].matches("\\d+x\\d+")) {
+            throw new IllegalArgumentException("case '" + spec + "': expected SHAPE or "
+                    + "SHAPE:TYPE:FSDP:RANKSxTHREADS[:CUTOFF], e.g. qwen3-4b:lora:full_shard:2x1:2048");
+        }
+        String[] layout = parts[3].split("x");
+        return List.of(new ScaleCase(shape, FinetuningType.parse(parts[1]), Sharding.parse(parts[2]),
+                Integer.parseInt(layout[0]), Integer.parseInt(layout[1]),
+                parts.length == 5 ? Integer.parseInt(parts[4]) : shape.cutoff(), measured));
+    }
+
+    /** For the table and the chart's legend: e.g. {@code qwen3-4b lora full_shard 2x1 @2048}. */
+    String label() {
+        return shape.name() + " " + variant() + " @" + cutoff;
+    }
+
+    /** What the case is apart from its size: the chart draws one line per variant over the shapes. */
+    String variant() {
+        return finetuning.key() + " " + sharding.key() + " " + ranks + "x" + threads;
+    }
+
+    /** The case's folder name under bench/target/scale. */
+    String dirName() {
+        return shape.name() + "-" + finetuning.key() + "-" + sharding.key() + "-" + ranks + "x" + threads + "-"
+                + cutoff;
+    }
+
+    /**
+     * The PEFT run this case is compared with: PEFT does not shard, so every case of one shape, mode, cutoff, step
+     * count and core count shares one.
+     */
+    PeftKey peftKey() {
+        return new PeftKey(shape, finetuning, cutoff, steps, ranks * threads);
+    }
+
+    /** What a PEFT reference run depends on; {@code threads} is every core our case uses. */
+    record PeftKey(ScaleShape shape, FinetuningType finetuning, int cutoff, int steps, int threads) {
+    }
+}

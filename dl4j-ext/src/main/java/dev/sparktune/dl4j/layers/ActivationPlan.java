@@ -1,0 +1,148 @@
+package dev.sparktune.dl4j.layers;
+
+import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.dl4j.model.HfParamNames;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.params.ParamLayout;
+import java.util.function.Predicate;
+
+/**
+ * The bytes of activation and working buffers a {@link CausalLm} allocates for one micro-batch shape, computed without
+ * building it: the figures a launch is checked against before anything is loaded. It restates, buffer by buffer,
+ * what the layers' constructors ask of {@link Shapes#buffer} (kept for the backward) and {@link Shapes#scratch}
+ * (shared by all decoder layers); {@code ActivationPlanTest} holds it equal to {@link CausalLm#activationBytes} in
+ * every mode, so a change to a layer's buffers that is not made here fails there.
+ *
+ * <p>Per token of a Qwen3-0.6B layer (C 1024, 16 heads / 8 kv of 128, intermediate 3072) a layer keeps ~23.5k
+ * floats: its output and the residual h (2C), both norm outputs (2C), q and k under their norms (NH·D + KV·D), the
+ * rotated q and k and v head-major (NH·D + 2·KV·D), the attention output (NH·D), gate, up and their product (3I),
+ * and per row and head the softmax max and 1/sum. torch keeps ~30.7k for the same layer (sdpa's saved q/k/v/output
+ * and logsumexp, the norms' inputs and outputs, the projections' inputs, silu's input and output).
+ *
+ * @param keptPerLayer bytes one decoder layer keeps for its backward
+ * @param scratch      bytes of the scratch set all decoder layers share
+ * @param layerInputs  activation checkpointing: each layer's saved input and the gradient carried between layers
+ * @param root         embedding output, final norm, lm_head chunk of logits and dHidden
+ * @param widening     the buffer frozen bf16 / fp16 weights are widened into ({@link WeightWidener})
+ * @param layers       L
+ * @param checkpointing whether the decoder layers share one kept set (recomputed in backward)
+ */
+public record ActivationPlan(long keptPerLayer, long scratch, long layerInputs, long root, long widening, int layers,
+                             boolean checkpointing) {
+
+    /**
+     * @param lora   the adapters on the projections, or null (full and freeze fine-tuning)
+     * @param narrow which parameters (HF names) the model reads from bf16 / fp16 storage, widened on use
+     */
+    public static ActivationPlan of(ModelConfig c, int batch, int seqLen, int lossChunkRows, LoraConfig lora,
+                                    boolean checkpointing, Predicate<String> narrow) {
+        long n = (long) batch * seqLen;
+        long hidden = c.hiddenSize();
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        long inter = c.intermediateSize();
+        Floats kept = new Floats();
+        Floats scratch = new Floats();
+
+        // DecoderLayer: input norm (output read by the projections), attention, post norm, MLP, h, out, dH
+        norm(kept, scratch, n, hidden, true);
+        boolean qk = c.qkNorm();
+        projection(kept, scratch, lora, "q_proj", n, hidden, q, c.qkvBias(), qk);
+        projection(kept, scratch, lora, "k_proj", n, hidden, kv, c.qkvBias(), qk);
+        projection(kept, scratch, lora, "v_proj", n, hidden, kv, c.qkvBias(), false);
+        projection(kept, scratch, lora, "o_proj", n, q, hidden, c.outputBias(), false);
+        if (qk) {
+            norm(kept, scratch, n * c.numHeads(), c.headDim(), false);
+            norm(kept, scratch, n * c.numKvHeads(), c.headDim(), false);
+        }
+        long t2 = (long) seqLen * seqLen;
+        scratch.add(n * q, n * kv);                        // qRot, kRot
+        kept.add(n * q, n * kv, n * kv);                   // qh, kh, vh
+        kept.add(2 * n * c.numHeads());                    // softmax max and 1/sum
+        scratch.add(t2, n * q);                            // scores, oh
+        kept.add(n * q);                                   // attnOut
+        scratch.add(n * q, n * q, n * kv, n * kv, t2, n * q, n * kv, n * kv);  // dOh dQh dKh dVh dScores dQRot dKRot dV
+        norm(kept, scratch, n, hidden, true);
+        projection(kept, scratch, lora, "gate_proj", n, hidden, inter, c.mlpBias(), true);
+        projection(kept, scratch, lora, "up_proj", n, hidden, inter, c.mlpBias(), true);
+        projection(kept, scratch, lora, "down_proj", n, inter, hidden, c.mlpBias(), false);
+        scratch.add(n * inter);                            // sig
+        kept.add(n * inter);                               // act
+        scratch.add(n * inter, n * inter);                 // dGate, dUp
+        kept.add(n * hidden, n * hidden);                  // h, out
+        scratch.add(n * hidden);                           // dH
+
+        Floats root = new Floats();
+        root.add(n * hidden);                              // embedding output
+        norm(root, root, n, hidden, true);                 // final norm
+        long chunk = Math.min(lossChunkRows, n);
+        root.add(chunk * c.vocabSize(), n * hidden, chunk, chunk, chunk);  // logits, dHidden, rowMax, rowSum, pieceStat
+        long inputs = checkpointing ? (c.numLayers() + 1L) * n * hidden : 0;
+        long widen = 0;
+        for (ParamLayout.Entry e : HfParamNames.layout(c).entries()) {
+            if (narrow.test(e.name())) {
+                widen = Math.max(widen, wideningElements(c, e));
+            }
+        }
+        return new ActivationPlan(4 * kept.total, 4 * scratch.total, 4 * inputs, 4 * root.total, 4 * widen,
+                c.numLayers(), checkpointing);
+    }
+
+    /**
+     * Floats of the widening buffer a narrow parameter needs: the lm_head (or the tied embedding) a vocabulary piece,
+     * an untied embedding none (rows are widened one by one into the output), any other its whole size.
+     */
+    private static long wideningElements(ModelConfig c, ParamLayout.Entry e) {
+        boolean embedding = e.name().equals("model.embed_tokens.weight");
+        if (e.name().equals("lm_head.weight") || embedding && c.tieWordEmbeddings()) {
+            return lmHeadPiece(c) * c.hiddenSize();
+        }
+        return embedding ? 0 : e.length();
+    }
+
+    /** W's rows per piece of {@link LmHeadLoss}. */
+    private static long lmHeadPiece(ModelConfig c) {
+        return Math.max(1, Math.min(c.vocabSize(), LmHeadLoss.PIECE_ELEMENTS / c.hiddenSize()));
+    }
+
+    /** RmsNorm over R rows of dim: r per row kept; x̂, stats, dInput, scratch and the ones row are scratch. */
+    private static void norm(Floats kept, Floats scratch, long rows, long dim, boolean outputKept) {
+        kept.add(rows);                                    // invRms
+        scratch.add(rows, rows * dim);                     // stat, xHat
+        (outputKept ? kept : scratch).add(rows * dim);     // output
+        scratch.add(rows * dim, rows * dim, rows);         // dInput, scratch, onesRow
+    }
+
+    /** Linear (+ LoRA adapter): output per use, dInput and the bias's ones row scratch; xa kept, dXa scratch. */
+    private static void projection(Floats kept, Floats scratch, LoraConfig lora, String name, long n, long in,
+                                   long out, boolean bias, boolean outputKept) {
+        (outputKept ? kept : scratch).add(n * out);        // output
+        scratch.add(n * in);                               // dInput
+        if (bias) {
+            scratch.add(n);                                // onesRow
+        }
+        if (lora != null && lora.targets(name)) {
+            if (lora.dropout() > 0) {
+                kept.add(n * in, n * in);                  // mask, dropped
+                scratch.add(n * in);                       // dxLora
+            }
+            kept.add(n * lora.rank());                     // xa
+            scratch.add(n * lora.rank());                  // dXa
+        }
+    }
+
+    /** Bytes held for one micro-batch: kept activations (one set or L), scratch, saved inputs, root, widening. */
+    public long total() {
+        return (checkpointing ? keptPerLayer : layers * keptPerLayer) + scratch + layerInputs + root + widening;
+    }
+
+    private static final class Floats {
+        private long total;
+
+        void add(long... counts) {
+            for (long c : counts) {
+                total += c;
+            }
+        }
+    }
+}

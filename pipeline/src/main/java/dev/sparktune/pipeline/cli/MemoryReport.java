@@ -1,0 +1,43 @@
+package dev.sparktune.pipeline.cli;
+
+import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.pipeline.config.SparkSettings;
+import dev.sparktune.pipeline.config.SubmitHadoopConf;
+import dev.sparktune.trainer.api.MemoryCheck;
+import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.model.ModelDirectory;
+import dev.sparktune.trainer.plan.HostMemory;
+import dev.sparktune.trainer.plan.MemoryBudget;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dry run's memory plan for a training run, checked against the budget the same settings give (the launch
+ * checks again with the Spark application's own settings and the table's seq_len).
+ */
+final class MemoryReport {
+    private MemoryReport() {
+    }
+
+    /**
+     * @param seqLen tokens per packed row (the data.cutoff_len prep writes rows of)
+     * @return the plan and budget lines
+     * @throws dev.sparktune.trainer.api.NotEnoughMemoryException the plan does not fit, with the settings that would
+     */
+    static List<String> forTrain(TrainConfig train, SparkSettings spark, int seqLen) {
+        ModelDirectory model = ModelDirectory.of(train.modelPath(), SubmitHadoopConf.of(spark.conf()));
+        ModelConfig config = HfConfigReader.parse(model.configJson(), train.modelPath() + "/config.json");
+        // spark-submit hands --master and --conf to the driver as system properties; they win over the config file
+        Map<String, String> conf = new HashMap<>(spark.conf());
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith("spark.")) {
+                conf.put(key, System.getProperty(key));
+            }
+        }
+        String master = conf.getOrDefault("spark.master", spark.master());
+        MemoryBudget budget = MemoryBudget.of(master, conf, HostMemory.current(), train.worldSize());
+        return MemoryCheck.require(train, config, model.storedDataType(), seqLen, budget);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.sparktune.trainer.api;
+
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.trainer.plan.MemoryBudget;
+import dev.sparktune.trainer.task.MemoryPlan;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * A training run's memory plan against its budget, before launch: the lines {@code train} logs and
+ * {@code train --dry-run} prints, or a refusal naming the plan, the budget and the settings that would make it fit
+ * (each tried with the same planner).
+ */
+public final class MemoryCheck {
+    private MemoryCheck() {
+    }
+
+    /**
+     * @param stored the checkpoint's weight dtype (frozen weights stay in a bf16 / fp16 one)
+     * @param seqLen tokens per packed row
+     * @return the report lines
+     * @throws NotEnoughMemoryException the plan exceeds the budget
+     */
+    public static List<String> require(TrainConfig config, ModelConfig model, DataType stored, int seqLen,
+                                       MemoryBudget budget) {
+        MemoryPlan plan = plan(config, model, stored, seqLen);
+        List<String> lines = new ArrayList<>();
+        lines.add("memory plan per rank (" + config.worldSize() + " rank" + (config.worldSize() == 1 ? "" : "s")
+                + ", fsdp " + config.sharding().key() + ", " + config.finetuningType().key() + ", gradient_checkpointing "
+                + (config.gradientCheckpointing() ? "on" : "off") + ", " + config.perDeviceBatchRows() + " row"
+                + (config.perDeviceBatchRows() == 1 ? "" : "s") + " x " + seqLen + " tokens per micro-batch):");
+        lines.addAll(plan.describe().lines().toList());
+        String budgetLine = "budget per rank: " + (budget.perRank() == Long.MAX_VALUE ? "unlimited"
+                : MemoryPlan.gb(budget.perRank())) + " — " + budget.source();
+        lines.add(budgetLine);
+        if (budget.fits(plan.total())) {
+            lines.add("memory: fits (" + MemoryPlan.gb(plan.total()) + " of " + MemoryPlan.gb(budget.perRank())
+                    + " per rank)");
+            return lines;
+        }
+        List<String> fixes = fixes(config, model, stored, seqLen, budget);
+        throw new NotEnoughMemoryException(plan.total(), budget.perRank(), "train: each rank needs "
+                + MemoryPlan.gb(plan.total()) + " but may allocate " + MemoryPlan.gb(budget.perRank()) + ".\n"
+                + String.join("\n", lines) + "\nwhat one change gives (\"fits\": enough alone):\n"
+                + String.join("\n", fixes) + (fixes.isEmpty() ? "" : "\n") + "  or " + budget.raise());
+    }
+
+    /** The plan of one rank for this config (micro-batches of per_device_train_batch_size rows). */
+    public static MemoryPlan plan(TrainConfig config, ModelConfig model, DataType stored, int seqLen) {
+        return MemoryPlan.of(config, model, stored, config.perDeviceBatchRows(), seqLen);
+    }
+
+    /** Each single change that reduces a rank's plan, with its figure and whether it fits. */
+    private static List<String> fixes(TrainConfig config, ModelConfig model, DataType stored, int seqLen,
+                                      MemoryBudget budget) {
+        List<String> fixes = new ArrayList<>();
+        if (!config.gradientCheckpointing()) {
+            fix(fixes, "train.gradient_checkpointing = true (LLaMA-Factory's default; one more forward)", config,
+                    b -> b.gradientCheckpointing(true), model, stored, seqLen, seqLen, budget);
+        }
+        if (config.sharding() != Sharding.FULL_SHARD && config.finetuningType() != FinetuningType.FREEZE
+                && config.worldSize() > 1) {
+            fix(fixes, "train.fsdp = full_shard (the decoder layers split over the ranks)", config,
+                    b -> b.sharding(Sharding.FULL_SHARD), model, stored, seqLen, seqLen, budget);
+        }
+        if (config.sharding() == Sharding.NO_SHARD && config.worldSize() > 1) {
+            fix(fixes, "train.fsdp = shard_grad_op (gradients and AdamW state split over the ranks)", config,
+                    b -> b.sharding(Sharding.SHARD_GRAD_OP), model, stored, seqLen, seqLen, budget);
+        }
+        if (config.perDeviceBatchRows() > 1) {
+            int rows = config.perDeviceBatchRows();
+            fix(fixes, "train.per_device_train_batch_size = 1 with gradient_accumulation_steps = "
+                    + rows * config.gradientAccumulation() + " (the same global batch)", config,
+                    b -> b.perDeviceBatchRows(1).gradientAccumulation(rows * config.gradientAccumulation()), model,
+                    stored, seqLen, seqLen, budget);
+        }
+        if (config.lossChunkRows() > 256) {
+            fix(fixes, "train.loss_chunk_tokens = 256 (a smaller lm_head logits chunk)", config,
+                    b -> b.lossChunkRows(256), model, stored, seqLen, seqLen, budget);
+        }
+        if (seqLen > 256) {
+            fix(fixes, "data.cutoff_len = " + seqLen / 2 + " (prep again: rows of half the tokens)", config,
+                    b -> b, model, stored, seqLen, seqLen / 2, budget);
+        }
+        // more ranks only help where the state is split: full_shard splits the base too (not for freeze)
+        Sharding sharded = config.finetuningType() == FinetuningType.FREEZE ? Sharding.SHARD_GRAD_OP
+                : Sharding.FULL_SHARD;
+        int more = config.worldSize() * 2;
+        fix(fixes, "train.world_size = " + more + " with fsdp = " + sharded.key() + " (needs " + more
+                + " task slots)", config, b -> b.worldSize(more).sharding(sharded), model, stored, seqLen, seqLen,
+                budget);
+        return fixes;
+    }
+
+    private static void fix(List<String> fixes, String change, TrainConfig config,
+                            UnaryOperator<TrainConfig.Builder> edit, ModelConfig model, DataType stored, int seqLen,
+                            int newSeqLen, MemoryBudget budget) {
+        TrainConfig changed = edit.apply(config.toBuilder()).build();
+        long total = plan(changed, model, stored, newSeqLen).total();
+        long now = plan(config, model, stored, seqLen).total();
+        if (total < now) {
+            fixes.add(String.format(Locale.ROOT, "  %s: %s per rank%s", change, MemoryPlan.gb(total),
+                    budget.fits(total) ? " — fits" : ""));
+        }
+    }
+}

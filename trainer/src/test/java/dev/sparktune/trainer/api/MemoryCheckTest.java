@@ -1,0 +1,63 @@
+package dev.sparktune.trainer.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.trainer.plan.MemoryBudget;
+import dev.sparktune.trainer.task.MemoryPlan;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * A plan over budget is refused with the plan, the budget and each single change that would fit; a plan within
+ * it is reported. Qwen3-0.6B's published shape, LoRA r 8 on all linear layers, 2 ranks, rows of 1024 tokens: the
+ * issue's setting.
+ */
+class MemoryCheckTest {
+    static final ModelConfig QWEN3_06B = HfConfigReader.parse("""
+            {"architectures": ["Qwen3ForCausalLM"], "vocab_size": 151936, "hidden_size": 1024,
+             "intermediate_size": 3072, "num_hidden_layers": 28, "num_attention_heads": 16,
+             "num_key_value_heads": 8, "head_dim": 128, "tie_word_embeddings": true,
+             "max_position_embeddings": 40960}""", "Qwen3-0.6B");
+
+    private static TrainConfig lora(boolean checkpointing, Sharding sharding) {
+        return TrainConfig.builder().modelPath("m").table("t").outputDir("o").finetuningType(FinetuningType.LORA)
+                .lora(8, 16, 0, "all", false).worldSize(2).sharding(sharding).gradientCheckpointing(checkpointing)
+                .build();
+    }
+
+    @Test
+    void aPlanOverBudgetNamesTheSettingsThatWouldFit() {
+        TrainConfig config = lora(false, Sharding.SHARD_GRAD_OP);
+        long plan = MemoryCheck.plan(config, QWEN3_06B, DataType.BFLOAT16, 1024).total();
+        long withCheckpointing = MemoryCheck.plan(lora(true, Sharding.SHARD_GRAD_OP), QWEN3_06B, DataType.BFLOAT16,
+                1024).total();
+        MemoryBudget budget = new MemoryBudget((plan + withCheckpointing) / 2, "a test budget", "raise it");
+        NotEnoughMemoryException e = assertThrows(NotEnoughMemoryException.class,
+                () -> MemoryCheck.require(config, QWEN3_06B, DataType.BFLOAT16, 1024, budget));
+        assertEquals(plan, e.plannedPerRank());
+        assertEquals(budget.perRank(), e.budgetPerRank());
+        String m = e.getMessage();
+        assertTrue(m.contains("each rank needs " + MemoryPlan.gb(plan)) && m.contains("a test budget"), m);
+        assertTrue(m.contains("train.gradient_checkpointing = true") && m.contains(MemoryPlan.gb(withCheckpointing)
+                + " per rank — fits"), m);
+        assertTrue(m.contains("train.fsdp = full_shard") && m.contains("or raise it"), m);
+        assertTrue(m.contains("frozen in bfloat16"), "the bf16 base is named: " + m);
+    }
+
+    @Test
+    void aPlanWithinBudgetIsReportedLineByLine() {
+        TrainConfig config = lora(true, Sharding.FULL_SHARD);
+        List<String> lines = MemoryCheck.require(config, QWEN3_06B, DataType.BFLOAT16, 1024,
+                new MemoryBudget(8L << 30, "a test budget", "raise it"));
+        String report = String.join("\n", lines);
+        assertTrue(lines.get(0).startsWith("memory plan per rank (2 ranks, fsdp full_shard, lora, "
+                + "gradient_checkpointing on, 1 row x 1024 tokens per micro-batch)"), report);
+        assertTrue(report.contains("incl. the gathered layer") && report.contains("layer inputs"), report);
+        assertTrue(lines.get(lines.size() - 1).startsWith("memory: fits"), report);
+    }
+}
