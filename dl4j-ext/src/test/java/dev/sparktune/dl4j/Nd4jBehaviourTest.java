@@ -24,6 +24,20 @@ class Nd4jBehaviourTest {
         assertTrue(view.isView());
     }
 
+    /**
+     * Why {@link dev.sparktune.dl4j.params.Views} exists: get(interval) on a view returns an EMPTY array for some
+     * offsets (this case was found among random row ranges). When this fails, ND4J no longer has the bug.
+     */
+    @Test
+    void getOnAViewSometimesReturnsAnEmptyArray() {
+        INDArray flat = Nd4j.arange(0, 100_000).castTo(DataType.FLOAT);
+        INDArray matrix = flat.get(NDArrayIndex.interval(29_197, 29_197 + 601 * 62)).reshape(601, 62);
+        assertTrue(matrix.get(NDArrayIndex.interval(448, 520), NDArrayIndex.all()).isEmpty());
+        INDArray rows = dev.sparktune.dl4j.params.Views.rows(matrix, 448, 520);
+        assertEquals(72, rows.rows());
+        assertEquals(29_197 + 448 * 62, rows.getFloat(0), 0f);
+    }
+
     @Test
     void gemmIntoOffsetAndStridedViews() {
         INDArray a = Nd4j.rand(DataType.FLOAT, 3, 4);

@@ -368,10 +368,9 @@ public final class TcpRingCollective implements Collective {
      * buffer, i.e. including the array's offset). Made per piece, so buffers above 2 GiB work too.
      */
     private static ByteBuffer region(INDArray arr, long firstElement, long elements) {
-        BytePointer p = new BytePointer(arr.data().pointer());
-        long from = firstElement * 4;
-        p.position(from).limit(from + elements * 4);
-        return p.asByteBuffer();
+        // a pointer AT the region: a position beyond 2 GiB overflows the int capacity of the NIO buffer made from it
+        BytePointer p = new BytePointer(arr.data().pointer()).getPointer(firstElement * 4);
+        return p.capacity(elements * 4).limit(elements * 4).asByteBuffer();
     }
 
     /** {@link #region}s of at most one piece each covering elements [first, first + count) of {@code arr}'s buffer. */

@@ -1,6 +1,7 @@
 package dev.sparktune.dl4j.layers;
 
 import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.params.Views;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -270,9 +271,9 @@ public final class Attention {
                 NDArrayIndex.all());
     }
 
-    /** Rows [from, to) of a contiguous [L, D] block: contiguous. */
+    /** Rows [from, to) of a contiguous [L, D] block (a view of a view: {@link Views}). */
     private static INDArray rows(INDArray block, int from, int to) {
-        return block.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+        return Views.rows(block, from, to);
     }
 
     /**
@@ -280,7 +281,6 @@ public final class Attention {
      * flat [T·T] buffer: the part of a row tile that causality (and the window) leave non-zero.
      */
     private static INDArray tile(INDArray flat, int len, int r0, int r1, int k0) {
-        return flat.get(NDArrayIndex.interval(0, len * len)).reshape(len, len)
-                .get(NDArrayIndex.interval(r0, r1), NDArrayIndex.interval(k0, r1));
+        return Views.strided(flat, (long) r0 * len + k0, new long[] {r1 - r0, r1 - k0}, new long[] {len, 1});
     }
 }

@@ -1,10 +1,10 @@
 package dev.sparktune.dl4j.layers;
 
+import dev.sparktune.dl4j.params.Views;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -70,6 +70,11 @@ public final class LmHeadLoss {
         }
         this.rows = rows;
         this.chunkRows = Math.min(chunkRows, rows);
+        if ((long) this.chunkRows * vocab > Integer.MAX_VALUE / 4) {
+            // the chunk's logits are read through one NIO buffer, whose capacity is an int
+            throw new IllegalArgumentException(name + ": " + this.chunkRows + " tokens per chunk × " + vocab
+                    + " vocabulary entries exceed 2 GiB of logits; lower loss_chunk_tokens");
+        }
         this.logits = Shapes.buffer((long) this.chunkRows * vocab);
         this.dHidden = Shapes.buffer(rows, hidden);
         this.rowMax = Shapes.buffer(this.chunkRows, 1);
@@ -106,19 +111,18 @@ public final class LmHeadLoss {
 
     /** W's rows of piece p as fp32 [P, C] (a view, or the widened copy valid until the next widening). */
     private INDArray weightPiece(int p) {
-        INDArray rowsOfW = weight.get(NDArrayIndex.interval(pieceStart(p), pieceStart(p) + pieceLength(p)),
-                NDArrayIndex.all());
+        INDArray rowsOfW = Views.rows(weight, pieceStart(p), pieceStart(p) + pieceLength(p));
         return widener == null ? rowsOfW : widener.widen(rowsOfW);
     }
 
     /** The first n rows of piece p's logits block: a contiguous [n, P] view. */
     private INDArray logitsPiece(int p, int n) {
         long at = (long) chunkRows * pieceStart(p);
-        return logits.get(NDArrayIndex.interval(at, at + (long) n * pieceLength(p))).reshape(n, pieceLength(p));
+        return Views.reshaped(logits, at, n, pieceLength(p));
     }
 
     private static INDArray firstRows(INDArray column, int n, int chunkRows) {
-        return n == chunkRows ? column : column.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
+        return n == chunkRows ? column : Views.rows(column, 0, n);
     }
 
     private double run(INDArray h, int[] targets, double tokenCount, boolean withGrad) {
@@ -145,8 +149,8 @@ public final class LmHeadLoss {
             for (int i = r0; i < r1; i++) {
                 any |= targets[i] != IGNORE;
             }
-            INDArray hc = h.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());         // [n, C]
-            INDArray dHc = dHidden.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());  // [n, C]
+            INDArray hc = Views.rows(h, r0, r1);              // [n, C]
+            INDArray dHc = Views.rows(dHidden, r0, r1);       // [n, C]
             if (!any) {
                 if (withGrad) {
                     dHc.assign(0.0);
@@ -162,7 +166,7 @@ public final class LmHeadLoss {
             for (int p = 0; p < pieces; p++) {
                 INDArray lp = logitsPiece(p, n);
                 Gemm.into(hc, weightPiece(p), lp, false, true, 1.0, 0.0);
-                Nd4j.exec(new Max(lp, pieceStat.get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).reshape(n), 1));
+                Nd4j.exec(new Max(lp, Views.reshaped(pieceStat, 0, n), 1));
                 for (int i = 0; i < n; i++) {
                     mx.put(i, p == 0 ? st.get(i) : Math.max(mx.get(i), st.get(i)));
                 }
@@ -182,7 +186,7 @@ public final class LmHeadLoss {
                 INDArray lp = logitsPiece(p, n);
                 lp.subiColumnVector(max);
                 Transforms.exp(lp, false);
-                lp.sum(pieceStat.get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).reshape(n), 1);
+                lp.sum(Views.reshaped(pieceStat, 0, n), 1);
                 for (int i = 0; i < n; i++) {
                     sm.put(i, p == 0 ? st.get(i) : sm.get(i) + st.get(i));
                 }
@@ -217,8 +221,7 @@ public final class LmHeadLoss {
                 INDArray lp = logitsPiece(p, n);
                 Gemm.into(lp, weightPiece(p), dHc, false, false, 1.0, p == 0 ? 0.0 : 1.0);
                 if (dWeight != null) {
-                    INDArray dWp = dWeight.get(NDArrayIndex.interval(pieceStart(p), pieceStart(p) + pieceLength(p)),
-                            NDArrayIndex.all());
+                    INDArray dWp = Views.rows(dWeight, pieceStart(p), pieceStart(p) + pieceLength(p));
                     Gemm.into(lp, hc, dWp, true, false, 1.0, 1.0);
                 }
             }

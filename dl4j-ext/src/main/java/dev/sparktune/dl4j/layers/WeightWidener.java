@@ -1,10 +1,10 @@
 package dev.sparktune.dl4j.layers;
 
+import dev.sparktune.dl4j.params.Views;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One fp32 scratch buffer into which frozen weights stored in bf16 or fp16 (the checkpoint's dtype) are widened just
@@ -71,7 +71,7 @@ final class WeightWidener {
         if (buffer == null) {
             buffer = Nd4j.createUninitialized(DataType.FLOAT, capacity);
         }
-        INDArray view = buffer.get(NDArrayIndex.interval(0, n)).reshape('c', weight.shape());
+        INDArray view = Views.reshaped(buffer, 0, weight.shape());
         return view.assign(weight);
     }
 

@@ -3,6 +3,7 @@ package dev.sparktune.dl4j.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.params.Views;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import dev.sparktune.dl4j.safetensors.TensorDType;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Hugging Face model directories: load config.json + safetensors weights into one flat parameter buffer, and save
@@ -56,7 +56,7 @@ public final class HfModelDir {
                         + params.dataType() + " and cannot be read into a " + dst.dataType() + " destination without"
                         + " rounding; read them into " + params.dataType() + " or FLOAT");
             }
-            dst.assign(params.get(NDArrayIndex.interval(from, to)));
+            dst.assign(Views.range(params, from, to));
         }
 
         @Override
@@ -106,7 +106,7 @@ public final class HfModelDir {
                 long z = Math.min(to, e.offset() + e.length());
                 if (a < z) {
                     reader.readRange(e.name(), a - e.offset(), z - e.offset(),
-                            dst.get(NDArrayIndex.interval(a - from, z - from)));
+                            Views.range(dst, a - from, z - from));
                 }
             }
         }

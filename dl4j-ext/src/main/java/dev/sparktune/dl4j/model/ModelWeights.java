@@ -1,10 +1,10 @@
 package dev.sparktune.dl4j.model;
 
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.params.Views;
 import dev.sparktune.dl4j.safetensors.NativeArrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A model's parameters in their flat HF layout ({@link HfParamNames}), readable by range: in memory
@@ -58,7 +58,7 @@ public interface ModelWeights {
         INDArray params = NativeArrays.uninitialized(dtype, reordered.totalLength());
         for (ParamLayout.Entry e : layout().entries()) {
             long at = reordered.entry(e.name()).offset();
-            read(e.offset(), e.offset() + e.length(), params.get(NDArrayIndex.interval(at, at + e.length())));
+            read(e.offset(), e.offset() + e.length(), Views.range(params, at, at + e.length()));
         }
         return new HfModelDir.Loaded(config(), reordered, params);
     }

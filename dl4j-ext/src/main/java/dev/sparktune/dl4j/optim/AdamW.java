@@ -167,8 +167,9 @@ public final class AdamW {
      */
     private static FloatBuffer window(INDArray flat, long from, int n) {
         long at = flat.offset() - flat.data().offset() + from;
-        FloatPointer base = new FloatPointer(flat.data().addressPointer());
-        return base.position(at).limit(at + n).asBuffer();
+        // a pointer AT the window: a position beyond 2 GiB overflows the int capacity of the NIO buffer made from it
+        FloatPointer window = new FloatPointer(flat.data().addressPointer()).getPointer(at);
+        return window.capacity(n).limit(n).asBuffer();
     }
 
     /** First element of the flat buffers this optimizer updates. */

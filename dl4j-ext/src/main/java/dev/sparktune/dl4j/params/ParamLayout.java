@@ -10,7 +10,6 @@ import java.util.function.Predicate;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The ordered (name, shape, offset) entries of every parameter inside one flat fp32 buffer. Parameters, their
@@ -188,7 +187,7 @@ public final class ParamLayout {
     public INDArray view(INDArray flat, String name) {
         checkFlat(flat);
         Entry e = entry(name);
-        return flat.get(NDArrayIndex.interval(e.offset(), e.offset() + e.length())).reshape('c', e.shape());
+        return Views.reshaped(flat, e.offset(), e.shape());
     }
 
     /** Views of every parameter, in layout order. */

@@ -2,6 +2,7 @@ package dev.sparktune.dl4j.safetensors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.params.Views;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -20,7 +21,6 @@ import java.util.function.Function;
 import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Writes tensors as Hugging Face safetensors: one {@code model.safetensors}, or, when they exceed the shard size,
@@ -211,15 +211,16 @@ public final class SafetensorsWriter {
             // a ByteBuffer spans at most 2 GiB: larger tensors go out through several windows
             for (long from = at; from < end; from += WINDOW_BYTES) {
                 long to = Math.min(end, from + WINDOW_BYTES);
-                BytePointer bytes = new BytePointer(flat.data().addressPointer());
-                writeFully(ch, bytes.capacity(to).limit(to).position(from).asByteBuffer());
+                // a pointer AT the window: a position beyond 2 GiB overflows the NIO buffer's int capacity
+                BytePointer bytes = new BytePointer(flat.data().addressPointer()).getPointer(from);
+                writeFully(ch, bytes.capacity(to - from).limit(to - from).asByteBuffer());
             }
             return;
         }
         ByteBuffer buf = ByteBuffer.allocate(CHUNK * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
         for (long from = 0; from < flat.length(); from += CHUNK) {
             long to = Math.min(flat.length(), from + CHUNK);
-            float[] values = flat.get(NDArrayIndex.interval(from, to)).castTo(DataType.FLOAT).toFloatVector();
+            float[] values = Views.range(flat, from, to).castTo(DataType.FLOAT).toFloatVector();
             buf.clear();
             switch (dtype) {
                 case F32 -> buf.asFloatBuffer().put(values);

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Layers against the naive double-precision oracles ({@link NaiveOps}) at shapes and feature combinations the
@@ -174,6 +175,45 @@ class LayerOracleTest {
                 System.arraycopy(sv, 0, t, 0, sv.length);
                 return dot(oracle(xs, t, layout, cfg, packed, inv, pos), dys);
             });
+        }
+    }
+
+    /**
+     * Random packings of long documents (every tile boundary and remainder): each document's attention output in its
+     * packed row equals the same document's output alone in the row, and the backward runs on every packing.
+     */
+    @Test
+    void everyPackingOfLongDocumentsAttendsWithinEachDocument() {
+        int c = 8;
+        int seqLen = 1024;
+        RopeConfig rope = new RopeConfig(RopeConfig.Type.DEFAULT, 10000, 1.0, 1.0, 4.0, 8);
+        ModelConfig cfg = new ModelConfig(ModelSpecs.forArchitecture("MistralForCausalLM"), 50, c, 20, 1, 2, 1, 4,
+                1e-6, rope, 2048, false, false, false, false, false, 0, -1, List.of());
+        ParamLayout layout = ParamLayout.builder().add("q_proj.weight", 8, c).add("k_proj.weight", 4, c)
+                .add("v_proj.weight", 4, c).add("o_proj.weight", c, 8).build();
+        Attention attn = new Attention(cfg, params(layout, 1.0), 1, seqLen);
+        INDArray x = randn(1.0, seqLen, c);
+        java.util.Random r = new java.util.Random(3);
+        for (int t = 0; t < 12; t++) {
+            int docs = 1 + r.nextInt(3);
+            int[] lens = new int[docs];
+            for (int d = 0; d < docs; d++) {
+                lens[d] = 2 + r.nextInt(seqLen / docs - 2);
+            }
+            INDArray packed = attn.forward(x, PackedBatch.fromDocLens(seqLen, new int[][] {lens})).dup();
+            attn.backward(x);
+            int start = 0;
+            for (int len : lens) {
+                // the same tokens at the start of a row of their own
+                INDArray alone = x.dup();
+                alone.get(NDArrayIndex.interval(0, len), NDArrayIndex.all())
+                        .assign(x.get(NDArrayIndex.interval(start, start + len), NDArrayIndex.all()));
+                INDArray y = attn.forward(alone, PackedBatch.fromDocLens(seqLen, new int[][] {{len}}));
+                assertTrue(y.get(NDArrayIndex.interval(0, len), NDArrayIndex.all()).equalsWithEps(
+                        packed.get(NDArrayIndex.interval(start, start + len), NDArrayIndex.all()), 1e-5),
+                        "document of " + len + " at " + start + " in " + java.util.Arrays.toString(lens));
+                start += len;
+            }
         }
     }
 

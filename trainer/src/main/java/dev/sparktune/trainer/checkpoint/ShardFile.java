@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.checkpoint;
 
+import dev.sparktune.dl4j.params.Views;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import dev.sparktune.dl4j.safetensors.TensorInfo;
@@ -12,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One rank's checkpoint file: the ranges of each flat state buffer ({@link #TENSORS}) it holds, as a safetensors file
@@ -53,7 +53,7 @@ final class ShardFile {
                 long n = buffer.length();
                 for (long off = 0; off < n; off += chunk) {
                     chunks.put(chunkName(name, piece.start() + off),
-                            buffer.get(NDArrayIndex.interval(off, Math.min(n, off + chunk))));
+                            Views.range(buffer, off, Math.min(n, off + chunk)));
                 }
             }
         }
@@ -92,9 +92,9 @@ final class ShardFile {
             if (a >= b) {
                 continue;
             }
-            INDArray chunk = reader.read(e.getKey()).reshape(-1);
-            dst.get(NDArrayIndex.interval(dstOffset + a - from, dstOffset + b - from))
-                    .assign(chunk.get(NDArrayIndex.interval(a - chunkStart, b - chunkStart)));
+            // straight from the file into its place: no whole-chunk copy
+            reader.readRange(e.getKey(), a - chunkStart, b - chunkStart,
+                    Views.range(dst, dstOffset + a - from, dstOffset + b - from));
             copied += b - a;
         }
         return copied;

@@ -14,6 +14,7 @@ import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.optim.AdamW;
 import dev.sparktune.dl4j.optim.GradClip;
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.params.Views;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Every rank holds all trainable parameters and gradients (no_shard, shard_grad_op, and lora's full_shard, whose
@@ -91,7 +91,7 @@ final class ReplicatedState implements TrainingState {
             if (storage == DataType.FLOAT) {
                 // the trained parameters are the contiguous tail of the base buffer
                 long frozen = baseLayout.totalLength() - layout.totalLength();
-                this.params = baseParams.get(NDArrayIndex.interval(frozen, baseLayout.totalLength()));
+                this.params = Views.range(baseParams, frozen, baseLayout.totalLength());
                 root = new LayerParams(baseLayout, baseParams, layout, grads, "");
             } else {
                 // the base stays in the checkpoint's dtype; the trained parameters train in fp32 beside it
@@ -155,7 +155,7 @@ final class ReplicatedState implements TrainingState {
             collective.reduceScatter(grads);
             int r = collective.rank();
             INDArray shard = shards.size(r) == 0 ? null
-                    : grads.get(NDArrayIndex.interval(shards.start(r), shards.end(r)));
+                    : Views.range(grads, shards.start(r), shards.end(r));
             double local = shard == null ? 0 : Math.pow(shard.norm2Number().doubleValue(), 2);
             norm = Math.sqrt(collective.allReduceSum(local)[0]);
             TrainingState.checkFinite(step, loss, norm);
@@ -191,9 +191,8 @@ final class ReplicatedState implements TrainingState {
             return List.of();
         }
         long o = optimizer.start();
-        return List.of(new StatePiece(a, params.get(NDArrayIndex.interval(a, b)),
-                optimizer.firstMoment().get(NDArrayIndex.interval(a - o, b - o)),
-                optimizer.secondMoment().get(NDArrayIndex.interval(a - o, b - o))));
+        return List.of(new StatePiece(a, Views.range(params, a, b), Views.range(optimizer.firstMoment(), a - o, b - o),
+                Views.range(optimizer.secondMoment(), a - o, b - o)));
     }
 
     @Override
@@ -208,8 +207,8 @@ final class ReplicatedState implements TrainingState {
         long a = optimizer.start();
         long b = optimizer.end();
         if (b > a) {
-            reader.firstMoment(a, b, optimizer.firstMoment().get(NDArrayIndex.interval(0, b - a)));
-            reader.secondMoment(a, b, optimizer.secondMoment().get(NDArrayIndex.interval(0, b - a)));
+            reader.firstMoment(a, b, Views.range(optimizer.firstMoment(), 0, b - a));
+            reader.secondMoment(a, b, Views.range(optimizer.secondMoment(), 0, b - a));
         }
         optimizer.restoreSteps(reader.manifest().optimizerSteps());
     }
