@@ -97,40 +97,10 @@ class LayerOracleTest {
         RopeConfig rope = new RopeConfig(RopeConfig.Type.LLAMA3, 10000, 4.0, 1.0, 4.0, 8);
         ModelConfig cfg = new ModelConfig(ModelSpecs.forArchitecture("Qwen3ForCausalLM"), 50, c, 20, 1, heads, kv, hd,
                 1e-6, rope, 64, false, true, true, false, true, window, -1, List.of());
-        ParamLayout layout = ParamLayout.builder()
-                .add("q_proj.weight", heads * hd, c).add("q_proj.bias", heads * hd)
-                .add("k_proj.weight", kv * hd, c).add("k_proj.bias", kv * hd)
-                .add("v_proj.weight", kv * hd, c).add("v_proj.bias", kv * hd)
-                .add("o_proj.weight", c, heads * hd).add("o_proj.bias", c)
-                .add("q_norm.weight", hd).add("k_norm.weight", hd).build();
-        LayerParams p = params(layout, 1.0);
-        int batch = 2;
-        int seqLen = 12;
-        int[][] docs = {{5, 4, 3}, {7}};
-        PackedBatch packed = PackedBatch.fromDocLens(seqLen, docs);
-        int n = batch * seqLen;
-        INDArray x = randn(1.0, n, c);
-        INDArray dy = randn(1.0, n, c);
-        Attention attn = new Attention(cfg, p, batch, seqLen);
-        INDArray y = attn.forward(x, packed).dup();
-        INDArray dx = attn.backward(dy).dup();
-
-        double[] xs = d(x);
-        double[] dys = d(dy);
-        double[] theta = d(p.params());
-        float[] inv = rope.inverseFrequencies(hd);
-        int[] pos = packed.positionIds();
-        ToDoubleFunction<double[]> lossOfX = xv -> dot(oracle(xv, theta, layout, cfg, packed, inv, pos), dys);
-        close("attention y", oracle(xs, theta, layout, cfg, packed, inv, pos), y, 1e-5);
-        fd("attention dx", xs, dx, lossOfX);
-        for (ParamLayout.Entry e : layout.entries()) {
-            double[] slice = java.util.Arrays.copyOfRange(theta, (int) e.offset(), (int) (e.offset() + e.length()));
-            fd("attention d/" + e.name(), slice, p.grad(e.name()), sv -> {
-                double[] t = theta.clone();
-                System.arraycopy(sv, 0, t, (int) e.offset(), sv.length);
-                return dot(oracle(xs, t, layout, cfg, packed, inv, pos), dys);
-            });
-        }
+        ParamLayout layout = attentionLayout(c, heads, kv, hd);
+        PackedBatch packed = PackedBatch.fromDocLens(12, new int[][] {{5, 4, 3}, {7}});
+        checkAttention("attention", cfg, rope, layout, packed,
+                layout.entries().stream().map(ParamLayout.Entry::name).toList());
     }
 
     @Test
@@ -146,33 +116,48 @@ class LayerOracleTest {
             RopeConfig rope = new RopeConfig(RopeConfig.Type.DEFAULT, 10000, 1.0, 1.0, 4.0, 8);
             ModelConfig cfg = new ModelConfig(ModelSpecs.forArchitecture("Qwen3ForCausalLM"), 50, c, 20, 1, heads,
                     kv, hd, 1e-6, rope, 1024, false, true, true, false, true, window, -1, List.of());
-            ParamLayout layout = ParamLayout.builder()
-                    .add("q_proj.weight", heads * hd, c).add("q_proj.bias", heads * hd)
-                    .add("k_proj.weight", kv * hd, c).add("k_proj.bias", kv * hd)
-                    .add("v_proj.weight", kv * hd, c).add("v_proj.bias", kv * hd)
-                    .add("o_proj.weight", c, heads * hd).add("o_proj.bias", c)
-                    .add("q_norm.weight", hd).add("k_norm.weight", hd).build();
-            LayerParams p = params(layout, 1.0);
             PackedBatch packed = PackedBatch.fromDocLens(seqLen, new int[][] {{Attention.ROW_TILE + 44, 200}, {seqLen}});
-            int n = 2 * seqLen;
-            INDArray x = randn(1.0, n, c);
-            INDArray dy = randn(1.0, n, c);
-            Attention attn = new Attention(cfg, p, 2, seqLen);
-            INDArray y = attn.forward(x, packed).dup();
-            INDArray dx = attn.backward(dy).dup();
-            double[] xs = d(x);
-            double[] dys = d(dy);
-            double[] theta = d(p.params());
-            float[] inv = rope.inverseFrequencies(hd);
-            int[] pos = packed.positionIds();
-            close("tiled attention y, window " + window, oracle(xs, theta, layout, cfg, packed, inv, pos), y, 1e-5);
-            fd("tiled attention dx, window " + window, xs, dx,
-                    xv -> dot(oracle(xv, theta, layout, cfg, packed, inv, pos), dys));
-            ParamLayout.Entry q = layout.entry("q_proj.weight");
-            double[] slice = java.util.Arrays.copyOfRange(theta, 0, (int) q.length());
-            fd("tiled attention d/q_proj, window " + window, slice, p.grad("q_proj.weight"), sv -> {
+            checkAttention("tiled attention, window " + window, cfg, rope, attentionLayout(c, heads, kv, hd), packed,
+                    List.of("q_proj.weight"));
+        }
+    }
+
+    /** Every projection with a bias, and the q/k norms. */
+    private static ParamLayout attentionLayout(int c, int heads, int kv, int hd) {
+        return ParamLayout.builder()
+                .add("q_proj.weight", heads * hd, c).add("q_proj.bias", heads * hd)
+                .add("k_proj.weight", kv * hd, c).add("k_proj.bias", kv * hd)
+                .add("v_proj.weight", kv * hd, c).add("v_proj.bias", kv * hd)
+                .add("o_proj.weight", c, heads * hd).add("o_proj.bias", c)
+                .add("q_norm.weight", hd).add("k_norm.weight", hd).build();
+    }
+
+    /**
+     * Attention on random parameters and input: y against the double-precision oracle, dx and the gradients of the
+     * named parameters against finite differences of the oracle.
+     */
+    private void checkAttention(String what, ModelConfig cfg, RopeConfig rope, ParamLayout layout,
+                                PackedBatch packed, List<String> checkedGrads) {
+        LayerParams p = params(layout, 1.0);
+        int n = packed.rows();
+        INDArray x = randn(1.0, n, cfg.hiddenSize());
+        INDArray dy = randn(1.0, n, cfg.hiddenSize());
+        Attention attn = new Attention(cfg, p, packed.batch(), packed.seqLen());
+        INDArray y = attn.forward(x, packed).dup();
+        INDArray dx = attn.backward(dy).dup();
+
+        double[] xs = d(x);
+        double[] dys = d(dy);
+        double[] theta = d(p.params());
+        float[] inv = rope.inverseFrequencies(cfg.headDim());
+        int[] pos = packed.positionIds();
+        close(what + " y", oracle(xs, theta, layout, cfg, packed, inv, pos), y, 1e-5);
+        fd(what + " dx", xs, dx, xv -> dot(oracle(xv, theta, layout, cfg, packed, inv, pos), dys));
+        for (String name : checkedGrads) {
+            ParamLayout.Entry e = layout.entry(name);
+            fd(what + " d/" + name, slice(theta, layout, name), p.grad(name), sv -> {
                 double[] t = theta.clone();
-                System.arraycopy(sv, 0, t, 0, sv.length);
+                System.arraycopy(sv, 0, t, (int) e.offset(), sv.length);
                 return dot(oracle(xs, t, layout, cfg, packed, inv, pos), dys);
             });
         }

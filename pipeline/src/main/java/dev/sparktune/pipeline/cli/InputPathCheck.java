@@ -1,7 +1,5 @@
 package dev.sparktune.pipeline.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
@@ -11,6 +9,9 @@ import dev.sparktune.pipeline.config.ConfigProblem;
 import dev.sparktune.pipeline.config.SparkSettings;
 import dev.sparktune.pipeline.config.SubmitHadoopConf;
 import dev.sparktune.preprocess.api.PrepConfig;
+import dev.sparktune.preprocess.source.DatasetCatalog;
+import dev.sparktune.preprocess.source.DatasetException;
+import dev.sparktune.preprocess.source.DatasetSpec;
 import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.TrainConfig;
@@ -27,16 +28,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Checks, before Spark starts, that a verb's inputs exist: for prep the model's tokenizer.json and every dataset (an
- * entry of dataset_info.json with a file_name, or a path as given or under dataset_dir); for train the base model,
+ * Checks, before Spark starts, that a verb's inputs exist: for prep the model's tokenizer.json and every dataset (as
+ * the prep job resolves it: {@link DatasetCatalog}); for train the base model,
  * the packed table, the checkpoint to resume and, for freeze, that the freeze_* modules exist in the model's
  * config.json; for export and eval the model and adapter (and eval's table); for
  * run what no earlier stage creates; for inspect the table. Paths are Hadoop paths,
  * opened with the {@code spark.hadoop.*} settings of spark-submit and of the spark section, as Spark would.
  */
 final class InputPathCheck {
-    private static final String DATASET_INFO = "dataset_info.json";
-
     private final Configuration hadoop;
     private final List<ConfigProblem> problems = new ArrayList<>();
     private final List<String> found = new ArrayList<>();
@@ -52,7 +51,7 @@ final class InputPathCheck {
     static List<String> forPrep(PrepConfig prep, SparkSettings spark) {
         InputPathCheck check = new InputPathCheck(spark);
         check.model(prep.modelPath());
-        check.datasets(prep.datasets(), prep.datasetDir());
+        check.datasets(prep);
         if (!check.problems.isEmpty()) {
             throw new ConfigException(check.problems);
         }
@@ -152,7 +151,7 @@ final class InputPathCheck {
         if (stages.contains(RunSettings.Stage.SYNTHETIC_DATA)) {
             check.found.add("datasets: written by synthetic_data into " + run.syntheticData().outputDir());
         } else if (stages.contains(RunSettings.Stage.PREP)) {
-            check.datasets(prep.datasets(), prep.datasetDir());
+            check.datasets(prep);
         }
         return check.result();
     }
@@ -262,63 +261,32 @@ final class InputPathCheck {
         }
     }
 
-    private void datasets(List<String> datasets, String datasetDir) {
+    /**
+     * Resolves the datasets with prep's own catalog ({@link DatasetCatalog}: a dataset_info.json key, else a path,
+     * absolute or under dataset_dir), so the preflight finds exactly what the job will read. Each name alone first,
+     * so that every bad one is reported, then all together (a dataset listed twice).
+     */
+    private void datasets(PrepConfig prep) {
         String key = "sparktune.data.dataset";
-        JsonNode info;
-        Path dir;
-        try {
-            dir = new Path(datasetDir);
-            info = datasetInfo(new Path(dir, DATASET_INFO));
-        } catch (IOException | IllegalArgumentException e) {
-            problems.add(new ConfigProblem("sparktune.data.dataset_dir",
-                    "cannot read '" + datasetDir + "/" + DATASET_INFO + "': " + e.getMessage()));
-            return;
-        }
-        for (String dataset : datasets) {
+        boolean allResolved = true;
+        for (String name : prep.datasets()) {
             try {
-                JsonNode entry = info == null ? null : info.get(dataset);
-                if (entry != null && entry.hasNonNull("file_name")) {
-                    Path file = new Path(dir, entry.get("file_name").asText());
-                    if (exists(file)) {
-                        found.add("dataset " + dataset + ": " + file);
-                    } else {
-                        problems.add(new ConfigProblem(key, "dataset '" + dataset + "': its file_name '" + file
-                                + "' (from " + new Path(dir, DATASET_INFO) + ") does not exist"));
-                    }
-                } else if (entry != null) {
-                    found.add("dataset " + dataset + ": entry of " + new Path(dir, DATASET_INFO)
-                            + " without file_name (checked by the job)");
-                } else {
-                    Path asGiven = new Path(dataset);
-                    Path underDir = asGiven.isAbsolute() || asGiven.toUri().getScheme() != null
-                            ? null : new Path(dir, dataset);
-                    if (exists(asGiven)) {
-                        found.add("dataset " + dataset + ": " + asGiven);
-                    } else if (underDir != null && exists(underDir)) {
-                        found.add("dataset " + dataset + ": " + underDir);
-                    } else {
-                        problems.add(new ConfigProblem(key, "dataset '" + dataset + "' is neither an entry of "
-                                + new Path(dir, DATASET_INFO) + (info == null ? " (no such file)" : "")
-                                + " nor an existing path (looked at '" + asGiven + "'"
-                                + (underDir == null ? "" : " and '" + underDir + "'") + ")"));
-                    }
-                }
-            } catch (IOException | IllegalArgumentException e) {
-                problems.add(new ConfigProblem(key, "cannot check dataset '" + dataset + "': " + e.getMessage()));
+                DatasetSpec spec = DatasetCatalog.resolve(List.of(name), prep.datasetDir(), prep.stage(), hadoop)
+                        .get(0);
+                List<String> files = spec.files();
+                found.add("dataset " + name + ": " + files.get(0)
+                        + (files.size() > 1 ? " and " + (files.size() - 1) + " more file(s)" : ""));
+            } catch (DatasetException | IllegalArgumentException e) {
+                problems.add(new ConfigProblem(key, e.getMessage()));
+                allResolved = false;
             }
         }
-    }
-
-    private JsonNode datasetInfo(Path file) throws IOException {
-        if (!exists(file)) {
-            return null;
-        }
-        try (InputStream in = file.getFileSystem(hadoop).open(file)) {
-            JsonNode node = new ObjectMapper().readTree(in);
-            if (node == null || !node.isObject()) {
-                throw new IOException("expected a JSON object of dataset names to entries");
+        if (allResolved && prep.datasets().size() > 1) {
+            try {
+                DatasetCatalog.resolve(prep.datasets(), prep.datasetDir(), prep.stage(), hadoop);
+            } catch (DatasetException | IllegalArgumentException e) {
+                problems.add(new ConfigProblem(key, e.getMessage()));
             }
-            return node;
         }
     }
 

@@ -164,10 +164,41 @@ class SparkTuneCliTest {
                 "--set", "data.dataset=demo, nowhere.jsonl");
         assertEquals(2, run.status(), run.toString());
         assertTrue(run.err().contains("sparktune.model.model_name_or_path: no tokenizer.json in"), run.toString());
-        assertTrue(run.err().contains("sparktune.data.dataset: dataset 'nowhere.jsonl' is neither an entry of"),
-                run.toString());
+        assertTrue(run.err().contains("sparktune.data.dataset: dataset 'nowhere.jsonl' is not defined: it is not a "
+                + "key of "), run.toString());
         assertTrue(run.err().startsWith("Invalid configuration (2 problems):"), run.toString());
         assertNoStackTrace(run);
+    }
+
+    @Test
+    void aRelativeDatasetPathIsLookedUpUnderDatasetDirAsTheJobDoesNotInTheWorkingDirectory() throws IOException {
+        // The file exists relative to the working directory but not under dataset_dir: prep would fail on it after
+        // Spark started, so the preflight must refuse it rather than report it found.
+        Path job = goodJob();
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere")).resolve("chat.jsonl");
+        Files.writeString(elsewhere, "{\"instruction\": \"hi\", \"output\": \"hello\"}\n");
+        Path workingDir = Path.of("").toAbsolutePath();
+        String relative = workingDir.relativize(elsewhere).toString();
+        // a dataset_dir deeper than the working directory, so that the "../" of the relative path cannot climb
+        // from it to the file too
+        Path datasetDir = dir.resolve("data");
+        for (int i = 0; i < workingDir.getNameCount(); i++) {
+            datasetDir = datasetDir.resolve("d");
+        }
+        Files.createDirectories(datasetDir);
+        assertTrue(Files.exists(Path.of(relative)) && !Files.exists(datasetDir.resolve(relative)), relative);
+
+        Run run = run("prep", "-c", job.toString(), "--dry-run", "--set", "data.dataset=\"" + relative + "\"",
+                "--set", "data.dataset_dir=\"" + datasetDir + "\"");
+        assertEquals(2, run.status(), run.toString());
+        assertTrue(run.err().contains("sparktune.data.dataset: dataset '" + relative + "' is not defined"),
+                run.toString());
+        assertFalse(run.err().contains("found dataset " + relative), run.toString());
+        assertNoStackTrace(run);
+
+        Run listedTwice = run("prep", "-c", job.toString(), "--dry-run", "--set", "data.dataset=[demo, demo]");
+        assertEquals(2, listedTwice.status(), listedTwice.toString());
+        assertTrue(listedTwice.err().contains("is listed twice in data.dataset"), listedTwice.toString());
     }
 
     @Test
