@@ -13,7 +13,7 @@ import java.util.function.Predicate;
  * (shared by all decoder layers); {@code ActivationPlanTest} holds it equal to {@link CausalLm#activationBytes} in
  * every mode, so a change to a layer's buffers that is not made here fails there.
  *
- * <p>Per token of a Qwen3-0.6B layer (C 1024, 16 heads / 8 kv of 128, intermediate 3072) a layer keeps ~23.5k
+ * <p>Per token of a Qwen3-0.6B layer (C 1024, 16 heads / 8 kv of 128, intermediate 3072) a layer keeps ~22.6k
  * floats: its output and the residual h (2C), both norm outputs (2C), q and k under their norms (NH·D + KV·D), the
  * rotated q and k and v head-major (NH·D + 2·KV·D), the attention output (NH·D), gate, up and their product (3I),
  * and per row and head the softmax max and 1/sum. torch keeps ~30.7k for the same layer (sdpa's saved q/k/v/output

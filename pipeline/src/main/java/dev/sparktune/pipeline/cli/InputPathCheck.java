@@ -276,7 +276,15 @@ final class InputPathCheck {
                 List<String> files = spec.files();
                 found.add("dataset " + name + ": " + files.get(0)
                         + (files.size() > 1 ? " and " + (files.size() - 1) + " more file(s)" : ""));
-            } catch (DatasetException | IllegalArgumentException e) {
+            } catch (DatasetException e) {
+                if (DatasetCatalog.DATASET_INFO.equals(e.dataset())) {
+                    // the catalog itself is unreadable: one problem, whichever dataset found it
+                    problems.add(new ConfigProblem("sparktune.data.dataset_dir", e.getMessage()));
+                    return;
+                }
+                problems.add(new ConfigProblem(key, e.getMessage()));
+                allResolved = false;
+            } catch (IllegalArgumentException e) {
                 problems.add(new ConfigProblem(key, e.getMessage()));
                 allResolved = false;
             }

@@ -193,12 +193,24 @@ class SparkTuneCliTest {
         assertEquals(2, run.status(), run.toString());
         assertTrue(run.err().contains("sparktune.data.dataset: dataset '" + relative + "' is not defined"),
                 run.toString());
-        assertFalse(run.err().contains("found dataset " + relative), run.toString());
         assertNoStackTrace(run);
+    }
 
+    @Test
+    void dryRunRefusesDatasetsThePrepJobWouldRefuse() throws IOException {
+        Path job = goodJob();
         Run listedTwice = run("prep", "-c", job.toString(), "--dry-run", "--set", "data.dataset=[demo, demo]");
         assertEquals(2, listedTwice.status(), listedTwice.toString());
-        assertTrue(listedTwice.err().contains("is listed twice in data.dataset"), listedTwice.toString());
+        assertTrue(listedTwice.err().contains("sparktune.data.dataset: dataset 'demo': name is listed twice in "
+                + "data.dataset"), listedTwice.toString());
+        assertNoStackTrace(listedTwice);
+
+        Files.writeString(dir.resolve("data/dataset_info.json"), "[\"not an object\"]");
+        Run badInfo = run("prep", "-c", job.toString(), "--dry-run");
+        assertEquals(2, badInfo.status(), badInfo.toString());
+        assertTrue(badInfo.err().startsWith("Invalid configuration (1 problem"), badInfo.toString());
+        assertTrue(badInfo.err().contains("sparktune.data.dataset_dir: "), badInfo.toString());
+        assertNoStackTrace(badInfo);
     }
 
     @Test

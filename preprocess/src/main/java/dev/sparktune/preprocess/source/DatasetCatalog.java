@@ -360,6 +360,10 @@ public final class DatasetCatalog {
                             keys.add(field.getName());
                         }
                         return new Sniffed(keys, null);
+                    } catch (RuntimeException e) {
+                        // parquet-hadoop reports a file without a Parquet footer as a bare RuntimeException
+                        throw DatasetErrors.invalid(dataset, "file", file + " is not a readable Parquet file ("
+                                + e.getMessage() + "); fix or remove it");
                     }
                 }
                 case JSONL -> {

@@ -187,6 +187,11 @@ class DatasetCatalogTest {
                 () -> DatasetCatalog.resolve(List.of("data.csv"), dir.toString(), Stage.SFT, CONF));
         assertContains(csv.getMessage(), "data.csv", ".jsonl", ".parquet");
 
+        Files.writeString(dir.resolve("broken.parquet"), "not parquet at all");
+        DatasetException.InvalidEntry parquet = assertThrows(DatasetException.InvalidEntry.class,
+                () -> DatasetCatalog.resolve(List.of("broken.parquet"), dir.toString(), Stage.SFT, CONF));
+        assertContains(parquet.getMessage(), "broken.parquet", "is not a readable Parquet file");
+
         Path mixed = Files.createDirectory(dir.resolve("mixed"));
         Files.writeString(mixed.resolve("a.jsonl"), "{\"instruction\": \"a\", \"output\": \"b\"}\n");
         Files.writeString(mixed.resolve("b.json"), "[{\"instruction\": \"a\", \"output\": \"b\"}]");
