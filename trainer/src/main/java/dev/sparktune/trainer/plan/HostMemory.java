@@ -17,38 +17,24 @@ import org.bytedeco.javacpp.Pointer;
  * @param maxHeap          -Xmx
  */
 public record HostMemory(long total, long available, long processRss, long maxPhysicalBytes, long maxHeap) {
+    private static final Path MEMINFO = Path.of("/proc/meminfo");
+    private static final Path STATUS = Path.of("/proc/self/status");
 
     /** This machine and JVM, from /proc (0 for what it cannot read). */
     public static HostMemory current() {
-        return new HostMemory(meminfo("MemTotal:"), meminfo("MemAvailable:"), readRss(),
-                Pointer.maxPhysicalBytes(), Runtime.getRuntime().maxMemory());
+        return new HostMemory(kibibyteField(MEMINFO, "MemTotal:"), kibibyteField(MEMINFO, "MemAvailable:"),
+                kibibyteField(STATUS, "VmRSS:"), Pointer.maxPhysicalBytes(), Runtime.getRuntime().maxMemory());
     }
 
     /** This process's peak resident set so far (VmHWM), 0 when it cannot be read. */
     public static long peakRss() {
-        return status("VmHWM:");
+        return kibibyteField(STATUS, "VmHWM:");
     }
 
-    private static long meminfo(String key) {
+    /** The bytes of a {@code Key:   123 kB} line of a /proc file; 0 when it cannot be read. */
+    private static long kibibyteField(Path file, String key) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith(key)) {
-                    return Long.parseLong(line.substring(key.length()).replace("kB", "").strip()) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
-    }
-
-    private static long readRss() {
-        return status("VmRSS:");
-    }
-
-    private static long status(String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(file)) {
                 if (line.startsWith(key)) {
                     return Long.parseLong(line.substring(key.length()).replace("kB", "").strip()) * 1024;
                 }
