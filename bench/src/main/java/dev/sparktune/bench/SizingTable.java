@@ -57,7 +57,7 @@ public final class SizingTable {
             ModelConfig model = shape.config();
             double billions = HfParamNames.layout(model).totalLength() / 1e9;
             for (FinetuningType type : List.of(FinetuningType.LORA, FinetuningType.FULL)) {
-                for (Sharding sharding : Sharding.values()) {
+                for (Sharding sharding : Sharding.modes()) {
                     StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s | %.2fB | %s | %s |",
                             shape.name(), billions, type == FinetuningType.LORA ? "LoRA r 8, all linear" : "full",
                             sharding.key()));

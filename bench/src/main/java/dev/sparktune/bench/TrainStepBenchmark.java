@@ -71,7 +71,7 @@ public final class TrainStepBenchmark {
                 + " params / grads / AdamW / activations MB | 16Ψ/N MB |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|");
         Shape shape = new Shape(ranks, seq, rowsPerRank, steps, docLens, psi, peak);
-        for (Sharding mode : Sharding.values()) {
+        for (Sharding mode : Sharding.modes()) {
             row(mode.key(), run(model, full(mode, false), shape), shape);
         }
         row("no_shard + gradient_checkpointing", run(model, full(Sharding.NO_SHARD, true), shape), shape);

@@ -38,6 +38,6 @@ final class MemoryReport {
         }
         String master = conf.getOrDefault("spark.master", spark.master());
         MemoryBudget budget = MemoryBudget.of(master, conf, HostMemory.current(), train.worldSize());
-        return MemoryCheck.require(train, config, model.storedDataType(), seqLen, budget);
+        return MemoryCheck.require(train, config, model.storedDataType(), seqLen, budget).report();
     }
 }

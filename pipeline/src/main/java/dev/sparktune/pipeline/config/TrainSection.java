@@ -17,8 +17,8 @@ import java.util.Locale;
 final class TrainSection {
     private static final List<String> FINETUNING = List.of("lora", "freeze", "full");
     private static final List<String> SCHEDULERS = List.of("cosine", "linear", "constant");
-    private static final String FSDP_ALLOWED = "no_shard, shard_grad_op or full_shard (\"\" = no_shard; "
-            + "transformers' \"full_shard auto_wrap\" form accepted)";
+    private static final String FSDP_ALLOWED = "auto, no_shard, shard_grad_op or full_shard (\"\" = no_shard, "
+            + "as in transformers; its \"full_shard auto_wrap\" form accepted)";
 
     private TrainSection() {
     }
@@ -163,7 +163,7 @@ final class TrainSection {
     private static Sharding fsdp(ValueReader reader) {
         String text = reader.text("train.fsdp", FSDP_ALLOWED);
         if (text == null) {
-            return Sharding.NO_SHARD;
+            return Sharding.AUTO;  // reported
         }
         List<String> words = new ArrayList<>(List.of(text.toLowerCase(Locale.ROOT).split("\\s+")));
         words.removeIf(w -> w.isEmpty() || w.equals("auto_wrap"));
@@ -180,7 +180,7 @@ final class TrainSection {
         String why = words.contains("offload") ? "; CPU offload is not available (training already runs on the "
                 + "executor's memory)" : words.contains("hybrid_shard") ? "; hybrid_shard is not available" : "";
         reader.fail("train.fsdp", reader.raw("train.fsdp"), FSDP_ALLOWED + why);
-        return Sharding.NO_SHARD;
+        return Sharding.AUTO;
     }
 
     private static Double positive(ValueReader reader, String key) {

@@ -55,7 +55,7 @@ class TrainSectionTest {
         assertEquals(0, t.maxSteps(), "max_steps -1 = use the epochs");
         assertEquals(42, t.seed(), "train.seed follows data.seed");
         assertEquals(500, t.saveSteps());
-        assertEquals(Sharding.NO_SHARD, t.sharding());
+        assertEquals(Sharding.AUTO, t.sharding(), "resolved at launch against the memory budget");
         assertEquals(1, t.worldSize());
         assertEquals(77, load(MINIMAL, "data.seed=77").train().seed());
     }
@@ -127,6 +127,8 @@ class TrainSectionTest {
         assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=\"full_shard auto_wrap\"",
                 "train.finetuning_type=full").train().sharding());
         assertEquals(Sharding.NO_SHARD, load(MINIMAL, "train.fsdp=\"\"").train().sharding());
+        assertEquals(Sharding.AUTO, load(MINIMAL, "train.fsdp=auto", "train.finetuning_type=freeze").train()
+                .sharding());
     }
 
     @Test

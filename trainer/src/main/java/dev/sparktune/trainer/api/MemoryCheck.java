@@ -15,31 +15,54 @@ import org.nd4j.linalg.api.buffer.DataType;
  * (each tried with the same planner).
  */
 public final class MemoryCheck {
+    /**
+     * fsdp = auto takes shard_grad_op only when its plan leaves this fraction of the budget free: the plan has come
+     * out 0.6-6.6% under the measured peak resident set (docs/BENCHMARKS.md, "Real model sizes").
+     */
+    public static final double AUTO_HEADROOM = 0.10;
+
     private MemoryCheck() {
+    }
+
+    /**
+     * The config to launch, with fsdp = auto resolved, and the report lines: the plan, the budget and, for auto,
+     * which mode it chose and why.
+     *
+     * @param config what the rank tasks will run
+     * @param report the lines {@code train} logs and {@code train --dry-run} prints
+     */
+    public record Checked(TrainConfig config, List<String> report) {
+        public Checked {
+            report = List.copyOf(report);
+        }
     }
 
     /**
      * @param stored the checkpoint's weight dtype (frozen weights stay in a bf16 / fp16 one)
      * @param seqLen tokens per packed row
-     * @return the report lines
      * @throws NotEnoughMemoryException the plan exceeds the budget
      */
-    public static List<String> require(TrainConfig config, ModelConfig model, DataType stored, int seqLen,
-                                       MemoryBudget budget) {
-        MemoryPlan plan = plan(config, model, stored, seqLen);
+    public static Checked require(TrainConfig requested, ModelConfig model, DataType stored, int seqLen,
+                                  MemoryBudget budget) {
         List<String> lines = new ArrayList<>();
-        lines.add("memory plan per rank (" + config.worldSize() + " rank" + (config.worldSize() == 1 ? "" : "s")
+        TrainConfig config = requested;
+        if (requested.sharding() == Sharding.AUTO) {
+            config = requested.toBuilder().sharding(autoSharding(requested, model, stored, seqLen, budget, lines))
+                    .build();
+        }
+        MemoryPlan plan = plan(config, model, stored, seqLen);
+        lines.add(0, "memory plan per rank (" + config.worldSize() + " rank" + (config.worldSize() == 1 ? "" : "s")
                 + ", fsdp " + config.sharding().key() + ", " + config.finetuningType().key() + ", gradient_checkpointing "
                 + (config.gradientCheckpointing() ? "on" : "off") + ", " + config.perDeviceBatchRows() + " row"
                 + (config.perDeviceBatchRows() == 1 ? "" : "s") + " x " + seqLen + " tokens per micro-batch):");
-        lines.addAll(plan.describe().lines().toList());
+        lines.addAll(1, plan.describe().lines().toList());
         String budgetLine = "budget per rank: " + (budget.perRank() == Long.MAX_VALUE ? "unlimited"
                 : MemoryPlan.gb(budget.perRank())) + " — " + budget.source();
         lines.add(budgetLine);
         if (budget.fits(plan.total())) {
             lines.add("memory: fits (" + MemoryPlan.gb(plan.total()) + " of " + MemoryPlan.gb(budget.perRank())
                     + " per rank)");
-            return lines;
+            return new Checked(config, lines);
         }
         List<String> fixes = fixes(config, model, stored, seqLen, budget);
         throw new NotEnoughMemoryException(plan.total(), budget.perRank(), "train: each rank needs "
@@ -48,7 +71,33 @@ public final class MemoryCheck {
                 + String.join("\n", fixes) + (fixes.isEmpty() ? "" : "\n") + "  or " + budget.raise());
     }
 
-    /** The plan of one rank for this config (micro-batches of per_device_train_batch_size rows). */
+    /**
+     * fsdp = auto: no_shard on one rank (nothing to split); on several, shard_grad_op when it fits with
+     * {@link #AUTO_HEADROOM} to spare (the traffic of no_shard, a W-th of the AdamW state and update), else
+     * full_shard, the least memory (freeze: shard_grad_op, full_shard does not split a partly trained base).
+     * Appends the line saying which and why.
+     */
+    private static Sharding autoSharding(TrainConfig config, ModelConfig model, DataType stored, int seqLen,
+                                         MemoryBudget budget, List<String> lines) {
+        if (config.worldSize() == 1) {
+            lines.add("fsdp auto: no_shard (one rank holds everything in any mode)");
+            return Sharding.NO_SHARD;
+        }
+        long sgo = plan(config.toBuilder().sharding(Sharding.SHARD_GRAD_OP).build(), model, stored, seqLen).total();
+        boolean roomy = budget.perRank() == Long.MAX_VALUE || sgo <= (1 - AUTO_HEADROOM) * budget.perRank();
+        String sgoFigure = "shard_grad_op's plan " + MemoryPlan.gb(sgo) + (roomy ? " leaves " : " does not leave ")
+                + Math.round(AUTO_HEADROOM * 100) + "% of the budget free";
+        if (roomy || config.finetuningType() == FinetuningType.FREEZE) {
+            lines.add("fsdp auto: shard_grad_op (" + sgoFigure + (roomy ? "; the traffic of no_shard with 1/"
+                    + config.worldSize() + " of the AdamW state" : "; freeze cannot use full_shard") + ")");
+            return Sharding.SHARD_GRAD_OP;
+        }
+        lines.add("fsdp auto: full_shard (" + sgoFigure + "; full_shard holds the least, gathering each decoder "
+                + "layer's weights in every forward and backward)");
+        return Sharding.FULL_SHARD;
+    }
+
+    /** The plan of one rank for this config (micro-batches of per_device_train_batch_size rows; fsdp resolved). */
     public static MemoryPlan plan(TrainConfig config, ModelConfig model, DataType stored, int seqLen) {
         return MemoryPlan.of(config, model, stored, config.perDeviceBatchRows(), seqLen);
     }

@@ -1,9 +1,22 @@
 package dev.sparktune.trainer.api;
 
+import java.util.List;
 import java.util.Locale;
 
-/** How training state is split over ranks (the {@code fsdp} key, FSDP's sharding-strategy names). */
+/**
+ * How training state is split over ranks (the {@code fsdp} key, FSDP's sharding-strategy names). {@link #AUTO} is a
+ * request, not a mode: the launch resolves it ({@link MemoryCheck#require}) and the ranks only ever see the other
+ * three.
+ */
 public enum Sharding {
+    /**
+     * The default: no_shard on one rank; on several, shard_grad_op when its plan fits the memory budget with
+     * {@link MemoryCheck#AUTO_HEADROOM} to spare, else full_shard (shard_grad_op for freeze). shard_grad_op moves
+     * the same bytes per step as no_shard (a reduce-scatter and an all-gather are one all-reduce) with a W-th of the
+     * AdamW state and update; full_shard holds the least but gathers every layer's weights again in each forward
+     * and backward.
+     */
+    AUTO,
     /** DDP: every rank holds all parameters, gradients and optimizer state; gradients are all-reduced. */
     NO_SHARD,
     /**
@@ -15,9 +28,15 @@ public enum Sharding {
      * ZeRO-3: additionally each rank stores only its shard of every decoder layer's parameters; a layer's parameters
      * are all-gathered into one shared slot before its forward and again before its backward, and its gradients are
      * reduce-scattered right after its backward. The embedding, final norm and lm_head stay replicated (FSDP's root
-     * unit, gathered for the whole step anyway). Full fine-tuning only.
+     * unit, gathered for the whole step anyway). With lora the frozen base is sharded this way and the adapters are
+     * trained as in shard_grad_op; not for freeze.
      */
     FULL_SHARD;
+
+    /** The modes a rank runs: every value but {@link #AUTO}. */
+    public static List<Sharding> modes() {
+        return List.of(NO_SHARD, SHARD_GRAD_OP, FULL_SHARD);
+    }
 
     public String key() {
         return name().toLowerCase(Locale.ROOT);
@@ -30,7 +49,7 @@ public enum Sharding {
                 return s;
             }
         }
-        throw new IllegalArgumentException("fsdp = \"" + key + "\" is not supported; allowed: no_shard, shard_grad_op,"
-                + " full_shard");
+        throw new IllegalArgumentException("fsdp = \"" + key + "\" is not supported; allowed: auto, no_shard, "
+                + "shard_grad_op, full_shard");
     }
 }

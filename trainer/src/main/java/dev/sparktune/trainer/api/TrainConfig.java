@@ -49,7 +49,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param seed                seed of data order and adapter initialisation
  * @param loggingSteps        metrics every this many steps
  * @param worldSize           ranks (one barrier task each)
- * @param sharding            fsdp
+ * @param sharding            fsdp (auto until the launch resolves it against the memory budget)
  * @param lossChunkRows       tokens per lm_head + cross-entropy chunk
  * @param peakFlopsPerRank    FLOP/s one rank can do, the MFU denominator; 0 = measure fp32 GEMM on rank 0 at start
  * @param gradientCheckpointing gradient_checkpointing: recompute each decoder layer's forward in backward (keeps one
@@ -274,7 +274,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         private long seed = 42;
         private int loggingSteps = 10;
         private int worldSize = 1;
-        private Sharding sharding = Sharding.NO_SHARD;
+        private Sharding sharding = Sharding.AUTO;
         private int lossChunkRows = 256;
         private boolean gradientCheckpointing = true;
         private double peakFlopsPerRank;

@@ -51,10 +51,10 @@ public final class BarrierLauncher {
      * @throws CheckpointException      the checkpoint is further along than this run plans to go
      * @throws NotEnoughMemoryException a rank's memory plan exceeds what it may allocate
      */
-    public static TrainResult launch(SparkSession spark, TrainConfig config, PinnedSnapshot snapshot,
+    public static TrainResult launch(SparkSession spark, TrainConfig requested, PinnedSnapshot snapshot,
                                      RunIdentity identity, CheckpointStore.Committed resume, ModelConfig model,
                                      DataType stored) {
-        int world = config.worldSize();
+        int world = requested.worldSize();
         SlotCheck.require(spark.sparkContext(), world, SLOT_WAIT_MILLIS);
         SparkContext sc = spark.sparkContext();
         Map<String, String> conf = new HashMap<>();
@@ -63,7 +63,9 @@ public final class BarrierLauncher {
         }
         MemoryBudget budget = MemoryBudget.of(sc.master(), conf, HostMemory.current(), world);
         // refused here, before any job: the OOM killer would end the run later with no message
-        MemoryCheck.require(config, model, stored, snapshot.seqLen(), budget).forEach(LOG::info);
+        MemoryCheck.Checked checked = MemoryCheck.require(requested, model, stored, snapshot.seqLen(), budget);
+        checked.report().forEach(LOG::info);
+        TrainConfig config = checked.config();  // fsdp auto resolved
         StepPlan plan = StepPlan.of(snapshot.rows(), config.effectiveGlobalBatchRows(), config.perDeviceBatchRows(),
                 world, config.epochs(), config.maxSteps(), config.seed());
         if (resume != null && resume.manifest().step() > plan.totalSteps()) {

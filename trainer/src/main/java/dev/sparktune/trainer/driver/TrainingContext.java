@@ -22,6 +22,12 @@ public record TrainingContext(TrainConfig config, StepPlan plan, PinnedSnapshot 
                               int seqLen, byte[] secret, long ioTimeoutSeconds, RunIdentity identity,
                               String resumeDir, ProgressAccumulators progress, String launchId, int threadsPerRank)
         implements Serializable {
+    public TrainingContext {
+        if (config.sharding() == dev.sparktune.trainer.api.Sharding.AUTO) {
+            throw new IllegalArgumentException("fsdp = auto reaches the ranks resolved (MemoryCheck.require)");
+        }
+    }
+
     @Override
     public String toString() {
         return "TrainingContext[" + snapshot + ", " + plan + ", secret=<redacted>]";

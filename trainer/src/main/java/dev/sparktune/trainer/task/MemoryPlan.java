@@ -42,6 +42,9 @@ public record MemoryPlan(HeldBytes held, ActivationPlan activations, long gather
      */
     public static MemoryPlan of(TrainConfig config, ModelConfig model, DataType stored, int microBatchRows,
                                 int seqLen) {
+        if (config.sharding() == Sharding.AUTO) {
+            throw new IllegalArgumentException("fsdp = auto has no plan of its own: MemoryCheck.require resolves it");
+        }
         int world = config.worldSize();
         ParamLayout full = HfParamNames.layout(model);
         boolean lora = config.finetuningType() == FinetuningType.LORA;

@@ -52,12 +52,74 @@ class MemoryCheckTest {
     @Test
     void aPlanWithinBudgetIsReportedLineByLine() {
         TrainConfig config = lora(true, Sharding.FULL_SHARD);
-        List<String> lines = MemoryCheck.require(config, QWEN3_06B, DataType.BFLOAT16, 1024,
+        MemoryCheck.Checked checked = MemoryCheck.require(config, QWEN3_06B, DataType.BFLOAT16, 1024,
                 new MemoryBudget(8L << 30, "a test budget", "raise it"));
+        assertEquals(config, checked.config(), "a mode that was asked for is kept");
+        List<String> lines = checked.report();
         String report = String.join("\n", lines);
         assertTrue(lines.get(0).startsWith("memory plan per rank (2 ranks, fsdp full_shard, lora, "
                 + "gradient_checkpointing on, 1 row x 1024 tokens per micro-batch)"), report);
         assertTrue(report.contains("incl. the gathered layer") && report.contains("layer inputs"), report);
         assertTrue(lines.get(lines.size() - 1).startsWith("memory: fits"), report);
+    }
+
+    private static long planned(TrainConfig config, Sharding mode) {
+        return MemoryCheck.plan(config.toBuilder().sharding(mode).build(), QWEN3_06B, DataType.BFLOAT16, 1024)
+                .total();
+    }
+
+    private static MemoryCheck.Checked auto(TrainConfig config, long budget) {
+        return MemoryCheck.require(config.toBuilder().sharding(Sharding.AUTO).build(), QWEN3_06B, DataType.BFLOAT16,
+                1024, new MemoryBudget(budget, "a test budget", "raise it"));
+    }
+
+    @Test
+    void autoTakesShardGradOpWhenItFitsWithHeadroomElseFullShard() {
+        TrainConfig config = lora(true, Sharding.AUTO);
+        long sgo = planned(config, Sharding.SHARD_GRAD_OP);
+        long full = planned(config, Sharding.FULL_SHARD);
+        assertTrue(full < sgo, "full_shard splits the frozen base: " + full + " vs " + sgo);
+
+        long roomy = (long) Math.ceil(sgo / (1 - MemoryCheck.AUTO_HEADROOM));
+        MemoryCheck.Checked checked = auto(config, roomy);
+        assertEquals(Sharding.SHARD_GRAD_OP, checked.config().sharding());
+        assertTrue(checked.report().get(0).contains("fsdp shard_grad_op"), checked.report().get(0));
+        assertTrue(checked.report().stream().anyMatch(l -> l.startsWith("fsdp auto: shard_grad_op (shard_grad_op's "
+                + "plan " + MemoryPlan.gb(sgo) + " leaves 10% of the budget free")), String.join("\n",
+                checked.report()));
+
+        // shard_grad_op would fit, but with less than the headroom the plan's error allows
+        checked = auto(config, sgo + 1);
+        assertEquals(Sharding.FULL_SHARD, checked.config().sharding());
+        assertTrue(checked.report().stream().anyMatch(l -> l.startsWith("fsdp auto: full_shard (shard_grad_op's "
+                + "plan " + MemoryPlan.gb(sgo) + " does not leave 10%")), String.join("\n", checked.report()));
+        assertEquals(config.toBuilder().sharding(Sharding.FULL_SHARD).build(), checked.config(),
+                "nothing else changes");
+    }
+
+    @Test
+    void autoIsNoShardOnOneRankAndShardGradOpForFreeze() {
+        TrainConfig one = lora(true, Sharding.AUTO).toBuilder().worldSize(1).build();
+        assertEquals(Sharding.NO_SHARD, auto(one, 1L << 40).config().sharding());
+        TrainConfig freeze = lora(true, Sharding.AUTO).toBuilder().finetuningType(FinetuningType.FREEZE).build();
+        long sgo = planned(freeze, Sharding.SHARD_GRAD_OP);
+        assertEquals(Sharding.SHARD_GRAD_OP, auto(freeze, sgo + 1).config().sharding(),
+                "freeze has no full_shard to fall back to");
+    }
+
+    @Test
+    void autoRefusesWhenEvenFullShardDoesNotFitAndNamesItsChoice() {
+        TrainConfig config = lora(true, Sharding.AUTO);
+        long full = planned(config, Sharding.FULL_SHARD);
+        NotEnoughMemoryException e = assertThrows(NotEnoughMemoryException.class, () -> auto(config, full - 1));
+        assertEquals(full, e.plannedPerRank());
+        assertTrue(e.getMessage().contains("fsdp auto: full_shard") && e.getMessage().contains("train.world_size = 4"),
+                e.getMessage());
+    }
+
+    @Test
+    void autoHasNoPlanOfItsOwn() {
+        assertThrows(IllegalArgumentException.class, () -> MemoryCheck.plan(lora(true, Sharding.AUTO), QWEN3_06B,
+                DataType.BFLOAT16, 1024));
     }
 }

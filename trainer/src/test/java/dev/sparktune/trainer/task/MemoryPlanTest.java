@@ -28,7 +28,7 @@ class MemoryPlanTest {
         HfModelDir.Loaded bf16 = new HfModelDir.Loaded(model, fp32.layout(), fp32.params().castTo(DataType.BFLOAT16));
         List<String> checked = new ArrayList<>();
         for (FinetuningType type : FinetuningType.values()) {
-            for (Sharding sharding : Sharding.values()) {
+            for (Sharding sharding : Sharding.modes()) {
                 if (type == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD) {
                     continue;  // refused by TrainConfig
                 }
