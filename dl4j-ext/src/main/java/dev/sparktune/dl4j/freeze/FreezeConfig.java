@@ -36,6 +36,10 @@ public record FreezeConfig(int trainableLayers, List<String> trainableModules, L
         if (trainableModules.isEmpty()) {
             throw new IllegalArgumentException("freeze_trainable_modules must name at least one module, or \"all\"");
         }
+        if (trainableLayers == 0 && extraModules.isEmpty()) {
+            throw new IllegalArgumentException("freeze_trainable_layers = 0 and no freeze_extra_modules would train "
+                    + "nothing; give n > 0 (the last n layers train), n < 0 (the first -n) or extra modules");
+        }
     }
 
     /** From LLaMA-Factory's comma-separated strings ({@code extraModules} may be empty). */
@@ -56,8 +60,7 @@ public record FreezeConfig(int trainableLayers, List<String> trainableModules, L
     /**
      * The names of the parameters of {@code config}'s model that train, in layout order.
      *
-     * @throws IllegalArgumentException a module name the model does not have (naming the ones it has), or a
-     *                                  selection that trains nothing
+     * @throws IllegalArgumentException a module name the model does not have (naming the ones it has)
      */
     public Set<String> trainableNames(ModelConfig config) {
         ParamLayout layout = HfParamNames.layout(config);
@@ -100,10 +103,6 @@ public record FreezeConfig(int trainableLayers, List<String> trainableModules, L
             if (patterns.stream().anyMatch(e.name()::contains)) {
                 trainable.add(e.name());
             }
-        }
-        if (trainable.isEmpty()) {
-            throw new IllegalArgumentException("freeze fine-tuning would train nothing: freeze_trainable_layers = "
-                    + trainableLayers + " and no freeze_extra_modules; give a non-zero layer count or extra modules");
         }
         return trainable;
     }

@@ -12,16 +12,19 @@ package dev.sparktune.dl4j.optim;
 public record AdamWConfig(double lr, double beta1, double beta2, double eps, double weightDecay) {
     public AdamWConfig {
         if (!(lr >= 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("lr must be a finite number >= 0, got " + lr);
+            throw new IllegalArgumentException("learning_rate must be a finite number >= 0, got " + lr);
         }
-        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
-            throw new IllegalArgumentException("betas must be in [0, 1), got " + beta1 + ", " + beta2);
+        if (!(beta1 >= 0 && beta1 < 1)) {
+            throw new IllegalArgumentException("adam_beta1 must be in [0, 1), got " + beta1);
+        }
+        if (!(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("adam_beta2 must be in [0, 1), got " + beta2);
         }
         if (!(eps > 0)) {
-            throw new IllegalArgumentException("eps must be > 0, got " + eps);
+            throw new IllegalArgumentException("adam_epsilon must be > 0, got " + eps);
         }
         if (!(weightDecay >= 0)) {
-            throw new IllegalArgumentException("weightDecay must be >= 0, got " + weightDecay);
+            throw new IllegalArgumentException("weight_decay must be >= 0, got " + weightDecay);
         }
     }
 

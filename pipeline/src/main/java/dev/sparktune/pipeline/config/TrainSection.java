@@ -1,10 +1,10 @@
 package dev.sparktune.pipeline.config;
 
-import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.api.TrainConfigException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -70,33 +70,6 @@ final class TrainSection {
         boolean checkpointing = reader.bool("train.gradient_checkpointing");
         Double peakFlops = nonNegative(reader, "train.peak_flops_per_rank");
 
-        if (epochs != null && epochs == 0 && maxSteps <= 0) {
-            reader.fail("train.num_train_epochs", "must be > 0 unless train.max_steps is set (> 0)");
-        }
-        if ("freeze".equals(finetuning) && sharding == Sharding.FULL_SHARD) {
-            reader.fail("train.fsdp", "full_shard is for train.finetuning_type = full or lora; for freeze use "
-                    + "shard_grad_op (freeze trains whole layers of the base, which full_shard would have to split "
-                    + "into frozen and trained shards)");
-        }
-        if (loraplus != null && loraplus > 0 && finetuning != null && !"lora".equals(finetuning)) {
-            reader.fail("train.loraplus_lr_ratio", "applies to finetuning_type = lora only (it sets lora_B's lr); "
-                    + "set it to 0 for " + finetuning);
-        }
-        if ("freeze".equals(finetuning) && freezeLayers == 0 && freezeExtra != null && freezeExtra.isBlank()) {
-            reader.fail("train.freeze_trainable_layers", "0 layers and no train.freeze_extra_modules train nothing; "
-                    + "give n > 0 (the last n layers) or n < 0 (the first -n)");
-        }
-        if (overwrite && resume != null && !resume.isEmpty()) {
-            reader.fail("train.resume_from_checkpoint", "cannot be set together with train.overwrite_output_dir = "
-                    + "true (one resumes, the other starts from scratch); unset one of them");
-        }
-        if ("lora".equals(finetuning) && loraAlpha != null && loraDropout != null && !loraTarget.isEmpty()) {
-            try {
-                LoraConfig.of((int) loraRank, loraAlpha, loraDropout, loraTarget, rsLora);
-            } catch (IllegalArgumentException e) {
-                reader.fail("train.lora_target", e.getMessage());
-            }
-        }
         if (verb.needsTrainSection()) {
             if ("".equals(modelPath)) {
                 reader.fail("model.model_name_or_path", "required by train: the base model directory (config.json, "
@@ -110,28 +83,43 @@ final class TrainSection {
                 reader.fail("train.output_dir", "required by train: where the model or adapter and checkpoints go");
             }
         }
-        if (!verb.needsTrainSection() || reader.hasProblems()) {
+        if (!verb.needsTrainSection()) {
             return null;
         }
+        TrainConfig config;
         try {
-            return TrainConfig.builder().modelPath(modelPath).table(table).outputDir(outputDir)
-                    .finetuningType(FinetuningType.parse(finetuning))
-                    .lora((int) loraRank, loraAlpha, loraDropout, loraTarget, rsLora).loraplusLrRatio(loraplus)
-                    .freeze((int) freezeLayers, freezeModules, freezeExtra)
-                    .learningRate(lr).scheduler(LrSchedule.Type.valueOf(scheduler.toUpperCase(Locale.ROOT)))
-                    .warmupSteps((int) warmupSteps).warmupRatio(warmupRatio).weightDecay(weightDecay)
-                    .adam(beta1, beta2, eps).maxGradNorm(maxGradNorm)
+            // The rules between keys live in TrainConfig alone and come back one problem per key. Values reported
+            // bad above are read as placeholders (NaN for numbers), so their keys' problems are dropped here: the
+            // rest are reported with them, all in one go.
+            config = TrainConfig.builder().modelPath(modelPath == null ? "?" : modelPath).table(table)
+                    .outputDir(outputDir).finetuningType(FinetuningType.parse(finetuning))
+                    .lora((int) loraRank, nan(loraAlpha), nan(loraDropout), loraTarget, rsLora)
+                    .loraplusLrRatio(nan(loraplus)).freeze((int) freezeLayers, freezeModules, freezeExtra)
+                    .learningRate(nan(lr)).scheduler(LrSchedule.Type.valueOf(scheduler.toUpperCase(Locale.ROOT)))
+                    .warmupSteps((int) warmupSteps).warmupRatio(nan(warmupRatio)).weightDecay(nan(weightDecay))
+                    .adam(nan(beta1), nan(beta2), nan(eps)).maxGradNorm(nan(maxGradNorm))
                     .perDeviceBatchRows((int) perDevice).gradientAccumulation((int) accumulation)
-                    .globalBatchRows((int) globalBatch).epochs(epochs).maxSteps((int) Math.max(0, maxSteps))
+                    .globalBatchRows((int) globalBatch).epochs(nan(epochs)).maxSteps((int) Math.max(0, maxSteps))
                     .seed(seed).loggingSteps((int) loggingSteps).saveSteps((int) saveSteps)
                     .saveTotalLimit((int) saveTotalLimit).resumeFromCheckpoint(resume).overwriteOutputDir(overwrite)
                     .worldSize((int) worldSize).sharding(sharding).lossChunkRows((int) lossChunk)
-                    .gradientCheckpointing(checkpointing).peakFlopsPerRank(peakFlops).build();
-        } catch (IllegalArgumentException e) {
-            // TrainConfig checks the same ranges; reached only if the two ever disagree
-            reader.fail("train", e.getMessage());
+                    .gradientCheckpointing(checkpointing).peakFlopsPerRank(nan(peakFlops)).build();
+        } catch (TrainConfigException e) {
+            for (TrainConfigException.Problem problem : e.problems()) {
+                String key = problem.key().equals("model_name_or_path") ? "model.model_name_or_path"
+                        : "train." + problem.key();
+                if (!reader.reported(key)) {
+                    reader.fail(key, problem.message());
+                }
+            }
             return null;
         }
+        return reader.hasProblems() ? null : config;
+    }
+
+    /** A number reported bad (null) as NaN, which fails every rule about its key. */
+    private static double nan(Double value) {
+        return value == null ? Double.NaN : value;
     }
 
     private static long seed(ValueReader reader) {

@@ -236,6 +236,12 @@ final class ValueReader {
         return !problems.isEmpty();
     }
 
+    /** Whether a problem was found with this key already. */
+    boolean reported(String key) {
+        String path = fullPath(key);
+        return problems.stream().anyMatch(p -> p.keyPath().equals(path));
+    }
+
     /** An open section of scalar settings, flattened to dotted keys ({@code spark.hadoop.fs.s3a.endpoint}). */
     Map<String, String> flatSettings(String key) {
         Map<String, String> settings = new LinkedHashMap<>();

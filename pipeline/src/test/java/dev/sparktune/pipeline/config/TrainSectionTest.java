@@ -83,7 +83,7 @@ class TrainSectionTest {
                 + "full"), m);
         assertTrue(m.contains("sparktune.train.warmup_ratio: invalid value 1.5; allowed: a number in [0, 1)"), m);
         assertTrue(m.contains("sparktune.train.resume_from_checkpoint: cannot be set together with "
-                + "train.overwrite_output_dir"), m);
+                + "overwrite_output_dir"), m);
         assertEquals(6, e.problems().size(), m);
     }
 
@@ -102,10 +102,10 @@ class TrainSectionTest {
         String m = failure(MINIMAL, "train.finetuning_type=full", "train.loraplus_lr_ratio=16").getMessage();
         assertTrue(m.contains("sparktune.train.loraplus_lr_ratio: applies to finetuning_type = lora only"), m);
         m = failure(MINIMAL, "train.finetuning_type=freeze", "train.freeze_trainable_layers=0").getMessage();
-        assertTrue(m.contains("sparktune.train.freeze_trainable_layers: 0 layers and no train.freeze_extra_modules "
-                + "train nothing"), m);
+        assertTrue(m.contains("sparktune.train.freeze_trainable_layers: freeze_trainable_layers = 0 and no "
+                + "freeze_extra_modules would train nothing"), m);
         m = failure(MINIMAL, "train.finetuning_type=freeze", "train.fsdp=full_shard").getMessage();
-        assertTrue(m.contains("sparktune.train.fsdp: full_shard is for train.finetuning_type = full or lora; for "
+        assertTrue(m.contains("sparktune.train.fsdp: full_shard is for finetuning_type = full or lora; for "
                 + "freeze use shard_grad_op"), m);
     }
 
@@ -116,7 +116,7 @@ class TrainSectionTest {
         assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=lora").train()
                 .sharding());
         ConfigException e = failure(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=freeze");
-        assertTrue(e.getMessage().contains("sparktune.train.fsdp: full_shard is for train.finetuning_type = full or "
+        assertTrue(e.getMessage().contains("sparktune.train.fsdp: full_shard is for finetuning_type = full or "
                 + "lora"), e.getMessage());
     }
 

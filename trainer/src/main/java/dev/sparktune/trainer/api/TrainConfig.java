@@ -10,6 +10,10 @@ import dev.sparktune.dl4j.optim.AdamWConfig;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.params.ParamLayout;
 import java.io.Serializable;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -73,47 +77,85 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
                           int saveTotalLimit, String resumeFromCheckpoint,
                           boolean overwriteOutputDir) implements Serializable {
     public TrainConfig {
-        require(modelPath != null && !modelPath.isBlank(), "model_name_or_path is required");
-        require(table != null && !table.isBlank(), "the packed table path is required");
-        require(outputDir != null && !outputDir.isBlank(), "output_dir is required");
-        require(finetuningType != null && scheduler != null && sharding != null,
-                "finetuning_type, lr_scheduler_type and fsdp are required");
-        require(perDeviceBatchRows >= 1, "per_device_train_batch_size must be >= 1");
-        require(gradientAccumulation >= 1, "gradient_accumulation_steps must be >= 1");
-        require(globalBatchRows >= 0, "global_batch_rows must be >= 0");
-        require(worldSize >= 1, "world_size must be >= 1");
-        require(loggingSteps >= 1, "logging_steps must be >= 1");
-        require(lossChunkRows >= 1, "loss_chunk_tokens must be >= 1");
-        require(peakFlopsPerRank >= 0 && Double.isFinite(peakFlopsPerRank), "peak_flops_per_rank must be >= 0");
-        require(saveSteps >= 0, "save_steps must be >= 0");
-        require(saveTotalLimit >= 0, "save_total_limit must be >= 0");
         resumeFromCheckpoint = resumeFromCheckpoint == null ? "" : resumeFromCheckpoint.strip();
-        require(!(overwriteOutputDir && !resumeFromCheckpoint.isEmpty()),
-                "overwrite_output_dir = true and resume_from_checkpoint cannot be set together");
-        require(maxGradNorm >= 0, "max_grad_norm must be >= 0");
-        require(epochs > 0 || maxSteps > 0, "num_train_epochs must be > 0 (or set max_steps)");
-        require(learningRate > 0, "learning_rate must be > 0");
-        new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay);
-        if (finetuningType == FinetuningType.LORA) {
-            lora(loraRank, loraAlpha, loraDropout, loraTarget, useRslora);
-        }
-        LoraAdapters.loraPlusLrScale(loraplusLrRatio);
-        require(loraplusLrRatio == 0 || finetuningType == FinetuningType.LORA,
-                "loraplus_lr_ratio applies to finetuning_type = lora only (it sets lora_B's lr); set it to 0");
         freezeTrainableModules = freezeTrainableModules == null ? "all" : freezeTrainableModules;
         freezeExtraModules = freezeExtraModules == null ? "" : freezeExtraModules;
-        if (finetuningType == FinetuningType.FREEZE) {
-            FreezeConfig.of(freezeTrainableLayers, freezeTrainableModules, freezeExtraModules);
+        Problems p = new Problems();
+        p.require(modelPath != null && !modelPath.isBlank(), "model_name_or_path", "is required");
+        p.require(table != null && !table.isBlank(), "table", "is required (the packed table's path)");
+        p.require(outputDir != null && !outputDir.isBlank(), "output_dir", "is required");
+        p.require(finetuningType != null, "finetuning_type", "is required");
+        p.require(scheduler != null, "lr_scheduler_type", "is required");
+        p.require(sharding != null, "fsdp", "is required");
+        p.require(perDeviceBatchRows >= 1, "per_device_train_batch_size", "must be >= 1");
+        p.require(gradientAccumulation >= 1, "gradient_accumulation_steps", "must be >= 1");
+        p.require(globalBatchRows >= 0, "global_batch_rows", "must be >= 0");
+        p.require(worldSize >= 1, "world_size", "must be >= 1");
+        p.require(loggingSteps >= 1, "logging_steps", "must be >= 1");
+        p.require(lossChunkRows >= 1, "loss_chunk_tokens", "must be >= 1");
+        p.require(peakFlopsPerRank >= 0 && Double.isFinite(peakFlopsPerRank), "peak_flops_per_rank", "must be >= 0");
+        p.require(saveSteps >= 0, "save_steps", "must be >= 0");
+        p.require(saveTotalLimit >= 0, "save_total_limit", "must be >= 0");
+        p.require(maxGradNorm >= 0, "max_grad_norm", "must be >= 0");
+        p.require(learningRate > 0, "learning_rate", "must be > 0");
+        p.valid(() -> new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay), "learning_rate",
+                "adam_beta1", "adam_beta2", "adam_epsilon", "weight_decay");
+        p.valid(() -> LoraAdapters.loraPlusLrScale(loraplusLrRatio), "loraplus_lr_ratio");
+        // the rules between keys: TrainSection reports these under each key, so they are written here only
+        p.require(epochs > 0 || maxSteps > 0, "num_train_epochs", "must be > 0 unless max_steps is set (> 0)");
+        p.require(!(overwriteOutputDir && !resumeFromCheckpoint.isEmpty()), "resume_from_checkpoint",
+                "cannot be set together with overwrite_output_dir = true (one resumes, the other starts from "
+                        + "scratch); unset one of them");
+        if (finetuningType == FinetuningType.LORA) {
+            p.valid(() -> lora(loraRank, loraAlpha, loraDropout, loraTarget, useRslora), "lora_target", "lora_rank",
+                    "lora_alpha", "lora_dropout");
         }
-        require(!(finetuningType == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD),
-                "fsdp = full_shard is for finetuning_type = full or lora; for freeze use shard_grad_op (freeze trains "
-                        + "whole layers of the base, which full_shard would have to split into frozen and trained "
-                        + "shards)");
+        p.require(loraplusLrRatio == 0 || finetuningType == null || finetuningType == FinetuningType.LORA,
+                "loraplus_lr_ratio", "applies to finetuning_type = lora only (it sets lora_B's lr); set it to 0 "
+                        + "for " + (finetuningType == null ? "" : finetuningType.key()));
+        if (finetuningType == FinetuningType.FREEZE) {
+            String modules = freezeTrainableModules;
+            String extra = freezeExtraModules;
+            p.valid(() -> FreezeConfig.of(freezeTrainableLayers, modules, extra),
+                    "freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules");
+        }
+        p.require(!(finetuningType == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD), "fsdp",
+                "full_shard is for finetuning_type = full or lora; for freeze use shard_grad_op (freeze trains whole "
+                        + "layers of the base, which full_shard would have to split into frozen and trained shards)");
+        p.throwIfAny();
     }
 
-    private static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(message);
+    /**
+     * The problems of a config being built, each under the LLaMA-Factory / transformers key it is about; the first
+     * per key (a NaN learning rate breaks two rules about it).
+     */
+    private static final class Problems {
+        private final Map<String, TrainConfigException.Problem> found = new LinkedHashMap<>();
+
+        void require(boolean ok, String key, String message) {
+            if (!ok) {
+                found.putIfAbsent(key, new TrainConfigException.Problem(key, message));
+            }
+        }
+
+        /**
+         * A part's own check (LoRA, freeze, AdamW). Its messages begin with the key they are about: the problem goes
+         * under that one of {@code keys}, else under the first.
+         */
+        void valid(Runnable check, String... keys) {
+            try {
+                check.run();
+            } catch (IllegalArgumentException e) {
+                String message = e.getMessage();
+                String key = Arrays.stream(keys).filter(message::startsWith).findFirst().orElse(keys[0]);
+                require(false, key, message);
+            }
+        }
+
+        void throwIfAny() {
+            if (!found.isEmpty()) {
+                throw new TrainConfigException(List.copyOf(found.values()));
+            }
         }
     }
 

@@ -1,0 +1,33 @@
+package dev.sparktune.trainer.api;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A {@link TrainConfig} that cannot be built, with every problem found, each under the key it is about (LLaMA-Factory's
+ * / transformers' names: {@code fsdp}, {@code loraplus_lr_ratio}, ...), so a config reader can report them under its own
+ * key paths.
+ */
+public final class TrainConfigException extends IllegalArgumentException {
+    /**
+     * @param key     the setting, by its LLaMA-Factory / transformers name
+     * @param message what is wrong and what to do, without the key
+     */
+    public record Problem(String key, String message) {
+        @Override
+        public String toString() {
+            return key + ": " + message;
+        }
+    }
+
+    private final List<Problem> problems;
+
+    public TrainConfigException(List<Problem> problems) {
+        super(problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
+        this.problems = List.copyOf(problems);
+    }
+
+    public List<Problem> problems() {
+        return problems;
+    }
+}
