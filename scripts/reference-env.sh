@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates the Python reference environment (PyTorch + HF transformers/PEFT/tokenizers, TensorBoard's event reader)
+# Creates the Python reference environment (PyTorch + HF transformers/PEFT/TRL/tokenizers, TensorBoard's event reader)
 # used to generate goldens and run the live parity checks. Installs offline from the machine's local wheel store
 # (pip config); idempotent.
 # Usage: scripts/reference-env.sh [VENV_DIR]   (default: .venv-ref in the repo root). Prints the python path.
@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${1:-$root/.venv-ref}"
 py="$venv/bin/python"
-modules='torch, transformers, peft, tokenizers, safetensors, datasets, tensorboard'
+modules='torch, transformers, peft, trl, tokenizers, safetensors, datasets, tensorboard'
 if [ -x "$py" ] && "$py" -c "import $modules" 2>/dev/null; then
   echo "$py"; exit 0
 fi
@@ -21,5 +21,5 @@ done
 fl=()
 for d in $(pip config get global.find-links 2>/dev/null || true); do fl+=(--find-links "$d"); done
 "$py" -m pip install -q "${idx[@]}" "${fl[@]}" \
-  torch==2.13.0+cpu transformers==5.17.0 peft safetensors tokenizers datasets jinja2 numpy tensorboard >&2
+  torch==2.13.0+cpu transformers==5.17.0 peft trl==1.13.0 safetensors tokenizers datasets jinja2 numpy tensorboard >&2
 echo "$py"

@@ -184,6 +184,24 @@ def lmhead_case(case):
     cases[case] = {"type": "lmhead", "rows": n, "targets": targets, "token_count": global_count}
 
 
+def lmhead_logps_case(case):
+    """Per-token log-probs of the targets (the preference losses' input) and the gradient of any linear function of
+    them, sum_i dlogp_i * logp_i: what a pair's loss sends back through each response token."""
+    n, c, v = 10, 8, 37
+    h = rand(n, c).requires_grad_()
+    w = (rand(v, c) * 0.5).requires_grad_()
+    targets = [5, -100, 36, 0, 5, -100, -100, 12, 3, 20]
+    mask = torch.tensor([t != -100 for t in targets])
+    logits = h @ w.T
+    logps = torch.gather(logits.log_softmax(-1), 1, torch.tensor([max(t, 0) for t in targets]).unsqueeze(1))
+    logps = logps.squeeze(1) * mask
+    dlogps = rand(n) * mask  # e.g. a sigmoid DPO pair's -beta * (1 - sigma) / pairs on its chosen tokens
+    (logps * dlogps).sum().backward()
+    put(case, "x", h); put(case, "weight", w); put(case, "logps", logps); put(case, "dlogps", dlogps)
+    put(case, "dx", h.grad); put(case, "d/weight", w.grad)
+    cases[case] = {"type": "lmhead_logps", "rows": n, "targets": targets}
+
+
 def lora_case(case, r, alpha, rslora):
     import peft
 
@@ -239,6 +257,7 @@ def main():
     lmhead_case("lmhead")
     lora_case("lora", 4, 8, False)
     lora_case("lora_rslora", 4, 6, True)
+    lmhead_logps_case("lmhead_logps")
     save_file(tensors, out, metadata={"cases": json.dumps(cases), "torch": torch.__version__,
                                       "transformers": transformers.__version__, "version": "1"})
     print("ok", out, len(tensors), "tensors")

@@ -46,6 +46,8 @@ public final class CausalLm {
     private final long activationBytes;
     private final long keptBytesPerLayer;
     private final long scratchBytes;
+    private INDArray heldForBackward;  // the final norm's output of the last tokenLogProbs, until its backward
+    private PackedBatch heldPacked;
 
     public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
                     int lossChunkRows) {
@@ -174,12 +176,47 @@ public final class CausalLm {
 
     /** Loss on pre-shifted {@code targets} (see {@link #targets}); no gradients touched. */
     public double loss(int[] inputIds, int[] targets, PackedBatch packed, double globalTokenCount) {
+        heldForBackward = null;
         return lmHead.forward(hidden(inputIds, packed), targets, globalTokenCount);
     }
 
     /** Loss, and every parameter gradient ADDED into the flat gradient buffer. */
     public double forwardBackward(int[] inputIds, int[] targets, PackedBatch packed, double globalTokenCount) {
+        heldForBackward = null;
         double loss = lmHead.forwardBackward(hidden(inputIds, packed), targets, globalTokenCount);
+        backwardFromLmHead(packed);
+        return loss;
+    }
+
+    /**
+     * Each token's log-prob of its pre-shifted target into {@code out} (0 where there is none): the forward of a
+     * preference loss, or the reference log-probs. The activations stay held for {@link #backwardTokenLogProbs}.
+     */
+    public void tokenLogProbs(int[] inputIds, int[] targets, PackedBatch packed, double[] out) {
+        INDArray h = hidden(inputIds, packed);
+        lmHead.tokenLogProbs(h, targets, out);
+        heldForBackward = h;
+        heldPacked = packed;
+    }
+
+    /**
+     * The backward of a loss of the token log-probs from the last {@link #tokenLogProbs} (no other forward in
+     * between): {@code dLogProb[i]} = dLoss/d(log-prob of token i); every parameter gradient ADDED into the flat
+     * gradient buffer.
+     */
+    public void backwardTokenLogProbs(int[] targets, double[] dLogProb) {
+        if (heldForBackward == null) {
+            throw new IllegalStateException("backwardTokenLogProbs needs the activations of tokenLogProbs, and another "
+                    + "forward ran since (or none did)");
+        }
+        INDArray h = heldForBackward;
+        heldForBackward = null;
+        lmHead.backwardLogProbs(h, targets, dLogProb);
+        backwardFromLmHead(heldPacked);
+    }
+
+    /** From the lm_head's dHidden down: final norm, the layers (recomputed where checkpointed), the embedding. */
+    private void backwardFromLmHead(PackedBatch packed) {
         INDArray d = finalNorm.backward(lmHead.dHidden());
         for (int l = layers.size() - 1; l >= lowestBackwardLayer; l--) {
             hooks.beforeBackward(l);
@@ -193,11 +230,11 @@ public final class CausalLm {
         if (embedding.trainable()) {
             embedding.backward(d);
         }
-        return loss;
     }
 
     /** Full logits [B·T, V] (a new array: for evaluation and tests at small V; training never forms them). */
     public INDArray logits(int[] inputIds, PackedBatch packed) {
+        heldForBackward = null;
         INDArray h = hidden(inputIds, packed);
         INDArray out = Nd4j.create(h.dataType(), rows, config.vocabSize());
         return Gemm.into(h, lmHeadWeight.castTo(h.dataType()), out, false, true, 1.0, 0.0);

@@ -2,6 +2,7 @@ package dev.sparktune.dl4j.layers;
 
 import dev.sparktune.dl4j.params.Views;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.factory.Nd4j;
@@ -21,6 +22,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * caller-given token count: pass the number of supervised tokens in the whole global batch, so micro-batching and
  * data-parallel sharding do not change the result. Targets are already aligned with rows (the model shifts HF labels
  * by one before calling this). backward ADDS into the weight gradient (never zeroes it).
+ *
+ * <p>The preference losses need each target's log-prob instead ({@link #tokenLogProbs}), and the gradient of a
+ * loss that depends on them through per-document sums: {@link #backwardLogProbs} takes dLoss/d(log-prob) per row
+ * and forms dlogits = dLoss/d(log-prob) × (onehot(target) − softmax), recomputing the chunk's logits.
  */
 public final class LmHeadLoss {
     public static final int IGNORE = -100;
@@ -39,7 +44,7 @@ public final class LmHeadLoss {
     private final INDArray dHidden;  // [N, C]
     private final INDArray rowMax;   // [R, 1]
     private final INDArray rowSum;   // [R, 1]
-    private final INDArray pieceStat;  // [R, 1] one piece's row max or row sum
+    private final INDArray pieceStat;  // [R, 1] one piece's row max or row sum; then the rows' gradient scale
 
     public LmHeadLoss(String name, INDArray weight, INDArray dWeight, int rows, int chunkRows) {
         this(name, weight, dWeight, rows, chunkRows, PIECE_ELEMENTS);
@@ -84,12 +89,42 @@ public final class LmHeadLoss {
 
     /** Loss only (evaluation): no gradients touched. */
     public double forward(INDArray hiddenStates, int[] targets, double tokenCount) {
-        return run(hiddenStates, targets, tokenCount, false);
+        checkCount(tokenCount);
+        return run(hiddenStates, targets, null, null, tokenCount, false) / tokenCount;
     }
 
     /** Loss, and dHidden (see {@link #dHidden()}) overwritten, dWeight added to. */
     public double forwardBackward(INDArray hiddenStates, int[] targets, double tokenCount) {
-        return run(hiddenStates, targets, tokenCount, true);
+        checkCount(tokenCount);
+        return run(hiddenStates, targets, null, null, tokenCount, true) / tokenCount;
+    }
+
+    /**
+     * Each row's log-prob of its target, log softmax(logits)[target], into {@code out} (0 where the target is
+     * {@value #IGNORE}); no gradients touched.
+     */
+    public void tokenLogProbs(INDArray hiddenStates, int[] targets, double[] out) {
+        if (out.length != rows) {
+            throw new IllegalArgumentException(name + ": " + out.length + " log-prob slots for " + rows + " rows");
+        }
+        run(hiddenStates, targets, out, null, 1, false);
+    }
+
+    /**
+     * The backward of a loss that depends on the rows' target log-probs: dHidden overwritten, dWeight added to,
+     * dlogits = dLogProb[i] × (onehot(target) − softmax) per row (0 where the target is {@value #IGNORE}).
+     */
+    public void backwardLogProbs(INDArray hiddenStates, int[] targets, double[] dLogProb) {
+        if (dLogProb.length != rows) {
+            throw new IllegalArgumentException(name + ": " + dLogProb.length + " gradients for " + rows + " rows");
+        }
+        run(hiddenStates, targets, null, dLogProb, 1, true);
+    }
+
+    private void checkCount(double tokenCount) {
+        if (!(tokenCount > 0)) {
+            throw new IllegalArgumentException(name + ": tokenCount must be > 0, got " + tokenCount);
+        }
     }
 
     /** [N, C] gradient of the loss with respect to the hidden states, from the last {@link #forwardBackward}. */
@@ -125,13 +160,16 @@ public final class LmHeadLoss {
         return n == chunkRows ? column : Views.rows(column, 0, n);
     }
 
-    private double run(INDArray h, int[] targets, double tokenCount, boolean withGrad) {
+    /**
+     * One pass over the chunks: the summed cross-entropy of the targets (returned), each row's target log-prob (into
+     * {@code logProbs} when given) and, with {@code withGrad}, the backward: of the cross-entropy divided by
+     * {@code tokenCount}, or with {@code dLogProb} given, of the loss whose gradient per row log-prob it holds.
+     */
+    private double run(INDArray h, int[] targets, double[] logProbs, double[] dLogProb, double tokenCount,
+                       boolean withGrad) {
         Shapes.check(name, "hidden states", h, rows, hidden);
         if (targets.length != rows) {
             throw new IllegalArgumentException(name + ": got " + targets.length + " targets for " + rows + " rows");
-        }
-        if (!(tokenCount > 0)) {
-            throw new IllegalArgumentException(name + ": tokenCount must be > 0, got " + tokenCount);
         }
         for (int i = 0; i < rows; i++) {
             if (targets[i] != IGNORE && (targets[i] < 0 || targets[i] >= vocab)) {
@@ -151,6 +189,9 @@ public final class LmHeadLoss {
             }
             INDArray hc = Views.rows(h, r0, r1);              // [n, C]
             INDArray dHc = Views.rows(dHidden, r0, r1);       // [n, C]
+            if (logProbs != null) {
+                Arrays.fill(logProbs, r0, r1, 0.0);
+            }
             if (!any) {
                 if (withGrad) {
                     dHc.assign(0.0);
@@ -193,17 +234,37 @@ public final class LmHeadLoss {
             }
             for (int i = 0; i < n; i++) {
                 if (targets[r0 + i] != IGNORE) {
-                    loss += Math.log(sm.get(i)) - picked[i];     // logsumexp − logit_t, both shifted by max
+                    double nll = Math.log(sm.get(i)) - picked[i];  // logsumexp − logit_t, both shifted by max
+                    loss += nll;
+                    if (logProbs != null) {
+                        logProbs[r0 + i] = -nll;
+                    }
                 }
             }
             if (!withGrad) {
                 continue;
             }
-            // d(lse − logit_t)/dlogit_j = softmax_j − [j = t], scaled by 1/count; ignored rows get 0
+            // d(lse − logit_t)/dlogit_j = softmax_j − [j = t], scaled by 1/count (a log-prob's gradient is minus that,
+            // scaled by dLoss/d(log-prob): the row's scale is −dLogProb[i]); ignored rows get 0
             float[] zeros = new float[piece];
+            float[] scale = new float[n];
+            if (dLogProb == null) {
+                Arrays.fill(scale, invCount);
+            } else {
+                FloatBuffer sc = Shapes.floats(pieceStat);
+                for (int i = 0; i < n; i++) {
+                    scale[i] = (float) -dLogProb[r0 + i];
+                    sc.put(i, scale[i]);
+                }
+            }
+            INDArray scaleColumn = firstRows(pieceStat, n, chunkRows);
             for (int p = 0; p < pieces; p++) {
                 INDArray lp = logitsPiece(p, n);
-                lp.diviColumnVector(sum).muli(invCount);
+                if (dLogProb == null) {
+                    lp.diviColumnVector(sum).muli(invCount);
+                } else {
+                    lp.diviColumnVector(sum).muliColumnVector(scaleColumn);
+                }
                 int len = pieceLength(p);
                 long base = (long) chunkRows * pieceStart(p);
                 for (int i = 0; i < n; i++) {
@@ -213,7 +274,7 @@ public final class LmHeadLoss {
                         lg.put(rowAt, zeros, 0, len);
                     } else if (t / piece == p) {
                         int at = rowAt + (int) (t - pieceStart(p));
-                        lg.put(at, lg.get(at) - invCount);
+                        lg.put(at, lg.get(at) - scale[i]);
                     }
                 }
             }
@@ -226,6 +287,6 @@ public final class LmHeadLoss {
                 }
             }
         }
-        return loss / tokenCount;
+        return loss;
     }
 }

@@ -112,6 +112,21 @@ final class LayerGoldenChecks {
                 g.forward(name + " loss (eval)", Nd4j.scalar((float) expected).reshape(1),
                         Nd4j.scalar((float) evalLoss).reshape(1));
             }
+            case "lmhead_logps" -> {
+                LayerParams p = g.load(name);
+                int[] targets = Goldens.ints(c.get("targets"));
+                int rows = c.get("rows").asInt();
+                LmHeadLoss layer = new LmHeadLoss(name, p.value("weight"), p.grad("weight"), rows, 3);
+                INDArray x = g.tensor(name, "x");
+                double[] logps = new double[rows];
+                layer.tokenLogProbs(x, targets, logps);
+                assertEquals(0.0, p.grads().sumNumber().doubleValue(), 0.0, "tokenLogProbs must not touch gradients");
+                g.forward(name + " logps", g.tensor(name, "logps"), Nd4j.createFromArray(logps).castTo(x.dataType()));
+                double[] dLogps = g.tensor(name, "dlogps").toDoubleVector();
+                layer.backwardLogProbs(x, targets, dLogps);
+                g.grad(name + " dx", g.tensor(name, "dx"), layer.dHidden());
+                g.grad(name + " d/weight", g.tensor(name, "d/weight"), p.grad("weight"));
+            }
             case "lora" -> {
                 LayerParams p = g.load(name); // lora_A / lora_B (the parameters with gradients)
                 int rows = c.get("rows").asInt();
