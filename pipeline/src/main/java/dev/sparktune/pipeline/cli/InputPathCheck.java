@@ -77,12 +77,14 @@ final class InputPathCheck {
     /**
      * @return one line per input found, for the dry run's report
      * @throws ConfigException naming every input that is missing: the base model (config.json and tokenizer.json),
-     *                         the packed table, and the checkpoint named by resume_from_checkpoint
+     *                         the adapter a LoRA run continues, the packed table, and the checkpoint named by
+     *                         resume_from_checkpoint
      */
     static List<String> forTrain(TrainConfig train, SparkSettings spark) {
         InputPathCheck check = new InputPathCheck(spark);
         check.hfModel(train.modelPath(), "training");
         check.trainedSelection(train);
+        check.adapter(train.adapterNameOrPath());
         check.deltaTable("sparktune.train.table", train.table(), "run prep first (prep.output_table = this path)");
         if (!train.resumeFromCheckpoint().isEmpty()) {
             String dir = train.resumeFromCheckpoint();

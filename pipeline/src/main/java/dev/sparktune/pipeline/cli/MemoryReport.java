@@ -6,6 +6,7 @@ import dev.sparktune.pipeline.config.SparkSettings;
 import dev.sparktune.pipeline.config.SubmitHadoopConf;
 import dev.sparktune.trainer.api.MemoryCheck;
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.api.TrainJob;
 import dev.sparktune.trainer.model.ModelDirectory;
 import dev.sparktune.trainer.plan.HostMemory;
 import dev.sparktune.trainer.plan.MemoryBudget;
@@ -27,7 +28,8 @@ final class MemoryReport {
      * @throws dev.sparktune.trainer.api.NotEnoughMemoryException the plan does not fit, with the settings that would
      */
     static List<String> forTrain(TrainConfig train, SparkSettings spark, int seqLen) {
-        ModelDirectory model = ModelDirectory.of(train.modelPath(), SubmitHadoopConf.of(spark.conf()));
+        org.apache.hadoop.conf.Configuration hadoop = SubmitHadoopConf.of(spark.conf());
+        ModelDirectory model = ModelDirectory.of(train.modelPath(), hadoop);
         ModelConfig config = HfConfigReader.parse(model.configJson(), train.modelPath() + "/config.json");
         // spark-submit hands --master and --conf to the driver as system properties; they win over the config file
         Map<String, String> conf = new HashMap<>(spark.conf());
@@ -38,6 +40,8 @@ final class MemoryReport {
         }
         String master = conf.getOrDefault("spark.master", spark.master());
         MemoryBudget budget = MemoryBudget.of(master, conf, HostMemory.current(), train.worldSize());
-        return MemoryCheck.require(train, config, model.storedDataType(), seqLen, budget).report();
+        // a continued adapter's rank is the adapter's, not train.lora_rank
+        return MemoryCheck.require(TrainJob.withAdapterSettings(train, hadoop), config, model.storedDataType(), seqLen,
+                budget).report();
     }
 }

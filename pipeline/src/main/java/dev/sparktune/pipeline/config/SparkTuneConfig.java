@@ -106,13 +106,8 @@ public final class SparkTuneConfig {
         SparkSettings spark = readSpark(reader);
         String modelPath = reader.text("model.model_name_or_path", "a model directory (local path or Hadoop URI)");
         PrepConfig prep = readPrep(reader, verb, modelPath);
-        TrainConfig train = TrainSection.read(reader, verb, modelPath);
         String adapterPath = reader.text("model.adapter_name_or_path", "a PEFT adapter directory, or \"\"");
-        if (verb.needsTrainSection() && adapterPath != null && !adapterPath.isEmpty()) {
-            reader.fail("model.adapter_name_or_path", "training on top of an existing adapter is not supported: "
-                    + "train starts new LoRA adapters (or resumes its own checkpoints); unset it, or export the "
-                    + "adapter merged into the base model and train on that");
-        }
+        TrainConfig train = TrainSection.read(reader, verb, modelPath, adapterPath);
         ExportConfig export = ExportSection.read(reader, verb, verb.needsExportSection()
                 && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EXPORT)), modelPath, adapterPath);
         // eval shares train.loss_chunk_tokens; TrainSection has reported a bad value already

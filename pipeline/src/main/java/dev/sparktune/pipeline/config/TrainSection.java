@@ -17,6 +17,8 @@ import java.util.Locale;
 final class TrainSection {
     private static final List<String> FINETUNING = List.of("lora", "freeze", "full");
     private static final List<String> SCHEDULERS = List.of("cosine", "linear", "constant");
+    /** TrainConfig's keys that live in the model section. */
+    private static final List<String> MODEL_KEYS = List.of("model_name_or_path", "adapter_name_or_path");
     private static final String FSDP_ALLOWED = "auto, no_shard, shard_grad_op or full_shard (\"\" = no_shard, "
             + "as in transformers; its \"full_shard auto_wrap\" form accepted)";
 
@@ -26,9 +28,10 @@ final class TrainSection {
     /**
      * The training settings; null when {@code verb} does not train or a problem was reported.
      *
-     * @param modelPath model.model_name_or_path as the prep section read it (null if it was bad)
+     * @param modelPath   model.model_name_or_path as the prep section read it (null if it was bad)
+     * @param adapterPath model.adapter_name_or_path: the adapter a LoRA run continues ("" = new ones; null if bad)
      */
-    static TrainConfig read(ValueReader reader, Verb verb, String modelPath) {
+    static TrainConfig read(ValueReader reader, Verb verb, String modelPath, String adapterPath) {
         String table = reader.text("train.table", "a table path (local path or Hadoop URI)");
         String outputDir = reader.text("train.output_dir", "a directory (local path or Hadoop URI)");
         String finetuning = reader.choice("train.finetuning_type", FINETUNING);
@@ -103,11 +106,11 @@ final class TrainSection {
                     .seed(seed).loggingSteps((int) loggingSteps).saveSteps((int) saveSteps)
                     .saveTotalLimit((int) saveTotalLimit).resumeFromCheckpoint(resume).overwriteOutputDir(overwrite)
                     .worldSize((int) worldSize).sharding(sharding).lossChunkRows((int) lossChunk)
-                    .gradientCheckpointing(checkpointing).peakFlopsPerRank(nan(peakFlops)).build();
+                    .gradientCheckpointing(checkpointing).peakFlopsPerRank(nan(peakFlops))
+                    .adapterNameOrPath(adapterPath).build();
         } catch (TrainConfigException e) {
             for (TrainConfigException.Problem problem : e.problems()) {
-                String key = problem.key().equals("model_name_or_path") ? "model.model_name_or_path"
-                        : "train." + problem.key();
+                String key = MODEL_KEYS.contains(problem.key()) ? "model." + problem.key() : "train." + problem.key();
                 if (!reader.reported(key)) {
                     reader.fail(key, problem.message());
                 }

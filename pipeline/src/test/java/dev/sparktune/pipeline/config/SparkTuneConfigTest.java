@@ -76,9 +76,13 @@ class SparkTuneConfigTest {
 
         assertEquals("/adapters/x", load(file, Verb.EXPORT, "export.export_dir=/m",
                 "model.adapter_name_or_path=/adapters/x").export().adapterPath());
-        assertTrue(only(failure(file, Verb.TRAIN, "train.output_dir=/o", "model.adapter_name_or_path=/adapters/x"),
-                "sparktune.model.adapter_name_or_path").message().contains("not supported"),
-                "train never silently ignores an adapter it was told to continue from");
+        assertEquals("/adapters/x", load(file, Verb.TRAIN, "train.output_dir=/o",
+                "model.adapter_name_or_path=/adapters/x").train().adapterNameOrPath(), "LoRA training continues it");
+        assertTrue(only(failure(file, Verb.TRAIN, "train.output_dir=/o", "model.adapter_name_or_path=/adapters/x",
+                "train.finetuning_type=full"), "sparktune.model.adapter_name_or_path").message()
+                .contains("needs finetuning_type = lora"), "train never silently ignores an adapter");
+        assertTrue(only(failure(file, Verb.TRAIN, "train.output_dir=/o", "model.adapter_name_or_path=\"/a/x,/a/y\""),
+                "sparktune.model.adapter_name_or_path").message().contains("continues one adapter"));
     }
 
     @Test

@@ -64,6 +64,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  *                            else the path of one checkpoint directory
  * @param overwriteOutputDir  overwrite_output_dir: start from scratch, ignoring output_dir's checkpoints (they are
  *                            overwritten as the run reaches their steps)
+ * @param adapterNameOrPath   adapter_name_or_path: a PEFT LoRA adapter whose training this run continues (its
+ *                            weights start the run, its rank, alpha, dropout and targets replace lora_*, as in
+ *                            LLaMA-Factory); "" = new adapters
  */
 public record TrainConfig(String modelPath, String table, String outputDir, FinetuningType finetuningType,
                           int loraRank, double loraAlpha, double loraDropout, String loraTarget, boolean useRslora,
@@ -75,9 +78,10 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
                           double epochs, int maxSteps, long seed, int loggingSteps, int worldSize, Sharding sharding,
                           int lossChunkRows, boolean gradientCheckpointing, double peakFlopsPerRank, int saveSteps,
                           int saveTotalLimit, String resumeFromCheckpoint,
-                          boolean overwriteOutputDir) implements Serializable {
+                          boolean overwriteOutputDir, String adapterNameOrPath) implements Serializable {
     public TrainConfig {
         resumeFromCheckpoint = resumeFromCheckpoint == null ? "" : resumeFromCheckpoint.strip();
+        adapterNameOrPath = adapterNameOrPath == null ? "" : adapterNameOrPath.strip();
         freezeTrainableModules = freezeTrainableModules == null ? "all" : freezeTrainableModules;
         freezeExtraModules = freezeExtraModules == null ? "" : freezeExtraModules;
         Problems p = new Problems();
@@ -119,6 +123,13 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
             p.valid(() -> FreezeConfig.of(freezeTrainableLayers, modules, extra),
                     "freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules");
         }
+        p.require(!adapterNameOrPath.contains(","), "adapter_name_or_path", "continues one adapter; LLaMA-Factory's "
+                + "list form merges all but the last into the base first: export the base with those merged "
+                + "(export.export_dir) and train on it with the last one");
+        p.require(adapterNameOrPath.isEmpty() || finetuningType == null || finetuningType == FinetuningType.LORA,
+                "adapter_name_or_path", "continues a LoRA adapter: it needs finetuning_type = lora (as in "
+                        + "LLaMA-Factory); for " + (finetuningType == null ? "" : finetuningType.key())
+                        + " train on the merged model (export it) instead");
         p.require(!(finetuningType == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD), "fsdp",
                 "full_shard is for finetuning_type = full or lora; for freeze use shard_grad_op (freeze trains whole "
                         + "layers of the base, which full_shard would have to split into frozen and trained shards)");
@@ -281,6 +292,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         b.saveTotalLimit = saveTotalLimit;
         b.resumeFromCheckpoint = resumeFromCheckpoint;
         b.overwriteOutputDir = overwriteOutputDir;
+        b.adapterNameOrPath = adapterNameOrPath;
         return b;
     }
 
@@ -324,6 +336,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         private int saveTotalLimit;
         private String resumeFromCheckpoint = "";
         private boolean overwriteOutputDir;
+        private String adapterNameOrPath = "";
 
         private Builder() {
         }
@@ -365,6 +378,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         public Builder saveTotalLimit(int v) { saveTotalLimit = v; return this; }
         public Builder resumeFromCheckpoint(String v) { resumeFromCheckpoint = v; return this; }
         public Builder overwriteOutputDir(boolean v) { overwriteOutputDir = v; return this; }
+        public Builder adapterNameOrPath(String v) { adapterNameOrPath = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(modelPath, table, outputDir, finetuningType, loraRank, loraAlpha, loraDropout,
@@ -372,8 +386,8 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
                     freezeExtraModules, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay, maxGradNorm,
                     scheduler, warmupSteps, warmupRatio, perDeviceBatchRows, gradientAccumulation, globalBatchRows,
                     epochs, maxSteps, seed, loggingSteps, worldSize, sharding, lossChunkRows, gradientCheckpointing,
-                    peakFlopsPerRank, saveSteps,
-                    saveTotalLimit, resumeFromCheckpoint, overwriteOutputDir);
+                    peakFlopsPerRank, saveSteps, saveTotalLimit, resumeFromCheckpoint, overwriteOutputDir,
+                    adapterNameOrPath);
         }
     }
 }

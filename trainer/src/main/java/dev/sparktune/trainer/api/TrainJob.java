@@ -8,16 +8,23 @@ import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
+import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.trainer.model.AdapterDirectory;
 import dev.sparktune.trainer.model.ModelDirectory;
 import dev.sparktune.trainer.driver.BarrierLauncher;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code train} verb's driver side: validate the model against the pinned table, plan the steps, and run the
  * whole training as one barrier stage of {@code world_size} ranks ({@link BarrierLauncher}).
  */
 public final class TrainJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
     private TrainJob() {
     }
 
@@ -29,7 +36,8 @@ public final class TrainJob {
      * @throws CheckpointException the checkpoint to resume belongs to another run (table, trainable parameters,
      *                             global batch, seed) or is not committed
      */
-    public static TrainResult run(SparkSession spark, TrainConfig config) {
+    public static TrainResult run(SparkSession spark, TrainConfig requested) {
+        TrainConfig config = withAdapterSettings(requested, spark.sparkContext().hadoopConfiguration());
         ModelDirectory modelDir = ModelDirectory.of(config.modelPath(), spark.sparkContext().hadoopConfiguration());
         ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
         CheckpointStore store = new CheckpointStore(config.outputDir(), spark.sparkContext().hadoopConfiguration());
@@ -40,20 +48,46 @@ public final class TrainJob {
                 ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN)
                 : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, resume.manifest().run().tableVersion());
         TableTokenizerCheck.check(snapshot, config.modelPath(), model, spark.sparkContext().hadoopConfiguration());
-        RunIdentity identity = identity(config, snapshot, model, modelDir);
+        RunIdentity identity = identity(config, snapshot, model, modelDir,
+                spark.sparkContext().hadoopConfiguration());
         if (resume != null) {
             checkResumable(resume, identity, config);
         }
         return BarrierLauncher.launch(spark, config, snapshot, identity, resume, model, modelDir.storedDataType());
     }
 
+    /**
+     * The config a run continuing adapter_name_or_path trains with: the adapter's rank, alpha, dropout, targets and
+     * rsLoRA in place of lora_* (LLaMA-Factory loads the adapter with PEFT, whose adapter_config.json wins); the
+     * config unchanged when it starts new adapters.
+     */
+    public static TrainConfig withAdapterSettings(TrainConfig config, Configuration conf) {
+        if (config.adapterNameOrPath().isEmpty()) {
+            return config;
+        }
+        LoraConfig lora = AdapterDirectory.of(config.adapterNameOrPath(), conf).config();
+        String targets = LoraConfig.ALL.stream().allMatch(lora::targets) ? "all"
+                : String.join(",", LoraConfig.ALL.stream().filter(lora::targets).toList());
+        TrainConfig continued = config.toBuilder().lora(lora.rank(), lora.alpha(), lora.dropout(), targets,
+                lora.rsLora()).build();
+        if (!continued.lora().equals(config.lora())) {
+            LOG.info("continuing the adapter {}: its LoRA settings (r {}, alpha {}, dropout {}, targets {}, rslora {})"
+                            + " replace train.lora_*", config.adapterNameOrPath(), lora.rank(), lora.alpha(),
+                    lora.dropout(), targets, lora.rsLora());
+        }
+        return continued;
+    }
+
     static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model,
-                                ModelDirectory modelDir) {
+                                ModelDirectory modelDir, Configuration conf) {
         String finetuning = config.finetuningType() == FinetuningType.LORA ? "lora(alpha=" + config.loraAlpha()
                 + ", dropout=" + config.loraDropout() + ", rslora=" + config.useRslora()
                 + (config.loraplusLrRatio() > 0 ? ", loraplus_lr_ratio=" + config.loraplusLrRatio() : "") + ")"
                 : config.finetuningType().key();
-        return RunIdentity.of(snapshot.path(), snapshot.version(), modelDir.fingerprint(), finetuning,
+        // a run that continues an adapter starts from its weights: another adapter is another run
+        String start = config.adapterNameOrPath().isEmpty() ? modelDir.fingerprint() : modelDir.fingerprint()
+                + " + adapter " + AdapterDirectory.of(config.adapterNameOrPath(), conf).fingerprint();
+        return RunIdentity.of(snapshot.path(), snapshot.version(), start, finetuning,
                 config.trainableLayout(model), config.effectiveGlobalBatchRows(), config.seed());
     }
 

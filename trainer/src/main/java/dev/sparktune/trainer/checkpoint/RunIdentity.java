@@ -14,7 +14,8 @@ import java.util.Objects;
  *
  * @param table            qualified path of the packed table
  * @param tableVersion     the pinned Delta version
- * @param baseModel        the base model directory's fingerprint ({@code ModelDirectory.fingerprint})
+ * @param baseModel        the base model directory's fingerprint ({@code ModelDirectory.fingerprint}), and the
+ *                         adapter's a run continues ({@code AdapterDirectory.fingerprint})
  * @param finetuningType   full or lora
  * @param trainableDigest  sha256 of the trainable layout (names and shapes, in order), LoRA settings included
  * @param trainableLength  elements of the flat trainable buffer
@@ -51,7 +52,8 @@ public record RunIdentity(String table, long tableVersion, String baseModel, Str
         List<String> out = new ArrayList<>();
         diff(out, "table", checkpoint.table, table);
         diff(out, "table version", checkpoint.tableVersion, tableVersion);
-        diff(out, "base model (config.json and weights sample)", checkpoint.baseModel, baseModel);
+        diff(out, "base model (config.json and weights sample; and adapter_name_or_path's adapter)",
+                checkpoint.baseModel, baseModel);
         diff(out, "finetuning_type", checkpoint.finetuningType, finetuningType);
         diff(out, "trainable parameters (layout sha256; LoRA rank/targets)", checkpoint.trainableDigest,
                 trainableDigest);

@@ -16,6 +16,7 @@ import dev.sparktune.trainer.metrics.LossPlot;
 import dev.sparktune.trainer.metrics.Mfu;
 import dev.sparktune.trainer.metrics.TensorBoardEvents;
 import dev.sparktune.trainer.metrics.TrainerLog;
+import dev.sparktune.trainer.model.AdapterDirectory;
 import dev.sparktune.trainer.model.ModelDirectory;
 import dev.sparktune.trainer.plan.HostMemory;
 import dev.sparktune.trainer.task.NonFiniteLossException;
@@ -91,10 +92,13 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
         ModelWeights base = ctx.config().sharding() == Sharding.FULL_SHARD ? stored
                 : stored.load(ctx.config().baseLayout(stored.config()),
                         ctx.config().baseDataType(stored.storedDataType()));
+        Path startAdapter = ctx.config().adapterNameOrPath().isEmpty() ? null
+                : AdapterDirectory.of(ctx.config().adapterNameOrPath(), ctx.hadoop().toConfiguration()).local();
         try (TcpRingCollective ring = RingRendezvous.join(task, ctx.secret(), options)) {
             SnapshotRowSource rows = new SnapshotRowSource(ctx.snapshot(), ctx.hadoop().toConfiguration());
             CheckpointStore store = new CheckpointStore(ctx.config().outputDir(), ctx.hadoop().toConfiguration());
-            try (RankTrainer trainer = new RankTrainer(ctx.config(), ctx.plan(), base, ctx.seqLen(), ring, rows)) {
+            try (RankTrainer trainer = new RankTrainer(ctx.config(), ctx.plan(), base, ctx.seqLen(), ring, rows,
+                    startAdapter)) {
                 CheckpointStore.Committed resume = resumePoint(store, task, ring, rank);
                 int first = resume == null ? 0 : resume.manifest().step();
                 if (resume != null) {

@@ -1,10 +1,7 @@
 package dev.sparktune.trainer.model;
 
 import dev.sparktune.dl4j.lora.LoraAdapters;
-import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfModelDir;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -23,14 +20,9 @@ public final class MergedModel {
         if (adapterPath == null || adapterPath.isEmpty()) {
             return base;
         }
-        Path adapterDir = ModelDirectory.of(adapterPath, conf).local();
-        if (!Files.isRegularFile(adapterDir.resolve("adapter_config.json"))) {
-            throw new IllegalArgumentException("adapter_name_or_path = " + adapterPath + " has no adapter_config.json:"
-                    + " point it at a PEFT LoRA adapter directory (the train output_dir of a LoRA run)");
-        }
-        LoraConfig lora = LoraAdapters.readConfig(adapterDir);
-        LoraAdapters adapters = new LoraAdapters(base.config(), lora, 0L);
+        AdapterDirectory adapter = AdapterDirectory.of(adapterPath, conf);
+        LoraAdapters adapters = new LoraAdapters(base.config(), adapter.config(), 0L);
         return new HfModelDir.Loaded(base.config(), base.layout(),
-                adapters.merge(base.layout(), base.params(), adapters.load(adapterDir)));
+                adapters.merge(base.layout(), base.params(), adapters.load(adapter.local())));
     }
 }

@@ -49,9 +49,11 @@ public final class RankTrainer implements AutoCloseable {
     /**
      * @param base the base model: full_shard reads only this rank's share of it (pass {@link HfModelDir#open} to
      *             keep the rest on disk); the other modes load it whole
+     * @param startAdapter the local PEFT adapter directory whose weights start LoRA training (adapter_name_or_path),
+     *             or null for new adapters
      */
     public RankTrainer(TrainConfig config, StepPlan plan, ModelWeights base, int seqLen, Collective collective,
-                       RowSource rows) {
+                       RowSource rows, Path startAdapter) {
         if (plan.worldSize() != collective.worldSize()) {
             throw new IllegalArgumentException("the plan is for " + plan.worldSize() + " ranks but the collective has "
                     + collective.worldSize());
@@ -63,7 +65,7 @@ public final class RankTrainer implements AutoCloseable {
         this.seqLen = seqLen;
         this.state = config.sharding() == Sharding.FULL_SHARD && config.finetuningType() == FinetuningType.FULL
                 ? new FullyShardedState(config, base, plan.microBatchRows(), seqLen, collective)
-                : new ReplicatedState(config, base, plan.microBatchRows(), seqLen, collective);
+                : new ReplicatedState(config, base, plan.microBatchRows(), seqLen, collective, startAdapter);
         this.schedule = config.schedule(plan.totalSteps());
         this.flops = config.trainingFlops(state.model().config());
     }

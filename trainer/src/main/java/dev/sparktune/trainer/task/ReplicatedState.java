@@ -62,8 +62,11 @@ final class ReplicatedState implements TrainingState {
     private final CausalLm model;
 
     /** @param weights the base model; loaded in {@link TrainConfig#baseLayout} (copied when it is not already) */
+    /**
+     * @param startAdapter a local PEFT adapter directory whose weights start the LoRA adapters, or null for new ones
+     */
     ReplicatedState(TrainConfig config, ModelWeights weights, int microBatchRows, int seqLen,
-                    Collective collective) {
+                    Collective collective, Path startAdapter) {
         this.config = config;
         this.collective = collective;
         this.modelConfig = weights.config();
@@ -105,7 +108,7 @@ final class ReplicatedState implements TrainingState {
         } else if (config.finetuningType() == FinetuningType.LORA) {
             this.adapters = new LoraAdapters(modelConfig, config.lora(), config.seed());
             this.layout = adapters.layout();
-            this.params = adapters.init(config.seed());
+            this.params = startAdapter == null ? adapters.init(config.seed()) : adapters.load(startAdapter);
             this.grads = layout.allocate();
             root = base.frozenRoot();
             projections = adapters.projections(params, grads);

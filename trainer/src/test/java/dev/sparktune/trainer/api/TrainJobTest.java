@@ -270,6 +270,39 @@ class TrainJobTest {
     }
 
     @Test
+    void aRunContinuesTheAdapterItIsGivenWithThatAdaptersSettings() throws Exception {
+        Path first = scratch.resolve("continue-first");
+        TrainJob.run(spark, lora(first.toString(), 1).maxSteps(2).build());  // r 4, alpha 8
+        double trainedB = 0;
+        SafetensorsReader trained = SafetensorsReader.open(first.resolve("adapter_model.safetensors"));
+        for (String name : trained.tensors().keySet()) {
+            if (name.contains("lora_B")) {
+                trainedB = Math.max(trainedB, trained.read(name).amaxNumber().doubleValue());
+            }
+        }
+        assertTrue(trainedB > 1e-3, "new adapters start with lora_B = 0; these were trained: " + trainedB);
+
+        // lr 1e-9: two AdamW steps move a weight by ~2e-9, so the output must be the adapter it started from
+        Path second = scratch.resolve("continue-second");
+        TrainJob.run(spark, lora(second.toString(), 2).lora(8, 32, 0.1, "q_proj", false).learningRate(1e-9)
+                .adapterNameOrPath(first.toString()).saveSteps(1).build());
+        double diff = maxAdapterDiff(first, second);
+        assertTrue(diff < 1e-6, "the run started from the adapter's weights: differs by " + diff);
+        JsonNode cfg = JSON.readTree(second.resolve("adapter_config.json").toFile());
+        assertEquals(4, cfg.get("r").asInt(), "the adapter's rank, not train.lora_rank");
+        assertEquals(8.0, cfg.get("lora_alpha").asDouble());
+        assertEquals(7, cfg.get("target_modules").size(), "the adapter's targets: all linear layers");
+
+        // its checkpoints continue that adapter only
+        CheckpointException other = assertThrows(CheckpointException.class, () -> TrainJob.run(spark,
+                lora(second.toString(), 1).maxSteps(4).build()));
+        assertTrue(other.getMessage().contains("adapter_name_or_path"), other.getMessage());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> TrainJob.run(spark,
+                lora(scratch.resolve("continue-x").toString(), 1).adapterNameOrPath(model.toString()).build()));
+        assertTrue(missing.getMessage().contains("has no adapter_config.json"), missing.getMessage());
+    }
+
+    @Test
     void aCheckpointOfAnotherRunIsRefusedBeforeAnyTaskStarts() {
         Path out = scratch.resolve("ckpt-other");
         TrainJob.run(spark, lora(out.toString(), 1).globalBatchRows(0).maxSteps(2).saveSteps(2).build());

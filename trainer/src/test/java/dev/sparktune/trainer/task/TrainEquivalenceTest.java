@@ -106,7 +106,7 @@ class TrainEquivalenceTest {
                 futures.add(pool.submit(() -> {
                     try (Collective ring = TcpRingCollective.connect(listeners.get(rank), rank, peers, SECRET,
                             RingOptions.defaults());
-                         RankTrainer trainer = new RankTrainer(cfg, plan, base.get(), SEQ, ring, ROWS)) {
+                         RankTrainer trainer = new RankTrainer(cfg, plan, base.get(), SEQ, ring, ROWS, null)) {
                         return body.apply(trainer, plan);
                     }
                 }));

@@ -1,0 +1,61 @@
+package dev.sparktune.trainer.model;
+
+import dev.sparktune.dl4j.lora.LoraAdapters;
+import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.trainer.checkpoint.Sha256;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * A PEFT LoRA adapter directory (adapter_name_or_path: adapter_config.json + adapter_model.safetensors) on any Hadoop
+ * file system, copied to local disk as a model directory is ({@link ModelDirectory#local}).
+ */
+public final class AdapterDirectory {
+    private final String path;
+    private final Path local;
+
+    private AdapterDirectory(String path, Path local) {
+        this.path = path;
+        this.local = local;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the path when it holds no adapter_config.json
+     */
+    public static AdapterDirectory of(String adapterPath, Configuration conf) {
+        Path local = ModelDirectory.of(adapterPath, conf).local();
+        if (!Files.isRegularFile(local.resolve("adapter_config.json"))) {
+            throw new IllegalArgumentException("adapter_name_or_path = " + adapterPath + " has no adapter_config.json:"
+                    + " point it at a PEFT LoRA adapter directory (the train output_dir of a LoRA run)");
+        }
+        return new AdapterDirectory(adapterPath, local);
+    }
+
+    /** The local copy (the directory itself on a local file system). */
+    public Path local() {
+        return local;
+    }
+
+    /** Its LoRA settings (rank, alpha, dropout, targets, rsLoRA). */
+    public LoraConfig config() {
+        return LoraAdapters.readConfig(local);
+    }
+
+    /** sha256 over adapter_config.json and adapter_model.safetensors (small files: read whole). */
+    public String fingerprint() {
+        MessageDigest sha = Sha256.digest();
+        for (String name : new String[] {"adapter_config.json", "adapter_model.safetensors"}) {
+            try {
+                sha.update(Files.readAllBytes(local.resolve(name)));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + name + " of the adapter " + path + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return Sha256.hex(sha);
+    }
+}
