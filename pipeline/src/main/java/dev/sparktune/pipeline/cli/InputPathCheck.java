@@ -16,6 +16,7 @@ import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.eval.EvalConfig;
+import dev.sparktune.trainer.reference.RefLogProbsConfig;
 import dev.sparktune.trainer.export.ExportConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -131,6 +132,18 @@ final class InputPathCheck {
     }
 
     /**
+     * @return one line per input found, for the dry run's report
+     * @throws ConfigException if the reference model, its adapter or the table is missing
+     */
+    static List<String> forRefLogProbs(RefLogProbsConfig ref, SparkSettings spark) {
+        InputPathCheck check = new InputPathCheck(spark);
+        check.hfModel(ref.modelPath(), "the reference pass");
+        check.adapter("sparktune.train.ref_model_adapters", ref.adapterPath());
+        check.deltaTable("sparktune.train.table", ref.table(), "run prep first (prep.output_table = this path)");
+        return check.result();
+    }
+
+    /**
      * The inputs of a run that no earlier stage of it creates: the model unless init_model makes it, the datasets
      * unless synthetic_data writes them.
      *
@@ -213,10 +226,13 @@ final class InputPathCheck {
     }
 
     private void adapter(String adapterPath) {
+        adapter("sparktune.model.adapter_name_or_path", adapterPath);
+    }
+
+    private void adapter(String key, String adapterPath) {
         if (adapterPath.isEmpty()) {
             return;
         }
-        String key = "sparktune.model.adapter_name_or_path";
         try {
             if (exists(new Path(adapterPath, "adapter_config.json"))) {
                 found.add("adapter: " + adapterPath);

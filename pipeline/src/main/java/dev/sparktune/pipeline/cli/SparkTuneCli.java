@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
         description = "Distributed LLM fine-tuning on Apache Spark: LLaMA-Factory datasets in, tokenized, masked "
                 + "and packed Delta tables, then full or LoRA fine-tuning in one barrier stage.",
         subcommands = {RunCommand.class, PrepCommand.class, TrainCommand.class, ExportCommand.class, EvalCommand.class,
-                InspectCommand.class, InitModelCommand.class},
+                RefLogProbsCommand.class, InspectCommand.class, InitModelCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",

@@ -15,6 +15,7 @@ import dev.sparktune.preprocess.api.PrepConfigHash;
 import dev.sparktune.preprocess.api.Stage;
 import dev.sparktune.preprocess.template.ChatTemplates;
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.reference.RefLogProbsConfig;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.export.ExportConfig;
 
@@ -45,17 +46,20 @@ public final class SparkTuneConfig {
     private final TrainConfig train;
     private final ExportConfig export;
     private final EvalConfig eval;
+    private final RefLogProbsConfig refLogProbs;
     private final RunSettings run;
     private final List<ConfigProblem> warnings;
 
     private SparkTuneConfig(Config resolved, SparkSettings spark, PrepConfig prep, TrainConfig train,
-                            ExportConfig export, EvalConfig eval, RunSettings run, List<ConfigProblem> warnings) {
+                            ExportConfig export, EvalConfig eval, RefLogProbsConfig refLogProbs, RunSettings run,
+                            List<ConfigProblem> warnings) {
         this.resolved = resolved;
         this.spark = spark;
         this.prep = prep;
         this.train = train;
         this.export = export;
         this.eval = eval;
+        this.refLogProbs = refLogProbs;
         this.run = run;
         this.warnings = List.copyOf(warnings);
     }
@@ -117,12 +121,13 @@ public final class SparkTuneConfig {
         EvalConfig eval = EvalSection.read(reader, verb.needsEvalSection()
                 && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EVAL)), modelPath, adapterPath,
                 lossChunk);
+        RefLogProbsConfig refLogProbs = RefLogProbsSection.read(reader, verb, modelPath);
         RunSettings run = RunSection.read(reader, verb, train == null ? null : train.outputDir());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new SparkTuneConfig(resolvedTree.withOnlyPath(KeyCatalog.ROOT), spark, prep, train, export, eval, run,
-                warnings);
+        return new SparkTuneConfig(resolvedTree.withOnlyPath(KeyCatalog.ROOT), spark, prep, train, export, eval,
+                refLogProbs, run, warnings);
     }
 
     /**
@@ -345,6 +350,18 @@ public final class SparkTuneConfig {
             throw new IllegalStateException("configuration was not loaded for the eval verb");
         }
         return eval;
+    }
+
+    /**
+     * The reference pass's settings.
+     *
+     * @throws IllegalStateException if this configuration was not loaded for {@link Verb#REF_LOGPROBS}
+     */
+    public RefLogProbsConfig refLogProbs() {
+        if (refLogProbs == null) {
+            throw new IllegalStateException("configuration was not loaded for the ref-logprobs verb");
+        }
+        return refLogProbs;
     }
 
     /**

@@ -17,6 +17,8 @@ public enum Verb {
     EXPORT,
     /** Model (+ adapter) and the table's eval split in, metrics out: needs the model and eval sections. */
     EVAL,
+    /** Packed table in, each document's log-prob under the reference model out: the model and train.ref_* keys. */
+    REF_LOGPROBS,
     /** The whole pipeline: every section its stages use. */
     RUN;
 
@@ -30,6 +32,10 @@ public enum Verb {
 
     boolean needsExportSection() {
         return this == EXPORT || this == RUN;
+    }
+
+    boolean needsRefLogProbsSection() {
+        return this == REF_LOGPROBS;
     }
 
     boolean needsEvalSection() {

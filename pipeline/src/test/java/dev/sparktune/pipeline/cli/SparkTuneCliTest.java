@@ -52,7 +52,7 @@ class SparkTuneCliTest {
         CommandLine root = SparkTuneCli.newCommandLine();
         specs.add(root.getCommandSpec());
         root.getSubcommands().values().forEach(sub -> specs.add(sub.getCommandSpec()));
-        assertEquals(List.of("run", "prep", "train", "export", "eval", "inspect", "init-model"),
+        assertEquals(List.of("run", "prep", "train", "export", "eval", "ref-logprobs", "inspect", "init-model"),
                 List.copyOf(root.getSubcommands().keySet()));
         for (CommandSpec spec : specs) {
             String[] args = spec.commandLine() == root ? new String[] {"--help"} : new String[] {spec.name(), "--help"};
@@ -291,6 +291,28 @@ class SparkTuneCliTest {
         assertTrue(bad.err().contains("sparktune.train.table: '" + dir.resolve("nothing") + "' is not a Delta table"),
                 bad.toString());
         assertTrue(bad.err().contains("is not a committed checkpoint (no COMMITTED marker)"), bad.toString());
+        assertNoStackTrace(bad);
+    }
+
+    @Test
+    void refLogProbsDryRunChecksTheReferenceModelItsAdapterAndTheTable() throws IOException {
+        Path model = Files.createDirectories(dir.resolve("models/tiny"));
+        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Files.copy(dev.sparktune.testkit.RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
+                model.resolve("config.json"));
+        Path table = Files.createDirectories(dir.resolve("packed/_delta_log")).getParent();
+        Run good = run("ref-logprobs", "--dry-run", "--set", "model.model_name_or_path=" + model,
+                "--set", "prep.output_table=" + table);
+        assertEquals(0, good.status(), good.toString());
+        assertTrue(good.out().contains("ref_logprobs_table = \"" + table + "_ref_logprobs\""), good.toString());
+        assertTrue(good.err().contains("found table: " + table), good.toString());
+
+        Run bad = run("ref-logprobs", "--dry-run", "--set", "model.model_name_or_path=" + model,
+                "--set", "prep.output_table=" + table, "--set", "train.ref_model=" + dir.resolve("nothing"),
+                "--set", "train.ref_model_adapters=" + model);
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.err().contains(dir.resolve("nothing").toString())
+                && bad.err().contains("sparktune.train.ref_model_adapters: no adapter_config.json"), bad.toString());
         assertNoStackTrace(bad);
     }
 

@@ -76,9 +76,9 @@ public final class TableInspector {
         List<Row> sample = data.limit(rows).collectAsList();
         for (int i = 0; i < sample.size(); i++) {
             Row row = sample.get(i);
-            int[] ids = ints(row.getList(row.fieldIndex(PackedTable.INPUT_IDS)));
-            int[] labels = ints(row.getList(row.fieldIndex(PackedTable.LABELS)));
-            int[] docLens = ints(row.getList(row.fieldIndex(PackedTable.DOC_LENS)));
+            int[] ids = PackedTable.ints(row.getList(row.fieldIndex(PackedTable.INPUT_IDS)));
+            int[] labels = PackedTable.ints(row.getList(row.fieldIndex(PackedTable.LABELS)));
+            int[] docLens = PackedTable.ints(row.getList(row.fieldIndex(PackedTable.DOC_LENS)));
             List<Long> docIds = row.getList(row.fieldIndex(PackedTable.DOC_IDS));
             out.append(String.format("%n--- row %d: split=%s source=%s tokens=%d supervised=%d documents=%d%n", i,
                     row.getString(row.fieldIndex(PackedTable.SPLIT)),
@@ -116,11 +116,4 @@ public final class TableInspector {
         return out.toString();
     }
 
-    private static int[] ints(List<?> values) {
-        int[] out = new int[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ((Number) values.get(i)).intValue();
-        }
-        return out;
-    }
 }

@@ -65,6 +65,24 @@ public final class PackedTable {
     private PackedTable() {
     }
 
+    /** An {@code array<int>} column as Spark's {@code Row.getList} gives it. */
+    public static int[] ints(java.util.List<?> values) {
+        int[] out = new int[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) values.get(i)).intValue();
+        }
+        return out;
+    }
+
+    /** An {@code array<bigint>} column ({@link #DOC_IDS}) as Spark's {@code Row.getList} gives it. */
+    public static long[] longs(java.util.List<?> values) {
+        long[] out = new long[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) values.get(i)).longValue();
+        }
+        return out;
+    }
+
     private static StructField field(String name, org.apache.spark.sql.types.DataType type) {
         return new StructField(name, type, false, Metadata.empty());
     }

@@ -11,14 +11,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * 2 ranks × 1 thread 0.70-0.77, 2 ranks × 2 threads 0.28.
  *
  * <p>Local mode: the master's cores divided among the ranks; on a cluster: spark.task.cpus, the cores Spark reserves
- * for each task (give the ranks an executor's cores with spark.task.cpus = spark.executor.cores).
+ * for each task (give the ranks an executor's cores with spark.task.cpus = spark.executor.cores). The reference pass
+ * ({@code RefLogProbsJob}) sizes its tasks the same way.
  */
-final class RankThreads {
+public final class RankThreads {
     private RankThreads() {
     }
 
     /** The cores of one rank, as the driver sees the application. */
-    static int perRank(SparkContext sc, int worldSize) {
+    public static int perRank(SparkContext sc, int worldSize) {
         String master = sc.master();
         if (master.equals("local") || master.startsWith("local[")) {
             return Math.max(1, SlotCheck.cores(sc) / worldSize);
@@ -27,7 +28,7 @@ final class RankThreads {
     }
 
     /** Undoes {@link #apply} (no checked exception). */
-    interface Restore extends AutoCloseable {
+    public interface Restore extends AutoCloseable {
         @Override
         void close();
     }
@@ -42,7 +43,7 @@ final class RankThreads {
      * process closes its handle, which restores the setting found before the first (local mode keeps using the JVM
      * after training: eval, export).
      */
-    static Restore apply(int threads) {
+    public static Restore apply(int threads) {
         synchronized (LOCK) {
             if (active++ == 0) {
                 savedMaster = Nd4j.getEnvironment().maxMasterThreads();

@@ -102,7 +102,8 @@ public final class EvalJob {
                 config.lossChunkTokens(), generation, TokenizerCache.get(tokenizer), chosen, config.batchSize());
         while (it.hasNext()) {
             Row row = it.next();
-            evaluator.add(ints(row.getList(0)), ints(row.getList(1)), ints(row.getList(2)), longs(row.getList(3)));
+            evaluator.add(PackedTable.ints(row.getList(0)), PackedTable.ints(row.getList(1)),
+                    PackedTable.ints(row.getList(2)), PackedTable.longs(row.getList(3)));
         }
         return evaluator.score();
     }
@@ -155,21 +156,5 @@ public final class EvalJob {
         try (OutputStream out = fs.create(file, true)) {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         }
-    }
-
-    private static int[] ints(List<Object> values) {
-        int[] out = new int[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ((Number) values.get(i)).intValue();
-        }
-        return out;
-    }
-
-    private static long[] longs(List<Object> values) {
-        long[] out = new long[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ((Number) values.get(i)).longValue();
-        }
-        return out;
     }
 }

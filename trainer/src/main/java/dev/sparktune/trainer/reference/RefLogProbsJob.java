@@ -1,0 +1,148 @@
+package dev.sparktune.trainer.reference;
+
+import dev.sparktune.dl4j.layers.CausalLm;
+import dev.sparktune.dl4j.layers.LmHeadLoss;
+import dev.sparktune.dl4j.layers.PackedBatch;
+import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.preprocess.table.DeltaTables;
+import dev.sparktune.preprocess.table.PackedTable;
+import dev.sparktune.trainer.data.HadoopConfEntries;
+import dev.sparktune.trainer.data.PinnedSnapshot;
+import dev.sparktune.trainer.data.TableTokenizerCheck;
+import dev.sparktune.trainer.driver.RankThreads;
+import dev.sparktune.trainer.model.AdapterDirectory;
+import dev.sparktune.trainer.model.MergedModel;
+import dev.sparktune.trainer.model.ModelDirectory;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/**
+ * The reference pass of preference training as an ordinary Spark job (not a barrier stage): every document of a
+ * packed table version scored by the reference model, one model per task, rows streamed through it. Each document's
+ * summed log-prob of its supervised tokens and their count go to a Delta table keyed by doc_id, whose properties name
+ * the table version and the reference model; training then holds one model, not two, and the reference compute
+ * scales with the cluster. Documents of a packed row attend only to themselves, so a document's log-prob does not
+ * depend on the packing or on which task scored it.
+ */
+public final class RefLogProbsJob {
+    private RefLogProbsJob() {
+    }
+
+    public static RefLogProbsResult run(SparkSession spark, RefLogProbsConfig config) {
+        long started = System.nanoTime();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        // pinning checks the packed-table contract and gives the version, seq_len and properties
+        PinnedSnapshot snapshot = PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN);
+        ModelDirectory modelDir = ModelDirectory.of(config.modelPath(), conf);
+        ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
+        TableTokenizerCheck.check(snapshot, config.modelPath(), model, conf);
+        String fingerprint = modelDir.fingerprint() + (config.adapterPath().isEmpty() ? ""
+                : " + adapter " + AdapterDirectory.of(config.adapterPath(), conf).fingerprint());
+
+        Dataset<Row> rows = spark.read().format("delta").option("versionAsOf", snapshot.version())
+                .load(snapshot.path())
+                .select(PackedTable.INPUT_IDS, PackedTable.LABELS, PackedTable.DOC_LENS, PackedTable.DOC_IDS,
+                        PackedTable.SPLIT);
+        int partitions = config.partitions() > 0 ? config.partitions()
+                : Math.max(1, spark.sparkContext().defaultParallelism());
+        Dataset<Row> spread = rows.rdd().getNumPartitions() >= partitions ? rows.coalesce(partitions)
+                : rows.repartition(partitions);
+        HadoopConfEntries hadoop = HadoopConfEntries.fromSession(spark);
+        int seqLen = snapshot.seqLen();
+        int threads = RankThreads.perRank(spark.sparkContext(), partitions);
+        JavaRDD<Row> scored = spread.javaRDD().mapPartitions(it -> scorePartition(it, config, hadoop, seqLen,
+                threads));
+
+        Map<String, String> properties = new TreeMap<>();
+        properties.put(RefLogProbsTable.PROP_SOURCE_TABLE, snapshot.path());
+        properties.put(RefLogProbsTable.PROP_SOURCE_VERSION, Long.toString(snapshot.version()));
+        properties.put(RefLogProbsTable.PROP_MODEL, config.modelPath());
+        properties.put(RefLogProbsTable.PROP_ADAPTER, config.adapterPath());
+        properties.put(RefLogProbsTable.PROP_MODEL_FINGERPRINT, fingerprint);
+        properties.put(PackedTable.PROP_SEQ_LEN, Integer.toString(seqLen));
+        spark.sparkContext().setJobDescription("SparkTune ref-logprobs: " + snapshot.path() + "@"
+                + snapshot.version() + " on " + partitions + " tasks");
+        long version = DeltaTables.replace(spark, config.outputTable(),
+                spark.createDataFrame(scored, RefLogProbsTable.SCHEMA), properties);
+        Row totals = spark.read().format("delta").option("versionAsOf", version).load(config.outputTable())
+                .agg(functions.count("*"), functions.sum(RefLogProbsTable.REF_TOKENS)).first();
+        return new RefLogProbsResult(config.outputTable(), version, snapshot.version(), totals.getLong(0),
+                totals.isNullAt(1) ? 0 : totals.getLong(1), (System.nanoTime() - started) / 1e9);
+    }
+
+    /** The partition's documents, one packed row scored at a time as the writer pulls them. */
+    private static Iterator<Row> scorePartition(Iterator<Row> rows, RefLogProbsConfig config,
+                                                HadoopConfEntries hadoop, int seqLen, int threads) {
+        if (!rows.hasNext()) {
+            return java.util.Collections.emptyIterator();
+        }
+        RankThreads.Restore restore = RankThreads.apply(threads);  // a task's cores, as a training rank's
+        HfModelDir.Loaded model = MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration());
+        CausalLm lm = new CausalLm(model.config(), model.layout(), model.params(), null, 1, seqLen,
+                Math.min(config.lossChunkTokens(), seqLen));
+        double[] logps = new double[seqLen];
+        return new Iterator<>() {
+            private final ArrayDeque<Row> ready = new ArrayDeque<>();
+            private boolean restored;
+
+            @Override
+            public boolean hasNext() {
+                while (ready.isEmpty() && rows.hasNext()) {
+                    score(rows.next());
+                }
+                if (ready.isEmpty() && !restored) {
+                    restored = true;
+                    restore.close();
+                }
+                return !ready.isEmpty();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return ready.poll();
+            }
+
+            private void score(Row row) {
+                int[] inputIds = PackedTable.ints(row.getList(0));
+                int[] labels = PackedTable.ints(row.getList(1));
+                int[] docLens = PackedTable.ints(row.getList(2));
+                long[] docIds = PackedTable.longs(row.getList(3));
+                String split = row.getString(4);
+                int[] ids = Arrays.copyOf(inputIds, seqLen);
+                int[] padded = Arrays.copyOf(labels, seqLen);
+                Arrays.fill(padded, labels.length, seqLen, LmHeadLoss.IGNORE);
+                PackedBatch packed = PackedBatch.fromDocLens(seqLen, new int[][] {docLens});
+                int[] targets = CausalLm.targets(padded, packed);
+                lm.tokenLogProbs(ids, targets, packed, logps);
+                int start = 0;
+                for (int d = 0; d < docLens.length; d++) {
+                    double sum = 0;
+                    int count = 0;
+                    for (int i = start; i < start + docLens[d]; i++) {
+                        if (targets[i] != LmHeadLoss.IGNORE) {
+                            sum += logps[i];
+                            count++;
+                        }
+                    }
+                    ready.add(RowFactory.create(docIds[d], split, sum, count));
+                    start += docLens[d];
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,149 @@
+package dev.sparktune.trainer.reference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.preprocess.LocalSpark;
+import dev.sparktune.preprocess.TestPrepConfig;
+import dev.sparktune.preprocess.api.PrepJob;
+import dev.sparktune.preprocess.table.DeltaTables;
+import dev.sparktune.preprocess.table.PackedTable;
+import dev.sparktune.testkit.ReferencePython;
+import dev.sparktune.testkit.RepoPaths;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reference pass on real Spark and Delta: every document of a prepared demo table (train and eval splits) scored
+ * by a tiny random Qwen3 with the real Qwen3 tokenizer, equal to transformers scoring each document alone
+ * (scripts/goldens/ref_logprobs.py, run live), and the same whether the rows are packed or not and whether one task
+ * or two score them.
+ */
+class RefLogProbsJobTest {
+    static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    static Path scratch;
+    static SparkSession spark;
+    static Path model;
+
+    @BeforeAll
+    static void prepare() throws Exception {
+        spark = LocalSpark.start("RefLogProbsJobTest", scratch);
+        for (boolean packing : new boolean[] {true, false}) {
+            PrepJob.run(spark, TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve(packing ? "packed"
+                    : "unpacked"), "demo_alpaca").cutoffLen(128).packing(packing).maxSamples(24).valSize(0.25)
+                    .build());
+        }
+        model = scratch.resolve("model");
+        ModelConfig cfg = HfConfigReader.parse("""
+                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "head_dim": 8, "tie_word_embeddings": true,
+                 "max_position_embeddings": 512}""".formatted(ModelInit.vocabSize(QWEN3)), "test");
+        HfModelDir.Loaded m = ModelInit.random(cfg, 7, 0.3);
+        HfModelDir.save(model, cfg, m.layout(), m.params(), QWEN3, 1L << 30);
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static String table(String name) {
+        return scratch.resolve(name).resolve("packed").toString();
+    }
+
+    private static RefLogProbsResult run(String table, String out, int partitions) {
+        return RefLogProbsJob.run(spark, new RefLogProbsConfig(table, model.toString(), "",
+                scratch.resolve(out).toString(), 64, partitions));
+    }
+
+    /** doc_id → {ref_logp, ref_tokens} of a written table. */
+    private static Map<Long, double[]> read(RefLogProbsResult r) {
+        Map<Long, double[]> out = new HashMap<>();
+        for (Row row : spark.read().format("delta").load(r.outputTable()).collectAsList()) {
+            out.put(row.getLong(0), new double[] {row.getDouble(2), row.getInt(3)});
+        }
+        return out;
+    }
+
+    @Test
+    void everyDocumentScoredAsTransformersScoresItAlonePackedOrNotOnOneTaskOrTwo() throws Exception {
+        RefLogProbsResult oneTask = run(table("packed"), "ref-packed-1", 1);
+        RefLogProbsResult twoTasks = run(table("packed"), "ref-packed-2", 2);
+        RefLogProbsResult unpacked = run(table("unpacked"), "ref-unpacked", 2);
+        Map<Long, double[]> a = read(oneTask);
+        Map<Long, double[]> b = read(twoTasks);
+        Map<Long, double[]> c = read(unpacked);
+
+        long docs = spark.read().format("delta").load(table("packed"))
+                .selectExpr("explode(" + PackedTable.DOC_IDS + ")").count();
+        assertEquals(docs, oneTask.documents(), "one row per document of both splits");
+        assertEquals(docs, a.size());
+        assertEquals(a.keySet(), c.keySet(), "the same documents, packed or not");
+        for (Map.Entry<Long, double[]> e : a.entrySet()) {
+            assertEquals(e.getValue()[0], b.get(e.getKey())[0], 0.0, "one task or two: bit for bit");
+            double[] alone = c.get(e.getKey());
+            assertEquals(e.getValue()[1], alone[1], 0.0, "supervised tokens of doc " + e.getKey());
+            assertEquals(alone[0], e.getValue()[0], 1e-4 * alone[1], "packed or not, doc " + e.getKey());
+        }
+
+        // transformers, each document alone (the unpacked table's rows are single documents)
+        ArrayNode docsJson = JSON.createArrayNode();
+        for (Row row : spark.read().format("delta").load(table("unpacked")).collectAsList()) {
+            ObjectNode d = docsJson.addObject();
+            d.put("doc_id", ((Number) row.getList(row.fieldIndex(PackedTable.DOC_IDS)).get(0)).longValue());
+            ArrayNode ids = d.putArray("input_ids");
+            ArrayNode labels = d.putArray("labels");
+            for (int id : PackedTable.ints(row.getList(row.fieldIndex(PackedTable.INPUT_IDS)))) {
+                ids.add(id);
+            }
+            for (int label : PackedTable.ints(row.getList(row.fieldIndex(PackedTable.LABELS)))) {
+                labels.add(label);
+            }
+        }
+        Path docsFile = scratch.resolve("docs.json");
+        Path expectedFile = scratch.resolve("expected.json");
+        JSON.writeValue(docsFile.toFile(), docsJson);
+        ReferencePython.runScript("scripts/goldens/ref_logprobs.py", List.of(model.toString(), docsFile.toString(),
+                expectedFile.toString()), Duration.ofMinutes(5));
+        JsonNode expected = JSON.readTree(expectedFile.toFile());
+        assertEquals(docs, expected.size());
+        double worstPerToken = 0;
+        for (Map.Entry<Long, double[]> e : a.entrySet()) {
+            JsonNode want = expected.get(Long.toString(e.getKey()));
+            assertEquals(want.get(1).asInt(), (int) e.getValue()[1], "supervised tokens of doc " + e.getKey());
+            double perToken = Math.abs(want.get(0).asDouble() - e.getValue()[0]) / Math.max(1, want.get(1).asInt());
+            worstPerToken = Math.max(worstPerToken, perToken);
+        }
+        System.out.printf("[RefLogProbsJobTest] %d documents; max |ours - transformers| per supervised token %.2e;"
+                + " %.0f tokens/s%n", docs, worstPerToken, oneTask.tokensPerSecond());
+        assertTrue(worstPerToken <= 1e-4, "log-probs differ from transformers by " + worstPerToken + " per token");
+
+        Map<String, String> props = DeltaTables.properties(spark, oneTask.outputTable());
+        assertEquals(Long.toString(oneTask.sourceVersion()), props.get(RefLogProbsTable.PROP_SOURCE_VERSION));
+        assertEquals(model.toString(), props.get(RefLogProbsTable.PROP_MODEL));
+        assertTrue(props.get(RefLogProbsTable.PROP_MODEL_FINGERPRINT).matches("[0-9a-f]{64}"),
+                props.toString());
+        assertTrue(Files.isDirectory(Path.of(oneTask.outputTable(), "_delta_log")));
+    }
+}
