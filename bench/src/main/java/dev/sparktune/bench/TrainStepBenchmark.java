@@ -75,7 +75,7 @@ public final class TrainStepBenchmark {
             row(mode.key(), run(model, full(mode, false), shape), shape);
         }
         row("no_shard + gradient_checkpointing", run(model, full(Sharding.NO_SHARD, true), shape), shape);
-        // PEFT's LoRA on every linear layer of the decoder (LLaMA-Factory's lora_target: all), the anchor in TARGETS.md
+        // PEFT's LoRA on every linear layer of the decoder (LLaMA-Factory's lora_target: all), the anchor in docs/BENCHMARKS.md "Targets"
         for (Sharding mode : List.of(Sharding.NO_SHARD, Sharding.FULL_SHARD)) {
             row("LoRA r 8, all linear, " + mode.key(), run(model, TrainConfig.builder()
                     .finetuningType(FinetuningType.LORA).lora(8, 16, 0, "all", false).sharding(mode), shape), shape);

@@ -7,7 +7,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The FLOP/s this process gets from fp32 GEMM with its current thread settings: the denominator of MFU on a CPU,
- * where no datasheet peak applies (ARCHITECTURE.md: 178-191 GFLOP/s on the 2-core machine, numpy ~200).
+ * where no datasheet peak applies (docs/architecture.md: 178-191 GFLOP/s on the 2-core machine, numpy ~200).
  */
 public final class GemmPeak {
     private GemmPeak() {

@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Timing probe, off by default (-Dsparktune.bench=true): one Qwen3 decoder layer fwd+bwd at ARCHITECTURE.md's
+ * Timing probe, off by default (-Dsparktune.bench=true): one Qwen3 decoder layer fwd+bwd at docs/BENCHMARKS.md's
  * reference shape (C=512, 8/4 heads, inter 1536, B=2, T=512; torch 2.13 eager: 182 ms), and the chunked lm_head +
  * cross-entropy at V=151,669 over 1,024 tokens (torch: 5-6 s).
  */

@@ -4,7 +4,7 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * One training sequence of the packed-table contract (ARCHITECTURE.md): whole documents back to back,
+ * One training sequence of the packed-table contract (docs/architecture.md): whole documents back to back,
  * {@code positionIds} restarting at 0 for each and {@code docLens} giving the block-diagonal attention layout.
  */
 public record PackedRow(int[] inputIds, int[] labels, int[] positionIds, int[] docLens, long[] docIds,

@@ -6,7 +6,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The packed-table contract (ARCHITECTURE.md "Data contract"): column names, schema and table property keys.
+ * The packed-table contract (docs/architecture.md, "Contract: the packed Delta table"): column names, schema and table property keys.
  * The trainer reads tables through these names only.
  *
  * <p>{@code labels} are aligned with {@code input_ids}, unshifted (HF convention: {@code labels[i]} is the token at

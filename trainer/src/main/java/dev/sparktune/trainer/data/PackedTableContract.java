@@ -17,7 +17,7 @@ import static org.apache.spark.sql.functions.col;
  */
 final class PackedTableContract {
     /**
-     * The properties that describe the data (ARCHITECTURE.md "Data contract"). The run fingerprint, stats and
+     * The properties that describe the data (docs/architecture.md, "Contract: the packed Delta table"). The run fingerprint, stats and
      * tokenizer path are prep's bookkeeping, so a table lacking them still trains.
      */
     static final List<String> REQUIRED_PROPERTIES = List.of(

@@ -33,7 +33,7 @@ import scala.reflect.ClassTag$;
 /**
  * Runs the whole training as ONE barrier stage of world_size tasks. The stage is followed by a shuffle
  * ({@code repartition(1)}) so it is not the job's result stage: Spark retries a failed barrier stage only then
- * (ARCHITECTURE.md, measured on 4.0.1).
+ * (docs/architecture.md, measured on 4.0.1).
  */
 public final class BarrierLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(BarrierLauncher.class);

@@ -17,12 +17,12 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The README's config reference is generated from reference.conf, so it cannot drift: this test regenerates it and
+ * docs/config.md's config reference is generated from reference.conf, so it cannot drift: this test regenerates it and
  * compares. On a mismatch it writes the block to pipeline/target/config-reference.md to paste between the markers.
  */
-class ReadmeConfigReferenceTest {
+class ConfigReferenceDocTest {
     private static final String START = "<!-- config-reference:start (generated from reference.conf by "
-            + "ReadmeConfigReferenceTest) -->";
+            + "ConfigReferenceDocTest) -->";
     private static final String END = "<!-- config-reference:end -->";
     private static final Pattern SECTION = Pattern.compile("^\\s*([a-z_]+)\\s*\\{\\s*$");
     private static final Pattern KEY = Pattern.compile("^\\s*([a-z0-9_]+)\\s*=\\s*(.*)$");
@@ -59,13 +59,13 @@ class ReadmeConfigReferenceTest {
     }
 
     @Test
-    void readmeConfigReferenceMatchesReferenceConf() throws IOException {
+    void docsConfigReferenceMatchesReferenceConf() throws IOException {
         List<String> lines;
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("reference.conf")) {
             lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
         }
         String expected = START + "\n" + generate(lines) + END;
-        String readme = Files.readString(RepoPaths.resolve("README.md"));
+        String readme = Files.readString(RepoPaths.resolve("docs/config.md"));
         int from = readme.indexOf(START);
         int to = readme.indexOf(END);
         String actual = from < 0 || to < 0 ? "(markers missing)" : readme.substring(from, to + END.length());
@@ -74,7 +74,7 @@ class ReadmeConfigReferenceTest {
             Files.createDirectories(out.getParent());
             Files.writeString(out, expected + "\n");
         }
-        assertEquals(expected, actual, "README.md's config reference is stale: paste pipeline/target/"
+        assertEquals(expected, actual, "docs/config.md's config reference is stale: paste pipeline/target/"
                 + "config-reference.md over the block between the config-reference markers");
     }
 }
