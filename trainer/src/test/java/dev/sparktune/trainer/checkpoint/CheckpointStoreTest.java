@@ -214,7 +214,7 @@ class CheckpointStoreTest {
                 ParamLayout.builder().add("w", 59, 17).build(), 8, 42);
         assertEquals(1, other.differencesFrom(identity()).size());
         RunIdentity instruct = RunIdentity.of("file:/tables/packed", 3, "other-base-sha", "full", LAYOUT, 8, 42);
-        assertEquals(List.of("base model (config.json and weights sample): base-sha in the checkpoint, other-base-sha"
-                + " now"), instruct.differencesFrom(identity()));
+        assertEquals(List.of("base model (config.json and weights sample; and adapter_name_or_path's adapter): base-sha "
+                + "in the checkpoint, other-base-sha now"), instruct.differencesFrom(identity()));
     }
 }
