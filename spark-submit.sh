@@ -39,8 +39,20 @@ stale() {
   [ -f "$1" ] || return 0
   [ -n "$(find "$root/pom.xml" "$root"/*/pom.xml "$root"/*/src/main -newer "$1" -print -quit 2>/dev/null)" ]
 }
+# Offline first (everything is usually in ~/.m2 already), then online; Maven's output is shown only when both fail,
+# so a first build on a fresh machine prints the one "building" line, not the offline attempt's resolution errors.
 mvn_build() {
-  (cd "$root" && { mvn -q -B -Dstyle.color=never -o "$@" 2>/dev/null || mvn -q -B -Dstyle.color=never "$@"; }) >&2
+  local log
+  log="$(mktemp)"
+  if (cd "$root" && mvn -q -B -Dstyle.color=never -o "$@") >"$log" 2>&1 \
+      || (cd "$root" && mvn -q -B -Dstyle.color=never "$@") >"$log" 2>&1; then
+    rm -f "$log"
+    return 0
+  fi
+  cat "$log" >&2
+  rm -f "$log"
+  echo "spark-submit.sh: the build failed (Maven's output above)" >&2
+  return 1
 }
 
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
