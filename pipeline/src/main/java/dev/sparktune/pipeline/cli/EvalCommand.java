@@ -1,12 +1,7 @@
 package dev.sparktune.pipeline.cli;
 
-import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
-import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.eval.EvalJob;
-import dev.sparktune.trainer.eval.EvalResult;
-import java.io.PrintWriter;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,23 +26,11 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Optional<SparkTuneConfig> loaded = options.load(Verb.EVAL, c -> InputPathCheck.forEval(c.eval(), c.spark()),
-                spec);
-        if (loaded.isEmpty()) {
-            return 0;
-        }
-        SparkTuneConfig config = loaded.get();
-        EvalConfig eval = config.eval();
-        EvalResult result = SparkSessions.withSession(config.spark(), spark -> EvalJob.run(spark, eval));
-        err.printf("eval: %d eval documents, loss %.4f, perplexity %.2f; exact match %s over %d generated%n",
-                result.docs(), result.evalLoss(), result.perplexity(),
-                Double.isNaN(result.exactMatch()) ? "n/a" : String.format("%.1f%%", 100 * result.exactMatch()),
-                result.generated());
-        err.flush();
-        out.println(result.toJson());
-        out.flush();
-        return 0;
+        return ConfigOptions.runJob(options.load(Verb.EVAL, c -> InputPathCheck.forEval(c.eval(), c.spark()), spec),
+                spec, (c, spark) -> EvalJob.run(spark, c.eval()),
+                (c, r) -> String.format("eval: %d eval documents, loss %.4f, perplexity %.2f; exact match %s over %d "
+                                + "generated", r.docs(), r.evalLoss(), r.perplexity(), Double.isNaN(r.exactMatch())
+                                ? "n/a" : String.format("%.1f%%", 100 * r.exactMatch()), r.generated()),
+                r -> r.toJson().toString());
     }
 }

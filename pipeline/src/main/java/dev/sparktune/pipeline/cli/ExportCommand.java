@@ -1,12 +1,7 @@
 package dev.sparktune.pipeline.cli;
 
-import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
-import dev.sparktune.trainer.export.ExportConfig;
 import dev.sparktune.trainer.export.ModelExport;
-import java.io.PrintWriter;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,22 +29,11 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Optional<SparkTuneConfig> loaded = options.load(Verb.EXPORT,
-                c -> InputPathCheck.forExport(c.export(), c.spark()), spec);
-        if (loaded.isEmpty()) {
-            return 0;
-        }
-        SparkTuneConfig config = loaded.get();
-        ExportConfig export = config.export();
-        List<String> files = SparkSessions.withSession(config.spark(),
-                spark -> ModelExport.run(export, spark.sparkContext().hadoopConfiguration()));
-        err.println("export: " + (export.adapterOnly() ? "adapter copied" : export.adapterPath().isEmpty()
-                ? "model saved" : "adapter merged into the base model") + " in " + export.exportDir());
-        err.flush();
-        out.println(String.join("\n", files));
-        out.flush();
-        return 0;
+        return ConfigOptions.runJob(options.load(Verb.EXPORT, c -> InputPathCheck.forExport(c.export(), c.spark()), spec),
+                spec, (c, spark) -> ModelExport.run(c.export(), spark.sparkContext().hadoopConfiguration()),
+                (c, files) -> "export: " + (c.export().adapterOnly() ? "adapter copied"
+                        : c.export().adapterPath().isEmpty() ? "model saved" : "adapter merged into the base model")
+                        + " in " + c.export().exportDir(),
+                files -> String.join("\n", files));
     }
 }

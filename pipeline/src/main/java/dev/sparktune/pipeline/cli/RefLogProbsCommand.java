@@ -1,12 +1,7 @@
 package dev.sparktune.pipeline.cli;
 
-import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
-import dev.sparktune.trainer.reference.RefLogProbsConfig;
 import dev.sparktune.trainer.reference.RefLogProbsJob;
-import dev.sparktune.trainer.reference.RefLogProbsResult;
-import java.io.PrintWriter;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,24 +27,14 @@ final class RefLogProbsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Optional<SparkTuneConfig> loaded = options.load(Verb.REF_LOGPROBS,
-                c -> InputPathCheck.forRefLogProbs(c.refLogProbs(), c.spark()), spec);
-        if (loaded.isEmpty()) {
-            return 0;
-        }
-        SparkTuneConfig config = loaded.get();
-        RefLogProbsConfig ref = config.refLogProbs();
-        RefLogProbsResult r = SparkSessions.withSession(config.spark(), spark -> RefLogProbsJob.run(spark, ref));
-        err.printf("ref-logprobs: %d documents, %d supervised tokens of %s version %d in %.1f s (%.0f tokens/s); "
-                        + "%s version %d%n", r.documents(), r.tokens(), ref.table(), r.sourceVersion(), r.seconds(),
-                r.tokensPerSecond(), r.outputTable(), r.version());
-        err.flush();
-        out.printf("{\"output_table\": \"%s\", \"version\": %d, \"source_version\": %d, \"documents\": %d, "
-                        + "\"tokens\": %d}%n", r.outputTable(), r.version(), r.sourceVersion(), r.documents(),
-                r.tokens());
-        out.flush();
-        return 0;
+        return ConfigOptions.runJob(options.load(Verb.REF_LOGPROBS,
+                        c -> InputPathCheck.forRefLogProbs(c.refLogProbs(), c.spark()), spec),
+                spec, (c, spark) -> RefLogProbsJob.run(spark, c.refLogProbs()),
+                (c, r) -> String.format("ref-logprobs: %d documents, %d supervised tokens of %s version %d in %.1f s "
+                                + "(%.0f tokens/s); %s version %d", r.documents(), r.tokens(), c.refLogProbs().table(),
+                        r.sourceVersion(), r.seconds(), r.tokensPerSecond(), r.outputTable(), r.version()),
+                r -> String.format("{\"output_table\": \"%s\", \"version\": %d, \"source_version\": %d, "
+                                + "\"documents\": %d, \"tokens\": %d}", r.outputTable(), r.version(),
+                        r.sourceVersion(), r.documents(), r.tokens()));
     }
 }

@@ -1,17 +1,12 @@
 package dev.sparktune.pipeline.cli;
 
-import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
-import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
-import dev.sparktune.trainer.api.TrainResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -34,22 +29,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Optional<SparkTuneConfig> loaded = options.load(options.sources(), Verb.TRAIN,
-                c -> InputPathCheck.forTrain(c.train(), c.spark()),
-                c -> MemoryReport.forTrain(c.train(), c.spark(), c.cutoffLen()), spec);
-        if (loaded.isEmpty()) {
-            return 0;
-        }
-        SparkTuneConfig config = loaded.get();
-        TrainConfig train = config.train();
-        TrainResult result = SparkSessions.withSession(config.spark(), spark -> TrainJob.run(spark, train));
-        err.println("train: " + train.finetuningType().key() + " output in " + result.outputDir()
-                + (result.firstStep() > 0 ? " (resumed after step " + result.firstStep() + ")" : ""));
-        err.flush();
-        out.println(result.toJson());
-        out.flush();
-        return 0;
+        return ConfigOptions.runJob(options.load(options.sources(), Verb.TRAIN,
+                        c -> InputPathCheck.forTrain(c.train(), c.spark()),
+                        c -> MemoryReport.forTrain(c.train(), c.spark(), c.cutoffLen()), spec),
+                spec, (c, spark) -> TrainJob.run(spark, c.train()),
+                (c, r) -> "train: " + c.train().finetuningType().key() + " output in " + r.outputDir()
+                        + (r.firstStep() > 0 ? " (resumed after step " + r.firstStep() + ")" : ""),
+                r -> r.toJson().toString());
     }
 }

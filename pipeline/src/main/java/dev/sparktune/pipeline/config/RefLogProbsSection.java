@@ -15,7 +15,8 @@ final class RefLogProbsSection {
     static RefLogProbsConfig read(ValueReader reader, Verb verb, String modelPath) {
         String refModel = reader.text("train.ref_model", "a model directory, or \"\" for model.model_name_or_path");
         String refAdapters = reader.text("train.ref_model_adapters", "a PEFT adapter directory, or \"\"");
-        String output = reader.text("train.ref_logprobs_table", "a Delta table path (local path or Hadoop URI)");
+        String output = reader.text("train.ref_logprobs_table", "a Delta table path (local path or Hadoop URI), or "
+                + "\"\" for train.table + _ref_logprobs");
         if (!verb.needsRefLogProbsSection()) {
             return null;
         }
@@ -38,6 +39,7 @@ final class RefLogProbsSection {
         if (reader.hasProblems()) {
             return null;
         }
-        return new RefLogProbsConfig(table, model, refAdapters, output, (int) lossChunk, (int) tasks);
+        return new RefLogProbsConfig(table, model, refAdapters, output.isEmpty() ? table + "_ref_logprobs" : output,
+                (int) lossChunk, (int) tasks);
     }
 }

@@ -2,6 +2,9 @@ package dev.sparktune.pipeline.cli;
 
 import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.pipeline.config.ConfigProblem;
+import dev.sparktune.pipeline.config.ConfigSources;
+import dev.sparktune.pipeline.config.SparkTuneConfig;
+import dev.sparktune.pipeline.config.Verb;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -304,7 +307,11 @@ class SparkTuneCliTest {
         Run good = run("ref-logprobs", "--dry-run", "--set", "model.model_name_or_path=" + model,
                 "--set", "prep.output_table=" + table);
         assertEquals(0, good.status(), good.toString());
-        assertTrue(good.out().contains("ref_logprobs_table = \"" + table + "_ref_logprobs\""), good.toString());
+        assertTrue(good.out().contains("ref_logprobs_table = \"\""), good.toString());
+        assertEquals(table + "_ref_logprobs", SparkTuneConfig.load(
+                ConfigSources.of((String) null, List.of("model.model_name_or_path=" + model,
+                        "prep.output_table=" + table)), Verb.REF_LOGPROBS)
+                .refLogProbs().outputTable(), "\"\": beside the packed table");
         assertTrue(good.err().contains("found table: " + table), good.toString());
 
         Run bad = run("ref-logprobs", "--dry-run", "--set", "model.model_name_or_path=" + model,
