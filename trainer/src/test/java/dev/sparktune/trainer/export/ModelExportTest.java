@@ -1,0 +1,96 @@
+package dev.sparktune.trainer.export;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparktune.dl4j.lora.LoraAdapters;
+import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.testkit.RepoPaths;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The export verb on the driver, without Spark: the merged model is the base with W + s·B·A in every targeted
+ * projection, loadable as an HF directory with the base's tokenizer; adapter_only copies the PEFT files; an earlier
+ * export is replaced, and a directory holding anything else (or a file) is refused and left as it was.
+ */
+class ModelExportTest {
+    static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
+    @TempDir
+    static Path scratch;
+    static Path base;
+    static Path adapter;
+    static HfModelDir.Loaded baseModel;
+    static LoraAdapters adapters;
+    static INDArray adapterParams;
+
+    @BeforeAll
+    static void models() {
+        ModelConfig cfg = ModelInit.config("Qwen3ForCausalLM", ModelInit.vocabSize(QWEN3), 32, 64, 2, 4, 2, 8, true);
+        baseModel = ModelInit.random(cfg, 3, 0.05);
+        base = scratch.resolve("base");
+        HfModelDir.save(base, cfg, baseModel.layout(), baseModel.params(), QWEN3, 1L << 30);
+        adapters = new LoraAdapters(cfg, LoraConfig.of(4, 8, 0, "q_proj,v_proj", false), 0);
+        adapterParams = adapters.init(5);
+        adapterParams.addi(0.01);  // lora_B starts at 0: make the merge change the weights
+        adapter = scratch.resolve("adapter");
+        adapters.save(adapter, adapterParams, base.toString());
+    }
+
+    private static List<String> export(String adapterPath, Path to, boolean adapterOnly) {
+        return ModelExport.run(new ExportConfig(base.toString(), adapterPath, to.toString(), 1L << 30, adapterOnly),
+                new Configuration());
+    }
+
+    @Test
+    void theMergedModelIsTheBaseWithTheAdapterFoldedIn() {
+        Path out = scratch.resolve("merged");
+        List<String> files = export(adapter.toString(), out, false);
+        assertTrue(files.contains("config.json") && files.contains("tokenizer.json")
+                && files.stream().anyMatch(f -> f.endsWith(".safetensors")), files.toString());
+        HfModelDir.Loaded merged = HfModelDir.load(out);
+        INDArray expected = adapters.merge(baseModel.layout(), baseModel.params(), adapterParams);
+        assertArrayEquals(expected.data().asFloat(), merged.params().data().asFloat());
+        String q = "model.layers.0.self_attn.q_proj.weight";
+        assertTrue(merged.layout().view(merged.params(), q).sub(baseModel.layout().view(baseModel.params(), q))
+                .amaxNumber().doubleValue() > 1e-6, "q_proj changed");
+        String k = "model.layers.0.self_attn.k_proj.weight";
+        assertEquals(baseModel.layout().view(baseModel.params(), k), merged.layout().view(merged.params(), k),
+                "k_proj is not targeted");
+    }
+
+    @Test
+    void anEarlierExportIsReplacedAndAnythingElseRefusedUntouched() throws Exception {
+        Path out = scratch.resolve("replaced");
+        export(adapter.toString(), out, false);
+        List<String> again = export(adapter.toString(), out, true);
+        assertEquals(List.of("adapter_config.json", "adapter_model.safetensors"), again,
+                "adapter_only replaced the earlier model export as a whole");
+        assertArrayEquals(Files.readAllBytes(adapter.resolve("adapter_model.safetensors")),
+                Files.readAllBytes(out.resolve("adapter_model.safetensors")));
+
+        Path other = Files.createDirectories(scratch.resolve("someone-elses"));
+        Files.writeString(other.resolve("notes.txt"), "keep me");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> export(adapter.toString(), other, false));
+        assertTrue(e.getMessage().contains("holds other files")
+                && e.getMessage().contains("choose an empty or new directory"), e.getMessage());
+        assertEquals(List.of(other.resolve("notes.txt")), Files.list(other).toList(), "left as it was");
+
+        Path file = Files.writeString(scratch.resolve("a-file"), "x");
+        e = assertThrows(IllegalArgumentException.class, () -> export("", file, false));
+        assertTrue(e.getMessage().contains("is a file"), e.getMessage());
+        assertEquals("x", Files.readString(file));
+    }
+}
