@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * reports every problem at once.
  */
 public final class SparkTuneConfig {
-    private static final List<String> STAGES = List.of("sft", "pt");
+    private static final List<String> STAGES = List.of("sft", "pt", "dpo");
     private static final List<String> OVERLONG = List.of("truncate", "reject");
     private static final String OUTPUT_TABLE = KeyCatalog.ROOT + ".prep.output_table";
     private static final Pattern SECRET_KEY =

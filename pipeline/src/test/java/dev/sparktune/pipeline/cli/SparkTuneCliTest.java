@@ -148,12 +148,13 @@ class SparkTuneCliTest {
     @Test
     void dryRunOnABadConfigReportsEveryProblemWithExitStatus2() throws IOException {
         Run run = run("prep", "-c", goodJob().toString(), "--dry-run",
-                "--set", "data.cutof_len=1024", "--set", "data.stage=dpo", "--set", "data.val_size=7.5");
+                "--set", "data.cutof_len=1024", "--set", "data.stage=ppo", "--set", "data.val_size=7.5");
         assertEquals(2, run.status(), run.toString());
         assertTrue(run.err().startsWith("Invalid configuration (3 problems):"), run.toString());
         assertTrue(run.err().contains("sparktune.data.cutof_len: unknown key; did you mean sparktune.data.cutoff_len?"),
                 run.toString());
-        assertTrue(run.err().contains("sparktune.data.stage: invalid value \"dpo\"; allowed: sft, pt"), run.toString());
+        assertTrue(run.err().contains("sparktune.data.stage: invalid value \"ppo\"; allowed: sft, pt, dpo"),
+                run.toString());
         assertTrue(run.err().contains("sparktune.data.val_size: invalid value 7.5"), run.toString());
         assertEquals("", run.out(), run.toString());
         assertNoStackTrace(run);

@@ -229,13 +229,13 @@ class LlamaFactoryArgsTest {
 
     @Test
     void badMappedValueNamesTheTreeKeyAndTheLlamaFactoryKey() throws IOException {
-        Path file = write("dpo.yaml", "model_name_or_path: /m\ndataset: a\ntokenized_path: /t\nstage: dpo\n");
+        Path file = write("ppo.yaml", "model_name_or_path: /m\ndataset: a\ntokenized_path: /t\nstage: ppo\n");
         ConfigException e = assertThrows(ConfigException.class,
                 () -> SparkTuneConfig.load(ConfigSources.of(file, List.of()), Verb.PREP));
         ConfigProblem problem = e.problems().get(0);
         assertEquals("sparktune.data.stage", problem.keyPath());
-        assertTrue(problem.message().contains("allowed: sft, pt"), problem.message());
-        assertTrue(problem.message().contains("dpo.yaml, LLaMA-Factory key 'stage'"), problem.message());
+        assertTrue(problem.message().contains("allowed: sft, pt, dpo"), problem.message());
+        assertTrue(problem.message().contains("ppo.yaml, LLaMA-Factory key 'stage'"), problem.message());
     }
 
     @Test

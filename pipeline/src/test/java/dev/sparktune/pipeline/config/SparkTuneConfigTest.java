@@ -237,7 +237,7 @@ class SparkTuneConfigTest {
     @Test
     void eachBadValueNamesKeyValueAndWhatIsAllowed() {
         Map<String, List<String>> cases = Map.ofEntries(
-                Map.entry("data.stage=dpo", List.of("sparktune.data.stage", "\"dpo\"", "allowed: sft, pt")),
+                Map.entry("data.stage=ppo", List.of("sparktune.data.stage", "\"ppo\"", "allowed: sft, pt, dpo")),
                 Map.entry("data.cutoff_len=1", List.of("sparktune.data.cutoff_len", "1", "a whole number >= 2")),
                 Map.entry("data.cutoff_len=12.5", List.of("sparktune.data.cutoff_len", "12.5", "a whole number")),
                 Map.entry("data.overlong=drop", List.of("sparktune.data.overlong", "\"drop\"", "truncate, reject")),

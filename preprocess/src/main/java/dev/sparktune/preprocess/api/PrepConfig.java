@@ -13,8 +13,9 @@ import java.util.Objects;
  * @param datasetDir      folder (any Hadoop path) holding dataset_info.json and relative dataset files
  * @param modelPath       model directory holding tokenizer.json and tokenizer_config.json (local path or Hadoop URI)
  * @param template        {@code auto} (the tokenizer's own chat_template) or a named template
- * @param stage           sft or pt
- * @param cutoffLen       maximum tokens per training row
+ * @param stage           sft, pt or dpo
+ * @param cutoffLen       maximum tokens per document (LLaMA-Factory's cutoff_len; for dpo, per chosen or rejected
+ *                        document, a row holding whole pairs: {@link #seqLen})
  * @param packing         several whole documents per row (block-diagonal attention)
  * @param trainOnPrompt   labels on prompt tokens too
  * @param maskHistory     labels on the last assistant turn only
@@ -74,5 +75,10 @@ public record PrepConfig(
         if (partitions < 0) {
             throw new IllegalArgumentException("prep.partitions must be >= 0 (0 = auto), got " + partitions);
         }
+    }
+
+    /** Tokens per packed row: cutoff_len, or two of it for dpo, whose pairs are never split across rows. */
+    public int seqLen() {
+        return stage == Stage.DPO ? 2 * cutoffLen : cutoffLen;
     }
 }

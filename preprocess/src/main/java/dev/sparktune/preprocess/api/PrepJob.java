@@ -73,7 +73,7 @@ public final class PrepJob {
     public static PrepResult run(SparkSession spark, PrepConfig config) {
         Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
         TokenizerFiles tokenizer = TokenizerFiles.load(config.modelPath(), hadoopConf);
-        ChatTemplate template = config.stage() == Stage.SFT
+        ChatTemplate template = config.stage() != Stage.PT
                 ? ChatTemplates.resolve(config.template(), tokenizer.tokenizerConfigJson(), config.enableThinking())
                 : null;
         List<DatasetSpec> specs = DatasetCatalog.resolve(config.datasets(), config.datasetDir(), config.stage(),
@@ -129,7 +129,7 @@ public final class PrepJob {
                     ? List.of(a.document()).iterator() : java.util.Collections.emptyIterator());
             EvalSplit split = evalSplit(config.valSize(), documents, tally.accepted());
             long trainDocuments = documents.filter(d -> !split.isEval(d.contentHash())).count();
-            RowPacker packer = new RowPacker(config.cutoffLen(), split);
+            RowPacker packer = new RowPacker(config.seqLen(), split);
             JavaRDD<RowPacker.FirstPass> firstPass = null;
             JavaRDD<RowPacker.GroupedRow> rows;
             if (config.packing()) {
@@ -158,7 +158,7 @@ public final class PrepJob {
                     outcomes.unpersist(false);   // everything downstream reads the packed first pass
                 }
                 PrepStats stats = tally.toStats(trainDocuments, rowTally.rowsBySplit,
-                        rowTally.lowerBound(config.cutoffLen()), rowTally.tokens, config.cutoffLen());
+                        rowTally.lowerBound(config.seqLen()), rowTally.tokens, config.seqLen());
                 properties.put(PackedTable.PROP_STATS, compactJson(stats));
                 long dataVersion = DeltaTables.replace(spark, config.outputTable(),
                         spark.createDataFrame(rows.map(PrepJob::toRow), PackedTable.SCHEMA), properties);
@@ -222,7 +222,7 @@ public final class PrepJob {
     private static Row toRow(RowPacker.GroupedRow grouped) {
         PackedRow row = grouped.row();
         return RowFactory.create(row.inputIds(), row.labels(), row.positionIds(), row.docLens(), row.numTokens(),
-                row.numSupervised(), grouped.dataset(), grouped.split(), row.docIds());
+                row.numSupervised(), grouped.dataset(), grouped.split(), row.docIds(), row.docRoles());
     }
 
     private static Map<String, String> tableProperties(SparkSession spark, PrepConfig config, String configHash,
@@ -237,7 +237,7 @@ public final class PrepJob {
         properties.put(PackedTable.PROP_PAD_ID, Integer.toString(special.padId()));
         properties.put(PackedTable.PROP_TEMPLATE, template == null ? "none" : template.name());
         properties.put(PackedTable.PROP_STAGE, config.stage().name().toLowerCase(java.util.Locale.ROOT));
-        properties.put(PackedTable.PROP_SEQ_LEN, Integer.toString(config.cutoffLen()));
+        properties.put(PackedTable.PROP_SEQ_LEN, Integer.toString(config.seqLen()));
         properties.put(PackedTable.PROP_PACKING,
                 config.packing() ? PackedTable.PACKING_BLOCK_DIAGONAL : PackedTable.PACKING_NONE);
         properties.put(PackedTable.PROP_PREP_CONFIG_HASH, configHash);

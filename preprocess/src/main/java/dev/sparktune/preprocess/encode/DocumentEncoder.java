@@ -66,8 +66,8 @@ public final class DocumentEncoder implements Serializable {
         this.labels = Objects.requireNonNull(labels, "labels");
         this.seed = seed;
         this.eosId = special.eosId();
-        if (stage == Stage.SFT) {
-            Objects.requireNonNull(template, "an SFT encoder needs a chat template");
+        if (stage != Stage.PT) {
+            Objects.requireNonNull(template, "an " + stage + " encoder needs a chat template");
         } else if (eosId < 0) {
             throw new IllegalArgumentException("stage pt appends the tokenizer's eos_token after each text, but "
                     + "tokenizer_config.json names no eos_token that tokenizer.json knows");
@@ -98,28 +98,46 @@ public final class DocumentEncoder implements Serializable {
         };
     }
 
+    /** A preference record rendered twice: the prompt with its chosen response, and with its rejected one. */
+    private record RenderedPair(RenderedConversation chosen, RenderedConversation rejected) {
+    }
+
     private List<EncodeOutcome> encodeBatch(HuggingFaceTokenizer hf, Iterator<SourceRecord> records) {
         List<EncodeOutcome> outcomes = new ArrayList<>(BATCH);
         List<Integer> pending = new ArrayList<>(BATCH);        // outcome slots waiting for tokenization
         List<SourceRecord> pendingRecords = new ArrayList<>(BATCH);
-        List<RenderedConversation> rendered = new ArrayList<>(BATCH);
+        List<Object> rendered = new ArrayList<>(BATCH);          // RenderedConversation or RenderedPair
+        List<String> texts = new ArrayList<>(BATCH);
         while (outcomes.size() < BATCH && records.hasNext()) {
             SourceRecord record = records.next();
             Object prepared = prepare(record);
             if (prepared instanceof Reject reject) {
                 outcomes.add(new EncodeOutcome.Rejected(reject));
+                continue;
+            }
+            pending.add(outcomes.size());
+            pendingRecords.add(record);
+            rendered.add(prepared);
+            outcomes.add(null);
+            if (prepared instanceof RenderedPair pair) {
+                texts.add(pair.chosen().text());
+                texts.add(pair.rejected().text());
             } else {
-                pending.add(outcomes.size());
-                pendingRecords.add(record);
-                rendered.add((RenderedConversation) prepared);
-                outcomes.add(null);
+                texts.add(((RenderedConversation) prepared).text());
             }
         }
         if (!pending.isEmpty()) {
-            String[] texts = rendered.stream().map(RenderedConversation::text).toArray(String[]::new);
-            Encoding[] encodings = hf.batchEncode(texts, false, false);
+            Encoding[] encodings = hf.batchEncode(texts.toArray(String[]::new), false, false);
+            int at = 0;
             for (int i = 0; i < pending.size(); i++) {
-                outcomes.set(pending.get(i), label(pendingRecords.get(i), rendered.get(i), encodings[i]));
+                EncodeOutcome outcome;
+                if (rendered.get(i) instanceof RenderedPair pair) {
+                    outcome = labelPair(pendingRecords.get(i), pair, encodings[at], encodings[at + 1]);
+                    at += 2;
+                } else {
+                    outcome = label(pendingRecords.get(i), (RenderedConversation) rendered.get(i), encodings[at++]);
+                }
+                outcomes.set(pending.get(i), outcome);
             }
         }
         return outcomes;
@@ -138,11 +156,25 @@ public final class DocumentEncoder implements Serializable {
         if (conversion instanceof Conversion.Failed failed) {
             return reject(record, failed.reason(), failed.message());
         }
+        if (conversion instanceof Conversion.Paired paired) {
+            Object chosen = render(record, paired.chosen());
+            if (chosen instanceof Reject) {
+                return chosen;
+            }
+            Object rejected = render(record, paired.rejected());
+            return rejected instanceof Reject ? rejected
+                    : new RenderedPair((RenderedConversation) chosen, (RenderedConversation) rejected);
+        }
         Conversation conversation = ((Conversion.Converted) conversion).conversation();
         if (stage == Stage.PT) {
             String text = conversation.messages().get(0).content();
             return new RenderedConversation(text, List.of(new TextSpan(0, text.length())));
         }
+        return render(record, conversation);
+    }
+
+    /** The chat template's rendering of a conversation, or a Reject saying why it failed. */
+    private Object render(SourceRecord record, Conversation conversation) {
         try {
             return template.render(conversation);
         } catch (TemplateException | IllegalArgumentException e) {
@@ -180,6 +212,95 @@ public final class DocumentEncoder implements Serializable {
             return new EncodeOutcome.Rejected(reject(record, RejectReason.NO_SUPERVISED_TOKENS, why));
         }
         return outcome;
+    }
+
+    /**
+     * A preference pair as LLaMA-Factory's pairwise processor builds it: the prompt is everything before the last
+     * assistant turn (earlier turns included, unsupervised); each document is the prompt and one response, labels on
+     * the response; {@code infer_seqlen(prompt, longer response, cutoff_len)} cuts the prompt and both responses
+     * alike. Text the template writes after the response (a closing newline) stays with it, unsupervised, as for SFT.
+     */
+    private EncodeOutcome labelPair(SourceRecord record, RenderedPair rendered, Encoding chosenEncoding,
+                                    Encoding rejectedEncoding) {
+        int[][] chosen = promptAndResponse(pairs(rendered.chosen(), chosenEncoding.getIds(),
+                chosenEncoding.getCharTokenSpans()));
+        int[][] rejected = promptAndResponse(pairs(rendered.rejected(), rejectedEncoding.getIds(),
+                rejectedEncoding.getCharTokenSpans()));
+        if (chosen == null || rejected == null) {
+            return new EncodeOutcome.Rejected(reject(record, RejectReason.TEMPLATE_ERROR, "chat template '"
+                    + template.name() + "' placed no assistant turn for the " + (chosen == null ? "chosen"
+                    : "rejected") + " response"));
+        }
+        if (!java.util.Arrays.equals(chosen[0], rejected[0])) {
+            return new EncodeOutcome.Rejected(reject(record, RejectReason.TEMPLATE_ERROR, "chat template '"
+                    + template.name() + "' renders the prompt differently before the chosen and the rejected "
+                    + "response; a pair must share its prompt"));
+        }
+        int[] prompt = chosen[0];
+        int longer = Math.max(chosen[1].length, rejected[1].length);
+        if (prompt.length + longer > labels.cutoffLen() && labels.overlong() == OverlongPolicy.REJECT) {
+            return new EncodeOutcome.Rejected(reject(record, RejectReason.TOO_LONG, "the prompt (" + prompt.length
+                    + " tokens) with the longer response (" + longer + ") exceeds cutoff_len " + labels.cutoffLen()
+                    + "; raise data.cutoff_len or set data.overlong = truncate"));
+        }
+        int[] lens = SupervisedLabels.inferSeqlen(prompt.length, longer, labels.cutoffLen());
+        boolean truncated = lens[0] < prompt.length || lens[1] < longer;
+        int[][] docC = document(prompt, chosen, lens);
+        int[][] docR = document(prompt, rejected, lens);
+        for (int[][] doc : List.of(docC, docR)) {
+            if (java.util.Arrays.stream(doc[1]).allMatch(l -> l == SupervisedLabels.IGNORE_INDEX)) {
+                return new EncodeOutcome.Rejected(reject(record, RejectReason.NO_SUPERVISED_TOKENS, (doc == docC
+                        ? "the chosen" : "the rejected") + " response keeps no token after cutoff_len "
+                        + labels.cutoffLen() + " (prompt " + prompt.length + " tokens); raise data.cutoff_len"));
+            }
+        }
+        int[] ids = concat(docC[0], docR[0]);
+        return new EncodeOutcome.Accepted(new EncodedDocument(docId(record, fileRoots.get(record.dataset())),
+                record.dataset(), contentHash(ids, seed), ids, concat(docC[1], docR[1]), truncated, true,
+                docC[0].length));
+    }
+
+    /**
+     * {prompt ids, response ids, response labels} of one rendering: the prompt up to the last assistant turn's
+     * start, that turn (and any text after it) as the response; null without an assistant turn.
+     */
+    private static int[][] promptAndResponse(List<TurnPair> pairs) {
+        int last = pairs.size() - 1;
+        int[] suffix = new int[0];
+        if (last > 0 && pairs.get(last).target().length == 0) {
+            suffix = pairs.get(last).source();
+            last--;
+        }
+        if (last < 0 || pairs.get(last).target().length == 0) {
+            return null;
+        }
+        IntList prompt = new IntList();
+        for (int i = 0; i < last; i++) {
+            prompt.addAll(pairs.get(i).source());
+            prompt.addAll(pairs.get(i).target());
+        }
+        prompt.addAll(pairs.get(last).source());
+        int[] target = pairs.get(last).target();
+        int[] response = concat(target, suffix);
+        int[] responseLabels = response.clone();
+        java.util.Arrays.fill(responseLabels, target.length, response.length, SupervisedLabels.IGNORE_INDEX);
+        return new int[][] {prompt.drain(), response, responseLabels};
+    }
+
+    /** {ids, labels}: the prompt cut to lens[0], unsupervised, then the response cut to lens[1]. */
+    private static int[][] document(int[] prompt, int[][] promptAndResponse, int[] lens) {
+        int[] source = java.util.Arrays.copyOf(prompt, lens[0]);
+        int n = Math.min(lens[1], promptAndResponse[1].length);
+        int[] ids = concat(source, java.util.Arrays.copyOf(promptAndResponse[1], n));
+        int[] sourceLabels = new int[source.length];
+        java.util.Arrays.fill(sourceLabels, SupervisedLabels.IGNORE_INDEX);
+        return new int[][] {ids, concat(sourceLabels, java.util.Arrays.copyOf(promptAndResponse[2], n))};
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /**
@@ -313,6 +434,12 @@ public final class DocumentEncoder implements Serializable {
 
         int size() {
             return size;
+        }
+
+        void addAll(int[] more) {
+            for (int v : more) {
+                add(v);
+            }
         }
 
         int[] drain() {

@@ -145,8 +145,11 @@ public final class RowPacker implements Serializable {
     private void chunks(EncodedDocument doc, List<PackItem> out) {
         int[] ids = doc.inputIds();
         if (ids.length <= cutoffLen) {
-            out.add(new PackItem(doc.docId(), ids, doc.labels()));
+            out.add(new PackItem(doc.docId(), ids, doc.labels(), doc.pair(), doc.chosenLength()));
             return;
+        }
+        if (doc.pair()) {
+            throw new IllegalStateException("a pair of " + ids.length + " tokens exceeds the row length " + cutoffLen);
         }
         for (int from = 0; from < ids.length; from += cutoffLen) {
             int to = Math.min(from + cutoffLen, ids.length);

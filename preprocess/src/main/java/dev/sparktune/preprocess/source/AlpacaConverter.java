@@ -16,6 +16,9 @@ import java.util.Objects;
  * input} (empty parts left out, so a missing or empty input gives just the instruction), then {@code output} as
  * the assistant turn.
  *
+ * <p>A ranking dataset's record has {@code chosen} and {@code rejected} strings instead of {@code output}: the
+ * prompt is built the same way and answered by each (LLaMA-Factory's pairwise example).
+ *
  * <p>Stricter than LLaMA-Factory, which silently trains on what it can: a missing/null instruction or output is
  * MISSING_FIELD (LLaMA-Factory would build an empty prompt, or drop the example later); a non-string field, or a
  * {@code history} that is not a list of [prompt, response] string pairs, is WRONG_TYPE (LLaMA-Factory ignores a
@@ -25,15 +28,31 @@ public final class AlpacaConverter extends JsonRecordConverter {
     private final ColumnMapping columns;
 
     public AlpacaConverter(ColumnMapping columns) {
+        this(columns, false);
+    }
+
+    /** @param ranking records hold {@code columns.chosen} and {@code columns.rejected} instead of a response */
+    public AlpacaConverter(ColumnMapping columns, boolean ranking) {
+        super(ranking);
         this.columns = Objects.requireNonNull(columns, "columns");
-        if (columns.response() == null || (columns.prompt() == null && columns.query() == null)) {
-            throw new IllegalArgumentException("alpaca needs a response column and a prompt or query column, got "
-                    + columns);
+        if ((ranking ? columns.chosen() == null || columns.rejected() == null : columns.response() == null)
+                || (columns.prompt() == null && columns.query() == null)) {
+            throw new IllegalArgumentException("alpaca needs " + (ranking ? "chosen and rejected columns" : "a "
+                    + "response column") + " and a prompt or query column, got " + columns);
         }
     }
 
     @Override
     Conversation toConversation(ObjectNode record) throws RecordRejected {
+        List<Message> messages = toPrompt(record);
+        String output = RecordJson.requiredString(record, columns.response(), columns.response(),
+                "the model's response");
+        messages.add(Message.of(Role.ASSISTANT, output));
+        return new Conversation(messages, toolsJson(record));
+    }
+
+    @Override
+    List<Message> toPrompt(ObjectNode record) throws RecordRejected {
         List<Message> messages = new ArrayList<>();
         String system = RecordJson.optionalString(record, columns.system(), columns.system());
         if (system != null && !system.isEmpty()) {
@@ -54,11 +73,19 @@ public final class AlpacaConverter extends JsonRecordConverter {
             prompt.add(input);
         }
         messages.add(Message.of(Role.USER, String.join("\n", prompt)));
-        String output = RecordJson.requiredString(record, columns.response(), columns.response(),
-                "the model's response");
-        messages.add(Message.of(Role.ASSISTANT, output));
-        String tools = RecordJson.toolsJson(record, columns.tools());
-        return new Conversation(messages, tools);
+        return messages;
+    }
+
+    @Override
+    Message response(ObjectNode record, boolean chosen) throws RecordRejected {
+        String column = chosen ? columns.chosen() : columns.rejected();
+        return Message.of(Role.ASSISTANT, RecordJson.requiredString(record, column, column,
+                chosen ? "the chosen response" : "the rejected response"));
+    }
+
+    @Override
+    String toolsJson(ObjectNode record) throws RecordRejected {
+        return RecordJson.toolsJson(record, columns.tools());
     }
 
     private void addHistory(ObjectNode record, List<Message> messages) throws RecordRejected {

@@ -14,9 +14,17 @@ import java.io.Serializable;
  * @param messages sharegpt list of turns (default {@code conversations})
  * @param system   system prompt (default none)
  * @param tools    tool definitions: a JSON array, or a string holding one (default none)
+ * @param chosen   ranking datasets: the preferred response (alpaca: a string; sharegpt: one assistant turn)
+ * @param rejected ranking datasets: the dispreferred response, of the same form
  */
 public record ColumnMapping(String prompt, String query, String response, String history, String messages,
-                            String system, String tools) implements Serializable {
+                            String system, String tools, String chosen, String rejected) implements Serializable {
+
+    /** Without preference columns. */
+    public ColumnMapping(String prompt, String query, String response, String history, String messages,
+                         String system, String tools) {
+        this(prompt, query, response, history, messages, system, tools, null, null);
+    }
 
     /** LLaMA-Factory's defaults, used when a dataset_info.json entry has no {@code columns}. */
     public static ColumnMapping defaults() {

@@ -6,12 +6,24 @@ import java.io.Serializable;
 import java.util.Objects;
 
 /** The outcome of converting one {@link SourceRecord}: a conversation, or exactly one reason it was rejected. */
-public sealed interface Conversion extends Serializable permits Conversion.Converted, Conversion.Failed {
+public sealed interface Conversion extends Serializable
+        permits Conversion.Converted, Conversion.Paired, Conversion.Failed {
 
     /** The record became a conversation. */
     record Converted(Conversation conversation) implements Conversion {
         public Converted {
             Objects.requireNonNull(conversation, "conversation");
+        }
+    }
+
+    /**
+     * A preference record: the same prompt answered twice, each conversation ending with its response (the chosen
+     * one first).
+     */
+    record Paired(Conversation chosen, Conversation rejected) implements Conversion {
+        public Paired {
+            Objects.requireNonNull(chosen, "chosen");
+            Objects.requireNonNull(rejected, "rejected");
         }
     }
 
@@ -28,8 +40,8 @@ public sealed interface Conversion extends Serializable permits Conversion.Conve
         }
     }
 
-    /** Whether the record became a conversation. */
+    /** Whether the record became a conversation or a pair. */
     default boolean isConverted() {
-        return this instanceof Converted;
+        return !(this instanceof Failed);
     }
 }

@@ -43,8 +43,9 @@ import org.apache.parquet.schema.Type;
  * <p>dataset_info.json entries follow LLaMA-Factory: {@code formatting} defaults to alpaca; an entry with
  * {@code columns} (or {@code tags}) leaves every column (tag) it does not name unset; for pt the text column is
  * {@code columns.prompt} (LLaMA-Factory's data/README.md) or {@code text} when not named. Entries that load from
- * a hub or script, preference ({@code ranking}) or KTO data, multimodal columns, {@code num_samples} and
- * non-{@code train} splits are refused with a message saying what to do. All IO goes through Hadoop
+ * a hub or script, KTO data, multimodal columns, {@code num_samples} and non-{@code train} splits are refused with a
+ * message saying what to do. Preference ({@code ranking: true}) entries, with their {@code chosen} and
+ * {@code rejected} columns, are what {@code stage=dpo} reads, and only it. All IO goes through Hadoop
  * {@link FileSystem}.
  */
 public final class DatasetCatalog {
@@ -57,7 +58,7 @@ public final class DatasetCatalog {
     private static final List<String> HUB_KEYS =
             List.of("hf_hub_url", "ms_hub_url", "om_hub_url", "script_url", "cloud_file_name");
     private static final List<String> UNSUPPORTED_COLUMNS =
-            List.of("images", "videos", "audios", "chosen", "rejected", "kto_tag");
+            List.of("images", "videos", "audios", "kto_tag");
 
     private DatasetCatalog() {
     }
@@ -188,9 +189,14 @@ public final class DatasetCatalog {
                         "SparkTune reads files only: download the data and set file_name to its path");
             }
         }
-        if (entry.path("ranking").asBoolean(false)) {
-            throw DatasetErrors.unsupported(name, "ranking", "(preference data)",
-                    "SparkTune prepares sft and pt data; remove the dataset or set ranking to false");
+        boolean ranking = entry.path("ranking").asBoolean(false);
+        if (ranking != (stage == Stage.DPO)) {
+            throw ranking
+                    ? DatasetErrors.invalid(name, "ranking", "= true: a preference dataset (chosen and rejected "
+                            + "responses) is prepared with data.stage = dpo, not " + stage.name().toLowerCase(
+                            java.util.Locale.ROOT))
+                    : DatasetErrors.invalid(name, "ranking", "is not true: data.stage = dpo reads preference "
+                            + "datasets (ranking: true, with columns chosen and rejected), as LLaMA-Factory does");
         }
         if (entry.hasNonNull("num_samples")) {
             throw DatasetErrors.unsupported(name, "num_samples", "(random sampling with replacement)",
@@ -224,15 +230,16 @@ public final class DatasetCatalog {
             }
             for (String key : UNSUPPORTED_COLUMNS) {
                 if (columnsNode.hasNonNull(key)) {
-                    throw DatasetErrors.unsupported(name, "columns." + key, "(multimodal, preference or KTO data)",
-                            "SparkTune prepares text sft and pt data; remove the column from the entry");
+                    throw DatasetErrors.unsupported(name, "columns." + key, "(multimodal or KTO data)",
+                            "SparkTune prepares text data; remove the column from the entry");
                 }
             }
             columns = new ColumnMapping(
                     textOrNull(name, columnsNode, "prompt"), textOrNull(name, columnsNode, "query"),
                     textOrNull(name, columnsNode, "response"), textOrNull(name, columnsNode, "history"),
                     textOrNull(name, columnsNode, "messages"), textOrNull(name, columnsNode, "system"),
-                    textOrNull(name, columnsNode, "tools"));
+                    textOrNull(name, columnsNode, "tools"), textOrNull(name, columnsNode, "chosen"),
+                    textOrNull(name, columnsNode, "rejected"));
         }
 
         TagMapping tags = TagMapping.sharegptDefaults();
@@ -262,7 +269,13 @@ public final class DatasetCatalog {
             }
             String textColumn = columnsNode != null && columns.prompt() != null ? columns.prompt() : "text";
             columns = ColumnMapping.text(textColumn);
-        } else if (formatting == Formatting.ALPACA) {
+        } else if (ranking && (columns.chosen() == null || columns.rejected() == null)) {
+            throw DatasetErrors.invalid(name, "columns." + (columns.chosen() == null ? "chosen" : "rejected"),
+                    "is not set: a ranking dataset names the columns of the chosen and the rejected response");
+        } else if (ranking && formatting == Formatting.ALPACA && columns.prompt() == null && columns.query() == null) {
+            throw DatasetErrors.invalid(name, "columns.prompt",
+                    "is not set: dpo needs the instruction column (LLaMA-Factory default: instruction)");
+        } else if (formatting == Formatting.ALPACA && !ranking) {
             if (columns.response() == null) {
                 throw DatasetErrors.invalid(name, "columns.response",
                         "is not set: sft needs the column holding the model's answer (LLaMA-Factory default: output)");
@@ -271,7 +284,7 @@ public final class DatasetCatalog {
                 throw DatasetErrors.invalid(name, "columns.prompt",
                         "is not set: sft needs the instruction column (LLaMA-Factory default: instruction)");
             }
-        } else if (columns.messages() == null) {
+        } else if (formatting == Formatting.SHAREGPT && columns.messages() == null) {
             throw DatasetErrors.invalid(name, "columns.messages",
                     "is not set: sharegpt needs the column holding the turns (LLaMA-Factory default: conversations)");
         }
@@ -282,7 +295,7 @@ public final class DatasetCatalog {
         }
         List<Path> files = listFiles(name, path, conf);
         FileFormat format = formatOf(name, files, conf);
-        return new DatasetSpec(name, uris(files), format, formatting, columns, tags);
+        return new DatasetSpec(name, uris(files), format, formatting, columns, tags, ranking);
     }
 
     private static String textOrNull(String dataset, JsonNode node, String key) {
@@ -299,6 +312,11 @@ public final class DatasetCatalog {
     // ---- direct paths ----
 
     private static DatasetSpec fromPath(String given, Path path, Stage stage, Configuration conf) {
+        if (stage == Stage.DPO) {
+            throw DatasetErrors.invalid(given, "ranking", "cannot be told from a path: data.stage = dpo reads "
+                    + "preference datasets described in " + DATASET_INFO + " (ranking: true, columns chosen and "
+                    + "rejected), as LLaMA-Factory does");
+        }
         List<Path> files = listFiles(given, path, conf);
         FileFormat format = formatOf(given, files, conf);
         String name = path.getName().isEmpty() ? given : path.getName();

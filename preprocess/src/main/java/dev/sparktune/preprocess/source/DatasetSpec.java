@@ -14,9 +14,18 @@ import java.util.Objects;
  * @param formatting alpaca or sharegpt
  * @param columns    record keys to read
  * @param tags       sharegpt turn keys and role values (used for {@link Formatting#SHAREGPT} only)
+ * @param ranking    preference pairs (dataset_info.json {@code ranking: true}): records hold a chosen and a rejected
+ *                   response ({@code columns.chosen}, {@code columns.rejected})
  */
 public record DatasetSpec(String name, List<String> files, FileFormat format, Formatting formatting,
-                          ColumnMapping columns, TagMapping tags) implements Serializable {
+                          ColumnMapping columns, TagMapping tags, boolean ranking) implements Serializable {
+
+    /** A dataset of single conversations or texts. */
+    public DatasetSpec(String name, List<String> files, FileFormat format, Formatting formatting,
+                       ColumnMapping columns, TagMapping tags) {
+        this(name, files, format, formatting, columns, tags, false);
+    }
+
     public DatasetSpec {
         Objects.requireNonNull(name, "name");
         files = List.copyOf(files);
@@ -26,6 +35,9 @@ public record DatasetSpec(String name, List<String> files, FileFormat format, Fo
         Objects.requireNonNull(tags, "tags");
         if (files.isEmpty()) {
             throw new IllegalArgumentException("dataset '" + name + "' has no files");
+        }
+        if (ranking && (columns.chosen() == null || columns.rejected() == null)) {
+            throw new IllegalArgumentException("ranking dataset '" + name + "' needs chosen and rejected columns");
         }
     }
 }

@@ -13,7 +13,10 @@ public interface RecordConverter extends Serializable {
 
     Conversion convert(SourceRecord record);
 
-    /** The converter for a dataset: text for {@code stage=pt}, else by the dataset's formatting. */
+    /**
+     * The converter for a dataset: text for {@code stage=pt}, else by the dataset's formatting (preference pairs
+     * for a ranking dataset).
+     */
     static RecordConverter forSpec(DatasetSpec spec, Stage stage) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(stage, "stage");
@@ -21,8 +24,8 @@ public interface RecordConverter extends Serializable {
             return new TextConverter(spec.columns());
         }
         return switch (spec.formatting()) {
-            case ALPACA -> new AlpacaConverter(spec.columns());
-            case SHAREGPT -> new SharegptConverter(spec.columns(), spec.tags());
+            case ALPACA -> new AlpacaConverter(spec.columns(), spec.ranking());
+            case SHAREGPT -> new SharegptConverter(spec.columns(), spec.tags(), spec.ranking());
         };
     }
 }

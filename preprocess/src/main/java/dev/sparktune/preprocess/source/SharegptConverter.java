@@ -36,6 +36,12 @@ public final class SharegptConverter extends JsonRecordConverter {
     private final TagMapping tags;
 
     public SharegptConverter(ColumnMapping columns, TagMapping tags) {
+        this(columns, tags, false);
+    }
+
+    /** @param ranking records hold {@code columns.chosen} and {@code columns.rejected} turns after the prompt */
+    public SharegptConverter(ColumnMapping columns, TagMapping tags, boolean ranking) {
+        super(ranking);
         this.columns = Objects.requireNonNull(columns, "columns");
         this.tags = Objects.requireNonNull(tags, "tags");
         if (columns.messages() == null) {
@@ -45,6 +51,34 @@ public final class SharegptConverter extends JsonRecordConverter {
 
     @Override
     Conversation toConversation(ObjectNode record) throws RecordRejected {
+        return new Conversation(turns(record, false), RecordJson.toolsJson(record, columns.tools()));
+    }
+
+    @Override
+    List<Message> toPrompt(ObjectNode record) throws RecordRejected {
+        return turns(record, true);
+    }
+
+    @Override
+    Message response(ObjectNode record, boolean chosen) throws RecordRejected {
+        String column = chosen ? columns.chosen() : columns.rejected();
+        JsonNode turn = record.get(column);
+        if (turn == null || turn.isNull()) {
+            throw RecordJson.missing(column, "the " + (chosen ? "chosen" : "rejected") + " response as one turn");
+        }
+        return toMessage(turn, column, false);
+    }
+
+    @Override
+    String toolsJson(ObjectNode record) throws RecordRejected {
+        return RecordJson.toolsJson(record, columns.tools());
+    }
+
+    /**
+     * The system prompt and the turns. A conversation must end with the assistant's turn; a preference prompt
+     * ({@code endsWithUser}) with the user's, which the chosen and rejected turns answer.
+     */
+    private List<Message> turns(ObjectNode record, boolean endsWithUser) throws RecordRejected {
         String column = columns.messages();
         JsonNode turns = record.get(column);
         if (turns == null || turns.isNull()) {
@@ -81,14 +115,16 @@ public final class SharegptConverter extends JsonRecordConverter {
         for (int i = start; i < turns.size(); i++) {
             messages.add(toMessage(turns.get(i), column + "[" + i + "]", (i - start) % 2 == 0));
         }
-        if ((turns.size() - start) % 2 != 0) {
+        if ((turns.size() - start) % 2 != (endsWithUser ? 1 : 0)) {
             int last = turns.size() - 1;
             throw new RecordRejected(RejectReason.ROLE_ORDER, column + " ends with " + column + "[" + last + "]."
                     + tags.roleTag() + " = " + RecordJson.quote(turns.get(last).get(tags.roleTag()).asText())
-                    + "; a conversation must end with an assistant turn (LLaMA-Factory drops "
-                    + "conversations with an odd number of turns)");
+                    + (endsWithUser ? "; a preference prompt must end with a user turn, which the chosen and "
+                    + "rejected turns answer (LLaMA-Factory drops pairs with an even number of prompt turns)"
+                    : "; a conversation must end with an assistant turn (LLaMA-Factory drops "
+                    + "conversations with an odd number of turns)"));
         }
-        return new Conversation(messages, RecordJson.toolsJson(record, columns.tools()));
+        return messages;
     }
 
     private Message toMessage(JsonNode turn, String path, boolean userSlot) throws RecordRejected {

@@ -15,6 +15,7 @@ public final class TextConverter extends JsonRecordConverter {
     private final String column;
 
     public TextConverter(ColumnMapping columns) {
+        super(false);
         Objects.requireNonNull(columns, "columns");
         this.column = Objects.requireNonNull(columns.prompt(), "the text column (columns.prompt)");
     }

@@ -24,6 +24,15 @@ public final class PackedTable {
     public static final String SOURCE = "source";
     public static final String SPLIT = "split";
     public static final String DOC_IDS = "doc_ids";
+    /**
+     * Each document's part: {@link #ROLE_DOCUMENT}, or in a {@code stage = dpo} table {@link #ROLE_CHOSEN} followed
+     * by {@link #ROLE_REJECTED}, the two documents of one pair, adjacent in one row. Tables written before this
+     * column existed lack it: every document is then a plain one.
+     */
+    public static final String DOC_ROLES = "doc_roles";
+    public static final int ROLE_DOCUMENT = 0;
+    public static final int ROLE_CHOSEN = 1;
+    public static final int ROLE_REJECTED = 2;
 
     public static final String SPLIT_TRAIN = "train";
     public static final String SPLIT_EVAL = "eval";
@@ -46,6 +55,9 @@ public final class PackedTable {
     /** The run's stats report as compact JSON (the same as the stats file). */
     public static final String PROP_STATS = "sparktune.stats";
 
+    /** The {@link #PROP_STAGE} of a table of preference pairs ({@link #DOC_ROLES} then names each pair's parts). */
+    public static final String STAGE_DPO = "dpo";
+
     /** Packing mode values of {@link #PROP_PACKING}. */
     public static final String PACKING_NONE = "none";
     public static final String PACKING_BLOCK_DIAGONAL = "block_diagonal";
@@ -60,9 +72,21 @@ public final class PackedTable {
             field(SOURCE, DataTypes.StringType),
             field(SPLIT, DataTypes.StringType),
             field(DOC_IDS, DataTypes.createArrayType(DataTypes.LongType, false)),
+            field(DOC_ROLES, DataTypes.createArrayType(DataTypes.IntegerType, false)),
     });
 
     private PackedTable() {
+    }
+
+    /**
+     * The doc id of a pair's rejected document, from its chosen one's (the record's id): a fixed mix of it, so both
+     * stay stable across runs and distinct (reference log-probs are keyed by doc id).
+     */
+    public static long rejectedDocId(long chosenDocId) {
+        long z = chosenDocId ^ 0x5245_4A45_4354_4544L;  // "REJECTED"
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /** An {@code array<int>} column as Spark's {@code Row.getList} gives it. */

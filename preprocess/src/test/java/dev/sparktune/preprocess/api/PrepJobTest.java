@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.preprocess.LocalSpark;
+import dev.sparktune.preprocess.stats.PrepStats;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
@@ -258,6 +259,112 @@ class PrepJobTest {
         assertTrue(packedRows.size() <= lowerBound + 1, packedRows.size() + " rows, lower bound " + lowerBound);
         assertEquals(packedRows.size(), result.stats().totalRows());
         assertEquals(lowerBound, result.stats().lowerBoundRows());
+    }
+
+    /**
+     * LLaMA-Factory's ranking datasets (sharegpt with chosen/rejected turns as in dpo_en_demo, alpaca with
+     * chosen/rejected strings, OpenAI-message tags) become pairs: a chosen and a rejected document sharing the
+     * prompt tokens, labels on the response only, side by side in one row, doc ids distinct; bad pairs are rejects.
+     */
+    @Test
+    void preferencePairsBecomeTwoDocumentsSharingTheirPromptInOneRow() throws IOException {
+        Path dir = Files.createDirectories(scratch.resolve("pairs-data"));
+        Files.writeString(dir.resolve("dataset_info.json"), """
+                {"pairs_sharegpt": {"file_name": "pairs_sharegpt.json", "formatting": "sharegpt", "ranking": true,
+                  "columns": {"messages": "conversations", "chosen": "chosen", "rejected": "rejected"}},
+                 "pairs_alpaca": {"file_name": "pairs_alpaca.jsonl", "ranking": true,
+                  "columns": {"prompt": "instruction", "query": "input", "chosen": "chosen", "rejected": "rejected"}},
+                 "pairs_messages": {"file_name": "pairs_messages.jsonl", "formatting": "sharegpt", "ranking": true,
+                  "columns": {"messages": "messages", "chosen": "chosen", "rejected": "rejected"},
+                  "tags": {"role_tag": "role", "content_tag": "content", "user_tag": "user",
+                           "assistant_tag": "assistant", "system_tag": "system"}}}""");
+        Files.writeString(dir.resolve("pairs_sharegpt.json"), """
+                [{"conversations": [{"from": "human", "value": "Name a prime number."}],
+                  "chosen": {"from": "gpt", "value": "7 is prime."}, "rejected": {"from": "gpt", "value": "8."}},
+                 {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"},
+                                    {"from": "human", "value": "Is 9 odd?"}],
+                  "chosen": {"from": "gpt", "value": "Yes, 9 is odd."}, "rejected": {"from": "gpt", "value": "No."}},
+                 {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}],
+                  "chosen": {"from": "gpt", "value": "a"}, "rejected": {"from": "gpt", "value": "b"}},
+                 {"conversations": [{"from": "human", "value": "Hi"}],
+                  "chosen": {"from": "human", "value": "a"}, "rejected": {"from": "gpt", "value": "b"}}]""");
+        Files.writeString(dir.resolve("pairs_alpaca.jsonl"), """
+                {"instruction": "Add 2 and 3.", "input": "", "chosen": "5", "rejected": "6"}
+                {"instruction": "Capital of France?", "input": "One word.", "chosen": "Paris", "rejected": "Lyon"}
+                {"instruction": "Say hi.", "chosen": "hi"}
+                {"instruction": "Say hi.", "chosen": 3, "rejected": "no"}
+                """);
+        Files.writeString(dir.resolve("pairs_messages.jsonl"), """
+                {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "2+2?"}], \
+                "chosen": {"role": "assistant", "content": "4"}, "rejected": {"role": "assistant", "content": "5"}}
+                """);
+        Path out = scratch.resolve("pairs");
+        PrepResult result = PrepJob.run(spark, TestPrepConfig.of(dir, out, "pairs_sharegpt", "pairs_alpaca",
+                "pairs_messages").stage(Stage.DPO).cutoffLen(48).packing(true).build());
+
+        PrepStats stats = result.stats();
+        assertEquals(9, stats.inputRecords());
+        assertEquals(5, stats.acceptedDocuments(), "accepted records: pairs");
+        assertEquals(Map.of("ROLE_ORDER", 2L, "MISSING_FIELD", 1L, "WRONG_TYPE", 1L), stats.rejectsByReason());
+        String table = out.resolve("packed").toString();
+        Map<String, String> props = dev.sparktune.preprocess.table.DeltaTables.properties(spark, table);
+        assertEquals("dpo", props.get(PackedTable.PROP_STAGE));
+        assertEquals("96", props.get(PackedTable.PROP_SEQ_LEN), "rows of two documents of cutoff_len each");
+
+        int pairs = 0;
+        List<String> chosenAnswers = new ArrayList<>();
+        for (Row row : rows(table)) {
+            int[] ids = ints(row, PackedTable.INPUT_IDS);
+            int[] labels = ints(row, PackedTable.LABELS);
+            int[] lens = ints(row, PackedTable.DOC_LENS);
+            int[] roles = ints(row, PackedTable.DOC_ROLES);
+            List<Object> docIds = row.getList(row.fieldIndex(PackedTable.DOC_IDS));
+            assertTrue(ids.length <= 96);
+            assertEquals(0, lens.length % 2, "whole pairs only");
+            int at = 0;
+            for (int d = 0; d < lens.length; d += 2) {
+                assertEquals(PackedTable.ROLE_CHOSEN, roles[d]);
+                assertEquals(PackedTable.ROLE_REJECTED, roles[d + 1]);
+                assertEquals(PackedTable.rejectedDocId(((Number) docIds.get(d)).longValue()),
+                        ((Number) docIds.get(d + 1)).longValue());
+                int[] chosenIds = Arrays.copyOfRange(ids, at, at + lens[d]);
+                int[] chosenLabels = Arrays.copyOfRange(labels, at, at + lens[d]);
+                int[] rejectedIds = Arrays.copyOfRange(ids, at + lens[d], at + lens[d] + lens[d + 1]);
+                int[] rejectedLabels = Arrays.copyOfRange(labels, at + lens[d], at + lens[d] + lens[d + 1]);
+                assertTrue(lens[d] <= 48 && lens[d + 1] <= 48, "each document within cutoff_len");
+                int prompt = firstSupervised(chosenLabels);
+                assertEquals(prompt, firstSupervised(rejectedLabels), "the same prompt length");
+                assertArrayEquals(Arrays.copyOf(chosenIds, prompt), Arrays.copyOf(rejectedIds, prompt),
+                        "the same prompt tokens");
+                assertTrue(prompt > 0 && decode(Arrays.copyOf(chosenIds, prompt)).endsWith("assistant\n"),
+                        decode(chosenIds));
+                int[] trained = Arrays.stream(chosenLabels).filter(l -> l != -100).toArray();
+                chosenAnswers.add(decode(trained));
+                at += lens[d] + lens[d + 1];
+                pairs++;
+            }
+            assertEquals(ids.length, at);
+        }
+        assertEquals(5, pairs);
+        // the response as Qwen3's template writes the last assistant turn: an empty think block, then the text
+        for (String answer : List.of("7 is prime.", "Yes, 9 is odd.", "5", "Paris", "4")) {
+            assertTrue(chosenAnswers.contains("<think>\n\n</think>\n\n" + answer + "<|im_end|>\n"),
+                    answer + " in " + chosenAnswers);
+        }
+        List<String> reasons = rows(out.resolve("packed_rejects").toString()).stream()
+                .map(r -> r.getString(r.fieldIndex("message"))).toList();
+        assertTrue(reasons.stream().anyMatch(m -> m.contains("a preference prompt must end with a user turn")),
+                reasons.toString());
+        assertTrue(reasons.stream().anyMatch(m -> m.contains("rejected") && m.contains("missing")), reasons.toString());
+    }
+
+    private static int firstSupervised(int[] labels) {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] != -100) {
+                return i;
+            }
+        }
+        return labels.length;
     }
 
     @Test

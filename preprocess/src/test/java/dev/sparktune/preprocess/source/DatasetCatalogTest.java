@@ -120,12 +120,27 @@ class DatasetCatalogTest {
                 () -> resolveOne("hub_ds", Stage.SFT));
         assertEquals("hf_hub_url", hub.key());
         assertContains(hub.getMessage(), "hub_ds", "hf_hub_url", "file_name");
-        DatasetException.InvalidEntry ranking = assertThrows(DatasetException.InvalidEntry.class,
-                () -> resolveOne("pref_ds", Stage.SFT));
-        assertEquals("ranking", ranking.key());
         DatasetException.InvalidEntry images = assertThrows(DatasetException.InvalidEntry.class,
                 () -> resolveOne("images_ds", Stage.SFT));
         assertEquals("columns.images", images.key());
+    }
+
+    @Test
+    void rankingDatasetsAreForStageDpoAndOnlyThey() {
+        DatasetSpec pairs = resolveOne("pref_ds", Stage.DPO);
+        assertTrue(pairs.ranking());
+        assertEquals("chosen", pairs.columns().chosen());
+        assertEquals("rejected", pairs.columns().rejected());
+        DatasetException.InvalidEntry sft = assertThrows(DatasetException.InvalidEntry.class,
+                () -> resolveOne("pref_ds", Stage.SFT));
+        assertEquals("ranking", sft.key());
+        assertContains(sft.getMessage(), "pref_ds", "data.stage = dpo");
+        DatasetException.InvalidEntry notRanking = assertThrows(DatasetException.InvalidEntry.class,
+                () -> resolveOne("alpaca_demo", Stage.DPO));
+        assertContains(notRanking.getMessage(), "alpaca_demo", "ranking: true");
+        DatasetException.InvalidEntry path = assertThrows(DatasetException.InvalidEntry.class,
+                () -> DatasetCatalog.resolve(List.of("alpaca_demo.json"), fixtureDir(), Stage.DPO, CONF));
+        assertContains(path.getMessage(), "dataset_info.json", "ranking: true");
     }
 
     @Test

@@ -47,6 +47,7 @@ public final class TrainJob {
         PinnedSnapshot snapshot = resume == null
                 ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN)
                 : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, resume.manifest().run().tableVersion());
+        snapshot.requireSingleDocuments("train");
         TableTokenizerCheck.check(snapshot, config.modelPath(), model, spark.sparkContext().hadoopConfiguration());
         RunIdentity identity = identity(config, snapshot, model, modelDir,
                 spark.sparkContext().hadoopConfiguration());

@@ -117,6 +117,18 @@ public record PinnedSnapshot(String path, long version, String split, int seqLen
                 dataFiles(spark, path, snapshot.version(), split), properties);
     }
 
+    /**
+     * This snapshot, if its table holds single documents.
+     *
+     * @throws UnsupportedTableException naming the table and {@code verb} when it holds preference pairs
+     */
+    public PinnedSnapshot requireSingleDocuments(String verb) {
+        if (PackedTable.STAGE_DPO.equals(properties.get(PackedTable.PROP_STAGE))) {
+            throw TrainDataErrors.preferencePairs(path, version, verb);
+        }
+        return this;
+    }
+
     /** Rows of the split across all files. */
     public long rows() {
         return files.stream().mapToLong(DataFile::splitRows).sum();

@@ -50,6 +50,7 @@ public final class EvalJob {
         PinnedSnapshot snapshot = config.tableVersion() < 0
                 ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_EVAL)
                 : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_EVAL, config.tableVersion());
+        snapshot.requireSingleDocuments("eval");
         if (snapshot.rows() == 0) {
             throw new IllegalArgumentException("the table " + snapshot.path() + " (version " + snapshot.version()
                     + ") has no rows in its eval split: prepare it with data.val_size > 0");

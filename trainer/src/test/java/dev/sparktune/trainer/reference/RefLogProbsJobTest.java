@@ -1,6 +1,7 @@
 package dev.sparktune.trainer.reference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,10 @@ import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
+import dev.sparktune.preprocess.api.Stage;
+import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.api.TrainJob;
+import dev.sparktune.trainer.data.UnsupportedTableException;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.testkit.ReferencePython;
@@ -84,6 +89,41 @@ class RefLogProbsJobTest {
             out.put(row.getLong(0), new double[] {row.getDouble(2), row.getInt(3)});
         }
         return out;
+    }
+
+    /** A table of preference pairs: the reference pass scores both documents of each pair; train refuses it. */
+    @Test
+    void aTableOfPairsIsScoredDocumentByDocumentAndRefusedByTrain() throws Exception {
+        Path dir = Files.createDirectories(scratch.resolve("pairs-data"));
+        Files.writeString(dir.resolve("dataset_info.json"), """
+                {"pairs": {"file_name": "pairs.jsonl", "ranking": true,
+                  "columns": {"prompt": "instruction", "chosen": "chosen", "rejected": "rejected"}}}""");
+        Files.writeString(dir.resolve("pairs.jsonl"), """
+                {"instruction": "Add 2 and 3.", "chosen": "5", "rejected": "6"}
+                {"instruction": "Capital of France?", "chosen": "Paris", "rejected": "Lyon"}
+                {"instruction": "Is 9 odd?", "chosen": "Yes.", "rejected": "No, 9 is even."}
+                """);
+        PrepJob.run(spark, TestPrepConfig.of(dir, scratch.resolve("pairs"), "pairs").stage(Stage.DPO).cutoffLen(64)
+                .packing(true).build());
+        String table = scratch.resolve("pairs").resolve("packed").toString();
+        Map<Long, double[]> scored = read(RefLogProbsJob.run(spark, new RefLogProbsConfig(table, model.toString(), "",
+                scratch.resolve("ref-pairs").toString(), 64, 2)));
+        List<Row> rows = spark.read().format("delta").load(table).collectAsList();
+        int documents = 0;
+        for (Row row : rows) {
+            for (Object id : row.getList(row.fieldIndex(PackedTable.DOC_IDS))) {
+                double[] ref = scored.get(((Number) id).longValue());
+                assertTrue(ref != null && ref[0] < 0 && ref[1] > 0, "doc " + id + " scored");
+                documents++;
+            }
+        }
+        assertEquals(6, documents, "a chosen and a rejected document per pair");
+        assertEquals(6, scored.size());
+        UnsupportedTableException e = assertThrows(UnsupportedTableException.class, () -> TrainJob.run(spark,
+                TrainConfig.builder().modelPath(model.toString()).table(table)
+                        .outputDir(scratch.resolve("pairs-train").toString()).maxSteps(1).build()));
+        assertTrue(e.getMessage().contains("holds preference pairs") && e.getMessage().contains("data.stage = sft"),
+                e.getMessage());
     }
 
     @Test
