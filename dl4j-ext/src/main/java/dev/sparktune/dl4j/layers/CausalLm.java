@@ -48,6 +48,7 @@ public final class CausalLm {
     private final long scratchBytes;
     private INDArray heldForBackward;  // the final norm's output of the last tokenLogProbs, until its backward
     private PackedBatch heldPacked;
+    private int[] heldTargets;
 
     public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
                     int lossChunkRows) {
@@ -193,25 +194,27 @@ public final class CausalLm {
      * preference loss, or the reference log-probs. The activations stay held for {@link #backwardTokenLogProbs}.
      */
     public void tokenLogProbs(int[] inputIds, int[] targets, PackedBatch packed, double[] out) {
+        heldForBackward = null;  // the forward below overwrites what an earlier one held
         INDArray h = hidden(inputIds, packed);
         lmHead.tokenLogProbs(h, targets, out);
         heldForBackward = h;
         heldPacked = packed;
+        heldTargets = targets.clone();
     }
 
     /**
-     * The backward of a loss of the token log-probs from the last {@link #tokenLogProbs} (no other forward in
-     * between): {@code dLogProb[i]} = dLoss/d(log-prob of token i); every parameter gradient ADDED into the flat
-     * gradient buffer.
+     * The backward of a loss of the token log-probs from the last {@link #tokenLogProbs} (its tokens and targets; no
+     * other forward in between): {@code dLogProb[i]} = dLoss/d(log-prob of token i); every parameter gradient ADDED
+     * into the flat gradient buffer.
      */
-    public void backwardTokenLogProbs(int[] targets, double[] dLogProb) {
+    public void backwardTokenLogProbs(double[] dLogProb) {
         if (heldForBackward == null) {
             throw new IllegalStateException("backwardTokenLogProbs needs the activations of tokenLogProbs, and another "
                     + "forward ran since (or none did)");
         }
         INDArray h = heldForBackward;
         heldForBackward = null;
-        lmHead.backwardLogProbs(h, targets, dLogProb);
+        lmHead.backwardLogProbs(h, heldTargets, dLogProb);
         backwardFromLmHead(heldPacked);
     }
 

@@ -127,7 +127,10 @@ public final class LmHeadLoss {
         }
     }
 
-    /** [N, C] gradient of the loss with respect to the hidden states, from the last {@link #forwardBackward}. */
+    /**
+     * [N, C] gradient of the loss with respect to the hidden states, from the last {@link #forwardBackward} or
+     * {@link #backwardLogProbs}.
+     */
     public INDArray dHidden() {
         return dHidden;
     }

@@ -116,16 +116,24 @@ final class LayerGoldenChecks {
                 LayerParams p = g.load(name);
                 int[] targets = Goldens.ints(c.get("targets"));
                 int rows = c.get("rows").asInt();
-                LmHeadLoss layer = new LmHeadLoss(name, p.value("weight"), p.grad("weight"), rows, 3);
                 INDArray x = g.tensor(name, "x");
-                double[] logps = new double[rows];
-                layer.tokenLogProbs(x, targets, logps);
-                assertEquals(0.0, p.grads().sumNumber().doubleValue(), 0.0, "tokenLogProbs must not touch gradients");
-                g.forward(name + " logps", g.tensor(name, "logps"), Nd4j.createFromArray(logps).castTo(x.dataType()));
-                double[] dLogps = g.tensor(name, "dlogps").toDoubleVector();
-                layer.backwardLogProbs(x, targets, dLogps);
-                g.grad(name + " dx", g.tensor(name, "dx"), layer.dHidden());
-                g.grad(name + " d/weight", g.tensor(name, "d/weight"), p.grad("weight"));
+                long hidden = x.size(1);
+                // the whole vocabulary in one piece, and in pieces of 8 rows (a target's subtraction per piece)
+                for (long pieceElements : new long[] {LmHeadLoss.PIECE_ELEMENTS, 8 * hidden}) {
+                    p.grads().assign(0);
+                    LmHeadLoss layer = new LmHeadLoss(name, p.value("weight"), p.grad("weight"), rows, 3,
+                            pieceElements);
+                    String label = name + (pieceElements == LmHeadLoss.PIECE_ELEMENTS ? "" : " (pieces)");
+                    double[] logps = new double[rows];
+                    layer.tokenLogProbs(x, targets, logps);
+                    assertEquals(0.0, p.grads().sumNumber().doubleValue(), 0.0,
+                            "tokenLogProbs must not touch gradients");
+                    g.forward(label + " logps", g.tensor(name, "logps"),
+                            Nd4j.createFromArray(logps).castTo(x.dataType()));
+                    layer.backwardLogProbs(x, targets, g.tensor(name, "dlogps").toDoubleVector());
+                    g.grad(label + " dx", g.tensor(name, "dx"), layer.dHidden());
+                    g.grad(label + " d/weight", g.tensor(name, "d/weight"), p.grad("weight"));
+                }
             }
             case "lora" -> {
                 LayerParams p = g.load(name); // lora_A / lora_B (the parameters with gradients)

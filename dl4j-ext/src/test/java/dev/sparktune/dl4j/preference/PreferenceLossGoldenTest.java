@@ -23,7 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * ipo, LLaMA-Factory's formulas in torch for cDPO label smoothing, pref_ftx, orpo and simpo, on one batch of pairs
  * from random logits. The logits reach the loss as each response's summed log-probs (log-softmax of the next token,
  * over the response's tokens); the gradient goes back as (onehot − softmax) × dLoss/d(sum) at each response token.
- * Loss within 1e-5, d loss / d logits within 1e-4 of the largest, metrics within 1e-5.
+ * Loss within 1e-5, d loss / d logits within 1e-4 of the largest, rewards within 1e-5, mean log-probs within 1e-4
+ * (sums of a dozen float32 log-probs).
  */
 class PreferenceLossGoldenTest {
     static final Path GOLDENS = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/preference_losses.safetensors");

@@ -15,6 +15,7 @@ import dev.sparktune.preprocess.source.DatasetSpec;
 import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.api.TrainConfigException;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.reference.RefLogProbsConfig;
 import dev.sparktune.trainer.export.ExportConfig;
@@ -161,6 +162,7 @@ final class InputPathCheck {
             check.hfModel(prep.modelPath(), "training");
             if (stages.contains(RunSettings.Stage.TRAIN) && train != null) {
                 check.trainedSelection(train);
+                check.adapter(train.adapterNameOrPath());
             }
         }
         if (stages.contains(RunSettings.Stage.SYNTHETIC_DATA)) {
@@ -213,12 +215,9 @@ final class InputPathCheck {
             found.add("freeze: " + train.freeze().trainableNames(model).size() + " of "
                     + HfParamNames.layout(model).entries().size() + " tensors of " + config + " train");
         } catch (IllegalArgumentException e) {
-            // FreezeConfig's messages start with the key they are about
-            String message = String.valueOf(e.getMessage());
-            String key = message.startsWith("freeze_extra_modules") ? "freeze_extra_modules"
-                    : message.startsWith("freeze_trainable_modules") ? "freeze_trainable_modules"
-                    : "freeze_trainable_layers";
-            problems.add(new ConfigProblem("sparktune.train." + key, message));
+            problems.add(new ConfigProblem("sparktune.train." + TrainConfigException.keyOf(e.getMessage(),
+                    "freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules"),
+                    String.valueOf(e.getMessage())));
         } catch (IOException | ModelException e) {
             problems.add(new ConfigProblem("sparktune.model.model_name_or_path", "cannot read '" + config + "': "
                     + e.getMessage()));
@@ -234,10 +233,12 @@ final class InputPathCheck {
             return;
         }
         try {
-            if (exists(new Path(adapterPath, "adapter_config.json"))) {
+            String missing = !exists(new Path(adapterPath, "adapter_config.json")) ? "adapter_config.json"
+                    : !exists(new Path(adapterPath, "adapter_model.safetensors")) ? "adapter_model.safetensors" : null;
+            if (missing == null) {
                 found.add("adapter: " + adapterPath);
             } else {
-                problems.add(new ConfigProblem(key, "no adapter_config.json in '" + adapterPath + "'; give a PEFT "
+                problems.add(new ConfigProblem(key, "no " + missing + " in '" + adapterPath + "'; give a PEFT "
                         + "LoRA adapter directory (the output_dir of a LoRA training)"));
             }
         } catch (IOException | IllegalArgumentException e) {

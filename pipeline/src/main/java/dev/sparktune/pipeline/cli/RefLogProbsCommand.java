@@ -33,8 +33,6 @@ final class RefLogProbsCommand implements Callable<Integer> {
                 (c, r) -> String.format("ref-logprobs: %d documents, %d supervised tokens of %s version %d in %.1f s "
                                 + "(%.0f tokens/s); %s version %d", r.documents(), r.tokens(), c.refLogProbs().table(),
                         r.sourceVersion(), r.seconds(), r.tokensPerSecond(), r.outputTable(), r.version()),
-                r -> String.format("{\"output_table\": \"%s\", \"version\": %d, \"source_version\": %d, "
-                                + "\"documents\": %d, \"tokens\": %d}", r.outputTable(), r.version(),
-                        r.sourceVersion(), r.documents(), r.tokens()));
+                r -> r.toJson().toString());
     }
 }

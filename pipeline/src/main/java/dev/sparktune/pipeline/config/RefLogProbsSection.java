@@ -20,9 +20,12 @@ final class RefLogProbsSection {
         if (!verb.needsRefLogProbsSection()) {
             return null;
         }
-        String table = reader.text("train.table", "a table path (local path or Hadoop URI)");
-        long lossChunk = reader.wholeNumber("train.loss_chunk_tokens", 1, Integer.MAX_VALUE);
-        long tasks = reader.wholeNumber("train.world_size", 1, 4096);
+        // TrainSection has read these for every verb and reported a bad value once
+        String table = reader.reported("train.table") ? null
+                : reader.text("train.table", "a table path (local path or Hadoop URI)");
+        long lossChunk = reader.reported("train.loss_chunk_tokens") ? 1
+                : reader.wholeNumber("train.loss_chunk_tokens", 1, Integer.MAX_VALUE);
+        long tasks = reader.reported("train.world_size") ? 1 : reader.wholeNumber("train.world_size", 1, 4096);
         String model = refModel == null || refModel.isEmpty() ? modelPath : refModel;
         if (refAdapters != null && refAdapters.contains(",")) {
             reader.fail("train.ref_model_adapters", "one adapter is merged into the reference; merge a list into "
@@ -39,7 +42,12 @@ final class RefLogProbsSection {
         if (reader.hasProblems()) {
             return null;
         }
-        return new RefLogProbsConfig(table, model, refAdapters, output.isEmpty() ? table + "_ref_logprobs" : output,
-                (int) lossChunk, (int) tasks);
+        try {
+            return new RefLogProbsConfig(table, model, refAdapters, output.isEmpty() ? table + "_ref_logprobs"
+                    : output, (int) lossChunk, (int) tasks);
+        } catch (IllegalArgumentException e) {
+            reader.fail("train.ref_logprobs_table", e.getMessage());
+            return null;
+        }
     }
 }

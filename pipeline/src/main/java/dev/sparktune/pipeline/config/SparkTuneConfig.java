@@ -110,6 +110,13 @@ public final class SparkTuneConfig {
         SparkSettings spark = readSpark(reader);
         String modelPath = reader.text("model.model_name_or_path", "a model directory (local path or Hadoop URI)");
         PrepConfig prep = readPrep(reader, verb, modelPath);
+        if (prep != null && prep.stage() == Stage.DPO && verb == Verb.RUN
+                && (RunSection.listsStage(reader, RunSettings.Stage.TRAIN)
+                || RunSection.listsStage(reader, RunSettings.Stage.EVAL))) {
+            // refused here rather than after prep has run: train and eval read single documents
+            reader.fail("data.stage", "dpo prepares preference pairs, which the train and eval stages do not take "
+                    + "yet (issue 16); run.stages = [prep] (then ref-logprobs), or data.stage = sft");
+        }
         String adapterPath = reader.text("model.adapter_name_or_path", "a PEFT adapter directory, or \"\"");
         TrainConfig train = TrainSection.read(reader, verb, modelPath, adapterPath);
         ExportConfig export = ExportSection.read(reader, verb, verb.needsExportSection()

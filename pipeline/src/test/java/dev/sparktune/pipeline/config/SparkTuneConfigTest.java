@@ -97,6 +97,11 @@ class SparkTuneConfigTest {
                 "sparktune.init_model.architecture").message().contains("init_model.tokenizer"));
         assertTrue(only(failure(file, Verb.RUN, "train.output_dir=/runs/a"), "sparktune.export.export_dir")
                 .message().contains("required by export"));
+        // preference pairs cannot go on to train or eval yet: refused before prep runs, not after
+        assertTrue(only(failure(file, Verb.RUN, concat(common, "data.stage=dpo")), "sparktune.data.stage").message()
+                .contains("run.stages = [prep]"));
+        assertEquals(Stage.DPO, load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"), "run.stages=[prep]")).prep()
+                .stage());
         assertTrue(only(failure(file, Verb.EVAL, "eval.top_p=1.5"), "sparktune.eval.top_p").message()
                 .contains("(0, 1]"));
     }

@@ -218,7 +218,9 @@ public final class DocumentEncoder implements Serializable {
      * A preference pair as LLaMA-Factory's pairwise processor builds it: the prompt is everything before the last
      * assistant turn (earlier turns included, unsupervised); each document is the prompt and one response, labels on
      * the response; {@code infer_seqlen(prompt, longer response, cutoff_len)} cuts the prompt and both responses
-     * alike. Text the template writes after the response (a closing newline) stays with it, unsupervised, as for SFT.
+     * alike. Text the template writes after the last assistant turn's span stays with the response, unsupervised,
+     * as {@link SupervisedLabels} keeps it for SFT (what the span covers, the end-of-turn token and newline of
+     * Qwen3's template included, is the template's).
      */
     private EncodeOutcome labelPair(SourceRecord record, RenderedPair rendered, Encoding chosenEncoding,
                                     Encoding rejectedEncoding) {
@@ -254,10 +256,7 @@ public final class DocumentEncoder implements Serializable {
                         + labels.cutoffLen() + " (prompt " + prompt.length + " tokens); raise data.cutoff_len"));
             }
         }
-        int[] ids = concat(docC[0], docR[0]);
-        return new EncodeOutcome.Accepted(new EncodedDocument(docId(record, fileRoots.get(record.dataset())),
-                record.dataset(), contentHash(ids, seed), ids, concat(docC[1], docR[1]), truncated, true,
-                docC[0].length));
+        return accepted(record, concat(docC[0], docR[0]), concat(docC[1], docR[1]), truncated, true, docC[0].length);
     }
 
     /**
@@ -292,9 +291,8 @@ public final class DocumentEncoder implements Serializable {
         int[] source = java.util.Arrays.copyOf(prompt, lens[0]);
         int n = Math.min(lens[1], promptAndResponse[1].length);
         int[] ids = concat(source, java.util.Arrays.copyOf(promptAndResponse[1], n));
-        int[] sourceLabels = new int[source.length];
-        java.util.Arrays.fill(sourceLabels, SupervisedLabels.IGNORE_INDEX);
-        return new int[][] {ids, concat(sourceLabels, java.util.Arrays.copyOf(promptAndResponse[2], n))};
+        return new int[][] {ids, concat(SupervisedLabels.ignored(source.length),
+                java.util.Arrays.copyOf(promptAndResponse[2], n))};
     }
 
     private static int[] concat(int[] a, int[] b) {
@@ -347,9 +345,14 @@ public final class DocumentEncoder implements Serializable {
     }
 
     private EncodeOutcome accepted(SourceRecord record, int[] inputIds, int[] labelIds, boolean truncated) {
+        return accepted(record, inputIds, labelIds, truncated, false, inputIds.length);
+    }
+
+    /** @param pair input_ids hold a chosen document of {@code chosenLength} tokens, then the rejected one */
+    private EncodeOutcome accepted(SourceRecord record, int[] inputIds, int[] labelIds, boolean truncated, boolean pair,
+                                   int chosenLength) {
         return new EncodeOutcome.Accepted(new EncodedDocument(docId(record, fileRoots.get(record.dataset())),
-                record.dataset(),
-                contentHash(inputIds, seed), inputIds, labelIds, truncated));
+                record.dataset(), contentHash(inputIds, seed), inputIds, labelIds, truncated, pair, chosenLength));
     }
 
     private static Reject reject(SourceRecord record, RejectReason reason, String message) {

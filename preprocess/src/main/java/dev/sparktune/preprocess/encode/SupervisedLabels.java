@@ -91,7 +91,7 @@ final class SupervisedLabels {
         return new int[] {newSourceLen, newTargetLen};
     }
 
-    private static int[] ignored(int length) {
+    static int[] ignored(int length) {
         int[] labels = new int[length];
         java.util.Arrays.fill(labels, IGNORE_INDEX);
         return labels;

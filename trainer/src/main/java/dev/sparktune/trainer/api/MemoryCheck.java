@@ -74,7 +74,7 @@ public final class MemoryCheck {
     /**
      * fsdp = auto: no_shard on one rank (nothing to split); on several, shard_grad_op when it fits with
      * {@link #AUTO_HEADROOM} to spare (the traffic of no_shard, a W-th of the AdamW state and update), else
-     * full_shard, the least memory (freeze: shard_grad_op, full_shard does not split a partly trained base).
+     * full_shard if it holds less (freeze: shard_grad_op, full_shard does not split a partly trained base).
      * Appends the line saying which and why.
      */
     private static Sharding autoSharding(TrainConfig config, ModelConfig model, DataType stored, int seqLen,
@@ -92,8 +92,15 @@ public final class MemoryCheck {
                     + config.worldSize() + " of the AdamW state" : "; freeze cannot use full_shard") + ")");
             return Sharding.SHARD_GRAD_OP;
         }
-        lines.add("fsdp auto: full_shard (" + sgoFigure + "; full_shard holds the least, gathering each decoder "
-                + "layer's weights in every forward and backward)");
+        long full = plan(config.toBuilder().sharding(Sharding.FULL_SHARD).build(), model, stored, seqLen).total();
+        if (full >= sgo) {
+            // a model of few layers: the gathered layer slot outweighs what sharding the layers saves
+            lines.add("fsdp auto: shard_grad_op (" + sgoFigure + "; full_shard would hold more, " + MemoryPlan.gb(full)
+                    + ")");
+            return Sharding.SHARD_GRAD_OP;
+        }
+        lines.add("fsdp auto: full_shard (" + sgoFigure + "; full_shard holds " + MemoryPlan.gb(full) + ", "
+                + "gathering each decoder layer's weights in every forward and backward)");
         return Sharding.FULL_SHARD;
     }
 

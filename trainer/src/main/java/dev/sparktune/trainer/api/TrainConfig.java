@@ -10,7 +10,6 @@ import dev.sparktune.dl4j.optim.AdamWConfig;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.params.ParamLayout;
 import java.io.Serializable;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -157,9 +156,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
             try {
                 check.run();
             } catch (IllegalArgumentException e) {
-                String message = e.getMessage();
-                String key = Arrays.stream(keys).filter(message::startsWith).findFirst().orElse(keys[0]);
-                require(false, key, message);
+                require(false, TrainConfigException.keyOf(e.getMessage(), keys), e.getMessage());
             }
         }
 

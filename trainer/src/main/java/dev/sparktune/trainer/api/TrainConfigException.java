@@ -30,4 +30,13 @@ public final class TrainConfigException extends IllegalArgumentException {
     public List<Problem> problems() {
         return problems;
     }
+
+    /**
+     * The key a part's message is about: LoRA's, freeze's and AdamW's messages begin with the key they concern;
+     * the first of {@code keys} the message starts with, else the first.
+     */
+    public static String keyOf(String message, String... keys) {
+        String text = String.valueOf(message);
+        return java.util.Arrays.stream(keys).filter(text::startsWith).findFirst().orElse(keys[0]);
+    }
 }

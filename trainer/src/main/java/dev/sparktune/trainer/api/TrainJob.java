@@ -49,8 +49,12 @@ public final class TrainJob {
                 : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, resume.manifest().run().tableVersion());
         snapshot.requireSingleDocuments("train");
         TableTokenizerCheck.check(snapshot, config.modelPath(), model, spark.sparkContext().hadoopConfiguration());
-        RunIdentity identity = identity(config, snapshot, model, modelDir,
-                spark.sparkContext().hadoopConfiguration());
+        AdapterDirectory adapter = config.adapterNameOrPath().isEmpty() ? null
+                : AdapterDirectory.of(config.adapterNameOrPath(), spark.sparkContext().hadoopConfiguration());
+        if (adapter != null) {
+            adapter.requireTensors(config.trainableLayout(model));
+        }
+        RunIdentity identity = identity(config, snapshot, model, modelDir, adapter);
         if (resume != null) {
             checkResumable(resume, identity, config);
         }
@@ -79,15 +83,16 @@ public final class TrainJob {
         return continued;
     }
 
+    /** @param adapter the adapter the run continues, or null */
     static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model,
-                                ModelDirectory modelDir, Configuration conf) {
+                                ModelDirectory modelDir, AdapterDirectory adapter) {
         String finetuning = config.finetuningType() == FinetuningType.LORA ? "lora(alpha=" + config.loraAlpha()
                 + ", dropout=" + config.loraDropout() + ", rslora=" + config.useRslora()
                 + (config.loraplusLrRatio() > 0 ? ", loraplus_lr_ratio=" + config.loraplusLrRatio() : "") + ")"
                 : config.finetuningType().key();
         // a run that continues an adapter starts from its weights: another adapter is another run
-        String start = config.adapterNameOrPath().isEmpty() ? modelDir.fingerprint() : modelDir.fingerprint()
-                + " + adapter " + AdapterDirectory.of(config.adapterNameOrPath(), conf).fingerprint();
+        String start = adapter == null ? modelDir.fingerprint()
+                : modelDir.fingerprint() + " + adapter " + adapter.fingerprint();
         return RunIdentity.of(snapshot.path(), snapshot.version(), start, finetuning,
                 config.trainableLayout(model), config.effectiveGlobalBatchRows(), config.seed());
     }

@@ -2,12 +2,15 @@ package dev.sparktune.trainer.model;
 
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.trainer.checkpoint.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -28,9 +31,11 @@ public final class AdapterDirectory {
      */
     public static AdapterDirectory of(String adapterPath, Configuration conf) {
         Path local = ModelDirectory.of(adapterPath, conf).local();
-        if (!Files.isRegularFile(local.resolve("adapter_config.json"))) {
-            throw new IllegalArgumentException("adapter_name_or_path = " + adapterPath + " has no adapter_config.json:"
-                    + " point it at a PEFT LoRA adapter directory (the train output_dir of a LoRA run)");
+        for (String file : new String[] {"adapter_config.json", "adapter_model.safetensors"}) {
+            if (!Files.isRegularFile(local.resolve(file))) {
+                throw new IllegalArgumentException("adapter_name_or_path = " + adapterPath + " has no " + file
+                        + ": point it at a PEFT LoRA adapter directory (the train output_dir of a LoRA run)");
+            }
         }
         return new AdapterDirectory(adapterPath, local);
     }
@@ -43,6 +48,25 @@ public final class AdapterDirectory {
     /** Its LoRA settings (rank, alpha, dropout, targets, rsLoRA). */
     public LoraConfig config() {
         return LoraAdapters.readConfig(local);
+    }
+
+    /**
+     * Checks, on the driver, that the adapter holds a tensor of the right shape for every entry of {@code layout}
+     * (the adapters of its config on this model), so a mismatch is refused before any rank loads it.
+     *
+     * @throws IllegalArgumentException naming the first tensor missing or of another shape
+     */
+    public void requireTensors(ParamLayout layout) {
+        SafetensorsReader reader = SafetensorsReader.open(local.resolve("adapter_model.safetensors"));
+        for (ParamLayout.Entry e : layout.entries()) {
+            if (!reader.contains(e.name()) || !Arrays.equals(reader.info(e.name()).shape(), e.shape())) {
+                throw new IllegalArgumentException("adapter_name_or_path = " + path + ": "
+                        + (reader.contains(e.name()) ? e.name() + " has shape "
+                        + Arrays.toString(reader.info(e.name()).shape()) + ", this model needs "
+                        + Arrays.toString(e.shape()) : "no tensor " + e.name())
+                        + "; the adapter was trained on another model");
+            }
+        }
     }
 
     /** sha256 over adapter_config.json and adapter_model.safetensors (small files: read whole). */

@@ -19,6 +19,10 @@ public record RefLogProbsConfig(String table, String modelPath, String adapterPa
         require(modelPath, "the reference model");
         require(outputTable, "the output table");
         adapterPath = adapterPath == null ? "" : adapterPath.strip();
+        if (outputTable.strip().equals(table.strip())) {
+            throw new IllegalArgumentException("the reference log-probs would replace the packed table " + table
+                    + " they are computed from; give ref_logprobs_table another path");
+        }
         if (lossChunkTokens < 1) {
             throw new IllegalArgumentException("loss_chunk_tokens must be >= 1, got " + lossChunkTokens);
         }

@@ -21,7 +21,9 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.util.TaskCompletionListener;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -88,23 +90,28 @@ public final class RefLogProbsJob {
         if (!rows.hasNext()) {
             return java.util.Collections.emptyIterator();
         }
-        RankThreads.Restore restore = RankThreads.apply(threads);  // a task's cores, as a training rank's
+        // a task's cores, as a training rank's; restored when the task ends however it ends (a failure, a kill)
+        RankThreads.Restore restore = RankThreads.apply(threads);
+        java.util.concurrent.atomic.AtomicBoolean restored = new java.util.concurrent.atomic.AtomicBoolean();
+        TaskContext.get().addTaskCompletionListener(new TaskCompletionListener() {
+            @Override
+            public void onTaskCompletion(TaskContext context) {
+                if (restored.compareAndSet(false, true)) {
+                    restore.close();
+                }
+            }
+        });
         HfModelDir.Loaded model = MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration());
         CausalLm lm = new CausalLm(model.config(), model.layout(), model.params(), null, 1, seqLen,
                 Math.min(config.lossChunkTokens(), seqLen));
         double[] logps = new double[seqLen];
         return new Iterator<>() {
             private final ArrayDeque<Row> ready = new ArrayDeque<>();
-            private boolean restored;
 
             @Override
             public boolean hasNext() {
                 while (ready.isEmpty() && rows.hasNext()) {
                     score(rows.next());
-                }
-                if (ready.isEmpty() && !restored) {
-                    restored = true;
-                    restore.close();
                 }
                 return !ready.isEmpty();
             }

@@ -61,8 +61,8 @@ final class ReplicatedState implements TrainingState {
     private final AdamW optimizer;
     private final CausalLm model;
 
-    /** @param weights the base model; loaded in {@link TrainConfig#baseLayout} (copied when it is not already) */
     /**
+     * @param weights      the base model; loaded in {@link TrainConfig#baseLayout} (copied when it is not already)
      * @param startAdapter a local PEFT adapter directory whose weights start the LoRA adapters, or null for new ones
      */
     ReplicatedState(TrainConfig config, ModelWeights weights, int microBatchRows, int seqLen,

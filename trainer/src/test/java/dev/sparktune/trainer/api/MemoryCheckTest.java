@@ -118,6 +118,25 @@ class MemoryCheckTest {
     }
 
     @Test
+    void autoKeepsShardGradOpWhereFullShardWouldHoldMore() {
+        // two layers: the gathered layer slot outweighs half of two layers' frozen weights
+        ModelConfig tiny = HfConfigReader.parse("""
+                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": 1000, "hidden_size": 256,
+                 "intermediate_size": 768, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "head_dim": 64, "tie_word_embeddings": true,
+                 "max_position_embeddings": 512}""", "tiny");
+        TrainConfig config = lora(true, Sharding.AUTO);
+        long sgo = MemoryCheck.plan(config.toBuilder().sharding(Sharding.SHARD_GRAD_OP).build(), tiny,
+                DataType.BFLOAT16, 256).total();
+        long full = MemoryCheck.plan(config.toBuilder().sharding(Sharding.FULL_SHARD).build(), tiny,
+                DataType.BFLOAT16, 256).total();
+        assertTrue(full >= sgo, full + " vs " + sgo);
+        MemoryCheck.Checked checked = MemoryCheck.require(config, tiny, DataType.BFLOAT16, 256,
+                new MemoryBudget(sgo + 1, "a test budget", "raise it"));
+        assertEquals(Sharding.SHARD_GRAD_OP, checked.config().sharding(), String.join("\n", checked.report()));
+    }
+
+    @Test
     void autoHasNoPlanOfItsOwn() {
         assertThrows(IllegalArgumentException.class, () -> MemoryCheck.plan(lora(true, Sharding.AUTO), QWEN3_06B,
                 DataType.BFLOAT16, 1024));
