@@ -162,7 +162,10 @@ class ExampleConfsDryRunTest {
             }
             put(s3, c.getString("prep.output_table") + "/_delta_log/00000000000000000000.json",
                     "{}".getBytes(StandardCharsets.UTF_8));
-            put(s3, c.getString("train.output_dir") + "/adapter_config.json", "{}".getBytes(StandardCharsets.UTF_8));
+            // what a LoRA training leaves in output_dir: the dry run checks that both adapter files are there
+            for (String file : List.of("adapter_config.json", "adapter_model.safetensors")) {
+                put(s3, c.getString("train.output_dir") + "/" + file, "{}".getBytes(StandardCharsets.UTF_8));
+            }
             datasetDir = c.getString("data.dataset_dir");
             boolean pt = c.hasPath("data.stage") && c.getString("data.stage").equals("pt");
             for (String name : c.getStringList("data.dataset")) {
