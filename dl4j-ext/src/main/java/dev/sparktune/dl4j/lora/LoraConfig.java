@@ -54,6 +54,11 @@ public record LoraConfig(int rank, double alpha, double dropout, Set<String> tar
         return new LoraConfig(rank, alpha, dropout, t, rsLora);
     }
 
+    /** The targets as {@link #of} reads them: "all", or the projections in layer order, comma-separated. */
+    public String loraTarget() {
+        return targets.containsAll(ALL) ? "all" : String.join(",", ALL.stream().filter(targets::contains).toList());
+    }
+
     public double scaling() {
         return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
     }

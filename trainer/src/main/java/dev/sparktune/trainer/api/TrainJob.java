@@ -37,7 +37,9 @@ public final class TrainJob {
      *                             global batch, seed) or is not committed
      */
     public static TrainResult run(SparkSession spark, TrainConfig requested) {
-        TrainConfig config = withAdapterSettings(requested, spark.sparkContext().hadoopConfiguration());
+        AdapterDirectory adapter = requested.adapterNameOrPath().isEmpty() ? null
+                : AdapterDirectory.of(requested.adapterNameOrPath(), spark.sparkContext().hadoopConfiguration());
+        TrainConfig config = withAdapterSettings(requested, adapter);
         ModelDirectory modelDir = ModelDirectory.of(config.modelPath(), spark.sparkContext().hadoopConfiguration());
         ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
         CheckpointStore store = new CheckpointStore(config.outputDir(), spark.sparkContext().hadoopConfiguration());
@@ -49,8 +51,6 @@ public final class TrainJob {
                 : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, resume.manifest().run().tableVersion());
         snapshot.requireSingleDocuments("train");
         TableTokenizerCheck.check(snapshot, config.modelPath(), model, spark.sparkContext().hadoopConfiguration());
-        AdapterDirectory adapter = config.adapterNameOrPath().isEmpty() ? null
-                : AdapterDirectory.of(config.adapterNameOrPath(), spark.sparkContext().hadoopConfiguration());
         if (adapter != null) {
             adapter.requireTensors(config.trainableLayout(model));
         }
@@ -67,18 +67,21 @@ public final class TrainJob {
      * config unchanged when it starts new adapters.
      */
     public static TrainConfig withAdapterSettings(TrainConfig config, Configuration conf) {
-        if (config.adapterNameOrPath().isEmpty()) {
+        return config.adapterNameOrPath().isEmpty() ? config
+                : withAdapterSettings(config, AdapterDirectory.of(config.adapterNameOrPath(), conf));
+    }
+
+    private static TrainConfig withAdapterSettings(TrainConfig config, AdapterDirectory adapter) {
+        if (adapter == null) {
             return config;
         }
-        LoraConfig lora = AdapterDirectory.of(config.adapterNameOrPath(), conf).config();
-        String targets = LoraConfig.ALL.stream().allMatch(lora::targets) ? "all"
-                : String.join(",", LoraConfig.ALL.stream().filter(lora::targets).toList());
-        TrainConfig continued = config.toBuilder().lora(lora.rank(), lora.alpha(), lora.dropout(), targets,
+        LoraConfig lora = adapter.config();
+        TrainConfig continued = config.toBuilder().lora(lora.rank(), lora.alpha(), lora.dropout(), lora.loraTarget(),
                 lora.rsLora()).build();
         if (!continued.lora().equals(config.lora())) {
             LOG.info("continuing the adapter {}: its LoRA settings (r {}, alpha {}, dropout {}, targets {}, rslora {})"
                             + " replace train.lora_*", config.adapterNameOrPath(), lora.rank(), lora.alpha(),
-                    lora.dropout(), targets, lora.rsLora());
+                    lora.dropout(), lora.loraTarget(), lora.rsLora());
         }
         return continued;
     }

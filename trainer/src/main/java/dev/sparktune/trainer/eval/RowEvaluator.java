@@ -6,8 +6,8 @@ import dev.sparktune.dl4j.generate.GenerationConfig;
 import dev.sparktune.dl4j.generate.Generator;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
-import dev.sparktune.dl4j.layers.PackedBatch;
 import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.trainer.data.PaddedRow;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -58,19 +58,14 @@ final class RowEvaluator {
     }
 
     void add(int[] inputIds, int[] labels, int[] docLens, long[] docIds) {
-        if (inputIds.length > seqLen || labels.length != inputIds.length || docIds.length != docLens.length) {
-            throw new IllegalArgumentException("eval row with " + inputIds.length + " tokens, " + labels.length
-                    + " labels, " + docLens.length + " documents and " + docIds.length + " doc ids does not fit"
-                    + " the table's seq_len " + seqLen);
+        if (docIds.length != docLens.length) {
+            throw new IllegalArgumentException("eval row with " + docLens.length + " documents and " + docIds.length
+                    + " doc ids");
         }
-        int[] ids = Arrays.copyOf(inputIds, seqLen);
-        int[] paddedLabels = Arrays.copyOf(labels, seqLen);
-        Arrays.fill(paddedLabels, labels.length, seqLen, LmHeadLoss.IGNORE);
-        PackedBatch packed = PackedBatch.fromDocLens(seqLen, new int[][] {docLens});
-        int[] targets = CausalLm.targets(paddedLabels, packed);
-        long count = CausalLm.supervisedCount(targets);
+        PaddedRow row = PaddedRow.of(inputIds, labels, docLens, seqLen);
+        long count = CausalLm.supervisedCount(row.targets());
         if (count > 0) {
-            lossSum += lm.loss(ids, targets, packed, 1.0);
+            lossSum += lm.loss(row.inputIds(), row.targets(), row.packed(), 1.0);
             supervised += count;
         }
         rows++;

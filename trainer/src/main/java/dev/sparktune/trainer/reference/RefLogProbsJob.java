@@ -2,13 +2,13 @@ package dev.sparktune.trainer.reference;
 
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
-import dev.sparktune.dl4j.layers.PackedBatch;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.trainer.data.HadoopConfEntries;
+import dev.sparktune.trainer.data.PaddedRow;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.trainer.driver.RankThreads;
@@ -16,7 +16,6 @@ import dev.sparktune.trainer.model.AdapterDirectory;
 import dev.sparktune.trainer.model.MergedModel;
 import dev.sparktune.trainer.model.ModelDirectory;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -130,12 +129,9 @@ public final class RefLogProbsJob {
                 int[] docLens = PackedTable.ints(row.getList(2));
                 long[] docIds = PackedTable.longs(row.getList(3));
                 String split = row.getString(4);
-                int[] ids = Arrays.copyOf(inputIds, seqLen);
-                int[] padded = Arrays.copyOf(labels, seqLen);
-                Arrays.fill(padded, labels.length, seqLen, LmHeadLoss.IGNORE);
-                PackedBatch packed = PackedBatch.fromDocLens(seqLen, new int[][] {docLens});
-                int[] targets = CausalLm.targets(padded, packed);
-                lm.tokenLogProbs(ids, targets, packed, logps);
+                PaddedRow padded = PaddedRow.of(inputIds, labels, docLens, seqLen);
+                int[] targets = padded.targets();
+                lm.tokenLogProbs(padded.inputIds(), targets, padded.packed(), logps);
                 int start = 0;
                 for (int d = 0; d < docLens.length; d++) {
                     double sum = 0;
