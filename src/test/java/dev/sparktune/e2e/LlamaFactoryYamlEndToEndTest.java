@@ -19,10 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * LLaMA-Factory's own example (conf/llamafactory/qwen3_lora_sft.yaml, unchanged) runs with {@code run -c}: from a
+ * LLaMA-Factory's own examples run unchanged with {@code run -c}. conf/llamafactory/qwen3_lora_sft.yaml: from a
  * directory laid out as LLaMA-Factory expects (the model at its hub name, data/dataset_info.json naming identity and
  * alpaca_en_demo), prep packs the two datasets with the qwen3_nothink template and train fits LoRA adapters for
- * num_train_epochs = 3 at the global batch of per_device_train_batch_size × gradient_accumulation_steps.
+ * num_train_epochs = 3 at the global batch of per_device_train_batch_size × gradient_accumulation_steps. Its DPO
+ * example, qwen3_lora_dpo.yaml, likewise on pairs laid out as dpo_en_demo.
  */
 class LlamaFactoryYamlEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,14 +33,7 @@ class LlamaFactoryYamlEndToEndTest {
 
     @Test
     void llamaFactoryExampleRunsUnchanged() throws Exception {
-        Path model = cwd.resolve("Qwen/Qwen3-4B-Instruct-2507");
-        StringWriter err = new StringWriter();
-        picocli.CommandLine init = SparkTuneCli.newCommandLine();
-        init.setErr(new PrintWriter(err));
-        init.setOut(new PrintWriter(new StringWriter()));
-        assertEquals(0, init.execute("init-model", "--arch", "Qwen3ForCausalLM", "--out", model.toString(),
-                "--tokenizer", RepoPaths.resolve("assets/tokenizers/qwen3").toString(), "--hidden", "16",
-                "--intermediate", "32", "--heads", "2", "--kv-heads", "1", "--head-dim", "8"), err.toString());
+        initModel(cwd.resolve("Qwen/Qwen3-4B-Instruct-2507"));
         Path data = Files.createDirectories(cwd.resolve("data"));
         Files.writeString(data.resolve("dataset_info.json"), """
                 {"identity": {"file_name": "identity.json"}, "alpaca_en_demo": {"file_name": "alpaca_en_demo.json"}}
@@ -62,6 +56,55 @@ class LlamaFactoryYamlEndToEndTest {
         assertTrue(!report.has("export") && !report.has("eval"), "do_train alone: prep and train only");
         assertTrue(Files.isRegularFile(cwd.resolve("saves/qwen3-4b/lora/sft/adapter_model.safetensors")));
         assertTrue(Files.isDirectory(cwd.resolve("saves/qwen3-4b/lora/sft_tokenized/_delta_log")));
+    }
+
+    /**
+     * LLaMA-Factory's DPO example (conf/llamafactory/qwen3_lora_dpo.yaml, unchanged) on sharegpt pairs laid out as
+     * its dpo_en_demo: prep writes a table of pairs, the run computes the base model's log-probs of every document
+     * (the reference of pref_loss sigmoid) before train, and train fits LoRA adapters against them, starting at ln 2.
+     */
+    @Test
+    void llamaFactoryDpoExampleRunsUnchanged() throws Exception {
+        initModel(cwd.resolve("Qwen/Qwen3-4B-Instruct-2507"));
+        Path data = Files.createDirectories(cwd.resolve("data"));
+        Files.writeString(data.resolve("dataset_info.json"), """
+                {"dpo_en_demo": {"file_name": "dpo_en_demo.json", "ranking": true, "formatting": "sharegpt",
+                  "columns": {"messages": "conversations", "chosen": "chosen", "rejected": "rejected"}}}
+                """);
+        ArrayNode pairs = JSON.createArrayNode();
+        for (int i = 0; i < 8; i++) {
+            var pair = pairs.addObject();
+            pair.putArray("conversations").addObject().put("from", "human").put("value", "What is " + i + " + 1?");
+            pair.putObject("chosen").put("from", "gpt").put("value", Integer.toString(i + 1));
+            pair.putObject("rejected").put("from", "gpt").put("value", "I do not know.");
+        }
+        Files.writeString(data.resolve("dpo_en_demo.json"), JSON.writeValueAsString(pairs));
+
+        Process run = CliProcess.start(cwd, List.of("run", "-c",
+                RepoPaths.resolve("conf/llamafactory/qwen3_lora_dpo.yaml").toString()));
+        String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(run.waitFor(300, TimeUnit.SECONDS));
+        assertEquals(0, run.exitValue(), output);
+        JsonNode report = JSON.readTree(output.strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertEquals(8, report.path("prep").path("stats").path("acceptedDocuments").asLong(), "one per pair record: "
+                + report);
+        assertEquals(16, report.path("ref_logprobs").path("documents").asLong(), "a chosen and a rejected each");
+        // 8 pairs, one per row, 8 rows per step: 1 step per epoch, 3 epochs
+        assertEquals(3, report.path("train").path("steps_run").asInt(), report.toString());
+        List<String> log = Files.readAllLines(cwd.resolve("saves/qwen3-4b/lora/dpo/trainer_log.jsonl"));
+        JsonNode first = JSON.readTree(log.get(0));
+        assertTrue(first.has("rewards/accuracies") && first.has("logps/chosen"), first.toString());
+        assertTrue(Files.isRegularFile(cwd.resolve("saves/qwen3-4b/lora/dpo/adapter_model.safetensors")));
+    }
+
+    private void initModel(Path model) {
+        StringWriter err = new StringWriter();
+        picocli.CommandLine init = SparkTuneCli.newCommandLine();
+        init.setErr(new PrintWriter(err));
+        init.setOut(new PrintWriter(new StringWriter()));
+        assertEquals(0, init.execute("init-model", "--arch", "Qwen3ForCausalLM", "--out", model.toString(),
+                "--tokenizer", RepoPaths.resolve("assets/tokenizers/qwen3").toString(), "--hidden", "16",
+                "--intermediate", "32", "--heads", "2", "--kv-heads", "1", "--head-dim", "8"), err.toString());
     }
 
     private static void writeAlpaca(Path file, String instruction, String output, int copies) throws Exception {

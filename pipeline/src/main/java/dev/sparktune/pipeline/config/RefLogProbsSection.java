@@ -1,5 +1,6 @@
 package dev.sparktune.pipeline.config;
 
+import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.reference.RefLogProbsConfig;
 
 /**
@@ -11,13 +12,14 @@ final class RefLogProbsSection {
     private RefLogProbsSection() {
     }
 
-    /** The settings; null when {@code verb} does not run the reference pass or a problem was reported. */
-    static RefLogProbsConfig read(ValueReader reader, Verb verb, String modelPath) {
-        String refModel = reader.text("train.ref_model", "a model directory, or \"\" for model.model_name_or_path");
-        String refAdapters = reader.text("train.ref_model_adapters", "a PEFT adapter directory, or \"\"");
-        String output = reader.text("train.ref_logprobs_table", "a Delta table path (local path or Hadoop URI), or "
-                + "\"\" for train.table + _ref_logprobs");
-        if (!verb.needsRefLogProbsSection()) {
+    /**
+     * The settings; null when the reference pass is not run or a problem was reported.
+     *
+     * @param needed     the verb runs the reference pass (ref-logprobs, or run with a ref_logprobs stage)
+     * @param preference the reference keys, as {@link TrainSection#preference} read them
+     */
+    static RefLogProbsConfig read(ValueReader reader, boolean needed, String modelPath, PreferenceConfig preference) {
+        if (!needed) {
             return null;
         }
         // TrainSection has read these for every verb and reported a bad value once
@@ -26,8 +28,9 @@ final class RefLogProbsSection {
         long lossChunk = reader.reported("train.loss_chunk_tokens") ? 1
                 : reader.wholeNumber("train.loss_chunk_tokens", 1, Integer.MAX_VALUE);
         long tasks = reader.reported("train.world_size") ? 1 : reader.wholeNumber("train.world_size", 1, 4096);
-        String model = refModel == null || refModel.isEmpty() ? modelPath : refModel;
-        if (refAdapters != null && refAdapters.contains(",")) {
+        String model = preference.refModelOr(modelPath);
+        String refAdapters = preference.refModelAdapters();
+        if (refAdapters.contains(",")) {
             reader.fail("train.ref_model_adapters", "one adapter is merged into the reference; merge a list into "
                     + "one model with export first");
         }
@@ -43,8 +46,8 @@ final class RefLogProbsSection {
             return null;
         }
         try {
-            return new RefLogProbsConfig(table, model, refAdapters, output.isEmpty() ? table + "_ref_logprobs"
-                    : output, (int) lossChunk, (int) tasks);
+            return new RefLogProbsConfig(table, model, refAdapters, preference.refLogprobsTableOf(table),
+                    (int) lossChunk, (int) tasks);
         } catch (IllegalArgumentException e) {
             reader.fail("train.ref_logprobs_table", e.getMessage());
             return null;

@@ -27,8 +27,13 @@ final class RunSection {
         return names.stream().anyMatch(n -> String.valueOf(n).strip().equalsIgnoreCase(stage.key()));
     }
 
-    /** Null when {@code verb} is not run or a problem was reported. */
-    static RunSettings read(ValueReader reader, Verb verb, String trainOutputDir) {
+    /**
+     * Null when {@code verb} is not run or a problem was reported.
+     *
+     * @param referenceForTrain the train stage needs reference log-probs (a table of pairs, a pref_loss with a
+     *                          reference): a ref_logprobs stage is added before it when run.stages lacks one
+     */
+    static RunSettings read(ValueReader reader, Verb verb, String trainOutputDir, boolean referenceForTrain) {
         List<String> names = reader.names("run.stages", "a list of stages from " + String.join(", ", STAGES));
         boolean evalBase = reader.bool("run.eval_base");
         String stateFile = reader.text("run.state_file", "a file path (local path or Hadoop URI), or \"\"");
@@ -76,6 +81,10 @@ final class RunSection {
         }
         if (verb != Verb.RUN || reader.hasProblems()) {
             return null;
+        }
+        if (referenceForTrain && stages.contains(RunSettings.Stage.TRAIN)
+                && !stages.contains(RunSettings.Stage.REF_LOGPROBS)) {
+            stages.add(stages.indexOf(RunSettings.Stage.TRAIN), RunSettings.Stage.REF_LOGPROBS);
         }
         RunSettings.InitModel init = arch.isEmpty() ? null : new RunSettings.InitModel(arch, tokenizer, (int) hidden,
                 (int) inter, (int) layers, (int) heads, (int) kvHeads, std, initSeed);

@@ -19,7 +19,7 @@ public record RunSettings(List<Stage> stages, boolean evalBase, String stateFile
 
     /** The pipeline's stages, in the only order they can run. */
     public enum Stage {
-        SYNTHETIC_DATA, INIT_MODEL, PREP, TRAIN, EXPORT, EVAL;
+        SYNTHETIC_DATA, INIT_MODEL, PREP, REF_LOGPROBS, TRAIN, EXPORT, EVAL;
 
         public String key() {
             return name().toLowerCase(Locale.ROOT);

@@ -15,6 +15,7 @@ import dev.sparktune.preprocess.api.PrepConfigHash;
 import dev.sparktune.preprocess.api.Stage;
 import dev.sparktune.preprocess.template.ChatTemplates;
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.reference.RefLogProbsConfig;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.export.ExportConfig;
@@ -111,14 +112,14 @@ public final class SparkTuneConfig {
         String modelPath = reader.text("model.model_name_or_path", "a model directory (local path or Hadoop URI)");
         PrepConfig prep = readPrep(reader, verb, modelPath);
         if (prep != null && prep.stage() == Stage.DPO && verb == Verb.RUN
-                && (RunSection.listsStage(reader, RunSettings.Stage.TRAIN)
-                || RunSection.listsStage(reader, RunSettings.Stage.EVAL))) {
-            // refused here rather than after prep has run: train and eval read single documents
-            reader.fail("data.stage", "dpo prepares preference pairs, which the train and eval stages do not take "
-                    + "yet (issue 16); run.stages = [prep] (then ref-logprobs), or data.stage = sft");
+                && RunSection.listsStage(reader, RunSettings.Stage.EVAL)) {
+            // refused here rather than after training: eval reads single documents
+            reader.fail("data.stage", "dpo prepares preference pairs, which the eval stage does not take yet "
+                    + "(issue 16); leave eval out of run.stages, or data.stage = sft");
         }
         String adapterPath = reader.text("model.adapter_name_or_path", "a PEFT adapter directory, or \"\"");
-        TrainConfig train = TrainSection.read(reader, verb, modelPath, adapterPath);
+        PreferenceConfig preference = TrainSection.preference(reader);
+        TrainConfig train = TrainSection.read(reader, verb, modelPath, adapterPath, preference);
         ExportConfig export = ExportSection.read(reader, verb, verb.needsExportSection()
                 && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EXPORT)), modelPath, adapterPath);
         // eval shares train.loss_chunk_tokens; TrainSection has reported a bad value already
@@ -128,13 +129,27 @@ public final class SparkTuneConfig {
         EvalConfig eval = EvalSection.read(reader, verb.needsEvalSection()
                 && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EVAL)), modelPath, adapterPath,
                 lossChunk);
-        RefLogProbsConfig refLogProbs = RefLogProbsSection.read(reader, verb, modelPath);
-        RunSettings run = RunSection.read(reader, verb, train == null ? null : train.outputDir());
+        // a run training a table of pairs against a reference computes the reference log-probs first
+        boolean referenceForTrain = verb == Verb.RUN && prep != null && prep.stage() == Stage.DPO
+                && RunSection.listsStage(reader, RunSettings.Stage.TRAIN) && needsReference(preference);
+        RefLogProbsConfig refLogProbs = RefLogProbsSection.read(reader, verb == Verb.REF_LOGPROBS
+                || referenceForTrain || verb == Verb.RUN && RunSection.listsStage(reader,
+                RunSettings.Stage.REF_LOGPROBS), modelPath, preference);
+        RunSettings run = RunSection.read(reader, verb, train == null ? null : train.outputDir(), referenceForTrain);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new SparkTuneConfig(resolvedTree.withOnlyPath(KeyCatalog.ROOT), spark, prep, train, export, eval,
                 refLogProbs, run, warnings);
+    }
+
+    /** Whether pref_loss compares against a reference (false when it is bad: reported already). */
+    private static boolean needsReference(PreferenceConfig preference) {
+        try {
+            return preference.loss().type().needsReference();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /**

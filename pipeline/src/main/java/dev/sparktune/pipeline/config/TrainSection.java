@@ -1,7 +1,9 @@
 package dev.sparktune.pipeline.config;
 
 import dev.sparktune.dl4j.optim.LrSchedule;
+import dev.sparktune.dl4j.preference.PreferenceLoss;
 import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainConfigException;
@@ -17,6 +19,8 @@ import java.util.Locale;
 final class TrainSection {
     private static final List<String> FINETUNING = List.of("lora", "freeze", "full");
     private static final List<String> SCHEDULERS = List.of("cosine", "linear", "constant");
+    private static final List<String> PREF_LOSSES = java.util.Arrays.stream(PreferenceLoss.Type.values())
+            .map(PreferenceLoss.Type::key).toList();
     /** TrainConfig's keys that live in the model section. */
     private static final List<String> MODEL_KEYS = List.of("model_name_or_path", "adapter_name_or_path");
     private static final String FSDP_ALLOWED = "auto, no_shard, shard_grad_op or full_shard (\"\" = no_shard, "
@@ -30,8 +34,10 @@ final class TrainSection {
      *
      * @param modelPath   model.model_name_or_path as the prep section read it (null if it was bad)
      * @param adapterPath model.adapter_name_or_path: the adapter a LoRA run continues ("" = new ones; null if bad)
+     * @param preference  the preference keys as {@link #preference} read them
      */
-    static TrainConfig read(ValueReader reader, Verb verb, String modelPath, String adapterPath) {
+    static TrainConfig read(ValueReader reader, Verb verb, String modelPath, String adapterPath,
+                            PreferenceConfig preference) {
         String table = reader.text("train.table", "a table path (local path or Hadoop URI)");
         String outputDir = reader.text("train.output_dir", "a directory (local path or Hadoop URI)");
         String finetuning = reader.choice("train.finetuning_type", FINETUNING);
@@ -107,7 +113,7 @@ final class TrainSection {
                     .saveTotalLimit((int) saveTotalLimit).resumeFromCheckpoint(resume).overwriteOutputDir(overwrite)
                     .worldSize((int) worldSize).sharding(sharding).lossChunkRows((int) lossChunk)
                     .gradientCheckpointing(checkpointing).peakFlopsPerRank(nan(peakFlops))
-                    .adapterNameOrPath(adapterPath).build();
+                    .adapterNameOrPath(adapterPath).preference(preference).build();
         } catch (TrainConfigException e) {
             for (TrainConfigException.Problem problem : e.problems()) {
                 String key = MODEL_KEYS.contains(problem.key()) ? "model." + problem.key() : "train." + problem.key();
@@ -118,6 +124,24 @@ final class TrainSection {
             return null;
         }
         return reader.hasProblems() ? null : config;
+    }
+
+    /**
+     * How a table of preference pairs trains: pref_loss and its options, and the reference (which the ref-logprobs
+     * verb scores with). Read once for every verb; bad values are reported here.
+     */
+    static PreferenceConfig preference(ValueReader reader) {
+        String loss = reader.choice("train.pref_loss", PREF_LOSSES);
+        Double beta = positive(reader, "train.pref_beta");
+        Double ftx = nonNegative(reader, "train.pref_ftx");
+        Double smoothing = checked(reader, "train.dpo_label_smoothing", "a number in [0, 0.5)", v -> v >= 0 && v < 0.5);
+        Double gamma = checked(reader, "train.simpo_gamma", "a finite number", v -> true);
+        String refModel = reader.text("train.ref_model", "a model directory, or \"\" for model.model_name_or_path");
+        String refAdapters = reader.text("train.ref_model_adapters", "a PEFT adapter directory, or \"\"");
+        String refTable = reader.text("train.ref_logprobs_table", "a Delta table path (local path or Hadoop URI), or "
+                + "\"\" for train.table + " + PreferenceConfig.REF_TABLE_SUFFIX);
+        return new PreferenceConfig(loss, nan(beta), nan(ftx), nan(smoothing), nan(gamma), refModel, refAdapters,
+                refTable);
     }
 
     /** A number reported bad (null) as NaN, which fails every rule about its key. */

@@ -35,7 +35,7 @@ public enum Verb {
     }
 
     boolean needsRefLogProbsSection() {
-        return this == REF_LOGPROBS;
+        return this == REF_LOGPROBS || this == RUN;
     }
 
     boolean needsEvalSection() {

@@ -13,6 +13,7 @@ import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.api.PrepResult;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.TrainJob;
+import dev.sparktune.trainer.reference.RefLogProbsJob;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.eval.EvalJob;
 import dev.sparktune.trainer.eval.EvalResult;
@@ -64,6 +65,8 @@ public final class PipelineRun {
                 case INIT_MODEL -> stage(stage, "init_model,model", this::modelExists, this::initModel);
                 case PREP -> stage(stage, "model,data,prep", () -> exists(conf, config.prep().outputTable()
                         + "/_delta_log"), () -> prep(spark));
+                case REF_LOGPROBS -> stage(stage, "model,train", () -> exists(conf,
+                        config.refLogProbs().outputTable() + "/_delta_log"), () -> refLogProbs(spark));
                 case TRAIN -> stage(stage, "train", () -> exists(conf, config.train().outputDir()
                         + "/trainer_log.jsonl"), () -> train(spark));
                 case EXPORT -> stage(stage, "export", () -> exists(conf, config.export().exportDir()),
@@ -161,6 +164,10 @@ public final class PipelineRun {
             throw new java.io.UncheckedIOException(e);
         }
         return n;
+    }
+
+    private JsonNode refLogProbs(SparkSession spark) {
+        return RefLogProbsJob.run(spark, config.refLogProbs()).toJson();
     }
 
     private JsonNode train(SparkSession spark) {

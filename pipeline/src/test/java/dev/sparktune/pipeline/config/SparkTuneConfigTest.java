@@ -92,16 +92,29 @@ class SparkTuneConfigTest {
         assertTrue(only(failure(file, Verb.RUN, concat(common, "run.stages=[train, prep]")), "sparktune.run.stages")
                 .message().contains("out of order"));
         assertTrue(only(failure(file, Verb.RUN, concat(common, "run.stages=[prep, tune]")), "sparktune.run.stages")
-                .message().contains("allowed: synthetic_data, init_model, prep, train, export, eval"));
+                .message().contains("allowed: synthetic_data, init_model, prep, ref_logprobs, train, export, eval"));
         assertTrue(only(failure(file, Verb.RUN, concat(common, "run.stages=[init_model, prep]")),
                 "sparktune.init_model.architecture").message().contains("init_model.tokenizer"));
         assertTrue(only(failure(file, Verb.RUN, "train.output_dir=/runs/a"), "sparktune.export.export_dir")
                 .message().contains("required by export"));
-        // preference pairs cannot go on to train or eval yet: refused before prep runs, not after
+        // preference pairs cannot go on to eval yet: refused before prep runs, not after
         assertTrue(only(failure(file, Verb.RUN, concat(common, "data.stage=dpo")), "sparktune.data.stage").message()
-                .contains("run.stages = [prep]"));
-        assertEquals(Stage.DPO, load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"), "run.stages=[prep]")).prep()
-                .stage());
+                .contains("leave eval out of run.stages"));
+        // they train against the reference's log-probs, which the run computes first unless the loss needs none
+        SparkTuneConfig dpo = load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"),
+                "run.stages=[prep, train, export]"));
+        assertEquals(Stage.DPO, dpo.prep().stage());
+        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.TRAIN,
+                RunSettings.Stage.EXPORT), dpo.run().stages());
+        assertEquals(dpo.train().table() + "_ref_logprobs", dpo.refLogProbs().outputTable());
+        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN), load(file, Verb.RUN,
+                concat(concat(concat(common, "data.stage=dpo"), "run.stages=[prep, train]"), "train.pref_loss=simpo"))
+                .run().stages(), "orpo and simpo need no reference");
+        assertTrue(only(failure(file, Verb.TRAIN, "train.output_dir=/o", "train.pref_loss=kto_pair"),
+                "sparktune.train.pref_loss").message().contains("sigmoid, hinge, ipo, orpo, simpo"));
+        assertTrue(only(failure(file, Verb.TRAIN, "train.output_dir=/o", "train.pref_loss=ipo",
+                "train.dpo_label_smoothing=0.1"), "sparktune.train.dpo_label_smoothing").message()
+                .contains("sigmoid only"));
         assertTrue(only(failure(file, Verb.EVAL, "eval.top_p=1.5"), "sparktune.eval.top_p").message()
                 .contains("(0, 1]"));
     }

@@ -66,6 +66,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param adapterNameOrPath   adapter_name_or_path: a PEFT LoRA adapter whose training this run continues (its
  *                            weights start the run, its rank, alpha, dropout and targets replace lora_*, as in
  *                            LLaMA-Factory); "" = new adapters
+ * @param preference          how a table of preference pairs trains (pref_loss and its options, the reference)
  */
 public record TrainConfig(String modelPath, String table, String outputDir, FinetuningType finetuningType,
                           int loraRank, double loraAlpha, double loraDropout, String loraTarget, boolean useRslora,
@@ -77,7 +78,8 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
                           double epochs, int maxSteps, long seed, int loggingSteps, int worldSize, Sharding sharding,
                           int lossChunkRows, boolean gradientCheckpointing, double peakFlopsPerRank, int saveSteps,
                           int saveTotalLimit, String resumeFromCheckpoint,
-                          boolean overwriteOutputDir, String adapterNameOrPath) implements Serializable {
+                          boolean overwriteOutputDir, String adapterNameOrPath, PreferenceConfig preference)
+        implements Serializable {
     public TrainConfig {
         resumeFromCheckpoint = resumeFromCheckpoint == null ? "" : resumeFromCheckpoint.strip();
         adapterNameOrPath = adapterNameOrPath == null ? "" : adapterNameOrPath.strip();
@@ -90,6 +92,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         p.require(finetuningType != null, "finetuning_type", "is required");
         p.require(scheduler != null, "lr_scheduler_type", "is required");
         p.require(sharding != null, "fsdp", "is required");
+        p.require(preference != null, "pref_loss", "is required");
         p.require(perDeviceBatchRows >= 1, "per_device_train_batch_size", "must be >= 1");
         p.require(gradientAccumulation >= 1, "gradient_accumulation_steps", "must be >= 1");
         p.require(globalBatchRows >= 0, "global_batch_rows", "must be >= 0");
@@ -129,6 +132,9 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
                 "adapter_name_or_path", "continues a LoRA adapter: it needs finetuning_type = lora (as in "
                         + "LLaMA-Factory); for " + (finetuningType == null ? "" : finetuningType.key())
                         + " train on the merged model (export it) instead");
+        if (preference != null) {
+            p.valid(preference::loss, "pref_loss", "pref_beta", "pref_ftx", "dpo_label_smoothing", "simpo_gamma");
+        }
         p.require(!(finetuningType == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD), "fsdp",
                 "full_shard is for finetuning_type = full or lora; for freeze use shard_grad_op (freeze trains whole "
                         + "layers of the base, which full_shard would have to split into frozen and trained shards)");
@@ -290,6 +296,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         b.resumeFromCheckpoint = resumeFromCheckpoint;
         b.overwriteOutputDir = overwriteOutputDir;
         b.adapterNameOrPath = adapterNameOrPath;
+        b.preference = preference;
         return b;
     }
 
@@ -334,6 +341,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         private String resumeFromCheckpoint = "";
         private boolean overwriteOutputDir;
         private String adapterNameOrPath = "";
+        private PreferenceConfig preference = PreferenceConfig.defaults();
 
         private Builder() {
         }
@@ -376,6 +384,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         public Builder resumeFromCheckpoint(String v) { resumeFromCheckpoint = v; return this; }
         public Builder overwriteOutputDir(boolean v) { overwriteOutputDir = v; return this; }
         public Builder adapterNameOrPath(String v) { adapterNameOrPath = v; return this; }
+        public Builder preference(PreferenceConfig v) { preference = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(modelPath, table, outputDir, finetuningType, loraRank, loraAlpha, loraDropout,
@@ -384,7 +393,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
                     scheduler, warmupSteps, warmupRatio, perDeviceBatchRows, gradientAccumulation, globalBatchRows,
                     epochs, maxSteps, seed, loggingSteps, worldSize, sharding, lossChunkRows, gradientCheckpointing,
                     peakFlopsPerRank, saveSteps, saveTotalLimit, resumeFromCheckpoint, overwriteOutputDir,
-                    adapterNameOrPath);
+                    adapterNameOrPath, preference);
         }
     }
 }

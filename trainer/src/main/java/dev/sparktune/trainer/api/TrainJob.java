@@ -11,6 +11,7 @@ import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.trainer.model.AdapterDirectory;
 import dev.sparktune.trainer.model.ModelDirectory;
+import dev.sparktune.trainer.reference.RefLogProbs;
 import dev.sparktune.trainer.driver.BarrierLauncher;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -49,8 +50,8 @@ public final class TrainJob {
         PinnedSnapshot snapshot = resume == null
                 ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN)
                 : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, resume.manifest().run().tableVersion());
-        snapshot.requireSingleDocuments("train");
         TableTokenizerCheck.check(snapshot, config.modelPath(), model, spark.sparkContext().hadoopConfiguration());
+        RefLogProbs reference = referenceOf(spark, config, snapshot);
         if (adapter != null) {
             adapter.requireTensors(config.trainableLayout(model));
         }
@@ -58,7 +59,21 @@ public final class TrainJob {
         if (resume != null) {
             checkResumable(resume, identity, config);
         }
-        return BarrierLauncher.launch(spark, config, snapshot, identity, resume, model, modelDir.storedDataType());
+        return BarrierLauncher.launch(spark, config, snapshot, identity, resume, model, modelDir.storedDataType(),
+                reference);
+    }
+
+    /**
+     * The reference log-probs a table of pairs trains against, checked to be of this table version and reference
+     * model; null for a table of single documents or a reference-free pref_loss (orpo, simpo).
+     */
+    private static RefLogProbs referenceOf(SparkSession spark, TrainConfig config, PinnedSnapshot snapshot) {
+        PreferenceConfig preference = config.preference();
+        if (!snapshot.holdsPairs() || !preference.loss().type().needsReference()) {
+            return null;
+        }
+        return RefLogProbs.pin(spark, preference.refLogprobsTableOf(config.table()), snapshot,
+                preference.refModelOr(config.modelPath()), preference.refModelAdapters(), preference.prefLoss());
     }
 
     /**
@@ -89,10 +104,15 @@ public final class TrainJob {
     /** @param adapter the adapter the run continues, or null */
     static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model,
                                 ModelDirectory modelDir, AdapterDirectory adapter) {
-        String finetuning = config.finetuningType() == FinetuningType.LORA ? "lora(alpha=" + config.loraAlpha()
+        String finetuning = (config.finetuningType() == FinetuningType.LORA ? "lora(alpha=" + config.loraAlpha()
                 + ", dropout=" + config.loraDropout() + ", rslora=" + config.useRslora()
                 + (config.loraplusLrRatio() > 0 ? ", loraplus_lr_ratio=" + config.loraplusLrRatio() : "") + ")"
-                : config.finetuningType().key();
+                : config.finetuningType().key())
+                // another preference loss or reference is another run (the reference's log-probs are pinned to
+                // the table version, which the identity names already)
+                + (snapshot.holdsPairs() ? " on pairs(" + config.preference().describe() + ", ref_model="
+                + config.preference().refModelOr(config.modelPath()) + (config.preference().refModelAdapters()
+                .isEmpty() ? "" : " + " + config.preference().refModelAdapters()) + ")" : "");
         // a run that continues an adapter starts from its weights: another adapter is another run
         String start = adapter == null ? modelDir.fingerprint()
                 : modelDir.fingerprint() + " + adapter " + adapter.fingerprint();

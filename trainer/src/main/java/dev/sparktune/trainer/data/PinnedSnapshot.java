@@ -117,13 +117,18 @@ public record PinnedSnapshot(String path, long version, String split, int seqLen
                 dataFiles(spark, path, snapshot.version(), split), properties);
     }
 
+    /** Whether the table holds preference pairs (prep's stage dpo): each row's doc_roles name the pairs' parts. */
+    public boolean holdsPairs() {
+        return PackedTable.STAGE_DPO.equals(properties.get(PackedTable.PROP_STAGE));
+    }
+
     /**
      * This snapshot, if its table holds single documents.
      *
      * @throws UnsupportedTableException naming the table and {@code verb} when it holds preference pairs
      */
     public PinnedSnapshot requireSingleDocuments(String verb) {
-        if (PackedTable.STAGE_DPO.equals(properties.get(PackedTable.PROP_STAGE))) {
+        if (holdsPairs()) {
             throw TrainDataErrors.preferencePairs(path, version, verb);
         }
         return this;

@@ -82,8 +82,8 @@ public final class SnapshotRowSource implements RowSource {
     /** Reads {@code indices[from, to)}, all within file {@code f}, into {@code out}. */
     private void readFile(int f, long[] indices, int from, int to, Map<Long, TrainRow> out) {
         PinnedSnapshot.DataFile file = snapshot.files().get(f);
-        try (ParquetReader<Group> reader = ParquetReader.builder(new PackedRowReadSupport(), new Path(file.uri()))
-                .withConf(conf).withFilter(splitFilter).build()) {
+        try (ParquetReader<Group> reader = ParquetReader.builder(new PackedRowReadSupport(snapshot.holdsPairs()),
+                        new Path(file.uri())).withConf(conf).withFilter(splitFilter).build()) {
             long position = -1;   // of the last record read, among the file's rows of the split
             Group record = null;
             for (int i = from; i < to; i++) {
@@ -107,8 +107,13 @@ public final class SnapshotRowSource implements RowSource {
 
     private TrainRow toTrainRow(Group record, PinnedSnapshot.DataFile file, long position) {
         try {
-            return new TrainRow(ints(record, PackedTable.INPUT_IDS), ints(record, PackedTable.LABELS),
-                    ints(record, PackedTable.DOC_LENS));
+            int[] inputIds = ints(record, PackedTable.INPUT_IDS);
+            int[] labels = ints(record, PackedTable.LABELS);
+            int[] docLens = ints(record, PackedTable.DOC_LENS);
+            return snapshot.holdsPairs()
+                    ? new TrainRow(inputIds, labels, docLens, longs(record, PackedTable.DOC_IDS),
+                            ints(record, PackedTable.DOC_ROLES))
+                    : new TrainRow(inputIds, labels, docLens);
         } catch (RuntimeException e) {
             throw TrainDataErrors.invalidRow(file.uri(), snapshot.path(), snapshot.version(), snapshot.split(),
                     position, e);
@@ -121,6 +126,15 @@ public final class SnapshotRowSource implements RowSource {
         int[] values = new int[list.getFieldRepetitionCount(0)];
         for (int i = 0; i < values.length; i++) {
             values[i] = list.getGroup(0, i).getInteger(0, 0);
+        }
+        return values;
+    }
+
+    private static long[] longs(Group record, String column) {
+        Group list = record.getGroup(column, 0);
+        long[] values = new long[list.getFieldRepetitionCount(0)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = list.getGroup(0, i).getLong(0, 0);
         }
         return values;
     }

@@ -71,8 +71,8 @@ final class TrainDataErrors {
     static UnsupportedTableException preferencePairs(String tablePath, long version, String verb) {
         return new UnsupportedTableException(tablePath, version, "preferencePairs", tablePath + "@" + version
                 + " holds preference pairs (" + PackedTable.PROP_STAGE + " = " + PackedTable.STAGE_DPO + "): " + verb
-                + " reads tables of single documents, and preference training (stage dpo) is not available yet "
-                + "(issue 16); its reference log-probs are (ref-logprobs). Prepare SFT data with data.stage = sft");
+                + " reads tables of single documents (preference accuracy on a table of pairs is not available yet, "
+                + "issue 16); train takes it (train.pref_loss), or prepare SFT data with data.stage = sft");
     }
 
     static UnsupportedTableException partitioned(String tablePath, long version, Collection<String> columns) {

@@ -13,6 +13,7 @@ import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.plan.HostMemory;
 import dev.sparktune.trainer.plan.MemoryBudget;
 import dev.sparktune.trainer.plan.StepPlan;
+import dev.sparktune.trainer.reference.RefLogProbs;
 import dev.sparktune.trainer.task.HeldBytes;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -48,12 +49,13 @@ public final class BarrierLauncher {
      * @param resume   the committed checkpoint to start from, or null
      * @param model    the base model's config (the memory plan)
      * @param stored   the dtype its weights are stored in (frozen ones stay in a bf16 / fp16 one)
+     * @param reference the reference log-probs of preference training, or null
      * @throws CheckpointException      the checkpoint is further along than this run plans to go
      * @throws NotEnoughMemoryException a rank's memory plan exceeds what it may allocate
      */
     public static TrainResult launch(SparkSession spark, TrainConfig requested, PinnedSnapshot snapshot,
                                      RunIdentity identity, CheckpointStore.Committed resume, ModelConfig model,
-                                     DataType stored) {
+                                     DataType stored, RefLogProbs reference) {
         int world = requested.worldSize();
         SlotCheck.require(spark.sparkContext(), world, SLOT_WAIT_MILLIS);
         SparkContext sc = spark.sparkContext();
@@ -80,9 +82,12 @@ public final class BarrierLauncher {
         TrainingContext ctx = new TrainingContext(config, plan, snapshot,
                 HadoopConfEntries.fromSession(spark), snapshot.seqLen(), secret,
                 IO_TIMEOUT_SECONDS, identity, resumeDir, progress, java.util.UUID.randomUUID().toString(),
-                RankThreads.perRank(sc, world));
-        LOG.info("training {} on {}: {} ranks of {} thread(s), {} steps of {} rows ({} per rank per micro-batch, {} "
-                        + "accumulation), fsdp {}", config.finetuningType().key(), snapshot, world,
+                RankThreads.perRank(sc, world), reference);
+        LOG.info("training {}{} on {}: {} ranks of {} thread(s), {} steps of {} rows ({} per rank per micro-batch, {} "
+                        + "accumulation), fsdp {}", config.finetuningType().key(), snapshot.holdsPairs()
+                        ? " on preference pairs (" + config.preference().describe() + (reference == null ? ""
+                        : ", reference log-probs " + reference.path() + "@" + reference.version()) + ")" : "",
+                snapshot, world,
                 ctx.threadsPerRank(), plan.totalSteps(), plan.globalBatchRows(), plan.microBatchRows(),
                 plan.accumulationSteps(), config.sharding().key());
         if (resumeDir != null) {

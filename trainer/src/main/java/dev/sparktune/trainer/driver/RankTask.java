@@ -19,6 +19,7 @@ import dev.sparktune.trainer.metrics.TrainerLog;
 import dev.sparktune.trainer.model.AdapterDirectory;
 import dev.sparktune.trainer.model.ModelDirectory;
 import dev.sparktune.trainer.plan.HostMemory;
+import dev.sparktune.trainer.reference.RefLogProbs;
 import dev.sparktune.trainer.task.NonFiniteLossException;
 import dev.sparktune.trainer.task.RankTrainer;
 import dev.sparktune.trainer.rendezvous.RingRendezvous;
@@ -94,11 +95,13 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                         ctx.config().baseDataType(stored.storedDataType()));
         Path startAdapter = ctx.config().adapterNameOrPath().isEmpty() ? null
                 : AdapterDirectory.of(ctx.config().adapterNameOrPath(), ctx.hadoop().toConfiguration()).local();
+        RefLogProbs.Lookup reference = ctx.reference() == null ? null
+                : ctx.reference().read(ctx.hadoop().toConfiguration());
         try (TcpRingCollective ring = RingRendezvous.join(task, ctx.secret(), options)) {
             SnapshotRowSource rows = new SnapshotRowSource(ctx.snapshot(), ctx.hadoop().toConfiguration());
             CheckpointStore store = new CheckpointStore(ctx.config().outputDir(), ctx.hadoop().toConfiguration());
             try (RankTrainer trainer = new RankTrainer(ctx.config(), ctx.plan(), base, ctx.seqLen(), ring, rows,
-                    startAdapter)) {
+                    startAdapter, ctx.snapshot().holdsPairs(), reference)) {
                 CheckpointStore.Committed resume = resumePoint(store, task, ring, rank);
                 int first = resume == null ? 0 : resume.manifest().step();
                 if (resume != null) {

@@ -5,6 +5,7 @@ import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.plan.StepPlan;
+import dev.sparktune.trainer.reference.RefLogProbs;
 import java.io.Serializable;
 
 /**
@@ -17,11 +18,13 @@ import java.io.Serializable;
  * @param progress  what rank 0 reports its progress through while it trains
  * @param launchId  this driver launch (a random UUID), written into its checkpoints' manifests
  * @param threadsPerRank the cores each rank computes on ({@link RankThreads})
+ * @param reference the reference log-probs of preference training on a table of pairs; null when the table holds
+ *                  single documents or the loss needs no reference
  */
 public record TrainingContext(TrainConfig config, StepPlan plan, PinnedSnapshot snapshot, HadoopConfEntries hadoop,
                               int seqLen, byte[] secret, long ioTimeoutSeconds, RunIdentity identity,
-                              String resumeDir, ProgressAccumulators progress, String launchId, int threadsPerRank)
-        implements Serializable {
+                              String resumeDir, ProgressAccumulators progress, String launchId, int threadsPerRank,
+                              RefLogProbs reference) implements Serializable {
     public TrainingContext {
         if (config.sharding() == dev.sparktune.trainer.api.Sharding.AUTO) {
             throw new IllegalArgumentException("fsdp = auto reaches the ranks resolved (MemoryCheck.require)");

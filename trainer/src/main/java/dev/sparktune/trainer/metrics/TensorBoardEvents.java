@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.metrics;
 
+import dev.sparktune.trainer.task.PreferenceObjective;
 import dev.sparktune.trainer.task.StepMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,8 +15,8 @@ import java.util.Map;
 /**
  * Rank 0's TensorBoard event file, {@value #DIR}/events.out.tfevents.&lt;unix-seconds&gt;.&lt;host&gt; (published to
  * output_dir/runs/, where transformers puts its logging_dir): the scalars train/loss, train/learning_rate,
- * train/grad_norm, train/tokens_per_second, train/mfu, train/mfu_useful and train/epoch at the trainer log's steps, with the 1-based step as
- * TensorBoard's step. Each record is appended as written, so a file cut short by a failure still reads.
+ * train/grad_norm, train/tokens_per_second, train/mfu, train/mfu_useful, train/epoch and the objective's own
+ * metrics (train/rewards/chosen, ...) at the trainer log's steps, with the 1-based step as TensorBoard's step. Each record is appended as written, so a file cut short by a failure still reads.
  */
 public final class TensorBoardEvents {
     /** The folder under the work directory, and under output_dir once published. */
@@ -65,6 +66,7 @@ public final class TensorBoardEvents {
         scalars.put("train/mfu", (float) mfu.of(window.tokensPerSecond()));
         scalars.put("train/mfu_useful", (float) mfu.useful(window.usefulFlopsPerSecond()));
         scalars.put("train/epoch", (float) m.epoch());
+        m.objective().forEach((name, value) -> scalars.put("train/" + name, value.floatValue()));
         append(EventRecords.scalars(System.currentTimeMillis() / 1000.0, m.step() + 1L, scalars));
     }
 
@@ -94,6 +96,11 @@ public final class TensorBoardEvents {
                     scalars.put("train/mfu_useful", (float) n.path("mfu_useful").asDouble());
                 }
                 scalars.put("train/epoch", (float) n.path("epoch").asDouble());
+                for (String name : PreferenceObjective.METRICS) {
+                    if (n.has(name)) {
+                        scalars.put("train/" + name, (float) n.path(name).asDouble());
+                    }
+                }
                 append(EventRecords.scalars(System.currentTimeMillis() / 1000.0, n.path("current_steps").asLong(),
                         scalars));
             }

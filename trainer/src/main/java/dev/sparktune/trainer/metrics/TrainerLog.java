@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * Rank 0's {@code trainer_log.jsonl} (LLaMA-Factory's file name and main keys: current_steps, total_steps, loss, lr,
  * epoch, percentage, elapsed_time, remaining_time) plus grad_norm, tokens/s, MFU (model FLOPs at the row length,
- * and the useful FLOPs of the packed documents) and the bytes this rank holds. One
+ * and the useful FLOPs of the packed documents), the bytes this rank holds and the objective's own metrics
+ * (preference training's rewards/chosen, rewards/accuracies, logps/chosen, ... under TRL's names). One
  * line per logging step and for the last step, flushed as written.
  */
 public final class TrainerLog {
@@ -69,6 +70,7 @@ public final class TrainerLog {
         line.put("grads_bytes", held.grads());
         line.put("optimizer_state_bytes", held.optimizerState());
         line.put("activation_bytes", held.activations());
+        m.objective().forEach(line::put);
         try {
             Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);

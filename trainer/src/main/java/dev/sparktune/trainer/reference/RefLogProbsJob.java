@@ -12,7 +12,6 @@ import dev.sparktune.trainer.data.PaddedRow;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.trainer.driver.RankThreads;
-import dev.sparktune.trainer.model.AdapterDirectory;
 import dev.sparktune.trainer.model.MergedModel;
 import dev.sparktune.trainer.model.ModelDirectory;
 import java.util.ArrayDeque;
@@ -49,8 +48,7 @@ public final class RefLogProbsJob {
         ModelDirectory modelDir = ModelDirectory.of(config.modelPath(), conf);
         ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
         TableTokenizerCheck.check(snapshot, config.modelPath(), model, conf);
-        String fingerprint = modelDir.fingerprint() + (config.adapterPath().isEmpty() ? ""
-                : " + adapter " + AdapterDirectory.of(config.adapterPath(), conf).fingerprint());
+        String fingerprint = RefLogProbs.fingerprint(config.modelPath(), config.adapterPath(), conf);
 
         Dataset<Row> rows = spark.read().format("delta").option("versionAsOf", snapshot.version())
                 .load(snapshot.path())

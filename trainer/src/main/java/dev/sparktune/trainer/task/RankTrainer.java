@@ -16,18 +16,21 @@ import dev.sparktune.trainer.checkpoint.StateReader;
 import dev.sparktune.trainer.data.RowSource;
 import dev.sparktune.trainer.data.TrainRow;
 import dev.sparktune.trainer.plan.StepPlan;
+import dev.sparktune.trainer.reference.RefLogProbs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One rank's training loop around an already-built model: for each optimizer step it takes its share of the step's
- * rows ({@link StepPlan}), runs forward/backward per micro-batch with the loss divided by the step's GLOBAL supervised
- * token count (so world size, micro-batching and packing do not change the result), and lets the fsdp strategy
+ * rows ({@link StepPlan}), runs the {@link Objective}'s forward/backward per micro-batch with the loss divided by the
+ * step's GLOBAL count of its units (supervised tokens, or preference pairs), so world size, micro-batching and
+ * packing do not change the result, and lets the fsdp strategy
  * ({@link TrainingState}: {@link ReplicatedState} for no_shard, shard_grad_op and lora's full_shard,
  * {@link FullyShardedState} for full fine-tuning's full_shard) synchronise the gradients over the {@link Collective}
  * and update with AdamW.
@@ -41,6 +44,7 @@ public final class RankTrainer implements AutoCloseable {
     private final TrainingState state;
     private final LrSchedule schedule;
     private final TrainingFlops flops;
+    private final Objective objective;
     private int cachedEpoch = -1;
     private Map<Long, TrainRow> epochRows = Map.of();
     private int orderEpoch = -1;
@@ -51,9 +55,12 @@ public final class RankTrainer implements AutoCloseable {
      *             keep the rest on disk); the other modes load it whole
      * @param startAdapter the local PEFT adapter directory whose weights start LoRA training (adapter_name_or_path),
      *             or null for new adapters
+     * @param reference the reference log-probs of preference training (null for the reference-free losses); with
+     *             {@code pairs} false it is ignored
+     * @param pairs whether the rows hold preference pairs: train them with the config's preference loss
      */
     public RankTrainer(TrainConfig config, StepPlan plan, ModelWeights base, int seqLen, Collective collective,
-                       RowSource rows, Path startAdapter) {
+                       RowSource rows, Path startAdapter, boolean pairs, RefLogProbs.Lookup reference) {
         if (plan.worldSize() != collective.worldSize()) {
             throw new IllegalArgumentException("the plan is for " + plan.worldSize() + " ranks but the collective has "
                     + collective.worldSize());
@@ -68,6 +75,7 @@ public final class RankTrainer implements AutoCloseable {
                 : new ReplicatedState(config, base, plan.microBatchRows(), seqLen, collective, startAdapter);
         this.schedule = config.schedule(plan.totalSteps());
         this.flops = config.trainingFlops(state.model().config());
+        this.objective = pairs ? new PreferenceObjective(config.preference().loss(), reference) : Objective.NEXT_TOKEN;
     }
 
     /** Runs optimizer step {@code step} (0-based, in order) on every rank. */
@@ -77,36 +85,46 @@ public final class RankTrainer implements AutoCloseable {
         long[] mine = plan.rankRows(plan.stepRows(step, orderOf(epoch)), collective.rank());
         loadEpoch(epoch);
         List<MicroBatch> micro = new ArrayList<>();
+        long localUnits = 0;
         long localSupervised = 0;
         long localTokens = 0;
         double localUsefulFlops = 0;
         for (long[] ids : plan.microBatches(mine)) {
             MicroBatch mb = microBatch(ids);
             micro.add(mb);
-            localSupervised += CausalLm.supervisedCount(mb.targets);
-            localTokens += mb.tokens;
-            localUsefulFlops += mb.usefulFlops;
+            localUnits += objective.units(mb);
+            localSupervised += CausalLm.supervisedCount(mb.targets());
+            localTokens += mb.tokens();
+            localUsefulFlops += mb.usefulFlops();
         }
-        double[] counts = collective.allReduceSum(localSupervised, localTokens, localUsefulFlops);
-        double globalSupervised = Math.max(1, counts[0]);
+        double[] counts = collective.allReduceSum(localSupervised, localTokens, localUsefulFlops, localUnits);
+        double globalUnits = Math.max(1, counts[3]);
         state.zeroGrads();
-        double localLoss = 0;
+        List<String> names = objective.metricNames();
+        double[] local = new double[1 + names.size()];  // the loss, then each metric's sum
+        double[] metricSums = new double[names.size()];
         for (MicroBatch mb : micro) {
-            state.beforeMicroBatch(step, mb.rowIds, plan.microBatchRows());
-            localLoss += state.model().forwardBackward(mb.inputIds, mb.targets, mb.packed, globalSupervised);
+            state.beforeMicroBatch(step, mb.rowIds(), plan.microBatchRows());
+            local[0] += objective.forwardBackward(state.model(), mb, globalUnits, metricSums);
         }
         // full_shard gathers and reduce-scatters inside every forward/backward: each rank must run as many as the
         // busiest rank of this step, the extra ones on padding that carries no loss
         for (int pass = micro.size(); config.sharding() == Sharding.FULL_SHARD && pass < mostMicroBatches(step,
                 epoch); pass++) {
             state.model().forwardBackward(new int[plan.microBatchRows() * seqLen], blankTargets(),
-                    PackedBatch.fromDocLens(seqLen, new int[plan.microBatchRows()][0]), globalSupervised);
+                    PackedBatch.fromDocLens(seqLen, new int[plan.microBatchRows()][0]), globalUnits);
         }
-        double loss = collective.allReduceSum(localLoss)[0];
+        System.arraycopy(metricSums, 0, local, 1, metricSums.length);
+        double[] reduced = collective.allReduceSum(local);
+        double loss = reduced[0];
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            metrics.put(names.get(i), reduced[1 + i] / globalUnits);
+        }
         double gradNorm = state.synchroniseAndUpdate(step, loss, config.learningRate() * schedule.factor(step));
         double epochProgress = (double) (step + 1) / plan.stepsPerEpoch();
         return new StepMetrics(step, epochProgress, loss, gradNorm, config.learningRate() * schedule.factor(step),
-                (long) counts[1], (long) counts[0], counts[2], (System.nanoTime() - t0) / 1e9);
+                (long) counts[1], (long) counts[0], counts[2], (System.nanoTime() - t0) / 1e9, metrics);
     }
 
     private long[] orderOf(int epoch) {
@@ -135,10 +153,6 @@ public final class RankTrainer implements AutoCloseable {
         cachedEpoch = epoch;
     }
 
-    private record MicroBatch(long[] rowIds, int[] inputIds, int[] targets, PackedBatch packed, long tokens,
-                              double usefulFlops) {
-    }
-
     /** Rows padded into the model's fixed [B, T] buffers; absent rows and padding carry no loss. */
     private MicroBatch microBatch(long[] rowIds) {
         int b = plan.microBatchRows();
@@ -146,6 +160,7 @@ public final class RankTrainer implements AutoCloseable {
         int[] labels = new int[b * seqLen];
         Arrays.fill(labels, -100);
         int[][] docLens = new int[b][];
+        TrainRow[] batchRows = new TrainRow[rowIds.length];
         long tokens = 0;
         double useful = 0;
         for (int i = 0; i < b; i++) {
@@ -164,11 +179,13 @@ public final class RankTrainer implements AutoCloseable {
             System.arraycopy(row.inputIds(), 0, ids, i * seqLen, row.numTokens());
             System.arraycopy(row.labels(), 0, labels, i * seqLen, row.numTokens());
             docLens[i] = row.docLens();
+            batchRows[i] = row;
             tokens += row.numTokens();
             useful += flops.perRow(row.docLens());
         }
         PackedBatch packed = PackedBatch.fromDocLens(seqLen, docLens);
-        return new MicroBatch(rowIds, ids, CausalLm.targets(labels, packed), packed, tokens, useful);
+        return new MicroBatch(rowIds, batchRows, ids, CausalLm.targets(labels, packed), packed, seqLen, tokens,
+                useful);
     }
 
     private int mostMicroBatches(int step, int epoch) {

@@ -39,7 +39,7 @@ class TensorBoardEventsTest {
 
     static StepMetrics metrics(int s) {
         return new StepMetrics(s, (s + 1) / 2.5, 3.0 - 0.4 * s, 1.5 / (s + 1), 1e-4 * (5 - s), 1000L * (s + 1),
-                500, 5e7 * (s + 1), 0.5);
+                500, 5e7 * (s + 1), 0.5, Map.of());
     }
 
     @Test

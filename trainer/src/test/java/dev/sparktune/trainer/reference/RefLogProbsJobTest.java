@@ -17,7 +17,10 @@ import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.api.Stage;
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.TrainJob;
+import dev.sparktune.trainer.api.TrainResult;
+import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.UnsupportedTableException;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
@@ -91,9 +94,13 @@ class RefLogProbsJobTest {
         return out;
     }
 
-    /** A table of preference pairs: the reference pass scores both documents of each pair; train refuses it. */
+    /**
+     * A table of preference pairs on real Spark and Delta: the reference pass scores both documents of each pair,
+     * preference training reads them (a fresh LoRA starts at ln 2: the reference is the base), and refuses log-probs
+     * of another reference model or of another version of the table.
+     */
     @Test
-    void aTableOfPairsIsScoredDocumentByDocumentAndRefusedByTrain() throws Exception {
+    void aTableOfPairsIsScoredDocumentByDocumentThenTrainedAgainstItsReference() throws Exception {
         Path dir = Files.createDirectories(scratch.resolve("pairs-data"));
         Files.writeString(dir.resolve("dataset_info.json"), """
                 {"pairs": {"file_name": "pairs.jsonl", "ranking": true,
@@ -106,8 +113,9 @@ class RefLogProbsJobTest {
         PrepJob.run(spark, TestPrepConfig.of(dir, scratch.resolve("pairs"), "pairs").stage(Stage.DPO).cutoffLen(64)
                 .packing(true).build());
         String table = scratch.resolve("pairs").resolve("packed").toString();
+        String refTable = table + PreferenceConfig.REF_TABLE_SUFFIX;
         Map<Long, double[]> scored = read(RefLogProbsJob.run(spark, new RefLogProbsConfig(table, model.toString(), "",
-                scratch.resolve("ref-pairs").toString(), 64, 2)));
+                refTable, 64, 2)));
         List<Row> rows = spark.read().format("delta").load(table).collectAsList();
         int documents = 0;
         for (Row row : rows) {
@@ -119,11 +127,35 @@ class RefLogProbsJobTest {
         }
         assertEquals(6, documents, "a chosen and a rejected document per pair");
         assertEquals(6, scored.size());
-        UnsupportedTableException e = assertThrows(UnsupportedTableException.class, () -> TrainJob.run(spark,
-                TrainConfig.builder().modelPath(model.toString()).table(table)
-                        .outputDir(scratch.resolve("pairs-train").toString()).maxSteps(1).build()));
-        assertTrue(e.getMessage().contains("holds preference pairs") && e.getMessage().contains("data.stage = sft"),
+
+        TrainConfig dpo = TrainConfig.builder().modelPath(model.toString()).table(table)
+                .outputDir(scratch.resolve("pairs-train").toString()).maxSteps(2).perDeviceBatchRows(2)
+                .learningRate(1e-2).saveSteps(0).build();
+        TrainResult trained = TrainJob.run(spark, dpo);
+        assertEquals(Math.log(2), trained.steps().get(0).loss(), 1e-5, "a fresh LoRA is its reference: ln 2");
+        assertEquals(List.of("rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
+                "logps/chosen", "logps/rejected"), List.copyOf(trained.steps().get(0).objective().keySet()));
+        JsonNode logged = JSON.readTree(Files.readAllLines(scratch.resolve("pairs-train")
+                .resolve("trainer_log.jsonl")).get(0));
+        assertTrue(logged.has("rewards/accuracies") && logged.has("logps/rejected"), logged.toString());
+        assertTrue(Files.isRegularFile(scratch.resolve("pairs-train").resolve("adapter_model.safetensors")));
+
+        // a reference with another adapter merged in is another model: its log-probs do not fit
+        TrainConfig otherReference = dpo.toBuilder().outputDir(scratch.resolve("pairs-other").toString())
+                .preference(new PreferenceConfig("sigmoid", 0.1, 0, 0, 0.5, "",
+                        scratch.resolve("pairs-train").toString(), "")).build();
+        RefLogProbsException e = assertThrows(RefLogProbsException.class, () -> TrainJob.run(spark, otherReference));
+        assertTrue(e.getMessage().contains(refTable) && e.getMessage().contains("sparktune ref-logprobs"),
                 e.getMessage());
+        // a new version of the packed table needs a new reference pass
+        spark.sql("ALTER TABLE delta.`" + DeltaTables.qualify(spark, table) + "` SET TBLPROPERTIES ('note' = 'v2')");
+        e = assertThrows(RefLogProbsException.class, () -> TrainJob.run(spark, dpo.toBuilder()
+                .overwriteOutputDir(true).build()));
+        assertTrue(e.getMessage().contains("but this run trains on"), e.getMessage());
+        // eval does not take pairs yet, and says so
+        UnsupportedTableException unsupported = assertThrows(UnsupportedTableException.class,
+                () -> PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_TRAIN).requireSingleDocuments("eval"));
+        assertTrue(unsupported.getMessage().contains("holds preference pairs"), unsupported.getMessage());
     }
 
     @Test

@@ -18,10 +18,13 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.trainer.data.RowSource;
 import dev.sparktune.trainer.plan.StepPlan;
+import dev.sparktune.trainer.reference.RefLogProbs;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -41,7 +44,8 @@ class TrainEquivalenceTest {
     static final byte[] SECRET = "equivalence-test-secret-0123456789".getBytes(StandardCharsets.US_ASCII);
     static final InMemoryRows ROWS = InMemoryRows.random(22, SEQ, VOCAB, 7);
 
-    record Run(double[] losses, double[] gradNorms, float[] finalParams, HeldBytes held) {
+    record Run(double[] losses, double[] gradNorms, float[] finalParams, HeldBytes held,
+               List<Map<String, Double>> metrics) {
     }
 
     static ModelConfig tinyQwen3() {
@@ -66,15 +70,26 @@ class TrainEquivalenceTest {
 
     /** Trains every rank from the weights {@code base} gives it (a rank may hold them in its own way). */
     static Run train(TrainConfig cfg, Supplier<ModelWeights> base) throws Exception {
-        List<Run> runs = onRanks(cfg, base, (trainer, plan) -> {
+        return train(cfg, base, ROWS, false, null);
+    }
+
+    /**
+     * Trains on {@code rows}: preference pairs (against {@code reference}, null for a reference-free loss) when
+     * {@code pairs}.
+     */
+    static Run train(TrainConfig cfg, Supplier<ModelWeights> base, RowSource rows, boolean pairs,
+                     RefLogProbs.Lookup reference) throws Exception {
+        List<Run> runs = onRanks(cfg, base, rows, pairs, reference, (trainer, plan) -> {
             double[] losses = new double[plan.totalSteps()];
             double[] norms = new double[plan.totalSteps()];
+            List<Map<String, Double>> metrics = new ArrayList<>();
             for (int s = 0; s < plan.totalSteps(); s++) {
                 StepMetrics m = trainer.step(s);
                 losses[s] = m.loss();
                 norms[s] = m.gradNorm();
+                metrics.add(m.objective());
             }
-            return new Run(losses, norms, trainer.trainableParams().toFloatVector(), trainer.heldBytes());
+            return new Run(losses, norms, trainer.trainableParams().toFloatVector(), trainer.heldBytes(), metrics);
         });
         for (int r = 1; r < runs.size(); r++) {
             assertTrue(java.util.Arrays.equals(runs.get(0).finalParams(), runs.get(r).finalParams()),
@@ -89,8 +104,14 @@ class TrainEquivalenceTest {
      */
     static <T> List<T> onRanks(TrainConfig cfg, Supplier<ModelWeights> base,
                                BiFunction<RankTrainer, StepPlan, T> body) throws Exception {
+        return onRanks(cfg, base, ROWS, false, null, body);
+    }
+
+    static <T> List<T> onRanks(TrainConfig cfg, Supplier<ModelWeights> base, RowSource rows, boolean pairs,
+                               RefLogProbs.Lookup reference, BiFunction<RankTrainer, StepPlan, T> body)
+            throws Exception {
         int n = cfg.worldSize();
-        StepPlan plan = StepPlan.of(ROWS.size(), cfg.effectiveGlobalBatchRows(), cfg.perDeviceBatchRows(), n,
+        StepPlan plan = StepPlan.of(rows.size(), cfg.effectiveGlobalBatchRows(), cfg.perDeviceBatchRows(), n,
                 cfg.epochs(), cfg.maxSteps(), cfg.seed());
         List<RingListener> listeners = new ArrayList<>();
         List<PeerAddress> peers = new ArrayList<>();
@@ -106,7 +127,8 @@ class TrainEquivalenceTest {
                 futures.add(pool.submit(() -> {
                     try (Collective ring = TcpRingCollective.connect(listeners.get(rank), rank, peers, SECRET,
                             RingOptions.defaults());
-                         RankTrainer trainer = new RankTrainer(cfg, plan, base.get(), SEQ, ring, ROWS, null)) {
+                         RankTrainer trainer = new RankTrainer(cfg, plan, base.get(), SEQ, ring, rows, null, pairs,
+                                 reference)) {
                         return body.apply(trainer, plan);
                     }
                 }));

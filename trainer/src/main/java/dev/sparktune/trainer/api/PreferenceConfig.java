@@ -1,0 +1,64 @@
+package dev.sparktune.trainer.api;
+
+import dev.sparktune.dl4j.preference.PreferenceLoss;
+import java.io.Serializable;
+
+/**
+ * How a table of preference pairs (prep's {@code stage = dpo}) is trained, under LLaMA-Factory's keys: the loss, and
+ * the reference model whose log-probs the reference pass wrote. A table of single documents ignores it. Holds the
+ * values as given; {@link TrainConfig} checks them (every problem under its key) through {@link #loss()}.
+ *
+ * @param prefLoss          pref_loss: sigmoid, hinge, ipo, orpo or simpo
+ * @param beta              pref_beta
+ * @param ftx               pref_ftx: the weight of the chosen response's SFT loss
+ * @param labelSmoothing    dpo_label_smoothing (cDPO; sigmoid only)
+ * @param simpoGamma        simpo_gamma
+ * @param refModel          ref_model: the reference model directory; "" = the base model (model_name_or_path)
+ * @param refModelAdapters  ref_model_adapters: a PEFT adapter merged into the reference first; "" = none
+ * @param refLogprobsTable  the reference pass's Delta table; "" = the packed table's path + {@link #REF_TABLE_SUFFIX}
+ */
+public record PreferenceConfig(String prefLoss, double beta, double ftx, double labelSmoothing, double simpoGamma,
+                               String refModel, String refModelAdapters, String refLogprobsTable)
+        implements Serializable {
+    /** Where the reference pass writes by default, beside the packed table. */
+    public static final String REF_TABLE_SUFFIX = "_ref_logprobs";
+
+    public PreferenceConfig {
+        prefLoss = prefLoss == null ? "" : prefLoss.strip();
+        refModel = refModel == null ? "" : refModel.strip();
+        refModelAdapters = refModelAdapters == null ? "" : refModelAdapters.strip();
+        refLogprobsTable = refLogprobsTable == null ? "" : refLogprobsTable.strip();
+    }
+
+    /** LLaMA-Factory's defaults: sigmoid (DPO), β 0.1, no SFT term, no label smoothing, γ 0.5; the base as reference. */
+    public static PreferenceConfig defaults() {
+        PreferenceLoss d = PreferenceLoss.defaults(PreferenceLoss.Type.SIGMOID);
+        return new PreferenceConfig(d.type().key(), d.beta(), d.ftx(), d.labelSmoothing(), d.simpoGamma(), "", "", "");
+    }
+
+    /**
+     * The loss these settings define.
+     *
+     * @throws IllegalArgumentException a value is out of range; the message begins with its key
+     */
+    public PreferenceLoss loss() {
+        return new PreferenceLoss(PreferenceLoss.Type.parse(prefLoss), beta, labelSmoothing, simpoGamma, ftx);
+    }
+
+    /** The reference model: ref_model, else the base model {@code modelPath}. */
+    public String refModelOr(String modelPath) {
+        return refModel.isEmpty() ? modelPath : refModel;
+    }
+
+    /** The reference log-probs table of packed table {@code table}: ref_logprobs_table, else beside it. */
+    public String refLogprobsTableOf(String table) {
+        return refLogprobsTable.isEmpty() ? table + REF_TABLE_SUFFIX : refLogprobsTable;
+    }
+
+    /** What a checkpoint of a preference run must have been trained with (beside the reference's log-probs). */
+    public String describe() {
+        return "pref_loss=" + prefLoss + ", pref_beta=" + beta + ", pref_ftx=" + ftx + ", dpo_label_smoothing="
+                + labelSmoothing + (PreferenceLoss.Type.SIMPO.key().equals(prefLoss) ? ", simpo_gamma=" + simpoGamma
+                : "");
+    }
+}
