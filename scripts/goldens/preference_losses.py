@@ -69,12 +69,15 @@ def summed_logps(logits, input_ids, completion):
 
 
 def llamafactory(case, logits, input_ids, completion, ref_sums):
+    """Loss and metrics of a batch of pairs, rows 0..n-1 chosen and n..2n-1 rejected (dpo_step.py runs it on a model's
+    logits)."""
     _, loss_type, beta, ls, gamma, ftx = case
     sums, lengths = summed_logps(logits, input_ids, completion)
+    n = len(sums) // 2
     avg = loss_type in ("ipo", "orpo", "simpo")
     logps = sums / lengths if avg else sums
     ref = ref_sums / lengths if avg else ref_sums
-    c, r = logps[:N], logps[N:]
+    c, r = logps[:n], logps[n:]
     if loss_type == "orpo":
         log_odds = (c - r) - (torch.log1p(-torch.exp(c)) - torch.log1p(-torch.exp(r)))
         losses = -c + beta * -F.logsigmoid(log_odds)
@@ -83,15 +86,15 @@ def llamafactory(case, logits, input_ids, completion, ref_sums):
         losses = -F.logsigmoid(beta * ((c - r) - gamma / beta))
         cr, rr = beta * c.detach(), beta * r.detach()
     else:
-        m = (c - ref[:N]) - (r - ref[N:])
+        m = (c - ref[:n]) - (r - ref[n:])
         if loss_type == "sigmoid":
             losses = -F.logsigmoid(beta * m) * (1 - ls) - F.logsigmoid(-beta * m) * ls
         elif loss_type == "hinge":
             losses = torch.relu(1 - beta * m)
         else:
             losses = (m - 1 / (2 * beta)) ** 2
-        cr, rr = beta * (c - ref[:N]).detach(), beta * (r - ref[N:]).detach()
-    sft = -(sums[:N] / lengths[:N])
+        cr, rr = beta * (c - ref[:n]).detach(), beta * (r - ref[n:]).detach()
+    sft = -(sums[:n] / lengths[:n])
     if ftx > 1e-6:
         losses = losses + ftx * sft
     metrics = {
