@@ -137,7 +137,8 @@ public final class TrainStepBenchmark {
                     RandomRows data = new RandomRows(rows, seq, shape.docLens(), model.vocabSize(), 7);
                     try (TimedCollective ring = new TimedCollective(TcpRingCollective.connect(listeners.get(rank),
                             rank, peers, secret, RingOptions.defaults()));
-                         RankTrainer trainer = new RankTrainer(config, plan, base, seq, ring, data, null)) {
+                         RankTrainer trainer = new RankTrainer(config, plan, base, seq, ring, data, null,
+                                 false, null)) {
                         for (int s = 0; s < WARMUP; s++) {
                             trainer.step(s);
                         }
