@@ -16,7 +16,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 main=dev.sparktune.pipeline.cli.SparkTuneCli
-verbs=" run prep train export eval inspect init-model "
+verbs=" run prep train export eval ref-logprobs inspect init-model "
 jvm_flags="$(sed -n 's/^sparktune\.jvm\.flags=//p' "$root/conf/jvm.properties")"
 version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' "$root/pom.xml" | head -n 1)"
 
