@@ -41,13 +41,19 @@ def peak_rss_gb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
-def load(model_dir, full, checkpointing):
+def load_fp32(model_dir):
+    """The checkpoint in fp32 with transformers' default attention, and the seconds from_pretrained took."""
     t0 = time.perf_counter()
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     load_s = time.perf_counter() - t0
     attn = model.config._attn_implementation
     if attn != "sdpa":
         raise SystemExit(f"{model_dir} loaded with attention '{attn}'; this reference is documented as sdpa")
+    return model, load_s
+
+
+def load(model_dir, full, checkpointing):
+    model, load_s = load_fp32(model_dir)
     model.config.use_cache = False
     if checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})

@@ -17,8 +17,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 record Measurement(double loadSeconds, double peakRssBytes, double plannedBytesPerRank, double heldBytesPerRank,
                    double tokensPerSecond, double mfu) {
 
-    /** PEFT's reference JSON line; its peak RSS is in GiB (ru_maxrss / 2^20). */
-    static Measurement ofPeft(JsonNode line) {
+    /**
+     * A reference script's JSON line (peft_scale_reference.py, trl_dpo_reference.py): load_s, peak_rss_gb in GiB
+     * (ru_maxrss / 2^20) and tokens_per_s.
+     */
+    static Measurement ofReference(JsonNode line) {
         return new Measurement(line.get("load_s").asDouble(), line.get("peak_rss_gb").asDouble() * (1L << 30),
                 Double.NaN, Double.NaN, line.get("tokens_per_s").asDouble(), Double.NaN);
     }

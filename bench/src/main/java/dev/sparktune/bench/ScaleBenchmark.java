@@ -9,16 +9,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The scale ladder (issue "Real model sizes"): random-weight bf16 checkpoints with the published Qwen3 configs, a few
@@ -45,13 +42,12 @@ public final class ScaleBenchmark {
     /** Rows per text in the corpus: scale_text.py's default. */
     private static final int CHUNKS_PER_TEXT = 3;
     private static final int WARMUP_STEPS = 1;
-    /** What spark-submit.sh prints when it builds the project before running. */
-    private static final String SPARK_SUBMIT_BUILDING = "spark-submit.sh: building SparkTune";
 
     private final Options options;
     private final Path work;
     private final LoggedProcess processes;
-    private final Map<String, Long> paramsByShape = new HashMap<>();
+    private final SparkSubmit cli;
+    private final ScaleCheckpoints checkpoints;
     private final Set<Integer> corpora = new HashSet<>();
     private final Set<Path> prepared = new HashSet<>();
     private final Map<ScaleCase.PeftKey, PeftOutcome> peftRuns = new HashMap<>();
@@ -61,6 +57,8 @@ public final class ScaleBenchmark {
         this.options = options;
         this.work = root.resolve("bench/target/scale");
         this.processes = new LoggedProcess(root);
+        this.cli = new SparkSubmit(processes, ScaleBenchmark::progress);
+        this.checkpoints = new ScaleCheckpoints(root, processes, options.python(), ScaleBenchmark::progress);
     }
 
     /**
@@ -159,14 +157,14 @@ public final class ScaleBenchmark {
             progress("[" + (i + 1) + "/" + cases.size() + "] " + c.label());
             Path checkpoint;
             try {
-                checkpoint = checkpoint(c.shape());
+                checkpoint = checkpoints.of(c.shape());
             } catch (LoggedProcess.StepFailedException e) {
                 progress("failed: " + e.getMessage());
                 results.add(new CaseResult(c, -1, null, e.summary(), null));
                 writeResults();
                 continue;
             }
-            long params = paramsByShape.get(c.shape().name());
+            long params = checkpoints.params(c.shape());
             Measurement ours = null;
             String error = null;
             try {
@@ -185,21 +183,6 @@ public final class ScaleBenchmark {
             writeResults();
         }
         printTable();
-    }
-
-    /** The shape's checkpoint, made once; its JSON line (params) marks it complete. */
-    private Path checkpoint(ScaleShape shape) throws IOException, InterruptedException {
-        Path ckptRoot = work.resolve("ckpt");
-        Path dir = ckptRoot.resolve(shape.name());
-        Path made = ckptRoot.resolve(shape.name() + ".json");
-        if (!Files.exists(made)) {
-            progress("making the " + shape.name() + " checkpoint in " + dir);
-            LoggedProcess.Logs logs = processes.runLocked(ckptRoot, shape.name() + "-make", Map.of(),
-                    List.of(options.python(), "scripts/bench/make_scale_checkpoint.py", shape.name(), dir.toString()));
-            Files.copy(logs.out(), made, StandardCopyOption.REPLACE_EXISTING);
-        }
-        paramsByShape.put(shape.name(), JSON.readTree(made.toFile()).get("params").asLong());
-        return dir;
     }
 
     /** The corpus of one cutoff, enough full rows for every case at that cutoff; written once per run. */
@@ -223,8 +206,8 @@ public final class ScaleBenchmark {
         Path dir = work.resolve("prep").resolve(c.shape().name() + "-" + c.cutoff());
         Path table = dir.resolve("table");
         if (!prepared.contains(dir)) {
-            deleteTree(dir);
-            sparkSubmit(dir, "prep", Map.of(), List.of("./spark-submit.sh", "--driver-memory", "2g", "--master",
+            FileTrees.delete(dir);
+            cli.run(dir, "prep", Map.of(), List.of("./spark-submit.sh", "--driver-memory", "2g", "--master",
                     "local[2]", "prep"), dataSettings(c, checkpoint, data, table));
             prepared.add(dir);
         }
@@ -235,35 +218,17 @@ public final class ScaleBenchmark {
     private Measurement train(ScaleCase c, Path checkpoint, Path data, Path table)
             throws IOException, InterruptedException {
         Path dir = work.resolve(c.dirName());
-        deleteTree(dir);
+        FileTrees.delete(dir);
         Path output = dir.resolve("out");
         Path time = dir.resolve("time.txt");
         List<String> settings = new ArrayList<>(dataSettings(c, checkpoint, data, table));
-        settings.addAll(List.of(
-                "train.output_dir=" + quoted(output),
-                "train.overwrite_output_dir=true",
-                "train.finetuning_type=" + c.finetuning().key(),
-                "train.lora_rank=8",
-                "train.lora_alpha=16",
-                "train.lora_target=all",
-                "train.world_size=" + c.ranks(),
-                "train.fsdp=" + c.sharding().key(),
-                "train.per_device_train_batch_size=1",
-                "train.global_batch_rows=" + options.rowsPerStep(),
-                "train.max_steps=" + (WARMUP_STEPS + c.steps()),
-                "train.logging_steps=1",
-                "train.save_steps=0",
-                "train.gradient_checkpointing=" + options.gradientCheckpointing(),
-                // PEFT's optimizer settings; they do not change the step's cost
-                "train.learning_rate=1e-4",
-                "train.lr_scheduler_type=constant"));
+        settings.addAll(c.trainSettings(output, options.rowsPerStep(), WARMUP_STEPS + c.steps(),
+                options.gradientCheckpointing()));
         String memory = options.driverMemory() != null ? options.driverMemory() : c.shape().driverMemory();
-        List<String> launch = List.of("/usr/bin/time", "-v", "-o", time.toString(), "./spark-submit.sh",
-                // the trainer gives each rank the master's cores divided among the ranks
-                "--driver-memory", memory, "--master", "local[" + c.ranks() * c.threads() + "]", "train");
+        List<String> launch = c.timedLaunch("train", memory, time, List.of());
         progress("train: " + c.ranks() + " rank(s) x " + c.threads() + " thread(s), -Xmx" + memory + ", logs in "
                 + dir);
-        LoggedProcess.Logs logs = sparkSubmit(dir, "train", Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())),
+        LoggedProcess.Logs logs = cli.run(dir, "train", Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())),
                 launch, settings);
         return TrainRunLogs.read(logs.err(), logs.out(), time, output.resolve("trainer_log.jsonl"));
     }
@@ -297,7 +262,7 @@ public final class ScaleBenchmark {
                 LoggedProcess.Logs logs = processes.runLocked(dir, "peft", Map.of("OMP_NUM_THREADS",
                         Integer.toString(key.threads())), command);
                 List<String> lines = Files.readAllLines(logs.out(), StandardCharsets.UTF_8);
-                outcome = new PeftOutcome(Measurement.ofPeft(JSON.readTree(lines.get(lines.size() - 1))), null);
+                outcome = new PeftOutcome(Measurement.ofReference(JSON.readTree(lines.get(lines.size() - 1))), null);
             } catch (LoggedProcess.StepFailedException e) {
                 progress("PEFT failed: " + e.getMessage());
                 outcome = new PeftOutcome(null, "failed: " + e.summary());
@@ -310,39 +275,13 @@ public final class ScaleBenchmark {
     /** The settings prep and train share: the model, the corpus and the table. */
     private static List<String> dataSettings(ScaleCase c, Path checkpoint, Path data, Path table) {
         return List.of(
-                "model.model_name_or_path=" + quoted(checkpoint),
+                "model.model_name_or_path=" + SparkSubmit.quoted(checkpoint),
                 "data.dataset=" + DATASET,
-                "data.dataset_dir=" + quoted(data),
+                "data.dataset_dir=" + SparkSubmit.quoted(data),
                 "data.stage=pt",
                 "data.cutoff_len=" + c.cutoff(),
                 "data.val_size=0",
-                "prep.output_table=" + quoted(table));
-    }
-
-    /** A path as a HOCON quoted string: unquoted, "//" would start a comment. */
-    private static String quoted(Path path) {
-        return "\"" + path + "\"";
-    }
-
-    /**
-     * Runs our CLI. It rebuilds the project first when sources changed (other work goes on in this tree), so a
-     * separate call builds it before the measured one: /usr/bin/time would count Maven's JVM otherwise. Sources
-     * that change between the two calls make the measured one build too; then it runs again.
-     */
-    private LoggedProcess.Logs sparkSubmit(Path dir, String name, Map<String, String> env, List<String> launch,
-                                           List<String> settings) throws IOException, InterruptedException {
-        processes.runLocked(dir, name + "-build", Map.of(), List.of("./spark-submit.sh", "--version"));
-        List<String> command = new ArrayList<>(launch);
-        for (String setting : settings) {
-            command.add("--set");
-            command.add(setting);
-        }
-        LoggedProcess.Logs logs = processes.runLocked(dir, name, env, command);
-        if (Files.readString(logs.err(), StandardCharsets.UTF_8).contains(SPARK_SUBMIT_BUILDING)) {
-            progress(name + " built the project before running (sources changed); running it again");
-            logs = processes.runLocked(dir, name, env, command);
-        }
-        return logs;
+                "prep.output_table=" + SparkSubmit.quoted(table));
     }
 
     private void writeResults() throws IOException {
@@ -448,16 +387,5 @@ public final class ScaleBenchmark {
 
     private static void progress(String message) {
         System.err.println("scale: " + message);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -2,13 +2,15 @@ package dev.sparktune.bench;
 
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One run of our trainer in the scale ladder: a shape, what is trained, how it is sharded, and how the machine's
- * cores are split into ranks. Every case trains rowsPerStep rows per optimizer step, one row per micro-batch, so the
- * 1-rank variant accumulates what the 2 ranks split, and both match PEFT's one forward of --rows rows.
+ * One run of our trainer in the scale ladder (or the DPO bench, whose rows are pairs): a shape, what is trained, how
+ * it is sharded, and how the machine's cores are split into ranks. Every case trains rowsPerStep rows per optimizer
+ * step, one row per micro-batch, so the 1-rank variant accumulates what the 2 ranks split, and both match PEFT's one
+ * forward of --rows rows.
  *
  * @param shape      the model size
  * @param finetuning LORA (r 8, alpha 16, every linear layer) or FULL, the two modes PEFT's reference runs
@@ -80,15 +82,58 @@ record ScaleCase(ScaleShape shape, FinetuningType finetuning, Sharding sharding,
         return finetuning.key() + " " + sharding.key() + " " + ranks + "x" + threads;
     }
 
-    /** The case's folder name under bench/target/scale. */
+    /**
+     * The train verb's settings of this case beside the model's and the table's: {@code finetuning} (LoRA r 8, alpha
+     * 16 on every linear layer), the ranks and their sharding, one row per micro-batch and {@code rowsPerStep} per
+     * optimizer step, a log line every step and no checkpoints.
+     *
+     * @param steps every step the run takes, the warm-up included
+     */
+    List<String> trainSettings(Path output, int rowsPerStep, int steps, boolean gradientCheckpointing) {
+        return List.of(
+                "train.output_dir=" + SparkSubmit.quoted(output),
+                "train.overwrite_output_dir=true",
+                "train.finetuning_type=" + finetuning.key(),
+                "train.lora_rank=8",
+                "train.lora_alpha=16",
+                "train.lora_target=all",
+                "train.world_size=" + ranks,
+                "train.fsdp=" + sharding.key(),
+                "train.per_device_train_batch_size=1",
+                "train.global_batch_rows=" + rowsPerStep,
+                "train.max_steps=" + steps,
+                "train.logging_steps=1",
+                "train.save_steps=0",
+                "train.gradient_checkpointing=" + gradientCheckpointing,
+                // the reference scripts' optimizer settings; they do not change the step's cost
+                "train.learning_rate=1e-4",
+                "train.lr_scheduler_type=constant");
+    }
+
+    /**
+     * Our CLI's {@code verb} for this case under {@code /usr/bin/time -v} (its report written to {@code time}): one
+     * JVM with a heap of {@code memory} whose local master has a core for every thread of every rank (the trainer
+     * and the reference pass give each rank the master's cores divided among the ranks).
+     *
+     * @param submitOptions more spark-submit options
+     */
+    List<String> timedLaunch(String verb, String memory, Path time, List<String> submitOptions) {
+        List<String> launch = new ArrayList<>(List.of("/usr/bin/time", "-v", "-o", time.toString(),
+                "./spark-submit.sh", "--driver-memory", memory, "--master", "local[" + ranks * threads + "]"));
+        launch.addAll(submitOptions);
+        launch.add(verb);
+        return launch;
+    }
+
+    /** The case's folder name in its bench's work folder (bench/target/scale, bench/target/dpo). */
     String dirName() {
         return shape.name() + "-" + finetuning.key() + "-" + sharding.key() + "-" + ranks + "x" + threads + "-"
                 + cutoff;
     }
 
     /**
-     * The PEFT run this case is compared with: PEFT does not shard, so every case of one shape, mode, cutoff, step
-     * count and core count shares one.
+     * The PEFT run this case is compared with (in the DPO bench, TRL's): neither shards, so every case of one shape,
+     * mode, cutoff, step count and core count shares one.
      */
     PeftKey peftKey() {
         return new PeftKey(shape, finetuning, cutoff, steps, ranks * threads);

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads our train run's figures from what the CLI already writes: the driver's and ranks' log on stderr, the JSON
- * summary on stdout, {@code trainer_log.jsonl}, and the {@code /usr/bin/time -v} report of the JVM.
+ * summary on stdout, {@code trainer_log.jsonl}, and the {@code /usr/bin/time -v} report of the JVM. The summary and
+ * the report are read the same way for the other runs the benches time (ref-logprobs, the reference scripts).
  */
 final class TrainRunLogs {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,11 +37,10 @@ final class TrainRunLogs {
         double load = Double.parseDouble(last(log, LOADED, stderr, "rank 0's 'joined and loaded' line").group(1));
         Matcher total = last(log, PLAN_TOTAL, stderr, "the memory plan's total line");
         double planned = Double.parseDouble(total.group(1)) * (total.group(2).equals("GB") ? 1e9 : 1e6);
-        JsonNode rank0 = summary(stdout).get("held_bytes_per_rank").get(0);
+        JsonNode rank0 = lastJsonLine(stdout, "held_bytes_per_rank").get("held_bytes_per_rank").get(0);
         double held = rank0.get("params").asDouble() + rank0.get("grads").asDouble()
                 + rank0.get("optimizer_state").asDouble() + rank0.get("activations").asDouble();
-        double rss = Double.parseDouble(last(Files.readAllLines(time, StandardCharsets.UTF_8), MAX_RSS, time,
-                "the maximum resident set size").group(1)) * 1024;
+        double rss = peakRssBytes(time);
         List<Double> tokensPerSecond = new ArrayList<>();
         List<Double> mfu = new ArrayList<>();
         for (String line : Files.readAllLines(trainerLog, StandardCharsets.UTF_8)) {
@@ -57,18 +57,24 @@ final class TrainRunLogs {
         return new Measurement(load, rss, planned, held, median(tokensPerSecond), median(mfu));
     }
 
-    /** The JSON summary: the last stdout line that is a JSON object. */
-    private static JsonNode summary(Path stdout) throws IOException {
+    /** The peak resident set of the process a {@code /usr/bin/time -v} report is of. */
+    static double peakRssBytes(Path time) throws IOException {
+        return Double.parseDouble(last(Files.readAllLines(time, StandardCharsets.UTF_8), MAX_RSS, time,
+                "the maximum resident set size").group(1)) * 1024;
+    }
+
+    /** A JSON summary on stdout: the last line that is a JSON object with {@code field} (the CLI's, a script's). */
+    static JsonNode lastJsonLine(Path stdout, String field) throws IOException {
         List<String> lines = Files.readAllLines(stdout, StandardCharsets.UTF_8);
         for (int i = lines.size() - 1; i >= 0; i--) {
             if (lines.get(i).startsWith("{")) {
                 JsonNode node = JSON.readTree(lines.get(i));
-                if (node.has("held_bytes_per_rank")) {
+                if (node.has(field)) {
                     return node;
                 }
             }
         }
-        throw new IllegalStateException(stdout + " has no JSON summary with held_bytes_per_rank");
+        throw new IllegalStateException(stdout + " has no JSON summary with " + field);
     }
 
     private static Matcher last(List<String> lines, Pattern pattern, Path file, String what) {
