@@ -1,5 +1,6 @@
 package dev.sparktune.e2e;
 
+import dev.sparktune.pipeline.cli.SparkTuneCli;
 import dev.sparktune.testkit.RepoPaths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +70,15 @@ class SparkSubmitScriptTest {
         int jar = args.indexOf(dir.resolve("sparktune-dist.jar").toString());
         assertEquals(List.of("prep", "-c", "job.conf", "--set", "data.cutoff_len=1024"),
                 args.subList(jar + 1, args.size()), "the verb and its options follow the jar unchanged");
+    }
+
+    /** Every verb of the CLI passes through: the script's own list of verbs must not fall behind the CLI's. */
+    @Test
+    void everyCliVerbIsHandedToSparkSubmit() throws Exception {
+        for (String verb : SparkTuneCli.newCommandLine().getSubcommands().keySet()) {
+            List<String> args = submit(verb, "-c", "job.conf");
+            assertEquals(List.of(verb, "-c", "job.conf"), args.subList(args.size() - 3, args.size()), verb);
+        }
     }
 
     @Test
