@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.preference;
 
+import java.io.Serializable;
 import java.util.Locale;
 
 /**
@@ -21,7 +22,8 @@ import java.util.Locale;
  * @param simpoGamma     simpo_gamma, SimPO's target reward margin
  * @param ftx            pref_ftx, the weight of the chosen response's SFT loss
  */
-public record PreferenceLoss(Type type, double beta, double labelSmoothing, double simpoGamma, double ftx) {
+public record PreferenceLoss(Type type, double beta, double labelSmoothing, double simpoGamma, double ftx)
+        implements Serializable {
 
     /** pref_loss. */
     public enum Type {

@@ -1,5 +1,6 @@
 package dev.sparktune.pipeline.config;
 
+import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.eval.EvalConfig;
 
 /** Reads the {@code eval} section (plus the model keys) into an {@link EvalConfig}. */
@@ -10,10 +11,11 @@ final class EvalSection {
     /**
      * Null when the section is not needed or a problem was reported.
      *
-     * @param needed the verb evaluates (eval, or run with an eval stage): its required keys must be set
+     * @param needed     the verb evaluates (eval, or run with an eval stage): its required keys must be set
+     * @param preference how a table of pairs is scored, as {@link TrainSection#preference} read it
      */
     static EvalConfig read(ValueReader reader, boolean needed, String modelPath, String adapterPath,
-                           long lossChunkTokens) {
+                           long lossChunkTokens, PreferenceConfig preference) {
         String table = reader.text("eval.table", "a table path (local path or Hadoop URI)");
         long version = reader.wholeNumber("eval.table_version", -1, Long.MAX_VALUE);
         String outputDir = reader.text("eval.output_dir", "a directory (local path or Hadoop URI), or \"\"");
@@ -45,6 +47,7 @@ final class EvalSection {
             return null;
         }
         return new EvalConfig(modelPath, adapterPath, table, version, (int) maxSamples, generate, (int) maxNewTokens,
-                (int) batchSize, doSample, temperature, topP, (int) topK, seed, outputDir, (int) lossChunkTokens);
+                (int) batchSize, doSample, temperature, topP, (int) topK, seed, outputDir, (int) lossChunkTokens,
+                preference.withReferenceOf(modelPath));
     }
 }

@@ -30,10 +30,11 @@ final class RunSection {
     /**
      * Null when {@code verb} is not run or a problem was reported.
      *
-     * @param referenceForTrain the train stage needs reference log-probs (a table of pairs, a pref_loss with a
-     *                          reference): a ref_logprobs stage is added before it when run.stages lacks one
+     * @param referenceForPairs the train or eval stage needs reference log-probs (a table of pairs, a pref_loss
+     *                          with a reference): a ref_logprobs stage is added before the first of them when
+     *                          run.stages lacks one
      */
-    static RunSettings read(ValueReader reader, Verb verb, String trainOutputDir, boolean referenceForTrain) {
+    static RunSettings read(ValueReader reader, Verb verb, String trainOutputDir, boolean referenceForPairs) {
         List<String> names = reader.names("run.stages", "a list of stages from " + String.join(", ", STAGES));
         boolean evalBase = reader.bool("run.eval_base");
         String stateFile = reader.text("run.state_file", "a file path (local path or Hadoop URI), or \"\"");
@@ -82,9 +83,10 @@ final class RunSection {
         if (verb != Verb.RUN || reader.hasProblems()) {
             return null;
         }
-        if (referenceForTrain && stages.contains(RunSettings.Stage.TRAIN)
-                && !stages.contains(RunSettings.Stage.REF_LOGPROBS)) {
-            stages.add(stages.indexOf(RunSettings.Stage.TRAIN), RunSettings.Stage.REF_LOGPROBS);
+        if (referenceForPairs && !stages.contains(RunSettings.Stage.REF_LOGPROBS)) {
+            int at = stages.indexOf(stages.contains(RunSettings.Stage.TRAIN) ? RunSettings.Stage.TRAIN
+                    : RunSettings.Stage.EVAL);
+            stages.add(at, RunSettings.Stage.REF_LOGPROBS);
         }
         RunSettings.InitModel init = arch.isEmpty() ? null : new RunSettings.InitModel(arch, tokenizer, (int) hidden,
                 (int) inter, (int) layers, (int) heads, (int) kvHeads, std, initSeed);

@@ -111,12 +111,6 @@ public final class SparkTuneConfig {
         SparkSettings spark = readSpark(reader);
         String modelPath = reader.text("model.model_name_or_path", "a model directory (local path or Hadoop URI)");
         PrepConfig prep = readPrep(reader, verb, modelPath);
-        if (prep != null && prep.stage() == Stage.DPO && verb == Verb.RUN
-                && RunSection.listsStage(reader, RunSettings.Stage.EVAL)) {
-            // refused here rather than after training: eval reads single documents
-            reader.fail("data.stage", "dpo prepares preference pairs, which the eval stage does not take yet "
-                    + "(issue 16); leave eval out of run.stages, or data.stage = sft");
-        }
         String adapterPath = reader.text("model.adapter_name_or_path", "a PEFT adapter directory, or \"\"");
         PreferenceConfig preference = TrainSection.preference(reader);
         TrainConfig train = TrainSection.read(reader, verb, modelPath, adapterPath, preference);
@@ -128,14 +122,15 @@ public final class SparkTuneConfig {
                 : chunk != null && chunk.unwrapped() instanceof Number n && n.intValue() >= 1 ? n.intValue() : 1024;
         EvalConfig eval = EvalSection.read(reader, verb.needsEvalSection()
                 && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EVAL)), modelPath, adapterPath,
-                lossChunk);
-        // a run training a table of pairs against a reference computes the reference log-probs first
-        boolean referenceForTrain = verb == Verb.RUN && prep != null && prep.stage() == Stage.DPO
-                && RunSection.listsStage(reader, RunSettings.Stage.TRAIN) && needsReference(preference);
+                lossChunk, preference);
+        // a run training or evaluating a table of pairs against a reference computes the reference log-probs first
+        boolean referenceForPairs = verb == Verb.RUN && prep != null && prep.stage() == Stage.DPO
+                && (RunSection.listsStage(reader, RunSettings.Stage.TRAIN)
+                || RunSection.listsStage(reader, RunSettings.Stage.EVAL)) && needsReference(preference);
         RefLogProbsConfig refLogProbs = RefLogProbsSection.read(reader, verb == Verb.REF_LOGPROBS
-                || referenceForTrain || verb == Verb.RUN && RunSection.listsStage(reader,
+                || referenceForPairs || verb == Verb.RUN && RunSection.listsStage(reader,
                 RunSettings.Stage.REF_LOGPROBS), modelPath, preference);
-        RunSettings run = RunSection.read(reader, verb, train == null ? null : train.outputDir(), referenceForTrain);
+        RunSettings run = RunSection.read(reader, verb, train == null ? null : train.outputDir(), referenceForPairs);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

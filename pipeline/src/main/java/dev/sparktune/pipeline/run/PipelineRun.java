@@ -212,7 +212,15 @@ public final class PipelineRun {
         EvalResult after = EvalJob.run(spark, exported ? c.withModel(config.export().exportDir(), "", out)
                 : c.withModel(trainedModel(), trainedAdapter(), out));
         n.set("after", after.toJson());
-        if (n.has("before")) {
+        if (after.pairs() > 0) {
+            log.printf("run: reward accuracy %s%s on %d eval pairs (mean margin %.3f); exact match of the chosen "
+                            + "responses %s%s%n", n.has("before") ? percent(n.path("before").path(
+                            "eval_rewards/accuracies")) + " before training -> " : "",
+                    percent(n.path("after").path("eval_rewards/accuracies")), after.pairs(),
+                    n.path("after").path("eval_rewards/margins").asDouble(Double.NaN),
+                    n.has("before") ? percent(n.path("before").path("exact_match")) + " -> " : "",
+                    percent(n.path("after").path("exact_match")));
+        } else if (n.has("before")) {
             log.printf("run: exact match %s before training -> %s after (%d eval documents); eval loss %.3f -> %.3f%n",
                     percent(n.path("before").path("exact_match")), percent(n.path("after").path("exact_match")),
                     after.generated(), n.path("before").path("eval_loss").asDouble(Double.NaN),

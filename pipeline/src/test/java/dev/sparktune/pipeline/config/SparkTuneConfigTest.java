@@ -97,15 +97,17 @@ class SparkTuneConfigTest {
                 "sparktune.init_model.architecture").message().contains("init_model.tokenizer"));
         assertTrue(only(failure(file, Verb.RUN, "train.output_dir=/runs/a"), "sparktune.export.export_dir")
                 .message().contains("required by export"));
-        // preference pairs cannot go on to eval yet: refused before prep runs, not after
-        assertTrue(only(failure(file, Verb.RUN, concat(common, "data.stage=dpo")), "sparktune.data.stage").message()
-                .contains("leave eval out of run.stages"));
-        // they train against the reference's log-probs, which the run computes first unless the loss needs none
+        // preference pairs train and evaluate against the reference's log-probs, which the run computes first
+        // unless the loss needs none
         SparkTuneConfig dpo = load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"),
-                "run.stages=[prep, train, export]"));
+                "run.stages=[prep, train, export, eval]"));
         assertEquals(Stage.DPO, dpo.prep().stage());
         assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.TRAIN,
-                RunSettings.Stage.EXPORT), dpo.run().stages());
+                RunSettings.Stage.EXPORT, RunSettings.Stage.EVAL), dpo.run().stages());
+        assertEquals(dpo.prep().modelPath(), dpo.eval().preference().refModel(), "the base model is the reference");
+        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.EVAL),
+                load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"), "run.stages=[prep, eval]")).run()
+                        .stages(), "evaluating pairs needs the reference too");
         assertEquals(dpo.train().table() + "_ref_logprobs", dpo.refLogProbs().outputTable());
         assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN), load(file, Verb.RUN,
                 concat(concat(concat(common, "data.stage=dpo"), "run.stages=[prep, train]"), "train.pref_loss=simpo"))

@@ -44,13 +44,25 @@ class SyntheticTasksTest {
             check(turns.get(0).path("value").asText(), turns.get(1).path("value").asText());
             assertTrue(questions.add(turns.get(0).path("value").asText()), "a question appears once in all files");
         }
+        JsonNode ranking = info.path(SyntheticTasks.PAIRS);
+        assertTrue(ranking.path("ranking").asBoolean());
+        List<String> pairs = Files.readAllLines(dir.resolve(ranking.path("file_name").asText()));
+        assertEquals(500, pairs.size());
+        for (String line : pairs) {
+            JsonNode row = JSON.readTree(line);
+            String question = row.path(ranking.path("columns").path("prompt").asText()).asText();
+            check(question, row.path(ranking.path("columns").path("chosen").asText()).asText());
+            String rejected = row.path(ranking.path("columns").path("rejected").asText()).asText();
+            assertTrue(!rejected.equals(row.path("chosen").asText()) && rejected.matches("even|odd|[0-9]"), line);
+            assertTrue(questions.add(question), "a question appears once in all files");
+        }
     }
 
     @Test
     void theSameSeedWritesTheSameFiles() throws Exception {
         SyntheticTasks.write(dir.resolve("a"), 100, 3);
         SyntheticTasks.write(dir.resolve("b"), 100, 3);
-        for (String f : List.of("demo_tasks_alpaca.jsonl", "demo_tasks_sharegpt.jsonl")) {
+        for (String f : List.of("demo_tasks_alpaca.jsonl", "demo_tasks_sharegpt.jsonl", "demo_tasks_pairs.jsonl")) {
             assertEquals(Files.readString(dir.resolve("a").resolve(f)), Files.readString(dir.resolve("b").resolve(f)));
         }
     }

@@ -50,6 +50,12 @@ public record PreferenceConfig(String prefLoss, double beta, double ftx, double 
         return refModel.isEmpty() ? modelPath : refModel;
     }
 
+    /** These settings with ref_model fixed to {@link #refModelOr}({@code modelPath}). */
+    public PreferenceConfig withReferenceOf(String modelPath) {
+        return new PreferenceConfig(prefLoss, beta, ftx, labelSmoothing, simpoGamma, refModelOr(modelPath),
+                refModelAdapters, refLogprobsTable);
+    }
+
     /** The reference log-probs table of packed table {@code table}: ref_logprobs_table, else beside it. */
     public String refLogprobsTableOf(String table) {
         return refLogprobsTable.isEmpty() ? table + REF_TABLE_SUFFIX : refLogprobsTable;

@@ -122,18 +122,6 @@ public record PinnedSnapshot(String path, long version, String split, int seqLen
         return PackedTable.STAGE_DPO.equals(properties.get(PackedTable.PROP_STAGE));
     }
 
-    /**
-     * This snapshot, if its table holds single documents.
-     *
-     * @throws UnsupportedTableException naming the table and {@code verb} when it holds preference pairs
-     */
-    public PinnedSnapshot requireSingleDocuments(String verb) {
-        if (holdsPairs()) {
-            throw TrainDataErrors.preferencePairs(path, version, verb);
-        }
-        return this;
-    }
-
     /** Rows of the split across all files. */
     public long rows() {
         return files.stream().mapToLong(DataFile::splitRows).sum();

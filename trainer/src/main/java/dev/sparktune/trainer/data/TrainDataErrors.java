@@ -1,6 +1,5 @@
 package dev.sparktune.trainer.data;
 
-import dev.sparktune.preprocess.table.PackedTable;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -65,14 +64,6 @@ final class TrainDataErrors {
                 + " uses column mapping (" + property + " = " + mode + "): its Parquet files name columns "
                 + "differently from the table, and training reads the files directly; " + PREP_HINT
                 + " into a new path");
-    }
-
-    /** A table of preference pairs given to a verb that reads single documents. */
-    static UnsupportedTableException preferencePairs(String tablePath, long version, String verb) {
-        return new UnsupportedTableException(tablePath, version, "preferencePairs", tablePath + "@" + version
-                + " holds preference pairs (" + PackedTable.PROP_STAGE + " = " + PackedTable.STAGE_DPO + "): " + verb
-                + " reads tables of single documents (preference accuracy on a table of pairs is not available yet, "
-                + "issue 16); train takes it (train.pref_loss), or prepare SFT data with data.stage = sft");
     }
 
     static UnsupportedTableException partitioned(String tablePath, long version, Collection<String> columns) {

@@ -5,12 +5,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.dl4j.generate.GenerationConfig;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.preference.PreferenceLoss;
 import dev.sparktune.preprocess.encode.TokenizerCache;
 import dev.sparktune.preprocess.encode.TokenizerFiles;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.trainer.data.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
+import dev.sparktune.trainer.data.TrainRow;
+import dev.sparktune.trainer.preference.PairScoring;
+import dev.sparktune.trainer.reference.RefLogProbs;
 import dev.sparktune.trainer.model.MergedModel;
 import dev.sparktune.trainer.model.ModelDirectory;
 import java.io.IOException;
@@ -21,8 +25,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -35,8 +41,10 @@ import org.apache.spark.sql.functions;
 /**
  * The {@code eval} verb's Spark job: the eval split of a pinned packed-table version, scored by a model (with an
  * optional LoRA adapter merged in) on the executors: loss and perplexity over every supervised token, and, for a
- * fixed sample of documents, a generated answer compared with the reference (exact match, contains). Writes
- * {@code eval_results.json} and {@code generated_predictions.jsonl} (LLaMA-Factory's names) to any Hadoop FS.
+ * fixed sample of documents, a generated answer compared with the reference (exact match, contains). On a table of
+ * preference pairs: each pair's preference loss and metrics against the reference log-probs the ref-logprobs verb
+ * wrote for the same version (reward accuracy and margin), and generation for a sample of the chosen responses.
+ * Writes {@code eval_results.json} and {@code generated_predictions.jsonl} (LLaMA-Factory's names) to any Hadoop FS.
  */
 public final class EvalJob {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -50,7 +58,13 @@ public final class EvalJob {
         PinnedSnapshot snapshot = config.tableVersion() < 0
                 ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_EVAL)
                 : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_EVAL, config.tableVersion());
-        snapshot.requireSingleDocuments("eval");
+        boolean pairs = snapshot.holdsPairs();
+        PreferenceLoss preferenceLoss = pairs ? config.preference().loss() : null;
+        RefLogProbs reference = pairs && preferenceLoss.type().needsReference()
+                ? RefLogProbs.pin(spark, config.preference().refLogprobsTableOf(config.table()), snapshot,
+                        config.preference().refModel(), config.preference().refModelAdapters(),
+                        preferenceLoss.type().key())
+                : null;
         if (snapshot.rows() == 0) {
             throw new IllegalArgumentException("the table " + snapshot.path() + " (version " + snapshot.version()
                     + ") has no rows in its eval split: prepare it with data.val_size > 0");
@@ -67,14 +81,16 @@ public final class EvalJob {
         Dataset<Row> rows = spark.read().format("delta").option("versionAsOf", snapshot.version())
                 .load(snapshot.path())
                 .where(functions.col(PackedTable.SPLIT).equalTo(PackedTable.SPLIT_EVAL))
-                .select(PackedTable.INPUT_IDS, PackedTable.LABELS, PackedTable.DOC_LENS, PackedTable.DOC_IDS);
-        Set<Long> chosen = config.predictWithGenerate() ? sample(rows, config.maxSamples()) : Set.of();
+                .selectExpr(pairs ? new String[] {PackedTable.INPUT_IDS, PackedTable.LABELS, PackedTable.DOC_LENS,
+                        PackedTable.DOC_IDS, PackedTable.DOC_ROLES} : new String[] {PackedTable.INPUT_IDS,
+                        PackedTable.LABELS, PackedTable.DOC_LENS, PackedTable.DOC_IDS});
+        Set<Long> chosen = config.predictWithGenerate() ? sample(rows, config.maxSamples(), pairs) : Set.of();
         int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(), snapshot.rows()));
         HadoopConfEntries hadoop = HadoopConfEntries.fromSession(spark);
         int seqLen = snapshot.seqLen();
         PartitionScore total = rows.coalesce(partitions).javaRDD()
                 .mapPartitions(it -> List.of(scorePartition(it, config, hadoop, seqLen, generation, tokenizer,
-                        chosen)).iterator())
+                        chosen, preferenceLoss, reference)).iterator())
                 .collect().stream().reduce(PartitionScore.EMPTY, PartitionScore::plus);
 
         List<DocPrediction> predictions = new ArrayList<>(total.predictions());
@@ -85,37 +101,72 @@ public final class EvalJob {
                 snapshot.version(), total.rows(), total.docs(), total.supervisedTokens(), loss, Math.exp(loss), n,
                 n == 0 ? Double.NaN : predictions.stream().filter(DocPrediction::exactMatch).count() / (double) n,
                 n == 0 ? Double.NaN : predictions.stream().filter(DocPrediction::contains).count() / (double) n,
-                (System.nanoTime() - started) / 1e9, predictions);
+                (System.nanoTime() - started) / 1e9, predictions, total.pairs(), preferenceMetrics(total,
+                preferenceLoss));
         if (!config.outputDir().isEmpty()) {
             write(result, config.outputDir(), conf);
         }
         return result;
     }
 
+    /** The mean preference loss and each metric over the split's pairs; empty for a table of single documents. */
+    private static Map<String, Double> preferenceMetrics(PartitionScore total, PreferenceLoss loss) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (loss == null || total.pairs() == 0) {
+            return out;
+        }
+        out.put("loss", total.pairLossSum() / total.pairs());
+        List<String> names = PairScoring.metricNames(loss);
+        for (int i = 0; i < names.size(); i++) {
+            out.put(names.get(i), total.pairMetricSums()[i] / total.pairs());
+        }
+        return out;
+    }
+
+    /**
+     * @param preferenceLoss how pairs are scored; null for a table of single documents
+     * @param reference      the reference log-probs of the eval split; null without pairs or for orpo / simpo
+     */
     private static PartitionScore scorePartition(Iterator<Row> it, EvalConfig config, HadoopConfEntries hadoop,
                                                  int seqLen, GenerationConfig generation, TokenizerFiles tokenizer,
-                                                 Set<Long> chosen) {
+                                                 Set<Long> chosen, PreferenceLoss preferenceLoss,
+                                                 RefLogProbs reference) {
         if (!it.hasNext()) {
             return PartitionScore.EMPTY;
         }
+        PairScoring pairScoring = preferenceLoss == null ? null : new PairScoring(preferenceLoss,
+                reference == null ? null : reference.read(hadoop.toConfiguration()));
         RowEvaluator evaluator = new RowEvaluator(
                 MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration()), seqLen,
-                config.lossChunkTokens(), generation, TokenizerCache.get(tokenizer), chosen, config.batchSize());
+                config.lossChunkTokens(), generation, TokenizerCache.get(tokenizer), chosen, config.batchSize(),
+                pairScoring);
         while (it.hasNext()) {
             Row row = it.next();
-            evaluator.add(PackedTable.ints(row.getList(0)), PackedTable.ints(row.getList(1)),
-                    PackedTable.ints(row.getList(2)), PackedTable.longs(row.getList(3)));
+            int[] inputIds = PackedTable.ints(row.getList(0));
+            int[] labels = PackedTable.ints(row.getList(1));
+            int[] docLens = PackedTable.ints(row.getList(2));
+            long[] docIds = PackedTable.longs(row.getList(3));
+            if (pairScoring != null) {
+                new TrainRow(inputIds, labels, docLens, docIds, PackedTable.ints(row.getList(4)));  // pairs in order
+            }
+            evaluator.add(inputIds, labels, docLens, docIds);
         }
         return evaluator.score();
     }
 
     /**
      * The documents answered by generation: the first {@code maxSamples} in the order of a hash of their doc id,
-     * so the sample is spread over the split and the same for every model, cluster size and re-run.
+     * so the sample is spread over the split and the same for every model, cluster size and re-run. Of a table of
+     * pairs, the chosen documents only: their responses are the answers wanted.
      */
-    private static Set<Long> sample(Dataset<Row> rows, int maxSamples) {
-        List<Long> ids = new ArrayList<>(rows.select(functions.explode(functions.col(PackedTable.DOC_IDS)))
-                .as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
+    private static Set<Long> sample(Dataset<Row> rows, int maxSamples, boolean pairs) {
+        Dataset<Row> docs = pairs
+                ? rows.select(functions.explode(functions.arrays_zip(functions.col(PackedTable.DOC_IDS),
+                        functions.col(PackedTable.DOC_ROLES))).as("doc"))
+                        .where(functions.col("doc").getField(PackedTable.DOC_ROLES).equalTo(PackedTable.ROLE_CHOSEN))
+                        .select(functions.col("doc").getField(PackedTable.DOC_IDS))
+                : rows.select(functions.explode(functions.col(PackedTable.DOC_IDS)));
+        List<Long> ids = new ArrayList<>(docs.as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
         ids.sort(Comparator.comparingLong(EvalJob::sampleOrder));
         return new HashSet<>(maxSamples == 0 ? ids : ids.subList(0, Math.min(maxSamples, ids.size())));
     }

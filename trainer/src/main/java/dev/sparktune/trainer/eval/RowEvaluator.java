@@ -8,6 +8,7 @@ import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.trainer.data.PaddedRow;
+import dev.sparktune.trainer.preference.PairScoring;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,8 +16,10 @@ import java.util.Set;
 
 /**
  * Scores packed rows of the eval split with one model: the summed cross-entropy of every supervised token (the
- * training loss's numerator, documents never attending to each other), and for the chosen documents a generated
- * answer to the document's last supervised span, prompted with everything before that span. Answers are generated
+ * training loss's numerator, documents never attending to each other), and for the sampled documents a generated
+ * answer to the document's last supervised span, prompted with everything before that span. On a table of
+ * preference pairs it scores each pair as training does ({@link PairScoring}) and takes the cross-entropy of the
+ * chosen responses only (the rejected ones are what the model should not say). Answers are generated
  * {@code batchSize} prompts at a time (LLaMA-Factory's per_device_eval_batch_size), with the same tokens as one by one.
  */
 final class RowEvaluator {
@@ -33,6 +36,11 @@ final class RowEvaluator {
     private long supervised;
     private double lossSum;
     private final List<DocPrediction> predictions = new ArrayList<>();
+    private final PairScoring pairScoring;
+    private final double[] logps;
+    private final double[] pairMetricSums;
+    private long pairs;
+    private double pairLossSum;
 
     /** A document waiting for its generated answer: the prompt, and the reference without its stop tokens. */
     private record Question(long docId, int[] prompt, int[] reference) {
@@ -41,9 +49,10 @@ final class RowEvaluator {
     /**
      * @param generateFor documents answered by generation (empty: loss only)
      * @param batchSize   prompts generated together
+     * @param pairScoring how rows of preference pairs are scored; null for rows of single documents
      */
     RowEvaluator(HfModelDir.Loaded model, int seqLen, int lossChunkTokens, GenerationConfig generation,
-                 HuggingFaceTokenizer tokenizer, Set<Long> generateFor, int batchSize) {
+                 HuggingFaceTokenizer tokenizer, Set<Long> generateFor, int batchSize, PairScoring pairScoring) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("the generation batch size must be >= 1, got " + batchSize);
         }
@@ -55,6 +64,9 @@ final class RowEvaluator {
         this.tokenizer = tokenizer;
         this.generateFor = generateFor;
         this.seqLen = seqLen;
+        this.pairScoring = pairScoring;
+        this.logps = pairScoring == null ? null : new double[seqLen];
+        this.pairMetricSums = pairScoring == null ? null : new double[pairScoring.metricNames().size()];
     }
 
     void add(int[] inputIds, int[] labels, int[] docLens, long[] docIds) {
@@ -63,10 +75,14 @@ final class RowEvaluator {
                     + " doc ids");
         }
         PaddedRow row = PaddedRow.of(inputIds, labels, docLens, seqLen);
-        long count = CausalLm.supervisedCount(row.targets());
-        if (count > 0) {
-            lossSum += lm.loss(row.inputIds(), row.targets(), row.packed(), 1.0);
-            supervised += count;
+        if (pairScoring != null) {
+            addPairs(row, docLens, docIds);
+        } else {
+            long count = CausalLm.supervisedCount(row.targets());
+            if (count > 0) {
+                lossSum += lm.loss(row.inputIds(), row.targets(), row.packed(), 1.0);
+                supervised += count;
+            }
         }
         rows++;
         int start = 0;
@@ -75,6 +91,25 @@ final class RowEvaluator {
             if (generateFor.contains(docIds[d])) {
                 answer(docIds[d], Arrays.copyOfRange(inputIds, start, start + docLens[d]),
                         Arrays.copyOfRange(labels, start, start + docLens[d]));
+            }
+            start += docLens[d];
+        }
+    }
+
+    /** One forward: each pair's preference terms, and the chosen responses' cross-entropy. */
+    private void addPairs(PaddedRow row, int[] docLens, long[] docIds) {
+        int[] targets = row.targets();
+        lm.tokenLogProbs(row.inputIds(), targets, row.packed(), logps);
+        pairLossSum += pairScoring.scoreRow(logps, targets, 0, docLens, docIds, pairMetricSums, null, 1,
+                "eval row of documents " + Arrays.toString(docIds));
+        pairs += docLens.length / 2;
+        int start = 0;
+        for (int d = 0; d < docLens.length; d++) {
+            for (int i = start; d % 2 == 0 && i < start + docLens[d]; i++) {
+                if (targets[i] != LmHeadLoss.IGNORE) {
+                    lossSum -= logps[i];
+                    supervised++;
+                }
             }
             start += docLens[d];
         }
@@ -135,6 +170,7 @@ final class RowEvaluator {
 
     PartitionScore score() {
         generatePending();
-        return new PartitionScore(rows, docs, supervised, lossSum, List.copyOf(predictions));
+        return new PartitionScore(rows, docs, supervised, lossSum, List.copyOf(predictions), pairs, pairLossSum,
+                pairMetricSums == null ? new double[0] : pairMetricSums.clone());
     }
 }

@@ -1,6 +1,6 @@
 package dev.sparktune.trainer.metrics;
 
-import dev.sparktune.trainer.task.PreferenceObjective;
+import dev.sparktune.trainer.preference.PairScoring;
 import dev.sparktune.trainer.task.StepMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -96,7 +96,7 @@ public final class TensorBoardEvents {
                     scalars.put("train/mfu_useful", (float) n.path("mfu_useful").asDouble());
                 }
                 scalars.put("train/epoch", (float) n.path("epoch").asDouble());
-                for (String name : PreferenceObjective.METRICS) {
+                for (String name : PairScoring.METRICS) {
                     if (n.has(name)) {
                         scalars.put("train/" + name, (float) n.path(name).asDouble());
                     }

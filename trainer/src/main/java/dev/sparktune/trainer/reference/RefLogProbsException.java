@@ -22,7 +22,7 @@ public final class RefLogProbsException extends RuntimeException {
     static RefLogProbsException otherTable(String refTable, String source, String sourceVersion, String table,
                                            long version) {
         return new RefLogProbsException(refTable + " holds reference log-probs of " + source + "@" + sourceVersion
-                + ", but this run trains on " + table + "@" + version + ": " + RERUN);
+                + ", but this run reads " + table + "@" + version + ": " + RERUN);
     }
 
     static RefLogProbsException otherModel(String refTable, String theirs, String theirFingerprint, String ours,
@@ -33,8 +33,8 @@ public final class RefLogProbsException extends RuntimeException {
     }
 
     static RefLogProbsException missingDocument(String refTable, long docId) {
-        return new RefLogProbsException(refTable + " has no reference log-prob of document " + docId + " of the "
-                + "train split (the table was changed after the reference pass?): " + RERUN);
+        return new RefLogProbsException(refTable + " has no reference log-prob of document " + docId + " (the packed "
+                + "table was changed after the reference pass?): " + RERUN);
     }
 
     static RefLogProbsException tokenCount(String refTable, long docId, int refTokens, int tokens) {

@@ -44,7 +44,7 @@ class RowEvaluatorTest {
 
     private static RowEvaluator evaluator(Set<Long> generateFor, int batchSize, int maxNewTokens) {
         return new RowEvaluator(model, 64, 16, new GenerationConfig(maxNewTokens, Set.of(EOS), 0.0, 0, 1.0, 1),
-                tokenizer, generateFor, batchSize);
+                tokenizer, generateFor, batchSize, null);
     }
 
     /** A document: prompt tokens unsupervised, then the answer supervised. */

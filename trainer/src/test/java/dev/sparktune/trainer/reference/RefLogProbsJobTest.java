@@ -20,8 +20,9 @@ import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.TrainJob;
 import dev.sparktune.trainer.api.TrainResult;
-import dev.sparktune.trainer.data.PinnedSnapshot;
-import dev.sparktune.trainer.data.UnsupportedTableException;
+import dev.sparktune.trainer.eval.EvalConfig;
+import dev.sparktune.trainer.eval.EvalJob;
+import dev.sparktune.trainer.eval.EvalResult;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.testkit.ReferencePython;
@@ -95,9 +96,10 @@ class RefLogProbsJobTest {
     }
 
     /**
-     * A table of preference pairs on real Spark and Delta: the reference pass scores both documents of each pair,
-     * preference training reads them (a fresh LoRA starts at ln 2: the reference is the base), and refuses log-probs
-     * of another reference model or of another version of the table.
+     * A table of preference pairs on real Spark and Delta: the reference pass scores both documents of each pair of
+     * both splits, preference training reads them (a fresh LoRA starts at ln 2: the reference is the base) and
+     * refuses log-probs of another reference model or of another version of the table, and eval scores the eval
+     * split's pairs against them (the base model is its own reference: every margin 0).
      */
     @Test
     void aTableOfPairsIsScoredDocumentByDocumentThenTrainedAgainstItsReference() throws Exception {
@@ -109,9 +111,12 @@ class RefLogProbsJobTest {
                 {"instruction": "Add 2 and 3.", "chosen": "5", "rejected": "6"}
                 {"instruction": "Capital of France?", "chosen": "Paris", "rejected": "Lyon"}
                 {"instruction": "Is 9 odd?", "chosen": "Yes.", "rejected": "No, 9 is even."}
+                {"instruction": "Add 1 and 1.", "chosen": "2", "rejected": "11"}
+                {"instruction": "Capital of Italy?", "chosen": "Rome", "rejected": "Milan"}
+                {"instruction": "Is 4 odd?", "chosen": "No.", "rejected": "Yes, 4 is odd."}
                 """);
         PrepJob.run(spark, TestPrepConfig.of(dir, scratch.resolve("pairs"), "pairs").stage(Stage.DPO).cutoffLen(64)
-                .packing(true).build());
+                .packing(true).valSize(0.34).build());
         String table = scratch.resolve("pairs").resolve("packed").toString();
         String refTable = table + PreferenceConfig.REF_TABLE_SUFFIX;
         Map<Long, double[]> scored = read(RefLogProbsJob.run(spark, new RefLogProbsConfig(table, model.toString(), "",
@@ -125,8 +130,8 @@ class RefLogProbsJobTest {
                 documents++;
             }
         }
-        assertEquals(6, documents, "a chosen and a rejected document per pair");
-        assertEquals(6, scored.size());
+        assertEquals(12, documents, "a chosen and a rejected document per pair");
+        assertEquals(12, scored.size());
 
         TrainConfig dpo = TrainConfig.builder().modelPath(model.toString()).table(table)
                 .outputDir(scratch.resolve("pairs-train").toString()).maxSteps(2).perDeviceBatchRows(2)
@@ -140,6 +145,24 @@ class RefLogProbsJobTest {
         assertTrue(logged.has("rewards/accuracies") && logged.has("logps/rejected"), logged.toString());
         assertTrue(Files.isRegularFile(scratch.resolve("pairs-train").resolve("adapter_model.safetensors")));
 
+        EvalConfig eval = new EvalConfig(model.toString(), "", table, -1, 0, true, 4, 2, false, 1, 1, 0, 1,
+                scratch.resolve("pairs-eval").toString(), 64, PreferenceConfig.defaults()
+                .withReferenceOf(model.toString()));
+        EvalResult base = EvalJob.run(spark, eval);
+        assertEquals(2, base.pairs(), "val_size 0.34 of 6 pairs");
+        // the reference is this model: margins 0 up to the summation order of the tasks' thread counts
+        assertEquals(0, base.preference().get("rewards/margins"), 1e-6);
+        assertEquals(Math.log(2), base.preference().get("loss"), 1e-6);
+        assertEquals(2, base.generated(), "the chosen responses are answered, not the rejected ones");
+        EvalResult tuned = EvalJob.run(spark, eval.withModel(model.toString(), scratch.resolve("pairs-train")
+                .toString(), scratch.resolve("pairs-eval-tuned").toString()));
+        assertTrue(tuned.preference().get("rewards/margins") != 0 && tuned.preference().containsKey(
+                "rewards/accuracies"), tuned.preference().toString());
+        JsonNode results = JSON.readTree(scratch.resolve("pairs-eval-tuned").resolve("eval_results.json").toFile());
+        assertEquals(tuned.preference().get("loss"), results.path("eval_loss").asDouble(), 1e-12,
+                "eval_loss of a table of pairs is the preference loss, as LLaMA-Factory reports it");
+        assertTrue(results.has("eval_rewards/accuracies") && results.has("eval_chosen_loss"), results.toString());
+
         // a reference with another adapter merged in is another model: its log-probs do not fit
         TrainConfig otherReference = dpo.toBuilder().outputDir(scratch.resolve("pairs-other").toString())
                 .preference(new PreferenceConfig("sigmoid", 0.1, 0, 0, 0.5, "",
@@ -151,11 +174,9 @@ class RefLogProbsJobTest {
         spark.sql("ALTER TABLE delta.`" + DeltaTables.qualify(spark, table) + "` SET TBLPROPERTIES ('note' = 'v2')");
         e = assertThrows(RefLogProbsException.class, () -> TrainJob.run(spark, dpo.toBuilder()
                 .overwriteOutputDir(true).build()));
-        assertTrue(e.getMessage().contains("but this run trains on"), e.getMessage());
-        // eval does not take pairs yet, and says so
-        UnsupportedTableException unsupported = assertThrows(UnsupportedTableException.class,
-                () -> PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_TRAIN).requireSingleDocuments("eval"));
-        assertTrue(unsupported.getMessage().contains("holds preference pairs"), unsupported.getMessage());
+        assertTrue(e.getMessage().contains("but this run reads"), e.getMessage());
+        e = assertThrows(RefLogProbsException.class, () -> EvalJob.run(spark, eval));
+        assertTrue(e.getMessage().contains("but this run reads"), e.getMessage());
     }
 
     @Test

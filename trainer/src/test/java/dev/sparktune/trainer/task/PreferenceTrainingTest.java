@@ -170,6 +170,11 @@ class PreferenceTrainingTest {
         assertEquals(8, orpoRef.metrics().get(0).size(), "orpo reports sft_loss and odds_ratio_loss too");
         assertSameRun(orpoRef, TrainEquivalenceTest.train(orpo.toBuilder().worldSize(2).sharding(
                 Sharding.FULL_SHARD).build(), BASE, PAIRS, true, null), "orpo + ftx, 2 ranks, full_shard");
+        // full fine-tuning: full_shard gathers each layer for the log-prob forward and again for its backward
+        TrainConfig full = config("sigmoid", 1, Sharding.NO_SHARD).toBuilder().finetuningType(FinetuningType.FULL)
+                .learningRate(3e-3).build();
+        assertSameRun(train(full), train(full.toBuilder().worldSize(2).sharding(Sharding.FULL_SHARD).build()),
+                "full, 2 ranks, full_shard");
     }
 
     @Test
