@@ -19,9 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The preference-training demo, {@code run conf/demo-dpo.conf}, end to end at a CI budget (800 pairs, 200 steps
  * instead of 2000 and 300): synthetic pairs (the right answer chosen, a wrong one rejected), a tiny random Qwen3,
  * prep of the pairs, the reference pass (added by the conf's stages), LoRA trained with sigmoid + the SFT term on 2
- * local ranks, and the base model and the adapter evaluated on held-out pairs. The reward accuracy rises from about
- * a half (the base model is its own reference: every margin is summation noise around 0) and the chosen answers
- * start to come out of greedy decoding.
+ * local ranks, and the base model and the adapter evaluated on held-out pairs. The base model is its own reference:
+ * its margins are 0 up to summation order, so its reward accuracy is noise (0.55 here) and is not compared with; the
+ * trained adapter's accuracy and margin must clear fixed bars, and the chosen answers come out of greedy decoding.
  */
 class DemoDpoEndToEndTest {
     @TempDir
@@ -57,10 +57,10 @@ class DemoDpoEndToEndTest {
         System.out.println("[DemoDpoEndToEndTest] reward accuracy " + accuracyBefore + " -> " + accuracyAfter
                 + ", margin " + before.path("eval_rewards/margins") + " -> " + after.path("eval_rewards/margins")
                 + ", exact match " + before.path("exact_match") + " -> " + after.path("exact_match"));
-        // measured (2 cores): 0.55 -> 0.81 and exact match 0 -> 0.6; the bounds leave room for float differences and
-        // still fail if the preference is not learned
+        // measured (2 cores): accuracy 0.81, margin 2.86, exact match 0 -> 0.6; the bars leave room for float
+        // differences and still fail if the preference is not learned (a model that learned nothing scores ~0.5)
         assertEquals(0, before.path("eval_rewards/margins").asDouble(), 1e-4, "the base model is its reference");
-        assertTrue(accuracyAfter >= 0.7 && accuracyAfter >= accuracyBefore + 0.15, report.path("eval").toString());
+        assertTrue(accuracyAfter >= 0.7, report.path("eval").toString());
         assertTrue(after.path("eval_rewards/margins").asDouble() > 0.5, after.toString());
         assertTrue(after.path("exact_match").asDouble() >= 0.3, "the SFT term teaches the answers: " + after);
         for (String file : List.of("lora/adapter_model.safetensors", "lora/trainer_log.jsonl",

@@ -91,6 +91,8 @@ class LlamaFactoryYamlEndToEndTest {
         assertEquals(16, report.path("ref_logprobs").path("documents").asLong(), "a chosen and a rejected each");
         // 8 pairs, one per row, 8 rows per step: 1 step per epoch, 3 epochs
         assertEquals(3, report.path("train").path("steps_run").asInt(), report.toString());
+        assertEquals(Math.log(2), report.path("train").path("first_loss").asDouble(), 1e-4, "a fresh LoRA is its "
+                + "reference, the base");
         List<String> log = Files.readAllLines(cwd.resolve("saves/qwen3-4b/lora/dpo/trainer_log.jsonl"));
         JsonNode first = JSON.readTree(log.get(0));
         assertTrue(first.has("rewards/accuracies") && first.has("logps/chosen"), first.toString());

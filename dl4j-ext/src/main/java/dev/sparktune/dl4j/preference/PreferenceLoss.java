@@ -194,11 +194,16 @@ public record PreferenceLoss(Type type, double beta, double labelSmoothing, doub
         }
         double sftLoss = -p.chosenLogp() / p.chosenTokens();
         double dChosenSum = dc * cScale;
-        if (ftx > 1e-6) {  // LLaMA-Factory adds the term only above this
+        if (hasSftTerm()) {
             loss += ftx * sftLoss;
             dChosenSum -= ftx / p.chosenTokens();
         }
         return new Terms(loss, dChosenSum, dr * rScale, chosenReward, rejectedReward, c, r, sftLoss);
+    }
+
+    /** Whether pref_ftx adds the chosen response's SFT term (LLaMA-Factory adds it only above 1e-6). */
+    public boolean hasSftTerm() {
+        return ftx > 1e-6;
     }
 
     /** log σ(x) without overflow: −log(1 + e^−x) for x ≥ 0, x − log(1 + e^x) below. */

@@ -15,7 +15,9 @@ import picocli.CommandLine.Spec;
         description = "Evaluate model.model_name_or_path (with model.adapter_name_or_path merged in, if set) on the eval "
                 + "split of eval.table on the executors: loss and perplexity over every supervised token, and for "
                 + "eval.max_samples documents a generated answer to the last assistant turn scored by exact match and "
-                + "contains against the reference. Prints the metrics as JSON; writes eval_results.json and "
+                + "contains against the reference; on a table of preference pairs also each pair's preference loss, "
+                + "reward accuracy and margin against the reference log-probs (ref-logprobs). Prints the metrics as "
+                + "JSON; writes eval_results.json and "
                 + "generated_predictions.jsonl to eval.output_dir when set.")
 final class EvalCommand implements Callable<Integer> {
     @Mixin
@@ -28,7 +30,10 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         return ConfigOptions.runJob(options.load(Verb.EVAL, c -> InputPathCheck.forEval(c.eval(), c.spark()), spec),
                 spec, (c, spark) -> EvalJob.run(spark, c.eval()),
-                (c, r) -> String.format("eval: %d eval documents, loss %.4f, perplexity %.2f; exact match %s over %d "
+                (c, r) -> (r.pairs() == 0 ? "" : String.format("eval: %d pairs, preference loss %.4f, reward accuracy "
+                                + "%.1f%%, mean margin %.3f; ", r.pairs(), r.preference().get("loss"),
+                                100 * r.preference().get("rewards/accuracies"), r.preference().get("rewards/margins")))
+                        + String.format("eval: %d eval documents, loss %.4f, perplexity %.2f; exact match %s over %d "
                                 + "generated", r.docs(), r.evalLoss(), r.perplexity(), Double.isNaN(r.exactMatch())
                                 ? "n/a" : String.format("%.1f%%", 100 * r.exactMatch()), r.generated()),
                 r -> r.toJson().toString());

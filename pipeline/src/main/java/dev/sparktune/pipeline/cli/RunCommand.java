@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "run",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Run the pipeline's stages (run.stages, in order: synthetic_data, init_model, prep, train, "
-                + "export, eval) in one Spark application. Each finished stage is recorded in run.state_file; running "
+        description = "Run the pipeline's stages (run.stages, in order: synthetic_data, init_model, prep, "
+                + "ref_logprobs, train, export, eval) in one Spark application. Each finished stage is recorded in run.state_file; running "
                 + "again skips the stages finished with the same settings (train resumes from its newest checkpoint). "
                 + "With run.eval_base the base model is evaluated too, so the report shows exact match before and "
                 + "after training. Prints a JSON report at the end.")

@@ -148,6 +148,9 @@ final class LlamaFactoryArgs {
             Map.entry("use_dft_loss", false),
             Map.entry("neftune_noise_alpha", Optional.empty()),
             Map.entry("label_smoothing_factor", 0.0),
+            // preference-loss variants SparkTune does not train (BCO's added term, LD-DPO's length weighting)
+            Map.entry("pref_bco_weight", 0.0),
+            Map.entry("ld_alpha", Optional.empty()),
             Map.entry("additional_target", Optional.empty()),
             Map.entry("lr_scheduler_kwargs", Optional.empty()),
             Map.entry("create_new_adapter", false),
@@ -208,11 +211,11 @@ final class LlamaFactoryArgs {
             "early_stopping_steps", "plot_loss", "include_effective_tokens_per_second",
             
             "pissa_iter", "pissa_convert", 
-            "oft_rank", "oft_block_size", "oft_target", "pref_bco_weight",
+            "oft_rank", "oft_block_size", "oft_target",
             "kto_chosen_weight", "kto_rejected_weight",
             "ppo_buffer_size", "ppo_epochs", "ppo_score_norm", "ppo_target", "ppo_whiten_rewards",
             "ref_model_quantization_bit", "reward_model", "reward_model_adapters",
-            "reward_model_quantization_bit", "reward_model_type", "ld_alpha", "galore_target",
+            "reward_model_quantization_bit", "reward_model_type", "galore_target",
             "galore_rank", "galore_update_interval", "galore_scale", "galore_proj_type", "galore_layerwise",
             "apollo_target", "apollo_rank", "apollo_update_interval", "apollo_scale", "apollo_proj",
             "apollo_proj_type", "apollo_scale_type", "apollo_layerwise", "apollo_scale_front", 

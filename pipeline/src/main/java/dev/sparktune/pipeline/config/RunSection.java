@@ -84,9 +84,8 @@ final class RunSection {
             return null;
         }
         if (referenceForPairs && !stages.contains(RunSettings.Stage.REF_LOGPROBS)) {
-            int at = stages.indexOf(stages.contains(RunSettings.Stage.TRAIN) ? RunSettings.Stage.TRAIN
-                    : RunSettings.Stage.EVAL);
-            stages.add(at, RunSettings.Stage.REF_LOGPROBS);
+            stages.add(RunSettings.Stage.REF_LOGPROBS);
+            stages.sort(java.util.Comparator.naturalOrder());  // the pipeline's order is the enum's
         }
         RunSettings.InitModel init = arch.isEmpty() ? null : new RunSettings.InitModel(arch, tokenizer, (int) hidden,
                 (int) inter, (int) layers, (int) heads, (int) kvHeads, std, initSeed);

@@ -140,8 +140,18 @@ final class TrainSection {
         String refAdapters = reader.text("train.ref_model_adapters", "a PEFT adapter directory, or \"\"");
         String refTable = reader.text("train.ref_logprobs_table", "a Delta table path (local path or Hadoop URI), or "
                 + "\"\" for train.table + " + PreferenceConfig.REF_TABLE_SUFFIX);
-        return new PreferenceConfig(loss, nan(beta), nan(ftx), nan(smoothing), nan(gamma), refModel, refAdapters,
-                refTable);
+        PreferenceConfig preference = new PreferenceConfig(loss, nan(beta), nan(ftx), nan(smoothing), nan(gamma),
+                refModel, refAdapters, refTable);
+        try {
+            preference.loss();  // the rules between the keys, for every verb (eval scores pairs with them too)
+        } catch (IllegalArgumentException e) {
+            String key = "train." + TrainConfigException.keyOf(e.getMessage(), "pref_loss", "pref_beta", "pref_ftx",
+                    "dpo_label_smoothing", "simpo_gamma");
+            if (!reader.reported(key)) {
+                reader.fail(key, e.getMessage());
+            }
+        }
+        return preference;
     }
 
     /** A number reported bad (null) as NaN, which fails every rule about its key. */

@@ -34,10 +34,6 @@ public enum Verb {
         return this == EXPORT || this == RUN;
     }
 
-    boolean needsRefLogProbsSection() {
-        return this == REF_LOGPROBS || this == RUN;
-    }
-
     boolean needsEvalSection() {
         return this == EVAL || this == RUN;
     }

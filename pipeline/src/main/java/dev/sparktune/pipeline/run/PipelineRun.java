@@ -32,7 +32,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The {@code run} verb: its stages in order (synthetic_data, init_model, prep, train, export, eval), each recorded in
+ * The {@code run} verb: its stages in order (synthetic_data, init_model, prep, ref_logprobs, train, export, eval),
+ * each recorded in
  * {@link RunState} when it finishes, under a fingerprint of its config sections chained with the stage before it.
  * A re-run skips every stage whose fingerprint is recorded and whose output still exists, so a driver killed after
  * prep re-runs from train (which itself resumes from its newest checkpoint); changing a section re-runs its stage

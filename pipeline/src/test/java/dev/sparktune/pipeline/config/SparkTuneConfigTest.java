@@ -108,6 +108,11 @@ class SparkTuneConfigTest {
         assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.EVAL),
                 load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"), "run.stages=[prep, eval]")).run()
                         .stages(), "evaluating pairs needs the reference too");
+        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.EXPORT,
+                RunSettings.Stage.EVAL), load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"),
+                "run.stages=[prep, export, eval]")).run().stages(), "in the pipeline's order");
+        assertTrue(only(failure(file, Verb.EVAL, "train.pref_loss=ipo", "train.dpo_label_smoothing=0.1"),
+                "sparktune.train.dpo_label_smoothing").message().contains("sigmoid only"), "checked for eval too");
         assertEquals(dpo.train().table() + "_ref_logprobs", dpo.refLogProbs().outputTable());
         assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN), load(file, Verb.RUN,
                 concat(concat(concat(common, "data.stage=dpo"), "run.stages=[prep, train]"), "train.pref_loss=simpo"))

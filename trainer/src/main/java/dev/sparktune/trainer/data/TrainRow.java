@@ -28,9 +28,10 @@ public record TrainRow(int[] inputIds, int[] labels, int[] docLens, long[] docId
                     + " but the row has " + inputIds.length + " tokens");
         }
         boolean pairs = docRoles.length > 0;
-        if (pairs && (docRoles.length != docLens.length || docIds.length != docLens.length)) {
+        if (pairs && (docRoles.length != docLens.length || docIds.length != docLens.length
+                || docLens.length % 2 != 0)) {
             throw new IllegalArgumentException("a row of " + docLens.length + " documents has " + docIds.length
-                    + " doc_ids and " + docRoles.length + " doc_roles");
+                    + " doc_ids and " + docRoles.length + " doc_roles; a row of pairs holds an even number of each");
         }
         for (int d = 0; d < docRoles.length; d++) {
             int expected = d % 2 == 0 ? PackedTable.ROLE_CHOSEN : PackedTable.ROLE_REJECTED;

@@ -40,7 +40,7 @@ public final class PairScoring {
 
     /** The metrics {@code loss} reports, in the order of the sums {@link #scoreRow} adds. */
     public static List<String> metricNames(PreferenceLoss loss) {
-        int count = loss.type() == PreferenceLoss.Type.ORPO ? 8 : loss.ftx() > 1e-6 ? 7 : 6;
+        int count = loss.type() == PreferenceLoss.Type.ORPO ? 8 : loss.hasSftTerm() ? 7 : 6;
         return METRICS.subList(0, count);
     }
 

@@ -27,8 +27,8 @@ import org.apache.spark.sql.delta.Snapshot;
 /**
  * The reference log-probs a preference run trains against: one version of the reference pass's table, pinned on the
  * driver after checking that it scored the very packed-table version the run trains on with the run's reference
- * model, and read by each rank straight from its Parquet files (16 bytes per document: a run of a million pairs
- * holds 32 MB). Serializable: shipped to every rank.
+ * model, and read by each rank straight from its Parquet files (20 bytes per document, id + log-prob + token
+ * count: a run of a million pairs holds 40 MB per rank, not in the memory plan). Serializable: shipped to every rank.
  *
  * @param path    the reference table's qualified path
  * @param version its pinned Delta version
@@ -180,10 +180,6 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
                 throw RefLogProbsException.tokenCount(table, docId, this.tokens[i], tokens);
             }
             return logps[i];
-        }
-
-        public int size() {
-            return ids.length;
         }
     }
 }

@@ -22,7 +22,10 @@ public final class RefLogProbsException extends RuntimeException {
     static RefLogProbsException otherTable(String refTable, String source, String sourceVersion, String table,
                                            long version) {
         return new RefLogProbsException(refTable + " holds reference log-probs of " + source + "@" + sourceVersion
-                + ", but this run reads " + table + "@" + version + ": " + RERUN);
+                + ", but this run reads " + table + "@" + version + ": " + RERUN + ". ref-logprobs scores the latest "
+                + "version only: a run resuming a checkpoint of an older version, or eval.table_version pinned to "
+                + "one, cannot get matching log-probs; train from scratch (train.overwrite_output_dir = true) or "
+                + "evaluate the latest version (eval.table_version = -1)");
     }
 
     static RefLogProbsException otherModel(String refTable, String theirs, String theirFingerprint, String ours,

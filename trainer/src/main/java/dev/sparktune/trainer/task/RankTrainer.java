@@ -65,17 +65,21 @@ public final class RankTrainer implements AutoCloseable {
             throw new IllegalArgumentException("the plan is for " + plan.worldSize() + " ranks but the collective has "
                     + collective.worldSize());
         }
-        this.config = config;
+        // preference training runs without dropout, as LLaMA-Factory's and TRL's (disable_dropout): the policy's
+        // log-probs are compared with the reference's, which had none
+        TrainConfig run = pairs && config.loraDropout() > 0 ? config.toBuilder().lora(config.loraRank(),
+                config.loraAlpha(), 0, config.loraTarget(), config.useRslora()).build() : config;
+        this.config = run;
         this.plan = plan;
         this.collective = collective;
         this.rows = rows;
         this.seqLen = seqLen;
-        this.state = config.sharding() == Sharding.FULL_SHARD && config.finetuningType() == FinetuningType.FULL
-                ? new FullyShardedState(config, base, plan.microBatchRows(), seqLen, collective)
-                : new ReplicatedState(config, base, plan.microBatchRows(), seqLen, collective, startAdapter);
-        this.schedule = config.schedule(plan.totalSteps());
-        this.flops = config.trainingFlops(state.model().config());
-        this.objective = pairs ? new PreferenceObjective(config.preference().loss(), reference) : Objective.NEXT_TOKEN;
+        this.state = run.sharding() == Sharding.FULL_SHARD && run.finetuningType() == FinetuningType.FULL
+                ? new FullyShardedState(run, base, plan.microBatchRows(), seqLen, collective)
+                : new ReplicatedState(run, base, plan.microBatchRows(), seqLen, collective, startAdapter);
+        this.schedule = run.schedule(plan.totalSteps());
+        this.flops = run.trainingFlops(state.model().config());
+        this.objective = pairs ? new PreferenceObjective(run.preference().loss(), reference) : Objective.NEXT_TOKEN;
     }
 
     /** Runs optimizer step {@code step} (0-based, in order) on every rank. */

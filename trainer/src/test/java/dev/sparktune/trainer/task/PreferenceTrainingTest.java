@@ -170,6 +170,9 @@ class PreferenceTrainingTest {
         assertEquals(8, orpoRef.metrics().get(0).size(), "orpo reports sft_loss and odds_ratio_loss too");
         assertSameRun(orpoRef, TrainEquivalenceTest.train(orpo.toBuilder().worldSize(2).sharding(
                 Sharding.FULL_SHARD).build(), BASE, PAIRS, true, null), "orpo + ftx, 2 ranks, full_shard");
+        // dropout is off in preference training (LLaMA-Factory's and TRL's disable_dropout)
+        assertSameRun(ref, train(config("sigmoid", 1, Sharding.NO_SHARD).toBuilder().lora(4, 8, 0.3, "all", false)
+                .build()), "sigmoid, lora_dropout 0.3 not applied");
         // full fine-tuning: full_shard gathers each layer for the log-prob forward and again for its backward
         TrainConfig full = config("sigmoid", 1, Sharding.NO_SHARD).toBuilder().finetuningType(FinetuningType.FULL)
                 .learningRate(3e-3).build();
