@@ -60,7 +60,7 @@ class LocalClusterPrepEndToEndTest {
                     .map(JsonNode::asInt).toList());
         }
         Set<List<Integer>> actual = new HashSet<>();
-        for (Row row : spark.read().format("delta").load(config.outputTable()).collectAsList()) {
+        for (Row row : spark.read().format("delta").load(config.outputs().table()).collectAsList()) {
             actual.add(row.getList(row.fieldIndex(PackedTable.INPUT_IDS)).stream()
                     .map(v -> ((Number) v).intValue()).toList());
         }

@@ -74,7 +74,7 @@ class LocalClusterTrainEndToEndTest {
         return TrainConfig.builder().modelPath(model.toString()).table(table).outputDir(out.toString())
                 .finetuningType(FinetuningType.LORA).lora(4, 8, 0, "all", false).learningRate(5e-3)
                 .perDeviceBatchRows(2).globalBatchRows(4).maxSteps(12).saveSteps(2).saveTotalLimit(2)
-                .loggingSteps(5).worldSize(2).sharding(Sharding.SHARD_GRAD_OP).lossChunkRows(128).build();
+                .loggingSteps(5).worldSize(2).sharding(Sharding.SHARD_GRAD_OP).lossChunkTokens(128).build();
     }
 
     /**

@@ -98,9 +98,8 @@ public final class PrepBenchmark {
     }
 
     private static PrepConfig config(Path data, String tokenizerDir, Path out, int cutoff, boolean packing) {
-        return new PrepConfig(List.of("alpaca_like"), data.toString(), tokenizerDir, "auto", Stage.SFT, cutoff,
-                packing, false, false, true, OverlongPolicy.TRUNCATE, 0, 0, 42, 0, out.toString(),
-                out + "_rejects", out + "_stats.json");
+        return PrepConfig.builder().datasets(List.of("alpaca_like")).datasetDir(data.toString()).modelPath(tokenizerDir)
+                .cutoffLen(cutoff).packing(packing).outputs(PrepConfig.Outputs.beside(out.toString())).build();
     }
 
     /** Renders every record with our template (untimed), then times batchEncode over all texts. */

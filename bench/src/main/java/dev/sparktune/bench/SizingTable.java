@@ -49,7 +49,7 @@ public final class SizingTable {
         System.out.printf(Locale.ROOT, "Per-rank memory plan (GB) with a bf16 checkpoint, gradient checkpointing, "
                 + "1 row x %d tokens per micro-batch, loss_chunk_tokens %d; the fewest ranks whose plan fits "
                 + "executors of 16 / 32 / 64 GB off-heap each (one rank per executor; '-' = not within %d)%n%n", seq,
-                TrainConfig.builder().modelPath("m").table("t").outputDir("o").build().lossChunkRows(), MAX_RANKS);
+                TrainConfig.builder().modelPath("m").table("t").outputDir("o").build().activations().lossChunkTokens(), MAX_RANKS);
         System.out.println("| model | params | fine-tuning | fsdp | 1 rank | 2 ranks | 8 ranks | ranks at 16 GB | "
                 + "ranks at 32 GB | ranks at 64 GB |");
         System.out.println("|---|---:|---|---|---:|---:|---:|---:|---:|---:|");

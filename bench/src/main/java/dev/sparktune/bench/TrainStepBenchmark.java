@@ -116,7 +116,7 @@ public final class TrainStepBenchmark {
         TrainConfig config = variant.modelPath("bench").table("bench").outputDir("bench")
                 .learningRate(1e-4).scheduler(LrSchedule.Type.CONSTANT)
                 .perDeviceBatchRows(rowsPerRank).globalBatchRows(ranks * rowsPerRank).maxSteps(WARMUP + steps)
-                .worldSize(ranks).lossChunkRows(1024).build();
+                .worldSize(ranks).lossChunkTokens(1024).build();
         long rows = (long) ranks * rowsPerRank * (WARMUP + steps);
         StepPlan plan = StepPlan.of(rows, config.effectiveGlobalBatchRows(), rowsPerRank, ranks, 1, WARMUP + steps,
                 config.seed());

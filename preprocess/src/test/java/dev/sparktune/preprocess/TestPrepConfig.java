@@ -48,8 +48,9 @@ public final class TestPrepConfig {
     public TestPrepConfig partitions(int value) { partitions = value; return this; }
 
     public PrepConfig build() {
-        return new PrepConfig(datasets, datasetDir, modelPath, template, stage, cutoffLen, packing, trainOnPrompt,
-                maskHistory, true, overlong, valSize, maxSamples, 42, partitions, output, output + "_rejects",
-                output + "_stats.json");
+        return PrepConfig.builder().datasets(datasets).datasetDir(datasetDir).maxSamples(maxSamples).modelPath(modelPath)
+                .stage(stage).template(template).cutoffLen(cutoffLen).trainOnPrompt(trainOnPrompt)
+                .maskHistory(maskHistory).overlong(overlong).packing(packing).valSize(valSize).partitions(partitions)
+                .outputs(PrepConfig.Outputs.beside(output)).build();
     }
 }

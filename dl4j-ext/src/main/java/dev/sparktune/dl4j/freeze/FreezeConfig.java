@@ -3,6 +3,7 @@ package dev.sparktune.dl4j.freeze;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,7 +28,8 @@ import java.util.regex.Pattern;
  * @param extraModules     modules outside the decoder layers ({@code embed_tokens}, {@code norm}, and
  *                         {@code lm_head} for an untied model)
  */
-public record FreezeConfig(int trainableLayers, List<String> trainableModules, List<String> extraModules) {
+public record FreezeConfig(int trainableLayers, List<String> trainableModules, List<String> extraModules)
+        implements Serializable {
     private static final Pattern LAYER_INDEX = Pattern.compile("\\.\\d+\\.");
 
     public FreezeConfig {

@@ -34,7 +34,7 @@ public record ActivationPlan(long keptPerLayer, long scratch, long layerInputs, 
      * @param lora   the adapters on the projections, or null (full and freeze fine-tuning)
      * @param narrow which parameters (HF names) the model reads from bf16 / fp16 storage, widened on use
      */
-    public static ActivationPlan of(ModelConfig c, int batch, int seqLen, int lossChunkRows, LoraConfig lora,
+    public static ActivationPlan of(ModelConfig c, int batch, int seqLen, int lossChunkTokens, LoraConfig lora,
                                     boolean checkpointing, Predicate<String> narrow) {
         long n = (long) batch * seqLen;
         long hidden = c.hiddenSize();
@@ -75,7 +75,7 @@ public record ActivationPlan(long keptPerLayer, long scratch, long layerInputs, 
         Floats root = new Floats();
         root.add(n * hidden);                              // embedding output
         norm(root, root, n, hidden, true);                 // final norm
-        long chunk = Math.min(lossChunkRows, n);
+        long chunk = Math.min(lossChunkTokens, n);
         root.add(chunk * c.vocabSize(), n * hidden, chunk, chunk, chunk);  // logits, dHidden, rowMax, rowSum, pieceStat
         long inputs = checkpointing ? (c.numLayers() + 1L) * n * hidden : 0;
         long widen = 0;

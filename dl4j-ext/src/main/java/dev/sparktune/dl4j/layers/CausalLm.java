@@ -51,8 +51,8 @@ public final class CausalLm {
     private int[] heldTargets;
 
     public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
-                    int lossChunkRows) {
-        this(config, layout, params, grads, batch, seqLen, lossChunkRows, Projection.Factory.PLAIN);
+                    int lossChunkTokens) {
+        this(config, layout, params, grads, batch, seqLen, lossChunkTokens, Projection.Factory.PLAIN);
     }
 
     /**
@@ -61,8 +61,8 @@ public final class CausalLm {
      * @param projections builds every linear projection of the decoder layers (LoRA adapters)
      */
     public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
-                    int lossChunkRows, Projection.Factory projections) {
-        this(config, new LayerParams(layout, params, grads, ""), null, batch, seqLen, lossChunkRows, projections,
+                    int lossChunkTokens, Projection.Factory projections) {
+        this(config, new LayerParams(layout, params, grads, ""), null, batch, seqLen, lossChunkTokens, projections,
                 LayerHooks.NONE, false);
     }
 
@@ -77,7 +77,7 @@ public final class CausalLm {
      * @param checkpointLayers activation checkpointing per decoder layer (recompute in backward)
      */
     public CausalLm(ModelConfig config, LayerParams root, java.util.function.IntFunction<LayerParams> layerParams,
-                    int batch, int seqLen, int lossChunkRows, Projection.Factory projections, LayerHooks hooks,
+                    int batch, int seqLen, int lossChunkTokens, Projection.Factory projections, LayerHooks hooks,
                     boolean checkpointLayers) {
         this.config = config;
         this.batch = batch;
@@ -103,7 +103,7 @@ public final class CausalLm {
         String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
         this.lmHeadWeight = root.value(head);
         this.lmHead = build(widener, rootArena, rootArena, () -> new LmHeadLoss(head, lmHeadWeight,
-                root.gradOrNull(head), rows, lossChunkRows));
+                root.gradOrNull(head), rows, lossChunkTokens));
         if (checkpointLayers) {
             this.layerInputs = new INDArray[config.numLayers()];
             for (int l = 0; l < layerInputs.length; l++) {

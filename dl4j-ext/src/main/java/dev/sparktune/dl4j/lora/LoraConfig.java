@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.lora;
 
+import java.io.Serializable;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -13,7 +14,8 @@ import java.util.Set;
  * @param targets projection names (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj); see {@link #of}
  * @param rsLora  scale by alpha / sqrt(R) instead of alpha / R
  */
-public record LoraConfig(int rank, double alpha, double dropout, Set<String> targets, boolean rsLora) {
+public record LoraConfig(int rank, double alpha, double dropout, Set<String> targets, boolean rsLora)
+        implements Serializable {
     /** Every linear projection of a decoder layer, in layer order ({@code lora_target = all}). */
     public static final List<String> ALL = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
             "down_proj");

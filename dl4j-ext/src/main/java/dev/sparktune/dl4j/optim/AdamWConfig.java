@@ -1,5 +1,7 @@
 package dev.sparktune.dl4j.optim;
 
+import java.io.Serializable;
+
 /**
  * AdamW hyper-parameters (torch.optim.AdamW semantics: decoupled weight decay, bias correction).
  *
@@ -9,7 +11,8 @@ package dev.sparktune.dl4j.optim;
  * @param eps         added to sqrt(v̂)
  * @param weightDecay decoupled decay, applied only to parameters the optimizer's decay predicate selects
  */
-public record AdamWConfig(double lr, double beta1, double beta2, double eps, double weightDecay) {
+public record AdamWConfig(double lr, double beta1, double beta2, double eps, double weightDecay)
+        implements Serializable {
     public AdamWConfig {
         if (!(lr >= 0) || Double.isInfinite(lr)) {
             throw new IllegalArgumentException("learning_rate must be a finite number >= 0, got " + lr);

@@ -86,10 +86,10 @@ final class InputPathCheck {
         InputPathCheck check = new InputPathCheck(spark);
         check.hfModel(train.modelPath(), "training");
         check.trainedSelection(train);
-        check.adapter(train.adapterNameOrPath());
+        check.adapter(train.finetuning().adapterNameOrPath());
         check.deltaTable("sparktune.train.table", train.table(), "run prep first (prep.output_table = this path)");
-        if (!train.resumeFromCheckpoint().isEmpty()) {
-            String dir = train.resumeFromCheckpoint();
+        if (!train.checkpointing().resumeFromCheckpoint().isEmpty()) {
+            String dir = train.checkpointing().resumeFromCheckpoint();
             try {
                 if (check.exists(new Path(dir, "COMMITTED"))) {
                     check.found.add("checkpoint: " + dir);
@@ -162,7 +162,7 @@ final class InputPathCheck {
             check.hfModel(prep.modelPath(), "training");
             if (stages.contains(RunSettings.Stage.TRAIN) && train != null) {
                 check.trainedSelection(train);
-                check.adapter(train.adapterNameOrPath());
+                check.adapter(train.finetuning().adapterNameOrPath());
             }
         }
         if (stages.contains(RunSettings.Stage.SYNTHETIC_DATA)) {
@@ -200,7 +200,7 @@ final class InputPathCheck {
      * config.json here, not after Spark has started.
      */
     private void trainedSelection(TrainConfig train) {
-        if (train.finetuningType() != FinetuningType.FREEZE) {
+        if (train.finetuning().type() != FinetuningType.FREEZE) {
             return;
         }
         Path config = new Path(train.modelPath(), "config.json");
@@ -212,7 +212,7 @@ final class InputPathCheck {
             try (InputStream in = config.getFileSystem(hadoop).open(config)) {
                 model = HfConfigReader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), config.toString());
             }
-            found.add("freeze: " + train.freeze().trainableNames(model).size() + " of "
+            found.add("freeze: " + train.finetuning().freeze().trainableNames(model).size() + " of "
                     + HfParamNames.layout(model).entries().size() + " tensors of " + config + " train");
         } catch (IllegalArgumentException e) {
             problems.add(new ConfigProblem("sparktune.train." + TrainConfigException.keyOf(e.getMessage(),

@@ -39,7 +39,7 @@ final class MemoryReport {
             }
         }
         String master = conf.getOrDefault("spark.master", spark.master());
-        MemoryBudget budget = MemoryBudget.of(master, conf, HostMemory.current(), train.worldSize());
+        MemoryBudget budget = MemoryBudget.of(master, conf, HostMemory.current(), train.parallelism().worldSize());
         // a continued adapter's rank is the adapter's, not train.lora_rank
         return MemoryCheck.require(TrainJob.withAdapterSettings(train, hadoop), config, model.storedDataType(), seqLen,
                 budget).report();

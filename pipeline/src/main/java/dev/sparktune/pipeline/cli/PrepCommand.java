@@ -42,8 +42,8 @@ final class PrepCommand implements Callable<Integer> {
         }
         PrepResult result = SparkSessions.withSession(config.spark(), spark -> PrepJob.run(spark, config.prep()));
         err.println(result.committed()
-                ? "prep: committed version " + result.tableVersion() + " of " + config.prep().outputTable()
-                : "prep: " + config.prep().outputTable() + " already holds this run's data (version "
+                ? "prep: committed version " + result.tableVersion() + " of " + config.prep().outputs().table()
+                : "prep: " + config.prep().outputs().table() + " already holds this run's data (version "
                         + result.tableVersion() + "); nothing written");
         err.flush();
         out.println(PrepJob.toJson(result.stats()));

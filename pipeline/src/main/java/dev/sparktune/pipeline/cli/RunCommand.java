@@ -50,7 +50,7 @@ final class RunCommand implements Callable<Integer> {
                 : ConfigSources.of(positionalConfig, options.sources().overrides()), Verb.RUN,
                 c -> InputPathCheck.forRun(c.run(), c.prep(), c.train(), c.spark()),
                 c -> c.run().stages().contains(RunSettings.Stage.TRAIN) && c.run().initModel() == null
-                        ? MemoryReport.forTrain(c.train(), c.spark(), c.prep().cutoffLen()) : List.of(), spec);
+                        ? MemoryReport.forTrain(c.train(), c.spark(), c.prep().labels().cutoffLen()) : List.of(), spec);
         if (loaded.isEmpty()) {
             return 0;
         }

@@ -33,7 +33,7 @@ final class TrainCommand implements Callable<Integer> {
                         c -> InputPathCheck.forTrain(c.train(), c.spark()),
                         c -> MemoryReport.forTrain(c.train(), c.spark(), c.cutoffLen()), spec),
                 spec, (c, spark) -> TrainJob.run(spark, c.train()),
-                (c, r) -> "train: " + c.train().finetuningType().key() + " output in " + r.outputDir()
+                (c, r) -> "train: " + c.train().finetuning().type().key() + " output in " + r.outputDir()
                         + (r.firstStep() > 0 ? " (resumed after step " + r.firstStep() + ")" : ""),
                 r -> r.toJson().toString());
     }

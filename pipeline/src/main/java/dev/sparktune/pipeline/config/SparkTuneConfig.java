@@ -4,16 +4,11 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
-import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigSyntax;
-import com.typesafe.config.ConfigUtil;
-import com.typesafe.config.ConfigValueFactory;
-import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.PrepConfigHash;
 import dev.sparktune.preprocess.api.Stage;
-import dev.sparktune.preprocess.template.ChatTemplates;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.reference.RefLogProbsConfig;
@@ -27,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * A loaded, validated configuration: the typed section each component gets, the warnings, and the resolved tree for
@@ -35,11 +29,7 @@ import java.util.regex.Pattern;
  * reports every problem at once.
  */
 public final class SparkTuneConfig {
-    private static final List<String> STAGES = List.of("sft", "pt", "dpo");
-    private static final List<String> OVERLONG = List.of("truncate", "reject");
     private static final String OUTPUT_TABLE = KeyCatalog.ROOT + ".prep.output_table";
-    private static final Pattern SECRET_KEY =
-            Pattern.compile("(?i).*(secret|password|token|credential|access\\.key).*");
 
     private final Config resolved;
     private final SparkSettings spark;
@@ -110,7 +100,7 @@ public final class SparkTuneConfig {
         ValueReader reader = new ValueReader(resolvedTree, problems);
         SparkSettings spark = readSpark(reader);
         String modelPath = reader.text("model.model_name_or_path", "a model directory (local path or Hadoop URI)");
-        PrepConfig prep = readPrep(reader, verb, modelPath);
+        PrepConfig prep = PrepSection.read(reader, verb, modelPath);
         String adapterPath = reader.text("model.adapter_name_or_path", "a PEFT adapter directory, or \"\"");
         PreferenceConfig preference = TrainSection.preference(reader);
         TrainConfig train = TrainSection.read(reader, verb, modelPath, adapterPath, preference);
@@ -118,7 +108,7 @@ public final class SparkTuneConfig {
                 && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EXPORT)), modelPath, adapterPath);
         // eval shares train.loss_chunk_tokens; TrainSection has reported a bad value already
         com.typesafe.config.ConfigValue chunk = reader.raw("train.loss_chunk_tokens");
-        long lossChunk = train != null ? train.lossChunkRows()
+        long lossChunk = train != null ? train.activations().lossChunkTokens()
                 : chunk != null && chunk.unwrapped() instanceof Number n && n.intValue() >= 1 ? n.intValue() : 1024;
         EvalConfig eval = EvalSection.read(reader, verb.needsEvalSection()
                 && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EVAL)), modelPath, adapterPath,
@@ -225,92 +215,6 @@ public final class SparkTuneConfig {
         return master.isBlank() || appName.isBlank() ? null : new SparkSettings(master, appName, conf);
     }
 
-    private static PrepConfig readPrep(ValueReader reader, Verb verb, String modelPath) {
-        String template = reader.choice("model.template", ChatTemplates.names());
-        boolean enableThinking = reader.bool("model.enable_thinking");
-
-        List<String> datasets = reader.names("data.dataset",
-                "a list of dataset names or paths, or one comma-separated string");
-        String datasetDir = reader.nonBlankText("data.dataset_dir", "a folder (local path or Hadoop URI)");
-        String stageName = reader.choice("data.stage", STAGES);
-        long cutoffLen = reader.wholeNumber("data.cutoff_len", 2, Integer.MAX_VALUE);
-        Boolean packing = packing(reader);
-        boolean neatPacking = reader.bool("data.neat_packing");
-        boolean trainOnPrompt = reader.bool("data.train_on_prompt");
-        boolean maskHistory = reader.bool("data.mask_history");
-        double valSize = valSize(reader);
-        long maxSamples = reader.wholeNumber("data.max_samples", 0, Long.MAX_VALUE);
-        String overlong = reader.choice("data.overlong", OVERLONG);
-        long seed = reader.wholeNumber("data.seed", Long.MIN_VALUE, Long.MAX_VALUE);
-
-        String outputTable = reader.text("prep.output_table", "a table path (local path or Hadoop URI)");
-        String rejectsTable = reader.nonBlankText("prep.rejects_table", "a table path (local path or Hadoop URI)");
-        String statsPath = reader.nonBlankText("prep.stats_path", "a file path (local path or Hadoop URI)");
-        long partitions = reader.wholeNumber("prep.partitions", 0, Integer.MAX_VALUE);
-
-        if (trainOnPrompt && maskHistory) {
-            reader.fail("data.mask_history", "cannot be true together with sparktune.data.train_on_prompt = true "
-                    + "(history turns are either masked or trained on); set one of them to false");
-        }
-        if (verb.needsPrepSection()) {
-            if ("".equals(modelPath)) { // null: a bad value, reported already
-                reader.fail("model.model_name_or_path", "required by prep: the model directory holding "
-                        + "tokenizer.json (local path or Hadoop URI)");
-            }
-            if (datasets != null && datasets.isEmpty()) {
-                reader.fail("data.dataset", "required by prep: at least one dataset name or path");
-            }
-            if ("".equals(outputTable)) {
-                reader.fail("prep.output_table", "required by prep: the path of the packed Delta table to write");
-            }
-        }
-        if (!verb.needsPrepSection() || reader.hasProblems()) {
-            return null;
-        }
-        Stage stage = Stage.valueOf(stageName.toUpperCase(Locale.ROOT));
-        boolean packed = neatPacking || (packing == null ? stage == Stage.PT : packing);
-        try {
-            return new PrepConfig(datasets, datasetDir, modelPath, template, stage, (int) cutoffLen, packed,
-                    trainOnPrompt, maskHistory, enableThinking,
-                    OverlongPolicy.valueOf(overlong.toUpperCase(Locale.ROOT)), valSize, maxSamples, seed,
-                    (int) partitions, outputTable, rejectsTable, statsPath);
-        } catch (IllegalArgumentException e) {
-            // PrepConfig checks the same ranges; reached only if the two ever disagree
-            reader.fail("data", e.getMessage());
-            return null;
-        }
-    }
-
-    /** {@code auto} reads as null: LLaMA-Factory's default, packing for stage pt only. */
-    private static Boolean packing(ValueReader reader) {
-        var value = reader.raw("data.packing");
-        if (value == null) {
-            return null;
-        }
-        if (value.valueType() == com.typesafe.config.ConfigValueType.STRING
-                && ((String) value.unwrapped()).strip().equalsIgnoreCase("auto")) {
-            return null;
-        }
-        Boolean parsed = ValueReader.asBoolean(value);
-        if (parsed == null) {
-            reader.fail("data.packing", value, "auto, true or false");
-        }
-        return parsed;
-    }
-
-    private static double valSize(ValueReader reader) {
-        String allowed = "a fraction in [0, 1), a whole document count >= 1, or 0 for none";
-        Double valSize = reader.number("data.val_size", allowed);
-        if (valSize == null) {
-            return 0;
-        }
-        if (valSize < 0 || valSize.isNaN() || valSize.isInfinite() || (valSize >= 1 && valSize != Math.rint(valSize))) {
-            reader.fail("data.val_size", reader.raw("data.val_size"), allowed);
-            return 0;
-        }
-        return valSize;
-    }
-
     /** {@code data.cutoff_len}: the tokens per row prep writes (the training memory plan's row length). */
     public int cutoffLen() {
         return resolved.getInt(KeyCatalog.ROOT + ".data.cutoff_len");
@@ -404,62 +308,15 @@ public final class SparkTuneConfig {
     }
 
     /**
-     * The resolved {@code sparktune} tree as HOCON, defaults included, for {@code --dry-run}. Values of Spark settings
-     * whose name suggests a secret (secret, password, token, credential, access.key) are shown as {@code <redacted>}.
+     * The resolved {@code sparktune} tree as HOCON, defaults included, for {@code --dry-run}; secrets redacted (see
+     * {@link ResolvedTree#render}).
      */
     public String render() {
-        Config shown = resolved;
-        String confPath = KeyCatalog.ROOT + ".spark.conf";
-        if (resolved.hasPath(confPath)) {
-            for (Map.Entry<String, com.typesafe.config.ConfigValue> entry
-                    : resolved.getConfig(confPath).entrySet()) {
-                String name = String.join(".", ConfigUtil.splitPath(entry.getKey()));
-                if (SECRET_KEY.matcher(name).matches()) {
-                    shown = shown.withValue(confPath + "." + entry.getKey(),
-                            ConfigValueFactory.fromAnyRef("<redacted>"));
-                }
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        renderObject(shown.root(), "", "", out);
-        return out.toString();
+        return ResolvedTree.render(resolved);
     }
 
     /** The resolved section {@code name} (e.g. {@code train}) as sorted HOCON: what the run verb fingerprints. */
     public String section(String name) {
-        StringBuilder out = new StringBuilder();
-        String path = KeyCatalog.ROOT + "." + name;
-        if (resolved.hasPath(path)) {
-            renderObject(resolved.getConfig(path).root(), "", "", out);
-        }
-        return out.toString();
-    }
-
-    private static final Pattern BARE_KEY = Pattern.compile("[A-Za-z0-9_-]+");
-
-    /** HOCON, one key per line, keys sorted, values in JSON form; Spark settings as flat quoted keys. */
-    private static void renderObject(ConfigObject object, String path, String indent, StringBuilder out) {
-        for (String key : new java.util.TreeSet<>(object.keySet())) {
-            com.typesafe.config.ConfigValue value = object.get(key);
-            String childPath = path.isEmpty() ? key : path + "." + key;
-            String shownKey = BARE_KEY.matcher(key).matches() ? key : ConfigUtil.quoteString(key);
-            if (value instanceof ConfigObject child && childPath.equals(KeyCatalog.ROOT + ".spark.conf")) {
-                out.append(indent).append(shownKey).append(" {\n");
-                Map<String, String> flat = new java.util.TreeMap<>();
-                child.toConfig().entrySet().forEach(e -> flat.put(
-                        String.join(".", ConfigUtil.splitPath(e.getKey())),
-                        e.getValue().render(ConfigRenderOptions.concise())));
-                flat.forEach((name, rendered) -> out.append(indent).append("  ").append(ConfigUtil.quoteString(name))
-                        .append(" = ").append(rendered).append('\n'));
-                out.append(indent).append("}\n");
-            } else if (value instanceof ConfigObject child) {
-                out.append(indent).append(shownKey).append(" {\n");
-                renderObject(child, childPath, indent + "  ", out);
-                out.append(indent).append("}\n");
-            } else {
-                out.append(indent).append(shownKey).append(" = ")
-                        .append(value.render(ConfigRenderOptions.concise())).append('\n');
-            }
-        }
+        return ResolvedTree.section(resolved, name);
     }
 }

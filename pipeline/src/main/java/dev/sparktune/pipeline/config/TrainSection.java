@@ -111,7 +111,7 @@ final class TrainSection {
                     .globalBatchRows((int) globalBatch).epochs(nan(epochs)).maxSteps((int) Math.max(0, maxSteps))
                     .seed(seed).loggingSteps((int) loggingSteps).saveSteps((int) saveSteps)
                     .saveTotalLimit((int) saveTotalLimit).resumeFromCheckpoint(resume).overwriteOutputDir(overwrite)
-                    .worldSize((int) worldSize).sharding(sharding).lossChunkRows((int) lossChunk)
+                    .worldSize((int) worldSize).sharding(sharding).lossChunkTokens((int) lossChunk)
                     .gradientCheckpointing(checkpointing).peakFlopsPerRank(nan(peakFlops))
                     .adapterNameOrPath(adapterPath).preference(preference).build();
         } catch (TrainConfigException e) {

@@ -64,7 +64,7 @@ public final class PipelineRun {
             switch (stage) {
                 case SYNTHETIC_DATA -> stage(stage, "synthetic_data", () -> true, this::syntheticData);
                 case INIT_MODEL -> stage(stage, "init_model,model", this::modelExists, this::initModel);
-                case PREP -> stage(stage, "model,data,prep", () -> exists(conf, config.prep().outputTable()
+                case PREP -> stage(stage, "model,data,prep", () -> exists(conf, config.prep().outputs().table()
                         + "/_delta_log"), () -> prep(spark));
                 case REF_LOGPROBS -> stage(stage, "model,train", () -> exists(conf,
                         config.refLogProbs().outputTable() + "/_delta_log"), () -> refLogProbs(spark));
@@ -156,7 +156,7 @@ public final class PipelineRun {
     private JsonNode prep(SparkSession spark) {
         PrepResult result = PrepJob.run(spark, config.prep());
         ObjectNode n = MAPPER.createObjectNode();
-        n.put("table", config.prep().outputTable());
+        n.put("table", config.prep().outputs().table());
         n.put("table_version", result.tableVersion());
         n.put("committed", result.committed());
         try {
@@ -185,7 +185,7 @@ public final class PipelineRun {
     }
 
     private boolean isLora() {
-        return config.train().finetuningType() == FinetuningType.LORA;
+        return config.train().finetuning().type() == FinetuningType.LORA;
     }
 
     private JsonNode export(Configuration conf) {

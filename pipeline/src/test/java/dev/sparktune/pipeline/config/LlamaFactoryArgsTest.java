@@ -87,10 +87,10 @@ class LlamaFactoryArgsTest {
     void mapsLlamaFactoryKeysOntoTheTreeAndWarnsAboutTrainingKeys() throws IOException {
         SparkTuneConfig config = SparkTuneConfig.load(
                 ConfigSources.of(write("qwen3_lora_sft.yaml", QWEN3_LORA_SFT), List.of()), Verb.PREP);
-        assertEquals(new PrepConfig(List.of("identity", "alpaca_en_demo"), "/data/llamafactory",
-                "/models/Qwen3-4B-Instruct-2507", "qwen3", Stage.SFT, 2048, true, false, true, false,
-                OverlongPolicy.TRUNCATE, 0.1, 1000, 7, 0, "/tables/qwen3_identity", "/tables/qwen3_identity_rejects",
-                "/tables/qwen3_identity_stats.json"), config.prep());
+        assertEquals(PrepConfig.builder().datasets(List.of("identity", "alpaca_en_demo")).datasetDir("/data/llamafactory")
+                .modelPath("/models/Qwen3-4B-Instruct-2507").template("qwen3").cutoffLen(2048).packing(true)
+                .maskHistory(true).enableThinking(false).valSize(0.1).maxSamples(1000).seed(7)
+                .outputs(PrepConfig.Outputs.beside("/tables/qwen3_identity")).build(), config.prep());
 
         String warnings = config.warnings().toString();
         for (String ignored : List.of("bf16", "report_to", "plot_loss", "preprocessing_num_workers",
@@ -116,7 +116,7 @@ class LlamaFactoryArgsTest {
         SparkTuneConfig config = SparkTuneConfig.load(ConfigSources.of(file, List.of()), Verb.RUN);
         assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN, RunSettings.Stage.EXPORT),
                 config.run().stages());
-        assertEquals("saves/x_tokenized", config.prep().outputTable());
+        assertEquals("saves/x_tokenized", config.prep().outputs().table());
         assertTrue(config.warnings().toString().contains("tokenized_path is not set"), config.warnings().toString());
         Path predictOnly = write("predict.yaml", "model_name_or_path: /m\ndataset: a\ntokenized_path: /t\n"
                 + "output_dir: /o\ndo_predict: true\nval_size: 0.1\n");
@@ -137,8 +137,8 @@ class LlamaFactoryArgsTest {
                 freeze_extra_modules: embed_tokens,norm
                 """);
         TrainConfig train = SparkTuneConfig.load(ConfigSources.of(freeze, List.of()), Verb.TRAIN).train();
-        assertEquals(FinetuningType.FREEZE, train.finetuningType());
-        assertEquals(new FreezeConfig(6, List.of("all"), List.of("embed_tokens", "norm")), train.freeze());
+        assertEquals(FinetuningType.FREEZE, train.finetuning().type());
+        assertEquals(new FreezeConfig(6, List.of("all"), List.of("embed_tokens", "norm")), train.finetuning().freeze());
         Path loraplus = write("loraplus.yaml", """
                 model_name_or_path: /m
                 dataset: a
@@ -147,19 +147,19 @@ class LlamaFactoryArgsTest {
                 loraplus_lr_ratio: 16.0
                 """);
         assertEquals(16.0, SparkTuneConfig.load(ConfigSources.of(loraplus, List.of()), Verb.TRAIN).train()
-                .loraplusLrRatio());
+                .finetuning().loraplusLrRatio());
     }
 
     @Test
     void gradientCheckpointingIsOnUnlessDisabledAsInLlamaFactory() throws IOException {
         String base = "model_name_or_path: /m\ndataset: a\noutput_dir: saves/gc\n";
-        assertTrue(train(write("default.yaml", base)).gradientCheckpointing(), "LLaMA-Factory's default");
-        assertTrue(!train(write("off.yaml", base + "disable_gradient_checkpointing: true\n")).gradientCheckpointing());
-        assertTrue(train(write("on.yaml", base + "disable_gradient_checkpointing: false\n")).gradientCheckpointing());
+        assertTrue(train(write("default.yaml", base)).activations().gradientCheckpointing(), "LLaMA-Factory's default");
+        assertTrue(!train(write("off.yaml", base + "disable_gradient_checkpointing: true\n")).activations().gradientCheckpointing());
+        assertTrue(train(write("on.yaml", base + "disable_gradient_checkpointing: false\n")).activations().gradientCheckpointing());
         // transformers' own flag does not turn it off: LLaMA-Factory's patcher enables it regardless
         SparkTuneConfig ignored = SparkTuneConfig.load(ConfigSources.of(write("hf.yaml", base
                 + "gradient_checkpointing: false\n"), List.of()), Verb.TRAIN);
-        assertTrue(ignored.train().gradientCheckpointing());
+        assertTrue(ignored.train().activations().gradientCheckpointing());
         assertTrue(ignored.warnings().toString().contains("gradient_checkpointing"), ignored.warnings().toString());
         ConfigException bad = assertThrows(ConfigException.class, () -> train(write("bad.yaml", base
                 + "disable_gradient_checkpointing: sometimes\n")));
@@ -176,7 +176,7 @@ class LlamaFactoryArgsTest {
         Path file = write("qwen3_lora_sft.yml", QWEN3_LORA_SFT);
         PrepConfig prep = SparkTuneConfig.load(ConfigSources.of(file, List.of("data.cutoff_len=1024")), Verb.PREP)
                 .prep();
-        assertEquals(1024, prep.cutoffLen());
+        assertEquals(1024, prep.labels().cutoffLen());
     }
 
     @Test

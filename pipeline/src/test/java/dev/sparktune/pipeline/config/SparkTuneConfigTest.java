@@ -77,7 +77,7 @@ class SparkTuneConfigTest {
         assertEquals("/adapters/x", load(file, Verb.EXPORT, "export.export_dir=/m",
                 "model.adapter_name_or_path=/adapters/x").export().adapterPath());
         assertEquals("/adapters/x", load(file, Verb.TRAIN, "train.output_dir=/o",
-                "model.adapter_name_or_path=/adapters/x").train().adapterNameOrPath(), "LoRA training continues it");
+                "model.adapter_name_or_path=/adapters/x").train().finetuning().adapterNameOrPath(), "LoRA training continues it");
         assertTrue(only(failure(file, Verb.TRAIN, "train.output_dir=/o", "model.adapter_name_or_path=/adapters/x",
                 "train.finetuning_type=full"), "sparktune.model.adapter_name_or_path").message()
                 .contains("needs finetuning_type = lora"), "train never silently ignores an adapter");
@@ -148,9 +148,8 @@ class SparkTuneConfigTest {
     @Test
     void hoconFileGivesTypedPrepConfigWithReferenceDefaults() throws IOException {
         PrepConfig prep = load(write("job.conf", MINIMAL), Verb.PREP).prep();
-        assertEquals(new PrepConfig(List.of("alpaca_demo"), "data", "/models/qwen3", "auto", Stage.SFT, 2048, false,
-                false, false, true, OverlongPolicy.TRUNCATE, 0.0, 0, 42, 0, "/tables/qwen3_sft",
-                "/tables/qwen3_sft_rejects", "/tables/qwen3_sft_stats.json"), prep);
+        assertEquals(PrepConfig.builder().datasets(List.of("alpaca_demo")).datasetDir("data").modelPath("/models/qwen3")
+                .cutoffLen(2048).outputs(PrepConfig.Outputs.beside("/tables/qwen3_sft")).build(), prep);
     }
 
     @Test
@@ -163,13 +162,13 @@ class SparkTuneConfigTest {
                 "prep.output_table=s3a://bucket/tables/t1",  // verbatim: // is not a comment here
                 "sparktune.data.val_size=0.25",              // the sparktune. prefix is optional
                 "data.overlong=REJECT").prep();
-        assertEquals(512, prep.cutoffLen());
+        assertEquals(512, prep.labels().cutoffLen());
         assertEquals(List.of("a", "b c"), prep.datasets());
-        assertEquals("s3a://bucket/tables/t1", prep.outputTable());
-        assertEquals("s3a://bucket/tables/t1_rejects", prep.rejectsTable());
-        assertEquals("s3a://bucket/tables/t1_stats.json", prep.statsPath());
-        assertEquals(0.25, prep.valSize());
-        assertEquals(OverlongPolicy.REJECT, prep.overlong());
+        assertEquals("s3a://bucket/tables/t1", prep.outputs().table());
+        assertEquals("s3a://bucket/tables/t1_rejects", prep.outputs().rejectsTable());
+        assertEquals("s3a://bucket/tables/t1_stats.json", prep.outputs().statsPath());
+        assertEquals(0.25, prep.split().valSize());
+        assertEquals(OverlongPolicy.REJECT, prep.labels().overlong());
     }
 
     @Test
@@ -239,7 +238,7 @@ class SparkTuneConfigTest {
                 paths { tables = "/warehouse" }
                 sparktune.prep.output_table = ${paths.tables}"/qwen3"
                 """), Verb.PREP);
-        assertEquals("/warehouse/qwen3_rejects", config.prep().rejectsTable());
+        assertEquals("/warehouse/qwen3_rejects", config.prep().outputs().rejectsTable());
         assertEquals("paths", config.warnings().get(0).keyPath());
     }
 

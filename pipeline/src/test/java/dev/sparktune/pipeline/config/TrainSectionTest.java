@@ -45,18 +45,18 @@ class TrainSectionTest {
         assertEquals("/models/qwen3", t.modelPath());
         assertEquals("/tables/qwen3_sft", t.table());
         assertEquals("/runs/qwen3-lora", t.outputDir());
-        assertEquals(FinetuningType.LORA, t.finetuningType());
-        assertEquals(8, t.loraRank());
-        assertEquals(16.0, t.loraAlpha());
-        assertEquals(5e-5, t.learningRate());
-        assertEquals(LrSchedule.Type.COSINE, t.scheduler());
-        assertEquals(1.0, t.maxGradNorm());
-        assertEquals(3.0, t.epochs());
-        assertEquals(0, t.maxSteps(), "max_steps -1 = use the epochs");
+        assertEquals(FinetuningType.LORA, t.finetuning().type());
+        assertEquals(8, t.finetuning().lora().rank());
+        assertEquals(16.0, t.finetuning().lora().alpha());
+        assertEquals(5e-5, t.optimizer().adamW().lr());
+        assertEquals(LrSchedule.Type.COSINE, t.schedule().scheduler());
+        assertEquals(1.0, t.optimizer().maxGradNorm());
+        assertEquals(3.0, t.schedule().epochs());
+        assertEquals(0, t.schedule().maxSteps(), "max_steps -1 = use the epochs");
         assertEquals(42, t.seed(), "train.seed follows data.seed");
-        assertEquals(500, t.saveSteps());
-        assertEquals(Sharding.AUTO, t.sharding(), "resolved at launch against the memory budget");
-        assertEquals(1, t.worldSize());
+        assertEquals(500, t.checkpointing().saveSteps());
+        assertEquals(Sharding.AUTO, t.parallelism().sharding(), "resolved at launch against the memory budget");
+        assertEquals(1, t.parallelism().worldSize());
         assertEquals(77, load(MINIMAL, "data.seed=77").train().seed());
     }
 
@@ -91,13 +91,13 @@ class TrainSectionTest {
     void freezeLoraPlusAndCheckpointingSettingsReachTheTrainer() throws IOException {
         TrainConfig freeze = load(MINIMAL, "train.finetuning_type=freeze", "train.freeze_trainable_layers=-3",
                 "train.freeze_trainable_modules=\"mlp,self_attn\"", "train.freeze_extra_modules=embed_tokens").train();
-        assertEquals(FinetuningType.FREEZE, freeze.finetuningType());
-        assertEquals(new FreezeConfig(-3, List.of("mlp", "self_attn"), List.of("embed_tokens")), freeze.freeze());
-        assertEquals(16.0, load(MINIMAL, "train.loraplus_lr_ratio=16").train().loraplusLrRatio());
-        assertTrue(!load(MINIMAL, "train.gradient_checkpointing=false").train().gradientCheckpointing());
-        assertTrue(load(MINIMAL).train().gradientCheckpointing(), "on by default, as in LLaMA-Factory");
-        assertEquals(9.89e14, load(MINIMAL, "train.peak_flops_per_rank=9.89e14").train().peakFlopsPerRank());
-        assertEquals(0.0, load(MINIMAL).train().peakFlopsPerRank(), "0: measured at the start of training");
+        assertEquals(FinetuningType.FREEZE, freeze.finetuning().type());
+        assertEquals(new FreezeConfig(-3, List.of("mlp", "self_attn"), List.of("embed_tokens")), freeze.finetuning().freeze());
+        assertEquals(16.0, load(MINIMAL, "train.loraplus_lr_ratio=16").train().finetuning().loraplusLrRatio());
+        assertTrue(!load(MINIMAL, "train.gradient_checkpointing=false").train().activations().gradientCheckpointing());
+        assertTrue(load(MINIMAL).train().activations().gradientCheckpointing(), "on by default, as in LLaMA-Factory");
+        assertEquals(9.89e14, load(MINIMAL, "train.peak_flops_per_rank=9.89e14").train().metrics().peakFlopsPerRank());
+        assertEquals(0.0, load(MINIMAL).train().metrics().peakFlopsPerRank(), "0: measured at the start of training");
 
         String m = failure(MINIMAL, "train.finetuning_type=full", "train.loraplus_lr_ratio=16").getMessage();
         assertTrue(m.contains("sparktune.train.loraplus_lr_ratio: applies to finetuning_type = lora only"), m);
@@ -112,9 +112,9 @@ class TrainSectionTest {
     @Test
     void fullShardIsForFullAndLoraFineTuning() throws IOException {
         assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=full").train()
-                .sharding());
+                .parallelism().sharding());
         assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=lora").train()
-                .sharding());
+                .parallelism().sharding());
         ConfigException e = failure(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=freeze");
         assertTrue(e.getMessage().contains("sparktune.train.fsdp: full_shard is for finetuning_type = full or "
                 + "lora"), e.getMessage());
@@ -123,12 +123,12 @@ class TrainSectionTest {
     @Test
     void transformersFsdpStringsAreAccepted() throws IOException {
         assertEquals(Sharding.SHARD_GRAD_OP, load(MINIMAL, "train.fsdp=\"shard_grad_op auto_wrap\"").train()
-                .sharding());
+                .parallelism().sharding());
         assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=\"full_shard auto_wrap\"",
-                "train.finetuning_type=full").train().sharding());
-        assertEquals(Sharding.NO_SHARD, load(MINIMAL, "train.fsdp=\"\"").train().sharding());
+                "train.finetuning_type=full").train().parallelism().sharding());
+        assertEquals(Sharding.NO_SHARD, load(MINIMAL, "train.fsdp=\"\"").train().parallelism().sharding());
         assertEquals(Sharding.AUTO, load(MINIMAL, "train.fsdp=auto", "train.finetuning_type=freeze").train()
-                .sharding());
+                .parallelism().sharding());
     }
 
     @Test
@@ -161,20 +161,20 @@ class TrainSectionTest {
                 """);
         SparkTuneConfig config = SparkTuneConfig.load(ConfigSources.of(yaml, List.of()), Verb.TRAIN);
         TrainConfig t = config.train();
-        assertEquals(16, t.loraRank());
-        assertEquals(32.0, t.loraAlpha());
+        assertEquals(16, t.finetuning().lora().rank());
+        assertEquals(32.0, t.finetuning().lora().alpha());
         assertEquals("saves/qwen3/lora/sft", t.outputDir());
         assertEquals("/tables/qwen3_sft", t.table());
-        assertEquals(5, t.loggingSteps());
-        assertEquals(100, t.saveSteps());
-        assertEquals(2, t.perDeviceBatchRows());
-        assertEquals(4, t.gradientAccumulation());
-        assertEquals(1e-4, t.learningRate());
-        assertEquals(2.0, t.epochs());
-        assertEquals(LrSchedule.Type.LINEAR, t.scheduler());
-        assertEquals(0.1, t.warmupRatio());
+        assertEquals(5, t.metrics().loggingSteps());
+        assertEquals(100, t.checkpointing().saveSteps());
+        assertEquals(2, t.batch().perDeviceRows());
+        assertEquals(4, t.batch().gradientAccumulation());
+        assertEquals(1e-4, t.optimizer().adamW().lr());
+        assertEquals(2.0, t.schedule().epochs());
+        assertEquals(LrSchedule.Type.LINEAR, t.schedule().scheduler());
+        assertEquals(0.1, t.schedule().warmupRatio());
         assertEquals(7, t.seed());
-        assertEquals("", t.resumeFromCheckpoint());
+        assertEquals("", t.checkpointing().resumeFromCheckpoint());
         assertTrue(config.warnings().stream().anyMatch(w -> w.toString().contains("bf16")), config.warnings()
                 .toString());
 

@@ -5,49 +5,26 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything the prep job needs, already validated. Built by the pipeline's config loader from the {@code data}
- * and {@code prep} sections (keys named as in LLaMA-Factory where the concept exists); see reference.conf for each
- * key's meaning and default.
+ * Everything the prep job needs, already validated, in typed sections (the chat template, how labels are made, the
+ * eval split, where the outputs go). Built by the pipeline's config reader from the {@code data} and {@code prep}
+ * sections with {@link #builder()} (keys named as in LLaMA-Factory where the concept exists); see reference.conf
+ * for each key's meaning and default.
  *
- * @param datasets        dataset names, looked up in {@code datasetDir/dataset_info.json}, or direct file/dir paths
- * @param datasetDir      folder (any Hadoop path) holding dataset_info.json and relative dataset files
- * @param modelPath       model directory holding tokenizer.json and tokenizer_config.json (local path or Hadoop URI)
- * @param template        {@code auto} (the tokenizer's own chat_template) or a named template
- * @param stage           sft, pt or dpo
- * @param cutoffLen       maximum tokens per document (LLaMA-Factory's cutoff_len; for dpo, per chosen or rejected
- *                        document, a row holding whole pairs: {@link #seqLen})
- * @param packing         several whole documents per row (block-diagonal attention)
- * @param trainOnPrompt   labels on prompt tokens too
- * @param maskHistory     labels on the last assistant turn only
- * @param enableThinking  for reasoning templates (qwen3): whether the model thinks (template variable)
- * @param overlong        what happens to SFT documents over cutoffLen
- * @param valSize         eval split: a fraction in (0,1), a document count ≥ 1, or 0 for none
- * @param maxSamples      per-dataset cap on input records (first N, in file order), or 0 for all
- * @param seed            salt of the document hash that decides the eval split
- * @param partitions      Spark partitions for tokenization and packing; 0 = 2 × default parallelism
- * @param outputTable     the packed Delta table's path
- * @param rejectsTable    the rejects Delta table's path
- * @param statsPath       where the stats JSON is written (any Hadoop path)
+ * @param datasets   dataset names, looked up in {@code datasetDir/dataset_info.json}, or direct file/dir paths
+ * @param datasetDir folder (any Hadoop path) holding dataset_info.json and relative dataset files
+ * @param maxSamples per-dataset cap on input records (first N, in file order), or 0 for all
+ * @param modelPath  model directory holding tokenizer.json and tokenizer_config.json (local path or Hadoop URI)
+ * @param stage      sft, pt or dpo
+ * @param template   the chat template and its variables
+ * @param labels     cutoff and labelling of each document
+ * @param packing    several whole documents per row (block-diagonal attention)
+ * @param split      which documents go to the eval split
+ * @param partitions Spark partitions for tokenization and packing; 0 = 2 × default parallelism
+ * @param outputs    the tables and stats file prep writes
  */
-public record PrepConfig(
-        List<String> datasets,
-        String datasetDir,
-        String modelPath,
-        String template,
-        Stage stage,
-        int cutoffLen,
-        boolean packing,
-        boolean trainOnPrompt,
-        boolean maskHistory,
-        boolean enableThinking,
-        OverlongPolicy overlong,
-        double valSize,
-        long maxSamples,
-        long seed,
-        int partitions,
-        String outputTable,
-        String rejectsTable,
-        String statsPath) implements Serializable {
+public record PrepConfig(List<String> datasets, String datasetDir, long maxSamples, String modelPath, Stage stage,
+                         Template template, LabelOptions labels, boolean packing, Split split, int partitions,
+                         Outputs outputs) implements Serializable {
 
     public PrepConfig {
         datasets = List.copyOf(datasets);
@@ -56,19 +33,11 @@ public record PrepConfig(
         }
         Objects.requireNonNull(datasetDir, "datasetDir");
         Objects.requireNonNull(modelPath, "modelPath");
-        Objects.requireNonNull(template, "template");
         Objects.requireNonNull(stage, "stage");
-        Objects.requireNonNull(overlong, "overlong");
-        Objects.requireNonNull(outputTable, "outputTable");
-        Objects.requireNonNull(rejectsTable, "rejectsTable");
-        Objects.requireNonNull(statsPath, "statsPath");
-        if (cutoffLen < 2) {
-            throw new IllegalArgumentException("data.cutoff_len must be >= 2, got " + cutoffLen);
-        }
-        if (valSize < 0 || Double.isNaN(valSize) || (valSize >= 1 && valSize != Math.rint(valSize))) {
-            throw new IllegalArgumentException(
-                    "data.val_size must be a fraction in [0,1) or a whole document count, got " + valSize);
-        }
+        Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(split, "split");
+        Objects.requireNonNull(outputs, "outputs");
         if (maxSamples < 0) {
             throw new IllegalArgumentException("data.max_samples must be >= 0 (0 = all), got " + maxSamples);
         }
@@ -77,8 +46,101 @@ public record PrepConfig(
         }
     }
 
+    /**
+     * @param name           model.template: {@code auto} (the tokenizer's own chat_template) or a named template
+     * @param enableThinking model.enable_thinking: for reasoning templates (qwen3), whether the model thinks
+     */
+    public record Template(String name, boolean enableThinking) implements Serializable {
+        public Template {
+            Objects.requireNonNull(name, "template");
+        }
+    }
+
+    /**
+     * @param valSize data.val_size: a fraction in (0,1), a document count ≥ 1, or 0 for none
+     * @param seed    data.seed: salt of the document hash that decides the split
+     */
+    public record Split(double valSize, long seed) implements Serializable {
+        public Split {
+            if (valSize < 0 || !Double.isFinite(valSize) || (valSize >= 1 && valSize != Math.rint(valSize))) {
+                throw new IllegalArgumentException(
+                        "data.val_size must be a fraction in [0,1) or a whole document count, got " + valSize);
+            }
+        }
+    }
+
+    /**
+     * @param table        the packed Delta table's path
+     * @param rejectsTable the rejects Delta table's path
+     * @param statsPath    where the stats JSON is written (any Hadoop path)
+     */
+    public record Outputs(String table, String rejectsTable, String statsPath) implements Serializable {
+        public Outputs {
+            Objects.requireNonNull(table, "outputTable");
+            Objects.requireNonNull(rejectsTable, "rejectsTable");
+            Objects.requireNonNull(statsPath, "statsPath");
+        }
+
+        /** The rejects table and stats file beside {@code table}, named as reference.conf defaults them. */
+        public static Outputs beside(String table) {
+            return new Outputs(table, table + "_rejects", table + "_stats.json");
+        }
+    }
+
     /** Tokens per packed row: cutoff_len, or two of it for dpo, whose pairs are never split across rows. */
     public int seqLen() {
-        return stage == Stage.DPO ? 2 * cutoffLen : cutoffLen;
+        return stage == Stage.DPO ? 2 * labels.cutoffLen() : labels.cutoffLen();
+    }
+
+    /** A builder with reference.conf's defaults (template auto, sft, cutoff 1024, no packing, no eval split). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The settings by LLaMA-Factory's key names; the datasets, their folder, the model and the outputs are needed. */
+    public static final class Builder {
+        private List<String> datasets = List.of();
+        private String datasetDir;
+        private long maxSamples;
+        private String modelPath;
+        private Stage stage = Stage.SFT;
+        private String template = "auto";
+        private boolean enableThinking = true;
+        private int cutoffLen = 1024;
+        private boolean trainOnPrompt;
+        private boolean maskHistory;
+        private OverlongPolicy overlong = OverlongPolicy.TRUNCATE;
+        private boolean packing;
+        private double valSize;
+        private long seed = 42;
+        private int partitions;
+        private Outputs outputs;
+
+        private Builder() {
+        }
+
+        public Builder datasets(List<String> v) { datasets = v; return this; }
+        public Builder datasetDir(String v) { datasetDir = v; return this; }
+        public Builder maxSamples(long v) { maxSamples = v; return this; }
+        public Builder modelPath(String v) { modelPath = v; return this; }
+        public Builder stage(Stage v) { stage = v; return this; }
+        public Builder template(String v) { template = v; return this; }
+        public Builder enableThinking(boolean v) { enableThinking = v; return this; }
+        public Builder cutoffLen(int v) { cutoffLen = v; return this; }
+        public Builder trainOnPrompt(boolean v) { trainOnPrompt = v; return this; }
+        public Builder maskHistory(boolean v) { maskHistory = v; return this; }
+        public Builder overlong(OverlongPolicy v) { overlong = v; return this; }
+        public Builder packing(boolean v) { packing = v; return this; }
+        public Builder valSize(double v) { valSize = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder partitions(int v) { partitions = v; return this; }
+        public Builder outputs(Outputs v) { outputs = v; return this; }
+
+        public PrepConfig build() {
+            return new PrepConfig(datasets, datasetDir, maxSamples, modelPath, stage,
+                    new Template(template, enableThinking),
+                    new LabelOptions(cutoffLen, trainOnPrompt, maskHistory, overlong), packing,
+                    new Split(valSize, seed), partitions, outputs);
+        }
     }
 }

@@ -26,21 +26,21 @@ public final class PrepConfigHash {
     /** {@code key=value} lines, sorted by key, keys as in reference.conf; strings and lists JSON-quoted. */
     public static String canonical(PrepConfig config) {
         Map<String, String> lines = new TreeMap<>();
-        lines.put("data.cutoff_len", Integer.toString(config.cutoffLen()));
+        lines.put("data.cutoff_len", Integer.toString(config.labels().cutoffLen()));
         lines.put("data.dataset", config.datasets().stream().map(PrepConfigHash::quote)
                 .collect(Collectors.joining(",", "[", "]")));
         lines.put("data.dataset_dir", quote(config.datasetDir()));
-        lines.put("data.mask_history", Boolean.toString(config.maskHistory()));
+        lines.put("data.mask_history", Boolean.toString(config.labels().maskHistory()));
         lines.put("data.max_samples", Long.toString(config.maxSamples()));
-        lines.put("data.overlong", quote(config.overlong().name().toLowerCase(Locale.ROOT)));
+        lines.put("data.overlong", quote(config.labels().overlong().name().toLowerCase(Locale.ROOT)));
         lines.put("data.packing", Boolean.toString(config.packing()));
-        lines.put("data.seed", Long.toString(config.seed()));
+        lines.put("data.seed", Long.toString(config.split().seed()));
         lines.put("data.stage", quote(config.stage().name().toLowerCase(Locale.ROOT)));
-        lines.put("data.train_on_prompt", Boolean.toString(config.trainOnPrompt()));
-        lines.put("data.val_size", Double.toString(config.valSize()));
-        lines.put("model.enable_thinking", Boolean.toString(config.enableThinking()));
+        lines.put("data.train_on_prompt", Boolean.toString(config.labels().trainOnPrompt()));
+        lines.put("data.val_size", Double.toString(config.split().valSize()));
+        lines.put("model.enable_thinking", Boolean.toString(config.template().enableThinking()));
         lines.put("model.model_name_or_path", quote(config.modelPath()));
-        lines.put("model.template", quote(config.template()));
+        lines.put("model.template", quote(config.template().name()));
         lines.put("prep.partitions", Integer.toString(config.partitions()));
         return lines.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining("\n", FORMAT + "\n", "\n"));

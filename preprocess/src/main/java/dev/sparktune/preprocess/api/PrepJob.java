@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sparktune.preprocess.encode.DocumentEncoder;
 import dev.sparktune.preprocess.encode.EncodeOutcome;
 import dev.sparktune.preprocess.encode.EncodedDocument;
-import dev.sparktune.preprocess.encode.LabelOptions;
 import dev.sparktune.preprocess.encode.SpecialTokens;
 import dev.sparktune.preprocess.encode.TokenizerFiles;
 import dev.sparktune.preprocess.pack.EvalSplit;
@@ -74,23 +73,23 @@ public final class PrepJob {
         Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
         TokenizerFiles tokenizer = TokenizerFiles.load(config.modelPath(), hadoopConf);
         ChatTemplate template = config.stage() != Stage.PT
-                ? ChatTemplates.resolve(config.template(), tokenizer.tokenizerConfigJson(), config.enableThinking())
+                ? ChatTemplates.resolve(config.template().name(), tokenizer.tokenizerConfigJson(), config.template().enableThinking())
                 : null;
         List<DatasetSpec> specs = DatasetCatalog.resolve(config.datasets(), config.datasetDir(), config.stage(),
                 hadoopConf);
         String configHash = PrepConfigHash.sha256(config);
         String fingerprint = runFingerprint(config, configHash, tokenizer, specs, hadoopConf);
 
-        Map<String, String> existing = DeltaTables.properties(spark, config.outputTable());
+        Map<String, String> existing = DeltaTables.properties(spark, config.outputs().table());
         if (fingerprint.equals(existing.get(PackedTable.PROP_RUN_FINGERPRINT))
                 && existing.containsKey(PackedTable.PROP_STATS)) {
             LOG.info("prep: inputs and config unchanged since the run that wrote {} (fingerprint {}); nothing to do",
-                    config.outputTable(), fingerprint);
+                    config.outputs().table(), fingerprint);
             PrepStats stats = parseStats(existing.get(PackedTable.PROP_STATS));
-            if (!exists(config.statsPath(), hadoopConf)) {
-                writeStats(config.statsPath(), stats, hadoopConf);
+            if (!exists(config.outputs().statsPath(), hadoopConf)) {
+                writeStats(config.outputs().statsPath(), stats, hadoopConf);
             }
-            return new PrepResult(DeltaTables.version(spark, config.outputTable()), false, stats);
+            return new PrepResult(DeltaTables.version(spark, config.outputs().table()), false, stats);
         }
 
         Map<String, RecordConverter> converters = new LinkedHashMap<>();
@@ -104,8 +103,8 @@ public final class PrepJob {
         SpecialTokens special = tokenizer.specialTokens();
         DocumentEncoder encoder = new DocumentEncoder(converters, DocumentEncoder.fileRoots(specs), template,
                 tokenizerFiles, special, config.stage(),
-                new LabelOptions(config.cutoffLen(), config.trainOnPrompt(), config.maskHistory(), config.overlong()),
-                config.seed());
+                config.labels(),
+                config.split().seed());
 
         JavaRDD<SourceRecord> records = SourceReader.read(spark, specs, config.maxSamples(), partitions);
         JavaRDD<EncodeOutcome> outcomes = records.mapPartitions(encoder::encode)
@@ -115,19 +114,19 @@ public final class PrepJob {
             failOnUnreadableFiles(tally, outcomes);
             Map<String, String> properties = tableProperties(spark, config, configHash, tokenizer, special, template);
             properties.put(PackedTable.PROP_RUN_FINGERPRINT, fingerprint);
-            DeltaTables.replace(spark, config.rejectsTable(), spark.createDataFrame(outcomes
+            DeltaTables.replace(spark, config.outputs().rejectsTable(), spark.createDataFrame(outcomes
                     .filter(o -> o instanceof EncodeOutcome.Rejected)
                     .map(o -> RejectsTable.toRow(((EncodeOutcome.Rejected) o).reject())), RejectsTable.SCHEMA),
                     properties);
             if (tally.accepted() == 0) {
                 throw new IllegalArgumentException("no input record became a training document: all "
                         + tally.rejected() + " were rejected " + tally.rejectsByReason() + "; see the rejects table "
-                        + config.rejectsTable() + " (reason and message per record)");
+                        + config.outputs().rejectsTable() + " (reason and message per record)");
             }
 
             JavaRDD<EncodedDocument> documents = outcomes.flatMap(o -> o instanceof EncodeOutcome.Accepted a
                     ? List.of(a.document()).iterator() : java.util.Collections.emptyIterator());
-            EvalSplit split = evalSplit(config.valSize(), documents, tally.accepted());
+            EvalSplit split = evalSplit(config.split().valSize(), documents, tally.accepted());
             long trainDocuments = documents.filter(d -> !split.isEval(d.contentHash())).count();
             RowPacker packer = new RowPacker(config.seqLen(), split);
             JavaRDD<RowPacker.FirstPass> firstPass = null;
@@ -160,9 +159,9 @@ public final class PrepJob {
                 PrepStats stats = tally.toStats(trainDocuments, rowTally.rowsBySplit,
                         rowTally.lowerBound(config.seqLen()), rowTally.tokens, config.seqLen());
                 properties.put(PackedTable.PROP_STATS, compactJson(stats));
-                long dataVersion = DeltaTables.replace(spark, config.outputTable(),
+                long dataVersion = DeltaTables.replace(spark, config.outputs().table(),
                         spark.createDataFrame(rows.map(PrepJob::toRow), PackedTable.SCHEMA), properties);
-                writeStats(config.statsPath(), stats, hadoopConf);
+                writeStats(config.outputs().statsPath(), stats, hadoopConf);
                 return new PrepResult(dataVersion, true, stats);
             } finally {
                 if (firstPass != null) {

@@ -1,8 +1,6 @@
 package dev.sparktune.preprocess.encode;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import dev.sparktune.preprocess.api.LabelOptions;
 import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.Stage;
 import dev.sparktune.preprocess.conversation.Conversation;
@@ -16,6 +14,9 @@ import dev.sparktune.preprocess.template.ChatTemplate;
 import dev.sparktune.preprocess.template.RenderedConversation;
 import dev.sparktune.preprocess.template.TemplateException;
 import dev.sparktune.preprocess.template.TextSpan;
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import org.apache.spark.broadcast.Broadcast;
 
 import java.io.Serializable;

@@ -1,5 +1,6 @@
 package dev.sparktune.preprocess.encode;
 
+import dev.sparktune.preprocess.api.LabelOptions;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PrepConfigHashTest {
     private static PrepConfig prep(int cutoffLen, String outputTable) {
-        return new PrepConfig(List.of("a", "b"), "data", "/m", "auto", Stage.SFT, cutoffLen, false, false, false, true,
-                OverlongPolicy.TRUNCATE, 0.0, 0, 42, 0, outputTable, outputTable + "_rejects", outputTable + ".json");
+        return PrepConfig.builder().datasets(List.of("a", "b")).datasetDir("data").modelPath("/m").cutoffLen(cutoffLen)
+                .outputs(new PrepConfig.Outputs(outputTable, outputTable + "_rejects", outputTable + ".json")).build();
     }
 
     @Test

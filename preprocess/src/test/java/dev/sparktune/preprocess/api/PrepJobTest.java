@@ -95,7 +95,7 @@ class PrepJobTest {
         PrepResult result = PrepJob.run(spark, config);
         assertEquals(golden.get("cases").size(), result.stats().acceptedDocuments(), () -> PrepJob.toJson(result.stats()));
         Map<List<Integer>, Row> byIds = new HashMap<>();
-        for (Row row : rows(config.outputTable())) {
+        for (Row row : rows(config.outputs().table())) {
             byIds.put(Arrays.stream(ints(row, PackedTable.INPUT_IDS)).boxed().toList(), row);
         }
         for (JsonNode c : golden.get("cases")) {
@@ -184,7 +184,7 @@ class PrepJobTest {
                 "INVALID_UTF8", 1L));
         assertEquals(expectedReasons, stats.rejectsByReason());
 
-        List<Row> rejects = rows(prep.rejectsTable());
+        List<Row> rejects = rows(prep.outputs().rejectsTable());
         assertEquals(8, rejects.size());
         Set<Long> lines1Based = new HashSet<>();
         for (Row reject : rejects) {
@@ -197,7 +197,7 @@ class PrepJobTest {
                 .filter(r -> r.getString(r.fieldIndex("reason")).equals("TEMPLATE_ERROR")).findFirst().orElseThrow();
         assertTrue(templateReject.getString(templateReject.fieldIndex("message")).contains("forbidden word in turn 0"),
                 templateReject.getString(templateReject.fieldIndex("message")));
-        assertEquals(2, rows(prep.outputTable()).size());
+        assertEquals(2, rows(prep.outputs().table()).size());
     }
 
     @Test
@@ -223,13 +223,13 @@ class PrepJobTest {
         PrepResult result = PrepJob.run(spark, packed);
 
         Map<Long, List<int[]>> documents = new HashMap<>();   // doc id -> {input_ids, labels} alone
-        for (Row row : rows(unpacked.outputTable())) {
+        for (Row row : rows(unpacked.outputs().table())) {
             long id = (Long) row.getList(row.fieldIndex(PackedTable.DOC_IDS)).get(0);
             documents.put(id, List.of(ints(row, PackedTable.INPUT_IDS), ints(row, PackedTable.LABELS)));
         }
         assertEquals(docs, documents.size());
         Set<Long> seen = new HashSet<>();
-        List<Row> packedRows = rows(packed.outputTable());
+        List<Row> packedRows = rows(packed.outputs().table());
         long tokens = 0;
         for (Row row : packedRows) {
             int[] ids = ints(row, PackedTable.INPUT_IDS);
@@ -371,15 +371,15 @@ class PrepJobTest {
     void rerunningTheSameJobCommitsNothing() {
         PrepConfig config = TestPrepConfig.of(PARITY_DIR, scratch.resolve("rerun"), "parity_sharegpt").build();
         PrepResult first = PrepJob.run(spark, config);
-        long rowsAfterFirst = rows(config.outputTable()).size();
-        long version = DeltaTables.version(spark, config.outputTable());
+        long rowsAfterFirst = rows(config.outputs().table()).size();
+        long version = DeltaTables.version(spark, config.outputs().table());
         PrepResult second = PrepJob.run(spark, config);
         assertTrue(first.committed());
         assertFalse(second.committed());
-        assertEquals(version, DeltaTables.version(spark, config.outputTable()));
-        assertEquals(rowsAfterFirst, rows(config.outputTable()).size());
+        assertEquals(version, DeltaTables.version(spark, config.outputs().table()));
+        assertEquals(rowsAfterFirst, rows(config.outputs().table()).size());
         assertEquals(first.stats(), second.stats());
-        Map<String, String> properties = DeltaTables.properties(spark, config.outputTable());
+        Map<String, String> properties = DeltaTables.properties(spark, config.outputs().table());
         assertEquals("1024", properties.get(PackedTable.PROP_SEQ_LEN));
         assertEquals(151669, Integer.parseInt(properties.get(PackedTable.PROP_VOCAB_SIZE)));
         assertEquals("151645", properties.get(PackedTable.PROP_EOS_ID));
@@ -390,10 +390,10 @@ class PrepJobTest {
         Path cwd = Path.of("").toAbsolutePath();
         Path out = Files.createTempDirectory(cwd.resolve("target"), "relative-prep");
         String relativeModel = cwd.relativize(QWEN3).toString();
-        PrepConfig config = new PrepConfig(List.of("parity_sharegpt"), PARITY_DIR.toString(), relativeModel, "auto",
-                Stage.SFT, 1024, false, false, false, true, OverlongPolicy.TRUNCATE, 0, 0, 42, 2,
-                cwd.relativize(out.resolve("packed")).toString(), cwd.relativize(out.resolve("rejects")).toString(),
-                cwd.relativize(out.resolve("stats.json")).toString());
+        PrepConfig config = PrepConfig.builder().datasets(List.of("parity_sharegpt")).datasetDir(PARITY_DIR.toString())
+                .modelPath(relativeModel).partitions(2).outputs(new PrepConfig.Outputs(
+                        cwd.relativize(out.resolve("packed")).toString(), cwd.relativize(out.resolve("rejects")).toString(),
+                        cwd.relativize(out.resolve("stats.json")).toString())).build();
         PrepResult result = PrepJob.run(spark, config);
         assertEquals(6, rows(out.resolve("packed").toString()).size());
         assertEquals(6, result.stats().acceptedDocuments());
@@ -406,13 +406,13 @@ class PrepJobTest {
         PrepConfig a = TestPrepConfig.of(PARITY_DIR, scratch.resolve("aba"), "parity_sharegpt").cutoffLen(1024).build();
         PrepConfig b = TestPrepConfig.of(PARITY_DIR, scratch.resolve("aba"), "parity_sharegpt").cutoffLen(64).build();
         PrepJob.run(spark, a);
-        List<Row> rowsOfA = rows(a.outputTable());
+        List<Row> rowsOfA = rows(a.outputs().table());
         PrepResult second = PrepJob.run(spark, b);
-        assertEquals("64", DeltaTables.properties(spark, b.outputTable()).get(PackedTable.PROP_SEQ_LEN));
+        assertEquals("64", DeltaTables.properties(spark, b.outputs().table()).get(PackedTable.PROP_SEQ_LEN));
         PrepResult third = PrepJob.run(spark, a);
         assertTrue(second.committed() && third.committed(), "each config change is a new version");
-        assertEquals("1024", DeltaTables.properties(spark, a.outputTable()).get(PackedTable.PROP_SEQ_LEN));
-        assertEquals(new HashSet<>(rowsOfA), new HashSet<>(rows(a.outputTable())));
+        assertEquals("1024", DeltaTables.properties(spark, a.outputs().table()).get(PackedTable.PROP_SEQ_LEN));
+        assertEquals(new HashSet<>(rowsOfA), new HashSet<>(rows(a.outputs().table())));
         assertTrue(third.tableVersion() > second.tableVersion());
     }
 
@@ -427,9 +427,9 @@ class PrepJobTest {
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> PrepJob.run(spark, config));
         assertTrue(e.getMessage().contains("no input record became a training document")
-                && e.getMessage().contains(config.rejectsTable()), e.getMessage());
-        assertEquals(2, rows(config.rejectsTable()).size());
-        assertFalse(DeltaTables.exists(spark, config.outputTable()), "no empty training table is committed");
+                && e.getMessage().contains(config.outputs().rejectsTable()), e.getMessage());
+        assertEquals(2, rows(config.outputs().rejectsTable()).size());
+        assertFalse(DeltaTables.exists(spark, config.outputs().table()), "no empty training table is committed");
     }
 
     @Test
@@ -441,7 +441,7 @@ class PrepJobTest {
         PrepResult ra = PrepJob.run(spark, a);
         PrepResult rb = PrepJob.run(spark, b);
         assertEquals(2, ra.stats().evalDocuments());
-        assertEquals(evalDocIds(a.outputTable()), evalDocIds(b.outputTable()));
+        assertEquals(evalDocIds(a.outputs().table()), evalDocIds(b.outputs().table()));
         assertEquals(ra.stats().evalDocuments(), rb.stats().evalDocuments());
     }
 
@@ -470,7 +470,7 @@ class PrepJobTest {
         int expectedTokens = tokenizer.encode(longText).getIds().length + tokenizer.encode("short text").getIds().length + 2;
         assertEquals(expectedTokens, result.stats().tokens());
         long tableTokens = 0;
-        for (Row row : rows(config.outputTable())) {
+        for (Row row : rows(config.outputs().table())) {
             int[] ids = ints(row, PackedTable.INPUT_IDS);
             assertTrue(ids.length <= 128);
             assertArrayEquals(ids, ints(row, PackedTable.LABELS), "pre-training trains on every token");

@@ -1,5 +1,6 @@
 package dev.sparktune.preprocess.encode;
 
+import dev.sparktune.preprocess.api.LabelOptions;
 import dev.sparktune.preprocess.api.OverlongPolicy;
 import org.junit.jupiter.api.Test;
 

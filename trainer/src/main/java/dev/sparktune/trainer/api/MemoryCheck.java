@@ -46,15 +46,15 @@ public final class MemoryCheck {
                                   MemoryBudget budget) {
         List<String> lines = new ArrayList<>();
         TrainConfig config = requested;
-        if (requested.sharding() == Sharding.AUTO) {
+        if (requested.parallelism().sharding() == Sharding.AUTO) {
             config = requested.toBuilder().sharding(autoSharding(requested, model, stored, seqLen, budget, lines))
                     .build();
         }
         MemoryPlan plan = plan(config, model, stored, seqLen);
-        lines.add(0, "memory plan per rank (" + config.worldSize() + " rank" + (config.worldSize() == 1 ? "" : "s")
-                + ", fsdp " + config.sharding().key() + ", " + config.finetuningType().key() + ", gradient_checkpointing "
-                + (config.gradientCheckpointing() ? "on" : "off") + ", " + config.perDeviceBatchRows() + " row"
-                + (config.perDeviceBatchRows() == 1 ? "" : "s") + " x " + seqLen + " tokens per micro-batch):");
+        lines.add(0, "memory plan per rank (" + config.parallelism().worldSize() + " rank" + (config.parallelism().worldSize() == 1 ? "" : "s")
+                + ", fsdp " + config.parallelism().sharding().key() + ", " + config.finetuning().type().key() + ", gradient_checkpointing "
+                + (config.activations().gradientCheckpointing() ? "on" : "off") + ", " + config.batch().perDeviceRows() + " row"
+                + (config.batch().perDeviceRows() == 1 ? "" : "s") + " x " + seqLen + " tokens per micro-batch):");
         lines.addAll(1, plan.describe().lines().toList());
         String budgetLine = "budget per rank: " + (budget.perRank() == Long.MAX_VALUE ? "unlimited"
                 : MemoryPlan.gb(budget.perRank())) + " — " + budget.source();
@@ -79,7 +79,7 @@ public final class MemoryCheck {
      */
     private static Sharding autoSharding(TrainConfig config, ModelConfig model, DataType stored, int seqLen,
                                          MemoryBudget budget, List<String> lines) {
-        if (config.worldSize() == 1) {
+        if (config.parallelism().worldSize() == 1) {
             lines.add("fsdp auto: no_shard (one rank holds everything in any mode)");
             return Sharding.NO_SHARD;
         }
@@ -87,9 +87,9 @@ public final class MemoryCheck {
         boolean roomy = budget.perRank() == Long.MAX_VALUE || sgo <= (1 - AUTO_HEADROOM) * budget.perRank();
         String sgoFigure = "shard_grad_op's plan " + MemoryPlan.gb(sgo) + (roomy ? " leaves " : " does not leave ")
                 + Math.round(AUTO_HEADROOM * 100) + "% of the budget free";
-        if (roomy || config.finetuningType() == FinetuningType.FREEZE) {
+        if (roomy || config.finetuning().type() == FinetuningType.FREEZE) {
             lines.add("fsdp auto: shard_grad_op (" + sgoFigure + (roomy ? "; the traffic of no_shard with 1/"
-                    + config.worldSize() + " of the AdamW state" : "; freeze cannot use full_shard") + ")");
+                    + config.parallelism().worldSize() + " of the AdamW state" : "; freeze cannot use full_shard") + ")");
             return Sharding.SHARD_GRAD_OP;
         }
         long full = plan(config.toBuilder().sharding(Sharding.FULL_SHARD).build(), model, stored, seqLen).total();
@@ -106,45 +106,45 @@ public final class MemoryCheck {
 
     /** The plan of one rank for this config (micro-batches of per_device_train_batch_size rows; fsdp resolved). */
     public static MemoryPlan plan(TrainConfig config, ModelConfig model, DataType stored, int seqLen) {
-        return MemoryPlan.of(config, model, stored, config.perDeviceBatchRows(), seqLen);
+        return MemoryPlan.of(config, model, stored, config.batch().perDeviceRows(), seqLen);
     }
 
     /** Each single change that reduces a rank's plan, with its figure and whether it fits. */
     private static List<String> fixes(TrainConfig config, ModelConfig model, DataType stored, int seqLen,
                                       MemoryBudget budget) {
         List<String> fixes = new ArrayList<>();
-        if (!config.gradientCheckpointing()) {
+        if (!config.activations().gradientCheckpointing()) {
             fix(fixes, "train.gradient_checkpointing = true (LLaMA-Factory's default; one more forward)", config,
                     b -> b.gradientCheckpointing(true), model, stored, seqLen, seqLen, budget);
         }
-        if (config.sharding() != Sharding.FULL_SHARD && config.finetuningType() != FinetuningType.FREEZE
-                && config.worldSize() > 1) {
+        if (config.parallelism().sharding() != Sharding.FULL_SHARD && config.finetuning().type() != FinetuningType.FREEZE
+                && config.parallelism().worldSize() > 1) {
             fix(fixes, "train.fsdp = full_shard (the decoder layers split over the ranks)", config,
                     b -> b.sharding(Sharding.FULL_SHARD), model, stored, seqLen, seqLen, budget);
         }
-        if (config.sharding() == Sharding.NO_SHARD && config.worldSize() > 1) {
+        if (config.parallelism().sharding() == Sharding.NO_SHARD && config.parallelism().worldSize() > 1) {
             fix(fixes, "train.fsdp = shard_grad_op (gradients and AdamW state split over the ranks)", config,
                     b -> b.sharding(Sharding.SHARD_GRAD_OP), model, stored, seqLen, seqLen, budget);
         }
-        if (config.perDeviceBatchRows() > 1) {
-            int rows = config.perDeviceBatchRows();
+        if (config.batch().perDeviceRows() > 1) {
+            int rows = config.batch().perDeviceRows();
             fix(fixes, "train.per_device_train_batch_size = 1 with gradient_accumulation_steps = "
-                    + rows * config.gradientAccumulation() + " (the same global batch)", config,
-                    b -> b.perDeviceBatchRows(1).gradientAccumulation(rows * config.gradientAccumulation()), model,
+                    + rows * config.batch().gradientAccumulation() + " (the same global batch)", config,
+                    b -> b.perDeviceBatchRows(1).gradientAccumulation(rows * config.batch().gradientAccumulation()), model,
                     stored, seqLen, seqLen, budget);
         }
-        if (config.lossChunkRows() > 256) {
+        if (config.activations().lossChunkTokens() > 256) {
             fix(fixes, "train.loss_chunk_tokens = 256 (a smaller lm_head logits chunk)", config,
-                    b -> b.lossChunkRows(256), model, stored, seqLen, seqLen, budget);
+                    b -> b.lossChunkTokens(256), model, stored, seqLen, seqLen, budget);
         }
         if (seqLen > 256) {
             fix(fixes, "data.cutoff_len = " + seqLen / 2 + " (prep again: rows of half the tokens)", config,
                     b -> b, model, stored, seqLen, seqLen / 2, budget);
         }
         // more ranks only help where the state is split: full_shard splits the base too (not for freeze)
-        Sharding sharded = config.finetuningType() == FinetuningType.FREEZE ? Sharding.SHARD_GRAD_OP
+        Sharding sharded = config.finetuning().type() == FinetuningType.FREEZE ? Sharding.SHARD_GRAD_OP
                 : Sharding.FULL_SHARD;
-        int more = config.worldSize() * 2;
+        int more = config.parallelism().worldSize() * 2;
         fix(fixes, "train.world_size = " + more + " with fsdp = " + sharded.key() + " (needs " + more
                 + " task slots)", config, b -> b.worldSize(more).sharding(sharded), model, stored, seqLen, seqLen,
                 budget);

@@ -13,189 +13,148 @@ import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * The training section of a run, as the trainer needs it (key names are LLaMA-Factory's / transformers'
- * TrainingArguments'). Immutable and serializable: the driver ships it to every rank.
+ * The training section of a run, as the trainer needs it, in typed sections the way torchtitan's job config nests
+ * them (what trains, optimizer, schedule, batch, parallelism, activations, checkpointing, metrics, preference). Key
+ * names in messages and docs are LLaMA-Factory's / transformers' TrainingArguments'. Immutable and serializable: the
+ * driver ships it to every rank. Built by {@link #builder()}, which checks every rule, each problem under its key.
  *
- * @param modelPath           base model directory (HF config.json + safetensors + tokenizer files)
- * @param table               the packed Delta table written by prep
- * @param outputDir           where the final model or adapter (and metrics) go
- * @param finetuningType      full, freeze or lora
- * @param loraRank            lora_rank
- * @param loraAlpha           lora_alpha
- * @param loraDropout         lora_dropout
- * @param loraTarget          lora_target: "all" or comma-separated projection names
- * @param useRslora           use_rslora
- * @param loraplusLrRatio     loraplus_lr_ratio: lora_B at this multiple of the lr (LoRA+); 0 = off
- * @param freezeTrainableLayers  freeze_trainable_layers: the last n decoder layers train (n &lt; 0: the first -n)
- * @param freezeTrainableModules freeze_trainable_modules: "all" or comma-separated decoder-layer modules
- * @param freezeExtraModules  freeze_extra_modules: comma-separated modules outside the layers ("" = none)
- * @param learningRate        peak learning rate
- * @param adamBeta1           adam_beta1
- * @param adamBeta2           adam_beta2
- * @param adamEpsilon         adam_epsilon
- * @param weightDecay         weight_decay (matrices only)
- * @param maxGradNorm         max_grad_norm; 0 disables clipping
- * @param scheduler           lr_scheduler_type
- * @param warmupSteps         warmup_steps (wins over warmup_ratio when > 0)
- * @param warmupRatio         warmup_ratio
- * @param perDeviceBatchRows  per_device_train_batch_size (rows per micro-batch)
- * @param gradientAccumulation gradient_accumulation_steps
- * @param globalBatchRows     rows per optimizer step fixed independently of the world size; 0 = per-device ×
- *                            accumulation × world size, as in LLaMA-Factory
- * @param epochs              num_train_epochs
- * @param maxSteps            max_steps; > 0 overrides epochs
- * @param seed                seed of data order and adapter initialisation
- * @param loggingSteps        metrics every this many steps
- * @param worldSize           ranks (one barrier task each)
- * @param sharding            fsdp (auto until the launch resolves it against the memory budget)
- * @param lossChunkRows       tokens per lm_head + cross-entropy chunk
- * @param peakFlopsPerRank    FLOP/s one rank can do, the MFU denominator; 0 = measure fp32 GEMM on rank 0 at start
- * @param gradientCheckpointing gradient_checkpointing: recompute each decoder layer's forward in backward (keeps one
- *                            layer's activations instead of all; same gradients, one more forward)
- * @param saveSteps           a checkpoint every this many steps (save_steps); 0 = none
- * @param saveTotalLimit      committed checkpoints kept in output_dir (save_total_limit); 0 = all
- * @param resumeFromCheckpoint resume_from_checkpoint: "" = the newest committed checkpoint in output_dir, if any;
- *                            else the path of one checkpoint directory
- * @param overwriteOutputDir  overwrite_output_dir: start from scratch, ignoring output_dir's checkpoints (they are
- *                            overwritten as the run reaches their steps)
- * @param adapterNameOrPath   adapter_name_or_path: a PEFT LoRA adapter whose training this run continues (its
- *                            weights start the run, its rank, alpha, dropout and targets replace lora_*, as in
- *                            LLaMA-Factory); "" = new adapters
- * @param preference          how a table of preference pairs trains (pref_loss and its options, the reference)
+ * @param modelPath      base model directory (HF config.json + safetensors + tokenizer files)
+ * @param table          the packed Delta table written by prep
+ * @param outputDir      where the final model or adapter (and metrics) go
+ * @param finetuning     what trains: finetuning_type and its method's settings
+ * @param optimizer      AdamW and gradient clipping
+ * @param schedule       learning-rate schedule and run length
+ * @param batch          rows per micro-batch and per optimizer step
+ * @param parallelism    ranks and how the state is sharded across them
+ * @param activations    what a forward keeps for its backward
+ * @param checkpointing  saving, keeping and resuming checkpoints
+ * @param metrics        what is logged and how MFU is measured
+ * @param seed           seed of data order and adapter initialisation
+ * @param preference     how a table of preference pairs trains (pref_loss and its options, the reference)
  */
-public record TrainConfig(String modelPath, String table, String outputDir, FinetuningType finetuningType,
-                          int loraRank, double loraAlpha, double loraDropout, String loraTarget, boolean useRslora,
-                          double loraplusLrRatio, int freezeTrainableLayers, String freezeTrainableModules,
-                          String freezeExtraModules,
-                          double learningRate, double adamBeta1, double adamBeta2, double adamEpsilon,
-                          double weightDecay, double maxGradNorm, LrSchedule.Type scheduler, int warmupSteps,
-                          double warmupRatio, int perDeviceBatchRows, int gradientAccumulation, int globalBatchRows,
-                          double epochs, int maxSteps, long seed, int loggingSteps, int worldSize, Sharding sharding,
-                          int lossChunkRows, boolean gradientCheckpointing, double peakFlopsPerRank, int saveSteps,
-                          int saveTotalLimit, String resumeFromCheckpoint,
-                          boolean overwriteOutputDir, String adapterNameOrPath, PreferenceConfig preference)
-        implements Serializable {
+public record TrainConfig(String modelPath, String table, String outputDir, Finetuning finetuning,
+                          Optimizer optimizer, Schedule schedule, Batch batch, Parallelism parallelism,
+                          Activations activations, Checkpointing checkpointing, Metrics metrics, long seed,
+                          PreferenceConfig preference) implements Serializable {
     public TrainConfig {
-        resumeFromCheckpoint = resumeFromCheckpoint == null ? "" : resumeFromCheckpoint.strip();
-        adapterNameOrPath = adapterNameOrPath == null ? "" : adapterNameOrPath.strip();
-        freezeTrainableModules = freezeTrainableModules == null ? "all" : freezeTrainableModules;
-        freezeExtraModules = freezeExtraModules == null ? "" : freezeExtraModules;
-        Problems p = new Problems();
-        p.require(modelPath != null && !modelPath.isBlank(), "model_name_or_path", "is required");
-        p.require(table != null && !table.isBlank(), "table", "is required (the packed table's path)");
-        p.require(outputDir != null && !outputDir.isBlank(), "output_dir", "is required");
-        p.require(finetuningType != null, "finetuning_type", "is required");
-        p.require(scheduler != null, "lr_scheduler_type", "is required");
-        p.require(sharding != null, "fsdp", "is required");
-        p.require(preference != null, "pref_loss", "is required");
-        p.require(perDeviceBatchRows >= 1, "per_device_train_batch_size", "must be >= 1");
-        p.require(gradientAccumulation >= 1, "gradient_accumulation_steps", "must be >= 1");
-        p.require(globalBatchRows >= 0, "global_batch_rows", "must be >= 0");
-        p.require(worldSize >= 1, "world_size", "must be >= 1");
-        p.require(loggingSteps >= 1, "logging_steps", "must be >= 1");
-        p.require(lossChunkRows >= 1, "loss_chunk_tokens", "must be >= 1");
-        p.require(peakFlopsPerRank >= 0 && Double.isFinite(peakFlopsPerRank), "peak_flops_per_rank", "must be >= 0");
-        p.require(saveSteps >= 0, "save_steps", "must be >= 0");
-        p.require(saveTotalLimit >= 0, "save_total_limit", "must be >= 0");
-        p.require(maxGradNorm >= 0, "max_grad_norm", "must be >= 0");
-        p.require(learningRate > 0, "learning_rate", "must be > 0");
-        p.valid(() -> new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay), "learning_rate",
-                "adam_beta1", "adam_beta2", "adam_epsilon", "weight_decay");
-        p.valid(() -> LoraAdapters.loraPlusLrScale(loraplusLrRatio), "loraplus_lr_ratio");
-        // the rules between keys: TrainSection reports these under each key, so they are written here only
-        p.require(epochs > 0 || maxSteps > 0, "num_train_epochs", "must be > 0 unless max_steps is set (> 0)");
-        p.require(!(overwriteOutputDir && !resumeFromCheckpoint.isEmpty()), "resume_from_checkpoint",
-                "cannot be set together with overwrite_output_dir = true (one resumes, the other starts from "
-                        + "scratch); unset one of them");
-        if (finetuningType == FinetuningType.LORA) {
-            p.valid(() -> lora(loraRank, loraAlpha, loraDropout, loraTarget, useRslora), "lora_target", "lora_rank",
-                    "lora_alpha", "lora_dropout");
-        }
-        p.require(loraplusLrRatio == 0 || finetuningType == null || finetuningType == FinetuningType.LORA,
-                "loraplus_lr_ratio", "applies to finetuning_type = lora only (it sets lora_B's lr); set it to 0 "
-                        + "for " + (finetuningType == null ? "" : finetuningType.key()));
-        if (finetuningType == FinetuningType.FREEZE) {
-            String modules = freezeTrainableModules;
-            String extra = freezeExtraModules;
-            p.valid(() -> FreezeConfig.of(freezeTrainableLayers, modules, extra),
-                    "freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules");
-        }
-        p.require(!adapterNameOrPath.contains(","), "adapter_name_or_path", "continues one adapter; LLaMA-Factory's "
-                + "list form merges all but the last into the base first: export the base with those merged "
-                + "(export.export_dir) and train on it with the last one");
-        p.require(adapterNameOrPath.isEmpty() || finetuningType == null || finetuningType == FinetuningType.LORA,
-                "adapter_name_or_path", "continues a LoRA adapter: it needs finetuning_type = lora (as in "
-                        + "LLaMA-Factory); for " + (finetuningType == null ? "" : finetuningType.key())
-                        + " train on the merged model (export it) instead");
-        if (preference != null) {
-            p.valid(preference::loss, "pref_loss", "pref_beta", "pref_ftx", "dpo_label_smoothing", "simpo_gamma");
-        }
-        p.require(!(finetuningType == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD), "fsdp",
-                "full_shard is for finetuning_type = full or lora; for freeze use shard_grad_op (freeze trains whole "
-                        + "layers of the base, which full_shard would have to split into frozen and trained shards)");
-        p.throwIfAny();
+        Objects.requireNonNull(finetuning, "finetuning");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(batch, "batch");
+        Objects.requireNonNull(parallelism, "parallelism");
+        Objects.requireNonNull(activations, "activations");
+        Objects.requireNonNull(checkpointing, "checkpointing");
+        Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(preference, "preference");
     }
 
     /**
-     * The problems of a config being built, each under the LLaMA-Factory / transformers key it is about; the first
-     * per key (a NaN learning rate breaks two rules about it).
+     * What trains.
+     *
+     * @param type              finetuning_type: full, freeze or lora
+     * @param lora              lora_rank, lora_alpha, lora_dropout, lora_target, use_rslora; null unless type = lora
+     * @param loraplusLrRatio   loraplus_lr_ratio: lora_B at this multiple of the lr (LoRA+); 0 = off
+     * @param freeze            freeze_trainable_layers, freeze_trainable_modules, freeze_extra_modules; null unless
+     *                          type = freeze
+     * @param adapterNameOrPath adapter_name_or_path: a PEFT LoRA adapter whose training this run continues (its
+     *                          weights start the run, its rank, alpha, dropout and targets replace lora_*, as in
+     *                          LLaMA-Factory); "" = new adapters
      */
-    private static final class Problems {
-        private final Map<String, TrainConfigException.Problem> found = new LinkedHashMap<>();
-
-        void require(boolean ok, String key, String message) {
-            if (!ok) {
-                found.putIfAbsent(key, new TrainConfigException.Problem(key, message));
-            }
+    public record Finetuning(FinetuningType type, LoraConfig lora, double loraplusLrRatio, FreezeConfig freeze,
+                             String adapterNameOrPath) implements Serializable {
+        public Finetuning {
+            Objects.requireNonNull(type, "type");
+            adapterNameOrPath = adapterNameOrPath == null ? "" : adapterNameOrPath.strip();
         }
 
-        /**
-         * A part's own check (LoRA, freeze, AdamW). Its messages begin with the key they are about: the problem goes
-         * under that one of {@code keys}, else under the first.
-         */
-        void valid(Runnable check, String... keys) {
-            try {
-                check.run();
-            } catch (IllegalArgumentException e) {
-                require(false, TrainConfigException.keyOf(e.getMessage(), keys), e.getMessage());
-            }
-        }
-
-        void throwIfAny() {
-            if (!found.isEmpty()) {
-                throw new TrainConfigException(List.copyOf(found.values()));
-            }
+        /** Each trained parameter's factor on the scheduled lr (LoRA+: lora_B at loraplus_lr_ratio). */
+        public ToDoubleFunction<ParamLayout.Entry> lrScale() {
+            return LoraAdapters.loraPlusLrScale(loraplusLrRatio);
         }
     }
 
-    private static LoraConfig lora(int rank, double alpha, double dropout, String target, boolean rs) {
-        return LoraConfig.of(rank, alpha, dropout, target, rs);
+    /**
+     * @param adamW       learning_rate, adam_beta1, adam_beta2, adam_epsilon, weight_decay (matrices only)
+     * @param maxGradNorm max_grad_norm; 0 disables clipping
+     */
+    public record Optimizer(AdamWConfig adamW, double maxGradNorm) implements Serializable {
     }
 
-    public LoraConfig lora() {
-        return lora(loraRank, loraAlpha, loraDropout, loraTarget, useRslora);
+    /**
+     * @param scheduler   lr_scheduler_type
+     * @param warmupSteps warmup_steps (wins over warmup_ratio when > 0)
+     * @param warmupRatio warmup_ratio
+     * @param epochs      num_train_epochs
+     * @param maxSteps    max_steps; > 0 overrides epochs
+     */
+    public record Schedule(LrSchedule.Type scheduler, int warmupSteps, double warmupRatio, double epochs,
+                           int maxSteps) implements Serializable {
+        /** The learning-rate schedule of a run of {@code totalSteps}. */
+        public LrSchedule lr(int totalSteps) {
+            int warmup = warmupSteps > 0 ? warmupSteps : LrSchedule.warmupFromRatio(warmupRatio, totalSteps);
+            return new LrSchedule(scheduler, warmup, totalSteps);
+        }
     }
 
-    /** The freeze settings (meaningful for finetuning_type = freeze). */
-    public FreezeConfig freeze() {
-        return FreezeConfig.of(freezeTrainableLayers, freezeTrainableModules, freezeExtraModules);
+    /**
+     * @param perDeviceRows        per_device_train_batch_size (rows per micro-batch)
+     * @param gradientAccumulation gradient_accumulation_steps
+     * @param globalRows           rows per optimizer step fixed independently of the world size; 0 = per-device ×
+     *                             accumulation × world size, as in LLaMA-Factory
+     */
+    public record Batch(int perDeviceRows, int gradientAccumulation, int globalRows) implements Serializable {
     }
 
-    /** Each trained parameter's factor on the scheduled lr (LoRA+: lora_B at loraplus_lr_ratio). */
-    public ToDoubleFunction<ParamLayout.Entry> lrScale() {
-        return LoraAdapters.loraPlusLrScale(loraplusLrRatio);
+    /**
+     * @param worldSize ranks (one barrier task each)
+     * @param sharding  fsdp (auto until the launch resolves it against the memory budget)
+     */
+    public record Parallelism(int worldSize, Sharding sharding) implements Serializable {
+    }
+
+    /**
+     * @param gradientCheckpointing gradient_checkpointing: recompute each decoder layer's forward in backward (keeps one
+     *                              layer's activations instead of all; same gradients, one more forward)
+     * @param lossChunkTokens       loss_chunk_tokens: tokens per lm_head + cross-entropy chunk (the full logits are
+     *                              never formed)
+     */
+    public record Activations(boolean gradientCheckpointing, int lossChunkTokens) implements Serializable {
+    }
+
+    /**
+     * @param saveSteps            a checkpoint every this many steps (save_steps); 0 = none
+     * @param saveTotalLimit       committed checkpoints kept in output_dir (save_total_limit); 0 = all
+     * @param resumeFromCheckpoint resume_from_checkpoint: "" = the newest committed checkpoint in output_dir, if any;
+     *                             else the path of one checkpoint directory
+     * @param overwriteOutputDir   overwrite_output_dir: start from scratch, ignoring output_dir's checkpoints (they
+     *                             are overwritten as the run reaches their steps)
+     */
+    public record Checkpointing(int saveSteps, int saveTotalLimit, String resumeFromCheckpoint,
+                                boolean overwriteOutputDir) implements Serializable {
+        public Checkpointing {
+            resumeFromCheckpoint = resumeFromCheckpoint == null ? "" : resumeFromCheckpoint.strip();
+        }
+    }
+
+    /**
+     * @param loggingSteps     metrics every this many steps
+     * @param peakFlopsPerRank FLOP/s one rank can do, the MFU denominator; 0 = measure fp32 GEMM on rank 0 at start
+     */
+    public record Metrics(int loggingSteps, double peakFlopsPerRank) implements Serializable {
     }
 
     /** Which of the base model's parameters get gradients: all (full), the freeze selection, none (lora). */
     private Predicate<String> trainedBaseParams(ModelConfig model) {
-        return switch (finetuningType) {
+        return switch (finetuning.type()) {
             case FULL -> name -> true;
-            case FREEZE -> freeze().trainableNames(model)::contains;
+            case FREEZE -> finetuning.freeze().trainableNames(model)::contains;
             case LORA -> name -> false;
         };
     }
@@ -211,13 +170,14 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
 
     /** The flat layout of what trains: every parameter, the freeze selection, or the LoRA adapters. */
     public ParamLayout trainableLayout(ModelConfig model) {
-        return finetuningType == FinetuningType.LORA ? LoraAdapters.layout(model, lora())
+        return finetuning.type() == FinetuningType.LORA ? LoraAdapters.layout(model, finetuning.lora())
                 : HfParamNames.layout(model).subset(trainedBaseParams(model));
     }
 
     /** The FLOPs a step of this fine-tuning needs per token (model) and per packed row (useful). */
     public TrainingFlops trainingFlops(ModelConfig model) {
-        long adapters = finetuningType == FinetuningType.LORA ? LoraAdapters.layout(model, lora()).totalLength() : 0;
+        long adapters = finetuning.type() == FinetuningType.LORA
+                ? LoraAdapters.layout(model, finetuning.lora()).totalLength() : 0;
         return TrainingFlops.of(model, trainedBaseParams(model), adapters);
     }
 
@@ -227,23 +187,14 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
      * freeze's frozen part beside an fp32 copy of the trained one); full fine-tuning trains every weight in fp32.
      */
     public DataType baseDataType(DataType stored) {
-        return finetuningType != FinetuningType.FULL && (stored == DataType.BFLOAT16 || stored == DataType.HALF)
+        return finetuning.type() != FinetuningType.FULL && (stored == DataType.BFLOAT16 || stored == DataType.HALF)
                 ? stored : DataType.FLOAT;
-    }
-
-    public AdamWConfig adamW() {
-        return new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay);
     }
 
     /** Rows per optimizer step over all ranks. */
     public int effectiveGlobalBatchRows() {
-        return globalBatchRows > 0 ? globalBatchRows : perDeviceBatchRows * gradientAccumulation * worldSize;
-    }
-
-    /** The warmup steps of a run of {@code totalSteps}. */
-    public LrSchedule schedule(int totalSteps) {
-        int warmup = warmupSteps > 0 ? warmupSteps : LrSchedule.warmupFromRatio(warmupRatio, totalSteps);
-        return new LrSchedule(scheduler, warmup, totalSteps);
+        return batch.globalRows() > 0 ? batch.globalRows()
+                : batch.perDeviceRows() * batch.gradientAccumulation() * parallelism.worldSize();
     }
 
     /**
@@ -254,53 +205,55 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         return new Builder();
     }
 
-    /** A builder starting from this config. */
+    /** A builder starting from this config (a method's settings that do not apply keep the defaults). */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.modelPath = modelPath;
         b.table = table;
         b.outputDir = outputDir;
-        b.finetuningType = finetuningType;
-        b.loraRank = loraRank;
-        b.loraAlpha = loraAlpha;
-        b.loraDropout = loraDropout;
-        b.loraTarget = loraTarget;
-        b.useRslora = useRslora;
-        b.loraplusLrRatio = loraplusLrRatio;
-        b.freezeTrainableLayers = freezeTrainableLayers;
-        b.freezeTrainableModules = freezeTrainableModules;
-        b.freezeExtraModules = freezeExtraModules;
-        b.learningRate = learningRate;
-        b.adamBeta1 = adamBeta1;
-        b.adamBeta2 = adamBeta2;
-        b.adamEpsilon = adamEpsilon;
-        b.weightDecay = weightDecay;
-        b.maxGradNorm = maxGradNorm;
-        b.scheduler = scheduler;
-        b.warmupSteps = warmupSteps;
-        b.warmupRatio = warmupRatio;
-        b.perDeviceBatchRows = perDeviceBatchRows;
-        b.gradientAccumulation = gradientAccumulation;
-        b.globalBatchRows = globalBatchRows;
-        b.epochs = epochs;
-        b.maxSteps = maxSteps;
+        b.finetuningType = finetuning.type();
+        if (finetuning.lora() != null) {
+            LoraConfig l = finetuning.lora();
+            b.lora(l.rank(), l.alpha(), l.dropout(), l.loraTarget(), l.rsLora());
+        }
+        b.loraplusLrRatio = finetuning.loraplusLrRatio();
+        if (finetuning.freeze() != null) {
+            FreezeConfig f = finetuning.freeze();
+            b.freeze(f.trainableLayers(), String.join(",", f.trainableModules()), String.join(",", f.extraModules()));
+        }
+        b.adapterNameOrPath = finetuning.adapterNameOrPath();
+        AdamWConfig adamW = optimizer.adamW();
+        b.learningRate = adamW.lr();
+        b.adam(adamW.beta1(), adamW.beta2(), adamW.eps());
+        b.weightDecay = adamW.weightDecay();
+        b.maxGradNorm = optimizer.maxGradNorm();
+        b.scheduler = schedule.scheduler();
+        b.warmupSteps = schedule.warmupSteps();
+        b.warmupRatio = schedule.warmupRatio();
+        b.epochs = schedule.epochs();
+        b.maxSteps = schedule.maxSteps();
+        b.perDeviceBatchRows = batch.perDeviceRows();
+        b.gradientAccumulation = batch.gradientAccumulation();
+        b.globalBatchRows = batch.globalRows();
+        b.worldSize = parallelism.worldSize();
+        b.sharding = parallelism.sharding();
+        b.gradientCheckpointing = activations.gradientCheckpointing();
+        b.lossChunkTokens = activations.lossChunkTokens();
+        b.saveSteps = checkpointing.saveSteps();
+        b.saveTotalLimit = checkpointing.saveTotalLimit();
+        b.resumeFromCheckpoint = checkpointing.resumeFromCheckpoint();
+        b.overwriteOutputDir = checkpointing.overwriteOutputDir();
+        b.loggingSteps = metrics.loggingSteps();
+        b.peakFlopsPerRank = metrics.peakFlopsPerRank();
         b.seed = seed;
-        b.loggingSteps = loggingSteps;
-        b.worldSize = worldSize;
-        b.sharding = sharding;
-        b.lossChunkRows = lossChunkRows;
-        b.gradientCheckpointing = gradientCheckpointing;
-        b.peakFlopsPerRank = peakFlopsPerRank;
-        b.saveSteps = saveSteps;
-        b.saveTotalLimit = saveTotalLimit;
-        b.resumeFromCheckpoint = resumeFromCheckpoint;
-        b.overwriteOutputDir = overwriteOutputDir;
-        b.adapterNameOrPath = adapterNameOrPath;
         b.preference = preference;
         return b;
     }
 
-    /** Optional settings of a {@link TrainConfig}; the three paths have no default. */
+    /**
+     * The settings as LLaMA-Factory / transformers keys hold them, with their defaults; {@link #build} checks every
+     * rule (each value's, and those between keys, written here only) and reports all problems at once.
+     */
     public static final class Builder {
         private String modelPath;
         private String table;
@@ -315,6 +268,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         private int freezeTrainableLayers = 2;
         private String freezeTrainableModules = "all";
         private String freezeExtraModules = "";
+        private String adapterNameOrPath = "";
         private double learningRate = 5e-5;
         private double adamBeta1 = 0.9;
         private double adamBeta2 = 0.999;
@@ -324,23 +278,22 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         private LrSchedule.Type scheduler = LrSchedule.Type.COSINE;
         private int warmupSteps;
         private double warmupRatio;
+        private double epochs = 3;
+        private int maxSteps;
         private int perDeviceBatchRows = 1;
         private int gradientAccumulation = 1;
         private int globalBatchRows;
-        private double epochs = 3;
-        private int maxSteps;
-        private long seed = 42;
-        private int loggingSteps = 10;
         private int worldSize = 1;
         private Sharding sharding = Sharding.AUTO;
-        private int lossChunkRows = 256;
         private boolean gradientCheckpointing = true;
-        private double peakFlopsPerRank;
+        private int lossChunkTokens = 256;
         private int saveSteps = 500;
         private int saveTotalLimit;
         private String resumeFromCheckpoint = "";
         private boolean overwriteOutputDir;
-        private String adapterNameOrPath = "";
+        private int loggingSteps = 10;
+        private double peakFlopsPerRank;
+        private long seed = 42;
         private PreferenceConfig preference = PreferenceConfig.defaults();
 
         private Builder() {
@@ -358,6 +311,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
             freezeTrainableLayers = trainableLayers; freezeTrainableModules = trainableModules;
             freezeExtraModules = extraModules; return this;
         }
+        public Builder adapterNameOrPath(String v) { adapterNameOrPath = v; return this; }
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder adam(double beta1, double beta2, double eps) {
             adamBeta1 = beta1; adamBeta2 = beta2; adamEpsilon = eps; return this;
@@ -367,33 +321,125 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         public Builder scheduler(LrSchedule.Type v) { scheduler = v; return this; }
         public Builder warmupSteps(int v) { warmupSteps = v; return this; }
         public Builder warmupRatio(double v) { warmupRatio = v; return this; }
+        public Builder epochs(double v) { epochs = v; return this; }
+        public Builder maxSteps(int v) { maxSteps = v; return this; }
         public Builder perDeviceBatchRows(int v) { perDeviceBatchRows = v; return this; }
         public Builder gradientAccumulation(int v) { gradientAccumulation = v; return this; }
         public Builder globalBatchRows(int v) { globalBatchRows = v; return this; }
-        public Builder epochs(double v) { epochs = v; return this; }
-        public Builder maxSteps(int v) { maxSteps = v; return this; }
-        public Builder seed(long v) { seed = v; return this; }
-        public Builder loggingSteps(int v) { loggingSteps = v; return this; }
         public Builder worldSize(int v) { worldSize = v; return this; }
         public Builder sharding(Sharding v) { sharding = v; return this; }
-        public Builder lossChunkRows(int v) { lossChunkRows = v; return this; }
         public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
-        public Builder peakFlopsPerRank(double v) { peakFlopsPerRank = v; return this; }
+        public Builder lossChunkTokens(int v) { lossChunkTokens = v; return this; }
         public Builder saveSteps(int v) { saveSteps = v; return this; }
         public Builder saveTotalLimit(int v) { saveTotalLimit = v; return this; }
         public Builder resumeFromCheckpoint(String v) { resumeFromCheckpoint = v; return this; }
         public Builder overwriteOutputDir(boolean v) { overwriteOutputDir = v; return this; }
-        public Builder adapterNameOrPath(String v) { adapterNameOrPath = v; return this; }
+        public Builder loggingSteps(int v) { loggingSteps = v; return this; }
+        public Builder peakFlopsPerRank(double v) { peakFlopsPerRank = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
         public Builder preference(PreferenceConfig v) { preference = v; return this; }
 
+        /** The config, or a {@link TrainConfigException} with every problem under its key. */
         public TrainConfig build() {
-            return new TrainConfig(modelPath, table, outputDir, finetuningType, loraRank, loraAlpha, loraDropout,
-                    loraTarget, useRslora, loraplusLrRatio, freezeTrainableLayers, freezeTrainableModules,
-                    freezeExtraModules, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay, maxGradNorm,
-                    scheduler, warmupSteps, warmupRatio, perDeviceBatchRows, gradientAccumulation, globalBatchRows,
-                    epochs, maxSteps, seed, loggingSteps, worldSize, sharding, lossChunkRows, gradientCheckpointing,
-                    peakFlopsPerRank, saveSteps, saveTotalLimit, resumeFromCheckpoint, overwriteOutputDir,
-                    adapterNameOrPath, preference);
+            String resume = resumeFromCheckpoint == null ? "" : resumeFromCheckpoint.strip();
+            String adapter = adapterNameOrPath == null ? "" : adapterNameOrPath.strip();
+            Problems p = new Problems();
+            p.require(modelPath != null && !modelPath.isBlank(), "model_name_or_path", "is required");
+            p.require(table != null && !table.isBlank(), "table", "is required (the packed table's path)");
+            p.require(outputDir != null && !outputDir.isBlank(), "output_dir", "is required");
+            p.require(finetuningType != null, "finetuning_type", "is required");
+            p.require(scheduler != null, "lr_scheduler_type", "is required");
+            p.require(sharding != null, "fsdp", "is required");
+            p.require(preference != null, "pref_loss", "is required");
+            p.require(perDeviceBatchRows >= 1, "per_device_train_batch_size", "must be >= 1");
+            p.require(gradientAccumulation >= 1, "gradient_accumulation_steps", "must be >= 1");
+            p.require(globalBatchRows >= 0, "global_batch_rows", "must be >= 0");
+            p.require(worldSize >= 1, "world_size", "must be >= 1");
+            p.require(loggingSteps >= 1, "logging_steps", "must be >= 1");
+            p.require(lossChunkTokens >= 1, "loss_chunk_tokens", "must be >= 1");
+            p.require(peakFlopsPerRank >= 0 && Double.isFinite(peakFlopsPerRank), "peak_flops_per_rank",
+                    "must be >= 0");
+            p.require(saveSteps >= 0, "save_steps", "must be >= 0");
+            p.require(saveTotalLimit >= 0, "save_total_limit", "must be >= 0");
+            p.require(maxGradNorm >= 0, "max_grad_norm", "must be >= 0");
+            p.require(learningRate > 0, "learning_rate", "must be > 0");
+            AdamWConfig adamW = p.valid(() -> new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon,
+                    weightDecay), "learning_rate", "adam_beta1", "adam_beta2", "adam_epsilon", "weight_decay");
+            p.valid(() -> LoraAdapters.loraPlusLrScale(loraplusLrRatio), "loraplus_lr_ratio");
+            LoraConfig lora = finetuningType != FinetuningType.LORA ? null
+                    : p.valid(() -> LoraConfig.of(loraRank, loraAlpha, loraDropout, loraTarget, useRslora),
+                            "lora_target", "lora_rank", "lora_alpha", "lora_dropout");
+            FreezeConfig freeze = finetuningType != FinetuningType.FREEZE ? null
+                    : p.valid(() -> FreezeConfig.of(freezeTrainableLayers,
+                                    freezeTrainableModules == null ? "all" : freezeTrainableModules,
+                                    freezeExtraModules == null ? "" : freezeExtraModules),
+                            "freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules");
+            // the rules between keys: TrainSection reports these under each key, so they are written here only
+            p.require(epochs > 0 || maxSteps > 0, "num_train_epochs", "must be > 0 unless max_steps is set (> 0)");
+            p.require(!(overwriteOutputDir && !resume.isEmpty()), "resume_from_checkpoint",
+                    "cannot be set together with overwrite_output_dir = true (one resumes, the other starts from "
+                            + "scratch); unset one of them");
+            p.require(loraplusLrRatio == 0 || finetuningType == null || finetuningType == FinetuningType.LORA,
+                    "loraplus_lr_ratio", "applies to finetuning_type = lora only (it sets lora_B's lr); set it to 0 "
+                            + "for " + (finetuningType == null ? "" : finetuningType.key()));
+            p.require(!adapter.contains(","), "adapter_name_or_path", "continues one adapter; LLaMA-Factory's "
+                    + "list form merges all but the last into the base first: export the base with those merged "
+                    + "(export.export_dir) and train on it with the last one");
+            p.require(adapter.isEmpty() || finetuningType == null || finetuningType == FinetuningType.LORA,
+                    "adapter_name_or_path", "continues a LoRA adapter: it needs finetuning_type = lora (as in "
+                            + "LLaMA-Factory); for " + (finetuningType == null ? "" : finetuningType.key())
+                            + " train on the merged model (export it) instead");
+            if (preference != null) {
+                p.valid(preference::loss, "pref_loss", "pref_beta", "pref_ftx", "dpo_label_smoothing",
+                        "simpo_gamma");
+            }
+            p.require(!(finetuningType == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD), "fsdp",
+                    "full_shard is for finetuning_type = full or lora; for freeze use shard_grad_op (freeze trains "
+                            + "whole layers of the base, which full_shard would have to split into frozen and "
+                            + "trained shards)");
+            p.throwIfAny();
+            return new TrainConfig(modelPath, table, outputDir,
+                    new Finetuning(finetuningType, lora, loraplusLrRatio, freeze, adapter),
+                    new Optimizer(adamW, maxGradNorm),
+                    new Schedule(scheduler, warmupSteps, warmupRatio, epochs, maxSteps),
+                    new Batch(perDeviceBatchRows, gradientAccumulation, globalBatchRows),
+                    new Parallelism(worldSize, sharding),
+                    new Activations(gradientCheckpointing, lossChunkTokens),
+                    new Checkpointing(saveSteps, saveTotalLimit, resume, overwriteOutputDir),
+                    new Metrics(loggingSteps, peakFlopsPerRank), seed, preference);
+        }
+    }
+
+    /**
+     * The problems of a config being built, each under the LLaMA-Factory / transformers key it is about; the first
+     * per key (a NaN learning rate breaks two rules about it).
+     */
+    private static final class Problems {
+        private final Map<String, TrainConfigException.Problem> found = new LinkedHashMap<>();
+
+        void require(boolean ok, String key, String message) {
+            if (!ok) {
+                found.putIfAbsent(key, new TrainConfigException.Problem(key, message));
+            }
+        }
+
+        /**
+         * A part built by its own checks (LoRA, freeze, AdamW), or null if they fail. Their messages begin with the
+         * key they are about: the problem goes under that one of {@code keys}, else under the first.
+         */
+        <T> T valid(Supplier<T> part, String... keys) {
+            try {
+                return part.get();
+            } catch (IllegalArgumentException e) {
+                require(false, TrainConfigException.keyOf(e.getMessage(), keys), e.getMessage());
+                return null;
+            }
+        }
+
+        void throwIfAny() {
+            if (!found.isEmpty()) {
+                throw new TrainConfigException(List.copyOf(found.values()));
+            }
         }
     }
 }

@@ -38,15 +38,15 @@ public final class TrainJob {
      *                             global batch, seed) or is not committed
      */
     public static TrainResult run(SparkSession spark, TrainConfig requested) {
-        AdapterDirectory adapter = requested.adapterNameOrPath().isEmpty() ? null
-                : AdapterDirectory.of(requested.adapterNameOrPath(), spark.sparkContext().hadoopConfiguration());
+        AdapterDirectory adapter = requested.finetuning().adapterNameOrPath().isEmpty() ? null
+                : AdapterDirectory.of(requested.finetuning().adapterNameOrPath(), spark.sparkContext().hadoopConfiguration());
         TrainConfig config = withAdapterSettings(requested, adapter);
         ModelDirectory modelDir = ModelDirectory.of(config.modelPath(), spark.sparkContext().hadoopConfiguration());
         ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
         CheckpointStore store = new CheckpointStore(config.outputDir(), spark.sparkContext().hadoopConfiguration());
-        CheckpointStore.Committed resume = config.overwriteOutputDir() ? null
-                : config.resumeFromCheckpoint().isEmpty() ? store.newest().orElse(null)
-                : store.read(config.resumeFromCheckpoint());
+        CheckpointStore.Committed resume = config.checkpointing().overwriteOutputDir() ? null
+                : config.checkpointing().resumeFromCheckpoint().isEmpty() ? store.newest().orElse(null)
+                : store.read(config.checkpointing().resumeFromCheckpoint());
         PinnedSnapshot snapshot = resume == null
                 ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN)
                 : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, resume.manifest().run().tableVersion());
@@ -82,8 +82,8 @@ public final class TrainJob {
      * config unchanged when it starts new adapters.
      */
     public static TrainConfig withAdapterSettings(TrainConfig config, Configuration conf) {
-        return config.adapterNameOrPath().isEmpty() ? config
-                : withAdapterSettings(config, AdapterDirectory.of(config.adapterNameOrPath(), conf));
+        return config.finetuning().adapterNameOrPath().isEmpty() ? config
+                : withAdapterSettings(config, AdapterDirectory.of(config.finetuning().adapterNameOrPath(), conf));
     }
 
     private static TrainConfig withAdapterSettings(TrainConfig config, AdapterDirectory adapter) {
@@ -93,9 +93,9 @@ public final class TrainJob {
         LoraConfig lora = adapter.config();
         TrainConfig continued = config.toBuilder().lora(lora.rank(), lora.alpha(), lora.dropout(), lora.loraTarget(),
                 lora.rsLora()).build();
-        if (!continued.lora().equals(config.lora())) {
+        if (!continued.finetuning().lora().equals(config.finetuning().lora())) {
             LOG.info("continuing the adapter {}: its LoRA settings (r {}, alpha {}, dropout {}, targets {}, rslora {})"
-                            + " replace train.lora_*", config.adapterNameOrPath(), lora.rank(), lora.alpha(),
+                            + " replace train.lora_*", config.finetuning().adapterNameOrPath(), lora.rank(), lora.alpha(),
                     lora.dropout(), lora.loraTarget(), lora.rsLora());
         }
         return continued;
@@ -104,10 +104,10 @@ public final class TrainJob {
     /** @param adapter the adapter the run continues, or null */
     static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model,
                                 ModelDirectory modelDir, AdapterDirectory adapter) {
-        String finetuning = (config.finetuningType() == FinetuningType.LORA ? "lora(alpha=" + config.loraAlpha()
-                + ", dropout=" + config.loraDropout() + ", rslora=" + config.useRslora()
-                + (config.loraplusLrRatio() > 0 ? ", loraplus_lr_ratio=" + config.loraplusLrRatio() : "") + ")"
-                : config.finetuningType().key())
+        String finetuning = (config.finetuning().type() == FinetuningType.LORA ? "lora(alpha=" + config.finetuning().lora().alpha()
+                + ", dropout=" + config.finetuning().lora().dropout() + ", rslora=" + config.finetuning().lora().rsLora()
+                + (config.finetuning().loraplusLrRatio() > 0 ? ", loraplus_lr_ratio=" + config.finetuning().loraplusLrRatio() : "") + ")"
+                : config.finetuning().type().key())
                 // another preference loss or reference is another run (the reference's log-probs are pinned to
                 // the table version, which the identity names already)
                 + (snapshot.holdsPairs() ? " on pairs(" + config.preference().describe() + ", ref_model="
@@ -125,9 +125,9 @@ public final class TrainJob {
         if (differences.isEmpty()) {
             return;
         }
-        String batchHint = config.globalBatchRows() == 0
+        String batchHint = config.batch().globalRows() == 0
                 && resume.manifest().run().globalBatchRows() != identity.globalBatchRows()
-                ? " To resume on " + config.worldSize() + " ranks, set train.global_batch_rows = "
+                ? " To resume on " + config.parallelism().worldSize() + " ranks, set train.global_batch_rows = "
                         + resume.manifest().run().globalBatchRows() + " (the global batch is per-device batch x "
                         + "accumulation x world_size unless fixed)."
                 : "";

@@ -56,7 +56,7 @@ public final class BarrierLauncher {
     public static TrainResult launch(SparkSession spark, TrainConfig requested, PinnedSnapshot snapshot,
                                      RunIdentity identity, CheckpointStore.Committed resume, ModelConfig model,
                                      DataType stored, RefLogProbs reference) {
-        int world = requested.worldSize();
+        int world = requested.parallelism().worldSize();
         SlotCheck.require(spark.sparkContext(), world, SLOT_WAIT_MILLIS);
         SparkContext sc = spark.sparkContext();
         Map<String, String> conf = new HashMap<>();
@@ -68,8 +68,8 @@ public final class BarrierLauncher {
         MemoryCheck.Checked checked = MemoryCheck.require(requested, model, stored, snapshot.seqLen(), budget);
         checked.report().forEach(LOG::info);
         TrainConfig config = checked.config();  // fsdp auto resolved
-        StepPlan plan = StepPlan.of(snapshot.rows(), config.effectiveGlobalBatchRows(), config.perDeviceBatchRows(),
-                world, config.epochs(), config.maxSteps(), config.seed());
+        StepPlan plan = StepPlan.of(snapshot.rows(), config.effectiveGlobalBatchRows(), config.batch().perDeviceRows(),
+                world, config.schedule().epochs(), config.schedule().maxSteps(), config.seed());
         if (resume != null && resume.manifest().step() > plan.totalSteps()) {
             throw new CheckpointException(resume.dir(), resume.dir() + " is " + resume.manifest().step() + " steps in"
                     + ", but this run plans " + plan.totalSteps() + " steps (num_train_epochs or max_steps lowered?): "
@@ -84,12 +84,12 @@ public final class BarrierLauncher {
                 IO_TIMEOUT_SECONDS, identity, resumeDir, progress, java.util.UUID.randomUUID().toString(),
                 RankThreads.perRank(sc, world), reference);
         LOG.info("training {}{} on {}: {} ranks of {} thread(s), {} steps of {} rows ({} per rank per micro-batch, {} "
-                        + "accumulation), fsdp {}", config.finetuningType().key(), snapshot.holdsPairs()
+                        + "accumulation), fsdp {}", config.finetuning().type().key(), snapshot.holdsPairs()
                         ? " on preference pairs (" + config.preference().describe() + (reference == null ? ""
                         : ", reference log-probs " + reference.path() + "@" + reference.version()) + ")" : "",
                 snapshot, world,
                 ctx.threadsPerRank(), plan.totalSteps(), plan.globalBatchRows(), plan.microBatchRows(),
-                plan.accumulationSteps(), config.sharding().key());
+                plan.accumulationSteps(), config.parallelism().sharding().key());
         if (resumeDir != null) {
             LOG.info("resuming from {}", resumeDir);
         }

@@ -90,11 +90,11 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
         // wait in the rendezvous (Spark's barrier, no deadline) rather than in a collective with an I/O timeout
         Path modelDir = ModelDirectory.of(ctx.config().modelPath(), ctx.hadoop().toConfiguration()).local();
         HfModelDir.Stored stored = HfModelDir.open(modelDir);
-        ModelWeights base = ctx.config().sharding() == Sharding.FULL_SHARD ? stored
+        ModelWeights base = ctx.config().parallelism().sharding() == Sharding.FULL_SHARD ? stored
                 : stored.load(ctx.config().baseLayout(stored.config()),
                         ctx.config().baseDataType(stored.storedDataType()));
-        Path startAdapter = ctx.config().adapterNameOrPath().isEmpty() ? null
-                : AdapterDirectory.of(ctx.config().adapterNameOrPath(), ctx.hadoop().toConfiguration()).local();
+        Path startAdapter = ctx.config().finetuning().adapterNameOrPath().isEmpty() ? null
+                : AdapterDirectory.of(ctx.config().finetuning().adapterNameOrPath(), ctx.hadoop().toConfiguration()).local();
         RefLogProbs.Lookup reference = ctx.reference() == null ? null
                 : ctx.reference().read(ctx.hadoop().toConfiguration());
         try (TcpRingCollective ring = RingRendezvous.join(task, ctx.secret(), options)) {
@@ -120,8 +120,8 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                 if (resume != null && rank == 0) {
                     store.fetchTrainerLog(resume, logFile);
                 }
-                Mfu mfu = rank == 0 ? new Mfu(trainer.modelFlopsPerToken(), ctx.config().peakFlopsPerRank() > 0
-                        ? ctx.config().peakFlopsPerRank() : GemmPeak.measure(1024, 5), ctx.config().worldSize()) : null;
+                Mfu mfu = rank == 0 ? new Mfu(trainer.modelFlopsPerToken(), ctx.config().metrics().peakFlopsPerRank() > 0
+                        ? ctx.config().metrics().peakFlopsPerRank() : GemmPeak.measure(1024, 5), ctx.config().parallelism().worldSize()) : null;
                 TrainerLog log = rank == 0 ? new TrainerLog(logFile, first, total, trainer.heldBytes(), mfu) : null;
                 TensorBoardEvents events = rank == 0 ? TensorBoardEvents.create(work, mfu) : null;
                 if (resume != null && rank == 0) {
@@ -133,7 +133,7 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                 try {
                     for (int s = first; s < total; s++) {
                         StepMetrics m = trainer.step(s);
-                        boolean logged = s == total - 1 || (s + 1) % ctx.config().loggingSteps() == 0;
+                        boolean logged = s == total - 1 || (s + 1) % ctx.config().metrics().loggingSteps() == 0;
                         if (rank == 0) {
                             steps.add(m);
                             log.record(m, logged);
@@ -145,7 +145,7 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                                         String.format("%.3f", m.gradNorm()));
                             }
                         }
-                        if (ctx.config().saveSteps() > 0 && (s + 1) % ctx.config().saveSteps() == 0) {
+                        if (ctx.config().checkpointing().saveSteps() > 0 && (s + 1) % ctx.config().checkpointing().saveSteps() == 0) {
                             saveCheckpoint(store, task, ring, trainer, s + 1, logFile);
                         }
                     }
@@ -248,10 +248,10 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer
                 }
             }
             CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT,
-                    CheckpointManifest.VERSION, done, ctx.plan().totalSteps(), world, ctx.config().sharding().key(),
+                    CheckpointManifest.VERSION, done, ctx.plan().totalSteps(), world, ctx.config().parallelism().sharding().key(),
                     trainer.optimizerSteps(), ctx.launchId(), System.currentTimeMillis(), ctx.identity(), shards);
             store.commit(manifest, logFile);
-            store.prune(ctx.config().saveTotalLimit(), done);
+            store.prune(ctx.config().checkpointing().saveTotalLimit(), done);
             LOG.info("checkpoint {} committed in {} s", store.dir(done),
                     String.format("%.1f", (System.nanoTime() - t0) / 1e9));
         }

@@ -26,7 +26,7 @@ public record TrainingContext(TrainConfig config, StepPlan plan, PinnedSnapshot 
                               String resumeDir, ProgressAccumulators progress, String launchId, int threadsPerRank,
                               RefLogProbs reference) implements Serializable {
     public TrainingContext {
-        if (config.sharding() == dev.sparktune.trainer.api.Sharding.AUTO) {
+        if (config.parallelism().sharding() == dev.sparktune.trainer.api.Sharding.AUTO) {
             throw new IllegalArgumentException("fsdp = auto reaches the ranks resolved (MemoryCheck.require)");
         }
     }

@@ -45,8 +45,8 @@ sealed interface BaseWeights extends AutoCloseable {
         @Override
         public CausalLm model(ModelConfig config, LayerParams root, Projection.Factory projections, TrainConfig train,
                               int microBatchRows, int seqLen) {
-            return new CausalLm(config, root, null, microBatchRows, seqLen, train.lossChunkRows(), projections,
-                    LayerHooks.NONE, train.gradientCheckpointing());
+            return new CausalLm(config, root, null, microBatchRows, seqLen, train.activations().lossChunkTokens(), projections,
+                    LayerHooks.NONE, train.activations().gradientCheckpointing());
         }
 
         @Override
@@ -80,7 +80,7 @@ sealed interface BaseWeights extends AutoCloseable {
         public CausalLm model(ModelConfig config, LayerParams root, Projection.Factory projections, TrainConfig train,
                               int microBatchRows, int seqLen) {
             return new CausalLm(config, root, l -> layers.layer(l, null), microBatchRows, seqLen,
-                    train.lossChunkRows(), projections, layers.gatherBeforeUse(), train.gradientCheckpointing());
+                    train.activations().lossChunkTokens(), projections, layers.gatherBeforeUse(), train.activations().gradientCheckpointing());
         }
 
         @Override

@@ -65,18 +65,18 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         this.rootShards = collective.shards(rootLayout.totalLength());
         this.rootStart = rootShards.start(collective.rank());
         this.rootEnd = rootShards.end(collective.rank());
-        this.rootOptimizer = AdamW.sharded(rootLayout, config.adamW(), decays, rootStart, rootEnd);
+        this.rootOptimizer = AdamW.sharded(rootLayout, config.optimizer().adamW(), decays, rootStart, rootEnd);
         ParamLayout shardLayout = hasShard ? layers.shardLayout() : null;
         this.shardGrads = hasShard ? shardLayout.allocate() : null;
-        this.shardOptimizer = hasShard ? new AdamW(shardLayout, config.adamW(), decays) : null;
+        this.shardOptimizer = hasShard ? new AdamW(shardLayout, config.optimizer().adamW(), decays) : null;
         this.gradShards = new INDArray[layers.layers()];
         for (int l = 0; hasShard && l < layers.layers(); l++) {
             gradShards[l] = layers.shard(shardGrads, l);
         }
         this.slotGradShard = hasShard ? layers.slotShard(slotGrads) : null;
         this.model = new CausalLm(layers.config, new LayerParams(rootLayout, layers.rootParams, rootGrads, ""),
-                l -> layers.layer(l, slotGrads), microBatchRows, seqLen, config.lossChunkRows(),
-                Projection.Factory.PLAIN, this, config.gradientCheckpointing());
+                l -> layers.layer(l, slotGrads), microBatchRows, seqLen, config.activations().lossChunkTokens(),
+                Projection.Factory.PLAIN, this, config.activations().gradientCheckpointing());
     }
 
     @Override
@@ -119,12 +119,12 @@ final class FullyShardedState implements TrainingState, LayerHooks {
                 + (shardGrads == null ? 0 : Math.pow(GradClip.norm(shardGrads), 2));
         double norm = Math.sqrt(collective.allReduceSum(squares)[0]);
         TrainingState.checkFinite(step, loss, norm);
-        if (config.maxGradNorm() > 0) {
+        if (config.optimizer().maxGradNorm() > 0) {
             if (rootShard != null) {
-                GradClip.scale(rootShard, norm, config.maxGradNorm());
+                GradClip.scale(rootShard, norm, config.optimizer().maxGradNorm());
             }
             if (shardGrads != null) {
-                GradClip.scale(shardGrads, norm, config.maxGradNorm());
+                GradClip.scale(shardGrads, norm, config.optimizer().maxGradNorm());
             }
         }
         rootOptimizer.step(layers.rootParams, rootGrads, lr);

@@ -42,13 +42,13 @@ public record MemoryPlan(HeldBytes held, ActivationPlan activations, long gather
      */
     public static MemoryPlan of(TrainConfig config, ModelConfig model, DataType stored, int microBatchRows,
                                 int seqLen) {
-        if (config.sharding() == Sharding.AUTO) {
+        if (config.parallelism().sharding() == Sharding.AUTO) {
             throw new IllegalArgumentException("fsdp = auto has no plan of its own: MemoryCheck.require resolves it");
         }
-        int world = config.worldSize();
+        int world = config.parallelism().worldSize();
         ParamLayout full = HfParamNames.layout(model);
-        boolean lora = config.finetuningType() == FinetuningType.LORA;
-        boolean fullShard = config.sharding() == Sharding.FULL_SHARD;
+        boolean lora = config.finetuning().type() == FinetuningType.LORA;
+        boolean fullShard = config.parallelism().sharding() == Sharding.FULL_SHARD;
         DataType narrow = config.baseDataType(stored);
         int narrowBytes = narrow.width();
         long collective = 4L * RingOptions.defaults().pieceBytes();
@@ -65,7 +65,7 @@ public record MemoryPlan(HeldBytes held, ActivationPlan activations, long gather
                 return new MemoryPlan(new HeldBytes(params, params, optimizer, act.total()), act, 4 * slot,
                         collective, DataType.FLOAT, world);
             }
-            long adapters = LoraAdapters.layout(model, config.lora()).totalLength();
+            long adapters = LoraAdapters.layout(model, config.finetuning().lora()).totalLength();
             long frozen = (long) narrowBytes * (root + layers);
             ActivationPlan act = activations(config, model, microBatchRows, seqLen,
                     name -> narrowBytes == 2 && !name.startsWith("model.layers."));
@@ -75,13 +75,13 @@ public record MemoryPlan(HeldBytes held, ActivationPlan activations, long gather
         }
         long trainable = config.trainableLayout(model).totalLength();
         long base = full.totalLength();
-        long params = switch (config.finetuningType()) {
+        long params = switch (config.finetuning().type()) {
             case FULL -> 4 * base;
             case LORA -> (long) narrowBytes * base + 4 * trainable;
             // freeze trains a view of the fp32 base; a narrow base keeps the trained tail in fp32 beside it
             case FREEZE -> narrowBytes == 2 ? 2 * base + 4 * trainable : 4 * base;
         };
-        Predicate<String> frozen = config.finetuningType() == FinetuningType.FULL || narrowBytes == 4 ? name -> false
+        Predicate<String> frozen = config.finetuning().type() == FinetuningType.FULL || narrowBytes == 4 ? name -> false
                 : lora ? name -> true : name -> !config.trainableLayout(model).contains(name);
         ActivationPlan act = activations(config, model, microBatchRows, seqLen, frozen);
         return new MemoryPlan(new HeldBytes(params, narrowBytes == 2 ? 2 * base : 0, 4 * trainable,
@@ -90,15 +90,15 @@ public record MemoryPlan(HeldBytes held, ActivationPlan activations, long gather
 
     /** AdamW's two fp32 moments: of everything (no_shard), else of rank 0's share. */
     private static long optimizer(TrainConfig config, long trainable) {
-        long mine = config.sharding() == Sharding.NO_SHARD ? trainable
-                : new FlatShards(trainable, config.worldSize()).size(0);
+        long mine = config.parallelism().sharding() == Sharding.NO_SHARD ? trainable
+                : new FlatShards(trainable, config.parallelism().worldSize()).size(0);
         return 2L * 4 * mine;
     }
 
     private static ActivationPlan activations(TrainConfig config, ModelConfig model, int microBatchRows, int seqLen,
                                               Predicate<String> narrow) {
-        return ActivationPlan.of(model, microBatchRows, seqLen, config.lossChunkRows(),
-                config.finetuningType() == FinetuningType.LORA ? config.lora() : null, config.gradientCheckpointing(),
+        return ActivationPlan.of(model, microBatchRows, seqLen, config.activations().lossChunkTokens(),
+                config.finetuning().type() == FinetuningType.LORA ? config.finetuning().lora() : null, config.activations().gradientCheckpointing(),
                 narrow);
     }
 

@@ -4,6 +4,7 @@ import dev.sparktune.dl4j.collective.Collective;
 import dev.sparktune.dl4j.flops.TrainingFlops;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.PackedBatch;
+import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.optim.LrSchedule;
@@ -67,17 +68,19 @@ public final class RankTrainer implements AutoCloseable {
         }
         // preference training runs without dropout, as LLaMA-Factory's and TRL's (disable_dropout): the policy's
         // log-probs are compared with the reference's, which had none
-        TrainConfig run = pairs && config.loraDropout() > 0 ? config.toBuilder().lora(config.loraRank(),
-                config.loraAlpha(), 0, config.loraTarget(), config.useRslora()).build() : config;
+        LoraConfig lora = config.finetuning().lora();
+        TrainConfig run = pairs && lora != null && lora.dropout() > 0
+                ? config.toBuilder().lora(lora.rank(), lora.alpha(), 0, lora.loraTarget(), lora.rsLora()).build()
+                : config;
         this.config = run;
         this.plan = plan;
         this.collective = collective;
         this.rows = rows;
         this.seqLen = seqLen;
-        this.state = run.sharding() == Sharding.FULL_SHARD && run.finetuningType() == FinetuningType.FULL
+        this.state = run.parallelism().sharding() == Sharding.FULL_SHARD && run.finetuning().type() == FinetuningType.FULL
                 ? new FullyShardedState(run, base, plan.microBatchRows(), seqLen, collective)
                 : new ReplicatedState(run, base, plan.microBatchRows(), seqLen, collective, startAdapter);
-        this.schedule = run.schedule(plan.totalSteps());
+        this.schedule = run.schedule().lr(plan.totalSteps());
         this.flops = run.trainingFlops(state.model().config());
         this.objective = pairs ? new PreferenceObjective(run.preference().loss(), reference) : Objective.NEXT_TOKEN;
     }
@@ -113,7 +116,7 @@ public final class RankTrainer implements AutoCloseable {
         }
         // full_shard gathers and reduce-scatters inside every forward/backward: each rank must run as many as the
         // busiest rank of this step, the extra ones on padding that carries no loss
-        for (int pass = micro.size(); config.sharding() == Sharding.FULL_SHARD && pass < mostMicroBatches(step,
+        for (int pass = micro.size(); config.parallelism().sharding() == Sharding.FULL_SHARD && pass < mostMicroBatches(step,
                 epoch); pass++) {
             state.model().forwardBackward(new int[plan.microBatchRows() * seqLen], blankTargets(),
                     PackedBatch.fromDocLens(seqLen, new int[plan.microBatchRows()][0]), globalUnits);
@@ -125,9 +128,9 @@ public final class RankTrainer implements AutoCloseable {
         for (int i = 0; i < names.size(); i++) {
             metrics.put(names.get(i), reduced[1 + i] / globalUnits);
         }
-        double gradNorm = state.synchroniseAndUpdate(step, loss, config.learningRate() * schedule.factor(step));
+        double gradNorm = state.synchroniseAndUpdate(step, loss, config.optimizer().adamW().lr() * schedule.factor(step));
         double epochProgress = (double) (step + 1) / plan.stepsPerEpoch();
-        return new StepMetrics(step, epochProgress, loss, gradNorm, config.learningRate() * schedule.factor(step),
+        return new StepMetrics(step, epochProgress, loss, gradNorm, config.optimizer().adamW().lr() * schedule.factor(step),
                 (long) counts[1], (long) counts[0], counts[2], (System.nanoTime() - t0) / 1e9, metrics);
     }
 

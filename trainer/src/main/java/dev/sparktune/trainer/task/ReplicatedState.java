@@ -70,8 +70,8 @@ final class ReplicatedState implements TrainingState {
         this.config = config;
         this.collective = collective;
         this.modelConfig = weights.config();
-        boolean shardBase = config.sharding() == Sharding.FULL_SHARD;
-        if (shardBase && config.finetuningType() != FinetuningType.LORA) {
+        boolean shardBase = config.parallelism().sharding() == Sharding.FULL_SHARD;
+        if (shardBase && config.finetuning().type() != FinetuningType.LORA) {
             throw new IllegalArgumentException("a sharded frozen base is for lora; full fine-tuning with full_shard is "
                     + "FullyShardedState's");
         }
@@ -87,7 +87,7 @@ final class ReplicatedState implements TrainingState {
         this.baseLayout = base.layout();
         LayerParams root;
         Projection.Factory projections = Projection.Factory.PLAIN;
-        if (config.finetuningType() == FinetuningType.FREEZE) {
+        if (config.finetuning().type() == FinetuningType.FREEZE) {
             this.adapters = null;
             this.layout = config.trainableLayout(modelConfig);
             this.grads = layout.allocate();
@@ -105,8 +105,8 @@ final class ReplicatedState implements TrainingState {
                 }
                 root = new LayerParams(baseLayout, baseParams, layout, grads, params, "");
             }
-        } else if (config.finetuningType() == FinetuningType.LORA) {
-            this.adapters = new LoraAdapters(modelConfig, config.lora(), config.seed());
+        } else if (config.finetuning().type() == FinetuningType.LORA) {
+            this.adapters = new LoraAdapters(modelConfig, config.finetuning().lora(), config.seed());
             this.layout = adapters.layout();
             this.params = startAdapter == null ? adapters.init(config.seed()) : adapters.load(startAdapter);
             this.grads = layout.allocate();
@@ -123,10 +123,10 @@ final class ReplicatedState implements TrainingState {
         // Rank 0's copy is the truth: any difference in how ranks loaded or initialised is erased before step 0.
         collective.broadcast(params, 0);
         this.shards = collective.shards(layout.totalLength());
-        this.optimizer = config.sharding() != Sharding.NO_SHARD
-                ? AdamW.sharded(layout, config.adamW(), AdamW.decayMatrices(), config.lrScale(),
+        this.optimizer = config.parallelism().sharding() != Sharding.NO_SHARD
+                ? AdamW.sharded(layout, config.optimizer().adamW(), AdamW.decayMatrices(), config.finetuning().lrScale(),
                         shards.start(collective.rank()), shards.end(collective.rank()))
-                : new AdamW(layout, config.adamW(), AdamW.decayMatrices(), config.lrScale());
+                : new AdamW(layout, config.optimizer().adamW(), AdamW.decayMatrices(), config.finetuning().lrScale());
     }
 
     @Override
@@ -141,7 +141,7 @@ final class ReplicatedState implements TrainingState {
 
     @Override
     public void beforeMicroBatch(int step, long[] rowIds, int batchRows) {
-        if (adapters == null || config.loraDropout() == 0) {
+        if (adapters == null || config.finetuning().lora().dropout() == 0) {
             return;
         }
         long[] keys = new long[batchRows];
@@ -154,7 +154,7 @@ final class ReplicatedState implements TrainingState {
     @Override
     public double synchroniseAndUpdate(int step, double loss, double lr) {
         double norm;
-        if (config.sharding() != Sharding.NO_SHARD) {
+        if (config.parallelism().sharding() != Sharding.NO_SHARD) {
             collective.reduceScatter(grads);
             int r = collective.rank();
             INDArray shard = shards.size(r) == 0 ? null
@@ -162,8 +162,8 @@ final class ReplicatedState implements TrainingState {
             double local = shard == null ? 0 : Math.pow(shard.norm2Number().doubleValue(), 2);
             norm = Math.sqrt(collective.allReduceSum(local)[0]);
             TrainingState.checkFinite(step, loss, norm);
-            if (config.maxGradNorm() > 0 && shard != null) {
-                GradClip.scale(shard, norm, config.maxGradNorm());
+            if (config.optimizer().maxGradNorm() > 0 && shard != null) {
+                GradClip.scale(shard, norm, config.optimizer().maxGradNorm());
             }
             optimizer.step(params, grads, lr);
             collective.allGather(params);
@@ -171,8 +171,8 @@ final class ReplicatedState implements TrainingState {
             collective.allReduce(grads);
             norm = GradClip.norm(grads);
             TrainingState.checkFinite(step, loss, norm);
-            if (config.maxGradNorm() > 0) {
-                GradClip.scale(grads, norm, config.maxGradNorm());
+            if (config.optimizer().maxGradNorm() > 0) {
+                GradClip.scale(grads, norm, config.optimizer().maxGradNorm());
             }
             optimizer.step(params, grads, lr);
         }

@@ -82,7 +82,7 @@ class MemoryCheckTest {
 
         long roomy = (long) Math.ceil(sgo / (1 - MemoryCheck.AUTO_HEADROOM));
         MemoryCheck.Checked checked = auto(config, roomy);
-        assertEquals(Sharding.SHARD_GRAD_OP, checked.config().sharding());
+        assertEquals(Sharding.SHARD_GRAD_OP, checked.config().parallelism().sharding());
         assertTrue(checked.report().get(0).contains("fsdp shard_grad_op"), checked.report().get(0));
         assertTrue(checked.report().stream().anyMatch(l -> l.startsWith("fsdp auto: shard_grad_op (shard_grad_op's "
                 + "plan " + MemoryPlan.gb(sgo) + " leaves 10% of the budget free")), String.join("\n",
@@ -90,7 +90,7 @@ class MemoryCheckTest {
 
         // shard_grad_op would fit, but with less than the headroom the plan's error allows
         checked = auto(config, sgo + 1);
-        assertEquals(Sharding.FULL_SHARD, checked.config().sharding());
+        assertEquals(Sharding.FULL_SHARD, checked.config().parallelism().sharding());
         assertTrue(checked.report().stream().anyMatch(l -> l.startsWith("fsdp auto: full_shard (shard_grad_op's "
                 + "plan " + MemoryPlan.gb(sgo) + " does not leave 10%")), String.join("\n", checked.report()));
         assertEquals(config.toBuilder().sharding(Sharding.FULL_SHARD).build(), checked.config(),
@@ -100,10 +100,10 @@ class MemoryCheckTest {
     @Test
     void autoIsNoShardOnOneRankAndShardGradOpForFreeze() {
         TrainConfig one = lora(true, Sharding.AUTO).toBuilder().worldSize(1).build();
-        assertEquals(Sharding.NO_SHARD, auto(one, 1L << 40).config().sharding());
+        assertEquals(Sharding.NO_SHARD, auto(one, 1L << 40).config().parallelism().sharding());
         TrainConfig freeze = lora(true, Sharding.AUTO).toBuilder().finetuningType(FinetuningType.FREEZE).build();
         long sgo = planned(freeze, Sharding.SHARD_GRAD_OP);
-        assertEquals(Sharding.SHARD_GRAD_OP, auto(freeze, sgo + 1).config().sharding(),
+        assertEquals(Sharding.SHARD_GRAD_OP, auto(freeze, sgo + 1).config().parallelism().sharding(),
                 "freeze has no full_shard to fall back to");
     }
 
@@ -133,7 +133,7 @@ class MemoryCheckTest {
         assertTrue(full >= sgo, full + " vs " + sgo);
         MemoryCheck.Checked checked = MemoryCheck.require(config, tiny, DataType.BFLOAT16, 256,
                 new MemoryBudget(sgo + 1, "a test budget", "raise it"));
-        assertEquals(Sharding.SHARD_GRAD_OP, checked.config().sharding(), String.join("\n", checked.report()));
+        assertEquals(Sharding.SHARD_GRAD_OP, checked.config().parallelism().sharding(), String.join("\n", checked.report()));
     }
 
     @Test

@@ -53,7 +53,7 @@ class TrainConfigTest {
     void aValidConfigBuilds() {
         TrainConfig c = valid().finetuningType(FinetuningType.FREEZE).freeze(0, "all", "embed_tokens")
                 .sharding(Sharding.SHARD_GRAD_OP).maxSteps(3).epochs(0).build();
-        assertEquals(3, c.maxSteps());
-        assertEquals(Sharding.AUTO, valid().build().sharding(), "resolved at launch");
+        assertEquals(3, c.schedule().maxSteps());
+        assertEquals(Sharding.AUTO, valid().build().parallelism().sharding(), "resolved at launch");
     }
 }

@@ -97,7 +97,7 @@ class TrainJobTest {
         return TrainConfig.builder().modelPath(model.toString()).table(table).outputDir(out)
                 .finetuningType(FinetuningType.LORA).lora(4, 8, 0, "all", false).learningRate(5e-3)
                 .perDeviceBatchRows(2).globalBatchRows(4).maxSteps(3).loggingSteps(2).worldSize(world)
-                .lossChunkRows(128);
+                .lossChunkTokens(128);
     }
 
     /** Runs {@code job} while copying what is printed to System.err into {@code copy}. */

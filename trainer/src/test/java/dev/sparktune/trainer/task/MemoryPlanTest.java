@@ -41,7 +41,7 @@ class MemoryPlanTest {
                             HeldBytes held = TrainEquivalenceTest.onRanks(cfg, base, (t, p) -> t.heldBytes())
                                     .get(0);
                             MemoryPlan plan = MemoryPlan.of(cfg, model, weights.storedDataType(),
-                                    cfg.perDeviceBatchRows(), TrainEquivalenceTest.SEQ);
+                                    cfg.batch().perDeviceRows(), TrainEquivalenceTest.SEQ);
                             String what = type.key() + " " + sharding.key() + " " + world + " ranks checkpointing="
                                     + checkpointing + " " + weights.storedDataType();
                             assertEquals(held, plan.held(), what);

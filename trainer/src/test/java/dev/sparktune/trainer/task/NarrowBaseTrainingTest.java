@@ -63,14 +63,14 @@ class NarrowBaseTrainingTest {
         TrainConfig freeze = TrainEquivalenceTest.config(FinetuningType.FREEZE, 1, Sharding.NO_SHARD).toBuilder()
                 .freeze(1, "all", "norm").learningRate(3e-3).build();
         for (TrainConfig base : new TrainConfig[] {lora, freeze}) {
-            TrainConfig[] variants = base.finetuningType() == FinetuningType.LORA
+            TrainConfig[] variants = base.finetuning().type() == FinetuningType.LORA
                     ? new TrainConfig[] {base, base.toBuilder().worldSize(2).sharding(Sharding.SHARD_GRAD_OP).build(),
                         base.toBuilder().worldSize(2).sharding(Sharding.FULL_SHARD).build(),
                         base.toBuilder().gradientCheckpointing(false).build()}
                     : new TrainConfig[] {base, base.toBuilder().worldSize(2).sharding(Sharding.SHARD_GRAD_OP).build()};
             for (TrainConfig cfg : variants) {
-                String what = cfg.finetuningType().key() + ", " + cfg.worldSize() + " rank(s), "
-                        + cfg.sharding().key() + ", checkpointing " + cfg.gradientCheckpointing();
+                String what = cfg.finetuning().type().key() + ", " + cfg.parallelism().worldSize() + " rank(s), "
+                        + cfg.parallelism().sharding().key() + ", checkpointing " + cfg.activations().gradientCheckpointing();
                 TrainEquivalenceTest.Run fp32 = TrainEquivalenceTest.train(cfg, NarrowBaseTrainingTest::widened);
                 TrainEquivalenceTest.Run narrow = TrainEquivalenceTest.train(cfg, NarrowBaseTrainingTest::stored);
                 assertTrue(fp32.losses()[fp32.losses().length - 1] < fp32.losses()[0], what + ": the loss falls");

@@ -127,7 +127,7 @@ class PreferenceTrainingTest {
         return TrainConfig.builder().modelPath("in-memory").table("in-memory").outputDir("unused")
                 .finetuningType(FinetuningType.LORA).lora(4, 8, 0, "all", false).learningRate(5e-2)
                 .maxGradNorm(1.0).warmupSteps(1).perDeviceBatchRows(2).globalBatchRows(8).maxSteps(STEPS).seed(11)
-                .worldSize(world).sharding(sharding).lossChunkRows(16).gradientCheckpointing(false)
+                .worldSize(world).sharding(sharding).lossChunkTokens(16).gradientCheckpointing(false)
                 .preference(new PreferenceConfig(loss, 0.5, 0, 0, 0.5, "", "", "")).build();
     }
 

@@ -61,7 +61,7 @@ class TrainEquivalenceTest {
                 .finetuningType(type).lora(4, 8, 0, "all", false).learningRate(type == FinetuningType.LORA ? 2e-2 : 3e-3)
                 .weightDecay(0.01).maxGradNorm(0.5).scheduler(LrSchedule.Type.COSINE).warmupSteps(2)
                 .perDeviceBatchRows(2).globalBatchRows(8).maxSteps(STEPS).seed(11).worldSize(world)
-                .sharding(sharding).lossChunkRows(16).build();
+                .sharding(sharding).lossChunkTokens(16).build();
     }
 
     static Run train(TrainConfig cfg) throws Exception {
@@ -110,9 +110,9 @@ class TrainEquivalenceTest {
     static <T> List<T> onRanks(TrainConfig cfg, Supplier<ModelWeights> base, RowSource rows, boolean pairs,
                                RefLogProbs.Lookup reference, BiFunction<RankTrainer, StepPlan, T> body)
             throws Exception {
-        int n = cfg.worldSize();
-        StepPlan plan = StepPlan.of(rows.size(), cfg.effectiveGlobalBatchRows(), cfg.perDeviceBatchRows(), n,
-                cfg.epochs(), cfg.maxSteps(), cfg.seed());
+        int n = cfg.parallelism().worldSize();
+        StepPlan plan = StepPlan.of(rows.size(), cfg.effectiveGlobalBatchRows(), cfg.batch().perDeviceRows(), n,
+                cfg.schedule().epochs(), cfg.schedule().maxSteps(), cfg.seed());
         List<RingListener> listeners = new ArrayList<>();
         List<PeerAddress> peers = new ArrayList<>();
         for (int r = 0; r < n; r++) {
