@@ -44,7 +44,7 @@ final class Builtins {
             throw Py.undefinedError(u);
         }
         if (obj instanceof Map<?, ?> m) {
-            if (PyMethods.DICT_METHODS.contains(name)) {
+            if (DictMethods.METHODS.containsKey(name)) {
                 return new PyMethods.BoundMethod(obj, name);
             }
             Object v = mapGet(m, name);
@@ -57,10 +57,10 @@ final class Builtins {
         if (obj instanceof Interpreter.LoopInfo loop) {
             return loop.attribute(name);
         }
-        if (obj instanceof String && PyMethods.STR_METHODS.contains(name)) {
+        if (obj instanceof String && StrMethods.METHODS.containsKey(name)) {
             return new PyMethods.BoundMethod(obj, name);
         }
-        if (obj instanceof List && !(obj instanceof PyTuple) && PyMethods.LIST_METHODS.contains(name)) {
+        if (obj instanceof List && !(obj instanceof PyTuple) && ListMethods.METHODS.containsKey(name)) {
             return new PyMethods.BoundMethod(obj, name);
         }
         if ((obj instanceof List || obj instanceof Map) && PyMethods.UNSAFE_METHODS.contains(name)) {
@@ -79,7 +79,7 @@ final class Builtins {
             if (v != MISSING) {
                 return v;
             }
-            if (key instanceof String s && PyMethods.DICT_METHODS.contains(s)) {
+            if (key instanceof String s && DictMethods.METHODS.containsKey(s)) {
                 return new PyMethods.BoundMethod(obj, s);
             }
             return new Undefined("'dict object' has no attribute " + Py.repr(key));
@@ -494,7 +494,7 @@ final class Builtins {
             case "trim": {
                 String chars = a.string(0, "chars", null);
                 a.done(1);
-                return PyMethods.strip(soft(v), chars, true, true);
+                return StrMethods.strip(soft(v), chars, true, true);
             }
             case "length":
             case "count":
@@ -537,7 +537,7 @@ final class Builtins {
                 return soft(v).toLowerCase(Locale.ROOT);
             case "capitalize":
                 a.done(0);
-                return PyMethods.capitalize(soft(v));
+                return StrMethods.capitalize(soft(v));
             case "title": {
                 a.done(0);
                 StringBuilder sb = new StringBuilder();
@@ -565,7 +565,7 @@ final class Builtins {
                 String rep = soft(a.required(1, "new"));
                 Object count = a.get(2, "count", null);
                 a.done(3);
-                return PyMethods.replace(soft(v), old, rep, count == null ? -1 : Py.toLong(count));
+                return StrMethods.replace(soft(v), old, rep, count == null ? -1 : Py.toLong(count));
             }
             case "join": {
                 String d = soft(a.get(0, "d", ""));
@@ -791,7 +791,7 @@ final class Builtins {
                 a.done(3);
                 String ind = width instanceof String w ? w : " ".repeat((int) Py.toLong(width));
                 // Jinja2's do_indent, including its quirk of appending a newline before splitting lines
-                List<Object> lines = PyMethods.splitlines(soft(v) + "\n", false);
+                List<Object> lines = StrMethods.splitlines(soft(v) + "\n", false);
                 StringBuilder sb = new StringBuilder();
                 for (int i = 0; i < lines.size(); i++) {
                     String line = (String) lines.get(i);
@@ -845,7 +845,7 @@ final class Builtins {
             case "center": {
                 long width = Py.toLong(a.get(0, "width", 80L));
                 a.done(1);
-                return PyMethods.call(soft(v), "center", new Args("center", List.of(width), Map.of()));
+                return StrMethods.justify(soft(v), width, " ", StrMethods::centerPad);
             }
             case "truncate": {
                 long length = Py.toLong(a.get(0, "length", 255L));
