@@ -18,8 +18,14 @@ final class Args {
         this.keywords = keywords;
     }
 
-    int positionalCount() {
-        return positional.size();
+    /** The positional arguments as given, for filters that take any number or hand them on (format, map, select). */
+    List<Object> positional() {
+        return positional;
+    }
+
+    /** The keyword arguments as given, for the map filter that hands them on to the filter it maps. */
+    Map<String, Object> keywords() {
+        return keywords;
     }
 
     boolean has(int index, String name) {

@@ -5,7 +5,6 @@ import dev.sparktune.preprocess.template.TextSpan;
 import dev.sparktune.preprocess.template.jinja.Node.Expr;
 import dev.sparktune.preprocess.template.jinja.Node.Stmt;
 
-import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -30,7 +29,6 @@ final class Interpreter {
     private Out out = root;
     private int currentItem = -1;
     private int macroDepth;
-    private LocalDateTime now;
     /** Python's default recursion limit is 1000 frames; a Jinja macro call takes several. */
     private static final int MAX_MACRO_DEPTH = 250;
 
@@ -46,18 +44,7 @@ final class Interpreter {
 
     JinjaTemplate.Rendering run(List<Stmt> body, Map<String, ?> context) {
         Scope globals = new Scope(null);
-        globals.vars.put("range", (PyCallable) Builtins::range);
-        globals.vars.put("dict", (PyCallable) Builtins::dict);
-        globals.vars.put("namespace", (PyCallable) Builtins::namespace);
-        globals.vars.put("raise_exception", (PyCallable) (args, kwargs) -> {
-            throw new TemplateRaisedError(args.isEmpty() ? "" : Py.str(args.get(0)));
-        });
-        globals.vars.put("strftime_now", (PyCallable) (args, kwargs) -> {
-            if (now == null) {
-                now = LocalDateTime.now();
-            }
-            return Builtins.strftime(now, args.isEmpty() ? "" : Py.str(args.get(0)));
-        });
+        globals.vars.putAll(Globals.forRender());
         Scope top = new Scope(globals);
         top.vars.putAll(context);
         exec(body, top);
@@ -417,7 +404,7 @@ final class Interpreter {
 
     private Object applyFilter(Expr.Filter f, Object value, Scope scope) {
         try {
-            return Builtins.filter(f.name(), value, evalArgs(f.args(), scope), evalKwargs(f.kwargs(), scope));
+            return Filters.apply(f.name(), value, evalArgs(f.args(), scope), evalKwargs(f.kwargs(), scope));
         } catch (TemplateException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -516,11 +503,11 @@ final class Interpreter {
             };
         }
         if (e instanceof Expr.Filter f) {
-            return Builtins.filter(f.name(), eval(f.value(), scope), evalArgs(f.args(), scope),
+            return Filters.apply(f.name(), eval(f.value(), scope), evalArgs(f.args(), scope),
                     evalKwargs(f.kwargs(), scope));
         }
         if (e instanceof Expr.Test t) {
-            boolean r = Builtins.test(t.name(), eval(t.value(), scope), evalArgs(t.args(), scope));
+            boolean r = Tests.test(t.name(), eval(t.value(), scope), evalArgs(t.args(), scope));
             return r != t.negated();
         }
         if (e instanceof Expr.Call c) {
