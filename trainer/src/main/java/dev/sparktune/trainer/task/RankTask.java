@@ -1,4 +1,4 @@
-package dev.sparktune.trainer.driver;
+package dev.sparktune.trainer.task;
 
 import dev.sparktune.dl4j.collective.RingOptions;
 import dev.sparktune.dl4j.collective.TcpRingCollective;
@@ -12,6 +12,7 @@ import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.checkpoint.StatePiece;
 import dev.sparktune.trainer.checkpoint.StateReader;
 import dev.sparktune.trainer.data.SnapshotRowSource;
+import dev.sparktune.trainer.driver.RankThreads;
 import dev.sparktune.trainer.metrics.LossPlot;
 import dev.sparktune.trainer.metrics.Mfu;
 import dev.sparktune.trainer.metrics.TensorBoardEvents;
@@ -20,10 +21,7 @@ import dev.sparktune.trainer.model.AdapterDirectory;
 import dev.sparktune.trainer.model.ModelDirectory;
 import dev.sparktune.trainer.plan.HostMemory;
 import dev.sparktune.trainer.reference.RefLogProbs;
-import dev.sparktune.trainer.task.NonFiniteLossException;
-import dev.sparktune.trainer.task.RankTrainer;
 import dev.sparktune.trainer.rendezvous.RingRendezvous;
-import dev.sparktune.trainer.task.StepMetrics;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -44,13 +42,14 @@ import scala.runtime.AbstractFunction1;
  * any), train the remaining steps with a checkpoint every save_steps, and on rank 0 write the result, the trainer
  * log, TensorBoard events and the loss plot to the output directory. Each phase is timed and logged with the rank.
  */
-final class RankTask extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<RankReport>>
+public final class RankTask
+        extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<RankReport>>
         implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(RankTask.class);
     private final TrainingContext ctx;
 
-    RankTask(TrainingContext ctx) {
+    public RankTask(TrainingContext ctx) {
         this.ctx = ctx;
     }
 
