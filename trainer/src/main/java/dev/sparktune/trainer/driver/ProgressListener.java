@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.driver;
 
+import dev.sparktune.trainer.task.ProgressAccumulators;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;

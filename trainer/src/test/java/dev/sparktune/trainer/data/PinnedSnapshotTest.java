@@ -57,7 +57,7 @@ class PinnedSnapshotTest {
     static void prepare() throws IOException {
         spark = LocalSpark.start("PinnedSnapshotTest", scratch);
         tables = scratch.resolve("tables %41 x");
-        table = prep("first", 40).outputTable();
+        table = prep("first", 40).outputs().table();
         train = PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_TRAIN);
         eval = PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_EVAL);
     }

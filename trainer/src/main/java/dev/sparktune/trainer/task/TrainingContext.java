@@ -1,9 +1,10 @@
-package dev.sparktune.trainer.driver;
+package dev.sparktune.trainer.task;
 
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
+import dev.sparktune.trainer.driver.RankThreads;
 import dev.sparktune.trainer.plan.StepPlan;
 import dev.sparktune.trainer.reference.RefLogProbs;
 import java.io.Serializable;

@@ -1,8 +1,5 @@
-package dev.sparktune.trainer.driver;
+package dev.sparktune.trainer.task;
 
-import dev.sparktune.trainer.task.HeldBytes;
-import dev.sparktune.trainer.task.NonFiniteLossException;
-import dev.sparktune.trainer.task.StepMetrics;
 import java.io.Serializable;
 import java.util.List;
 

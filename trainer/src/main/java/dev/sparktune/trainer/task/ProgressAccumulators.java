@@ -1,6 +1,5 @@
-package dev.sparktune.trainer.driver;
+package dev.sparktune.trainer.task;
 
-import dev.sparktune.trainer.task.StepMetrics;
 import java.io.Serializable;
 import org.apache.spark.SparkContext;
 import org.apache.spark.util.DoubleAccumulator;
@@ -8,14 +7,14 @@ import org.apache.spark.util.LongAccumulator;
 
 /**
  * The accumulators that carry rank 0's progress to the driver while the barrier stage runs: executors send a running
- * task's accumulator values with every heartbeat, where {@link ProgressListener} reads them. Registered on the driver
+ * task's accumulator values with every heartbeat, where {@code ProgressListener} reads them. Registered on the driver
  * and shipped in the task closure; named, so the Spark UI's stage page shows them too.
  *
  * @param stepsDone optimizer steps done, counted from step 0 (a resumed run starts past 0)
  * @param loss      the loss of the last logging step
  */
-record ProgressAccumulators(LongAccumulator stepsDone, DoubleAccumulator loss) implements Serializable {
-    static ProgressAccumulators register(SparkContext sc) {
+public record ProgressAccumulators(LongAccumulator stepsDone, DoubleAccumulator loss) implements Serializable {
+    public static ProgressAccumulators register(SparkContext sc) {
         return new ProgressAccumulators(sc.longAccumulator("sparktune.train.steps_done"),
                 sc.doubleAccumulator("sparktune.train.loss"));
     }

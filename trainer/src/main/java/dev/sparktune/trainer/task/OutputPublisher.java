@@ -1,4 +1,4 @@
-package dev.sparktune.trainer.driver;
+package dev.sparktune.trainer.task;
 
 import java.io.IOException;
 import java.io.InputStream;
