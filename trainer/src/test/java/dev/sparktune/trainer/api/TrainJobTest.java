@@ -9,10 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
-import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import dev.sparktune.dl4j.safetensors.TensorDType;
+import dev.sparktune.dl4j.testkit.TensorAssertions;
+import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
@@ -36,7 +37,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The train verb's Java API on real Spark (local[2], barrier mode), a real prepared Delta table of the demo datasets
@@ -44,7 +44,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * trainer_log.jsonl, gives the same adapter as 1 rank, and bad set-ups fail before any task starts.
  */
 class TrainJobTest {
-    static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
     static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     static Path scratch;
@@ -69,13 +68,7 @@ class TrainJobTest {
                 .cutoffLen(128).packing(true).maxSamples(40).build());
         table = scratch.resolve("prep/packed").toString();
         model = scratch.resolve("model");
-        ModelConfig cfg = HfConfigReader.parse("""
-                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
-                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
-                 "num_key_value_heads": 2, "head_dim": 8, "tie_word_embeddings": true,
-                 "max_position_embeddings": 512}""".formatted(ModelInit.vocabSize(QWEN3)), "test");
-        HfModelDir.Loaded m = ModelInit.random(cfg, 1, 0.05);
-        HfModelDir.save(model, cfg, m.layout(), m.params(), QWEN3, 1L << 30);
+        HfModelDir.Loaded m = TinyModels.writeQwen3(model, 1, 0.05);
         // the same model as the hub ships models: bf16 shards beside the same config and tokenizer
         bf16Model = scratch.resolve("model-bf16");
         Files.createDirectories(bf16Model);
@@ -164,15 +157,7 @@ class TrainJobTest {
         for (int s = 0; s < 3; s++) {
             assertEquals(r1.steps().get(s).loss(), r2.steps().get(s).loss(), 1e-5, "loss of step " + s);
         }
-        SafetensorsReader a = SafetensorsReader.open(one.resolve("adapter_model.safetensors"));
-        SafetensorsReader b = SafetensorsReader.open(two.resolve("adapter_model.safetensors"));
-        double max = 0;
-        for (String name : a.tensors().keySet()) {
-            INDArray x = a.read(name);
-            INDArray y = b.read(name);
-            max = Math.max(max, x.sub(y).amaxNumber().doubleValue());
-        }
-        assertTrue(max <= 1e-5, "1 rank vs 2 ranks: adapters differ by " + max);
+        TensorAssertions.assertAdaptersClose(one, two, 1e-5, "1 rank vs 2 ranks");
     }
 
     @Test
@@ -212,16 +197,6 @@ class TrainJobTest {
         assertTrue(e.getMessage().contains("sparktune.tokenizer.sha256"), e.getMessage());
     }
 
-    static double maxAdapterDiff(Path a, Path b) {
-        SafetensorsReader x = SafetensorsReader.open(a.resolve("adapter_model.safetensors"));
-        SafetensorsReader y = SafetensorsReader.open(b.resolve("adapter_model.safetensors"));
-        double max = 0;
-        for (String name : x.tensors().keySet()) {
-            max = Math.max(max, x.read(name).sub(y.read(name)).amaxNumber().doubleValue());
-        }
-        return max;
-    }
-
     static boolean committed(Path out, int step) {
         return Files.isRegularFile(out.resolve(CheckpointStore.PREFIX + step).resolve(CheckpointStore.MARKER));
     }
@@ -255,8 +230,7 @@ class TrainJobTest {
             assertEquals(uninterrupted.steps().get(2 + s).loss(), resumed.steps().get(s).loss(), 1e-5,
                     "loss of step " + (2 + s));
         }
-        double diff = maxAdapterDiff(full, stopped);
-        assertTrue(diff <= 1e-5, "2 ranks uninterrupted vs 1 rank resumed: adapters differ by " + diff);
+        TensorAssertions.assertAdaptersClose(full, stopped, 1e-5, "2 ranks uninterrupted vs 1 rank resumed");
         List<String> log = Files.readAllLines(stopped.resolve("trainer_log.jsonl"));
         assertEquals(List.of(2, 4), log.stream().map(l -> {
             try {
@@ -286,7 +260,7 @@ class TrainJobTest {
         Path second = scratch.resolve("continue-second");
         TrainJob.run(spark, lora(second.toString(), 2).lora(8, 32, 0.1, "q_proj", false).learningRate(1e-9)
                 .adapterNameOrPath(first.toString()).saveSteps(1).build());
-        double diff = maxAdapterDiff(first, second);
+        double diff = TensorAssertions.maxAdapterDifference(first, second);
         assertTrue(diff < 1e-6, "the run started from the adapter's weights: differs by " + diff);
         JsonNode cfg = JSON.readTree(second.resolve("adapter_config.json").toFile());
         assertEquals(4, cfg.get("r").asInt(), "the adapter's rank, not train.lora_rank");
@@ -344,13 +318,8 @@ class TrainJobTest {
         TrainResult resumed = TrainJob.run(spark, full.outputDir(resumedDir.toString()).worldSize(1)
                 .sharding(Sharding.NO_SHARD).build());
         assertEquals(2, resumed.firstStep());
-        SafetensorsReader a = SafetensorsReader.open(sharded);
-        SafetensorsReader b = SafetensorsReader.open(resumedDir);
-        double max = 0;
-        for (String name : a.tensors().keySet()) {
-            max = Math.max(max, a.read(name).sub(b.read(name)).amaxNumber().doubleValue());
-        }
-        assertTrue(max <= 1e-5, "full_shard on 2 ranks vs resumed as no_shard on 1: models differ by " + max);
+        TensorAssertions.assertModelsClose(sharded, resumedDir, 1e-5,
+                "full_shard on 2 ranks vs resumed as no_shard on 1");
     }
 
     @Test
