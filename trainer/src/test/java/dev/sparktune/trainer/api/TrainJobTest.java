@@ -116,32 +116,93 @@ class TrainJobTest {
         }
     }
 
+    /**
+     * The same LoRA run on 2 ranks (shard_grad_op) and on 1 rank, with what both printed to System.err: trained once,
+     * on first use, and examined by the tests below.
+     */
+    record LoraRuns(Path twoRanksOut, TrainResult twoRanks, Path oneRankOut, TrainResult oneRank, String stderr) {
+        /** The last trainer_log.jsonl line of the 2-rank run. */
+        JsonNode lastLoggedStep() throws Exception {
+            return JSON.readTree(twoRanksLog().get(1));
+        }
+
+        List<String> twoRanksLog() throws Exception {
+            return Files.readAllLines(twoRanksOut.resolve("trainer_log.jsonl"));
+        }
+    }
+
+    private static LoraRuns loraRuns;
+    private static Exception loraRunsFailure;
+
+    static synchronized LoraRuns loraRuns() throws Exception {
+        if (loraRunsFailure != null) {
+            throw new IllegalStateException("the shared LoRA runs failed in an earlier test", loraRunsFailure);
+        }
+        if (loraRuns == null) {
+            try {
+                Path two = scratch.resolve("out-2");
+                Path one = scratch.resolve("out-1");
+                ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+                TrainResult r2 = teeStderr(stderr, () -> TrainJob.run(spark, lora(two.toString(), 2)
+                        .sharding(Sharding.SHARD_GRAD_OP).build()));
+                TrainResult r1 = teeStderr(stderr, () -> TrainJob.run(spark, lora(one.toString(), 1).build()));
+                loraRuns = new LoraRuns(two, r2, one, r1, stderr.toString());
+            } catch (Exception e) {
+                loraRunsFailure = e;
+                throw e;
+            }
+        }
+        return loraRuns;
+    }
+
     @Test
-    void loraOnTwoRanksWritesAPeftAdapterEqualToOneRanks() throws Exception {
-        Path two = scratch.resolve("out-2");
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        TrainResult r2 = teeStderr(stderr, () -> TrainJob.run(spark, lora(two.toString(), 2)
-                .sharding(Sharding.SHARD_GRAD_OP).build()));
+    void loraOnTwoRanksTakesEveryPlannedStepWithAFinitePositiveLoss() throws Exception {
+        TrainResult r2 = loraRuns().twoRanks();
         assertEquals(3, r2.steps().size());
         assertTrue(r2.steps().stream().allMatch(s -> Double.isFinite(s.loss()) && s.loss() > 0), r2.steps()
                 .toString());
+    }
+
+    @Test
+    void shardGradOpHoldsAboutHalfTheAdamWStateOnEachOfTwoRanks() throws Exception {
+        TrainResult r2 = loraRuns().twoRanks();
         assertEquals(2, r2.heldPerRank().size());
         HeldBytes h = r2.heldPerRank().get(0);
         assertTrue(h.optimizerState() > 0 && h.optimizerState() < h.grads() * 2,
                 "shard_grad_op: each rank holds about half the AdamW state, got " + h);
+    }
+
+    @Test
+    void loraWritesAPeftAdapter() throws Exception {
+        Path two = loraRuns().twoRanksOut();
         assertTrue(Files.isRegularFile(two.resolve("adapter_config.json")));
         assertTrue(Files.isRegularFile(two.resolve("adapter_model.safetensors")));
-        List<String> log = Files.readAllLines(two.resolve("trainer_log.jsonl"));
+    }
+
+    @Test
+    void trainerLogHasEveryLoggingStepsStepAndTheFinalLoss() throws Exception {
+        LoraRuns runs = loraRuns();
+        List<String> log = runs.twoRanksLog();
         assertEquals(2, log.size(), "logging_steps 2 of 3 steps: steps 2 and 3: " + log);
-        JsonNode last = JSON.readTree(log.get(1));
+        JsonNode last = runs.lastLoggedStep();
         assertEquals(3, last.get("current_steps").asInt());
-        assertEquals(r2.finalLoss(), last.get("loss").asDouble(), 1e-12);
+        assertEquals(runs.twoRanks().finalLoss(), last.get("loss").asDouble(), 1e-12);
+    }
+
+    @Test
+    void trainerLogReportsMfuUsefulMfuAndActivationBytes() throws Exception {
+        JsonNode last = loraRuns().lastLoggedStep();
         // model FLOPs at the logged rate over 2 ranks' measured GEMM peak: a fraction, and not a vanishing one
         assertTrue(last.get("mfu").asDouble() > 1e-4 && last.get("mfu").asDouble() < 1, "mfu: " + last);
         // packed rows: each document attends only its own keys, so the rows needed less than the model FLOPs
         assertTrue(last.get("mfu_useful").asDouble() > 0 && last.get("mfu_useful").asDouble()
                 < last.get("mfu").asDouble(), "mfu_useful: " + last);
         assertTrue(last.get("activation_bytes").asLong() > 0, "activation bytes: " + last);
+    }
+
+    @Test
+    void theLossPlotAndOneTensorBoardEventFileArePublished() throws Exception {
+        Path two = loraRuns().twoRanksOut();
         BufferedImage plot = ImageIO.read(two.resolve("training_loss.png").toFile());
         assertEquals(640, plot.getWidth(), "training_loss.png published");
         try (var runs = Files.list(two.resolve("runs"))) {
@@ -149,15 +210,22 @@ class TrainJobTest {
             assertTrue(events.size() == 1 && events.get(0).getFileName().toString().startsWith("events.out.tfevents.")
                     && Files.size(events.get(0)) > 0, "one TensorBoard event file in runs/: " + events);
         }
+    }
 
-        Path one = scratch.resolve("out-1");
-        TrainResult r1 = teeStderr(stderr, () -> TrainJob.run(spark, lora(one.toString(), 1).build()));
+    @Test
+    void theDriverPrintsTrainingProgressOnStderr() throws Exception {
         // at the latest when rank 0's task ends, its accumulators reach the driver's progress line
-        assertTrue(stderr.toString().contains("train: step 3/3 (100%), loss "), "no driver progress line on stderr");
+        assertTrue(loraRuns().stderr().contains("train: step 3/3 (100%), loss "), "no driver progress line on stderr");
+    }
+
+    @Test
+    void loraOnTwoRanksGivesTheLossesAndTheAdapterOfOneRank() throws Exception {
+        LoraRuns runs = loraRuns();
         for (int s = 0; s < 3; s++) {
-            assertEquals(r1.steps().get(s).loss(), r2.steps().get(s).loss(), 1e-5, "loss of step " + s);
+            assertEquals(runs.oneRank().steps().get(s).loss(), runs.twoRanks().steps().get(s).loss(), 1e-5,
+                    "loss of step " + s);
         }
-        TensorAssertions.assertAdaptersClose(one, two, 1e-5, "1 rank vs 2 ranks");
+        TensorAssertions.assertAdaptersClose(runs.oneRankOut(), runs.twoRanksOut(), 1e-5, "1 rank vs 2 ranks");
     }
 
     @Test
