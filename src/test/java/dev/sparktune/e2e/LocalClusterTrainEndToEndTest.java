@@ -1,10 +1,7 @@
 package dev.sparktune.e2e;
 
-import dev.sparktune.dl4j.model.HfConfigReader;
-import dev.sparktune.dl4j.model.HfModelDir;
-import dev.sparktune.dl4j.model.ModelConfig;
-import dev.sparktune.dl4j.model.ModelInit;
-import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.testkit.TensorAssertions;
+import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.testkit.RepoPaths;
@@ -40,8 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * newest committed checkpoint, and the final adapter equals an uninterrupted run's.
  */
 class LocalClusterTrainEndToEndTest {
-    static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
-
     @TempDir
     static Path scratch;
     static SparkSession spark;
@@ -56,13 +51,7 @@ class LocalClusterTrainEndToEndTest {
                 .cutoffLen(128).packing(true).maxSamples(40).partitions(2).build());
         table = scratch.resolve("prep/packed").toString();
         model = scratch.resolve("model");
-        ModelConfig cfg = HfConfigReader.parse("""
-                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
-                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
-                 "num_key_value_heads": 2, "head_dim": 8, "tie_word_embeddings": true,
-                 "max_position_embeddings": 512}""".formatted(ModelInit.vocabSize(QWEN3)), "test");
-        HfModelDir.Loaded m = ModelInit.random(cfg, 1, 0.05);
-        HfModelDir.save(model, cfg, m.layout(), m.params(), QWEN3, 1L << 30);
+        TinyModels.writeQwen3(model, 1, 0.05);
     }
 
     @AfterAll
@@ -100,16 +89,6 @@ class LocalClusterTrainEndToEndTest {
         }
     }
 
-    static double maxAdapterDiff(Path a, Path b) {
-        SafetensorsReader x = SafetensorsReader.open(a.resolve("adapter_model.safetensors"));
-        SafetensorsReader y = SafetensorsReader.open(b.resolve("adapter_model.safetensors"));
-        double max = 0;
-        for (String name : x.tensors().keySet()) {
-            max = Math.max(max, x.read(name).sub(y.read(name)).amaxNumber().doubleValue());
-        }
-        return max;
-    }
-
     @Test
     void killingAnExecutorMidRunStillGivesTheUninterruptedRunsAdapter() throws Exception {
         assertEquals(2, executors().size(), "two executor JVMs: " + executors());
@@ -143,8 +122,7 @@ class LocalClusterTrainEndToEndTest {
                         + resumed.firstStep());
         assertTrue(executors().stream().noneMatch(p -> p.pid() == killed.get()), "the killed JVM is gone");
 
-        double diff = maxAdapterDiff(uninterrupted, interrupted);
-        assertTrue(diff <= 1e-6, "interrupted vs uninterrupted adapters differ by " + diff);
+        TensorAssertions.assertAdaptersClose(uninterrupted, interrupted, 1e-6, "interrupted vs uninterrupted");
         for (int s = 0; s < resumed.steps().size(); s++) {
             assertEquals(reference.steps().get(resumed.firstStep() + s).loss(), resumed.steps().get(s).loss(), 1e-6,
                     "loss of step " + (resumed.firstStep() + s));

@@ -9,10 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
-import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import dev.sparktune.dl4j.safetensors.TensorDType;
+import dev.sparktune.dl4j.testkit.TensorAssertions;
+import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
@@ -36,7 +37,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The train verb's Java API on real Spark (local[2], barrier mode), a real prepared Delta table of the demo datasets
@@ -44,7 +44,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * trainer_log.jsonl, gives the same adapter as 1 rank, and bad set-ups fail before any task starts.
  */
 class TrainJobTest {
-    static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
     static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     static Path scratch;
@@ -69,13 +68,7 @@ class TrainJobTest {
                 .cutoffLen(128).packing(true).maxSamples(40).build());
         table = scratch.resolve("prep/packed").toString();
         model = scratch.resolve("model");
-        ModelConfig cfg = HfConfigReader.parse("""
-                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
-                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
-                 "num_key_value_heads": 2, "head_dim": 8, "tie_word_embeddings": true,
-                 "max_position_embeddings": 512}""".formatted(ModelInit.vocabSize(QWEN3)), "test");
-        HfModelDir.Loaded m = ModelInit.random(cfg, 1, 0.05);
-        HfModelDir.save(model, cfg, m.layout(), m.params(), QWEN3, 1L << 30);
+        HfModelDir.Loaded m = TinyModels.writeQwen3(model, 1, 0.05);
         // the same model as the hub ships models: bf16 shards beside the same config and tokenizer
         bf16Model = scratch.resolve("model-bf16");
         Files.createDirectories(bf16Model);
@@ -123,32 +116,93 @@ class TrainJobTest {
         }
     }
 
+    /**
+     * The same LoRA run on 2 ranks (shard_grad_op) and on 1 rank, with what both printed to System.err: trained once,
+     * on first use, and examined by the tests below.
+     */
+    record LoraRuns(Path twoRanksOut, TrainResult twoRanks, Path oneRankOut, TrainResult oneRank, String stderr) {
+        /** The last trainer_log.jsonl line of the 2-rank run. */
+        JsonNode lastLoggedStep() throws Exception {
+            return JSON.readTree(twoRanksLog().get(1));
+        }
+
+        List<String> twoRanksLog() throws Exception {
+            return Files.readAllLines(twoRanksOut.resolve("trainer_log.jsonl"));
+        }
+    }
+
+    private static LoraRuns loraRuns;
+    private static Exception loraRunsFailure;
+
+    static synchronized LoraRuns loraRuns() throws Exception {
+        if (loraRunsFailure != null) {
+            throw new IllegalStateException("the shared LoRA runs failed in an earlier test", loraRunsFailure);
+        }
+        if (loraRuns == null) {
+            try {
+                Path two = scratch.resolve("out-2");
+                Path one = scratch.resolve("out-1");
+                ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+                TrainResult r2 = teeStderr(stderr, () -> TrainJob.run(spark, lora(two.toString(), 2)
+                        .sharding(Sharding.SHARD_GRAD_OP).build()));
+                TrainResult r1 = teeStderr(stderr, () -> TrainJob.run(spark, lora(one.toString(), 1).build()));
+                loraRuns = new LoraRuns(two, r2, one, r1, stderr.toString());
+            } catch (Exception e) {
+                loraRunsFailure = e;
+                throw e;
+            }
+        }
+        return loraRuns;
+    }
+
     @Test
-    void loraOnTwoRanksWritesAPeftAdapterEqualToOneRanks() throws Exception {
-        Path two = scratch.resolve("out-2");
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        TrainResult r2 = teeStderr(stderr, () -> TrainJob.run(spark, lora(two.toString(), 2)
-                .sharding(Sharding.SHARD_GRAD_OP).build()));
+    void loraOnTwoRanksTakesEveryPlannedStepWithAFinitePositiveLoss() throws Exception {
+        TrainResult r2 = loraRuns().twoRanks();
         assertEquals(3, r2.steps().size());
         assertTrue(r2.steps().stream().allMatch(s -> Double.isFinite(s.loss()) && s.loss() > 0), r2.steps()
                 .toString());
+    }
+
+    @Test
+    void shardGradOpHoldsAboutHalfTheAdamWStateOnEachOfTwoRanks() throws Exception {
+        TrainResult r2 = loraRuns().twoRanks();
         assertEquals(2, r2.heldPerRank().size());
         HeldBytes h = r2.heldPerRank().get(0);
         assertTrue(h.optimizerState() > 0 && h.optimizerState() < h.grads() * 2,
                 "shard_grad_op: each rank holds about half the AdamW state, got " + h);
+    }
+
+    @Test
+    void loraWritesAPeftAdapter() throws Exception {
+        Path two = loraRuns().twoRanksOut();
         assertTrue(Files.isRegularFile(two.resolve("adapter_config.json")));
         assertTrue(Files.isRegularFile(two.resolve("adapter_model.safetensors")));
-        List<String> log = Files.readAllLines(two.resolve("trainer_log.jsonl"));
+    }
+
+    @Test
+    void trainerLogHasEveryLoggingStepsStepAndTheFinalLoss() throws Exception {
+        LoraRuns runs = loraRuns();
+        List<String> log = runs.twoRanksLog();
         assertEquals(2, log.size(), "logging_steps 2 of 3 steps: steps 2 and 3: " + log);
-        JsonNode last = JSON.readTree(log.get(1));
+        JsonNode last = runs.lastLoggedStep();
         assertEquals(3, last.get("current_steps").asInt());
-        assertEquals(r2.finalLoss(), last.get("loss").asDouble(), 1e-12);
+        assertEquals(runs.twoRanks().finalLoss(), last.get("loss").asDouble(), 1e-12);
+    }
+
+    @Test
+    void trainerLogReportsMfuUsefulMfuAndActivationBytes() throws Exception {
+        JsonNode last = loraRuns().lastLoggedStep();
         // model FLOPs at the logged rate over 2 ranks' measured GEMM peak: a fraction, and not a vanishing one
         assertTrue(last.get("mfu").asDouble() > 1e-4 && last.get("mfu").asDouble() < 1, "mfu: " + last);
         // packed rows: each document attends only its own keys, so the rows needed less than the model FLOPs
         assertTrue(last.get("mfu_useful").asDouble() > 0 && last.get("mfu_useful").asDouble()
                 < last.get("mfu").asDouble(), "mfu_useful: " + last);
         assertTrue(last.get("activation_bytes").asLong() > 0, "activation bytes: " + last);
+    }
+
+    @Test
+    void theLossPlotAndOneTensorBoardEventFileArePublished() throws Exception {
+        Path two = loraRuns().twoRanksOut();
         BufferedImage plot = ImageIO.read(two.resolve("training_loss.png").toFile());
         assertEquals(640, plot.getWidth(), "training_loss.png published");
         try (var runs = Files.list(two.resolve("runs"))) {
@@ -156,23 +210,22 @@ class TrainJobTest {
             assertTrue(events.size() == 1 && events.get(0).getFileName().toString().startsWith("events.out.tfevents.")
                     && Files.size(events.get(0)) > 0, "one TensorBoard event file in runs/: " + events);
         }
+    }
 
-        Path one = scratch.resolve("out-1");
-        TrainResult r1 = teeStderr(stderr, () -> TrainJob.run(spark, lora(one.toString(), 1).build()));
+    @Test
+    void theDriverPrintsTrainingProgressOnStderr() throws Exception {
         // at the latest when rank 0's task ends, its accumulators reach the driver's progress line
-        assertTrue(stderr.toString().contains("train: step 3/3 (100%), loss "), "no driver progress line on stderr");
+        assertTrue(loraRuns().stderr().contains("train: step 3/3 (100%), loss "), "no driver progress line on stderr");
+    }
+
+    @Test
+    void loraOnTwoRanksGivesTheLossesAndTheAdapterOfOneRank() throws Exception {
+        LoraRuns runs = loraRuns();
         for (int s = 0; s < 3; s++) {
-            assertEquals(r1.steps().get(s).loss(), r2.steps().get(s).loss(), 1e-5, "loss of step " + s);
+            assertEquals(runs.oneRank().steps().get(s).loss(), runs.twoRanks().steps().get(s).loss(), 1e-5,
+                    "loss of step " + s);
         }
-        SafetensorsReader a = SafetensorsReader.open(one.resolve("adapter_model.safetensors"));
-        SafetensorsReader b = SafetensorsReader.open(two.resolve("adapter_model.safetensors"));
-        double max = 0;
-        for (String name : a.tensors().keySet()) {
-            INDArray x = a.read(name);
-            INDArray y = b.read(name);
-            max = Math.max(max, x.sub(y).amaxNumber().doubleValue());
-        }
-        assertTrue(max <= 1e-5, "1 rank vs 2 ranks: adapters differ by " + max);
+        TensorAssertions.assertAdaptersClose(runs.oneRankOut(), runs.twoRanksOut(), 1e-5, "1 rank vs 2 ranks");
     }
 
     @Test
@@ -212,16 +265,6 @@ class TrainJobTest {
         assertTrue(e.getMessage().contains("sparktune.tokenizer.sha256"), e.getMessage());
     }
 
-    static double maxAdapterDiff(Path a, Path b) {
-        SafetensorsReader x = SafetensorsReader.open(a.resolve("adapter_model.safetensors"));
-        SafetensorsReader y = SafetensorsReader.open(b.resolve("adapter_model.safetensors"));
-        double max = 0;
-        for (String name : x.tensors().keySet()) {
-            max = Math.max(max, x.read(name).sub(y.read(name)).amaxNumber().doubleValue());
-        }
-        return max;
-    }
-
     static boolean committed(Path out, int step) {
         return Files.isRegularFile(out.resolve(CheckpointStore.PREFIX + step).resolve(CheckpointStore.MARKER));
     }
@@ -255,8 +298,7 @@ class TrainJobTest {
             assertEquals(uninterrupted.steps().get(2 + s).loss(), resumed.steps().get(s).loss(), 1e-5,
                     "loss of step " + (2 + s));
         }
-        double diff = maxAdapterDiff(full, stopped);
-        assertTrue(diff <= 1e-5, "2 ranks uninterrupted vs 1 rank resumed: adapters differ by " + diff);
+        TensorAssertions.assertAdaptersClose(full, stopped, 1e-5, "2 ranks uninterrupted vs 1 rank resumed");
         List<String> log = Files.readAllLines(stopped.resolve("trainer_log.jsonl"));
         assertEquals(List.of(2, 4), log.stream().map(l -> {
             try {
@@ -286,7 +328,7 @@ class TrainJobTest {
         Path second = scratch.resolve("continue-second");
         TrainJob.run(spark, lora(second.toString(), 2).lora(8, 32, 0.1, "q_proj", false).learningRate(1e-9)
                 .adapterNameOrPath(first.toString()).saveSteps(1).build());
-        double diff = maxAdapterDiff(first, second);
+        double diff = TensorAssertions.maxAdapterDifference(first, second);
         assertTrue(diff < 1e-6, "the run started from the adapter's weights: differs by " + diff);
         JsonNode cfg = JSON.readTree(second.resolve("adapter_config.json").toFile());
         assertEquals(4, cfg.get("r").asInt(), "the adapter's rank, not train.lora_rank");
@@ -344,13 +386,8 @@ class TrainJobTest {
         TrainResult resumed = TrainJob.run(spark, full.outputDir(resumedDir.toString()).worldSize(1)
                 .sharding(Sharding.NO_SHARD).build());
         assertEquals(2, resumed.firstStep());
-        SafetensorsReader a = SafetensorsReader.open(sharded);
-        SafetensorsReader b = SafetensorsReader.open(resumedDir);
-        double max = 0;
-        for (String name : a.tensors().keySet()) {
-            max = Math.max(max, a.read(name).sub(b.read(name)).amaxNumber().doubleValue());
-        }
-        assertTrue(max <= 1e-5, "full_shard on 2 ranks vs resumed as no_shard on 1: models differ by " + max);
+        TensorAssertions.assertModelsClose(sharded, resumedDir, 1e-5,
+                "full_shard on 2 ranks vs resumed as no_shard on 1");
     }
 
     @Test

@@ -7,11 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.sparktune.dl4j.generate.GenerationConfig;
 import dev.sparktune.dl4j.model.HfModelDir;
-import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.encode.TokenizerCache;
 import dev.sparktune.preprocess.encode.TokenizerFiles;
-import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * answer with the decoded reference.
  */
 class RowEvaluatorTest {
-    static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
+    static final Path QWEN3 = TinyModels.QWEN3_TOKENIZER;
     static final int IGNORE = -100;
     static final int EOS = 151645;  // <|im_end|>
     static HfModelDir.Loaded model;
@@ -37,8 +36,7 @@ class RowEvaluatorTest {
 
     @BeforeAll
     static void modelAndTokenizer() {
-        ModelConfig cfg = ModelInit.config("Qwen3ForCausalLM", ModelInit.vocabSize(QWEN3), 32, 64, 2, 4, 2, 8, true);
-        model = ModelInit.random(cfg, 11, 0.2);
+        model = ModelInit.random(TinyModels.qwen3(), 11, 0.2);
         tokenizer = TokenizerCache.get(TokenizerFiles.load(QWEN3.toString(), new Configuration()));
     }
 

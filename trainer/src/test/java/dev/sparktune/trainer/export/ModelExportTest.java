@@ -8,10 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfModelDir;
-import dev.sparktune.dl4j.model.ModelConfig;
-import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.dl4j.params.ParamLayout;
-import dev.sparktune.testkit.RepoPaths;
+import dev.sparktune.dl4j.testkit.TinyModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +25,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * export is replaced, and a directory holding anything else (or a file) is refused and left as it was.
  */
 class ModelExportTest {
-    static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
     @TempDir
     static Path scratch;
     static Path base;
@@ -38,11 +35,9 @@ class ModelExportTest {
 
     @BeforeAll
     static void models() {
-        ModelConfig cfg = ModelInit.config("Qwen3ForCausalLM", ModelInit.vocabSize(QWEN3), 32, 64, 2, 4, 2, 8, true);
-        baseModel = ModelInit.random(cfg, 3, 0.05);
         base = scratch.resolve("base");
-        HfModelDir.save(base, cfg, baseModel.layout(), baseModel.params(), QWEN3, 1L << 30);
-        adapters = new LoraAdapters(cfg, LoraConfig.of(4, 8, 0, "q_proj,v_proj", false), 0);
+        baseModel = TinyModels.writeQwen3(base, 3, 0.05);
+        adapters = new LoraAdapters(baseModel.config(), LoraConfig.of(4, 8, 0, "q_proj,v_proj", false), 0);
         adapterParams = adapters.init(5);
         adapterParams.addi(0.01);  // lora_B starts at 0: make the merge change the weights
         adapter = scratch.resolve("adapter");

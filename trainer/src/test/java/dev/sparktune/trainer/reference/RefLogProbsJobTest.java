@@ -8,10 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sparktune.dl4j.model.HfConfigReader;
-import dev.sparktune.dl4j.model.HfModelDir;
-import dev.sparktune.dl4j.model.ModelConfig;
-import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
@@ -47,7 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
  * or two score them.
  */
 class RefLogProbsJobTest {
-    static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
     static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     static Path scratch;
@@ -63,13 +59,7 @@ class RefLogProbsJobTest {
                     .build());
         }
         model = scratch.resolve("model");
-        ModelConfig cfg = HfConfigReader.parse("""
-                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
-                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
-                 "num_key_value_heads": 2, "head_dim": 8, "tie_word_embeddings": true,
-                 "max_position_embeddings": 512}""".formatted(ModelInit.vocabSize(QWEN3)), "test");
-        HfModelDir.Loaded m = ModelInit.random(cfg, 7, 0.3);
-        HfModelDir.save(model, cfg, m.layout(), m.params(), QWEN3, 1L << 30);
+        TinyModels.writeQwen3(model, 7, 0.3);
     }
 
     @AfterAll

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
-import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.dl4j.model.ModelWeights;
+import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
@@ -23,8 +23,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 class MemoryPlanTest {
     @Test
     void planEqualsWhatRankZeroHoldsInEveryMode() throws Exception {
-        ModelConfig model = TrainEquivalenceTest.tinyQwen3();
-        HfModelDir.Loaded fp32 = ModelInit.random(model, 5, 0.1);
+        HfModelDir.Loaded fp32 = TinyModels.toyQwen3Weights();
+        ModelConfig model = fp32.config();
         HfModelDir.Loaded bf16 = new HfModelDir.Loaded(model, fp32.layout(), fp32.params().castTo(DataType.BFLOAT16));
         List<String> checked = new ArrayList<>();
         for (FinetuningType type : FinetuningType.values()) {

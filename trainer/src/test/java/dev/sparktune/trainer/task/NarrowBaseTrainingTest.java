@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparktune.dl4j.model.HfConfigWriter;
 import dev.sparktune.dl4j.model.HfModelDir;
-import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import dev.sparktune.dl4j.safetensors.TensorDType;
+import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
@@ -36,7 +36,7 @@ class NarrowBaseTrainingTest {
     /** The equivalence test's model, stored as a bf16 checkpoint (values rounded once, when written). */
     @BeforeAll
     static void writeBf16Checkpoint() {
-        HfModelDir.Loaded model = ModelInit.random(TrainEquivalenceTest.tinyQwen3(), 5, 0.1);
+        HfModelDir.Loaded model = TinyModels.toyQwen3Weights();
         bf16 = dir.resolve("bf16");
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         for (ParamLayout.Entry e : model.layout().entries()) {

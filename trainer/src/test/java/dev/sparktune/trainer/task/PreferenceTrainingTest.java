@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfModelDir;
-import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.dl4j.model.ModelWeights;
+import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.PreferenceConfig;
@@ -38,7 +38,7 @@ class PreferenceTrainingTest {
     static final int VOCAB = TrainEquivalenceTest.VOCAB;
     static final int STEPS = 6;
     static final InMemoryRows PAIRS = pairs(20, 13);
-    static final Supplier<ModelWeights> BASE = () -> ModelInit.random(TrainEquivalenceTest.tinyQwen3(), 5, 0.1);
+    static final Supplier<ModelWeights> BASE = TinyModels::toyQwen3Weights;
     static final RefLogProbs.Lookup REFERENCE = reference(PAIRS);
 
     /**

@@ -8,13 +8,13 @@ import dev.sparktune.dl4j.collective.PeerAddress;
 import dev.sparktune.dl4j.collective.RingListener;
 import dev.sparktune.dl4j.collective.RingOptions;
 import dev.sparktune.dl4j.collective.TcpRingCollective;
-import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
-import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.testkit.TensorAssertions;
+import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
@@ -39,21 +39,13 @@ import org.junit.jupiter.api.Test;
  */
 class TrainEquivalenceTest {
     static final int SEQ = 24;
-    static final int VOCAB = 97;
+    static final int VOCAB = TinyModels.TOY_VOCAB;
     static final int STEPS = 6;
     static final byte[] SECRET = "equivalence-test-secret-0123456789".getBytes(StandardCharsets.US_ASCII);
     static final InMemoryRows ROWS = InMemoryRows.random(22, SEQ, VOCAB, 7);
 
     record Run(double[] losses, double[] gradNorms, float[] finalParams, HeldBytes held,
                List<Map<String, Double>> metrics) {
-    }
-
-    static ModelConfig tinyQwen3() {
-        return HfConfigReader.parse("""
-                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
-                 "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4,
-                 "num_key_value_heads": 2, "tie_word_embeddings": true, "max_position_embeddings": 128}"""
-                .formatted(VOCAB), "test");
     }
 
     static TrainConfig config(FinetuningType type, int world, Sharding sharding) {
@@ -65,7 +57,7 @@ class TrainEquivalenceTest {
     }
 
     static Run train(TrainConfig cfg) throws Exception {
-        return train(cfg, () -> ModelInit.random(tinyQwen3(), 5, 0.1));
+        return train(cfg, TinyModels::toyQwen3Weights);
     }
 
     /** Trains every rank from the weights {@code base} gives it (a rank may hold them in its own way). */
@@ -144,14 +136,8 @@ class TrainEquivalenceTest {
     }
 
     static void assertSame(Run ref, Run other, String what) {
-        double maxLoss = 0;
-        double maxParam = 0;
-        for (int s = 0; s < ref.losses().length; s++) {
-            maxLoss = Math.max(maxLoss, Math.abs(ref.losses()[s] - other.losses()[s]));
-        }
-        for (int i = 0; i < ref.finalParams().length; i++) {
-            maxParam = Math.max(maxParam, Math.abs(ref.finalParams()[i] - other.finalParams()[i]));
-        }
+        double maxLoss = TensorAssertions.maxAbsDifference(ref.losses(), other.losses());
+        double maxParam = TensorAssertions.maxAbsDifference(ref.finalParams(), other.finalParams());
         System.out.printf("[TrainEquivalenceTest] %s: max|loss diff| %.2e, max|param diff| %.2e%n", what, maxLoss,
                 maxParam);
         assertTrue(maxLoss <= 1e-5, what + ": loss curves differ by " + maxLoss);
@@ -178,7 +164,7 @@ class TrainEquivalenceTest {
     void fullShardHoldsAboutAWorldSizeFractionOfTheDecoderLayers() throws Exception {
         Run replicated = train(config(FinetuningType.FULL, 4, Sharding.SHARD_GRAD_OP));
         Run sharded = train(config(FinetuningType.FULL, 4, Sharding.FULL_SHARD));
-        ModelConfig m = tinyQwen3();
+        ModelConfig m = TinyModels.qwen3OverToyVocab();
         long root = 4L * VOCAB * m.hiddenSize() + 4L * m.hiddenSize();  // tied embedding + final norm
         long all = replicated.held().params();
         long layers = all - root;
@@ -209,7 +195,7 @@ class TrainEquivalenceTest {
         assertSame(ref, train(config(FinetuningType.LORA, 4, Sharding.FULL_SHARD).toBuilder()
                 .gradientCheckpointing(true).build()), "lora, 4 ranks, full_shard, gradient_checkpointing");
 
-        ModelConfig m = tinyQwen3();
+        ModelConfig m = TinyModels.qwen3OverToyVocab();
         long root = 4L * VOCAB * m.hiddenSize() + 4L * m.hiddenSize();  // tied embedding + final norm
         long adapters = replicated.held().grads();                       // every rank holds all adapter gradients
         long slot = (replicated.held().params() - adapters - root) / m.numLayers();
@@ -229,14 +215,14 @@ class TrainEquivalenceTest {
         Run ref = train(one);
         assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: "
                 + java.util.Arrays.toString(ref.losses()));
-        ModelConfig m = tinyQwen3();
+        ModelConfig m = TinyModels.qwen3OverToyVocab();
         ParamLayout trained = one.trainableLayout(m);
         assertEquals(ref.finalParams().length, trained.totalLength(), "the trainable buffer is the selection");
         assertTrue(trained.contains("model.layers.1.mlp.down_proj.weight") && trained.contains("model.norm.weight")
                 && trained.contains("model.layers.0.input_layernorm.weight")
                 && !trained.contains("model.layers.0.mlp.down_proj.weight")
                 && !trained.contains("model.embed_tokens.weight"), trained.entries().toString());
-        HfModelDir.Loaded start = ModelInit.random(m, 5, 0.1);
+        HfModelDir.Loaded start = TinyModels.toyQwen3Weights();
         long changed = 0;
         for (ParamLayout.Entry e : trained.entries()) {
             float[] before = start.layout().view(start.params(), e.name()).reshape(-1).toFloatVector();

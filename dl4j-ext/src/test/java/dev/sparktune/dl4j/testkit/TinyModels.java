@@ -1,0 +1,62 @@
+package dev.sparktune.dl4j.testkit;
+
+import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.testkit.RepoPaths;
+import java.nio.file.Path;
+
+/**
+ * Tiny random Qwen3 models, for tests that train, evaluate or export a real model in seconds: Qwen3's decoder at toy
+ * width (hidden 32, 2 layers, 4 query heads and 2 key/value heads of 8, tied embeddings) with random weights.
+ *
+ * <p>Shared with the trainer's and the end-to-end tests through dl4j-ext's test-jar: it needs dl4j-ext's model code,
+ * and the testkit module cannot depend on dl4j-ext (dl4j-ext's own tests depend on testkit).
+ */
+public final class TinyModels {
+    /** The real Qwen3 tokenizer bundled with the repository. */
+    public static final Path QWEN3_TOKENIZER = RepoPaths.resolve("assets/tokenizers/qwen3");
+    /** The vocabulary of {@link #qwen3OverToyVocab()}: rows of random token ids, no tokenizer. */
+    public static final int TOY_VOCAB = 97;
+
+    private TinyModels() {
+    }
+
+    /** The tiny Qwen3 over the real Qwen3 tokenizer's vocabulary, so that tables prepared from real text fit it. */
+    public static ModelConfig qwen3() {
+        return HfConfigReader.parse("""
+                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "head_dim": 8, "tie_word_embeddings": true,
+                 "max_position_embeddings": 512}""".formatted(ModelInit.vocabSize(QWEN3_TOKENIZER)), "test");
+    }
+
+    /**
+     * Writes a random {@link #qwen3()} to {@code dir} as the hub ships a model: config.json, one fp32
+     * model.safetensors and the real Qwen3 tokenizer's files. Returns the weights written.
+     */
+    public static HfModelDir.Loaded writeQwen3(Path dir, long seed, double std) {
+        ModelConfig cfg = qwen3();
+        HfModelDir.Loaded m = ModelInit.random(cfg, seed, std);
+        HfModelDir.save(dir, cfg, m.layout(), m.params(), QWEN3_TOKENIZER, 1L << 30);
+        return m;
+    }
+
+    /**
+     * The tiny Qwen3 over {@link #TOY_VOCAB} tokens with a narrower MLP (48), for ranks run as threads on rows of
+     * random token ids: small enough that a test trains it for several world sizes and shardings.
+     */
+    public static ModelConfig qwen3OverToyVocab() {
+        return HfConfigReader.parse("""
+                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+                 "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "tie_word_embeddings": true, "max_position_embeddings": 128}"""
+                .formatted(TOY_VOCAB), "test");
+    }
+
+    /** {@link #qwen3OverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */
+    public static HfModelDir.Loaded toyQwen3Weights() {
+        return ModelInit.random(qwen3OverToyVocab(), 5, 0.1);
+    }
+}
