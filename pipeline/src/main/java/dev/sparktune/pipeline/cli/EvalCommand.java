@@ -2,6 +2,7 @@ package dev.sparktune.pipeline.cli;
 
 import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.trainer.eval.EvalJob;
+import dev.sparktune.trainer.preference.PairScoring;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,7 +33,7 @@ final class EvalCommand implements Callable<Integer> {
                 spec, (c, spark) -> EvalJob.run(spark, c.eval()),
                 (c, r) -> (r.pairs() == 0 ? "" : String.format("eval: %d pairs, preference loss %.4f, reward accuracy "
                                 + "%.1f%%, mean margin %.3f; ", r.pairs(), r.preference().get("loss"),
-                                100 * r.preference().get("rewards/accuracies"), r.preference().get("rewards/margins")))
+                                100 * r.preference().get(PairScoring.ACCURACY), r.preference().get(PairScoring.MARGIN)))
                         + String.format("eval: %d eval documents, loss %.4f, perplexity %.2f; exact match %s over %d "
                                 + "generated", r.docs(), r.evalLoss(), r.perplexity(), Double.isNaN(r.exactMatch())
                                 ? "n/a" : String.format("%.1f%%", 100 * r.exactMatch()), r.generated()),

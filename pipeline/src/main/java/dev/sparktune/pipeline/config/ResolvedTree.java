@@ -45,12 +45,20 @@ final class ResolvedTree {
         return out.toString();
     }
 
-    /** The resolved section {@code name} (e.g. {@code train}) as sorted HOCON: what the run verb fingerprints. */
+    /**
+     * The resolved section or key {@code name} (e.g. {@code train}, {@code train.ref_model}) as sorted HOCON (a key:
+     * its value): what the run verb fingerprints. "" when it is not set.
+     */
     static String section(Config resolved, String name) {
         StringBuilder out = new StringBuilder();
         String path = KeyCatalog.ROOT + "." + name;
         if (resolved.hasPath(path)) {
-            renderObject(resolved.getConfig(path).root(), "", "", out);
+            ConfigValue value = resolved.getValue(path);
+            if (value instanceof ConfigObject object) {
+                renderObject(object, "", "", out);
+            } else {
+                out.append(value.render(ConfigRenderOptions.concise())).append('\n');
+            }
         }
         return out.toString();
     }

@@ -315,7 +315,7 @@ public final class SparkTuneConfig {
         return ResolvedTree.render(resolved);
     }
 
-    /** The resolved section {@code name} (e.g. {@code train}) as sorted HOCON: what the run verb fingerprints. */
+    /** The resolved section or key {@code name} (e.g. {@code train}, {@code train.ref_model}) as sorted HOCON. */
     public String section(String name) {
         return ResolvedTree.section(resolved, name);
     }

@@ -33,11 +33,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The {@code run} verb: its stages in order (synthetic_data, init_model, prep, ref_logprobs, train, export, eval),
- * each recorded in
- * {@link RunState} when it finishes, under a fingerprint of its config sections chained with the stage before it.
- * A re-run skips every stage whose fingerprint is recorded and whose output still exists, so a driver killed after
- * prep re-runs from train (which itself resumes from its newest checkpoint); changing a section re-runs its stage
- * and every stage after it.
+ * each recorded in {@link RunState} when it finishes, under a fingerprint of the settings it reads
+ * ({@link #settingsRead}) chained with the stage before it. A re-run skips every stage whose fingerprint is recorded
+ * and whose output still exists, so a driver killed after prep re-runs from train (which itself resumes from its
+ * newest checkpoint); changing a setting re-runs the stage that reads it and every stage after it.
  */
 public final class PipelineRun {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -62,29 +61,54 @@ public final class PipelineRun {
         report.put("state_file", settings.stateFile());
         for (Stage stage : settings.stages()) {
             switch (stage) {
-                case SYNTHETIC_DATA -> stage(stage, "synthetic_data", () -> true, this::syntheticData);
-                case INIT_MODEL -> stage(stage, "init_model,model", this::modelExists, this::initModel);
-                case PREP -> stage(stage, "model,data,prep", () -> exists(conf, config.prep().outputs().table()
+                case SYNTHETIC_DATA -> stage(stage, () -> true, this::syntheticData);
+                case INIT_MODEL -> stage(stage, this::modelExists, this::initModel);
+                case PREP -> stage(stage, () -> exists(conf, config.prep().outputs().table()
                         + "/_delta_log"), () -> prep(spark));
-                case REF_LOGPROBS -> stage(stage, "model,train", () -> exists(conf,
+                case REF_LOGPROBS -> stage(stage, () -> exists(conf,
                         config.refLogProbs().outputTable() + "/_delta_log"), () -> refLogProbs(spark));
-                case TRAIN -> stage(stage, "train", () -> exists(conf, config.train().outputDir()
+                case TRAIN -> stage(stage, () -> exists(conf, config.train().outputDir()
                         + "/trainer_log.jsonl"), () -> train(spark));
-                case EXPORT -> stage(stage, "export", () -> exists(conf, config.export().exportDir()),
+                case EXPORT -> stage(stage, () -> exists(conf, config.export().exportDir()),
                         () -> export(conf));
-                case EVAL -> stage(stage, "eval,run", () -> true, () -> eval(spark));
+                case EVAL -> stage(stage, () -> true, () -> eval(spark));
                 default -> throw new IllegalStateException(stage.toString());
             }
         }
         return report;
     }
 
-    private void stage(Stage stage, String sections, Supplier<Boolean> outputExists, Supplier<JsonNode> work) {
-        StringBuilder text = new StringBuilder(chain).append('\n').append(stage.key());
-        for (String section : sections.split(",")) {
-            text.append('\n').append(section).append(":\n").append(config.section(section));
+    /**
+     * The settings a stage's work reads: whole config sections, or single keys where a section holds much the stage
+     * ignores.
+     */
+    static List<String> settingsRead(Stage stage) {
+        return switch (stage) {
+            case SYNTHETIC_DATA -> List.of("synthetic_data");
+            case INIT_MODEL -> List.of("init_model", "model");
+            case PREP -> List.of("model", "data", "prep");
+            // the reference's log-probs depend on the model, the table and the reference, not on how train trains:
+            // a new learning rate must not re-run the reference pass
+            case REF_LOGPROBS -> List.of("model", "train.table", "train.ref_model", "train.ref_model_adapters",
+                    "train.ref_logprobs_table");
+            case TRAIN -> List.of("train");
+            case EXPORT -> List.of("export");
+            case EVAL -> List.of("eval", "run");
+        };
+    }
+
+    /** The resolved values of what {@code stage} reads, as text: what its fingerprint hashes. */
+    static String settingsText(SparkTuneConfig config, Stage stage) {
+        StringBuilder text = new StringBuilder(stage.key());
+        for (String read : settingsRead(stage)) {
+            text.append('\n').append(read).append(":\n").append(config.section(read));
         }
-        String fingerprint = sha256(text.toString());
+        return text.toString();
+    }
+
+    private void stage(Stage stage, Supplier<Boolean> outputExists, Supplier<JsonNode> work) {
+        String text = chain + '\n' + settingsText(config, stage);
+        String fingerprint = sha256(text);
         chain = fingerprint;
         var done = state.finished(stage.key(), fingerprint);
         if (done.isPresent() && outputExists.get()) {

@@ -146,10 +146,9 @@ public final class EvalJob {
             int[] labels = PackedTable.ints(row.getList(1));
             int[] docLens = PackedTable.ints(row.getList(2));
             long[] docIds = PackedTable.longs(row.getList(3));
-            if (pairScoring != null) {
-                new TrainRow(inputIds, labels, docLens, docIds, PackedTable.ints(row.getList(4)));  // pairs in order
-            }
-            evaluator.add(inputIds, labels, docLens, docIds);
+            // a table of pairs: the roles checked to be chosen / rejected pairs in order
+            int[] roles = pairScoring != null ? PackedTable.ints(row.getList(4)) : new int[0];
+            evaluator.add(new TrainRow(inputIds, labels, docLens, docIds, roles));
         }
         return evaluator.score();
     }

@@ -9,6 +9,7 @@ import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.trainer.data.PaddedRow;
 import dev.sparktune.trainer.preference.PairScoring;
+import dev.sparktune.trainer.data.TrainRow;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,7 +70,12 @@ final class RowEvaluator {
         this.pairMetricSums = pairScoring == null ? null : new double[pairScoring.metricNames().size()];
     }
 
-    void add(int[] inputIds, int[] labels, int[] docLens, long[] docIds) {
+    /** Scores one row of the eval split; every document needs its id (the sample of generated answers). */
+    void add(TrainRow packed) {
+        int[] inputIds = packed.inputIds();
+        int[] labels = packed.labels();
+        int[] docLens = packed.docLens();
+        long[] docIds = packed.docIds();
         if (docIds.length != docLens.length) {
             throw new IllegalArgumentException("eval row with " + docLens.length + " documents and " + docIds.length
                     + " doc ids");

@@ -79,17 +79,17 @@ public final class TrainerLog {
         }
     }
 
-    /** The (current_steps, loss) of every line of a trainer log, in file order: what the loss plot draws. */
-    public static List<LossPoint> losses(Path file) {
-        List<LossPoint> points = new ArrayList<>();
+    /** The (current_steps, value of {@code key}) of every line holding it, in file order: what a plot draws. */
+    public static List<MetricPoint> points(Path file, String key) {
+        List<MetricPoint> points = new ArrayList<>();
         try {
             for (String text : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 if (text.isBlank()) {
                     continue;
                 }
                 JsonNode line = MAPPER.readTree(text);
-                if (line.hasNonNull("loss")) {
-                    points.add(new LossPoint(line.get("current_steps").asInt(), line.get("loss").asDouble()));
+                if (line.hasNonNull(key)) {
+                    points.add(new MetricPoint(line.get("current_steps").asInt(), line.get(key).asDouble()));
                 }
             }
         } catch (IOException e) {

@@ -18,9 +18,13 @@ import java.util.List;
  * logits/chosen and logits/rejected (mean logit over the response) are not reported: the full logits are never formed.
  */
 public final class PairScoring {
+    /** The share of pairs whose chosen reward is larger: what the dpo plot and eval's summary show. */
+    public static final String ACCURACY = "rewards/accuracies";
+    /** The mean of chosen minus rejected reward. */
+    public static final String MARGIN = "rewards/margins";
     /** Every metric name, in log order; {@link #metricNames} is a prefix of it. */
-    public static final List<String> METRICS = List.of("rewards/chosen", "rewards/rejected", "rewards/accuracies",
-            "rewards/margins", "logps/chosen", "logps/rejected", "sft_loss", "odds_ratio_loss");
+    public static final List<String> METRICS = List.of("rewards/chosen", "rewards/rejected", ACCURACY, MARGIN,
+            "logps/chosen", "logps/rejected", "sft_loss", "odds_ratio_loss");
     private final PreferenceLoss loss;
     private final RefLogProbs.Lookup reference;
     private final List<String> names;

@@ -147,20 +147,26 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
             this.tokens = tokens;
         }
 
-        /** A lookup over parallel arrays in any order; {@code table} names them in errors. */
+        /**
+         * A lookup over parallel arrays in any order; {@code table} names them in errors. Sorted without boxing (a
+         * rank may hold millions of documents): the ids alone, then each value placed at its id's sorted position.
+         *
+         * @throws RefLogProbsException a document appears twice
+         */
         public static Lookup of(String table, long[] ids, double[] logps, int[] tokens) {
-            Integer[] order = new Integer[ids.length];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
+            long[] sortedIds = ids.clone();
+            Arrays.sort(sortedIds);
+            for (int i = 1; i < sortedIds.length; i++) {
+                if (sortedIds[i] == sortedIds[i - 1]) {
+                    throw RefLogProbsException.duplicateDocument(table, sortedIds[i]);
+                }
             }
-            Arrays.sort(order, (a, b) -> Long.compare(ids[a], ids[b]));
-            long[] sortedIds = new long[ids.length];
             double[] sortedLogps = new double[ids.length];
             int[] sortedTokens = new int[ids.length];
-            for (int i = 0; i < order.length; i++) {
-                sortedIds[i] = ids[order[i]];
-                sortedLogps[i] = logps[order[i]];
-                sortedTokens[i] = tokens[order[i]];
+            for (int i = 0; i < ids.length; i++) {
+                int at = Arrays.binarySearch(sortedIds, ids[i]);
+                sortedLogps[at] = logps[i];
+                sortedTokens[at] = tokens[i];
             }
             return new Lookup(table, sortedIds, sortedLogps, sortedTokens);
         }

@@ -40,6 +40,11 @@ public final class RefLogProbsException extends RuntimeException {
                 + "table was changed after the reference pass?): " + RERUN);
     }
 
+    static RefLogProbsException duplicateDocument(String refTable, long docId) {
+        return new RefLogProbsException(refTable + " holds document " + docId + " twice (not a table ref-logprobs "
+                + "wrote?): " + RERUN);
+    }
+
     static RefLogProbsException tokenCount(String refTable, long docId, int refTokens, int tokens) {
         return new RefLogProbsException(refTable + " scored " + refTokens + " response tokens of document " + docId
                 + ", the packed row supervises " + tokens + ": the log-probs belong to other rows; " + RERUN);

@@ -2,10 +2,12 @@ package dev.sparktune.trainer.task;
 
 import dev.sparktune.dl4j.flops.GemmPeak;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
-import dev.sparktune.trainer.metrics.LossPlot;
+import dev.sparktune.trainer.metrics.MetricPlot;
+import dev.sparktune.trainer.metrics.MetricPoint;
 import dev.sparktune.trainer.metrics.Mfu;
 import dev.sparktune.trainer.metrics.TensorBoardEvents;
 import dev.sparktune.trainer.metrics.TrainerLog;
+import dev.sparktune.trainer.preference.PairScoring;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,12 +83,19 @@ final class Rank0Outputs implements AutoCloseable {
     }
 
     /**
-     * Writes the loss plot and copies everything to {@code outputDir}; the log of a run {@code stopped} by a
-     * non-finite loss goes under another name.
+     * Writes the plots and copies everything to {@code outputDir}; the log of a run {@code stopped} by a non-finite
+     * loss goes under another name.
      */
     void publish(boolean stopped, String outputDir, Configuration conf) throws IOException {
         if (Files.isRegularFile(logFile)) {
-            LossPlot.write(TrainerLog.losses(logFile), outputDir, work.resolve(LossPlot.FILE));
+            MetricPlot.write("loss", TrainerLog.points(logFile, "loss"), outputDir,
+                    work.resolve(MetricPlot.fileName("loss")));
+            // LLaMA-Factory's dpo workflow plots the reward accuracy too; only a pair run logs it
+            List<MetricPoint> accuracies = TrainerLog.points(logFile, PairScoring.ACCURACY);
+            if (!accuracies.isEmpty()) {
+                MetricPlot.write(PairScoring.ACCURACY, accuracies, outputDir,
+                        work.resolve(MetricPlot.fileName(PairScoring.ACCURACY)));
+            }
         }
         if (stopped && Files.isRegularFile(logFile)) {
             // trainer_log.jsonl in output_dir vouches for a complete model: a stopped run's log must not

@@ -1,6 +1,7 @@
 package dev.sparktune.trainer.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -205,6 +206,7 @@ class TrainJobTest {
         Path two = loraRuns().twoRanksOut();
         BufferedImage plot = ImageIO.read(two.resolve("training_loss.png").toFile());
         assertEquals(640, plot.getWidth(), "training_loss.png published");
+        assertFalse(Files.exists(two.resolve("training_rewards_accuracies.png")), "a plot of pairs only for pairs");
         try (var runs = Files.list(two.resolve("runs"))) {
             List<Path> events = runs.filter(f -> !f.getFileName().toString().endsWith(".crc")).toList();
             assertTrue(events.size() == 1 && events.get(0).getFileName().toString().startsWith("events.out.tfevents.")

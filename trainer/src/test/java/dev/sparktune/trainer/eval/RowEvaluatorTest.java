@@ -11,6 +11,7 @@ import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.encode.TokenizerCache;
 import dev.sparktune.preprocess.encode.TokenizerFiles;
+import dev.sparktune.trainer.data.TrainRow;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -58,8 +59,8 @@ class RowEvaluatorTest {
     private static void addRow(RowEvaluator e, Doc... docs) {
         int[] ids = Arrays.stream(docs).flatMapToInt(d -> Arrays.stream(d.ids())).toArray();
         int[] labels = Arrays.stream(docs).flatMapToInt(d -> Arrays.stream(d.labels())).toArray();
-        e.add(ids, labels, Arrays.stream(docs).mapToInt(d -> d.ids().length).toArray(),
-                Arrays.stream(docs).mapToLong(Doc::id).toArray());
+        e.add(new TrainRow(ids, labels, Arrays.stream(docs).mapToInt(d -> d.ids().length).toArray(),
+                Arrays.stream(docs).mapToLong(Doc::id).toArray(), new int[0]));
     }
 
     static final int[] PROMPT_A = {151644, 872, 198, 3838, 374};

@@ -134,6 +134,8 @@ class RefLogProbsJobTest {
                 .resolve("trainer_log.jsonl")).get(0));
         assertTrue(logged.has("rewards/accuracies") && logged.has("logps/rejected"), logged.toString());
         assertTrue(Files.isRegularFile(scratch.resolve("pairs-train").resolve("adapter_model.safetensors")));
+        assertTrue(Files.isRegularFile(scratch.resolve("pairs-train").resolve("training_rewards_accuracies.png")),
+                "LLaMA-Factory's dpo plots: loss and rewards/accuracies");
 
         EvalConfig eval = new EvalConfig(model.toString(), "", table, -1, 0, true, 4, 2, false, 1, 1, 0, 1,
                 scratch.resolve("pairs-eval").toString(), 64, PreferenceConfig.defaults()

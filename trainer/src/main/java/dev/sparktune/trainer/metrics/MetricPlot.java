@@ -18,12 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * LLaMA-Factory's {@code plot_loss} picture, drawn with java.awt: {@value #FILE}, 640 x 480 (matplotlib's default
- * 6.4 x 4.8 in at 100 dpi), the logged loss per step in translucent blue ("original") under its EMA-smoothed curve
- * ("smoothed"), titled "training loss of &lt;output_dir&gt;".
+ * LLaMA-Factory's {@code plot_loss} picture of one logged metric, drawn with java.awt: {@code training_<key>.png}
+ * (a '/' in the key as '_'), 640 x 480 (matplotlib's default 6.4 x 4.8 in at 100 dpi), the metric per step in
+ * translucent blue ("original") under its EMA-smoothed curve ("smoothed"), titled "training &lt;key&gt; of
+ * &lt;output_dir&gt;", the y axis labelled with the key. LLaMA-Factory plots loss for every stage and also
+ * rewards/accuracies for dpo.
  */
-public final class LossPlot {
-    public static final String FILE = "training_loss.png";
+public final class MetricPlot {
     static final int WIDTH = 640;
     static final int HEIGHT = 480;
     /** matplotlib's default first colour (C0), which LLaMA-Factory uses for both curves. */
@@ -35,12 +36,12 @@ public final class LossPlot {
     static final int RIGHT = 576;
     static final int TOP = 58;
     static final int BOTTOM = 427;
-    private static final Logger LOG = LoggerFactory.getLogger(LossPlot.class);
+    private static final Logger LOG = LoggerFactory.getLogger(MetricPlot.class);
     private static final double MARGIN = 0.05;  // matplotlib's default axes margins
     private static final float LINE_WIDTH = 1.5f * 100 / 72;  // 1.5 pt at 100 dpi
     private static final int TICK = 5;
 
-    private LossPlot() {
+    private MetricPlot() {
     }
 
     /**
@@ -62,41 +63,46 @@ public final class LossPlot {
         return smoothed;
     }
 
+    /** The file LLaMA-Factory names the plot of {@code key}: training_loss.png, training_rewards_accuracies.png. */
+    public static String fileName(String key) {
+        return "training_" + key.replace('/', '_') + ".png";
+    }
+
     /**
-     * Writes the plot of {@code points} to {@code png}. The plot is a convenience: when it cannot be drawn (no loss
-     * logged, a JVM without fonts in a minimal container) this logs a warning and returns false rather than fail a
-     * finished run.
+     * Writes the plot of {@code key}'s {@code points} to {@code png}. The plot is a convenience: when it cannot be
+     * drawn (nothing logged, a JVM without fonts in a minimal container) this logs a warning and returns false rather
+     * than fail a finished run.
      */
-    public static boolean write(List<LossPoint> points, String outputDir, Path png) {
+    public static boolean write(String key, List<MetricPoint> points, String outputDir, Path png) {
         if (points.isEmpty()) {
-            LOG.warn("no loss logged: {} not written", png);
+            LOG.warn("no {} logged: {} not written", key, png);
             return false;
         }
         try {
-            if (!ImageIO.write(render(points, outputDir), "png", png.toFile())) {
+            if (!ImageIO.write(render(key, points, outputDir), "png", png.toFile())) {
                 LOG.warn("no PNG writer in this JVM: {} not written", png);
                 return false;
             }
             return true;
         } catch (IOException | RuntimeException | LinkageError e) {
-            LOG.warn("cannot draw the loss plot {}: {}", png, e.toString());
+            LOG.warn("cannot draw the {} plot {}: {}", key, png, e.toString());
             return false;
         }
     }
 
     /** The plot as an image (nothing written). */
-    public static BufferedImage render(List<LossPoint> points, String outputDir) {
+    public static BufferedImage render(String key, List<MetricPoint> points, String outputDir) {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");  // executors have no display
         }
         if (points.isEmpty()) {
-            throw new IllegalArgumentException("no loss points to plot for " + outputDir);
+            throw new IllegalArgumentException("no " + key + " points to plot for " + outputDir);
         }
-        double[] steps = points.stream().mapToDouble(LossPoint::step).toArray();
-        double[] losses = points.stream().mapToDouble(LossPoint::loss).toArray();
-        double[] smoothed = smooth(losses);
+        double[] steps = points.stream().mapToDouble(MetricPoint::step).toArray();
+        double[] values = points.stream().mapToDouble(MetricPoint::value).toArray();
+        double[] smoothed = smooth(values);
         Axis x = Axis.of(min(steps), max(steps));
-        Axis y = Axis.of(Math.min(min(losses), min(smoothed)), Math.max(max(losses), max(smoothed)));
+        Axis y = Axis.of(Math.min(min(values), min(smoothed)), Math.max(max(values), max(smoothed)));
 
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -110,14 +116,14 @@ public final class LossPlot {
             drawTicks(g, ticks, x, y);
             g.setStroke(new BasicStroke(LINE_WIDTH, BasicStroke.CAP_SQUARE, BasicStroke.JOIN_ROUND));
             g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
-            drawCurve(g, RAW, steps, losses, x, y);
+            drawCurve(g, RAW, steps, values, x, y);
             drawCurve(g, CURVE, steps, smoothed, x, y);
             g.setClip(null);
             g.setStroke(new BasicStroke(1.1f));
             g.setColor(Color.BLACK);
             g.drawRect(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
             drawLegend(g, ticks);
-            drawLabels(g, ticks, "training loss of " + outputDir);
+            drawLabels(g, ticks, key, "training " + key + " of " + outputDir);
         } finally {
             g.dispose();
         }
@@ -182,14 +188,14 @@ public final class LossPlot {
         }
     }
 
-    private static void drawLabels(Graphics2D g, Font font, String title) {
+    private static void drawLabels(Graphics2D g, Font font, String yLabel, String title) {
         g.setColor(Color.BLACK);
         g.setFont(font);
         FontMetrics fm = g.getFontMetrics();
         g.drawString("step", (LEFT + RIGHT - fm.stringWidth("step")) / 2, HEIGHT - 14);
         AffineTransform saved = g.getTransform();
         g.rotate(-Math.PI / 2);
-        g.drawString("loss", -(TOP + BOTTOM + fm.stringWidth("loss")) / 2, 22);
+        g.drawString(yLabel, -(TOP + BOTTOM + fm.stringWidth(yLabel)) / 2, 22);
         g.setTransform(saved);
         // 12 pt like matplotlib's title, smaller for a long output_dir so it stays on the picture
         float size = 17;
