@@ -1,6 +1,5 @@
 package dev.sparktune.trainer.metrics;
 
-import dev.sparktune.trainer.preference.PairScoring;
 import dev.sparktune.trainer.task.StepMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -72,9 +72,10 @@ public final class TensorBoardEvents {
 
     /**
      * Appends the scalars of every line of a trainer log (a resumed run's history, from its checkpoint), so the event
-     * file covers the whole run and not only the steps since the resume.
+     * file covers the whole run and not only the steps since the resume; {@code objectiveMetrics} are the training
+     * objective's own metrics (the preference rewards), under train/ as when they were recorded.
      */
-    public void replay(Path trainerLog) {
+    public void replay(Path trainerLog, List<String> objectiveMetrics) {
         if (!Files.isRegularFile(trainerLog)) {
             return;
         }
@@ -96,7 +97,7 @@ public final class TensorBoardEvents {
                     scalars.put("train/mfu_useful", (float) n.path("mfu_useful").asDouble());
                 }
                 scalars.put("train/epoch", (float) n.path("epoch").asDouble());
-                for (String name : PairScoring.METRICS) {
+                for (String name : objectiveMetrics) {
                     if (n.has(name)) {
                         scalars.put("train/" + name, (float) n.path(name).asDouble());
                     }

@@ -51,7 +51,7 @@ final class Rank0Outputs implements AutoCloseable {
             TrainerLog log = new TrainerLog(logFile, first, ctx.plan().totalSteps(), trainer.heldBytes(), mfu);
             TensorBoardEvents events = TensorBoardEvents.create(work, mfu);
             if (resume != null) {
-                events.replay(logFile);  // the steps before the resume, from the checkpoint's trainer log
+                events.replay(logFile, trainer.objectiveMetrics());  // the steps before the resume, from its log
             }
             return new Rank0Outputs(work, logFile, log, events);
         } catch (Throwable e) {

@@ -261,6 +261,11 @@ public final class RankTrainer implements AutoCloseable {
         return flops.perToken(seqLen);
     }
 
+    /** The objective's own metrics, the names the trainer log and TensorBoard carry beside the loss. */
+    public List<String> objectiveMetrics() {
+        return objective.metricNames();
+    }
+
     /** Bytes this rank holds for trainable parameters, their gradients, the optimizer state and activations. */
     public HeldBytes heldBytes() {
         return state.heldBytes();

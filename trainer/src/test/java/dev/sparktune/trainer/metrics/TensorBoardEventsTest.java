@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -104,17 +105,24 @@ class TensorBoardEventsTest {
         Path log = work.resolve("trainer_log.jsonl");
         TrainerLog trainerLog = new TrainerLog(log, 0, 5, new dev.sparktune.trainer.task.HeldBytes(1, 2, 3, 4), MFU);
         for (int s = 0; s < 4; s++) {
-            trainerLog.record(metrics(s), (s + 1) % 2 == 0);
+            StepMetrics m = metrics(s);
+            // a preference run's step: the objective's own metric beside the loss
+            trainerLog.record(new StepMetrics(m.step(), m.epoch(), m.loss(), m.gradNorm(), m.lr(), m.tokens(),
+                    m.supervised(), m.usefulFlops(), m.seconds(), Map.of("rewards/accuracies", 0.25 * s)),
+                    (s + 1) % 2 == 0);
         }
         TensorBoardEvents events = TensorBoardEvents.create(work.resolve("resumed"), MFU);
-        events.replay(log);
+        events.replay(log, List.of("rewards/accuracies"));
         events.record(metrics(4), true);
         List<EventFileReader.Event> read = EventFileReader.read(events.file());
         assertEquals(List.of(2L, 4L, 5L), read.subList(1, read.size()).stream().map(EventFileReader.Event::step)
                 .toList(), "steps 2 and 4 from the log, 5 recorded after the resume");
         assertEquals((float) metrics(3).loss(), read.get(2).scalars().get("train/loss"));
         assertEquals((float) metrics(1).gradNorm(), read.get(1).scalars().get("train/grad_norm"));
-        assertEquals(TAGS, List.copyOf(read.get(1).scalars().keySet()));
+        List<String> tags = new ArrayList<>(TAGS);
+        tags.add("train/rewards/accuracies");
+        assertEquals(tags, List.copyOf(read.get(1).scalars().keySet()));
+        assertEquals(0.75f, read.get(2).scalars().get("train/rewards/accuracies"), "the objective's metric, replayed");
         assertEquals(0.35f, read.get(2).scalars().get("train/mfu"), 1e-6f, "the log's mfu, replayed");
         assertEquals(0.175f, read.get(2).scalars().get("train/mfu_useful"), 1e-6f, "the log's mfu_useful, replayed");
     }
