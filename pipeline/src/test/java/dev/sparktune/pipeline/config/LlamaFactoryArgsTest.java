@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -253,7 +254,7 @@ class LlamaFactoryArgsTest {
         SparkTuneConfig.load(ConfigSources.defaults(), Verb.INSPECT); // reference.conf parses
         for (String target : LlamaFactoryArgs.MAPPED.values()) {
             ConfigException e = assertThrows(ConfigException.class, () -> SparkTuneConfig.load(
-                    new ConfigSources(java.util.Optional.empty(), List.of(target + "={}")), Verb.INSPECT));
+                    new ConfigSources(Optional.empty(), List.of(target + "={}")), Verb.INSPECT));
             assertTrue(e.problems().stream().noneMatch(p -> p.message().contains("unknown key")),
                     target + " is not in reference.conf: " + e.getMessage());
         }
