@@ -1,7 +1,6 @@
 package dev.sparktune.pipeline.config;
 
 import dev.sparktune.dl4j.freeze.FreezeConfig;
-import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.Stage;
 import dev.sparktune.trainer.api.FinetuningType;
