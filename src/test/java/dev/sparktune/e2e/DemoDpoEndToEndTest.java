@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The preference-training demo, {@code run conf/demo-dpo.conf}, end to end at a CI budget (800 pairs, 200 steps
@@ -32,7 +33,7 @@ class DemoDpoEndToEndTest {
         String root = RepoPaths.root().toString();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        picocli.CommandLine cli = SparkTuneCli.newCommandLine();
+        CommandLine cli = SparkTuneCli.newCommandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         int exit = cli.execute("run", root + "/conf/demo-dpo.conf",

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine;
 
 /**
  * The README's first command, {@code run conf/demo-local.conf}, end to end: a first driver (its own JVM) is killed
@@ -62,7 +63,7 @@ class DemoRunEndToEndTest {
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        picocli.CommandLine cli = SparkTuneCli.newCommandLine();
+        CommandLine cli = SparkTuneCli.newCommandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         int exit = cli.execute(demoArgs().toArray(String[]::new));

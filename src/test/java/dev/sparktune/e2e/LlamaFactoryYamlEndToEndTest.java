@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * LLaMA-Factory's own examples run unchanged with {@code run -c}. conf/llamafactory/qwen3_lora_sft.yaml: from a
@@ -101,7 +102,7 @@ class LlamaFactoryYamlEndToEndTest {
 
     private void initModel(Path model) {
         StringWriter err = new StringWriter();
-        picocli.CommandLine init = SparkTuneCli.newCommandLine();
+        CommandLine init = SparkTuneCli.newCommandLine();
         init.setErr(new PrintWriter(err));
         init.setOut(new PrintWriter(new StringWriter()));
         assertEquals(0, init.execute("init-model", "--arch", "Qwen3ForCausalLM", "--out", model.toString(),

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.StreamSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -56,7 +57,7 @@ class LocalClusterPrepEndToEndTest {
                 "preprocess/src/test/resources/goldens/prep_tokens_qwen3.json").toFile());
         Set<List<Integer>> expected = new HashSet<>();
         for (JsonNode c : golden.get("cases")) {
-            expected.add(java.util.stream.StreamSupport.stream(c.get("input_ids").spliterator(), false)
+            expected.add(StreamSupport.stream(c.get("input_ids").spliterator(), false)
                     .map(JsonNode::asInt).toList());
         }
         Set<List<Integer>> actual = new HashSet<>();

@@ -2,12 +2,14 @@ package dev.sparktune.e2e;
 
 import dev.sparktune.testkit.RepoPaths;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.Utils;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * A SparkSession on Spark's local-cluster: a master and {@code workers} workers on 127.0.0.1 inside this JVM, each
@@ -24,8 +26,8 @@ final class LocalClusterSession {
         Files.createDirectories(sparkHome.resolve("jars"));
         System.setProperty("spark.testing", "true");
         System.setProperty("spark.test.home", sparkHome.toString());
-        org.apache.spark.util.Utils.setCustomHostname("127.0.0.1");
-        java.util.Properties jvm = new java.util.Properties();
+        Utils.setCustomHostname("127.0.0.1");
+        Properties jvm = new Properties();
         try (var in = Files.newBufferedReader(RepoPaths.resolve("conf/jvm.properties"))) {
             jvm.load(in);
         }

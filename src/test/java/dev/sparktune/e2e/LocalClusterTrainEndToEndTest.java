@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,7 +76,7 @@ class LocalClusterTrainEndToEndTest {
             try {
                 return Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline"))
                         .contains("CoarseGrainedExecutorBackend");
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return false;  // exited meanwhile
             }
         }).toList();
@@ -84,7 +85,7 @@ class LocalClusterTrainEndToEndTest {
     static boolean markerComplete(Path marker) {
         try {
             return Files.size(marker) == 64;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

@@ -2,6 +2,9 @@ package dev.sparktune.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.pipeline.cli.SparkTuneCli;
 import dev.sparktune.testkit.MotoServer;
 import dev.sparktune.testkit.RepoPaths;
@@ -114,11 +117,11 @@ class S3aPrepEndToEndTest {
 
         // a tiny Qwen3 sharing the tokenizer, uploaded to the bucket
         java.nio.file.Path local = scratch.resolve("model");
-        dev.sparktune.dl4j.model.ModelConfig cfg = dev.sparktune.dl4j.model.ModelInit.config("Qwen3ForCausalLM",
-                dev.sparktune.dl4j.model.ModelInit.vocabSize(RepoPaths.resolve("assets/tokenizers/qwen3")), 16, 32, 2,
+        ModelConfig cfg = ModelInit.config("Qwen3ForCausalLM",
+                ModelInit.vocabSize(RepoPaths.resolve("assets/tokenizers/qwen3")), 16, 32, 2,
                 2, 1, 8, true);
-        dev.sparktune.dl4j.model.HfModelDir.Loaded init = dev.sparktune.dl4j.model.ModelInit.random(cfg, 1, 0.02);
-        dev.sparktune.dl4j.model.HfModelDir.save(local, cfg, init.layout(), init.params(),
+        HfModelDir.Loaded init = ModelInit.random(cfg, 1, 0.02);
+        HfModelDir.save(local, cfg, init.layout(), init.params(),
                 RepoPaths.resolve("assets/tokenizers/qwen3"), 1L << 30);
         try (var files = Files.list(local)) {
             for (java.nio.file.Path f : files.toList()) {

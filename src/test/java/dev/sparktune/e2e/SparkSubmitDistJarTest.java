@@ -10,6 +10,7 @@ import dev.sparktune.testkit.MotoServer;
 import dev.sparktune.testkit.RepoPaths;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -181,7 +183,7 @@ class SparkSubmitDistJarTest {
     }
 
     /** Polls the master's JSON status page until {@code done} holds; returns that state. */
-    private JsonNode awaitMaster(int uiPort, java.util.function.Predicate<JsonNode> done, Duration limit,
+    private JsonNode awaitMaster(int uiPort, Predicate<JsonNode> done, Duration limit,
                                  String failure) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + uiPort + "/json/")).build();
@@ -213,7 +215,7 @@ class SparkSubmitDistJarTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -35,7 +36,7 @@ class SparkSubmitScriptTest {
         Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.deleteIfExists(dir.resolve("args.txt"));
         Path jar = Files.writeString(dir.resolve("sparktune-dist.jar"), "stand-in");
-        List<String> command = new java.util.ArrayList<>(List.of("bash", RepoPaths.resolve("spark-submit.sh").toString()));
+        List<String> command = new ArrayList<>(List.of("bash", RepoPaths.resolve("spark-submit.sh").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         builder.environment().put("SPARK_HOME", dir.resolve("spark").toString());

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import scala.Console$;
 import scala.tools.nsc.Settings;
 import scala.tools.nsc.interpreter.IMain;
 import scala.tools.nsc.interpreter.Results;
@@ -44,7 +46,7 @@ class ZeppelinNotesTest {
         Files.createDirectories(home.resolve("conf"));
         Files.copy(RepoPaths.resolve("conf/demo-local.conf"), home.resolve("conf/demo-local.conf"));
         StringWriter err = new StringWriter();
-        picocli.CommandLine cli = SparkTuneCli.newCommandLine();
+        CommandLine cli = SparkTuneCli.newCommandLine();
         cli.setOut(new PrintWriter(new StringWriter()));
         cli.setErr(new PrintWriter(err));
         int exit = cli.execute("run", home.resolve("conf/demo-local.conf").toString(),
@@ -101,12 +103,12 @@ class ZeppelinNotesTest {
         IMain repl = new IMain(settings, new ReplReporterImpl(settings, new PrintWriter(compilerOutput)));
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
-            scala.Console$.MODULE$.withOut(out, () -> repl.bind("spark", SparkSession.class.getName(), spark,
+            Console$.MODULE$.withOut(out, () -> repl.bind("spark", SparkSession.class.getName(), spark,
                     scala.collection.immutable.List$.MODULE$.empty()));
             for (JsonNode p : paragraphs) {
                 String text = p.path("text").asText();
                 assertTrue(text.startsWith("%spark\n"), note.getFileName() + ": every paragraph is %spark");
-                Results.Result result = scala.Console$.MODULE$.withOut(out,
+                Results.Result result = Console$.MODULE$.withOut(out,
                         () -> repl.interpret(text.substring("%spark\n".length())));
                 assertEquals(Results.Success$.MODULE$, result, note.getFileName() + " / " + p.path("title").asText()
                         + ":\n" + compilerOutput + "\n" + printed.toString(StandardCharsets.UTF_8));

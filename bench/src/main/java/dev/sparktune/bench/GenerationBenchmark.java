@@ -7,6 +7,7 @@ import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelInit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -56,7 +57,7 @@ public final class GenerationBenchmark {
         double together = (System.nanoTime() - t0) / 1e9;
         int same = 0;
         for (int p = 0; p < prompts; p++) {
-            same += java.util.Arrays.equals(oneByOne.get(p), batched.get(p)) ? 1 : 0;
+            same += Arrays.equals(oneByOne.get(p), batched.get(p)) ? 1 : 0;
         }
         double tokens = (double) prompts * newTokens;
         System.out.printf(Locale.ROOT, "SparkTune greedy generation, Qwen3 hidden %s x %s layers, vocabulary %d, %d prompts"

@@ -2,6 +2,7 @@ package dev.sparktune.bench;
 
 import dev.sparktune.trainer.data.RowSource;
 import dev.sparktune.trainer.data.TrainRow;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -20,8 +21,8 @@ final class RandomRows implements RowSource {
     private final AtomicLong nanos = new AtomicLong();
 
     RandomRows(long rows, int seqLen, int[] docLens, int vocab, long seed) {
-        if (java.util.Arrays.stream(docLens).sum() != seqLen) {
-            throw new IllegalArgumentException("documents of " + java.util.Arrays.toString(docLens) + " do not fill "
+        if (Arrays.stream(docLens).sum() != seqLen) {
+            throw new IllegalArgumentException("documents of " + Arrays.toString(docLens) + " do not fill "
                     + seqLen + " tokens");
         }
         this.rows = rows;

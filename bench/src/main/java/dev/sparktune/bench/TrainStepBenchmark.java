@@ -20,6 +20,7 @@ import dev.sparktune.trainer.task.HeldBytes;
 import dev.sparktune.trainer.task.RankTrainer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -59,7 +60,7 @@ public final class TrainStepBenchmark {
             throw new IllegalArgumentException("DOCS_PER_ROW must divide SEQ, got " + docsPerRow);
         }
         int[] docLens = new int[docsPerRow];
-        java.util.Arrays.fill(docLens, seq / docsPerRow);
+        Arrays.fill(docLens, seq / docsPerRow);
         long psi = HfParamNames.layout(model).totalLength();
         double flopsPerToken = TrainingFlops.of(model, name -> true, 0).perToken(seq);
         double peak = GemmPeak.measure(1024, 5);

@@ -3,6 +3,9 @@ package dev.sparktune.dl4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparktune.dl4j.params.Views;
+import java.nio.FloatBuffer;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import dev.sparktune.dl4j.layers.Gemm;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -33,7 +36,7 @@ class Nd4jBehaviourTest {
         INDArray flat = Nd4j.arange(0, 100_000).castTo(DataType.FLOAT);
         INDArray matrix = flat.get(NDArrayIndex.interval(29_197, 29_197 + 601 * 62)).reshape(601, 62);
         assertTrue(matrix.get(NDArrayIndex.interval(448, 520), NDArrayIndex.all()).isEmpty());
-        INDArray rows = dev.sparktune.dl4j.params.Views.rows(matrix, 448, 520);
+        INDArray rows = Views.rows(matrix, 448, 520);
         assertEquals(72, rows.rows());
         assertEquals(29_197 + 448 * 62, rows.getFloat(0), 0f);
     }
@@ -56,14 +59,14 @@ class Nd4jBehaviourTest {
         INDArray dst = Nd4j.zeros(DataType.FLOAT, 6, 10);
         INDArray dstView = dst.get(NDArrayIndex.interval(2, 5), NDArrayIndex.interval(5, 10)); // [3, 5]
         // M2.1: Nd4j.gemm refuses any C whose element-wise stride is not 1; Gemm.into goes to the Mmul op directly
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Nd4j.gemm(cols, w, dstView, false, true, 1.0, 0.0));
         Gemm.into(cols, w, dstView, false, true, 1.0, 0.0);
         INDArray exp2 = cols.dup().mmul(w.dup().transpose());
         assertTrue(exp2.equalsWithEps(dstView, 1e-5), "gemm strided: " + exp2 + " vs " + dstView);
         assertEquals(0.0, dst.sumNumber().doubleValue() - dstView.sumNumber().doubleValue(), 1e-5);
         // beta != 0 into a strided C failed once here and passed on rerun: Gemm.into refuses it, the layers never do it
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Gemm.into(cols, w, dstView, false, true, 1.0, 1.0));
         // beta=1 with transposed A into an offset (contiguous) view accumulates correctly
         INDArray tA = Nd4j.rand(DataType.FLOAT, 4, 3);
@@ -75,7 +78,7 @@ class Nd4jBehaviourTest {
     @Test
     void nioFloatBufferOfAWholeArrayIsTheNativeMemory() {
         INDArray a = Nd4j.zeros(DataType.FLOAT, 3, 4);
-        java.nio.FloatBuffer fb = a.data().asNioFloat();
+        FloatBuffer fb = a.data().asNioFloat();
         assertEquals(12, fb.capacity());
         fb.put(5, 7f);
         assertEquals(7f, a.getFloat(1, 1), 0f);
@@ -89,10 +92,10 @@ class Nd4jBehaviourTest {
     void aContiguousViewsDataBufferStartsAtItsFirstElement() {
         // AdamW's fused step reads views (a freeze run's trained tail of the parameter buffer) through this address
         INDArray a = Nd4j.linspace(0, 99, 100, DataType.FLOAT);
-        INDArray tail = a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(30, 80));
-        INDArray tailOfTail = tail.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(10, 40));
-        INDArray rows = a.reshape(10, 10).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 5),
-                org.nd4j.linalg.indexing.NDArrayIndex.all()).reshape(30);
+        INDArray tail = a.get(NDArrayIndex.interval(30, 80));
+        INDArray tailOfTail = tail.get(NDArrayIndex.interval(10, 40));
+        INDArray rows = a.reshape(10, 10).get(NDArrayIndex.interval(2, 5),
+                NDArrayIndex.all()).reshape(30);
         long base = a.data().addressPointer().address();
         for (INDArray v : new INDArray[]{tail, tailOfTail, rows}) {
             assertEquals(v.offset(), v.data().offset());

@@ -2,6 +2,7 @@ package dev.sparktune.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,7 +45,7 @@ public final class ReferencePython {
 
     private static String exec(List<String> command, Duration timeout) {
         try {
-            Path err = java.nio.file.Files.createTempFile("sparktune-ref", ".err");
+            Path err = Files.createTempFile("sparktune-ref", ".err");
             Process process = new ProcessBuilder(command)
                     .directory(RepoPaths.root().toFile())
                     .redirectError(err.toFile())
@@ -54,8 +55,8 @@ public final class ReferencePython {
                 process.destroyForcibly();
                 throw new IllegalStateException("timed out after " + timeout + ": " + command);
             }
-            String stderr = java.nio.file.Files.readString(err, StandardCharsets.UTF_8);
-            java.nio.file.Files.deleteIfExists(err);
+            String stderr = Files.readString(err, StandardCharsets.UTF_8);
+            Files.deleteIfExists(err);
             if (process.exitValue() != 0) {
                 throw new IllegalStateException("exit " + process.exitValue() + " from " + command + "\n" + stderr);
             }

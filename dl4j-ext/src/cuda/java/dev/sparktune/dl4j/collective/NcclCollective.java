@@ -41,6 +41,7 @@ import static org.bytedeco.cuda.global.nccl.ncclSuccess;
 import static org.bytedeco.cuda.global.nccl.ncclSum;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -642,7 +643,7 @@ public final class NcclCollective implements Collective {
     private static INDArray checkFlat(INDArray flat) {
         if (flat.rank() != 1 || flat.dataType() != DataType.FLOAT || flat.elementWiseStride() != 1) {
             throw new IllegalArgumentException("collectives take a contiguous rank-1 FLOAT buffer, got "
-                    + flat.dataType() + " of shape " + java.util.Arrays.toString(flat.shape()));
+                    + flat.dataType() + " of shape " + Arrays.toString(flat.shape()));
         }
         return flat;
     }

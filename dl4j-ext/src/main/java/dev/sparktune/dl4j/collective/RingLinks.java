@@ -11,6 +11,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
@@ -148,9 +150,9 @@ final class RingLinks implements AutoCloseable {
         long lastCheck = System.nanoTime();
         while (true) {
             try {
-                sending.get(POLL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                sending.get(POLL_MILLIS, TimeUnit.MILLISECONDS);
                 return;
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 checkWaiting(lastCheck, "sending to rank " + nextName);
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof CollectiveException ce) {

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -358,7 +359,7 @@ public final class TcpRingCollective implements Collective {
     private static INDArray checkFlat(INDArray flat) {
         if (flat.rank() != 1 || flat.dataType() != DataType.FLOAT || flat.elementWiseStride() != 1) {
             throw new IllegalArgumentException("collectives take a contiguous rank-1 FLOAT buffer, got "
-                    + flat.dataType() + " of shape " + java.util.Arrays.toString(flat.shape()));
+                    + flat.dataType() + " of shape " + Arrays.toString(flat.shape()));
         }
         return flat;
     }

@@ -1,5 +1,7 @@
 package dev.sparktune.dl4j.generate;
 
+import java.util.Arrays;
+
 /**
  * What {@link Generator#generate} produced after the prompt.
  *
@@ -15,6 +17,6 @@ public record Generation(int[] tokens, StopReason reason) {
 
     /** The tokens without a trailing stop token. */
     public int[] content() {
-        return reason == StopReason.STOP_TOKEN ? java.util.Arrays.copyOf(tokens, tokens.length - 1) : tokens.clone();
+        return reason == StopReason.STOP_TOKEN ? Arrays.copyOf(tokens, tokens.length - 1) : tokens.clone();
     }
 }

@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.generate;
 
+import java.io.Serializable;
 import java.util.Set;
 
 /**
@@ -12,7 +13,7 @@ import java.util.Set;
  * @param seed         seeds the sampler (unused when greedy)
  */
 public record GenerationConfig(int maxNewTokens, Set<Integer> stopTokenIds, double temperature, int topK,
-                               double topP, long seed) implements java.io.Serializable {
+                               double topP, long seed) implements Serializable {
     public GenerationConfig {
         if (maxNewTokens <= 0) {
             throw new IllegalArgumentException("max_new_tokens must be > 0, got " + maxNewTokens);

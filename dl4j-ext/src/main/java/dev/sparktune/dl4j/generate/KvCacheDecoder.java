@@ -4,6 +4,9 @@ import dev.sparktune.dl4j.layers.Gemm;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -71,7 +74,7 @@ public final class KvCacheDecoder {
             }
             float[] y = apply(x, n);
             for (int r = 0; r < n; r++) {
-                rows[r] = java.util.Arrays.copyOfRange(y, r * out, (r + 1) * out);
+                rows[r] = Arrays.copyOfRange(y, r * out, (r + 1) * out);
             }
             return rows;
         }
@@ -157,7 +160,7 @@ public final class KvCacheDecoder {
         for (int l = 0; l < layers.length; l++) {
             String p = HfParamNames.layerPrefix(l);
             String a = p + "self_attn.";
-            java.util.function.Function<String, Linear> linear = name -> Linear.of(layout, params, name,
+            Function<String, Linear> linear = name -> Linear.of(layout, params, name,
                     gemmMinProduct);
             layers[l] = new Layer(vector(layout, params, p + "input_layernorm.weight"),
                     linear.apply(a + "q_proj"), linear.apply(a + "k_proj"), linear.apply(a + "v_proj"),
@@ -206,7 +209,7 @@ public final class KvCacheDecoder {
 
     /** Forgets every cached sequence; each slot's next tokens start again at position 0. */
     public void reset() {
-        java.util.Arrays.fill(lengths, 0);
+        Arrays.fill(lengths, 0);
     }
 
     /**
@@ -219,7 +222,7 @@ public final class KvCacheDecoder {
 
     /** {@link #append(int[])} for sequence slot {@code slot}. */
     public float[] append(int slot, int[] tokens) {
-        return appendAll(new int[] {slot}, java.util.List.of(tokens))[0];
+        return appendAll(new int[] {slot}, List.of(tokens))[0];
     }
 
     /**
@@ -227,7 +230,7 @@ public final class KvCacheDecoder {
      * projection runs once over all their tokens, and the lm_head once over the last token of each. Returns the
      * logits [V] that follow each slot's tokens, in the order of {@code slots}.
      */
-    public float[][] appendAll(int[] slots, java.util.List<int[]> tokens) {
+    public float[][] appendAll(int[] slots, List<int[]> tokens) {
         if (slots.length != tokens.size() || slots.length == 0) {
             throw new IllegalArgumentException("appendAll needs one token sequence per slot, got " + tokens.size()
                     + " for " + slots.length + " slots");
@@ -246,7 +249,7 @@ public final class KvCacheDecoder {
         int at = 0;
         for (int s = 0; s < slots.length; s++) {
             int[] t = tokens.get(s);
-            java.util.Arrays.fill(slotOfRow, at, at + t.length, slots[s]);
+            Arrays.fill(slotOfRow, at, at + t.length, slots[s]);
             System.arraycopy(t, 0, all, at, t.length);
             at += t.length;
             lastRows[s] = at - 1;
@@ -265,15 +268,15 @@ public final class KvCacheDecoder {
         }
         requireDistinct("appendEach", slots);
         int[] everyRow = new int[tokens.length];
-        java.util.Arrays.setAll(everyRow, i -> i);
+        Arrays.setAll(everyRow, i -> i);
         return forward(slots, tokens, everyRow);
     }
 
     /** A slot's rows must run in order within one forward: a batch names each slot once. */
     private static void requireDistinct(String method, int[] slots) {
-        if (java.util.Arrays.stream(slots).distinct().count() != slots.length) {
+        if (Arrays.stream(slots).distinct().count() != slots.length) {
             throw new IllegalArgumentException(method + " takes each slot once, got slots "
-                    + java.util.Arrays.toString(slots));
+                    + Arrays.toString(slots));
         }
     }
 

@@ -6,6 +6,8 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -76,7 +78,7 @@ public final class CausalLm {
      * @param hooks       called around each decoder layer's forward and backward
      * @param checkpointLayers activation checkpointing per decoder layer (recompute in backward)
      */
-    public CausalLm(ModelConfig config, LayerParams root, java.util.function.IntFunction<LayerParams> layerParams,
+    public CausalLm(ModelConfig config, LayerParams root, IntFunction<LayerParams> layerParams,
                     int batch, int seqLen, int lossChunkTokens, Projection.Factory projections, LayerHooks hooks,
                     boolean checkpointLayers) {
         this.config = config;
@@ -127,7 +129,7 @@ public final class CausalLm {
 
     /** Builds a part of the model with its buffers from {@code kept} and {@code scratch}, widening into {@code widener}. */
     private static <T> T build(WeightWidener widener, BufferArena kept, BufferArena scratch,
-                               java.util.function.Supplier<T> part) {
+                               Supplier<T> part) {
         return widener.building(() -> kept.building(scratch, part));
     }
 

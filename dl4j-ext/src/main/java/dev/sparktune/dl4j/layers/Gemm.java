@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.layers;
 
+import java.util.Arrays;
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
@@ -23,7 +24,7 @@ public final class Gemm {
                                 double alpha, double beta) {
         if (beta != 0.0 && c.elementWiseStride() != 1) {
             throw new IllegalArgumentException("gemm with beta=" + beta + " into a strided view of shape "
-                    + java.util.Arrays.toString(c.shape()) + " is wrong in ND4J 1.0.0-M2.1; accumulate into a"
+                    + Arrays.toString(c.shape()) + " is wrong in ND4J 1.0.0-M2.1; accumulate into a"
                     + " contiguous buffer");
         }
         Nd4j.exec(new Mmul(a, b, c, alpha, beta,

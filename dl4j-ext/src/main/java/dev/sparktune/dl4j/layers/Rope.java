@@ -2,6 +2,7 @@ package dev.sparktune.dl4j.layers;
 
 import dev.sparktune.dl4j.model.RopeConfig;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -34,7 +35,7 @@ public final class Rope {
             throw new IllegalArgumentException("rope: batch has " + batch.rows() + " token rows but the tables were"
                     + " sized for " + rows);
         }
-        if (tablePositions != null && java.util.Arrays.equals(tablePositions, batch.positionsUnsafe())) {
+        if (tablePositions != null && Arrays.equals(tablePositions, batch.positionsUnsafe())) {
             return;
         }
         tablePositions = batch.positionIds();
@@ -60,9 +61,9 @@ public final class Rope {
 
     private void apply(INDArray src, INDArray dst, float sign) {
         long width = src.size(1);
-        if (src.size(0) != rows || width % headDim != 0 || !java.util.Arrays.equals(src.shape(), dst.shape())) {
+        if (src.size(0) != rows || width % headDim != 0 || !Arrays.equals(src.shape(), dst.shape())) {
             throw new IllegalArgumentException("rope: expected [" + rows + ", H*" + headDim + "] arrays, got "
-                    + java.util.Arrays.toString(src.shape()) + " and " + java.util.Arrays.toString(dst.shape()));
+                    + Arrays.toString(src.shape()) + " and " + Arrays.toString(dst.shape()));
         }
         FloatBuffer s = Shapes.floats(src);
         FloatBuffer d = Shapes.floats(dst);

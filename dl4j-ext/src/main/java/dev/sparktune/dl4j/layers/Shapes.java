@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.layers;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -55,7 +56,7 @@ final class Shapes {
      * Whole, c-ordered, offset-0 arrays (or reshapes of one) only: their NIO buffer is exactly their elements in
      * row-major order, read and written in place.
      */
-    static java.nio.FloatBuffer floats(INDArray a) {
+    static FloatBuffer floats(INDArray a) {
         if (a.offset() != 0 || a.ordering() != 'c' || a.elementWiseStride() != 1 || a.data().length() != a.length()) {
             throw new IllegalArgumentException("raw float access needs a whole c-order array, got a view of shape "
                     + Arrays.toString(a.shape()));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.dl4j.layers.DropoutKeys;
+import dev.sparktune.dl4j.layers.Gemm;
 import dev.sparktune.dl4j.layers.LayerParams;
 import dev.sparktune.dl4j.layers.Linear;
 import dev.sparktune.dl4j.layers.LoraLinear;
@@ -19,11 +20,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.ToDoubleFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -38,7 +41,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class LoraAdapters {
     public static final String PEFT_PREFIX = "base_model.model.";
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final java.util.Set<String> ATTENTION = java.util.Set.of("q_proj", "k_proj", "v_proj", "o_proj");
+    private static final Set<String> ATTENTION = Set.of("q_proj", "k_proj", "v_proj", "o_proj");
 
     private final ModelConfig model;
     private final LoraConfig lora;
@@ -144,7 +147,7 @@ public final class LoraAdapters {
             Path tmp = Files.createTempDirectory(dir, ".adapter");
             Path file = SafetensorsWriter.builder().maxShardBytes(Long.MAX_VALUE).build().write(tmp, tensors).get(0);
             written.add(Files.move(file, dir.resolve("adapter_model.safetensors"),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING));
+                    StandardCopyOption.REPLACE_EXISTING));
             Files.delete(tmp);
             ObjectNode cfg = MAPPER.createObjectNode();
             cfg.put("peft_type", "LORA");
@@ -232,7 +235,7 @@ public final class LoraAdapters {
             INDArray a = layout.view(adapterParams, e.name());
             INDArray b = layout.view(adapterParams, PEFT_PREFIX + module + ".lora_B.weight");
             INDArray w = baseLayout.view(merged, module + ".weight");
-            dev.sparktune.dl4j.layers.Gemm.into(b, a, w, false, false, lora.scaling(), 1.0);
+            Gemm.into(b, a, w, false, false, lora.scaling(), 1.0);
         }
         return merged;
     }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Reads a Hugging Face {@code config.json} into a {@link ModelConfig}: both the transformers 5 layout
@@ -211,7 +212,7 @@ public final class HfConfigReader {
         });
     }
 
-    private static RopeConfig checkedRope(String source, String field, java.util.function.Supplier<RopeConfig> make) {
+    private static RopeConfig checkedRope(String source, String field, Supplier<RopeConfig> make) {
         try {
             return make.get();
         } catch (IllegalArgumentException e) {

@@ -13,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -144,7 +146,7 @@ public final class HfModelDir {
             if (!reader.contains(e.name())) {
                 throw ModelErrors.missingTensor(e.name(), e.shape(), dir.toString());
             }
-            if (!java.util.Arrays.equals(reader.info(e.name()).shape(), e.shape())) {
+            if (!Arrays.equals(reader.info(e.name()).shape(), e.shape())) {
                 throw ModelErrors.shapeMismatch(e.name(), e.shape(), reader.info(e.name()).shape(), dir.toString());
             }
         }
@@ -188,7 +190,7 @@ public final class HfModelDir {
      * in transformers' order just before writing it, the array valid until the next call: a fully sharded model
      * gathers one decoder layer at a time instead of assembling all of them.
      */
-    public static List<Path> save(Path dir, ModelConfig config, java.util.function.Function<String, INDArray> tensor,
+    public static List<Path> save(Path dir, ModelConfig config, Function<String, INDArray> tensor,
                                   Path tokenizerDir, long maxShardBytes) {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         HfParamNames.layout(config).entries().forEach(e -> shapes.put(e.name(), e.shape()));

@@ -1,9 +1,14 @@
 package dev.sparktune.dl4j.optim;
 
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import org.bytedeco.javacpp.FloatPointer;
@@ -192,16 +197,16 @@ public final class AdamW {
      * {@code format=sparktune-adamw}, {@code version}, {@code step}) into {@code dir}, so a resume can read them back
      * by name under any sharding.
      */
-    public void saveState(java.nio.file.Path dir) {
+    public void saveState(Path dir) {
         checkFullRange("save");
-        java.util.Map<String, INDArray> tensors = new java.util.LinkedHashMap<>();
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
         for (ParamLayout.Entry e : layout.entries()) {
             tensors.put("exp_avg/" + e.name(), layout.view(m, e.name()));
         }
         for (ParamLayout.Entry e : layout.entries()) {
             tensors.put("exp_avg_sq/" + e.name(), layout.view(v, e.name()));
         }
-        dev.sparktune.dl4j.safetensors.SafetensorsWriter.builder().metadata("format", STATE_FORMAT)
+        SafetensorsWriter.builder().metadata("format", STATE_FORMAT)
                 .metadata("version", STATE_VERSION).metadata("step", Long.toString(step)).build().write(dir, tensors);
     }
 
@@ -209,9 +214,9 @@ public final class AdamW {
      * Restores what {@link #saveState} wrote. Fails naming the tensor when a parameter's moments are missing or of
      * another shape (the state belongs to another model), and when the directory is not AdamW state.
      */
-    public void loadState(java.nio.file.Path dir) {
+    public void loadState(Path dir) {
         checkFullRange("load");
-        var reader = dev.sparktune.dl4j.safetensors.SafetensorsReader.open(dir);
+        var reader = SafetensorsReader.open(dir);
         if (!STATE_FORMAT.equals(reader.metadata().get("format"))
                 || !STATE_VERSION.equals(reader.metadata().get("version"))) {
             throw new IllegalArgumentException(dir + " is not " + STATE_FORMAT + " version " + STATE_VERSION

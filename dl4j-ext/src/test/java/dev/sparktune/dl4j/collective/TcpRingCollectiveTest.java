@@ -11,11 +11,13 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -123,7 +125,7 @@ class TcpRingCollectiveTest {
             List<float[]> results = g.run(r -> () -> {
                 float[] own = data(r, length);
                 float[] start = new float[length];
-                java.util.Arrays.fill(start, Float.NaN);
+                Arrays.fill(start, Float.NaN);
                 for (long i = shards.start(r); i < shards.end(r); i++) {
                     start[(int) i] = own[(int) i];
                 }
@@ -255,7 +257,7 @@ class TcpRingCollectiveTest {
 
     @Test
     void aCancelledTaskStopsWaiting() throws Exception {
-        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean cancelled = new AtomicBoolean();
         try (RingGroup g = RingGroup.form(2, OPTIONS.withCancelled(cancelled::get))) {
             cancelled.set(true);
             CollectiveException e = assertThrows(CollectiveException.class,

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,8 +95,8 @@ final class Goldens {
     }
 
     private void compare(String what, INDArray expected, INDArray actual, double tol, boolean relative) {
-        assertTrue(java.util.Arrays.equals(expected.shape(), actual.shape()), what + ": shape "
-                + java.util.Arrays.toString(actual.shape()) + " vs expected " + java.util.Arrays.toString(expected.shape()));
+        assertTrue(Arrays.equals(expected.shape(), actual.shape()), what + ": shape "
+                + Arrays.toString(actual.shape()) + " vs expected " + Arrays.toString(expected.shape()));
         float[] e = expected.dup('c').data().asFloat();
         float[] a = actual.dup('c').data().asFloat();
         double maxDiff = 0;

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.ModelConfig;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -87,8 +90,8 @@ final class LayerGoldenChecks {
                     docs[b] = Goldens.ints(c.get("doc_lens").get(b));
                 }
                 PackedBatch packed = new PackedBatch(batch, seqLen, Goldens.ints(c.get("positions")), docs);
-                assertEquals(java.util.Arrays.toString(PackedBatch.fromDocLens(seqLen, docs).positionIds()),
-                        java.util.Arrays.toString(packed.positionIds()), "positions restart per document");
+                assertEquals(Arrays.toString(PackedBatch.fromDocLens(seqLen, docs).positionIds()),
+                        Arrays.toString(packed.positionIds()), "positions restart per document");
                 Attention layer = new Attention(cfg, p, batch, seqLen);
                 runTwice(g, name, p, () -> layer.forward(g.tensor(name, "x"), packed), layer::backward);
             }
@@ -152,8 +155,8 @@ final class LayerGoldenChecks {
     }
 
     /** forward → compare y; backward(dy) → compare dx and every param grad; repeat → grads must be 2×. */
-    private static void runTwice(Goldens g, String name, LayerParams p, java.util.function.Supplier<INDArray> forward,
-                                 java.util.function.Function<INDArray, INDArray> backward) {
+    private static void runTwice(Goldens g, String name, LayerParams p, Supplier<INDArray> forward,
+                                 Function<INDArray, INDArray> backward) {
         INDArray dy = g.tensor(name, "dy");
         for (int round = 1; round <= 2; round++) {
             INDArray y = forward.get();

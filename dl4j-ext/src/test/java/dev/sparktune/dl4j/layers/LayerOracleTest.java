@@ -8,8 +8,10 @@ import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelSpecs;
 import dev.sparktune.dl4j.model.RopeConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.BiFunction;
 import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -31,7 +33,7 @@ class LayerOracleTest {
     }
 
     private INDArray randn(double scale, long... shape) {
-        float[] v = new float[(int) java.util.Arrays.stream(shape).reduce(1, (x, y) -> x * y)];
+        float[] v = new float[(int) Arrays.stream(shape).reduce(1, (x, y) -> x * y)];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (random.nextGaussian() * scale);
         }
@@ -178,7 +180,7 @@ class LayerOracleTest {
                 .add("v_proj.weight", 4, c).add("o_proj.weight", c, 8).build();
         Attention attn = new Attention(cfg, params(layout, 1.0), 1, seqLen);
         INDArray x = randn(1.0, seqLen, c);
-        java.util.Random r = new java.util.Random(3);
+        Random r = new Random(3);
         for (int t = 0; t < 12; t++) {
             int docs = 1 + r.nextInt(3);
             int[] lens = new int[docs];
@@ -196,7 +198,7 @@ class LayerOracleTest {
                 INDArray y = attn.forward(alone, PackedBatch.fromDocLens(seqLen, new int[][] {{len}}));
                 assertTrue(y.get(NDArrayIndex.interval(0, len), NDArrayIndex.all()).equalsWithEps(
                         packed.get(NDArrayIndex.interval(start, start + len), NDArrayIndex.all()), 1e-5),
-                        "document of " + len + " at " + start + " in " + java.util.Arrays.toString(lens));
+                        "document of " + len + " at " + start + " in " + Arrays.toString(lens));
                 start += len;
             }
         }
@@ -204,7 +206,7 @@ class LayerOracleTest {
 
     private static double[] slice(double[] theta, ParamLayout layout, String name) {
         ParamLayout.Entry e = layout.entry(name);
-        return java.util.Arrays.copyOfRange(theta, (int) e.offset(), (int) (e.offset() + e.length()));
+        return Arrays.copyOfRange(theta, (int) e.offset(), (int) (e.offset() + e.length()));
     }
 
     private static double[] oracle(double[] x, double[] theta, ParamLayout layout, ModelConfig cfg, PackedBatch packed,
@@ -293,7 +295,7 @@ class LayerOracleTest {
         INDArray dy = randn(1.0, n, out);
         INDArray y = lora.forward(x).dup();
         double[] m = d(lora.mask());
-        long zeros = java.util.Arrays.stream(m).filter(v -> v == 0).count();
+        long zeros = Arrays.stream(m).filter(v -> v == 0).count();
         for (double v : m) {
             assertTrue(v == 0 || Math.abs(v - 1 / (1 - p)) < 1e-6, "mask value " + v);
         }
@@ -304,7 +306,7 @@ class LayerOracleTest {
         double[] dys = d(dy);
         double[] as = d(a);
         double[] bls = d(b);
-        java.util.function.BiFunction<double[], double[][], double[]> oracle = (xv, ab) -> {
+        BiFunction<double[], double[][], double[]> oracle = (xv, ab) -> {
             double[] xm = xv.clone();
             for (int i = 0; i < xm.length; i++) {
                 xm[i] *= m[i];
@@ -372,7 +374,7 @@ class LayerOracleTest {
             }
         }
         int[] none = new int[n];
-        java.util.Arrays.fill(none, -100);
+        Arrays.fill(none, -100);
         LmHeadLoss loss = new LmHeadLoss("lm_head", w, Nd4j.zeros(DataType.FLOAT, vocab, c), n, 4);
         assertEquals(0.0, loss.forwardBackward(h, none, 1.0), 0.0);
         assertEquals(0.0, loss.dHidden().sumNumber().doubleValue(), 0.0);

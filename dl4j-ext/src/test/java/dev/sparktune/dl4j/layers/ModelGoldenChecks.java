@@ -8,6 +8,7 @@ import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -21,7 +22,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * (scripts/goldens/model_forward.py): logits (≤ 1e-4 abs on document rows), loss, and every parameter gradient.
  */
 final class ModelGoldenChecks {
-    static final Path FIXTURES = dev.sparktune.testkit.RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf");
+    static final Path FIXTURES = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf");
 
     private ModelGoldenChecks() {
     }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -170,7 +171,7 @@ class TrainVariantsGoldenTest {
     }
 
     private static Curve run(JsonNode spec, JsonNode c, CausalLm lm, ParamLayout layout, INDArray params,
-                             INDArray grads, java.util.function.ToDoubleFunction<ParamLayout.Entry> lrScale,
+                             INDArray grads, ToDoubleFunction<ParamLayout.Entry> lrScale,
                              Batch batch) {
         int steps = spec.get("steps").asInt();
         double lr = (c.has("lr") ? c : spec).get("lr").asDouble();

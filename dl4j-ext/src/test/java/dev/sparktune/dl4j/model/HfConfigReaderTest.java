@@ -12,6 +12,7 @@ import dev.sparktune.dl4j.safetensors.TensorInfo;
 import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class HfConfigReaderTest {
@@ -62,7 +63,7 @@ class HfConfigReaderTest {
             ParamLayout layout = HfParamNames.layout(config);
             SafetensorsReader reader = SafetensorsReader.open(HF.resolve(family));
             assertEquals(reader.tensors().keySet(), layout.entries().stream().map(ParamLayout.Entry::name)
-                    .collect(java.util.stream.Collectors.toSet()), family);
+                    .collect(Collectors.toSet()), family);
             for (ParamLayout.Entry e : layout.entries()) {
                 TensorInfo info = reader.info(e.name());
                 assertArrayEquals(e.shape(), info.shape(), family + " " + e.name());

@@ -10,13 +10,17 @@ import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class HfModelDirTest {
     static final Path HF = HfConfigReaderTest.HF;
@@ -58,8 +62,8 @@ class HfModelDirTest {
         HfModelDir.save(tmp, reordered.config(), tailLast, reordered.params(), null, 1L << 30);
         HfModelDir.Loaded back = HfModelDir.load(tmp);
         assertEquals(plain.params(), back.params());
-        assertEquals(new java.util.ArrayList<>(plain.layout().views(plain.params()).keySet()),
-                new java.util.ArrayList<>(SafetensorsReader.open(tmp).tensors().keySet()),
+        assertEquals(new ArrayList<>(plain.layout().views(plain.params()).keySet()),
+                new ArrayList<>(SafetensorsReader.open(tmp).tensors().keySet()),
                 "tensors written in transformers' order");
     }
 
@@ -74,16 +78,16 @@ class HfModelDirTest {
             long[][] ranges = {{0, n / 3}, {n / 3, 2 * n / 3 + 7}, {5, 6}, {second.offset(),
                 second.offset() + second.length()}, {n - 11, n}};
             for (long[] r : ranges) {
-                INDArray dst = org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT,
+                INDArray dst = Nd4j.zeros(DataType.FLOAT,
                         r[1] - r[0]);
                 stored.read(r[0], r[1], dst);
-                assertEquals(loaded.params().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(r[0], r[1])), dst,
+                assertEquals(loaded.params().get(NDArrayIndex.interval(r[0], r[1])), dst,
                         family + " [" + r[0] + ", " + r[1] + ")");
             }
         }
     }
 
-    private static Path badDir(Path tmp, String family, java.util.function.Consumer<Map<String, INDArray>> edit)
+    private static Path badDir(Path tmp, String family, Consumer<Map<String, INDArray>> edit)
             throws IOException {
         HfModelDir.Loaded m = HfModelDir.load(HF.resolve(family));
         Map<String, INDArray> tensors = new LinkedHashMap<>();

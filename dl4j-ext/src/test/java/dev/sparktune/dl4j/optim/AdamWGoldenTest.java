@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.dl4j.model.TensorMismatchException;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.testkit.ReferencePython;
@@ -14,6 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -88,7 +91,7 @@ class AdamWGoldenTest {
         JsonNode schedules = spec.get("schedules");
         for (LrSchedule.Type type : LrSchedule.Type.values()) {
             LrSchedule s = new LrSchedule(type, spec.get("warmup").asInt(), steps);
-            JsonNode expected = schedules.get(type.name().toLowerCase(java.util.Locale.ROOT));
+            JsonNode expected = schedules.get(type.name().toLowerCase(Locale.ROOT));
             for (int i = 0; i < expected.size(); i++) {
                 assertEquals(expected.get(i).asDouble(), s.factor(i), 1e-12, type + " factor at step " + i);
             }
@@ -108,8 +111,8 @@ class AdamWGoldenTest {
         check(GOLDENS, tmp.resolve("state"));
         ParamLayout other = ParamLayout.builder().add("w", 6, 4).build();
         AdamW wrong = new AdamW(other, AdamWConfig.defaults(1e-3), AdamW.decayMatrices());
-        dev.sparktune.dl4j.model.TensorMismatchException e = org.junit.jupiter.api.Assertions.assertThrows(
-                dev.sparktune.dl4j.model.TensorMismatchException.class, () -> wrong.loadState(tmp.resolve("state")));
+        TensorMismatchException e = Assertions.assertThrows(
+                TensorMismatchException.class, () -> wrong.loadState(tmp.resolve("state")));
         assertTrue(e.getMessage().contains("\"exp_avg/w\"") && e.getMessage().contains("[6, 5]"), e.getMessage());
     }
 

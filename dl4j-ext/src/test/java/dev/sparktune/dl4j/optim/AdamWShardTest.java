@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.NativeArrays;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -61,7 +62,7 @@ class AdamWShardTest {
             }
         }
         assertArrayEquals(full.toFloatVector(), sharded.toFloatVector());
-        assertThrows(IllegalStateException.class, () -> parts[0].saveState(java.nio.file.Path.of("unused")));
+        assertThrows(IllegalStateException.class, () -> parts[0].saveState(Path.of("unused")));
         assertThrows(IllegalArgumentException.class,
                 () -> AdamW.sharded(layout, cfg, AdamW.decayMatrices(), 5, layout.totalLength() + 1));
     }

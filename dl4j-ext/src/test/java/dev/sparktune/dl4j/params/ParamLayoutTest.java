@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 class ParamLayoutTest {
     @Test
@@ -33,6 +34,6 @@ class ParamLayoutTest {
         ParamLayout layout = ParamLayout.builder().add("w", 2).build();
         assertThrows(IllegalArgumentException.class, () -> layout.entry("v"));
         assertThrows(IllegalArgumentException.class,
-                () -> layout.view(org.nd4j.linalg.factory.Nd4j.zeros(3), "w"));
+                () -> layout.view(Nd4j.zeros(3), "w"));
     }
 }

@@ -92,8 +92,8 @@ class SafetensorsTest {
         tensors.put("b.bias", Nd4j.randn(DataType.FLOAT, 7));
         tensors.put("c.big", Nd4j.randn(DataType.FLOAT, 10, 10));
         INDArray base = Nd4j.randn(DataType.FLOAT, 6, 8);
-        tensors.put("d.view", base.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 4),
-                org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 7))); // strided view is written as its values
+        tensors.put("d.view", base.get(NDArrayIndex.interval(1, 4),
+                NDArrayIndex.interval(2, 7))); // strided view is written as its values
 
         List<Path> single = SafetensorsWriter.builder().build().write(tmp.resolve("single"), tensors);
         assertEquals(List.of(tmp.resolve("single/model.safetensors")), single);

@@ -13,6 +13,7 @@ import dev.sparktune.trainer.plan.MemoryBudget;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * The dry run's memory plan for a training run, checked against the budget the same settings give (the launch
@@ -28,7 +29,7 @@ final class MemoryReport {
      * @throws dev.sparktune.trainer.api.NotEnoughMemoryException the plan does not fit, with the settings that would
      */
     static List<String> forTrain(TrainConfig train, SparkSettings spark, int seqLen) {
-        org.apache.hadoop.conf.Configuration hadoop = SubmitHadoopConf.of(spark.conf());
+        Configuration hadoop = SubmitHadoopConf.of(spark.conf());
         ModelDirectory model = ModelDirectory.of(train.modelPath(), hadoop);
         ModelConfig config = HfConfigReader.parse(model.configJson(), train.modelPath() + "/config.json");
         // spark-submit hands --master and --conf to the driver as system properties; they win over the config file

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -404,7 +405,7 @@ final class LlamaFactoryArgs {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> parse(Path file) throws IOException {
-        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         ObjectMapper mapper = name.endsWith(".json") ? new ObjectMapper() : new ObjectMapper(new YAMLFactory());
         mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         Object parsed = mapper.readValue(file.toFile(), Object.class);

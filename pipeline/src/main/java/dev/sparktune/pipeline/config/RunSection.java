@@ -1,7 +1,9 @@
 package dev.sparktune.pipeline.config;
 
+import com.typesafe.config.ConfigValue;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -17,7 +19,7 @@ final class RunSection {
      * Whether {@code run.stages} names {@code stage}, read without reporting: {@link #read} reports a bad value.
      */
     static boolean listsStage(ValueReader reader, RunSettings.Stage stage) {
-        com.typesafe.config.ConfigValue value = reader.raw("run.stages");
+        ConfigValue value = reader.raw("run.stages");
         if (value == null) {
             return false;
         }
@@ -85,7 +87,7 @@ final class RunSection {
         }
         if (referenceForPairs && !stages.contains(RunSettings.Stage.REF_LOGPROBS)) {
             stages.add(RunSettings.Stage.REF_LOGPROBS);
-            stages.sort(java.util.Comparator.naturalOrder());  // the pipeline's order is the enum's
+            stages.sort(Comparator.naturalOrder());  // the pipeline's order is the enum's
         }
         RunSettings.InitModel init = arch.isEmpty() ? null : new RunSettings.InitModel(arch, tokenizer, (int) hidden,
                 (int) inter, (int) layers, (int) heads, (int) kvHeads, std, initSeed);

@@ -2,10 +2,12 @@ package dev.sparktune.pipeline.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.PrepConfigHash;
 import dev.sparktune.preprocess.api.Stage;
@@ -16,6 +18,7 @@ import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.export.ExportConfig;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,7 +110,7 @@ public final class SparkTuneConfig {
         ExportConfig export = ExportSection.read(reader, verb, verb.needsExportSection()
                 && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EXPORT)), modelPath, adapterPath);
         // eval shares train.loss_chunk_tokens; TrainSection has reported a bad value already
-        com.typesafe.config.ConfigValue chunk = reader.raw("train.loss_chunk_tokens");
+        ConfigValue chunk = reader.raw("train.loss_chunk_tokens");
         long lossChunk = train != null ? train.activations().lossChunkTokens()
                 : chunk != null && chunk.unwrapped() instanceof Number n && n.intValue() >= 1 ? n.intValue() : 1024;
         EvalConfig eval = EvalSection.read(reader, verb.needsEvalSection()
@@ -142,7 +145,7 @@ public final class SparkTuneConfig {
      * not text would fail resolution with a message about concatenation rather than about the key.
      */
     private static boolean isOutputTableText(Config user, List<ConfigProblem> problems) {
-        com.typesafe.config.ConfigValue value;
+        ConfigValue value;
         try {
             if (!user.hasPathOrNull(OUTPUT_TABLE)) {
                 return true;
@@ -155,7 +158,7 @@ public final class SparkTuneConfig {
             problems.add(new ConfigProblem(OUTPUT_TABLE, "must not be null; allowed: a table path"));
             return false;
         }
-        if (value instanceof ConfigObject || value instanceof com.typesafe.config.ConfigList) {
+        if (value instanceof ConfigObject || value instanceof ConfigList) {
             problems.add(new ConfigProblem(OUTPUT_TABLE, "invalid value " + ValueReader.render(value)
                     + "; allowed: a table path (local path or Hadoop URI)" + KeyCatalog.origin(value)));
             return false;
@@ -180,7 +183,7 @@ public final class SparkTuneConfig {
                 return ConfigFactory.empty();
             }
         } else {
-            file = location.regionMatches(true, 0, "file:", 0, 5) ? Path.of(java.net.URI.create(location))
+            file = location.regionMatches(true, 0, "file:", 0, 5) ? Path.of(URI.create(location))
                     : Path.of(location);
         }
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);

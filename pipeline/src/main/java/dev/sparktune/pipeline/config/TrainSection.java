@@ -1,5 +1,6 @@
 package dev.sparktune.pipeline.config;
 
+import com.typesafe.config.ConfigValue;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.preference.PreferenceLoss;
 import dev.sparktune.trainer.api.FinetuningType;
@@ -9,8 +10,10 @@ import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainConfigException;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoublePredicate;
 
 /**
  * Reads the {@code train} section (plus {@code model.model_name_or_path}) into a {@link TrainConfig}, reporting every
@@ -19,7 +22,7 @@ import java.util.Locale;
 final class TrainSection {
     private static final List<String> FINETUNING = List.of("lora", "freeze", "full");
     private static final List<String> SCHEDULERS = List.of("cosine", "linear", "constant");
-    private static final List<String> PREF_LOSSES = java.util.Arrays.stream(PreferenceLoss.Type.values())
+    private static final List<String> PREF_LOSSES = Arrays.stream(PreferenceLoss.Type.values())
             .map(PreferenceLoss.Type::key).toList();
     /** TrainConfig's keys that live in the model section. */
     private static final List<String> MODEL_KEYS = List.of("model_name_or_path", "adapter_name_or_path");
@@ -168,8 +171,8 @@ final class TrainSection {
      * value was reported under data.seed already.
      */
     static long inheritedSeed(ValueReader reader, String key) {
-        com.typesafe.config.ConfigValue data = reader.raw("data.seed");
-        com.typesafe.config.ConfigValue train = reader.raw(key);
+        ConfigValue data = reader.raw("data.seed");
+        ConfigValue train = reader.raw(key);
         boolean inherited = data == null ? train == null : train != null && data.unwrapped().equals(train.unwrapped());
         if (!inherited) {
             return reader.wholeNumber(key, Long.MIN_VALUE, Long.MAX_VALUE);
@@ -221,7 +224,7 @@ final class TrainSection {
     }
 
     private static Double checked(ValueReader reader, String key, String allowed,
-                                  java.util.function.DoublePredicate ok) {
+                                  DoublePredicate ok) {
         Double v = reader.number(key, allowed);
         if (v == null) {
             return null;

@@ -19,7 +19,10 @@ import dev.sparktune.trainer.eval.EvalJob;
 import dev.sparktune.trainer.eval.EvalResult;
 import dev.sparktune.trainer.export.ExportConfig;
 import dev.sparktune.trainer.export.ModelExport;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,7 +172,7 @@ public final class PipelineRun {
 
     /** The demo stages write local files: a Hadoop URI other than file: is refused, naming the key. */
     private static Path localDir(String key, String path) {
-        java.net.URI uri = new org.apache.hadoop.fs.Path(path).toUri();
+        URI uri = new org.apache.hadoop.fs.Path(path).toUri();
         if (uri.getScheme() != null && !uri.getScheme().equals("file")) {
             throw new IllegalArgumentException(key + " = " + path + ": the synthetic_data and init_model stages write "
                     + "local directories; give a local path (and copy the result to " + uri.getScheme() + " if needed)");
@@ -185,8 +188,8 @@ public final class PipelineRun {
         n.put("committed", result.committed());
         try {
             n.set("stats", MAPPER.readTree(PrepJob.toJson(result.stats())));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return n;
     }
@@ -266,7 +269,7 @@ public final class PipelineRun {
         try {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
             return p.getFileSystem(conf).exists(p);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

@@ -1,10 +1,15 @@
 package dev.sparktune.pipeline.cli;
 
+import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.pipeline.config.ConfigProblem;
 import dev.sparktune.pipeline.config.ConfigSources;
 import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
+import dev.sparktune.preprocess.api.SparkTuneVersion;
+import dev.sparktune.testkit.RepoPaths;
+import dev.sparktune.trainer.api.NotEnoughSlotsException;
+import dev.sparktune.trainer.checkpoint.CheckpointException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -80,7 +85,7 @@ class SparkTuneCliTest {
     void versionAndUsageErrors() {
         Run version = run("--version");
         assertEquals(0, version.status(), version.toString());
-        String release = dev.sparktune.preprocess.api.SparkTuneVersion.VERSION;
+        String release = SparkTuneVersion.VERSION;
         assertTrue(version.out().startsWith("sparktune " + release + "\n"), version.toString());
         assertTrue(version.out().contains("Spark 4."), version.toString());
 
@@ -261,7 +266,7 @@ class SparkTuneCliTest {
     void trainDryRunChecksTheModelTableAndCheckpoint() throws IOException {
         Path model = Files.createDirectories(dir.resolve("models/tiny"));
         Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.copy(dev.sparktune.testkit.RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
+        Files.copy(RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
                 model.resolve("config.json"));
         Path table = Files.createDirectories(dir.resolve("packed/_delta_log")).getParent();
         Run good = run("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
@@ -302,7 +307,7 @@ class SparkTuneCliTest {
     void refLogProbsDryRunChecksTheReferenceModelItsAdapterAndTheTable() throws IOException {
         Path model = Files.createDirectories(dir.resolve("models/tiny"));
         Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.copy(dev.sparktune.testkit.RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
+        Files.copy(RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
                 model.resolve("config.json"));
         Path table = Files.createDirectories(dir.resolve("packed/_delta_log")).getParent();
         Run good = run("ref-logprobs", "--dry-run", "--set", "model.model_name_or_path=" + model,
@@ -355,7 +360,7 @@ class SparkTuneCliTest {
     void trainDryRunChecksTheFreezeSelectionAgainstTheModel() throws IOException {
         Path model = Files.createDirectories(dir.resolve("models/qwen3-freeze"));
         Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.copy(dev.sparktune.testkit.RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
+        Files.copy(RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
                 model.resolve("config.json"));
         Path table = Files.createDirectories(dir.resolve("packed-freeze/_delta_log")).getParent();
         List<String> args = List.of("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
@@ -365,7 +370,7 @@ class SparkTuneCliTest {
         assertEquals(0, good.status(), good.toString());
         assertTrue(good.err().contains("found freeze: 11 of"), "the last of 2 Qwen3 layers: " + good);
 
-        List<String> bad = new java.util.ArrayList<>(args);
+        List<String> bad = new ArrayList<>(args);
         bad.addAll(List.of("--set", "train.freeze_trainable_modules=attention", "--set",
                 "train.freeze_extra_modules=lm_head"));
         Run wrong = run(bad.toArray(String[]::new));
@@ -377,14 +382,14 @@ class SparkTuneCliTest {
 
     @Test
     void initModelWritesAnHfDirectoryTheTrainerLoads() throws IOException {
-        Path qwen3 = dev.sparktune.testkit.RepoPaths.resolve("assets/tokenizers/qwen3");
+        Path qwen3 = RepoPaths.resolve("assets/tokenizers/qwen3");
         Path out = dir.resolve("tiny");
         Run run = run("init-model", "--arch", "Qwen3ForCausalLM", "--out", out.toString(), "--tokenizer",
                 qwen3.toString(), "--hidden", "16", "--intermediate", "32", "--heads", "2", "--kv-heads", "1",
                 "--head-dim", "8");
         assertEquals(0, run.status(), run.toString());
         assertTrue(run.out().startsWith("init-model: Qwen3ForCausalLM with "), run.toString());
-        dev.sparktune.dl4j.model.HfModelDir.Loaded loaded = dev.sparktune.dl4j.model.HfModelDir.load(out);
+        HfModelDir.Loaded loaded = HfModelDir.load(out);
         assertEquals(151669, loaded.config().vocabSize(), "the Qwen3 tokenizer's vocabulary");
         assertEquals(16, loaded.config().hiddenSize());
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")) && Files.isRegularFile(out.resolve(
@@ -411,10 +416,10 @@ class SparkTuneCliTest {
         assertTrue(err.toString().contains("sparktune.data.stage: bad"), err.toString());
         assertFalse(err.toString().contains("\tat "), err.toString());
 
-        int slots = handler.handleExecutionException(new dev.sparktune.trainer.api.NotEnoughSlotsException(4, 2,
+        int slots = handler.handleExecutionException(new NotEnoughSlotsException(4, 2,
                 "world_size = 4 needs 4 concurrent task slots"), commandLine, null);
         assertEquals(2, slots);
-        int checkpoint = handler.handleExecutionException(new dev.sparktune.trainer.checkpoint.CheckpointException(
+        int checkpoint = handler.handleExecutionException(new CheckpointException(
                 "/runs/x/checkpoint-4", "/runs/x/checkpoint-4 cannot be resumed by this run: seed"), commandLine, null);
         assertEquals(2, checkpoint);
         assertFalse(err.toString().contains("\tat "), err.toString());
@@ -432,7 +437,7 @@ class SparkTuneCliTest {
         String[] args = {"run", "--set", "run.stages=[init_model]",
                 "--set", "model.model_name_or_path=\"" + model + "\"",
                 "--set", "init_model.architecture=Qwen3ForCausalLM",
-                "--set", "init_model.tokenizer=\"" + dev.sparktune.testkit.RepoPaths.resolve("assets/tokenizers/qwen3")
+                "--set", "init_model.tokenizer=\"" + RepoPaths.resolve("assets/tokenizers/qwen3")
                         + "\"",
                 "--set", "data.dataset=[unused]", "--set", "prep.output_table=\"" + dir.resolve("t") + "\"",
                 "--set", "train.output_dir=\"" + dir.resolve("out") + "\"", "--set", "spark.master=\"local[1]\""};

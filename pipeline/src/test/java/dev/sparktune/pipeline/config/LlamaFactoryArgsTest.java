@@ -1,7 +1,6 @@
 package dev.sparktune.pipeline.config;
 
 import dev.sparktune.dl4j.freeze.FreezeConfig;
-import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.Stage;
 import dev.sparktune.trainer.api.FinetuningType;
@@ -13,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -253,7 +253,7 @@ class LlamaFactoryArgsTest {
         SparkTuneConfig.load(ConfigSources.defaults(), Verb.INSPECT); // reference.conf parses
         for (String target : LlamaFactoryArgs.MAPPED.values()) {
             ConfigException e = assertThrows(ConfigException.class, () -> SparkTuneConfig.load(
-                    new ConfigSources(java.util.Optional.empty(), List.of(target + "={}")), Verb.INSPECT));
+                    new ConfigSources(Optional.empty(), List.of(target + "={}")), Verb.INSPECT));
             assertTrue(e.problems().stream().noneMatch(p -> p.message().contains("unknown key")),
                     target + " is not in reference.conf: " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.sparktune.pipeline.config;
 
 import com.typesafe.config.ConfigFactory;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,8 +56,8 @@ class ReferenceConfTest {
     void everyKeyIsReadAndValidatedNoDeadKeys() {
         for (String leaf : catalog().leaves()) {
             String key = leaf.substring("sparktune.".length());
-            ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
-                    () -> SparkTuneConfig.load(new ConfigSources(java.util.Optional.empty(), List.of(key + "={x=1}")),
+            ConfigException e = Assertions.assertThrows(ConfigException.class,
+                    () -> SparkTuneConfig.load(new ConfigSources(Optional.empty(), List.of(key + "={x=1}")),
                             Verb.INSPECT),
                     key + " accepted an object: is it read at all?");
             assertEquals(List.of(leaf), e.problems().stream().map(ConfigProblem::keyPath).toList(), e.getMessage());

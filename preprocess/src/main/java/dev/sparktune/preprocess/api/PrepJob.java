@@ -10,6 +10,7 @@ import dev.sparktune.preprocess.encode.TokenizerFiles;
 import dev.sparktune.preprocess.pack.EvalSplit;
 import dev.sparktune.preprocess.pack.PackedRow;
 import dev.sparktune.preprocess.pack.RowPacker;
+import dev.sparktune.preprocess.reject.RejectReason;
 import dev.sparktune.preprocess.source.DatasetCatalog;
 import dev.sparktune.preprocess.source.DatasetSpec;
 import dev.sparktune.preprocess.source.RecordConverter;
@@ -31,7 +32,6 @@ import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -40,16 +40,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -125,7 +130,7 @@ public final class PrepJob {
             }
 
             JavaRDD<EncodedDocument> documents = outcomes.flatMap(o -> o instanceof EncodeOutcome.Accepted a
-                    ? List.of(a.document()).iterator() : java.util.Collections.emptyIterator());
+                    ? List.of(a.document()).iterator() : Collections.emptyIterator());
             EvalSplit split = evalSplit(config.split().valSize(), documents, tally.accepted());
             long trainDocuments = documents.filter(d -> !split.isEval(d.contentHash())).count();
             RowPacker packer = new RowPacker(config.seqLen(), split);
@@ -139,11 +144,11 @@ public final class PrepJob {
                         .mapPartitions(packer::packPartition)
                         .persist(StorageLevel.MEMORY_AND_DISK_SER());
                 JavaRDD<RowPacker.GroupedRow> finalRows = firstPass.flatMap(p -> p instanceof RowPacker.FirstPass.Final f
-                        ? List.of(f.row()).iterator() : java.util.Collections.emptyIterator());
+                        ? List.of(f.row()).iterator() : Collections.emptyIterator());
                 JavaRDD<RowPacker.GroupedRow> tailRows = firstPass
                         .flatMapToPair(p -> p instanceof RowPacker.FirstPass.Released r
                                 ? List.of(new Tuple2<>(r.group(), r.item())).iterator()
-                                : java.util.Collections.emptyIterator())
+                                : Collections.emptyIterator())
                         .groupByKey()
                         .mapPartitions(packer::packReleasedPartition);
                 rows = finalRows.union(tailRows);
@@ -235,7 +240,7 @@ public final class PrepJob {
         properties.put(PackedTable.PROP_EOS_ID, Integer.toString(special.eosId()));
         properties.put(PackedTable.PROP_PAD_ID, Integer.toString(special.padId()));
         properties.put(PackedTable.PROP_TEMPLATE, template == null ? "none" : template.name());
-        properties.put(PackedTable.PROP_STAGE, config.stage().name().toLowerCase(java.util.Locale.ROOT));
+        properties.put(PackedTable.PROP_STAGE, config.stage().name().toLowerCase(Locale.ROOT));
         properties.put(PackedTable.PROP_SEQ_LEN, Integer.toString(config.seqLen()));
         properties.put(PackedTable.PROP_PACKING,
                 config.packing() ? PackedTable.PACKING_BLOCK_DIAGONAL : PackedTable.PACKING_NONE);
@@ -250,12 +255,12 @@ public final class PrepJob {
      * re-run once the file is readable. Fail instead, naming the files.
      */
     private static void failOnUnreadableFiles(OutcomeTally tally, JavaRDD<EncodeOutcome> outcomes) {
-        if (!tally.rejectsByReason().containsKey(dev.sparktune.preprocess.reject.RejectReason.UNREADABLE_FILE.name())) {
+        if (!tally.rejectsByReason().containsKey(RejectReason.UNREADABLE_FILE.name())) {
             return;
         }
         List<String> unreadable = outcomes
                 .filter(o -> o instanceof EncodeOutcome.Rejected r
-                        && r.reject().reason() == dev.sparktune.preprocess.reject.RejectReason.UNREADABLE_FILE)
+                        && r.reject().reason() == RejectReason.UNREADABLE_FILE)
                 .map(o -> ((EncodeOutcome.Rejected) o).reject())
                 .map(r -> r.file() + ": " + r.message())
                 .take(20);
@@ -298,10 +303,10 @@ public final class PrepJob {
             return "";
         }
         try {
-            java.net.URL location = PrepJob.class.getProtectionDomain().getCodeSource().getLocation();
-            java.io.File code = new java.io.File(location.toURI());
+            URL location = PrepJob.class.getProtectionDomain().getCodeSource().getLocation();
+            File code = new File(location.toURI());
             return code.getPath() + "@" + code.lastModified();
-        } catch (java.net.URISyntaxException | RuntimeException e) {
+        } catch (URISyntaxException | RuntimeException e) {
             return "unknown-build";
         }
     }

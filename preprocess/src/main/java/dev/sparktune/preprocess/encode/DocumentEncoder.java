@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -234,7 +235,7 @@ public final class DocumentEncoder implements Serializable {
                     + template.name() + "' placed no assistant turn for the " + (chosen == null ? "chosen"
                     : "rejected") + " response"));
         }
-        if (!java.util.Arrays.equals(chosen[0], rejected[0])) {
+        if (!Arrays.equals(chosen[0], rejected[0])) {
             return new EncodeOutcome.Rejected(reject(record, RejectReason.TEMPLATE_ERROR, "chat template '"
                     + template.name() + "' renders the prompt differently before the chosen and the rejected "
                     + "response; a pair must share its prompt"));
@@ -251,7 +252,7 @@ public final class DocumentEncoder implements Serializable {
         int[][] docC = document(prompt, chosen, lens);
         int[][] docR = document(prompt, rejected, lens);
         for (int[][] doc : List.of(docC, docR)) {
-            if (java.util.Arrays.stream(doc[1]).allMatch(l -> l == SupervisedLabels.IGNORE_INDEX)) {
+            if (Arrays.stream(doc[1]).allMatch(l -> l == SupervisedLabels.IGNORE_INDEX)) {
                 return new EncodeOutcome.Rejected(reject(record, RejectReason.NO_SUPERVISED_TOKENS, (doc == docC
                         ? "the chosen" : "the rejected") + " response keeps no token after cutoff_len "
                         + labels.cutoffLen() + " (prompt " + prompt.length + " tokens); raise data.cutoff_len"));
@@ -283,21 +284,21 @@ public final class DocumentEncoder implements Serializable {
         int[] target = pairs.get(last).target();
         int[] response = concat(target, suffix);
         int[] responseLabels = response.clone();
-        java.util.Arrays.fill(responseLabels, target.length, response.length, SupervisedLabels.IGNORE_INDEX);
+        Arrays.fill(responseLabels, target.length, response.length, SupervisedLabels.IGNORE_INDEX);
         return new int[][] {prompt.drain(), response, responseLabels};
     }
 
     /** {ids, labels}: the prompt cut to lens[0], unsupervised, then the response cut to lens[1]. */
     private static int[][] document(int[] prompt, int[][] promptAndResponse, int[] lens) {
-        int[] source = java.util.Arrays.copyOf(prompt, lens[0]);
+        int[] source = Arrays.copyOf(prompt, lens[0]);
         int n = Math.min(lens[1], promptAndResponse[1].length);
-        int[] ids = concat(source, java.util.Arrays.copyOf(promptAndResponse[1], n));
+        int[] ids = concat(source, Arrays.copyOf(promptAndResponse[1], n));
         return new int[][] {ids, concat(SupervisedLabels.ignored(source.length),
-                java.util.Arrays.copyOf(promptAndResponse[2], n))};
+                Arrays.copyOf(promptAndResponse[2], n))};
     }
 
     private static int[] concat(int[] a, int[] b) {
-        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        int[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
@@ -431,7 +432,7 @@ public final class DocumentEncoder implements Serializable {
 
         void add(int value) {
             if (size == values.length) {
-                values = java.util.Arrays.copyOf(values, size * 2);
+                values = Arrays.copyOf(values, size * 2);
             }
             values[size++] = value;
         }
@@ -447,7 +448,7 @@ public final class DocumentEncoder implements Serializable {
         }
 
         int[] drain() {
-            int[] out = java.util.Arrays.copyOf(values, size);
+            int[] out = Arrays.copyOf(values, size);
             size = 0;
             return out;
         }

@@ -2,6 +2,8 @@ package dev.sparktune.preprocess.encode;
 
 import dev.sparktune.preprocess.api.LabelOptions;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -34,7 +36,7 @@ final class SupervisedLabels {
         List<TurnPair> ordered = new ArrayList<>(turns);
         if (options.maskHistory()) {
             // last turns get the budget first; the result is reassembled in conversation order below
-            java.util.Collections.reverse(ordered);
+            Collections.reverse(ordered);
         }
         List<int[]> idParts = new ArrayList<>();
         List<int[]> labelParts = new ArrayList<>();
@@ -47,8 +49,8 @@ final class SupervisedLabels {
                 break;
             }
             int[] lens = inferSeqlen(pair.source().length, pair.target().length, options.cutoffLen() - total);
-            int[] source = java.util.Arrays.copyOf(pair.source(), lens[0]);
-            int[] target = java.util.Arrays.copyOf(pair.target(), lens[1]);
+            int[] source = Arrays.copyOf(pair.source(), lens[0]);
+            int[] target = Arrays.copyOf(pair.target(), lens[1]);
             truncated |= lens[0] < pair.source().length || lens[1] < pair.target().length;
             total += source.length + target.length;
             int[] sourceLabels = options.trainOnPrompt() ? source.clone() : ignored(source.length);
@@ -63,7 +65,7 @@ final class SupervisedLabels {
             reversePairs(idParts);
             reversePairs(labelParts);
         }
-        int[] keptSuffix = java.util.Arrays.copyOf(suffix, Math.min(suffix.length, Math.max(options.cutoffLen() - total, 0)));
+        int[] keptSuffix = Arrays.copyOf(suffix, Math.min(suffix.length, Math.max(options.cutoffLen() - total, 0)));
         truncated |= keptSuffix.length < suffix.length;
         idParts.add(keptSuffix);
         labelParts.add(options.trainOnPrompt() ? keptSuffix.clone() : ignored(keptSuffix.length));
@@ -94,7 +96,7 @@ final class SupervisedLabels {
 
     static int[] ignored(int length) {
         int[] labels = new int[length];
-        java.util.Arrays.fill(labels, IGNORE_INDEX);
+        Arrays.fill(labels, IGNORE_INDEX);
         return labels;
     }
 

@@ -8,12 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.preprocess.api.Stage;
 import java.io.BufferedReader;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PushbackInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -194,7 +196,7 @@ public final class DatasetCatalog {
             throw ranking
                     ? DatasetErrors.invalid(name, "ranking", "= true: a preference dataset (chosen and rejected "
                             + "responses) is prepared with data.stage = dpo, not " + stage.name().toLowerCase(
-                            java.util.Locale.ROOT))
+                            Locale.ROOT))
                     : DatasetErrors.invalid(name, "ranking", "is not true: data.stage = dpo reads preference "
                             + "datasets (ranking: true, with columns chosen and rejected), as LLaMA-Factory does");
         }
@@ -457,7 +459,7 @@ public final class DatasetCatalog {
             }
             List<Path> files = new ArrayList<>();
             FileStatus[] children = fs.listStatus(path);
-            java.util.Arrays.sort(children, Comparator.comparing(s -> s.getPath().getName()));
+            Arrays.sort(children, Comparator.comparing(s -> s.getPath().getName()));
             for (FileStatus child : children) {
                 String childName = child.getPath().getName();
                 if (!child.isFile() || childName.startsWith(".") || childName.startsWith("_")) {
@@ -470,7 +472,7 @@ public final class DatasetCatalog {
                 throw DatasetErrors.emptyFolder(dataset, path.toString());
             }
             return files;
-        } catch (java.io.FileNotFoundException e) {
+        } catch (FileNotFoundException e) {
             throw DatasetErrors.missingFile(dataset, path.toString());
         } catch (IOException e) {
             throw DatasetErrors.unreadable(dataset, path.toString(), e);

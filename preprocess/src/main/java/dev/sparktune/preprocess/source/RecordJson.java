@@ -10,6 +10,7 @@ import dev.sparktune.preprocess.conversation.ToolCall;
 import dev.sparktune.preprocess.reject.RejectReason;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Typed access to a record's JSON fields for the converters; every problem is a {@link RecordRejected}. */
 final class RecordJson {
@@ -191,7 +192,7 @@ final class RecordJson {
             case NUMBER -> "a number";
             case BOOLEAN -> "a boolean";
             case NULL -> "null";
-            default -> "a " + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+            default -> "a " + node.getNodeType().toString().toLowerCase(Locale.ROOT);
         };
         if (node.isNull()) {
             return type;

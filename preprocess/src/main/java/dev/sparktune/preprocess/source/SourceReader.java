@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 
 import dev.sparktune.preprocess.reject.RejectReason;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -155,7 +156,7 @@ public final class SourceReader {
             return List.of(SourceRecord.failed(task.dataset(), task.file(), -1, null, RejectReason.UNREADABLE_FILE,
                     "cannot open " + task.file() + ": " + e)).iterator();
         }
-        java.io.Closeable closeable;
+        Closeable closeable;
         Iterator<SourceRecord> records;
         if (task.format() == FileFormat.JSONL) {
             JsonLinesReader reader = new JsonLinesReader(task.dataset(), task.file(), in, task.limit());

@@ -4,6 +4,8 @@ import dev.sparktune.preprocess.encode.EncodeOutcome;
 import dev.sparktune.preprocess.encode.EncodedDocument;
 
 import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -67,7 +69,7 @@ public final class OutcomeTally implements Serializable {
 
     /** Reject counts per reason code. */
     public Map<String, Long> rejectsByReason() {
-        return java.util.Collections.unmodifiableMap(rejectsByReason);
+        return Collections.unmodifiableMap(rejectsByReason);
     }
 
     public long inputRecords() {
@@ -87,7 +89,7 @@ public final class OutcomeTally implements Serializable {
                              int cutoffLen) {
         Map<String, PrepStats.DatasetCounts> datasets = new TreeMap<>();
         perDataset.forEach((name, c) -> datasets.put(name, new PrepStats.DatasetCounts(c[0], c[1], c[2])));
-        Map<String, Long> lengths = new java.util.LinkedHashMap<>();   // ascending bucket order
+        Map<String, Long> lengths = new LinkedHashMap<>();   // ascending bucket order
         lengthBuckets.forEach((bound, n) -> lengths.put("<=" + bound, n));
         long totalRows = rows.values().stream().mapToLong(Long::longValue).sum();
         double efficiency = totalRows == 0 ? 0.0 : (double) packedTokens / ((double) totalRows * cutoffLen);

@@ -1,11 +1,14 @@
 package dev.sparktune.preprocess.table;
 
 import io.delta.tables.DeltaTable;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.DataFrameWriterV2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -58,11 +61,11 @@ public final class DeltaTables {
 
     /** The path made absolute and given its file system's scheme (a relative path resolves against the cwd). */
     public static String qualify(SparkSession spark, String path) {
-        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+        Path p = new Path(path);
         try {
             return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p).toString();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot resolve the table path " + path + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot resolve the table path " + path + ": " + e.getMessage(), e);
         }
     }
 }

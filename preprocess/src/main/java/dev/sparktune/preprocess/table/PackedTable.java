@@ -1,5 +1,7 @@
 package dev.sparktune.preprocess.table;
 
+import java.util.List;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
@@ -90,7 +92,7 @@ public final class PackedTable {
     }
 
     /** An {@code array<int>} column as Spark's {@code Row.getList} gives it. */
-    public static int[] ints(java.util.List<?> values) {
+    public static int[] ints(List<?> values) {
         int[] out = new int[values.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = ((Number) values.get(i)).intValue();
@@ -99,7 +101,7 @@ public final class PackedTable {
     }
 
     /** An {@code array<bigint>} column ({@link #DOC_IDS}) as Spark's {@code Row.getList} gives it. */
-    public static long[] longs(java.util.List<?> values) {
+    public static long[] longs(List<?> values) {
         long[] out = new long[values.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = ((Number) values.get(i)).longValue();
@@ -107,7 +109,7 @@ public final class PackedTable {
         return out;
     }
 
-    private static StructField field(String name, org.apache.spark.sql.types.DataType type) {
+    private static StructField field(String name, DataType type) {
         return new StructField(name, type, false, Metadata.empty());
     }
 }

@@ -3,6 +3,7 @@ package dev.sparktune.preprocess.api;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.stats.PrepStats;
 import dev.sparktune.preprocess.TestPrepConfig;
@@ -13,6 +14,7 @@ import dev.sparktune.testkit.RepoPaths;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +31,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -168,7 +171,7 @@ class PrepJobTest {
         String template = "{%- for message in messages %}{%- if 'FORBIDDEN' in message.content %}"
                 + "{{ raise_exception('forbidden word in turn ' ~ loop.index0) }}{%- endif %}{%- endfor %}"
                 + config.get("chat_template").asText();
-        ((com.fasterxml.jackson.databind.node.ObjectNode) config).put("chat_template", template);
+        ((ObjectNode) config).put("chat_template", template);
         JSON.writeValue(model.resolve("tokenizer_config.json").toFile(), config);
 
         PrepConfig prep = TestPrepConfig.of(dir, scratch.resolve("messy-out"), "messy")
@@ -205,7 +208,7 @@ class PrepJobTest {
         Path dir = scratch.resolve("alpaca");
         Files.createDirectories(dir);
         StringBuilder data = new StringBuilder("[");
-        java.util.Random random = new java.util.Random(11);
+        Random random = new Random(11);
         int docs = 400;
         for (int i = 0; i < docs; i++) {
             String instruction = "Repeat the number " + i + " " + (1 + random.nextInt(40)) + " times.";
@@ -307,7 +310,7 @@ class PrepJobTest {
         assertEquals(5, stats.acceptedDocuments(), "accepted records: pairs");
         assertEquals(Map.of("ROLE_ORDER", 2L, "MISSING_FIELD", 1L, "WRONG_TYPE", 1L), stats.rejectsByReason());
         String table = out.resolve("packed").toString();
-        Map<String, String> props = dev.sparktune.preprocess.table.DeltaTables.properties(spark, table);
+        Map<String, String> props = DeltaTables.properties(spark, table);
         assertEquals("dpo", props.get(PackedTable.PROP_STAGE));
         assertEquals("96", props.get(PackedTable.PROP_SEQ_LEN), "rows of two documents of cutoff_len each");
 
@@ -424,7 +427,7 @@ class PrepJobTest {
         Files.writeString(dir.resolve("dataset_info.json"),
                 "{\"bad\": {\"file_name\": \"bad.jsonl\", \"formatting\": \"sharegpt\"}}");
         PrepConfig config = TestPrepConfig.of(dir, scratch.resolve("all-bad-out"), "bad").build();
-        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        var e = Assertions.assertThrows(IllegalArgumentException.class,
                 () -> PrepJob.run(spark, config));
         assertTrue(e.getMessage().contains("no input record became a training document")
                 && e.getMessage().contains(config.outputs().rejectsTable()), e.getMessage());

@@ -3,6 +3,7 @@ package dev.sparktune.preprocess.pack;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -67,7 +68,7 @@ class BestFitPackerTest {
             items.add(item(i, 10 + (i * 37) % 300));
         }
         List<PackItem> shuffled = new ArrayList<>(items);
-        java.util.Collections.shuffle(shuffled, new Random(3));
+        Collections.shuffle(shuffled, new Random(3));
         assertEquals(ids(BestFitPacker.pack(items, 512)), ids(BestFitPacker.pack(shuffled, 512)));
     }
 

@@ -2,11 +2,15 @@ package dev.sparktune.preprocess.pack;
 
 import dev.sparktune.preprocess.encode.EncodedDocument;
 import org.junit.jupiter.api.Test;
+import scala.Tuple2;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +23,7 @@ class RowPackerTest {
 
     private static EncodedDocument doc(long id, String dataset, int length) {
         int[] ids = new int[length];
-        java.util.Arrays.fill(ids, (int) id);
+        Arrays.fill(ids, (int) id);
         return new EncodedDocument(id, dataset, id * 0x9E3779B97F4A7C15L, ids, ids.clone(), false);
     }
 
@@ -29,7 +33,7 @@ class RowPackerTest {
         out.forEachRemaining(emitted -> {
             Object o = emitted instanceof RowPacker.FirstPass.Final f ? f.row() : emitted;
             if (o instanceof RowPacker.GroupedRow r) {
-                t.add(r.split() + "/" + r.dataset() + " row " + java.util.Arrays.toString(r.row().docIds()));
+                t.add(r.split() + "/" + r.dataset() + " row " + Arrays.toString(r.row().docIds()));
             } else {
                 RowPacker.FirstPass.Released r = (RowPacker.FirstPass.Released) o;
                 t.add(r.group() + " released " + r.item().docId());
@@ -51,22 +55,22 @@ class RowPackerTest {
                 && expected.stream().anyMatch(t -> t.startsWith("train/sharegpt")), "four groups: " + expected);
         for (long seed = 1; seed <= 5; seed++) {
             List<EncodedDocument> shuffled = new ArrayList<>(docs);
-            java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+            Collections.shuffle(shuffled, new Random(seed));
             assertEquals(expected, trace(packer.packPartition(shuffled.iterator())), "arrival order " + seed);
         }
 
-        List<scala.Tuple2<List<String>, Iterable<PackItem>>> groups = new ArrayList<>();
+        List<Tuple2<List<String>, Iterable<PackItem>>> groups = new ArrayList<>();
         for (String group : List.of("train/sharegpt", "eval/alpaca", "train/alpaca")) {
             List<PackItem> items = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
                 items.add(new PackItem(group.hashCode() * 100L + i, new int[40 + 23 * i], new int[40 + 23 * i]));
             }
-            groups.add(new scala.Tuple2<>(List.of(group.split("/")), items));
+            groups.add(new Tuple2<>(List.of(group.split("/")), items));
         }
         List<String> tail = trace(packer.packReleasedPartition(groups.iterator()));
         assertTrue(tail.get(0).startsWith("eval/alpaca") && tail.get(tail.size() - 1).startsWith("train/sharegpt"),
                 "groups in (split, dataset) order: " + tail);
-        java.util.Collections.reverse(groups);
+        Collections.reverse(groups);
         assertEquals(tail, trace(packer.packReleasedPartition(groups.iterator())));
     }
 
@@ -129,10 +133,10 @@ class RowPackerTest {
             assertEquals(c < 2 ? 100 : 50, chunk.numTokens());
             System.arraycopy(chunk.inputIds(), 0, rejoined, 100 * c, chunk.numTokens());
         }
-        assertTrue(java.util.Arrays.equals(longIds, rejoined), "a long document's chunks in text order");
+        assertTrue(Arrays.equals(longIds, rejoined), "a long document's chunks in text order");
         for (long seed = 1; seed <= 3; seed++) {
             List<EncodedDocument> shuffled = new ArrayList<>(docs);
-            java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+            Collections.shuffle(shuffled, new Random(seed));
             assertEquals(expected, trace(packer.rowPerDocument(shuffled.iterator())), "arrival order " + seed);
         }
     }

@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,7 +62,7 @@ final class ChatTemplateGoldenCases {
     static Conversation conversation(JsonNode c) {
         List<Message> messages = new ArrayList<>();
         for (JsonNode m : c.get("messages")) {
-            Role role = Role.valueOf(m.get("role").asText().toUpperCase(java.util.Locale.ROOT));
+            Role role = Role.valueOf(m.get("role").asText().toUpperCase(Locale.ROOT));
             List<ToolCall> calls = new ArrayList<>();
             if (m.has("tool_calls")) {
                 for (JsonNode call : m.get("tool_calls")) {

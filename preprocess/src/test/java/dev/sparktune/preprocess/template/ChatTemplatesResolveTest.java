@@ -3,6 +3,7 @@ package dev.sparktune.preprocess.template;
 import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
+import dev.sparktune.preprocess.conversation.ToolCall;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -78,7 +79,7 @@ class ChatTemplatesResolveTest {
                 + "{{ c.function.arguments.city }}:{{ c.function.arguments | tojson }}{% endfor %}{% endfor %}"
                 + "|{{ tools[0].function.name }}";
         Conversation c = new Conversation(List.of(Message.of(Role.USER, "Weather?"),
-                new Message(Role.ASSISTANT, "", List.of(new dev.sparktune.preprocess.conversation.ToolCall(
+                new Message(Role.ASSISTANT, "", List.of(new ToolCall(
                         "get_weather", "{\"city\":\"Paris\",\"days\":2}")))),
                 "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}]");
         JinjaChatTemplate template = (JinjaChatTemplate) ChatTemplates.resolve("auto", config(t), true);

@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.api;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -37,6 +38,6 @@ public final class TrainConfigException extends IllegalArgumentException {
      */
     public static String keyOf(String message, String... keys) {
         String text = String.valueOf(message);
-        return java.util.Arrays.stream(keys).filter(text::startsWith).findFirst().orElse(keys[0]);
+        return Arrays.stream(keys).filter(text::startsWith).findFirst().orElse(keys[0]);
     }
 }

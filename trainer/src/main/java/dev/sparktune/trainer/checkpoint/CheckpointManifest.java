@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -77,9 +79,9 @@ public record CheckpointManifest(String format, int version, int step, int total
         Objects.requireNonNull(run, "run");
         Objects.requireNonNull(launchId, "launchId");
         shards = List.copyOf(shards);
-        List<Range> all = new java.util.ArrayList<>();
+        List<Range> all = new ArrayList<>();
         shards.forEach(s -> all.addAll(s.ranges()));
-        all.sort(java.util.Comparator.comparingLong(Range::start));
+        all.sort(Comparator.comparingLong(Range::start));
         long next = 0;
         for (Range r : all) {
             if (r.start() != next) {

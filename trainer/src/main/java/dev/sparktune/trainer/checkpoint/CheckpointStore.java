@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
@@ -135,7 +136,7 @@ public final class CheckpointStore {
     }
 
     /** Of the committed checkpoints {@code wanted} accepts, the last committed one. */
-    private Optional<Committed> newest(java.util.function.Predicate<Committed> wanted) {
+    private Optional<Committed> newest(Predicate<Committed> wanted) {
         Committed newest = null;
         for (int step : steps()) {
             try {

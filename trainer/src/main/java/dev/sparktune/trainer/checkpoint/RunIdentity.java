@@ -4,6 +4,7 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -40,7 +41,7 @@ public record RunIdentity(String table, long tableVersion, String baseModel, Str
                                  ParamLayout layout, int globalBatchRows, long seed) {
         StringBuilder names = new StringBuilder();
         for (ParamLayout.Entry e : layout.entries()) {
-            names.append(e.name()).append(java.util.Arrays.toString(e.shape())).append('\n');
+            names.append(e.name()).append(Arrays.toString(e.shape())).append('\n');
         }
         return new RunIdentity(table, tableVersion, baseModel, finetuning,
                 Sha256.of(names.toString().getBytes(StandardCharsets.UTF_8)), layout.totalLength(),

@@ -2,6 +2,7 @@ package dev.sparktune.trainer.checkpoint;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
@@ -83,7 +84,7 @@ public final class StateReader implements AutoCloseable {
                 }
                 String actual;
                 try (InputStream in = Files.newInputStream(path)) {
-                    actual = Sha256.copy(in, java.io.OutputStream.nullOutputStream());
+                    actual = Sha256.copy(in, OutputStream.nullOutputStream());
                 }
                 if (!actual.equals(shard.sha256())) {
                     throw new CheckpointException(committed.dir(), remote + " has sha256 " + actual + ", the manifest "

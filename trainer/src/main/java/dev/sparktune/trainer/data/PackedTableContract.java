@@ -4,6 +4,7 @@ import dev.sparktune.preprocess.table.PackedTable;
 import org.apache.spark.sql.delta.Snapshot;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.jdk.javaapi.CollectionConverters;
 
 import java.util.List;
 import java.util.Map;
@@ -57,7 +58,7 @@ final class PackedTableContract {
         }
         if (!snapshot.metadata().partitionColumns().isEmpty()) {
             throw TrainDataErrors.partitioned(tablePath, version,
-                    scala.jdk.javaapi.CollectionConverters.asJava(snapshot.metadata().partitionColumns()));
+                    CollectionConverters.asJava(snapshot.metadata().partitionColumns()));
         }
         // the protocol says whether deletion vectors may exist; only files that carry one change the rows
         if (snapshot.deletionVectorsSupported()) {

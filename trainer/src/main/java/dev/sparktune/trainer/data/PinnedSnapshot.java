@@ -8,6 +8,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.Snapshot;
+import scala.Option;
+import scala.jdk.javaapi.CollectionConverters;
 
 import java.io.Serializable;
 import java.net.URI;
@@ -102,7 +104,7 @@ public record PinnedSnapshot(String path, long version, String split, int seqLen
         }
         Snapshot snapshot;
         try {
-            snapshot = log.getSnapshotAt(version, scala.Option.empty(), scala.Option.empty());
+            snapshot = log.getSnapshotAt(version, Option.empty(), Option.empty());
         } catch (RuntimeException e) {
             throw TrainDataErrors.versionUnavailable(path, version, e);
         }
@@ -110,7 +112,7 @@ public record PinnedSnapshot(String path, long version, String split, int seqLen
     }
 
     private static PinnedSnapshot of(SparkSession spark, String path, Snapshot snapshot, String split) {
-        Map<String, String> properties = scala.jdk.javaapi.CollectionConverters.asJava(
+        Map<String, String> properties = CollectionConverters.asJava(
                 snapshot.metadata().configuration());
         int seqLen = PackedTableContract.verify(path, snapshot, properties);
         return new PinnedSnapshot(path, snapshot.version(), split, seqLen,

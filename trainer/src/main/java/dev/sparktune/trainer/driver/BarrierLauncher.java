@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.IntStream;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -33,6 +34,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 import scala.reflect.ClassTag$;
 
 /**
@@ -64,7 +66,7 @@ public final class BarrierLauncher {
         SlotCheck.require(spark.sparkContext(), world, SLOT_WAIT_MILLIS);
         SparkContext sc = spark.sparkContext();
         Map<String, String> conf = new HashMap<>();
-        for (scala.Tuple2<String, String> kv : sc.getConf().getAll()) {
+        for (Tuple2<String, String> kv : sc.getConf().getAll()) {
             conf.put(kv._1(), kv._2());
         }
         MemoryBudget budget = MemoryBudget.of(sc.master(), conf, HostMemory.current(), world);
@@ -85,7 +87,7 @@ public final class BarrierLauncher {
         ProgressAccumulators progress = ProgressAccumulators.register(spark.sparkContext());
         TrainingContext ctx = new TrainingContext(config, plan, snapshot,
                 HadoopConfEntries.fromSession(spark), snapshot.seqLen(), secret,
-                IO_TIMEOUT_SECONDS, identity, resumeDir, progress, java.util.UUID.randomUUID().toString(),
+                IO_TIMEOUT_SECONDS, identity, resumeDir, progress, UUID.randomUUID().toString(),
                 RankThreads.perRank(sc, world), reference);
         LOG.info("training {}{} on {}: {} ranks of {} thread(s), {} steps of {} rows ({} per rank per micro-batch, {} "
                         + "accumulation), fsdp {}", config.finetuning().type().key(), snapshot.holdsPairs()

@@ -2,6 +2,7 @@ package dev.sparktune.trainer.driver;
 
 import dev.sparktune.trainer.task.ProgressAccumulators;
 import java.util.concurrent.TimeUnit;
+import org.apache.spark.Success$;
 import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
@@ -9,6 +10,7 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple4;
+import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -36,7 +38,7 @@ final class ProgressListener extends SparkListener {
     public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
         long steps = 0;
         double loss = Double.NaN;
-        for (Tuple4<Object, Object, Object, scala.collection.immutable.Seq<AccumulableInfo>> task
+        for (Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task
                 : CollectionConverters.asJava(update.accumUpdates())) {
             for (AccumulableInfo info : CollectionConverters.asJava(task._4())) {
                 if (info.update().isEmpty()) {
@@ -69,7 +71,7 @@ final class ProgressListener extends SparkListener {
             }
         }
         if (steps > 0) {  // rank 0's task: only it counts steps
-            show(tracker.finished(System.nanoTime(), steps, loss) + (end.reason() instanceof org.apache.spark.Success$
+            show(tracker.finished(System.nanoTime(), steps, loss) + (end.reason() instanceof Success$
                     ? "" : " (the task failed: " + end.reason() + ")"));
         }
     }

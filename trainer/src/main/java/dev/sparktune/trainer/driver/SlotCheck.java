@@ -1,6 +1,8 @@
 package dev.sparktune.trainer.driver;
 
 import dev.sparktune.trainer.api.NotEnoughSlotsException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.SparkContext;
 
 /**
@@ -19,12 +21,12 @@ final class SlotCheck {
 
     static int cores(SparkContext sc) {
         String master = sc.master();
-        java.util.regex.Matcher m;
-        if ((m = java.util.regex.Pattern.compile("local-cluster\\[(\\d+),\\s*(\\d+),.*").matcher(master)).matches()) {
+        Matcher m;
+        if ((m = Pattern.compile("local-cluster\\[(\\d+),\\s*(\\d+),.*").matcher(master)).matches()) {
             int registered = sc.statusTracker().getExecutorInfos().length - 1;
             return Math.min(Integer.parseInt(m.group(1)), Math.max(0, registered)) * Integer.parseInt(m.group(2));
         }
-        if ((m = java.util.regex.Pattern.compile("local\\[(\\*|\\d+)(,\\d+)?]").matcher(master)).matches()) {
+        if ((m = Pattern.compile("local\\[(\\*|\\d+)(,\\d+)?]").matcher(master)).matches()) {
             return m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(m.group(1));
         }
         if (master.equals("local")) {

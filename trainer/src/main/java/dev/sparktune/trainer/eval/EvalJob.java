@@ -34,6 +34,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
@@ -165,7 +166,7 @@ public final class EvalJob {
                         .where(functions.col("doc").getField(PackedTable.DOC_ROLES).equalTo(PackedTable.ROLE_CHOSEN))
                         .select(functions.col("doc").getField(PackedTable.DOC_IDS))
                 : rows.select(functions.explode(functions.col(PackedTable.DOC_IDS)));
-        List<Long> ids = new ArrayList<>(docs.as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
+        List<Long> ids = new ArrayList<>(docs.as(Encoders.LONG()).collectAsList());
         ids.sort(Comparator.comparingLong(EvalJob::sampleOrder));
         return new HashSet<>(maxSamples == 0 ? ids : ids.subList(0, Math.min(maxSamples, ids.size())));
     }

@@ -2,6 +2,7 @@ package dev.sparktune.trainer.eval;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ public record EvalResult(String model, String adapter, String table, long tableV
 
     public EvalResult {
         predictions = List.copyOf(predictions);
-        preference = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(preference));
+        preference = Collections.unmodifiableMap(new LinkedHashMap<>(preference));
     }
 
     public ObjectNode toJson() {

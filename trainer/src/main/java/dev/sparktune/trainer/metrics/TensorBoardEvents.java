@@ -1,5 +1,7 @@
 package dev.sparktune.trainer.metrics;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.trainer.task.StepMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,8 +24,8 @@ public final class TensorBoardEvents {
     /** The folder under the work directory, and under output_dir once published. */
     public static final String DIR = "runs";
     static final String PREFIX = "events.out.tfevents.";
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-            new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON =
+            new ObjectMapper();
     private final Path file;
     private final TokenRate rate = new TokenRate();
     private final Mfu mfu;
@@ -84,7 +86,7 @@ public final class TensorBoardEvents {
                 if (line.isBlank()) {
                     continue;
                 }
-                com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(line);
+                JsonNode n = JSON.readTree(line);
                 Map<String, Float> scalars = new LinkedHashMap<>();
                 scalars.put("train/loss", (float) n.path("loss").asDouble());
                 scalars.put("train/learning_rate", (float) n.path("lr").asDouble());

@@ -5,15 +5,21 @@ import dev.sparktune.trainer.checkpoint.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -31,8 +37,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class ModelDirectory {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int SAMPLE = 1 << 20;
-    private static final java.util.concurrent.ConcurrentHashMap<String, Object> LOCKS =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Object> LOCKS =
+            new ConcurrentHashMap<>();
 
     private final String path;
     private final Path dir;
@@ -130,7 +136,7 @@ public final class ModelDirectory {
         try (FSDataInputStream in = fs.open(file.getPath())) {
             byte[] length = new byte[8];
             in.readFully(0, length);
-            long n = java.nio.ByteBuffer.wrap(length).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            long n = ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong();
             if (n <= 0 || n > Math.min(file.getLen() - 8, 100L << 20)) {
                 throw new IOException(file.getPath() + " is not a safetensors file (header length " + n + ")");
             }
@@ -168,10 +174,10 @@ public final class ModelDirectory {
             java.nio.file.Path target = cache.resolve(key);
             Files.createDirectories(cache);
             synchronized (LOCKS.computeIfAbsent(key, k -> new Object())) {
-                try (java.nio.channels.FileChannel lockFile = java.nio.channels.FileChannel.open(
-                        cache.resolve(key + ".lock"), java.nio.file.StandardOpenOption.CREATE,
-                        java.nio.file.StandardOpenOption.WRITE);
-                     java.nio.channels.FileLock lock = lockFile.lock()) {
+                try (FileChannel lockFile = FileChannel.open(
+                        cache.resolve(key + ".lock"), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                     FileLock lock = lockFile.lock()) {
                     if (isComplete(target, files)) {
                         return target;
                     }

@@ -23,6 +23,7 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.Snapshot;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The reference log-probs a preference run trains against: one version of the reference pass's table, pinned on the
@@ -62,7 +63,7 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
         if (snapshot.version() < 0) {
             throw RefLogProbsException.missing(path, packed.path(), loss);
         }
-        Map<String, String> props = scala.jdk.javaapi.CollectionConverters.asJava(snapshot.metadata().configuration());
+        Map<String, String> props = CollectionConverters.asJava(snapshot.metadata().configuration());
         String source = props.getOrDefault(RefLogProbsTable.PROP_SOURCE_TABLE, "?");
         String sourceVersion = props.getOrDefault(RefLogProbsTable.PROP_SOURCE_VERSION, "?");
         if (!source.equals(packed.path()) || !sourceVersion.equals(Long.toString(packed.version()))) {

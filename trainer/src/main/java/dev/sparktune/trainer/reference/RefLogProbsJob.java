@@ -15,9 +15,12 @@ import dev.sparktune.trainer.driver.RankThreads;
 import dev.sparktune.trainer.model.MergedModel;
 import dev.sparktune.trainer.model.ModelDirectory;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -85,11 +88,11 @@ public final class RefLogProbsJob {
     private static Iterator<Row> scorePartition(Iterator<Row> rows, RefLogProbsConfig config,
                                                 HadoopConfEntries hadoop, int seqLen, int threads) {
         if (!rows.hasNext()) {
-            return java.util.Collections.emptyIterator();
+            return Collections.emptyIterator();
         }
         // a task's cores, as a training rank's; restored when the task ends however it ends (a failure, a kill)
         RankThreads.Restore restore = RankThreads.apply(threads);
-        java.util.concurrent.atomic.AtomicBoolean restored = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean restored = new AtomicBoolean();
         TaskContext.get().addTaskCompletionListener(new TaskCompletionListener() {
             @Override
             public void onTaskCompletion(TaskContext context) {
@@ -116,7 +119,7 @@ public final class RefLogProbsJob {
             @Override
             public Row next() {
                 if (!hasNext()) {
-                    throw new java.util.NoSuchElementException();
+                    throw new NoSuchElementException();
                 }
                 return ready.poll();
             }

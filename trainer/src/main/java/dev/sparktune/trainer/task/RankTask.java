@@ -23,6 +23,7 @@ import org.apache.spark.BarrierTaskContext;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
 
@@ -33,7 +34,7 @@ import scala.runtime.AbstractFunction1;
  * ({@link Rank0Outputs}) to the output directory. Each phase is timed and logged with the rank.
  */
 public final class RankTask
-        extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<RankReport>>
+        extends AbstractFunction1<Iterator<Integer>, Iterator<RankReport>>
         implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(RankTask.class);
@@ -44,7 +45,7 @@ public final class RankTask
     }
 
     @Override
-    public scala.collection.Iterator<RankReport> apply(scala.collection.Iterator<Integer> ignored) {
+    public Iterator<RankReport> apply(Iterator<Integer> ignored) {
         BarrierTaskContext task = BarrierTaskContext.get();
         return CollectionConverters.asScala(List.of(run(task)).iterator());
     }

@@ -11,6 +11,7 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.CRC32;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -117,7 +118,7 @@ final class ShardedLayers {
      */
     private void checkSameWeights() {
         // a CRC of sampled elements' bits: exact, unlike a floating-point sum whose order depends on threads
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        CRC32 crc = new CRC32();
         long n = rootParams.length();
         long samples = Math.min(n, 4096);
         for (long i = 0; i < samples; i++) {

@@ -1,6 +1,7 @@
 package dev.sparktune.trainer.task;
 
 import java.io.Serializable;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -23,6 +24,6 @@ public record StepMetrics(int step, double epoch, double loss, double gradNorm, 
                           long supervised, double usefulFlops, double seconds, Map<String, Double> objective)
         implements Serializable {
     public StepMetrics {
-        objective = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(objective));
+        objective = Collections.unmodifiableMap(new LinkedHashMap<>(objective));
     }
 }

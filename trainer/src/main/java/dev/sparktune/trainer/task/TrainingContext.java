@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.task;
 
+import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.HadoopConfEntries;
@@ -27,7 +28,7 @@ public record TrainingContext(TrainConfig config, StepPlan plan, PinnedSnapshot 
                               String resumeDir, ProgressAccumulators progress, String launchId, int threadsPerRank,
                               RefLogProbs reference) implements Serializable {
     public TrainingContext {
-        if (config.parallelism().sharding() == dev.sparktune.trainer.api.Sharding.AUTO) {
+        if (config.parallelism().sharding() == Sharding.AUTO) {
             throw new IllegalArgumentException("fsdp = auto reaches the ranks resolved (MemoryCheck.require)");
         }
     }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
@@ -173,7 +174,7 @@ class CheckpointStoreTest {
                     () -> reader.params(0, N, Nd4j.zeros(DataType.FLOAT, N)));
             assertTrue(changed.getMessage().contains("the shard was changed after the commit"), changed.getMessage());
         }
-        Files.write(shard, java.util.Arrays.copyOf(bytes, bytes.length - 8), StandardOpenOption.TRUNCATE_EXISTING);
+        Files.write(shard, Arrays.copyOf(bytes, bytes.length - 8), StandardOpenOption.TRUNCATE_EXISTING);
         CheckpointException truncated = assertThrows(CheckpointException.class, () -> store.read(store.dir(3)));
         assertTrue(truncated.getMessage().contains(CheckpointStore.shardFile(1, 2, 0) + " has " + (bytes.length - 8)
                 + " bytes, the manifest says " + bytes.length), truncated.getMessage());

@@ -11,6 +11,7 @@ import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -132,7 +133,7 @@ class SnapshotRowSourceTest {
         assertTrue(e.getMessage().startsWith("cannot read " + gone + " of file:/tables/packed@7 ("), e.getMessage());
         assertTrue(e.getMessage().contains("probably removed by VACUUM or overwritten: re-run prep, or pin a version "
                 + "whose files still exist"), e.getMessage());
-        assertTrue(e.getCause() instanceof java.io.FileNotFoundException, String.valueOf(e.getCause()));
+        assertTrue(e.getCause() instanceof FileNotFoundException, String.valueOf(e.getCause()));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparktune.trainer.task.HeldBytes;
 import dev.sparktune.trainer.task.StepMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -103,7 +104,7 @@ class TensorBoardEventsTest {
     @Test
     void aResumedRunReplaysTheCheckpointsTrainerLog(@TempDir Path work) throws IOException {
         Path log = work.resolve("trainer_log.jsonl");
-        TrainerLog trainerLog = new TrainerLog(log, 0, 5, new dev.sparktune.trainer.task.HeldBytes(1, 2, 3, 4), MFU);
+        TrainerLog trainerLog = new TrainerLog(log, 0, 5, new HeldBytes(1, 2, 3, 4), MFU);
         for (int s = 0; s < 4; s++) {
             StepMetrics m = metrics(s);
             // a preference run's step: the objective's own metric beside the loss

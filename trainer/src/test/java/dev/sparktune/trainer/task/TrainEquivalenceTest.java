@@ -23,6 +23,7 @@ import dev.sparktune.trainer.plan.StepPlan;
 import dev.sparktune.trainer.reference.RefLogProbs;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -84,7 +85,7 @@ class TrainEquivalenceTest {
             return new Run(losses, norms, trainer.trainableParams().toFloatVector(), trainer.heldBytes(), metrics);
         });
         for (int r = 1; r < runs.size(); r++) {
-            assertTrue(java.util.Arrays.equals(runs.get(0).finalParams(), runs.get(r).finalParams()),
+            assertTrue(Arrays.equals(runs.get(0).finalParams(), runs.get(r).finalParams()),
                     "rank " + r + "'s parameters differ from rank 0's (replicas drifted apart)");
         }
         return runs.get(0);
@@ -148,7 +149,7 @@ class TrainEquivalenceTest {
     void fullFineTuningIsTheSameForEveryWorldSizeAndSharding() throws Exception {
         Run ref = train(config(FinetuningType.FULL, 1, Sharding.NO_SHARD));
         assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: "
-                + java.util.Arrays.toString(ref.losses()));
+                + Arrays.toString(ref.losses()));
         assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.NO_SHARD)), "full, 2 ranks, no_shard");
         assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.SHARD_GRAD_OP)), "full, 2 ranks, shard_grad_op");
         assertSame(ref, train(config(FinetuningType.FULL, 4, Sharding.SHARD_GRAD_OP)), "full, 4 ranks, shard_grad_op");
@@ -184,7 +185,7 @@ class TrainEquivalenceTest {
     void loraIsTheSameForEveryWorldSizeAndSharding() throws Exception {
         Run ref = train(config(FinetuningType.LORA, 1, Sharding.NO_SHARD));
         assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: "
-                + java.util.Arrays.toString(ref.losses()));
+                + Arrays.toString(ref.losses()));
         assertSame(ref, train(config(FinetuningType.LORA, 4, Sharding.NO_SHARD)), "lora, 4 ranks, no_shard");
         Run replicated = train(config(FinetuningType.LORA, 2, Sharding.SHARD_GRAD_OP));
         assertSame(ref, replicated, "lora, 2 ranks, shard_grad_op");
@@ -214,7 +215,7 @@ class TrainEquivalenceTest {
                 .build();
         Run ref = train(one);
         assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: "
-                + java.util.Arrays.toString(ref.losses()));
+                + Arrays.toString(ref.losses()));
         ModelConfig m = TinyModels.qwen3OverToyVocab();
         ParamLayout trained = one.trainableLayout(m);
         assertEquals(ref.finalParams().length, trained.totalLength(), "the trainable buffer is the selection");
@@ -276,8 +277,8 @@ class TrainEquivalenceTest {
                     union.add(i);
                 }
             }
-            assertEquals(java.util.Arrays.stream(rows).boxed().toList(), union, "step " + s);
+            assertEquals(Arrays.stream(rows).boxed().toList(), union, "step " + s);
         }
-        assertTrue(!java.util.Arrays.equals(one.epochOrder(0), one.epochOrder(1)), "each epoch reshuffles");
+        assertTrue(!Arrays.equals(one.epochOrder(0), one.epochOrder(1)), "each epoch reshuffles");
     }
 }

@@ -8,7 +8,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,10 +118,10 @@ class JinjaErrorsAndTrackingTest {
         JinjaTemplate.Rendering r = t.renderTracked(Map.of("messages", messages), messages);
         assertEquals("<s>[hi][yo][again]</s>", r.text());
         int[] expected = new int[r.text().length()];
-        java.util.Arrays.fill(expected, -1);
-        java.util.Arrays.fill(expected, 3, 7, 0);
-        java.util.Arrays.fill(expected, 7, 11, 1);
-        java.util.Arrays.fill(expected, 11, 18, 2);
+        Arrays.fill(expected, -1);
+        Arrays.fill(expected, 3, 7, 0);
+        Arrays.fill(expected, 7, 11, 1);
+        Arrays.fill(expected, 11, 18, 2);
         assertArrayEquals(expected, r.owners());
     }
 
@@ -150,9 +152,9 @@ class JinjaErrorsAndTrackingTest {
 
     @Test
     void strftimeNowFormatsTheLocalDate() {
-        java.time.LocalDate before = java.time.LocalDate.now();
+        LocalDate before = LocalDate.now();
         String out = render("{{ strftime_now('%Y-%m-%d') }}|{{ strftime_now('%d %b %Y') }}", Map.of());
-        java.time.LocalDate after = java.time.LocalDate.now();
+        LocalDate after = LocalDate.now();
         String[] parts = out.split("\\|");
         assertTrue(parts[0].equals(before.toString()) || parts[0].equals(after.toString()), out);
         assertTrue(parts[1].matches("\\d{2} [A-Z][a-z]{2} \\d{4}"), out);
