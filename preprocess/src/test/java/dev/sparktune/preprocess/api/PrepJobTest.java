@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.preprocess.LocalSpark;
+import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.stats.PrepStats;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.table.DeltaTables;
@@ -424,7 +425,7 @@ class PrepJobTest {
         Files.writeString(dir.resolve("dataset_info.json"),
                 "{\"bad\": {\"file_name\": \"bad.jsonl\", \"formatting\": \"sharegpt\"}}");
         PrepConfig config = TestPrepConfig.of(dir, scratch.resolve("all-bad-out"), "bad").build();
-        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        var e = org.junit.jupiter.api.Assertions.assertThrows(PreprocessException.class,
                 () -> PrepJob.run(spark, config));
         assertTrue(e.getMessage().contains("no input record became a training document")
                 && e.getMessage().contains(config.outputs().rejectsTable()), e.getMessage());
