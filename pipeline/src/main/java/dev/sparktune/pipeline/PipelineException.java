@@ -7,8 +7,6 @@ package dev.sparktune.pipeline;
  * CLI prints it alone and exits with status 2.
  */
 public class PipelineException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
     public PipelineException(String message) {
         super(message);
     }

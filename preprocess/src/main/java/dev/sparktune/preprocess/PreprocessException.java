@@ -9,8 +9,6 @@ package dev.sparktune.preprocess;
  * {@link IllegalArgumentException} / {@link IllegalStateException} and keep their stack trace.
  */
 public class PreprocessException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
     public PreprocessException(String message) {
         super(message);
     }

@@ -15,8 +15,6 @@ package dev.sparktune.trainer;
  * ({@link IllegalArgumentException} / {@link IllegalStateException}) keep their stack trace.
  */
 public class TrainerException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
     public TrainerException(String message) {
         super(message);
     }
