@@ -2,6 +2,7 @@ package dev.sparktune.dl4j.freeze;
 
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelException;
 import dev.sparktune.dl4j.params.ParamLayout;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ public record FreezeConfig(int trainableLayers, List<String> trainableModules, L
     /**
      * The names of the parameters of {@code config}'s model that train, in layout order.
      *
-     * @throws IllegalArgumentException a module name the model does not have (naming the ones it has)
+     * @throws ModelException a module name the model does not have (naming the ones it has)
      */
     public Set<String> trainableNames(ModelConfig config) {
         ParamLayout layout = HfParamNames.layout(config);
@@ -86,7 +87,7 @@ public record FreezeConfig(int trainableLayers, List<String> trainableModules, L
         List<String> patterns = new ArrayList<>();
         for (String module : trainableModules) {
             if (!module.equals("all") && !hidden.contains(module)) {
-                throw new IllegalArgumentException("freeze_trainable_modules: \"" + module + "\" is not a module of "
+                throw new ModelException("freeze_trainable_modules: \"" + module + "\" is not a module of "
                         + "this model's decoder layers; choose from " + String.join(", ", hidden) + " or all");
             }
             for (int l = from; l < to; l++) {
@@ -95,7 +96,7 @@ public record FreezeConfig(int trainableLayers, List<String> trainableModules, L
         }
         for (String module : extraModules) {
             if (!outside.contains(module)) {
-                throw new IllegalArgumentException("freeze_extra_modules: \"" + module + "\" is not a module outside "
+                throw new ModelException("freeze_extra_modules: \"" + module + "\" is not a module outside "
                         + "this model's decoder layers; choose from " + String.join(", ", outside));
             }
             patterns.add(module);

@@ -8,6 +8,7 @@ import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.pipeline.config.ConfigProblem;
 import dev.sparktune.pipeline.config.SparkSettings;
 import dev.sparktune.pipeline.config.SubmitHadoopConf;
+import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.source.DatasetCatalog;
 import dev.sparktune.preprocess.source.DatasetException;
@@ -212,15 +213,22 @@ final class InputPathCheck {
             try (InputStream in = config.getFileSystem(hadoop).open(config)) {
                 model = HfConfigReader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), config.toString());
             }
+            trainedSelection(train, model, config);
+        } catch (IOException | ModelException | IllegalArgumentException e) {
+            problems.add(new ConfigProblem("sparktune.model.model_name_or_path", "cannot read '" + config + "': "
+                    + e.getMessage()));
+        }
+    }
+
+    /** The freeze selection on {@code model}: modules it names that the model does not have go under their key. */
+    private void trainedSelection(TrainConfig train, ModelConfig model, Path config) {
+        try {
             found.add("freeze: " + train.finetuning().freeze().trainableNames(model).size() + " of "
                     + HfParamNames.layout(model).entries().size() + " tensors of " + config + " train");
-        } catch (IllegalArgumentException e) {
+        } catch (ModelException e) {
             problems.add(new ConfigProblem("sparktune.train." + TrainConfigException.keyOf(e.getMessage(),
                     "freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules"),
                     String.valueOf(e.getMessage())));
-        } catch (IOException | ModelException e) {
-            problems.add(new ConfigProblem("sparktune.model.model_name_or_path", "cannot read '" + config + "': "
-                    + e.getMessage()));
         }
     }
 
@@ -303,7 +311,7 @@ final class InputPathCheck {
                 }
                 problems.add(new ConfigProblem(key, e.getMessage()));
                 allResolved = false;
-            } catch (IllegalArgumentException e) {
+            } catch (PreprocessException | IllegalArgumentException e) {
                 problems.add(new ConfigProblem(key, e.getMessage()));
                 allResolved = false;
             }
@@ -311,7 +319,7 @@ final class InputPathCheck {
         if (allResolved && prep.datasets().size() > 1) {
             try {
                 DatasetCatalog.resolve(prep.datasets(), prep.datasetDir(), prep.stage(), hadoop);
-            } catch (DatasetException | IllegalArgumentException e) {
+            } catch (PreprocessException | IllegalArgumentException e) {
                 problems.add(new ConfigProblem(key, e.getMessage()));
             }
         }

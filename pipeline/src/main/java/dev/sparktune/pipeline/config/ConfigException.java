@@ -1,5 +1,7 @@
 package dev.sparktune.pipeline.config;
 
+import dev.sparktune.pipeline.PipelineException;
+
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -7,7 +9,7 @@ import java.util.stream.Collectors;
  * The configuration cannot be used: every problem found, reported together. Thrown before any Spark work starts; the
  * CLI prints {@link #getMessage()} and exits with status 2.
  */
-public class ConfigException extends RuntimeException {
+public class ConfigException extends PipelineException {
     private final List<ConfigProblem> problems;
 
     public ConfigException(List<ConfigProblem> problems) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.pipeline.PipelineException;
 import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.pipeline.config.RunSettings.Stage;
 import dev.sparktune.pipeline.config.SparkTuneConfig;
@@ -174,7 +175,7 @@ public final class PipelineRun {
     private static Path localDir(String key, String path) {
         URI uri = new org.apache.hadoop.fs.Path(path).toUri();
         if (uri.getScheme() != null && !uri.getScheme().equals("file")) {
-            throw new IllegalArgumentException(key + " = " + path + ": the synthetic_data and init_model stages write "
+            throw new PipelineException(key + " = " + path + ": the synthetic_data and init_model stages write "
                     + "local directories; give a local path (and copy the result to " + uri.getScheme() + " if needed)");
         }
         return Path.of(uri.getPath());

@@ -2,6 +2,8 @@ package dev.sparktune.pipeline.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.pipeline.PipelineException;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -84,7 +86,7 @@ public final class SyntheticTasks {
                 all.add(e);
             }
             if (seen.size() > 3 * examples + 20_000) {
-                throw new IllegalArgumentException("cannot draw " + 3 * examples + " distinct questions; lower "
+                throw new PipelineException("cannot draw " + 3 * examples + " distinct questions; lower "
                         + "synthetic_data.examples (at most about 6000)");
             }
         }

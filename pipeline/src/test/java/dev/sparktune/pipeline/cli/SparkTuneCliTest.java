@@ -431,6 +431,23 @@ class SparkTuneCliTest {
     }
 
     @Test
+    void aSettingFoundUnusableWhileTheRunRunsIsAUserErrorWithoutATrace() {
+        Run bad = run("run", "--set", "run.stages=[synthetic_data, init_model]",
+                "--set", "synthetic_data.output_dir=\"hdfs://namenode/demo-data\"",
+                "--set", "model.model_name_or_path=\"" + dir.resolve("model") + "\"",
+                "--set", "init_model.architecture=Qwen3ForCausalLM",
+                "--set", "init_model.tokenizer=\"" + dev.sparktune.testkit.RepoPaths.resolve("assets/tokenizers/qwen3")
+                        + "\"",
+                "--set", "data.dataset=[unused]",
+                "--set", "prep.output_table=\"" + dir.resolve("t") + "\"",
+                "--set", "train.output_dir=\"" + dir.resolve("out") + "\"", "--set", "spark.master=\"local[1]\"");
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.err().contains("synthetic_data.output_dir = hdfs://namenode/demo-data: the synthetic_data and "
+                + "init_model stages write local directories"), bad.toString());
+        assertNoStackTrace(bad);
+    }
+
+    @Test
     void runsInitModelStageNeverReplacesAModelThatIsThereAndRecordsItself() throws Exception {
         Path model = Files.createDirectories(dir.resolve("model"));
         Files.writeString(model.resolve("config.json"), "{\"a user's\": \"model\"}");

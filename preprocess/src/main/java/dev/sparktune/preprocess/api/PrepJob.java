@@ -2,6 +2,7 @@ package dev.sparktune.preprocess.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.encode.DocumentEncoder;
 import dev.sparktune.preprocess.encode.EncodeOutcome;
 import dev.sparktune.preprocess.encode.EncodedDocument;
@@ -124,7 +125,7 @@ public final class PrepJob {
                     .map(o -> RejectsTable.toRow(((EncodeOutcome.Rejected) o).reject())), RejectsTable.SCHEMA),
                     properties);
             if (tally.accepted() == 0) {
-                throw new IllegalArgumentException("no input record became a training document: all "
+                throw new PreprocessException("no input record became a training document: all "
                         + tally.rejected() + " were rejected " + tally.rejectsByReason() + "; see the rejects table "
                         + config.outputs().rejectsTable() + " (reason and message per record)");
             }
@@ -212,7 +213,7 @@ public final class PrepJob {
             return EvalSplit.fraction(valSize);
         }
         if (valSize >= accepted) {
-            throw new IllegalArgumentException("data.val_size = " + (long) valSize + " documents leaves nothing to "
+            throw new PreprocessException("data.val_size = " + (long) valSize + " documents leaves nothing to "
                     + "train on: only " + accepted + " documents were accepted; lower it or give a fraction");
         }
         List<Long> smallest = documents.map(EncodedDocument::contentHash)

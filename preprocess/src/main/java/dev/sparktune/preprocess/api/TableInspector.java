@@ -1,6 +1,7 @@
 package dev.sparktune.preprocess.api;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.encode.TokenizerCache;
 import dev.sparktune.preprocess.encode.TokenizerFiles;
 import dev.sparktune.preprocess.table.DeltaTables;
@@ -36,7 +37,7 @@ public final class TableInspector {
      */
     public static String report(SparkSession spark, String table, int rows, String modelPath) {
         if (!DeltaTables.exists(spark, table)) {
-            throw new IllegalArgumentException(table + " is not a Delta table; give the output_table of a prep run");
+            throw new PreprocessException(table + " is not a Delta table; give the output_table of a prep run");
         }
         Map<String, String> properties = DeltaTables.properties(spark, table);
         StringBuilder out = new StringBuilder();
@@ -61,12 +62,12 @@ public final class TableInspector {
         }
         String tokenizerDir = modelPath != null ? modelPath : properties.get(PackedTable.PROP_TOKENIZER_PATH);
         if (tokenizerDir == null) {
-            throw new IllegalArgumentException(table + " records no tokenizer path; pass the model directory");
+            throw new PreprocessException(table + " records no tokenizer path; pass the model directory");
         }
         TokenizerFiles files = TokenizerFiles.load(tokenizerDir, spark.sparkContext().hadoopConfiguration());
         String expectedSha = properties.get(PackedTable.PROP_TOKENIZER_SHA256);
         if (expectedSha != null && !expectedSha.equals(files.sha256())) {
-            throw new IllegalArgumentException("the tokenizer at " + tokenizerDir + " (sha256 " + files.sha256()
+            throw new PreprocessException("the tokenizer at " + tokenizerDir + " (sha256 " + files.sha256()
                     + ") is not the one this table was prepared with (" + PackedTable.PROP_TOKENIZER_SHA256 + " = "
                     + expectedSha + ")");
         }

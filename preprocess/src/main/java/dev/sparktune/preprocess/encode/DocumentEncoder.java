@@ -1,5 +1,6 @@
 package dev.sparktune.preprocess.encode;
 
+import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.api.LabelOptions;
 import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.Stage;
@@ -71,7 +72,7 @@ public final class DocumentEncoder implements Serializable {
         if (stage != Stage.PT) {
             Objects.requireNonNull(template, "an " + stage + " encoder needs a chat template");
         } else if (eosId < 0) {
-            throw new IllegalArgumentException("stage pt appends the tokenizer's eos_token after each text, but "
+            throw new PreprocessException("stage pt appends the tokenizer's eos_token after each text, but "
                     + "tokenizer_config.json names no eos_token that tokenizer.json knows");
         }
     }

@@ -2,6 +2,7 @@ package dev.sparktune.preprocess.encode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.preprocess.PreprocessException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -46,7 +47,7 @@ public record TokenizerFiles(byte[] tokenizerJson, String tokenizerConfigJson, S
         try {
             FileSystem fs = file.getFileSystem(hadoopConf);
             if (!fs.exists(file)) {
-                throw new IllegalArgumentException("model.model_name_or_path: " + file + " does not exist; the model "
+                throw new PreprocessException("model.model_name_or_path: " + file + " does not exist; the model "
                         + "directory must hold the HF tokenizer files tokenizer.json and tokenizer_config.json");
             }
             try (InputStream in = fs.open(file)) {
@@ -72,7 +73,7 @@ public record TokenizerFiles(byte[] tokenizerJson, String tokenizerConfigJson, S
             JsonNode tokenizer = JSON.readTree(tokenizerJson);
             return SpecialTokens.from(config, tokenizer);
         } catch (IOException e) {
-            throw new IllegalArgumentException("tokenizer files are not valid JSON: " + e.getMessage(), e);
+            throw new PreprocessException("tokenizer files are not valid JSON: " + e.getMessage(), e);
         }
     }
 }

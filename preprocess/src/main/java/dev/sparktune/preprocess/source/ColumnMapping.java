@@ -1,5 +1,7 @@
 package dev.sparktune.preprocess.source;
 
+import dev.sparktune.preprocess.PreprocessException;
+
 import java.io.Serializable;
 
 /**
@@ -34,7 +36,7 @@ public record ColumnMapping(String prompt, String query, String response, String
     /** For {@code stage=pt}: one text column, nothing else. */
     public static ColumnMapping text(String column) {
         if (column == null || column.isEmpty()) {
-            throw new IllegalArgumentException("the text column name must not be empty");
+            throw new PreprocessException("the text column name must not be empty");
         }
         return new ColumnMapping(column, null, null, null, null, null, null);
     }

@@ -1,5 +1,6 @@
 package dev.sparktune.preprocess.source;
 
+import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.api.NameSuggestion;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -77,13 +78,13 @@ public final class DatasetCatalog {
     public static List<DatasetSpec> resolve(List<String> datasets, String datasetDir, Stage stage,
                                             Configuration conf) {
         if (datasets == null || datasets.isEmpty()) {
-            throw new IllegalArgumentException("data.dataset: at least one dataset is required");
+            throw new PreprocessException("data.dataset: at least one dataset is required");
         }
         if (stage == null) {
             throw new IllegalArgumentException("stage is required");
         }
         if (datasetDir == null || datasetDir.isBlank()) {
-            throw new IllegalArgumentException("data.dataset_dir is required (the folder holding "
+            throw new PreprocessException("data.dataset_dir is required (the folder holding "
                     + DATASET_INFO + " and relative dataset paths)");
         }
         Path dir = new Path(datasetDir);
@@ -92,7 +93,7 @@ public final class DatasetCatalog {
         List<DatasetSpec> specs = new ArrayList<>(datasets.size());
         for (String name : datasets) {
             if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("data.dataset: dataset names must not be blank, got " + datasets);
+                throw new PreprocessException("data.dataset: dataset names must not be blank, got " + datasets);
             }
             String trimmed = name.trim();
             if (info != null && info.has(trimmed)) {

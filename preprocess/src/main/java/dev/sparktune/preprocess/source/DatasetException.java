@@ -1,5 +1,7 @@
 package dev.sparktune.preprocess.source;
 
+import dev.sparktune.preprocess.PreprocessException;
+
 import java.util.List;
 
 /**
@@ -7,7 +9,7 @@ import java.util.List;
  * Problems with single records are not exceptions but {@link Conversion.Failed} rejects. Messages are written by
  * {@link DatasetErrors}.
  */
-public class DatasetException extends RuntimeException {
+public class DatasetException extends PreprocessException {
     private final String dataset;
 
     DatasetException(String dataset, String message) {

@@ -1,5 +1,6 @@
 package dev.sparktune.preprocess.template;
 
+import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.api.NameSuggestion;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -49,13 +50,13 @@ public final class ChatTemplates {
      *     every template its special tokens (bos/eos/...); may be null for a named template (the tokens are then
      *     undefined and render as '')
      * @param enableThinking false passes {@code enable_thinking=False} to the template (Qwen3's no-think mode)
-     * @throws IllegalArgumentException for an unknown name (listing the known ones and the closest), or {@code auto}
+     * @throws PreprocessException for an unknown name (listing the known ones and the closest), or {@code auto}
      *     with a tokenizer that has no chat template
      * @throws TemplateException if the template does not parse
      */
     public static ChatTemplate resolve(String name, String tokenizerConfigJson, boolean enableThinking) {
         if (name == null || !(name.equals(AUTO) || NAMED.contains(name))) {
-            throw new IllegalArgumentException("unknown chat template '" + name + "': known templates are "
+            throw new PreprocessException("unknown chat template '" + name + "': known templates are "
                     + names() + (name == null ? "" : "; did you mean '" + NameSuggestion.closest(name, names()) + "'?"));
         }
         JsonNode config = parseConfig(tokenizerConfigJson);
@@ -90,7 +91,7 @@ public final class ChatTemplates {
         try {
             return JSON.readTree(tokenizerConfigJson);
         } catch (IOException e) {
-            throw new IllegalArgumentException("tokenizer_config.json is not valid JSON: " + e.getMessage(), e);
+            throw new PreprocessException("tokenizer_config.json is not valid JSON: " + e.getMessage(), e);
         }
     }
 
@@ -108,10 +109,10 @@ public final class ChatTemplates {
                     return entry.path("template").textValue();
                 }
             }
-            throw new IllegalArgumentException("template = auto: the tokenizer's chat_template list has no 'default' "
+            throw new PreprocessException("template = auto: the tokenizer's chat_template list has no 'default' "
                     + "entry (it has " + available + "); set template to one of " + NAMED);
         }
-        throw new IllegalArgumentException("template = auto, but the tokenizer has no chat_template in "
+        throw new PreprocessException("template = auto, but the tokenizer has no chat_template in "
                 + "tokenizer_config.json (a separate chat_template.jinja is not read); set template to one of "
                 + NAMED);
     }
@@ -135,6 +136,5 @@ public final class ChatTemplates {
         }
         return tokens;
     }
-
 
 }

@@ -1,7 +1,9 @@
 package dev.sparktune.preprocess.template;
 
+import dev.sparktune.preprocess.PreprocessException;
+
 /** A chat template failed for one conversation (its own {@code raise_exception}, a type error, ...). */
-public class TemplateException extends RuntimeException {
+public class TemplateException extends PreprocessException {
     public TemplateException(String message) {
         super(message);
     }

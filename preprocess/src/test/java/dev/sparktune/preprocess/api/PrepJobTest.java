@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.preprocess.LocalSpark;
+import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.stats.PrepStats;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.table.DeltaTables;
@@ -427,7 +428,7 @@ class PrepJobTest {
         Files.writeString(dir.resolve("dataset_info.json"),
                 "{\"bad\": {\"file_name\": \"bad.jsonl\", \"formatting\": \"sharegpt\"}}");
         PrepConfig config = TestPrepConfig.of(dir, scratch.resolve("all-bad-out"), "bad").build();
-        var e = Assertions.assertThrows(IllegalArgumentException.class,
+        var e = Assertions.assertThrows(PreprocessException.class,
                 () -> PrepJob.run(spark, config));
         assertTrue(e.getMessage().contains("no input record became a training document")
                 && e.getMessage().contains(config.outputs().rejectsTable()), e.getMessage());

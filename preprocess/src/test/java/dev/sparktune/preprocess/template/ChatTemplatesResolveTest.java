@@ -1,5 +1,6 @@
 package dev.sparktune.preprocess.template;
 
+import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
@@ -33,7 +34,7 @@ class ChatTemplatesResolveTest {
 
     @Test
     void unknownNameListsTheKnownOnesAndTheClosest() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        PreprocessException e = assertThrows(PreprocessException.class,
                 () -> ChatTemplates.resolve("lama3", null, true));
         assertTrue(e.getMessage().contains("[auto, qwen3, qwen3_nothink, qwen, llama3, mistral, alpaca, empty]"), e.getMessage());
         assertTrue(e.getMessage().contains("did you mean 'llama3'"), e.getMessage());
@@ -41,7 +42,7 @@ class ChatTemplatesResolveTest {
 
     @Test
     void autoWithoutAChatTemplateSaysWhatToSet() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        PreprocessException e = assertThrows(PreprocessException.class,
                 () -> ChatTemplates.resolve("auto", "{\"eos_token\": \"</s>\"}", true));
         assertTrue(e.getMessage().contains("no chat_template"), e.getMessage());
         assertTrue(e.getMessage().contains("set template to one of [qwen3, qwen3_nothink, qwen, llama3, mistral, alpaca, empty]"),

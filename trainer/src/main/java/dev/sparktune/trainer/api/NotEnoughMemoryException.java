@@ -1,11 +1,13 @@
 package dev.sparktune.trainer.api;
 
+import dev.sparktune.trainer.TrainerException;
+
 /**
  * A launch whose memory plan exceeds what each rank may allocate, refused before any Spark job runs (the kernel's or
  * YARN's OOM killer would otherwise end it later, without a message). The message gives the plan, the budget and
  * the settings that would fit.
  */
-public final class NotEnoughMemoryException extends IllegalStateException {
+public final class NotEnoughMemoryException extends TrainerException {
     private final long plannedPerRank;
     private final long budgetPerRank;
 

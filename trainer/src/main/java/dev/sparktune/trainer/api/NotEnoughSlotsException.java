@@ -1,10 +1,12 @@
 package dev.sparktune.trainer.api;
 
+import dev.sparktune.trainer.TrainerException;
+
 /**
  * The application cannot run world_size barrier tasks at once (Spark would otherwise wait for slots that never come).
  * The message names the master, the cores and what to change.
  */
-public final class NotEnoughSlotsException extends IllegalStateException {
+public final class NotEnoughSlotsException extends TrainerException {
     private final int worldSize;
     private final int slots;
 

@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.api;
 
+import dev.sparktune.trainer.TrainerException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -9,7 +10,7 @@ import java.util.stream.Collectors;
  * / transformers' names: {@code fsdp}, {@code loraplus_lr_ratio}, ...), so a config reader can report them under its own
  * key paths.
  */
-public final class TrainConfigException extends IllegalArgumentException {
+public final class TrainConfigException extends TrainerException {
     /**
      * @param key     the setting, by its LLaMA-Factory / transformers name
      * @param message what is wrong and what to do, without the key

@@ -1,10 +1,12 @@
 package dev.sparktune.trainer.checkpoint;
 
+import dev.sparktune.trainer.TrainerException;
+
 /**
  * A checkpoint cannot be written, read or used for this run: the message names the checkpoint directory and what to
  * do (choose another output_dir, set overwrite_output_dir, point resume_from_checkpoint elsewhere).
  */
-public final class CheckpointException extends RuntimeException {
+public final class CheckpointException extends TrainerException {
     private final String checkpoint;
     private final boolean uncommitted;
 

@@ -9,6 +9,7 @@ import dev.sparktune.dl4j.preference.PreferenceLoss;
 import dev.sparktune.preprocess.encode.TokenizerCache;
 import dev.sparktune.preprocess.encode.TokenizerFiles;
 import dev.sparktune.preprocess.table.PackedTable;
+import dev.sparktune.trainer.TrainerException;
 import dev.sparktune.trainer.data.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
@@ -67,7 +68,7 @@ public final class EvalJob {
                         preferenceLoss.type().key())
                 : null;
         if (snapshot.rows() == 0) {
-            throw new IllegalArgumentException("the table " + snapshot.path() + " (version " + snapshot.version()
+            throw new TrainerException("the table " + snapshot.path() + " (version " + snapshot.version()
                     + ") has no rows in its eval split: prepare it with data.val_size > 0");
         }
         ModelConfig model = HfConfigReader.parse(ModelDirectory.of(config.modelPath(), conf).configJson(),

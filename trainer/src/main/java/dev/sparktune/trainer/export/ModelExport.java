@@ -1,6 +1,7 @@
 package dev.sparktune.trainer.export;
 
 import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.trainer.TrainerException;
 import dev.sparktune.trainer.model.MergedModel;
 import dev.sparktune.trainer.model.ModelDirectory;
 import java.io.IOException;
@@ -78,13 +79,13 @@ public final class ModelExport {
             return;
         }
         if (!fs.getFileStatus(target).isDirectory()) {
-            throw new IllegalArgumentException("export.export_dir = " + target + " is a file; choose a directory");
+            throw new TrainerException("export.export_dir = " + target + " is a file; choose a directory");
         }
         FileStatus[] files = fs.listStatus(target);
         boolean earlierExport = fs.exists(new Path(target, "config.json"))
                 || fs.exists(new Path(target, "adapter_config.json"));
         if (files.length > 0 && !earlierExport) {
-            throw new IllegalArgumentException("export.export_dir = " + target + " holds other files (" + files.length
+            throw new TrainerException("export.export_dir = " + target + " holds other files (" + files.length
                     + " entries, no config.json or adapter_config.json): choose an empty or new directory");
         }
     }

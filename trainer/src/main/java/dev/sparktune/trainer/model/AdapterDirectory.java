@@ -4,6 +4,7 @@ import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.trainer.TrainerException;
 import dev.sparktune.trainer.checkpoint.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,13 +28,13 @@ public final class AdapterDirectory {
     }
 
     /**
-     * @throws IllegalArgumentException naming the path when it holds no adapter_config.json
+     * @throws TrainerException naming the path when it holds no adapter_config.json
      */
     public static AdapterDirectory of(String adapterPath, Configuration conf) {
         Path local = ModelDirectory.of(adapterPath, conf).local();
         for (String file : new String[] {"adapter_config.json", "adapter_model.safetensors"}) {
             if (!Files.isRegularFile(local.resolve(file))) {
-                throw new IllegalArgumentException("adapter_name_or_path = " + adapterPath + " has no " + file
+                throw new TrainerException("adapter_name_or_path = " + adapterPath + " has no " + file
                         + ": point it at a PEFT LoRA adapter directory (the train output_dir of a LoRA run)");
             }
         }
@@ -54,13 +55,13 @@ public final class AdapterDirectory {
      * Checks, on the driver, that the adapter holds a tensor of the right shape for every entry of {@code layout}
      * (the adapters of its config on this model), so a mismatch is refused before any rank loads it.
      *
-     * @throws IllegalArgumentException naming the first tensor missing or of another shape
+     * @throws TrainerException naming the first tensor missing or of another shape
      */
     public void requireTensors(ParamLayout layout) {
         SafetensorsReader reader = SafetensorsReader.open(local.resolve("adapter_model.safetensors"));
         for (ParamLayout.Entry e : layout.entries()) {
             if (!reader.contains(e.name()) || !Arrays.equals(reader.info(e.name()).shape(), e.shape())) {
-                throw new IllegalArgumentException("adapter_name_or_path = " + path + ": "
+                throw new TrainerException("adapter_name_or_path = " + path + ": "
                         + (reader.contains(e.name()) ? e.name() + " has shape "
                         + Arrays.toString(reader.info(e.name()).shape()) + ", this model needs "
                         + Arrays.toString(e.shape()) : "no tensor " + e.name())

@@ -1,6 +1,7 @@
 package dev.sparktune.trainer.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.trainer.TrainerException;
 import dev.sparktune.trainer.checkpoint.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,13 +63,13 @@ public final class ModelDirectory {
     /**
      * config.json as text.
      *
-     * @throws IllegalArgumentException naming the path when there is no config.json
+     * @throws TrainerException naming the path when there is no config.json
      */
     public String configJson() {
         Path config = new Path(dir, "config.json");
         try {
             if (!fs.exists(config)) {
-                throw new IllegalArgumentException("model_name_or_path = " + path + " has no config.json: point it at"
+                throw new TrainerException("model_name_or_path = " + path + " has no config.json: point it at"
                         + " an HF model directory (config.json, *.safetensors, tokenizer files)");
             }
             try (InputStream in = fs.open(config)) {

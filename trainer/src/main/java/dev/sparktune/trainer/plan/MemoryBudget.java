@@ -1,5 +1,7 @@
 package dev.sparktune.trainer.plan;
 
+import dev.sparktune.trainer.TrainerException;
+
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -119,7 +121,7 @@ public record MemoryBudget(long perRank, String source, String raise) {
         try {
             return Long.parseLong(digits.strip()) * unit;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("cannot read the memory size \"" + size + "\" (e.g. 512m, 4g)", e);
+            throw new TrainerException("cannot read the memory size \"" + size + "\" (e.g. 512m, 4g)", e);
         }
     }
 

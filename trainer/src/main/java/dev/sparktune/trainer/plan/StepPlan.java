@@ -1,5 +1,7 @@
 package dev.sparktune.trainer.plan;
 
+import dev.sparktune.trainer.TrainerException;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,7 +47,7 @@ public record StepPlan(long rows, int globalBatchRows, int microBatchRows, int w
     public static StepPlan of(long rows, int globalBatchRows, int microBatchRows, int worldSize, double epochs,
                               int maxSteps, long seed) {
         if (rows < 1) {
-            throw new IllegalArgumentException("the table has no training rows");
+            throw new TrainerException("the table has no training rows");
         }
         if (globalBatchRows < 1) {
             throw new IllegalArgumentException("global batch must be >= 1 row, got " + globalBatchRows);
@@ -53,7 +55,7 @@ public record StepPlan(long rows, int globalBatchRows, int microBatchRows, int w
         int perEpoch = Math.toIntExact((rows + globalBatchRows - 1) / globalBatchRows);
         int total = maxSteps > 0 ? maxSteps : (int) Math.ceil(epochs * perEpoch - 1e-9);
         if (total < 1) {
-            throw new IllegalArgumentException("num_train_epochs = " + epochs + " gives no training step; set it > 0"
+            throw new TrainerException("num_train_epochs = " + epochs + " gives no training step; set it > 0"
                     + " or set max_steps");
         }
         return new StepPlan(rows, globalBatchRows, microBatchRows, worldSize, perEpoch, total, seed);

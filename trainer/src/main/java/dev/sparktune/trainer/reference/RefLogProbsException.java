@@ -1,11 +1,13 @@
 package dev.sparktune.trainer.reference;
 
+import dev.sparktune.trainer.TrainerException;
+
 /**
  * Preference training cannot use the reference log-probs it was given: the table is absent, was computed from another
  * version of the packed table or by another reference model, or lacks a document. Each message names the table and
  * what to do (run the ref-logprobs verb again, with the right reference).
  */
-public final class RefLogProbsException extends RuntimeException {
+public final class RefLogProbsException extends TrainerException {
     private static final String RERUN = "run `sparktune ref-logprobs` with the same config (it scores the packed "
             + "table's latest version with train.ref_model / train.ref_model_adapters)";
 

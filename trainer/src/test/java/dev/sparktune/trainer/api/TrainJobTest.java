@@ -19,6 +19,7 @@ import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.testkit.RepoPaths;
+import dev.sparktune.trainer.TrainerException;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.task.HeldBytes;
@@ -246,7 +247,7 @@ class TrainJobTest {
 
     @Test
     void moreRanksThanSlotsFailsAtOnceSayingWhatToChange() {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        NotEnoughSlotsException e = assertThrows(NotEnoughSlotsException.class,
                 () -> TrainJob.run(spark, lora(scratch.resolve("out-3").toString(), 3).build()));
         assertTrue(e.getMessage().contains("world_size = 3 needs 3 concurrent task slots but the application has 2"),
                 e.getMessage());
@@ -261,7 +262,7 @@ class TrainJobTest {
         }
         Files.writeString(other.resolve("tokenizer.json"), Files.readString(model.resolve("tokenizer.json"))
                 .replaceFirst("\"version\"", "\"version\" "));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        TrainerException e = assertThrows(TrainerException.class,
                 () -> TrainJob.run(spark, lora(scratch.resolve("out-x").toString(), 1).modelPath(other.toString())
                         .build()));
         assertTrue(e.getMessage().contains("sparktune.tokenizer.sha256"), e.getMessage());
@@ -341,7 +342,7 @@ class TrainJobTest {
         CheckpointException other = assertThrows(CheckpointException.class, () -> TrainJob.run(spark,
                 lora(second.toString(), 1).maxSteps(4).build()));
         assertTrue(other.getMessage().contains("adapter_name_or_path"), other.getMessage());
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> TrainJob.run(spark,
+        TrainerException missing = assertThrows(TrainerException.class, () -> TrainJob.run(spark,
                 lora(scratch.resolve("continue-x").toString(), 1).adapterNameOrPath(model.toString()).build()));
         assertTrue(missing.getMessage().contains("has no adapter_config.json"), missing.getMessage());
     }

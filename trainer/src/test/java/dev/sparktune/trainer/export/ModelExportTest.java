@@ -10,6 +10,8 @@ import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.testkit.TinyModels;
+import dev.sparktune.trainer.TrainerException;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -87,14 +89,14 @@ class ModelExportTest {
 
         Path other = Files.createDirectories(scratch.resolve("someone-elses"));
         Files.writeString(other.resolve("notes.txt"), "keep me");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        TrainerException e = assertThrows(TrainerException.class,
                 () -> export(adapter.toString(), other, false));
         assertTrue(e.getMessage().contains("holds other files")
                 && e.getMessage().contains("choose an empty or new directory"), e.getMessage());
         assertEquals(List.of(other.resolve("notes.txt")), Files.list(other).toList(), "left as it was");
 
         Path file = Files.writeString(scratch.resolve("a-file"), "x");
-        e = assertThrows(IllegalArgumentException.class, () -> export("", file, false));
+        e = assertThrows(TrainerException.class, () -> export("", file, false));
         assertTrue(e.getMessage().contains("is a file"), e.getMessage());
         assertEquals("x", Files.readString(file));
     }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparktune.trainer.TrainerException;
+
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -67,7 +69,7 @@ class MemoryBudgetTest {
         assertEquals(2048L << 10, MemoryBudget.bytes("2048k"));
         assertEquals(3 * GB, MemoryBudget.bytes("3gb"));
         assertEquals(12345, MemoryBudget.bytes("12345"));
-        String message = assertThrows(IllegalArgumentException.class, () -> MemoryBudget.bytes("lots")).getMessage();
+        String message = assertThrows(TrainerException.class, () -> MemoryBudget.bytes("lots")).getMessage();
         assertTrue(message.contains("\"lots\""), message);
     }
 }
