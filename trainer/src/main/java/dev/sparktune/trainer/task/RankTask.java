@@ -30,7 +30,7 @@ import scala.runtime.AbstractFunction1;
 /**
  * The body of one barrier task = one rank, in phases: load the model, join the ring, restore the newest committed
  * checkpoint (if any), train the remaining steps with a checkpoint every save_steps ({@link RankCheckpoints}), and
- * finish: save the model and, on rank 0, publish it with the trainer log, TensorBoard events and the loss plot
+ * finish: save the model and, on rank 0, publish it with the trainer log, TensorBoard events and the plots
  * ({@link Rank0Outputs}) to the output directory. Each phase is timed and logged with the rank.
  */
 public final class RankTask
