@@ -29,7 +29,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ConfigOptions.runJob(options.load(Verb.EVAL, c -> InputPathCheck.forEval(c.eval(), c.spark()), spec),
+        return JobVerb.run(options.load(Verb.EVAL, c -> InputPathCheck.forEval(c.eval(), c.spark()), spec),
                 spec, (c, spark) -> EvalJob.run(spark, c.eval()),
                 (c, r) -> (r.pairs() == 0 ? "" : String.format("eval: %d pairs, preference loss %.4f, reward accuracy "
                                 + "%.1f%%, mean margin %.3f; ", r.pairs(), r.preference().get("loss"),

@@ -29,7 +29,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ConfigOptions.runJob(options.load(Verb.EXPORT, c -> InputPathCheck.forExport(c.export(), c.spark()), spec),
+        return JobVerb.run(options.load(Verb.EXPORT, c -> InputPathCheck.forExport(c.export(), c.spark()), spec),
                 spec, (c, spark) -> ModelExport.run(c.export(), spark.sparkContext().hadoopConfiguration()),
                 (c, files) -> "export: " + (c.export().adapterOnly() ? "adapter copied"
                         : c.export().adapterPath().isEmpty() ? "model saved" : "adapter merged into the base model")

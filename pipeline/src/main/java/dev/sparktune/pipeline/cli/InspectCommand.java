@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code sparktune inspect TABLE}: a packed table's properties, per-split stats and decoded rows. */
@@ -57,10 +58,7 @@ final class InspectCommand implements Callable<Integer> {
                     List.of("found " + InputPathCheck.forInspect(table, model, config.spark())), "table found", out,
                     err);
         }
-        String report = SparkSessions.withSession(config.spark(),
-                spark -> TableInspector.report(spark, table, rows, model));
-        out.print(report);
-        out.flush();
-        return 0;
+        return JobVerb.run(Optional.of(config), spec, (c, spark) -> TableInspector.report(spark, table, rows, model),
+                report -> report);
     }
 }

@@ -27,7 +27,7 @@ final class RefLogProbsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ConfigOptions.runJob(options.load(Verb.REF_LOGPROBS,
+        return JobVerb.run(options.load(Verb.REF_LOGPROBS,
                         c -> InputPathCheck.forRefLogProbs(c.refLogProbs(), c.spark()), spec),
                 spec, (c, spark) -> RefLogProbsJob.run(spark, c.refLogProbs()),
                 (c, r) -> String.format("ref-logprobs: %d documents, %d supervised tokens of %s version %d in %.1f s "

@@ -6,7 +6,6 @@ import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.pipeline.run.PipelineRun;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -41,8 +40,6 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         if (positionalConfig != null && options.sources().file().isPresent()) {
             throw new ParameterException(spec.commandLine(), "give the config file once: either -c FILE or CONF");
         }
@@ -51,13 +48,7 @@ final class RunCommand implements Callable<Integer> {
                 c -> InputPathCheck.forRun(c.run(), c.prep(), c.train(), c.spark()),
                 c -> c.run().stages().contains(RunSettings.Stage.TRAIN) && c.run().initModel() == null
                         ? MemoryReport.forTrain(c.train(), c.spark(), c.prep().labels().cutoffLen()) : List.of(), spec);
-        if (loaded.isEmpty()) {
-            return 0;
-        }
-        SparkTuneConfig config = loaded.get();
-        ObjectNode report = SparkSessions.withSession(config.spark(), spark -> new PipelineRun(config, err).run(spark));
-        out.println(report);
-        out.flush();
-        return 0;
+        return JobVerb.run(loaded, spec, (c, spark) -> new PipelineRun(c, spec.commandLine().getErr()).run(spark),
+                ObjectNode::toString);
     }
 }

@@ -29,7 +29,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ConfigOptions.runJob(options.load(options.sources(), Verb.TRAIN,
+        return JobVerb.run(options.load(options.sources(), Verb.TRAIN,
                         c -> InputPathCheck.forTrain(c.train(), c.spark()),
                         c -> MemoryReport.forTrain(c.train(), c.spark(), c.cutoffLen()), spec),
                 spec, (c, spark) -> TrainJob.run(spark, c.train()),
