@@ -9,7 +9,7 @@ import dev.sparktune.dl4j.preference.PreferenceLoss;
 import dev.sparktune.preprocess.encode.TokenizerCache;
 import dev.sparktune.preprocess.encode.TokenizerFiles;
 import dev.sparktune.preprocess.table.PackedTable;
-import dev.sparktune.trainer.data.HadoopConfEntries;
+import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.trainer.data.TrainRow;
