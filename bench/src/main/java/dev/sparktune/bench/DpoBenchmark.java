@@ -94,36 +94,12 @@ public final class DpoBenchmark {
         }
 
         static Options parse(String[] args) {
-            String python = null;
-            int steps = 0;  // 0: each shape's own
-            int pairs = 2;
-            String driverMemory = null;
-            boolean oneRank = false;
-            List<String> specs = new ArrayList<>();
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--python" -> python = args[++i];
-                    case "--steps" -> steps = atLeastOne("--steps", args[++i]);
-                    case "--pairs" -> pairs = atLeastOne("--pairs", args[++i]);
-                    case "--driver-memory" -> driverMemory = args[++i];
-                    case "--one-rank" -> oneRank = true;
-                    default -> {
-                        if (args[i].startsWith("--")) {
-                            throw new IllegalArgumentException("unknown option " + args[i] + "; known: --python, "
-                                    + "--steps, --pairs, --driver-memory, --one-rank");
-                        }
-                        specs.add(args[i]);
-                    }
-                }
-            }
-            if (python == null) {
-                throw new IllegalArgumentException("--python (the reference environment's interpreter) is required");
-            }
+            ScaleArgs parsed = ScaleArgs.parse(args, "--pairs", List.of(), List.of());
             List<ScaleCase> cases = new ArrayList<>();
-            for (String spec : specs.isEmpty() ? List.of("qwen3-0.6b") : specs) {
-                cases.addAll(cases(spec, steps, oneRank));
+            for (String spec : parsed.specs().isEmpty() ? List.of("qwen3-0.6b") : parsed.specs()) {
+                cases.addAll(cases(spec, parsed.steps(), parsed.oneRank()));
             }
-            return new Options(python, pairs, driverMemory, cases);
+            return new Options(parsed.python(), parsed.perStep(), parsed.driverMemory(), cases);
         }
 
         /** A shape's default cases, or the one case a full spec names; LoRA only, rows of whole pairs. */
@@ -151,14 +127,6 @@ public final class DpoBenchmark {
                 cases.add(c);
             }
             return cases;
-        }
-
-        private static int atLeastOne(String option, String value) {
-            int n = Integer.parseInt(value);
-            if (n < 1) {
-                throw new IllegalArgumentException(option + " must be at least 1, got " + n);
-            }
-            return n;
         }
     }
 
