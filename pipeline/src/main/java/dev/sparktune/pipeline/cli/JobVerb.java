@@ -2,26 +2,32 @@ package dev.sparktune.pipeline.cli;
 
 import dev.sparktune.pipeline.config.SparkTuneConfig;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * The rest of a verb that runs one job in a SparkSession, once its configuration is loaded: nothing after a dry run;
- * else the job, then its summary line on stderr and its output (JSON, file names, a report) alone on stdout, so
- * stdout can be piped or saved as it is.
+ * A verb that runs one job in a SparkSession. The verb loads its configuration (or stops after a dry run) and states
+ * its job and what it prints; {@link #run} does the rest the same way for every verb: the job in a session, then its
+ * summary line on stderr and its output (JSON, file names, a report) alone on stdout, so stdout can be piped or saved
+ * as it is.
  */
-final class JobVerb {
-    private JobVerb() {
-    }
+abstract class JobVerb implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+
+    @Spec
+    CommandSpec spec;
 
     /** A job reported by a {@code summary} line on stderr and its {@code output} on stdout. */
-    static <T> int run(Optional<SparkTuneConfig> loaded, CommandSpec spec,
-                       BiFunction<SparkTuneConfig, SparkSession, T> job, BiFunction<SparkTuneConfig, T, String> summary,
-                       Function<T, String> output) {
+    <T> int run(Optional<SparkTuneConfig> loaded, BiFunction<SparkTuneConfig, SparkSession, T> job,
+                BiFunction<SparkTuneConfig, T, String> summary, Function<T, String> output) {
         if (loaded.isEmpty()) {
             return 0;
         }
@@ -41,8 +47,8 @@ final class JobVerb {
     }
 
     /** A job whose {@code output} on stdout says all there is to say (it reports its progress itself). */
-    static <T> int run(Optional<SparkTuneConfig> loaded, CommandSpec spec,
-                       BiFunction<SparkTuneConfig, SparkSession, T> job, Function<T, String> output) {
-        return run(loaded, spec, job, null, output);
+    <T> int run(Optional<SparkTuneConfig> loaded, BiFunction<SparkTuneConfig, SparkSession, T> job,
+                Function<T, String> output) {
+        return run(loaded, job, null, output);
     }
 }

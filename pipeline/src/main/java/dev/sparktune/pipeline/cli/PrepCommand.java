@@ -3,12 +3,8 @@ package dev.sparktune.pipeline.cli;
 import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.preprocess.api.PrepJob;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code sparktune prep}: datasets in, the packed Delta table, its rejects table and the stats JSON out. */
 @Command(name = "prep",
@@ -16,20 +12,14 @@ import java.util.concurrent.Callable;
         versionProvider = VersionProvider.class,
         description = "Read, template, tokenize, mask and pack the datasets into a Delta table (plus a rejects "
                 + "table and a stats JSON, printed at the end).")
-final class PrepCommand implements Callable<Integer> {
-
-    @Mixin
-    private ConfigOptions options;
-
-    @Spec
-    private CommandSpec spec;
+final class PrepCommand extends JobVerb {
 
     @Override
     public Integer call() {
-        return JobVerb.run(options.load(options.sources(), Verb.PREP, c -> InputPathCheck.forPrep(c.prep(), c.spark()),
+        return run(options.load(options.sources(), Verb.PREP, c -> InputPathCheck.forPrep(c.prep(), c.spark()),
                         c -> List.of("prep config hash (the table's sparktune.prep_config_hash): " + c.prepConfigHash()),
                         spec),
-                spec, (c, spark) -> PrepJob.run(spark, c.prep()),
+                (c, spark) -> PrepJob.run(spark, c.prep()),
                 (c, r) -> r.committed()
                         ? "prep: committed version " + r.tableVersion() + " of " + c.prep().outputs().table()
                         : "prep: " + c.prep().outputs().table() + " already holds this run's data (version "

@@ -9,13 +9,9 @@ import dev.sparktune.pipeline.run.PipelineRun;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sparktune run}: the whole pipeline in one application, resumable stage by stage (see {@link PipelineRun}).
@@ -28,15 +24,9 @@ import picocli.CommandLine.Spec;
                 + "again skips the stages finished with the same settings (train resumes from its newest checkpoint). "
                 + "With run.eval_base the base model is evaluated too, so the report shows exact match before and "
                 + "after training. Prints a JSON report at the end.")
-final class RunCommand implements Callable<Integer> {
-    @Mixin
-    private ConfigOptions options;
-
+final class RunCommand extends JobVerb {
     @Parameters(arity = "0..1", paramLabel = "CONF", description = "The config file, as an alternative to -c.")
     private String positionalConfig;
-
-    @Spec
-    private CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -48,7 +38,7 @@ final class RunCommand implements Callable<Integer> {
                 c -> InputPathCheck.forRun(c.run(), c.prep(), c.train(), c.spark()),
                 c -> c.run().stages().contains(RunSettings.Stage.TRAIN) && c.run().initModel() == null
                         ? MemoryReport.forTrain(c.train(), c.spark(), c.prep().labels().cutoffLen()) : List.of(), spec);
-        return JobVerb.run(loaded, spec, (c, spark) -> new PipelineRun(c, spec.commandLine().getErr()).run(spark),
+        return run(loaded, (c, spark) -> new PipelineRun(c, spec.commandLine().getErr()).run(spark),
                 ObjectNode::toString);
     }
 }
