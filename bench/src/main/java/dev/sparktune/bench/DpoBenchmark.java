@@ -1,5 +1,8 @@
 package dev.sparktune.bench;
 
+import static dev.sparktune.bench.TableCells.cell;
+import static dev.sparktune.bench.TableCells.figure;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -526,15 +529,6 @@ public final class DpoBenchmark {
         return String.format(Locale.ROOT, "%s | %s | %s | %s | %s", figure("%.1f", pass.seconds()),
                 figure("%.1f", pass.scoringSeconds()), figure("%.2f", pass.documentsPerSecond()),
                 figure("%.1f", pass.tokensPerSecond()), rss);
-    }
-
-    /** Text for a markdown table cell: its pipes escaped. */
-    private static String cell(String text) {
-        return text.replace("|", "\\|");
-    }
-
-    private static String figure(String format, double value) {
-        return Double.isFinite(value) ? String.format(Locale.ROOT, format, value) : "—";
     }
 
     private static void progress(String message) {

@@ -1,5 +1,8 @@
 package dev.sparktune.bench;
 
+import static dev.sparktune.bench.TableCells.cell;
+import static dev.sparktune.bench.TableCells.figure;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -342,15 +345,6 @@ public final class ScaleBenchmark {
                 figure("%.2f", m.plannedBytesPerRank() / 1e9), figure("%.2f", m.heldBytesPerRank() / 1e9),
                 figure("%.0f", m.tokensPerSecond()), Double.isFinite(m.mfu())
                         ? String.format(Locale.ROOT, "%.1f%%", 100 * m.mfu()) : "—", ratio);
-    }
-
-    /** Text for a markdown table cell: its pipes escaped. */
-    private static String cell(String text) {
-        return text.replace("|", "\\|");
-    }
-
-    private static String figure(String format, double value) {
-        return Double.isFinite(value) ? String.format(Locale.ROOT, format, value) : "—";
     }
 
     private static void progress(String message) {
