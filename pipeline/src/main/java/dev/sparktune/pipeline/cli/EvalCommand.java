@@ -7,8 +7,6 @@ import picocli.CommandLine.Command;
 
 /** {@code sparktune eval}: loss, perplexity and generated-answer accuracy of a model on the table's eval split. */
 @Command(name = "eval",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Evaluate model.model_name_or_path (with model.adapter_name_or_path merged in, if set) on the eval "
                 + "split of eval.table on the executors: loss and perplexity over every supervised token, and for "
                 + "eval.max_samples documents a generated answer to the last assistant turn scored by exact match and "

@@ -9,8 +9,6 @@ import picocli.CommandLine.Command;
  * at export.export_dir; or the adapter alone with export.adapter_only.
  */
 @Command(name = "export",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Merge the LoRA adapter (model.adapter_name_or_path) into the base model "
                 + "(model.model_name_or_path) and save a Hugging Face model directory at export.export_dir (safetensors "
                 + "shards of at most export.export_size GB, config.json, generation_config.json, tokenizer files); or, "

@@ -15,8 +15,6 @@ import java.util.Optional;
 
 /** {@code sparktune inspect TABLE}: a packed table's properties, per-split stats and decoded rows. */
 @Command(name = "inspect",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Print a packed table's properties and per-split statistics, then N rows decoded document by "
                 + "document with the trained (labelled) spans marked " + TableInspector.TRAIN_OPEN + "…"
                 + TableInspector.TRAIN_CLOSE + ", to check masking.")

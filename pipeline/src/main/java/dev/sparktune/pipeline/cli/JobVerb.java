@@ -2,6 +2,7 @@ package dev.sparktune.pipeline.cli;
 
 import dev.sparktune.pipeline.config.SparkTuneConfig;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -16,8 +17,9 @@ import java.util.function.Function;
  * A verb that runs one job in a SparkSession. The verb loads its configuration (or stops after a dry run) and states
  * its job and what it prints; {@link #run} does the rest the same way for every verb: the job in a session, then its
  * summary line on stderr and its output (JSON, file names, a report) alone on stdout, so stdout can be piped or saved
- * as it is.
+ * as it is. Its {@code @Command} attributes (help and version options) are inherited by every verb's own.
  */
+@Command(mixinStandardHelpOptions = true, versionProvider = VersionProvider.class)
 abstract class JobVerb implements Callable<Integer> {
     @Mixin
     ConfigOptions options;

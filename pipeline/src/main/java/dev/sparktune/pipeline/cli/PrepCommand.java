@@ -8,8 +8,6 @@ import java.util.List;
 
 /** {@code sparktune prep}: datasets in, the packed Delta table, its rejects table and the stats JSON out. */
 @Command(name = "prep",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Read, template, tokenize, mask and pack the datasets into a Delta table (plus a rejects "
                 + "table and a stats JSON, printed at the end).")
 final class PrepCommand extends JobVerb {

@@ -6,8 +6,6 @@ import picocli.CommandLine.Command;
 
 /** {@code sparktune ref-logprobs}: the reference model's log-prob of every document of the packed table. */
 @Command(name = "ref-logprobs",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Score every document of train.table (both splits of its latest version) with the reference "
                 + "model (train.ref_model, by default model.model_name_or_path, with train.ref_model_adapters merged "
                 + "in) on the executors, train.world_size tasks of one model each: the summed log-prob of each "

@@ -17,8 +17,6 @@ import picocli.CommandLine.ParameterException;
  * {@code sparktune run}: the whole pipeline in one application, resumable stage by stage (see {@link PipelineRun}).
  */
 @Command(name = "run",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Run the pipeline's stages (run.stages, in order: synthetic_data, init_model, prep, "
                 + "ref_logprobs, train, export, eval) in one Spark application. Each finished stage is recorded in run.state_file; running "
                 + "again skips the stages finished with the same settings (train resumes from its newest checkpoint). "

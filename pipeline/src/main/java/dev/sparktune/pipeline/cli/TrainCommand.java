@@ -10,8 +10,6 @@ import picocli.CommandLine.Command;
  * stage of world_size ranks; resumes from the newest committed checkpoint in output_dir.
  */
 @Command(name = "train",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Fine-tune the model on the packed Delta table (full or LoRA) with world_size ranks in one "
                 + "Spark barrier stage; write the adapter or model, trainer_log.jsonl and checkpoints to output_dir. "
                 + "Resumes from the newest committed checkpoint there unless overwrite_output_dir is set. Prints a "
