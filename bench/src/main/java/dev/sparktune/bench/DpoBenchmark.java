@@ -1,5 +1,8 @@
 package dev.sparktune.bench;
 
+import static dev.sparktune.bench.TableCells.cell;
+import static dev.sparktune.bench.TableCells.figure;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -94,36 +97,12 @@ public final class DpoBenchmark {
         }
 
         static Options parse(String[] args) {
-            String python = null;
-            int steps = 0;  // 0: each shape's own
-            int pairs = 2;
-            String driverMemory = null;
-            boolean oneRank = false;
-            List<String> specs = new ArrayList<>();
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--python" -> python = args[++i];
-                    case "--steps" -> steps = atLeastOne("--steps", args[++i]);
-                    case "--pairs" -> pairs = atLeastOne("--pairs", args[++i]);
-                    case "--driver-memory" -> driverMemory = args[++i];
-                    case "--one-rank" -> oneRank = true;
-                    default -> {
-                        if (args[i].startsWith("--")) {
-                            throw new IllegalArgumentException("unknown option " + args[i] + "; known: --python, "
-                                    + "--steps, --pairs, --driver-memory, --one-rank");
-                        }
-                        specs.add(args[i]);
-                    }
-                }
-            }
-            if (python == null) {
-                throw new IllegalArgumentException("--python (the reference environment's interpreter) is required");
-            }
+            ScaleArgs parsed = ScaleArgs.parse(args, "--pairs", List.of(), List.of());
             List<ScaleCase> cases = new ArrayList<>();
-            for (String spec : specs.isEmpty() ? List.of("qwen3-0.6b") : specs) {
-                cases.addAll(cases(spec, steps, oneRank));
+            for (String spec : parsed.specs().isEmpty() ? List.of("qwen3-0.6b") : parsed.specs()) {
+                cases.addAll(cases(spec, parsed.steps(), parsed.oneRank()));
             }
-            return new Options(python, pairs, driverMemory, cases);
+            return new Options(parsed.python(), parsed.perStep(), parsed.driverMemory(), cases);
         }
 
         /** A shape's default cases, or the one case a full spec names; LoRA only, rows of whole pairs. */
@@ -151,14 +130,6 @@ public final class DpoBenchmark {
                 cases.add(c);
             }
             return cases;
-        }
-
-        private static int atLeastOne(String option, String value) {
-            int n = Integer.parseInt(value);
-            if (n < 1) {
-                throw new IllegalArgumentException(option + " must be at least 1, got " + n);
-            }
-            return n;
         }
     }
 
@@ -558,15 +529,6 @@ public final class DpoBenchmark {
         return String.format(Locale.ROOT, "%s | %s | %s | %s | %s", figure("%.1f", pass.seconds()),
                 figure("%.1f", pass.scoringSeconds()), figure("%.2f", pass.documentsPerSecond()),
                 figure("%.1f", pass.tokensPerSecond()), rss);
-    }
-
-    /** Text for a markdown table cell: its pipes escaped. */
-    private static String cell(String text) {
-        return text.replace("|", "\\|");
-    }
-
-    private static String figure(String format, double value) {
-        return Double.isFinite(value) ? String.format(Locale.ROOT, format, value) : "—";
     }
 
     private static void progress(String message) {

@@ -1,5 +1,8 @@
 package dev.sparktune.bench;
 
+import static dev.sparktune.bench.TableCells.cell;
+import static dev.sparktune.bench.TableCells.figure;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -84,49 +87,17 @@ public final class ScaleBenchmark {
         }
 
         static Options parse(String[] args) {
-            String python = null;
-            int steps = 0;  // 0: each shape's own
-            int rows = 2;
-            long peftMaxParams = 3_000_000_000L;
-            String driverMemory = null;
-            boolean oneRank = false;
-            boolean checkpointing = true;
-            List<String> specs = new ArrayList<>();
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--python" -> python = args[++i];
-                    case "--steps" -> steps = atLeastOne("--steps", args[++i]);
-                    case "--rows" -> rows = atLeastOne("--rows", args[++i]);
-                    case "--peft-max-params" -> peftMaxParams = (long) Double.parseDouble(args[++i]);
-                    case "--driver-memory" -> driverMemory = args[++i];
-                    case "--one-rank" -> oneRank = true;
-                    case "--no-gradient-checkpointing" -> checkpointing = false;
-                    default -> {
-                        if (args[i].startsWith("--")) {
-                            throw new IllegalArgumentException("unknown option " + args[i] + "; known: --python, "
-                                    + "--steps, --rows, --peft-max-params, --driver-memory, --one-rank, "
-                                    + "--no-gradient-checkpointing");
-                        }
-                        specs.add(args[i]);
-                    }
-                }
-            }
-            if (python == null) {
-                throw new IllegalArgumentException("--python (the reference environment's interpreter) is required");
-            }
+            ScaleArgs parsed = ScaleArgs.parse(args, "--rows", List.of("--peft-max-params"),
+                    List.of("--no-gradient-checkpointing"));
+            long peftMaxParams = (long) Double.parseDouble(parsed.own().getOrDefault("--peft-max-params", "3e9"));
+            boolean checkpointing = !parsed.own().containsKey("--no-gradient-checkpointing");
             List<ScaleCase> cases = new ArrayList<>();
-            for (String spec : specs.isEmpty() ? List.of("qwen3-0.6b", "qwen3-1.7b", "qwen3-4b") : specs) {
-                cases.addAll(ScaleCase.parse(spec, steps, oneRank));
+            for (String spec : parsed.specs().isEmpty() ? List.of("qwen3-0.6b", "qwen3-1.7b", "qwen3-4b")
+                    : parsed.specs()) {
+                cases.addAll(ScaleCase.parse(spec, parsed.steps(), parsed.oneRank()));
             }
-            return new Options(python, rows, peftMaxParams, driverMemory, checkpointing, cases);
-        }
-
-        private static int atLeastOne(String option, String value) {
-            int n = Integer.parseInt(value);
-            if (n < 1) {
-                throw new IllegalArgumentException(option + " must be at least 1, got " + n);
-            }
-            return n;
+            return new Options(parsed.python(), parsed.perStep(), peftMaxParams, parsed.driverMemory(), checkpointing,
+                    cases);
         }
     }
 
@@ -374,15 +345,6 @@ public final class ScaleBenchmark {
                 figure("%.2f", m.plannedBytesPerRank() / 1e9), figure("%.2f", m.heldBytesPerRank() / 1e9),
                 figure("%.0f", m.tokensPerSecond()), Double.isFinite(m.mfu())
                         ? String.format(Locale.ROOT, "%.1f%%", 100 * m.mfu()) : "—", ratio);
-    }
-
-    /** Text for a markdown table cell: its pipes escaped. */
-    private static String cell(String text) {
-        return text.replace("|", "\\|");
-    }
-
-    private static String figure(String format, double value) {
-        return Double.isFinite(value) ? String.format(Locale.ROOT, format, value) : "—";
     }
 
     private static void progress(String message) {

@@ -40,7 +40,7 @@ public final class KvCacheDecoder {
     private final float[] finalNorm;
     private final INDArray embedding;          // [V, C] view; keeps the memory embeddingRows reads alive
     private final FloatPointer embeddingRows;  // the embedding's native memory from its first element
-    private final Linear lmHead;
+    private final DecodeProjection lmHead;
     private final float[][] keys;      // per layer [slots][KV][capacity][D], after q/k norm and RoPE
     private final float[][] values;    // per layer [slots][KV][capacity][D]
     private final float[] invFreq;
@@ -48,17 +48,19 @@ public final class KvCacheDecoder {
     private final int[] lengths;       // per slot
 
     /**
-     * One projection: y = x·Wᵀ (+ b), W [out, in]; {@code javaWeight} is a copy of W when W is small, used while
-     * the product stays below {@code gemmMinProduct}.
+     * One projection of a decode step, forward only: y = x·Wᵀ (+ b), W [out, in]; {@code javaWeight} is a copy of W
+     * when W is small, used while the product stays below {@code gemmMinProduct}. The training layer is
+     * {@link dev.sparktune.dl4j.layers.Linear}, which keeps what its backward needs.
      */
-    private record Linear(INDArray weight, float[] javaWeight, float[] bias, int out, int in, long gemmMinProduct) {
-        static Linear of(ParamLayout layout, INDArray params, String name, long gemmMinProduct) {
+    private record DecodeProjection(INDArray weight, float[] javaWeight, float[] bias, int out, int in,
+                                    long gemmMinProduct) {
+        static DecodeProjection of(ParamLayout layout, INDArray params, String name, long gemmMinProduct) {
             INDArray w = layout.view(params, name + ".weight");
             int out = (int) w.size(0);
             int in = (int) w.size(1);
             float[] copy = (long) out * in < gemmMinProduct ? w.reshape((long) out * in).toFloatVector() : null;
             float[] bias = layout.contains(name + ".bias") ? layout.view(params, name + ".bias").toFloatVector() : null;
-            return new Linear(w, copy, bias, out, in, gemmMinProduct);
+            return new DecodeProjection(w, copy, bias, out, in, gemmMinProduct);
         }
 
         /** {@link #apply} split into the n rows; from ND4J's result with a single copy per row. */
@@ -119,8 +121,9 @@ public final class KvCacheDecoder {
         }
     }
 
-    private record Layer(float[] inputNorm, Linear q, Linear k, Linear v, Linear o, float[] qNorm, float[] kNorm,
-                         float[] postNorm, Linear gate, Linear up, Linear down) {
+    private record Layer(float[] inputNorm, DecodeProjection q, DecodeProjection k, DecodeProjection v,
+                         DecodeProjection o, float[] qNorm, float[] kNorm, float[] postNorm, DecodeProjection gate,
+                         DecodeProjection up, DecodeProjection down) {
     }
 
     /**
@@ -160,16 +163,16 @@ public final class KvCacheDecoder {
         for (int l = 0; l < layers.length; l++) {
             String p = HfParamNames.layerPrefix(l);
             String a = p + "self_attn.";
-            Function<String, Linear> linear = name -> Linear.of(layout, params, name,
+            Function<String, DecodeProjection> projection = name -> DecodeProjection.of(layout, params, name,
                     gemmMinProduct);
             layers[l] = new Layer(vector(layout, params, p + "input_layernorm.weight"),
-                    linear.apply(a + "q_proj"), linear.apply(a + "k_proj"), linear.apply(a + "v_proj"),
-                    linear.apply(a + "o_proj"),
+                    projection.apply(a + "q_proj"), projection.apply(a + "k_proj"), projection.apply(a + "v_proj"),
+                    projection.apply(a + "o_proj"),
                     config.qkNorm() ? vector(layout, params, a + "q_norm.weight") : null,
                     config.qkNorm() ? vector(layout, params, a + "k_norm.weight") : null,
                     vector(layout, params, p + "post_attention_layernorm.weight"),
-                    linear.apply(p + "mlp.gate_proj"), linear.apply(p + "mlp.up_proj"),
-                    linear.apply(p + "mlp.down_proj"));
+                    projection.apply(p + "mlp.gate_proj"), projection.apply(p + "mlp.up_proj"),
+                    projection.apply(p + "mlp.down_proj"));
             keys[l] = new float[Math.multiplyExact(slots * config.numKvHeads(), capacity * headDim)];
             values[l] = new float[keys[l].length];
         }
@@ -180,8 +183,8 @@ public final class KvCacheDecoder {
         }
         // a view's data buffer starts at the view's first element (Nd4jBehaviourTest pins this)
         this.embeddingRows = new FloatPointer(embedding.data().addressPointer());
-        this.lmHead = Linear.of(layout, params, config.tieWordEmbeddings() ? "model.embed_tokens" : "lm_head",
-                gemmMinProduct);
+        this.lmHead = DecodeProjection.of(layout, params,
+                config.tieWordEmbeddings() ? "model.embed_tokens" : "lm_head", gemmMinProduct);
         this.invFreq = config.rope().inverseFrequencies(headDim);
         this.scale = (float) Math.pow(headDim, -0.5);
     }

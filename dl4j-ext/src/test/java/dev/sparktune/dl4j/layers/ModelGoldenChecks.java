@@ -27,6 +27,21 @@ final class ModelGoldenChecks {
     private ModelGoldenChecks() {
     }
 
+    /** A fixture family's model: its config, the HF layout, and its weights read into fp32 parameters. */
+    record Fixture(ModelConfig config, ParamLayout layout, INDArray params) {
+        static Fixture load(String family) {
+            Path dir = FIXTURES.resolve(family);
+            ModelConfig config = HfConfigReader.read(dir);
+            ParamLayout layout = HfParamNames.layout(config);
+            INDArray params = layout.allocate();
+            SafetensorsReader weights = SafetensorsReader.open(dir);
+            for (ParamLayout.Entry e : layout.entries()) {
+                weights.readInto(e.name(), layout.view(params, e.name()));
+            }
+            return new Fixture(config, layout, params);
+        }
+    }
+
     static List<String> checkAll(Path goldenFile) {
         Goldens g = new Goldens(goldenFile);
         assertEquals(Set.of("llama", "qwen2", "qwen3", "mistral"), g.cases.keySet());
@@ -38,15 +53,11 @@ final class ModelGoldenChecks {
 
     private static void check(Goldens g, String family) {
         JsonNode c = g.cases.get(family);
-        Path dir = FIXTURES.resolve(family);
-        ModelConfig config = HfConfigReader.read(dir);
-        ParamLayout layout = HfParamNames.layout(config);
-        INDArray params = layout.allocate();
+        Fixture fixture = Fixture.load(family);
+        ModelConfig config = fixture.config();
+        ParamLayout layout = fixture.layout();
+        INDArray params = fixture.params();
         INDArray grads = layout.allocate();
-        SafetensorsReader weights = SafetensorsReader.open(dir);
-        for (ParamLayout.Entry e : layout.entries()) {
-            weights.readInto(e.name(), layout.view(params, e.name()));
-        }
         assertEquals(new TreeSet<>(layout.entries().stream().map(ParamLayout.Entry::name).toList()),
                 new TreeSet<>(g.paramNames(family)), family + ": gradients for exactly our parameters");
 

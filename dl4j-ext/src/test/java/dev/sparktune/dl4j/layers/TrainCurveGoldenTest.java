@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sparktune.dl4j.model.HfConfigReader;
-import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.optim.AdamW;
 import dev.sparktune.dl4j.optim.AdamWConfig;
@@ -54,15 +52,11 @@ class TrainCurveGoldenTest {
             var entry = it.next();
             String family = entry.getKey();
             JsonNode f = entry.getValue();
-            Path dir = ModelGoldenChecks.FIXTURES.resolve(family);
-            ModelConfig config = HfConfigReader.read(dir);
-            ParamLayout layout = HfParamNames.layout(config);
-            INDArray params = layout.allocate();
+            ModelGoldenChecks.Fixture fixture = ModelGoldenChecks.Fixture.load(family);
+            ModelConfig config = fixture.config();
+            ParamLayout layout = fixture.layout();
+            INDArray params = fixture.params();
             INDArray grads = layout.allocate();
-            SafetensorsReader weights = SafetensorsReader.open(dir);
-            for (ParamLayout.Entry e : layout.entries()) {
-                weights.readInto(e.name(), layout.view(params, e.name()));
-            }
             CausalLm model = new CausalLm(config, layout, params, grads, docs.length, seqLen, 8);
             AdamW adamw = new AdamW(layout, cfg, AdamW.decayMatrices());
             int[] ids = Goldens.ints(f.get("input_ids"));

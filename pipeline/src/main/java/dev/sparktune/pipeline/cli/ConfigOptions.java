@@ -11,9 +11,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.BiFunction;
 import java.util.function.Function;
-import org.apache.spark.sql.SparkSession;
 
 /** The options every verb takes: where the configuration comes from, and whether to stop after checking it. */
 final class ConfigOptions {
@@ -93,27 +91,6 @@ final class ConfigOptions {
             return Optional.empty();
         }
         return Optional.of(config);
-    }
-
-    /**
-     * The rest of a verb that runs one job in a SparkSession: nothing after a dry run; else the job, then its
-     * {@code summary} line on stderr and its {@code output} (JSON, file names) alone on stdout.
-     */
-    static <T> int runJob(Optional<SparkTuneConfig> loaded, CommandSpec spec,
-                          BiFunction<SparkTuneConfig, SparkSession, T> job, BiFunction<SparkTuneConfig, T, String> summary,
-                          Function<T, String> output) {
-        if (loaded.isEmpty()) {
-            return 0;
-        }
-        SparkTuneConfig config = loaded.get();
-        T result = SparkSessions.withSession(config.spark(), spark -> job.apply(config, spark));
-        PrintWriter err = spec.commandLine().getErr();
-        err.println(summary.apply(config, result));
-        err.flush();
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(output.apply(result));
-        out.flush();
-        return 0;
     }
 
     static void printWarnings(SparkTuneConfig config, PrintWriter err) {

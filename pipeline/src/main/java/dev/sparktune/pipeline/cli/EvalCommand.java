@@ -3,16 +3,10 @@ package dev.sparktune.pipeline.cli;
 import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.trainer.eval.EvalJob;
 import dev.sparktune.trainer.preference.PairScoring;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code sparktune eval}: loss, perplexity and generated-answer accuracy of a model on the table's eval split. */
 @Command(name = "eval",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Evaluate model.model_name_or_path (with model.adapter_name_or_path merged in, if set) on the eval "
                 + "split of eval.table on the executors: loss and perplexity over every supervised token, and for "
                 + "eval.max_samples documents a generated answer to the last assistant turn scored by exact match and "
@@ -20,17 +14,11 @@ import picocli.CommandLine.Spec;
                 + "reward accuracy and margin against the reference log-probs (ref-logprobs). Prints the metrics as "
                 + "JSON; writes eval_results.json and "
                 + "generated_predictions.jsonl to eval.output_dir when set.")
-final class EvalCommand implements Callable<Integer> {
-    @Mixin
-    private ConfigOptions options;
-
-    @Spec
-    private CommandSpec spec;
-
+final class EvalCommand extends JobVerb {
     @Override
     public Integer call() {
-        return ConfigOptions.runJob(options.load(Verb.EVAL, c -> InputPathCheck.forEval(c.eval(), c.spark()), spec),
-                spec, (c, spark) -> EvalJob.run(spark, c.eval()),
+        return run(options.load(Verb.EVAL, c -> InputPathCheck.forEval(c.eval(), c.spark()), spec),
+                (c, spark) -> EvalJob.run(spark, c.eval()),
                 (c, r) -> (r.pairs() == 0 ? "" : String.format("eval: %d pairs, preference loss %.4f, reward accuracy "
                                 + "%.1f%%, mean margin %.3f; ", r.pairs(), r.preference().get("loss"),
                                 100 * r.preference().get(PairScoring.ACCURACY), r.preference().get(PairScoring.MARGIN)))

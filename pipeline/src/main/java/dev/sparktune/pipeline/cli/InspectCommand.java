@@ -6,24 +6,19 @@ import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.preprocess.api.TableInspector;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.Optional;
 
 /** {@code sparktune inspect TABLE}: a packed table's properties, per-split stats and decoded rows. */
 @Command(name = "inspect",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Print a packed table's properties and per-split statistics, then N rows decoded document by "
                 + "document with the trained (labelled) spans marked " + TableInspector.TRAIN_OPEN + "…"
                 + TableInspector.TRAIN_CLOSE + ", to check masking.")
-final class InspectCommand implements Callable<Integer> {
+final class InspectCommand extends JobVerb {
 
     @Parameters(index = "0", paramLabel = "TABLE", description = "The packed Delta table's path (a prep output_table).")
     private String table;
@@ -36,12 +31,6 @@ final class InspectCommand implements Callable<Integer> {
             description = "Model directory whose tokenizer decodes the rows. Default: the one recorded in the table "
                     + "(it must match the table's tokenizer sha256 either way).")
     private String model;
-
-    @Mixin
-    private ConfigOptions options;
-
-    @Spec
-    private CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -57,10 +46,7 @@ final class InspectCommand implements Callable<Integer> {
                     List.of("found " + InputPathCheck.forInspect(table, model, config.spark())), "table found", out,
                     err);
         }
-        String report = SparkSessions.withSession(config.spark(),
-                spark -> TableInspector.report(spark, table, rows, model));
-        out.print(report);
-        out.flush();
-        return 0;
+        return run(Optional.of(config), (c, spark) -> TableInspector.report(spark, table, rows, model),
+                report -> report);
     }
 }

@@ -7,7 +7,7 @@ import dev.sparktune.pipeline.config.SubmitHadoopConf;
 import dev.sparktune.trainer.api.MemoryCheck;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
-import dev.sparktune.trainer.model.ModelDirectory;
+import dev.sparktune.trainer.model.HadoopModelDir;
 import dev.sparktune.trainer.plan.HostMemory;
 import dev.sparktune.trainer.plan.MemoryBudget;
 import java.util.HashMap;
@@ -30,7 +30,7 @@ final class MemoryReport {
      */
     static List<String> forTrain(TrainConfig train, SparkSettings spark, int seqLen) {
         Configuration hadoop = SubmitHadoopConf.of(spark.conf());
-        ModelDirectory model = ModelDirectory.of(train.modelPath(), hadoop);
+        HadoopModelDir model = HadoopModelDir.of(train.modelPath(), hadoop);
         ModelConfig config = HfConfigReader.parse(model.configJson(), train.modelPath() + "/config.json");
         // spark-submit hands --master and --conf to the driver as system properties; they win over the config file
         Map<String, String> conf = new HashMap<>(spark.conf());

@@ -2,34 +2,22 @@ package dev.sparktune.pipeline.cli;
 
 import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.trainer.reference.RefLogProbsJob;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code sparktune ref-logprobs}: the reference model's log-prob of every document of the packed table. */
 @Command(name = "ref-logprobs",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Score every document of train.table (both splits of its latest version) with the reference "
                 + "model (train.ref_model, by default model.model_name_or_path, with train.ref_model_adapters merged "
                 + "in) on the executors, train.world_size tasks of one model each: the summed log-prob of each "
                 + "document's supervised tokens and their count, written to the Delta table "
                 + "train.ref_logprobs_table keyed by doc_id, with the table version and the model's fingerprint in "
                 + "its properties. Preference training reads them instead of holding a second model.")
-final class RefLogProbsCommand implements Callable<Integer> {
-    @Mixin
-    private ConfigOptions options;
-
-    @Spec
-    private CommandSpec spec;
-
+final class RefLogProbsCommand extends JobVerb {
     @Override
     public Integer call() {
-        return ConfigOptions.runJob(options.load(Verb.REF_LOGPROBS,
+        return run(options.load(Verb.REF_LOGPROBS,
                         c -> InputPathCheck.forRefLogProbs(c.refLogProbs(), c.spark()), spec),
-                spec, (c, spark) -> RefLogProbsJob.run(spark, c.refLogProbs()),
+                (c, spark) -> RefLogProbsJob.run(spark, c.refLogProbs()),
                 (c, r) -> String.format("ref-logprobs: %d documents, %d supervised tokens of %s version %d in %.1f s "
                                 + "(%.0f tokens/s); %s version %d", r.documents(), r.tokens(), c.refLogProbs().table(),
                         r.sourceVersion(), r.seconds(), r.tokensPerSecond(), r.outputTable(), r.version()),

@@ -6,43 +6,28 @@ import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.pipeline.run.PipelineRun;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sparktune run}: the whole pipeline in one application, resumable stage by stage (see {@link PipelineRun}).
  */
 @Command(name = "run",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Run the pipeline's stages (run.stages, in order: synthetic_data, init_model, prep, "
                 + "ref_logprobs, train, export, eval) in one Spark application. Each finished stage is recorded in run.state_file; running "
                 + "again skips the stages finished with the same settings (train resumes from its newest checkpoint). "
                 + "With run.eval_base the base model is evaluated too, so the report shows exact match before and "
                 + "after training. Prints a JSON report at the end.")
-final class RunCommand implements Callable<Integer> {
-    @Mixin
-    private ConfigOptions options;
-
+final class RunCommand extends JobVerb {
     @Parameters(arity = "0..1", paramLabel = "CONF", description = "The config file, as an alternative to -c.")
     private String positionalConfig;
 
-    @Spec
-    private CommandSpec spec;
-
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         if (positionalConfig != null && options.sources().file().isPresent()) {
             throw new ParameterException(spec.commandLine(), "give the config file once: either -c FILE or CONF");
         }
@@ -51,13 +36,7 @@ final class RunCommand implements Callable<Integer> {
                 c -> InputPathCheck.forRun(c.run(), c.prep(), c.train(), c.spark()),
                 c -> c.run().stages().contains(RunSettings.Stage.TRAIN) && c.run().initModel() == null
                         ? MemoryReport.forTrain(c.train(), c.spark(), c.prep().labels().cutoffLen()) : List.of(), spec);
-        if (loaded.isEmpty()) {
-            return 0;
-        }
-        SparkTuneConfig config = loaded.get();
-        ObjectNode report = SparkSessions.withSession(config.spark(), spark -> new PipelineRun(config, err).run(spark));
-        out.println(report);
-        out.flush();
-        return 0;
+        return run(loaded, (c, spark) -> new PipelineRun(c, spec.commandLine().getErr()).run(spark),
+                ObjectNode::toString);
     }
 }

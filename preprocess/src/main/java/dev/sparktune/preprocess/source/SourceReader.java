@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 
+import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.preprocess.reject.RejectReason;
 import java.io.Closeable;
 import java.io.IOException;
@@ -74,7 +75,7 @@ public final class SourceReader {
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Broadcast<SerializableHadoopConf> confBroadcast = jsc.broadcast(new SerializableHadoopConf(conf));
+        Broadcast<HadoopConfEntries> confBroadcast = jsc.broadcast(HadoopConfEntries.of(conf));
         long limit = maxSamples == 0 ? Long.MAX_VALUE : maxSamples;
 
         List<FileTask> jsonTasks = new ArrayList<>();
@@ -98,7 +99,7 @@ public final class SourceReader {
             }
             if (!jsonTasks.isEmpty()) {
                 parts.add(jsc.parallelize(jsonTasks, jsonTasks.size())
-                        .flatMap(task -> openOnExecutor(task, confBroadcast.value().get()))
+                        .flatMap(task -> openOnExecutor(task, confBroadcast.value().toConfiguration()))
                         .repartition(partitions));
             }
         }
@@ -117,11 +118,11 @@ public final class SourceReader {
 
     /** Counts (up to the limit) the records of every JSON file, then gives each file what is left of its dataset's budget. */
     private static List<FileTask> limitJsonTasks(JavaSparkContext jsc, List<FileTask> tasks, List<DatasetSpec> specs,
-                                                 long limit, Broadcast<SerializableHadoopConf> confBroadcast) {
+                                                 long limit, Broadcast<HadoopConfEntries> confBroadcast) {
         List<Long> counts = jsc.parallelize(tasks, tasks.size())
                 .map(task -> {
                     long n = 0;
-                    for (Iterator<SourceRecord> it = openOnExecutor(task, confBroadcast.value().get());
+                    for (Iterator<SourceRecord> it = openOnExecutor(task, confBroadcast.value().toConfiguration());
                          it.hasNext(); it.next()) {
                         n++;
                     }

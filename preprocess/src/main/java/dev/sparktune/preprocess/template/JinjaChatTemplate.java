@@ -1,6 +1,5 @@
 package dev.sparktune.preprocess.template;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.conversation.Message;
@@ -10,7 +9,6 @@ import dev.sparktune.preprocess.template.jinja.JinjaTemplate;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -249,40 +247,9 @@ final class JinjaChatTemplate implements ChatTemplate {
 
     static Object parseJson(String json, String what) {
         try {
-            return toValue(JSON.readTree(json));
+            return JinjaTemplate.valueOf(JSON.readTree(json));
         } catch (IOException e) {
             throw new TemplateException("invalid JSON in " + what + ": " + e.getMessage(), e);
         }
-    }
-
-    /** Jackson tree to the template value model (the types Python's json.loads gives). */
-    static Object toValue(JsonNode node) {
-        if (node == null || node.isNull() || node.isMissingNode()) {
-            return null;
-        }
-        if (node.isTextual()) {
-            return node.textValue();
-        }
-        if (node.isBoolean()) {
-            return node.booleanValue();
-        }
-        if (node.isIntegralNumber()) {
-            return node.canConvertToLong() ? (Object) node.longValue() : (Object) node.doubleValue();
-        }
-        if (node.isNumber()) {
-            return node.doubleValue();
-        }
-        if (node.isArray()) {
-            List<Object> out = new ArrayList<>();
-            node.forEach(n -> out.add(toValue(n)));
-            return out;
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> f = fields.next();
-            out.put(f.getKey(), toValue(f.getValue()));
-        }
-        return out;
     }
 }

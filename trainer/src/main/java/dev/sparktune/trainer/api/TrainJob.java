@@ -10,7 +10,7 @@ import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.trainer.model.AdapterDirectory;
-import dev.sparktune.trainer.model.ModelDirectory;
+import dev.sparktune.trainer.model.HadoopModelDir;
 import dev.sparktune.trainer.reference.RefLogProbs;
 import dev.sparktune.trainer.driver.BarrierLauncher;
 import java.util.List;
@@ -41,7 +41,7 @@ public final class TrainJob {
         AdapterDirectory adapter = requested.finetuning().adapterNameOrPath().isEmpty() ? null
                 : AdapterDirectory.of(requested.finetuning().adapterNameOrPath(), spark.sparkContext().hadoopConfiguration());
         TrainConfig config = withAdapterSettings(requested, adapter);
-        ModelDirectory modelDir = ModelDirectory.of(config.modelPath(), spark.sparkContext().hadoopConfiguration());
+        HadoopModelDir modelDir = HadoopModelDir.of(config.modelPath(), spark.sparkContext().hadoopConfiguration());
         ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
         CheckpointStore store = new CheckpointStore(config.outputDir(), spark.sparkContext().hadoopConfiguration());
         CheckpointStore.Committed resume = config.checkpointing().overwriteOutputDir() ? null
@@ -103,7 +103,7 @@ public final class TrainJob {
 
     /** @param adapter the adapter the run continues, or null */
     static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model,
-                                ModelDirectory modelDir, AdapterDirectory adapter) {
+                                HadoopModelDir modelDir, AdapterDirectory adapter) {
         String finetuning = (config.finetuning().type() == FinetuningType.LORA ? "lora(alpha=" + config.finetuning().lora().alpha()
                 + ", dropout=" + config.finetuning().lora().dropout() + ", rslora=" + config.finetuning().lora().rsLora()
                 + (config.finetuning().loraplusLrRatio() > 0 ? ", loraplus_lr_ratio=" + config.finetuning().loraplusLrRatio() : "") + ")"

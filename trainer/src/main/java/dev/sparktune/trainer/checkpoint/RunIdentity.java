@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * @param table            qualified path of the packed table
  * @param tableVersion     the pinned Delta version
- * @param baseModel        the base model directory's fingerprint ({@code ModelDirectory.fingerprint}), and the
+ * @param baseModel        the base model directory's fingerprint ({@code HadoopModelDir.fingerprint}), and the
  *                         adapter's a run continues ({@code AdapterDirectory.fingerprint})
  * @param finetuningType   full or lora
  * @param trainableDigest  sha256 of the trainable layout (names and shapes, in order), LoRA settings included

@@ -8,7 +8,7 @@ import dev.sparktune.trainer.api.TrainResult;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
-import dev.sparktune.trainer.data.HadoopConfEntries;
+import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.plan.HostMemory;
 import dev.sparktune.trainer.plan.MemoryBudget;

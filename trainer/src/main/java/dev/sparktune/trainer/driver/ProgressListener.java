@@ -36,31 +36,35 @@ final class ProgressListener extends SparkListener {
 
     @Override
     public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
-        long steps = 0;
-        double loss = Double.NaN;
+        Reported reported = Reported.NONE;
         for (Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task
                 : CollectionConverters.asJava(update.accumUpdates())) {
-            for (AccumulableInfo info : CollectionConverters.asJava(task._4())) {
-                if (info.update().isEmpty()) {
-                    continue;
-                }
-                if (info.id() == stepsId) {
-                    steps = ((Number) info.update().get()).longValue();
-                } else if (info.id() == lossId) {
-                    loss = ((Number) info.update().get()).doubleValue();
-                }
-            }
+            reported = read(CollectionConverters.asJava(task._4()), reported);
         }
-        if (steps > 0) {  // heartbeats of other executors, and rank 0's before its first step, carry none
-            tracker.observe(System.nanoTime(), steps, loss).ifPresent(ProgressListener::show);
+        if (reported.steps() > 0) {  // heartbeats of other executors, and rank 0's before its first step, carry none
+            tracker.observe(System.nanoTime(), reported.steps(), reported.loss()).ifPresent(ProgressListener::show);
         }
     }
 
     @Override
     public void onTaskEnd(SparkListenerTaskEnd end) {
-        long steps = 0;
-        double loss = Double.NaN;
-        for (AccumulableInfo info : CollectionConverters.asJava(end.taskInfo().accumulables())) {
+        Reported reported = read(CollectionConverters.asJava(end.taskInfo().accumulables()), Reported.NONE);
+        if (reported.steps() > 0) {  // rank 0's task: only it counts steps
+            show(tracker.finished(System.nanoTime(), reported.steps(), reported.loss())
+                    + (end.reason() instanceof Success$ ? "" : " (the task failed: " + end.reason() + ")"));
+        }
+    }
+
+    /** Rank 0's step count and last loss as accumulator updates carry them; 0 steps: none carried. */
+    private record Reported(long steps, double loss) {
+        static final Reported NONE = new Reported(0, Double.NaN);
+    }
+
+    /** {@code before} with the steps and loss among these updates in place of its own, where they carry them. */
+    private Reported read(Iterable<AccumulableInfo> updates, Reported before) {
+        long steps = before.steps();
+        double loss = before.loss();
+        for (AccumulableInfo info : updates) {
             if (info.update().isEmpty()) {
                 continue;
             }
@@ -70,10 +74,7 @@ final class ProgressListener extends SparkListener {
                 loss = ((Number) info.update().get()).doubleValue();
             }
         }
-        if (steps > 0) {  // rank 0's task: only it counts steps
-            show(tracker.finished(System.nanoTime(), steps, loss) + (end.reason() instanceof Success$
-                    ? "" : " (the task failed: " + end.reason() + ")"));
-        }
+        return new Reported(steps, loss);
     }
 
     private static void show(String line) {

@@ -9,15 +9,15 @@ import dev.sparktune.dl4j.preference.PreferenceLoss;
 import dev.sparktune.preprocess.encode.TokenizerCache;
 import dev.sparktune.preprocess.encode.TokenizerFiles;
 import dev.sparktune.preprocess.table.PackedTable;
+import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.trainer.TrainerException;
-import dev.sparktune.trainer.data.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.trainer.data.TrainRow;
 import dev.sparktune.trainer.preference.PairScoring;
 import dev.sparktune.trainer.reference.RefLogProbs;
 import dev.sparktune.trainer.model.MergedModel;
-import dev.sparktune.trainer.model.ModelDirectory;
+import dev.sparktune.trainer.model.HadoopModelDir;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -71,7 +71,7 @@ public final class EvalJob {
             throw new TrainerException("the table " + snapshot.path() + " (version " + snapshot.version()
                     + ") has no rows in its eval split: prepare it with data.val_size > 0");
         }
-        ModelConfig model = HfConfigReader.parse(ModelDirectory.of(config.modelPath(), conf).configJson(),
+        ModelConfig model = HfConfigReader.parse(HadoopModelDir.of(config.modelPath(), conf).configJson(),
                 config.modelPath() + "/config.json");
         TokenizerFiles tokenizer = TableTokenizerCheck.check(snapshot, config.modelPath(), model, conf);
         Set<Integer> stops = new LinkedHashSet<>(model.eosTokenIds());

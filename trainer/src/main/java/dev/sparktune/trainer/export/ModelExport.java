@@ -3,7 +3,7 @@ package dev.sparktune.trainer.export;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.trainer.TrainerException;
 import dev.sparktune.trainer.model.MergedModel;
-import dev.sparktune.trainer.model.ModelDirectory;
+import dev.sparktune.trainer.model.HadoopModelDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,14 +40,14 @@ public final class ModelExport {
             java.nio.file.Path local = Files.createTempDirectory("sparktune-export");
             try {
                 if (config.adapterOnly()) {
-                    java.nio.file.Path adapter = ModelDirectory.of(config.adapterPath(), conf).local();
+                    java.nio.file.Path adapter = HadoopModelDir.of(config.adapterPath(), conf).local();
                     for (String name : ADAPTER_FILES) {
                         Files.copy(adapter.resolve(name), local.resolve(name));
                     }
                 } else {
                     HfModelDir.Loaded merged = MergedModel.load(config.modelPath(), config.adapterPath(), conf);
                     HfModelDir.save(local, merged.config(), merged.layout(), merged.params(),
-                            ModelDirectory.of(config.modelPath(), conf).local(), config.maxShardBytes());
+                            HadoopModelDir.of(config.modelPath(), conf).local(), config.maxShardBytes());
                 }
                 Path staging = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
                 fs.copyFromLocalFile(false, true, new Path(local.toUri()), staging);

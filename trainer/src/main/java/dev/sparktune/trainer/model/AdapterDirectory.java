@@ -16,7 +16,7 @@ import org.apache.hadoop.conf.Configuration;
 
 /**
  * A PEFT LoRA adapter directory (adapter_name_or_path: adapter_config.json + adapter_model.safetensors) on any Hadoop
- * file system, copied to local disk as a model directory is ({@link ModelDirectory#local}).
+ * file system, copied to local disk as a model directory is ({@link HadoopModelDir#local}).
  */
 public final class AdapterDirectory {
     private final String path;
@@ -31,7 +31,7 @@ public final class AdapterDirectory {
      * @throws TrainerException naming the path when it holds no adapter_config.json
      */
     public static AdapterDirectory of(String adapterPath, Configuration conf) {
-        Path local = ModelDirectory.of(adapterPath, conf).local();
+        Path local = HadoopModelDir.of(adapterPath, conf).local();
         for (String file : new String[] {"adapter_config.json", "adapter_model.safetensors"}) {
             if (!Files.isRegularFile(local.resolve(file))) {
                 throw new TrainerException("adapter_name_or_path = " + adapterPath + " has no " + file

@@ -16,7 +16,7 @@ public final class MergedModel {
      * @param adapterPath a PEFT adapter directory, or empty for the base model alone
      */
     public static HfModelDir.Loaded load(String modelPath, String adapterPath, Configuration conf) {
-        HfModelDir.Loaded base = HfModelDir.load(ModelDirectory.of(modelPath, conf).local());
+        HfModelDir.Loaded base = HfModelDir.load(HadoopModelDir.of(modelPath, conf).local());
         if (adapterPath == null || adapterPath.isEmpty()) {
             return base;
         }

@@ -3,7 +3,7 @@ package dev.sparktune.trainer.reference;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.model.AdapterDirectory;
-import dev.sparktune.trainer.model.ModelDirectory;
+import dev.sparktune.trainer.model.HadoopModelDir;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -44,7 +44,7 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
 
     /** The fingerprint the reference pass records for reference model {@code modelPath} with {@code adapterPath}. */
     public static String fingerprint(String modelPath, String adapterPath, Configuration conf) {
-        return ModelDirectory.of(modelPath, conf).fingerprint() + (adapterPath.isEmpty() ? ""
+        return HadoopModelDir.of(modelPath, conf).fingerprint() + (adapterPath.isEmpty() ? ""
                 : " + adapter " + AdapterDirectory.of(adapterPath, conf).fingerprint());
     }
 

@@ -7,13 +7,13 @@ import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
-import dev.sparktune.trainer.data.HadoopConfEntries;
+import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.trainer.data.PaddedRow;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.trainer.driver.RankThreads;
 import dev.sparktune.trainer.model.MergedModel;
-import dev.sparktune.trainer.model.ModelDirectory;
+import dev.sparktune.trainer.model.HadoopModelDir;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Iterator;
@@ -48,7 +48,7 @@ public final class RefLogProbsJob {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         // pinning checks the packed-table contract and gives the version, seq_len and properties
         PinnedSnapshot snapshot = PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN);
-        ModelDirectory modelDir = ModelDirectory.of(config.modelPath(), conf);
+        HadoopModelDir modelDir = HadoopModelDir.of(config.modelPath(), conf);
         ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
         TableTokenizerCheck.check(snapshot, config.modelPath(), model, conf);
         String fingerprint = RefLogProbs.fingerprint(config.modelPath(), config.adapterPath(), conf);

@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The base model's weights as a {@link ReplicatedState} rank holds them: {@link Whole}, one flat buffer with all of
+ * The base model's weights as a {@link ReplicatedTrainableState} rank holds them: {@link Whole}, one flat buffer with all of
  * them on every rank, or {@link Sharded} (LoRA with full_shard: the root whole, each decoder layer split over ranks
  * and gathered into one slot before the layer's forward and backward, by the model's hooks).
  */

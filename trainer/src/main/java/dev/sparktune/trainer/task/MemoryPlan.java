@@ -18,7 +18,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * What one rank will hold, computed from the configuration and the model's config.json before anything is loaded:
  * the figures a launch is checked against its memory budget and that {@code train --dry-run} prints. It restates
- * the allocations of the fsdp strategies ({@link ReplicatedState}, {@link FullyShardedState}, {@link ShardedLayers})
+ * the allocations of the fsdp strategies ({@link ReplicatedTrainableState}, {@link FullyShardedState}, {@link ShardedLayers})
  * and of the model ({@link ActivationPlan}); {@code MemoryPlanTest} holds it equal to what a built rank reports in
  * every mode. Figures are rank 0's, which owns the largest shards.
  *

@@ -9,7 +9,7 @@ import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.data.SnapshotRowSource;
 import dev.sparktune.trainer.driver.RankThreads;
 import dev.sparktune.trainer.model.AdapterDirectory;
-import dev.sparktune.trainer.model.ModelDirectory;
+import dev.sparktune.trainer.model.HadoopModelDir;
 import dev.sparktune.trainer.plan.HostMemory;
 import dev.sparktune.trainer.reference.RefLogProbs;
 import dev.sparktune.trainer.rendezvous.RingRendezvous;
@@ -117,7 +117,7 @@ public final class RankTask
     }
 
     private Loaded load() {
-        Path modelDir = ModelDirectory.of(ctx.config().modelPath(), ctx.hadoop().toConfiguration()).local();
+        Path modelDir = HadoopModelDir.of(ctx.config().modelPath(), ctx.hadoop().toConfiguration()).local();
         HfModelDir.Stored stored = HfModelDir.open(modelDir);
         ModelWeights base = ctx.config().parallelism().sharding() == Sharding.FULL_SHARD ? stored
                 : stored.load(ctx.config().baseLayout(stored.config()),

@@ -32,7 +32,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * rows ({@link StepPlan}), runs the {@link Objective}'s forward/backward per micro-batch with the loss divided by the
  * step's GLOBAL count of its units (supervised tokens, or preference pairs), so world size, micro-batching and
  * packing do not change the result, and lets the fsdp strategy
- * ({@link TrainingState}: {@link ReplicatedState} for no_shard, shard_grad_op and lora's full_shard,
+ * ({@link TrainingState}: {@link ReplicatedTrainableState} for no_shard, shard_grad_op and lora's full_shard,
  * {@link FullyShardedState} for full fine-tuning's full_shard) synchronise the gradients over the {@link Collective}
  * and update with AdamW.
  */
@@ -79,7 +79,7 @@ public final class RankTrainer implements AutoCloseable {
         this.seqLen = seqLen;
         this.state = run.parallelism().sharding() == Sharding.FULL_SHARD && run.finetuning().type() == FinetuningType.FULL
                 ? new FullyShardedState(run, base, plan.microBatchRows(), seqLen, collective)
-                : new ReplicatedState(run, base, plan.microBatchRows(), seqLen, collective, startAdapter);
+                : new ReplicatedTrainableState(run, base, plan.microBatchRows(), seqLen, collective, startAdapter);
         this.schedule = run.schedule().lr(plan.totalSteps());
         this.flops = run.trainingFlops(state.model().config());
         this.objective = pairs ? new PreferenceObjective(run.preference().loss(), reference) : Objective.NEXT_TOKEN;

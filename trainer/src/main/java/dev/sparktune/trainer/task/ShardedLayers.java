@@ -23,7 +23,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * for every layer, only its shard. All decoder layers are views of ONE shared slot (one layer's worth) that
  * {@link #gather} fills from every rank's shard. The root unit (embedding, final norm, lm_head) is needed for the
  * whole step and stays whole on every rank. Whether and how the parameters are trained is the owner's business
- * ({@link FullyShardedState}: all of them; {@link ReplicatedState} with LoRA: none, the adapters are).
+ * ({@link FullyShardedState}: all of them; {@link ReplicatedTrainableState} with LoRA: none, the adapters are).
  */
 final class ShardedLayers {
     final ModelConfig config;

@@ -3,7 +3,7 @@ package dev.sparktune.trainer.task;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
-import dev.sparktune.trainer.data.HadoopConfEntries;
+import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.driver.RankThreads;
 import dev.sparktune.trainer.plan.StepPlan;

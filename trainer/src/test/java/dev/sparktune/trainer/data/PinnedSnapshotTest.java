@@ -2,6 +2,7 @@ package dev.sparktune.trainer.data;
 
 import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.TestPrepConfig;
+import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.table.DeltaTables;

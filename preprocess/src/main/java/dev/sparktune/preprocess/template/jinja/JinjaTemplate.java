@@ -1,8 +1,12 @@
 package dev.sparktune.preprocess.template.jinja;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.sparktune.preprocess.template.TextSpan;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -113,5 +117,36 @@ public final class JinjaTemplate implements Serializable {
             }
             generationSpans = List.copyOf(generationSpans);
         }
+    }
+
+    /** A JSON value as templates see it: the types Python's json.loads gives (see the value model in Py). */
+    public static Object valueOf(JsonNode node) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        if (node.isTextual()) {
+            return node.textValue();
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        if (node.isIntegralNumber()) {
+            return node.canConvertToLong() ? (Object) node.longValue() : (Object) node.doubleValue();
+        }
+        if (node.isNumber()) {
+            return node.doubleValue();
+        }
+        if (node.isArray()) {
+            List<Object> out = new ArrayList<>();
+            node.forEach(n -> out.add(valueOf(n)));
+            return out;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            out.put(f.getKey(), valueOf(f.getValue()));
+        }
+        return out;
     }
 }

@@ -1,14 +1,10 @@
 package dev.sparktune.preprocess.template.jinja;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -212,33 +208,7 @@ class JinjaEngineTest {
     void rendersLikeJinja2(String feature, String template, String contextJson, String expected) throws Exception {
         JinjaTemplate t = JinjaTemplate.parse(feature, template);
         @SuppressWarnings("unchecked")
-        Map<String, Object> context = (Map<String, Object>) toValue(JSON.readTree(contextJson));
+        Map<String, Object> context = (Map<String, Object>) JinjaTemplate.valueOf(JSON.readTree(contextJson));
         assertEquals(expected, t.render(context));
-    }
-
-    static Object toValue(JsonNode node) {
-        if (node.isNull()) {
-            return null;
-        }
-        if (node.isTextual()) {
-            return node.textValue();
-        }
-        if (node.isBoolean()) {
-            return node.booleanValue();
-        }
-        if (node.isIntegralNumber()) {
-            return node.longValue();
-        }
-        if (node.isNumber()) {
-            return node.doubleValue();
-        }
-        if (node.isArray()) {
-            List<Object> out = new ArrayList<>();
-            node.forEach(n -> out.add(toValue(n)));
-            return out;
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        node.fields().forEachRemaining(e -> out.put(e.getKey(), toValue(e.getValue())));
-        return out;
     }
 }

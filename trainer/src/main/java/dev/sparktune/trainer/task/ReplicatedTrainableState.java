@@ -29,8 +29,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Every rank holds all trainable parameters and gradients (no_shard, shard_grad_op, and lora's full_shard, whose
- * trainable parameters are the adapters).
+ * Every rank holds a full copy of the trainable parameters and their gradients (no_shard, shard_grad_op, and lora's
+ * full_shard, whose trainable parameters are the adapters); what may be sharded is the optimizer state and, for lora,
+ * the frozen base. {@link FullyShardedState} is the other strategy: there the trained parameters themselves are split.
  * <ul>
  *   <li>{@link Sharding#NO_SHARD}: all-reduce the gradients; every rank clips and updates everything.</li>
  *   <li>{@link Sharding#SHARD_GRAD_OP} (and lora's {@link Sharding#FULL_SHARD}): reduce-scatter the gradients; the
@@ -46,7 +47,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * has no gradients to reduce), while the adapters are trained as in shard_grad_op. Forward and backward are then
  * collective, as in {@link FullyShardedState}.
  */
-final class ReplicatedState implements TrainingState {
+final class ReplicatedTrainableState implements TrainingState {
     private final TrainConfig config;
     private final Collective collective;
     private final ModelConfig modelConfig;
@@ -65,7 +66,7 @@ final class ReplicatedState implements TrainingState {
      * @param weights      the base model; loaded in {@link TrainConfig#baseLayout} (copied when it is not already)
      * @param startAdapter a local PEFT adapter directory whose weights start the LoRA adapters, or null for new ones
      */
-    ReplicatedState(TrainConfig config, ModelWeights weights, int microBatchRows, int seqLen,
+    ReplicatedTrainableState(TrainConfig config, ModelWeights weights, int microBatchRows, int seqLen,
                     Collective collective, Path startAdapter) {
         this.config = config;
         this.collective = collective;

@@ -34,8 +34,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * remote directory (hdfs://, s3a://, abfs://) is copied once per executor host into the local temp directory, keyed
  * by its path and its files' names, sizes and modification times: ranks sharing a host, and later runs, reuse the
  * copy (one task copies while the others of the host wait). The driver reads only config.json and samples for the fingerprint, never the whole model.
+ * Reading the local copy's weights, and writing a model directory, is {@link dev.sparktune.dl4j.model.HfModelDir}'s
+ * (dl4j-ext, local files only); this class is the Hadoop side: where the directory is, what it is, and its local copy.
  */
-public final class ModelDirectory {
+public final class HadoopModelDir {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int SAMPLE = 1 << 20;
     private static final ConcurrentHashMap<String, Object> LOCKS =
@@ -45,7 +47,7 @@ public final class ModelDirectory {
     private final Path dir;
     private final FileSystem fs;
 
-    private ModelDirectory(String path, Configuration conf) {
+    private HadoopModelDir(String path, Configuration conf) {
         this.path = path;
         this.dir = new Path(path);
         try {
@@ -56,8 +58,8 @@ public final class ModelDirectory {
         }
     }
 
-    public static ModelDirectory of(String modelPath, Configuration conf) {
-        return new ModelDirectory(modelPath, conf);
+    public static HadoopModelDir of(String modelPath, Configuration conf) {
+        return new HadoopModelDir(modelPath, conf);
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.sparktune.trainer.data;
+package dev.sparktune.preprocess.api;
 
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
@@ -39,5 +39,18 @@ class HadoopConfEntriesTest {
         assertEquals("http://127.0.0.1:9000/bucket", task.get("sparktune.test.url"));
         assertTrue(shipped.toString().matches("HadoopConfEntries\\[\\d+ entries]"), shipped.toString());
         assertFalse(shipped.toString().contains("hunter2"));
+    }
+
+    @Test
+    void aConfigurationWithoutDefaultsArrivesWithExactlyItsOwnEntries() {
+        Configuration driver = new Configuration(false);
+        driver.set("fs.s3a.access.key", "AKIA");
+        driver.set("fs.s3a.path.style.access", "true");
+
+        Configuration task = HadoopConfEntries.of(driver).toConfiguration();
+
+        assertEquals(2, task.size(), "no default resources are loaded on top");
+        assertEquals("AKIA", task.get("fs.s3a.access.key"));
+        assertTrue(task.getBoolean("fs.s3a.path.style.access", false));
     }
 }

@@ -1,4 +1,4 @@
-package dev.sparktune.trainer.data;
+package dev.sparktune.preprocess.api;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
@@ -10,8 +10,9 @@ import java.util.Objects;
 
 /**
  * The driver's Hadoop settings as plain entries, shipped to tasks so they open {@code s3a://}, {@code hdfs://} and
- * other files with the same credentials and endpoints the driver used to pin the table ({@link Configuration} itself
- * is not serializable). Values are kept raw ({@code ${var}} unexpanded), so they expand in the task as on the driver.
+ * other files with the same credentials and endpoints the driver used ({@link Configuration} itself is not
+ * serializable): prep's source reads, and the trainer's ranks reading the table it pinned. Values are kept raw
+ * ({@code ${var}} unexpanded), so they expand in the task as on the driver.
  *
  * @param entries every entry of the configuration, defaults included
  */
