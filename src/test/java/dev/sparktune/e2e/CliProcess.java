@@ -11,8 +11,7 @@ import java.util.Properties;
 
 /** The sparktune CLI in a JVM of its own (the project's JVM flags, this JVM's class path), as a user starts it. */
 final class CliProcess {
-    private CliProcess() {
-    }
+    private CliProcess() {}
 
     static Process start(Path workingDir, List<String> args) throws IOException {
         return start(workingDir, List.of(), args);
@@ -24,12 +23,15 @@ final class CliProcess {
         try (var in = Files.newBufferedReader(RepoPaths.resolve("conf/jvm.properties"))) {
             jvm.load(in);
         }
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx2g"));
+        List<String> command =
+                new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx2g"));
         command.addAll(List.of(jvm.getProperty("sparktune.jvm.flags").split(" ")));
         command.addAll(jvmArgs);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkTuneCli.class.getName()));
         command.addAll(args);
-        return new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true).start();
+        return new ProcessBuilder(command)
+                .directory(workingDir.toFile())
+                .redirectErrorStream(true)
+                .start();
     }
 }

@@ -36,17 +36,33 @@ class DemoDpoEndToEndTest {
         CommandLine cli = SparkTuneCli.newCommandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        int exit = cli.execute("run", root + "/conf/demo-dpo.conf",
-                "--set", "model.model_name_or_path=\"" + scratch.resolve("model") + "\"",
-                "--set", "init_model.tokenizer=\"" + root + "/assets/tokenizers/qwen3\"",
-                "--set", "synthetic_data.output_dir=\"" + scratch.resolve("data") + "\"",
-                "--set", "data.dataset_dir=\"" + scratch.resolve("data") + "\"",
-                "--set", "prep.output_table=\"" + scratch.resolve("packed") + "\"",
-                "--set", "train.output_dir=\"" + scratch.resolve("lora") + "\"",
-                "--set", "eval.output_dir=\"" + scratch.resolve("eval") + "\"",
-                "--set", "synthetic_data.examples=800", "--set", "data.val_size=0.1",
-                "--set", "train.max_steps=200", "--set", "eval.max_samples=40",
-                "--set", "spark.master=\"local[2]\"");
+        int exit = cli.execute(
+                "run",
+                root + "/conf/demo-dpo.conf",
+                "--set",
+                "model.model_name_or_path=\"" + scratch.resolve("model") + "\"",
+                "--set",
+                "init_model.tokenizer=\"" + root + "/assets/tokenizers/qwen3\"",
+                "--set",
+                "synthetic_data.output_dir=\"" + scratch.resolve("data") + "\"",
+                "--set",
+                "data.dataset_dir=\"" + scratch.resolve("data") + "\"",
+                "--set",
+                "prep.output_table=\"" + scratch.resolve("packed") + "\"",
+                "--set",
+                "train.output_dir=\"" + scratch.resolve("lora") + "\"",
+                "--set",
+                "eval.output_dir=\"" + scratch.resolve("eval") + "\"",
+                "--set",
+                "synthetic_data.examples=800",
+                "--set",
+                "data.val_size=0.1",
+                "--set",
+                "train.max_steps=200",
+                "--set",
+                "eval.max_samples=40",
+                "--set",
+                "spark.master=\"local[2]\"");
         assertEquals(0, exit, "stderr:\n" + err);
         JsonNode report = new ObjectMapper().readTree(out.toString());
         assertEquals(1600, report.path("ref_logprobs").path("documents").asLong(), "both documents of every pair");
@@ -64,12 +80,16 @@ class DemoDpoEndToEndTest {
         assertTrue(accuracyAfter >= 0.7, report.path("eval").toString());
         assertTrue(after.path("eval_rewards/margins").asDouble() > 0.5, after.toString());
         assertTrue(after.path("exact_match").asDouble() >= 0.3, "the SFT term teaches the answers: " + after);
-        for (String file : List.of("lora/adapter_model.safetensors", "lora/trainer_log.jsonl",
-                "eval/eval_results.json", "eval/base/eval_results.json")) {
+        for (String file : List.of(
+                "lora/adapter_model.safetensors",
+                "lora/trainer_log.jsonl",
+                "eval/eval_results.json",
+                "eval/base/eval_results.json")) {
             assertTrue(Files.isRegularFile(scratch.resolve(file)), file);
         }
-        JsonNode logged = new ObjectMapper().readTree(Files.readAllLines(scratch.resolve("lora/trainer_log.jsonl"))
-                .get(0));
+        JsonNode logged = new ObjectMapper()
+                .readTree(Files.readAllLines(scratch.resolve("lora/trainer_log.jsonl"))
+                        .get(0));
         assertTrue(logged.has("rewards/accuracies") && logged.has("sft_loss"), logged.toString());
     }
 }

@@ -1,21 +1,20 @@
 package dev.sparktune.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.pipeline.cli.SparkTuneCli;
 import dev.sparktune.testkit.RepoPaths;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The README's first command (prep on conf/demo-prep.conf), then inspect on what it wrote, then the README's training
@@ -38,19 +37,31 @@ class DemoPrepEndToEndTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         String root = RepoPaths.root().toString();
-        int exit = run(out, err, "prep", "-c", root + "/conf/demo-prep.conf",
-                "--set", "model.model_name_or_path=\"" + root + "/assets/tokenizers/qwen3\"",
-                "--set", "data.dataset_dir=\"" + root + "/data\"",
-                "--set", "prep.output_table=\"" + table + "\"",
-                "--set", "spark.master=\"local[2]\"");
+        int exit = run(
+                out,
+                err,
+                "prep",
+                "-c",
+                root + "/conf/demo-prep.conf",
+                "--set",
+                "model.model_name_or_path=\"" + root + "/assets/tokenizers/qwen3\"",
+                "--set",
+                "data.dataset_dir=\"" + root + "/data\"",
+                "--set",
+                "prep.output_table=\"" + table + "\"",
+                "--set",
+                "spark.master=\"local[2]\"");
         assertEquals(0, exit, "stderr:\n" + err);
         JsonNode stats = new ObjectMapper().readTree(out.toString());
         assertEquals(900, stats.get("inputRecords").asLong());
         assertEquals(900, stats.get("acceptedDocuments").asLong(), "the demo datasets are clean: " + stats);
         assertTrue(stats.get("evalDocuments").asLong() > 0, "val_size 0.1 gives an eval split");
         // 3 datasets x 2 splits pack separately (a row has one source): at most one partial row per group
-        assertTrue(stats.get("rows").get("train").asLong() + stats.get("rows").get("eval").asLong()
-                <= stats.get("lowerBoundRows").asLong() + 6, stats.toString());
+        assertTrue(
+                stats.get("rows").get("train").asLong()
+                                + stats.get("rows").get("eval").asLong()
+                        <= stats.get("lowerBoundRows").asLong() + 6,
+                stats.toString());
         assertTrue(Files.exists(Path.of(table + "_stats.json")));
 
         StringWriter inspectOut = new StringWriter();
@@ -58,21 +69,51 @@ class DemoPrepEndToEndTest {
         assertEquals(0, exit, "stderr:\n" + err);
         String report = inspectOut.toString();
         assertTrue(report.contains("sparktune.tokenizer.sha256"), report);
-        assertTrue(report.contains("<|im_start|>assistant\n⟦"), "trained spans start after the assistant header:\n"
-                + report);
+        assertTrue(
+                report.contains("<|im_start|>assistant\n⟦"),
+                "trained spans start after the assistant header:\n" + report);
         assertTrue(report.contains("<|im_end|>\n⟧"), "trained spans end with the end-of-turn token:\n" + report);
 
         Path model = scratch.resolve("model");
-        exit = run(new StringWriter(), err, "init-model", "--arch", "Qwen3ForCausalLM", "--out", model.toString(),
-                "--tokenizer", root + "/assets/tokenizers/qwen3", "--hidden", "16", "--intermediate", "32",
-                "--heads", "2", "--kv-heads", "1", "--head-dim", "8");
+        exit = run(
+                new StringWriter(),
+                err,
+                "init-model",
+                "--arch",
+                "Qwen3ForCausalLM",
+                "--out",
+                model.toString(),
+                "--tokenizer",
+                root + "/assets/tokenizers/qwen3",
+                "--hidden",
+                "16",
+                "--intermediate",
+                "32",
+                "--heads",
+                "2",
+                "--kv-heads",
+                "1",
+                "--head-dim",
+                "8");
         assertEquals(0, exit, "stderr:\n" + err);
         Path lora = scratch.resolve("lora");
-        String[] train = {"train", "-c", root + "/conf/demo-prep.conf",
-                "--set", "model.model_name_or_path=\"" + model + "\"",
-                "--set", "prep.output_table=\"" + table + "\"",
-                "--set", "train.output_dir=\"" + lora + "\"",
-                "--set", "train.max_steps=4", "--set", "train.save_steps=2", "--set", "spark.master=\"local[2]\""};
+        String[] train = {
+            "train",
+            "-c",
+            root + "/conf/demo-prep.conf",
+            "--set",
+            "model.model_name_or_path=\"" + model + "\"",
+            "--set",
+            "prep.output_table=\"" + table + "\"",
+            "--set",
+            "train.output_dir=\"" + lora + "\"",
+            "--set",
+            "train.max_steps=4",
+            "--set",
+            "train.save_steps=2",
+            "--set",
+            "spark.master=\"local[2]\""
+        };
         StringWriter trainOut = new StringWriter();
         exit = run(trainOut, err, train);
         assertEquals(0, exit, "stderr:\n" + err);
@@ -81,8 +122,8 @@ class DemoPrepEndToEndTest {
         assertEquals(4, summary.get("steps_run").asInt(), summary.toString());
         assertTrue(Double.isFinite(summary.get("final_loss").asDouble()), summary.toString());
         assertEquals(2, summary.get("held_bytes_per_rank").size(), "world_size 2 from the demo conf");
-        for (String file : List.of("adapter_model.safetensors", "adapter_config.json", "trainer_log.jsonl",
-                "checkpoint-4/COMMITTED")) {
+        for (String file : List.of(
+                "adapter_model.safetensors", "adapter_config.json", "trainer_log.jsonl", "checkpoint-4/COMMITTED")) {
             assertTrue(Files.isRegularFile(lora.resolve(file)), file + " in " + lora);
         }
 

@@ -43,16 +43,27 @@ class DemoRunEndToEndTest {
 
     private List<String> demoArgs() {
         String root = RepoPaths.root().toString();
-        return List.of("run", root + "/conf/demo-local.conf",
-                "--set", "model.model_name_or_path=\"" + scratch.resolve("model") + "\"",
-                "--set", "init_model.tokenizer=\"" + root + "/assets/tokenizers/qwen3\"",
-                "--set", "synthetic_data.output_dir=\"" + scratch.resolve("data") + "\"",
-                "--set", "data.dataset_dir=\"" + scratch.resolve("data") + "\"",
-                "--set", "prep.output_table=\"" + scratch.resolve("packed") + "\"",
-                "--set", "train.output_dir=\"" + scratch.resolve("lora") + "\"",
-                "--set", "export.export_dir=\"" + scratch.resolve("merged") + "\"",
-                "--set", "eval.output_dir=\"" + scratch.resolve("eval") + "\"",
-                "--set", "spark.master=\"local[2]\"");
+        return List.of(
+                "run",
+                root + "/conf/demo-local.conf",
+                "--set",
+                "model.model_name_or_path=\"" + scratch.resolve("model") + "\"",
+                "--set",
+                "init_model.tokenizer=\"" + root + "/assets/tokenizers/qwen3\"",
+                "--set",
+                "synthetic_data.output_dir=\"" + scratch.resolve("data") + "\"",
+                "--set",
+                "data.dataset_dir=\"" + scratch.resolve("data") + "\"",
+                "--set",
+                "prep.output_table=\"" + scratch.resolve("packed") + "\"",
+                "--set",
+                "train.output_dir=\"" + scratch.resolve("lora") + "\"",
+                "--set",
+                "export.export_dir=\"" + scratch.resolve("merged") + "\"",
+                "--set",
+                "eval.output_dir=\"" + scratch.resolve("eval") + "\"",
+                "--set",
+                "spark.master=\"local[2]\"");
     }
 
     @Test
@@ -70,7 +81,8 @@ class DemoRunEndToEndTest {
         assertEquals(0, exit, "stderr:\n" + err);
         String log = err.toString();
         for (String stage : List.of("synthetic_data", "init_model", "prep")) {
-            assertTrue(log.contains("run: [" + stage + "] finished in an earlier run with the same settings; skipped"),
+            assertTrue(
+                    log.contains("run: [" + stage + "] finished in an earlier run with the same settings; skipped"),
                     stage + " is not redone:\n" + log);
         }
         assertTrue(log.contains("run: [train] started"), log);
@@ -85,19 +97,29 @@ class DemoRunEndToEndTest {
         // A random model never produces an answer followed by <|im_end|> (0% measured); the trained one answers
         // 87.5% of the unseen questions right here (PyTorch + PEFT reach 91-100% with a similar budget). A rise of
         // 0.5 tolerates platform-level float differences and still fails if training stops working.
-        double rise = after.path("exact_match").asDouble() - before.path("exact_match").asDouble();
+        double rise = after.path("exact_match").asDouble()
+                - before.path("exact_match").asDouble();
         System.out.println("[DemoRunEndToEndTest] exact match " + before.path("exact_match") + " -> "
                 + after.path("exact_match") + ", eval loss " + before.path("eval_loss") + " -> "
                 + after.path("eval_loss"));
         assertTrue(rise >= 0.5, "exact match must rise by >= 0.5: " + before + " -> " + after);
         // measured 13.6 -> 1.5: the loss must fall by most of the way, not merely move
         assertTrue(after.path("eval_loss").asDouble() < before.path("eval_loss").asDouble() / 2, report.toString());
-        for (String file : List.of("lora/training_loss.png", "lora/adapter_model.safetensors", "merged/config.json",
-                "merged/model.safetensors", "merged/tokenizer.json", "eval/eval_results.json",
-                "eval/generated_predictions.jsonl", "eval/base/eval_results.json")) {
+        for (String file : List.of(
+                "lora/training_loss.png",
+                "lora/adapter_model.safetensors",
+                "merged/config.json",
+                "merged/model.safetensors",
+                "merged/tokenizer.json",
+                "eval/eval_results.json",
+                "eval/generated_predictions.jsonl",
+                "eval/base/eval_results.json")) {
             assertTrue(Files.isRegularFile(scratch.resolve(file)), file);
         }
-        assertEquals(200, Files.readAllLines(scratch.resolve("eval/generated_predictions.jsonl")).size());
+        assertEquals(
+                200,
+                Files.readAllLines(scratch.resolve("eval/generated_predictions.jsonl"))
+                        .size());
 
         checkExportWithTransformersAndPeft();
     }
@@ -106,13 +128,13 @@ class DemoRunEndToEndTest {
     private List<String> runUntilPrepFinishedThenKill() throws Exception {
         Process driver = CliProcess.start(scratch, demoArgs());
         List<String> lines = new ArrayList<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(driver.getInputStream(),
-                StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(driver.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 lines.add(line);
                 if (line.startsWith("run: [prep] finished")) {
-                    driver.destroyForcibly();   // SIGKILL: no shutdown hooks, like a lost driver node
+                    driver.destroyForcibly(); // SIGKILL: no shutdown hooks, like a lost driver node
                     break;
                 }
             }
@@ -125,7 +147,8 @@ class DemoRunEndToEndTest {
 
     private void checkExportWithTransformersAndPeft() throws Exception {
         HfModelDir.Loaded merged = HfModelDir.load(scratch.resolve("merged"));
-        int[] ids = {151644, 872, 198, 3872, 220, 19, 22, 16, 18, 1496, 476, 10322, 30, 151645, 198, 151644, 77091, 198};
+        int[] ids = {151644, 872, 198, 3872, 220, 19, 22, 16, 18, 1496, 476, 10322, 30, 151645, 198, 151644, 77091, 198
+        };
         int n = ids.length;
         CausalLm lm = new CausalLm(merged.config(), merged.layout(), merged.params(), null, 1, n, n);
         INDArray logits = lm.logits(ids, PackedBatch.fromDocLens(n, new int[][] {{n}}));
@@ -137,11 +160,20 @@ class DemoRunEndToEndTest {
         tensors.put("input_ids", Nd4j.createFromArray(idValues));
         tensors.put("logits", logits);
         Path oursDir = Files.createDirectories(scratch.resolve("ours"));
-        Path ours = SafetensorsWriter.builder().maxShardBytes(Long.MAX_VALUE).build().write(oursDir, tensors).get(0);
-        String stdout = ReferencePython.runScript("scripts/check_export.py", List.of(
-                scratch.resolve("model").toString(), scratch.resolve("lora").toString(),
-                scratch.resolve("merged").toString(), ours.toString()), Duration.ofMinutes(5));
-        JsonNode diffs = new ObjectMapper().readTree(stdout.strip().lines().reduce((a, b) -> b).orElseThrow());
+        Path ours = SafetensorsWriter.builder()
+                .maxShardBytes(Long.MAX_VALUE)
+                .build()
+                .write(oursDir, tensors)
+                .get(0);
+        String stdout = ReferencePython.runScript(
+                "scripts/check_export.py",
+                List.of(
+                        scratch.resolve("model").toString(),
+                                scratch.resolve("lora").toString(),
+                        scratch.resolve("merged").toString(), ours.toString()),
+                Duration.ofMinutes(5));
+        JsonNode diffs = new ObjectMapper()
+                .readTree(stdout.strip().lines().reduce((a, b) -> b).orElseThrow());
         System.out.println("[DemoRunEndToEndTest] export check " + diffs);
         for (String pair : List.of("merged_vs_peft", "sparktune_vs_merged", "sparktune_vs_peft")) {
             assertTrue(diffs.path(pair).asDouble(1) <= 1e-4, pair + ": " + diffs);

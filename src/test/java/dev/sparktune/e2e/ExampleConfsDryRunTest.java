@@ -59,7 +59,9 @@ class ExampleConfsDryRunTest {
         FileSystem s3 = FileSystem.get(URI.create("s3a://" + BUCKET + "/"), hadoop);
         stageInputs(confs, s3);
         // cluster deploy mode on standalone / Kubernetes: the config on shared storage, not on the driver's host
-        put(s3, "s3a://" + BUCKET + "/configs/" + STANDALONE_CONF,
+        put(
+                s3,
+                "s3a://" + BUCKET + "/configs/" + STANDALONE_CONF,
                 Files.readAllBytes(RepoPaths.resolve("conf/" + STANDALONE_CONF)));
         moto.s3aSettings().forEach((k, v) -> s3aJvmArgs.add("-Dspark.hadoop." + k + "=" + v));
     }
@@ -94,8 +96,8 @@ class ExampleConfsDryRunTest {
     @Test
     void aConfigOnS3IsReadWithSparkSubmitsHadoopSettings() throws Exception {
         Path elsewhere = Files.createDirectories(scratch.resolve("driver-host"));
-        String out = dryRun(elsewhere, List.of("train", "-c", "s3a://" + BUCKET + "/configs/" + STANDALONE_CONF,
-                "--dry-run"));
+        String out = dryRun(
+                elsewhere, List.of("train", "-c", "s3a://" + BUCKET + "/configs/" + STANDALONE_CONF, "--dry-run"));
         assertTrue(out.contains("found freeze: "), "the same checks as from the local copy: " + out);
         assertTrue(out.contains("finetuning_type = \"freeze\""), out);
     }
@@ -107,15 +109,18 @@ class ExampleConfsDryRunTest {
      */
     @Test
     void airflowDagTasksAreAcceptedByTheCli() throws Exception {
-        ProcessBuilder loader = new ProcessBuilder("python3", RepoPaths.resolve("scripts/airflow_dag_tasks.py")
-                .toString(), RepoPaths.resolve("airflow/dags/sparktune_pipeline.py").toString())
+        ProcessBuilder loader = new ProcessBuilder(
+                        "python3",
+                        RepoPaths.resolve("scripts/airflow_dag_tasks.py").toString(),
+                        RepoPaths.resolve("airflow/dags/sparktune_pipeline.py").toString())
                 .redirectErrorStream(true);
         loader.environment().put("SPARKTUNE_HOME", RepoPaths.root().toString());
         Process python = loader.start();
         String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(python.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, python.exitValue(), out);
-        JsonNode dag = new ObjectMapper().readTree(out.strip().lines().reduce((a, b) -> b).orElseThrow());
+        JsonNode dag = new ObjectMapper()
+                .readTree(out.strip().lines().reduce((a, b) -> b).orElseThrow());
         List<String> order = new ArrayList<>();
         dag.path("tasks").forEach(t -> order.add(t.path("task_id").asText()));
         assertEquals(List.of("prep", "train", "export", "eval"), order);
@@ -125,11 +130,16 @@ class ExampleConfsDryRunTest {
         }
         for (int i = 0; i < order.size(); i++) {
             JsonNode task = dag.path("tasks").get(i);
-            assertEquals(i + 1 < order.size() ? List.of(order.get(i + 1)) : List.of(),
-                    new ObjectMapper().convertValue(task.path("downstream"), List.class), task.toString());
+            assertEquals(
+                    i + 1 < order.size() ? List.of(order.get(i + 1)) : List.of(),
+                    new ObjectMapper().convertValue(task.path("downstream"), List.class),
+                    task.toString());
             assertTrue(task.path("retries").asInt() >= 1, "retried tasks must be safe to retry: " + task);
-            assertEquals("dev.sparktune.pipeline.cli.SparkTuneCli", task.path("java_class").asText());
-            assertEquals(jvm.getProperty("sparktune.jvm.flags"),
+            assertEquals(
+                    "dev.sparktune.pipeline.cli.SparkTuneCli",
+                    task.path("java_class").asText());
+            assertEquals(
+                    jvm.getProperty("sparktune.jvm.flags"),
                     task.path("conf").path("spark.executor.extraJavaOptions").asText());
             List<String> args = new ArrayList<>();
             task.path("application_args").forEach(a -> args.add(a.asText()));
@@ -155,12 +165,19 @@ class ExampleConfsDryRunTest {
                 continue;
             }
             for (String dir : List.of(model, c.getString("export.export_dir"))) {
-                put(s3, dir + "/tokenizer.json", Files.readAllBytes(RepoPaths.resolve(
-                        "assets/tokenizers/qwen3/tokenizer.json")));
-                put(s3, dir + "/config.json", Files.readAllBytes(RepoPaths.resolve(
-                        "dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json")));
+                put(
+                        s3,
+                        dir + "/tokenizer.json",
+                        Files.readAllBytes(RepoPaths.resolve("assets/tokenizers/qwen3/tokenizer.json")));
+                put(
+                        s3,
+                        dir + "/config.json",
+                        Files.readAllBytes(
+                                RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json")));
             }
-            put(s3, c.getString("prep.output_table") + "/_delta_log/00000000000000000000.json",
+            put(
+                    s3,
+                    c.getString("prep.output_table") + "/_delta_log/00000000000000000000.json",
                     "{}".getBytes(StandardCharsets.UTF_8));
             // what a LoRA training leaves in output_dir: the dry run checks that both adapter files are there
             for (String file : List.of("adapter_config.json", "adapter_model.safetensors")) {
@@ -173,9 +190,13 @@ class ExampleConfsDryRunTest {
                 if (pt) {
                     entry.putObject("columns").put("prompt", "text");
                 }
-                put(s3, datasetDir + "/" + name + ".jsonl", (pt ? "{\"text\": \"a document\"}\n"
-                        : "{\"instruction\": \"Say hi.\", \"input\": \"\", \"output\": \"hi\"}\n")
-                        .getBytes(StandardCharsets.UTF_8));
+                put(
+                        s3,
+                        datasetDir + "/" + name + ".jsonl",
+                        (pt
+                                        ? "{\"text\": \"a document\"}\n"
+                                        : "{\"instruction\": \"Say hi.\", \"input\": \"\", \"output\": \"hi\"}\n")
+                                .getBytes(StandardCharsets.UTF_8));
             }
         }
         assertTrue(datasetDir != null, "at least one cluster example reads from s3a");

@@ -39,19 +39,32 @@ class LlamaFactoryYamlEndToEndTest {
         Files.writeString(data.resolve("dataset_info.json"), """
                 {"identity": {"file_name": "identity.json"}, "alpaca_en_demo": {"file_name": "alpaca_en_demo.json"}}
                 """);
-        writeAlpaca(data.resolve("identity.json"), "Who are you?", "I am {{name}}, an AI assistant developed by "
-                + "{{author}}.", 4);
-        writeAlpaca(data.resolve("alpaca_en_demo.json"), "Give three tips for staying healthy.",
-                "Eat well, exercise and sleep.", 4);
+        writeAlpaca(
+                data.resolve("identity.json"),
+                "Who are you?",
+                "I am {{name}}, an AI assistant developed by " + "{{author}}.",
+                4);
+        writeAlpaca(
+                data.resolve("alpaca_en_demo.json"),
+                "Give three tips for staying healthy.",
+                "Eat well, exercise and sleep.",
+                4);
 
-        Process run = CliProcess.start(cwd, List.of("run", "-c",
-                RepoPaths.resolve("conf/llamafactory/qwen3_lora_sft.yaml").toString()));
+        Process run = CliProcess.start(
+                cwd,
+                List.of(
+                        "run",
+                        "-c",
+                        RepoPaths.resolve("conf/llamafactory/qwen3_lora_sft.yaml")
+                                .toString()));
         String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(run.waitFor(300, TimeUnit.SECONDS));
         assertEquals(0, run.exitValue(), output);
         assertTrue(output.contains("the packed Delta table goes to saves/qwen3-4b/lora/sft_tokenized"), output);
-        JsonNode report = JSON.readTree(output.strip().lines().reduce((a, b) -> b).orElseThrow());
-        assertEquals(8, report.path("prep").path("stats").path("acceptedDocuments").asLong(), report.toString());
+        JsonNode report =
+                JSON.readTree(output.strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertEquals(
+                8, report.path("prep").path("stats").path("acceptedDocuments").asLong(), report.toString());
         // 8 rows (packing is off for sft), 8 per step (1 x 8 accumulation x 1 rank): 1 step per epoch, 3 epochs
         assertEquals(3, report.path("train").path("steps_run").asInt(), report.toString());
         assertTrue(!report.has("export") && !report.has("eval"), "do_train alone: prep and train only");
@@ -81,19 +94,30 @@ class LlamaFactoryYamlEndToEndTest {
         }
         Files.writeString(data.resolve("dpo_en_demo.json"), JSON.writeValueAsString(pairs));
 
-        Process run = CliProcess.start(cwd, List.of("run", "-c",
-                RepoPaths.resolve("conf/llamafactory/qwen3_lora_dpo.yaml").toString()));
+        Process run = CliProcess.start(
+                cwd,
+                List.of(
+                        "run",
+                        "-c",
+                        RepoPaths.resolve("conf/llamafactory/qwen3_lora_dpo.yaml")
+                                .toString()));
         String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(run.waitFor(300, TimeUnit.SECONDS));
         assertEquals(0, run.exitValue(), output);
-        JsonNode report = JSON.readTree(output.strip().lines().reduce((a, b) -> b).orElseThrow());
-        assertEquals(8, report.path("prep").path("stats").path("acceptedDocuments").asLong(), "one per pair record: "
-                + report);
+        JsonNode report =
+                JSON.readTree(output.strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertEquals(
+                8,
+                report.path("prep").path("stats").path("acceptedDocuments").asLong(),
+                "one per pair record: " + report);
         assertEquals(16, report.path("ref_logprobs").path("documents").asLong(), "a chosen and a rejected each");
         // 8 pairs, one per row, 8 rows per step: 1 step per epoch, 3 epochs
         assertEquals(3, report.path("train").path("steps_run").asInt(), report.toString());
-        assertEquals(Math.log(2), report.path("train").path("first_loss").asDouble(), 1e-4, "a fresh LoRA is its "
-                + "reference, the base");
+        assertEquals(
+                Math.log(2),
+                report.path("train").path("first_loss").asDouble(),
+                1e-4,
+                "a fresh LoRA is its " + "reference, the base");
         List<String> log = Files.readAllLines(cwd.resolve("saves/qwen3-4b/lora/dpo/trainer_log.jsonl"));
         JsonNode first = JSON.readTree(log.get(0));
         assertTrue(first.has("rewards/accuracies") && first.has("logps/chosen"), first.toString());
@@ -105,15 +129,36 @@ class LlamaFactoryYamlEndToEndTest {
         CommandLine init = SparkTuneCli.newCommandLine();
         init.setErr(new PrintWriter(err));
         init.setOut(new PrintWriter(new StringWriter()));
-        assertEquals(0, init.execute("init-model", "--arch", "Qwen3ForCausalLM", "--out", model.toString(),
-                "--tokenizer", RepoPaths.resolve("assets/tokenizers/qwen3").toString(), "--hidden", "16",
-                "--intermediate", "32", "--heads", "2", "--kv-heads", "1", "--head-dim", "8"), err.toString());
+        assertEquals(
+                0,
+                init.execute(
+                        "init-model",
+                        "--arch",
+                        "Qwen3ForCausalLM",
+                        "--out",
+                        model.toString(),
+                        "--tokenizer",
+                        RepoPaths.resolve("assets/tokenizers/qwen3").toString(),
+                        "--hidden",
+                        "16",
+                        "--intermediate",
+                        "32",
+                        "--heads",
+                        "2",
+                        "--kv-heads",
+                        "1",
+                        "--head-dim",
+                        "8"),
+                err.toString());
     }
 
     private static void writeAlpaca(Path file, String instruction, String output, int copies) throws Exception {
         ArrayNode records = JSON.createArrayNode();
         for (int i = 0; i < copies; i++) {
-            records.addObject().put("instruction", instruction + " (" + i + ")").put("input", "").put("output", output);
+            records.addObject()
+                    .put("instruction", instruction + " (" + i + ")")
+                    .put("input", "")
+                    .put("output", output);
         }
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(records));
     }

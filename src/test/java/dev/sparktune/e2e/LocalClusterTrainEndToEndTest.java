@@ -1,5 +1,8 @@
 package dev.sparktune.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.sparktune.dl4j.testkit.TensorAssertions;
 import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.TestPrepConfig;
@@ -11,12 +14,6 @@ import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
 import dev.sparktune.trainer.api.TrainResult;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +24,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Training on a real multi-process cluster (local-cluster: a master and two workers on 127.0.0.1, each executor its
@@ -40,16 +39,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LocalClusterTrainEndToEndTest {
     @TempDir
     static Path scratch;
+
     static SparkSession spark;
     static String table;
     static Path model;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        spark = LocalClusterSession.start("LocalClusterTrainEndToEndTest", scratch, 2,
+        spark = LocalClusterSession.start(
+                "LocalClusterTrainEndToEndTest",
+                scratch,
+                2,
                 Map.of("spark.sql.shuffle.partitions", "2", "spark.executorEnv.OMP_NUM_THREADS", "1"));
-        PrepJob.run(spark, TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve("prep"), "demo_alpaca")
-                .cutoffLen(128).packing(true).maxSamples(40).partitions(2).build());
+        PrepJob.run(
+                spark,
+                TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve("prep"), "demo_alpaca")
+                        .cutoffLen(128)
+                        .packing(true)
+                        .maxSamples(40)
+                        .partitions(2)
+                        .build());
         table = scratch.resolve("prep/packed").toString();
         model = scratch.resolve("model");
         TinyModels.writeQwen3(model, 1, 0.05);
@@ -61,10 +70,23 @@ class LocalClusterTrainEndToEndTest {
     }
 
     static TrainConfig config(Path out) {
-        return TrainConfig.builder().modelPath(model.toString()).table(table).outputDir(out.toString())
-                .finetuningType(FinetuningType.LORA).lora(4, 8, 0, "all", false).learningRate(5e-3)
-                .perDeviceBatchRows(2).globalBatchRows(4).maxSteps(12).saveSteps(2).saveTotalLimit(2)
-                .loggingSteps(5).worldSize(2).sharding(Sharding.SHARD_GRAD_OP).lossChunkTokens(128).build();
+        return TrainConfig.builder()
+                .modelPath(model.toString())
+                .table(table)
+                .outputDir(out.toString())
+                .finetuningType(FinetuningType.LORA)
+                .lora(4, 8, 0, "all", false)
+                .learningRate(5e-3)
+                .perDeviceBatchRows(2)
+                .globalBatchRows(4)
+                .maxSteps(12)
+                .saveSteps(2)
+                .saveTotalLimit(2)
+                .loggingSteps(5)
+                .worldSize(2)
+                .sharding(Sharding.SHARD_GRAD_OP)
+                .lossChunkTokens(128)
+                .build();
     }
 
     /**
@@ -72,14 +94,17 @@ class LocalClusterTrainEndToEndTest {
      * JDK's ProcessHandle.Info cuts it short, before the main class that follows the long class path.
      */
     static List<ProcessHandle> executors() {
-        return ProcessHandle.current().descendants().filter(p -> {
-            try {
-                return Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline"))
-                        .contains("CoarseGrainedExecutorBackend");
-            } catch (IOException e) {
-                return false;  // exited meanwhile
-            }
-        }).toList();
+        return ProcessHandle.current()
+                .descendants()
+                .filter(p -> {
+                    try {
+                        return Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline"))
+                                .contains("CoarseGrainedExecutorBackend");
+                    } catch (IOException e) {
+                        return false; // exited meanwhile
+                    }
+                })
+                .toList();
     }
 
     static boolean markerComplete(Path marker) {
@@ -118,20 +143,28 @@ class LocalClusterTrainEndToEndTest {
         TrainResult resumed = TrainJob.run(spark, config(interrupted));
         Optional<Long> killed = killer.get(1, TimeUnit.MINUTES);
         assertTrue(killed.isPresent(), "an executor was killed after checkpoint-2 committed");
-        assertTrue(resumed.firstStep() >= 2 && resumed.firstStep() < 12,
+        assertTrue(
+                resumed.firstStep() >= 2 && resumed.firstStep() < 12,
                 "the retried stage resumed from a committed checkpoint, not from scratch: first step "
                         + resumed.firstStep());
         assertTrue(executors().stream().noneMatch(p -> p.pid() == killed.get()), "the killed JVM is gone");
 
         TensorAssertions.assertAdaptersClose(uninterrupted, interrupted, 1e-6, "interrupted vs uninterrupted");
         for (int s = 0; s < resumed.steps().size(); s++) {
-            assertEquals(reference.steps().get(resumed.firstStep() + s).loss(), resumed.steps().get(s).loss(), 1e-6,
+            assertEquals(
+                    reference.steps().get(resumed.firstStep() + s).loss(),
+                    resumed.steps().get(s).loss(),
+                    1e-6,
                     "loss of step " + (resumed.firstStep() + s));
         }
         try (var dirs = Files.list(interrupted)) {
-            assertEquals(List.of(CheckpointStore.PREFIX + 10, CheckpointStore.PREFIX + 12),
-                    dirs.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(CheckpointStore.PREFIX))
-                            .sorted().toList(), "save_total_limit 2");
+            assertEquals(
+                    List.of(CheckpointStore.PREFIX + 10, CheckpointStore.PREFIX + 12),
+                    dirs.map(p -> p.getFileName().toString())
+                            .filter(n -> n.startsWith(CheckpointStore.PREFIX))
+                            .sorted()
+                            .toList(),
+                    "save_total_limit 2");
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.sparktune.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.model.HfModelDir;
@@ -8,6 +11,13 @@ import dev.sparktune.dl4j.model.ModelInit;
 import dev.sparktune.pipeline.cli.SparkTuneCli;
 import dev.sparktune.testkit.MotoServer;
 import dev.sparktune.testkit.RepoPaths;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -17,17 +27,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-
-import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.URI;
-import java.nio.file.Files;
-import java.util.Map;
-import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code sparktune prep} reading its datasets from and writing both Delta tables and the stats to an S3 bucket
@@ -40,6 +39,7 @@ class S3aPrepEndToEndTest {
 
     @TempDir
     static java.nio.file.Path scratch;
+
     static MotoServer moto;
     static Configuration hadoop;
 
@@ -51,8 +51,8 @@ class S3aPrepEndToEndTest {
         moto.s3aSettings().forEach(hadoop::set);
         FileSystem s3 = FileSystem.get(URI.create("s3a://" + BUCKET + "/"), hadoop);
         java.nio.file.Path data = RepoPaths.resolve("data");
-        for (String file : new String[] {"dataset_info.json", "demo_alpaca.jsonl", "demo_sharegpt.json",
-                "demo_messages.jsonl"}) {
+        for (String file :
+                new String[] {"dataset_info.json", "demo_alpaca.jsonl", "demo_sharegpt.json", "demo_messages.jsonl"}) {
             // a plain output stream, as Spark and Delta write (copyFromLocalFile takes the async transfer manager,
             // whose client mishandles moto's "100 Continue")
             try (var out = s3.create(new Path("s3a://" + BUCKET + "/data/" + file))) {
@@ -74,13 +74,16 @@ class S3aPrepEndToEndTest {
                 .map(e -> "      \"spark.hadoop." + e.getKey() + "\" = \"" + e.getValue() + "\"")
                 .collect(Collectors.joining("\n"));
         java.nio.file.Path conf = scratch.resolve("s3a.conf");
-        Files.writeString(conf, "include file(\"" + RepoPaths.resolve("conf/demo-prep.conf") + "\")\n"
-                + "sparktune {\n"
-                + "  model.model_name_or_path = \"" + RepoPaths.resolve("assets/tokenizers/qwen3") + "\"\n"
-                + "  data.dataset_dir = \"s3a://" + BUCKET + "/data\"\n"
-                + "  prep.output_table = \"s3a://" + BUCKET + "/tables/packed\"\n"
-                + "  spark {\n    master = \"local[2]\"\n    conf {\n" + s3aConf + "\n"
-                + "      \"spark.sql.warehouse.dir\" = \"" + scratch.resolve("warehouse") + "\"\n    }\n  }\n}\n");
+        Files.writeString(
+                conf,
+                "include file(\"" + RepoPaths.resolve("conf/demo-prep.conf") + "\")\n"
+                        + "sparktune {\n"
+                        + "  model.model_name_or_path = \"" + RepoPaths.resolve("assets/tokenizers/qwen3") + "\"\n"
+                        + "  data.dataset_dir = \"s3a://" + BUCKET + "/data\"\n"
+                        + "  prep.output_table = \"s3a://" + BUCKET + "/tables/packed\"\n"
+                        + "  spark {\n    master = \"local[2]\"\n    conf {\n" + s3aConf + "\n"
+                        + "      \"spark.sql.warehouse.dir\" = \"" + scratch.resolve("warehouse")
+                        + "\"\n    }\n  }\n}\n");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = SparkTuneCli.newCommandLine();
@@ -97,10 +100,14 @@ class S3aPrepEndToEndTest {
             stats = JSON.readTree(in);
         }
         assertEquals(900, stats.get("inputRecords").asLong(), stats.toString());
-        assertEquals(stats.get("inputRecords").asLong(),
-                stats.get("acceptedDocuments").asLong() + stats.get("rejectedRecords").asLong());
+        assertEquals(
+                stats.get("inputRecords").asLong(),
+                stats.get("acceptedDocuments").asLong()
+                        + stats.get("rejectedRecords").asLong());
 
-        SparkSession.Builder builder = SparkSession.builder().master("local[1]").appName("s3a-check")
+        SparkSession.Builder builder = SparkSession.builder()
+                .master("local[1]")
+                .appName("s3a-check")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
                 .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
@@ -108,21 +115,35 @@ class S3aPrepEndToEndTest {
             builder.config("spark.hadoop." + e.getKey(), e.getValue());
         }
         try (SparkSession spark = builder.getOrCreate()) {
-            long rows = spark.read().format("delta").load("s3a://" + BUCKET + "/tables/packed").count();
-            long documents = spark.read().format("delta").load("s3a://" + BUCKET + "/tables/packed")
-                    .selectExpr("sum(size(doc_ids))").first().getLong(0);
+            long rows = spark.read()
+                    .format("delta")
+                    .load("s3a://" + BUCKET + "/tables/packed")
+                    .count();
+            long documents = spark.read()
+                    .format("delta")
+                    .load("s3a://" + BUCKET + "/tables/packed")
+                    .selectExpr("sum(size(doc_ids))")
+                    .first()
+                    .getLong(0);
             assertEquals(stats.get("acceptedDocuments").asLong(), documents);
             assertTrue(rows > 0 && rows < documents, "packing puts several documents per row: " + rows + " rows");
         }
 
         // a tiny Qwen3 sharing the tokenizer, uploaded to the bucket
         java.nio.file.Path local = scratch.resolve("model");
-        ModelConfig cfg = ModelInit.config("Qwen3ForCausalLM",
-                ModelInit.vocabSize(RepoPaths.resolve("assets/tokenizers/qwen3")), 16, 32, 2,
-                2, 1, 8, true);
+        ModelConfig cfg = ModelInit.config(
+                "Qwen3ForCausalLM",
+                ModelInit.vocabSize(RepoPaths.resolve("assets/tokenizers/qwen3")),
+                16,
+                32,
+                2,
+                2,
+                1,
+                8,
+                true);
         HfModelDir.Loaded init = ModelInit.random(cfg, 1, 0.02);
-        HfModelDir.save(local, cfg, init.layout(), init.params(),
-                RepoPaths.resolve("assets/tokenizers/qwen3"), 1L << 30);
+        HfModelDir.save(
+                local, cfg, init.layout(), init.params(), RepoPaths.resolve("assets/tokenizers/qwen3"), 1L << 30);
         try (var files = Files.list(local)) {
             for (java.nio.file.Path f : files.toList()) {
                 try (var stream = s3.create(new Path("s3a://" + BUCKET + "/models/tiny/" + f.getFileName()))) {
@@ -131,31 +152,50 @@ class S3aPrepEndToEndTest {
             }
         }
         String run = "s3a://" + BUCKET + "/runs/lora";
-        String[] train = {"train", "-c", conf.toString(),
-                "--set", "model.model_name_or_path=\"s3a://" + BUCKET + "/models/tiny\"",
-                "--set", "train.output_dir=\"" + run + "\"",
-                "--set", "train.max_steps=4", "--set", "train.save_steps=2", "--set", "train.save_total_limit=1"};
+        String[] train = {
+            "train",
+            "-c",
+            conf.toString(),
+            "--set",
+            "model.model_name_or_path=\"s3a://" + BUCKET + "/models/tiny\"",
+            "--set",
+            "train.output_dir=\"" + run + "\"",
+            "--set",
+            "train.max_steps=4",
+            "--set",
+            "train.save_steps=2",
+            "--set",
+            "train.save_total_limit=1"
+        };
         StringWriter trainOut = new StringWriter();
         cli.setOut(new PrintWriter(trainOut));
         exit = cli.execute(train);
         assertEquals(0, exit, "stderr:\n" + err);
         JsonNode summary = JSON.readTree(trainOut.toString());
         assertEquals(4, summary.get("steps_run").asInt(), summary.toString());
-        for (String file : new String[] {"adapter_model.safetensors", "adapter_config.json", "trainer_log.jsonl",
-            "checkpoint-4/COMMITTED", "checkpoint-4/checkpoint.json"}) {
+        for (String file : new String[] {
+            "adapter_model.safetensors",
+            "adapter_config.json",
+            "trainer_log.jsonl",
+            "checkpoint-4/COMMITTED",
+            "checkpoint-4/checkpoint.json"
+        }) {
             assertTrue(s3.exists(new Path(run + "/" + file)), file + " on s3a");
         }
         assertTrue(!s3.exists(new Path(run + "/checkpoint-2")), "save_total_limit 1 pruned checkpoint-2 on s3a");
         try (InputStream in = s3.open(new Path(run + "/adapter_config.json"))) {
-            assertEquals("s3a://" + BUCKET + "/models/tiny", JSON.readTree(in).get("base_model_name_or_path")
-                    .asText());
+            assertEquals(
+                    "s3a://" + BUCKET + "/models/tiny",
+                    JSON.readTree(in).get("base_model_name_or_path").asText());
         }
 
         StringWriter again = new StringWriter();
         cli.setOut(new PrintWriter(again));
         exit = cli.execute(train);
         assertEquals(0, exit, "stderr:\n" + err);
-        assertEquals(4, JSON.readTree(again.toString()).get("first_step").asInt(),
+        assertEquals(
+                4,
+                JSON.readTree(again.toString()).get("first_step").asInt(),
                 "the re-run resumes from checkpoint-4 on s3a: " + again);
     }
 }

@@ -50,8 +50,10 @@ class SparkSubmitDistJarTest {
     @Test
     void theDistJarRunsThePipelineInClusterDeployModeOnAStandaloneCluster() throws Exception {
         Path jar = Path.of(System.getProperty("sparktune.dist.jar"));
-        assertTrue(Files.isRegularFile(jar), "no dist jar at " + jar + ": it is built in the package phase, so run the "
-                + "e2e tests with mvn verify (or mvn package -pl dist -am first)");
+        assertTrue(
+                Files.isRegularFile(jar),
+                "no dist jar at " + jar + ": it is built in the package phase, so run the "
+                        + "e2e tests with mvn verify (or mvn package -pl dist -am first)");
         Path sparkHome = sparkHome();
         String root = RepoPaths.root().toString();
         List<Process> daemons = new ArrayList<>();
@@ -60,26 +62,61 @@ class SparkSubmitDistJarTest {
             Configuration hadoop = new Configuration();
             moto.s3aSettings().forEach(hadoop::set);
             try (FileSystem s3 = FileSystem.newInstance(URI.create("s3a://" + BUCKET + "/"), hadoop);
-                 OutputStream out = s3.create(new org.apache.hadoop.fs.Path("s3a://" + BUCKET + "/jobs/demo.conf"))) {
+                    OutputStream out =
+                            s3.create(new org.apache.hadoop.fs.Path("s3a://" + BUCKET + "/jobs/demo.conf"))) {
                 out.write(Files.readAllBytes(RepoPaths.resolve("conf/demo-local.conf")));
             }
 
             int masterPort = freePort();
             int masterUi = freePort();
-            daemons.add(sparkClass(sparkHome, "master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                    "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(masterUi)));
+            daemons.add(sparkClass(
+                    sparkHome,
+                    "master",
+                    "org.apache.spark.deploy.master.Master",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    Integer.toString(masterPort),
+                    "--webui-port",
+                    Integer.toString(masterUi)));
             String master = "spark://127.0.0.1:" + masterPort;
             // one core for the driver, one per rank
-            daemons.add(sparkClass(sparkHome, "worker", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
-                    "--cores", "3", "--memory", "5g", "--work-dir", sparkHome.resolve("work").toString(),
-                    "--webui-port", Integer.toString(freePort()), master));
-            awaitMaster(masterUi, state -> state.path("aliveworkers").asInt() == 1, Duration.ofSeconds(90),
+            daemons.add(sparkClass(
+                    sparkHome,
+                    "worker",
+                    "org.apache.spark.deploy.worker.Worker",
+                    "--host",
+                    "127.0.0.1",
+                    "--cores",
+                    "3",
+                    "--memory",
+                    "5g",
+                    "--work-dir",
+                    sparkHome.resolve("work").toString(),
+                    "--webui-port",
+                    Integer.toString(freePort()),
+                    master));
+            awaitMaster(
+                    masterUi,
+                    state -> state.path("aliveworkers").asInt() == 1,
+                    Duration.ofSeconds(90),
                     "the worker did not register");
 
-            List<String> command = new ArrayList<>(List.of("bash", root + "/spark-submit.sh",
-                    "--master", master, "--deploy-mode", "cluster", "--driver-memory", "2g",
-                    "--conf", "spark.executor.memory=1g", "--conf", "spark.executor.cores=1",
-                    "--conf", "spark.ui.enabled=false"));
+            List<String> command = new ArrayList<>(List.of(
+                    "bash",
+                    root + "/spark-submit.sh",
+                    "--master",
+                    master,
+                    "--deploy-mode",
+                    "cluster",
+                    "--driver-memory",
+                    "2g",
+                    "--conf",
+                    "spark.executor.memory=1g",
+                    "--conf",
+                    "spark.executor.cores=1",
+                    "--conf",
+                    "spark.ui.enabled=false"));
             moto.s3aSettings().forEach((k, v) -> command.addAll(List.of("--conf", "spark.hadoop." + k + "=" + v)));
             command.addAll(List.of("run", "-c", "s3a://" + BUCKET + "/jobs/demo.conf"));
             for (String setting : List.of(
@@ -91,35 +128,53 @@ class SparkSubmitDistJarTest {
                     "train.output_dir=\"" + scratch.resolve("lora") + "\"",
                     "export.export_dir=\"" + scratch.resolve("merged") + "\"",
                     "eval.output_dir=\"" + scratch.resolve("eval") + "\"",
-                    "train.max_steps=20", "train.save_steps=10", "eval.max_samples=16")) {
+                    "train.max_steps=20",
+                    "train.save_steps=10",
+                    "eval.max_samples=16")) {
                 command.addAll(List.of("--set", setting));
             }
             Path submitLog = scratch.resolve("spark-submit.log");
-            ProcessBuilder builder = new ProcessBuilder(command).directory(scratch.toFile())
-                    .redirectErrorStream(true).redirectOutput(submitLog.toFile());
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(scratch.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(submitLog.toFile());
             environment(builder, sparkHome);
             Process submit = builder.start();
-            assertTrue(submit.waitFor(2, TimeUnit.MINUTES) && submit.exitValue() == 0,
+            assertTrue(
+                    submit.waitFor(2, TimeUnit.MINUTES) && submit.exitValue() == 0,
                     "spark-submit failed:\n" + Files.readString(submitLog));
 
-            JsonNode finished = awaitMaster(masterUi, state -> !state.path("completeddrivers").isEmpty(),
-                    Duration.ofMinutes(8), "the driver did not finish");
+            JsonNode finished = awaitMaster(
+                    masterUi,
+                    state -> !state.path("completeddrivers").isEmpty(),
+                    Duration.ofMinutes(8),
+                    "the driver did not finish");
             String driverLog = readDriverFile(sparkHome, "stderr");
-            assertEquals("FINISHED", finished.path("completeddrivers").get(0).path("state").asText(),
+            assertEquals(
+                    "FINISHED",
+                    finished.path("completeddrivers").get(0).path("state").asText(),
                     "driver:\n" + tail(driverLog));
 
             JsonNode report = new ObjectMapper().readTree(readDriverFile(sparkHome, "stdout"));
             JsonNode stats = report.path("prep").path("stats");
             assertEquals(4000, stats.path("inputRecords").asLong(), report.toString());
-            assertEquals(4000, stats.path("acceptedDocuments").asLong() + stats.path("rejectedRecords").asLong());
+            assertEquals(
+                    4000,
+                    stats.path("acceptedDocuments").asLong()
+                            + stats.path("rejectedRecords").asLong());
             JsonNode train = report.path("train");
             assertEquals(20, train.path("steps_run").asInt(), report.toString());
             assertEquals(2, train.path("held_bytes_per_rank").size(), report.toString());
-            assertTrue(train.path("final_loss").asDouble() < train.path("first_loss").asDouble() - 3,
+            assertTrue(
+                    train.path("final_loss").asDouble()
+                            < train.path("first_loss").asDouble() - 3,
                     "20 LoRA steps take the demo's loss from ~13 to ~4.3: " + train);
             assertEquals(16, report.path("eval").path("after").path("generated").asInt(), report.toString());
-            for (String file : List.of("lora/adapter_model.safetensors", "lora/checkpoint-20/COMMITTED",
-                    "merged/model.safetensors", "eval/eval_results.json")) {
+            for (String file : List.of(
+                    "lora/adapter_model.safetensors",
+                    "lora/checkpoint-20/COMMITTED",
+                    "merged/model.safetensors",
+                    "eval/eval_results.json")) {
                 assertTrue(Files.isRegularFile(scratch.resolve(file)), file + " missing:\n" + tail(driverLog));
             }
 
@@ -127,19 +182,26 @@ class SparkSubmitDistJarTest {
             List<String> executorLogs = new ArrayList<>();
             try (Stream<Path> files = Files.walk(sparkHome.resolve("work"))) {
                 for (Path f : files.filter(f -> f.getFileName().toString().equals("stderr")
-                        && f.getParent().getParent().getFileName().toString().startsWith("app-")).toList()) {
+                                && f.getParent()
+                                        .getParent()
+                                        .getFileName()
+                                        .toString()
+                                        .startsWith("app-"))
+                        .toList()) {
                     executorLogs.add(Files.readString(f));
                 }
             }
             for (int rank = 0; rank < 2; rank++) {
                 String formed = "rank " + rank + "/2: ring formed";
-                assertEquals(1, executorLogs.stream().filter(l -> l.contains(formed)).count(),
+                assertEquals(
+                        1,
+                        executorLogs.stream().filter(l -> l.contains(formed)).count(),
                         "one executor log says '" + formed + "'");
                 assertFalse(driverLog.contains(formed), "the driver trained no rank itself");
             }
         } finally {
             for (Process daemon : daemons) {
-                daemon.destroy();   // SIGTERM: the worker's shutdown hook stops its drivers and executors
+                daemon.destroy(); // SIGTERM: the worker's shutdown hook stops its drivers and executors
                 if (!daemon.waitFor(30, TimeUnit.SECONDS)) {
                     daemon.destroyForcibly().waitFor();
                 }
@@ -157,7 +219,9 @@ class SparkSubmitDistJarTest {
         Files.createDirectories(home.resolve("jars"));
         Path bin = Files.createDirectories(home.resolve("bin"));
         for (String script : List.of("spark-class", "spark-submit")) {
-            Files.copy(RepoPaths.resolve("e2e/cluster/bin/" + script), bin.resolve(script),
+            Files.copy(
+                    RepoPaths.resolve("e2e/cluster/bin/" + script),
+                    bin.resolve(script),
                     StandardCopyOption.COPY_ATTRIBUTES);
         }
         return home;
@@ -166,27 +230,33 @@ class SparkSubmitDistJarTest {
     private void environment(ProcessBuilder builder, Path sparkHome) throws IOException {
         Map<String, String> env = builder.environment();
         env.put("SPARK_HOME", sparkHome.toString());
-        env.put("SPARK_DIST_CLASSPATH",
-                Files.readString(Path.of(System.getProperty("sparktune.cluster.classpath"))).strip());
+        env.put(
+                "SPARK_DIST_CLASSPATH",
+                Files.readString(Path.of(System.getProperty("sparktune.cluster.classpath")))
+                        .strip());
         env.put("SPARKTUNE_JAR", System.getProperty("sparktune.dist.jar"));
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("SPARK_LOCAL_IP", "127.0.0.1");
     }
 
     private Process sparkClass(Path sparkHome, String name, String mainClass, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(sparkHome.resolve("bin/spark-class").toString(), mainClass));
+        List<String> command =
+                new ArrayList<>(List.of(sparkHome.resolve("bin/spark-class").toString(), mainClass));
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(scratch.toFile()).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(scratch.toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(scratch.resolve(name + ".log").toFile());
         environment(builder, sparkHome);
         return builder.start();
     }
 
     /** Polls the master's JSON status page until {@code done} holds; returns that state. */
-    private JsonNode awaitMaster(int uiPort, Predicate<JsonNode> done, Duration limit,
-                                 String failure) throws Exception {
+    private JsonNode awaitMaster(int uiPort, Predicate<JsonNode> done, Duration limit, String failure)
+            throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + uiPort + "/json/")).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + uiPort + "/json/"))
+                .build();
         Instant deadline = Instant.now().plus(limit);
         String last = "(no answer)";
         while (Instant.now().isBefore(deadline)) {
@@ -208,7 +278,8 @@ class SparkSubmitDistJarTest {
     /** The driver's stdout or stderr in the worker's work directory. */
     private static String readDriverFile(Path sparkHome, String name) throws IOException {
         try (Stream<Path> dirs = Files.list(sparkHome.resolve("work"))) {
-            Path driver = dirs.filter(d -> d.getFileName().toString().startsWith("driver-")).findFirst()
+            Path driver = dirs.filter(d -> d.getFileName().toString().startsWith("driver-"))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("the worker ran no driver"));
             return Files.readString(driver.resolve(name));
         }

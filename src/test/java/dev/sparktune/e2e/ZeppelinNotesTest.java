@@ -49,19 +49,32 @@ class ZeppelinNotesTest {
         CommandLine cli = SparkTuneCli.newCommandLine();
         cli.setOut(new PrintWriter(new StringWriter()));
         cli.setErr(new PrintWriter(err));
-        int exit = cli.execute("run", home.resolve("conf/demo-local.conf").toString(),
-                "--set", "run.stages=[synthetic_data, init_model, prep]",
-                "--set", "synthetic_data.examples=200",
-                "--set", "init_model.tokenizer=\"" + RepoPaths.resolve("assets/tokenizers/qwen3") + "\"",
-                "--set", "synthetic_data.output_dir=\"" + home.resolve("out/demo/data") + "\"",
-                "--set", "data.dataset_dir=\"" + home.resolve("out/demo/data") + "\"",
-                "--set", "model.model_name_or_path=\"" + home.resolve("out/demo/model") + "\"",
-                "--set", "prep.output_table=\"" + home.resolve("out/demo/packed") + "\"",
-                "--set", "train.output_dir=\"" + home.resolve("out/demo/lora") + "\"",
-                "--set", "spark.master=\"local[2]\"");
+        int exit = cli.execute(
+                "run",
+                home.resolve("conf/demo-local.conf").toString(),
+                "--set",
+                "run.stages=[synthetic_data, init_model, prep]",
+                "--set",
+                "synthetic_data.examples=200",
+                "--set",
+                "init_model.tokenizer=\"" + RepoPaths.resolve("assets/tokenizers/qwen3") + "\"",
+                "--set",
+                "synthetic_data.output_dir=\"" + home.resolve("out/demo/data") + "\"",
+                "--set",
+                "data.dataset_dir=\"" + home.resolve("out/demo/data") + "\"",
+                "--set",
+                "model.model_name_or_path=\"" + home.resolve("out/demo/model") + "\"",
+                "--set",
+                "prep.output_table=\"" + home.resolve("out/demo/packed") + "\"",
+                "--set",
+                "train.output_dir=\"" + home.resolve("out/demo/lora") + "\"",
+                "--set",
+                "spark.master=\"local[2]\"");
         assertEquals(0, exit, "stderr:\n" + err);
         System.setProperty("sparktune.home", home.toString());
-        spark = SparkSession.builder().master("local[2]").appName("zeppelin-notes")
+        spark = SparkSession.builder()
+                .master("local[2]")
+                .appName("zeppelin-notes")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
                 .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
@@ -103,15 +116,23 @@ class ZeppelinNotesTest {
         IMain repl = new IMain(settings, new ReplReporterImpl(settings, new PrintWriter(compilerOutput)));
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
-            Console$.MODULE$.withOut(out, () -> repl.bind("spark", SparkSession.class.getName(), spark,
-                    scala.collection.immutable.List$.MODULE$.empty()));
+            Console$.MODULE$.withOut(
+                    out,
+                    () -> repl.bind(
+                            "spark",
+                            SparkSession.class.getName(),
+                            spark,
+                            scala.collection.immutable.List$.MODULE$.empty()));
             for (JsonNode p : paragraphs) {
                 String text = p.path("text").asText();
                 assertTrue(text.startsWith("%spark\n"), note.getFileName() + ": every paragraph is %spark");
-                Results.Result result = Console$.MODULE$.withOut(out,
-                        () -> repl.interpret(text.substring("%spark\n".length())));
-                assertEquals(Results.Success$.MODULE$, result, note.getFileName() + " / " + p.path("title").asText()
-                        + ":\n" + compilerOutput + "\n" + printed.toString(StandardCharsets.UTF_8));
+                Results.Result result =
+                        Console$.MODULE$.withOut(out, () -> repl.interpret(text.substring("%spark\n".length())));
+                assertEquals(
+                        Results.Success$.MODULE$,
+                        result,
+                        note.getFileName() + " / " + p.path("title").asText() + ":\n" + compilerOutput + "\n"
+                                + printed.toString(StandardCharsets.UTF_8));
             }
         } finally {
             repl.close();

@@ -1,7 +1,6 @@
 package dev.sparktune.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,16 +17,15 @@ import java.util.SplittableRandom;
  */
 final class AlpacaLikeCorpus {
     private static final String[] WORDS = ("the of and to in is was that for on as with by he at from his an were are "
-            + "which this be or has had not but what all when can there their we been if more one will would who so "
-            + "data model spark table token train learn value field record query result system write read value "
-            + "about other into some could them than then these only time after also new first because any well most "
-            + "example explain describe list compute summarize translate answer reason step number city river music "
-            + "language history science energy water people world market network program function class object")
+                    + "which this be or has had not but what all when can there their we been if more one will would who so "
+                    + "data model spark table token train learn value field record query result system write read value "
+                    + "about other into some could them than then these only time after also new first because any well most "
+                    + "example explain describe list compute summarize translate answer reason step number city river music "
+                    + "language history science energy water people world market network program function class object")
             .split(" ");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private AlpacaLikeCorpus() {
-    }
+    private AlpacaLikeCorpus() {}
 
     static void write(Path file, int documents, long seed) throws IOException {
         SplittableRandom random = new SplittableRandom(seed);

@@ -32,10 +32,10 @@ public final class CollectiveBenchmark {
      * minute. Measured: 4 ranks, the first 16 MB run 0.59 GB/s, the same size again right after it 0.71-0.75.
      */
     private static final int SETTLE_ITERATIONS = 200;
+
     private static final long SETTLE_FLOATS = 4L << 20;
 
-    private CollectiveBenchmark() {
-    }
+    private CollectiveBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
@@ -56,12 +56,18 @@ public final class CollectiveBenchmark {
                 }
                 Thread.sleep(20);
             }
-            peers.add(PeerAddress.parse(Files.readString(p, StandardCharsets.US_ASCII).trim()));
+            peers.add(PeerAddress.parse(
+                    Files.readString(p, StandardCharsets.US_ASCII).trim()));
         }
         OperatingSystemMXBean cpu = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        try (TcpRingCollective ring = TcpRingCollective.connect(listener, rank, peers, secret,
-                RingOptions.defaults().withPieceBytes(Integer.getInteger("sparktune.bench.pieceBytes",
-                        RingOptions.DEFAULT_PIECE_BYTES)))) {
+        try (TcpRingCollective ring = TcpRingCollective.connect(
+                listener,
+                rank,
+                peers,
+                secret,
+                RingOptions.defaults()
+                        .withPieceBytes(
+                                Integer.getInteger("sparktune.bench.pieceBytes", RingOptions.DEFAULT_PIECE_BYTES)))) {
             try (INDArray settle = Nd4j.rand(DataType.FLOAT, SETTLE_FLOATS)) {
                 for (int it = 0; it < SETTLE_ITERATIONS; it++) {
                     ring.allReduce(settle);
@@ -87,9 +93,10 @@ public final class CollectiveBenchmark {
                 double cpuSeconds = (cpu.getProcessCpuTime() - cpu0) / 1e9 / iters;
                 if (rank == 0) {
                     double bus = 2.0 * (world - 1) / world * bytes / seconds / 1e9;
-                    System.out.printf("{\"impl\": \"sparktune-tcp-ring\", \"ranks\": %d, \"bytes\": %d, "
-                            + "\"seconds\": %.6f, \"busGBps\": %.3f, \"cpuSecondsPerRank\": %.6f}%n", world, bytes,
-                            seconds, bus, cpuSeconds);
+                    System.out.printf(
+                            "{\"impl\": \"sparktune-tcp-ring\", \"ranks\": %d, \"bytes\": %d, "
+                                    + "\"seconds\": %.6f, \"busGBps\": %.3f, \"cpuSecondsPerRank\": %.6f}%n",
+                            world, bytes, seconds, bus, cpuSeconds);
                 }
                 x.close();
             }

@@ -50,6 +50,7 @@ public final class DpoBenchmark {
     private static final String DATASET = "scale_pairs";
     /** How RefLogProbsJob describes its Spark jobs. */
     private static final String REF_LOGPROBS_JOBS = "SparkTune ref-logprobs: ";
+
     private static final int WARMUP_STEPS = 1;
     /** The launcher's log line of the mode fsdp = auto chose. */
     private static final Pattern AUTO_CHOICE = Pattern.compile("fsdp auto: (\\w+)");
@@ -113,8 +114,8 @@ public final class DpoBenchmark {
                 int measured = steps > 0 ? steps : shape.steps();
                 cases.add(new ScaleCase(shape, FinetuningType.LORA, Sharding.AUTO, 2, 1, shape.cutoff(), measured));
                 if (oneRank) {
-                    cases.add(new ScaleCase(shape, FinetuningType.LORA, Sharding.NO_SHARD, 1, 2, shape.cutoff(),
-                            measured));
+                    cases.add(new ScaleCase(
+                            shape, FinetuningType.LORA, Sharding.NO_SHARD, 1, 2, shape.cutoff(), measured));
                 }
                 return cases;
             }
@@ -140,8 +141,7 @@ public final class DpoBenchmark {
      * @param pairs  its pairs
      * @param tokens every token of their documents
      */
-    record PreparedTable(Path path, Path source, long pairs, long tokens) {
-    }
+    record PreparedTable(Path path, Path source, long pairs, long tokens) {}
 
     /**
      * A reference pass over every document of the table; its rates are over {@code scoringSeconds}.
@@ -178,21 +178,24 @@ public final class DpoBenchmark {
     }
 
     /** One TRL run: its figures and its precompute pass (null without one), or a note why there are none. */
-    record TrlRun(Measurement measured, ReferencePass precompute, String note) {
-    }
+    record TrlRun(Measurement measured, ReferencePass precompute, String note) {}
 
     /** TRL's two runs for a setting: the reference forward in every step, and precompute_ref_log_probs. */
-    record TrlSides(TrlRun eachStep, TrlRun precomputed) {
-    }
+    record TrlSides(TrlRun eachStep, TrlRun precomputed) {}
 
     /**
      * One case's outcome; a side that failed has a null figure and its error.
      *
      * @param fsdpTrained the mode our train run used (fsdp auto's choice), null when it did not run
      */
-    record CaseResult(ScaleCase scaleCase, long params, String fsdpTrained, ReferencePass oursReference,
-                      Measurement ours, String oursError, TrlSides trl) {
-    }
+    record CaseResult(
+            ScaleCase scaleCase,
+            long params,
+            String fsdpTrained,
+            ReferencePass oursReference,
+            Measurement ours,
+            String oursError,
+            TrlSides trl) {}
 
     public static void main(String[] args) throws Exception {
         new DpoBenchmark(Options.parse(args), Path.of("").toAbsolutePath()).run();
@@ -236,8 +239,8 @@ public final class DpoBenchmark {
             }
             // TRL's figures stand on their own, so they are measured even when ours failed
             long params = checkpoints.params(c.shape());
-            results.add(new CaseResult(c, params, fsdpTrained, reference, ours, error,
-                    trl(c, checkpoint, table, params)));
+            results.add(
+                    new CaseResult(c, params, fsdpTrained, reference, ours, error, trl(c, checkpoint, table, params)));
             writeResults();
         }
         printTable();
@@ -250,17 +253,30 @@ public final class DpoBenchmark {
             return known;
         }
         Path dir = work.resolve("data").resolve("row-" + rowTokens);
-        processes.runLocked(dir, "scale-pairs", Map.of(), List.of(options.python(), "scripts/bench/scale_pairs.py",
-                checkpoint.resolve("tokenizer.json").toString(), dir.toString(), "--pairs",
-                Integer.toString(tablePairs(rowTokens)), "--doc-tokens", Integer.toString(rowTokens / 2)));
+        processes.runLocked(
+                dir,
+                "scale-pairs",
+                Map.of(),
+                List.of(
+                        options.python(),
+                        "scripts/bench/scale_pairs.py",
+                        checkpoint.resolve("tokenizer.json").toString(),
+                        dir.toString(),
+                        "--pairs",
+                        Integer.toString(tablePairs(rowTokens)),
+                        "--doc-tokens",
+                        Integer.toString(rowTokens / 2)));
         pairSets.put(rowTokens, dir);
         return dir;
     }
 
     /** The pairs a table of this row length holds: every pair the longest case of that length trains. */
     private int tablePairs(int rowTokens) {
-        return options.cases().stream().filter(c -> c.cutoff() == rowTokens)
-                .mapToInt(c -> options.pairsPerStep() * (WARMUP_STEPS + c.steps())).max().orElseThrow();
+        return options.cases().stream()
+                .filter(c -> c.cutoff() == rowTokens)
+                .mapToInt(c -> options.pairsPerStep() * (WARMUP_STEPS + c.steps()))
+                .max()
+                .orElseThrow();
     }
 
     /**
@@ -275,8 +291,12 @@ public final class DpoBenchmark {
         }
         FileTrees.delete(dir);
         Path table = dir.resolve("table");
-        cli.run(dir, "prep", Map.of(), List.of("./spark-submit.sh", "--driver-memory", "2g", "--master", "local[2]",
-                "prep"), dataSettings(c, checkpoint, data, table));
+        cli.run(
+                dir,
+                "prep",
+                Map.of(),
+                List.of("./spark-submit.sh", "--driver-memory", "2g", "--master", "local[2]", "prep"),
+                dataSettings(c, checkpoint, data, table));
         JsonNode stats = JSON.readTree(Path.of(table + "_stats.json").toFile());
         long pairs = tablePairs(c.cutoff());
         // prep's stats count a pair as one accepted document, of both its documents' tokens
@@ -301,17 +321,23 @@ public final class DpoBenchmark {
         List<String> settings = new ArrayList<>(dataSettings(c, checkpoint, table.source(), table.path()));
         settings.add("train.world_size=" + c.ranks());
         progress("ref-logprobs: " + c.ranks() + " task(s) x " + c.threads() + " thread(s), logs in " + dir);
-        LoggedProcess.Logs logs = cli.run(dir, "ref-logprobs", Map.of("OMP_NUM_THREADS",
-                Integer.toString(c.threads())), c.timedLaunch("ref-logprobs", memory(c), time,
-                SparkEventLog.optionsFor(events)), settings);
+        LoggedProcess.Logs logs = cli.run(
+                dir,
+                "ref-logprobs",
+                Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())),
+                c.timedLaunch("ref-logprobs", memory(c), time, SparkEventLog.optionsFor(events)),
+                settings);
         JsonNode summary = TrainRunLogs.lastJsonLine(logs.out(), "documents");
         long documents = summary.get("documents").asLong();
         if (documents != 2 * table.pairs()) {
-            throw new IllegalStateException("ref-logprobs scored " + documents + " documents of " + table.path()
-                    + "'s " + 2 * table.pairs());
+            throw new IllegalStateException(
+                    "ref-logprobs scored " + documents + " documents of " + table.path() + "'s " + 2 * table.pairs());
         }
-        return new ReferencePass(summary.get("seconds").asDouble(),
-                SparkEventLog.longestStageSeconds(events, REF_LOGPROBS_JOBS), documents, table.tokens(),
+        return new ReferencePass(
+                summary.get("seconds").asDouble(),
+                SparkEventLog.longestStageSeconds(events, REF_LOGPROBS_JOBS),
+                documents,
+                table.tokens(),
                 TrainRunLogs.peakRssBytes(time));
     }
 
@@ -326,8 +352,12 @@ public final class DpoBenchmark {
         settings.add("train.pref_loss=sigmoid");
         progress("train: " + c.ranks() + " rank(s) x " + c.threads() + " thread(s), -Xmx" + memory(c) + ", logs in "
                 + dir);
-        LoggedProcess.Logs logs = cli.run(dir, "train", Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())),
-                c.timedLaunch("train", memory(c), time, List.of()), settings);
+        LoggedProcess.Logs logs = cli.run(
+                dir,
+                "train",
+                Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())),
+                c.timedLaunch("train", memory(c), time, List.of()),
+                settings);
         return TrainRunLogs.read(logs.err(), logs.out(), time, output.resolve("trainer_log.jsonl"));
     }
 
@@ -356,12 +386,13 @@ public final class DpoBenchmark {
         }
         TrlSides sides;
         if (params > TRL_MAX_PARAMS) {
-            TrlRun skipped = new TrlRun(null, null, String.format(Locale.ROOT, "skipped: %d params > %d", params,
-                    TRL_MAX_PARAMS));
+            TrlRun skipped = new TrlRun(
+                    null, null, String.format(Locale.ROOT, "skipped: %d params > %d", params, TRL_MAX_PARAMS));
             sides = new TrlSides(skipped, skipped);
         } else {
-            Path dir = work.resolve("trl").resolve(c.shape().name() + "-" + c.cutoff() + "-" + c.steps() + "steps-"
-                    + key.threads() + "threads");
+            Path dir = work.resolve("trl")
+                    .resolve(c.shape().name() + "-" + c.cutoff() + "-" + c.steps() + "steps-" + key.threads()
+                            + "threads");
             sides = new TrlSides(trlRun(c, checkpoint, table, dir, false), trlRun(c, checkpoint, table, dir, true));
         }
         trlRuns.put(key, sides);
@@ -372,9 +403,18 @@ public final class DpoBenchmark {
             throws IOException, InterruptedException {
         int threads = c.peftKey().threads();
         String name = precompute ? "trl-precompute" : "trl";
-        List<String> command = new ArrayList<>(List.of(options.python(), "scripts/bench/trl_dpo_reference.py",
-                checkpoint.toString(), table.path().toString(), "--pairs", Integer.toString(options.pairsPerStep()),
-                "--steps", Integer.toString(c.steps()), "--warmup", Integer.toString(WARMUP_STEPS), "--threads",
+        List<String> command = new ArrayList<>(List.of(
+                options.python(),
+                "scripts/bench/trl_dpo_reference.py",
+                checkpoint.toString(),
+                table.path().toString(),
+                "--pairs",
+                Integer.toString(options.pairsPerStep()),
+                "--steps",
+                Integer.toString(c.steps()),
+                "--warmup",
+                Integer.toString(WARMUP_STEPS),
+                "--threads",
                 Integer.toString(threads)));
         if (precompute) {
             command.add("--precompute");
@@ -382,14 +422,18 @@ public final class DpoBenchmark {
         progress("TRL" + (precompute ? " with precompute_ref_log_probs" : "") + ": " + threads + " threads, logs in "
                 + dir);
         try {
-            LoggedProcess.Logs logs = processes.runLocked(dir, name, Map.of("OMP_NUM_THREADS",
-                    Integer.toString(threads)), command);
+            LoggedProcess.Logs logs =
+                    processes.runLocked(dir, name, Map.of("OMP_NUM_THREADS", Integer.toString(threads)), command);
             JsonNode line = TrainRunLogs.lastJsonLine(logs.out(), "tokens_per_s");
             ReferencePass pass = null;
             if (precompute) {
                 double seconds = line.get("precompute_s").asDouble();
-                pass = new ReferencePass(seconds, seconds, line.get("precompute_documents").asLong(),
-                        line.get("precompute_tokens").asLong(), Double.NaN);
+                pass = new ReferencePass(
+                        seconds,
+                        seconds,
+                        line.get("precompute_documents").asLong(),
+                        line.get("precompute_tokens").asLong(),
+                        Double.NaN);
             }
             return new TrlRun(Measurement.ofReference(line), pass, null);
         } catch (LoggedProcess.StepFailedException e) {
@@ -413,7 +457,9 @@ public final class DpoBenchmark {
     }
 
     private String memory(ScaleCase c) {
-        return options.driverMemory() != null ? options.driverMemory() : c.shape().driverMemory();
+        return options.driverMemory() != null
+                ? options.driverMemory()
+                : c.shape().driverMemory();
     }
 
     private void writeResults() throws IOException {
@@ -462,39 +508,55 @@ public final class DpoBenchmark {
             run.precompute().writeTo(node.putObject("reference_pass"));
         }
         if (ours != null) {
-            node.put("ours_over_trl_tokens_per_s", ours.tokensPerSecond() / run.measured().tokensPerSecond());
-            node.put("ours_over_trl_peak_rss", ours.peakRssBytes() / run.measured().peakRssBytes());
+            node.put(
+                    "ours_over_trl_tokens_per_s",
+                    ours.tokensPerSecond() / run.measured().tokensPerSecond());
+            node.put(
+                    "ours_over_trl_peak_rss",
+                    ours.peakRssBytes() / run.measured().peakRssBytes());
         }
     }
 
     /** Per case: our row, then TRL's two (cases of the same cores share TRL's runs, each compared with its own). */
     private void printTable() {
-        System.out.printf(Locale.ROOT, "%nDPO (pref_loss sigmoid, LoRA r 8 on every linear layer, gradient"
+        System.out.printf(
+                Locale.ROOT,
+                "%nDPO (pref_loss sigmoid, LoRA r 8 on every linear layer, gradient"
                         + " checkpointing on both sides): %d pairs per step, one per micro-batch; %d warm-up step"
                         + " then the measured steps; %d cores; GB = 1e9 bytes; tokens = both documents of every pair"
                         + " (the prompt in each); ours/TRL = our tokens/s and peak RSS over that row's; reference"
                         + " pass = our ref-logprobs job (scoring: its stage that loads the model in each task and"
                         + " scores) or TRL's precompute_ref_log_probs (scoring only), its rates over the scoring"
                         + " seconds%n%n",
-                options.pairsPerStep(), WARMUP_STEPS, Runtime.getRuntime().availableProcessors());
+                options.pairsPerStep(),
+                WARMUP_STEPS,
+                Runtime.getRuntime().availableProcessors());
         System.out.println("| case | side | load s | peak RSS GB | tokens/s | ours/TRL tokens/s | ours/TRL peak RSS |"
                 + " reference pass s | scoring s | reference docs/s | reference tokens/s | reference peak RSS GB |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (CaseResult r : results) {
             ScaleCase c = r.scaleCase();
-            String label = c.label() + (r.params() > 0 ? String.format(Locale.ROOT, " (%.2fB)", r.params() / 1e9) : "")
+            String label = c.label()
+                    + (r.params() > 0 ? String.format(Locale.ROOT, " (%.2fB)", r.params() / 1e9) : "")
                     + (c.sharding() == Sharding.AUTO && r.fsdpTrained() != null ? ", auto: " + r.fsdpTrained() : "");
             if (r.ours() == null) {
-                System.out.printf("| %s | ours | failed, %s | | | | | %s |%n", label, cell(r.oursError()),
-                        referenceCells(r.oursReference()));
+                System.out.printf(
+                        "| %s | ours | failed, %s | | | | | %s |%n",
+                        label, cell(r.oursError()), referenceCells(r.oursReference()));
             } else {
                 System.out.println(row(label, "ours", r.ours(), "", "", referenceCells(r.oursReference())));
             }
             if (r.trl() != null) {
                 int threads = c.peftKey().threads();
-                printTrl(label, "TRL, reference forward each step, " + threads + " threads", r.trl().eachStep(),
+                printTrl(
+                        label,
+                        "TRL, reference forward each step, " + threads + " threads",
+                        r.trl().eachStep(),
                         r.ours());
-                printTrl(label, "TRL, precompute_ref_log_probs, " + threads + " threads", r.trl().precomputed(),
+                printTrl(
+                        label,
+                        "TRL, precompute_ref_log_probs, " + threads + " threads",
+                        r.trl().precomputed(),
                         r.ours());
             }
         }
@@ -508,15 +570,27 @@ public final class DpoBenchmark {
         Measurement m = run.measured();
         String speed = ours == null ? "—" : figure("%.2f", ours.tokensPerSecond() / m.tokensPerSecond());
         String memory = ours == null ? "—" : figure("%.2f", ours.peakRssBytes() / m.peakRssBytes());
-        System.out.println(row(label, side, m, speed, memory, run.precompute() != null
-                ? referenceCells(run.precompute()) : "in every step | | | | "));
+        System.out.println(row(
+                label,
+                side,
+                m,
+                speed,
+                memory,
+                run.precompute() != null ? referenceCells(run.precompute()) : "in every step | | | | "));
     }
 
-    private static String row(String label, String side, Measurement m, String speed, String memory,
-                              String reference) {
-        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |", label, side,
-                figure("%.1f", m.loadSeconds()), figure("%.2f", m.peakRssBytes() / 1e9),
-                figure("%.1f", m.tokensPerSecond()), speed, memory, reference);
+    private static String row(String label, String side, Measurement m, String speed, String memory, String reference) {
+        return String.format(
+                Locale.ROOT,
+                "| %s | %s | %s | %s | %s | %s | %s | %s |",
+                label,
+                side,
+                figure("%.1f", m.loadSeconds()),
+                figure("%.2f", m.peakRssBytes() / 1e9),
+                figure("%.1f", m.tokensPerSecond()),
+                speed,
+                memory,
+                reference);
     }
 
     /** The five reference-pass cells, joined by the table's pipes. */
@@ -524,11 +598,15 @@ public final class DpoBenchmark {
         if (pass == null) {
             return "— | | | | ";
         }
-        String rss = Double.isFinite(pass.peakRssBytes()) ? figure("%.2f", pass.peakRssBytes() / 1e9)
-                : "the run's";
-        return String.format(Locale.ROOT, "%s | %s | %s | %s | %s", figure("%.1f", pass.seconds()),
-                figure("%.1f", pass.scoringSeconds()), figure("%.2f", pass.documentsPerSecond()),
-                figure("%.1f", pass.tokensPerSecond()), rss);
+        String rss = Double.isFinite(pass.peakRssBytes()) ? figure("%.2f", pass.peakRssBytes() / 1e9) : "the run's";
+        return String.format(
+                Locale.ROOT,
+                "%s | %s | %s | %s | %s",
+                figure("%.1f", pass.seconds()),
+                figure("%.1f", pass.scoringSeconds()),
+                figure("%.2f", pass.documentsPerSecond()),
+                figure("%.1f", pass.tokensPerSecond()),
+                rss);
     }
 
     private static void progress(String message) {

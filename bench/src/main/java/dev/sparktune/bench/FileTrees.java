@@ -8,8 +8,7 @@ import java.util.stream.Stream;
 
 /** Folder trees the benches clear before a run writes them again. */
 final class FileTrees {
-    private FileTrees() {
-    }
+    private FileTrees() {}
 
     /** Deletes {@code dir} and everything under it; nothing when it does not exist. */
     static void delete(Path dir) throws IOException {

@@ -21,13 +21,19 @@ import java.util.SplittableRandom;
  * <p>Usage: {@code GenerationBenchmark HIDDEN LAYERS HEADS KV_HEADS INTERMEDIATE VOCAB PROMPTS PROMPT_LEN NEW BATCH}
  */
 public final class GenerationBenchmark {
-    private GenerationBenchmark() {
-    }
+    private GenerationBenchmark() {}
 
     public static void main(String[] args) {
-        ModelConfig model = ModelInit.config("Qwen3ForCausalLM", Integer.parseInt(args[5]), Integer.parseInt(args[0]),
-                Integer.parseInt(args[4]), Integer.parseInt(args[1]), Integer.parseInt(args[2]),
-                Integer.parseInt(args[3]), null, true);
+        ModelConfig model = ModelInit.config(
+                "Qwen3ForCausalLM",
+                Integer.parseInt(args[5]),
+                Integer.parseInt(args[0]),
+                Integer.parseInt(args[4]),
+                Integer.parseInt(args[1]),
+                Integer.parseInt(args[2]),
+                Integer.parseInt(args[3]),
+                null,
+                true);
         int prompts = Integer.parseInt(args[6]);
         int promptLen = Integer.parseInt(args[7]);
         int newTokens = Integer.parseInt(args[8]);
@@ -40,7 +46,7 @@ public final class GenerationBenchmark {
         }
         GenerationConfig greedy = GenerationConfig.greedy(newTokens, Set.of());
         Generator generator = new Generator(model, weights.layout(), weights.params());
-        generator.generate(all.subList(0, Math.min(batch, prompts)), greedy);   // warm-up: JIT, cache allocation
+        generator.generate(all.subList(0, Math.min(batch, prompts)), greedy); // warm-up: JIT, cache allocation
         long t0 = System.nanoTime();
         List<int[]> oneByOne = new ArrayList<>();
         for (int[] prompt : all) {
@@ -60,11 +66,25 @@ public final class GenerationBenchmark {
             same += Arrays.equals(oneByOne.get(p), batched.get(p)) ? 1 : 0;
         }
         double tokens = (double) prompts * newTokens;
-        System.out.printf(Locale.ROOT, "SparkTune greedy generation, Qwen3 hidden %s x %s layers, vocabulary %d, %d prompts"
-                + " of %d tokens, %d new tokens each%n", args[0], args[1], model.vocabSize(), prompts, promptLen,
+        System.out.printf(
+                Locale.ROOT,
+                "SparkTune greedy generation, Qwen3 hidden %s x %s layers, vocabulary %d, %d prompts"
+                        + " of %d tokens, %d new tokens each%n",
+                args[0],
+                args[1],
+                model.vocabSize(),
+                prompts,
+                promptLen,
                 newTokens);
         System.out.printf(Locale.ROOT, "| one prompt at a time | %.2f s | %.1f tokens/s |%n", single, tokens / single);
-        System.out.printf(Locale.ROOT, "| %d prompts per step | %.2f s | %.1f tokens/s | %.1fx | same tokens: %d of %d |%n",
-                batch, together, tokens / together, single / together, same, prompts);
+        System.out.printf(
+                Locale.ROOT,
+                "| %d prompts per step | %.2f s | %.1f tokens/s | %.1fx | same tokens: %d of %d |%n",
+                batch,
+                together,
+                tokens / together,
+                single / together,
+                same,
+                prompts);
     }
 }

@@ -18,8 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Usage: {@code LoadBenchmark MODEL_DIR FLOAT|BFLOAT16|HALF}
  */
 public final class LoadBenchmark {
-    private LoadBenchmark() {
-    }
+    private LoadBenchmark() {}
 
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]);
@@ -31,9 +30,17 @@ public final class LoadBenchmark {
         double seconds = (System.nanoTime() - t0) / 1e9;
         double steady = statusGb("VmRSS");
         double peak = statusGb("VmHWM");
-        System.out.println(String.format(Locale.ROOT, "{\"load_s\": %.3f, \"params\": %d, \"dtype\": \"%s\","
+        System.out.println(String.format(
+                Locale.ROOT,
+                "{\"load_s\": %.3f, \"params\": %d, \"dtype\": \"%s\","
                         + " \"stored\": \"%s\", \"steady_rss_gb\": %.3f, \"peak_rss_gb\": %.3f, \"peak_over_steady_gb\":"
-                        + " %.3f}", seconds, loaded.params().length(), dtype, stored.dtype(), steady, peak,
+                        + " %.3f}",
+                seconds,
+                loaded.params().length(),
+                dtype,
+                stored.dtype(),
+                steady,
+                peak,
                 peak - steady));
     }
 

@@ -30,7 +30,8 @@ final class LoggedProcess {
         /** The last non-blank lines of stderr: what a failure says, for the console and the results file. */
         String errTail(int lines) throws IOException {
             List<String> all = Files.readAllLines(err, StandardCharsets.UTF_8).stream()
-                    .filter(l -> !l.isBlank()).toList();
+                    .filter(l -> !l.isBlank())
+                    .toList();
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         }
     }
@@ -48,8 +49,10 @@ final class LoggedProcess {
         locked.addAll(command);
         Files.createDirectories(dir);
         Logs logs = new Logs(dir.resolve(name + ".out"), dir.resolve(name + ".err"));
-        ProcessBuilder builder = new ProcessBuilder(locked).directory(root.toFile())
-                .redirectOutput(logs.out().toFile()).redirectError(logs.err().toFile());
+        ProcessBuilder builder = new ProcessBuilder(locked)
+                .directory(root.toFile())
+                .redirectOutput(logs.out().toFile())
+                .redirectError(logs.err().toFile());
         builder.environment().putAll(env);
         int exit = builder.start().waitFor();
         if (exit != 0) {

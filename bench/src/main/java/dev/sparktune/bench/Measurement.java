@@ -14,16 +14,26 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param tokensPerSecond     median over the measured steps, all ranks together
  * @param mfu                 median over the measured steps (model FLOPs at the row length over every core's peak)
  */
-record Measurement(double loadSeconds, double peakRssBytes, double plannedBytesPerRank, double heldBytesPerRank,
-                   double tokensPerSecond, double mfu) {
+record Measurement(
+        double loadSeconds,
+        double peakRssBytes,
+        double plannedBytesPerRank,
+        double heldBytesPerRank,
+        double tokensPerSecond,
+        double mfu) {
 
     /**
      * A reference script's JSON line (peft_scale_reference.py, trl_dpo_reference.py): load_s, peak_rss_gb in GiB
      * (ru_maxrss / 2^20) and tokens_per_s.
      */
     static Measurement ofReference(JsonNode line) {
-        return new Measurement(line.get("load_s").asDouble(), line.get("peak_rss_gb").asDouble() * (1L << 30),
-                Double.NaN, Double.NaN, line.get("tokens_per_s").asDouble(), Double.NaN);
+        return new Measurement(
+                line.get("load_s").asDouble(),
+                line.get("peak_rss_gb").asDouble() * (1L << 30),
+                Double.NaN,
+                Double.NaN,
+                line.get("tokens_per_s").asDouble(),
+                Double.NaN);
     }
 
     /**
@@ -31,7 +41,12 @@ record Measurement(double loadSeconds, double peakRssBytes, double plannedBytesP
      * ours scaled by the ratio of the token rates.
      */
     Measurement withMfuRelativeTo(Measurement ours) {
-        return new Measurement(loadSeconds, peakRssBytes, plannedBytesPerRank, heldBytesPerRank, tokensPerSecond,
+        return new Measurement(
+                loadSeconds,
+                peakRssBytes,
+                plannedBytesPerRank,
+                heldBytesPerRank,
+                tokensPerSecond,
                 ours.mfu * tokensPerSecond / ours.tokensPerSecond);
     }
 

@@ -22,8 +22,8 @@ final class RandomRows implements RowSource {
 
     RandomRows(long rows, int seqLen, int[] docLens, int vocab, long seed) {
         if (Arrays.stream(docLens).sum() != seqLen) {
-            throw new IllegalArgumentException("documents of " + Arrays.toString(docLens) + " do not fill "
-                    + seqLen + " tokens");
+            throw new IllegalArgumentException(
+                    "documents of " + Arrays.toString(docLens) + " do not fill " + seqLen + " tokens");
         }
         this.rows = rows;
         this.seqLen = seqLen;

@@ -17,8 +17,14 @@ import java.util.Map;
  * @param own          the bench's own options that were given, by name; a flag's value is "true"
  * @param specs        the case specs, in order (empty: the bench's defaults)
  */
-record ScaleArgs(String python, int steps, int perStep, String driverMemory, boolean oneRank, Map<String, String> own,
-                 List<String> specs) {
+record ScaleArgs(
+        String python,
+        int steps,
+        int perStep,
+        String driverMemory,
+        boolean oneRank,
+        Map<String, String> own,
+        List<String> specs) {
 
     /**
      * @param perStepOption the name of the per-step batch option
@@ -58,8 +64,8 @@ record ScaleArgs(String python, int steps, int perStep, String driverMemory, boo
                         known.addAll(ownValued);
                         known.addAll(List.of("--driver-memory", "--one-rank"));
                         known.addAll(ownFlags);
-                        throw new IllegalArgumentException("unknown option " + arg + "; known: "
-                                + String.join(", ", known));
+                        throw new IllegalArgumentException(
+                                "unknown option " + arg + "; known: " + String.join(", ", known));
                     }
                     specs.add(arg);
                 }

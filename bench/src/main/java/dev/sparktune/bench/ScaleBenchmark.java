@@ -44,6 +44,7 @@ public final class ScaleBenchmark {
     private static final String DATASET = "scale_text";
     /** Rows per text in the corpus: scale_text.py's default. */
     private static final int CHUNKS_PER_TEXT = 3;
+
     private static final int WARMUP_STEPS = 1;
 
     private final Options options;
@@ -75,8 +76,13 @@ public final class ScaleBenchmark {
      * @param gradientCheckpointing on both sides
      * @param cases                 in the order they run
      */
-    record Options(String python, int rowsPerStep, long peftMaxParams, String driverMemory,
-                   boolean gradientCheckpointing, List<ScaleCase> cases) {
+    record Options(
+            String python,
+            int rowsPerStep,
+            long peftMaxParams,
+            String driverMemory,
+            boolean gradientCheckpointing,
+            List<ScaleCase> cases) {
         Options {
             for (ScaleCase c : cases) {
                 if (rowsPerStep % c.ranks() != 0) {
@@ -87,23 +93,22 @@ public final class ScaleBenchmark {
         }
 
         static Options parse(String[] args) {
-            ScaleArgs parsed = ScaleArgs.parse(args, "--rows", List.of("--peft-max-params"),
-                    List.of("--no-gradient-checkpointing"));
+            ScaleArgs parsed = ScaleArgs.parse(
+                    args, "--rows", List.of("--peft-max-params"), List.of("--no-gradient-checkpointing"));
             long peftMaxParams = (long) Double.parseDouble(parsed.own().getOrDefault("--peft-max-params", "3e9"));
             boolean checkpointing = !parsed.own().containsKey("--no-gradient-checkpointing");
             List<ScaleCase> cases = new ArrayList<>();
-            for (String spec : parsed.specs().isEmpty() ? List.of("qwen3-0.6b", "qwen3-1.7b", "qwen3-4b")
-                    : parsed.specs()) {
+            for (String spec :
+                    parsed.specs().isEmpty() ? List.of("qwen3-0.6b", "qwen3-1.7b", "qwen3-4b") : parsed.specs()) {
                 cases.addAll(ScaleCase.parse(spec, parsed.steps(), parsed.oneRank()));
             }
-            return new Options(parsed.python(), parsed.perStep(), peftMaxParams, parsed.driverMemory(), checkpointing,
-                    cases);
+            return new Options(
+                    parsed.python(), parsed.perStep(), peftMaxParams, parsed.driverMemory(), checkpointing, cases);
         }
     }
 
     /** PEFT's side of a case: its figures, or why there are none (skipped, or the run failed). */
-    record PeftOutcome(Measurement measured, String note) {
-    }
+    record PeftOutcome(Measurement measured, String note) {}
 
     /** One case's outcome; {@code ours} is null when our run failed, with {@code oursError} saying how. */
     record CaseResult(ScaleCase scaleCase, long params, Measurement ours, String oursError, PeftOutcome peft) {
@@ -160,13 +165,27 @@ public final class ScaleBenchmark {
     private Path corpus(int cutoff, Path checkpoint) throws IOException, InterruptedException {
         Path dir = work.resolve("data").resolve("cutoff-" + cutoff);
         if (!corpora.contains(cutoff)) {
-            int rows = options.cases().stream().filter(c -> c.cutoff() == cutoff)
-                    .mapToInt(c -> options.rowsPerStep() * (WARMUP_STEPS + c.steps())).max().orElseThrow();
+            int rows = options.cases().stream()
+                    .filter(c -> c.cutoff() == cutoff)
+                    .mapToInt(c -> options.rowsPerStep() * (WARMUP_STEPS + c.steps()))
+                    .max()
+                    .orElseThrow();
             int texts = (rows + CHUNKS_PER_TEXT - 1) / CHUNKS_PER_TEXT;
-            processes.runLocked(dir, "scale-text", Map.of(), List.of(options.python(), "scripts/bench/scale_text.py",
-                    checkpoint.resolve("tokenizer.json").toString(), dir.toString(), "--texts",
-                    Integer.toString(texts), "--cutoff", Integer.toString(cutoff), "--chunks",
-                    Integer.toString(CHUNKS_PER_TEXT)));
+            processes.runLocked(
+                    dir,
+                    "scale-text",
+                    Map.of(),
+                    List.of(
+                            options.python(),
+                            "scripts/bench/scale_text.py",
+                            checkpoint.resolve("tokenizer.json").toString(),
+                            dir.toString(),
+                            "--texts",
+                            Integer.toString(texts),
+                            "--cutoff",
+                            Integer.toString(cutoff),
+                            "--chunks",
+                            Integer.toString(CHUNKS_PER_TEXT)));
             corpora.add(cutoff);
         }
         return dir;
@@ -178,8 +197,12 @@ public final class ScaleBenchmark {
         Path table = dir.resolve("table");
         if (!prepared.contains(dir)) {
             FileTrees.delete(dir);
-            cli.run(dir, "prep", Map.of(), List.of("./spark-submit.sh", "--driver-memory", "2g", "--master",
-                    "local[2]", "prep"), dataSettings(c, checkpoint, data, table));
+            cli.run(
+                    dir,
+                    "prep",
+                    Map.of(),
+                    List.of("./spark-submit.sh", "--driver-memory", "2g", "--master", "local[2]", "prep"),
+                    dataSettings(c, checkpoint, data, table));
             prepared.add(dir);
         }
         return table;
@@ -193,14 +216,16 @@ public final class ScaleBenchmark {
         Path output = dir.resolve("out");
         Path time = dir.resolve("time.txt");
         List<String> settings = new ArrayList<>(dataSettings(c, checkpoint, data, table));
-        settings.addAll(c.trainSettings(output, options.rowsPerStep(), WARMUP_STEPS + c.steps(),
-                options.gradientCheckpointing()));
-        String memory = options.driverMemory() != null ? options.driverMemory() : c.shape().driverMemory();
+        settings.addAll(c.trainSettings(
+                output, options.rowsPerStep(), WARMUP_STEPS + c.steps(), options.gradientCheckpointing()));
+        String memory = options.driverMemory() != null
+                ? options.driverMemory()
+                : c.shape().driverMemory();
         List<String> launch = c.timedLaunch("train", memory, time, List.of());
-        progress("train: " + c.ranks() + " rank(s) x " + c.threads() + " thread(s), -Xmx" + memory + ", logs in "
-                + dir);
-        LoggedProcess.Logs logs = cli.run(dir, "train", Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())),
-                launch, settings);
+        progress(
+                "train: " + c.ranks() + " rank(s) x " + c.threads() + " thread(s), -Xmx" + memory + ", logs in " + dir);
+        LoggedProcess.Logs logs =
+                cli.run(dir, "train", Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())), launch, settings);
         return TrainRunLogs.read(logs.err(), logs.out(), time, output.resolve("trainer_log.jsonl"));
     }
 
@@ -213,15 +238,28 @@ public final class ScaleBenchmark {
         }
         PeftOutcome outcome;
         if (params > options.peftMaxParams()) {
-            outcome = new PeftOutcome(null, String.format(Locale.ROOT, "skipped: %d params > --peft-max-params %d",
-                    params, options.peftMaxParams()));
+            outcome = new PeftOutcome(
+                    null,
+                    String.format(
+                            Locale.ROOT, "skipped: %d params > --peft-max-params %d", params, options.peftMaxParams()));
         } else {
-            Path dir = work.resolve("peft").resolve(c.shape().name() + "-" + c.finetuning().key() + "-" + c.cutoff()
-                    + "-" + c.steps() + "steps-" + key.threads() + "threads");
-            List<String> command = new ArrayList<>(List.of(options.python(), "scripts/bench/peft_scale_reference.py",
-                    checkpoint.toString(), "--rows", Integer.toString(options.rowsPerStep()), "--seq",
-                    Integer.toString(c.cutoff()), "--steps", Integer.toString(c.steps()), "--warmup",
-                    Integer.toString(WARMUP_STEPS), "--threads", Integer.toString(key.threads())));
+            Path dir = work.resolve("peft")
+                    .resolve(c.shape().name() + "-" + c.finetuning().key() + "-" + c.cutoff() + "-" + c.steps()
+                            + "steps-" + key.threads() + "threads");
+            List<String> command = new ArrayList<>(List.of(
+                    options.python(),
+                    "scripts/bench/peft_scale_reference.py",
+                    checkpoint.toString(),
+                    "--rows",
+                    Integer.toString(options.rowsPerStep()),
+                    "--seq",
+                    Integer.toString(c.cutoff()),
+                    "--steps",
+                    Integer.toString(c.steps()),
+                    "--warmup",
+                    Integer.toString(WARMUP_STEPS),
+                    "--threads",
+                    Integer.toString(key.threads())));
             if (options.gradientCheckpointing()) {
                 command.add("--gradient-checkpointing");
             }
@@ -230,8 +268,8 @@ public final class ScaleBenchmark {
             }
             progress("PEFT: " + key.threads() + " threads, logs in " + dir);
             try {
-                LoggedProcess.Logs logs = processes.runLocked(dir, "peft", Map.of("OMP_NUM_THREADS",
-                        Integer.toString(key.threads())), command);
+                LoggedProcess.Logs logs = processes.runLocked(
+                        dir, "peft", Map.of("OMP_NUM_THREADS", Integer.toString(key.threads())), command);
                 List<String> lines = Files.readAllLines(logs.out(), StandardCharsets.UTF_8);
                 outcome = new PeftOutcome(Measurement.ofReference(JSON.readTree(lines.get(lines.size() - 1))), null);
             } catch (LoggedProcess.StepFailedException e) {
@@ -275,9 +313,13 @@ public final class ScaleBenchmark {
             node.put("gradient_checkpointing", options.gradientCheckpointing());
             if (r.ours() != null) {
                 r.ours().writeTo(node.putObject("ours"));
-                chart.addTokensPerSecond("ours " + c.variant(), r.params(), r.ours().tokensPerSecond());
-                chart.addBytesPerRank("ours held, " + c.variant(), r.params(), r.ours().heldBytesPerRank());
-                chart.addBytesPerRank("ours peak RSS / ranks, " + c.variant(), r.params(),
+                chart.addTokensPerSecond(
+                        "ours " + c.variant(), r.params(), r.ours().tokensPerSecond());
+                chart.addBytesPerRank(
+                        "ours held, " + c.variant(), r.params(), r.ours().heldBytesPerRank());
+                chart.addBytesPerRank(
+                        "ours peak RSS / ranks, " + c.variant(),
+                        r.params(),
                         r.ours().peakRssBytes() / c.ranks());
             } else {
                 node.put("ours_error", r.oursError());
@@ -304,11 +346,16 @@ public final class ScaleBenchmark {
      * the cases of one shape and mode share its row).
      */
     private void printTable() {
-        System.out.printf(Locale.ROOT, "%nScale ladder: %d rows per step, %d warm-up step then the measured steps,"
+        System.out.printf(
+                Locale.ROOT,
+                "%nScale ladder: %d rows per step, %d warm-up step then the measured steps,"
                         + " gradient checkpointing %s, %d cores; GB = 1e9 bytes; ours/PEFT = tokens/s ratio; MFU is"
                         + " the trainer's (over ranks x the fp32 GEMM peak rank 0 measures at start), PEFT's the same"
-                        + " scaled by the tokens/s ratio%n%n", options.rowsPerStep(), WARMUP_STEPS,
-                options.gradientCheckpointing() ? "on" : "off", Runtime.getRuntime().availableProcessors());
+                        + " scaled by the tokens/s ratio%n%n",
+                options.rowsPerStep(),
+                WARMUP_STEPS,
+                options.gradientCheckpointing() ? "on" : "off",
+                Runtime.getRuntime().availableProcessors());
         System.out.println("| case | side | load s | peak RSS GB | planned GB/rank | held GB/rank | tokens/s | MFU |"
                 + " ours/PEFT |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -321,8 +368,14 @@ public final class ScaleBenchmark {
             if (r.ours() == null) {
                 System.out.printf("| %s | ours | failed, %s | | | | | | |%n", label, cell(r.oursError()));
             } else {
-                System.out.println(row(label, "ours", r.ours(), peft == null ? "—"
-                        : String.format(Locale.ROOT, "%.2f", r.ours().tokensPerSecond() / peft.tokensPerSecond())));
+                System.out.println(row(
+                        label,
+                        "ours",
+                        r.ours(),
+                        peft == null
+                                ? "—"
+                                : String.format(
+                                        Locale.ROOT, "%.2f", r.ours().tokensPerSecond() / peft.tokensPerSecond())));
             }
             ScaleCase.PeftKey key = c.peftKey();
             boolean lastOfKey = results.subList(i + 1, results.size()).stream()
@@ -333,18 +386,27 @@ public final class ScaleBenchmark {
                 if (peft != null) {
                     System.out.println(row(peftLabel, side, peft, ""));
                 } else {
-                    System.out.printf("| %s | %s | %s | | | | | | |%n", peftLabel, side, cell(r.peft().note()));
+                    System.out.printf(
+                            "| %s | %s | %s | | | | | | |%n",
+                            peftLabel, side, cell(r.peft().note()));
                 }
             }
         }
     }
 
     private static String row(String label, String side, Measurement m, String ratio) {
-        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |", label, side,
-                figure("%.1f", m.loadSeconds()), figure("%.2f", m.peakRssBytes() / 1e9),
-                figure("%.2f", m.plannedBytesPerRank() / 1e9), figure("%.2f", m.heldBytesPerRank() / 1e9),
-                figure("%.0f", m.tokensPerSecond()), Double.isFinite(m.mfu())
-                        ? String.format(Locale.ROOT, "%.1f%%", 100 * m.mfu()) : "—", ratio);
+        return String.format(
+                Locale.ROOT,
+                "| %s | %s | %s | %s | %s | %s | %s | %s | %s |",
+                label,
+                side,
+                figure("%.1f", m.loadSeconds()),
+                figure("%.2f", m.peakRssBytes() / 1e9),
+                figure("%.2f", m.plannedBytesPerRank() / 1e9),
+                figure("%.2f", m.heldBytesPerRank() / 1e9),
+                figure("%.0f", m.tokensPerSecond()),
+                Double.isFinite(m.mfu()) ? String.format(Locale.ROOT, "%.1f%%", 100 * m.mfu()) : "—",
+                ratio);
     }
 
     private static void progress(String message) {

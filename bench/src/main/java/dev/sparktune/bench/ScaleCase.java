@@ -20,12 +20,12 @@ import java.util.List;
  * @param cutoff     tokens per row
  * @param steps      measured steps after the warm-up step
  */
-record ScaleCase(ScaleShape shape, FinetuningType finetuning, Sharding sharding, int ranks, int threads, int cutoff,
-                 int steps) {
+record ScaleCase(
+        ScaleShape shape, FinetuningType finetuning, Sharding sharding, int ranks, int threads, int cutoff, int steps) {
     ScaleCase {
         if (finetuning == FinetuningType.FREEZE) {
-            throw new IllegalArgumentException("case " + shape.name() + ": finetuning freeze has no PEFT reference;"
-                    + " use lora or full");
+            throw new IllegalArgumentException(
+                    "case " + shape.name() + ": finetuning freeze has no PEFT reference;" + " use lora or full");
         }
         if (ranks < 1 || threads < 1 || cutoff < 2 || steps < 1) {
             throw new IllegalArgumentException("case " + shape.name() + ": ranks, threads and steps must be >= 1 and "
@@ -47,12 +47,14 @@ record ScaleCase(ScaleShape shape, FinetuningType finetuning, Sharding sharding,
         int measured = steps > 0 ? steps : shape.steps();
         if (parts.length == 1) {
             List<ScaleCase> cases = new ArrayList<>();
-            List<FinetuningType> modes = shape.fullFinetune() ? List.of(FinetuningType.LORA, FinetuningType.FULL)
+            List<FinetuningType> modes = shape.fullFinetune()
+                    ? List.of(FinetuningType.LORA, FinetuningType.FULL)
                     : List.of(FinetuningType.LORA);
             for (FinetuningType mode : modes) {
                 // full fine-tuning only at full_shard: the case; shard_grad_op replicates the fp32 weights
                 List<Sharding> shardings = mode == FinetuningType.LORA
-                        ? List.of(Sharding.SHARD_GRAD_OP, Sharding.FULL_SHARD) : List.of(Sharding.FULL_SHARD);
+                        ? List.of(Sharding.SHARD_GRAD_OP, Sharding.FULL_SHARD)
+                        : List.of(Sharding.FULL_SHARD);
                 for (Sharding sharding : shardings) {
                     cases.add(new ScaleCase(shape, mode, sharding, 2, 1, shape.cutoff(), measured));
                 }
@@ -67,9 +69,14 @@ record ScaleCase(ScaleShape shape, FinetuningType finetuning, Sharding sharding,
                     + "SHAPE:TYPE:FSDP:RANKSxTHREADS[:CUTOFF], e.g. qwen3-4b:lora:full_shard:2x1:2048");
         }
         String[] layout = parts[3].split("x");
-        return List.of(new ScaleCase(shape, FinetuningType.parse(parts[1]), Sharding.parse(parts[2]),
-                Integer.parseInt(layout[0]), Integer.parseInt(layout[1]),
-                parts.length == 5 ? Integer.parseInt(parts[4]) : shape.cutoff(), measured));
+        return List.of(new ScaleCase(
+                shape,
+                FinetuningType.parse(parts[1]),
+                Sharding.parse(parts[2]),
+                Integer.parseInt(layout[0]),
+                Integer.parseInt(layout[1]),
+                parts.length == 5 ? Integer.parseInt(parts[4]) : shape.cutoff(),
+                measured));
     }
 
     /** For the table and the chart's legend: e.g. {@code qwen3-4b lora full_shard 2x1 @2048}. */
@@ -118,8 +125,16 @@ record ScaleCase(ScaleShape shape, FinetuningType finetuning, Sharding sharding,
      * @param submitOptions more spark-submit options
      */
     List<String> timedLaunch(String verb, String memory, Path time, List<String> submitOptions) {
-        List<String> launch = new ArrayList<>(List.of("/usr/bin/time", "-v", "-o", time.toString(),
-                "./spark-submit.sh", "--driver-memory", memory, "--master", "local[" + ranks * threads + "]"));
+        List<String> launch = new ArrayList<>(List.of(
+                "/usr/bin/time",
+                "-v",
+                "-o",
+                time.toString(),
+                "./spark-submit.sh",
+                "--driver-memory",
+                memory,
+                "--master",
+                "local[" + ranks * threads + "]"));
         launch.addAll(submitOptions);
         launch.add(verb);
         return launch;
@@ -140,6 +155,5 @@ record ScaleCase(ScaleShape shape, FinetuningType finetuning, Sharding sharding,
     }
 
     /** What a PEFT reference run depends on; {@code threads} is every core our case uses. */
-    record PeftKey(ScaleShape shape, FinetuningType finetuning, int cutoff, int steps, int threads) {
-    }
+    record PeftKey(ScaleShape shape, FinetuningType finetuning, int cutoff, int steps, int threads) {}
 }

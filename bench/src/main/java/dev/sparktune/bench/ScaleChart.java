@@ -23,8 +23,7 @@ final class ScaleChart {
     private final Map<String, List<Point>> bytesPerRank = new LinkedHashMap<>();
 
     /** A measured point: the model's size and the figure drawn. */
-    private record Point(double billionParams, double value) {
-    }
+    private record Point(double billionParams, double value) {}
 
     /** One (parameters, value) point on the named line; values that were not measured are not drawn. */
     void addTokensPerSecond(String line, long params, double value) {
@@ -49,13 +48,19 @@ final class ScaleChart {
     }
 
     private static XYChart chart(String title, String yTitle, Map<String, List<Point>> lines) {
-        XYChart chart = new XYChartBuilder().width(800).height(700).title(title)
-                .xAxisTitle("parameters (billions)").yAxisTitle(yTitle).build();
+        XYChart chart = new XYChartBuilder()
+                .width(800)
+                .height(700)
+                .title(title)
+                .xAxisTitle("parameters (billions)")
+                .yAxisTitle(yTitle)
+                .build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setXAxisMin(0.0);
         chart.getStyler().setYAxisMin(0.0);
         for (Map.Entry<String, List<Point>> line : lines.entrySet()) {
-            List<Point> points = line.getValue().stream().sorted(Comparator.comparingDouble(Point::billionParams))
+            List<Point> points = line.getValue().stream()
+                    .sorted(Comparator.comparingDouble(Point::billionParams))
                     .toList();
             double[] x = points.stream().mapToDouble(Point::billionParams).toArray();
             double[] y = points.stream().mapToDouble(Point::value).toArray();

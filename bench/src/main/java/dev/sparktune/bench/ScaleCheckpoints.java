@@ -40,7 +40,10 @@ final class ScaleCheckpoints {
         Path checkpoint = dir.resolve(shape.name());
         if (!Files.exists(made)) {
             progress.accept("making the " + shape.name() + " checkpoint in " + checkpoint);
-            LoggedProcess.Logs logs = processes.runLocked(dir, shape.name() + "-make", Map.of(),
+            LoggedProcess.Logs logs = processes.runLocked(
+                    dir,
+                    shape.name() + "-make",
+                    Map.of(),
                     List.of(python, "scripts/bench/make_scale_checkpoint.py", shape.name(), checkpoint.toString()));
             Files.copy(logs.out(), made, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -49,6 +52,8 @@ final class ScaleCheckpoints {
 
     /** The parameter count of a checkpoint {@link #of} has made. */
     long params(ScaleShape shape) throws IOException {
-        return JSON.readTree(dir.resolve(shape.name() + ".json").toFile()).get("params").asLong();
+        return JSON.readTree(dir.resolve(shape.name() + ".json").toFile())
+                .get("params")
+                .asLong();
     }
 }

@@ -23,15 +23,17 @@ record ScaleShape(String name, int cutoff, int steps, String driverMemory, boole
 
     ScaleShape {
         if (cutoff < 2 || steps < 1) {
-            throw new IllegalArgumentException("shape " + name + ": cutoff must be >= 2 and steps >= 1, got "
-                    + cutoff + " and " + steps);
+            throw new IllegalArgumentException(
+                    "shape " + name + ": cutoff must be >= 2 and steps >= 1, got " + cutoff + " and " + steps);
         }
     }
 
     /** The known shape of this name; an unknown one is rejected with the list of known ones. */
     static ScaleShape of(String name) {
-        return KNOWN.stream().filter(s -> s.name.equals(name)).findFirst().orElseThrow(() ->
-                new IllegalArgumentException("unknown shape '" + name + "'; known: "
+        return KNOWN.stream()
+                .filter(s -> s.name.equals(name))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown shape '" + name + "'; known: "
                         + KNOWN.stream().map(ScaleShape::name).toList()));
     }
 }

@@ -24,8 +24,7 @@ public final class SizingTable {
     private static final long[] EXECUTOR_GB = {16, 32, 64};
     private static final int MAX_RANKS = 256;
 
-    private SizingTable() {
-    }
+    private SizingTable() {}
 
     record Shape(String name, int hidden, int intermediate, int layers, int heads, boolean tied) {
         ModelConfig config() {
@@ -46,10 +45,20 @@ public final class SizingTable {
 
     public static void main(String[] args) {
         int seq = args.length > 0 ? Integer.parseInt(args[0]) : 2048;
-        System.out.printf(Locale.ROOT, "Per-rank memory plan (GB) with a bf16 checkpoint, gradient checkpointing, "
-                + "1 row x %d tokens per micro-batch, loss_chunk_tokens %d; the fewest ranks whose plan fits "
-                + "executors of 16 / 32 / 64 GB off-heap each (one rank per executor; '-' = not within %d)%n%n", seq,
-                TrainConfig.builder().modelPath("m").table("t").outputDir("o").build().activations().lossChunkTokens(), MAX_RANKS);
+        System.out.printf(
+                Locale.ROOT,
+                "Per-rank memory plan (GB) with a bf16 checkpoint, gradient checkpointing, "
+                        + "1 row x %d tokens per micro-batch, loss_chunk_tokens %d; the fewest ranks whose plan fits "
+                        + "executors of 16 / 32 / 64 GB off-heap each (one rank per executor; '-' = not within %d)%n%n",
+                seq,
+                TrainConfig.builder()
+                        .modelPath("m")
+                        .table("t")
+                        .outputDir("o")
+                        .build()
+                        .activations()
+                        .lossChunkTokens(),
+                MAX_RANKS);
         System.out.println("| model | params | fine-tuning | fsdp | 1 rank | 2 ranks | 8 ranks | ranks at 16 GB | "
                 + "ranks at 32 GB | ranks at 64 GB |");
         System.out.println("|---|---:|---|---|---:|---:|---:|---:|---:|---:|");
@@ -58,12 +67,16 @@ public final class SizingTable {
             double billions = HfParamNames.layout(model).totalLength() / 1e9;
             for (FinetuningType type : List.of(FinetuningType.LORA, FinetuningType.FULL)) {
                 for (Sharding sharding : Sharding.modes()) {
-                    StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s | %.2fB | %s | %s |",
-                            shape.name(), billions, type == FinetuningType.LORA ? "LoRA r 8, all linear" : "full",
+                    StringBuilder row = new StringBuilder(String.format(
+                            Locale.ROOT,
+                            "| %s | %.2fB | %s | %s |",
+                            shape.name(),
+                            billions,
+                            type == FinetuningType.LORA ? "LoRA r 8, all linear" : "full",
                             sharding.key()));
                     for (int world : new int[] {1, 2, 8}) {
-                        row.append(String.format(Locale.ROOT, " %.1f |", perRank(model, type, sharding, world, seq)
-                                / (double) GB));
+                        row.append(String.format(
+                                Locale.ROOT, " %.1f |", perRank(model, type, sharding, world, seq) / (double) GB));
                     }
                     for (long budget : EXECUTOR_GB) {
                         int ranks = fewestRanks(model, type, sharding, seq, budget * GB);
@@ -76,8 +89,15 @@ public final class SizingTable {
     }
 
     static long perRank(ModelConfig model, FinetuningType type, Sharding sharding, int world, int seq) {
-        TrainConfig config = TrainConfig.builder().modelPath("m").table("t").outputDir("o").finetuningType(type)
-                .lora(8, 16, 0, "all", false).worldSize(world).sharding(sharding).build();
+        TrainConfig config = TrainConfig.builder()
+                .modelPath("m")
+                .table("t")
+                .outputDir("o")
+                .finetuningType(type)
+                .lora(8, 16, 0, "all", false)
+                .worldSize(world)
+                .sharding(sharding)
+                .build();
         return MemoryCheck.plan(config, model, DataType.BFLOAT16, seq).total();
     }
 

@@ -20,8 +20,7 @@ import java.util.stream.Stream;
 final class SparkEventLog {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private SparkEventLog() {
-    }
+    private SparkEventLog() {}
 
     /**
      * The spark-submit options that write the application's event log into {@code dir} (created) as
@@ -29,8 +28,15 @@ final class SparkEventLog {
      */
     static List<String> optionsFor(Path dir) throws IOException {
         Files.createDirectories(dir);
-        return List.of("--conf", "spark.eventLog.enabled=true", "--conf", "spark.eventLog.compress=false",
-                "--conf", "spark.eventLog.rolling.enabled=false", "--conf", "spark.eventLog.dir=" + dir.toUri());
+        return List.of(
+                "--conf",
+                "spark.eventLog.enabled=true",
+                "--conf",
+                "spark.eventLog.compress=false",
+                "--conf",
+                "spark.eventLog.rolling.enabled=false",
+                "--conf",
+                "spark.eventLog.dir=" + dir.toUri());
     }
 
     /**
@@ -43,7 +49,8 @@ final class SparkEventLog {
     static double longestStageSeconds(Path dir, String description) throws IOException {
         Path log;
         try (Stream<Path> files = Files.list(dir)) {
-            log = files.filter(Files::isRegularFile).max(Comparator.comparing(Path::toString))
+            log = files.filter(Files::isRegularFile)
+                    .max(Comparator.comparing(Path::toString))
                     .orElseThrow(() -> new IllegalStateException(dir + " holds no event log"));
         }
         Set<Integer> stages = new HashSet<>();
@@ -52,7 +59,10 @@ final class SparkEventLog {
             JsonNode event = JSON.readTree(line);
             switch (event.path("Event").asText()) {
                 case "SparkListenerJobStart" -> {
-                    if (event.path("Properties").path("spark.job.description").asText().startsWith(description)) {
+                    if (event.path("Properties")
+                            .path("spark.job.description")
+                            .asText()
+                            .startsWith(description)) {
                         event.get("Stage IDs").forEach(id -> stages.add(id.asInt()));
                     }
                 }
@@ -60,17 +70,19 @@ final class SparkEventLog {
                     // jobs start before their stages complete, so the set is complete when a stage is
                     JsonNode stage = event.get("Stage Info");
                     if (stages.contains(stage.get("Stage ID").asInt()) && stage.has("Completion Time")) {
-                        longest = Math.max(longest, (stage.get("Completion Time").asLong()
-                                - stage.get("Submission Time").asLong()) / 1e3);
+                        longest = Math.max(
+                                longest,
+                                (stage.get("Completion Time").asLong()
+                                                - stage.get("Submission Time").asLong())
+                                        / 1e3);
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
         if (longest < 0) {
-            throw new IllegalStateException(log + " has no completed stage of a job described '" + description
-                    + "...'");
+            throw new IllegalStateException(
+                    log + " has no completed stage of a job described '" + description + "...'");
         }
         return longest;
     }

@@ -4,8 +4,7 @@ import java.util.Locale;
 
 /** Cells of the markdown comparison tables the scale and DPO benches print. */
 final class TableCells {
-    private TableCells() {
-    }
+    private TableCells() {}
 
     /** Text for a markdown table cell: its pipes escaped. */
     static String cell(String text) {

@@ -23,8 +23,7 @@ final class TrainRunLogs {
     private static final Pattern PLAN_TOTAL = Pattern.compile("INFO \\S+: +total +([0-9.]+) (MB|GB) per rank");
     private static final Pattern MAX_RSS = Pattern.compile("Maximum resident set size \\(kbytes\\): (\\d+)");
 
-    private TrainRunLogs() {
-    }
+    private TrainRunLogs() {}
 
     /**
      * @param stderr     the train JVM's stderr (logs)
@@ -34,12 +33,17 @@ final class TrainRunLogs {
      */
     static Measurement read(Path stderr, Path stdout, Path time, Path trainerLog) throws IOException {
         List<String> log = Files.readAllLines(stderr, StandardCharsets.UTF_8);
-        double load = Double.parseDouble(last(log, LOADED, stderr, "rank 0's 'joined and loaded' line").group(1));
+        double load = Double.parseDouble(
+                last(log, LOADED, stderr, "rank 0's 'joined and loaded' line").group(1));
         Matcher total = last(log, PLAN_TOTAL, stderr, "the memory plan's total line");
         double planned = Double.parseDouble(total.group(1)) * (total.group(2).equals("GB") ? 1e9 : 1e6);
-        JsonNode rank0 = lastJsonLine(stdout, "held_bytes_per_rank").get("held_bytes_per_rank").get(0);
-        double held = rank0.get("params").asDouble() + rank0.get("grads").asDouble()
-                + rank0.get("optimizer_state").asDouble() + rank0.get("activations").asDouble();
+        JsonNode rank0 = lastJsonLine(stdout, "held_bytes_per_rank")
+                .get("held_bytes_per_rank")
+                .get(0);
+        double held = rank0.get("params").asDouble()
+                + rank0.get("grads").asDouble()
+                + rank0.get("optimizer_state").asDouble()
+                + rank0.get("activations").asDouble();
         double rss = peakRssBytes(time);
         List<Double> tokensPerSecond = new ArrayList<>();
         List<Double> mfu = new ArrayList<>();
@@ -59,8 +63,13 @@ final class TrainRunLogs {
 
     /** The peak resident set of the process a {@code /usr/bin/time -v} report is of. */
     static double peakRssBytes(Path time) throws IOException {
-        return Double.parseDouble(last(Files.readAllLines(time, StandardCharsets.UTF_8), MAX_RSS, time,
-                "the maximum resident set size").group(1)) * 1024;
+        return Double.parseDouble(last(
+                                Files.readAllLines(time, StandardCharsets.UTF_8),
+                                MAX_RSS,
+                                time,
+                                "the maximum resident set size")
+                        .group(1))
+                * 1024;
     }
 
     /** A JSON summary on stdout: the last line that is a JSON object with {@code field} (the CLI's, a script's). */

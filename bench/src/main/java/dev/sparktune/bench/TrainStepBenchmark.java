@@ -40,18 +40,23 @@ import java.util.concurrent.Future;
 public final class TrainStepBenchmark {
     private static final int WARMUP = 2;
 
-    private TrainStepBenchmark() {
-    }
+    private TrainStepBenchmark() {}
 
-    record RankResult(double stepSeconds, double commSeconds, double dataSeconds, HeldBytes held,
-                      TrainingFlops flops) {
-    }
+    record RankResult(
+            double stepSeconds, double commSeconds, double dataSeconds, HeldBytes held, TrainingFlops flops) {}
 
     public static void main(String[] args) throws Exception {
         int ranks = Integer.parseInt(args[0]);
-        ModelConfig model = ModelInit.config("Qwen3ForCausalLM", Integer.parseInt(args[6]), Integer.parseInt(args[1]),
-                Integer.parseInt(args[5]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
-                Integer.parseInt(args[4]), null, true);
+        ModelConfig model = ModelInit.config(
+                "Qwen3ForCausalLM",
+                Integer.parseInt(args[6]),
+                Integer.parseInt(args[1]),
+                Integer.parseInt(args[5]),
+                Integer.parseInt(args[2]),
+                Integer.parseInt(args[3]),
+                Integer.parseInt(args[4]),
+                null,
+                true);
         int seq = Integer.parseInt(args[7]);
         int rowsPerRank = Integer.parseInt(args[8]);
         int steps = Integer.parseInt(args[9]);
@@ -64,9 +69,18 @@ public final class TrainStepBenchmark {
         long psi = HfParamNames.layout(model).totalLength();
         double flopsPerToken = TrainingFlops.of(model, name -> true, 0).perToken(seq);
         double peak = GemmPeak.measure(1024, 5);
-        System.out.printf(Locale.ROOT, "SparkTune full fine-tuning, Qwen3 %d params, %d ranks x %d rows x %d tokens"
-                + " (%d documents per row), %d measured steps; %.1f MFLOP/token (6N + 12LHQT); one core's fp32 GEMM"
-                + " peak %.1f GFLOP/s%n", psi, ranks, rowsPerRank, seq, docsPerRow, steps, flopsPerToken / 1e6,
+        System.out.printf(
+                Locale.ROOT,
+                "SparkTune full fine-tuning, Qwen3 %d params, %d ranks x %d rows x %d tokens"
+                        + " (%d documents per row), %d measured steps; %.1f MFLOP/token (6N + 12LHQT); one core's fp32 GEMM"
+                        + " peak %.1f GFLOP/s%n",
+                psi,
+                ranks,
+                rowsPerRank,
+                seq,
+                docsPerRow,
+                steps,
+                flopsPerToken / 1e6,
                 peak / 1e9);
         System.out.println("| fsdp | step s | compute s | comm s | data s | tokens/s | MFU | useful MFU | rank 0 holds"
                 + " params / grads / AdamW / activations MB | 16Ψ/N MB |");
@@ -76,19 +90,29 @@ public final class TrainStepBenchmark {
             row(mode.key(), run(model, full(mode, false), shape), shape);
         }
         row("no_shard + gradient_checkpointing", run(model, full(Sharding.NO_SHARD, true), shape), shape);
-        // PEFT's LoRA on every linear layer of the decoder (LLaMA-Factory's lora_target: all), the anchor in docs/BENCHMARKS.md "Targets"
+        // PEFT's LoRA on every linear layer of the decoder (LLaMA-Factory's lora_target: all), the anchor in
+        // docs/BENCHMARKS.md "Targets"
         for (Sharding mode : List.of(Sharding.NO_SHARD, Sharding.FULL_SHARD)) {
-            row("LoRA r 8, all linear, " + mode.key(), run(model, TrainConfig.builder()
-                    .finetuningType(FinetuningType.LORA).lora(8, 16, 0, "all", false).sharding(mode), shape), shape);
+            row(
+                    "LoRA r 8, all linear, " + mode.key(),
+                    run(
+                            model,
+                            TrainConfig.builder()
+                                    .finetuningType(FinetuningType.LORA)
+                                    .lora(8, 16, 0, "all", false)
+                                    .sharding(mode),
+                            shape),
+                    shape);
         }
     }
 
     /** What every measured variant shares: ranks, row shape, steps, and the normalisers of the table. */
-    record Shape(int ranks, int seq, int rowsPerRank, int steps, int[] docLens, long psi, double peak) {
-    }
+    record Shape(int ranks, int seq, int rowsPerRank, int steps, int[] docLens, long psi, double peak) {}
 
     private static TrainConfig.Builder full(Sharding mode, boolean checkpointing) {
-        return TrainConfig.builder().finetuningType(FinetuningType.FULL).sharding(mode)
+        return TrainConfig.builder()
+                .finetuningType(FinetuningType.FULL)
+                .sharding(mode)
                 .gradientCheckpointing(checkpointing);
     }
 
@@ -96,16 +120,30 @@ public final class TrainStepBenchmark {
         int ranks = shape.ranks();
         RankResult r0 = results.get(0);
         Mfu mfu = new Mfu(r0.flops().perToken(shape.seq()), shape.peak(), ranks);
-        double step = results.stream().mapToDouble(RankResult::stepSeconds).max().orElseThrow();
-        double comm = results.stream().mapToDouble(RankResult::commSeconds).average().orElseThrow();
-        double data = results.stream().mapToDouble(RankResult::dataSeconds).average().orElseThrow();
+        double step =
+                results.stream().mapToDouble(RankResult::stepSeconds).max().orElseThrow();
+        double comm =
+                results.stream().mapToDouble(RankResult::commSeconds).average().orElseThrow();
+        double data =
+                results.stream().mapToDouble(RankResult::dataSeconds).average().orElseThrow();
         double rows = (double) ranks * shape.rowsPerRank();
         double tokensPerSecond = rows * shape.seq() / step;
         double usefulPerSecond = rows * r0.flops().perRow(shape.docLens()) / step;
-        System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f%% | %.0f%% | %.1f / %.1f / %.1f /"
-                + " %.1f | %.1f |%n", what, step, step - comm - data, comm, data, tokensPerSecond,
-                100 * mfu.of(tokensPerSecond), 100 * mfu.useful(usefulPerSecond), r0.held().params() / 1e6,
-                r0.held().grads() / 1e6, r0.held().optimizerState() / 1e6, r0.held().activations() / 1e6,
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f%% | %.0f%% | %.1f / %.1f / %.1f /" + " %.1f | %.1f |%n",
+                what,
+                step,
+                step - comm - data,
+                comm,
+                data,
+                tokensPerSecond,
+                100 * mfu.of(tokensPerSecond),
+                100 * mfu.useful(usefulPerSecond),
+                r0.held().params() / 1e6,
+                r0.held().grads() / 1e6,
+                r0.held().optimizerState() / 1e6,
+                r0.held().activations() / 1e6,
                 16.0 * shape.psi() / ranks / 1e6);
     }
 
@@ -114,13 +152,20 @@ public final class TrainStepBenchmark {
         int seq = shape.seq();
         int rowsPerRank = shape.rowsPerRank();
         int steps = shape.steps();
-        TrainConfig config = variant.modelPath("bench").table("bench").outputDir("bench")
-                .learningRate(1e-4).scheduler(LrSchedule.Type.CONSTANT)
-                .perDeviceBatchRows(rowsPerRank).globalBatchRows(ranks * rowsPerRank).maxSteps(WARMUP + steps)
-                .worldSize(ranks).lossChunkTokens(1024).build();
+        TrainConfig config = variant.modelPath("bench")
+                .table("bench")
+                .outputDir("bench")
+                .learningRate(1e-4)
+                .scheduler(LrSchedule.Type.CONSTANT)
+                .perDeviceBatchRows(rowsPerRank)
+                .globalBatchRows(ranks * rowsPerRank)
+                .maxSteps(WARMUP + steps)
+                .worldSize(ranks)
+                .lossChunkTokens(1024)
+                .build();
         long rows = (long) ranks * rowsPerRank * (WARMUP + steps);
-        StepPlan plan = StepPlan.of(rows, config.effectiveGlobalBatchRows(), rowsPerRank, ranks, 1, WARMUP + steps,
-                config.seed());
+        StepPlan plan = StepPlan.of(
+                rows, config.effectiveGlobalBatchRows(), rowsPerRank, ranks, 1, WARMUP + steps, config.seed());
         List<RingListener> listeners = new ArrayList<>();
         List<PeerAddress> peers = new ArrayList<>();
         for (int r = 0; r < ranks; r++) {
@@ -136,10 +181,10 @@ public final class TrainStepBenchmark {
                 futures.add(pool.submit(() -> {
                     HfModelDir.Loaded base = ModelInit.random(model, 1, 0.02);
                     RandomRows data = new RandomRows(rows, seq, shape.docLens(), model.vocabSize(), 7);
-                    try (TimedCollective ring = new TimedCollective(TcpRingCollective.connect(listeners.get(rank),
-                            rank, peers, secret, RingOptions.defaults()));
-                         RankTrainer trainer = new RankTrainer(config, plan, base, seq, ring, data, null,
-                                 false, null)) {
+                    try (TimedCollective ring = new TimedCollective(TcpRingCollective.connect(
+                                    listeners.get(rank), rank, peers, secret, RingOptions.defaults()));
+                            RankTrainer trainer =
+                                    new RankTrainer(config, plan, base, seq, ring, data, null, false, null)) {
                         for (int s = 0; s < WARMUP; s++) {
                             trainer.step(s);
                         }
@@ -150,8 +195,12 @@ public final class TrainStepBenchmark {
                             trainer.step(s);
                         }
                         double n = steps * 1e9;
-                        return new RankResult((System.nanoTime() - t0) / n, (ring.nanos() - comm0) / n,
-                                (data.nanos() - data0) / n, trainer.heldBytes(), config.trainingFlops(model));
+                        return new RankResult(
+                                (System.nanoTime() - t0) / n,
+                                (ring.nanos() - comm0) / n,
+                                (data.nanos() - data0) / n,
+                                trainer.heldBytes(),
+                                config.trainingFlops(model));
                     }
                 }));
             }

@@ -1,16 +1,14 @@
 package dev.sparktune.preprocess;
 
-import org.apache.spark.sql.SparkSession;
-
 import java.nio.file.Path;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * The SparkSession tests share, one per test class: local mode, UI off, few shuffle partitions, Delta enabled,
  * warehouse and scratch under the given directory.
  */
 public final class LocalSpark {
-    private LocalSpark() {
-    }
+    private LocalSpark() {}
 
     public static SparkSession start(String appName, Path scratch) {
         return SparkSession.builder()

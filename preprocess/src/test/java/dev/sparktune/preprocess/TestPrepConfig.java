@@ -4,7 +4,6 @@ import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.Stage;
 import dev.sparktune.testkit.RepoPaths;
-
 import java.nio.file.Path;
 import java.util.List;
 
@@ -35,22 +34,77 @@ public final class TestPrepConfig {
         return new TestPrepConfig(datasetDir.toString(), List.of(datasets), outputDir);
     }
 
-    public TestPrepConfig modelPath(String value) { modelPath = value; return this; }
-    public TestPrepConfig template(String value) { template = value; return this; }
-    public TestPrepConfig stage(Stage value) { stage = value; return this; }
-    public TestPrepConfig cutoffLen(int value) { cutoffLen = value; return this; }
-    public TestPrepConfig packing(boolean value) { packing = value; return this; }
-    public TestPrepConfig trainOnPrompt(boolean value) { trainOnPrompt = value; return this; }
-    public TestPrepConfig maskHistory(boolean value) { maskHistory = value; return this; }
-    public TestPrepConfig overlong(OverlongPolicy value) { overlong = value; return this; }
-    public TestPrepConfig valSize(double value) { valSize = value; return this; }
-    public TestPrepConfig maxSamples(long value) { maxSamples = value; return this; }
-    public TestPrepConfig partitions(int value) { partitions = value; return this; }
+    public TestPrepConfig modelPath(String value) {
+        modelPath = value;
+        return this;
+    }
+
+    public TestPrepConfig template(String value) {
+        template = value;
+        return this;
+    }
+
+    public TestPrepConfig stage(Stage value) {
+        stage = value;
+        return this;
+    }
+
+    public TestPrepConfig cutoffLen(int value) {
+        cutoffLen = value;
+        return this;
+    }
+
+    public TestPrepConfig packing(boolean value) {
+        packing = value;
+        return this;
+    }
+
+    public TestPrepConfig trainOnPrompt(boolean value) {
+        trainOnPrompt = value;
+        return this;
+    }
+
+    public TestPrepConfig maskHistory(boolean value) {
+        maskHistory = value;
+        return this;
+    }
+
+    public TestPrepConfig overlong(OverlongPolicy value) {
+        overlong = value;
+        return this;
+    }
+
+    public TestPrepConfig valSize(double value) {
+        valSize = value;
+        return this;
+    }
+
+    public TestPrepConfig maxSamples(long value) {
+        maxSamples = value;
+        return this;
+    }
+
+    public TestPrepConfig partitions(int value) {
+        partitions = value;
+        return this;
+    }
 
     public PrepConfig build() {
-        return PrepConfig.builder().datasets(datasets).datasetDir(datasetDir).maxSamples(maxSamples).modelPath(modelPath)
-                .stage(stage).template(template).cutoffLen(cutoffLen).trainOnPrompt(trainOnPrompt)
-                .maskHistory(maskHistory).overlong(overlong).packing(packing).valSize(valSize).partitions(partitions)
-                .outputs(PrepConfig.Outputs.beside(output)).build();
+        return PrepConfig.builder()
+                .datasets(datasets)
+                .datasetDir(datasetDir)
+                .maxSamples(maxSamples)
+                .modelPath(modelPath)
+                .stage(stage)
+                .template(template)
+                .cutoffLen(cutoffLen)
+                .trainOnPrompt(trainOnPrompt)
+                .maskHistory(maskHistory)
+                .overlong(overlong)
+                .packing(packing)
+                .valSize(valSize)
+                .partitions(partitions)
+                .outputs(PrepConfig.Outputs.beside(output))
+                .build();
     }
 }

@@ -41,15 +41,17 @@ public final class MotoServer implements AutoCloseable {
                     .redirectOutput(logFile.toFile())
                     .start();
         } catch (IOException e) {
-            throw new IOException("cannot start moto_server (the S3 API the s3a tests use); install it with "
-                    + "`pip install 'moto[server]'`: " + e.getMessage(), e);
+            throw new IOException(
+                    "cannot start moto_server (the S3 API the s3a tests use); install it with "
+                            + "`pip install 'moto[server]'`: " + e.getMessage(),
+                    e);
         }
         MotoServer server = new MotoServer(process, port);
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
-                throw new IOException("moto_server exited with " + process.exitValue() + ": "
-                        + Files.readString(logFile));
+                throw new IOException(
+                        "moto_server exited with " + process.exitValue() + ": " + Files.readString(logFile));
             }
             try (Socket probe = new Socket()) {
                 probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
@@ -68,13 +70,15 @@ public final class MotoServer implements AutoCloseable {
 
     /** Creates a bucket (moto accepts unsigned requests). */
     public void createBucket(String bucket) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(endpoint() + "/" + bucket))
-                        .PUT(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(endpoint() + "/" + bucket))
+                                .PUT(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() / 100 != 2) {
-            throw new IOException("creating bucket " + bucket + " failed: " + response.statusCode() + " "
-                    + response.body());
+            throw new IOException(
+                    "creating bucket " + bucket + " failed: " + response.statusCode() + " " + response.body());
         }
     }
 

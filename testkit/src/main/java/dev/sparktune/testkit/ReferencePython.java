@@ -18,13 +18,16 @@ public final class ReferencePython {
     private static final Duration SETUP_TIMEOUT = Duration.ofMinutes(10);
     private static Path python;
 
-    private ReferencePython() {
-    }
+    private ReferencePython() {}
 
     /** The venv's python executable, creating the venv if needed. */
     public static synchronized Path python() {
         if (python == null) {
-            String out = exec(List.of("bash", RepoPaths.resolve("scripts/reference-env.sh").toString()), SETUP_TIMEOUT);
+            String out = exec(
+                    List.of(
+                            "bash",
+                            RepoPaths.resolve("scripts/reference-env.sh").toString()),
+                    SETUP_TIMEOUT);
             String[] lines = out.strip().split("\n");
             python = Path.of(lines[lines.length - 1].strip());
         }

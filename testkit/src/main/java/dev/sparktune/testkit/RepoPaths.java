@@ -5,8 +5,7 @@ import java.nio.file.Path;
 
 /** Locates the repository root (and files under it) from any module's tests. */
 public final class RepoPaths {
-    private RepoPaths() {
-    }
+    private RepoPaths() {}
 
     /**
      * The repository root: the {@code sparktune.repo.root} system property the build sets, else the nearest
@@ -22,8 +21,8 @@ public final class RepoPaths {
                 return dir;
             }
         }
-        throw new IllegalStateException("cannot find the SparkTune repository root above " + Path.of("").toAbsolutePath()
-                + "; run the tests from the repository or set -Dsparktune.repo.root");
+        throw new IllegalStateException("cannot find the SparkTune repository root above "
+                + Path.of("").toAbsolutePath() + "; run the tests from the repository or set -Dsparktune.repo.root");
     }
 
     public static Path resolve(String relative) {

@@ -92,7 +92,11 @@ public final class NcclCollective implements Collective {
     private static final long SPIN_NANOS = 50_000;
     private static final long PARK_NANOS = 20_000;
 
-    private enum State { OPEN, ABORTED, CLOSED }
+    private enum State {
+        OPEN,
+        ABORTED,
+        CLOSED
+    }
 
     private final int rank;
     private final int worldSize;
@@ -102,7 +106,7 @@ public final class NcclCollective implements Collective {
     private final CUstream_st stream;
     private final AtomicLong bytesMoved = new AtomicLong();
     private State state = State.OPEN;
-    private Pointer scratch;   // device memory: padded staging, allReduceSum's gathered doubles, the barrier's float
+    private Pointer scratch; // device memory: padded staging, allReduceSum's gathered doubles, the barrier's float
     private long scratchBytes;
 
     private NcclCollective(int rank, int worldSize, int device, Options options, ncclComm comm, CUstream_st stream) {
@@ -202,8 +206,7 @@ public final class NcclCollective implements Collective {
         int device = Nd4j.getAffinityManager().getDeviceForCurrentThread();
         cudaCall(rank, "create", "cudaSetDevice(" + device + ")", cudaSetDevice(device));
         CUstream_st stream = new CUstream_st();
-        cudaCall(rank, "create", "cudaStreamCreateWithFlags", cudaStreamCreateWithFlags(stream,
-                cudaStreamNonBlocking));
+        cudaCall(rank, "create", "cudaStreamCreateWithFlags", cudaStreamCreateWithFlags(stream, cudaStreamNonBlocking));
         try {
             ncclComm comm = initComm(rank, worldSize, device, uniqueId, options);
             LOG.info("rank {}/{}: NCCL communicator formed on CUDA device {}", rank, worldSize, device);
@@ -211,8 +214,8 @@ public final class NcclCollective implements Collective {
         } catch (RuntimeException e) {
             int destroyed = cudaStreamDestroy(stream);
             if (destroyed != cudaSuccess) {
-                e.addSuppressed(new CollectiveException("rank " + rank + ": cudaStreamDestroy failed: "
-                        + cudaError(destroyed)));
+                e.addSuppressed(new CollectiveException(
+                        "rank " + rank + ": cudaStreamDestroy failed: " + cudaError(destroyed)));
             }
             throw e;
         }
@@ -230,31 +233,36 @@ public final class NcclCollective implements Collective {
         }
         ncclComm comm = new ncclComm();
         CompletableFuture<ncclComm> joined = new CompletableFuture<>();
-        Thread helper = new Thread(() -> {
-            try {
-                cudaCall(rank, "create", "cudaSetDevice(" + device + ")", cudaSetDevice(device));
-                int result = ncclCommInitRank(comm, worldSize, id, rank);
-                if (result != ncclSuccess) {
-                    joined.completeExceptionally(new CollectiveException("rank " + rank + ": NCCL create "
-                            + "(ncclCommInitRank, " + worldSize + " ranks) failed: " + ncclError(result)));
-                } else if (!joined.complete(comm)) {
-                    ncclCommDestroy(comm);  // the caller gave up waiting: this communicator has no owner
-                }
-            } catch (RuntimeException | Error e) {
-                joined.completeExceptionally(e);
-            }
-        }, "nccl-init-rank-" + rank);
+        Thread helper = new Thread(
+                () -> {
+                    try {
+                        cudaCall(rank, "create", "cudaSetDevice(" + device + ")", cudaSetDevice(device));
+                        int result = ncclCommInitRank(comm, worldSize, id, rank);
+                        if (result != ncclSuccess) {
+                            joined.completeExceptionally(new CollectiveException("rank " + rank + ": NCCL create "
+                                    + "(ncclCommInitRank, " + worldSize + " ranks) failed: " + ncclError(result)));
+                        } else if (!joined.complete(comm)) {
+                            ncclCommDestroy(comm); // the caller gave up waiting: this communicator has no owner
+                        }
+                    } catch (RuntimeException | Error e) {
+                        joined.completeExceptionally(e);
+                    }
+                },
+                "nccl-init-rank-" + rank);
         helper.setDaemon(true);
         helper.start();
         long deadline = System.nanoTime() + options.initTimeout().toNanos();
         while (!joined.isDone()) {
-            String why = options.cancelled().getAsBoolean() || Thread.currentThread().isInterrupted()
-                    ? "cancelled while waiting for the other ranks to join NCCL (the task was killed)"
-                    : System.nanoTime() > deadline ? "not all " + worldSize + " ranks joined NCCL within "
-                            + options.initTimeout().toSeconds() + " s" : null;
+            String why =
+                    options.cancelled().getAsBoolean() || Thread.currentThread().isInterrupted()
+                            ? "cancelled while waiting for the other ranks to join NCCL (the task was killed)"
+                            : System.nanoTime() > deadline
+                                    ? "not all " + worldSize + " ranks joined NCCL within "
+                                            + options.initTimeout().toSeconds() + " s"
+                                    : null;
             if (why != null) {
                 joined.completeExceptionally(new CollectiveException("rank " + rank + ": " + why));
-                break;  // unless the helper completed first: then its result wins below
+                break; // unless the helper completed first: then its result wins below
             }
             LockSupport.parkNanos(10_000_000L);
         }
@@ -308,21 +316,35 @@ public final class NcclCollective implements Collective {
         long buffer = begin(flat, op);
         if (padded == length) {
             // in place: NCCL's recvbuff = sendbuff + rank · recvcount
-            nccl(op, "ncclReduceScatter", ncclReduceScatter(at(buffer), at(buffer + bytes(rank * shard)), shard,
-                    ncclFloat, ncclSum, comm, stream));
+            nccl(
+                    op,
+                    "ncclReduceScatter",
+                    ncclReduceScatter(
+                            at(buffer), at(buffer + bytes(rank * shard)), shard, ncclFloat, ncclSum, comm, stream));
         } else {
             long staged = scratch(bytes(padded), op);
-            cuda(op, "cudaMemcpyAsync", cudaMemcpyAsync(at(staged), at(buffer), bytes(length),
-                    cudaMemcpyDeviceToDevice, stream));
+            cuda(
+                    op,
+                    "cudaMemcpyAsync",
+                    cudaMemcpyAsync(at(staged), at(buffer), bytes(length), cudaMemcpyDeviceToDevice, stream));
             // zeros in the padding: it is reduced too (into shard tails nobody reads) and fresh memory may hold NaNs
-            cuda(op, "cudaMemsetAsync", cudaMemsetAsync(at(staged + bytes(length)), 0, bytes(padded - length),
-                    stream));
-            nccl(op, "ncclReduceScatter", ncclReduceScatter(at(staged), at(staged + bytes(rank * shard)), shard,
-                    ncclFloat, ncclSum, comm, stream));
+            cuda(op, "cudaMemsetAsync", cudaMemsetAsync(at(staged + bytes(length)), 0, bytes(padded - length), stream));
+            nccl(
+                    op,
+                    "ncclReduceScatter",
+                    ncclReduceScatter(
+                            at(staged), at(staged + bytes(rank * shard)), shard, ncclFloat, ncclSum, comm, stream));
             long mine = shards.size(rank);
             if (mine > 0) {
-                cuda(op, "cudaMemcpyAsync", cudaMemcpyAsync(at(buffer + bytes(shards.start(rank))),
-                        at(staged + bytes(rank * shard)), bytes(mine), cudaMemcpyDeviceToDevice, stream));
+                cuda(
+                        op,
+                        "cudaMemcpyAsync",
+                        cudaMemcpyAsync(
+                                at(buffer + bytes(shards.start(rank))),
+                                at(staged + bytes(rank * shard)),
+                                bytes(mine),
+                                cudaMemcpyDeviceToDevice,
+                                stream));
             }
         }
         finish(flat, op);
@@ -342,20 +364,33 @@ public final class NcclCollective implements Collective {
         long buffer = begin(flat, op);
         if (padded == length) {
             // in place: NCCL's sendbuff = recvbuff + rank · sendcount
-            nccl(op, "ncclAllGather", ncclAllGather(at(buffer + bytes(rank * shard)), at(buffer), shard, ncclFloat,
-                    comm, stream));
+            nccl(
+                    op,
+                    "ncclAllGather",
+                    ncclAllGather(at(buffer + bytes(rank * shard)), at(buffer), shard, ncclFloat, comm, stream));
         } else {
             long staged = scratch(bytes(padded), op);
             long mine = shards.size(rank);
             if (mine > 0) {
-                cuda(op, "cudaMemcpyAsync", cudaMemcpyAsync(at(staged + bytes(rank * shard)),
-                        at(buffer + bytes(shards.start(rank))), bytes(mine), cudaMemcpyDeviceToDevice, stream));
+                cuda(
+                        op,
+                        "cudaMemcpyAsync",
+                        cudaMemcpyAsync(
+                                at(staged + bytes(rank * shard)),
+                                at(buffer + bytes(shards.start(rank))),
+                                bytes(mine),
+                                cudaMemcpyDeviceToDevice,
+                                stream));
             }
             // the padding past `length` travels unread: only [0, length) is copied back
-            nccl(op, "ncclAllGather", ncclAllGather(at(staged + bytes(rank * shard)), at(staged), shard, ncclFloat,
-                    comm, stream));
-            cuda(op, "cudaMemcpyAsync", cudaMemcpyAsync(at(buffer), at(staged), bytes(length),
-                    cudaMemcpyDeviceToDevice, stream));
+            nccl(
+                    op,
+                    "ncclAllGather",
+                    ncclAllGather(at(staged + bytes(rank * shard)), at(staged), shard, ncclFloat, comm, stream));
+            cuda(
+                    op,
+                    "cudaMemcpyAsync",
+                    cudaMemcpyAsync(at(buffer), at(staged), bytes(length), cudaMemcpyDeviceToDevice, stream));
         }
         finish(flat, op);
         bytesMoved.addAndGet(ringBytes(bytes(padded)));
@@ -395,13 +430,19 @@ public final class NcclCollective implements Collective {
         double[] all = new double[k * worldSize];
         try (DoublePointer host = new DoublePointer((long) k * worldSize)) {
             host.put(values);
-            cuda(op, "cudaMemcpyAsync", cudaMemcpyAsync(at(gathered + rank * slot), host, slot,
-                    cudaMemcpyHostToDevice, stream));
-            nccl(op, "ncclAllGather", ncclAllGather(at(gathered + rank * slot), at(gathered), k, ncclDouble, comm,
-                    stream));
-            awaitStream(op);  // before the copy to pageable memory, which would block without a timeout
-            cuda(op, "cudaMemcpyAsync", cudaMemcpyAsync(host, at(gathered), slot * worldSize,
-                    cudaMemcpyDeviceToHost, stream));
+            cuda(
+                    op,
+                    "cudaMemcpyAsync",
+                    cudaMemcpyAsync(at(gathered + rank * slot), host, slot, cudaMemcpyHostToDevice, stream));
+            nccl(
+                    op,
+                    "ncclAllGather",
+                    ncclAllGather(at(gathered + rank * slot), at(gathered), k, ncclDouble, comm, stream));
+            awaitStream(op); // before the copy to pageable memory, which would block without a timeout
+            cuda(
+                    op,
+                    "cudaMemcpyAsync",
+                    cudaMemcpyAsync(host, at(gathered), slot * worldSize, cudaMemcpyDeviceToHost, stream));
             awaitStream(op);
             host.get(all);
         }
@@ -474,8 +515,8 @@ public final class NcclCollective implements Collective {
     }
 
     private CollectiveException collect(CollectiveException failure, String call, String error) {
-        CollectiveException e = new CollectiveException("rank " + rank + ": NCCL close (" + call + ") failed: "
-                + error);
+        CollectiveException e =
+                new CollectiveException("rank " + rank + ": NCCL close (" + call + ") failed: " + error);
         if (failure == null) {
             return e;
         }
@@ -523,8 +564,10 @@ public final class NcclCollective implements Collective {
         if (rootAddress != 0 && (own.address() == expected || own.address() == rootAddress)) {
             return expected;
         }
-        throw abort(op, "cannot locate the view at offset " + flat.offset() + " on the device (view pointer "
-                + Long.toHexString(own.address()) + ", root pointer " + Long.toHexString(rootAddress) + ")");
+        throw abort(
+                op,
+                "cannot locate the view at offset " + flat.offset() + " on the device (view pointer "
+                        + Long.toHexString(own.address()) + ", root pointer " + Long.toHexString(rootAddress) + ")");
     }
 
     /**
@@ -555,8 +598,10 @@ public final class NcclCollective implements Collective {
             }
             long now = System.nanoTime();
             if (now > deadline) {
-                throw abort(op, "did not complete within " + options.opTimeout().toSeconds()
-                        + " s (a peer failed, stalled or is making different calls)");
+                throw abort(
+                        op,
+                        "did not complete within " + options.opTimeout().toSeconds()
+                                + " s (a peer failed, stalled or is making different calls)");
             }
             if (now - start < SPIN_NANOS) {
                 Thread.onSpinWait();
@@ -568,12 +613,11 @@ public final class NcclCollective implements Collective {
 
     private CollectiveException abort(String op, String why) {
         state = State.ABORTED;
-        CollectiveException e = new CollectiveException("rank " + rank + ": NCCL " + op + " " + why
-                + "; the communicator was aborted");
+        CollectiveException e =
+                new CollectiveException("rank " + rank + ": NCCL " + op + " " + why + "; the communicator was aborted");
         int aborted = ncclCommAbort(comm);
         if (aborted != ncclSuccess) {
-            e.addSuppressed(new CollectiveException("rank " + rank + ": ncclCommAbort failed: "
-                    + ncclError(aborted)));
+            e.addSuppressed(new CollectiveException("rank " + rank + ": ncclCommAbort failed: " + ncclError(aborted)));
         }
         return e;
     }
@@ -618,8 +662,8 @@ public final class NcclCollective implements Collective {
 
     private static void cudaCall(int rank, String op, String call, int result) {
         if (result != cudaSuccess) {
-            throw new CollectiveException("rank " + rank + ": NCCL " + op + " (" + call + ") failed: "
-                    + cudaError(result));
+            throw new CollectiveException(
+                    "rank " + rank + ": NCCL " + op + " (" + call + ") failed: " + cudaError(result));
         }
     }
 

@@ -16,8 +16,7 @@ final class NativeFloatSum {
      */
     static final int SINGLE_THREAD_MAX = 10_000;
 
-    private NativeFloatSum() {
-    }
+    private NativeFloatSum() {}
 
     /**
      * Adds {@code count} floats starting at element {@code addFirst} of {@code add} into those starting at element

@@ -25,7 +25,7 @@ import javax.crypto.spec.SecretKeySpec;
  * </pre>
  */
 final class RingHandshake {
-    static final int MAGIC = 0x53545247;  // "STRG"
+    static final int MAGIC = 0x53545247; // "STRG"
     static final int VERSION = 1;
     static final int NONCE_BYTES = 32;
     static final int ACCEPTED = 0x4f4b;
@@ -52,8 +52,7 @@ final class RingHandshake {
     }
 
     /** Client side: this rank connects to its successor {@code serverRank}. */
-    void client(DataInputStream in, DataOutputStream out, int clientRank, int serverRank)
-            throws IOException, Rejected {
+    void client(DataInputStream in, DataOutputStream out, int clientRank, int serverRank) throws IOException, Rejected {
         byte[] cNonce = nonce();
         out.writeInt(MAGIC);
         out.writeInt(VERSION);
@@ -82,8 +81,7 @@ final class RingHandshake {
     }
 
     /** Server side: this rank accepts its predecessor {@code clientRank}. */
-    void server(DataInputStream in, DataOutputStream out, int serverRank, int clientRank)
-            throws IOException, Rejected {
+    void server(DataInputStream in, DataOutputStream out, int serverRank, int clientRank) throws IOException, Rejected {
         expectHeader(in);
         int world = in.readInt();
         int rank = in.readInt();
@@ -140,7 +138,11 @@ final class RingHandshake {
             mac.update(("sparktune-ring/" + role).getBytes(StandardCharsets.US_ASCII));
             mac.update(first);
             mac.update(second);
-            mac.update(ByteBuffer.allocate(12).putInt(worldSize).putInt(fromRank).putInt(toRank).array());
+            mac.update(ByteBuffer.allocate(12)
+                    .putInt(worldSize)
+                    .putInt(fromRank)
+                    .putInt(toRank)
+                    .array());
             return mac.doFinal();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is unavailable in this JVM", e);

@@ -36,8 +36,14 @@ final class RingLinks implements AutoCloseable {
     private final ExecutorService sender;
     private final AtomicLong bytesMoved = new AtomicLong();
 
-    RingLinks(int rank, SocketChannel toNext, String nextName, SocketChannel fromPrev, String prevName,
-              RingOptions options) throws IOException {
+    RingLinks(
+            int rank,
+            SocketChannel toNext,
+            String nextName,
+            SocketChannel fromPrev,
+            String prevName,
+            RingOptions options)
+            throws IOException {
         this.rank = rank;
         this.toNext = toNext;
         this.fromPrev = fromPrev;
@@ -65,7 +71,8 @@ final class RingLinks implements AutoCloseable {
      */
     void exchange(List<ByteBuffer> sends, int[] sendGate, List<ByteBuffer> recvs, IntConsumer onReceived) {
         AtomicInteger received = new AtomicInteger();
-        Future<?> sending = sends.isEmpty() ? CompletableFuture.completedFuture(null)
+        Future<?> sending = sends.isEmpty()
+                ? CompletableFuture.completedFuture(null)
                 : sender.submit(() -> {
                     send(sends, sendGate, received);
                     return null;
@@ -96,7 +103,7 @@ final class RingLinks implements AutoCloseable {
                         continue;
                     }
                     if (sending.isDone()) {
-                        awaitSender(sending);  // rethrows a send failure instead of waiting for data that won't come
+                        awaitSender(sending); // rethrows a send failure instead of waiting for data that won't come
                     }
                     readSelector.select(POLL_MILLIS);
                     readSelector.selectedKeys().clear();
@@ -105,12 +112,12 @@ final class RingLinks implements AutoCloseable {
                 onReceived.accept(ri);
                 synchronized (received) {
                     received.set(ri + 1);
-                    received.notifyAll();  // a gated send waits for this piece
+                    received.notifyAll(); // a gated send waits for this piece
                 }
             }
         } catch (IOException e) {
-            throw new CollectiveException("rank " + rank + ": receiving from rank " + prevName + " failed: "
-                    + e.getMessage(), e);
+            throw new CollectiveException(
+                    "rank " + rank + ": receiving from rank " + prevName + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -158,8 +165,10 @@ final class RingLinks implements AutoCloseable {
                 if (e.getCause() instanceof CollectiveException ce) {
                     throw ce;
                 }
-                throw new CollectiveException("rank " + rank + ": sending to rank " + nextName + " failed: "
-                        + e.getCause().getMessage(), e.getCause());
+                throw new CollectiveException(
+                        "rank " + rank + ": sending to rank " + nextName + " failed: "
+                                + e.getCause().getMessage(),
+                        e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CollectiveException("rank " + rank + ": collective cancelled (the task was killed)");
@@ -172,8 +181,8 @@ final class RingLinks implements AutoCloseable {
             throw new CollectiveException("rank " + rank + ": collective cancelled (the task was killed)");
         }
         if (System.nanoTime() - lastProgressNanos > options.ioTimeout().toNanos()) {
-            throw new CollectiveException("rank " + rank + ": no progress for " + options.ioTimeout().toSeconds()
-                    + " s " + what + " (that rank is stalled, dead or unreachable)");
+            throw new CollectiveException("rank " + rank + ": no progress for "
+                    + options.ioTimeout().toSeconds() + " s " + what + " (that rank is stalled, dead or unreachable)");
         }
     }
 

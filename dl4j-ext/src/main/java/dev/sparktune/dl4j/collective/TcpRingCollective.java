@@ -42,8 +42,8 @@ public final class TcpRingCollective implements Collective {
     private final int rank;
     private final int worldSize;
     private final RingOptions options;
-    private final RingLinks links;  // null when worldSize == 1
-    private INDArray scratch;       // [pieceBytes / 4] receive buffer of reduce-scatter
+    private final RingLinks links; // null when worldSize == 1
+    private INDArray scratch; // [pieceBytes / 4] receive buffer of reduce-scatter
 
     private TcpRingCollective(int rank, int worldSize, RingOptions options, RingLinks links) {
         this.rank = rank;
@@ -59,8 +59,8 @@ public final class TcpRingCollective implements Collective {
      *
      * @param peers every rank's listener address, indexed by rank
      */
-    public static TcpRingCollective connect(RingListener listener, int rank, List<PeerAddress> peers, byte[] secret,
-                                            RingOptions options) {
+    public static TcpRingCollective connect(
+            RingListener listener, int rank, List<PeerAddress> peers, byte[] secret, RingOptions options) {
         int n = peers.size();
         if (rank < 0 || rank >= n) {
             throw new IllegalArgumentException("rank " + rank + " is outside [0, " + n + ")");
@@ -88,10 +88,21 @@ public final class TcpRingCollective implements Collective {
             }
             SocketChannel fromPrev = await(accepted, rank, prev, peers.get(prev), deadline, toNext);
             try {
-                RingLinks links = new RingLinks(rank, toNext, next + " (" + peers.get(next) + ")", fromPrev,
-                        prev + " (" + peers.get(prev) + ")", options);
-                LOG.info("rank {}/{}: ring formed (next {} at {}, previous {} at {})", rank, n, next, peers.get(next),
-                        prev, peers.get(prev));
+                RingLinks links = new RingLinks(
+                        rank,
+                        toNext,
+                        next + " (" + peers.get(next) + ")",
+                        fromPrev,
+                        prev + " (" + peers.get(prev) + ")",
+                        options);
+                LOG.info(
+                        "rank {}/{}: ring formed (next {} at {}, previous {} at {})",
+                        rank,
+                        n,
+                        next,
+                        peers.get(next),
+                        prev,
+                        peers.get(prev));
                 return new TcpRingCollective(rank, n, options, links);
             } catch (IOException e) {
                 closeQuietly(toNext);
@@ -101,8 +112,8 @@ public final class TcpRingCollective implements Collective {
         }
     }
 
-    private static SocketChannel connectSuccessor(PeerAddress to, RingHandshake handshake, int rank, int next,
-                                                  long deadline, RingOptions options) {
+    private static SocketChannel connectSuccessor(
+            PeerAddress to, RingHandshake handshake, int rank, int next, long deadline, RingOptions options) {
         IOException last = null;
         while (System.nanoTime() < deadline) {
             checkCancelled(options, rank);
@@ -113,14 +124,14 @@ public final class TcpRingCollective implements Collective {
                 tune(s);
                 s.connect(to.socketAddress(), (int) Math.max(1, Math.min(5_000, remainingMillis(deadline))));
                 s.setSoTimeout((int) Math.max(1, remainingMillis(deadline)));
-                handshake.client(new DataInputStream(s.getInputStream()), new DataOutputStream(s.getOutputStream()),
-                        rank, next);
+                handshake.client(
+                        new DataInputStream(s.getInputStream()), new DataOutputStream(s.getOutputStream()), rank, next);
                 s.setSoTimeout(0);
                 return ch;
             } catch (RingHandshake.Rejected e) {
                 closeQuietly(ch);
-                throw new CollectiveException("rank " + rank + ": rank " + next + " at " + to
-                        + " failed authentication: " + e.getMessage());
+                throw new CollectiveException(
+                        "rank " + rank + ": rank " + next + " at " + to + " failed authentication: " + e.getMessage());
             } catch (ConnectException e) {
                 closeQuietly(ch);
                 last = e;
@@ -135,8 +146,8 @@ public final class TcpRingCollective implements Collective {
                 + options.connectTimeout().toSeconds() + " s" + (last == null ? "" : " (last error: " + last + ")"));
     }
 
-    private static SocketChannel acceptPredecessor(RingListener listener, RingHandshake handshake, int rank, int prev,
-                                                   long deadline, RingOptions options) {
+    private static SocketChannel acceptPredecessor(
+            RingListener listener, RingHandshake handshake, int rank, int prev, long deadline, RingOptions options) {
         try {
             listener.channel().socket().setSoTimeout(200);
             while (System.nanoTime() < deadline) {
@@ -151,25 +162,36 @@ public final class TcpRingCollective implements Collective {
                 try {
                     tune(s);
                     s.setSoTimeout((int) Math.max(1, Math.min(10_000, remainingMillis(deadline))));
-                    handshake.server(new DataInputStream(s.getInputStream()),
-                            new DataOutputStream(s.getOutputStream()), rank, prev);
+                    handshake.server(
+                            new DataInputStream(s.getInputStream()),
+                            new DataOutputStream(s.getOutputStream()),
+                            rank,
+                            prev);
                     s.setSoTimeout(0);
                     return ch;
                 } catch (RingHandshake.Rejected | IOException e) {
-                    LOG.warn("rank {}: rejected a ring connection from {}: {}", rank, s.getRemoteSocketAddress(),
+                    LOG.warn(
+                            "rank {}: rejected a ring connection from {}: {}",
+                            rank,
+                            s.getRemoteSocketAddress(),
                             e.getMessage());
                     closeQuietly(ch);
                 }
             }
-            throw new CollectiveException("rank " + rank + ": rank " + prev + " did not connect to " + listener.address()
-                    + " within " + options.connectTimeout().toSeconds() + " s");
+            throw new CollectiveException("rank " + rank + ": rank " + prev + " did not connect to "
+                    + listener.address() + " within " + options.connectTimeout().toSeconds() + " s");
         } catch (IOException e) {
             throw new CollectiveException("rank " + rank + ": accepting on " + listener.address() + " failed", e);
         }
     }
 
-    private static SocketChannel await(CompletableFuture<SocketChannel> accepted, int rank, int prev,
-                                       PeerAddress prevAddress, long deadline, SocketChannel toClose) {
+    private static SocketChannel await(
+            CompletableFuture<SocketChannel> accepted,
+            int rank,
+            int prev,
+            PeerAddress prevAddress,
+            long deadline,
+            SocketChannel toClose) {
         try {
             return accepted.get(remainingMillis(deadline) + 1_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -181,8 +203,8 @@ public final class TcpRingCollective implements Collective {
         } catch (TimeoutException e) {
             closeQuietly(toClose);
             accepted.cancel(true);
-            throw new CollectiveException("rank " + rank + ": rank " + prev + " (" + prevAddress
-                    + ") did not connect in time");
+            throw new CollectiveException(
+                    "rank " + rank + ": rank " + prev + " (" + prevAddress + ") did not connect in time");
         } catch (InterruptedException e) {
             closeQuietly(toClose);
             Thread.currentThread().interrupt();
@@ -248,8 +270,8 @@ public final class TcpRingCollective implements Collective {
         List<ByteBuffer> sends = new ArrayList<>();
         List<Integer> gates = new ArrayList<>();
         List<ByteBuffer> recvs = new ArrayList<>();
-        List<long[]> reduceInto = new ArrayList<>();   // per received piece: {first element, length}, or null
-        int receivedBefore = 0;                        // receives of the steps before this one
+        List<long[]> reduceInto = new ArrayList<>(); // per received piece: {first element, length}, or null
+        int receivedBefore = 0; // receives of the steps before this one
         for (int t = 0; t < reduceSteps + gatherSteps; t++) {
             boolean reducing = t < reduceSteps;
             // reduce-scatter runs one chunk behind the all-gather schedule, so that rank r ends holding chunk r summed
@@ -278,7 +300,8 @@ public final class TcpRingCollective implements Collective {
         }
         int[] gate = gates.stream().mapToInt(Integer::intValue).toArray();
         FloatPointer sum = new FloatPointer(flat.data().pointer());
-        FloatPointer add = scratch == null ? null : new FloatPointer(scratch.data().pointer());
+        FloatPointer add =
+                scratch == null ? null : new FloatPointer(scratch.data().pointer());
         IntConsumer reduce = piece -> {
             long[] into = reduceInto.get(piece);
             if (into != null) {
@@ -307,7 +330,7 @@ public final class TcpRingCollective implements Collective {
             sends.add(all.get(i).duplicate());
             gate[i] = position == 0 ? 0 : i + 1;
         }
-        links.exchange(sends, gate, recvs, piece -> { });
+        links.exchange(sends, gate, recvs, piece -> {});
     }
 
     @Override
@@ -323,8 +346,11 @@ public final class TcpRingCollective implements Collective {
         for (int s = 0; s < worldSize - 1; s++) {
             int sendSlot = ringChunk(s);
             int recvSlot = ringChunk(s + 1);
-            links.exchange(List.of(all.slice(sendSlot * k * 8, k * 8)), new int[1],
-                    List.of(all.slice(recvSlot * k * 8, k * 8)), piece -> { });
+            links.exchange(
+                    List.of(all.slice(sendSlot * k * 8, k * 8)),
+                    new int[1],
+                    List.of(all.slice(recvSlot * k * 8, k * 8)),
+                    piece -> {});
         }
         double[] sum = new double[k];
         for (int r = 0; r < worldSize; r++) {

@@ -10,14 +10,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * where no datasheet peak applies (docs/architecture.md: 178-191 GFLOP/s on the 2-core machine, numpy ~200).
  */
 public final class GemmPeak {
-    private GemmPeak() {
-    }
+    private GemmPeak() {}
 
     /** Best of {@code repeats} products of two n × n FLOAT matrices into a preallocated result, after one warm-up. */
     public static double measure(int n, int repeats) {
         try (INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
-             INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
-             INDArray c = Nd4j.zeros(DataType.FLOAT, n, n)) {
+                INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+                INDArray c = Nd4j.zeros(DataType.FLOAT, n, n)) {
             Gemm.into(a, b, c, false, false, 1.0, 0.0);
             double best = Double.MAX_VALUE;
             for (int i = 0; i < repeats; i++) {

@@ -57,7 +57,7 @@ public record TrainingFlops(double linearPerToken, double attentionPerTokenPerKe
                 lowest++;
             }
         }
-        double perKey = (double) c.numHeads() * c.headDim();   // one token's attention products per key, per layer
+        double perKey = (double) c.numHeads() * c.headDim(); // one token's attention products per key, per layer
         double linear = 2.0 * (head + adapterParams);
         double attention = 4.0 * perKey * layers;
         // the head's input gradient is needed when anything below it trains

@@ -71,8 +71,8 @@ public record FreezeConfig(int trainableLayers, List<String> trainableModules, L
         Set<String> outside = new LinkedHashSet<>();
         for (ParamLayout.Entry e : layout.entries()) {
             String name = e.name();
-            String inLayer = name.contains(".0.") ? after(name, ".0.") : name.contains(".1.") ? after(name, ".1.")
-                    : null;
+            String inLayer =
+                    name.contains(".0.") ? after(name, ".0.") : name.contains(".1.") ? after(name, ".1.") : null;
             if (inLayer != null) {
                 hidden.add(inLayer.split("\\.")[0]);
             }

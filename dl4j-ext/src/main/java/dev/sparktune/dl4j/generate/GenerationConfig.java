@@ -12,8 +12,9 @@ import java.util.Set;
  * @param stopTokenIds generation ends after producing any of these (kept in the output, as transformers does)
  * @param seed         seeds the sampler (unused when greedy)
  */
-public record GenerationConfig(int maxNewTokens, Set<Integer> stopTokenIds, double temperature, int topK,
-                               double topP, long seed) implements Serializable {
+public record GenerationConfig(
+        int maxNewTokens, Set<Integer> stopTokenIds, double temperature, int topK, double topP, long seed)
+        implements Serializable {
     public GenerationConfig {
         if (maxNewTokens <= 0) {
             throw new IllegalArgumentException("max_new_tokens must be > 0, got " + maxNewTokens);

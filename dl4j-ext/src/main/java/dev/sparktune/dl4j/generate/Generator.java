@@ -18,6 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Generator {
     /** Prompt tokens fed in one forward at most (unless one prompt is longer): bounds the working arrays. */
     static final int PREFILL_ROWS = 2048;
+
     private final ModelConfig config;
     private final ParamLayout layout;
     private final INDArray params;
@@ -54,7 +55,11 @@ public final class Generator {
             needed = Math.max(needed, prompt.length + generation.maxNewTokens());
         }
         if (decoder == null || decoder.capacity() < needed || decoder.slots() < batch) {
-            decoder = new KvCacheDecoder(config, layout, params, Math.max(needed, 64),
+            decoder = new KvCacheDecoder(
+                    config,
+                    layout,
+                    params,
+                    Math.max(needed, 64),
                     Math.max(batch, decoder == null ? 1 : decoder.slots()));
         }
         decoder.reset();

@@ -38,28 +38,32 @@ public final class KvCacheDecoder {
     private final int headDim;
     private final Layer[] layers;
     private final float[] finalNorm;
-    private final INDArray embedding;          // [V, C] view; keeps the memory embeddingRows reads alive
-    private final FloatPointer embeddingRows;  // the embedding's native memory from its first element
+    private final INDArray embedding; // [V, C] view; keeps the memory embeddingRows reads alive
+    private final FloatPointer embeddingRows; // the embedding's native memory from its first element
     private final DecodeProjection lmHead;
-    private final float[][] keys;      // per layer [slots][KV][capacity][D], after q/k norm and RoPE
-    private final float[][] values;    // per layer [slots][KV][capacity][D]
+    private final float[][] keys; // per layer [slots][KV][capacity][D], after q/k norm and RoPE
+    private final float[][] values; // per layer [slots][KV][capacity][D]
     private final float[] invFreq;
     private final float scale;
-    private final int[] lengths;       // per slot
+    private final int[] lengths; // per slot
 
     /**
      * One projection of a decode step, forward only: y = x·Wᵀ (+ b), W [out, in]; {@code javaWeight} is a copy of W
      * when W is small, used while the product stays below {@code gemmMinProduct}. The training layer is
      * {@link dev.sparktune.dl4j.layers.Linear}, which keeps what its backward needs.
      */
-    private record DecodeProjection(INDArray weight, float[] javaWeight, float[] bias, int out, int in,
-                                    long gemmMinProduct) {
+    private record DecodeProjection(
+            INDArray weight, float[] javaWeight, float[] bias, int out, int in, long gemmMinProduct) {
         static DecodeProjection of(ParamLayout layout, INDArray params, String name, long gemmMinProduct) {
             INDArray w = layout.view(params, name + ".weight");
             int out = (int) w.size(0);
             int in = (int) w.size(1);
-            float[] copy = (long) out * in < gemmMinProduct ? w.reshape((long) out * in).toFloatVector() : null;
-            float[] bias = layout.contains(name + ".bias") ? layout.view(params, name + ".bias").toFloatVector() : null;
+            float[] copy = (long) out * in < gemmMinProduct
+                    ? w.reshape((long) out * in).toFloatVector()
+                    : null;
+            float[] bias = layout.contains(name + ".bias")
+                    ? layout.view(params, name + ".bias").toFloatVector()
+                    : null;
             return new DecodeProjection(w, copy, bias, out, in, gemmMinProduct);
         }
 
@@ -86,8 +90,14 @@ public final class KvCacheDecoder {
         }
 
         private INDArray gemm(float[] x, int n) {
-            return Gemm.into(Nd4j.createFromArray(x).reshape(n, in), weight, Nd4j.create(DataType.FLOAT, n, out),
-                    false, true, 1.0, 0.0);
+            return Gemm.into(
+                    Nd4j.createFromArray(x).reshape(n, in),
+                    weight,
+                    Nd4j.create(DataType.FLOAT, n, out),
+                    false,
+                    true,
+                    1.0,
+                    0.0);
         }
 
         float[] apply(float[] x, int n) {
@@ -121,10 +131,18 @@ public final class KvCacheDecoder {
         }
     }
 
-    private record Layer(float[] inputNorm, DecodeProjection q, DecodeProjection k, DecodeProjection v,
-                         DecodeProjection o, float[] qNorm, float[] kNorm, float[] postNorm, DecodeProjection gate,
-                         DecodeProjection up, DecodeProjection down) {
-    }
+    private record Layer(
+            float[] inputNorm,
+            DecodeProjection q,
+            DecodeProjection k,
+            DecodeProjection v,
+            DecodeProjection o,
+            float[] qNorm,
+            float[] kNorm,
+            float[] postNorm,
+            DecodeProjection gate,
+            DecodeProjection up,
+            DecodeProjection down) {}
 
     /**
      * One sequence slot.
@@ -144,8 +162,8 @@ public final class KvCacheDecoder {
     }
 
     /** With another Java/GEMM split, so that tests can run both paths on small models. */
-    KvCacheDecoder(ModelConfig config, ParamLayout layout, INDArray params, int capacity, int slots,
-                   long gemmMinProduct) {
+    KvCacheDecoder(
+            ModelConfig config, ParamLayout layout, INDArray params, int capacity, int slots, long gemmMinProduct) {
         if (!HfParamNames.layout(config).entries().equals(layout.entries())) {
             throw new IllegalArgumentException("the layout is not the one HfParamNames gives for this config");
         }
@@ -163,15 +181,19 @@ public final class KvCacheDecoder {
         for (int l = 0; l < layers.length; l++) {
             String p = HfParamNames.layerPrefix(l);
             String a = p + "self_attn.";
-            Function<String, DecodeProjection> projection = name -> DecodeProjection.of(layout, params, name,
-                    gemmMinProduct);
-            layers[l] = new Layer(vector(layout, params, p + "input_layernorm.weight"),
-                    projection.apply(a + "q_proj"), projection.apply(a + "k_proj"), projection.apply(a + "v_proj"),
+            Function<String, DecodeProjection> projection =
+                    name -> DecodeProjection.of(layout, params, name, gemmMinProduct);
+            layers[l] = new Layer(
+                    vector(layout, params, p + "input_layernorm.weight"),
+                    projection.apply(a + "q_proj"),
+                    projection.apply(a + "k_proj"),
+                    projection.apply(a + "v_proj"),
                     projection.apply(a + "o_proj"),
                     config.qkNorm() ? vector(layout, params, a + "q_norm.weight") : null,
                     config.qkNorm() ? vector(layout, params, a + "k_norm.weight") : null,
                     vector(layout, params, p + "post_attention_layernorm.weight"),
-                    projection.apply(p + "mlp.gate_proj"), projection.apply(p + "mlp.up_proj"),
+                    projection.apply(p + "mlp.gate_proj"),
+                    projection.apply(p + "mlp.up_proj"),
                     projection.apply(p + "mlp.down_proj"));
             keys[l] = new float[Math.multiplyExact(slots * config.numKvHeads(), capacity * headDim)];
             values[l] = new float[keys[l].length];
@@ -183,8 +205,8 @@ public final class KvCacheDecoder {
         }
         // a view's data buffer starts at the view's first element (Nd4jBehaviourTest pins this)
         this.embeddingRows = new FloatPointer(embedding.data().addressPointer());
-        this.lmHead = DecodeProjection.of(layout, params,
-                config.tieWordEmbeddings() ? "model.embed_tokens" : "lm_head", gemmMinProduct);
+        this.lmHead = DecodeProjection.of(
+                layout, params, config.tieWordEmbeddings() ? "model.embed_tokens" : "lm_head", gemmMinProduct);
         this.invFreq = config.rope().inverseFrequencies(headDim);
         this.scale = (float) Math.pow(headDim, -0.5);
     }
@@ -278,8 +300,7 @@ public final class KvCacheDecoder {
     /** A slot's rows must run in order within one forward: a batch names each slot once. */
     private static void requireDistinct(String method, int[] slots) {
         if (Arrays.stream(slots).distinct().count() != slots.length) {
-            throw new IllegalArgumentException(method + " takes each slot once, got slots "
-                    + Arrays.toString(slots));
+            throw new IllegalArgumentException(method + " takes each slot once, got slots " + Arrays.toString(slots));
         }
     }
 
@@ -305,8 +326,8 @@ public final class KvCacheDecoder {
         float[] x = new float[n * hidden];
         for (int i = 0; i < n; i++) {
             if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + tokens[i] + " is outside the vocabulary [0, "
-                        + config.vocabSize() + ")");
+                throw new IllegalArgumentException(
+                        "token id " + tokens[i] + " is outside the vocabulary [0, " + config.vocabSize() + ")");
             }
             // straight from the native buffer: an ND4J getRow per token cost 0.1-0.3 ms (the class comment)
             embeddingRows.position((long) tokens[i] * hidden).get(x, i * hidden, hidden);

@@ -27,15 +27,27 @@ import java.util.function.Predicate;
  * @param layers       L
  * @param checkpointing whether the decoder layers share one kept set (recomputed in backward)
  */
-public record ActivationPlan(long keptPerLayer, long scratch, long layerInputs, long root, long widening, int layers,
-                             boolean checkpointing) {
+public record ActivationPlan(
+        long keptPerLayer,
+        long scratch,
+        long layerInputs,
+        long root,
+        long widening,
+        int layers,
+        boolean checkpointing) {
 
     /**
      * @param lora   the adapters on the projections, or null (full and freeze fine-tuning)
      * @param narrow which parameters (HF names) the model reads from bf16 / fp16 storage, widened on use
      */
-    public static ActivationPlan of(ModelConfig c, int batch, int seqLen, int lossChunkTokens, LoraConfig lora,
-                                    boolean checkpointing, Predicate<String> narrow) {
+    public static ActivationPlan of(
+            ModelConfig c,
+            int batch,
+            int seqLen,
+            int lossChunkTokens,
+            LoraConfig lora,
+            boolean checkpointing,
+            Predicate<String> narrow) {
         long n = (long) batch * seqLen;
         long hidden = c.hiddenSize();
         long q = (long) c.numHeads() * c.headDim();
@@ -56,27 +68,27 @@ public record ActivationPlan(long keptPerLayer, long scratch, long layerInputs, 
             norm(kept, scratch, n * c.numKvHeads(), c.headDim(), false);
         }
         long t2 = (long) seqLen * seqLen;
-        scratch.add(n * q, n * kv);                        // qRot, kRot
-        kept.add(n * q, n * kv, n * kv);                   // qh, kh, vh
-        kept.add(2 * n * c.numHeads());                    // softmax max and 1/sum
-        scratch.add(t2, n * q);                            // scores, oh
-        kept.add(n * q);                                   // attnOut
-        scratch.add(n * q, n * q, n * kv, n * kv, t2, n * q, n * kv, n * kv);  // dOh dQh dKh dVh dScores dQRot dKRot dV
+        scratch.add(n * q, n * kv); // qRot, kRot
+        kept.add(n * q, n * kv, n * kv); // qh, kh, vh
+        kept.add(2 * n * c.numHeads()); // softmax max and 1/sum
+        scratch.add(t2, n * q); // scores, oh
+        kept.add(n * q); // attnOut
+        scratch.add(n * q, n * q, n * kv, n * kv, t2, n * q, n * kv, n * kv); // dOh dQh dKh dVh dScores dQRot dKRot dV
         norm(kept, scratch, n, hidden, true);
         projection(kept, scratch, lora, "gate_proj", n, hidden, inter, c.mlpBias(), true);
         projection(kept, scratch, lora, "up_proj", n, hidden, inter, c.mlpBias(), true);
         projection(kept, scratch, lora, "down_proj", n, inter, hidden, c.mlpBias(), false);
-        scratch.add(n * inter);                            // sig
-        kept.add(n * inter);                               // act
-        scratch.add(n * inter, n * inter);                 // dGate, dUp
-        kept.add(n * hidden, n * hidden);                  // h, out
-        scratch.add(n * hidden);                           // dH
+        scratch.add(n * inter); // sig
+        kept.add(n * inter); // act
+        scratch.add(n * inter, n * inter); // dGate, dUp
+        kept.add(n * hidden, n * hidden); // h, out
+        scratch.add(n * hidden); // dH
 
         Floats root = new Floats();
-        root.add(n * hidden);                              // embedding output
-        norm(root, root, n, hidden, true);                 // final norm
+        root.add(n * hidden); // embedding output
+        norm(root, root, n, hidden, true); // final norm
         long chunk = Math.min(lossChunkTokens, n);
-        root.add(chunk * c.vocabSize(), n * hidden, chunk, chunk, chunk);  // logits, dHidden, rowMax, rowSum, pieceStat
+        root.add(chunk * c.vocabSize(), n * hidden, chunk, chunk, chunk); // logits, dHidden, rowMax, rowSum, pieceStat
         long inputs = checkpointing ? (c.numLayers() + 1L) * n * hidden : 0;
         long widen = 0;
         for (ParamLayout.Entry e : HfParamNames.layout(c).entries()) {
@@ -84,8 +96,8 @@ public record ActivationPlan(long keptPerLayer, long scratch, long layerInputs, 
                 widen = Math.max(widen, wideningElements(c, e));
             }
         }
-        return new ActivationPlan(4 * kept.total, 4 * scratch.total, 4 * inputs, 4 * root.total, 4 * widen,
-                c.numLayers(), checkpointing);
+        return new ActivationPlan(
+                4 * kept.total, 4 * scratch.total, 4 * inputs, 4 * root.total, 4 * widen, c.numLayers(), checkpointing);
     }
 
     /**
@@ -107,27 +119,35 @@ public record ActivationPlan(long keptPerLayer, long scratch, long layerInputs, 
 
     /** RmsNorm over R rows of dim: r per row kept; x̂, stats, dInput, scratch and the ones row are scratch. */
     private static void norm(Floats kept, Floats scratch, long rows, long dim, boolean outputKept) {
-        kept.add(rows);                                    // invRms
-        scratch.add(rows, rows * dim);                     // stat, xHat
-        (outputKept ? kept : scratch).add(rows * dim);     // output
-        scratch.add(rows * dim, rows * dim, rows);         // dInput, scratch, onesRow
+        kept.add(rows); // invRms
+        scratch.add(rows, rows * dim); // stat, xHat
+        (outputKept ? kept : scratch).add(rows * dim); // output
+        scratch.add(rows * dim, rows * dim, rows); // dInput, scratch, onesRow
     }
 
     /** Linear (+ LoRA adapter): output per use, dInput and the bias's ones row scratch; xa kept, dXa scratch. */
-    private static void projection(Floats kept, Floats scratch, LoraConfig lora, String name, long n, long in,
-                                   long out, boolean bias, boolean outputKept) {
-        (outputKept ? kept : scratch).add(n * out);        // output
-        scratch.add(n * in);                               // dInput
+    private static void projection(
+            Floats kept,
+            Floats scratch,
+            LoraConfig lora,
+            String name,
+            long n,
+            long in,
+            long out,
+            boolean bias,
+            boolean outputKept) {
+        (outputKept ? kept : scratch).add(n * out); // output
+        scratch.add(n * in); // dInput
         if (bias) {
-            scratch.add(n);                                // onesRow
+            scratch.add(n); // onesRow
         }
         if (lora != null && lora.targets(name)) {
             if (lora.dropout() > 0) {
-                kept.add(n * in, n * in);                  // mask, dropped
-                scratch.add(n * in);                       // dxLora
+                kept.add(n * in, n * in); // mask, dropped
+                scratch.add(n * in); // dxLora
             }
-            kept.add(n * lora.rank());                     // xa
-            scratch.add(n * lora.rank());                  // dXa
+            kept.add(n * lora.rank()); // xa
+            scratch.add(n * lora.rank()); // dXa
         }
     }
 

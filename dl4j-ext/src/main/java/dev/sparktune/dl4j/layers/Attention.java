@@ -35,33 +35,33 @@ public final class Attention {
     private final int kvHeads;
     private final int group;
     private final int headDim;
-    private final int window;         // 0 = none
+    private final int window; // 0 = none
     private final float scale;
     private final Projection qProj;
     private final Projection kProj;
     private final Projection vProj;
     private final Projection oProj;
-    private final RmsNorm qNorm;      // null unless Qwen3
+    private final RmsNorm qNorm; // null unless Qwen3
     private final RmsNorm kNorm;
     private final Rope rope;
     private final SoftmaxRows softmax;
-    private final INDArray qRot;      // [N, NH·D] scratch
-    private final INDArray kRot;      // [N, KV·D] scratch
-    private final INDArray qh;        // [B, NH, T, D] kept
-    private final INDArray kh;        // [B, KV, T, D] kept
-    private final INDArray vh;        // [B, KV, T, D] kept
-    private final INDArray stats;     // [B·NH·T·2] kept: per (b, h, token), the softmax row's max and 1/sum
-    private final INDArray scores;    // [T·T] scratch: one block's S, then P
-    private final INDArray oh;        // [B, NH, T, D] scratch
-    private final INDArray attnOut;   // [N, NH·D] kept: o_proj's input
-    private final INDArray dOh;       // [B, NH, T, D] scratch
-    private final INDArray dQh;       // [B, NH, T, D] scratch
-    private final INDArray dKh;       // [B, KV, T, D] scratch
-    private final INDArray dVh;       // [B, KV, T, D] scratch
-    private final INDArray dScores;   // [T·T] scratch
-    private final INDArray dQRot;     // [N, NH·D] scratch
-    private final INDArray dKRot;     // [N, KV·D] scratch
-    private final INDArray dV;        // [N, KV·D] scratch
+    private final INDArray qRot; // [N, NH·D] scratch
+    private final INDArray kRot; // [N, KV·D] scratch
+    private final INDArray qh; // [B, NH, T, D] kept
+    private final INDArray kh; // [B, KV, T, D] kept
+    private final INDArray vh; // [B, KV, T, D] kept
+    private final INDArray stats; // [B·NH·T·2] kept: per (b, h, token), the softmax row's max and 1/sum
+    private final INDArray scores; // [T·T] scratch: one block's S, then P
+    private final INDArray oh; // [B, NH, T, D] scratch
+    private final INDArray attnOut; // [N, NH·D] kept: o_proj's input
+    private final INDArray dOh; // [B, NH, T, D] scratch
+    private final INDArray dQh; // [B, NH, T, D] scratch
+    private final INDArray dKh; // [B, KV, T, D] scratch
+    private final INDArray dVh; // [B, KV, T, D] scratch
+    private final INDArray dScores; // [T·T] scratch
+    private final INDArray dQRot; // [N, NH·D] scratch
+    private final INDArray dKRot; // [N, KV·D] scratch
+    private final INDArray dV; // [N, KV·D] scratch
     private PackedBatch current;
     /**
      * Query rows per tile of a document's attention: each tile multiplies only the keys up to its last row, so the
@@ -92,8 +92,11 @@ public final class Attention {
         this.kProj = projections.create(params, "k_proj", rows, qk);
         this.vProj = projections.create(params, "v_proj", rows, OutputUse.FORWARD_ONLY);
         this.oProj = projections.create(params, "o_proj", rows, OutputUse.FORWARD_ONLY);
-        check(qProj.outFeatures() == (long) heads * headDim && kProj.outFeatures() == (long) kvHeads * headDim
-                && vProj.outFeatures() == (long) kvHeads * headDim && oProj.inFeatures() == (long) heads * headDim,
+        check(
+                qProj.outFeatures() == (long) heads * headDim
+                        && kProj.outFeatures() == (long) kvHeads * headDim
+                        && vProj.outFeatures() == (long) kvHeads * headDim
+                        && oProj.inFeatures() == (long) heads * headDim,
                 "projection shapes do not match heads=" + heads + ", kv_heads=" + kvHeads + ", head_dim=" + headDim);
         if (config.qkNorm()) {
             this.qNorm = RmsNorm.of(params, "q_norm", config.rmsNormEps(), rows * heads, OutputUse.FORWARD_ONLY);
@@ -138,14 +141,19 @@ public final class Attention {
 
     /** Whether backward adds into any parameter gradient. */
     public boolean trainable() {
-        return qProj.trainable() || kProj.trainable() || vProj.trainable() || oProj.trainable()
+        return qProj.trainable()
+                || kProj.trainable()
+                || vProj.trainable()
+                || oProj.trainable()
                 || qNorm != null && (qNorm.trainable() || kNorm.trainable());
     }
 
     /** x [N, C] → [N, C] (a scratch buffer: the caller consumes it before the next layer runs). */
     public INDArray forward(INDArray x, PackedBatch packed) {
-        check(packed.batch() == batch && packed.seqLen() == seqLen, "batch is [B=" + packed.batch() + ", T="
-                + packed.seqLen() + "] but the buffers were sized for [B=" + batch + ", T=" + seqLen + "]");
+        check(
+                packed.batch() == batch && packed.seqLen() == seqLen,
+                "batch is [B=" + packed.batch() + ", T=" + packed.seqLen() + "] but the buffers were sized for [B="
+                        + batch + ", T=" + seqLen + "]");
         current = packed;
         rope.setPositions(packed);
         INDArray q = qProj.forward(x);
@@ -217,13 +225,13 @@ public final class Attention {
                         INDArray q = rows(qs, r0, r1);
                         INDArray k = rows(ks, k0, r1);
                         INDArray dO = rows(dOs, r0, r1);
-                        Gemm.into(q, k, p, false, true, scale, 0.0);                    // S again
+                        Gemm.into(q, k, p, false, true, scale, 0.0); // S again
                         softmax.recompute(s, 0, len, window, st, statsOffset(b, h, start), r0, r1, k0); // its P
-                        Gemm.into(dO, rows(vs, k0, r1), dP, false, true, 1.0, 0.0);     // dP = dO·Vᵀ
-                        Gemm.into(p, dO, rows(dVs, k0, r1), true, false, 1.0, 1.0);     // dV += Pᵀ·dO
-                        softmax.backward(s, 0, ds, 0, len, window, scale, r0, r1, k0);  // dS (scaled) in dP
-                        Gemm.into(dP, k, rows(dQs, r0, r1), false, false, 1.0, 0.0);    // dQ = dS·K
-                        Gemm.into(dP, q, rows(dKs, k0, r1), true, false, 1.0, 1.0);     // dK += dSᵀ·Q
+                        Gemm.into(dO, rows(vs, k0, r1), dP, false, true, 1.0, 0.0); // dP = dO·Vᵀ
+                        Gemm.into(p, dO, rows(dVs, k0, r1), true, false, 1.0, 1.0); // dV += Pᵀ·dO
+                        softmax.backward(s, 0, ds, 0, len, window, scale, r0, r1, k0); // dS (scaled) in dP
+                        Gemm.into(dP, k, rows(dQs, r0, r1), false, false, 1.0, 0.0); // dQ = dS·K
+                        Gemm.into(dP, q, rows(dKs, k0, r1), true, false, 1.0, 1.0); // dK += dSᵀ·Q
                     }
                     start += len;
                 }
@@ -267,7 +275,10 @@ public final class Attention {
 
     /** Rows [start, start+len) of head h of row b: a contiguous [len, D] view. */
     private static INDArray block(INDArray headMajor, int b, int h, int start, int len) {
-        return headMajor.get(NDArrayIndex.point(b), NDArrayIndex.point(h), NDArrayIndex.interval(start, start + len),
+        return headMajor.get(
+                NDArrayIndex.point(b),
+                NDArrayIndex.point(h),
+                NDArrayIndex.interval(start, start + len),
                 NDArrayIndex.all());
     }
 

@@ -23,7 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * An unshared arena hands out new buffers and only counts their bytes.
  */
 final class BufferArena {
-    private static final ThreadLocal<BufferArena[]> CURRENT = new ThreadLocal<>();  // {kept, scratch}
+    private static final ThreadLocal<BufferArena[]> CURRENT = new ThreadLocal<>(); // {kept, scratch}
     private final boolean shared;
     private final List<INDArray> buffers = new ArrayList<>();
     private int next;

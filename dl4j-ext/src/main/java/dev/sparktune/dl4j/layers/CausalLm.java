@@ -40,20 +40,26 @@ public final class CausalLm {
     private final List<DecoderLayer> layers = new ArrayList<>();
     private final RmsNorm finalNorm;
     private final LmHeadLoss lmHead;
-    private final INDArray lmHeadWeight;  // [V, C]
+    private final INDArray lmHeadWeight; // [V, C]
     private final LayerHooks hooks;
-    private final int lowestBackwardLayer;  // layers.size() when only the final norm / lm_head train
-    private final INDArray[] layerInputs;   // checkpointing: the input of each decoder layer; else null
-    private final INDArray carry;           // checkpointing: the gradient passed down between layers
+    private final int lowestBackwardLayer; // layers.size() when only the final norm / lm_head train
+    private final INDArray[] layerInputs; // checkpointing: the input of each decoder layer; else null
+    private final INDArray carry; // checkpointing: the gradient passed down between layers
     private final long activationBytes;
     private final long keptBytesPerLayer;
     private final long scratchBytes;
-    private INDArray heldForBackward;  // the final norm's output of the last tokenLogProbs, until its backward
+    private INDArray heldForBackward; // the final norm's output of the last tokenLogProbs, until its backward
     private PackedBatch heldPacked;
     private int[] heldTargets;
 
-    public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
-                    int lossChunkTokens) {
+    public CausalLm(
+            ModelConfig config,
+            ParamLayout layout,
+            INDArray params,
+            INDArray grads,
+            int batch,
+            int seqLen,
+            int lossChunkTokens) {
         this(config, layout, params, grads, batch, seqLen, lossChunkTokens, Projection.Factory.PLAIN);
     }
 
@@ -62,10 +68,25 @@ public final class CausalLm {
      *                    gradients exist)
      * @param projections builds every linear projection of the decoder layers (LoRA adapters)
      */
-    public CausalLm(ModelConfig config, ParamLayout layout, INDArray params, INDArray grads, int batch, int seqLen,
-                    int lossChunkTokens, Projection.Factory projections) {
-        this(config, new LayerParams(layout, params, grads, ""), null, batch, seqLen, lossChunkTokens, projections,
-                LayerHooks.NONE, false);
+    public CausalLm(
+            ModelConfig config,
+            ParamLayout layout,
+            INDArray params,
+            INDArray grads,
+            int batch,
+            int seqLen,
+            int lossChunkTokens,
+            Projection.Factory projections) {
+        this(
+                config,
+                new LayerParams(layout, params, grads, ""),
+                null,
+                batch,
+                seqLen,
+                lossChunkTokens,
+                projections,
+                LayerHooks.NONE,
+                false);
     }
 
     /**
@@ -78,9 +99,16 @@ public final class CausalLm {
      * @param hooks       called around each decoder layer's forward and backward
      * @param checkpointLayers activation checkpointing per decoder layer (recompute in backward)
      */
-    public CausalLm(ModelConfig config, LayerParams root, IntFunction<LayerParams> layerParams,
-                    int batch, int seqLen, int lossChunkTokens, Projection.Factory projections, LayerHooks hooks,
-                    boolean checkpointLayers) {
+    public CausalLm(
+            ModelConfig config,
+            LayerParams root,
+            IntFunction<LayerParams> layerParams,
+            int batch,
+            int seqLen,
+            int lossChunkTokens,
+            Projection.Factory projections,
+            LayerHooks hooks,
+            boolean checkpointLayers) {
         this.config = config;
         this.batch = batch;
         this.seqLen = seqLen;
@@ -100,12 +128,15 @@ public final class CausalLm {
             layers.add(build(widener, kept, scratch, () -> new DecoderLayer(config, lp, batch, seqLen, projections)));
             bytes += shared != null ? 0 : kept.bytes();
         }
-        this.finalNorm = build(widener, rootArena, rootArena, () -> RmsNorm.of(root, "model.norm",
-                config.rmsNormEps(), rows));
+        this.finalNorm =
+                build(widener, rootArena, rootArena, () -> RmsNorm.of(root, "model.norm", config.rmsNormEps(), rows));
         String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
         this.lmHeadWeight = root.value(head);
-        this.lmHead = build(widener, rootArena, rootArena, () -> new LmHeadLoss(head, lmHeadWeight,
-                root.gradOrNull(head), rows, lossChunkTokens));
+        this.lmHead = build(
+                widener,
+                rootArena,
+                rootArena,
+                () -> new LmHeadLoss(head, lmHeadWeight, root.gradOrNull(head), rows, lossChunkTokens));
         if (checkpointLayers) {
             this.layerInputs = new INDArray[config.numLayers()];
             for (int l = 0; l < layerInputs.length; l++) {
@@ -121,15 +152,16 @@ public final class CausalLm {
         this.scratchBytes = scratch.bytes();
         this.activationBytes = bytes + scratch.bytes() + rootArena.bytes() + widener.bytes();
         int lowest = 0;
-        while (!embedding.trainable() && lowest < layers.size() && !layers.get(lowest).trainable()) {
+        while (!embedding.trainable()
+                && lowest < layers.size()
+                && !layers.get(lowest).trainable()) {
             lowest++;
         }
         this.lowestBackwardLayer = lowest;
     }
 
     /** Builds a part of the model with its buffers from {@code kept} and {@code scratch}, widening into {@code widener}. */
-    private static <T> T build(WeightWidener widener, BufferArena kept, BufferArena scratch,
-                               Supplier<T> part) {
+    private static <T> T build(WeightWidener widener, BufferArena kept, BufferArena scratch, Supplier<T> part) {
         return widener.building(() -> kept.building(scratch, part));
     }
 
@@ -139,8 +171,8 @@ public final class CausalLm {
      */
     public static int[] targets(int[] labels, PackedBatch packed) {
         if (labels.length != packed.rows()) {
-            throw new IllegalArgumentException("labels has " + labels.length + " entries for " + packed.rows()
-                    + " tokens");
+            throw new IllegalArgumentException(
+                    "labels has " + labels.length + " entries for " + packed.rows() + " tokens");
         }
         int[] t = new int[labels.length];
         Arrays.fill(t, LmHeadLoss.IGNORE);
@@ -196,7 +228,7 @@ public final class CausalLm {
      * preference loss, or the reference log-probs. The activations stay held for {@link #backwardTokenLogProbs}.
      */
     public void tokenLogProbs(int[] inputIds, int[] targets, PackedBatch packed, double[] out) {
-        heldForBackward = null;  // the forward below overwrites what an earlier one held
+        heldForBackward = null; // the forward below overwrites what an earlier one held
         INDArray h = hidden(inputIds, packed);
         lmHead.tokenLogProbs(h, targets, out);
         heldForBackward = h;
@@ -226,7 +258,7 @@ public final class CausalLm {
         for (int l = layers.size() - 1; l >= lowestBackwardLayer; l--) {
             hooks.beforeBackward(l);
             if (layerInputs != null && l < layers.size() - 1) {
-                d = carry.assign(d);                      // the shared buffers are about to be overwritten
+                d = carry.assign(d); // the shared buffers are about to be overwritten
                 layers.get(l).forward(layerInputs[l], packed);
             }
             d = layers.get(l).backward(d);

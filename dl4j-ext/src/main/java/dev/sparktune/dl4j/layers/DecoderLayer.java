@@ -12,9 +12,9 @@ public final class DecoderLayer {
     private final Attention attention;
     private final RmsNorm postNorm;
     private final SwiGluMlp mlp;
-    private final INDArray h;      // [N, C] kept: residual after attention, postNorm's input
-    private final INDArray out;    // [N, C] kept: the next layer's input
-    private final INDArray dH;     // [N, C] scratch: the gradient through the residual stream
+    private final INDArray h; // [N, C] kept: residual after attention, postNorm's input
+    private final INDArray out; // [N, C] kept: the next layer's input
+    private final INDArray dH; // [N, C] scratch: the gradient through the residual stream
 
     /** {@code params} prefixed {@code model.layers.<i>.}. */
     public DecoderLayer(ModelConfig config, LayerParams params, int batch, int seqLen) {
@@ -55,7 +55,7 @@ public final class DecoderLayer {
         if (dOut != dH) {
             dH.assign(dOut);
         }
-        dH.addi(postNorm.backward(mlp.backward(dH)));     // the argument is complete before dH changes
+        dH.addi(postNorm.backward(mlp.backward(dH))); // the argument is complete before dH changes
         dH.addi(inputNorm.backward(attention.backward(dH)));
         return dH;
     }

@@ -9,16 +9,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class Embedding {
     private final String name;
-    private final INDArray weight;    // [V, C]
-    private final INDArray dWeight;   // [V, C]
+    private final INDArray weight; // [V, C]
+    private final INDArray dWeight; // [V, C]
     private final int rows;
     private final long vocab;
-    private final INDArray output;    // [N, C]
+    private final INDArray output; // [N, C]
     private int[] ids;
 
     public static Embedding of(LayerParams params, String name, int rows) {
-        return new Embedding(params.prefix() + name, params.value(name + ".weight"), params.gradOrNull(name + ".weight"),
-                rows);
+        return new Embedding(
+                params.prefix() + name, params.value(name + ".weight"), params.gradOrNull(name + ".weight"), rows);
     }
 
     public Embedding(String name, INDArray weight, INDArray dWeight, int rows) {
@@ -44,8 +44,8 @@ public final class Embedding {
     /** ids [N] → [N, C] (owned buffer). */
     public INDArray forward(int[] tokenIds) {
         if (tokenIds.length != rows) {
-            throw new IllegalArgumentException(name + ": got " + tokenIds.length + " token ids but the buffers were"
-                    + " sized for " + rows);
+            throw new IllegalArgumentException(
+                    name + ": got " + tokenIds.length + " token ids but the buffers were" + " sized for " + rows);
         }
         for (int i = 0; i < rows; i++) {
             int id = tokenIds[i];

@@ -17,18 +17,25 @@ import org.nd4j.linalg.factory.Nd4j;
  * the layers only accumulate into contiguous buffers (offset views of the flat gradients are contiguous).
  */
 public final class Gemm {
-    private Gemm() {
-    }
+    private Gemm() {}
 
-    public static INDArray into(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
-                                double alpha, double beta) {
+    public static INDArray into(
+            INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha, double beta) {
         if (beta != 0.0 && c.elementWiseStride() != 1) {
             throw new IllegalArgumentException("gemm with beta=" + beta + " into a strided view of shape "
                     + Arrays.toString(c.shape()) + " is wrong in ND4J 1.0.0-M2.1; accumulate into a"
                     + " contiguous buffer");
         }
-        Nd4j.exec(new Mmul(a, b, c, alpha, beta,
-                MMulTranspose.builder().transposeA(transposeA).transposeB(transposeB).build()));
+        Nd4j.exec(new Mmul(
+                a,
+                b,
+                c,
+                alpha,
+                beta,
+                MMulTranspose.builder()
+                        .transposeA(transposeA)
+                        .transposeB(transposeB)
+                        .build()));
         return c;
     }
 }

@@ -7,18 +7,14 @@ package dev.sparktune.dl4j.layers;
  */
 public interface LayerHooks {
     /** No hooks: every parameter is resident. */
-    LayerHooks NONE = new LayerHooks() {
-    };
+    LayerHooks NONE = new LayerHooks() {};
 
     /** Before decoder layer {@code layer}'s forward. */
-    default void beforeForward(int layer) {
-    }
+    default void beforeForward(int layer) {}
 
     /** Before decoder layer {@code layer}'s backward. */
-    default void beforeBackward(int layer) {
-    }
+    default void beforeBackward(int layer) {}
 
     /** After decoder layer {@code layer}'s backward has added into its gradients. */
-    default void afterBackward(int layer) {
-    }
+    default void afterBackward(int layer) {}
 }

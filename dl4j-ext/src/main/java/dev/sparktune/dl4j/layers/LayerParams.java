@@ -17,12 +17,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *                      {@code params}, the trained ones are fp32 here); null when {@code params} holds them
  * @param prefix        e.g. {@code model.layers.3.self_attn.}
  */
-public record LayerParams(ParamLayout layout, INDArray params, ParamLayout gradLayout, INDArray grads,
-                          INDArray trainedParams, String prefix) {
+public record LayerParams(
+        ParamLayout layout,
+        INDArray params,
+        ParamLayout gradLayout,
+        INDArray grads,
+        INDArray trainedParams,
+        String prefix) {
     public LayerParams {
         if (layout == null || params == null || gradLayout == null || prefix == null) {
-            throw new IllegalArgumentException("layout, params, gradLayout and prefix are required (grads may be null:"
-                    + " frozen)");
+            throw new IllegalArgumentException(
+                    "layout, params, gradLayout and prefix are required (grads may be null:" + " frozen)");
         }
         if (trainedParams != null && grads == null) {
             throw new IllegalArgumentException("trainedParams are the values of the parameters that have gradients");
@@ -49,7 +54,8 @@ public record LayerParams(ParamLayout layout, INDArray params, ParamLayout gradL
 
     public INDArray value(String name) {
         String full = prefix + name;
-        return trainedParams != null && gradLayout.contains(full) ? gradLayout.view(trainedParams, full)
+        return trainedParams != null && gradLayout.contains(full)
+                ? gradLayout.view(trainedParams, full)
                 : layout.view(params, full);
     }
 

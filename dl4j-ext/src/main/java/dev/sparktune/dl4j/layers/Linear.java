@@ -12,18 +12,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class Linear implements Projection {
     private final String name;
-    private final INDArray weight;   // [OUT, IN], FLOAT, or BFLOAT16 / HALF when frozen
-    private final INDArray bias;     // [1, OUT] or null, the weight's dtype
-    private final INDArray dWeight;  // [OUT, IN]
-    private final INDArray dBias;    // [1, OUT] view of the bias gradient, or null
-    private final WeightWidener widener;  // null when the weight is fp32
+    private final INDArray weight; // [OUT, IN], FLOAT, or BFLOAT16 / HALF when frozen
+    private final INDArray bias; // [1, OUT] or null, the weight's dtype
+    private final INDArray dWeight; // [OUT, IN]
+    private final INDArray dBias; // [1, OUT] view of the bias gradient, or null
+    private final WeightWidener widener; // null when the weight is fp32
     private final int rows;
     private final long in;
     private final long out;
-    private final INDArray output;   // [N, OUT]
-    private final INDArray dInput;   // [N, IN] scratch
-    private final INDArray onesRow;  // [1, N] scratch: column sums as a GEMM
-    private INDArray input;          // [N, IN], cached by forward
+    private final INDArray output; // [N, OUT]
+    private final INDArray dInput; // [N, IN] scratch
+    private final INDArray onesRow; // [1, N] scratch: column sums as a GEMM
+    private INDArray input; // [N, IN], cached by forward
 
     /**
      * Builds from {@code params}' {@code <name>.weight} and optional {@code <name>.bias}, for N = {@code rows}, its
@@ -35,8 +35,14 @@ public final class Linear implements Projection {
 
     /** As {@link #of(LayerParams, String, int)}, with the output kept only as long as {@code use} needs it. */
     public static Linear of(LayerParams params, String name, int rows, OutputUse use) {
-        return new Linear(params.prefix() + name, params.value(name + ".weight"), params.valueOrNull(name + ".bias"),
-                params.gradOrNull(name + ".weight"), params.gradOrNull(name + ".bias"), rows, use);
+        return new Linear(
+                params.prefix() + name,
+                params.value(name + ".weight"),
+                params.valueOrNull(name + ".bias"),
+                params.gradOrNull(name + ".weight"),
+                params.gradOrNull(name + ".bias"),
+                rows,
+                use);
     }
 
     /** A linear layer whose weight and bias get no gradients (the frozen base under a LoRA adapter). */
@@ -56,8 +62,8 @@ public final class Linear implements Projection {
      * @param dWeight gradient view [OUT, IN], or null together with {@code dBias} for a frozen layer
      * @param dBias   gradient view [OUT], or null (no bias, or frozen)
      */
-    public Linear(String name, INDArray weight, INDArray bias, INDArray dWeight, INDArray dBias, int rows,
-                  OutputUse use) {
+    public Linear(
+            String name, INDArray weight, INDArray bias, INDArray dWeight, INDArray dBias, int rows, OutputUse use) {
         if (weight.rank() != 2) {
             throw new IllegalArgumentException(name + ": weight must be [out, in], got rank " + weight.rank());
         }

@@ -31,20 +31,21 @@ public final class LmHeadLoss {
     public static final int IGNORE = -100;
     /** Floats of W per vocabulary piece (16 MiB): the widening buffer of a narrow W. */
     static final long PIECE_ELEMENTS = 1L << 22;
+
     private final String name;
-    private final INDArray weight;   // [V, C], FLOAT, or BFLOAT16 / HALF when frozen
-    private final INDArray dWeight;  // [V, C]
-    private final WeightWidener widener;  // null when W is fp32
+    private final INDArray weight; // [V, C], FLOAT, or BFLOAT16 / HALF when frozen
+    private final INDArray dWeight; // [V, C]
+    private final WeightWidener widener; // null when W is fp32
     private final int rows;
     private final int chunkRows;
     private final long vocab;
     private final long hidden;
-    private final int piece;         // P: vocabulary rows per piece
-    private final INDArray logits;   // [R·V]: piece p is an [R, P] block at R·p·P; becomes dlogits in place
-    private final INDArray dHidden;  // [N, C]
-    private final INDArray rowMax;   // [R, 1]
-    private final INDArray rowSum;   // [R, 1]
-    private final INDArray pieceStat;  // [R, 1] one piece's row max or row sum; then the rows' gradient scale
+    private final int piece; // P: vocabulary rows per piece
+    private final INDArray logits; // [R·V]: piece p is an [R, P] block at R·p·P; becomes dlogits in place
+    private final INDArray dHidden; // [N, C]
+    private final INDArray rowMax; // [R, 1]
+    private final INDArray rowSum; // [R, 1]
+    private final INDArray pieceStat; // [R, 1] one piece's row max or row sum; then the rows' gradient scale
 
     public LmHeadLoss(String name, INDArray weight, INDArray dWeight, int rows, int chunkRows) {
         this(name, weight, dWeight, rows, chunkRows, PIECE_ELEMENTS);
@@ -63,8 +64,7 @@ public final class LmHeadLoss {
         this.piece = (int) Math.max(1, Math.min(vocab, pieceElements / hidden));
         if (WeightWidener.isNarrow(weight)) {
             if (dWeight != null) {
-                throw new IllegalArgumentException(name + ": a trained weight must be FLOAT, is "
-                        + weight.dataType());
+                throw new IllegalArgumentException(name + ": a trained weight must be FLOAT, is " + weight.dataType());
             }
             this.widener = WeightWidener.reserve((long) piece * hidden);
         } else {
@@ -168,16 +168,16 @@ public final class LmHeadLoss {
      * {@code logProbs} when given) and, with {@code withGrad}, the backward: of the cross-entropy divided by
      * {@code tokenCount}, or with {@code dLogProb} given, of the loss whose gradient per row log-prob it holds.
      */
-    private double run(INDArray h, int[] targets, double[] logProbs, double[] dLogProb, double tokenCount,
-                       boolean withGrad) {
+    private double run(
+            INDArray h, int[] targets, double[] logProbs, double[] dLogProb, double tokenCount, boolean withGrad) {
         Shapes.check(name, "hidden states", h, rows, hidden);
         if (targets.length != rows) {
             throw new IllegalArgumentException(name + ": got " + targets.length + " targets for " + rows + " rows");
         }
         for (int i = 0; i < rows; i++) {
             if (targets[i] != IGNORE && (targets[i] < 0 || targets[i] >= vocab)) {
-                throw new IllegalArgumentException(name + ": target " + targets[i] + " at row " + i
-                        + " is outside [0, " + vocab + ") and is not " + IGNORE);
+                throw new IllegalArgumentException(name + ": target " + targets[i] + " at row " + i + " is outside [0, "
+                        + vocab + ") and is not " + IGNORE);
             }
         }
         double loss = 0;
@@ -190,8 +190,8 @@ public final class LmHeadLoss {
             for (int i = r0; i < r1; i++) {
                 any |= targets[i] != IGNORE;
             }
-            INDArray hc = Views.rows(h, r0, r1);              // [n, C]
-            INDArray dHc = Views.rows(dHidden, r0, r1);       // [n, C]
+            INDArray hc = Views.rows(h, r0, r1); // [n, C]
+            INDArray dHc = Views.rows(dHidden, r0, r1); // [n, C]
             if (logProbs != null) {
                 Arrays.fill(logProbs, r0, r1, 0.0);
             }
@@ -237,7 +237,7 @@ public final class LmHeadLoss {
             }
             for (int i = 0; i < n; i++) {
                 if (targets[r0 + i] != IGNORE) {
-                    double nll = Math.log(sm.get(i)) - picked[i];  // logsumexp − logit_t, both shifted by max
+                    double nll = Math.log(sm.get(i)) - picked[i]; // logsumexp − logit_t, both shifted by max
                     loss += nll;
                     if (logProbs != null) {
                         logProbs[r0 + i] = -nll;

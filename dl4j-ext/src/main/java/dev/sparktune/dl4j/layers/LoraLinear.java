@@ -16,23 +16,23 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class LoraLinear implements Projection {
     private final String name;
     private final Linear base;
-    private final INDArray a;        // [R, IN]
-    private final INDArray b;        // [OUT, R]
-    private final INDArray dA;       // [R, IN]
-    private final INDArray dB;       // [OUT, R]
+    private final INDArray a; // [R, IN]
+    private final INDArray b; // [OUT, R]
+    private final INDArray dA; // [R, IN]
+    private final INDArray dB; // [OUT, R]
     private final double scaling;
     private final double dropout;
     private final Random random;
     private final long seed;
-    private final DropoutKeys keys;  // null: sequential masks
-    private final boolean recomputed;  // activation checkpointing runs this forward twice per step
+    private final DropoutKeys keys; // null: sequential masks
+    private final boolean recomputed; // activation checkpointing runs this forward twice per step
     private final int rows;
-    private final INDArray mask;     // [N, IN] 0 or 1/(1−p); null without dropout
-    private final INDArray dropped;  // [N, IN] x ⊙ mask; null without dropout
-    private final INDArray xa;       // [N, R] dropout(x)·Aᵀ
-    private final INDArray dXa;      // [N, R] scratch
-    private final INDArray dxLora;   // [N, IN] scratch; null without dropout
-    private INDArray xd;             // dropout(x): `dropped`, or the input itself
+    private final INDArray mask; // [N, IN] 0 or 1/(1−p); null without dropout
+    private final INDArray dropped; // [N, IN] x ⊙ mask; null without dropout
+    private final INDArray xa; // [N, R] dropout(x)·Aᵀ
+    private final INDArray dXa; // [N, R] scratch
+    private final INDArray dxLora; // [N, IN] scratch; null without dropout
+    private INDArray xd; // dropout(x): `dropped`, or the input itself
 
     /** PEFT's scaling: alpha / rank, or alpha / sqrt(rank) with rsLoRA. */
     public static double scaling(int rank, double alpha, boolean rsLora) {
@@ -42,14 +42,33 @@ public final class LoraLinear implements Projection {
         return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
     }
 
-    public LoraLinear(String name, Linear base, INDArray a, INDArray b, INDArray dA, INDArray dB, double scaling,
-                      double dropout, long seed, int rows) {
+    public LoraLinear(
+            String name,
+            Linear base,
+            INDArray a,
+            INDArray b,
+            INDArray dA,
+            INDArray dB,
+            double scaling,
+            double dropout,
+            long seed,
+            int rows) {
         this(name, base, a, b, dA, dB, scaling, dropout, seed, null, rows);
     }
 
     /** @param keys per-row keys of the dropout masks, set by the trainer before each forward; null = sequential */
-    public LoraLinear(String name, Linear base, INDArray a, INDArray b, INDArray dA, INDArray dB, double scaling,
-                      double dropout, long seed, DropoutKeys keys, int rows) {
+    public LoraLinear(
+            String name,
+            Linear base,
+            INDArray a,
+            INDArray b,
+            INDArray dA,
+            INDArray dB,
+            double scaling,
+            double dropout,
+            long seed,
+            DropoutKeys keys,
+            int rows) {
         this.name = name;
         this.base = base;
         long rank = a.size(0);
@@ -88,10 +107,10 @@ public final class LoraLinear implements Projection {
             float[] m = new float[(int) mask.length()];
             if (keys != null && keys.size() > 0) {
                 if (rows % keys.size() != 0) {
-                    throw new IllegalStateException(name + ": " + keys.size() + " dropout keys do not divide the "
-                            + rows + " token rows");
+                    throw new IllegalStateException(
+                            name + ": " + keys.size() + " dropout keys do not divide the " + rows + " token rows");
                 }
-                int perRow = m.length / keys.size();  // the T·IN mask entries of one batch row
+                int perRow = m.length / keys.size(); // the T·IN mask entries of one batch row
                 for (int row = 0; row < keys.size(); row++) {
                     SplittableRandom rowRandom = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + keys.key(row));
                     for (int i = row * perRow; i < (row + 1) * perRow; i++) {

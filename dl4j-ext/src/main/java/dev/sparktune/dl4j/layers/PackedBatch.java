@@ -29,8 +29,8 @@ public record PackedBatch(int batch, int seqLen, int[] positionIds, int[][] docL
             int sum = 0;
             for (int len : docLens[b]) {
                 if (len <= 0) {
-                    throw new IllegalArgumentException("row " + b + ": document lengths must be > 0, got "
-                            + Arrays.toString(docLens[b]));
+                    throw new IllegalArgumentException(
+                            "row " + b + ": document lengths must be > 0, got " + Arrays.toString(docLens[b]));
                 }
                 sum += len;
             }
@@ -38,7 +38,8 @@ public record PackedBatch(int batch, int seqLen, int[] positionIds, int[][] docL
                 throw new IllegalArgumentException("row " + b + ": document lengths " + Arrays.toString(docLens[b])
                         + " sum to " + sum + " > T = " + seqLen);
             }
-            copy[b] = sum == seqLen ? docLens[b].clone()
+            copy[b] = sum == seqLen
+                    ? docLens[b].clone()
                     : Arrays.copyOf(docLens[b], docLens[b].length + 1); // padding block
             if (sum < seqLen) {
                 copy[b][copy[b].length - 1] = seqLen - sum;

@@ -13,20 +13,20 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class RmsNorm {
     private final String name;
-    private final INDArray weight;   // [1, C]
-    private final INDArray dWeight;  // [1, C]
-    private final WeightWidener widener;  // null when the weight is fp32
+    private final INDArray weight; // [1, C]
+    private final INDArray dWeight; // [1, C]
+    private final WeightWidener widener; // null when the weight is fp32
     private final double eps;
     private final int rows;
     private final long dim;
-    private final INDArray invRms;   // [R, 1] kept
-    private final INDArray stat;     // [R, 1] scratch
-    private final INDArray xHat;     // [R, C] scratch: x · r
-    private final INDArray output;   // [R, C]
-    private final INDArray dInput;   // [R, C] scratch
-    private final INDArray scratch;  // [R, C] scratch
-    private final INDArray onesRow;  // [1, R] scratch
-    private INDArray input;          // [R, C], cached by forward
+    private final INDArray invRms; // [R, 1] kept
+    private final INDArray stat; // [R, 1] scratch
+    private final INDArray xHat; // [R, C] scratch: x · r
+    private final INDArray output; // [R, C]
+    private final INDArray dInput; // [R, C] scratch
+    private final INDArray scratch; // [R, C] scratch
+    private final INDArray onesRow; // [1, R] scratch
+    private INDArray input; // [R, C], cached by forward
 
     /** A norm whose output the caller's backward reads. */
     public static RmsNorm of(LayerParams params, String name, double eps, int rows) {
@@ -34,8 +34,13 @@ public final class RmsNorm {
     }
 
     public static RmsNorm of(LayerParams params, String name, double eps, int rows, OutputUse use) {
-        return new RmsNorm(params.prefix() + name, params.value(name + ".weight"), params.gradOrNull(name + ".weight"),
-                eps, rows, use);
+        return new RmsNorm(
+                params.prefix() + name,
+                params.value(name + ".weight"),
+                params.gradOrNull(name + ".weight"),
+                eps,
+                rows,
+                use);
     }
 
     public RmsNorm(String name, INDArray weight, INDArray dWeight, double eps, int rows) {
@@ -47,8 +52,7 @@ public final class RmsNorm {
         this.dim = weight.length();
         if (WeightWidener.isNarrow(weight)) {
             if (dWeight != null) {
-                throw new IllegalArgumentException(name + ": a trained weight must be FLOAT, is "
-                        + weight.dataType());
+                throw new IllegalArgumentException(name + ": a trained weight must be FLOAT, is " + weight.dataType());
             }
             this.widener = WeightWidener.reserve(dim);
         } else {
@@ -102,15 +106,15 @@ public final class RmsNorm {
         if (input == null) {
             throw new IllegalStateException(name + ": backward before forward");
         }
-        xHat.assign(input).muliColumnVector(invRms);           // as the forward computed it
+        xHat.assign(input).muliColumnVector(invRms); // as the forward computed it
         if (dWeight != null) { // null: frozen
             scratch.assign(dy).muli(xHat);
             Gemm.into(onesRow, scratch, dWeight, false, false, 1.0, 1.0);
         }
-        dInput.assign(dy).muliRowVector(weight());            // ĝ
+        dInput.assign(dy).muliRowVector(weight()); // ĝ
         scratch.assign(dInput).muli(xHat);
         scratch.sum(stat.reshape(rows), 1);
-        stat.divi(dim);                                        // mean(ĝ ⊙ x̂)
+        stat.divi(dim); // mean(ĝ ⊙ x̂)
         scratch.assign(xHat).muliColumnVector(stat);
         dInput.subi(scratch).muliColumnVector(invRms);
         return dInput;

@@ -14,11 +14,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Rope {
     private final int headDim;
     private final int half;
-    private final float[] invFreq;   // [D/2]
+    private final float[] invFreq; // [D/2]
     private final int rows;
-    private final float[] cos;       // [N, D/2]
-    private final float[] sin;       // [N, D/2]
-    private int[] tablePositions;    // positions the tables hold (every layer of a step sees the same batch)
+    private final float[] cos; // [N, D/2]
+    private final float[] sin; // [N, D/2]
+    private int[] tablePositions; // positions the tables hold (every layer of a step sees the same batch)
 
     public Rope(RopeConfig config, int headDim, int rows) {
         this.headDim = headDim;
@@ -32,8 +32,8 @@ public final class Rope {
     /** Fills the cos/sin tables for {@code batch}'s positions (fp32 angle, as transformers computes it). */
     public void setPositions(PackedBatch batch) {
         if (batch.rows() != rows) {
-            throw new IllegalArgumentException("rope: batch has " + batch.rows() + " token rows but the tables were"
-                    + " sized for " + rows);
+            throw new IllegalArgumentException(
+                    "rope: batch has " + batch.rows() + " token rows but the tables were" + " sized for " + rows);
         }
         if (tablePositions != null && Arrays.equals(tablePositions, batch.positionsUnsafe())) {
             return;

@@ -8,8 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** Shape checks and buffer allocation shared by the layers. */
 final class Shapes {
-    private Shapes() {
-    }
+    private Shapes() {}
 
     /** Fails naming the layer and both shapes when {@code actual} is not {@code expected}, or not FLOAT. */
     static void check(String layer, String what, INDArray actual, long... expected) {
@@ -57,9 +56,12 @@ final class Shapes {
      * row-major order, read and written in place.
      */
     static FloatBuffer floats(INDArray a) {
-        if (a.offset() != 0 || a.ordering() != 'c' || a.elementWiseStride() != 1 || a.data().length() != a.length()) {
-            throw new IllegalArgumentException("raw float access needs a whole c-order array, got a view of shape "
-                    + Arrays.toString(a.shape()));
+        if (a.offset() != 0
+                || a.ordering() != 'c'
+                || a.elementWiseStride() != 1
+                || a.data().length() != a.length()) {
+            throw new IllegalArgumentException(
+                    "raw float access needs a whole c-order array, got a view of shape " + Arrays.toString(a.shape()));
         }
         return a.data().asNioFloat();
     }

@@ -23,16 +23,18 @@ import jdk.incubator.vector.VectorSpecies;
 final class SoftmaxRows {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = F.length();
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;  // same shape: half the lanes
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED; // same shape: half the lanes
     private static final double LOG2E_D = 1.4426950408889634;
     private static final double LN2_D = 0.6931471805599453;
-    private static final double ROUND_D = 6755399441055744.0;  // 1.5·2^52: adding it rounds to an integer
+    private static final double ROUND_D = 6755399441055744.0; // 1.5·2^52: adding it rounds to an integer
     /** 1/8! down to 1/0!: the Taylor coefficients after the leading 1/9!, in Horner order. */
-    private static final double[] TAYLOR = {1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5,
-        1.0, 1.0};
+    private static final double[] TAYLOR = {
+        1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1.0, 1.0
+    };
+
     private static final float MIN_INPUT = -87.3f;
-    private final float[] row;     // one row of scores, padded to whole vectors
-    private final float[] other;   // the same row of the gradient (backward)
+    private final float[] row; // one row of scores, padded to whole vectors
+    private final float[] other; // the same row of the gradient (backward)
     private final float[] zeros;
 
     SoftmaxRows(int maxLen) {
@@ -49,20 +51,21 @@ final class SoftmaxRows {
                 .convertShape(VectorOperators.D2F, F, 0);
         FloatVector high = (FloatVector) exp((DoubleVector) clamped.convertShape(VectorOperators.F2D, D, 1))
                 .convertShape(VectorOperators.D2F, F, -1);
-        return low.add(high).blend(0f, x.lt(MIN_INPUT));  // each half's other lanes are 0
+        return low.add(high).blend(0f, x.lt(MIN_INPUT)); // each half's other lanes are 0
     }
 
     /** e^x = 2^n·e^r, n = round(x·log2 e), |r| ≤ ln2/2, e^r by its Taylor series to r^9 (error < 3e-10). */
     private static DoubleVector exp(DoubleVector x) {
-        DoubleVector t = x.fma(LOG2E_D, ROUND_D);                     // n + ROUND_D
+        DoubleVector t = x.fma(LOG2E_D, ROUND_D); // n + ROUND_D
         DoubleVector n = t.sub(ROUND_D);
         DoubleVector r = n.fma(DoubleVector.broadcast(D, -LN2_D), x);
         DoubleVector p = DoubleVector.broadcast(D, 1.0 / 362880);
         for (double c : TAYLOR) {
             p = p.fma(r, DoubleVector.broadcast(D, c));
         }
-        LongVector bits = t.reinterpretAsLongs().sub(Double.doubleToRawLongBits(ROUND_D) - 1023)
-                .lanewise(VectorOperators.LSHL, 52);                   // 2^n
+        LongVector bits = t.reinterpretAsLongs()
+                .sub(Double.doubleToRawLongBits(ROUND_D) - 1023)
+                .lanewise(VectorOperators.LSHL, 52); // 2^n
         return p.mul(bits.reinterpretAsDoubles());
     }
 
@@ -71,8 +74,7 @@ final class SoftmaxRows {
      * keys [k0, r1) hold scores): row i becomes softmax over keys [lo(i), i] and 0 elsewhere in [k0, r1); its max and
      * 1/sum go to {@code stats} at {@code statsOff + 2i} and {@code + 2i + 1}.
      */
-    void forward(FloatBuffer s, int off, int len, int window, FloatBuffer stats, int statsOff, int r0, int r1,
-                 int k0) {
+    void forward(FloatBuffer s, int off, int len, int window, FloatBuffer stats, int statsOff, int r0, int r1, int k0) {
         for (int i = r0; i < r1; i++) {
             int lo = window > 0 ? Math.max(0, i - window + 1) : 0;
             int n = i - lo + 1;
@@ -101,8 +103,8 @@ final class SoftmaxRows {
     }
 
     /** The probabilities {@link #forward} wrote, bit for bit, from the same scores and its saved stats. */
-    void recompute(FloatBuffer s, int off, int len, int window, FloatBuffer stats, int statsOff, int r0, int r1,
-                   int k0) {
+    void recompute(
+            FloatBuffer s, int off, int len, int window, FloatBuffer stats, int statsOff, int r0, int r1, int k0) {
         for (int i = r0; i < r1; i++) {
             int lo = window > 0 ? Math.max(0, i - window + 1) : 0;
             int n = i - lo + 1;
@@ -123,8 +125,17 @@ final class SoftmaxRows {
      * {@code p}): with P = softmax(S) per row and S = scale·Q·Kᵀ, dS_ij = P_ij·(dP_ij − Σ_k P_ik·dP_ik), times
      * {@code scale} so that dQ = dS·K and dK = dSᵀ·Q directly; 0 outside each row's keys within [k0, r1).
      */
-    void backward(FloatBuffer p, int pOff, FloatBuffer d, int dOff, int len, int window, float scale, int r0, int r1,
-                  int k0) {
+    void backward(
+            FloatBuffer p,
+            int pOff,
+            FloatBuffer d,
+            int dOff,
+            int len,
+            int window,
+            float scale,
+            int r0,
+            int r1,
+            int k0) {
         for (int i = r0; i < r1; i++) {
             int lo = window > 0 ? Math.max(0, i - window + 1) : 0;
             int n = i - lo + 1;
@@ -133,13 +144,16 @@ final class SoftmaxRows {
             DoubleSum dot = new DoubleSum();
             for (int j = 0; j < n; j += LANES) {
                 VectorMask<Float> outside = F.indexInRange(j, n).not();
-                dot.addProducts(FloatVector.fromArray(F, row, j).blend(0f, outside),
+                dot.addProducts(
+                        FloatVector.fromArray(F, row, j).blend(0f, outside),
                         FloatVector.fromArray(F, other, j).blend(0f, outside));
             }
             float dotSum = (float) dot.total();
             for (int j = 0; j < n; j += LANES) {
                 FloatVector pj = FloatVector.fromArray(F, row, j);
-                pj.mul(FloatVector.fromArray(F, other, j).sub(dotSum)).mul(scale).intoArray(other, j);
+                pj.mul(FloatVector.fromArray(F, other, j).sub(dotSum))
+                        .mul(scale)
+                        .intoArray(other, j);
             }
             zeroOutside(d, dOff + i * len, k0, lo, n, r1);
             d.put(dOff + i * len + lo, other, 0, n);

@@ -14,12 +14,12 @@ public final class SwiGluMlp {
     private final Projection gate;
     private final Projection up;
     private final Projection down;
-    private final INDArray sig;      // [N, I] scratch: σ(g)
-    private final INDArray act;      // [N, I] kept: silu(g) ⊙ u
-    private final INDArray dGate;    // [N, I] scratch
-    private final INDArray dUp;      // [N, I] scratch
-    private INDArray g;              // [N, I] gate output (kept, owned by gate)
-    private INDArray u;              // [N, I] up output (kept, owned by up)
+    private final INDArray sig; // [N, I] scratch: σ(g)
+    private final INDArray act; // [N, I] kept: silu(g) ⊙ u
+    private final INDArray dGate; // [N, I] scratch
+    private final INDArray dUp; // [N, I] scratch
+    private INDArray g; // [N, I] gate output (kept, owned by gate)
+    private INDArray u; // [N, I] up output (kept, owned by up)
 
     public SwiGluMlp(LayerParams params, int rows) {
         this(params, rows, Projection.Factory.PLAIN);
@@ -60,8 +60,8 @@ public final class SwiGluMlp {
     public INDArray backward(INDArray dOut) {
         INDArray dAct = down.backward(dOut);
         sig.assign(g);
-        Transforms.sigmoid(sig, false);                      // as the forward computed it
-        dUp.assign(g).muli(sig).muli(dAct);                 // du = silu(g) ⊙ da
+        Transforms.sigmoid(sig, false); // as the forward computed it
+        dUp.assign(g).muli(sig).muli(dAct); // du = silu(g) ⊙ da
         dGate.assign(sig).rsubi(1.0).muli(g).addi(1.0).muli(sig).muli(u).muli(dAct);
         INDArray dx = gate.backward(dGate);
         up.backwardAccumulate(dUp, dx);

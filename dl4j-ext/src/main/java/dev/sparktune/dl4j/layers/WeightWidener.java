@@ -17,8 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class WeightWidener {
     private static final ThreadLocal<WeightWidener> CURRENT = new ThreadLocal<>();
-    private long capacity;     // elements
-    private INDArray buffer;   // [capacity], allocated on first use
+    private long capacity; // elements
+    private INDArray buffer; // [capacity], allocated on first use
 
     /** Runs {@code build} with this widener serving {@link #reserve}; returns what it built. */
     <T> T building(Supplier<T> build) {

@@ -117,16 +117,24 @@ public final class LoraAdapters {
     public Projection.Factory projections(INDArray params, INDArray grads) {
         LayerParams adapters = new LayerParams(layout, params, grads, PEFT_PREFIX);
         return (base, name, rows, use) -> {
-            Linear frozen = Linear.frozen(base.prefix() + name, base.value(name + ".weight"),
-                    base.valueOrNull(name + ".bias"), rows, use);
+            Linear frozen = Linear.frozen(
+                    base.prefix() + name, base.value(name + ".weight"), base.valueOrNull(name + ".bias"), rows, use);
             if (!lora.targets(name)) {
                 return frozen;
             }
             String module = base.prefix() + name;
-            return new LoraLinear(module, frozen, adapters.value(module + ".lora_A.weight"),
-                    adapters.value(module + ".lora_B.weight"), adapters.grad(module + ".lora_A.weight"),
-                    adapters.grad(module + ".lora_B.weight"), lora.scaling(), lora.dropout(),
-                    seed * 31 + module.hashCode(), dropoutKeys, rows);
+            return new LoraLinear(
+                    module,
+                    frozen,
+                    adapters.value(module + ".lora_A.weight"),
+                    adapters.value(module + ".lora_B.weight"),
+                    adapters.grad(module + ".lora_A.weight"),
+                    adapters.grad(module + ".lora_B.weight"),
+                    lora.scaling(),
+                    lora.dropout(),
+                    seed * 31 + module.hashCode(),
+                    dropoutKeys,
+                    rows);
         };
     }
 
@@ -145,9 +153,13 @@ public final class LoraAdapters {
         try {
             Files.createDirectories(dir);
             Path tmp = Files.createTempDirectory(dir, ".adapter");
-            Path file = SafetensorsWriter.builder().maxShardBytes(Long.MAX_VALUE).build().write(tmp, tensors).get(0);
-            written.add(Files.move(file, dir.resolve("adapter_model.safetensors"),
-                    StandardCopyOption.REPLACE_EXISTING));
+            Path file = SafetensorsWriter.builder()
+                    .maxShardBytes(Long.MAX_VALUE)
+                    .build()
+                    .write(tmp, tensors)
+                    .get(0);
+            written.add(
+                    Files.move(file, dir.resolve("adapter_model.safetensors"), StandardCopyOption.REPLACE_EXISTING));
             Files.delete(tmp);
             ObjectNode cfg = MAPPER.createObjectNode();
             cfg.put("peft_type", "LORA");
@@ -179,8 +191,8 @@ public final class LoraAdapters {
         try {
             JsonNode c = MAPPER.readTree(json.toFile());
             if (!"LORA".equals(c.path("peft_type").asText())) {
-                throw new ModelException(json + ": peft_type is \"" + c.path("peft_type").asText()
-                        + "\"; only LORA adapters are supported");
+                throw new ModelException(json + ": peft_type is \""
+                        + c.path("peft_type").asText() + "\"; only LORA adapters are supported");
             }
             for (String flag : List.of("use_dora", "lora_bias", "use_qalora")) {
                 if (c.path(flag).asBoolean(false)) {
@@ -193,8 +205,8 @@ public final class LoraAdapters {
                 }
             }
             if (!c.path("bias").asText("none").equals("none")) {
-                throw new ModelException(json + ": bias = \"" + c.path("bias").asText() + "\" is not supported; "
-                        + "expected \"none\"");
+                throw new ModelException(
+                        json + ": bias = \"" + c.path("bias").asText() + "\" is not supported; " + "expected \"none\"");
             }
             JsonNode t = c.path("target_modules");
             String targets;
@@ -205,8 +217,12 @@ public final class LoraAdapters {
                 t.forEach(n -> names.add(n.asText()));
                 targets = String.join(",", names);
             }
-            return LoraConfig.of(c.path("r").asInt(), c.path("lora_alpha").asDouble(), c.path("lora_dropout")
-                    .asDouble(0.0), targets, c.path("use_rslora").asBoolean(false));
+            return LoraConfig.of(
+                    c.path("r").asInt(),
+                    c.path("lora_alpha").asDouble(),
+                    c.path("lora_dropout").asDouble(0.0),
+                    targets,
+                    c.path("use_rslora").asBoolean(false));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + json + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

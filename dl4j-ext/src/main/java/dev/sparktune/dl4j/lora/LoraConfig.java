@@ -17,8 +17,8 @@ import java.util.Set;
 public record LoraConfig(int rank, double alpha, double dropout, Set<String> targets, boolean rsLora)
         implements Serializable {
     /** Every linear projection of a decoder layer, in layer order ({@code lora_target = all}). */
-    public static final List<String> ALL = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
-            "down_proj");
+    public static final List<String> ALL =
+            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
     public LoraConfig {
         if (rank <= 0) {
@@ -35,8 +35,8 @@ public record LoraConfig(int rank, double alpha, double dropout, Set<String> tar
         }
         for (String t : targets) {
             if (!ALL.contains(t)) {
-                throw new IllegalArgumentException("lora_target \"" + t + "\" is not a projection; known: " + ALL
-                        + " or \"all\"");
+                throw new IllegalArgumentException(
+                        "lora_target \"" + t + "\" is not a projection; known: " + ALL + " or \"all\"");
             }
         }
         targets = Set.copyOf(new LinkedHashSet<>(targets));
@@ -58,7 +58,9 @@ public record LoraConfig(int rank, double alpha, double dropout, Set<String> tar
 
     /** The targets as {@link #of} reads them: "all", or the projections in layer order, comma-separated. */
     public String loraTarget() {
-        return targets.containsAll(ALL) ? "all" : String.join(",", ALL.stream().filter(targets::contains).toList());
+        return targets.containsAll(ALL)
+                ? "all"
+                : String.join(",", ALL.stream().filter(targets::contains).toList());
     }
 
     public double scaling() {

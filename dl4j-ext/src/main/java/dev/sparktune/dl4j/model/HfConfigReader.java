@@ -18,8 +18,7 @@ import java.util.function.Supplier;
 public final class HfConfigReader {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private HfConfigReader() {
-    }
+    private HfConfigReader() {}
 
     /** Reads {@code path}, a config.json file or a model directory holding one. */
     public static ModelConfig read(Path path) {
@@ -51,18 +50,24 @@ public final class HfConfigReader {
         }
         JsonNode archs = root.get("architectures");
         if (archs == null || archs.isNull()) {
-            throw ModelErrors.missingField(source, "architectures", "a list with one of "
-                    + ModelSpecs.knownArchitectures());
+            throw ModelErrors.missingField(
+                    source, "architectures", "a list with one of " + ModelSpecs.knownArchitectures());
         }
         if (!archs.isArray() || archs.size() != 1 || !archs.get(0).isTextual()) {
-            throw ModelErrors.badField(source, "architectures", archs, "a list of exactly one name, one of "
-                    + ModelSpecs.knownArchitectures());
+            throw ModelErrors.badField(
+                    source,
+                    "architectures",
+                    archs,
+                    "a list of exactly one name, one of " + ModelSpecs.knownArchitectures());
         }
         ModelSpec spec = ModelSpecs.forArchitecture(archs.get(0).asText(), source);
         String modelType = optText(root, "model_type", source, spec.modelType());
         if (!modelType.equals(spec.modelType())) {
-            throw ModelErrors.clash(source, "model_type", "model_type \"" + modelType + "\" does not match architecture "
-                    + spec.architecture() + " (expected \"" + spec.modelType() + "\")");
+            throw ModelErrors.clash(
+                    source,
+                    "model_type",
+                    "model_type \"" + modelType + "\" does not match architecture " + spec.architecture()
+                            + " (expected \"" + spec.modelType() + "\")");
         }
         String act = optText(root, "hidden_act", source, "silu");
         if (!act.equals("silu")) {
@@ -76,13 +81,18 @@ public final class HfConfigReader {
         int heads = reqInt(root, "num_attention_heads", source);
         int kvHeads = optInt(root, "num_key_value_heads", source, heads);
         if (heads % kvHeads != 0) {
-            throw ModelErrors.clash(source, "num_key_value_heads", "num_attention_heads (" + heads
-                    + ") must be a multiple of num_key_value_heads (" + kvHeads + ")");
+            throw ModelErrors.clash(
+                    source,
+                    "num_key_value_heads",
+                    "num_attention_heads (" + heads + ") must be a multiple of num_key_value_heads (" + kvHeads + ")");
         }
         int headDimDefault = hidden / heads;
         if (!has(root, "head_dim") && hidden % heads != 0) {
-            throw ModelErrors.clash(source, "head_dim", "head_dim is absent and hidden_size (" + hidden
-                    + ") is not a multiple of num_attention_heads (" + heads + "); set head_dim");
+            throw ModelErrors.clash(
+                    source,
+                    "head_dim",
+                    "head_dim is absent and hidden_size (" + hidden + ") is not a multiple of num_attention_heads ("
+                            + heads + "); set head_dim");
         }
         int headDim = optInt(root, "head_dim", source, headDimDefault);
         if (headDim % 2 != 0) {
@@ -122,8 +132,10 @@ public final class HfConfigReader {
             case MISTRAL -> {
                 qkvBias = false;
                 outputBias = false;
-                window = root.has("sliding_window") && root.get("sliding_window").isNull()
-                        ? 0 : optInt(root, "sliding_window", source, spec.defaultSlidingWindow());
+                window =
+                        root.has("sliding_window") && root.get("sliding_window").isNull()
+                                ? 0
+                                : optInt(root, "sliding_window", source, spec.defaultSlidingWindow());
             }
             default -> throw new IllegalStateException(spec.family().toString());
         }
@@ -145,8 +157,26 @@ public final class HfConfigReader {
             }
         }
         try {
-            return new ModelConfig(spec, vocab, hidden, inter, layers, heads, kvHeads, headDim, eps, rope, maxPos, tie,
-                    qkvBias, outputBias, mlpBias, qkNorm, window, bos, eos);
+            return new ModelConfig(
+                    spec,
+                    vocab,
+                    hidden,
+                    inter,
+                    layers,
+                    heads,
+                    kvHeads,
+                    headDim,
+                    eps,
+                    rope,
+                    maxPos,
+                    tie,
+                    qkvBias,
+                    outputBias,
+                    mlpBias,
+                    qkNorm,
+                    window,
+                    bos,
+                    eos);
         } catch (IllegalArgumentException e) {
             throw ModelErrors.clash(source, "<config>", e.getMessage());
         }
@@ -167,10 +197,11 @@ public final class HfConfigReader {
                 throw ModelErrors.badField(source, field, params, "an object with rope_type and rope_theta");
             }
             if (params.has("full_attention") || params.has("sliding_attention")) {
-                throw ModelErrors.unsupportedFeature(source, field, "per-layer-type rope parameters",
-                        List.of("one rope_parameters object"));
+                throw ModelErrors.unsupportedFeature(
+                        source, field, "per-layer-type rope parameters", List.of("one rope_parameters object"));
             }
-            theta = params.has("rope_theta") ? num(params, "rope_theta", source, field)
+            theta = params.has("rope_theta")
+                    ? num(params, "rope_theta", source, field)
                     : optDouble(root, "rope_theta", source, 10000.0);
         } else {
             theta = optDouble(root, "rope_theta", source, 10000.0);
@@ -184,7 +215,8 @@ public final class HfConfigReader {
                 throw ModelErrors.badField(source, field, params, "an object with rope_type, or null");
             }
         }
-        String typeName = params.has("rope_type") ? params.get("rope_type").asText()
+        String typeName = params.has("rope_type")
+                ? params.get("rope_type").asText()
                 : params.has("type") ? params.get("type").asText() : "default";
         RopeConfig.Type type = null;
         for (RopeConfig.Type t : RopeConfig.Type.values()) {
@@ -196,8 +228,11 @@ public final class HfConfigReader {
             throw ModelErrors.unsupportedFeature(source, field + ".rope_type", typeName, RopeConfig.Type.hfNames());
         }
         if (params.has("partial_rotary_factor") && num(params, "partial_rotary_factor", source, field) != 1.0) {
-            throw ModelErrors.unsupportedFeature(source, field + ".partial_rotary_factor",
-                    params.get("partial_rotary_factor").asText(), List.of("1.0"));
+            throw ModelErrors.unsupportedFeature(
+                    source,
+                    field + ".partial_rotary_factor",
+                    params.get("partial_rotary_factor").asText(),
+                    List.of("1.0"));
         }
         RopeConfig.Type ropeType = type;
         JsonNode p = params;
@@ -206,9 +241,14 @@ public final class HfConfigReader {
         return checkedRope(source, field, () -> switch (ropeType) {
             case DEFAULT -> RopeConfig.defaultRope(th);
             case LINEAR -> new RopeConfig(ropeType, th, reqNum(p, "factor", source, f), 0, 0, 0);
-            case LLAMA3 -> new RopeConfig(ropeType, th, reqNum(p, "factor", source, f),
-                    reqNum(p, "low_freq_factor", source, f), reqNum(p, "high_freq_factor", source, f),
-                    (int) reqNum(p, "original_max_position_embeddings", source, f));
+            case LLAMA3 ->
+                new RopeConfig(
+                        ropeType,
+                        th,
+                        reqNum(p, "factor", source, f),
+                        reqNum(p, "low_freq_factor", source, f),
+                        reqNum(p, "high_freq_factor", source, f),
+                        (int) reqNum(p, "original_max_position_embeddings", source, f));
         });
     }
 
@@ -252,10 +292,12 @@ public final class HfConfigReader {
 
     private static int posInt(JsonNode root, String name, String source) {
         JsonNode n = root.get(name);
-        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0
+        if (!n.isIntegralNumber()
+                || !n.canConvertToInt()
+                || n.asInt() < 0
                 || (n.asInt() == 0 && !name.endsWith("token_id"))) {
-            throw ModelErrors.badField(source, name, n, name.endsWith("token_id") ? "an integer >= 0"
-                    : "a positive integer");
+            throw ModelErrors.badField(
+                    source, name, n, name.endsWith("token_id") ? "an integer >= 0" : "a positive integer");
         }
         return n.asInt();
     }

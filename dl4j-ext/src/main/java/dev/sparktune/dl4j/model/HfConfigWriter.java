@@ -15,8 +15,7 @@ import java.nio.file.Path;
 public final class HfConfigWriter {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private HfConfigWriter() {
-    }
+    private HfConfigWriter() {}
 
     public static String toJson(ModelConfig c) {
         ObjectNode root = MAPPER.createObjectNode();
@@ -68,8 +67,11 @@ public final class HfConfigWriter {
             }
             case QWEN2 -> {
                 if (!c.qkvBias() || c.outputBias() || c.mlpBias() || c.qkNorm()) {
-                    throw ModelErrors.clash(source, "attention_bias", "Qwen2 always has q/k/v biases and no other"
-                            + " biases or q/k norms; this config cannot be saved as Qwen2ForCausalLM");
+                    throw ModelErrors.clash(
+                            source,
+                            "attention_bias",
+                            "Qwen2 always has q/k/v biases and no other"
+                                    + " biases or q/k norms; this config cannot be saved as Qwen2ForCausalLM");
                 }
                 root.put("use_sliding_window", false);
                 root.putNull("sliding_window");
@@ -116,9 +118,13 @@ public final class HfConfigWriter {
 
     private static boolean sameBias(ModelConfig c, String source) {
         if (c.qkvBias() != c.outputBias()) {
-            throw ModelErrors.clash(source, "attention_bias", c.spec().architecture() + "'s attention_bias sets q/k/v"
-                    + " and o_proj biases together; qkvBias=" + c.qkvBias() + " and outputBias=" + c.outputBias()
-                    + " cannot be expressed");
+            throw ModelErrors.clash(
+                    source,
+                    "attention_bias",
+                    c.spec().architecture() + "'s attention_bias sets q/k/v"
+                            + " and o_proj biases together; qkvBias=" + c.qkvBias() + " and outputBias="
+                            + c.outputBias()
+                            + " cannot be expressed");
         }
         return c.qkvBias();
     }

@@ -30,12 +30,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class HfModelDir {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     /** Files copied from a tokenizer directory when saving. */
-    static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
-            "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "added_tokens.json",
+    static final List<String> TOKENIZER_FILES = List.of(
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+            "vocab.json",
+            "merges.txt",
+            "tokenizer.model",
+            "added_tokens.json",
             "chat_template.jinja");
 
-    private HfModelDir() {
-    }
+    private HfModelDir() {}
 
     /**
      * A loaded model.
@@ -107,8 +112,7 @@ public final class HfModelDir {
                 long a = Math.max(from, e.offset());
                 long z = Math.min(to, e.offset() + e.length());
                 if (a < z) {
-                    reader.readRange(e.name(), a - e.offset(), z - e.offset(),
-                            Views.range(dst, a - from, z - from));
+                    reader.readRange(e.name(), a - e.offset(), z - e.offset(), Views.range(dst, a - from, z - from));
                 }
             }
         }
@@ -139,15 +143,18 @@ public final class HfModelDir {
             }
         }
         if (!unexpected.isEmpty()) {
-            throw ModelErrors.badTensorFile(dir.toString(), "tensors " + unexpected + " are not part of a "
-                    + config.spec().architecture() + " with this config.json (wrong architecture or config?)");
+            throw ModelErrors.badTensorFile(
+                    dir.toString(),
+                    "tensors " + unexpected + " are not part of a "
+                            + config.spec().architecture() + " with this config.json (wrong architecture or config?)");
         }
         for (ParamLayout.Entry e : layout.entries()) {
             if (!reader.contains(e.name())) {
                 throw ModelErrors.missingTensor(e.name(), e.shape(), dir.toString());
             }
             if (!Arrays.equals(reader.info(e.name()).shape(), e.shape())) {
-                throw ModelErrors.shapeMismatch(e.name(), e.shape(), reader.info(e.name()).shape(), dir.toString());
+                throw ModelErrors.shapeMismatch(
+                        e.name(), e.shape(), reader.info(e.name()).shape(), dir.toString());
             }
         }
         return new Stored(config, layout, reader);
@@ -158,12 +165,12 @@ public final class HfModelDir {
      * transformers' parameter order whatever order {@code layout} keeps them in), config.json,
      * generation_config.json, and the tokenizer files found in {@code tokenizerDir} (may be null).
      */
-    public static List<Path> save(Path dir, ModelConfig config, ParamLayout layout, INDArray params,
-                                  Path tokenizerDir, long maxShardBytes) {
+    public static List<Path> save(
+            Path dir, ModelConfig config, ParamLayout layout, INDArray params, Path tokenizerDir, long maxShardBytes) {
         ParamLayout hfOrder = HfParamNames.layout(config);
         if (!hfOrder.sameParameters(layout)) {
-            throw new IllegalArgumentException("the layout does not hold the parameters HfParamNames gives for this "
-                    + "config");
+            throw new IllegalArgumentException(
+                    "the layout does not hold the parameters HfParamNames gives for this " + "config");
         }
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         hfOrder.entries().forEach(e -> tensors.put(e.name(), layout.view(params, e.name())));
@@ -175,12 +182,14 @@ public final class HfModelDir {
      * transformers' order (any of FLOAT, BFLOAT16, HALF: each is written as F32): the weights of a freeze run whose
      * frozen part stays in the checkpoint's dtype and whose trained part is fp32.
      */
-    public static List<Path> save(Path dir, ModelConfig config, Map<String, INDArray> tensors, Path tokenizerDir,
-                                  long maxShardBytes) {
-        List<String> names = HfParamNames.layout(config).entries().stream().map(ParamLayout.Entry::name).toList();
+    public static List<Path> save(
+            Path dir, ModelConfig config, Map<String, INDArray> tensors, Path tokenizerDir, long maxShardBytes) {
+        List<String> names = HfParamNames.layout(config).entries().stream()
+                .map(ParamLayout.Entry::name)
+                .toList();
         if (!new ArrayList<>(tensors.keySet()).equals(names)) {
-            throw new IllegalArgumentException("the tensors are not the parameters HfParamNames gives for this config,"
-                    + " in its order");
+            throw new IllegalArgumentException(
+                    "the tensors are not the parameters HfParamNames gives for this config," + " in its order");
         }
         return save(dir, config, tensors::get, tokenizerDir, maxShardBytes);
     }
@@ -190,12 +199,12 @@ public final class HfModelDir {
      * in transformers' order just before writing it, the array valid until the next call: a fully sharded model
      * gathers one decoder layer at a time instead of assembling all of them.
      */
-    public static List<Path> save(Path dir, ModelConfig config, Function<String, INDArray> tensor,
-                                  Path tokenizerDir, long maxShardBytes) {
+    public static List<Path> save(
+            Path dir, ModelConfig config, Function<String, INDArray> tensor, Path tokenizerDir, long maxShardBytes) {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         HfParamNames.layout(config).entries().forEach(e -> shapes.put(e.name(), e.shape()));
-        List<Path> written = new ArrayList<>(SafetensorsWriter.builder().maxShardBytes(maxShardBytes).build()
-                .write(dir, shapes, tensor));
+        List<Path> written = new ArrayList<>(
+                SafetensorsWriter.builder().maxShardBytes(maxShardBytes).build().write(dir, shapes, tensor));
         written.add(HfConfigWriter.write(config, dir));
         try {
             ObjectNode gen = MAPPER.createObjectNode();
@@ -212,7 +221,9 @@ public final class HfModelDir {
             written.add(genFile);
             if (tokenizerDir != null) {
                 try (Stream<Path> files = Files.list(tokenizerDir)) {
-                    for (Path f : files.filter(p -> TOKENIZER_FILES.contains(p.getFileName().toString())).toList()) {
+                    for (Path f : files.filter(p ->
+                                    TOKENIZER_FILES.contains(p.getFileName().toString()))
+                            .toList()) {
                         written.add(Files.copy(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING));
                     }
                 }

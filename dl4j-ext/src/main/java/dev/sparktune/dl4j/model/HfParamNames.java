@@ -7,8 +7,7 @@ import dev.sparktune.dl4j.params.ParamLayout;
  * order transformers registers them. The same layout addresses parameters, gradients and optimizer state.
  */
 public final class HfParamNames {
-    private HfParamNames() {
-    }
+    private HfParamNames() {}
 
     public static String layerPrefix(int layer) {
         return "model.layers." + layer + ".";

@@ -25,11 +25,26 @@ import java.util.List;
  * @param bosTokenId            -1 when unset
  * @param eosTokenIds           possibly empty
  */
-public record ModelConfig(ModelSpec spec, int vocabSize, int hiddenSize, int intermediateSize, int numLayers,
-                          int numHeads, int numKvHeads, int headDim, double rmsNormEps, RopeConfig rope,
-                          int maxPositionEmbeddings, boolean tieWordEmbeddings, boolean qkvBias, boolean outputBias,
-                          boolean mlpBias, boolean qkNorm, int slidingWindow, int bosTokenId,
-                          List<Integer> eosTokenIds) {
+public record ModelConfig(
+        ModelSpec spec,
+        int vocabSize,
+        int hiddenSize,
+        int intermediateSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int headDim,
+        double rmsNormEps,
+        RopeConfig rope,
+        int maxPositionEmbeddings,
+        boolean tieWordEmbeddings,
+        boolean qkvBias,
+        boolean outputBias,
+        boolean mlpBias,
+        boolean qkNorm,
+        int slidingWindow,
+        int bosTokenId,
+        List<Integer> eosTokenIds) {
 
     public ModelConfig {
         if (spec == null || rope == null) {

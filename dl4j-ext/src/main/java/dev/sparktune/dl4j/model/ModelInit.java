@@ -19,8 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class ModelInit {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private ModelInit() {
-    }
+    private ModelInit() {}
 
     /** Random parameters for {@code config}, deterministic in {@code seed}. */
     public static HfModelDir.Loaded random(ModelConfig config, long seed, double std) {
@@ -81,8 +80,16 @@ public final class ModelInit {
      *
      * @throws ModelException when the family is not supported or the sizes do not fit together
      */
-    public static ModelConfig config(String architecture, int vocab, int hidden, int intermediate, int layers,
-                                     int heads, int kvHeads, Integer headDim, boolean tieWordEmbeddings) {
+    public static ModelConfig config(
+            String architecture,
+            int vocab,
+            int hidden,
+            int intermediate,
+            int layers,
+            int heads,
+            int kvHeads,
+            Integer headDim,
+            boolean tieWordEmbeddings) {
         ObjectNode cfg = MAPPER.createObjectNode();
         cfg.putArray("architectures").add(architecture);
         cfg.put("vocab_size", vocab);

@@ -10,8 +10,8 @@ package dev.sparktune.dl4j.model;
  * @param defaultMaxPositions     the config class's {@code max_position_embeddings} default
  * @param defaultSlidingWindow    the config class's {@code sliding_window} default (0 = none); Mistral only
  */
-public record ModelSpec(String architecture, String modelType, ModelFamily family, int defaultMaxPositions,
-                        int defaultSlidingWindow) {
+public record ModelSpec(
+        String architecture, String modelType, ModelFamily family, int defaultMaxPositions, int defaultSlidingWindow) {
     public ModelSpec {
         if (architecture == null || architecture.isBlank() || modelType == null || modelType.isBlank()) {
             throw new IllegalArgumentException("architecture and modelType must be non-blank");

@@ -15,8 +15,7 @@ public final class ModelSpecs {
         register(new ModelSpec("MistralForCausalLM", "mistral", ModelFamily.MISTRAL, 131072, 4096));
     }
 
-    private ModelSpecs() {
-    }
+    private ModelSpecs() {}
 
     private static void register(ModelSpec spec) {
         BY_ARCHITECTURE.put(spec.architecture(), spec);

@@ -52,8 +52,8 @@ public interface ModelWeights {
      */
     default HfModelDir.Loaded load(ParamLayout reordered, DataType dtype) {
         if (!layout().sameParameters(reordered)) {
-            throw new IllegalArgumentException("the layout to load into must hold this model's parameters, in any "
-                    + "order");
+            throw new IllegalArgumentException(
+                    "the layout to load into must hold this model's parameters, in any " + "order");
         }
         INDArray params = NativeArrays.uninitialized(dtype, reordered.totalLength());
         for (ParamLayout.Entry e : layout().entries()) {

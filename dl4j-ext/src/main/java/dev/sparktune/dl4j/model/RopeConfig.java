@@ -14,12 +14,19 @@ import java.util.List;
  * @param highFreqFactor                llama3 only
  * @param originalMaxPositionEmbeddings llama3 only: the pre-training context length
  */
-public record RopeConfig(Type type, double theta, double factor, double lowFreqFactor, double highFreqFactor,
-                         int originalMaxPositionEmbeddings) {
+public record RopeConfig(
+        Type type,
+        double theta,
+        double factor,
+        double lowFreqFactor,
+        double highFreqFactor,
+        int originalMaxPositionEmbeddings) {
 
     /** Supported {@code rope_type} values. */
     public enum Type {
-        DEFAULT("default"), LINEAR("linear"), LLAMA3("llama3");
+        DEFAULT("default"),
+        LINEAR("linear"),
+        LLAMA3("llama3");
 
         private final String hfName;
 
@@ -44,7 +51,8 @@ public record RopeConfig(Type type, double theta, double factor, double lowFreqF
             throw new IllegalArgumentException("rope_theta must be a positive finite number, got " + theta);
         }
         if (type != Type.DEFAULT && !(factor > 0)) {
-            throw new IllegalArgumentException("rope factor must be > 0 for rope_type " + type.hfName() + ", got " + factor);
+            throw new IllegalArgumentException(
+                    "rope factor must be > 0 for rope_type " + type.hfName() + ", got " + factor);
         }
         if (type == Type.LLAMA3) {
             if (!(highFreqFactor > lowFreqFactor) || !(lowFreqFactor > 0)) {
@@ -52,8 +60,8 @@ public record RopeConfig(Type type, double theta, double factor, double lowFreqF
                         + lowFreqFactor + " and " + highFreqFactor);
             }
             if (originalMaxPositionEmbeddings <= 0) {
-                throw new IllegalArgumentException("llama3 rope needs original_max_position_embeddings > 0, got "
-                        + originalMaxPositionEmbeddings);
+                throw new IllegalArgumentException(
+                        "llama3 rope needs original_max_position_embeddings > 0, got " + originalMaxPositionEmbeddings);
             }
         }
     }
@@ -77,8 +85,7 @@ public record RopeConfig(Type type, double theta, double factor, double lowFreqF
             inv[i] = 1.0f / (float) Math.pow(base, exponent);
         }
         switch (type) {
-            case DEFAULT -> {
-            }
+            case DEFAULT -> {}
             case LINEAR -> {
                 for (int i = 0; i < inv.length; i++) {
                     inv[i] = inv[i] / (float) factor;

@@ -40,12 +40,13 @@ public final class AdamW {
     private final AdamWConfig config;
     private final long start;
     private final long end;
-    private final List<Range> ranges = new ArrayList<>();   // [start, end) by parameter
-    private final INDArray m;        // [end - start], layout order
-    private final INDArray v;        // [end - start]
+    private final List<Range> ranges = new ArrayList<>(); // [start, end) by parameter
+    private final INDArray m; // [end - start], layout order
+    private final INDArray v; // [end - start]
     private long step;
     /** Elements per native-memory window: NIO buffers are int-indexed, flat buffers of big models are not. */
     private static final int WINDOW = 1 << 26;
+
     static final String STATE_FORMAT = "sparktune-adamw";
     static final String STATE_VERSION = "1";
 
@@ -55,8 +56,7 @@ public final class AdamW {
     }
 
     /** Elements [from, to) of the flat buffers, whether they decay, and the factor on the scheduled lr they run at. */
-    private record Range(long from, long to, boolean decays, double lrScale) {
-    }
+    private record Range(long from, long to, boolean decays, double lrScale) {}
 
     /** Every parameter at the scheduled lr. */
     public static ToDoubleFunction<ParamLayout.Entry> sameLr() {
@@ -69,28 +69,41 @@ public final class AdamW {
     }
 
     /** The optimizer of every parameter, each at {@code lrScale} × the scheduled lr. */
-    public AdamW(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays,
-                 ToDoubleFunction<ParamLayout.Entry> lrScale) {
+    public AdamW(
+            ParamLayout layout,
+            AdamWConfig config,
+            Predicate<ParamLayout.Entry> decays,
+            ToDoubleFunction<ParamLayout.Entry> lrScale) {
         this(layout, config, decays, lrScale, 0, layout.totalLength());
     }
 
     /** The optimizer of elements [start, end) of the layout's flat buffers only (one rank's shard). */
-    public static AdamW sharded(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays,
-                                long start, long end) {
+    public static AdamW sharded(
+            ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays, long start, long end) {
         return new AdamW(layout, config, decays, sameLr(), start, end);
     }
 
     /** A shard whose parameters each run at {@code lrScale} × the scheduled lr. */
-    public static AdamW sharded(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays,
-                                ToDoubleFunction<ParamLayout.Entry> lrScale, long start, long end) {
+    public static AdamW sharded(
+            ParamLayout layout,
+            AdamWConfig config,
+            Predicate<ParamLayout.Entry> decays,
+            ToDoubleFunction<ParamLayout.Entry> lrScale,
+            long start,
+            long end) {
         return new AdamW(layout, config, decays, lrScale, start, end);
     }
 
-    private AdamW(ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays,
-                  ToDoubleFunction<ParamLayout.Entry> lrScale, long start, long end) {
+    private AdamW(
+            ParamLayout layout,
+            AdamWConfig config,
+            Predicate<ParamLayout.Entry> decays,
+            ToDoubleFunction<ParamLayout.Entry> lrScale,
+            long start,
+            long end) {
         if (start < 0 || end < start || end > layout.totalLength()) {
-            throw new IllegalArgumentException("shard [" + start + ", " + end + ") is outside the layout's "
-                    + layout.totalLength() + " elements");
+            throw new IllegalArgumentException(
+                    "shard [" + start + ", " + end + ") is outside the layout's " + layout.totalLength() + " elements");
         }
         this.layout = layout;
         this.config = config;
@@ -108,7 +121,7 @@ public final class AdamW {
             }
             ranges.add(new Range(from, to, decays.test(e), scale));
         }
-        long n = Math.max(1, end - start);  // ND4J has no empty buffers; an empty shard never touches them
+        long n = Math.max(1, end - start); // ND4J has no empty buffers; an empty shard never touches them
         this.m = Nd4j.zeros(DataType.FLOAT, n);
         this.v = Nd4j.zeros(DataType.FLOAT, n);
     }
@@ -206,8 +219,12 @@ public final class AdamW {
         for (ParamLayout.Entry e : layout.entries()) {
             tensors.put("exp_avg_sq/" + e.name(), layout.view(v, e.name()));
         }
-        SafetensorsWriter.builder().metadata("format", STATE_FORMAT)
-                .metadata("version", STATE_VERSION).metadata("step", Long.toString(step)).build().write(dir, tensors);
+        SafetensorsWriter.builder()
+                .metadata("format", STATE_FORMAT)
+                .metadata("version", STATE_VERSION)
+                .metadata("step", Long.toString(step))
+                .build()
+                .write(dir, tensors);
     }
 
     /**

@@ -4,8 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Gradient clipping by global L2 norm over the flat gradient buffer (torch.nn.utils.clip_grad_norm_). */
 public final class GradClip {
-    private GradClip() {
-    }
+    private GradClip() {}
 
     /** The global L2 norm of {@code grads}. */
     public static double norm(INDArray grads) {

@@ -11,7 +11,9 @@ package dev.sparktune.dl4j.optim;
 public record LrSchedule(Type type, int warmupSteps, int totalSteps) {
 
     public enum Type {
-        CONSTANT, LINEAR, COSINE
+        CONSTANT,
+        LINEAR,
+        COSINE
     }
 
     public LrSchedule {
@@ -19,8 +21,8 @@ public record LrSchedule(Type type, int warmupSteps, int totalSteps) {
             throw new IllegalArgumentException("schedule type is null");
         }
         if (warmupSteps < 0 || totalSteps <= 0) {
-            throw new IllegalArgumentException("need warmupSteps >= 0 and totalSteps > 0, got " + warmupSteps + " and "
-                    + totalSteps);
+            throw new IllegalArgumentException(
+                    "need warmupSteps >= 0 and totalSteps > 0, got " + warmupSteps + " and " + totalSteps);
         }
     }
 

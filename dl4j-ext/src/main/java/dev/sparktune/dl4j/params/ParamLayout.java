@@ -36,8 +36,8 @@ public final class ParamLayout {
             }
             for (long d : shape) {
                 if (d <= 0) {
-                    throw new IllegalArgumentException("parameter " + name + " has a non-positive dimension in "
-                            + Arrays.toString(shape));
+                    throw new IllegalArgumentException(
+                            "parameter " + name + " has a non-positive dimension in " + Arrays.toString(shape));
                 }
             }
             if (offset < 0) {
@@ -169,8 +169,8 @@ public final class ParamLayout {
     public Entry entry(String name) {
         Entry e = byName.get(name);
         if (e == null) {
-            throw new IllegalArgumentException("no parameter \"" + name + "\" in this layout of " + entries.size()
-                    + " parameters");
+            throw new IllegalArgumentException(
+                    "no parameter \"" + name + "\" in this layout of " + entries.size() + " parameters");
         }
         return e;
     }
@@ -201,7 +201,9 @@ public final class ParamLayout {
 
     private void checkFlat(INDArray flat) {
         DataType t = flat.dataType();
-        if (flat.rank() != 1 || flat.length() != totalLength || flat.elementWiseStride() != 1
+        if (flat.rank() != 1
+                || flat.length() != totalLength
+                || flat.elementWiseStride() != 1
                 || t != DataType.FLOAT && t != DataType.BFLOAT16 && t != DataType.HALF) {
             throw new IllegalArgumentException("expected a contiguous flat FLOAT, BFLOAT16 or HALF buffer of "
                     + totalLength + " elements, got " + flat.dataType() + Arrays.toString(flat.shape()));

@@ -12,8 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * attention tiles and the lm_head pieces all cut views of views, so they cut them here.
  */
 public final class Views {
-    private Views() {
-    }
+    private Views() {}
 
     /** Elements [from, to) of a contiguous rank-1 array, as a rank-1 view. */
     public static INDArray range(INDArray flat, long from, long to) {
@@ -29,8 +28,8 @@ public final class Views {
     /** Rows [from, to) of a c-contiguous matrix. */
     public static INDArray rows(INDArray matrix, long from, long to) {
         if (matrix.rank() != 2 || from < 0 || to > matrix.rows() || to <= from) {
-            throw new IllegalArgumentException("rows [" + from + ", " + to + ") of shape "
-                    + Arrays.toString(matrix.shape()));
+            throw new IllegalArgumentException(
+                    "rows [" + from + ", " + to + ") of shape " + Arrays.toString(matrix.shape()));
         }
         return reshaped(matrix, from * matrix.columns(), to - from, matrix.columns());
     }
@@ -44,8 +43,8 @@ public final class Views {
             n *= shape[i];
         }
         if (from < 0 || from + n > a.length()) {
-            throw new IllegalArgumentException(Arrays.toString(shape) + " at " + from + " exceeds the "
-                    + a.length() + " elements of " + Arrays.toString(a.shape()));
+            throw new IllegalArgumentException(Arrays.toString(shape) + " at " + from + " exceeds the " + a.length()
+                    + " elements of " + Arrays.toString(a.shape()));
         }
         return strided(a, from, shape, stride);
     }

@@ -59,8 +59,8 @@ public record PreferenceLoss(Type type, double beta, double labelSmoothing, doub
                     return t;
                 }
             }
-            throw new IllegalArgumentException("pref_loss \"" + key + "\" is not supported; allowed: sigmoid, hinge, "
-                    + "ipo, orpo, simpo");
+            throw new IllegalArgumentException(
+                    "pref_loss \"" + key + "\" is not supported; allowed: sigmoid, hinge, " + "ipo, orpo, simpo");
         }
     }
 
@@ -95,8 +95,13 @@ public record PreferenceLoss(Type type, double beta, double labelSmoothing, doub
      * One pair as the policy and the reference score it: summed log-probs of each response's tokens and how many
      * there are. The reference sums are ignored (and may be NaN) for orpo and simpo.
      */
-    public record Pair(double chosenLogp, double rejectedLogp, int chosenTokens, int rejectedTokens,
-                       double refChosenLogp, double refRejectedLogp) {
+    public record Pair(
+            double chosenLogp,
+            double rejectedLogp,
+            int chosenTokens,
+            int rejectedTokens,
+            double refChosenLogp,
+            double refRejectedLogp) {
         public Pair {
             if (chosenTokens < 1 || rejectedTokens < 1) {
                 throw new IllegalArgumentException("a pair needs at least one response token on each side, got "
@@ -117,8 +122,15 @@ public record PreferenceLoss(Type type, double beta, double labelSmoothing, doub
      * @param rejectedLogps  logps/rejected
      * @param sftLoss        −(chosen log-prob averaged over its tokens): pref_ftx's term, and orpo's sft_loss
      */
-    public record Terms(double loss, double dChosenLogp, double dRejectedLogp, double chosenReward,
-                        double rejectedReward, double chosenLogps, double rejectedLogps, double sftLoss) {
+    public record Terms(
+            double loss,
+            double dChosenLogp,
+            double dRejectedLogp,
+            double chosenReward,
+            double rejectedReward,
+            double chosenLogps,
+            double rejectedLogps,
+            double sftLoss) {
         /** rewards/accuracies counts a pair whose chosen reward is strictly larger. */
         public boolean rewardCorrect() {
             return chosenReward > rejectedReward;
@@ -138,7 +150,7 @@ public record PreferenceLoss(Type type, double beta, double labelSmoothing, doub
         double c = p.chosenLogp() * cScale;
         double r = p.rejectedLogp() * rScale;
         double loss;
-        double dc;  // dLoss / dc
+        double dc; // dLoss / dc
         double dr;
         double chosenReward;
         double rejectedReward;
@@ -160,7 +172,7 @@ public record PreferenceLoss(Type type, double beta, double labelSmoothing, doub
                 } else if (type == Type.HINGE) {
                     double slack = 1 - beta * margin;
                     loss = Math.max(0, slack);
-                    dMargin = slack > 0 ? -beta : 0;  // torch's relu has gradient 0 at 0
+                    dMargin = slack > 0 ? -beta : 0; // torch's relu has gradient 0 at 0
                 } else {
                     double off = margin - 1 / (2 * beta);
                     loss = off * off;

@@ -16,8 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * mapped file bytes to convert from. Neither copies.
  */
 public final class NativeArrays {
-    private NativeArrays() {
-    }
+    private NativeArrays() {}
 
     /**
      * A flat c-order array of {@code length} elements whose pages are not touched until written. Nd4j.createUninitialized
@@ -48,11 +47,11 @@ public final class NativeArrays {
             case FLOAT -> FloatIndexer.create(new FloatPointer(memory).capacity(length));
             case BFLOAT16 -> Bfloat16Indexer.create(new ShortPointer(memory).capacity(length));
             case HALF -> HalfIndexer.create(new ShortPointer(memory).capacity(length));
-            default -> throw new IllegalArgumentException("only FLOAT, BFLOAT16 and HALF arrays are made here, not "
-                    + type);
+            default ->
+                throw new IllegalArgumentException("only FLOAT, BFLOAT16 and HALF arrays are made here, not " + type);
         };
-        return Nd4j.create(Nd4j.createBuffer(memory, type, length, indexer), new long[] {length}, new long[] {1}, 0,
-                'c', type);
+        return Nd4j.create(
+                Nd4j.createBuffer(memory, type, length, indexer), new long[] {length}, new long[] {1}, 0, 'c', type);
     }
 
     private static int width(DataType type) {

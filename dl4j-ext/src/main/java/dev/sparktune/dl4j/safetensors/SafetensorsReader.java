@@ -37,6 +37,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class SafetensorsReader {
     /** Headers beyond this are refused (safetensors itself caps them at 100 MB). */
     static final long MAX_HEADER_BYTES = 100L << 20;
+
     public static final String INDEX_FILE = "model.safetensors.index.json";
     public static final String SINGLE_FILE = "model.safetensors";
     /**
@@ -44,6 +45,7 @@ public final class SafetensorsReader {
      * a read adds to it (and stays below FileChannel.map's 2 GiB limit).
      */
     static final long MAP_WINDOW_BYTES = 256L << 20;
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
     /**
      * Unmaps a window at once (sun.misc.Unsafe.invokeCleaner, in jdk.unsupported): left to the garbage collector,
@@ -56,8 +58,8 @@ public final class SafetensorsReader {
     private final Map<String, String> metadata;
     private final long windowBytes;
 
-    private SafetensorsReader(String description, Map<String, TensorInfo> tensors, Map<String, String> metadata,
-                              long windowBytes) {
+    private SafetensorsReader(
+            String description, Map<String, TensorInfo> tensors, Map<String, String> metadata, long windowBytes) {
         this.description = description;
         this.tensors = Collections.unmodifiableMap(tensors);
         this.metadata = Collections.unmodifiableMap(metadata);
@@ -81,8 +83,10 @@ public final class SafetensorsReader {
             if (Files.isRegularFile(path.resolve(SINGLE_FILE))) {
                 return openFile(path.resolve(SINGLE_FILE), windowBytes);
             }
-            throw ModelErrors.badTensorFile(path.toString(), "neither " + INDEX_FILE + " nor " + SINGLE_FILE
-                    + " is in this directory; expected a Hugging Face model directory with safetensors weights");
+            throw ModelErrors.badTensorFile(
+                    path.toString(),
+                    "neither " + INDEX_FILE + " nor " + SINGLE_FILE
+                            + " is in this directory; expected a Hugging Face model directory with safetensors weights");
         }
         if (path.getFileName().toString().endsWith(".json")) {
             return openIndex(path, windowBytes);
@@ -114,29 +118,35 @@ public final class SafetensorsReader {
             Map.Entry<String, JsonNode> e = it.next();
             String fileName = e.getValue().asText();
             if (fileName.contains("/") || fileName.contains("\\") || fileName.equals("..")) {
-                throw ModelErrors.badTensorFile(index.toString(), "weight_map points \"" + e.getKey() + "\" at \""
-                        + fileName + "\", which is not a plain file name in the same directory");
+                throw ModelErrors.badTensorFile(
+                        index.toString(),
+                        "weight_map points \"" + e.getKey() + "\" at \"" + fileName
+                                + "\", which is not a plain file name in the same directory");
             }
             Map<String, TensorInfo> header = byFile.computeIfAbsent(fileName, f -> {
                 Path shard = index.resolveSibling(f);
                 if (!Files.isRegularFile(shard)) {
-                    throw ModelErrors.badTensorFile(index.toString(), "shard \"" + f + "\" listed in weight_map"
-                            + " does not exist next to the index");
+                    throw ModelErrors.badTensorFile(
+                            index.toString(),
+                            "shard \"" + f + "\" listed in weight_map" + " does not exist next to the index");
                 }
                 return readHeader(shard, meta);
             });
             TensorInfo info = header.get(e.getKey());
             if (info == null) {
-                throw ModelErrors.badTensorFile(index.toString(), "weight_map says \"" + e.getKey() + "\" is in "
-                        + fileName + ", but that file has no such tensor");
+                throw ModelErrors.badTensorFile(
+                        index.toString(),
+                        "weight_map says \"" + e.getKey() + "\" is in " + fileName
+                                + ", but that file has no such tensor");
             }
             all.put(e.getKey(), info);
         }
         for (Map.Entry<String, Map<String, TensorInfo>> f : byFile.entrySet()) {
             for (String name : f.getValue().keySet()) {
                 if (!all.containsKey(name)) {
-                    throw ModelErrors.badTensorFile(index.toString(), "shard " + f.getKey() + " holds \"" + name
-                            + "\", which weight_map does not list");
+                    throw ModelErrors.badTensorFile(
+                            index.toString(),
+                            "shard " + f.getKey() + " holds \"" + name + "\", which weight_map does not list");
                 }
             }
         }
@@ -148,15 +158,18 @@ public final class SafetensorsReader {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
-                throw ModelErrors.badTensorFile(where, "file is " + size + " bytes; a safetensors file starts with an"
-                        + " 8-byte header length");
+                throw ModelErrors.badTensorFile(
+                        where,
+                        "file is " + size + " bytes; a safetensors file starts with an" + " 8-byte header length");
             }
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long headerLen = lenBuf.getLong(0);
             if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || headerLen > size - 8) {
-                throw ModelErrors.badTensorFile(where, "header length " + headerLen + " is invalid for a file of "
-                        + size + " bytes (not a safetensors file, or truncated)");
+                throw ModelErrors.badTensorFile(
+                        where,
+                        "header length " + headerLen + " is invalid for a file of " + size
+                                + " bytes (not a safetensors file, or truncated)");
             }
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
             readFully(ch, hb, 8);
@@ -181,7 +194,9 @@ public final class SafetensorsReader {
                     if (!t.isObject()) {
                         throw ModelErrors.badTensorFile(where, "__metadata__ is not an object of strings");
                     }
-                    t.fields().forEachRemaining(m -> metaOut.put(m.getKey(), m.getValue().asText()));
+                    t.fields()
+                            .forEachRemaining(
+                                    m -> metaOut.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
                 map.put(name, parseEntry(where, file, name, t, dataStart, dataLen, ranges));
@@ -198,21 +213,23 @@ public final class SafetensorsReader {
         }
     }
 
-    private static TensorInfo parseEntry(String where, Path file, String name, JsonNode t, long dataStart,
-                                         long dataLen, List<long[]> ranges) {
+    private static TensorInfo parseEntry(
+            String where, Path file, String name, JsonNode t, long dataStart, long dataLen, List<long[]> ranges) {
         if (!t.isObject() || !t.has("dtype") || !t.has("shape") || !t.has("data_offsets")) {
             throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\" needs dtype, shape and data_offsets");
         }
         TensorDType dtype = TensorDType.parse(t.get("dtype").asText());
         if (dtype == null) {
-            throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\" has unknown dtype \""
-                    + t.get("dtype").asText() + "\"; safetensors dtypes are " + TensorDType.names());
+            throw ModelErrors.badTensorFile(
+                    where,
+                    "tensor \"" + name + "\" has unknown dtype \""
+                            + t.get("dtype").asText() + "\"; safetensors dtypes are " + TensorDType.names());
         }
         JsonNode shapeNode = t.get("shape");
         JsonNode offs = t.get("data_offsets");
         if (!shapeNode.isArray() || !offs.isArray() || offs.size() != 2) {
-            throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\": shape must be a list and data_offsets"
-                    + " a [begin, end] pair");
+            throw ModelErrors.badTensorFile(
+                    where, "tensor \"" + name + "\": shape must be a list and data_offsets" + " a [begin, end] pair");
         }
         long[] shape = new long[shapeNode.size()];
         long numel = 1;
@@ -227,12 +244,16 @@ public final class SafetensorsReader {
         long begin = offs.get(0).asLong();
         long end = offs.get(1).asLong();
         if (begin < 0 || end < begin || end > dataLen) {
-            throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\" data_offsets [" + begin + ", " + end
-                    + "] fall outside the " + dataLen + "-byte data section (truncated file?)");
+            throw ModelErrors.badTensorFile(
+                    where,
+                    "tensor \"" + name + "\" data_offsets [" + begin + ", " + end + "] fall outside the " + dataLen
+                            + "-byte data section (truncated file?)");
         }
         if (end - begin != numel * dtype.bytes()) {
-            throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\" " + dtype + Arrays.toString(shape)
-                    + " needs " + numel * dtype.bytes() + " bytes but data_offsets span " + (end - begin));
+            throw ModelErrors.badTensorFile(
+                    where,
+                    "tensor \"" + name + "\" " + dtype + Arrays.toString(shape) + " needs " + numel * dtype.bytes()
+                            + " bytes but data_offsets span " + (end - begin));
         }
         ranges.add(new long[] {begin, end});
         return new TensorInfo(name, dtype, shape, file, dataStart + begin, end - begin);
@@ -276,8 +297,8 @@ public final class SafetensorsReader {
     /** Reads {@code name} as fp32 into a new array of its stored shape. */
     public INDArray read(String name) {
         long[] shape = info(name).shape();
-        INDArray out = shape.length == 0 ? Nd4j.scalar(DataType.FLOAT, 0) : Nd4j.createUninitialized(DataType.FLOAT,
-                shape);
+        INDArray out =
+                shape.length == 0 ? Nd4j.scalar(DataType.FLOAT, 0) : Nd4j.createUninitialized(DataType.FLOAT, shape);
         readInto(name, out);
         return out;
     }
@@ -294,7 +315,8 @@ public final class SafetensorsReader {
             throw ModelErrors.missingTensor(name, dst.shape(), description);
         }
         if (!Arrays.equals(info.shape(), dst.shape())) {
-            throw ModelErrors.shapeMismatch(name, dst.shape(), info.shape(), info.file().toString());
+            throw ModelErrors.shapeMismatch(
+                    name, dst.shape(), info.shape(), info.file().toString());
         }
         copy(info, 0, info.numel(), dst);
     }
@@ -326,8 +348,10 @@ public final class SafetensorsReader {
 
     private void copy(TensorInfo info, long from, long to, INDArray dst) {
         if (!info.dtype().isFloatConvertible()) {
-            throw ModelErrors.badTensorFile(info.file().toString(), "tensor \"" + info.name() + "\" has dtype "
-                    + info.dtype() + "; only F32, F16 and BF16 weights can be loaded");
+            throw ModelErrors.badTensorFile(
+                    info.file().toString(),
+                    "tensor \"" + info.name() + "\" has dtype " + info.dtype()
+                            + "; only F32, F16 and BF16 weights can be loaded");
         }
         DataType stored = info.dtype().nd4j();
         if (!TensorDType.convertsExactly(stored, dst.dataType())) {
@@ -350,8 +374,8 @@ public final class SafetensorsReader {
         try (FileChannel ch = FileChannel.open(info.file(), StandardOpenOption.READ)) {
             for (long a = from; a < to; a += perWindow) {
                 long z = Math.min(to, a + perWindow);
-                MappedByteBuffer window = ch.map(FileChannel.MapMode.READ_ONLY, info.dataOffset() + a * width,
-                        (z - a) * width);
+                MappedByteBuffer window =
+                        ch.map(FileChannel.MapMode.READ_ONLY, info.dataOffset() + a * width, (z - a) * width);
                 try {
                     INDArray src = NativeArrays.over(new Pointer(window), stored, z - a);
                     // ND4J's assign casts on its OpenMP threads: measured on a 155M-element bf16 tensor, 0.02-0.03 s
@@ -363,8 +387,8 @@ public final class SafetensorsReader {
                 }
             }
         } catch (IOException e) {
-            throw ModelErrors.badTensorFile(info.file().toString(), "cannot read tensor \"" + info.name() + "\": "
-                    + e.getMessage(), e);
+            throw ModelErrors.badTensorFile(
+                    info.file().toString(), "cannot read tensor \"" + info.name() + "\": " + e.getMessage(), e);
         }
     }
 
@@ -381,11 +405,14 @@ public final class SafetensorsReader {
             Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
             Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
             theUnsafe.setAccessible(true);
-            return MethodHandles.lookup().findVirtual(unsafeClass, "invokeCleaner",
-                    MethodType.methodType(void.class, ByteBuffer.class)).bindTo(theUnsafe.get(null));
+            return MethodHandles.lookup()
+                    .findVirtual(unsafeClass, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
+                    .bindTo(theUnsafe.get(null));
         } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("reading safetensors needs sun.misc.Unsafe.invokeCleaner (module"
-                    + " jdk.unsupported) to unmap file windows: " + e, e);
+            throw new IllegalStateException(
+                    "reading safetensors needs sun.misc.Unsafe.invokeCleaner (module"
+                            + " jdk.unsupported) to unmap file windows: " + e,
+                    e);
         }
     }
 }

@@ -32,6 +32,7 @@ public final class SafetensorsWriter {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     /** Elements converted at a time when a tensor's values must change type on the way out. */
     private static final int CHUNK = 1 << 20;
+
     private static final long WINDOW_BYTES = 1L << 30;
 
     private final long maxShardBytes;
@@ -181,8 +182,8 @@ public final class SafetensorsWriter {
         }
         head.flip();
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(ch, head);
             for (String name : names) {
                 INDArray a = data.apply(name);
@@ -251,5 +252,4 @@ public final class SafetensorsWriter {
             ch.write(buf);
         }
     }
-
 }

@@ -6,8 +6,21 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /** safetensors dtype names and their sizes; only F32, F16 and BF16 convert to fp32. */
 public enum TensorDType {
-    BOOL(1), U8(1), I8(1), F8_E4M3(1), F8_E5M2(1), I16(2), U16(2), F16(2), BF16(2), I32(4), U32(4), F32(4), F64(8),
-    I64(8), U64(8);
+    BOOL(1),
+    U8(1),
+    I8(1),
+    F8_E4M3(1),
+    F8_E5M2(1),
+    I16(2),
+    U16(2),
+    F16(2),
+    BF16(2),
+    I32(4),
+    U32(4),
+    F32(4),
+    F64(8),
+    I64(8),
+    U64(8);
 
     private final int bytes;
 
@@ -33,8 +46,9 @@ public enum TensorDType {
             case F32 -> DataType.FLOAT;
             case F16 -> DataType.HALF;
             case BF16 -> DataType.BFLOAT16;
-            default -> throw new IllegalStateException(this + " has no ND4J floating-point type; only F32, F16 and"
-                    + " BF16 weights can be loaded");
+            default ->
+                throw new IllegalStateException(
+                        this + " has no ND4J floating-point type; only F32, F16 and" + " BF16 weights can be loaded");
         };
     }
 

@@ -33,8 +33,13 @@ public record TensorInfo(String name, TensorDType dtype, long[] shape, Path file
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TensorInfo t && t.name.equals(name) && t.dtype == dtype && Arrays.equals(t.shape, shape)
-                && t.file.equals(file) && t.dataOffset == dataOffset && t.byteLength == byteLength;
+        return o instanceof TensorInfo t
+                && t.name.equals(name)
+                && t.dtype == dtype
+                && Arrays.equals(t.shape, shape)
+                && t.file.equals(file)
+                && t.dataOffset == dataOffset
+                && t.byteLength == byteLength;
     }
 
     @Override

@@ -10,8 +10,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 class NativeFloatSumTest {
     /** Lengths around OpenBLAS's single-thread limit, so the split into calls is covered at its edges. */
     @ParameterizedTest
-    @ValueSource(ints = {1, 7, NativeFloatSum.SINGLE_THREAD_MAX - 1, NativeFloatSum.SINGLE_THREAD_MAX,
-            NativeFloatSum.SINGLE_THREAD_MAX + 1, 3 * NativeFloatSum.SINGLE_THREAD_MAX + 17})
+    @ValueSource(
+            ints = {
+                1,
+                7,
+                NativeFloatSum.SINGLE_THREAD_MAX - 1,
+                NativeFloatSum.SINGLE_THREAD_MAX,
+                NativeFloatSum.SINGLE_THREAD_MAX + 1,
+                3 * NativeFloatSum.SINGLE_THREAD_MAX + 17
+            })
     void addsExactlyLikeJavaFloatAdditionAndTouchesNothingElse(int count) {
         Random random = new Random(count);
         int sumFirst = 5;
@@ -28,13 +35,16 @@ class NativeFloatSumTest {
         for (int i = 0; i < count; i++) {
             expected[sumFirst + i] = sum[sumFirst + i] + add[addFirst + i];
         }
-        try (FloatPointer sumP = new FloatPointer(sum); FloatPointer addP = new FloatPointer(add)) {
-            addP.position(1);  // positions are ignored: element indices count from the address
+        try (FloatPointer sumP = new FloatPointer(sum);
+                FloatPointer addP = new FloatPointer(add)) {
+            addP.position(1); // positions are ignored: element indices count from the address
             NativeFloatSum.addInto(sumP, sumFirst, addP, addFirst, count);
             float[] got = new float[sum.length];
             sumP.position(0).get(got);
             for (int i = 0; i < got.length; i++) {
-                assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(got[i]),
+                assertEquals(
+                        Float.floatToIntBits(expected[i]),
+                        Float.floatToIntBits(got[i]),
                         "element " + i + " of " + got.length + " (count " + count + ")");
             }
             float[] addAfter = new float[add.length];

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparktune.testkit.RepoPaths;
-import java.io.File;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,23 +32,37 @@ class NcclCollectiveCompilesTest {
     void theCudaSourcesCompileAgainstTheCurrentCollectiveAndNd4j() throws Exception {
         List<String> sources;
         try (Stream<Path> files = Files.walk(RepoPaths.resolve("dl4j-ext/src/cuda/java"))) {
-            sources = files.filter(f -> f.toString().endsWith(".java")).map(Path::toString).toList();
+            sources = files.filter(f -> f.toString().endsWith(".java"))
+                    .map(Path::toString)
+                    .toList();
         }
         assertTrue(sources.stream().anyMatch(f -> f.endsWith("NcclCollective.java")), sources.toString());
-        List<String> classPath = new ArrayList<>(List.of(System.getProperty("surefire.test.class.path",
-                System.getProperty("java.class.path")).split(File.pathSeparator)));
+        List<String> classPath = new ArrayList<>(
+                List.of(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+                        .split(File.pathSeparator)));
         try (Stream<Path> jars = Files.list(Path.of(System.getProperty("sparktune.cuda.api.dir")))) {
-            List<String> cuda = jars.map(Path::toString).filter(f -> f.endsWith(".jar")).toList();
+            List<String> cuda =
+                    jars.map(Path::toString).filter(f -> f.endsWith(".jar")).toList();
             for (String artifact : List.of("nd4j-cuda-11.6-", "nd4j-cuda-11.6-preset-", "cuda-")) {
-                assertTrue(cuda.stream().anyMatch(f -> Path.of(f).getFileName().toString().startsWith(artifact)),
+                assertTrue(
+                        cuda.stream()
+                                .anyMatch(
+                                        f -> Path.of(f).getFileName().toString().startsWith(artifact)),
                         artifact + "*.jar in " + cuda);
             }
             classPath.addAll(cuda);
         }
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        List<String> args = new ArrayList<>(List.of("--release", "17", "-proc:none", "-nowarn", "-d", out.toString(),
-                "-cp", String.join(File.pathSeparator, classPath)));
+        List<String> args = new ArrayList<>(List.of(
+                "--release",
+                "17",
+                "-proc:none",
+                "-nowarn",
+                "-d",
+                out.toString(),
+                "-cp",
+                String.join(File.pathSeparator, classPath)));
         args.addAll(sources);
         int status = javac.run(null, null, errors, args.toArray(String[]::new));
         assertEquals(0, status, "src/cuda/java no longer compiles:\n" + errors.toString(StandardCharsets.UTF_8));

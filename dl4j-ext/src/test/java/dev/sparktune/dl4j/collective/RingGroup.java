@@ -33,8 +33,8 @@ final class RingGroup implements AutoCloseable {
         List<Future<TcpRingCollective>> futures = new ArrayList<>();
         for (int r = 0; r < n; r++) {
             int rank = r;
-            futures.add(pool.submit(() -> TcpRingCollective.connect(listeners.get(rank), rank, peers, SECRET,
-                    options)));
+            futures.add(
+                    pool.submit(() -> TcpRingCollective.connect(listeners.get(rank), rank, peers, SECRET, options)));
         }
         List<TcpRingCollective> out = new ArrayList<>();
         for (Future<TcpRingCollective> f : futures) {

@@ -18,9 +18,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,8 +33,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 class TcpRingCollectiveTest {
     /** Small pieces so chunks span many pieces even for small test buffers. */
-    static final RingOptions OPTIONS = RingOptions.defaults().withPieceBytes(1024)
-            .withConnectTimeout(Duration.ofSeconds(20)).withIoTimeout(Duration.ofSeconds(20));
+    static final RingOptions OPTIONS = RingOptions.defaults()
+            .withPieceBytes(1024)
+            .withConnectTimeout(Duration.ofSeconds(20))
+            .withIoTimeout(Duration.ofSeconds(20));
 
     static float[] data(int rank, int length) {
         Random rnd = new Random(1000L * rank + length);
@@ -103,8 +105,11 @@ class TcpRingCollectiveTest {
             float[] expected = expectedSum(n, length);
             for (int r = 0; r < n; r++) {
                 for (long i = shards.start(r); i < shards.end(r); i++) {
-                    assertEquals(expected[(int) i], results.get(r)[(int) i],
-                            1e-5f * Math.max(1, Math.abs(expected[(int) i])), "rank " + r + " elem " + i);
+                    assertEquals(
+                            expected[(int) i],
+                            results.get(r)[(int) i],
+                            1e-5f * Math.max(1, Math.abs(expected[(int) i])),
+                            "rank " + r + " elem " + i);
                 }
             }
         }
@@ -189,19 +194,21 @@ class TcpRingCollectiveTest {
                 try (Socket s = new Socket("127.0.0.1", l1.address().port())) {
                     s.setSoTimeout(20_000);
                     new RingHandshake("the-wrong-secret-0123456789abcdef".getBytes(StandardCharsets.US_ASCII), 2)
-                            .client(new DataInputStream(s.getInputStream()), new DataOutputStream(s.getOutputStream()),
-                                    0, 1);
+                            .client(
+                                    new DataInputStream(s.getInputStream()),
+                                    new DataOutputStream(s.getOutputStream()),
+                                    0,
+                                    1);
                     return "accepted";
                 } catch (RingHandshake.Rejected | IOException e) {
                     return "refused: " + e.getMessage();
                 }
             });
-            Future<TcpRingCollective> r1 = pool.submit(() -> TcpRingCollective.connect(l1, 1, peers,
-                    RingGroup.SECRET, OPTIONS));
-            assertTrue(impostor.get().startsWith("refused: the peer does not hold this job's secret"),
-                    impostor.get());
+            Future<TcpRingCollective> r1 =
+                    pool.submit(() -> TcpRingCollective.connect(l1, 1, peers, RingGroup.SECRET, OPTIONS));
+            assertTrue(impostor.get().startsWith("refused: the peer does not hold this job's secret"), impostor.get());
             try (TcpRingCollective r0 = TcpRingCollective.connect(l0, 0, peers, RingGroup.SECRET, OPTIONS);
-                 TcpRingCollective one = r1.get()) {
+                    TcpRingCollective one = r1.get()) {
                 Future<double[]> sum1 = pool.submit(() -> one.allReduceSum(2));
                 assertArrayEquals(new double[] {3}, r0.allReduceSum(1), 0);
                 assertArrayEquals(new double[] {3}, sum1.get(), 0);
@@ -219,10 +226,10 @@ class TcpRingCollectiveTest {
         RingOptions quick = OPTIONS.withConnectTimeout(Duration.ofSeconds(3));
         ExecutorService pool = Executors.newFixedThreadPool(1);
         try {
-            Future<?> other = pool.submit(() -> TcpRingCollective.connect(l1, 1, peers,
-                    "another-jobs-secret-0123456789ab".getBytes(StandardCharsets.US_ASCII), quick));
-            CollectiveException e = assertThrows(CollectiveException.class,
-                    () -> TcpRingCollective.connect(l0, 0, peers, RingGroup.SECRET, quick));
+            Future<?> other = pool.submit(() -> TcpRingCollective.connect(
+                    l1, 1, peers, "another-jobs-secret-0123456789ab".getBytes(StandardCharsets.US_ASCII), quick));
+            CollectiveException e = assertThrows(
+                    CollectiveException.class, () -> TcpRingCollective.connect(l0, 0, peers, RingGroup.SECRET, quick));
             assertTrue(e.getMessage().contains("rank 1"), e.getMessage());
             Exception e1 = assertThrows(Exception.class, other::get);
             assertTrue(e1.getCause() instanceof CollectiveException, String.valueOf(e1.getCause()));
@@ -238,9 +245,11 @@ class TcpRingCollectiveTest {
     @Test
     void aStalledPeerTimesOutNamingIt() throws Exception {
         try (RingGroup g = RingGroup.form(2, OPTIONS.withIoTimeout(Duration.ofSeconds(1)))) {
-            CollectiveException e = assertThrows(CollectiveException.class,
-                    () -> g.ranks.get(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
-            assertTrue(e.getMessage().contains("rank 0: no progress for 1 s") && e.getMessage().contains("rank 1 ("),
+            CollectiveException e = assertThrows(
+                    CollectiveException.class, () -> g.ranks.get(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
+            assertTrue(
+                    e.getMessage().contains("rank 0: no progress for 1 s")
+                            && e.getMessage().contains("rank 1 ("),
                     e.getMessage());
         }
     }
@@ -249,8 +258,8 @@ class TcpRingCollectiveTest {
     void aDeadPeerFailsTheCollectiveNamingIt() throws Exception {
         try (RingGroup g = RingGroup.form(3, OPTIONS)) {
             g.ranks.get(2).close();
-            CollectiveException e = assertThrows(CollectiveException.class,
-                    () -> g.ranks.get(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
+            CollectiveException e = assertThrows(
+                    CollectiveException.class, () -> g.ranks.get(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
             assertTrue(e.getMessage().contains("rank 2"), e.getMessage());
         }
     }
@@ -260,8 +269,8 @@ class TcpRingCollectiveTest {
         AtomicBoolean cancelled = new AtomicBoolean();
         try (RingGroup g = RingGroup.form(2, OPTIONS.withCancelled(cancelled::get))) {
             cancelled.set(true);
-            CollectiveException e = assertThrows(CollectiveException.class,
-                    () -> g.ranks.get(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
+            CollectiveException e = assertThrows(
+                    CollectiveException.class, () -> g.ranks.get(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
             assertTrue(e.getMessage().contains("cancelled"), e.getMessage());
         }
     }
@@ -281,5 +290,4 @@ class TcpRingCollectiveTest {
         }
         assertThrows(IllegalArgumentException.class, () -> new FlatShards(10, 2).start(2));
     }
-
 }

@@ -20,13 +20,16 @@ class TrainingFlopsTest {
     // per layer: q 64x128, k 64x64, v 64x64, o 128x64, gate/up/down 3 x 64x192
     static final long LAYER = 64 * 128 + 2 * 64 * 64 + 128 * 64 + 3 * 64 * 192;
     static final long HEAD = 1000 * 64;
-    static final double ATTN = 4.0 * 32 * T;  // H·Q·T
+    static final double ATTN = 4.0 * 32 * T; // H·Q·T
 
     @Test
     void fullFineTuningIsPalmsSixNPlusTwelveLhqt() {
         for (boolean tied : new boolean[] {true, false}) {
-            long n = 4 * LAYER + HEAD;  // a tied embedding counts once, as the lm_head
-            assertEquals(6.0 * n + 12.0 * 4 * ATTN, TrainingFlops.of(qwen3(tied), name -> true, 0).perToken(T), 1e-6,
+            long n = 4 * LAYER + HEAD; // a tied embedding counts once, as the lm_head
+            assertEquals(
+                    6.0 * n + 12.0 * 4 * ATTN,
+                    TrainingFlops.of(qwen3(tied), name -> true, 0).perToken(T),
+                    1e-6,
                     "tied " + tied);
         }
     }
@@ -35,12 +38,19 @@ class TrainingFlopsTest {
     void loraAndFreezeCountOnlyWhatTheirBackwardNeeds() {
         long n = 4 * LAYER + HEAD;
         long adapters = 12_345;
-        assertEquals(4.0 * n + 6.0 * adapters + 12.0 * 4 * ATTN,
-                TrainingFlops.of(qwen3(true), name -> false, adapters).perToken(T), 1e-6, "lora");
+        assertEquals(
+                4.0 * n + 6.0 * adapters + 12.0 * 4 * ATTN,
+                TrainingFlops.of(qwen3(true), name -> false, adapters).perToken(T),
+                1e-6,
+                "lora");
         // freeze: only the last layer: input gradients from the head down to layer 3, weight gradients of layer 3
         double lastLayer = 2.0 * n + 4.0 * 4 * ATTN + (2.0 * HEAD + 2.0 * LAYER + 8.0 * ATTN) + 2.0 * LAYER;
-        assertEquals(lastLayer, TrainingFlops.of(qwen3(false), name -> name.startsWith("model.layers.3."), 0)
-                .perToken(T), 1e-6, "freeze, last layer");
+        assertEquals(
+                lastLayer,
+                TrainingFlops.of(qwen3(false), name -> name.startsWith("model.layers.3."), 0)
+                        .perToken(T),
+                1e-6,
+                "freeze, last layer");
         assertTrue(lastLayer < TrainingFlops.of(qwen3(false), name -> true, 0).perToken(T));
     }
 
@@ -48,7 +58,7 @@ class TrainingFlopsTest {
     void usefulFlopsOfAPackedRowCountEachDocumentsOwnKeysAndNoPadding() {
         TrainingFlops flops = TrainingFlops.of(qwen3(true), name -> true, 0);
         long n = 4 * LAYER + HEAD;
-        double perKey = 12.0 * 4 * 4 * 32;   // 12·L·H·Q
+        double perKey = 12.0 * 4 * 4 * 32; // 12·L·H·Q
         // one document filling the row: exactly T tokens at the model FLOPs per token
         assertEquals(T * flops.perToken(T), flops.perRow(new int[] {T}), 1e-3);
         // documents of 100, 50 and 6 tokens (100 pad positions carry nothing): each attends its own keys only

@@ -43,8 +43,10 @@ class GeneratorGoldenTest {
     @Test
     void matchesFreshlyGeneratedGoldens(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("model_generate.safetensors");
-        String stdout = ReferencePython.runScript("scripts/goldens/model_generate.py",
-                List.of(FIXTURES.toString(), out.toString()), Duration.ofMinutes(5));
+        String stdout = ReferencePython.runScript(
+                "scripts/goldens/model_generate.py",
+                List.of(FIXTURES.toString(), out.toString()),
+                Duration.ofMinutes(5));
         assertTrue(Files.isRegularFile(out), "script wrote no file; stdout: " + stdout);
         check(out);
     }
@@ -68,8 +70,8 @@ class GeneratorGoldenTest {
             for (int step = 1; step < greedy.length; step++) {
                 worst = Math.max(worst, maxAbsDiff(expected[step], decoder.append(new int[] {greedy[step - 1]})));
             }
-            System.out.printf("[GeneratorGoldenTest] %s: %d steps, max |logit diff| %.2e%n", family,
-                    greedy.length, worst);
+            System.out.printf(
+                    "[GeneratorGoldenTest] %s: %d steps, max |logit diff| %.2e%n", family, greedy.length, worst);
             assertTrue(worst <= 1e-4, family + ": max |logit diff| " + worst + " > 1e-4");
         }
     }
@@ -85,8 +87,9 @@ class GeneratorGoldenTest {
             chunked.append(Arrays.copyOfRange(tokens, 4, 5));
             float[] last = chunked.append(Arrays.copyOfRange(tokens, 5, tokens.length));
             assertEquals(tokens.length, chunked.length());
-            assertTrue(maxAbsDiff(whole, last) <= 1e-5, family + ": chunked prefill differs by "
-                    + maxAbsDiff(whole, last));
+            assertTrue(
+                    maxAbsDiff(whole, last) <= 1e-5,
+                    family + ": chunked prefill differs by " + maxAbsDiff(whole, last));
         }
     }
 
@@ -109,14 +112,25 @@ class GeneratorGoldenTest {
         HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve("qwen3"));
         Generator generator = new Generator(model.config(), model.layout(), model.params());
         int[] prompt = {1, 2, 3, 4};
-        int[] greedy = generator.generate(prompt, GenerationConfig.greedy(10, Set.of())).tokens();
-        assertArrayEquals(greedy, generator.generate(prompt, new GenerationConfig(10, Set.of(), 1.5, 1, 1.0, 3))
-                .tokens(), "top_k = 1 keeps only the argmax");
+        int[] greedy = generator
+                .generate(prompt, GenerationConfig.greedy(10, Set.of()))
+                .tokens();
+        assertArrayEquals(
+                greedy,
+                generator
+                        .generate(prompt, new GenerationConfig(10, Set.of(), 1.5, 1, 1.0, 3))
+                        .tokens(),
+                "top_k = 1 keeps only the argmax");
         GenerationConfig hot = new GenerationConfig(10, Set.of(), 2.0, 0, 1.0, 11);
         int[] a = generator.generate(prompt, hot).tokens();
         assertArrayEquals(a, generator.generate(prompt, hot).tokens(), "same seed, same tokens");
-        assertTrue(Arrays.stream(new long[] {12, 13, 14, 15}).anyMatch(seed -> !Arrays.equals(a, generator.generate(
-                prompt, new GenerationConfig(10, Set.of(), 2.0, 0, 1.0, seed)).tokens())),
+        assertTrue(
+                Arrays.stream(new long[] {12, 13, 14, 15})
+                        .anyMatch(seed -> !Arrays.equals(
+                                a,
+                                generator
+                                        .generate(prompt, new GenerationConfig(10, Set.of(), 2.0, 0, 1.0, seed))
+                                        .tokens())),
                 "temperature 2 over 64 tokens: other seeds give other tokens");
     }
 
@@ -125,7 +139,8 @@ class GeneratorGoldenTest {
         HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve("llama"));
         Generator generator = new Generator(model.config(), model.layout(), model.params());
         int[] prompt = {9, 8, 7};
-        int[] free = generator.generate(prompt, GenerationConfig.greedy(6, Set.of())).tokens();
+        int[] free =
+                generator.generate(prompt, GenerationConfig.greedy(6, Set.of())).tokens();
         Generation stopped = generator.generate(prompt, GenerationConfig.greedy(6, Set.of(free[2])));
         int firstStop = Arrays.stream(free).boxed().toList().indexOf(free[2]);
         assertArrayEquals(Arrays.copyOf(free, firstStop + 1), stopped.tokens());
@@ -136,30 +151,36 @@ class GeneratorGoldenTest {
     @Test
     void promptsGeneratedTogetherGetTheTokensEachGetsAlone() {
         // eval generates per_device_eval_batch_size prompts per decoding step: batching must not change an answer
-        List<int[]> prompts = List.of(new int[] {1, 2, 3, 4}, new int[] {9, 8, 7}, new int[] {5},
-                new int[] {11, 3, 17, 2, 6, 40, 33});
+        List<int[]> prompts = List.of(
+                new int[] {1, 2, 3, 4}, new int[] {9, 8, 7}, new int[] {5}, new int[] {11, 3, 17, 2, 6, 40, 33});
         for (String family : FAMILIES) {
             HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve(family));
             Generator alone = new Generator(model.config(), model.layout(), model.params());
-            int[] free = alone.generate(prompts.get(1), GenerationConfig.greedy(8, Set.of())).tokens();
+            int[] free = alone.generate(prompts.get(1), GenerationConfig.greedy(8, Set.of()))
+                    .tokens();
             // the weights as a view 7 elements into a larger buffer (a merged model's buffer need not start at 0)
             long n = model.params().length();
             INDArray larger = Nd4j.create(DataType.FLOAT, n + 7);
             INDArray shifted = larger.get(NDArrayIndex.interval(7, 7 + n));
             shifted.assign(model.params());
-            for (GenerationConfig g : List.of(GenerationConfig.greedy(8, Set.of()),
-                    GenerationConfig.greedy(8, Set.of(free[2])),      // prompt 1 stops early, the others go on
+            for (GenerationConfig g : List.of(
+                    GenerationConfig.greedy(8, Set.of()),
+                    GenerationConfig.greedy(8, Set.of(free[2])), // prompt 1 stops early, the others go on
                     new GenerationConfig(8, Set.of(), 2.0, 0, 0.9, 5))) {
                 Map<String, Generator> batched = Map.of(
-                        "one prefill", new Generator(model.config(), model.layout(), model.params()),
+                        "one prefill",
+                        new Generator(model.config(), model.layout(), model.params()),
                         "prefills of at most 5 tokens: [4] [3 1] [7]",
                         new Generator(model.config(), model.layout(), model.params(), 5),
-                        "weights at an offset", new Generator(model.config(), model.layout(), shifted));
+                        "weights at an offset",
+                        new Generator(model.config(), model.layout(), shifted));
                 batched.forEach((what, generator) -> {
                     List<Generation> together = generator.generate(prompts, g);
                     for (int i = 0; i < prompts.size(); i++) {
                         Generation one = alone.generate(prompts.get(i), g);
-                        assertArrayEquals(one.tokens(), together.get(i).tokens(),
+                        assertArrayEquals(
+                                one.tokens(),
+                                together.get(i).tokens(),
                                 family + ", " + what + ", prompt " + i + " " + g);
                         assertEquals(one.reason(), together.get(i).reason(), family + " prompt " + i);
                     }
@@ -179,12 +200,13 @@ class GeneratorGoldenTest {
             float[][] prefill = batched.appendAll(new int[] {1, 2, 0}, List.of(prompts[1], prompts[2], prompts[0]));
             float[][] step = batched.appendEach(new int[] {2, 0, 1}, new int[] {next[2], next[0], next[1]});
             for (int b = 0; b < 3; b++) {
-                KvCacheDecoder single = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16, 1,
-                        gemmMin);
+                KvCacheDecoder single =
+                        new KvCacheDecoder(model.config(), model.layout(), model.params(), 16, 1, gemmMin);
                 float[] afterPrompt = single.append(prompts[b]);
                 float[] expected = single.append(new int[] {next[b]});
-                assertTrue(maxAbsDiff(afterPrompt, prefill[(b + 2) % 3]) < 1e-5, "prefill of slot " + b
-                        + ", gemm threshold " + gemmMin);
+                assertTrue(
+                        maxAbsDiff(afterPrompt, prefill[(b + 2) % 3]) < 1e-5,
+                        "prefill of slot " + b + ", gemm threshold " + gemmMin);
                 int row = b == 2 ? 0 : b + 1;
                 assertTrue(maxAbsDiff(expected, step[row]) < 1e-5, "slot " + b + ", gemm threshold " + gemmMin);
             }

@@ -31,8 +31,7 @@ class ActivationCheckpointingTest {
         return HfConfigReader.parse("""
                 {"architectures": ["Qwen2ForCausalLM"], "vocab_size": 96, "hidden_size": 32,
                  "intermediate_size": 48, "num_hidden_layers": %d, "num_attention_heads": 4,
-                 "num_key_value_heads": 2, "tie_word_embeddings": false, "max_position_embeddings": 64}"""
-                .formatted(layers), "test");
+                 "num_key_value_heads": 2, "tie_word_embeddings": false, "max_position_embeddings": 64}""".formatted(layers), "test");
     }
 
     private record MicroBatch(int[] ids, int[] targets, PackedBatch packed) {
@@ -69,27 +68,46 @@ class ActivationCheckpointingTest {
         HfModelDir.Loaded model = ModelInit.random(config, 3, 0.2);
         ParamLayout all = model.layout();
         // full: every parameter; freeze: layers 2-3 and lm_head train (0-1 frozen with their biases)
-        ParamLayout freeze = all.subset(n -> n.startsWith("model.layers.2.") || n.startsWith("model.layers.3.")
-                || n.equals("lm_head.weight"));
+        ParamLayout freeze = all.subset(
+                n -> n.startsWith("model.layers.2.") || n.startsWith("model.layers.3.") || n.equals("lm_head.weight"));
         for (ParamLayout trained : new ParamLayout[] {all, freeze}) {
             INDArray plainGrads = trained.allocate();
             INDArray checkpointedGrads = trained.allocate();
-            CausalLm plain = new CausalLm(config, new LayerParams(all, model.params(), trained, plainGrads, ""),
-                    null, B, T, 16, Projection.Factory.PLAIN, LayerHooks.NONE, false);
-            CausalLm checkpointed = new CausalLm(config, new LayerParams(all, model.params(), trained,
-                    checkpointedGrads, ""), null, B, T, 16, Projection.Factory.PLAIN, LayerHooks.NONE, true);
+            CausalLm plain = new CausalLm(
+                    config,
+                    new LayerParams(all, model.params(), trained, plainGrads, ""),
+                    null,
+                    B,
+                    T,
+                    16,
+                    Projection.Factory.PLAIN,
+                    LayerHooks.NONE,
+                    false);
+            CausalLm checkpointed = new CausalLm(
+                    config,
+                    new LayerParams(all, model.params(), trained, checkpointedGrads, ""),
+                    null,
+                    B,
+                    T,
+                    16,
+                    Projection.Factory.PLAIN,
+                    LayerHooks.NONE,
+                    true);
             String what = trained == all ? "full" : "freeze";
             assertArrayEquals(accumulate(plain), accumulate(checkpointed), what + ": losses");
             assertTrue(plainGrads.amaxNumber().doubleValue() > 0, what + ": gradients exist");
             assertArrayEquals(plainGrads.toFloatVector(), checkpointedGrads.toFloatVector(), what + ": gradients");
-            System.out.printf("[ActivationCheckpointingTest] %s, 4 layers, B=%d T=%d: activations %d B plain, %d B "
-                    + "checkpointed%n", what, B, T, plain.activationBytes(), checkpointed.activationBytes());
+            System.out.printf(
+                    "[ActivationCheckpointingTest] %s, 4 layers, B=%d T=%d: activations %d B plain, %d B "
+                            + "checkpointed%n",
+                    what, B, T, plain.activationBytes(), checkpointed.activationBytes());
             long kept = plain.keptBytesPerLayer();
             long input = 4L * B * T * config.hiddenSize();
             assertEquals(kept, checkpointed.keptBytesPerLayer(), what + ": the same set of kept activations");
-            assertEquals(plain.activationBytes() - (config.numLayers() - 1) * kept + (config.numLayers() + 1) * input,
-                    checkpointed.activationBytes(), what + ": one shared kept set + each layer's input + the carry, "
-                            + "instead of four kept sets");
+            assertEquals(
+                    plain.activationBytes() - (config.numLayers() - 1) * kept + (config.numLayers() + 1) * input,
+                    checkpointed.activationBytes(),
+                    what + ": one shared kept set + each layer's input + the carry, " + "instead of four kept sets");
             assertTrue(checkpointed.activationBytes() < plain.activationBytes(), what + ": fewer bytes");
         }
     }
@@ -103,10 +121,18 @@ class ActivationCheckpointingTest {
         for (int run = 0; run < 2; run++) {
             LoraAdapters adapters = new LoraAdapters(config, LoraConfig.of(4, 8, 0.3, "all", false), 9);
             INDArray params = adapters.init(5);
-            params.addi(0.05);  // B = 0 at init: give every adapter a gradient
+            params.addi(0.05); // B = 0 at init: give every adapter a gradient
             INDArray g = adapters.layout().allocate();
-            CausalLm lm = new CausalLm(config, new LayerParams(model.layout(), model.params(), null, ""), null, B, T,
-                    16, adapters.projections(params, g), LayerHooks.NONE, run == 1);
+            CausalLm lm = new CausalLm(
+                    config,
+                    new LayerParams(model.layout(), model.params(), null, ""),
+                    null,
+                    B,
+                    T,
+                    16,
+                    adapters.projections(params, g),
+                    LayerHooks.NONE,
+                    run == 1);
             adapters.dropoutKeys().set(new long[] {DropoutKeys.of(0, 7), DropoutKeys.of(0, 8)});
             losses[run] = accumulate(lm);
             grads[run] = g.toFloatVector();
@@ -116,11 +142,20 @@ class ActivationCheckpointingTest {
 
         LoraAdapters adapters = new LoraAdapters(config, LoraConfig.of(4, 8, 0.3, "all", false), 9);
         INDArray params = adapters.init(5);
-        CausalLm lm = new CausalLm(config, new LayerParams(model.layout(), model.params(), null, ""), null, B, T, 16,
-                adapters.projections(params, adapters.layout().allocate()), LayerHooks.NONE, true);
+        CausalLm lm = new CausalLm(
+                config,
+                new LayerParams(model.layout(), model.params(), null, ""),
+                null,
+                B,
+                T,
+                16,
+                adapters.projections(params, adapters.layout().allocate()),
+                LayerHooks.NONE,
+                true);
         MicroBatch m = BATCHES[0];
-        String message = assertThrows(IllegalStateException.class,
-                () -> lm.forwardBackward(m.ids(), m.targets(), m.packed(), 60)).getMessage();
+        String message = assertThrows(
+                        IllegalStateException.class, () -> lm.forwardBackward(m.ids(), m.targets(), m.packed(), 60))
+                .getMessage();
         assertTrue(message.contains("needs per-row keys"), message);
         assertEquals(3, config.numLayers());
     }

@@ -21,24 +21,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * without activation checkpointing, fp32 and bf16-stored frozen weights, B×T shapes with a partial lm_head chunk.
  */
 class ActivationPlanTest {
-    private static final String[] CONFIGS = {
-        """
+    private static final String[] CONFIGS = {"""
         {"architectures": ["Qwen3ForCausalLM"], "vocab_size": 200, "hidden_size": 32, "intermediate_size": 48,
          "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
-         "tie_word_embeddings": true, "max_position_embeddings": 64}""",
-        """
+         "tie_word_embeddings": true, "max_position_embeddings": 64}""", """
         {"architectures": ["Qwen2ForCausalLM"], "vocab_size": 96, "hidden_size": 32, "intermediate_size": 40,
          "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 4,
-         "tie_word_embeddings": false, "max_position_embeddings": 64}""",
-        """
+         "tie_word_embeddings": false, "max_position_embeddings": 64}""", """
         {"architectures": ["LlamaForCausalLM"], "vocab_size": 64, "hidden_size": 24, "intermediate_size": 56,
          "num_hidden_layers": 2, "num_attention_heads": 6, "num_key_value_heads": 2, "attention_bias": true,
-         "mlp_bias": true, "tie_word_embeddings": false, "max_position_embeddings": 64}""",
-        """
+         "mlp_bias": true, "tie_word_embeddings": false, "max_position_embeddings": 64}""", """
         {"architectures": ["MistralForCausalLM"], "vocab_size": 80, "hidden_size": 32, "intermediate_size": 48,
          "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 1, "sliding_window": 5,
-         "tie_word_embeddings": false, "max_position_embeddings": 64}"""
-    };
+         "tie_word_embeddings": false, "max_position_embeddings": 64}"""};
 
     @Test
     void planEqualsWhatTheModelAllocatesInEveryMode() {
@@ -58,8 +53,8 @@ class ActivationPlanTest {
                         for (boolean narrow : lora == null ? new boolean[] {false} : new boolean[] {false, true}) {
                             INDArray params = narrow ? narrowParams : model.params();
                             CausalLm lm = build(config, model, params, lora, shape[0], shape[1], checkpointing);
-                            ActivationPlan plan = ActivationPlan.of(config, shape[0], shape[1], 5, lora,
-                                    checkpointing, name -> narrow);
+                            ActivationPlan plan = ActivationPlan.of(
+                                    config, shape[0], shape[1], 5, lora, checkpointing, name -> narrow);
                             String what = config.spec().architecture() + " lora=" + lora + " checkpointing="
                                     + checkpointing + " B×T=" + shape[0] + "×" + shape[1] + " bf16 base=" + narrow;
                             assertEquals(lm.keptBytesPerLayer(), plan.keptPerLayer(), what + ": kept per layer");
@@ -74,16 +69,37 @@ class ActivationPlanTest {
         assertEquals(CONFIGS.length * (2 + 2 * 2 * 2) * 2, checked.size());
     }
 
-    private static CausalLm build(ModelConfig config, HfModelDir.Loaded model, INDArray params, LoraConfig lora,
-                                  int batch, int seqLen, boolean checkpointing) {
+    private static CausalLm build(
+            ModelConfig config,
+            HfModelDir.Loaded model,
+            INDArray params,
+            LoraConfig lora,
+            int batch,
+            int seqLen,
+            boolean checkpointing) {
         if (lora == null) {
             INDArray grads = model.layout().allocate();
-            return new CausalLm(config, new LayerParams(model.layout(), params, grads, ""), null, batch, seqLen, 5,
-                    Projection.Factory.PLAIN, LayerHooks.NONE, checkpointing);
+            return new CausalLm(
+                    config,
+                    new LayerParams(model.layout(), params, grads, ""),
+                    null,
+                    batch,
+                    seqLen,
+                    5,
+                    Projection.Factory.PLAIN,
+                    LayerHooks.NONE,
+                    checkpointing);
         }
         LoraAdapters adapters = new LoraAdapters(config, lora, 3);
-        return new CausalLm(config, new LayerParams(model.layout(), params, null, ""), null, batch, seqLen, 5,
-                adapters.projections(adapters.init(1), adapters.layout().allocate()), LayerHooks.NONE,
+        return new CausalLm(
+                config,
+                new LayerParams(model.layout(), params, null, ""),
+                null,
+                batch,
+                seqLen,
+                5,
+                adapters.projections(adapters.init(1), adapters.layout().allocate()),
+                LayerHooks.NONE,
                 checkpointing);
     }
 
@@ -94,14 +110,15 @@ class ActivationPlanTest {
                  "intermediate_size": 3072, "num_hidden_layers": 28, "num_attention_heads": 16,
                  "num_key_value_heads": 8, "head_dim": 128, "tie_word_embeddings": true,
                  "max_position_embeddings": 40960}""", "Qwen3-0.6B");
-        ActivationPlan plan = ActivationPlan.of(qwen3, 1, 1024, 1024, LoraConfig.of(8, 16, 0, "all", false), false,
-                name -> true);
+        ActivationPlan plan =
+                ActivationPlan.of(qwen3, 1, 1024, 1024, LoraConfig.of(8, 16, 0, "all", false), false, name -> true);
         // torch 2.13 + PEFT saves per token and layer: both norms' input and output (4C), q and k before and after
         // their norms (2·NH·D + 2·KV·D), v, rotated q and k (NH·D + KV·D... counted once with sdpa's q/k/v),
         // sdpa's output and o_proj's contiguous input (2·NH·D), gate, up, silu(gate), their product (4I)
         long torchFloatsPerToken = 4 * 1024 + 2 * 2048 + 2 * 1024 + 1024 + 2048 + 1024 + 2 * 2048 + 4 * 3072;
         double oursPerToken = plan.keptPerLayer() / 4.0 / 1024;
-        assertTrue(oursPerToken < torchFloatsPerToken, "kept floats per token and layer: ours " + oursPerToken
-                + ", torch " + torchFloatsPerToken);
+        assertTrue(
+                oursPerToken < torchFloatsPerToken,
+                "kept floats per token and layer: ours " + oursPerToken + ", torch " + torchFloatsPerToken);
     }
 }

@@ -66,8 +66,8 @@ class DecoderLayerBench {
             mlp.backward(dy);
         }
         long te = System.nanoTime();
-        System.out.printf("[bench]   of which attention %.1f ms, mlp %.1f ms%n", (tm - ta) / 1e6 / reps,
-                (te - tm) / 1e6 / reps);
+        System.out.printf(
+                "[bench]   of which attention %.1f ms, mlp %.1f ms%n", (tm - ta) / 1e6 / reps, (te - tm) / 1e6 / reps);
 
         INDArray w = layout.view(params, "model.embed_tokens.weight");
         INDArray dw = layout.view(grads, "model.embed_tokens.weight");
@@ -78,7 +78,8 @@ class DecoderLayerBench {
         }
         long t1 = System.nanoTime();
         double loss = head.forwardBackward(x, targets, targets.length);
-        System.out.printf("[bench] chunked lm_head + CE fwd+bwd (V=151669, 1024 tokens): %.2f s (loss %.3f)%n",
+        System.out.printf(
+                "[bench] chunked lm_head + CE fwd+bwd (V=151669, 1024 tokens): %.2f s (loss %.3f)%n",
                 (System.nanoTime() - t1) / 1e9, loss);
     }
 }

@@ -95,8 +95,10 @@ final class Goldens {
     }
 
     private void compare(String what, INDArray expected, INDArray actual, double tol, boolean relative) {
-        assertTrue(Arrays.equals(expected.shape(), actual.shape()), what + ": shape "
-                + Arrays.toString(actual.shape()) + " vs expected " + Arrays.toString(expected.shape()));
+        assertTrue(
+                Arrays.equals(expected.shape(), actual.shape()),
+                what + ": shape " + Arrays.toString(actual.shape()) + " vs expected "
+                        + Arrays.toString(expected.shape()));
         float[] e = expected.dup('c').data().asFloat();
         float[] a = actual.dup('c').data().asFloat();
         double maxDiff = 0;

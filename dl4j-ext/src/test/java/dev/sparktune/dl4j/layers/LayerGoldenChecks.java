@@ -19,8 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * against torch autograd; then a second forward/backward must leave exactly twice the gradients (backward adds).
  */
 final class LayerGoldenChecks {
-    private LayerGoldenChecks() {
-    }
+    private LayerGoldenChecks() {}
 
     static List<String> checkAll(Path file) {
         Goldens g = new Goldens(file);
@@ -37,13 +36,22 @@ final class LayerGoldenChecks {
         switch (type) {
             case "linear" -> {
                 LayerParams p = g.load(name);
-                Linear layer = new Linear(name, p.value("weight"), p.valueOrNull("bias"), p.grad("weight"),
-                        p.gradOrNull("bias"), c.get("rows").asInt());
+                Linear layer = new Linear(
+                        name,
+                        p.value("weight"),
+                        p.valueOrNull("bias"),
+                        p.grad("weight"),
+                        p.gradOrNull("bias"),
+                        c.get("rows").asInt());
                 runTwice(g, name, p, () -> layer.forward(g.tensor(name, "x")), layer::backward);
             }
             case "rmsnorm" -> {
                 LayerParams p = g.load(name);
-                RmsNorm layer = new RmsNorm(name, p.value("weight"), p.grad("weight"), c.get("eps").asDouble(),
+                RmsNorm layer = new RmsNorm(
+                        name,
+                        p.value("weight"),
+                        p.grad("weight"),
+                        c.get("eps").asDouble(),
                         c.get("rows").asInt());
                 runTwice(g, name, p, () -> layer.forward(g.tensor(name, "x")), layer::backward);
             }
@@ -76,7 +84,10 @@ final class LayerGoldenChecks {
                         g.forward(name + " y", g.tensor(name, "y"), y);
                         g.grad(name + " d/weight", g.tensor(name, "d/weight"), p.grad("weight"));
                     } else {
-                        g.grad(name + " d/weight (x2)", g.tensor(name, "d/weight").mul(2), p.grad("weight"));
+                        g.grad(
+                                name + " d/weight (x2)",
+                                g.tensor(name, "d/weight").mul(2),
+                                p.grad("weight"));
                     }
                 }
             }
@@ -90,8 +101,10 @@ final class LayerGoldenChecks {
                     docs[b] = Goldens.ints(c.get("doc_lens").get(b));
                 }
                 PackedBatch packed = new PackedBatch(batch, seqLen, Goldens.ints(c.get("positions")), docs);
-                assertEquals(Arrays.toString(PackedBatch.fromDocLens(seqLen, docs).positionIds()),
-                        Arrays.toString(packed.positionIds()), "positions restart per document");
+                assertEquals(
+                        Arrays.toString(PackedBatch.fromDocLens(seqLen, docs).positionIds()),
+                        Arrays.toString(packed.positionIds()),
+                        "positions restart per document");
                 Attention layer = new Attention(cfg, p, batch, seqLen);
                 runTwice(g, name, p, () -> layer.forward(g.tensor(name, "x"), packed), layer::backward);
             }
@@ -99,20 +112,27 @@ final class LayerGoldenChecks {
                 LayerParams p = g.load(name);
                 int[] targets = Goldens.ints(c.get("targets"));
                 double count = c.get("token_count").asDouble();
-                LmHeadLoss layer = new LmHeadLoss(name, p.value("weight"), p.grad("weight"), c.get("rows").asInt(), 3);
+                LmHeadLoss layer = new LmHeadLoss(
+                        name, p.value("weight"), p.grad("weight"), c.get("rows").asInt(), 3);
                 INDArray x = g.tensor(name, "x");
                 double expected = g.tensor(name, "loss").getDouble(0);
                 double evalLoss = layer.forward(x, targets, count);
                 assertEquals(0.0, p.grads().sumNumber().doubleValue(), 0.0, "forward() must not touch gradients");
                 for (int round = 1; round <= 2; round++) {
                     double loss = layer.forwardBackward(x, targets, count);
-                    g.forward(name + " loss" + (round == 2 ? " (again)" : ""), Nd4j.scalar((float) expected).reshape(1),
+                    g.forward(
+                            name + " loss" + (round == 2 ? " (again)" : ""),
+                            Nd4j.scalar((float) expected).reshape(1),
                             Nd4j.scalar((float) loss).reshape(1));
                     g.grad(name + " dx", g.tensor(name, "dx"), layer.dHidden());
-                    g.grad(name + " d/weight" + (round == 2 ? " (x2)" : ""), g.tensor(name, "d/weight").mul(round),
+                    g.grad(
+                            name + " d/weight" + (round == 2 ? " (x2)" : ""),
+                            g.tensor(name, "d/weight").mul(round),
                             p.grad("weight"));
                 }
-                g.forward(name + " loss (eval)", Nd4j.scalar((float) expected).reshape(1),
+                g.forward(
+                        name + " loss (eval)",
+                        Nd4j.scalar((float) expected).reshape(1),
                         Nd4j.scalar((float) evalLoss).reshape(1));
             }
             case "lmhead_logps" -> {
@@ -124,14 +144,16 @@ final class LayerGoldenChecks {
                 // the whole vocabulary in one piece, and in pieces of 8 rows (a target's subtraction per piece)
                 for (long pieceElements : new long[] {LmHeadLoss.PIECE_ELEMENTS, 8 * hidden}) {
                     p.grads().assign(0);
-                    LmHeadLoss layer = new LmHeadLoss(name, p.value("weight"), p.grad("weight"), rows, 3,
-                            pieceElements);
+                    LmHeadLoss layer =
+                            new LmHeadLoss(name, p.value("weight"), p.grad("weight"), rows, 3, pieceElements);
                     String label = name + (pieceElements == LmHeadLoss.PIECE_ELEMENTS ? "" : " (pieces)");
                     double[] logps = new double[rows];
                     layer.tokenLogProbs(x, targets, logps);
-                    assertEquals(0.0, p.grads().sumNumber().doubleValue(), 0.0,
-                            "tokenLogProbs must not touch gradients");
-                    g.forward(label + " logps", g.tensor(name, "logps"),
+                    assertEquals(
+                            0.0, p.grads().sumNumber().doubleValue(), 0.0, "tokenLogProbs must not touch gradients");
+                    g.forward(
+                            label + " logps",
+                            g.tensor(name, "logps"),
                             Nd4j.createFromArray(logps).castTo(x.dataType()));
                     layer.backwardLogProbs(x, targets, g.tensor(name, "dlogps").toDoubleVector());
                     g.grad(label + " dx", g.tensor(name, "dx"), layer.dHidden());
@@ -141,13 +163,24 @@ final class LayerGoldenChecks {
             case "lora" -> {
                 LayerParams p = g.load(name); // lora_A / lora_B (the parameters with gradients)
                 int rows = c.get("rows").asInt();
-                double scaling = LoraLinear.scaling(c.get("rank").asInt(), c.get("alpha").asDouble(),
+                double scaling = LoraLinear.scaling(
+                        c.get("rank").asInt(),
+                        c.get("alpha").asDouble(),
                         c.get("use_rslora").asBoolean());
                 assertEquals(c.get("scaling").asDouble(), scaling, 1e-12, name + " scaling");
-                Linear base = Linear.frozen(name + ".base", g.tensor(name, "base.weight"), g.tensor(name, "base.bias"),
+                Linear base =
+                        Linear.frozen(name + ".base", g.tensor(name, "base.weight"), g.tensor(name, "base.bias"), rows);
+                LoraLinear layer = new LoraLinear(
+                        name,
+                        base,
+                        p.value("lora_A.weight"),
+                        p.value("lora_B.weight"),
+                        p.grad("lora_A.weight"),
+                        p.grad("lora_B.weight"),
+                        scaling,
+                        0.0,
+                        1,
                         rows);
-                LoraLinear layer = new LoraLinear(name, base, p.value("lora_A.weight"), p.value("lora_B.weight"),
-                        p.grad("lora_A.weight"), p.grad("lora_B.weight"), scaling, 0.0, 1, rows);
                 runTwice(g, name, p, () -> layer.forward(g.tensor(name, "x")), layer::backward);
             }
             default -> throw new IllegalStateException("unknown golden case type " + type + " in " + name);
@@ -155,8 +188,8 @@ final class LayerGoldenChecks {
     }
 
     /** forward → compare y; backward(dy) → compare dx and every param grad; repeat → grads must be 2×. */
-    private static void runTwice(Goldens g, String name, LayerParams p, Supplier<INDArray> forward,
-                                 Function<INDArray, INDArray> backward) {
+    private static void runTwice(
+            Goldens g, String name, LayerParams p, Supplier<INDArray> forward, Function<INDArray, INDArray> backward) {
         INDArray dy = g.tensor(name, "dy");
         for (int round = 1; round <= 2; round++) {
             INDArray y = forward.get();

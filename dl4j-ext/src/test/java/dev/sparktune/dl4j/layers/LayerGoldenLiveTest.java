@@ -19,8 +19,8 @@ class LayerGoldenLiveTest {
     @Test
     void layersMatchFreshlyGeneratedTorchGoldens(@TempDir Path tmp) {
         Path out = tmp.resolve("layers.safetensors");
-        String stdout = ReferencePython.runScript("scripts/goldens/model_layers.py", List.of(out.toString()),
-                Duration.ofMinutes(5));
+        String stdout = ReferencePython.runScript(
+                "scripts/goldens/model_layers.py", List.of(out.toString()), Duration.ofMinutes(5));
         assertTrue(Files.isRegularFile(out), "script wrote no file; stdout: " + stdout);
         List<String> report = LayerGoldenChecks.checkAll(out);
         System.out.println("[LayerGoldenLiveTest] " + stdout.strip() + "\n  " + String.join("\n  ", report));

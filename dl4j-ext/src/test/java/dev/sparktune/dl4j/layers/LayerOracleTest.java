@@ -75,8 +75,10 @@ class LayerOracleTest {
             double down = loss.applyAsDouble(values);
             values[i] = keep;
             double numeric = (up - down) / (2 * eps);
-            assertTrue(Math.abs(numeric - g[i]) <= 1e-3 * scale + 1e-5, what + "[" + i + "]: analytic " + g[i]
-                    + " vs finite difference " + numeric + " (max|grad| " + scale + ")");
+            assertTrue(
+                    Math.abs(numeric - g[i]) <= 1e-3 * scale + 1e-5,
+                    what + "[" + i + "]: analytic " + g[i] + " vs finite difference " + numeric + " (max|grad| " + scale
+                            + ")");
         }
     }
 
@@ -84,7 +86,8 @@ class LayerOracleTest {
         INDArray flat = layout.allocate();
         for (ParamLayout.Entry e : layout.entries()) {
             boolean norm = e.name().contains("norm");
-            layout.view(flat, e.name()).assign(randn(norm ? 0.2 : 0.4, e.shape()).addi(norm ? normBase : 0.0));
+            layout.view(flat, e.name())
+                    .assign(randn(norm ? 0.2 : 0.4, e.shape()).addi(norm ? normBase : 0.0));
         }
         return new LayerParams(layout, flat, layout.allocate(), "");
     }
@@ -97,11 +100,34 @@ class LayerOracleTest {
         int hd = 4;
         int window = 4;
         RopeConfig rope = new RopeConfig(RopeConfig.Type.LLAMA3, 10000, 4.0, 1.0, 4.0, 8);
-        ModelConfig cfg = new ModelConfig(ModelSpecs.forArchitecture("Qwen3ForCausalLM"), 50, c, 20, 1, heads, kv, hd,
-                1e-6, rope, 64, false, true, true, false, true, window, -1, List.of());
+        ModelConfig cfg = new ModelConfig(
+                ModelSpecs.forArchitecture("Qwen3ForCausalLM"),
+                50,
+                c,
+                20,
+                1,
+                heads,
+                kv,
+                hd,
+                1e-6,
+                rope,
+                64,
+                false,
+                true,
+                true,
+                false,
+                true,
+                window,
+                -1,
+                List.of());
         ParamLayout layout = attentionLayout(c, heads, kv, hd);
         PackedBatch packed = PackedBatch.fromDocLens(12, new int[][] {{5, 4, 3}, {7}});
-        checkAttention("attention", cfg, rope, layout, packed,
+        checkAttention(
+                "attention",
+                cfg,
+                rope,
+                layout,
+                packed,
                 layout.entries().stream().map(ParamLayout.Entry::name).toList());
     }
 
@@ -116,10 +142,34 @@ class LayerOracleTest {
         // starts a tile's keys after 0
         for (int window : new int[] {0, Attention.ROW_TILE - 56}) {
             RopeConfig rope = new RopeConfig(RopeConfig.Type.DEFAULT, 10000, 1.0, 1.0, 4.0, 8);
-            ModelConfig cfg = new ModelConfig(ModelSpecs.forArchitecture("Qwen3ForCausalLM"), 50, c, 20, 1, heads,
-                    kv, hd, 1e-6, rope, 1024, false, true, true, false, true, window, -1, List.of());
-            PackedBatch packed = PackedBatch.fromDocLens(seqLen, new int[][] {{Attention.ROW_TILE + 44, 200}, {seqLen}});
-            checkAttention("tiled attention, window " + window, cfg, rope, attentionLayout(c, heads, kv, hd), packed,
+            ModelConfig cfg = new ModelConfig(
+                    ModelSpecs.forArchitecture("Qwen3ForCausalLM"),
+                    50,
+                    c,
+                    20,
+                    1,
+                    heads,
+                    kv,
+                    hd,
+                    1e-6,
+                    rope,
+                    1024,
+                    false,
+                    true,
+                    true,
+                    false,
+                    true,
+                    window,
+                    -1,
+                    List.of());
+            PackedBatch packed =
+                    PackedBatch.fromDocLens(seqLen, new int[][] {{Attention.ROW_TILE + 44, 200}, {seqLen}});
+            checkAttention(
+                    "tiled attention, window " + window,
+                    cfg,
+                    rope,
+                    attentionLayout(c, heads, kv, hd),
+                    packed,
                     List.of("q_proj.weight"));
         }
     }
@@ -127,19 +177,30 @@ class LayerOracleTest {
     /** Every projection with a bias, and the q/k norms. */
     private static ParamLayout attentionLayout(int c, int heads, int kv, int hd) {
         return ParamLayout.builder()
-                .add("q_proj.weight", heads * hd, c).add("q_proj.bias", heads * hd)
-                .add("k_proj.weight", kv * hd, c).add("k_proj.bias", kv * hd)
-                .add("v_proj.weight", kv * hd, c).add("v_proj.bias", kv * hd)
-                .add("o_proj.weight", c, heads * hd).add("o_proj.bias", c)
-                .add("q_norm.weight", hd).add("k_norm.weight", hd).build();
+                .add("q_proj.weight", heads * hd, c)
+                .add("q_proj.bias", heads * hd)
+                .add("k_proj.weight", kv * hd, c)
+                .add("k_proj.bias", kv * hd)
+                .add("v_proj.weight", kv * hd, c)
+                .add("v_proj.bias", kv * hd)
+                .add("o_proj.weight", c, heads * hd)
+                .add("o_proj.bias", c)
+                .add("q_norm.weight", hd)
+                .add("k_norm.weight", hd)
+                .build();
     }
 
     /**
      * Attention on random parameters and input: y against the double-precision oracle, dx and the gradients of the
      * named parameters against finite differences of the oracle.
      */
-    private void checkAttention(String what, ModelConfig cfg, RopeConfig rope, ParamLayout layout,
-                                PackedBatch packed, List<String> checkedGrads) {
+    private void checkAttention(
+            String what,
+            ModelConfig cfg,
+            RopeConfig rope,
+            ParamLayout layout,
+            PackedBatch packed,
+            List<String> checkedGrads) {
         LayerParams p = params(layout, 1.0);
         int n = packed.rows();
         INDArray x = randn(1.0, n, cfg.hiddenSize());
@@ -174,10 +235,32 @@ class LayerOracleTest {
         int c = 8;
         int seqLen = 1024;
         RopeConfig rope = new RopeConfig(RopeConfig.Type.DEFAULT, 10000, 1.0, 1.0, 4.0, 8);
-        ModelConfig cfg = new ModelConfig(ModelSpecs.forArchitecture("MistralForCausalLM"), 50, c, 20, 1, 2, 1, 4,
-                1e-6, rope, 2048, false, false, false, false, false, 0, -1, List.of());
-        ParamLayout layout = ParamLayout.builder().add("q_proj.weight", 8, c).add("k_proj.weight", 4, c)
-                .add("v_proj.weight", 4, c).add("o_proj.weight", c, 8).build();
+        ModelConfig cfg = new ModelConfig(
+                ModelSpecs.forArchitecture("MistralForCausalLM"),
+                50,
+                c,
+                20,
+                1,
+                2,
+                1,
+                4,
+                1e-6,
+                rope,
+                2048,
+                false,
+                false,
+                false,
+                false,
+                false,
+                0,
+                -1,
+                List.of());
+        ParamLayout layout = ParamLayout.builder()
+                .add("q_proj.weight", 8, c)
+                .add("k_proj.weight", 4, c)
+                .add("v_proj.weight", 4, c)
+                .add("o_proj.weight", c, 8)
+                .build();
         Attention attn = new Attention(cfg, params(layout, 1.0), 1, seqLen);
         INDArray x = randn(1.0, seqLen, c);
         Random r = new Random(3);
@@ -187,7 +270,8 @@ class LayerOracleTest {
             for (int d = 0; d < docs; d++) {
                 lens[d] = 2 + r.nextInt(seqLen / docs - 2);
             }
-            INDArray packed = attn.forward(x, PackedBatch.fromDocLens(seqLen, new int[][] {lens})).dup();
+            INDArray packed = attn.forward(x, PackedBatch.fromDocLens(seqLen, new int[][] {lens}))
+                    .dup();
             attn.backward(x);
             int start = 0;
             for (int len : lens) {
@@ -196,8 +280,11 @@ class LayerOracleTest {
                 alone.get(NDArrayIndex.interval(0, len), NDArrayIndex.all())
                         .assign(x.get(NDArrayIndex.interval(start, start + len), NDArrayIndex.all()));
                 INDArray y = attn.forward(alone, PackedBatch.fromDocLens(seqLen, new int[][] {{len}}));
-                assertTrue(y.get(NDArrayIndex.interval(0, len), NDArrayIndex.all()).equalsWithEps(
-                        packed.get(NDArrayIndex.interval(start, start + len), NDArrayIndex.all()), 1e-5),
+                assertTrue(
+                        y.get(NDArrayIndex.interval(0, len), NDArrayIndex.all())
+                                .equalsWithEps(
+                                        packed.get(NDArrayIndex.interval(start, start + len), NDArrayIndex.all()),
+                                        1e-5),
                         "document of " + len + " at " + start + " in " + Arrays.toString(lens));
                 start += len;
             }
@@ -209,27 +296,33 @@ class LayerOracleTest {
         return Arrays.copyOfRange(theta, (int) e.offset(), (int) (e.offset() + e.length()));
     }
 
-    private static double[] oracle(double[] x, double[] theta, ParamLayout layout, ModelConfig cfg, PackedBatch packed,
-                                   float[] inv, int[] pos) {
+    private static double[] oracle(
+            double[] x,
+            double[] theta,
+            ParamLayout layout,
+            ModelConfig cfg,
+            PackedBatch packed,
+            float[] inv,
+            int[] pos) {
         int n = packed.rows();
         int c = cfg.hiddenSize();
         int hd = cfg.headDim();
         int nh = cfg.numHeads();
         int kv = cfg.numKvHeads();
-        double[] q = NaiveOps.linear(x, slice(theta, layout, "q_proj.weight"), slice(theta, layout, "q_proj.bias"),
-                n, c, nh * hd);
-        double[] k = NaiveOps.linear(x, slice(theta, layout, "k_proj.weight"), slice(theta, layout, "k_proj.bias"),
-                n, c, kv * hd);
-        double[] v = NaiveOps.linear(x, slice(theta, layout, "v_proj.weight"), slice(theta, layout, "v_proj.bias"),
-                n, c, kv * hd);
+        double[] q = NaiveOps.linear(
+                x, slice(theta, layout, "q_proj.weight"), slice(theta, layout, "q_proj.bias"), n, c, nh * hd);
+        double[] k = NaiveOps.linear(
+                x, slice(theta, layout, "k_proj.weight"), slice(theta, layout, "k_proj.bias"), n, c, kv * hd);
+        double[] v = NaiveOps.linear(
+                x, slice(theta, layout, "v_proj.weight"), slice(theta, layout, "v_proj.bias"), n, c, kv * hd);
         q = NaiveOps.rmsNorm(q, slice(theta, layout, "q_norm.weight"), cfg.rmsNormEps(), n * nh, hd);
         k = NaiveOps.rmsNorm(k, slice(theta, layout, "k_norm.weight"), cfg.rmsNormEps(), n * kv, hd);
         q = NaiveOps.rope(q, pos, inv, n, nh, hd);
         k = NaiveOps.rope(k, pos, inv, n, kv, hd);
-        double[] o = NaiveOps.attention(q, k, v, packed.batch(), packed.seqLen(), packed.docLens(), nh, kv, hd,
-                cfg.slidingWindow());
-        return NaiveOps.linear(o, slice(theta, layout, "o_proj.weight"), slice(theta, layout, "o_proj.bias"), n,
-                nh * hd, c);
+        double[] o = NaiveOps.attention(
+                q, k, v, packed.batch(), packed.seqLen(), packed.docLens(), nh, kv, hd, cfg.slidingWindow());
+        return NaiveOps.linear(
+                o, slice(theta, layout, "o_proj.weight"), slice(theta, layout, "o_proj.bias"), n, nh * hd, c);
     }
 
     @Test
@@ -237,8 +330,13 @@ class LayerOracleTest {
         int n = 9;
         int c = 10;
         int inter = 14;
-        ParamLayout layout = ParamLayout.builder().add("gate_proj.weight", inter, c).add("up_proj.weight", inter, c)
-                .add("down_proj.weight", c, inter).add("norm.weight", c).add("lin.weight", 7, c).add("lin.bias", 7)
+        ParamLayout layout = ParamLayout.builder()
+                .add("gate_proj.weight", inter, c)
+                .add("up_proj.weight", inter, c)
+                .add("down_proj.weight", c, inter)
+                .add("norm.weight", c)
+                .add("lin.weight", 7, c)
+                .add("lin.bias", 7)
                 .build();
         LayerParams p = params(layout, 1.0);
         double[] theta = d(p.params());
@@ -248,15 +346,48 @@ class LayerOracleTest {
         SwiGluMlp mlp = new SwiGluMlp(p, n);
         INDArray dy = randn(1.0, n, c);
         double[] dys = d(dy);
-        close("mlp y", NaiveOps.swiGlu(xs, slice(theta, layout, "gate_proj.weight"),
-                slice(theta, layout, "up_proj.weight"), slice(theta, layout, "down_proj.weight"), n, c, inter),
-                mlp.forward(x), 1e-5);
+        close(
+                "mlp y",
+                NaiveOps.swiGlu(
+                        xs,
+                        slice(theta, layout, "gate_proj.weight"),
+                        slice(theta, layout, "up_proj.weight"),
+                        slice(theta, layout, "down_proj.weight"),
+                        n,
+                        c,
+                        inter),
+                mlp.forward(x),
+                1e-5);
         INDArray dx = mlp.backward(dy).dup();
-        fd("mlp dx", xs, dx, xv -> dot(NaiveOps.swiGlu(xv, slice(theta, layout, "gate_proj.weight"),
-                slice(theta, layout, "up_proj.weight"), slice(theta, layout, "down_proj.weight"), n, c, inter), dys));
+        fd(
+                "mlp dx",
+                xs,
+                dx,
+                xv -> dot(
+                        NaiveOps.swiGlu(
+                                xv,
+                                slice(theta, layout, "gate_proj.weight"),
+                                slice(theta, layout, "up_proj.weight"),
+                                slice(theta, layout, "down_proj.weight"),
+                                n,
+                                c,
+                                inter),
+                        dys));
         double[] wg = slice(theta, layout, "gate_proj.weight");
-        fd("mlp d/gate_proj.weight", wg, p.grad("gate_proj.weight"), wv -> dot(NaiveOps.swiGlu(xs, wv,
-                slice(theta, layout, "up_proj.weight"), slice(theta, layout, "down_proj.weight"), n, c, inter), dys));
+        fd(
+                "mlp d/gate_proj.weight",
+                wg,
+                p.grad("gate_proj.weight"),
+                wv -> dot(
+                        NaiveOps.swiGlu(
+                                xs,
+                                wv,
+                                slice(theta, layout, "up_proj.weight"),
+                                slice(theta, layout, "down_proj.weight"),
+                                n,
+                                c,
+                                inter),
+                        dys));
 
         RmsNorm norm = RmsNorm.of(p, "norm", 1e-5, n);
         double[] w = slice(theta, layout, "norm.weight");
@@ -334,14 +465,19 @@ class LayerOracleTest {
         int hd = 16;
         int[] pos = {0, 3, 9, 0, 1, 200, 1000};
         int[] ones = {n};
-        for (RopeConfig cfg : List.of(RopeConfig.defaultRope(500000), new RopeConfig(RopeConfig.Type.LINEAR, 10000,
-                4.0, 0, 0, 0), new RopeConfig(RopeConfig.Type.LLAMA3, 500000, 8.0, 1.0, 4.0, 32))) {
+        for (RopeConfig cfg : List.of(
+                RopeConfig.defaultRope(500000),
+                new RopeConfig(RopeConfig.Type.LINEAR, 10000, 4.0, 0, 0, 0),
+                new RopeConfig(RopeConfig.Type.LLAMA3, 500000, 8.0, 1.0, 4.0, 32))) {
             Rope rope = new Rope(cfg, hd, n);
             rope.setPositions(new PackedBatch(1, n, pos, new int[][] {ones}));
             INDArray x = randn(1.0, n, heads * hd);
             INDArray y = Nd4j.create(DataType.FLOAT, n, heads * hd);
             rope.forward(x, y);
-            close("rope " + cfg.type() + " y", NaiveOps.rope(d(x), pos, cfg.inverseFrequencies(hd), n, heads, hd), y,
+            close(
+                    "rope " + cfg.type() + " y",
+                    NaiveOps.rope(d(x), pos, cfg.inverseFrequencies(hd), n, heads, hd),
+                    y,
                     2e-5);
             INDArray back = Nd4j.create(DataType.FLOAT, n, heads * hd);
             rope.backward(y, back);
@@ -367,7 +503,11 @@ class LayerOracleTest {
                 firstDh = loss.dHidden().dup();
                 double[] hs = d(h);
                 double[] ws = d(w);
-                fd("lm_head dHidden", hs, loss.dHidden(), hv -> NaiveOps.lmHeadLoss(hv, ws, targets, 20.0, n, c, vocab));
+                fd(
+                        "lm_head dHidden",
+                        hs,
+                        loss.dHidden(),
+                        hv -> NaiveOps.lmHeadLoss(hv, ws, targets, 20.0, n, c, vocab));
                 fd("lm_head dWeight", ws, dw, wv -> NaiveOps.lmHeadLoss(hs, wv, targets, 20.0, n, c, vocab));
             } else {
                 assertTrue(firstDh.equalsWithEps(loss.dHidden(), 1e-6), "dHidden independent of chunk size");
@@ -396,9 +536,15 @@ class LayerOracleTest {
             INDArray dw = Nd4j.zeros(DataType.FLOAT, vocab, c);
             LmHeadLoss loss = new LmHeadLoss("lm_head", w, dw, n, 4, (long) rowsPerPiece * c);
             assertEquals(expected, loss.forwardBackward(h, targets, 9.0), 1e-5, rowsPerPiece + " rows per piece");
-            fd("lm_head dHidden, " + rowsPerPiece + " rows per piece", hs, loss.dHidden(),
+            fd(
+                    "lm_head dHidden, " + rowsPerPiece + " rows per piece",
+                    hs,
+                    loss.dHidden(),
                     hv -> NaiveOps.lmHeadLoss(hv, ws, targets, 9.0, n, c, vocab));
-            fd("lm_head dWeight, " + rowsPerPiece + " rows per piece", ws, dw,
+            fd(
+                    "lm_head dWeight, " + rowsPerPiece + " rows per piece",
+                    ws,
+                    dw,
                     wv -> NaiveOps.lmHeadLoss(hs, wv, targets, 9.0, n, c, vocab));
         }
     }
@@ -417,9 +563,10 @@ class LayerOracleTest {
         emb.backward(dy);
         assertTrue(dw.getRow(4).equalsWithEps(dy.getRow(0).add(dy.getRow(2)), 1e-6));
         assertEquals(0.0, dw.getRow(2).sumNumber().doubleValue(), 0.0);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> emb.forward(new int[] {0, 1, 5, 2}));
-        assertTrue(e.getMessage().contains("token id 5 at position 2 is outside the vocabulary [0, 5)"), e.getMessage());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> emb.forward(new int[] {0, 1, 5, 2}));
+        assertTrue(
+                e.getMessage().contains("token id 5 at position 2 is outside the vocabulary [0, 5)"), e.getMessage());
     }
 
     @Test
@@ -427,16 +574,40 @@ class LayerOracleTest {
         ParamLayout layout = ParamLayout.builder().add("lin.weight", 3, 4).build();
         LayerParams p = params(layout, 0);
         Linear lin = Linear.of(p, "lin", 5);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> lin.forward(Nd4j.zeros(DataType.FLOAT, 6, 4)));
-        assertTrue(e.getMessage().contains("lin: input has shape [6, 4] but the layer's buffers were sized for [5, 4]"),
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> lin.forward(Nd4j.zeros(DataType.FLOAT, 6, 4)));
+        assertTrue(
+                e.getMessage().contains("lin: input has shape [6, 4] but the layer's buffers were sized for [5, 4]"),
                 e.getMessage());
-        ModelConfig cfg = new ModelConfig(ModelSpecs.forArchitecture("LlamaForCausalLM"), 10, 4, 8, 1, 2, 2, 2, 1e-6,
-                RopeConfig.defaultRope(10000), 64, false, false, false, false, false, 0, -1, List.of());
-        ParamLayout al = ParamLayout.builder().add("q_proj.weight", 4, 4).add("k_proj.weight", 4, 4)
-                .add("v_proj.weight", 4, 4).add("o_proj.weight", 4, 4).build();
+        ModelConfig cfg = new ModelConfig(
+                ModelSpecs.forArchitecture("LlamaForCausalLM"),
+                10,
+                4,
+                8,
+                1,
+                2,
+                2,
+                2,
+                1e-6,
+                RopeConfig.defaultRope(10000),
+                64,
+                false,
+                false,
+                false,
+                false,
+                false,
+                0,
+                -1,
+                List.of());
+        ParamLayout al = ParamLayout.builder()
+                .add("q_proj.weight", 4, 4)
+                .add("k_proj.weight", 4, 4)
+                .add("v_proj.weight", 4, 4)
+                .add("o_proj.weight", 4, 4)
+                .build();
         Attention attn = new Attention(cfg, params(al, 0), 2, 3);
-        IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException a = assertThrows(
+                IllegalArgumentException.class,
                 () -> attn.forward(Nd4j.zeros(DataType.FLOAT, 6, 4), PackedBatch.unpacked(1, 6)));
         assertTrue(a.getMessage().contains("[B=1, T=6] but the buffers were sized for [B=2, T=3]"), a.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new PackedBatch(1, 4, new int[4], new int[][] {{3, 2}}));

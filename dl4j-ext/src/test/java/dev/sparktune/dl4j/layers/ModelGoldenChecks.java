@@ -24,8 +24,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 final class ModelGoldenChecks {
     static final Path FIXTURES = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf");
 
-    private ModelGoldenChecks() {
-    }
+    private ModelGoldenChecks() {}
 
     /** A fixture family's model: its config, the HF layout, and its weights read into fp32 parameters. */
     record Fixture(ModelConfig config, ParamLayout layout, INDArray params) {
@@ -58,8 +57,11 @@ final class ModelGoldenChecks {
         ParamLayout layout = fixture.layout();
         INDArray params = fixture.params();
         INDArray grads = layout.allocate();
-        assertEquals(new TreeSet<>(layout.entries().stream().map(ParamLayout.Entry::name).toList()),
-                new TreeSet<>(g.paramNames(family)), family + ": gradients for exactly our parameters");
+        assertEquals(
+                new TreeSet<>(
+                        layout.entries().stream().map(ParamLayout.Entry::name).toList()),
+                new TreeSet<>(g.paramNames(family)),
+                family + ": gradients for exactly our parameters");
 
         int seqLen = c.get("seq_len").asInt();
         JsonNode docNode = c.get("doc_lens");
@@ -77,15 +79,21 @@ final class ModelGoldenChecks {
         INDArray logits = model.logits(ids, packed);
         INDArray expectedLogits = g.tensor(family, "logits");
         int[] real = Goldens.ints(c.get("real_rows"));
-        g.compareAbs(family + " logits (doc rows)", expectedLogits.get(NDArrayIndex.indices(toLong(real))),
-                logits.get(NDArrayIndex.indices(toLong(real))), 1e-4);
+        g.compareAbs(
+                family + " logits (doc rows)",
+                expectedLogits.get(NDArrayIndex.indices(toLong(real))),
+                logits.get(NDArrayIndex.indices(toLong(real))),
+                1e-4);
 
         double evalLoss = model.loss(ids, targets, packed, count);
         assertEquals(0.0, grads.sumNumber().doubleValue(), 0.0, "loss() must not touch gradients");
         double loss = model.forwardBackward(ids, targets, packed, count);
         INDArray expectedLoss = g.tensor(family, "loss");
         g.forward(family + " loss", expectedLoss, Nd4j.scalar((float) loss).reshape(1));
-        g.forward(family + " loss (eval)", expectedLoss, Nd4j.scalar((float) evalLoss).reshape(1));
+        g.forward(
+                family + " loss (eval)",
+                expectedLoss,
+                Nd4j.scalar((float) evalLoss).reshape(1));
         for (ParamLayout.Entry e : layout.entries()) {
             g.grad(family + " d/" + e.name(), g.tensor(family, "d/" + e.name()), layout.view(grads, e.name()));
         }

@@ -25,8 +25,10 @@ class ModelGoldenTest {
     @Test
     void everyFamilyMatchesFreshlyGeneratedGoldens(@TempDir Path tmp) {
         Path out = tmp.resolve("model_forward.safetensors");
-        String stdout = ReferencePython.runScript("scripts/goldens/model_forward.py",
-                List.of(ModelGoldenChecks.FIXTURES.toString(), out.toString()), Duration.ofMinutes(5));
+        String stdout = ReferencePython.runScript(
+                "scripts/goldens/model_forward.py",
+                List.of(ModelGoldenChecks.FIXTURES.toString(), out.toString()),
+                Duration.ofMinutes(5));
         assertTrue(Files.isRegularFile(out), "script wrote no file; stdout: " + stdout);
         List<String> report = ModelGoldenChecks.checkAll(out);
         System.out.println("[ModelGoldenTest live] " + stdout.strip() + "\n  " + String.join("\n  ", report));

@@ -6,8 +6,7 @@ package dev.sparktune.dl4j.layers;
  * Letters as in the layers: N rows, C/IN/OUT features, H heads, D head dim.
  */
 final class NaiveOps {
-    private NaiveOps() {
-    }
+    private NaiveOps() {}
 
     /** y[n][o] = Σ_i x[n][i]·w[o][i] + b[o]. */
     static double[] linear(double[] x, double[] w, double[] b, int n, int in, int out) {
@@ -73,8 +72,17 @@ final class NaiveOps {
      * t sees key s iff both are in the same block of docLens (padding tail a block of its own), s ≤ t, and
      * t − s &lt; window when window &gt; 0. Returns [N, NH·D].
      */
-    static double[] attention(double[] q, double[] k, double[] v, int batch, int seqLen, int[][] docLens, int heads,
-                              int kvHeads, int d, int window) {
+    static double[] attention(
+            double[] q,
+            double[] k,
+            double[] v,
+            int batch,
+            int seqLen,
+            int[][] docLens,
+            int heads,
+            int kvHeads,
+            int d,
+            int window) {
         double[] out = new double[batch * seqLen * heads * d];
         double scale = 1 / Math.sqrt(d);
         int group = heads / kvHeads;

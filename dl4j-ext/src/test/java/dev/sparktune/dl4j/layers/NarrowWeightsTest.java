@@ -43,25 +43,27 @@ class NarrowWeightsTest {
             INDArray fp32 = stored.castTo(DataType.FLOAT);
             LmHeadLoss reference = new LmHeadLoss("lm_head", fp32, null, n, 3, 5L * c);
             LmHeadLoss widened = new LmHeadLoss("lm_head", stored, null, n, 3, 5L * c);
-            assertEquals(reference.forwardBackward(h, targets, 7), widened.forwardBackward(h, targets, 7), 0.0,
+            assertEquals(
+                    reference.forwardBackward(h, targets, 7),
+                    widened.forwardBackward(h, targets, 7),
+                    0.0,
                     narrow + ": loss");
-            assertArrayEquals(reference.dHidden().ravel().toFloatVector(), widened.dHidden().ravel().toFloatVector(),
+            assertArrayEquals(
+                    reference.dHidden().ravel().toFloatVector(),
+                    widened.dHidden().ravel().toFloatVector(),
                     narrow + ": dHidden");
         }
     }
 
     @Test
     void loraOnANarrowBaseIsBitIdenticalToFp32() {
-        String[] configs = {
-            """
+        String[] configs = {"""
             {"architectures": ["Qwen3ForCausalLM"], "vocab_size": 90, "hidden_size": 32, "intermediate_size": 48,
              "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8,
-             "tie_word_embeddings": true, "max_position_embeddings": 64}""",
-            """
+             "tie_word_embeddings": true, "max_position_embeddings": 64}""", """
             {"architectures": ["Qwen2ForCausalLM"], "vocab_size": 70, "hidden_size": 24, "intermediate_size": 40,
              "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-             "tie_word_embeddings": false, "max_position_embeddings": 64}"""
-        };
+             "tie_word_embeddings": false, "max_position_embeddings": 64}"""};
         for (String json : configs) {
             ModelConfig config = HfConfigReader.parse(json, "test");
             HfModelDir.Loaded model = ModelInit.random(config, 2, 0.2);
@@ -74,22 +76,31 @@ class NarrowWeightsTest {
                     Run widened = run(config, model, stored, checkpointing);
                     assertArrayEquals(reference.losses, widened.losses, what + ": losses");
                     assertTrue(reference.grads.amaxNumber().doubleValue() > 0, what + ": adapters get gradients");
-                    assertArrayEquals(reference.grads.toFloatVector(), widened.grads.toFloatVector(),
+                    assertArrayEquals(
+                            reference.grads.toFloatVector(),
+                            widened.grads.toFloatVector(),
                             what + ": adapter gradients");
                 }
             }
         }
     }
 
-    private record Run(double[] losses, INDArray grads) {
-    }
+    private record Run(double[] losses, INDArray grads) {}
 
     private static Run run(ModelConfig config, HfModelDir.Loaded model, INDArray baseParams, boolean checkpointing) {
         LoraAdapters adapters = new LoraAdapters(config, LoraConfig.of(4, 8, 0.2, "all", false), 9);
-        INDArray params = adapters.init(5).addi(0.03);  // B = 0 at init: give A its gradients too
+        INDArray params = adapters.init(5).addi(0.03); // B = 0 at init: give A its gradients too
         INDArray grads = adapters.layout().allocate();
-        CausalLm lm = new CausalLm(config, new LayerParams(model.layout(), baseParams, null, ""), null, B, T, 12,
-                adapters.projections(params, grads), LayerHooks.NONE, checkpointing);
+        CausalLm lm = new CausalLm(
+                config,
+                new LayerParams(model.layout(), baseParams, null, ""),
+                null,
+                B,
+                T,
+                12,
+                adapters.projections(params, grads),
+                LayerHooks.NONE,
+                checkpointing);
         Random r = new Random(11);
         double[] losses = new double[2];
         int[][][] packings = {{{9, 7}, {16}}, {{3, 5, 8}, {12}}};
@@ -110,8 +121,10 @@ class NarrowWeightsTest {
     @Test
     void trainedWeightsMustBeFp32() {
         INDArray w = Nd4j.rand(DataType.FLOAT, 4, 3).castTo(DataType.BFLOAT16);
-        String message = assertThrows(IllegalArgumentException.class, () -> new Linear("layer", w, null,
-                Nd4j.zeros(DataType.FLOAT, 4, 3), null, 2)).getMessage();
+        String message = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new Linear("layer", w, null, Nd4j.zeros(DataType.FLOAT, 4, 3), null, 2))
+                .getMessage();
         assertTrue(message.contains("trained weight must be FLOAT"), message);
     }
 }

@@ -33,10 +33,26 @@ class TokenLogProbsTest {
         for (boolean checkpointing : new boolean[] {false, true}) {
             INDArray viaLoss = all.allocate();
             INDArray viaLogProbs = all.allocate();
-            CausalLm a = new CausalLm(config, new LayerParams(all, model.params(), all, viaLoss, ""), null, B, T, 16,
-                    Projection.Factory.PLAIN, LayerHooks.NONE, checkpointing);
-            CausalLm b = new CausalLm(config, new LayerParams(all, model.params(), all, viaLogProbs, ""), null, B, T,
-                    16, Projection.Factory.PLAIN, LayerHooks.NONE, checkpointing);
+            CausalLm a = new CausalLm(
+                    config,
+                    new LayerParams(all, model.params(), all, viaLoss, ""),
+                    null,
+                    B,
+                    T,
+                    16,
+                    Projection.Factory.PLAIN,
+                    LayerHooks.NONE,
+                    checkpointing);
+            CausalLm b = new CausalLm(
+                    config,
+                    new LayerParams(all, model.params(), all, viaLogProbs, ""),
+                    null,
+                    B,
+                    T,
+                    16,
+                    Projection.Factory.PLAIN,
+                    LayerHooks.NONE,
+                    checkpointing);
             double count = 60;
             int[][][] packings = {{{10, 14}, {24}}, {{5, 7, 12}, {20}}};
             for (int m = 0; m < packings.length; m++) {
@@ -61,10 +77,14 @@ class TokenLogProbsTest {
                 assertEquals(loss, -Arrays.stream(logps).sum() / count, 1e-12, "loss = −Σ log-probs / count");
                 b.backwardTokenLogProbs(dLogps);
             }
-            assertArrayEquals(viaLoss.data().asFloat(), viaLogProbs.data().asFloat(),
+            assertArrayEquals(
+                    viaLoss.data().asFloat(),
+                    viaLogProbs.data().asFloat(),
                     "checkpointing " + checkpointing + ": the same gradients");
             assertTrue(viaLoss.norm2Number().doubleValue() > 0);
-            assertThrows(IllegalStateException.class, () -> b.backwardTokenLogProbs(new double[B * T]),
+            assertThrows(
+                    IllegalStateException.class,
+                    () -> b.backwardTokenLogProbs(new double[B * T]),
                     "one backward per tokenLogProbs");
         }
     }

@@ -45,9 +45,14 @@ class TrainCurveGoldenTest {
         }
         PackedBatch packed = PackedBatch.fromDocLens(seqLen, docs);
         int steps = spec.get("steps").asInt();
-        AdamWConfig cfg = new AdamWConfig(spec.get("lr").asDouble(), spec.get("betas").get(0).asDouble(),
-                spec.get("betas").get(1).asDouble(), spec.get("eps").asDouble(), spec.get("weight_decay").asDouble());
-        LrSchedule schedule = new LrSchedule(LrSchedule.Type.COSINE, spec.get("warmup").asInt(), steps);
+        AdamWConfig cfg = new AdamWConfig(
+                spec.get("lr").asDouble(),
+                spec.get("betas").get(0).asDouble(),
+                spec.get("betas").get(1).asDouble(),
+                spec.get("eps").asDouble(),
+                spec.get("weight_decay").asDouble());
+        LrSchedule schedule =
+                new LrSchedule(LrSchedule.Type.COSINE, spec.get("warmup").asInt(), steps);
         for (var it = spec.get("families").fields(); it.hasNext(); ) {
             var entry = it.next();
             String family = entry.getKey();
@@ -68,7 +73,8 @@ class TrainCurveGoldenTest {
                 grads.assign(0.0);
                 double loss = model.forwardBackward(ids, targets, packed, count);
                 double norm = GradClip.clip(grads, spec.get("max_norm").asDouble());
-                maxLossDiff = Math.max(maxLossDiff, Math.abs(loss - f.get("losses").get(step).asDouble()));
+                maxLossDiff = Math.max(
+                        maxLossDiff, Math.abs(loss - f.get("losses").get(step).asDouble()));
                 double refNorm = f.get("norms").get(step).asDouble();
                 maxNormRel = Math.max(maxNormRel, Math.abs(norm - refNorm) / refNorm);
                 adamw.step(params, grads, cfg.lr() * schedule.factor(step));
@@ -77,20 +83,34 @@ class TrainCurveGoldenTest {
             double maxKBiasDiff = 0;
             for (ParamLayout.Entry e : layout.entries()) {
                 INDArray expected = golden.read(family + "/final/" + e.name());
-                double diff = expected.sub(layout.view(params, e.name())).amaxNumber().doubleValue();
+                double diff =
+                        expected.sub(layout.view(params, e.name())).amaxNumber().doubleValue();
                 if (e.name().endsWith("k_proj.bias")) {
                     maxKBiasDiff = Math.max(maxKBiasDiff, diff);
                 } else {
                     maxParamDiff = Math.max(maxParamDiff, diff);
                 }
             }
-            String line = String.format("%-8s loss %.4f -> %.4f  max|loss diff| %.2e  max grad-norm rel %.2e"
-                            + "  max|final param diff| %.2e (k_proj.bias %.2e)", family, f.get("losses").get(0).asDouble(),
-                    f.get("losses").get(steps - 1).asDouble(), maxLossDiff, maxNormRel, maxParamDiff, maxKBiasDiff);
+            String line = String.format(
+                    "%-8s loss %.4f -> %.4f  max|loss diff| %.2e  max grad-norm rel %.2e"
+                            + "  max|final param diff| %.2e (k_proj.bias %.2e)",
+                    family,
+                    f.get("losses").get(0).asDouble(),
+                    f.get("losses").get(steps - 1).asDouble(),
+                    maxLossDiff,
+                    maxNormRel,
+                    maxParamDiff,
+                    maxKBiasDiff);
             report.add(line);
-            assertTrue(maxLossDiff <= LOSS_ABS && maxParamDiff <= PARAM_ABS && maxKBiasDiff <= K_BIAS_ABS
-                    && maxNormRel <= 1e-3, line);
-            assertTrue(f.get("losses").get(steps - 1).asDouble() < f.get("losses").get(0).asDouble() - 0.5,
+            assertTrue(
+                    maxLossDiff <= LOSS_ABS
+                            && maxParamDiff <= PARAM_ABS
+                            && maxKBiasDiff <= K_BIAS_ABS
+                            && maxNormRel <= 1e-3,
+                    line);
+            assertTrue(
+                    f.get("losses").get(steps - 1).asDouble()
+                            < f.get("losses").get(0).asDouble() - 0.5,
                     family + ": the reference curve should fall: " + f.get("losses"));
         }
         System.out.println("[TrainCurveGoldenTest]\n  " + String.join("\n  ", report));

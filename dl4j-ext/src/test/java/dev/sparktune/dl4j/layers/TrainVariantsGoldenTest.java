@@ -38,8 +38,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * clipping give torch's loss curve and final weights; checked-in goldens and regenerated live.
  */
 class TrainVariantsGoldenTest {
-    static final Path GOLDENS = RepoPaths.resolve(
-            "dl4j-ext/src/test/resources/goldens/model_train_variants.safetensors");
+    static final Path GOLDENS =
+            RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/model_train_variants.safetensors");
     static final double LOSS_ABS = 1e-5;
     static final double PARAM_ABS = 1e-5;
     /**
@@ -58,11 +58,13 @@ class TrainVariantsGoldenTest {
     @Test
     void liveReferenceAgrees(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("variants.safetensors");
-        String stdout = ReferencePython.runScript("scripts/goldens/model_train_variants.py",
-                List.of(ModelGoldenChecks.FIXTURES.toString(), out.toString()), Duration.ofMinutes(5));
+        String stdout = ReferencePython.runScript(
+                "scripts/goldens/model_train_variants.py",
+                List.of(ModelGoldenChecks.FIXTURES.toString(), out.toString()),
+                Duration.ofMinutes(5));
         assertTrue(Files.isRegularFile(out), "script wrote no file; stdout: " + stdout);
-        System.out.println("[TrainVariantsGoldenTest live] " + stdout.strip() + "\n  "
-                + String.join("\n  ", checkAll(out)));
+        System.out.println(
+                "[TrainVariantsGoldenTest live] " + stdout.strip() + "\n  " + String.join("\n  ", checkAll(out)));
     }
 
     static List<String> checkAll(Path goldens) throws Exception {
@@ -71,17 +73,22 @@ class TrainVariantsGoldenTest {
         List<String> report = new ArrayList<>();
         for (var it = spec.get("cases").fields(); it.hasNext(); ) {
             var c = it.next();
-            report.add(c.getKey().startsWith("freeze") ? checkFreeze(golden, spec, c.getKey(), c.getValue())
-                    : checkLoraPlus(golden, spec, c.getKey(), c.getValue()));
+            report.add(
+                    c.getKey().startsWith("freeze")
+                            ? checkFreeze(golden, spec, c.getKey(), c.getValue())
+                            : checkLoraPlus(golden, spec, c.getKey(), c.getValue()));
         }
         assertEquals(3, report.size(), "cases in " + goldens);
         return report;
     }
 
     private static String checkFreeze(SafetensorsReader golden, JsonNode spec, String name, JsonNode c) {
-        FreezeConfig freeze = FreezeConfig.of(c.get("freeze_trainable_layers").asInt(),
-                c.get("freeze_trainable_modules").asText(), c.get("freeze_extra_modules").asText());
-        HfModelDir.Stored stored = HfModelDir.open(ModelGoldenChecks.FIXTURES.resolve(c.get("fixture").asText()));
+        FreezeConfig freeze = FreezeConfig.of(
+                c.get("freeze_trainable_layers").asInt(),
+                c.get("freeze_trainable_modules").asText(),
+                c.get("freeze_extra_modules").asText());
+        HfModelDir.Stored stored = HfModelDir.open(
+                ModelGoldenChecks.FIXTURES.resolve(c.get("fixture").asText()));
         Set<String> trainable = freeze.trainableNames(stored.config());
         Set<String> expected = new TreeSet<>();
         c.get("trainable").forEach(n -> expected.add(n.asText()));
@@ -95,32 +102,49 @@ class TrainVariantsGoldenTest {
         INDArray grads = trained.allocate();
         INDArray before = model.params().dup();
         Batch batch = Batch.of(spec, c);
-        CausalLm lm = new CausalLm(stored.config(), new LayerParams(layout, model.params(), trained, grads, ""), null,
-                batch.rows(), batch.seqLen(), 8, Projection.Factory.PLAIN, LayerHooks.NONE, false);
+        CausalLm lm = new CausalLm(
+                stored.config(),
+                new LayerParams(layout, model.params(), trained, grads, ""),
+                null,
+                batch.rows(),
+                batch.seqLen(),
+                8,
+                Projection.Factory.PLAIN,
+                LayerHooks.NONE,
+                false);
         Curve curve = run(spec, c, lm, trained, params, grads, AdamW.sameLr(), batch);
 
         double paramDiff = 0;
         long frozenChanged = 0;
         for (ParamLayout.Entry e : layout.entries()) {
             INDArray now = layout.view(model.params(), e.name());
-            paramDiff = Math.max(paramDiff, golden.read(name + "/final/" + e.name()).sub(now).amaxNumber()
-                    .doubleValue());
+            paramDiff = Math.max(
+                    paramDiff,
+                    golden.read(name + "/final/" + e.name())
+                            .sub(now)
+                            .amaxNumber()
+                            .doubleValue());
             if (!trainable.contains(e.name()) && !now.equals(layout.view(before, e.name()))) {
                 frozenChanged++;
             }
         }
-        String line = String.format("%-34s %2d trained tensors  max|loss diff| %.2e  max grad-norm rel %.2e  "
-                + "max|final param diff| %.2e", name, trainable.size(), curve.lossDiff, curve.normRel, paramDiff);
+        String line = String.format(
+                "%-34s %2d trained tensors  max|loss diff| %.2e  max grad-norm rel %.2e  "
+                        + "max|final param diff| %.2e",
+                name, trainable.size(), curve.lossDiff, curve.normRel, paramDiff);
         assertEquals(0, frozenChanged, name + ": frozen tensors changed");
         assertTrue(curve.lossDiff <= LOSS_ABS && curve.normRel <= 1e-3 && paramDiff <= PARAM_ABS, line);
         return line;
     }
 
     private static String checkLoraPlus(SafetensorsReader golden, JsonNode spec, String name, JsonNode c) {
-        HfModelDir.Loaded base = HfModelDir.load(ModelGoldenChecks.FIXTURES.resolve(c.get("fixture").asText()));
+        HfModelDir.Loaded base = HfModelDir.load(
+                ModelGoldenChecks.FIXTURES.resolve(c.get("fixture").asText()));
         ModelConfig config = base.config();
-        LoraAdapters adapters = new LoraAdapters(config, LoraConfig.of(c.get("lora_rank").asInt(),
-                c.get("lora_alpha").asDouble(), 0, "all", false), 0);
+        LoraAdapters adapters = new LoraAdapters(
+                config,
+                LoraConfig.of(c.get("lora_rank").asInt(), c.get("lora_alpha").asDouble(), 0, "all", false),
+                0);
         ParamLayout layout = adapters.layout();
         INDArray params = layout.allocate();
         for (ParamLayout.Entry e : layout.entries()) {
@@ -128,10 +152,24 @@ class TrainVariantsGoldenTest {
         }
         INDArray grads = layout.allocate();
         Batch batch = Batch.of(spec, c);
-        CausalLm lm = new CausalLm(config, base.layout(), base.params(), null, batch.rows(), batch.seqLen(), 8,
+        CausalLm lm = new CausalLm(
+                config,
+                base.layout(),
+                base.params(),
+                null,
+                batch.rows(),
+                batch.seqLen(),
+                8,
                 adapters.projections(params, grads));
-        Curve curve = run(spec, c, lm, layout, params, grads,
-                LoraAdapters.loraPlusLrScale(c.get("loraplus_lr_ratio").asDouble()), batch);
+        Curve curve = run(
+                spec,
+                c,
+                lm,
+                layout,
+                params,
+                grads,
+                LoraAdapters.loraPlusLrScale(c.get("loraplus_lr_ratio").asDouble()),
+                batch);
         assertTrue(c.get("loraplus_lr_ratio").asDouble() > 1, "the case must give lora_B its own lr");
         double paramDiff = 0;
         for (ParamLayout.Entry e : layout.entries()) {
@@ -140,9 +178,10 @@ class TrainVariantsGoldenTest {
                     .subi(Transforms.abs(ref).muli(ADAPTER_REL));
             paramDiff = Math.max(paramDiff, excess.maxNumber().doubleValue());
         }
-        String line = String.format("%-34s %2d trained tensors  max|loss diff| %.2e  max grad-norm rel %.2e  "
-                + "max|final param diff| %.2e", name, layout.entries().size(), curve.lossDiff, curve.normRel,
-                paramDiff);
+        String line = String.format(
+                "%-34s %2d trained tensors  max|loss diff| %.2e  max grad-norm rel %.2e  "
+                        + "max|final param diff| %.2e",
+                name, layout.entries().size(), curve.lossDiff, curve.normRel, paramDiff);
         assertTrue(curve.lossDiff <= LOSS_ABS && curve.normRel <= 1e-3 && paramDiff <= PARAM_ABS, line);
         return line;
     }
@@ -154,8 +193,11 @@ class TrainVariantsGoldenTest {
                 docs[b] = Goldens.ints(spec.get("doc_lens").get(b));
             }
             PackedBatch packed = PackedBatch.fromDocLens(spec.get("seq_len").asInt(), docs);
-            return new Batch(packed, Goldens.ints(c.get("input_ids")),
-                    CausalLm.targets(Goldens.ints(c.get("labels")), packed), c.get("token_count").asDouble());
+            return new Batch(
+                    packed,
+                    Goldens.ints(c.get("input_ids")),
+                    CausalLm.targets(Goldens.ints(c.get("labels")), packed),
+                    c.get("token_count").asDouble());
         }
 
         int rows() {
@@ -167,17 +209,27 @@ class TrainVariantsGoldenTest {
         }
     }
 
-    private record Curve(double lossDiff, double normRel) {
-    }
+    private record Curve(double lossDiff, double normRel) {}
 
-    private static Curve run(JsonNode spec, JsonNode c, CausalLm lm, ParamLayout layout, INDArray params,
-                             INDArray grads, ToDoubleFunction<ParamLayout.Entry> lrScale,
-                             Batch batch) {
+    private static Curve run(
+            JsonNode spec,
+            JsonNode c,
+            CausalLm lm,
+            ParamLayout layout,
+            INDArray params,
+            INDArray grads,
+            ToDoubleFunction<ParamLayout.Entry> lrScale,
+            Batch batch) {
         int steps = spec.get("steps").asInt();
         double lr = (c.has("lr") ? c : spec).get("lr").asDouble();
-        AdamWConfig cfg = new AdamWConfig(lr, spec.get("betas").get(0).asDouble(),
-                spec.get("betas").get(1).asDouble(), spec.get("eps").asDouble(), spec.get("weight_decay").asDouble());
-        LrSchedule schedule = new LrSchedule(LrSchedule.Type.COSINE, spec.get("warmup").asInt(), steps);
+        AdamWConfig cfg = new AdamWConfig(
+                lr,
+                spec.get("betas").get(0).asDouble(),
+                spec.get("betas").get(1).asDouble(),
+                spec.get("eps").asDouble(),
+                spec.get("weight_decay").asDouble());
+        LrSchedule schedule =
+                new LrSchedule(LrSchedule.Type.COSINE, spec.get("warmup").asInt(), steps);
         AdamW adamw = new AdamW(layout, cfg, AdamW.decayMatrices(), lrScale);
         double lossDiff = 0;
         double normRel = 0;
@@ -185,12 +237,15 @@ class TrainVariantsGoldenTest {
             grads.assign(0.0);
             double loss = lm.forwardBackward(batch.ids(), batch.targets(), batch.packed(), batch.tokenCount());
             double norm = GradClip.clip(grads, spec.get("max_norm").asDouble());
-            lossDiff = Math.max(lossDiff, Math.abs(loss - c.get("losses").get(step).asDouble()));
+            lossDiff =
+                    Math.max(lossDiff, Math.abs(loss - c.get("losses").get(step).asDouble()));
             double ref = c.get("norms").get(step).asDouble();
             normRel = Math.max(normRel, Math.abs(norm - ref) / ref);
             adamw.step(params, grads, cfg.lr() * schedule.factor(step));
         }
-        assertTrue(c.get("losses").get(steps - 1).asDouble() < c.get("losses").get(0).asDouble() - 0.5,
+        assertTrue(
+                c.get("losses").get(steps - 1).asDouble()
+                        < c.get("losses").get(0).asDouble() - 0.5,
                 "the reference curve should fall: " + c.get("losses"));
         return new Curve(lossDiff, normRel);
     }

@@ -66,12 +66,21 @@ class LoraGoldenTest {
             PackedBatch packed = PackedBatch.fromDocLens(seqLen, docs);
             int[] ids = ints(c.get("input_ids"));
             int[] targetsIds = CausalLm.targets(ints(c.get("labels")), packed);
-            CausalLm model = new CausalLm(base.config(), base.layout(), base.params(), null, docs.length, seqLen, 7,
+            CausalLm model = new CausalLm(
+                    base.config(),
+                    base.layout(),
+                    base.params(),
+                    null,
+                    docs.length,
+                    seqLen,
+                    7,
                     adapters.projections(aParams, aGrads));
             long[] real = Arrays.stream(ints(c.get("real_rows"))).asLongStream().toArray();
-            double logitDiff = maxAbs(golden.read(family + "/logits").get(NDArrayIndex.indices(real)),
+            double logitDiff = maxAbs(
+                    golden.read(family + "/logits").get(NDArrayIndex.indices(real)),
                     model.logits(ids, packed).get(NDArrayIndex.indices(real)));
-            double loss = model.forwardBackward(ids, targetsIds, packed, c.get("token_count").asDouble());
+            double loss = model.forwardBackward(
+                    ids, targetsIds, packed, c.get("token_count").asDouble());
             double lossDiff = Math.abs(loss - golden.read(family + "/loss").getDouble(0));
             Set<String> expectedNames = new TreeSet<>();
             for (String n : golden.tensors().keySet()) {
@@ -79,16 +88,23 @@ class LoraGoldenTest {
                     expectedNames.add(n.substring((family + "/d/").length()));
                 }
             }
-            assertEquals(expectedNames, new TreeSet<>(adapters.layout().entries().stream()
-                    .map(ParamLayout.Entry::name).toList()), family + ": exactly PEFT's trainable tensors");
+            assertEquals(
+                    expectedNames,
+                    new TreeSet<>(adapters.layout().entries().stream()
+                            .map(ParamLayout.Entry::name)
+                            .toList()),
+                    family + ": exactly PEFT's trainable tensors");
             double gradRel = 0;
             for (ParamLayout.Entry e : adapters.layout().entries()) {
                 INDArray expected = golden.read(family + "/d/" + e.name());
                 INDArray actual = adapters.layout().view(aGrads, e.name());
-                gradRel = Math.max(gradRel, maxAbs(expected, actual) / expected.amaxNumber().doubleValue());
+                gradRel = Math.max(
+                        gradRel,
+                        maxAbs(expected, actual) / expected.amaxNumber().doubleValue());
             }
             assertEquals(baseBefore, base.params(), "base weights untouched");
-            String line = String.format("%-8s r=%d targets=%d  max|logit diff| %.2e  |loss diff| %.2e  max grad rel %.2e",
+            String line = String.format(
+                    "%-8s r=%d targets=%d  max|logit diff| %.2e  |loss diff| %.2e  max grad rel %.2e",
                     family, lcfg.rank(), lcfg.targets().size(), logitDiff, lossDiff, gradRel);
             report.add(line);
             assertTrue(logitDiff <= 1e-4 && lossDiff <= 1e-5 && gradRel <= 1e-3, line);
@@ -113,15 +129,32 @@ class LoraGoldenTest {
             assertEquals(lcfg, LoraAdapters.readConfig(ours));
 
             PackedBatch one = PackedBatch.unpacked(1, ids.length);
-            INDArray withAdapter = new CausalLm(base.config(), base.layout(), base.params(), null, 1, ids.length, 4,
-                    adapters.projections(aParams, adapters.layout().allocate())).logits(ids, one);
-            INDArray merged = new CausalLm(base.config(), base.layout(),
-                    adapters.merge(base.layout(), base.params(), aParams), null, 1, ids.length, 4).logits(ids, one);
+            INDArray withAdapter = new CausalLm(
+                            base.config(),
+                            base.layout(),
+                            base.params(),
+                            null,
+                            1,
+                            ids.length,
+                            4,
+                            adapters.projections(aParams, adapters.layout().allocate()))
+                    .logits(ids, one);
+            INDArray merged = new CausalLm(
+                            base.config(),
+                            base.layout(),
+                            adapters.merge(base.layout(), base.params(), aParams),
+                            null,
+                            1,
+                            ids.length,
+                            4)
+                    .logits(ids, one);
             double peftDiff = diff(withAdapter, python("--logits", baseDir, ours, idList));
             double mergeDiff = diff(merged, python("--merged-logits", baseDir, ours, idList));
             double selfDiff = maxAbs(withAdapter, merged);
-            String line = String.format("%-8s PEFT-loaded ours: max|logit diff| %.2e; merged vs PEFT merge %.2e;"
-                    + " merged vs adapter %.2e", family, peftDiff, mergeDiff, selfDiff);
+            String line = String.format(
+                    "%-8s PEFT-loaded ours: max|logit diff| %.2e; merged vs PEFT merge %.2e;"
+                            + " merged vs adapter %.2e",
+                    family, peftDiff, mergeDiff, selfDiff);
             report.add(line);
             assertTrue(peftDiff <= 1e-4 && mergeDiff <= 1e-4 && selfDiff <= 1e-4, line);
         }
@@ -131,17 +164,25 @@ class LoraGoldenTest {
     @Test
     void unsupportedAdaptersAreRefused(@TempDir Path tmp) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("dora"));
-        Files.writeString(dir.resolve("adapter_config.json"), Files.readString(GOLDENS.resolve(
-                "lora/qwen3/adapter_config.json")).replace("\"use_dora\": false", "\"use_dora\": true"));
-        assertTrue(assertThrows(ModelException.class, () -> LoraAdapters.readConfig(dir)).getMessage()
+        Files.writeString(
+                dir.resolve("adapter_config.json"),
+                Files.readString(GOLDENS.resolve("lora/qwen3/adapter_config.json"))
+                        .replace("\"use_dora\": false", "\"use_dora\": true"));
+        assertTrue(assertThrows(ModelException.class, () -> LoraAdapters.readConfig(dir))
+                .getMessage()
                 .contains("use_dora = true is not supported"));
         assertThrows(IllegalArgumentException.class, () -> LoraConfig.of(4, 8, 0, "qkv", false));
-        assertEquals(LoraConfig.ALL.size(), LoraConfig.of(4, 8, 0, "all", false).targets().size());
+        assertEquals(
+                LoraConfig.ALL.size(),
+                LoraConfig.of(4, 8, 0, "all", false).targets().size());
     }
 
     private static JsonNode python(String mode, Path base, Path adapter, String ids) throws Exception {
-        return new ObjectMapper().readTree(ReferencePython.runScript("scripts/goldens/model_lora.py",
-                List.of(mode, base.toString(), adapter.toString(), ids), Duration.ofMinutes(5)));
+        return new ObjectMapper()
+                .readTree(ReferencePython.runScript(
+                        "scripts/goldens/model_lora.py",
+                        List.of(mode, base.toString(), adapter.toString(), ids),
+                        Duration.ofMinutes(5)));
     }
 
     private static double diff(INDArray ours, JsonNode ref) {

@@ -62,8 +62,10 @@ class HfConfigReaderTest {
             ModelConfig config = HfConfigReader.read(HF.resolve(family));
             ParamLayout layout = HfParamNames.layout(config);
             SafetensorsReader reader = SafetensorsReader.open(HF.resolve(family));
-            assertEquals(reader.tensors().keySet(), layout.entries().stream().map(ParamLayout.Entry::name)
-                    .collect(Collectors.toSet()), family);
+            assertEquals(
+                    reader.tensors().keySet(),
+                    layout.entries().stream().map(ParamLayout.Entry::name).collect(Collectors.toSet()),
+                    family);
             for (ParamLayout.Entry e : layout.entries()) {
                 TensorInfo info = reader.info(e.name());
                 assertArrayEquals(e.shape(), info.shape(), family + " " + e.name());
@@ -86,46 +88,67 @@ class HfConfigReaderTest {
         ModelConfig plain = parse("MistralForCausalLM", "");
         assertEquals(10000.0, plain.rope().theta());
         assertEquals(4096, plain.slidingWindow(), "MistralConfig's default sliding_window");
-        assertEquals(0, parse("MistralForCausalLM", ", \"sliding_window\": null").slidingWindow());
+        assertEquals(
+                0, parse("MistralForCausalLM", ", \"sliding_window\": null").slidingWindow());
     }
 
     @Test
     void unknownArchitectureListsKnownOnes() {
-        UnsupportedArchitectureException e = assertThrows(UnsupportedArchitectureException.class,
-                () -> parse("GPT2LMHeadModel", ""));
+        UnsupportedArchitectureException e =
+                assertThrows(UnsupportedArchitectureException.class, () -> parse("GPT2LMHeadModel", ""));
         assertEquals("GPT2LMHeadModel", e.requested());
-        assertTrue(e.getMessage().contains("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM"),
+        assertTrue(
+                e.getMessage().contains("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM"),
                 e.getMessage());
         assertThrows(UnsupportedArchitectureException.class, () -> ModelSpecs.forArchitecture("Nope"));
     }
 
     @Test
     void missingAndInvalidFieldsAreNamed() {
-        ModelConfigException missing = assertThrows(ModelConfigException.class, () -> HfConfigReader.parse(
-                "{\"architectures\": [\"Qwen3ForCausalLM\"], \"vocab_size\": 10}", "cfg.json"));
+        ModelConfigException missing = assertThrows(
+                ModelConfigException.class,
+                () -> HfConfigReader.parse(
+                        "{\"architectures\": [\"Qwen3ForCausalLM\"], \"vocab_size\": 10}", "cfg.json"));
         assertEquals("hidden_size", missing.field());
-        assertTrue(missing.getMessage().startsWith("cfg.json: required field \"hidden_size\" is missing"),
+        assertTrue(
+                missing.getMessage().startsWith("cfg.json: required field \"hidden_size\" is missing"),
                 missing.getMessage());
 
-        ModelConfigException bad = assertThrows(ModelConfigException.class,
-                () -> parse("LlamaForCausalLM", ", \"num_key_value_heads\": 3"));
+        ModelConfigException bad = assertThrows(
+                ModelConfigException.class, () -> parse("LlamaForCausalLM", ", \"num_key_value_heads\": 3"));
         assertEquals("num_key_value_heads", bad.field());
         assertTrue(bad.getMessage().contains("multiple of num_key_value_heads (3)"), bad.getMessage());
 
-        assertEquals("hidden_size", assertThrows(ModelConfigException.class, () -> HfConfigReader.parse(
-                MIN.formatted("LlamaForCausalLM", "").replace("\"hidden_size\": 32", "\"hidden_size\": \"32\""),
-                "c")).field());
-        assertEquals("hidden_act", assertThrows(ModelConfigException.class,
-                () -> parse("LlamaForCausalLM", ", \"hidden_act\": \"gelu\"")).field());
-        assertEquals("model_type", assertThrows(ModelConfigException.class,
-                () -> parse("LlamaForCausalLM", ", \"model_type\": \"qwen2\"")).field());
-        UnsupportedArchitectureException rope = assertThrows(UnsupportedArchitectureException.class,
-                () -> parse("LlamaForCausalLM", ", \"rope_parameters\": {\"rope_type\": \"yarn\", \"rope_theta\": 1e4}"));
+        assertEquals(
+                "hidden_size",
+                assertThrows(
+                                ModelConfigException.class,
+                                () -> HfConfigReader.parse(
+                                        MIN.formatted("LlamaForCausalLM", "")
+                                                .replace("\"hidden_size\": 32", "\"hidden_size\": \"32\""),
+                                        "c"))
+                        .field());
+        assertEquals(
+                "hidden_act",
+                assertThrows(ModelConfigException.class, () -> parse("LlamaForCausalLM", ", \"hidden_act\": \"gelu\""))
+                        .field());
+        assertEquals(
+                "model_type",
+                assertThrows(ModelConfigException.class, () -> parse("LlamaForCausalLM", ", \"model_type\": \"qwen2\""))
+                        .field());
+        UnsupportedArchitectureException rope = assertThrows(
+                UnsupportedArchitectureException.class,
+                () -> parse(
+                        "LlamaForCausalLM", ", \"rope_parameters\": {\"rope_type\": \"yarn\", \"rope_theta\": 1e4}"));
         assertTrue(rope.getMessage().contains("supported: default, linear, llama3"), rope.getMessage());
-        ModelConfigException llama3 = assertThrows(ModelConfigException.class, () -> parse("LlamaForCausalLM",
-                ", \"rope_parameters\": {\"rope_type\": \"llama3\", \"rope_theta\": 1e4, \"factor\": 8.0}"));
+        ModelConfigException llama3 = assertThrows(
+                ModelConfigException.class,
+                () -> parse(
+                        "LlamaForCausalLM",
+                        ", \"rope_parameters\": {\"rope_type\": \"llama3\", \"rope_theta\": 1e4, \"factor\": 8.0}"));
         assertEquals("rope_parameters.low_freq_factor", llama3.field());
-        assertThrows(UnsupportedArchitectureException.class,
+        assertThrows(
+                UnsupportedArchitectureException.class,
                 () -> parse("Qwen2ForCausalLM", ", \"use_sliding_window\": true"));
         assertThrows(ModelException.class, () -> HfConfigReader.read(Path.of("/nonexistent-dir")));
     }
@@ -141,9 +164,29 @@ class HfConfigReaderTest {
                   "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}, "eos_token_id": [1, 2],
                   "bos_token_id": 0, "attention_bias": true""");
         assertEquals(legacy, HfConfigReader.parse(HfConfigWriter.toJson(legacy), "legacy written"));
-        ModelConfig odd = new ModelConfig(legacy.spec(), 10, 4, 8, 1, 2, 2, 2, 1e-6, legacy.rope(), 64, false, true,
-                false, false, false, 0, -1, List.of());
-        assertEquals("attention_bias", assertThrows(ModelConfigException.class, () -> HfConfigWriter.toJson(odd))
-                .field());
+        ModelConfig odd = new ModelConfig(
+                legacy.spec(),
+                10,
+                4,
+                8,
+                1,
+                2,
+                2,
+                2,
+                1e-6,
+                legacy.rope(),
+                64,
+                false,
+                true,
+                false,
+                false,
+                false,
+                0,
+                -1,
+                List.of());
+        assertEquals(
+                "attention_bias",
+                assertThrows(ModelConfigException.class, () -> HfConfigWriter.toJson(odd))
+                        .field());
     }
 }

@@ -47,22 +47,35 @@ class HfModelDirTest {
     void aReorderedLayoutLoadsAndSavesTheSameModel(@TempDir Path tmp) {
         // freeze fine-tuning keeps the trained parameters as one tail of the buffer; files stay in transformers' order
         HfModelDir.Stored stored = HfModelDir.open(HF.resolve("llama"));
-        ParamLayout tailLast = stored.layout().withLast(name -> name.startsWith("model.layers.1.")
-                || name.equals("lm_head.weight"));
-        assertEquals("lm_head.weight", tailLast.entries().get(tailLast.entries().size() - 1).name());
-        assertEquals("model.layers.1.input_layernorm.weight", tailLast.entries().get(tailLast.entries().size()
-                - stored.layout().subset(name -> name.startsWith("model.layers.1.")).entries().size() - 1).name());
+        ParamLayout tailLast =
+                stored.layout().withLast(name -> name.startsWith("model.layers.1.") || name.equals("lm_head.weight"));
+        assertEquals(
+                "lm_head.weight",
+                tailLast.entries().get(tailLast.entries().size() - 1).name());
+        assertEquals(
+                "model.layers.1.input_layernorm.weight",
+                tailLast.entries()
+                        .get(tailLast.entries().size()
+                                - stored.layout()
+                                        .subset(name -> name.startsWith("model.layers.1."))
+                                        .entries()
+                                        .size()
+                                - 1)
+                        .name());
         HfModelDir.Loaded reordered = stored.load(tailLast);
         HfModelDir.Loaded plain = stored.load();
         for (ParamLayout.Entry e : plain.layout().entries()) {
-            assertEquals(plain.layout().view(plain.params(), e.name()), tailLast.view(reordered.params(), e.name()),
+            assertEquals(
+                    plain.layout().view(plain.params(), e.name()),
+                    tailLast.view(reordered.params(), e.name()),
                     e.name());
         }
         assertEquals(plain.params(), plain.load(tailLast).load(plain.layout()).params(), "in memory, both ways");
         HfModelDir.save(tmp, reordered.config(), tailLast, reordered.params(), null, 1L << 30);
         HfModelDir.Loaded back = HfModelDir.load(tmp);
         assertEquals(plain.params(), back.params());
-        assertEquals(new ArrayList<>(plain.layout().views(plain.params()).keySet()),
+        assertEquals(
+                new ArrayList<>(plain.layout().views(plain.params()).keySet()),
                 new ArrayList<>(SafetensorsReader.open(tmp).tensors().keySet()),
                 "tensors written in transformers' order");
     }
@@ -75,20 +88,25 @@ class HfModelDirTest {
             long n = stored.layout().totalLength();
             // ranges crossing entry boundaries, one element, a whole entry, the tail
             ParamLayout.Entry second = stored.layout().entries().get(1);
-            long[][] ranges = {{0, n / 3}, {n / 3, 2 * n / 3 + 7}, {5, 6}, {second.offset(),
-                second.offset() + second.length()}, {n - 11, n}};
+            long[][] ranges = {
+                {0, n / 3},
+                {n / 3, 2 * n / 3 + 7},
+                {5, 6},
+                {second.offset(), second.offset() + second.length()},
+                {n - 11, n}
+            };
             for (long[] r : ranges) {
-                INDArray dst = Nd4j.zeros(DataType.FLOAT,
-                        r[1] - r[0]);
+                INDArray dst = Nd4j.zeros(DataType.FLOAT, r[1] - r[0]);
                 stored.read(r[0], r[1], dst);
-                assertEquals(loaded.params().get(NDArrayIndex.interval(r[0], r[1])), dst,
+                assertEquals(
+                        loaded.params().get(NDArrayIndex.interval(r[0], r[1])),
+                        dst,
                         family + " [" + r[0] + ", " + r[1] + ")");
             }
         }
     }
 
-    private static Path badDir(Path tmp, String family, Consumer<Map<String, INDArray>> edit)
-            throws IOException {
+    private static Path badDir(Path tmp, String family, Consumer<Map<String, INDArray>> edit) throws IOException {
         HfModelDir.Loaded m = HfModelDir.load(HF.resolve(family));
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         m.layout().views(m.params()).forEach((k, v) -> tensors.put(k, v.dup()));
@@ -108,24 +126,37 @@ class HfModelDirTest {
 
         Path shape = badDir(tmp.resolve("b"), "llama", t -> t.put("model.norm.weight", Nd4j.zeros(33)));
         TensorMismatchException s = assertThrows(TensorMismatchException.class, () -> HfModelDir.load(shape));
-        assertTrue(s.getMessage().contains("\"model.norm.weight\"") && s.getMessage().contains("has shape [33] but"
-                + " the config implies [32]"), s.getMessage());
+        assertTrue(
+                s.getMessage().contains("\"model.norm.weight\"")
+                        && s.getMessage().contains("has shape [33] but" + " the config implies [32]"),
+                s.getMessage());
 
-        Path extra = badDir(tmp.resolve("c"), "mistral", t -> t.put("model.layers.0.self_attn.q_norm.weight",
-                Nd4j.zeros(8)));
-        assertTrue(assertThrows(ModelException.class, () -> HfModelDir.load(extra)).getMessage()
+        Path extra = badDir(
+                tmp.resolve("c"), "mistral", t -> t.put("model.layers.0.self_attn.q_norm.weight", Nd4j.zeros(8)));
+        assertTrue(assertThrows(ModelException.class, () -> HfModelDir.load(extra))
+                .getMessage()
                 .contains("[model.layers.0.self_attn.q_norm.weight] are not part of a MistralForCausalLM"));
 
         Path tied = badDir(tmp.resolve("d"), "qwen2", t -> t.put("lm_head.weight", t.get("model.embed_tokens.weight")));
-        assertEquals(HfModelDir.load(HF.resolve("qwen2")).params(), HfModelDir.load(tied).params(),
+        assertEquals(
+                HfModelDir.load(HF.resolve("qwen2")).params(),
+                HfModelDir.load(tied).params(),
                 "a tied model's duplicate lm_head.weight is accepted");
 
-        Path arch = badDir(tmp.resolve("e"), "llama", t -> { });
-        Files.writeString(arch.resolve("config.json"), Files.readString(arch.resolve("config.json"))
-                .replace("LlamaForCausalLM", "GemmaForCausalLM"));
+        Path arch = badDir(tmp.resolve("e"), "llama", t -> {});
+        Files.writeString(
+                arch.resolve("config.json"),
+                Files.readString(arch.resolve("config.json")).replace("LlamaForCausalLM", "GemmaForCausalLM"));
         assertThrows(UnsupportedArchitectureException.class, () -> HfModelDir.load(arch));
         ParamLayout other = ParamLayout.builder().add("x", 2).build();
-        assertThrows(IllegalArgumentException.class, () -> HfModelDir.save(tmp.resolve("f"),
-                HfModelDir.load(HF.resolve("llama")).config(), other, other.allocate(), null, 1000));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> HfModelDir.save(
+                        tmp.resolve("f"),
+                        HfModelDir.load(HF.resolve("llama")).config(),
+                        other,
+                        other.allocate(),
+                        null,
+                        1000));
     }
 }

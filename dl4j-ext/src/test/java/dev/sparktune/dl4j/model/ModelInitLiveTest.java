@@ -35,16 +35,20 @@ class ModelInitLiveTest {
         String idList = Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","));
         for (String arch : ModelSpecs.knownArchitectures()) {
             Path out = tmp.resolve(arch);
-            ModelConfig cfg = ModelInit.config(arch, ModelInit.vocabSize(tok), 32, 40, 2, 4, 2, null,
-                    arch.startsWith("Qwen"));
+            ModelConfig cfg =
+                    ModelInit.config(arch, ModelInit.vocabSize(tok), 32, 40, 2, 4, 2, null, arch.startsWith("Qwen"));
             HfModelDir.Loaded init = ModelInit.random(cfg, 3, 0.2);
             HfModelDir.save(out, cfg, init.layout(), init.params(), tok, 20000);
             assertTrue(Files.exists(out.resolve("tokenizer.json")));
             HfModelDir.Loaded m = HfModelDir.load(out);
-            CausalLm model = new CausalLm(m.config(), m.layout(), m.params(), m.layout().allocate(), 1, ids.length, 4);
+            CausalLm model =
+                    new CausalLm(m.config(), m.layout(), m.params(), m.layout().allocate(), 1, ids.length, 4);
             INDArray ours = model.logits(ids, PackedBatch.unpacked(1, ids.length));
-            JsonNode ref = new ObjectMapper().readTree(ReferencePython.runScript("scripts/goldens/model_safetensors.py",
-                    List.of("--logits", out.toString(), idList), Duration.ofMinutes(5)));
+            JsonNode ref = new ObjectMapper()
+                    .readTree(ReferencePython.runScript(
+                            "scripts/goldens/model_safetensors.py",
+                            List.of("--logits", out.toString(), idList),
+                            Duration.ofMinutes(5)));
             double max = 0;
             for (int t = 0; t < ids.length; t++) {
                 for (int v = 0; v < m.config().vocabSize(); v++) {
@@ -54,7 +58,8 @@ class ModelInitLiveTest {
             System.out.printf("[ModelInitLiveTest] %s: max|logit diff| vs transformers %.3e%n", arch, max);
             assertTrue(max <= 1e-4, arch + ": max|logit diff| " + max);
         }
-        assertThrows(UnsupportedArchitectureException.class,
+        assertThrows(
+                UnsupportedArchitectureException.class,
                 () -> ModelInit.config("GPT2LMHeadModel", 48, 32, 40, 2, 4, 2, null, true));
     }
 }

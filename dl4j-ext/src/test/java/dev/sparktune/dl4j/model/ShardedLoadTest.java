@@ -42,21 +42,29 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 class ShardedLoadTest {
     static final long SHARD_BYTES = 16 << 10;
+
     @TempDir
     static Path tmp;
+
     static Path dir;
 
     @BeforeAll
     static void writeCheckpoint() throws IOException {
         dir = tmp.resolve("qwen3-bf16");
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("config.json"), Files.readString(HfConfigReaderTest.HF.resolve("qwen3")
-                .resolve("config.json")).replace("\"vocab_size\": 64", "\"vocab_size\": 65536"));
+        Files.writeString(
+                dir.resolve("config.json"),
+                Files.readString(HfConfigReaderTest.HF.resolve("qwen3").resolve("config.json"))
+                        .replace("\"vocab_size\": 64", "\"vocab_size\": 65536"));
         ParamLayout layout = HfParamNames.layout(HfConfigReader.read(dir));
         Nd4j.getRandom().setSeed(5);
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         layout.entries().forEach(e -> tensors.put(e.name(), Nd4j.randn(DataType.FLOAT, e.shape())));
-        SafetensorsWriter.builder().dtype(TensorDType.BF16).maxShardBytes(SHARD_BYTES).build().write(dir, tensors);
+        SafetensorsWriter.builder()
+                .dtype(TensorDType.BF16)
+                .maxShardBytes(SHARD_BYTES)
+                .build()
+                .write(dir, tensors);
     }
 
     /** The checkpoint's bf16 bits in the flat layout, read straight from the files. */
@@ -64,7 +72,8 @@ class ShardedLoadTest {
         short[] bits = new short[Math.toIntExact(into.totalLength())];
         for (ParamLayout.Entry e : into.entries()) {
             TensorInfo info = stored.reader().info(e.name());
-            ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(info.byteLength())).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b =
+                    ByteBuffer.allocate(Math.toIntExact(info.byteLength())).order(ByteOrder.LITTLE_ENDIAN);
             try (FileChannel ch = FileChannel.open(info.file())) {
                 while (b.hasRemaining()) {
                     ch.read(b, info.dataOffset() + b.position());
@@ -78,7 +87,8 @@ class ShardedLoadTest {
     private static long largestShardBytes() throws IOException {
         long max = 0;
         try (var files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
+            for (Path f :
+                    files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
                 max = Math.max(max, Files.size(f));
             }
         }
@@ -86,8 +96,7 @@ class ShardedLoadTest {
     }
 
     /** Peak and final native use of one load; ND4J may not allocate at all while it runs (its own limit enforces it). */
-    private record Measured(HfModelDir.Loaded loaded, long mappedPeak, long mappedAfter, long heapBytes) {
-    }
+    private record Measured(HfModelDir.Loaded loaded, long mappedPeak, long mappedAfter, long heapBytes) {}
 
     /**
      * ND4J's allocated bytes once no garbage array is left to free: arrays freed by the garbage collector while a
@@ -112,7 +121,9 @@ class ShardedLoadTest {
     private static Measured measuredLoad(HfModelDir.Stored stored, ParamLayout layout, DataType dtype)
             throws InterruptedException {
         BufferPoolMXBean mapped = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(p -> p.getName().equals("mapped")).findFirst().orElseThrow();
+                .filter(p -> p.getName().equals("mapped"))
+                .findFirst()
+                .orElseThrow();
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long mappedBefore = mapped.getMemoryUsed();
         AtomicLong mappedPeak = new AtomicLong();
@@ -142,7 +153,12 @@ class ShardedLoadTest {
     @Test
     void shardedBf16LoadsExactlyIntoFloatAndBf16WithinTheFinalBufferPlusOneShard() throws Exception {
         HfModelDir.Stored stored = HfModelDir.open(dir);
-        assertTrue(stored.reader().tensors().values().stream().map(TensorInfo::file).distinct().count() > 3,
+        assertTrue(
+                stored.reader().tensors().values().stream()
+                                .map(TensorInfo::file)
+                                .distinct()
+                                .count()
+                        > 3,
                 "several shards");
         assertEquals(TensorDType.BF16, stored.dtype());
         assertEquals(DataType.BFLOAT16, stored.storedDataType());
@@ -150,7 +166,8 @@ class ShardedLoadTest {
         short[] bits = storedBits(stored, layout);
         long shard = largestShardBytes();
         long embeddingBf16 = layout.entry("model.embed_tokens.weight").length() * 2;
-        assertTrue(embeddingBf16 > shard - 1024 && embeddingBf16 > 0.9 * layout.totalLength() * 2,
+        assertTrue(
+                embeddingBf16 > shard - 1024 && embeddingBf16 > 0.9 * layout.totalLength() * 2,
                 "the embedding fills the largest shard and most of the model");
         stored.load(layout, DataType.BFLOAT16); // classes loaded and code compiled before measuring
 
@@ -177,16 +194,16 @@ class ShardedLoadTest {
             assertTrue(m.mappedPeak() <= shard, dtype + ": mapped " + m.mappedPeak() + " > one shard " + shard);
             assertEquals(0, m.mappedAfter(), dtype + ": every mapped window is unmapped by the end of the load");
             // a whole-tensor array on the heap would be >= the embedding's 4 MB
-            assertTrue(m.heapBytes() < embeddingBf16 / 4, dtype + ": the load allocated " + m.heapBytes()
-                    + " heap bytes");
+            assertTrue(
+                    m.heapBytes() < embeddingBf16 / 4, dtype + ": the load allocated " + m.heapBytes() + " heap bytes");
         }
 
         // the limit the loads ran under is armed: a whole-tensor temporary INDArray under it fails
         Environment env = Nd4j.getEnvironment();
         env.setDeviceLimit(0, settledNd4jBytes() + 1);
         try {
-            RuntimeException copy = assertThrows(RuntimeException.class,
-                    () -> Nd4j.createUninitialized(DataType.BFLOAT16, embeddingBf16 / 2));
+            RuntimeException copy = assertThrows(
+                    RuntimeException.class, () -> Nd4j.createUninitialized(DataType.BFLOAT16, embeddingBf16 / 2));
             assertTrue(copy.getMessage().contains("exceeds HOST device limits"), copy.getMessage());
         } finally {
             env.setDeviceLimit(0, 0);
@@ -200,8 +217,10 @@ class ShardedLoadTest {
         ParamLayout tailLast = stored.layout().withLast(name -> name.startsWith("model.layers.1."));
         HfModelDir.Loaded reordered = stored.load(tailLast, DataType.BFLOAT16);
         for (ParamLayout.Entry e : stored.layout().entries()) {
-            assertEquals(plain.layout().view(plain.params(), e.name()),
-                    tailLast.view(reordered.params(), e.name()).castTo(DataType.FLOAT), e.name());
+            assertEquals(
+                    plain.layout().view(plain.params(), e.name()),
+                    tailLast.view(reordered.params(), e.name()).castTo(DataType.FLOAT),
+                    e.name());
         }
         // a range across entries, into a BFLOAT16 view at an offset, from the files and from memory
         long n = stored.layout().totalLength();
@@ -217,16 +236,18 @@ class ShardedLoadTest {
         assertEquals(plain.params().get(NDArrayIndex.interval(from, to)), fromMemory.castTo(DataType.FLOAT));
         assertEquals(plain.params(), bf16.load().params(), "widened in memory as from the files");
 
-        IllegalArgumentException narrowing = assertThrows(IllegalArgumentException.class,
-                () -> plain.read(0, 10, Nd4j.zeros(DataType.BFLOAT16, 10)));
-        assertTrue(narrowing.getMessage().contains("held as FLOAT and cannot be read into a BFLOAT16 destination"),
+        IllegalArgumentException narrowing = assertThrows(
+                IllegalArgumentException.class, () -> plain.read(0, 10, Nd4j.zeros(DataType.BFLOAT16, 10)));
+        assertTrue(
+                narrowing.getMessage().contains("held as FLOAT and cannot be read into a BFLOAT16 destination"),
                 narrowing.getMessage());
         HfModelDir.Stored fp32 = HfModelDir.open(HfConfigReaderTest.HF.resolve("qwen3"));
         assertEquals(TensorDType.F32, fp32.dtype());
         assertEquals(DataType.FLOAT, fp32.storedDataType());
-        IllegalArgumentException fromF32 = assertThrows(IllegalArgumentException.class,
-                () -> fp32.load(fp32.layout(), DataType.HALF));
-        assertTrue(fromF32.getMessage().contains("is stored as F32 and cannot be read into a HALF destination"),
+        IllegalArgumentException fromF32 =
+                assertThrows(IllegalArgumentException.class, () -> fp32.load(fp32.layout(), DataType.HALF));
+        assertTrue(
+                fromF32.getMessage().contains("is stored as F32 and cannot be read into a HALF destination"),
                 fromF32.getMessage());
     }
 }

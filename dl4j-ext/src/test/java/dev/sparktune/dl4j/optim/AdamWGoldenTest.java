@@ -60,10 +60,15 @@ class AdamWGoldenTest {
         for (ParamLayout.Entry e : layout.entries()) {
             r.readInto("init/" + e.name(), layout.view(params, e.name()));
         }
-        AdamWConfig cfg = new AdamWConfig(spec.get("lr").asDouble(), spec.get("betas").get(0).asDouble(),
-                spec.get("betas").get(1).asDouble(), spec.get("eps").asDouble(), spec.get("weight_decay").asDouble());
+        AdamWConfig cfg = new AdamWConfig(
+                spec.get("lr").asDouble(),
+                spec.get("betas").get(0).asDouble(),
+                spec.get("betas").get(1).asDouble(),
+                spec.get("eps").asDouble(),
+                spec.get("weight_decay").asDouble());
         AdamW adamw = new AdamW(layout, cfg, AdamW.decayMatrices());
-        LrSchedule schedule = new LrSchedule(LrSchedule.Type.COSINE, spec.get("warmup").asInt(), steps);
+        LrSchedule schedule =
+                new LrSchedule(LrSchedule.Type.COSINE, spec.get("warmup").asInt(), steps);
         List<String> report = new ArrayList<>();
         for (int step = 0; step < steps; step++) {
             for (ParamLayout.Entry e : layout.entries()) {
@@ -83,10 +88,16 @@ class AdamWGoldenTest {
         assertEquals(steps, adamw.steps());
         for (ParamLayout.Entry e : layout.entries()) {
             report.add(close("final/" + e.name(), r.read("final/" + e.name()), layout.view(params, e.name()), 1e-5));
-            report.add(close("exp_avg/" + e.name(), r.read("exp_avg/" + e.name()),
-                    layout.view(adamw.firstMoment(), e.name()), 1e-5));
-            report.add(close("exp_avg_sq/" + e.name(), r.read("exp_avg_sq/" + e.name()),
-                    layout.view(adamw.secondMoment(), e.name()), 1e-5));
+            report.add(close(
+                    "exp_avg/" + e.name(),
+                    r.read("exp_avg/" + e.name()),
+                    layout.view(adamw.firstMoment(), e.name()),
+                    1e-5));
+            report.add(close(
+                    "exp_avg_sq/" + e.name(),
+                    r.read("exp_avg_sq/" + e.name()),
+                    layout.view(adamw.secondMoment(), e.name()),
+                    1e-5));
         }
         JsonNode schedules = spec.get("schedules");
         for (LrSchedule.Type type : LrSchedule.Type.values()) {
@@ -111,8 +122,8 @@ class AdamWGoldenTest {
         check(GOLDENS, tmp.resolve("state"));
         ParamLayout other = ParamLayout.builder().add("w", 6, 4).build();
         AdamW wrong = new AdamW(other, AdamWConfig.defaults(1e-3), AdamW.decayMatrices());
-        TensorMismatchException e = Assertions.assertThrows(
-                TensorMismatchException.class, () -> wrong.loadState(tmp.resolve("state")));
+        TensorMismatchException e =
+                Assertions.assertThrows(TensorMismatchException.class, () -> wrong.loadState(tmp.resolve("state")));
         assertTrue(e.getMessage().contains("\"exp_avg/w\"") && e.getMessage().contains("[6, 5]"), e.getMessage());
     }
 

@@ -25,7 +25,7 @@ class AdamWShardTest {
      */
     @Test
     void aShardBeyondTwoGibibytesUpdatesItsOwnElements() {
-        long far = (3L << 30) / 4;  // 3 GiB into the buffer
+        long far = (3L << 30) / 4; // 3 GiB into the buffer
         ParamLayout layout = ParamLayout.builder().add("w", far + 16).build();
         AdamWConfig cfg = new AdamWConfig(1e-2, 0.9, 0.95, 1e-8, 0.0);
         INDArray params = NativeArrays.uninitialized(DataType.FLOAT, far + 16);
@@ -43,19 +43,24 @@ class AdamWShardTest {
 
     @Test
     void shardsUpdatedSeparatelyEqualOneFullUpdate() {
-        ParamLayout layout = ParamLayout.builder().add("w1", 5, 3).add("norm", 7).add("w2", 4, 4).add("bias", 3)
+        ParamLayout layout = ParamLayout.builder()
+                .add("w1", 5, 3)
+                .add("norm", 7)
+                .add("w2", 4, 4)
+                .add("bias", 3)
                 .build();
         AdamWConfig cfg = new AdamWConfig(1e-2, 0.9, 0.95, 1e-8, 0.1);
         INDArray full = Nd4j.rand(DataType.FLOAT, layout.totalLength()).subi(0.5);
         INDArray sharded = full.dup();
         AdamW whole = new AdamW(layout, cfg, AdamW.decayMatrices());
-        long[] cuts = {0, 9, 20, 20, layout.totalLength()};  // includes an empty shard
+        long[] cuts = {0, 9, 20, 20, layout.totalLength()}; // includes an empty shard
         AdamW[] parts = new AdamW[cuts.length - 1];
         for (int i = 0; i < parts.length; i++) {
             parts[i] = AdamW.sharded(layout, cfg, AdamW.decayMatrices(), cuts[i], cuts[i + 1]);
         }
         for (int step = 0; step < 5; step++) {
-            INDArray grads = Nd4j.rand(DataType.FLOAT, layout.totalLength()).subi(0.5).muli(step + 1);
+            INDArray grads =
+                    Nd4j.rand(DataType.FLOAT, layout.totalLength()).subi(0.5).muli(step + 1);
             whole.step(full, grads, 1e-2 * (step + 1));
             for (AdamW part : parts) {
                 part.step(sharded, grads, 1e-2 * (step + 1));
@@ -63,7 +68,8 @@ class AdamWShardTest {
         }
         assertArrayEquals(full.toFloatVector(), sharded.toFloatVector());
         assertThrows(IllegalStateException.class, () -> parts[0].saveState(Path.of("unused")));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> AdamW.sharded(layout, cfg, AdamW.decayMatrices(), 5, layout.totalLength() + 1));
     }
 }

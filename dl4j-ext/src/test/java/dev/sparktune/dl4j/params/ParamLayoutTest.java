@@ -11,7 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
 class ParamLayoutTest {
     @Test
     void entriesAreConsecutiveAndViewsWriteThrough() {
-        ParamLayout layout = ParamLayout.builder().add("w", 3, 4).add("b", 3).add("n", 2).build();
+        ParamLayout layout =
+                ParamLayout.builder().add("w", 3, 4).add("b", 3).add("n", 2).build();
         assertEquals(17, layout.totalLength());
         assertEquals(12, layout.entry("b").offset());
         assertEquals(15, layout.entry("n").offset());
@@ -29,11 +30,12 @@ class ParamLayoutTest {
 
     @Test
     void rejectsDuplicatesUnknownNamesAndWrongBuffers() {
-        assertThrows(IllegalArgumentException.class, () -> ParamLayout.builder().add("w", 2).add("w", 2));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ParamLayout.builder().add("w", 2).add("w", 2));
         assertThrows(IllegalArgumentException.class, () -> ParamLayout.builder().add("w", 0));
         ParamLayout layout = ParamLayout.builder().add("w", 2).build();
         assertThrows(IllegalArgumentException.class, () -> layout.entry("v"));
-        assertThrows(IllegalArgumentException.class,
-                () -> layout.view(Nd4j.zeros(3), "w"));
+        assertThrows(IllegalArgumentException.class, () -> layout.view(Nd4j.zeros(3), "w"));
     }
 }

@@ -20,8 +20,8 @@ class ViewsTest {
     void rangesAndRowsOfViewsHoldTheirElements() {
         Random r = new Random(1);
         for (DataType type : new DataType[] {DataType.FLOAT, DataType.BFLOAT16, DataType.HALF}) {
-            INDArray flat = Nd4j.arange(0, 200_000).castTo(type);  // the same memory layout in each dtype
-            INDArray index = Nd4j.arange(0, 200_000).castTo(DataType.FLOAT);  // exact positions
+            INDArray flat = Nd4j.arange(0, 200_000).castTo(type); // the same memory layout in each dtype
+            INDArray index = Nd4j.arange(0, 200_000).castTo(DataType.FLOAT); // exact positions
             for (int t = 0; t < 2_000; t++) {
                 int rows = 2 + r.nextInt(300);
                 int cols = 1 + r.nextInt(40);
@@ -45,7 +45,7 @@ class ViewsTest {
     @Test
     void stridedTilesAndWritesGoThrough() {
         INDArray flat = Nd4j.zeros(DataType.FLOAT, 100);
-        INDArray square = flat.get(NDArrayIndex.interval(10, 10 + 49));  // a 7x7 block at an offset
+        INDArray square = flat.get(NDArrayIndex.interval(10, 10 + 49)); // a 7x7 block at an offset
         INDArray tile = Views.strided(square, 2 * 7 + 1, new long[] {3, 4}, new long[] {7, 1});
         tile.assign(1);
         assertEquals(12, flat.sumNumber().doubleValue(), 0);

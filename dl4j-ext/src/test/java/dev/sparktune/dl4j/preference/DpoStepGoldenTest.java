@@ -49,8 +49,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class DpoStepGoldenTest {
     static final Path GOLDENS = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens");
     static final int CHUNK_ROWS = 7;
-    static final List<String> METRICS = List.of("rewards/chosen", "rewards/rejected", "rewards/accuracies",
-            "rewards/margins", "logps/chosen", "logps/rejected");
+    static final List<String> METRICS = List.of(
+            "rewards/chosen",
+            "rewards/rejected",
+            "rewards/accuracies",
+            "rewards/margins",
+            "logps/chosen",
+            "logps/rejected");
 
     @Test
     void matchesTrlAndLlamaFactoryCheckedIn() throws Exception {
@@ -60,8 +65,10 @@ class DpoStepGoldenTest {
     /** Never skipped: fails when the reference environment cannot be created. */
     @Test
     void matchesTrlAndLlamaFactoryLive(@TempDir Path tmp) throws Exception {
-        ReferencePython.runScript("scripts/goldens/dpo_step.py", List.of(GOLDENS.resolve("hf").toString(),
-                tmp.toString()), Duration.ofMinutes(5));
+        ReferencePython.runScript(
+                "scripts/goldens/dpo_step.py",
+                List.of(GOLDENS.resolve("hf").toString(), tmp.toString()),
+                Duration.ofMinutes(5));
         System.out.println("[DpoStepGoldenTest live]\n  " + String.join("\n  ", check(tmp)));
     }
 
@@ -73,10 +80,17 @@ class DpoStepGoldenTest {
         LoraAdapters adapters = new LoraAdapters(base.config(), LoraConfig.of(4, 8, 0, "all", false), 0);
         List<Doc> docs = documents(family.get("pairs"));
         DocBatch batch = DocBatch.of(docs, new int[][] {{0, 5, 2, 7}, {4, 1, 6, 3}});
-        double[] policy = batch.sums(new CausalLm(base.config(), base.layout(), base.params(), null, batch.rows(),
-                batch.seqLen(), CHUNK_ROWS, adapters.projections(adapters.init(3), adapters.layout().allocate())));
-        double[] ref = batch.sums(new CausalLm(base.config(), base.layout(), base.params(), null, batch.rows(),
-                batch.seqLen(), CHUNK_ROWS));
+        double[] policy = batch.sums(new CausalLm(
+                base.config(),
+                base.layout(),
+                base.params(),
+                null,
+                batch.rows(),
+                batch.seqLen(),
+                CHUNK_ROWS,
+                adapters.projections(adapters.init(3), adapters.layout().allocate())));
+        double[] ref = batch.sums(new CausalLm(
+                base.config(), base.layout(), base.params(), null, batch.rows(), batch.seqLen(), CHUNK_ROWS));
         Step step = Step.of(PreferenceLoss.defaults(PreferenceLoss.Type.SIGMOID), policy, batch.tokens(), ref);
         assertEquals(Math.log(2), step.loss(), 1e-6);
     }
@@ -120,10 +134,17 @@ class DpoStepGoldenTest {
             for (var layout : layouts.entrySet()) {
                 DocBatch batch = DocBatch.of(docs, layout.getValue());
                 INDArray aGrads = adapters.layout().allocate();
-                CausalLm policy = new CausalLm(base.config(), base.layout(), base.params(), null, batch.rows(),
-                        batch.seqLen(), CHUNK_ROWS, adapters.projections(aParams, aGrads));
-                CausalLm reference = new CausalLm(base.config(), base.layout(), base.params(), null, batch.rows(),
-                        batch.seqLen(), CHUNK_ROWS);
+                CausalLm policy = new CausalLm(
+                        base.config(),
+                        base.layout(),
+                        base.params(),
+                        null,
+                        batch.rows(),
+                        batch.seqLen(),
+                        CHUNK_ROWS,
+                        adapters.projections(aParams, aGrads));
+                CausalLm reference = new CausalLm(
+                        base.config(), base.layout(), base.params(), null, batch.rows(), batch.seqLen(), CHUNK_ROWS);
                 double[] ref = batch.sums(reference);
                 assertArrayEquals(ints(f.get("tokens")), batch.tokens(), family + ": supervised tokens per response");
                 double refDiff = maxDiff(doubles(f.get("ref_logps")), ref);
@@ -136,11 +157,14 @@ class DpoStepGoldenTest {
                 double layoutGradRel = 0;
                 for (JsonNode c : spec.get("cases")) {
                     String name = c.get("name").asText();
-                    PreferenceLoss loss = new PreferenceLoss(PreferenceLoss.Type.parse(c.get("pref_loss").asText()),
-                            c.get("beta").asDouble(), c.get("label_smoothing").asDouble(),
-                            c.get("simpo_gamma").asDouble(), c.get("ftx").asDouble());
+                    PreferenceLoss loss = new PreferenceLoss(
+                            PreferenceLoss.Type.parse(c.get("pref_loss").asText()),
+                            c.get("beta").asDouble(),
+                            c.get("label_smoothing").asDouble(),
+                            c.get("simpo_gamma").asDouble(),
+                            c.get("ftx").asDouble());
                     aGrads.assign(0);
-                    double[] logps = batch.sums(policy);  // holds the activations for the backward below
+                    double[] logps = batch.sums(policy); // holds the activations for the backward below
                     policyDiff = Math.max(policyDiff, maxDiff(doubles(f.get("policy_logps")), logps));
                     Step step = Step.of(loss, logps, batch.tokens(), ref);
                     policy.backwardTokenLogProbs(batch.spread(step.dSum()));
@@ -149,7 +173,8 @@ class DpoStepGoldenTest {
                     String where = family + " " + layout.getKey() + " " + name;
                     lossDiff = Math.max(lossDiff, Math.abs(want.get("loss").asDouble() - step.loss()));
                     for (String m : METRICS) {
-                        double d = Math.abs(want.get("metrics").get(m).asDouble() - step.metrics().get(m));
+                        double d = Math.abs(want.get("metrics").get(m).asDouble()
+                                - step.metrics().get(m));
                         if (m.startsWith("logps/")) {
                             logpsDiff = Math.max(logpsDiff, d);
                         } else if (m.equals("rewards/accuracies")) {
@@ -165,12 +190,18 @@ class DpoStepGoldenTest {
                             goldenNames.add(n.substring(prefix.length()));
                         }
                     }
-                    assertEquals(goldenNames, new TreeSet<>(adapters.layout().entries().stream()
-                            .map(ParamLayout.Entry::name).toList()), where + ": exactly PEFT's trainable tensors");
+                    assertEquals(
+                            goldenNames,
+                            new TreeSet<>(adapters.layout().entries().stream()
+                                    .map(ParamLayout.Entry::name)
+                                    .toList()),
+                            where + ": exactly PEFT's trainable tensors");
                     for (ParamLayout.Entry e : adapters.layout().entries()) {
                         INDArray expected = golden.read(prefix + e.name());
                         INDArray actual = adapters.layout().view(aGrads, e.name());
-                        gradRel = Math.max(gradRel, maxAbs(expected, actual) / expected.amaxNumber().doubleValue());
+                        gradRel = Math.max(
+                                gradRel,
+                                maxAbs(expected, actual) / expected.amaxNumber().doubleValue());
                     }
                     // the same documents in another layout: the same step
                     if (!firstLoss.containsKey(name)) {
@@ -180,18 +211,38 @@ class DpoStepGoldenTest {
                         layoutLossDiff = Math.max(layoutLossDiff, Math.abs(firstLoss.get(name) - step.loss()));
                         for (ParamLayout.Entry e : adapters.layout().entries()) {
                             INDArray a = adapters.layout().view(firstGrads.get(name), e.name());
-                            layoutGradRel = Math.max(layoutGradRel, maxAbs(a, adapters.layout().view(aGrads,
-                                    e.name())) / a.amaxNumber().doubleValue());
+                            layoutGradRel = Math.max(
+                                    layoutGradRel,
+                                    maxAbs(a, adapters.layout().view(aGrads, e.name()))
+                                            / a.amaxNumber().doubleValue());
                         }
                     }
                 }
-                String line = String.format(Locale.ROOT, "%-6s %-13s max|loss diff| %.1e  rewards %.1e  logps %.1e  "
+                String line = String.format(
+                        Locale.ROOT,
+                        "%-6s %-13s max|loss diff| %.1e  rewards %.1e  logps %.1e  "
                                 + "grad rel %.1e  response logp: policy %.1e ref %.1e  vs %s: loss %.1e grad rel %.1e",
-                        family, layout.getKey(), lossDiff, rewardDiff, logpsDiff, gradRel, policyDiff, refDiff,
-                        layouts.keySet().iterator().next(), layoutLossDiff, layoutGradRel);
+                        family,
+                        layout.getKey(),
+                        lossDiff,
+                        rewardDiff,
+                        logpsDiff,
+                        gradRel,
+                        policyDiff,
+                        refDiff,
+                        layouts.keySet().iterator().next(),
+                        layoutLossDiff,
+                        layoutGradRel);
                 lines.add(line);
-                assertTrue(lossDiff <= 1e-5 && rewardDiff <= 1e-5 && logpsDiff <= 1e-5 && gradRel <= 1e-3
-                        && policyDiff <= 1e-4 && refDiff <= 1e-4 && layoutLossDiff <= 1e-5 && layoutGradRel <= 1e-4,
+                assertTrue(
+                        lossDiff <= 1e-5
+                                && rewardDiff <= 1e-5
+                                && logpsDiff <= 1e-5
+                                && gradRel <= 1e-3
+                                && policyDiff <= 1e-4
+                                && refDiff <= 1e-4
+                                && layoutLossDiff <= 1e-5
+                                && layoutGradRel <= 1e-4,
                         line);
             }
         }
@@ -228,8 +279,11 @@ class DpoStepGoldenTest {
      */
     record DocBatch(int[] ids, PackedBatch packed, int[] targets, int[] start, int[] length) {
         static DocBatch of(List<Doc> docs, int[][] layout) {
-            int seqLen = Arrays.stream(layout).mapToInt(r -> Arrays.stream(r).map(d -> docs.get(d).ids().length)
-                    .sum()).max().orElseThrow();
+            int seqLen = Arrays.stream(layout)
+                    .mapToInt(r ->
+                            Arrays.stream(r).map(d -> docs.get(d).ids().length).sum())
+                    .max()
+                    .orElseThrow();
             int[] ids = new int[layout.length * seqLen];
             int[] labels = new int[ids.length];
             Arrays.fill(labels, LmHeadLoss.IGNORE);
@@ -309,13 +363,19 @@ class DpoStepGoldenTest {
             double[] dSum = new double[logps.length];
             double[] metrics = new double[METRICS.size()];
             for (int i = 0; i < pairs; i++) {
-                PreferenceLoss.Terms t = loss.terms(new PreferenceLoss.Pair(logps[i], logps[pairs + i], tokens[i],
-                        tokens[pairs + i], ref[i], ref[pairs + i]));
+                PreferenceLoss.Terms t = loss.terms(new PreferenceLoss.Pair(
+                        logps[i], logps[pairs + i], tokens[i], tokens[pairs + i], ref[i], ref[pairs + i]));
                 total += t.loss() / pairs;
                 dSum[i] = t.dChosenLogp() / pairs;
                 dSum[pairs + i] = t.dRejectedLogp() / pairs;
-                double[] m = {t.chosenReward(), t.rejectedReward(), t.rewardCorrect() ? 1 : 0, t.margin(),
-                        t.chosenLogps(), t.rejectedLogps()};
+                double[] m = {
+                    t.chosenReward(),
+                    t.rejectedReward(),
+                    t.rewardCorrect() ? 1 : 0,
+                    t.margin(),
+                    t.chosenLogps(),
+                    t.rejectedLogps()
+                };
                 for (int k = 0; k < m.length; k++) {
                     metrics[k] += m[k] / pairs;
                 }
@@ -329,8 +389,10 @@ class DpoStepGoldenTest {
     }
 
     static JsonNode spec(Path dir) throws Exception {
-        return new ObjectMapper().readTree(SafetensorsReader.open(dir.resolve("dpo_step.safetensors")).metadata()
-                .get("spec"));
+        return new ObjectMapper()
+                .readTree(SafetensorsReader.open(dir.resolve("dpo_step.safetensors"))
+                        .metadata()
+                        .get("spec"));
     }
 
     private static double maxAbs(INDArray a, INDArray b) {

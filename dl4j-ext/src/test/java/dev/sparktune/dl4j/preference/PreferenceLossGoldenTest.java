@@ -38,8 +38,8 @@ class PreferenceLossGoldenTest {
     @Test
     void matchesTrlAndLlamaFactoryLive(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("preference_losses.safetensors");
-        ReferencePython.runScript("scripts/goldens/preference_losses.py", List.of(out.toString()),
-                Duration.ofMinutes(5));
+        ReferencePython.runScript(
+                "scripts/goldens/preference_losses.py", List.of(out.toString()), Duration.ofMinutes(5));
         System.out.println("[PreferenceLossGoldenTest live]\n  " + String.join("\n  ", check(out)));
     }
 
@@ -49,7 +49,7 @@ class PreferenceLossGoldenTest {
         PreferenceLoss.Terms t = PreferenceLoss.defaults(PreferenceLoss.Type.SIGMOID)
                 .terms(new PreferenceLoss.Pair(-31.5, -40.25, 9, 12, -31.5, -40.25));
         assertEquals(Math.log(2), t.loss(), 1e-15);
-        assertEquals(-0.05, t.dChosenLogp(), 1e-15);  // β·(σ(0) − 1)
+        assertEquals(-0.05, t.dChosenLogp(), 1e-15); // β·(σ(0) − 1)
         assertEquals(0.05, t.dRejectedLogp(), 1e-15);
         assertEquals(0, t.margin(), 0);
         assertTrue(!t.rewardCorrect(), "a tie is not a correct preference");
@@ -58,27 +58,34 @@ class PreferenceLossGoldenTest {
     @Test
     void hingeIsFlatPastItsMargin() {
         PreferenceLoss hinge = new PreferenceLoss(PreferenceLoss.Type.HINGE, 0.5, 0, 0.5, 0);
-        PreferenceLoss.Terms past = hinge.terms(new PreferenceLoss.Pair(-10, -20, 5, 5, -12, -18));  // m = 6, βm = 3
+        PreferenceLoss.Terms past = hinge.terms(new PreferenceLoss.Pair(-10, -20, 5, 5, -12, -18)); // m = 6, βm = 3
         assertEquals(0, past.loss(), 0);
         assertEquals(0, past.dChosenLogp(), 0);
-        PreferenceLoss.Terms short_ = hinge.terms(new PreferenceLoss.Pair(-10, -20, 5, 5, -11, -20));  // βm = 0.5
+        PreferenceLoss.Terms short_ = hinge.terms(new PreferenceLoss.Pair(-10, -20, 5, 5, -11, -20)); // βm = 0.5
         assertEquals(0.5, short_.loss(), 1e-15);
         assertEquals(-0.5, short_.dChosenLogp(), 1e-15);
     }
 
     @Test
     void settingsOutsideLlamaFactorysRulesAreRefused() {
-        String m = assertThrows(IllegalArgumentException.class,
-                () -> new PreferenceLoss(PreferenceLoss.Type.IPO, 0.1, 0.1, 0.5, 0)).getMessage();
+        String m = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new PreferenceLoss(PreferenceLoss.Type.IPO, 0.1, 0.1, 0.5, 0))
+                .getMessage();
         assertTrue(m.contains("dpo_label_smoothing applies to pref_loss = sigmoid only"), m);
-        m = assertThrows(IllegalArgumentException.class, () -> PreferenceLoss.defaults(PreferenceLoss.Type.SIGMOID)
-                .terms(new PreferenceLoss.Pair(-1, -2, 1, 1, Double.NaN, Double.NaN))).getMessage();
+        m = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> PreferenceLoss.defaults(PreferenceLoss.Type.SIGMOID)
+                                .terms(new PreferenceLoss.Pair(-1, -2, 1, 1, Double.NaN, Double.NaN)))
+                .getMessage();
         assertTrue(m.contains("needs the reference's log-probs"), m);
-        m = assertThrows(IllegalArgumentException.class, () -> PreferenceLoss.Type.parse("kto_pair")).getMessage();
+        m = assertThrows(IllegalArgumentException.class, () -> PreferenceLoss.Type.parse("kto_pair"))
+                .getMessage();
         assertTrue(m.contains("allowed: sigmoid, hinge, ipo, orpo, simpo"), m);
         // orpo and simpo need no reference
         assertTrue(Double.isFinite(PreferenceLoss.defaults(PreferenceLoss.Type.SIMPO)
-                .terms(new PreferenceLoss.Pair(-1, -2, 1, 1, Double.NaN, Double.NaN)).loss()));
+                .terms(new PreferenceLoss.Pair(-1, -2, 1, 1, Double.NaN, Double.NaN))
+                .loss()));
     }
 
     static List<String> check(Path file) throws Exception {
@@ -122,8 +129,11 @@ class PreferenceLossGoldenTest {
         List<String> lines = new ArrayList<>();
         for (JsonNode c : spec.get("cases")) {
             String name = c.get("name").asText();
-            PreferenceLoss loss = new PreferenceLoss(PreferenceLoss.Type.parse(c.get("pref_loss").asText()),
-                    c.get("beta").asDouble(), c.get("label_smoothing").asDouble(), c.get("simpo_gamma").asDouble(),
+            PreferenceLoss loss = new PreferenceLoss(
+                    PreferenceLoss.Type.parse(c.get("pref_loss").asText()),
+                    c.get("beta").asDouble(),
+                    c.get("label_smoothing").asDouble(),
+                    c.get("simpo_gamma").asDouble(),
                     c.get("ftx").asDouble());
             double total = 0;
             double[] dSum = new double[rows];
@@ -134,9 +144,14 @@ class PreferenceLossGoldenTest {
             double chosenLogps = 0;
             double rejectedLogps = 0;
             for (int i = 0; i < pairs; i++) {
-                PreferenceLoss.Terms t = loss.terms(new PreferenceLoss.Pair(sums[i], sums[pairs + i], counts[i],
-                        counts[pairs + i], refLogps.getDouble(i), refLogps.getDouble(pairs + i)));
-                total += t.loss() / pairs;  // the mean over the batch of pairs
+                PreferenceLoss.Terms t = loss.terms(new PreferenceLoss.Pair(
+                        sums[i],
+                        sums[pairs + i],
+                        counts[i],
+                        counts[pairs + i],
+                        refLogps.getDouble(i),
+                        refLogps.getDouble(pairs + i)));
+                total += t.loss() / pairs; // the mean over the batch of pairs
                 dSum[i] = t.dChosenLogp() / pairs;
                 dSum[pairs + i] = t.dRejectedLogp() / pairs;
                 chosenReward += t.chosenReward() / pairs;
@@ -169,9 +184,15 @@ class PreferenceLossGoldenTest {
                 }
             }
             assertTrue(maxDiff <= 1e-4 * maxWant, name + ": max |d logits diff| " + maxDiff + " of " + maxWant);
-            lines.add(String.format(Locale.ROOT, "%-13s loss %.6f (|diff| %.1e)  max|grad diff| %.1e of %.1e  "
-                            + "TRL 1.13 checked: %s", name, total, Math.abs(total - c.get("loss").asDouble()), maxDiff,
-                    maxWant, c.get("equal_to_trl_1_13")));
+            lines.add(String.format(
+                    Locale.ROOT,
+                    "%-13s loss %.6f (|diff| %.1e)  max|grad diff| %.1e of %.1e  " + "TRL 1.13 checked: %s",
+                    name,
+                    total,
+                    Math.abs(total - c.get("loss").asDouble()),
+                    maxDiff,
+                    maxWant,
+                    c.get("equal_to_trl_1_13")));
         }
         return lines;
     }

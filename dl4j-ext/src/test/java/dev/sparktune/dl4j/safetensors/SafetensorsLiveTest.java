@@ -38,11 +38,14 @@ class SafetensorsLiveTest {
             reader.readInto(e.name(), layout.view(flat, e.name()));
         }
         Path ours = tmp.resolve("ours");
-        List<Path> files = SafetensorsWriter.builder().maxShardBytes(12_000).build().write(ours, layout.views(flat));
+        List<Path> files =
+                SafetensorsWriter.builder().maxShardBytes(12_000).build().write(ours, layout.views(flat));
         assertTrue(files.size() > 2, "expected a sharded write, got " + files);
         HfConfigWriter.write(HfConfigReader.read(ref), ours);
-        String out = ReferencePython.runScript("scripts/goldens/model_safetensors.py",
-                List.of("--verify", ours.toString(), ref.toString()), Duration.ofMinutes(5));
+        String out = ReferencePython.runScript(
+                "scripts/goldens/model_safetensors.py",
+                List.of("--verify", ours.toString(), ref.toString()),
+                Duration.ofMinutes(5));
         // the state dict lists a tied lm_head.weight once more
         int expected = layout.entries().size() + (layout.contains("lm_head.weight") ? 0 : 1);
         assertTrue(out.contains("verified " + expected + " tensors"), family + ": " + out);

@@ -39,8 +39,10 @@ class SafetensorsTest {
         assertEquals(TensorDType.F16, r.info("f16").dtype());
         assertEquals(TensorDType.BF16, r.info("bf16").dtype());
         assertArrayEquals(new long[] {3, 5}, r.info("bf16").shape());
-        assertArrayEquals(r.read("f16_as_f32").data().asFloat(), r.read("f16").data().asFloat(), 0f);
-        assertArrayEquals(r.read("bf16_as_f32").data().asFloat(), r.read("bf16").data().asFloat(), 0f);
+        assertArrayEquals(
+                r.read("f16_as_f32").data().asFloat(), r.read("f16").data().asFloat(), 0f);
+        assertArrayEquals(
+                r.read("bf16_as_f32").data().asFloat(), r.read("bf16").data().asFloat(), 0f);
         assertEquals(2.5f, r.read("scalar").getFloat(0), 0f);
         TensorFileException i64 = assertThrows(TensorFileException.class, () -> r.read("i64"));
         assertTrue(i64.getMessage().contains("\"i64\" has dtype I64; only F32, F16 and BF16"), i64.getMessage());
@@ -59,7 +61,8 @@ class SafetensorsTest {
         Path dir = HF.resolve("qwen3");
         ParamLayout layout = HfParamNames.layout(HfConfigReader.read(dir));
         SafetensorsReader r = SafetensorsReader.open(dir);
-        assertTrue(r.tensors().values().stream().map(TensorInfo::file).distinct().count() > 1, "sharded fixture");
+        assertTrue(
+                r.tensors().values().stream().map(TensorInfo::file).distinct().count() > 1, "sharded fixture");
         INDArray flat = layout.allocate();
         for (ParamLayout.Entry e : layout.entries()) {
             r.readInto(e.name(), layout.view(flat, e.name()));
@@ -72,13 +75,14 @@ class SafetensorsTest {
     @Test
     void missingAndMismatchedTensorsAreNamed() {
         SafetensorsReader r = SafetensorsReader.open(HF.resolve("qwen2"));
-        TensorMismatchException missing = assertThrows(TensorMismatchException.class,
-                () -> r.readInto("lm_head.weight", Nd4j.zeros(DataType.FLOAT, 64, 32)));
+        TensorMismatchException missing = assertThrows(
+                TensorMismatchException.class, () -> r.readInto("lm_head.weight", Nd4j.zeros(DataType.FLOAT, 64, 32)));
         assertTrue(missing.isMissing());
-        assertTrue(missing.getMessage().contains("tensor \"lm_head.weight\" (expected shape [64, 32]) is missing"),
+        assertTrue(
+                missing.getMessage().contains("tensor \"lm_head.weight\" (expected shape [64, 32]) is missing"),
                 missing.getMessage());
-        TensorMismatchException shape = assertThrows(TensorMismatchException.class,
-                () -> r.readInto("model.norm.weight", Nd4j.zeros(DataType.FLOAT, 31)));
+        TensorMismatchException shape = assertThrows(
+                TensorMismatchException.class, () -> r.readInto("model.norm.weight", Nd4j.zeros(DataType.FLOAT, 31)));
         assertArrayEquals(new long[] {32}, shape.actualShape());
         assertArrayEquals(new long[] {31}, shape.expectedShape());
         assertTrue(shape.getMessage().contains("has shape [32] but the config implies [31]"), shape.getMessage());
@@ -92,16 +96,21 @@ class SafetensorsTest {
         tensors.put("b.bias", Nd4j.randn(DataType.FLOAT, 7));
         tensors.put("c.big", Nd4j.randn(DataType.FLOAT, 10, 10));
         INDArray base = Nd4j.randn(DataType.FLOAT, 6, 8);
-        tensors.put("d.view", base.get(NDArrayIndex.interval(1, 4),
-                NDArrayIndex.interval(2, 7))); // strided view is written as its values
+        tensors.put(
+                "d.view",
+                base.get(
+                        NDArrayIndex.interval(1, 4),
+                        NDArrayIndex.interval(2, 7))); // strided view is written as its values
 
         List<Path> single = SafetensorsWriter.builder().build().write(tmp.resolve("single"), tensors);
         assertEquals(List.of(tmp.resolve("single/model.safetensors")), single);
         assertSame(tensors, SafetensorsReader.open(tmp.resolve("single")), 0f);
 
-        List<Path> sharded = SafetensorsWriter.builder().maxShardBytes(200).build().write(tmp.resolve("sh"), tensors);
+        List<Path> sharded =
+                SafetensorsWriter.builder().maxShardBytes(200).build().write(tmp.resolve("sh"), tensors);
         assertEquals(tmp.resolve("sh/model.safetensors.index.json"), sharded.get(sharded.size() - 1));
-        assertEquals(3, sharded.size() - 1, "a+b (96+28 bytes) share a shard; c (400) exceeds 200 alone; d (60) after it");
+        assertEquals(
+                3, sharded.size() - 1, "a+b (96+28 bytes) share a shard; c (400) exceeds 200 alone; d (60) after it");
         assertTrue(Files.exists(tmp.resolve("sh/model-00001-of-00003.safetensors")));
         assertSame(tensors, SafetensorsReader.open(tmp.resolve("sh")), 0f);
 
@@ -130,25 +139,59 @@ class SafetensorsTest {
     void corruptFilesFailWithTheProblem(@TempDir Path tmp) throws IOException {
         Path notSt = tmp.resolve("x.safetensors");
         Files.write(notSt, new byte[] {1, 2, 3});
-        assertTrue(assertThrows(TensorFileException.class, () -> SafetensorsReader.open(notSt)).getMessage()
+        assertTrue(assertThrows(TensorFileException.class, () -> SafetensorsReader.open(notSt))
+                .getMessage()
                 .contains("8-byte header length"));
-        assertTrue(assertThrows(TensorFileException.class, () -> SafetensorsReader.open(write(tmp, "huge.safetensors",
-                "{}", 1L << 40, 0))).getMessage().contains("header length"));
-        assertTrue(assertThrows(TensorFileException.class, () -> SafetensorsReader.open(write(tmp, "dt.safetensors",
-                "{\"w\":{\"dtype\":\"F12\",\"shape\":[2],\"data_offsets\":[0,8]}}", -1, 8))).getMessage()
+        assertTrue(assertThrows(
+                        TensorFileException.class,
+                        () -> SafetensorsReader.open(write(tmp, "huge.safetensors", "{}", 1L << 40, 0)))
+                .getMessage()
+                .contains("header length"));
+        assertTrue(assertThrows(
+                        TensorFileException.class,
+                        () -> SafetensorsReader.open(write(
+                                tmp,
+                                "dt.safetensors",
+                                "{\"w\":{\"dtype\":\"F12\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+                                -1,
+                                8)))
+                .getMessage()
                 .contains("unknown dtype \"F12\""));
-        assertTrue(assertThrows(TensorFileException.class, () -> SafetensorsReader.open(write(tmp, "sz.safetensors",
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", -1, 8))).getMessage()
+        assertTrue(assertThrows(
+                        TensorFileException.class,
+                        () -> SafetensorsReader.open(write(
+                                tmp,
+                                "sz.safetensors",
+                                "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}",
+                                -1,
+                                8)))
+                .getMessage()
                 .contains("needs 12 bytes but data_offsets span 8"));
-        assertTrue(assertThrows(TensorFileException.class, () -> SafetensorsReader.open(write(tmp, "tr.safetensors",
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", -1, 8))).getMessage()
+        assertTrue(assertThrows(
+                        TensorFileException.class,
+                        () -> SafetensorsReader.open(write(
+                                tmp,
+                                "tr.safetensors",
+                                "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}",
+                                -1,
+                                8)))
+                .getMessage()
                 .contains("outside the 8-byte data section"));
-        assertTrue(assertThrows(TensorFileException.class, () -> SafetensorsReader.open(write(tmp, "ov.safetensors",
-                "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                        + "\"v\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", -1, 12))).getMessage()
+        assertTrue(assertThrows(
+                        TensorFileException.class,
+                        () -> SafetensorsReader.open(write(
+                                tmp,
+                                "ov.safetensors",
+                                "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                                        + "\"v\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+                                -1,
+                                12)))
+                .getMessage()
                 .contains("overlap"));
-        Files.writeString(tmp.resolve("model.safetensors.index.json"), "{\"weight_map\": {\"w\": \"gone.safetensors\"}}");
-        assertTrue(assertThrows(TensorFileException.class, () -> SafetensorsReader.open(tmp)).getMessage()
+        Files.writeString(
+                tmp.resolve("model.safetensors.index.json"), "{\"weight_map\": {\"w\": \"gone.safetensors\"}}");
+        assertTrue(assertThrows(TensorFileException.class, () -> SafetensorsReader.open(tmp))
+                .getMessage()
                 .contains("shard \"gone.safetensors\" listed in weight_map does not exist"));
     }
 
@@ -194,9 +237,18 @@ class SafetensorsTest {
                     data.putShort(v);
                 }
             }
-            header.append(header.length() > 1 ? "," : "").append('"').append(e.getKey()).append("\":{\"dtype\":\"")
-                    .append(dtype).append("\",\"shape\":[").append((data.position() - begin) / (dtype.equals("F32") ? 4 : 2))
-                    .append("],\"data_offsets\":[").append(begin).append(',').append(data.position()).append("]}");
+            header.append(header.length() > 1 ? "," : "")
+                    .append('"')
+                    .append(e.getKey())
+                    .append("\":{\"dtype\":\"")
+                    .append(dtype)
+                    .append("\",\"shape\":[")
+                    .append((data.position() - begin) / (dtype.equals("F32") ? 4 : 2))
+                    .append("],\"data_offsets\":[")
+                    .append(begin)
+                    .append(',')
+                    .append(data.position())
+                    .append("]}");
         }
         byte[] h = header.append('}').toString().getBytes(StandardCharsets.UTF_8);
         ByteBuffer out = ByteBuffer.allocate(8 + h.length + data.position()).order(ByteOrder.LITTLE_ENDIAN);
@@ -228,10 +280,23 @@ class SafetensorsTest {
     @Test
     void everyBf16AndF16PatternReadsExactlyIntoFloatAndIntoItsOwnType(@TempDir Path tmp) throws IOException {
         // NaN payloads and signalling NaNs included: a copy through float arithmetic would change them
-        int[] f32 = {0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7fa00001, 0xffc12345, 1, 0x3f800000,
-            0x00800000, 0x807fffff, 0x4049_0fdb};
-        Path file = writeRaw(tmp.resolve("bits.safetensors"), new LinkedHashMap<>(Map.of("bf16", everyPattern(),
-                "f16", everyPattern(), "f32", f32)));
+        int[] f32 = {
+            0,
+            0x80000000,
+            0x7f800000,
+            0xff800000,
+            0x7fc00000,
+            0x7fa00001,
+            0xffc12345,
+            1,
+            0x3f800000,
+            0x00800000,
+            0x807fffff,
+            0x4049_0fdb
+        };
+        Path file = writeRaw(
+                tmp.resolve("bits.safetensors"),
+                new LinkedHashMap<>(Map.of("bf16", everyPattern(), "f16", everyPattern(), "f32", f32)));
         SafetensorsReader r = SafetensorsReader.open(file);
         int n = 1 << 16;
 
@@ -250,7 +315,9 @@ class SafetensorsTest {
         float[] halfValues = halfWidened.data().asFloat();
         for (int i = 0; i < n; i++) {
             float expected = halfToFloat((short) i);
-            assertTrue(Float.isNaN(expected) ? Float.isNaN(halfValues[i])
+            assertTrue(
+                    Float.isNaN(expected)
+                            ? Float.isNaN(halfValues[i])
                             : Float.floatToRawIntBits(expected) == Float.floatToRawIntBits(halfValues[i]),
                     "f16 bits " + Integer.toHexString(i) + ": expected " + expected + ", got " + halfValues[i]);
         }
@@ -265,26 +332,32 @@ class SafetensorsTest {
 
     @Test
     void narrowingAndNonContiguousDestinationsAreRefusedNamingTheTensor(@TempDir Path tmp) throws IOException {
-        Path file = writeRaw(tmp.resolve("x.safetensors"), new LinkedHashMap<>(Map.of("w32", new int[6],
-                "bf16.w", new short[6], "f16.w", new short[6])));
+        Path file = writeRaw(
+                tmp.resolve("x.safetensors"),
+                new LinkedHashMap<>(Map.of("w32", new int[6], "bf16.w", new short[6], "f16.w", new short[6])));
         SafetensorsReader r = SafetensorsReader.open(file);
-        String[][] refused = {{"w32", "F32", "BFLOAT16"}, {"w32", "F32", "HALF"}, {"bf16.w", "BF16", "HALF"},
-            {"f16.w", "F16", "BFLOAT16"}};
+        String[][] refused = {
+            {"w32", "F32", "BFLOAT16"}, {"w32", "F32", "HALF"}, {"bf16.w", "BF16", "HALF"}, {"f16.w", "F16", "BFLOAT16"}
+        };
         for (String[] c : refused) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> r.readInto(c[0], Nd4j.zeros(DataType.valueOf(c[2]), 6)));
-            assertTrue(e.getMessage().contains("tensor \"" + c[0] + "\" is stored as " + c[1]
-                    + " and cannot be read into a " + c[2] + " destination without rounding"), e.getMessage());
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> r.readInto(c[0], Nd4j.zeros(DataType.valueOf(c[2]), 6)));
+            assertTrue(
+                    e.getMessage()
+                            .contains("tensor \"" + c[0] + "\" is stored as " + c[1] + " and cannot be read into a "
+                                    + c[2] + " destination without rounding"),
+                    e.getMessage());
         }
-        IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
-                () -> r.readRange("w32", 1, 3, Nd4j.zeros(DataType.BFLOAT16, 2)));
+        IllegalArgumentException range = assertThrows(
+                IllegalArgumentException.class, () -> r.readRange("w32", 1, 3, Nd4j.zeros(DataType.BFLOAT16, 2)));
         assertTrue(range.getMessage().contains("read F32 into FLOAT"), range.getMessage());
 
         INDArray matrix = Nd4j.zeros(DataType.FLOAT, 3, 4);
-        IllegalArgumentException column = assertThrows(IllegalArgumentException.class,
-                () -> r.readRange("w32", 0, 3, matrix.getColumn(1)));
+        IllegalArgumentException column =
+                assertThrows(IllegalArgumentException.class, () -> r.readRange("w32", 0, 3, matrix.getColumn(1)));
         assertTrue(column.getMessage().contains("destination for \"w32\" must be contiguous"), column.getMessage());
-        IllegalArgumentException transposed = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException transposed = assertThrows(
+                IllegalArgumentException.class,
                 () -> r.readRange("w32", 0, 6, Nd4j.zeros(DataType.FLOAT, 2, 3).transpose()));
         assertTrue(transposed.getMessage().contains("must be contiguous"), transposed.getMessage());
     }
@@ -295,9 +368,10 @@ class SafetensorsTest {
         INDArray flat = Nd4j.rand(DataType.FLOAT, 3 * (1 << 20) + 7);
         Map<String, INDArray> views = new LinkedHashMap<>();
         views.put("a", flat.get(NDArrayIndex.interval(5, 5 + 6 * 7)).reshape(6, 7));
-        views.put("big", flat.get(NDArrayIndex.interval(47, 47 + (1 << 21) + 3)));  // over one conversion chunk
+        views.put("big", flat.get(NDArrayIndex.interval(47, 47 + (1 << 21) + 3))); // over one conversion chunk
         views.put("bf16", flat.get(NDArrayIndex.interval(0, (1 << 20) + 9)).castTo(DataType.BFLOAT16));
-        views.put("strided", flat.get(NDArrayIndex.interval(0, 40)).reshape(8, 5).transpose());
+        views.put(
+                "strided", flat.get(NDArrayIndex.interval(0, 40)).reshape(8, 5).transpose());
         SafetensorsWriter.builder().build().write(tmp.resolve("views"), views);
         SafetensorsReader reader = SafetensorsReader.open(tmp.resolve("views"));
         for (Map.Entry<String, INDArray> e : views.entrySet()) {
@@ -309,14 +383,20 @@ class SafetensorsTest {
         for (int i = 0; i < 3; i++) {
             shapes.put("t" + i, new long[] {4, 3});
         }
-        SafetensorsWriter.builder().dtype(TensorDType.BF16).build().write(tmp.resolve("reused"), shapes,
-                name -> slot.assign(Integer.parseInt(name.substring(1)) + 0.5));
+        SafetensorsWriter.builder()
+                .dtype(TensorDType.BF16)
+                .build()
+                .write(tmp.resolve("reused"), shapes, name -> slot.assign(Integer.parseInt(name.substring(1)) + 0.5));
         SafetensorsReader reused = SafetensorsReader.open(tmp.resolve("reused"));
         for (int i = 0; i < 3; i++) {
             assertEquals(Nd4j.valueArrayOf(new long[] {4, 3}, i + 0.5, DataType.FLOAT), reused.read("t" + i), "t" + i);
         }
-        String message = assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.builder().build()
-                .write(tmp.resolve("wrong"), Map.of("x", new long[] {2, 2}), name -> slot)).getMessage();
+        String message = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> SafetensorsWriter.builder()
+                                .build()
+                                .write(tmp.resolve("wrong"), Map.of("x", new long[] {2, 2}), name -> slot))
+                .getMessage();
         assertTrue(message.contains("\"x\"") && message.contains("[4, 3]"), message);
     }
 
@@ -338,7 +418,8 @@ class SafetensorsTest {
             // a range into a view at an offset of a bigger buffer: the neighbours stay untouched
             INDArray big = Nd4j.valueArrayOf(new long[] {100}, -7f, DataType.FLOAT);
             windows.readRange("a", 9, 52, big.get(NDArrayIndex.interval(20, 63)));
-            assertEquals(expected.reshape(91).get(NDArrayIndex.interval(9, 52)), big.get(NDArrayIndex.interval(20, 63)));
+            assertEquals(
+                    expected.reshape(91).get(NDArrayIndex.interval(9, 52)), big.get(NDArrayIndex.interval(20, 63)));
             assertEquals(-7f, big.getFloat(19), 0f);
             assertEquals(-7f, big.getFloat(63), 0f);
 

@@ -12,8 +12,7 @@ public final class TensorAssertions {
     /** The PEFT adapter file in a trained adapter's directory. */
     public static final String ADAPTER_FILE = "adapter_model.safetensors";
 
-    private TensorAssertions() {
-    }
+    private TensorAssertions() {}
 
     /**
      * The largest |expected - actual| over every tensor of {@code expected}; {@code actual} must hold the same tensor
@@ -23,14 +22,16 @@ public final class TensorAssertions {
         assertEquals(expected.tensors().keySet(), actual.tensors().keySet(), "the same tensors");
         double max = 0;
         for (String name : expected.tensors().keySet()) {
-            max = Math.max(max, expected.read(name).sub(actual.read(name)).amaxNumber().doubleValue());
+            max = Math.max(
+                    max, expected.read(name).sub(actual.read(name)).amaxNumber().doubleValue());
         }
         return max;
     }
 
     /** {@link #maxAbsDifference(SafetensorsReader, SafetensorsReader)} of the adapters in two adapter directories. */
     public static double maxAdapterDifference(Path expectedDir, Path actualDir) {
-        return maxAbsDifference(SafetensorsReader.open(expectedDir.resolve(ADAPTER_FILE)),
+        return maxAbsDifference(
+                SafetensorsReader.open(expectedDir.resolve(ADAPTER_FILE)),
                 SafetensorsReader.open(actualDir.resolve(ADAPTER_FILE)));
     }
 

@@ -20,8 +20,7 @@ public final class TinyModels {
     /** The vocabulary of {@link #qwen3OverToyVocab()}: rows of random token ids, no tokenizer. */
     public static final int TOY_VOCAB = 97;
 
-    private TinyModels() {
-    }
+    private TinyModels() {}
 
     /** The tiny Qwen3 over the real Qwen3 tokenizer's vocabulary, so that tables prepared from real text fit it. */
     public static ModelConfig qwen3() {
@@ -51,8 +50,7 @@ public final class TinyModels {
         return HfConfigReader.parse("""
                 {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
                  "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4,
-                 "num_key_value_heads": 2, "tie_word_embeddings": true, "max_position_embeddings": 128}"""
-                .formatted(TOY_VOCAB), "test");
+                 "num_key_value_heads": 2, "tie_word_embeddings": true, "max_position_embeddings": 128}""".formatted(TOY_VOCAB), "test");
     }
 
     /** {@link #qwen3OverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
  * {@code sparktune export}: the base model with model.adapter_name_or_path merged in, saved as an HF model directory
  * at export.export_dir; or the adapter alone with export.adapter_only.
  */
-@Command(name = "export",
+@Command(
+        name = "export",
         description = "Merge the LoRA adapter (model.adapter_name_or_path) into the base model "
                 + "(model.model_name_or_path) and save a Hugging Face model directory at export.export_dir (safetensors "
                 + "shards of at most export.export_size GB, config.json, generation_config.json, tokenizer files); or, "
@@ -17,10 +18,15 @@ import picocli.CommandLine.Command;
 final class ExportCommand extends JobVerb {
     @Override
     public Integer call() {
-        return run(options.load(Verb.EXPORT, c -> InputPathCheck.forExport(c.export(), c.spark()), spec),
+        return run(
+                options.load(Verb.EXPORT, c -> InputPathCheck.forExport(c.export(), c.spark()), spec),
                 (c, spark) -> ModelExport.run(c.export(), spark.sparkContext().hadoopConfiguration()),
-                (c, files) -> "export: " + (c.export().adapterOnly() ? "adapter copied"
-                        : c.export().adapterPath().isEmpty() ? "model saved" : "adapter merged into the base model")
+                (c, files) -> "export: "
+                        + (c.export().adapterOnly()
+                                ? "adapter copied"
+                                : c.export().adapterPath().isEmpty()
+                                        ? "model saved"
+                                        : "adapter merged into the base model")
                         + " in " + c.export().exportDir(),
                 files -> String.join("\n", files));
     }

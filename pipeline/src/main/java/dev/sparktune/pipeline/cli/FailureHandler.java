@@ -4,12 +4,11 @@ import dev.sparktune.dl4j.model.ModelException;
 import dev.sparktune.pipeline.PipelineException;
 import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.trainer.TrainerException;
+import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
-
-import java.io.PrintWriter;
-import java.util.List;
 
 /**
  * Maps what a verb threw to the exit status: a problem with the user's configuration or inputs (bad config, unknown
@@ -25,8 +24,8 @@ import java.util.List;
  */
 final class FailureHandler implements IExecutionExceptionHandler {
     /** The user-error root of each module: dl4j-ext, preprocess, trainer, pipeline. */
-    static final List<Class<? extends RuntimeException>> USER_ERROR_ROOTS = List.of(ModelException.class,
-            PreprocessException.class, TrainerException.class, PipelineException.class);
+    static final List<Class<? extends RuntimeException>> USER_ERROR_ROOTS =
+            List.of(ModelException.class, PreprocessException.class, TrainerException.class, PipelineException.class);
 
     @Override
     public int handleExecutionException(Exception exception, CommandLine commandLine, ParseResult parseResult) {

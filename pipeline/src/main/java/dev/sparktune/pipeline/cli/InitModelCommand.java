@@ -3,35 +3,41 @@ package dev.sparktune.pipeline.cli;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelInit;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-
 /**
  * {@code sparktune init-model}: a randomly initialised model of a supported family saved as an HF model directory
  * (config.json, safetensors, the tokenizer files copied), for demos, tests and smoke runs of the pipeline.
  */
-@Command(name = "init-model",
+@Command(
+        name = "init-model",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Create a randomly initialised model (LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM or "
                 + "MistralForCausalLM) with the given sizes and save it as a Hugging Face model directory, with the "
                 + "tokenizer files copied in. No Spark.")
 final class InitModelCommand implements Callable<Integer> {
-    @Option(names = "--arch", required = true, paramLabel = "ARCH",
+    @Option(
+            names = "--arch",
+            required = true,
+            paramLabel = "ARCH",
             description = "HF architecture, e.g. Qwen3ForCausalLM.")
     private String architecture;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write (local path).")
     private Path out;
 
-    @Option(names = "--tokenizer", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--tokenizer",
+            required = true,
+            paramLabel = "DIR",
             description = "Directory holding tokenizer.json and tokenizer_config.json; the vocabulary size is "
                     + "1 + its largest token id unless --vocab is given.")
     private Path tokenizer;
@@ -39,37 +45,65 @@ final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--vocab", paramLabel = "N", description = "Vocabulary size (embedding rows).")
     private Integer vocab;
 
-    @Option(names = "--hidden", defaultValue = "64", paramLabel = "N", description = "hidden_size (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--hidden",
+            defaultValue = "64",
+            paramLabel = "N",
+            description = "hidden_size (default ${DEFAULT-VALUE}).")
     private int hidden;
 
-    @Option(names = "--intermediate", defaultValue = "256", paramLabel = "N",
+    @Option(
+            names = "--intermediate",
+            defaultValue = "256",
+            paramLabel = "N",
             description = "intermediate_size of the MLP (default ${DEFAULT-VALUE}).")
     private int intermediate;
 
-    @Option(names = "--layers", defaultValue = "2", paramLabel = "N",
+    @Option(
+            names = "--layers",
+            defaultValue = "2",
+            paramLabel = "N",
             description = "num_hidden_layers (default ${DEFAULT-VALUE}).")
     private int layers;
 
-    @Option(names = "--heads", defaultValue = "4", paramLabel = "N",
+    @Option(
+            names = "--heads",
+            defaultValue = "4",
+            paramLabel = "N",
             description = "num_attention_heads (default ${DEFAULT-VALUE}).")
     private int heads;
 
-    @Option(names = "--kv-heads", defaultValue = "2", paramLabel = "N",
+    @Option(
+            names = "--kv-heads",
+            defaultValue = "2",
+            paramLabel = "N",
             description = "num_key_value_heads (default ${DEFAULT-VALUE}).")
     private int kvHeads;
 
     @Option(names = "--head-dim", paramLabel = "N", description = "head_dim (default hidden / heads).")
     private Integer headDim;
 
-    @Option(names = "--tie", defaultValue = "true", paramLabel = "BOOL", arity = "1",
+    @Option(
+            names = "--tie",
+            defaultValue = "true",
+            paramLabel = "BOOL",
+            arity = "1",
             description = "tie_word_embeddings (default ${DEFAULT-VALUE}).")
     private boolean tie;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Random seed (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            paramLabel = "N",
+            description = "Random seed (default ${DEFAULT-VALUE}).")
     private long seed;
 
-    @Option(names = "--std", defaultValue = "0.02", paramLabel = "X",
-            description = "Standard deviation of the weights, transformers' initializer_range (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--std",
+            defaultValue = "0.02",
+            paramLabel = "X",
+            description =
+                    "Standard deviation of the weights, transformers' initializer_range (default ${DEFAULT-VALUE}).")
     private double std;
 
     @Spec
@@ -83,15 +117,17 @@ final class InitModelCommand implements Callable<Integer> {
         int vocabSize = vocab != null ? vocab : ModelInit.vocabSize(tokenizer);
         ModelConfig config;
         try {
-            config = ModelInit.config(architecture, vocabSize, hidden, intermediate, layers, heads, kvHeads, headDim,
-                    tie);
+            config = ModelInit.config(
+                    architecture, vocabSize, hidden, intermediate, layers, heads, kvHeads, headDim, tie);
         } catch (RuntimeException e) {
             throw new ParameterException(spec.commandLine(), "cannot build the model config: " + e.getMessage());
         }
         HfModelDir.Loaded model = ModelInit.random(config, seed, std);
         HfModelDir.save(out, config, model.layout(), model.params(), tokenizer, 5_000_000_000L);
-        spec.commandLine().getOut().println("init-model: " + architecture + " with " + model.layout().totalLength()
-                + " parameters in " + out);
+        spec.commandLine()
+                .getOut()
+                .println("init-model: " + architecture + " with "
+                        + model.layout().totalLength() + " parameters in " + out);
         spec.commandLine().getOut().flush();
         return 0;
     }

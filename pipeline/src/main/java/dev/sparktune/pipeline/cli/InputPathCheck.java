@@ -6,6 +6,7 @@ import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelException;
 import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.pipeline.config.ConfigProblem;
+import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.pipeline.config.SparkSettings;
 import dev.sparktune.pipeline.config.SubmitHadoopConf;
 import dev.sparktune.preprocess.PreprocessException;
@@ -13,22 +14,20 @@ import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.source.DatasetCatalog;
 import dev.sparktune.preprocess.source.DatasetException;
 import dev.sparktune.preprocess.source.DatasetSpec;
-import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainConfigException;
 import dev.sparktune.trainer.eval.EvalConfig;
-import dev.sparktune.trainer.reference.RefLogProbsConfig;
 import dev.sparktune.trainer.export.ExportConfig;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-
+import dev.sparktune.trainer.reference.RefLogProbsConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Checks, before Spark starts, that a verb's inputs exist: for prep the model's tokenizer.json and every dataset (as
@@ -95,13 +94,15 @@ final class InputPathCheck {
                 if (check.exists(new Path(dir, "COMMITTED"))) {
                     check.found.add("checkpoint: " + dir);
                 } else {
-                    check.problems.add(new ConfigProblem("sparktune.train.resume_from_checkpoint", "'" + dir
-                            + "' is not a committed checkpoint (no COMMITTED marker); give an output_dir/checkpoint-N"
-                            + " directory, or \"\" for the newest one in output_dir"));
+                    check.problems.add(new ConfigProblem(
+                            "sparktune.train.resume_from_checkpoint",
+                            "'" + dir
+                                    + "' is not a committed checkpoint (no COMMITTED marker); give an output_dir/checkpoint-N"
+                                    + " directory, or \"\" for the newest one in output_dir"));
                 }
             } catch (IOException | IllegalArgumentException e) {
-                check.problems.add(new ConfigProblem("sparktune.train.resume_from_checkpoint", "cannot check '" + dir
-                        + "': " + e.getMessage()));
+                check.problems.add(new ConfigProblem(
+                        "sparktune.train.resume_from_checkpoint", "cannot check '" + dir + "': " + e.getMessage()));
             }
         }
         if (!check.problems.isEmpty()) {
@@ -167,7 +168,8 @@ final class InputPathCheck {
             }
         }
         if (stages.contains(RunSettings.Stage.SYNTHETIC_DATA)) {
-            check.found.add("datasets: written by synthetic_data into " + run.syntheticData().outputDir());
+            check.found.add("datasets: written by synthetic_data into "
+                    + run.syntheticData().outputDir());
         } else if (stages.contains(RunSettings.Stage.PREP)) {
             check.datasets(prep);
         }
@@ -188,8 +190,11 @@ final class InputPathCheck {
         try {
             Path config = new Path(modelPath, "config.json");
             if (exists(new Path(modelPath)) && !exists(config)) {
-                problems.add(new ConfigProblem(key, "no config.json in '" + modelPath + "'; " + purpose
-                        + " needs a Hugging Face model directory (config.json, *.safetensors, tokenizer files)"));
+                problems.add(
+                        new ConfigProblem(
+                                key,
+                                "no config.json in '" + modelPath + "'; " + purpose
+                                        + " needs a Hugging Face model directory (config.json, *.safetensors, tokenizer files)"));
             }
         } catch (IOException | IllegalArgumentException e) {
             problems.add(new ConfigProblem(key, "cannot check '" + modelPath + "': " + e.getMessage()));
@@ -207,7 +212,7 @@ final class InputPathCheck {
         Path config = new Path(train.modelPath(), "config.json");
         try {
             if (!exists(config)) {
-                return;  // reported by hfModel
+                return; // reported by hfModel
             }
             ModelConfig model;
             try (InputStream in = config.getFileSystem(hadoop).open(config)) {
@@ -215,19 +220,25 @@ final class InputPathCheck {
             }
             trainedSelection(train, model, config);
         } catch (IOException | ModelException | IllegalArgumentException e) {
-            problems.add(new ConfigProblem("sparktune.model.model_name_or_path", "cannot read '" + config + "': "
-                    + e.getMessage()));
+            problems.add(new ConfigProblem(
+                    "sparktune.model.model_name_or_path", "cannot read '" + config + "': " + e.getMessage()));
         }
     }
 
     /** The freeze selection on {@code model}: modules it names that the model does not have go under their key. */
     private void trainedSelection(TrainConfig train, ModelConfig model, Path config) {
         try {
-            found.add("freeze: " + train.finetuning().freeze().trainableNames(model).size() + " of "
+            found.add("freeze: "
+                    + train.finetuning().freeze().trainableNames(model).size() + " of "
                     + HfParamNames.layout(model).entries().size() + " tensors of " + config + " train");
         } catch (ModelException e) {
-            problems.add(new ConfigProblem("sparktune.train." + TrainConfigException.keyOf(e.getMessage(),
-                    "freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules"),
+            problems.add(new ConfigProblem(
+                    "sparktune.train."
+                            + TrainConfigException.keyOf(
+                                    e.getMessage(),
+                                    "freeze_trainable_layers",
+                                    "freeze_trainable_modules",
+                                    "freeze_extra_modules"),
                     String.valueOf(e.getMessage())));
         }
     }
@@ -241,13 +252,16 @@ final class InputPathCheck {
             return;
         }
         try {
-            String missing = !exists(new Path(adapterPath, "adapter_config.json")) ? "adapter_config.json"
+            String missing = !exists(new Path(adapterPath, "adapter_config.json"))
+                    ? "adapter_config.json"
                     : !exists(new Path(adapterPath, "adapter_model.safetensors")) ? "adapter_model.safetensors" : null;
             if (missing == null) {
                 found.add("adapter: " + adapterPath);
             } else {
-                problems.add(new ConfigProblem(key, "no " + missing + " in '" + adapterPath + "'; give a PEFT "
-                        + "LoRA adapter directory (the output_dir of a LoRA training)"));
+                problems.add(new ConfigProblem(
+                        key,
+                        "no " + missing + " in '" + adapterPath + "'; give a PEFT "
+                                + "LoRA adapter directory (the output_dir of a LoRA training)"));
             }
         } catch (IOException | IllegalArgumentException e) {
             problems.add(new ConfigProblem(key, "cannot check '" + adapterPath + "': " + e.getMessage()));
@@ -275,11 +289,16 @@ final class InputPathCheck {
         try {
             Path dir = new Path(modelPath);
             if (!exists(dir)) {
-                problems.add(new ConfigProblem(key, "'" + modelPath + "' does not exist; give the model directory "
-                        + "(local path or Hadoop URI): models are not downloaded from a hub"));
+                problems.add(new ConfigProblem(
+                        key,
+                        "'" + modelPath + "' does not exist; give the model directory "
+                                + "(local path or Hadoop URI): models are not downloaded from a hub"));
             } else if (!exists(new Path(dir, "tokenizer.json"))) {
-                problems.add(new ConfigProblem(key, "no tokenizer.json in '" + modelPath + "'; the model directory "
-                        + "must hold the Hugging Face tokenizer files (tokenizer.json, tokenizer_config.json)"));
+                problems.add(
+                        new ConfigProblem(
+                                key,
+                                "no tokenizer.json in '" + modelPath + "'; the model directory "
+                                        + "must hold the Hugging Face tokenizer files (tokenizer.json, tokenizer_config.json)"));
             } else {
                 found.add("model: " + new Path(dir, "tokenizer.json"));
             }

@@ -1,17 +1,16 @@
 package dev.sparktune.pipeline.cli;
 
 import dev.sparktune.pipeline.config.SparkTuneConfig;
-import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
-
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * A verb that runs one job in a SparkSession. The verb loads its configuration (or stops after a dry run) and states
@@ -28,8 +27,11 @@ abstract class JobVerb implements Callable<Integer> {
     CommandSpec spec;
 
     /** A job reported by a {@code summary} line on stderr and its {@code output} on stdout. */
-    <T> int run(Optional<SparkTuneConfig> loaded, BiFunction<SparkTuneConfig, SparkSession, T> job,
-                BiFunction<SparkTuneConfig, T, String> summary, Function<T, String> output) {
+    <T> int run(
+            Optional<SparkTuneConfig> loaded,
+            BiFunction<SparkTuneConfig, SparkSession, T> job,
+            BiFunction<SparkTuneConfig, T, String> summary,
+            Function<T, String> output) {
         if (loaded.isEmpty()) {
             return 0;
         }
@@ -49,8 +51,10 @@ abstract class JobVerb implements Callable<Integer> {
     }
 
     /** A job whose {@code output} on stdout says all there is to say (it reports its progress itself). */
-    <T> int run(Optional<SparkTuneConfig> loaded, BiFunction<SparkTuneConfig, SparkSession, T> job,
-                Function<T, String> output) {
+    <T> int run(
+            Optional<SparkTuneConfig> loaded,
+            BiFunction<SparkTuneConfig, SparkSession, T> job,
+            Function<T, String> output) {
         return run(loaded, job, null, output);
     }
 }

@@ -20,8 +20,7 @@ import org.apache.hadoop.conf.Configuration;
  * checks again with the Spark application's own settings and the table's seq_len).
  */
 final class MemoryReport {
-    private MemoryReport() {
-    }
+    private MemoryReport() {}
 
     /**
      * @param seqLen tokens per packed row (the data.cutoff_len prep writes rows of)
@@ -40,9 +39,11 @@ final class MemoryReport {
             }
         }
         String master = conf.getOrDefault("spark.master", spark.master());
-        MemoryBudget budget = MemoryBudget.of(master, conf, HostMemory.current(), train.parallelism().worldSize());
+        MemoryBudget budget = MemoryBudget.of(
+                master, conf, HostMemory.current(), train.parallelism().worldSize());
         // a continued adapter's rank is the adapter's, not train.lora_rank
-        return MemoryCheck.require(TrainJob.withAdapterSettings(train, hadoop), config, model.storedDataType(), seqLen,
-                budget).report();
+        return MemoryCheck.require(
+                        TrainJob.withAdapterSettings(train, hadoop), config, model.storedDataType(), seqLen, budget)
+                .report();
     }
 }

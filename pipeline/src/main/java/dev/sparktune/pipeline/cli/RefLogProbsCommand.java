@@ -5,7 +5,8 @@ import dev.sparktune.trainer.reference.RefLogProbsJob;
 import picocli.CommandLine.Command;
 
 /** {@code sparktune ref-logprobs}: the reference model's log-prob of every document of the packed table. */
-@Command(name = "ref-logprobs",
+@Command(
+        name = "ref-logprobs",
         description = "Score every document of train.table (both splits of its latest version) with the reference "
                 + "model (train.ref_model, by default model.model_name_or_path, with train.ref_model_adapters merged "
                 + "in) on the executors, train.world_size tasks of one model each: the summed log-prob of each "
@@ -15,12 +16,20 @@ import picocli.CommandLine.Command;
 final class RefLogProbsCommand extends JobVerb {
     @Override
     public Integer call() {
-        return run(options.load(Verb.REF_LOGPROBS,
-                        c -> InputPathCheck.forRefLogProbs(c.refLogProbs(), c.spark()), spec),
+        return run(
+                options.load(Verb.REF_LOGPROBS, c -> InputPathCheck.forRefLogProbs(c.refLogProbs(), c.spark()), spec),
                 (c, spark) -> RefLogProbsJob.run(spark, c.refLogProbs()),
-                (c, r) -> String.format("ref-logprobs: %d documents, %d supervised tokens of %s version %d in %.1f s "
-                                + "(%.0f tokens/s); %s version %d", r.documents(), r.tokens(), c.refLogProbs().table(),
-                        r.sourceVersion(), r.seconds(), r.tokensPerSecond(), r.outputTable(), r.version()),
+                (c, r) -> String.format(
+                        "ref-logprobs: %d documents, %d supervised tokens of %s version %d in %.1f s "
+                                + "(%.0f tokens/s); %s version %d",
+                        r.documents(),
+                        r.tokens(),
+                        c.refLogProbs().table(),
+                        r.sourceVersion(),
+                        r.seconds(),
+                        r.tokensPerSecond(),
+                        r.outputTable(),
+                        r.version()),
                 r -> r.toJson().toString());
     }
 }

@@ -6,17 +6,17 @@ import dev.sparktune.pipeline.config.RunSettings;
 import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.pipeline.run.PipelineRun;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code sparktune run}: the whole pipeline in one application, resumable stage by stage (see {@link PipelineRun}).
  */
-@Command(name = "run",
+@Command(
+        name = "run",
         description = "Run the pipeline's stages (run.stages, in order: synthetic_data, init_model, prep, "
                 + "ref_logprobs, train, export, eval) in one Spark application. Each finished stage is recorded in run.state_file; running "
                 + "again skips the stages finished with the same settings (train resumes from its newest checkpoint). "
@@ -31,12 +31,19 @@ final class RunCommand extends JobVerb {
         if (positionalConfig != null && options.sources().file().isPresent()) {
             throw new ParameterException(spec.commandLine(), "give the config file once: either -c FILE or CONF");
         }
-        Optional<SparkTuneConfig> loaded = options.load(positionalConfig == null ? options.sources()
-                : ConfigSources.of(positionalConfig, options.sources().overrides()), Verb.RUN,
+        Optional<SparkTuneConfig> loaded = options.load(
+                positionalConfig == null
+                        ? options.sources()
+                        : ConfigSources.of(positionalConfig, options.sources().overrides()),
+                Verb.RUN,
                 c -> InputPathCheck.forRun(c.run(), c.prep(), c.train(), c.spark()),
-                c -> c.run().stages().contains(RunSettings.Stage.TRAIN) && c.run().initModel() == null
-                        ? MemoryReport.forTrain(c.train(), c.spark(), c.prep().labels().cutoffLen()) : List.of(), spec);
-        return run(loaded, (c, spark) -> new PipelineRun(c, spec.commandLine().getErr()).run(spark),
-                ObjectNode::toString);
+                c -> c.run().stages().contains(RunSettings.Stage.TRAIN)
+                                && c.run().initModel() == null
+                        ? MemoryReport.forTrain(
+                                c.train(), c.spark(), c.prep().labels().cutoffLen())
+                        : List.of(),
+                spec);
+        return run(
+                loaded, (c, spark) -> new PipelineRun(c, spec.commandLine().getErr()).run(spark), ObjectNode::toString);
     }
 }

@@ -1,20 +1,18 @@
 package dev.sparktune.pipeline.cli;
 
 import dev.sparktune.pipeline.config.SparkSettings;
-import org.apache.spark.sql.SparkSession;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
+import org.apache.spark.sql.SparkSession;
 
 /** Starts the SparkSession a verb runs on, with Delta enabled and spark-submit's settings respected. */
 final class SparkSessions {
     static final String DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension";
     static final String DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog";
 
-    private SparkSessions() {
-    }
+    private SparkSessions() {}
 
     /**
      * The settings to give the session builder. spark-submit passes its settings as {@code spark.*} system properties,
@@ -34,10 +32,11 @@ final class SparkSessions {
         if (submittedName == null || submittedName.equals(SparkTuneCli.class.getName())) {
             conf.putIfAbsent("spark.app.name", settings.appName());
         }
-        String extensions = conf.getOrDefault("spark.sql.extensions",
-                systemProperties.getProperty("spark.sql.extensions", ""));
+        String extensions =
+                conf.getOrDefault("spark.sql.extensions", systemProperties.getProperty("spark.sql.extensions", ""));
         if (!extensions.contains(DELTA_EXTENSION)) {
-            conf.put("spark.sql.extensions",
+            conf.put(
+                    "spark.sql.extensions",
                     extensions.isBlank() ? DELTA_EXTENSION : extensions + "," + DELTA_EXTENSION);
         }
         if (systemProperties.getProperty("spark.sql.catalog.spark_catalog") == null) {

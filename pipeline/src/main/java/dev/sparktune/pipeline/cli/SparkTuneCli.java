@@ -1,30 +1,39 @@
 package dev.sparktune.pipeline.cli;
 
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.util.concurrent.Callable;
-
 /**
  * The {@code sparktune} command line: {@code sparktune <verb> [options]}, run directly or through spark-submit.
  * Exit status: 0 success, 2 usage or configuration error (message on stderr, no stack trace), 1 the job failed.
  */
-@Command(name = "sparktune",
+@Command(
+        name = "sparktune",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         synopsisSubcommandLabel = "COMMAND",
         description = "Distributed LLM fine-tuning on Apache Spark: LLaMA-Factory datasets in, tokenized, masked "
                 + "and packed Delta tables, then full or LoRA fine-tuning in one barrier stage.",
-        subcommands = {RunCommand.class, PrepCommand.class, TrainCommand.class, ExportCommand.class, EvalCommand.class,
-                RefLogProbsCommand.class, InspectCommand.class, InitModelCommand.class},
+        subcommands = {
+            RunCommand.class,
+            PrepCommand.class,
+            TrainCommand.class,
+            ExportCommand.class,
+            EvalCommand.class,
+            RefLogProbsCommand.class,
+            InspectCommand.class,
+            InitModelCommand.class
+        },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",
             "1:the job failed (message and stack trace on stderr)",
-            "2:usage or configuration error (message on stderr)"})
+            "2:usage or configuration error (message on stderr)"
+        })
 public final class SparkTuneCli implements Callable<Integer> {
     /** Job failure. */
     public static final int EXIT_JOB_FAILED = 1;
@@ -37,7 +46,8 @@ public final class SparkTuneCli implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        err.println("Missing command: one of " + String.join(", ", spec.subcommands().keySet()));
+        err.println("Missing command: one of "
+                + String.join(", ", spec.subcommands().keySet()));
         spec.commandLine().usage(err);
         return EXIT_USAGE;
     }

@@ -1,11 +1,10 @@
 package dev.sparktune.pipeline.cli;
 
 import dev.sparktune.preprocess.api.SparkTuneVersion;
-import picocli.CommandLine.IVersionProvider;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import picocli.CommandLine.IVersionProvider;
 
 /** {@code sparktune --version}: the SparkTune release (as recorded in tables), the Spark and Java it runs on. */
 final class VersionProvider implements IVersionProvider {
@@ -20,8 +19,8 @@ final class VersionProvider implements IVersionProvider {
     }
 
     private static String sparkVersion() {
-        try (InputStream in = VersionProvider.class.getClassLoader()
-                .getResourceAsStream("spark-version-info.properties")) {
+        try (InputStream in =
+                VersionProvider.class.getClassLoader().getResourceAsStream("spark-version-info.properties")) {
             if (in == null) {
                 return "(not on the classpath)";
             }

@@ -1,14 +1,12 @@
 package dev.sparktune.pipeline.config;
 
 import dev.sparktune.preprocess.api.NameSuggestion;
-
 import java.util.Collection;
 import java.util.Optional;
 
 /** Suggests the known key a mistyped or misplaced key was most likely meant to be. */
 final class ClosestKey {
-    private ClosestKey() {
-    }
+    private ClosestKey() {}
 
     /**
      * The known key closest to {@code key}, or empty when nothing is close. In order: the same last segment in
@@ -31,8 +29,10 @@ final class ClosestKey {
             }
             String shorter = candidateLeaf.length() < leaf.length() ? candidateLeaf : leaf;
             String longer = shorter == candidateLeaf ? leaf : candidateLeaf;
-            if (shorter.length() >= 4 && longer.toLowerCase().startsWith(shorter.toLowerCase())
-                    && (prefixMatch == null || candidateLeaf.length() > leaf(prefixMatch).length())) {
+            if (shorter.length() >= 4
+                    && longer.toLowerCase().startsWith(shorter.toLowerCase())
+                    && (prefixMatch == null
+                            || candidateLeaf.length() > leaf(prefixMatch).length())) {
                 prefixMatch = candidate;
             }
             int score = Math.min(editDistance(key, candidate), editDistance(leaf, candidateLeaf) + 1);

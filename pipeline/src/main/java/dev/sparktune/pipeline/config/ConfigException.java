@@ -1,7 +1,6 @@
 package dev.sparktune.pipeline.config;
 
 import dev.sparktune.pipeline.PipelineException;
-
 import java.util.List;
 import java.util.stream.Collectors;
 

@@ -5,8 +5,7 @@ import dev.sparktune.trainer.eval.EvalConfig;
 
 /** Reads the {@code eval} section (plus the model keys) into an {@link EvalConfig}. */
 final class EvalSection {
-    private EvalSection() {
-    }
+    private EvalSection() {}
 
     /**
      * Null when the section is not needed or a problem was reported.
@@ -14,8 +13,13 @@ final class EvalSection {
      * @param needed     the verb evaluates (eval, or run with an eval stage): its required keys must be set
      * @param preference how a table of pairs is scored, as {@link TrainSection#preference} read it
      */
-    static EvalConfig read(ValueReader reader, boolean needed, String modelPath, String adapterPath,
-                           long lossChunkTokens, PreferenceConfig preference) {
+    static EvalConfig read(
+            ValueReader reader,
+            boolean needed,
+            String modelPath,
+            String adapterPath,
+            long lossChunkTokens,
+            PreferenceConfig preference) {
         String table = reader.text("eval.table", "a table path (local path or Hadoop URI)");
         long version = reader.wholeNumber("eval.table_version", -1, Long.MAX_VALUE);
         String outputDir = reader.text("eval.output_dir", "a directory (local path or Hadoop URI), or \"\"");
@@ -39,15 +43,31 @@ final class EvalSection {
                 reader.fail("model.model_name_or_path", "required by eval: the model directory to evaluate");
             }
             if ("".equals(table)) {
-                reader.fail("eval.table", "required by eval: the packed Delta table whose eval split is scored "
-                        + "(defaults to prep.output_table)");
+                reader.fail(
+                        "eval.table",
+                        "required by eval: the packed Delta table whose eval split is scored "
+                                + "(defaults to prep.output_table)");
             }
         }
         if (!needed || reader.hasProblems()) {
             return null;
         }
-        return new EvalConfig(modelPath, adapterPath, table, version, (int) maxSamples, generate, (int) maxNewTokens,
-                (int) batchSize, doSample, temperature, topP, (int) topK, seed, outputDir, (int) lossChunkTokens,
+        return new EvalConfig(
+                modelPath,
+                adapterPath,
+                table,
+                version,
+                (int) maxSamples,
+                generate,
+                (int) maxNewTokens,
+                (int) batchSize,
+                doSample,
+                temperature,
+                topP,
+                (int) topK,
+                seed,
+                outputDir,
+                (int) lossChunkTokens,
                 preference.withReferenceOf(modelPath));
     }
 }

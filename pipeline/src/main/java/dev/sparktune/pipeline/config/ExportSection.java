@@ -6,8 +6,7 @@ import dev.sparktune.trainer.export.ExportConfig;
 final class ExportSection {
     private static final double BYTES_PER_GB = 1e9;
 
-    private ExportSection() {
-    }
+    private ExportSection() {}
 
     /**
      * Null when the section is not needed or a problem was reported.

@@ -2,7 +2,6 @@ package dev.sparktune.pipeline.config;
 
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -61,35 +60,48 @@ final class KeyCatalog {
      * @param warnings  gets top-level keys outside {@code sparktune} that look like HOCON helpers (values for
      *                  substitutions): allowed, but not read
      */
-    void check(ConfigObject userRoot, List<ConfigProblem> unknown, List<ConfigProblem> misshapen,
-               List<ConfigProblem> warnings) {
+    void check(
+            ConfigObject userRoot,
+            List<ConfigProblem> unknown,
+            List<ConfigProblem> misshapen,
+            List<ConfigProblem> warnings) {
         for (Map.Entry<String, ConfigValue> entry : userRoot.entrySet()) {
             String key = entry.getKey();
             if (key.equals(ROOT)) {
                 if (entry.getValue() instanceof ConfigObject tree) {
                     check(ROOT, tree, unknown, misshapen);
                 } else {
-                    misshapen.add(new ConfigProblem(ROOT, "must be an object of sections { "
-                            + String.join(", ", keysOf(ROOT)) + " }" + origin(entry.getValue())));
+                    misshapen.add(new ConfigProblem(
+                            ROOT,
+                            "must be an object of sections { " + String.join(", ", keysOf(ROOT)) + " }"
+                                    + origin(entry.getValue())));
                 }
             } else if (sections.contains(ROOT + "." + key) || leaves.stream().anyMatch(l -> l.endsWith("." + key))) {
                 // a SparkTune section or key written without the sparktune { } wrapper
-                String meant = sections.contains(ROOT + "." + key) ? ROOT + "." + key
-                        : leaves.stream().filter(l -> l.endsWith("." + key)).findFirst().orElseThrow();
-                unknown.add(new ConfigProblem(key, "unknown top-level key; settings live under 'sparktune { ... }': "
-                        + "did you mean " + meant + "?" + origin(entry.getValue())));
+                String meant = sections.contains(ROOT + "." + key)
+                        ? ROOT + "." + key
+                        : leaves.stream()
+                                .filter(l -> l.endsWith("." + key))
+                                .findFirst()
+                                .orElseThrow();
+                unknown.add(new ConfigProblem(
+                        key,
+                        "unknown top-level key; settings live under 'sparktune { ... }': " + "did you mean " + meant
+                                + "?" + origin(entry.getValue())));
             } else if (ClosestKey.editDistance(key, ROOT) <= 2) {
-                unknown.add(new ConfigProblem(key, "unknown top-level key; did you mean " + ROOT + "?"
-                        + origin(entry.getValue())));
+                unknown.add(new ConfigProblem(
+                        key, "unknown top-level key; did you mean " + ROOT + "?" + origin(entry.getValue())));
             } else {
-                warnings.add(new ConfigProblem(key, "top-level key outside 'sparktune' is not read (fine as a value "
-                        + "for substitutions)" + origin(entry.getValue())));
+                warnings.add(new ConfigProblem(
+                        key,
+                        "top-level key outside 'sparktune' is not read (fine as a value " + "for substitutions)"
+                                + origin(entry.getValue())));
             }
         }
     }
 
-    private void check(String prefix, ConfigObject object, List<ConfigProblem> problems,
-                       List<ConfigProblem> misshapen) {
+    private void check(
+            String prefix, ConfigObject object, List<ConfigProblem> problems, List<ConfigProblem> misshapen) {
         Set<Map.Entry<String, ConfigValue>> entries;
         try {
             entries = object.entrySet();
@@ -106,8 +118,8 @@ final class KeyCatalog {
                 if (value instanceof ConfigObject child) {
                     check(path, child, problems, misshapen);
                 } else {
-                    misshapen.add(new ConfigProblem(path,
-                            "is a section and must be an object { ... }" + origin(value)));
+                    misshapen.add(
+                            new ConfigProblem(path, "is a section and must be an object { ... }" + origin(value)));
                 }
             } else if (!leaves.contains(path)) {
                 problems.add(new ConfigProblem(path, unknownKeyMessage(path) + origin(value)));

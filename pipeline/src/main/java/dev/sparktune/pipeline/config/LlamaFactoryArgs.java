@@ -7,7 +7,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -164,16 +163,50 @@ final class LlamaFactoryArgs {
 
     /** LLaMA-Factory process tuning that Spark makes moot: ignored with a warning. */
     static final Set<String> NOT_NEEDED = Set.of(
-            "preprocessing_num_workers", "preprocessing_batch_size", "overwrite_cache", "buffer_size",
-            "dataloader_num_workers", "dataloader_pin_memory", "dataloader_persistent_workers",
-            "dataloader_prefetch_factor", "dataloader_drop_last", "dataloader_in_order",
-            "dataloader_multiprocessing_context", "trust_remote_code", "cache_dir", "model_revision",
-            "hf_hub_token", "ms_hub_token", "om_hub_token", "low_cpu_mem_usage", "print_param_status",
-            "use_cpu", "no_cuda", "local_rank", "ddp_timeout", "ddp_backend", "ddp_find_unused_parameters",
-            "ddp_bucket_cap_mb", "ddp_broadcast_buffers", "ddp_static_graph", "disable_tqdm", "log_level",
-            "log_level_replica", "log_on_each_node", "skip_memory_metrics", "use_mca", "ray_run_name",
-            "ray_storage_path", "ray_storage_filesystem", "ray_num_workers", "resources_per_worker",
-            "placement_strategy", "ray_init_kwargs", "use_ray", "master_port", "master_addr");
+            "preprocessing_num_workers",
+            "preprocessing_batch_size",
+            "overwrite_cache",
+            "buffer_size",
+            "dataloader_num_workers",
+            "dataloader_pin_memory",
+            "dataloader_persistent_workers",
+            "dataloader_prefetch_factor",
+            "dataloader_drop_last",
+            "dataloader_in_order",
+            "dataloader_multiprocessing_context",
+            "trust_remote_code",
+            "cache_dir",
+            "model_revision",
+            "hf_hub_token",
+            "ms_hub_token",
+            "om_hub_token",
+            "low_cpu_mem_usage",
+            "print_param_status",
+            "use_cpu",
+            "no_cuda",
+            "local_rank",
+            "ddp_timeout",
+            "ddp_backend",
+            "ddp_find_unused_parameters",
+            "ddp_bucket_cap_mb",
+            "ddp_broadcast_buffers",
+            "ddp_static_graph",
+            "disable_tqdm",
+            "log_level",
+            "log_level_replica",
+            "log_on_each_node",
+            "skip_memory_metrics",
+            "use_mca",
+            "ray_run_name",
+            "ray_storage_path",
+            "ray_storage_filesystem",
+            "ray_num_workers",
+            "resources_per_worker",
+            "placement_strategy",
+            "ray_init_kwargs",
+            "use_ray",
+            "master_port",
+            "master_addr");
 
     /**
      * Evaluation, export, inference, precision and reporting arguments (the rest of LLaMA-Factory's finetuning, model,
@@ -183,69 +216,227 @@ final class LlamaFactoryArgs {
     static final Set<String> TRAINING = Set.of(
             // Hugging Face Seq2SeqTrainingArguments, as LLaMA-Factory passes them through
             "eval_strategy",
-            "evaluation_strategy", "prediction_loss_only",
-            "per_gpu_train_batch_size", "per_gpu_eval_batch_size", 
-            "eval_accumulation_steps", "eval_delay", "torch_empty_cache_steps", 
-            
+            "evaluation_strategy",
+            "prediction_loss_only",
+            "per_gpu_train_batch_size",
+            "per_gpu_eval_batch_size",
+            "eval_accumulation_steps",
+            "eval_delay",
+            "torch_empty_cache_steps",
             "logging_dir",
-            "logging_strategy", "logging_first_step", "logging_nan_inf_filter", "save_strategy",
-            "save_safetensors", "save_on_each_node", "save_only_model",
-            "restore_callback_states_from_checkpoint", "data_seed", "jit_mode_eval", "bf16", "fp16", "fp16_opt_level",
-            "half_precision_backend", "bf16_full_eval", "fp16_full_eval", "tf32", "debug", "eval_steps",
-            "past_index", "run_name", "remove_unused_columns", "label_names", "load_best_model_at_end",
-            "metric_for_best_model", "greater_is_better", "ignore_data_skip", "fsdp_config",
-            "fsdp_min_num_params", "fsdp_transformer_layer_cls_to_wrap", "accelerator_config", "parallelism_config",
-            "deepspeed", "optim_args", "optim_target_modules", "adafactor",
-            "group_by_length", "length_column_name", "train_sampling_strategy", "report_to", "project",
-            "push_to_hub", "hub_model_id", "hub_strategy", "hub_token", "hub_private_repo",
-            "hub_always_push", "hub_revision", "gradient_checkpointing", "gradient_checkpointing_kwargs",
-            "include_inputs_for_metrics", "include_for_metrics", "eval_do_concat_batches", "auto_find_batch_size",
-            "full_determinism", "torchdynamo", "ray_scope", "torch_compile", "torch_compile_backend",
-            "torch_compile_mode", "include_tokens_per_second", "include_num_input_tokens_seen",
-            "batch_eval_metrics", "eval_on_start", "use_liger_kernel", "liger_kernel_config",
-            "eval_use_gather_object", "average_tokens_across_devices", "enable_jit_checkpoint", "use_cache",
-            "trackio_bucket_id", "trackio_space_id", "trackio_static_space_id", "sortish_sampler",
-            "generation_max_length", "generation_num_beams", "generation_config",
+            "logging_strategy",
+            "logging_first_step",
+            "logging_nan_inf_filter",
+            "save_strategy",
+            "save_safetensors",
+            "save_on_each_node",
+            "save_only_model",
+            "restore_callback_states_from_checkpoint",
+            "data_seed",
+            "jit_mode_eval",
+            "bf16",
+            "fp16",
+            "fp16_opt_level",
+            "half_precision_backend",
+            "bf16_full_eval",
+            "fp16_full_eval",
+            "tf32",
+            "debug",
+            "eval_steps",
+            "past_index",
+            "run_name",
+            "remove_unused_columns",
+            "label_names",
+            "load_best_model_at_end",
+            "metric_for_best_model",
+            "greater_is_better",
+            "ignore_data_skip",
+            "fsdp_config",
+            "fsdp_min_num_params",
+            "fsdp_transformer_layer_cls_to_wrap",
+            "accelerator_config",
+            "parallelism_config",
+            "deepspeed",
+            "optim_args",
+            "optim_target_modules",
+            "adafactor",
+            "group_by_length",
+            "length_column_name",
+            "train_sampling_strategy",
+            "report_to",
+            "project",
+            "push_to_hub",
+            "hub_model_id",
+            "hub_strategy",
+            "hub_token",
+            "hub_private_repo",
+            "hub_always_push",
+            "hub_revision",
+            "gradient_checkpointing",
+            "gradient_checkpointing_kwargs",
+            "include_inputs_for_metrics",
+            "include_for_metrics",
+            "eval_do_concat_batches",
+            "auto_find_batch_size",
+            "full_determinism",
+            "torchdynamo",
+            "ray_scope",
+            "torch_compile",
+            "torch_compile_backend",
+            "torch_compile_mode",
+            "include_tokens_per_second",
+            "include_num_input_tokens_seen",
+            "batch_eval_metrics",
+            "eval_on_start",
+            "use_liger_kernel",
+            "liger_kernel_config",
+            "eval_use_gather_object",
+            "average_tokens_across_devices",
+            "enable_jit_checkpoint",
+            "use_cache",
+            "trackio_bucket_id",
+            "trackio_space_id",
+            "trackio_static_space_id",
+            "sortish_sampler",
+            "generation_max_length",
+            "generation_num_beams",
+            "generation_config",
             // LLaMA-Factory finetuning arguments
-            "pure_bf16", 
-            "freeze_vision_tower", "freeze_multi_modal_projector", "freeze_language_model", "compute_accuracy",
-            "early_stopping_steps", "plot_loss", "include_effective_tokens_per_second",
-            
-            "pissa_iter", "pissa_convert", 
-            "oft_rank", "oft_block_size", "oft_target",
-            "kto_chosen_weight", "kto_rejected_weight",
-            "ppo_buffer_size", "ppo_epochs", "ppo_score_norm", "ppo_target", "ppo_whiten_rewards",
-            "ref_model_quantization_bit", "reward_model", "reward_model_adapters",
-            "reward_model_quantization_bit", "reward_model_type", "galore_target",
-            "galore_rank", "galore_update_interval", "galore_scale", "galore_proj_type", "galore_layerwise",
-            "apollo_target", "apollo_rank", "apollo_update_interval", "apollo_scale", "apollo_proj",
-            "apollo_proj_type", "apollo_scale_type", "apollo_layerwise", "apollo_scale_front", 
-            "badam_mode", "badam_start_block", "badam_switch_mode", "badam_switch_interval", "badam_update_ratio",
-            "badam_mask_mode", "badam_verbose", "use_swanlab", "swanlab_project", "swanlab_workspace",
-            "swanlab_run_name", "swanlab_mode", "swanlab_api_key", "swanlab_logdir", "swanlab_lark_webhook_url",
+            "pure_bf16",
+            "freeze_vision_tower",
+            "freeze_multi_modal_projector",
+            "freeze_language_model",
+            "compute_accuracy",
+            "early_stopping_steps",
+            "plot_loss",
+            "include_effective_tokens_per_second",
+            "pissa_iter",
+            "pissa_convert",
+            "oft_rank",
+            "oft_block_size",
+            "oft_target",
+            "kto_chosen_weight",
+            "kto_rejected_weight",
+            "ppo_buffer_size",
+            "ppo_epochs",
+            "ppo_score_norm",
+            "ppo_target",
+            "ppo_whiten_rewards",
+            "ref_model_quantization_bit",
+            "reward_model",
+            "reward_model_adapters",
+            "reward_model_quantization_bit",
+            "reward_model_type",
+            "galore_target",
+            "galore_rank",
+            "galore_update_interval",
+            "galore_scale",
+            "galore_proj_type",
+            "galore_layerwise",
+            "apollo_target",
+            "apollo_rank",
+            "apollo_update_interval",
+            "apollo_scale",
+            "apollo_proj",
+            "apollo_proj_type",
+            "apollo_scale_type",
+            "apollo_layerwise",
+            "apollo_scale_front",
+            "badam_mode",
+            "badam_start_block",
+            "badam_switch_mode",
+            "badam_switch_interval",
+            "badam_update_ratio",
+            "badam_mask_mode",
+            "badam_verbose",
+            "use_swanlab",
+            "swanlab_project",
+            "swanlab_workspace",
+            "swanlab_run_name",
+            "swanlab_mode",
+            "swanlab_api_key",
+            "swanlab_logdir",
+            "swanlab_lark_webhook_url",
             "swanlab_lark_secret",
             // LLaMA-Factory model arguments about loading and running the model
-            "adapter_folder", "rope_scaling", "flash_attn", "shift_attn",
-            "mixture_of_depths", "use_unsloth", "use_unsloth_gc", "enable_liger_kernel", "moe_aux_loss_coef",
-            "use_reentrant_gc", "upcast_layernorm", "upcast_lmhead_output",
-            "infer_backend", "offload_folder", "use_kv_cache", "use_v1_kernels", "infer_dtype",
-            "init_special_tokens", "quantization_method", "quantization_bit", "quantization_type",
-            "double_quantization", "quantization_device_map", "fp8", "fp8_backend", "fp8_enable_fsdp_float8_all_gather",
-            "image_max_pixels", "image_min_pixels", "image_do_pan_and_scan", "crop_to_patches", "video_max_pixels",
-            "video_min_pixels", "video_fps", "video_maxlen", "use_audio_in_video", "audio_sampling_rate",
-            "export_device", "export_quantization_bit", "export_quantization_dataset",
-            "export_quantization_nsamples", "export_quantization_maxlen", "export_legacy_format",
-            "export_hub_model_id", "vllm_maxlen", "vllm_gpu_util", "vllm_enforce_eager", "vllm_max_lora_rank",
-            "vllm_config", "sglang_maxlen", "sglang_mem_fraction", "sglang_tp_size", "sglang_config",
-            "sglang_lora_backend", "use_kt", "kt_optimize_rule", "cpu_infer", "chunk_size", "mode", "kt_maxlen",
-            "kt_use_cuda_graph", "kt_mode", "kt_force_think",
+            "adapter_folder",
+            "rope_scaling",
+            "flash_attn",
+            "shift_attn",
+            "mixture_of_depths",
+            "use_unsloth",
+            "use_unsloth_gc",
+            "enable_liger_kernel",
+            "moe_aux_loss_coef",
+            "use_reentrant_gc",
+            "upcast_layernorm",
+            "upcast_lmhead_output",
+            "infer_backend",
+            "offload_folder",
+            "use_kv_cache",
+            "use_v1_kernels",
+            "infer_dtype",
+            "init_special_tokens",
+            "quantization_method",
+            "quantization_bit",
+            "quantization_type",
+            "double_quantization",
+            "quantization_device_map",
+            "fp8",
+            "fp8_backend",
+            "fp8_enable_fsdp_float8_all_gather",
+            "image_max_pixels",
+            "image_min_pixels",
+            "image_do_pan_and_scan",
+            "crop_to_patches",
+            "video_max_pixels",
+            "video_min_pixels",
+            "video_fps",
+            "video_maxlen",
+            "use_audio_in_video",
+            "audio_sampling_rate",
+            "export_device",
+            "export_quantization_bit",
+            "export_quantization_dataset",
+            "export_quantization_nsamples",
+            "export_quantization_maxlen",
+            "export_legacy_format",
+            "export_hub_model_id",
+            "vllm_maxlen",
+            "vllm_gpu_util",
+            "vllm_enforce_eager",
+            "vllm_max_lora_rank",
+            "vllm_config",
+            "sglang_maxlen",
+            "sglang_mem_fraction",
+            "sglang_tp_size",
+            "sglang_config",
+            "sglang_lora_backend",
+            "use_kt",
+            "kt_optimize_rule",
+            "cpu_infer",
+            "chunk_size",
+            "mode",
+            "kt_maxlen",
+            "kt_use_cuda_graph",
+            "kt_mode",
+            "kt_force_think",
             // LLaMA-Factory generating and evaluation arguments
-            "num_beams", "max_length",
-            "repetition_penalty", "length_penalty", "skip_special_tokens", "eval_num_beams", "task", "task_dir",
-            "batch_size", "lang", "n_shot", "save_dir", "download_mode");
+            "num_beams",
+            "max_length",
+            "repetition_penalty",
+            "length_penalty",
+            "skip_special_tokens",
+            "eval_num_beams",
+            "task",
+            "task_dir",
+            "batch_size",
+            "lang",
+            "n_shot",
+            "save_dir",
+            "download_mode");
 
-    private LlamaFactoryArgs() {
-    }
+    private LlamaFactoryArgs() {}
 
     /** Mapped onto train.gradient_checkpointing, negated. */
     static final String DISABLE_GRADIENT_CHECKPOINTING = "disable_gradient_checkpointing";
@@ -269,14 +460,18 @@ final class LlamaFactoryArgs {
      * @param problems    the file cannot be read or is not a mapping
      * @param keyProblems unknown arguments, and data-shaping arguments set to what SparkTune does not support
      */
-    static Config read(Path file, List<ConfigProblem> problems, List<ConfigProblem> keyProblems,
-                       List<ConfigProblem> warnings) {
+    static Config read(
+            Path file, List<ConfigProblem> problems, List<ConfigProblem> keyProblems, List<ConfigProblem> warnings) {
         Map<String, Object> args;
         try {
             args = parse(file);
         } catch (IOException e) {
-            problems.add(new ConfigProblem(file.toString(), "cannot read the LLaMA-Factory arguments file: "
-                    + (e instanceof JsonProcessingException j ? j.getOriginalMessage() + location(j) : e.toString())));
+            problems.add(new ConfigProblem(
+                    file.toString(),
+                    "cannot read the LLaMA-Factory arguments file: "
+                            + (e instanceof JsonProcessingException j
+                                    ? j.getOriginalMessage() + location(j)
+                                    : e.toString())));
             return ConfigFactory.empty();
         }
         if (args == null) {
@@ -299,31 +494,45 @@ final class LlamaFactoryArgs {
             } else if (key.equals(DISABLE_GRADIENT_CHECKPOINTING)) {
                 tree = disableGradientCheckpointing(value, tree, fileName, keyProblems);
             } else if (SUPPORTED_ONLY_AT_DEFAULT.containsKey(key)) {
-                requireDefault(key, value, SUPPORTED_ONLY_AT_DEFAULT.get(key), "prep (it would change the prepared "
-                        + "data)", fileName, keyProblems);
+                requireDefault(
+                        key,
+                        value,
+                        SUPPORTED_ONLY_AT_DEFAULT.get(key),
+                        "prep (it would change the prepared " + "data)",
+                        fileName,
+                        keyProblems);
             } else if (TRAINING_ONLY_AT_DEFAULT.containsKey(key)) {
-                requireDefault(key, value, TRAINING_ONLY_AT_DEFAULT.get(key), "train (it would change what is "
-                        + "trained)", fileName, keyProblems);
+                requireDefault(
+                        key,
+                        value,
+                        TRAINING_ONLY_AT_DEFAULT.get(key),
+                        "train (it would change what is " + "trained)",
+                        fileName,
+                        keyProblems);
             } else if (RUN_SWITCHES.contains(key)) {
-                continue;  // read by runStages
+                continue; // read by runStages
             } else if (TRAINING.contains(key)) {
                 ignoredTraining.add(key);
             } else if (NOT_NEEDED.contains(key)) {
                 ignoredNotNeeded.add(key);
             } else {
-                keyProblems.add(new ConfigProblem(key, "unknown LLaMA-Factory argument"
-                        + suggestion(key, known) + " (" + fileName + ")"));
+                keyProblems.add(new ConfigProblem(
+                        key, "unknown LLaMA-Factory argument" + suggestion(key, known) + " (" + fileName + ")"));
             }
         }
         tree = tokenizedPathDefault(args, tree, fileName, warnings);
         tree = runStages(args, tree, fileName);
         if (!ignoredTraining.isEmpty()) {
-            warnings.add(new ConfigProblem(fileName, "ignored (evaluation, export, precision and other arguments "
-                    + "SparkTune's prep and train do not use): " + String.join(", ", ignoredTraining)));
+            warnings.add(new ConfigProblem(
+                    fileName,
+                    "ignored (evaluation, export, precision and other arguments "
+                            + "SparkTune's prep and train do not use): " + String.join(", ", ignoredTraining)));
         }
         if (!ignoredNotNeeded.isEmpty()) {
-            warnings.add(new ConfigProblem(fileName, "ignored (LLaMA-Factory process settings that Spark makes moot): "
-                    + String.join(", ", ignoredNotNeeded)));
+            warnings.add(new ConfigProblem(
+                    fileName,
+                    "ignored (LLaMA-Factory process settings that Spark makes moot): "
+                            + String.join(", ", ignoredNotNeeded)));
         }
         return tree;
     }
@@ -332,35 +541,40 @@ final class LlamaFactoryArgs {
      * LLaMA-Factory checkpoints activations unless {@code disable_gradient_checkpointing: true} (its model patcher
      * enables it whatever transformers' own {@code gradient_checkpointing} says, so that one is ignored).
      */
-    private static Config disableGradientCheckpointing(Object value, Config tree, String fileName,
-                                                       List<ConfigProblem> keyProblems) {
+    private static Config disableGradientCheckpointing(
+            Object value, Config tree, String fileName, List<ConfigProblem> keyProblems) {
         if (value == null) {
             return tree;
         }
         if (!(value instanceof Boolean disable)) {
-            keyProblems.add(new ConfigProblem(DISABLE_GRADIENT_CHECKPOINTING, "must be true or false, got " + value
-                    + " (" + fileName + ")"));
+            keyProblems.add(new ConfigProblem(
+                    DISABLE_GRADIENT_CHECKPOINTING, "must be true or false, got " + value + " (" + fileName + ")"));
             return tree;
         }
-        return tree.withValue(KeyCatalog.ROOT + ".train.gradient_checkpointing", ConfigValueFactory.fromAnyRef(
-                !disable, fileName + ", LLaMA-Factory key '" + DISABLE_GRADIENT_CHECKPOINTING + "' (negated)"));
+        return tree.withValue(
+                KeyCatalog.ROOT + ".train.gradient_checkpointing",
+                ConfigValueFactory.fromAnyRef(
+                        !disable, fileName + ", LLaMA-Factory key '" + DISABLE_GRADIENT_CHECKPOINTING + "' (negated)"));
     }
 
     /**
      * LLaMA-Factory tokenizes inside {@code train} and keeps no table unless {@code tokenized_path} is set; SparkTune
      * always writes one, next to the output directory: {@code <output_dir>_tokenized}.
      */
-    private static Config tokenizedPathDefault(Map<String, Object> args, Config tree, String fileName,
-                                               List<ConfigProblem> warnings) {
+    private static Config tokenizedPathDefault(
+            Map<String, Object> args, Config tree, String fileName, List<ConfigProblem> warnings) {
         Object outputDir = args.get("output_dir");
         if (args.get("tokenized_path") != null || !(outputDir instanceof String dir) || dir.isBlank()) {
             return tree;
         }
         String table = dir.replaceAll("/+$", "") + "_tokenized";
-        warnings.add(new ConfigProblem(fileName, "tokenized_path is not set: the packed Delta table goes to " + table
-                + " (set tokenized_path to choose)"));
-        return tree.withValue(KeyCatalog.ROOT + ".prep.output_table", ConfigValueFactory.fromAnyRef(table,
-                fileName + ", derived from LLaMA-Factory key 'output_dir'"));
+        warnings.add(new ConfigProblem(
+                fileName,
+                "tokenized_path is not set: the packed Delta table goes to " + table
+                        + " (set tokenized_path to choose)"));
+        return tree.withValue(
+                KeyCatalog.ROOT + ".prep.output_table",
+                ConfigValueFactory.fromAnyRef(table, fileName + ", derived from LLaMA-Factory key 'output_dir'"));
     }
 
     /**
@@ -384,23 +598,32 @@ final class LlamaFactoryArgs {
         if (stages.isEmpty()) {
             return tree;
         }
-        return tree.withValue(KeyCatalog.ROOT + ".run.stages", ConfigValueFactory.fromIterable(stages,
-                fileName + ", derived from LLaMA-Factory keys do_train / export_dir / do_eval / do_predict"));
+        return tree.withValue(
+                KeyCatalog.ROOT + ".run.stages",
+                ConfigValueFactory.fromIterable(
+                        stages,
+                        fileName + ", derived from LLaMA-Factory keys do_train / export_dir / do_eval / do_predict"));
     }
 
-    private static void requireDefault(String key, Object value, Object dflt, String what, String fileName,
-                                       List<ConfigProblem> keyProblems) {
-        boolean isDefault = value == null || Objects.equals(value, dflt)
+    private static void requireDefault(
+            String key, Object value, Object dflt, String what, String fileName, List<ConfigProblem> keyProblems) {
+        boolean isDefault = value == null
+                || Objects.equals(value, dflt)
                 || (value instanceof Number n && dflt instanceof Number d && n.doubleValue() == d.doubleValue());
         if (!isDefault) {
-            keyProblems.add(new ConfigProblem(key, "LLaMA-Factory argument not supported by SparkTune " + what
-                    + "; allowed: " + (dflt instanceof Optional<?> ? "null or leave it out" : dflt + " (its default)")
-                    + ", got " + value + " (" + fileName + ")"));
+            keyProblems.add(new ConfigProblem(
+                    key,
+                    "LLaMA-Factory argument not supported by SparkTune " + what
+                            + "; allowed: "
+                            + (dflt instanceof Optional<?> ? "null or leave it out" : dflt + " (its default)")
+                            + ", got " + value + " (" + fileName + ")"));
         }
     }
 
     private static String suggestion(String key, Collection<String> known) {
-        return ClosestKey.among(key, known).map(k -> "; did you mean " + k + "?").orElse("");
+        return ClosestKey.among(key, known)
+                .map(k -> "; did you mean " + k + "?")
+                .orElse("");
     }
 
     @SuppressWarnings("unchecked")
@@ -420,7 +643,9 @@ final class LlamaFactoryArgs {
     }
 
     private static String location(JsonProcessingException e) {
-        return e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
-                + e.getLocation().getColumnNr() + ")";
+        return e.getLocation() == null
+                ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column "
+                        + e.getLocation().getColumnNr() + ")";
     }
 }

@@ -6,7 +6,6 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
-
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,13 +19,12 @@ import java.util.regex.Pattern;
  */
 final class Overrides {
     static final String ORIGIN = "--set";
-    private static final Pattern LITERAL = Pattern.compile(
-            "-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?|true|false|null");
+    private static final Pattern LITERAL =
+            Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?|true|false|null");
     /** A whole value that is one HOCON substitution, e.g. {@code ${train.output_dir}} (relative to sparktune). */
     private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{\\s*([A-Za-z0-9_.-]+)\\s*}");
 
-    private Overrides() {
-    }
+    private Overrides() {}
 
     /** The overrides as one tree rooted at {@code sparktune}, a later override winning; bad ones become problems. */
     static Config parse(List<String> overrides, List<ConfigProblem> problems) {
@@ -35,8 +33,10 @@ final class Overrides {
             int eq = override.indexOf('=');
             String key = eq < 0 ? "" : override.substring(0, eq).strip();
             if (key.isEmpty()) {
-                problems.add(new ConfigProblem(ORIGIN, "expected key=value (key relative to 'sparktune', e.g. "
-                        + "data.cutoff_len=1024), got '" + override + "'"));
+                problems.add(new ConfigProblem(
+                        ORIGIN,
+                        "expected key=value (key relative to 'sparktune', e.g. " + "data.cutoff_len=1024), got '"
+                                + override + "'"));
                 continue;
             }
             if (key.startsWith(KeyCatalog.ROOT + ".")) {
@@ -65,15 +65,22 @@ final class Overrides {
         if (substitution.matches()) {
             String ref = substitution.group(1);
             String absolute = ref.startsWith(KeyCatalog.ROOT + ".") ? ref : KeyCatalog.ROOT + "." + ref;
-            return ConfigFactory.parseString("value = ${" + absolute + "}",
-                    ConfigParseOptions.defaults().setOriginDescription(origin)).root().get("value");
+            return ConfigFactory.parseString(
+                            "value = ${" + absolute + "}",
+                            ConfigParseOptions.defaults().setOriginDescription(origin))
+                    .root()
+                    .get("value");
         }
-        boolean hocon = LITERAL.matcher(text).matches() || text.startsWith("[") || text.startsWith("{")
+        boolean hocon = LITERAL.matcher(text).matches()
+                || text.startsWith("[")
+                || text.startsWith("{")
                 || text.startsWith("\"");
         if (!hocon) {
             return ConfigValueFactory.fromAnyRef(text, origin);
         }
-        return ConfigFactory.parseString("value = " + text, ConfigParseOptions.defaults().setOriginDescription(origin))
-                .root().get("value");
+        return ConfigFactory.parseString(
+                        "value = " + text, ConfigParseOptions.defaults().setOriginDescription(origin))
+                .root()
+                .get("value");
     }
 }

@@ -16,16 +16,15 @@ final class PrepSection {
     private static final List<String> STAGES = List.of("sft", "pt", "dpo");
     private static final List<String> OVERLONG = List.of("truncate", "reject");
 
-    private PrepSection() {
-    }
+    private PrepSection() {}
 
     /** The prep settings; null when {@code verb} does not prep or a problem was reported. */
     static PrepConfig read(ValueReader reader, Verb verb, String modelPath) {
         String template = reader.choice("model.template", ChatTemplates.names());
         boolean enableThinking = reader.bool("model.enable_thinking");
 
-        List<String> datasets = reader.names("data.dataset",
-                "a list of dataset names or paths, or one comma-separated string");
+        List<String> datasets =
+                reader.names("data.dataset", "a list of dataset names or paths, or one comma-separated string");
         String datasetDir = reader.nonBlankText("data.dataset_dir", "a folder (local path or Hadoop URI)");
         String stageName = reader.choice("data.stage", STAGES);
         long cutoffLen = reader.wholeNumber("data.cutoff_len", 2, Integer.MAX_VALUE);
@@ -44,13 +43,16 @@ final class PrepSection {
         long partitions = reader.wholeNumber("prep.partitions", 0, Integer.MAX_VALUE);
 
         if (trainOnPrompt && maskHistory) {
-            reader.fail("data.mask_history", "cannot be true together with sparktune.data.train_on_prompt = true "
-                    + "(history turns are either masked or trained on); set one of them to false");
+            reader.fail(
+                    "data.mask_history",
+                    "cannot be true together with sparktune.data.train_on_prompt = true "
+                            + "(history turns are either masked or trained on); set one of them to false");
         }
         if (verb.needsPrepSection()) {
             if ("".equals(modelPath)) { // null: a bad value, reported already
-                reader.fail("model.model_name_or_path", "required by prep: the model directory holding "
-                        + "tokenizer.json (local path or Hadoop URI)");
+                reader.fail(
+                        "model.model_name_or_path",
+                        "required by prep: the model directory holding " + "tokenizer.json (local path or Hadoop URI)");
             }
             if (datasets != null && datasets.isEmpty()) {
                 reader.fail("data.dataset", "required by prep: at least one dataset name or path");
@@ -65,12 +67,24 @@ final class PrepSection {
         Stage stage = Stage.valueOf(stageName.toUpperCase(Locale.ROOT));
         boolean packed = neatPacking || (packing == null ? stage == Stage.PT : packing);
         try {
-            return PrepConfig.builder().datasets(datasets).datasetDir(datasetDir).maxSamples(maxSamples)
-                    .modelPath(modelPath).stage(stage).template(template).enableThinking(enableThinking)
-                    .cutoffLen((int) cutoffLen).trainOnPrompt(trainOnPrompt).maskHistory(maskHistory)
-                    .overlong(OverlongPolicy.valueOf(overlong.toUpperCase(Locale.ROOT))).packing(packed)
-                    .valSize(valSize).seed(seed).partitions((int) partitions)
-                    .outputs(new PrepConfig.Outputs(outputTable, rejectsTable, statsPath)).build();
+            return PrepConfig.builder()
+                    .datasets(datasets)
+                    .datasetDir(datasetDir)
+                    .maxSamples(maxSamples)
+                    .modelPath(modelPath)
+                    .stage(stage)
+                    .template(template)
+                    .enableThinking(enableThinking)
+                    .cutoffLen((int) cutoffLen)
+                    .trainOnPrompt(trainOnPrompt)
+                    .maskHistory(maskHistory)
+                    .overlong(OverlongPolicy.valueOf(overlong.toUpperCase(Locale.ROOT)))
+                    .packing(packed)
+                    .valSize(valSize)
+                    .seed(seed)
+                    .partitions((int) partitions)
+                    .outputs(new PrepConfig.Outputs(outputTable, rejectsTable, statsPath))
+                    .build();
         } catch (IllegalArgumentException e) {
             // PrepConfig checks the same ranges; reached only if the two ever disagree
             reader.fail("data", e.getMessage());

@@ -9,8 +9,7 @@ import dev.sparktune.trainer.reference.RefLogProbsConfig;
  * train.world_size (one model per task slot the training would use).
  */
 final class RefLogProbsSection {
-    private RefLogProbsSection() {
-    }
+    private RefLogProbsSection() {}
 
     /**
      * The settings; null when the reference pass is not run or a problem was reported.
@@ -23,31 +22,38 @@ final class RefLogProbsSection {
             return null;
         }
         // TrainSection has read these for every verb and reported a bad value once
-        String table = reader.reported("train.table") ? null
+        String table = reader.reported("train.table")
+                ? null
                 : reader.text("train.table", "a table path (local path or Hadoop URI)");
-        long lossChunk = reader.reported("train.loss_chunk_tokens") ? 1
+        long lossChunk = reader.reported("train.loss_chunk_tokens")
+                ? 1
                 : reader.wholeNumber("train.loss_chunk_tokens", 1, Integer.MAX_VALUE);
         long tasks = reader.reported("train.world_size") ? 1 : reader.wholeNumber("train.world_size", 1, 4096);
         String model = preference.refModelOr(modelPath);
         String refAdapters = preference.refModelAdapters();
         if (refAdapters.contains(",")) {
-            reader.fail("train.ref_model_adapters", "one adapter is merged into the reference; merge a list into "
-                    + "one model with export first");
+            reader.fail(
+                    "train.ref_model_adapters",
+                    "one adapter is merged into the reference; merge a list into " + "one model with export first");
         }
         if ("".equals(model)) {
-            reader.fail("train.ref_model", "required by ref-logprobs: the reference model directory (or set "
-                    + "model.model_name_or_path, the default)");
+            reader.fail(
+                    "train.ref_model",
+                    "required by ref-logprobs: the reference model directory (or set "
+                            + "model.model_name_or_path, the default)");
         }
         if ("".equals(table)) {
-            reader.fail("train.table", "required by ref-logprobs: the packed Delta table written by prep (defaults "
-                    + "to prep.output_table)");
+            reader.fail(
+                    "train.table",
+                    "required by ref-logprobs: the packed Delta table written by prep (defaults "
+                            + "to prep.output_table)");
         }
         if (reader.hasProblems()) {
             return null;
         }
         try {
-            return new RefLogProbsConfig(table, model, refAdapters, preference.refLogprobsTableOf(table),
-                    (int) lossChunk, (int) tasks);
+            return new RefLogProbsConfig(
+                    table, model, refAdapters, preference.refLogprobsTableOf(table), (int) lossChunk, (int) tasks);
         } catch (IllegalArgumentException e) {
             reader.fail("train.ref_logprobs_table", e.getMessage());
             return null;

@@ -21,8 +21,7 @@ final class RemoteConfigFile {
     private static final Pattern URI_SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*://.*");
     private static final long MAX_BYTES = 16L << 20;
 
-    private RemoteConfigFile() {
-    }
+    private RemoteConfigFile() {}
 
     /** A URI with a scheme other than {@code file}. */
     static boolean isRemote(String location) {

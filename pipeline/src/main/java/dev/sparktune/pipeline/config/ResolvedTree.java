@@ -20,8 +20,7 @@ final class ResolvedTree {
             Pattern.compile("(?i).*(secret|password|token|credential|access\\.key).*");
     private static final Pattern BARE_KEY = Pattern.compile("[A-Za-z0-9_-]+");
 
-    private ResolvedTree() {
-    }
+    private ResolvedTree() {}
 
     /**
      * The resolved {@code sparktune} tree as HOCON, defaults included, for {@code --dry-run}. Values of Spark settings
@@ -31,12 +30,12 @@ final class ResolvedTree {
         Config shown = resolved;
         String confPath = KeyCatalog.ROOT + ".spark.conf";
         if (resolved.hasPath(confPath)) {
-            for (Map.Entry<String, ConfigValue> entry
-                    : resolved.getConfig(confPath).entrySet()) {
+            for (Map.Entry<String, ConfigValue> entry :
+                    resolved.getConfig(confPath).entrySet()) {
                 String name = String.join(".", ConfigUtil.splitPath(entry.getKey()));
                 if (SECRET_KEY.matcher(name).matches()) {
-                    shown = shown.withValue(confPath + "." + entry.getKey(),
-                            ConfigValueFactory.fromAnyRef("<redacted>"));
+                    shown = shown.withValue(
+                            confPath + "." + entry.getKey(), ConfigValueFactory.fromAnyRef("<redacted>"));
                 }
             }
         }
@@ -72,19 +71,28 @@ final class ResolvedTree {
             if (value instanceof ConfigObject child && childPath.equals(KeyCatalog.ROOT + ".spark.conf")) {
                 out.append(indent).append(shownKey).append(" {\n");
                 Map<String, String> flat = new TreeMap<>();
-                child.toConfig().entrySet().forEach(e -> flat.put(
-                        String.join(".", ConfigUtil.splitPath(e.getKey())),
-                        e.getValue().render(ConfigRenderOptions.concise())));
-                flat.forEach((name, rendered) -> out.append(indent).append("  ").append(ConfigUtil.quoteString(name))
-                        .append(" = ").append(rendered).append('\n'));
+                child.toConfig()
+                        .entrySet()
+                        .forEach(e -> flat.put(
+                                String.join(".", ConfigUtil.splitPath(e.getKey())),
+                                e.getValue().render(ConfigRenderOptions.concise())));
+                flat.forEach((name, rendered) -> out.append(indent)
+                        .append("  ")
+                        .append(ConfigUtil.quoteString(name))
+                        .append(" = ")
+                        .append(rendered)
+                        .append('\n'));
                 out.append(indent).append("}\n");
             } else if (value instanceof ConfigObject child) {
                 out.append(indent).append(shownKey).append(" {\n");
                 renderObject(child, childPath, indent + "  ", out);
                 out.append(indent).append("}\n");
             } else {
-                out.append(indent).append(shownKey).append(" = ")
-                        .append(value.render(ConfigRenderOptions.concise())).append('\n');
+                out.append(indent)
+                        .append(shownKey)
+                        .append(" = ")
+                        .append(value.render(ConfigRenderOptions.concise()))
+                        .append('\n');
             }
         }
     }

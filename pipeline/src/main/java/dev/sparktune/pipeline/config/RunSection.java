@@ -10,10 +10,10 @@ import java.util.Locale;
 /** Reads the {@code run}, {@code init_model} and {@code synthetic_data} sections into {@link RunSettings}. */
 final class RunSection {
     private static final List<String> STAGES = Arrays.stream(RunSettings.Stage.values())
-            .map(RunSettings.Stage::key).toList();
+            .map(RunSettings.Stage::key)
+            .toList();
 
-    private RunSection() {
-    }
+    private RunSection() {}
 
     /**
      * Whether {@code run.stages} names {@code stage}, read without reporting: {@link #read} reports a bad value.
@@ -24,7 +24,8 @@ final class RunSection {
             return false;
         }
         Object items = value.unwrapped();
-        List<?> names = items instanceof List<?> list ? list
+        List<?> names = items instanceof List<?> list
+                ? list
                 : items instanceof String text ? List.of(text.split(",")) : List.of();
         return names.stream().anyMatch(n -> String.valueOf(n).strip().equalsIgnoreCase(stage.key()));
     }
@@ -63,8 +64,10 @@ final class RunSection {
                 if (index < 0) {
                     reader.fail("run.stages", "unknown stage \"" + name + "\"; allowed: " + String.join(", ", STAGES));
                 } else if (!stages.isEmpty() && stages.get(stages.size() - 1).ordinal() >= index) {
-                    reader.fail("run.stages", "\"" + name + "\" is listed twice or out of order; stages run in the "
-                            + "order " + String.join(", ", STAGES));
+                    reader.fail(
+                            "run.stages",
+                            "\"" + name + "\" is listed twice or out of order; stages run in the " + "order "
+                                    + String.join(", ", STAGES));
                 } else {
                     stages.add(RunSettings.Stage.values()[index]);
                 }
@@ -75,8 +78,9 @@ final class RunSection {
                 reader.fail("run.stages", "required by run: at least one stage from " + String.join(", ", STAGES));
             }
             if (stages.contains(RunSettings.Stage.INIT_MODEL) && ("".equals(arch) || "".equals(tokenizer))) {
-                reader.fail("init_model.architecture", "the init_model stage needs init_model.architecture and "
-                        + "init_model.tokenizer");
+                reader.fail(
+                        "init_model.architecture",
+                        "the init_model stage needs init_model.architecture and " + "init_model.tokenizer");
             }
             if (stages.contains(RunSettings.Stage.SYNTHETIC_DATA) && "".equals(dataDir)) {
                 reader.fail("synthetic_data.output_dir", "the synthetic_data stage needs the directory to write");
@@ -87,14 +91,25 @@ final class RunSection {
         }
         if (referenceForPairs && !stages.contains(RunSettings.Stage.REF_LOGPROBS)) {
             stages.add(RunSettings.Stage.REF_LOGPROBS);
-            stages.sort(Comparator.naturalOrder());  // the pipeline's order is the enum's
+            stages.sort(Comparator.naturalOrder()); // the pipeline's order is the enum's
         }
-        RunSettings.InitModel init = arch.isEmpty() ? null : new RunSettings.InitModel(arch, tokenizer, (int) hidden,
-                (int) inter, (int) layers, (int) heads, (int) kvHeads, std, initSeed);
-        RunSettings.SyntheticData data = dataDir.isEmpty() ? null
-                : new RunSettings.SyntheticData(dataDir, (int) examples, dataSeed);
+        RunSettings.InitModel init = arch.isEmpty()
+                ? null
+                : new RunSettings.InitModel(
+                        arch,
+                        tokenizer,
+                        (int) hidden,
+                        (int) inter,
+                        (int) layers,
+                        (int) heads,
+                        (int) kvHeads,
+                        std,
+                        initSeed);
+        RunSettings.SyntheticData data =
+                dataDir.isEmpty() ? null : new RunSettings.SyntheticData(dataDir, (int) examples, dataSeed);
         String state = stateFile.isEmpty() && trainOutputDir != null
-                ? trainOutputDir.replaceAll("/+$", "") + "/run_state.json" : stateFile;
+                ? trainOutputDir.replaceAll("/+$", "") + "/run_state.json"
+                : stateFile;
         return new RunSettings(stages, evalBase, state, init, data);
     }
 }

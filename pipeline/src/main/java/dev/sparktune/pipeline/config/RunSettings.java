@@ -11,15 +11,21 @@ import java.util.Locale;
  * @param initModel     null when init_model.architecture is ""
  * @param syntheticData null when synthetic_data.output_dir is ""
  */
-public record RunSettings(List<Stage> stages, boolean evalBase, String stateFile, InitModel initModel,
-                          SyntheticData syntheticData) {
+public record RunSettings(
+        List<Stage> stages, boolean evalBase, String stateFile, InitModel initModel, SyntheticData syntheticData) {
     public RunSettings {
         stages = List.copyOf(stages);
     }
 
     /** The pipeline's stages, in the only order they can run. */
     public enum Stage {
-        SYNTHETIC_DATA, INIT_MODEL, PREP, REF_LOGPROBS, TRAIN, EXPORT, EVAL;
+        SYNTHETIC_DATA,
+        INIT_MODEL,
+        PREP,
+        REF_LOGPROBS,
+        TRAIN,
+        EXPORT,
+        EVAL;
 
         public String key() {
             return name().toLowerCase(Locale.ROOT);
@@ -27,11 +33,17 @@ public record RunSettings(List<Stage> stages, boolean evalBase, String stateFile
     }
 
     /** The {@code init_model} section. */
-    public record InitModel(String architecture, String tokenizer, int hiddenSize, int intermediateSize,
-                            int numLayers, int numHeads, int numKvHeads, double initializerRange, long seed) {
-    }
+    public record InitModel(
+            String architecture,
+            String tokenizer,
+            int hiddenSize,
+            int intermediateSize,
+            int numLayers,
+            int numHeads,
+            int numKvHeads,
+            double initializerRange,
+            long seed) {}
 
     /** The {@code synthetic_data} section. */
-    public record SyntheticData(String outputDir, int examples, long seed) {
-    }
+    public record SyntheticData(String outputDir, int examples, long seed) {}
 }

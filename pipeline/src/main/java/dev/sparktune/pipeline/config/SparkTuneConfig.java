@@ -11,12 +11,11 @@ import com.typesafe.config.ConfigValue;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.PrepConfigHash;
 import dev.sparktune.preprocess.api.Stage;
-import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.PreferenceConfig;
-import dev.sparktune.trainer.reference.RefLogProbsConfig;
+import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.export.ExportConfig;
-
+import dev.sparktune.trainer.reference.RefLogProbsConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -44,9 +43,16 @@ public final class SparkTuneConfig {
     private final RunSettings run;
     private final List<ConfigProblem> warnings;
 
-    private SparkTuneConfig(Config resolved, SparkSettings spark, PrepConfig prep, TrainConfig train,
-                            ExportConfig export, EvalConfig eval, RefLogProbsConfig refLogProbs, RunSettings run,
-                            List<ConfigProblem> warnings) {
+    private SparkTuneConfig(
+            Config resolved,
+            SparkSettings spark,
+            PrepConfig prep,
+            TrainConfig train,
+            ExportConfig export,
+            EvalConfig eval,
+            RefLogProbsConfig refLogProbs,
+            RunSettings run,
+            List<ConfigProblem> warnings) {
         this.resolved = resolved;
         this.spark = spark;
         this.prep = prep;
@@ -68,12 +74,16 @@ public final class SparkTuneConfig {
     public static SparkTuneConfig load(ConfigSources sources, Verb verb) {
         List<ConfigProblem> problems = new ArrayList<>();
         List<ConfigProblem> warnings = new ArrayList<>();
-        Config reference = ConfigFactory.parseResources(SparkTuneConfig.class.getClassLoader(), "reference.conf",
-                ConfigParseOptions.defaults().setAllowMissing(false)).withOnlyPath(KeyCatalog.ROOT);
+        Config reference = ConfigFactory.parseResources(
+                        SparkTuneConfig.class.getClassLoader(),
+                        "reference.conf",
+                        ConfigParseOptions.defaults().setAllowMissing(false))
+                .withOnlyPath(KeyCatalog.ROOT);
         KeyCatalog catalog = new KeyCatalog(reference.root());
 
         List<ConfigProblem> keyProblems = new ArrayList<>();
-        Config file = sources.file().map(f -> readFile(f, problems, keyProblems, warnings))
+        Config file = sources.file()
+                .map(f -> readFile(f, problems, keyProblems, warnings))
                 .orElse(ConfigFactory.empty());
         Config overrides = Overrides.parse(sources.overrides(), problems);
         if (!problems.isEmpty()) {
@@ -107,28 +117,53 @@ public final class SparkTuneConfig {
         String adapterPath = reader.text("model.adapter_name_or_path", "a PEFT adapter directory, or \"\"");
         PreferenceConfig preference = TrainSection.preference(reader);
         TrainConfig train = TrainSection.read(reader, verb, modelPath, adapterPath, preference);
-        ExportConfig export = ExportSection.read(reader, verb, verb.needsExportSection()
-                && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EXPORT)), modelPath, adapterPath);
+        ExportConfig export = ExportSection.read(
+                reader,
+                verb,
+                verb.needsExportSection()
+                        && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EXPORT)),
+                modelPath,
+                adapterPath);
         // eval shares train.loss_chunk_tokens; TrainSection has reported a bad value already
         ConfigValue chunk = reader.raw("train.loss_chunk_tokens");
-        long lossChunk = train != null ? train.activations().lossChunkTokens()
+        long lossChunk = train != null
+                ? train.activations().lossChunkTokens()
                 : chunk != null && chunk.unwrapped() instanceof Number n && n.intValue() >= 1 ? n.intValue() : 1024;
-        EvalConfig eval = EvalSection.read(reader, verb.needsEvalSection()
-                && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EVAL)), modelPath, adapterPath,
-                lossChunk, preference);
+        EvalConfig eval = EvalSection.read(
+                reader,
+                verb.needsEvalSection() && (verb != Verb.RUN || RunSection.listsStage(reader, RunSettings.Stage.EVAL)),
+                modelPath,
+                adapterPath,
+                lossChunk,
+                preference);
         // a run training or evaluating a table of pairs against a reference computes the reference log-probs first
-        boolean referenceForPairs = verb == Verb.RUN && prep != null && prep.stage() == Stage.DPO
+        boolean referenceForPairs = verb == Verb.RUN
+                && prep != null
+                && prep.stage() == Stage.DPO
                 && (RunSection.listsStage(reader, RunSettings.Stage.TRAIN)
-                || RunSection.listsStage(reader, RunSettings.Stage.EVAL)) && needsReference(preference);
-        RefLogProbsConfig refLogProbs = RefLogProbsSection.read(reader, verb == Verb.REF_LOGPROBS
-                || referenceForPairs || verb == Verb.RUN && RunSection.listsStage(reader,
-                RunSettings.Stage.REF_LOGPROBS), modelPath, preference);
+                        || RunSection.listsStage(reader, RunSettings.Stage.EVAL))
+                && needsReference(preference);
+        RefLogProbsConfig refLogProbs = RefLogProbsSection.read(
+                reader,
+                verb == Verb.REF_LOGPROBS
+                        || referenceForPairs
+                        || verb == Verb.RUN && RunSection.listsStage(reader, RunSettings.Stage.REF_LOGPROBS),
+                modelPath,
+                preference);
         RunSettings run = RunSection.read(reader, verb, train == null ? null : train.outputDir(), referenceForPairs);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new SparkTuneConfig(resolvedTree.withOnlyPath(KeyCatalog.ROOT), spark, prep, train, export, eval,
-                refLogProbs, run, warnings);
+        return new SparkTuneConfig(
+                resolvedTree.withOnlyPath(KeyCatalog.ROOT),
+                spark,
+                prep,
+                train,
+                export,
+                eval,
+                refLogProbs,
+                run,
+                warnings);
     }
 
     /** Whether pref_loss compares against a reference (false when it is bad: reported already). */
@@ -159,8 +194,10 @@ public final class SparkTuneConfig {
             return false;
         }
         if (value instanceof ConfigObject || value instanceof ConfigList) {
-            problems.add(new ConfigProblem(OUTPUT_TABLE, "invalid value " + ValueReader.render(value)
-                    + "; allowed: a table path (local path or Hadoop URI)" + KeyCatalog.origin(value)));
+            problems.add(new ConfigProblem(
+                    OUTPUT_TABLE,
+                    "invalid value " + ValueReader.render(value) + "; allowed: a table path (local path or Hadoop URI)"
+                            + KeyCatalog.origin(value)));
             return false;
         }
         return true;
@@ -170,23 +207,28 @@ public final class SparkTuneConfig {
      * @param problems    the file cannot be read or parsed
      * @param keyProblems the file parsed, but holds keys that are wrong (LLaMA-Factory arguments)
      */
-    private static Config readFile(String location, List<ConfigProblem> problems, List<ConfigProblem> keyProblems,
-                                   List<ConfigProblem> warnings) {
+    private static Config readFile(
+            String location,
+            List<ConfigProblem> problems,
+            List<ConfigProblem> keyProblems,
+            List<ConfigProblem> warnings) {
         Path file;
         if (RemoteConfigFile.isRemote(location)) {
             try {
                 file = RemoteConfigFile.fetch(location);
             } catch (IOException | IllegalArgumentException e) {
-                problems.add(new ConfigProblem(location, "cannot read the config file: " + e.getMessage()
-                        + " (it is read with the spark.hadoop.* settings given to spark-submit, e.g. --conf "
-                        + "spark.hadoop.fs.s3a.endpoint=...)"));
+                problems.add(new ConfigProblem(
+                        location,
+                        "cannot read the config file: " + e.getMessage()
+                                + " (it is read with the spark.hadoop.* settings given to spark-submit, e.g. --conf "
+                                + "spark.hadoop.fs.s3a.endpoint=...)"));
                 return ConfigFactory.empty();
             }
         } else {
-            file = location.regionMatches(true, 0, "file:", 0, 5) ? Path.of(URI.create(location))
-                    : Path.of(location);
+            file = location.regionMatches(true, 0, "file:", 0, 5) ? Path.of(URI.create(location)) : Path.of(location);
         }
-        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        String name =
+                file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!Files.isRegularFile(file)) {
             problems.add(new ConfigProblem(location, "config file not found"));
             return ConfigFactory.empty();
@@ -195,15 +237,17 @@ public final class SparkTuneConfig {
             return LlamaFactoryArgs.read(file, problems, keyProblems, warnings);
         }
         if (!name.endsWith(".conf")) {
-            problems.add(new ConfigProblem(location, "unsupported config file type; allowed: .conf (SparkTune "
-                    + "HOCON), .yaml, .yml or .json (LLaMA-Factory arguments)"));
+            problems.add(new ConfigProblem(
+                    location,
+                    "unsupported config file type; allowed: .conf (SparkTune "
+                            + "HOCON), .yaml, .yml or .json (LLaMA-Factory arguments)"));
             return ConfigFactory.empty();
         }
         try {
-            ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)
-                    .setAllowMissing(false);
-            return ConfigFactory.parseFile(file.toFile(), file.toString().equals(location) ? options
-                    : options.setOriginDescription(location));
+            ConfigParseOptions options =
+                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false);
+            return ConfigFactory.parseFile(
+                    file.toFile(), file.toString().equals(location) ? options : options.setOriginDescription(location));
         } catch (com.typesafe.config.ConfigException e) {
             problems.add(new ConfigProblem(location, "cannot parse: " + e.getMessage()));
             return ConfigFactory.empty();
@@ -211,8 +255,8 @@ public final class SparkTuneConfig {
     }
 
     private static SparkSettings readSpark(ValueReader reader) {
-        String master = reader.nonBlankText("spark.master", "a Spark master URL (local[*], yarn, spark://host:7077, "
-                + "k8s://...)");
+        String master = reader.nonBlankText(
+                "spark.master", "a Spark master URL (local[*], yarn, spark://host:7077, " + "k8s://...)");
         String appName = reader.nonBlankText("spark.app_name", "a non-blank name");
         Map<String, String> conf = reader.flatSettings("spark.conf");
         return master.isBlank() || appName.isBlank() ? null : new SparkSettings(master, appName, conf);

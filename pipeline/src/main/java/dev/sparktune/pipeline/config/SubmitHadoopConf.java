@@ -11,8 +11,7 @@ import org.apache.hadoop.conf.Configuration;
 public final class SubmitHadoopConf {
     private static final String PREFIX = "spark.hadoop.";
 
-    private SubmitHadoopConf() {
-    }
+    private SubmitHadoopConf() {}
 
     /** The system properties' Hadoop settings, then {@code sparkConf}'s (which win). */
     public static Configuration of(Map<String, String> sparkConf) {

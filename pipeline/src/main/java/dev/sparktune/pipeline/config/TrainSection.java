@@ -8,7 +8,6 @@ import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainConfigException;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,14 +22,15 @@ final class TrainSection {
     private static final List<String> FINETUNING = List.of("lora", "freeze", "full");
     private static final List<String> SCHEDULERS = List.of("cosine", "linear", "constant");
     private static final List<String> PREF_LOSSES = Arrays.stream(PreferenceLoss.Type.values())
-            .map(PreferenceLoss.Type::key).toList();
+            .map(PreferenceLoss.Type::key)
+            .toList();
     /** TrainConfig's keys that live in the model section. */
     private static final List<String> MODEL_KEYS = List.of("model_name_or_path", "adapter_name_or_path");
+
     private static final String FSDP_ALLOWED = "auto, no_shard, shard_grad_op or full_shard (\"\" = no_shard, "
             + "as in transformers; its \"full_shard auto_wrap\" form accepted)";
 
-    private TrainSection() {
-    }
+    private TrainSection() {}
 
     /**
      * The training settings; null when {@code verb} does not train or a problem was reported.
@@ -39,8 +39,8 @@ final class TrainSection {
      * @param adapterPath model.adapter_name_or_path: the adapter a LoRA run continues ("" = new ones; null if bad)
      * @param preference  the preference keys as {@link #preference} read them
      */
-    static TrainConfig read(ValueReader reader, Verb verb, String modelPath, String adapterPath,
-                            PreferenceConfig preference) {
+    static TrainConfig read(
+            ValueReader reader, Verb verb, String modelPath, String adapterPath, PreferenceConfig preference) {
         String table = reader.text("train.table", "a table path (local path or Hadoop URI)");
         String outputDir = reader.text("train.output_dir", "a directory (local path or Hadoop URI)");
         String finetuning = reader.choice("train.finetuning_type", FINETUNING);
@@ -51,10 +51,14 @@ final class TrainSection {
         boolean rsLora = reader.bool("train.use_rslora");
         Double loraplus = nonNegative(reader, "train.loraplus_lr_ratio");
         long freezeLayers = reader.wholeNumber("train.freeze_trainable_layers", -4096, 4096);
-        String freezeModules = reader.nonBlankText("train.freeze_trainable_modules", "all, or a comma-separated "
-                + "list of decoder-layer modules (self_attn, mlp, input_layernorm, post_attention_layernorm)");
-        String freezeExtra = reader.text("train.freeze_extra_modules", "\"\" or a comma-separated list of modules "
-                + "outside the decoder layers (embed_tokens, norm, lm_head)");
+        String freezeModules = reader.nonBlankText(
+                "train.freeze_trainable_modules",
+                "all, or a comma-separated "
+                        + "list of decoder-layer modules (self_attn, mlp, input_layernorm, post_attention_layernorm)");
+        String freezeExtra = reader.text(
+                "train.freeze_extra_modules",
+                "\"\" or a comma-separated list of modules "
+                        + "outside the decoder layers (embed_tokens, norm, lm_head)");
         Double lr = positive(reader, "train.learning_rate");
         String scheduler = reader.choice("train.lr_scheduler_type", SCHEDULERS);
         long warmupSteps = reader.wholeNumber("train.warmup_steps", 0, Integer.MAX_VALUE);
@@ -73,8 +77,8 @@ final class TrainSection {
         long loggingSteps = reader.wholeNumber("train.logging_steps", 1, Integer.MAX_VALUE);
         long saveSteps = reader.wholeNumber("train.save_steps", 0, Integer.MAX_VALUE);
         long saveTotalLimit = reader.wholeNumber("train.save_total_limit", 0, Integer.MAX_VALUE);
-        String resume = reader.text("train.resume_from_checkpoint", "a checkpoint directory, or \"\" for the newest "
-                + "in output_dir");
+        String resume = reader.text(
+                "train.resume_from_checkpoint", "a checkpoint directory, or \"\" for the newest " + "in output_dir");
         boolean overwrite = reader.bool("train.overwrite_output_dir");
         long worldSize = reader.wholeNumber("train.world_size", 1, 4096);
         Sharding sharding = fsdp(reader);
@@ -84,12 +88,16 @@ final class TrainSection {
 
         if (verb.needsTrainSection()) {
             if ("".equals(modelPath)) {
-                reader.fail("model.model_name_or_path", "required by train: the base model directory (config.json, "
-                        + "*.safetensors, tokenizer files; local path or Hadoop URI)");
+                reader.fail(
+                        "model.model_name_or_path",
+                        "required by train: the base model directory (config.json, "
+                                + "*.safetensors, tokenizer files; local path or Hadoop URI)");
             }
             if ("".equals(table)) {
-                reader.fail("train.table", "required by train: the packed Delta table written by prep (defaults to "
-                        + "prep.output_table)");
+                reader.fail(
+                        "train.table",
+                        "required by train: the packed Delta table written by prep (defaults to "
+                                + "prep.output_table)");
             }
             if ("".equals(outputDir)) {
                 reader.fail("train.output_dir", "required by train: where the model or adapter and checkpoints go");
@@ -103,20 +111,40 @@ final class TrainSection {
             // The rules between keys live in TrainConfig alone and come back one problem per key. Values reported
             // bad above are read as placeholders (NaN for numbers), so their keys' problems are dropped here: the
             // rest are reported with them, all in one go.
-            config = TrainConfig.builder().modelPath(modelPath == null ? "?" : modelPath).table(table)
-                    .outputDir(outputDir).finetuningType(FinetuningType.parse(finetuning))
+            config = TrainConfig.builder()
+                    .modelPath(modelPath == null ? "?" : modelPath)
+                    .table(table)
+                    .outputDir(outputDir)
+                    .finetuningType(FinetuningType.parse(finetuning))
                     .lora((int) loraRank, nan(loraAlpha), nan(loraDropout), loraTarget, rsLora)
-                    .loraplusLrRatio(nan(loraplus)).freeze((int) freezeLayers, freezeModules, freezeExtra)
-                    .learningRate(nan(lr)).scheduler(LrSchedule.Type.valueOf(scheduler.toUpperCase(Locale.ROOT)))
-                    .warmupSteps((int) warmupSteps).warmupRatio(nan(warmupRatio)).weightDecay(nan(weightDecay))
-                    .adam(nan(beta1), nan(beta2), nan(eps)).maxGradNorm(nan(maxGradNorm))
-                    .perDeviceBatchRows((int) perDevice).gradientAccumulation((int) accumulation)
-                    .globalBatchRows((int) globalBatch).epochs(nan(epochs)).maxSteps((int) Math.max(0, maxSteps))
-                    .seed(seed).loggingSteps((int) loggingSteps).saveSteps((int) saveSteps)
-                    .saveTotalLimit((int) saveTotalLimit).resumeFromCheckpoint(resume).overwriteOutputDir(overwrite)
-                    .worldSize((int) worldSize).sharding(sharding).lossChunkTokens((int) lossChunk)
-                    .gradientCheckpointing(checkpointing).peakFlopsPerRank(nan(peakFlops))
-                    .adapterNameOrPath(adapterPath).preference(preference).build();
+                    .loraplusLrRatio(nan(loraplus))
+                    .freeze((int) freezeLayers, freezeModules, freezeExtra)
+                    .learningRate(nan(lr))
+                    .scheduler(LrSchedule.Type.valueOf(scheduler.toUpperCase(Locale.ROOT)))
+                    .warmupSteps((int) warmupSteps)
+                    .warmupRatio(nan(warmupRatio))
+                    .weightDecay(nan(weightDecay))
+                    .adam(nan(beta1), nan(beta2), nan(eps))
+                    .maxGradNorm(nan(maxGradNorm))
+                    .perDeviceBatchRows((int) perDevice)
+                    .gradientAccumulation((int) accumulation)
+                    .globalBatchRows((int) globalBatch)
+                    .epochs(nan(epochs))
+                    .maxSteps((int) Math.max(0, maxSteps))
+                    .seed(seed)
+                    .loggingSteps((int) loggingSteps)
+                    .saveSteps((int) saveSteps)
+                    .saveTotalLimit((int) saveTotalLimit)
+                    .resumeFromCheckpoint(resume)
+                    .overwriteOutputDir(overwrite)
+                    .worldSize((int) worldSize)
+                    .sharding(sharding)
+                    .lossChunkTokens((int) lossChunk)
+                    .gradientCheckpointing(checkpointing)
+                    .peakFlopsPerRank(nan(peakFlops))
+                    .adapterNameOrPath(adapterPath)
+                    .preference(preference)
+                    .build();
         } catch (TrainConfigException e) {
             for (TrainConfigException.Problem problem : e.problems()) {
                 String key = MODEL_KEYS.contains(problem.key()) ? "model." + problem.key() : "train." + problem.key();
@@ -141,15 +169,18 @@ final class TrainSection {
         Double gamma = checked(reader, "train.simpo_gamma", "a finite number", v -> true);
         String refModel = reader.text("train.ref_model", "a model directory, or \"\" for model.model_name_or_path");
         String refAdapters = reader.text("train.ref_model_adapters", "a PEFT adapter directory, or \"\"");
-        String refTable = reader.text("train.ref_logprobs_table", "a Delta table path (local path or Hadoop URI), or "
-                + "\"\" for train.table + " + PreferenceConfig.REF_TABLE_SUFFIX);
-        PreferenceConfig preference = new PreferenceConfig(loss, nan(beta), nan(ftx), nan(smoothing), nan(gamma),
-                refModel, refAdapters, refTable);
+        String refTable = reader.text(
+                "train.ref_logprobs_table",
+                "a Delta table path (local path or Hadoop URI), or " + "\"\" for train.table + "
+                        + PreferenceConfig.REF_TABLE_SUFFIX);
+        PreferenceConfig preference = new PreferenceConfig(
+                loss, nan(beta), nan(ftx), nan(smoothing), nan(gamma), refModel, refAdapters, refTable);
         try {
-            preference.loss();  // the rules between the keys, for every verb (eval scores pairs with them too)
+            preference.loss(); // the rules between the keys, for every verb (eval scores pairs with them too)
         } catch (IllegalArgumentException e) {
-            String key = "train." + TrainConfigException.keyOf(e.getMessage(), "pref_loss", "pref_beta", "pref_ftx",
-                    "dpo_label_smoothing", "simpo_gamma");
+            String key = "train."
+                    + TrainConfigException.keyOf(
+                            e.getMessage(), "pref_loss", "pref_beta", "pref_ftx", "dpo_label_smoothing", "simpo_gamma");
             if (!reader.reported(key)) {
                 reader.fail(key, e.getMessage());
             }
@@ -173,14 +204,15 @@ final class TrainSection {
     static long inheritedSeed(ValueReader reader, String key) {
         ConfigValue data = reader.raw("data.seed");
         ConfigValue train = reader.raw(key);
-        boolean inherited = data == null ? train == null : train != null && data.unwrapped().equals(train.unwrapped());
+        boolean inherited =
+                data == null ? train == null : train != null && data.unwrapped().equals(train.unwrapped());
         if (!inherited) {
             return reader.wholeNumber(key, Long.MIN_VALUE, Long.MAX_VALUE);
         }
         try {
             return Long.parseLong(String.valueOf(train.unwrapped()).strip());
         } catch (RuntimeException e) {
-            return 0;  // reported under data.seed
+            return 0; // reported under data.seed
         }
     }
 
@@ -191,9 +223,10 @@ final class TrainSection {
     private static Sharding fsdp(ValueReader reader) {
         String text = reader.text("train.fsdp", FSDP_ALLOWED);
         if (text == null) {
-            return Sharding.AUTO;  // reported
+            return Sharding.AUTO; // reported
         }
-        List<String> words = new ArrayList<>(List.of(text.toLowerCase(Locale.ROOT).split("\\s+")));
+        List<String> words =
+                new ArrayList<>(List.of(text.toLowerCase(Locale.ROOT).split("\\s+")));
         words.removeIf(w -> w.isEmpty() || w.equals("auto_wrap"));
         if (words.isEmpty()) {
             return Sharding.NO_SHARD;
@@ -205,8 +238,9 @@ final class TrainSection {
                 }
             }
         }
-        String why = words.contains("offload") ? "; CPU offload is not available (training already runs on the "
-                + "executor's memory)" : words.contains("hybrid_shard") ? "; hybrid_shard is not available" : "";
+        String why = words.contains("offload")
+                ? "; CPU offload is not available (training already runs on the " + "executor's memory)"
+                : words.contains("hybrid_shard") ? "; hybrid_shard is not available" : "";
         reader.fail("train.fsdp", reader.raw("train.fsdp"), FSDP_ALLOWED + why);
         return Sharding.AUTO;
     }
@@ -223,8 +257,7 @@ final class TrainSection {
         return checked(reader, key, "a number in [0, 1)", v -> v >= 0 && v < 1);
     }
 
-    private static Double checked(ValueReader reader, String key, String allowed,
-                                  DoublePredicate ok) {
+    private static Double checked(ValueReader reader, String key, String allowed, DoublePredicate ok) {
         Double v = reader.number(key, allowed);
         if (v == null) {
             return null;

@@ -6,7 +6,6 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,8 +49,8 @@ final class ValueReader {
     }
 
     void fail(String key, ConfigValue value, String allowed) {
-        problems.add(new ConfigProblem(fullPath(key),
-                "invalid value " + render(value) + "; allowed: " + allowed + KeyCatalog.origin(value)));
+        problems.add(new ConfigProblem(
+                fullPath(key), "invalid value " + render(value) + "; allowed: " + allowed + KeyCatalog.origin(value)));
     }
 
     /** Adds a problem about a key whose value is fine alone but clashes with another or is missing. */
@@ -100,8 +99,11 @@ final class ValueReader {
                 ? String.valueOf(value.unwrapped()).strip().toLowerCase(Locale.ROOT)
                 : null;
         if (text == null || !allowed.contains(text)) {
-            String suggestion = text == null ? ""
-                    : ClosestKey.among(text, allowed).map(a -> "; did you mean " + a + "?").orElse("");
+            String suggestion = text == null
+                    ? ""
+                    : ClosestKey.among(text, allowed)
+                            .map(a -> "; did you mean " + a + "?")
+                            .orElse("");
             fail(key, value, described + suggestion);
             return allowed.get(0);
         }
@@ -142,10 +144,13 @@ final class ValueReader {
 
     /** A whole number in [min, max]. */
     long wholeNumber(String key, long min, long max) {
-        String allowed = min == Long.MIN_VALUE ? "a whole number"
-                : max == Long.MAX_VALUE ? "a whole number >= " + min
-                : max == Integer.MAX_VALUE ? "a whole number >= " + min + " (at most " + max + ")"
-                : "a whole number in [" + min + ", " + max + "]";
+        String allowed = min == Long.MIN_VALUE
+                ? "a whole number"
+                : max == Long.MAX_VALUE
+                        ? "a whole number >= " + min
+                        : max == Integer.MAX_VALUE
+                                ? "a whole number >= " + min + " (at most " + max + ")"
+                                : "a whole number in [" + min + ", " + max + "]";
         ConfigValue value = value(key, allowed);
         if (value == null) {
             return min;
@@ -257,9 +262,11 @@ final class ValueReader {
             ConfigValue value = entry.getValue();
             switch (value.valueType()) {
                 case STRING, NUMBER, BOOLEAN -> settings.put(name, String.valueOf(value.unwrapped()));
-                default -> problems.add(new ConfigProblem(fullPath(key) + "." + name,
-                        "invalid value " + render(value) + "; allowed: a string, number or boolean"
-                                + KeyCatalog.origin(value)));
+                default ->
+                    problems.add(new ConfigProblem(
+                            fullPath(key) + "." + name,
+                            "invalid value " + render(value) + "; allowed: a string, number or boolean"
+                                    + KeyCatalog.origin(value)));
             }
         }
         return settings;

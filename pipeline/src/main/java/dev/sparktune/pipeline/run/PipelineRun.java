@@ -14,12 +14,12 @@ import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.api.PrepResult;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.TrainJob;
-import dev.sparktune.trainer.reference.RefLogProbsJob;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.eval.EvalJob;
 import dev.sparktune.trainer.eval.EvalResult;
 import dev.sparktune.trainer.export.ExportConfig;
 import dev.sparktune.trainer.export.ModelExport;
+import dev.sparktune.trainer.reference.RefLogProbsJob;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -67,14 +67,22 @@ public final class PipelineRun {
             switch (stage) {
                 case SYNTHETIC_DATA -> stage(stage, () -> true, this::syntheticData);
                 case INIT_MODEL -> stage(stage, this::modelExists, this::initModel);
-                case PREP -> stage(stage, () -> exists(conf, config.prep().outputs().table()
-                        + "/_delta_log"), () -> prep(spark));
-                case REF_LOGPROBS -> stage(stage, () -> exists(conf,
-                        config.refLogProbs().outputTable() + "/_delta_log"), () -> refLogProbs(spark));
-                case TRAIN -> stage(stage, () -> exists(conf, config.train().outputDir()
-                        + "/trainer_log.jsonl"), () -> train(spark));
-                case EXPORT -> stage(stage, () -> exists(conf, config.export().exportDir()),
-                        () -> export(conf));
+                case PREP ->
+                    stage(
+                            stage,
+                            () -> exists(conf, config.prep().outputs().table() + "/_delta_log"),
+                            () -> prep(spark));
+                case REF_LOGPROBS ->
+                    stage(
+                            stage,
+                            () -> exists(conf, config.refLogProbs().outputTable() + "/_delta_log"),
+                            () -> refLogProbs(spark));
+                case TRAIN ->
+                    stage(
+                            stage,
+                            () -> exists(conf, config.train().outputDir() + "/trainer_log.jsonl"),
+                            () -> train(spark));
+                case EXPORT -> stage(stage, () -> exists(conf, config.export().exportDir()), () -> export(conf));
                 case EVAL -> stage(stage, () -> true, () -> eval(spark));
                 default -> throw new IllegalStateException(stage.toString());
             }
@@ -93,8 +101,13 @@ public final class PipelineRun {
             case PREP -> List.of("model", "data", "prep");
             // the reference's log-probs depend on the model, the table and the reference, not on how train trains:
             // a new learning rate must not re-run the reference pass
-            case REF_LOGPROBS -> List.of("model", "train.table", "train.ref_model", "train.ref_model_adapters",
-                    "train.ref_logprobs_table");
+            case REF_LOGPROBS ->
+                List.of(
+                        "model",
+                        "train.table",
+                        "train.ref_model",
+                        "train.ref_model_adapters",
+                        "train.ref_logprobs_table");
             case TRAIN -> List.of("train");
             case EXPORT -> List.of("export");
             case EVAL -> List.of("eval", "run");
@@ -133,8 +146,8 @@ public final class PipelineRun {
 
     private JsonNode syntheticData() {
         RunSettings.SyntheticData data = settings.syntheticData();
-        List<Path> files = SyntheticTasks.write(localDir("synthetic_data.output_dir", data.outputDir()),
-                data.examples(), data.seed());
+        List<Path> files = SyntheticTasks.write(
+                localDir("synthetic_data.output_dir", data.outputDir()), data.examples(), data.seed());
         ObjectNode n = MAPPER.createObjectNode();
         n.put("output_dir", data.outputDir());
         n.put("examples_per_form", data.examples());
@@ -143,8 +156,8 @@ public final class PipelineRun {
     }
 
     private boolean modelExists() {
-        return Files.isRegularFile(localDir("model.model_name_or_path", config.prep().modelPath())
-                .resolve("config.json"));
+        return Files.isRegularFile(
+                localDir("model.model_name_or_path", config.prep().modelPath()).resolve("config.json"));
     }
 
     /** Creates the random model only where there is none: a model already at model_name_or_path is never replaced. */
@@ -160,9 +173,16 @@ public final class PipelineRun {
             return n;
         }
         Path tokenizer = localDir("init_model.tokenizer", init.tokenizer());
-        ModelConfig model = ModelInit.config(init.architecture(), ModelInit.vocabSize(tokenizer), init.hiddenSize(),
-                init.intermediateSize(), init.numLayers(), init.numHeads(), init.numKvHeads(),
-                init.hiddenSize() / init.numHeads(), true);
+        ModelConfig model = ModelInit.config(
+                init.architecture(),
+                ModelInit.vocabSize(tokenizer),
+                init.hiddenSize(),
+                init.intermediateSize(),
+                init.numLayers(),
+                init.numHeads(),
+                init.numKvHeads(),
+                init.hiddenSize() / init.numHeads(),
+                true);
         HfModelDir.Loaded weights = ModelInit.random(model, init.seed(), init.initializerRange());
         HfModelDir.save(out, model, weights.layout(), weights.params(), tokenizer, 5_000_000_000L);
         n.put("created", true);
@@ -176,7 +196,8 @@ public final class PipelineRun {
         URI uri = new org.apache.hadoop.fs.Path(path).toUri();
         if (uri.getScheme() != null && !uri.getScheme().equals("file")) {
             throw new PipelineException(key + " = " + path + ": the synthetic_data and init_model stages write "
-                    + "local directories; give a local path (and copy the result to " + uri.getScheme() + " if needed)");
+                    + "local directories; give a local path (and copy the result to " + uri.getScheme()
+                    + " if needed)");
         }
         return Path.of(uri.getPath());
     }
@@ -218,8 +239,8 @@ public final class PipelineRun {
 
     private JsonNode export(Configuration conf) {
         ExportConfig c = config.export();
-        ExportConfig export = new ExportConfig(trainedModel(), trainedAdapter(), c.exportDir(), c.maxShardBytes(),
-                c.adapterOnly() && isLora());
+        ExportConfig export = new ExportConfig(
+                trainedModel(), trainedAdapter(), c.exportDir(), c.maxShardBytes(), c.adapterOnly() && isLora());
         List<String> files = ModelExport.run(export, conf);
         ObjectNode n = MAPPER.createObjectNode();
         n.put("export_dir", c.exportDir());
@@ -233,29 +254,41 @@ public final class PipelineRun {
         ObjectNode n = MAPPER.createObjectNode();
         String out = c.outputDir();
         if (settings.evalBase()) {
-            EvalResult before = EvalJob.run(spark, c.withModel(config.prep().modelPath(), "",
-                    out.isEmpty() ? "" : out + "/base"));
+            EvalResult before =
+                    EvalJob.run(spark, c.withModel(config.prep().modelPath(), "", out.isEmpty() ? "" : out + "/base"));
             n.set("before", before.toJson());
         }
-        boolean exported = settings.stages().contains(Stage.EXPORT) && !config.export().adapterOnly();
-        EvalResult after = EvalJob.run(spark, exported ? c.withModel(config.export().exportDir(), "", out)
-                : c.withModel(trainedModel(), trainedAdapter(), out));
+        boolean exported =
+                settings.stages().contains(Stage.EXPORT) && !config.export().adapterOnly();
+        EvalResult after = EvalJob.run(
+                spark,
+                exported
+                        ? c.withModel(config.export().exportDir(), "", out)
+                        : c.withModel(trainedModel(), trainedAdapter(), out));
         n.set("after", after.toJson());
         if (after.pairs() > 0) {
-            log.printf("run: reward accuracy %s%s on %d eval pairs (mean margin %.3f); exact match of the chosen "
-                            + "responses %s%s%n", n.has("before") ? percent(n.path("before").path(
-                            "eval_rewards/accuracies")) + " before training -> " : "",
-                    percent(n.path("after").path("eval_rewards/accuracies")), after.pairs(),
+            log.printf(
+                    "run: reward accuracy %s%s on %d eval pairs (mean margin %.3f); exact match of the chosen "
+                            + "responses %s%s%n",
+                    n.has("before")
+                            ? percent(n.path("before").path("eval_rewards/accuracies")) + " before training -> "
+                            : "",
+                    percent(n.path("after").path("eval_rewards/accuracies")),
+                    after.pairs(),
                     n.path("after").path("eval_rewards/margins").asDouble(Double.NaN),
                     n.has("before") ? percent(n.path("before").path("exact_match")) + " -> " : "",
                     percent(n.path("after").path("exact_match")));
         } else if (n.has("before")) {
-            log.printf("run: exact match %s before training -> %s after (%d eval documents); eval loss %.3f -> %.3f%n",
-                    percent(n.path("before").path("exact_match")), percent(n.path("after").path("exact_match")),
-                    after.generated(), n.path("before").path("eval_loss").asDouble(Double.NaN),
+            log.printf(
+                    "run: exact match %s before training -> %s after (%d eval documents); eval loss %.3f -> %.3f%n",
+                    percent(n.path("before").path("exact_match")),
+                    percent(n.path("after").path("exact_match")),
+                    after.generated(),
+                    n.path("before").path("eval_loss").asDouble(Double.NaN),
                     n.path("after").path("eval_loss").asDouble(Double.NaN));
         } else {
-            log.printf("run: exact match %s (%d eval documents); eval loss %.3f%n",
+            log.printf(
+                    "run: exact match %s (%d eval documents); eval loss %.3f%n",
                     percent(n.path("after").path("exact_match")), after.generated(), after.evalLoss());
         }
         log.flush();
@@ -277,8 +310,8 @@ public final class PipelineRun {
 
     private static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -84,7 +84,8 @@ public final class RunState {
         try {
             fs.mkdirs(file.getParent());
             try (OutputStream out = fs.create(tmp, true)) {
-                out.write(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root)
+                out.write(MAPPER.writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(root)
                         .getBytes(StandardCharsets.UTF_8));
             }
             fs.delete(file, false);

@@ -3,7 +3,6 @@ package dev.sparktune.pipeline.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.pipeline.PipelineException;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -42,8 +41,7 @@ public final class SyntheticTasks {
         }
     }
 
-    private SyntheticTasks() {
-    }
+    private SyntheticTasks() {}
 
     /** "Is 4713 even or odd?" → "odd": the answer depends on the number's last digit. */
     static Example parity(SplittableRandom random) {
@@ -98,7 +96,9 @@ public final class SyntheticTasks {
                 Example e = all.get(i);
                 ObjectNode row = MAPPER.createObjectNode();
                 if (i >= 2 * examples) {
-                    row.put("instruction", e.question()).put("chosen", e.answer()).put("rejected", e.wrong(wrongs));
+                    row.put("instruction", e.question())
+                            .put("chosen", e.answer())
+                            .put("rejected", e.wrong(wrongs));
                     pairs.append(MAPPER.writeValueAsString(row)).append('\n');
                 } else if (i % 2 == 0) {
                     row.put("instruction", e.question()).put("input", "").put("output", e.answer());
@@ -113,18 +113,24 @@ public final class SyntheticTasks {
             ObjectNode info = MAPPER.createObjectNode();
             info.putObject(ALPACA).put("file_name", ALPACA + ".jsonl");
             info.putObject(SHAREGPT).put("file_name", SHAREGPT + ".jsonl").put("formatting", "sharegpt");
-            ObjectNode ranking = info.putObject(PAIRS).put("file_name", PAIRS + ".jsonl").put("ranking", true);
-            ranking.putObject("columns").put("prompt", "instruction").put("chosen", "chosen")
+            ObjectNode ranking =
+                    info.putObject(PAIRS).put("file_name", PAIRS + ".jsonl").put("ranking", true);
+            ranking.putObject("columns")
+                    .put("prompt", "instruction")
+                    .put("chosen", "chosen")
                     .put("rejected", "rejected");
             Files.createDirectories(dir);
             return List.of(
                     Files.writeString(dir.resolve(ALPACA + ".jsonl"), alpaca, StandardCharsets.UTF_8),
                     Files.writeString(dir.resolve(SHAREGPT + ".jsonl"), sharegpt, StandardCharsets.UTF_8),
                     Files.writeString(dir.resolve(PAIRS + ".jsonl"), pairs, StandardCharsets.UTF_8),
-                    Files.writeString(dir.resolve("dataset_info.json"),
-                            MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(info), StandardCharsets.UTF_8));
+                    Files.writeString(
+                            dir.resolve("dataset_info.json"),
+                            MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(info),
+                            StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the synthetic datasets into " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot write the synthetic datasets into " + dir + ": " + e.getMessage(), e);
         }
     }
 }

@@ -1,13 +1,12 @@
 package dev.sparktune.pipeline.cli;
 
-import dev.sparktune.pipeline.config.SparkSettings;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-import java.util.Properties;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.sparktune.pipeline.config.SparkSettings;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
 
 class SparkSessionsTest {
     private static final SparkSettings SETTINGS =
@@ -34,24 +33,26 @@ class SparkSessionsTest {
     @Test
     void underSparkSubmitItsMasterAndNameWin() {
         SparkSettings withMasterInConf = new SparkSettings("local[2]", "my-job", Map.of("spark.master", "local[1]"));
-        Map<String, String> conf = SparkSessions.sessionConf(withMasterInConf,
-                props("spark.master", "yarn", "spark.app.name", "nightly-prep"));
+        Map<String, String> conf = SparkSessions.sessionConf(
+                withMasterInConf, props("spark.master", "yarn", "spark.app.name", "nightly-prep"));
         assertFalse(conf.containsKey("spark.master"), conf.toString());
         assertFalse(conf.containsKey("spark.app.name"), conf.toString());
         // spark-submit without --name names the app after the main class: ours is better
-        Map<String, String> unnamed = SparkSessions.sessionConf(SETTINGS,
-                props("spark.master", "yarn", "spark.app.name", SparkTuneCli.class.getName()));
+        Map<String, String> unnamed = SparkSessions.sessionConf(
+                SETTINGS, props("spark.master", "yarn", "spark.app.name", SparkTuneCli.class.getName()));
         assertEquals("my-job", unnamed.get("spark.app.name"));
     }
 
     @Test
     void deltaIsAppendedToConfiguredExtensions() {
         SparkSettings settings = new SparkSettings("local[2]", "x", Map.of("spark.sql.extensions", "com.acme.Ext"));
-        assertEquals("com.acme.Ext," + SparkSessions.DELTA_EXTENSION,
+        assertEquals(
+                "com.acme.Ext," + SparkSessions.DELTA_EXTENSION,
                 SparkSessions.sessionConf(settings, props()).get("spark.sql.extensions"));
-        SparkSettings already = new SparkSettings("local[2]", "x",
-                Map.of("spark.sql.extensions", SparkSessions.DELTA_EXTENSION));
-        assertEquals(SparkSessions.DELTA_EXTENSION,
+        SparkSettings already =
+                new SparkSettings("local[2]", "x", Map.of("spark.sql.extensions", SparkSessions.DELTA_EXTENSION));
+        assertEquals(
+                SparkSessions.DELTA_EXTENSION,
                 SparkSessions.sessionConf(already, props()).get("spark.sql.extensions"));
     }
 }

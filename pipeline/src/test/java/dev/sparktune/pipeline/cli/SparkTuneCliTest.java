@@ -1,5 +1,9 @@
 package dev.sparktune.pipeline.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.pipeline.config.ConfigProblem;
@@ -10,12 +14,6 @@ import dev.sparktune.preprocess.api.SparkTuneVersion;
 import dev.sparktune.testkit.RepoPaths;
 import dev.sparktune.trainer.api.NotEnoughSlotsException;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -23,10 +21,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 class SparkTuneCliTest {
     @TempDir
@@ -60,7 +59,8 @@ class SparkTuneCliTest {
         CommandLine root = SparkTuneCli.newCommandLine();
         specs.add(root.getCommandSpec());
         root.getSubcommands().values().forEach(sub -> specs.add(sub.getCommandSpec()));
-        assertEquals(List.of("run", "prep", "train", "export", "eval", "ref-logprobs", "inspect", "init-model"),
+        assertEquals(
+                List.of("run", "prep", "train", "export", "eval", "ref-logprobs", "inspect", "init-model"),
                 List.copyOf(root.getSubcommands().keySet()));
         for (CommandSpec spec : specs) {
             String[] args = spec.commandLine() == root ? new String[] {"--help"} : new String[] {spec.name(), "--help"};
@@ -131,7 +131,10 @@ class SparkTuneCliTest {
         assertTrue(run.err().contains("found dataset demo: "), run.toString());
         assertTrue(run.err().contains("found dataset extra.jsonl: "), run.toString());
         assertTrue(run.err().contains("Spark not started"), run.toString());
-        assertTrue(run.err().matches("(?s).*prep config hash \\(the table's sparktune.prep_config_hash\\): [0-9a-f]{64}\n.*"),
+        assertTrue(
+                run.err()
+                        .matches(
+                                "(?s).*prep config hash \\(the table's sparktune.prep_config_hash\\): [0-9a-f]{64}\n.*"),
                 run.toString());
         assertFalse(Files.exists(dir.resolve("out")), "a dry run writes nothing");
     }
@@ -145,20 +148,32 @@ class SparkTuneCliTest {
 
         run = run("prep", "-c", "nosuchfs://bucket/jobs/job.conf", "--dry-run");
         assertEquals(2, run.status(), run.toString());
-        assertTrue(run.err().contains("nosuchfs://bucket/jobs/job.conf: cannot read the config file: "), run.toString());
+        assertTrue(
+                run.err().contains("nosuchfs://bucket/jobs/job.conf: cannot read the config file: "), run.toString());
         assertTrue(run.err().contains("read with the spark.hadoop.* settings given to spark-submit"), run.toString());
         assertNoStackTrace(run);
     }
 
     @Test
     void dryRunOnABadConfigReportsEveryProblemWithExitStatus2() throws IOException {
-        Run run = run("prep", "-c", goodJob().toString(), "--dry-run",
-                "--set", "data.cutof_len=1024", "--set", "data.stage=ppo", "--set", "data.val_size=7.5");
+        Run run = run(
+                "prep",
+                "-c",
+                goodJob().toString(),
+                "--dry-run",
+                "--set",
+                "data.cutof_len=1024",
+                "--set",
+                "data.stage=ppo",
+                "--set",
+                "data.val_size=7.5");
         assertEquals(2, run.status(), run.toString());
         assertTrue(run.err().startsWith("Invalid configuration (3 problems):"), run.toString());
-        assertTrue(run.err().contains("sparktune.data.cutof_len: unknown key; did you mean sparktune.data.cutoff_len?"),
+        assertTrue(
+                run.err().contains("sparktune.data.cutof_len: unknown key; did you mean sparktune.data.cutoff_len?"),
                 run.toString());
-        assertTrue(run.err().contains("sparktune.data.stage: invalid value \"ppo\"; allowed: sft, pt, dpo"),
+        assertTrue(
+                run.err().contains("sparktune.data.stage: invalid value \"ppo\"; allowed: sft, pt, dpo"),
                 run.toString());
         assertTrue(run.err().contains("sparktune.data.val_size: invalid value 7.5"), run.toString());
         assertEquals("", run.out(), run.toString());
@@ -168,13 +183,22 @@ class SparkTuneCliTest {
     @Test
     void dryRunReportsMissingInputs() throws IOException {
         Path job = goodJob();
-        Run run = run("prep", "-c", job.toString(), "--dry-run",
-                "--set", "model.model_name_or_path=" + dir.resolve("data"),
-                "--set", "data.dataset=demo, nowhere.jsonl");
+        Run run = run(
+                "prep",
+                "-c",
+                job.toString(),
+                "--dry-run",
+                "--set",
+                "model.model_name_or_path=" + dir.resolve("data"),
+                "--set",
+                "data.dataset=demo, nowhere.jsonl");
         assertEquals(2, run.status(), run.toString());
         assertTrue(run.err().contains("sparktune.model.model_name_or_path: no tokenizer.json in"), run.toString());
-        assertTrue(run.err().contains("sparktune.data.dataset: dataset 'nowhere.jsonl' is not defined: it is not a "
-                + "key of "), run.toString());
+        assertTrue(
+                run.err()
+                        .contains("sparktune.data.dataset: dataset 'nowhere.jsonl' is not defined: it is not a "
+                                + "key of "),
+                run.toString());
         assertTrue(run.err().startsWith("Invalid configuration (2 problems):"), run.toString());
         assertNoStackTrace(run);
     }
@@ -197,10 +221,18 @@ class SparkTuneCliTest {
         Files.createDirectories(datasetDir);
         assertTrue(Files.exists(Path.of(relative)) && !Files.exists(datasetDir.resolve(relative)), relative);
 
-        Run run = run("prep", "-c", job.toString(), "--dry-run", "--set", "data.dataset=\"" + relative + "\"",
-                "--set", "data.dataset_dir=\"" + datasetDir + "\"");
+        Run run = run(
+                "prep",
+                "-c",
+                job.toString(),
+                "--dry-run",
+                "--set",
+                "data.dataset=\"" + relative + "\"",
+                "--set",
+                "data.dataset_dir=\"" + datasetDir + "\"");
         assertEquals(2, run.status(), run.toString());
-        assertTrue(run.err().contains("sparktune.data.dataset: dataset '" + relative + "' is not defined"),
+        assertTrue(
+                run.err().contains("sparktune.data.dataset: dataset '" + relative + "' is not defined"),
                 run.toString());
         assertNoStackTrace(run);
     }
@@ -210,8 +242,11 @@ class SparkTuneCliTest {
         Path job = goodJob();
         Run listedTwice = run("prep", "-c", job.toString(), "--dry-run", "--set", "data.dataset=[demo, demo]");
         assertEquals(2, listedTwice.status(), listedTwice.toString());
-        assertTrue(listedTwice.err().contains("sparktune.data.dataset: dataset 'demo': name is listed twice in "
-                + "data.dataset"), listedTwice.toString());
+        assertTrue(
+                listedTwice
+                        .err()
+                        .contains("sparktune.data.dataset: dataset 'demo': name is listed twice in " + "data.dataset"),
+                listedTwice.toString());
         assertNoStackTrace(listedTwice);
 
         Files.writeString(dir.resolve("data/dataset_info.json"), "[\"not an object\"]");
@@ -231,7 +266,8 @@ class SparkTuneCliTest {
                 dataset_dir: %s
                 tokenized_path: %s
                 bf16: true
-                """.formatted(dir.resolve("models/tiny"), dir.resolve("data"), dir.resolve("out/t")));
+                """.formatted(
+                        dir.resolve("models/tiny"), dir.resolve("data"), dir.resolve("out/t")));
         Run run = run("prep", "--config", yaml.toString(), "--dry-run");
         assertEquals(0, run.status(), run.toString());
         assertTrue(run.err().contains("warning: sft.yaml: ignored"), run.toString());
@@ -248,7 +284,8 @@ class SparkTuneCliTest {
 
         Run missing = run("inspect", dir.resolve("nothing").toString(), "--dry-run", "--model", dir.toString());
         assertEquals(2, missing.status(), missing.toString());
-        assertTrue(missing.err().contains("TABLE: '" + dir.resolve("nothing") + "' is not a Delta table"),
+        assertTrue(
+                missing.err().contains("TABLE: '" + dir.resolve("nothing") + "' is not a Delta table"),
                 missing.toString());
         assertTrue(missing.err().contains("--model: no tokenizer.json in"), missing.toString());
         assertNoStackTrace(missing);
@@ -266,38 +303,70 @@ class SparkTuneCliTest {
     void trainDryRunChecksTheModelTableAndCheckpoint() throws IOException {
         Path model = Files.createDirectories(dir.resolve("models/tiny"));
         Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.copy(RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
+        Files.copy(
+                RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
                 model.resolve("config.json"));
         Path table = Files.createDirectories(dir.resolve("packed/_delta_log")).getParent();
-        Run good = run("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
-                "--set", "prep.output_table=" + table, "--set", "train.output_dir=" + dir.resolve("run"),
-                "--set", "train.world_size=2", "--set", "train.fsdp=shard_grad_op");
+        Run good = run(
+                "train",
+                "--dry-run",
+                "--set",
+                "model.model_name_or_path=" + model,
+                "--set",
+                "prep.output_table=" + table,
+                "--set",
+                "train.output_dir=" + dir.resolve("run"),
+                "--set",
+                "train.world_size=2",
+                "--set",
+                "train.fsdp=shard_grad_op");
         assertEquals(0, good.status(), good.toString());
-        assertTrue(good.out().contains("world_size = 2") && good.out().contains("table = \"" + table + "\""),
+        assertTrue(
+                good.out().contains("world_size = 2") && good.out().contains("table = \"" + table + "\""),
                 good.toString());
         assertTrue(good.err().contains("found table: " + table), good.toString());
         // the memory plan of each rank, checked against what the same settings allow
-        assertTrue(good.err().contains("memory plan per rank (2 ranks, fsdp shard_grad_op, lora, "
-                + "gradient_checkpointing on"), good.toString());
+        assertTrue(
+                good.err()
+                        .contains("memory plan per rank (2 ranks, fsdp shard_grad_op, lora, "
+                                + "gradient_checkpointing on"),
+                good.toString());
         assertTrue(good.err().contains("budget per rank:") && good.err().contains("memory: fits"), good.toString());
         assertFalse(Files.exists(dir.resolve("run")), "a dry run writes nothing");
 
         Files.writeString(model.resolve("config.json"), "{}");
-        Run unreadable = run("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
-                "--set", "prep.output_table=" + table, "--set", "train.output_dir=" + dir.resolve("run"));
+        Run unreadable = run(
+                "train",
+                "--dry-run",
+                "--set",
+                "model.model_name_or_path=" + model,
+                "--set",
+                "prep.output_table=" + table,
+                "--set",
+                "train.output_dir=" + dir.resolve("run"));
         assertEquals(2, unreadable.status(), unreadable.toString());
-        assertTrue(unreadable.err().contains("config.json") && unreadable.err().contains("architectures"),
+        assertTrue(
+                unreadable.err().contains("config.json") && unreadable.err().contains("architectures"),
                 unreadable.toString());
         assertNoStackTrace(unreadable);
 
         Files.delete(model.resolve("config.json"));
-        Run bad = run("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
-                "--set", "train.table=" + dir.resolve("nothing"), "--set", "train.output_dir=" + dir.resolve("run"),
-                "--set", "train.resume_from_checkpoint=" + dir.resolve("run/checkpoint-3"));
+        Run bad = run(
+                "train",
+                "--dry-run",
+                "--set",
+                "model.model_name_or_path=" + model,
+                "--set",
+                "train.table=" + dir.resolve("nothing"),
+                "--set",
+                "train.output_dir=" + dir.resolve("run"),
+                "--set",
+                "train.resume_from_checkpoint=" + dir.resolve("run/checkpoint-3"));
         assertEquals(2, bad.status(), bad.toString());
         assertTrue(bad.err().startsWith("Invalid configuration (3 problems):"), bad.toString());
         assertTrue(bad.err().contains("no config.json in"), bad.toString());
-        assertTrue(bad.err().contains("sparktune.train.table: '" + dir.resolve("nothing") + "' is not a Delta table"),
+        assertTrue(
+                bad.err().contains("sparktune.train.table: '" + dir.resolve("nothing") + "' is not a Delta table"),
                 bad.toString());
         assertTrue(bad.err().contains("is not a committed checkpoint (no COMMITTED marker)"), bad.toString());
         assertNoStackTrace(bad);
@@ -307,25 +376,47 @@ class SparkTuneCliTest {
     void refLogProbsDryRunChecksTheReferenceModelItsAdapterAndTheTable() throws IOException {
         Path model = Files.createDirectories(dir.resolve("models/tiny"));
         Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.copy(RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
+        Files.copy(
+                RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
                 model.resolve("config.json"));
         Path table = Files.createDirectories(dir.resolve("packed/_delta_log")).getParent();
-        Run good = run("ref-logprobs", "--dry-run", "--set", "model.model_name_or_path=" + model,
-                "--set", "prep.output_table=" + table);
+        Run good = run(
+                "ref-logprobs",
+                "--dry-run",
+                "--set",
+                "model.model_name_or_path=" + model,
+                "--set",
+                "prep.output_table=" + table);
         assertEquals(0, good.status(), good.toString());
         assertTrue(good.out().contains("ref_logprobs_table = \"\""), good.toString());
-        assertEquals(table + "_ref_logprobs", SparkTuneConfig.load(
-                ConfigSources.of((String) null, List.of("model.model_name_or_path=" + model,
-                        "prep.output_table=" + table)), Verb.REF_LOGPROBS)
-                .refLogProbs().outputTable(), "\"\": beside the packed table");
+        assertEquals(
+                table + "_ref_logprobs",
+                SparkTuneConfig.load(
+                                ConfigSources.of(
+                                        (String) null,
+                                        List.of("model.model_name_or_path=" + model, "prep.output_table=" + table)),
+                                Verb.REF_LOGPROBS)
+                        .refLogProbs()
+                        .outputTable(),
+                "\"\": beside the packed table");
         assertTrue(good.err().contains("found table: " + table), good.toString());
 
-        Run bad = run("ref-logprobs", "--dry-run", "--set", "model.model_name_or_path=" + model,
-                "--set", "prep.output_table=" + table, "--set", "train.ref_model=" + dir.resolve("nothing"),
-                "--set", "train.ref_model_adapters=" + model);
+        Run bad = run(
+                "ref-logprobs",
+                "--dry-run",
+                "--set",
+                "model.model_name_or_path=" + model,
+                "--set",
+                "prep.output_table=" + table,
+                "--set",
+                "train.ref_model=" + dir.resolve("nothing"),
+                "--set",
+                "train.ref_model_adapters=" + model);
         assertEquals(2, bad.status(), bad.toString());
-        assertTrue(bad.err().contains(dir.resolve("nothing").toString())
-                && bad.err().contains("sparktune.train.ref_model_adapters: no adapter_config.json"), bad.toString());
+        assertTrue(
+                bad.err().contains(dir.resolve("nothing").toString())
+                        && bad.err().contains("sparktune.train.ref_model_adapters: no adapter_config.json"),
+                bad.toString());
         assertNoStackTrace(bad);
     }
 
@@ -340,18 +431,33 @@ class SparkTuneCliTest {
                  "intermediate_size": 9728, "num_hidden_layers": 36, "num_attention_heads": 32,
                  "num_key_value_heads": 8, "head_dim": 128, "tie_word_embeddings": true,
                  "max_position_embeddings": 40960}""");
-        Path table = Files.createDirectories(dir.resolve("packed-4b/_delta_log")).getParent();
-        Run refused = run("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
-                "--set", "prep.output_table=" + table, "--set", "train.output_dir=" + dir.resolve("run-4b"),
-                "--set", "train.finetuning_type=full", "--set", "train.gradient_checkpointing=false",
-                "--set", "data.cutoff_len=2048");
+        Path table =
+                Files.createDirectories(dir.resolve("packed-4b/_delta_log")).getParent();
+        Run refused = run(
+                "train",
+                "--dry-run",
+                "--set",
+                "model.model_name_or_path=" + model,
+                "--set",
+                "prep.output_table=" + table,
+                "--set",
+                "train.output_dir=" + dir.resolve("run-4b"),
+                "--set",
+                "train.finetuning_type=full",
+                "--set",
+                "train.gradient_checkpointing=false",
+                "--set",
+                "data.cutoff_len=2048");
         assertEquals(2, refused.status(), refused.toString());
         String err = refused.err();
         assertTrue(err.contains("train: each rank needs") && err.contains("but may allocate"), err);
         assertTrue(err.contains("parameters") && err.contains("optimizer") && err.contains("activations"), err);
         assertTrue(err.contains("budget per rank:") && err.contains("local mode"), err);
-        assertTrue(err.contains("what one change gives") && err.contains("train.gradient_checkpointing = true")
-                && err.contains("train.world_size = 2 with fsdp = full_shard"), err);
+        assertTrue(
+                err.contains("what one change gives")
+                        && err.contains("train.gradient_checkpointing = true")
+                        && err.contains("train.world_size = 2 with fsdp = full_shard"),
+                err);
         assertNoStackTrace(refused);
         assertFalse(Files.exists(dir.resolve("run-4b")), "nothing was written");
     }
@@ -360,23 +466,38 @@ class SparkTuneCliTest {
     void trainDryRunChecksTheFreezeSelectionAgainstTheModel() throws IOException {
         Path model = Files.createDirectories(dir.resolve("models/qwen3-freeze"));
         Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.copy(RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
+        Files.copy(
+                RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
                 model.resolve("config.json"));
-        Path table = Files.createDirectories(dir.resolve("packed-freeze/_delta_log")).getParent();
-        List<String> args = List.of("train", "--dry-run", "--set", "model.model_name_or_path=" + model,
-                "--set", "prep.output_table=" + table, "--set", "train.output_dir=" + dir.resolve("run-freeze"),
-                "--set", "train.finetuning_type=freeze", "--set", "train.freeze_trainable_layers=1");
+        Path table =
+                Files.createDirectories(dir.resolve("packed-freeze/_delta_log")).getParent();
+        List<String> args = List.of(
+                "train",
+                "--dry-run",
+                "--set",
+                "model.model_name_or_path=" + model,
+                "--set",
+                "prep.output_table=" + table,
+                "--set",
+                "train.output_dir=" + dir.resolve("run-freeze"),
+                "--set",
+                "train.finetuning_type=freeze",
+                "--set",
+                "train.freeze_trainable_layers=1");
         Run good = run(args.toArray(String[]::new));
         assertEquals(0, good.status(), good.toString());
         assertTrue(good.err().contains("found freeze: 11 of"), "the last of 2 Qwen3 layers: " + good);
 
         List<String> bad = new ArrayList<>(args);
-        bad.addAll(List.of("--set", "train.freeze_trainable_modules=attention", "--set",
-                "train.freeze_extra_modules=lm_head"));
+        bad.addAll(List.of(
+                "--set", "train.freeze_trainable_modules=attention", "--set", "train.freeze_extra_modules=lm_head"));
         Run wrong = run(bad.toArray(String[]::new));
         assertEquals(2, wrong.status(), wrong.toString());
-        assertTrue(wrong.err().contains("sparktune.train.freeze_trainable_modules: freeze_trainable_modules: "
-                + "\"attention\" is not a module of this model's decoder layers; choose from"), wrong.toString());
+        assertTrue(
+                wrong.err()
+                        .contains("sparktune.train.freeze_trainable_modules: freeze_trainable_modules: "
+                                + "\"attention\" is not a module of this model's decoder layers; choose from"),
+                wrong.toString());
         assertNoStackTrace(wrong);
     }
 
@@ -384,21 +505,45 @@ class SparkTuneCliTest {
     void initModelWritesAnHfDirectoryTheTrainerLoads() throws IOException {
         Path qwen3 = RepoPaths.resolve("assets/tokenizers/qwen3");
         Path out = dir.resolve("tiny");
-        Run run = run("init-model", "--arch", "Qwen3ForCausalLM", "--out", out.toString(), "--tokenizer",
-                qwen3.toString(), "--hidden", "16", "--intermediate", "32", "--heads", "2", "--kv-heads", "1",
-                "--head-dim", "8");
+        Run run = run(
+                "init-model",
+                "--arch",
+                "Qwen3ForCausalLM",
+                "--out",
+                out.toString(),
+                "--tokenizer",
+                qwen3.toString(),
+                "--hidden",
+                "16",
+                "--intermediate",
+                "32",
+                "--heads",
+                "2",
+                "--kv-heads",
+                "1",
+                "--head-dim",
+                "8");
         assertEquals(0, run.status(), run.toString());
         assertTrue(run.out().startsWith("init-model: Qwen3ForCausalLM with "), run.toString());
         HfModelDir.Loaded loaded = HfModelDir.load(out);
         assertEquals(151669, loaded.config().vocabSize(), "the Qwen3 tokenizer's vocabulary");
         assertEquals(16, loaded.config().hiddenSize());
-        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")) && Files.isRegularFile(out.resolve(
-                "tokenizer_config.json")), "tokenizer files copied");
+        assertTrue(
+                Files.isRegularFile(out.resolve("tokenizer.json"))
+                        && Files.isRegularFile(out.resolve("tokenizer_config.json")),
+                "tokenizer files copied");
 
-        Run bad = run("init-model", "--arch", "GPT2LMHeadModel", "--out", dir.resolve("x").toString(),
-                "--tokenizer", qwen3.toString());
+        Run bad = run(
+                "init-model",
+                "--arch",
+                "GPT2LMHeadModel",
+                "--out",
+                dir.resolve("x").toString(),
+                "--tokenizer",
+                qwen3.toString());
         assertEquals(2, bad.status(), bad.toString());
-        assertTrue(bad.err().contains("cannot build the model config") && bad.err().contains("GPT2LMHeadModel"),
+        assertTrue(
+                bad.err().contains("cannot build the model config") && bad.err().contains("GPT2LMHeadModel"),
                 bad.toString());
         assertNoStackTrace(bad);
     }
@@ -416,11 +561,14 @@ class SparkTuneCliTest {
         assertTrue(err.toString().contains("sparktune.data.stage: bad"), err.toString());
         assertFalse(err.toString().contains("\tat "), err.toString());
 
-        int slots = handler.handleExecutionException(new NotEnoughSlotsException(4, 2,
-                "world_size = 4 needs 4 concurrent task slots"), commandLine, null);
+        int slots = handler.handleExecutionException(
+                new NotEnoughSlotsException(4, 2, "world_size = 4 needs 4 concurrent task slots"), commandLine, null);
         assertEquals(2, slots);
-        int checkpoint = handler.handleExecutionException(new CheckpointException(
-                "/runs/x/checkpoint-4", "/runs/x/checkpoint-4 cannot be resumed by this run: seed"), commandLine, null);
+        int checkpoint = handler.handleExecutionException(
+                new CheckpointException(
+                        "/runs/x/checkpoint-4", "/runs/x/checkpoint-4 cannot be resumed by this run: seed"),
+                commandLine,
+                null);
         assertEquals(2, checkpoint);
         assertFalse(err.toString().contains("\tat "), err.toString());
 
@@ -432,18 +580,32 @@ class SparkTuneCliTest {
 
     @Test
     void aSettingFoundUnusableWhileTheRunRunsIsAUserErrorWithoutATrace() {
-        Run bad = run("run", "--set", "run.stages=[synthetic_data, init_model]",
-                "--set", "synthetic_data.output_dir=\"hdfs://namenode/demo-data\"",
-                "--set", "model.model_name_or_path=\"" + dir.resolve("model") + "\"",
-                "--set", "init_model.architecture=Qwen3ForCausalLM",
-                "--set", "init_model.tokenizer=\"" + dev.sparktune.testkit.RepoPaths.resolve("assets/tokenizers/qwen3")
-                        + "\"",
-                "--set", "data.dataset=[unused]",
-                "--set", "prep.output_table=\"" + dir.resolve("t") + "\"",
-                "--set", "train.output_dir=\"" + dir.resolve("out") + "\"", "--set", "spark.master=\"local[1]\"");
+        Run bad = run(
+                "run",
+                "--set",
+                "run.stages=[synthetic_data, init_model]",
+                "--set",
+                "synthetic_data.output_dir=\"hdfs://namenode/demo-data\"",
+                "--set",
+                "model.model_name_or_path=\"" + dir.resolve("model") + "\"",
+                "--set",
+                "init_model.architecture=Qwen3ForCausalLM",
+                "--set",
+                "init_model.tokenizer=\"" + dev.sparktune.testkit.RepoPaths.resolve("assets/tokenizers/qwen3") + "\"",
+                "--set",
+                "data.dataset=[unused]",
+                "--set",
+                "prep.output_table=\"" + dir.resolve("t") + "\"",
+                "--set",
+                "train.output_dir=\"" + dir.resolve("out") + "\"",
+                "--set",
+                "spark.master=\"local[1]\"");
         assertEquals(2, bad.status(), bad.toString());
-        assertTrue(bad.err().contains("synthetic_data.output_dir = hdfs://namenode/demo-data: the synthetic_data and "
-                + "init_model stages write local directories"), bad.toString());
+        assertTrue(
+                bad.err()
+                        .contains("synthetic_data.output_dir = hdfs://namenode/demo-data: the synthetic_data and "
+                                + "init_model stages write local directories"),
+                bad.toString());
         assertNoStackTrace(bad);
     }
 
@@ -451,19 +613,32 @@ class SparkTuneCliTest {
     void runsInitModelStageNeverReplacesAModelThatIsThereAndRecordsItself() throws Exception {
         Path model = Files.createDirectories(dir.resolve("model"));
         Files.writeString(model.resolve("config.json"), "{\"a user's\": \"model\"}");
-        String[] args = {"run", "--set", "run.stages=[init_model]",
-                "--set", "model.model_name_or_path=\"" + model + "\"",
-                "--set", "init_model.architecture=Qwen3ForCausalLM",
-                "--set", "init_model.tokenizer=\"" + RepoPaths.resolve("assets/tokenizers/qwen3")
-                        + "\"",
-                "--set", "data.dataset=[unused]", "--set", "prep.output_table=\"" + dir.resolve("t") + "\"",
-                "--set", "train.output_dir=\"" + dir.resolve("out") + "\"", "--set", "spark.master=\"local[1]\""};
+        String[] args = {
+            "run",
+            "--set",
+            "run.stages=[init_model]",
+            "--set",
+            "model.model_name_or_path=\"" + model + "\"",
+            "--set",
+            "init_model.architecture=Qwen3ForCausalLM",
+            "--set",
+            "init_model.tokenizer=\"" + RepoPaths.resolve("assets/tokenizers/qwen3") + "\"",
+            "--set",
+            "data.dataset=[unused]",
+            "--set",
+            "prep.output_table=\"" + dir.resolve("t") + "\"",
+            "--set",
+            "train.output_dir=\"" + dir.resolve("out") + "\"",
+            "--set",
+            "spark.master=\"local[1]\""
+        };
         Run first = run(args);
         assertEquals(0, first.status(), first.toString());
         assertTrue(first.err().contains("already holds a model (config.json); it is used as is"), first.toString());
         assertEquals("{\"a user's\": \"model\"}", Files.readString(model.resolve("config.json")));
         Run again = run(args);
-        assertTrue(again.err().contains("run: [init_model] finished in an earlier run with the same settings; skipped"),
+        assertTrue(
+                again.err().contains("run: [init_model] finished in an earlier run with the same settings; skipped"),
                 again.toString());
     }
 }

@@ -1,8 +1,8 @@
 package dev.sparktune.pipeline.config;
 
-import dev.sparktune.testkit.RepoPaths;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.sparktune.testkit.RepoPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,16 +13,15 @@ import java.util.Deque;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 /**
  * docs/config.md's config reference is generated from reference.conf, so it cannot drift: this test regenerates it and
  * compares. On a mismatch it writes the block to pipeline/target/config-reference.md to paste between the markers.
  */
 class ConfigReferenceDocTest {
-    private static final String START = "<!-- config-reference:start (generated from reference.conf by "
-            + "ConfigReferenceDocTest) -->";
+    private static final String START =
+            "<!-- config-reference:start (generated from reference.conf by " + "ConfigReferenceDocTest) -->";
     private static final String END = "<!-- config-reference:end -->";
     private static final Pattern SECTION = Pattern.compile("^\\s*([a-z_]+)\\s*\\{\\s*$");
     private static final Pattern KEY = Pattern.compile("^\\s*([a-z0-9_]+)\\s*=\\s*(.*)$");
@@ -41,7 +40,10 @@ class ConfigReferenceDocTest {
                 if (!section.group(1).equals("sparktune")) {
                     path.addLast(section.group(1));
                     if (section.group(1).equals("conf")) {
-                        table.append("| `").append(String.join(".", path)).append(".*` | | ").append(comment)
+                        table.append("| `")
+                                .append(String.join(".", path))
+                                .append(".*` | | ")
+                                .append(comment)
                                 .append(" |\n");
                     }
                 }
@@ -50,8 +52,15 @@ class ConfigReferenceDocTest {
                 path.pollLast();
             } else if (key.matches() && !path.contains("conf")) {
                 String defaultValue = key.group(2).replace("${sparktune.", "${").replace("|", "\\|");
-                table.append("| `").append(String.join(".", path)).append('.').append(key.group(1)).append("` | `")
-                        .append(defaultValue).append("` | ").append(comment.replace("|", "\\|")).append(" |\n");
+                table.append("| `")
+                        .append(String.join(".", path))
+                        .append('.')
+                        .append(key.group(1))
+                        .append("` | `")
+                        .append(defaultValue)
+                        .append("` | ")
+                        .append(comment.replace("|", "\\|"))
+                        .append(" |\n");
                 comment = null;
             }
         }
@@ -62,7 +71,9 @@ class ConfigReferenceDocTest {
     void docsConfigReferenceMatchesReferenceConf() throws IOException {
         List<String> lines;
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("reference.conf")) {
-            lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            lines = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .toList();
         }
         String expected = START + "\n" + generate(lines) + END;
         String readme = Files.readString(RepoPaths.resolve("docs/config.md"));
@@ -74,7 +85,10 @@ class ConfigReferenceDocTest {
             Files.createDirectories(out.getParent());
             Files.writeString(out, expected + "\n");
         }
-        assertEquals(expected, actual, "docs/config.md's config reference is stale: paste pipeline/target/"
-                + "config-reference.md over the block between the config-reference markers");
+        assertEquals(
+                expected,
+                actual,
+                "docs/config.md's config reference is stale: paste pipeline/target/"
+                        + "config-reference.md over the block between the config-reference markers");
     }
 }

@@ -1,9 +1,10 @@
 package dev.sparktune.pipeline.config;
 
-import com.typesafe.config.ConfigFactory;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,10 +13,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Test;
 
 /** reference.conf is the config reference: every key documented in the regular format, and every key used. */
 class ReferenceConfTest {
@@ -48,19 +47,26 @@ class ReferenceConfTest {
             }
         }
         long leafCount = catalog().leaves().size();
-        assertEquals(leafCount + 11, keys.size(), "leaves + sections model, init_model, synthetic_data, data, prep, "
-                + "train, export, eval, run, spark, conf: " + keys);
+        assertEquals(
+                leafCount + 11,
+                keys.size(),
+                "leaves + sections model, init_model, synthetic_data, data, prep, "
+                        + "train, export, eval, run, spark, conf: " + keys);
     }
 
     @Test
     void everyKeyIsReadAndValidatedNoDeadKeys() {
         for (String leaf : catalog().leaves()) {
             String key = leaf.substring("sparktune.".length());
-            ConfigException e = Assertions.assertThrows(ConfigException.class,
-                    () -> SparkTuneConfig.load(new ConfigSources(Optional.empty(), List.of(key + "={x=1}")),
-                            Verb.INSPECT),
+            ConfigException e = Assertions.assertThrows(
+                    ConfigException.class,
+                    () -> SparkTuneConfig.load(
+                            new ConfigSources(Optional.empty(), List.of(key + "={x=1}")), Verb.INSPECT),
                     key + " accepted an object: is it read at all?");
-            assertEquals(List.of(leaf), e.problems().stream().map(ConfigProblem::keyPath).toList(), e.getMessage());
+            assertEquals(
+                    List.of(leaf),
+                    e.problems().stream().map(ConfigProblem::keyPath).toList(),
+                    e.getMessage());
         }
     }
 }

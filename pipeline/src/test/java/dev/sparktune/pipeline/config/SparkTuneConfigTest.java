@@ -1,22 +1,21 @@
 package dev.sparktune.pipeline.config;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.Stage;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SparkTuneConfigTest {
     @TempDir
@@ -37,7 +36,8 @@ class SparkTuneConfigTest {
     }
 
     private static ConfigProblem only(ConfigException e, String keyPath) {
-        List<ConfigProblem> matching = e.problems().stream().filter(p -> p.keyPath().equals(keyPath)).toList();
+        List<ConfigProblem> matching =
+                e.problems().stream().filter(p -> p.keyPath().equals(keyPath)).toList();
         assertEquals(1, matching.size(), () -> "expected one problem for " + keyPath + " in:\n" + e.getMessage());
         return matching.get(0);
     }
@@ -56,8 +56,8 @@ class SparkTuneConfigTest {
         assertEquals(new SparkSettings("local[*]", "sparktune", Map.of()), config.spark());
         assertThrows(IllegalStateException.class, config::prep);
 
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> SparkTuneConfig.load(ConfigSources.defaults(), Verb.PREP));
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> SparkTuneConfig.load(ConfigSources.defaults(), Verb.PREP));
         assertEquals(3, e.problems().size(), e.getMessage());
         assertTrue(only(e, "sparktune.model.model_name_or_path").message().contains("required by prep"));
         assertTrue(only(e, "sparktune.data.dataset").message().contains("required by prep"));
@@ -68,22 +68,47 @@ class SparkTuneConfigTest {
     void runResolvesEverySectionItsStagesUseAndDefaultsTheStateFileIntoTheTrainOutput() throws IOException {
         Path file = write("run.conf", MINIMAL);
         SparkTuneConfig config = load(file, Verb.RUN, "train.output_dir=/runs/a/", "export.export_dir=/runs/merged");
-        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN, RunSettings.Stage.EXPORT,
-                RunSettings.Stage.EVAL), config.run().stages());
+        assertEquals(
+                List.of(
+                        RunSettings.Stage.PREP,
+                        RunSettings.Stage.TRAIN,
+                        RunSettings.Stage.EXPORT,
+                        RunSettings.Stage.EVAL),
+                config.run().stages());
         assertEquals("/runs/a/run_state.json", config.run().stateFile());
         assertEquals("/tables/qwen3_sft", config.eval().table(), "eval reads prep's table by default");
         assertEquals(42, config.eval().seed(), "eval.seed follows data.seed");
         assertEquals(5_000_000_000L, config.export().maxShardBytes());
 
-        assertEquals("/adapters/x", load(file, Verb.EXPORT, "export.export_dir=/m",
-                "model.adapter_name_or_path=/adapters/x").export().adapterPath());
-        assertEquals("/adapters/x", load(file, Verb.TRAIN, "train.output_dir=/o",
-                "model.adapter_name_or_path=/adapters/x").train().finetuning().adapterNameOrPath(), "LoRA training continues it");
-        assertTrue(only(failure(file, Verb.TRAIN, "train.output_dir=/o", "model.adapter_name_or_path=/adapters/x",
-                "train.finetuning_type=full"), "sparktune.model.adapter_name_or_path").message()
-                .contains("needs finetuning_type = lora"), "train never silently ignores an adapter");
-        assertTrue(only(failure(file, Verb.TRAIN, "train.output_dir=/o", "model.adapter_name_or_path=\"/a/x,/a/y\""),
-                "sparktune.model.adapter_name_or_path").message().contains("continues one adapter"));
+        assertEquals(
+                "/adapters/x",
+                load(file, Verb.EXPORT, "export.export_dir=/m", "model.adapter_name_or_path=/adapters/x")
+                        .export()
+                        .adapterPath());
+        assertEquals(
+                "/adapters/x",
+                load(file, Verb.TRAIN, "train.output_dir=/o", "model.adapter_name_or_path=/adapters/x")
+                        .train()
+                        .finetuning()
+                        .adapterNameOrPath(),
+                "LoRA training continues it");
+        assertTrue(
+                only(
+                                failure(
+                                        file,
+                                        Verb.TRAIN,
+                                        "train.output_dir=/o",
+                                        "model.adapter_name_or_path=/adapters/x",
+                                        "train.finetuning_type=full"),
+                                "sparktune.model.adapter_name_or_path")
+                        .message()
+                        .contains("needs finetuning_type = lora"),
+                "train never silently ignores an adapter");
+        assertTrue(only(
+                        failure(file, Verb.TRAIN, "train.output_dir=/o", "model.adapter_name_or_path=\"/a/x,/a/y\""),
+                        "sparktune.model.adapter_name_or_path")
+                .message()
+                .contains("continues one adapter"));
     }
 
     @Test
@@ -91,53 +116,110 @@ class SparkTuneConfigTest {
         Path file = write("run.conf", MINIMAL);
         String[] common = {"train.output_dir=/runs/a", "export.export_dir=/runs/m"};
         assertTrue(only(failure(file, Verb.RUN, concat(common, "run.stages=[train, prep]")), "sparktune.run.stages")
-                .message().contains("out of order"));
+                .message()
+                .contains("out of order"));
         assertTrue(only(failure(file, Verb.RUN, concat(common, "run.stages=[prep, tune]")), "sparktune.run.stages")
-                .message().contains("allowed: synthetic_data, init_model, prep, ref_logprobs, train, export, eval"));
-        assertTrue(only(failure(file, Verb.RUN, concat(common, "run.stages=[init_model, prep]")),
-                "sparktune.init_model.architecture").message().contains("init_model.tokenizer"));
+                .message()
+                .contains("allowed: synthetic_data, init_model, prep, ref_logprobs, train, export, eval"));
+        assertTrue(only(
+                        failure(file, Verb.RUN, concat(common, "run.stages=[init_model, prep]")),
+                        "sparktune.init_model.architecture")
+                .message()
+                .contains("init_model.tokenizer"));
         assertTrue(only(failure(file, Verb.RUN, "train.output_dir=/runs/a"), "sparktune.export.export_dir")
-                .message().contains("required by export"));
+                .message()
+                .contains("required by export"));
         // preference pairs train and evaluate against the reference's log-probs, which the run computes first
         // unless the loss needs none
-        SparkTuneConfig dpo = load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"),
-                "run.stages=[prep, train, export, eval]"));
+        SparkTuneConfig dpo = load(
+                file, Verb.RUN, concat(concat(common, "data.stage=dpo"), "run.stages=[prep, train, export, eval]"));
         assertEquals(Stage.DPO, dpo.prep().stage());
-        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.TRAIN,
-                RunSettings.Stage.EXPORT, RunSettings.Stage.EVAL), dpo.run().stages());
+        assertEquals(
+                List.of(
+                        RunSettings.Stage.PREP,
+                        RunSettings.Stage.REF_LOGPROBS,
+                        RunSettings.Stage.TRAIN,
+                        RunSettings.Stage.EXPORT,
+                        RunSettings.Stage.EVAL),
+                dpo.run().stages());
         assertEquals(dpo.prep().modelPath(), dpo.eval().preference().refModel(), "the base model is the reference");
-        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.EVAL),
-                load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"), "run.stages=[prep, eval]")).run()
-                        .stages(), "evaluating pairs needs the reference too");
-        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.EXPORT,
-                RunSettings.Stage.EVAL), load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"),
-                "run.stages=[prep, export, eval]")).run().stages(), "in the pipeline's order");
-        assertTrue(only(failure(file, Verb.EVAL, "train.pref_loss=ipo", "train.dpo_label_smoothing=0.1"),
-                "sparktune.train.dpo_label_smoothing").message().contains("sigmoid only"), "checked for eval too");
+        assertEquals(
+                List.of(RunSettings.Stage.PREP, RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.EVAL),
+                load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"), "run.stages=[prep, eval]"))
+                        .run()
+                        .stages(),
+                "evaluating pairs needs the reference too");
+        assertEquals(
+                List.of(
+                        RunSettings.Stage.PREP,
+                        RunSettings.Stage.REF_LOGPROBS,
+                        RunSettings.Stage.EXPORT,
+                        RunSettings.Stage.EVAL),
+                load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"), "run.stages=[prep, export, eval]"))
+                        .run()
+                        .stages(),
+                "in the pipeline's order");
+        assertTrue(
+                only(
+                                failure(file, Verb.EVAL, "train.pref_loss=ipo", "train.dpo_label_smoothing=0.1"),
+                                "sparktune.train.dpo_label_smoothing")
+                        .message()
+                        .contains("sigmoid only"),
+                "checked for eval too");
         assertEquals(dpo.train().table() + "_ref_logprobs", dpo.refLogProbs().outputTable());
-        assertEquals(List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN), load(file, Verb.RUN,
-                concat(concat(concat(common, "data.stage=dpo"), "run.stages=[prep, train]"), "train.pref_loss=simpo"))
-                .run().stages(), "orpo and simpo need no reference");
-        assertTrue(only(failure(file, Verb.TRAIN, "train.output_dir=/o", "train.pref_loss=kto_pair"),
-                "sparktune.train.pref_loss").message().contains("sigmoid, hinge, ipo, orpo, simpo"));
-        assertTrue(only(failure(file, Verb.TRAIN, "train.output_dir=/o", "train.pref_loss=ipo",
-                "train.dpo_label_smoothing=0.1"), "sparktune.train.dpo_label_smoothing").message()
+        assertEquals(
+                List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN),
+                load(
+                                file,
+                                Verb.RUN,
+                                concat(
+                                        concat(concat(common, "data.stage=dpo"), "run.stages=[prep, train]"),
+                                        "train.pref_loss=simpo"))
+                        .run()
+                        .stages(),
+                "orpo and simpo need no reference");
+        assertTrue(only(
+                        failure(file, Verb.TRAIN, "train.output_dir=/o", "train.pref_loss=kto_pair"),
+                        "sparktune.train.pref_loss")
+                .message()
+                .contains("sigmoid, hinge, ipo, orpo, simpo"));
+        assertTrue(only(
+                        failure(
+                                file,
+                                Verb.TRAIN,
+                                "train.output_dir=/o",
+                                "train.pref_loss=ipo",
+                                "train.dpo_label_smoothing=0.1"),
+                        "sparktune.train.dpo_label_smoothing")
+                .message()
                 .contains("sigmoid only"));
-        assertTrue(only(failure(file, Verb.EVAL, "eval.top_p=1.5"), "sparktune.eval.top_p").message()
+        assertTrue(only(failure(file, Verb.EVAL, "eval.top_p=1.5"), "sparktune.eval.top_p")
+                .message()
                 .contains("(0, 1]"));
     }
 
     @Test
     void aSetValueThatIsOneSubstitutionTakesThatKeysValue() throws IOException {
         Path file = write("export.conf", MINIMAL);
-        SparkTuneConfig export = load(file, Verb.EXPORT, "train.output_dir=s3a://b/runs/x",
-                "export.export_dir=/m", "model.adapter_name_or_path=${train.output_dir}");
+        SparkTuneConfig export = load(
+                file,
+                Verb.EXPORT,
+                "train.output_dir=s3a://b/runs/x",
+                "export.export_dir=/m",
+                "model.adapter_name_or_path=${train.output_dir}");
         assertEquals("s3a://b/runs/x", export.export().adapterPath(), "relative to sparktune");
-        SparkTuneConfig eval = load(file, Verb.EVAL, "export.export_dir=/exports/m",
+        SparkTuneConfig eval = load(
+                file,
+                Verb.EVAL,
+                "export.export_dir=/exports/m",
                 "model.model_name_or_path=${sparktune.export.export_dir}");
         assertEquals("/exports/m", eval.eval().modelPath(), "absolute");
-        assertEquals("s3a://b/x${y}", load(file, Verb.EXPORT, "export.export_dir=/m",
-                "model.adapter_name_or_path=s3a://b/x${y}").export().adapterPath(), "not a whole substitution: text");
+        assertEquals(
+                "s3a://b/x${y}",
+                load(file, Verb.EXPORT, "export.export_dir=/m", "model.adapter_name_or_path=s3a://b/x${y}")
+                        .export()
+                        .adapterPath(),
+                "not a whole substitution: text");
     }
 
     private static String[] concat(String[] a, String b) {
@@ -149,20 +231,30 @@ class SparkTuneConfigTest {
     @Test
     void hoconFileGivesTypedPrepConfigWithReferenceDefaults() throws IOException {
         PrepConfig prep = load(write("job.conf", MINIMAL), Verb.PREP).prep();
-        assertEquals(PrepConfig.builder().datasets(List.of("alpaca_demo")).datasetDir("data").modelPath("/models/qwen3")
-                .cutoffLen(2048).outputs(PrepConfig.Outputs.beside("/tables/qwen3_sft")).build(), prep);
+        assertEquals(
+                PrepConfig.builder()
+                        .datasets(List.of("alpaca_demo"))
+                        .datasetDir("data")
+                        .modelPath("/models/qwen3")
+                        .cutoffLen(2048)
+                        .outputs(PrepConfig.Outputs.beside("/tables/qwen3_sft"))
+                        .build(),
+                prep);
     }
 
     @Test
     void overridesWinOverTheFileAndDerivedPathsFollowTheOverriddenTable() throws IOException {
         Path file = write("job.conf", MINIMAL + "sparktune.data.cutoff_len = 4096\n");
-        PrepConfig prep = load(file, Verb.PREP,
-                "data.cutoff_len=1024",
-                "data.cutoff_len=512",                       // a later --set wins
-                "data.dataset=[a, \"b c\"]",                  // HOCON list
-                "prep.output_table=s3a://bucket/tables/t1",  // verbatim: // is not a comment here
-                "sparktune.data.val_size=0.25",              // the sparktune. prefix is optional
-                "data.overlong=REJECT").prep();
+        PrepConfig prep = load(
+                        file,
+                        Verb.PREP,
+                        "data.cutoff_len=1024",
+                        "data.cutoff_len=512", // a later --set wins
+                        "data.dataset=[a, \"b c\"]", // HOCON list
+                        "prep.output_table=s3a://bucket/tables/t1", // verbatim: // is not a comment here
+                        "sparktune.data.val_size=0.25", // the sparktune. prefix is optional
+                        "data.overlong=REJECT")
+                .prep();
         assertEquals(512, prep.labels().cutoffLen());
         assertEquals(List.of("a", "b c"), prep.datasets());
         assertEquals("s3a://bucket/tables/t1", prep.outputs().table());
@@ -174,7 +266,8 @@ class SparkTuneConfigTest {
 
     @Test
     void datasetTakesLlamaFactorysCommaSeparatedString() throws IOException {
-        PrepConfig prep = load(write("job.conf", MINIMAL), Verb.PREP, "data.dataset=identity, alpaca_en_demo").prep();
+        PrepConfig prep = load(write("job.conf", MINIMAL), Verb.PREP, "data.dataset=identity, alpaca_en_demo")
+                .prep();
         assertEquals(List.of("identity", "alpaca_en_demo"), prep.datasets());
     }
 
@@ -183,10 +276,14 @@ class SparkTuneConfigTest {
         Path file = write("job.conf", MINIMAL);
         assertFalse(load(file, Verb.PREP).prep().packing(), "auto: off for sft");
         assertTrue(load(file, Verb.PREP, "data.stage=pt").prep().packing(), "auto: on for pt");
-        assertFalse(load(file, Verb.PREP, "data.stage=pt", "data.packing=false").prep().packing());
+        assertFalse(load(file, Verb.PREP, "data.stage=pt", "data.packing=false")
+                .prep()
+                .packing());
         assertTrue(load(file, Verb.PREP, "data.packing=true").prep().packing());
         assertTrue(load(file, Verb.PREP, "data.neat_packing=true").prep().packing(), "neat_packing implies packing");
-        assertTrue(load(file, Verb.PREP, "data.packing=false", "data.neat_packing=true").prep().packing());
+        assertTrue(load(file, Verb.PREP, "data.packing=false", "data.neat_packing=true")
+                .prep()
+                .packing());
     }
 
     @Test
@@ -200,10 +297,18 @@ class SparkTuneConfigTest {
                   }
                 }
                 """);
-        SparkSettings spark = load(file, Verb.INSPECT, "spark.conf.spark.ui.enabled=false").spark();
+        SparkSettings spark =
+                load(file, Verb.INSPECT, "spark.conf.spark.ui.enabled=false").spark();
         assertEquals("local[2]", spark.master());
-        assertEquals(Map.of("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:9000",
-                "spark.sql.shuffle.partitions", "8", "spark.ui.enabled", "false"), spark.conf());
+        assertEquals(
+                Map.of(
+                        "spark.hadoop.fs.s3a.endpoint",
+                        "http://127.0.0.1:9000",
+                        "spark.sql.shuffle.partitions",
+                        "8",
+                        "spark.ui.enabled",
+                        "false"),
+                spark.conf());
     }
 
     @Test
@@ -271,15 +376,18 @@ class SparkTuneConfigTest {
                 Map.entry("data.max_samples=-1", List.of("sparktune.data.max_samples", "-1", ">= 0")),
                 Map.entry("data.seed=abc", List.of("sparktune.data.seed", "\"abc\"", "allowed: a whole number")),
                 Map.entry("data.packing=maybe", List.of("sparktune.data.packing", "\"maybe\"", "auto, true or false")),
-                Map.entry("data.train_on_prompt=sometimes",
+                Map.entry(
+                        "data.train_on_prompt=sometimes",
                         List.of("sparktune.data.train_on_prompt", "\"sometimes\"", "true or false")),
                 Map.entry("data.dataset={a=1}", List.of("sparktune.data.dataset", "comma-separated")),
                 Map.entry("model.template=\"\"", List.of("sparktune.model.template", "allowed: auto, qwen3, ")),
-                Map.entry("model.template=llama2",
+                Map.entry(
+                        "model.template=llama2",
                         List.of("sparktune.model.template", "\"llama2\"", "auto, qwen3", "did you mean llama3?")),
                 Map.entry("prep.partitions=-2", List.of("sparktune.prep.partitions", "-2", ">= 0")),
                 Map.entry("spark.master=null", List.of("sparktune.spark.master", "must not be null")),
-                Map.entry("spark.conf.spark.jars=[a, b]",
+                Map.entry(
+                        "spark.conf.spark.jars=[a, b]",
                         List.of("sparktune.spark.conf.spark.jars", "a string, number or boolean")));
         cases.forEach((override, expected) -> {
             ConfigException e = failure(null, Verb.INSPECT, override);
@@ -303,11 +411,23 @@ class SparkTuneConfigTest {
                 """);
         ConfigException e = failure(file, Verb.PREP, "spark.app_name=\"  \"");
         List<String> keys = e.problems().stream().map(ConfigProblem::keyPath).toList();
-        assertEquals(List.of("sparktune.prep.cutoff_len", "sparktune.spark.app_name",
-                "sparktune.model.model_name_or_path", "sparktune.data.stage",
-                "sparktune.data.cutoff_len", "sparktune.data.val_size", "sparktune.data.mask_history",
-                "sparktune.data.dataset", "sparktune.prep.output_table", "sparktune.prep.partitions")
-                .stream().sorted().toList(), keys.stream().sorted().toList(), e.getMessage());
+        assertEquals(
+                List.of(
+                                "sparktune.prep.cutoff_len",
+                                "sparktune.spark.app_name",
+                                "sparktune.model.model_name_or_path",
+                                "sparktune.data.stage",
+                                "sparktune.data.cutoff_len",
+                                "sparktune.data.val_size",
+                                "sparktune.data.mask_history",
+                                "sparktune.data.dataset",
+                                "sparktune.prep.output_table",
+                                "sparktune.prep.partitions")
+                        .stream()
+                        .sorted()
+                        .toList(),
+                keys.stream().sorted().toList(),
+                e.getMessage());
         assertTrue(e.getMessage().startsWith("Invalid configuration (10 problems):"), e.getMessage());
         assertTrue(only(e, "sparktune.data.mask_history").message().contains("train_on_prompt"));
         assertTrue(only(e, "sparktune.data.stage").message().contains("job.conf: 2"), "names file and line");

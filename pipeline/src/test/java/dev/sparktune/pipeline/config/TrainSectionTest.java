@@ -1,21 +1,20 @@
 package dev.sparktune.pipeline.config;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.sparktune.dl4j.freeze.FreezeConfig;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The train section: LLaMA-Factory/transformers defaults and names, validation naming keys, YAML mapping. */
 class TrainSectionTest {
@@ -62,73 +61,134 @@ class TrainSectionTest {
 
     @Test
     void theTrainVerbNamesEveryRequiredKey() {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> SparkTuneConfig.load(ConfigSources.defaults(), Verb.TRAIN));
-        assertEquals(List.of("sparktune.model.model_name_or_path", "sparktune.train.table", "sparktune.train.output_dir"),
-                e.problems().stream().map(ConfigProblem::keyPath).toList(), e.getMessage());
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> SparkTuneConfig.load(ConfigSources.defaults(), Verb.TRAIN));
+        assertEquals(
+                List.of("sparktune.model.model_name_or_path", "sparktune.train.table", "sparktune.train.output_dir"),
+                e.problems().stream().map(ConfigProblem::keyPath).toList(),
+                e.getMessage());
         assertTrue(e.getMessage().contains("required by train"), e.getMessage());
     }
 
     @Test
     void badValuesNameTheKeyAndWhatIsAllowed() {
-        ConfigException e = failure(MINIMAL, "train.fsdp=\"full_shard offload\"", "train.learning_rate=-1",
-                "train.lora_target=q_proj,qq_proj", "train.finetuning_type=partial", "train.warmup_ratio=1.5",
-                "train.resume_from_checkpoint=/runs/x/checkpoint-5", "train.overwrite_output_dir=true");
+        ConfigException e = failure(
+                MINIMAL,
+                "train.fsdp=\"full_shard offload\"",
+                "train.learning_rate=-1",
+                "train.lora_target=q_proj,qq_proj",
+                "train.finetuning_type=partial",
+                "train.warmup_ratio=1.5",
+                "train.resume_from_checkpoint=/runs/x/checkpoint-5",
+                "train.overwrite_output_dir=true");
         String m = e.getMessage();
-        assertTrue(m.contains("sparktune.train.fsdp: invalid value \"full_shard offload\"")
-                && m.contains("CPU offload is not available"), m);
+        assertTrue(
+                m.contains("sparktune.train.fsdp: invalid value \"full_shard offload\"")
+                        && m.contains("CPU offload is not available"),
+                m);
         assertTrue(m.contains("sparktune.train.learning_rate: invalid value -1; allowed: a number > 0"), m);
         assertTrue(m.contains("sparktune.train.lora_target:") && m.contains("qq_proj"), m);
-        assertTrue(m.contains("sparktune.train.finetuning_type: invalid value \"partial\"; allowed: lora, freeze, "
-                + "full"), m);
+        assertTrue(
+                m.contains(
+                        "sparktune.train.finetuning_type: invalid value \"partial\"; allowed: lora, freeze, " + "full"),
+                m);
         assertTrue(m.contains("sparktune.train.warmup_ratio: invalid value 1.5; allowed: a number in [0, 1)"), m);
-        assertTrue(m.contains("sparktune.train.resume_from_checkpoint: cannot be set together with "
-                + "overwrite_output_dir"), m);
+        assertTrue(
+                m.contains("sparktune.train.resume_from_checkpoint: cannot be set together with "
+                        + "overwrite_output_dir"),
+                m);
         assertEquals(6, e.problems().size(), m);
     }
 
     @Test
     void freezeLoraPlusAndCheckpointingSettingsReachTheTrainer() throws IOException {
-        TrainConfig freeze = load(MINIMAL, "train.finetuning_type=freeze", "train.freeze_trainable_layers=-3",
-                "train.freeze_trainable_modules=\"mlp,self_attn\"", "train.freeze_extra_modules=embed_tokens").train();
+        TrainConfig freeze = load(
+                        MINIMAL,
+                        "train.finetuning_type=freeze",
+                        "train.freeze_trainable_layers=-3",
+                        "train.freeze_trainable_modules=\"mlp,self_attn\"",
+                        "train.freeze_extra_modules=embed_tokens")
+                .train();
         assertEquals(FinetuningType.FREEZE, freeze.finetuning().type());
-        assertEquals(new FreezeConfig(-3, List.of("mlp", "self_attn"), List.of("embed_tokens")), freeze.finetuning().freeze());
-        assertEquals(16.0, load(MINIMAL, "train.loraplus_lr_ratio=16").train().finetuning().loraplusLrRatio());
-        assertTrue(!load(MINIMAL, "train.gradient_checkpointing=false").train().activations().gradientCheckpointing());
+        assertEquals(
+                new FreezeConfig(-3, List.of("mlp", "self_attn"), List.of("embed_tokens")),
+                freeze.finetuning().freeze());
+        assertEquals(
+                16.0,
+                load(MINIMAL, "train.loraplus_lr_ratio=16").train().finetuning().loraplusLrRatio());
+        assertTrue(!load(MINIMAL, "train.gradient_checkpointing=false")
+                .train()
+                .activations()
+                .gradientCheckpointing());
         assertTrue(load(MINIMAL).train().activations().gradientCheckpointing(), "on by default, as in LLaMA-Factory");
-        assertEquals(9.89e14, load(MINIMAL, "train.peak_flops_per_rank=9.89e14").train().metrics().peakFlopsPerRank());
+        assertEquals(
+                9.89e14,
+                load(MINIMAL, "train.peak_flops_per_rank=9.89e14")
+                        .train()
+                        .metrics()
+                        .peakFlopsPerRank());
         assertEquals(0.0, load(MINIMAL).train().metrics().peakFlopsPerRank(), "0: measured at the start of training");
 
-        String m = failure(MINIMAL, "train.finetuning_type=full", "train.loraplus_lr_ratio=16").getMessage();
+        String m = failure(MINIMAL, "train.finetuning_type=full", "train.loraplus_lr_ratio=16")
+                .getMessage();
         assertTrue(m.contains("sparktune.train.loraplus_lr_ratio: applies to finetuning_type = lora only"), m);
-        m = failure(MINIMAL, "train.finetuning_type=freeze", "train.freeze_trainable_layers=0").getMessage();
-        assertTrue(m.contains("sparktune.train.freeze_trainable_layers: freeze_trainable_layers = 0 and no "
-                + "freeze_extra_modules would train nothing"), m);
-        m = failure(MINIMAL, "train.finetuning_type=freeze", "train.fsdp=full_shard").getMessage();
-        assertTrue(m.contains("sparktune.train.fsdp: full_shard is for finetuning_type = full or lora; for "
-                + "freeze use shard_grad_op"), m);
+        m = failure(MINIMAL, "train.finetuning_type=freeze", "train.freeze_trainable_layers=0")
+                .getMessage();
+        assertTrue(
+                m.contains("sparktune.train.freeze_trainable_layers: freeze_trainable_layers = 0 and no "
+                        + "freeze_extra_modules would train nothing"),
+                m);
+        m = failure(MINIMAL, "train.finetuning_type=freeze", "train.fsdp=full_shard")
+                .getMessage();
+        assertTrue(
+                m.contains("sparktune.train.fsdp: full_shard is for finetuning_type = full or lora; for "
+                        + "freeze use shard_grad_op"),
+                m);
     }
 
     @Test
     void fullShardIsForFullAndLoraFineTuning() throws IOException {
-        assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=full").train()
-                .parallelism().sharding());
-        assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=lora").train()
-                .parallelism().sharding());
+        assertEquals(
+                Sharding.FULL_SHARD,
+                load(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=full")
+                        .train()
+                        .parallelism()
+                        .sharding());
+        assertEquals(
+                Sharding.FULL_SHARD,
+                load(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=lora")
+                        .train()
+                        .parallelism()
+                        .sharding());
         ConfigException e = failure(MINIMAL, "train.fsdp=full_shard", "train.finetuning_type=freeze");
-        assertTrue(e.getMessage().contains("sparktune.train.fsdp: full_shard is for finetuning_type = full or "
-                + "lora"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("sparktune.train.fsdp: full_shard is for finetuning_type = full or " + "lora"),
+                e.getMessage());
     }
 
     @Test
     void transformersFsdpStringsAreAccepted() throws IOException {
-        assertEquals(Sharding.SHARD_GRAD_OP, load(MINIMAL, "train.fsdp=\"shard_grad_op auto_wrap\"").train()
-                .parallelism().sharding());
-        assertEquals(Sharding.FULL_SHARD, load(MINIMAL, "train.fsdp=\"full_shard auto_wrap\"",
-                "train.finetuning_type=full").train().parallelism().sharding());
-        assertEquals(Sharding.NO_SHARD, load(MINIMAL, "train.fsdp=\"\"").train().parallelism().sharding());
-        assertEquals(Sharding.AUTO, load(MINIMAL, "train.fsdp=auto", "train.finetuning_type=freeze").train()
-                .parallelism().sharding());
+        assertEquals(
+                Sharding.SHARD_GRAD_OP,
+                load(MINIMAL, "train.fsdp=\"shard_grad_op auto_wrap\"")
+                        .train()
+                        .parallelism()
+                        .sharding());
+        assertEquals(
+                Sharding.FULL_SHARD,
+                load(MINIMAL, "train.fsdp=\"full_shard auto_wrap\"", "train.finetuning_type=full")
+                        .train()
+                        .parallelism()
+                        .sharding());
+        assertEquals(
+                Sharding.NO_SHARD,
+                load(MINIMAL, "train.fsdp=\"\"").train().parallelism().sharding());
+        assertEquals(
+                Sharding.AUTO,
+                load(MINIMAL, "train.fsdp=auto", "train.finetuning_type=freeze")
+                        .train()
+                        .parallelism()
+                        .sharding());
     }
 
     @Test
@@ -175,8 +235,9 @@ class TrainSectionTest {
         assertEquals(0.1, t.schedule().warmupRatio());
         assertEquals(7, t.seed());
         assertEquals("", t.checkpointing().resumeFromCheckpoint());
-        assertTrue(config.warnings().stream().anyMatch(w -> w.toString().contains("bf16")), config.warnings()
-                .toString());
+        assertTrue(
+                config.warnings().stream().anyMatch(w -> w.toString().contains("bf16")),
+                config.warnings().toString());
 
         Path dora = Files.writeString(dir.resolve("dora.yaml"), """
                 model_name_or_path: /models/qwen3
@@ -185,10 +246,13 @@ class TrainSectionTest {
                 use_dora: true
                 optim: adamw_torch
                 """);
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> SparkTuneConfig.load(ConfigSources.of(dora, List.of()), Verb.TRAIN));
+        ConfigException e = assertThrows(
+                ConfigException.class, () -> SparkTuneConfig.load(ConfigSources.of(dora, List.of()), Verb.TRAIN));
         assertEquals(1, e.problems().size(), e.getMessage());
-        assertTrue(e.getMessage().contains("use_dora: LLaMA-Factory argument not supported by SparkTune train (it "
-                + "would change what is trained); allowed: false (its default), got true"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("use_dora: LLaMA-Factory argument not supported by SparkTune train (it "
+                                + "would change what is trained); allowed: false (its default), got true"),
+                e.getMessage());
     }
 }

@@ -14,16 +14,18 @@ import org.junit.jupiter.api.Test;
 /** Which settings re-run which stage of the run verb, on the preference demo's config. */
 class PipelineRunTest {
     private static String settings(Stage stage, String... overrides) {
-        SparkTuneConfig config = SparkTuneConfig.load(ConfigSources.of(RepoPaths.resolve("conf/demo-dpo.conf"),
-                List.of(overrides)), Verb.RUN);
+        SparkTuneConfig config = SparkTuneConfig.load(
+                ConfigSources.of(RepoPaths.resolve("conf/demo-dpo.conf"), List.of(overrides)), Verb.RUN);
         return PipelineRun.settingsText(config, stage);
     }
 
     @Test
     void trainingSettingsReRunTrainButNotTheReferencePass() {
         String ref = settings(Stage.REF_LOGPROBS);
-        assertEquals(ref, settings(Stage.REF_LOGPROBS, "train.learning_rate=1e-4", "train.pref_beta=0.2",
-                "train.max_steps=10"), "the reference's log-probs do not depend on how train trains");
+        assertEquals(
+                ref,
+                settings(Stage.REF_LOGPROBS, "train.learning_rate=1e-4", "train.pref_beta=0.2", "train.max_steps=10"),
+                "the reference's log-probs do not depend on how train trains");
         assertNotEquals(settings(Stage.TRAIN), settings(Stage.TRAIN, "train.learning_rate=1e-4"));
     }
 

@@ -26,7 +26,12 @@ class RunStateTest {
         state.markFinished("prep", "f1", JSON.createObjectNode().put("table_version", 3));
 
         RunState reopened = RunState.open(file, new Configuration());
-        assertEquals(3, reopened.finished("prep", "f1").orElseThrow().path("table_version").asInt());
+        assertEquals(
+                3,
+                reopened.finished("prep", "f1")
+                        .orElseThrow()
+                        .path("table_version")
+                        .asInt());
         assertFalse(reopened.finished("prep", "f2").isPresent(), "other settings: not finished");
         assertFalse(reopened.finished("train", "f1").isPresent());
     }
@@ -37,14 +42,16 @@ class RunStateTest {
         RunState.open(file.toString(), new Configuration()).markFinished("prep", "f1", JSON.createObjectNode());
         // killed after removing the old record, before renaming the new one into place
         Files.move(file, dir.resolve(".run_state.json.tmp"));
-        assertTrue(RunState.open(file.toString(), new Configuration()).finished("prep", "f1").isPresent());
+        assertTrue(RunState.open(file.toString(), new Configuration())
+                .finished("prep", "f1")
+                .isPresent());
     }
 
     @Test
     void aFileThatIsNotARunStateIsRefusedWithWhatToDo() throws Exception {
         Path file = Files.writeString(dir.resolve("run_state.json"), "{\"other\": 1}");
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> RunState.open(file.toString(), new Configuration()));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> RunState.open(file.toString(), new Configuration()));
         assertTrue(e.getMessage().contains("delete it"), e.getMessage());
     }
 }

@@ -24,11 +24,13 @@ class SyntheticTasksTest {
     void writesUniqueCorrectlyAnsweredQuestionsInBothFormsWithTheirDatasetInfo() throws Exception {
         SyntheticTasks.write(dir, 500, 7);
         JsonNode info = JSON.readTree(dir.resolve("dataset_info.json").toFile());
-        assertEquals("sharegpt", info.path(SyntheticTasks.SHAREGPT).path("formatting").asText());
-        List<String> alpaca = Files.readAllLines(dir.resolve(info.path(SyntheticTasks.ALPACA).path("file_name")
-                .asText()));
-        List<String> sharegpt = Files.readAllLines(dir.resolve(info.path(SyntheticTasks.SHAREGPT).path("file_name")
-                .asText()));
+        assertEquals(
+                "sharegpt",
+                info.path(SyntheticTasks.SHAREGPT).path("formatting").asText());
+        List<String> alpaca = Files.readAllLines(
+                dir.resolve(info.path(SyntheticTasks.ALPACA).path("file_name").asText()));
+        List<String> sharegpt = Files.readAllLines(
+                dir.resolve(info.path(SyntheticTasks.SHAREGPT).path("file_name").asText()));
         assertEquals(500, alpaca.size());
         assertEquals(500, sharegpt.size());
         Set<String> questions = new HashSet<>();
@@ -41,18 +43,25 @@ class SyntheticTasksTest {
             JsonNode turns = JSON.readTree(line).path("conversations");
             assertEquals("human", turns.get(0).path("from").asText());
             assertEquals("gpt", turns.get(1).path("from").asText());
-            check(turns.get(0).path("value").asText(), turns.get(1).path("value").asText());
+            check(
+                    turns.get(0).path("value").asText(),
+                    turns.get(1).path("value").asText());
             assertTrue(questions.add(turns.get(0).path("value").asText()), "a question appears once in all files");
         }
         JsonNode ranking = info.path(SyntheticTasks.PAIRS);
         assertTrue(ranking.path("ranking").asBoolean());
-        List<String> pairs = Files.readAllLines(dir.resolve(ranking.path("file_name").asText()));
+        List<String> pairs =
+                Files.readAllLines(dir.resolve(ranking.path("file_name").asText()));
         assertEquals(500, pairs.size());
         for (String line : pairs) {
             JsonNode row = JSON.readTree(line);
-            String question = row.path(ranking.path("columns").path("prompt").asText()).asText();
-            check(question, row.path(ranking.path("columns").path("chosen").asText()).asText());
-            String rejected = row.path(ranking.path("columns").path("rejected").asText()).asText();
+            String question =
+                    row.path(ranking.path("columns").path("prompt").asText()).asText();
+            check(
+                    question,
+                    row.path(ranking.path("columns").path("chosen").asText()).asText());
+            String rejected =
+                    row.path(ranking.path("columns").path("rejected").asText()).asText();
             assertTrue(!rejected.equals(row.path("chosen").asText()) && rejected.matches("even|odd|[0-9]"), line);
             assertTrue(questions.add(question), "a question appears once in all files");
         }
@@ -63,7 +72,9 @@ class SyntheticTasksTest {
         SyntheticTasks.write(dir.resolve("a"), 100, 3);
         SyntheticTasks.write(dir.resolve("b"), 100, 3);
         for (String f : List.of("demo_tasks_alpaca.jsonl", "demo_tasks_sharegpt.jsonl", "demo_tasks_pairs.jsonl")) {
-            assertEquals(Files.readString(dir.resolve("a").resolve(f)), Files.readString(dir.resolve("b").resolve(f)));
+            assertEquals(
+                    Files.readString(dir.resolve("a").resolve(f)),
+                    Files.readString(dir.resolve("b").resolve(f)));
         }
     }
 
@@ -74,7 +85,9 @@ class SyntheticTasksTest {
         } else {
             assertTrue(question.startsWith("Max of ") && question.endsWith("?"), question);
             int max = Arrays.stream(question.substring(7, question.length() - 1).split(" "))
-                    .mapToInt(Integer::parseInt).max().orElseThrow();
+                    .mapToInt(Integer::parseInt)
+                    .max()
+                    .orElseThrow();
             assertEquals(Integer.toString(max), answer, question);
         }
     }

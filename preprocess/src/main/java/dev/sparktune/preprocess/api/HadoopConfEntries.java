@@ -1,12 +1,11 @@
 package dev.sparktune.preprocess.api;
 
-import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.SparkSession;
-
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * The driver's Hadoop settings as plain entries, shipped to tasks so they open {@code s3a://}, {@code hdfs://} and

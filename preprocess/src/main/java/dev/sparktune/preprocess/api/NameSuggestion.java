@@ -7,8 +7,7 @@ import java.util.Collection;
  * with adjacent transpositions (optimal string alignment), so {@code qwne3} is one edit from {@code qwen3}.
  */
 public final class NameSuggestion {
-    private NameSuggestion() {
-    }
+    private NameSuggestion() {}
 
     /** The known name nearest to {@code name}, or {@code null} when there are none. */
     public static String closest(String name, Collection<String> known) {
@@ -37,7 +36,10 @@ public final class NameSuggestion {
             for (int j = 1; j <= b.length(); j++) {
                 int cost = same(a.charAt(i - 1), b.charAt(j - 1)) ? 0 : 1;
                 d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && same(a.charAt(i - 1), b.charAt(j - 2)) && same(a.charAt(i - 2), b.charAt(j - 1))) {
+                if (i > 1
+                        && j > 1
+                        && same(a.charAt(i - 1), b.charAt(j - 2))
+                        && same(a.charAt(i - 2), b.charAt(j - 1))) {
                     d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
                 }
             }

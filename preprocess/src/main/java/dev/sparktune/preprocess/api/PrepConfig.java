@@ -22,9 +22,19 @@ import java.util.Objects;
  * @param partitions Spark partitions for tokenization and packing; 0 = 2 × default parallelism
  * @param outputs    the tables and stats file prep writes
  */
-public record PrepConfig(List<String> datasets, String datasetDir, long maxSamples, String modelPath, Stage stage,
-                         Template template, LabelOptions labels, boolean packing, Split split, int partitions,
-                         Outputs outputs) implements Serializable {
+public record PrepConfig(
+        List<String> datasets,
+        String datasetDir,
+        long maxSamples,
+        String modelPath,
+        Stage stage,
+        Template template,
+        LabelOptions labels,
+        boolean packing,
+        Split split,
+        int partitions,
+        Outputs outputs)
+        implements Serializable {
 
     public PrepConfig {
         datasets = List.copyOf(datasets);
@@ -116,31 +126,101 @@ public record PrepConfig(List<String> datasets, String datasetDir, long maxSampl
         private int partitions;
         private Outputs outputs;
 
-        private Builder() {
+        private Builder() {}
+
+        public Builder datasets(List<String> v) {
+            datasets = v;
+            return this;
         }
 
-        public Builder datasets(List<String> v) { datasets = v; return this; }
-        public Builder datasetDir(String v) { datasetDir = v; return this; }
-        public Builder maxSamples(long v) { maxSamples = v; return this; }
-        public Builder modelPath(String v) { modelPath = v; return this; }
-        public Builder stage(Stage v) { stage = v; return this; }
-        public Builder template(String v) { template = v; return this; }
-        public Builder enableThinking(boolean v) { enableThinking = v; return this; }
-        public Builder cutoffLen(int v) { cutoffLen = v; return this; }
-        public Builder trainOnPrompt(boolean v) { trainOnPrompt = v; return this; }
-        public Builder maskHistory(boolean v) { maskHistory = v; return this; }
-        public Builder overlong(OverlongPolicy v) { overlong = v; return this; }
-        public Builder packing(boolean v) { packing = v; return this; }
-        public Builder valSize(double v) { valSize = v; return this; }
-        public Builder seed(long v) { seed = v; return this; }
-        public Builder partitions(int v) { partitions = v; return this; }
-        public Builder outputs(Outputs v) { outputs = v; return this; }
+        public Builder datasetDir(String v) {
+            datasetDir = v;
+            return this;
+        }
+
+        public Builder maxSamples(long v) {
+            maxSamples = v;
+            return this;
+        }
+
+        public Builder modelPath(String v) {
+            modelPath = v;
+            return this;
+        }
+
+        public Builder stage(Stage v) {
+            stage = v;
+            return this;
+        }
+
+        public Builder template(String v) {
+            template = v;
+            return this;
+        }
+
+        public Builder enableThinking(boolean v) {
+            enableThinking = v;
+            return this;
+        }
+
+        public Builder cutoffLen(int v) {
+            cutoffLen = v;
+            return this;
+        }
+
+        public Builder trainOnPrompt(boolean v) {
+            trainOnPrompt = v;
+            return this;
+        }
+
+        public Builder maskHistory(boolean v) {
+            maskHistory = v;
+            return this;
+        }
+
+        public Builder overlong(OverlongPolicy v) {
+            overlong = v;
+            return this;
+        }
+
+        public Builder packing(boolean v) {
+            packing = v;
+            return this;
+        }
+
+        public Builder valSize(double v) {
+            valSize = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder partitions(int v) {
+            partitions = v;
+            return this;
+        }
+
+        public Builder outputs(Outputs v) {
+            outputs = v;
+            return this;
+        }
 
         public PrepConfig build() {
-            return new PrepConfig(datasets, datasetDir, maxSamples, modelPath, stage,
+            return new PrepConfig(
+                    datasets,
+                    datasetDir,
+                    maxSamples,
+                    modelPath,
+                    stage,
                     new Template(template, enableThinking),
-                    new LabelOptions(cutoffLen, trainOnPrompt, maskHistory, overlong), packing,
-                    new Split(valSize, seed), partitions, outputs);
+                    new LabelOptions(cutoffLen, trainOnPrompt, maskHistory, overlong),
+                    packing,
+                    new Split(valSize, seed),
+                    partitions,
+                    outputs);
         }
     }
 }

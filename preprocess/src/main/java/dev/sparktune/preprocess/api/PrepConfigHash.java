@@ -1,7 +1,6 @@
 package dev.sparktune.preprocess.api;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,15 +19,15 @@ public final class PrepConfigHash {
     /** Bumped whenever the canonical form changes, so that old and new hashes never collide by accident. */
     static final String FORMAT = "sparktune-prep-config/1";
 
-    private PrepConfigHash() {
-    }
+    private PrepConfigHash() {}
 
     /** {@code key=value} lines, sorted by key, keys as in reference.conf; strings and lists JSON-quoted. */
     public static String canonical(PrepConfig config) {
         Map<String, String> lines = new TreeMap<>();
         lines.put("data.cutoff_len", Integer.toString(config.labels().cutoffLen()));
-        lines.put("data.dataset", config.datasets().stream().map(PrepConfigHash::quote)
-                .collect(Collectors.joining(",", "[", "]")));
+        lines.put(
+                "data.dataset",
+                config.datasets().stream().map(PrepConfigHash::quote).collect(Collectors.joining(",", "[", "]")));
         lines.put("data.dataset_dir", quote(config.datasetDir()));
         lines.put("data.mask_history", Boolean.toString(config.labels().maskHistory()));
         lines.put("data.max_samples", Long.toString(config.maxSamples()));
@@ -42,7 +41,8 @@ public final class PrepConfigHash {
         lines.put("model.model_name_or_path", quote(config.modelPath()));
         lines.put("model.template", quote(config.template().name()));
         lines.put("prep.partitions", Integer.toString(config.partitions()));
-        return lines.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+        return lines.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining("\n", FORMAT + "\n", "\n"));
     }
 

@@ -24,23 +24,6 @@ import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.preprocess.table.RejectsTable;
 import dev.sparktune.preprocess.template.ChatTemplate;
 import dev.sparktune.preprocess.template.ChatTemplates;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.HashPartitioner;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import scala.Tuple2;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.Serializable;
@@ -58,6 +41,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * The prep job: datasets in; packed Delta table, rejects Delta table and stats JSON out.
@@ -72,25 +71,30 @@ public final class PrepJob {
     private static final Logger LOG = LoggerFactory.getLogger(PrepJob.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private PrepJob() {
-    }
+    private PrepJob() {}
 
     public static PrepResult run(SparkSession spark, PrepConfig config) {
         Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
         TokenizerFiles tokenizer = TokenizerFiles.load(config.modelPath(), hadoopConf);
         ChatTemplate template = config.stage() != Stage.PT
-                ? ChatTemplates.resolve(config.template().name(), tokenizer.tokenizerConfigJson(), config.template().enableThinking())
+                ? ChatTemplates.resolve(
+                        config.template().name(),
+                        tokenizer.tokenizerConfigJson(),
+                        config.template().enableThinking())
                 : null;
-        List<DatasetSpec> specs = DatasetCatalog.resolve(config.datasets(), config.datasetDir(), config.stage(),
-                hadoopConf);
+        List<DatasetSpec> specs =
+                DatasetCatalog.resolve(config.datasets(), config.datasetDir(), config.stage(), hadoopConf);
         String configHash = PrepConfigHash.sha256(config);
         String fingerprint = runFingerprint(config, configHash, tokenizer, specs, hadoopConf);
 
-        Map<String, String> existing = DeltaTables.properties(spark, config.outputs().table());
+        Map<String, String> existing =
+                DeltaTables.properties(spark, config.outputs().table());
         if (fingerprint.equals(existing.get(PackedTable.PROP_RUN_FINGERPRINT))
                 && existing.containsKey(PackedTable.PROP_STATS)) {
-            LOG.info("prep: inputs and config unchanged since the run that wrote {} (fingerprint {}); nothing to do",
-                    config.outputs().table(), fingerprint);
+            LOG.info(
+                    "prep: inputs and config unchanged since the run that wrote {} (fingerprint {}); nothing to do",
+                    config.outputs().table(),
+                    fingerprint);
             PrepStats stats = parseStats(existing.get(PackedTable.PROP_STATS));
             if (!exists(config.outputs().statsPath(), hadoopConf)) {
                 writeStats(config.outputs().statsPath(), stats, hadoopConf);
@@ -107,22 +111,31 @@ public final class PrepJob {
         Broadcast<TokenizerFiles> tokenizerFiles = jsc.broadcast(tokenizer);
         // parsing tokenizer.json for the special tokens takes about a second: once per run
         SpecialTokens special = tokenizer.specialTokens();
-        DocumentEncoder encoder = new DocumentEncoder(converters, DocumentEncoder.fileRoots(specs), template,
-                tokenizerFiles, special, config.stage(),
+        DocumentEncoder encoder = new DocumentEncoder(
+                converters,
+                DocumentEncoder.fileRoots(specs),
+                template,
+                tokenizerFiles,
+                special,
+                config.stage(),
                 config.labels(),
                 config.split().seed());
 
         JavaRDD<SourceRecord> records = SourceReader.read(spark, specs, config.maxSamples(), partitions);
-        JavaRDD<EncodeOutcome> outcomes = records.mapPartitions(encoder::encode)
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        JavaRDD<EncodeOutcome> outcomes =
+                records.mapPartitions(encoder::encode).persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
             OutcomeTally tally = outcomes.treeAggregate(new OutcomeTally(), OutcomeTally::add, OutcomeTally::merge);
             failOnUnreadableFiles(tally, outcomes);
             Map<String, String> properties = tableProperties(spark, config, configHash, tokenizer, special, template);
             properties.put(PackedTable.PROP_RUN_FINGERPRINT, fingerprint);
-            DeltaTables.replace(spark, config.outputs().rejectsTable(), spark.createDataFrame(outcomes
-                    .filter(o -> o instanceof EncodeOutcome.Rejected)
-                    .map(o -> RejectsTable.toRow(((EncodeOutcome.Rejected) o).reject())), RejectsTable.SCHEMA),
+            DeltaTables.replace(
+                    spark,
+                    config.outputs().rejectsTable(),
+                    spark.createDataFrame(
+                            outcomes.filter(o -> o instanceof EncodeOutcome.Rejected)
+                                    .map(o -> RejectsTable.toRow(((EncodeOutcome.Rejected) o).reject())),
+                            RejectsTable.SCHEMA),
                     properties);
             if (tally.accepted() == 0) {
                 throw new PreprocessException("no input record became a training document: all "
@@ -131,9 +144,11 @@ public final class PrepJob {
             }
 
             JavaRDD<EncodedDocument> documents = outcomes.flatMap(o -> o instanceof EncodeOutcome.Accepted a
-                    ? List.of(a.document()).iterator() : Collections.emptyIterator());
+                    ? List.of(a.document()).iterator()
+                    : Collections.emptyIterator());
             EvalSplit split = evalSplit(config.split().valSize(), documents, tally.accepted());
-            long trainDocuments = documents.filter(d -> !split.isEval(d.contentHash())).count();
+            long trainDocuments =
+                    documents.filter(d -> !split.isEval(d.contentHash())).count();
             RowPacker packer = new RowPacker(config.seqLen(), split);
             JavaRDD<RowPacker.FirstPass> firstPass = null;
             JavaRDD<RowPacker.GroupedRow> rows;
@@ -144,8 +159,10 @@ public final class PrepJob {
                         .values()
                         .mapPartitions(packer::packPartition)
                         .persist(StorageLevel.MEMORY_AND_DISK_SER());
-                JavaRDD<RowPacker.GroupedRow> finalRows = firstPass.flatMap(p -> p instanceof RowPacker.FirstPass.Final f
-                        ? List.of(f.row()).iterator() : Collections.emptyIterator());
+                JavaRDD<RowPacker.GroupedRow> finalRows =
+                        firstPass.flatMap(p -> p instanceof RowPacker.FirstPass.Final f
+                                ? List.of(f.row()).iterator()
+                                : Collections.emptyIterator());
                 JavaRDD<RowPacker.GroupedRow> tailRows = firstPass
                         .flatMapToPair(p -> p instanceof RowPacker.FirstPass.Released r
                                 ? List.of(new Tuple2<>(r.group(), r.item())).iterator()
@@ -160,13 +177,20 @@ public final class PrepJob {
             try {
                 RowTally rowTally = rows.treeAggregate(new RowTally(), RowTally::add, RowTally::merge);
                 if (firstPass != null) {
-                    outcomes.unpersist(false);   // everything downstream reads the packed first pass
+                    outcomes.unpersist(false); // everything downstream reads the packed first pass
                 }
-                PrepStats stats = tally.toStats(trainDocuments, rowTally.rowsBySplit,
-                        rowTally.lowerBound(config.seqLen()), rowTally.tokens, config.seqLen());
+                PrepStats stats = tally.toStats(
+                        trainDocuments,
+                        rowTally.rowsBySplit,
+                        rowTally.lowerBound(config.seqLen()),
+                        rowTally.tokens,
+                        config.seqLen());
                 properties.put(PackedTable.PROP_STATS, compactJson(stats));
-                long dataVersion = DeltaTables.replace(spark, config.outputs().table(),
-                        spark.createDataFrame(rows.map(PrepJob::toRow), PackedTable.SCHEMA), properties);
+                long dataVersion = DeltaTables.replace(
+                        spark,
+                        config.outputs().table(),
+                        spark.createDataFrame(rows.map(PrepJob::toRow), PackedTable.SCHEMA),
+                        properties);
                 writeStats(config.outputs().statsPath(), stats, hadoopConf);
                 return new PrepResult(dataVersion, true, stats);
             } finally {
@@ -188,7 +212,8 @@ public final class PrepJob {
 
         RowTally add(RowPacker.GroupedRow row) {
             rowsBySplit.merge(row.split(), 1L, Long::sum);
-            tokensByGroup.merge(row.split() + "\0" + row.dataset(), (long) row.row().numTokens(), Long::sum);
+            tokensByGroup.merge(
+                    row.split() + "\0" + row.dataset(), (long) row.row().numTokens(), Long::sum);
             tokens += row.row().numTokens();
             return this;
         }
@@ -201,7 +226,9 @@ public final class PrepJob {
         }
 
         long lowerBound(int cutoffLen) {
-            return tokensByGroup.values().stream().mapToLong(t -> (t + cutoffLen - 1) / cutoffLen).sum();
+            return tokensByGroup.values().stream()
+                    .mapToLong(t -> (t + cutoffLen - 1) / cutoffLen)
+                    .sum();
         }
     }
 
@@ -216,7 +243,8 @@ public final class PrepJob {
             throw new PreprocessException("data.val_size = " + (long) valSize + " documents leaves nothing to "
                     + "train on: only " + accepted + " documents were accepted; lower it or give a fraction");
         }
-        List<Long> smallest = documents.map(EncodedDocument::contentHash)
+        List<Long> smallest = documents
+                .map(EncodedDocument::contentHash)
                 .takeOrdered((int) valSize, (Comparator<Long> & Serializable) Long::compareUnsigned);
         if (smallest.isEmpty()) {
             return EvalSplit.noEval();
@@ -226,13 +254,26 @@ public final class PrepJob {
 
     private static Row toRow(RowPacker.GroupedRow grouped) {
         PackedRow row = grouped.row();
-        return RowFactory.create(row.inputIds(), row.labels(), row.positionIds(), row.docLens(), row.numTokens(),
-                row.numSupervised(), grouped.dataset(), grouped.split(), row.docIds(), row.docRoles());
+        return RowFactory.create(
+                row.inputIds(),
+                row.labels(),
+                row.positionIds(),
+                row.docLens(),
+                row.numTokens(),
+                row.numSupervised(),
+                grouped.dataset(),
+                grouped.split(),
+                row.docIds(),
+                row.docRoles());
     }
 
-    private static Map<String, String> tableProperties(SparkSession spark, PrepConfig config, String configHash,
-                                                       TokenizerFiles tokenizer, SpecialTokens special,
-                                                       ChatTemplate template) {
+    private static Map<String, String> tableProperties(
+            SparkSession spark,
+            PrepConfig config,
+            String configHash,
+            TokenizerFiles tokenizer,
+            SpecialTokens special,
+            ChatTemplate template) {
         Map<String, String> properties = new TreeMap<>();
         properties.put(PackedTable.PROP_TOKENIZER_SHA256, tokenizer.sha256());
         properties.put(PackedTable.PROP_TOKENIZER_PATH, DeltaTables.qualify(spark, config.modelPath()));
@@ -243,7 +284,8 @@ public final class PrepJob {
         properties.put(PackedTable.PROP_TEMPLATE, template == null ? "none" : template.name());
         properties.put(PackedTable.PROP_STAGE, config.stage().name().toLowerCase(Locale.ROOT));
         properties.put(PackedTable.PROP_SEQ_LEN, Integer.toString(config.seqLen()));
-        properties.put(PackedTable.PROP_PACKING,
+        properties.put(
+                PackedTable.PROP_PACKING,
                 config.packing() ? PackedTable.PACKING_BLOCK_DIAGONAL : PackedTable.PACKING_NONE);
         properties.put(PackedTable.PROP_PREP_CONFIG_HASH, configHash);
         properties.put(PackedTable.PROP_VERSION, SparkTuneVersion.VERSION);
@@ -259,9 +301,8 @@ public final class PrepJob {
         if (!tally.rejectsByReason().containsKey(RejectReason.UNREADABLE_FILE.name())) {
             return;
         }
-        List<String> unreadable = outcomes
-                .filter(o -> o instanceof EncodeOutcome.Rejected r
-                        && r.reject().reason() == RejectReason.UNREADABLE_FILE)
+        List<String> unreadable = outcomes.filter(o ->
+                        o instanceof EncodeOutcome.Rejected r && r.reject().reason() == RejectReason.UNREADABLE_FILE)
                 .map(o -> ((EncodeOutcome.Rejected) o).reject())
                 .map(r -> r.file() + ": " + r.message())
                 .take(20);
@@ -275,22 +316,37 @@ public final class PrepJob {
      * files with size and mtime), tokenizer files, and the code build (version, plus the jar's timestamp for
      * snapshot builds, whose version does not change with the code).
      */
-    private static String runFingerprint(PrepConfig config, String configHash, TokenizerFiles tokenizer,
-                                         List<DatasetSpec> specs, Configuration hadoopConf) {
+    private static String runFingerprint(
+            PrepConfig config,
+            String configHash,
+            TokenizerFiles tokenizer,
+            List<DatasetSpec> specs,
+            Configuration hadoopConf) {
         StringBuilder text = new StringBuilder()
-                .append(configHash).append('\n')
-                .append(tokenizer.sha256()).append('\n')
-                .append(sha256Hex(tokenizer.tokenizerConfigJson())).append('\n')
-                .append(SparkTuneVersion.VERSION).append('\n')
-                .append(snapshotBuildStamp()).append('\n');
+                .append(configHash)
+                .append('\n')
+                .append(tokenizer.sha256())
+                .append('\n')
+                .append(sha256Hex(tokenizer.tokenizerConfigJson()))
+                .append('\n')
+                .append(SparkTuneVersion.VERSION)
+                .append('\n')
+                .append(snapshotBuildStamp())
+                .append('\n');
         for (DatasetSpec spec : specs) {
             text.append(spec).append('\n');
             for (String file : spec.files()) {
                 Path path = new Path(file);
                 try {
                     FileStatus status = path.getFileSystem(hadoopConf).getFileStatus(path);
-                    text.append(spec.name()).append('\t').append(file).append('\t').append(status.getLen())
-                            .append('\t').append(status.getModificationTime()).append('\n');
+                    text.append(spec.name())
+                            .append('\t')
+                            .append(file)
+                            .append('\t')
+                            .append(status.getLen())
+                            .append('\t')
+                            .append(status.getModificationTime())
+                            .append('\n');
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot stat input file " + file + ": " + e.getMessage(), e);
                 }
@@ -337,8 +393,8 @@ public final class PrepJob {
         try {
             return JSON.readValue(json, PrepStats.class);
         } catch (IOException e) {
-            throw new UncheckedIOException("the table's " + PackedTable.PROP_STATS + " property is not valid: "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "the table's " + PackedTable.PROP_STATS + " property is not valid: " + e.getMessage(), e);
         }
     }
 
@@ -361,8 +417,8 @@ public final class PrepJob {
 
     static String sha256Hex(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

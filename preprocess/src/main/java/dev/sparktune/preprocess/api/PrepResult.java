@@ -10,5 +10,4 @@ import dev.sparktune.preprocess.stats.PrepStats;
  *                       was written this time
  * @param stats          counts, tokens, packing efficiency, length histogram
  */
-public record PrepResult(long tableVersion, boolean committed, PrepStats stats) {
-}
+public record PrepResult(long tableVersion, boolean committed, PrepStats stats) {}

@@ -9,11 +9,11 @@ import java.util.Properties;
 public final class SparkTuneVersion {
     public static final String VERSION = load();
 
-    private SparkTuneVersion() {
-    }
+    private SparkTuneVersion() {}
 
     private static String load() {
-        try (InputStream in = SparkTuneVersion.class.getResourceAsStream("/dev/sparktune/preprocess/version.properties")) {
+        try (InputStream in =
+                SparkTuneVersion.class.getResourceAsStream("/dev/sparktune/preprocess/version.properties")) {
             if (in == null) {
                 throw new IllegalStateException("version.properties missing from the SparkTune jar");
             }

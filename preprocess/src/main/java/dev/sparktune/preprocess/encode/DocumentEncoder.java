@@ -1,5 +1,8 @@
 package dev.sparktune.preprocess.encode;
 
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.api.LabelOptions;
 import dev.sparktune.preprocess.api.OverlongPolicy;
@@ -15,11 +18,6 @@ import dev.sparktune.preprocess.template.ChatTemplate;
 import dev.sparktune.preprocess.template.RenderedConversation;
 import dev.sparktune.preprocess.template.TemplateException;
 import dev.sparktune.preprocess.template.TextSpan;
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.huggingface.tokenizers.jni.CharSpan;
-import org.apache.spark.broadcast.Broadcast;
-
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Turns input records into documents or rejects: convert (format) → render (chat template) → tokenize (the model's
@@ -46,10 +45,11 @@ public final class DocumentEncoder implements Serializable {
     static final int MAX_RECORD_CHARS = 8192;
 
     private final Map<String, RecordConverter> convertersByDataset;
-    private final Map<String, String> fileRoots;     // dataset -> prefix its files' ids are relative to
+    private final Map<String, String> fileRoots; // dataset -> prefix its files' ids are relative to
     private final ChatTemplate template;
     /** Broadcast once per executor: tokenizer.json is 10+ MB and would otherwise ride in every task. */
     private final Broadcast<TokenizerFiles> tokenizer;
+
     private final Stage stage;
     private final LabelOptions labels;
     private final long seed;
@@ -58,9 +58,15 @@ public final class DocumentEncoder implements Serializable {
     /**
      * @param template the chat template; ignored for {@link Stage#PT}, which tokenizes raw text
      */
-    public DocumentEncoder(Map<String, RecordConverter> convertersByDataset, Map<String, String> fileRoots,
-                           ChatTemplate template, Broadcast<TokenizerFiles> tokenizer, SpecialTokens special,
-                           Stage stage, LabelOptions labels, long seed) {
+    public DocumentEncoder(
+            Map<String, RecordConverter> convertersByDataset,
+            Map<String, String> fileRoots,
+            ChatTemplate template,
+            Broadcast<TokenizerFiles> tokenizer,
+            SpecialTokens special,
+            Stage stage,
+            LabelOptions labels,
+            long seed) {
         this.convertersByDataset = Map.copyOf(convertersByDataset);
         this.fileRoots = Map.copyOf(fileRoots);
         this.template = template;
@@ -102,14 +108,13 @@ public final class DocumentEncoder implements Serializable {
     }
 
     /** A preference record rendered twice: the prompt with its chosen response, and with its rejected one. */
-    private record RenderedPair(RenderedConversation chosen, RenderedConversation rejected) {
-    }
+    private record RenderedPair(RenderedConversation chosen, RenderedConversation rejected) {}
 
     private List<EncodeOutcome> encodeBatch(HuggingFaceTokenizer hf, Iterator<SourceRecord> records) {
         List<EncodeOutcome> outcomes = new ArrayList<>(BATCH);
-        List<Integer> pending = new ArrayList<>(BATCH);        // outcome slots waiting for tokenization
+        List<Integer> pending = new ArrayList<>(BATCH); // outcome slots waiting for tokenization
         List<SourceRecord> pendingRecords = new ArrayList<>(BATCH);
-        List<Object> rendered = new ArrayList<>(BATCH);          // RenderedConversation or RenderedPair
+        List<Object> rendered = new ArrayList<>(BATCH); // RenderedConversation or RenderedPair
         List<String> texts = new ArrayList<>(BATCH);
         while (outcomes.size() < BATCH && records.hasNext()) {
             SourceRecord record = records.next();
@@ -165,7 +170,8 @@ public final class DocumentEncoder implements Serializable {
                 return chosen;
             }
             Object rejected = render(record, paired.rejected());
-            return rejected instanceof Reject ? rejected
+            return rejected instanceof Reject
+                    ? rejected
                     : new RenderedPair((RenderedConversation) chosen, (RenderedConversation) rejected);
         }
         Conversation conversation = ((Conversion.Converted) conversion).conversation();
@@ -181,11 +187,12 @@ public final class DocumentEncoder implements Serializable {
         try {
             return template.render(conversation);
         } catch (TemplateException | IllegalArgumentException e) {
-            return reject(record, RejectReason.TEMPLATE_ERROR,
+            return reject(
+                    record,
+                    RejectReason.TEMPLATE_ERROR,
                     "chat template '" + template.name() + "' failed: " + e.getMessage());
         } catch (RuntimeException e) {
-            return reject(record, RejectReason.TEMPLATE_ERROR,
-                    "chat template '" + template.name() + "' failed: " + e);
+            return reject(record, RejectReason.TEMPLATE_ERROR, "chat template '" + template.name() + "' failed: " + e);
         }
     }
 
@@ -202,15 +209,18 @@ public final class DocumentEncoder implements Serializable {
         List<TurnPair> pairs = pairs(rendered, ids, encoding.getCharTokenSpans());
         int total = ids.length;
         if (total > labels.cutoffLen() && labels.overlong() == OverlongPolicy.REJECT) {
-            return new EncodeOutcome.Rejected(reject(record, RejectReason.TOO_LONG, total + " tokens exceed "
-                    + "cutoff_len " + labels.cutoffLen() + "; raise data.cutoff_len or set data.overlong = truncate"));
+            return new EncodeOutcome.Rejected(reject(
+                    record,
+                    RejectReason.TOO_LONG,
+                    total + " tokens exceed " + "cutoff_len " + labels.cutoffLen()
+                            + "; raise data.cutoff_len or set data.overlong = truncate"));
         }
         SupervisedLabels.Labeled labeled = SupervisedLabels.build(pairs, labels);
         EncodeOutcome outcome = accepted(record, labeled.inputIds(), labeled.labels(), labeled.truncated());
         if (((EncodeOutcome.Accepted) outcome).document().supervisedTokens() == 0) {
             String why = labeled.truncated()
                     ? "every assistant token was cut by cutoff_len " + labels.cutoffLen() + " (" + total
-                      + " tokens); raise data.cutoff_len"
+                            + " tokens); raise data.cutoff_len"
                     : "the conversation has no assistant tokens to learn from";
             return new EncodeOutcome.Rejected(reject(record, RejectReason.NO_SUPERVISED_TOKENS, why));
         }
@@ -225,28 +235,38 @@ public final class DocumentEncoder implements Serializable {
      * as {@link SupervisedLabels} keeps it for SFT (what the span covers, the end-of-turn token and newline of
      * Qwen3's template included, is the template's).
      */
-    private EncodeOutcome labelPair(SourceRecord record, RenderedPair rendered, Encoding chosenEncoding,
-                                    Encoding rejectedEncoding) {
-        int[][] chosen = promptAndResponse(pairs(rendered.chosen(), chosenEncoding.getIds(),
-                chosenEncoding.getCharTokenSpans()));
-        int[][] rejected = promptAndResponse(pairs(rendered.rejected(), rejectedEncoding.getIds(),
-                rejectedEncoding.getCharTokenSpans()));
+    private EncodeOutcome labelPair(
+            SourceRecord record, RenderedPair rendered, Encoding chosenEncoding, Encoding rejectedEncoding) {
+        int[][] chosen = promptAndResponse(
+                pairs(rendered.chosen(), chosenEncoding.getIds(), chosenEncoding.getCharTokenSpans()));
+        int[][] rejected = promptAndResponse(
+                pairs(rendered.rejected(), rejectedEncoding.getIds(), rejectedEncoding.getCharTokenSpans()));
         if (chosen == null || rejected == null) {
-            return new EncodeOutcome.Rejected(reject(record, RejectReason.TEMPLATE_ERROR, "chat template '"
-                    + template.name() + "' placed no assistant turn for the " + (chosen == null ? "chosen"
-                    : "rejected") + " response"));
+            return new EncodeOutcome.Rejected(reject(
+                    record,
+                    RejectReason.TEMPLATE_ERROR,
+                    "chat template '"
+                            + template.name() + "' placed no assistant turn for the "
+                            + (chosen == null ? "chosen" : "rejected") + " response"));
         }
         if (!Arrays.equals(chosen[0], rejected[0])) {
-            return new EncodeOutcome.Rejected(reject(record, RejectReason.TEMPLATE_ERROR, "chat template '"
-                    + template.name() + "' renders the prompt differently before the chosen and the rejected "
-                    + "response; a pair must share its prompt"));
+            return new EncodeOutcome.Rejected(reject(
+                    record,
+                    RejectReason.TEMPLATE_ERROR,
+                    "chat template '"
+                            + template.name() + "' renders the prompt differently before the chosen and the rejected "
+                            + "response; a pair must share its prompt"));
         }
         int[] prompt = chosen[0];
         int longer = Math.max(chosen[1].length, rejected[1].length);
         if (prompt.length + longer > labels.cutoffLen() && labels.overlong() == OverlongPolicy.REJECT) {
-            return new EncodeOutcome.Rejected(reject(record, RejectReason.TOO_LONG, "the prompt (" + prompt.length
-                    + " tokens) with the longer response (" + longer + ") exceeds cutoff_len " + labels.cutoffLen()
-                    + "; raise data.cutoff_len or set data.overlong = truncate"));
+            return new EncodeOutcome.Rejected(reject(
+                    record,
+                    RejectReason.TOO_LONG,
+                    "the prompt (" + prompt.length
+                            + " tokens) with the longer response (" + longer + ") exceeds cutoff_len "
+                            + labels.cutoffLen()
+                            + "; raise data.cutoff_len or set data.overlong = truncate"));
         }
         int[] lens = SupervisedLabels.inferSeqlen(prompt.length, longer, labels.cutoffLen());
         boolean truncated = lens[0] < prompt.length || lens[1] < longer;
@@ -254,9 +274,12 @@ public final class DocumentEncoder implements Serializable {
         int[][] docR = document(prompt, rejected, lens);
         for (int[][] doc : List.of(docC, docR)) {
             if (Arrays.stream(doc[1]).allMatch(l -> l == SupervisedLabels.IGNORE_INDEX)) {
-                return new EncodeOutcome.Rejected(reject(record, RejectReason.NO_SUPERVISED_TOKENS, (doc == docC
-                        ? "the chosen" : "the rejected") + " response keeps no token after cutoff_len "
-                        + labels.cutoffLen() + " (prompt " + prompt.length + " tokens); raise data.cutoff_len"));
+                return new EncodeOutcome.Rejected(reject(
+                        record,
+                        RejectReason.NO_SUPERVISED_TOKENS,
+                        (doc == docC ? "the chosen" : "the rejected") + " response keeps no token after cutoff_len "
+                                + labels.cutoffLen() + " (prompt " + prompt.length
+                                + " tokens); raise data.cutoff_len"));
             }
         }
         return accepted(record, concat(docC[0], docR[0]), concat(docC[1], docR[1]), truncated, true, docC[0].length);
@@ -294,8 +317,8 @@ public final class DocumentEncoder implements Serializable {
         int[] source = Arrays.copyOf(prompt, lens[0]);
         int n = Math.min(lens[1], promptAndResponse[1].length);
         int[] ids = concat(source, Arrays.copyOf(promptAndResponse[1], n));
-        return new int[][] {ids, concat(SupervisedLabels.ignored(source.length),
-                Arrays.copyOf(promptAndResponse[2], n))};
+        return new int[][] {ids, concat(SupervisedLabels.ignored(source.length), Arrays.copyOf(promptAndResponse[2], n))
+        };
     }
 
     private static int[] concat(int[] a, int[] b) {
@@ -352,10 +375,17 @@ public final class DocumentEncoder implements Serializable {
     }
 
     /** @param pair input_ids hold a chosen document of {@code chosenLength} tokens, then the rejected one */
-    private EncodeOutcome accepted(SourceRecord record, int[] inputIds, int[] labelIds, boolean truncated, boolean pair,
-                                   int chosenLength) {
-        return new EncodeOutcome.Accepted(new EncodedDocument(docId(record, fileRoots.get(record.dataset())),
-                record.dataset(), contentHash(inputIds, seed), inputIds, labelIds, truncated, pair, chosenLength));
+    private EncodeOutcome accepted(
+            SourceRecord record, int[] inputIds, int[] labelIds, boolean truncated, boolean pair, int chosenLength) {
+        return new EncodeOutcome.Accepted(new EncodedDocument(
+                docId(record, fileRoots.get(record.dataset())),
+                record.dataset(),
+                contentHash(inputIds, seed),
+                inputIds,
+                labelIds,
+                truncated,
+                pair,
+                chosenLength));
     }
 
     private static Reject reject(SourceRecord record, RejectReason reason, String message) {

@@ -18,13 +18,21 @@ import java.util.Objects;
  *                     {@code chosenLength} tokens of the first (the packer keeps them together)
  * @param chosenLength the chosen document's length, for a pair; else the whole length
  */
-public record EncodedDocument(long docId, String dataset, long contentHash, int[] inputIds, int[] labels,
-                              boolean truncated, boolean pair, int chosenLength) implements Serializable {
+public record EncodedDocument(
+        long docId,
+        String dataset,
+        long contentHash,
+        int[] inputIds,
+        int[] labels,
+        boolean truncated,
+        boolean pair,
+        int chosenLength)
+        implements Serializable {
     public EncodedDocument {
         Objects.requireNonNull(dataset, "dataset");
         if (inputIds.length != labels.length) {
-            throw new IllegalArgumentException("input_ids and labels differ in length: " + inputIds.length + " vs "
-                    + labels.length);
+            throw new IllegalArgumentException(
+                    "input_ids and labels differ in length: " + inputIds.length + " vs " + labels.length);
         }
         if (pair ? chosenLength <= 0 || chosenLength >= inputIds.length : chosenLength != inputIds.length) {
             throw new IllegalArgumentException("chosenLength " + chosenLength + " does not split " + inputIds.length
@@ -33,8 +41,8 @@ public record EncodedDocument(long docId, String dataset, long contentHash, int[
     }
 
     /** One document (not a pair). */
-    public EncodedDocument(long docId, String dataset, long contentHash, int[] inputIds, int[] labels,
-                           boolean truncated) {
+    public EncodedDocument(
+            long docId, String dataset, long contentHash, int[] inputIds, int[] labels, boolean truncated) {
         this(docId, dataset, contentHash, inputIds, labels, truncated, false, inputIds.length);
     }
 

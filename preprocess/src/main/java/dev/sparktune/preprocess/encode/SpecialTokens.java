@@ -1,7 +1,6 @@
 package dev.sparktune.preprocess.encode;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;

@@ -14,12 +14,10 @@ import java.util.List;
 final class SupervisedLabels {
     static final int IGNORE_INDEX = -100;
 
-    private SupervisedLabels() {
-    }
+    private SupervisedLabels() {}
 
     /** Result: the token ids, their labels, and whether anything was cut. */
-    record Labeled(int[] inputIds, int[] labels, boolean truncated) {
-    }
+    record Labeled(int[] inputIds, int[] labels, boolean truncated) {}
 
     /**
      * @param pairs the conversation's pairs in order; a last pair without target holds text the template writes

@@ -1,7 +1,6 @@
 package dev.sparktune.preprocess.encode;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,8 +24,7 @@ public final class TokenizerCache {
 
     private static final Map<String, HuggingFaceTokenizer> TOKENIZERS = new ConcurrentHashMap<>();
 
-    private TokenizerCache() {
-    }
+    private TokenizerCache() {}
 
     /** The JVM's shared tokenizer for these files (do not close it). */
     public static HuggingFaceTokenizer get(TokenizerFiles files) {

@@ -5,5 +5,4 @@ package dev.sparktune.preprocess.encode;
  * response and this one (system, user, tool turns and the assistant header), {@code target} the response tokens the
  * model learns. Token ids only; labels are decided by {@link SupervisedLabels}.
  */
-record TurnPair(int[] source, int[] target) {
-}
+record TurnPair(int[] source, int[] target) {}

@@ -14,8 +14,7 @@ import java.util.TreeMap;
  * ceil(tokens / capacity). Deterministic: ties are broken by document id.
  */
 public final class BestFitPacker {
-    private BestFitPacker() {
-    }
+    private BestFitPacker() {}
 
     public static List<List<PackItem>> pack(List<PackItem> items, int capacity) {
         List<PackItem> sorted = new ArrayList<>(items);

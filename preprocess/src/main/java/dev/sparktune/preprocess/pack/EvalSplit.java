@@ -21,7 +21,10 @@ public record EvalSplit(long threshold, boolean none) implements Serializable {
         if (!(valSize > 0 && valSize < 1)) {
             throw new IllegalArgumentException("val_size fraction must be in (0,1), got " + valSize);
         }
-        long threshold = new BigDecimal(valSize).multiply(new BigDecimal(TWO_TO_64)).toBigInteger().longValue();
+        long threshold = new BigDecimal(valSize)
+                .multiply(new BigDecimal(TWO_TO_64))
+                .toBigInteger()
+                .longValue();
         return new EvalSplit(threshold, false);
     }
 
@@ -34,7 +37,7 @@ public record EvalSplit(long threshold, boolean none) implements Serializable {
         if (none) {
             return false;
         }
-        if (threshold == -1L) {     // all-ones threshold from belowOrAt(max): everything
+        if (threshold == -1L) { // all-ones threshold from belowOrAt(max): everything
             return true;
         }
         return Long.compareUnsigned(contentHash, threshold) < 0;

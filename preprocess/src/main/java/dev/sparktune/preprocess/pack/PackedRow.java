@@ -9,8 +9,15 @@ import java.util.List;
  * {@code positionIds} restarting at 0 for each, {@code docLens} giving the block-diagonal attention layout and
  * {@code docRoles} each document's part in a preference pair ({@link PackedTable#ROLE_DOCUMENT} outside pairs).
  */
-public record PackedRow(int[] inputIds, int[] labels, int[] positionIds, int[] docLens, long[] docIds,
-                        int[] docRoles, int numSupervised) implements Serializable {
+public record PackedRow(
+        int[] inputIds,
+        int[] labels,
+        int[] positionIds,
+        int[] docLens,
+        long[] docIds,
+        int[] docRoles,
+        int numSupervised)
+        implements Serializable {
 
     /** Lays the items out in the given order; a pair's two documents side by side, the chosen one first. */
     public static PackedRow of(List<PackItem> items) {

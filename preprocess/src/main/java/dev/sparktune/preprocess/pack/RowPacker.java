@@ -2,7 +2,6 @@ package dev.sparktune.preprocess.pack;
 
 import dev.sparktune.preprocess.encode.EncodedDocument;
 import dev.sparktune.preprocess.table.PackedTable;
-
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,8 +30,8 @@ public final class RowPacker implements Serializable {
     /** Per partition and group, the first pass releases at most this many rows' worth of tokens. */
     static final int RELEASE_ROWS = 2;
     /** (split, dataset) groups in split then dataset name order. */
-    static final Comparator<List<String>> GROUP_ORDER = Comparator.<List<String>, String>comparing(g -> g.get(0))
-            .thenComparing(g -> g.get(1));
+    static final Comparator<List<String>> GROUP_ORDER =
+            Comparator.<List<String>, String>comparing(g -> g.get(0)).thenComparing(g -> g.get(1));
 
     private final int cutoffLen;
     private final EvalSplit split;
@@ -43,16 +42,13 @@ public final class RowPacker implements Serializable {
     }
 
     /** A packed row and the (split, dataset) group it belongs to. */
-    public record GroupedRow(String split, String dataset, PackedRow row) implements Serializable {
-    }
+    public record GroupedRow(String split, String dataset, PackedRow row) implements Serializable {}
 
     /** What the first pass yields: a final row, or a document released to the second pass. */
     public sealed interface FirstPass extends Serializable {
-        record Final(GroupedRow row) implements FirstPass {
-        }
+        record Final(GroupedRow row) implements FirstPass {}
 
-        record Released(List<String> group, PackItem item) implements FirstPass {
-        }
+        record Released(List<String> group, PackItem item) implements FirstPass {}
     }
 
     public String splitOf(EncodedDocument doc) {
@@ -67,7 +63,7 @@ public final class RowPacker implements Serializable {
     public Iterator<GroupedRow> rowPerDocument(Iterator<EncodedDocument> documents) {
         List<GroupedRow> out = new ArrayList<>();
         groups(documents).forEach((group, items) -> {
-            items.sort(Comparator.comparingLong(PackItem::docId));   // stable: a document's chunks stay in order
+            items.sort(Comparator.comparingLong(PackItem::docId)); // stable: a document's chunks stay in order
             items.forEach(item -> out.add(row(group, List.of(item))));
         });
         return out.iterator();
@@ -122,7 +118,9 @@ public final class RowPacker implements Serializable {
     public Iterator<GroupedRow> packReleased(List<String> group, Iterable<PackItem> released) {
         List<PackItem> items = new ArrayList<>();
         released.forEach(items::add);
-        return BestFitPacker.pack(items, cutoffLen).stream().map(bin -> row(group, bin)).iterator();
+        return BestFitPacker.pack(items, cutoffLen).stream()
+                .map(bin -> row(group, bin))
+                .iterator();
     }
 
     private Map<List<String>, List<PackItem>> groups(Iterator<EncodedDocument> documents) {
@@ -153,8 +151,8 @@ public final class RowPacker implements Serializable {
         }
         for (int from = 0; from < ids.length; from += cutoffLen) {
             int to = Math.min(from + cutoffLen, ids.length);
-            out.add(new PackItem(doc.docId(), Arrays.copyOfRange(ids, from, to),
-                    Arrays.copyOfRange(doc.labels(), from, to)));
+            out.add(new PackItem(
+                    doc.docId(), Arrays.copyOfRange(ids, from, to), Arrays.copyOfRange(doc.labels(), from, to)));
         }
     }
 }

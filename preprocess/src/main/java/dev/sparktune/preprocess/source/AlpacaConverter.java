@@ -37,16 +37,17 @@ public final class AlpacaConverter extends JsonRecordConverter {
         this.columns = Objects.requireNonNull(columns, "columns");
         if ((ranking ? columns.chosen() == null || columns.rejected() == null : columns.response() == null)
                 || (columns.prompt() == null && columns.query() == null)) {
-            throw new IllegalArgumentException("alpaca needs " + (ranking ? "chosen and rejected columns" : "a "
-                    + "response column") + " and a prompt or query column, got " + columns);
+            throw new IllegalArgumentException(
+                    "alpaca needs " + (ranking ? "chosen and rejected columns" : "a " + "response column")
+                            + " and a prompt or query column, got " + columns);
         }
     }
 
     @Override
     Conversation toConversation(ObjectNode record) throws RecordRejected {
         List<Message> messages = toPrompt(record);
-        String output = RecordJson.requiredString(record, columns.response(), columns.response(),
-                "the model's response");
+        String output =
+                RecordJson.requiredString(record, columns.response(), columns.response(), "the model's response");
         messages.add(Message.of(Role.ASSISTANT, output));
         return new Conversation(messages, toolsJson(record));
     }
@@ -62,8 +63,8 @@ public final class AlpacaConverter extends JsonRecordConverter {
 
         List<String> prompt = new ArrayList<>(2);
         if (columns.prompt() != null) {
-            String instruction = RecordJson.requiredString(record, columns.prompt(), columns.prompt(),
-                    "the instruction");
+            String instruction =
+                    RecordJson.requiredString(record, columns.prompt(), columns.prompt(), "the instruction");
             if (!instruction.isEmpty()) {
                 prompt.add(instruction);
             }
@@ -79,8 +80,10 @@ public final class AlpacaConverter extends JsonRecordConverter {
     @Override
     Message response(ObjectNode record, boolean chosen) throws RecordRejected {
         String column = chosen ? columns.chosen() : columns.rejected();
-        return Message.of(Role.ASSISTANT, RecordJson.requiredString(record, column, column,
-                chosen ? "the chosen response" : "the rejected response"));
+        return Message.of(
+                Role.ASSISTANT,
+                RecordJson.requiredString(
+                        record, column, column, chosen ? "the chosen response" : "the rejected response"));
     }
 
     @Override
@@ -109,7 +112,9 @@ public final class AlpacaConverter extends JsonRecordConverter {
             }
             for (int j = 0; j < 2; j++) {
                 if (!pair.get(j).isTextual()) {
-                    throw RecordJson.wrongType(path + "[" + j + "]", pair.get(j),
+                    throw RecordJson.wrongType(
+                            path + "[" + j + "]",
+                            pair.get(j),
                             j == 0 ? "a string (the user prompt)" : "a string (the model's response)");
                 }
             }

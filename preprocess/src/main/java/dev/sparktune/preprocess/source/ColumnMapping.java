@@ -1,7 +1,6 @@
 package dev.sparktune.preprocess.source;
 
 import dev.sparktune.preprocess.PreprocessException;
-
 import java.io.Serializable;
 
 /**
@@ -19,12 +18,27 @@ import java.io.Serializable;
  * @param chosen   ranking datasets: the preferred response (alpaca: a string; sharegpt: one assistant turn)
  * @param rejected ranking datasets: the dispreferred response, of the same form
  */
-public record ColumnMapping(String prompt, String query, String response, String history, String messages,
-                            String system, String tools, String chosen, String rejected) implements Serializable {
+public record ColumnMapping(
+        String prompt,
+        String query,
+        String response,
+        String history,
+        String messages,
+        String system,
+        String tools,
+        String chosen,
+        String rejected)
+        implements Serializable {
 
     /** Without preference columns. */
-    public ColumnMapping(String prompt, String query, String response, String history, String messages,
-                         String system, String tools) {
+    public ColumnMapping(
+            String prompt,
+            String query,
+            String response,
+            String history,
+            String messages,
+            String system,
+            String tools) {
         this(prompt, query, response, history, messages, system, tools, null, null);
     }
 

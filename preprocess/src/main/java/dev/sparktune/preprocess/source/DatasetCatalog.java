@@ -1,12 +1,11 @@
 package dev.sparktune.preprocess.source;
 
-import dev.sparktune.preprocess.PreprocessException;
-import dev.sparktune.preprocess.api.NameSuggestion;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sparktune.preprocess.PreprocessException;
+import dev.sparktune.preprocess.api.NameSuggestion;
 import dev.sparktune.preprocess.api.Stage;
 import java.io.BufferedReader;
 import java.io.FileNotFoundException;
@@ -58,13 +57,12 @@ public final class DatasetCatalog {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** How many non-blank lines of a JSON-lines file are tried when sniffing the formatting. */
     private static final int SNIFF_LINES = 100;
+
     private static final List<String> HUB_KEYS =
             List.of("hf_hub_url", "ms_hub_url", "om_hub_url", "script_url", "cloud_file_name");
-    private static final List<String> UNSUPPORTED_COLUMNS =
-            List.of("images", "videos", "audios", "kto_tag");
+    private static final List<String> UNSUPPORTED_COLUMNS = List.of("images", "videos", "audios", "kto_tag");
 
-    private DatasetCatalog() {
-    }
+    private DatasetCatalog() {}
 
     /**
      * Resolves every name of {@code datasets}, in order.
@@ -75,8 +73,7 @@ public final class DatasetCatalog {
      * @throws DatasetException.InvalidEntry   an entry asks for something unsupported or inconsistent
      * @throws DatasetException                dataset_info.json or a file cannot be read
      */
-    public static List<DatasetSpec> resolve(List<String> datasets, String datasetDir, Stage stage,
-                                            Configuration conf) {
+    public static List<DatasetSpec> resolve(List<String> datasets, String datasetDir, Stage stage, Configuration conf) {
         if (datasets == null || datasets.isEmpty()) {
             throw new PreprocessException("data.dataset: at least one dataset is required");
         }
@@ -84,8 +81,8 @@ public final class DatasetCatalog {
             throw new IllegalArgumentException("stage is required");
         }
         if (datasetDir == null || datasetDir.isBlank()) {
-            throw new PreprocessException("data.dataset_dir is required (the folder holding "
-                    + DATASET_INFO + " and relative dataset paths)");
+            throw new PreprocessException("data.dataset_dir is required (the folder holding " + DATASET_INFO
+                    + " and relative dataset paths)");
         }
         Path dir = new Path(datasetDir);
         Path infoPath = new Path(dir, DATASET_INFO);
@@ -99,9 +96,12 @@ public final class DatasetCatalog {
             if (info != null && info.has(trimmed)) {
                 DatasetSpec spec = fromEntry(trimmed, info.get(trimmed), dir, stage, conf);
                 if (clashes(spec, specs)) {
-                    throw DatasetErrors.invalid(trimmed, "name", "is listed twice in data.dataset, or is also the "
-                            + "file name of a dataset given by path; list each dataset once (its records would be "
-                            + "read twice under one name)");
+                    throw DatasetErrors.invalid(
+                            trimmed,
+                            "name",
+                            "is listed twice in data.dataset, or is also the "
+                                    + "file name of a dataset given by path; list each dataset once (its records would be "
+                                    + "read twice under one name)");
                 }
                 specs.add(spec);
                 continue;
@@ -112,12 +112,15 @@ public final class DatasetCatalog {
                 if (clashes(spec, specs)) {
                     // Two direct paths with the same file name (a/train.jsonl, b/train.jsonl): records, rejects and
                     // stats are keyed by dataset name, so fall back to the path as given.
-                    spec = new DatasetSpec(trimmed, spec.files(), spec.format(), spec.formatting(), spec.columns(),
-                            spec.tags());
+                    spec = new DatasetSpec(
+                            trimmed, spec.files(), spec.format(), spec.formatting(), spec.columns(), spec.tags());
                 }
                 if (clashes(spec, specs)) {
-                    throw DatasetErrors.invalid(trimmed, "name", "is listed twice in data.dataset; list each "
-                            + "dataset once (its records would be read twice under one name)");
+                    throw DatasetErrors.invalid(
+                            trimmed,
+                            "name",
+                            "is listed twice in data.dataset; list each "
+                                    + "dataset once (its records would be read twice under one name)");
                 }
                 specs.add(spec);
                 continue;
@@ -126,8 +129,13 @@ public final class DatasetCatalog {
             if (info != null) {
                 info.fieldNames().forEachRemaining(known::add);
             }
-            throw DatasetErrors.unknownDataset(trimmed, infoPath.toString(), info != null, known,
-                    NameSuggestion.closest(trimmed, known), path.toString());
+            throw DatasetErrors.unknownDataset(
+                    trimmed,
+                    infoPath.toString(),
+                    info != null,
+                    known,
+                    NameSuggestion.closest(trimmed, known),
+                    path.toString());
         }
         return List.copyOf(specs);
     }
@@ -157,8 +165,8 @@ public final class DatasetCatalog {
                 node = JSON.readTree(in);
             }
             if (node == null || !node.isObject()) {
-                throw DatasetErrors.invalid(DATASET_INFO, infoPath.toString(),
-                        "must hold a JSON object of dataset name -> description");
+                throw DatasetErrors.invalid(
+                        DATASET_INFO, infoPath.toString(), "must hold a JSON object of dataset name -> description");
             }
             return node;
         } catch (IOException e) {
@@ -187,28 +195,39 @@ public final class DatasetCatalog {
         }
         for (String key : HUB_KEYS) {
             if (entry.hasNonNull(key)) {
-                throw DatasetErrors.unsupported(name, key, "(load_from " + key.replace("_url", "")
-                                .replace("_name", "") + ")",
+                throw DatasetErrors.unsupported(
+                        name,
+                        key,
+                        "(load_from " + key.replace("_url", "").replace("_name", "") + ")",
                         "SparkTune reads files only: download the data and set file_name to its path");
             }
         }
         boolean ranking = entry.path("ranking").asBoolean(false);
         if (ranking != (stage == Stage.DPO)) {
             throw ranking
-                    ? DatasetErrors.invalid(name, "ranking", "= true: a preference dataset (chosen and rejected "
-                            + "responses) is prepared with data.stage = dpo, not " + stage.name().toLowerCase(
-                            Locale.ROOT))
-                    : DatasetErrors.invalid(name, "ranking", "is not true: data.stage = dpo reads preference "
-                            + "datasets (ranking: true, with columns chosen and rejected), as LLaMA-Factory does");
+                    ? DatasetErrors.invalid(
+                            name,
+                            "ranking",
+                            "= true: a preference dataset (chosen and rejected "
+                                    + "responses) is prepared with data.stage = dpo, not "
+                                    + stage.name().toLowerCase(Locale.ROOT))
+                    : DatasetErrors.invalid(
+                            name,
+                            "ranking",
+                            "is not true: data.stage = dpo reads preference "
+                                    + "datasets (ranking: true, with columns chosen and rejected), as LLaMA-Factory does");
         }
         if (entry.hasNonNull("num_samples")) {
-            throw DatasetErrors.unsupported(name, "num_samples", "(random sampling with replacement)",
+            throw DatasetErrors.unsupported(
+                    name,
+                    "num_samples",
+                    "(random sampling with replacement)",
                     "remove it; use data.max_samples to take the first N records");
         }
         String split = textOrNull(name, entry, "split");
         if (split != null && !split.equals("train")) {
-            throw DatasetErrors.unsupported(name, "split", "'" + split + "'",
-                    "local files have a single 'train' split; remove the key");
+            throw DatasetErrors.unsupported(
+                    name, "split", "'" + split + "'", "local files have a single 'train' split; remove the key");
         }
         String fileName = textOrNull(name, entry, "file_name");
         if (fileName == null || fileName.isEmpty()) {
@@ -221,8 +240,11 @@ public final class DatasetCatalog {
         } else if (formattingName.equals("sharegpt")) {
             formatting = Formatting.SHAREGPT;
         } else {
-            throw DatasetErrors.invalid(name, "formatting", "= '" + formattingName
-                    + "' is unknown; allowed: alpaca, sharegpt (OpenAI messages are sharegpt with tags)");
+            throw DatasetErrors.invalid(
+                    name,
+                    "formatting",
+                    "= '" + formattingName
+                            + "' is unknown; allowed: alpaca, sharegpt (OpenAI messages are sharegpt with tags)");
         }
 
         ColumnMapping columns = ColumnMapping.defaults();
@@ -233,15 +255,22 @@ public final class DatasetCatalog {
             }
             for (String key : UNSUPPORTED_COLUMNS) {
                 if (columnsNode.hasNonNull(key)) {
-                    throw DatasetErrors.unsupported(name, "columns." + key, "(multimodal or KTO data)",
+                    throw DatasetErrors.unsupported(
+                            name,
+                            "columns." + key,
+                            "(multimodal or KTO data)",
                             "SparkTune prepares text data; remove the column from the entry");
                 }
             }
             columns = new ColumnMapping(
-                    textOrNull(name, columnsNode, "prompt"), textOrNull(name, columnsNode, "query"),
-                    textOrNull(name, columnsNode, "response"), textOrNull(name, columnsNode, "history"),
-                    textOrNull(name, columnsNode, "messages"), textOrNull(name, columnsNode, "system"),
-                    textOrNull(name, columnsNode, "tools"), textOrNull(name, columnsNode, "chosen"),
+                    textOrNull(name, columnsNode, "prompt"),
+                    textOrNull(name, columnsNode, "query"),
+                    textOrNull(name, columnsNode, "response"),
+                    textOrNull(name, columnsNode, "history"),
+                    textOrNull(name, columnsNode, "messages"),
+                    textOrNull(name, columnsNode, "system"),
+                    textOrNull(name, columnsNode, "tools"),
+                    textOrNull(name, columnsNode, "chosen"),
                     textOrNull(name, columnsNode, "rejected"));
         }
 
@@ -256,9 +285,14 @@ public final class DatasetCatalog {
             if (roleTag == null || contentTag == null) {
                 throw DatasetErrors.invalid(name, "tags", "must name role_tag and content_tag (the keys of a turn)");
             }
-            tags = new TagMapping(roleTag, contentTag, textOrNull(name, tagsNode, "user_tag"),
-                    textOrNull(name, tagsNode, "assistant_tag"), textOrNull(name, tagsNode, "observation_tag"),
-                    textOrNull(name, tagsNode, "function_tag"), textOrNull(name, tagsNode, "system_tag"));
+            tags = new TagMapping(
+                    roleTag,
+                    contentTag,
+                    textOrNull(name, tagsNode, "user_tag"),
+                    textOrNull(name, tagsNode, "assistant_tag"),
+                    textOrNull(name, tagsNode, "observation_tag"),
+                    textOrNull(name, tagsNode, "function_tag"),
+                    textOrNull(name, tagsNode, "system_tag"));
             if (tags.userTag() == null || tags.assistantTag() == null) {
                 throw DatasetErrors.invalid(name, "tags", "must name user_tag and assistant_tag");
             }
@@ -266,29 +300,42 @@ public final class DatasetCatalog {
 
         if (stage == Stage.PT) {
             if (formatting == Formatting.SHAREGPT) {
-                throw DatasetErrors.invalid(name, "formatting", "= sharegpt cannot be used for stage pt "
-                        + "(pre-training reads one text column, as in LLaMA-Factory); use an alpaca entry with "
-                        + "columns.prompt naming the text column");
+                throw DatasetErrors.invalid(
+                        name,
+                        "formatting",
+                        "= sharegpt cannot be used for stage pt "
+                                + "(pre-training reads one text column, as in LLaMA-Factory); use an alpaca entry with "
+                                + "columns.prompt naming the text column");
             }
             String textColumn = columnsNode != null && columns.prompt() != null ? columns.prompt() : "text";
             columns = ColumnMapping.text(textColumn);
         } else if (ranking && (columns.chosen() == null || columns.rejected() == null)) {
-            throw DatasetErrors.invalid(name, "columns." + (columns.chosen() == null ? "chosen" : "rejected"),
+            throw DatasetErrors.invalid(
+                    name,
+                    "columns." + (columns.chosen() == null ? "chosen" : "rejected"),
                     "is not set: a ranking dataset names the columns of the chosen and the rejected response");
         } else if (ranking && formatting == Formatting.ALPACA && columns.prompt() == null && columns.query() == null) {
-            throw DatasetErrors.invalid(name, "columns.prompt",
+            throw DatasetErrors.invalid(
+                    name,
+                    "columns.prompt",
                     "is not set: dpo needs the instruction column (LLaMA-Factory default: instruction)");
         } else if (formatting == Formatting.ALPACA && !ranking) {
             if (columns.response() == null) {
-                throw DatasetErrors.invalid(name, "columns.response",
+                throw DatasetErrors.invalid(
+                        name,
+                        "columns.response",
                         "is not set: sft needs the column holding the model's answer (LLaMA-Factory default: output)");
             }
             if (columns.prompt() == null && columns.query() == null) {
-                throw DatasetErrors.invalid(name, "columns.prompt",
+                throw DatasetErrors.invalid(
+                        name,
+                        "columns.prompt",
                         "is not set: sft needs the instruction column (LLaMA-Factory default: instruction)");
             }
         } else if (formatting == Formatting.SHAREGPT && columns.messages() == null) {
-            throw DatasetErrors.invalid(name, "columns.messages",
+            throw DatasetErrors.invalid(
+                    name,
+                    "columns.messages",
                     "is not set: sharegpt needs the column holding the turns (LLaMA-Factory default: conversations)");
         }
 
@@ -316,40 +363,54 @@ public final class DatasetCatalog {
 
     private static DatasetSpec fromPath(String given, Path path, Stage stage, Configuration conf) {
         if (stage == Stage.DPO) {
-            throw DatasetErrors.invalid(given, "ranking", "cannot be told from a path: data.stage = dpo reads "
-                    + "preference datasets described in " + DATASET_INFO + " (ranking: true, columns chosen and "
-                    + "rejected), as LLaMA-Factory does");
+            throw DatasetErrors.invalid(
+                    given,
+                    "ranking",
+                    "cannot be told from a path: data.stage = dpo reads "
+                            + "preference datasets described in " + DATASET_INFO
+                            + " (ranking: true, columns chosen and "
+                            + "rejected), as LLaMA-Factory does");
         }
         List<Path> files = listFiles(given, path, conf);
         FileFormat format = formatOf(given, files, conf);
         String name = path.getName().isEmpty() ? given : path.getName();
         if (stage == Stage.PT) {
-            return new DatasetSpec(name, uris(files), format, Formatting.ALPACA, ColumnMapping.text("text"),
+            return new DatasetSpec(
+                    name,
+                    uris(files),
+                    format,
+                    Formatting.ALPACA,
+                    ColumnMapping.text("text"),
                     TagMapping.sharegptDefaults());
         }
         Sniffed sniffed = sniffFirstRecord(given, files.get(0), format, conf);
         Set<String> keys = sniffed.keys;
         if (keys == null) {
             // No record to look at: nothing will be converted, any formatting does.
-            return new DatasetSpec(name, uris(files), format, Formatting.ALPACA, alpacaForPaths(),
-                    TagMapping.sharegptDefaults());
+            return new DatasetSpec(
+                    name, uris(files), format, Formatting.ALPACA, alpacaForPaths(), TagMapping.sharegptDefaults());
         }
         for (String column : List.of("conversations", "messages")) {
             if (keys.contains(column)) {
                 TagMapping tags = "role".equals(sniffed.firstTurnRoleKey(column))
-                        || (sniffed.firstTurnRoleKey(column) == null && column.equals("messages"))
-                        ? TagMapping.openAi() : TagMapping.sharegptDefaults();
+                                || (sniffed.firstTurnRoleKey(column) == null && column.equals("messages"))
+                        ? TagMapping.openAi()
+                        : TagMapping.sharegptDefaults();
                 ColumnMapping columns = new ColumnMapping(null, null, null, null, column, "system", "tools");
                 return new DatasetSpec(name, uris(files), format, Formatting.SHAREGPT, columns, tags);
             }
         }
         if (keys.contains("instruction")) {
-            return new DatasetSpec(name, uris(files), format, Formatting.ALPACA, alpacaForPaths(),
-                    TagMapping.sharegptDefaults());
+            return new DatasetSpec(
+                    name, uris(files), format, Formatting.ALPACA, alpacaForPaths(), TagMapping.sharegptDefaults());
         }
-        throw DatasetErrors.invalid(given, "formatting", "cannot be told from the first record of " + files.get(0)
-                + " (keys " + keys + "): expected 'conversations' or 'messages' (sharegpt/OpenAI) or 'instruction' "
-                + "(alpaca); describe the dataset in " + DATASET_INFO + " with formatting and columns");
+        throw DatasetErrors.invalid(
+                given,
+                "formatting",
+                "cannot be told from the first record of " + files.get(0)
+                        + " (keys " + keys
+                        + "): expected 'conversations' or 'messages' (sharegpt/OpenAI) or 'instruction' "
+                        + "(alpaca); describe the dataset in " + DATASET_INFO + " with formatting and columns");
     }
 
     private static ColumnMapping alpacaForPaths() {
@@ -377,24 +438,28 @@ public final class DatasetCatalog {
                 case PARQUET -> {
                     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
                         Set<String> keys = new LinkedHashSet<>();
-                        for (Type field : reader.getFooter().getFileMetaData().getSchema().getFields()) {
+                        for (Type field :
+                                reader.getFooter().getFileMetaData().getSchema().getFields()) {
                             keys.add(field.getName());
                         }
                         return new Sniffed(keys, null);
                     } catch (RuntimeException e) {
                         // parquet-hadoop reports a file without a Parquet footer as a bare RuntimeException
-                        throw DatasetErrors.invalid(dataset, "file", file + " is not a readable Parquet file ("
-                                + e.getMessage() + "); fix or remove it");
+                        throw DatasetErrors.invalid(
+                                dataset,
+                                "file",
+                                file + " is not a readable Parquet file (" + e.getMessage() + "); fix or remove it");
                     }
                 }
                 case JSONL -> {
-                    try (BufferedReader reader = new BufferedReader(
-                            new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
+                    try (BufferedReader reader =
+                            new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
                         // The first object among the first lines: one broken line should not hide the format.
                         IOException firstError = null;
                         int tried = 0;
-                        for (String line = reader.readLine(); line != null && tried < SNIFF_LINES;
-                             line = reader.readLine()) {
+                        for (String line = reader.readLine();
+                                line != null && tried < SNIFF_LINES;
+                                line = reader.readLine()) {
                             if (line.isBlank()) {
                                 continue;
                             }
@@ -429,9 +494,13 @@ public final class DatasetCatalog {
                 default -> throw new IllegalStateException(format.toString());
             }
         } catch (IOException e) {
-            throw DatasetErrors.invalid(dataset, "formatting", "cannot be told: the first record of " + file
-                    + " is not readable JSON (" + e.getMessage().lines().findFirst().orElse("") + "); fix the file "
-                    + "or describe the dataset in " + DATASET_INFO);
+            throw DatasetErrors.invalid(
+                    dataset,
+                    "formatting",
+                    "cannot be told: the first record of " + file
+                            + " is not readable JSON ("
+                            + e.getMessage().lines().findFirst().orElse("") + "); fix the file "
+                            + "or describe the dataset in " + DATASET_INFO);
         }
     }
 
@@ -492,8 +561,11 @@ public final class DatasetCatalog {
         if (fileName.endsWith(".json")) {
             return null;
         }
-        throw DatasetErrors.invalid(dataset, "file_name", "holds " + file + ", whose type is not supported; "
-                + "allowed: .json (array or lines), .jsonl, .parquet");
+        throw DatasetErrors.invalid(
+                dataset,
+                "file_name",
+                "holds " + file + ", whose type is not supported; "
+                        + "allowed: .json (array or lines), .jsonl, .parquet");
     }
 
     private static FileFormat formatOf(String dataset, List<Path> files, Configuration conf) {
@@ -510,16 +582,20 @@ public final class DatasetCatalog {
             formats.add(format);
         }
         if (formats.size() > 1) {
-            throw DatasetErrors.invalid(dataset, "file_name", "mixes file formats " + formats + " in " + files
-                    + "; every file of one dataset must have the same layout (as in LLaMA-Factory): split it into "
-                    + "several datasets");
+            throw DatasetErrors.invalid(
+                    dataset,
+                    "file_name",
+                    "mixes file formats " + formats + " in " + files
+                            + "; every file of one dataset must have the same layout (as in LLaMA-Factory): split it into "
+                            + "several datasets");
         }
         return formats.iterator().next();
     }
 
     /** A {@code .json} file holds one array if its first non-blank character (after a BOM) is '['. */
     private static FileFormat sniffJsonLayout(String dataset, Path file, Configuration conf) {
-        try (PushbackInputStream in = new PushbackInputStream(file.getFileSystem(conf).open(file), 3)) {
+        try (PushbackInputStream in =
+                new PushbackInputStream(file.getFileSystem(conf).open(file), 3)) {
             byte[] bom = new byte[3];
             int n = in.readNBytes(bom, 0, 3);
             boolean hasBom = n == 3 && (bom[0] & 0xff) == 0xEF && (bom[1] & 0xff) == 0xBB && (bom[2] & 0xff) == 0xBF;
@@ -549,5 +625,4 @@ public final class DatasetCatalog {
     // ---- suggestions ----
 
     /** The known name with the smallest case-insensitive edit distance to {@code name}; first one on ties. */
-
 }

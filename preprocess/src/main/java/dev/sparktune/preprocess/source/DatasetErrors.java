@@ -5,11 +5,10 @@ import java.util.List;
 
 /** Writes the messages of {@link DatasetException}s: the subject, what was asked, what is allowed, what to do. */
 final class DatasetErrors {
-    private DatasetErrors() {
-    }
+    private DatasetErrors() {}
 
-    static DatasetException.UnknownDataset unknownDataset(String name, String infoPath, boolean infoExists,
-                                                          List<String> known, String closest, String triedPath) {
+    static DatasetException.UnknownDataset unknownDataset(
+            String name, String infoPath, boolean infoExists, List<String> known, String closest, String triedPath) {
         StringBuilder sb = new StringBuilder("dataset '").append(name).append("' is not defined: ");
         if (infoExists) {
             sb.append("it is not a key of ").append(infoPath);
@@ -27,17 +26,24 @@ final class DatasetErrors {
     }
 
     static DatasetException.MissingFile missingFile(String dataset, String path) {
-        return new DatasetException.MissingFile(dataset, path, "dataset '" + dataset + "': file or folder "
-                + path + " does not exist; check file_name in dataset_info.json (relative to dataset_dir) or the path");
+        return new DatasetException.MissingFile(
+                dataset,
+                path,
+                "dataset '" + dataset + "': file or folder " + path
+                        + " does not exist; check file_name in dataset_info.json (relative to dataset_dir) or the path");
     }
 
     static DatasetException.MissingFile emptyFolder(String dataset, String path) {
-        return new DatasetException.MissingFile(dataset, path, "dataset '" + dataset + "': folder " + path
-                + " holds no .json, .jsonl or .parquet files");
+        return new DatasetException.MissingFile(
+                dataset,
+                path,
+                "dataset '" + dataset + "': folder " + path + " holds no .json, .jsonl or .parquet files");
     }
 
     static DatasetException.InvalidEntry unsupported(String dataset, String key, String what, String todo) {
-        return new DatasetException.InvalidEntry(dataset, key,
+        return new DatasetException.InvalidEntry(
+                dataset,
+                key,
                 "dataset '" + dataset + "': " + key + " " + what + " is not supported by SparkTune; " + todo);
     }
 

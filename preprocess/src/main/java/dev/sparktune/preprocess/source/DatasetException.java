@@ -1,7 +1,6 @@
 package dev.sparktune.preprocess.source;
 
 import dev.sparktune.preprocess.PreprocessException;
-
 import java.util.List;
 
 /**

@@ -17,12 +17,24 @@ import java.util.Objects;
  * @param ranking    preference pairs (dataset_info.json {@code ranking: true}): records hold a chosen and a rejected
  *                   response ({@code columns.chosen}, {@code columns.rejected})
  */
-public record DatasetSpec(String name, List<String> files, FileFormat format, Formatting formatting,
-                          ColumnMapping columns, TagMapping tags, boolean ranking) implements Serializable {
+public record DatasetSpec(
+        String name,
+        List<String> files,
+        FileFormat format,
+        Formatting formatting,
+        ColumnMapping columns,
+        TagMapping tags,
+        boolean ranking)
+        implements Serializable {
 
     /** A dataset of single conversations or texts. */
-    public DatasetSpec(String name, List<String> files, FileFormat format, Formatting formatting,
-                       ColumnMapping columns, TagMapping tags) {
+    public DatasetSpec(
+            String name,
+            List<String> files,
+            FileFormat format,
+            Formatting formatting,
+            ColumnMapping columns,
+            TagMapping tags) {
         this(name, files, format, formatting, columns, tags, false);
     }
 

@@ -90,9 +90,15 @@ final class JsonArrayReader implements Iterator<SourceRecord>, Closeable {
             }
             if (first != JsonToken.START_ARRAY) {
                 done = true;
-                return SourceRecord.failed(dataset, file, -1, null, RejectReason.WRONG_TYPE, file
-                        + " is not a JSON array of records: it starts with " + first.asString()
-                        + "; a .json file must hold one array of objects, or one object per line");
+                return SourceRecord.failed(
+                        dataset,
+                        file,
+                        -1,
+                        null,
+                        RejectReason.WRONG_TYPE,
+                        file
+                                + " is not a JSON array of records: it starts with " + first.asString()
+                                + "; a .json file must hold one array of objects, or one object per line");
             }
         }
         JsonToken token = parser.nextToken();
@@ -100,17 +106,29 @@ final class JsonArrayReader implements Iterator<SourceRecord>, Closeable {
             done = true;
             JsonToken after = parser.nextToken();
             if (after != null) {
-                return SourceRecord.failed(dataset, file, index, null, RejectReason.MALFORMED_JSON, file
-                        + " has content after its array (" + after.asString() + " at " + where(parser
-                        .currentTokenLocation()) + "); remove it");
+                return SourceRecord.failed(
+                        dataset,
+                        file,
+                        index,
+                        null,
+                        RejectReason.MALFORMED_JSON,
+                        file
+                                + " has content after its array (" + after.asString() + " at "
+                                + where(parser.currentTokenLocation()) + "); remove it");
             }
             return null;
         }
         if (token == null) {
             done = true;
-            return SourceRecord.failed(dataset, file, index, null, RejectReason.MALFORMED_JSON, file
-                    + " ends inside its array, before element " + index + " (" + where(parser.currentLocation())
-                    + "): the file is truncated");
+            return SourceRecord.failed(
+                    dataset,
+                    file,
+                    index,
+                    null,
+                    RejectReason.MALFORMED_JSON,
+                    file
+                            + " ends inside its array, before element " + index + " (" + where(parser.currentLocation())
+                            + "): the file is truncated");
         }
         JsonNode element = parser.readValueAsTree();
         return SourceRecord.of(dataset, file, index++, element.toString());
@@ -119,20 +137,26 @@ final class JsonArrayReader implements Iterator<SourceRecord>, Closeable {
     private SourceRecord broken(JsonProcessingException e) {
         done = true;
         String detail = RecordJson.firstLine(e.getOriginalMessage());
-        RejectReason reason = detail.startsWith("Invalid UTF-8") ? RejectReason.INVALID_UTF8
-                : RejectReason.MALFORMED_JSON;
-        return SourceRecord.failed(dataset, file, index, null, reason, "element " + index + " of " + file
-                + " is not valid " + (reason == RejectReason.INVALID_UTF8 ? "UTF-8" : "JSON") + " at "
-                + where(e.getLocation()) + ": " + detail + "; the elements before it were read, the rest of the "
-                + "file was not: fix the file");
+        RejectReason reason =
+                detail.startsWith("Invalid UTF-8") ? RejectReason.INVALID_UTF8 : RejectReason.MALFORMED_JSON;
+        return SourceRecord.failed(
+                dataset,
+                file,
+                index,
+                null,
+                reason,
+                "element " + index + " of " + file
+                        + " is not valid " + (reason == RejectReason.INVALID_UTF8 ? "UTF-8" : "JSON") + " at "
+                        + where(e.getLocation()) + ": " + detail
+                        + "; the elements before it were read, the rest of the "
+                        + "file was not: fix the file");
     }
 
     private static String where(JsonLocation at) {
         if (at == null) {
             return "an unknown position";
         }
-        return "byte offset " + at.getByteOffset() + " (line " + at.getLineNr() + ", column " + at.getColumnNr()
-                + ")";
+        return "byte offset " + at.getByteOffset() + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }
 
     @Override

@@ -27,8 +27,10 @@ final class JsonLinesReader implements Iterator<SourceRecord>, Closeable {
     private final String file;
     private final InputStream in;
     private final long limit;
-    private final CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final CharsetDecoder strict = StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
 
     private final byte[] chunk = new byte[1 << 16];
     private int chunkPos;
@@ -140,8 +142,13 @@ final class JsonLinesReader implements Iterator<SourceRecord>, Closeable {
 
     /** Skips a UTF-8 byte-order mark on the first line. */
     private int startOffset() {
-        return lineNumber == 1 && length >= 3 && (line[0] & 0xff) == 0xEF && (line[1] & 0xff) == 0xBB
-                && (line[2] & 0xff) == 0xBF ? 3 : 0;
+        return lineNumber == 1
+                        && length >= 3
+                        && (line[0] & 0xff) == 0xEF
+                        && (line[1] & 0xff) == 0xBB
+                        && (line[2] & 0xff) == 0xBF
+                ? 3
+                : 0;
     }
 
     private SourceRecord toRecord() {
@@ -156,7 +163,12 @@ final class JsonLinesReader implements Iterator<SourceRecord>, Closeable {
         if (result.isError()) {
             int at = bytes.position() - start;
             String lenient = new String(line, start, length - start, StandardCharsets.UTF_8);
-            return SourceRecord.failed(dataset, file, lineNumber, lenient, RejectReason.INVALID_UTF8,
+            return SourceRecord.failed(
+                    dataset,
+                    file,
+                    lineNumber,
+                    lenient,
+                    RejectReason.INVALID_UTF8,
                     "line " + lineNumber + " of " + file + " is not valid UTF-8: byte " + at + " of the line (0x"
                             + String.format("%02X", line[start + at] & 0xff) + ") starts an invalid sequence; "
                             + "re-encode the file as UTF-8");

@@ -15,21 +15,20 @@ import java.util.Locale;
 /** Typed access to a record's JSON fields for the converters; every problem is a {@link RecordRejected}. */
 final class RecordJson {
     /** For whole records: text after the value is an error. */
-    static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     /** For streaming a file value by value, where more values follow. */
     static final ObjectMapper STREAMING = new ObjectMapper();
+
     private static final int MAX_SHOWN = 60;
 
-    private RecordJson() {
-    }
+    private RecordJson() {}
 
     /** The record's top-level object. */
     static ObjectNode parseRecord(String text) throws RecordRejected {
         JsonNode node = parse(text, "record", "a JSON object");
         if (node == null || !node.isObject()) {
-            throw new RecordRejected(RejectReason.WRONG_TYPE,
-                    "record is " + describe(node) + " but a JSON object was expected");
+            throw new RecordRejected(
+                    RejectReason.WRONG_TYPE, "record is " + describe(node) + " but a JSON object was expected");
         }
         return (ObjectNode) node;
     }
@@ -38,15 +37,17 @@ final class RecordJson {
         try {
             JsonNode node = JSON.readTree(text);
             if (node == null || node.isMissingNode()) {
-                throw new RecordRejected(RejectReason.MALFORMED_JSON, path + " is empty but " + expected
-                        + " was expected");
+                throw new RecordRejected(
+                        RejectReason.MALFORMED_JSON, path + " is empty but " + expected + " was expected");
             }
             return node;
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + " column " + at.getColumnNr();
-            throw new RecordRejected(RejectReason.MALFORMED_JSON, path + " is not valid JSON" + where + ": "
-                    + firstLine(e.getOriginalMessage()) + "; expected " + expected);
+            throw new RecordRejected(
+                    RejectReason.MALFORMED_JSON,
+                    path + " is not valid JSON" + where + ": " + firstLine(e.getOriginalMessage()) + "; expected "
+                            + expected);
         }
     }
 
@@ -82,8 +83,8 @@ final class RecordJson {
     }
 
     static RecordRejected wrongType(String path, JsonNode actual, String expected) {
-        return new RecordRejected(RejectReason.WRONG_TYPE, path + " is " + describe(actual) + " but " + expected
-                + " was expected");
+        return new RecordRejected(
+                RejectReason.WRONG_TYPE, path + " is " + describe(actual) + " but " + expected + " was expected");
     }
 
     /**
@@ -142,8 +143,8 @@ final class RecordJson {
             out.add(toolCall(calls, path));
         } else if (calls.isArray()) {
             if (calls.isEmpty()) {
-                throw new RecordRejected(RejectReason.WRONG_TYPE, path + " is an empty list but " + expected
-                        + " was expected");
+                throw new RecordRejected(
+                        RejectReason.WRONG_TYPE, path + " is an empty list but " + expected + " was expected");
             }
             for (int i = 0; i < calls.size(); i++) {
                 out.add(toolCall(calls.get(i), path + "[" + i + "]"));

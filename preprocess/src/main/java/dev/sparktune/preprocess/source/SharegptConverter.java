@@ -30,7 +30,13 @@ import java.util.StringJoiner;
  * content may then be null), and {@code arguments} given as a string holding the JSON object.
  */
 public final class SharegptConverter extends JsonRecordConverter {
-    private enum Kind { USER, ASSISTANT, OBSERVATION, FUNCTION, SYSTEM }
+    private enum Kind {
+        USER,
+        ASSISTANT,
+        OBSERVATION,
+        FUNCTION,
+        SYSTEM
+    }
 
     private final ColumnMapping columns;
     private final TagMapping tags;
@@ -88,7 +94,8 @@ public final class SharegptConverter extends JsonRecordConverter {
             throw RecordJson.wrongType(column, turns, "a list of turns");
         }
         if (turns.isEmpty()) {
-            throw new RecordRejected(RejectReason.EMPTY_CONVERSATION,
+            throw new RecordRejected(
+                    RejectReason.EMPTY_CONVERSATION,
                     column + " is an empty list; expected alternating user and assistant turns");
         }
 
@@ -96,10 +103,12 @@ public final class SharegptConverter extends JsonRecordConverter {
         int start = 0;
         String system;
         JsonNode first = turns.get(0);
-        if (tags.systemTag() != null && first.isObject() && first.get(tags.roleTag()) != null
+        if (tags.systemTag() != null
+                && first.isObject()
+                && first.get(tags.roleTag()) != null
                 && tags.systemTag().equals(first.get(tags.roleTag()).asText(null))) {
-            system = RecordJson.requiredString(first, tags.contentTag(), column + "[0]." + tags.contentTag(),
-                    "the system prompt");
+            system = RecordJson.requiredString(
+                    first, tags.contentTag(), column + "[0]." + tags.contentTag(), "the system prompt");
             start = 1;
         } else {
             system = RecordJson.optionalString(record, columns.system(), columns.system());
@@ -108,8 +117,9 @@ public final class SharegptConverter extends JsonRecordConverter {
             messages.add(Message.of(Role.SYSTEM, system));
         }
         if (start == turns.size()) {
-            throw new RecordRejected(RejectReason.EMPTY_CONVERSATION, column
-                    + " holds only a system turn; expected alternating user and assistant turns after it");
+            throw new RecordRejected(
+                    RejectReason.EMPTY_CONVERSATION,
+                    column + " holds only a system turn; expected alternating user and assistant turns after it");
         }
 
         for (int i = start; i < turns.size(); i++) {
@@ -117,48 +127,62 @@ public final class SharegptConverter extends JsonRecordConverter {
         }
         if ((turns.size() - start) % 2 != (endsWithUser ? 1 : 0)) {
             int last = turns.size() - 1;
-            throw new RecordRejected(RejectReason.ROLE_ORDER, column + " ends with " + column + "[" + last + "]."
-                    + tags.roleTag() + " = " + RecordJson.quote(turns.get(last).get(tags.roleTag()).asText())
-                    + (endsWithUser ? "; a preference prompt must end with a user turn, which the chosen and "
-                    + "rejected turns answer (LLaMA-Factory drops pairs with an even number of prompt turns)"
-                    : "; a conversation must end with an assistant turn (LLaMA-Factory drops "
-                    + "conversations with an odd number of turns)"));
+            throw new RecordRejected(
+                    RejectReason.ROLE_ORDER,
+                    column + " ends with " + column + "[" + last + "]."
+                            + tags.roleTag() + " = "
+                            + RecordJson.quote(
+                                    turns.get(last).get(tags.roleTag()).asText())
+                            + (endsWithUser
+                                    ? "; a preference prompt must end with a user turn, which the chosen and "
+                                            + "rejected turns answer (LLaMA-Factory drops pairs with an even number of prompt turns)"
+                                    : "; a conversation must end with an assistant turn (LLaMA-Factory drops "
+                                            + "conversations with an odd number of turns)"));
         }
         return messages;
     }
 
     private Message toMessage(JsonNode turn, String path, boolean userSlot) throws RecordRejected {
         if (!turn.isObject()) {
-            throw RecordJson.wrongType(path, turn, "a turn object with \"" + tags.roleTag() + "\" and \""
-                    + tags.contentTag() + "\"");
+            throw RecordJson.wrongType(
+                    path, turn, "a turn object with \"" + tags.roleTag() + "\" and \"" + tags.contentTag() + "\"");
         }
         String rolePath = path + "." + tags.roleTag();
         String role = RecordJson.requiredString(turn, tags.roleTag(), rolePath, "the role");
         Kind kind = kindOf(role);
         if (kind == null) {
-            throw new RecordRejected(RejectReason.UNKNOWN_ROLE, rolePath + " = " + RecordJson.quote(role)
-                    + " is not a known role; expected one of " + knownRoles()
-                    + " (map other role names with \"tags\" in dataset_info.json)");
+            throw new RecordRejected(
+                    RejectReason.UNKNOWN_ROLE,
+                    rolePath + " = " + RecordJson.quote(role)
+                            + " is not a known role; expected one of " + knownRoles()
+                            + " (map other role names with \"tags\" in dataset_info.json)");
         }
         if (kind == Kind.SYSTEM) {
-            throw new RecordRejected(RejectReason.ROLE_ORDER, rolePath + " = " + RecordJson.quote(role)
-                    + " but a system turn is only allowed as the first turn");
+            throw new RecordRejected(
+                    RejectReason.ROLE_ORDER,
+                    rolePath + " = " + RecordJson.quote(role) + " but a system turn is only allowed as the first turn");
         }
         boolean userSide = kind == Kind.USER || kind == Kind.OBSERVATION;
         if (userSide != userSlot) {
-            throw new RecordRejected(RejectReason.ROLE_ORDER, rolePath + " = " + RecordJson.quote(role) + " but "
-                    + (userSlot ? "a user turn (" + sideTags(tags.userTag(), tags.observationTag()) + ")"
-                                : "an assistant turn (" + sideTags(tags.assistantTag(), tags.functionTag()) + ")")
-                    + " was expected (turns must alternate user/assistant, starting with the user)");
+            throw new RecordRejected(
+                    RejectReason.ROLE_ORDER,
+                    rolePath + " = " + RecordJson.quote(role) + " but "
+                            + (userSlot
+                                    ? "a user turn (" + sideTags(tags.userTag(), tags.observationTag()) + ")"
+                                    : "an assistant turn (" + sideTags(tags.assistantTag(), tags.functionTag()) + ")")
+                            + " was expected (turns must alternate user/assistant, starting with the user)");
         }
         String contentPath = path + "." + tags.contentTag();
         return switch (kind) {
-            case USER -> Message.of(Role.USER,
-                    RecordJson.requiredString(turn, tags.contentTag(), contentPath, "the user's text"));
-            case OBSERVATION -> Message.of(Role.TOOL,
-                    RecordJson.requiredString(turn, tags.contentTag(), contentPath, "the tool's result"));
-            case FUNCTION -> new Message(Role.ASSISTANT, "",
-                    RecordJson.toolCalls(turn.get(tags.contentTag()), contentPath));
+            case USER ->
+                Message.of(
+                        Role.USER, RecordJson.requiredString(turn, tags.contentTag(), contentPath, "the user's text"));
+            case OBSERVATION ->
+                Message.of(
+                        Role.TOOL,
+                        RecordJson.requiredString(turn, tags.contentTag(), contentPath, "the tool's result"));
+            case FUNCTION ->
+                new Message(Role.ASSISTANT, "", RecordJson.toolCalls(turn.get(tags.contentTag()), contentPath));
             case ASSISTANT -> assistant(turn, path, contentPath);
             case SYSTEM -> throw new IllegalStateException("handled above");
         };
@@ -171,7 +195,8 @@ public final class SharegptConverter extends JsonRecordConverter {
             String content = RecordJson.optionalString(turn, tags.contentTag(), contentPath);
             return new Message(Role.ASSISTANT, content == null ? "" : content, calls);
         }
-        return Message.of(Role.ASSISTANT,
+        return Message.of(
+                Role.ASSISTANT,
                 RecordJson.requiredString(turn, tags.contentTag(), contentPath, "the assistant's text"));
     }
 
@@ -196,8 +221,9 @@ public final class SharegptConverter extends JsonRecordConverter {
 
     private String knownRoles() {
         StringJoiner j = new StringJoiner(", ");
-        for (String tag : new String[] {tags.userTag(), tags.assistantTag(), tags.observationTag(),
-                tags.functionTag(), tags.systemTag()}) {
+        for (String tag : new String[] {
+            tags.userTag(), tags.assistantTag(), tags.observationTag(), tags.functionTag(), tags.systemTag()
+        }) {
             if (tag != null) {
                 j.add(RecordJson.quote(tag));
             }

@@ -53,8 +53,7 @@ import org.apache.spark.sql.SparkSession;
  * downstream.
  */
 public final class SourceReader {
-    private SourceReader() {
-    }
+    private SourceReader() {}
 
     /**
      * Reads all records of {@code specs}.
@@ -62,8 +61,8 @@ public final class SourceReader {
      * @param maxSamples records per dataset to keep (first N), or 0 for all
      * @param partitions partitions of the JSON records (Parquet keeps Spark's file splits)
      */
-    public static JavaRDD<SourceRecord> read(SparkSession spark, List<DatasetSpec> specs, long maxSamples,
-                                             int partitions) {
+    public static JavaRDD<SourceRecord> read(
+            SparkSession spark, List<DatasetSpec> specs, long maxSamples, int partitions) {
         if (specs == null || specs.isEmpty()) {
             throw new IllegalArgumentException("at least one dataset is required");
         }
@@ -99,7 +98,8 @@ public final class SourceReader {
             }
             if (!jsonTasks.isEmpty()) {
                 parts.add(jsc.parallelize(jsonTasks, jsonTasks.size())
-                        .flatMap(task -> openOnExecutor(task, confBroadcast.value().toConfiguration()))
+                        .flatMap(task ->
+                                openOnExecutor(task, confBroadcast.value().toConfiguration()))
                         .repartition(partitions));
             }
         }
@@ -117,13 +117,19 @@ public final class SourceReader {
     }
 
     /** Counts (up to the limit) the records of every JSON file, then gives each file what is left of its dataset's budget. */
-    private static List<FileTask> limitJsonTasks(JavaSparkContext jsc, List<FileTask> tasks, List<DatasetSpec> specs,
-                                                 long limit, Broadcast<HadoopConfEntries> confBroadcast) {
+    private static List<FileTask> limitJsonTasks(
+            JavaSparkContext jsc,
+            List<FileTask> tasks,
+            List<DatasetSpec> specs,
+            long limit,
+            Broadcast<HadoopConfEntries> confBroadcast) {
         List<Long> counts = jsc.parallelize(tasks, tasks.size())
                 .map(task -> {
                     long n = 0;
-                    for (Iterator<SourceRecord> it = openOnExecutor(task, confBroadcast.value().toConfiguration());
-                         it.hasNext(); it.next()) {
+                    for (Iterator<SourceRecord> it =
+                                    openOnExecutor(task, confBroadcast.value().toConfiguration());
+                            it.hasNext();
+                            it.next()) {
                         n++;
                     }
                     return n;
@@ -154,8 +160,14 @@ public final class SourceReader {
             Path path = new Path(task.file());
             in = path.getFileSystem(conf).open(path, 1 << 16);
         } catch (IOException e) {
-            return List.of(SourceRecord.failed(task.dataset(), task.file(), -1, null, RejectReason.UNREADABLE_FILE,
-                    "cannot open " + task.file() + ": " + e)).iterator();
+            return List.of(SourceRecord.failed(
+                            task.dataset(),
+                            task.file(),
+                            -1,
+                            null,
+                            RejectReason.UNREADABLE_FILE,
+                            "cannot open " + task.file() + ": " + e))
+                    .iterator();
         }
         Closeable closeable;
         Iterator<SourceRecord> records;
@@ -181,8 +193,13 @@ public final class SourceReader {
         return records;
     }
 
-    private static void readParquet(SparkSession spark, DatasetSpec spec, long limit, Configuration conf,
-                                    List<JavaRDD<SourceRecord>> parts, List<SourceRecord> driverRecords) {
+    private static void readParquet(
+            SparkSession spark,
+            DatasetSpec spec,
+            long limit,
+            Configuration conf,
+            List<JavaRDD<SourceRecord>> parts,
+            List<SourceRecord> driverRecords) {
         List<String> whole = new ArrayList<>();
         String partialFile = null;
         long partialRows = 0;
@@ -195,7 +212,12 @@ public final class SourceReader {
             try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf))) {
                 rows = reader.getRecordCount();
             } catch (IOException | RuntimeException e) {
-                driverRecords.add(SourceRecord.failed(spec.name(), file, -1, null, RejectReason.UNREADABLE_FILE,
+                driverRecords.add(SourceRecord.failed(
+                        spec.name(),
+                        file,
+                        -1,
+                        null,
+                        RejectReason.UNREADABLE_FILE,
                         "cannot read the Parquet footer of " + file + ": " + e));
                 left--;
                 continue;
@@ -219,21 +241,24 @@ public final class SourceReader {
     }
 
     /** Rows of {@code files} as records; {@code maxRows >= 0} keeps rows with index below it. */
-    private static JavaRDD<SourceRecord> parquetRecords(SparkSession spark, String dataset, List<String> files,
-                                                        long maxRows) {
+    private static JavaRDD<SourceRecord> parquetRecords(
+            SparkSession spark, String dataset, List<String> files, long maxRows) {
         Dataset<Row> df = spark.read().option("mergeSchema", "true").parquet(files.toArray(String[]::new));
         String[] names = df.columns();
         Column[] columns = new Column[names.length];
         for (int i = 0; i < names.length; i++) {
             columns[i] = df.col("`" + names[i].replace("`", "``") + "`");
         }
-        Dataset<Row> rows = df.select(to_json(struct(columns)).as("text"),
-                col("_metadata.file_path").as("file"), col("_metadata.row_index").as("row"));
+        Dataset<Row> rows = df.select(
+                to_json(struct(columns)).as("text"),
+                col("_metadata.file_path").as("file"),
+                col("_metadata.row_index").as("row"));
         if (maxRows >= 0) {
             rows = rows.filter(col("row").lt(maxRows));
         }
         // _metadata.file_path is URL-encoded; Path.toString() (how DatasetSpec names files) is not.
-        return rows.javaRDD().map(row -> SourceRecord.of(dataset, new Path(new URI(row.getString(1))).toString(),
-                row.getLong(2), row.getString(0)));
+        return rows.javaRDD()
+                .map(row -> SourceRecord.of(
+                        dataset, new Path(new URI(row.getString(1))).toString(), row.getLong(2), row.getString(0)));
     }
 }

@@ -15,14 +15,15 @@ import java.util.Objects;
  * @param readError        why the record could not be read, or {@code null} if it was
  * @param readErrorMessage what went wrong and where; {@code null} exactly when {@code readError} is
  */
-public record SourceRecord(String dataset, String file, long locator, String text, RejectReason readError,
-                           String readErrorMessage) implements Serializable {
+public record SourceRecord(
+        String dataset, String file, long locator, String text, RejectReason readError, String readErrorMessage)
+        implements Serializable {
     public SourceRecord {
         Objects.requireNonNull(dataset, "dataset");
         Objects.requireNonNull(file, "file");
         if ((readError == null) != (readErrorMessage == null)) {
-            throw new IllegalArgumentException("readError and readErrorMessage go together, got " + readError
-                    + " / " + readErrorMessage);
+            throw new IllegalArgumentException(
+                    "readError and readErrorMessage go together, got " + readError + " / " + readErrorMessage);
         }
         if (readError == null && text == null) {
             throw new IllegalArgumentException("a readable record needs its text (" + file + " @" + locator + ")");
@@ -35,9 +36,14 @@ public record SourceRecord(String dataset, String file, long locator, String tex
     }
 
     /** A record (or, with locator -1, a whole file) that could not be read. */
-    public static SourceRecord failed(String dataset, String file, long locator, String text, RejectReason reason,
-                                      String message) {
-        return new SourceRecord(dataset, file, locator, text, Objects.requireNonNull(reason, "reason"),
+    public static SourceRecord failed(
+            String dataset, String file, long locator, String text, RejectReason reason, String message) {
+        return new SourceRecord(
+                dataset,
+                file,
+                locator,
+                text,
+                Objects.requireNonNull(reason, "reason"),
                 Objects.requireNonNull(message, "message"));
     }
 

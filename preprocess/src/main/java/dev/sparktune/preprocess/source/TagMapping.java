@@ -16,8 +16,15 @@ import java.util.Objects;
  * @param functionTag    role value of an assistant tool call (default {@code function_call})
  * @param systemTag      role value of a system turn, allowed as the first turn only (default {@code system})
  */
-public record TagMapping(String roleTag, String contentTag, String userTag, String assistantTag,
-                         String observationTag, String functionTag, String systemTag) implements Serializable {
+public record TagMapping(
+        String roleTag,
+        String contentTag,
+        String userTag,
+        String assistantTag,
+        String observationTag,
+        String functionTag,
+        String systemTag)
+        implements Serializable {
     public TagMapping {
         Objects.requireNonNull(roleTag, "tags.role_tag is required");
         Objects.requireNonNull(contentTag, "tags.content_tag is required");

@@ -24,8 +24,8 @@ public final class TextConverter extends JsonRecordConverter {
     Conversation toConversation(ObjectNode record) throws RecordRejected {
         String text = RecordJson.requiredString(record, column, column, "the document text");
         if (text.isEmpty()) {
-            throw new RecordRejected(RejectReason.EMPTY_CONVERSATION,
-                    column + " is an empty string; expected the document text");
+            throw new RecordRejected(
+                    RejectReason.EMPTY_CONVERSATION, column + " is an empty string; expected the document text");
         }
         return Conversation.rawText(text);
     }

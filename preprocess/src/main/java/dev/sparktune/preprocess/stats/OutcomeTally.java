@@ -2,7 +2,6 @@ package dev.sparktune.preprocess.stats;
 
 import dev.sparktune.preprocess.encode.EncodeOutcome;
 import dev.sparktune.preprocess.encode.EncodedDocument;
-
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,9 +13,9 @@ import java.util.TreeMap;
  * {@code treeAggregate}; unlike accumulators it is exact under task retries.
  */
 public final class OutcomeTally implements Serializable {
-    final Map<String, long[]> perDataset = new TreeMap<>();   // dataset -> {input, accepted, rejected}
+    final Map<String, long[]> perDataset = new TreeMap<>(); // dataset -> {input, accepted, rejected}
     final Map<String, Long> rejectsByReason = new TreeMap<>();
-    final Map<Integer, Long> lengthBuckets = new TreeMap<>();  // bucket upper bound -> documents
+    final Map<Integer, Long> lengthBuckets = new TreeMap<>(); // bucket upper bound -> documents
     long tokens;
     long supervisedTokens;
     long truncated;
@@ -85,16 +84,28 @@ public final class OutcomeTally implements Serializable {
     }
 
     /** The final report, given what packing produced. */
-    public PrepStats toStats(long trainDocuments, Map<String, Long> rows, long lowerBoundRows, long packedTokens,
-                             int cutoffLen) {
+    public PrepStats toStats(
+            long trainDocuments, Map<String, Long> rows, long lowerBoundRows, long packedTokens, int cutoffLen) {
         Map<String, PrepStats.DatasetCounts> datasets = new TreeMap<>();
         perDataset.forEach((name, c) -> datasets.put(name, new PrepStats.DatasetCounts(c[0], c[1], c[2])));
-        Map<String, Long> lengths = new LinkedHashMap<>();   // ascending bucket order
+        Map<String, Long> lengths = new LinkedHashMap<>(); // ascending bucket order
         lengthBuckets.forEach((bound, n) -> lengths.put("<=" + bound, n));
         long totalRows = rows.values().stream().mapToLong(Long::longValue).sum();
         double efficiency = totalRows == 0 ? 0.0 : (double) packedTokens / ((double) totalRows * cutoffLen);
-        return new PrepStats(inputRecords(), accepted(), rejected(), new TreeMap<>(rejectsByReason), datasets,
-                tokens, supervisedTokens, truncated, trainDocuments, accepted() - trainDocuments, rows,
-                lowerBoundRows, efficiency, lengths);
+        return new PrepStats(
+                inputRecords(),
+                accepted(),
+                rejected(),
+                new TreeMap<>(rejectsByReason),
+                datasets,
+                tokens,
+                supervisedTokens,
+                truncated,
+                trainDocuments,
+                accepted() - trainDocuments,
+                rows,
+                lowerBoundRows,
+                efficiency,
+                lengths);
     }
 }

@@ -1,7 +1,6 @@
 package dev.sparktune.preprocess.stats;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-
 import java.util.Map;
 
 /**
@@ -41,8 +40,7 @@ public record PrepStats(
         Map<String, Long> documentLengths) {
 
     /** Input / accepted / rejected records of one dataset. */
-    public record DatasetCounts(long input, long accepted, long rejected) {
-    }
+    public record DatasetCounts(long input, long accepted, long rejected) {}
 
     public long totalRows() {
         return rows.values().stream().mapToLong(Long::longValue).sum();

@@ -1,17 +1,16 @@
 package dev.sparktune.preprocess.table;
 
 import io.delta.tables.DeltaTable;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.DataFrameWriterV2;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.DataFrameWriterV2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Path-based Delta tables that a prep run replaces as a whole: each run is ONE atomic commit of the data together
@@ -19,8 +18,7 @@ import java.util.stream.Collectors;
  * can ever see one run's rows under another run's properties. Older runs stay readable by time travel.
  */
 public final class DeltaTables {
-    private DeltaTables() {
-    }
+    private DeltaTables() {}
 
     public static boolean exists(SparkSession spark, String path) {
         return DeltaTable.isDeltaTable(spark, path);
@@ -31,7 +29,8 @@ public final class DeltaTables {
         if (!exists(spark, path)) {
             return Map.of();
         }
-        Row detail = DeltaTable.forPath(spark, path).detail().select("properties").first();
+        Row detail =
+                DeltaTable.forPath(spark, path).detail().select("properties").first();
         Map<String, String> all = detail.getJavaMap(0);
         return all.entrySet().stream()
                 .filter(e -> !e.getKey().startsWith("delta."))
@@ -39,7 +38,11 @@ public final class DeltaTables {
     }
 
     public static long version(SparkSession spark, String path) {
-        return DeltaTable.forPath(spark, path).history(1).select("version").first().getLong(0);
+        return DeltaTable.forPath(spark, path)
+                .history(1)
+                .select("version")
+                .first()
+                .getLong(0);
     }
 
     /**
@@ -51,7 +54,8 @@ public final class DeltaTables {
     public static long replace(SparkSession spark, String path, Dataset<Row> data, Map<String, String> properties) {
         // a delta.`path` identifier must be absolute, or Spark reads it as table `path` in a schema named delta
         String qualified = qualify(spark, path);
-        DataFrameWriterV2<Row> writer = data.writeTo("delta.`" + qualified.replace("`", "``") + "`").using("delta");
+        DataFrameWriterV2<Row> writer =
+                data.writeTo("delta.`" + qualified.replace("`", "``") + "`").using("delta");
         for (Map.Entry<String, String> property : new TreeMap<>(properties).entrySet()) {
             writer = writer.tableProperty(property.getKey(), property.getValue());
         }
@@ -63,7 +67,9 @@ public final class DeltaTables {
     public static String qualify(SparkSession spark, String path) {
         Path p = new Path(path);
         try {
-            return p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p).toString();
+            return p.getFileSystem(spark.sparkContext().hadoopConfiguration())
+                    .makeQualified(p)
+                    .toString();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resolve the table path " + path + ": " + e.getMessage(), e);
         }

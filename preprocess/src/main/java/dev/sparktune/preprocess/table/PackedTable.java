@@ -32,6 +32,7 @@ public final class PackedTable {
      * column existed lack it: every document is then a plain one.
      */
     public static final String DOC_ROLES = "doc_roles";
+
     public static final int ROLE_DOCUMENT = 0;
     public static final int ROLE_CHOSEN = 1;
     public static final int ROLE_REJECTED = 2;
@@ -41,6 +42,7 @@ public final class PackedTable {
 
     /** Table property keys (all prefixed, so they never clash with Delta's own {@code delta.*}). */
     public static final String PROP_TOKENIZER_SHA256 = "sparktune.tokenizer.sha256";
+
     public static final String PROP_TOKENIZER_PATH = "sparktune.tokenizer.path";
     public static final String PROP_VOCAB_SIZE = "sparktune.tokenizer.vocab_size";
     public static final String PROP_BOS_ID = "sparktune.tokenizer.bos_token_id";
@@ -62,30 +64,30 @@ public final class PackedTable {
 
     /** Packing mode values of {@link #PROP_PACKING}. */
     public static final String PACKING_NONE = "none";
+
     public static final String PACKING_BLOCK_DIAGONAL = "block_diagonal";
 
     public static final StructType SCHEMA = new StructType(new StructField[] {
-            field(INPUT_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
-            field(LABELS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
-            field(POSITION_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
-            field(DOC_LENS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
-            field(NUM_TOKENS, DataTypes.IntegerType),
-            field(NUM_SUPERVISED, DataTypes.IntegerType),
-            field(SOURCE, DataTypes.StringType),
-            field(SPLIT, DataTypes.StringType),
-            field(DOC_IDS, DataTypes.createArrayType(DataTypes.LongType, false)),
-            field(DOC_ROLES, DataTypes.createArrayType(DataTypes.IntegerType, false)),
+        field(INPUT_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
+        field(LABELS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
+        field(POSITION_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
+        field(DOC_LENS, DataTypes.createArrayType(DataTypes.IntegerType, false)),
+        field(NUM_TOKENS, DataTypes.IntegerType),
+        field(NUM_SUPERVISED, DataTypes.IntegerType),
+        field(SOURCE, DataTypes.StringType),
+        field(SPLIT, DataTypes.StringType),
+        field(DOC_IDS, DataTypes.createArrayType(DataTypes.LongType, false)),
+        field(DOC_ROLES, DataTypes.createArrayType(DataTypes.IntegerType, false)),
     });
 
-    private PackedTable() {
-    }
+    private PackedTable() {}
 
     /**
      * The doc id of a pair's rejected document, from its chosen one's (the record's id): a fixed mix of it, so both
      * stay stable across runs and distinct (reference log-probs are keyed by doc id).
      */
     public static long rejectedDocId(long chosenDocId) {
-        long z = chosenDocId ^ 0x5245_4A45_4354_4544L;  // "REJECTED"
+        long z = chosenDocId ^ 0x5245_4A45_4354_4544L; // "REJECTED"
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);

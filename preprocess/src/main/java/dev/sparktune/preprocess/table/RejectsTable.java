@@ -18,19 +18,23 @@ public final class RejectsTable {
     public static final String MESSAGE = "message";
 
     public static final StructType SCHEMA = new StructType(new StructField[] {
-            new StructField(DATASET, DataTypes.StringType, false, Metadata.empty()),
-            new StructField(FILE, DataTypes.StringType, false, Metadata.empty()),
-            new StructField(LOCATOR, DataTypes.LongType, false, Metadata.empty()),
-            new StructField(RECORD, DataTypes.StringType, true, Metadata.empty()),
-            new StructField(REASON, DataTypes.StringType, false, Metadata.empty()),
-            new StructField(MESSAGE, DataTypes.StringType, false, Metadata.empty()),
+        new StructField(DATASET, DataTypes.StringType, false, Metadata.empty()),
+        new StructField(FILE, DataTypes.StringType, false, Metadata.empty()),
+        new StructField(LOCATOR, DataTypes.LongType, false, Metadata.empty()),
+        new StructField(RECORD, DataTypes.StringType, true, Metadata.empty()),
+        new StructField(REASON, DataTypes.StringType, false, Metadata.empty()),
+        new StructField(MESSAGE, DataTypes.StringType, false, Metadata.empty()),
     });
 
-    private RejectsTable() {
-    }
+    private RejectsTable() {}
 
     public static Row toRow(Reject reject) {
-        return RowFactory.create(reject.dataset(), reject.file(), reject.locator(), reject.record(),
-                reject.reason().name(), reject.message());
+        return RowFactory.create(
+                reject.dataset(),
+                reject.file(),
+                reject.locator(),
+                reject.record(),
+                reject.reason().name(),
+                reject.message());
     }
 }

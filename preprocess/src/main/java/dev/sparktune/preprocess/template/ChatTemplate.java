@@ -1,7 +1,6 @@
 package dev.sparktune.preprocess.template;
 
 import dev.sparktune.preprocess.conversation.Conversation;
-
 import java.io.Serializable;
 
 /**

@@ -1,11 +1,9 @@
 package dev.sparktune.preprocess.template;
 
-import dev.sparktune.preprocess.PreprocessException;
-import dev.sparktune.preprocess.api.NameSuggestion;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
+import dev.sparktune.preprocess.PreprocessException;
+import dev.sparktune.preprocess.api.NameSuggestion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,16 +21,15 @@ public final class ChatTemplates {
     /** The configuration value that selects the tokenizer's own template. */
     public static final String AUTO = "auto";
     /** The named templates shipped with SparkTune. */
-    public static final List<String> NAMED = List.of("qwen3", "qwen3_nothink", "qwen", "llama3", "mistral", "alpaca",
-            "empty");
+    public static final List<String> NAMED =
+            List.of("qwen3", "qwen3_nothink", "qwen", "llama3", "mistral", "alpaca", "empty");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] SPECIAL_TOKENS = {
         "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"
     };
 
-    private ChatTemplates() {
-    }
+    private ChatTemplates() {}
 
     /** {@code auto} followed by the named templates. */
     public static List<String> names() {
@@ -56,8 +53,8 @@ public final class ChatTemplates {
      */
     public static ChatTemplate resolve(String name, String tokenizerConfigJson, boolean enableThinking) {
         if (name == null || !(name.equals(AUTO) || NAMED.contains(name))) {
-            throw new PreprocessException("unknown chat template '" + name + "': known templates are "
-                    + names() + (name == null ? "" : "; did you mean '" + NameSuggestion.closest(name, names()) + "'?"));
+            throw new PreprocessException("unknown chat template '" + name + "': known templates are " + names()
+                    + (name == null ? "" : "; did you mean '" + NameSuggestion.closest(name, names()) + "'?"));
         }
         JsonNode config = parseConfig(tokenizerConfigJson);
         Map<String, String> tokens = specialTokens(config);
@@ -136,5 +133,4 @@ public final class ChatTemplates {
         }
         return tokens;
     }
-
 }

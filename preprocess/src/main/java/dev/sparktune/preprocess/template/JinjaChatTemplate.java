@@ -6,7 +6,6 @@ import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
 import dev.sparktune.preprocess.conversation.ToolCall;
 import dev.sparktune.preprocess.template.jinja.JinjaTemplate;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -104,8 +103,9 @@ final class JinjaChatTemplate implements ChatTemplate {
         }
         if (t.hasGenerationBlocks()) {
             if (r.generationSpans().size() != assistants.size()) {
-                throw new TemplateException("template '" + name + "' rendered " + r.generationSpans().size()
-                        + " {% generation %} blocks for " + assistants.size() + " assistant messages");
+                throw new TemplateException("template '" + name + "' rendered "
+                        + r.generationSpans().size() + " {% generation %} blocks for " + assistants.size()
+                        + " assistant messages");
             }
             return new RenderedConversation(r.text(), r.generationSpans());
         }
@@ -116,8 +116,8 @@ final class JinjaChatTemplate implements ChatTemplate {
         return new RenderedConversation(r.text(), spans);
     }
 
-    private TextSpan locate(JinjaTemplate t, JinjaTemplate.Rendering r, List<Map<String, Object>> messages,
-                            Object tools, int k) {
+    private TextSpan locate(
+            JinjaTemplate t, JinjaTemplate.Rendering r, List<Map<String, Object>> messages, Object tools, int k) {
         int[] owners = r.owners();
         int s = -1;
         int e = -1;
@@ -144,8 +144,10 @@ final class JinjaChatTemplate implements ChatTemplate {
             }
             withoutPrompt = t.render(context(prefix, tools, false));
         } catch (TemplateException ex) {
-            throw new TemplateException("template '" + name + "': cannot place assistant message " + k
-                    + ": rendering messages[:" + k + "] failed: " + ex.getMessage(), ex);
+            throw new TemplateException(
+                    "template '" + name + "': cannot place assistant message " + k + ": rendering messages[:" + k
+                            + "] failed: " + ex.getMessage(),
+                    ex);
         }
         if (!withPrompt.startsWith(withoutPrompt)) {
             throw cannotPlace(k, "the generation prompt is not a suffix of the render of messages[:" + k + "]");
@@ -160,8 +162,10 @@ final class JinjaChatTemplate implements ChatTemplate {
         if (probeHeader != null && r.text().startsWith(probeHeader, s) && s + probeHeader.length() <= e) {
             return new TextSpan(s + probeHeader.length(), e);
         }
-        throw cannotPlace(k, "its text does not start with the turn header " + quote(header) + " but with "
-                + quote(r.text().substring(s, Math.min(e, s + Math.max(header.length(), 20)))));
+        throw cannotPlace(
+                k,
+                "its text does not start with the turn header " + quote(header) + " but with "
+                        + quote(r.text().substring(s, Math.min(e, s + Math.max(header.length(), 20)))));
     }
 
     /**
@@ -235,8 +239,8 @@ final class JinjaChatTemplate implements ChatTemplate {
         }
         Object tools = parseJson(conversation.toolsJson(), "tools");
         if (!(tools instanceof List)) {
-            throw new TemplateException("tools must be a JSON array of tool definitions, got: "
-                    + abbreviate(conversation.toolsJson()));
+            throw new TemplateException(
+                    "tools must be a JSON array of tool definitions, got: " + abbreviate(conversation.toolsJson()));
         }
         return tools;
     }

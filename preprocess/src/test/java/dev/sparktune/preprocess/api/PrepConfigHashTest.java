@@ -1,18 +1,22 @@
 package dev.sparktune.preprocess.api;
 
-import org.junit.jupiter.api.Test;
-
-import java.lang.reflect.RecordComponent;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.RecordComponent;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
 class PrepConfigHashTest {
     private static PrepConfig prep(int cutoffLen, String outputTable) {
-        return PrepConfig.builder().datasets(List.of("a", "b")).datasetDir("data").modelPath("/m").cutoffLen(cutoffLen)
-                .outputs(new PrepConfig.Outputs(outputTable, outputTable + "_rejects", outputTable + ".json")).build();
+        return PrepConfig.builder()
+                .datasets(List.of("a", "b"))
+                .datasetDir("data")
+                .modelPath("/m")
+                .cutoffLen(cutoffLen)
+                .outputs(new PrepConfig.Outputs(outputTable, outputTable + "_rejects", outputTable + ".json"))
+                .build();
     }
 
     @Test
@@ -27,8 +31,10 @@ class PrepConfigHashTest {
     @Test
     void canonicalFormCoversEveryPrepConfigSettingButTheOutputPaths() {
         long lines = PrepConfigHash.canonical(prep(2048, "/t")).lines().count() - 1; // minus the format line
-        assertEquals(settings(PrepConfig.class), lines, "PrepConfig gained a setting: add it to "
-                + "PrepConfigHash.canonical");
+        assertEquals(
+                settings(PrepConfig.class),
+                lines,
+                "PrepConfig gained a setting: add it to " + "PrepConfigHash.canonical");
     }
 
     /** The settings a record holds: its components, those of nested sections counted one by one. */
@@ -36,7 +42,7 @@ class PrepConfigHashTest {
         long count = 0;
         for (RecordComponent component : record.getRecordComponents()) {
             if (component.getName().equals("outputs")) {
-                continue;  // where the outputs go does not shape the rows
+                continue; // where the outputs go does not shape the rows
             }
             count += component.getType().isRecord() ? settings(component.getType()) : 1;
         }

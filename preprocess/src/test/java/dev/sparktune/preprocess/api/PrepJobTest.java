@@ -1,25 +1,22 @@
 package dev.sparktune.preprocess.api;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.PreprocessException;
-import dev.sparktune.preprocess.stats.PrepStats;
 import dev.sparktune.preprocess.TestPrepConfig;
+import dev.sparktune.preprocess.stats.PrepStats;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.testkit.ReferencePython;
 import dev.sparktune.testkit.RepoPaths;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,11 +31,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The prep job end to end on local Spark + Delta with the real Qwen3 tokenizer. */
 class PrepJobTest {
@@ -48,14 +47,15 @@ class PrepJobTest {
 
     @TempDir
     static Path scratch;
+
     static SparkSession spark;
     static HuggingFaceTokenizer tokenizer;
 
     @BeforeAll
     static void start() throws IOException {
         spark = LocalSpark.start("PrepJobTest", scratch);
-        tokenizer = HuggingFaceTokenizer.newInstance(QWEN3.resolve("tokenizer.json"),
-                Map.of("addSpecialTokens", "false"));
+        tokenizer =
+                HuggingFaceTokenizer.newInstance(QWEN3.resolve("tokenizer.json"), Map.of("addSpecialTokens", "false"));
     }
 
     @AfterAll
@@ -69,7 +69,9 @@ class PrepJobTest {
     }
 
     private static int[] ints(Row row, String column) {
-        return row.getList(row.fieldIndex(column)).stream().mapToInt(v -> ((Number) v).intValue()).toArray();
+        return row.getList(row.fieldIndex(column)).stream()
+                .mapToInt(v -> ((Number) v).intValue())
+                .toArray();
     }
 
     private static String decode(int[] ids) {
@@ -79,8 +81,9 @@ class PrepJobTest {
     /** input_ids equal transformers' apply_chat_template for the committed goldens. */
     @Test
     void tokenExactParityWithTransformersGoldens() throws IOException {
-        JsonNode golden = JSON.readTree(RepoPaths.resolve(
-                "preprocess/src/test/resources/goldens/prep_tokens_qwen3.json").toFile());
+        JsonNode golden =
+                JSON.readTree(RepoPaths.resolve("preprocess/src/test/resources/goldens/prep_tokens_qwen3.json")
+                        .toFile());
         assertParity(golden, scratch.resolve("parity-golden"));
     }
 
@@ -88,16 +91,20 @@ class PrepJobTest {
     @Test
     void tokenExactParityWithLiveTransformers() throws IOException {
         Path out = scratch.resolve("live-golden.json");
-        ReferencePython.runScript("scripts/goldens/prep_tokens.py", List.of(
-                PARITY_DIR.resolve("conversations.jsonl").toString(), QWEN3.toString(), out.toString()),
+        ReferencePython.runScript(
+                "scripts/goldens/prep_tokens.py",
+                List.of(PARITY_DIR.resolve("conversations.jsonl").toString(), QWEN3.toString(), out.toString()),
                 Duration.ofMinutes(5));
         assertParity(JSON.readTree(out.toFile()), scratch.resolve("parity-live"));
     }
 
     private void assertParity(JsonNode golden, Path outputDir) {
-        PrepConfig config = TestPrepConfig.of(PARITY_DIR, outputDir, "parity_sharegpt").cutoffLen(4096).build();
+        PrepConfig config = TestPrepConfig.of(PARITY_DIR, outputDir, "parity_sharegpt")
+                .cutoffLen(4096)
+                .build();
         PrepResult result = PrepJob.run(spark, config);
-        assertEquals(golden.get("cases").size(), result.stats().acceptedDocuments(), () -> PrepJob.toJson(result.stats()));
+        assertEquals(
+                golden.get("cases").size(), result.stats().acceptedDocuments(), () -> PrepJob.toJson(result.stats()));
         Map<List<Integer>, Row> byIds = new HashMap<>();
         for (Row row : rows(config.outputs().table())) {
             byIds.put(Arrays.stream(ints(row, PackedTable.INPUT_IDS)).boxed().toList(), row);
@@ -106,9 +113,16 @@ class PrepJobTest {
             List<Integer> expected = new ArrayList<>();
             c.get("input_ids").forEach(id -> expected.add(id.asInt()));
             Row row = byIds.get(expected);
-            assertTrue(row != null, "no row has transformers' input_ids for line " + c.get("line").asInt()
-                    + ":\n" + c.get("text").asText() + "\nours:\n" + byIds.keySet().stream()
-                    .map(ids -> decode(ids.stream().mapToInt(Integer::intValue).toArray())).toList());
+            assertTrue(
+                    row != null,
+                    "no row has transformers' input_ids for line "
+                            + c.get("line").asInt()
+                            + ":\n" + c.get("text").asText() + "\nours:\n"
+                            + byIds.keySet().stream()
+                                    .map(ids -> decode(ids.stream()
+                                            .mapToInt(Integer::intValue)
+                                            .toArray()))
+                                    .toList());
             assertTrainedSpansAreAssistantTurns(row, c.get("text").asText());
         }
     }
@@ -145,13 +159,14 @@ class PrepJobTest {
         ByteArrayOutputStream jsonl = new ByteArrayOutputStream();
         List<String> lines = List.of(
                 "{\"conversations\": [{\"from\": \"human\", \"value\": \"hi\"}, {\"from\": \"gpt\", \"value\": \"hello\"}]}",
-                "{\"conversations\": [{\"from\": \"human\", \"value\": \"broken\"",                            // MALFORMED_JSON
-                "{\"something_else\": 1}",                                                                     // MISSING_FIELD
-                "{\"conversations\": \"not a list\"}",                                                         // WRONG_TYPE
-                "{\"conversations\": []}",                                                                     // EMPTY_CONVERSATION
+                "{\"conversations\": [{\"from\": \"human\", \"value\": \"broken\"", // MALFORMED_JSON
+                "{\"something_else\": 1}", // MISSING_FIELD
+                "{\"conversations\": \"not a list\"}", // WRONG_TYPE
+                "{\"conversations\": []}", // EMPTY_CONVERSATION
                 "{\"conversations\": [{\"from\": \"gpt\", \"value\": \"a\"}, {\"from\": \"human\", \"value\": \"b\"}]}", // ROLE_ORDER
                 "{\"conversations\": [{\"from\": \"human\", \"value\": \"FORBIDDEN word\"}, {\"from\": \"gpt\", \"value\": \"x\"}]}", // TEMPLATE_ERROR
-                "{\"conversations\": [{\"from\": \"human\", \"value\": \"" + "long ".repeat(300) + "\"}, {\"from\": \"gpt\", \"value\": \"ok\"}]}", // TOO_LONG
+                "{\"conversations\": [{\"from\": \"human\", \"value\": \"" + "long ".repeat(300)
+                        + "\"}, {\"from\": \"gpt\", \"value\": \"ok\"}]}", // TOO_LONG
                 "{\"conversations\": [{\"from\": \"human\", \"value\": \"fine\"}, {\"from\": \"gpt\", \"value\": \"also fine\"}]}");
         for (String line : lines) {
             jsonl.write(line.getBytes(StandardCharsets.UTF_8));
@@ -162,7 +177,8 @@ class PrepJobTest {
         jsonl.write(new byte[] {(byte) 0x80, (byte) 0xFF});
         jsonl.write("\"}, {\"from\": \"gpt\", \"value\": \"x\"}]}\n".getBytes(StandardCharsets.UTF_8));
         Files.write(dir.resolve("messy.jsonl"), jsonl.toByteArray());
-        Files.writeString(dir.resolve("dataset_info.json"),
+        Files.writeString(
+                dir.resolve("dataset_info.json"),
                 "{\"messy\": {\"file_name\": \"messy.jsonl\", \"formatting\": \"sharegpt\"}}");
         // a model dir whose chat template refuses one word: TEMPLATE_ERROR must become a reject, not a failed job
         Path model = scratch.resolve("picky-model");
@@ -176,16 +192,33 @@ class PrepJobTest {
         JSON.writeValue(model.resolve("tokenizer_config.json").toFile(), config);
 
         PrepConfig prep = TestPrepConfig.of(dir, scratch.resolve("messy-out"), "messy")
-                .modelPath(model.toString()).cutoffLen(128).overlong(OverlongPolicy.REJECT).build();
+                .modelPath(model.toString())
+                .cutoffLen(128)
+                .overlong(OverlongPolicy.REJECT)
+                .build();
         PrepResult result = PrepJob.run(spark, prep);
         var stats = result.stats();
         assertEquals(10, stats.inputRecords(), () -> PrepJob.toJson(stats));
         assertEquals(2, stats.acceptedDocuments());
         assertEquals(8, stats.rejectedRecords());
         assertEquals(stats.inputRecords(), stats.acceptedDocuments() + stats.rejectedRecords());
-        Map<String, Long> expectedReasons = new HashMap<>(Map.of("MALFORMED_JSON", 1L, "MISSING_FIELD", 1L,
-                "WRONG_TYPE", 1L, "EMPTY_CONVERSATION", 1L, "ROLE_ORDER", 1L, "TEMPLATE_ERROR", 1L, "TOO_LONG", 1L,
-                "INVALID_UTF8", 1L));
+        Map<String, Long> expectedReasons = new HashMap<>(Map.of(
+                "MALFORMED_JSON",
+                1L,
+                "MISSING_FIELD",
+                1L,
+                "WRONG_TYPE",
+                1L,
+                "EMPTY_CONVERSATION",
+                1L,
+                "ROLE_ORDER",
+                1L,
+                "TEMPLATE_ERROR",
+                1L,
+                "TOO_LONG",
+                1L,
+                "INVALID_UTF8",
+                1L));
         assertEquals(expectedReasons, stats.rejectsByReason());
 
         List<Row> rejects = rows(prep.outputs().rejectsTable());
@@ -198,8 +231,11 @@ class PrepJobTest {
         }
         assertEquals(Set.of(2L, 3L, 4L, 5L, 6L, 7L, 8L, 10L), lines1Based);
         Row templateReject = rejects.stream()
-                .filter(r -> r.getString(r.fieldIndex("reason")).equals("TEMPLATE_ERROR")).findFirst().orElseThrow();
-        assertTrue(templateReject.getString(templateReject.fieldIndex("message")).contains("forbidden word in turn 0"),
+                .filter(r -> r.getString(r.fieldIndex("reason")).equals("TEMPLATE_ERROR"))
+                .findFirst()
+                .orElseThrow();
+        assertTrue(
+                templateReject.getString(templateReject.fieldIndex("message")).contains("forbidden word in turn 0"),
                 templateReject.getString(templateReject.fieldIndex("message")));
         assertEquals(2, rows(prep.outputs().table()).size());
     }
@@ -214,19 +250,30 @@ class PrepJobTest {
         for (int i = 0; i < docs; i++) {
             String instruction = "Repeat the number " + i + " " + (1 + random.nextInt(40)) + " times.";
             String output = (i + " ").repeat(1 + random.nextInt(60)).strip();
-            data.append(i == 0 ? "" : ",").append(JSON.writeValueAsString(Map.of("instruction", instruction,
-                    "input", random.nextBoolean() ? "" : "Separate them with spaces.", "output", output)));
+            data.append(i == 0 ? "" : ",")
+                    .append(JSON.writeValueAsString(Map.of(
+                            "instruction",
+                            instruction,
+                            "input",
+                            random.nextBoolean() ? "" : "Separate them with spaces.",
+                            "output",
+                            output)));
         }
         Files.writeString(dir.resolve("alpaca.json"), data.append("]").toString());
         Files.writeString(dir.resolve("dataset_info.json"), "{\"nums\": {\"file_name\": \"alpaca.json\"}}");
 
-        PrepConfig unpacked = TestPrepConfig.of(dir, scratch.resolve("unpacked"), "nums").cutoffLen(1024).build();
-        PrepConfig packed = TestPrepConfig.of(dir, scratch.resolve("packed"), "nums").cutoffLen(1024).packing(true)
-                .partitions(3).build();
+        PrepConfig unpacked = TestPrepConfig.of(dir, scratch.resolve("unpacked"), "nums")
+                .cutoffLen(1024)
+                .build();
+        PrepConfig packed = TestPrepConfig.of(dir, scratch.resolve("packed"), "nums")
+                .cutoffLen(1024)
+                .packing(true)
+                .partitions(3)
+                .build();
         PrepJob.run(spark, unpacked);
         PrepResult result = PrepJob.run(spark, packed);
 
-        Map<Long, List<int[]>> documents = new HashMap<>();   // doc id -> {input_ids, labels} alone
+        Map<Long, List<int[]>> documents = new HashMap<>(); // doc id -> {input_ids, labels} alone
         for (Row row : rows(unpacked.outputs().table())) {
             long id = (Long) row.getList(row.fieldIndex(PackedTable.DOC_IDS)).get(0);
             documents.put(id, List.of(ints(row, PackedTable.INPUT_IDS), ints(row, PackedTable.LABELS)));
@@ -303,8 +350,13 @@ class PrepJobTest {
                 "chosen": {"role": "assistant", "content": "4"}, "rejected": {"role": "assistant", "content": "5"}}
                 """);
         Path out = scratch.resolve("pairs");
-        PrepResult result = PrepJob.run(spark, TestPrepConfig.of(dir, out, "pairs_sharegpt", "pairs_alpaca",
-                "pairs_messages").stage(Stage.DPO).cutoffLen(48).packing(true).build());
+        PrepResult result = PrepJob.run(
+                spark,
+                TestPrepConfig.of(dir, out, "pairs_sharegpt", "pairs_alpaca", "pairs_messages")
+                        .stage(Stage.DPO)
+                        .cutoffLen(48)
+                        .packing(true)
+                        .build());
 
         PrepStats stats = result.stats();
         assertEquals(9, stats.inputRecords());
@@ -329,7 +381,8 @@ class PrepJobTest {
             for (int d = 0; d < lens.length; d += 2) {
                 assertEquals(PackedTable.ROLE_CHOSEN, roles[d]);
                 assertEquals(PackedTable.ROLE_REJECTED, roles[d + 1]);
-                assertEquals(PackedTable.rejectedDocId(((Number) docIds.get(d)).longValue()),
+                assertEquals(
+                        PackedTable.rejectedDocId(((Number) docIds.get(d)).longValue()),
                         ((Number) docIds.get(d + 1)).longValue());
                 int[] chosenIds = Arrays.copyOfRange(ids, at, at + lens[d]);
                 int[] chosenLabels = Arrays.copyOfRange(labels, at, at + lens[d]);
@@ -338,11 +391,13 @@ class PrepJobTest {
                 assertTrue(lens[d] <= 48 && lens[d + 1] <= 48, "each document within cutoff_len");
                 int prompt = firstSupervised(chosenLabels);
                 assertEquals(prompt, firstSupervised(rejectedLabels), "the same prompt length");
-                assertArrayEquals(Arrays.copyOf(chosenIds, prompt), Arrays.copyOf(rejectedIds, prompt),
-                        "the same prompt tokens");
-                assertTrue(prompt > 0 && decode(Arrays.copyOf(chosenIds, prompt)).endsWith("assistant\n"),
+                assertArrayEquals(
+                        Arrays.copyOf(chosenIds, prompt), Arrays.copyOf(rejectedIds, prompt), "the same prompt tokens");
+                assertTrue(
+                        prompt > 0 && decode(Arrays.copyOf(chosenIds, prompt)).endsWith("assistant\n"),
                         decode(chosenIds));
-                int[] trained = Arrays.stream(chosenLabels).filter(l -> l != -100).toArray();
+                int[] trained =
+                        Arrays.stream(chosenLabels).filter(l -> l != -100).toArray();
                 chosenAnswers.add(decode(trained));
                 at += lens[d] + lens[d + 1];
                 pairs++;
@@ -352,12 +407,15 @@ class PrepJobTest {
         assertEquals(5, pairs);
         // the response as Qwen3's template writes the last assistant turn: an empty think block, then the text
         for (String answer : List.of("7 is prime.", "Yes, 9 is odd.", "5", "Paris", "4")) {
-            assertTrue(chosenAnswers.contains("<think>\n\n</think>\n\n" + answer + "<|im_end|>\n"),
+            assertTrue(
+                    chosenAnswers.contains("<think>\n\n</think>\n\n" + answer + "<|im_end|>\n"),
                     answer + " in " + chosenAnswers);
         }
         List<String> reasons = rows(out.resolve("packed_rejects").toString()).stream()
-                .map(r -> r.getString(r.fieldIndex("message"))).toList();
-        assertTrue(reasons.stream().anyMatch(m -> m.contains("a preference prompt must end with a user turn")),
+                .map(r -> r.getString(r.fieldIndex("message")))
+                .toList();
+        assertTrue(
+                reasons.stream().anyMatch(m -> m.contains("a preference prompt must end with a user turn")),
                 reasons.toString());
         assertTrue(reasons.stream().anyMatch(m -> m.contains("rejected") && m.contains("missing")), reasons.toString());
     }
@@ -373,7 +431,8 @@ class PrepJobTest {
 
     @Test
     void rerunningTheSameJobCommitsNothing() {
-        PrepConfig config = TestPrepConfig.of(PARITY_DIR, scratch.resolve("rerun"), "parity_sharegpt").build();
+        PrepConfig config = TestPrepConfig.of(PARITY_DIR, scratch.resolve("rerun"), "parity_sharegpt")
+                .build();
         PrepResult first = PrepJob.run(spark, config);
         long rowsAfterFirst = rows(config.outputs().table()).size();
         long version = DeltaTables.version(spark, config.outputs().table());
@@ -383,7 +442,8 @@ class PrepJobTest {
         assertEquals(version, DeltaTables.version(spark, config.outputs().table()));
         assertEquals(rowsAfterFirst, rows(config.outputs().table()).size());
         assertEquals(first.stats(), second.stats());
-        Map<String, String> properties = DeltaTables.properties(spark, config.outputs().table());
+        Map<String, String> properties =
+                DeltaTables.properties(spark, config.outputs().table());
         assertEquals("1024", properties.get(PackedTable.PROP_SEQ_LEN));
         assertEquals(151669, Integer.parseInt(properties.get(PackedTable.PROP_VOCAB_SIZE)));
         assertEquals("151645", properties.get(PackedTable.PROP_EOS_ID));
@@ -394,21 +454,33 @@ class PrepJobTest {
         Path cwd = Path.of("").toAbsolutePath();
         Path out = Files.createTempDirectory(cwd.resolve("target"), "relative-prep");
         String relativeModel = cwd.relativize(QWEN3).toString();
-        PrepConfig config = PrepConfig.builder().datasets(List.of("parity_sharegpt")).datasetDir(PARITY_DIR.toString())
-                .modelPath(relativeModel).partitions(2).outputs(new PrepConfig.Outputs(
-                        cwd.relativize(out.resolve("packed")).toString(), cwd.relativize(out.resolve("rejects")).toString(),
-                        cwd.relativize(out.resolve("stats.json")).toString())).build();
+        PrepConfig config = PrepConfig.builder()
+                .datasets(List.of("parity_sharegpt"))
+                .datasetDir(PARITY_DIR.toString())
+                .modelPath(relativeModel)
+                .partitions(2)
+                .outputs(new PrepConfig.Outputs(
+                        cwd.relativize(out.resolve("packed")).toString(),
+                        cwd.relativize(out.resolve("rejects")).toString(),
+                        cwd.relativize(out.resolve("stats.json")).toString()))
+                .build();
         PrepResult result = PrepJob.run(spark, config);
         assertEquals(6, rows(out.resolve("packed").toString()).size());
         assertEquals(6, result.stats().acceptedDocuments());
-        assertEquals("file:" + QWEN3, DeltaTables.properties(spark, out.resolve("packed").toString())
-                .get(PackedTable.PROP_TOKENIZER_PATH), "inspect must find the tokenizer from any directory");
+        assertEquals(
+                "file:" + QWEN3,
+                DeltaTables.properties(spark, out.resolve("packed").toString()).get(PackedTable.PROP_TOKENIZER_PATH),
+                "inspect must find the tokenizer from any directory");
     }
 
     @Test
     void goingBackToAnEarlierConfigRewritesTheTableWithThatConfigsRowsAndProperties() {
-        PrepConfig a = TestPrepConfig.of(PARITY_DIR, scratch.resolve("aba"), "parity_sharegpt").cutoffLen(1024).build();
-        PrepConfig b = TestPrepConfig.of(PARITY_DIR, scratch.resolve("aba"), "parity_sharegpt").cutoffLen(64).build();
+        PrepConfig a = TestPrepConfig.of(PARITY_DIR, scratch.resolve("aba"), "parity_sharegpt")
+                .cutoffLen(1024)
+                .build();
+        PrepConfig b = TestPrepConfig.of(PARITY_DIR, scratch.resolve("aba"), "parity_sharegpt")
+                .cutoffLen(64)
+                .build();
         PrepJob.run(spark, a);
         List<Row> rowsOfA = rows(a.outputs().table());
         PrepResult second = PrepJob.run(spark, b);
@@ -425,23 +497,31 @@ class PrepJobTest {
         Path dir = scratch.resolve("all-bad");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("bad.jsonl"), "{\"conversations\": []}\nnot json\n");
-        Files.writeString(dir.resolve("dataset_info.json"),
+        Files.writeString(
+                dir.resolve("dataset_info.json"),
                 "{\"bad\": {\"file_name\": \"bad.jsonl\", \"formatting\": \"sharegpt\"}}");
-        PrepConfig config = TestPrepConfig.of(dir, scratch.resolve("all-bad-out"), "bad").build();
-        var e = Assertions.assertThrows(PreprocessException.class,
-                () -> PrepJob.run(spark, config));
-        assertTrue(e.getMessage().contains("no input record became a training document")
-                && e.getMessage().contains(config.outputs().rejectsTable()), e.getMessage());
+        PrepConfig config =
+                TestPrepConfig.of(dir, scratch.resolve("all-bad-out"), "bad").build();
+        var e = Assertions.assertThrows(PreprocessException.class, () -> PrepJob.run(spark, config));
+        assertTrue(
+                e.getMessage().contains("no input record became a training document")
+                        && e.getMessage().contains(config.outputs().rejectsTable()),
+                e.getMessage());
         assertEquals(2, rows(config.outputs().rejectsTable()).size());
         assertFalse(DeltaTables.exists(spark, config.outputs().table()), "no empty training table is committed");
     }
 
     @Test
     void evalSplitIsDeterministicAcrossPartitionings() {
-        PrepConfig a = TestPrepConfig.of(PARITY_DIR, scratch.resolve("split-a"), "parity_sharegpt").valSize(2)
-                .partitions(1).build();
-        PrepConfig b = TestPrepConfig.of(PARITY_DIR, scratch.resolve("split-b"), "parity_sharegpt").valSize(2)
-                .partitions(3).packing(true).build();
+        PrepConfig a = TestPrepConfig.of(PARITY_DIR, scratch.resolve("split-a"), "parity_sharegpt")
+                .valSize(2)
+                .partitions(1)
+                .build();
+        PrepConfig b = TestPrepConfig.of(PARITY_DIR, scratch.resolve("split-b"), "parity_sharegpt")
+                .valSize(2)
+                .partitions(3)
+                .packing(true)
+                .build();
         PrepResult ra = PrepJob.run(spark, a);
         PrepResult rb = PrepJob.run(spark, b);
         assertEquals(2, ra.stats().evalDocuments());
@@ -464,14 +544,22 @@ class PrepJobTest {
         Path dir = scratch.resolve("pt");
         Files.createDirectories(dir);
         String longText = "word ".repeat(500).strip();
-        Files.writeString(dir.resolve("text.jsonl"), JSON.writeValueAsString(Map.of("text", longText)) + "\n"
-                + JSON.writeValueAsString(Map.of("text", "short text")) + "\n");
-        Files.writeString(dir.resolve("dataset_info.json"),
+        Files.writeString(
+                dir.resolve("text.jsonl"),
+                JSON.writeValueAsString(Map.of("text", longText)) + "\n"
+                        + JSON.writeValueAsString(Map.of("text", "short text")) + "\n");
+        Files.writeString(
+                dir.resolve("dataset_info.json"),
                 "{\"corpus\": {\"file_name\": \"text.jsonl\", \"columns\": {\"prompt\": \"text\"}}}");
-        PrepConfig config = TestPrepConfig.of(dir, scratch.resolve("pt-out"), "corpus").stage(Stage.PT)
-                .cutoffLen(128).packing(true).build();
+        PrepConfig config = TestPrepConfig.of(dir, scratch.resolve("pt-out"), "corpus")
+                .stage(Stage.PT)
+                .cutoffLen(128)
+                .packing(true)
+                .build();
         PrepResult result = PrepJob.run(spark, config);
-        int expectedTokens = tokenizer.encode(longText).getIds().length + tokenizer.encode("short text").getIds().length + 2;
+        int expectedTokens = tokenizer.encode(longText).getIds().length
+                + tokenizer.encode("short text").getIds().length
+                + 2;
         assertEquals(expectedTokens, result.stats().tokens());
         long tableTokens = 0;
         for (Row row : rows(config.outputs().table())) {

@@ -1,6 +1,9 @@
 package dev.sparktune.preprocess.pack;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -8,11 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class BestFitPackerTest {
 
@@ -33,7 +32,8 @@ class BestFitPackerTest {
         long tokens = 0;
         for (int i = 0; i < 5000; i++) {
             // alpaca-like: most short, a long tail
-            int length = Math.min(1024, 20 + (int) Math.abs(random.nextGaussian() * 180) + (random.nextInt(20) == 0 ? 600 : 0));
+            int length = Math.min(
+                    1024, 20 + (int) Math.abs(random.nextGaussian() * 180) + (random.nextInt(20) == 0 ? 600 : 0));
             items.add(item(i, length));
             tokens += length;
         }

@@ -1,9 +1,9 @@
 package dev.sparktune.preprocess.pack;
 
-import dev.sparktune.preprocess.encode.EncodedDocument;
-import org.junit.jupiter.api.Test;
-import scala.Tuple2;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparktune.preprocess.encode.EncodedDocument;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -12,9 +12,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import scala.Tuple2;
 
 class RowPackerTest {
     private static EncodedDocument doc(long id, int length) {
@@ -33,7 +32,8 @@ class RowPackerTest {
         out.forEachRemaining(emitted -> {
             Object o = emitted instanceof RowPacker.FirstPass.Final f ? f.row() : emitted;
             if (o instanceof RowPacker.GroupedRow r) {
-                t.add(r.split() + "/" + r.dataset() + " row " + Arrays.toString(r.row().docIds()));
+                t.add(r.split() + "/" + r.dataset() + " row "
+                        + Arrays.toString(r.row().docIds()));
             } else {
                 RowPacker.FirstPass.Released r = (RowPacker.FirstPass.Released) o;
                 t.add(r.group() + " released " + r.item().docId());
@@ -51,8 +51,10 @@ class RowPackerTest {
         }
         RowPacker packer = new RowPacker(512, EvalSplit.fraction(0.2));
         List<String> expected = trace(packer.packPartition(docs.iterator()));
-        assertTrue(expected.stream().anyMatch(t -> t.startsWith("eval/alpaca"))
-                && expected.stream().anyMatch(t -> t.startsWith("train/sharegpt")), "four groups: " + expected);
+        assertTrue(
+                expected.stream().anyMatch(t -> t.startsWith("eval/alpaca"))
+                        && expected.stream().anyMatch(t -> t.startsWith("train/sharegpt")),
+                "four groups: " + expected);
         for (long seed = 1; seed <= 5; seed++) {
             List<EncodedDocument> shuffled = new ArrayList<>(docs);
             Collections.shuffle(shuffled, new Random(seed));
@@ -68,7 +70,9 @@ class RowPackerTest {
             groups.add(new Tuple2<>(List.of(group.split("/")), items));
         }
         List<String> tail = trace(packer.packReleasedPartition(groups.iterator()));
-        assertTrue(tail.get(0).startsWith("eval/alpaca") && tail.get(tail.size() - 1).startsWith("train/sharegpt"),
+        assertTrue(
+                tail.get(0).startsWith("eval/alpaca")
+                        && tail.get(tail.size() - 1).startsWith("train/sharegpt"),
                 "groups in (split, dataset) order: " + tail);
         Collections.reverse(groups);
         assertEquals(tail, trace(packer.packReleasedPartition(groups.iterator())));
@@ -118,15 +122,18 @@ class RowPackerTest {
         for (int i = 0; i < longIds.length; i++) {
             longIds[i] = i;
         }
-        docs.add(new EncodedDocument(1000, "alpaca", 7L, longIds, longIds.clone(), false));   // three 100-token chunks
+        docs.add(new EncodedDocument(1000, "alpaca", 7L, longIds, longIds.clone(), false)); // three 100-token chunks
         RowPacker packer = new RowPacker(100, EvalSplit.noEval());
         List<RowPacker.GroupedRow> rows = new ArrayList<>();
         packer.rowPerDocument(docs.iterator()).forEachRemaining(rows::add);
 
         assertEquals(60 + 3, rows.size());
         List<String> expected = trace(rows.iterator());
-        assertTrue(expected.get(0).equals("train/alpaca row [0]") && expected.get(30).equals("train/alpaca row [1000]")
-                && expected.get(33).equals("train/sharegpt row [1]"), expected.toString());
+        assertTrue(
+                expected.get(0).equals("train/alpaca row [0]")
+                        && expected.get(30).equals("train/alpaca row [1000]")
+                        && expected.get(33).equals("train/sharegpt row [1]"),
+                expected.toString());
         int[] rejoined = new int[250];
         for (int c = 0; c < 3; c++) {
             PackedRow chunk = rows.get(30 + c).row();

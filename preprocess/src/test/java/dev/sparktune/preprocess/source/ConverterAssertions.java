@@ -9,8 +9,7 @@ import dev.sparktune.preprocess.reject.RejectReason;
 
 /** Shared checks for the converter tests. */
 final class ConverterAssertions {
-    private ConverterAssertions() {
-    }
+    private ConverterAssertions() {}
 
     static SourceRecord record(String json) {
         return SourceRecord.of("test", "file:/test.jsonl", 1, json);
@@ -25,14 +24,13 @@ final class ConverterAssertions {
     }
 
     /** Asserts a failure with {@code reason} whose message contains every fragment. */
-    static Conversion.Failed failed(RecordConverter converter, String json, RejectReason reason,
-                                    String... fragments) {
+    static Conversion.Failed failed(RecordConverter converter, String json, RejectReason reason, String... fragments) {
         Conversion c = converter.convert(record(json));
         Conversion.Failed f = assertInstanceOf(Conversion.Failed.class, c, () -> "expected " + reason + ", got " + c);
         assertEquals(reason, f.reason(), f::message);
         for (String fragment : fragments) {
-            assertTrue(f.message().contains(fragment),
-                    () -> "message should contain <" + fragment + ">: " + f.message());
+            assertTrue(
+                    f.message().contains(fragment), () -> "message should contain <" + fragment + ">: " + f.message());
         }
         return f;
     }

@@ -37,7 +37,10 @@ class JsonLinesReaderTest {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         for (int step : new int[] {1, 2, 3, 7, 4096, 1 << 20}) {
             List<SourceRecord> records = readAll(bytes, step, Long.MAX_VALUE);
-            assertEquals(List.of(1L, 3L, 5L), records.stream().map(SourceRecord::locator).toList(), "step " + step);
+            assertEquals(
+                    List.of(1L, 3L, 5L),
+                    records.stream().map(SourceRecord::locator).toList(),
+                    "step " + step);
             assertEquals("{\"a\": 1}", records.get(0).text(), "BOM and \\r are dropped, step " + step);
             assertEquals("{\"b\": \"" + big + "\"}", records.get(1).text());
             assertEquals("{\"c\": \"\u00e9\u4e2d\"}", records.get(2).text());
@@ -58,6 +61,8 @@ class JsonLinesReaderTest {
     @Test
     void limitStopsEarly() {
         byte[] bytes = "1\n2\n3\n".getBytes(StandardCharsets.UTF_8);
-        assertEquals(List.of("1", "2"), readAll(bytes, 1, 2).stream().map(SourceRecord::text).toList());
+        assertEquals(
+                List.of("1", "2"),
+                readAll(bytes, 1, 2).stream().map(SourceRecord::text).toList());
     }
 }

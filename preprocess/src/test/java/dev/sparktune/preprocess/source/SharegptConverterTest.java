@@ -26,76 +26,106 @@ class SharegptConverterTest {
     private static String turns(String... fromValue) {
         StringBuilder sb = new StringBuilder("{\"conversations\": [");
         for (int i = 0; i < fromValue.length; i += 2) {
-            sb.append(i == 0 ? "" : ", ").append("{\"from\": \"").append(fromValue[i]).append("\", \"value\": ")
-                    .append(fromValue[i + 1]).append('}');
+            sb.append(i == 0 ? "" : ", ")
+                    .append("{\"from\": \"")
+                    .append(fromValue[i])
+                    .append("\", \"value\": ")
+                    .append(fromValue[i + 1])
+                    .append('}');
         }
         return sb.append("]}").toString();
     }
 
     @Test
     void alternatingTurns() {
-        Conversation c = converted(sharegpt, turns("human", "\"Hi\"", "gpt", "\"Hello\"", "human", "\"Bye\"",
-                "gpt", "\"Ciao\""));
-        assertEquals(List.of(Message.of(Role.USER, "Hi"), Message.of(Role.ASSISTANT, "Hello"),
-                Message.of(Role.USER, "Bye"), Message.of(Role.ASSISTANT, "Ciao")), c.messages());
+        Conversation c = converted(
+                sharegpt, turns("human", "\"Hi\"", "gpt", "\"Hello\"", "human", "\"Bye\"", "gpt", "\"Ciao\""));
+        assertEquals(
+                List.of(
+                        Message.of(Role.USER, "Hi"),
+                        Message.of(Role.ASSISTANT, "Hello"),
+                        Message.of(Role.USER, "Bye"),
+                        Message.of(Role.ASSISTANT, "Ciao")),
+                c.messages());
     }
 
     @Test
     void systemColumnComesFirstAndASystemTurnOverridesIt() {
-        Conversation fromColumn = converted(sharegpt, "{\"system\": \"col\", \"conversations\": "
-                + "[{\"from\": \"human\", \"value\": \"q\"}, {\"from\": \"gpt\", \"value\": \"a\"}]}");
+        Conversation fromColumn = converted(
+                sharegpt,
+                "{\"system\": \"col\", \"conversations\": "
+                        + "[{\"from\": \"human\", \"value\": \"q\"}, {\"from\": \"gpt\", \"value\": \"a\"}]}");
         assertEquals(Message.of(Role.SYSTEM, "col"), fromColumn.messages().get(0));
-        Conversation fromTurn = converted(sharegpt, "{\"system\": \"col\", \"conversations\": [{\"from\": \"system\", "
-                + "\"value\": \"turn\"}, {\"from\": \"human\", \"value\": \"q\"}, {\"from\": \"gpt\", \"value\": \"a\"}]}");
-        assertEquals(List.of(Message.of(Role.SYSTEM, "turn"), Message.of(Role.USER, "q"),
-                Message.of(Role.ASSISTANT, "a")), fromTurn.messages());
+        Conversation fromTurn = converted(
+                sharegpt,
+                "{\"system\": \"col\", \"conversations\": [{\"from\": \"system\", "
+                        + "\"value\": \"turn\"}, {\"from\": \"human\", \"value\": \"q\"}, {\"from\": \"gpt\", \"value\": \"a\"}]}");
+        assertEquals(
+                List.of(Message.of(Role.SYSTEM, "turn"), Message.of(Role.USER, "q"), Message.of(Role.ASSISTANT, "a")),
+                fromTurn.messages());
     }
 
     @Test
     void functionCallAndObservation() {
-        Conversation c = converted(sharegpt, "{\"conversations\": ["
-                + "{\"from\": \"human\", \"value\": \"Weather in Paris?\"}, "
-                + "{\"from\": \"function_call\", \"value\": \"{\\\"name\\\": \\\"get_weather\\\", "
-                + "\\\"arguments\\\": {\\\"city\\\": \\\"Paris\\\"}}\"}, "
-                + "{\"from\": \"observation\", \"value\": \"{\\\"temp\\\": 21}\"}, "
-                + "{\"from\": \"gpt\", \"value\": \"21 degrees\"}], "
-                + "\"tools\": \"[{\\\"name\\\": \\\"get_weather\\\"}]\"}");
-        assertEquals(List.of(
-                Message.of(Role.USER, "Weather in Paris?"),
-                new Message(Role.ASSISTANT, "", List.of(new ToolCall("get_weather", "{\"city\":\"Paris\"}"))),
-                Message.of(Role.TOOL, "{\"temp\": 21}"),
-                Message.of(Role.ASSISTANT, "21 degrees")), c.messages());
+        Conversation c = converted(
+                sharegpt,
+                "{\"conversations\": ["
+                        + "{\"from\": \"human\", \"value\": \"Weather in Paris?\"}, "
+                        + "{\"from\": \"function_call\", \"value\": \"{\\\"name\\\": \\\"get_weather\\\", "
+                        + "\\\"arguments\\\": {\\\"city\\\": \\\"Paris\\\"}}\"}, "
+                        + "{\"from\": \"observation\", \"value\": \"{\\\"temp\\\": 21}\"}, "
+                        + "{\"from\": \"gpt\", \"value\": \"21 degrees\"}], "
+                        + "\"tools\": \"[{\\\"name\\\": \\\"get_weather\\\"}]\"}");
+        assertEquals(
+                List.of(
+                        Message.of(Role.USER, "Weather in Paris?"),
+                        new Message(Role.ASSISTANT, "", List.of(new ToolCall("get_weather", "{\"city\":\"Paris\"}"))),
+                        Message.of(Role.TOOL, "{\"temp\": 21}"),
+                        Message.of(Role.ASSISTANT, "21 degrees")),
+                c.messages());
         assertEquals("[{\"name\":\"get_weather\"}]", c.toolsJson());
     }
 
     @Test
     void parallelCallsAndStringArguments() {
-        Conversation c = converted(sharegpt, turns("human", "\"go\"", "function_call",
-                "\"[{\\\"name\\\": \\\"a\\\", \\\"arguments\\\": {}}, "
-                        + "{\\\"name\\\": \\\"b\\\", \\\"arguments\\\": \\\"{\\\\\\\"x\\\\\\\": 1}\\\"}]\""));
-        assertEquals(List.of(new ToolCall("a", "{}"), new ToolCall("b", "{\"x\":1}")),
+        Conversation c = converted(
+                sharegpt,
+                turns(
+                        "human",
+                        "\"go\"",
+                        "function_call",
+                        "\"[{\\\"name\\\": \\\"a\\\", \\\"arguments\\\": {}}, "
+                                + "{\\\"name\\\": \\\"b\\\", \\\"arguments\\\": \\\"{\\\\\\\"x\\\\\\\": 1}\\\"}]\""));
+        assertEquals(
+                List.of(new ToolCall("a", "{}"), new ToolCall("b", "{\"x\":1}")),
                 c.messages().get(1).toolCalls());
     }
 
     @Test
     void openAiMessagesThroughTags() {
-        Conversation c = converted(openAiReadme, "{\"messages\": [{\"role\": \"system\", \"content\": \"S\"}, "
-                + "{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]}");
-        assertEquals(List.of(Message.of(Role.SYSTEM, "S"), Message.of(Role.USER, "Hi"),
-                Message.of(Role.ASSISTANT, "Hello")), c.messages());
+        Conversation c = converted(
+                openAiReadme,
+                "{\"messages\": [{\"role\": \"system\", \"content\": \"S\"}, "
+                        + "{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]}");
+        assertEquals(
+                List.of(Message.of(Role.SYSTEM, "S"), Message.of(Role.USER, "Hi"), Message.of(Role.ASSISTANT, "Hello")),
+                c.messages());
         assertNull(c.toolsJson());
     }
 
     @Test
     void openAiToolCallsOnAnAssistantTurn() {
-        RecordConverter openAi = new SharegptConverter(new ColumnMapping(null, null, null, null, "messages", null,
-                "tools"), TagMapping.openAi());
-        Conversation c = converted(openAi, "{\"messages\": [{\"role\": \"user\", \"content\": \"Weather?\"}, "
-                + "{\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"type\": \"function\", "
-                + "\"function\": {\"name\": \"w\", \"arguments\": \"{\\\"city\\\": \\\"Oslo\\\"}\"}}]}, "
-                + "{\"role\": \"tool\", \"content\": \"-3\"}, {\"role\": \"assistant\", \"content\": \"Cold.\"}], "
-                + "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"w\"}}]}");
-        assertEquals(new Message(Role.ASSISTANT, "", List.of(new ToolCall("w", "{\"city\":\"Oslo\"}"))),
+        RecordConverter openAi = new SharegptConverter(
+                new ColumnMapping(null, null, null, null, "messages", null, "tools"), TagMapping.openAi());
+        Conversation c = converted(
+                openAi,
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Weather?\"}, "
+                        + "{\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"type\": \"function\", "
+                        + "\"function\": {\"name\": \"w\", \"arguments\": \"{\\\"city\\\": \\\"Oslo\\\"}\"}}]}, "
+                        + "{\"role\": \"tool\", \"content\": \"-3\"}, {\"role\": \"assistant\", \"content\": \"Cold.\"}], "
+                        + "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"w\"}}]}");
+        assertEquals(
+                new Message(Role.ASSISTANT, "", List.of(new ToolCall("w", "{\"city\":\"Oslo\"}"))),
                 c.messages().get(1));
         assertEquals(Message.of(Role.TOOL, "-3"), c.messages().get(2));
         assertEquals("[{\"type\":\"function\",\"function\":{\"name\":\"w\"}}]", c.toolsJson());
@@ -103,51 +133,86 @@ class SharegptConverterTest {
 
     @Test
     void factoryPicksSharegpt() {
-        DatasetSpec spec = new DatasetSpec("d", List.of("file:/d.jsonl"), FileFormat.JSONL, Formatting.SHAREGPT,
-                SHAREGPT_COLUMNS, TagMapping.sharegptDefaults());
-        assertEquals(SharegptConverter.class, RecordConverter.forSpec(spec, Stage.SFT).getClass());
+        DatasetSpec spec = new DatasetSpec(
+                "d",
+                List.of("file:/d.jsonl"),
+                FileFormat.JSONL,
+                Formatting.SHAREGPT,
+                SHAREGPT_COLUMNS,
+                TagMapping.sharegptDefaults());
+        assertEquals(
+                SharegptConverter.class,
+                RecordConverter.forSpec(spec, Stage.SFT).getClass());
     }
 
     // ---- failures ----
 
     @Test
     void outOfOrderTurnsAreRoleOrder() {
-        failed(sharegpt, turns("human", "\"a\"", "human", "\"b\""), RejectReason.ROLE_ORDER,
-                "conversations[1].from = \"human\" but an assistant turn", "alternate");
-        failed(sharegpt, turns("human", "\"a\"", "gpt", "\"b\"", "gpt", "\"c\"", "human", "\"d\""),
+        failed(
+                sharegpt,
+                turns("human", "\"a\"", "human", "\"b\""),
+                RejectReason.ROLE_ORDER,
+                "conversations[1].from = \"human\" but an assistant turn",
+                "alternate");
+        failed(
+                sharegpt,
+                turns("human", "\"a\"", "gpt", "\"b\"", "gpt", "\"c\"", "human", "\"d\""),
                 RejectReason.ROLE_ORDER,
                 "conversations[2].from = \"gpt\" but a user turn (\"human\" or \"observation\") was expected "
                         + "(turns must alternate user/assistant");
-        failed(sharegpt, turns("gpt", "\"a\"", "human", "\"b\""), RejectReason.ROLE_ORDER,
+        failed(
+                sharegpt,
+                turns("gpt", "\"a\"", "human", "\"b\""),
+                RejectReason.ROLE_ORDER,
                 "conversations[0].from = \"gpt\" but a user turn");
     }
 
     @Test
     void positionsCountAfterTheSystemTurn() {
-        failed(sharegpt, turns("system", "\"s\"", "gpt", "\"a\""), RejectReason.ROLE_ORDER,
+        failed(
+                sharegpt,
+                turns("system", "\"s\"", "gpt", "\"a\""),
+                RejectReason.ROLE_ORDER,
                 "conversations[1].from = \"gpt\" but a user turn");
     }
 
     @Test
     void systemTurnLaterIsRoleOrder() {
-        failed(sharegpt, turns("human", "\"a\"", "system", "\"s\""), RejectReason.ROLE_ORDER,
-                "conversations[1].from = \"system\"", "only allowed as the first turn");
+        failed(
+                sharegpt,
+                turns("human", "\"a\"", "system", "\"s\""),
+                RejectReason.ROLE_ORDER,
+                "conversations[1].from = \"system\"",
+                "only allowed as the first turn");
     }
 
     @Test
     void oddCountMustEndWithTheAssistant() {
-        failed(sharegpt, turns("human", "\"a\"", "gpt", "\"b\"", "human", "\"c\""), RejectReason.ROLE_ORDER,
-                "ends with conversations[2].from = \"human\"", "must end with an assistant turn");
+        failed(
+                sharegpt,
+                turns("human", "\"a\"", "gpt", "\"b\"", "human", "\"c\""),
+                RejectReason.ROLE_ORDER,
+                "ends with conversations[2].from = \"human\"",
+                "must end with an assistant turn");
     }
 
     @Test
     void unknownRoleNamesTheTurnAndTheKnownTags() {
-        failed(sharegpt, turns("human", "\"a\"", "bot", "\"b\""), RejectReason.UNKNOWN_ROLE,
-                "conversations[1].from = \"bot\" is not a known role", "\"human\", \"gpt\", \"observation\", "
-                        + "\"function_call\", \"system\"", "tags");
-        failed(openAiReadme, "{\"messages\": [{\"role\": \"user\", \"content\": \"a\"}, "
-                + "{\"role\": \"tool\", \"content\": \"b\"}]}", RejectReason.UNKNOWN_ROLE,
-                "messages[1].role = \"tool\"", "\"user\", \"assistant\", \"system\"");
+        failed(
+                sharegpt,
+                turns("human", "\"a\"", "bot", "\"b\""),
+                RejectReason.UNKNOWN_ROLE,
+                "conversations[1].from = \"bot\" is not a known role",
+                "\"human\", \"gpt\", \"observation\", " + "\"function_call\", \"system\"",
+                "tags");
+        failed(
+                openAiReadme,
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"a\"}, "
+                        + "{\"role\": \"tool\", \"content\": \"b\"}]}",
+                RejectReason.UNKNOWN_ROLE,
+                "messages[1].role = \"tool\"",
+                "\"user\", \"assistant\", \"system\"");
     }
 
     @Test
@@ -159,32 +224,60 @@ class SharegptConverterTest {
     @Test
     void missingFields() {
         failed(sharegpt, "{\"dialogue\": []}", RejectReason.MISSING_FIELD, "conversations is missing");
-        failed(sharegpt, "{\"conversations\": [{\"value\": \"a\"}, {\"from\": \"gpt\", \"value\": \"b\"}]}",
-                RejectReason.MISSING_FIELD, "conversations[0].from is missing");
-        failed(sharegpt, "{\"conversations\": [{\"from\": \"human\"}, {\"from\": \"gpt\", \"value\": \"b\"}]}",
-                RejectReason.MISSING_FIELD, "conversations[0].value is missing");
-        failed(sharegpt, turns("human", "\"a\"", "function_call", "\"{\\\"name\\\": \\\"f\\\"}\""),
-                RejectReason.MISSING_FIELD, "conversations[1].value.arguments is missing");
+        failed(
+                sharegpt,
+                "{\"conversations\": [{\"value\": \"a\"}, {\"from\": \"gpt\", \"value\": \"b\"}]}",
+                RejectReason.MISSING_FIELD,
+                "conversations[0].from is missing");
+        failed(
+                sharegpt,
+                "{\"conversations\": [{\"from\": \"human\"}, {\"from\": \"gpt\", \"value\": \"b\"}]}",
+                RejectReason.MISSING_FIELD,
+                "conversations[0].value is missing");
+        failed(
+                sharegpt,
+                turns("human", "\"a\"", "function_call", "\"{\\\"name\\\": \\\"f\\\"}\""),
+                RejectReason.MISSING_FIELD,
+                "conversations[1].value.arguments is missing");
     }
 
     @Test
     void wrongTypes() {
-        failed(sharegpt, "{\"conversations\": \"nope\"}", RejectReason.WRONG_TYPE,
+        failed(
+                sharegpt,
+                "{\"conversations\": \"nope\"}",
+                RejectReason.WRONG_TYPE,
                 "conversations is a string (\"nope\") but a list of turns was expected");
         failed(sharegpt, "{\"conversations\": [\"hi\", \"there\"]}", RejectReason.WRONG_TYPE, "conversations[0]");
-        failed(sharegpt, turns("human", "42", "gpt", "\"b\""), RejectReason.WRONG_TYPE,
+        failed(
+                sharegpt,
+                turns("human", "42", "gpt", "\"b\""),
+                RejectReason.WRONG_TYPE,
                 "conversations[0].value is a number (42)");
-        failed(sharegpt, turns("human", "\"a\"", "function_call", "\"[]\""), RejectReason.WRONG_TYPE,
+        failed(
+                sharegpt,
+                turns("human", "\"a\"", "function_call", "\"[]\""),
+                RejectReason.WRONG_TYPE,
                 "conversations[1].value is an empty list");
-        failed(sharegpt, turns("human", "\"a\"", "function_call", "\"{\\\"name\\\": \\\"f\\\", \\\"arguments\\\": 3}\""),
-                RejectReason.WRONG_TYPE, "conversations[1].value.arguments is a number");
-        failed(sharegpt, turns("human", "\"a\"", "function_call", "\"7\""), RejectReason.WRONG_TYPE,
+        failed(
+                sharegpt,
+                turns("human", "\"a\"", "function_call", "\"{\\\"name\\\": \\\"f\\\", \\\"arguments\\\": 3}\""),
+                RejectReason.WRONG_TYPE,
+                "conversations[1].value.arguments is a number");
+        failed(
+                sharegpt,
+                turns("human", "\"a\"", "function_call", "\"7\""),
+                RejectReason.WRONG_TYPE,
                 "conversations[1].value is a number");
     }
 
     @Test
     void functionCallWithBadJsonIsMalformedJsonNamingTheTurn() {
-        failed(sharegpt, turns("human", "\"a\"", "function_call", "\"{name: f}\""), RejectReason.MALFORMED_JSON,
-                "conversations[1].value is not valid JSON", "\"name\"");
+        failed(
+                sharegpt,
+                turns("human", "\"a\"", "function_call", "\"{name: f}\""),
+                RejectReason.MALFORMED_JSON,
+                "conversations[1].value is not valid JSON",
+                "\"name\"");
     }
 }

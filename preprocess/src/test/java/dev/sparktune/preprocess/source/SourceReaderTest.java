@@ -56,14 +56,17 @@ class SourceReaderTest {
     // ---- helpers ----
 
     private static List<SourceRecord> read(List<DatasetSpec> specs, long maxSamples) {
-        List<SourceRecord> records = new ArrayList<>(SourceReader.read(spark, specs, maxSamples, 3).collect());
-        records.sort(Comparator.comparing(SourceRecord::dataset).thenComparing(SourceRecord::file)
+        List<SourceRecord> records =
+                new ArrayList<>(SourceReader.read(spark, specs, maxSamples, 3).collect());
+        records.sort(Comparator.comparing(SourceRecord::dataset)
+                .thenComparing(SourceRecord::file)
                 .thenComparingLong(SourceRecord::locator));
         return records;
     }
 
     private static List<DatasetSpec> resolve(String dir, Stage stage, String... names) {
-        return DatasetCatalog.resolve(List.of(names), dir, stage, spark.sparkContext().hadoopConfiguration());
+        return DatasetCatalog.resolve(
+                List.of(names), dir, stage, spark.sparkContext().hadoopConfiguration());
     }
 
     private static List<Long> locators(List<SourceRecord> records) {
@@ -71,7 +74,10 @@ class SourceReaderTest {
     }
 
     private static Conversion convert(List<DatasetSpec> specs, SourceRecord record, Stage stage) {
-        DatasetSpec spec = specs.stream().filter(s -> s.name().equals(record.dataset())).findFirst().orElseThrow();
+        DatasetSpec spec = specs.stream()
+                .filter(s -> s.name().equals(record.dataset()))
+                .findFirst()
+                .orElseThrow();
         return RecordConverter.forSpec(spec, stage).convert(record);
     }
 
@@ -85,16 +91,19 @@ class SourceReaderTest {
 
     @Test
     void jsonLinesNumberPhysicalLinesSkipBlanksAndTolerateCrlf(@TempDir Path dir) throws IOException {
-        Files.writeString(dir.resolve("d.jsonl"), "{\"instruction\": \"a\", \"output\": \"1\"}\n"
-                + "\n"
-                + "{\"instruction\": \"broken\", \n"
-                + "   \t\n"
-                + "{\"instruction\": \"b\", \"output\": \"2\"}\r\n"
-                + "{\"instruction\": \"c\", \"output\": \"3\"}");
+        Files.writeString(
+                dir.resolve("d.jsonl"),
+                "{\"instruction\": \"a\", \"output\": \"1\"}\n"
+                        + "\n"
+                        + "{\"instruction\": \"broken\", \n"
+                        + "   \t\n"
+                        + "{\"instruction\": \"b\", \"output\": \"2\"}\r\n"
+                        + "{\"instruction\": \"c\", \"output\": \"3\"}");
         List<DatasetSpec> specs = resolve(dir.toString(), Stage.SFT, "d.jsonl");
         List<SourceRecord> records = read(specs, 0);
         assertEquals(List.of(1L, 3L, 5L, 6L), locators(records));
-        assertEquals("{\"instruction\": \"b\", \"output\": \"2\"}", records.get(2).text());
+        assertEquals(
+                "{\"instruction\": \"b\", \"output\": \"2\"}", records.get(2).text());
         assertEquals(specs.get(0).files().get(0), records.get(0).file());
         Conversion bad = convert(specs, records.get(1), Stage.SFT);
         assertEquals(RejectReason.MALFORMED_JSON, ((Conversion.Failed) bad).reason());
@@ -104,7 +113,8 @@ class SourceReaderTest {
     @Test
     void invalidUtf8IsARecordNamingTheLine(@TempDir Path dir) throws IOException {
         byte[] good = "{\"text\": \"caf\u00e9\"}\n".getBytes(StandardCharsets.UTF_8);
-        byte[] bad = {'{', '"', 't', 'e', 'x', 't', '"', ':', ' ', '"', 'c', 'a', 'f', (byte) 0xC3, '(', '"', '}', '\n'};
+        byte[] bad = {'{', '"', 't', 'e', 'x', 't', '"', ':', ' ', '"', 'c', 'a', 'f', (byte) 0xC3, '(', '"', '}', '\n'
+        };
         Files.write(dir.resolve("pt.jsonl"), concat(good, bad, good));
         List<DatasetSpec> specs = resolve(dir.toString(), Stage.PT, "pt.jsonl");
         List<SourceRecord> records = read(specs, 0);
@@ -112,7 +122,8 @@ class SourceReaderTest {
         SourceRecord invalid = records.get(1);
         assertEquals(RejectReason.INVALID_UTF8, invalid.readError());
         assertContains(invalid.readErrorMessage(), "line 2", "not valid UTF-8", "byte 13", "0xC3");
-        assertEquals(new Conversion.Failed(RejectReason.INVALID_UTF8, invalid.readErrorMessage()),
+        assertEquals(
+                new Conversion.Failed(RejectReason.INVALID_UTF8, invalid.readErrorMessage()),
                 convert(specs, invalid, Stage.PT));
         Conversion ok = convert(specs, records.get(2), Stage.PT);
         assertEquals(Conversation.rawText("caf\u00e9"), ((Conversion.Converted) ok).conversation());
@@ -140,12 +151,21 @@ class SourceReaderTest {
         List<SourceRecord> records = read(specs, 0);
         assertEquals(List.of(0L, 1L, 2L), locators(records));
         Conversation third = ((Conversion.Converted) convert(specs, records.get(2), Stage.SFT)).conversation();
-        assertEquals(List.of(Message.of(Role.USER, "Name a fruit"), Message.of(Role.ASSISTANT, "Apple"),
-                Message.of(Role.USER, "Another?"), Message.of(Role.ASSISTANT, "Pear"),
-                Message.of(Role.USER, "And another?"), Message.of(Role.ASSISTANT, "Green")), third.messages());
+        assertEquals(
+                List.of(
+                        Message.of(Role.USER, "Name a fruit"),
+                        Message.of(Role.ASSISTANT, "Apple"),
+                        Message.of(Role.USER, "Another?"),
+                        Message.of(Role.ASSISTANT, "Pear"),
+                        Message.of(Role.USER, "And another?"),
+                        Message.of(Role.ASSISTANT, "Green")),
+                third.messages());
         Conversation first = ((Conversion.Converted) convert(specs, records.get(0), Stage.SFT)).conversation();
-        assertEquals(List.of(Message.of(Role.SYSTEM, "You are a translator."),
-                Message.of(Role.USER, "Translate to French\nGood morning"), Message.of(Role.ASSISTANT, "Bonjour")),
+        assertEquals(
+                List.of(
+                        Message.of(Role.SYSTEM, "You are a translator."),
+                        Message.of(Role.USER, "Translate to French\nGood morning"),
+                        Message.of(Role.ASSISTANT, "Bonjour")),
                 first.messages());
     }
 
@@ -159,15 +179,25 @@ class SourceReaderTest {
         }
         SourceRecord broken = records.get(6);
         assertEquals(RejectReason.MALFORMED_JSON, broken.readError());
-        assertContains(broken.readErrorMessage(), "element 6", "messy_array.json", "byte offset", "line 8",
+        assertContains(
+                broken.readErrorMessage(),
+                "element 6",
+                "messy_array.json",
+                "byte offset",
+                "line 8",
                 "the rest of the file was not");
     }
 
     @Test
     void fileThatIsNotAnArrayIsOneRejectForTheFile(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("object.json"), "{\"instruction\": \"a\", \"output\": \"b\"}");
-        DatasetSpec spec = new DatasetSpec("object", List.of(file.toUri().toString()), FileFormat.JSON_ARRAY,
-                Formatting.ALPACA, ColumnMapping.defaults(), TagMapping.sharegptDefaults());
+        DatasetSpec spec = new DatasetSpec(
+                "object",
+                List.of(file.toUri().toString()),
+                FileFormat.JSON_ARRAY,
+                Formatting.ALPACA,
+                ColumnMapping.defaults(),
+                TagMapping.sharegptDefaults());
         List<SourceRecord> records = read(List.of(spec), 0);
         assertEquals(1, records.size());
         assertEquals(-1L, records.get(0).locator());
@@ -186,8 +216,12 @@ class SourceReaderTest {
         for (int i = 0; i < rows; i++) {
             data.add(RowFactory.create("q" + i, i % 2 == 0 ? null : "in" + i, "a" + i));
         }
-        spark.createDataFrame(data, schema).repartition(files).sortWithinPartitions("output")
-                .write().mode("overwrite").parquet(dir.toString());
+        spark.createDataFrame(data, schema)
+                .repartition(files)
+                .sortWithinPartitions("output")
+                .write()
+                .mode("overwrite")
+                .parquet(dir.toString());
     }
 
     @Test
@@ -202,7 +236,9 @@ class SourceReaderTest {
         Map<String, List<Long>> byFile = new TreeMap<>();
         for (SourceRecord r : records) {
             byFile.computeIfAbsent(r.file(), f -> new ArrayList<>()).add(r.locator());
-            assertTrue(specs.get(0).files().contains(r.file()), () -> r.file() + " not in " + specs.get(0).files());
+            assertTrue(
+                    specs.get(0).files().contains(r.file()),
+                    () -> r.file() + " not in " + specs.get(0).files());
             Conversion c = convert(specs, r, Stage.SFT);
             assertTrue(c.isConverted(), c::toString);
         }
@@ -213,8 +249,14 @@ class SourceReaderTest {
             }
             assertEquals(expected, locators);
         }
-        SourceRecord withInput = records.stream().filter(r -> r.text().contains("\"in")).findFirst().orElseThrow();
-        String user = ((Conversion.Converted) convert(specs, withInput, Stage.SFT)).conversation().messages().get(0)
+        SourceRecord withInput = records.stream()
+                .filter(r -> r.text().contains("\"in"))
+                .findFirst()
+                .orElseThrow();
+        String user = ((Conversion.Converted) convert(specs, withInput, Stage.SFT))
+                .conversation()
+                .messages()
+                .get(0)
                 .content();
         assertTrue(user.matches("q\\d\nin\\d"), user);
     }
@@ -227,7 +269,8 @@ class SourceReaderTest {
         List<DatasetSpec> specs = resolve(tmp.toString(), Stage.SFT, "pq");
         List<SourceRecord> records = read(specs, 0);
         assertEquals(5, records.size());
-        List<SourceRecord> unreadable = records.stream().filter(r -> !r.isReadable()).toList();
+        List<SourceRecord> unreadable =
+                records.stream().filter(r -> !r.isReadable()).toList();
         assertEquals(1, unreadable.size());
         assertEquals(RejectReason.UNREADABLE_FILE, unreadable.get(0).readError());
         assertEquals(-1L, unreadable.get(0).locator());
@@ -240,18 +283,28 @@ class SourceReaderTest {
     void maxSamplesTakesTheFirstRecordsInFileThenLineOrder() {
         List<DatasetSpec> specs = resolve(DatasetCatalogTest.fixtureDir(), Stage.SFT, "folder_ds", "alpaca_demo");
         List<SourceRecord> four = read(specs, 4);
-        List<String> folder = four.stream().filter(r -> r.dataset().equals("folder_ds"))
-                .map(r -> r.file().substring(r.file().lastIndexOf('/') + 1) + ":" + r.locator()).toList();
-        assertEquals(List.of("part-00000.jsonl:1", "part-00000.jsonl:3", "part-00000.jsonl:4",
-                "part-00001.jsonl:1"), folder);
-        assertEquals(List.of(0L, 1L, 2L), locators(four.stream().filter(r -> r.dataset().equals("alpaca_demo"))
-                .toList()));
+        List<String> folder = four.stream()
+                .filter(r -> r.dataset().equals("folder_ds"))
+                .map(r -> r.file().substring(r.file().lastIndexOf('/') + 1) + ":" + r.locator())
+                .toList();
+        assertEquals(
+                List.of("part-00000.jsonl:1", "part-00000.jsonl:3", "part-00000.jsonl:4", "part-00001.jsonl:1"),
+                folder);
+        assertEquals(
+                List.of(0L, 1L, 2L),
+                locators(four.stream()
+                        .filter(r -> r.dataset().equals("alpaca_demo"))
+                        .toList()));
 
         List<SourceRecord> two = read(specs, 2);
-        assertEquals(List.of("folder_ds:1", "folder_ds:3", "alpaca_demo:0", "alpaca_demo:1"),
-                two.stream().sorted(Comparator.comparing((SourceRecord r) -> !r.dataset().equals("folder_ds"))
+        assertEquals(
+                List.of("folder_ds:1", "folder_ds:3", "alpaca_demo:0", "alpaca_demo:1"),
+                two.stream()
+                        .sorted(Comparator.comparing(
+                                        (SourceRecord r) -> !r.dataset().equals("folder_ds"))
                                 .thenComparingLong(SourceRecord::locator))
-                        .map(r -> r.dataset() + ":" + r.locator()).toList());
+                        .map(r -> r.dataset() + ":" + r.locator())
+                        .toList());
         assertEquals(8, read(specs, 0).size());
     }
 
@@ -262,12 +315,17 @@ class SourceReaderTest {
         List<DatasetSpec> specs = resolve(tmp.toString(), Stage.SFT, "pq");
         List<String> files = specs.get(0).files();
         assertEquals(3, files.size());
-        long firstFileRows = read(specs, 0).stream().filter(r -> r.file().equals(files.get(0))).count();
+        long firstFileRows = read(specs, 0).stream()
+                .filter(r -> r.file().equals(files.get(0)))
+                .count();
         long max = firstFileRows + 1;
         List<SourceRecord> records = read(specs, max);
         assertEquals(max, records.size());
-        assertEquals(firstFileRows, records.stream().filter(r -> r.file().equals(files.get(0))).count());
-        List<SourceRecord> second = records.stream().filter(r -> r.file().equals(files.get(1))).toList();
+        assertEquals(
+                firstFileRows,
+                records.stream().filter(r -> r.file().equals(files.get(0))).count());
+        List<SourceRecord> second =
+                records.stream().filter(r -> r.file().equals(files.get(1))).toList();
         assertEquals(List.of(0L), locators(second));
     }
 
@@ -275,8 +333,8 @@ class SourceReaderTest {
 
     @Test
     void datasetInfoMappingsEndToEnd() {
-        List<DatasetSpec> specs = resolve(DatasetCatalogTest.fixtureDir(), Stage.SFT,
-                "sharegpt_demo", "openai_demo", "mapped_alpaca");
+        List<DatasetSpec> specs =
+                resolve(DatasetCatalogTest.fixtureDir(), Stage.SFT, "sharegpt_demo", "openai_demo", "mapped_alpaca");
         List<SourceRecord> records = read(specs, 0);
         assertEquals(6, records.size());
         Map<String, List<Conversion>> byDataset = new TreeMap<>();
@@ -286,22 +344,33 @@ class SourceReaderTest {
 
         List<Conversion> sharegpt = byDataset.get("sharegpt_demo");
         Conversation tools = ((Conversion.Converted) sharegpt.get(1)).conversation();
-        assertEquals(Message.of(Role.SYSTEM, "Turn system wins."), tools.messages().get(0));
-        assertEquals(new Message(Role.ASSISTANT, "", List.of(new ToolCall("get_weather", "{\"city\":\"Paris\"}"))),
+        assertEquals(
+                Message.of(Role.SYSTEM, "Turn system wins."), tools.messages().get(0));
+        assertEquals(
+                new Message(Role.ASSISTANT, "", List.of(new ToolCall("get_weather", "{\"city\":\"Paris\"}"))),
                 tools.messages().get(2));
         assertEquals(Message.of(Role.TOOL, "{\"temp\": 21}"), tools.messages().get(3));
         assertTrue(tools.toolsJson().startsWith("[{\"name\":\"get_weather\""), tools.toolsJson());
-        assertEquals(Message.of(Role.SYSTEM, "Be brief."),
-                ((Conversion.Converted) sharegpt.get(0)).conversation().messages().get(0));
+        assertEquals(
+                Message.of(Role.SYSTEM, "Be brief."),
+                ((Conversion.Converted) sharegpt.get(0))
+                        .conversation()
+                        .messages()
+                        .get(0));
 
         List<Conversion> openAi = byDataset.get("openai_demo");
-        assertEquals(List.of(Message.of(Role.SYSTEM, "You are helpful."), Message.of(Role.USER, "Hi"),
-                Message.of(Role.ASSISTANT, "Hello!")), ((Conversion.Converted) openAi.get(0)).conversation().messages());
+        assertEquals(
+                List.of(
+                        Message.of(Role.SYSTEM, "You are helpful."),
+                        Message.of(Role.USER, "Hi"),
+                        Message.of(Role.ASSISTANT, "Hello!")),
+                ((Conversion.Converted) openAi.get(0)).conversation().messages());
         Conversion.Failed toolRole = (Conversion.Failed) openAi.get(1);
         assertEquals(RejectReason.UNKNOWN_ROLE, toolRole.reason());
         assertContains(toolRole.message(), "messages[1].role = \"tool\"");
 
-        Conversation mapped = ((Conversion.Converted) byDataset.get("mapped_alpaca").get(0)).conversation();
+        Conversation mapped =
+                ((Conversion.Converted) byDataset.get("mapped_alpaca").get(0)).conversation();
         assertEquals(List.of(Message.of(Role.USER, "2+2?"), Message.of(Role.ASSISTANT, "4")), mapped.messages());
         assertNull(mapped.toolsJson());
     }
@@ -309,7 +378,8 @@ class SourceReaderTest {
     @Test
     void pretrainingTextEndToEnd() {
         List<DatasetSpec> specs = resolve(DatasetCatalogTest.fixtureDir(), Stage.PT, "pt_demo");
-        List<Conversion> out = read(specs, 0).stream().map(r -> convert(specs, r, Stage.PT)).toList();
+        List<Conversion> out =
+                read(specs, 0).stream().map(r -> convert(specs, r, Stage.PT)).toList();
         assertEquals(new Conversion.Converted(Conversation.rawText("The first document.")), out.get(0));
         assertEquals(RejectReason.EMPTY_CONVERSATION, ((Conversion.Failed) out.get(2)).reason());
     }
@@ -350,7 +420,8 @@ class SourceReaderTest {
                 Map.entry("messy_array MISSING_FIELD", 1L),
                 Map.entry("messy_array MALFORMED_JSON", 1L)));
         assertEquals(expected, outcomes);
-        List<Long> messyLines = locators(records.stream().filter(r -> r.dataset().equals("messy")).toList());
+        List<Long> messyLines = locators(
+                records.stream().filter(r -> r.dataset().equals("messy")).toList());
         assertEquals(List.of(1L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L, 13L, 15L, 16L), messyLines);
     }
 }

@@ -13,7 +13,8 @@ class TextConverterTest {
 
     @Test
     void textBecomesRawText() {
-        assertEquals(Conversation.rawText("A document.\nTwo lines."),
+        assertEquals(
+                Conversation.rawText("A document.\nTwo lines."),
                 converted(converter, "{\"text\": \"A document.\\nTwo lines.\", \"meta\": 1}"));
     }
 

@@ -1,5 +1,11 @@
 package dev.sparktune.preprocess.template;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,8 +13,6 @@ import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
 import dev.sparktune.preprocess.conversation.ToolCall;
-import org.junit.jupiter.api.DynamicTest;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,12 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.DynamicTest;
 
 /**
  * Checks our engine against a goldens document written by {@code scripts/goldens/chat_templates.py} (checked in, or
@@ -36,8 +35,7 @@ final class ChatTemplateGoldenCases {
             "gemma3", "<end_of_turn>\n",
             "llama3_1", "<|eot_id|>");
 
-    private ChatTemplateGoldenCases() {
-    }
+    private ChatTemplateGoldenCases() {}
 
     static JsonNode readResource(String path) {
         try (InputStream in = ChatTemplateGoldenCases.class.getResourceAsStream(path)) {
@@ -66,7 +64,8 @@ final class ChatTemplateGoldenCases {
             List<ToolCall> calls = new ArrayList<>();
             if (m.has("tool_calls")) {
                 for (JsonNode call : m.get("tool_calls")) {
-                    calls.add(new ToolCall(call.get("name").asText(), call.get("arguments").asText()));
+                    calls.add(new ToolCall(
+                            call.get("name").asText(), call.get("arguments").asText()));
                 }
             }
             messages.add(new Message(role, m.get("content").asText(), calls));
@@ -86,8 +85,8 @@ final class ChatTemplateGoldenCases {
     static void check(JsonNode c) {
         String family = c.get("family").asText();
         boolean thinking = c.get("enable_thinking").asBoolean();
-        JinjaChatTemplate template = (JinjaChatTemplate) ChatTemplates.resolve("auto", tokenizerConfig(family),
-                thinking);
+        JinjaChatTemplate template =
+                (JinjaChatTemplate) ChatTemplates.resolve("auto", tokenizerConfig(family), thinking);
         Conversation conversation = conversation(c);
         boolean agp = c.get("add_generation_prompt").asBoolean();
         JsonNode error = c.get("error");
@@ -145,8 +144,8 @@ final class ChatTemplateGoldenCases {
             assertTrue(spanText.endsWith(END_OF_TURN.get(family)), where + ": end-of-turn marker");
             // 3. it contains the visible answer (the template may trim it or move reasoning)
             String content = conversation.messages().get(k).content();
-            String answer = content.contains("</think>") ? content.substring(content.lastIndexOf("</think>") + 8)
-                    : content;
+            String answer =
+                    content.contains("</think>") ? content.substring(content.lastIndexOf("</think>") + 8) : content;
             answer = answer.strip();
             if (!answer.isEmpty()) {
                 assertTrue(spanText.contains(answer), where + ": contains the answer '" + answer + "'");
@@ -158,17 +157,22 @@ final class ChatTemplateGoldenCases {
             // model learns to write it, with thinking off the empty block is part of the prompt
             TextSpan last = r.assistantSpans().get(r.assistantSpans().size() - 1);
             boolean thinking = c.get("enable_thinking").asBoolean();
-            assertEquals(thinking, text.startsWith("<think>\n", last.start()),
+            assertEquals(
+                    thinking,
+                    text.startsWith("<think>\n", last.start()),
                     "last Qwen3 turn starts with <think> iff thinking is on: " + c.get("id"));
             if (!thinking) {
-                assertTrue(text.startsWith("<think>\n\n</think>\n\n", last.start() - 19), c.get("id").asText());
+                assertTrue(
+                        text.startsWith("<think>\n\n</think>\n\n", last.start() - 19),
+                        c.get("id").asText());
             }
             for (int j = 0; j + 1 < r.assistantSpans().size(); j++) {
                 TextSpan earlier = r.assistantSpans().get(j);
                 int k = assistants.get(j);
                 boolean afterLastQuery = k > lastUserIndex(conversation);
                 if (!afterLastQuery) {
-                    assertFalse(text.startsWith("<think>", earlier.start()),
+                    assertFalse(
+                            text.startsWith("<think>", earlier.start()),
                             "earlier Qwen3 turn has no think block: " + c.get("id") + " message " + k);
                 }
             }

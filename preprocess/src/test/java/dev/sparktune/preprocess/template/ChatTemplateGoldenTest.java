@@ -1,13 +1,12 @@
 package dev.sparktune.preprocess.template;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Real chat templates (Qwen3, DeepSeek-V3, Gemma 3, Llama 3.1) against the checked-in transformers goldens
@@ -24,10 +23,19 @@ class ChatTemplateGoldenTest {
     @Test
     void goldensCoverEveryFamilyAndTheEdgeCases() {
         String ids = GOLDENS.get("cases").toString();
-        for (String id : List.of("qwen3/tools", "qwen3/no_think_multi", "qwen3/think_multi", "deepseek_v3/unicode",
-                "gemma3/system_prompt", "llama3_1/whitespace", "gemma3/tools", "qwen3/prompt_no_think")) {
+        for (String id : List.of(
+                "qwen3/tools",
+                "qwen3/no_think_multi",
+                "qwen3/think_multi",
+                "deepseek_v3/unicode",
+                "gemma3/system_prompt",
+                "llama3_1/whitespace",
+                "gemma3/tools",
+                "qwen3/prompt_no_think")) {
             assertTrue(ids.contains("\"" + id + "\""), "golden case " + id);
         }
-        assertTrue(GOLDENS.get("cases").size() >= 50, "cases: " + GOLDENS.get("cases").size());
+        assertTrue(
+                GOLDENS.get("cases").size() >= 50,
+                "cases: " + GOLDENS.get("cases").size());
     }
 }

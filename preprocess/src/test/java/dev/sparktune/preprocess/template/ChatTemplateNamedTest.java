@@ -1,17 +1,16 @@
 package dev.sparktune.preprocess.template;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
 import dev.sparktune.preprocess.conversation.ToolCall;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The named templates give LLaMA-Factory's strings. Expected texts were written by hand from the slot definitions in
@@ -23,17 +22,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ChatTemplateNamedTest {
     /** The tokenizer's special tokens as tokenizer_config.json gives them (LLaMA/Mistral style). */
     private static final String TOKENS = "{\"bos_token\": \"<s>\", \"eos_token\": \"</s>\"}";
+
     private static final String LLAMA3_TOKENS = "{\"bos_token\": \"<|begin_of_text|>\", \"eos_token\": \"<|eot_id|>\"}";
 
-    private static final Conversation WITH_SYSTEM = new Conversation(List.of(
-            Message.of(Role.SYSTEM, "You are a helpful assistant."),
-            Message.of(Role.USER, "Hi"),
-            Message.of(Role.ASSISTANT, "Hello!"),
-            Message.of(Role.USER, "How are you?"),
-            Message.of(Role.ASSISTANT, "Fine, thanks.")), null);
-    private static final Conversation NO_SYSTEM = new Conversation(List.of(
-            Message.of(Role.USER, "Hi"),
-            Message.of(Role.ASSISTANT, "Hello!")), null);
+    private static final Conversation WITH_SYSTEM = new Conversation(
+            List.of(
+                    Message.of(Role.SYSTEM, "You are a helpful assistant."),
+                    Message.of(Role.USER, "Hi"),
+                    Message.of(Role.ASSISTANT, "Hello!"),
+                    Message.of(Role.USER, "How are you?"),
+                    Message.of(Role.ASSISTANT, "Fine, thanks.")),
+            null);
+    private static final Conversation NO_SYSTEM =
+            new Conversation(List.of(Message.of(Role.USER, "Hi"), Message.of(Role.ASSISTANT, "Hello!")), null);
 
     private static List<String> spans(RenderedConversation r) {
         List<String> out = new ArrayList<>();
@@ -52,42 +53,58 @@ class ChatTemplateNamedTest {
     @Test
     void qwen() {
         RenderedConversation r = render("qwen", TOKENS, WITH_SYSTEM);
-        assertEquals("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-                + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
-                + "<|im_start|>user\nHow are you?<|im_end|>\n<|im_start|>assistant\nFine, thanks.<|im_end|>\n", r.text());
+        assertEquals(
+                "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                        + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
+                        + "<|im_start|>user\nHow are you?<|im_end|>\n<|im_start|>assistant\nFine, thanks.<|im_end|>\n",
+                r.text());
         assertEquals(List.of("Hello!<|im_end|>\n", "Fine, thanks.<|im_end|>\n"), spans(r));
         RenderedConversation defaults = render("qwen", TOKENS, NO_SYSTEM);
-        assertEquals("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
-                + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n", defaults.text());
+        assertEquals(
+                "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
+                        + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n",
+                defaults.text());
     }
 
     @Test
     void qwen3NothinkIsChatMlWithoutADefaultSystem() {
         RenderedConversation r = render("qwen3_nothink", TOKENS, WITH_SYSTEM);
-        assertEquals("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-                + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
-                + "<|im_start|>user\nHow are you?<|im_end|>\n<|im_start|>assistant\nFine, thanks.<|im_end|>\n", r.text());
+        assertEquals(
+                "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                        + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
+                        + "<|im_start|>user\nHow are you?<|im_end|>\n<|im_start|>assistant\nFine, thanks.<|im_end|>\n",
+                r.text());
         assertEquals(List.of("Hello!<|im_end|>\n", "Fine, thanks.<|im_end|>\n"), spans(r));
-        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n",
-                render("qwen3_nothink", TOKENS, NO_SYSTEM).text(), "no system message: none is added");
+        assertEquals(
+                "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n",
+                render("qwen3_nothink", TOKENS, NO_SYSTEM).text(),
+                "no system message: none is added");
     }
 
     @Test
     void qwenToolResponsesUseTheObservationSlotAndToolCallsAreRefused() {
-        Conversation withToolResult = new Conversation(List.of(
-                Message.of(Role.USER, "Weather?"),
-                Message.of(Role.ASSISTANT, "Checking."),
-                Message.of(Role.TOOL, "sunny"),
-                Message.of(Role.ASSISTANT, "Sunny.")), null);
+        Conversation withToolResult = new Conversation(
+                List.of(
+                        Message.of(Role.USER, "Weather?"),
+                        Message.of(Role.ASSISTANT, "Checking."),
+                        Message.of(Role.TOOL, "sunny"),
+                        Message.of(Role.ASSISTANT, "Sunny.")),
+                null);
         RenderedConversation r = render("qwen", TOKENS, withToolResult);
-        assertEquals("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
-                + "<|im_start|>user\nWeather?<|im_end|>\n<|im_start|>assistant\nChecking.<|im_end|>\n"
-                + "<|im_start|>user\n<tool_response>\nsunny\n</tool_response><|im_end|>\n"
-                + "<|im_start|>assistant\nSunny.<|im_end|>\n", r.text());
+        assertEquals(
+                "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
+                        + "<|im_start|>user\nWeather?<|im_end|>\n<|im_start|>assistant\nChecking.<|im_end|>\n"
+                        + "<|im_start|>user\n<tool_response>\nsunny\n</tool_response><|im_end|>\n"
+                        + "<|im_start|>assistant\nSunny.<|im_end|>\n",
+                r.text());
         assertEquals(List.of("Checking.<|im_end|>\n", "Sunny.<|im_end|>\n"), spans(r));
-        Conversation withCall = new Conversation(List.of(Message.of(Role.USER, "Weather?"),
-                new Message(Role.ASSISTANT, "", List.of(new ToolCall("get_weather", "{}")))), null);
-        TemplateException e = assertThrows(TemplateException.class,
+        Conversation withCall = new Conversation(
+                List.of(
+                        Message.of(Role.USER, "Weather?"),
+                        new Message(Role.ASSISTANT, "", List.of(new ToolCall("get_weather", "{}")))),
+                null);
+        TemplateException e = assertThrows(
+                TemplateException.class,
                 () -> ChatTemplates.resolve("qwen", TOKENS, true).render(withCall));
         assertEquals("template 'qwen' does not support tool calls; use template = auto", e.getMessage());
     }
@@ -95,34 +112,43 @@ class ChatTemplateNamedTest {
     @Test
     void llama3() {
         RenderedConversation r = render("llama3", LLAMA3_TOKENS, WITH_SYSTEM);
-        assertEquals("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are a helpful assistant.<|eot_id|>"
-                + "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
-                + "<|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|>"
-                + "<|start_header_id|>user<|end_header_id|>\n\nHow are you?<|eot_id|>"
-                + "<|start_header_id|>assistant<|end_header_id|>\n\nFine, thanks.<|eot_id|>", r.text());
+        assertEquals(
+                "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are a helpful assistant.<|eot_id|>"
+                        + "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                        + "<|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|>"
+                        + "<|start_header_id|>user<|end_header_id|>\n\nHow are you?<|eot_id|>"
+                        + "<|start_header_id|>assistant<|end_header_id|>\n\nFine, thanks.<|eot_id|>",
+                r.text());
         assertEquals(List.of("Hello!<|eot_id|>", "Fine, thanks.<|eot_id|>"), spans(r));
-        assertEquals("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
-                + "<|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|>",
+        assertEquals(
+                "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                        + "<|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|>",
                 render("llama3", LLAMA3_TOKENS, NO_SYSTEM).text());
     }
 
     @Test
     void mistral() {
         RenderedConversation r = render("mistral", TOKENS, WITH_SYSTEM);
-        assertEquals("<s>[INST] You are a helpful assistant.\n\nHi[/INST] Hello!</s>[INST] How are you?[/INST]"
-                + " Fine, thanks.</s>", r.text());
+        assertEquals(
+                "<s>[INST] You are a helpful assistant.\n\nHi[/INST] Hello!</s>[INST] How are you?[/INST]"
+                        + " Fine, thanks.</s>",
+                r.text());
         assertEquals(List.of(" Hello!</s>", " Fine, thanks.</s>"), spans(r));
     }
 
     @Test
     void alpaca() {
         RenderedConversation r = render("alpaca", TOKENS, WITH_SYSTEM);
-        assertEquals("You are a helpful assistant.### Instruction:\nHi\n\n### Response:\nHello!</s>\n\n"
-                + "### Instruction:\nHow are you?\n\n### Response:\nFine, thanks.</s>\n\n", r.text());
+        assertEquals(
+                "You are a helpful assistant.### Instruction:\nHi\n\n### Response:\nHello!</s>\n\n"
+                        + "### Instruction:\nHow are you?\n\n### Response:\nFine, thanks.</s>\n\n",
+                r.text());
         assertEquals(List.of("Hello!</s>\n\n", "Fine, thanks.</s>\n\n"), spans(r));
         RenderedConversation defaults = render("alpaca", TOKENS, NO_SYSTEM);
-        assertEquals("Below is an instruction that describes a task. Write a response that appropriately completes "
-                + "the request.\n\n### Instruction:\nHi\n\n### Response:\nHello!</s>\n\n", defaults.text());
+        assertEquals(
+                "Below is an instruction that describes a task. Write a response that appropriately completes "
+                        + "the request.\n\n### Instruction:\nHi\n\n### Response:\nHello!</s>\n\n",
+                defaults.text());
     }
 
     @Test
@@ -134,16 +160,20 @@ class ChatTemplateNamedTest {
 
     @Test
     void qwen3IsTheOfficialTemplate() {
-        String official = ChatTemplateGoldenCases.readResource("/chat_templates/qwen3.json").get("chat_template")
+        String official = ChatTemplateGoldenCases.readResource("/chat_templates/qwen3.json")
+                .get("chat_template")
                 .asText();
         assertTrue(ChatTemplates.namedSource("qwen3").endsWith(official + "\n"), "qwen3.jinja = official + header");
         RenderedConversation r = render("qwen3", "{\"eos_token\": \"<|im_end|>\"}", WITH_SYSTEM);
-        assertEquals("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-                + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
-                + "<|im_start|>user\nHow are you?<|im_end|>\n"
-                + "<|im_start|>assistant\n<think>\n\n</think>\n\nFine, thanks.<|im_end|>\n", r.text());
+        assertEquals(
+                "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                        + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
+                        + "<|im_start|>user\nHow are you?<|im_end|>\n"
+                        + "<|im_start|>assistant\n<think>\n\n</think>\n\nFine, thanks.<|im_end|>\n",
+                r.text());
         assertEquals(List.of("Hello!<|im_end|>\n", "<think>\n\n</think>\n\nFine, thanks.<|im_end|>\n"), spans(r));
-        RenderedConversation noThink = ChatTemplates.resolve("qwen3", null, false).render(WITH_SYSTEM);
+        RenderedConversation noThink =
+                ChatTemplates.resolve("qwen3", null, false).render(WITH_SYSTEM);
         assertEquals(r.text(), noThink.text());
         assertEquals(List.of("Hello!<|im_end|>\n", "Fine, thanks.<|im_end|>\n"), spans(noThink));
     }
@@ -151,11 +181,14 @@ class ChatTemplateNamedTest {
     @Test
     void generationPromptsEndWithTheAssistantHeader() {
         Conversation prompt = new Conversation(List.of(Message.of(Role.USER, "Hi")), null);
-        assertTrue(((JinjaChatTemplate) ChatTemplates.resolve("qwen", TOKENS, true)).renderText(prompt, true)
+        assertTrue(((JinjaChatTemplate) ChatTemplates.resolve("qwen", TOKENS, true))
+                .renderText(prompt, true)
                 .endsWith("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"));
-        assertTrue(((JinjaChatTemplate) ChatTemplates.resolve("llama3", LLAMA3_TOKENS, true)).renderText(prompt, true)
+        assertTrue(((JinjaChatTemplate) ChatTemplates.resolve("llama3", LLAMA3_TOKENS, true))
+                .renderText(prompt, true)
                 .endsWith("<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"));
-        assertTrue(((JinjaChatTemplate) ChatTemplates.resolve("alpaca", TOKENS, true)).renderText(prompt, true)
+        assertTrue(((JinjaChatTemplate) ChatTemplates.resolve("alpaca", TOKENS, true))
+                .renderText(prompt, true)
                 .endsWith("### Instruction:\nHi\n\n### Response:\n"));
     }
 }

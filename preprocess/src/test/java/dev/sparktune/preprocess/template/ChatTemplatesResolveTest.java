@@ -1,12 +1,14 @@
 package dev.sparktune.preprocess.template;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
 import dev.sparktune.preprocess.conversation.ToolCall;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
@@ -16,15 +18,12 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** {@link ChatTemplates#resolve}: names, auto, special tokens, context variables, serialization, concurrency. */
 class ChatTemplatesResolveTest {
-    private static final Conversation HELLO = new Conversation(List.of(
-            Message.of(Role.USER, "Hi"), Message.of(Role.ASSISTANT, "Hello!")), null);
+    private static final Conversation HELLO =
+            new Conversation(List.of(Message.of(Role.USER, "Hi"), Message.of(Role.ASSISTANT, "Hello!")), null);
 
     private static String config(String template) {
         return "{\"chat_template\": " + ChatTemplateGoldenCases.JSON.valueToTree(template)
@@ -34,18 +33,23 @@ class ChatTemplatesResolveTest {
 
     @Test
     void unknownNameListsTheKnownOnesAndTheClosest() {
-        PreprocessException e = assertThrows(PreprocessException.class,
-                () -> ChatTemplates.resolve("lama3", null, true));
-        assertTrue(e.getMessage().contains("[auto, qwen3, qwen3_nothink, qwen, llama3, mistral, alpaca, empty]"), e.getMessage());
+        PreprocessException e =
+                assertThrows(PreprocessException.class, () -> ChatTemplates.resolve("lama3", null, true));
+        assertTrue(
+                e.getMessage().contains("[auto, qwen3, qwen3_nothink, qwen, llama3, mistral, alpaca, empty]"),
+                e.getMessage());
         assertTrue(e.getMessage().contains("did you mean 'llama3'"), e.getMessage());
     }
 
     @Test
     void autoWithoutAChatTemplateSaysWhatToSet() {
-        PreprocessException e = assertThrows(PreprocessException.class,
-                () -> ChatTemplates.resolve("auto", "{\"eos_token\": \"</s>\"}", true));
+        PreprocessException e = assertThrows(
+                PreprocessException.class, () -> ChatTemplates.resolve("auto", "{\"eos_token\": \"</s>\"}", true));
         assertTrue(e.getMessage().contains("no chat_template"), e.getMessage());
-        assertTrue(e.getMessage().contains("set template to one of [qwen3, qwen3_nothink, qwen, llama3, mistral, alpaca, empty]"),
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "set template to one of [qwen3, qwen3_nothink, qwen, llama3, mistral, alpaca, empty]"),
                 e.getMessage());
     }
 
@@ -79,12 +83,17 @@ class ChatTemplatesResolveTest {
         String t = "{% for m in messages %}{% for c in m.tool_calls %}{{ c.type }}:{{ c.function.name }}:"
                 + "{{ c.function.arguments.city }}:{{ c.function.arguments | tojson }}{% endfor %}{% endfor %}"
                 + "|{{ tools[0].function.name }}";
-        Conversation c = new Conversation(List.of(Message.of(Role.USER, "Weather?"),
-                new Message(Role.ASSISTANT, "", List.of(new ToolCall(
-                        "get_weather", "{\"city\":\"Paris\",\"days\":2}")))),
+        Conversation c = new Conversation(
+                List.of(
+                        Message.of(Role.USER, "Weather?"),
+                        new Message(
+                                Role.ASSISTANT,
+                                "",
+                                List.of(new ToolCall("get_weather", "{\"city\":\"Paris\",\"days\":2}")))),
                 "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}]");
         JinjaChatTemplate template = (JinjaChatTemplate) ChatTemplates.resolve("auto", config(t), true);
-        assertEquals("function:get_weather:Paris:{\"city\": \"Paris\", \"days\": 2}|get_weather",
+        assertEquals(
+                "function:get_weather:Paris:{\"city\": \"Paris\", \"days\": 2}|get_weather",
                 template.renderText(c, false));
     }
 
@@ -121,7 +130,8 @@ class ChatTemplatesResolveTest {
         } finally {
             pool.shutdownNow();
         }
-        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nHello!<|im_end|>\n",
+        assertEquals(
+                "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nHello!<|im_end|>\n",
                 expected.text());
     }
 }

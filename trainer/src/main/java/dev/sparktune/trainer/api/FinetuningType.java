@@ -21,7 +21,7 @@ public enum FinetuningType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("finetuning_type = \"" + key + "\" is not supported; allowed: full, "
-                + "freeze, lora");
+        throw new IllegalArgumentException(
+                "finetuning_type = \"" + key + "\" is not supported; allowed: full, " + "freeze, lora");
     }
 }

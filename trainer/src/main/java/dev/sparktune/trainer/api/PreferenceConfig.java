@@ -17,8 +17,15 @@ import java.io.Serializable;
  * @param refModelAdapters  ref_model_adapters: a PEFT adapter merged into the reference first; "" = none
  * @param refLogprobsTable  the reference pass's Delta table; "" = the packed table's path + {@link #REF_TABLE_SUFFIX}
  */
-public record PreferenceConfig(String prefLoss, double beta, double ftx, double labelSmoothing, double simpoGamma,
-                               String refModel, String refModelAdapters, String refLogprobsTable)
+public record PreferenceConfig(
+        String prefLoss,
+        double beta,
+        double ftx,
+        double labelSmoothing,
+        double simpoGamma,
+        String refModel,
+        String refModelAdapters,
+        String refLogprobsTable)
         implements Serializable {
     /** Where the reference pass writes by default, beside the packed table. */
     public static final String REF_TABLE_SUFFIX = "_ref_logprobs";
@@ -52,8 +59,15 @@ public record PreferenceConfig(String prefLoss, double beta, double ftx, double 
 
     /** These settings with ref_model fixed to {@link #refModelOr}({@code modelPath}). */
     public PreferenceConfig withReferenceOf(String modelPath) {
-        return new PreferenceConfig(prefLoss, beta, ftx, labelSmoothing, simpoGamma, refModelOr(modelPath),
-                refModelAdapters, refLogprobsTable);
+        return new PreferenceConfig(
+                prefLoss,
+                beta,
+                ftx,
+                labelSmoothing,
+                simpoGamma,
+                refModelOr(modelPath),
+                refModelAdapters,
+                refLogprobsTable);
     }
 
     /** The reference log-probs table of packed table {@code table}: ref_logprobs_table, else beside it. */
@@ -64,7 +78,7 @@ public record PreferenceConfig(String prefLoss, double beta, double ftx, double 
     /** What a checkpoint of a preference run must have been trained with (beside the reference's log-probs). */
     public String describe() {
         return "pref_loss=" + prefLoss + ", pref_beta=" + beta + ", pref_ftx=" + ftx + ", dpo_label_smoothing="
-                + labelSmoothing + (PreferenceLoss.Type.SIMPO.key().equals(prefLoss) ? ", simpo_gamma=" + simpoGamma
-                : "");
+                + labelSmoothing
+                + (PreferenceLoss.Type.SIMPO.key().equals(prefLoss) ? ", simpo_gamma=" + simpoGamma : "");
     }
 }

@@ -49,7 +49,7 @@ public enum Sharding {
                 return s;
             }
         }
-        throw new IllegalArgumentException("fsdp = \"" + key + "\" is not supported; allowed: auto, no_shard, "
-                + "shard_grad_op, full_shard");
+        throw new IllegalArgumentException(
+                "fsdp = \"" + key + "\" is not supported; allowed: auto, no_shard, " + "shard_grad_op, full_shard");
     }
 }

@@ -39,10 +39,21 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param seed           seed of data order and adapter initialisation
  * @param preference     how a table of preference pairs trains (pref_loss and its options, the reference)
  */
-public record TrainConfig(String modelPath, String table, String outputDir, Finetuning finetuning,
-                          Optimizer optimizer, Schedule schedule, Batch batch, Parallelism parallelism,
-                          Activations activations, Checkpointing checkpointing, Metrics metrics, long seed,
-                          PreferenceConfig preference) implements Serializable {
+public record TrainConfig(
+        String modelPath,
+        String table,
+        String outputDir,
+        Finetuning finetuning,
+        Optimizer optimizer,
+        Schedule schedule,
+        Batch batch,
+        Parallelism parallelism,
+        Activations activations,
+        Checkpointing checkpointing,
+        Metrics metrics,
+        long seed,
+        PreferenceConfig preference)
+        implements Serializable {
     public TrainConfig {
         Objects.requireNonNull(finetuning, "finetuning");
         Objects.requireNonNull(optimizer, "optimizer");
@@ -67,8 +78,9 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
      *                          weights start the run, its rank, alpha, dropout and targets replace lora_*, as in
      *                          LLaMA-Factory); "" = new adapters
      */
-    public record Finetuning(FinetuningType type, LoraConfig lora, double loraplusLrRatio, FreezeConfig freeze,
-                             String adapterNameOrPath) implements Serializable {
+    public record Finetuning(
+            FinetuningType type, LoraConfig lora, double loraplusLrRatio, FreezeConfig freeze, String adapterNameOrPath)
+            implements Serializable {
         public Finetuning {
             Objects.requireNonNull(type, "type");
             adapterNameOrPath = adapterNameOrPath == null ? "" : adapterNameOrPath.strip();
@@ -84,8 +96,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
      * @param adamW       learning_rate, adam_beta1, adam_beta2, adam_epsilon, weight_decay (matrices only)
      * @param maxGradNorm max_grad_norm; 0 disables clipping
      */
-    public record Optimizer(AdamWConfig adamW, double maxGradNorm) implements Serializable {
-    }
+    public record Optimizer(AdamWConfig adamW, double maxGradNorm) implements Serializable {}
 
     /**
      * @param scheduler   lr_scheduler_type
@@ -94,8 +105,8 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
      * @param epochs      num_train_epochs
      * @param maxSteps    max_steps; > 0 overrides epochs
      */
-    public record Schedule(LrSchedule.Type scheduler, int warmupSteps, double warmupRatio, double epochs,
-                           int maxSteps) implements Serializable {
+    public record Schedule(LrSchedule.Type scheduler, int warmupSteps, double warmupRatio, double epochs, int maxSteps)
+            implements Serializable {
         /** The learning-rate schedule of a run of {@code totalSteps}. */
         public LrSchedule lr(int totalSteps) {
             int warmup = warmupSteps > 0 ? warmupSteps : LrSchedule.warmupFromRatio(warmupRatio, totalSteps);
@@ -109,15 +120,13 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
      * @param globalRows           rows per optimizer step fixed independently of the world size; 0 = per-device ×
      *                             accumulation × world size, as in LLaMA-Factory
      */
-    public record Batch(int perDeviceRows, int gradientAccumulation, int globalRows) implements Serializable {
-    }
+    public record Batch(int perDeviceRows, int gradientAccumulation, int globalRows) implements Serializable {}
 
     /**
      * @param worldSize ranks (one barrier task each)
      * @param sharding  fsdp (auto until the launch resolves it against the memory budget)
      */
-    public record Parallelism(int worldSize, Sharding sharding) implements Serializable {
-    }
+    public record Parallelism(int worldSize, Sharding sharding) implements Serializable {}
 
     /**
      * @param gradientCheckpointing gradient_checkpointing: recompute each decoder layer's forward in backward (keeps one
@@ -125,8 +134,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
      * @param lossChunkTokens       loss_chunk_tokens: tokens per lm_head + cross-entropy chunk (the full logits are
      *                              never formed)
      */
-    public record Activations(boolean gradientCheckpointing, int lossChunkTokens) implements Serializable {
-    }
+    public record Activations(boolean gradientCheckpointing, int lossChunkTokens) implements Serializable {}
 
     /**
      * @param saveSteps            a checkpoint every this many steps (save_steps); 0 = none
@@ -136,8 +144,9 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
      * @param overwriteOutputDir   overwrite_output_dir: start from scratch, ignoring output_dir's checkpoints (they
      *                             are overwritten as the run reaches their steps)
      */
-    public record Checkpointing(int saveSteps, int saveTotalLimit, String resumeFromCheckpoint,
-                                boolean overwriteOutputDir) implements Serializable {
+    public record Checkpointing(
+            int saveSteps, int saveTotalLimit, String resumeFromCheckpoint, boolean overwriteOutputDir)
+            implements Serializable {
         public Checkpointing {
             resumeFromCheckpoint = resumeFromCheckpoint == null ? "" : resumeFromCheckpoint.strip();
         }
@@ -147,8 +156,7 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
      * @param loggingSteps     metrics every this many steps
      * @param peakFlopsPerRank FLOP/s one rank can do, the MFU denominator; 0 = measure fp32 GEMM on rank 0 at start
      */
-    public record Metrics(int loggingSteps, double peakFlopsPerRank) implements Serializable {
-    }
+    public record Metrics(int loggingSteps, double peakFlopsPerRank) implements Serializable {}
 
     /** Which of the base model's parameters get gradients: all (full), the freeze selection, none (lora). */
     private Predicate<String> trainedBaseParams(ModelConfig model) {
@@ -170,14 +178,16 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
 
     /** The flat layout of what trains: every parameter, the freeze selection, or the LoRA adapters. */
     public ParamLayout trainableLayout(ModelConfig model) {
-        return finetuning.type() == FinetuningType.LORA ? LoraAdapters.layout(model, finetuning.lora())
+        return finetuning.type() == FinetuningType.LORA
+                ? LoraAdapters.layout(model, finetuning.lora())
                 : HfParamNames.layout(model).subset(trainedBaseParams(model));
     }
 
     /** The FLOPs a step of this fine-tuning needs per token (model) and per packed row (useful). */
     public TrainingFlops trainingFlops(ModelConfig model) {
         long adapters = finetuning.type() == FinetuningType.LORA
-                ? LoraAdapters.layout(model, finetuning.lora()).totalLength() : 0;
+                ? LoraAdapters.layout(model, finetuning.lora()).totalLength()
+                : 0;
         return TrainingFlops.of(model, trainedBaseParams(model), adapters);
     }
 
@@ -188,12 +198,14 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
      */
     public DataType baseDataType(DataType stored) {
         return finetuning.type() != FinetuningType.FULL && (stored == DataType.BFLOAT16 || stored == DataType.HALF)
-                ? stored : DataType.FLOAT;
+                ? stored
+                : DataType.FLOAT;
     }
 
     /** Rows per optimizer step over all ranks. */
     public int effectiveGlobalBatchRows() {
-        return batch.globalRows() > 0 ? batch.globalRows()
+        return batch.globalRows() > 0
+                ? batch.globalRows()
                 : batch.perDeviceRows() * batch.gradientAccumulation() * parallelism.worldSize();
     }
 
@@ -296,48 +308,175 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
         private long seed = 42;
         private PreferenceConfig preference = PreferenceConfig.defaults();
 
-        private Builder() {
+        private Builder() {}
+
+        public Builder modelPath(String v) {
+            modelPath = v;
+            return this;
         }
 
-        public Builder modelPath(String v) { modelPath = v; return this; }
-        public Builder table(String v) { table = v; return this; }
-        public Builder outputDir(String v) { outputDir = v; return this; }
-        public Builder finetuningType(FinetuningType v) { finetuningType = v; return this; }
+        public Builder table(String v) {
+            table = v;
+            return this;
+        }
+
+        public Builder outputDir(String v) {
+            outputDir = v;
+            return this;
+        }
+
+        public Builder finetuningType(FinetuningType v) {
+            finetuningType = v;
+            return this;
+        }
+
         public Builder lora(int rank, double alpha, double dropout, String target, boolean rs) {
-            loraRank = rank; loraAlpha = alpha; loraDropout = dropout; loraTarget = target; useRslora = rs; return this;
+            loraRank = rank;
+            loraAlpha = alpha;
+            loraDropout = dropout;
+            loraTarget = target;
+            useRslora = rs;
+            return this;
         }
-        public Builder loraplusLrRatio(double v) { loraplusLrRatio = v; return this; }
+
+        public Builder loraplusLrRatio(double v) {
+            loraplusLrRatio = v;
+            return this;
+        }
+
         public Builder freeze(int trainableLayers, String trainableModules, String extraModules) {
-            freezeTrainableLayers = trainableLayers; freezeTrainableModules = trainableModules;
-            freezeExtraModules = extraModules; return this;
+            freezeTrainableLayers = trainableLayers;
+            freezeTrainableModules = trainableModules;
+            freezeExtraModules = extraModules;
+            return this;
         }
-        public Builder adapterNameOrPath(String v) { adapterNameOrPath = v; return this; }
-        public Builder learningRate(double v) { learningRate = v; return this; }
+
+        public Builder adapterNameOrPath(String v) {
+            adapterNameOrPath = v;
+            return this;
+        }
+
+        public Builder learningRate(double v) {
+            learningRate = v;
+            return this;
+        }
+
         public Builder adam(double beta1, double beta2, double eps) {
-            adamBeta1 = beta1; adamBeta2 = beta2; adamEpsilon = eps; return this;
+            adamBeta1 = beta1;
+            adamBeta2 = beta2;
+            adamEpsilon = eps;
+            return this;
         }
-        public Builder weightDecay(double v) { weightDecay = v; return this; }
-        public Builder maxGradNorm(double v) { maxGradNorm = v; return this; }
-        public Builder scheduler(LrSchedule.Type v) { scheduler = v; return this; }
-        public Builder warmupSteps(int v) { warmupSteps = v; return this; }
-        public Builder warmupRatio(double v) { warmupRatio = v; return this; }
-        public Builder epochs(double v) { epochs = v; return this; }
-        public Builder maxSteps(int v) { maxSteps = v; return this; }
-        public Builder perDeviceBatchRows(int v) { perDeviceBatchRows = v; return this; }
-        public Builder gradientAccumulation(int v) { gradientAccumulation = v; return this; }
-        public Builder globalBatchRows(int v) { globalBatchRows = v; return this; }
-        public Builder worldSize(int v) { worldSize = v; return this; }
-        public Builder sharding(Sharding v) { sharding = v; return this; }
-        public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
-        public Builder lossChunkTokens(int v) { lossChunkTokens = v; return this; }
-        public Builder saveSteps(int v) { saveSteps = v; return this; }
-        public Builder saveTotalLimit(int v) { saveTotalLimit = v; return this; }
-        public Builder resumeFromCheckpoint(String v) { resumeFromCheckpoint = v; return this; }
-        public Builder overwriteOutputDir(boolean v) { overwriteOutputDir = v; return this; }
-        public Builder loggingSteps(int v) { loggingSteps = v; return this; }
-        public Builder peakFlopsPerRank(double v) { peakFlopsPerRank = v; return this; }
-        public Builder seed(long v) { seed = v; return this; }
-        public Builder preference(PreferenceConfig v) { preference = v; return this; }
+
+        public Builder weightDecay(double v) {
+            weightDecay = v;
+            return this;
+        }
+
+        public Builder maxGradNorm(double v) {
+            maxGradNorm = v;
+            return this;
+        }
+
+        public Builder scheduler(LrSchedule.Type v) {
+            scheduler = v;
+            return this;
+        }
+
+        public Builder warmupSteps(int v) {
+            warmupSteps = v;
+            return this;
+        }
+
+        public Builder warmupRatio(double v) {
+            warmupRatio = v;
+            return this;
+        }
+
+        public Builder epochs(double v) {
+            epochs = v;
+            return this;
+        }
+
+        public Builder maxSteps(int v) {
+            maxSteps = v;
+            return this;
+        }
+
+        public Builder perDeviceBatchRows(int v) {
+            perDeviceBatchRows = v;
+            return this;
+        }
+
+        public Builder gradientAccumulation(int v) {
+            gradientAccumulation = v;
+            return this;
+        }
+
+        public Builder globalBatchRows(int v) {
+            globalBatchRows = v;
+            return this;
+        }
+
+        public Builder worldSize(int v) {
+            worldSize = v;
+            return this;
+        }
+
+        public Builder sharding(Sharding v) {
+            sharding = v;
+            return this;
+        }
+
+        public Builder gradientCheckpointing(boolean v) {
+            gradientCheckpointing = v;
+            return this;
+        }
+
+        public Builder lossChunkTokens(int v) {
+            lossChunkTokens = v;
+            return this;
+        }
+
+        public Builder saveSteps(int v) {
+            saveSteps = v;
+            return this;
+        }
+
+        public Builder saveTotalLimit(int v) {
+            saveTotalLimit = v;
+            return this;
+        }
+
+        public Builder resumeFromCheckpoint(String v) {
+            resumeFromCheckpoint = v;
+            return this;
+        }
+
+        public Builder overwriteOutputDir(boolean v) {
+            overwriteOutputDir = v;
+            return this;
+        }
+
+        public Builder loggingSteps(int v) {
+            loggingSteps = v;
+            return this;
+        }
+
+        public Builder peakFlopsPerRank(double v) {
+            peakFlopsPerRank = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder preference(PreferenceConfig v) {
+            preference = v;
+            return this;
+        }
 
         /** The config, or a {@link TrainConfigException} with every problem under its key. */
         public TrainConfig build() {
@@ -357,48 +496,76 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
             p.require(worldSize >= 1, "world_size", "must be >= 1");
             p.require(loggingSteps >= 1, "logging_steps", "must be >= 1");
             p.require(lossChunkTokens >= 1, "loss_chunk_tokens", "must be >= 1");
-            p.require(peakFlopsPerRank >= 0 && Double.isFinite(peakFlopsPerRank), "peak_flops_per_rank",
-                    "must be >= 0");
+            p.require(
+                    peakFlopsPerRank >= 0 && Double.isFinite(peakFlopsPerRank), "peak_flops_per_rank", "must be >= 0");
             p.require(saveSteps >= 0, "save_steps", "must be >= 0");
             p.require(saveTotalLimit >= 0, "save_total_limit", "must be >= 0");
             p.require(maxGradNorm >= 0, "max_grad_norm", "must be >= 0");
             p.require(learningRate > 0, "learning_rate", "must be > 0");
-            AdamWConfig adamW = p.valid(() -> new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon,
-                    weightDecay), "learning_rate", "adam_beta1", "adam_beta2", "adam_epsilon", "weight_decay");
+            AdamWConfig adamW = p.valid(
+                    () -> new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay),
+                    "learning_rate",
+                    "adam_beta1",
+                    "adam_beta2",
+                    "adam_epsilon",
+                    "weight_decay");
             p.valid(() -> LoraAdapters.loraPlusLrScale(loraplusLrRatio), "loraplus_lr_ratio");
-            LoraConfig lora = finetuningType != FinetuningType.LORA ? null
-                    : p.valid(() -> LoraConfig.of(loraRank, loraAlpha, loraDropout, loraTarget, useRslora),
-                            "lora_target", "lora_rank", "lora_alpha", "lora_dropout");
-            FreezeConfig freeze = finetuningType != FinetuningType.FREEZE ? null
-                    : p.valid(() -> FreezeConfig.of(freezeTrainableLayers,
+            LoraConfig lora = finetuningType != FinetuningType.LORA
+                    ? null
+                    : p.valid(
+                            () -> LoraConfig.of(loraRank, loraAlpha, loraDropout, loraTarget, useRslora),
+                            "lora_target",
+                            "lora_rank",
+                            "lora_alpha",
+                            "lora_dropout");
+            FreezeConfig freeze = finetuningType != FinetuningType.FREEZE
+                    ? null
+                    : p.valid(
+                            () -> FreezeConfig.of(
+                                    freezeTrainableLayers,
                                     freezeTrainableModules == null ? "all" : freezeTrainableModules,
                                     freezeExtraModules == null ? "" : freezeExtraModules),
-                            "freeze_trainable_layers", "freeze_trainable_modules", "freeze_extra_modules");
+                            "freeze_trainable_layers",
+                            "freeze_trainable_modules",
+                            "freeze_extra_modules");
             // the rules between keys: TrainSection reports these under each key, so they are written here only
             p.require(epochs > 0 || maxSteps > 0, "num_train_epochs", "must be > 0 unless max_steps is set (> 0)");
-            p.require(!(overwriteOutputDir && !resume.isEmpty()), "resume_from_checkpoint",
+            p.require(
+                    !(overwriteOutputDir && !resume.isEmpty()),
+                    "resume_from_checkpoint",
                     "cannot be set together with overwrite_output_dir = true (one resumes, the other starts from "
                             + "scratch); unset one of them");
-            p.require(loraplusLrRatio == 0 || finetuningType == null || finetuningType == FinetuningType.LORA,
-                    "loraplus_lr_ratio", "applies to finetuning_type = lora only (it sets lora_B's lr); set it to 0 "
-                            + "for " + (finetuningType == null ? "" : finetuningType.key()));
-            p.require(!adapter.contains(","), "adapter_name_or_path", "continues one adapter; LLaMA-Factory's "
-                    + "list form merges all but the last into the base first: export the base with those merged "
-                    + "(export.export_dir) and train on it with the last one");
-            p.require(adapter.isEmpty() || finetuningType == null || finetuningType == FinetuningType.LORA,
-                    "adapter_name_or_path", "continues a LoRA adapter: it needs finetuning_type = lora (as in "
+            p.require(
+                    loraplusLrRatio == 0 || finetuningType == null || finetuningType == FinetuningType.LORA,
+                    "loraplus_lr_ratio",
+                    "applies to finetuning_type = lora only (it sets lora_B's lr); set it to 0 " + "for "
+                            + (finetuningType == null ? "" : finetuningType.key()));
+            p.require(
+                    !adapter.contains(","),
+                    "adapter_name_or_path",
+                    "continues one adapter; LLaMA-Factory's "
+                            + "list form merges all but the last into the base first: export the base with those merged "
+                            + "(export.export_dir) and train on it with the last one");
+            p.require(
+                    adapter.isEmpty() || finetuningType == null || finetuningType == FinetuningType.LORA,
+                    "adapter_name_or_path",
+                    "continues a LoRA adapter: it needs finetuning_type = lora (as in "
                             + "LLaMA-Factory); for " + (finetuningType == null ? "" : finetuningType.key())
                             + " train on the merged model (export it) instead");
             if (preference != null) {
-                p.valid(preference::loss, "pref_loss", "pref_beta", "pref_ftx", "dpo_label_smoothing",
-                        "simpo_gamma");
+                p.valid(preference::loss, "pref_loss", "pref_beta", "pref_ftx", "dpo_label_smoothing", "simpo_gamma");
             }
-            p.require(!(finetuningType == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD), "fsdp",
+            p.require(
+                    !(finetuningType == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD),
+                    "fsdp",
                     "full_shard is for finetuning_type = full or lora; for freeze use shard_grad_op (freeze trains "
                             + "whole layers of the base, which full_shard would have to split into frozen and "
                             + "trained shards)");
             p.throwIfAny();
-            return new TrainConfig(modelPath, table, outputDir,
+            return new TrainConfig(
+                    modelPath,
+                    table,
+                    outputDir,
                     new Finetuning(finetuningType, lora, loraplusLrRatio, freeze, adapter),
                     new Optimizer(adamW, maxGradNorm),
                     new Schedule(scheduler, warmupSteps, warmupRatio, epochs, maxSteps),
@@ -406,7 +573,9 @@ public record TrainConfig(String modelPath, String table, String outputDir, Fine
                     new Parallelism(worldSize, sharding),
                     new Activations(gradientCheckpointing, lossChunkTokens),
                     new Checkpointing(saveSteps, saveTotalLimit, resume, overwriteOutputDir),
-                    new Metrics(loggingSteps, peakFlopsPerRank), seed, preference);
+                    new Metrics(loggingSteps, peakFlopsPerRank),
+                    seed,
+                    preference);
         }
     }
 

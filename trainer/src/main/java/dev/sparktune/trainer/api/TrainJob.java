@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.api;
 
+import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.preprocess.table.PackedTable;
@@ -8,11 +9,10 @@ import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
-import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.trainer.driver.BarrierLauncher;
 import dev.sparktune.trainer.model.AdapterDirectory;
 import dev.sparktune.trainer.model.HadoopModelDir;
 import dev.sparktune.trainer.reference.RefLogProbs;
-import dev.sparktune.trainer.driver.BarrierLauncher;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
@@ -26,8 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class TrainJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
-    private TrainJob() {
-    }
+    private TrainJob() {}
 
     /**
      * Trains, resuming from a checkpoint when there is one to resume: resume_from_checkpoint if set, else the newest
@@ -38,19 +37,31 @@ public final class TrainJob {
      *                             global batch, seed) or is not committed
      */
     public static TrainResult run(SparkSession spark, TrainConfig requested) {
-        AdapterDirectory adapter = requested.finetuning().adapterNameOrPath().isEmpty() ? null
-                : AdapterDirectory.of(requested.finetuning().adapterNameOrPath(), spark.sparkContext().hadoopConfiguration());
+        AdapterDirectory adapter = requested.finetuning().adapterNameOrPath().isEmpty()
+                ? null
+                : AdapterDirectory.of(
+                        requested.finetuning().adapterNameOrPath(),
+                        spark.sparkContext().hadoopConfiguration());
         TrainConfig config = withAdapterSettings(requested, adapter);
-        HadoopModelDir modelDir = HadoopModelDir.of(config.modelPath(), spark.sparkContext().hadoopConfiguration());
+        HadoopModelDir modelDir =
+                HadoopModelDir.of(config.modelPath(), spark.sparkContext().hadoopConfiguration());
         ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
-        CheckpointStore store = new CheckpointStore(config.outputDir(), spark.sparkContext().hadoopConfiguration());
-        CheckpointStore.Committed resume = config.checkpointing().overwriteOutputDir() ? null
-                : config.checkpointing().resumeFromCheckpoint().isEmpty() ? store.newest().orElse(null)
-                : store.read(config.checkpointing().resumeFromCheckpoint());
+        CheckpointStore store =
+                new CheckpointStore(config.outputDir(), spark.sparkContext().hadoopConfiguration());
+        CheckpointStore.Committed resume = config.checkpointing().overwriteOutputDir()
+                ? null
+                : config.checkpointing().resumeFromCheckpoint().isEmpty()
+                        ? store.newest().orElse(null)
+                        : store.read(config.checkpointing().resumeFromCheckpoint());
         PinnedSnapshot snapshot = resume == null
                 ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN)
-                : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, resume.manifest().run().tableVersion());
-        TableTokenizerCheck.check(snapshot, config.modelPath(), model, spark.sparkContext().hadoopConfiguration());
+                : PinnedSnapshot.pin(
+                        spark,
+                        config.table(),
+                        PackedTable.SPLIT_TRAIN,
+                        resume.manifest().run().tableVersion());
+        TableTokenizerCheck.check(
+                snapshot, config.modelPath(), model, spark.sparkContext().hadoopConfiguration());
         RefLogProbs reference = referenceOf(spark, config, snapshot);
         if (adapter != null) {
             adapter.requireTensors(config.trainableLayout(model));
@@ -59,8 +70,8 @@ public final class TrainJob {
         if (resume != null) {
             checkResumable(resume, identity, config);
         }
-        return BarrierLauncher.launch(spark, config, snapshot, identity, resume, model, modelDir.storedDataType(),
-                reference);
+        return BarrierLauncher.launch(
+                spark, config, snapshot, identity, resume, model, modelDir.storedDataType(), reference);
     }
 
     /**
@@ -72,8 +83,13 @@ public final class TrainJob {
         if (!snapshot.holdsPairs() || !preference.loss().type().needsReference()) {
             return null;
         }
-        return RefLogProbs.pin(spark, preference.refLogprobsTableOf(config.table()), snapshot,
-                preference.refModelOr(config.modelPath()), preference.refModelAdapters(), preference.prefLoss());
+        return RefLogProbs.pin(
+                spark,
+                preference.refLogprobsTableOf(config.table()),
+                snapshot,
+                preference.refModelOr(config.modelPath()),
+                preference.refModelAdapters(),
+                preference.prefLoss());
     }
 
     /**
@@ -82,8 +98,10 @@ public final class TrainJob {
      * config unchanged when it starts new adapters.
      */
     public static TrainConfig withAdapterSettings(TrainConfig config, Configuration conf) {
-        return config.finetuning().adapterNameOrPath().isEmpty() ? config
-                : withAdapterSettings(config, AdapterDirectory.of(config.finetuning().adapterNameOrPath(), conf));
+        return config.finetuning().adapterNameOrPath().isEmpty()
+                ? config
+                : withAdapterSettings(
+                        config, AdapterDirectory.of(config.finetuning().adapterNameOrPath(), conf));
     }
 
     private static TrainConfig withAdapterSettings(TrainConfig config, AdapterDirectory adapter) {
@@ -91,33 +109,62 @@ public final class TrainJob {
             return config;
         }
         LoraConfig lora = adapter.config();
-        TrainConfig continued = config.toBuilder().lora(lora.rank(), lora.alpha(), lora.dropout(), lora.loraTarget(),
-                lora.rsLora()).build();
+        TrainConfig continued = config.toBuilder()
+                .lora(lora.rank(), lora.alpha(), lora.dropout(), lora.loraTarget(), lora.rsLora())
+                .build();
         if (!continued.finetuning().lora().equals(config.finetuning().lora())) {
-            LOG.info("continuing the adapter {}: its LoRA settings (r {}, alpha {}, dropout {}, targets {}, rslora {})"
-                            + " replace train.lora_*", config.finetuning().adapterNameOrPath(), lora.rank(), lora.alpha(),
-                    lora.dropout(), lora.loraTarget(), lora.rsLora());
+            LOG.info(
+                    "continuing the adapter {}: its LoRA settings (r {}, alpha {}, dropout {}, targets {}, rslora {})"
+                            + " replace train.lora_*",
+                    config.finetuning().adapterNameOrPath(),
+                    lora.rank(),
+                    lora.alpha(),
+                    lora.dropout(),
+                    lora.loraTarget(),
+                    lora.rsLora());
         }
         return continued;
     }
 
     /** @param adapter the adapter the run continues, or null */
-    static RunIdentity identity(TrainConfig config, PinnedSnapshot snapshot, ModelConfig model,
-                                HadoopModelDir modelDir, AdapterDirectory adapter) {
-        String finetuning = (config.finetuning().type() == FinetuningType.LORA ? "lora(alpha=" + config.finetuning().lora().alpha()
-                + ", dropout=" + config.finetuning().lora().dropout() + ", rslora=" + config.finetuning().lora().rsLora()
-                + (config.finetuning().loraplusLrRatio() > 0 ? ", loraplus_lr_ratio=" + config.finetuning().loraplusLrRatio() : "") + ")"
-                : config.finetuning().type().key())
+    static RunIdentity identity(
+            TrainConfig config,
+            PinnedSnapshot snapshot,
+            ModelConfig model,
+            HadoopModelDir modelDir,
+            AdapterDirectory adapter) {
+        String finetuning = (config.finetuning().type() == FinetuningType.LORA
+                        ? "lora(alpha=" + config.finetuning().lora().alpha()
+                                + ", dropout=" + config.finetuning().lora().dropout() + ", rslora="
+                                + config.finetuning().lora().rsLora()
+                                + (config.finetuning().loraplusLrRatio() > 0
+                                        ? ", loraplus_lr_ratio="
+                                                + config.finetuning().loraplusLrRatio()
+                                        : "")
+                                + ")"
+                        : config.finetuning().type().key())
                 // another preference loss or reference is another run (the reference's log-probs are pinned to
                 // the table version, which the identity names already)
-                + (snapshot.holdsPairs() ? " on pairs(" + config.preference().describe() + ", ref_model="
-                + config.preference().refModelOr(config.modelPath()) + (config.preference().refModelAdapters()
-                .isEmpty() ? "" : " + " + config.preference().refModelAdapters()) + ")" : "");
+                + (snapshot.holdsPairs()
+                        ? " on pairs(" + config.preference().describe() + ", ref_model="
+                                + config.preference().refModelOr(config.modelPath())
+                                + (config.preference().refModelAdapters().isEmpty()
+                                        ? ""
+                                        : " + " + config.preference().refModelAdapters())
+                                + ")"
+                        : "");
         // a run that continues an adapter starts from its weights: another adapter is another run
-        String start = adapter == null ? modelDir.fingerprint()
+        String start = adapter == null
+                ? modelDir.fingerprint()
                 : modelDir.fingerprint() + " + adapter " + adapter.fingerprint();
-        return RunIdentity.of(snapshot.path(), snapshot.version(), start, finetuning,
-                config.trainableLayout(model), config.effectiveGlobalBatchRows(), config.seed());
+        return RunIdentity.of(
+                snapshot.path(),
+                snapshot.version(),
+                start,
+                finetuning,
+                config.trainableLayout(model),
+                config.effectiveGlobalBatchRows(),
+                config.seed());
     }
 
     private static void checkResumable(CheckpointStore.Committed resume, RunIdentity identity, TrainConfig config) {
@@ -126,14 +173,16 @@ public final class TrainJob {
             return;
         }
         String batchHint = config.batch().globalRows() == 0
-                && resume.manifest().run().globalBatchRows() != identity.globalBatchRows()
+                        && resume.manifest().run().globalBatchRows() != identity.globalBatchRows()
                 ? " To resume on " + config.parallelism().worldSize() + " ranks, set train.global_batch_rows = "
                         + resume.manifest().run().globalBatchRows() + " (the global batch is per-device batch x "
                         + "accumulation x world_size unless fixed)."
                 : "";
-        throw new CheckpointException(resume.dir(), resume.dir() + " cannot be resumed by this run: "
-                + String.join("; ", differences) + "." + batchHint + " To start from scratch, set "
-                + "train.overwrite_output_dir = true (the run ignores output_dir's checkpoints and overwrites them as it"
-                + " goes) or choose another output_dir.");
+        throw new CheckpointException(
+                resume.dir(),
+                resume.dir() + " cannot be resumed by this run: "
+                        + String.join("; ", differences) + "." + batchHint + " To start from scratch, set "
+                        + "train.overwrite_output_dir = true (the run ignores output_dir's checkpoints and overwrites them as it"
+                        + " goes) or choose another output_dir.");
     }
 }

@@ -17,8 +17,13 @@ import java.util.List;
  * @param heldPerRank   bytes of parameters / gradients / optimizer state each rank held
  * @param seconds       wall time of the barrier stage
  */
-public record TrainResult(String outputDir, long tableVersion, int firstStep, List<StepMetrics> steps, List<HeldBytes> heldPerRank,
-                          double seconds) {
+public record TrainResult(
+        String outputDir,
+        long tableVersion,
+        int firstStep,
+        List<StepMetrics> steps,
+        List<HeldBytes> heldPerRank,
+        double seconds) {
     /** The last step's loss; NaN when the run resumed from a checkpoint of its final step (no step ran). */
     public double finalLoss() {
         return steps.isEmpty() ? Double.NaN : steps.get(steps.size() - 1).loss();
@@ -39,8 +44,11 @@ public record TrainResult(String outputDir, long tableVersion, int firstStep, Li
         root.put("train_seconds", seconds);
         ArrayNode held = root.putArray("held_bytes_per_rank");
         for (HeldBytes h : heldPerRank) {
-            held.addObject().put("params", h.params()).put("grads", h.grads()).put("optimizer_state",
-                    h.optimizerState()).put("activations", h.activations());
+            held.addObject()
+                    .put("params", h.params())
+                    .put("grads", h.grads())
+                    .put("optimizer_state", h.optimizerState())
+                    .put("activations", h.activations());
         }
         return root;
     }

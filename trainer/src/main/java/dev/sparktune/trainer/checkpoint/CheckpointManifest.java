@@ -30,9 +30,18 @@ import java.util.Objects;
  * @param run             the run it belongs to
  * @param shards          the shard files, by range
  */
-public record CheckpointManifest(String format, int version, int step, int totalSteps, int worldSize,
-                                 String sharding, long optimizerSteps, String launchId, long committedAt,
-                                 RunIdentity run, List<Shard> shards) {
+public record CheckpointManifest(
+        String format,
+        int version,
+        int step,
+        int totalSteps,
+        int worldSize,
+        String sharding,
+        long optimizerSteps,
+        String launchId,
+        long committedAt,
+        RunIdentity run,
+        List<Shard> shards) {
     public static final String FORMAT = "sparktune-checkpoint";
     public static final int VERSION = 2;
     private static final ObjectMapper MAPPER = new ObjectMapper()
@@ -116,8 +125,8 @@ public record CheckpointManifest(String format, int version, int step, int total
             throw new IllegalArgumentException("not a checkpoint manifest: " + e.getOriginalMessage(), e);
         }
         if (!FORMAT.equals(m.format()) || m.version() != VERSION) {
-            throw new IllegalArgumentException("format " + m.format() + " version " + m.version() + " is not "
-                    + FORMAT + " version " + VERSION);
+            throw new IllegalArgumentException(
+                    "format " + m.format() + " version " + m.version() + " is not " + FORMAT + " version " + VERSION);
         }
         return m;
     }

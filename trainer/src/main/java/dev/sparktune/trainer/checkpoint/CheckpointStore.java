@@ -34,6 +34,7 @@ public final class CheckpointStore {
     public static final String MARKER = "COMMITTED";
     /** rank 0's trainer log up to the checkpoint, so a resumed run's log has every step. */
     public static final String TRAINER_LOG = "trainer_log.jsonl";
+
     private static final Pattern DIR = Pattern.compile(Pattern.quote(PREFIX) + "(\\d{1,9})");
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
 
@@ -41,8 +42,7 @@ public final class CheckpointStore {
     private final FileSystem fs;
 
     /** A checkpoint whose marker and manifest were verified. */
-    public record Committed(String dir, CheckpointManifest manifest) {
-    }
+    public record Committed(String dir, CheckpointManifest manifest) {}
 
     public CheckpointStore(String outputDir, Configuration conf) {
         this.root = new Path(outputDir);
@@ -85,11 +85,16 @@ public final class CheckpointStore {
             long bytes = Files.size(local);
             String sha256;
             try (InputStream in = Files.newInputStream(local);
-                 OutputStream out = fs.create(new Path(dir(step), fileName), true)) {
+                    OutputStream out = fs.create(new Path(dir(step), fileName), true)) {
                 sha256 = Sha256.copy(in, out);
             }
-            return new CheckpointManifest.Shard(fileName, pieces.stream()
-                    .map(p -> new CheckpointManifest.Range(p.start(), p.end())).toList(), bytes, sha256);
+            return new CheckpointManifest.Shard(
+                    fileName,
+                    pieces.stream()
+                            .map(p -> new CheckpointManifest.Range(p.start(), p.end()))
+                            .toList(),
+                    bytes,
+                    sha256);
         } catch (IOException e) {
             throw io("cannot write " + fileName + " of checkpoint " + dir(step), e);
         } finally {
@@ -141,7 +146,10 @@ public final class CheckpointStore {
         for (int step : steps()) {
             try {
                 Committed c = read(dir(step));
-                if (wanted.test(c) && (newest == null || c.manifest().committedAt() > newest.manifest().committedAt())) {
+                if (wanted.test(c)
+                        && (newest == null
+                                || c.manifest().committedAt()
+                                        > newest.manifest().committedAt())) {
                     newest = c;
                 }
             } catch (CheckpointException e) {
@@ -169,13 +177,17 @@ public final class CheckpointStore {
             try {
                 marker = readAll(dirFs, new Path(d, MARKER));
             } catch (FileNotFoundException e) {
-                throw CheckpointException.uncommitted(dir, dir + " has no " + MARKER + " marker: it was not "
-                        + "completely written (a run stopped while saving it) and cannot be resumed from");
+                throw CheckpointException.uncommitted(
+                        dir,
+                        dir + " has no " + MARKER + " marker: it was not "
+                                + "completely written (a run stopped while saving it) and cannot be resumed from");
             }
             json = readAll(dirFs, new Path(d, MANIFEST));
             if (!Sha256.of(json).equals(new String(marker, StandardCharsets.US_ASCII).strip())) {
-                throw CheckpointException.uncommitted(dir, dir + ": " + MANIFEST + " does not match its " + MARKER
-                        + " marker (being rewritten, or overwritten after the commit); it cannot be resumed from");
+                throw CheckpointException.uncommitted(
+                        dir,
+                        dir + ": " + MANIFEST + " does not match its " + MARKER
+                                + " marker (being rewritten, or overwritten after the commit); it cannot be resumed from");
             }
             CheckpointManifest manifest;
             try {
@@ -192,8 +204,10 @@ public final class CheckpointStore {
                     throw CheckpointException.uncommitted(dir, dir + ": shard " + s.file() + " is missing");
                 }
                 if (size != s.bytes()) {
-                    throw CheckpointException.uncommitted(dir, dir + ": shard " + s.file() + " has " + size
-                            + " bytes, the manifest says " + s.bytes() + " (truncated or replaced)");
+                    throw CheckpointException.uncommitted(
+                            dir,
+                            dir + ": shard " + s.file() + " has " + size + " bytes, the manifest says " + s.bytes()
+                                    + " (truncated or replaced)");
                 }
             }
             return new Committed(d.toString(), manifest);
@@ -265,7 +279,7 @@ public final class CheckpointStore {
             }
             for (FileStatus st : fs.listStatus(root)) {
                 Matcher m = DIR.matcher(st.getPath().getName());
-                if (st.isDirectory() && m.matches()) {  // other names (checkpoint-final, ...) are not ours
+                if (st.isDirectory() && m.matches()) { // other names (checkpoint-final, ...) are not ours
                     steps.add(Integer.parseInt(m.group(1)));
                 }
             }
@@ -296,9 +310,10 @@ public final class CheckpointStore {
         }
     }
 
-
     private CheckpointException io(String what, IOException e) {
-        return new CheckpointException(root.toString(), what + ": " + e.getMessage()
-                + " (check output_dir and the file system's credentials)", e);
+        return new CheckpointException(
+                root.toString(),
+                what + ": " + e.getMessage() + " (check output_dir and the file system's credentials)",
+                e);
     }
 }

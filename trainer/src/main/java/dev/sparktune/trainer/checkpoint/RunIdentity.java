@@ -23,9 +23,16 @@ import java.util.Objects;
  * @param globalBatchRows  rows per optimizer step
  * @param seed             data-order and initialisation seed
  */
-public record RunIdentity(String table, long tableVersion, String baseModel, String finetuningType,
-                          String trainableDigest,
-                          long trainableLength, int globalBatchRows, long seed) implements Serializable {
+public record RunIdentity(
+        String table,
+        long tableVersion,
+        String baseModel,
+        String finetuningType,
+        String trainableDigest,
+        long trainableLength,
+        int globalBatchRows,
+        long seed)
+        implements Serializable {
     public RunIdentity {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(baseModel, "baseModel");
@@ -37,15 +44,27 @@ public record RunIdentity(String table, long tableVersion, String baseModel, Str
      * The identity of a run training {@code layout} (the trainable parameters) on {@code table}@{@code tableVersion};
      * {@code finetuning} describes what scales the update beyond the layout (LoRA alpha, rsLoRA, dropout).
      */
-    public static RunIdentity of(String table, long tableVersion, String baseModel, String finetuning,
-                                 ParamLayout layout, int globalBatchRows, long seed) {
+    public static RunIdentity of(
+            String table,
+            long tableVersion,
+            String baseModel,
+            String finetuning,
+            ParamLayout layout,
+            int globalBatchRows,
+            long seed) {
         StringBuilder names = new StringBuilder();
         for (ParamLayout.Entry e : layout.entries()) {
             names.append(e.name()).append(Arrays.toString(e.shape())).append('\n');
         }
-        return new RunIdentity(table, tableVersion, baseModel, finetuning,
-                Sha256.of(names.toString().getBytes(StandardCharsets.UTF_8)), layout.totalLength(),
-                globalBatchRows, seed);
+        return new RunIdentity(
+                table,
+                tableVersion,
+                baseModel,
+                finetuning,
+                Sha256.of(names.toString().getBytes(StandardCharsets.UTF_8)),
+                layout.totalLength(),
+                globalBatchRows,
+                seed);
     }
 
     /** Differences from a checkpoint's identity ("seed: 3 in the checkpoint, 4 now"); empty if none. */
@@ -53,10 +72,16 @@ public record RunIdentity(String table, long tableVersion, String baseModel, Str
         List<String> out = new ArrayList<>();
         diff(out, "table", checkpoint.table, table);
         diff(out, "table version", checkpoint.tableVersion, tableVersion);
-        diff(out, "base model (config.json and weights sample; and adapter_name_or_path's adapter)",
-                checkpoint.baseModel, baseModel);
+        diff(
+                out,
+                "base model (config.json and weights sample; and adapter_name_or_path's adapter)",
+                checkpoint.baseModel,
+                baseModel);
         diff(out, "finetuning_type", checkpoint.finetuningType, finetuningType);
-        diff(out, "trainable parameters (layout sha256; LoRA rank/targets)", checkpoint.trainableDigest,
+        diff(
+                out,
+                "trainable parameters (layout sha256; LoRA rank/targets)",
+                checkpoint.trainableDigest,
                 trainableDigest);
         diff(out, "global batch rows", checkpoint.globalBatchRows, globalBatchRows);
         diff(out, "seed", checkpoint.seed, seed);

@@ -10,14 +10,13 @@ import java.util.HexFormat;
 
 /** SHA-256 as lower-case hex: checkpoint markers and shard hashes, the model cache key. */
 public final class Sha256 {
-    private Sha256() {
-    }
+    private Sha256() {}
 
     public static MessageDigest digest() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);  // every JDK has SHA-256
+            throw new IllegalStateException(e); // every JDK has SHA-256
         }
     }
 

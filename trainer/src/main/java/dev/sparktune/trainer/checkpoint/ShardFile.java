@@ -26,11 +26,11 @@ final class ShardFile {
     static final List<String> TENSORS = List.of(PARAMS, EXP_AVG, EXP_AVG_SQ);
     /** Elements per chunk: 64 MiB, so writing or reading one costs a bounded slice of the JVM heap. */
     static final long CHUNK = 1L << 24;
+
     static final String FORMAT = CheckpointManifest.FORMAT + "-shard";
     static final String VERSION = "1";
 
-    private ShardFile() {
-    }
+    private ShardFile() {}
 
     /** Writes {@code pieces} into local file {@code file}. */
     static void write(Path file, List<StatePiece> pieces) {
@@ -52,15 +52,20 @@ final class ShardFile {
                 };
                 long n = buffer.length();
                 for (long off = 0; off < n; off += chunk) {
-                    chunks.put(chunkName(name, piece.start() + off),
-                            Views.range(buffer, off, Math.min(n, off + chunk)));
+                    chunks.put(
+                            chunkName(name, piece.start() + off), Views.range(buffer, off, Math.min(n, off + chunk)));
                 }
             }
         }
         try {
             Path tmp = Files.createTempDirectory(file.getParent(), ".shard");
-            Path written = SafetensorsWriter.builder().maxShardBytes(Long.MAX_VALUE)
-                    .metadata("format", FORMAT).metadata("version", VERSION).build().write(tmp, chunks).get(0);
+            Path written = SafetensorsWriter.builder()
+                    .maxShardBytes(Long.MAX_VALUE)
+                    .metadata("format", FORMAT)
+                    .metadata("version", VERSION)
+                    .build()
+                    .write(tmp, chunks)
+                    .get(0);
             Files.move(written, file, StandardCopyOption.REPLACE_EXISTING);
             Files.delete(tmp);
         } catch (IOException e) {
@@ -76,7 +81,8 @@ final class ShardFile {
      */
     static long readRange(Path file, String name, long from, long to, INDArray dst, long dstOffset) {
         SafetensorsReader reader = SafetensorsReader.open(file);
-        if (!FORMAT.equals(reader.metadata().get("format")) || !VERSION.equals(reader.metadata().get("version"))) {
+        if (!FORMAT.equals(reader.metadata().get("format"))
+                || !VERSION.equals(reader.metadata().get("version"))) {
             throw new IllegalArgumentException(file + " is not a " + FORMAT + " version " + VERSION + " file (metadata "
                     + reader.metadata() + ")");
         }
@@ -93,7 +99,10 @@ final class ShardFile {
                 continue;
             }
             // straight from the file into its place: no whole-chunk copy
-            reader.readRange(e.getKey(), a - chunkStart, b - chunkStart,
+            reader.readRange(
+                    e.getKey(),
+                    a - chunkStart,
+                    b - chunkStart,
                     Views.range(dst, dstOffset + a - from, dstOffset + b - from));
             copied += b - a;
         }

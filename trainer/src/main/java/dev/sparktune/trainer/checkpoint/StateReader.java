@@ -49,8 +49,8 @@ public final class StateReader implements AutoCloseable {
 
     private void read(String buffer, long from, long to, INDArray dst) {
         if (dst.length() != to - from) {
-            throw new IllegalArgumentException("destination holds " + dst.length() + " elements, range " + from
-                    + ".." + to + " has " + (to - from));
+            throw new IllegalArgumentException("destination holds " + dst.length() + " elements, range " + from + ".."
+                    + to + " has " + (to - from));
         }
         long copied = 0;
         for (CheckpointManifest.Shard s : committed.manifest().shards()) {
@@ -59,8 +59,10 @@ public final class StateReader implements AutoCloseable {
             }
         }
         if (copied != to - from) {
-            throw new CheckpointException(committed.dir(), committed.dir() + ": " + buffer + " [" + from + ", " + to
-                    + ") is not fully held by its shard files (" + copied + " elements found)");
+            throw new CheckpointException(
+                    committed.dir(),
+                    committed.dir() + ": " + buffer + " [" + from + ", " + to
+                            + ") is not fully held by its shard files (" + copied + " elements found)");
         }
     }
 
@@ -87,8 +89,10 @@ public final class StateReader implements AutoCloseable {
                     actual = Sha256.copy(in, OutputStream.nullOutputStream());
                 }
                 if (!actual.equals(shard.sha256())) {
-                    throw new CheckpointException(committed.dir(), remote + " has sha256 " + actual + ", the manifest "
-                            + "says " + shard.sha256() + ": the shard was changed after the commit");
+                    throw new CheckpointException(
+                            committed.dir(),
+                            remote + " has sha256 " + actual + ", the manifest " + "says " + shard.sha256()
+                                    + ": the shard was changed after the commit");
                 }
                 return path;
             } catch (IOException e) {

@@ -1,13 +1,12 @@
 package dev.sparktune.trainer.data;
 
 import dev.sparktune.preprocess.table.PackedTable;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.parquet.hadoop.api.InitContext;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Reads only the columns training needs from a packed-table Parquet file, so the others (position ids, lineage) are
@@ -15,8 +14,8 @@ import java.util.List;
  * and element nullability the writer chose (Delta's writes make every element {@code optional}) is read as written.
  */
 final class PackedRowReadSupport extends GroupReadSupport {
-    private static final List<String> COLUMNS = List.of(PackedTable.INPUT_IDS, PackedTable.LABELS, PackedTable.DOC_LENS,
-            PackedTable.SPLIT);
+    private static final List<String> COLUMNS =
+            List.of(PackedTable.INPUT_IDS, PackedTable.LABELS, PackedTable.DOC_LENS, PackedTable.SPLIT);
     private static final List<String> PAIR_COLUMNS = List.of(PackedTable.DOC_IDS, PackedTable.DOC_ROLES);
     private final boolean pairs;
 

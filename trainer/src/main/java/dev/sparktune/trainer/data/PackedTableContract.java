@@ -1,15 +1,14 @@
 package dev.sparktune.trainer.data;
 
+import static org.apache.spark.sql.functions.col;
+
 import dev.sparktune.preprocess.table.PackedTable;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.delta.Snapshot;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.jdk.javaapi.CollectionConverters;
-
-import java.util.List;
-import java.util.Map;
-
-import static org.apache.spark.sql.functions.col;
 
 /**
  * Checks, on the driver, that one Delta version is a packed table tasks can read file by file: the contract's columns
@@ -22,15 +21,21 @@ final class PackedTableContract {
      * tokenizer path are prep's bookkeeping, so a table lacking them still trains.
      */
     static final List<String> REQUIRED_PROPERTIES = List.of(
-            PackedTable.PROP_TOKENIZER_SHA256, PackedTable.PROP_VOCAB_SIZE, PackedTable.PROP_BOS_ID,
-            PackedTable.PROP_EOS_ID, PackedTable.PROP_PAD_ID, PackedTable.PROP_TEMPLATE, PackedTable.PROP_STAGE,
-            PackedTable.PROP_SEQ_LEN, PackedTable.PROP_PACKING, PackedTable.PROP_PREP_CONFIG_HASH,
+            PackedTable.PROP_TOKENIZER_SHA256,
+            PackedTable.PROP_VOCAB_SIZE,
+            PackedTable.PROP_BOS_ID,
+            PackedTable.PROP_EOS_ID,
+            PackedTable.PROP_PAD_ID,
+            PackedTable.PROP_TEMPLATE,
+            PackedTable.PROP_STAGE,
+            PackedTable.PROP_SEQ_LEN,
+            PackedTable.PROP_PACKING,
+            PackedTable.PROP_PREP_CONFIG_HASH,
             PackedTable.PROP_VERSION);
 
     static final String COLUMN_MAPPING_MODE = "delta.columnMapping.mode";
 
-    private PackedTableContract() {
-    }
+    private PackedTableContract() {}
 
     /**
      * @param properties the table properties of {@code snapshot}'s version
@@ -57,12 +62,16 @@ final class PackedTableContract {
             throw TrainDataErrors.columnMapping(tablePath, version, COLUMN_MAPPING_MODE, mode);
         }
         if (!snapshot.metadata().partitionColumns().isEmpty()) {
-            throw TrainDataErrors.partitioned(tablePath, version,
+            throw TrainDataErrors.partitioned(
+                    tablePath,
+                    version,
                     CollectionConverters.asJava(snapshot.metadata().partitionColumns()));
         }
         // the protocol says whether deletion vectors may exist; only files that carry one change the rows
         if (snapshot.deletionVectorsSupported()) {
-            long withVectors = snapshot.allFiles().filter(col("deletionVector").isNotNull()).count();
+            long withVectors = snapshot.allFiles()
+                    .filter(col("deletionVector").isNotNull())
+                    .count();
             if (withVectors > 0) {
                 throw TrainDataErrors.deletionVectors(tablePath, version, withVectors);
             }
@@ -74,7 +83,9 @@ final class PackedTableContract {
     private static boolean hasColumn(StructType schema, StructField expected) {
         for (StructField field : schema.fields()) {
             if (field.name().equals(expected.name())) {
-                return field.dataType().catalogString().equals(expected.dataType().catalogString());
+                return field.dataType()
+                        .catalogString()
+                        .equals(expected.dataType().catalogString());
             }
         }
         return false;

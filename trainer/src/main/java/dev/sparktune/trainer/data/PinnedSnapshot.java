@@ -1,16 +1,9 @@
 package dev.sparktune.trainer.data;
 
+import static org.apache.spark.sql.functions.col;
+
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.delta.DeltaLog;
-import org.apache.spark.sql.delta.Snapshot;
-import scala.Option;
-import scala.jdk.javaapi.CollectionConverters;
-
 import java.io.Serializable;
 import java.net.URI;
 import java.util.ArrayList;
@@ -23,8 +16,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-
-import static org.apache.spark.sql.functions.col;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.Snapshot;
+import scala.Option;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * One version of a packed table and one of its splits, fixed on the driver before training starts, so that later
@@ -40,8 +39,9 @@ import static org.apache.spark.sql.functions.col;
  *                   split's rows in global-index order
  * @param properties the version's table properties
  */
-public record PinnedSnapshot(String path, long version, String split, int seqLen, List<DataFile> files,
-                             Map<String, String> properties) implements Serializable {
+public record PinnedSnapshot(
+        String path, long version, String split, int seqLen, List<DataFile> files, Map<String, String> properties)
+        implements Serializable {
 
     /**
      * One Parquet file of the pinned version.
@@ -112,11 +112,11 @@ public record PinnedSnapshot(String path, long version, String split, int seqLen
     }
 
     private static PinnedSnapshot of(SparkSession spark, String path, Snapshot snapshot, String split) {
-        Map<String, String> properties = CollectionConverters.asJava(
-                snapshot.metadata().configuration());
+        Map<String, String> properties =
+                CollectionConverters.asJava(snapshot.metadata().configuration());
         int seqLen = PackedTableContract.verify(path, snapshot, properties);
-        return new PinnedSnapshot(path, snapshot.version(), split, seqLen,
-                dataFiles(spark, path, snapshot.version(), split), properties);
+        return new PinnedSnapshot(
+                path, snapshot.version(), split, seqLen, dataFiles(spark, path, snapshot.version(), split), properties);
     }
 
     /** Whether the table holds preference pairs (prep's stage dpo): each row's doc_roles name the pairs' parts. */
@@ -139,10 +139,13 @@ public record PinnedSnapshot(String path, long version, String split, int seqLen
      * (unescaped) and {@code _metadata.file_path} gives escaped URIs: both are parsed into {@link Path}s to match.
      */
     private static List<DataFile> dataFiles(SparkSession spark, String path, long version, String split) {
-        Dataset<Row> data = spark.read().format("delta").option("versionAsOf", version).load(path);
+        Dataset<Row> data =
+                spark.read().format("delta").option("versionAsOf", version).load(path);
         Map<Path, Long> counts = new HashMap<>();
         for (Row row : data.where(col(PackedTable.SPLIT).equalTo(split))
-                .groupBy(col("_metadata.file_path")).count().collectAsList()) {
+                .groupBy(col("_metadata.file_path"))
+                .count()
+                .collectAsList()) {
             counts.put(new Path(URI.create(row.getString(0))), row.getLong(1));
         }
         List<DataFile> files = new ArrayList<>();

@@ -1,6 +1,10 @@
 package dev.sparktune.trainer.data;
 
 import dev.sparktune.preprocess.table.PackedTable;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
@@ -8,11 +12,6 @@ import org.apache.parquet.filter2.compat.FilterCompat;
 import org.apache.parquet.filter2.predicate.FilterApi;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.io.api.Binary;
-
-import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The rows of a {@link PinnedSnapshot}, read inside a Spark task straight from the version's Parquet files (no
@@ -28,6 +27,7 @@ public final class SnapshotRowSource implements RowSource {
     private final Configuration conf;
     /** [files + 1]: the global index of each file's first row of the split; the last entry is {@link #size()}. */
     private final long[] fileStarts;
+
     private final FilterCompat.Filter splitFilter;
 
     public SnapshotRowSource(PinnedSnapshot snapshot, Configuration conf) {
@@ -38,8 +38,8 @@ public final class SnapshotRowSource implements RowSource {
         for (int f = 0; f < files.size(); f++) {
             fileStarts[f + 1] = fileStarts[f] + files.get(f).splitRows();
         }
-        splitFilter = FilterCompat.get(FilterApi.eq(FilterApi.binaryColumn(PackedTable.SPLIT),
-                Binary.fromString(snapshot.split())));
+        splitFilter = FilterCompat.get(
+                FilterApi.eq(FilterApi.binaryColumn(PackedTable.SPLIT), Binary.fromString(snapshot.split())));
     }
 
     @Override
@@ -82,17 +82,25 @@ public final class SnapshotRowSource implements RowSource {
     /** Reads {@code indices[from, to)}, all within file {@code f}, into {@code out}. */
     private void readFile(int f, long[] indices, int from, int to, Map<Long, TrainRow> out) {
         PinnedSnapshot.DataFile file = snapshot.files().get(f);
-        try (ParquetReader<Group> reader = ParquetReader.builder(new PackedRowReadSupport(snapshot.holdsPairs()),
-                        new Path(file.uri())).withConf(conf).withFilter(splitFilter).build()) {
-            long position = -1;   // of the last record read, among the file's rows of the split
+        try (ParquetReader<Group> reader = ParquetReader.builder(
+                        new PackedRowReadSupport(snapshot.holdsPairs()), new Path(file.uri()))
+                .withConf(conf)
+                .withFilter(splitFilter)
+                .build()) {
+            long position = -1; // of the last record read, among the file's rows of the split
             Group record = null;
             for (int i = from; i < to; i++) {
                 long wanted = indices[i] - fileStarts[f];
                 while (position < wanted) {
                     record = reader.read();
                     if (record == null) {
-                        throw TrainDataErrors.fewerRows(file.uri(), snapshot.path(), snapshot.version(),
-                                snapshot.split(), file.splitRows(), position + 1);
+                        throw TrainDataErrors.fewerRows(
+                                file.uri(),
+                                snapshot.path(),
+                                snapshot.version(),
+                                snapshot.split(),
+                                file.splitRows(),
+                                position + 1);
                     }
                     position++;
                 }
@@ -111,12 +119,16 @@ public final class SnapshotRowSource implements RowSource {
             int[] labels = ints(record, PackedTable.LABELS);
             int[] docLens = ints(record, PackedTable.DOC_LENS);
             return snapshot.holdsPairs()
-                    ? new TrainRow(inputIds, labels, docLens, longs(record, PackedTable.DOC_IDS),
+                    ? new TrainRow(
+                            inputIds,
+                            labels,
+                            docLens,
+                            longs(record, PackedTable.DOC_IDS),
                             ints(record, PackedTable.DOC_ROLES))
                     : new TrainRow(inputIds, labels, docLens);
         } catch (RuntimeException e) {
-            throw TrainDataErrors.invalidRow(file.uri(), snapshot.path(), snapshot.version(), snapshot.split(),
-                    position, e);
+            throw TrainDataErrors.invalidRow(
+                    file.uri(), snapshot.path(), snapshot.version(), snapshot.split(), position, e);
         }
     }
 

@@ -13,8 +13,8 @@ import java.util.Arrays;
 public record TrainRow(int[] inputIds, int[] labels, int[] docLens, long[] docIds, int[] docRoles) {
     public TrainRow {
         if (inputIds.length != labels.length) {
-            throw new IllegalArgumentException("input_ids has " + inputIds.length + " tokens but labels "
-                    + labels.length);
+            throw new IllegalArgumentException(
+                    "input_ids has " + inputIds.length + " tokens but labels " + labels.length);
         }
         long sum = 0;
         for (int len : docLens) {
@@ -28,8 +28,8 @@ public record TrainRow(int[] inputIds, int[] labels, int[] docLens, long[] docId
                     + " but the row has " + inputIds.length + " tokens");
         }
         boolean pairs = docRoles.length > 0;
-        if (pairs && (docRoles.length != docLens.length || docIds.length != docLens.length
-                || docLens.length % 2 != 0)) {
+        if (pairs
+                && (docRoles.length != docLens.length || docIds.length != docLens.length || docLens.length % 2 != 0)) {
             throw new IllegalArgumentException("a row of " + docLens.length + " documents has " + docIds.length
                     + " doc_ids and " + docRoles.length + " doc_roles; a row of pairs holds an even number of each");
         }

@@ -37,19 +37,20 @@ final class ProgressListener extends SparkListener {
     @Override
     public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
         Reported reported = Reported.NONE;
-        for (Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task
-                : CollectionConverters.asJava(update.accumUpdates())) {
+        for (Tuple4<Object, Object, Object, Seq<AccumulableInfo>> task :
+                CollectionConverters.asJava(update.accumUpdates())) {
             reported = read(CollectionConverters.asJava(task._4()), reported);
         }
-        if (reported.steps() > 0) {  // heartbeats of other executors, and rank 0's before its first step, carry none
-            tracker.observe(System.nanoTime(), reported.steps(), reported.loss()).ifPresent(ProgressListener::show);
+        if (reported.steps() > 0) { // heartbeats of other executors, and rank 0's before its first step, carry none
+            tracker.observe(System.nanoTime(), reported.steps(), reported.loss())
+                    .ifPresent(ProgressListener::show);
         }
     }
 
     @Override
     public void onTaskEnd(SparkListenerTaskEnd end) {
         Reported reported = read(CollectionConverters.asJava(end.taskInfo().accumulables()), Reported.NONE);
-        if (reported.steps() > 0) {  // rank 0's task: only it counts steps
+        if (reported.steps() > 0) { // rank 0's task: only it counts steps
             show(tracker.finished(System.nanoTime(), reported.steps(), reported.loss())
                     + (end.reason() instanceof Success$ ? "" : " (the task failed: " + end.reason() + ")"));
         }

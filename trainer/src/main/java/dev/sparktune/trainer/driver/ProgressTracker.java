@@ -50,8 +50,8 @@ final class ProgressTracker {
 
     /** The line for rank 0's end of training ({@code steps} done), whatever the interval. */
     String finished(long nanos, long steps, double loss) {
-        double secondsPerStep = lastSteps >= 0 && steps > baseSteps
-                ? (nanos - baseNanos) / 1e9 / (steps - baseSteps) : Double.NaN;
+        double secondsPerStep =
+                lastSteps >= 0 && steps > baseSteps ? (nanos - baseNanos) / 1e9 / (steps - baseSteps) : Double.NaN;
         printedNanos = nanos;
         printedSteps = steps;
         return line(steps, totalSteps, loss, secondsPerStep);
@@ -59,8 +59,8 @@ final class ProgressTracker {
 
     /** One progress line; the loss and the pace (with the ETA) are left out when NaN. */
     static String line(long steps, int totalSteps, double loss, double secondsPerStep) {
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "train: step %d/%d (%d%%)", steps, totalSteps,
-                100 * steps / totalSteps));
+        StringBuilder s = new StringBuilder(
+                String.format(Locale.ROOT, "train: step %d/%d (%d%%)", steps, totalSteps, 100 * steps / totalSteps));
         if (!Double.isNaN(loss)) {
             s.append(String.format(Locale.ROOT, ", loss %.3f", loss));
         }

@@ -15,8 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@code RefLogProbsJob}) sizes its tasks the same way.
  */
 public final class RankThreads {
-    private RankThreads() {
-    }
+    private RankThreads() {}
 
     /** The cores of one rank, as the driver sees the application. */
     public static int perRank(SparkContext sc, int worldSize) {
@@ -34,8 +33,8 @@ public final class RankThreads {
     }
 
     private static final Object LOCK = new Object();
-    private static int active;        // ranks of this JVM between apply and close
-    private static int savedMaster;   // the setting before the first of them
+    private static int active; // ranks of this JVM between apply and close
+    private static int savedMaster; // the setting before the first of them
     private static int savedBlas;
 
     /**

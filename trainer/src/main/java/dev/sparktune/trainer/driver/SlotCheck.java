@@ -10,8 +10,7 @@ import org.apache.spark.SparkContext;
  * launching, giving executors a moment to register, and say what to change.
  */
 final class SlotCheck {
-    private SlotCheck() {
-    }
+    private SlotCheck() {}
 
     /** Task slots of the running application: executor cores in total / spark.task.cpus. */
     static int slots(SparkContext sc) {
@@ -32,7 +31,7 @@ final class SlotCheck {
         if (master.equals("local")) {
             return 1;
         }
-        int executors = Math.max(0, sc.statusTracker().getExecutorInfos().length - 1);  // minus the driver
+        int executors = Math.max(0, sc.statusTracker().getExecutorInfos().length - 1); // minus the driver
         int perExecutor = sc.conf().getInt("spark.executor.cores", 0);
         return perExecutor > 0 ? executors * perExecutor : sc.defaultParallelism();
     }
@@ -51,11 +50,15 @@ final class SlotCheck {
             slots = slots(sc);
         }
         if (slots < worldSize) {
-            throw new NotEnoughSlotsException(worldSize, slots, "world_size = " + worldSize + " needs " + worldSize
-                    + " concurrent task slots but the application has " + slots + " (master " + sc.master()
-                    + ", executor cores in total " + cores(sc) + ", spark.task.cpus "
-                    + sc.conf().getInt("spark.task.cpus", 1) + "): lower world_size, or add executors / cores (e.g. "
-                    + "local[" + worldSize + "], --num-executors, spark.executor.cores)");
+            throw new NotEnoughSlotsException(
+                    worldSize,
+                    slots,
+                    "world_size = " + worldSize + " needs " + worldSize
+                            + " concurrent task slots but the application has " + slots + " (master " + sc.master()
+                            + ", executor cores in total " + cores(sc) + ", spark.task.cpus "
+                            + sc.conf().getInt("spark.task.cpus", 1)
+                            + "): lower world_size, or add executors / cores (e.g. "
+                            + "local[" + worldSize + "], --num-executors, spark.executor.cores)");
         }
     }
 }

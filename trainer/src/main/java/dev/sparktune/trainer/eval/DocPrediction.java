@@ -10,6 +10,13 @@ import java.io.Serializable;
  * @param contains        label is not empty and predict contains it
  * @param stopped         generation ended on a stop token (else it hit max_new_tokens)
  */
-public record DocPrediction(long docId, String prompt, String predict, String label, boolean exactMatch,
-                            boolean contains, int generatedTokens, boolean stopped) implements Serializable {
-}
+public record DocPrediction(
+        long docId,
+        String prompt,
+        String predict,
+        String label,
+        boolean exactMatch,
+        boolean contains,
+        int generatedTokens,
+        boolean stopped)
+        implements Serializable {}

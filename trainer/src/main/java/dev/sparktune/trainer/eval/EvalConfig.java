@@ -20,11 +20,24 @@ import java.io.Serializable;
  * @param preference          how a table of pairs is scored (pref_loss and its options; the reference model fixed:
  *                            {@link PreferenceConfig#withReferenceOf}); a table of single documents ignores it
  */
-public record EvalConfig(String modelPath, String adapterPath, String table, long tableVersion, int maxSamples,
-                         boolean predictWithGenerate, int maxNewTokens, int batchSize, boolean doSample,
-                         double temperature,
-                         double topP, int topK, long seed, String outputDir, int lossChunkTokens,
-                         PreferenceConfig preference) implements Serializable {
+public record EvalConfig(
+        String modelPath,
+        String adapterPath,
+        String table,
+        long tableVersion,
+        int maxSamples,
+        boolean predictWithGenerate,
+        int maxNewTokens,
+        int batchSize,
+        boolean doSample,
+        double temperature,
+        double topP,
+        int topK,
+        long seed,
+        String outputDir,
+        int lossChunkTokens,
+        PreferenceConfig preference)
+        implements Serializable {
     public EvalConfig {
         require(modelPath != null && !modelPath.isBlank(), "model_name_or_path is required");
         require(table != null && !table.isBlank(), "eval.table is required");
@@ -38,8 +51,9 @@ public record EvalConfig(String modelPath, String adapterPath, String table, lon
         require(topP > 0 && topP <= 1, "eval.top_p must be in (0, 1]");
         require(topK >= 0, "eval.top_k must be >= 0 (0 = no limit)");
         require(lossChunkTokens >= 1, "loss_chunk_tokens must be >= 1");
-        require(preference != null && !preference.refModel().isEmpty(), "the preference settings with their "
-                + "reference model are required");
+        require(
+                preference != null && !preference.refModel().isEmpty(),
+                "the preference settings with their " + "reference model are required");
     }
 
     private static void require(boolean ok, String message) {
@@ -50,7 +64,22 @@ public record EvalConfig(String modelPath, String adapterPath, String table, lon
 
     /** The same evaluation of another model (e.g. the base before training, the export after). */
     public EvalConfig withModel(String model, String adapter, String output) {
-        return new EvalConfig(model, adapter, table, tableVersion, maxSamples, predictWithGenerate, maxNewTokens,
-                batchSize, doSample, temperature, topP, topK, seed, output, lossChunkTokens, preference);
+        return new EvalConfig(
+                model,
+                adapter,
+                table,
+                tableVersion,
+                maxSamples,
+                predictWithGenerate,
+                maxNewTokens,
+                batchSize,
+                doSample,
+                temperature,
+                topP,
+                topK,
+                seed,
+                output,
+                lossChunkTokens,
+                preference);
     }
 }

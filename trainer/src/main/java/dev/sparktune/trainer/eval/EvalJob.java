@@ -6,18 +6,18 @@ import dev.sparktune.dl4j.generate.GenerationConfig;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.preference.PreferenceLoss;
+import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.preprocess.encode.TokenizerCache;
 import dev.sparktune.preprocess.encode.TokenizerFiles;
 import dev.sparktune.preprocess.table.PackedTable;
-import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.trainer.TrainerException;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.trainer.data.TrainRow;
+import dev.sparktune.trainer.model.HadoopModelDir;
+import dev.sparktune.trainer.model.MergedModel;
 import dev.sparktune.trainer.preference.PairScoring;
 import dev.sparktune.trainer.reference.RefLogProbs;
-import dev.sparktune.trainer.model.MergedModel;
-import dev.sparktune.trainer.model.HadoopModelDir;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -51,8 +51,7 @@ import org.apache.spark.sql.functions;
 public final class EvalJob {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private EvalJob() {
-    }
+    private EvalJob() {}
 
     public static EvalResult run(SparkSession spark, EvalConfig config) {
         long started = System.nanoTime();
@@ -63,48 +62,87 @@ public final class EvalJob {
         boolean pairs = snapshot.holdsPairs();
         PreferenceLoss preferenceLoss = pairs ? config.preference().loss() : null;
         RefLogProbs reference = pairs && preferenceLoss.type().needsReference()
-                ? RefLogProbs.pin(spark, config.preference().refLogprobsTableOf(config.table()), snapshot,
-                        config.preference().refModel(), config.preference().refModelAdapters(),
+                ? RefLogProbs.pin(
+                        spark,
+                        config.preference().refLogprobsTableOf(config.table()),
+                        snapshot,
+                        config.preference().refModel(),
+                        config.preference().refModelAdapters(),
                         preferenceLoss.type().key())
                 : null;
         if (snapshot.rows() == 0) {
             throw new TrainerException("the table " + snapshot.path() + " (version " + snapshot.version()
                     + ") has no rows in its eval split: prepare it with data.val_size > 0");
         }
-        ModelConfig model = HfConfigReader.parse(HadoopModelDir.of(config.modelPath(), conf).configJson(),
-                config.modelPath() + "/config.json");
+        ModelConfig model = HfConfigReader.parse(
+                HadoopModelDir.of(config.modelPath(), conf).configJson(), config.modelPath() + "/config.json");
         TokenizerFiles tokenizer = TableTokenizerCheck.check(snapshot, config.modelPath(), model, conf);
         Set<Integer> stops = new LinkedHashSet<>(model.eosTokenIds());
         stops.add(Integer.parseInt(snapshot.properties().get(PackedTable.PROP_EOS_ID)));
-        GenerationConfig generation = new GenerationConfig(config.maxNewTokens(), stops,
-                config.doSample() ? config.temperature() : 0.0, config.topK(), config.doSample() ? config.topP() : 1.0,
+        GenerationConfig generation = new GenerationConfig(
+                config.maxNewTokens(),
+                stops,
+                config.doSample() ? config.temperature() : 0.0,
+                config.topK(),
+                config.doSample() ? config.topP() : 1.0,
                 config.seed());
 
-        Dataset<Row> rows = spark.read().format("delta").option("versionAsOf", snapshot.version())
+        Dataset<Row> rows = spark.read()
+                .format("delta")
+                .option("versionAsOf", snapshot.version())
                 .load(snapshot.path())
                 .where(functions.col(PackedTable.SPLIT).equalTo(PackedTable.SPLIT_EVAL))
-                .selectExpr(pairs ? new String[] {PackedTable.INPUT_IDS, PackedTable.LABELS, PackedTable.DOC_LENS,
-                        PackedTable.DOC_IDS, PackedTable.DOC_ROLES} : new String[] {PackedTable.INPUT_IDS,
-                        PackedTable.LABELS, PackedTable.DOC_LENS, PackedTable.DOC_IDS});
+                .selectExpr(
+                        pairs
+                                ? new String[] {
+                                    PackedTable.INPUT_IDS,
+                                    PackedTable.LABELS,
+                                    PackedTable.DOC_LENS,
+                                    PackedTable.DOC_IDS,
+                                    PackedTable.DOC_ROLES
+                                }
+                                : new String[] {
+                                    PackedTable.INPUT_IDS, PackedTable.LABELS, PackedTable.DOC_LENS, PackedTable.DOC_IDS
+                                });
         Set<Long> chosen = config.predictWithGenerate() ? sample(rows, config.maxSamples(), pairs) : Set.of();
         int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(), snapshot.rows()));
         HadoopConfEntries hadoop = HadoopConfEntries.fromSession(spark);
         int seqLen = snapshot.seqLen();
-        PartitionScore total = rows.coalesce(partitions).javaRDD()
-                .mapPartitions(it -> List.of(scorePartition(it, config, hadoop, seqLen, generation, tokenizer,
-                        chosen, preferenceLoss, reference)).iterator())
-                .collect().stream().reduce(PartitionScore.EMPTY, PartitionScore::plus);
+        PartitionScore total = rows
+                .coalesce(partitions)
+                .javaRDD()
+                .mapPartitions(it -> List.of(scorePartition(
+                                it, config, hadoop, seqLen, generation, tokenizer, chosen, preferenceLoss, reference))
+                        .iterator())
+                .collect()
+                .stream()
+                .reduce(PartitionScore.EMPTY, PartitionScore::plus);
 
         List<DocPrediction> predictions = new ArrayList<>(total.predictions());
         predictions.sort(Comparator.comparingLong(p -> sampleOrder(p.docId())));
         double loss = total.supervisedTokens() == 0 ? Double.NaN : total.lossSum() / total.supervisedTokens();
         long n = predictions.size();
-        EvalResult result = new EvalResult(config.modelPath(), config.adapterPath(), snapshot.path(),
-                snapshot.version(), total.rows(), total.docs(), total.supervisedTokens(), loss, Math.exp(loss), n,
-                n == 0 ? Double.NaN : predictions.stream().filter(DocPrediction::exactMatch).count() / (double) n,
-                n == 0 ? Double.NaN : predictions.stream().filter(DocPrediction::contains).count() / (double) n,
-                (System.nanoTime() - started) / 1e9, predictions, total.pairs(), preferenceMetrics(total,
-                preferenceLoss));
+        EvalResult result = new EvalResult(
+                config.modelPath(),
+                config.adapterPath(),
+                snapshot.path(),
+                snapshot.version(),
+                total.rows(),
+                total.docs(),
+                total.supervisedTokens(),
+                loss,
+                Math.exp(loss),
+                n,
+                n == 0
+                        ? Double.NaN
+                        : predictions.stream().filter(DocPrediction::exactMatch).count() / (double) n,
+                n == 0
+                        ? Double.NaN
+                        : predictions.stream().filter(DocPrediction::contains).count() / (double) n,
+                (System.nanoTime() - started) / 1e9,
+                predictions,
+                total.pairs(),
+                preferenceMetrics(total, preferenceLoss));
         if (!config.outputDir().isEmpty()) {
             write(result, config.outputDir(), conf);
         }
@@ -129,18 +167,30 @@ public final class EvalJob {
      * @param preferenceLoss how pairs are scored; null for a table of single documents
      * @param reference      the reference log-probs of the eval split; null without pairs or for orpo / simpo
      */
-    private static PartitionScore scorePartition(Iterator<Row> it, EvalConfig config, HadoopConfEntries hadoop,
-                                                 int seqLen, GenerationConfig generation, TokenizerFiles tokenizer,
-                                                 Set<Long> chosen, PreferenceLoss preferenceLoss,
-                                                 RefLogProbs reference) {
+    private static PartitionScore scorePartition(
+            Iterator<Row> it,
+            EvalConfig config,
+            HadoopConfEntries hadoop,
+            int seqLen,
+            GenerationConfig generation,
+            TokenizerFiles tokenizer,
+            Set<Long> chosen,
+            PreferenceLoss preferenceLoss,
+            RefLogProbs reference) {
         if (!it.hasNext()) {
             return PartitionScore.EMPTY;
         }
-        PairScoring pairScoring = preferenceLoss == null ? null : new PairScoring(preferenceLoss,
-                reference == null ? null : reference.read(hadoop.toConfiguration()));
+        PairScoring pairScoring = preferenceLoss == null
+                ? null
+                : new PairScoring(preferenceLoss, reference == null ? null : reference.read(hadoop.toConfiguration()));
         RowEvaluator evaluator = new RowEvaluator(
-                MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration()), seqLen,
-                config.lossChunkTokens(), generation, TokenizerCache.get(tokenizer), chosen, config.batchSize(),
+                MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration()),
+                seqLen,
+                config.lossChunkTokens(),
+                generation,
+                TokenizerCache.get(tokenizer),
+                chosen,
+                config.batchSize(),
                 pairScoring);
         while (it.hasNext()) {
             Row row = it.next();
@@ -162,9 +212,14 @@ public final class EvalJob {
      */
     private static Set<Long> sample(Dataset<Row> rows, int maxSamples, boolean pairs) {
         Dataset<Row> docs = pairs
-                ? rows.select(functions.explode(functions.arrays_zip(functions.col(PackedTable.DOC_IDS),
-                        functions.col(PackedTable.DOC_ROLES))).as("doc"))
-                        .where(functions.col("doc").getField(PackedTable.DOC_ROLES).equalTo(PackedTable.ROLE_CHOSEN))
+                ? rows.select(functions
+                                .explode(functions.arrays_zip(
+                                        functions.col(PackedTable.DOC_IDS), functions.col(PackedTable.DOC_ROLES)))
+                                .as("doc"))
+                        .where(functions
+                                .col("doc")
+                                .getField(PackedTable.DOC_ROLES)
+                                .equalTo(PackedTable.ROLE_CHOSEN))
                         .select(functions.col("doc").getField(PackedTable.DOC_IDS))
                 : rows.select(functions.explode(functions.col(PackedTable.DOC_IDS)));
         List<Long> ids = new ArrayList<>(docs.as(Encoders.LONG()).collectAsList());
@@ -198,7 +253,9 @@ public final class EvalJob {
                 lines.append(MAPPER.writeValueAsString(n)).append('\n');
             }
             writeFile(fs, new Path(dir, "generated_predictions.jsonl"), lines.toString());
-            writeFile(fs, new Path(dir, "eval_results.json"),
+            writeFile(
+                    fs,
+                    new Path(dir, "eval_results.json"),
                     MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result.toJson()) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the eval results to " + outputDir + ": " + e.getMessage(), e);

@@ -19,10 +19,23 @@ import java.util.Map;
  * @param pairs      preference pairs scored (0 for a table of single documents)
  * @param preference for pairs: "loss" (the mean preference loss) and each metric by name (rewards/accuracies, ...)
  */
-public record EvalResult(String model, String adapter, String table, long tableVersion, long rows, long docs,
-                         long supervisedTokens, double evalLoss, double perplexity, long generated,
-                         double exactMatch, double contains, double evalSeconds, List<DocPrediction> predictions,
-                         long pairs, Map<String, Double> preference) {
+public record EvalResult(
+        String model,
+        String adapter,
+        String table,
+        long tableVersion,
+        long rows,
+        long docs,
+        long supervisedTokens,
+        double evalLoss,
+        double perplexity,
+        long generated,
+        double exactMatch,
+        double contains,
+        double evalSeconds,
+        List<DocPrediction> predictions,
+        long pairs,
+        Map<String, Double> preference) {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     public EvalResult {

@@ -11,20 +11,35 @@ import java.util.List;
  * @param pairLossSum    their preference losses, summed
  * @param pairMetricSums their metrics, summed ({@code PairScoring.metricNames} order; empty without pairs)
  */
-record PartitionScore(long rows, long docs, long supervisedTokens, double lossSum, List<DocPrediction> predictions,
-                      long pairs, double pairLossSum, double[] pairMetricSums) implements Serializable {
+record PartitionScore(
+        long rows,
+        long docs,
+        long supervisedTokens,
+        double lossSum,
+        List<DocPrediction> predictions,
+        long pairs,
+        double pairLossSum,
+        double[] pairMetricSums)
+        implements Serializable {
     static final PartitionScore EMPTY = new PartitionScore(0, 0, 0, 0.0, List.of(), 0, 0, new double[0]);
 
     PartitionScore plus(PartitionScore o) {
         List<DocPrediction> all = new ArrayList<>(predictions);
         all.addAll(o.predictions);
-        double[] sums = pairMetricSums.length >= o.pairMetricSums.length ? pairMetricSums.clone()
-                : o.pairMetricSums.clone();
+        double[] sums =
+                pairMetricSums.length >= o.pairMetricSums.length ? pairMetricSums.clone() : o.pairMetricSums.clone();
         double[] other = pairMetricSums.length >= o.pairMetricSums.length ? o.pairMetricSums : pairMetricSums;
         for (int i = 0; i < other.length; i++) {
             sums[i] += other[i];
         }
-        return new PartitionScore(rows + o.rows, docs + o.docs, supervisedTokens + o.supervisedTokens,
-                lossSum + o.lossSum, all, pairs + o.pairs, pairLossSum + o.pairLossSum, sums);
+        return new PartitionScore(
+                rows + o.rows,
+                docs + o.docs,
+                supervisedTokens + o.supervisedTokens,
+                lossSum + o.lossSum,
+                all,
+                pairs + o.pairs,
+                pairLossSum + o.pairLossSum,
+                sums);
     }
 }

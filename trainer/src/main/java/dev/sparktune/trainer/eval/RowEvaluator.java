@@ -8,8 +8,8 @@ import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.trainer.data.PaddedRow;
-import dev.sparktune.trainer.preference.PairScoring;
 import dev.sparktune.trainer.data.TrainRow;
+import dev.sparktune.trainer.preference.PairScoring;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,22 +44,28 @@ final class RowEvaluator {
     private double pairLossSum;
 
     /** A document waiting for its generated answer: the prompt, and the reference without its stop tokens. */
-    private record Question(long docId, int[] prompt, int[] reference) {
-    }
+    private record Question(long docId, int[] prompt, int[] reference) {}
 
     /**
      * @param generateFor documents answered by generation (empty: loss only)
      * @param batchSize   prompts generated together
      * @param pairScoring how rows of preference pairs are scored; null for rows of single documents
      */
-    RowEvaluator(HfModelDir.Loaded model, int seqLen, int lossChunkTokens, GenerationConfig generation,
-                 HuggingFaceTokenizer tokenizer, Set<Long> generateFor, int batchSize, PairScoring pairScoring) {
+    RowEvaluator(
+            HfModelDir.Loaded model,
+            int seqLen,
+            int lossChunkTokens,
+            GenerationConfig generation,
+            HuggingFaceTokenizer tokenizer,
+            Set<Long> generateFor,
+            int batchSize,
+            PairScoring pairScoring) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("the generation batch size must be >= 1, got " + batchSize);
         }
         this.batchSize = batchSize;
-        this.lm = new CausalLm(model.config(), model.layout(), model.params(), null, 1, seqLen,
-                Math.min(lossChunkTokens, seqLen));
+        this.lm = new CausalLm(
+                model.config(), model.layout(), model.params(), null, 1, seqLen, Math.min(lossChunkTokens, seqLen));
         this.generator = new Generator(model.config(), model.layout(), model.params());
         this.generation = generation;
         this.tokenizer = tokenizer;
@@ -67,7 +73,9 @@ final class RowEvaluator {
         this.seqLen = seqLen;
         this.pairScoring = pairScoring;
         this.logps = pairScoring == null ? null : new double[seqLen];
-        this.pairMetricSums = pairScoring == null ? null : new double[pairScoring.metricNames().size()];
+        this.pairMetricSums = pairScoring == null
+                ? null
+                : new double[pairScoring.metricNames().size()];
     }
 
     /** Scores one row of the eval split; every document needs its id (the sample of generated answers). */
@@ -77,8 +85,8 @@ final class RowEvaluator {
         int[] docLens = packed.docLens();
         long[] docIds = packed.docIds();
         if (docIds.length != docLens.length) {
-            throw new IllegalArgumentException("eval row with " + docLens.length + " documents and " + docIds.length
-                    + " doc ids");
+            throw new IllegalArgumentException(
+                    "eval row with " + docLens.length + " documents and " + docIds.length + " doc ids");
         }
         PaddedRow row = PaddedRow.of(inputIds, labels, docLens, seqLen);
         if (pairScoring != null) {
@@ -95,7 +103,9 @@ final class RowEvaluator {
         for (int d = 0; d < docLens.length; d++) {
             docs++;
             if (generateFor.contains(docIds[d])) {
-                answer(docIds[d], Arrays.copyOfRange(inputIds, start, start + docLens[d]),
+                answer(
+                        docIds[d],
+                        Arrays.copyOfRange(inputIds, start, start + docLens[d]),
                         Arrays.copyOfRange(labels, start, start + docLens[d]));
             }
             start += docLens[d];
@@ -106,7 +116,15 @@ final class RowEvaluator {
     private void addPairs(PaddedRow row, int[] docLens, long[] docIds) {
         int[] targets = row.targets();
         lm.tokenLogProbs(row.inputIds(), targets, row.packed(), logps);
-        pairLossSum += pairScoring.scoreRow(logps, targets, 0, docLens, docIds, pairMetricSums, null, 1,
+        pairLossSum += pairScoring.scoreRow(
+                logps,
+                targets,
+                0,
+                docLens,
+                docIds,
+                pairMetricSums,
+                null,
+                1,
                 "eval row of documents " + Arrays.toString(docIds));
         pairs += docLens.length / 2;
         int start = 0;
@@ -128,14 +146,14 @@ final class RowEvaluator {
             end--;
         }
         if (end < 1) {
-            return;  // nothing supervised after a prompt: no reference to compare with
+            return; // nothing supervised after a prompt: no reference to compare with
         }
         int begin = end;
         while (begin > 0 && labels[begin - 1] != LmHeadLoss.IGNORE) {
             begin--;
         }
         if (begin == 0) {
-            return;  // the whole document is supervised (train_on_prompt / pt): no prompt to answer
+            return; // the whole document is supervised (train_on_prompt / pt): no prompt to answer
         }
         int[] prompt = Arrays.copyOfRange(ids, 0, begin);
         int[] reference = Arrays.copyOfRange(ids, begin, end + 1);
@@ -153,14 +171,21 @@ final class RowEvaluator {
         if (pending.isEmpty()) {
             return;
         }
-        List<Generation> answers = generator.generate(pending.stream().map(Question::prompt).toList(), generation);
+        List<Generation> answers =
+                generator.generate(pending.stream().map(Question::prompt).toList(), generation);
         for (int i = 0; i < pending.size(); i++) {
             Question q = pending.get(i);
             Generation g = answers.get(i);
             String predict = decode(g.content(), true).strip();
             String label = decode(q.reference(), true).strip();
-            predictions.add(new DocPrediction(q.docId(), decode(q.prompt(), false), predict, label,
-                    predict.equals(label), !label.isEmpty() && predict.contains(label), g.tokens().length,
+            predictions.add(new DocPrediction(
+                    q.docId(),
+                    decode(q.prompt(), false),
+                    predict,
+                    label,
+                    predict.equals(label),
+                    !label.isEmpty() && predict.contains(label),
+                    g.tokens().length,
                     g.reason() == Generation.StopReason.STOP_TOKEN));
         }
         pending.clear();
@@ -176,7 +201,14 @@ final class RowEvaluator {
 
     PartitionScore score() {
         generatePending();
-        return new PartitionScore(rows, docs, supervised, lossSum, List.copyOf(predictions), pairs, pairLossSum,
+        return new PartitionScore(
+                rows,
+                docs,
+                supervised,
+                lossSum,
+                List.copyOf(predictions),
+                pairs,
+                pairLossSum,
                 pairMetricSums == null ? new double[0] : pairMetricSums.clone());
     }
 }

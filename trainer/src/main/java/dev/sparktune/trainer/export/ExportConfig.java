@@ -9,8 +9,8 @@ package dev.sparktune.trainer.export;
  * @param maxShardBytes safetensors shard size limit (export_size, in GB, in the config)
  * @param adapterOnly   copy the adapter files instead of merging
  */
-public record ExportConfig(String modelPath, String adapterPath, String exportDir, long maxShardBytes,
-                           boolean adapterOnly) {
+public record ExportConfig(
+        String modelPath, String adapterPath, String exportDir, long maxShardBytes, boolean adapterOnly) {
     public ExportConfig {
         if (modelPath == null || modelPath.isBlank()) {
             throw new IllegalArgumentException("model_name_or_path is required");

@@ -2,8 +2,8 @@ package dev.sparktune.trainer.export;
 
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.trainer.TrainerException;
-import dev.sparktune.trainer.model.MergedModel;
 import dev.sparktune.trainer.model.HadoopModelDir;
+import dev.sparktune.trainer.model.MergedModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,8 +28,7 @@ import org.apache.hadoop.fs.Path;
 public final class ModelExport {
     private static final Set<String> ADAPTER_FILES = Set.of("adapter_config.json", "adapter_model.safetensors");
 
-    private ModelExport() {
-    }
+    private ModelExport() {}
 
     /** @return the files written, relative to export_dir */
     public static List<String> run(ExportConfig config, Configuration conf) {
@@ -40,14 +39,20 @@ public final class ModelExport {
             java.nio.file.Path local = Files.createTempDirectory("sparktune-export");
             try {
                 if (config.adapterOnly()) {
-                    java.nio.file.Path adapter = HadoopModelDir.of(config.adapterPath(), conf).local();
+                    java.nio.file.Path adapter =
+                            HadoopModelDir.of(config.adapterPath(), conf).local();
                     for (String name : ADAPTER_FILES) {
                         Files.copy(adapter.resolve(name), local.resolve(name));
                     }
                 } else {
                     HfModelDir.Loaded merged = MergedModel.load(config.modelPath(), config.adapterPath(), conf);
-                    HfModelDir.save(local, merged.config(), merged.layout(), merged.params(),
-                            HadoopModelDir.of(config.modelPath(), conf).local(), config.maxShardBytes());
+                    HfModelDir.save(
+                            local,
+                            merged.config(),
+                            merged.layout(),
+                            merged.params(),
+                            HadoopModelDir.of(config.modelPath(), conf).local(),
+                            config.maxShardBytes());
                 }
                 Path staging = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
                 fs.copyFromLocalFile(false, true, new Path(local.toUri()), staging);
@@ -65,7 +70,8 @@ public final class ModelExport {
                 return written;
             } finally {
                 try (Stream<java.nio.file.Path> walk = Files.walk(local)) {
-                    walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    walk.sorted(Comparator.reverseOrder())
+                            .forEach(p -> p.toFile().delete());
                 }
             }
         } catch (IOException e) {
@@ -82,8 +88,8 @@ public final class ModelExport {
             throw new TrainerException("export.export_dir = " + target + " is a file; choose a directory");
         }
         FileStatus[] files = fs.listStatus(target);
-        boolean earlierExport = fs.exists(new Path(target, "config.json"))
-                || fs.exists(new Path(target, "adapter_config.json"));
+        boolean earlierExport =
+                fs.exists(new Path(target, "config.json")) || fs.exists(new Path(target, "adapter_config.json"));
         if (files.length > 0 && !earlierExport) {
             throw new TrainerException("export.export_dir = " + target + " holds other files (" + files.length
                     + " entries, no config.json or adapter_config.json): choose an empty or new directory");

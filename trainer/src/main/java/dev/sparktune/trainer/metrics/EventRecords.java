@@ -21,13 +21,13 @@ import java.util.zip.CRC32C;
 final class EventRecords {
     /** The first record's file_version: TensorBoard reads files that declare this version. */
     static final String FILE_VERSION = "brain.Event:2";
+
     private static final int VARINT = 0;
     private static final int FIXED64 = 1;
     private static final int LENGTH_DELIMITED = 2;
     private static final int FIXED32 = 5;
 
-    private EventRecords() {
-    }
+    private EventRecords() {}
 
     /** The Event every event file starts with: wall time and file_version. */
     static byte[] fileVersion(double wallTime) {

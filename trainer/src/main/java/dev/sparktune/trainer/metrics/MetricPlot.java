@@ -37,12 +37,11 @@ public final class MetricPlot {
     static final int TOP = 58;
     static final int BOTTOM = 427;
     private static final Logger LOG = LoggerFactory.getLogger(MetricPlot.class);
-    private static final double MARGIN = 0.05;  // matplotlib's default axes margins
-    private static final float LINE_WIDTH = 1.5f * 100 / 72;  // 1.5 pt at 100 dpi
+    private static final double MARGIN = 0.05; // matplotlib's default axes margins
+    private static final float LINE_WIDTH = 1.5f * 100 / 72; // 1.5 pt at 100 dpi
     private static final int TICK = 5;
 
-    private MetricPlot() {
-    }
+    private MetricPlot() {}
 
     /**
      * LLaMA-Factory's {@code smooth}: an EMA whose weight grows with the number of points along a scaled sigmoid,
@@ -93,7 +92,7 @@ public final class MetricPlot {
     /** The plot as an image (nothing written). */
     public static BufferedImage render(String key, List<MetricPoint> points, String outputDir) {
         if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");  // executors have no display
+            System.setProperty("java.awt.headless", "true"); // executors have no display
         }
         if (points.isEmpty()) {
             throw new IllegalArgumentException("no " + key + " points to plot for " + outputDir);
@@ -112,7 +111,7 @@ public final class MetricPlot {
             g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, WIDTH, HEIGHT);
-            Font ticks = new Font(Font.SANS_SERIF, Font.PLAIN, 14);  // 10 pt at 100 dpi
+            Font ticks = new Font(Font.SANS_SERIF, Font.PLAIN, 14); // 10 pt at 100 dpi
             drawTicks(g, ticks, x, y);
             g.setStroke(new BasicStroke(LINE_WIDTH, BasicStroke.CAP_SQUARE, BasicStroke.JOIN_ROUND));
             g.setClip(LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
@@ -138,7 +137,7 @@ public final class MetricPlot {
             path.lineTo(x.toPixel(xs[i], LEFT, RIGHT), y.toPixel(ys[i], BOTTOM, TOP));
         }
         if (xs.length == 1) {
-            path.lineTo(x.toPixel(xs[0], LEFT, RIGHT), y.toPixel(ys[0], BOTTOM, TOP));  // a dot, as a square cap
+            path.lineTo(x.toPixel(xs[0], LEFT, RIGHT), y.toPixel(ys[0], BOTTOM, TOP)); // a dot, as a square cap
         }
         g.draw(path);
     }
@@ -228,7 +227,7 @@ public final class MetricPlot {
     /** A data range with matplotlib-like margins and "nice" ticks (1, 2, 2.5 or 5 times a power of ten). */
     private record Axis(double lo, double hi, double tick) {
         static Axis of(double min, double max) {
-            if (!(max > min)) {  // one point, or a flat curve: widen around it as matplotlib does
+            if (!(max > min)) { // one point, or a flat curve: widen around it as matplotlib does
                 double pad = min == 0 ? 1 : Math.abs(min) * 0.05;
                 min -= pad;
                 max += pad;
@@ -265,7 +264,7 @@ public final class MetricPlot {
             int decimals = Math.max(0, (int) Math.ceil(-Math.log10(tick) - 1e-9));
             double scaled = tick * Math.pow(10, decimals);
             if (Math.abs(scaled - Math.rint(scaled)) > 1e-6) {
-                decimals++;  // 2.5 x 10^k needs one more digit
+                decimals++; // 2.5 x 10^k needs one more digit
             }
             return String.format(Locale.ROOT, "%." + decimals + "f", Math.abs(v) < tick / 2 ? 0.0 : v);
         }

@@ -23,9 +23,9 @@ import java.util.Map;
 public final class TensorBoardEvents {
     /** The folder under the work directory, and under output_dir once published. */
     public static final String DIR = "runs";
+
     static final String PREFIX = "events.out.tfevents.";
-    private static final ObjectMapper JSON =
-            new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private final TokenRate rate = new TokenRate();
     private final Mfu mfu;
@@ -91,7 +91,8 @@ public final class TensorBoardEvents {
                 scalars.put("train/loss", (float) n.path("loss").asDouble());
                 scalars.put("train/learning_rate", (float) n.path("lr").asDouble());
                 scalars.put("train/grad_norm", (float) n.path("grad_norm").asDouble());
-                scalars.put("train/tokens_per_second", (float) n.path("tokens_per_second").asDouble());
+                scalars.put("train/tokens_per_second", (float)
+                        n.path("tokens_per_second").asDouble());
                 if (n.has("mfu")) {
                     scalars.put("train/mfu", (float) n.path("mfu").asDouble());
                 }
@@ -104,7 +105,9 @@ public final class TensorBoardEvents {
                         scalars.put("train/" + name, (float) n.path(name).asDouble());
                     }
                 }
-                append(EventRecords.scalars(System.currentTimeMillis() / 1000.0, n.path("current_steps").asLong(),
+                append(EventRecords.scalars(
+                        System.currentTimeMillis() / 1000.0,
+                        n.path("current_steps").asLong(),
                         scalars));
             }
         } catch (IOException e) {
@@ -124,7 +127,7 @@ public final class TensorBoardEvents {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
-            return "localhost";  // a host without a resolvable name still gets its events
+            return "localhost"; // a host without a resolvable name still gets its events
         }
     }
 }

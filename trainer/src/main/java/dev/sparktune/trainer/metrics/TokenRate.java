@@ -12,8 +12,7 @@ final class TokenRate {
     private double seconds;
 
     /** Rates of one window (0 when no time was counted). */
-    record Window(double tokensPerSecond, double usefulFlopsPerSecond) {
-    }
+    record Window(double tokensPerSecond, double usefulFlopsPerSecond) {}
 
     void add(StepMetrics m) {
         tokens += m.tokens();

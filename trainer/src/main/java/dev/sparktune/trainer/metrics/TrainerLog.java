@@ -72,8 +72,8 @@ public final class TrainerLog {
         line.put("activation_bytes", held.activations());
         m.objective().forEach(line::put);
         try {
-            Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
+            Files.writeString(
+                    file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + file, e);
         }
@@ -89,7 +89,8 @@ public final class TrainerLog {
                 }
                 JsonNode line = MAPPER.readTree(text);
                 if (line.hasNonNull(key)) {
-                    points.add(new MetricPoint(line.get("current_steps").asInt(), line.get(key).asDouble()));
+                    points.add(new MetricPoint(
+                            line.get("current_steps").asInt(), line.get(key).asDouble()));
                 }
             }
         } catch (IOException e) {

@@ -60,11 +60,14 @@ public final class AdapterDirectory {
     public void requireTensors(ParamLayout layout) {
         SafetensorsReader reader = SafetensorsReader.open(local.resolve("adapter_model.safetensors"));
         for (ParamLayout.Entry e : layout.entries()) {
-            if (!reader.contains(e.name()) || !Arrays.equals(reader.info(e.name()).shape(), e.shape())) {
+            if (!reader.contains(e.name())
+                    || !Arrays.equals(reader.info(e.name()).shape(), e.shape())) {
                 throw new TrainerException("adapter_name_or_path = " + path + ": "
-                        + (reader.contains(e.name()) ? e.name() + " has shape "
-                        + Arrays.toString(reader.info(e.name()).shape()) + ", this model needs "
-                        + Arrays.toString(e.shape()) : "no tensor " + e.name())
+                        + (reader.contains(e.name())
+                                ? e.name() + " has shape "
+                                        + Arrays.toString(reader.info(e.name()).shape()) + ", this model needs "
+                                        + Arrays.toString(e.shape())
+                                : "no tensor " + e.name())
                         + "; the adapter was trained on another model");
             }
         }
@@ -77,8 +80,8 @@ public final class AdapterDirectory {
             try {
                 sha.update(Files.readAllBytes(local.resolve(name)));
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + name + " of the adapter " + path + ": "
-                        + e.getMessage(), e);
+                throw new UncheckedIOException(
+                        "cannot read " + name + " of the adapter " + path + ": " + e.getMessage(), e);
             }
         }
         return Sha256.hex(sha);

@@ -40,8 +40,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class HadoopModelDir {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int SAMPLE = 1 << 20;
-    private static final ConcurrentHashMap<String, Object> LOCKS =
-            new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Object> LOCKS = new ConcurrentHashMap<>();
 
     private final String path;
     private final Path dir;
@@ -53,8 +52,8 @@ public final class HadoopModelDir {
         try {
             this.fs = dir.getFileSystem(conf);
         } catch (IOException e) {
-            throw new UncheckedIOException("model_name_or_path = " + path + ": cannot open its file system: "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "model_name_or_path = " + path + ": cannot open its file system: " + e.getMessage(), e);
         }
     }
 
@@ -126,8 +125,7 @@ public final class HadoopModelDir {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the safetensors headers in " + path + ": " + e.getMessage(),
-                    e);
+            throw new UncheckedIOException("cannot read the safetensors headers in " + path + ": " + e.getMessage(), e);
         }
         if (dtypes.equals(Set.of("BF16"))) {
             return DataType.BFLOAT16;
@@ -178,14 +176,13 @@ public final class HadoopModelDir {
             Files.createDirectories(cache);
             synchronized (LOCKS.computeIfAbsent(key, k -> new Object())) {
                 try (FileChannel lockFile = FileChannel.open(
-                        cache.resolve(key + ".lock"), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE);
-                     FileLock lock = lockFile.lock()) {
+                                cache.resolve(key + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                        FileLock lock = lockFile.lock()) {
                     if (isComplete(target, files)) {
                         return target;
                     }
                     if (Files.exists(target)) {
-                        deleteTree(target);  // cut short by a temp-dir cleaner: copy again
+                        deleteTree(target); // cut short by a temp-dir cleaner: copy again
                     }
                     java.nio.file.Path tmp = cache.resolve(".copy-" + UUID.randomUUID());
                     try {
@@ -195,7 +192,7 @@ public final class HadoopModelDir {
                                 Files.copy(in, tmp.resolve(f.getPath().getName()));
                             }
                         }
-                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);  // the rename commits the copy
+                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE); // the rename commits the copy
                     } finally {
                         if (Files.exists(tmp)) {
                             deleteTree(tmp);
@@ -205,8 +202,10 @@ public final class HadoopModelDir {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot copy the model " + path + " to local disk: " + e.getMessage()
-                    + " (check the path, the credentials and the executor's free space)", e);
+            throw new UncheckedIOException(
+                    "cannot copy the model " + path + " to local disk: " + e.getMessage()
+                            + " (check the path, the credentials and the executor's free space)",
+                    e);
         }
     }
 
@@ -225,7 +224,8 @@ public final class HadoopModelDir {
 
     /** The directory's files (not subdirectories), by name. */
     private FileStatus[] files() throws IOException {
-        FileStatus[] all = Arrays.stream(fs.listStatus(dir)).filter(FileStatus::isFile).toArray(FileStatus[]::new);
+        FileStatus[] all =
+                Arrays.stream(fs.listStatus(dir)).filter(FileStatus::isFile).toArray(FileStatus[]::new);
         Arrays.sort(all, Comparator.comparing(f -> f.getPath().getName()));
         return all;
     }

@@ -22,8 +22,12 @@ public record HostMemory(long total, long available, long processRss, long maxPh
 
     /** This machine and JVM, from /proc (0 for what it cannot read). */
     public static HostMemory current() {
-        return new HostMemory(kibibyteField(MEMINFO, "MemTotal:"), kibibyteField(MEMINFO, "MemAvailable:"),
-                kibibyteField(STATUS, "VmRSS:"), Pointer.maxPhysicalBytes(), Runtime.getRuntime().maxMemory());
+        return new HostMemory(
+                kibibyteField(MEMINFO, "MemTotal:"),
+                kibibyteField(MEMINFO, "MemAvailable:"),
+                kibibyteField(STATUS, "VmRSS:"),
+                Pointer.maxPhysicalBytes(),
+                Runtime.getRuntime().maxMemory());
     }
 
     /** This process's peak resident set so far (VmHWM), 0 when it cannot be read. */
@@ -36,7 +40,10 @@ public record HostMemory(long total, long available, long processRss, long maxPh
         try {
             for (String line : Files.readAllLines(file)) {
                 if (line.startsWith(key)) {
-                    return Long.parseLong(line.substring(key.length()).replace("kB", "").strip()) * 1024;
+                    return Long.parseLong(line.substring(key.length())
+                                    .replace("kB", "")
+                                    .strip())
+                            * 1024;
                 }
             }
         } catch (IOException | NumberFormatException e) {

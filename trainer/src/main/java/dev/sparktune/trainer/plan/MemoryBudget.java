@@ -1,7 +1,6 @@
 package dev.sparktune.trainer.plan;
 
 import dev.sparktune.trainer.TrainerException;
-
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -30,6 +29,7 @@ public record MemoryBudget(long perRank, String source, String raise) {
     public static final long EXECUTOR_NATIVE_BASELINE = 512L << 20;
     /** What this JVM's heap may still grow by in local mode, kept out of the ranks' budget. */
     public static final long LOCAL_HEAP_MARGIN = 512L << 20;
+
     private static final Pattern LOCAL_CLUSTER = Pattern.compile("local-cluster\\[(\\d+),\\s*(\\d+),\\s*(\\d+)]");
     private static final Pattern MAX_PHYSICAL = Pattern.compile("-Dorg\\.bytedeco\\.javacpp\\.maxPhysicalBytes=(\\S+)");
 
@@ -49,11 +49,15 @@ public record MemoryBudget(long perRank, String source, String raise) {
                         + " unless set)";
             }
             long free = Math.max(0, limit - host.processRss() - LOCAL_HEAP_MARGIN);
-            return new MemoryBudget(free / worldSize, "local mode: " + worldSize + " rank" + (worldSize == 1 ? "" : "s")
-                    + " in this JVM share " + gb(free) + " (" + why + ", less this process's " + gb(host.processRss())
-                    + " and a " + gb(LOCAL_HEAP_MARGIN) + " heap margin)", "raise the driver memory (--driver-memory:"
-                    + " JavaCPP allows 4 × -Xmx) or set -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 in "
-                    + "--driver-java-options, on a machine with more memory");
+            return new MemoryBudget(
+                    free / worldSize,
+                    "local mode: " + worldSize + " rank" + (worldSize == 1 ? "" : "s")
+                            + " in this JVM share " + gb(free) + " (" + why + ", less this process's "
+                            + gb(host.processRss())
+                            + " and a " + gb(LOCAL_HEAP_MARGIN) + " heap margin)",
+                    "raise the driver memory (--driver-memory:"
+                            + " JavaCPP allows 4 × -Xmx) or set -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 in "
+                            + "--driver-java-options, on a machine with more memory");
         }
         Matcher cluster = LOCAL_CLUSTER.matcher(master);
         long heap;
@@ -62,40 +66,55 @@ public record MemoryBudget(long perRank, String source, String raise) {
             cores = Integer.parseInt(cluster.group(2));
             heap = Long.parseLong(cluster.group(3)) << 20;
         } else {
-            cores = Integer.parseInt(conf.getOrDefault("spark.executor.cores", master.startsWith("yarn") ? "1"
-                    : String.valueOf(taskCpus)));
+            cores = Integer.parseInt(conf.getOrDefault(
+                    "spark.executor.cores", master.startsWith("yarn") ? "1" : String.valueOf(taskCpus)));
             heap = bytes(conf.getOrDefault("spark.executor.memory", "1g"));
         }
         int ranksPerExecutor = Math.max(1, Math.min(worldSize, cores / Math.max(1, taskCpus)));
         long javacpp = javacppLimit(conf.getOrDefault("spark.executor.extraJavaOptions", ""), heap);
         long natives = javacpp == 0 ? Long.MAX_VALUE : javacpp - heap - EXECUTOR_NATIVE_BASELINE;
-        String javacppWhy = javacpp == 0 ? "" : "JavaCPP's maxPhysicalBytes " + gb(javacpp) + " less the "
-                + gb(heap) + " heap and a " + gb(EXECUTOR_NATIVE_BASELINE) + " native baseline";
+        String javacppWhy = javacpp == 0
+                ? ""
+                : "JavaCPP's maxPhysicalBytes " + gb(javacpp) + " less the " + gb(heap) + " heap and a "
+                        + gb(EXECUTOR_NATIVE_BASELINE) + " native baseline";
         if (master.startsWith("yarn") || master.startsWith("k8s")) {
             String overheadKey = "spark.executor.memoryOverhead";
             double factor = Double.parseDouble(conf.getOrDefault("spark.executor.memoryOverheadFactor", "0.1"));
-            long overhead = conf.containsKey(overheadKey) ? bytes(conf.get(overheadKey))
+            long overhead = conf.containsKey(overheadKey)
+                    ? bytes(conf.get(overheadKey))
                     : Math.max(384L << 20, (long) (factor * heap));
             long offHeap = Math.max(0, overhead - EXECUTOR_NATIVE_BASELINE);
             boolean javacppBinds = natives < offHeap;
             long usable = Math.min(offHeap, natives);
-            return new MemoryBudget(usable / ranksPerExecutor, (master.startsWith("yarn") ? "YARN" : "Kubernetes")
-                    + ": ranks allocate outside the heap, inside spark.executor.memoryOverhead " + gb(overhead)
-                    + (conf.containsKey(overheadKey) ? "" : " (the default: max(384 MB, " + factor
-                    + " × spark.executor.memory))") + " less a " + gb(EXECUTOR_NATIVE_BASELINE) + " native baseline"
-                    + (javacppBinds ? ", and within " + javacppWhy : "") + ", shared by " + ranksPerExecutor
-                    + " rank" + (ranksPerExecutor == 1 ? "" : "s") + " per executor", "raise "
-                    + "spark.executor.memoryOverhead (the container is killed above spark.executor.memory + "
-                    + "memoryOverhead)" + (javacppBinds ? " and -Dorg.bytedeco.javacpp.maxPhysicalBytes" : ""));
+            return new MemoryBudget(
+                    usable / ranksPerExecutor,
+                    (master.startsWith("yarn") ? "YARN" : "Kubernetes")
+                            + ": ranks allocate outside the heap, inside spark.executor.memoryOverhead " + gb(overhead)
+                            + (conf.containsKey(overheadKey)
+                                    ? ""
+                                    : " (the default: max(384 MB, " + factor + " × spark.executor.memory))")
+                            + " less a " + gb(EXECUTOR_NATIVE_BASELINE) + " native baseline"
+                            + (javacppBinds ? ", and within " + javacppWhy : "") + ", shared by " + ranksPerExecutor
+                            + " rank" + (ranksPerExecutor == 1 ? "" : "s") + " per executor",
+                    "raise "
+                            + "spark.executor.memoryOverhead (the container is killed above spark.executor.memory + "
+                            + "memoryOverhead)" + (javacppBinds ? " and -Dorg.bytedeco.javacpp.maxPhysicalBytes" : ""));
         }
         if (javacpp == 0) {
-            return new MemoryBudget(Long.MAX_VALUE, "no limit: JavaCPP's maxPhysicalBytes is 0 in the executors' "
-                    + "Java options and " + master + " does not cap executor memory", "");
+            return new MemoryBudget(
+                    Long.MAX_VALUE,
+                    "no limit: JavaCPP's maxPhysicalBytes is 0 in the executors' " + "Java options and " + master
+                            + " does not cap executor memory",
+                    "");
         }
-        return new MemoryBudget(Math.max(0, natives) / ranksPerExecutor, master + ": " + javacppWhy + ", shared by "
-                + ranksPerExecutor + " rank" + (ranksPerExecutor == 1 ? "" : "s") + " per executor (the workers' own "
-                + "memory is not checked)", "raise spark.executor.memory (JavaCPP allows 4 × the heap) or set "
-                + "-Dorg.bytedeco.javacpp.maxPhysicalBytes in spark.executor.extraJavaOptions");
+        return new MemoryBudget(
+                Math.max(0, natives) / ranksPerExecutor,
+                master + ": " + javacppWhy + ", shared by "
+                        + ranksPerExecutor + " rank" + (ranksPerExecutor == 1 ? "" : "s")
+                        + " per executor (the workers' own "
+                        + "memory is not checked)",
+                "raise spark.executor.memory (JavaCPP allows 4 × the heap) or set "
+                        + "-Dorg.bytedeco.javacpp.maxPhysicalBytes in spark.executor.extraJavaOptions");
     }
 
     /** JavaCPP's maxPhysicalBytes of an executor: from its Java options, else maxBytes + 3 × heap = 4 × heap. */

@@ -1,7 +1,6 @@
 package dev.sparktune.trainer.plan;
 
 import dev.sparktune.trainer.TrainerException;
-
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,8 +21,9 @@ import java.util.SplittableRandom;
  * @param totalSteps       optimizer steps of the whole run
  * @param seed             seed of the per-epoch permutation
  */
-public record StepPlan(long rows, int globalBatchRows, int microBatchRows, int worldSize, int stepsPerEpoch,
-                       int totalSteps, long seed) implements Serializable {
+public record StepPlan(
+        long rows, int globalBatchRows, int microBatchRows, int worldSize, int stepsPerEpoch, int totalSteps, long seed)
+        implements Serializable {
     public StepPlan {
         if (rows < 1) {
             throw new IllegalArgumentException("the table has no training rows");
@@ -44,8 +44,8 @@ public record StepPlan(long rows, int globalBatchRows, int microBatchRows, int w
      * The plan for {@code epochs} passes (fractional allowed, rounded up to whole steps) or exactly {@code maxSteps}
      * steps when {@code maxSteps > 0} (transformers' max_steps overrides num_train_epochs).
      */
-    public static StepPlan of(long rows, int globalBatchRows, int microBatchRows, int worldSize, double epochs,
-                              int maxSteps, long seed) {
+    public static StepPlan of(
+            long rows, int globalBatchRows, int microBatchRows, int worldSize, double epochs, int maxSteps, long seed) {
         if (rows < 1) {
             throw new TrainerException("the table has no training rows");
         }
@@ -55,8 +55,8 @@ public record StepPlan(long rows, int globalBatchRows, int microBatchRows, int w
         int perEpoch = Math.toIntExact((rows + globalBatchRows - 1) / globalBatchRows);
         int total = maxSteps > 0 ? maxSteps : (int) Math.ceil(epochs * perEpoch - 1e-9);
         if (total < 1) {
-            throw new TrainerException("num_train_epochs = " + epochs + " gives no training step; set it > 0"
-                    + " or set max_steps");
+            throw new TrainerException(
+                    "num_train_epochs = " + epochs + " gives no training step; set it > 0" + " or set max_steps");
         }
         return new StepPlan(rows, globalBatchRows, microBatchRows, worldSize, perEpoch, total, seed);
     }

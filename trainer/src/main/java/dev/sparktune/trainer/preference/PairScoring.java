@@ -23,8 +23,16 @@ public final class PairScoring {
     /** The mean of chosen minus rejected reward. */
     public static final String MARGIN = "rewards/margins";
     /** Every metric name, in log order; {@link #metricNames} is a prefix of it. */
-    public static final List<String> METRICS = List.of("rewards/chosen", "rewards/rejected", ACCURACY, MARGIN,
-            "logps/chosen", "logps/rejected", "sft_loss", "odds_ratio_loss");
+    public static final List<String> METRICS = List.of(
+            "rewards/chosen",
+            "rewards/rejected",
+            ACCURACY,
+            MARGIN,
+            "logps/chosen",
+            "logps/rejected",
+            "sft_loss",
+            "odds_ratio_loss");
+
     private final PreferenceLoss loss;
     private final RefLogProbs.Lookup reference;
     private final List<String> names;
@@ -65,8 +73,16 @@ public final class PairScoring {
      * @param where      names the row in errors
      * @return the sum of the row's pair losses
      */
-    public double scoreRow(double[] logps, int[] targets, int start, int[] docLens, long[] docIds,
-                           double[] metricSums, double[] dLogProb, double scale, String where) {
+    public double scoreRow(
+            double[] logps,
+            int[] targets,
+            int start,
+            int[] docLens,
+            long[] docIds,
+            double[] metricSums,
+            double[] dLogProb,
+            double scale,
+            String where) {
         double lossSum = 0;
         for (int d = 0; d + 1 < docLens.length; d += 2) {
             int chosenStart = start;
@@ -81,8 +97,8 @@ public final class PairScoring {
             }
             double refChosen = reference == null ? Double.NaN : reference.logp(docIds[d], chosen.tokens);
             double refRejected = reference == null ? Double.NaN : reference.logp(docIds[d + 1], rejected.tokens);
-            PreferenceLoss.Terms t = loss.terms(new PreferenceLoss.Pair(chosen.logp, rejected.logp, chosen.tokens,
-                    rejected.tokens, refChosen, refRejected));
+            PreferenceLoss.Terms t = loss.terms(new PreferenceLoss.Pair(
+                    chosen.logp, rejected.logp, chosen.tokens, rejected.tokens, refChosen, refRejected));
             lossSum += t.loss();
             if (dLogProb != null) {
                 chosen.spread(targets, dLogProb, t.dChosenLogp() * scale);

@@ -44,8 +44,10 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
 
     /** The fingerprint the reference pass records for reference model {@code modelPath} with {@code adapterPath}. */
     public static String fingerprint(String modelPath, String adapterPath, Configuration conf) {
-        return HadoopModelDir.of(modelPath, conf).fingerprint() + (adapterPath.isEmpty() ? ""
-                : " + adapter " + AdapterDirectory.of(adapterPath, conf).fingerprint());
+        return HadoopModelDir.of(modelPath, conf).fingerprint()
+                + (adapterPath.isEmpty()
+                        ? ""
+                        : " + adapter " + AdapterDirectory.of(adapterPath, conf).fingerprint());
     }
 
     /**
@@ -56,14 +58,20 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
      * @param loss        the pref_loss that needs the log-probs (for the message when there are none)
      * @throws RefLogProbsException no table there, or it scored another table version or with another model
      */
-    public static RefLogProbs pin(SparkSession spark, String refTable, PinnedSnapshot packed, String refModel,
-                                  String refAdapter, String loss) {
+    public static RefLogProbs pin(
+            SparkSession spark,
+            String refTable,
+            PinnedSnapshot packed,
+            String refModel,
+            String refAdapter,
+            String loss) {
         String path = DeltaTables.qualify(spark, refTable);
         Snapshot snapshot = DeltaLog.forTableWithSnapshot(spark, path)._2();
         if (snapshot.version() < 0) {
             throw RefLogProbsException.missing(path, packed.path(), loss);
         }
-        Map<String, String> props = CollectionConverters.asJava(snapshot.metadata().configuration());
+        Map<String, String> props =
+                CollectionConverters.asJava(snapshot.metadata().configuration());
         String source = props.getOrDefault(RefLogProbsTable.PROP_SOURCE_TABLE, "?");
         String sourceVersion = props.getOrDefault(RefLogProbsTable.PROP_SOURCE_VERSION, "?");
         if (!source.equals(packed.path()) || !sourceVersion.equals(Long.toString(packed.version()))) {
@@ -74,11 +82,18 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
         if (!theirs.equals(ours)) {
             String theirModel = props.getOrDefault(RefLogProbsTable.PROP_MODEL, "?");
             String theirAdapter = props.getOrDefault(RefLogProbsTable.PROP_ADAPTER, "");
-            throw RefLogProbsException.otherModel(path, theirModel + (theirAdapter.isEmpty() ? ""
-                    : " + " + theirAdapter), theirs, refModel + (refAdapter.isEmpty() ? "" : " + " + refAdapter), ours);
+            throw RefLogProbsException.otherModel(
+                    path,
+                    theirModel + (theirAdapter.isEmpty() ? "" : " + " + theirAdapter),
+                    theirs,
+                    refModel + (refAdapter.isEmpty() ? "" : " + " + refAdapter),
+                    ours);
         }
         List<URI> files = new ArrayList<>();
-        for (String file : spark.read().format("delta").option("versionAsOf", snapshot.version()).load(path)
+        for (String file : spark.read()
+                .format("delta")
+                .option("versionAsOf", snapshot.version())
+                .load(path)
                 .inputFiles()) {
             files.add(new Path(file).toUri());
         }
@@ -91,12 +106,14 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
         List<long[]> ids = new ArrayList<>();
         List<double[]> logps = new ArrayList<>();
         List<int[]> tokens = new ArrayList<>();
-        FilterCompat.Filter filter = FilterCompat.get(FilterApi.eq(FilterApi.binaryColumn(RefLogProbsTable.SPLIT),
-                Binary.fromString(split)));
+        FilterCompat.Filter filter = FilterCompat.get(
+                FilterApi.eq(FilterApi.binaryColumn(RefLogProbsTable.SPLIT), Binary.fromString(split)));
         int n = 0;
         for (URI file : files) {
             try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), new Path(file))
-                    .withConf(conf).withFilter(filter).build()) {
+                    .withConf(conf)
+                    .withFilter(filter)
+                    .build()) {
                 long[] fileIds = new long[1024];
                 double[] fileLogps = new double[1024];
                 int[] fileTokens = new int[1024];
@@ -117,8 +134,8 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
                 tokens.add(Arrays.copyOf(fileTokens, k));
                 n += k;
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file + " of " + path + "@" + version + ": "
-                        + e.getMessage(), e);
+                throw new UncheckedIOException(
+                        "cannot read " + file + " of " + path + "@" + version + ": " + e.getMessage(), e);
             }
         }
         long[] allIds = new long[n];

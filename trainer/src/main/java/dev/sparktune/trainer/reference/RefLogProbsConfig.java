@@ -12,8 +12,9 @@ import java.io.Serializable;
  * @param lossChunkTokens tokens per lm_head chunk (train.loss_chunk_tokens)
  * @param partitions      tasks to spread the rows over; 0 = Spark's default parallelism (one model per task)
  */
-public record RefLogProbsConfig(String table, String modelPath, String adapterPath, String outputTable,
-                                int lossChunkTokens, int partitions) implements Serializable {
+public record RefLogProbsConfig(
+        String table, String modelPath, String adapterPath, String outputTable, int lossChunkTokens, int partitions)
+        implements Serializable {
     public RefLogProbsConfig {
         require(table, "the packed table");
         require(modelPath, "the reference model");

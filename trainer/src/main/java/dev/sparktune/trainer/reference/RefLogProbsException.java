@@ -21,8 +21,8 @@ public final class RefLogProbsException extends TrainerException {
                 + RERUN + " first, or train with a reference-free pref_loss (orpo, simpo)");
     }
 
-    static RefLogProbsException otherTable(String refTable, String source, String sourceVersion, String table,
-                                           long version) {
+    static RefLogProbsException otherTable(
+            String refTable, String source, String sourceVersion, String table, long version) {
         return new RefLogProbsException(refTable + " holds reference log-probs of " + source + "@" + sourceVersion
                 + ", but this run reads " + table + "@" + version + ": " + RERUN + ". ref-logprobs scores the latest "
                 + "version only: a run resuming a checkpoint of an older version, or eval.table_version pinned to "
@@ -30,8 +30,8 @@ public final class RefLogProbsException extends TrainerException {
                 + "evaluate the latest version (eval.table_version = -1)");
     }
 
-    static RefLogProbsException otherModel(String refTable, String theirs, String theirFingerprint, String ours,
-                                           String ourFingerprint) {
+    static RefLogProbsException otherModel(
+            String refTable, String theirs, String theirFingerprint, String ours, String ourFingerprint) {
         return new RefLogProbsException(refTable + " holds the log-probs of reference model " + theirs + " ("
                 + theirFingerprint + "), but this run's reference is " + ours + " (" + ourFingerprint + "): " + RERUN
                 + ", or set train.ref_model / train.ref_model_adapters to the reference it was computed with");
@@ -43,8 +43,8 @@ public final class RefLogProbsException extends TrainerException {
     }
 
     static RefLogProbsException duplicateDocument(String refTable, long docId) {
-        return new RefLogProbsException(refTable + " holds document " + docId + " twice (not a table ref-logprobs "
-                + "wrote?): " + RERUN);
+        return new RefLogProbsException(
+                refTable + " holds document " + docId + " twice (not a table ref-logprobs " + "wrote?): " + RERUN);
     }
 
     static RefLogProbsException tokenCount(String refTable, long docId, int refTokens, int tokens) {

@@ -5,15 +5,15 @@ import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
-import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.trainer.data.PaddedRow;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.trainer.driver.RankThreads;
-import dev.sparktune.trainer.model.MergedModel;
 import dev.sparktune.trainer.model.HadoopModelDir;
+import dev.sparktune.trainer.model.MergedModel;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Iterator;
@@ -24,12 +24,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.util.TaskCompletionListener;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * The reference pass of preference training as an ordinary Spark job (not a barrier stage): every document of a
@@ -40,8 +40,7 @@ import org.apache.spark.sql.functions;
  * depend on the packing or on which task scored it.
  */
 public final class RefLogProbsJob {
-    private RefLogProbsJob() {
-    }
+    private RefLogProbsJob() {}
 
     public static RefLogProbsResult run(SparkSession spark, RefLogProbsConfig config) {
         long started = System.nanoTime();
@@ -53,19 +52,25 @@ public final class RefLogProbsJob {
         TableTokenizerCheck.check(snapshot, config.modelPath(), model, conf);
         String fingerprint = RefLogProbs.fingerprint(config.modelPath(), config.adapterPath(), conf);
 
-        Dataset<Row> rows = spark.read().format("delta").option("versionAsOf", snapshot.version())
+        Dataset<Row> rows = spark.read()
+                .format("delta")
+                .option("versionAsOf", snapshot.version())
                 .load(snapshot.path())
-                .select(PackedTable.INPUT_IDS, PackedTable.LABELS, PackedTable.DOC_LENS, PackedTable.DOC_IDS,
+                .select(
+                        PackedTable.INPUT_IDS,
+                        PackedTable.LABELS,
+                        PackedTable.DOC_LENS,
+                        PackedTable.DOC_IDS,
                         PackedTable.SPLIT);
-        int partitions = config.partitions() > 0 ? config.partitions()
+        int partitions = config.partitions() > 0
+                ? config.partitions()
                 : Math.max(1, spark.sparkContext().defaultParallelism());
-        Dataset<Row> spread = rows.rdd().getNumPartitions() >= partitions ? rows.coalesce(partitions)
-                : rows.repartition(partitions);
+        Dataset<Row> spread =
+                rows.rdd().getNumPartitions() >= partitions ? rows.coalesce(partitions) : rows.repartition(partitions);
         HadoopConfEntries hadoop = HadoopConfEntries.fromSession(spark);
         int seqLen = snapshot.seqLen();
         int threads = RankThreads.perRank(spark.sparkContext(), partitions);
-        JavaRDD<Row> scored = spread.javaRDD().mapPartitions(it -> scorePartition(it, config, hadoop, seqLen,
-                threads));
+        JavaRDD<Row> scored = spread.javaRDD().mapPartitions(it -> scorePartition(it, config, hadoop, seqLen, threads));
 
         Map<String, String> properties = new TreeMap<>();
         properties.put(RefLogProbsTable.PROP_SOURCE_TABLE, snapshot.path());
@@ -74,19 +79,29 @@ public final class RefLogProbsJob {
         properties.put(RefLogProbsTable.PROP_ADAPTER, config.adapterPath());
         properties.put(RefLogProbsTable.PROP_MODEL_FINGERPRINT, fingerprint);
         properties.put(PackedTable.PROP_SEQ_LEN, Integer.toString(seqLen));
-        spark.sparkContext().setJobDescription("SparkTune ref-logprobs: " + snapshot.path() + "@"
-                + snapshot.version() + " on " + partitions + " tasks");
-        long version = DeltaTables.replace(spark, config.outputTable(),
-                spark.createDataFrame(scored, RefLogProbsTable.SCHEMA), properties);
-        Row totals = spark.read().format("delta").option("versionAsOf", version).load(config.outputTable())
-                .agg(functions.count("*"), functions.sum(RefLogProbsTable.REF_TOKENS)).first();
-        return new RefLogProbsResult(config.outputTable(), version, snapshot.version(), totals.getLong(0),
-                totals.isNullAt(1) ? 0 : totals.getLong(1), (System.nanoTime() - started) / 1e9);
+        spark.sparkContext()
+                .setJobDescription("SparkTune ref-logprobs: " + snapshot.path() + "@" + snapshot.version() + " on "
+                        + partitions + " tasks");
+        long version = DeltaTables.replace(
+                spark, config.outputTable(), spark.createDataFrame(scored, RefLogProbsTable.SCHEMA), properties);
+        Row totals = spark.read()
+                .format("delta")
+                .option("versionAsOf", version)
+                .load(config.outputTable())
+                .agg(functions.count("*"), functions.sum(RefLogProbsTable.REF_TOKENS))
+                .first();
+        return new RefLogProbsResult(
+                config.outputTable(),
+                version,
+                snapshot.version(),
+                totals.getLong(0),
+                totals.isNullAt(1) ? 0 : totals.getLong(1),
+                (System.nanoTime() - started) / 1e9);
     }
 
     /** The partition's documents, one packed row scored at a time as the writer pulls them. */
-    private static Iterator<Row> scorePartition(Iterator<Row> rows, RefLogProbsConfig config,
-                                                HadoopConfEntries hadoop, int seqLen, int threads) {
+    private static Iterator<Row> scorePartition(
+            Iterator<Row> rows, RefLogProbsConfig config, HadoopConfEntries hadoop, int seqLen, int threads) {
         if (!rows.hasNext()) {
             return Collections.emptyIterator();
         }
@@ -102,7 +117,13 @@ public final class RefLogProbsJob {
             }
         });
         HfModelDir.Loaded model = MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration());
-        CausalLm lm = new CausalLm(model.config(), model.layout(), model.params(), null, 1, seqLen,
+        CausalLm lm = new CausalLm(
+                model.config(),
+                model.layout(),
+                model.params(),
+                null,
+                1,
+                seqLen,
                 Math.min(config.lossChunkTokens(), seqLen));
         double[] logps = new double[seqLen];
         return new Iterator<>() {

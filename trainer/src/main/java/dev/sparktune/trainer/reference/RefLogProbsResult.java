@@ -11,8 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param tokens        supervised tokens scored
  * @param seconds       wall time of the job
  */
-public record RefLogProbsResult(String outputTable, long version, long sourceVersion, long documents, long tokens,
-                                double seconds) {
+public record RefLogProbsResult(
+        String outputTable, long version, long sourceVersion, long documents, long tokens, double seconds) {
     /** The verb's JSON summary. */
     public ObjectNode toJson() {
         ObjectNode n = new ObjectMapper().createObjectNode();

@@ -26,12 +26,11 @@ public final class RefLogProbsTable {
     public static final String PROP_MODEL_FINGERPRINT = "sparktune.ref.model_fingerprint";
 
     public static final StructType SCHEMA = new StructType(new StructField[] {
-            new StructField(DOC_ID, DataTypes.LongType, false, Metadata.empty()),
-            new StructField(SPLIT, DataTypes.StringType, false, Metadata.empty()),
-            new StructField(REF_LOGP, DataTypes.DoubleType, false, Metadata.empty()),
-            new StructField(REF_TOKENS, DataTypes.IntegerType, false, Metadata.empty()),
+        new StructField(DOC_ID, DataTypes.LongType, false, Metadata.empty()),
+        new StructField(SPLIT, DataTypes.StringType, false, Metadata.empty()),
+        new StructField(REF_LOGP, DataTypes.DoubleType, false, Metadata.empty()),
+        new StructField(REF_TOKENS, DataTypes.IntegerType, false, Metadata.empty()),
     });
 
-    private RefLogProbsTable() {
-    }
+    private RefLogProbsTable() {}
 }

@@ -14,8 +14,7 @@ import org.apache.spark.BarrierTaskContext;
  * only), and the ring is connected and authenticated with the job secret the driver shipped in the task closure.
  */
 public final class RingRendezvous {
-    private RingRendezvous() {
-    }
+    private RingRendezvous() {}
 
     public static TcpRingCollective join(BarrierTaskContext ctx, byte[] secret, RingOptions options) {
         int rank = ctx.partitionId();

@@ -23,8 +23,13 @@ sealed interface BaseWeights extends AutoCloseable {
     LayerParams frozenRoot();
 
     /** The model over {@code root}, its decoder layers read from this base. */
-    CausalLm model(ModelConfig config, LayerParams root, Projection.Factory projections, TrainConfig train,
-                   int microBatchRows, int seqLen);
+    CausalLm model(
+            ModelConfig config,
+            LayerParams root,
+            Projection.Factory projections,
+            TrainConfig train,
+            int microBatchRows,
+            int seqLen);
 
     /** Bytes of base parameters this rank holds. */
     long paramBytes();
@@ -43,10 +48,23 @@ sealed interface BaseWeights extends AutoCloseable {
         }
 
         @Override
-        public CausalLm model(ModelConfig config, LayerParams root, Projection.Factory projections, TrainConfig train,
-                              int microBatchRows, int seqLen) {
-            return new CausalLm(config, root, null, microBatchRows, seqLen, train.activations().lossChunkTokens(), projections,
-                    LayerHooks.NONE, train.activations().gradientCheckpointing());
+        public CausalLm model(
+                ModelConfig config,
+                LayerParams root,
+                Projection.Factory projections,
+                TrainConfig train,
+                int microBatchRows,
+                int seqLen) {
+            return new CausalLm(
+                    config,
+                    root,
+                    null,
+                    microBatchRows,
+                    seqLen,
+                    train.activations().lossChunkTokens(),
+                    projections,
+                    LayerHooks.NONE,
+                    train.activations().gradientCheckpointing());
         }
 
         @Override
@@ -77,10 +95,23 @@ sealed interface BaseWeights extends AutoCloseable {
         }
 
         @Override
-        public CausalLm model(ModelConfig config, LayerParams root, Projection.Factory projections, TrainConfig train,
-                              int microBatchRows, int seqLen) {
-            return new CausalLm(config, root, l -> layers.layer(l, null), microBatchRows, seqLen,
-                    train.activations().lossChunkTokens(), projections, layers.gatherBeforeUse(), train.activations().gradientCheckpointing());
+        public CausalLm model(
+                ModelConfig config,
+                LayerParams root,
+                Projection.Factory projections,
+                TrainConfig train,
+                int microBatchRows,
+                int seqLen) {
+            return new CausalLm(
+                    config,
+                    root,
+                    l -> layers.layer(l, null),
+                    microBatchRows,
+                    seqLen,
+                    train.activations().lossChunkTokens(),
+                    projections,
+                    layers.gatherBeforeUse(),
+                    train.activations().gradientCheckpointing());
         }
 
         @Override

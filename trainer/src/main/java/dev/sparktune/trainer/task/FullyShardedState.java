@@ -41,18 +41,17 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     private final ShardedLayers layers;
     private final INDArray rootGrads;
     private final INDArray slotGrads;
-    private final INDArray shardGrads;      // like layers.shardParams; null when this rank's shard is empty
-    private final AdamW rootOptimizer;      // this rank's part of the root: [rootStart, rootEnd) of rootLayout
+    private final INDArray shardGrads; // like layers.shardParams; null when this rank's shard is empty
+    private final AdamW rootOptimizer; // this rank's part of the root: [rootStart, rootEnd) of rootLayout
     private final long rootStart;
     private final long rootEnd;
     private final FlatShards rootShards;
-    private final AdamW shardOptimizer;     // null when this rank's shard is empty
+    private final AdamW shardOptimizer; // null when this rank's shard is empty
     private final CausalLm model;
-    private final INDArray[] gradShards;    // layer l's piece of shardGrads
-    private final INDArray slotGradShard;   // this rank's part of the slot gradients
+    private final INDArray[] gradShards; // layer l's piece of shardGrads
+    private final INDArray slotGradShard; // this rank's part of the slot gradients
 
-    FullyShardedState(TrainConfig config, ModelWeights base, int microBatchRows, int seqLen,
-                      Collective collective) {
+    FullyShardedState(TrainConfig config, ModelWeights base, int microBatchRows, int seqLen, Collective collective) {
         this.config = config;
         this.collective = collective;
         this.layers = new ShardedLayers(base, collective);
@@ -68,15 +67,23 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         this.rootOptimizer = AdamW.sharded(rootLayout, config.optimizer().adamW(), decays, rootStart, rootEnd);
         ParamLayout shardLayout = hasShard ? layers.shardLayout() : null;
         this.shardGrads = hasShard ? shardLayout.allocate() : null;
-        this.shardOptimizer = hasShard ? new AdamW(shardLayout, config.optimizer().adamW(), decays) : null;
+        this.shardOptimizer =
+                hasShard ? new AdamW(shardLayout, config.optimizer().adamW(), decays) : null;
         this.gradShards = new INDArray[layers.layers()];
         for (int l = 0; hasShard && l < layers.layers(); l++) {
             gradShards[l] = layers.shard(shardGrads, l);
         }
         this.slotGradShard = hasShard ? layers.slotShard(slotGrads) : null;
-        this.model = new CausalLm(layers.config, new LayerParams(rootLayout, layers.rootParams, rootGrads, ""),
-                l -> layers.layer(l, slotGrads), microBatchRows, seqLen, config.activations().lossChunkTokens(),
-                Projection.Factory.PLAIN, this, config.activations().gradientCheckpointing());
+        this.model = new CausalLm(
+                layers.config,
+                new LayerParams(rootLayout, layers.rootParams, rootGrads, ""),
+                l -> layers.layer(l, slotGrads),
+                microBatchRows,
+                seqLen,
+                config.activations().lossChunkTokens(),
+                Projection.Factory.PLAIN,
+                this,
+                config.activations().gradientCheckpointing());
     }
 
     @Override
@@ -115,8 +122,9 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     public double synchroniseAndUpdate(int step, double loss, double lr) {
         collective.reduceScatter(rootGrads);
         INDArray rootShard = rootEnd > rootStart ? rootGrads.get(NDArrayIndex.interval(rootStart, rootEnd)) : null;
-        double squares = (rootShard == null ? 0 : Math.pow(rootShard.norm2Number().doubleValue(), 2))
-                + (shardGrads == null ? 0 : Math.pow(GradClip.norm(shardGrads), 2));
+        double squares =
+                (rootShard == null ? 0 : Math.pow(rootShard.norm2Number().doubleValue(), 2))
+                        + (shardGrads == null ? 0 : Math.pow(GradClip.norm(shardGrads), 2));
         double norm = Math.sqrt(collective.allReduceSum(squares)[0]);
         TrainingState.checkFinite(step, loss, norm);
         if (config.optimizer().maxGradNorm() > 0) {
@@ -140,8 +148,7 @@ final class FullyShardedState implements TrainingState, LayerHooks {
      * A piece of [from, to) of the root layout that lies in one root parameter: where it starts in the root buffer,
      * where in the full layout (checkpoint positions), and its length.
      */
-    private record RootPiece(long rootAt, long fullAt, long length) {
-    }
+    private record RootPiece(long rootAt, long fullAt, long length) {}
 
     private List<RootPiece> rootPieces(long from, long to) {
         List<RootPiece> pieces = new ArrayList<>();
@@ -165,13 +172,17 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         List<StatePiece> pieces = new ArrayList<>();
         for (RootPiece p : rootPieces(rootStart, rootEnd)) {
             long m = p.rootAt() - rootStart;
-            pieces.add(new StatePiece(p.fullAt(), layers.rootParams.get(NDArrayIndex.interval(p.rootAt(), p.rootAt()
-                    + p.length())), rootOptimizer.firstMoment().get(NDArrayIndex.interval(m, m + p.length())),
+            pieces.add(new StatePiece(
+                    p.fullAt(),
+                    layers.rootParams.get(NDArrayIndex.interval(p.rootAt(), p.rootAt() + p.length())),
+                    rootOptimizer.firstMoment().get(NDArrayIndex.interval(m, m + p.length())),
                     rootOptimizer.secondMoment().get(NDArrayIndex.interval(m, m + p.length()))));
         }
         for (int l = 0; shardOptimizer != null && l < layers.layers(); l++) {
-            pieces.add(new StatePiece(layers.shardStartInFull(collective.rank(), l),
-                    layers.shard(layers.shardParams, l), layers.shard(shardOptimizer.firstMoment(), l),
+            pieces.add(new StatePiece(
+                    layers.shardStartInFull(collective.rank(), l),
+                    layers.shard(layers.shardParams, l),
+                    layers.shard(shardOptimizer.firstMoment(), l),
                     layers.shard(shardOptimizer.secondMoment(), l)));
         }
         return pieces;
@@ -196,14 +207,20 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     @Override
     public void restore(StateReader reader) {
         for (RootPiece p : rootPieces(0, layers.rootLayout.totalLength())) {
-            reader.params(p.fullAt(), p.fullAt() + p.length(), layers.rootParams.get(NDArrayIndex.interval(
-                    p.rootAt(), p.rootAt() + p.length())));
+            reader.params(
+                    p.fullAt(),
+                    p.fullAt() + p.length(),
+                    layers.rootParams.get(NDArrayIndex.interval(p.rootAt(), p.rootAt() + p.length())));
         }
         for (RootPiece p : rootPieces(rootStart, rootEnd)) {
             long m = p.rootAt() - rootStart;
-            reader.firstMoment(p.fullAt(), p.fullAt() + p.length(),
+            reader.firstMoment(
+                    p.fullAt(),
+                    p.fullAt() + p.length(),
                     rootOptimizer.firstMoment().get(NDArrayIndex.interval(m, m + p.length())));
-            reader.secondMoment(p.fullAt(), p.fullAt() + p.length(),
+            reader.secondMoment(
+                    p.fullAt(),
+                    p.fullAt() + p.length(),
                     rootOptimizer.secondMoment().get(NDArrayIndex.interval(m, m + p.length())));
         }
         for (int l = 0; shardOptimizer != null && l < layers.layers(); l++) {
@@ -246,8 +263,11 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     @Override
     public HeldBytes heldBytes() {
         long params = layers.paramBytes();
-        return new HeldBytes(params, params, rootOptimizer.stateBytes()
-                + (shardOptimizer == null ? 0 : shardOptimizer.stateBytes()), model.activationBytes());
+        return new HeldBytes(
+                params,
+                params,
+                rootOptimizer.stateBytes() + (shardOptimizer == null ? 0 : shardOptimizer.stateBytes()),
+                model.activationBytes());
     }
 
     @Override

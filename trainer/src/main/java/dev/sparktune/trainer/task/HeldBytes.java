@@ -14,7 +14,11 @@ import java.io.Serializable;
 public record HeldBytes(long params, long narrowParams, long grads, long optimizerState, long activations)
         implements Serializable {
     public HeldBytes {
-        if (params < 0 || narrowParams < 0 || narrowParams > params || grads < 0 || optimizerState < 0
+        if (params < 0
+                || narrowParams < 0
+                || narrowParams > params
+                || grads < 0
+                || optimizerState < 0
                 || activations < 0) {
             throw new IllegalArgumentException("held bytes must be >= 0 with narrowParams <= params");
         }

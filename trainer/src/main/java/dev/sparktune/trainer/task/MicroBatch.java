@@ -16,6 +16,12 @@ import dev.sparktune.trainer.data.TrainRow;
  * @param tokens      real (not padding) tokens
  * @param usefulFlops the FLOPs the rows' documents need
  */
-record MicroBatch(long[] rowIds, TrainRow[] rows, int[] inputIds, int[] targets, PackedBatch packed, int seqLen,
-                  long tokens, double usefulFlops) {
-}
+record MicroBatch(
+        long[] rowIds,
+        TrainRow[] rows,
+        int[] inputIds,
+        int[] targets,
+        PackedBatch packed,
+        int seqLen,
+        long tokens,
+        double usefulFlops) {}

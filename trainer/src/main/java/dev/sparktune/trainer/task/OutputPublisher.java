@@ -22,8 +22,7 @@ final class OutputPublisher {
     /** The log of a run stopped by a non-finite loss: published under this name, which vouches for no model. */
     static final String STOPPED_LOG = "trainer_log.stopped.jsonl";
 
-    private OutputPublisher() {
-    }
+    private OutputPublisher() {}
 
     static void publish(Path localDir, String outputDir, Configuration conf) {
         org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(outputDir);
@@ -32,7 +31,8 @@ final class OutputPublisher {
             List<Path> files;
             try (Stream<Path> walk = Files.walk(localDir)) {
                 files = walk.filter(Files::isRegularFile)
-                        .sorted(Comparator.comparing((Path p) -> p.getFileName().toString().equals(TRAINER_LOG))
+                        .sorted(Comparator.comparing(
+                                        (Path p) -> p.getFileName().toString().equals(TRAINER_LOG))
                                 .thenComparing(Path::toString))
                         .toList();
             }
@@ -42,13 +42,15 @@ final class OutputPublisher {
                     rel = rel.substring("model/".length());
                 }
                 try (InputStream in = Files.newInputStream(f);
-                     OutputStream out = fs.create(new org.apache.hadoop.fs.Path(target, rel), true)) {
+                        OutputStream out = fs.create(new org.apache.hadoop.fs.Path(target, rel), true)) {
                     in.transferTo(out);
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the training output to " + outputDir + ": " + e.getMessage()
-                    + " (check the path and the file system's credentials)", e);
+            throw new UncheckedIOException(
+                    "cannot write the training output to " + outputDir + ": " + e.getMessage()
+                            + " (check the path and the file system's credentials)",
+                    e);
         }
     }
 

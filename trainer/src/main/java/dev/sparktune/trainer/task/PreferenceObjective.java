@@ -46,8 +46,16 @@ final class PreferenceObjective implements Objective {
         double lossSum = 0;
         for (int b = 0; b < batch.rows().length; b++) {
             TrainRow row = batch.rows()[b];
-            lossSum += scoring.scoreRow(logps, targets, b * batch.seqLen(), row.docLens(), row.docIds(), metricSums,
-                    dLogProb, 1 / globalUnits, "row " + batch.rowIds()[b]);
+            lossSum += scoring.scoreRow(
+                    logps,
+                    targets,
+                    b * batch.seqLen(),
+                    row.docLens(),
+                    row.docIds(),
+                    metricSums,
+                    dLogProb,
+                    1 / globalUnits,
+                    "row " + batch.rowIds()[b]);
         }
         model.backwardTokenLogProbs(dLogProb);
         return lossSum / globalUnits;

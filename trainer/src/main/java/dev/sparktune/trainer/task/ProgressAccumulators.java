@@ -15,8 +15,8 @@ import org.apache.spark.util.LongAccumulator;
  */
 public record ProgressAccumulators(LongAccumulator stepsDone, DoubleAccumulator loss) implements Serializable {
     public static ProgressAccumulators register(SparkContext sc) {
-        return new ProgressAccumulators(sc.longAccumulator("sparktune.train.steps_done"),
-                sc.doubleAccumulator("sparktune.train.loss"));
+        return new ProgressAccumulators(
+                sc.longAccumulator("sparktune.train.steps_done"), sc.doubleAccumulator("sparktune.train.loss"));
     }
 
     /**

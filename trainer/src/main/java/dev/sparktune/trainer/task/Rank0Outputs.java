@@ -38,24 +38,33 @@ final class Rank0Outputs implements AutoCloseable {
      * Starts the outputs of a run that begins at step {@code first}: a resumed run ({@code resume} not null) carries
      * on the trainer log and TensorBoard events of its checkpoint.
      */
-    static Rank0Outputs open(TrainingContext ctx, RankTrainer trainer, CheckpointStore store,
-                             CheckpointStore.Committed resume, int first) throws IOException {
+    static Rank0Outputs open(
+            TrainingContext ctx,
+            RankTrainer trainer,
+            CheckpointStore store,
+            CheckpointStore.Committed resume,
+            int first)
+            throws IOException {
         Path work = Files.createTempDirectory("sparktune-rank0-");
         try {
             Path logFile = work.resolve(OutputPublisher.TRAINER_LOG);
             if (resume != null) {
                 store.fetchTrainerLog(resume, logFile);
             }
-            Mfu mfu = new Mfu(trainer.modelFlopsPerToken(), ctx.config().metrics().peakFlopsPerRank() > 0
-                    ? ctx.config().metrics().peakFlopsPerRank() : GemmPeak.measure(1024, 5), ctx.config().parallelism().worldSize());
+            Mfu mfu = new Mfu(
+                    trainer.modelFlopsPerToken(),
+                    ctx.config().metrics().peakFlopsPerRank() > 0
+                            ? ctx.config().metrics().peakFlopsPerRank()
+                            : GemmPeak.measure(1024, 5),
+                    ctx.config().parallelism().worldSize());
             TrainerLog log = new TrainerLog(logFile, first, ctx.plan().totalSteps(), trainer.heldBytes(), mfu);
             TensorBoardEvents events = TensorBoardEvents.create(work, mfu);
             if (resume != null) {
-                events.replay(logFile, trainer.objectiveMetrics());  // the steps before the resume, from its log
+                events.replay(logFile, trainer.objectiveMetrics()); // the steps before the resume, from its log
             }
             return new Rank0Outputs(work, logFile, log, events);
         } catch (Throwable e) {
-            OutputPublisher.deleteQuietly(work);  // no caller will close what was never returned
+            OutputPublisher.deleteQuietly(work); // no caller will close what was never returned
             throw e;
         }
     }
@@ -88,12 +97,15 @@ final class Rank0Outputs implements AutoCloseable {
      */
     void publish(boolean stopped, String outputDir, Configuration conf) throws IOException {
         if (Files.isRegularFile(logFile)) {
-            MetricPlot.write("loss", TrainerLog.points(logFile, "loss"), outputDir,
-                    work.resolve(MetricPlot.fileName("loss")));
+            MetricPlot.write(
+                    "loss", TrainerLog.points(logFile, "loss"), outputDir, work.resolve(MetricPlot.fileName("loss")));
             // LLaMA-Factory's dpo workflow plots the reward accuracy too; only a pair run logs it
             List<MetricPoint> accuracies = TrainerLog.points(logFile, PairScoring.ACCURACY);
             if (!accuracies.isEmpty()) {
-                MetricPlot.write(PairScoring.ACCURACY, accuracies, outputDir,
+                MetricPlot.write(
+                        PairScoring.ACCURACY,
+                        accuracies,
+                        outputDir,
                         work.resolve(MetricPlot.fileName(PairScoring.ACCURACY)));
             }
         }

@@ -40,7 +40,7 @@ final class RankCheckpoints {
                 trainer.restore(reader);
             }
         }
-        task.barrier();  // restoring fetched and hashed shards (file I/O): wait here, not in the first step
+        task.barrier(); // restoring fetched and hashed shards (file I/O): wait here, not in the first step
         return resume;
     }
 
@@ -54,10 +54,11 @@ final class RankCheckpoints {
         double own = 0;
         if (ring.rank() == 0) {
             // only a retried attempt can find checkpoints of this launch
-            CheckpointStore.Committed saved = task.stageAttemptNumber() == 0 ? null
+            CheckpointStore.Committed saved = task.stageAttemptNumber() == 0
+                    ? null
                     : store.newestOfLaunch(ctx.launchId()).orElse(null);
-            CheckpointStore.Committed chosen = saved != null ? saved
-                    : ctx.resumeDir() == null ? null : store.read(ctx.resumeDir());
+            CheckpointStore.Committed chosen =
+                    saved != null ? saved : ctx.resumeDir() == null ? null : store.read(ctx.resumeDir());
             step = chosen == null ? 0 : chosen.manifest().step() + 1;
             own = saved != null ? 1 : 0;
         }
@@ -67,10 +68,11 @@ final class RankCheckpoints {
         }
         int done = (int) chosen[0] - 1;
         CheckpointStore.Committed resume = store.read(chosen[1] == 1 ? store.dir(done) : ctx.resumeDir());
-        List<String> differences = ctx.identity().differencesFrom(resume.manifest().run());
+        List<String> differences =
+                ctx.identity().differencesFrom(resume.manifest().run());
         if (!differences.isEmpty()) {
-            throw new CheckpointException(resume.dir(), resume.dir() + " belongs to another run: "
-                    + String.join("; ", differences));
+            throw new CheckpointException(
+                    resume.dir(), resume.dir() + " belongs to another run: " + String.join("; ", differences));
         }
         return resume;
     }
@@ -90,7 +92,8 @@ final class RankCheckpoints {
         }
         task.barrier();
         List<StatePiece> pieces = trainer.checkpointPieces();
-        ShardInfo mine = pieces.isEmpty() ? null
+        ShardInfo mine = pieces.isEmpty()
+                ? null
                 : ShardInfo.of(store.writeShard(done, CheckpointStore.shardFile(rank, world, attempt), pieces));
         String[] all = task.allGather(mine == null ? ShardInfo.NONE : mine.message());
         if (rank == 0) {
@@ -101,12 +104,23 @@ final class RankCheckpoints {
                     shards.add(ShardInfo.parse(all[r]).shard(CheckpointStore.shardFile(r, world, attempt), ranges));
                 }
             }
-            CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT,
-                    CheckpointManifest.VERSION, done, ctx.plan().totalSteps(), world, ctx.config().parallelism().sharding().key(),
-                    trainer.optimizerSteps(), ctx.launchId(), System.currentTimeMillis(), ctx.identity(), shards);
+            CheckpointManifest manifest = new CheckpointManifest(
+                    CheckpointManifest.FORMAT,
+                    CheckpointManifest.VERSION,
+                    done,
+                    ctx.plan().totalSteps(),
+                    world,
+                    ctx.config().parallelism().sharding().key(),
+                    trainer.optimizerSteps(),
+                    ctx.launchId(),
+                    System.currentTimeMillis(),
+                    ctx.identity(),
+                    shards);
             store.commit(manifest, trainerLog);
             store.prune(ctx.config().checkpointing().saveTotalLimit(), done);
-            LOG.info("checkpoint {} committed in {} s", store.dir(done),
+            LOG.info(
+                    "checkpoint {} committed in {} s",
+                    store.dir(done),
                     String.format("%.1f", (System.nanoTime() - t0) / 1e9));
         }
         task.barrier();

@@ -8,6 +8,13 @@ import java.util.List;
  * (0, or the resumed checkpoint's), (rank 0 only) the metrics of every step it ran, and why training stopped early
  * (a non-finite loss or gradient norm; null when it ran to the end).
  */
-public record RankReport(int rank, HeldBytes held, long bytesMoved, double loadSeconds, double trainSeconds,
-                         int firstStep, List<StepMetrics> steps, NonFiniteLossException stopped) implements Serializable {
-}
+public record RankReport(
+        int rank,
+        HeldBytes held,
+        long bytesMoved,
+        double loadSeconds,
+        double trainSeconds,
+        int firstStep,
+        List<StepMetrics> steps,
+        NonFiniteLossException stopped)
+        implements Serializable {}

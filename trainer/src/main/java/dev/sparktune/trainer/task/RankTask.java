@@ -33,9 +33,7 @@ import scala.runtime.AbstractFunction1;
  * finish: save the model and, on rank 0, publish it with the trainer log, TensorBoard events and the plots
  * ({@link Rank0Outputs}) to the output directory. Each phase is timed and logged with the rank.
  */
-public final class RankTask
-        extends AbstractFunction1<Iterator<Integer>, Iterator<RankReport>>
-        implements Serializable {
+public final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankReport>> implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(RankTask.class);
     private final TrainingContext ctx;
@@ -58,7 +56,8 @@ public final class RankTask
     private static void requireCpuBackend(int rank) {
         if (!Nd4j.getEnvironment().isCPU()) {
             throw new IllegalStateException("rank " + rank + ": the trainer runs on ND4J's CPU backend (nd4j-native) "
-                    + "only, but this executor loaded " + Nd4j.getBackend().getClass().getName() + "; submit the "
+                    + "only, but this executor loaded "
+                    + Nd4j.getBackend().getClass().getName() + "; submit the "
                     + "default build (without -Pcuda): the cuda build's NCCL collective is compiled, not yet wired in");
         }
     }
@@ -78,26 +77,51 @@ public final class RankTask
         // wait in the rendezvous (Spark's barrier, no deadline) rather than in a collective with an I/O timeout
         Loaded loaded = load();
         try (TcpRingCollective ring = join(task)) {
-            SnapshotRowSource rows = new SnapshotRowSource(ctx.snapshot(), ctx.hadoop().toConfiguration());
-            CheckpointStore store = new CheckpointStore(ctx.config().outputDir(), ctx.hadoop().toConfiguration());
+            SnapshotRowSource rows =
+                    new SnapshotRowSource(ctx.snapshot(), ctx.hadoop().toConfiguration());
+            CheckpointStore store =
+                    new CheckpointStore(ctx.config().outputDir(), ctx.hadoop().toConfiguration());
             RankCheckpoints checkpoints = new RankCheckpoints(ctx, task, ring, store);
-            try (RankTrainer trainer = new RankTrainer(ctx.config(), ctx.plan(), loaded.base(), ctx.seqLen(), ring,
-                    rows, loaded.startAdapter(), ctx.snapshot().holdsPairs(), loaded.reference())) {
+            try (RankTrainer trainer = new RankTrainer(
+                    ctx.config(),
+                    ctx.plan(),
+                    loaded.base(),
+                    ctx.seqLen(),
+                    ring,
+                    rows,
+                    loaded.startAdapter(),
+                    ctx.snapshot().holdsPairs(),
+                    loaded.reference())) {
                 CheckpointStore.Committed resume = checkpoints.restore(trainer);
                 int first = resume == null ? 0 : resume.manifest().step();
                 double loadSeconds = (System.nanoTime() - t0) / 1e9;
-                LOG.info("rank {}/{}: joined and loaded in {} s; steps {}..{} of {} rows{}", rank, ring.worldSize(),
-                        String.format("%.1f", loadSeconds), first + 1, ctx.plan().totalSteps(),
-                        ctx.plan().globalBatchRows(), resume == null ? "" : " (resumed from " + resume.dir() + ")");
+                LOG.info(
+                        "rank {}/{}: joined and loaded in {} s; steps {}..{} of {} rows{}",
+                        rank,
+                        ring.worldSize(),
+                        String.format("%.1f", loadSeconds),
+                        first + 1,
+                        ctx.plan().totalSteps(),
+                        ctx.plan().globalBatchRows(),
+                        resume == null ? "" : " (resumed from " + resume.dir() + ")");
                 try (Rank0Outputs rank0 = rank == 0 ? Rank0Outputs.open(ctx, trainer, store, resume, first) : null) {
                     long t1 = System.nanoTime();
                     NonFiniteLossException stopped = trainSteps(trainer, checkpoints, first, rank0);
                     double trainSeconds = (System.nanoTime() - t1) / 1e9;
-                    LOG.info("rank {}: peak resident set of this process while training {} GB", rank,
+                    LOG.info(
+                            "rank {}: peak resident set of this process while training {} GB",
+                            rank,
                             String.format("%.2f", HostMemory.peakRss() / 1e9));
                     finish(task, trainer, loaded.modelDir(), stopped, rank0);
-                    return new RankReport(rank, trainer.heldBytes(), ring.bytesMoved(), loadSeconds, trainSeconds,
-                            first, rank0 == null ? List.of() : rank0.steps(), stopped);
+                    return new RankReport(
+                            rank,
+                            trainer.heldBytes(),
+                            ring.bytesMoved(),
+                            loadSeconds,
+                            trainSeconds,
+                            first,
+                            rank0 == null ? List.of() : rank0.steps(),
+                            stopped);
                 }
             }
         } catch (IOException e) {
@@ -113,18 +137,24 @@ public final class RankTask
      * @param startAdapter the local copy of the adapter training continues, or null
      * @param reference    the reference log-probs of preference training, or null
      */
-    private record Loaded(Path modelDir, ModelWeights base, Path startAdapter, RefLogProbs.Lookup reference) {
-    }
+    private record Loaded(Path modelDir, ModelWeights base, Path startAdapter, RefLogProbs.Lookup reference) {}
 
     private Loaded load() {
-        Path modelDir = HadoopModelDir.of(ctx.config().modelPath(), ctx.hadoop().toConfiguration()).local();
+        Path modelDir = HadoopModelDir.of(ctx.config().modelPath(), ctx.hadoop().toConfiguration())
+                .local();
         HfModelDir.Stored stored = HfModelDir.open(modelDir);
-        ModelWeights base = ctx.config().parallelism().sharding() == Sharding.FULL_SHARD ? stored
-                : stored.load(ctx.config().baseLayout(stored.config()),
-                        ctx.config().baseDataType(stored.storedDataType()));
-        Path startAdapter = ctx.config().finetuning().adapterNameOrPath().isEmpty() ? null
-                : AdapterDirectory.of(ctx.config().finetuning().adapterNameOrPath(), ctx.hadoop().toConfiguration()).local();
-        RefLogProbs.Lookup reference = ctx.reference() == null ? null
+        ModelWeights base = ctx.config().parallelism().sharding() == Sharding.FULL_SHARD
+                ? stored
+                : stored.load(
+                        ctx.config().baseLayout(stored.config()), ctx.config().baseDataType(stored.storedDataType()));
+        Path startAdapter = ctx.config().finetuning().adapterNameOrPath().isEmpty()
+                ? null
+                : AdapterDirectory.of(
+                                ctx.config().finetuning().adapterNameOrPath(),
+                                ctx.hadoop().toConfiguration())
+                        .local();
+        RefLogProbs.Lookup reference = ctx.reference() == null
+                ? null
                 : ctx.reference().read(ctx.hadoop().toConfiguration());
         return new Loaded(modelDir, base, startAdapter, reference);
     }
@@ -138,23 +168,29 @@ public final class RankTask
      * Runs the steps from {@code first} to the plan's end, rank 0 recording each into {@code rank0} (null on the
      * other ranks); returns why training stopped early, or null when it ran to the end.
      */
-    private NonFiniteLossException trainSteps(RankTrainer trainer, RankCheckpoints checkpoints, int first,
-                                              Rank0Outputs rank0) {
+    private NonFiniteLossException trainSteps(
+            RankTrainer trainer, RankCheckpoints checkpoints, int first, Rank0Outputs rank0) {
         int total = ctx.plan().totalSteps();
         try {
             for (int s = first; s < total; s++) {
                 StepMetrics m = trainer.step(s);
-                boolean logged = s == total - 1 || (s + 1) % ctx.config().metrics().loggingSteps() == 0;
+                boolean logged =
+                        s == total - 1 || (s + 1) % ctx.config().metrics().loggingSteps() == 0;
                 if (rank0 != null) {
                     rank0.record(m, logged);
                     ctx.progress().record(m, logged);
                     if (logged) {
-                        LOG.info("step {}/{}: loss {} lr {} grad_norm {}", s + 1, total,
-                                String.format("%.4f", m.loss()), String.format("%.3g", m.lr()),
+                        LOG.info(
+                                "step {}/{}: loss {} lr {} grad_norm {}",
+                                s + 1,
+                                total,
+                                String.format("%.4f", m.loss()),
+                                String.format("%.3g", m.lr()),
                                 String.format("%.3f", m.gradNorm()));
                     }
                 }
-                if (ctx.config().checkpointing().saveSteps() > 0 && (s + 1) % ctx.config().checkpointing().saveSteps() == 0) {
+                if (ctx.config().checkpointing().saveSteps() > 0
+                        && (s + 1) % ctx.config().checkpointing().saveSteps() == 0) {
                     checkpoints.save(trainer, s + 1, rank0 == null ? null : rank0.logFile());
                 }
             }
@@ -167,15 +203,24 @@ public final class RankTask
     }
 
     /** Saves the model unless training {@code stopped} (every rank gathers), then rank 0 publishes the outputs. */
-    private void finish(BarrierTaskContext task, RankTrainer trainer, Path modelDir, NonFiniteLossException stopped,
-                        Rank0Outputs rank0) throws IOException {
+    private void finish(
+            BarrierTaskContext task,
+            RankTrainer trainer,
+            Path modelDir,
+            NonFiniteLossException stopped,
+            Rank0Outputs rank0)
+            throws IOException {
         if (stopped == null) {
-            trainer.save(rank0 == null ? null : rank0.modelDir(), modelDir, ctx.config().modelPath());
+            trainer.save(
+                    rank0 == null ? null : rank0.modelDir(),
+                    modelDir,
+                    ctx.config().modelPath());
         }
         if (rank0 != null) {
-            rank0.publish(stopped != null, ctx.config().outputDir(), ctx.hadoop().toConfiguration());
+            rank0.publish(
+                    stopped != null, ctx.config().outputDir(), ctx.hadoop().toConfiguration());
         }
-        task.barrier();  // the job succeeds only once rank 0 has published (file I/O: no ring deadline)
+        task.barrier(); // the job succeeds only once rank 0 has published (file I/O: no ring deadline)
     }
 
     @Override

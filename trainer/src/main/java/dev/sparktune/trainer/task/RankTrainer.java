@@ -60,24 +60,35 @@ public final class RankTrainer implements AutoCloseable {
      *             {@code pairs} false it is ignored
      * @param pairs whether the rows hold preference pairs: train them with the config's preference loss
      */
-    public RankTrainer(TrainConfig config, StepPlan plan, ModelWeights base, int seqLen, Collective collective,
-                       RowSource rows, Path startAdapter, boolean pairs, RefLogProbs.Lookup reference) {
+    public RankTrainer(
+            TrainConfig config,
+            StepPlan plan,
+            ModelWeights base,
+            int seqLen,
+            Collective collective,
+            RowSource rows,
+            Path startAdapter,
+            boolean pairs,
+            RefLogProbs.Lookup reference) {
         if (plan.worldSize() != collective.worldSize()) {
-            throw new IllegalArgumentException("the plan is for " + plan.worldSize() + " ranks but the collective has "
-                    + collective.worldSize());
+            throw new IllegalArgumentException(
+                    "the plan is for " + plan.worldSize() + " ranks but the collective has " + collective.worldSize());
         }
         // preference training runs without dropout, as LLaMA-Factory's and TRL's (disable_dropout): the policy's
         // log-probs are compared with the reference's, which had none
         LoraConfig lora = config.finetuning().lora();
         TrainConfig run = pairs && lora != null && lora.dropout() > 0
-                ? config.toBuilder().lora(lora.rank(), lora.alpha(), 0, lora.loraTarget(), lora.rsLora()).build()
+                ? config.toBuilder()
+                        .lora(lora.rank(), lora.alpha(), 0, lora.loraTarget(), lora.rsLora())
+                        .build()
                 : config;
         this.config = run;
         this.plan = plan;
         this.collective = collective;
         this.rows = rows;
         this.seqLen = seqLen;
-        this.state = run.parallelism().sharding() == Sharding.FULL_SHARD && run.finetuning().type() == FinetuningType.FULL
+        this.state = run.parallelism().sharding() == Sharding.FULL_SHARD
+                        && run.finetuning().type() == FinetuningType.FULL
                 ? new FullyShardedState(run, base, plan.microBatchRows(), seqLen, collective)
                 : new ReplicatedTrainableState(run, base, plan.microBatchRows(), seqLen, collective, startAdapter);
         this.schedule = run.schedule().lr(plan.totalSteps());
@@ -108,7 +119,7 @@ public final class RankTrainer implements AutoCloseable {
         double globalUnits = Math.max(1, counts[3]);
         state.zeroGrads();
         List<String> names = objective.metricNames();
-        double[] local = new double[1 + names.size()];  // the loss, then each metric's sum
+        double[] local = new double[1 + names.size()]; // the loss, then each metric's sum
         double[] metricSums = new double[names.size()];
         for (MicroBatch mb : micro) {
             state.beforeMicroBatch(step, mb.rowIds(), plan.microBatchRows());
@@ -116,10 +127,15 @@ public final class RankTrainer implements AutoCloseable {
         }
         // full_shard gathers and reduce-scatters inside every forward/backward: each rank must run as many as the
         // busiest rank of this step, the extra ones on padding that carries no loss
-        for (int pass = micro.size(); config.parallelism().sharding() == Sharding.FULL_SHARD && pass < mostMicroBatches(step,
-                epoch); pass++) {
-            state.model().forwardBackward(new int[plan.microBatchRows() * seqLen], blankTargets(),
-                    PackedBatch.fromDocLens(seqLen, new int[plan.microBatchRows()][0]), globalUnits);
+        for (int pass = micro.size();
+                config.parallelism().sharding() == Sharding.FULL_SHARD && pass < mostMicroBatches(step, epoch);
+                pass++) {
+            state.model()
+                    .forwardBackward(
+                            new int[plan.microBatchRows() * seqLen],
+                            blankTargets(),
+                            PackedBatch.fromDocLens(seqLen, new int[plan.microBatchRows()][0]),
+                            globalUnits);
         }
         System.arraycopy(metricSums, 0, local, 1, metricSums.length);
         double[] reduced = collective.allReduceSum(local);
@@ -128,10 +144,20 @@ public final class RankTrainer implements AutoCloseable {
         for (int i = 0; i < names.size(); i++) {
             metrics.put(names.get(i), reduced[1 + i] / globalUnits);
         }
-        double gradNorm = state.synchroniseAndUpdate(step, loss, config.optimizer().adamW().lr() * schedule.factor(step));
+        double gradNorm = state.synchroniseAndUpdate(
+                step, loss, config.optimizer().adamW().lr() * schedule.factor(step));
         double epochProgress = (double) (step + 1) / plan.stepsPerEpoch();
-        return new StepMetrics(step, epochProgress, loss, gradNorm, config.optimizer().adamW().lr() * schedule.factor(step),
-                (long) counts[1], (long) counts[0], counts[2], (System.nanoTime() - t0) / 1e9, metrics);
+        return new StepMetrics(
+                step,
+                epochProgress,
+                loss,
+                gradNorm,
+                config.optimizer().adamW().lr() * schedule.factor(step),
+                (long) counts[1],
+                (long) counts[0],
+                counts[2],
+                (System.nanoTime() - t0) / 1e9,
+                metrics);
     }
 
     private long[] orderOf(int epoch) {
@@ -149,13 +175,15 @@ public final class RankTrainer implements AutoCloseable {
         }
         long[] epochOrder = orderOf(epoch);
         List<Long> wanted = new ArrayList<>();
-        for (int s = epoch * plan.stepsPerEpoch(); s < Math.min(plan.totalSteps(), (epoch + 1) * plan.stepsPerEpoch());
-             s++) {
+        for (int s = epoch * plan.stepsPerEpoch();
+                s < Math.min(plan.totalSteps(), (epoch + 1) * plan.stepsPerEpoch());
+                s++) {
             for (long i : plan.rankRows(plan.stepRows(s, epochOrder), collective.rank())) {
                 wanted.add(i);
             }
         }
-        long[] sorted = wanted.stream().mapToLong(Long::longValue).sorted().distinct().toArray();
+        long[] sorted =
+                wanted.stream().mapToLong(Long::longValue).sorted().distinct().toArray();
         epochRows = new HashMap<>(rows.read(sorted));
         cachedEpoch = epoch;
     }
@@ -191,8 +219,7 @@ public final class RankTrainer implements AutoCloseable {
             useful += flops.perRow(row.docLens());
         }
         PackedBatch packed = PackedBatch.fromDocLens(seqLen, docLens);
-        return new MicroBatch(rowIds, batchRows, ids, CausalLm.targets(labels, packed), packed, seqLen, tokens,
-                useful);
+        return new MicroBatch(rowIds, batchRows, ids, CausalLm.targets(labels, packed), packed, seqLen, tokens, useful);
     }
 
     private int mostMicroBatches(int step, int epoch) {
@@ -250,8 +277,9 @@ public final class RankTrainer implements AutoCloseable {
      */
     public void restore(StateReader reader) {
         if (reader.manifest().run().trainableLength() != state.trainableLength()) {
-            throw new IllegalArgumentException("the checkpoint holds " + reader.manifest().run().trainableLength()
-                    + " trainable elements, this model has " + state.trainableLength());
+            throw new IllegalArgumentException(
+                    "the checkpoint holds " + reader.manifest().run().trainableLength()
+                            + " trainable elements, this model has " + state.trainableLength());
         }
         state.restore(reader);
     }

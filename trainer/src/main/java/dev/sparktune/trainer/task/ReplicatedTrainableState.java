@@ -53,11 +53,11 @@ final class ReplicatedTrainableState implements TrainingState {
     private final ModelConfig modelConfig;
     private final BaseWeights base;
     private final ParamLayout baseLayout;
-    private final INDArray baseParams;      // the whole model, [P]; null when the base is sharded
-    private final LoraAdapters adapters;    // null for full fine-tuning
-    private final ParamLayout layout;       // the trainable layout
-    private final INDArray params;          // trainable, [N]
-    private final INDArray grads;           // [N]
+    private final INDArray baseParams; // the whole model, [P]; null when the base is sharded
+    private final LoraAdapters adapters; // null for full fine-tuning
+    private final ParamLayout layout; // the trainable layout
+    private final INDArray params; // trainable, [N]
+    private final INDArray grads; // [N]
     private final FlatShards shards;
     private final AdamW optimizer;
     private final CausalLm model;
@@ -66,15 +66,20 @@ final class ReplicatedTrainableState implements TrainingState {
      * @param weights      the base model; loaded in {@link TrainConfig#baseLayout} (copied when it is not already)
      * @param startAdapter a local PEFT adapter directory whose weights start the LoRA adapters, or null for new ones
      */
-    ReplicatedTrainableState(TrainConfig config, ModelWeights weights, int microBatchRows, int seqLen,
-                    Collective collective, Path startAdapter) {
+    ReplicatedTrainableState(
+            TrainConfig config,
+            ModelWeights weights,
+            int microBatchRows,
+            int seqLen,
+            Collective collective,
+            Path startAdapter) {
         this.config = config;
         this.collective = collective;
         this.modelConfig = weights.config();
         boolean shardBase = config.parallelism().sharding() == Sharding.FULL_SHARD;
         if (shardBase && config.finetuning().type() != FinetuningType.LORA) {
-            throw new IllegalArgumentException("a sharded frozen base is for lora; full fine-tuning with full_shard is "
-                    + "FullyShardedState's");
+            throw new IllegalArgumentException(
+                    "a sharded frozen base is for lora; full fine-tuning with full_shard is " + "FullyShardedState's");
         }
         DataType storage = config.baseDataType(weights.storedDataType());
         if (shardBase) {
@@ -102,7 +107,8 @@ final class ReplicatedTrainableState implements TrainingState {
                 this.params = layout.allocate();
                 for (ParamLayout.Entry e : layout.entries()) {
                     long at = weights.layout().entry(e.name()).offset();
-                    weights.read(at, at + e.length(), layout.view(params, e.name()).reshape(e.length()));
+                    weights.read(
+                            at, at + e.length(), layout.view(params, e.name()).reshape(e.length()));
                 }
                 root = new LayerParams(baseLayout, baseParams, layout, grads, params, "");
             }
@@ -125,9 +131,18 @@ final class ReplicatedTrainableState implements TrainingState {
         collective.broadcast(params, 0);
         this.shards = collective.shards(layout.totalLength());
         this.optimizer = config.parallelism().sharding() != Sharding.NO_SHARD
-                ? AdamW.sharded(layout, config.optimizer().adamW(), AdamW.decayMatrices(), config.finetuning().lrScale(),
-                        shards.start(collective.rank()), shards.end(collective.rank()))
-                : new AdamW(layout, config.optimizer().adamW(), AdamW.decayMatrices(), config.finetuning().lrScale());
+                ? AdamW.sharded(
+                        layout,
+                        config.optimizer().adamW(),
+                        AdamW.decayMatrices(),
+                        config.finetuning().lrScale(),
+                        shards.start(collective.rank()),
+                        shards.end(collective.rank()))
+                : new AdamW(
+                        layout,
+                        config.optimizer().adamW(),
+                        AdamW.decayMatrices(),
+                        config.finetuning().lrScale());
     }
 
     @Override
@@ -158,8 +173,7 @@ final class ReplicatedTrainableState implements TrainingState {
         if (config.parallelism().sharding() != Sharding.NO_SHARD) {
             collective.reduceScatter(grads);
             int r = collective.rank();
-            INDArray shard = shards.size(r) == 0 ? null
-                    : Views.range(grads, shards.start(r), shards.end(r));
+            INDArray shard = shards.size(r) == 0 ? null : Views.range(grads, shards.start(r), shards.end(r));
             double local = shard == null ? 0 : Math.pow(shard.norm2Number().doubleValue(), 2);
             norm = Math.sqrt(collective.allReduceSum(local)[0]);
             TrainingState.checkFinite(step, loss, norm);
@@ -195,13 +209,17 @@ final class ReplicatedTrainableState implements TrainingState {
             return List.of();
         }
         long o = optimizer.start();
-        return List.of(new StatePiece(a, Views.range(params, a, b), Views.range(optimizer.firstMoment(), a - o, b - o),
+        return List.of(new StatePiece(
+                a,
+                Views.range(params, a, b),
+                Views.range(optimizer.firstMoment(), a - o, b - o),
                 Views.range(optimizer.secondMoment(), a - o, b - o)));
     }
 
     @Override
     public List<CheckpointManifest.Range> checkpointRanges(int rank) {
-        return shards.size(rank) == 0 ? List.of()
+        return shards.size(rank) == 0
+                ? List.of()
                 : List.of(new CheckpointManifest.Range(shards.start(rank), shards.end(rank)));
     }
 
@@ -239,8 +257,11 @@ final class ReplicatedTrainableState implements TrainingState {
             // freeze of a bf16 / fp16 checkpoint: frozen weights as stored, the trained ones from the fp32 buffer
             Map<String, INDArray> tensors = new LinkedHashMap<>();
             for (ParamLayout.Entry e : HfParamNames.layout(modelConfig).entries()) {
-                tensors.put(e.name(), layout.contains(e.name()) ? layout.view(params, e.name())
-                        : baseLayout.view(baseParams, e.name()));
+                tensors.put(
+                        e.name(),
+                        layout.contains(e.name())
+                                ? layout.view(params, e.name())
+                                : baseLayout.view(baseParams, e.name()));
             }
             return HfModelDir.save(dir, modelConfig, tensors, tokenizerDir, 2L << 30);
         }
@@ -251,8 +272,12 @@ final class ReplicatedTrainableState implements TrainingState {
     public HeldBytes heldBytes() {
         // adapters, and a narrow base's trained parameters, are a buffer of their own; else a view of the base
         boolean ownBuffer = adapters != null || base.narrowParamBytes() > 0;
-        return new HeldBytes(base.paramBytes() + (ownBuffer ? 4L * layout.totalLength() : 0),
-                base.narrowParamBytes(), 4L * layout.totalLength(), optimizer.stateBytes(), model.activationBytes());
+        return new HeldBytes(
+                base.paramBytes() + (ownBuffer ? 4L * layout.totalLength() : 0),
+                base.narrowParamBytes(),
+                4L * layout.totalLength(),
+                optimizer.stateBytes(),
+                model.activationBytes());
     }
 
     @Override

@@ -29,33 +29,37 @@ final class ShardedLayers {
     final ModelConfig config;
     final ParamLayout fullLayout;
     final ParamLayout rootLayout;
-    final ParamLayout slotLayout;           // one layer, names relative to the layer
-    private final long[] layerStart;        // offset of layer l in the full layout
+    final ParamLayout slotLayout; // one layer, names relative to the layer
+    private final long[] layerStart; // offset of layer l in the full layout
     private final long layerLength;
-    private final FlatShards layerShards;   // of one layer, over ranks
-    private final long shardStart;          // this rank's shard inside a layer
+    private final FlatShards layerShards; // of one layer, over ranks
+    private final long shardStart; // this rank's shard inside a layer
     private final long shardSize;
-    private final DataType storage;         // of the root and the shards
+    private final DataType storage; // of the root and the shards
     final INDArray rootParams;
     final INDArray slotParams;
-    final INDArray shardParams;             // [layers × shardSize], layer by layer; null when shardSize = 0
+    final INDArray shardParams; // [layers × shardSize], layer by layer; null when shardSize = 0
     private final ParamLayout[] namedSlots; // the slot's entries under layer l's full names
-    private final INDArray[] paramShards;   // layer l's piece of shardParams
-    private final INDArray slotParamShard;  // this rank's part of the slot
+    private final INDArray[] paramShards; // layer l's piece of shardParams
+    private final INDArray slotParamShard; // this rank's part of the slot
     private final Collective collective;
-    private int resident = -1;              // the layer whose parameters the slot holds
+    private int resident = -1; // the layer whose parameters the slot holds
 
     /** Elements of the root unit: every parameter outside the decoder layers. */
     static long rootLength(ParamLayout full) {
-        return full.entries().stream().filter(e -> !e.name().startsWith("model.layers."))
-                .mapToLong(ParamLayout.Entry::length).sum();
+        return full.entries().stream()
+                .filter(e -> !e.name().startsWith("model.layers."))
+                .mapToLong(ParamLayout.Entry::length)
+                .sum();
     }
 
     /** Elements of one decoder layer (they are all alike). */
     static long layerLength(ParamLayout full) {
         String first = HfParamNames.layerPrefix(0);
-        return full.entries().stream().filter(e -> e.name().startsWith(first))
-                .mapToLong(ParamLayout.Entry::length).sum();
+        return full.entries().stream()
+                .filter(e -> e.name().startsWith(first))
+                .mapToLong(ParamLayout.Entry::length)
+                .sum();
     }
 
     /** Reads only this rank's share of {@code base}, all of it in fp32 (every parameter trains). */
@@ -101,7 +105,8 @@ final class ShardedLayers {
             long at = fullLayout.entry(e.name()).offset();
             base.read(at, at + e.length(), rootParams.get(NDArrayIndex.interval(e.offset(), e.offset() + e.length())));
         }
-        this.shardParams = shardSize > 0 ? Nd4j.createUninitialized(storage, shardLayout().totalLength()) : null;
+        this.shardParams =
+                shardSize > 0 ? Nd4j.createUninitialized(storage, shardLayout().totalLength()) : null;
         this.paramShards = new INDArray[layers];
         for (int l = 0; shardSize > 0 && l < layers; l++) {
             paramShards[l] = shard(shardParams, l);
@@ -161,8 +166,11 @@ final class ShardedLayers {
             long next = layerStart[l];
             for (int i = 0; i < entries.size(); i++) {
                 ParamLayout.Entry e = entries.get(i);
-                ParamLayout.Entry s = i < layout.entries().size() ? layout.entries().get(i) : null;
-                if (s == null || !e.name().equals(prefix + s.name()) || !Arrays.equals(e.shape(), s.shape())
+                ParamLayout.Entry s =
+                        i < layout.entries().size() ? layout.entries().get(i) : null;
+                if (s == null
+                        || !e.name().equals(prefix + s.name())
+                        || !Arrays.equals(e.shape(), s.shape())
                         || e.offset() != next) {
                     throw new IllegalArgumentException("fsdp = full_shard needs decoder layers with identical, "
                             + "contiguous parameters; layer " + l + " differs at " + e.name());
@@ -291,15 +299,17 @@ final class ShardedLayers {
         }
         for (int l = 0; l < layerStart.length; l++) {
             gather(l);
-            full.get(NDArrayIndex.interval(layerStart[l], layerStart[l] + layerLength)).assign(slotParams);
+            full.get(NDArrayIndex.interval(layerStart[l], layerStart[l] + layerLength))
+                    .assign(slotParams);
         }
         return full;
     }
 
     /** Bytes of parameters this rank holds: the root, the slot and its shard of every layer. */
     long paramBytes() {
-        return 4L * layerLength + narrowParamBytes() + (storage == DataType.FLOAT
-                ? 4L * (rootLayout.totalLength() + layerStart.length * shardSize) : 0);
+        return 4L * layerLength
+                + narrowParamBytes()
+                + (storage == DataType.FLOAT ? 4L * (rootLayout.totalLength() + layerStart.length * shardSize) : 0);
     }
 
     /** Of {@link #paramBytes}, those held in a narrow storage dtype (the root and the shards). */

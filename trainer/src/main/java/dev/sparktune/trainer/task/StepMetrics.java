@@ -20,8 +20,17 @@ import java.util.Map;
  * @param objective   the objective's own metrics by name, means over the step (preference training's
  *                    rewards/chosen, logps/chosen, ...; none for SFT), in the order they are logged
  */
-public record StepMetrics(int step, double epoch, double loss, double gradNorm, double lr, long tokens,
-                          long supervised, double usefulFlops, double seconds, Map<String, Double> objective)
+public record StepMetrics(
+        int step,
+        double epoch,
+        double loss,
+        double gradNorm,
+        double lr,
+        long tokens,
+        long supervised,
+        double usefulFlops,
+        double seconds,
+        Map<String, Double> objective)
         implements Serializable {
     public StepMetrics {
         objective = Collections.unmodifiableMap(new LinkedHashMap<>(objective));

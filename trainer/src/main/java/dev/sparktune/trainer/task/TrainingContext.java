@@ -1,9 +1,9 @@
 package dev.sparktune.trainer.task;
 
+import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.checkpoint.RunIdentity;
-import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.driver.RankThreads;
 import dev.sparktune.trainer.plan.StepPlan;
@@ -23,10 +23,21 @@ import java.io.Serializable;
  * @param reference the reference log-probs of preference training on a table of pairs; null when the table holds
  *                  single documents or the loss needs no reference
  */
-public record TrainingContext(TrainConfig config, StepPlan plan, PinnedSnapshot snapshot, HadoopConfEntries hadoop,
-                              int seqLen, byte[] secret, long ioTimeoutSeconds, RunIdentity identity,
-                              String resumeDir, ProgressAccumulators progress, String launchId, int threadsPerRank,
-                              RefLogProbs reference) implements Serializable {
+public record TrainingContext(
+        TrainConfig config,
+        StepPlan plan,
+        PinnedSnapshot snapshot,
+        HadoopConfEntries hadoop,
+        int seqLen,
+        byte[] secret,
+        long ioTimeoutSeconds,
+        RunIdentity identity,
+        String resumeDir,
+        ProgressAccumulators progress,
+        String launchId,
+        int threadsPerRank,
+        RefLogProbs reference)
+        implements Serializable {
     public TrainingContext {
         if (config.parallelism().sharding() == Sharding.AUTO) {
             throw new IllegalArgumentException("fsdp = auto reaches the ranks resolved (MemoryCheck.require)");

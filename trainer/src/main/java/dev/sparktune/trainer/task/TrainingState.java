@@ -24,8 +24,7 @@ interface TrainingState extends AutoCloseable {
      * Before each micro-batch's forward: its rows' global indices (fewer than the batch when padded), so that
      * randomness (LoRA dropout) depends on (step, row) only, not on the world size or a resume.
      */
-    default void beforeMicroBatch(int step, long[] rowIds, int batchRows) {
-    }
+    default void beforeMicroBatch(int step, long[] rowIds, int batchRows) {}
 
     /**
      * Collective. Synchronises the gradients of the step, computes the global gradient norm, stops (before any

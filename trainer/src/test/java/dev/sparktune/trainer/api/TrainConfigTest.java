@@ -20,17 +20,31 @@ class TrainConfigTest {
 
     private static Map<String, String> problems(TrainConfig.Builder builder) {
         TrainConfigException e = assertThrows(TrainConfigException.class, builder::build);
-        return e.problems().stream().collect(Collectors.toMap(TrainConfigException.Problem::key,
-                TrainConfigException.Problem::message));
+        return e.problems().stream()
+                .collect(Collectors.toMap(TrainConfigException.Problem::key, TrainConfigException.Problem::message));
     }
 
     @Test
     void everyBrokenRuleIsReportedUnderItsKey() {
-        Map<String, String> p = problems(valid().finetuningType(FinetuningType.FREEZE).freeze(0, "all", "")
-                .sharding(Sharding.FULL_SHARD).loraplusLrRatio(16).epochs(0).maxSteps(0).overwriteOutputDir(true)
-                .resumeFromCheckpoint("/runs/x/checkpoint-5").adam(0.9, 1.5, 1e-8));
-        assertEquals(List.of("adam_beta2", "freeze_trainable_layers", "fsdp", "loraplus_lr_ratio", "num_train_epochs",
-                "resume_from_checkpoint"), p.keySet().stream().sorted().toList(), p.toString());
+        Map<String, String> p = problems(valid().finetuningType(FinetuningType.FREEZE)
+                .freeze(0, "all", "")
+                .sharding(Sharding.FULL_SHARD)
+                .loraplusLrRatio(16)
+                .epochs(0)
+                .maxSteps(0)
+                .overwriteOutputDir(true)
+                .resumeFromCheckpoint("/runs/x/checkpoint-5")
+                .adam(0.9, 1.5, 1e-8));
+        assertEquals(
+                List.of(
+                        "adam_beta2",
+                        "freeze_trainable_layers",
+                        "fsdp",
+                        "loraplus_lr_ratio",
+                        "num_train_epochs",
+                        "resume_from_checkpoint"),
+                p.keySet().stream().sorted().toList(),
+                p.toString());
         assertTrue(p.get("fsdp").startsWith("full_shard is for finetuning_type = full or lora"), p.get("fsdp"));
         assertTrue(p.get("loraplus_lr_ratio").contains("set it to 0 for freeze"), p.get("loraplus_lr_ratio"));
         assertTrue(p.get("freeze_trainable_layers").contains("would train nothing"), p.toString());
@@ -51,8 +65,12 @@ class TrainConfigTest {
 
     @Test
     void aValidConfigBuilds() {
-        TrainConfig c = valid().finetuningType(FinetuningType.FREEZE).freeze(0, "all", "embed_tokens")
-                .sharding(Sharding.SHARD_GRAD_OP).maxSteps(3).epochs(0).build();
+        TrainConfig c = valid().finetuningType(FinetuningType.FREEZE)
+                .freeze(0, "all", "embed_tokens")
+                .sharding(Sharding.SHARD_GRAD_OP)
+                .maxSteps(3)
+                .epochs(0)
+                .build();
         assertEquals(3, c.schedule().maxSteps());
         assertEquals(Sharding.AUTO, valid().build().parallelism().sharding(), "resolved at launch");
     }

@@ -47,8 +47,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 class TrainJobTest {
     static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     static Path scratch;
+
     static SparkSession spark;
     static String table;
     static Path model;
@@ -64,10 +66,17 @@ class TrainJobTest {
         } finally {
             System.clearProperty("spark.executor.heartbeatInterval");
         }
-        spark.sparkContext().conf().set("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s")
+        spark.sparkContext()
+                .conf()
+                .set("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s")
                 .set("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
-        PrepJob.run(spark, TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve("prep"), "demo_alpaca")
-                .cutoffLen(128).packing(true).maxSamples(40).build());
+        PrepJob.run(
+                spark,
+                TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve("prep"), "demo_alpaca")
+                        .cutoffLen(128)
+                        .packing(true)
+                        .maxSamples(40)
+                        .build());
         table = scratch.resolve("prep/packed").toString();
         model = scratch.resolve("model");
         HfModelDir.Loaded m = TinyModels.writeQwen3(model, 1, 0.05);
@@ -75,12 +84,16 @@ class TrainJobTest {
         bf16Model = scratch.resolve("model-bf16");
         Files.createDirectories(bf16Model);
         try (var files = Files.list(model)) {
-            for (Path f : files.filter(f -> !f.getFileName().toString().contains("safetensors")).toList()) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().contains("safetensors"))
+                    .toList()) {
                 Files.copy(f, bf16Model.resolve(f.getFileName()));
             }
         }
-        SafetensorsWriter.builder().dtype(TensorDType.BF16).maxShardBytes(2_000_000).build().write(bf16Model,
-                m.layout().views(m.params()));
+        SafetensorsWriter.builder()
+                .dtype(TensorDType.BF16)
+                .maxShardBytes(2_000_000)
+                .build()
+                .write(bf16Model, m.layout().views(m.params()));
     }
 
     @AfterAll
@@ -89,28 +102,39 @@ class TrainJobTest {
     }
 
     static TrainConfig.Builder lora(String out, int world) {
-        return TrainConfig.builder().modelPath(model.toString()).table(table).outputDir(out)
-                .finetuningType(FinetuningType.LORA).lora(4, 8, 0, "all", false).learningRate(5e-3)
-                .perDeviceBatchRows(2).globalBatchRows(4).maxSteps(3).loggingSteps(2).worldSize(world)
+        return TrainConfig.builder()
+                .modelPath(model.toString())
+                .table(table)
+                .outputDir(out)
+                .finetuningType(FinetuningType.LORA)
+                .lora(4, 8, 0, "all", false)
+                .learningRate(5e-3)
+                .perDeviceBatchRows(2)
+                .globalBatchRows(4)
+                .maxSteps(3)
+                .loggingSteps(2)
+                .worldSize(world)
                 .lossChunkTokens(128);
     }
 
     /** Runs {@code job} while copying what is printed to System.err into {@code copy}. */
     static <T> T teeStderr(ByteArrayOutputStream copy, Callable<T> job) throws Exception {
         PrintStream err = System.err;
-        System.setErr(new PrintStream(new OutputStream() {
-            @Override
-            public void write(int b) {
-                err.write(b);
-                copy.write(b);
-            }
+        System.setErr(new PrintStream(
+                new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        err.write(b);
+                        copy.write(b);
+                    }
 
-            @Override
-            public void write(byte[] b, int off, int len) {
-                err.write(b, off, len);
-                copy.write(b, off, len);
-            }
-        }, true));
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        err.write(b, off, len);
+                        copy.write(b, off, len);
+                    }
+                },
+                true));
         try {
             return job.call();
         } finally {
@@ -145,9 +169,16 @@ class TrainJobTest {
                 Path two = scratch.resolve("out-2");
                 Path one = scratch.resolve("out-1");
                 ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-                TrainResult r2 = teeStderr(stderr, () -> TrainJob.run(spark, lora(two.toString(), 2)
-                        .sharding(Sharding.SHARD_GRAD_OP).build()));
-                TrainResult r1 = teeStderr(stderr, () -> TrainJob.run(spark, lora(one.toString(), 1).build()));
+                TrainResult r2 = teeStderr(
+                        stderr,
+                        () -> TrainJob.run(
+                                spark,
+                                lora(two.toString(), 2)
+                                        .sharding(Sharding.SHARD_GRAD_OP)
+                                        .build()));
+                TrainResult r1 = teeStderr(
+                        stderr,
+                        () -> TrainJob.run(spark, lora(one.toString(), 1).build()));
                 loraRuns = new LoraRuns(two, r2, one, r1, stderr.toString());
             } catch (Exception e) {
                 loraRunsFailure = e;
@@ -161,8 +192,9 @@ class TrainJobTest {
     void loraOnTwoRanksTakesEveryPlannedStepWithAFinitePositiveLoss() throws Exception {
         TrainResult r2 = loraRuns().twoRanks();
         assertEquals(3, r2.steps().size());
-        assertTrue(r2.steps().stream().allMatch(s -> Double.isFinite(s.loss()) && s.loss() > 0), r2.steps()
-                .toString());
+        assertTrue(
+                r2.steps().stream().allMatch(s -> Double.isFinite(s.loss()) && s.loss() > 0),
+                r2.steps().toString());
     }
 
     @Test
@@ -170,7 +202,8 @@ class TrainJobTest {
         TrainResult r2 = loraRuns().twoRanks();
         assertEquals(2, r2.heldPerRank().size());
         HeldBytes h = r2.heldPerRank().get(0);
-        assertTrue(h.optimizerState() > 0 && h.optimizerState() < h.grads() * 2,
+        assertTrue(
+                h.optimizerState() > 0 && h.optimizerState() < h.grads() * 2,
                 "shard_grad_op: each rank holds about half the AdamW state, got " + h);
     }
 
@@ -197,8 +230,10 @@ class TrainJobTest {
         // model FLOPs at the logged rate over 2 ranks' measured GEMM peak: a fraction, and not a vanishing one
         assertTrue(last.get("mfu").asDouble() > 1e-4 && last.get("mfu").asDouble() < 1, "mfu: " + last);
         // packed rows: each document attends only its own keys, so the rows needed less than the model FLOPs
-        assertTrue(last.get("mfu_useful").asDouble() > 0 && last.get("mfu_useful").asDouble()
-                < last.get("mfu").asDouble(), "mfu_useful: " + last);
+        assertTrue(
+                last.get("mfu_useful").asDouble() > 0
+                        && last.get("mfu_useful").asDouble() < last.get("mfu").asDouble(),
+                "mfu_useful: " + last);
         assertTrue(last.get("activation_bytes").asLong() > 0, "activation bytes: " + last);
     }
 
@@ -209,9 +244,13 @@ class TrainJobTest {
         assertEquals(640, plot.getWidth(), "training_loss.png published");
         assertFalse(Files.exists(two.resolve("training_rewards_accuracies.png")), "a plot of pairs only for pairs");
         try (var runs = Files.list(two.resolve("runs"))) {
-            List<Path> events = runs.filter(f -> !f.getFileName().toString().endsWith(".crc")).toList();
-            assertTrue(events.size() == 1 && events.get(0).getFileName().toString().startsWith("events.out.tfevents.")
-                    && Files.size(events.get(0)) > 0, "one TensorBoard event file in runs/: " + events);
+            List<Path> events = runs.filter(f -> !f.getFileName().toString().endsWith(".crc"))
+                    .toList();
+            assertTrue(
+                    events.size() == 1
+                            && events.get(0).getFileName().toString().startsWith("events.out.tfevents.")
+                            && Files.size(events.get(0)) > 0,
+                    "one TensorBoard event file in runs/: " + events);
         }
     }
 
@@ -225,7 +264,10 @@ class TrainJobTest {
     void loraOnTwoRanksGivesTheLossesAndTheAdapterOfOneRank() throws Exception {
         LoraRuns runs = loraRuns();
         for (int s = 0; s < 3; s++) {
-            assertEquals(runs.oneRank().steps().get(s).loss(), runs.twoRanks().steps().get(s).loss(), 1e-5,
+            assertEquals(
+                    runs.oneRank().steps().get(s).loss(),
+                    runs.twoRanks().steps().get(s).loss(),
+                    1e-5,
                     "loss of step " + s);
         }
         TensorAssertions.assertAdaptersClose(runs.oneRankOut(), runs.twoRanksOut(), 1e-5, "1 rank vs 2 ranks");
@@ -234,12 +276,17 @@ class TrainJobTest {
     @Test
     void aBf16CheckpointsFrozenBaseStaysBf16OnEveryRankAsPlanned() throws Exception {
         Path out = scratch.resolve("out-bf16");
-        TrainConfig config = lora(out.toString(), 2).modelPath(bf16Model.toString()).sharding(Sharding.FULL_SHARD)
+        TrainConfig config = lora(out.toString(), 2)
+                .modelPath(bf16Model.toString())
+                .sharding(Sharding.FULL_SHARD)
                 .build();
         TrainResult r = TrainJob.run(spark, config);
-        assertTrue(r.steps().stream().allMatch(s -> Double.isFinite(s.loss())), r.steps().toString());
+        assertTrue(
+                r.steps().stream().allMatch(s -> Double.isFinite(s.loss())),
+                r.steps().toString());
         ModelConfig cfg = HfConfigReader.read(bf16Model);
-        HeldBytes planned = MemoryCheck.plan(config, cfg, DataType.BFLOAT16, 128).held();  // the table's cutoff_len
+        HeldBytes planned =
+                MemoryCheck.plan(config, cfg, DataType.BFLOAT16, 128).held(); // the table's cutoff_len
         assertEquals(planned, r.heldPerRank().get(0), "rank 0 holds what the launch planned");
         assertTrue(planned.narrowParams() > 0, "the root and the layer shards are bf16: " + planned);
         assertTrue(Files.isRegularFile(out.resolve("adapter_model.safetensors")));
@@ -247,9 +294,12 @@ class TrainJobTest {
 
     @Test
     void moreRanksThanSlotsFailsAtOnceSayingWhatToChange() {
-        NotEnoughSlotsException e = assertThrows(NotEnoughSlotsException.class,
-                () -> TrainJob.run(spark, lora(scratch.resolve("out-3").toString(), 3).build()));
-        assertTrue(e.getMessage().contains("world_size = 3 needs 3 concurrent task slots but the application has 2"),
+        NotEnoughSlotsException e = assertThrows(
+                NotEnoughSlotsException.class,
+                () -> TrainJob.run(
+                        spark, lora(scratch.resolve("out-3").toString(), 3).build()));
+        assertTrue(
+                e.getMessage().contains("world_size = 3 needs 3 concurrent task slots but the application has 2"),
                 e.getMessage());
     }
 
@@ -260,11 +310,16 @@ class TrainJobTest {
         for (String f : List.of("config.json", "model.safetensors", "tokenizer_config.json")) {
             Files.copy(model.resolve(f), other.resolve(f));
         }
-        Files.writeString(other.resolve("tokenizer.json"), Files.readString(model.resolve("tokenizer.json"))
-                .replaceFirst("\"version\"", "\"version\" "));
-        TrainerException e = assertThrows(TrainerException.class,
-                () -> TrainJob.run(spark, lora(scratch.resolve("out-x").toString(), 1).modelPath(other.toString())
-                        .build()));
+        Files.writeString(
+                other.resolve("tokenizer.json"),
+                Files.readString(model.resolve("tokenizer.json")).replaceFirst("\"version\"", "\"version\" "));
+        TrainerException e = assertThrows(
+                TrainerException.class,
+                () -> TrainJob.run(
+                        spark,
+                        lora(scratch.resolve("out-x").toString(), 1)
+                                .modelPath(other.toString())
+                                .build()));
         assertTrue(e.getMessage().contains("sparktune.tokenizer.sha256"), e.getMessage());
     }
 
@@ -276,8 +331,13 @@ class TrainJobTest {
     void aRunStoppedAfterACheckpointResumesOnAnotherWorldSizeToTheSameAdapter() throws Exception {
         Path full = scratch.resolve("ckpt-full");
         // full_shard: the frozen base split over the ranks (the demo and the local-cluster run cover shard_grad_op)
-        TrainResult uninterrupted = TrainJob.run(spark, lora(full.toString(), 2).sharding(Sharding.FULL_SHARD)
-                .maxSteps(4).saveSteps(2).build());
+        TrainResult uninterrupted = TrainJob.run(
+                spark,
+                lora(full.toString(), 2)
+                        .sharding(Sharding.FULL_SHARD)
+                        .maxSteps(4)
+                        .saveSteps(2)
+                        .build());
         assertTrue(committed(full, 2) && committed(full, 4), "checkpoints after steps 2 and 4");
 
         // what a run killed while saving its second checkpoint leaves: checkpoint-2, and checkpoint-4 without marker
@@ -293,31 +353,45 @@ class TrainJobTest {
                 }
             }
         }
-        TrainResult resumed = TrainJob.run(spark, lora(stopped.toString(), 1).maxSteps(4).saveSteps(2)
-                .saveTotalLimit(1).build());
+        TrainResult resumed = TrainJob.run(
+                spark,
+                lora(stopped.toString(), 1)
+                        .maxSteps(4)
+                        .saveSteps(2)
+                        .saveTotalLimit(1)
+                        .build());
         assertEquals(2, resumed.firstStep(), "resumes after the committed checkpoint, not the partial one");
         assertEquals(2, resumed.steps().size());
         for (int s = 0; s < 2; s++) {
-            assertEquals(uninterrupted.steps().get(2 + s).loss(), resumed.steps().get(s).loss(), 1e-5,
+            assertEquals(
+                    uninterrupted.steps().get(2 + s).loss(),
+                    resumed.steps().get(s).loss(),
+                    1e-5,
                     "loss of step " + (2 + s));
         }
         TensorAssertions.assertAdaptersClose(full, stopped, 1e-5, "2 ranks uninterrupted vs 1 rank resumed");
         List<String> log = Files.readAllLines(stopped.resolve("trainer_log.jsonl"));
-        assertEquals(List.of(2, 4), log.stream().map(l -> {
-            try {
-                return JSON.readTree(l).get("current_steps").asInt();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList(), "the resumed log continues the checkpoint's");
-        assertTrue(committed(stopped, 4) && !Files.exists(stopped.resolve(CheckpointStore.PREFIX + 2)),
+        assertEquals(
+                List.of(2, 4),
+                log.stream()
+                        .map(l -> {
+                            try {
+                                return JSON.readTree(l).get("current_steps").asInt();
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        })
+                        .toList(),
+                "the resumed log continues the checkpoint's");
+        assertTrue(
+                committed(stopped, 4) && !Files.exists(stopped.resolve(CheckpointStore.PREFIX + 2)),
                 "save_total_limit 1 keeps the newest committed checkpoint only");
     }
 
     @Test
     void aRunContinuesTheAdapterItIsGivenWithThatAdaptersSettings() throws Exception {
         Path first = scratch.resolve("continue-first");
-        TrainJob.run(spark, lora(first.toString(), 1).maxSteps(2).build());  // r 4, alpha 8
+        TrainJob.run(spark, lora(first.toString(), 1).maxSteps(2).build()); // r 4, alpha 8
         double trainedB = 0;
         SafetensorsReader trained = SafetensorsReader.open(first.resolve("adapter_model.safetensors"));
         for (String name : trained.tensors().keySet()) {
@@ -329,8 +403,14 @@ class TrainJobTest {
 
         // lr 1e-9: two AdamW steps move a weight by ~2e-9, so the output must be the adapter it started from
         Path second = scratch.resolve("continue-second");
-        TrainJob.run(spark, lora(second.toString(), 2).lora(8, 32, 0.1, "q_proj", false).learningRate(1e-9)
-                .adapterNameOrPath(first.toString()).saveSteps(1).build());
+        TrainJob.run(
+                spark,
+                lora(second.toString(), 2)
+                        .lora(8, 32, 0.1, "q_proj", false)
+                        .learningRate(1e-9)
+                        .adapterNameOrPath(first.toString())
+                        .saveSteps(1)
+                        .build());
         double diff = TensorAssertions.maxAdapterDifference(first, second);
         assertTrue(diff < 1e-6, "the run started from the adapter's weights: differs by " + diff);
         JsonNode cfg = JSON.readTree(second.resolve("adapter_config.json").toFile());
@@ -339,44 +419,93 @@ class TrainJobTest {
         assertEquals(7, cfg.get("target_modules").size(), "the adapter's targets: all linear layers");
 
         // its checkpoints continue that adapter only
-        CheckpointException other = assertThrows(CheckpointException.class, () -> TrainJob.run(spark,
-                lora(second.toString(), 1).maxSteps(4).build()));
+        CheckpointException other = assertThrows(
+                CheckpointException.class,
+                () -> TrainJob.run(spark, lora(second.toString(), 1).maxSteps(4).build()));
         assertTrue(other.getMessage().contains("adapter_name_or_path"), other.getMessage());
-        TrainerException missing = assertThrows(TrainerException.class, () -> TrainJob.run(spark,
-                lora(scratch.resolve("continue-x").toString(), 1).adapterNameOrPath(model.toString()).build()));
+        TrainerException missing = assertThrows(
+                TrainerException.class,
+                () -> TrainJob.run(
+                        spark,
+                        lora(scratch.resolve("continue-x").toString(), 1)
+                                .adapterNameOrPath(model.toString())
+                                .build()));
         assertTrue(missing.getMessage().contains("has no adapter_config.json"), missing.getMessage());
     }
 
     @Test
     void aCheckpointOfAnotherRunIsRefusedBeforeAnyTaskStarts() {
         Path out = scratch.resolve("ckpt-other");
-        TrainJob.run(spark, lora(out.toString(), 1).globalBatchRows(0).maxSteps(2).saveSteps(2).build());
-        CheckpointException batch = assertThrows(CheckpointException.class, () -> TrainJob.run(spark,
-                lora(out.toString(), 2).globalBatchRows(0).maxSteps(4).saveSteps(2).build()));
-        assertTrue(batch.getMessage().contains("global batch rows: 2 in the checkpoint, 4 now")
-                && batch.getMessage().contains("set train.global_batch_rows = 2"), batch.getMessage());
-        CheckpointException seed = assertThrows(CheckpointException.class, () -> TrainJob.run(spark,
-                lora(out.toString(), 1).globalBatchRows(0).maxSteps(4).seed(7).build()));
-        assertTrue(seed.getMessage().contains("seed: 42 in the checkpoint, 7 now")
-                && seed.getMessage().contains("overwrite_output_dir"), seed.getMessage());
+        TrainJob.run(
+                spark,
+                lora(out.toString(), 1)
+                        .globalBatchRows(0)
+                        .maxSteps(2)
+                        .saveSteps(2)
+                        .build());
+        CheckpointException batch = assertThrows(
+                CheckpointException.class,
+                () -> TrainJob.run(
+                        spark,
+                        lora(out.toString(), 2)
+                                .globalBatchRows(0)
+                                .maxSteps(4)
+                                .saveSteps(2)
+                                .build()));
+        assertTrue(
+                batch.getMessage().contains("global batch rows: 2 in the checkpoint, 4 now")
+                        && batch.getMessage().contains("set train.global_batch_rows = 2"),
+                batch.getMessage());
+        CheckpointException seed = assertThrows(
+                CheckpointException.class,
+                () -> TrainJob.run(
+                        spark,
+                        lora(out.toString(), 1)
+                                .globalBatchRows(0)
+                                .maxSteps(4)
+                                .seed(7)
+                                .build()));
+        assertTrue(
+                seed.getMessage().contains("seed: 42 in the checkpoint, 7 now")
+                        && seed.getMessage().contains("overwrite_output_dir"),
+                seed.getMessage());
 
-        TrainResult fresh = TrainJob.run(spark, lora(out.toString(), 1).globalBatchRows(0).maxSteps(2).seed(7)
-                .saveSteps(2).overwriteOutputDir(true).build());
+        TrainResult fresh = TrainJob.run(
+                spark,
+                lora(out.toString(), 1)
+                        .globalBatchRows(0)
+                        .maxSteps(2)
+                        .seed(7)
+                        .saveSteps(2)
+                        .overwriteOutputDir(true)
+                        .build());
         assertEquals(0, fresh.firstStep(), "overwrite_output_dir ignores the old checkpoint");
-        CheckpointException ahead = assertThrows(CheckpointException.class, () -> TrainJob.run(spark,
-                lora(out.toString(), 1).globalBatchRows(0).maxSteps(1).seed(7).build()));
+        CheckpointException ahead = assertThrows(
+                CheckpointException.class,
+                () -> TrainJob.run(
+                        spark,
+                        lora(out.toString(), 1)
+                                .globalBatchRows(0)
+                                .maxSteps(1)
+                                .seed(7)
+                                .build()));
         assertTrue(ahead.getMessage().contains("is 2 steps in, but this run plans 1 steps"), ahead.getMessage());
     }
 
     @Test
     void fullShardCheckpointResumesAsNoShardOnOneRankToTheSameModel() throws Exception {
         Path sharded = scratch.resolve("full-shard");
-        TrainConfig.Builder full = lora(sharded.toString(), 2).finetuningType(FinetuningType.FULL).learningRate(1e-3)
-                .maxSteps(4).saveSteps(2);
-        TrainResult uninterrupted = TrainJob.run(spark, full.sharding(Sharding.FULL_SHARD).build());
+        TrainConfig.Builder full = lora(sharded.toString(), 2)
+                .finetuningType(FinetuningType.FULL)
+                .learningRate(1e-3)
+                .maxSteps(4)
+                .saveSteps(2);
+        TrainResult uninterrupted =
+                TrainJob.run(spark, full.sharding(Sharding.FULL_SHARD).build());
         HeldBytes h = uninterrupted.heldPerRank().get(1);
-        assertTrue(h.params() < uninterrupted.heldPerRank().get(0).params() + 1
-                && h.optimizerState() < 2 * h.params(), "full_shard holds shards: " + uninterrupted.heldPerRank());
+        assertTrue(
+                h.params() < uninterrupted.heldPerRank().get(0).params() + 1 && h.optimizerState() < 2 * h.params(),
+                "full_shard holds shards: " + uninterrupted.heldPerRank());
 
         Path resumedDir = scratch.resolve("full-shard-resumed");
         Path from = sharded.resolve(CheckpointStore.PREFIX + 2);
@@ -386,22 +515,41 @@ class TrainJobTest {
                 Files.copy(f, to.resolve(f.getFileName()));
             }
         }
-        TrainResult resumed = TrainJob.run(spark, full.outputDir(resumedDir.toString()).worldSize(1)
-                .sharding(Sharding.NO_SHARD).build());
+        TrainResult resumed = TrainJob.run(
+                spark,
+                full.outputDir(resumedDir.toString())
+                        .worldSize(1)
+                        .sharding(Sharding.NO_SHARD)
+                        .build());
         assertEquals(2, resumed.firstStep());
-        TensorAssertions.assertModelsClose(sharded, resumedDir, 1e-5,
-                "full_shard on 2 ranks vs resumed as no_shard on 1");
+        TensorAssertions.assertModelsClose(
+                sharded, resumedDir, 1e-5, "full_shard on 2 ranks vs resumed as no_shard on 1");
     }
 
     @Test
     void aDivergingRunStopsWithTheStepNamedAndNoSparkRetry() {
         Path out = scratch.resolve("diverging");
         // the typed exception reaches the caller only if no task failed (a failed task would come as SparkException)
-        NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> TrainJob.run(spark,
-                lora(out.toString(), 2).learningRate(1e30).maxGradNorm(0).maxSteps(6).loggingSteps(1).build()));
-        NonFiniteLossException unlogged = assertThrows(NonFiniteLossException.class, () -> TrainJob.run(spark,
-                lora(scratch.resolve("diverging-unlogged").toString(), 2).learningRate(1e30).maxGradNorm(0)
-                        .maxSteps(6).loggingSteps(100).build()));
+        NonFiniteLossException e = assertThrows(
+                NonFiniteLossException.class,
+                () -> TrainJob.run(
+                        spark,
+                        lora(out.toString(), 2)
+                                .learningRate(1e30)
+                                .maxGradNorm(0)
+                                .maxSteps(6)
+                                .loggingSteps(1)
+                                .build()));
+        NonFiniteLossException unlogged = assertThrows(
+                NonFiniteLossException.class,
+                () -> TrainJob.run(
+                        spark,
+                        lora(scratch.resolve("diverging-unlogged").toString(), 2)
+                                .learningRate(1e30)
+                                .maxGradNorm(0)
+                                .maxSteps(6)
+                                .loggingSteps(100)
+                                .build()));
         assertTrue(unlogged.getMessage().contains("(not finite)"), "no log line yet: still the typed error");
         assertTrue(e.getMessage().contains("(not finite)") && e.step() > 0, e.getMessage());
         assertTrue(Files.isRegularFile(out.resolve("trainer_log.stopped.jsonl")), "rank 0's log of the good steps");

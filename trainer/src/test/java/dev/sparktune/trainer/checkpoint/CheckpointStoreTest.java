@@ -29,11 +29,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 class CheckpointStoreTest {
     static final long N = 1003;
     static final String HASH = "0".repeat(64);
-    static final ParamLayout LAYOUT = ParamLayout.builder().add("w", 17, 59).build();  // 1003 elements
+    static final ParamLayout LAYOUT = ParamLayout.builder().add("w", 17, 59).build(); // 1003 elements
 
     @TempDir
     Path out;
-    long clock = 1;  // commit times in save order
+
+    long clock = 1; // commit times in save order
 
     /** params = i, exp_avg = 2i, exp_avg_sq = 3i at flat position i, so any misplaced element shows. */
     static INDArray ramp(double scale) {
@@ -59,12 +60,27 @@ class CheckpointStoreTest {
         for (int r = 0; r < world; r++) {
             long a = ranges.start(r);
             long b = ranges.end(r);
-            shards.add(store.writeShard(step, CheckpointStore.shardFile(r, world, 0), List.of(new StatePiece(a,
-                    p.get(NDArrayIndex.interval(a, b)), m.get(NDArrayIndex.interval(a, b)),
-                    v.get(NDArrayIndex.interval(a, b))))));
+            shards.add(store.writeShard(
+                    step,
+                    CheckpointStore.shardFile(r, world, 0),
+                    List.of(new StatePiece(
+                            a,
+                            p.get(NDArrayIndex.interval(a, b)),
+                            m.get(NDArrayIndex.interval(a, b)),
+                            v.get(NDArrayIndex.interval(a, b))))));
         }
-        CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.VERSION,
-                step, 10, world, "shard_grad_op", step, launch, clock++, identity(), shards);
+        CheckpointManifest manifest = new CheckpointManifest(
+                CheckpointManifest.FORMAT,
+                CheckpointManifest.VERSION,
+                step,
+                10,
+                world,
+                "shard_grad_op",
+                step,
+                launch,
+                clock++,
+                identity(),
+                shards);
         return commit ? store.commit(manifest, null) : null;
     }
 
@@ -76,7 +92,7 @@ class CheckpointStoreTest {
         assertEquals(4, c.manifest().step());
         assertEquals(3, c.manifest().shards().size());
         try (StateReader reader = store.reader(c)) {
-            FlatShards two = new FlatShards(N, 2);  // a resume on 2 ranks
+            FlatShards two = new FlatShards(N, 2); // a resume on 2 ranks
             for (int r = 0; r < 2; r++) {
                 long a = two.start(r);
                 long b = two.end(r);
@@ -99,43 +115,67 @@ class CheckpointStoreTest {
         INDArray p = ramp(1);
         // two separate ranges of the flat state in one file, as a full_shard rank writes one piece per layer
         List<StatePiece> pieces = List.of(
-                new StatePiece(100, p.get(NDArrayIndex.interval(100, 350)), p.get(NDArrayIndex.interval(100, 350)),
+                new StatePiece(
+                        100,
+                        p.get(NDArrayIndex.interval(100, 350)),
+                        p.get(NDArrayIndex.interval(100, 350)),
                         p.get(NDArrayIndex.interval(100, 350))),
-                new StatePiece(600, p.get(NDArrayIndex.interval(600, 700)), p.get(NDArrayIndex.interval(600, 700)),
+                new StatePiece(
+                        600,
+                        p.get(NDArrayIndex.interval(600, 700)),
+                        p.get(NDArrayIndex.interval(600, 700)),
                         p.get(NDArrayIndex.interval(600, 700))));
         ShardFile.write(file, pieces, 64);
         INDArray dst = Nd4j.zeros(DataType.FLOAT, 200);
         assertEquals(200, ShardFile.readRange(file, ShardFile.PARAMS, 120, 320, dst, 0));
         assertArrayEquals(p.get(NDArrayIndex.interval(120, 320)).toFloatVector(), dst.toFloatVector());
         INDArray across = Nd4j.zeros(DataType.FLOAT, 400);
-        assertEquals(150, ShardFile.readRange(file, ShardFile.EXP_AVG_SQ, 300, 700, across, 0),
+        assertEquals(
+                150,
+                ShardFile.readRange(file, ShardFile.EXP_AVG_SQ, 300, 700, across, 0),
                 "only what the file holds: [300, 350) and [600, 700)");
-        assertArrayEquals(p.get(NDArrayIndex.interval(600, 700)).toFloatVector(),
+        assertArrayEquals(
+                p.get(NDArrayIndex.interval(600, 700)).toFloatVector(),
                 across.get(NDArrayIndex.interval(300, 400)).toFloatVector());
     }
 
     @Test
     void aManifestWhoseRangesDoNotTileTheStateIsRejected() {
         RunIdentity run = identity();
-        CheckpointManifest.Shard a = new CheckpointManifest.Shard("a", List.of(new CheckpointManifest.Range(0, 500)),
-                1, HASH);
-        CheckpointManifest.Shard gap = new CheckpointManifest.Shard("b",
-                List.of(new CheckpointManifest.Range(501, N)), 1, HASH);
-        CheckpointManifest.Shard overlap = new CheckpointManifest.Shard("b",
-                List.of(new CheckpointManifest.Range(499, N)), 1, HASH);
+        CheckpointManifest.Shard a =
+                new CheckpointManifest.Shard("a", List.of(new CheckpointManifest.Range(0, 500)), 1, HASH);
+        CheckpointManifest.Shard gap =
+                new CheckpointManifest.Shard("b", List.of(new CheckpointManifest.Range(501, N)), 1, HASH);
+        CheckpointManifest.Shard overlap =
+                new CheckpointManifest.Shard("b", List.of(new CheckpointManifest.Range(499, N)), 1, HASH);
         for (CheckpointManifest.Shard second : List.of(gap, overlap)) {
-            assertThrows(IllegalArgumentException.class, () -> new CheckpointManifest(CheckpointManifest.FORMAT,
-                    CheckpointManifest.VERSION, 1, 2, 2, "no_shard", 1, "l", 0, run, List.of(a, second)));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new CheckpointManifest(
+                            CheckpointManifest.FORMAT,
+                            CheckpointManifest.VERSION,
+                            1,
+                            2,
+                            2,
+                            "no_shard",
+                            1,
+                            "l",
+                            0,
+                            run,
+                            List.of(a, second)));
         }
-        assertThrows(IllegalArgumentException.class, () -> new CheckpointManifest.Shard("../../etc/passwd",
-                List.of(new CheckpointManifest.Range(0, N)), 1, HASH), "a shard name cannot leave its directory");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new CheckpointManifest.Shard(
+                        "../../etc/passwd", List.of(new CheckpointManifest.Range(0, N)), 1, HASH),
+                "a shard name cannot leave its directory");
     }
 
     @Test
     void onlyCommittedCheckpointsAreVisible() throws Exception {
         CheckpointStore store = new CheckpointStore(out.toString(), new Configuration());
         save(store, 2, 2, true);
-        save(store, 5, 2, false);  // killed mid-save: shards but no manifest or marker
+        save(store, 5, 2, false); // killed mid-save: shards but no manifest or marker
         assertEquals(2, store.newest().orElseThrow().manifest().step());
         CheckpointException e = assertThrows(CheckpointException.class, () -> store.read(store.dir(5)));
         assertTrue(e.getMessage().contains("no COMMITTED marker"), e.getMessage());
@@ -170,14 +210,18 @@ class CheckpointStoreTest {
         Files.write(shard, bytes, StandardOpenOption.TRUNCATE_EXISTING);
         CheckpointStore.Committed flipped = store.read(store.dir(3));
         try (StateReader reader = store.reader(flipped)) {
-            CheckpointException changed = assertThrows(CheckpointException.class,
-                    () -> reader.params(0, N, Nd4j.zeros(DataType.FLOAT, N)));
+            CheckpointException changed =
+                    assertThrows(CheckpointException.class, () -> reader.params(0, N, Nd4j.zeros(DataType.FLOAT, N)));
             assertTrue(changed.getMessage().contains("the shard was changed after the commit"), changed.getMessage());
         }
         Files.write(shard, Arrays.copyOf(bytes, bytes.length - 8), StandardOpenOption.TRUNCATE_EXISTING);
         CheckpointException truncated = assertThrows(CheckpointException.class, () -> store.read(store.dir(3)));
-        assertTrue(truncated.getMessage().contains(CheckpointStore.shardFile(1, 2, 0) + " has " + (bytes.length - 8)
-                + " bytes, the manifest says " + bytes.length), truncated.getMessage());
+        assertTrue(
+                truncated
+                        .getMessage()
+                        .contains(CheckpointStore.shardFile(1, 2, 0) + " has " + (bytes.length - 8)
+                                + " bytes, the manifest says " + bytes.length),
+                truncated.getMessage());
         assertTrue(store.newest().isEmpty(), "a broken checkpoint is not resumed from");
     }
 
@@ -188,8 +232,8 @@ class CheckpointStoreTest {
         for (int step = 2; step <= 5; step++) {
             save(store, step, 2, true);
         }
-        save(store, 6, 2, false);  // a save in progress is newer than every commit: it stays
-        save(store, 9, 2, true, "launch-0");  // the abandoned future of a run resumed from an older checkpoint
+        save(store, 6, 2, false); // a save in progress is newer than every commit: it stays
+        save(store, 9, 2, true, "launch-0"); // the abandoned future of a run resumed from an older checkpoint
         store.prune(2, 5);
         assertEquals(List.of(9, 6, 5, 4), store.steps());
     }
@@ -198,24 +242,34 @@ class CheckpointStoreTest {
     void theNewestCheckpointIsTheLastCommittedAndARetryTakesItsOwnLaunchs() {
         CheckpointStore store = new CheckpointStore(out.toString(), new Configuration());
         save(store, 4, 2, true, "launch-0");
-        save(store, 8, 2, true, "launch-0");  // then the user rolled back to 4 (or restarted from scratch)
+        save(store, 8, 2, true, "launch-0"); // then the user rolled back to 4 (or restarted from scratch)
         save(store, 6, 2, true, "launch-1");
         save(store, 7, 2, true, "launch-2");
         assertEquals(7, store.newest().orElseThrow().manifest().step(), "not the abandoned checkpoint-8");
-        assertEquals(6, store.newestOfLaunch("launch-1").orElseThrow().manifest().step());
+        assertEquals(
+                6, store.newestOfLaunch("launch-1").orElseThrow().manifest().step());
         assertTrue(store.newestOfLaunch("launch-3").isEmpty());
     }
 
     @Test
     void identityDifferencesNameWhatChanged() {
         RunIdentity now = RunIdentity.of("file:/tables/packed", 3, "base-sha", "full", LAYOUT, 16, 7);
-        assertEquals(List.of("global batch rows: 8 in the checkpoint, 16 now", "seed: 42 in the checkpoint, 7 now"),
+        assertEquals(
+                List.of("global batch rows: 8 in the checkpoint, 16 now", "seed: 42 in the checkpoint, 7 now"),
                 now.differencesFrom(identity()));
-        RunIdentity other = RunIdentity.of("file:/tables/packed", 3, "base-sha", "full",
-                ParamLayout.builder().add("w", 59, 17).build(), 8, 42);
+        RunIdentity other = RunIdentity.of(
+                "file:/tables/packed",
+                3,
+                "base-sha",
+                "full",
+                ParamLayout.builder().add("w", 59, 17).build(),
+                8,
+                42);
         assertEquals(1, other.differencesFrom(identity()).size());
         RunIdentity instruct = RunIdentity.of("file:/tables/packed", 3, "other-base-sha", "full", LAYOUT, 8, 42);
-        assertEquals(List.of("base model (config.json and weights sample; and adapter_name_or_path's adapter): base-sha "
-                + "in the checkpoint, other-base-sha now"), instruct.differencesFrom(identity()));
+        assertEquals(
+                List.of("base model (config.json and weights sample; and adapter_name_or_path's adapter): base-sha "
+                        + "in the checkpoint, other-base-sha now"),
+                instruct.differencesFrom(identity()));
     }
 }

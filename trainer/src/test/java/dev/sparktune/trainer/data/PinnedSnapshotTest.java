@@ -1,5 +1,12 @@
 package dev.sparktune.trainer.data;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.HadoopConfEntries;
@@ -7,15 +14,6 @@ import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,13 +30,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.monotonically_increasing_id;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pinning real prepared tables on local Spark + Delta and reading their rows the way tasks do: straight from the
@@ -47,9 +46,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PinnedSnapshotTest {
     @TempDir
     static Path scratch;
+
     static SparkSession spark;
     /** A space and a '%' in the table path: file paths are escaped in URIs and unescaped in Hadoop path strings. */
     static Path tables;
+
     static String table;
     static PinnedSnapshot train;
     static PinnedSnapshot eval;
@@ -73,13 +74,21 @@ class PinnedSnapshotTest {
         Path dir = Files.createDirectories(scratch.resolve("input-" + word));
         StringBuilder json = new StringBuilder("[");
         for (int i = 0; i < docs; i++) {
-            json.append(i == 0 ? "" : ",").append("{\"instruction\": \"").append(word).append(' ').append(i)
-                    .append("\", \"input\": \"\", \"output\": \"").append((word + i + " ").repeat(1 + i % 9))
+            json.append(i == 0 ? "" : ",")
+                    .append("{\"instruction\": \"")
+                    .append(word)
+                    .append(' ')
+                    .append(i)
+                    .append("\", \"input\": \"\", \"output\": \"")
+                    .append((word + i + " ").repeat(1 + i % 9))
                     .append("\"}");
         }
         Files.writeString(dir.resolve("docs.json"), json.append(']').toString());
         Files.writeString(dir.resolve("dataset_info.json"), "{\"docs\": {\"file_name\": \"docs.json\"}}");
-        PrepConfig config = TestPrepConfig.of(dir, tables, "docs").cutoffLen(128).valSize(0.2).build();
+        PrepConfig config = TestPrepConfig.of(dir, tables, "docs")
+                .cutoffLen(128)
+                .valSize(0.2)
+                .build();
         PrepJob.run(spark, config);
         return config;
     }
@@ -90,7 +99,10 @@ class PinnedSnapshotTest {
      * the id Spark numbers the scanned rows with orders the rows within a file.
      */
     private static List<String> sparkRows(PinnedSnapshot snapshot) {
-        Dataset<Row> rows = spark.read().format("delta").option("versionAsOf", snapshot.version()).load(table)
+        Dataset<Row> rows = spark.read()
+                .format("delta")
+                .option("versionAsOf", snapshot.version())
+                .load(table)
                 .withColumn("scan_order", monotonically_increasing_id())
                 .where(col(PackedTable.SPLIT).equalTo(snapshot.split()))
                 .orderBy(col("_metadata.file_path"), col("scan_order"))
@@ -114,8 +126,10 @@ class PinnedSnapshotTest {
     }
 
     private static List<String> readAll(PinnedSnapshot snapshot) {
-        SnapshotRowSource source = new SnapshotRowSource(snapshot, spark.sparkContext().hadoopConfiguration());
-        Map<Long, TrainRow> rows = source.read(LongStream.range(0, source.size()).toArray());
+        SnapshotRowSource source =
+                new SnapshotRowSource(snapshot, spark.sparkContext().hadoopConfiguration());
+        Map<Long, TrainRow> rows =
+                source.read(LongStream.range(0, source.size()).toArray());
         assertEquals(LongStream.range(0, source.size()).boxed().toList(), new ArrayList<>(rows.keySet()));
         return rows.values().stream().map(PinnedSnapshotTest::describe).toList();
     }
@@ -130,8 +144,10 @@ class PinnedSnapshotTest {
             assertEquals(expected.size(), snapshot.rows());
             assertEquals(expected, readAll(snapshot), snapshot::toString);
         }
-        assertEquals(train.files().stream().map(PinnedSnapshot.DataFile::uri).toList(),
-                eval.files().stream().map(PinnedSnapshot.DataFile::uri).toList(), "both splits share the files");
+        assertEquals(
+                train.files().stream().map(PinnedSnapshot.DataFile::uri).toList(),
+                eval.files().stream().map(PinnedSnapshot.DataFile::uri).toList(),
+                "both splits share the files");
     }
 
     @Test
@@ -139,15 +155,18 @@ class PinnedSnapshotTest {
         assertTrue(train.path().startsWith("file:/"), train.path());
         assertEquals(DeltaTables.qualify(spark, table), train.path());
         assertEquals(128, train.seqLen());
-        assertEquals(DeltaTables.properties(spark, table).get(PackedTable.PROP_TOKENIZER_SHA256),
+        assertEquals(
+                DeltaTables.properties(spark, table).get(PackedTable.PROP_TOKENIZER_SHA256),
                 train.properties().get(PackedTable.PROP_TOKENIZER_SHA256));
         for (PinnedSnapshot.DataFile file : train.files()) {
             assertEquals("file", file.uri().getScheme());
             assertTrue(file.uri().getRawPath().contains("tables%20%2541%20x/packed/part-"), file.uri()::toString);
             assertTrue(Files.isRegularFile(Path.of(file.uri())), file.uri()::toString);
         }
-        assertEquals(train.path() + "@" + train.version() + " train: " + train.files().size() + " files, "
-                + train.rows() + " rows", train.toString());
+        assertEquals(
+                train.path() + "@" + train.version() + " train: "
+                        + train.files().size() + " files, " + train.rows() + " rows",
+                train.toString());
     }
 
     @Test
@@ -155,25 +174,26 @@ class PinnedSnapshotTest {
         List<String> all = sparkRows(train);
         long last = all.size() - 1;
         long[] indices = {0, 3, 4, last - 1, last};
-        Map<Long, TrainRow> rows = new SnapshotRowSource(train, spark.sparkContext().hadoopConfiguration())
-                .read(indices);
+        Map<Long, TrainRow> rows =
+                new SnapshotRowSource(train, spark.sparkContext().hadoopConfiguration()).read(indices);
         assertEquals(Arrays.stream(indices).boxed().toList(), new ArrayList<>(rows.keySet()));
         rows.forEach((index, row) -> assertEquals(all.get(index.intValue()), describe(row), "row " + index));
-        assertEquals(Map.of(), new SnapshotRowSource(train, spark.sparkContext().hadoopConfiguration())
-                .read(new long[0]));
+        assertEquals(
+                Map.of(), new SnapshotRowSource(train, spark.sparkContext().hadoopConfiguration()).read(new long[0]));
     }
 
     @Test
     void indicesOutOfOrderOrRangeAreRejectedNamingThem() {
-        SnapshotRowSource source = new SnapshotRowSource(train, spark.sparkContext().hadoopConfiguration());
+        SnapshotRowSource source =
+                new SnapshotRowSource(train, spark.sparkContext().hadoopConfiguration());
         long size = source.size();
         var unsorted = assertThrows(IllegalArgumentException.class, () -> source.read(new long[] {0, 5, 2}));
         assertEquals("row indices must be ascending and distinct: position 2 holds 2 after 5", unsorted.getMessage());
         var repeated = assertThrows(IllegalArgumentException.class, () -> source.read(new long[] {1, 1}));
         assertTrue(repeated.getMessage().contains("position 1 holds 1 after 1"), repeated.getMessage());
         var beyond = assertThrows(IllegalArgumentException.class, () -> source.read(new long[] {0, size}));
-        assertEquals("row index " + size + " (at position 1) is outside [0, " + size + ") of " + train,
-                beyond.getMessage());
+        assertEquals(
+                "row index " + size + " (at position 1) is outside [0, " + size + ") of " + train, beyond.getMessage());
         var negative = assertThrows(IllegalArgumentException.class, () -> source.read(new long[] {-1}));
         assertTrue(negative.getMessage().startsWith("row index -1 (at position 0) is outside"), negative.getMessage());
     }
@@ -189,8 +209,13 @@ class PinnedSnapshotTest {
         List<String> fromTasks = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(List.of(0, 1), 2)
                 .flatMap(part -> new SnapshotRowSource(snapshot, hadoop.toConfiguration())
-                        .read(LongStream.range(0, rows).filter(i -> i % 2 == part).toArray())
-                        .entrySet().stream().map(e -> e.getKey() + " " + describe(e.getValue())).iterator())
+                                .read(LongStream.range(0, rows)
+                                        .filter(i -> i % 2 == part)
+                                        .toArray())
+                                .entrySet()
+                                .stream()
+                                .map(e -> e.getKey() + " " + describe(e.getValue()))
+                                .iterator())
                 .collect();
         List<String> expected = sparkRows(train);
         Map<Long, String> byIndex = new TreeMap<>();
@@ -226,16 +251,18 @@ class PinnedSnapshotTest {
         assertEquals(sparkRows(fresh), after);
         assertNotEquals(before, after);
         assertTrue(new HashSet<>(before).stream().noneMatch(after::contains), "the new run shares no row");
-        List<URI> oldFiles = old.files().stream().map(PinnedSnapshot.DataFile::uri).toList();
-        assertTrue(fresh.files().stream().map(PinnedSnapshot.DataFile::uri).noneMatch(oldFiles::contains),
+        List<URI> oldFiles =
+                old.files().stream().map(PinnedSnapshot.DataFile::uri).toList();
+        assertTrue(
+                fresh.files().stream().map(PinnedSnapshot.DataFile::uri).noneMatch(oldFiles::contains),
                 "the new version has its own files");
     }
 
     @Test
     void aMissingTableFailsNamingThePathAndPrep() {
         String missing = scratch.resolve("nothing here").toString();
-        var e = assertThrows(TableNotFoundException.class,
-                () -> PinnedSnapshot.pin(spark, missing, PackedTable.SPLIT_TRAIN));
+        var e = assertThrows(
+                TableNotFoundException.class, () -> PinnedSnapshot.pin(spark, missing, PackedTable.SPLIT_TRAIN));
         assertEquals(DeltaTables.qualify(spark, missing), e.tablePath());
         assertTrue(e.getMessage().startsWith("no Delta table at " + e.tablePath()), e.getMessage());
         assertTrue(e.getMessage().contains("sparktune prep"), e.getMessage());
@@ -247,29 +274,41 @@ class PinnedSnapshotTest {
     void aDeltaTableThatIsNotAPackedTableFailsNamingWhatIsMissing() {
         String other = scratch.resolve("plain").toString();
         spark.range(3).toDF("id").write().format("delta").save(other);
-        var noColumns = assertThrows(NotAPackedTableException.class,
-                () -> PinnedSnapshot.pin(spark, other, PackedTable.SPLIT_TRAIN));
+        var noColumns = assertThrows(
+                NotAPackedTableException.class, () -> PinnedSnapshot.pin(spark, other, PackedTable.SPLIT_TRAIN));
         assertEquals(PackedTable.INPUT_IDS, noColumns.subject());
-        assertTrue(noColumns.getMessage().contains("is not a SparkTune packed table: it has no column input_ids of "
-                + "type array<int> (its columns: id bigint)"), noColumns.getMessage());
+        assertTrue(
+                noColumns
+                        .getMessage()
+                        .contains("is not a SparkTune packed table: it has no column input_ids of "
+                                + "type array<int> (its columns: id bigint)"),
+                noColumns.getMessage());
 
         // the right rows without prep's properties (a plain copy of the data)
         String copy = scratch.resolve("copy").toString();
         packedRows().write().format("delta").save(copy);
-        var noProperties = assertThrows(NotAPackedTableException.class,
-                () -> PinnedSnapshot.pin(spark, copy, PackedTable.SPLIT_TRAIN));
+        var noProperties = assertThrows(
+                NotAPackedTableException.class, () -> PinnedSnapshot.pin(spark, copy, PackedTable.SPLIT_TRAIN));
         assertEquals(PackedTable.PROP_TOKENIZER_SHA256, noProperties.subject());
         assertEquals(0, noProperties.version());
-        assertTrue(noProperties.getMessage().startsWith(DeltaTables.qualify(spark, copy) + "@0 is not a SparkTune "
-                + "packed table: it lacks the table property sparktune.tokenizer.sha256"), noProperties.getMessage());
+        assertTrue(
+                noProperties
+                        .getMessage()
+                        .startsWith(DeltaTables.qualify(spark, copy) + "@0 is not a SparkTune "
+                                + "packed table: it lacks the table property sparktune.tokenizer.sha256"),
+                noProperties.getMessage());
     }
 
     private static Dataset<Row> packedRows() {
-        return spark.read().format("delta").option("versionAsOf", train.version()).load(table);
+        return spark.read()
+                .format("delta")
+                .option("versionAsOf", train.version())
+                .load(table);
     }
 
     private static Map<String, String> sparktuneProperties() {
-        return train.properties().entrySet().stream().filter(e -> e.getKey().startsWith("sparktune."))
+        return train.properties().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("sparktune."))
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
@@ -279,13 +318,15 @@ class PinnedSnapshotTest {
         dvProperties.put("delta.enableDeletionVectors", "true");
         String withDv = scratch.resolve("with-dv").toString();
         List<Row> two = packedRows().limit(2).collectAsList();
-        DeltaTables.replace(spark, withDv, spark.createDataFrame(two, PackedTable.SCHEMA).coalesce(1), dvProperties);
-        PinnedSnapshot.pin(spark, withDv, PackedTable.SPLIT_TRAIN);   // the table feature alone changes no row
+        DeltaTables.replace(
+                spark, withDv, spark.createDataFrame(two, PackedTable.SCHEMA).coalesce(1), dvProperties);
+        PinnedSnapshot.pin(spark, withDv, PackedTable.SPLIT_TRAIN); // the table feature alone changes no row
         // deleting one of a file's two rows marks it in a deletion vector instead of rewriting the file
         spark.sql("DELETE FROM delta.`" + DeltaTables.qualify(spark, withDv) + "` WHERE " + PackedTable.DOC_IDS
-                + "[0] = " + two.get(0).getList(two.get(0).fieldIndex(PackedTable.DOC_IDS)).get(0));
-        var dv = assertThrows(UnsupportedTableException.class,
-                () -> PinnedSnapshot.pin(spark, withDv, PackedTable.SPLIT_TRAIN));
+                + "[0] = "
+                + two.get(0).getList(two.get(0).fieldIndex(PackedTable.DOC_IDS)).get(0));
+        var dv = assertThrows(
+                UnsupportedTableException.class, () -> PinnedSnapshot.pin(spark, withDv, PackedTable.SPLIT_TRAIN));
         assertEquals("deletionVectors", dv.feature());
         assertTrue(dv.getMessage().contains("@1: 1 data file(s) carry deletion vectors"), dv.getMessage());
 
@@ -293,11 +334,12 @@ class PinnedSnapshotTest {
         mappedProperties.put("delta.columnMapping.mode", "name");
         String mapped = scratch.resolve("mapped").toString();
         DeltaTables.replace(spark, mapped, spark.createDataFrame(List.of(), PackedTable.SCHEMA), mappedProperties);
-        var mapping = assertThrows(UnsupportedTableException.class,
-                () -> PinnedSnapshot.pin(spark, mapped, PackedTable.SPLIT_TRAIN));
+        var mapping = assertThrows(
+                UnsupportedTableException.class, () -> PinnedSnapshot.pin(spark, mapped, PackedTable.SPLIT_TRAIN));
         assertEquals("columnMapping", mapping.feature());
         assertEquals(DeltaTables.qualify(spark, mapped), mapping.tablePath());
-        assertTrue(mapping.getMessage().contains("uses column mapping (delta.columnMapping.mode = name)"),
+        assertTrue(
+                mapping.getMessage().contains("uses column mapping (delta.columnMapping.mode = name)"),
                 mapping.getMessage());
     }
 }

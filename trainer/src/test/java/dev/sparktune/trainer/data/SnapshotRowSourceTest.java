@@ -1,16 +1,12 @@
 package dev.sparktune.trainer.data;
 
-import dev.sparktune.preprocess.table.PackedTable;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.MessageTypeParser;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparktune.preprocess.table.PackedTable;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
@@ -20,12 +16,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The task-side reader on hand-written Parquet files (no Spark): index arithmetic across files, files without
@@ -58,8 +57,10 @@ class SnapshotRowSourceTest {
     private URI write(String name, Packed... rows) throws IOException {
         Path file = dir.resolve(name);
         SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
-        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(
-                new org.apache.hadoop.fs.Path(file.toUri())).withType(SCHEMA).withConf(CONF).build()) {
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new org.apache.hadoop.fs.Path(file.toUri()))
+                .withType(SCHEMA)
+                .withConf(CONF)
+                .build()) {
             for (Packed row : rows) {
                 Group group = groups.newGroup();
                 list(group.addGroup(PackedTable.INPUT_IDS), row.ids());
@@ -88,8 +89,13 @@ class SnapshotRowSourceTest {
         URI a = write("a.parquet", new Packed("train", 10, 3), new Packed("eval", 90, 2), new Packed("train", 20, 4));
         URI b = write("b.parquet", new Packed("eval", 80, 5));
         URI c = write("c.parquet", new Packed("train", 30, 2), new Packed("train", 40, 1));
-        SnapshotRowSource source = new SnapshotRowSource(snapshot("train", new PinnedSnapshot.DataFile(a, 2),
-                new PinnedSnapshot.DataFile(b, 0), new PinnedSnapshot.DataFile(c, 2)), CONF);
+        SnapshotRowSource source = new SnapshotRowSource(
+                snapshot(
+                        "train",
+                        new PinnedSnapshot.DataFile(a, 2),
+                        new PinnedSnapshot.DataFile(b, 0),
+                        new PinnedSnapshot.DataFile(c, 2)),
+                CONF);
         assertEquals(4, source.size());
 
         Map<Long, TrainRow> rows = source.read(new long[] {0, 1, 2, 3});
@@ -104,8 +110,13 @@ class SnapshotRowSourceTest {
         TrainRow last = source.read(new long[] {3}).get(3L);
         assertArrayEquals(new int[] {40}, last.inputIds());
 
-        SnapshotRowSource eval = new SnapshotRowSource(snapshot("eval", new PinnedSnapshot.DataFile(a, 1),
-                new PinnedSnapshot.DataFile(b, 1), new PinnedSnapshot.DataFile(c, 0)), CONF);
+        SnapshotRowSource eval = new SnapshotRowSource(
+                snapshot(
+                        "eval",
+                        new PinnedSnapshot.DataFile(a, 1),
+                        new PinnedSnapshot.DataFile(b, 1),
+                        new PinnedSnapshot.DataFile(c, 0)),
+                CONF);
         Map<Long, TrainRow> evalRows = eval.read(new long[] {0, 1});
         assertArrayEquals(new int[] {90, 91}, evalRows.get(0L).inputIds());
         assertArrayEquals(new int[] {80, 81, 82, 83, 84}, evalRows.get(1L).inputIds());
@@ -115,9 +126,15 @@ class SnapshotRowSourceTest {
     void onlyFilesHoldingARequestedIndexAreOpened() throws IOException {
         URI a = write("a.parquet", new Packed("train", 10, 3));
         URI gone = dir.resolve("gone.parquet").toUri();
-        SnapshotRowSource source = new SnapshotRowSource(snapshot("train", new PinnedSnapshot.DataFile(a, 1),
-                new PinnedSnapshot.DataFile(gone, 0), new PinnedSnapshot.DataFile(gone, 5)), CONF);
-        assertArrayEquals(new int[] {10, 11, 12}, source.read(new long[] {0}).get(0L).inputIds());
+        SnapshotRowSource source = new SnapshotRowSource(
+                snapshot(
+                        "train",
+                        new PinnedSnapshot.DataFile(a, 1),
+                        new PinnedSnapshot.DataFile(gone, 0),
+                        new PinnedSnapshot.DataFile(gone, 5)),
+                CONF);
+        assertArrayEquals(
+                new int[] {10, 11, 12}, source.read(new long[] {0}).get(0L).inputIds());
         var e = assertThrows(DataFileException.class, () -> source.read(new long[] {0, 1}));
         assertEquals(gone, e.file());
     }
@@ -131,19 +148,24 @@ class SnapshotRowSourceTest {
         assertEquals("file:/tables/packed", e.tablePath());
         assertEquals(7, e.version());
         assertTrue(e.getMessage().startsWith("cannot read " + gone + " of file:/tables/packed@7 ("), e.getMessage());
-        assertTrue(e.getMessage().contains("probably removed by VACUUM or overwritten: re-run prep, or pin a version "
-                + "whose files still exist"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("probably removed by VACUUM or overwritten: re-run prep, or pin a version "
+                                + "whose files still exist"),
+                e.getMessage());
         assertTrue(e.getCause() instanceof FileNotFoundException, String.valueOf(e.getCause()));
     }
 
     @Test
     void aCorruptFileIsNamedWithTheVacuumHint() throws IOException {
         Path corrupt = Files.writeString(dir.resolve("corrupt.parquet"), "not parquet at all");
-        SnapshotRowSource source = new SnapshotRowSource(
-                snapshot("train", new PinnedSnapshot.DataFile(corrupt.toUri(), 1)), CONF);
+        SnapshotRowSource source =
+                new SnapshotRowSource(snapshot("train", new PinnedSnapshot.DataFile(corrupt.toUri(), 1)), CONF);
         var e = assertThrows(DataFileException.class, () -> source.read(new long[] {0}));
         assertEquals(corrupt.toUri(), e.file());
-        assertTrue(e.getMessage().contains("is not a Parquet file") && e.getMessage().contains("VACUUM"),
+        assertTrue(
+                e.getMessage().contains("is not a Parquet file")
+                        && e.getMessage().contains("VACUUM"),
                 e.getMessage());
     }
 
@@ -152,8 +174,10 @@ class SnapshotRowSourceTest {
         URI a = write("a.parquet", new Packed("train", 10, 3), new Packed("eval", 20, 1));
         SnapshotRowSource source = new SnapshotRowSource(snapshot("train", new PinnedSnapshot.DataFile(a, 2)), CONF);
         var e = assertThrows(DataFileException.class, () -> source.read(new long[] {1}));
-        assertEquals(a + " of file:/tables/packed@7 holds 1 rows of split 'train' but held 2 when the snapshot was "
-                + "pinned: the file was rewritten in place; pin the table again", e.getMessage());
+        assertEquals(
+                a + " of file:/tables/packed@7 holds 1 rows of split 'train' but held 2 when the snapshot was "
+                        + "pinned: the file was rewritten in place; pin the table again",
+                e.getMessage());
         assertNull(e.getCause());
     }
 
@@ -161,8 +185,10 @@ class SnapshotRowSourceTest {
     void aRowBreakingTheRowContractIsNamedByFileAndPosition() throws IOException {
         Path file = dir.resolve("bad.parquet");
         SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
-        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(
-                new org.apache.hadoop.fs.Path(file.toUri())).withType(SCHEMA).withConf(CONF).build()) {
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new org.apache.hadoop.fs.Path(file.toUri()))
+                .withType(SCHEMA)
+                .withConf(CONF)
+                .build()) {
             Group group = groups.newGroup();
             list(group.addGroup(PackedTable.INPUT_IDS), new int[] {1, 2, 3});
             list(group.addGroup(PackedTable.LABELS), new int[] {1, 2, 3});
@@ -171,20 +197,24 @@ class SnapshotRowSourceTest {
             group.append(PackedTable.SPLIT, "train");
             writer.write(group);
         }
-        SnapshotRowSource source = new SnapshotRowSource(
-                snapshot("train", new PinnedSnapshot.DataFile(file.toUri(), 1)), CONF);
+        SnapshotRowSource source =
+                new SnapshotRowSource(snapshot("train", new PinnedSnapshot.DataFile(file.toUri(), 1)), CONF);
         var e = assertThrows(DataFileException.class, () -> source.read(new long[] {0}));
-        assertTrue(e.getMessage().startsWith("row 0 of split 'train' in " + file.toUri() + " of file:/tables/packed@7 "
-                + "is not a valid packed row: doc_lens [2] sum to 2 but the row has 3 tokens"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("row 0 of split 'train' in " + file.toUri() + " of file:/tables/packed@7 "
+                                + "is not a valid packed row: doc_lens [2] sum to 2 but the row has 3 tokens"),
+                e.getMessage());
     }
 
     @Test
     void theSnapshotValidatesWhatItIsBuiltFrom() {
-        var split = assertThrows(IllegalArgumentException.class,
+        var split = assertThrows(
+                IllegalArgumentException.class,
                 () -> new PinnedSnapshot("file:/t", 0, "validation", 128, List.of(), Map.of()));
         assertEquals("split must be 'train' or 'eval', got 'validation'", split.getMessage());
-        var rows = assertThrows(IllegalArgumentException.class,
-                () -> new PinnedSnapshot.DataFile(URI.create("file:/t/a.parquet"), -1));
+        var rows = assertThrows(
+                IllegalArgumentException.class, () -> new PinnedSnapshot.DataFile(URI.create("file:/t/a.parquet"), -1));
         assertEquals("splitRows must be >= 0, got -1 for file:/t/a.parquet", rows.getMessage());
         assertEquals(0, new SnapshotRowSource(snapshot("eval"), CONF).size());
     }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class RowEvaluatorTest {
     static final Path QWEN3 = TinyModels.QWEN3_TOKENIZER;
     static final int IGNORE = -100;
-    static final int EOS = 151645;  // <|im_end|>
+    static final int EOS = 151645; // <|im_end|>
     static HfModelDir.Loaded model;
     static HuggingFaceTokenizer tokenizer;
 
@@ -42,14 +42,22 @@ class RowEvaluatorTest {
     }
 
     private static RowEvaluator evaluator(Set<Long> generateFor, int batchSize, int maxNewTokens) {
-        return new RowEvaluator(model, 64, 16, new GenerationConfig(maxNewTokens, Set.of(EOS), 0.0, 0, 1.0, 1),
-                tokenizer, generateFor, batchSize, null);
+        return new RowEvaluator(
+                model,
+                64,
+                16,
+                new GenerationConfig(maxNewTokens, Set.of(EOS), 0.0, 0, 1.0, 1),
+                tokenizer,
+                generateFor,
+                batchSize,
+                null);
     }
 
     /** A document: prompt tokens unsupervised, then the answer supervised. */
     private record Doc(long id, int[] ids, int[] labels) {
         static Doc of(long id, int[] prompt, int[] answer) {
-            int[] ids = IntStream.concat(Arrays.stream(prompt), Arrays.stream(answer)).toArray();
+            int[] ids = IntStream.concat(Arrays.stream(prompt), Arrays.stream(answer))
+                    .toArray();
             int[] labels = ids.clone();
             Arrays.fill(labels, 0, prompt.length, IGNORE);
             return new Doc(id, ids, labels);
@@ -57,17 +65,23 @@ class RowEvaluatorTest {
     }
 
     private static void addRow(RowEvaluator e, Doc... docs) {
-        int[] ids = Arrays.stream(docs).flatMapToInt(d -> Arrays.stream(d.ids())).toArray();
-        int[] labels = Arrays.stream(docs).flatMapToInt(d -> Arrays.stream(d.labels())).toArray();
-        e.add(new TrainRow(ids, labels, Arrays.stream(docs).mapToInt(d -> d.ids().length).toArray(),
-                Arrays.stream(docs).mapToLong(Doc::id).toArray(), new int[0]));
+        int[] ids =
+                Arrays.stream(docs).flatMapToInt(d -> Arrays.stream(d.ids())).toArray();
+        int[] labels =
+                Arrays.stream(docs).flatMapToInt(d -> Arrays.stream(d.labels())).toArray();
+        e.add(new TrainRow(
+                ids,
+                labels,
+                Arrays.stream(docs).mapToInt(d -> d.ids().length).toArray(),
+                Arrays.stream(docs).mapToLong(Doc::id).toArray(),
+                new int[0]));
     }
 
     static final int[] PROMPT_A = {151644, 872, 198, 3838, 374};
     static final Doc A = Doc.of(1, PROMPT_A, new int[] {220, 19, EOS});
     static final Doc B = Doc.of(2, new int[] {151644, 872, 198, 1207}, new int[] {9454, 11, 1207, EOS, 198});
-    static final Doc C = Doc.of(3, new int[] {151644, 872, 198}, new int[] {});  // nothing supervised
-    static final Doc D = new Doc(4, new int[] {40, 1079, 264}, new int[] {40, 1079, 264});  // all supervised (pt)
+    static final Doc C = Doc.of(3, new int[] {151644, 872, 198}, new int[] {}); // nothing supervised
+    static final Doc D = new Doc(4, new int[] {40, 1079, 264}, new int[] {40, 1079, 264}); // all supervised (pt)
 
     @Test
     void theLossDoesNotDependOnPacking() {
@@ -94,15 +108,20 @@ class RowEvaluatorTest {
         RowEvaluator e = evaluator(Set.of(1L, 2L, 3L, 4L), 1, 4);
         addRow(e, A, B, C, D);
         List<DocPrediction> asked = e.score().predictions();
-        assertEquals(List.of(1L, 2L), asked.stream().map(DocPrediction::docId).toList(),
+        assertEquals(
+                List.of(1L, 2L),
+                asked.stream().map(DocPrediction::docId).toList(),
                 "unsupervised and fully supervised documents have no question");
         DocPrediction b = asked.get(1);
         assertEquals(tokenizer.decode(new long[] {151644, 872, 198, 1207}, false), b.prompt());
-        assertEquals(tokenizer.decode(new long[] {9454, 11, 1207, EOS, 198}, true).strip(), b.label());
+        assertEquals(
+                tokenizer.decode(new long[] {9454, 11, 1207, EOS, 198}, true).strip(), b.label());
         assertTrue(b.generatedTokens() <= 4);
         RowEvaluator only = evaluator(Set.of(2L), 1, 4);
         addRow(only, A, B);
-        assertEquals(List.of(2L), only.score().predictions().stream().map(DocPrediction::docId).toList(),
+        assertEquals(
+                List.of(2L),
+                only.score().predictions().stream().map(DocPrediction::docId).toList(),
                 "only the sampled documents");
     }
 
@@ -119,9 +138,14 @@ class RowEvaluatorTest {
         assertEquals(first.label().equals(first.predict()), first.exactMatch());
 
         // the same prompt with the model's own greedy answer as the reference
-        int[] answer = Arrays.stream(tokenizer.encode(first.predict(), false, false).getIds()).mapToInt(x -> (int) x)
+        int[] answer = Arrays.stream(
+                        tokenizer.encode(first.predict(), false, false).getIds())
+                .mapToInt(x -> (int) x)
                 .toArray();
-        Doc echo = Doc.of(9, PROMPT_A, IntStream.concat(Arrays.stream(answer), IntStream.of(EOS)).toArray());
+        Doc echo = Doc.of(
+                9,
+                PROMPT_A,
+                IntStream.concat(Arrays.stream(answer), IntStream.of(EOS)).toArray());
         RowEvaluator exact = evaluator(Set.of(9L), 1, 6);
         addRow(exact, echo);
         DocPrediction p = exact.score().predictions().get(0);

@@ -11,7 +11,6 @@ import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.trainer.TrainerException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,6 +28,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class ModelExportTest {
     @TempDir
     static Path scratch;
+
     static Path base;
     static Path adapter;
     static HfModelDir.Loaded baseModel;
@@ -41,13 +41,14 @@ class ModelExportTest {
         baseModel = TinyModels.writeQwen3(base, 3, 0.05);
         adapters = new LoraAdapters(baseModel.config(), LoraConfig.of(4, 8, 0, "q_proj,v_proj", false), 0);
         adapterParams = adapters.init(5);
-        adapterParams.addi(0.01);  // lora_B starts at 0: make the merge change the weights
+        adapterParams.addi(0.01); // lora_B starts at 0: make the merge change the weights
         adapter = scratch.resolve("adapter");
         adapters.save(adapter, adapterParams, base.toString());
     }
 
     private static List<String> export(String adapterPath, Path to, boolean adapterOnly) {
-        return ModelExport.run(new ExportConfig(base.toString(), adapterPath, to.toString(), 1L << 30, adapterOnly),
+        return ModelExport.run(
+                new ExportConfig(base.toString(), adapterPath, to.toString(), 1L << 30, adapterOnly),
                 new Configuration());
     }
 
@@ -55,11 +56,14 @@ class ModelExportTest {
     void theMergedModelIsTheBaseWithTheAdapterFoldedIn() {
         Path out = scratch.resolve("merged");
         List<String> files = export(adapter.toString(), out, false);
-        assertTrue(files.contains("config.json") && files.contains("tokenizer.json")
-                && files.stream().anyMatch(f -> f.endsWith(".safetensors")), files.toString());
+        assertTrue(
+                files.contains("config.json")
+                        && files.contains("tokenizer.json")
+                        && files.stream().anyMatch(f -> f.endsWith(".safetensors")),
+                files.toString());
         HfModelDir.Loaded merged = HfModelDir.load(out);
         ParamLayout layout = baseModel.layout();
-        double scaling = 8.0 / 4;  // lora_alpha / r
+        double scaling = 8.0 / 4; // lora_alpha / r
         for (ParamLayout.Entry e : layout.entries()) {
             INDArray base = layout.view(baseModel.params(), e.name());
             INDArray got = merged.layout().view(merged.params(), e.name());
@@ -70,7 +74,7 @@ class ModelExportTest {
                 String prefix = LoraAdapters.PEFT_PREFIX + module;
                 INDArray a = adapters.layout().view(adapterParams, prefix + ".lora_A.weight");
                 INDArray b = adapters.layout().view(adapterParams, prefix + ".lora_B.weight");
-                expected = base.add(b.mmul(a).muli(scaling));  // W + s·B·A, computed here
+                expected = base.add(b.mmul(a).muli(scaling)); // W + s·B·A, computed here
                 assertTrue(got.sub(base).amaxNumber().doubleValue() > 1e-4, e.name() + " changed");
             }
             assertTrue(got.equalsWithEps(expected, 1e-6), e.name() + (targeted ? ": W + s·B·A" : ": untouched"));
@@ -82,17 +86,21 @@ class ModelExportTest {
         Path out = scratch.resolve("replaced");
         export(adapter.toString(), out, false);
         List<String> again = export(adapter.toString(), out, true);
-        assertEquals(List.of("adapter_config.json", "adapter_model.safetensors"), again,
+        assertEquals(
+                List.of("adapter_config.json", "adapter_model.safetensors"),
+                again,
                 "adapter_only replaced the earlier model export as a whole");
-        assertArrayEquals(Files.readAllBytes(adapter.resolve("adapter_model.safetensors")),
+        assertArrayEquals(
+                Files.readAllBytes(adapter.resolve("adapter_model.safetensors")),
                 Files.readAllBytes(out.resolve("adapter_model.safetensors")));
 
         Path other = Files.createDirectories(scratch.resolve("someone-elses"));
         Files.writeString(other.resolve("notes.txt"), "keep me");
-        TrainerException e = assertThrows(TrainerException.class,
-                () -> export(adapter.toString(), other, false));
-        assertTrue(e.getMessage().contains("holds other files")
-                && e.getMessage().contains("choose an empty or new directory"), e.getMessage());
+        TrainerException e = assertThrows(TrainerException.class, () -> export(adapter.toString(), other, false));
+        assertTrue(
+                e.getMessage().contains("holds other files")
+                        && e.getMessage().contains("choose an empty or new directory"),
+                e.getMessage());
         assertEquals(List.of(other.resolve("notes.txt")), Files.list(other).toList(), "left as it was");
 
         Path file = Files.writeString(scratch.resolve("a-file"), "x");

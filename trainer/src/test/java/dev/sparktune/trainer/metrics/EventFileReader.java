@@ -18,11 +18,9 @@ import java.util.Map;
  */
 final class EventFileReader {
     /** One decoded Event; absent fields are null (step 0 when absent, as protobuf reads it). */
-    record Event(double wallTime, long step, String fileVersion, Map<String, Float> scalars) {
-    }
+    record Event(double wallTime, long step, String fileVersion, Map<String, Float> scalars) {}
 
-    private EventFileReader() {
-    }
+    private EventFileReader() {}
 
     static List<Event> read(Path file) throws IOException {
         ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);

@@ -68,8 +68,10 @@ class MetricPlotTest {
 
     static boolean near(int rgb, Color c, int tolerance) {
         Color p = new Color(rgb);
-        return Math.abs(p.getRed() - c.getRed()) + Math.abs(p.getGreen() - c.getGreen())
-                + Math.abs(p.getBlue() - c.getBlue()) <= tolerance;
+        return Math.abs(p.getRed() - c.getRed())
+                        + Math.abs(p.getGreen() - c.getGreen())
+                        + Math.abs(p.getBlue() - c.getBlue())
+                <= tolerance;
     }
 
     /** Columns of the axes (outside the legend's corner) that hold a pixel near {@code c}. */

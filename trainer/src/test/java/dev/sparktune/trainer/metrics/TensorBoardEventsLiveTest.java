@@ -23,19 +23,27 @@ class TensorBoardEventsLiveTest {
     @Test
     void tensorBoardLoadsTheScalars(@TempDir Path work) throws Exception {
         Path file = TensorBoardEventsTest.writeFiveSteps(work).file();
-        JsonNode out = new ObjectMapper().readTree(ReferencePython.runScript("scripts/check_tensorboard_events.py",
-                List.of(file.toString()), Duration.ofMinutes(2)));
+        JsonNode out = new ObjectMapper()
+                .readTree(ReferencePython.runScript(
+                        "scripts/check_tensorboard_events.py", List.of(file.toString()), Duration.ofMinutes(2)));
         assertEquals(4, out.get("records").asInt());
         assertEquals("brain.Event:2", out.get("file_version").asText());
         assertTrue(out.get("canonical").asBoolean(), "protobuf re-encodes each Event to the same bytes");
         JsonNode scalars = out.get("scalars");
         List<String> tags = new ArrayList<>();
         scalars.fieldNames().forEachRemaining(tags::add);
-        assertEquals(TensorBoardEventsTest.TAGS.stream().sorted().toList(), tags.stream().sorted().toList());
+        assertEquals(
+                TensorBoardEventsTest.TAGS.stream().sorted().toList(),
+                tags.stream().sorted().toList());
         for (String tag : TensorBoardEventsTest.TAGS) {
             JsonNode series = scalars.get(tag);
-            assertEquals(List.of(2, 4, 5), List.of(series.get(0).get("step").asInt(), series.get(1).get("step")
-                    .asInt(), series.get(2).get("step").asInt()), tag);
+            assertEquals(
+                    List.of(2, 4, 5),
+                    List.of(
+                            series.get(0).get("step").asInt(),
+                            series.get(1).get("step").asInt(),
+                            series.get(2).get("step").asInt()),
+                    tag);
         }
         for (JsonNode point : scalars.get("train/loss")) {
             StepMetrics m = TensorBoardEventsTest.metrics(point.get("step").asInt() - 1);
@@ -45,6 +53,7 @@ class TensorBoardEventsLiveTest {
             StepMetrics m = TensorBoardEventsTest.metrics(point.get("step").asInt() - 1);
             assertEquals((float) m.lr(), (float) point.get("value").asDouble(), "train/learning_rate at " + point);
         }
-        assertEquals(10000f, (float) scalars.get("train/tokens_per_second").get(2).get("value").asDouble());
+        assertEquals(10000f, (float)
+                scalars.get("train/tokens_per_second").get(2).get("value").asDouble());
     }
 }

@@ -22,8 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
  * a file-version record first, then one Event per logging step with the seven train/ scalars as floats.
  */
 class TensorBoardEventsTest {
-    static final List<String> TAGS = List.of("train/loss", "train/learning_rate", "train/grad_norm",
-            "train/tokens_per_second", "train/mfu", "train/mfu_useful", "train/epoch");
+    static final List<String> TAGS = List.of(
+            "train/loss",
+            "train/learning_rate",
+            "train/grad_norm",
+            "train/tokens_per_second",
+            "train/mfu",
+            "train/mfu_useful",
+            "train/epoch");
     /**
      * 1e5 model FLOPs per token on 2 ranks of 1e9 FLOP/s each: 3000 tokens/s is 15% MFU; the steps' rows need half
      * of that (short packed documents), so the useful MFU is half.
@@ -40,8 +46,17 @@ class TensorBoardEventsTest {
     }
 
     static StepMetrics metrics(int s) {
-        return new StepMetrics(s, (s + 1) / 2.5, 3.0 - 0.4 * s, 1.5 / (s + 1), 1e-4 * (5 - s), 1000L * (s + 1),
-                500, 5e7 * (s + 1), 0.5, Map.of());
+        return new StepMetrics(
+                s,
+                (s + 1) / 2.5,
+                3.0 - 0.4 * s,
+                1.5 / (s + 1),
+                1e-4 * (5 - s),
+                1000L * (s + 1),
+                500,
+                5e7 * (s + 1),
+                0.5,
+                Map.of());
     }
 
     @Test
@@ -58,9 +73,12 @@ class TensorBoardEventsTest {
         assertEquals("brain.Event:2", read.get(0).fileVersion());
         assertTrue(read.get(0).scalars().isEmpty());
         assertEquals(Long.parseLong(name.split("\\.")[3]), (long) read.get(0).wallTime());
-        assertEquals(List.of(2L, 4L, 5L), read.subList(1, 4).stream().map(EventFileReader.Event::step).toList());
+        assertEquals(
+                List.of(2L, 4L, 5L),
+                read.subList(1, 4).stream().map(EventFileReader.Event::step).toList());
         for (EventFileReader.Event e : read) {
-            assertTrue(e.wallTime() >= Math.floor(before) && e.wallTime() <= System.currentTimeMillis() / 1000.0 + 1,
+            assertTrue(
+                    e.wallTime() >= Math.floor(before) && e.wallTime() <= System.currentTimeMillis() / 1000.0 + 1,
                     "wall time in seconds: " + e.wallTime());
         }
         for (EventFileReader.Event e : read.subList(1, 4)) {
@@ -74,12 +92,21 @@ class TensorBoardEventsTest {
             assertEquals((float) m.epoch(), v.get("train/epoch"));
         }
         // tokens/s over the window since the last logged step: steps 1+2, 3+4, then 5 alone (0.5 s each)
-        assertEquals(List.of(3000f, 7000f, 10000f), read.subList(1, 4).stream()
-                .map(e -> e.scalars().get("train/tokens_per_second")).toList());
-        assertEquals(List.of(0.15f, 0.35f, 0.5f), read.subList(1, 4).stream()
-                .map(e -> e.scalars().get("train/mfu")).toList());
-        assertEquals(List.of(0.075f, 0.175f, 0.25f), read.subList(1, 4).stream()
-                .map(e -> e.scalars().get("train/mfu_useful")).toList());
+        assertEquals(
+                List.of(3000f, 7000f, 10000f),
+                read.subList(1, 4).stream()
+                        .map(e -> e.scalars().get("train/tokens_per_second"))
+                        .toList());
+        assertEquals(
+                List.of(0.15f, 0.35f, 0.5f),
+                read.subList(1, 4).stream()
+                        .map(e -> e.scalars().get("train/mfu"))
+                        .toList());
+        assertEquals(
+                List.of(0.075f, 0.175f, 0.25f),
+                read.subList(1, 4).stream()
+                        .map(e -> e.scalars().get("train/mfu_useful"))
+                        .toList());
     }
 
     @Test
@@ -95,7 +122,7 @@ class TensorBoardEventsTest {
     void aCorruptedRecordIsDetected(@TempDir Path work) throws IOException {
         Path file = writeFiveSteps(work).file();
         byte[] bytes = Files.readAllBytes(file);
-        bytes[bytes.length - 10] ^= 1;  // inside the last record's payload
+        bytes[bytes.length - 10] ^= 1; // inside the last record's payload
         Files.write(file, bytes);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> EventFileReader.read(file));
         assertTrue(e.getMessage().contains("data CRC mismatch in record 3"), e.getMessage());
@@ -108,16 +135,30 @@ class TensorBoardEventsTest {
         for (int s = 0; s < 4; s++) {
             StepMetrics m = metrics(s);
             // a preference run's step: the objective's own metric beside the loss
-            trainerLog.record(new StepMetrics(m.step(), m.epoch(), m.loss(), m.gradNorm(), m.lr(), m.tokens(),
-                    m.supervised(), m.usefulFlops(), m.seconds(), Map.of("rewards/accuracies", 0.25 * s)),
+            trainerLog.record(
+                    new StepMetrics(
+                            m.step(),
+                            m.epoch(),
+                            m.loss(),
+                            m.gradNorm(),
+                            m.lr(),
+                            m.tokens(),
+                            m.supervised(),
+                            m.usefulFlops(),
+                            m.seconds(),
+                            Map.of("rewards/accuracies", 0.25 * s)),
                     (s + 1) % 2 == 0);
         }
         TensorBoardEvents events = TensorBoardEvents.create(work.resolve("resumed"), MFU);
         events.replay(log, List.of("rewards/accuracies"));
         events.record(metrics(4), true);
         List<EventFileReader.Event> read = EventFileReader.read(events.file());
-        assertEquals(List.of(2L, 4L, 5L), read.subList(1, read.size()).stream().map(EventFileReader.Event::step)
-                .toList(), "steps 2 and 4 from the log, 5 recorded after the resume");
+        assertEquals(
+                List.of(2L, 4L, 5L),
+                read.subList(1, read.size()).stream()
+                        .map(EventFileReader.Event::step)
+                        .toList(),
+                "steps 2 and 4 from the log, 5 recorded after the resume");
         assertEquals((float) metrics(3).loss(), read.get(2).scalars().get("train/loss"));
         assertEquals((float) metrics(1).gradNorm(), read.get(1).scalars().get("train/grad_norm"));
         List<String> tags = new ArrayList<>(TAGS);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparktune.trainer.TrainerException;
-
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -30,21 +29,37 @@ class MemoryBudgetTest {
 
     @Test
     void yarnRanksShareTheExecutorsMemoryOverhead() {
-        MemoryBudget set = MemoryBudget.of("yarn", Map.of("spark.executor.memory", "8g",
-                "spark.executor.memoryOverhead", "12g", "spark.executor.cores", "4", "spark.task.cpus", "2"), HOST, 4);
+        MemoryBudget set = MemoryBudget.of(
+                "yarn",
+                Map.of(
+                        "spark.executor.memory",
+                        "8g",
+                        "spark.executor.memoryOverhead",
+                        "12g",
+                        "spark.executor.cores",
+                        "4",
+                        "spark.task.cpus",
+                        "2"),
+                HOST,
+                4);
         assertEquals((12 * GB - MemoryBudget.EXECUTOR_NATIVE_BASELINE) / 2, set.perRank(), "2 task slots each");
-        assertTrue(set.source().contains("memoryOverhead") && set.source().contains("2 ranks per executor"),
-                set.source());
+        assertTrue(
+                set.source().contains("memoryOverhead") && set.source().contains("2 ranks per executor"), set.source());
         // the default overhead, max(384 MB, 10%), leaves nothing once the native baseline is paid
         MemoryBudget byDefault = MemoryBudget.of("yarn", Map.of("spark.executor.memory", "4g"), HOST, 2);
         assertEquals(0, byDefault.perRank());
-        assertTrue(byDefault.source().contains("the default") && byDefault.raise().contains("memoryOverhead"),
+        assertTrue(
+                byDefault.source().contains("the default") && byDefault.raise().contains("memoryOverhead"),
                 byDefault.source());
         // JavaCPP's 4 × heap binds when the overhead is larger than 3 × the heap
-        MemoryBudget javacpp = MemoryBudget.of("k8s://https://api:6443", Map.of("spark.executor.memory", "1g",
-                "spark.executor.memoryOverhead", "20g"), HOST, 1);
+        MemoryBudget javacpp = MemoryBudget.of(
+                "k8s://https://api:6443",
+                Map.of("spark.executor.memory", "1g", "spark.executor.memoryOverhead", "20g"),
+                HOST,
+                1);
         assertEquals(4 * GB - GB - MemoryBudget.EXECUTOR_NATIVE_BASELINE, javacpp.perRank());
-        assertTrue(javacpp.source().startsWith("Kubernetes") && javacpp.source().contains("maxPhysicalBytes"),
+        assertTrue(
+                javacpp.source().startsWith("Kubernetes") && javacpp.source().contains("maxPhysicalBytes"),
                 javacpp.source());
     }
 
@@ -54,11 +69,25 @@ class MemoryBudgetTest {
         assertEquals(4 * 6 * GB - 6 * GB - MemoryBudget.EXECUTOR_NATIVE_BASELINE, standalone.perRank());
         MemoryBudget cluster = MemoryBudget.of("local-cluster[2,1,1024]", Map.of(), HOST, 2);
         assertEquals(3 * GB - MemoryBudget.EXECUTOR_NATIVE_BASELINE, cluster.perRank(), "1024 MB executors");
-        MemoryBudget off = MemoryBudget.of("spark://m:7077", Map.of("spark.executor.memory", "6g",
-                "spark.executor.extraJavaOptions", "-XX:+UseG1GC -Dorg.bytedeco.javacpp.maxPhysicalBytes=0"), HOST, 2);
+        MemoryBudget off = MemoryBudget.of(
+                "spark://m:7077",
+                Map.of(
+                        "spark.executor.memory",
+                        "6g",
+                        "spark.executor.extraJavaOptions",
+                        "-XX:+UseG1GC -Dorg.bytedeco.javacpp.maxPhysicalBytes=0"),
+                HOST,
+                2);
         assertEquals(Long.MAX_VALUE, off.perRank());
-        MemoryBudget set = MemoryBudget.of("spark://m:7077", Map.of("spark.executor.memory", "6g",
-                "spark.executor.extraJavaOptions", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=40g"), HOST, 2);
+        MemoryBudget set = MemoryBudget.of(
+                "spark://m:7077",
+                Map.of(
+                        "spark.executor.memory",
+                        "6g",
+                        "spark.executor.extraJavaOptions",
+                        "-Dorg.bytedeco.javacpp.maxPhysicalBytes=40g"),
+                HOST,
+                2);
         assertEquals(40 * GB - 6 * GB - MemoryBudget.EXECUTOR_NATIVE_BASELINE, set.perRank());
     }
 
@@ -69,7 +98,8 @@ class MemoryBudgetTest {
         assertEquals(2048L << 10, MemoryBudget.bytes("2048k"));
         assertEquals(3 * GB, MemoryBudget.bytes("3gb"));
         assertEquals(12345, MemoryBudget.bytes("12345"));
-        String message = assertThrows(TrainerException.class, () -> MemoryBudget.bytes("lots")).getMessage();
+        String message = assertThrows(TrainerException.class, () -> MemoryBudget.bytes("lots"))
+                .getMessage();
         assertTrue(message.contains("\"lots\""), message);
     }
 }

@@ -13,17 +13,17 @@ import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.api.Stage;
-import dev.sparktune.trainer.api.TrainConfig;
+import dev.sparktune.preprocess.table.DeltaTables;
+import dev.sparktune.preprocess.table.PackedTable;
+import dev.sparktune.testkit.ReferencePython;
+import dev.sparktune.testkit.RepoPaths;
 import dev.sparktune.trainer.api.PreferenceConfig;
+import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
 import dev.sparktune.trainer.api.TrainResult;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.eval.EvalJob;
 import dev.sparktune.trainer.eval.EvalResult;
-import dev.sparktune.preprocess.table.DeltaTables;
-import dev.sparktune.preprocess.table.PackedTable;
-import dev.sparktune.testkit.ReferencePython;
-import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,8 +45,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RefLogProbsJobTest {
     static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     static Path scratch;
+
     static SparkSession spark;
     static Path model;
 
@@ -54,9 +56,17 @@ class RefLogProbsJobTest {
     static void prepare() throws Exception {
         spark = LocalSpark.start("RefLogProbsJobTest", scratch);
         for (boolean packing : new boolean[] {true, false}) {
-            PrepJob.run(spark, TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve(packing ? "packed"
-                    : "unpacked"), "demo_alpaca").cutoffLen(128).packing(packing).maxSamples(24).valSize(0.25)
-                    .build());
+            PrepJob.run(
+                    spark,
+                    TestPrepConfig.of(
+                                    RepoPaths.resolve("data"),
+                                    scratch.resolve(packing ? "packed" : "unpacked"),
+                                    "demo_alpaca")
+                            .cutoffLen(128)
+                            .packing(packing)
+                            .maxSamples(24)
+                            .valSize(0.25)
+                            .build());
         }
         model = scratch.resolve("model");
         TinyModels.writeQwen3(model, 7, 0.3);
@@ -72,8 +82,10 @@ class RefLogProbsJobTest {
     }
 
     private static RefLogProbsResult run(String table, String out, int partitions) {
-        return RefLogProbsJob.run(spark, new RefLogProbsConfig(table, model.toString(), "",
-                scratch.resolve(out).toString(), 64, partitions));
+        return RefLogProbsJob.run(
+                spark,
+                new RefLogProbsConfig(
+                        table, model.toString(), "", scratch.resolve(out).toString(), 64, partitions));
     }
 
     /** doc_id → {ref_logp, ref_tokens} of a written table. */
@@ -105,12 +117,18 @@ class RefLogProbsJobTest {
                 {"instruction": "Capital of Italy?", "chosen": "Rome", "rejected": "Milan"}
                 {"instruction": "Is 4 odd?", "chosen": "No.", "rejected": "Yes, 4 is odd."}
                 """);
-        PrepJob.run(spark, TestPrepConfig.of(dir, scratch.resolve("pairs"), "pairs").stage(Stage.DPO).cutoffLen(64)
-                .packing(true).valSize(0.34).build());
+        PrepJob.run(
+                spark,
+                TestPrepConfig.of(dir, scratch.resolve("pairs"), "pairs")
+                        .stage(Stage.DPO)
+                        .cutoffLen(64)
+                        .packing(true)
+                        .valSize(0.34)
+                        .build());
         String table = scratch.resolve("pairs").resolve("packed").toString();
         String refTable = table + PreferenceConfig.REF_TABLE_SUFFIX;
-        Map<Long, double[]> scored = read(RefLogProbsJob.run(spark, new RefLogProbsConfig(table, model.toString(), "",
-                refTable, 64, 2)));
+        Map<Long, double[]> scored =
+                read(RefLogProbsJob.run(spark, new RefLogProbsConfig(table, model.toString(), "", refTable, 64, 2)));
         List<Row> rows = spark.read().format("delta").load(table).collectAsList();
         int documents = 0;
         for (Row row : rows) {
@@ -123,49 +141,99 @@ class RefLogProbsJobTest {
         assertEquals(12, documents, "a chosen and a rejected document per pair");
         assertEquals(12, scored.size());
 
-        TrainConfig dpo = TrainConfig.builder().modelPath(model.toString()).table(table)
-                .outputDir(scratch.resolve("pairs-train").toString()).maxSteps(2).perDeviceBatchRows(2)
-                .learningRate(1e-2).saveSteps(0).build();
+        TrainConfig dpo = TrainConfig.builder()
+                .modelPath(model.toString())
+                .table(table)
+                .outputDir(scratch.resolve("pairs-train").toString())
+                .maxSteps(2)
+                .perDeviceBatchRows(2)
+                .learningRate(1e-2)
+                .saveSteps(0)
+                .build();
         TrainResult trained = TrainJob.run(spark, dpo);
         assertEquals(Math.log(2), trained.steps().get(0).loss(), 1e-5, "a fresh LoRA is its reference: ln 2");
-        assertEquals(List.of("rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
-                "logps/chosen", "logps/rejected"), List.copyOf(trained.steps().get(0).objective().keySet()));
-        JsonNode logged = JSON.readTree(Files.readAllLines(scratch.resolve("pairs-train")
-                .resolve("trainer_log.jsonl")).get(0));
+        assertEquals(
+                List.of(
+                        "rewards/chosen",
+                        "rewards/rejected",
+                        "rewards/accuracies",
+                        "rewards/margins",
+                        "logps/chosen",
+                        "logps/rejected"),
+                List.copyOf(trained.steps().get(0).objective().keySet()));
+        JsonNode logged =
+                JSON.readTree(Files.readAllLines(scratch.resolve("pairs-train").resolve("trainer_log.jsonl"))
+                        .get(0));
         assertTrue(logged.has("rewards/accuracies") && logged.has("logps/rejected"), logged.toString());
         assertTrue(Files.isRegularFile(scratch.resolve("pairs-train").resolve("adapter_model.safetensors")));
-        assertTrue(Files.isRegularFile(scratch.resolve("pairs-train").resolve("training_rewards_accuracies.png")),
+        assertTrue(
+                Files.isRegularFile(scratch.resolve("pairs-train").resolve("training_rewards_accuracies.png")),
                 "LLaMA-Factory's dpo plots: loss and rewards/accuracies");
 
-        EvalConfig eval = new EvalConfig(model.toString(), "", table, -1, 0, true, 4, 2, false, 1, 1, 0, 1,
-                scratch.resolve("pairs-eval").toString(), 64, PreferenceConfig.defaults()
-                .withReferenceOf(model.toString()));
+        EvalConfig eval = new EvalConfig(
+                model.toString(),
+                "",
+                table,
+                -1,
+                0,
+                true,
+                4,
+                2,
+                false,
+                1,
+                1,
+                0,
+                1,
+                scratch.resolve("pairs-eval").toString(),
+                64,
+                PreferenceConfig.defaults().withReferenceOf(model.toString()));
         EvalResult base = EvalJob.run(spark, eval);
         assertEquals(2, base.pairs(), "val_size 0.34 of 6 pairs");
         // the reference is this model: margins 0 up to the summation order of the tasks' thread counts
         assertEquals(0, base.preference().get("rewards/margins"), 1e-6);
         assertEquals(Math.log(2), base.preference().get("loss"), 1e-6);
         assertEquals(2, base.generated(), "the chosen responses are answered, not the rejected ones");
-        EvalResult tuned = EvalJob.run(spark, eval.withModel(model.toString(), scratch.resolve("pairs-train")
-                .toString(), scratch.resolve("pairs-eval-tuned").toString()));
-        assertTrue(tuned.preference().get("rewards/margins") != 0 && tuned.preference().containsKey(
-                "rewards/accuracies"), tuned.preference().toString());
-        JsonNode results = JSON.readTree(scratch.resolve("pairs-eval-tuned").resolve("eval_results.json").toFile());
-        assertEquals(tuned.preference().get("loss"), results.path("eval_loss").asDouble(), 1e-12,
+        EvalResult tuned = EvalJob.run(
+                spark,
+                eval.withModel(
+                        model.toString(),
+                        scratch.resolve("pairs-train").toString(),
+                        scratch.resolve("pairs-eval-tuned").toString()));
+        assertTrue(
+                tuned.preference().get("rewards/margins") != 0
+                        && tuned.preference().containsKey("rewards/accuracies"),
+                tuned.preference().toString());
+        JsonNode results = JSON.readTree(
+                scratch.resolve("pairs-eval-tuned").resolve("eval_results.json").toFile());
+        assertEquals(
+                tuned.preference().get("loss"),
+                results.path("eval_loss").asDouble(),
+                1e-12,
                 "eval_loss of a table of pairs is the preference loss, as LLaMA-Factory reports it");
         assertTrue(results.has("eval_rewards/accuracies") && results.has("eval_chosen_loss"), results.toString());
 
         // a reference with another adapter merged in is another model: its log-probs do not fit
-        TrainConfig otherReference = dpo.toBuilder().outputDir(scratch.resolve("pairs-other").toString())
-                .preference(new PreferenceConfig("sigmoid", 0.1, 0, 0, 0.5, "",
-                        scratch.resolve("pairs-train").toString(), "")).build();
+        TrainConfig otherReference = dpo.toBuilder()
+                .outputDir(scratch.resolve("pairs-other").toString())
+                .preference(new PreferenceConfig(
+                        "sigmoid",
+                        0.1,
+                        0,
+                        0,
+                        0.5,
+                        "",
+                        scratch.resolve("pairs-train").toString(),
+                        ""))
+                .build();
         RefLogProbsException e = assertThrows(RefLogProbsException.class, () -> TrainJob.run(spark, otherReference));
-        assertTrue(e.getMessage().contains(refTable) && e.getMessage().contains("sparktune ref-logprobs"),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().contains(refTable) && e.getMessage().contains("sparktune ref-logprobs"), e.getMessage());
         // a new version of the packed table needs a new reference pass
         spark.sql("ALTER TABLE delta.`" + DeltaTables.qualify(spark, table) + "` SET TBLPROPERTIES ('note' = 'v2')");
-        e = assertThrows(RefLogProbsException.class, () -> TrainJob.run(spark, dpo.toBuilder()
-                .overwriteOutputDir(true).build()));
+        e = assertThrows(
+                RefLogProbsException.class,
+                () -> TrainJob.run(
+                        spark, dpo.toBuilder().overwriteOutputDir(true).build()));
         assertTrue(e.getMessage().contains("but this run reads"), e.getMessage());
         e = assertThrows(RefLogProbsException.class, () -> EvalJob.run(spark, eval));
         assertTrue(e.getMessage().contains("but this run reads"), e.getMessage());
@@ -180,15 +248,21 @@ class RefLogProbsJobTest {
         Map<Long, double[]> b = read(twoTasks);
         Map<Long, double[]> c = read(unpacked);
 
-        long docs = spark.read().format("delta").load(table("packed"))
-                .selectExpr("explode(" + PackedTable.DOC_IDS + ")").count();
+        long docs = spark.read()
+                .format("delta")
+                .load(table("packed"))
+                .selectExpr("explode(" + PackedTable.DOC_IDS + ")")
+                .count();
         assertEquals(docs, oneTask.documents(), "one row per document of both splits");
         assertEquals(docs, a.size());
         assertEquals(a.keySet(), c.keySet(), "the same documents, packed or not");
         for (Map.Entry<Long, double[]> e : a.entrySet()) {
             // one task computes on 2 threads, two on 1 each: GEMM sums in another order
-            assertEquals(e.getValue()[0], b.get(e.getKey())[0], 1e-5 * e.getValue()[1], "one task or two, doc "
-                    + e.getKey());
+            assertEquals(
+                    e.getValue()[0],
+                    b.get(e.getKey())[0],
+                    1e-5 * e.getValue()[1],
+                    "one task or two, doc " + e.getKey());
             double[] alone = c.get(e.getKey());
             assertEquals(e.getValue()[1], alone[1], 0.0, "supervised tokens of doc " + e.getKey());
             assertEquals(alone[0], e.getValue()[0], 1e-4 * alone[1], "packed or not, doc " + e.getKey());
@@ -198,7 +272,9 @@ class RefLogProbsJobTest {
         ArrayNode docsJson = JSON.createArrayNode();
         for (Row row : spark.read().format("delta").load(table("unpacked")).collectAsList()) {
             ObjectNode d = docsJson.addObject();
-            d.put("doc_id", ((Number) row.getList(row.fieldIndex(PackedTable.DOC_IDS)).get(0)).longValue());
+            d.put(
+                    "doc_id",
+                    ((Number) row.getList(row.fieldIndex(PackedTable.DOC_IDS)).get(0)).longValue());
             ArrayNode ids = d.putArray("input_ids");
             ArrayNode labels = d.putArray("labels");
             for (int id : PackedTable.ints(row.getList(row.fieldIndex(PackedTable.INPUT_IDS)))) {
@@ -211,26 +287,30 @@ class RefLogProbsJobTest {
         Path docsFile = scratch.resolve("docs.json");
         Path expectedFile = scratch.resolve("expected.json");
         JSON.writeValue(docsFile.toFile(), docsJson);
-        ReferencePython.runScript("scripts/goldens/ref_logprobs.py", List.of(model.toString(), docsFile.toString(),
-                expectedFile.toString()), Duration.ofMinutes(5));
+        ReferencePython.runScript(
+                "scripts/goldens/ref_logprobs.py",
+                List.of(model.toString(), docsFile.toString(), expectedFile.toString()),
+                Duration.ofMinutes(5));
         JsonNode expected = JSON.readTree(expectedFile.toFile());
         assertEquals(docs, expected.size());
         double worstPerToken = 0;
         for (Map.Entry<Long, double[]> e : a.entrySet()) {
             JsonNode want = expected.get(Long.toString(e.getKey()));
             assertEquals(want.get(1).asInt(), (int) e.getValue()[1], "supervised tokens of doc " + e.getKey());
-            double perToken = Math.abs(want.get(0).asDouble() - e.getValue()[0]) / Math.max(1, want.get(1).asInt());
+            double perToken = Math.abs(want.get(0).asDouble() - e.getValue()[0])
+                    / Math.max(1, want.get(1).asInt());
             worstPerToken = Math.max(worstPerToken, perToken);
         }
-        System.out.printf("[RefLogProbsJobTest] %d documents; max |ours - transformers| per supervised token %.2e;"
-                + " %.0f tokens/s%n", docs, worstPerToken, oneTask.tokensPerSecond());
+        System.out.printf(
+                "[RefLogProbsJobTest] %d documents; max |ours - transformers| per supervised token %.2e;"
+                        + " %.0f tokens/s%n",
+                docs, worstPerToken, oneTask.tokensPerSecond());
         assertTrue(worstPerToken <= 1e-4, "log-probs differ from transformers by " + worstPerToken + " per token");
 
         Map<String, String> props = DeltaTables.properties(spark, oneTask.outputTable());
         assertEquals(Long.toString(oneTask.sourceVersion()), props.get(RefLogProbsTable.PROP_SOURCE_VERSION));
         assertEquals(model.toString(), props.get(RefLogProbsTable.PROP_MODEL));
-        assertTrue(props.get(RefLogProbsTable.PROP_MODEL_FINGERPRINT).matches("[0-9a-f]{64}"),
-                props.toString());
+        assertTrue(props.get(RefLogProbsTable.PROP_MODEL_FINGERPRINT).matches("[0-9a-f]{64}"), props.toString());
         assertTrue(Files.isDirectory(Path.of(oneTask.outputTable(), "_delta_log")));
     }
 }

@@ -22,14 +22,16 @@ class RefLogProbsLookupTest {
 
     @Test
     void aMissingDocumentAnotherTokenCountOrATwiceScoredDocumentIsRefused() {
-        RefLogProbs.Lookup lookup = RefLogProbs.Lookup.of("ref", new long[] {5, 2}, new double[] {-1, -2},
-                new int[] {1, 2});
+        RefLogProbs.Lookup lookup =
+                RefLogProbs.Lookup.of("ref", new long[] {5, 2}, new double[] {-1, -2}, new int[] {1, 2});
         RefLogProbsException missing = assertThrows(RefLogProbsException.class, () -> lookup.logp(3, 1));
         assertTrue(missing.getMessage().contains("no reference log-prob of document 3"), missing.getMessage());
         RefLogProbsException count = assertThrows(RefLogProbsException.class, () -> lookup.logp(5, 4));
         assertTrue(count.getMessage().contains("scored 1 response tokens of document 5"), count.getMessage());
-        RefLogProbsException twice = assertThrows(RefLogProbsException.class, () -> RefLogProbs.Lookup.of("ref",
-                new long[] {9, 4, 9}, new double[] {-1, -2, -3}, new int[] {1, 2, 3}));
+        RefLogProbsException twice = assertThrows(
+                RefLogProbsException.class,
+                () -> RefLogProbs.Lookup.of(
+                        "ref", new long[] {9, 4, 9}, new double[] {-1, -2, -3}, new int[] {1, 2, 3}));
         assertTrue(twice.getMessage().contains("ref holds document 9 twice"), twice.getMessage());
     }
 }

@@ -55,7 +55,8 @@ final class InMemoryRows implements RowSource {
         for (long i : sortedIndices) {
             out.put(i, rows.get((int) i));
         }
-        if (!Arrays.equals(sortedIndices, Arrays.stream(sortedIndices).sorted().distinct().toArray())) {
+        if (!Arrays.equals(
+                sortedIndices, Arrays.stream(sortedIndices).sorted().distinct().toArray())) {
             throw new IllegalArgumentException("indices must be sorted and distinct");
         }
         return out;

@@ -25,23 +25,30 @@ class MemoryPlanTest {
     void planEqualsWhatRankZeroHoldsInEveryMode() throws Exception {
         HfModelDir.Loaded fp32 = TinyModels.toyQwen3Weights();
         ModelConfig model = fp32.config();
-        HfModelDir.Loaded bf16 = new HfModelDir.Loaded(model, fp32.layout(), fp32.params().castTo(DataType.BFLOAT16));
+        HfModelDir.Loaded bf16 =
+                new HfModelDir.Loaded(model, fp32.layout(), fp32.params().castTo(DataType.BFLOAT16));
         List<String> checked = new ArrayList<>();
         for (FinetuningType type : FinetuningType.values()) {
             for (Sharding sharding : Sharding.modes()) {
                 if (type == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD) {
-                    continue;  // refused by TrainConfig
+                    continue; // refused by TrainConfig
                 }
                 for (int world : new int[] {1, 2, 3}) {
                     for (boolean checkpointing : new boolean[] {true, false}) {
                         for (HfModelDir.Loaded weights : List.of(fp32, bf16)) {
                             TrainConfig cfg = TrainEquivalenceTest.config(type, world, sharding).toBuilder()
-                                    .gradientCheckpointing(checkpointing).freeze(1, "all", "norm").build();
+                                    .gradientCheckpointing(checkpointing)
+                                    .freeze(1, "all", "norm")
+                                    .build();
                             Supplier<ModelWeights> base = () -> weights;
                             HeldBytes held = TrainEquivalenceTest.onRanks(cfg, base, (t, p) -> t.heldBytes())
                                     .get(0);
-                            MemoryPlan plan = MemoryPlan.of(cfg, model, weights.storedDataType(),
-                                    cfg.batch().perDeviceRows(), TrainEquivalenceTest.SEQ);
+                            MemoryPlan plan = MemoryPlan.of(
+                                    cfg,
+                                    model,
+                                    weights.storedDataType(),
+                                    cfg.batch().perDeviceRows(),
+                                    TrainEquivalenceTest.SEQ);
                             String what = type.key() + " " + sharding.key() + " " + world + " ranks checkpointing="
                                     + checkpointing + " " + weights.storedDataType();
                             assertEquals(held, plan.held(), what);

@@ -31,6 +31,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class NarrowBaseTrainingTest {
     @TempDir
     static Path dir;
+
     static Path bf16;
 
     /** The equivalence test's model, stored as a bf16 checkpoint (values rounded once, when written). */
@@ -42,7 +43,11 @@ class NarrowBaseTrainingTest {
         for (ParamLayout.Entry e : model.layout().entries()) {
             tensors.put(e.name(), model.layout().view(model.params(), e.name()));
         }
-        SafetensorsWriter.builder().dtype(TensorDType.BF16).maxShardBytes(20_000).build().write(bf16, tensors);
+        SafetensorsWriter.builder()
+                .dtype(TensorDType.BF16)
+                .maxShardBytes(20_000)
+                .build()
+                .write(bf16, tensors);
         HfConfigWriter.write(model.config(), bf16);
     }
 
@@ -61,16 +66,35 @@ class NarrowBaseTrainingTest {
     void loraAndFreezeOnABf16BaseAreBitIdenticalToFp32() throws Exception {
         TrainConfig lora = TrainEquivalenceTest.config(FinetuningType.LORA, 1, Sharding.NO_SHARD);
         TrainConfig freeze = TrainEquivalenceTest.config(FinetuningType.FREEZE, 1, Sharding.NO_SHARD).toBuilder()
-                .freeze(1, "all", "norm").learningRate(3e-3).build();
+                .freeze(1, "all", "norm")
+                .learningRate(3e-3)
+                .build();
         for (TrainConfig base : new TrainConfig[] {lora, freeze}) {
             TrainConfig[] variants = base.finetuning().type() == FinetuningType.LORA
-                    ? new TrainConfig[] {base, base.toBuilder().worldSize(2).sharding(Sharding.SHARD_GRAD_OP).build(),
-                        base.toBuilder().worldSize(2).sharding(Sharding.FULL_SHARD).build(),
-                        base.toBuilder().gradientCheckpointing(false).build()}
-                    : new TrainConfig[] {base, base.toBuilder().worldSize(2).sharding(Sharding.SHARD_GRAD_OP).build()};
+                    ? new TrainConfig[] {
+                        base,
+                        base.toBuilder()
+                                .worldSize(2)
+                                .sharding(Sharding.SHARD_GRAD_OP)
+                                .build(),
+                        base.toBuilder()
+                                .worldSize(2)
+                                .sharding(Sharding.FULL_SHARD)
+                                .build(),
+                        base.toBuilder().gradientCheckpointing(false).build()
+                    }
+                    : new TrainConfig[] {
+                        base,
+                        base.toBuilder()
+                                .worldSize(2)
+                                .sharding(Sharding.SHARD_GRAD_OP)
+                                .build()
+                    };
             for (TrainConfig cfg : variants) {
-                String what = cfg.finetuning().type().key() + ", " + cfg.parallelism().worldSize() + " rank(s), "
-                        + cfg.parallelism().sharding().key() + ", checkpointing " + cfg.activations().gradientCheckpointing();
+                String what =
+                        cfg.finetuning().type().key() + ", " + cfg.parallelism().worldSize() + " rank(s), "
+                                + cfg.parallelism().sharding().key() + ", checkpointing "
+                                + cfg.activations().gradientCheckpointing();
                 TrainEquivalenceTest.Run fp32 = TrainEquivalenceTest.train(cfg, NarrowBaseTrainingTest::widened);
                 TrainEquivalenceTest.Run narrow = TrainEquivalenceTest.train(cfg, NarrowBaseTrainingTest::stored);
                 assertTrue(fp32.losses()[fp32.losses().length - 1] < fp32.losses()[0], what + ": the loss falls");
@@ -78,7 +102,9 @@ class NarrowBaseTrainingTest {
                 assertArrayEquals(fp32.gradNorms(), narrow.gradNorms(), what + ": gradient norms");
                 assertArrayEquals(fp32.finalParams(), narrow.finalParams(), what + ": trained parameters");
                 assertEquals(0, fp32.held().narrowParams(), what);
-                assertTrue(narrow.held().narrowParams() > 0 && narrow.held().params() < fp32.held().params(),
+                assertTrue(
+                        narrow.held().narrowParams() > 0
+                                && narrow.held().params() < fp32.held().params(),
                         what + ": bf16 holds fewer bytes: " + narrow.held() + " vs " + fp32.held());
             }
         }

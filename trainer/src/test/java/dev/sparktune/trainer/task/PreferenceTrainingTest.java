@@ -117,18 +117,34 @@ class PreferenceTrainingTest {
                 start += row.docLens()[d];
             }
         }
-        return RefLogProbs.Lookup.of("in-memory", ids.stream().mapToLong(Long::longValue).toArray(),
+        return RefLogProbs.Lookup.of(
+                "in-memory",
+                ids.stream().mapToLong(Long::longValue).toArray(),
                 logps.stream().mapToDouble(Double::doubleValue).toArray(),
                 tokens.stream().mapToInt(Integer::intValue).toArray());
     }
 
     static TrainConfig config(String loss, int world, Sharding sharding) {
         PreferenceConfig d = PreferenceConfig.defaults();
-        return TrainConfig.builder().modelPath("in-memory").table("in-memory").outputDir("unused")
-                .finetuningType(FinetuningType.LORA).lora(4, 8, 0, "all", false).learningRate(5e-2)
-                .maxGradNorm(1.0).warmupSteps(1).perDeviceBatchRows(2).globalBatchRows(8).maxSteps(STEPS).seed(11)
-                .worldSize(world).sharding(sharding).lossChunkTokens(16).gradientCheckpointing(false)
-                .preference(new PreferenceConfig(loss, 0.5, 0, 0, 0.5, "", "", "")).build();
+        return TrainConfig.builder()
+                .modelPath("in-memory")
+                .table("in-memory")
+                .outputDir("unused")
+                .finetuningType(FinetuningType.LORA)
+                .lora(4, 8, 0, "all", false)
+                .learningRate(5e-2)
+                .maxGradNorm(1.0)
+                .warmupSteps(1)
+                .perDeviceBatchRows(2)
+                .globalBatchRows(8)
+                .maxSteps(STEPS)
+                .seed(11)
+                .worldSize(world)
+                .sharding(sharding)
+                .lossChunkTokens(16)
+                .gradientCheckpointing(false)
+                .preference(new PreferenceConfig(loss, 0.5, 0, 0, 0.5, "", "", ""))
+                .build();
     }
 
     static TrainEquivalenceTest.Run train(TrainConfig cfg) throws Exception {
@@ -142,16 +158,25 @@ class PreferenceTrainingTest {
         assertEquals(Math.log(2), run.losses()[0], 1e-6, "first loss");
         Map<String, Double> first = run.metrics().get(0);
         Map<String, Double> last = run.metrics().get(STEPS - 1);
-        assertEquals(List.of("rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
-                "logps/chosen", "logps/rejected"), List.copyOf(first.keySet()));
+        assertEquals(
+                List.of(
+                        "rewards/chosen",
+                        "rewards/rejected",
+                        "rewards/accuracies",
+                        "rewards/margins",
+                        "logps/chosen",
+                        "logps/rejected"),
+                List.copyOf(first.keySet()));
         // rewards are beta x (policy - reference): zero up to the summation order of a batch of 2 vs 1
         assertEquals(0, first.get("rewards/chosen"), 1e-6);
         assertEquals(0, first.get("rewards/margins"), 1e-6);
-        System.out.println("[PreferenceTrainingTest] sigmoid losses " + Arrays.toString(run.losses()) + "; last "
-                + last);
-        assertTrue(run.losses()[STEPS - 1] < run.losses()[0] - 0.05, "the loss should fall: "
-                + Arrays.toString(run.losses()));
-        assertTrue(last.get("rewards/accuracies") >= 0.75 && last.get("rewards/margins") > 0,
+        System.out.println(
+                "[PreferenceTrainingTest] sigmoid losses " + Arrays.toString(run.losses()) + "; last " + last);
+        assertTrue(
+                run.losses()[STEPS - 1] < run.losses()[0] - 0.05,
+                "the loss should fall: " + Arrays.toString(run.losses()));
+        assertTrue(
+                last.get("rewards/accuracies") >= 0.75 && last.get("rewards/margins") > 0,
                 "the chosen responses should be preferred: " + last);
     }
 
@@ -161,40 +186,73 @@ class PreferenceTrainingTest {
         assertSameRun(ref, train(config("sigmoid", 2, Sharding.SHARD_GRAD_OP)), "sigmoid, 2 ranks, shard_grad_op");
         assertSameRun(ref, train(config("sigmoid", 4, Sharding.NO_SHARD)), "sigmoid, 4 ranks, no_shard");
         // 4 ranks of full_shard: a step's rows leave a rank without a micro-batch, which runs padding passes
-        assertSameRun(ref, train(config("sigmoid", 4, Sharding.FULL_SHARD).toBuilder().gradientCheckpointing(true)
-                .build()), "sigmoid, 4 ranks, full_shard, gradient_checkpointing");
+        assertSameRun(
+                ref,
+                train(config("sigmoid", 4, Sharding.FULL_SHARD).toBuilder()
+                        .gradientCheckpointing(true)
+                        .build()),
+                "sigmoid, 4 ranks, full_shard, gradient_checkpointing");
         // reference-free, log-probs averaged per token, with the SFT term: no reference needed
         TrainConfig orpo = config("orpo", 1, Sharding.NO_SHARD).toBuilder()
-                .preference(new PreferenceConfig("orpo", 0.2, 0.5, 0, 0.5, "", "", "")).build();
+                .preference(new PreferenceConfig("orpo", 0.2, 0.5, 0, 0.5, "", "", ""))
+                .build();
         TrainEquivalenceTest.Run orpoRef = TrainEquivalenceTest.train(orpo, BASE, PAIRS, true, null);
         assertEquals(8, orpoRef.metrics().get(0).size(), "orpo reports sft_loss and odds_ratio_loss too");
-        assertSameRun(orpoRef, TrainEquivalenceTest.train(orpo.toBuilder().worldSize(2).sharding(
-                Sharding.FULL_SHARD).build(), BASE, PAIRS, true, null), "orpo + ftx, 2 ranks, full_shard");
+        assertSameRun(
+                orpoRef,
+                TrainEquivalenceTest.train(
+                        orpo.toBuilder()
+                                .worldSize(2)
+                                .sharding(Sharding.FULL_SHARD)
+                                .build(),
+                        BASE,
+                        PAIRS,
+                        true,
+                        null),
+                "orpo + ftx, 2 ranks, full_shard");
         // dropout is off in preference training (LLaMA-Factory's and TRL's disable_dropout)
-        assertSameRun(ref, train(config("sigmoid", 1, Sharding.NO_SHARD).toBuilder().lora(4, 8, 0.3, "all", false)
-                .build()), "sigmoid, lora_dropout 0.3 not applied");
+        assertSameRun(
+                ref,
+                train(config("sigmoid", 1, Sharding.NO_SHARD).toBuilder()
+                        .lora(4, 8, 0.3, "all", false)
+                        .build()),
+                "sigmoid, lora_dropout 0.3 not applied");
         // full fine-tuning: full_shard gathers each layer for the log-prob forward and again for its backward
-        TrainConfig full = config("sigmoid", 1, Sharding.NO_SHARD).toBuilder().finetuningType(FinetuningType.FULL)
-                .learningRate(3e-3).build();
-        assertSameRun(train(full), train(full.toBuilder().worldSize(2).sharding(Sharding.FULL_SHARD).build()),
+        TrainConfig full = config("sigmoid", 1, Sharding.NO_SHARD).toBuilder()
+                .finetuningType(FinetuningType.FULL)
+                .learningRate(3e-3)
+                .build();
+        assertSameRun(
+                train(full),
+                train(full.toBuilder()
+                        .worldSize(2)
+                        .sharding(Sharding.FULL_SHARD)
+                        .build()),
                 "full, 2 ranks, full_shard");
     }
 
     @Test
     void aDocumentTheReferenceDidNotScoreStopsTheRun() {
-        RefLogProbs.Lookup partial = RefLogProbs.Lookup.of("ref-table", new long[] {0, 1}, new double[] {-1, -2},
-                new int[] {1, 1});
-        ExecutionException e = assertThrows(ExecutionException.class, () -> TrainEquivalenceTest.train(
-                config("sigmoid", 1, Sharding.NO_SHARD), BASE, PAIRS, true, partial));
-        assertTrue(e.getCause() instanceof RefLogProbsException && e.getCause().getMessage().contains("ref-table")
-                && e.getCause().getMessage().contains("sparktune ref-logprobs"), String.valueOf(e.getCause()));
+        RefLogProbs.Lookup partial =
+                RefLogProbs.Lookup.of("ref-table", new long[] {0, 1}, new double[] {-1, -2}, new int[] {1, 1});
+        ExecutionException e = assertThrows(
+                ExecutionException.class,
+                () -> TrainEquivalenceTest.train(config("sigmoid", 1, Sharding.NO_SHARD), BASE, PAIRS, true, partial));
+        assertTrue(
+                e.getCause() instanceof RefLogProbsException
+                        && e.getCause().getMessage().contains("ref-table")
+                        && e.getCause().getMessage().contains("sparktune ref-logprobs"),
+                String.valueOf(e.getCause()));
     }
 
     static void assertSameRun(TrainEquivalenceTest.Run ref, TrainEquivalenceTest.Run other, String what) {
         TrainEquivalenceTest.assertSame(ref, other, what);
         for (int s = 0; s < ref.metrics().size(); s++) {
             for (Map.Entry<String, Double> e : ref.metrics().get(s).entrySet()) {
-                assertEquals(e.getValue(), other.metrics().get(s).get(e.getKey()), 1e-5,
+                assertEquals(
+                        e.getValue(),
+                        other.metrics().get(s).get(e.getKey()),
+                        1e-5,
                         what + ": step " + s + " " + e.getKey());
             }
         }

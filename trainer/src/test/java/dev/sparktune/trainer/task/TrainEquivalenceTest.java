@@ -45,16 +45,33 @@ class TrainEquivalenceTest {
     static final byte[] SECRET = "equivalence-test-secret-0123456789".getBytes(StandardCharsets.US_ASCII);
     static final InMemoryRows ROWS = InMemoryRows.random(22, SEQ, VOCAB, 7);
 
-    record Run(double[] losses, double[] gradNorms, float[] finalParams, HeldBytes held,
-               List<Map<String, Double>> metrics) {
-    }
+    record Run(
+            double[] losses,
+            double[] gradNorms,
+            float[] finalParams,
+            HeldBytes held,
+            List<Map<String, Double>> metrics) {}
 
     static TrainConfig config(FinetuningType type, int world, Sharding sharding) {
-        return TrainConfig.builder().modelPath("in-memory").table("in-memory").outputDir("unused")
-                .finetuningType(type).lora(4, 8, 0, "all", false).learningRate(type == FinetuningType.LORA ? 2e-2 : 3e-3)
-                .weightDecay(0.01).maxGradNorm(0.5).scheduler(LrSchedule.Type.COSINE).warmupSteps(2)
-                .perDeviceBatchRows(2).globalBatchRows(8).maxSteps(STEPS).seed(11).worldSize(world)
-                .sharding(sharding).lossChunkTokens(16).build();
+        return TrainConfig.builder()
+                .modelPath("in-memory")
+                .table("in-memory")
+                .outputDir("unused")
+                .finetuningType(type)
+                .lora(4, 8, 0, "all", false)
+                .learningRate(type == FinetuningType.LORA ? 2e-2 : 3e-3)
+                .weightDecay(0.01)
+                .maxGradNorm(0.5)
+                .scheduler(LrSchedule.Type.COSINE)
+                .warmupSteps(2)
+                .perDeviceBatchRows(2)
+                .globalBatchRows(8)
+                .maxSteps(STEPS)
+                .seed(11)
+                .worldSize(world)
+                .sharding(sharding)
+                .lossChunkTokens(16)
+                .build();
     }
 
     static Run train(TrainConfig cfg) throws Exception {
@@ -70,8 +87,9 @@ class TrainEquivalenceTest {
      * Trains on {@code rows}: preference pairs (against {@code reference}, null for a reference-free loss) when
      * {@code pairs}.
      */
-    static Run train(TrainConfig cfg, Supplier<ModelWeights> base, RowSource rows, boolean pairs,
-                     RefLogProbs.Lookup reference) throws Exception {
+    static Run train(
+            TrainConfig cfg, Supplier<ModelWeights> base, RowSource rows, boolean pairs, RefLogProbs.Lookup reference)
+            throws Exception {
         List<Run> runs = onRanks(cfg, base, rows, pairs, reference, (trainer, plan) -> {
             double[] losses = new double[plan.totalSteps()];
             double[] norms = new double[plan.totalSteps()];
@@ -85,7 +103,8 @@ class TrainEquivalenceTest {
             return new Run(losses, norms, trainer.trainableParams().toFloatVector(), trainer.heldBytes(), metrics);
         });
         for (int r = 1; r < runs.size(); r++) {
-            assertTrue(Arrays.equals(runs.get(0).finalParams(), runs.get(r).finalParams()),
+            assertTrue(
+                    Arrays.equals(runs.get(0).finalParams(), runs.get(r).finalParams()),
                     "rank " + r + "'s parameters differ from rank 0's (replicas drifted apart)");
         }
         return runs.get(0);
@@ -95,17 +114,28 @@ class TrainEquivalenceTest {
      * Builds a {@link RankTrainer} on each of the config's ranks (threads joined by the TCP ring) and returns what
      * {@code body} makes of each, in rank order.
      */
-    static <T> List<T> onRanks(TrainConfig cfg, Supplier<ModelWeights> base,
-                               BiFunction<RankTrainer, StepPlan, T> body) throws Exception {
+    static <T> List<T> onRanks(TrainConfig cfg, Supplier<ModelWeights> base, BiFunction<RankTrainer, StepPlan, T> body)
+            throws Exception {
         return onRanks(cfg, base, ROWS, false, null, body);
     }
 
-    static <T> List<T> onRanks(TrainConfig cfg, Supplier<ModelWeights> base, RowSource rows, boolean pairs,
-                               RefLogProbs.Lookup reference, BiFunction<RankTrainer, StepPlan, T> body)
+    static <T> List<T> onRanks(
+            TrainConfig cfg,
+            Supplier<ModelWeights> base,
+            RowSource rows,
+            boolean pairs,
+            RefLogProbs.Lookup reference,
+            BiFunction<RankTrainer, StepPlan, T> body)
             throws Exception {
         int n = cfg.parallelism().worldSize();
-        StepPlan plan = StepPlan.of(rows.size(), cfg.effectiveGlobalBatchRows(), cfg.batch().perDeviceRows(), n,
-                cfg.schedule().epochs(), cfg.schedule().maxSteps(), cfg.seed());
+        StepPlan plan = StepPlan.of(
+                rows.size(),
+                cfg.effectiveGlobalBatchRows(),
+                cfg.batch().perDeviceRows(),
+                n,
+                cfg.schedule().epochs(),
+                cfg.schedule().maxSteps(),
+                cfg.seed());
         List<RingListener> listeners = new ArrayList<>();
         List<PeerAddress> peers = new ArrayList<>();
         for (int r = 0; r < n; r++) {
@@ -118,10 +148,10 @@ class TrainEquivalenceTest {
             for (int r = 0; r < n; r++) {
                 int rank = r;
                 futures.add(pool.submit(() -> {
-                    try (Collective ring = TcpRingCollective.connect(listeners.get(rank), rank, peers, SECRET,
-                            RingOptions.defaults());
-                         RankTrainer trainer = new RankTrainer(cfg, plan, base.get(), SEQ, ring, rows, null, pairs,
-                                 reference)) {
+                    try (Collective ring = TcpRingCollective.connect(
+                                    listeners.get(rank), rank, peers, SECRET, RingOptions.defaults());
+                            RankTrainer trainer =
+                                    new RankTrainer(cfg, plan, base.get(), SEQ, ring, rows, null, pairs, reference)) {
                         return body.apply(trainer, plan);
                     }
                 }));
@@ -139,8 +169,8 @@ class TrainEquivalenceTest {
     static void assertSame(Run ref, Run other, String what) {
         double maxLoss = TensorAssertions.maxAbsDifference(ref.losses(), other.losses());
         double maxParam = TensorAssertions.maxAbsDifference(ref.finalParams(), other.finalParams());
-        System.out.printf("[TrainEquivalenceTest] %s: max|loss diff| %.2e, max|param diff| %.2e%n", what, maxLoss,
-                maxParam);
+        System.out.printf(
+                "[TrainEquivalenceTest] %s: max|loss diff| %.2e, max|param diff| %.2e%n", what, maxLoss, maxParam);
         assertTrue(maxLoss <= 1e-5, what + ": loss curves differ by " + maxLoss);
         assertTrue(maxParam <= 1e-5, what + ": final parameters differ by " + maxParam);
     }
@@ -148,8 +178,7 @@ class TrainEquivalenceTest {
     @Test
     void fullFineTuningIsTheSameForEveryWorldSizeAndSharding() throws Exception {
         Run ref = train(config(FinetuningType.FULL, 1, Sharding.NO_SHARD));
-        assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: "
-                + Arrays.toString(ref.losses()));
+        assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: " + Arrays.toString(ref.losses()));
         assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.NO_SHARD)), "full, 2 ranks, no_shard");
         assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.SHARD_GRAD_OP)), "full, 2 ranks, shard_grad_op");
         assertSame(ref, train(config(FinetuningType.FULL, 4, Sharding.SHARD_GRAD_OP)), "full, 4 ranks, shard_grad_op");
@@ -157,8 +186,12 @@ class TrainEquivalenceTest {
         // 4 ranks: the third step has 6 rows, so rank 3 has no micro-batch and runs padding passes
         assertSame(ref, train(config(FinetuningType.FULL, 4, Sharding.FULL_SHARD)), "full, 4 ranks, full_shard");
         // recompute after the layer is gathered again for backward
-        assertSame(ref, train(config(FinetuningType.FULL, 2, Sharding.FULL_SHARD).toBuilder()
-                .gradientCheckpointing(true).build()), "full, 2 ranks, full_shard, gradient_checkpointing");
+        assertSame(
+                ref,
+                train(config(FinetuningType.FULL, 2, Sharding.FULL_SHARD).toBuilder()
+                        .gradientCheckpointing(true)
+                        .build()),
+                "full, 2 ranks, full_shard, gradient_checkpointing");
     }
 
     @Test
@@ -166,26 +199,29 @@ class TrainEquivalenceTest {
         Run replicated = train(config(FinetuningType.FULL, 4, Sharding.SHARD_GRAD_OP));
         Run sharded = train(config(FinetuningType.FULL, 4, Sharding.FULL_SHARD));
         ModelConfig m = TinyModels.qwen3OverToyVocab();
-        long root = 4L * VOCAB * m.hiddenSize() + 4L * m.hiddenSize();  // tied embedding + final norm
+        long root = 4L * VOCAB * m.hiddenSize() + 4L * m.hiddenSize(); // tied embedding + final norm
         long all = replicated.held().params();
         long layers = all - root;
         long slot = layers / m.numLayers();
-        long expected = root + slot + 4 * ((slot / 4 + 3) / 4 * m.numLayers());  // root + slot + ceil shards
-        System.out.printf("[TrainEquivalenceTest] params held per rank: shard_grad_op %d B, full_shard %d B%n", all,
-                sharded.held().params());
-        assertTrue(Math.abs(sharded.held().params() - expected) <= 4L * 4 * m.numLayers(),
+        long expected = root + slot + 4 * ((slot / 4 + 3) / 4 * m.numLayers()); // root + slot + ceil shards
+        System.out.printf(
+                "[TrainEquivalenceTest] params held per rank: shard_grad_op %d B, full_shard %d B%n",
+                all, sharded.held().params());
+        assertTrue(
+                Math.abs(sharded.held().params() - expected) <= 4L * 4 * m.numLayers(),
                 "full_shard holds root + one slot + a quarter of each layer: " + sharded.held() + " vs " + expected);
         assertTrue(sharded.held().params() < all, "full_shard holds less than a replica");
         // AdamW state: a quarter of everything, the root unit included, as shard_grad_op's
-        assertTrue(Math.abs(sharded.held().optimizerState() - replicated.held().optimizerState())
-                <= 8L * 4 * (m.numLayers() + 1), "moments: " + sharded.held() + " vs " + replicated.held());
+        assertTrue(
+                Math.abs(sharded.held().optimizerState() - replicated.held().optimizerState())
+                        <= 8L * 4 * (m.numLayers() + 1),
+                "moments: " + sharded.held() + " vs " + replicated.held());
     }
 
     @Test
     void loraIsTheSameForEveryWorldSizeAndSharding() throws Exception {
         Run ref = train(config(FinetuningType.LORA, 1, Sharding.NO_SHARD));
-        assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: "
-                + Arrays.toString(ref.losses()));
+        assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: " + Arrays.toString(ref.losses()));
         assertSame(ref, train(config(FinetuningType.LORA, 4, Sharding.NO_SHARD)), "lora, 4 ranks, no_shard");
         Run replicated = train(config(FinetuningType.LORA, 2, Sharding.SHARD_GRAD_OP));
         assertSame(ref, replicated, "lora, 2 ranks, shard_grad_op");
@@ -193,74 +229,108 @@ class TrainEquivalenceTest {
         Run sharded = train(config(FinetuningType.LORA, 2, Sharding.FULL_SHARD));
         assertSame(ref, sharded, "lora, 2 ranks, full_shard");
         // 4 ranks: padding passes on the rank without rows; recompute after the layer is gathered again
-        assertSame(ref, train(config(FinetuningType.LORA, 4, Sharding.FULL_SHARD).toBuilder()
-                .gradientCheckpointing(true).build()), "lora, 4 ranks, full_shard, gradient_checkpointing");
+        assertSame(
+                ref,
+                train(config(FinetuningType.LORA, 4, Sharding.FULL_SHARD).toBuilder()
+                        .gradientCheckpointing(true)
+                        .build()),
+                "lora, 4 ranks, full_shard, gradient_checkpointing");
 
         ModelConfig m = TinyModels.qwen3OverToyVocab();
-        long root = 4L * VOCAB * m.hiddenSize() + 4L * m.hiddenSize();  // tied embedding + final norm
-        long adapters = replicated.held().grads();                       // every rank holds all adapter gradients
+        long root = 4L * VOCAB * m.hiddenSize() + 4L * m.hiddenSize(); // tied embedding + final norm
+        long adapters = replicated.held().grads(); // every rank holds all adapter gradients
         long slot = (replicated.held().params() - adapters - root) / m.numLayers();
-        long expected = root + slot + 4 * ((slot / 4 + 1) / 2 * m.numLayers()) + adapters;  // + ceil half shards
-        assertTrue(Math.abs(sharded.held().params() - expected) <= 4L * 2 * m.numLayers(),
-                "lora + full_shard holds root + one slot + half of each frozen layer + the adapters: "
-                        + sharded.held() + " vs " + expected);
-        assertEquals(replicated.held().optimizerState(), sharded.held().optimizerState(),
+        long expected = root + slot + 4 * ((slot / 4 + 1) / 2 * m.numLayers()) + adapters; // + ceil half shards
+        assertTrue(
+                Math.abs(sharded.held().params() - expected) <= 4L * 2 * m.numLayers(),
+                "lora + full_shard holds root + one slot + half of each frozen layer + the adapters: " + sharded.held()
+                        + " vs " + expected);
+        assertEquals(
+                replicated.held().optimizerState(),
+                sharded.held().optimizerState(),
                 "the adapters' AdamW state is split as in shard_grad_op");
     }
 
     @Test
     void freezeTrainsOnlyItsSelectionTheSameForEveryWorldSizeAndSharding() throws Exception {
         // the last layer's MLP + every norm (LLaMA-Factory's "norm" reaches the layers' norms too)
-        TrainConfig one = config(FinetuningType.FREEZE, 1, Sharding.NO_SHARD).toBuilder().freeze(1, "mlp", "norm")
+        TrainConfig one = config(FinetuningType.FREEZE, 1, Sharding.NO_SHARD).toBuilder()
+                .freeze(1, "mlp", "norm")
                 .build();
         Run ref = train(one);
-        assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: "
-                + Arrays.toString(ref.losses()));
+        assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], "the loss should fall: " + Arrays.toString(ref.losses()));
         ModelConfig m = TinyModels.qwen3OverToyVocab();
         ParamLayout trained = one.trainableLayout(m);
         assertEquals(ref.finalParams().length, trained.totalLength(), "the trainable buffer is the selection");
-        assertTrue(trained.contains("model.layers.1.mlp.down_proj.weight") && trained.contains("model.norm.weight")
-                && trained.contains("model.layers.0.input_layernorm.weight")
-                && !trained.contains("model.layers.0.mlp.down_proj.weight")
-                && !trained.contains("model.embed_tokens.weight"), trained.entries().toString());
+        assertTrue(
+                trained.contains("model.layers.1.mlp.down_proj.weight")
+                        && trained.contains("model.norm.weight")
+                        && trained.contains("model.layers.0.input_layernorm.weight")
+                        && !trained.contains("model.layers.0.mlp.down_proj.weight")
+                        && !trained.contains("model.embed_tokens.weight"),
+                trained.entries().toString());
         HfModelDir.Loaded start = TinyModels.toyQwen3Weights();
         long changed = 0;
         for (ParamLayout.Entry e : trained.entries()) {
-            float[] before = start.layout().view(start.params(), e.name()).reshape(-1).toFloatVector();
+            float[] before =
+                    start.layout().view(start.params(), e.name()).reshape(-1).toFloatVector();
             for (int i = 0; i < before.length; i++) {
                 changed += before[i] != ref.finalParams()[(int) e.offset() + i] ? 1 : 0;
             }
         }
-        assertTrue(changed > trained.totalLength() / 2, "most trained elements moved: " + changed + " of "
-                + trained.totalLength());
+        assertTrue(
+                changed > trained.totalLength() / 2,
+                "most trained elements moved: " + changed + " of " + trained.totalLength());
         assertSame(ref, train(one.toBuilder().worldSize(2).build()), "freeze, 2 ranks, no_shard");
-        assertSame(ref, train(one.toBuilder().worldSize(4).sharding(Sharding.SHARD_GRAD_OP).build()),
+        assertSame(
+                ref,
+                train(one.toBuilder()
+                        .worldSize(4)
+                        .sharding(Sharding.SHARD_GRAD_OP)
+                        .build()),
                 "freeze, 4 ranks, shard_grad_op");
     }
 
     @Test
     void loraPlusIsTheSameForEveryWorldSizeAndChangesTheRun() throws Exception {
-        TrainConfig one = config(FinetuningType.LORA, 1, Sharding.NO_SHARD).toBuilder().loraplusLrRatio(8).build();
+        TrainConfig one = config(FinetuningType.LORA, 1, Sharding.NO_SHARD).toBuilder()
+                .loraplusLrRatio(8)
+                .build();
         Run ref = train(one);
         Run plain = train(config(FinetuningType.LORA, 1, Sharding.NO_SHARD));
-        assertTrue(Math.abs(ref.losses()[STEPS - 1] - plain.losses()[STEPS - 1]) > 1e-4,
+        assertTrue(
+                Math.abs(ref.losses()[STEPS - 1] - plain.losses()[STEPS - 1]) > 1e-4,
                 "loraplus_lr_ratio 8 changes the run");
-        assertSame(ref, train(one.toBuilder().worldSize(4).sharding(Sharding.SHARD_GRAD_OP).build()),
+        assertSame(
+                ref,
+                train(one.toBuilder()
+                        .worldSize(4)
+                        .sharding(Sharding.SHARD_GRAD_OP)
+                        .build()),
                 "lora+ 8, 4 ranks, shard_grad_op");
     }
 
     @Test
     void loraDropoutMasksDependOnTheRowNotOnTheWorldSize() throws Exception {
-        TrainConfig one = config(FinetuningType.LORA, 1, Sharding.NO_SHARD).toBuilder().lora(4, 8, 0.2, "all", false)
+        TrainConfig one = config(FinetuningType.LORA, 1, Sharding.NO_SHARD).toBuilder()
+                .lora(4, 8, 0.2, "all", false)
                 .build();
         Run ref = train(one);
         Run noDropout = train(config(FinetuningType.LORA, 1, Sharding.NO_SHARD));
-        assertTrue(Math.abs(ref.losses()[STEPS - 1] - noDropout.losses()[STEPS - 1]) > 1e-4,
+        assertTrue(
+                Math.abs(ref.losses()[STEPS - 1] - noDropout.losses()[STEPS - 1]) > 1e-4,
                 "dropout 0.2 changes the run");
         assertSame(ref, train(one.toBuilder().worldSize(2).build()), "lora dropout 0.2, 2 ranks, no_shard");
-        assertSame(ref, train(one.toBuilder().worldSize(4).sharding(Sharding.SHARD_GRAD_OP).build()),
+        assertSame(
+                ref,
+                train(one.toBuilder()
+                        .worldSize(4)
+                        .sharding(Sharding.SHARD_GRAD_OP)
+                        .build()),
                 "lora dropout 0.2, 4 ranks, shard_grad_op");
-        assertSame(ref, train(one.toBuilder().worldSize(2).gradientCheckpointing(true).build()),
+        assertSame(
+                ref,
+                train(one.toBuilder().worldSize(2).gradientCheckpointing(true).build()),
                 "lora dropout 0.2, 2 ranks, gradient_checkpointing (masks recomputed from the row keys)");
     }
 

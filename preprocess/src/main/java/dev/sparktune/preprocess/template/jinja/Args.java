@@ -53,8 +53,8 @@ final class Args {
     String string(int index, String name, String defaultValue) {
         Object v = get(index, name, defaultValue);
         if (v != null && !(v instanceof String)) {
-            throw new PyError("TypeError: " + function + "() argument '" + name + "' must be str, not "
-                    + Py.typeName(v));
+            throw new PyError(
+                    "TypeError: " + function + "() argument '" + name + "' must be str, not " + Py.typeName(v));
         }
         return (String) v;
     }
@@ -66,8 +66,8 @@ final class Args {
     /** Fails on arguments the signature does not have (call after reading all of them). */
     void done(int maxPositional) {
         if (positional.size() > maxPositional) {
-            throw new PyError("TypeError: " + function + "() takes at most " + maxPositional
-                    + " positional arguments (" + positional.size() + " given)");
+            throw new PyError("TypeError: " + function + "() takes at most " + maxPositional + " positional arguments ("
+                    + positional.size() + " given)");
         }
         for (String k : keywords.keySet()) {
             if (!used.contains(k)) {

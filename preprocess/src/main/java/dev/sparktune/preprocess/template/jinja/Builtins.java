@@ -11,8 +11,7 @@ import java.util.Map;
 final class Builtins {
     static final Object MISSING = new Object();
 
-    private Builtins() {
-    }
+    private Builtins() {}
 
     // ---------------------------------------------------------------- access
 
@@ -43,7 +42,8 @@ final class Builtins {
             return v != MISSING ? v : new Undefined("'dict object' has no attribute '" + name + "'");
         }
         if (obj instanceof Namespace ns) {
-            return ns.attributes.containsKey(name) ? ns.attributes.get(name)
+            return ns.attributes.containsKey(name)
+                    ? ns.attributes.get(name)
                     : new Undefined("'Namespace' has no attribute '" + name + "'");
         }
         if (obj instanceof Interpreter.LoopInfo loop) {
@@ -83,14 +83,16 @@ final class Builtins {
                 if (i < 0) {
                     i += cps.length;
                 }
-                return i >= 0 && i < cps.length ? new String(Character.toChars(cps[(int) i]))
+                return i >= 0 && i < cps.length
+                        ? new String(Character.toChars(cps[(int) i]))
                         : new Undefined("string index out of range");
             }
             List<?> l = (List<?>) obj;
             if (i < 0) {
                 i += l.size();
             }
-            return i >= 0 && i < l.size() ? l.get((int) i)
+            return i >= 0 && i < l.size()
+                    ? l.get((int) i)
                     : new Undefined(Py.typeName(obj) + " object has no element " + Py.repr(key));
         }
         if (key instanceof String s) {
@@ -141,7 +143,8 @@ final class Builtins {
                     if (Py.toDouble(b) == 0) {
                         throw new PyError("ZeroDivisionError: integer division or modulo by zero");
                     }
-                    return ints ? (Object) Math.floorDiv(Py.toLong(a), Py.toLong(b))
+                    return ints
+                            ? (Object) Math.floorDiv(Py.toLong(a), Py.toLong(b))
                             : (Object) Math.floor(Py.toDouble(a) / Py.toDouble(b));
                 }
                 case "%" -> {
@@ -174,7 +177,9 @@ final class Builtins {
             if (a instanceof String sa && b instanceof String sb) {
                 return sa + sb;
             }
-            if (a instanceof List<?> la && b instanceof List<?> lb && (a instanceof PyTuple) == (b instanceof PyTuple)) {
+            if (a instanceof List<?> la
+                    && b instanceof List<?> lb
+                    && (a instanceof PyTuple) == (b instanceof PyTuple)) {
                 List<Object> out = new ArrayList<>(la);
                 out.addAll(lb);
                 return a instanceof PyTuple ? new PyTuple(out) : out;

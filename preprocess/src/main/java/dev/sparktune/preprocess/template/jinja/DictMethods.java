@@ -1,11 +1,11 @@
 package dev.sparktune.preprocess.template.jinja;
 
+import static java.util.Map.entry;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static java.util.Map.entry;
 
 /** The read-only Python dict methods chat templates call ({@code message.get('content')}, {@code d.items()}). */
 final class DictMethods {
@@ -16,8 +16,7 @@ final class DictMethods {
             entry("keys", DictMethods::keys),
             entry("values", DictMethods::values));
 
-    private DictMethods() {
-    }
+    private DictMethods() {}
 
     private static Map<Object, Object> copy(Map<?, ?> m, Args a) {
         a.done(0);

@@ -1,5 +1,7 @@
 package dev.sparktune.preprocess.template.jinja;
 
+import static java.util.Map.entry;
+
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -10,8 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static java.util.Map.entry;
 
 /** Jinja2's builtin filters ({@code value|name(args)}) that chat templates use, under the names of its filter list. */
 final class Filters {
@@ -68,8 +68,7 @@ final class Filters {
             entry("upper", Filters::upper),
             entry("wordcount", Filters::wordcount));
 
-    private Filters() {
-    }
+    private Filters() {}
 
     static Object apply(String name, Object value, List<Object> positional, Map<String, Object> kwargs) {
         Filter filter = FILTERS.get(name);
@@ -84,7 +83,8 @@ final class Filters {
         Object v = item;
         for (String part : attribute.split("\\.")) {
             v = part.chars().allMatch(Character::isDigit) && !part.isEmpty()
-                    ? Builtins.getItem(v, Long.parseLong(part)) : Builtins.getItem(v, part);
+                    ? Builtins.getItem(v, Long.parseLong(part))
+                    : Builtins.getItem(v, part);
         }
         return v;
     }
@@ -170,16 +170,20 @@ final class Filters {
         }
         int pos = by.equals("key") ? 0 : 1;
         List<Object> out = DictMethods.items(m);
-        Comparator<Object> cmp = (x, y) -> sortKey(caseSensitive, null)
-                .compare(((List<?>) x).get(pos), ((List<?>) y).get(pos));
+        Comparator<Object> cmp =
+                (x, y) -> sortKey(caseSensitive, null).compare(((List<?>) x).get(pos), ((List<?>) y).get(pos));
         out.sort(reverse ? cmp.reversed() : cmp);
         return out;
     }
 
     private static Object escape(Object v, Args a) {
         a.done(0);
-        return Py.str(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                .replace("\"", "&#34;").replace("'", "&#39;");
+        return Py.str(v)
+                .replace("&", "&amp;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace("\"", "&#34;")
+                .replace("'", "&#39;");
     }
 
     private static Object first(Object v, Args a) {

@@ -13,8 +13,7 @@ import java.util.Map;
  * {@code namespace}, and the {@code raise_exception} and {@code strftime_now} that transformers adds.
  */
 final class Globals {
-    private Globals() {
-    }
+    private Globals() {}
 
     /** A fresh set for one render: its {@code strftime_now} reads the clock once, so all its calls agree. */
     static Map<String, PyCallable> forRender() {

@@ -4,7 +4,6 @@ import dev.sparktune.preprocess.template.TemplateException;
 import dev.sparktune.preprocess.template.TextSpan;
 import dev.sparktune.preprocess.template.jinja.Node.Expr;
 import dev.sparktune.preprocess.template.jinja.Node.Stmt;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -32,7 +31,11 @@ final class Interpreter {
     /** Python's default recursion limit is 1000 frames; a Jinja macro call takes several. */
     private static final int MAX_MACRO_DEPTH = 250;
 
-    private enum Signal { NORMAL, BREAK, CONTINUE }
+    private enum Signal {
+        NORMAL,
+        BREAK,
+        CONTINUE
+    }
 
     Interpreter(String templateName, List<?> trackedItems) {
         this.templateName = templateName;
@@ -48,8 +51,7 @@ final class Interpreter {
         Scope top = new Scope(globals);
         top.vars.putAll(context);
         exec(body, top);
-        return new JinjaTemplate.Rendering(root.sb.toString(), Arrays.copyOf(root.owner, root.sb.length()),
-                generation);
+        return new JinjaTemplate.Rendering(root.sb.toString(), Arrays.copyOf(root.owner, root.sb.length()), generation);
     }
 
     // ---------------------------------------------------------------- state
@@ -112,12 +114,13 @@ final class Interpreter {
                 case "depth0" -> (long) depth - 1;
                 case "previtem" -> index0 > 0 ? items.get(index0 - 1) : new Undefined("there is no previous item");
                 case "nextitem" -> index0 < n - 1 ? items.get(index0 + 1) : new Undefined("there is no next item");
-                case "cycle" -> (PyCallable) (args, kwargs) -> {
-                    if (args.isEmpty()) {
-                        throw new PyError("TypeError: no items for cycling given");
-                    }
-                    return args.get(index0 % args.size());
-                };
+                case "cycle" ->
+                    (PyCallable) (args, kwargs) -> {
+                        if (args.isEmpty()) {
+                            throw new PyError("TypeError: no items for cycling given");
+                        }
+                        return args.get(index0 % args.size());
+                    };
                 default -> new Undefined("'LoopContext' has no attribute '" + name + "'");
             };
         }
@@ -154,8 +157,11 @@ final class Interpreter {
                 }
                 scope.vars.put(p.name(), v);
             }
-            scope.vars.put("varargs", args.size() > params.size()
-                    ? new PyTuple(args.subList(params.size(), args.size())) : new PyTuple());
+            scope.vars.put(
+                    "varargs",
+                    args.size() > params.size()
+                            ? new PyTuple(args.subList(params.size(), args.size()))
+                            : new PyTuple());
             if (extra.containsKey("caller")) {
                 scope.vars.put("caller", extra.remove("caller"));
             }
@@ -300,7 +306,9 @@ final class Interpreter {
                 return Signal.CONTINUE;
             } else if (s instanceof Node.Generation g) {
                 if (out != root) {
-                    throw new JinjaError(templateName, g.pos(),
+                    throw new JinjaError(
+                            templateName,
+                            g.pos(),
                             "{% generation %} inside a macro, call, filter or set block is not supported");
                 }
                 int start = root.sb.length();
@@ -368,8 +376,8 @@ final class Interpreter {
         } else if (target instanceof Node.AttrTarget a) {
             Object obj = scope.lookup(a.object());
             if (!(obj instanceof Namespace ns)) {
-                throw new PyError("TemplateRuntimeError: cannot assign attribute on non-namespace object '"
-                        + a.object() + "'");
+                throw new PyError(
+                        "TemplateRuntimeError: cannot assign attribute on non-namespace object '" + a.object() + "'");
             }
             ns.attributes.put(a.attr(), value);
         } else if (target instanceof Node.TupleTarget t) {
@@ -446,7 +454,9 @@ final class Interpreter {
         if (e instanceof Expr.GetItem g) {
             Object obj = eval(g.object(), scope);
             if (g.index() instanceof Expr.Slice s) {
-                return Py.slice(obj, s.start() == null ? null : eval(s.start(), scope),
+                return Py.slice(
+                        obj,
+                        s.start() == null ? null : eval(s.start(), scope),
                         s.stop() == null ? null : eval(s.stop(), scope),
                         s.step() == null ? null : eval(s.step(), scope));
             }
@@ -503,8 +513,8 @@ final class Interpreter {
             };
         }
         if (e instanceof Expr.Filter f) {
-            return Filters.apply(f.name(), eval(f.value(), scope), evalArgs(f.args(), scope),
-                    evalKwargs(f.kwargs(), scope));
+            return Filters.apply(
+                    f.name(), eval(f.value(), scope), evalArgs(f.args(), scope), evalKwargs(f.kwargs(), scope));
         }
         if (e instanceof Expr.Test t) {
             boolean r = Tests.test(t.name(), eval(t.value(), scope), evalArgs(t.args(), scope));
@@ -518,8 +528,9 @@ final class Interpreter {
             if (Py.truthy(eval(c.test(), scope))) {
                 return eval(c.then(), scope);
             }
-            return c.orElse() == null ? new Undefined("the inline if-expression evaluated to false and no else "
-                    + "section was defined") : eval(c.orElse(), scope);
+            return c.orElse() == null
+                    ? new Undefined("the inline if-expression evaluated to false and no else " + "section was defined")
+                    : eval(c.orElse(), scope);
         }
         if (e instanceof Expr.ListLit l) {
             return evalArgs(l.items(), scope);

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 final class JinjaLexer {
     private static final Pattern END_RAW = Pattern.compile("\\{%([-+]?)\\s*endraw\\s*([-+]?)%}");
     private static final String[] OPERATORS = {
-        "//", "**", "==", "!=", ">=", "<=", "+", "-", "*", "/", "%", "~", "(", ")", "[", "]", "{", "}", ",", ".",
-        ":", "|", "=", "<", ">"
+        "//", "**", "==", "!=", ">=", "<=", "+", "-", "*", "/", "%", "~", "(", ")", "[", "]", "{", "}", ",", ".", ":",
+        "|", "=", "<", ">"
     };
 
     private final String name;
@@ -87,7 +87,12 @@ final class JinjaLexer {
                 }
             }
             if (!text.isEmpty()) {
-                tokens.add(new Token(Token.Type.DATA, text, text, posOf(textStart).line(), posOf(textStart).column()));
+                tokens.add(new Token(
+                        Token.Type.DATA,
+                        text,
+                        text,
+                        posOf(textStart).line(),
+                        posOf(textStart).column()));
             }
             if (tag < 0) {
                 break;
@@ -153,8 +158,12 @@ final class JinjaLexer {
             return afterBlockEnd(close + 2, minus, plus);
         }
         Pos p = posOf(start);
-        tokens.add(new Token(kind == '{' ? Token.Type.VAR_BEGIN : Token.Type.BLOCK_BEGIN,
-                src.substring(start, i), null, p.line(), p.column()));
+        tokens.add(new Token(
+                kind == '{' ? Token.Type.VAR_BEGIN : Token.Type.BLOCK_BEGIN,
+                src.substring(start, i),
+                null,
+                p.line(),
+                p.column()));
         int firstToken = tokens.size();
         int depth = 0;
         while (true) {
@@ -171,9 +180,15 @@ final class JinjaLexer {
                 if (minus || plus || src.startsWith(close, i)) {
                     int after = i + close.length() + (minus || plus ? 1 : 0);
                     Pos q = posOf(i);
-                    tokens.add(new Token(kind == '{' ? Token.Type.VAR_END : Token.Type.BLOCK_END, close, null,
-                            q.line(), q.column()));
-                    if (kind == '%' && tokens.size() - firstToken == 2 && tokens.get(firstToken).isName("raw")) {
+                    tokens.add(new Token(
+                            kind == '{' ? Token.Type.VAR_END : Token.Type.BLOCK_END,
+                            close,
+                            null,
+                            q.line(),
+                            q.column()));
+                    if (kind == '%'
+                            && tokens.size() - firstToken == 2
+                            && tokens.get(firstToken).isName("raw")) {
                         return lexRaw(start, after, minus);
                     }
                     if (kind == '{') {
@@ -188,7 +203,7 @@ final class JinjaLexer {
                 switch (last.text()) {
                     case "(", "[", "{" -> depth++;
                     case ")", "]", "}" -> depth = Math.max(0, depth - 1);
-                    default -> { }
+                    default -> {}
                 }
             }
         }
@@ -325,7 +340,7 @@ final class JinjaLexer {
                     case '\\' -> sb.append('\\');
                     case '\'' -> sb.append('\'');
                     case '"' -> sb.append('"');
-                    case '\n' -> { }
+                    case '\n' -> {}
                     case 'x' -> {
                         sb.append((char) Integer.parseInt(src.substring(j, j + 2), 16));
                         j += 2;

@@ -3,7 +3,6 @@ package dev.sparktune.preprocess.template.jinja;
 import dev.sparktune.preprocess.template.jinja.Node.Expr;
 import dev.sparktune.preprocess.template.jinja.Node.Stmt;
 import dev.sparktune.preprocess.template.jinja.Token.Type;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -312,8 +311,12 @@ final class JinjaParser {
     private boolean startsExpression(Token t) {
         return switch (t.type()) {
             case NAME, STRING, INT, FLOAT -> true;
-            case OP -> t.text().equals("(") || t.text().equals("[") || t.text().equals("{")
-                    || t.text().equals("-") || t.text().equals("+");
+            case OP ->
+                t.text().equals("(")
+                        || t.text().equals("[")
+                        || t.text().equals("{")
+                        || t.text().equals("-")
+                        || t.text().equals("+");
             default -> false;
         };
     }
@@ -639,11 +642,14 @@ final class JinjaParser {
 
     private boolean startsTestArgument(Token t) {
         if (t.type() == Type.NAME) {
-            return !(t.text().equals("else") || t.text().equals("or") || t.text().equals("and")
-                    || t.text().equals("if") || t.text().equals("is") || t.text().equals("not")
+            return !(t.text().equals("else")
+                    || t.text().equals("or")
+                    || t.text().equals("and")
+                    || t.text().equals("if")
+                    || t.text().equals("is")
+                    || t.text().equals("not")
                     || t.text().equals("in"));
         }
-        return t.type() == Type.STRING || t.type() == Type.INT || t.type() == Type.FLOAT
-                || t.isOp("[") || t.isOp("{");
+        return t.type() == Type.STRING || t.type() == Type.INT || t.type() == Type.FLOAT || t.isOp("[") || t.isOp("{");
     }
 }

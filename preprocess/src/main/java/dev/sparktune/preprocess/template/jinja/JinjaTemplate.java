@@ -2,7 +2,6 @@ package dev.sparktune.preprocess.template.jinja;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sparktune.preprocess.template.TextSpan;
-
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,20 +1,17 @@
 package dev.sparktune.preprocess.template.jinja;
 
+import static java.util.Map.entry;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static java.util.Map.entry;
-
 /** The read-only Python list methods chat templates call ({@code messages.index(m)}, ...). */
 final class ListMethods {
     static final Map<String, PyMethods.PyMethod<List<?>>> METHODS = Map.ofEntries(
-            entry("copy", ListMethods::copy),
-            entry("count", ListMethods::count),
-            entry("index", ListMethods::index));
+            entry("copy", ListMethods::copy), entry("count", ListMethods::count), entry("index", ListMethods::index));
 
-    private ListMethods() {
-    }
+    private ListMethods() {}
 
     private static List<Object> copy(List<?> l, Args a) {
         a.done(0);

@@ -13,8 +13,7 @@ import java.util.Map;
  * ordered), {@link Undefined}, {@link Namespace}, {@link PyCallable}. Strings are indexed by code point, as Python does.
  */
 final class Py {
-    private Py() {
-    }
+    private Py() {}
 
     // ---------------------------------------------------------------- type predicates
 
@@ -215,8 +214,14 @@ final class Py {
         }
         int type = Character.getType(cp);
         return switch (type) {
-            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED,
-                 Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR, Character.SPACE_SEPARATOR -> false;
+            case Character.CONTROL,
+                    Character.FORMAT,
+                    Character.SURROGATE,
+                    Character.PRIVATE_USE,
+                    Character.UNASSIGNED,
+                    Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR,
+                    Character.SPACE_SEPARATOR -> false;
             default -> true;
         };
     }
@@ -304,8 +309,7 @@ final class Py {
         if (a instanceof String sa && b instanceof String sb) {
             return compareCodePoints(sa, sb);
         }
-        if (a instanceof List<?> la && b instanceof List<?> lb
-                && (a instanceof PyTuple) == (b instanceof PyTuple)) {
+        if (a instanceof List<?> la && b instanceof List<?> lb && (a instanceof PyTuple) == (b instanceof PyTuple)) {
             for (int i = 0; i < Math.min(la.size(), lb.size()); i++) {
                 if (!eq(la.get(i), lb.get(i))) {
                     return compare(la.get(i), lb.get(i), op);

@@ -9,16 +9,20 @@ import java.util.Map;
  * filter transformers installs (it replaces Jinja's HTML-escaping one).
  */
 final class PyJson {
-    private PyJson() {
-    }
+    private PyJson() {}
 
     /**
      * @param indent null for single-line output, else the indent string per level
      * @param itemSeparator null for the default: ", " single-line, "," indented
      * @param keySeparator null for the default ": "
      */
-    static String dumps(Object value, String indent, String itemSeparator, String keySeparator, boolean sortKeys,
-                        boolean ensureAscii) {
+    static String dumps(
+            Object value,
+            String indent,
+            String itemSeparator,
+            String keySeparator,
+            boolean sortKeys,
+            boolean ensureAscii) {
         String items = itemSeparator != null ? itemSeparator : (indent == null ? ", " : ",");
         String keys = keySeparator != null ? keySeparator : ": ";
         StringBuilder sb = new StringBuilder();
@@ -33,8 +37,15 @@ final class PyJson {
         }
     }
 
-    private static void write(StringBuilder sb, Object v, String indent, String items, String keys, boolean sortKeys,
-                              boolean ensureAscii, int level) {
+    private static void write(
+            StringBuilder sb,
+            Object v,
+            String indent,
+            String items,
+            String keys,
+            boolean sortKeys,
+            boolean ensureAscii,
+            int level) {
         if (v == null) {
             sb.append("null");
         } else if (v instanceof Boolean b) {

@@ -7,8 +7,18 @@ import java.util.Set;
 /** Calls of the str, dict and list methods chat templates use, looked up in {@link StrMethods}, ... by receiver. */
 final class PyMethods {
     /** Mutating methods the immutable sandbox refuses. */
-    static final Set<String> UNSAFE_METHODS = Set.of("append", "extend", "insert", "pop", "remove", "clear", "sort",
-            "reverse", "update", "setdefault", "popitem");
+    static final Set<String> UNSAFE_METHODS = Set.of(
+            "append",
+            "extend",
+            "insert",
+            "pop",
+            "remove",
+            "clear",
+            "sort",
+            "reverse",
+            "update",
+            "setdefault",
+            "popitem");
 
     /** A method of receivers of type {@code T}; {@code args} are named after the method. */
     @FunctionalInterface
@@ -16,8 +26,7 @@ final class PyMethods {
         Object call(T receiver, Args args);
     }
 
-    private PyMethods() {
-    }
+    private PyMethods() {}
 
     /** A method bound to its receiver, as {@code getattr(obj, name)} gives. */
     record BoundMethod(Object receiver, String name) implements PyCallable {

@@ -1,5 +1,7 @@
 package dev.sparktune.preprocess.template.jinja;
 
+import static java.util.Map.entry;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -7,8 +9,6 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.function.IntBinaryOperator;
 import java.util.function.IntPredicate;
-
-import static java.util.Map.entry;
 
 /** The Python str methods chat templates call ({@code content.split('</think>')}, {@code s.strip()}, ...). */
 final class StrMethods {
@@ -53,8 +53,7 @@ final class StrMethods {
             entry("upper", noArgs(s -> s.toUpperCase(Locale.ROOT))),
             entry("zfill", StrMethods::zfill));
 
-    private StrMethods() {
-    }
+    private StrMethods() {}
 
     /** A method without parameters, like {@code s.upper()}. */
     private static PyMethods.PyMethod<String> noArgs(Function<String, Object> method) {
@@ -85,8 +84,9 @@ final class StrMethods {
 
     private static String swapcase(String s) {
         StringBuilder sb = new StringBuilder();
-        s.codePoints().forEach(cp -> sb.appendCodePoint(Character.isUpperCase(cp) ? Character.toLowerCase(cp)
-                : Character.toUpperCase(cp)));
+        s.codePoints()
+                .forEach(cp -> sb.appendCodePoint(
+                        Character.isUpperCase(cp) ? Character.toLowerCase(cp) : Character.toUpperCase(cp)));
         return sb.toString();
     }
 
@@ -399,8 +399,16 @@ final class StrMethods {
             int eol = -1;
             if (c == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n') {
                 eol = 2;
-            } else if (c == '\n' || c == '\r' || c == '\u000b' || c == '\f' || c == '\u001c' || c == '\u001d'
-                    || c == '\u001e' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+            } else if (c == '\n'
+                    || c == '\r'
+                    || c == '\u000b'
+                    || c == '\f'
+                    || c == '\u001c'
+                    || c == '\u001d'
+                    || c == '\u001e'
+                    || c == '\u0085'
+                    || c == '\u2028'
+                    || c == '\u2029') {
                 eol = 1;
             }
             if (eol > 0) {

@@ -1,12 +1,12 @@
 package dev.sparktune.preprocess.template.jinja;
 
+import static java.util.Map.entry;
+
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiPredicate;
 import java.util.function.Predicate;
-
-import static java.util.Map.entry;
 
 /** Jinja2's builtin tests ({@code value is name}, {@code value is name(arg)}), under the names of its test list. */
 final class Tests {
@@ -52,8 +52,7 @@ final class Tests {
             entry("ne", Tests::ne),
             entry("sameas", Tests::sameas));
 
-    private Tests() {
-    }
+    private Tests() {}
 
     static boolean test(String name, Object v, List<Object> args) {
         Predicate<Object> unary = UNARY.get(name);

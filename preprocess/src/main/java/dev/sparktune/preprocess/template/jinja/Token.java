@@ -3,7 +3,19 @@ package dev.sparktune.preprocess.template.jinja;
 /** One lexical token of a Jinja template; {@code line}/{@code column} are 1-based positions in the source. */
 record Token(Type type, String text, Object value, int line, int column) {
 
-    enum Type { DATA, VAR_BEGIN, VAR_END, BLOCK_BEGIN, BLOCK_END, NAME, STRING, INT, FLOAT, OP, EOF }
+    enum Type {
+        DATA,
+        VAR_BEGIN,
+        VAR_END,
+        BLOCK_BEGIN,
+        BLOCK_END,
+        NAME,
+        STRING,
+        INT,
+        FLOAT,
+        OP,
+        EOF
+    }
 
     boolean is(Type t, String s) {
         return type == t && text.equals(s);

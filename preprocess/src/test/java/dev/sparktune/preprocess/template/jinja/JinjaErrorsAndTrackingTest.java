@@ -1,9 +1,13 @@
 package dev.sparktune.preprocess.template.jinja;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.sparktune.preprocess.template.TemplateException;
 import dev.sparktune.preprocess.template.TextSpan;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
@@ -14,12 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** Error reporting (line, column, construct), raise_exception, output ownership tracking and generation blocks. */
 class JinjaErrorsAndTrackingTest {
@@ -30,9 +29,11 @@ class JinjaErrorsAndTrackingTest {
 
     @Test
     void raiseExceptionCarriesTheTemplatesMessage() {
-        TemplateException e = assertThrows(TemplateException.class, () -> render(
-                "{% if messages|length == 0 %}{{ raise_exception('No messages provided.') }}{% endif %}",
-                Map.of("messages", List.of())));
+        TemplateException e = assertThrows(
+                TemplateException.class,
+                () -> render(
+                        "{% if messages|length == 0 %}{{ raise_exception('No messages provided.') }}{% endif %}",
+                        Map.of("messages", List.of())));
         assertInstanceOf(TemplateRaisedError.class, e);
         assertEquals("No messages provided.", e.getMessage());
     }
@@ -82,8 +83,8 @@ class JinjaErrorsAndTrackingTest {
 
     @Test
     void runawayMacroRecursionIsAnErrorNotAStackOverflow() {
-        JinjaError e = assertThrows(JinjaError.class,
-                () -> render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", Map.of()));
+        JinjaError e = assertThrows(
+                JinjaError.class, () -> render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", Map.of()));
         assertTrue(e.getMessage().contains("RecursionError"), e.getMessage());
     }
 
@@ -95,7 +96,8 @@ class JinjaErrorsAndTrackingTest {
 
     @Test
     void mutatingMethodsAreRefusedLikeTheImmutableSandbox() {
-        JinjaError e = assertThrows(JinjaError.class, () -> render("{{ l.append(1) }}", Map.of("l", new ArrayList<>())));
+        JinjaError e =
+                assertThrows(JinjaError.class, () -> render("{{ l.append(1) }}", Map.of("l", new ArrayList<>())));
         assertTrue(e.getMessage().contains("SecurityError"), e.getMessage());
     }
 
@@ -113,8 +115,8 @@ class JinjaErrorsAndTrackingTest {
     @Test
     void outputIsOwnedByTheMessageWhoseIterationWroteIt() {
         List<Object> messages = messages();
-        JinjaTemplate t = JinjaTemplate.parse("t",
-                "<s>{% for m in messages %}[{% for c in m.content %}{{ c }}{% endfor %}]{% endfor %}</s>");
+        JinjaTemplate t = JinjaTemplate.parse(
+                "t", "<s>{% for m in messages %}[{% for c in m.content %}{{ c }}{% endfor %}]{% endfor %}</s>");
         JinjaTemplate.Rendering r = t.renderTracked(Map.of("messages", messages), messages);
         assertEquals("<s>[hi][yo][again]</s>", r.text());
         int[] expected = new int[r.text().length()];
@@ -141,9 +143,11 @@ class JinjaErrorsAndTrackingTest {
     @Test
     void generationBlocksRecordTheirSpans() {
         List<Object> messages = messages();
-        JinjaTemplate t = JinjaTemplate.parse("t", "{% for m in messages %}{% if m.role == 'assistant' %}"
-                + "A:{% generation %}{{ m.content }}!{% endgeneration %}{% else %}U:{{ m.content }}{% endif %}"
-                + "{% endfor %}");
+        JinjaTemplate t = JinjaTemplate.parse(
+                "t",
+                "{% for m in messages %}{% if m.role == 'assistant' %}"
+                        + "A:{% generation %}{{ m.content }}!{% endgeneration %}{% else %}U:{{ m.content }}{% endif %}"
+                        + "{% endfor %}");
         assertTrue(t.hasGenerationBlocks());
         JinjaTemplate.Rendering r = t.renderTracked(Map.of("messages", messages), messages);
         assertEquals("U:hiA:yo!U:again", r.text());
