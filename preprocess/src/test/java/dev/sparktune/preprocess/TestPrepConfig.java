@@ -5,7 +5,7 @@ import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
 import java.util.List;
 
-/** PrepConfig for tests: the bundled Qwen3 tokenizer, 2 partitions, the outputs under one directory. */
+/** PrepConfig for tests: the bundled Qwen3 tokenizer, cutoff 1024, 2 partitions, the outputs under one directory. */
 public final class TestPrepConfig {
     private TestPrepConfig() {}
 
@@ -15,6 +15,7 @@ public final class TestPrepConfig {
                 .datasets(List.of(datasets))
                 .datasetDir(datasetDir.toString())
                 .modelPath(RepoPaths.resolve("assets/tokenizers/qwen3").toString())
+                .cutoffLen(1024)
                 .partitions(2)
                 .outputs(PrepConfig.Outputs.beside(outputDir.resolve("packed").toString()));
     }

@@ -100,7 +100,8 @@ public final class PipelineRun {
             case INIT_MODEL -> List.of("init_model", "model");
             case PREP -> List.of("model", "data", "prep");
             // the reference's log-probs depend on the model, the table and the reference, not on how train trains:
-            // a new learning rate must not re-run the reference pass
+            // a new learning rate must not re-run the reference pass (the pass also reads train.world_size and
+            // loss_chunk_tokens, for its task count and chunking, which leave every log-prob as it is)
             case REF_LOGPROBS ->
                 List.of(
                         "model",

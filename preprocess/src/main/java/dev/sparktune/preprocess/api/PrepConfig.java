@@ -86,7 +86,7 @@ public record PrepConfig(
      */
     public record Outputs(String table, String rejectsTable, String statsPath) implements Serializable {
         public Outputs {
-            Objects.requireNonNull(table, "outputTable");
+            Objects.requireNonNull(table, "table");
             Objects.requireNonNull(rejectsTable, "rejectsTable");
             Objects.requireNonNull(statsPath, "statsPath");
         }
@@ -102,7 +102,7 @@ public record PrepConfig(
         return stage == Stage.DPO ? 2 * labels.cutoffLen() : labels.cutoffLen();
     }
 
-    /** A builder with reference.conf's defaults (template auto, sft, cutoff 1024, no packing, no eval split). */
+    /** A builder with reference.conf's defaults (template auto, sft, cutoff 2048, no packing, no eval split). */
     public static Builder builder() {
         return new Builder();
     }
@@ -116,7 +116,7 @@ public record PrepConfig(
         private Stage stage = Stage.SFT;
         private String template = "auto";
         private boolean enableThinking = true;
-        private int cutoffLen = 1024;
+        private int cutoffLen = 2048;
         private boolean trainOnPrompt;
         private boolean maskHistory;
         private OverlongPolicy overlong = OverlongPolicy.TRUNCATE;

@@ -510,6 +510,14 @@ public record TrainConfig(
                     "adam_epsilon",
                     "weight_decay");
             p.valid(() -> LoraAdapters.loraPlusLrScale(loraplusLrRatio), "loraplus_lr_ratio");
+            // the rules between keys: TrainSection reports these under each key, so they are written here only
+            p.require(epochs > 0 || maxSteps > 0, "num_train_epochs", "must be > 0 unless max_steps is set (> 0)");
+            p.require(
+                    !(overwriteOutputDir && !resume.isEmpty()),
+                    "resume_from_checkpoint",
+                    "cannot be set together with overwrite_output_dir = true (one resumes, the other starts from "
+                            + "scratch); unset one of them");
+            // each method's own settings, between the rules in the order their problems have always been listed
             LoraConfig lora = finetuningType != FinetuningType.LORA
                     ? null
                     : p.valid(
@@ -518,6 +526,11 @@ public record TrainConfig(
                             "lora_rank",
                             "lora_alpha",
                             "lora_dropout");
+            p.require(
+                    loraplusLrRatio == 0 || finetuningType == null || finetuningType == FinetuningType.LORA,
+                    "loraplus_lr_ratio",
+                    "applies to finetuning_type = lora only (it sets lora_B's lr); set it to 0 for "
+                            + (finetuningType == null ? "" : finetuningType.key()));
             FreezeConfig freeze = finetuningType != FinetuningType.FREEZE
                     ? null
                     : p.valid(
@@ -528,18 +541,6 @@ public record TrainConfig(
                             "freeze_trainable_layers",
                             "freeze_trainable_modules",
                             "freeze_extra_modules");
-            // the rules between keys: TrainSection reports these under each key, so they are written here only
-            p.require(epochs > 0 || maxSteps > 0, "num_train_epochs", "must be > 0 unless max_steps is set (> 0)");
-            p.require(
-                    !(overwriteOutputDir && !resume.isEmpty()),
-                    "resume_from_checkpoint",
-                    "cannot be set together with overwrite_output_dir = true (one resumes, the other starts from "
-                            + "scratch); unset one of them");
-            p.require(
-                    loraplusLrRatio == 0 || finetuningType == null || finetuningType == FinetuningType.LORA,
-                    "loraplus_lr_ratio",
-                    "applies to finetuning_type = lora only (it sets lora_B's lr); set it to 0 " + "for "
-                            + (finetuningType == null ? "" : finetuningType.key()));
             p.require(
                     !adapter.contains(","),
                     "adapter_name_or_path",

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * aligned with the inputs, -100 = no loss) and the document lengths that partition them (position ids restart per
  * document, so they are implied). A table of preference pairs also gives each document's id (the key of its
  * reference log-probs) and role ({@link PackedTable#ROLE_CHOSEN} then {@link PackedTable#ROLE_REJECTED} per pair);
- * other tables leave both empty.
+ * other rows leave the roles empty (training leaves the ids empty too; eval gives them, to sample its answers).
  */
 public record TrainRow(int[] inputIds, int[] labels, int[] docLens, long[] docIds, int[] docRoles) {
     public TrainRow {
