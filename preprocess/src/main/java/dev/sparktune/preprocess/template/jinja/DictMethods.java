@@ -27,8 +27,8 @@ final class DictMethods {
         Object key = a.required(0, "key");
         Object def = a.get(1, "default", null);
         a.done(2);
-        Object v = Builtins.mapGet(m, key);
-        return v == Builtins.MISSING ? def : v;
+        Object v = PyOperators.mapGet(m, key);
+        return v == PyOperators.MISSING ? def : v;
     }
 
     private static List<Object> items(Map<?, ?> m, Args a) {

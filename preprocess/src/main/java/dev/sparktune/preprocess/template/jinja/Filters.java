@@ -83,8 +83,8 @@ final class Filters {
         Object v = item;
         for (String part : attribute.split("\\.")) {
             v = part.chars().allMatch(Character::isDigit) && !part.isEmpty()
-                    ? Builtins.getItem(v, Long.parseLong(part))
-                    : Builtins.getItem(v, part);
+                    ? PyOperators.getItem(v, Long.parseLong(part))
+                    : PyOperators.getItem(v, part);
         }
         return v;
     }
@@ -210,7 +210,7 @@ final class Filters {
 
     /** Python's {@code value % args} with the positional arguments; keyword arguments are ignored. */
     private static Object format(Object v, Args a) {
-        return Builtins.percentFormat(Py.str(v), new PyTuple(a.positional()));
+        return PyOperators.percentFormat(Py.str(v), new PyTuple(a.positional()));
     }
 
     private static Object indent(Object v, Args a) {
@@ -445,7 +445,7 @@ final class Filters {
         a.done(2);
         Object total = start;
         for (Object item : Py.iterate(v)) {
-            total = Builtins.binary("+", total, attribute == null ? item : attributeOf(item, attribute));
+            total = PyOperators.binary("+", total, attribute == null ? item : attributeOf(item, attribute));
         }
         return total;
     }

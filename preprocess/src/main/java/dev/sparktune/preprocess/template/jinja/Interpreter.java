@@ -71,7 +71,7 @@ final class Interpreter {
                     return v;
                 }
             }
-            return Builtins.MISSING;
+            return PyOperators.MISSING;
         }
     }
 
@@ -446,10 +446,10 @@ final class Interpreter {
         }
         if (e instanceof Expr.Name n) {
             Object v = scope.lookup(n.name());
-            return v == Builtins.MISSING ? new Undefined("'" + n.name() + "' is undefined") : v;
+            return v == PyOperators.MISSING ? new Undefined("'" + n.name() + "' is undefined") : v;
         }
         if (e instanceof Expr.GetAttr g) {
-            return Builtins.getAttr(eval(g.object(), scope), g.name());
+            return PyOperators.getAttr(eval(g.object(), scope), g.name());
         }
         if (e instanceof Expr.GetItem g) {
             Object obj = eval(g.object(), scope);
@@ -460,7 +460,7 @@ final class Interpreter {
                         s.stop() == null ? null : eval(s.stop(), scope),
                         s.step() == null ? null : eval(s.step(), scope));
             }
-            return Builtins.getItem(obj, eval(g.index(), scope));
+            return PyOperators.getItem(obj, eval(g.index(), scope));
         }
         if (e instanceof Expr.Binary b) {
             switch (b.op()) {
@@ -473,7 +473,7 @@ final class Interpreter {
                     return Py.truthy(left) ? left : eval(b.right(), scope);
                 }
                 default -> {
-                    return Builtins.binary(b.op(), eval(b.left(), scope), eval(b.right(), scope));
+                    return PyOperators.binary(b.op(), eval(b.left(), scope), eval(b.right(), scope));
                 }
             }
         }
@@ -503,7 +503,7 @@ final class Interpreter {
             Object v = eval(u.operand(), scope);
             return switch (u.op()) {
                 case "not" -> !Py.truthy(v);
-                case "-" -> Builtins.negate(v);
+                case "-" -> PyOperators.negate(v);
                 default -> {
                     if (!Py.isNumber(v)) {
                         throw new PyError("TypeError: bad operand type for unary +: '" + Py.typeName(v) + "'");

@@ -39,7 +39,7 @@ final class Tests {
             entry("==", Py::eq),
             entry(">", Tests::gt),
             entry(">=", Tests::ge),
-            entry("divisibleby", (v, n) -> Py.toLong(Builtins.binary("%", v, n)) == 0),
+            entry("divisibleby", (v, n) -> Py.toLong(PyOperators.binary("%", v, n)) == 0),
             entry("eq", Py::eq),
             entry("equalto", Py::eq),
             entry("ge", Tests::ge),

@@ -8,10 +8,10 @@ import java.util.Map;
  * Attribute and item access and operators with Jinja2 / Python semantics; the filters, tests and globals are in
  * {@link Filters}, {@link Tests} and {@link Globals}.
  */
-final class Builtins {
+final class PyOperators {
     static final Object MISSING = new Object();
 
-    private Builtins() {}
+    private PyOperators() {}
 
     // ---------------------------------------------------------------- access
 
