@@ -15,6 +15,7 @@ import dev.sparktune.preprocess.source.DatasetCatalog;
 import dev.sparktune.preprocess.source.DatasetException;
 import dev.sparktune.preprocess.source.DatasetSpec;
 import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainConfigException;
 import dev.sparktune.trainer.eval.EvalConfig;
@@ -138,9 +139,12 @@ final class InputPathCheck {
      * @return one line per input found, for the dry run's report
      * @throws ConfigException if the reference model, its adapter or the table is missing
      */
-    static List<String> forRefLogProbs(RefLogProbsConfig ref, SparkSettings spark) {
+    static List<String> forRefLogProbs(RefLogProbsConfig ref, PreferenceConfig preference, SparkSettings spark) {
         InputPathCheck check = new InputPathCheck(spark);
-        check.hfModel(ref.modelPath(), "the reference pass");
+        // the reference is train.ref_model when set, else the base model: a problem goes under the key that named it
+        String key =
+                preference.refModel().isBlank() ? "sparktune.model.model_name_or_path" : "sparktune.train.ref_model";
+        check.hfModel(key, ref.modelPath(), "the reference pass");
         check.adapter("sparktune.train.ref_model_adapters", ref.adapterPath());
         check.deltaTable("sparktune.train.table", ref.table(), "run prep first (prep.output_table = this path)");
         return check.result();
@@ -185,8 +189,11 @@ final class InputPathCheck {
 
     /** A Hugging Face model directory: tokenizer.json (checked by {@link #model}) and config.json. */
     private void hfModel(String modelPath, String purpose) {
-        model(modelPath);
-        String key = "sparktune.model.model_name_or_path";
+        hfModel("sparktune.model.model_name_or_path", modelPath, purpose);
+    }
+
+    private void hfModel(String key, String modelPath, String purpose) {
+        model(key, modelPath);
         try {
             Path config = new Path(modelPath, "config.json");
             if (exists(new Path(modelPath)) && !exists(config)) {

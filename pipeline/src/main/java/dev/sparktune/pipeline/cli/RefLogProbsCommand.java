@@ -17,7 +17,10 @@ final class RefLogProbsCommand extends JobVerb {
     @Override
     public Integer call() {
         return run(
-                options.load(Verb.REF_LOGPROBS, c -> InputPathCheck.forRefLogProbs(c.refLogProbs(), c.spark()), spec),
+                options.load(
+                        Verb.REF_LOGPROBS,
+                        c -> InputPathCheck.forRefLogProbs(c.refLogProbs(), c.preference(), c.spark()),
+                        spec),
                 (c, spark) -> RefLogProbsJob.run(spark, c.refLogProbs()),
                 (c, r) -> String.format(
                         "ref-logprobs: %d documents, %d supervised tokens of %s version %d in %.1f s "

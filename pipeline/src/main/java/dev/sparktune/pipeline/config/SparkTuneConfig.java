@@ -40,6 +40,7 @@ public final class SparkTuneConfig {
     private final ExportConfig export;
     private final EvalConfig eval;
     private final RefLogProbsConfig refLogProbs;
+    private final PreferenceConfig preference;
     private final RunSettings run;
     private final List<ConfigProblem> warnings;
 
@@ -51,6 +52,7 @@ public final class SparkTuneConfig {
             ExportConfig export,
             EvalConfig eval,
             RefLogProbsConfig refLogProbs,
+            PreferenceConfig preference,
             RunSettings run,
             List<ConfigProblem> warnings) {
         this.resolved = resolved;
@@ -60,6 +62,7 @@ public final class SparkTuneConfig {
         this.export = export;
         this.eval = eval;
         this.refLogProbs = refLogProbs;
+        this.preference = preference;
         this.run = run;
         this.warnings = List.copyOf(warnings);
     }
@@ -162,6 +165,7 @@ public final class SparkTuneConfig {
                 export,
                 eval,
                 refLogProbs,
+                preference,
                 run,
                 warnings);
     }
@@ -330,6 +334,11 @@ public final class SparkTuneConfig {
             throw new IllegalStateException("configuration was not loaded for the ref-logprobs verb");
         }
         return refLogProbs;
+    }
+
+    /** The preference keys (pref_loss and its options, the reference), read for every verb. */
+    public PreferenceConfig preference() {
+        return preference;
     }
 
     /**
