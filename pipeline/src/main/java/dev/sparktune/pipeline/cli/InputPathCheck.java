@@ -142,8 +142,7 @@ final class InputPathCheck {
     static List<String> forRefLogProbs(RefLogProbsConfig ref, PreferenceConfig preference, SparkSettings spark) {
         InputPathCheck check = new InputPathCheck(spark);
         // the reference is train.ref_model when set, else the base model: a problem goes under the key that named it
-        String key =
-                preference.refModel().isBlank() ? "sparktune.model.model_name_or_path" : "sparktune.train.ref_model";
+        String key = preference.namesRefModel() ? "sparktune.train.ref_model" : "sparktune.model.model_name_or_path";
         check.hfModel(key, ref.modelPath(), "the reference pass");
         check.adapter("sparktune.train.ref_model_adapters", ref.adapterPath());
         check.deltaTable("sparktune.train.table", ref.table(), "run prep first (prep.output_table = this path)");

@@ -52,9 +52,14 @@ public record PreferenceConfig(
         return new PreferenceLoss(PreferenceLoss.Type.parse(prefLoss), beta, labelSmoothing, simpoGamma, ftx);
     }
 
+    /** Whether ref_model names the reference; when not, the base model is the reference. */
+    public boolean namesRefModel() {
+        return !refModel.isEmpty();
+    }
+
     /** The reference model: ref_model, else the base model {@code modelPath}. */
     public String refModelOr(String modelPath) {
-        return refModel.isEmpty() ? modelPath : refModel;
+        return namesRefModel() ? refModel : modelPath;
     }
 
     /** These settings with ref_model fixed to {@link #refModelOr}({@code modelPath}). */

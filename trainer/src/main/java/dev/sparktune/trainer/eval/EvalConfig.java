@@ -52,7 +52,7 @@ public record EvalConfig(
         require(topK >= 0, "eval.top_k must be >= 0 (0 = no limit)");
         require(lossChunkTokens >= 1, "loss_chunk_tokens must be >= 1");
         require(
-                preference != null && !preference.refModel().isEmpty(),
+                preference != null && preference.namesRefModel(),
                 "the preference settings with their " + "reference model are required");
     }
 
