@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.DoublePredicate;
 
 /**
  * Reads the {@code train} section (plus {@code model.model_name_or_path}) into a {@link TrainConfig}, reporting every
@@ -44,14 +43,14 @@ final class TrainSection {
         String table = reader.text("train.table", "a table path (local path or Hadoop URI)");
         String outputDir = reader.text("train.output_dir", "a directory (local path or Hadoop URI)");
         String finetuning = reader.choice("train.finetuning_type", FINETUNING);
-        long loraRank = reader.wholeNumber("train.lora_rank", 1, 4096);
-        Double loraAlpha = positive(reader, "train.lora_alpha");
-        Double loraDropout = fraction(reader, "train.lora_dropout");
-        String loraTarget = reader.nonBlankText("train.lora_target", "all, or a comma-separated list of projections");
+        int loraRank = reader.integer("train.lora_rank");
+        Double loraAlpha = number(reader, "train.lora_alpha");
+        Double loraDropout = number(reader, "train.lora_dropout");
+        String loraTarget = reader.text("train.lora_target", "all, or a comma-separated list of projections");
         boolean rsLora = reader.bool("train.use_rslora");
-        Double loraplus = nonNegative(reader, "train.loraplus_lr_ratio");
-        long freezeLayers = reader.wholeNumber("train.freeze_trainable_layers", -4096, 4096);
-        String freezeModules = reader.nonBlankText(
+        Double loraplus = number(reader, "train.loraplus_lr_ratio");
+        int freezeLayers = reader.integer("train.freeze_trainable_layers");
+        String freezeModules = reader.text(
                 "train.freeze_trainable_modules",
                 "all, or a comma-separated "
                         + "list of decoder-layer modules (self_attn, mlp, input_layernorm, post_attention_layernorm)");
@@ -59,32 +58,32 @@ final class TrainSection {
                 "train.freeze_extra_modules",
                 "\"\" or a comma-separated list of modules "
                         + "outside the decoder layers (embed_tokens, norm, lm_head)");
-        Double lr = positive(reader, "train.learning_rate");
+        Double lr = number(reader, "train.learning_rate");
         String scheduler = reader.choice("train.lr_scheduler_type", SCHEDULERS);
-        long warmupSteps = reader.wholeNumber("train.warmup_steps", 0, Integer.MAX_VALUE);
-        Double warmupRatio = fraction(reader, "train.warmup_ratio");
-        Double weightDecay = nonNegative(reader, "train.weight_decay");
-        Double beta1 = fraction(reader, "train.adam_beta1");
-        Double beta2 = fraction(reader, "train.adam_beta2");
-        Double eps = positive(reader, "train.adam_epsilon");
-        Double maxGradNorm = nonNegative(reader, "train.max_grad_norm");
-        long perDevice = reader.wholeNumber("train.per_device_train_batch_size", 1, Integer.MAX_VALUE);
-        long accumulation = reader.wholeNumber("train.gradient_accumulation_steps", 1, Integer.MAX_VALUE);
-        long globalBatch = reader.wholeNumber("train.global_batch_rows", 0, Integer.MAX_VALUE);
-        Double epochs = nonNegative(reader, "train.num_train_epochs");
-        long maxSteps = reader.wholeNumber("train.max_steps", -1, Integer.MAX_VALUE);
+        int warmupSteps = reader.integer("train.warmup_steps");
+        Double warmupRatio = number(reader, "train.warmup_ratio");
+        Double weightDecay = number(reader, "train.weight_decay");
+        Double beta1 = number(reader, "train.adam_beta1");
+        Double beta2 = number(reader, "train.adam_beta2");
+        Double eps = number(reader, "train.adam_epsilon");
+        Double maxGradNorm = number(reader, "train.max_grad_norm");
+        int perDevice = reader.integer("train.per_device_train_batch_size");
+        int accumulation = reader.integer("train.gradient_accumulation_steps");
+        int globalBatch = reader.integer("train.global_batch_rows");
+        Double epochs = number(reader, "train.num_train_epochs");
+        int maxSteps = reader.integer("train.max_steps");
         long seed = seed(reader);
-        long loggingSteps = reader.wholeNumber("train.logging_steps", 1, Integer.MAX_VALUE);
-        long saveSteps = reader.wholeNumber("train.save_steps", 0, Integer.MAX_VALUE);
-        long saveTotalLimit = reader.wholeNumber("train.save_total_limit", 0, Integer.MAX_VALUE);
+        int loggingSteps = reader.integer("train.logging_steps");
+        int saveSteps = reader.integer("train.save_steps");
+        int saveTotalLimit = reader.integer("train.save_total_limit");
         String resume = reader.text(
                 "train.resume_from_checkpoint", "a checkpoint directory, or \"\" for the newest " + "in output_dir");
         boolean overwrite = reader.bool("train.overwrite_output_dir");
-        long worldSize = reader.wholeNumber("train.world_size", 1, 4096);
+        int worldSize = reader.integer("train.world_size");
         Sharding sharding = fsdp(reader);
-        long lossChunk = reader.wholeNumber("train.loss_chunk_tokens", 1, Integer.MAX_VALUE);
+        int lossChunk = reader.integer("train.loss_chunk_tokens");
         boolean checkpointing = reader.bool("train.gradient_checkpointing");
-        Double peakFlops = nonNegative(reader, "train.peak_flops_per_rank");
+        Double peakFlops = number(reader, "train.peak_flops_per_rank");
 
         if (verb.needsTrainSection()) {
             if ("".equals(modelPath)) {
@@ -116,30 +115,30 @@ final class TrainSection {
                     .table(table)
                     .outputDir(outputDir)
                     .finetuningType(FinetuningType.parse(finetuning))
-                    .lora((int) loraRank, nan(loraAlpha), nan(loraDropout), loraTarget, rsLora)
+                    .lora(loraRank, nan(loraAlpha), nan(loraDropout), loraTarget, rsLora)
                     .loraplusLrRatio(nan(loraplus))
-                    .freeze((int) freezeLayers, freezeModules, freezeExtra)
+                    .freeze(freezeLayers, freezeModules, freezeExtra)
                     .learningRate(nan(lr))
                     .scheduler(LrSchedule.Type.valueOf(scheduler.toUpperCase(Locale.ROOT)))
-                    .warmupSteps((int) warmupSteps)
+                    .warmupSteps(warmupSteps)
                     .warmupRatio(nan(warmupRatio))
                     .weightDecay(nan(weightDecay))
                     .adam(nan(beta1), nan(beta2), nan(eps))
                     .maxGradNorm(nan(maxGradNorm))
-                    .perDeviceBatchRows((int) perDevice)
-                    .gradientAccumulation((int) accumulation)
-                    .globalBatchRows((int) globalBatch)
+                    .perDeviceBatchRows(perDevice)
+                    .gradientAccumulation(accumulation)
+                    .globalBatchRows(globalBatch)
                     .epochs(nan(epochs))
-                    .maxSteps((int) Math.max(0, maxSteps))
+                    .maxSteps(maxSteps)
                     .seed(seed)
-                    .loggingSteps((int) loggingSteps)
-                    .saveSteps((int) saveSteps)
-                    .saveTotalLimit((int) saveTotalLimit)
+                    .loggingSteps(loggingSteps)
+                    .saveSteps(saveSteps)
+                    .saveTotalLimit(saveTotalLimit)
                     .resumeFromCheckpoint(resume)
                     .overwriteOutputDir(overwrite)
-                    .worldSize((int) worldSize)
+                    .worldSize(worldSize)
                     .sharding(sharding)
-                    .lossChunkTokens((int) lossChunk)
+                    .lossChunkTokens(lossChunk)
                     .gradientCheckpointing(checkpointing)
                     .peakFlopsPerRank(nan(peakFlops))
                     .adapterNameOrPath(adapterPath)
@@ -148,7 +147,12 @@ final class TrainSection {
         } catch (TrainConfigException e) {
             for (TrainConfigException.Problem problem : e.problems()) {
                 String key = MODEL_KEYS.contains(problem.key()) ? "model." + problem.key() : "train." + problem.key();
-                if (!reader.reported(key)) {
+                if (reader.reported(key)) {
+                    continue;
+                }
+                if (problem.allowed() != null) {
+                    reader.fail(key, reader.raw(key), problem.allowed()); // the value as the user wrote it
+                } else {
                     reader.fail(key, problem.message());
                 }
             }
@@ -163,10 +167,10 @@ final class TrainSection {
      */
     static PreferenceConfig preference(ValueReader reader) {
         String loss = reader.choice("train.pref_loss", PREF_LOSSES);
-        Double beta = positive(reader, "train.pref_beta");
-        Double ftx = nonNegative(reader, "train.pref_ftx");
-        Double smoothing = checked(reader, "train.dpo_label_smoothing", "a number in [0, 0.5)", v -> v >= 0 && v < 0.5);
-        Double gamma = checked(reader, "train.simpo_gamma", "a finite number", v -> true);
+        Double beta = number(reader, "train.pref_beta");
+        Double ftx = number(reader, "train.pref_ftx");
+        Double smoothing = number(reader, "train.dpo_label_smoothing");
+        Double gamma = number(reader, "train.simpo_gamma");
         String refModel = reader.text("train.ref_model", "a model directory, or \"\" for model.model_name_or_path");
         String refAdapters = reader.text("train.ref_model_adapters", "a PEFT adapter directory, or \"\"");
         String refTable = reader.text(
@@ -176,7 +180,9 @@ final class TrainSection {
         PreferenceConfig preference = new PreferenceConfig(
                 loss, nan(beta), nan(ftx), nan(smoothing), nan(gamma), refModel, refAdapters, refTable);
         try {
-            preference.loss(); // the rules between the keys, for every verb (eval scores pairs with them too)
+            // PreferenceLoss holds every rule of these keys (ranges and between keys), for every verb: eval scores
+            // pairs too
+            preference.loss();
         } catch (IllegalArgumentException e) {
             String key = "train."
                     + TrainConfigException.keyOf(
@@ -245,27 +251,11 @@ final class TrainSection {
         return Sharding.AUTO;
     }
 
-    private static Double positive(ValueReader reader, String key) {
-        return checked(reader, key, "a number > 0", v -> v > 0);
-    }
-
-    private static Double nonNegative(ValueReader reader, String key) {
-        return checked(reader, key, "a number >= 0", v -> v >= 0);
-    }
-
-    private static Double fraction(ValueReader reader, String key) {
-        return checked(reader, key, "a number in [0, 1)", v -> v >= 0 && v < 1);
-    }
-
-    private static Double checked(ValueReader reader, String key, String allowed, DoublePredicate ok) {
-        Double v = reader.number(key, allowed);
-        if (v == null) {
-            return null;
-        }
-        if (v.isNaN() || v.isInfinite() || !ok.test(v)) {
-            reader.fail(key, reader.raw(key), allowed);
-            return null;
-        }
-        return v;
+    /**
+     * A number, or null (reported) when the value is not one. Its range is TrainConfig's rule (or its parts'), reported
+     * under the key when the config is built.
+     */
+    private static Double number(ValueReader reader, String key) {
+        return reader.number(key, "a number");
     }
 }

@@ -146,11 +146,13 @@ final class ValueReader {
     long wholeNumber(String key, long min, long max) {
         String allowed = min == Long.MIN_VALUE
                 ? "a whole number"
-                : max == Long.MAX_VALUE
-                        ? "a whole number >= " + min
-                        : max == Integer.MAX_VALUE
-                                ? "a whole number >= " + min + " (at most " + max + ")"
-                                : "a whole number in [" + min + ", " + max + "]";
+                : min == Integer.MIN_VALUE && max == Integer.MAX_VALUE
+                        ? "a whole number in [" + min + ", " + max + "]"
+                        : max == Long.MAX_VALUE
+                                ? "a whole number >= " + min
+                                : max == Integer.MAX_VALUE
+                                        ? "a whole number >= " + min + " (at most " + max + ")"
+                                        : "a whole number in [" + min + ", " + max + "]";
         ConfigValue value = value(key, allowed);
         if (value == null) {
             return min;
@@ -167,6 +169,11 @@ final class ValueReader {
             fail(key, value, allowed);
             return Math.max(min, 0);
         }
+    }
+
+    /** A whole number that fits an int; its range is checked by whatever the value configures. 0 when reported. */
+    int integer(String key) {
+        return (int) wholeNumber(key, Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 
     /** Any number (HOCON number, or a string holding one); null with a problem otherwise. */

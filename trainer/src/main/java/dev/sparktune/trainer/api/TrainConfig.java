@@ -490,18 +490,42 @@ public record TrainConfig(
             p.require(scheduler != null, "lr_scheduler_type", "is required");
             p.require(sharding != null, "fsdp", "is required");
             p.require(preference != null, "pref_loss", "is required");
-            p.require(perDeviceBatchRows >= 1, "per_device_train_batch_size", "must be >= 1");
-            p.require(gradientAccumulation >= 1, "gradient_accumulation_steps", "must be >= 1");
-            p.require(globalBatchRows >= 0, "global_batch_rows", "must be >= 0");
-            p.require(worldSize >= 1, "world_size", "must be >= 1");
-            p.require(loggingSteps >= 1, "logging_steps", "must be >= 1");
-            p.require(lossChunkTokens >= 1, "loss_chunk_tokens", "must be >= 1");
-            p.require(
-                    peakFlopsPerRank >= 0 && Double.isFinite(peakFlopsPerRank), "peak_flops_per_rank", "must be >= 0");
-            p.require(saveSteps >= 0, "save_steps", "must be >= 0");
-            p.require(saveTotalLimit >= 0, "save_total_limit", "must be >= 0");
-            p.require(maxGradNorm >= 0, "max_grad_norm", "must be >= 0");
-            p.require(learningRate > 0, "learning_rate", "must be > 0");
+            // each value's own range (the config readers check only that a value is a number, a whole number, ...)
+            p.within("lora_rank", loraRank, 1, 4096);
+            p.positive("lora_alpha", loraAlpha);
+            p.fraction("lora_dropout", loraDropout);
+            p.allowed(
+                    loraTarget != null && !loraTarget.isBlank(),
+                    "lora_target",
+                    "\"" + loraTarget + "\"",
+                    "all, or a comma-separated list of projections");
+            p.nonNegative("loraplus_lr_ratio", loraplusLrRatio);
+            p.within("freeze_trainable_layers", freezeTrainableLayers, -4096, 4096);
+            p.allowed(
+                    freezeTrainableModules == null || !freezeTrainableModules.isBlank(),
+                    "freeze_trainable_modules",
+                    "\"" + freezeTrainableModules + "\"",
+                    "all, or a comma-separated list of decoder-layer modules (self_attn, mlp, input_layernorm, "
+                            + "post_attention_layernorm)");
+            p.positive("learning_rate", learningRate);
+            p.atLeast("warmup_steps", warmupSteps, 0);
+            p.fraction("warmup_ratio", warmupRatio);
+            p.nonNegative("weight_decay", weightDecay);
+            p.fraction("adam_beta1", adamBeta1);
+            p.fraction("adam_beta2", adamBeta2);
+            p.positive("adam_epsilon", adamEpsilon);
+            p.nonNegative("max_grad_norm", maxGradNorm);
+            p.atLeast("per_device_train_batch_size", perDeviceBatchRows, 1);
+            p.atLeast("gradient_accumulation_steps", gradientAccumulation, 1);
+            p.atLeast("global_batch_rows", globalBatchRows, 0);
+            p.nonNegative("num_train_epochs", epochs);
+            p.atLeast("max_steps", maxSteps, -1);
+            p.atLeast("logging_steps", loggingSteps, 1);
+            p.atLeast("save_steps", saveSteps, 0);
+            p.atLeast("save_total_limit", saveTotalLimit, 0);
+            p.within("world_size", worldSize, 1, 4096);
+            p.atLeast("loss_chunk_tokens", lossChunkTokens, 1);
+            p.nonNegative("peak_flops_per_rank", peakFlopsPerRank);
             AdamWConfig adamW = p.valid(
                     () -> new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay),
                     "learning_rate",
@@ -509,7 +533,6 @@ public record TrainConfig(
                     "adam_beta2",
                     "adam_epsilon",
                     "weight_decay");
-            p.valid(() -> LoraAdapters.loraPlusLrScale(loraplusLrRatio), "loraplus_lr_ratio");
             // the rules between keys: TrainSection reports these under each key, so they are written here only
             p.require(epochs > 0 || maxSteps > 0, "num_train_epochs", "must be > 0 unless max_steps is set (> 0)");
             p.require(
@@ -569,7 +592,7 @@ public record TrainConfig(
                     outputDir,
                     new Finetuning(finetuningType, lora, loraplusLrRatio, freeze, adapter),
                     new Optimizer(adamW, maxGradNorm),
-                    new Schedule(scheduler, warmupSteps, warmupRatio, epochs, maxSteps),
+                    new Schedule(scheduler, warmupSteps, warmupRatio, epochs, Math.max(0, maxSteps)),
                     new Batch(perDeviceBatchRows, gradientAccumulation, globalBatchRows),
                     new Parallelism(worldSize, sharding),
                     new Activations(gradientCheckpointing, lossChunkTokens),
@@ -591,6 +614,33 @@ public record TrainConfig(
             if (!ok) {
                 found.putIfAbsent(key, new TrainConfigException.Problem(key, message));
             }
+        }
+
+        /** A value outside its key's range (NaN, the placeholder for a value that was not a number, is outside all). */
+        void allowed(boolean ok, String key, Object value, String allowed) {
+            if (!ok) {
+                found.putIfAbsent(key, TrainConfigException.Problem.badValue(key, value, allowed));
+            }
+        }
+
+        void positive(String key, double value) {
+            allowed(value > 0 && Double.isFinite(value), key, value, "a number > 0");
+        }
+
+        void nonNegative(String key, double value) {
+            allowed(value >= 0 && Double.isFinite(value), key, value, "a number >= 0");
+        }
+
+        void fraction(String key, double value) {
+            allowed(value >= 0 && value < 1, key, value, "a number in [0, 1)");
+        }
+
+        void atLeast(String key, long value, long min) {
+            allowed(value >= min, key, value, "a whole number >= " + min);
+        }
+
+        void within(String key, long value, long min, long max) {
+            allowed(value >= min && value <= max, key, value, "a whole number in [" + min + ", " + max + "]");
         }
 
         /**

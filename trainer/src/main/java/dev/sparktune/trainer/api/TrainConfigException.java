@@ -14,8 +14,18 @@ public final class TrainConfigException extends TrainerException {
     /**
      * @param key     the setting, by its LLaMA-Factory / transformers name
      * @param message what is wrong and what to do, without the key
+     * @param allowed for a value outside its own range, what the key allows (a config reader words it with the value
+     *                as the user wrote it); null for a problem between keys
      */
-    public record Problem(String key, String message) {
+    public record Problem(String key, String message, String allowed) {
+        public Problem(String key, String message) {
+            this(key, message, null);
+        }
+
+        static Problem badValue(String key, Object value, String allowed) {
+            return new Problem(key, "invalid value " + value + "; allowed: " + allowed, allowed);
+        }
+
         @Override
         public String toString() {
             return key + ": " + message;

@@ -49,7 +49,29 @@ class TrainConfigTest {
         assertTrue(p.get("loraplus_lr_ratio").contains("set it to 0 for freeze"), p.get("loraplus_lr_ratio"));
         assertTrue(p.get("freeze_trainable_layers").contains("would train nothing"), p.toString());
         assertTrue(p.get("num_train_epochs").contains("unless max_steps is set"), p.toString());
-        assertTrue(p.get("adam_beta2").startsWith("adam_beta2 must be in [0, 1), got 1.5"), p.toString());
+        assertEquals("invalid value 1.5; allowed: a number in [0, 1)", p.get("adam_beta2"), p.toString());
+    }
+
+    /** Each value's range is the builder's rule alone (the config readers only parse): a program gets them too. */
+    @Test
+    void everyValueOutsideItsRangeIsReportedWithWhatIsAllowed() {
+        Map<String, String> p = problems(valid().lora(5000, 16, 0, "all", false)
+                .warmupSteps(-1)
+                .warmupRatio(1)
+                .worldSize(0)
+                .maxSteps(-2)
+                .peakFlopsPerRank(Double.POSITIVE_INFINITY));
+        assertEquals(
+                Map.of(
+                        "lora_rank", "invalid value 5000; allowed: a whole number in [1, 4096]",
+                        "warmup_steps", "invalid value -1; allowed: a whole number >= 0",
+                        "warmup_ratio", "invalid value 1.0; allowed: a number in [0, 1)",
+                        "world_size", "invalid value 0; allowed: a whole number in [1, 4096]",
+                        "max_steps", "invalid value -2; allowed: a whole number >= -1",
+                        "peak_flops_per_rank", "invalid value Infinity; allowed: a number >= 0"),
+                p);
+        // max_steps = -1 is transformers' "no limit", as 0 is
+        assertEquals(0, valid().maxSteps(-1).build().schedule().maxSteps());
     }
 
     @Test
