@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class PreferenceTrainingTest {
     static final int SEQ = TrainEquivalenceTest.SEQ;
     static final int VOCAB = TrainEquivalenceTest.VOCAB;
-    static final int STEPS = 6;
+    static final int STEPS = TrainEquivalenceTest.STEPS;
     static final InMemoryRows PAIRS = pairs(20, 13);
     static final Supplier<ModelWeights> BASE = TinyModels::toyQwen3Weights;
     static final RefLogProbs.Lookup REFERENCE = reference(PAIRS);
@@ -124,24 +124,16 @@ class PreferenceTrainingTest {
                 tokens.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    /**
+     * The equivalence runs' LoRA (batches, steps, seed, adapter shape) trained on pairs with {@code loss}, under the
+     * optimiser settings that let the tiny model learn the preference in {@link #STEPS} steps.
+     */
     static TrainConfig config(String loss, int world, Sharding sharding) {
-        PreferenceConfig d = PreferenceConfig.defaults();
-        return TrainConfig.builder()
-                .modelPath("in-memory")
-                .table("in-memory")
-                .outputDir("unused")
-                .finetuningType(FinetuningType.LORA)
-                .lora(4, 8, 0, "all", false)
+        return TrainEquivalenceTest.config(FinetuningType.LORA, world, sharding).toBuilder()
                 .learningRate(5e-2)
+                .weightDecay(0)
                 .maxGradNorm(1.0)
                 .warmupSteps(1)
-                .perDeviceBatchRows(2)
-                .globalBatchRows(8)
-                .maxSteps(STEPS)
-                .seed(11)
-                .worldSize(world)
-                .sharding(sharding)
-                .lossChunkTokens(16)
                 .gradientCheckpointing(false)
                 .preference(new PreferenceConfig(loss, 0.5, 0, 0, 0.5, "", "", ""))
                 .build();
