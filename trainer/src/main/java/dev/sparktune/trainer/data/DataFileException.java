@@ -6,8 +6,8 @@ import java.net.URI;
 public final class DataFileException extends TableVersionException {
     private final URI file;
 
-    DataFileException(URI file, String tablePath, long version, String message, Throwable cause) {
-        super(tablePath, version, message, cause);
+    DataFileException(PinnedSnapshot snapshot, URI file, String message, Throwable cause) {
+        super(snapshot.path(), snapshot.version(), message, cause);
         this.file = file;
     }
 

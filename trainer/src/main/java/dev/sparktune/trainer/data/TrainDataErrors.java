@@ -104,9 +104,8 @@ final class TrainDataErrors {
 
     static DataFileException unreadable(PinnedSnapshot snapshot, URI file, Exception cause) {
         return new DataFileException(
+                snapshot,
                 file,
-                snapshot.path(),
-                snapshot.version(),
                 "cannot read " + fileOf(snapshot, file) + " (" + cause + "). A missing or truncated file means this "
                         + "version's files were probably removed by VACUUM or overwritten: re-run prep, or pin a "
                         + "version whose files still exist",
@@ -115,9 +114,8 @@ final class TrainDataErrors {
 
     static DataFileException fewerRows(PinnedSnapshot snapshot, URI file, long expected, long found) {
         return new DataFileException(
+                snapshot,
                 file,
-                snapshot.path(),
-                snapshot.version(),
                 fileOf(snapshot, file) + " holds " + found + " rows of split '" + snapshot.split() + "' but held "
                         + expected + " when the snapshot was pinned: the file was rewritten in place; pin the table "
                         + "again",
@@ -126,9 +124,8 @@ final class TrainDataErrors {
 
     static DataFileException invalidRow(PinnedSnapshot snapshot, URI file, long position, RuntimeException cause) {
         return new DataFileException(
+                snapshot,
                 file,
-                snapshot.path(),
-                snapshot.version(),
                 "row " + position + " of split '" + snapshot.split() + "' in " + fileOf(snapshot, file)
                         + " is not a valid packed row: " + cause.getMessage() + "; " + PREP_HINT + " again",
                 cause);
