@@ -3,7 +3,7 @@ package dev.sparktune.trainer;
 /**
  * Root of every error in trainer that the user must fix: settings that cannot be combined
  * ({@link dev.sparktune.trainer.api.TrainConfigException}), a launch that cannot fit
- * ({@link dev.sparktune.trainer.api.NotEnoughSlotsException}, {@link dev.sparktune.trainer.api.NotEnoughMemoryException}),
+ * ({@link dev.sparktune.trainer.api.LaunchDoesNotFitException}: not enough slots, or not enough memory per rank),
  * a table training cannot read ({@link dev.sparktune.trainer.data.TrainDataException}), a checkpoint this run cannot use
  * ({@link dev.sparktune.trainer.checkpoint.CheckpointException}), reference log-probs that do not match
  * ({@link dev.sparktune.trainer.reference.RefLogProbsException}), and the problems with the user's inputs that have no

@@ -1,27 +1,12 @@
 package dev.sparktune.trainer.api;
 
-import dev.sparktune.trainer.TrainerException;
-
 /**
  * The application cannot run world_size barrier tasks at once (Spark would otherwise wait for slots that never come).
- * The message names the master, the cores and what to change.
+ * {@link #required()} is world_size, {@link #available()} the concurrent task slots the application had. The message
+ * names the master, the cores and what to change.
  */
-public final class NotEnoughSlotsException extends TrainerException {
-    private final int worldSize;
-    private final int slots;
-
+public final class NotEnoughSlotsException extends LaunchDoesNotFitException {
     public NotEnoughSlotsException(int worldSize, int slots, String message) {
-        super(message);
-        this.worldSize = worldSize;
-        this.slots = slots;
-    }
-
-    public int worldSize() {
-        return worldSize;
-    }
-
-    /** Concurrent task slots the application had. */
-    public int slots() {
-        return slots;
+        super(worldSize, slots, message);
     }
 }

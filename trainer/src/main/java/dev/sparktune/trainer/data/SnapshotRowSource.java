@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
@@ -94,13 +96,7 @@ public final class SnapshotRowSource implements RowSource {
                 while (position < wanted) {
                     record = reader.read();
                     if (record == null) {
-                        throw TrainDataErrors.fewerRows(
-                                file.uri(),
-                                snapshot.path(),
-                                snapshot.version(),
-                                snapshot.split(),
-                                file.splitRows(),
-                                position + 1);
+                        throw TrainDataErrors.fewerRows(snapshot, file.uri(), file.splitRows(), position + 1);
                     }
                     position++;
                 }
@@ -109,7 +105,7 @@ public final class SnapshotRowSource implements RowSource {
         } catch (TrainDataException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw TrainDataErrors.unreadable(file.uri(), snapshot.path(), snapshot.version(), e);
+            throw TrainDataErrors.unreadable(snapshot, file.uri(), e);
         }
     }
 
@@ -127,27 +123,21 @@ public final class SnapshotRowSource implements RowSource {
                             ints(record, PackedTable.DOC_ROLES))
                     : new TrainRow(inputIds, labels, docLens);
         } catch (RuntimeException e) {
-            throw TrainDataErrors.invalidRow(
-                    file.uri(), snapshot.path(), snapshot.version(), snapshot.split(), position, e);
+            throw TrainDataErrors.invalidRow(snapshot, file.uri(), position, e);
         }
     }
 
-    /** A Spark array column: a LIST group whose one repeated group holds one element per value. */
     private static int[] ints(Group record, String column) {
-        Group list = record.getGroup(column, 0);
-        int[] values = new int[list.getFieldRepetitionCount(0)];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = list.getGroup(0, i).getInteger(0, 0);
-        }
-        return values;
+        return elements(record, column).mapToInt(e -> e.getInteger(0, 0)).toArray();
     }
 
     private static long[] longs(Group record, String column) {
+        return elements(record, column).mapToLong(e -> e.getLong(0, 0)).toArray();
+    }
+
+    /** A Spark array column: a LIST group whose one repeated group holds one element per value, in order. */
+    private static Stream<Group> elements(Group record, String column) {
         Group list = record.getGroup(column, 0);
-        long[] values = new long[list.getFieldRepetitionCount(0)];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = list.getGroup(0, i).getLong(0, 0);
-        }
-        return values;
+        return IntStream.range(0, list.getFieldRepetitionCount(0)).mapToObj(i -> list.getGroup(0, i));
     }
 }

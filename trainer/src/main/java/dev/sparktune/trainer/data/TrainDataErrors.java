@@ -102,40 +102,37 @@ final class TrainDataErrors {
                         + "files training reads; " + PREP_HINT + " (it writes unpartitioned tables)");
     }
 
-    static DataFileException unreadable(URI file, String tablePath, long version, Exception cause) {
+    static DataFileException unreadable(PinnedSnapshot snapshot, URI file, Exception cause) {
         return new DataFileException(
+                snapshot,
                 file,
-                tablePath,
-                version,
-                "cannot read " + file + " of " + tablePath + "@"
-                        + version + " (" + cause + "). A missing or truncated file means this version's files were "
-                        + "probably removed by VACUUM or overwritten: re-run prep, or pin a version whose files still exist",
+                "cannot read " + fileOf(snapshot, file) + " (" + cause + "). A missing or truncated file means this "
+                        + "version's files were probably removed by VACUUM or overwritten: re-run prep, or pin a "
+                        + "version whose files still exist",
                 cause);
     }
 
-    static DataFileException fewerRows(
-            URI file, String tablePath, long version, String split, long expected, long found) {
+    static DataFileException fewerRows(PinnedSnapshot snapshot, URI file, long expected, long found) {
         return new DataFileException(
+                snapshot,
                 file,
-                tablePath,
-                version,
-                file + " of " + tablePath + "@" + version + " holds "
-                        + found + " rows of split '" + split + "' but held " + expected
-                        + " when the snapshot was pinned: "
-                        + "the file was rewritten in place; pin the table again",
+                fileOf(snapshot, file) + " holds " + found + " rows of split '" + snapshot.split() + "' but held "
+                        + expected + " when the snapshot was pinned: the file was rewritten in place; pin the table "
+                        + "again",
                 null);
     }
 
-    static DataFileException invalidRow(
-            URI file, String tablePath, long version, String split, long position, RuntimeException cause) {
+    static DataFileException invalidRow(PinnedSnapshot snapshot, URI file, long position, RuntimeException cause) {
         return new DataFileException(
+                snapshot,
                 file,
-                tablePath,
-                version,
-                "row " + position + " of split '" + split + "' in "
-                        + file + " of " + tablePath + "@" + version + " is not a valid packed row: "
-                        + cause.getMessage()
-                        + "; " + PREP_HINT + " again",
+                "row " + position + " of split '" + snapshot.split() + "' in " + fileOf(snapshot, file)
+                        + " is not a valid packed row: " + cause.getMessage() + "; " + PREP_HINT + " again",
                 cause);
+    }
+
+    /** How a data file is named in messages: with the table version it belongs to. */
+    private static String fileOf(PinnedSnapshot snapshot, URI file) {
+        return file + " of " + snapshot.path() + "@" + snapshot.version();
     }
 }

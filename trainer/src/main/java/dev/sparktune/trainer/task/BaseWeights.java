@@ -7,6 +7,7 @@ import dev.sparktune.dl4j.layers.Projection;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.trainer.api.TrainConfig;
+import java.util.function.IntFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -23,13 +24,30 @@ sealed interface BaseWeights extends AutoCloseable {
     LayerParams frozenRoot();
 
     /** The model over {@code root}, its decoder layers read from this base. */
-    CausalLm model(
+    default CausalLm model(
             ModelConfig config,
             LayerParams root,
             Projection.Factory projections,
             TrainConfig train,
             int microBatchRows,
-            int seqLen);
+            int seqLen) {
+        return new CausalLm(
+                config,
+                root,
+                decoderLayers(),
+                microBatchRows,
+                seqLen,
+                train.activations().lossChunkTokens(),
+                projections,
+                layerHooks(),
+                train.activations().gradientCheckpointing());
+    }
+
+    /** Where the model reads decoder layer l's parameters; null: from {@code root}'s buffer, which holds them all. */
+    IntFunction<LayerParams> decoderLayers();
+
+    /** What the model does around each decoder layer's forward and backward. */
+    LayerHooks layerHooks();
 
     /** Bytes of base parameters this rank holds. */
     long paramBytes();
@@ -48,23 +66,13 @@ sealed interface BaseWeights extends AutoCloseable {
         }
 
         @Override
-        public CausalLm model(
-                ModelConfig config,
-                LayerParams root,
-                Projection.Factory projections,
-                TrainConfig train,
-                int microBatchRows,
-                int seqLen) {
-            return new CausalLm(
-                    config,
-                    root,
-                    null,
-                    microBatchRows,
-                    seqLen,
-                    train.activations().lossChunkTokens(),
-                    projections,
-                    LayerHooks.NONE,
-                    train.activations().gradientCheckpointing());
+        public IntFunction<LayerParams> decoderLayers() {
+            return null;
+        }
+
+        @Override
+        public LayerHooks layerHooks() {
+            return LayerHooks.NONE;
         }
 
         @Override
@@ -94,24 +102,15 @@ sealed interface BaseWeights extends AutoCloseable {
             return new LayerParams(layers.rootLayout, layers.rootParams, null, "");
         }
 
+        /** Each decoder layer from the slot it is gathered into, with no gradients: the base is frozen. */
         @Override
-        public CausalLm model(
-                ModelConfig config,
-                LayerParams root,
-                Projection.Factory projections,
-                TrainConfig train,
-                int microBatchRows,
-                int seqLen) {
-            return new CausalLm(
-                    config,
-                    root,
-                    l -> layers.layer(l, null),
-                    microBatchRows,
-                    seqLen,
-                    train.activations().lossChunkTokens(),
-                    projections,
-                    layers.gatherBeforeUse(),
-                    train.activations().gradientCheckpointing());
+        public IntFunction<LayerParams> decoderLayers() {
+            return l -> layers.layer(l, null);
+        }
+
+        @Override
+        public LayerHooks layerHooks() {
+            return layers.gatherBeforeUse();
         }
 
         @Override

@@ -48,8 +48,8 @@ class MemoryCheckTest {
         NotEnoughMemoryException e = assertThrows(
                 NotEnoughMemoryException.class,
                 () -> MemoryCheck.require(config, QWEN3_06B, DataType.BFLOAT16, 1024, budget));
-        assertEquals(plan, e.plannedPerRank());
-        assertEquals(budget.perRank(), e.budgetPerRank());
+        assertEquals(plan, e.required());
+        assertEquals(budget.perRank(), e.available());
         String m = e.getMessage();
         assertTrue(m.contains("each rank needs " + MemoryPlan.gb(plan)) && m.contains("a test budget"), m);
         assertTrue(
@@ -142,7 +142,7 @@ class MemoryCheckTest {
         TrainConfig config = lora(true, Sharding.AUTO);
         long full = planned(config, Sharding.FULL_SHARD);
         NotEnoughMemoryException e = assertThrows(NotEnoughMemoryException.class, () -> auto(config, full - 1));
-        assertEquals(full, e.plannedPerRank());
+        assertEquals(full, e.required());
         assertTrue(
                 e.getMessage().contains("fsdp auto: full_shard")
                         && e.getMessage().contains("train.world_size = 4"),

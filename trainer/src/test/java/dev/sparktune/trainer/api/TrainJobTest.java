@@ -26,12 +26,14 @@ import dev.sparktune.trainer.task.HeldBytes;
 import dev.sparktune.trainer.task.NonFiniteLossException;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.IntFunction;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -115,6 +117,27 @@ class TrainJobTest {
                 .loggingSteps(2)
                 .worldSize(world)
                 .lossChunkTokens(128);
+    }
+
+    /** Runs {@code config} on the shared session, which must fail with {@code type}; returns that failure. */
+    static <E extends Throwable> E failsWith(Class<E> type, TrainConfig.Builder config) {
+        return assertThrows(type, () -> TrainJob.run(spark, config.build()));
+    }
+
+    /**
+     * Copies {@code fromOut}'s checkpoint of {@code step} into {@code toOut}; without its commit marker unless
+     * {@code committed}, as a run killed while saving it leaves it.
+     */
+    static void copyCheckpoint(Path fromOut, Path toOut, int step, boolean committed) throws IOException {
+        Path from = fromOut.resolve(CheckpointStore.PREFIX + step);
+        Path to = Files.createDirectories(toOut.resolve(CheckpointStore.PREFIX + step));
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                if (committed || !f.getFileName().toString().contains(CheckpointStore.MARKER)) {
+                    Files.copy(f, to.resolve(f.getFileName()));
+                }
+            }
+        }
     }
 
     /** Runs {@code job} while copying what is printed to System.err into {@code copy}. */
@@ -294,10 +317,8 @@ class TrainJobTest {
 
     @Test
     void moreRanksThanSlotsFailsAtOnceSayingWhatToChange() {
-        NotEnoughSlotsException e = assertThrows(
-                NotEnoughSlotsException.class,
-                () -> TrainJob.run(
-                        spark, lora(scratch.resolve("out-3").toString(), 3).build()));
+        NotEnoughSlotsException e = failsWith(
+                NotEnoughSlotsException.class, lora(scratch.resolve("out-3").toString(), 3));
         assertTrue(
                 e.getMessage().contains("world_size = 3 needs 3 concurrent task slots but the application has 2"),
                 e.getMessage());
@@ -313,13 +334,9 @@ class TrainJobTest {
         Files.writeString(
                 other.resolve("tokenizer.json"),
                 Files.readString(model.resolve("tokenizer.json")).replaceFirst("\"version\"", "\"version\" "));
-        TrainerException e = assertThrows(
+        TrainerException e = failsWith(
                 TrainerException.class,
-                () -> TrainJob.run(
-                        spark,
-                        lora(scratch.resolve("out-x").toString(), 1)
-                                .modelPath(other.toString())
-                                .build()));
+                lora(scratch.resolve("out-x").toString(), 1).modelPath(other.toString()));
         assertTrue(e.getMessage().contains("sparktune.tokenizer.sha256"), e.getMessage());
     }
 
@@ -342,17 +359,8 @@ class TrainJobTest {
 
         // what a run killed while saving its second checkpoint leaves: checkpoint-2, and checkpoint-4 without marker
         Path stopped = scratch.resolve("ckpt-stopped");
-        for (int step : List.of(2, 4)) {
-            Path from = full.resolve(CheckpointStore.PREFIX + step);
-            Path to = Files.createDirectories(stopped.resolve(CheckpointStore.PREFIX + step));
-            try (var files = Files.list(from)) {
-                for (Path f : files.toList()) {
-                    if (!(step == 4 && f.getFileName().toString().contains(CheckpointStore.MARKER))) {
-                        Files.copy(f, to.resolve(f.getFileName()));
-                    }
-                }
-            }
-        }
+        copyCheckpoint(full, stopped, 2, true);
+        copyCheckpoint(full, stopped, 4, false);
         TrainResult resumed = TrainJob.run(
                 spark,
                 lora(stopped.toString(), 1)
@@ -419,52 +427,30 @@ class TrainJobTest {
         assertEquals(7, cfg.get("target_modules").size(), "the adapter's targets: all linear layers");
 
         // its checkpoints continue that adapter only
-        CheckpointException other = assertThrows(
-                CheckpointException.class,
-                () -> TrainJob.run(spark, lora(second.toString(), 1).maxSteps(4).build()));
+        CheckpointException other =
+                failsWith(CheckpointException.class, lora(second.toString(), 1).maxSteps(4));
         assertTrue(other.getMessage().contains("adapter_name_or_path"), other.getMessage());
-        TrainerException missing = assertThrows(
+        TrainerException missing = failsWith(
                 TrainerException.class,
-                () -> TrainJob.run(
-                        spark,
-                        lora(scratch.resolve("continue-x").toString(), 1)
-                                .adapterNameOrPath(model.toString())
-                                .build()));
+                lora(scratch.resolve("continue-x").toString(), 1).adapterNameOrPath(model.toString()));
         assertTrue(missing.getMessage().contains("has no adapter_config.json"), missing.getMessage());
     }
 
     @Test
     void aCheckpointOfAnotherRunIsRefusedBeforeAnyTaskStarts() {
         Path out = scratch.resolve("ckpt-other");
-        TrainJob.run(
-                spark,
-                lora(out.toString(), 1)
-                        .globalBatchRows(0)
-                        .maxSteps(2)
-                        .saveSteps(2)
-                        .build());
-        CheckpointException batch = assertThrows(
-                CheckpointException.class,
-                () -> TrainJob.run(
-                        spark,
-                        lora(out.toString(), 2)
-                                .globalBatchRows(0)
-                                .maxSteps(4)
-                                .saveSteps(2)
-                                .build()));
+        // global_batch_rows 0: per-device rows x ranks, so that the world size changes the global batch
+        IntFunction<TrainConfig.Builder> run =
+                world -> lora(out.toString(), world).globalBatchRows(0);
+        TrainJob.run(spark, run.apply(1).maxSteps(2).saveSteps(2).build());
+        CheckpointException batch =
+                failsWith(CheckpointException.class, run.apply(2).maxSteps(4).saveSteps(2));
         assertTrue(
                 batch.getMessage().contains("global batch rows: 2 in the checkpoint, 4 now")
                         && batch.getMessage().contains("set train.global_batch_rows = 2"),
                 batch.getMessage());
-        CheckpointException seed = assertThrows(
-                CheckpointException.class,
-                () -> TrainJob.run(
-                        spark,
-                        lora(out.toString(), 1)
-                                .globalBatchRows(0)
-                                .maxSteps(4)
-                                .seed(7)
-                                .build()));
+        CheckpointException seed =
+                failsWith(CheckpointException.class, run.apply(1).maxSteps(4).seed(7));
         assertTrue(
                 seed.getMessage().contains("seed: 42 in the checkpoint, 7 now")
                         && seed.getMessage().contains("overwrite_output_dir"),
@@ -472,23 +458,15 @@ class TrainJobTest {
 
         TrainResult fresh = TrainJob.run(
                 spark,
-                lora(out.toString(), 1)
-                        .globalBatchRows(0)
+                run.apply(1)
                         .maxSteps(2)
                         .seed(7)
                         .saveSteps(2)
                         .overwriteOutputDir(true)
                         .build());
         assertEquals(0, fresh.firstStep(), "overwrite_output_dir ignores the old checkpoint");
-        CheckpointException ahead = assertThrows(
-                CheckpointException.class,
-                () -> TrainJob.run(
-                        spark,
-                        lora(out.toString(), 1)
-                                .globalBatchRows(0)
-                                .maxSteps(1)
-                                .seed(7)
-                                .build()));
+        CheckpointException ahead =
+                failsWith(CheckpointException.class, run.apply(1).maxSteps(1).seed(7));
         assertTrue(ahead.getMessage().contains("is 2 steps in, but this run plans 1 steps"), ahead.getMessage());
     }
 
@@ -508,13 +486,7 @@ class TrainJobTest {
                 "full_shard holds shards: " + uninterrupted.heldPerRank());
 
         Path resumedDir = scratch.resolve("full-shard-resumed");
-        Path from = sharded.resolve(CheckpointStore.PREFIX + 2);
-        Path to = Files.createDirectories(resumedDir.resolve(CheckpointStore.PREFIX + 2));
-        try (var files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName()));
-            }
-        }
+        copyCheckpoint(sharded, resumedDir, 2, true);
         TrainResult resumed = TrainJob.run(
                 spark,
                 full.outputDir(resumedDir.toString())
@@ -526,30 +498,22 @@ class TrainJobTest {
                 sharded, resumedDir, 1e-5, "full_shard on 2 ranks vs resumed as no_shard on 1");
     }
 
+    /** LoRA on 2 ranks at lr 1e30 with no clipping: the loss overflows within its six steps. */
+    static TrainConfig.Builder diverging(Path out, int loggingSteps) {
+        return lora(out.toString(), 2)
+                .learningRate(1e30)
+                .maxGradNorm(0)
+                .maxSteps(6)
+                .loggingSteps(loggingSteps);
+    }
+
     @Test
     void aDivergingRunStopsWithTheStepNamedAndNoSparkRetry() {
         Path out = scratch.resolve("diverging");
         // the typed exception reaches the caller only if no task failed (a failed task would come as SparkException)
-        NonFiniteLossException e = assertThrows(
-                NonFiniteLossException.class,
-                () -> TrainJob.run(
-                        spark,
-                        lora(out.toString(), 2)
-                                .learningRate(1e30)
-                                .maxGradNorm(0)
-                                .maxSteps(6)
-                                .loggingSteps(1)
-                                .build()));
-        NonFiniteLossException unlogged = assertThrows(
-                NonFiniteLossException.class,
-                () -> TrainJob.run(
-                        spark,
-                        lora(scratch.resolve("diverging-unlogged").toString(), 2)
-                                .learningRate(1e30)
-                                .maxGradNorm(0)
-                                .maxSteps(6)
-                                .loggingSteps(100)
-                                .build()));
+        NonFiniteLossException e = failsWith(NonFiniteLossException.class, diverging(out, 1));
+        NonFiniteLossException unlogged =
+                failsWith(NonFiniteLossException.class, diverging(scratch.resolve("diverging-unlogged"), 100));
         assertTrue(unlogged.getMessage().contains("(not finite)"), "no log line yet: still the typed error");
         assertTrue(e.getMessage().contains("(not finite)") && e.step() > 0, e.getMessage());
         assertTrue(Files.isRegularFile(out.resolve("trainer_log.stopped.jsonl")), "rank 0's log of the good steps");

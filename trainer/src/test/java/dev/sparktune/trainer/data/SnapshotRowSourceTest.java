@@ -45,8 +45,13 @@ class SnapshotRowSourceTest {
     @TempDir
     Path dir;
 
-    /** One packed row: tokens {@code first, first+1, ...} as one document, every token trained. */
-    private record Packed(String split, int first, int length) {
+    /** One packed row: tokens {@code first, first+1, ...} in documents of {@code docLens}, every token trained. */
+    private record Packed(String split, int first, int length, int[] docLens) {
+        /** The whole row one document, as prep writes it. */
+        Packed(String split, int first, int length) {
+            this(split, first, length, new int[] {length});
+        }
+
         int[] ids() {
             int[] ids = new int[length];
             Arrays.setAll(ids, i -> first + i);
@@ -66,7 +71,7 @@ class SnapshotRowSourceTest {
                 list(group.addGroup(PackedTable.INPUT_IDS), row.ids());
                 list(group.addGroup(PackedTable.LABELS), row.ids());
                 group.append(PackedTable.NUM_TOKENS, row.length());
-                list(group.addGroup(PackedTable.DOC_LENS), new int[] {row.length()});
+                list(group.addGroup(PackedTable.DOC_LENS), row.docLens());
                 group.append(PackedTable.SPLIT, row.split());
                 writer.write(group);
             }
@@ -80,8 +85,10 @@ class SnapshotRowSourceTest {
         }
     }
 
-    private static PinnedSnapshot snapshot(String split, PinnedSnapshot.DataFile... files) {
-        return new PinnedSnapshot("file:/tables/packed", 7, split, 128, List.of(files), Map.of());
+    /** The reader of {@code split} over {@code files} of file:/tables/packed@7. */
+    private static SnapshotRowSource source(String split, PinnedSnapshot.DataFile... files) {
+        return new SnapshotRowSource(
+                new PinnedSnapshot("file:/tables/packed", 7, split, 128, List.of(files), Map.of()), CONF);
     }
 
     @Test
@@ -89,13 +96,11 @@ class SnapshotRowSourceTest {
         URI a = write("a.parquet", new Packed("train", 10, 3), new Packed("eval", 90, 2), new Packed("train", 20, 4));
         URI b = write("b.parquet", new Packed("eval", 80, 5));
         URI c = write("c.parquet", new Packed("train", 30, 2), new Packed("train", 40, 1));
-        SnapshotRowSource source = new SnapshotRowSource(
-                snapshot(
-                        "train",
-                        new PinnedSnapshot.DataFile(a, 2),
-                        new PinnedSnapshot.DataFile(b, 0),
-                        new PinnedSnapshot.DataFile(c, 2)),
-                CONF);
+        SnapshotRowSource source = source(
+                "train",
+                new PinnedSnapshot.DataFile(a, 2),
+                new PinnedSnapshot.DataFile(b, 0),
+                new PinnedSnapshot.DataFile(c, 2));
         assertEquals(4, source.size());
 
         Map<Long, TrainRow> rows = source.read(new long[] {0, 1, 2, 3});
@@ -110,13 +115,11 @@ class SnapshotRowSourceTest {
         TrainRow last = source.read(new long[] {3}).get(3L);
         assertArrayEquals(new int[] {40}, last.inputIds());
 
-        SnapshotRowSource eval = new SnapshotRowSource(
-                snapshot(
-                        "eval",
-                        new PinnedSnapshot.DataFile(a, 1),
-                        new PinnedSnapshot.DataFile(b, 1),
-                        new PinnedSnapshot.DataFile(c, 0)),
-                CONF);
+        SnapshotRowSource eval = source(
+                "eval",
+                new PinnedSnapshot.DataFile(a, 1),
+                new PinnedSnapshot.DataFile(b, 1),
+                new PinnedSnapshot.DataFile(c, 0));
         Map<Long, TrainRow> evalRows = eval.read(new long[] {0, 1});
         assertArrayEquals(new int[] {90, 91}, evalRows.get(0L).inputIds());
         assertArrayEquals(new int[] {80, 81, 82, 83, 84}, evalRows.get(1L).inputIds());
@@ -126,13 +129,11 @@ class SnapshotRowSourceTest {
     void onlyFilesHoldingARequestedIndexAreOpened() throws IOException {
         URI a = write("a.parquet", new Packed("train", 10, 3));
         URI gone = dir.resolve("gone.parquet").toUri();
-        SnapshotRowSource source = new SnapshotRowSource(
-                snapshot(
-                        "train",
-                        new PinnedSnapshot.DataFile(a, 1),
-                        new PinnedSnapshot.DataFile(gone, 0),
-                        new PinnedSnapshot.DataFile(gone, 5)),
-                CONF);
+        SnapshotRowSource source = source(
+                "train",
+                new PinnedSnapshot.DataFile(a, 1),
+                new PinnedSnapshot.DataFile(gone, 0),
+                new PinnedSnapshot.DataFile(gone, 5));
         assertArrayEquals(
                 new int[] {10, 11, 12}, source.read(new long[] {0}).get(0L).inputIds());
         var e = assertThrows(DataFileException.class, () -> source.read(new long[] {0, 1}));
@@ -142,7 +143,7 @@ class SnapshotRowSourceTest {
     @Test
     void aMissingFileIsNamedWithTheVacuumHint() {
         URI gone = dir.resolve("part-00000-gone.snappy.parquet").toUri();
-        SnapshotRowSource source = new SnapshotRowSource(snapshot("train", new PinnedSnapshot.DataFile(gone, 3)), CONF);
+        SnapshotRowSource source = source("train", new PinnedSnapshot.DataFile(gone, 3));
         var e = assertThrows(DataFileException.class, () -> source.read(new long[] {1}));
         assertEquals(gone, e.file());
         assertEquals("file:/tables/packed", e.tablePath());
@@ -159,8 +160,7 @@ class SnapshotRowSourceTest {
     @Test
     void aCorruptFileIsNamedWithTheVacuumHint() throws IOException {
         Path corrupt = Files.writeString(dir.resolve("corrupt.parquet"), "not parquet at all");
-        SnapshotRowSource source =
-                new SnapshotRowSource(snapshot("train", new PinnedSnapshot.DataFile(corrupt.toUri(), 1)), CONF);
+        SnapshotRowSource source = source("train", new PinnedSnapshot.DataFile(corrupt.toUri(), 1));
         var e = assertThrows(DataFileException.class, () -> source.read(new long[] {0}));
         assertEquals(corrupt.toUri(), e.file());
         assertTrue(
@@ -172,7 +172,7 @@ class SnapshotRowSourceTest {
     @Test
     void aFileHoldingFewerRowsThanPinnedSaysItWasRewritten() throws IOException {
         URI a = write("a.parquet", new Packed("train", 10, 3), new Packed("eval", 20, 1));
-        SnapshotRowSource source = new SnapshotRowSource(snapshot("train", new PinnedSnapshot.DataFile(a, 2)), CONF);
+        SnapshotRowSource source = source("train", new PinnedSnapshot.DataFile(a, 2));
         var e = assertThrows(DataFileException.class, () -> source.read(new long[] {1}));
         assertEquals(
                 a + " of file:/tables/packed@7 holds 1 rows of split 'train' but held 2 when the snapshot was "
@@ -183,26 +183,12 @@ class SnapshotRowSourceTest {
 
     @Test
     void aRowBreakingTheRowContractIsNamedByFileAndPosition() throws IOException {
-        Path file = dir.resolve("bad.parquet");
-        SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
-        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new org.apache.hadoop.fs.Path(file.toUri()))
-                .withType(SCHEMA)
-                .withConf(CONF)
-                .build()) {
-            Group group = groups.newGroup();
-            list(group.addGroup(PackedTable.INPUT_IDS), new int[] {1, 2, 3});
-            list(group.addGroup(PackedTable.LABELS), new int[] {1, 2, 3});
-            group.append(PackedTable.NUM_TOKENS, 3);
-            list(group.addGroup(PackedTable.DOC_LENS), new int[] {2});
-            group.append(PackedTable.SPLIT, "train");
-            writer.write(group);
-        }
-        SnapshotRowSource source =
-                new SnapshotRowSource(snapshot("train", new PinnedSnapshot.DataFile(file.toUri(), 1)), CONF);
+        URI file = write("bad.parquet", new Packed("train", 1, 3, new int[] {2}));
+        SnapshotRowSource source = source("train", new PinnedSnapshot.DataFile(file, 1));
         var e = assertThrows(DataFileException.class, () -> source.read(new long[] {0}));
         assertTrue(
                 e.getMessage()
-                        .startsWith("row 0 of split 'train' in " + file.toUri() + " of file:/tables/packed@7 "
+                        .startsWith("row 0 of split 'train' in " + file + " of file:/tables/packed@7 "
                                 + "is not a valid packed row: doc_lens [2] sum to 2 but the row has 3 tokens"),
                 e.getMessage());
     }
@@ -216,6 +202,6 @@ class SnapshotRowSourceTest {
         var rows = assertThrows(
                 IllegalArgumentException.class, () -> new PinnedSnapshot.DataFile(URI.create("file:/t/a.parquet"), -1));
         assertEquals("splitRows must be >= 0, got -1 for file:/t/a.parquet", rows.getMessage());
-        assertEquals(0, new SnapshotRowSource(snapshot("eval"), CONF).size());
+        assertEquals(0, source("eval").size());
     }
 }

@@ -17,6 +17,7 @@ import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.testkit.ReferencePython;
 import dev.sparktune.testkit.RepoPaths;
+import dev.sparktune.trainer.DpoMetricNames;
 import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
@@ -153,13 +154,7 @@ class RefLogProbsJobTest {
         TrainResult trained = TrainJob.run(spark, dpo);
         assertEquals(Math.log(2), trained.steps().get(0).loss(), 1e-5, "a fresh LoRA is its reference: ln 2");
         assertEquals(
-                List.of(
-                        "rewards/chosen",
-                        "rewards/rejected",
-                        "rewards/accuracies",
-                        "rewards/margins",
-                        "logps/chosen",
-                        "logps/rejected"),
+                DpoMetricNames.WITH_REFERENCE,
                 List.copyOf(trained.steps().get(0).objective().keySet()));
         JsonNode logged =
                 JSON.readTree(Files.readAllLines(scratch.resolve("pairs-train").resolve("trainer_log.jsonl"))

@@ -10,6 +10,7 @@ import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.table.PackedTable;
+import dev.sparktune.trainer.DpoMetricNames;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.Sharding;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class PreferenceTrainingTest {
     static final int SEQ = TrainEquivalenceTest.SEQ;
     static final int VOCAB = TrainEquivalenceTest.VOCAB;
-    static final int STEPS = 6;
+    static final int STEPS = TrainEquivalenceTest.STEPS;
     static final InMemoryRows PAIRS = pairs(20, 13);
     static final Supplier<ModelWeights> BASE = TinyModels::toyQwen3Weights;
     static final RefLogProbs.Lookup REFERENCE = reference(PAIRS);
@@ -124,24 +125,16 @@ class PreferenceTrainingTest {
                 tokens.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    /**
+     * The equivalence runs' LoRA (batches, steps, seed, adapter shape) trained on pairs with {@code loss}, under the
+     * optimiser settings that let the tiny model learn the preference in {@link #STEPS} steps.
+     */
     static TrainConfig config(String loss, int world, Sharding sharding) {
-        PreferenceConfig d = PreferenceConfig.defaults();
-        return TrainConfig.builder()
-                .modelPath("in-memory")
-                .table("in-memory")
-                .outputDir("unused")
-                .finetuningType(FinetuningType.LORA)
-                .lora(4, 8, 0, "all", false)
+        return TrainEquivalenceTest.config(FinetuningType.LORA, world, sharding).toBuilder()
                 .learningRate(5e-2)
+                .weightDecay(0)
                 .maxGradNorm(1.0)
                 .warmupSteps(1)
-                .perDeviceBatchRows(2)
-                .globalBatchRows(8)
-                .maxSteps(STEPS)
-                .seed(11)
-                .worldSize(world)
-                .sharding(sharding)
-                .lossChunkTokens(16)
                 .gradientCheckpointing(false)
                 .preference(new PreferenceConfig(loss, 0.5, 0, 0, 0.5, "", "", ""))
                 .build();
@@ -158,15 +151,7 @@ class PreferenceTrainingTest {
         assertEquals(Math.log(2), run.losses()[0], 1e-6, "first loss");
         Map<String, Double> first = run.metrics().get(0);
         Map<String, Double> last = run.metrics().get(STEPS - 1);
-        assertEquals(
-                List.of(
-                        "rewards/chosen",
-                        "rewards/rejected",
-                        "rewards/accuracies",
-                        "rewards/margins",
-                        "logps/chosen",
-                        "logps/rejected"),
-                List.copyOf(first.keySet()));
+        assertEquals(DpoMetricNames.WITH_REFERENCE, List.copyOf(first.keySet()));
         // rewards are beta x (policy - reference): zero up to the summation order of a batch of 2 vs 1
         assertEquals(0, first.get("rewards/chosen"), 1e-6);
         assertEquals(0, first.get("rewards/margins"), 1e-6);

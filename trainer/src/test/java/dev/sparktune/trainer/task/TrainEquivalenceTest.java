@@ -175,6 +175,21 @@ class TrainEquivalenceTest {
         assertTrue(maxParam <= 1e-5, what + ": final parameters differ by " + maxParam);
     }
 
+    /** Trains {@code one} (a one-rank config) again on {@code world} ranks with {@code sharding}: it must give {@code ref}. */
+    static void assertSameOn(int world, Sharding sharding, TrainConfig one, Run ref, String what) throws Exception {
+        assertSame(
+                ref, train(one.toBuilder().worldSize(world).sharding(sharding).build()), what);
+    }
+
+    /**
+     * Asserts that {@code run} (LoRA on one rank with one setting changed, {@code setting}) ends on another loss than
+     * plain LoRA: the setting has an effect, so the runs compared with it are not trivially the same.
+     */
+    static void assertChangesTheLoraRun(Run run, String setting) throws Exception {
+        Run plain = train(config(FinetuningType.LORA, 1, Sharding.NO_SHARD));
+        assertTrue(Math.abs(run.losses()[STEPS - 1] - plain.losses()[STEPS - 1]) > 1e-4, setting + " changes the run");
+    }
+
     @Test
     void fullFineTuningIsTheSameForEveryWorldSizeAndSharding() throws Exception {
         Run ref = train(config(FinetuningType.FULL, 1, Sharding.NO_SHARD));
@@ -281,14 +296,8 @@ class TrainEquivalenceTest {
         assertTrue(
                 changed > trained.totalLength() / 2,
                 "most trained elements moved: " + changed + " of " + trained.totalLength());
-        assertSame(ref, train(one.toBuilder().worldSize(2).build()), "freeze, 2 ranks, no_shard");
-        assertSame(
-                ref,
-                train(one.toBuilder()
-                        .worldSize(4)
-                        .sharding(Sharding.SHARD_GRAD_OP)
-                        .build()),
-                "freeze, 4 ranks, shard_grad_op");
+        assertSameOn(2, Sharding.NO_SHARD, one, ref, "freeze, 2 ranks, no_shard");
+        assertSameOn(4, Sharding.SHARD_GRAD_OP, one, ref, "freeze, 4 ranks, shard_grad_op");
     }
 
     @Test
@@ -297,17 +306,8 @@ class TrainEquivalenceTest {
                 .loraplusLrRatio(8)
                 .build();
         Run ref = train(one);
-        Run plain = train(config(FinetuningType.LORA, 1, Sharding.NO_SHARD));
-        assertTrue(
-                Math.abs(ref.losses()[STEPS - 1] - plain.losses()[STEPS - 1]) > 1e-4,
-                "loraplus_lr_ratio 8 changes the run");
-        assertSame(
-                ref,
-                train(one.toBuilder()
-                        .worldSize(4)
-                        .sharding(Sharding.SHARD_GRAD_OP)
-                        .build()),
-                "lora+ 8, 4 ranks, shard_grad_op");
+        assertChangesTheLoraRun(ref, "loraplus_lr_ratio 8");
+        assertSameOn(4, Sharding.SHARD_GRAD_OP, one, ref, "lora+ 8, 4 ranks, shard_grad_op");
     }
 
     @Test
@@ -316,18 +316,9 @@ class TrainEquivalenceTest {
                 .lora(4, 8, 0.2, "all", false)
                 .build();
         Run ref = train(one);
-        Run noDropout = train(config(FinetuningType.LORA, 1, Sharding.NO_SHARD));
-        assertTrue(
-                Math.abs(ref.losses()[STEPS - 1] - noDropout.losses()[STEPS - 1]) > 1e-4,
-                "dropout 0.2 changes the run");
-        assertSame(ref, train(one.toBuilder().worldSize(2).build()), "lora dropout 0.2, 2 ranks, no_shard");
-        assertSame(
-                ref,
-                train(one.toBuilder()
-                        .worldSize(4)
-                        .sharding(Sharding.SHARD_GRAD_OP)
-                        .build()),
-                "lora dropout 0.2, 4 ranks, shard_grad_op");
+        assertChangesTheLoraRun(ref, "dropout 0.2");
+        assertSameOn(2, Sharding.NO_SHARD, one, ref, "lora dropout 0.2, 2 ranks, no_shard");
+        assertSameOn(4, Sharding.SHARD_GRAD_OP, one, ref, "lora dropout 0.2, 4 ranks, shard_grad_op");
         assertSame(
                 ref,
                 train(one.toBuilder().worldSize(2).gradientCheckpointing(true).build()),
