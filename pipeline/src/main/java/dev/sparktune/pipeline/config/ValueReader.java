@@ -59,6 +59,18 @@ final class ValueReader {
         problems.add(new ConfigProblem(fullPath(key), message + (value == null ? "" : KeyCatalog.origin(value))));
     }
 
+    /**
+     * Reports {@code key} as missing when {@code value}, its text, is "" (unset). A null value was a bad one, reported
+     * when it was read.
+     *
+     * @param why what needs the key and what it names, e.g. "required by eval: the model directory to evaluate"
+     */
+    void requireSet(String key, String value, String why) {
+        if ("".equals(value)) {
+            fail(key, why);
+        }
+    }
+
     static String render(ConfigValue value) {
         return value.render(ConfigRenderOptions.concise());
     }
