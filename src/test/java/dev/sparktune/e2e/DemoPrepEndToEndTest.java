@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.pipeline.cli.SparkTuneCli;
+import dev.sparktune.testkit.CliArgs;
 import dev.sparktune.testkit.RepoPaths;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -40,17 +41,12 @@ class DemoPrepEndToEndTest {
         int exit = run(
                 out,
                 err,
-                "prep",
-                "-c",
-                root + "/conf/demo-prep.conf",
-                "--set",
-                "model.model_name_or_path=\"" + root + "/assets/tokenizers/qwen3\"",
-                "--set",
-                "data.dataset_dir=\"" + root + "/data\"",
-                "--set",
-                "prep.output_table=\"" + table + "\"",
-                "--set",
-                "spark.master=\"local[2]\"");
+                CliArgs.withSettings(
+                        List.of("prep", "-c", root + "/conf/demo-prep.conf"),
+                        "model.model_name_or_path=\"" + root + "/assets/tokenizers/qwen3\"",
+                        "data.dataset_dir=\"" + root + "/data\"",
+                        "prep.output_table=" + CliArgs.quoted(table),
+                        "spark.master=\"local[2]\""));
         assertEquals(0, exit, "stderr:\n" + err);
         JsonNode stats = new ObjectMapper().readTree(out.toString());
         assertEquals(900, stats.get("inputRecords").asLong());
@@ -75,45 +71,17 @@ class DemoPrepEndToEndTest {
         assertTrue(report.contains("<|im_end|>\n⟧"), "trained spans end with the end-of-turn token:\n" + report);
 
         Path model = scratch.resolve("model");
-        exit = run(
-                new StringWriter(),
-                err,
-                "init-model",
-                "--arch",
-                "Qwen3ForCausalLM",
-                "--out",
-                model.toString(),
-                "--tokenizer",
-                root + "/assets/tokenizers/qwen3",
-                "--hidden",
-                "16",
-                "--intermediate",
-                "32",
-                "--heads",
-                "2",
-                "--kv-heads",
-                "1",
-                "--head-dim",
-                "8");
+        exit = run(new StringWriter(), err, CliArgs.initTinyQwen3(model).toArray(String[]::new));
         assertEquals(0, exit, "stderr:\n" + err);
         Path lora = scratch.resolve("lora");
-        String[] train = {
-            "train",
-            "-c",
-            root + "/conf/demo-prep.conf",
-            "--set",
-            "model.model_name_or_path=\"" + model + "\"",
-            "--set",
-            "prep.output_table=\"" + table + "\"",
-            "--set",
-            "train.output_dir=\"" + lora + "\"",
-            "--set",
-            "train.max_steps=4",
-            "--set",
-            "train.save_steps=2",
-            "--set",
-            "spark.master=\"local[2]\""
-        };
+        String[] train = CliArgs.withSettings(
+                List.of("train", "-c", root + "/conf/demo-prep.conf"),
+                "model.model_name_or_path=" + CliArgs.quoted(model),
+                "prep.output_table=" + CliArgs.quoted(table),
+                "train.output_dir=" + CliArgs.quoted(lora),
+                "train.max_steps=4",
+                "train.save_steps=2",
+                "spark.master=\"local[2]\"");
         StringWriter trainOut = new StringWriter();
         exit = run(trainOut, err, train);
         assertEquals(0, exit, "stderr:\n" + err);

@@ -1,5 +1,6 @@
 package dev.sparktune.bench;
 
+import static dev.sparktune.bench.ScaleCase.WARMUP_STEPS;
 import static dev.sparktune.bench.TableCells.cell;
 import static dev.sparktune.bench.TableCells.figure;
 
@@ -51,7 +52,6 @@ public final class DpoBenchmark {
     /** How RefLogProbsJob describes its Spark jobs. */
     private static final String REF_LOGPROBS_JOBS = "SparkTune ref-logprobs: ";
 
-    private static final int WARMUP_STEPS = 1;
     /** The launcher's log line of the mode fsdp = auto chose. */
     private static final Pattern AUTO_CHOICE = Pattern.compile("fsdp auto: (\\w+)");
     /**
@@ -62,9 +62,7 @@ public final class DpoBenchmark {
 
     private final Options options;
     private final Path work;
-    private final LoggedProcess processes;
-    private final SparkSubmit cli;
-    private final ScaleCheckpoints checkpoints;
+    private final CaseRunner runner;
     private final Map<Integer, Path> pairSets = new HashMap<>();
     private final Map<Path, PreparedTable> prepared = new HashMap<>();
     private final Map<ScaleCase.PeftKey, TrlSides> trlRuns = new HashMap<>();
@@ -73,9 +71,7 @@ public final class DpoBenchmark {
     private DpoBenchmark(Options options, Path root) {
         this.options = options;
         this.work = root.resolve("bench/target/dpo");
-        this.processes = new LoggedProcess(root);
-        this.cli = new SparkSubmit(processes, DpoBenchmark::progress);
-        this.checkpoints = new ScaleCheckpoints(root, processes, options.python(), DpoBenchmark::progress);
+        this.runner = new CaseRunner(root, options.python(), DpoBenchmark::progress);
     }
 
     /**
@@ -89,12 +85,7 @@ public final class DpoBenchmark {
      */
     record Options(String python, int pairsPerStep, String driverMemory, List<ScaleCase> cases) {
         Options {
-            for (ScaleCase c : cases) {
-                if (pairsPerStep % c.ranks() != 0) {
-                    throw new IllegalArgumentException("--pairs " + pairsPerStep + " is not a multiple of the "
-                            + c.ranks() + " ranks of case " + c.label());
-                }
-            }
+            ScaleCase.requireWholeShares("--pairs", pairsPerStep, cases);
         }
 
         static Options parse(String[] args) {
@@ -210,7 +201,7 @@ public final class DpoBenchmark {
             Path checkpoint;
             PreparedTable table;
             try {
-                checkpoint = checkpoints.of(c.shape());
+                checkpoint = runner.checkpoints.of(c.shape());
                 table = prepared(c, checkpoint, pairs(c.cutoff(), checkpoint));
             } catch (LoggedProcess.StepFailedException | IllegalStateException e) {
                 // without the table neither side can run
@@ -238,7 +229,7 @@ public final class DpoBenchmark {
                 progress("failed: " + error);
             }
             // TRL's figures stand on their own, so they are measured even when ours failed
-            long params = checkpoints.params(c.shape());
+            long params = runner.checkpoints.params(c.shape());
             results.add(
                     new CaseResult(c, params, fsdpTrained, reference, ours, error, trl(c, checkpoint, table, params)));
             writeResults();
@@ -253,15 +244,12 @@ public final class DpoBenchmark {
             return known;
         }
         Path dir = work.resolve("data").resolve("row-" + rowTokens);
-        processes.runLocked(
+        runner.writeCorpus(
                 dir,
                 "scale-pairs",
-                Map.of(),
+                "scale_pairs.py",
+                checkpoint,
                 List.of(
-                        options.python(),
-                        "scripts/bench/scale_pairs.py",
-                        checkpoint.resolve("tokenizer.json").toString(),
-                        dir.toString(),
                         "--pairs",
                         Integer.toString(tablePairs(rowTokens)),
                         "--doc-tokens",
@@ -272,11 +260,7 @@ public final class DpoBenchmark {
 
     /** The pairs a table of this row length holds: every pair the longest case of that length trains. */
     private int tablePairs(int rowTokens) {
-        return options.cases().stream()
-                .filter(c -> c.cutoff() == rowTokens)
-                .mapToInt(c -> options.pairsPerStep() * (WARMUP_STEPS + c.steps()))
-                .max()
-                .orElseThrow();
+        return ScaleCase.mostRowsAt(rowTokens, options.pairsPerStep(), options.cases());
     }
 
     /**
@@ -289,14 +273,8 @@ public final class DpoBenchmark {
         if (known != null) {
             return known;
         }
-        FileTrees.delete(dir);
         Path table = dir.resolve("table");
-        cli.run(
-                dir,
-                "prep",
-                Map.of(),
-                List.of("./spark-submit.sh", "--driver-memory", "2g", "--master", "local[2]", "prep"),
-                dataSettings(c, checkpoint, data, table));
+        runner.prep(dir, dataSettings(c, checkpoint, data, table));
         JsonNode stats = JSON.readTree(Path.of(table + "_stats.json").toFile());
         long pairs = tablePairs(c.cutoff());
         // prep's stats count a pair as one accepted document, of both its documents' tokens
@@ -321,11 +299,12 @@ public final class DpoBenchmark {
         List<String> settings = new ArrayList<>(dataSettings(c, checkpoint, table.source(), table.path()));
         settings.add("train.world_size=" + c.ranks());
         progress("ref-logprobs: " + c.ranks() + " task(s) x " + c.threads() + " thread(s), logs in " + dir);
-        LoggedProcess.Logs logs = cli.run(
+        LoggedProcess.Logs logs = runner.cli.run(
                 dir,
                 "ref-logprobs",
                 Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())),
-                c.timedLaunch("ref-logprobs", memory(c), time, SparkEventLog.optionsFor(events)),
+                c.timedLaunch(
+                        "ref-logprobs", c.driverMemory(options.driverMemory()), time, SparkEventLog.optionsFor(events)),
                 settings);
         JsonNode summary = TrainRunLogs.lastJsonLine(logs.out(), "documents");
         long documents = summary.get("documents").asLong();
@@ -345,20 +324,11 @@ public final class DpoBenchmark {
     private Measurement train(ScaleCase c, Path checkpoint, PreparedTable table, Path dir)
             throws IOException, InterruptedException {
         Path output = dir.resolve("out");
-        Path time = dir.resolve("time.txt");
         List<String> settings = new ArrayList<>(dataSettings(c, checkpoint, table.source(), table.path()));
         // gradient checkpointing on, as DPOConfig has it by default
         settings.addAll(c.trainSettings(output, options.pairsPerStep(), WARMUP_STEPS + c.steps(), true));
         settings.add("train.pref_loss=sigmoid");
-        progress("train: " + c.ranks() + " rank(s) x " + c.threads() + " thread(s), -Xmx" + memory(c) + ", logs in "
-                + dir);
-        LoggedProcess.Logs logs = cli.run(
-                dir,
-                "train",
-                Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())),
-                c.timedLaunch("train", memory(c), time, List.of()),
-                settings);
-        return TrainRunLogs.read(logs.err(), logs.out(), time, output.resolve("trainer_log.jsonl"));
+        return runner.train(c, c.driverMemory(options.driverMemory()), dir, output, settings);
     }
 
     /** The mode our train run used: fsdp auto's choice as the launcher logs it, else the case's own. */
@@ -422,8 +392,8 @@ public final class DpoBenchmark {
         progress("TRL" + (precompute ? " with precompute_ref_log_probs" : "") + ": " + threads + " threads, logs in "
                 + dir);
         try {
-            LoggedProcess.Logs logs =
-                    processes.runLocked(dir, name, Map.of("OMP_NUM_THREADS", Integer.toString(threads)), command);
+            LoggedProcess.Logs logs = runner.processes.runLocked(
+                    dir, name, Map.of("OMP_NUM_THREADS", Integer.toString(threads)), command);
             JsonNode line = TrainRunLogs.lastJsonLine(logs.out(), "tokens_per_s");
             ReferencePass pass = null;
             if (precompute) {
@@ -454,12 +424,6 @@ public final class DpoBenchmark {
                 "data.cutoff_len=" + c.cutoff() / 2,
                 "data.val_size=0",
                 "prep.output_table=" + SparkSubmit.quoted(table));
-    }
-
-    private String memory(ScaleCase c) {
-        return options.driverMemory() != null
-                ? options.driverMemory()
-                : c.shape().driverMemory();
     }
 
     private void writeResults() throws IOException {

@@ -24,16 +24,7 @@ public final class GenerationBenchmark {
     private GenerationBenchmark() {}
 
     public static void main(String[] args) {
-        ModelConfig model = ModelInit.config(
-                "Qwen3ForCausalLM",
-                Integer.parseInt(args[5]),
-                Integer.parseInt(args[0]),
-                Integer.parseInt(args[4]),
-                Integer.parseInt(args[1]),
-                Integer.parseInt(args[2]),
-                Integer.parseInt(args[3]),
-                null,
-                true);
+        ModelConfig model = Qwen3ShapeArgs.parse(args, 0);
         int prompts = Integer.parseInt(args[6]);
         int promptLen = Integer.parseInt(args[7]);
         int newTokens = Integer.parseInt(args[8]);

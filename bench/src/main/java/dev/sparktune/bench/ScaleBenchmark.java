@@ -1,5 +1,6 @@
 package dev.sparktune.bench;
 
+import static dev.sparktune.bench.ScaleCase.WARMUP_STEPS;
 import static dev.sparktune.bench.TableCells.cell;
 import static dev.sparktune.bench.TableCells.figure;
 
@@ -45,13 +46,9 @@ public final class ScaleBenchmark {
     /** Rows per text in the corpus: scale_text.py's default. */
     private static final int CHUNKS_PER_TEXT = 3;
 
-    private static final int WARMUP_STEPS = 1;
-
     private final Options options;
     private final Path work;
-    private final LoggedProcess processes;
-    private final SparkSubmit cli;
-    private final ScaleCheckpoints checkpoints;
+    private final CaseRunner runner;
     private final Set<Integer> corpora = new HashSet<>();
     private final Set<Path> prepared = new HashSet<>();
     private final Map<ScaleCase.PeftKey, PeftOutcome> peftRuns = new HashMap<>();
@@ -60,9 +57,7 @@ public final class ScaleBenchmark {
     private ScaleBenchmark(Options options, Path root) {
         this.options = options;
         this.work = root.resolve("bench/target/scale");
-        this.processes = new LoggedProcess(root);
-        this.cli = new SparkSubmit(processes, ScaleBenchmark::progress);
-        this.checkpoints = new ScaleCheckpoints(root, processes, options.python(), ScaleBenchmark::progress);
+        this.runner = new CaseRunner(root, options.python(), ScaleBenchmark::progress);
     }
 
     /**
@@ -84,12 +79,7 @@ public final class ScaleBenchmark {
             boolean gradientCheckpointing,
             List<ScaleCase> cases) {
         Options {
-            for (ScaleCase c : cases) {
-                if (rowsPerStep % c.ranks() != 0) {
-                    throw new IllegalArgumentException("--rows " + rowsPerStep + " is not a multiple of the "
-                            + c.ranks() + " ranks of case " + c.label());
-                }
-            }
+            ScaleCase.requireWholeShares("--rows", rowsPerStep, cases);
         }
 
         static Options parse(String[] args) {
@@ -133,14 +123,14 @@ public final class ScaleBenchmark {
             progress("[" + (i + 1) + "/" + cases.size() + "] " + c.label());
             Path checkpoint;
             try {
-                checkpoint = checkpoints.of(c.shape());
+                checkpoint = runner.checkpoints.of(c.shape());
             } catch (LoggedProcess.StepFailedException e) {
                 progress("failed: " + e.getMessage());
                 results.add(new CaseResult(c, -1, null, e.summary(), null));
                 writeResults();
                 continue;
             }
-            long params = checkpoints.params(c.shape());
+            long params = runner.checkpoints.params(c.shape());
             Measurement ours = null;
             String error = null;
             try {
@@ -165,21 +155,14 @@ public final class ScaleBenchmark {
     private Path corpus(int cutoff, Path checkpoint) throws IOException, InterruptedException {
         Path dir = work.resolve("data").resolve("cutoff-" + cutoff);
         if (!corpora.contains(cutoff)) {
-            int rows = options.cases().stream()
-                    .filter(c -> c.cutoff() == cutoff)
-                    .mapToInt(c -> options.rowsPerStep() * (WARMUP_STEPS + c.steps()))
-                    .max()
-                    .orElseThrow();
+            int rows = ScaleCase.mostRowsAt(cutoff, options.rowsPerStep(), options.cases());
             int texts = (rows + CHUNKS_PER_TEXT - 1) / CHUNKS_PER_TEXT;
-            processes.runLocked(
+            runner.writeCorpus(
                     dir,
                     "scale-text",
-                    Map.of(),
+                    "scale_text.py",
+                    checkpoint,
                     List.of(
-                            options.python(),
-                            "scripts/bench/scale_text.py",
-                            checkpoint.resolve("tokenizer.json").toString(),
-                            dir.toString(),
                             "--texts",
                             Integer.toString(texts),
                             "--cutoff",
@@ -196,13 +179,7 @@ public final class ScaleBenchmark {
         Path dir = work.resolve("prep").resolve(c.shape().name() + "-" + c.cutoff());
         Path table = dir.resolve("table");
         if (!prepared.contains(dir)) {
-            FileTrees.delete(dir);
-            cli.run(
-                    dir,
-                    "prep",
-                    Map.of(),
-                    List.of("./spark-submit.sh", "--driver-memory", "2g", "--master", "local[2]", "prep"),
-                    dataSettings(c, checkpoint, data, table));
+            runner.prep(dir, dataSettings(c, checkpoint, data, table));
             prepared.add(dir);
         }
         return table;
@@ -214,19 +191,10 @@ public final class ScaleBenchmark {
         Path dir = work.resolve(c.dirName());
         FileTrees.delete(dir);
         Path output = dir.resolve("out");
-        Path time = dir.resolve("time.txt");
         List<String> settings = new ArrayList<>(dataSettings(c, checkpoint, data, table));
         settings.addAll(c.trainSettings(
                 output, options.rowsPerStep(), WARMUP_STEPS + c.steps(), options.gradientCheckpointing()));
-        String memory = options.driverMemory() != null
-                ? options.driverMemory()
-                : c.shape().driverMemory();
-        List<String> launch = c.timedLaunch("train", memory, time, List.of());
-        progress(
-                "train: " + c.ranks() + " rank(s) x " + c.threads() + " thread(s), -Xmx" + memory + ", logs in " + dir);
-        LoggedProcess.Logs logs =
-                cli.run(dir, "train", Map.of("OMP_NUM_THREADS", Integer.toString(c.threads())), launch, settings);
-        return TrainRunLogs.read(logs.err(), logs.out(), time, output.resolve("trainer_log.jsonl"));
+        return runner.train(c, c.driverMemory(options.driverMemory()), dir, output, settings);
     }
 
     /** The PEFT reference of the case: run once per {@link ScaleCase.PeftKey}, skipped above --peft-max-params. */
@@ -268,7 +236,7 @@ public final class ScaleBenchmark {
             }
             progress("PEFT: " + key.threads() + " threads, logs in " + dir);
             try {
-                LoggedProcess.Logs logs = processes.runLocked(
+                LoggedProcess.Logs logs = runner.processes.runLocked(
                         dir, "peft", Map.of("OMP_NUM_THREADS", Integer.toString(key.threads())), command);
                 List<String> lines = Files.readAllLines(logs.out(), StandardCharsets.UTF_8);
                 outcome = new PeftOutcome(Measurement.ofReference(JSON.readTree(lines.get(lines.size() - 1))), null);

@@ -22,6 +22,9 @@ import java.util.List;
  */
 record ScaleCase(
         ScaleShape shape, FinetuningType finetuning, Sharding sharding, int ranks, int threads, int cutoff, int steps) {
+    /** Steps every case takes before its measured ones: the first step's compile and allocation stay out of rates. */
+    static final int WARMUP_STEPS = 1;
+
     ScaleCase {
         if (finetuning == FinetuningType.FREEZE) {
             throw new IllegalArgumentException(
@@ -77,6 +80,34 @@ record ScaleCase(
                 Integer.parseInt(layout[1]),
                 parts.length == 5 ? Integer.parseInt(parts[4]) : shape.cutoff(),
                 measured));
+    }
+
+    /**
+     * Checks that each case's ranks split the per-step batch evenly.
+     *
+     * @param option the bench's per-step batch option (--rows, --pairs), for the message
+     */
+    static void requireWholeShares(String option, int perStep, List<ScaleCase> cases) {
+        for (ScaleCase c : cases) {
+            if (perStep % c.ranks() != 0) {
+                throw new IllegalArgumentException(option + " " + perStep + " is not a multiple of the " + c.ranks()
+                        + " ranks of case " + c.label());
+            }
+        }
+    }
+
+    /** The rows the longest case of {@code cutoff} trains at {@code perStep} rows a step, its warm-up included. */
+    static int mostRowsAt(int cutoff, int perStep, List<ScaleCase> cases) {
+        return cases.stream()
+                .filter(c -> c.cutoff() == cutoff)
+                .mapToInt(c -> perStep * (WARMUP_STEPS + c.steps()))
+                .max()
+                .orElseThrow();
+    }
+
+    /** -Xmx of our JVMs for this case: {@code given} (--driver-memory) when not null, else the shape's own. */
+    String driverMemory(String given) {
+        return given != null ? given : shape.driverMemory();
     }
 
     /** For the table and the chart's legend: e.g. {@code qwen3-4b lora full_shard 2x1 @2048}. */

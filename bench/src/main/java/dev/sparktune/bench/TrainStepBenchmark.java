@@ -47,16 +47,7 @@ public final class TrainStepBenchmark {
 
     public static void main(String[] args) throws Exception {
         int ranks = Integer.parseInt(args[0]);
-        ModelConfig model = ModelInit.config(
-                "Qwen3ForCausalLM",
-                Integer.parseInt(args[6]),
-                Integer.parseInt(args[1]),
-                Integer.parseInt(args[5]),
-                Integer.parseInt(args[2]),
-                Integer.parseInt(args[3]),
-                Integer.parseInt(args[4]),
-                null,
-                true);
+        ModelConfig model = Qwen3ShapeArgs.parse(args, 1);
         int seq = Integer.parseInt(args[7]);
         int rowsPerRank = Integer.parseInt(args[8]);
         int steps = Integer.parseInt(args[9]);

@@ -39,15 +39,13 @@ final class EvalSection {
             reader.fail("eval.top_p", reader.raw("eval.top_p"), "a number in (0, 1]");
         }
         if (needed) {
-            if ("".equals(modelPath)) {
-                reader.fail("model.model_name_or_path", "required by eval: the model directory to evaluate");
-            }
-            if ("".equals(table)) {
-                reader.fail(
-                        "eval.table",
-                        "required by eval: the packed Delta table whose eval split is scored "
-                                + "(defaults to prep.output_table)");
-            }
+            reader.requireSet(
+                    "model.model_name_or_path", modelPath, "required by eval: the model directory to evaluate");
+            reader.requireSet(
+                    "eval.table",
+                    table,
+                    "required by eval: the packed Delta table whose eval split is scored "
+                            + "(defaults to prep.output_table)");
         }
         if (!needed || reader.hasProblems()) {
             return null;

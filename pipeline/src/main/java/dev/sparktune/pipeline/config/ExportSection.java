@@ -21,12 +21,8 @@ final class ExportSection {
             reader.fail("export.export_size", reader.raw("export.export_size"), "a size in GB > 0");
         }
         if (needed) {
-            if ("".equals(modelPath)) {
-                reader.fail("model.model_name_or_path", "required by export: the base model directory");
-            }
-            if ("".equals(exportDir)) {
-                reader.fail("export.export_dir", "required by export: the directory to write");
-            }
+            reader.requireSet("model.model_name_or_path", modelPath, "required by export: the base model directory");
+            reader.requireSet("export.export_dir", exportDir, "required by export: the directory to write");
             if (verb == Verb.EXPORT && adapterOnly && "".equals(adapterPath)) {
                 reader.fail("export.adapter_only", "needs model.adapter_name_or_path: the adapter to copy");
             }

@@ -36,18 +36,16 @@ final class RefLogProbsSection {
                     "train.ref_model_adapters",
                     "one adapter is merged into the reference; merge a list into " + "one model with export first");
         }
-        if ("".equals(model)) {
-            reader.fail(
-                    "train.ref_model",
-                    "required by ref-logprobs: the reference model directory (or set "
-                            + "model.model_name_or_path, the default)");
-        }
-        if ("".equals(table)) {
-            reader.fail(
-                    "train.table",
-                    "required by ref-logprobs: the packed Delta table written by prep (defaults "
-                            + "to prep.output_table)");
-        }
+        reader.requireSet(
+                "train.ref_model",
+                model,
+                "required by ref-logprobs: the reference model directory (or set "
+                        + "model.model_name_or_path, the default)");
+        reader.requireSet(
+                "train.table",
+                table,
+                "required by ref-logprobs: the packed Delta table written by prep (defaults "
+                        + "to prep.output_table)");
         if (reader.hasProblems()) {
             return null;
         }

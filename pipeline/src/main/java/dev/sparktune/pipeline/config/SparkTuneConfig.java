@@ -282,10 +282,7 @@ public final class SparkTuneConfig {
      * @throws IllegalStateException if this configuration was not loaded for {@link Verb#PREP}
      */
     public PrepConfig prep() {
-        if (prep == null) {
-            throw new IllegalStateException("configuration was not loaded for the prep verb");
-        }
-        return prep;
+        return loadedFor("prep", prep);
     }
 
     /**
@@ -294,10 +291,7 @@ public final class SparkTuneConfig {
      * @throws IllegalStateException if this configuration was not loaded for {@link Verb#TRAIN}
      */
     public TrainConfig train() {
-        if (train == null) {
-            throw new IllegalStateException("configuration was not loaded for the train verb");
-        }
-        return train;
+        return loadedFor("train", train);
     }
 
     /**
@@ -306,10 +300,7 @@ public final class SparkTuneConfig {
      * @throws IllegalStateException if this configuration was not loaded for {@link Verb#EXPORT} or {@link Verb#RUN}
      */
     public ExportConfig export() {
-        if (export == null) {
-            throw new IllegalStateException("configuration was not loaded for the export verb");
-        }
-        return export;
+        return loadedFor("export", export);
     }
 
     /**
@@ -318,10 +309,7 @@ public final class SparkTuneConfig {
      * @throws IllegalStateException if this configuration was not loaded for {@link Verb#EVAL} or {@link Verb#RUN}
      */
     public EvalConfig eval() {
-        if (eval == null) {
-            throw new IllegalStateException("configuration was not loaded for the eval verb");
-        }
-        return eval;
+        return loadedFor("eval", eval);
     }
 
     /**
@@ -330,10 +318,7 @@ public final class SparkTuneConfig {
      * @throws IllegalStateException if this configuration was not loaded for {@link Verb#REF_LOGPROBS}
      */
     public RefLogProbsConfig refLogProbs() {
-        if (refLogProbs == null) {
-            throw new IllegalStateException("configuration was not loaded for the ref-logprobs verb");
-        }
-        return refLogProbs;
+        return loadedFor("ref-logprobs", refLogProbs);
     }
 
     /** The preference keys (pref_loss and its options, the reference), read for every verb. */
@@ -347,10 +332,18 @@ public final class SparkTuneConfig {
      * @throws IllegalStateException if this configuration was not loaded for {@link Verb#RUN}
      */
     public RunSettings run() {
-        if (run == null) {
-            throw new IllegalStateException("configuration was not loaded for the run verb");
+        return loadedFor("run", run);
+    }
+
+    /**
+     * A section that only the verbs needing it read: {@code section}, or a failure naming {@code verb} when this
+     * configuration was loaded for a verb that left it null.
+     */
+    private static <T> T loadedFor(String verb, T section) {
+        if (section == null) {
+            throw new IllegalStateException("configuration was not loaded for the " + verb + " verb");
         }
-        return run;
+        return section;
     }
 
     /** sha256 of the prep settings that shape the table's rows, for its properties; see {@link PrepConfigHash}. */

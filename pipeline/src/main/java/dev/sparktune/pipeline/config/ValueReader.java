@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Reads typed values from the resolved tree, collecting one problem per bad value (naming the key, the value, what is
@@ -59,21 +60,48 @@ final class ValueReader {
         problems.add(new ConfigProblem(fullPath(key), message + (value == null ? "" : KeyCatalog.origin(value))));
     }
 
+    /**
+     * Reports {@code key} as missing when {@code value}, its text, is "" (unset). A null value was a bad one, reported
+     * when it was read.
+     *
+     * @param why what needs the key and what it names, e.g. "required by eval: the model directory to evaluate"
+     */
+    void requireSet(String key, String value, String why) {
+        if ("".equals(value)) {
+            fail(key, why);
+        }
+    }
+
     static String render(ConfigValue value) {
         return value.render(ConfigRenderOptions.concise());
     }
 
-    /** A scalar as text; null (with a problem) when it is null, a list or an object. */
-    String text(String key, String allowed) {
+    /**
+     * The value of {@code key} as {@code parse} reads it; {@code placeholder}, with a problem, when it is null or
+     * {@code parse} returns null for it.
+     */
+    private <T> T parsed(String key, String allowed, Function<ConfigValue, T> parse, T placeholder) {
         ConfigValue value = value(key, allowed);
         if (value == null) {
-            return null;
+            return placeholder;
         }
-        if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST) {
+        T parsed = parse.apply(value);
+        if (parsed == null) {
             fail(key, value, allowed);
-            return null;
+            return placeholder;
         }
-        return String.valueOf(value.unwrapped()).strip();
+        return parsed;
+    }
+
+    /** A scalar as text; null (with a problem) when it is null, a list or an object. */
+    String text(String key, String allowed) {
+        return parsed(key, allowed, ValueReader::asText, null);
+    }
+
+    private static String asText(ConfigValue value) {
+        return value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST
+                ? null
+                : String.valueOf(value.unwrapped()).strip();
     }
 
     /** A scalar as non-blank text; "" (with a problem) otherwise. */
@@ -111,17 +139,7 @@ final class ValueReader {
     }
 
     boolean bool(String key) {
-        String allowed = "true or false";
-        ConfigValue value = value(key, allowed);
-        if (value == null) {
-            return false;
-        }
-        Boolean parsed = asBoolean(value);
-        if (parsed == null) {
-            fail(key, value, allowed);
-            return false;
-        }
-        return parsed;
+        return parsed(key, "true or false", ValueReader::asBoolean, false);
     }
 
     /** HOCON's boolean spellings: true/false, yes/no, on/off. */
@@ -178,16 +196,8 @@ final class ValueReader {
 
     /** Any number (HOCON number, or a string holding one); null with a problem otherwise. */
     Double number(String key, String allowed) {
-        ConfigValue value = value(key, allowed);
-        if (value == null) {
-            return null;
-        }
-        BigDecimal number = asNumber(value);
-        if (number == null) {
-            fail(key, value, allowed);
-            return null;
-        }
-        return number.doubleValue();
+        BigDecimal number = parsed(key, allowed, ValueReader::asNumber, null);
+        return number == null ? null : number.doubleValue();
     }
 
     /** The value as set, or null when it is set to null (reported by the typed readers, not here). */

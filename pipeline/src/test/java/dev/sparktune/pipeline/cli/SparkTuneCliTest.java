@@ -11,6 +11,7 @@ import dev.sparktune.pipeline.config.ConfigSources;
 import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.pipeline.config.Verb;
 import dev.sparktune.preprocess.api.SparkTuneVersion;
+import dev.sparktune.testkit.CliArgs;
 import dev.sparktune.testkit.RepoPaths;
 import dev.sparktune.trainer.api.NotEnoughSlotsException;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
@@ -102,10 +103,51 @@ class SparkTuneCliTest {
         assertEquals(2, unknownCommand.status(), unknownCommand.toString());
     }
 
+    /** A model dir under models/ holding only a tokenizer.json: enough for prep's and inspect's checks. */
+    private Path modelWithTokenizer(String name) throws IOException {
+        Path model = Files.createDirectories(dir.resolve("models").resolve(name));
+        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        return model;
+    }
+
+    /** A model dir with a tokenizer.json and the Qwen3 golden's config.json: what train's dry run reads of a model. */
+    private Path qwen3Model(String name) throws IOException {
+        Path model = modelWithTokenizer(name);
+        Files.copy(
+                RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
+                model.resolve("config.json"));
+        return model;
+    }
+
+    /** A folder with an empty _delta_log: what a dry run takes for a packed table. */
+    private Path deltaTable(String name) throws IOException {
+        return Files.createDirectories(dir.resolve(name).resolve("_delta_log")).getParent();
+    }
+
+    /** {@code verb --dry-run} on {@code model}, with a --set of each of {@code settings} after the model's. */
+    private static String[] dryRun(String verb, Path model, String... settings) {
+        return CliArgs.withSettings(List.of(verb, "--dry-run", "--set", "model.model_name_or_path=" + model), settings);
+    }
+
+    /**
+     * {@code train --dry-run} of {@code model} on {@code table}, its output (were it not dry) in the folder
+     * {@code output} under the test's dir, with a --set of each of {@code settings} after those.
+     */
+    private String[] trainDryRun(Path model, Path table, String output, String... settings) {
+        List<String> all =
+                new ArrayList<>(List.of("prep.output_table=" + table, "train.output_dir=" + dir.resolve(output)));
+        all.addAll(List.of(settings));
+        return dryRun("train", model, all.toArray(String[]::new));
+    }
+
+    /** {@code prep --dry-run} on the config file {@code job}, with a --set of each of {@code settings}. */
+    private static String[] prepDryRun(Path job, String... settings) {
+        return CliArgs.withSettings(List.of("prep", "-c", job.toString(), "--dry-run"), settings);
+    }
+
     /** A model dir with tokenizer.json, a dataset dir with dataset_info.json, and a job config pointing at them. */
     private Path goodJob() throws IOException {
-        Path model = Files.createDirectories(dir.resolve("models/tiny"));
-        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Path model = modelWithTokenizer("tiny");
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.writeString(data.resolve("dataset_info.json"), "{\"demo\": {\"file_name\": \"demo.json\"}}");
         Files.writeString(data.resolve("demo.json"), "[]");
@@ -156,17 +198,7 @@ class SparkTuneCliTest {
 
     @Test
     void dryRunOnABadConfigReportsEveryProblemWithExitStatus2() throws IOException {
-        Run run = run(
-                "prep",
-                "-c",
-                goodJob().toString(),
-                "--dry-run",
-                "--set",
-                "data.cutof_len=1024",
-                "--set",
-                "data.stage=ppo",
-                "--set",
-                "data.val_size=7.5");
+        Run run = run(prepDryRun(goodJob(), "data.cutof_len=1024", "data.stage=ppo", "data.val_size=7.5"));
         assertEquals(2, run.status(), run.toString());
         assertTrue(run.err().startsWith("Invalid configuration (3 problems):"), run.toString());
         assertTrue(
@@ -184,14 +216,7 @@ class SparkTuneCliTest {
     void dryRunReportsMissingInputs() throws IOException {
         Path job = goodJob();
         Run run = run(
-                "prep",
-                "-c",
-                job.toString(),
-                "--dry-run",
-                "--set",
-                "model.model_name_or_path=" + dir.resolve("data"),
-                "--set",
-                "data.dataset=demo, nowhere.jsonl");
+                prepDryRun(job, "model.model_name_or_path=" + dir.resolve("data"), "data.dataset=demo, nowhere.jsonl"));
         assertEquals(2, run.status(), run.toString());
         assertTrue(run.err().contains("sparktune.model.model_name_or_path: no tokenizer.json in"), run.toString());
         assertTrue(
@@ -222,14 +247,7 @@ class SparkTuneCliTest {
         assertTrue(Files.exists(Path.of(relative)) && !Files.exists(datasetDir.resolve(relative)), relative);
 
         Run run = run(
-                "prep",
-                "-c",
-                job.toString(),
-                "--dry-run",
-                "--set",
-                "data.dataset=\"" + relative + "\"",
-                "--set",
-                "data.dataset_dir=\"" + datasetDir + "\"");
+                prepDryRun(job, "data.dataset=\"" + relative + "\"", "data.dataset_dir=" + CliArgs.quoted(datasetDir)));
         assertEquals(2, run.status(), run.toString());
         assertTrue(
                 run.err().contains("sparktune.data.dataset: dataset '" + relative + "' is not defined"),
@@ -276,7 +294,7 @@ class SparkTuneCliTest {
 
     @Test
     void inspectDryRunNeedsNoPrepKeysAndChecksTheTable() throws IOException {
-        Path table = Files.createDirectories(dir.resolve("packed/_delta_log")).getParent();
+        Path table = deltaTable("packed");
         Run good = run("inspect", table.toString(), "--rows", "2", "--dry-run", "--set", "spark.master=local[1]");
         assertEquals(0, good.status(), good.toString());
         assertTrue(good.out().contains("master = \"local[1]\""), good.toString());
@@ -301,25 +319,9 @@ class SparkTuneCliTest {
 
     @Test
     void trainDryRunChecksTheModelTableAndCheckpoint() throws IOException {
-        Path model = Files.createDirectories(dir.resolve("models/tiny"));
-        Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.copy(
-                RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
-                model.resolve("config.json"));
-        Path table = Files.createDirectories(dir.resolve("packed/_delta_log")).getParent();
-        Run good = run(
-                "train",
-                "--dry-run",
-                "--set",
-                "model.model_name_or_path=" + model,
-                "--set",
-                "prep.output_table=" + table,
-                "--set",
-                "train.output_dir=" + dir.resolve("run"),
-                "--set",
-                "train.world_size=2",
-                "--set",
-                "train.fsdp=shard_grad_op");
+        Path model = qwen3Model("tiny");
+        Path table = deltaTable("packed");
+        Run good = run(trainDryRun(model, table, "run", "train.world_size=2", "train.fsdp=shard_grad_op"));
         assertEquals(0, good.status(), good.toString());
         assertTrue(
                 good.out().contains("world_size = 2") && good.out().contains("table = \"" + table + "\""),
@@ -335,15 +337,7 @@ class SparkTuneCliTest {
         assertFalse(Files.exists(dir.resolve("run")), "a dry run writes nothing");
 
         Files.writeString(model.resolve("config.json"), "{}");
-        Run unreadable = run(
-                "train",
-                "--dry-run",
-                "--set",
-                "model.model_name_or_path=" + model,
-                "--set",
-                "prep.output_table=" + table,
-                "--set",
-                "train.output_dir=" + dir.resolve("run"));
+        Run unreadable = run(trainDryRun(model, table, "run"));
         assertEquals(2, unreadable.status(), unreadable.toString());
         assertTrue(
                 unreadable.err().contains("config.json") && unreadable.err().contains("architectures"),
@@ -351,17 +345,12 @@ class SparkTuneCliTest {
         assertNoStackTrace(unreadable);
 
         Files.delete(model.resolve("config.json"));
-        Run bad = run(
+        Run bad = run(dryRun(
                 "train",
-                "--dry-run",
-                "--set",
-                "model.model_name_or_path=" + model,
-                "--set",
+                model,
                 "train.table=" + dir.resolve("nothing"),
-                "--set",
                 "train.output_dir=" + dir.resolve("run"),
-                "--set",
-                "train.resume_from_checkpoint=" + dir.resolve("run/checkpoint-3"));
+                "train.resume_from_checkpoint=" + dir.resolve("run/checkpoint-3")));
         assertEquals(2, bad.status(), bad.toString());
         assertTrue(bad.err().startsWith("Invalid configuration (3 problems):"), bad.toString());
         assertTrue(bad.err().contains("no config.json in"), bad.toString());
@@ -374,19 +363,9 @@ class SparkTuneCliTest {
 
     @Test
     void refLogProbsDryRunChecksTheReferenceModelItsAdapterAndTheTable() throws IOException {
-        Path model = Files.createDirectories(dir.resolve("models/tiny"));
-        Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.copy(
-                RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
-                model.resolve("config.json"));
-        Path table = Files.createDirectories(dir.resolve("packed/_delta_log")).getParent();
-        Run good = run(
-                "ref-logprobs",
-                "--dry-run",
-                "--set",
-                "model.model_name_or_path=" + model,
-                "--set",
-                "prep.output_table=" + table);
+        Path model = qwen3Model("tiny");
+        Path table = deltaTable("packed");
+        Run good = run(dryRun("ref-logprobs", model, "prep.output_table=" + table));
         assertEquals(0, good.status(), good.toString());
         assertTrue(good.out().contains("ref_logprobs_table = \"\""), good.toString());
         assertEquals(
@@ -401,17 +380,12 @@ class SparkTuneCliTest {
                 "\"\": beside the packed table");
         assertTrue(good.err().contains("found table: " + table), good.toString());
 
-        Run bad = run(
+        Run bad = run(dryRun(
                 "ref-logprobs",
-                "--dry-run",
-                "--set",
-                "model.model_name_or_path=" + model,
-                "--set",
+                model,
                 "prep.output_table=" + table,
-                "--set",
                 "train.ref_model=" + dir.resolve("nothing"),
-                "--set",
-                "train.ref_model_adapters=" + model);
+                "train.ref_model_adapters=" + model));
         assertEquals(2, bad.status(), bad.toString());
         assertTrue(
                 bad.err().contains("sparktune.train.ref_model: '" + dir.resolve("nothing") + "' does not exist")
@@ -424,30 +398,20 @@ class SparkTuneCliTest {
     void aTrainingRunThatCannotFitIsRefusedNamingThePlanTheBudgetAndTheFixes() throws IOException {
         // Qwen3-4B's shape, full fine-tuning on one rank without checkpointing: ~80 GB for weights, gradients and
         // AdamW alone; only config.json is read
-        Path model = Files.createDirectories(dir.resolve("models/qwen3-4b-shape"));
-        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        Path model = modelWithTokenizer("qwen3-4b-shape");
         Files.writeString(model.resolve("config.json"), """
                 {"architectures": ["Qwen3ForCausalLM"], "vocab_size": 151936, "hidden_size": 2560,
                  "intermediate_size": 9728, "num_hidden_layers": 36, "num_attention_heads": 32,
                  "num_key_value_heads": 8, "head_dim": 128, "tie_word_embeddings": true,
                  "max_position_embeddings": 40960}""");
-        Path table =
-                Files.createDirectories(dir.resolve("packed-4b/_delta_log")).getParent();
-        Run refused = run(
-                "train",
-                "--dry-run",
-                "--set",
-                "model.model_name_or_path=" + model,
-                "--set",
-                "prep.output_table=" + table,
-                "--set",
-                "train.output_dir=" + dir.resolve("run-4b"),
-                "--set",
+        Path table = deltaTable("packed-4b");
+        Run refused = run(trainDryRun(
+                model,
+                table,
+                "run-4b",
                 "train.finetuning_type=full",
-                "--set",
                 "train.gradient_checkpointing=false",
-                "--set",
-                "data.cutoff_len=2048");
+                "data.cutoff_len=2048"));
         assertEquals(2, refused.status(), refused.toString());
         String err = refused.err();
         assertTrue(err.contains("train: each rank needs") && err.contains("but may allocate"), err);
@@ -464,34 +428,16 @@ class SparkTuneCliTest {
 
     @Test
     void trainDryRunChecksTheFreezeSelectionAgainstTheModel() throws IOException {
-        Path model = Files.createDirectories(dir.resolve("models/qwen3-freeze"));
-        Files.writeString(model.resolve("tokenizer.json"), "{}");
-        Files.copy(
-                RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/qwen3/config.json"),
-                model.resolve("config.json"));
-        Path table =
-                Files.createDirectories(dir.resolve("packed-freeze/_delta_log")).getParent();
-        List<String> args = List.of(
-                "train",
-                "--dry-run",
-                "--set",
-                "model.model_name_or_path=" + model,
-                "--set",
-                "prep.output_table=" + table,
-                "--set",
-                "train.output_dir=" + dir.resolve("run-freeze"),
-                "--set",
-                "train.finetuning_type=freeze",
-                "--set",
-                "train.freeze_trainable_layers=1");
-        Run good = run(args.toArray(String[]::new));
+        Path model = qwen3Model("qwen3-freeze");
+        Path table = deltaTable("packed-freeze");
+        String[] args = trainDryRun(
+                model, table, "run-freeze", "train.finetuning_type=freeze", "train.freeze_trainable_layers=1");
+        Run good = run(args);
         assertEquals(0, good.status(), good.toString());
         assertTrue(good.err().contains("found freeze: 11 of"), "the last of 2 Qwen3 layers: " + good);
 
-        List<String> bad = new ArrayList<>(args);
-        bad.addAll(List.of(
-                "--set", "train.freeze_trainable_modules=attention", "--set", "train.freeze_extra_modules=lm_head"));
-        Run wrong = run(bad.toArray(String[]::new));
+        Run wrong = run(CliArgs.withSettings(
+                List.of(args), "train.freeze_trainable_modules=attention", "train.freeze_extra_modules=lm_head"));
         assertEquals(2, wrong.status(), wrong.toString());
         assertTrue(
                 wrong.err()
@@ -503,26 +449,8 @@ class SparkTuneCliTest {
 
     @Test
     void initModelWritesAnHfDirectoryTheTrainerLoads() throws IOException {
-        Path qwen3 = RepoPaths.resolve("assets/tokenizers/qwen3");
         Path out = dir.resolve("tiny");
-        Run run = run(
-                "init-model",
-                "--arch",
-                "Qwen3ForCausalLM",
-                "--out",
-                out.toString(),
-                "--tokenizer",
-                qwen3.toString(),
-                "--hidden",
-                "16",
-                "--intermediate",
-                "32",
-                "--heads",
-                "2",
-                "--kv-heads",
-                "1",
-                "--head-dim",
-                "8");
+        Run run = run(CliArgs.initTinyQwen3(out).toArray(String[]::new));
         assertEquals(0, run.status(), run.toString());
         assertTrue(run.out().startsWith("init-model: Qwen3ForCausalLM with "), run.toString());
         HfModelDir.Loaded loaded = HfModelDir.load(out);
@@ -540,7 +468,7 @@ class SparkTuneCliTest {
                 "--out",
                 dir.resolve("x").toString(),
                 "--tokenizer",
-                qwen3.toString());
+                RepoPaths.resolve("assets/tokenizers/qwen3").toString());
         assertEquals(2, bad.status(), bad.toString());
         assertTrue(
                 bad.err().contains("cannot build the model config") && bad.err().contains("GPT2LMHeadModel"),
@@ -578,28 +506,30 @@ class SparkTuneCliTest {
         assertTrue(err.toString().contains("\tat "), "a job failure keeps its stack trace");
     }
 
+    /**
+     * The run verb doing only {@code stages}, its init_model stage making a Qwen3 at {@code model}; the keys the other
+     * stages require name places these tests never fill. {@code settings} come last.
+     */
+    private String[] runStages(String stages, Path model, String... settings) {
+        List<String> all = new ArrayList<>(List.of(
+                "run.stages=" + stages,
+                "model.model_name_or_path=" + CliArgs.quoted(model),
+                "init_model.architecture=Qwen3ForCausalLM",
+                "init_model.tokenizer=" + CliArgs.quoted(RepoPaths.resolve("assets/tokenizers/qwen3")),
+                "data.dataset=[unused]",
+                "prep.output_table=" + CliArgs.quoted(dir.resolve("t")),
+                "train.output_dir=" + CliArgs.quoted(dir.resolve("out")),
+                "spark.master=\"local[1]\""));
+        all.addAll(List.of(settings));
+        return CliArgs.withSettings(List.of("run"), all.toArray(String[]::new));
+    }
+
     @Test
     void aSettingFoundUnusableWhileTheRunRunsIsAUserErrorWithoutATrace() {
-        Run bad = run(
-                "run",
-                "--set",
-                "run.stages=[synthetic_data, init_model]",
-                "--set",
-                "synthetic_data.output_dir=\"hdfs://namenode/demo-data\"",
-                "--set",
-                "model.model_name_or_path=\"" + dir.resolve("model") + "\"",
-                "--set",
-                "init_model.architecture=Qwen3ForCausalLM",
-                "--set",
-                "init_model.tokenizer=\"" + dev.sparktune.testkit.RepoPaths.resolve("assets/tokenizers/qwen3") + "\"",
-                "--set",
-                "data.dataset=[unused]",
-                "--set",
-                "prep.output_table=\"" + dir.resolve("t") + "\"",
-                "--set",
-                "train.output_dir=\"" + dir.resolve("out") + "\"",
-                "--set",
-                "spark.master=\"local[1]\"");
+        Run bad = run(runStages(
+                "[synthetic_data, init_model]",
+                dir.resolve("model"),
+                "synthetic_data.output_dir=\"hdfs://namenode/demo-data\""));
         assertEquals(2, bad.status(), bad.toString());
         assertTrue(
                 bad.err()
@@ -613,25 +543,7 @@ class SparkTuneCliTest {
     void runsInitModelStageNeverReplacesAModelThatIsThereAndRecordsItself() throws Exception {
         Path model = Files.createDirectories(dir.resolve("model"));
         Files.writeString(model.resolve("config.json"), "{\"a user's\": \"model\"}");
-        String[] args = {
-            "run",
-            "--set",
-            "run.stages=[init_model]",
-            "--set",
-            "model.model_name_or_path=\"" + model + "\"",
-            "--set",
-            "init_model.architecture=Qwen3ForCausalLM",
-            "--set",
-            "init_model.tokenizer=\"" + RepoPaths.resolve("assets/tokenizers/qwen3") + "\"",
-            "--set",
-            "data.dataset=[unused]",
-            "--set",
-            "prep.output_table=\"" + dir.resolve("t") + "\"",
-            "--set",
-            "train.output_dir=\"" + dir.resolve("out") + "\"",
-            "--set",
-            "spark.master=\"local[1]\""
-        };
+        String[] args = runStages("[init_model]", model);
         Run first = run(args);
         assertEquals(0, first.status(), first.toString());
         assertTrue(first.err().contains("already holds a model (config.json); it is used as is"), first.toString());
