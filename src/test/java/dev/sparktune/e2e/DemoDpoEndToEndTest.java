@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.pipeline.cli.SparkTuneCli;
+import dev.sparktune.testkit.CliArgs;
 import dev.sparktune.testkit.RepoPaths;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -36,33 +37,20 @@ class DemoDpoEndToEndTest {
         CommandLine cli = SparkTuneCli.newCommandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(
-                "run",
-                root + "/conf/demo-dpo.conf",
-                "--set",
-                "model.model_name_or_path=\"" + scratch.resolve("model") + "\"",
-                "--set",
+        int exit = cli.execute(CliArgs.withSettings(
+                List.of("run", root + "/conf/demo-dpo.conf"),
+                "model.model_name_or_path=" + CliArgs.quoted(scratch.resolve("model")),
                 "init_model.tokenizer=\"" + root + "/assets/tokenizers/qwen3\"",
-                "--set",
-                "synthetic_data.output_dir=\"" + scratch.resolve("data") + "\"",
-                "--set",
-                "data.dataset_dir=\"" + scratch.resolve("data") + "\"",
-                "--set",
-                "prep.output_table=\"" + scratch.resolve("packed") + "\"",
-                "--set",
-                "train.output_dir=\"" + scratch.resolve("lora") + "\"",
-                "--set",
-                "eval.output_dir=\"" + scratch.resolve("eval") + "\"",
-                "--set",
+                "synthetic_data.output_dir=" + CliArgs.quoted(scratch.resolve("data")),
+                "data.dataset_dir=" + CliArgs.quoted(scratch.resolve("data")),
+                "prep.output_table=" + CliArgs.quoted(scratch.resolve("packed")),
+                "train.output_dir=" + CliArgs.quoted(scratch.resolve("lora")),
+                "eval.output_dir=" + CliArgs.quoted(scratch.resolve("eval")),
                 "synthetic_data.examples=800",
-                "--set",
                 "data.val_size=0.1",
-                "--set",
                 "train.max_steps=200",
-                "--set",
                 "eval.max_samples=40",
-                "--set",
-                "spark.master=\"local[2]\"");
+                "spark.master=\"local[2]\""));
         assertEquals(0, exit, "stderr:\n" + err);
         JsonNode report = new ObjectMapper().readTree(out.toString());
         assertEquals(1600, report.path("ref_logprobs").path("documents").asLong(), "both documents of every pair");

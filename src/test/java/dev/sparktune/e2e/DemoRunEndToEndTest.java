@@ -10,6 +10,7 @@ import dev.sparktune.dl4j.layers.PackedBatch;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import dev.sparktune.pipeline.cli.SparkTuneCli;
+import dev.sparktune.testkit.CliArgs;
 import dev.sparktune.testkit.ReferencePython;
 import dev.sparktune.testkit.RepoPaths;
 import java.io.BufferedReader;
@@ -43,27 +44,17 @@ class DemoRunEndToEndTest {
 
     private List<String> demoArgs() {
         String root = RepoPaths.root().toString();
-        return List.of(
-                "run",
-                root + "/conf/demo-local.conf",
-                "--set",
-                "model.model_name_or_path=\"" + scratch.resolve("model") + "\"",
-                "--set",
+        return List.of(CliArgs.withSettings(
+                List.of("run", root + "/conf/demo-local.conf"),
+                "model.model_name_or_path=" + CliArgs.quoted(scratch.resolve("model")),
                 "init_model.tokenizer=\"" + root + "/assets/tokenizers/qwen3\"",
-                "--set",
-                "synthetic_data.output_dir=\"" + scratch.resolve("data") + "\"",
-                "--set",
-                "data.dataset_dir=\"" + scratch.resolve("data") + "\"",
-                "--set",
-                "prep.output_table=\"" + scratch.resolve("packed") + "\"",
-                "--set",
-                "train.output_dir=\"" + scratch.resolve("lora") + "\"",
-                "--set",
-                "export.export_dir=\"" + scratch.resolve("merged") + "\"",
-                "--set",
-                "eval.output_dir=\"" + scratch.resolve("eval") + "\"",
-                "--set",
-                "spark.master=\"local[2]\"");
+                "synthetic_data.output_dir=" + CliArgs.quoted(scratch.resolve("data")),
+                "data.dataset_dir=" + CliArgs.quoted(scratch.resolve("data")),
+                "prep.output_table=" + CliArgs.quoted(scratch.resolve("packed")),
+                "train.output_dir=" + CliArgs.quoted(scratch.resolve("lora")),
+                "export.export_dir=" + CliArgs.quoted(scratch.resolve("merged")),
+                "eval.output_dir=" + CliArgs.quoted(scratch.resolve("eval")),
+                "spark.master=\"local[2]\""));
     }
 
     @Test

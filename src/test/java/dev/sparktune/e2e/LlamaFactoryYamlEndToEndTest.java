@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.sparktune.pipeline.cli.SparkTuneCli;
+import dev.sparktune.testkit.CliArgs;
 import dev.sparktune.testkit.RepoPaths;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -129,27 +130,7 @@ class LlamaFactoryYamlEndToEndTest {
         CommandLine init = SparkTuneCli.newCommandLine();
         init.setErr(new PrintWriter(err));
         init.setOut(new PrintWriter(new StringWriter()));
-        assertEquals(
-                0,
-                init.execute(
-                        "init-model",
-                        "--arch",
-                        "Qwen3ForCausalLM",
-                        "--out",
-                        model.toString(),
-                        "--tokenizer",
-                        RepoPaths.resolve("assets/tokenizers/qwen3").toString(),
-                        "--hidden",
-                        "16",
-                        "--intermediate",
-                        "32",
-                        "--heads",
-                        "2",
-                        "--kv-heads",
-                        "1",
-                        "--head-dim",
-                        "8"),
-                err.toString());
+        assertEquals(0, init.execute(CliArgs.initTinyQwen3(model).toArray(String[]::new)), err.toString());
     }
 
     private static void writeAlpaca(Path file, String instruction, String output, int copies) throws Exception {
