@@ -14,6 +14,8 @@ import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.testkit.GoldenSpecs;
+import dev.sparktune.dl4j.testkit.TensorAssertions;
 import dev.sparktune.testkit.ReferencePython;
 import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
@@ -146,8 +148,9 @@ class DpoStepGoldenTest {
                 CausalLm reference = new CausalLm(
                         base.config(), base.layout(), base.params(), null, batch.rows(), batch.seqLen(), CHUNK_ROWS);
                 double[] ref = batch.sums(reference);
-                assertArrayEquals(ints(f.get("tokens")), batch.tokens(), family + ": supervised tokens per response");
-                double refDiff = maxDiff(doubles(f.get("ref_logps")), ref);
+                assertArrayEquals(
+                        GoldenSpecs.ints(f.get("tokens")), batch.tokens(), family + ": supervised tokens per response");
+                double refDiff = TensorAssertions.maxAbsDifference(GoldenSpecs.doubles(f.get("ref_logps")), ref);
                 double policyDiff = 0;
                 double lossDiff = 0;
                 double rewardDiff = 0;
@@ -157,15 +160,12 @@ class DpoStepGoldenTest {
                 double layoutGradRel = 0;
                 for (JsonNode c : spec.get("cases")) {
                     String name = c.get("name").asText();
-                    PreferenceLoss loss = new PreferenceLoss(
-                            PreferenceLoss.Type.parse(c.get("pref_loss").asText()),
-                            c.get("beta").asDouble(),
-                            c.get("label_smoothing").asDouble(),
-                            c.get("simpo_gamma").asDouble(),
-                            c.get("ftx").asDouble());
+                    PreferenceLoss loss = GoldenSpecs.preferenceLoss(c);
                     aGrads.assign(0);
                     double[] logps = batch.sums(policy); // holds the activations for the backward below
-                    policyDiff = Math.max(policyDiff, maxDiff(doubles(f.get("policy_logps")), logps));
+                    policyDiff = Math.max(
+                            policyDiff,
+                            TensorAssertions.maxAbsDifference(GoldenSpecs.doubles(f.get("policy_logps")), logps));
                     Step step = Step.of(loss, logps, batch.tokens(), ref);
                     policy.backwardTokenLogProbs(batch.spread(step.dSum()));
 
@@ -192,9 +192,7 @@ class DpoStepGoldenTest {
                     }
                     assertEquals(
                             goldenNames,
-                            new TreeSet<>(adapters.layout().entries().stream()
-                                    .map(ParamLayout.Entry::name)
-                                    .toList()),
+                            new TreeSet<>(adapters.layout().names()),
                             where + ": exactly PEFT's trainable tensors");
                     for (ParamLayout.Entry e : adapters.layout().entries()) {
                         INDArray expected = golden.read(prefix + e.name());
@@ -265,8 +263,8 @@ class DpoStepGoldenTest {
         List<Doc> chosen = new ArrayList<>();
         List<Doc> rejected = new ArrayList<>();
         for (JsonNode p : pairs) {
-            chosen.add(Doc.of(ints(p.get("prompt")), ints(p.get("chosen"))));
-            rejected.add(Doc.of(ints(p.get("prompt")), ints(p.get("rejected"))));
+            chosen.add(Doc.of(GoldenSpecs.ints(p.get("prompt")), GoldenSpecs.ints(p.get("chosen"))));
+            rejected.add(Doc.of(GoldenSpecs.ints(p.get("prompt")), GoldenSpecs.ints(p.get("rejected"))));
         }
         chosen.addAll(rejected);
         return chosen;
@@ -397,30 +395,5 @@ class DpoStepGoldenTest {
 
     private static double maxAbs(INDArray a, INDArray b) {
         return a.sub(b).amaxNumber().doubleValue();
-    }
-
-    private static double maxDiff(double[] a, double[] b) {
-        assertEquals(a.length, b.length);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
-    }
-
-    private static double[] doubles(JsonNode array) {
-        double[] out = new double[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asDouble();
-        }
-        return out;
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
     }
 }
