@@ -41,7 +41,6 @@ import static org.bytedeco.cuda.global.nccl.ncclSuccess;
 import static org.bytedeco.cuda.global.nccl.ncclSum;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,7 +53,6 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.jita.allocator.impl.AtomicAllocator;
 import org.nd4j.linalg.api.buffer.DataBuffer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -87,7 +85,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: one task thread makes all calls, as with every {@link Collective}.
  */
-public final class NcclCollective implements Collective {
+public final class NcclCollective extends AbstractCollective {
     private static final Logger LOG = LoggerFactory.getLogger(NcclCollective.class);
     private static final long SPIN_NANOS = 50_000;
     private static final long PARK_NANOS = 20_000;
@@ -98,8 +96,6 @@ public final class NcclCollective implements Collective {
         CLOSED
     }
 
-    private final int rank;
-    private final int worldSize;
     private final int device;
     private final Options options;
     private final ncclComm comm;
@@ -110,8 +106,7 @@ public final class NcclCollective implements Collective {
     private long scratchBytes;
 
     private NcclCollective(int rank, int worldSize, int device, Options options, ncclComm comm, CUstream_st stream) {
-        this.rank = rank;
-        this.worldSize = worldSize;
+        super(rank, worldSize);
         this.device = device;
         this.options = options;
         this.comm = comm;
@@ -274,16 +269,6 @@ public final class NcclCollective implements Collective {
             }
             throw new CollectiveException("rank " + rank + ": NCCL create failed", e.getCause());
         }
-    }
-
-    @Override
-    public int rank() {
-        return rank;
-    }
-
-    @Override
-    public int worldSize() {
-        return worldSize;
     }
 
     /**
@@ -682,14 +667,6 @@ public final class NcclCollective implements Collective {
 
     private static long bytes(long floats) {
         return floats * Float.BYTES;
-    }
-
-    private static INDArray checkFlat(INDArray flat) {
-        if (flat.rank() != 1 || flat.dataType() != DataType.FLOAT || flat.elementWiseStride() != 1) {
-            throw new IllegalArgumentException("collectives take a contiguous rank-1 FLOAT buffer, got "
-                    + flat.dataType() + " of shape " + Arrays.toString(flat.shape()));
-        }
-        return flat;
     }
 
     private static Pointer at(long address) {
