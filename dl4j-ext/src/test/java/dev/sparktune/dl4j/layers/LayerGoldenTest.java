@@ -7,13 +7,8 @@ import java.util.List;
 /** Every layer against torch autograd (scripts/goldens/model_layers.py): checked-in goldens, and regenerated live. */
 class LayerGoldenTest implements ReferenceGoldensTest {
     @Override
-    public String goldensFile() {
-        return "layers.safetensors";
-    }
-
-    @Override
-    public String script() {
-        return "model_layers.py";
+    public GoldensFile goldens() {
+        return new GoldensFile("layers.safetensors", "model_layers.py");
     }
 
     @Override

@@ -319,48 +319,14 @@ class LayerOracleTest {
         SwiGluMlp mlp = new SwiGluMlp(p, n);
         INDArray dy = randn(1.0, n, c);
         double[] dys = d(dy);
-        close(
-                "mlp y",
-                NaiveOps.swiGlu(
-                        xs,
-                        slice(theta, layout, "gate_proj.weight"),
-                        slice(theta, layout, "up_proj.weight"),
-                        slice(theta, layout, "down_proj.weight"),
-                        n,
-                        c,
-                        inter),
-                mlp.forward(x),
-                1e-5);
-        INDArray dx = mlp.backward(dy).dup();
-        fd(
-                "mlp dx",
-                xs,
-                dx,
-                xv -> dot(
-                        NaiveOps.swiGlu(
-                                xv,
-                                slice(theta, layout, "gate_proj.weight"),
-                                slice(theta, layout, "up_proj.weight"),
-                                slice(theta, layout, "down_proj.weight"),
-                                n,
-                                c,
-                                inter),
-                        dys));
         double[] wg = slice(theta, layout, "gate_proj.weight");
-        fd(
-                "mlp d/gate_proj.weight",
-                wg,
-                p.grad("gate_proj.weight"),
-                wv -> dot(
-                        NaiveOps.swiGlu(
-                                xs,
-                                wv,
-                                slice(theta, layout, "up_proj.weight"),
-                                slice(theta, layout, "down_proj.weight"),
-                                n,
-                                c,
-                                inter),
-                        dys));
+        double[] wu = slice(theta, layout, "up_proj.weight");
+        double[] wd = slice(theta, layout, "down_proj.weight");
+        BiFunction<double[], double[], double[]> swiGlu = (xv, gate) -> NaiveOps.swiGlu(xv, gate, wu, wd, n, c, inter);
+        close("mlp y", swiGlu.apply(xs, wg), mlp.forward(x), 1e-5);
+        INDArray dx = mlp.backward(dy).dup();
+        fd("mlp dx", xs, dx, xv -> dot(swiGlu.apply(xv, wg), dys));
+        fd("mlp d/gate_proj.weight", wg, p.grad("gate_proj.weight"), wv -> dot(swiGlu.apply(xs, wv), dys));
 
         RmsNorm norm = RmsNorm.of(p, "norm", 1e-5, n);
         double[] w = slice(theta, layout, "norm.weight");

@@ -10,18 +10,8 @@ import java.util.List;
  */
 class ModelGoldenTest implements ReferenceGoldensTest {
     @Override
-    public String goldensFile() {
-        return "model_forward.safetensors";
-    }
-
-    @Override
-    public String script() {
-        return "model_forward.py";
-    }
-
-    @Override
-    public List<String> scriptArgsBeforeOutput() {
-        return List.of(ModelGoldenChecks.FIXTURES.toString());
+    public GoldensFile goldens() {
+        return new GoldensFile("model_forward.safetensors", "model_forward.py", ModelGoldenChecks.FIXTURES.toString());
     }
 
     @Override

@@ -45,18 +45,9 @@ class TrainVariantsGoldenTest implements ReferenceGoldensTest {
     static final double ADAPTER_REL = 1e-4;
 
     @Override
-    public String goldensFile() {
-        return "model_train_variants.safetensors";
-    }
-
-    @Override
-    public String script() {
-        return "model_train_variants.py";
-    }
-
-    @Override
-    public List<String> scriptArgsBeforeOutput() {
-        return List.of(ModelGoldenChecks.FIXTURES.toString());
+    public GoldensFile goldens() {
+        return new GoldensFile(
+                "model_train_variants.safetensors", "model_train_variants.py", ModelGoldenChecks.FIXTURES.toString());
     }
 
     @Override
@@ -145,15 +136,7 @@ class TrainVariantsGoldenTest implements ReferenceGoldensTest {
         }
         INDArray grads = layout.allocate();
         Batch batch = Batch.of(spec, c);
-        CausalLm lm = new CausalLm(
-                config,
-                base.layout(),
-                base.params(),
-                null,
-                batch.rows(),
-                batch.seqLen(),
-                8,
-                adapters.projections(params, grads));
+        CausalLm lm = CausalLm.overFrozen(base, adapters.projections(params, grads), batch.rows(), batch.seqLen(), 8);
         Curve curve = run(
                 spec,
                 c,

@@ -67,15 +67,7 @@ class LoraGoldenTest {
             PackedBatch packed = PackedBatch.fromDocLens(seqLen, docs);
             int[] ids = GoldenSpecs.ints(c.get("input_ids"));
             int[] targetsIds = CausalLm.targets(GoldenSpecs.ints(c.get("labels")), packed);
-            CausalLm model = new CausalLm(
-                    base.config(),
-                    base.layout(),
-                    base.params(),
-                    null,
-                    docs.length,
-                    seqLen,
-                    7,
-                    adapters.projections(aParams, aGrads));
+            CausalLm model = CausalLm.overFrozen(base, adapters.projections(aParams, aGrads), docs.length, seqLen, 7);
             long[] real = Arrays.stream(GoldenSpecs.ints(c.get("real_rows")))
                     .asLongStream()
                     .toArray();
@@ -130,15 +122,12 @@ class LoraGoldenTest {
             assertEquals(lcfg, LoraAdapters.readConfig(ours));
 
             PackedBatch one = PackedBatch.unpacked(1, ids.length);
-            INDArray withAdapter = new CausalLm(
-                            base.config(),
-                            base.layout(),
-                            base.params(),
-                            null,
+            INDArray withAdapter = CausalLm.overFrozen(
+                            base,
+                            adapters.projections(aParams, adapters.layout().allocate()),
                             1,
                             ids.length,
-                            4,
-                            adapters.projections(aParams, adapters.layout().allocate()))
+                            4)
                     .logits(ids, one);
             INDArray merged = new CausalLm(
                             base.config(),

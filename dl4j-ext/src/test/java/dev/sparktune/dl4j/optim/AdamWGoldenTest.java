@@ -26,13 +26,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 class AdamWGoldenTest implements ReferenceGoldensTest {
     @Override
-    public String goldensFile() {
-        return "adamw.safetensors";
-    }
-
-    @Override
-    public String script() {
-        return "model_adamw.py";
+    public GoldensFile goldens() {
+        return new GoldensFile("adamw.safetensors", "model_adamw.py");
     }
 
     @Override

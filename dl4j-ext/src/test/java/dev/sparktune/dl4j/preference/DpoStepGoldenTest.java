@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.layers.PackedBatch;
+import dev.sparktune.dl4j.layers.Projection;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfModelDir;
@@ -82,17 +83,11 @@ class DpoStepGoldenTest {
         LoraAdapters adapters = new LoraAdapters(base.config(), LoraConfig.of(4, 8, 0, "all", false), 0);
         List<Doc> docs = documents(family.get("pairs"));
         DocBatch batch = DocBatch.of(docs, new int[][] {{0, 5, 2, 7}, {4, 1, 6, 3}});
-        double[] policy = batch.sums(new CausalLm(
-                base.config(),
-                base.layout(),
-                base.params(),
-                null,
-                batch.rows(),
-                batch.seqLen(),
-                CHUNK_ROWS,
+        double[] policy = batch.sums(model(
+                base,
+                batch,
                 adapters.projections(adapters.init(3), adapters.layout().allocate())));
-        double[] ref = batch.sums(new CausalLm(
-                base.config(), base.layout(), base.params(), null, batch.rows(), batch.seqLen(), CHUNK_ROWS));
+        double[] ref = batch.sums(model(base, batch, Projection.Factory.PLAIN));
         Step step = Step.of(PreferenceLoss.defaults(PreferenceLoss.Type.SIGMOID), policy, batch.tokens(), ref);
         assertEquals(Math.log(2), step.loss(), 1e-6);
     }
@@ -136,17 +131,8 @@ class DpoStepGoldenTest {
             for (var layout : layouts.entrySet()) {
                 DocBatch batch = DocBatch.of(docs, layout.getValue());
                 INDArray aGrads = adapters.layout().allocate();
-                CausalLm policy = new CausalLm(
-                        base.config(),
-                        base.layout(),
-                        base.params(),
-                        null,
-                        batch.rows(),
-                        batch.seqLen(),
-                        CHUNK_ROWS,
-                        adapters.projections(aParams, aGrads));
-                CausalLm reference = new CausalLm(
-                        base.config(), base.layout(), base.params(), null, batch.rows(), batch.seqLen(), CHUNK_ROWS);
+                CausalLm policy = model(base, batch, adapters.projections(aParams, aGrads));
+                CausalLm reference = model(base, batch, Projection.Factory.PLAIN);
                 double[] ref = batch.sums(reference);
                 assertArrayEquals(
                         GoldenSpecs.ints(f.get("tokens")), batch.tokens(), family + ": supervised tokens per response");
@@ -384,6 +370,11 @@ class DpoStepGoldenTest {
             }
             return new Step(total, dSum, named);
         }
+    }
+
+    /** {@code base}'s frozen model sized for {@code batch}: the policy with LoRA projections, else the reference. */
+    private static CausalLm model(HfModelDir.Loaded base, DocBatch batch, Projection.Factory projections) {
+        return CausalLm.overFrozen(base, projections, batch.rows(), batch.seqLen(), CHUNK_ROWS);
     }
 
     static JsonNode spec(Path dir) throws Exception {

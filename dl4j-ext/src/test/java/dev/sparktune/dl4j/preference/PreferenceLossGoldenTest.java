@@ -26,13 +26,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 class PreferenceLossGoldenTest implements ReferenceGoldensTest {
     @Override
-    public String goldensFile() {
-        return "preference_losses.safetensors";
-    }
-
-    @Override
-    public String script() {
-        return "preference_losses.py";
+    public GoldensFile goldens() {
+        return new GoldensFile("preference_losses.safetensors", "preference_losses.py");
     }
 
     @Test

@@ -16,39 +16,40 @@ import org.junit.jupiter.api.io.TempDir;
  * A test of our code against goldens that a reference script under scripts/goldens (torch, transformers, PEFT, TRL)
  * writes. It checks the copy checked in under dl4j-ext/src/test/resources/goldens, and goldens the script writes
  * afresh: that second test is never skipped, it fails when the reference environment cannot be created. An
- * implementation names the file and the script and checks one goldens file.
+ * implementation names its goldens and checks one goldens file.
  */
 public interface ReferenceGoldensTest {
-    /** The goldens file's name, both checked in and as the script writes it. */
-    String goldensFile();
+    /**
+     * A goldens file and the script that writes it.
+     *
+     * @param file             the file's name, both checked in and as the script writes it
+     * @param script           the script under scripts/goldens
+     * @param argsBeforeOutput the script's arguments before the path it writes to
+     */
+    record GoldensFile(String file, String script, String... argsBeforeOutput) {}
 
-    /** The script under scripts/goldens that writes {@link #goldensFile()}. */
-    String script();
-
-    /** The script's arguments before the path it writes to. */
-    default List<String> scriptArgsBeforeOutput() {
-        return List.of();
-    }
+    GoldensFile goldens();
 
     /** Checks every case of a goldens file, asserting each comparison; returns a report line per comparison. */
     List<String> checkGoldens(Path goldens) throws Exception;
 
-    /** The checked-in copy of {@link #goldensFile()}. */
+    /** The checked-in copy of the goldens. */
     default Path checkedInGoldens() {
-        return RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/" + goldensFile());
+        return RepoPaths.resolve(
+                "dl4j-ext/src/test/resources/goldens/" + goldens().file());
     }
 
     @Test
     default void checkedInGoldensMatch() throws Exception {
-        print("[" + getClass().getSimpleName() + "] " + goldensFile(), checkGoldens(checkedInGoldens()));
+        print("[" + getClass().getSimpleName() + "] " + goldens().file(), checkGoldens(checkedInGoldens()));
     }
 
     @Test
     default void freshlyGeneratedGoldensMatch(@TempDir Path tmp) throws Exception {
-        Path out = tmp.resolve(goldensFile());
-        List<String> args = new ArrayList<>(scriptArgsBeforeOutput());
+        Path out = tmp.resolve(goldens().file());
+        List<String> args = new ArrayList<>(List.of(goldens().argsBeforeOutput()));
         args.add(out.toString());
-        String stdout = ReferencePython.runScript("scripts/goldens/" + script(), args, Duration.ofMinutes(5));
+        String stdout = ReferencePython.runScript("scripts/goldens/" + goldens().script(), args, Duration.ofMinutes(5));
         assertTrue(Files.isRegularFile(out), "script wrote no file; stdout: " + stdout);
         print("[" + getClass().getSimpleName() + " live] " + stdout.strip(), checkGoldens(out));
     }
