@@ -41,7 +41,6 @@ import static org.bytedeco.cuda.global.nccl.ncclSuccess;
 import static org.bytedeco.cuda.global.nccl.ncclSum;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,7 +53,6 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.jita.allocator.impl.AtomicAllocator;
 import org.nd4j.linalg.api.buffer.DataBuffer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -87,7 +85,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: one task thread makes all calls, as with every {@link Collective}.
  */
-public final class NcclCollective implements Collective {
+public final class NcclCollective extends AbstractCollective {
     private static final Logger LOG = LoggerFactory.getLogger(NcclCollective.class);
     private static final long SPIN_NANOS = 50_000;
     private static final long PARK_NANOS = 20_000;
@@ -98,8 +96,6 @@ public final class NcclCollective implements Collective {
         CLOSED
     }
 
-    private final int rank;
-    private final int worldSize;
     private final int device;
     private final Options options;
     private final ncclComm comm;
@@ -110,8 +106,7 @@ public final class NcclCollective implements Collective {
     private long scratchBytes;
 
     private NcclCollective(int rank, int worldSize, int device, Options options, ncclComm comm, CUstream_st stream) {
-        this.rank = rank;
-        this.worldSize = worldSize;
+        super(rank, worldSize);
         this.device = device;
         this.options = options;
         this.comm = comm;
@@ -276,16 +271,6 @@ public final class NcclCollective implements Collective {
         }
     }
 
-    @Override
-    public int rank() {
-        return rank;
-    }
-
-    @Override
-    public int worldSize() {
-        return worldSize;
-    }
-
     /**
      * {@code ncclAllReduce} in place. NCCL's ring and tree algorithms both reduce each element once and copy the
      * result, which gives the bit-identical results the {@link Collective} contract asks for (not verified here).
@@ -305,95 +290,99 @@ public final class NcclCollective implements Collective {
 
     @Override
     public void reduceScatter(INDArray flat) {
-        long length = checkFlat(flat).length();
-        FlatShards shards = shards(length);
-        if (length == 0) {
+        String op = "reduceScatter";
+        ShardedBuffers b = beginSharded(flat, op);
+        if (b == null) {
             return;
         }
-        String op = "reduceScatter";
-        long shard = shards.shardSize();
-        long padded = shard * worldSize;
-        long buffer = begin(flat, op);
-        if (padded == length) {
-            // in place: NCCL's recvbuff = sendbuff + rank · recvcount
-            nccl(
-                    op,
-                    "ncclReduceScatter",
-                    ncclReduceScatter(
-                            at(buffer), at(buffer + bytes(rank * shard)), shard, ncclFloat, ncclSum, comm, stream));
-        } else {
-            long staged = scratch(bytes(padded), op);
+        long length = b.shards().length();
+        if (b.staged()) {
+            copyOnDevice(op, b.work(), b.buffer(), bytes(length));
+            // zeros in the padding: it is reduced too (into shard tails nobody reads) and fresh memory may hold NaNs
             cuda(
                     op,
-                    "cudaMemcpyAsync",
-                    cudaMemcpyAsync(at(staged), at(buffer), bytes(length), cudaMemcpyDeviceToDevice, stream));
-            // zeros in the padding: it is reduced too (into shard tails nobody reads) and fresh memory may hold NaNs
-            cuda(op, "cudaMemsetAsync", cudaMemsetAsync(at(staged + bytes(length)), 0, bytes(padded - length), stream));
-            nccl(
+                    "cudaMemsetAsync",
+                    cudaMemsetAsync(at(b.work() + bytes(length)), 0, bytes(b.padded() - length), stream));
+        }
+        // in place: NCCL's recvbuff = sendbuff + rank · recvcount
+        nccl(
+                op,
+                "ncclReduceScatter",
+                ncclReduceScatter(at(b.work()), at(b.ownSlot(rank)), b.shard(), ncclFloat, ncclSum, comm, stream));
+        if (b.staged()) {
+            copyOnDevice(
                     op,
-                    "ncclReduceScatter",
-                    ncclReduceScatter(
-                            at(staged), at(staged + bytes(rank * shard)), shard, ncclFloat, ncclSum, comm, stream));
-            long mine = shards.size(rank);
-            if (mine > 0) {
-                cuda(
-                        op,
-                        "cudaMemcpyAsync",
-                        cudaMemcpyAsync(
-                                at(buffer + bytes(shards.start(rank))),
-                                at(staged + bytes(rank * shard)),
-                                bytes(mine),
-                                cudaMemcpyDeviceToDevice,
-                                stream));
-            }
+                    b.buffer() + bytes(b.shards().start(rank)),
+                    b.ownSlot(rank),
+                    bytes(b.shards().size(rank)));
         }
         finish(flat, op);
-        bytesMoved.addAndGet(ringBytes(bytes(padded)));
+        bytesMoved.addAndGet(ringBytes(bytes(b.padded())));
     }
 
     @Override
     public void allGather(INDArray flat) {
-        long length = checkFlat(flat).length();
-        FlatShards shards = shards(length);
-        if (length == 0) {
+        String op = "allGather";
+        ShardedBuffers b = beginSharded(flat, op);
+        if (b == null) {
             return;
         }
-        String op = "allGather";
-        long shard = shards.shardSize();
-        long padded = shard * worldSize;
-        long buffer = begin(flat, op);
-        if (padded == length) {
-            // in place: NCCL's sendbuff = recvbuff + rank · sendcount
-            nccl(
+        if (b.staged()) {
+            copyOnDevice(
                     op,
-                    "ncclAllGather",
-                    ncclAllGather(at(buffer + bytes(rank * shard)), at(buffer), shard, ncclFloat, comm, stream));
-        } else {
-            long staged = scratch(bytes(padded), op);
-            long mine = shards.size(rank);
-            if (mine > 0) {
-                cuda(
-                        op,
-                        "cudaMemcpyAsync",
-                        cudaMemcpyAsync(
-                                at(staged + bytes(rank * shard)),
-                                at(buffer + bytes(shards.start(rank))),
-                                bytes(mine),
-                                cudaMemcpyDeviceToDevice,
-                                stream));
-            }
-            // the padding past `length` travels unread: only [0, length) is copied back
-            nccl(
-                    op,
-                    "ncclAllGather",
-                    ncclAllGather(at(staged + bytes(rank * shard)), at(staged), shard, ncclFloat, comm, stream));
-            cuda(
-                    op,
-                    "cudaMemcpyAsync",
-                    cudaMemcpyAsync(at(buffer), at(staged), bytes(length), cudaMemcpyDeviceToDevice, stream));
+                    b.ownSlot(rank),
+                    b.buffer() + bytes(b.shards().start(rank)),
+                    bytes(b.shards().size(rank)));
+        }
+        // in place: NCCL's sendbuff = recvbuff + rank · sendcount; staged, the padding past `length` travels unread
+        nccl(op, "ncclAllGather", ncclAllGather(at(b.ownSlot(rank)), at(b.work()), b.shard(), ncclFloat, comm, stream));
+        if (b.staged()) {
+            copyOnDevice(op, b.buffer(), b.work(), bytes(b.shards().length()));
         }
         finish(flat, op);
-        bytesMoved.addAndGet(ringBytes(bytes(padded)));
+        bytesMoved.addAndGet(ringBytes(bytes(b.padded())));
+    }
+
+    /**
+     * The device memory of a reduce-scatter or all-gather. NCCL takes equal counts of {@link #shard()} elements per
+     * rank: where they tile the buffer it works on the buffer itself ({@code work == buffer}), else on scratch
+     * padded to {@link #padded()} elements, staged from and back to the buffer.
+     */
+    private record ShardedBuffers(FlatShards shards, long buffer, long work) {
+        long shard() {
+            return shards.shardSize();
+        }
+
+        long padded() {
+            return shard() * shards.worldSize();
+        }
+
+        boolean staged() {
+            return work != buffer;
+        }
+
+        /** The address of {@code rank}'s slot of {@link #shard()} elements in NCCL's layout. */
+        long ownSlot(int rank) {
+            return work + bytes(rank * shard());
+        }
+    }
+
+    /** Makes {@code flat} ready for a sharded NCCL call ({@link #begin}); null when it is empty (nothing to do). */
+    private ShardedBuffers beginSharded(INDArray flat, String op) {
+        FlatShards shards = shards(checkFlat(flat).length());
+        if (shards.length() == 0) {
+            return null;
+        }
+        long buffer = begin(flat, op);
+        long padded = shards.shardSize() * worldSize;
+        return new ShardedBuffers(shards, buffer, padded == shards.length() ? buffer : scratch(bytes(padded), op));
+    }
+
+    /** Copies {@code bytes} on our stream from device address {@code from} to {@code to}; nothing when 0. */
+    private void copyOnDevice(String op, long to, long from, long bytes) {
+        if (bytes > 0) {
+            cuda(op, "cudaMemcpyAsync", cudaMemcpyAsync(at(to), at(from), bytes, cudaMemcpyDeviceToDevice, stream));
+        }
     }
 
     @Override
@@ -682,14 +671,6 @@ public final class NcclCollective implements Collective {
 
     private static long bytes(long floats) {
         return floats * Float.BYTES;
-    }
-
-    private static INDArray checkFlat(INDArray flat) {
-        if (flat.rank() != 1 || flat.dataType() != DataType.FLOAT || flat.elementWiseStride() != 1) {
-            throw new IllegalArgumentException("collectives take a contiguous rank-1 FLOAT buffer, got "
-                    + flat.dataType() + " of shape " + Arrays.toString(flat.shape()));
-        }
-        return flat;
     }
 
     private static Pointer at(long address) {

@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -37,17 +36,14 @@ import org.slf4j.LoggerFactory;
  * reduce-scatter sends chunk (r−s−1) and adds the received chunk (r−s−2) in, ending with shard r complete;
  * all-gather sends chunk (r−s) and receives chunk (r−s−1), starting from shard r.
  */
-public final class TcpRingCollective implements Collective {
+public final class TcpRingCollective extends AbstractCollective {
     private static final Logger LOG = LoggerFactory.getLogger(TcpRingCollective.class);
-    private final int rank;
-    private final int worldSize;
     private final RingOptions options;
     private final RingLinks links; // null when worldSize == 1
     private INDArray scratch; // [pieceBytes / 4] receive buffer of reduce-scatter
 
     private TcpRingCollective(int rank, int worldSize, RingOptions options, RingLinks links) {
-        this.rank = rank;
-        this.worldSize = worldSize;
+        super(rank, worldSize);
         this.options = options;
         this.links = links;
     }
@@ -217,16 +213,6 @@ public final class TcpRingCollective implements Collective {
         // socket buffers stay autotuned: fixing them (1-4 MiB) measured slower on loopback
     }
 
-    @Override
-    public int rank() {
-        return rank;
-    }
-
-    @Override
-    public int worldSize() {
-        return worldSize;
-    }
-
     /**
      * The all-gather schedule: at ring step s this rank sends chunk {@code ringChunk(s)} (its own at s = 0, then the
      * one it received the step before) and receives {@code ringChunk(s + 1)} from rank - 1, so after world - 1 steps
@@ -380,14 +366,6 @@ public final class TcpRingCollective implements Collective {
             scratch.close();
             scratch = null;
         }
-    }
-
-    private static INDArray checkFlat(INDArray flat) {
-        if (flat.rank() != 1 || flat.dataType() != DataType.FLOAT || flat.elementWiseStride() != 1) {
-            throw new IllegalArgumentException("collectives take a contiguous rank-1 FLOAT buffer, got "
-                    + flat.dataType() + " of shape " + Arrays.toString(flat.shape()));
-        }
-        return flat;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.layers;
 
+import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
@@ -60,26 +61,28 @@ public final class CausalLm {
             int batch,
             int seqLen,
             int lossChunkTokens) {
-        this(config, layout, params, grads, batch, seqLen, lossChunkTokens, Projection.Factory.PLAIN);
-    }
-
-    /**
-     * @param grads       the flat gradient buffer, or null to freeze every base parameter (LoRA: only the adapters'
-     *                    gradients exist)
-     * @param projections builds every linear projection of the decoder layers (LoRA adapters)
-     */
-    public CausalLm(
-            ModelConfig config,
-            ParamLayout layout,
-            INDArray params,
-            INDArray grads,
-            int batch,
-            int seqLen,
-            int lossChunkTokens,
-            Projection.Factory projections) {
         this(
                 config,
                 new LayerParams(layout, params, grads, ""),
+                null,
+                batch,
+                seqLen,
+                lossChunkTokens,
+                Projection.Factory.PLAIN,
+                LayerHooks.NONE,
+                false);
+    }
+
+    /**
+     * A model of {@code base}'s weights, all frozen (no gradient buffer), whose decoder layers' linear projections
+     * {@code projections} builds: LoRA adapters keep the only gradients; {@link Projection.Factory#PLAIN} gives the
+     * base model alone.
+     */
+    public static CausalLm overFrozen(
+            HfModelDir.Loaded base, Projection.Factory projections, int batch, int seqLen, int lossChunkTokens) {
+        return new CausalLm(
+                base.config(),
+                new LayerParams(base.layout(), base.params(), null, ""),
                 null,
                 batch,
                 seqLen,

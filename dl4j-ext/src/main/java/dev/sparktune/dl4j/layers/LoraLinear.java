@@ -42,20 +42,6 @@ public final class LoraLinear implements Projection {
         return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
     }
 
-    public LoraLinear(
-            String name,
-            Linear base,
-            INDArray a,
-            INDArray b,
-            INDArray dA,
-            INDArray dB,
-            double scaling,
-            double dropout,
-            long seed,
-            int rows) {
-        this(name, base, a, b, dA, dB, scaling, dropout, seed, null, rows);
-    }
-
     /** @param keys per-row keys of the dropout masks, set by the trainer before each forward; null = sequential */
     public LoraLinear(
             String name,

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -303,35 +305,33 @@ public final class HfConfigReader {
     }
 
     private static double optDouble(JsonNode root, String name, String source, double dflt) {
-        if (!has(root, name)) {
-            return dflt;
-        }
-        JsonNode n = root.get(name);
-        if (!n.isNumber()) {
-            throw ModelErrors.badField(source, name, n, "a number");
-        }
-        return n.asDouble();
+        return optField(root, name, source, dflt, JsonNode::isNumber, "a number", JsonNode::asDouble);
     }
 
     private static boolean optBool(JsonNode root, String name, String source, boolean dflt) {
-        if (!has(root, name)) {
-            return dflt;
-        }
-        JsonNode n = root.get(name);
-        if (!n.isBoolean()) {
-            throw ModelErrors.badField(source, name, n, "true or false");
-        }
-        return n.asBoolean();
+        return optField(root, name, source, dflt, JsonNode::isBoolean, "true or false", JsonNode::asBoolean);
     }
 
     private static String optText(JsonNode root, String name, String source, String dflt) {
+        return optField(root, name, source, dflt, JsonNode::isTextual, "a string", JsonNode::asText);
+    }
+
+    /** {@code dflt} when the field is absent or null; its value when {@code isKind} accepts it; else a bad field. */
+    private static <T> T optField(
+            JsonNode root,
+            String name,
+            String source,
+            T dflt,
+            Predicate<JsonNode> isKind,
+            String kind,
+            Function<JsonNode, T> value) {
         if (!has(root, name)) {
             return dflt;
         }
         JsonNode n = root.get(name);
-        if (!n.isTextual()) {
-            throw ModelErrors.badField(source, name, n, "a string");
+        if (!isKind.test(n)) {
+            throw ModelErrors.badField(source, name, n, kind);
         }
-        return n.asText();
+        return value.apply(n);
     }
 }

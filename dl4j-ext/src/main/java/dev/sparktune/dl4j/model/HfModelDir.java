@@ -184,9 +184,7 @@ public final class HfModelDir {
      */
     public static List<Path> save(
             Path dir, ModelConfig config, Map<String, INDArray> tensors, Path tokenizerDir, long maxShardBytes) {
-        List<String> names = HfParamNames.layout(config).entries().stream()
-                .map(ParamLayout.Entry::name)
-                .toList();
+        List<String> names = HfParamNames.layout(config).names();
         if (!new ArrayList<>(tensors.keySet()).equals(names)) {
             throw new IllegalArgumentException(
                     "the tensors are not the parameters HfParamNames gives for this config," + " in its order");

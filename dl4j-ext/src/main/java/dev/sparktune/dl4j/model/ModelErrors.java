@@ -29,6 +29,7 @@ public final class ModelErrors {
     public static UnsupportedArchitectureException unknownArchitecture(
             String source, String requested, List<String> known) {
         return new UnsupportedArchitectureException(
+                source,
                 requested,
                 known,
                 source + ": architecture \"" + requested
@@ -39,6 +40,7 @@ public final class ModelErrors {
     public static UnsupportedArchitectureException unsupportedFeature(
             String source, String feature, String requested, List<String> known) {
         return new UnsupportedArchitectureException(
+                source,
                 requested,
                 known,
                 source + ": " + feature + " \"" + requested + "\" is not supported; supported: "
@@ -50,6 +52,7 @@ public final class ModelErrors {
                 tensor,
                 expectedShape,
                 null,
+                where,
                 "tensor \"" + tensor + "\" (expected shape "
                         + Arrays.toString(expectedShape) + ") is missing from " + where
                         + "; the files do not match this config (wrong model directory, or an incomplete download?)");
@@ -61,6 +64,7 @@ public final class ModelErrors {
                 tensor,
                 expectedShape,
                 actualShape,
+                where,
                 "tensor \"" + tensor + "\" in " + where
                         + " has shape " + Arrays.toString(actualShape) + " but the config implies "
                         + Arrays.toString(expectedShape) + "; config.json and the weights disagree");

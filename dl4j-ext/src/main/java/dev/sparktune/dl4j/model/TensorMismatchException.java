@@ -12,8 +12,9 @@ public final class TensorMismatchException extends ModelException {
     private final long[] expectedShape;
     private final long[] actualShape;
 
-    TensorMismatchException(String tensor, long[] expectedShape, long[] actualShape, String message) {
-        super(message);
+    /** @param where the model directory or tensor files that lack the tensor or hold it in another shape */
+    TensorMismatchException(String tensor, long[] expectedShape, long[] actualShape, String where, String message) {
+        super(where, message, null);
         this.tensor = tensor;
         this.expectedShape = expectedShape == null ? null : expectedShape.clone();
         this.actualShape = actualShape == null ? null : actualShape.clone();

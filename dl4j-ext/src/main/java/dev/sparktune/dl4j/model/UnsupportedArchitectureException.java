@@ -8,8 +8,8 @@ public final class UnsupportedArchitectureException extends ModelException {
     private final String requested;
     private final List<String> known;
 
-    UnsupportedArchitectureException(String requested, List<String> known, String message) {
-        super(message);
+    UnsupportedArchitectureException(String source, String requested, List<String> known, String message) {
+        super(source, message, null);
         this.requested = requested;
         this.known = List.copyOf(known);
     }

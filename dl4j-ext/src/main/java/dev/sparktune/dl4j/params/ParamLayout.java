@@ -121,6 +121,11 @@ public final class ParamLayout {
         return entries;
     }
 
+    /** The parameter names, in layout order. */
+    public List<String> names() {
+        return entries.stream().map(Entry::name).toList();
+    }
+
     /**
      * The same parameters with those {@code last} selects moved behind the others (each part keeping this layout's
      * order): the selected ones then fill one contiguous range at the end of the flat buffer, so a freeze fine-tune

@@ -1,7 +1,9 @@
 package dev.sparktune.dl4j.preference;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * LLaMA-Factory's preference losses ({@code pref_loss}) for one chosen / rejected pair, forward and backward, from the
@@ -52,15 +54,14 @@ public record PreferenceLoss(Type type, double beta, double labelSmoothing, doub
             return this == IPO || this == ORPO || this == SIMPO;
         }
 
-        /** Parses a pref_loss value, naming the allowed ones on failure. */
+        /** Parses a pref_loss value, naming the allowed ones (every type's key, so the list cannot drift) on failure. */
         public static Type parse(String key) {
-            for (Type t : values()) {
-                if (t.key().equals(key)) {
-                    return t;
-                }
-            }
-            throw new IllegalArgumentException(
-                    "pref_loss \"" + key + "\" is not supported; allowed: sigmoid, hinge, " + "ipo, orpo, simpo");
+            return Arrays.stream(values())
+                    .filter(t -> t.key().equals(key))
+                    .findFirst()
+                    .orElseThrow(
+                            () -> new IllegalArgumentException("pref_loss \"" + key + "\" is not supported; allowed: "
+                                    + Arrays.stream(values()).map(Type::key).collect(Collectors.joining(", "))));
         }
     }
 

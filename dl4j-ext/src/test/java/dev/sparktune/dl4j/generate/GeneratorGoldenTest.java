@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.testkit.GoldenSpecs;
+import dev.sparktune.dl4j.testkit.TensorAssertions;
 import dev.sparktune.testkit.ReferencePython;
 import dev.sparktune.testkit.RepoPaths;
 import java.io.IOException;
@@ -56,8 +58,8 @@ class GeneratorGoldenTest {
         JsonNode cases = new ObjectMapper().readTree(reader.metadata().get("cases"));
         for (String family : FAMILIES) {
             HfModelDir.Loaded model = HfModelDir.load(FIXTURES.resolve(family));
-            int[] prompt = ints(cases.get(family).get("prompt"));
-            int[] greedy = ints(cases.get(family).get("greedy"));
+            int[] prompt = GoldenSpecs.ints(cases.get(family).get("prompt"));
+            int[] greedy = GoldenSpecs.ints(cases.get(family).get("greedy"));
             float[][] expected = reader.read(family + "/logits").toFloatMatrix();
 
             Generation g = new Generator(model.config(), model.layout(), model.params())
@@ -66,9 +68,11 @@ class GeneratorGoldenTest {
             assertEquals(Generation.StopReason.MAX_NEW_TOKENS, g.reason());
 
             KvCacheDecoder decoder = new KvCacheDecoder(model.config(), model.layout(), model.params(), 32);
-            double worst = maxAbsDiff(expected[0], decoder.append(prompt));
+            double worst = TensorAssertions.maxAbsDifference(expected[0], decoder.append(prompt));
             for (int step = 1; step < greedy.length; step++) {
-                worst = Math.max(worst, maxAbsDiff(expected[step], decoder.append(new int[] {greedy[step - 1]})));
+                worst = Math.max(worst, TensorAssertions.maxAbsDifference(expected[step], decoder.append(new int[] {
+                    greedy[step - 1]
+                })));
             }
             System.out.printf(
                     "[GeneratorGoldenTest] %s: %d steps, max |logit diff| %.2e%n", family, greedy.length, worst);
@@ -88,8 +92,8 @@ class GeneratorGoldenTest {
             float[] last = chunked.append(Arrays.copyOfRange(tokens, 5, tokens.length));
             assertEquals(tokens.length, chunked.length());
             assertTrue(
-                    maxAbsDiff(whole, last) <= 1e-5,
-                    family + ": chunked prefill differs by " + maxAbsDiff(whole, last));
+                    TensorAssertions.maxAbsDifference(whole, last) <= 1e-5,
+                    family + ": chunked prefill differs by " + TensorAssertions.maxAbsDifference(whole, last));
         }
     }
 
@@ -101,8 +105,9 @@ class GeneratorGoldenTest {
             int[] tokens = {5, 17, 3, 42, 9, 11, 60, 2, 33};
             KvCacheDecoder java = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16);
             KvCacheDecoder gemm = new KvCacheDecoder(model.config(), model.layout(), model.params(), 16, 1, 0);
-            double worst = maxAbsDiff(java.append(tokens), gemm.append(tokens));
-            worst = Math.max(worst, maxAbsDiff(java.append(new int[] {7}), gemm.append(new int[] {7})));
+            double worst = TensorAssertions.maxAbsDifference(java.append(tokens), gemm.append(tokens));
+            worst = Math.max(
+                    worst, TensorAssertions.maxAbsDifference(java.append(new int[] {7}), gemm.append(new int[] {7})));
             assertTrue(worst <= 1e-5, family + ": Java and GEMM paths differ by " + worst);
         }
     }
@@ -205,28 +210,13 @@ class GeneratorGoldenTest {
                 float[] afterPrompt = single.append(prompts[b]);
                 float[] expected = single.append(new int[] {next[b]});
                 assertTrue(
-                        maxAbsDiff(afterPrompt, prefill[(b + 2) % 3]) < 1e-5,
+                        TensorAssertions.maxAbsDifference(afterPrompt, prefill[(b + 2) % 3]) < 1e-5,
                         "prefill of slot " + b + ", gemm threshold " + gemmMin);
                 int row = b == 2 ? 0 : b + 1;
-                assertTrue(maxAbsDiff(expected, step[row]) < 1e-5, "slot " + b + ", gemm threshold " + gemmMin);
+                assertTrue(
+                        TensorAssertions.maxAbsDifference(expected, step[row]) < 1e-5,
+                        "slot " + b + ", gemm threshold " + gemmMin);
             }
         }
-    }
-
-    private static double maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length, "vocabulary size");
-        double worst = 0;
-        for (int i = 0; i < a.length; i++) {
-            worst = Math.max(worst, Math.abs(a[i] - b[i]));
-        }
-        return worst;
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
     }
 }

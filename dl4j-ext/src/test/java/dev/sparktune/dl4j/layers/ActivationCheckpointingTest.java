@@ -34,7 +34,7 @@ class ActivationCheckpointingTest {
                  "num_key_value_heads": 2, "tie_word_embeddings": false, "max_position_embeddings": 64}""".formatted(layers), "test");
     }
 
-    private record MicroBatch(int[] ids, int[] targets, PackedBatch packed) {
+    record MicroBatch(int[] ids, int[] targets, PackedBatch packed) {
         static MicroBatch random(Random r, int[][] docLens) {
             PackedBatch packed = PackedBatch.fromDocLens(T, docLens);
             int[] ids = new int[B * T];
@@ -51,6 +51,12 @@ class ActivationCheckpointingTest {
         MicroBatch.random(new Random(1), new int[][] {{10, 14}, {24}}),
         MicroBatch.random(new Random(2), new int[][] {{5, 7, 12}, {20}}),
     };
+
+    /** A model sized for {@link #BATCHES} (B × T rows, 16-token loss chunks) over {@code root}'s parameters. */
+    static CausalLm modelForBatches(
+            ModelConfig config, LayerParams root, Projection.Factory projections, boolean checkpointing) {
+        return new CausalLm(config, root, null, B, T, 16, projections, LayerHooks.NONE, checkpointing);
+    }
 
     /** Runs both micro-batches into one gradient; returns the losses and leaves the gradients in {@code grads}. */
     static double[] accumulate(CausalLm lm) {
@@ -73,25 +79,15 @@ class ActivationCheckpointingTest {
         for (ParamLayout trained : new ParamLayout[] {all, freeze}) {
             INDArray plainGrads = trained.allocate();
             INDArray checkpointedGrads = trained.allocate();
-            CausalLm plain = new CausalLm(
+            CausalLm plain = modelForBatches(
                     config,
                     new LayerParams(all, model.params(), trained, plainGrads, ""),
-                    null,
-                    B,
-                    T,
-                    16,
                     Projection.Factory.PLAIN,
-                    LayerHooks.NONE,
                     false);
-            CausalLm checkpointed = new CausalLm(
+            CausalLm checkpointed = modelForBatches(
                     config,
                     new LayerParams(all, model.params(), trained, checkpointedGrads, ""),
-                    null,
-                    B,
-                    T,
-                    16,
                     Projection.Factory.PLAIN,
-                    LayerHooks.NONE,
                     true);
             String what = trained == all ? "full" : "freeze";
             assertArrayEquals(accumulate(plain), accumulate(checkpointed), what + ": losses");
@@ -123,15 +119,10 @@ class ActivationCheckpointingTest {
             INDArray params = adapters.init(5);
             params.addi(0.05); // B = 0 at init: give every adapter a gradient
             INDArray g = adapters.layout().allocate();
-            CausalLm lm = new CausalLm(
+            CausalLm lm = modelForBatches(
                     config,
                     new LayerParams(model.layout(), model.params(), null, ""),
-                    null,
-                    B,
-                    T,
-                    16,
                     adapters.projections(params, g),
-                    LayerHooks.NONE,
                     run == 1);
             adapters.dropoutKeys().set(new long[] {DropoutKeys.of(0, 7), DropoutKeys.of(0, 8)});
             losses[run] = accumulate(lm);
@@ -142,15 +133,10 @@ class ActivationCheckpointingTest {
 
         LoraAdapters adapters = new LoraAdapters(config, LoraConfig.of(4, 8, 0.3, "all", false), 9);
         INDArray params = adapters.init(5);
-        CausalLm lm = new CausalLm(
+        CausalLm lm = modelForBatches(
                 config,
                 new LayerParams(model.layout(), model.params(), null, ""),
-                null,
-                B,
-                T,
-                16,
                 adapters.projections(params, adapters.layout().allocate()),
-                LayerHooks.NONE,
                 true);
         MicroBatch m = BATCHES[0];
         String message = assertThrows(

@@ -77,30 +77,18 @@ class ActivationPlanTest {
             int batch,
             int seqLen,
             boolean checkpointing) {
+        LayerParams root;
+        Projection.Factory projections;
         if (lora == null) {
-            INDArray grads = model.layout().allocate();
-            return new CausalLm(
-                    config,
-                    new LayerParams(model.layout(), params, grads, ""),
-                    null,
-                    batch,
-                    seqLen,
-                    5,
-                    Projection.Factory.PLAIN,
-                    LayerHooks.NONE,
-                    checkpointing);
+            root = new LayerParams(model.layout(), params, model.layout().allocate(), "");
+            projections = Projection.Factory.PLAIN;
+        } else {
+            LoraAdapters adapters = new LoraAdapters(config, lora, 3);
+            root = new LayerParams(model.layout(), params, null, "");
+            projections =
+                    adapters.projections(adapters.init(1), adapters.layout().allocate());
         }
-        LoraAdapters adapters = new LoraAdapters(config, lora, 3);
-        return new CausalLm(
-                config,
-                new LayerParams(model.layout(), params, null, ""),
-                null,
-                batch,
-                seqLen,
-                5,
-                adapters.projections(adapters.init(1), adapters.layout().allocate()),
-                LayerHooks.NONE,
-                checkpointing);
+        return new CausalLm(config, root, null, batch, seqLen, 5, projections, LayerHooks.NONE, checkpointing);
     }
 
     @Test

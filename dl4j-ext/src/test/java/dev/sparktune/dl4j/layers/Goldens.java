@@ -71,14 +71,6 @@ final class Goldens {
         return new LayerParams(layout, params, layout.allocate(), "");
     }
 
-    static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
-    }
-
     /** Forward outputs: max |actual − expected| ≤ {@link #FORWARD_ABS}. */
     void forward(String what, INDArray expected, INDArray actual) {
         compare(what, expected, actual, FORWARD_ABS, false);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.testkit.GoldenSpecs;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -62,7 +63,7 @@ final class LayerGoldenChecks {
             }
             case "rope" -> {
                 ModelConfig cfg = HfConfigReader.parse(c.get("config").toString(), name);
-                int[] pos = Goldens.ints(c.get("positions"));
+                int[] pos = GoldenSpecs.ints(c.get("positions"));
                 Rope rope = new Rope(cfg.rope(), c.get("head_dim").asInt(), pos.length);
                 rope.setPositions(new PackedBatch(1, pos.length, pos, new int[][] {{pos.length}}));
                 INDArray x = g.tensor(name, "x");
@@ -75,7 +76,7 @@ final class LayerGoldenChecks {
             }
             case "embedding" -> {
                 LayerParams p = g.load(name);
-                int[] ids = Goldens.ints(c.get("ids"));
+                int[] ids = GoldenSpecs.ints(c.get("ids"));
                 Embedding layer = new Embedding(name, p.value("weight"), p.grad("weight"), ids.length);
                 for (int round = 1; round <= 2; round++) {
                     INDArray y = layer.forward(ids);
@@ -98,9 +99,9 @@ final class LayerGoldenChecks {
                 int seqLen = c.get("seq_len").asInt();
                 int[][] docs = new int[batch][];
                 for (int b = 0; b < batch; b++) {
-                    docs[b] = Goldens.ints(c.get("doc_lens").get(b));
+                    docs[b] = GoldenSpecs.ints(c.get("doc_lens").get(b));
                 }
-                PackedBatch packed = new PackedBatch(batch, seqLen, Goldens.ints(c.get("positions")), docs);
+                PackedBatch packed = new PackedBatch(batch, seqLen, GoldenSpecs.ints(c.get("positions")), docs);
                 assertEquals(
                         Arrays.toString(PackedBatch.fromDocLens(seqLen, docs).positionIds()),
                         Arrays.toString(packed.positionIds()),
@@ -110,7 +111,7 @@ final class LayerGoldenChecks {
             }
             case "lmhead" -> {
                 LayerParams p = g.load(name);
-                int[] targets = Goldens.ints(c.get("targets"));
+                int[] targets = GoldenSpecs.ints(c.get("targets"));
                 double count = c.get("token_count").asDouble();
                 LmHeadLoss layer = new LmHeadLoss(
                         name, p.value("weight"), p.grad("weight"), c.get("rows").asInt(), 3);
@@ -137,7 +138,7 @@ final class LayerGoldenChecks {
             }
             case "lmhead_logps" -> {
                 LayerParams p = g.load(name);
-                int[] targets = Goldens.ints(c.get("targets"));
+                int[] targets = GoldenSpecs.ints(c.get("targets"));
                 int rows = c.get("rows").asInt();
                 INDArray x = g.tensor(name, "x");
                 long hidden = x.size(1);
@@ -180,6 +181,7 @@ final class LayerGoldenChecks {
                         scaling,
                         0.0,
                         1,
+                        null,
                         rows);
                 runTwice(g, name, p, () -> layer.forward(g.tensor(name, "x")), layer::backward);
             }

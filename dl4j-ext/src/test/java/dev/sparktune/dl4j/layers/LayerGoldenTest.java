@@ -1,17 +1,18 @@
 package dev.sparktune.dl4j.layers;
 
-import dev.sparktune.testkit.RepoPaths;
+import dev.sparktune.dl4j.testkit.ReferenceGoldensTest;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 
-/** Our layers against the checked-in torch autograd goldens (scripts/goldens/model_layers.py). */
-class LayerGoldenTest {
-    static final Path GOLDENS = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/layers.safetensors");
+/** Every layer against torch autograd (scripts/goldens/model_layers.py): checked-in goldens, and regenerated live. */
+class LayerGoldenTest implements ReferenceGoldensTest {
+    @Override
+    public GoldensFile goldens() {
+        return new GoldensFile("layers.safetensors", "model_layers.py");
+    }
 
-    @Test
-    void everyLayerMatchesTorchAutograd() {
-        List<String> report = LayerGoldenChecks.checkAll(GOLDENS);
-        System.out.println("[LayerGoldenTest] " + GOLDENS.getFileName() + "\n  " + String.join("\n  ", report));
+    @Override
+    public List<String> checkGoldens(Path goldens) {
+        return LayerGoldenChecks.checkAll(goldens);
     }
 }

@@ -100,35 +100,10 @@ class LayerOracleTest {
         int hd = 4;
         int window = 4;
         RopeConfig rope = new RopeConfig(RopeConfig.Type.LLAMA3, 10000, 4.0, 1.0, 4.0, 8);
-        ModelConfig cfg = new ModelConfig(
-                ModelSpecs.forArchitecture("Qwen3ForCausalLM"),
-                50,
-                c,
-                20,
-                1,
-                heads,
-                kv,
-                hd,
-                1e-6,
-                rope,
-                64,
-                false,
-                true,
-                true,
-                false,
-                true,
-                window,
-                -1,
-                List.of());
+        ModelConfig cfg = attentionConfig("Qwen3ForCausalLM", c, heads, kv, hd, rope, 64, true, window);
         ParamLayout layout = attentionLayout(c, heads, kv, hd);
         PackedBatch packed = PackedBatch.fromDocLens(12, new int[][] {{5, 4, 3}, {7}});
-        checkAttention(
-                "attention",
-                cfg,
-                rope,
-                layout,
-                packed,
-                layout.entries().stream().map(ParamLayout.Entry::name).toList());
+        checkAttention("attention", cfg, rope, layout, packed, layout.names());
     }
 
     @Test
@@ -142,26 +117,7 @@ class LayerOracleTest {
         // starts a tile's keys after 0
         for (int window : new int[] {0, Attention.ROW_TILE - 56}) {
             RopeConfig rope = new RopeConfig(RopeConfig.Type.DEFAULT, 10000, 1.0, 1.0, 4.0, 8);
-            ModelConfig cfg = new ModelConfig(
-                    ModelSpecs.forArchitecture("Qwen3ForCausalLM"),
-                    50,
-                    c,
-                    20,
-                    1,
-                    heads,
-                    kv,
-                    hd,
-                    1e-6,
-                    rope,
-                    1024,
-                    false,
-                    true,
-                    true,
-                    false,
-                    true,
-                    window,
-                    -1,
-                    List.of());
+            ModelConfig cfg = attentionConfig("Qwen3ForCausalLM", c, heads, kv, hd, rope, 1024, true, window);
             PackedBatch packed =
                     PackedBatch.fromDocLens(seqLen, new int[][] {{Attention.ROW_TILE + 44, 200}, {seqLen}});
             checkAttention(
@@ -172,6 +128,42 @@ class LayerOracleTest {
                     packed,
                     List.of("q_proj.weight"));
         }
+    }
+
+    /**
+     * One decoder layer's shape for an attention check (vocabulary and MLP width do not matter to it): with
+     * {@code biasesAndNorms}, q/k/v and o_proj biases and the q/k norms, as {@link #attentionLayout} holds them.
+     */
+    private static ModelConfig attentionConfig(
+            String architecture,
+            int c,
+            int heads,
+            int kv,
+            int hd,
+            RopeConfig rope,
+            int maxPositions,
+            boolean biasesAndNorms,
+            int window) {
+        return new ModelConfig(
+                ModelSpecs.forArchitecture(architecture),
+                50,
+                c,
+                20,
+                1,
+                heads,
+                kv,
+                hd,
+                1e-6,
+                rope,
+                maxPositions,
+                false,
+                biasesAndNorms,
+                biasesAndNorms,
+                false,
+                biasesAndNorms,
+                window,
+                -1,
+                List.of());
     }
 
     /** Every projection with a bias, and the q/k norms. */
@@ -235,26 +227,7 @@ class LayerOracleTest {
         int c = 8;
         int seqLen = 1024;
         RopeConfig rope = new RopeConfig(RopeConfig.Type.DEFAULT, 10000, 1.0, 1.0, 4.0, 8);
-        ModelConfig cfg = new ModelConfig(
-                ModelSpecs.forArchitecture("MistralForCausalLM"),
-                50,
-                c,
-                20,
-                1,
-                2,
-                1,
-                4,
-                1e-6,
-                rope,
-                2048,
-                false,
-                false,
-                false,
-                false,
-                false,
-                0,
-                -1,
-                List.of());
+        ModelConfig cfg = attentionConfig("MistralForCausalLM", c, 2, 1, 4, rope, 2048, false, 0);
         ParamLayout layout = ParamLayout.builder()
                 .add("q_proj.weight", 8, c)
                 .add("k_proj.weight", 4, c)
@@ -346,48 +319,14 @@ class LayerOracleTest {
         SwiGluMlp mlp = new SwiGluMlp(p, n);
         INDArray dy = randn(1.0, n, c);
         double[] dys = d(dy);
-        close(
-                "mlp y",
-                NaiveOps.swiGlu(
-                        xs,
-                        slice(theta, layout, "gate_proj.weight"),
-                        slice(theta, layout, "up_proj.weight"),
-                        slice(theta, layout, "down_proj.weight"),
-                        n,
-                        c,
-                        inter),
-                mlp.forward(x),
-                1e-5);
-        INDArray dx = mlp.backward(dy).dup();
-        fd(
-                "mlp dx",
-                xs,
-                dx,
-                xv -> dot(
-                        NaiveOps.swiGlu(
-                                xv,
-                                slice(theta, layout, "gate_proj.weight"),
-                                slice(theta, layout, "up_proj.weight"),
-                                slice(theta, layout, "down_proj.weight"),
-                                n,
-                                c,
-                                inter),
-                        dys));
         double[] wg = slice(theta, layout, "gate_proj.weight");
-        fd(
-                "mlp d/gate_proj.weight",
-                wg,
-                p.grad("gate_proj.weight"),
-                wv -> dot(
-                        NaiveOps.swiGlu(
-                                xs,
-                                wv,
-                                slice(theta, layout, "up_proj.weight"),
-                                slice(theta, layout, "down_proj.weight"),
-                                n,
-                                c,
-                                inter),
-                        dys));
+        double[] wu = slice(theta, layout, "up_proj.weight");
+        double[] wd = slice(theta, layout, "down_proj.weight");
+        BiFunction<double[], double[], double[]> swiGlu = (xv, gate) -> NaiveOps.swiGlu(xv, gate, wu, wd, n, c, inter);
+        close("mlp y", swiGlu.apply(xs, wg), mlp.forward(x), 1e-5);
+        INDArray dx = mlp.backward(dy).dup();
+        fd("mlp dx", xs, dx, xv -> dot(swiGlu.apply(xv, wg), dys));
+        fd("mlp d/gate_proj.weight", wg, p.grad("gate_proj.weight"), wv -> dot(swiGlu.apply(xs, wv), dys));
 
         RmsNorm norm = RmsNorm.of(p, "norm", 1e-5, n);
         double[] w = slice(theta, layout, "norm.weight");
@@ -421,7 +360,7 @@ class LayerOracleTest {
         INDArray dA = Nd4j.zeros(DataType.FLOAT, rank, in);
         INDArray dB = Nd4j.zeros(DataType.FLOAT, out, rank);
         double s = LoraLinear.scaling(rank, 6, false);
-        LoraLinear lora = new LoraLinear("lora", Linear.frozen("base", w, bias, n), a, b, dA, dB, s, p, 11, n);
+        LoraLinear lora = new LoraLinear("lora", Linear.frozen("base", w, bias, n), a, b, dA, dB, s, p, 11, null, n);
         INDArray x = randn(1.0, n, in);
         INDArray dy = randn(1.0, n, out);
         INDArray y = lora.forward(x).dup();
@@ -579,26 +518,7 @@ class LayerOracleTest {
         assertTrue(
                 e.getMessage().contains("lin: input has shape [6, 4] but the layer's buffers were sized for [5, 4]"),
                 e.getMessage());
-        ModelConfig cfg = new ModelConfig(
-                ModelSpecs.forArchitecture("LlamaForCausalLM"),
-                10,
-                4,
-                8,
-                1,
-                2,
-                2,
-                2,
-                1e-6,
-                RopeConfig.defaultRope(10000),
-                64,
-                false,
-                false,
-                false,
-                false,
-                false,
-                0,
-                -1,
-                List.of());
+        ModelConfig cfg = attentionConfig("LlamaForCausalLM", 4, 2, 2, 2, RopeConfig.defaultRope(10000), 64, false, 0);
         ParamLayout al = ParamLayout.builder()
                 .add("q_proj.weight", 4, 4)
                 .add("k_proj.weight", 4, 4)

@@ -8,6 +8,7 @@ import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.testkit.GoldenSpecs;
 import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,8 +59,7 @@ final class ModelGoldenChecks {
         INDArray params = fixture.params();
         INDArray grads = layout.allocate();
         assertEquals(
-                new TreeSet<>(
-                        layout.entries().stream().map(ParamLayout.Entry::name).toList()),
+                new TreeSet<>(layout.names()),
                 new TreeSet<>(g.paramNames(family)),
                 family + ": gradients for exactly our parameters");
 
@@ -67,18 +67,18 @@ final class ModelGoldenChecks {
         JsonNode docNode = c.get("doc_lens");
         int[][] docs = new int[docNode.size()][];
         for (int b = 0; b < docs.length; b++) {
-            docs[b] = Goldens.ints(docNode.get(b));
+            docs[b] = GoldenSpecs.ints(docNode.get(b));
         }
         PackedBatch packed = PackedBatch.fromDocLens(seqLen, docs);
-        int[] ids = Goldens.ints(c.get("input_ids"));
-        int[] targets = CausalLm.targets(Goldens.ints(c.get("labels")), packed);
+        int[] ids = GoldenSpecs.ints(c.get("input_ids"));
+        int[] targets = CausalLm.targets(GoldenSpecs.ints(c.get("labels")), packed);
         assertEquals(c.get("supervised").asLong(), CausalLm.supervisedCount(targets), family + " supervised tokens");
         double count = c.get("token_count").asDouble();
 
         CausalLm model = new CausalLm(config, layout, params, grads, docs.length, seqLen, 7);
         INDArray logits = model.logits(ids, packed);
         INDArray expectedLogits = g.tensor(family, "logits");
-        int[] real = Goldens.ints(c.get("real_rows"));
+        int[] real = GoldenSpecs.ints(c.get("real_rows"));
         g.compareAbs(
                 family + " logits (doc rows)",
                 expectedLogits.get(NDArrayIndex.indices(toLong(real))),

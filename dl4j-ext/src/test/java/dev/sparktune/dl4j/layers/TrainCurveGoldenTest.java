@@ -11,6 +11,7 @@ import dev.sparktune.dl4j.optim.GradClip;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.testkit.GoldenSpecs;
 import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,18 +42,12 @@ class TrainCurveGoldenTest {
         int seqLen = spec.get("seq_len").asInt();
         int[][] docs = new int[spec.get("doc_lens").size()][];
         for (int b = 0; b < docs.length; b++) {
-            docs[b] = Goldens.ints(spec.get("doc_lens").get(b));
+            docs[b] = GoldenSpecs.ints(spec.get("doc_lens").get(b));
         }
         PackedBatch packed = PackedBatch.fromDocLens(seqLen, docs);
         int steps = spec.get("steps").asInt();
-        AdamWConfig cfg = new AdamWConfig(
-                spec.get("lr").asDouble(),
-                spec.get("betas").get(0).asDouble(),
-                spec.get("betas").get(1).asDouble(),
-                spec.get("eps").asDouble(),
-                spec.get("weight_decay").asDouble());
-        LrSchedule schedule =
-                new LrSchedule(LrSchedule.Type.COSINE, spec.get("warmup").asInt(), steps);
+        AdamWConfig cfg = GoldenSpecs.adamW(spec, spec.get("lr").asDouble());
+        LrSchedule schedule = GoldenSpecs.cosineSchedule(spec, steps);
         for (var it = spec.get("families").fields(); it.hasNext(); ) {
             var entry = it.next();
             String family = entry.getKey();
@@ -64,8 +59,8 @@ class TrainCurveGoldenTest {
             INDArray grads = layout.allocate();
             CausalLm model = new CausalLm(config, layout, params, grads, docs.length, seqLen, 8);
             AdamW adamw = new AdamW(layout, cfg, AdamW.decayMatrices());
-            int[] ids = Goldens.ints(f.get("input_ids"));
-            int[] targets = CausalLm.targets(Goldens.ints(f.get("labels")), packed);
+            int[] ids = GoldenSpecs.ints(f.get("input_ids"));
+            int[] targets = CausalLm.targets(GoldenSpecs.ints(f.get("labels")), packed);
             double count = f.get("token_count").asDouble();
             double maxLossDiff = 0;
             double maxNormRel = 0;

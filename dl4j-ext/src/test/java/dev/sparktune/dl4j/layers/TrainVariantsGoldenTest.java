@@ -16,18 +16,14 @@ import dev.sparktune.dl4j.optim.GradClip;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
-import dev.sparktune.testkit.ReferencePython;
-import dev.sparktune.testkit.RepoPaths;
-import java.nio.file.Files;
+import dev.sparktune.dl4j.testkit.GoldenSpecs;
+import dev.sparktune.dl4j.testkit.ReferenceGoldensTest;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -37,9 +33,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * under LLaMA-Factory's selection, frozen ones stay bit-identical, and 8 steps of AdamW with cosine warmup and
  * clipping give torch's loss curve and final weights; checked-in goldens and regenerated live.
  */
-class TrainVariantsGoldenTest {
-    static final Path GOLDENS =
-            RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/model_train_variants.safetensors");
+class TrainVariantsGoldenTest implements ReferenceGoldensTest {
     static final double LOSS_ABS = 1e-5;
     static final double PARAM_ABS = 1e-5;
     /**
@@ -50,24 +44,14 @@ class TrainVariantsGoldenTest {
      */
     static final double ADAPTER_REL = 1e-4;
 
-    @Test
-    void freezeAndLoraPlusCurvesMatchTorch() throws Exception {
-        System.out.println("[TrainVariantsGoldenTest]\n  " + String.join("\n  ", checkAll(GOLDENS)));
+    @Override
+    public GoldensFile goldens() {
+        return new GoldensFile(
+                "model_train_variants.safetensors", "model_train_variants.py", ModelGoldenChecks.FIXTURES.toString());
     }
 
-    @Test
-    void liveReferenceAgrees(@TempDir Path tmp) throws Exception {
-        Path out = tmp.resolve("variants.safetensors");
-        String stdout = ReferencePython.runScript(
-                "scripts/goldens/model_train_variants.py",
-                List.of(ModelGoldenChecks.FIXTURES.toString(), out.toString()),
-                Duration.ofMinutes(5));
-        assertTrue(Files.isRegularFile(out), "script wrote no file; stdout: " + stdout);
-        System.out.println(
-                "[TrainVariantsGoldenTest live] " + stdout.strip() + "\n  " + String.join("\n  ", checkAll(out)));
-    }
-
-    static List<String> checkAll(Path goldens) throws Exception {
+    @Override
+    public List<String> checkGoldens(Path goldens) throws Exception {
         SafetensorsReader golden = SafetensorsReader.open(goldens);
         JsonNode spec = new ObjectMapper().readTree(golden.metadata().get("spec"));
         List<String> report = new ArrayList<>();
@@ -152,15 +136,7 @@ class TrainVariantsGoldenTest {
         }
         INDArray grads = layout.allocate();
         Batch batch = Batch.of(spec, c);
-        CausalLm lm = new CausalLm(
-                config,
-                base.layout(),
-                base.params(),
-                null,
-                batch.rows(),
-                batch.seqLen(),
-                8,
-                adapters.projections(params, grads));
+        CausalLm lm = CausalLm.overFrozen(base, adapters.projections(params, grads), batch.rows(), batch.seqLen(), 8);
         Curve curve = run(
                 spec,
                 c,
@@ -190,13 +166,13 @@ class TrainVariantsGoldenTest {
         static Batch of(JsonNode spec, JsonNode c) {
             int[][] docs = new int[spec.get("doc_lens").size()][];
             for (int b = 0; b < docs.length; b++) {
-                docs[b] = Goldens.ints(spec.get("doc_lens").get(b));
+                docs[b] = GoldenSpecs.ints(spec.get("doc_lens").get(b));
             }
             PackedBatch packed = PackedBatch.fromDocLens(spec.get("seq_len").asInt(), docs);
             return new Batch(
                     packed,
-                    Goldens.ints(c.get("input_ids")),
-                    CausalLm.targets(Goldens.ints(c.get("labels")), packed),
+                    GoldenSpecs.ints(c.get("input_ids")),
+                    CausalLm.targets(GoldenSpecs.ints(c.get("labels")), packed),
                     c.get("token_count").asDouble());
         }
 
@@ -222,14 +198,8 @@ class TrainVariantsGoldenTest {
             Batch batch) {
         int steps = spec.get("steps").asInt();
         double lr = (c.has("lr") ? c : spec).get("lr").asDouble();
-        AdamWConfig cfg = new AdamWConfig(
-                lr,
-                spec.get("betas").get(0).asDouble(),
-                spec.get("betas").get(1).asDouble(),
-                spec.get("eps").asDouble(),
-                spec.get("weight_decay").asDouble());
-        LrSchedule schedule =
-                new LrSchedule(LrSchedule.Type.COSINE, spec.get("warmup").asInt(), steps);
+        AdamWConfig cfg = GoldenSpecs.adamW(spec, lr);
+        LrSchedule schedule = GoldenSpecs.cosineSchedule(spec, steps);
         AdamW adamw = new AdamW(layout, cfg, AdamW.decayMatrices(), lrScale);
         double lossDiff = 0;
         double normRel = 0;

@@ -12,6 +12,7 @@ import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelException;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.testkit.GoldenSpecs;
 import dev.sparktune.testkit.ReferencePython;
 import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Files;
@@ -61,21 +62,15 @@ class LoraGoldenTest {
             int seqLen = c.get("seq_len").asInt();
             int[][] docs = new int[c.get("doc_lens").size()][];
             for (int b = 0; b < docs.length; b++) {
-                docs[b] = ints(c.get("doc_lens").get(b));
+                docs[b] = GoldenSpecs.ints(c.get("doc_lens").get(b));
             }
             PackedBatch packed = PackedBatch.fromDocLens(seqLen, docs);
-            int[] ids = ints(c.get("input_ids"));
-            int[] targetsIds = CausalLm.targets(ints(c.get("labels")), packed);
-            CausalLm model = new CausalLm(
-                    base.config(),
-                    base.layout(),
-                    base.params(),
-                    null,
-                    docs.length,
-                    seqLen,
-                    7,
-                    adapters.projections(aParams, aGrads));
-            long[] real = Arrays.stream(ints(c.get("real_rows"))).asLongStream().toArray();
+            int[] ids = GoldenSpecs.ints(c.get("input_ids"));
+            int[] targetsIds = CausalLm.targets(GoldenSpecs.ints(c.get("labels")), packed);
+            CausalLm model = CausalLm.overFrozen(base, adapters.projections(aParams, aGrads), docs.length, seqLen, 7);
+            long[] real = Arrays.stream(GoldenSpecs.ints(c.get("real_rows")))
+                    .asLongStream()
+                    .toArray();
             double logitDiff = maxAbs(
                     golden.read(family + "/logits").get(NDArrayIndex.indices(real)),
                     model.logits(ids, packed).get(NDArrayIndex.indices(real)));
@@ -90,9 +85,7 @@ class LoraGoldenTest {
             }
             assertEquals(
                     expectedNames,
-                    new TreeSet<>(adapters.layout().entries().stream()
-                            .map(ParamLayout.Entry::name)
-                            .toList()),
+                    new TreeSet<>(adapters.layout().names()),
                     family + ": exactly PEFT's trainable tensors");
             double gradRel = 0;
             for (ParamLayout.Entry e : adapters.layout().entries()) {
@@ -129,15 +122,12 @@ class LoraGoldenTest {
             assertEquals(lcfg, LoraAdapters.readConfig(ours));
 
             PackedBatch one = PackedBatch.unpacked(1, ids.length);
-            INDArray withAdapter = new CausalLm(
-                            base.config(),
-                            base.layout(),
-                            base.params(),
-                            null,
+            INDArray withAdapter = CausalLm.overFrozen(
+                            base,
+                            adapters.projections(aParams, adapters.layout().allocate()),
                             1,
                             ids.length,
-                            4,
-                            adapters.projections(aParams, adapters.layout().allocate()))
+                            4)
                     .logits(ids, one);
             INDArray merged = new CausalLm(
                             base.config(),
@@ -197,13 +187,5 @@ class LoraGoldenTest {
 
     private static double maxAbs(INDArray a, INDArray b) {
         return a.sub(b).amaxNumber().doubleValue();
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
     }
 }

@@ -12,7 +12,7 @@ import dev.sparktune.dl4j.safetensors.TensorInfo;
 import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class HfConfigReaderTest {
@@ -62,10 +62,7 @@ class HfConfigReaderTest {
             ModelConfig config = HfConfigReader.read(HF.resolve(family));
             ParamLayout layout = HfParamNames.layout(config);
             SafetensorsReader reader = SafetensorsReader.open(HF.resolve(family));
-            assertEquals(
-                    reader.tensors().keySet(),
-                    layout.entries().stream().map(ParamLayout.Entry::name).collect(Collectors.toSet()),
-                    family);
+            assertEquals(reader.tensors().keySet(), Set.copyOf(layout.names()), family);
             for (ParamLayout.Entry e : layout.entries()) {
                 TensorInfo info = reader.info(e.name());
                 assertArrayEquals(e.shape(), info.shape(), family + " " + e.name());
@@ -97,6 +94,7 @@ class HfConfigReaderTest {
         UnsupportedArchitectureException e =
                 assertThrows(UnsupportedArchitectureException.class, () -> parse("GPT2LMHeadModel", ""));
         assertEquals("GPT2LMHeadModel", e.requested());
+        assertEquals("test config", e.source());
         assertTrue(
                 e.getMessage().contains("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM"),
                 e.getMessage());
@@ -110,6 +108,7 @@ class HfConfigReaderTest {
                 () -> HfConfigReader.parse(
                         "{\"architectures\": [\"Qwen3ForCausalLM\"], \"vocab_size\": 10}", "cfg.json"));
         assertEquals("hidden_size", missing.field());
+        assertEquals("cfg.json", missing.source());
         assertTrue(
                 missing.getMessage().startsWith("cfg.json: required field \"hidden_size\" is missing"),
                 missing.getMessage());

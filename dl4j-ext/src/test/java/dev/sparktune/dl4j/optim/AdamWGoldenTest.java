@@ -9,10 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.model.TensorMismatchException;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
-import dev.sparktune.testkit.ReferencePython;
-import dev.sparktune.testkit.RepoPaths;
+import dev.sparktune.dl4j.testkit.GoldenSpecs;
+import dev.sparktune.dl4j.testkit.ReferenceGoldensTest;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,24 +24,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * 20 steps of our AdamW + cosine warmup schedule + global-norm clipping against torch.optim.AdamW +
  * transformers' scheduler + clip_grad_norm_ (scripts/goldens/model_adamw.py): params and moments within 1e-5.
  */
-class AdamWGoldenTest {
-    static final Path GOLDENS = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/adamw.safetensors");
-
-    @Test
-    void matchesTorchCheckedIn() throws Exception {
-        System.out.println("[AdamWGoldenTest] " + String.join("\n  ", check(GOLDENS)));
+class AdamWGoldenTest implements ReferenceGoldensTest {
+    @Override
+    public GoldensFile goldens() {
+        return new GoldensFile("adamw.safetensors", "model_adamw.py");
     }
 
-    /** Never skipped: fails when the reference environment cannot be created. */
-    @Test
-    void matchesTorchLive(@TempDir Path tmp) throws Exception {
-        Path out = tmp.resolve("adamw.safetensors");
-        ReferencePython.runScript("scripts/goldens/model_adamw.py", List.of(out.toString()), Duration.ofMinutes(5));
-        System.out.println("[AdamWGoldenTest live] " + String.join("\n  ", check(out)));
-    }
-
-    static List<String> check(Path file) throws Exception {
-        return check(file, null);
+    @Override
+    public List<String> checkGoldens(Path goldens) throws Exception {
+        return check(goldens, null);
     }
 
     /** With {@code resumeDir}: save the state after half the steps, continue with a fresh optimizer loaded from it. */
@@ -60,15 +50,9 @@ class AdamWGoldenTest {
         for (ParamLayout.Entry e : layout.entries()) {
             r.readInto("init/" + e.name(), layout.view(params, e.name()));
         }
-        AdamWConfig cfg = new AdamWConfig(
-                spec.get("lr").asDouble(),
-                spec.get("betas").get(0).asDouble(),
-                spec.get("betas").get(1).asDouble(),
-                spec.get("eps").asDouble(),
-                spec.get("weight_decay").asDouble());
+        AdamWConfig cfg = GoldenSpecs.adamW(spec, spec.get("lr").asDouble());
         AdamW adamw = new AdamW(layout, cfg, AdamW.decayMatrices());
-        LrSchedule schedule =
-                new LrSchedule(LrSchedule.Type.COSINE, spec.get("warmup").asInt(), steps);
+        LrSchedule schedule = GoldenSpecs.cosineSchedule(spec, steps);
         List<String> report = new ArrayList<>();
         for (int step = 0; step < steps; step++) {
             for (ParamLayout.Entry e : layout.entries()) {
@@ -119,7 +103,7 @@ class AdamWGoldenTest {
 
     @Test
     void saveAndRestoreMidwayGivesTheSameRun(@TempDir Path tmp) throws Exception {
-        check(GOLDENS, tmp.resolve("state"));
+        check(checkedInGoldens(), tmp.resolve("state"));
         ParamLayout other = ParamLayout.builder().add("w", 6, 4).build();
         AdamW wrong = new AdamW(other, AdamWConfig.defaults(1e-3), AdamW.decayMatrices());
         TensorMismatchException e =

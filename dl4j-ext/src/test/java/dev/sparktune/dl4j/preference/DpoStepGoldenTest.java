@@ -9,11 +9,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.layers.PackedBatch;
+import dev.sparktune.dl4j.layers.Projection;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.testkit.GoldenSpecs;
+import dev.sparktune.dl4j.testkit.TensorAssertions;
 import dev.sparktune.testkit.ReferencePython;
 import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
@@ -80,17 +83,11 @@ class DpoStepGoldenTest {
         LoraAdapters adapters = new LoraAdapters(base.config(), LoraConfig.of(4, 8, 0, "all", false), 0);
         List<Doc> docs = documents(family.get("pairs"));
         DocBatch batch = DocBatch.of(docs, new int[][] {{0, 5, 2, 7}, {4, 1, 6, 3}});
-        double[] policy = batch.sums(new CausalLm(
-                base.config(),
-                base.layout(),
-                base.params(),
-                null,
-                batch.rows(),
-                batch.seqLen(),
-                CHUNK_ROWS,
+        double[] policy = batch.sums(model(
+                base,
+                batch,
                 adapters.projections(adapters.init(3), adapters.layout().allocate())));
-        double[] ref = batch.sums(new CausalLm(
-                base.config(), base.layout(), base.params(), null, batch.rows(), batch.seqLen(), CHUNK_ROWS));
+        double[] ref = batch.sums(model(base, batch, Projection.Factory.PLAIN));
         Step step = Step.of(PreferenceLoss.defaults(PreferenceLoss.Type.SIGMOID), policy, batch.tokens(), ref);
         assertEquals(Math.log(2), step.loss(), 1e-6);
     }
@@ -134,20 +131,12 @@ class DpoStepGoldenTest {
             for (var layout : layouts.entrySet()) {
                 DocBatch batch = DocBatch.of(docs, layout.getValue());
                 INDArray aGrads = adapters.layout().allocate();
-                CausalLm policy = new CausalLm(
-                        base.config(),
-                        base.layout(),
-                        base.params(),
-                        null,
-                        batch.rows(),
-                        batch.seqLen(),
-                        CHUNK_ROWS,
-                        adapters.projections(aParams, aGrads));
-                CausalLm reference = new CausalLm(
-                        base.config(), base.layout(), base.params(), null, batch.rows(), batch.seqLen(), CHUNK_ROWS);
+                CausalLm policy = model(base, batch, adapters.projections(aParams, aGrads));
+                CausalLm reference = model(base, batch, Projection.Factory.PLAIN);
                 double[] ref = batch.sums(reference);
-                assertArrayEquals(ints(f.get("tokens")), batch.tokens(), family + ": supervised tokens per response");
-                double refDiff = maxDiff(doubles(f.get("ref_logps")), ref);
+                assertArrayEquals(
+                        GoldenSpecs.ints(f.get("tokens")), batch.tokens(), family + ": supervised tokens per response");
+                double refDiff = TensorAssertions.maxAbsDifference(GoldenSpecs.doubles(f.get("ref_logps")), ref);
                 double policyDiff = 0;
                 double lossDiff = 0;
                 double rewardDiff = 0;
@@ -157,15 +146,12 @@ class DpoStepGoldenTest {
                 double layoutGradRel = 0;
                 for (JsonNode c : spec.get("cases")) {
                     String name = c.get("name").asText();
-                    PreferenceLoss loss = new PreferenceLoss(
-                            PreferenceLoss.Type.parse(c.get("pref_loss").asText()),
-                            c.get("beta").asDouble(),
-                            c.get("label_smoothing").asDouble(),
-                            c.get("simpo_gamma").asDouble(),
-                            c.get("ftx").asDouble());
+                    PreferenceLoss loss = GoldenSpecs.preferenceLoss(c);
                     aGrads.assign(0);
                     double[] logps = batch.sums(policy); // holds the activations for the backward below
-                    policyDiff = Math.max(policyDiff, maxDiff(doubles(f.get("policy_logps")), logps));
+                    policyDiff = Math.max(
+                            policyDiff,
+                            TensorAssertions.maxAbsDifference(GoldenSpecs.doubles(f.get("policy_logps")), logps));
                     Step step = Step.of(loss, logps, batch.tokens(), ref);
                     policy.backwardTokenLogProbs(batch.spread(step.dSum()));
 
@@ -192,9 +178,7 @@ class DpoStepGoldenTest {
                     }
                     assertEquals(
                             goldenNames,
-                            new TreeSet<>(adapters.layout().entries().stream()
-                                    .map(ParamLayout.Entry::name)
-                                    .toList()),
+                            new TreeSet<>(adapters.layout().names()),
                             where + ": exactly PEFT's trainable tensors");
                     for (ParamLayout.Entry e : adapters.layout().entries()) {
                         INDArray expected = golden.read(prefix + e.name());
@@ -265,8 +249,8 @@ class DpoStepGoldenTest {
         List<Doc> chosen = new ArrayList<>();
         List<Doc> rejected = new ArrayList<>();
         for (JsonNode p : pairs) {
-            chosen.add(Doc.of(ints(p.get("prompt")), ints(p.get("chosen"))));
-            rejected.add(Doc.of(ints(p.get("prompt")), ints(p.get("rejected"))));
+            chosen.add(Doc.of(GoldenSpecs.ints(p.get("prompt")), GoldenSpecs.ints(p.get("chosen"))));
+            rejected.add(Doc.of(GoldenSpecs.ints(p.get("prompt")), GoldenSpecs.ints(p.get("rejected"))));
         }
         chosen.addAll(rejected);
         return chosen;
@@ -388,6 +372,11 @@ class DpoStepGoldenTest {
         }
     }
 
+    /** {@code base}'s frozen model sized for {@code batch}: the policy with LoRA projections, else the reference. */
+    private static CausalLm model(HfModelDir.Loaded base, DocBatch batch, Projection.Factory projections) {
+        return CausalLm.overFrozen(base, projections, batch.rows(), batch.seqLen(), CHUNK_ROWS);
+    }
+
     static JsonNode spec(Path dir) throws Exception {
         return new ObjectMapper()
                 .readTree(SafetensorsReader.open(dir.resolve("dpo_step.safetensors"))
@@ -397,30 +386,5 @@ class DpoStepGoldenTest {
 
     private static double maxAbs(INDArray a, INDArray b) {
         return a.sub(b).amaxNumber().doubleValue();
-    }
-
-    private static double maxDiff(double[] a, double[] b) {
-        assertEquals(a.length, b.length);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
-    }
-
-    private static double[] doubles(JsonNode array) {
-        double[] out = new double[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asDouble();
-        }
-        return out;
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
     }
 }

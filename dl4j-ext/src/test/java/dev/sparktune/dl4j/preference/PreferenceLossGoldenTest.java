@@ -7,15 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
-import dev.sparktune.testkit.ReferencePython;
-import dev.sparktune.testkit.RepoPaths;
+import dev.sparktune.dl4j.testkit.GoldenSpecs;
+import dev.sparktune.dl4j.testkit.ReferenceGoldensTest;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -26,21 +24,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Loss within 1e-5, d loss / d logits within 1e-4 of the largest, rewards within 1e-5, mean log-probs within 1e-4
  * (sums of a dozen float32 log-probs).
  */
-class PreferenceLossGoldenTest {
-    static final Path GOLDENS = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/preference_losses.safetensors");
-
-    @Test
-    void matchesTrlAndLlamaFactoryCheckedIn() throws Exception {
-        System.out.println("[PreferenceLossGoldenTest]\n  " + String.join("\n  ", check(GOLDENS)));
-    }
-
-    /** Never skipped: fails when the reference environment cannot be created. */
-    @Test
-    void matchesTrlAndLlamaFactoryLive(@TempDir Path tmp) throws Exception {
-        Path out = tmp.resolve("preference_losses.safetensors");
-        ReferencePython.runScript(
-                "scripts/goldens/preference_losses.py", List.of(out.toString()), Duration.ofMinutes(5));
-        System.out.println("[PreferenceLossGoldenTest live]\n  " + String.join("\n  ", check(out)));
+class PreferenceLossGoldenTest implements ReferenceGoldensTest {
+    @Override
+    public GoldensFile goldens() {
+        return new GoldensFile("preference_losses.safetensors", "preference_losses.py");
     }
 
     @Test
@@ -88,7 +75,8 @@ class PreferenceLossGoldenTest {
                 .loss()));
     }
 
-    static List<String> check(Path file) throws Exception {
+    @Override
+    public List<String> checkGoldens(Path file) throws Exception {
         SafetensorsReader r = SafetensorsReader.open(file);
         JsonNode spec = new ObjectMapper().readTree(r.metadata().get("spec"));
         int pairs = spec.get("pairs").asInt();
@@ -129,12 +117,7 @@ class PreferenceLossGoldenTest {
         List<String> lines = new ArrayList<>();
         for (JsonNode c : spec.get("cases")) {
             String name = c.get("name").asText();
-            PreferenceLoss loss = new PreferenceLoss(
-                    PreferenceLoss.Type.parse(c.get("pref_loss").asText()),
-                    c.get("beta").asDouble(),
-                    c.get("label_smoothing").asDouble(),
-                    c.get("simpo_gamma").asDouble(),
-                    c.get("ftx").asDouble());
+            PreferenceLoss loss = GoldenSpecs.preferenceLoss(c);
             double total = 0;
             double[] dSum = new double[rows];
             double chosenReward = 0;
