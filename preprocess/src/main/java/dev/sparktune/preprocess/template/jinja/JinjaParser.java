@@ -6,6 +6,8 @@ import dev.sparktune.preprocess.template.jinja.Token.Type;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /** Recursive-descent parser for the Jinja2 subset chat templates use, with Jinja2's operator precedence. */
 final class JinjaParser {
@@ -354,22 +356,25 @@ final class JinjaParser {
         return expr;
     }
 
-    private Expr parseOr() {
-        Expr left = parseAnd();
-        while (peek().isName("or")) {
-            Pos pos = next().pos();
-            left = new Expr.Binary(pos, "or", left, parseAnd());
+    /**
+     * One left-associative level of the expression grammar: operands of the next tighter level joined by this
+     * level's operators ({@code a or b or c} is {@code (a or b) or c}).
+     */
+    private Expr parseBinaryLevel(Supplier<Expr> operand, Predicate<Token> isOperator) {
+        Expr left = operand.get();
+        while (isOperator.test(peek())) {
+            Token op = next();
+            left = new Expr.Binary(op.pos(), op.text(), left, operand.get());
         }
         return left;
     }
 
+    private Expr parseOr() {
+        return parseBinaryLevel(this::parseAnd, t -> t.isName("or"));
+    }
+
     private Expr parseAnd() {
-        Expr left = parseNot();
-        while (peek().isName("and")) {
-            Pos pos = next().pos();
-            left = new Expr.Binary(pos, "and", left, parseNot());
-        }
-        return left;
+        return parseBinaryLevel(this::parseNot, t -> t.isName("and"));
     }
 
     private Expr parseNot() {
@@ -406,39 +411,19 @@ final class JinjaParser {
     }
 
     private Expr parseMath1() {
-        Expr left = parseConcat();
-        while (peek().isOp("+") || peek().isOp("-")) {
-            Token op = next();
-            left = new Expr.Binary(op.pos(), op.text(), left, parseConcat());
-        }
-        return left;
+        return parseBinaryLevel(this::parseConcat, t -> t.isOp("+") || t.isOp("-"));
     }
 
     private Expr parseConcat() {
-        Expr left = parseMath2();
-        while (peek().isOp("~")) {
-            Token op = next();
-            left = new Expr.Binary(op.pos(), "~", left, parseMath2());
-        }
-        return left;
+        return parseBinaryLevel(this::parseMath2, t -> t.isOp("~"));
     }
 
     private Expr parseMath2() {
-        Expr left = parsePow();
-        while (peek().isOp("*") || peek().isOp("/") || peek().isOp("//") || peek().isOp("%")) {
-            Token op = next();
-            left = new Expr.Binary(op.pos(), op.text(), left, parsePow());
-        }
-        return left;
+        return parseBinaryLevel(this::parsePow, t -> t.isOp("*") || t.isOp("/") || t.isOp("//") || t.isOp("%"));
     }
 
     private Expr parsePow() {
-        Expr left = parseUnary(true);
-        while (peek().isOp("**")) {
-            Token op = next();
-            left = new Expr.Binary(op.pos(), "**", left, parseUnary(true));
-        }
-        return left;
+        return parseBinaryLevel(() -> parseUnary(true), t -> t.isOp("**"));
     }
 
     private Expr parseUnary(boolean withFilter) {
