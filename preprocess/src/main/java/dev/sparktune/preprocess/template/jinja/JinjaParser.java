@@ -148,9 +148,7 @@ final class JinjaParser {
                         test = parseExpression(true);
                         expect(Type.BLOCK_END, null, "'%}'");
                     } else if (tag.equals("else")) {
-                        expect(Type.BLOCK_END, null, "'%}'");
-                        List<Stmt> orElse = parseBody(Set.of("endif"));
-                        endTag("endif");
+                        List<Stmt> orElse = parseBlockBody("endif");
                         return new Node.If(pos, branches, orElse);
                     } else {
                         expect(Type.BLOCK_END, null, "'%}'");
@@ -174,9 +172,7 @@ final class JinjaParser {
                 List<Stmt> orElse = List.of();
                 next();
                 if (next().text().equals("else")) {
-                    expect(Type.BLOCK_END, null, "'%}'");
-                    orElse = parseBody(Set.of("endfor"));
-                    endTag("endfor");
+                    orElse = parseBlockBody("endfor");
                 } else {
                     expect(Type.BLOCK_END, null, "'%}'");
                 }
@@ -190,17 +186,13 @@ final class JinjaParser {
                     return new Node.Set(pos, target, value);
                 }
                 List<Expr.Filter> filters = parseFilterChain();
-                expect(Type.BLOCK_END, null, "'%}'");
-                List<Stmt> body = parseBody(Set.of("endset"));
-                endTag("endset");
+                List<Stmt> body = parseBlockBody("endset");
                 return new Node.SetBlock(pos, target, filters, body);
             }
             case "macro" -> {
                 String macroName = expectName("a macro name");
                 List<Node.Param> params = parseParams();
-                expect(Type.BLOCK_END, null, "'%}'");
-                List<Stmt> body = parseBody(Set.of("endmacro"));
-                endTag("endmacro");
+                List<Stmt> body = parseBlockBody("endmacro");
                 return new Node.Macro(pos, macroName, params, body);
             }
             case "call" -> {
@@ -209,18 +201,14 @@ final class JinjaParser {
                 if (!(call instanceof Expr.Call c)) {
                     throw error(t, "{% call %} needs a macro call");
                 }
-                expect(Type.BLOCK_END, null, "'%}'");
-                List<Stmt> body = parseBody(Set.of("endcall"));
-                endTag("endcall");
+                List<Stmt> body = parseBlockBody("endcall");
                 return new Node.CallBlock(pos, params, c, body);
             }
             case "filter" -> {
                 List<Expr.Filter> filters = new ArrayList<>();
                 filters.add(parseOneFilter(peek().pos()));
                 filters.addAll(parseFilterChain());
-                expect(Type.BLOCK_END, null, "'%}'");
-                List<Stmt> body = parseBody(Set.of("endfilter"));
-                endTag("endfilter");
+                List<Stmt> body = parseBlockBody("endfilter");
                 return new Node.FilterBlock(pos, filters, body);
             }
             case "break" -> {
@@ -232,30 +220,29 @@ final class JinjaParser {
                 return new Node.Continue(pos);
             }
             case "generation" -> {
-                expect(Type.BLOCK_END, null, "'%}'");
-                List<Stmt> body = parseBody(Set.of("endgeneration"));
-                endTag("endgeneration");
+                List<Stmt> body = parseBlockBody("endgeneration");
                 return new Node.Generation(pos, body);
             }
             default -> throw error(t, "unknown or unsupported statement '" + t.text() + "'");
         }
     }
 
+    /** Closes the opening tag, parses the body up to {@code {% end %}} and consumes that end tag. */
+    private List<Stmt> parseBlockBody(String end) {
+        expect(Type.BLOCK_END, null, "'%}'");
+        List<Stmt> body = parseBody(Set.of(end));
+        endTag(end);
+        return body;
+    }
+
     private List<Node.Param> parseParams() {
         expectOp("(");
         List<Node.Param> params = new ArrayList<>();
-        while (!peek().isOp(")")) {
-            if (!params.isEmpty()) {
-                expectOp(",");
-                if (peek().isOp(")")) {
-                    break;
-                }
-            }
+        parseCommaSeparated(")", () -> {
             String param = expectName("a parameter name");
             Expr def = acceptOp("=") ? parseExpression(true) : null;
             params.add(new Node.Param(param, def));
-        }
-        expectOp(")");
+        });
         return params;
     }
 
@@ -484,33 +471,17 @@ final class JinjaParser {
                     }
                     case "[" -> {
                         List<Expr> items = new ArrayList<>();
-                        while (!peek().isOp("]")) {
-                            if (!items.isEmpty()) {
-                                expectOp(",");
-                                if (peek().isOp("]")) {
-                                    break;
-                                }
-                            }
-                            items.add(parseExpression(true));
-                        }
-                        expectOp("]");
+                        parseCommaSeparated("]", () -> items.add(parseExpression(true)));
                         return new Expr.ListLit(pos, items);
                     }
                     case "{" -> {
                         List<Expr> keys = new ArrayList<>();
                         List<Expr> values = new ArrayList<>();
-                        while (!peek().isOp("}")) {
-                            if (!keys.isEmpty()) {
-                                expectOp(",");
-                                if (peek().isOp("}")) {
-                                    break;
-                                }
-                            }
+                        parseCommaSeparated("}", () -> {
                             keys.add(parseExpression(true));
                             expectOp(":");
                             values.add(parseExpression(true));
-                        }
-                        expectOp("}");
+                        });
                         return new Expr.DictLit(pos, keys, values);
                     }
                     default -> throw error(t, "unexpected " + t + " in expression");
@@ -571,15 +542,7 @@ final class JinjaParser {
 
     private void parseCallArgs(List<Expr> args, List<Expr.Kwarg> kwargs) {
         expectOp("(");
-        boolean first = true;
-        while (!peek().isOp(")")) {
-            if (!first) {
-                expectOp(",");
-                if (peek().isOp(")")) {
-                    break;
-                }
-            }
-            first = false;
+        parseCommaSeparated(")", () -> {
             if (peek().isOp("*") || peek().isOp("**")) {
                 throw error(peek(), "*args and **kwargs in calls are not supported");
             }
@@ -593,8 +556,26 @@ final class JinjaParser {
                 }
                 args.add(parseExpression(true));
             }
+        });
+    }
+
+    /**
+     * Items separated by commas up to the closing bracket {@code close}, which is consumed too; a trailing comma is
+     * allowed, as in Python. {@code item} parses one item.
+     */
+    private void parseCommaSeparated(String close, Runnable item) {
+        boolean first = true;
+        while (!peek().isOp(close)) {
+            if (!first) {
+                expectOp(",");
+                if (peek().isOp(close)) {
+                    break;
+                }
+            }
+            first = false;
+            item.run();
         }
-        expectOp(")");
+        expectOp(close);
     }
 
     private Expr parseFilterExpr(Expr node) {
