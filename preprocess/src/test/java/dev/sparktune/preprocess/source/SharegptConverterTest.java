@@ -37,6 +37,11 @@ class SharegptConverterTest {
         return sb.append("]}").toString();
     }
 
+    /** A human turn, then a function_call turn whose value is {@code valueJson}. */
+    private static String functionCallAfterAQuestion(String valueJson) {
+        return turns("human", "\"a\"", "function_call", valueJson);
+    }
+
     @Test
     void alternatingTurns() {
         Conversation c = converted(
@@ -227,7 +232,7 @@ class SharegptConverterTest {
                 "conversations[0].value is missing");
         failed(
                 sharegpt,
-                turns("human", "\"a\"", "function_call", "\"{\\\"name\\\": \\\"f\\\"}\""),
+                functionCallAfterAQuestion("\"{\\\"name\\\": \\\"f\\\"}\""),
                 RejectReason.MISSING_FIELD,
                 "conversations[1].value.arguments is missing");
     }
@@ -247,17 +252,17 @@ class SharegptConverterTest {
                 "conversations[0].value is a number (42)");
         failed(
                 sharegpt,
-                turns("human", "\"a\"", "function_call", "\"[]\""),
+                functionCallAfterAQuestion("\"[]\""),
                 RejectReason.WRONG_TYPE,
                 "conversations[1].value is an empty list");
         failed(
                 sharegpt,
-                turns("human", "\"a\"", "function_call", "\"{\\\"name\\\": \\\"f\\\", \\\"arguments\\\": 3}\""),
+                functionCallAfterAQuestion("\"{\\\"name\\\": \\\"f\\\", \\\"arguments\\\": 3}\""),
                 RejectReason.WRONG_TYPE,
                 "conversations[1].value.arguments is a number");
         failed(
                 sharegpt,
-                turns("human", "\"a\"", "function_call", "\"7\""),
+                functionCallAfterAQuestion("\"7\""),
                 RejectReason.WRONG_TYPE,
                 "conversations[1].value is a number");
     }
@@ -266,7 +271,7 @@ class SharegptConverterTest {
     void functionCallWithBadJsonIsMalformedJsonNamingTheTurn() {
         failed(
                 sharegpt,
-                turns("human", "\"a\"", "function_call", "\"{name: f}\""),
+                functionCallAfterAQuestion("\"{name: f}\""),
                 RejectReason.MALFORMED_JSON,
                 "conversations[1].value is not valid JSON",
                 "\"name\"");
