@@ -26,6 +26,8 @@ import time
 import torch
 from transformers import AutoModelForCausalLM
 
+from torch_train_step import train_step
+
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -94,11 +96,7 @@ def main():
     for s in range(args.warmup + args.steps):
         ids = torch.randint(0, vocab, (args.rows, args.seq), generator=g)  # (R, T)
         t0 = time.perf_counter()
-        loss = model(input_ids=ids, labels=ids).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trained, 1.0)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+        train_step(model, ids, trained, opt)
         if s >= args.warmup:
             times.append(time.perf_counter() - t0)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
-from scale_text import single_token_words
+from scale_text import random_words, single_token_words
 
 
 def main():
@@ -42,11 +42,7 @@ def main():
     response_tokens = args.doc_tokens - prompt_tokens
 
     def text(length):
-        drawn = "".join(" " + rng.choice(words) for _ in range(length))
-        got = len(tokenizer.encode(drawn, add_special_tokens=False).ids)
-        if got != length:
-            raise SystemExit(f"{length} words encode to {got} tokens: the words do not tokenize one token each")
-        return drawn
+        return random_words(tokenizer, words, rng, length)
 
     args.out_dir.mkdir(parents=True, exist_ok=True)
     with open(args.out_dir / "pairs.jsonl", "w", encoding="utf-8") as out:

@@ -28,6 +28,15 @@ def single_token_words(tokenizer):
     return [w for w in candidates if len(tokenizer.encode(" " + w, add_special_tokens=False).ids) == 1]
 
 
+def random_words(tokenizer, words, rng, n):
+    """n words drawn from words, each after a space: n tokens, checked, so a document's length is known exactly."""
+    text = "".join(" " + rng.choice(words) for _ in range(n))
+    got = len(tokenizer.encode(text, add_special_tokens=False).ids)
+    if got != n:
+        raise SystemExit(f"{n} words encode to {got} tokens: the words do not tokenize one token each")
+    return text
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("tokenizer_json", type=Path)
@@ -47,13 +56,8 @@ def main():
     length = args.chunks * args.cutoff - 1  # prep appends EOS, which makes the last chunk full
     args.out_dir.mkdir(parents=True, exist_ok=True)
     with open(args.out_dir / "text.jsonl", "w", encoding="utf-8") as out:
-        for i in range(args.texts):
-            text = "".join(" " + rng.choice(words) for _ in range(length))
-            got = len(tokenizer.encode(text, add_special_tokens=False).ids)
-            if got != length:
-                raise SystemExit(f"text {i} encodes to {got} tokens, expected {length}: the words do not tokenize "
-                                 f"one token each")
-            out.write(json.dumps({"text": text}) + "\n")
+        for _ in range(args.texts):
+            out.write(json.dumps({"text": random_words(tokenizer, words, rng, length)}) + "\n")
     info = {"scale_text": {"file_name": "text.jsonl", "columns": {"prompt": "text"}}}
     (args.out_dir / "dataset_info.json").write_text(json.dumps(info, indent=2) + "\n")
     print(json.dumps({"texts": args.texts, "tokens_per_text": length + 1, "words": len(words)}))

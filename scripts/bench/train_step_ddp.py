@@ -13,6 +13,8 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from transformers import Qwen3Config, Qwen3ForCausalLM
 
+from torch_train_step import train_step
+
 WARMUP = 2
 
 
@@ -41,11 +43,7 @@ def worker(rank, n, a, lora, port, out):
         ids = torch.randint(0, vocab, (rows, seq), generator=g)
         dist.barrier()
         t0 = time.perf_counter()
-        loss = ddp(input_ids=ids, labels=ids).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trained, 1.0)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+        train_step(ddp, ids, trained, opt)
         dist.barrier()
         if s >= WARMUP:
             times.append(time.perf_counter() - t0)

@@ -45,6 +45,7 @@ from safetensors.torch import save_file
 from tokenizers import Tokenizer, models, pre_tokenizers
 from trl import DPOConfig, DPOTrainer
 
+from fixture_models import load_eager
 from preference_losses import llamafactory, summed_logps
 
 FAMILIES = {  # family: (r, alpha, targets, use_rslora)
@@ -94,8 +95,7 @@ def text(ids):
 def trainer_for(case, base_dir, lora, dataset, tok, out_dir):
     _, loss_type, beta, _, _, ftx = case
     r, alpha, targets, rslora = lora
-    base = transformers.AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32,
-                                                             attn_implementation="eager")
+    base = load_eager(base_dir)
     loss_types, weights = ([loss_type, "sft"], [1.0, ftx]) if ftx > 0 else ([loss_type], None)
     args = DPOConfig(output_dir=out_dir, beta=beta, loss_type=loss_types, loss_weights=weights,
                      per_device_train_batch_size=len(PROMPT_LENS), use_cpu=True, bf16=False, report_to="none")

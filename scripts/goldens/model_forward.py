@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 import transformers
 
+from fixture_models import FAMILIES, load_eager
+
 SEQ_LEN = 10
 DOC_LENS = [[4, 6], [3, 5]]  # row 1 ends in 2 padding tokens
 
@@ -26,9 +28,8 @@ DOC_LENS = [[4, 6], [3, 5]]  # row 1 ends in 2 padding tokens
 def main():
     src, out = Path(sys.argv[1]), sys.argv[2]
     tensors, cases = {}, {}
-    for family in ["llama", "qwen2", "qwen3", "mistral"]:
-        model = transformers.AutoModelForCausalLM.from_pretrained(src / family, dtype=torch.float32,
-                                                                  attn_implementation="eager")
+    for family in FAMILIES:
+        model = load_eager(src / family)
         model.train()  # dropout is 0 in these configs; train mode only to keep autograd
         vocab = model.config.vocab_size
         g = torch.Generator().manual_seed(99)

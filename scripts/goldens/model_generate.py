@@ -17,6 +17,8 @@ from pathlib import Path
 import torch
 import transformers
 
+from fixture_models import FAMILIES, load_eager
+
 PROMPT_LEN = 7
 STEPS = 8
 
@@ -24,9 +26,8 @@ STEPS = 8
 def main():
     src, out = Path(sys.argv[1]), sys.argv[2]
     tensors, cases = {}, {}
-    for family in ["llama", "qwen2", "qwen3", "mistral"]:
-        model = transformers.AutoModelForCausalLM.from_pretrained(src / family, dtype=torch.float32,
-                                                                  attn_implementation="eager")
+    for family in FAMILIES:
+        model = load_eager(src / family)
         model.eval()
         g = torch.Generator().manual_seed(7)
         prompt = torch.randint(0, model.config.vocab_size, (1, PROMPT_LEN), generator=g)

@@ -40,13 +40,17 @@ def save_params_and_grads(case, module):
         put(case, "d/" + name, p.grad)
 
 
-def linear_case(case, bias):
-    lin = torch.nn.Linear(12, 10, bias=bias)
-    x = rand(7, 12).requires_grad_()
-    y = lin(x)
-    dy = rand(7, 10)
+def save_backward(case, module, x):
+    """Runs module on x and back-propagates a random upstream gradient dy; saves x, dy, y and dx."""
+    y = module(x)
+    dy = rand(*y.shape)
     y.backward(dy)
     put(case, "x", x); put(case, "dy", dy); put(case, "y", y); put(case, "dx", x.grad)
+
+
+def linear_case(case, bias):
+    lin = torch.nn.Linear(12, 10, bias=bias)
+    save_backward(case, lin, rand(7, 12).requires_grad_())
     save_params_and_grads(case, lin)
     cases[case] = {"type": "linear", "rows": 7, "bias": bias}
 
@@ -55,11 +59,7 @@ def rmsnorm_case(case):
     norm = modeling_qwen3.Qwen3RMSNorm(16, eps=1e-6)
     with torch.no_grad():
         norm.weight.copy_(1 + 0.3 * torch.randn(16))
-    x = rand(7, 16, scale=2.0).requires_grad_()
-    y = norm(x)
-    dy = rand(7, 16)
-    y.backward(dy)
-    put(case, "x", x); put(case, "dy", dy); put(case, "y", y); put(case, "dx", x.grad)
+    save_backward(case, norm, rand(7, 16, scale=2.0).requires_grad_())
     save_params_and_grads(case, norm)
     cases[case] = {"type": "rmsnorm", "rows": 7, "eps": 1e-6}
 
@@ -83,11 +83,7 @@ def rope_case(case, rope_parameters, heads, head_dim, positions):
 def mlp_case(case):
     cfg = transformers.Qwen3Config(hidden_size=16, intermediate_size=24)
     mlp = modeling_qwen3.Qwen3MLP(cfg)
-    x = rand(7, 16).requires_grad_()
-    y = mlp(x)
-    dy = rand(7, 16)
-    y.backward(dy)
-    put(case, "x", x); put(case, "dy", dy); put(case, "y", y); put(case, "dx", x.grad)
+    save_backward(case, mlp, rand(7, 16).requires_grad_())
     save_params_and_grads(case, mlp)
     cases[case] = {"type": "mlp", "rows": 7}
 
@@ -218,11 +214,7 @@ def lora_case(case, r, alpha, rslora):
     lin = model.base_model.model.lin
     with torch.no_grad():
         lin.lora_B["default"].weight.copy_(torch.randn_like(lin.lora_B["default"].weight) * 0.5)  # PEFT inits B = 0
-    x = rand(7, 12).requires_grad_()
-    y = model(x)
-    dy = rand(7, 10)
-    y.backward(dy)
-    put(case, "x", x); put(case, "dy", dy); put(case, "y", y); put(case, "dx", x.grad)
+    save_backward(case, model, rand(7, 12).requires_grad_())
     put(case, "base.weight", lin.base_layer.weight); put(case, "base.bias", lin.base_layer.bias)
     assert lin.base_layer.weight.grad is None, "base must be frozen"
     for key in ["lora_A", "lora_B"]:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-import transformers
 import peft
 from safetensors.torch import save_file
+
+from fixture_models import load_eager
 
 SEQ_LEN = 10
 DOC_LENS = [[4, 6], [3, 5]]
@@ -36,8 +37,7 @@ def logits_of(model, ids):
 
 def main():
     if sys.argv[1] in ("--logits", "--merged-logits"):
-        base = transformers.AutoModelForCausalLM.from_pretrained(sys.argv[2], dtype=torch.float32,
-                                                                 attn_implementation="eager")
+        base = load_eager(sys.argv[2])
         model = peft.PeftModel.from_pretrained(base, sys.argv[3])
         if sys.argv[1] == "--merged-logits":
             model = model.merge_and_unload()
@@ -48,8 +48,7 @@ def main():
     tensors, cases = {}, {}
     for family, (r, alpha, targets, rslora) in SETTINGS.items():
         torch.manual_seed(11)
-        base = transformers.AutoModelForCausalLM.from_pretrained(src / family, dtype=torch.float32,
-                                                                 attn_implementation="eager")
+        base = load_eager(src / family)
         model = peft.get_peft_model(base, peft.LoraConfig(r=r, lora_alpha=alpha, target_modules=targets,
                                                           lora_dropout=0.0, use_rslora=rslora, task_type="CAUSAL_LM"))
         with torch.no_grad():

@@ -20,6 +20,8 @@ import torch
 from safetensors.torch import save_file
 import transformers
 
+from fixture_models import FAMILIES, load_eager
+
 
 def tiny(family):
     common = dict(vocab_size=64, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
@@ -61,8 +63,7 @@ def verify(ours, ref):
 def main():
     if sys.argv[1] == "--logits":
         import json
-        model = transformers.AutoModelForCausalLM.from_pretrained(sys.argv[2], dtype=torch.float32,
-                                                                  attn_implementation="eager")
+        model = load_eager(sys.argv[2])
         ids = torch.tensor([[int(x) for x in sys.argv[3].split(",")]])
         with torch.no_grad():
             print(json.dumps(model(input_ids=ids).logits[0].tolist()))
@@ -84,7 +85,7 @@ def main():
         "scalar": torch.tensor(2.5),
     }
     save_file(tensors, str(out / "dtypes.safetensors"), metadata={"writer": "python-safetensors"})
-    for family in ["llama", "qwen2", "qwen3", "mistral"]:
+    for family in FAMILIES:
         torch.manual_seed(7)
         model = tiny(family)
         model.save_pretrained(out / family, max_shard_size="20KB", safe_serialization=True)

@@ -16,6 +16,8 @@ import torch.nn.functional as F
 import transformers
 from safetensors.torch import save_file
 
+from fixture_models import FAMILIES, load_eager
+
 SEQ_LEN = 10
 DOC_LENS = [[4, 6], [3, 5]]
 STEPS, WARMUP, LR, WD, MAX_NORM, BETAS, EPS = 8, 2, 3e-2, 0.1, 1.0, (0.9, 0.95), 1e-8
@@ -65,9 +67,8 @@ def train(model, params, groups, token_count, ids, labels, lr=LR):
 def main():
     src, out = Path(sys.argv[1]), sys.argv[2]
     tensors, curves = {}, {}
-    for family in ["llama", "qwen2", "qwen3", "mistral"]:
-        model = transformers.AutoModelForCausalLM.from_pretrained(src / family, dtype=torch.float32,
-                                                                  attn_implementation="eager")
+    for family in FAMILIES:
+        model = load_eager(src / family)
         ids, labels = batch(model.config.vocab_size)
         supervised = sum(int((labels[b, s + 1:s + n] != -100).sum()) for b, lens in enumerate(DOC_LENS)
                          for s, n in zip([sum(lens[:i]) for i in range(len(lens))], lens))

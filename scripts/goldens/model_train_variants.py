@@ -19,6 +19,7 @@ import torch
 import transformers
 from safetensors.torch import save_file
 
+from fixture_models import load_eager
 from model_train import STEPS, WARMUP, LR, WD, MAX_NORM, BETAS, EPS, DOC_LENS, SEQ_LEN, batch, train
 
 FREEZE_CASES = {  # case: (fixture, freeze_trainable_layers, freeze_trainable_modules, freeze_extra_modules)
@@ -57,16 +58,11 @@ def supervised_count(labels):
                for s, n in zip([sum(lens[:i]) for i in range(len(lens))], lens))
 
 
-def load(src, fixture):
-    return transformers.AutoModelForCausalLM.from_pretrained(src / fixture, dtype=torch.float32,
-                                                             attn_implementation="eager")
-
-
 def main():
     src, out = Path(sys.argv[1]), sys.argv[2]
     tensors, cases = {}, {}
     for case, (fixture, layers, modules, extra) in FREEZE_CASES.items():
-        model = load(src, fixture)
+        model = load_eager(src / fixture)
         trainable = lf_freeze_selection(model, layers, modules, extra)
         for name, p in model.named_parameters():
             p.requires_grad_(name in trainable)
@@ -86,7 +82,7 @@ def main():
                        "token_count": token_count}
     for case, (fixture, r, alpha, lr, ratio) in LORAPLUS_CASES.items():
         torch.manual_seed(11)
-        model = peft.get_peft_model(load(src, fixture), peft.LoraConfig(
+        model = peft.get_peft_model(load_eager(src / fixture), peft.LoraConfig(
             r=r, lora_alpha=alpha, target_modules="all-linear", lora_dropout=0.0, task_type="CAUSAL_LM"))
         with torch.no_grad():
             for name, p in model.named_parameters():

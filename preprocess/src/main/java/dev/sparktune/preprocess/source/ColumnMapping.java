@@ -30,21 +30,20 @@ public record ColumnMapping(
         String rejected)
         implements Serializable {
 
-    /** Without preference columns. */
-    public ColumnMapping(
-            String prompt,
-            String query,
-            String response,
-            String history,
-            String messages,
-            String system,
-            String tools) {
-        this(prompt, query, response, history, messages, system, tools, null, null);
+    /** The columns of an alpaca-format dataset without preference columns. */
+    public static ColumnMapping alpaca(
+            String prompt, String query, String response, String history, String system, String tools) {
+        return new ColumnMapping(prompt, query, response, history, null, system, tools, null, null);
+    }
+
+    /** The columns of a sharegpt-format dataset without preference columns. */
+    public static ColumnMapping sharegpt(String messages, String system, String tools) {
+        return new ColumnMapping(null, null, null, null, messages, system, tools, null, null);
     }
 
     /** LLaMA-Factory's defaults, used when a dataset_info.json entry has no {@code columns}. */
     public static ColumnMapping defaults() {
-        return new ColumnMapping("instruction", "input", "output", null, "conversations", null, null);
+        return new ColumnMapping("instruction", "input", "output", null, "conversations", null, null, null, null);
     }
 
     /** For {@code stage=pt}: one text column, nothing else. */
@@ -52,6 +51,6 @@ public record ColumnMapping(
         if (column == null || column.isEmpty()) {
             throw new PreprocessException("the text column name must not be empty");
         }
-        return new ColumnMapping(column, null, null, null, null, null, null);
+        return new ColumnMapping(column, null, null, null, null, null, null, null, null);
     }
 }

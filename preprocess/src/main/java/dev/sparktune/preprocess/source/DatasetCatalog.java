@@ -396,7 +396,7 @@ public final class DatasetCatalog {
                                 || (sniffed.firstTurnRoleKey(column) == null && column.equals("messages"))
                         ? TagMapping.openAi()
                         : TagMapping.sharegptDefaults();
-                ColumnMapping columns = new ColumnMapping(null, null, null, null, column, "system", "tools");
+                ColumnMapping columns = ColumnMapping.sharegpt(column, "system", "tools");
                 return new DatasetSpec(name, uris(files), format, Formatting.SHAREGPT, columns, tags);
             }
         }
@@ -414,7 +414,7 @@ public final class DatasetCatalog {
     }
 
     private static ColumnMapping alpacaForPaths() {
-        return new ColumnMapping("instruction", "input", "output", "history", null, "system", "tools");
+        return ColumnMapping.alpaca("instruction", "input", "output", "history", "system", "tools");
     }
 
     /** The first record's top-level keys (null if the file has none), and for sniffing tags its turn lists. */

@@ -6,12 +6,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sparktune.preprocess.reject.RejectReason;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 /**
  * Streams the elements of a file holding one JSON array, one record per element (locator = 0-based index), without
@@ -25,21 +22,15 @@ import java.util.NoSuchElementException;
  *       one, so the good elements around them still count.</li>
  * </ul>
  */
-final class JsonArrayReader implements Iterator<SourceRecord>, Closeable {
-    private final String dataset;
-    private final String file;
+final class JsonArrayReader extends SourceFileReader {
     private final JsonParser parser;
-    private final long limit;
 
     private boolean started;
     private boolean done;
     private long index;
-    private SourceRecord next;
 
     JsonArrayReader(String dataset, String file, InputStream in, long limit) {
-        this.dataset = dataset;
-        this.file = file;
-        this.limit = limit;
+        super(dataset, file, limit);
         try {
             this.parser = RecordJson.STREAMING.createParser(in);
         } catch (IOException e) {
@@ -48,36 +39,20 @@ final class JsonArrayReader implements Iterator<SourceRecord>, Closeable {
     }
 
     @Override
-    public boolean hasNext() {
-        if (next != null) {
-            return true;
-        }
-        if (done || index >= limit) {
-            close();
-            return false;
+    SourceRecord readNext() throws IOException {
+        if (done) {
+            return null;
         }
         try {
-            next = advance();
+            return advance();
         } catch (JsonProcessingException e) {
-            next = broken(e);
-        } catch (IOException e) {
-            close();
-            throw new UncheckedIOException("reading " + file + " at element " + index + ": " + e.getMessage(), e);
+            return broken(e);
         }
-        if (next == null) {
-            close();
-        }
-        return next != null;
     }
 
     @Override
-    public SourceRecord next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        SourceRecord r = next;
-        next = null;
-        return r;
+    String position() {
+        return "element " + index;
     }
 
     private SourceRecord advance() throws IOException {
@@ -106,32 +81,23 @@ final class JsonArrayReader implements Iterator<SourceRecord>, Closeable {
             done = true;
             JsonToken after = parser.nextToken();
             if (after != null) {
-                return SourceRecord.failed(
-                        dataset,
-                        file,
-                        index,
-                        null,
-                        RejectReason.MALFORMED_JSON,
-                        file
-                                + " has content after its array (" + after.asString() + " at "
-                                + where(parser.currentTokenLocation()) + "); remove it");
+                return malformed(file + " has content after its array (" + after.asString() + " at "
+                        + where(parser.currentTokenLocation()) + "); remove it");
             }
             return null;
         }
         if (token == null) {
             done = true;
-            return SourceRecord.failed(
-                    dataset,
-                    file,
-                    index,
-                    null,
-                    RejectReason.MALFORMED_JSON,
-                    file
-                            + " ends inside its array, before element " + index + " (" + where(parser.currentLocation())
-                            + "): the file is truncated");
+            return malformed(file + " ends inside its array, before element " + index + " ("
+                    + where(parser.currentLocation()) + "): the file is truncated");
         }
         JsonNode element = parser.readValueAsTree();
         return SourceRecord.of(dataset, file, index++, element.toString());
+    }
+
+    /** The array's structure is broken at the element being read: nothing after it can be read. */
+    private SourceRecord malformed(String message) {
+        return SourceRecord.failed(dataset, file, index, null, RejectReason.MALFORMED_JSON, message);
     }
 
     private SourceRecord broken(JsonProcessingException e) {
@@ -160,11 +126,7 @@ final class JsonArrayReader implements Iterator<SourceRecord>, Closeable {
     }
 
     @Override
-    public void close() {
-        try {
-            parser.close();
-        } catch (IOException e) {
-            // Closing a stream we only read from: nothing is lost, and the records are already out.
-        }
+    void closeSource() throws IOException {
+        parser.close();
     }
 }

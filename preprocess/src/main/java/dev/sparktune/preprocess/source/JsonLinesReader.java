@@ -1,10 +1,8 @@
 package dev.sparktune.preprocess.source;
 
 import dev.sparktune.preprocess.reject.RejectReason;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -12,8 +10,6 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 /**
  * Reads a JSON-lines stream record by record, lazily. Lines are split on {@code \n} (a trailing {@code \r} is
@@ -22,11 +18,8 @@ import java.util.NoSuchElementException;
  * the rejects table). Blank (whitespace-only) lines are skipped and counted nowhere: they are not records. The JSON
  * itself is not parsed here; the converters do that. Closes the stream when exhausted or on {@link #close()}.
  */
-final class JsonLinesReader implements Iterator<SourceRecord>, Closeable {
-    private final String dataset;
-    private final String file;
+final class JsonLinesReader extends SourceFileReader {
     private final InputStream in;
-    private final long limit;
     private final CharsetDecoder strict = StandardCharsets.UTF_8
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
@@ -38,50 +31,26 @@ final class JsonLinesReader implements Iterator<SourceRecord>, Closeable {
     private byte[] line = new byte[8192];
     private int length;
     private long lineNumber;
-    private long produced;
     private boolean eof;
-    private SourceRecord next;
 
     JsonLinesReader(String dataset, String file, InputStream in, long limit) {
-        this.dataset = dataset;
-        this.file = file;
+        super(dataset, file, limit);
         this.in = in;
-        this.limit = limit;
     }
 
     @Override
-    public boolean hasNext() {
-        if (next != null) {
-            return true;
-        }
-        if (produced >= limit) {
-            close();
-            return false;
-        }
-        try {
-            while (readLine()) {
-                if (!isBlank()) {
-                    next = toRecord();
-                    produced++;
-                    return true;
-                }
+    SourceRecord readNext() throws IOException {
+        while (readLine()) {
+            if (!isBlank()) {
+                return toRecord();
             }
-        } catch (IOException e) {
-            close();
-            throw new UncheckedIOException("reading " + file + " at line " + lineNumber + ": " + e.getMessage(), e);
         }
-        close();
-        return false;
+        return null;
     }
 
     @Override
-    public SourceRecord next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        SourceRecord r = next;
-        next = null;
-        return r;
+    String position() {
+        return "line " + lineNumber;
     }
 
     /** Reads the next physical line into {@code line[0, length)}; false at end of stream. */
@@ -178,11 +147,7 @@ final class JsonLinesReader implements Iterator<SourceRecord>, Closeable {
     }
 
     @Override
-    public void close() {
-        try {
-            in.close();
-        } catch (IOException e) {
-            // Closing a stream we only read from: nothing is lost, and the records are already out.
-        }
+    void closeSource() throws IOException {
+        in.close();
     }
 }

@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.to_json;
 
 import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.preprocess.reject.RejectReason;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -26,6 +25,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * Reads the records of resolved datasets as {@link SourceRecord}s: JSON text plus where it came from, or why it
@@ -169,28 +169,14 @@ public final class SourceReader {
                             "cannot open " + task.file() + ": " + e))
                     .iterator();
         }
-        Closeable closeable;
-        Iterator<SourceRecord> records;
-        if (task.format() == FileFormat.JSONL) {
-            JsonLinesReader reader = new JsonLinesReader(task.dataset(), task.file(), in, task.limit());
-            closeable = reader;
-            records = reader;
-        } else {
-            JsonArrayReader reader = new JsonArrayReader(task.dataset(), task.file(), in, task.limit());
-            closeable = reader;
-            records = reader;
-        }
+        SourceFileReader reader = task.format() == FileFormat.JSONL
+                ? new JsonLinesReader(task.dataset(), task.file(), in, task.limit())
+                : new JsonArrayReader(task.dataset(), task.file(), in, task.limit());
         TaskContext context = TaskContext.get();
         if (context != null) {
-            context.addTaskCompletionListener(ctx -> {
-                try {
-                    closeable.close();
-                } catch (IOException e) {
-                    // Read-only stream; the task's outcome does not depend on closing it.
-                }
-            });
+            context.addTaskCompletionListener((TaskCompletionListener) ctx -> reader.close());
         }
-        return records;
+        return reader;
     }
 
     private static void readParquet(

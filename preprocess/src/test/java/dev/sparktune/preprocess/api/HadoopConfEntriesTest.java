@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
+import dev.sparktune.preprocess.ShippedToExecutor;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 
@@ -20,14 +17,7 @@ class HadoopConfEntriesTest {
         driver.set("fs.s3a.secret.key", "hunter2");
         driver.set("sparktune.test.url", "${fs.s3a.endpoint}/bucket");
 
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(HadoopConfEntries.of(driver));
-        }
-        HadoopConfEntries shipped;
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-            shipped = (HadoopConfEntries) in.readObject();
-        }
+        HadoopConfEntries shipped = ShippedToExecutor.copy(HadoopConfEntries.of(driver));
         Configuration task = shipped.toConfiguration();
 
         assertEquals(HadoopConfEntries.of(driver), shipped);

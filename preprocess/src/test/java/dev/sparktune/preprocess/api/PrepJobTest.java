@@ -68,10 +68,27 @@ class PrepJobTest {
         return spark.read().format("delta").load(table).collectAsList();
     }
 
-    private static int[] ints(Row row, String column) {
-        return row.getList(row.fieldIndex(column)).stream()
-                .mapToInt(v -> ((Number) v).intValue())
-                .toArray();
+    /** One row of the packed table: the token and document columns the checks read. */
+    private record PackedRow(
+            int[] ids, int[] labels, int[] positions, int[] docLens, int[] docRoles, List<Long> docIds, int numTokens) {
+        static PackedRow of(Row row) {
+            return new PackedRow(
+                    ints(row, PackedTable.INPUT_IDS),
+                    ints(row, PackedTable.LABELS),
+                    ints(row, PackedTable.POSITION_IDS),
+                    ints(row, PackedTable.DOC_LENS),
+                    ints(row, PackedTable.DOC_ROLES),
+                    row.getList(row.fieldIndex(PackedTable.DOC_IDS)),
+                    row.getInt(row.fieldIndex(PackedTable.NUM_TOKENS)));
+        }
+
+        private static int[] ints(Row row, String column) {
+            return PackedTable.ints(row.getList(row.fieldIndex(column)));
+        }
+    }
+
+    private static List<PackedRow> packedRows(String table) {
+        return rows(table).stream().map(PackedRow::of).toList();
     }
 
     private static String decode(int[] ids) {
@@ -105,14 +122,14 @@ class PrepJobTest {
         PrepResult result = PrepJob.run(spark, config);
         assertEquals(
                 golden.get("cases").size(), result.stats().acceptedDocuments(), () -> PrepJob.toJson(result.stats()));
-        Map<List<Integer>, Row> byIds = new HashMap<>();
-        for (Row row : rows(config.outputs().table())) {
-            byIds.put(Arrays.stream(ints(row, PackedTable.INPUT_IDS)).boxed().toList(), row);
+        Map<List<Integer>, PackedRow> byIds = new HashMap<>();
+        for (PackedRow row : packedRows(config.outputs().table())) {
+            byIds.put(Arrays.stream(row.ids()).boxed().toList(), row);
         }
         for (JsonNode c : golden.get("cases")) {
             List<Integer> expected = new ArrayList<>();
             c.get("input_ids").forEach(id -> expected.add(id.asInt()));
-            Row row = byIds.get(expected);
+            PackedRow row = byIds.get(expected);
             assertTrue(
                     row != null,
                     "no row has transformers' input_ids for line "
@@ -128,9 +145,9 @@ class PrepJobTest {
     }
 
     /** Labels: exactly each assistant turn's content through <|im_end|>\n; nothing else. */
-    private static void assertTrainedSpansAreAssistantTurns(Row row, String text) {
-        int[] ids = ints(row, PackedTable.INPUT_IDS);
-        int[] labels = ints(row, PackedTable.LABELS);
+    private static void assertTrainedSpansAreAssistantTurns(PackedRow row, String text) {
+        int[] ids = row.ids();
+        int[] labels = row.labels();
         StringBuilder trained = new StringBuilder();
         for (int i = 0; i < ids.length; i++) {
             if (labels[i] != -100) {
@@ -274,35 +291,31 @@ class PrepJobTest {
         PrepResult result = PrepJob.run(spark, packed);
 
         Map<Long, List<int[]>> documents = new HashMap<>(); // doc id -> {input_ids, labels} alone
-        for (Row row : rows(unpacked.outputs().table())) {
-            long id = (Long) row.getList(row.fieldIndex(PackedTable.DOC_IDS)).get(0);
-            documents.put(id, List.of(ints(row, PackedTable.INPUT_IDS), ints(row, PackedTable.LABELS)));
+        for (PackedRow row : packedRows(unpacked.outputs().table())) {
+            documents.put(row.docIds().get(0), List.of(row.ids(), row.labels()));
         }
         assertEquals(docs, documents.size());
         Set<Long> seen = new HashSet<>();
-        List<Row> packedRows = rows(packed.outputs().table());
+        List<PackedRow> packedRows = packedRows(packed.outputs().table());
         long tokens = 0;
-        for (Row row : packedRows) {
-            int[] ids = ints(row, PackedTable.INPUT_IDS);
-            int[] labels = ints(row, PackedTable.LABELS);
-            int[] positions = ints(row, PackedTable.POSITION_IDS);
-            int[] docLens = ints(row, PackedTable.DOC_LENS);
-            List<Long> docIds = row.getList(row.fieldIndex(PackedTable.DOC_IDS));
-            assertTrue(ids.length <= 1024);
-            assertEquals(ids.length, row.getInt(row.fieldIndex(PackedTable.NUM_TOKENS)));
-            assertEquals(ids.length, Arrays.stream(docLens).sum());
+        for (PackedRow row : packedRows) {
+            assertTrue(row.ids().length <= 1024);
+            assertEquals(row.ids().length, row.numTokens());
+            assertEquals(row.ids().length, Arrays.stream(row.docLens()).sum());
             int at = 0;
-            for (int d = 0; d < docLens.length; d++) {
-                assertTrue(seen.add(docIds.get(d)), "document " + docIds.get(d) + " appears twice");
-                List<int[]> alone = documents.get(docIds.get(d));
-                assertArrayEquals(alone.get(0), Arrays.copyOfRange(ids, at, at + docLens[d]));
-                assertArrayEquals(alone.get(1), Arrays.copyOfRange(labels, at, at + docLens[d]));
-                for (int p = 0; p < docLens[d]; p++) {
-                    assertEquals(p, positions[at + p], "positions restart at 0 for every document");
+            for (int d = 0; d < row.docLens().length; d++) {
+                long docId = row.docIds().get(d);
+                int len = row.docLens()[d];
+                assertTrue(seen.add(docId), "document " + docId + " appears twice");
+                List<int[]> alone = documents.get(docId);
+                assertArrayEquals(alone.get(0), Arrays.copyOfRange(row.ids(), at, at + len));
+                assertArrayEquals(alone.get(1), Arrays.copyOfRange(row.labels(), at, at + len));
+                for (int p = 0; p < len; p++) {
+                    assertEquals(p, row.positions()[at + p], "positions restart at 0 for every document");
                 }
-                at += docLens[d];
+                at += len;
             }
-            tokens += ids.length;
+            tokens += row.ids().length;
         }
         assertEquals(documents.keySet(), seen);
         long lowerBound = (tokens + 1023) / 1024;
@@ -369,25 +382,21 @@ class PrepJobTest {
 
         int pairs = 0;
         List<String> chosenAnswers = new ArrayList<>();
-        for (Row row : rows(table)) {
-            int[] ids = ints(row, PackedTable.INPUT_IDS);
-            int[] labels = ints(row, PackedTable.LABELS);
-            int[] lens = ints(row, PackedTable.DOC_LENS);
-            int[] roles = ints(row, PackedTable.DOC_ROLES);
-            List<Object> docIds = row.getList(row.fieldIndex(PackedTable.DOC_IDS));
-            assertTrue(ids.length <= 96);
+        for (PackedRow row : packedRows(table)) {
+            int[] lens = row.docLens();
+            assertTrue(row.ids().length <= 96);
             assertEquals(0, lens.length % 2, "whole pairs only");
             int at = 0;
             for (int d = 0; d < lens.length; d += 2) {
-                assertEquals(PackedTable.ROLE_CHOSEN, roles[d]);
-                assertEquals(PackedTable.ROLE_REJECTED, roles[d + 1]);
+                assertEquals(PackedTable.ROLE_CHOSEN, row.docRoles()[d]);
+                assertEquals(PackedTable.ROLE_REJECTED, row.docRoles()[d + 1]);
                 assertEquals(
-                        PackedTable.rejectedDocId(((Number) docIds.get(d)).longValue()),
-                        ((Number) docIds.get(d + 1)).longValue());
-                int[] chosenIds = Arrays.copyOfRange(ids, at, at + lens[d]);
-                int[] chosenLabels = Arrays.copyOfRange(labels, at, at + lens[d]);
-                int[] rejectedIds = Arrays.copyOfRange(ids, at + lens[d], at + lens[d] + lens[d + 1]);
-                int[] rejectedLabels = Arrays.copyOfRange(labels, at + lens[d], at + lens[d] + lens[d + 1]);
+                        PackedTable.rejectedDocId(((Number) row.docIds().get(d)).longValue()),
+                        ((Number) row.docIds().get(d + 1)).longValue());
+                int[] chosenIds = Arrays.copyOfRange(row.ids(), at, at + lens[d]);
+                int[] chosenLabels = Arrays.copyOfRange(row.labels(), at, at + lens[d]);
+                int[] rejectedIds = Arrays.copyOfRange(row.ids(), at + lens[d], at + lens[d] + lens[d + 1]);
+                int[] rejectedLabels = Arrays.copyOfRange(row.labels(), at + lens[d], at + lens[d] + lens[d + 1]);
                 assertTrue(lens[d] <= 48 && lens[d + 1] <= 48, "each document within cutoff_len");
                 int prompt = firstSupervised(chosenLabels);
                 assertEquals(prompt, firstSupervised(rejectedLabels), "the same prompt length");
@@ -402,7 +411,7 @@ class PrepJobTest {
                 at += lens[d] + lens[d + 1];
                 pairs++;
             }
-            assertEquals(ids.length, at);
+            assertEquals(row.ids().length, at);
         }
         assertEquals(5, pairs);
         // the response as Qwen3's template writes the last assistant turn: an empty think block, then the text
@@ -562,10 +571,10 @@ class PrepJobTest {
                 + 2;
         assertEquals(expectedTokens, result.stats().tokens());
         long tableTokens = 0;
-        for (Row row : rows(config.outputs().table())) {
-            int[] ids = ints(row, PackedTable.INPUT_IDS);
+        for (PackedRow row : packedRows(config.outputs().table())) {
+            int[] ids = row.ids();
             assertTrue(ids.length <= 128);
-            assertArrayEquals(ids, ints(row, PackedTable.LABELS), "pre-training trains on every token");
+            assertArrayEquals(ids, row.labels(), "pre-training trains on every token");
             tableTokens += ids.length;
         }
         assertEquals(expectedTokens, tableTokens, "no token lost to truncation");

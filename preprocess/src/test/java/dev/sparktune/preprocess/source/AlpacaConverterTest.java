@@ -1,13 +1,14 @@
 package dev.sparktune.preprocess.source;
 
 import static dev.sparktune.preprocess.source.ConverterAssertions.converted;
+import static dev.sparktune.preprocess.source.ConverterAssertions.dialogue;
 import static dev.sparktune.preprocess.source.ConverterAssertions.failed;
+import static dev.sparktune.preprocess.source.ConverterAssertions.systemAndDialogue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.sparktune.preprocess.api.Stage;
 import dev.sparktune.preprocess.conversation.Conversation;
-import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
 import dev.sparktune.preprocess.reject.RejectReason;
 import java.util.List;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class AlpacaConverterTest {
     /** What a direct path sniffed as alpaca reads: defaults plus system, history and tools. */
     private static final ColumnMapping ALL =
-            new ColumnMapping("instruction", "input", "output", "history", null, "system", "tools");
+            ColumnMapping.alpaca("instruction", "input", "output", "history", "system", "tools");
 
     private final RecordConverter converter = new AlpacaConverter(ALL);
 
@@ -24,9 +25,7 @@ class AlpacaConverterTest {
     void instructionAndInputJoinWithANewline() {
         Conversation c = converted(
                 converter, "{\"instruction\": \"Translate\", \"input\": \"Good morning\", \"output\": \"Bonjour\"}");
-        assertEquals(
-                List.of(Message.of(Role.USER, "Translate\nGood morning"), Message.of(Role.ASSISTANT, "Bonjour")),
-                c.messages());
+        assertEquals(dialogue("Translate\nGood morning", "Bonjour"), c.messages());
         assertNull(c.toolsJson());
     }
 
@@ -59,14 +58,7 @@ class AlpacaConverterTest {
                 "{\"system\": \"Be terse.\", \"instruction\": \"And another?\", "
                         + "\"output\": \"Green\", \"history\": [[\"Name a fruit\", \"Apple\"], [\"Another?\", \"Pear\"]]}");
         assertEquals(
-                List.of(
-                        Message.of(Role.SYSTEM, "Be terse."),
-                        Message.of(Role.USER, "Name a fruit"),
-                        Message.of(Role.ASSISTANT, "Apple"),
-                        Message.of(Role.USER, "Another?"),
-                        Message.of(Role.ASSISTANT, "Pear"),
-                        Message.of(Role.USER, "And another?"),
-                        Message.of(Role.ASSISTANT, "Green")),
+                systemAndDialogue("Be terse.", "Name a fruit", "Apple", "Another?", "Pear", "And another?", "Green"),
                 c.messages());
     }
 
@@ -89,11 +81,11 @@ class AlpacaConverterTest {
     @Test
     void unmappedColumnsAreIgnoredAsInLlamaFactory() {
         RecordConverter onlyTwo =
-                new AlpacaConverter(new ColumnMapping("question", null, "answer", null, null, null, null));
+                new AlpacaConverter(ColumnMapping.alpaca("question", null, "answer", null, null, null));
         Conversation c = converted(
                 onlyTwo,
                 "{\"question\": \"2+2?\", \"answer\": \"4\", \"input\": \"ignored\", \"system\": \"ignored\"}");
-        assertEquals(List.of(Message.of(Role.USER, "2+2?"), Message.of(Role.ASSISTANT, "4")), c.messages());
+        assertEquals(dialogue("2+2?", "4"), c.messages());
     }
 
     @Test

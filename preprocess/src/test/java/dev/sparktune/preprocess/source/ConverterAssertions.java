@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparktune.preprocess.conversation.Conversation;
+import dev.sparktune.preprocess.conversation.Message;
+import dev.sparktune.preprocess.conversation.Role;
 import dev.sparktune.preprocess.reject.RejectReason;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Shared checks for the converter tests. */
 final class ConverterAssertions {
@@ -33,5 +37,22 @@ final class ConverterAssertions {
                     f.message().contains(fragment), () -> "message should contain <" + fragment + ">: " + f.message());
         }
         return f;
+    }
+
+    /** User and assistant messages alternating, the user's first: what a plain chat record converts to. */
+    static List<Message> dialogue(String... userThenAssistant) {
+        List<Message> messages = new ArrayList<>();
+        for (int i = 0; i < userThenAssistant.length; i++) {
+            messages.add(Message.of(i % 2 == 0 ? Role.USER : Role.ASSISTANT, userThenAssistant[i]));
+        }
+        return List.copyOf(messages);
+    }
+
+    /** The system message, then the {@link #dialogue(String...)} of the other strings. */
+    static List<Message> systemAndDialogue(String system, String... userThenAssistant) {
+        List<Message> messages = new ArrayList<>();
+        messages.add(Message.of(Role.SYSTEM, system));
+        messages.addAll(dialogue(userThenAssistant));
+        return List.copyOf(messages);
     }
 }

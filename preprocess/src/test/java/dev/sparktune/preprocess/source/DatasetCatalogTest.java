@@ -48,8 +48,7 @@ class DatasetCatalogTest {
         assertEquals("alpaca_demo", spec.name());
         assertEquals(FileFormat.JSON_ARRAY, spec.format());
         assertEquals(Formatting.ALPACA, spec.formatting());
-        assertEquals(
-                new ColumnMapping("instruction", "input", "output", "history", null, "system", null), spec.columns());
+        assertEquals(ColumnMapping.alpaca("instruction", "input", "output", "history", "system", null), spec.columns());
         assertEquals(1, spec.files().size());
         assertTrue(
                 spec.files().get(0).startsWith("file:/") && spec.files().get(0).endsWith("/alpaca_demo.json"),
@@ -70,7 +69,7 @@ class DatasetCatalogTest {
     @Test
     void columnsNotNamedAreUnset() {
         assertEquals(
-                new ColumnMapping("question", null, "answer", null, null, null, null),
+                ColumnMapping.alpaca("question", null, "answer", null, null, null),
                 resolveOne("mapped_alpaca", Stage.SFT).columns());
     }
 

@@ -1,7 +1,9 @@
 package dev.sparktune.preprocess.source;
 
 import static dev.sparktune.preprocess.source.ConverterAssertions.converted;
+import static dev.sparktune.preprocess.source.ConverterAssertions.dialogue;
 import static dev.sparktune.preprocess.source.ConverterAssertions.failed;
+import static dev.sparktune.preprocess.source.ConverterAssertions.systemAndDialogue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -15,12 +17,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SharegptConverterTest {
-    private static final ColumnMapping SHAREGPT_COLUMNS =
-            new ColumnMapping(null, null, null, null, "conversations", "system", "tools");
+    private static final ColumnMapping SHAREGPT_COLUMNS = ColumnMapping.sharegpt("conversations", "system", "tools");
     private final RecordConverter sharegpt = new SharegptConverter(SHAREGPT_COLUMNS, TagMapping.sharegptDefaults());
     /** LLaMA-Factory's data/README.md OpenAI entry: messages column, role/content tags, no observation tag. */
     private final RecordConverter openAiReadme = new SharegptConverter(
-            new ColumnMapping(null, null, null, null, "messages", null, null),
+            ColumnMapping.sharegpt("messages", null, null),
             new TagMapping("role", "content", "user", "assistant", null, null, "system"));
 
     private static String turns(String... fromValue) {
@@ -36,17 +37,16 @@ class SharegptConverterTest {
         return sb.append("]}").toString();
     }
 
+    /** A human turn, then a function_call turn whose value is {@code valueJson}. */
+    private static String functionCallAfterAQuestion(String valueJson) {
+        return turns("human", "\"a\"", "function_call", valueJson);
+    }
+
     @Test
     void alternatingTurns() {
         Conversation c = converted(
                 sharegpt, turns("human", "\"Hi\"", "gpt", "\"Hello\"", "human", "\"Bye\"", "gpt", "\"Ciao\""));
-        assertEquals(
-                List.of(
-                        Message.of(Role.USER, "Hi"),
-                        Message.of(Role.ASSISTANT, "Hello"),
-                        Message.of(Role.USER, "Bye"),
-                        Message.of(Role.ASSISTANT, "Ciao")),
-                c.messages());
+        assertEquals(dialogue("Hi", "Hello", "Bye", "Ciao"), c.messages());
     }
 
     @Test
@@ -60,9 +60,7 @@ class SharegptConverterTest {
                 sharegpt,
                 "{\"system\": \"col\", \"conversations\": [{\"from\": \"system\", "
                         + "\"value\": \"turn\"}, {\"from\": \"human\", \"value\": \"q\"}, {\"from\": \"gpt\", \"value\": \"a\"}]}");
-        assertEquals(
-                List.of(Message.of(Role.SYSTEM, "turn"), Message.of(Role.USER, "q"), Message.of(Role.ASSISTANT, "a")),
-                fromTurn.messages());
+        assertEquals(systemAndDialogue("turn", "q", "a"), fromTurn.messages());
     }
 
     @Test
@@ -107,16 +105,14 @@ class SharegptConverterTest {
                 openAiReadme,
                 "{\"messages\": [{\"role\": \"system\", \"content\": \"S\"}, "
                         + "{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]}");
-        assertEquals(
-                List.of(Message.of(Role.SYSTEM, "S"), Message.of(Role.USER, "Hi"), Message.of(Role.ASSISTANT, "Hello")),
-                c.messages());
+        assertEquals(systemAndDialogue("S", "Hi", "Hello"), c.messages());
         assertNull(c.toolsJson());
     }
 
     @Test
     void openAiToolCallsOnAnAssistantTurn() {
-        RecordConverter openAi = new SharegptConverter(
-                new ColumnMapping(null, null, null, null, "messages", null, "tools"), TagMapping.openAi());
+        RecordConverter openAi =
+                new SharegptConverter(ColumnMapping.sharegpt("messages", null, "tools"), TagMapping.openAi());
         Conversation c = converted(
                 openAi,
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"Weather?\"}, "
@@ -236,7 +232,7 @@ class SharegptConverterTest {
                 "conversations[0].value is missing");
         failed(
                 sharegpt,
-                turns("human", "\"a\"", "function_call", "\"{\\\"name\\\": \\\"f\\\"}\""),
+                functionCallAfterAQuestion("\"{\\\"name\\\": \\\"f\\\"}\""),
                 RejectReason.MISSING_FIELD,
                 "conversations[1].value.arguments is missing");
     }
@@ -256,17 +252,17 @@ class SharegptConverterTest {
                 "conversations[0].value is a number (42)");
         failed(
                 sharegpt,
-                turns("human", "\"a\"", "function_call", "\"[]\""),
+                functionCallAfterAQuestion("\"[]\""),
                 RejectReason.WRONG_TYPE,
                 "conversations[1].value is an empty list");
         failed(
                 sharegpt,
-                turns("human", "\"a\"", "function_call", "\"{\\\"name\\\": \\\"f\\\", \\\"arguments\\\": 3}\""),
+                functionCallAfterAQuestion("\"{\\\"name\\\": \\\"f\\\", \\\"arguments\\\": 3}\""),
                 RejectReason.WRONG_TYPE,
                 "conversations[1].value.arguments is a number");
         failed(
                 sharegpt,
-                turns("human", "\"a\"", "function_call", "\"7\""),
+                functionCallAfterAQuestion("\"7\""),
                 RejectReason.WRONG_TYPE,
                 "conversations[1].value is a number");
     }
@@ -275,7 +271,7 @@ class SharegptConverterTest {
     void functionCallWithBadJsonIsMalformedJsonNamingTheTurn() {
         failed(
                 sharegpt,
-                turns("human", "\"a\"", "function_call", "\"{name: f}\""),
+                functionCallAfterAQuestion("\"{name: f}\""),
                 RejectReason.MALFORMED_JSON,
                 "conversations[1].value is not valid JSON",
                 "\"name\"");

@@ -1,5 +1,7 @@
 package dev.sparktune.preprocess.source;
 
+import static dev.sparktune.preprocess.source.ConverterAssertions.dialogue;
+import static dev.sparktune.preprocess.source.ConverterAssertions.systemAndDialogue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +12,7 @@ import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
 import dev.sparktune.preprocess.conversation.ToolCall;
 import dev.sparktune.preprocess.reject.RejectReason;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -130,17 +133,11 @@ class SourceReaderTest {
     }
 
     private static byte[] concat(byte[]... parts) {
-        int n = 0;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
-            n += p.length;
+            out.writeBytes(p);
         }
-        byte[] out = new byte[n];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
+        return out.toByteArray();
     }
 
     // ---- JSON arrays ----
@@ -151,21 +148,10 @@ class SourceReaderTest {
         List<SourceRecord> records = read(specs, 0);
         assertEquals(List.of(0L, 1L, 2L), locators(records));
         Conversation third = ((Conversion.Converted) convert(specs, records.get(2), Stage.SFT)).conversation();
-        assertEquals(
-                List.of(
-                        Message.of(Role.USER, "Name a fruit"),
-                        Message.of(Role.ASSISTANT, "Apple"),
-                        Message.of(Role.USER, "Another?"),
-                        Message.of(Role.ASSISTANT, "Pear"),
-                        Message.of(Role.USER, "And another?"),
-                        Message.of(Role.ASSISTANT, "Green")),
-                third.messages());
+        assertEquals(dialogue("Name a fruit", "Apple", "Another?", "Pear", "And another?", "Green"), third.messages());
         Conversation first = ((Conversion.Converted) convert(specs, records.get(0), Stage.SFT)).conversation();
         assertEquals(
-                List.of(
-                        Message.of(Role.SYSTEM, "You are a translator."),
-                        Message.of(Role.USER, "Translate to French\nGood morning"),
-                        Message.of(Role.ASSISTANT, "Bonjour")),
+                systemAndDialogue("You are a translator.", "Translate to French\nGood morning", "Bonjour"),
                 first.messages());
     }
 
@@ -360,10 +346,7 @@ class SourceReaderTest {
 
         List<Conversion> openAi = byDataset.get("openai_demo");
         assertEquals(
-                List.of(
-                        Message.of(Role.SYSTEM, "You are helpful."),
-                        Message.of(Role.USER, "Hi"),
-                        Message.of(Role.ASSISTANT, "Hello!")),
+                systemAndDialogue("You are helpful.", "Hi", "Hello!"),
                 ((Conversion.Converted) openAi.get(0)).conversation().messages());
         Conversion.Failed toolRole = (Conversion.Failed) openAi.get(1);
         assertEquals(RejectReason.UNKNOWN_ROLE, toolRole.reason());
@@ -371,7 +354,7 @@ class SourceReaderTest {
 
         Conversation mapped =
                 ((Conversion.Converted) byDataset.get("mapped_alpaca").get(0)).conversation();
-        assertEquals(List.of(Message.of(Role.USER, "2+2?"), Message.of(Role.ASSISTANT, "4")), mapped.messages());
+        assertEquals(dialogue("2+2?", "4"), mapped.messages());
         assertNull(mapped.toolsJson());
     }
 

@@ -10,7 +10,11 @@ import dev.sparktune.preprocess.conversation.Role;
 import dev.sparktune.preprocess.conversation.ToolCall;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The named templates give LLaMA-Factory's strings. Expected texts were written by hand from the slot definitions in
@@ -50,35 +54,72 @@ class ChatTemplateNamedTest {
         return t.render(c);
     }
 
-    @Test
-    void qwen() {
-        RenderedConversation r = render("qwen", TOKENS, WITH_SYSTEM);
-        assertEquals(
-                "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-                        + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
-                        + "<|im_start|>user\nHow are you?<|im_end|>\n<|im_start|>assistant\nFine, thanks.<|im_end|>\n",
-                r.text());
-        assertEquals(List.of("Hello!<|im_end|>\n", "Fine, thanks.<|im_end|>\n"), spans(r));
-        RenderedConversation defaults = render("qwen", TOKENS, NO_SYSTEM);
-        assertEquals(
-                "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
-                        + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n",
-                defaults.text());
+    /**
+     * Per named template: the tokens, the text and trained spans of {@link #WITH_SYSTEM}, and the text of
+     * {@link #NO_SYSTEM} (where the template's default system, if it has one, appears).
+     */
+    static Stream<Arguments> namedTemplates() {
+        return Stream.of(
+                Arguments.of(
+                        "qwen",
+                        TOKENS,
+                        "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                                + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
+                                + "<|im_start|>user\nHow are you?<|im_end|>\n<|im_start|>assistant\nFine, thanks.<|im_end|>\n",
+                        List.of("Hello!<|im_end|>\n", "Fine, thanks.<|im_end|>\n"),
+                        "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
+                                + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"),
+                Arguments.of(
+                        // ChatML like qwen, but without a default system
+                        "qwen3_nothink",
+                        TOKENS,
+                        "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                                + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
+                                + "<|im_start|>user\nHow are you?<|im_end|>\n<|im_start|>assistant\nFine, thanks.<|im_end|>\n",
+                        List.of("Hello!<|im_end|>\n", "Fine, thanks.<|im_end|>\n"),
+                        "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"),
+                Arguments.of(
+                        "llama3",
+                        LLAMA3_TOKENS,
+                        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are a helpful assistant.<|eot_id|>"
+                                + "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                                + "<|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|>"
+                                + "<|start_header_id|>user<|end_header_id|>\n\nHow are you?<|eot_id|>"
+                                + "<|start_header_id|>assistant<|end_header_id|>\n\nFine, thanks.<|eot_id|>",
+                        List.of("Hello!<|eot_id|>", "Fine, thanks.<|eot_id|>"),
+                        "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                                + "<|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|>"),
+                Arguments.of(
+                        "mistral",
+                        TOKENS,
+                        "<s>[INST] You are a helpful assistant.\n\nHi[/INST] Hello!</s>[INST] How are you?[/INST]"
+                                + " Fine, thanks.</s>",
+                        List.of(" Hello!</s>", " Fine, thanks.</s>"),
+                        "<s>[INST] Hi[/INST] Hello!</s>"),
+                Arguments.of(
+                        "alpaca",
+                        TOKENS,
+                        "You are a helpful assistant.### Instruction:\nHi\n\n### Response:\nHello!</s>\n\n"
+                                + "### Instruction:\nHow are you?\n\n### Response:\nFine, thanks.</s>\n\n",
+                        List.of("Hello!</s>\n\n", "Fine, thanks.</s>\n\n"),
+                        "Below is an instruction that describes a task. Write a response that appropriately completes "
+                                + "the request.\n\n### Instruction:\nHi\n\n### Response:\nHello!</s>\n\n"),
+                Arguments.of(
+                        "empty",
+                        TOKENS,
+                        "You are a helpful assistant.HiHello!How are you?Fine, thanks.",
+                        List.of("Hello!", "Fine, thanks."),
+                        "HiHello!"));
     }
 
-    @Test
-    void qwen3NothinkIsChatMlWithoutADefaultSystem() {
-        RenderedConversation r = render("qwen3_nothink", TOKENS, WITH_SYSTEM);
-        assertEquals(
-                "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-                        + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
-                        + "<|im_start|>user\nHow are you?<|im_end|>\n<|im_start|>assistant\nFine, thanks.<|im_end|>\n",
-                r.text());
-        assertEquals(List.of("Hello!<|im_end|>\n", "Fine, thanks.<|im_end|>\n"), spans(r));
-        assertEquals(
-                "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n",
-                render("qwen3_nothink", TOKENS, NO_SYSTEM).text(),
-                "no system message: none is added");
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("namedTemplates")
+    void rendersLlamaFactorysStrings(
+            String name, String tokens, String withSystem, List<String> trainedSpans, String noSystem) {
+        RenderedConversation r = render(name, tokens, WITH_SYSTEM);
+        assertEquals(withSystem, r.text());
+        assertEquals(trainedSpans, spans(r));
+        assertEquals(noSystem, render(name, tokens, NO_SYSTEM).text(), "no system message: only a default is added");
     }
 
     @Test
@@ -107,55 +148,6 @@ class ChatTemplateNamedTest {
                 TemplateException.class,
                 () -> ChatTemplates.resolve("qwen", TOKENS, true).render(withCall));
         assertEquals("template 'qwen' does not support tool calls; use template = auto", e.getMessage());
-    }
-
-    @Test
-    void llama3() {
-        RenderedConversation r = render("llama3", LLAMA3_TOKENS, WITH_SYSTEM);
-        assertEquals(
-                "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are a helpful assistant.<|eot_id|>"
-                        + "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
-                        + "<|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|>"
-                        + "<|start_header_id|>user<|end_header_id|>\n\nHow are you?<|eot_id|>"
-                        + "<|start_header_id|>assistant<|end_header_id|>\n\nFine, thanks.<|eot_id|>",
-                r.text());
-        assertEquals(List.of("Hello!<|eot_id|>", "Fine, thanks.<|eot_id|>"), spans(r));
-        assertEquals(
-                "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
-                        + "<|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|>",
-                render("llama3", LLAMA3_TOKENS, NO_SYSTEM).text());
-    }
-
-    @Test
-    void mistral() {
-        RenderedConversation r = render("mistral", TOKENS, WITH_SYSTEM);
-        assertEquals(
-                "<s>[INST] You are a helpful assistant.\n\nHi[/INST] Hello!</s>[INST] How are you?[/INST]"
-                        + " Fine, thanks.</s>",
-                r.text());
-        assertEquals(List.of(" Hello!</s>", " Fine, thanks.</s>"), spans(r));
-    }
-
-    @Test
-    void alpaca() {
-        RenderedConversation r = render("alpaca", TOKENS, WITH_SYSTEM);
-        assertEquals(
-                "You are a helpful assistant.### Instruction:\nHi\n\n### Response:\nHello!</s>\n\n"
-                        + "### Instruction:\nHow are you?\n\n### Response:\nFine, thanks.</s>\n\n",
-                r.text());
-        assertEquals(List.of("Hello!</s>\n\n", "Fine, thanks.</s>\n\n"), spans(r));
-        RenderedConversation defaults = render("alpaca", TOKENS, NO_SYSTEM);
-        assertEquals(
-                "Below is an instruction that describes a task. Write a response that appropriately completes "
-                        + "the request.\n\n### Instruction:\nHi\n\n### Response:\nHello!</s>\n\n",
-                defaults.text());
-    }
-
-    @Test
-    void empty() {
-        RenderedConversation r = render("empty", TOKENS, WITH_SYSTEM);
-        assertEquals("You are a helpful assistant.HiHello!How are you?Fine, thanks.", r.text());
-        assertEquals(List.of("Hello!", "Fine, thanks."), spans(r));
     }
 
     @Test

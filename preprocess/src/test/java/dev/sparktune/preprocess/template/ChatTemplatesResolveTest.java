@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparktune.preprocess.PreprocessException;
+import dev.sparktune.preprocess.ShippedToExecutor;
 import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
 import dev.sparktune.preprocess.conversation.ToolCall;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -109,14 +106,7 @@ class ChatTemplatesResolveTest {
     @Test
     void survivesSerializationAndRendersConcurrently() throws Exception {
         ChatTemplate t = ChatTemplates.resolve("auto", ChatTemplateGoldenCases.tokenizerConfig("qwen3"), true);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(t);
-        }
-        ChatTemplate back;
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-            back = (ChatTemplate) in.readObject();
-        }
+        ChatTemplate back = ShippedToExecutor.copy(t);
         RenderedConversation expected = t.render(HELLO);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {

@@ -6,6 +6,8 @@ import dev.sparktune.preprocess.template.jinja.Token.Type;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /** Recursive-descent parser for the Jinja2 subset chat templates use, with Jinja2's operator precedence. */
 final class JinjaParser {
@@ -146,9 +148,7 @@ final class JinjaParser {
                         test = parseExpression(true);
                         expect(Type.BLOCK_END, null, "'%}'");
                     } else if (tag.equals("else")) {
-                        expect(Type.BLOCK_END, null, "'%}'");
-                        List<Stmt> orElse = parseBody(Set.of("endif"));
-                        endTag("endif");
+                        List<Stmt> orElse = parseBlockBody("endif");
                         return new Node.If(pos, branches, orElse);
                     } else {
                         expect(Type.BLOCK_END, null, "'%}'");
@@ -172,9 +172,7 @@ final class JinjaParser {
                 List<Stmt> orElse = List.of();
                 next();
                 if (next().text().equals("else")) {
-                    expect(Type.BLOCK_END, null, "'%}'");
-                    orElse = parseBody(Set.of("endfor"));
-                    endTag("endfor");
+                    orElse = parseBlockBody("endfor");
                 } else {
                     expect(Type.BLOCK_END, null, "'%}'");
                 }
@@ -188,17 +186,13 @@ final class JinjaParser {
                     return new Node.Set(pos, target, value);
                 }
                 List<Expr.Filter> filters = parseFilterChain();
-                expect(Type.BLOCK_END, null, "'%}'");
-                List<Stmt> body = parseBody(Set.of("endset"));
-                endTag("endset");
+                List<Stmt> body = parseBlockBody("endset");
                 return new Node.SetBlock(pos, target, filters, body);
             }
             case "macro" -> {
                 String macroName = expectName("a macro name");
                 List<Node.Param> params = parseParams();
-                expect(Type.BLOCK_END, null, "'%}'");
-                List<Stmt> body = parseBody(Set.of("endmacro"));
-                endTag("endmacro");
+                List<Stmt> body = parseBlockBody("endmacro");
                 return new Node.Macro(pos, macroName, params, body);
             }
             case "call" -> {
@@ -207,18 +201,14 @@ final class JinjaParser {
                 if (!(call instanceof Expr.Call c)) {
                     throw error(t, "{% call %} needs a macro call");
                 }
-                expect(Type.BLOCK_END, null, "'%}'");
-                List<Stmt> body = parseBody(Set.of("endcall"));
-                endTag("endcall");
+                List<Stmt> body = parseBlockBody("endcall");
                 return new Node.CallBlock(pos, params, c, body);
             }
             case "filter" -> {
                 List<Expr.Filter> filters = new ArrayList<>();
                 filters.add(parseOneFilter(peek().pos()));
                 filters.addAll(parseFilterChain());
-                expect(Type.BLOCK_END, null, "'%}'");
-                List<Stmt> body = parseBody(Set.of("endfilter"));
-                endTag("endfilter");
+                List<Stmt> body = parseBlockBody("endfilter");
                 return new Node.FilterBlock(pos, filters, body);
             }
             case "break" -> {
@@ -230,30 +220,29 @@ final class JinjaParser {
                 return new Node.Continue(pos);
             }
             case "generation" -> {
-                expect(Type.BLOCK_END, null, "'%}'");
-                List<Stmt> body = parseBody(Set.of("endgeneration"));
-                endTag("endgeneration");
+                List<Stmt> body = parseBlockBody("endgeneration");
                 return new Node.Generation(pos, body);
             }
             default -> throw error(t, "unknown or unsupported statement '" + t.text() + "'");
         }
     }
 
+    /** Closes the opening tag, parses the body up to {@code {% end %}} and consumes that end tag. */
+    private List<Stmt> parseBlockBody(String end) {
+        expect(Type.BLOCK_END, null, "'%}'");
+        List<Stmt> body = parseBody(Set.of(end));
+        endTag(end);
+        return body;
+    }
+
     private List<Node.Param> parseParams() {
         expectOp("(");
         List<Node.Param> params = new ArrayList<>();
-        while (!peek().isOp(")")) {
-            if (!params.isEmpty()) {
-                expectOp(",");
-                if (peek().isOp(")")) {
-                    break;
-                }
-            }
+        parseCommaSeparated(")", () -> {
             String param = expectName("a parameter name");
             Expr def = acceptOp("=") ? parseExpression(true) : null;
             params.add(new Node.Param(param, def));
-        }
-        expectOp(")");
+        });
         return params;
     }
 
@@ -354,22 +343,25 @@ final class JinjaParser {
         return expr;
     }
 
-    private Expr parseOr() {
-        Expr left = parseAnd();
-        while (peek().isName("or")) {
-            Pos pos = next().pos();
-            left = new Expr.Binary(pos, "or", left, parseAnd());
+    /**
+     * One left-associative level of the expression grammar: operands of the next tighter level joined by this
+     * level's operators ({@code a or b or c} is {@code (a or b) or c}).
+     */
+    private Expr parseBinaryLevel(Supplier<Expr> operand, Predicate<Token> isOperator) {
+        Expr left = operand.get();
+        while (isOperator.test(peek())) {
+            Token op = next();
+            left = new Expr.Binary(op.pos(), op.text(), left, operand.get());
         }
         return left;
     }
 
+    private Expr parseOr() {
+        return parseBinaryLevel(this::parseAnd, t -> t.isName("or"));
+    }
+
     private Expr parseAnd() {
-        Expr left = parseNot();
-        while (peek().isName("and")) {
-            Pos pos = next().pos();
-            left = new Expr.Binary(pos, "and", left, parseNot());
-        }
-        return left;
+        return parseBinaryLevel(this::parseNot, t -> t.isName("and"));
     }
 
     private Expr parseNot() {
@@ -406,39 +398,19 @@ final class JinjaParser {
     }
 
     private Expr parseMath1() {
-        Expr left = parseConcat();
-        while (peek().isOp("+") || peek().isOp("-")) {
-            Token op = next();
-            left = new Expr.Binary(op.pos(), op.text(), left, parseConcat());
-        }
-        return left;
+        return parseBinaryLevel(this::parseConcat, t -> t.isOp("+") || t.isOp("-"));
     }
 
     private Expr parseConcat() {
-        Expr left = parseMath2();
-        while (peek().isOp("~")) {
-            Token op = next();
-            left = new Expr.Binary(op.pos(), "~", left, parseMath2());
-        }
-        return left;
+        return parseBinaryLevel(this::parseMath2, t -> t.isOp("~"));
     }
 
     private Expr parseMath2() {
-        Expr left = parsePow();
-        while (peek().isOp("*") || peek().isOp("/") || peek().isOp("//") || peek().isOp("%")) {
-            Token op = next();
-            left = new Expr.Binary(op.pos(), op.text(), left, parsePow());
-        }
-        return left;
+        return parseBinaryLevel(this::parsePow, t -> t.isOp("*") || t.isOp("/") || t.isOp("//") || t.isOp("%"));
     }
 
     private Expr parsePow() {
-        Expr left = parseUnary(true);
-        while (peek().isOp("**")) {
-            Token op = next();
-            left = new Expr.Binary(op.pos(), "**", left, parseUnary(true));
-        }
-        return left;
+        return parseBinaryLevel(() -> parseUnary(true), t -> t.isOp("**"));
     }
 
     private Expr parseUnary(boolean withFilter) {
@@ -499,33 +471,17 @@ final class JinjaParser {
                     }
                     case "[" -> {
                         List<Expr> items = new ArrayList<>();
-                        while (!peek().isOp("]")) {
-                            if (!items.isEmpty()) {
-                                expectOp(",");
-                                if (peek().isOp("]")) {
-                                    break;
-                                }
-                            }
-                            items.add(parseExpression(true));
-                        }
-                        expectOp("]");
+                        parseCommaSeparated("]", () -> items.add(parseExpression(true)));
                         return new Expr.ListLit(pos, items);
                     }
                     case "{" -> {
                         List<Expr> keys = new ArrayList<>();
                         List<Expr> values = new ArrayList<>();
-                        while (!peek().isOp("}")) {
-                            if (!keys.isEmpty()) {
-                                expectOp(",");
-                                if (peek().isOp("}")) {
-                                    break;
-                                }
-                            }
+                        parseCommaSeparated("}", () -> {
                             keys.add(parseExpression(true));
                             expectOp(":");
                             values.add(parseExpression(true));
-                        }
-                        expectOp("}");
+                        });
                         return new Expr.DictLit(pos, keys, values);
                     }
                     default -> throw error(t, "unexpected " + t + " in expression");
@@ -586,15 +542,7 @@ final class JinjaParser {
 
     private void parseCallArgs(List<Expr> args, List<Expr.Kwarg> kwargs) {
         expectOp("(");
-        boolean first = true;
-        while (!peek().isOp(")")) {
-            if (!first) {
-                expectOp(",");
-                if (peek().isOp(")")) {
-                    break;
-                }
-            }
-            first = false;
+        parseCommaSeparated(")", () -> {
             if (peek().isOp("*") || peek().isOp("**")) {
                 throw error(peek(), "*args and **kwargs in calls are not supported");
             }
@@ -608,8 +556,26 @@ final class JinjaParser {
                 }
                 args.add(parseExpression(true));
             }
+        });
+    }
+
+    /**
+     * Items separated by commas up to the closing bracket {@code close}, which is consumed too; a trailing comma is
+     * allowed, as in Python. {@code item} parses one item.
+     */
+    private void parseCommaSeparated(String close, Runnable item) {
+        boolean first = true;
+        while (!peek().isOp(close)) {
+            if (!first) {
+                expectOp(",");
+                if (peek().isOp(close)) {
+                    break;
+                }
+            }
+            first = false;
+            item.run();
         }
-        expectOp(")");
+        expectOp(close);
     }
 
     private Expr parseFilterExpr(Expr node) {

@@ -44,39 +44,29 @@ final class Py {
         return ((Number) o).doubleValue();
     }
 
+    /** Python's name for each Java type of the value model, the more specific first (a PyTuple is also a List). */
+    private static final List<Map.Entry<Class<?>, String>> TYPE_NAMES = List.of(
+            Map.entry(String.class, "str"),
+            Map.entry(Boolean.class, "bool"),
+            Map.entry(Long.class, "int"),
+            Map.entry(Integer.class, "int"),
+            Map.entry(Double.class, "float"),
+            Map.entry(Float.class, "float"),
+            Map.entry(PyTuple.class, "tuple"),
+            Map.entry(List.class, "list"),
+            Map.entry(Map.class, "dict"),
+            Map.entry(Undefined.class, "Undefined"),
+            Map.entry(Namespace.class, "Namespace"),
+            Map.entry(PyCallable.class, "function"));
+
     static String typeName(Object o) {
         if (o == null) {
             return "NoneType";
         }
-        if (o instanceof String) {
-            return "str";
-        }
-        if (o instanceof Boolean) {
-            return "bool";
-        }
-        if (isInt(o)) {
-            return "int";
-        }
-        if (o instanceof Double || o instanceof Float) {
-            return "float";
-        }
-        if (o instanceof PyTuple) {
-            return "tuple";
-        }
-        if (o instanceof List) {
-            return "list";
-        }
-        if (o instanceof Map) {
-            return "dict";
-        }
-        if (o instanceof Undefined) {
-            return "Undefined";
-        }
-        if (o instanceof Namespace) {
-            return "Namespace";
-        }
-        if (o instanceof PyCallable) {
-            return "function";
+        for (Map.Entry<Class<?>, String> type : TYPE_NAMES) {
+            if (type.getKey().isInstance(o)) {
+                return type.getValue();
+            }
         }
         return o.getClass().getSimpleName();
     }

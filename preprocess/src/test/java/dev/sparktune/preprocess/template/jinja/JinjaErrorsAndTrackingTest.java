@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparktune.preprocess.ShippedToExecutor;
 import dev.sparktune.preprocess.template.TemplateException;
 import dev.sparktune.preprocess.template.TextSpan;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -167,14 +164,7 @@ class JinjaErrorsAndTrackingTest {
     @Test
     void parsedTemplatesSerialize() throws Exception {
         JinjaTemplate t = JinjaTemplate.parse("t", "{% for m in messages %}{{ m.content|upper }}{% endfor %}");
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(t);
-        }
-        JinjaTemplate back;
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-            back = (JinjaTemplate) in.readObject();
-        }
+        JinjaTemplate back = ShippedToExecutor.copy(t);
         assertEquals("HIYOAGAIN", back.render(Map.of("messages", messages())));
     }
 }
