@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -130,7 +131,8 @@ class LocalClusterTrainEndToEndTest {
             // the marker is complete once it holds the manifest's sha256 (64 hex digits); a kill while it is being
             // written leaves a checkpoint that is, rightly, not resumed from
             while (!markerComplete(firstCommit) && Instant.now().isBefore(deadline)) {
-                Thread.onSpinWait();
+                // a short poll, not a spin: on 2 cores a spinning thread takes one from the executors it waits on
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }
             List<ProcessHandle> victims = executors();
             if (!markerComplete(firstCommit) || victims.isEmpty()) {

@@ -77,24 +77,11 @@ public final class AdamW {
         this(layout, config, decays, lrScale, 0, layout.totalLength());
     }
 
-    /** The optimizer of elements [start, end) of the layout's flat buffers only (one rank's shard). */
-    public static AdamW sharded(
-            ParamLayout layout, AdamWConfig config, Predicate<ParamLayout.Entry> decays, long start, long end) {
-        return new AdamW(layout, config, decays, sameLr(), start, end);
-    }
-
-    /** A shard whose parameters each run at {@code lrScale} × the scheduled lr. */
-    public static AdamW sharded(
-            ParamLayout layout,
-            AdamWConfig config,
-            Predicate<ParamLayout.Entry> decays,
-            ToDoubleFunction<ParamLayout.Entry> lrScale,
-            long start,
-            long end) {
-        return new AdamW(layout, config, decays, lrScale, start, end);
-    }
-
-    private AdamW(
+    /**
+     * The optimizer of elements [start, end) of the layout's flat buffers only (one rank's shard; 0 and the layout's
+     * length for all of it), each parameter at {@code lrScale} × the scheduled lr.
+     */
+    public AdamW(
             ParamLayout layout,
             AdamWConfig config,
             Predicate<ParamLayout.Entry> decays,

@@ -52,11 +52,7 @@ public final class ParamLayout {
         }
 
         public long length() {
-            long n = 1;
-            for (long d : shape) {
-                n *= d;
-            }
-            return n;
+            return Arrays.stream(shape).reduce(1, Math::multiplyExact); // 1 for a scalar's empty shape
         }
 
         @Override

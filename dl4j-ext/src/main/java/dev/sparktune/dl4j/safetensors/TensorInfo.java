@@ -24,11 +24,7 @@ public record TensorInfo(String name, TensorDType dtype, long[] shape, Path file
     }
 
     public long numel() {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
+        return Arrays.stream(shape).reduce(1, Math::multiplyExact); // 1 for a scalar's empty shape
     }
 
     @Override

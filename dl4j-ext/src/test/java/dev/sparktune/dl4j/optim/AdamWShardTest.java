@@ -35,7 +35,7 @@ class AdamWShardTest {
         p.assign(Nd4j.linspace(DataType.FLOAT, 1, 16, 16));
         g.assign(Nd4j.linspace(DataType.FLOAT, -8, 7, 16));
         INDArray expectedParams = p.dup();
-        AdamW.sharded(layout, cfg, AdamW.decayMatrices(), far, far + 16).step(params, grads, 1e-2);
+        new AdamW(layout, cfg, AdamW.decayMatrices(), AdamW.sameLr(), far, far + 16).step(params, grads, 1e-2);
         // first step: m = 0.1 g, v = 0.05 g², bias-corrected to g and g², so each element moves by -lr·sign(g)
         INDArray expected = expectedParams.sub(Transforms.sign(g).muli(1e-2));
         assertArrayEquals(expected.toFloatVector(), p.toFloatVector(), 1e-6f);
@@ -56,7 +56,7 @@ class AdamWShardTest {
         long[] cuts = {0, 9, 20, 20, layout.totalLength()}; // includes an empty shard
         AdamW[] parts = new AdamW[cuts.length - 1];
         for (int i = 0; i < parts.length; i++) {
-            parts[i] = AdamW.sharded(layout, cfg, AdamW.decayMatrices(), cuts[i], cuts[i + 1]);
+            parts[i] = new AdamW(layout, cfg, AdamW.decayMatrices(), AdamW.sameLr(), cuts[i], cuts[i + 1]);
         }
         for (int step = 0; step < 5; step++) {
             INDArray grads =
@@ -70,6 +70,6 @@ class AdamWShardTest {
         assertThrows(IllegalStateException.class, () -> parts[0].saveState(Path.of("unused")));
         assertThrows(
                 IllegalArgumentException.class,
-                () -> AdamW.sharded(layout, cfg, AdamW.decayMatrices(), 5, layout.totalLength() + 1));
+                () -> new AdamW(layout, cfg, AdamW.decayMatrices(), AdamW.sameLr(), 5, layout.totalLength() + 1));
     }
 }

@@ -64,7 +64,8 @@ final class FullyShardedState implements TrainingState, LayerHooks {
         this.rootShards = collective.shards(rootLayout.totalLength());
         this.rootStart = rootShards.start(collective.rank());
         this.rootEnd = rootShards.end(collective.rank());
-        this.rootOptimizer = AdamW.sharded(rootLayout, config.optimizer().adamW(), decays, rootStart, rootEnd);
+        this.rootOptimizer =
+                new AdamW(rootLayout, config.optimizer().adamW(), decays, AdamW.sameLr(), rootStart, rootEnd);
         ParamLayout shardLayout = hasShard ? layers.shardLayout() : null;
         this.shardGrads = hasShard ? shardLayout.allocate() : null;
         this.shardOptimizer =

@@ -130,19 +130,15 @@ final class ReplicatedTrainableState implements TrainingState {
         // Rank 0's copy is the truth: any difference in how ranks loaded or initialised is erased before step 0.
         collective.broadcast(params, 0);
         this.shards = collective.shards(layout.totalLength());
-        this.optimizer = config.parallelism().sharding() != Sharding.NO_SHARD
-                ? AdamW.sharded(
-                        layout,
-                        config.optimizer().adamW(),
-                        AdamW.decayMatrices(),
-                        config.finetuning().lrScale(),
-                        shards.start(collective.rank()),
-                        shards.end(collective.rank()))
-                : new AdamW(
-                        layout,
-                        config.optimizer().adamW(),
-                        AdamW.decayMatrices(),
-                        config.finetuning().lrScale());
+        // shard_grad_op: each rank steps its shard of the AdamW state; no_shard: every rank steps all of it
+        boolean sharded = config.parallelism().sharding() != Sharding.NO_SHARD;
+        this.optimizer = new AdamW(
+                layout,
+                config.optimizer().adamW(),
+                AdamW.decayMatrices(),
+                config.finetuning().lrScale(),
+                sharded ? shards.start(collective.rank()) : 0,
+                sharded ? shards.end(collective.rank()) : layout.totalLength());
     }
 
     @Override
