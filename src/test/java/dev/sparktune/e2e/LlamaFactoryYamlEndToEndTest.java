@@ -51,16 +51,7 @@ class LlamaFactoryYamlEndToEndTest {
                 "Eat well, exercise and sleep.",
                 4);
 
-        Process run = CliProcess.start(
-                cwd,
-                List.of(
-                        "run",
-                        "-c",
-                        RepoPaths.resolve("conf/llamafactory/qwen3_lora_sft.yaml")
-                                .toString()));
-        String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(run.waitFor(300, TimeUnit.SECONDS));
-        assertEquals(0, run.exitValue(), output);
+        String output = runUnchanged("qwen3_lora_sft.yaml");
         assertTrue(output.contains("the packed Delta table goes to saves/qwen3-4b/lora/sft_tokenized"), output);
         JsonNode report =
                 JSON.readTree(output.strip().lines().reduce((a, b) -> b).orElseThrow());
@@ -95,16 +86,7 @@ class LlamaFactoryYamlEndToEndTest {
         }
         Files.writeString(data.resolve("dpo_en_demo.json"), JSON.writeValueAsString(pairs));
 
-        Process run = CliProcess.start(
-                cwd,
-                List.of(
-                        "run",
-                        "-c",
-                        RepoPaths.resolve("conf/llamafactory/qwen3_lora_dpo.yaml")
-                                .toString()));
-        String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(run.waitFor(300, TimeUnit.SECONDS));
-        assertEquals(0, run.exitValue(), output);
+        String output = runUnchanged("qwen3_lora_dpo.yaml");
         JsonNode report =
                 JSON.readTree(output.strip().lines().reduce((a, b) -> b).orElseThrow());
         assertEquals(
@@ -123,6 +105,20 @@ class LlamaFactoryYamlEndToEndTest {
         JsonNode first = JSON.readTree(log.get(0));
         assertTrue(first.has("rewards/accuracies") && first.has("logps/chosen"), first.toString());
         assertTrue(Files.isRegularFile(cwd.resolve("saves/qwen3-4b/lora/dpo/adapter_model.safetensors")));
+    }
+
+    /** {@code run -c conf/llamafactory/<yaml>} in a JVM of its own whose working directory is {@code cwd}; its output. */
+    private String runUnchanged(String yaml) throws Exception {
+        Process run = CliProcess.start(
+                cwd,
+                List.of(
+                        "run",
+                        "-c",
+                        RepoPaths.resolve("conf/llamafactory/" + yaml).toString()));
+        String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(run.waitFor(300, TimeUnit.SECONDS));
+        assertEquals(0, run.exitValue(), output);
+        return output;
     }
 
     private void initModel(Path model) {
