@@ -1,7 +1,6 @@
 package dev.sparktune.trainer.eval;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.dl4j.generate.GenerationConfig;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.ModelConfig;
@@ -240,19 +239,7 @@ public final class EvalJob {
         try {
             FileSystem fs = dir.getFileSystem(conf);
             fs.mkdirs(dir);
-            StringBuilder lines = new StringBuilder();
-            for (DocPrediction p : result.predictions()) {
-                ObjectNode n = MAPPER.createObjectNode();
-                n.put("doc_id", p.docId());
-                n.put("prompt", p.prompt());
-                n.put("predict", p.predict());
-                n.put("label", p.label());
-                n.put("exact_match", p.exactMatch());
-                n.put("contains", p.contains());
-                n.put("stopped", p.stopped());
-                lines.append(MAPPER.writeValueAsString(n)).append('\n');
-            }
-            writeFile(fs, new Path(dir, "generated_predictions.jsonl"), lines.toString());
+            writeFile(fs, new Path(dir, "generated_predictions.jsonl"), predictionsJsonl(result.predictions()));
             writeFile(
                     fs,
                     new Path(dir, "eval_results.json"),
@@ -260,6 +247,15 @@ public final class EvalJob {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the eval results to " + outputDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** generated_predictions.jsonl: each prediction as {@link DocPrediction}'s JSON, one a line. */
+    static String predictionsJsonl(List<DocPrediction> predictions) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (DocPrediction p : predictions) {
+            lines.append(MAPPER.writeValueAsString(p)).append('\n');
+        }
+        return lines.toString();
     }
 
     private static void writeFile(FileSystem fs, Path file, String text) throws IOException {

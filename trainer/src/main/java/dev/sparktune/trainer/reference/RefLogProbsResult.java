@@ -1,6 +1,8 @@
 package dev.sparktune.trainer.reference;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -11,18 +13,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param tokens        supervised tokens scored
  * @param seconds       wall time of the job
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RefLogProbsResult(
         String outputTable, long version, long sourceVersion, long documents, long tokens, double seconds) {
-    /** The verb's JSON summary. */
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** The verb's JSON summary: the components in order, snake_case. */
     public ObjectNode toJson() {
-        ObjectNode n = new ObjectMapper().createObjectNode();
-        n.put("output_table", outputTable);
-        n.put("version", version);
-        n.put("source_version", sourceVersion);
-        n.put("documents", documents);
-        n.put("tokens", tokens);
-        n.put("seconds", seconds);
-        return n;
+        return MAPPER.valueToTree(this);
     }
 
     /** Supervised tokens scored per second. */
