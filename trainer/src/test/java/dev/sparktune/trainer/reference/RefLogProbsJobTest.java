@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.dl4j.testkit.TinyModels;
-import dev.sparktune.preprocess.LocalSpark;
+import dev.sparktune.preprocess.LocalSparkTestBase;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.api.Stage;
@@ -32,11 +32,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reference pass on real Spark and Delta: every document of a prepared demo table (train and eval splits) scored
@@ -44,18 +41,13 @@ import org.junit.jupiter.api.io.TempDir;
  * (scripts/goldens/ref_logprobs.py, run live), and the same whether the rows are packed or not and whether one task
  * or two score them.
  */
-class RefLogProbsJobTest {
+class RefLogProbsJobTest extends LocalSparkTestBase {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path scratch;
-
-    static SparkSession spark;
     static Path model;
 
     @BeforeAll
     static void prepare() throws Exception {
-        spark = LocalSpark.start("RefLogProbsJobTest", scratch);
         for (boolean packing : new boolean[] {true, false}) {
             PrepJob.run(
                     spark,
@@ -71,11 +63,6 @@ class RefLogProbsJobTest {
         }
         model = scratch.resolve("model");
         TinyModels.writeQwen3(model, 7, 0.3);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     private static String table(String name) {
