@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.testkit.DpoMetricNames;
 import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.LocalSparkTestBase;
 import dev.sparktune.preprocess.TestPrepConfig;
@@ -17,7 +18,6 @@ import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.testkit.ReferencePython;
 import dev.sparktune.testkit.RepoPaths;
-import dev.sparktune.trainer.DpoMetricNames;
 import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
@@ -141,7 +141,7 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
         TrainResult trained = TrainJob.run(spark, dpo);
         assertEquals(Math.log(2), trained.steps().get(0).loss(), 1e-5, "a fresh LoRA is its reference: ln 2");
         assertEquals(
-                DpoMetricNames.WITH_REFERENCE,
+                DpoMetricNames.PAIR_METRICS,
                 List.copyOf(trained.steps().get(0).objective().keySet()));
         JsonNode logged =
                 JSON.readTree(Files.readAllLines(scratch.resolve("pairs-train").resolve("trainer_log.jsonl"))
