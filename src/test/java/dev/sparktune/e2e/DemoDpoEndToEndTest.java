@@ -31,26 +31,19 @@ class DemoDpoEndToEndTest {
 
     @Test
     void theModelLearnsToPreferTheRightAnswers() throws Exception {
-        String root = RepoPaths.root().toString();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = SparkTuneCli.newCommandLine();
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(CliArgs.withSettings(
-                List.of("run", root + "/conf/demo-dpo.conf"),
-                "model.model_name_or_path=" + CliArgs.quoted(scratch.resolve("model")),
-                "init_model.tokenizer=\"" + root + "/assets/tokenizers/qwen3\"",
-                "synthetic_data.output_dir=" + CliArgs.quoted(scratch.resolve("data")),
-                "data.dataset_dir=" + CliArgs.quoted(scratch.resolve("data")),
-                "prep.output_table=" + CliArgs.quoted(scratch.resolve("packed")),
-                "train.output_dir=" + CliArgs.quoted(scratch.resolve("lora")),
+        int exit = cli.execute(DemoRunArgs.of(
+                RepoPaths.resolve("conf/demo-dpo.conf"),
+                scratch,
                 "eval.output_dir=" + CliArgs.quoted(scratch.resolve("eval")),
                 "synthetic_data.examples=800",
                 "data.val_size=0.1",
                 "train.max_steps=200",
-                "eval.max_samples=40",
-                "spark.master=\"local[2]\""));
+                "eval.max_samples=40"));
         assertEquals(0, exit, "stderr:\n" + err);
         JsonNode report = new ObjectMapper().readTree(out.toString());
         assertEquals(1600, report.path("ref_logprobs").path("documents").asLong(), "both documents of every pair");

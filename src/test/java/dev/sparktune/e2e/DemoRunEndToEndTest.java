@@ -43,18 +43,11 @@ class DemoRunEndToEndTest {
     Path scratch;
 
     private List<String> demoArgs() {
-        String root = RepoPaths.root().toString();
-        return List.of(CliArgs.withSettings(
-                List.of("run", root + "/conf/demo-local.conf"),
-                "model.model_name_or_path=" + CliArgs.quoted(scratch.resolve("model")),
-                "init_model.tokenizer=\"" + root + "/assets/tokenizers/qwen3\"",
-                "synthetic_data.output_dir=" + CliArgs.quoted(scratch.resolve("data")),
-                "data.dataset_dir=" + CliArgs.quoted(scratch.resolve("data")),
-                "prep.output_table=" + CliArgs.quoted(scratch.resolve("packed")),
-                "train.output_dir=" + CliArgs.quoted(scratch.resolve("lora")),
+        return List.of(DemoRunArgs.of(
+                RepoPaths.resolve("conf/demo-local.conf"),
+                scratch,
                 "export.export_dir=" + CliArgs.quoted(scratch.resolve("merged")),
-                "eval.output_dir=" + CliArgs.quoted(scratch.resolve("eval")),
-                "spark.master=\"local[2]\""));
+                "eval.output_dir=" + CliArgs.quoted(scratch.resolve("eval"))));
     }
 
     @Test

@@ -7,7 +7,6 @@ import dev.sparktune.dl4j.testkit.TensorAssertions;
 import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
-import dev.sparktune.testkit.RepoPaths;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
@@ -54,12 +53,7 @@ class LocalClusterTrainEndToEndTest {
                 Map.of("spark.sql.shuffle.partitions", "2", "spark.executorEnv.OMP_NUM_THREADS", "1"));
         PrepJob.run(
                 spark,
-                TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve("prep"), "demo_alpaca")
-                        .cutoffLen(128)
-                        .packing(true)
-                        .maxSamples(40)
-                        .partitions(2)
-                        .build());
+                TestPrepConfig.demoAlpaca(scratch.resolve("prep")).partitions(2).build());
         table = scratch.resolve("prep/packed").toString();
         model = scratch.resolve("model");
         TinyModels.writeQwen3(model, 1, 0.05);

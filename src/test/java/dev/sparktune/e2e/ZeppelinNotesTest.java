@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.pipeline.cli.SparkTuneCli;
-import dev.sparktune.testkit.CliArgs;
 import dev.sparktune.testkit.RepoPaths;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -50,17 +49,11 @@ class ZeppelinNotesTest {
         CommandLine cli = SparkTuneCli.newCommandLine();
         cli.setOut(new PrintWriter(new StringWriter()));
         cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(CliArgs.withSettings(
-                List.of("run", home.resolve("conf/demo-local.conf").toString()),
+        int exit = cli.execute(DemoRunArgs.of(
+                home.resolve("conf/demo-local.conf"),
+                home.resolve("out/demo"),
                 "run.stages=[synthetic_data, init_model, prep]",
-                "synthetic_data.examples=200",
-                "init_model.tokenizer=" + CliArgs.quoted(RepoPaths.resolve("assets/tokenizers/qwen3")),
-                "synthetic_data.output_dir=" + CliArgs.quoted(home.resolve("out/demo/data")),
-                "data.dataset_dir=" + CliArgs.quoted(home.resolve("out/demo/data")),
-                "model.model_name_or_path=" + CliArgs.quoted(home.resolve("out/demo/model")),
-                "prep.output_table=" + CliArgs.quoted(home.resolve("out/demo/packed")),
-                "train.output_dir=" + CliArgs.quoted(home.resolve("out/demo/lora")),
-                "spark.master=\"local[2]\""));
+                "synthetic_data.examples=200"));
         assertEquals(0, exit, "stderr:\n" + err);
         System.setProperty("sparktune.home", home.toString());
         spark = SparkSession.builder()

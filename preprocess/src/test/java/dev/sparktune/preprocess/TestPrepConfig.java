@@ -19,4 +19,15 @@ public final class TestPrepConfig {
                 .partitions(2)
                 .outputs(PrepConfig.Outputs.beside(outputDir.resolve("packed").toString()));
     }
+
+    /**
+     * The repository's demo alpaca dataset (data/demo_alpaca), its first 40 documents cut to 128 tokens and packed,
+     * into {@code outputDir}/packed: a table a tiny model trains on in seconds, on local Spark or a local cluster.
+     */
+    public static PrepConfig.Builder demoAlpaca(Path outputDir) {
+        return of(RepoPaths.resolve("data"), outputDir, "demo_alpaca")
+                .cutoffLen(128)
+                .packing(true)
+                .maxSamples(40);
+    }
 }

@@ -9,6 +9,7 @@ import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.dl4j.testkit.PublishedConfigs;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -93,13 +94,8 @@ class ActivationPlanTest {
 
     @Test
     void aQwen3LayerKeepsLessPerTokenThanTorch() {
-        ModelConfig qwen3 = HfConfigReader.parse("""
-                {"architectures": ["Qwen3ForCausalLM"], "vocab_size": 151936, "hidden_size": 1024,
-                 "intermediate_size": 3072, "num_hidden_layers": 28, "num_attention_heads": 16,
-                 "num_key_value_heads": 8, "head_dim": 128, "tie_word_embeddings": true,
-                 "max_position_embeddings": 40960}""", "Qwen3-0.6B");
-        ActivationPlan plan =
-                ActivationPlan.of(qwen3, 1, 1024, 1024, LoraConfig.of(8, 16, 0, "all", false), false, name -> true);
+        ActivationPlan plan = ActivationPlan.of(
+                PublishedConfigs.QWEN3_0_6B, 1, 1024, 1024, LoraConfig.of(8, 16, 0, "all", false), false, name -> true);
         // torch 2.13 + PEFT saves per token and layer: both norms' input and output (4C), q and k before and after
         // their norms (2·NH·D + 2·KV·D), v, rotated q and k (NH·D + KV·D... counted once with sdpa's q/k/v),
         // sdpa's output and o_proj's contiguous input (2·NH·D), gate, up, silu(gate), their product (4I)

@@ -15,6 +15,7 @@ import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.testkit.DpoMetricNames;
 import dev.sparktune.dl4j.testkit.GoldenSpecs;
 import dev.sparktune.dl4j.testkit.TensorAssertions;
 import dev.sparktune.testkit.ReferencePython;
@@ -52,13 +53,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class DpoStepGoldenTest {
     static final Path GOLDENS = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens");
     static final int CHUNK_ROWS = 7;
-    static final List<String> METRICS = List.of(
-            "rewards/chosen",
-            "rewards/rejected",
-            "rewards/accuracies",
-            "rewards/margins",
-            "logps/chosen",
-            "logps/rejected");
 
     @Test
     void matchesTrlAndLlamaFactoryCheckedIn() throws Exception {
@@ -158,7 +152,7 @@ class DpoStepGoldenTest {
                     JsonNode want = c.get("results").get(family);
                     String where = family + " " + layout.getKey() + " " + name;
                     lossDiff = Math.max(lossDiff, Math.abs(want.get("loss").asDouble() - step.loss()));
-                    for (String m : METRICS) {
+                    for (String m : DpoMetricNames.PAIR_METRICS) {
                         double d = Math.abs(want.get("metrics").get(m).asDouble()
                                 - step.metrics().get(m));
                         if (m.startsWith("logps/")) {
@@ -345,7 +339,7 @@ class DpoStepGoldenTest {
             int pairs = logps.length / 2;
             double total = 0;
             double[] dSum = new double[logps.length];
-            double[] metrics = new double[METRICS.size()];
+            double[] metrics = new double[DpoMetricNames.PAIR_METRICS.size()];
             for (int i = 0; i < pairs; i++) {
                 PreferenceLoss.Terms t = loss.terms(new PreferenceLoss.Pair(
                         logps[i], logps[pairs + i], tokens[i], tokens[pairs + i], ref[i], ref[pairs + i]));
@@ -366,7 +360,7 @@ class DpoStepGoldenTest {
             }
             Map<String, Double> named = new LinkedHashMap<>();
             for (int k = 0; k < metrics.length; k++) {
-                named.put(METRICS.get(k), metrics[k]);
+                named.put(DpoMetricNames.PAIR_METRICS.get(k), metrics[k]);
             }
             return new Step(total, dSum, named);
         }

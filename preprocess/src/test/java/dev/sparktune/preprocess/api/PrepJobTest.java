@@ -9,7 +9,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sparktune.preprocess.LocalSpark;
+import dev.sparktune.preprocess.LocalSparkTestBase;
 import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.stats.PrepStats;
@@ -32,28 +32,21 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The prep job end to end on local Spark + Delta with the real Qwen3 tokenizer. */
-class PrepJobTest {
+class PrepJobTest extends LocalSparkTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path PARITY_DIR = RepoPaths.resolve("preprocess/src/test/resources/datasets/parity");
     private static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
 
-    @TempDir
-    static Path scratch;
-
-    static SparkSession spark;
     static HuggingFaceTokenizer tokenizer;
 
     @BeforeAll
     static void start() throws IOException {
-        spark = LocalSpark.start("PrepJobTest", scratch);
         tokenizer =
                 HuggingFaceTokenizer.newInstance(QWEN3.resolve("tokenizer.json"), Map.of("addSpecialTokens", "false"));
     }
@@ -61,7 +54,6 @@ class PrepJobTest {
     @AfterAll
     static void stop() {
         tokenizer.close();
-        spark.stop();
     }
 
     private static List<Row> rows(String table) {

@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.api;
 
+import static dev.sparktune.dl4j.testkit.PublishedConfigs.QWEN3_0_6B;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,12 +19,6 @@ import org.nd4j.linalg.api.buffer.DataType;
  * issue's setting.
  */
 class MemoryCheckTest {
-    static final ModelConfig QWEN3_06B = HfConfigReader.parse("""
-            {"architectures": ["Qwen3ForCausalLM"], "vocab_size": 151936, "hidden_size": 1024,
-             "intermediate_size": 3072, "num_hidden_layers": 28, "num_attention_heads": 16,
-             "num_key_value_heads": 8, "head_dim": 128, "tie_word_embeddings": true,
-             "max_position_embeddings": 40960}""", "Qwen3-0.6B");
-
     private static TrainConfig lora(boolean checkpointing, Sharding sharding) {
         return TrainConfig.builder()
                 .modelPath("m")
@@ -40,14 +35,15 @@ class MemoryCheckTest {
     @Test
     void aPlanOverBudgetNamesTheSettingsThatWouldFit() {
         TrainConfig config = lora(false, Sharding.SHARD_GRAD_OP);
-        long plan = MemoryCheck.plan(config, QWEN3_06B, DataType.BFLOAT16, 1024).total();
+        long plan =
+                MemoryCheck.plan(config, QWEN3_0_6B, DataType.BFLOAT16, 1024).total();
         long withCheckpointing = MemoryCheck.plan(
-                        lora(true, Sharding.SHARD_GRAD_OP), QWEN3_06B, DataType.BFLOAT16, 1024)
+                        lora(true, Sharding.SHARD_GRAD_OP), QWEN3_0_6B, DataType.BFLOAT16, 1024)
                 .total();
         MemoryBudget budget = new MemoryBudget((plan + withCheckpointing) / 2, "a test budget", "raise it");
         NotEnoughMemoryException e = assertThrows(
                 NotEnoughMemoryException.class,
-                () -> MemoryCheck.require(config, QWEN3_06B, DataType.BFLOAT16, 1024, budget));
+                () -> MemoryCheck.require(config, QWEN3_0_6B, DataType.BFLOAT16, 1024, budget));
         assertEquals(plan, e.required());
         assertEquals(budget.perRank(), e.available());
         String m = e.getMessage();
@@ -64,7 +60,7 @@ class MemoryCheckTest {
     void aPlanWithinBudgetIsReportedLineByLine() {
         TrainConfig config = lora(true, Sharding.FULL_SHARD);
         MemoryCheck.Checked checked = MemoryCheck.require(
-                config, QWEN3_06B, DataType.BFLOAT16, 1024, new MemoryBudget(8L << 30, "a test budget", "raise it"));
+                config, QWEN3_0_6B, DataType.BFLOAT16, 1024, new MemoryBudget(8L << 30, "a test budget", "raise it"));
         assertEquals(config, checked.config(), "a mode that was asked for is kept");
         List<String> lines = checked.report();
         String report = String.join("\n", lines);
@@ -78,14 +74,14 @@ class MemoryCheckTest {
     }
 
     private static long planned(TrainConfig config, Sharding mode) {
-        return MemoryCheck.plan(config.toBuilder().sharding(mode).build(), QWEN3_06B, DataType.BFLOAT16, 1024)
+        return MemoryCheck.plan(config.toBuilder().sharding(mode).build(), QWEN3_0_6B, DataType.BFLOAT16, 1024)
                 .total();
     }
 
     private static MemoryCheck.Checked auto(TrainConfig config, long budget) {
         return MemoryCheck.require(
                 config.toBuilder().sharding(Sharding.AUTO).build(),
-                QWEN3_06B,
+                QWEN3_0_6B,
                 DataType.BFLOAT16,
                 1024,
                 new MemoryBudget(budget, "a test budget", "raise it"));
@@ -175,6 +171,6 @@ class MemoryCheckTest {
     void autoHasNoPlanOfItsOwn() {
         assertThrows(
                 IllegalArgumentException.class,
-                () -> MemoryCheck.plan(lora(true, Sharding.AUTO), QWEN3_06B, DataType.BFLOAT16, 1024));
+                () -> MemoryCheck.plan(lora(true, Sharding.AUTO), QWEN3_0_6B, DataType.BFLOAT16, 1024));
     }
 }

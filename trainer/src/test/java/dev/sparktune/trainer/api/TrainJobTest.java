@@ -18,7 +18,6 @@ import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.LocalSpark;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
-import dev.sparktune.testkit.RepoPaths;
 import dev.sparktune.trainer.TrainerException;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
@@ -72,13 +71,7 @@ class TrainJobTest {
                 .conf()
                 .set("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s")
                 .set("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
-        PrepJob.run(
-                spark,
-                TestPrepConfig.of(RepoPaths.resolve("data"), scratch.resolve("prep"), "demo_alpaca")
-                        .cutoffLen(128)
-                        .packing(true)
-                        .maxSamples(40)
-                        .build());
+        PrepJob.run(spark, TestPrepConfig.demoAlpaca(scratch.resolve("prep")).build());
         table = scratch.resolve("prep/packed").toString();
         model = scratch.resolve("model");
         HfModelDir.Loaded m = TinyModels.writeQwen3(model, 1, 0.05);

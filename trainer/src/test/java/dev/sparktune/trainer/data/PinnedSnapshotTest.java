@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sparktune.preprocess.LocalSpark;
+import dev.sparktune.preprocess.LocalSparkTestBase;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.preprocess.api.PrepConfig;
@@ -33,21 +33,14 @@ import java.util.stream.LongStream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pinning real prepared tables on local Spark + Delta and reading their rows the way tasks do: straight from the
  * Parquet files, in an order and with contents that match what Spark reads for the same version and split.
  */
-class PinnedSnapshotTest {
-    @TempDir
-    static Path scratch;
-
-    static SparkSession spark;
+class PinnedSnapshotTest extends LocalSparkTestBase {
     /** A space and a '%' in the table path: file paths are escaped in URIs and unescaped in Hadoop path strings. */
     static Path tables;
 
@@ -57,16 +50,10 @@ class PinnedSnapshotTest {
 
     @BeforeAll
     static void prepare() throws IOException {
-        spark = LocalSpark.start("PinnedSnapshotTest", scratch);
         tables = scratch.resolve("tables %41 x");
         table = prep("first", 40).outputs().table();
         train = PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_TRAIN);
         eval = PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_EVAL);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     /** Prepares {@code docs} alpaca documents whose text starts with {@code word} into the shared table path. */

@@ -8,8 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.testkit.DpoMetricNames;
 import dev.sparktune.dl4j.testkit.TinyModels;
-import dev.sparktune.preprocess.LocalSpark;
+import dev.sparktune.preprocess.LocalSparkTestBase;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.api.Stage;
@@ -17,7 +18,6 @@ import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.testkit.ReferencePython;
 import dev.sparktune.testkit.RepoPaths;
-import dev.sparktune.trainer.DpoMetricNames;
 import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
@@ -32,11 +32,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reference pass on real Spark and Delta: every document of a prepared demo table (train and eval splits) scored
@@ -44,18 +41,13 @@ import org.junit.jupiter.api.io.TempDir;
  * (scripts/goldens/ref_logprobs.py, run live), and the same whether the rows are packed or not and whether one task
  * or two score them.
  */
-class RefLogProbsJobTest {
+class RefLogProbsJobTest extends LocalSparkTestBase {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path scratch;
-
-    static SparkSession spark;
     static Path model;
 
     @BeforeAll
     static void prepare() throws Exception {
-        spark = LocalSpark.start("RefLogProbsJobTest", scratch);
         for (boolean packing : new boolean[] {true, false}) {
             PrepJob.run(
                     spark,
@@ -71,11 +63,6 @@ class RefLogProbsJobTest {
         }
         model = scratch.resolve("model");
         TinyModels.writeQwen3(model, 7, 0.3);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     private static String table(String name) {
@@ -154,7 +141,7 @@ class RefLogProbsJobTest {
         TrainResult trained = TrainJob.run(spark, dpo);
         assertEquals(Math.log(2), trained.steps().get(0).loss(), 1e-5, "a fresh LoRA is its reference: ln 2");
         assertEquals(
-                DpoMetricNames.WITH_REFERENCE,
+                DpoMetricNames.PAIR_METRICS,
                 List.copyOf(trained.steps().get(0).objective().keySet()));
         JsonNode logged =
                 JSON.readTree(Files.readAllLines(scratch.resolve("pairs-train").resolve("trainer_log.jsonl"))

@@ -8,9 +8,9 @@ import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelWeights;
+import dev.sparktune.dl4j.testkit.DpoMetricNames;
 import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.table.PackedTable;
-import dev.sparktune.trainer.DpoMetricNames;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.Sharding;
@@ -151,7 +151,7 @@ class PreferenceTrainingTest {
         assertEquals(Math.log(2), run.losses()[0], 1e-6, "first loss");
         Map<String, Double> first = run.metrics().get(0);
         Map<String, Double> last = run.metrics().get(STEPS - 1);
-        assertEquals(DpoMetricNames.WITH_REFERENCE, List.copyOf(first.keySet()));
+        assertEquals(DpoMetricNames.PAIR_METRICS, List.copyOf(first.keySet()));
         // rewards are beta x (policy - reference): zero up to the summation order of a batch of 2 vs 1
         assertEquals(0, first.get("rewards/chosen"), 1e-6);
         assertEquals(0, first.get("rewards/margins"), 1e-6);
