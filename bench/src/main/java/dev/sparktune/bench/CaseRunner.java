@@ -35,6 +35,19 @@ final class CaseRunner {
     }
 
     /**
+     * What a failed step leaves in a case's results, reported as it happens: a step's log summary, or the exception.
+     * The other cases still run.
+     */
+    String failed(Exception e) {
+        if (e instanceof LoggedProcess.StepFailedException step) {
+            progress.accept("failed: " + step.getMessage());
+            return step.summary();
+        }
+        progress.accept("failed: " + e);
+        return e.toString();
+    }
+
+    /**
      * Runs {@code scripts/bench/SCRIPT} (scale_text.py, scale_pairs.py), which writes a corpus into {@code dir} with
      * the tokenizer of {@code checkpoint}; its logs NAME.out and NAME.err go there too.
      *

@@ -205,9 +205,7 @@ public final class DpoBenchmark {
                 table = prepared(c, checkpoint, pairs(c.cutoff(), checkpoint));
             } catch (LoggedProcess.StepFailedException | IllegalStateException e) {
                 // without the table neither side can run
-                String error = e instanceof LoggedProcess.StepFailedException failed ? failed.summary() : e.toString();
-                progress("failed: " + e.getMessage());
-                results.add(new CaseResult(c, -1, null, null, null, error, null));
+                results.add(new CaseResult(c, -1, null, null, null, runner.failed(e), null));
                 writeResults();
                 continue;
             }
@@ -221,12 +219,8 @@ public final class DpoBenchmark {
                 reference = referencePass(c, checkpoint, table, dir);
                 ours = train(c, checkpoint, table, dir);
                 fsdpTrained = fsdpTrained(c, dir.resolve("train.err"));
-            } catch (LoggedProcess.StepFailedException e) {
-                error = e.summary();
-                progress("failed: " + e.getMessage());
-            } catch (IllegalStateException | IOException e) {
-                error = e.toString();
-                progress("failed: " + error);
+            } catch (LoggedProcess.StepFailedException | IllegalStateException | IOException e) {
+                error = runner.failed(e);
             }
             // TRL's figures stand on their own, so they are measured even when ours failed
             long params = runner.checkpoints.params(c.shape());

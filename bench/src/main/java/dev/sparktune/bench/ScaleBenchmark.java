@@ -125,8 +125,7 @@ public final class ScaleBenchmark {
             try {
                 checkpoint = runner.checkpoints.of(c.shape());
             } catch (LoggedProcess.StepFailedException e) {
-                progress("failed: " + e.getMessage());
-                results.add(new CaseResult(c, -1, null, e.summary(), null));
+                results.add(new CaseResult(c, -1, null, runner.failed(e), null));
                 writeResults();
                 continue;
             }
@@ -136,13 +135,8 @@ public final class ScaleBenchmark {
             try {
                 Path data = corpus(c.cutoff(), checkpoint);
                 ours = train(c, checkpoint, data, prepared(c, checkpoint, data));
-            } catch (LoggedProcess.StepFailedException e) {
-                // reported in the table and results.json; the other cases still run
-                error = e.summary();
-                progress("failed: " + e.getMessage());
-            } catch (IllegalStateException | IOException e) {
-                error = e.toString();
-                progress("failed: " + error);
+            } catch (LoggedProcess.StepFailedException | IllegalStateException | IOException e) {
+                error = runner.failed(e); // reported in the table and results.json
             }
             // PEFT's figures stand on their own, so they are measured even when ours failed
             results.add(new CaseResult(c, params, ours, error, peft(c, checkpoint, params)));
