@@ -102,18 +102,17 @@ final class TrainSection {
                 reader.fail("train.output_dir", "required by train: where the model or adapter and checkpoints go");
             }
         }
-        if (!verb.needsTrainSection()) {
-            return null;
-        }
+        boolean trains = verb.needsTrainSection();
         TrainConfig config;
         try {
-            // The rules between keys live in TrainConfig alone and come back one problem per key. Values reported
-            // bad above are read as placeholders (NaN for numbers), so their keys' problems are dropped here: the
-            // rest are reported with them, all in one go.
+            // Every rule lives in TrainConfig alone and comes back one problem per key. Values reported bad above are
+            // read as placeholders (NaN for numbers), so their keys' problems are dropped here: the rest are reported
+            // with them, all in one go. A verb that does not train still gets its train values' ranges checked (a
+            // config is checked whole), but not the paths train requires nor the rules between keys.
             config = TrainConfig.builder()
-                    .modelPath(modelPath == null ? "?" : modelPath)
-                    .table(table)
-                    .outputDir(outputDir)
+                    .modelPath(modelPath == null || !trains ? "?" : modelPath)
+                    .table(trains ? table : "?")
+                    .outputDir(trains ? outputDir : "?")
                     .finetuningType(FinetuningType.parse(finetuning))
                     .lora(loraRank, nan(loraAlpha), nan(loraDropout), loraTarget, rsLora)
                     .loraplusLrRatio(nan(loraplus))
@@ -147,7 +146,7 @@ final class TrainSection {
         } catch (TrainConfigException e) {
             for (TrainConfigException.Problem problem : e.problems()) {
                 String key = MODEL_KEYS.contains(problem.key()) ? "model." + problem.key() : "train." + problem.key();
-                if (reader.reported(key)) {
+                if (reader.reported(key) || (!trains && problem.allowed() == null)) {
                     continue;
                 }
                 if (problem.allowed() != null) {
@@ -158,7 +157,7 @@ final class TrainSection {
             }
             return null;
         }
-        return reader.hasProblems() ? null : config;
+        return reader.hasProblems() || !trains ? null : config;
     }
 
     /**

@@ -385,6 +385,12 @@ class SparkTuneConfigTest {
                         "model.template=llama2",
                         List.of("sparktune.model.template", "\"llama2\"", "auto, qwen3", "did you mean llama3?")),
                 Map.entry("prep.partitions=-2", List.of("sparktune.prep.partitions", "-2", ">= 0")),
+                // TrainConfig's ranges, reported for a verb that does not train as well
+                Map.entry("train.learning_rate=-1", List.of("sparktune.train.learning_rate", "-1", "a number > 0")),
+                Map.entry(
+                        "train.world_size=0",
+                        List.of("sparktune.train.world_size", "invalid value 0", "a whole number in [1, 4096]")),
+                Map.entry("train.max_steps=2.5", List.of("sparktune.train.max_steps", "2.5", "a whole number")),
                 Map.entry("spark.master=null", List.of("sparktune.spark.master", "must not be null")),
                 Map.entry(
                         "spark.conf.spark.jars=[a, b]",

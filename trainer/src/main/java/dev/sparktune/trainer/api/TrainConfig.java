@@ -541,7 +541,7 @@ public record TrainConfig(
                     "cannot be set together with overwrite_output_dir = true (one resumes, the other starts from "
                             + "scratch); unset one of them");
             // each method's own settings, between the rules in the order their problems have always been listed
-            LoraConfig lora = finetuningType != FinetuningType.LORA
+            LoraConfig lora = finetuningType != FinetuningType.LORA || loraTarget == null // null: reported above
                     ? null
                     : p.valid(
                             () -> LoraConfig.of(loraRank, loraAlpha, loraDropout, loraTarget, useRslora),
