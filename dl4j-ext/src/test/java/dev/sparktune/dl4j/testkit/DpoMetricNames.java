@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * The metrics a preference step reports beside its loss, as LLaMA-Factory's dpo stage logs them (TRL's names): the
  * names and the order the tests expect of dl4j-ext's preference step (against its goldens) and of the trainer,
- * whichever way it runs it. Written out, not taken from the trainer's {@code PairScoring.METRICS}: the trainer's
- * tests check that list against this one.
+ * whichever way it runs it. Written out, not taken from the trainer's {@code PairScoring.METRICS}, so a renamed
+ * metric fails the tests that read the logged keys.
  *
  * <p>Shared with the trainer's tests through dl4j-ext's test-jar.
  */

@@ -21,14 +21,12 @@ final class RefLogProbsSection {
         if (!needed) {
             return null;
         }
-        // TrainSection has read these for every verb and reported a bad value once
+        // TrainSection has read these for every verb and reported a bad value (type or range) once
         String table = reader.reported("train.table")
                 ? null
                 : reader.text("train.table", "a table path (local path or Hadoop URI)");
-        long lossChunk = reader.reported("train.loss_chunk_tokens")
-                ? 1
-                : reader.wholeNumber("train.loss_chunk_tokens", 1, Integer.MAX_VALUE);
-        long tasks = reader.reported("train.world_size") ? 1 : reader.wholeNumber("train.world_size", 1, 4096);
+        long lossChunk = reader.reported("train.loss_chunk_tokens") ? 1 : reader.integer("train.loss_chunk_tokens");
+        long tasks = reader.reported("train.world_size") ? 1 : reader.integer("train.world_size");
         String model = preference.refModelOr(modelPath);
         String refAdapters = preference.refModelAdapters();
         if (refAdapters.contains(",")) {

@@ -152,7 +152,7 @@ final class TrainSection {
                 if (problem.allowed() != null) {
                     reader.fail(key, reader.raw(key), problem.allowed()); // the value as the user wrote it
                 } else {
-                    reader.fail(key, problem.message());
+                    reader.fail(key, withoutKey(problem.message(), problem.key()));
                 }
             }
             return null;
@@ -187,10 +187,22 @@ final class TrainSection {
                     + TrainConfigException.keyOf(
                             e.getMessage(), "pref_loss", "pref_beta", "pref_ftx", "dpo_label_smoothing", "simpo_gamma");
             if (!reader.reported(key)) {
-                reader.fail(key, e.getMessage());
+                reader.fail(key, withoutKey(e.getMessage(), key.substring("train.".length())));
             }
         }
         return preference;
+    }
+
+    /**
+     * A part's message (LoRA's, AdamW's, PreferenceLoss's) without the key it begins with, reported under it, where
+     * the rest reads alone ("must be ...", "\"x\" is not ..."; not "= 0 and ...").
+     */
+    private static String withoutKey(String message, String key) {
+        if (!message.startsWith(key + " ") || message.length() == key.length() + 1) {
+            return message;
+        }
+        char next = message.charAt(key.length() + 1);
+        return Character.isLetter(next) || next == '"' ? message.substring(key.length() + 1) : message;
     }
 
     /** A number reported bad (null) as NaN, which fails every rule about its key. */

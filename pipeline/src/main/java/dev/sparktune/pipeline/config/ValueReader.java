@@ -165,7 +165,7 @@ final class ValueReader {
         String allowed = min == Long.MIN_VALUE
                 ? "a whole number"
                 : min == Integer.MIN_VALUE && max == Integer.MAX_VALUE
-                        ? "a whole number in [" + min + ", " + max + "]"
+                        ? "a whole number"
                         : max == Long.MAX_VALUE
                                 ? "a whole number >= " + min
                                 : max == Integer.MAX_VALUE
@@ -189,7 +189,10 @@ final class ValueReader {
         }
     }
 
-    /** A whole number that fits an int; its range is checked by whatever the value configures. 0 when reported. */
+    /**
+     * A whole number that fits an int; its range is the rule of whatever the value configures (TrainConfig's, for
+     * train values). A placeholder when reported.
+     */
     int integer(String key) {
         return (int) wholeNumber(key, Integer.MIN_VALUE, Integer.MAX_VALUE);
     }

@@ -391,6 +391,10 @@ class SparkTuneConfigTest {
                         "train.world_size=0",
                         List.of("sparktune.train.world_size", "invalid value 0", "a whole number in [1, 4096]")),
                 Map.entry("train.max_steps=2.5", List.of("sparktune.train.max_steps", "2.5", "a whole number")),
+                // PreferenceLoss's own rule, under its key
+                Map.entry(
+                        "train.pref_beta=0",
+                        List.of("sparktune.train.pref_beta", "must be a finite number > 0, got 0.0")),
                 Map.entry("spark.master=null", List.of("sparktune.spark.master", "must not be null")),
                 Map.entry(
                         "spark.conf.spark.jars=[a, b]",
