@@ -12,6 +12,7 @@ import dev.sparktune.pipeline.config.RunSettings.Stage;
 import dev.sparktune.pipeline.config.SparkTuneConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.api.PrepResult;
+import dev.sparktune.trainer.api.DynamicAllocationException;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.TrainJob;
 import dev.sparktune.trainer.eval.EvalConfig;
@@ -60,6 +61,11 @@ public final class PipelineRun {
 
     /** Runs the stages; returns the report (one entry per stage, plus before/after exact match when evaluated). */
     public ObjectNode run(SparkSession spark) {
+        if (settings.stages().contains(Stage.TRAIN)) {
+            // refused before prep runs, not after it, when train's barrier stage cannot run on this application
+            DynamicAllocationException.require(
+                    spark.sparkContext(), config.train().parallelism().worldSize());
+        }
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         state = RunState.open(settings.stateFile(), conf);
         report.put("state_file", settings.stateFile());

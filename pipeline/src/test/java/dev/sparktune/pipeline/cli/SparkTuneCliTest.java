@@ -426,6 +426,26 @@ class SparkTuneCliTest {
         assertFalse(Files.exists(dir.resolve("run-4b")), "nothing was written");
     }
 
+    /** Spark fails a barrier stage under dynamic allocation only once it is submitted; the dry run refuses it. */
+    @Test
+    void trainDryRunRefusesDynamicAllocationNamingTheSetting() throws IOException {
+        Path model = qwen3Model("tiny-dynamic");
+        Path table = deltaTable("packed-dynamic");
+        Run refused = run(trainDryRun(
+                model,
+                table,
+                "run-dynamic",
+                "spark.master=yarn",
+                "spark.conf.\"spark.dynamicAllocation.enabled\"=true",
+                "train.world_size=2"));
+        assertEquals(2, refused.status(), refused.toString());
+        assertTrue(
+                refused.err()
+                        .contains("spark.dynamicAllocation.enabled = true: training runs its 2 ranks as one barrier"),
+                refused.toString());
+        assertNoStackTrace(refused);
+    }
+
     @Test
     void trainDryRunChecksTheFreezeSelectionAgainstTheModel() throws IOException {
         Path model = qwen3Model("qwen3-freeze");

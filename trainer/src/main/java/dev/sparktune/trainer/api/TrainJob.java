@@ -37,6 +37,9 @@ public final class TrainJob {
      *                             global batch, seed) or is not committed
      */
     public static TrainResult run(SparkSession spark, TrainConfig requested) {
+        // before any Spark job: Spark itself fails the barrier stage only once it is submitted
+        DynamicAllocationException.require(
+                spark.sparkContext(), requested.parallelism().worldSize());
         AdapterDirectory adapter = requested.finetuning().adapterNameOrPath().isEmpty()
                 ? null
                 : AdapterDirectory.of(
