@@ -7,6 +7,7 @@ import dev.sparktune.dl4j.testkit.TensorAssertions;
 import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.TestPrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
+import dev.sparktune.trainer.api.Device;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
@@ -16,6 +17,7 @@ import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Training on a real multi-process cluster (local-cluster: a master and two workers on 127.0.0.1, each executor its
  * own JVM), ranks joined by the TCP ring across processes. One executor JVM is killed (SIGKILL) after the first
  * checkpoint commits: the barrier stage fails, Spark retries it on a relaunched executor, every rank resumes from the
- * newest committed checkpoint, and the final adapter equals an uninterrupted run's.
+ * newest committed checkpoint, and the final adapter equals an uninterrupted run's. The ranks train with device gpu
+ * on fake GPUs (a discovery script per worker), each reading the one Spark assigned its task.
  */
 class LocalClusterTrainEndToEndTest {
     @TempDir
@@ -46,11 +49,31 @@ class LocalClusterTrainEndToEndTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
+        // GPU scheduling without GPUs, as Spark's own tests do it: each worker's discovery script reports the one GPU
+        // of its "node" (the first worker to ask gets 0, the next 1), each executor and each task takes one
+        Path discovery = scratch.resolve("discover-gpu.sh");
+        Files.writeString(discovery, """
+                #!/usr/bin/env bash
+                for a in 0 1; do
+                  if mkdir "$(dirname "$0")/gpu-$a" 2>/dev/null; then
+                    echo "{\\"name\\": \\"gpu\\", \\"addresses\\": [\\"$a\\"]}"
+                    exit 0
+                  fi
+                done
+                exit 1
+                """);
+        Files.setPosixFilePermissions(discovery, PosixFilePermissions.fromString("rwxr-xr-x"));
         spark = LocalClusterSession.start(
                 "LocalClusterTrainEndToEndTest",
                 scratch,
                 2,
-                Map.of("spark.sql.shuffle.partitions", "2", "spark.executorEnv.OMP_NUM_THREADS", "1"));
+                Map.of(
+                        "spark.sql.shuffle.partitions", "2",
+                        "spark.executorEnv.OMP_NUM_THREADS", "1",
+                        "spark.worker.resource.gpu.amount", "1",
+                        "spark.worker.resource.gpu.discoveryScript", discovery.toString(),
+                        "spark.executor.resource.gpu.amount", "1",
+                        "spark.task.resource.gpu.amount", "1"));
         PrepJob.run(
                 spark,
                 TestPrepConfig.demoAlpaca(scratch.resolve("prep")).partitions(2).build());
@@ -80,6 +103,7 @@ class LocalClusterTrainEndToEndTest {
                 .loggingSteps(5)
                 .worldSize(2)
                 .sharding(Sharding.SHARD_GRAD_OP)
+                .device(Device.GPU)
                 .lossChunkTokens(128)
                 .build();
     }
@@ -117,6 +141,9 @@ class LocalClusterTrainEndToEndTest {
         TrainResult reference = TrainJob.run(spark, config(uninterrupted));
         assertEquals(0, reference.firstStep());
         assertEquals(12, reference.steps().size());
+        // each rank read the GPU its task was assigned; the CPU backend trained as it does without one
+        assertEquals(
+                List.of("0", "1"), reference.gpuAddresses().stream().sorted().toList());
 
         Path interrupted = scratch.resolve("interrupted");
         Path firstCommit = interrupted.resolve(CheckpointStore.PREFIX + 2).resolve(CheckpointStore.MARKER);
@@ -144,6 +171,10 @@ class LocalClusterTrainEndToEndTest {
                 "the retried stage resumed from a committed checkpoint, not from scratch: first step "
                         + resumed.firstStep());
         assertTrue(executors().stream().noneMatch(p -> p.pid() == killed.get()), "the killed JVM is gone");
+        assertEquals(
+                List.of("0", "1"),
+                resumed.gpuAddresses().stream().sorted().toList(),
+                "the relaunched executor holds its worker's GPU again");
 
         TensorAssertions.assertAdaptersClose(uninterrupted, interrupted, 1e-6, "interrupted vs uninterrupted");
         for (int s = 0; s < resumed.steps().size(); s++) {

@@ -5,6 +5,7 @@ import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.pipeline.config.SparkSettings;
 import dev.sparktune.pipeline.config.SubmitHadoopConf;
 import dev.sparktune.trainer.api.DynamicAllocationException;
+import dev.sparktune.trainer.api.GpuSchedulingException;
 import dev.sparktune.trainer.api.MemoryCheck;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
@@ -27,6 +28,7 @@ final class MemoryReport {
      * @param seqLen tokens per packed row (the data.cutoff_len prep writes rows of)
      * @return the plan and budget lines
      * @throws DynamicAllocationException the application would run under dynamic allocation, which refuses barrier stages
+     * @throws GpuSchedulingException     train.device = gpu where tasks would be assigned no GPU
      * @throws dev.sparktune.trainer.api.NotEnoughMemoryException the plan does not fit, with the settings that would
      */
     static List<String> forTrain(TrainConfig train, SparkSettings spark, int seqLen) {
@@ -45,6 +47,10 @@ final class MemoryReport {
                 master,
                 conf.get(DynamicAllocationException.SETTING),
                 train.parallelism().worldSize());
+        GpuSchedulingException.require(
+                master,
+                conf.get(GpuSchedulingException.TASK_AMOUNT),
+                train.parallelism().device());
         MemoryBudget budget = MemoryBudget.of(
                 master, conf, HostMemory.current(), train.parallelism().worldSize());
         // a continued adapter's rank is the adapter's, not train.lora_rank

@@ -3,6 +3,7 @@ package dev.sparktune.pipeline.config;
 import com.typesafe.config.ConfigValue;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.preference.PreferenceLoss;
+import dev.sparktune.trainer.api.Device;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.Sharding;
@@ -20,6 +21,8 @@ import java.util.Locale;
 final class TrainSection {
     private static final List<String> FINETUNING = List.of("lora", "freeze", "full");
     private static final List<String> SCHEDULERS = List.of("cosine", "linear", "constant");
+    private static final List<String> DEVICES =
+            Arrays.stream(Device.values()).map(Device::key).toList();
     private static final List<String> PREF_LOSSES = Arrays.stream(PreferenceLoss.Type.values())
             .map(PreferenceLoss.Type::key)
             .toList();
@@ -81,6 +84,7 @@ final class TrainSection {
         boolean overwrite = reader.bool("train.overwrite_output_dir");
         int worldSize = reader.integer("train.world_size");
         Sharding sharding = fsdp(reader);
+        String device = reader.choice("train.device", DEVICES);
         int lossChunk = reader.integer("train.loss_chunk_tokens");
         boolean checkpointing = reader.bool("train.gradient_checkpointing");
         Double peakFlops = number(reader, "train.peak_flops_per_rank");
@@ -137,6 +141,7 @@ final class TrainSection {
                     .overwriteOutputDir(overwrite)
                     .worldSize(worldSize)
                     .sharding(sharding)
+                    .device(Device.valueOf(device.toUpperCase(Locale.ROOT)))
                     .lossChunkTokens(lossChunk)
                     .gradientCheckpointing(checkpointing)
                     .peakFlopsPerRank(nan(peakFlops))

@@ -14,6 +14,7 @@ import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.api.PrepResult;
 import dev.sparktune.trainer.api.DynamicAllocationException;
 import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.GpuSchedulingException;
 import dev.sparktune.trainer.api.TrainJob;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.eval.EvalJob;
@@ -65,6 +66,8 @@ public final class PipelineRun {
             // refused before prep runs, not after it, when train's barrier stage cannot run on this application
             DynamicAllocationException.require(
                     spark.sparkContext(), config.train().parallelism().worldSize());
+            GpuSchedulingException.require(
+                    spark.sparkContext(), config.train().parallelism().device());
         }
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         state = RunState.open(settings.stateFile(), conf);

@@ -426,9 +426,12 @@ class SparkTuneCliTest {
         assertFalse(Files.exists(dir.resolve("run-4b")), "nothing was written");
     }
 
-    /** Spark fails a barrier stage under dynamic allocation only once it is submitted; the dry run refuses it. */
+    /**
+     * Spark fails a barrier stage under dynamic allocation only once it is submitted, and local mode assigns tasks no
+     * GPU: the dry run refuses both, naming the settings.
+     */
     @Test
-    void trainDryRunRefusesDynamicAllocationNamingTheSetting() throws IOException {
+    void trainDryRunRefusesWhatTheBarrierStageCouldNotGet() throws IOException {
         Path model = qwen3Model("tiny-dynamic");
         Path table = deltaTable("packed-dynamic");
         Run refused = run(trainDryRun(
@@ -444,6 +447,11 @@ class SparkTuneCliTest {
                         .contains("spark.dynamicAllocation.enabled = true: training runs its 2 ranks as one barrier"),
                 refused.toString());
         assertNoStackTrace(refused);
+
+        Run noGpu = run(trainDryRun(model, table, "run-gpu", "spark.master=\"local[2]\"", "train.device=gpu"));
+        assertEquals(2, noGpu.status(), noGpu.toString());
+        assertTrue(noGpu.err().contains("train.device = gpu: local mode (local[2]) assigns no GPU"), noGpu.toString());
+        assertNoStackTrace(noGpu);
     }
 
     @Test

@@ -125,8 +125,13 @@ public record TrainConfig(
     /**
      * @param worldSize ranks (one barrier task each)
      * @param sharding  fsdp (auto until the launch resolves it against the memory budget)
+     * @param device    device: what each rank computes on (gpu: one GPU per barrier task)
      */
-    public record Parallelism(int worldSize, Sharding sharding) implements Serializable {}
+    public record Parallelism(int worldSize, Sharding sharding, Device device) implements Serializable {
+        public Parallelism {
+            Objects.requireNonNull(device, "device");
+        }
+    }
 
     /**
      * @param gradientCheckpointing gradient_checkpointing: recompute each decoder layer's forward in backward (keeps one
@@ -249,6 +254,7 @@ public record TrainConfig(
         b.globalBatchRows = batch.globalRows();
         b.worldSize = parallelism.worldSize();
         b.sharding = parallelism.sharding();
+        b.device = parallelism.device();
         b.gradientCheckpointing = activations.gradientCheckpointing();
         b.lossChunkTokens = activations.lossChunkTokens();
         b.saveSteps = checkpointing.saveSteps();
@@ -297,6 +303,7 @@ public record TrainConfig(
         private int globalBatchRows;
         private int worldSize = 1;
         private Sharding sharding = Sharding.AUTO;
+        private Device device = Device.CPU;
         private boolean gradientCheckpointing = true;
         private int lossChunkTokens = 256;
         private int saveSteps = 500;
@@ -428,6 +435,11 @@ public record TrainConfig(
             return this;
         }
 
+        public Builder device(Device v) {
+            device = v;
+            return this;
+        }
+
         public Builder gradientCheckpointing(boolean v) {
             gradientCheckpointing = v;
             return this;
@@ -489,6 +501,7 @@ public record TrainConfig(
             p.require(finetuningType != null, "finetuning_type", "is required");
             p.require(scheduler != null, "lr_scheduler_type", "is required");
             p.require(sharding != null, "fsdp", "is required");
+            p.require(device != null, "device", "is required");
             p.require(preference != null, "pref_loss", "is required");
             // each value's own range (the config readers check only that a value is a number, a whole number, ...)
             p.within("lora_rank", loraRank, 1, 4096);
@@ -594,7 +607,7 @@ public record TrainConfig(
                     new Optimizer(adamW, maxGradNorm),
                     new Schedule(scheduler, warmupSteps, warmupRatio, epochs, Math.max(0, maxSteps)),
                     new Batch(perDeviceBatchRows, gradientAccumulation, globalBatchRows),
-                    new Parallelism(worldSize, sharding),
+                    new Parallelism(worldSize, sharding, device),
                     new Activations(gradientCheckpointing, lossChunkTokens),
                     new Checkpointing(saveSteps, saveTotalLimit, resume, overwriteOutputDir),
                     new Metrics(loggingSteps, peakFlopsPerRank),

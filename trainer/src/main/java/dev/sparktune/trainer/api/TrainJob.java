@@ -40,6 +40,8 @@ public final class TrainJob {
         // before any Spark job: Spark itself fails the barrier stage only once it is submitted
         DynamicAllocationException.require(
                 spark.sparkContext(), requested.parallelism().worldSize());
+        GpuSchedulingException.require(
+                spark.sparkContext(), requested.parallelism().device());
         AdapterDirectory adapter = requested.finetuning().adapterNameOrPath().isEmpty()
                 ? null
                 : AdapterDirectory.of(

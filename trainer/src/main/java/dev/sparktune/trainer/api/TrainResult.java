@@ -15,6 +15,7 @@ import java.util.List;
  * @param firstStep     the 0-based step the final attempt started at (0, or the resumed checkpoint's step count)
  * @param steps         the metrics of every step from firstStep on (from rank 0; identical on all ranks)
  * @param heldPerRank   bytes of parameters / gradients / optimizer state each rank held
+ * @param gpuAddresses  the GPU Spark assigned each rank's task, by rank (train.device = gpu); empty for cpu
  * @param seconds       wall time of the barrier stage
  */
 public record TrainResult(
@@ -23,6 +24,7 @@ public record TrainResult(
         int firstStep,
         List<StepMetrics> steps,
         List<HeldBytes> heldPerRank,
+        List<String> gpuAddresses,
         double seconds) {
     /** The last step's loss; NaN when the run resumed from a checkpoint of its final step (no step ran). */
     public double finalLoss() {
@@ -42,6 +44,9 @@ public record TrainResult(
             root.put("final_loss", finalLoss());
         }
         root.put("train_seconds", seconds);
+        if (!gpuAddresses.isEmpty()) {
+            gpuAddresses.forEach(root.putArray("gpu_addresses")::add);
+        }
         ArrayNode held = root.putArray("held_bytes_per_rank");
         for (HeldBytes h : heldPerRank) {
             held.addObject()

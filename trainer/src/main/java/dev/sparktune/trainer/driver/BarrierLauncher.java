@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.stream.IntStream;
 import org.apache.spark.SparkContext;
@@ -159,12 +160,17 @@ public final class BarrierLauncher {
             throw sorted.get(0).stopped(); // the last good checkpoint and rank 0's trainer log are in output_dir
         }
         List<HeldBytes> held = sorted.stream().map(RankReport::held).toList();
+        List<String> gpus = sorted.stream()
+                .map(RankReport::gpuAddress)
+                .filter(Objects::nonNull)
+                .toList();
         return new TrainResult(
                 config.outputDir(),
                 snapshot.version(),
                 sorted.get(0).firstStep(),
                 sorted.get(0).steps(),
                 held,
+                gpus,
                 seconds);
     }
 }

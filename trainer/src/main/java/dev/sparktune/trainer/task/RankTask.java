@@ -4,6 +4,8 @@ import dev.sparktune.dl4j.collective.RingOptions;
 import dev.sparktune.dl4j.collective.TcpRingCollective;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelWeights;
+import dev.sparktune.trainer.api.Device;
+import dev.sparktune.trainer.api.GpuSchedulingException;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import dev.sparktune.trainer.data.SnapshotRowSource;
@@ -19,7 +21,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.resource.ResourceUtils;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,13 +71,36 @@ public final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterato
         int rank = task.partitionId();
         long t0 = System.nanoTime();
         requireCpuBackend(rank);
+        String gpu = gpuAddress(task, rank);
         try (RankThreads.Restore threads = RankThreads.apply(ctx.threadsPerRank())) {
             LOG.info("rank {}: computing on {} thread(s)", rank, ctx.threadsPerRank());
-            return train(task, rank, t0);
+            return train(task, rank, gpu, t0);
         }
     }
 
-    private RankReport train(BarrierTaskContext task, int rank, long t0) {
+    /**
+     * train.device = gpu: the GPU Spark assigned this rank's task (the first, should a task hold more), which a CUDA
+     * backend would select; null for cpu. The CPU backend, today's, records and logs it and computes on the cores.
+     */
+    private String gpuAddress(BarrierTaskContext task, int rank) {
+        if (ctx.config().parallelism().device() != Device.GPU) {
+            return null;
+        }
+        Map<String, ResourceInformation> resources = task.resourcesJMap();
+        ResourceInformation gpu = resources.get(ResourceUtils.GPU());
+        if (gpu == null || gpu.addresses().length == 0) {
+            throw GpuSchedulingException.noneAssigned(rank, resources.keySet());
+        }
+        String address = gpu.addresses()[0];
+        LOG.info(
+                "rank {}: GPU {} assigned by Spark (of {}); ND4J's backend is the CPU one, so the rank computes on CPU",
+                rank,
+                address,
+                String.join(", ", gpu.addresses()));
+        return address;
+    }
+
+    private RankReport train(BarrierTaskContext task, int rank, String gpu, long t0) {
         // copying and loading the model can take long on one host: do it before the ring exists, so the others
         // wait in the rendezvous (Spark's barrier, no deadline) rather than in a collective with an I/O timeout
         Loaded loaded = load();
@@ -115,6 +143,7 @@ public final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterato
                     finish(task, trainer, loaded.modelDir(), stopped, rank0);
                     return new RankReport(
                             rank,
+                            gpu,
                             trainer.heldBytes(),
                             ring.bytesMoved(),
                             loadSeconds,
