@@ -35,13 +35,22 @@ final class MemoryReport {
         Configuration hadoop = SubmitHadoopConf.of(spark.conf());
         HadoopModelDir model = HadoopModelDir.of(train.modelPath(), hadoop);
         ModelConfig config = HfConfigReader.parse(model.configJson(), train.modelPath() + "/config.json");
-        // spark-submit hands --master and --conf to the driver as system properties; they win over the config file
-        Map<String, String> conf = new HashMap<>(spark.conf());
-        for (String key : System.getProperties().stringPropertyNames()) {
-            if (key.startsWith("spark.")) {
-                conf.put(key, System.getProperty(key));
-            }
-        }
+        Map<String, String> conf = submitted(spark);
+        String master = requireBarrierStage(train, spark);
+        MemoryBudget budget = MemoryBudget.of(
+                master, conf, HostMemory.current(), train.parallelism().worldSize());
+        // a continued adapter's rank is the adapter's, not train.lora_rank
+        return MemoryCheck.require(
+                        TrainJob.withAdapterSettings(train, hadoop), config, model.storedDataType(), seqLen, budget)
+                .report();
+    }
+
+    /**
+     * What the barrier stage needs of the application, checked as the launch checks it (also where the model to plan
+     * for does not exist yet: a run that creates it with init_model); the master.
+     */
+    static String requireBarrierStage(TrainConfig train, SparkSettings spark) {
+        Map<String, String> conf = submitted(spark);
         String master = conf.getOrDefault("spark.master", spark.master());
         DynamicAllocationException.require(
                 master,
@@ -51,11 +60,17 @@ final class MemoryReport {
                 master,
                 conf.get(GpuSchedulingException.TASK_AMOUNT),
                 train.parallelism().device());
-        MemoryBudget budget = MemoryBudget.of(
-                master, conf, HostMemory.current(), train.parallelism().worldSize());
-        // a continued adapter's rank is the adapter's, not train.lora_rank
-        return MemoryCheck.require(
-                        TrainJob.withAdapterSettings(train, hadoop), config, model.storedDataType(), seqLen, budget)
-                .report();
+        return master;
+    }
+
+    /** The config's Spark settings under those spark-submit hands the driver as system properties, which win. */
+    private static Map<String, String> submitted(SparkSettings spark) {
+        Map<String, String> conf = new HashMap<>(spark.conf());
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith("spark.")) {
+                conf.put(key, System.getProperty(key));
+            }
+        }
+        return conf;
     }
 }

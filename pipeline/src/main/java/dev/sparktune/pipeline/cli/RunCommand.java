@@ -37,13 +37,20 @@ final class RunCommand extends JobVerb {
                         : ConfigSources.of(positionalConfig, options.sources().overrides()),
                 Verb.RUN,
                 c -> InputPathCheck.forRun(c.run(), c.prep(), c.train(), c.spark()),
-                c -> c.run().stages().contains(RunSettings.Stage.TRAIN)
-                                && c.run().initModel() == null
-                        ? MemoryReport.forTrain(
-                                c.train(), c.spark(), c.prep().labels().cutoffLen())
-                        : List.of(),
+                c -> !c.run().stages().contains(RunSettings.Stage.TRAIN)
+                        ? List.of()
+                        : c.run().initModel() == null
+                                ? MemoryReport.forTrain(
+                                        c.train(), c.spark(), c.prep().labels().cutoffLen())
+                                : barrierStageOnly(c),
                 spec);
         return run(
                 loaded, (c, spark) -> new PipelineRun(c, spec.commandLine().getErr()).run(spark), ObjectNode::toString);
+    }
+
+    /** init_model creates the model: no memory plan before it exists, but what the barrier stage needs is checked. */
+    private static List<String> barrierStageOnly(SparkTuneConfig c) {
+        MemoryReport.requireBarrierStage(c.train(), c.spark());
+        return List.of();
     }
 }

@@ -452,6 +452,19 @@ class SparkTuneCliTest {
         assertEquals(2, noGpu.status(), noGpu.toString());
         assertTrue(noGpu.err().contains("train.device = gpu: local mode (local[2]) assigns no GPU"), noGpu.toString());
         assertNoStackTrace(noGpu);
+
+        // a run whose init_model stage creates the model has no memory plan yet, and is refused all the same
+        List<String> runArgs = new ArrayList<>(List.of(runStages(
+                "[init_model, train]",
+                dir.resolve("model-gpu"),
+                "train.table=" + CliArgs.quoted(table),
+                "train.device=gpu")));
+        runArgs.add("--dry-run");
+        Run runNoGpu = run(runArgs.toArray(String[]::new));
+        assertEquals(2, runNoGpu.status(), runNoGpu.toString());
+        assertTrue(
+                runNoGpu.err().contains("train.device = gpu: local mode (local[1]) assigns no GPU"),
+                runNoGpu.toString());
     }
 
     @Test

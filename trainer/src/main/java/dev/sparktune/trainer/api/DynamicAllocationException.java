@@ -44,8 +44,8 @@ public final class DynamicAllocationException extends TrainerException {
                 master,
                 SETTING + " = true: training runs its " + worldSize + " ranks as one barrier "
                         + "stage, which Spark refuses under dynamic allocation (SPARK-24942). Set "
-                        + SETTING + " = false for the train verb (spark.conf in the config, or "
-                        + "--conf on spark-submit) with spark.executor.instances >= train.world_size; prep, "
-                        + "ref-logprobs, export and eval may keep it");
+                        + SETTING + " = false for the application that trains (spark.conf in the config, or "
+                        + "--conf on spark-submit) with spark.executor.instances >= train.world_size; applications "
+                        + "that only prep, score references, export or evaluate may keep it");
     }
 }

@@ -5,16 +5,17 @@ import org.apache.spark.SparkContext;
 
 /**
  * train.device = gpu on an application whose tasks are assigned no GPU: local mode (which assigns none), or no
- * {@code spark.task.resource.gpu.amount}. {@link #require} refuses it before any Spark job, naming the settings; a
+ * {@code spark.task.resource.gpu.amount} of at least 1 (a rank holds a whole GPU). {@link #require} refuses it before any Spark job, naming the settings; a
  * rank whose task still got none refuses to start ({@link #noneAssigned}).
  */
 public final class GpuSchedulingException extends TrainerException {
     /** Spark's per-task GPU request. */
     public static final String TASK_AMOUNT = "spark.task.resource.gpu.amount";
 
-    private static final String SETTINGS = TASK_AMOUNT + " = 1, spark.executor.resource.gpu.amount >= 1 and "
-            + "spark.executor.resource.gpu.discoveryScript (standalone: spark.worker.resource.gpu.amount and "
-            + "spark.worker.resource.gpu.discoveryScript; YARN and Kubernetes assign the devices themselves)";
+    private static final String SETTINGS = TASK_AMOUNT + " = 1 and spark.executor.resource.gpu.amount >= 1, with "
+            + "spark.executor.resource.gpu.discoveryScript on YARN and Kubernetes (Kubernetes: also "
+            + "spark.executor.resource.gpu.vendor), or spark.worker.resource.gpu.amount and "
+            + "spark.worker.resource.gpu.discoveryScript on standalone workers";
 
     private GpuSchedulingException(String message) {
         super(message);

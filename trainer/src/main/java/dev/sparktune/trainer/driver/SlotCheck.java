@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.driver;
 
+import dev.sparktune.trainer.api.GpuSchedulingException;
 import dev.sparktune.trainer.api.NotEnoughSlotsException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -10,12 +11,29 @@ import org.apache.spark.SparkContext;
  * launching, giving executors a moment to register, and say what to change.
  */
 final class SlotCheck {
+    private static final String EXECUTOR_GPUS = "spark.executor.resource.gpu.amount";
+
     private SlotCheck() {}
 
-    /** Task slots of the running application: executor cores in total / spark.task.cpus. */
+    /**
+     * Task slots of the running application: executor cores in total / spark.task.cpus, and where tasks hold GPUs, no
+     * more than the executors' GPUs allow (Spark counts a slot only where both fit).
+     */
     static int slots(SparkContext sc) {
         int taskCpus = Math.max(1, sc.conf().getInt("spark.task.cpus", 1));
-        return cores(sc) / taskCpus;
+        int byCores = cores(sc) / taskCpus;
+        double taskGpus = sc.conf().getDouble(GpuSchedulingException.TASK_AMOUNT, 0);
+        boolean local = sc.master().equals("local") || sc.master().startsWith("local[");
+        if (!(taskGpus > 0) || local) {
+            return byCores; // local mode schedules no resources (GpuSchedulingException refuses device gpu there)
+        }
+        int perExecutor = (int) Math.floor(sc.conf().getDouble(EXECUTOR_GPUS, 0) / taskGpus);
+        return Math.min(byCores, executors(sc) * perExecutor);
+    }
+
+    /** Executors registered, the driver not counted. */
+    private static int executors(SparkContext sc) {
+        return Math.max(0, sc.statusTracker().getExecutorInfos().length - 1);
     }
 
     static int cores(SparkContext sc) {
@@ -31,9 +49,8 @@ final class SlotCheck {
         if (master.equals("local")) {
             return 1;
         }
-        int executors = Math.max(0, sc.statusTracker().getExecutorInfos().length - 1); // minus the driver
         int perExecutor = sc.conf().getInt("spark.executor.cores", 0);
-        return perExecutor > 0 ? executors * perExecutor : sc.defaultParallelism();
+        return perExecutor > 0 ? executors(sc) * perExecutor : sc.defaultParallelism();
     }
 
     static void require(SparkContext sc, int worldSize, long waitMillis) {
@@ -57,7 +74,12 @@ final class SlotCheck {
                             + " concurrent task slots but the application has " + slots + " (master " + sc.master()
                             + ", executor cores in total " + cores(sc) + ", spark.task.cpus "
                             + sc.conf().getInt("spark.task.cpus", 1)
-                            + "): lower world_size, or add executors / cores (e.g. "
+                            + (sc.conf().contains(GpuSchedulingException.TASK_AMOUNT)
+                                    ? ", " + EXECUTOR_GPUS + " " + sc.conf().get(EXECUTOR_GPUS, "unset") + ", "
+                                            + GpuSchedulingException.TASK_AMOUNT + " "
+                                            + sc.conf().get(GpuSchedulingException.TASK_AMOUNT)
+                                    : "")
+                            + "): lower world_size, or add executors / cores / GPUs (e.g. "
                             + "local[" + worldSize + "], --num-executors, spark.executor.cores)");
         }
     }

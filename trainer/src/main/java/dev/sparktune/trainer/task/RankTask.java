@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.resource.ResourceInformation;
-import org.apache.spark.resource.ResourceUtils;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,7 +86,7 @@ public final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterato
             return null;
         }
         Map<String, ResourceInformation> resources = task.resourcesJMap();
-        ResourceInformation gpu = resources.get(ResourceUtils.GPU());
+        ResourceInformation gpu = resources.get("gpu"); // Spark's resource name (ResourceUtils.GPU is internal)
         if (gpu == null || gpu.addresses().length == 0) {
             throw GpuSchedulingException.noneAssigned(rank, resources.keySet());
         }
