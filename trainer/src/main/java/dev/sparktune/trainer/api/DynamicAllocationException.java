@@ -1,6 +1,7 @@
 package dev.sparktune.trainer.api;
 
 import dev.sparktune.trainer.TrainerException;
+import dev.sparktune.trainer.plan.SparkMaster;
 import org.apache.spark.SparkContext;
 
 /**
@@ -36,8 +37,7 @@ public final class DynamicAllocationException extends TrainerException {
      * @param enabled the application's {@link #SETTING}, null when unset
      */
     public static void require(String master, String enabled, int worldSize) {
-        boolean local = master.equals("local") || master.startsWith("local[");
-        if (local || enabled == null || !Boolean.parseBoolean(enabled.strip())) {
+        if (SparkMaster.isLocal(master) || enabled == null || !Boolean.parseBoolean(enabled.strip())) {
             return;
         }
         throw new DynamicAllocationException(

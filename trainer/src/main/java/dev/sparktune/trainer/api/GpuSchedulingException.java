@@ -1,6 +1,7 @@
 package dev.sparktune.trainer.api;
 
 import dev.sparktune.trainer.TrainerException;
+import dev.sparktune.trainer.plan.SparkMaster;
 import org.apache.spark.SparkContext;
 
 /**
@@ -33,7 +34,7 @@ public final class GpuSchedulingException extends TrainerException {
         if (device != Device.GPU) {
             return;
         }
-        if (master.equals("local") || master.startsWith("local[")) {
+        if (SparkMaster.isLocal(master)) {
             throw new GpuSchedulingException("train.device = gpu: local mode (" + master + ") assigns no GPU to "
                     + "tasks; run on a cluster manager that does (standalone or local-cluster, YARN, Kubernetes) with "
                     + SETTINGS + ", or set train.device = cpu");

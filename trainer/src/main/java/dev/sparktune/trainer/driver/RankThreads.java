@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.driver;
 
+import dev.sparktune.trainer.plan.SparkMaster;
 import org.apache.spark.SparkContext;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -20,7 +21,7 @@ public final class RankThreads {
     /** The cores of one rank, as the driver sees the application. */
     public static int perRank(SparkContext sc, int worldSize) {
         String master = sc.master();
-        if (master.equals("local") || master.startsWith("local[")) {
+        if (SparkMaster.isLocal(master)) {
             return Math.max(1, SlotCheck.cores(sc) / worldSize);
         }
         return Math.max(1, sc.conf().getInt("spark.task.cpus", 1));

@@ -2,6 +2,7 @@ package dev.sparktune.trainer.driver;
 
 import dev.sparktune.trainer.api.GpuSchedulingException;
 import dev.sparktune.trainer.api.NotEnoughSlotsException;
+import dev.sparktune.trainer.plan.SparkMaster;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkContext;
@@ -23,8 +24,7 @@ final class SlotCheck {
         int taskCpus = Math.max(1, sc.conf().getInt("spark.task.cpus", 1));
         int byCores = cores(sc) / taskCpus;
         double taskGpus = sc.conf().getDouble(GpuSchedulingException.TASK_AMOUNT, 0);
-        boolean local = sc.master().equals("local") || sc.master().startsWith("local[");
-        if (!(taskGpus > 0) || local) {
+        if (!(taskGpus > 0) || SparkMaster.isLocal(sc.master())) {
             return byCores; // local mode schedules no resources (GpuSchedulingException refuses device gpu there)
         }
         int perExecutor = (int) Math.floor(sc.conf().getDouble(EXECUTOR_GPUS, 0) / taskGpus);

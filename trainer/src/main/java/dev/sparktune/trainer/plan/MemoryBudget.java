@@ -40,7 +40,7 @@ public record MemoryBudget(long perRank, String source, String raise) {
      */
     public static MemoryBudget of(String master, Map<String, String> conf, HostMemory host, int worldSize) {
         int taskCpus = Integer.parseInt(conf.getOrDefault("spark.task.cpus", "1"));
-        if (master.equals("local") || master.startsWith("local[")) {
+        if (SparkMaster.isLocal(master)) {
             long limit = host.available() + host.processRss();
             String why = "the machine's available memory " + gb(host.available());
             if (host.maxPhysicalBytes() > 0 && host.maxPhysicalBytes() < limit) {
