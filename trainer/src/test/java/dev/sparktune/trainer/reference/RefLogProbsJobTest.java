@@ -205,7 +205,8 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
                         0.5,
                         "",
                         scratch.resolve("pairs-train").toString(),
-                        ""))
+                        "",
+                        null))
                 .build();
         RefLogProbsException e = assertThrows(RefLogProbsException.class, () -> TrainJob.run(spark, otherReference));
         assertTrue(
