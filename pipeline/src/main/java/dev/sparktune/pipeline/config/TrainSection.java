@@ -204,7 +204,7 @@ final class TrainSection {
             // the reference keys' rules hold for every verb: eval computes an adapters-off reference too
             preference.checkReference(modelPath);
         } catch (IllegalArgumentException e) {
-            String key = "train." + TrainConfigException.keyOf(e.getMessage(), "ref_model", "ref_model_adapters");
+            String key = "train." + TrainConfigException.keyOf(e.getMessage(), "ref_model_adapters", "ref_model");
             if (!reader.reported(key)) {
                 reader.fail(key, withoutKey(e.getMessage(), key.substring("train.".length())));
             }

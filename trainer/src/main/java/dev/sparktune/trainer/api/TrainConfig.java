@@ -596,8 +596,9 @@ public record TrainConfig(
                             preference.checkReference(modelPath);
                             return null;
                         },
-                        "ref_model",
-                        "ref_model_adapters");
+                        // the longer key first: keyOf takes the first key the message begins with
+                        "ref_model_adapters",
+                        "ref_model");
                 p.require(
                         !preference.adaptersOff() || finetuningType == null || finetuningType == FinetuningType.LORA,
                         "ref_logprobs",
