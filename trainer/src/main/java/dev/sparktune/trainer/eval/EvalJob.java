@@ -3,6 +3,7 @@ package dev.sparktune.trainer.eval;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.generate.GenerationConfig;
 import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.preference.PreferenceLoss;
 import dev.sparktune.preprocess.api.HadoopConfEntries;
@@ -246,22 +247,26 @@ public final class EvalJob {
     private static RefLogProbs.Lookup adaptersOffReference(
             List<TrainRow> rows, EvalConfig config, HadoopConfEntries hadoop, int seqLen) {
         String base = config.preference().refModel();
-        DocumentLogProbs scorer = new DocumentLogProbs(
-                MergedModel.load(base, "", hadoop.toConfiguration()), seqLen, config.lossChunkTokens());
+        HfModelDir.Loaded baseModel = MergedModel.load(base, "", hadoop.toConfiguration());
         int docs = rows.stream().mapToInt(r -> r.docLens().length).sum();
         long[] ids = new long[docs];
         double[] sums = new double[docs];
         int[] counts = new int[docs];
-        int at = 0;
-        for (TrainRow row : rows) {
-            int n = row.docLens().length;
-            double[] rowSums = new double[n];
-            int[] rowCounts = new int[n];
-            scorer.scoreRow(row.inputIds(), row.labels(), row.docLens(), rowSums, rowCounts);
-            System.arraycopy(row.docIds(), 0, ids, at, n);
-            System.arraycopy(rowSums, 0, sums, at, n);
-            System.arraycopy(rowCounts, 0, counts, at, n);
-            at += n;
+        try {
+            DocumentLogProbs scorer = new DocumentLogProbs(baseModel, seqLen, config.lossChunkTokens());
+            int at = 0;
+            for (TrainRow row : rows) {
+                int n = row.docLens().length;
+                double[] rowSums = new double[n];
+                int[] rowCounts = new int[n];
+                scorer.scoreRow(row.inputIds(), row.labels(), row.docLens(), rowSums, rowCounts);
+                System.arraycopy(row.docIds(), 0, ids, at, n);
+                System.arraycopy(rowSums, 0, sums, at, n);
+                System.arraycopy(rowCounts, 0, counts, at, n);
+                at += n;
+            }
+        } finally {
+            baseModel.params().close(); // freed now, not at a GC: the evaluated model loads next
         }
         return RefLogProbs.Lookup.of("the adapters-off reference " + base, ids, sums, counts);
     }
