@@ -227,8 +227,17 @@ public final class CausalLm {
     }
 
     /**
+     * Each token's log-prob of its pre-shifted target into {@code out} (0 where there is none), for scoring only
+     * (the reference log-probs): no backward may follow, and the buffers are free for the next forward.
+     */
+    public void scoreTokenLogProbs(int[] inputIds, int[] targets, PackedBatch packed, double[] out) {
+        heldForBackward = null;
+        lmHead.tokenLogProbs(hidden(inputIds, packed), targets, out);
+    }
+
+    /**
      * Each token's log-prob of its pre-shifted target into {@code out} (0 where there is none): the forward of a
-     * preference loss, or the reference log-probs. The activations stay held for {@link #backwardTokenLogProbs}.
+     * preference loss. The activations stay held for {@link #backwardTokenLogProbs}.
      */
     public void tokenLogProbs(int[] inputIds, int[] targets, PackedBatch packed, double[] out) {
         heldForBackward = null; // the forward below overwrites what an earlier one held

@@ -25,6 +25,7 @@ public final class LoraLinear implements Projection {
     private final Random random;
     private final long seed;
     private final DropoutKeys keys; // null: sequential masks
+    private final AdapterSwitch adapterSwitch; // null: always on
     private final boolean recomputed; // activation checkpointing runs this forward twice per step
     private final int rows;
     private final INDArray mask; // [N, IN] 0 or 1/(1−p); null without dropout
@@ -33,6 +34,7 @@ public final class LoraLinear implements Projection {
     private final INDArray dXa; // [N, R] scratch
     private final INDArray dxLora; // [N, IN] scratch; null without dropout
     private INDArray xd; // dropout(x): `dropped`, or the input itself
+    private boolean lastForwardOff; // the last forward ran without the adapter: nothing kept for its backward
 
     /** PEFT's scaling: alpha / rank, or alpha / sqrt(rank) with rsLoRA. */
     public static double scaling(int rank, double alpha, boolean rsLora) {
@@ -42,7 +44,10 @@ public final class LoraLinear implements Projection {
         return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
     }
 
-    /** @param keys per-row keys of the dropout masks, set by the trainer before each forward; null = sequential */
+    /**
+     * @param keys          per-row keys of the dropout masks, set by the trainer before each forward; null = sequential
+     * @param adapterSwitch turns the adapter off for some forwards (shared by a model's adapters); null = always on
+     */
     public LoraLinear(
             String name,
             Linear base,
@@ -54,6 +59,7 @@ public final class LoraLinear implements Projection {
             double dropout,
             long seed,
             DropoutKeys keys,
+            AdapterSwitch adapterSwitch,
             int rows) {
         this.name = name;
         this.base = base;
@@ -74,6 +80,7 @@ public final class LoraLinear implements Projection {
         this.random = new Random(seed);
         this.seed = seed;
         this.keys = keys;
+        this.adapterSwitch = adapterSwitch;
         this.rows = rows;
         this.recomputed = BufferArena.buildingRecomputedLayer();
         boolean drop = dropout > 0;
@@ -88,6 +95,10 @@ public final class LoraLinear implements Projection {
     @Override
     public INDArray forward(INDArray x) {
         INDArray y = base.forward(x);
+        lastForwardOff = adapterSwitch != null && adapterSwitch.isOff();
+        if (lastForwardOff) {
+            return y;
+        }
         if (mask != null) {
             float keep = (float) (1.0 / (1.0 - dropout));
             float[] m = new float[(int) mask.length()];
@@ -157,6 +168,9 @@ public final class LoraLinear implements Projection {
     }
 
     private void adapterBackward(INDArray dy, INDArray dx) {
+        if (lastForwardOff) {
+            throw new IllegalStateException(name + ": backward after a forward with the adapters off (a scoring pass)");
+        }
         Gemm.into(dy, b, dXa, false, false, scaling, 0.0);
         Gemm.into(dy, xa, dB, true, false, scaling, 1.0);
         Gemm.into(dXa, xd, dA, true, false, 1.0, 1.0);

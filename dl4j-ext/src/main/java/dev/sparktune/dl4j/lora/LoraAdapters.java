@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.layers.AdapterSwitch;
 import dev.sparktune.dl4j.layers.DropoutKeys;
 import dev.sparktune.dl4j.layers.Gemm;
 import dev.sparktune.dl4j.layers.LayerParams;
@@ -48,6 +49,7 @@ public final class LoraAdapters {
     private final ParamLayout layout;
     private final long seed;
     private final DropoutKeys dropoutKeys = new DropoutKeys();
+    private final AdapterSwitch adapterSwitch = new AdapterSwitch();
 
     public LoraAdapters(ModelConfig model, LoraConfig lora, long dropoutSeed) {
         this.model = model;
@@ -134,6 +136,7 @@ public final class LoraAdapters {
                     lora.dropout(),
                     seed * 31 + module.hashCode(),
                     dropoutKeys,
+                    adapterSwitch,
                     rows);
         };
     }
@@ -144,6 +147,14 @@ public final class LoraAdapters {
      */
     public DropoutKeys dropoutKeys() {
         return dropoutKeys;
+    }
+
+    /**
+     * Turns every adapter this object builds off and on (PEFT's {@code disable_adapter()}): while off, the model is
+     * its base.
+     */
+    public AdapterSwitch adapterSwitch() {
+        return adapterSwitch;
     }
 
     /** Writes {@code adapter_config.json} and {@code adapter_model.safetensors} (PEFT's layout) into {@code dir}. */

@@ -182,6 +182,7 @@ final class LayerGoldenChecks {
                         0.0,
                         1,
                         null,
+                        null,
                         rows);
                 runTwice(g, name, p, () -> layer.forward(g.tensor(name, "x")), layer::backward);
             }

@@ -1,6 +1,8 @@
 package dev.sparktune.dl4j.layers;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -346,6 +348,45 @@ class LayerOracleTest {
         fd("linear d/bias", lb.clone(), p.grad("lin.bias"), bv -> dot(NaiveOps.linear(xs, lw, bv, n, c, 7), ldys));
     }
 
+    /**
+     * PEFT's disable_adapter(): with the switch off, an adapted projection (B non-zero, dropout on) gives exactly its
+     * frozen base's output, and refuses a backward (nothing was kept for one); turned back on, the adapter is back.
+     */
+    @Test
+    void loraWithItsAdapterSwitchedOffIsItsBaseAlone() {
+        int n = 12;
+        int in = 9;
+        int out = 7;
+        INDArray w = randn(0.5, out, in);
+        INDArray bias = randn(0.5, out);
+        INDArray a = randn(0.5, 3, in);
+        INDArray b = randn(0.5, out, 3);
+        AdapterSwitch adapters = new AdapterSwitch();
+        LoraLinear lora = new LoraLinear(
+                "lora",
+                Linear.frozen("base", w, bias, n),
+                a,
+                b,
+                Nd4j.zeros(DataType.FLOAT, 3, in),
+                Nd4j.zeros(DataType.FLOAT, out, 3),
+                2.0,
+                0.3,
+                11,
+                null,
+                adapters,
+                n);
+        INDArray x = randn(1.0, n, in);
+        INDArray base = Linear.frozen("plain", w, bias, n).forward(x).dup();
+        INDArray on = lora.forward(x).dup();
+        assertFalse(Arrays.equals(d(on), d(base)), "the adapter changes the output");
+        try (AdapterSwitch.Off off = adapters.turnOff()) {
+            assertArrayEquals(d(base), d(lora.forward(x)), "adapters off: the base projection bit for bit");
+            assertThrows(IllegalStateException.class, () -> lora.backward(randn(1.0, n, out)));
+        }
+        lora.forward(x);
+        lora.backward(randn(1.0, n, out)); // on again: the adapter's forward and backward run
+    }
+
     @Test
     void loraWithDropoutMatchesOracleAndFiniteDifferencesUnderItsMask() {
         int n = 40;
@@ -360,7 +401,8 @@ class LayerOracleTest {
         INDArray dA = Nd4j.zeros(DataType.FLOAT, rank, in);
         INDArray dB = Nd4j.zeros(DataType.FLOAT, out, rank);
         double s = LoraLinear.scaling(rank, 6, false);
-        LoraLinear lora = new LoraLinear("lora", Linear.frozen("base", w, bias, n), a, b, dA, dB, s, p, 11, null, n);
+        LoraLinear lora =
+                new LoraLinear("lora", Linear.frozen("base", w, bias, n), a, b, dA, dB, s, p, 11, null, null, n);
         INDArray x = randn(1.0, n, in);
         INDArray dy = randn(1.0, n, out);
         INDArray y = lora.forward(x).dup();

@@ -118,7 +118,7 @@ public final class SparkTuneConfig {
         String modelPath = reader.text("model.model_name_or_path", "a model directory (local path or Hadoop URI)");
         PrepConfig prep = PrepSection.read(reader, verb, modelPath);
         String adapterPath = reader.text("model.adapter_name_or_path", "a PEFT adapter directory, or \"\"");
-        PreferenceConfig preference = TrainSection.preference(reader);
+        PreferenceConfig preference = TrainSection.preference(reader, modelPath);
         TrainConfig train = TrainSection.read(reader, verb, modelPath, adapterPath, preference);
         ExportConfig export = ExportSection.read(
                 reader,
@@ -170,10 +170,13 @@ public final class SparkTuneConfig {
                 warnings);
     }
 
-    /** Whether pref_loss compares against a reference (false when it is bad: reported already). */
+    /**
+     * Whether pref_loss compares against reference log-probs from the reference pass (false when it is bad: reported
+     * already; false with ref_logprobs = adapters_off, where the model scores its reference with the adapters off).
+     */
     private static boolean needsReference(PreferenceConfig preference) {
         try {
-            return preference.loss().type().needsReference();
+            return preference.loss().type().needsReference() && !preference.adaptersOff();
         } catch (IllegalArgumentException e) {
             return false;
         }

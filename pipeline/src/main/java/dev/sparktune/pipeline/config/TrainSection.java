@@ -6,6 +6,7 @@ import dev.sparktune.dl4j.preference.PreferenceLoss;
 import dev.sparktune.trainer.api.Device;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.PreferenceConfig;
+import dev.sparktune.trainer.api.RefLogprobsSource;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainConfigException;
@@ -25,6 +26,9 @@ final class TrainSection {
             Arrays.stream(Device.values()).map(Device::key).toList();
     private static final List<String> PREF_LOSSES = Arrays.stream(PreferenceLoss.Type.values())
             .map(PreferenceLoss.Type::key)
+            .toList();
+    private static final List<String> REF_LOGPROBS_SOURCES = Arrays.stream(RefLogprobsSource.values())
+            .map(RefLogprobsSource::key)
             .toList();
     /** TrainConfig's keys that live in the model section. */
     private static final List<String> MODEL_KEYS = List.of("model_name_or_path", "adapter_name_or_path");
@@ -167,9 +171,9 @@ final class TrainSection {
 
     /**
      * How a table of preference pairs trains: pref_loss and its options, and the reference (which the ref-logprobs
-     * verb scores with). Read once for every verb; bad values are reported here.
+     * verb scores with, or the model with its adapters off). Read once for every verb; bad values are reported here.
      */
-    static PreferenceConfig preference(ValueReader reader) {
+    static PreferenceConfig preference(ValueReader reader, String modelPath) {
         String loss = reader.choice("train.pref_loss", PREF_LOSSES);
         Double beta = number(reader, "train.pref_beta");
         Double ftx = number(reader, "train.pref_ftx");
@@ -181,8 +185,9 @@ final class TrainSection {
                 "train.ref_logprobs_table",
                 "a Delta table path (local path or Hadoop URI), or " + "\"\" for train.table + "
                         + PreferenceConfig.REF_TABLE_SUFFIX);
+        RefLogprobsSource source = RefLogprobsSource.parse(reader.choice("train.ref_logprobs", REF_LOGPROBS_SOURCES));
         PreferenceConfig preference = new PreferenceConfig(
-                loss, nan(beta), nan(ftx), nan(smoothing), nan(gamma), refModel, refAdapters, refTable);
+                loss, nan(beta), nan(ftx), nan(smoothing), nan(gamma), refModel, refAdapters, refTable, source);
         try {
             // PreferenceLoss holds every rule of these keys (ranges and between keys), for every verb: eval scores
             // pairs too
@@ -191,6 +196,15 @@ final class TrainSection {
             String key = "train."
                     + TrainConfigException.keyOf(
                             e.getMessage(), "pref_loss", "pref_beta", "pref_ftx", "dpo_label_smoothing", "simpo_gamma");
+            if (!reader.reported(key)) {
+                reader.fail(key, withoutKey(e.getMessage(), key.substring("train.".length())));
+            }
+        }
+        try {
+            // the reference keys' rules hold for every verb: eval computes an adapters-off reference too
+            preference.checkReference(modelPath);
+        } catch (IllegalArgumentException e) {
+            String key = "train." + TrainConfigException.keyOf(e.getMessage(), "ref_model_adapters", "ref_model");
             if (!reader.reported(key)) {
                 reader.fail(key, withoutKey(e.getMessage(), key.substring("train.".length())));
             }

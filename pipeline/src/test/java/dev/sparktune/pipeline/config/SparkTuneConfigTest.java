@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.Stage;
+import dev.sparktune.trainer.api.RefLogprobsSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -196,6 +197,74 @@ class SparkTuneConfigTest {
         assertTrue(only(failure(file, Verb.EVAL, "eval.top_p=1.5"), "sparktune.eval.top_p")
                 .message()
                 .contains("(0, 1]"));
+    }
+
+    /**
+     * train.ref_logprobs = adapters_off: the reference is the LoRA model with its adapters off, so run adds no
+     * ref_logprobs stage; it needs finetuning_type = lora and the base as the reference, and every other combination
+     * is refused under the key to change (for eval too, which computes that reference itself).
+     */
+    @Test
+    void adaptersOffTakesTheLoraBaseAsReferenceWithoutARefLogprobsStage() throws IOException {
+        Path file = write("dpo.conf", MINIMAL);
+        String[] common = {
+            "train.output_dir=/runs/a", "export.export_dir=/runs/m", "data.stage=dpo", "train.ref_logprobs=adapters_off"
+        };
+        SparkTuneConfig run = load(file, Verb.RUN, concat(common, "run.stages=[prep, train, export, eval]"));
+        assertEquals(
+                List.of(
+                        RunSettings.Stage.PREP,
+                        RunSettings.Stage.TRAIN,
+                        RunSettings.Stage.EXPORT,
+                        RunSettings.Stage.EVAL),
+                run.run().stages(),
+                "no reference pass");
+        assertTrue(run.train().preference().adaptersOff()
+                && run.eval().preference().adaptersOff());
+        assertEquals(
+                RefLogprobsSource.TABLE,
+                load(file, Verb.TRAIN, "train.output_dir=/o")
+                        .train()
+                        .preference()
+                        .refLogprobs(),
+                "the default");
+        // a continued adapter is compared with the base without it; ref_model may name the base itself
+        assertTrue(load(
+                        file,
+                        Verb.TRAIN,
+                        concat(
+                                concat(common, "model.adapter_name_or_path=/adapters/sft"),
+                                "train.ref_model=\"/models/qwen3/\""))
+                .train()
+                .preference()
+                .adaptersOff());
+
+        assertTrue(only(
+                        failure(file, Verb.TRAIN, concat(common, "train.finetuning_type=full")),
+                        "sparktune.train.ref_logprobs")
+                .message()
+                .contains("needs finetuning_type = lora; for full set ref_logprobs = table"));
+        for (Verb verb : new Verb[] {Verb.TRAIN, Verb.EVAL}) {
+            assertTrue(
+                    only(
+                                    failure(file, verb, concat(common, "train.ref_model=/models/other")),
+                                    "sparktune.train.ref_model")
+                            .message()
+                            .contains("unset ref_model, or set ref_logprobs = table"),
+                    verb.toString());
+            assertTrue(
+                    only(
+                                    failure(file, verb, concat(common, "train.ref_model_adapters=/adapters/sft")),
+                                    "sparktune.train.ref_model_adapters")
+                            .message()
+                            .contains("unset ref_model_adapters, or set ref_logprobs = table"),
+                    verb.toString());
+        }
+        assertTrue(only(
+                        failure(file, Verb.TRAIN, "train.output_dir=/o", "train.ref_logprobs=adapter_off"),
+                        "sparktune.train.ref_logprobs")
+                .message()
+                .contains("table, adapters_off; did you mean adapters_off?"));
     }
 
     @Test

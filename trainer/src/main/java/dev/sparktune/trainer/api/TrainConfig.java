@@ -591,6 +591,20 @@ public record TrainConfig(
                             + " train on the merged model (export it) instead");
             if (preference != null) {
                 p.valid(preference::loss, "pref_loss", "pref_beta", "pref_ftx", "dpo_label_smoothing", "simpo_gamma");
+                p.valid(
+                        () -> {
+                            preference.checkReference(modelPath);
+                            return null;
+                        },
+                        // the longer key first: keyOf takes the first key the message begins with
+                        "ref_model_adapters",
+                        "ref_model");
+                p.require(
+                        !preference.adaptersOff() || finetuningType == null || finetuningType == FinetuningType.LORA,
+                        "ref_logprobs",
+                        "adapters_off turns LoRA adapters off to get the reference (their base model), so it needs "
+                                + "finetuning_type = lora; for " + (finetuningType == null ? "" : finetuningType.key())
+                                + " set ref_logprobs = table (the ref-logprobs verb scores the reference beforehand)");
             }
             p.require(
                     !(finetuningType == FinetuningType.FREEZE && sharding == Sharding.FULL_SHARD),

@@ -81,11 +81,12 @@ public final class TrainJob {
 
     /**
      * The reference log-probs a table of pairs trains against, checked to be of this table version and reference
-     * model; null for a table of single documents or a reference-free pref_loss (orpo, simpo).
+     * model; null for a table of single documents, a reference-free pref_loss (orpo, simpo), or ref_logprobs =
+     * adapters_off (the ranks compute the reference in the step: no table is pinned or read).
      */
     private static RefLogProbs referenceOf(SparkSession spark, TrainConfig config, PinnedSnapshot snapshot) {
         PreferenceConfig preference = config.preference();
-        if (!snapshot.holdsPairs() || !preference.loss().type().needsReference()) {
+        if (!snapshot.holdsPairs() || !preference.loss().type().needsReference() || preference.adaptersOff()) {
             return null;
         }
         return RefLogProbs.pin(

@@ -120,9 +120,11 @@ public final class BarrierLauncher {
                 config.finetuning().type().key(),
                 snapshot.holdsPairs()
                         ? " on preference pairs (" + config.preference().describe()
-                                + (reference == null
-                                        ? ""
-                                        : ", reference log-probs " + reference.path() + "@" + reference.version())
+                                + (reference != null
+                                        ? ", reference log-probs " + reference.path() + "@" + reference.version()
+                                        : config.preference().adaptersOff()
+                                                ? ", reference: the model with its adapters off, per micro-batch"
+                                                : "")
                                 + ")"
                         : "",
                 snapshot,

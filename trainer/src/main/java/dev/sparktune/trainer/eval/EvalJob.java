@@ -3,6 +3,7 @@ package dev.sparktune.trainer.eval;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.generate.GenerationConfig;
 import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.preference.PreferenceLoss;
 import dev.sparktune.preprocess.api.HadoopConfEntries;
@@ -16,7 +17,9 @@ import dev.sparktune.trainer.data.TrainRow;
 import dev.sparktune.trainer.model.HadoopModelDir;
 import dev.sparktune.trainer.model.MergedModel;
 import dev.sparktune.trainer.preference.PairScoring;
+import dev.sparktune.trainer.reference.DocumentLogProbs;
 import dev.sparktune.trainer.reference.RefLogProbs;
+import dev.sparktune.trainer.reference.ReferenceLogProbs;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -44,7 +47,8 @@ import org.apache.spark.sql.functions;
  * optional LoRA adapter merged in) on the executors: loss and perplexity over every supervised token, and, for a
  * fixed sample of documents, a generated answer compared with the reference (exact match, contains). On a table of
  * preference pairs: each pair's preference loss and metrics against the reference log-probs the ref-logprobs verb
- * wrote for the same version (reward accuracy and margin), and generation for a sample of the chosen responses.
+ * wrote for the same version (reward accuracy and margin) or, with ref_logprobs = adapters_off, against the base
+ * model without the adapter, which each task scores first; and generation for a sample of the chosen responses.
  * Writes {@code eval_results.json} and {@code generated_predictions.jsonl} (LLaMA-Factory's names) to any Hadoop FS.
  */
 public final class EvalJob {
@@ -60,7 +64,10 @@ public final class EvalJob {
                 : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_EVAL, config.tableVersion());
         boolean pairs = snapshot.holdsPairs();
         PreferenceLoss preferenceLoss = pairs ? config.preference().loss() : null;
-        RefLogProbs reference = pairs && preferenceLoss.type().needsReference()
+        // ref_logprobs = adapters_off: each task scores its pairs' reference itself, no table is pinned
+        RefLogProbs reference = pairs
+                        && preferenceLoss.type().needsReference()
+                        && !config.preference().adaptersOff()
                 ? RefLogProbs.pin(
                         spark,
                         config.preference().refLogprobsTableOf(config.table()),
@@ -164,7 +171,8 @@ public final class EvalJob {
 
     /**
      * @param preferenceLoss how pairs are scored; null for a table of single documents
-     * @param reference      the reference log-probs of the eval split; null without pairs or for orpo / simpo
+     * @param reference      the reference log-probs of the eval split; null without pairs, for orpo / simpo, and for
+     *                       ref_logprobs = adapters_off (each task scores the base model's itself)
      */
     private static PartitionScore scorePartition(
             Iterator<Row> it,
@@ -179,9 +187,35 @@ public final class EvalJob {
         if (!it.hasNext()) {
             return PartitionScore.EMPTY;
         }
-        PairScoring pairScoring = preferenceLoss == null
-                ? null
-                : new PairScoring(preferenceLoss, reference == null ? null : reference.read(hadoop.toConfiguration()));
+        boolean adaptersOff = preferenceLoss != null
+                && preferenceLoss.type().needsReference()
+                && config.preference().adaptersOff();
+        // the adapters-off reference scores the partition's rows before the evaluated model loads: they are read
+        // first (the eval split), so that one model is resident at a time
+        Iterator<TrainRow> rows;
+        ReferenceLogProbs referenceLogProbs = null;
+        if (adaptersOff) {
+            List<TrainRow> read = new ArrayList<>();
+            it.forEachRemaining(row -> read.add(trainRow(row, true)));
+            referenceLogProbs = adaptersOffReference(read, config, hadoop, seqLen);
+            rows = read.iterator();
+        } else {
+            if (reference != null) {
+                referenceLogProbs = reference.read(hadoop.toConfiguration());
+            }
+            rows = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public TrainRow next() {
+                    return trainRow(it.next(), preferenceLoss != null);
+                }
+            };
+        }
+        PairScoring pairScoring = preferenceLoss == null ? null : new PairScoring(preferenceLoss, referenceLogProbs);
         RowEvaluator evaluator = new RowEvaluator(
                 MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration()),
                 seqLen,
@@ -191,17 +225,50 @@ public final class EvalJob {
                 chosen,
                 config.batchSize(),
                 pairScoring);
-        while (it.hasNext()) {
-            Row row = it.next();
-            int[] inputIds = PackedTable.ints(row.getList(0));
-            int[] labels = PackedTable.ints(row.getList(1));
-            int[] docLens = PackedTable.ints(row.getList(2));
-            long[] docIds = PackedTable.longs(row.getList(3));
-            // a table of pairs: the roles checked to be chosen / rejected pairs in order
-            int[] roles = pairScoring != null ? PackedTable.ints(row.getList(4)) : new int[0];
-            evaluator.add(new TrainRow(inputIds, labels, docLens, docIds, roles));
-        }
+        rows.forEachRemaining(evaluator::add);
         return evaluator.score();
+    }
+
+    /** A row of the selected columns; of a table of pairs, the roles (checked to be chosen / rejected pairs). */
+    private static TrainRow trainRow(Row row, boolean pairs) {
+        return new TrainRow(
+                PackedTable.ints(row.getList(0)),
+                PackedTable.ints(row.getList(1)),
+                PackedTable.ints(row.getList(2)),
+                PackedTable.longs(row.getList(3)),
+                pairs ? PackedTable.ints(row.getList(4)) : new int[0]);
+    }
+
+    /**
+     * The reference of ref_logprobs = adapters_off for {@code rows}: the base model alone (the reference eval's
+     * config fixes to model_name_or_path, without the evaluated adapter), each document scored as the reference pass
+     * scores it.
+     */
+    private static RefLogProbs.Lookup adaptersOffReference(
+            List<TrainRow> rows, EvalConfig config, HadoopConfEntries hadoop, int seqLen) {
+        String base = config.preference().refModel();
+        HfModelDir.Loaded baseModel = MergedModel.load(base, "", hadoop.toConfiguration());
+        int docs = rows.stream().mapToInt(r -> r.docLens().length).sum();
+        long[] ids = new long[docs];
+        double[] sums = new double[docs];
+        int[] counts = new int[docs];
+        try {
+            DocumentLogProbs scorer = new DocumentLogProbs(baseModel, seqLen, config.lossChunkTokens());
+            int at = 0;
+            for (TrainRow row : rows) {
+                int n = row.docLens().length;
+                double[] rowSums = new double[n];
+                int[] rowCounts = new int[n];
+                scorer.scoreRow(row.inputIds(), row.labels(), row.docLens(), rowSums, rowCounts);
+                System.arraycopy(row.docIds(), 0, ids, at, n);
+                System.arraycopy(rowSums, 0, sums, at, n);
+                System.arraycopy(rowCounts, 0, counts, at, n);
+                at += n;
+            }
+        } finally {
+            baseModel.params().close(); // freed now, not at a GC: the evaluated model loads next
+        }
+        return RefLogProbs.Lookup.of("the adapters-off reference " + base, ids, sums, counts);
     }
 
     /**

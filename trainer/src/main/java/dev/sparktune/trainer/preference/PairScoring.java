@@ -2,7 +2,7 @@ package dev.sparktune.trainer.preference;
 
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.preference.PreferenceLoss;
-import dev.sparktune.trainer.reference.RefLogProbs;
+import dev.sparktune.trainer.reference.ReferenceLogProbs;
 import java.util.List;
 
 /**
@@ -34,14 +34,15 @@ public final class PairScoring {
             "odds_ratio_loss");
 
     private final PreferenceLoss loss;
-    private final RefLogProbs.Lookup reference;
+    private final ReferenceLogProbs reference;
     private final List<String> names;
 
     /**
-     * @param reference the reference's log-probs by document; null for the reference-free losses (orpo, simpo)
+     * @param reference the reference's log-probs by document (its table's, or the adapters-off forward's of the
+     *                  micro-batch being scored); null for the reference-free losses (orpo, simpo)
      * @throws IllegalArgumentException the loss needs a reference and none is given
      */
-    public PairScoring(PreferenceLoss loss, RefLogProbs.Lookup reference) {
+    public PairScoring(PreferenceLoss loss, ReferenceLogProbs reference) {
         if (loss.type().needsReference() && reference == null) {
             throw new IllegalArgumentException("pref_loss = " + loss.type().key() + " needs reference log-probs");
         }

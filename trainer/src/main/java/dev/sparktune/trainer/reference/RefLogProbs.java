@@ -152,7 +152,7 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
     }
 
     /** Each document's reference log-prob and token count by doc_id (sorted arrays, binary search). */
-    public static final class Lookup {
+    public static final class Lookup implements ReferenceLogProbs {
         private final String table;
         private final long[] ids;
         private final double[] logps;
@@ -189,12 +189,7 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
             return new Lookup(table, sortedIds, sortedLogps, sortedTokens);
         }
 
-        /**
-         * Document {@code docId}'s summed reference log-prob, checked to cover the {@code tokens} response tokens the
-         * packed row supervises.
-         *
-         * @throws RefLogProbsException the document is not there or was scored on other tokens
-         */
+        @Override
         public double logp(long docId, int tokens) {
             int i = Arrays.binarySearch(ids, docId);
             if (i < 0) {

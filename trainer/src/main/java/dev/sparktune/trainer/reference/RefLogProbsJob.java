@@ -1,14 +1,10 @@
 package dev.sparktune.trainer.reference;
 
-import dev.sparktune.dl4j.layers.CausalLm;
-import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfConfigReader;
-import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.preprocess.api.HadoopConfEntries;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
-import dev.sparktune.trainer.data.PaddedRow;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.trainer.driver.RankThreads;
@@ -116,16 +112,10 @@ public final class RefLogProbsJob {
                 }
             }
         });
-        HfModelDir.Loaded model = MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration());
-        CausalLm lm = new CausalLm(
-                model.config(),
-                model.layout(),
-                model.params(),
-                null,
-                1,
+        DocumentLogProbs scorer = new DocumentLogProbs(
+                MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration()),
                 seqLen,
-                Math.min(config.lossChunkTokens(), seqLen));
-        double[] logps = new double[seqLen];
+                config.lossChunkTokens());
         return new Iterator<>() {
             private final ArrayDeque<Row> ready = new ArrayDeque<>();
 
@@ -151,21 +141,11 @@ public final class RefLogProbsJob {
                 int[] docLens = PackedTable.ints(row.getList(2));
                 long[] docIds = PackedTable.longs(row.getList(3));
                 String split = row.getString(4);
-                PaddedRow padded = PaddedRow.of(inputIds, labels, docLens, seqLen);
-                int[] targets = padded.targets();
-                lm.tokenLogProbs(padded.inputIds(), targets, padded.packed(), logps);
-                int start = 0;
+                double[] sums = new double[docLens.length];
+                int[] counts = new int[docLens.length];
+                scorer.scoreRow(inputIds, labels, docLens, sums, counts);
                 for (int d = 0; d < docLens.length; d++) {
-                    double sum = 0;
-                    int count = 0;
-                    for (int i = start; i < start + docLens[d]; i++) {
-                        if (targets[i] != LmHeadLoss.IGNORE) {
-                            sum += logps[i];
-                            count++;
-                        }
-                    }
-                    ready.add(RowFactory.create(docIds[d], split, sum, count));
-                    start += docLens[d];
+                    ready.add(RowFactory.create(docIds[d], split, sums[d], counts[d]));
                 }
             }
         };

@@ -2,6 +2,7 @@ package dev.sparktune.trainer.task;
 
 import dev.sparktune.dl4j.collective.Collective;
 import dev.sparktune.dl4j.collective.FlatShards;
+import dev.sparktune.dl4j.layers.AdapterSwitch;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LayerHooks;
 import dev.sparktune.dl4j.layers.LayerParams;
@@ -109,6 +110,12 @@ final class FullyShardedState implements TrainingState, LayerHooks {
     @Override
     public CausalLm model() {
         return model;
+    }
+
+    /** Full fine-tuning has no adapters. */
+    @Override
+    public AdapterSwitch adapterSwitch() {
+        return null;
     }
 
     @Override

@@ -1,7 +1,9 @@
 package dev.sparktune.trainer.task;
 
+import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.layers.PackedBatch;
 import dev.sparktune.trainer.data.TrainRow;
+import java.util.Arrays;
 
 /**
  * One micro-batch of a rank: its rows padded into the model's fixed [B, T] buffers; absent rows (a short last
@@ -24,4 +26,22 @@ record MicroBatch(
         PackedBatch packed,
         int seqLen,
         long tokens,
-        double usefulFlops) {}
+        double usefulFlops) {
+    /**
+     * Padding alone, no row and no loss: what a rank with fewer micro-batches than the busiest rank of a step runs
+     * under full_shard, whose forward and backward gather layers with every rank.
+     */
+    static MicroBatch padding(int batchRows, int seqLen) {
+        int[] targets = new int[batchRows * seqLen];
+        Arrays.fill(targets, LmHeadLoss.IGNORE);
+        return new MicroBatch(
+                new long[0],
+                new TrainRow[0],
+                new int[batchRows * seqLen],
+                targets,
+                PackedBatch.fromDocLens(seqLen, new int[batchRows][0]),
+                seqLen,
+                0,
+                0);
+    }
+}

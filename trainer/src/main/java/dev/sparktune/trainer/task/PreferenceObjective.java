@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.task;
 
+import dev.sparktune.dl4j.layers.AdapterSwitch;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.preference.PreferenceLoss;
 import dev.sparktune.trainer.data.TrainRow;
@@ -12,15 +13,25 @@ import java.util.List;
  * {@link PairScoring} scores each pair (a chosen document and its rejected one, adjacent in one row) against the
  * reference, and one backward takes every pair's dLoss/d(summed log-prob) to its response tokens. A pair never spans
  * rows, so a micro-batch's pairs are whole and the step's loss is the mean over the global batch of pairs, whatever
- * the world size, packing or accumulation.
+ * the world size, packing or accumulation. The reference's log-probs are read from the reference pass's table, or
+ * computed per micro-batch by a forward with the LoRA adapters off ({@link AdaptersOffReference}) just before the
+ * policy's forward, which must come last: its activations are the ones the backward reads.
  */
 final class PreferenceObjective implements Objective {
     private final PairScoring scoring;
+    private final AdaptersOffReference adaptersOff; // null: the reference is read from its table, or not needed
     private double[] logps = new double[0];
 
-    /** @param reference the reference's log-probs; null for the reference-free losses (orpo, simpo) */
+    /** @param reference the reference pass's log-probs; null for the reference-free losses (orpo, simpo) */
     PreferenceObjective(PreferenceLoss loss, RefLogProbs.Lookup reference) {
         this.scoring = new PairScoring(loss, reference);
+        this.adaptersOff = null;
+    }
+
+    /** Against the training model itself with its LoRA adapters off ({@code adapters} turns them off). */
+    PreferenceObjective(PreferenceLoss loss, AdapterSwitch adapters) {
+        this.adaptersOff = new AdaptersOffReference(adapters);
+        this.scoring = new PairScoring(loss, adaptersOff);
     }
 
     @Override
@@ -37,6 +48,9 @@ final class PreferenceObjective implements Objective {
 
     @Override
     public double forwardBackward(CausalLm model, MicroBatch batch, double globalUnits, double[] metricSums) {
+        if (adaptersOff != null) {
+            adaptersOff.score(model, batch);
+        }
         int[] targets = batch.targets();
         if (logps.length != targets.length) {
             logps = new double[targets.length];

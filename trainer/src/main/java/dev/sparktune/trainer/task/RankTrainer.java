@@ -56,7 +56,8 @@ public final class RankTrainer implements AutoCloseable {
      *             keep the rest on disk); the other modes load it whole
      * @param startAdapter the local PEFT adapter directory whose weights start LoRA training (adapter_name_or_path),
      *             or null for new adapters
-     * @param reference the reference log-probs of preference training (null for the reference-free losses); with
+     * @param reference the reference log-probs of preference training (null for the reference-free losses and for
+     *             train.ref_logprobs = adapters_off, whose reference is this model with its adapters off); with
      *             {@code pairs} false it is ignored
      * @param pairs whether the rows hold preference pairs: train them with the config's preference loss
      */
@@ -93,7 +94,12 @@ public final class RankTrainer implements AutoCloseable {
                 : new ReplicatedTrainableState(run, base, plan.microBatchRows(), seqLen, collective, startAdapter);
         this.schedule = run.schedule().lr(plan.totalSteps());
         this.flops = run.trainingFlops(state.model().config());
-        this.objective = pairs ? new PreferenceObjective(run.preference().loss(), reference) : Objective.NEXT_TOKEN;
+        this.objective = !pairs
+                ? Objective.NEXT_TOKEN
+                : run.preference().adaptersOff()
+                                && run.preference().loss().type().needsReference()
+                        ? new PreferenceObjective(run.preference().loss(), state.adapterSwitch())
+                        : new PreferenceObjective(run.preference().loss(), reference);
     }
 
     /** Runs optimizer step {@code step} (0-based, in order) on every rank. */
@@ -126,16 +132,15 @@ public final class RankTrainer implements AutoCloseable {
             local[0] += objective.forwardBackward(state.model(), mb, globalUnits, metricSums);
         }
         // full_shard gathers and reduce-scatters inside every forward/backward: each rank must run as many as the
-        // busiest rank of this step, the extra ones on padding that carries no loss
+        // busiest rank of this step (the objective's passes, so as many forwards each), the extra ones on padding
         for (int pass = micro.size();
                 config.parallelism().sharding() == Sharding.FULL_SHARD && pass < mostMicroBatches(step, epoch);
                 pass++) {
-            state.model()
-                    .forwardBackward(
-                            new int[plan.microBatchRows() * seqLen],
-                            blankTargets(),
-                            PackedBatch.fromDocLens(seqLen, new int[plan.microBatchRows()][0]),
-                            globalUnits);
+            objective.forwardBackward(
+                    state.model(),
+                    MicroBatch.padding(plan.microBatchRows(), seqLen),
+                    globalUnits,
+                    new double[names.size()]);
         }
         System.arraycopy(metricSums, 0, local, 1, metricSums.length);
         double[] reduced = collective.allReduceSum(local);
@@ -229,12 +234,6 @@ public final class RankTrainer implements AutoCloseable {
             most = Math.max(most, plan.microBatches(plan.rankRows(stepRows, r)).size());
         }
         return most;
-    }
-
-    private int[] blankTargets() {
-        int[] t = new int[plan.microBatchRows() * seqLen];
-        Arrays.fill(t, -100);
-        return t;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.sparktune.trainer.task;
 
 import dev.sparktune.dl4j.collective.Collective;
 import dev.sparktune.dl4j.collective.FlatShards;
+import dev.sparktune.dl4j.layers.AdapterSwitch;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.DropoutKeys;
 import dev.sparktune.dl4j.layers.LayerParams;
@@ -144,6 +145,11 @@ final class ReplicatedTrainableState implements TrainingState {
     @Override
     public CausalLm model() {
         return model;
+    }
+
+    @Override
+    public AdapterSwitch adapterSwitch() {
+        return adapters == null ? null : adapters.adapterSwitch();
     }
 
     @Override

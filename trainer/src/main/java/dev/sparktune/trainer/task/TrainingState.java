@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.task;
 
+import dev.sparktune.dl4j.layers.AdapterSwitch;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.trainer.checkpoint.CheckpointManifest;
 import dev.sparktune.trainer.checkpoint.StatePiece;
@@ -16,6 +17,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 interface TrainingState extends AutoCloseable {
     /** The model whose forward/backward adds into this state's gradients. */
     CausalLm model();
+
+    /** Turns the model's LoRA adapters off and on (PEFT's disable_adapter()); null when it has none. */
+    AdapterSwitch adapterSwitch();
 
     /** Zeroes the gradients before a step's micro-batches. */
     void zeroGrads();

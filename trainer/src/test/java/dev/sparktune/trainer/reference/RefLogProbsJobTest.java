@@ -1,6 +1,7 @@
 package dev.sparktune.trainer.reference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.dl4j.testkit.DpoMetricNames;
+import dev.sparktune.dl4j.testkit.TensorAssertions;
 import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.preprocess.LocalSparkTestBase;
 import dev.sparktune.preprocess.TestPrepConfig;
@@ -19,6 +21,7 @@ import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.testkit.ReferencePython;
 import dev.sparktune.testkit.RepoPaths;
 import dev.sparktune.trainer.api.PreferenceConfig;
+import dev.sparktune.trainer.api.RefLogprobsSource;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
 import dev.sparktune.trainer.api.TrainResult;
@@ -194,6 +197,72 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
                 "eval_loss of a table of pairs is the preference loss, as LLaMA-Factory reports it");
         assertTrue(results.has("eval_rewards/accuracies") && results.has("eval_chosen_loss"), results.toString());
 
+        // train.ref_logprobs = adapters_off: the reference is the model with its LoRA adapters off, scored in each
+        // step; no table is pinned or read (the one named does not exist), and the run ends on the table mode's
+        // adapter. Step 0's reference is the policy bit for bit (B = 0, the same forward buffers): ln 2 exactly
+        PreferenceConfig defaults = PreferenceConfig.defaults();
+        PreferenceConfig adaptersOff = new PreferenceConfig(
+                defaults.prefLoss(),
+                defaults.beta(),
+                defaults.ftx(),
+                defaults.labelSmoothing(),
+                defaults.simpoGamma(),
+                "",
+                "",
+                scratch.resolve("no-reference-table").toString(),
+                RefLogprobsSource.ADAPTERS_OFF);
+        long started = System.nanoTime();
+        TrainResult onTheFly = TrainJob.run(
+                spark,
+                dpo.toBuilder()
+                        .outputDir(scratch.resolve("pairs-adapters-off").toString())
+                        .preference(adaptersOff)
+                        .build());
+        System.out.printf(
+                "[RefLogProbsJobTest] adapters_off training: %.1f s, losses %s%n",
+                (System.nanoTime() - started) / 1e9,
+                onTheFly.steps().stream().map(m -> m.loss()).toList());
+        assertEquals(Math.log(2), onTheFly.steps().get(0).loss(), 1e-12);
+        for (int step = 0; step < trained.steps().size(); step++) {
+            assertEquals(
+                    trained.steps().get(step).loss(), onTheFly.steps().get(step).loss(), 1e-5, "loss at step " + step);
+        }
+        assertTrue(
+                Math.abs(onTheFly.steps().get(1).loss() - Math.log(2)) > 1e-4,
+                "the update made the policy another model than its adapters-off reference");
+        double adapterDiff = TensorAssertions.maxAdapterDifference(
+                scratch.resolve("pairs-train"), scratch.resolve("pairs-adapters-off"));
+        System.out.printf("[RefLogProbsJobTest] adapters_off vs table adapter: max|diff| %.2e%n", adapterDiff);
+        assertTrue(adapterDiff <= 1e-5, "adapters_off vs the reference table: adapters differ by " + adapterDiff);
+        assertFalse(Files.exists(scratch.resolve("no-reference-table")), "no table is written or needed");
+        // eval with adapters_off scores the base model's reference in its own tasks: the table's results
+        EvalResult tunedOff = EvalJob.run(
+                spark,
+                new EvalConfig(
+                        model.toString(),
+                        scratch.resolve("pairs-train").toString(),
+                        table,
+                        -1,
+                        0,
+                        true,
+                        4,
+                        2,
+                        false,
+                        1,
+                        1,
+                        0,
+                        1,
+                        scratch.resolve("pairs-eval-tuned-off").toString(),
+                        64,
+                        adaptersOff.withReferenceOf(model.toString())));
+        for (Map.Entry<String, Double> metric : tuned.preference().entrySet()) {
+            assertEquals(
+                    metric.getValue(),
+                    tunedOff.preference().get(metric.getKey()),
+                    1e-6,
+                    "eval " + metric.getKey() + ", adapters_off vs the reference table");
+        }
+
         // a reference with another adapter merged in is another model: its log-probs do not fit
         TrainConfig otherReference = dpo.toBuilder()
                 .outputDir(scratch.resolve("pairs-other").toString())
@@ -205,7 +274,8 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
                         0.5,
                         "",
                         scratch.resolve("pairs-train").toString(),
-                        ""))
+                        "",
+                        null))
                 .build();
         RefLogProbsException e = assertThrows(RefLogProbsException.class, () -> TrainJob.run(spark, otherReference));
         assertTrue(

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelWeights;
@@ -15,12 +14,13 @@ import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
-import dev.sparktune.trainer.data.PaddedRow;
 import dev.sparktune.trainer.data.TrainRow;
+import dev.sparktune.trainer.reference.DocumentLogProbs;
 import dev.sparktune.trainer.reference.RefLogProbs;
 import dev.sparktune.trainer.reference.RefLogProbsException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -91,38 +91,26 @@ class PreferenceTrainingTest {
 
     /** The base model's summed log-prob of each document's supervised tokens, one row at a time. */
     static RefLogProbs.Lookup reference(InMemoryRows rows) {
-        HfModelDir.Loaded base = (HfModelDir.Loaded) BASE.get();
-        CausalLm lm = new CausalLm(base.config(), base.layout(), base.params(), null, 1, SEQ, 16);
-        List<Long> ids = new ArrayList<>();
-        List<Double> logps = new ArrayList<>();
-        List<Integer> tokens = new ArrayList<>();
-        double[] out = new double[SEQ];
+        DocumentLogProbs scorer = new DocumentLogProbs((HfModelDir.Loaded) BASE.get(), SEQ, 16);
         long[] all = new long[(int) rows.size()];
         Arrays.setAll(all, i -> i);
-        for (TrainRow row : rows.read(all).values()) {
-            PaddedRow padded = PaddedRow.of(row.inputIds(), row.labels(), row.docLens(), SEQ);
-            lm.tokenLogProbs(padded.inputIds(), padded.targets(), padded.packed(), out);
-            int start = 0;
-            for (int d = 0; d < row.docLens().length; d++) {
-                double sum = 0;
-                int count = 0;
-                for (int i = start; i < start + row.docLens()[d]; i++) {
-                    if (padded.targets()[i] != LmHeadLoss.IGNORE) {
-                        sum += out[i];
-                        count++;
-                    }
-                }
-                ids.add(row.docIds()[d]);
-                logps.add(sum);
-                tokens.add(count);
-                start += row.docLens()[d];
-            }
+        Collection<TrainRow> read = rows.read(all).values();
+        int docs = read.stream().mapToInt(r -> r.docLens().length).sum();
+        long[] ids = new long[docs];
+        double[] logps = new double[docs];
+        int[] tokens = new int[docs];
+        int at = 0;
+        for (TrainRow row : read) {
+            int n = row.docLens().length;
+            double[] sums = new double[n];
+            int[] counts = new int[n];
+            scorer.scoreRow(row.inputIds(), row.labels(), row.docLens(), sums, counts);
+            System.arraycopy(row.docIds(), 0, ids, at, n);
+            System.arraycopy(sums, 0, logps, at, n);
+            System.arraycopy(counts, 0, tokens, at, n);
+            at += n;
         }
-        return RefLogProbs.Lookup.of(
-                "in-memory",
-                ids.stream().mapToLong(Long::longValue).toArray(),
-                logps.stream().mapToDouble(Double::doubleValue).toArray(),
-                tokens.stream().mapToInt(Integer::intValue).toArray());
+        return RefLogProbs.Lookup.of("in-memory", ids, logps, tokens);
     }
 
     /**
@@ -136,7 +124,7 @@ class PreferenceTrainingTest {
                 .maxGradNorm(1.0)
                 .warmupSteps(1)
                 .gradientCheckpointing(false)
-                .preference(new PreferenceConfig(loss, 0.5, 0, 0, 0.5, "", "", ""))
+                .preference(new PreferenceConfig(loss, 0.5, 0, 0, 0.5, "", "", "", null))
                 .build();
     }
 
@@ -179,7 +167,7 @@ class PreferenceTrainingTest {
                 "sigmoid, 4 ranks, full_shard, gradient_checkpointing");
         // reference-free, log-probs averaged per token, with the SFT term: no reference needed
         TrainConfig orpo = config("orpo", 1, Sharding.NO_SHARD).toBuilder()
-                .preference(new PreferenceConfig("orpo", 0.2, 0.5, 0, 0.5, "", "", ""))
+                .preference(new PreferenceConfig("orpo", 0.2, 0.5, 0, 0.5, "", "", "", null))
                 .build();
         TrainEquivalenceTest.Run orpoRef = TrainEquivalenceTest.train(orpo, BASE, PAIRS, true, null);
         assertEquals(8, orpoRef.metrics().get(0).size(), "orpo reports sft_loss and odds_ratio_loss too");
