@@ -18,12 +18,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -49,12 +47,13 @@ class SparkSubmitDistJarTest {
 
     @Test
     void theDistJarRunsThePipelineInClusterDeployModeOnAStandaloneCluster() throws Exception {
-        Path jar = Path.of(System.getProperty("sparktune.dist.jar"));
+        Path jar = SparkInstallation.distJar();
         assertTrue(
                 Files.isRegularFile(jar),
                 "no dist jar at " + jar + ": it is built in the package phase, so run the "
                         + "e2e tests with mvn verify (or mvn package -pl dist -am first)");
-        Path sparkHome = sparkHome();
+        SparkInstallation installation = SparkInstallation.under(scratch);
+        Path sparkHome = installation.home();
         String root = RepoPaths.root().toString();
         List<Process> daemons = new ArrayList<>();
         try (MotoServer moto = MotoServer.start(scratch.resolve("moto.log"))) {
@@ -70,7 +69,7 @@ class SparkSubmitDistJarTest {
             int masterPort = freePort();
             int masterUi = freePort();
             daemons.add(sparkClass(
-                    sparkHome,
+                    installation,
                     "master",
                     "org.apache.spark.deploy.master.Master",
                     "--host",
@@ -82,7 +81,7 @@ class SparkSubmitDistJarTest {
             String master = "spark://127.0.0.1:" + masterPort;
             // one core for the driver, one per rank
             daemons.add(sparkClass(
-                    sparkHome,
+                    installation,
                     "worker",
                     "org.apache.spark.deploy.worker.Worker",
                     "--host",
@@ -138,7 +137,7 @@ class SparkSubmitDistJarTest {
                     .directory(scratch.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(submitLog.toFile());
-            environment(builder, sparkHome);
+            installation.environment(builder.environment());
             Process submit = builder.start();
             assertTrue(
                     submit.waitFor(2, TimeUnit.MINUTES) && submit.exitValue() == 0,
@@ -209,45 +208,16 @@ class SparkSubmitDistJarTest {
         }
     }
 
-    /**
-     * bin/ = e2e/cluster's launcher scripts, an empty jars/: the cluster's jars come from SPARK_DIST_CLASSPATH (set
-     * for every process started here), which Spark's launcher puts on the class path of the daemons, the driver and
-     * every executor.
-     */
-    private Path sparkHome() throws IOException {
-        Path home = scratch.resolve("spark-home");
-        Files.createDirectories(home.resolve("jars"));
-        Path bin = Files.createDirectories(home.resolve("bin"));
-        for (String script : List.of("spark-class", "spark-submit")) {
-            Files.copy(
-                    RepoPaths.resolve("e2e/cluster/bin/" + script),
-                    bin.resolve(script),
-                    StandardCopyOption.COPY_ATTRIBUTES);
-        }
-        return home;
-    }
-
-    private void environment(ProcessBuilder builder, Path sparkHome) throws IOException {
-        Map<String, String> env = builder.environment();
-        env.put("SPARK_HOME", sparkHome.toString());
-        env.put(
-                "SPARK_DIST_CLASSPATH",
-                Files.readString(Path.of(System.getProperty("sparktune.cluster.classpath")))
-                        .strip());
-        env.put("SPARKTUNE_JAR", System.getProperty("sparktune.dist.jar"));
-        env.put("JAVA_HOME", System.getProperty("java.home"));
-        env.put("SPARK_LOCAL_IP", "127.0.0.1");
-    }
-
-    private Process sparkClass(Path sparkHome, String name, String mainClass, String... args) throws IOException {
-        List<String> command =
-                new ArrayList<>(List.of(sparkHome.resolve("bin/spark-class").toString(), mainClass));
+    private Process sparkClass(SparkInstallation installation, String name, String mainClass, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(
+                List.of(installation.home().resolve("bin/spark-class").toString(), mainClass));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(scratch.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(scratch.resolve(name + ".log").toFile());
-        environment(builder, sparkHome);
+        installation.environment(builder.environment());
         return builder.start();
     }
 

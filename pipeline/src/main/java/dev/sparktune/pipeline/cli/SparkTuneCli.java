@@ -65,6 +65,19 @@ public final class SparkTuneCli implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int status = execute(args);
+        if (status == 0 && inYarnApplicationMaster()) {
+            // YARN cluster deploy mode: Spark's ApplicationMaster runs main in a thread of its own and reports the
+            // application SUCCEEDED once main returns; System.exit would run its shutdown hook first, which reports
+            // FAILED ("Shutdown hook called before final status was reported", exit code 16)
+            return;
+        }
+        System.exit(status);
+    }
+
+    /** The driver of YARN cluster deploy mode: the system properties spark-submit gives it there. */
+    private static boolean inYarnApplicationMaster() {
+        return System.getProperty("spark.master", "").equals("yarn")
+                && System.getProperty("spark.submit.deployMode", "").equals("cluster");
     }
 }
