@@ -79,6 +79,8 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     /**
      * A template's definition, as {@code register_template} declares it. Slots hold {@code {{content}}} where the
      * message text goes; {@code function} is {@code format_function}'s slots (the tool calls replace the content).
+     * {@code tokens} are the special tokens its slots write that every tokenizer of its model family holds as added
+     * tokens: a tokenizer without them belongs to another family, whose text they would be split into.
      */
     record Definition(
             String name,
@@ -90,9 +92,11 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
             List<Element> observation,
             String defaultSystem,
             ToolFormat toolFormat,
-            Kind kind)
+            Kind kind,
+            List<String> tokens)
             implements Serializable {
         Definition {
+            tokens = List.copyOf(tokens);
             prefix = List.copyOf(prefix);
             system = List.copyOf(system);
             user = List.copyOf(user);
@@ -118,6 +122,11 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     @Override
     public String name() {
         return definition.name();
+    }
+
+    /** The special tokens the template writes: each must be one added token of the tokenizer. */
+    public List<String> requiredTokens() {
+        return definition.tokens();
     }
 
     /** Whether any slot writes the tokenizer's eos token (which then must exist). */

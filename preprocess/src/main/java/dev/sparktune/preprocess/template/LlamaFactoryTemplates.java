@@ -46,7 +46,8 @@ final class LlamaFactoryTemplates {
                             + "<|start_header_id|>assistant<|end_header_id|>\n\n")),
                     "",
                     ToolFormat.UNSUPPORTED,
-                    Kind.PLAIN),
+                    Kind.PLAIN,
+                    List.of("<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>")),
             // "mistral tokenizer v3": Llama2Template fuses format_system into the first user message
             new Definition(
                     "mistral",
@@ -58,7 +59,9 @@ final class LlamaFactoryTemplates {
                     List.of(new Text("[TOOL_RESULTS] {\"content\": {{content}}}[/TOOL_RESULTS]")),
                     "",
                     ToolFormat.UNSUPPORTED,
-                    Kind.SYSTEM_IN_FIRST_USER),
+                    Kind.SYSTEM_IN_FIRST_USER,
+                    // [INST] is one token from tokenizer v3 on, text before it: both are Mistral's
+                    List.of()),
             new Definition(
                     "alpaca",
                     List.of(),
@@ -70,7 +73,8 @@ final class LlamaFactoryTemplates {
                     "Below is an instruction that describes a task. Write a response that appropriately completes "
                             + "the request.\n\n",
                     ToolFormat.UNSUPPORTED,
-                    Kind.PLAIN),
+                    Kind.PLAIN,
+                    List.of()),
             new Definition(
                     "empty",
                     List.of(),
@@ -81,7 +85,8 @@ final class LlamaFactoryTemplates {
                     List.of(CONTENT),
                     "",
                     ToolFormat.UNSUPPORTED,
-                    Kind.PLAIN));
+                    Kind.PLAIN,
+                    List.of()));
 
     private LlamaFactoryTemplates() {}
 
@@ -97,7 +102,8 @@ final class LlamaFactoryTemplates {
                 CHATML_OBSERVATION,
                 defaultSystem,
                 ToolFormat.QWEN,
-                kind);
+                kind,
+                List.of("<|im_start|>", "<|im_end|>"));
     }
 
     private static Map<String, Definition> definitions(Definition... definitions) {
