@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -28,9 +27,9 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     private static final long serialVersionUID = 1L;
     private static final String CONTENT = "{{content}}";
     /** LLaMA-Factory's default {@code thought_words} ({@code register_template}). */
-    static final String THOUGHT_START = "<think>\n";
+    private static final String THOUGHT_START = "<think>\n";
 
-    static final String THOUGHT_END = "\n</think>\n\n";
+    private static final String THOUGHT_END = "\n</think>\n\n";
     private static final Pattern THOUGHT =
             Pattern.compile(Pattern.quote(THOUGHT_START) + "(.*?)" + Pattern.quote(THOUGHT_END), Pattern.DOTALL);
 
@@ -255,8 +254,8 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     }
 
     /** Template.remove_thought: every thought block removed, then leading newlines. */
-    static String removeThought(String content) {
-        return stripLeadingNewlines(THOUGHT.matcher(content).replaceAll(Matcher.quoteReplacement("")));
+    private static String removeThought(String content) {
+        return stripLeadingNewlines(THOUGHT.matcher(content).replaceAll(""));
     }
 
     /** ReasoningTemplate's test for a response that carries its own thought: either tag, stripped, in it. */
