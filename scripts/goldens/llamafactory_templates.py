@@ -22,8 +22,11 @@ Its data package imports torchaudio at module level for audio inputs (mm_plugin.
 torchaudio, so an empty stand-in module is registered before the import. Nothing here processes audio, images or
 video (the base mm_plugin passes text through unchanged).
 
-Usage: llamafactory_templates.py LLAMAFACTORY_SRC OUT_JSON
-Run with the reference environment (scripts/reference-env.sh).
+Usage: [LLAMAFACTORY_COMMIT=<commit>] llamafactory_templates.py LLAMAFACTORY_SRC OUT_JSON
+Run with the reference environment (scripts/reference-env.sh). The goldens record the LLaMA-Factory VERSION (and the
+commit given) they come from. Unlike the other goldens this one has no live re-run in CI: LLaMA-Factory is neither in
+the wheel store nor reachable from CI, and its code is not committed here; regenerate after changing a template, a
+record, or the LLaMA-Factory the templates follow.
 """
 import importlib.machinery
 import json
@@ -154,6 +157,14 @@ def load_tokenizer(variant):
     return tokenizer, info
 
 
+def llamafactory_version(lf_src):
+    """The LLaMA-Factory the goldens come from: its VERSION, and the commit when LLAMAFACTORY_COMMIT names it."""
+    env_py = Path(lf_src, "src", "llamafactory", "extras", "env.py").read_text(encoding="utf-8")
+    version = next(line.split("=", 1)[1].strip().strip('"') for line in env_py.splitlines()
+                   if line.startswith("VERSION = "))
+    return {"version": version, "commit": os.environ.get("LLAMAFACTORY_COMMIT", "")}
+
+
 def main(lf_src, out):
     converter, parser, template_mod, supervised = import_llamafactory(lf_src)
     tokenizers = {}
@@ -202,8 +213,8 @@ def main(lf_src, out):
                     })
     records = {k: {"formatting": f, "record": r} for k, (f, r) in RECORDS.items()}
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"tokenizers": tokenizers, "records": records, "cases": cases}, f, ensure_ascii=False,
-                  separators=(",", ":"))
+        json.dump({"llamafactory": llamafactory_version(lf_src), "tokenizers": tokenizers, "records": records,
+                   "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
     print(f"{len(cases)} cases from LLaMA-Factory at {lf_src}")
 
