@@ -24,6 +24,7 @@ import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.preprocess.table.RejectsTable;
 import dev.sparktune.preprocess.template.ChatTemplate;
 import dev.sparktune.preprocess.template.ChatTemplates;
+import dev.sparktune.preprocess.template.LlamaFactoryTemplate;
 import java.io.File;
 import java.io.IOException;
 import java.io.Serializable;
@@ -82,6 +83,15 @@ public final class PrepJob {
                         tokenizer.tokenizerConfigJson(),
                         config.template().enableThinking())
                 : null;
+        if (template instanceof LlamaFactoryTemplate lf) {
+            List<String> missing = tokenizer.missingAddedTokens(lf.requiredTokens());
+            if (!missing.isEmpty()) {
+                throw new PreprocessException("template '" + lf.name() + "' writes " + missing + ", which the "
+                        + "tokenizer in " + config.modelPath() + " does not have as tokens: the template is for "
+                        + "another model family; use template = auto (the model's own chat template) or the "
+                        + "template of the model's family");
+            }
+        }
         List<DatasetSpec> specs =
                 DatasetCatalog.resolve(config.datasets(), config.datasetDir(), config.stage(), hadoopConf);
         String configHash = PrepConfigHash.sha256(config);

@@ -15,6 +15,7 @@ import dev.sparktune.preprocess.source.DatasetSpec;
 import dev.sparktune.preprocess.source.RecordConverter;
 import dev.sparktune.preprocess.source.SourceRecord;
 import dev.sparktune.preprocess.template.ChatTemplate;
+import dev.sparktune.preprocess.template.LlamaFactoryTemplate;
 import dev.sparktune.preprocess.template.RenderedConversation;
 import dev.sparktune.preprocess.template.TemplateException;
 import dev.sparktune.preprocess.template.TextSpan;
@@ -53,6 +54,7 @@ public final class DocumentEncoder implements Serializable {
     private final Stage stage;
     private final LabelOptions labels;
     private final long seed;
+    private final int bosId;
     private final int eosId;
 
     /**
@@ -74,9 +76,15 @@ public final class DocumentEncoder implements Serializable {
         this.stage = Objects.requireNonNull(stage, "stage");
         this.labels = Objects.requireNonNull(labels, "labels");
         this.seed = seed;
+        this.bosId = special.bosId();
         this.eosId = special.eosId();
         if (stage != Stage.PT) {
             Objects.requireNonNull(template, "an " + stage + " encoder needs a chat template");
+            if (template instanceof LlamaFactoryTemplate lf && lf.writesEos() && eosId < 0) {
+                throw new PreprocessException("template '" + lf.name() + "' writes the tokenizer's eos_token, but "
+                        + "tokenizer_config.json names no eos_token that tokenizer.json knows; use a tokenizer "
+                        + "with one or template = auto");
+            }
         } else if (eosId < 0) {
             throw new PreprocessException("stage pt appends the tokenizer's eos_token after each text, but "
                     + "tokenizer_config.json names no eos_token that tokenizer.json knows");
@@ -107,14 +115,23 @@ public final class DocumentEncoder implements Serializable {
         };
     }
 
-    /** A preference record rendered twice: the prompt with its chosen response, and with its rejected one. */
-    private record RenderedPair(RenderedConversation chosen, RenderedConversation rejected) {}
+    /** What the chat template made of one conversation, before tokenization. */
+    private sealed interface Templated permits Rendered, Elements {}
+
+    /** A Jinja template's text with its assistant spans: tokenized whole, then split at the spans. */
+    private record Rendered(RenderedConversation conversation) implements Templated {}
+
+    /** A LLaMA-Factory template's elements per turn: each text element tokenized on its own, as LLaMA-Factory does. */
+    private record Elements(List<LlamaFactoryTemplate.Turn> turns) implements Templated {}
+
+    /** A preference record templated twice: the prompt with its chosen response, and with its rejected one. */
+    private record TemplatedPair(Templated chosen, Templated rejected) {}
 
     private List<EncodeOutcome> encodeBatch(HuggingFaceTokenizer hf, Iterator<SourceRecord> records) {
         List<EncodeOutcome> outcomes = new ArrayList<>(BATCH);
         List<Integer> pending = new ArrayList<>(BATCH); // outcome slots waiting for tokenization
         List<SourceRecord> pendingRecords = new ArrayList<>(BATCH);
-        List<Object> rendered = new ArrayList<>(BATCH); // RenderedConversation or RenderedPair
+        List<Object> templated = new ArrayList<>(BATCH); // Templated or TemplatedPair
         List<String> texts = new ArrayList<>(BATCH);
         while (outcomes.size() < BATCH && records.hasNext()) {
             SourceRecord record = records.next();
@@ -125,25 +142,27 @@ public final class DocumentEncoder implements Serializable {
             }
             pending.add(outcomes.size());
             pendingRecords.add(record);
-            rendered.add(prepared);
+            templated.add(prepared);
             outcomes.add(null);
-            if (prepared instanceof RenderedPair pair) {
-                texts.add(pair.chosen().text());
-                texts.add(pair.rejected().text());
+            if (prepared instanceof TemplatedPair pair) {
+                addTexts(pair.chosen(), texts);
+                addTexts(pair.rejected(), texts);
             } else {
-                texts.add(((RenderedConversation) prepared).text());
+                addTexts((Templated) prepared, texts);
             }
         }
         if (!pending.isEmpty()) {
             Encoding[] encodings = hf.batchEncode(texts.toArray(String[]::new), false, false);
-            int at = 0;
+            int[] at = {0};
             for (int i = 0; i < pending.size(); i++) {
                 EncodeOutcome outcome;
-                if (rendered.get(i) instanceof RenderedPair pair) {
-                    outcome = labelPair(pendingRecords.get(i), pair, encodings[at], encodings[at + 1]);
-                    at += 2;
+                if (templated.get(i) instanceof TemplatedPair pair) {
+                    List<TurnPair> chosen = pairs(pair.chosen(), encodings, at);
+                    List<TurnPair> rejected = pairs(pair.rejected(), encodings, at);
+                    outcome = labelPair(pendingRecords.get(i), chosen, rejected);
                 } else {
-                    outcome = label(pendingRecords.get(i), (RenderedConversation) rendered.get(i), encodings[at++]);
+                    Templated t = (Templated) templated.get(i);
+                    outcome = label(pendingRecords.get(i), pairs(t, encodings, at), t instanceof Rendered);
                 }
                 outcomes.set(pending.get(i), outcome);
             }
@@ -151,7 +170,62 @@ public final class DocumentEncoder implements Serializable {
         return outcomes;
     }
 
-    /** Conversion and rendering: a RenderedConversation, or a Reject. */
+    /** The texts a templated conversation needs tokenized, in the order {@link #pairs} reads their encodings. */
+    private static void addTexts(Templated templated, List<String> texts) {
+        if (templated instanceof Rendered r) {
+            texts.add(r.conversation().text());
+            return;
+        }
+        for (LlamaFactoryTemplate.Turn turn : ((Elements) templated).turns()) {
+            for (LlamaFactoryTemplate.Element e : turn.prompt()) {
+                if (e instanceof LlamaFactoryTemplate.Text t) {
+                    texts.add(t.text());
+                }
+            }
+            for (LlamaFactoryTemplate.Element e : turn.response()) {
+                if (e instanceof LlamaFactoryTemplate.Text t) {
+                    texts.add(t.text());
+                }
+            }
+        }
+    }
+
+    /** The (source, target) pairs of a templated conversation from its encodings, starting at {@code at[0]}. */
+    private List<TurnPair> pairs(Templated templated, Encoding[] encodings, int[] at) {
+        if (templated instanceof Rendered r) {
+            Encoding encoding = encodings[at[0]++];
+            return pairs(r.conversation(), encoding.getIds(), encoding.getCharTokenSpans());
+        }
+        List<TurnPair> pairs = new ArrayList<>();
+        for (LlamaFactoryTemplate.Turn turn : ((Elements) templated).turns()) {
+            pairs.add(new TurnPair(ids(turn.prompt(), encodings, at), ids(turn.response(), encodings, at)));
+        }
+        return pairs;
+    }
+
+    /**
+     * Template._convert_elements_to_ids: each text's ids in turn, the bos / eos slots as the tokenizer's ids (a bos
+     * slot adds nothing when the tokenizer has no bos token, as in LLaMA-Factory).
+     */
+    private int[] ids(List<LlamaFactoryTemplate.Element> elements, Encoding[] encodings, int[] at) {
+        IntList ids = new IntList();
+        for (LlamaFactoryTemplate.Element e : elements) {
+            if (e instanceof LlamaFactoryTemplate.Text) {
+                for (long id : encodings[at[0]++].getIds()) {
+                    ids.add(Math.toIntExact(id));
+                }
+            } else if (e == LlamaFactoryTemplate.Special.BOS) {
+                if (bosId >= 0) {
+                    ids.add(bosId);
+                }
+            } else {
+                ids.add(eosId);
+            }
+        }
+        return ids.drain();
+    }
+
+    /** Conversion and templating: a Templated, a TemplatedPair, or a Reject. */
     private Object prepare(SourceRecord record) {
         if (record.readError() != null) {
             return reject(record, record.readError(), record.readErrorMessage());
@@ -165,27 +239,33 @@ public final class DocumentEncoder implements Serializable {
             return reject(record, failed.reason(), failed.message());
         }
         if (conversion instanceof Conversion.Paired paired) {
-            Object chosen = render(record, paired.chosen());
+            Object chosen = template(record, paired.chosen(), true);
             if (chosen instanceof Reject) {
                 return chosen;
             }
-            Object rejected = render(record, paired.rejected());
-            return rejected instanceof Reject
-                    ? rejected
-                    : new RenderedPair((RenderedConversation) chosen, (RenderedConversation) rejected);
+            Object rejected = template(record, paired.rejected(), true);
+            return rejected instanceof Reject ? rejected : new TemplatedPair((Templated) chosen, (Templated) rejected);
         }
         Conversation conversation = ((Conversion.Converted) conversion).conversation();
         if (stage == Stage.PT) {
             String text = conversation.messages().get(0).content();
-            return new RenderedConversation(text, List.of(new TextSpan(0, text.length())));
+            return new Rendered(new RenderedConversation(text, List.of(new TextSpan(0, text.length()))));
         }
-        return render(record, conversation);
+        return template(record, conversation, false);
     }
 
-    /** The chat template's rendering of a conversation, or a Reject saying why it failed. */
-    private Object render(SourceRecord record, Conversation conversation) {
+    /**
+     * The chat template's rendering or elements of a conversation, or a Reject saying why it failed.
+     *
+     * @param preference a preference document: LLaMA-Factory's pairwise processor encodes it with
+     *     {@code encode_oneturn}, which for a reasoning template drops the earlier responses' thoughts and adds the
+     *     empty thought to the last response only, as {@code encode_multiturn} does when discarding history thoughts
+     */
+    private Object template(SourceRecord record, Conversation conversation, boolean preference) {
         try {
-            return template.render(conversation);
+            return template instanceof LlamaFactoryTemplate lf
+                    ? new Elements(lf.turns(conversation, preference || labels.maskHistory()))
+                    : new Rendered(template.render(conversation));
         } catch (TemplateException | IllegalArgumentException e) {
             return reject(
                     record,
@@ -196,18 +276,22 @@ public final class DocumentEncoder implements Serializable {
         }
     }
 
-    private EncodeOutcome label(SourceRecord record, RenderedConversation rendered, Encoding encoding) {
-        long[] ids = encoding.getIds();
+    /**
+     * @param rendered the pairs come from a rendered text: a last pair without target is text the template writes
+     *     after the final turn ({@link SupervisedLabels#build(List, LabelOptions)}); a LLaMA-Factory template's
+     *     pairs are all turns
+     */
+    private EncodeOutcome label(SourceRecord record, List<TurnPair> pairs, boolean rendered) {
         if (stage == Stage.PT) {
-            int[] tokens = new int[ids.length + 1];
-            for (int i = 0; i < ids.length; i++) {
-                tokens[i] = Math.toIntExact(ids[i]);
-            }
+            int[] ids = pairs.get(0).target();
+            int[] tokens = Arrays.copyOf(ids, ids.length + 1);
             tokens[ids.length] = eosId;
             return accepted(record, tokens, tokens.clone(), false);
         }
-        List<TurnPair> pairs = pairs(rendered, ids, encoding.getCharTokenSpans());
-        int total = ids.length;
+        int total = 0;
+        for (TurnPair pair : pairs) {
+            total += pair.source().length + pair.target().length;
+        }
         if (total > labels.cutoffLen() && labels.overlong() == OverlongPolicy.REJECT) {
             return new EncodeOutcome.Rejected(reject(
                     record,
@@ -215,7 +299,8 @@ public final class DocumentEncoder implements Serializable {
                     total + " tokens exceed " + "cutoff_len " + labels.cutoffLen()
                             + "; raise data.cutoff_len or set data.overlong = truncate"));
         }
-        SupervisedLabels.Labeled labeled = SupervisedLabels.build(pairs, labels);
+        SupervisedLabels.Labeled labeled =
+                rendered ? SupervisedLabels.build(pairs, labels) : SupervisedLabels.build(pairs, new int[0], labels);
         EncodeOutcome outcome = accepted(record, labeled.inputIds(), labeled.labels(), labeled.truncated());
         if (((EncodeOutcome.Accepted) outcome).document().supervisedTokens() == 0) {
             String why = labeled.truncated()
@@ -235,12 +320,9 @@ public final class DocumentEncoder implements Serializable {
      * as {@link SupervisedLabels} keeps it for SFT (what the span covers, the end-of-turn token and newline of
      * Qwen3's template included, is the template's).
      */
-    private EncodeOutcome labelPair(
-            SourceRecord record, RenderedPair rendered, Encoding chosenEncoding, Encoding rejectedEncoding) {
-        int[][] chosen = promptAndResponse(
-                pairs(rendered.chosen(), chosenEncoding.getIds(), chosenEncoding.getCharTokenSpans()));
-        int[][] rejected = promptAndResponse(
-                pairs(rendered.rejected(), rejectedEncoding.getIds(), rejectedEncoding.getCharTokenSpans()));
+    private EncodeOutcome labelPair(SourceRecord record, List<TurnPair> chosenPairs, List<TurnPair> rejectedPairs) {
+        int[][] chosen = promptAndResponse(chosenPairs);
+        int[][] rejected = promptAndResponse(rejectedPairs);
         if (chosen == null || rejected == null) {
             return new EncodeOutcome.Rejected(reject(
                     record,

@@ -25,12 +25,23 @@ final class SupervisedLabels {
      *              turn (so mask_history still trains the real last turn)
      */
     static Labeled build(List<TurnPair> pairs, LabelOptions options) {
-        int[] suffix = new int[0];
-        List<TurnPair> turns = pairs;
         if (pairs.size() > 1 && pairs.get(pairs.size() - 1).target().length == 0) {
-            suffix = pairs.get(pairs.size() - 1).source();
-            turns = pairs.subList(0, pairs.size() - 1);
+            return build(
+                    pairs.subList(0, pairs.size() - 1),
+                    pairs.get(pairs.size() - 1).source(),
+                    options);
         }
+        return build(pairs, new int[0], options);
+    }
+
+    /**
+     * LLaMA-Factory's {@code SupervisedDatasetProcessor._encode_data_example} (processor/supervised.py) without
+     * efficient_eos, which no modelled template has.
+     *
+     * @param turns  every (source, target) pair of the conversation, in order
+     * @param suffix untrained tokens after the last turn, kept while cutoff_len leaves room
+     */
+    static Labeled build(List<TurnPair> turns, int[] suffix, LabelOptions options) {
         List<TurnPair> ordered = new ArrayList<>(turns);
         if (options.maskHistory()) {
             // last turns get the budget first; the result is reassembled in conversation order below

@@ -10,8 +10,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -63,6 +66,19 @@ public record TokenizerFiles(byte[] tokenizerJson, String tokenizerConfigJson, S
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
+    }
+
+    /** Those of {@code tokens} that are not an added token of tokenizer.json (so would be split as text). */
+    public List<String> missingAddedTokens(List<String> tokens) {
+        Set<String> added = new HashSet<>();
+        try {
+            for (JsonNode token : JSON.readTree(tokenizerJson).path("added_tokens")) {
+                added.add(token.path("content").asText());
+            }
+        } catch (IOException e) {
+            throw new PreprocessException("tokenizer.json is not valid JSON: " + e.getMessage(), e);
+        }
+        return tokens.stream().filter(t -> !added.contains(t)).toList();
     }
 
     /** The tokenizer's special token ids and vocabulary size, as recorded in the table properties. */

@@ -5,24 +5,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.api.NameSuggestion;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The chat templates a prep job can name: {@code auto} (the tokenizer's own Jinja {@code chat_template}) and the
- * named templates shipped under {@code dev/sparktune/preprocess/template/named/} (each file's header cites its source).
+ * The chat templates a prep job can name: {@code auto} (the tokenizer's own Jinja {@code chat_template}) and
+ * LLaMA-Factory's named templates ({@link LlamaFactoryTemplates}), which give LLaMA-Factory's input_ids and labels.
  */
 public final class ChatTemplates {
     /** The configuration value that selects the tokenizer's own template. */
     public static final String AUTO = "auto";
-    /** The named templates shipped with SparkTune. */
-    public static final List<String> NAMED =
-            List.of("qwen3", "qwen3_nothink", "qwen", "llama3", "mistral", "alpaca", "empty");
+    /** The LLaMA-Factory template names SparkTune models. */
+    public static final List<String> NAMED = List.copyOf(LlamaFactoryTemplates.DEFINITIONS.keySet());
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] SPECIAL_TOKENS = {
@@ -46,7 +43,8 @@ public final class ChatTemplates {
      * @param tokenizerConfigJson the tokenizer's {@code tokenizer_config.json} text: gives {@code auto} its template and
      *     every template its special tokens (bos/eos/...); may be null for a named template (the tokens are then
      *     undefined and render as '')
-     * @param enableThinking false passes {@code enable_thinking=False} to the template (Qwen3's no-think mode)
+     * @param enableThinking false passes {@code enable_thinking=False} to the template (Qwen3's no-think mode); for
+     *     a named template, LLaMA-Factory's {@code enable_thinking} (reasoning templates only)
      * @throws PreprocessException for an unknown name (listing the known ones and the closest), or {@code auto}
      *     with a tokenizer that has no chat template
      * @throws TemplateException if the template does not parse
@@ -62,23 +60,14 @@ public final class ChatTemplates {
             String source = autoTemplate(config);
             return new JinjaChatTemplate(AUTO, source, tokens, enableThinking);
         }
-        return new JinjaChatTemplate(name, namedSource(name), tokens, enableThinking);
-    }
-
-    /** The Jinja source of a named template. */
-    public static String namedSource(String name) {
-        if (!NAMED.contains(name)) {
-            throw new IllegalArgumentException("unknown named template '" + name + "': known are " + NAMED);
+        Map<LlamaFactoryTemplate.Special, String> specials = new EnumMap<>(LlamaFactoryTemplate.Special.class);
+        if (tokens.containsKey("bos_token")) {
+            specials.put(LlamaFactoryTemplate.Special.BOS, tokens.get("bos_token"));
         }
-        String path = "named/" + name + ".jinja";
-        try (InputStream in = ChatTemplates.class.getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalStateException("named template resource missing from the jar: " + path);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path, e);
+        if (tokens.containsKey("eos_token")) {
+            specials.put(LlamaFactoryTemplate.Special.EOS, tokens.get("eos_token"));
         }
+        return new LlamaFactoryTemplate(LlamaFactoryTemplates.DEFINITIONS.get(name), enableThinking, specials);
     }
 
     private static JsonNode parseConfig(String tokenizerConfigJson) {

@@ -494,6 +494,19 @@ class PrepJobTest extends LocalSparkTestBase {
     }
 
     @Test
+    void aNamedTemplateOfAnotherModelFamilyIsRefusedBeforeAnyJobNamingItsTokens() {
+        PrepConfig config = TestPrepConfig.of(PARITY_DIR, scratch.resolve("llama3-on-qwen"), "parity_sharegpt")
+                .template("llama3")
+                .build();
+        var e = Assertions.assertThrows(PreprocessException.class, () -> PrepJob.run(spark, config));
+        assertTrue(
+                e.getMessage().contains("template 'llama3' writes [<|start_header_id|>, <|end_header_id|>, <|eot_id|>]")
+                        && e.getMessage().contains("use template = auto"),
+                e.getMessage());
+        assertFalse(DeltaTables.exists(spark, config.outputs().rejectsTable()), "nothing is written");
+    }
+
+    @Test
     void inputsWithoutASingleUsableRecordFailTheJobAndKeepTheRejects() throws IOException {
         Path dir = scratch.resolve("all-bad");
         Files.createDirectories(dir);

@@ -2,7 +2,6 @@ package dev.sparktune.preprocess.template;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.conversation.Message;
@@ -17,11 +16,12 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The named templates give LLaMA-Factory's strings. Expected texts were written by hand from the slot definitions in
+ * The named templates spell LLaMA-Factory's strings. Expected texts were written by hand from the slot definitions in
  * hiyouga/LLaMA-Factory {@code src/llamafactory/data/template.py} ({@code register_template} for qwen, qwen3_nothink, llama3,
- * mistral (Llama2Template: system fused into the first user slot), alpaca, empty) and the encode order of
- * {@code Template._encode}: prefix + system (turn 0 only; {@code system or default_system}), then per message its
- * slot; the trained span is LLaMA-Factory's {@code format_assistant} slot. {@code qwen3} is Qwen3's official template.
+ * mistral (Llama2Template: system fused into the first user slot), alpaca, empty, qwen3 (ReasoningTemplate)) and the
+ * encode order of {@code Template._encode}: prefix + system (turn 0 only; {@code system or default_system}), then per
+ * message its slot; the trained span is LLaMA-Factory's {@code format_assistant} slot. Token ids and labels are
+ * checked against LLaMA-Factory itself in {@code LlamaFactoryTemplateParityTest}.
  */
 class ChatTemplateNamedTest {
     /** The tokenizer's special tokens as tokenizer_config.json gives them (LLaMA/Mistral style). */
@@ -123,64 +123,51 @@ class ChatTemplateNamedTest {
     }
 
     @Test
-    void qwenToolResponsesUseTheObservationSlotAndToolCallsAreRefused() {
-        Conversation withToolResult = new Conversation(
-                List.of(
-                        Message.of(Role.USER, "Weather?"),
-                        Message.of(Role.ASSISTANT, "Checking."),
-                        Message.of(Role.TOOL, "sunny"),
-                        Message.of(Role.ASSISTANT, "Sunny.")),
-                null);
-        RenderedConversation r = render("qwen", TOKENS, withToolResult);
-        assertEquals(
-                "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
-                        + "<|im_start|>user\nWeather?<|im_end|>\n<|im_start|>assistant\nChecking.<|im_end|>\n"
-                        + "<|im_start|>user\n<tool_response>\nsunny\n</tool_response><|im_end|>\n"
-                        + "<|im_start|>assistant\nSunny.<|im_end|>\n",
-                r.text());
-        assertEquals(List.of("Checking.<|im_end|>\n", "Sunny.<|im_end|>\n"), spans(r));
+    void qwenToolCallsAndResponsesUseTheFunctionAndObservationSlots() {
         Conversation withCall = new Conversation(
                 List.of(
                         Message.of(Role.USER, "Weather?"),
-                        new Message(Role.ASSISTANT, "", List.of(new ToolCall("get_weather", "{}")))),
+                        new Message(Role.ASSISTANT, "", List.of(new ToolCall("get_weather", "{\"city\":\"Paris\"}"))),
+                        Message.of(Role.TOOL, "sunny"),
+                        Message.of(Role.ASSISTANT, "Sunny.")),
                 null);
+        RenderedConversation r = render("qwen", TOKENS, withCall);
+        assertEquals(
+                "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
+                        + "<|im_start|>user\nWeather?<|im_end|>\n<|im_start|>assistant\n"
+                        + "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"
+                        + "<|im_end|>\n<|im_start|>user\n<tool_response>\nsunny\n</tool_response><|im_end|>\n"
+                        + "<|im_start|>assistant\nSunny.<|im_end|>\n",
+                r.text());
         TemplateException e = assertThrows(
                 TemplateException.class,
-                () -> ChatTemplates.resolve("qwen", TOKENS, true).render(withCall));
-        assertEquals("template 'qwen' does not support tool calls; use template = auto", e.getMessage());
+                () -> ChatTemplates.resolve("llama3", LLAMA3_TOKENS, true).render(withCall));
+        assertEquals(
+                "template 'llama3' does not support tool calls in SparkTune yet; use template = auto (the model's own "
+                        + "chat template)",
+                e.getMessage());
     }
 
+    /**
+     * qwen3 is LLaMA-Factory's ReasoningTemplate: a response without a thought gets the empty one, inside the
+     * response when thinking is on, at the end of the prompt when off (then every thought is removed).
+     */
     @Test
-    void qwen3IsTheOfficialTemplate() {
-        String official = ChatTemplateGoldenCases.readResource("/chat_templates/qwen3.json")
-                .get("chat_template")
-                .asText();
-        assertTrue(ChatTemplates.namedSource("qwen3").endsWith(official + "\n"), "qwen3.jinja = official + header");
-        RenderedConversation r = render("qwen3", "{\"eos_token\": \"<|im_end|>\"}", WITH_SYSTEM);
+    void qwen3AddsTheEmptyThoughtToEveryResponseWithoutOne() {
+        RenderedConversation think = render("qwen3", "{\"eos_token\": \"<|im_end|>\"}", WITH_SYSTEM);
+        String text = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nHello!<|im_end|>\n"
+                + "<|im_start|>user\nHow are you?<|im_end|>\n"
+                + "<|im_start|>assistant\n<think>\n\n</think>\n\nFine, thanks.<|im_end|>\n";
+        assertEquals(text, think.text());
         assertEquals(
-                "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
-                        + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello!<|im_end|>\n"
-                        + "<|im_start|>user\nHow are you?<|im_end|>\n"
-                        + "<|im_start|>assistant\n<think>\n\n</think>\n\nFine, thanks.<|im_end|>\n",
-                r.text());
-        assertEquals(List.of("Hello!<|im_end|>\n", "<think>\n\n</think>\n\nFine, thanks.<|im_end|>\n"), spans(r));
+                List.of(
+                        "<think>\n\n</think>\n\nHello!<|im_end|>\n",
+                        "<think>\n\n</think>\n\nFine, thanks.<|im_end|>\n"),
+                spans(think));
         RenderedConversation noThink =
                 ChatTemplates.resolve("qwen3", null, false).render(WITH_SYSTEM);
-        assertEquals(r.text(), noThink.text());
+        assertEquals(text, noThink.text());
         assertEquals(List.of("Hello!<|im_end|>\n", "Fine, thanks.<|im_end|>\n"), spans(noThink));
-    }
-
-    @Test
-    void generationPromptsEndWithTheAssistantHeader() {
-        Conversation prompt = new Conversation(List.of(Message.of(Role.USER, "Hi")), null);
-        assertTrue(((JinjaChatTemplate) ChatTemplates.resolve("qwen", TOKENS, true))
-                .renderText(prompt, true)
-                .endsWith("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"));
-        assertTrue(((JinjaChatTemplate) ChatTemplates.resolve("llama3", LLAMA3_TOKENS, true))
-                .renderText(prompt, true)
-                .endsWith("<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"));
-        assertTrue(((JinjaChatTemplate) ChatTemplates.resolve("alpaca", TOKENS, true))
-                .renderText(prompt, true)
-                .endsWith("### Instruction:\nHi\n\n### Response:\n"));
     }
 }

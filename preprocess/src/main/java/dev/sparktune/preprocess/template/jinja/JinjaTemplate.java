@@ -118,6 +118,14 @@ public final class JinjaTemplate implements Serializable {
         }
     }
 
+    /**
+     * Python's {@code json.dumps(value, ensure_ascii=False)} of a value in the model {@link #valueOf} gives: what
+     * LLaMA-Factory's tool formatters write.
+     */
+    public static String pythonJsonDumps(Object value) {
+        return PyJson.dumps(value, null, null, null, false, false);
+    }
+
     /** A JSON value as templates see it: the types Python's json.loads gives (see the value model in Py). */
     public static Object valueOf(JsonNode node) {
         if (node == null || node.isNull() || node.isMissingNode()) {

@@ -1,0 +1,342 @@
+package dev.sparktune.preprocess.template;
+
+import dev.sparktune.preprocess.conversation.Conversation;
+import dev.sparktune.preprocess.conversation.Message;
+import dev.sparktune.preprocess.conversation.Role;
+import dev.sparktune.preprocess.conversation.ToolCall;
+import dev.sparktune.preprocess.template.jinja.JinjaTemplate;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A LLaMA-Factory named template: one {@link LlamaFactoryTemplates definition} (its slots, default system, tool
+ * format and template class) and the rules with which LLaMA-Factory turns a conversation into token ids, re-created
+ * from reading {@code src/llamafactory/data/template.py} and {@code formatter.py} (0.9.6.dev0), not copied.
+ *
+ * <p>LLaMA-Factory tokenizes each element of a formatted message on its own ({@code Template._convert_elements_to_ids})
+ * and each (prompt, response) pair is the concatenation of those ids, so {@link #turns} gives the elements, not one
+ * text: the prep encoder tokenizes them the same way. {@link #render} joins them into the text they spell, with the
+ * response elements as the assistant spans.
+ */
+public final class LlamaFactoryTemplate implements ChatTemplate {
+    private static final long serialVersionUID = 1L;
+    private static final String CONTENT = "{{content}}";
+    /** LLaMA-Factory's default {@code thought_words} ({@code register_template}). */
+    private static final String THOUGHT_START = "<think>\n";
+
+    private static final String THOUGHT_END = "\n</think>\n\n";
+    private static final Pattern THOUGHT =
+            Pattern.compile(Pattern.quote(THOUGHT_START) + "(.*?)" + Pattern.quote(THOUGHT_END), Pattern.DOTALL);
+
+    /** One piece of a formatted message: text tokenized on its own, or the tokenizer's bos / eos token. */
+    public sealed interface Element extends Serializable permits Text, Special {}
+
+    /** Text tokenized on its own, without special tokens added. */
+    public record Text(String text) implements Element {
+        public Text {
+            Objects.requireNonNull(text, "text");
+        }
+    }
+
+    /** A slot holding the tokenizer's bos or eos token ({@code {"bos_token"}} in LLaMA-Factory's slots). */
+    public enum Special implements Element {
+        BOS,
+        EOS
+    }
+
+    /** The elements of one (prompt, response) pair, as {@code Template.encode_multiturn} pairs them. */
+    public record Turn(List<Element> prompt, List<Element> response) implements Serializable {
+        public Turn {
+            prompt = List.copyOf(prompt);
+            response = List.copyOf(response);
+        }
+    }
+
+    /** LLaMA-Factory's template classes that change the encoding. */
+    enum Kind {
+        /** {@code Template}. */
+        PLAIN,
+        /** {@code Llama2Template}: the system text is fused into the first user message. */
+        SYSTEM_IN_FIRST_USER,
+        /** {@code ReasoningTemplate}: thought handling on assistant messages. */
+        REASONING
+    }
+
+    /** How a template writes tool definitions and tool calls. */
+    enum ToolFormat {
+        /** Not modelled here: tools and tool calls are refused. */
+        UNSUPPORTED,
+        /** {@code tool_utils.QwenToolUtils}. */
+        QWEN
+    }
+
+    /**
+     * A template's definition, as {@code register_template} declares it. Slots hold {@code {{content}}} where the
+     * message text goes; {@code function} is {@code format_function}'s slots (the tool calls replace the content).
+     * {@code tokens} are the special tokens its slots write that every tokenizer of its model family holds as added
+     * tokens: a tokenizer without them belongs to another family, whose text they would be split into.
+     */
+    record Definition(
+            String name,
+            List<Element> prefix,
+            List<Element> system,
+            List<Element> user,
+            List<Element> assistant,
+            List<Element> function,
+            List<Element> observation,
+            String defaultSystem,
+            ToolFormat toolFormat,
+            Kind kind,
+            List<String> tokens)
+            implements Serializable {
+        Definition {
+            tokens = List.copyOf(tokens);
+            prefix = List.copyOf(prefix);
+            system = List.copyOf(system);
+            user = List.copyOf(user);
+            assistant = List.copyOf(assistant);
+            function = List.copyOf(function);
+            observation = List.copyOf(observation);
+        }
+    }
+
+    private final Definition definition;
+    private final boolean enableThinking;
+    private final Map<Special, String> specialTexts;
+
+    /**
+     * @param specialTexts the tokenizer's bos / eos token strings, for {@link #render} only
+     */
+    LlamaFactoryTemplate(Definition definition, boolean enableThinking, Map<Special, String> specialTexts) {
+        this.definition = Objects.requireNonNull(definition, "definition");
+        this.enableThinking = enableThinking;
+        this.specialTexts = new LinkedHashMap<>(specialTexts);
+    }
+
+    @Override
+    public String name() {
+        return definition.name();
+    }
+
+    /** The special tokens the template writes: each must be one added token of the tokenizer. */
+    public List<String> requiredTokens() {
+        return definition.tokens();
+    }
+
+    /** Whether any slot writes the tokenizer's eos token (which then must exist). */
+    public boolean writesEos() {
+        return List.of(
+                        definition.assistant(),
+                        definition.function(),
+                        definition.user(),
+                        definition.observation(),
+                        definition.system(),
+                        definition.prefix())
+                .stream()
+                .anyMatch(slots -> slots.contains(Special.EOS));
+    }
+
+    /**
+     * The conversation as LLaMA-Factory's supervised processor encodes it: {@code Template._encode} per message,
+     * paired as {@code encode_multiturn} pairs them, with {@code ReasoningTemplate}'s thought rules.
+     *
+     * @param discardHistoryThoughts a reasoning template drops the earlier responses' thoughts and adds the empty
+     *     thought to the last response only: LLaMA-Factory does so with mask_history ({@code discarding_history_cot
+     *     = mask_history and not preserve_thinking}, processor/supervised.py) and for preference documents
+     *     ({@code ReasoningTemplate.encode_oneturn})
+     * @throws TemplateException for tools or tool calls the template's tool format is not modelled for, or
+     *     messages that do not alternate prompt and response
+     */
+    public List<Turn> turns(Conversation conversation, boolean discardHistoryThoughts) {
+        String system = "";
+        List<Message> messages = conversation.messages();
+        if (!messages.isEmpty() && messages.get(0).role() == Role.SYSTEM) {
+            system = messages.get(0).content();
+            messages = messages.subList(1, messages.size());
+        }
+        if (messages.isEmpty() || messages.size() % 2 != 0) {
+            throw new TemplateException("template '" + name() + "' needs alternating prompt and response messages "
+                    + "ending with the assistant's, got " + messages.size() + " after the system prompt");
+        }
+        List<String> contents = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            Message m = messages.get(i);
+            boolean response = i % 2 == 1;
+            if (response != (m.role() == Role.ASSISTANT) || m.role() == Role.SYSTEM) {
+                throw new TemplateException("template '" + name() + "': message " + i + " after the system prompt is "
+                        + m.role().templateName() + ", expected " + (response ? "assistant" : "user or tool"));
+            }
+            contents.add(m.toolCalls().isEmpty() ? m.content() : m.content() + toolCalls(m.toolCalls()));
+        }
+        boolean reasoning = definition.kind() == Kind.REASONING;
+        if (reasoning) {
+            // ReasoningTemplate.encode_multiturn: enable_thinking False removes every thought; discarding history
+            // thoughts removes those of all but the last response
+            for (int i = 1; i < contents.size(); i += 2) {
+                if (!enableThinking || (discardHistoryThoughts && i < contents.size() - 2)) {
+                    contents.set(i, removeThought(contents.get(i)));
+                }
+            }
+        }
+        List<List<Element>> encoded = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            encoded.add(encodeMessage(i, messages.get(i), contents.get(i), system, conversation));
+        }
+        List<Turn> turns = new ArrayList<>(messages.size() / 2);
+        for (int i = 0; i < messages.size(); i += 2) {
+            List<Element> prompt = new ArrayList<>(encoded.get(i));
+            List<Element> response = new ArrayList<>(encoded.get(i + 1));
+            boolean lastTurn = i == messages.size() - 2;
+            if (reasoning && (lastTurn || !discardHistoryThoughts) && !hasThought(contents.get(i + 1))) {
+                // ReasoningTemplate.encode_multiturn adds the empty thought to a response without one: outside the
+                // loss (after the prompt) when thinking is off, inside it (before the response) when on
+                Text emptyThought = new Text(THOUGHT_START + THOUGHT_END);
+                if (enableThinking) {
+                    response.add(0, emptyThought);
+                } else {
+                    prompt.add(emptyThought);
+                }
+            }
+            turns.add(new Turn(prompt, response));
+        }
+        return turns;
+    }
+
+    /** Template._encode (Llama2Template._encode for SYSTEM_IN_FIRST_USER) for message i. */
+    private List<Element> encodeMessage(int i, Message message, String content, String system, Conversation c) {
+        List<Element> elements = new ArrayList<>();
+        String systemText = "";
+        if (i == 0) {
+            elements.addAll(definition.prefix());
+            String effectiveSystem = system.isEmpty() ? definition.defaultSystem() : system;
+            boolean hasTools = c.toolsJson() != null && !c.toolsJson().isEmpty();
+            if (!effectiveSystem.isEmpty() || hasTools) {
+                String withTools = effectiveSystem + (hasTools ? toolDefinitions(c) : "");
+                if (definition.kind() == Kind.SYSTEM_IN_FIRST_USER) {
+                    systemText = ((Text) apply(definition.system(), withTools).get(0)).text();
+                } else {
+                    elements.addAll(apply(definition.system(), withTools));
+                }
+            }
+        }
+        List<Element> slots = switch (message.role()) {
+            case USER -> definition.user();
+            case TOOL -> definition.observation();
+            case ASSISTANT -> message.toolCalls().isEmpty() ? definition.assistant() : definition.function();
+            case SYSTEM -> throw new IllegalStateException("checked by the caller");
+        };
+        elements.addAll(apply(slots, message.role() == Role.USER ? systemText + content : content));
+        return elements;
+    }
+
+    /** StringFormatter.apply: each text slot with its first {@code {{content}}} replaced. */
+    private static List<Element> apply(List<Element> slots, String content) {
+        List<Element> out = new ArrayList<>(slots.size());
+        for (Element slot : slots) {
+            if (slot instanceof Text t) {
+                int at = t.text().indexOf(CONTENT);
+                out.add(
+                        at < 0
+                                ? t
+                                : new Text(t.text().substring(0, at)
+                                        + content
+                                        + t.text().substring(at + CONTENT.length())));
+            } else {
+                out.add(slot);
+            }
+        }
+        return out;
+    }
+
+    /** Template.remove_thought: every thought block removed, then leading newlines. */
+    private static String removeThought(String content) {
+        return stripLeadingNewlines(THOUGHT.matcher(content).replaceAll(""));
+    }
+
+    /** ReasoningTemplate's test for a response that carries its own thought: either tag, stripped, in it. */
+    private static boolean hasThought(String content) {
+        return content.contains(THOUGHT_START.strip()) || content.contains(THOUGHT_END.strip());
+    }
+
+    private static String stripLeadingNewlines(String s) {
+        int i = 0;
+        while (i < s.length() && s.charAt(i) == '\n') {
+            i++;
+        }
+        return s.substring(i);
+    }
+
+    /** The tool calls as the template's FunctionFormatter writes them (QwenToolUtils.function_formatter). */
+    private String toolCalls(List<ToolCall> calls) {
+        requireToolFormat("tool calls");
+        List<String> texts = new ArrayList<>(calls.size());
+        for (ToolCall call : calls) {
+            Map<String, Object> named = new LinkedHashMap<>();
+            named.put("name", call.name());
+            named.put("arguments", JinjaChatTemplate.parseJson(call.argumentsJson(), "arguments of " + call.name()));
+            texts.add("<tool_call>\n" + JinjaTemplate.pythonJsonDumps(named) + "\n</tool_call>");
+        }
+        return String.join("\n", texts);
+    }
+
+    /** The tool definitions as the template's ToolFormatter writes them (QwenToolUtils.tool_formatter). */
+    private String toolDefinitions(Conversation conversation) {
+        requireToolFormat("tool definitions");
+        List<?> tools = (List<?>) JinjaChatTemplate.tools(conversation);
+        if (tools.isEmpty()) {
+            return "";
+        }
+        StringBuilder toolText = new StringBuilder();
+        for (Object tool : tools) {
+            Object wrapped = tool;
+            if (!(tool instanceof Map<?, ?> m && "function".equals(m.get("type")))) {
+                Map<String, Object> wrapper = new LinkedHashMap<>();
+                wrapper.put("type", "function");
+                wrapper.put("function", tool);
+                wrapped = wrapper;
+            }
+            toolText.append('\n').append(JinjaTemplate.pythonJsonDumps(wrapped));
+        }
+        return "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+                + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>" + toolText
+                + "\n</tools>\n\nFor each function call, return a json object with function name and arguments "
+                + "within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, "
+                + "\"arguments\": <args-json-object>}\n</tool_call>";
+    }
+
+    private void requireToolFormat(String what) {
+        if (definition.toolFormat() == ToolFormat.UNSUPPORTED) {
+            throw new TemplateException("template '" + name() + "' does not support " + what
+                    + " in SparkTune yet; use template = auto (the model's own chat template)");
+        }
+    }
+
+    /**
+     * The text the elements spell (bos / eos as the tokenizer's token strings) with each response as an assistant
+     * span. Tokenizing this text whole can differ from LLaMA-Factory's ids where a token would cross two elements:
+     * prep tokenizes {@link #turns} instead.
+     */
+    @Override
+    public RenderedConversation render(Conversation conversation) {
+        StringBuilder text = new StringBuilder();
+        List<TextSpan> spans = new ArrayList<>();
+        for (Turn turn : turns(conversation, false)) {
+            append(text, turn.prompt());
+            int start = text.length();
+            append(text, turn.response());
+            spans.add(new TextSpan(start, text.length()));
+        }
+        return new RenderedConversation(text.toString(), spans);
+    }
+
+    private void append(StringBuilder text, List<Element> elements) {
+        for (Element e : elements) {
+            text.append(e instanceof Text t ? t.text() : specialTexts.getOrDefault((Special) e, ""));
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package dev.sparktune.preprocess.encode;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.preprocess.LocalSparkTestBase;
+import dev.sparktune.preprocess.api.LabelOptions;
+import dev.sparktune.preprocess.api.OverlongPolicy;
+import dev.sparktune.preprocess.api.Stage;
+import dev.sparktune.preprocess.source.AlpacaConverter;
+import dev.sparktune.preprocess.source.ColumnMapping;
+import dev.sparktune.preprocess.source.RecordConverter;
+import dev.sparktune.preprocess.source.SharegptConverter;
+import dev.sparktune.preprocess.source.SourceRecord;
+import dev.sparktune.preprocess.source.TagMapping;
+import dev.sparktune.preprocess.template.ChatTemplate;
+import dev.sparktune.preprocess.template.ChatTemplates;
+import dev.sparktune.testkit.RepoPaths;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Named templates are LLaMA-Factory's: for every case of {@code scripts/goldens/llamafactory_templates.py} (a
+ * template, a record, label options), prep's encoding (converter, template, tokenizer, labels; packing off) gives
+ * the input_ids and labels LLaMA-Factory's own supervised processor gave, token for token, against the goldens in
+ * the repository (which record the LLaMA-Factory version they come from). The script is not re-run here, unlike the
+ * other goldens' scripts: it imports LLaMA-Factory from a source tree, which the build cannot reach (not in the wheel
+ * store, not on Maven Central) and the repository does not carry; regenerate the goldens with it after changing a
+ * template or a record (docs/developing.md).
+ */
+class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String GOLDENS = "preprocess/src/test/resources/goldens/llamafactory_templates.json";
+    private static final Path QWEN3 = RepoPaths.resolve("assets/tokenizers/qwen3");
+    private static final String DATASET = "golden";
+
+    @TestFactory
+    List<DynamicTest> checkedInGoldensMatch() throws IOException {
+        return tests(JSON.readTree(RepoPaths.resolve(GOLDENS).toFile()));
+    }
+
+    private List<DynamicTest> tests(JsonNode goldens) throws IOException {
+        Map<String, TokenizerFiles> tokenizers = new HashMap<>();
+        goldens.get("tokenizers").fields().forEachRemaining(e -> tokenizers.put(e.getKey(), tokenizer(e.getValue())));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Map<String, Broadcast<TokenizerFiles>> broadcasts = new HashMap<>();
+        Map<String, SpecialTokens> specials = new HashMap<>(); // parsing tokenizer.json takes a second: once each
+        tokenizers.forEach((k, v) -> {
+            broadcasts.put(k, jsc.broadcast(v));
+            specials.put(k, v.specialTokens());
+        });
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode c : goldens.get("cases")) {
+            String variant = c.get("tokenizer").asText();
+            JsonNode record = goldens.get("records").get(c.get("record").asText());
+            tests.add(DynamicTest.dynamicTest(
+                    c.get("name").asText(),
+                    () -> assertCase(
+                            c, record, tokenizers.get(variant), broadcasts.get(variant), specials.get(variant))));
+        }
+        assertTrue(tests.size() > 100, "the goldens hold " + tests.size() + " cases");
+        return tests;
+    }
+
+    private static void assertCase(
+            JsonNode c,
+            JsonNode record,
+            TokenizerFiles tokenizer,
+            Broadcast<TokenizerFiles> broadcast,
+            SpecialTokens special) {
+        ChatTemplate template = ChatTemplates.resolve(
+                c.get("template").asText(),
+                tokenizer.tokenizerConfigJson(),
+                c.get("enable_thinking").asBoolean());
+        DocumentEncoder encoder = new DocumentEncoder(
+                Map.of(DATASET, converter(record.get("formatting").asText())),
+                Map.of(DATASET, "/"),
+                template,
+                broadcast,
+                special,
+                Stage.SFT,
+                new LabelOptions(
+                        c.get("cutoff_len").asInt(),
+                        c.get("train_on_prompt").asBoolean(),
+                        c.get("mask_history").asBoolean(),
+                        OverlongPolicy.TRUNCATE),
+                0L);
+        SourceRecord source = SourceRecord.of(
+                DATASET, "/golden.jsonl", 1, record.get("record").toString());
+        EncodeOutcome outcome = encoder.encode(List.of(source).iterator()).next();
+        EncodedDocument doc = assertInstanceOf(
+                        EncodeOutcome.Accepted.class, outcome, () -> c.get("name") + ": " + outcome)
+                .document();
+        assertArrayEquals(ints(c.get("input_ids")), doc.inputIds(), c.get("name") + ": input_ids");
+        assertArrayEquals(ints(c.get("labels")), doc.labels(), c.get("name") + ": labels");
+    }
+
+    private static RecordConverter converter(String formatting) {
+        return switch (formatting) {
+            case "alpaca" ->
+                new AlpacaConverter(ColumnMapping.alpaca("instruction", "input", "output", "history", "system", null));
+            case "sharegpt" ->
+                new SharegptConverter(
+                        ColumnMapping.sharegpt("conversations", "system", "tools"), TagMapping.sharegptDefaults());
+            default -> throw new IllegalArgumentException("formatting " + formatting);
+        };
+    }
+
+    /**
+     * The bundled Qwen3 tokenizer with the golden's added special tokens at the golden's ids and its bos / eos, as
+     * {@code tokenizer.add_special_tokens} left it in the script.
+     */
+    private static TokenizerFiles tokenizer(JsonNode variant) {
+        try {
+            ObjectNode tokenizerJson =
+                    (ObjectNode) JSON.readTree(QWEN3.resolve("tokenizer.json").toFile());
+            ArrayNode added = (ArrayNode) tokenizerJson.get("added_tokens");
+            for (JsonNode token : variant.get("added")) {
+                ObjectNode entry = added.addObject();
+                entry.put("id", token.get("id").asInt());
+                entry.put("content", token.get("content").asText());
+                entry.put("single_word", false);
+                entry.put("lstrip", false);
+                entry.put("rstrip", false);
+                entry.put("normalized", false);
+                entry.put("special", true);
+            }
+            ObjectNode config = (ObjectNode)
+                    JSON.readTree(QWEN3.resolve("tokenizer_config.json").toFile());
+            config.set("bos_token", variant.get("bos_token"));
+            config.set("eos_token", variant.get("eos_token"));
+            byte[] bytes = JSON.writeValueAsBytes(tokenizerJson);
+            return new TokenizerFiles(
+                    bytes,
+                    new String(JSON.writeValueAsBytes(config), StandardCharsets.UTF_8),
+                    TokenizerFiles.sha256Hex(bytes));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the bundled Qwen3 tokenizer at " + QWEN3, e);
+        }
+    }
+
+    private static int[] ints(JsonNode array) {
+        return StreamSupport.stream(array.spliterator(), false)
+                .mapToInt(JsonNode::asInt)
+                .toArray();
+    }
+}
