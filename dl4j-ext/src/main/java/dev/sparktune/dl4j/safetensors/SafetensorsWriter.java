@@ -2,6 +2,7 @@ package dev.sparktune.dl4j.safetensors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.params.TensorShape;
 import dev.sparktune.dl4j.params.Views;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -109,7 +110,7 @@ public final class SafetensorsWriter {
         long currentBytes = 0;
         long total = 0;
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            long bytes = elements(e.getValue()) * dtype.bytes();
+            long bytes = TensorShape.elements(e.getValue()) * dtype.bytes();
             total += bytes;
             if (!current.isEmpty() && currentBytes + bytes > maxShardBytes) {
                 shards.add(current);
@@ -148,14 +149,6 @@ public final class SafetensorsWriter {
         }
     }
 
-    private static long elements(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
-    }
-
     private Path writeFile(Path file, List<String> names, Map<String, long[]> shapes, Function<String, INDArray> data)
             throws IOException {
         ObjectNode header = MAPPER.createObjectNode();
@@ -169,7 +162,7 @@ public final class SafetensorsWriter {
             for (long d : shapes.get(name)) {
                 shape.add(d);
             }
-            long bytes = elements(shapes.get(name)) * dtype.bytes();
+            long bytes = TensorShape.elements(shapes.get(name)) * dtype.bytes();
             t.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
