@@ -36,6 +36,12 @@ public final class SafetensorsWriter {
 
     private static final long WINDOW_BYTES = 1L << 30;
 
+    /**
+     * The shard size when none is asked for: 5 GB, LLaMA-Factory's export_size default (and transformers 4's
+     * save_pretrained max_shard_size), so a model written here is split as the tools this project mirrors split it.
+     */
+    public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
+
     private final long maxShardBytes;
     private final TensorDType dtype;
     private final Map<String, String> metadata;
@@ -50,9 +56,9 @@ public final class SafetensorsWriter {
         return new Builder();
     }
 
-    /** Options: shard size (default 5 GB, as transformers' save_pretrained), stored dtype (F32), metadata. */
+    /** Options: shard size (default {@link #DEFAULT_MAX_SHARD_BYTES}), stored dtype (F32), metadata. */
     public static final class Builder {
-        private long maxShardBytes = 5_000_000_000L;
+        private long maxShardBytes = DEFAULT_MAX_SHARD_BYTES;
         private TensorDType dtype = TensorDType.F32;
         private final Map<String, String> metadata = new LinkedHashMap<>(Map.of("format", "pt"));
 
