@@ -11,23 +11,15 @@ Usage: scale_pairs.py TOKENIZER_JSON OUT_DIR --pairs N --doc-tokens T [--seed 0]
 Writes OUT_DIR/pairs.jsonl and OUT_DIR/dataset_info.json (dataset "scale_pairs", ranking); prints one JSON line:
 pairs, doc_tokens, prompt_tokens, response_tokens, words (the vocabulary size drawn from).
 """
-import argparse
 import json
-import random
-from pathlib import Path
 
-from tokenizers import Tokenizer
-
-from scale_text import random_words, single_token_words
+from scale_text import RandomWords, corpus_arguments
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("tokenizer_json", type=Path)
-    ap.add_argument("out_dir", type=Path)
+    ap = corpus_arguments(__doc__)
     ap.add_argument("--pairs", type=int, required=True)
     ap.add_argument("--doc-tokens", type=int, required=True)
-    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     if args.pairs < 1:
         ap.error(f"--pairs must be at least 1, got {args.pairs}")
@@ -35,26 +27,20 @@ def main():
         ap.error(f"--doc-tokens must be at least 4 (a prompt and a response of at least one word), got "
                  f"{args.doc_tokens}")
 
-    tokenizer = Tokenizer.from_file(str(args.tokenizer_json))
-    words = single_token_words(tokenizer)
-    rng = random.Random(args.seed)
+    words = RandomWords(args.tokenizer_json, args.seed)
     prompt_tokens = args.doc_tokens // 4
     response_tokens = args.doc_tokens - prompt_tokens
-
-    def text(length):
-        return random_words(tokenizer, words, rng, length)
-
     args.out_dir.mkdir(parents=True, exist_ok=True)
     with open(args.out_dir / "pairs.jsonl", "w", encoding="utf-8") as out:
         for _ in range(args.pairs):
-            record = {"instruction": text(prompt_tokens), "chosen": text(response_tokens),
-                      "rejected": text(response_tokens)}
+            record = {"instruction": words.text(prompt_tokens), "chosen": words.text(response_tokens),
+                      "rejected": words.text(response_tokens)}
             out.write(json.dumps(record) + "\n")
     info = {"scale_pairs": {"file_name": "pairs.jsonl", "ranking": True,
                             "columns": {"prompt": "instruction", "chosen": "chosen", "rejected": "rejected"}}}
     (args.out_dir / "dataset_info.json").write_text(json.dumps(info, indent=2) + "\n")
     print(json.dumps({"pairs": args.pairs, "doc_tokens": args.doc_tokens, "prompt_tokens": prompt_tokens,
-                      "response_tokens": response_tokens, "words": len(words)}))
+                      "response_tokens": response_tokens, "words": len(words.vocabulary)}))
 
 
 if __name__ == "__main__":

@@ -28,39 +28,51 @@ def single_token_words(tokenizer):
     return [w for w in candidates if len(tokenizer.encode(" " + w, add_special_tokens=False).ids) == 1]
 
 
-def random_words(tokenizer, words, rng, n):
-    """n words drawn from words, each after a space: n tokens, checked, so a document's length is known exactly."""
-    text = "".join(" " + rng.choice(words) for _ in range(n))
-    got = len(tokenizer.encode(text, add_special_tokens=False).ids)
-    if got != n:
-        raise SystemExit(f"{n} words encode to {got} tokens: the words do not tokenize one token each")
-    return text
+class RandomWords:
+    """Texts of words drawn (seeded) from a tokenizer's single-token words, each after a space: n words, n tokens."""
+
+    def __init__(self, tokenizer_json, seed):
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_json))
+        self.vocabulary = single_token_words(self.tokenizer)
+        self.rng = random.Random(seed)
+
+    def text(self, n):
+        """n words, checked to be n tokens, so a document's length is known exactly."""
+        text = "".join(" " + self.rng.choice(self.vocabulary) for _ in range(n))
+        got = len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+        if got != n:
+            raise SystemExit(f"{n} words encode to {got} tokens: the words do not tokenize one token each")
+        return text
+
+
+def corpus_arguments(doc):
+    """The arguments every corpus writer takes: the tokenizer whose words it draws, its output folder, the seed."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("tokenizer_json", type=Path)
+    ap.add_argument("out_dir", type=Path)
+    ap.add_argument("--seed", type=int, default=0)
+    return ap
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("tokenizer_json", type=Path)
-    ap.add_argument("out_dir", type=Path)
+    ap = corpus_arguments(__doc__)
     ap.add_argument("--texts", type=int, required=True)
     ap.add_argument("--cutoff", type=int, required=True)
     ap.add_argument("--chunks", type=int, default=3)
-    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     for name in ("texts", "cutoff", "chunks"):
         if getattr(args, name) < 1:
             ap.error(f"--{name} must be at least 1, got {getattr(args, name)}")
 
-    tokenizer = Tokenizer.from_file(str(args.tokenizer_json))
-    words = single_token_words(tokenizer)
-    rng = random.Random(args.seed)
+    words = RandomWords(args.tokenizer_json, args.seed)
     length = args.chunks * args.cutoff - 1  # prep appends EOS, which makes the last chunk full
     args.out_dir.mkdir(parents=True, exist_ok=True)
     with open(args.out_dir / "text.jsonl", "w", encoding="utf-8") as out:
         for _ in range(args.texts):
-            out.write(json.dumps({"text": random_words(tokenizer, words, rng, length)}) + "\n")
+            out.write(json.dumps({"text": words.text(length)}) + "\n")
     info = {"scale_text": {"file_name": "text.jsonl", "columns": {"prompt": "text"}}}
     (args.out_dir / "dataset_info.json").write_text(json.dumps(info, indent=2) + "\n")
-    print(json.dumps({"texts": args.texts, "tokens_per_text": length + 1, "words": len(words)}))
+    print(json.dumps({"texts": args.texts, "tokens_per_text": length + 1, "words": len(words.vocabulary)}))
 
 
 if __name__ == "__main__":

@@ -64,6 +64,22 @@ final class CaseRunner {
         processes.runLocked(dir, name, Map.of(), command);
     }
 
+    /**
+     * The settings prep and the verbs reading its table share: the model, {@code dataset} of the corpus in
+     * {@code data} at {@code stage} and {@code cutoffLen}, no eval split, and the table.
+     */
+    static List<String> dataSettings(
+            Path checkpoint, String dataset, Path data, String stage, int cutoffLen, Path table) {
+        return List.of(
+                "model.model_name_or_path=" + SparkSubmit.quoted(checkpoint),
+                "data.dataset=" + dataset,
+                "data.dataset_dir=" + SparkSubmit.quoted(data),
+                "data.stage=" + stage,
+                "data.cutoff_len=" + cutoffLen,
+                "data.val_size=0",
+                "prep.output_table=" + SparkSubmit.quoted(table));
+    }
+
     /** Our prep of {@code settings} into a fresh {@code dir} (what was there is deleted): 2 GB, local[2]. */
     void prep(Path dir, List<String> settings) throws IOException, InterruptedException {
         FileTrees.delete(dir);

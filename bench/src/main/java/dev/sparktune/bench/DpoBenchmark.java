@@ -5,9 +5,6 @@ import static dev.sparktune.bench.TableCells.cell;
 import static dev.sparktune.bench.TableCells.figure;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.Sharding;
@@ -46,8 +43,7 @@ import java.util.regex.Pattern;
  * fsdp, auto; with --one-rank also 1 rank x 2 threads) or SHAPE:lora:FSDP:RANKSxTHREADS[:ROW] as the scale ladder's
  * cases, ROW being the tokens of a pair's row (data.cutoff_len is half of it); default case: qwen3-0.6b.
  */
-public final class DpoBenchmark {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+public final class DpoBenchmark extends CaseBenchmark {
     private static final String DATASET = "scale_pairs";
     /** How RefLogProbsJob describes its Spark jobs. */
     private static final String REF_LOGPROBS_JOBS = "SparkTune ref-logprobs: ";
@@ -61,17 +57,14 @@ public final class DpoBenchmark {
     private static final long TRL_MAX_PARAMS = 3_000_000_000L;
 
     private final Options options;
-    private final Path work;
-    private final CaseRunner runner;
     private final Map<Integer, Path> pairSets = new HashMap<>();
     private final Map<Path, PreparedTable> prepared = new HashMap<>();
     private final Map<ScaleCase.PeftKey, TrlSides> trlRuns = new HashMap<>();
     private final List<CaseResult> results = new ArrayList<>();
 
     private DpoBenchmark(Options options, Path root) {
+        super(root, "dpo", options.python(), options.cases());
         this.options = options;
-        this.work = root.resolve("bench/target/dpo");
-        this.runner = new CaseRunner(root, options.python(), DpoBenchmark::progress);
     }
 
     /**
@@ -186,49 +179,43 @@ public final class DpoBenchmark {
             ReferencePass oursReference,
             Measurement ours,
             String oursError,
-            TrlSides trl) {}
+            TrlSides trl)
+            implements Result {}
 
     public static void main(String[] args) throws Exception {
         new DpoBenchmark(Options.parse(args), Path.of("").toAbsolutePath()).run();
     }
 
-    private void run() throws IOException, InterruptedException {
-        Files.createDirectories(work);
-        List<ScaleCase> cases = options.cases();
-        for (int i = 0; i < cases.size(); i++) {
-            ScaleCase c = cases.get(i);
-            progress("[" + (i + 1) + "/" + cases.size() + "] " + c.label());
-            Path checkpoint;
-            PreparedTable table;
-            try {
-                checkpoint = runner.checkpoints.of(c.shape());
-                table = prepared(c, checkpoint, pairs(c.cutoff(), checkpoint));
-            } catch (LoggedProcess.StepFailedException | IllegalStateException e) {
-                // without the table neither side can run
-                results.add(new CaseResult(c, -1, null, null, null, runner.failed(e), null));
-                writeResults();
-                continue;
-            }
-            ReferencePass reference = null;
-            Measurement ours = null;
-            String fsdpTrained = null;
-            String error = null;
-            Path dir = work.resolve(c.dirName());
-            FileTrees.delete(dir);
-            try {
-                reference = referencePass(c, checkpoint, table, dir);
-                ours = train(c, checkpoint, table, dir);
-                fsdpTrained = fsdpTrained(c, dir.resolve("train.err"));
-            } catch (LoggedProcess.StepFailedException | IllegalStateException | IOException e) {
-                error = runner.failed(e);
-            }
-            // TRL's figures stand on their own, so they are measured even when ours failed
-            long params = runner.checkpoints.params(c.shape());
-            results.add(
-                    new CaseResult(c, params, fsdpTrained, reference, ours, error, trl(c, checkpoint, table, params)));
+    @Override
+    void runCase(ScaleCase c) throws IOException, InterruptedException {
+        Path checkpoint;
+        PreparedTable table;
+        try {
+            checkpoint = runner.checkpoints.of(c.shape());
+            table = prepared(c, checkpoint, pairs(c.cutoff(), checkpoint));
+        } catch (LoggedProcess.StepFailedException | IllegalStateException e) {
+            // without the table neither side can run
+            results.add(new CaseResult(c, -1, null, null, null, runner.failed(e), null));
             writeResults();
+            return;
         }
-        printTable();
+        ReferencePass reference = null;
+        Measurement ours = null;
+        String fsdpTrained = null;
+        String error = null;
+        Path dir = work.resolve(c.dirName());
+        FileTrees.delete(dir);
+        try {
+            reference = referencePass(c, checkpoint, table, dir);
+            ours = train(c, checkpoint, table, dir);
+            fsdpTrained = fsdpTrained(c, dir.resolve("train.err"));
+        } catch (LoggedProcess.StepFailedException | IllegalStateException | IOException e) {
+            error = runner.failed(e);
+        }
+        // TRL's figures stand on their own, so they are measured even when ours failed
+        long params = runner.checkpoints.params(c.shape());
+        results.add(new CaseResult(c, params, fsdpTrained, reference, ours, error, trl(c, checkpoint, table, params)));
+        writeResults();
     }
 
     /** The pairs of one row length, as many as the longest case of that length trains; written once per run. */
@@ -373,13 +360,8 @@ public final class DpoBenchmark {
                 checkpoint.toString(),
                 table.path().toString(),
                 "--pairs",
-                Integer.toString(options.pairsPerStep()),
-                "--steps",
-                Integer.toString(c.steps()),
-                "--warmup",
-                Integer.toString(WARMUP_STEPS),
-                "--threads",
-                Integer.toString(threads)));
+                Integer.toString(options.pairsPerStep())));
+        command.addAll(c.referenceStepOptions());
         if (precompute) {
             command.add("--precompute");
         }
@@ -408,51 +390,42 @@ public final class DpoBenchmark {
 
     /** The settings prep, ref-logprobs and train share: the model, the pairs and the table. */
     private static List<String> dataSettings(ScaleCase c, Path checkpoint, Path data, Path table) {
-        return List.of(
-                "model.model_name_or_path=" + SparkSubmit.quoted(checkpoint),
-                "model.template=empty",
-                "data.dataset=" + DATASET,
-                "data.dataset_dir=" + SparkSubmit.quoted(data),
-                "data.stage=dpo",
-                "data.packing=false",
-                "data.cutoff_len=" + c.cutoff() / 2,
-                "data.val_size=0",
-                "prep.output_table=" + SparkSubmit.quoted(table));
+        List<String> settings =
+                new ArrayList<>(CaseRunner.dataSettings(checkpoint, DATASET, data, "dpo", c.cutoff() / 2, table));
+        settings.addAll(List.of("model.template=empty", "data.packing=false"));
+        return settings;
     }
 
     private void writeResults() throws IOException {
-        ArrayNode cases = JSON.createArrayNode();
-        for (CaseResult r : results) {
-            ScaleCase c = r.scaleCase();
-            ObjectNode node = cases.addObject();
-            node.put("case", c.label());
-            node.put("shape", c.shape().name());
-            node.put("params", r.params());
-            node.put("fsdp", c.sharding().key());
-            if (r.fsdpTrained() != null) {
-                node.put("fsdp_trained", r.fsdpTrained());
-            }
-            node.put("ranks", c.ranks());
-            node.put("threads_per_rank", c.threads());
-            node.put("row_tokens", c.cutoff());
-            node.put("cutoff_len", c.cutoff() / 2);
-            node.put("pairs_per_step", options.pairsPerStep());
-            node.put("warmup_steps", WARMUP_STEPS);
-            node.put("measured_steps", c.steps());
-            if (r.oursReference() != null) {
-                r.oursReference().writeTo(node.putObject("ours_reference_pass"));
-            }
-            if (r.ours() != null) {
-                r.ours().writeTo(node.putObject("ours"));
-            } else {
-                node.put("ours_error", r.oursError());
-            }
-            if (r.trl() != null) {
-                writeTrl(node, "trl_reference_each_step", r.trl().eachStep(), r.ours());
-                writeTrl(node, "trl_precompute_ref_log_probs", r.trl().precomputed(), r.ours());
-            }
+        writeResultsJson(results, this::writeCaseFields);
+    }
+
+    /** The DPO bench's own fields of a case in results.json. */
+    private void writeCaseFields(CaseResult r, ObjectNode node) {
+        ScaleCase c = r.scaleCase();
+        node.put("fsdp", c.sharding().key());
+        if (r.fsdpTrained() != null) {
+            node.put("fsdp_trained", r.fsdpTrained());
         }
-        JSON.writeValue(work.resolve("results.json").toFile(), cases);
+        node.put("ranks", c.ranks());
+        node.put("threads_per_rank", c.threads());
+        node.put("row_tokens", c.cutoff());
+        node.put("cutoff_len", c.cutoff() / 2);
+        node.put("pairs_per_step", options.pairsPerStep());
+        node.put("warmup_steps", WARMUP_STEPS);
+        node.put("measured_steps", c.steps());
+        if (r.oursReference() != null) {
+            r.oursReference().writeTo(node.putObject("ours_reference_pass"));
+        }
+        if (r.ours() != null) {
+            r.ours().writeTo(node.putObject("ours"));
+        } else {
+            node.put("ours_error", r.oursError());
+        }
+        if (r.trl() != null) {
+            writeTrl(node, "trl_reference_each_step", r.trl().eachStep(), r.ours());
+            writeTrl(node, "trl_precompute_ref_log_probs", r.trl().precomputed(), r.ours());
+        }
     }
 
     private static void writeTrl(ObjectNode caseNode, String key, TrlRun run, Measurement ours) {
@@ -476,7 +449,8 @@ public final class DpoBenchmark {
     }
 
     /** Per case: our row, then TRL's two (cases of the same cores share TRL's runs, each compared with its own). */
-    private void printTable() {
+    @Override
+    void printTable() {
         System.out.printf(
                 Locale.ROOT,
                 "%nDPO (pref_loss sigmoid, LoRA r 8 on every linear layer, gradient"
@@ -540,11 +514,10 @@ public final class DpoBenchmark {
     private static String row(String label, String side, Measurement m, String speed, String memory, String reference) {
         return String.format(
                 Locale.ROOT,
-                "| %s | %s | %s | %s | %s | %s | %s | %s |",
+                "| %s | %s | %s | %s | %s | %s | %s |",
                 label,
                 side,
-                figure("%.1f", m.loadSeconds()),
-                figure("%.2f", m.peakRssBytes() / 1e9),
+                m.loadAndPeakRssCells(),
                 figure("%.1f", m.tokensPerSecond()),
                 speed,
                 memory,
@@ -565,9 +538,5 @@ public final class DpoBenchmark {
                 figure("%.2f", pass.documentsPerSecond()),
                 figure("%.1f", pass.tokensPerSecond()),
                 rss);
-    }
-
-    private static void progress(String message) {
-        System.err.println("dpo: " + message);
     }
 }

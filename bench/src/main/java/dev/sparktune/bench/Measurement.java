@@ -50,6 +50,11 @@ record Measurement(
                 ours.mfu * tokensPerSecond / ours.tokensPerSecond);
     }
 
+    /** The load-time (s) and peak-RSS (GB) cells that start a side's row in every bench table, joined by a pipe. */
+    String loadAndPeakRssCells() {
+        return TableCells.figure("%.1f", loadSeconds) + " | " + TableCells.figure("%.2f", peakRssBytes / 1e9);
+    }
+
     /** The figures as JSON, leaving out those this side does not have. */
     void writeTo(ObjectNode node) {
         put(node, "load_s", loadSeconds);

@@ -4,10 +4,6 @@ import static dev.sparktune.bench.ScaleCase.WARMUP_STEPS;
 import static dev.sparktune.bench.TableCells.cell;
 import static dev.sparktune.bench.TableCells.figure;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.trainer.api.FinetuningType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,24 +36,20 @@ import java.util.Set;
  * a shape (its default cases, see {@link ScaleCase#parse}) or SHAPE:TYPE:FSDP:RANKSxTHREADS[:CUTOFF]; default cases:
  * qwen3-0.6b qwen3-1.7b qwen3-4b.
  */
-public final class ScaleBenchmark {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+public final class ScaleBenchmark extends CaseBenchmark {
     private static final String DATASET = "scale_text";
     /** Rows per text in the corpus: scale_text.py's default. */
     private static final int CHUNKS_PER_TEXT = 3;
 
     private final Options options;
-    private final Path work;
-    private final CaseRunner runner;
     private final Set<Integer> corpora = new HashSet<>();
     private final Set<Path> prepared = new HashSet<>();
     private final Map<ScaleCase.PeftKey, PeftOutcome> peftRuns = new HashMap<>();
     private final List<CaseResult> results = new ArrayList<>();
 
     private ScaleBenchmark(Options options, Path root) {
+        super(root, "scale", options.python(), options.cases());
         this.options = options;
-        this.work = root.resolve("bench/target/scale");
-        this.runner = new CaseRunner(root, options.python(), ScaleBenchmark::progress);
     }
 
     /**
@@ -101,7 +93,8 @@ public final class ScaleBenchmark {
     record PeftOutcome(Measurement measured, String note) {}
 
     /** One case's outcome; {@code ours} is null when our run failed, with {@code oursError} saying how. */
-    record CaseResult(ScaleCase scaleCase, long params, Measurement ours, String oursError, PeftOutcome peft) {
+    record CaseResult(ScaleCase scaleCase, long params, Measurement ours, String oursError, PeftOutcome peft)
+            implements Result {
         /** PEFT's figures with an MFU on our normaliser, or null. */
         Measurement peftMeasured() {
             if (peft == null || peft.measured() == null) {
@@ -115,34 +108,28 @@ public final class ScaleBenchmark {
         new ScaleBenchmark(Options.parse(args), Path.of("").toAbsolutePath()).run();
     }
 
-    private void run() throws IOException, InterruptedException {
-        Files.createDirectories(work);
-        List<ScaleCase> cases = options.cases();
-        for (int i = 0; i < cases.size(); i++) {
-            ScaleCase c = cases.get(i);
-            progress("[" + (i + 1) + "/" + cases.size() + "] " + c.label());
-            Path checkpoint;
-            try {
-                checkpoint = runner.checkpoints.of(c.shape());
-            } catch (LoggedProcess.StepFailedException e) {
-                results.add(new CaseResult(c, -1, null, runner.failed(e), null));
-                writeResults();
-                continue;
-            }
-            long params = runner.checkpoints.params(c.shape());
-            Measurement ours = null;
-            String error = null;
-            try {
-                Path data = corpus(c.cutoff(), checkpoint);
-                ours = train(c, checkpoint, data, prepared(c, checkpoint, data));
-            } catch (LoggedProcess.StepFailedException | IllegalStateException | IOException e) {
-                error = runner.failed(e); // reported in the table and results.json
-            }
-            // PEFT's figures stand on their own, so they are measured even when ours failed
-            results.add(new CaseResult(c, params, ours, error, peft(c, checkpoint, params)));
+    @Override
+    void runCase(ScaleCase c) throws IOException, InterruptedException {
+        Path checkpoint;
+        try {
+            checkpoint = runner.checkpoints.of(c.shape());
+        } catch (LoggedProcess.StepFailedException e) {
+            results.add(new CaseResult(c, -1, null, runner.failed(e), null));
             writeResults();
+            return;
         }
-        printTable();
+        long params = runner.checkpoints.params(c.shape());
+        Measurement ours = null;
+        String error = null;
+        try {
+            Path data = corpus(c.cutoff(), checkpoint);
+            ours = train(c, checkpoint, data, prepared(c, checkpoint, data));
+        } catch (LoggedProcess.StepFailedException | IllegalStateException | IOException e) {
+            error = runner.failed(e); // reported in the table and results.json
+        }
+        // PEFT's figures stand on their own, so they are measured even when ours failed
+        results.add(new CaseResult(c, params, ours, error, peft(c, checkpoint, params)));
+        writeResults();
     }
 
     /** The corpus of one cutoff, enough full rows for every case at that cutoff; written once per run. */
@@ -215,13 +202,8 @@ public final class ScaleBenchmark {
                     "--rows",
                     Integer.toString(options.rowsPerStep()),
                     "--seq",
-                    Integer.toString(c.cutoff()),
-                    "--steps",
-                    Integer.toString(c.steps()),
-                    "--warmup",
-                    Integer.toString(WARMUP_STEPS),
-                    "--threads",
-                    Integer.toString(key.threads())));
+                    Integer.toString(c.cutoff())));
+            command.addAll(c.referenceStepOptions());
             if (options.gradientCheckpointing()) {
                 command.add("--gradient-checkpointing");
             }
@@ -245,25 +227,13 @@ public final class ScaleBenchmark {
 
     /** The settings prep and train share: the model, the corpus and the table. */
     private static List<String> dataSettings(ScaleCase c, Path checkpoint, Path data, Path table) {
-        return List.of(
-                "model.model_name_or_path=" + SparkSubmit.quoted(checkpoint),
-                "data.dataset=" + DATASET,
-                "data.dataset_dir=" + SparkSubmit.quoted(data),
-                "data.stage=pt",
-                "data.cutoff_len=" + c.cutoff(),
-                "data.val_size=0",
-                "prep.output_table=" + SparkSubmit.quoted(table));
+        return CaseRunner.dataSettings(checkpoint, DATASET, data, "pt", c.cutoff(), table);
     }
 
     private void writeResults() throws IOException {
-        ArrayNode cases = JSON.createArrayNode();
         ScaleChart chart = new ScaleChart();
-        for (CaseResult r : results) {
+        writeResultsJson(results, (r, node) -> {
             ScaleCase c = r.scaleCase();
-            ObjectNode node = cases.addObject();
-            node.put("case", c.label());
-            node.put("shape", c.shape().name());
-            node.put("params", r.params());
             node.put("finetuning", c.finetuning().key());
             node.put("fsdp", c.sharding().key());
             node.put("ranks", c.ranks());
@@ -298,8 +268,7 @@ public final class ScaleBenchmark {
             } else if (r.peft() != null) {
                 node.put("peft_note", r.peft().note());
             }
-        }
-        JSON.writeValue(work.resolve("results.json").toFile(), cases);
+        });
         chart.write(work.resolve("scale.png"), "SparkTune vs PEFT, " + options.rowsPerStep() + " rows per step");
     }
 
@@ -307,7 +276,8 @@ public final class ScaleBenchmark {
      * One row per case for ours, and one for PEFT after the last case it is compared with (PEFT does not shard, so
      * the cases of one shape and mode share its row).
      */
-    private void printTable() {
+    @Override
+    void printTable() {
         System.out.printf(
                 Locale.ROOT,
                 "%nScale ladder: %d rows per step, %d warm-up step then the measured steps,"
@@ -359,19 +329,14 @@ public final class ScaleBenchmark {
     private static String row(String label, String side, Measurement m, String ratio) {
         return String.format(
                 Locale.ROOT,
-                "| %s | %s | %s | %s | %s | %s | %s | %s | %s |",
+                "| %s | %s | %s | %s | %s | %s | %s | %s |",
                 label,
                 side,
-                figure("%.1f", m.loadSeconds()),
-                figure("%.2f", m.peakRssBytes() / 1e9),
+                m.loadAndPeakRssCells(),
                 figure("%.2f", m.plannedBytesPerRank() / 1e9),
                 figure("%.2f", m.heldBytesPerRank() / 1e9),
                 figure("%.0f", m.tokensPerSecond()),
                 Double.isFinite(m.mfu()) ? String.format(Locale.ROOT, "%.1f%%", 100 * m.mfu()) : "—",
                 ratio);
-    }
-
-    private static void progress(String message) {
-        System.err.println("scale: " + message);
     }
 }

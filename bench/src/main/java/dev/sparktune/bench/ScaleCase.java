@@ -171,6 +171,20 @@ record ScaleCase(
         return launch;
     }
 
+    /**
+     * The options a reference script (peft_scale_reference.py, trl_dpo_reference.py) runs this case's steps with, on
+     * the cores of its {@link #peftKey()}.
+     */
+    List<String> referenceStepOptions() {
+        return List.of(
+                "--steps",
+                Integer.toString(steps),
+                "--warmup",
+                Integer.toString(WARMUP_STEPS),
+                "--threads",
+                Integer.toString(peftKey().threads()));
+    }
+
     /** The case's folder name in its bench's work folder (bench/target/scale, bench/target/dpo). */
     String dirName() {
         return shape.name() + "-" + finetuning.key() + "-" + sharding.key() + "-" + ranks + "x" + threads + "-"

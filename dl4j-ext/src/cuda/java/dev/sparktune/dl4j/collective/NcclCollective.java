@@ -46,6 +46,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.LongToIntFunction;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.nccl.ncclComm;
 import org.bytedeco.cuda.nccl.ncclUniqueId;
@@ -278,67 +280,76 @@ public final class NcclCollective extends AbstractCollective {
     @Override
     public void allReduce(INDArray flat) {
         long length = checkFlat(flat).length();
-        if (length == 0) {
-            return;
-        }
-        String op = "allReduce";
-        long buffer = begin(flat, op);
-        nccl(op, "ncclAllReduce", ncclAllReduce(at(buffer), at(buffer), length, ncclFloat, ncclSum, comm, stream));
-        finish(flat, op);
+        inPlace(
+                flat,
+                "allReduce",
+                "ncclAllReduce",
+                buffer -> ncclAllReduce(at(buffer), at(buffer), length, ncclFloat, ncclSum, comm, stream));
         bytesMoved.addAndGet(2 * ringBytes(length * Float.BYTES));
     }
 
     @Override
     public void reduceScatter(INDArray flat) {
         String op = "reduceScatter";
-        ShardedBuffers b = beginSharded(flat, op);
-        if (b == null) {
-            return;
-        }
-        long length = b.shards().length();
-        if (b.staged()) {
-            copyOnDevice(op, b.work(), b.buffer(), bytes(length));
-            // zeros in the padding: it is reduced too (into shard tails nobody reads) and fresh memory may hold NaNs
-            cuda(
+        sharded(flat, op, b -> {
+            long length = b.shards().length();
+            if (b.staged()) {
+                copyOnDevice(op, b.work(), b.buffer(), bytes(length));
+                // zeros in the padding: it is reduced too (into shard tails nobody reads),
+                // and fresh memory may hold NaNs
+                cuda(
+                        op,
+                        "cudaMemsetAsync",
+                        cudaMemsetAsync(at(b.work() + bytes(length)), 0, bytes(b.padded() - length), stream));
+            }
+            // in place: NCCL's recvbuff = sendbuff + rank · recvcount
+            nccl(
                     op,
-                    "cudaMemsetAsync",
-                    cudaMemsetAsync(at(b.work() + bytes(length)), 0, bytes(b.padded() - length), stream));
-        }
-        // in place: NCCL's recvbuff = sendbuff + rank · recvcount
-        nccl(
-                op,
-                "ncclReduceScatter",
-                ncclReduceScatter(at(b.work()), at(b.ownSlot(rank)), b.shard(), ncclFloat, ncclSum, comm, stream));
-        if (b.staged()) {
-            copyOnDevice(
-                    op,
-                    b.buffer() + bytes(b.shards().start(rank)),
-                    b.ownSlot(rank),
-                    bytes(b.shards().size(rank)));
-        }
-        finish(flat, op);
-        bytesMoved.addAndGet(ringBytes(bytes(b.padded())));
+                    "ncclReduceScatter",
+                    ncclReduceScatter(at(b.work()), at(b.ownSlot(rank)), b.shard(), ncclFloat, ncclSum, comm, stream));
+            if (b.staged()) {
+                copyOnDevice(
+                        op,
+                        b.buffer() + bytes(b.shards().start(rank)),
+                        b.ownSlot(rank),
+                        bytes(b.shards().size(rank)));
+            }
+        });
     }
 
     @Override
     public void allGather(INDArray flat) {
         String op = "allGather";
+        sharded(flat, op, b -> {
+            if (b.staged()) {
+                copyOnDevice(
+                        op,
+                        b.ownSlot(rank),
+                        b.buffer() + bytes(b.shards().start(rank)),
+                        bytes(b.shards().size(rank)));
+            }
+            // in place: NCCL's sendbuff = recvbuff + rank · sendcount;
+            // staged, the padding past `length` travels unread
+            nccl(
+                    op,
+                    "ncclAllGather",
+                    ncclAllGather(at(b.ownSlot(rank)), at(b.work()), b.shard(), ncclFloat, comm, stream));
+            if (b.staged()) {
+                copyOnDevice(op, b.buffer(), b.work(), bytes(b.shards().length()));
+            }
+        });
+    }
+
+    /**
+     * A reduce-scatter or all-gather of {@code flat}: {@code body} stages the shards and calls NCCL between
+     * {@link #beginSharded} and {@link #finish}; the ring moves the padded buffer once. Nothing for an empty buffer.
+     */
+    private void sharded(INDArray flat, String op, Consumer<ShardedBuffers> body) {
         ShardedBuffers b = beginSharded(flat, op);
         if (b == null) {
             return;
         }
-        if (b.staged()) {
-            copyOnDevice(
-                    op,
-                    b.ownSlot(rank),
-                    b.buffer() + bytes(b.shards().start(rank)),
-                    bytes(b.shards().size(rank)));
-        }
-        // in place: NCCL's sendbuff = recvbuff + rank · sendcount; staged, the padding past `length` travels unread
-        nccl(op, "ncclAllGather", ncclAllGather(at(b.ownSlot(rank)), at(b.work()), b.shard(), ncclFloat, comm, stream));
-        if (b.staged()) {
-            copyOnDevice(op, b.buffer(), b.work(), bytes(b.shards().length()));
-        }
+        body.accept(b);
         finish(flat, op);
         bytesMoved.addAndGet(ringBytes(bytes(b.padded())));
     }
@@ -391,13 +402,11 @@ public final class NcclCollective extends AbstractCollective {
         if (root < 0 || root >= worldSize) {
             throw new IllegalArgumentException("broadcast root " + root + " is outside [0, " + worldSize + ")");
         }
-        if (length == 0) {
-            return;
-        }
-        String op = "broadcast";
-        long buffer = begin(flat, op);
-        nccl(op, "ncclBroadcast", ncclBroadcast(at(buffer), at(buffer), length, ncclFloat, root, comm, stream));
-        finish(flat, op);
+        inPlace(
+                flat,
+                "broadcast",
+                "ncclBroadcast",
+                buffer -> ncclBroadcast(at(buffer), at(buffer), length, ncclFloat, root, comm, stream));
         if (worldSize > 1) {
             // the pipelined chain root → root+1 → … → root−1: the ends move the buffer once, the middle twice
             int position = Math.floorMod(rank - root, worldSize);
@@ -412,8 +421,7 @@ public final class NcclCollective extends AbstractCollective {
             return new double[0];
         }
         String op = "allReduceSum";
-        ensureOpen(op);
-        cuda(op, "cudaSetDevice", cudaSetDevice(device));
+        enter(op);
         long slot = (long) k * Double.BYTES;
         long gathered = scratch(slot * worldSize, op);
         double[] all = new double[k * worldSize];
@@ -448,8 +456,7 @@ public final class NcclCollective extends AbstractCollective {
     @Override
     public void barrier() {
         String op = "barrier";
-        ensureOpen(op);
-        cuda(op, "cudaSetDevice", cudaSetDevice(device));
+        enter(op);
         long one = scratch(Float.BYTES, op);
         cuda(op, "cudaMemsetAsync", cudaMemsetAsync(at(one), 0, Float.BYTES, stream));
         // an all-reduce cannot complete on any rank before every rank has contributed
@@ -513,13 +520,32 @@ public final class NcclCollective extends AbstractCollective {
         return failure;
     }
 
+    /** Refuses a closed or aborted communicator, then puts this thread on our device. */
+    private void enter(String op) {
+        ensureOpen(op);
+        cuda(op, "cudaSetDevice", cudaSetDevice(device));
+    }
+
+    /**
+     * An NCCL collective on {@code flat}'s device buffer in place, between {@link #begin} and {@link #finish}:
+     * {@code onBuffer} calls NCCL's {@code function} with the buffer's address and returns its result. Nothing for an
+     * empty buffer.
+     */
+    private void inPlace(INDArray flat, String op, String function, LongToIntFunction onBuffer) {
+        if (flat.length() == 0) {
+            return;
+        }
+        long buffer = begin(flat, op);
+        nccl(op, function, onBuffer.applyAsInt(buffer));
+        finish(flat, op);
+    }
+
     /**
      * Makes {@code flat} safe to hand to NCCL on our stream and returns its device address: ND4J's queued kernels on
      * this thread are finished (their stream order relative to ours is unknown) and the device copy is current.
      */
     private long begin(INDArray flat, String op) {
-        ensureOpen(op);
-        cuda(op, "cudaSetDevice", cudaSetDevice(device));
+        enter(op);
         Nd4j.getAffinityManager().ensureLocation(flat, AffinityManager.Location.DEVICE);
         Nd4j.getExecutioner().commit();
         return deviceAddress(flat, op);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -44,6 +45,20 @@ public final class ModelInit {
             }
         }
         return new HfModelDir.Loaded(config, layout, params);
+    }
+
+    /**
+     * Writes a {@link #random} model of {@code config} into {@code dir} as an HF model directory, sharded at
+     * {@link SafetensorsWriter#DEFAULT_MAX_SHARD_BYTES}, with {@code tokenizerDir}'s tokenizer files: what
+     * {@code sparktune init-model} and a run's init_model stage create.
+     *
+     * @return the weights written
+     */
+    public static HfModelDir.Loaded saveRandom(Path dir, ModelConfig config, long seed, double std, Path tokenizerDir) {
+        HfModelDir.Loaded model = random(config, seed, std);
+        HfModelDir.save(
+                dir, config, model.layout(), model.params(), tokenizerDir, SafetensorsWriter.DEFAULT_MAX_SHARD_BYTES);
+        return model;
     }
 
     /**

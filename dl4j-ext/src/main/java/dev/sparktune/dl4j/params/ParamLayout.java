@@ -52,7 +52,7 @@ public final class ParamLayout {
         }
 
         public long length() {
-            return Arrays.stream(shape).reduce(1, Math::multiplyExact); // 1 for a scalar's empty shape
+            return TensorShape.elements(shape);
         }
 
         @Override

@@ -36,15 +36,15 @@ public final class Views {
 
     /** Elements [from, from + product(shape)) of a contiguous array, in c order with {@code shape}. */
     public static INDArray reshaped(INDArray a, long from, long... shape) {
-        long n = 1;
-        long[] stride = new long[shape.length];
-        for (int i = shape.length - 1; i >= 0; i--) {
-            stride[i] = n;
-            n *= shape[i];
-        }
-        if (from < 0 || from + n > a.length()) {
+        if (from < 0 || from + TensorShape.elements(shape) > a.length()) {
             throw new IllegalArgumentException(Arrays.toString(shape) + " at " + from + " exceeds the " + a.length()
                     + " elements of " + Arrays.toString(a.shape()));
+        }
+        long[] stride = new long[shape.length];
+        long step = 1; // c order: the last dimension's neighbours are adjacent
+        for (int i = shape.length - 1; i >= 0; i--) {
+            stride[i] = step;
+            step *= shape[i];
         }
         return strided(a, from, shape, stride);
     }

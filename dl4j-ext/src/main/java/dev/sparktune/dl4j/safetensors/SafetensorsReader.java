@@ -3,6 +3,7 @@ package dev.sparktune.dl4j.safetensors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.model.ModelErrors;
+import dev.sparktune.dl4j.params.TensorShape;
 import dev.sparktune.dl4j.params.Views;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
@@ -232,15 +233,14 @@ public final class SafetensorsReader {
                     where, "tensor \"" + name + "\": shape must be a list and data_offsets" + " a [begin, end] pair");
         }
         long[] shape = new long[shapeNode.size()];
-        long numel = 1;
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = shapeNode.get(i);
             if (!d.isIntegralNumber() || d.asLong() < 0) {
                 throw ModelErrors.badTensorFile(where, "tensor \"" + name + "\" has a bad dimension " + d);
             }
             shape[i] = d.asLong();
-            numel = Math.multiplyExact(numel, shape[i]);
         }
+        long numel = TensorShape.elements(shape);
         long begin = offs.get(0).asLong();
         long end = offs.get(1).asLong();
         if (begin < 0 || end < begin || end > dataLen) {

@@ -2,6 +2,7 @@ package dev.sparktune.dl4j.safetensors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.params.TensorShape;
 import dev.sparktune.dl4j.params.Views;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +36,12 @@ public final class SafetensorsWriter {
 
     private static final long WINDOW_BYTES = 1L << 30;
 
+    /**
+     * The shard size when none is asked for: 5 GB, LLaMA-Factory's export_size default (and transformers 4's
+     * save_pretrained max_shard_size), so a model written here is split as the tools this project mirrors split it.
+     */
+    public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
+
     private final long maxShardBytes;
     private final TensorDType dtype;
     private final Map<String, String> metadata;
@@ -49,9 +56,9 @@ public final class SafetensorsWriter {
         return new Builder();
     }
 
-    /** Options: shard size (default 5 GB, as transformers' save_pretrained), stored dtype (F32), metadata. */
+    /** Options: shard size (default {@link #DEFAULT_MAX_SHARD_BYTES}), stored dtype (F32), metadata. */
     public static final class Builder {
-        private long maxShardBytes = 5_000_000_000L;
+        private long maxShardBytes = DEFAULT_MAX_SHARD_BYTES;
         private TensorDType dtype = TensorDType.F32;
         private final Map<String, String> metadata = new LinkedHashMap<>(Map.of("format", "pt"));
 
@@ -109,7 +116,7 @@ public final class SafetensorsWriter {
         long currentBytes = 0;
         long total = 0;
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            long bytes = elements(e.getValue()) * dtype.bytes();
+            long bytes = TensorShape.elements(e.getValue()) * dtype.bytes();
             total += bytes;
             if (!current.isEmpty() && currentBytes + bytes > maxShardBytes) {
                 shards.add(current);
@@ -148,14 +155,6 @@ public final class SafetensorsWriter {
         }
     }
 
-    private static long elements(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
-    }
-
     private Path writeFile(Path file, List<String> names, Map<String, long[]> shapes, Function<String, INDArray> data)
             throws IOException {
         ObjectNode header = MAPPER.createObjectNode();
@@ -169,7 +168,7 @@ public final class SafetensorsWriter {
             for (long d : shapes.get(name)) {
                 shape.add(d);
             }
-            long bytes = elements(shapes.get(name)) * dtype.bytes();
+            long bytes = TensorShape.elements(shapes.get(name)) * dtype.bytes();
             t.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }

@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.safetensors;
 
+import dev.sparktune.dl4j.params.TensorShape;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -24,7 +25,7 @@ public record TensorInfo(String name, TensorDType dtype, long[] shape, Path file
     }
 
     public long numel() {
-        return Arrays.stream(shape).reduce(1, Math::multiplyExact); // 1 for a scalar's empty shape
+        return TensorShape.elements(shape);
     }
 
     @Override

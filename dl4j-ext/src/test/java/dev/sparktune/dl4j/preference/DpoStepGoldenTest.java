@@ -82,7 +82,8 @@ class DpoStepGoldenTest {
                 batch,
                 adapters.projections(adapters.init(3), adapters.layout().allocate())));
         double[] ref = batch.sums(model(base, batch, Projection.Factory.PLAIN));
-        Step step = Step.of(PreferenceLoss.defaults(PreferenceLoss.Type.SIGMOID), policy, batch.tokens(), ref);
+        PreferenceStep step =
+                PreferenceStep.of(PreferenceLoss.defaults(PreferenceLoss.Type.SIGMOID), policy, batch.tokens(), ref);
         assertEquals(Math.log(2), step.loss(), 1e-6);
     }
 
@@ -146,7 +147,7 @@ class DpoStepGoldenTest {
                     policyDiff = Math.max(
                             policyDiff,
                             TensorAssertions.maxAbsDifference(GoldenSpecs.doubles(f.get("policy_logps")), logps));
-                    Step step = Step.of(loss, logps, batch.tokens(), ref);
+                    PreferenceStep step = PreferenceStep.of(loss, logps, batch.tokens(), ref);
                     policy.backwardTokenLogProbs(batch.spread(step.dSum()));
 
                     JsonNode want = c.get("results").get(family);
@@ -326,43 +327,6 @@ class DpoStepGoldenTest {
                 }
             }
             return d;
-        }
-    }
-
-    /**
-     * A step's loss (the mean over pairs), dLoss/d(each document's summed log-prob) and LLaMA-Factory's metrics
-     * (means over pairs).
-     */
-    record Step(double loss, double[] dSum, Map<String, Double> metrics) {
-        /** Documents 0..N-1 are the chosen responses of pairs 0..N-1, N..2N-1 the rejected ones. */
-        static Step of(PreferenceLoss loss, double[] logps, int[] tokens, double[] ref) {
-            int pairs = logps.length / 2;
-            double total = 0;
-            double[] dSum = new double[logps.length];
-            double[] metrics = new double[DpoMetricNames.PAIR_METRICS.size()];
-            for (int i = 0; i < pairs; i++) {
-                PreferenceLoss.Terms t = loss.terms(new PreferenceLoss.Pair(
-                        logps[i], logps[pairs + i], tokens[i], tokens[pairs + i], ref[i], ref[pairs + i]));
-                total += t.loss() / pairs;
-                dSum[i] = t.dChosenLogp() / pairs;
-                dSum[pairs + i] = t.dRejectedLogp() / pairs;
-                double[] m = {
-                    t.chosenReward(),
-                    t.rejectedReward(),
-                    t.rewardCorrect() ? 1 : 0,
-                    t.margin(),
-                    t.chosenLogps(),
-                    t.rejectedLogps()
-                };
-                for (int k = 0; k < m.length; k++) {
-                    metrics[k] += m[k] / pairs;
-                }
-            }
-            Map<String, Double> named = new LinkedHashMap<>();
-            for (int k = 0; k < metrics.length; k++) {
-                named.put(DpoMetricNames.PAIR_METRICS.get(k), metrics[k]);
-            }
-            return new Step(total, dSum, named);
         }
     }
 

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -118,40 +119,29 @@ class PreferenceLossGoldenTest implements ReferenceGoldensTest {
         for (JsonNode c : spec.get("cases")) {
             String name = c.get("name").asText();
             PreferenceLoss loss = GoldenSpecs.preferenceLoss(c);
-            double total = 0;
-            double[] dSum = new double[rows];
-            double chosenReward = 0;
-            double rejectedReward = 0;
-            double correct = 0;
-            double margin = 0;
-            double chosenLogps = 0;
-            double rejectedLogps = 0;
-            for (int i = 0; i < pairs; i++) {
-                PreferenceLoss.Terms t = loss.terms(new PreferenceLoss.Pair(
-                        sums[i],
-                        sums[pairs + i],
-                        counts[i],
-                        counts[pairs + i],
-                        refLogps.getDouble(i),
-                        refLogps.getDouble(pairs + i)));
-                total += t.loss() / pairs; // the mean over the batch of pairs
-                dSum[i] = t.dChosenLogp() / pairs;
-                dSum[pairs + i] = t.dRejectedLogp() / pairs;
-                chosenReward += t.chosenReward() / pairs;
-                rejectedReward += t.rejectedReward() / pairs;
-                correct += t.rewardCorrect() ? 1.0 / pairs : 0;
-                margin += t.margin() / pairs;
-                chosenLogps += t.chosenLogps() / pairs;
-                rejectedLogps += t.rejectedLogps() / pairs;
-            }
+            PreferenceStep step = PreferenceStep.of(loss, sums, counts, refLogps.toDoubleVector());
+            double total = step.loss();
+            double[] dSum = step.dSum();
             assertEquals(c.get("loss").asDouble(), total, 1e-5, name + " loss");
             JsonNode m = c.get("metrics");
-            assertEquals(m.get("rewards/chosen").asDouble(), chosenReward, 1e-5, name + " rewards/chosen");
-            assertEquals(m.get("rewards/rejected").asDouble(), rejectedReward, 1e-5, name + " rewards/rejected");
-            assertEquals(m.get("rewards/accuracies").asDouble(), correct, 1e-6, name + " rewards/accuracies");
-            assertEquals(m.get("rewards/margins").asDouble(), margin, 1e-5, name + " rewards/margins");
-            assertEquals(m.get("logps/chosen").asDouble(), chosenLogps, 1e-4, name + " logps/chosen");
-            assertEquals(m.get("logps/rejected").asDouble(), rejectedLogps, 1e-4, name + " logps/rejected");
+            Map<String, Double> ours = step.metrics();
+            assertEquals(
+                    m.get("rewards/chosen").asDouble(), ours.get("rewards/chosen"), 1e-5, name + " rewards/chosen");
+            assertEquals(
+                    m.get("rewards/rejected").asDouble(),
+                    ours.get("rewards/rejected"),
+                    1e-5,
+                    name + " rewards/rejected");
+            assertEquals(
+                    m.get("rewards/accuracies").asDouble(),
+                    ours.get("rewards/accuracies"),
+                    1e-6,
+                    name + " rewards/accuracies");
+            assertEquals(
+                    m.get("rewards/margins").asDouble(), ours.get("rewards/margins"), 1e-5, name + " rewards/margins");
+            assertEquals(m.get("logps/chosen").asDouble(), ours.get("logps/chosen"), 1e-4, name + " logps/chosen");
+            assertEquals(
+                    m.get("logps/rejected").asDouble(), ours.get("logps/rejected"), 1e-4, name + " logps/rejected");
 
             INDArray want = r.read("case/" + name + "/grad");
             double maxWant = want.amaxNumber().doubleValue();

@@ -122,8 +122,7 @@ final class InitModelCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new ParameterException(spec.commandLine(), "cannot build the model config: " + e.getMessage());
         }
-        HfModelDir.Loaded model = ModelInit.random(config, seed, std);
-        HfModelDir.save(out, config, model.layout(), model.params(), tokenizer, 5_000_000_000L);
+        HfModelDir.Loaded model = ModelInit.saveRandom(out, config, seed, std, tokenizer);
         spec.commandLine()
                 .getOut()
                 .println("init-model: " + architecture + " with "

@@ -3,6 +3,7 @@ package dev.sparktune.pipeline.config;
 import com.typesafe.config.ConfigValueType;
 import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.PrepConfig;
+import dev.sparktune.preprocess.api.PrepConfigException;
 import dev.sparktune.preprocess.api.Stage;
 import dev.sparktune.preprocess.template.ChatTemplates;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.Locale;
 
 /**
  * Reads the {@code data} and {@code prep} sections (plus the model section's template keys) into a
- * {@link PrepConfig}, reporting every bad value with its key and what is allowed.
+ * {@link PrepConfig}, reporting every bad value with its key and what is allowed: the types here, every rule of the
+ * values (ranges, and between keys) as {@link PrepConfig.Builder#build} reports it.
  */
 final class PrepSection {
     private static final List<String> STAGES = List.of("sft", "pt", "dpo");
@@ -27,28 +29,23 @@ final class PrepSection {
                 reader.names("data.dataset", "a list of dataset names or paths, or one comma-separated string");
         String datasetDir = reader.nonBlankText("data.dataset_dir", "a folder (local path or Hadoop URI)");
         String stageName = reader.choice("data.stage", STAGES);
-        long cutoffLen = reader.wholeNumber("data.cutoff_len", 2, Integer.MAX_VALUE);
+        int cutoffLen = reader.integer("data.cutoff_len");
         Boolean packing = packing(reader);
         boolean neatPacking = reader.bool("data.neat_packing");
         boolean trainOnPrompt = reader.bool("data.train_on_prompt");
         boolean maskHistory = reader.bool("data.mask_history");
-        double valSize = valSize(reader);
-        long maxSamples = reader.wholeNumber("data.max_samples", 0, Long.MAX_VALUE);
+        Double valSize = reader.number("data.val_size", "a number"); // its range: PrepConfig's rule
+        long maxSamples = reader.wholeNumber("data.max_samples", Long.MIN_VALUE, Long.MAX_VALUE);
         String overlong = reader.choice("data.overlong", OVERLONG);
         long seed = reader.wholeNumber("data.seed", Long.MIN_VALUE, Long.MAX_VALUE);
 
         String outputTable = reader.text("prep.output_table", "a table path (local path or Hadoop URI)");
         String rejectsTable = reader.nonBlankText("prep.rejects_table", "a table path (local path or Hadoop URI)");
         String statsPath = reader.nonBlankText("prep.stats_path", "a file path (local path or Hadoop URI)");
-        long partitions = reader.wholeNumber("prep.partitions", 0, Integer.MAX_VALUE);
+        int partitions = reader.integer("prep.partitions");
 
-        if (trainOnPrompt && maskHistory) {
-            reader.fail(
-                    "data.mask_history",
-                    "cannot be true together with sparktune.data.train_on_prompt = true "
-                            + "(history turns are either masked or trained on); set one of them to false");
-        }
-        if (verb.needsPrepSection()) {
+        boolean preps = verb.needsPrepSection();
+        if (preps) {
             if ("".equals(modelPath)) { // null: a bad value, reported already
                 reader.fail(
                         "model.model_name_or_path",
@@ -61,35 +58,47 @@ final class PrepSection {
                 reader.fail("prep.output_table", "required by prep: the path of the packed Delta table to write");
             }
         }
-        if (!verb.needsPrepSection() || reader.hasProblems()) {
-            return null;
-        }
         Stage stage = Stage.valueOf(stageName.toUpperCase(Locale.ROOT));
         boolean packed = neatPacking || (packing == null ? stage == Stage.PT : packing);
+        PrepConfig config;
         try {
-            return PrepConfig.builder()
-                    .datasets(datasets)
+            // Every rule lives in PrepConfig alone and comes back one problem per key. Values reported bad above are
+            // read as placeholders (NaN for numbers), so their keys' problems are dropped here: the rest are reported
+            // with them, all in one go. A verb that does not prep still gets prep's values checked (a config is
+            // checked whole), but not the inputs prep requires.
+            config = PrepConfig.builder()
+                    .datasets(preps ? datasets : List.of("?"))
                     .datasetDir(datasetDir)
                     .maxSamples(maxSamples)
-                    .modelPath(modelPath)
+                    .modelPath(preps ? modelPath : "?")
                     .stage(stage)
                     .template(template)
                     .enableThinking(enableThinking)
-                    .cutoffLen((int) cutoffLen)
+                    .cutoffLen(cutoffLen)
                     .trainOnPrompt(trainOnPrompt)
                     .maskHistory(maskHistory)
                     .overlong(OverlongPolicy.valueOf(overlong.toUpperCase(Locale.ROOT)))
                     .packing(packed)
-                    .valSize(valSize)
+                    .valSize(valSize == null ? Double.NaN : valSize)
                     .seed(seed)
-                    .partitions((int) partitions)
-                    .outputs(new PrepConfig.Outputs(outputTable, rejectsTable, statsPath))
+                    .partitions(partitions)
+                    .outputs(new PrepConfig.Outputs(
+                            preps && outputTable != null ? outputTable : "?", rejectsTable, statsPath))
                     .build();
-        } catch (IllegalArgumentException e) {
-            // PrepConfig checks the same ranges; reached only if the two ever disagree
-            reader.fail("data", e.getMessage());
+        } catch (PrepConfigException e) {
+            for (PrepConfigException.Problem problem : e.problems()) {
+                if (reader.reported(problem.key())) {
+                    continue;
+                }
+                if (problem.allowed() != null) {
+                    reader.fail(problem.key(), reader.raw(problem.key()), problem.allowed()); // the value as written
+                } else {
+                    reader.fail(problem.key(), problem.message());
+                }
+            }
             return null;
         }
+        return reader.hasProblems() || !preps ? null : config;
     }
 
     /** {@code auto} reads as null: LLaMA-Factory's default, packing for stage pt only. */
@@ -107,20 +116,5 @@ final class PrepSection {
             reader.fail("data.packing", value, "auto, true or false");
         }
         return parsed;
-    }
-
-    /** data.val_size by {@link PrepConfig.Split}'s rule. */
-    private static double valSize(ValueReader reader) {
-        String allowed = "a fraction in [0, 1), a whole document count >= 1, or 0 for none";
-        Double valSize = reader.number("data.val_size", allowed);
-        if (valSize == null) {
-            return 0;
-        }
-        try {
-            return new PrepConfig.Split(valSize, 0).valSize();
-        } catch (IllegalArgumentException e) {
-            reader.fail("data.val_size", reader.raw("data.val_size"), allowed);
-            return 0;
-        }
     }
 }

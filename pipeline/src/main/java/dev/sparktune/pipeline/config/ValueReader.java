@@ -162,31 +162,25 @@ final class ValueReader {
 
     /** A whole number in [min, max]. */
     long wholeNumber(String key, long min, long max) {
-        String allowed = min == Long.MIN_VALUE
+        // the bounds of a long or an int are the type's, not a range of the value: not worth naming unless broken
+        boolean typeBounds = min == Long.MIN_VALUE || (min == Integer.MIN_VALUE && max == Integer.MAX_VALUE);
+        String range = "a whole number in [" + min + ", " + max + "]";
+        String allowed = typeBounds
                 ? "a whole number"
-                : min == Integer.MIN_VALUE && max == Integer.MAX_VALUE
-                        ? "a whole number"
-                        : max == Long.MAX_VALUE
-                                ? "a whole number >= " + min
-                                : max == Integer.MAX_VALUE
-                                        ? "a whole number >= " + min + " (at most " + max + ")"
-                                        : "a whole number in [" + min + ", " + max + "]";
+                : max == Long.MAX_VALUE
+                        ? "a whole number >= " + min
+                        : max == Integer.MAX_VALUE ? "a whole number >= " + min + " (at most " + max + ")" : range;
         ConfigValue value = value(key, allowed);
         if (value == null) {
             return min;
         }
         BigDecimal number = asNumber(value);
-        try {
-            long whole = number == null ? 0 : number.longValueExact();
-            if (number == null || whole < min || whole > max) {
-                fail(key, value, allowed);
-                return Math.max(min, 0);
-            }
-            return whole;
-        } catch (ArithmeticException e) {
-            fail(key, value, allowed);
-            return Math.max(min, 0);
+        boolean whole = number != null && number.stripTrailingZeros().scale() <= 0;
+        if (whole && number.compareTo(BigDecimal.valueOf(min)) >= 0 && number.compareTo(BigDecimal.valueOf(max)) <= 0) {
+            return number.longValueExact();
         }
+        fail(key, value, whole && typeBounds ? range : allowed);
+        return Math.max(min, 0);
     }
 
     /**

@@ -193,8 +193,7 @@ public final class PipelineRun {
                 init.numKvHeads(),
                 init.hiddenSize() / init.numHeads(),
                 true);
-        HfModelDir.Loaded weights = ModelInit.random(model, init.seed(), init.initializerRange());
-        HfModelDir.save(out, model, weights.layout(), weights.params(), tokenizer, 5_000_000_000L);
+        HfModelDir.Loaded weights = ModelInit.saveRandom(out, model, init.seed(), init.initializerRange(), tokenizer);
         n.put("created", true);
         n.put("architecture", init.architecture());
         n.put("parameters", weights.layout().totalLength());

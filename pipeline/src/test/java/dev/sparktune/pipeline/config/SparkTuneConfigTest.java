@@ -439,6 +439,9 @@ class SparkTuneConfigTest {
                 Map.entry("data.stage=ppo", List.of("sparktune.data.stage", "\"ppo\"", "allowed: sft, pt, dpo")),
                 Map.entry("data.cutoff_len=1", List.of("sparktune.data.cutoff_len", "1", "a whole number >= 2")),
                 Map.entry("data.cutoff_len=12.5", List.of("sparktune.data.cutoff_len", "12.5", "a whole number")),
+                Map.entry(
+                        "data.cutoff_len=3000000000",
+                        List.of("sparktune.data.cutoff_len", "3000000000", "a whole number in [", ", 2147483647]")),
                 Map.entry("data.overlong=drop", List.of("sparktune.data.overlong", "\"drop\"", "truncate, reject")),
                 Map.entry("data.val_size=1.5", List.of("sparktune.data.val_size", "1.5", "a fraction in [0, 1)")),
                 Map.entry("data.val_size=-0.1", List.of("sparktune.data.val_size", "-0.1", "whole document count")),
@@ -510,6 +513,13 @@ class SparkTuneConfigTest {
         assertTrue(e.getMessage().startsWith("Invalid configuration (10 problems):"), e.getMessage());
         assertTrue(only(e, "sparktune.data.mask_history").message().contains("train_on_prompt"));
         assertTrue(only(e, "sparktune.data.stage").message().contains("job.conf: 2"), "names file and line");
+
+        ConfigException notPrepping =
+                failure(null, Verb.INSPECT, "data.train_on_prompt=true", "data.mask_history=true");
+        assertEquals(1, notPrepping.problems().size(), notPrepping.getMessage());
+        assertTrue(
+                only(notPrepping, "sparktune.data.mask_history").message().contains("train_on_prompt"),
+                "a config is checked whole, whatever the verb");
     }
 
     @Test

@@ -15,9 +15,5 @@ public record LabelOptions(int cutoffLen, boolean trainOnPrompt, boolean maskHis
         implements Serializable {
     public LabelOptions {
         Objects.requireNonNull(overlong, "overlong");
-        if (cutoffLen < 2) {
-            // a document needs a token to predict from and one to predict
-            throw new IllegalArgumentException("data.cutoff_len must be >= 2, got " + cutoffLen);
-        }
     }
 }

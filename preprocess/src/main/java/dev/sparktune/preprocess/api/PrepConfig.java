@@ -1,14 +1,16 @@
 package dev.sparktune.preprocess.api;
 
 import java.io.Serializable;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything the prep job needs, already validated, in typed sections (the chat template, how labels are made, the
- * eval split, where the outputs go). Built by the pipeline's config reader from the {@code data} and {@code prep}
- * sections with {@link #builder()} (keys named as in LLaMA-Factory where the concept exists); see reference.conf
- * for each key's meaning and default.
+ * Everything the prep job needs, in typed sections (the chat template, how labels are made, the eval split, where the
+ * outputs go). Built by the pipeline's config reader from the {@code data} and {@code prep} sections with
+ * {@link #builder()} (keys named as in LLaMA-Factory where the concept exists), which checks every rule, each problem
+ * under its key; see reference.conf for each key's meaning and default.
  *
  * @param datasets   dataset names, looked up in {@code datasetDir/dataset_info.json}, or direct file/dir paths
  * @param datasetDir folder (any Hadoop path) holding dataset_info.json and relative dataset files
@@ -38,9 +40,6 @@ public record PrepConfig(
 
     public PrepConfig {
         datasets = List.copyOf(datasets);
-        if (datasets.isEmpty()) {
-            throw new IllegalArgumentException("data.dataset: at least one dataset is required");
-        }
         Objects.requireNonNull(datasetDir, "datasetDir");
         Objects.requireNonNull(modelPath, "modelPath");
         Objects.requireNonNull(stage, "stage");
@@ -48,12 +47,6 @@ public record PrepConfig(
         Objects.requireNonNull(labels, "labels");
         Objects.requireNonNull(split, "split");
         Objects.requireNonNull(outputs, "outputs");
-        if (maxSamples < 0) {
-            throw new IllegalArgumentException("data.max_samples must be >= 0 (0 = all), got " + maxSamples);
-        }
-        if (partitions < 0) {
-            throw new IllegalArgumentException("prep.partitions must be >= 0 (0 = auto), got " + partitions);
-        }
     }
 
     /**
@@ -70,14 +63,7 @@ public record PrepConfig(
      * @param valSize data.val_size: a fraction in (0,1), a document count ≥ 1, or 0 for none
      * @param seed    data.seed: salt of the document hash that decides the split
      */
-    public record Split(double valSize, long seed) implements Serializable {
-        public Split {
-            if (valSize < 0 || !Double.isFinite(valSize) || (valSize >= 1 && valSize != Math.rint(valSize))) {
-                throw new IllegalArgumentException(
-                        "data.val_size must be a fraction in [0,1) or a whole document count, got " + valSize);
-            }
-        }
-    }
+    public record Split(double valSize, long seed) implements Serializable {}
 
     /**
      * @param table        the packed Delta table's path
@@ -107,7 +93,11 @@ public record PrepConfig(
         return new Builder();
     }
 
-    /** The settings by LLaMA-Factory's key names; the datasets, their folder, the model and the outputs are needed. */
+    /**
+     * The settings by LLaMA-Factory's key names; the datasets, their folder, the model and the outputs are needed.
+     * {@link #build} checks every rule (each value's range, and those between keys, written here only) and reports
+     * all problems at once.
+     */
     public static final class Builder {
         private List<String> datasets = List.of();
         private String datasetDir;
@@ -208,7 +198,39 @@ public record PrepConfig(
             return this;
         }
 
+        /** The config, or a {@link PrepConfigException} with every problem under its key. */
         public PrepConfig build() {
+            Problems p = new Problems();
+            p.require(
+                    datasets != null && !datasets.isEmpty(), "data.dataset", "needs at least one dataset name or path");
+            p.require(
+                    datasetDir != null && !datasetDir.isBlank(),
+                    "data.dataset_dir",
+                    "is required (the folder holding dataset_info.json)");
+            p.require(
+                    modelPath != null && !modelPath.isBlank(),
+                    "model.model_name_or_path",
+                    "is required (the model directory holding tokenizer.json)");
+            p.require(
+                    outputs != null && !outputs.table().isBlank(),
+                    "prep.output_table",
+                    "is required (the packed Delta table's path)");
+            // each value's own range (the config reader checks only that a value is a number, a whole number, ...)
+            p.atLeast("data.max_samples", maxSamples, 0);
+            p.atLeast("data.cutoff_len", cutoffLen, 2); // a document needs a token to predict from and one to predict
+            p.allowed(
+                    valSize >= 0 && Double.isFinite(valSize) && (valSize < 1 || valSize == Math.rint(valSize)),
+                    "data.val_size",
+                    valSize,
+                    "a fraction in [0, 1), a whole document count >= 1, or 0 for none");
+            p.atLeast("prep.partitions", partitions, 0);
+            // the rules between keys
+            p.require(
+                    !(trainOnPrompt && maskHistory),
+                    "data.mask_history",
+                    "cannot be true together with data.train_on_prompt = true (history turns are either masked or "
+                            + "trained on); set one of them to false");
+            p.throwIfAny();
             return new PrepConfig(
                     datasets,
                     datasetDir,
@@ -221,6 +243,37 @@ public record PrepConfig(
                     new Split(valSize, seed),
                     partitions,
                     outputs);
+        }
+    }
+
+    /** The problems of a config being built, each under its key; the first per key. */
+    private static final class Problems {
+        private final Map<String, PrepConfigException.Problem> found = new LinkedHashMap<>();
+
+        void require(boolean ok, String key, String message) {
+            if (!ok) {
+                found.putIfAbsent(key, new PrepConfigException.Problem(key, message, null));
+            }
+        }
+
+        /** A value outside its key's range (NaN, the placeholder for a value that was not a number, is outside all). */
+        void allowed(boolean ok, String key, Object value, String allowed) {
+            if (!ok) {
+                found.putIfAbsent(
+                        key,
+                        new PrepConfigException.Problem(
+                                key, "invalid value " + value + "; allowed: " + allowed, allowed));
+            }
+        }
+
+        void atLeast(String key, long value, long min) {
+            allowed(value >= min, key, value, "a whole number >= " + min);
+        }
+
+        void throwIfAny() {
+            if (!found.isEmpty()) {
+                throw new PrepConfigException(List.copyOf(found.values()));
+            }
         }
     }
 }

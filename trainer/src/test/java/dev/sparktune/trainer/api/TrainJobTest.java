@@ -117,6 +117,14 @@ class TrainJobTest {
         return assertThrows(type, () -> TrainJob.run(spark, config.build()));
     }
 
+    /** The run is refused for output_dir's checkpoint, in a message holding each of {@code parts}. */
+    private static void assertCheckpointRefused(TrainConfig.Builder config, String... parts) {
+        String message = failsWith(CheckpointException.class, config).getMessage();
+        for (String part : parts) {
+            assertTrue(message.contains(part), () -> "'" + part + "' missing in: " + message);
+        }
+    }
+
     /**
      * Copies {@code fromOut}'s checkpoint of {@code step} into {@code toOut}; without its commit marker unless
      * {@code committed}, as a run killed while saving it leaves it.
@@ -420,9 +428,7 @@ class TrainJobTest {
         assertEquals(7, cfg.get("target_modules").size(), "the adapter's targets: all linear layers");
 
         // its checkpoints continue that adapter only
-        CheckpointException other =
-                failsWith(CheckpointException.class, lora(second.toString(), 1).maxSteps(4));
-        assertTrue(other.getMessage().contains("adapter_name_or_path"), other.getMessage());
+        assertCheckpointRefused(lora(second.toString(), 1).maxSteps(4), "adapter_name_or_path");
         TrainerException missing = failsWith(
                 TrainerException.class,
                 lora(scratch.resolve("continue-x").toString(), 1).adapterNameOrPath(model.toString()));
@@ -436,18 +442,12 @@ class TrainJobTest {
         IntFunction<TrainConfig.Builder> run =
                 world -> lora(out.toString(), world).globalBatchRows(0);
         TrainJob.run(spark, run.apply(1).maxSteps(2).saveSteps(2).build());
-        CheckpointException batch =
-                failsWith(CheckpointException.class, run.apply(2).maxSteps(4).saveSteps(2));
-        assertTrue(
-                batch.getMessage().contains("global batch rows: 2 in the checkpoint, 4 now")
-                        && batch.getMessage().contains("set train.global_batch_rows = 2"),
-                batch.getMessage());
-        CheckpointException seed =
-                failsWith(CheckpointException.class, run.apply(1).maxSteps(4).seed(7));
-        assertTrue(
-                seed.getMessage().contains("seed: 42 in the checkpoint, 7 now")
-                        && seed.getMessage().contains("overwrite_output_dir"),
-                seed.getMessage());
+        assertCheckpointRefused(
+                run.apply(2).maxSteps(4).saveSteps(2),
+                "global batch rows: 2 in the checkpoint, 4 now",
+                "set train.global_batch_rows = 2");
+        assertCheckpointRefused(
+                run.apply(1).maxSteps(4).seed(7), "seed: 42 in the checkpoint, 7 now", "overwrite_output_dir");
 
         TrainResult fresh = TrainJob.run(
                 spark,
@@ -458,9 +458,7 @@ class TrainJobTest {
                         .overwriteOutputDir(true)
                         .build());
         assertEquals(0, fresh.firstStep(), "overwrite_output_dir ignores the old checkpoint");
-        CheckpointException ahead =
-                failsWith(CheckpointException.class, run.apply(1).maxSteps(1).seed(7));
-        assertTrue(ahead.getMessage().contains("is 2 steps in, but this run plans 1 steps"), ahead.getMessage());
+        assertCheckpointRefused(run.apply(1).maxSteps(1).seed(7), "is 2 steps in, but this run plans 1 steps");
     }
 
     @Test
