@@ -28,7 +28,10 @@ import org.apache.hadoop.yarn.server.MiniYARNCluster;
 import org.apache.hadoop.yarn.util.resource.ResourceUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,10 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
  * conf/demo-yarn.conf} with the dist jar, against a real ResourceManager and NodeManager (MiniYARNCluster, in this
  * JVM, as Spark's own YARN suites run) whose configuration is written to a YARN_CONF_DIR, through Spark's real
  * launcher and its YARN client (the e2e Spark installation: Spark with its YARN support, Delta, hadoop-aws). Each
- * run makes the demo data and the tiny model in the driver, preps on the executors and trains 2 ranks in a barrier
- * stage across two executor containers (the TCP ring between them); the test asserts the application's final status
- * in the ResourceManager, the run's report and that each rank ran in an executor's container.
+ * the client deploy mode's run makes the demo data and the tiny model in the driver, preps on the executors and
+ * trains 2 ranks in a barrier stage across two executor containers (the TCP ring between them); the cluster deploy
+ * mode's run trains again on that table, on fake GPUs. The test asserts the applications' final status in the
+ * ResourceManager, the runs' reports and that each rank ran in an executor's container.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class YarnEndToEndTest {
     private static final int EXECUTORS = 2;
     private static final String GPU = "yarn.io/gpu";
@@ -141,22 +146,35 @@ class YarnEndToEndTest {
         }
     }
 
+    /** The whole demo run (data, model, prep, train) with the driver in spark-submit's JVM. */
     @Test
+    @Order(1)
     void clientDeployModePrepsAndTrainsInExecutorContainers() throws Exception {
         Path dir = Files.createDirectories(scratch.resolve("client"));
         Submission run = submit("client", dir, List.of(), List.of());
         JsonNode report = lastJsonLine(run.output());
-        assertRanPrepAndTrain(report, run.output());
+        JsonNode stats = report.path("prep").path("stats");
+        assertTrue(stats.path("inputRecords").asLong() > 0, report + "\n" + tail(run.output()));
+        assertEquals(
+                stats.path("inputRecords").asLong(),
+                stats.path("acceptedDocuments").asLong()
+                        + stats.path("rejectedRecords").asLong(),
+                report.toString());
+        assertTrained(report);
         assertEachRankRanInAnExecutorContainer(run.application(), run.output());
     }
 
     /**
      * The driver runs in the application master's container; training asks for one GPU per executor and task
      * (yarn.io/gpu on YARN), each executor's discovery script reports the GPU of its container (a fake one: the
-     * first executor to ask gets 0, the next 1) and each rank reads the address Spark assigned its task.
+     * first executor to ask gets 0, the next 1) and each rank reads the address Spark assigned its task. It trains
+     * on the model and table of the client deploy mode's run (its train stage alone: prep on YARN is that run's).
      */
     @Test
+    @Order(2)
     void clusterDeployModeRunsTheDriverInTheApplicationMasterAndEachRankGetsItsOwnGpu() throws Exception {
+        Path client = scratch.resolve("client");
+        assertTrue(Files.isDirectory(client.resolve("packed/_delta_log")), "the client deploy mode's run comes first");
         Path dir = Files.createDirectories(scratch.resolve("cluster"));
         Path discovery = dir.resolve("discover-gpu.sh");
         Files.writeString(discovery, """
@@ -177,7 +195,11 @@ class YarnEndToEndTest {
                         "spark.executor.resource.gpu.amount=1",
                         "spark.executor.resource.gpu.discoveryScript=" + discovery,
                         "spark.task.resource.gpu.amount=1"),
-                List.of("train.device=gpu"));
+                List.of(
+                        "model.model_name_or_path=" + CliArgs.quoted(client.resolve("model")),
+                        "prep.output_table=" + CliArgs.quoted(client.resolve("packed")),
+                        "run.stages=[train]",
+                        "train.device=gpu"));
         List<Path> containers = containerDirs(run.application());
         Path driver = containers.stream()
                 .filter(c -> c.getFileName().toString().endsWith("_000001"))
@@ -185,7 +207,8 @@ class YarnEndToEndTest {
                 .orElseThrow(() -> new AssertionError("no application master container: " + containers));
         String driverLog = Files.readString(driver.resolve("stderr"));
         JsonNode report = lastJsonLine(Files.readString(driver.resolve("stdout")));
-        assertRanPrepAndTrain(report, driverLog);
+        assertFalse(report.has("prep"), report.toString());
+        assertTrained(report);
         List<String> gpus = new ArrayList<>();
         report.path("train").path("gpu_addresses").forEach(a -> gpus.add(a.asText()));
         assertEquals(List.of("0", "1"), gpus.stream().sorted().toList(), report.toString());
@@ -273,14 +296,7 @@ class YarnEndToEndTest {
         }
     }
 
-    private static void assertRanPrepAndTrain(JsonNode report, String log) {
-        JsonNode stats = report.path("prep").path("stats");
-        assertTrue(stats.path("inputRecords").asLong() > 0, report + "\n" + tail(log));
-        assertEquals(
-                stats.path("inputRecords").asLong(),
-                stats.path("acceptedDocuments").asLong()
-                        + stats.path("rejectedRecords").asLong(),
-                report.toString());
+    private static void assertTrained(JsonNode report) {
         JsonNode train = report.path("train");
         assertEquals(6, train.path("steps_run").asInt(), report.toString());
         assertEquals(2, train.path("held_bytes_per_rank").size(), report.toString());
