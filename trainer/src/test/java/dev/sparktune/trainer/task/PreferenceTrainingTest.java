@@ -15,7 +15,7 @@ import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
-import dev.sparktune.trainer.data.PaddedRow;
+import dev.sparktune.trainer.data.PaddedRows;
 import dev.sparktune.trainer.data.TrainRow;
 import dev.sparktune.trainer.reference.RefLogProbs;
 import dev.sparktune.trainer.reference.RefLogProbsException;
@@ -100,7 +100,7 @@ class PreferenceTrainingTest {
         long[] all = new long[(int) rows.size()];
         Arrays.setAll(all, i -> i);
         for (TrainRow row : rows.read(all).values()) {
-            PaddedRow padded = PaddedRow.of(row.inputIds(), row.labels(), row.docLens(), SEQ);
+            PaddedRows padded = PaddedRows.of(row.inputIds(), row.labels(), row.docLens(), SEQ);
             lm.tokenLogProbs(padded.inputIds(), padded.targets(), padded.packed(), out);
             int start = 0;
             for (int d = 0; d < row.docLens().length; d++) {
