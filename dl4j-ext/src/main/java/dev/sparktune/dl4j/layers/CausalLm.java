@@ -33,7 +33,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * A {@link #forwardOnly} model (the reference pass) keeps nothing for a backward: the layers share one kept set as
  * under checkpointing, and one input buffer serves every layer (a layer's output lives in the shared set, which the
  * next layer writes), so it holds one layer's activations whatever L, with the same operations in the same order
- * as the forward of a model that keeps them all, hence bit-identical log-probs.
+ * as the forward of a model that keeps them all; its lm_head scores only the tokens with a target (log-probs equal
+ * up to float rounding, {@link LmHeadLoss}).
  * Frozen weights may be stored in bf16 / fp16 ({@link WeightWidener}), with bit-identical results.
  */
 public final class CausalLm {
@@ -194,7 +195,14 @@ public final class CausalLm {
                 widener,
                 rootArena,
                 rootArena,
-                () -> new LmHeadLoss(head, lmHeadWeight, root.gradOrNull(head), rows, lossChunkTokens));
+                () -> new LmHeadLoss(
+                        head,
+                        lmHeadWeight,
+                        root.gradOrNull(head),
+                        rows,
+                        lossChunkTokens,
+                        LmHeadLoss.PIECE_ELEMENTS,
+                        activations == Activations.FORWARD_ONLY));
         long inputBytes = 4L * rows * config.hiddenSize();
         if (activations == Activations.ALL_LAYERS) {
             this.layerInputs = null;
