@@ -21,11 +21,13 @@ import java.util.function.Predicate;
  *
  * @param keptPerLayer bytes one decoder layer keeps for its backward
  * @param scratch      bytes of the scratch set all decoder layers share
- * @param layerInputs  activation checkpointing: each layer's saved input and the gradient carried between layers
- * @param root         embedding output, final norm, lm_head chunk of logits and dHidden
+ * @param layerInputs  activation checkpointing: each layer's saved input and the gradient carried between layers;
+ *                     forward-only: the one input buffer of every layer
+ * @param root         embedding output, final norm, lm_head chunk of logits and dHidden (forward-only: and the
+ *                     gathered chunk)
  * @param widening     the buffer frozen bf16 / fp16 weights are widened into ({@link WeightWidener})
  * @param layers       L
- * @param checkpointing whether the decoder layers share one kept set (recomputed in backward)
+ * @param checkpointing whether the decoder layers share one kept set (recomputed in backward, or forward-only)
  */
 public record ActivationPlan(
         long keptPerLayer,
@@ -47,6 +49,24 @@ public record ActivationPlan(
             int lossChunkTokens,
             LoraConfig lora,
             boolean checkpointing,
+            Predicate<String> narrow) {
+        return of(c, batch, seqLen, lossChunkTokens, lora, checkpointing, false, narrow);
+    }
+
+    /** What {@link CausalLm#forwardOnly} allocates: one shared kept set and one input buffer. */
+    public static ActivationPlan forwardOnly(
+            ModelConfig c, int batch, int seqLen, int lossChunkTokens, Predicate<String> narrow) {
+        return of(c, batch, seqLen, lossChunkTokens, null, true, true, narrow);
+    }
+
+    private static ActivationPlan of(
+            ModelConfig c,
+            int batch,
+            int seqLen,
+            int lossChunkTokens,
+            LoraConfig lora,
+            boolean checkpointing,
+            boolean forwardOnly,
             Predicate<String> narrow) {
         long n = (long) batch * seqLen;
         long hidden = c.hiddenSize();
@@ -89,7 +109,11 @@ public record ActivationPlan(
         norm(root, root, n, hidden, true); // final norm
         long chunk = Math.min(lossChunkTokens, n);
         root.add(chunk * c.vocabSize(), n * hidden, chunk, chunk, chunk); // logits, dHidden, rowMax, rowSum, pieceStat
-        long inputs = checkpointing ? (c.numLayers() + 1L) * n * hidden : 0;
+        if (forwardOnly) {
+            root.add(chunk * hidden); // the lm_head's gathered chunk of rows with a target
+        }
+        // checkpointing: each layer's input and the carried gradient; forward-only: one input buffer for all layers
+        long inputs = (forwardOnly ? 1 : checkpointing ? c.numLayers() + 1L : 0) * n * hidden;
         long widen = 0;
         for (ParamLayout.Entry e : HfParamNames.layout(c).entries()) {
             if (narrow.test(e.name())) {

@@ -30,6 +30,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * input, and the backward recomputes a layer's forward from it just before that layer's backward (the top layer's
  * activations are still in place). The same operations run in the same order, so the gradients are bit-identical to
  * a run without it; the cost is one more forward of L - 1 layers, the gain L - 1 layers' kept activations.
+ * A {@link #forwardOnly} model (the reference pass) keeps nothing for a backward: the layers share one kept set as
+ * under checkpointing, and one input buffer serves every layer (a layer's output lives in the shared set, which the
+ * next layer writes), so it holds one layer's activations whatever L, with the same operations in the same order
+ * as the forward of a model that keeps them all; its lm_head scores only the tokens with a target (log-probs equal
+ * up to float rounding, {@link LmHeadLoss}).
  * Frozen weights may be stored in bf16 / fp16 ({@link WeightWidener}), with bit-identical results.
  */
 public final class CausalLm {
@@ -44,7 +49,8 @@ public final class CausalLm {
     private final INDArray lmHeadWeight; // [V, C]
     private final LayerHooks hooks;
     private final int lowestBackwardLayer; // layers.size() when only the final norm / lm_head train
-    private final INDArray[] layerInputs; // checkpointing: the input of each decoder layer; else null
+    private final Activations activations;
+    private final INDArray[] layerInputs; // the decoder layers' inputs (see Activations); null when all are kept
     private final INDArray carry; // checkpointing: the gradient passed down between layers
     private final long activationBytes;
     private final long keptBytesPerLayer;
@@ -52,6 +58,16 @@ public final class CausalLm {
     private INDArray heldForBackward; // the final norm's output of the last tokenLogProbs, until its backward
     private PackedBatch heldPacked;
     private int[] heldTargets;
+
+    /** What the decoder layers keep of their forward. */
+    private enum Activations {
+        /** Each layer its own kept set: the backward reads them. */
+        ALL_LAYERS,
+        /** One kept set shared by all layers plus each layer's input: the backward recomputes each layer. */
+        CHECKPOINTED,
+        /** One kept set and one input buffer for all layers: no backward. */
+        FORWARD_ONLY
+    }
 
     public CausalLm(
             ModelConfig config,
@@ -70,7 +86,7 @@ public final class CausalLm {
                 lossChunkTokens,
                 Projection.Factory.PLAIN,
                 LayerHooks.NONE,
-                false);
+                Activations.ALL_LAYERS);
     }
 
     /**
@@ -89,7 +105,24 @@ public final class CausalLm {
                 lossChunkTokens,
                 projections,
                 LayerHooks.NONE,
-                false);
+                Activations.ALL_LAYERS);
+    }
+
+    /**
+     * A model of {@code model}'s weights for forward passes only ({@link #tokenLogProbs}, {@link #loss},
+     * {@link #logits}): it holds one decoder layer's activations instead of L, and refuses a backward.
+     */
+    public static CausalLm forwardOnly(HfModelDir.Loaded model, int batch, int seqLen, int lossChunkTokens) {
+        return new CausalLm(
+                model.config(),
+                new LayerParams(model.layout(), model.params(), null, ""),
+                null,
+                batch,
+                seqLen,
+                lossChunkTokens,
+                Projection.Factory.PLAIN,
+                LayerHooks.NONE,
+                Activations.FORWARD_ONLY);
     }
 
     /**
@@ -112,7 +145,30 @@ public final class CausalLm {
             Projection.Factory projections,
             LayerHooks hooks,
             boolean checkpointLayers) {
+        this(
+                config,
+                root,
+                layerParams,
+                batch,
+                seqLen,
+                lossChunkTokens,
+                projections,
+                hooks,
+                checkpointLayers ? Activations.CHECKPOINTED : Activations.ALL_LAYERS);
+    }
+
+    private CausalLm(
+            ModelConfig config,
+            LayerParams root,
+            IntFunction<LayerParams> layerParams,
+            int batch,
+            int seqLen,
+            int lossChunkTokens,
+            Projection.Factory projections,
+            LayerHooks hooks,
+            Activations activations) {
         this.config = config;
+        this.activations = activations;
         this.batch = batch;
         this.seqLen = seqLen;
         this.rows = batch * seqLen;
@@ -121,7 +177,7 @@ public final class CausalLm {
         BufferArena rootArena = new BufferArena(false);
         this.embedding = build(widener, rootArena, rootArena, () -> Embedding.of(root, "model.embed_tokens", rows));
         BufferArena scratch = new BufferArena(true);
-        BufferArena shared = checkpointLayers ? new BufferArena(true) : null;
+        BufferArena shared = activations == Activations.ALL_LAYERS ? null : new BufferArena(true);
         long bytes = 0;
         for (int l = 0; l < config.numLayers(); l++) {
             LayerParams lp = layerParams == null ? root.child(HfParamNames.layerPrefix(l)) : layerParams.apply(l);
@@ -139,17 +195,25 @@ public final class CausalLm {
                 widener,
                 rootArena,
                 rootArena,
-                () -> new LmHeadLoss(head, lmHeadWeight, root.gradOrNull(head), rows, lossChunkTokens));
-        if (checkpointLayers) {
-            this.layerInputs = new INDArray[config.numLayers()];
+                () -> new LmHeadLoss(
+                        head,
+                        lmHeadWeight,
+                        root.gradOrNull(head),
+                        rows,
+                        lossChunkTokens,
+                        LmHeadLoss.PIECE_ELEMENTS,
+                        activations == Activations.FORWARD_ONLY));
+        long inputBytes = 4L * rows * config.hiddenSize();
+        if (activations == Activations.ALL_LAYERS) {
+            this.layerInputs = null;
+            this.carry = null;
+        } else {
+            this.layerInputs = new INDArray[activations == Activations.CHECKPOINTED ? config.numLayers() : 1];
             for (int l = 0; l < layerInputs.length; l++) {
                 layerInputs[l] = Shapes.buffer(rows, config.hiddenSize());
             }
-            this.carry = Shapes.buffer(rows, config.hiddenSize());
-            bytes += shared.bytes() + 4L * rows * config.hiddenSize() * (layerInputs.length + 1);
-        } else {
-            this.layerInputs = null;
-            this.carry = null;
+            this.carry = activations == Activations.CHECKPOINTED ? Shapes.buffer(rows, config.hiddenSize()) : null;
+            bytes += shared.bytes() + inputBytes * (layerInputs.length + (carry == null ? 0 : 1));
         }
         this.keptBytesPerLayer = shared != null ? shared.bytes() : layers.isEmpty() ? 0 : bytes / layers.size();
         this.scratchBytes = scratch.bytes();
@@ -205,7 +269,9 @@ public final class CausalLm {
         for (int l = 0; l < layers.size(); l++) {
             hooks.beforeForward(l);
             if (layerInputs != null) {
-                x = layerInputs[l].assign(x);
+                // forward-only: x is the previous layer's output, in the kept set this layer writes into; today's
+                // DecoderLayer reads x before it writes its output, the copy keeps the layer free to change that
+                x = layerInputs[activations == Activations.CHECKPOINTED ? l : 0].assign(x);
             }
             x = layers.get(l).forward(x, packed);
         }
@@ -220,6 +286,7 @@ public final class CausalLm {
 
     /** Loss, and every parameter gradient ADDED into the flat gradient buffer. */
     public double forwardBackward(int[] inputIds, int[] targets, PackedBatch packed, double globalTokenCount) {
+        requireBackward();
         heldForBackward = null;
         double loss = lmHead.forwardBackward(hidden(inputIds, packed), targets, globalTokenCount);
         backwardFromLmHead(packed);
@@ -237,15 +304,18 @@ public final class CausalLm {
 
     /**
      * Each token's log-prob of its pre-shifted target into {@code out} (0 where there is none): the forward of a
-     * preference loss. The activations stay held for {@link #backwardTokenLogProbs}.
+     * preference loss. The activations stay held for {@link #backwardTokenLogProbs} (unless the model is
+     * {@link #forwardOnly}).
      */
     public void tokenLogProbs(int[] inputIds, int[] targets, PackedBatch packed, double[] out) {
         heldForBackward = null; // the forward below overwrites what an earlier one held
         INDArray h = hidden(inputIds, packed);
         lmHead.tokenLogProbs(h, targets, out);
-        heldForBackward = h;
-        heldPacked = packed;
-        heldTargets = targets.clone();
+        if (activations != Activations.FORWARD_ONLY) {
+            heldForBackward = h;
+            heldPacked = packed;
+            heldTargets = targets.clone();
+        }
     }
 
     /**
@@ -254,6 +324,7 @@ public final class CausalLm {
      * into the flat gradient buffer.
      */
     public void backwardTokenLogProbs(double[] dLogProb) {
+        requireBackward();
         if (heldForBackward == null) {
             throw new IllegalStateException("backwardTokenLogProbs needs the activations of tokenLogProbs, and another "
                     + "forward ran since (or none did)");
@@ -262,6 +333,13 @@ public final class CausalLm {
         heldForBackward = null;
         lmHead.backwardLogProbs(h, heldTargets, dLogProb);
         backwardFromLmHead(heldPacked);
+    }
+
+    private void requireBackward() {
+        if (activations == Activations.FORWARD_ONLY) {
+            throw new IllegalStateException("a forward-only model (CausalLm.forwardOnly) keeps no activations for a "
+                    + "backward; build the model with its activations to train it");
+        }
     }
 
     /** From the lm_head's dHidden down: final norm, the layers (recomputed where checkpointed), the embedding. */
@@ -295,14 +373,15 @@ public final class CausalLm {
 
     /**
      * Bytes of the activation and working buffers sized for (B, T): embedding, decoder layers (what each keeps for
-     * its backward, or one shared set plus each layer's saved input with checkpointing; one scratch set for all),
+     * its backward, or one shared set plus each layer's saved input with checkpointing, or one shared set and one
+     * input buffer forward-only; one scratch set for all),
      * final norm, the lm_head chunk, and the widening buffer of weights stored in bf16 / fp16.
      */
     public long activationBytes() {
         return activationBytes;
     }
 
-    /** Bytes one decoder layer keeps for its backward (with checkpointing: the one shared set). */
+    /** Bytes one decoder layer keeps for its backward (with checkpointing or forward-only: the one shared set). */
     public long keptBytesPerLayer() {
         return keptBytesPerLayer;
     }

@@ -26,6 +26,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>The preference losses need each target's log-prob instead ({@link #tokenLogProbs}), and the gradient of a
  * loss that depends on them through per-document sums: {@link #backwardLogProbs} takes dLoss/d(log-prob) per row
  * and forms dlogits = dLoss/d(log-prob) × (onehot(target) − softmax), recomputing the chunk's logits.
+ *
+ * <p>A head built with {@code gatherTargetRows} (a forward-only model's: the reference pass) scores only the rows
+ * with a target: they are gathered into chunks of their own, so the prompt tokens of a document (most of a short
+ * answer's row) cost no logits. The products are the same per row, but BLAS may sum a row's product in another order
+ * in a chunk of other rows, so the log-probs equal a contiguous chunk's up to float rounding, not bit for bit; the
+ * training and evaluation heads keep contiguous chunks.
  */
 public final class LmHeadLoss {
     public static final int IGNORE = -100;
@@ -43,16 +49,27 @@ public final class LmHeadLoss {
     private final int piece; // P: vocabulary rows per piece
     private final INDArray logits; // [R·V]: piece p is an [R, P] block at R·p·P; becomes dlogits in place
     private final INDArray dHidden; // [N, C]
+    private final INDArray gathered; // [R, C] gatherTargetRows: a chunk of rows with a target; else null
     private final INDArray rowMax; // [R, 1]
     private final INDArray rowSum; // [R, 1]
     private final INDArray pieceStat; // [R, 1] one piece's row max or row sum; then the rows' gradient scale
 
     public LmHeadLoss(String name, INDArray weight, INDArray dWeight, int rows, int chunkRows) {
-        this(name, weight, dWeight, rows, chunkRows, PIECE_ELEMENTS);
+        this(name, weight, dWeight, rows, chunkRows, PIECE_ELEMENTS, false);
     }
 
-    /** With pieces of {@code pieceElements} floats of W (tests cut a small vocabulary into several). */
-    LmHeadLoss(String name, INDArray weight, INDArray dWeight, int rows, int chunkRows, long pieceElements) {
+    /**
+     * @param pieceElements    floats of W per piece (tests cut a small vocabulary into several)
+     * @param gatherTargetRows score only the rows with a target, gathered (a head without a backward)
+     */
+    LmHeadLoss(
+            String name,
+            INDArray weight,
+            INDArray dWeight,
+            int rows,
+            int chunkRows,
+            long pieceElements,
+            boolean gatherTargetRows) {
         if (chunkRows <= 0) {
             throw new IllegalArgumentException(name + ": chunkRows must be > 0, got " + chunkRows);
         }
@@ -82,6 +99,10 @@ public final class LmHeadLoss {
         }
         this.logits = Shapes.buffer((long) this.chunkRows * vocab);
         this.dHidden = Shapes.buffer(rows, hidden);
+        if (gatherTargetRows && dWeight != null) {
+            throw new IllegalArgumentException(name + ": a head that gathers its rows has no backward");
+        }
+        this.gathered = gatherTargetRows ? Shapes.buffer(this.chunkRows, hidden) : null;
         this.rowMax = Shapes.buffer(this.chunkRows, 1);
         this.rowSum = Shapes.buffer(this.chunkRows, 1);
         this.pieceStat = Shapes.buffer(this.chunkRows, 1);
@@ -95,6 +116,7 @@ public final class LmHeadLoss {
 
     /** Loss, and dHidden (see {@link #dHidden()}) overwritten, dWeight added to. */
     public double forwardBackward(INDArray hiddenStates, int[] targets, double tokenCount) {
+        requireBackward();
         checkCount(tokenCount);
         return run(hiddenStates, targets, null, null, tokenCount, true) / tokenCount;
     }
@@ -115,10 +137,17 @@ public final class LmHeadLoss {
      * dlogits = dLogProb[i] × (onehot(target) − softmax) per row (0 where the target is {@value #IGNORE}).
      */
     public void backwardLogProbs(INDArray hiddenStates, int[] targets, double[] dLogProb) {
+        requireBackward();
         if (dLogProb.length != rows) {
             throw new IllegalArgumentException(name + ": " + dLogProb.length + " gradients for " + rows + " rows");
         }
         run(hiddenStates, targets, null, dLogProb, 1, true);
+    }
+
+    private void requireBackward() {
+        if (gathered != null) {
+            throw new IllegalStateException(name + ": a head that gathers its rows with a target has no backward");
+        }
     }
 
     private void checkCount(double tokenCount) {
@@ -183,18 +212,21 @@ public final class LmHeadLoss {
         double loss = 0;
         FloatBuffer lg = Shapes.floats(logits);
         float invCount = (float) (1.0 / tokenCount);
-        for (int r0 = 0; r0 < rows; r0 += chunkRows) {
-            int r1 = Math.min(rows, r0 + chunkRows);
-            int n = r1 - r0;
+        if (logProbs != null) {
+            Arrays.fill(logProbs, 0.0);
+        }
+        int[] scored = gathered == null ? null : rowsWithTarget(targets);
+        int total = scored == null ? rows : scored.length;
+        for (int c0 = 0; c0 < total; c0 += chunkRows) {
+            int n = Math.min(total, c0 + chunkRows) - c0;
+            int[] chunk = new int[n]; // the chunk's rows of h
             boolean any = false;
-            for (int i = r0; i < r1; i++) {
-                any |= targets[i] != IGNORE;
+            for (int i = 0; i < n; i++) {
+                chunk[i] = scored == null ? c0 + i : scored[c0 + i];
+                any |= targets[chunk[i]] != IGNORE;
             }
-            INDArray hc = Views.rows(h, r0, r1); // [n, C]
-            INDArray dHc = Views.rows(dHidden, r0, r1); // [n, C]
-            if (logProbs != null) {
-                Arrays.fill(logProbs, r0, r1, 0.0);
-            }
+            INDArray hc = scored == null ? Views.rows(h, c0, c0 + n) : gather(h, chunk); // [n, C]
+            INDArray dHc = Views.rows(dHidden, c0, c0 + n); // [n, C] (a head that gathers never writes it)
             if (!any) {
                 if (withGrad) {
                     dHc.assign(0.0);
@@ -218,7 +250,7 @@ public final class LmHeadLoss {
             // the target logit, shifted by the row max, before the logits change
             double[] picked = new double[n];
             for (int i = 0; i < n; i++) {
-                int t = targets[r0 + i];
+                int t = targets[chunk[i]];
                 if (t != IGNORE) {
                     int p = t / piece;
                     long at = (long) chunkRows * pieceStart(p) + (long) i * pieceLength(p) + (t - pieceStart(p));
@@ -236,11 +268,11 @@ public final class LmHeadLoss {
                 }
             }
             for (int i = 0; i < n; i++) {
-                if (targets[r0 + i] != IGNORE) {
+                if (targets[chunk[i]] != IGNORE) {
                     double nll = Math.log(sm.get(i)) - picked[i]; // logsumexp − logit_t, both shifted by max
                     loss += nll;
                     if (logProbs != null) {
-                        logProbs[r0 + i] = -nll;
+                        logProbs[chunk[i]] = -nll;
                     }
                 }
             }
@@ -256,7 +288,7 @@ public final class LmHeadLoss {
             } else {
                 FloatBuffer sc = Shapes.floats(pieceStat);
                 for (int i = 0; i < n; i++) {
-                    scale[i] = (float) -dLogProb[r0 + i];
+                    scale[i] = (float) -dLogProb[chunk[i]];
                     sc.put(i, scale[i]);
                 }
             }
@@ -271,7 +303,7 @@ public final class LmHeadLoss {
                 int len = pieceLength(p);
                 long base = (long) chunkRows * pieceStart(p);
                 for (int i = 0; i < n; i++) {
-                    int t = targets[r0 + i];
+                    int t = targets[chunk[i]];
                     int rowAt = (int) (base + (long) i * len);
                     if (t == IGNORE) {
                         lg.put(rowAt, zeros, 0, len);
@@ -291,5 +323,27 @@ public final class LmHeadLoss {
             }
         }
         return loss;
+    }
+
+    private static int[] rowsWithTarget(int[] targets) {
+        int[] out = new int[targets.length];
+        int n = 0;
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i] != IGNORE) {
+                out[n++] = i;
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** Rows {@code at} of h copied into the first rows of {@link #gathered}. */
+    private INDArray gather(INDArray h, int[] at) {
+        FloatBuffer from = Shapes.floats(h);
+        FloatBuffer to = Shapes.floats(gathered);
+        int c = (int) hidden;
+        for (int i = 0; i < at.length; i++) {
+            to.put(i * c, from, at[i] * c, c);
+        }
+        return firstRows(gathered, at.length, chunkRows);
     }
 }

@@ -19,7 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The activation plan a launch is checked against equals, byte for byte, what a built model allocates: every family
  * shape (q/k norms, biases, sliding window), full and LoRA (with and without dropout, some targets only), with and
- * without activation checkpointing, fp32 and bf16-stored frozen weights, B×T shapes with a partial lm_head chunk.
+ * without activation checkpointing, forward-only, fp32 and bf16-stored frozen weights, B×T shapes with a partial
+ * lm_head chunk.
  */
 class ActivationPlanTest {
     private static final String[] CONFIGS = {"""
@@ -68,6 +69,27 @@ class ActivationPlanTest {
             }
         }
         assertEquals(CONFIGS.length * (2 + 2 * 2 * 2) * 2, checked.size());
+    }
+
+    @Test
+    void forwardOnlyPlanEqualsWhatTheModelAllocates() {
+        for (String json : CONFIGS) {
+            ModelConfig config = HfConfigReader.parse(json, "test");
+            HfModelDir.Loaded fp32 = ModelInit.random(config, 1, 0.1);
+            HfModelDir.Loaded bf16 =
+                    new HfModelDir.Loaded(config, fp32.layout(), fp32.params().castTo(DataType.BFLOAT16));
+            for (HfModelDir.Loaded model : new HfModelDir.Loaded[] {fp32, bf16}) {
+                for (int[] shape : new int[][] {{1, 12}, {2, 7}}) {
+                    boolean narrow = model == bf16;
+                    CausalLm lm = CausalLm.forwardOnly(model, shape[0], shape[1], 5);
+                    ActivationPlan plan = ActivationPlan.forwardOnly(config, shape[0], shape[1], 5, name -> narrow);
+                    String what = config.spec().architecture() + " forward-only B×T=" + shape[0] + "×" + shape[1]
+                            + " bf16=" + narrow;
+                    assertEquals(lm.keptBytesPerLayer(), plan.keptPerLayer(), what + ": kept per layer");
+                    assertEquals(lm.activationBytes(), plan.total(), what + ": total");
+                }
+            }
+        }
     }
 
     private static CausalLm build(

@@ -146,7 +146,7 @@ final class LayerGoldenChecks {
                 for (long pieceElements : new long[] {LmHeadLoss.PIECE_ELEMENTS, 8 * hidden}) {
                     p.grads().assign(0);
                     LmHeadLoss layer =
-                            new LmHeadLoss(name, p.value("weight"), p.grad("weight"), rows, 3, pieceElements);
+                            new LmHeadLoss(name, p.value("weight"), p.grad("weight"), rows, 3, pieceElements, false);
                     String label = name + (pieceElements == LmHeadLoss.PIECE_ELEMENTS ? "" : " (pieces)");
                     double[] logps = new double[rows];
                     layer.tokenLogProbs(x, targets, logps);

@@ -515,7 +515,7 @@ class LayerOracleTest {
         // 1 row per piece, uneven pieces (the last one short), and one piece of the whole vocabulary
         for (int rowsPerPiece : new int[] {1, 5, 7, vocab}) {
             INDArray dw = Nd4j.zeros(DataType.FLOAT, vocab, c);
-            LmHeadLoss loss = new LmHeadLoss("lm_head", w, dw, n, 4, (long) rowsPerPiece * c);
+            LmHeadLoss loss = new LmHeadLoss("lm_head", w, dw, n, 4, (long) rowsPerPiece * c, false);
             assertEquals(expected, loss.forwardBackward(h, targets, 9.0), 1e-5, rowsPerPiece + " rows per piece");
             fd(
                     "lm_head dHidden, " + rowsPerPiece + " rows per piece",

@@ -41,8 +41,8 @@ class NarrowWeightsTest {
         for (DataType narrow : new DataType[] {DataType.BFLOAT16, DataType.HALF}) {
             INDArray stored = wide.castTo(narrow);
             INDArray fp32 = stored.castTo(DataType.FLOAT);
-            LmHeadLoss reference = new LmHeadLoss("lm_head", fp32, null, n, 3, 5L * c);
-            LmHeadLoss widened = new LmHeadLoss("lm_head", stored, null, n, 3, 5L * c);
+            LmHeadLoss reference = new LmHeadLoss("lm_head", fp32, null, n, 3, 5L * c, false);
+            LmHeadLoss widened = new LmHeadLoss("lm_head", stored, null, n, 3, 5L * c, false);
             assertEquals(
                     reference.forwardBackward(h, targets, 7),
                     widened.forwardBackward(h, targets, 7),

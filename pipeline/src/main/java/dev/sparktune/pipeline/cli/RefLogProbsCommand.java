@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
         name = "ref-logprobs",
         description = "Score every document of train.table (both splits of its latest version) with the reference "
                 + "model (train.ref_model, by default model.model_name_or_path, with train.ref_model_adapters merged "
-                + "in) on the executors, train.world_size tasks of one model each: the summed log-prob of each "
-                + "document's supervised tokens and their count, written to the Delta table "
+                + "in) on the executors, train.world_size tasks of one forward-only model each, "
+                + "train.ref_logprobs_batch_rows packed rows per forward: the summed log-prob of each document's "
+                + "supervised tokens and their count, written to the Delta table "
                 + "train.ref_logprobs_table keyed by doc_id, with the table version and the model's fingerprint in "
                 + "its properties. Preference training reads them instead of holding a second model.")
 final class RefLogProbsCommand extends JobVerb {
@@ -24,13 +25,15 @@ final class RefLogProbsCommand extends JobVerb {
                 (c, spark) -> RefLogProbsJob.run(spark, c.refLogProbs()),
                 (c, r) -> String.format(
                         "ref-logprobs: %d documents, %d supervised tokens of %s version %d in %.1f s "
-                                + "(%.0f tokens/s); %s version %d",
+                                + "(%.0f tokens/s; %d rows per forward, %.1f MB of activations per task); %s version %d",
                         r.documents(),
                         r.tokens(),
                         c.refLogProbs().table(),
                         r.sourceVersion(),
                         r.seconds(),
                         r.tokensPerSecond(),
+                        r.batchRows(),
+                        r.activationBytesPerTask() / 1e6,
                         r.outputTable(),
                         r.version()),
                 r -> r.toJson().toString());

@@ -5,8 +5,8 @@ import dev.sparktune.trainer.reference.RefLogProbsConfig;
 
 /**
  * Reads what the reference pass needs: train.table, the reference model (train.ref_model, by default
- * model.model_name_or_path) with train.ref_model_adapters, train.ref_logprobs_table, and, as the number of tasks,
- * train.world_size (one model per task slot the training would use).
+ * model.model_name_or_path) with train.ref_model_adapters, train.ref_logprobs_table, train.ref_logprobs_batch_rows,
+ * and, as the number of tasks, train.world_size (one model per task slot the training would use).
  */
 final class RefLogProbsSection {
     private RefLogProbsSection() {}
@@ -18,6 +18,8 @@ final class RefLogProbsSection {
      * @param preference the reference keys, as {@link TrainSection#preference} read them
      */
     static RefLogProbsConfig read(ValueReader reader, boolean needed, String modelPath, PreferenceConfig preference) {
+        // checked for every verb, as every key that is set
+        long batchRows = reader.wholeNumber("train.ref_logprobs_batch_rows", 1, 4096);
         if (!needed) {
             return null;
         }
@@ -49,7 +51,8 @@ final class RefLogProbsSection {
         }
         try {
             return new RefLogProbsConfig(
-                    table, model, refAdapters, preference.refLogprobsTableOf(table), (int) lossChunk, (int) tasks);
+                    table, model, refAdapters, preference.refLogprobsTableOf(table), (int) lossChunk, (int) tasks, (int)
+                            batchRows);
         } catch (IllegalArgumentException e) {
             reader.fail("train.ref_logprobs_table", e.getMessage());
             return null;

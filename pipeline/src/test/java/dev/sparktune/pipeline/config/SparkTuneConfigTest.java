@@ -168,6 +168,7 @@ class SparkTuneConfigTest {
                         .contains("sigmoid only"),
                 "checked for eval too");
         assertEquals(dpo.train().table() + "_ref_logprobs", dpo.refLogProbs().outputTable());
+        assertEquals(4, dpo.refLogProbs().batchRows(), "reference.conf's rows per forward");
         assertEquals(
                 List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN),
                 load(
@@ -463,6 +464,9 @@ class SparkTuneConfigTest {
                         "train.world_size=0",
                         List.of("sparktune.train.world_size", "invalid value 0", "a whole number in [1, 4096]")),
                 Map.entry("train.max_steps=2.5", List.of("sparktune.train.max_steps", "2.5", "a whole number")),
+                Map.entry(
+                        "train.ref_logprobs_batch_rows=0",
+                        List.of("sparktune.train.ref_logprobs_batch_rows", "invalid value 0", "[1, 4096]")),
                 // PreferenceLoss's own rule, under its key
                 Map.entry(
                         "train.pref_beta=0",

@@ -253,13 +253,13 @@ public final class EvalJob {
         double[] sums = new double[docs];
         int[] counts = new int[docs];
         try {
-            DocumentLogProbs scorer = new DocumentLogProbs(baseModel, seqLen, config.lossChunkTokens());
+            DocumentLogProbs scorer = new DocumentLogProbs(baseModel, 1, seqLen, config.lossChunkTokens());
             int at = 0;
             for (TrainRow row : rows) {
                 int n = row.docLens().length;
                 double[] rowSums = new double[n];
                 int[] rowCounts = new int[n];
-                scorer.scoreRow(row.inputIds(), row.labels(), row.docLens(), rowSums, rowCounts);
+                scorer.score(List.of(row), rowSums, rowCounts);
                 System.arraycopy(row.docIds(), 0, ids, at, n);
                 System.arraycopy(rowSums, 0, sums, at, n);
                 System.arraycopy(rowCounts, 0, counts, at, n);

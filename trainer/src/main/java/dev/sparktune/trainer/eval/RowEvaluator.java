@@ -7,7 +7,7 @@ import dev.sparktune.dl4j.generate.Generator;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfModelDir;
-import dev.sparktune.trainer.data.PaddedRow;
+import dev.sparktune.trainer.data.PaddedRows;
 import dev.sparktune.trainer.data.TrainRow;
 import dev.sparktune.trainer.preference.PairScoring;
 import java.util.ArrayList;
@@ -88,7 +88,7 @@ final class RowEvaluator {
             throw new IllegalArgumentException(
                     "eval row with " + docLens.length + " documents and " + docIds.length + " doc ids");
         }
-        PaddedRow row = PaddedRow.of(inputIds, labels, docLens, seqLen);
+        PaddedRows row = PaddedRows.of(inputIds, labels, docLens, seqLen);
         if (pairScoring != null) {
             addPairs(row, docLens, docIds);
         } else {
@@ -113,7 +113,7 @@ final class RowEvaluator {
     }
 
     /** One forward: each pair's preference terms, and the chosen responses' cross-entropy. */
-    private void addPairs(PaddedRow row, int[] docLens, long[] docIds) {
+    private void addPairs(PaddedRows row, int[] docLens, long[] docIds) {
         int[] targets = row.targets();
         lm.tokenLogProbs(row.inputIds(), targets, row.packed(), logps);
         pairLossSum += pairScoring.scoreRow(

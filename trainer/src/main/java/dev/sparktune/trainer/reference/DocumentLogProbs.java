@@ -3,32 +3,49 @@ package dev.sparktune.trainer.reference;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfModelDir;
-import dev.sparktune.trainer.data.PaddedRow;
+import dev.sparktune.trainer.data.PaddedRows;
+import dev.sparktune.trainer.data.TrainRow;
+import java.util.List;
 
 /**
  * Each document's summed log-prob of its supervised tokens, and their count: what the reference pass writes, what
  * eval's adapters-off reference computes, and (from the training model's own forward, {@link #sum}) what the step's
- * adapters-off reference computes, summed the one way. An instance scores packed rows with a reference model, one
- * row at a time.
+ * adapters-off reference computes, summed the one way. An instance scores up to {@code batchRows} packed rows per
+ * forward with a reference model that keeps nothing for a backward ({@link CausalLm#forwardOnly}: one decoder
+ * layer's activations whatever the depth); a short batch is padded with rows that attend only to themselves.
  */
 public final class DocumentLogProbs {
     private final CausalLm lm;
+    private final int batchRows;
     private final int seqLen;
     private final double[] logps;
 
-    /** Scores rows of up to {@code seqLen} tokens with {@code model} (fp32, as loaded). */
-    public DocumentLogProbs(HfModelDir.Loaded model, int seqLen, int lossChunkTokens) {
-        this.lm = new CausalLm(
-                model.config(), model.layout(), model.params(), null, 1, seqLen, Math.min(lossChunkTokens, seqLen));
+    /** Scores up to {@code batchRows} rows of up to {@code seqLen} tokens per forward with {@code model} (fp32). */
+    public DocumentLogProbs(HfModelDir.Loaded model, int batchRows, int seqLen, int lossChunkTokens) {
+        this.lm = CausalLm.forwardOnly(model, batchRows, seqLen, Math.min(lossChunkTokens, seqLen));
+        this.batchRows = batchRows;
         this.seqLen = seqLen;
-        this.logps = new double[seqLen];
+        this.logps = new double[batchRows * seqLen];
     }
 
-    /** The documents of one packed row (its HF labels, unshifted) into {@code sums[d]} and {@code counts[d]}. */
-    public void scoreRow(int[] inputIds, int[] labels, int[] docLens, double[] sums, int[] counts) {
-        PaddedRow padded = PaddedRow.of(inputIds, labels, docLens, seqLen);
-        lm.scoreTokenLogProbs(padded.inputIds(), padded.targets(), padded.packed(), logps);
-        sum(logps, padded.targets(), 0, docLens, sums, counts, 0);
+    /** How many rows one forward scores. */
+    public int batchRows() {
+        return batchRows;
+    }
+
+    /**
+     * The documents of {@code rows} (at most {@link #batchRows}), row by row in order, into {@code sums[d]} and
+     * {@code counts[d]}.
+     */
+    public void score(List<TrainRow> rows, double[] sums, int[] counts) {
+        PaddedRows padded = PaddedRows.of(rows, batchRows, seqLen);
+        lm.tokenLogProbs(padded.inputIds(), padded.targets(), padded.packed(), logps);
+        int at = 0;
+        for (int b = 0; b < rows.size(); b++) {
+            int[] docLens = rows.get(b).docLens();
+            sum(logps, padded.targets(), b * seqLen, docLens, sums, counts, at);
+            at += docLens.length;
+        }
     }
 
     /**

@@ -11,9 +11,16 @@ import java.io.Serializable;
  * @param outputTable     the Delta table the log-probs go to, keyed by doc_id
  * @param lossChunkTokens tokens per lm_head chunk (train.loss_chunk_tokens)
  * @param partitions      tasks to spread the rows over; 0 = Spark's default parallelism (one model per task)
+ * @param batchRows       packed rows each forward scores together (train.ref_logprobs_batch_rows)
  */
 public record RefLogProbsConfig(
-        String table, String modelPath, String adapterPath, String outputTable, int lossChunkTokens, int partitions)
+        String table,
+        String modelPath,
+        String adapterPath,
+        String outputTable,
+        int lossChunkTokens,
+        int partitions,
+        int batchRows)
         implements Serializable {
     public RefLogProbsConfig {
         require(table, "the packed table");
@@ -26,6 +33,9 @@ public record RefLogProbsConfig(
         }
         if (lossChunkTokens < 1) {
             throw new IllegalArgumentException("loss_chunk_tokens must be >= 1, got " + lossChunkTokens);
+        }
+        if (batchRows < 1) {
+            throw new IllegalArgumentException("ref_logprobs_batch_rows must be >= 1, got " + batchRows);
         }
         if (partitions < 0) {
             throw new IllegalArgumentException("partitions must be >= 0, got " + partitions);

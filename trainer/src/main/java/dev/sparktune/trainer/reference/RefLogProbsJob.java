@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.reference;
 
+import dev.sparktune.dl4j.layers.ActivationPlan;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.preprocess.api.HadoopConfEntries;
@@ -7,12 +8,15 @@ import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
+import dev.sparktune.trainer.data.TrainRow;
 import dev.sparktune.trainer.driver.RankThreads;
 import dev.sparktune.trainer.model.HadoopModelDir;
 import dev.sparktune.trainer.model.MergedModel;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeMap;
@@ -33,7 +37,10 @@ import org.apache.spark.util.TaskCompletionListener;
  * summed log-prob of its supervised tokens and their count go to a Delta table keyed by doc_id, whose properties name
  * the table version and the reference model; training then holds one model, not two, and the reference compute
  * scales with the cluster. Documents of a packed row attend only to themselves, so a document's log-prob does not
- * depend on the packing or on which task scored it.
+ * depend on the packing or on which task scored it. Each task's model is forward-only (one decoder layer's
+ * activations, whatever the depth) and scores train.ref_logprobs_batch_rows packed rows per forward; a task's last
+ * batch may be short, its missing rows padding that attends only to itself, so the batch size does not change a
+ * document's log-prob beyond float summation order.
  */
 public final class RefLogProbsJob {
     private RefLogProbsJob() {}
@@ -92,10 +99,13 @@ public final class RefLogProbsJob {
                 snapshot.version(),
                 totals.getLong(0),
                 totals.isNullAt(1) ? 0 : totals.getLong(1),
-                (System.nanoTime() - started) / 1e9);
+                (System.nanoTime() - started) / 1e9,
+                config.batchRows(),
+                ActivationPlan.forwardOnly(model, config.batchRows(), seqLen, config.lossChunkTokens(), name -> false)
+                        .total());
     }
 
-    /** The partition's documents, one packed row scored at a time as the writer pulls them. */
+    /** The partition's documents, batchRows packed rows scored per forward as the writer pulls them. */
     private static Iterator<Row> scorePartition(
             Iterator<Row> rows, RefLogProbsConfig config, HadoopConfEntries hadoop, int seqLen, int threads) {
         if (!rows.hasNext()) {
@@ -112,17 +122,24 @@ public final class RefLogProbsJob {
                 }
             }
         });
+        int batchRows = config.batchRows();
         DocumentLogProbs scorer = new DocumentLogProbs(
                 MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration()),
+                batchRows,
                 seqLen,
                 config.lossChunkTokens());
         return new Iterator<>() {
             private final ArrayDeque<Row> ready = new ArrayDeque<>();
+            private final List<TrainRow> batch = new ArrayList<>(batchRows);
+            private final List<String> splits = new ArrayList<>(batchRows);
 
             @Override
             public boolean hasNext() {
                 while (ready.isEmpty() && rows.hasNext()) {
-                    score(rows.next());
+                    while (batch.size() < batchRows && rows.hasNext()) {
+                        take(rows.next());
+                    }
+                    score();
                 }
                 return !ready.isEmpty();
             }
@@ -135,18 +152,30 @@ public final class RefLogProbsJob {
                 return ready.poll();
             }
 
-            private void score(Row row) {
-                int[] inputIds = PackedTable.ints(row.getList(0));
-                int[] labels = PackedTable.ints(row.getList(1));
-                int[] docLens = PackedTable.ints(row.getList(2));
-                long[] docIds = PackedTable.longs(row.getList(3));
-                String split = row.getString(4);
-                double[] sums = new double[docLens.length];
-                int[] counts = new int[docLens.length];
-                scorer.scoreRow(inputIds, labels, docLens, sums, counts);
-                for (int d = 0; d < docLens.length; d++) {
-                    ready.add(RowFactory.create(docIds[d], split, sums[d], counts[d]));
+            private void take(Row row) {
+                batch.add(new TrainRow(
+                        PackedTable.ints(row.getList(0)),
+                        PackedTable.ints(row.getList(1)),
+                        PackedTable.ints(row.getList(2)),
+                        PackedTable.longs(row.getList(3)),
+                        new int[0]));
+                splits.add(row.getString(4));
+            }
+
+            private void score() {
+                int docs = batch.stream().mapToInt(r -> r.docLens().length).sum();
+                double[] sums = new double[docs];
+                int[] counts = new int[docs];
+                scorer.score(batch, sums, counts);
+                int d = 0;
+                for (int b = 0; b < batch.size(); b++) {
+                    for (long docId : batch.get(b).docIds()) {
+                        ready.add(RowFactory.create(docId, splits.get(b), sums[d], counts[d]));
+                        d++;
+                    }
                 }
+                batch.clear();
+                splits.clear();
             }
         };
     }

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.layers.CausalLm;
+import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.testkit.DpoMetricNames;
 import dev.sparktune.dl4j.testkit.TensorAssertions;
 import dev.sparktune.dl4j.testkit.TinyModels;
@@ -41,8 +43,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The reference pass on real Spark and Delta: every document of a prepared demo table (train and eval splits) scored
  * by a tiny random Qwen3 with the real Qwen3 tokenizer, equal to transformers scoring each document alone
- * (scripts/goldens/ref_logprobs.py, run live), and the same whether the rows are packed or not and whether one task
- * or two score them.
+ * (scripts/goldens/ref_logprobs.py, run live), and the same whether the rows are packed or not, whether one task
+ * or two score them, and whether each forward scores one row or several with a short last batch.
  */
 class RefLogProbsJobTest extends LocalSparkTestBase {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -72,11 +74,11 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
         return scratch.resolve(name).resolve("packed").toString();
     }
 
-    private static RefLogProbsResult run(String table, String out, int partitions) {
+    private static RefLogProbsResult run(String table, String out, int partitions, int batchRows) {
         return RefLogProbsJob.run(
                 spark,
                 new RefLogProbsConfig(
-                        table, model.toString(), "", scratch.resolve(out).toString(), 64, partitions));
+                        table, model.toString(), "", scratch.resolve(out).toString(), 64, partitions, batchRows));
     }
 
     /** doc_id → {ref_logp, ref_tokens} of a written table. */
@@ -119,7 +121,7 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
         String table = scratch.resolve("pairs").resolve("packed").toString();
         String refTable = table + PreferenceConfig.REF_TABLE_SUFFIX;
         Map<Long, double[]> scored =
-                read(RefLogProbsJob.run(spark, new RefLogProbsConfig(table, model.toString(), "", refTable, 64, 2)));
+                read(RefLogProbsJob.run(spark, new RefLogProbsConfig(table, model.toString(), "", refTable, 64, 2, 4)));
         List<Row> rows = spark.read().format("delta").load(table).collectAsList();
         int documents = 0;
         for (Row row : rows) {
@@ -292,12 +294,19 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
     }
 
     @Test
-    void everyDocumentScoredAsTransformersScoresItAlonePackedOrNotOnOneTaskOrTwo() throws Exception {
-        RefLogProbsResult oneTask = run(table("packed"), "ref-packed-1", 1);
-        RefLogProbsResult twoTasks = run(table("packed"), "ref-packed-2", 2);
-        RefLogProbsResult unpacked = run(table("unpacked"), "ref-unpacked", 2);
+    void everyDocumentScoredAsTransformersScoresItAlonePackedOrNotOnOneTaskOrTwoOneRowPerForwardOrSeveral()
+            throws Exception {
+        long packedRows = spark.read().format("delta").load(table("packed")).count();
+        // several rows per forward, and the task's last batch short
+        int batchRows = packedRows % 3 != 0 ? 3 : 4;
+        assertTrue(packedRows > batchRows && packedRows % batchRows != 0, packedRows + " rows");
+        RefLogProbsResult oneTask = run(table("packed"), "ref-packed-1", 1, 1);
+        RefLogProbsResult twoTasks = run(table("packed"), "ref-packed-2", 2, 1);
+        RefLogProbsResult batched = run(table("packed"), "ref-packed-batched", 1, batchRows);
+        RefLogProbsResult unpacked = run(table("unpacked"), "ref-unpacked", 2, batchRows);
         Map<Long, double[]> a = read(oneTask);
         Map<Long, double[]> b = read(twoTasks);
+        Map<Long, double[]> batchedLogps = read(batched);
         Map<Long, double[]> c = read(unpacked);
 
         long docs = spark.read()
@@ -308,6 +317,7 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
         assertEquals(docs, oneTask.documents(), "one row per document of both splits");
         assertEquals(docs, a.size());
         assertEquals(a.keySet(), c.keySet(), "the same documents, packed or not");
+        assertEquals(a.keySet(), batchedLogps.keySet(), "the same documents, one row per forward or several");
         for (Map.Entry<Long, double[]> e : a.entrySet()) {
             // one task computes on 2 threads, two on 1 each: GEMM sums in another order
             assertEquals(
@@ -315,6 +325,13 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
                     b.get(e.getKey())[0],
                     1e-5 * e.getValue()[1],
                     "one task or two, doc " + e.getKey());
+            double[] inBatch = batchedLogps.get(e.getKey());
+            assertEquals(e.getValue()[1], inBatch[1], 0.0, "supervised tokens of doc " + e.getKey() + " in a batch");
+            assertEquals(
+                    e.getValue()[0],
+                    inBatch[0],
+                    1e-5 * e.getValue()[1],
+                    batchRows + " rows per forward or one, doc " + e.getKey());
             double[] alone = c.get(e.getKey());
             assertEquals(e.getValue()[1], alone[1], 0.0, "supervised tokens of doc " + e.getKey());
             assertEquals(alone[0], e.getValue()[0], 1e-4 * alone[1], "packed or not, doc " + e.getKey());
@@ -346,18 +363,35 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
         JsonNode expected = JSON.readTree(expectedFile.toFile());
         assertEquals(docs, expected.size());
         double worstPerToken = 0;
-        for (Map.Entry<Long, double[]> e : a.entrySet()) {
-            JsonNode want = expected.get(Long.toString(e.getKey()));
-            assertEquals(want.get(1).asInt(), (int) e.getValue()[1], "supervised tokens of doc " + e.getKey());
-            double perToken = Math.abs(want.get(0).asDouble() - e.getValue()[0])
-                    / Math.max(1, want.get(1).asInt());
-            worstPerToken = Math.max(worstPerToken, perToken);
+        for (Map<Long, double[]> scored : List.of(a, batchedLogps)) {
+            for (Map.Entry<Long, double[]> e : scored.entrySet()) {
+                JsonNode want = expected.get(Long.toString(e.getKey()));
+                assertEquals(want.get(1).asInt(), (int) e.getValue()[1], "supervised tokens of doc " + e.getKey());
+                double perToken = Math.abs(want.get(0).asDouble() - e.getValue()[0])
+                        / Math.max(1, want.get(1).asInt());
+                worstPerToken = Math.max(worstPerToken, perToken);
+            }
         }
         System.out.printf(
-                "[RefLogProbsJobTest] %d documents; max |ours - transformers| per supervised token %.2e;"
-                        + " %.0f tokens/s%n",
-                docs, worstPerToken, oneTask.tokensPerSecond());
+                "[RefLogProbsJobTest] %d documents in %d rows; max |ours - transformers| per supervised token %.2e;"
+                        + " one task %.0f tokens/s at 1 row per forward, %.0f at %d%n",
+                docs, packedRows, worstPerToken, oneTask.tokensPerSecond(), batched.tokensPerSecond(), batchRows);
         assertTrue(worstPerToken <= 1e-4, "log-probs differ from transformers by " + worstPerToken + " per token");
+
+        // the reported activation bytes are what each task's model holds
+        int seqLen =
+                Integer.parseInt(DeltaTables.properties(spark, table("packed")).get(PackedTable.PROP_SEQ_LEN));
+        HfModelDir.Loaded loaded = HfModelDir.load(model);
+        for (RefLogProbsResult r : List.of(oneTask, batched)) {
+            assertEquals(
+                    CausalLm.forwardOnly(loaded, r.batchRows(), seqLen, 64).activationBytes(),
+                    r.activationBytesPerTask(),
+                    r.batchRows() + " rows per forward");
+        }
+        assertEquals(batchRows, batched.batchRows());
+        assertTrue(
+                batched.toJson().has("activation_bytes_per_task"),
+                batched.toJson().toString());
 
         Map<String, String> props = DeltaTables.properties(spark, oneTask.outputTable());
         assertEquals(Long.toString(oneTask.sourceVersion()), props.get(RefLogProbsTable.PROP_SOURCE_VERSION));

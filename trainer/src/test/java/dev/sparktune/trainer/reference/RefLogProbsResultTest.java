@@ -10,8 +10,10 @@ class RefLogProbsResultTest {
     void summaryKeysInOrder() {
         assertEquals(
                 "{\"output_table\":\"s3a://b/pairs_ref_logprobs\",\"version\":3,\"source_version\":12,"
-                        + "\"documents\":1600,\"tokens\":5000000000,\"seconds\":12.5}",
-                new RefLogProbsResult("s3a://b/pairs_ref_logprobs", 3, 12, 1600, 5_000_000_000L, 12.5)
+                        + "\"documents\":1600,\"tokens\":5000000000,\"seconds\":12.5,\"batch_rows\":4,"
+                        + "\"activation_bytes_per_task\":3000000000}",
+                new RefLogProbsResult(
+                                "s3a://b/pairs_ref_logprobs", 3, 12, 1600, 5_000_000_000L, 12.5, 4, 3_000_000_000L)
                         .toJson()
                         .toString());
     }

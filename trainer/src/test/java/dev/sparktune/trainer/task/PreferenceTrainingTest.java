@@ -91,7 +91,7 @@ class PreferenceTrainingTest {
 
     /** The base model's summed log-prob of each document's supervised tokens, one row at a time. */
     static RefLogProbs.Lookup reference(InMemoryRows rows) {
-        DocumentLogProbs scorer = new DocumentLogProbs((HfModelDir.Loaded) BASE.get(), SEQ, 16);
+        DocumentLogProbs scorer = new DocumentLogProbs((HfModelDir.Loaded) BASE.get(), 1, SEQ, 16);
         long[] all = new long[(int) rows.size()];
         Arrays.setAll(all, i -> i);
         Collection<TrainRow> read = rows.read(all).values();
@@ -104,7 +104,7 @@ class PreferenceTrainingTest {
             int n = row.docLens().length;
             double[] sums = new double[n];
             int[] counts = new int[n];
-            scorer.scoreRow(row.inputIds(), row.labels(), row.docLens(), sums, counts);
+            scorer.score(List.of(row), sums, counts);
             System.arraycopy(row.docIds(), 0, ids, at, n);
             System.arraycopy(sums, 0, logps, at, n);
             System.arraycopy(counts, 0, tokens, at, n);
