@@ -17,7 +17,6 @@ import dev.sparktune.trainer.checkpoint.CheckpointStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -51,18 +50,7 @@ class LocalClusterTrainEndToEndTest {
     static void startCluster() throws Exception {
         // GPU scheduling without GPUs, as Spark's own tests do it: each worker's discovery script reports the one GPU
         // of its "node" (the first worker to ask gets 0, the next 1), each executor and each task takes one
-        Path discovery = scratch.resolve("discover-gpu.sh");
-        Files.writeString(discovery, """
-                #!/usr/bin/env bash
-                for a in 0 1; do
-                  if mkdir "$(dirname "$0")/gpu-$a" 2>/dev/null; then
-                    echo "{\\"name\\": \\"gpu\\", \\"addresses\\": [\\"$a\\"]}"
-                    exit 0
-                  fi
-                done
-                exit 1
-                """);
-        Files.setPosixFilePermissions(discovery, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path discovery = FakeGpuDiscovery.script(scratch);
         spark = LocalClusterSession.start(
                 "LocalClusterTrainEndToEndTest",
                 scratch,

@@ -13,7 +13,6 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -176,18 +175,7 @@ class YarnEndToEndTest {
         Path client = scratch.resolve("client");
         assertTrue(Files.isDirectory(client.resolve("packed/_delta_log")), "the client deploy mode's run comes first");
         Path dir = Files.createDirectories(scratch.resolve("cluster"));
-        Path discovery = dir.resolve("discover-gpu.sh");
-        Files.writeString(discovery, """
-                #!/usr/bin/env bash
-                for a in 0 1; do
-                  if mkdir "$(dirname "$0")/gpu-$a" 2>/dev/null; then
-                    echo "{\\"name\\": \\"gpu\\", \\"addresses\\": [\\"$a\\"]}"
-                    exit 0
-                  fi
-                done
-                exit 1
-                """);
-        Files.setPosixFilePermissions(discovery, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path discovery = FakeGpuDiscovery.script(dir);
         Submission run = submit(
                 "cluster",
                 dir,
@@ -248,13 +236,7 @@ class YarnEndToEndTest {
         sparkConf.forEach(kv -> command.addAll(List.of("--conf", kv)));
         List<String> verb = new ArrayList<>(
                 List.of("run", "-c", RepoPaths.resolve("conf/demo-yarn.conf").toString()));
-        List<String> all = new ArrayList<>(List.of(
-                "model.model_name_or_path=" + CliArgs.quoted(dir.resolve("model")),
-                "init_model.tokenizer=" + CliArgs.quoted(RepoPaths.resolve("assets/tokenizers/qwen3")),
-                "synthetic_data.output_dir=" + CliArgs.quoted(dir.resolve("data")),
-                "data.dataset_dir=" + CliArgs.quoted(dir.resolve("data")),
-                "prep.output_table=" + CliArgs.quoted(dir.resolve("packed")),
-                "train.output_dir=" + CliArgs.quoted(dir.resolve("lora"))));
+        List<String> all = new ArrayList<>(DemoRunArgs.outputsUnder(dir));
         all.addAll(settings);
         command.addAll(List.of(CliArgs.withSettings(verb, all.toArray(String[]::new))));
         Path log = dir.resolve("spark-submit.log");

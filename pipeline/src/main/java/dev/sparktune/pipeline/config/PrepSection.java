@@ -22,7 +22,7 @@ final class PrepSection {
 
     /** The prep settings; null when {@code verb} does not prep or a problem was reported. */
     static PrepConfig read(ValueReader reader, Verb verb, String modelPath) {
-        String template = reader.choice("model.template", ChatTemplates.names());
+        String template = reader.choice("model.template", ChatTemplates.names(), ChatTemplates.AUTO_MEANS);
         boolean enableThinking = reader.bool("model.enable_thinking");
 
         List<String> datasets =

@@ -118,7 +118,12 @@ final class ValueReader {
 
     /** One of {@code allowed} (case-insensitive), returned lower-case. */
     String choice(String key, List<String> allowed) {
-        String described = String.join(", ", allowed);
+        return choice(key, allowed, "");
+    }
+
+    /** {@link #choice(String, List)}, with {@code note} said after the allowed values when the value is not one. */
+    String choice(String key, List<String> allowed, String note) {
+        String described = String.join(", ", allowed) + note;
         ConfigValue value = value(key, described);
         if (value == null) {
             return allowed.get(0);

@@ -18,6 +18,10 @@ import java.util.Map;
 public final class ChatTemplates {
     /** The configuration value that selects the tokenizer's own template. */
     public static final String AUTO = "auto";
+    /** What an unknown template name is told about {@link #AUTO}, after the known names. */
+    public static final String AUTO_MEANS =
+            " (auto: the model's own chat template, from its tokenizer_config.json; the others: LLaMA-Factory's"
+                    + " templates of that name)";
     /** The LLaMA-Factory template names SparkTune models. */
     public static final List<String> NAMED = List.copyOf(LlamaFactoryTemplates.DEFINITIONS.keySet());
 
@@ -52,6 +56,7 @@ public final class ChatTemplates {
     public static ChatTemplate resolve(String name, String tokenizerConfigJson, boolean enableThinking) {
         if (name == null || !(name.equals(AUTO) || NAMED.contains(name))) {
             throw new PreprocessException("unknown chat template '" + name + "': known templates are " + names()
+                    + AUTO_MEANS
                     + (name == null ? "" : "; did you mean '" + NameSuggestion.closest(name, names()) + "'?"));
         }
         JsonNode config = parseConfig(tokenizerConfigJson);

@@ -36,6 +36,7 @@ class ChatTemplatesResolveTest {
                 e.getMessage().contains("[auto, qwen3, qwen3_nothink, qwen, llama3, mistral, alpaca, empty]"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("did you mean 'llama3'"), e.getMessage());
+        assertTrue(e.getMessage().contains("auto: the model's own chat template"), e.getMessage());
     }
 
     @Test

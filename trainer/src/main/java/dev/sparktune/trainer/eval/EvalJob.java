@@ -248,27 +248,12 @@ public final class EvalJob {
             List<TrainRow> rows, EvalConfig config, HadoopConfEntries hadoop, int seqLen) {
         String base = config.preference().refModel();
         HfModelDir.Loaded baseModel = MergedModel.load(base, "", hadoop.toConfiguration());
-        int docs = rows.stream().mapToInt(r -> r.docLens().length).sum();
-        long[] ids = new long[docs];
-        double[] sums = new double[docs];
-        int[] counts = new int[docs];
         try {
-            DocumentLogProbs scorer = new DocumentLogProbs(baseModel, 1, seqLen, config.lossChunkTokens());
-            int at = 0;
-            for (TrainRow row : rows) {
-                int n = row.docLens().length;
-                double[] rowSums = new double[n];
-                int[] rowCounts = new int[n];
-                scorer.score(List.of(row), rowSums, rowCounts);
-                System.arraycopy(row.docIds(), 0, ids, at, n);
-                System.arraycopy(rowSums, 0, sums, at, n);
-                System.arraycopy(rowCounts, 0, counts, at, n);
-                at += n;
-            }
+            return new DocumentLogProbs(baseModel, config.batchSize(), seqLen, config.lossChunkTokens())
+                    .lookup("the adapters-off reference " + base, rows);
         } finally {
             baseModel.params().close(); // freed now, not at a GC: the evaluated model loads next
         }
-        return RefLogProbs.Lookup.of("the adapters-off reference " + base, ids, sums, counts);
     }
 
     /**

@@ -5,6 +5,9 @@ import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.trainer.data.PaddedRows;
 import dev.sparktune.trainer.data.TrainRow;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -46,6 +49,36 @@ public final class DocumentLogProbs {
             sum(logps, padded.targets(), b * seqLen, docLens, sums, counts, at);
             at += docLens.length;
         }
+    }
+
+    /**
+     * Every document of {@code rows}, scored {@link #batchRows} rows per forward, as a lookup by doc_id;
+     * {@code name} names the reference in its errors.
+     */
+    public RefLogProbs.Lookup lookup(String name, Collection<TrainRow> rows) {
+        int docs = rows.stream().mapToInt(r -> r.docLens().length).sum();
+        long[] ids = new long[docs];
+        double[] sums = new double[docs];
+        int[] counts = new int[docs];
+        List<TrainRow> batch = new ArrayList<>(batchRows);
+        int at = 0;
+        for (Iterator<TrainRow> it = rows.iterator(); it.hasNext(); ) {
+            TrainRow row = it.next();
+            batch.add(row);
+            System.arraycopy(row.docIds(), 0, ids, at, row.docIds().length);
+            at += row.docIds().length;
+            if (batch.size() == batchRows || !it.hasNext()) {
+                int first =
+                        at - batch.stream().mapToInt(r -> r.docLens().length).sum();
+                double[] batchSums = new double[at - first];
+                int[] batchCounts = new int[at - first];
+                score(batch, batchSums, batchCounts);
+                System.arraycopy(batchSums, 0, sums, first, batchSums.length);
+                System.arraycopy(batchCounts, 0, counts, first, batchCounts.length);
+                batch.clear();
+            }
+        }
+        return RefLogProbs.Lookup.of(name, ids, sums, counts);
     }
 
     /**

@@ -20,7 +20,6 @@ import dev.sparktune.trainer.reference.RefLogProbs;
 import dev.sparktune.trainer.reference.RefLogProbsException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -91,26 +90,10 @@ class PreferenceTrainingTest {
 
     /** The base model's summed log-prob of each document's supervised tokens, one row at a time. */
     static RefLogProbs.Lookup reference(InMemoryRows rows) {
-        DocumentLogProbs scorer = new DocumentLogProbs((HfModelDir.Loaded) BASE.get(), 1, SEQ, 16);
         long[] all = new long[(int) rows.size()];
         Arrays.setAll(all, i -> i);
-        Collection<TrainRow> read = rows.read(all).values();
-        int docs = read.stream().mapToInt(r -> r.docLens().length).sum();
-        long[] ids = new long[docs];
-        double[] logps = new double[docs];
-        int[] tokens = new int[docs];
-        int at = 0;
-        for (TrainRow row : read) {
-            int n = row.docLens().length;
-            double[] sums = new double[n];
-            int[] counts = new int[n];
-            scorer.score(List.of(row), sums, counts);
-            System.arraycopy(row.docIds(), 0, ids, at, n);
-            System.arraycopy(sums, 0, logps, at, n);
-            System.arraycopy(counts, 0, tokens, at, n);
-            at += n;
-        }
-        return RefLogProbs.Lookup.of("in-memory", ids, logps, tokens);
+        return new DocumentLogProbs((HfModelDir.Loaded) BASE.get(), 1, SEQ, 16)
+                .lookup("in-memory", rows.read(all).values());
     }
 
     /**
