@@ -66,10 +66,15 @@ public final class SparkTuneCli implements Callable<Integer> {
 
     public static void main(String[] args) {
         int status = execute(args);
-        if (status == 0 && inYarnApplicationMaster()) {
+        if (inYarnApplicationMaster()) {
             // YARN cluster deploy mode: Spark's ApplicationMaster runs main in a thread of its own and reports the
-            // application SUCCEEDED once main returns; System.exit would run its shutdown hook first, which reports
-            // FAILED ("Shutdown hook called before final status was reported", exit code 16)
+            // application SUCCEEDED once main returns, FAILED with the message when it throws; System.exit would
+            // run its shutdown hook first, which reports FAILED, "Shutdown hook called before final status was
+            // reported", whatever the status
+            if (status != 0) {
+                throw new IllegalStateException("sparktune exited with status " + status
+                        + " (2: a configuration or input error, 1: the job failed); the driver's stderr says why");
+            }
             return;
         }
         System.exit(status);

@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.reference;
 
+import dev.sparktune.dl4j.layers.ActivationPlan;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfModelDir;
@@ -23,9 +24,13 @@ public final class DocumentLogProbs {
     private final int seqLen;
     private final double[] logps;
 
-    /** Scores up to {@code batchRows} rows of up to {@code seqLen} tokens per forward with {@code model} (fp32). */
+    /**
+     * Scores up to {@code batchRows} rows of up to {@code seqLen} tokens per forward with {@code model} (fp32), the
+     * lm_head {@code lossChunkTokens} rows at a time ({@link ActivationPlan#forwardOnly} with the same arguments
+     * states its bytes).
+     */
     public DocumentLogProbs(HfModelDir.Loaded model, int batchRows, int seqLen, int lossChunkTokens) {
-        this.lm = CausalLm.forwardOnly(model, batchRows, seqLen, Math.min(lossChunkTokens, seqLen));
+        this.lm = CausalLm.forwardOnly(model, batchRows, seqLen, lossChunkTokens);
         this.batchRows = batchRows;
         this.seqLen = seqLen;
         this.logps = new double[batchRows * seqLen];

@@ -153,11 +153,18 @@ public final class RefLogProbsJob {
             }
 
             private void take(Row row) {
+                int[] docLens = PackedTable.ints(row.getList(2));
+                long[] docIds = PackedTable.longs(row.getList(3));
+                if (docIds.length != docLens.length) {
+                    // the packed-table contract: one id per document; a row breaking it would shift every id after
+                    throw new IllegalStateException("a row of " + config.table() + " holds " + docLens.length
+                            + " documents but " + docIds.length + " doc_ids: not a packed table SparkTune wrote");
+                }
                 batch.add(new TrainRow(
                         PackedTable.ints(row.getList(0)),
                         PackedTable.ints(row.getList(1)),
-                        PackedTable.ints(row.getList(2)),
-                        PackedTable.longs(row.getList(3)),
+                        docLens,
+                        docIds,
                         new int[0]));
                 splits.add(row.getString(4));
             }
@@ -169,9 +176,9 @@ public final class RefLogProbsJob {
                 scorer.score(batch, sums, counts);
                 int d = 0;
                 for (int b = 0; b < batch.size(); b++) {
-                    for (long docId : batch.get(b).docIds()) {
-                        ready.add(RowFactory.create(docId, splits.get(b), sums[d], counts[d]));
-                        d++;
+                    long[] docIds = batch.get(b).docIds();
+                    for (int k = 0; k < docIds.length; k++, d++) {
+                        ready.add(RowFactory.create(docIds[k], splits.get(b), sums[d], counts[d]));
                     }
                 }
                 batch.clear();

@@ -9,7 +9,8 @@ public interface ReferenceLogProbs {
      * Document {@code docId}'s summed reference log-prob, checked to cover the {@code tokens} response tokens the
      * packed row supervises.
      *
-     * @throws RefLogProbsException the document is not there or was scored on other tokens
+     * @throws RefLogProbsException the reference table lacks the document or scored it on other tokens (a
+     *     computed reference cannot: for it that is a bug, an IllegalStateException)
      */
     double logp(long docId, int tokens);
 }

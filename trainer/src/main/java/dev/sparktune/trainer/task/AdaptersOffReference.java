@@ -73,6 +73,6 @@ final class AdaptersOffReference implements ReferenceLogProbs {
             }
         }
         throw new IllegalStateException(
-                "document " + docId + " is not in the micro-batch the adapters-off forward " + "scored");
+                "document " + docId + " is not in the micro-batch the adapters-off forward scored");
     }
 }
