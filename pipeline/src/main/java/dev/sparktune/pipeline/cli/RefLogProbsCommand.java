@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** {@code sparktune ref-logprobs}: the reference model's log-prob of every document of the packed table. */
 @Command(
         name = "ref-logprobs",
-        description = "Score every document of train.table (both splits of its latest version) with the reference "
+        description = "Score every document of train.table (both splits of its version "
+                + "train.ref_logprobs_table_version, by default the latest) with the reference "
                 + "model (train.ref_model, by default model.model_name_or_path, with train.ref_model_adapters merged "
                 + "in) on the executors, train.world_size tasks of one forward-only model each, "
                 + "train.ref_logprobs_batch_rows packed rows per forward: the summed log-prob of each document's "

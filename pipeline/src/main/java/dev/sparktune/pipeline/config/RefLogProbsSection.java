@@ -4,9 +4,10 @@ import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.reference.RefLogProbsConfig;
 
 /**
- * Reads what the reference pass needs: train.table, the reference model (train.ref_model, by default
- * model.model_name_or_path) with train.ref_model_adapters, train.ref_logprobs_table, train.ref_logprobs_batch_rows,
- * and, as the number of tasks, train.world_size (one model per task slot the training would use).
+ * Reads what the reference pass needs: train.table and the version of it to score
+ * (train.ref_logprobs_table_version), the reference model (train.ref_model, by default model.model_name_or_path) with
+ * train.ref_model_adapters, train.ref_logprobs_table, train.ref_logprobs_batch_rows, and, as the number of tasks,
+ * train.world_size (one model per task slot the training would use).
  */
 final class RefLogProbsSection {
     private RefLogProbsSection() {}
@@ -20,6 +21,7 @@ final class RefLogProbsSection {
     static RefLogProbsConfig read(ValueReader reader, boolean needed, String modelPath, PreferenceConfig preference) {
         // checked for every verb, as every key that is set
         long batchRows = reader.wholeNumber("train.ref_logprobs_batch_rows", 1, 4096);
+        long tableVersion = reader.wholeNumber("train.ref_logprobs_table_version", -1, Long.MAX_VALUE);
         if (!needed) {
             return null;
         }
@@ -51,8 +53,14 @@ final class RefLogProbsSection {
         }
         try {
             return new RefLogProbsConfig(
-                    table, model, refAdapters, preference.refLogprobsTableOf(table), (int) lossChunk, (int) tasks, (int)
-                            batchRows);
+                    table,
+                    tableVersion,
+                    model,
+                    refAdapters,
+                    preference.refLogprobsTableOf(table),
+                    (int) lossChunk,
+                    (int) tasks,
+                    (int) batchRows);
         } catch (IllegalArgumentException e) {
             reader.fail("train.ref_logprobs_table", e.getMessage());
             return null;

@@ -169,6 +169,16 @@ class SparkTuneConfigTest {
                 "checked for eval too");
         assertEquals(dpo.train().table() + "_ref_logprobs", dpo.refLogProbs().outputTable());
         assertEquals(4, dpo.refLogProbs().batchRows(), "reference.conf's rows per forward");
+        assertEquals(-1, dpo.refLogProbs().tableVersion(), "reference.conf: the table's latest version");
+        assertEquals(
+                3,
+                load(
+                                file,
+                                Verb.REF_LOGPROBS,
+                                concat(concat(common, "data.stage=dpo"), "train.ref_logprobs_table_version=3"))
+                        .refLogProbs()
+                        .tableVersion(),
+                "the version ref-logprobs scores");
         assertEquals(
                 List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN),
                 load(
@@ -472,6 +482,9 @@ class SparkTuneConfigTest {
                 Map.entry(
                         "train.ref_logprobs_batch_rows=0",
                         List.of("sparktune.train.ref_logprobs_batch_rows", "invalid value 0", "[1, 4096]")),
+                Map.entry(
+                        "train.ref_logprobs_table_version=-2",
+                        List.of("sparktune.train.ref_logprobs_table_version", "invalid value -2", ">= -1")),
                 // PreferenceLoss's own rule, under its key
                 Map.entry(
                         "train.pref_beta=0",

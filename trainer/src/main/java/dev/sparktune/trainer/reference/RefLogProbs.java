@@ -23,6 +23,8 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.Snapshot;
+import scala.Option;
+import scala.Tuple2;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -51,12 +53,17 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
     }
 
     /**
-     * Pins the latest version of {@code refTable} for {@code packed}.
+     * Pins the newest version of {@code refTable} that scored exactly {@code packed}'s path and version with the run's
+     * reference model. That is the latest version unless the run reads an older packed version (a resumed checkpoint's,
+     * eval.table_version) and ref-logprobs has scored a newer one since: the log-probs of the older one are then found
+     * in an older version of the reference table (Delta time travel), newest first, stopping at the first match.
+     * Versions whose log entries have expired are not looked at; a matching version whose data files were vacuumed is
+     * not taken.
      *
      * @param refModel    the run's reference model directory
      * @param refAdapter  the adapter merged into it, or ""
      * @param loss        the pref_loss that needs the log-probs (for the message when there are none)
-     * @throws RefLogProbsException no table there, or it scored another table version or with another model
+     * @throws RefLogProbsException no table there, or none of its versions scored this table version with this model
      */
     public static RefLogProbs pin(
             SparkSession spark,
@@ -66,39 +73,114 @@ public record RefLogProbs(String path, long version, String split, List<URI> fil
             String refAdapter,
             String loss) {
         String path = DeltaTables.qualify(spark, refTable);
-        Snapshot snapshot = DeltaLog.forTableWithSnapshot(spark, path)._2();
-        if (snapshot.version() < 0) {
+        Tuple2<DeltaLog, Snapshot> logAndLatest = DeltaLog.forTableWithSnapshot(spark, path);
+        DeltaLog log = logAndLatest._1();
+        Snapshot latest = logAndLatest._2();
+        if (latest.version() < 0) {
             throw RefLogProbsException.missing(path, packed.path(), loss);
         }
-        Map<String, String> props =
-                CollectionConverters.asJava(snapshot.metadata().configuration());
-        String source = props.getOrDefault(RefLogProbsTable.PROP_SOURCE_TABLE, "?");
-        String sourceVersion = props.getOrDefault(RefLogProbsTable.PROP_SOURCE_VERSION, "?");
-        if (!source.equals(packed.path()) || !sourceVersion.equals(Long.toString(packed.version()))) {
-            throw RefLogProbsException.otherTable(path, source, sourceVersion, packed.path(), packed.version());
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Scoring wanted = new Scoring(
+                packed.path(),
+                Long.toString(packed.version()),
+                refModel,
+                refAdapter,
+                fingerprint(refModel, refAdapter, conf));
+        List<String> others = new ArrayList<>();
+        Scoring sameVersionOtherModel = null;
+        long earliest = log.history().getEarliestRecreatableCommit();
+        for (long version = latest.version(); version >= earliest; version--) {
+            Snapshot snapshot =
+                    version == latest.version() ? latest : log.getSnapshotAt(version, Option.empty(), Option.empty());
+            Scoring scoring =
+                    Scoring.of(CollectionConverters.asJava(snapshot.metadata().configuration()));
+            if (scoring.sameLogProbsAs(wanted)) {
+                List<URI> files = filesOf(spark, path, version);
+                if (allExist(files, conf)) {
+                    return new RefLogProbs(path, version, packed.split(), files);
+                }
+                others.add("version " + version + ": " + scoring.describeAgainst(wanted) + ", its data files vacuumed");
+            } else {
+                others.add("version " + version + ": " + scoring.describeAgainst(wanted));
+                if (sameVersionOtherModel == null && scoring.scoredSameVersionAs(wanted)) {
+                    sameVersionOtherModel = scoring;
+                }
+            }
         }
-        String theirs = props.getOrDefault(RefLogProbsTable.PROP_MODEL_FINGERPRINT, "?");
-        String ours = fingerprint(refModel, refAdapter, spark.sparkContext().hadoopConfiguration());
-        if (!theirs.equals(ours)) {
-            String theirModel = props.getOrDefault(RefLogProbsTable.PROP_MODEL, "?");
-            String theirAdapter = props.getOrDefault(RefLogProbsTable.PROP_ADAPTER, "");
-            throw RefLogProbsException.otherModel(
-                    path,
-                    theirModel + (theirAdapter.isEmpty() ? "" : " + " + theirAdapter),
-                    theirs,
-                    refModel + (refAdapter.isEmpty() ? "" : " + " + refAdapter),
-                    ours);
-        }
+        throw RefLogProbsException.noMatch(
+                path,
+                wanted.describe(),
+                packed.version(),
+                others,
+                sameVersionOtherModel == null ? "" : sameVersionOtherModel.modelName());
+    }
+
+    private static List<URI> filesOf(SparkSession spark, String path, long version) {
         List<URI> files = new ArrayList<>();
         for (String file : spark.read()
                 .format("delta")
-                .option("versionAsOf", snapshot.version())
+                .option("versionAsOf", version)
                 .load(path)
                 .inputFiles()) {
             files.add(new Path(file).toUri());
         }
         files.sort(null);
-        return new RefLogProbs(path, snapshot.version(), packed.split(), files);
+        return files;
+    }
+
+    private static boolean allExist(List<URI> files, Configuration conf) {
+        for (URI file : files) {
+            Path p = new Path(file);
+            try {
+                if (!p.getFileSystem(conf).exists(p)) {
+                    return false;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot check " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What one version of the reference table scored, as its properties record it ("?" where a property is absent:
+     * a version ref-logprobs did not write).
+     */
+    private record Scoring(String source, String sourceVersion, String model, String adapter, String fingerprint) {
+        static Scoring of(Map<String, String> properties) {
+            return new Scoring(
+                    properties.getOrDefault(RefLogProbsTable.PROP_SOURCE_TABLE, "?"),
+                    properties.getOrDefault(RefLogProbsTable.PROP_SOURCE_VERSION, "?"),
+                    properties.getOrDefault(RefLogProbsTable.PROP_MODEL, "?"),
+                    properties.getOrDefault(RefLogProbsTable.PROP_ADAPTER, ""),
+                    properties.getOrDefault(RefLogProbsTable.PROP_MODEL_FINGERPRINT, "?"));
+        }
+
+        /** Of the same packed table version. */
+        boolean scoredSameVersionAs(Scoring other) {
+            return source.equals(other.source) && sourceVersion.equals(other.sourceVersion);
+        }
+
+        /** The same log-probs: of the same version by the same model (whose path may differ: a copied directory). */
+        boolean sameLogProbsAs(Scoring other) {
+            return scoredSameVersionAs(other) && fingerprint.equals(other.fingerprint);
+        }
+
+        String describe() {
+            return source + "@" + sourceVersion + " by reference model " + modelName() + " (" + fingerprint + ")";
+        }
+
+        /** This version's scoring, its model named in full only where it is not {@code wanted}'s. */
+        String describeAgainst(Scoring wanted) {
+            return source + "@" + sourceVersion
+                    + (fingerprint.equals(wanted.fingerprint)
+                            ? " by the same reference model"
+                            : " by reference model " + modelName() + " (" + fingerprint + ")");
+        }
+
+        private String modelName() {
+            return model + (adapter.isEmpty() ? "" : " + " + adapter);
+        }
     }
 
     /** Reads the split's log-probs (inside a task: Parquet only, no Spark). */

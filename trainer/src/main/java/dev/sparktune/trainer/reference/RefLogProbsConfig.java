@@ -5,7 +5,8 @@ import java.io.Serializable;
 /**
  * What the reference pass scores and where it writes.
  *
- * @param table           the packed table (both splits of its latest version are scored)
+ * @param table           the packed table (both splits of the version below are scored)
+ * @param tableVersion    its Delta version to score (train.ref_logprobs_table_version), -1 = the latest
  * @param modelPath       the reference model directory (LLaMA-Factory's ref_model; by default the base model)
  * @param adapterPath     a PEFT LoRA adapter merged into it first (ref_model_adapters), or ""
  * @param outputTable     the Delta table the log-probs go to, keyed by doc_id
@@ -15,6 +16,7 @@ import java.io.Serializable;
  */
 public record RefLogProbsConfig(
         String table,
+        long tableVersion,
         String modelPath,
         String adapterPath,
         String outputTable,
@@ -30,6 +32,10 @@ public record RefLogProbsConfig(
         if (outputTable.strip().equals(table.strip())) {
             throw new IllegalArgumentException("the reference log-probs would replace the packed table " + table
                     + " they are computed from; give ref_logprobs_table another path");
+        }
+        if (tableVersion < -1) {
+            throw new IllegalArgumentException(
+                    "the table version must be >= -1 (-1 = the latest), got " + tableVersion);
         }
         if (lossChunkTokens < 1) {
             throw new IllegalArgumentException("loss_chunk_tokens must be >= 1, got " + lossChunkTokens);

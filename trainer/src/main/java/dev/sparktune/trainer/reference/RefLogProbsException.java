@@ -1,18 +1,27 @@
 package dev.sparktune.trainer.reference;
 
 import dev.sparktune.trainer.TrainerException;
+import java.util.List;
 
 /**
- * Preference training cannot use the reference log-probs it was given: the table is absent, was computed from another
- * version of the packed table or by another reference model, or lacks a document. Each message names the table and
- * what to do (run the ref-logprobs verb again, with the right reference).
+ * Preference training cannot use the reference log-probs it was given: the table is absent, none of its versions was
+ * computed from the packed table version the run reads by the run's reference model, or it lacks a document; or the
+ * reference pass cannot read the packed table version it was asked to score. Each message names the table and what
+ * to do (run the ref-logprobs verb again, with the right reference and table version).
  */
 public final class RefLogProbsException extends TrainerException {
-    private static final String RERUN = "run `sparktune ref-logprobs` with the same config (it scores the packed "
-            + "table's latest version with train.ref_model / train.ref_model_adapters)";
+    private static final String RERUN = "run `sparktune ref-logprobs` with the same config (it scores version "
+            + "train.ref_logprobs_table_version of train.table, by default the latest, with train.ref_model / "
+            + "train.ref_model_adapters)";
+    /** Versions of the reference table a message lists, newest first. */
+    private static final int VERSIONS_LISTED = 5;
 
     private RefLogProbsException(String message) {
         super(message);
+    }
+
+    private RefLogProbsException(String message, Throwable cause) {
+        super(message, cause);
     }
 
     static RefLogProbsException missing(String refTable, String table, String loss) {
@@ -21,20 +30,34 @@ public final class RefLogProbsException extends TrainerException {
                 + RERUN + " first, or train with a reference-free pref_loss (orpo, simpo)");
     }
 
-    static RefLogProbsException otherTable(
-            String refTable, String source, String sourceVersion, String table, long version) {
-        return new RefLogProbsException(refTable + " holds reference log-probs of " + source + "@" + sourceVersion
-                + ", but this run reads " + table + "@" + version + ": " + RERUN + ". ref-logprobs scores the latest "
-                + "version only: a run resuming a checkpoint of an older version, or eval.table_version pinned to "
-                + "one, cannot get matching log-probs; train from scratch (train.overwrite_output_dir = true) or "
-                + "evaluate the latest version (eval.table_version = -1)");
+    /**
+     * @param wanted       the packed table version and reference model the run needs, described
+     * @param versions     each readable version of the reference table, newest first, described
+     * @param otherModel   the reference model that scored the wanted table version instead, or ""
+     */
+    static RefLogProbsException noMatch(
+            String refTable, String wanted, long tableVersion, List<String> versions, String otherModel) {
+        String listed = String.join("; ", versions.subList(0, Math.min(VERSIONS_LISTED, versions.size())))
+                + (versions.size() > VERSIONS_LISTED
+                        ? "; and " + (versions.size() - VERSIONS_LISTED) + " older versions"
+                        : "");
+        return new RefLogProbsException(refTable + " has no version holding the reference log-probs this run needs, "
+                + "of " + wanted + "; its versions, newest first: " + listed + ". Run `sparktune ref-logprobs` "
+                + "with the same config and train.ref_logprobs_table_version = " + tableVersion + " (it scores that "
+                + "version of train.table with train.ref_model / train.ref_model_adapters into a new version of "
+                + refTable + "; runs reading other table versions still find theirs in its older versions)"
+                + (otherModel.isEmpty()
+                        ? ""
+                        : ", or set train.ref_model / train.ref_model_adapters to the reference model that scored "
+                                + "this table version, " + otherModel));
     }
 
-    static RefLogProbsException otherModel(
-            String refTable, String theirs, String theirFingerprint, String ours, String ourFingerprint) {
-        return new RefLogProbsException(refTable + " holds the log-probs of reference model " + theirs + " ("
-                + theirFingerprint + "), but this run's reference is " + ours + " (" + ourFingerprint + "): " + RERUN
-                + ", or set train.ref_model / train.ref_model_adapters to the reference it was computed with");
+    static RefLogProbsException versionUnavailable(String table, long version, Throwable cause) {
+        return new RefLogProbsException(
+                "train.ref_logprobs_table_version = " + version + ": " + table + " has no readable version " + version
+                        + " (" + cause.getMessage() + "); set it to a version the table's history holds (DESCRIBE "
+                        + "HISTORY), or -1 for the latest",
+                cause);
     }
 
     static RefLogProbsException missingDocument(String refTable, long docId) {

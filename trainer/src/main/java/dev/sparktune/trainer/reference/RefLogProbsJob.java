@@ -9,6 +9,7 @@ import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.data.TableTokenizerCheck;
 import dev.sparktune.trainer.data.TrainRow;
+import dev.sparktune.trainer.data.VersionUnavailableException;
 import dev.sparktune.trainer.driver.RankThreads;
 import dev.sparktune.trainer.model.HadoopModelDir;
 import dev.sparktune.trainer.model.MergedModel;
@@ -33,10 +34,11 @@ import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * The reference pass of preference training as an ordinary Spark job (not a barrier stage): every document of a
- * packed table version scored by the reference model, one model per task, rows streamed through it. Each document's
- * summed log-prob of its supervised tokens and their count go to a Delta table keyed by doc_id, whose properties name
- * the table version and the reference model; training then holds one model, not two, and the reference compute
- * scales with the cluster. Documents of a packed row attend only to themselves, so a document's log-prob does not
+ * packed table version (the latest, or train.ref_logprobs_table_version) scored by the reference model, one model per
+ * task, rows streamed through it. Each document's summed log-prob of its supervised tokens and their count replace the
+ * content of a Delta table keyed by doc_id, in a new version whose properties name the table version and the reference
+ * model (a run reading an older table version finds its log-probs in an older version: {@link RefLogProbs#pin});
+ * training then holds one model, not two, and the reference compute scales with the cluster. Documents of a packed row attend only to themselves, so a document's log-prob does not
  * depend on the packing or on which task scored it. Each task's model is forward-only (one decoder layer's
  * activations, whatever the depth) and scores train.ref_logprobs_batch_rows packed rows per forward; a task's last
  * batch may be short, its missing rows padding that attends only to itself, so the batch size does not change a
@@ -49,7 +51,7 @@ public final class RefLogProbsJob {
         long started = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         // pinning checks the packed-table contract and gives the version, seq_len and properties
-        PinnedSnapshot snapshot = PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN);
+        PinnedSnapshot snapshot = pin(spark, config);
         HadoopModelDir modelDir = HadoopModelDir.of(config.modelPath(), conf);
         ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
         TableTokenizerCheck.check(snapshot, config.modelPath(), model, conf);
@@ -103,6 +105,19 @@ public final class RefLogProbsJob {
                 config.batchRows(),
                 ActivationPlan.forwardOnly(model, config.batchRows(), seqLen, config.lossChunkTokens(), name -> false)
                         .total());
+    }
+
+    /** The packed table version to score: train.ref_logprobs_table_version, or the latest (-1). */
+    private static PinnedSnapshot pin(SparkSession spark, RefLogProbsConfig config) {
+        if (config.tableVersion() < 0) {
+            return PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN);
+        }
+        try {
+            return PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, config.tableVersion());
+        } catch (VersionUnavailableException e) {
+            // its message is the resumed checkpoint's; this version was asked for by the key
+            throw RefLogProbsException.versionUnavailable(e.tablePath(), config.tableVersion(), e.getCause());
+        }
     }
 
     /** The partition's documents, batchRows packed rows scored per forward as the writer pulls them. */

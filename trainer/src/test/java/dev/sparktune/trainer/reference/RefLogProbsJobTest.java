@@ -27,6 +27,7 @@ import dev.sparktune.trainer.api.RefLogprobsSource;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainJob;
 import dev.sparktune.trainer.api.TrainResult;
+import dev.sparktune.trainer.data.PinnedSnapshot;
 import dev.sparktune.trainer.eval.EvalConfig;
 import dev.sparktune.trainer.eval.EvalJob;
 import dev.sparktune.trainer.eval.EvalResult;
@@ -78,7 +79,42 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
         return RefLogProbsJob.run(
                 spark,
                 new RefLogProbsConfig(
-                        table, model.toString(), "", scratch.resolve(out).toString(), 64, partitions, batchRows));
+                        table, -1, model.toString(), "", scratch.resolve(out).toString(), 64, partitions, batchRows));
+    }
+
+    /**
+     * Prepares six preference pairs (a table of pairs, val_size 0.34) into a new version of the packed table under
+     * {@code out}, or the first {@code maxSamples} of them; returns the packed table's path.
+     */
+    private static String preparePairs(String out, int maxSamples) throws Exception {
+        Path dir = Files.createDirectories(scratch.resolve(out + "-data"));
+        Files.writeString(dir.resolve("dataset_info.json"), """
+                {"pairs": {"file_name": "pairs.jsonl", "ranking": true,
+                  "columns": {"prompt": "instruction", "chosen": "chosen", "rejected": "rejected"}}}""");
+        Files.writeString(dir.resolve("pairs.jsonl"), """
+                {"instruction": "Add 2 and 3.", "chosen": "5", "rejected": "6"}
+                {"instruction": "Capital of France?", "chosen": "Paris", "rejected": "Lyon"}
+                {"instruction": "Is 9 odd?", "chosen": "Yes.", "rejected": "No, 9 is even."}
+                {"instruction": "Add 1 and 1.", "chosen": "2", "rejected": "11"}
+                {"instruction": "Capital of Italy?", "chosen": "Rome", "rejected": "Milan"}
+                {"instruction": "Is 4 odd?", "chosen": "No.", "rejected": "Yes, 4 is odd."}
+                """);
+        PrepJob.run(
+                spark,
+                TestPrepConfig.of(dir, scratch.resolve(out), "pairs")
+                        .stage(Stage.DPO)
+                        .cutoffLen(64)
+                        .packing(true)
+                        .maxSamples(maxSamples)
+                        .valSize(0.34)
+                        .build());
+        return scratch.resolve(out).resolve("packed").toString();
+    }
+
+    /** The reference pass of {@code table}'s version {@code version} (-1 = the latest) by the base model. */
+    private static RefLogProbsConfig scoring(String table, long version) {
+        return new RefLogProbsConfig(
+                table, version, model.toString(), "", table + PreferenceConfig.REF_TABLE_SUFFIX, 64, 2, 4);
     }
 
     /** doc_id → {ref_logp, ref_tokens} of a written table. */
@@ -98,30 +134,9 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
      */
     @Test
     void aTableOfPairsIsScoredDocumentByDocumentThenTrainedAgainstItsReference() throws Exception {
-        Path dir = Files.createDirectories(scratch.resolve("pairs-data"));
-        Files.writeString(dir.resolve("dataset_info.json"), """
-                {"pairs": {"file_name": "pairs.jsonl", "ranking": true,
-                  "columns": {"prompt": "instruction", "chosen": "chosen", "rejected": "rejected"}}}""");
-        Files.writeString(dir.resolve("pairs.jsonl"), """
-                {"instruction": "Add 2 and 3.", "chosen": "5", "rejected": "6"}
-                {"instruction": "Capital of France?", "chosen": "Paris", "rejected": "Lyon"}
-                {"instruction": "Is 9 odd?", "chosen": "Yes.", "rejected": "No, 9 is even."}
-                {"instruction": "Add 1 and 1.", "chosen": "2", "rejected": "11"}
-                {"instruction": "Capital of Italy?", "chosen": "Rome", "rejected": "Milan"}
-                {"instruction": "Is 4 odd?", "chosen": "No.", "rejected": "Yes, 4 is odd."}
-                """);
-        PrepJob.run(
-                spark,
-                TestPrepConfig.of(dir, scratch.resolve("pairs"), "pairs")
-                        .stage(Stage.DPO)
-                        .cutoffLen(64)
-                        .packing(true)
-                        .valSize(0.34)
-                        .build());
-        String table = scratch.resolve("pairs").resolve("packed").toString();
+        String table = preparePairs("pairs", 0);
         String refTable = table + PreferenceConfig.REF_TABLE_SUFFIX;
-        Map<Long, double[]> scored =
-                read(RefLogProbsJob.run(spark, new RefLogProbsConfig(table, model.toString(), "", refTable, 64, 2, 4)));
+        Map<Long, double[]> scored = read(RefLogProbsJob.run(spark, scoring(table, -1)));
         List<Row> rows = spark.read().format("delta").load(table).collectAsList();
         int documents = 0;
         for (Row row : rows) {
@@ -281,16 +296,143 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
                 .build();
         RefLogProbsException e = assertThrows(RefLogProbsException.class, () -> TrainJob.run(spark, otherReference));
         assertTrue(
-                e.getMessage().contains(refTable) && e.getMessage().contains("sparktune ref-logprobs"), e.getMessage());
+                e.getMessage().contains(refTable)
+                        && e.getMessage().contains("sparktune ref-logprobs")
+                        && e.getMessage()
+                                .contains("set train.ref_model / train.ref_model_adapters to the reference "
+                                        + "model that scored this table version, " + model),
+                e.getMessage());
         // a new version of the packed table needs a new reference pass
         spark.sql("ALTER TABLE delta.`" + DeltaTables.qualify(spark, table) + "` SET TBLPROPERTIES ('note' = 'v2')");
         e = assertThrows(
                 RefLogProbsException.class,
                 () -> TrainJob.run(
                         spark, dpo.toBuilder().overwriteOutputDir(true).build()));
-        assertTrue(e.getMessage().contains("but this run reads"), e.getMessage());
+        assertTrue(e.getMessage().contains("train.ref_logprobs_table_version = 1"), e.getMessage());
         e = assertThrows(RefLogProbsException.class, () -> EvalJob.run(spark, eval));
-        assertTrue(e.getMessage().contains("but this run reads"), e.getMessage());
+        assertTrue(e.getMessage().contains("train.ref_logprobs_table_version = 1"), e.getMessage());
+    }
+
+    /**
+     * Prep writes a new version of a table of pairs after a run checkpointed on the old one, and ref-logprobs scores
+     * the new one: resuming that checkpoint (which trains on the old version) and evaluating the old version pin the
+     * older version of the reference table that scored it, newest first; ref-logprobs scores a given version on
+     * request (train.ref_logprobs_table_version), and a version no reference version scored, or whose log-probs
+     * were vacuumed, is refused naming the versions found.
+     */
+    @Test
+    void aRunReadingAnOlderTableVersionPinsTheReferenceVersionThatScoredIt() throws Exception {
+        String table = preparePairs("versions", 4);
+        String packedPath = DeltaTables.qualify(spark, table);
+        String refTable = table + PreferenceConfig.REF_TABLE_SUFFIX;
+        RefLogProbsResult v0 = RefLogProbsJob.run(spark, scoring(table, -1));
+        assertEquals(List.of(0L, 0L), List.of(v0.sourceVersion(), v0.version()));
+        TrainConfig dpo = TrainConfig.builder()
+                .modelPath(model.toString())
+                .table(table)
+                .outputDir(scratch.resolve("versions-train").toString())
+                .maxSteps(2)
+                .perDeviceBatchRows(1)
+                .learningRate(1e-2)
+                .saveSteps(1)
+                .build();
+        TrainResult uninterrupted = TrainJob.run(spark, dpo);
+
+        preparePairs("versions", 0);
+        RefLogProbsResult v1 = RefLogProbsJob.run(spark, scoring(table, -1));
+        assertEquals(List.of(1L, 1L), List.of(v1.sourceVersion(), v1.version()), "the new table version, scored");
+        assertTrue(v1.documents() > v0.documents(), v1.documents() + " documents vs " + v0.documents());
+        assertEquals(0, pin(table, 0).version(), "table version 0's log-probs: the reference table's version 0");
+        assertEquals(1, pin(table, 1).version());
+
+        // the checkpoint trains on version 0: its log-probs come from the reference table's version 0, and the
+        // resumed step is the uninterrupted run's
+        TrainResult resumed = TrainJob.run(
+                spark,
+                dpo.toBuilder()
+                        .outputDir(scratch.resolve("versions-resumed").toString())
+                        .resumeFromCheckpoint(scratch.resolve("versions-train")
+                                .resolve("checkpoint-1")
+                                .toString())
+                        .build());
+        assertEquals(1, resumed.firstStep());
+        assertEquals(uninterrupted.steps().get(1).loss(), resumed.steps().get(0).loss(), 1e-6, "step 2's loss");
+        // eval of version 0's eval split (the base model is its own reference: margins 0, loss ln 2)
+        EvalConfig evalV0 = new EvalConfig(
+                model.toString(),
+                "",
+                table,
+                0,
+                0,
+                false,
+                4,
+                2,
+                false,
+                1,
+                1,
+                0,
+                1,
+                scratch.resolve("versions-eval").toString(),
+                64,
+                PreferenceConfig.defaults().withReferenceOf(model.toString()));
+        EvalResult evaluated = EvalJob.run(spark, evalV0);
+        assertEquals(1, evaluated.pairs(), "val_size 0.34 of version 0's 4 pairs");
+        assertEquals(Math.log(2), evaluated.preference().get("loss"), 1e-6);
+        assertEquals(0, evaluated.preference().get("rewards/margins"), 1e-6);
+
+        // scoring version 0 again on request makes it the latest; version 1 is still found, one version back
+        RefLogProbsResult again = RefLogProbsJob.run(spark, scoring(table, 0));
+        assertEquals(List.of(0L, 2L), List.of(again.sourceVersion(), again.version()));
+        assertEquals(v0.documents(), again.documents());
+        assertEquals("0", DeltaTables.properties(spark, refTable).get(RefLogProbsTable.PROP_SOURCE_VERSION));
+        assertEquals(2, pin(table, 0).version());
+        assertEquals(1, pin(table, 1).version());
+
+        // a table version no reference version scored: the error lists them, newest first, and the key to set
+        spark.sql("ALTER TABLE delta.`" + packedPath + "` SET TBLPROPERTIES ('note' = 'v2')");
+        RefLogProbsException e = assertThrows(RefLogProbsException.class, () -> pin(table, 2));
+        System.out.println("[RefLogProbsJobTest] no reference version for table version 2: " + e.getMessage());
+        assertTrue(
+                e.getMessage()
+                                .contains("its versions, newest first: version 2: " + packedPath + "@0 by the same "
+                                        + "reference model; version 1: " + packedPath + "@1 by the same reference "
+                                        + "model; version 0: " + packedPath + "@0 by the same reference model.")
+                        && e.getMessage().contains("train.ref_logprobs_table_version = 2"),
+                e.getMessage());
+        e = assertThrows(RefLogProbsException.class, () -> RefLogProbsJob.run(spark, scoring(table, 7)));
+        System.out.println("[RefLogProbsJobTest] ref-logprobs of table version 7: " + e.getMessage());
+        assertTrue(e.getMessage().startsWith("train.ref_logprobs_table_version = 7: " + packedPath), e.getMessage());
+
+        // vacuumed log-probs are not taken: version 1's files go, version 2's (the latest data) stay. VACUUM commits
+        // versions of its own (start, end) with version 2's properties: the newest of them is pinned for version 0
+        spark.conf().set("spark.databricks.delta.retentionDurationCheck.enabled", "false");
+        // the file listing's tasks (10000 by default: a minute on two cores)
+        spark.conf().set("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2");
+        try {
+            spark.sql("VACUUM delta.`" + DeltaTables.qualify(spark, refTable) + "` RETAIN 0 HOURS");
+        } finally {
+            spark.conf().unset("spark.databricks.delta.retentionDurationCheck.enabled");
+            spark.conf().unset("spark.sql.sources.parallelPartitionDiscovery.parallelism");
+        }
+        assertEquals(DeltaTables.version(spark, refTable), pin(table, 0).version());
+        e = assertThrows(RefLogProbsException.class, () -> pin(table, 1));
+        assertTrue(
+                e.getMessage()
+                                .contains("version 1: " + packedPath + "@1 by the same reference model, its data files "
+                                        + "vacuumed; version 0: ")
+                        && e.getMessage().contains("train.ref_logprobs_table_version = 1"),
+                e.getMessage());
+    }
+
+    /** The reference log-probs the base model's sigmoid run pins for {@code table}'s version {@code version}. */
+    private static RefLogProbs pin(String table, long version) {
+        return RefLogProbs.pin(
+                spark,
+                table + PreferenceConfig.REF_TABLE_SUFFIX,
+                PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_TRAIN, version),
+                model.toString(),
+                "",
+                "sigmoid");
     }
 
     @Test
