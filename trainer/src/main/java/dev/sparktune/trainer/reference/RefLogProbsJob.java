@@ -38,8 +38,8 @@ import org.apache.spark.util.TaskCompletionListener;
  * task, rows streamed through it. Each document's summed log-prob of its supervised tokens and their count replace the
  * content of a Delta table keyed by doc_id, in a new version whose properties name the table version and the reference
  * model (a run reading an older table version finds its log-probs in an older version: {@link RefLogProbs#pin});
- * training then holds one model, not two, and the reference compute scales with the cluster. Documents of a packed row attend only to themselves, so a document's log-prob does not
- * depend on the packing or on which task scored it. Each task's model is forward-only (one decoder layer's
+ * training then holds one model, not two, and the reference compute scales with the cluster. Documents of a packed
+ * row attend only to themselves, so a document's log-prob does not depend on the packing or on which task scored it. Each task's model is forward-only (one decoder layer's
  * activations, whatever the depth) and scores train.ref_logprobs_batch_rows packed rows per forward; a task's last
  * batch may be short, its missing rows padding that attends only to itself, so the batch size does not change a
  * document's log-prob beyond float summation order.
