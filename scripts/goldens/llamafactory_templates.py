@@ -11,16 +11,20 @@ and records input_ids and labels per case. The Java test (LlamaFactoryTemplatePa
 through SparkTune's prep encoding with the same options and asserts equality case by case.
 
 Tokenizers: the bundled Qwen3 tokenizer (assets/tokenizers/qwen3). Templates written in another family's special
-tokens (llama3, mistral) get the Qwen3 tokenizer with those tokens added as special tokens and bos/eos set, as
-`tokenizer.add_special_tokens` does; the added tokens and their ids are written to the goldens so the Java test
-builds the same tokenizer. Tool definitions and calls are exercised for the templates whose tool format SparkTune
+tokens (llama3, gemma, phi, glm4, ...: TOKENIZER_VARIANTS) get the Qwen3 tokenizer with those tokens added as special
+tokens and bos/eos set, as `tokenizer.add_special_tokens` does; the added tokens and their ids are written to the
+goldens so the Java test builds the same tokenizer. A variant holds its templates' stop words too: the script stops
+if LLaMA-Factory's get_template_and_fix_tokenizer adds a token, or if a template replaces the eos (replace_eos) and
+writes it, which SparkTune does not model. train_on_prompt is left out for efficient_eos templates, which
+LLaMA-Factory refuses. Tool definitions and calls are exercised for the templates whose tool format SparkTune
 models (TOOL_TEMPLATES); the llama3 tool prompt embeds today's date, so it could not be a golden anyway.
 
 LLaMA-Factory is imported from its source tree, never copied here: pass its path (the directory holding
 src/llamafactory, e.g. a checkout of hiyouga/LLaMA-Factory 0.9.6.dev0) as the first argument or LLAMAFACTORY_SRC.
 Its data package imports torchaudio at module level for audio inputs (mm_plugin.py); the reference env has no
 torchaudio, so an empty stand-in module is registered before the import. Nothing here processes audio, images or
-video (the base mm_plugin passes text through unchanged).
+video: the base mm_plugin passes text through unchanged, and templates with an image plugin are run with the base
+one (text_only).
 
 Usage: [LLAMAFACTORY_COMMIT=<commit>] llamafactory_templates.py LLAMAFACTORY_SRC OUT_JSON
 Run with the reference environment (scripts/reference-env.sh). The goldens record the LLaMA-Factory VERSION (and the
@@ -28,6 +32,7 @@ commit given) they come from. Unlike the other goldens this one has no live re-r
 the wheel store nor reachable from CI, and its code is not committed here; regenerate after changing a template, a
 record, or the LLaMA-Factory the templates follow.
 """
+import dataclasses
 import importlib.machinery
 import json
 import os
@@ -45,25 +50,90 @@ TEMPLATES = {
     "qwen3": "qwen3",
     "qwen3_nothink": "qwen3",
     "qwen": "qwen3",
+    "qwen3_5": "qwen3",
+    "qwen3_5_nothink": "qwen3",
     "llama3": "llama3",
+    "llama4": "llama4",
+    "llama2": "llama2",
     "mistral": "mistral",
+    "mistral_small": "mistral",
+    "ministral": "mistral",
+    "gemma": "gemma",
+    "gemma2": "gemma",
+    "gemma3": "gemma",
+    "phi": "phi",
+    "phi4": "phi4",
+    "phi4_mini": "phi",
+    "deepseek": "deepseek3",
+    "deepseek3": "deepseek3",
+    "deepseekr1": "deepseek3",
+    "chatml": "qwen3",
+    "yi": "qwen3",
+    "smollm2": "qwen3",
+    "glm4": "glm4",
+    "granite3": "granite3",
+    "olmo": "llama2",
+    "zephyr": "llama2",
+    "vicuna": "llama2",
+    "gpt_oss": "gpt_oss",
+    "default": "llama2",
     "alpaca": "qwen3",
     "empty": "qwen3",
 }
 TOOL_TEMPLATES = {"qwen3", "qwen3_nothink", "qwen"}
-REASONING_TEMPLATES = {"qwen3"}
+REASONING_TEMPLATES = {"qwen3", "qwen3_5", "deepseekr1", "gpt_oss"}
 
-# special tokens added to the Qwen3 tokenizer for templates of other families
+# special tokens added to the Qwen3 tokenizer for templates of other families: the tokens their slots and stop words
+# spell that the model family's own tokenizers hold as tokens, and its bos / eos
 TOKENIZER_VARIANTS = {
     "llama3": {
         "bos_token": "<|begin_of_text|>",
         "eos_token": "<|eot_id|>",
         "additional_special_tokens": ["<|start_header_id|>", "<|end_header_id|>", "<|eom_id|>"],
     },
+    "llama4": {
+        "bos_token": "<|begin_of_text|>",
+        "eos_token": "<|eot|>",
+        "additional_special_tokens": ["<|header_start|>", "<|header_end|>", "<|eom|>"],
+    },
+    # Llama 2 and the templates written in plain text (olmo, zephyr, vicuna, default): only a bos and an eos
+    "llama2": {"bos_token": "<s>", "eos_token": "</s>", "additional_special_tokens": []},
     "mistral": {
         "bos_token": "<s>",
         "eos_token": "</s>",
-        "additional_special_tokens": ["[INST]", "[/INST]", "[TOOL_CALLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]"],
+        "additional_special_tokens": ["[INST]", "[/INST]", "[TOOL_CALLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]",
+                                      "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]"],
+    },
+    "gemma": {
+        "bos_token": "<bos>",
+        "eos_token": "<eos>",
+        "additional_special_tokens": ["<start_of_turn>", "<end_of_turn>"],
+    },
+    "phi": {
+        "bos_token": "<s>",
+        "eos_token": "<|endoftext|>",
+        "additional_special_tokens": ["<|user|>", "<|assistant|>", "<|system|>", "<|end|>"],
+    },
+    "phi4": {"bos_token": "<|endoftext|>", "eos_token": "<|im_end|>", "additional_special_tokens": ["<|im_sep|>"]},
+    "deepseek3": {
+        "bos_token": "<｜begin▁of▁sentence｜>",
+        "eos_token": "<｜end▁of▁sentence｜>",
+        "additional_special_tokens": ["<｜User｜>", "<｜Assistant｜>"],
+    },
+    "glm4": {
+        "bos_token": "[gMASK]",
+        "eos_token": "<|endoftext|>",
+        "additional_special_tokens": ["<sop>", "<|system|>", "<|user|>", "<|assistant|>", "<|observation|>"],
+    },
+    "granite3": {
+        "bos_token": "<|end_of_text|>",
+        "eos_token": "<|end_of_text|>",
+        "additional_special_tokens": ["<|start_of_role|>", "<|end_of_role|>"],
+    },
+    "gpt_oss": {
+        "bos_token": "<|startoftext|>",
+        "eos_token": "<|return|>",
+        "additional_special_tokens": ["<|start|>", "<|message|>", "<|end|>", "<|channel|>"],
     },
 }
 
@@ -116,7 +186,15 @@ RECORDS = {
         "system": "Be brief.",
         "history": [["Hi", "Hello! How can I help?"], ["What is Spark?", "A distributed engine."]]}),
     "alpaca_plain": ("alpaca", {"instruction": "Say yes.", "input": "", "output": "Yes."}),
+    "own_thoughts_harmony": ("sharegpt", {"conversations": [
+        {"from": "human", "value": "Is 17 prime?"},
+        {"from": "gpt", "value": "<|channel|>analysis<|message|>Check divisors up to 4: none."
+                                 "<|end|><|start|>assistant<|channel|>final<|message|>Yes, 17 is prime."},
+        {"from": "human", "value": "And 21?"},
+        {"from": "gpt", "value": "No, 21 = 3 x 7."}]}),
 }
+# records written in one template's own thought words, run for that template only
+RECORD_TEMPLATES = {"own_thoughts_harmony": {"gpt_oss"}}
 
 # name -> (cutoff_len, mask_history, train_on_prompt); "truncated" cuts inside the multi-turn records
 OPTIONS = {
@@ -136,9 +214,9 @@ def import_llamafactory(src):
     stub = types.ModuleType("torchaudio")  # see the docstring: audio is never used here
     stub.__spec__ = importlib.machinery.ModuleSpec("torchaudio", None)
     sys.modules.setdefault("torchaudio", stub)
-    from llamafactory.data import converter, parser, template
+    from llamafactory.data import converter, mm_plugin, parser, template
     from llamafactory.data.processor import supervised
-    return converter, parser, template, supervised
+    return converter, parser, template, supervised, mm_plugin
 
 
 def load_tokenizer(variant):
@@ -157,6 +235,29 @@ def load_tokenizer(variant):
     return tokenizer, info
 
 
+def text_only(template, mm_plugin_mod):
+    """The template with the base multimodal plugin in place of its own (qwen3_vl, gemma3, pixtral, llama4).
+
+    Those plugins only rewrite image / video placeholders, which these records have none of, and need the model's
+    processor to run at all; the base plugin passes text through unchanged, as they do on text.
+    """
+    if type(template.mm_plugin) is mm_plugin_mod.BasePlugin:
+        return template
+    return dataclasses.replace(template, mm_plugin=mm_plugin_mod.get_mm_plugin(name="base"))
+
+
+def check_eos_not_replaced(name, template):
+    """SparkTune does not model replace_eos: a template that sets it must not write the eos anywhere."""
+    if not template.replace_eos:
+        return
+    formatters = [template.format_prefix, template.format_system, template.format_user, template.format_assistant,
+                  template.format_function, template.format_observation]
+    writes_eos = template.efficient_eos or any(
+        isinstance(slot, set) and "eos_token" in slot for f in formatters for slot in f.slots)
+    if writes_eos:
+        raise SystemExit(f"{name} replaces the eos and writes it: model replace_eos in LlamaFactoryTemplates first")
+
+
 def llamafactory_version(lf_src):
     """The LLaMA-Factory the goldens come from: its VERSION, and the commit when LLAMAFACTORY_COMMIT names it."""
     env_py = Path(lf_src, "src", "llamafactory", "extras", "env.py").read_text(encoding="utf-8")
@@ -166,7 +267,7 @@ def llamafactory_version(lf_src):
 
 
 def main(lf_src, out):
-    converter, parser, template_mod, supervised = import_llamafactory(lf_src)
+    converter, parser, template_mod, supervised, mm_plugin_mod = import_llamafactory(lf_src)
     tokenizers = {}
     loaded = {}
     cases = []
@@ -174,6 +275,8 @@ def main(lf_src, out):
         for thinking in ([True, False] if name in REASONING_TEMPLATES else [True]):
             for record_name, (formatting, record) in RECORDS.items():
                 if record_name == "tool_call" and name not in TOOL_TEMPLATES:
+                    continue
+                if name not in RECORD_TEMPLATES.get(record_name, {name}):
                     continue
                 for option_name, (cutoff_len, mask_history, train_on_prompt) in OPTIONS.items():
                     if option_name != "default" and record_name in ("single_turn", "alpaca_plain", "system_column"):
@@ -188,7 +291,15 @@ def main(lf_src, out):
                         template=name, train_on_prompt=train_on_prompt, mask_history=mask_history,
                         cutoff_len=cutoff_len, tool_format=None, default_system=None,
                         enable_thinking=thinking, preserve_thinking=False, media_dir=None, dataset_dir=None)
+                    if train_on_prompt and template_mod.TEMPLATES[name].efficient_eos:
+                        continue  # LLaMA-Factory refuses it (get_template_and_fix_tokenizer), as SparkTune does
+                    vocabulary = len(tokenizer)
                     template = template_mod.get_template_and_fix_tokenizer(tokenizer, data_args)
+                    if len(tokenizer) != vocabulary:
+                        raise SystemExit(f"LLaMA-Factory added tokens to the {variant} tokenizer for {name}: add its "
+                                         "stop words to the variant")
+                    check_eos_not_replaced(name, template)
+                    template = text_only(template, mm_plugin_mod)
                     attr = parser.DatasetAttr("file", record_name, formatting=formatting, system="system")
                     if formatting == "alpaca":
                         attr.history = "history"
@@ -204,6 +315,9 @@ def main(lf_src, out):
                     encoded = processor.preprocess_dataset(batch)
                     if len(encoded["input_ids"]) != 1:
                         raise SystemExit(f"LLaMA-Factory dropped {name}/{record_name}: fix the record")
+                    if len(encoded["input_ids"][0]) != len(encoded["labels"][0]):
+                        raise SystemExit(f"{name}/{record_name}/{option_name}: LLaMA-Factory's labels and input_ids "
+                                         "differ in length")
                     cases.append({
                         "name": f"{name}{'' if thinking else '/no_thinking'}/{record_name}/{option_name}",
                         "template": name, "enable_thinking": thinking, "tokenizer": variant,

@@ -52,7 +52,8 @@ public final class ChatTemplates {
     public static ChatTemplate resolve(String name, String tokenizerConfigJson, boolean enableThinking) {
         if (name == null || !(name.equals(AUTO) || NAMED.contains(name))) {
             throw new PreprocessException("unknown chat template '" + name + "': known templates are " + names()
-                    + (name == null ? "" : "; did you mean '" + NameSuggestion.closest(name, names()) + "'?"));
+                    + (name == null ? "" : "; did you mean '" + NameSuggestion.closest(name, names()) + "'?")
+                    + " (" + AUTO + " uses the model's own chat template from tokenizer_config.json)");
         }
         JsonNode config = parseConfig(tokenizerConfigJson);
         Map<String, String> tokens = specialTokens(config);

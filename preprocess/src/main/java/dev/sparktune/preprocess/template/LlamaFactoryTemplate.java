@@ -26,12 +26,6 @@ import java.util.regex.Pattern;
 public final class LlamaFactoryTemplate implements ChatTemplate {
     private static final long serialVersionUID = 1L;
     private static final String CONTENT = "{{content}}";
-    /** LLaMA-Factory's default {@code thought_words} ({@code register_template}). */
-    private static final String THOUGHT_START = "<think>\n";
-
-    private static final String THOUGHT_END = "\n</think>\n\n";
-    private static final Pattern THOUGHT =
-            Pattern.compile(Pattern.quote(THOUGHT_START) + "(.*?)" + Pattern.quote(THOUGHT_END), Pattern.DOTALL);
 
     /** One piece of a formatted message: text tokenized on its own, or the tokenizer's bos / eos token. */
     public sealed interface Element extends Serializable permits Text, Special {}
@@ -76,10 +70,26 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     }
 
     /**
+     * A reasoning template's {@code thought_words}: the text around a thought; the empty thought is the two joined.
+     */
+    record ThoughtWords(String start, String end) implements Serializable {
+        /** {@code register_template}'s default. */
+        static final ThoughtWords THINK = new ThoughtWords("<think>\n", "\n</think>\n\n");
+
+        ThoughtWords {
+            Objects.requireNonNull(start, "start");
+            Objects.requireNonNull(end, "end");
+        }
+    }
+
+    /**
      * A template's definition, as {@code register_template} declares it. Slots hold {@code {{content}}} where the
      * message text goes; {@code function} is {@code format_function}'s slots (the tool calls replace the content).
-     * {@code tokens} are the special tokens its slots write that every tokenizer of its model family holds as added
-     * tokens: a tokenizer without them belongs to another family, whose text they would be split into.
+     * {@code efficientEos}: the assistant slots write no eos; the supervised processor adds one after the last
+     * response and labels the first prompt token of each later turn with it. {@code tokens} are the special tokens its
+     * slots write, and its stop words (which LLaMA-Factory adds to a tokenizer that lacks them), that every tokenizer
+     * of its model family holds as added tokens: a tokenizer without them belongs to another family, whose text they
+     * would be split into.
      */
     record Definition(
             String name,
@@ -92,9 +102,12 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
             String defaultSystem,
             ToolFormat toolFormat,
             Kind kind,
+            ThoughtWords thoughtWords,
+            boolean efficientEos,
             List<String> tokens)
             implements Serializable {
         Definition {
+            Objects.requireNonNull(thoughtWords, "thoughtWords");
             tokens = List.copyOf(tokens);
             prefix = List.copyOf(prefix);
             system = List.copyOf(system);
@@ -108,6 +121,8 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     private final Definition definition;
     private final boolean enableThinking;
     private final Map<Special, String> specialTexts;
+    /** Template.remove_thought's pattern: the shortest text from the thought's start word to its end word. */
+    private final Pattern thought;
 
     /**
      * @param specialTexts the tokenizer's bos / eos token strings, for {@link #render} only
@@ -116,6 +131,9 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         this.definition = Objects.requireNonNull(definition, "definition");
         this.enableThinking = enableThinking;
         this.specialTexts = new LinkedHashMap<>(specialTexts);
+        ThoughtWords words = definition.thoughtWords();
+        this.thought =
+                Pattern.compile(Pattern.quote(words.start()) + "(.*?)" + Pattern.quote(words.end()), Pattern.DOTALL);
     }
 
     @Override
@@ -128,17 +146,26 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         return definition.tokens();
     }
 
-    /** Whether any slot writes the tokenizer's eos token (which then must exist). */
+    /**
+     * {@code efficient_eos}: the labels builder appends the tokenizer's eos after the last response (labelled) and
+     * labels the first prompt token of every later turn with it, as LLaMA-Factory's processors do.
+     */
+    public boolean efficientEos() {
+        return definition.efficientEos();
+    }
+
+    /** Whether any slot, or efficient_eos, writes the tokenizer's eos token (which then must exist). */
     public boolean writesEos() {
-        return List.of(
-                        definition.assistant(),
-                        definition.function(),
-                        definition.user(),
-                        definition.observation(),
-                        definition.system(),
-                        definition.prefix())
-                .stream()
-                .anyMatch(slots -> slots.contains(Special.EOS));
+        return definition.efficientEos()
+                || List.of(
+                                definition.assistant(),
+                                definition.function(),
+                                definition.user(),
+                                definition.observation(),
+                                definition.system(),
+                                definition.prefix())
+                        .stream()
+                        .anyMatch(slots -> slots.contains(Special.EOS));
     }
 
     /**
@@ -195,7 +222,8 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
             if (reasoning && (lastTurn || !discardHistoryThoughts) && !hasThought(contents.get(i + 1))) {
                 // ReasoningTemplate.encode_multiturn adds the empty thought to a response without one: outside the
                 // loss (after the prompt) when thinking is off, inside it (before the response) when on
-                Text emptyThought = new Text(THOUGHT_START + THOUGHT_END);
+                ThoughtWords words = definition.thoughtWords();
+                Text emptyThought = new Text(words.start() + words.end());
                 if (enableThinking) {
                     response.add(0, emptyThought);
                 } else {
@@ -254,13 +282,15 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     }
 
     /** Template.remove_thought: every thought block removed, then leading newlines. */
-    private static String removeThought(String content) {
-        return stripLeadingNewlines(THOUGHT.matcher(content).replaceAll(""));
+    private String removeThought(String content) {
+        return stripLeadingNewlines(thought.matcher(content).replaceAll(""));
     }
 
-    /** ReasoningTemplate's test for a response that carries its own thought: either tag, stripped, in it. */
-    private static boolean hasThought(String content) {
-        return content.contains(THOUGHT_START.strip()) || content.contains(THOUGHT_END.strip());
+    /** ReasoningTemplate's test for a response that carries its own thought: either word, stripped, in it. */
+    private boolean hasThought(String content) {
+        ThoughtWords words = definition.thoughtWords();
+        return content.contains(words.start().strip())
+                || content.contains(words.end().strip());
     }
 
     private static String stripLeadingNewlines(String s) {
