@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Named-template goldens: input_ids and labels as LLaMA-Factory's own SFT code builds them.
+"""Named-template goldens: input_ids and labels as LLaMA-Factory's own SFT and DPO code builds them.
 
 For each of SparkTune's named templates (a LLaMA-Factory template name), each record below and each set of label
 options, runs LLaMA-Factory's code path for a supervised dataset with packing off:
@@ -7,7 +7,9 @@ options, runs LLaMA-Factory's code path for a supervised dataset with packing of
   template.get_template_and_fix_tokenizer (the named template, enable_thinking, the tokenizer's eos/stop words),
   processor.supervised.SupervisedDatasetProcessor.preprocess_dataset (template.encode_multiturn, infer_seqlen
   cutoff, mask_history, train_on_prompt, efficient_eos),
-and records input_ids and labels per case. The Java test (LlamaFactoryTemplateParityTest) feeds the same records
+and for each preference record (ranking: true) the same with processor.pairwise.PairwiseDatasetProcessor
+(template.encode_oneturn, infer_seqlen on the prompt and the longer response, efficient_eos), and records input_ids
+and labels per case (a pair as SparkTune's row holds it: the chosen document, then the rejected one). The Java test (LlamaFactoryTemplateParityTest) feeds the same records
 through SparkTune's prep encoding with the same options and asserts equality case by case.
 
 Tokenizers: the bundled Qwen3 tokenizer (assets/tokenizers/qwen3). Templates written in another family's special
@@ -196,6 +198,23 @@ RECORDS = {
 # records written in one template's own thought words, run for that template only
 RECORD_TEMPLATES = {"own_thoughts_harmony": {"gpt_oss"}}
 
+# preference (ranking) records, through the pairwise processor (stage dpo); the history response carries a thought
+PREFERENCE_RECORDS = {
+    "pref_sharegpt": ("sharegpt", {
+        "system": "Answer briefly.",
+        "conversations": [
+            {"from": "human", "value": "Is 9 prime?"},
+            {"from": "gpt", "value": "<think>\n9 = 3 x 3.\n</think>\n\nNo."},
+            {"from": "human", "value": "Name a prime between 20 and 30."}],
+        "chosen": {"from": "gpt", "value": "23 is prime: no divisor up to its square root."},
+        "rejected": {"from": "gpt", "value": "<think>\nGuess.\n</think>\n\n25."}}),
+    "pref_alpaca": ("alpaca", {
+        "instruction": "Give the capital of France.", "input": "",
+        "chosen": "Paris.", "rejected": "Lyon, the largest city of the Rhone valley."}),
+}
+# name -> cutoff_len ("truncated" cuts prompt and responses)
+PREFERENCE_OPTIONS = {"default": 1024, "truncated": 20}
+
 # name -> (cutoff_len, mask_history, train_on_prompt); "truncated" cuts inside the multi-turn records
 OPTIONS = {
     "default": (1024, False, False),
@@ -215,8 +234,9 @@ def import_llamafactory(src):
     stub.__spec__ = importlib.machinery.ModuleSpec("torchaudio", None)
     sys.modules.setdefault("torchaudio", stub)
     from llamafactory.data import converter, mm_plugin, parser, template
-    from llamafactory.data.processor import supervised
-    return converter, parser, template, supervised, mm_plugin
+    from llamafactory.data.processor import pairwise, supervised
+    return SimpleNamespace(converter=converter, parser=parser, template=template, supervised=supervised,
+                           pairwise=pairwise, mm_plugin=mm_plugin)
 
 
 def load_tokenizer(variant):
@@ -267,11 +287,13 @@ def llamafactory_version(lf_src):
 
 
 def main(lf_src, out):
-    converter, parser, template_mod, supervised, mm_plugin_mod = import_llamafactory(lf_src)
-    tokenizers = {}
-    loaded = {}
+    lf = import_llamafactory(lf_src)
+    loaded = {}  # one tokenizer per template: get_template_and_fix_tokenizer edits it the same way for every case
     cases = []
     for name, variant in TEMPLATES.items():
+        if (name, variant) not in loaded:
+            loaded[(name, variant)] = load_tokenizer(variant)
+        tokenizer, _ = loaded[(name, variant)]
         for thinking in ([True, False] if name in REASONING_TEMPLATES else [True]):
             for record_name, (formatting, record) in RECORDS.items():
                 if record_name == "tool_call" and name not in TOOL_TEMPLATES:
@@ -281,56 +303,72 @@ def main(lf_src, out):
                 for option_name, (cutoff_len, mask_history, train_on_prompt) in OPTIONS.items():
                     if option_name != "default" and record_name in ("single_turn", "alpaca_plain", "system_column"):
                         continue  # the options change nothing new on a one-turn record beyond "default"
-                    # one tokenizer per template: get_template_and_fix_tokenizer edits it (eos, stop words) the
-                    # same way for every case of the template
-                    if (name, variant) not in loaded:
-                        loaded[(name, variant)] = load_tokenizer(variant)
-                    tokenizer, info = loaded[(name, variant)]
-                    tokenizers[variant] = info
-                    data_args = SimpleNamespace(
-                        template=name, train_on_prompt=train_on_prompt, mask_history=mask_history,
-                        cutoff_len=cutoff_len, tool_format=None, default_system=None,
-                        enable_thinking=thinking, preserve_thinking=False, media_dir=None, dataset_dir=None)
-                    if train_on_prompt and template_mod.TEMPLATES[name].efficient_eos:
+                    if train_on_prompt and lf.template.TEMPLATES[name].efficient_eos:
                         continue  # LLaMA-Factory refuses it (get_template_and_fix_tokenizer), as SparkTune does
-                    vocabulary = len(tokenizer)
-                    template = template_mod.get_template_and_fix_tokenizer(tokenizer, data_args)
-                    if len(tokenizer) != vocabulary:
-                        raise SystemExit(f"LLaMA-Factory added tokens to the {variant} tokenizer for {name}: add its "
-                                         "stop words to the variant")
-                    check_eos_not_replaced(name, template)
-                    template = text_only(template, mm_plugin_mod)
-                    attr = parser.DatasetAttr("file", record_name, formatting=formatting, system="system")
-                    if formatting == "alpaca":
-                        attr.history = "history"
-                        conv = converter.AlpacaDatasetConverter(attr, data_args)
-                    else:
-                        attr.tools = "tools"
-                        conv = converter.SharegptDatasetConverter(attr, data_args)
-                    example = conv({k: record.get(k) for k in ("conversations", "instruction", "input", "output",
-                                                                 "system", "history", "tools")})
-                    processor = supervised.SupervisedDatasetProcessor(
-                        template=template, tokenizer=tokenizer, processor=None, data_args=data_args)
-                    batch = {k: [v] for k, v in example.items()}
-                    encoded = processor.preprocess_dataset(batch)
-                    if len(encoded["input_ids"]) != 1:
-                        raise SystemExit(f"LLaMA-Factory dropped {name}/{record_name}: fix the record")
-                    if len(encoded["input_ids"][0]) != len(encoded["labels"][0]):
-                        raise SystemExit(f"{name}/{record_name}/{option_name}: LLaMA-Factory's labels and input_ids "
-                                         "differ in length")
-                    cases.append({
-                        "name": f"{name}{'' if thinking else '/no_thinking'}/{record_name}/{option_name}",
-                        "template": name, "enable_thinking": thinking, "tokenizer": variant,
-                        "record": record_name, "cutoff_len": cutoff_len, "mask_history": mask_history,
-                        "train_on_prompt": train_on_prompt,
-                        "input_ids": encoded["input_ids"][0], "labels": encoded["labels"][0],
-                    })
-    records = {k: {"formatting": f, "record": r} for k, (f, r) in RECORDS.items()}
+                    case = encode(lf, name, variant, tokenizer, thinking, record_name, formatting, record,
+                                  cutoff_len, mask_history, train_on_prompt, ranking=False)
+                    case["name"] = f"{name}{'' if thinking else '/no_thinking'}/{record_name}/{option_name}"
+                    cases.append(case)
+            for record_name, (formatting, record) in PREFERENCE_RECORDS.items():
+                for option_name, cutoff_len in PREFERENCE_OPTIONS.items():
+                    case = encode(lf, name, variant, tokenizer, thinking, record_name, formatting, record,
+                                  cutoff_len, False, False, ranking=True)
+                    case["name"] = f"{name}{'' if thinking else '/no_thinking'}/dpo/{record_name}/{option_name}"
+                    cases.append(case)
+    records = {k: {"formatting": f, "record": r} for k, (f, r) in {**RECORDS, **PREFERENCE_RECORDS}.items()}
+    tokenizers = {variant: info for (_, variant), (_, info) in loaded.items()}
     with open(out, "w", encoding="utf-8") as f:
         json.dump({"llamafactory": llamafactory_version(lf_src), "tokenizers": tokenizers, "records": records,
                    "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
     print(f"{len(cases)} cases from LLaMA-Factory at {lf_src}")
+
+
+def encode(lf, name, variant, tokenizer, thinking, record_name, formatting, record, cutoff_len, mask_history,
+           train_on_prompt, ranking):
+    """One record through LLaMA-Factory's converter, template and supervised (or, ranking, pairwise) processor."""
+    data_args = SimpleNamespace(
+        template=name, train_on_prompt=train_on_prompt, mask_history=mask_history, cutoff_len=cutoff_len,
+        tool_format=None, default_system=None, enable_thinking=thinking, preserve_thinking=False, media_dir=None,
+        dataset_dir=None)
+    vocabulary = len(tokenizer)
+    template = lf.template.get_template_and_fix_tokenizer(tokenizer, data_args)
+    if len(tokenizer) != vocabulary:
+        raise SystemExit(f"LLaMA-Factory added tokens to the {variant} tokenizer for {name}: add its stop words to "
+                         "the variant")
+    check_eos_not_replaced(name, template)
+    template = text_only(template, lf.mm_plugin)
+    attr = lf.parser.DatasetAttr("file", record_name, formatting=formatting, system="system", ranking=ranking)
+    if ranking:
+        attr.chosen, attr.rejected = "chosen", "rejected"
+    if formatting == "alpaca":
+        attr.history = "history"
+        conv = lf.converter.AlpacaDatasetConverter(attr, data_args)
+    else:
+        attr.tools = "tools"
+        conv = lf.converter.SharegptDatasetConverter(attr, data_args)
+    example = conv({k: record.get(k) for k in ("conversations", "instruction", "input", "output", "system",
+                                                 "history", "tools", "chosen", "rejected")})
+    processor_class = lf.pairwise.PairwiseDatasetProcessor if ranking else lf.supervised.SupervisedDatasetProcessor
+    processor = processor_class(template=template, tokenizer=tokenizer, processor=None, data_args=data_args)
+    encoded = processor.preprocess_dataset({k: [v] for k, v in example.items()})
+    case = {"template": name, "enable_thinking": thinking, "tokenizer": variant, "record": record_name,
+            "stage": "dpo" if ranking else "sft", "cutoff_len": cutoff_len, "mask_history": mask_history,
+            "train_on_prompt": train_on_prompt}
+    if ranking:
+        if len(encoded["chosen_input_ids"]) != 1:
+            raise SystemExit(f"LLaMA-Factory dropped {name}/{record_name}: fix the record")
+        # SparkTune keeps a pair in one row: the chosen document, then the rejected one
+        case["chosen_length"] = len(encoded["chosen_input_ids"][0])
+        case["input_ids"] = encoded["chosen_input_ids"][0] + encoded["rejected_input_ids"][0]
+        case["labels"] = encoded["chosen_labels"][0] + encoded["rejected_labels"][0]
+    else:
+        if len(encoded["input_ids"]) != 1:
+            raise SystemExit(f"LLaMA-Factory dropped {name}/{record_name}: fix the record")
+        case["input_ids"], case["labels"] = encoded["input_ids"][0], encoded["labels"][0]
+    if len(case["input_ids"]) != len(case["labels"]):
+        raise SystemExit(f"{name}/{record_name}: LLaMA-Factory's labels and input_ids differ in length")
+    return case
 
 
 if __name__ == "__main__":

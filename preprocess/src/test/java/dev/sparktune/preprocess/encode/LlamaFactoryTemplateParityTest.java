@@ -1,6 +1,7 @@
 package dev.sparktune.preprocess.encode;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,7 +38,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Named templates are LLaMA-Factory's: for every case of {@code scripts/goldens/llamafactory_templates.py} (a
  * template, a record, label options), prep's encoding (converter, template, tokenizer, labels; packing off) gives
- * the input_ids and labels LLaMA-Factory's own supervised processor gave, token for token, against the goldens in
+ * the input_ids and labels LLaMA-Factory's own supervised processor gave (for a preference record, stage dpo, its
+ * pairwise processor: the chosen document then the rejected one, as a pair's row holds them), token for token, against the goldens in
  * the repository (which record the LLaMA-Factory version they come from). The script is not re-run here, unlike the
  * other goldens' scripts: it imports LLaMA-Factory from a source tree, which the build cannot reach (not in the wheel
  * store, not on Maven Central) and the repository does not carry; regenerate the goldens with it after changing a
@@ -83,17 +85,18 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
             TokenizerFiles tokenizer,
             Broadcast<TokenizerFiles> broadcast,
             SpecialTokens special) {
+        boolean preference = c.get("stage").asText().equals("dpo");
         ChatTemplate template = ChatTemplates.resolve(
                 c.get("template").asText(),
                 tokenizer.tokenizerConfigJson(),
                 c.get("enable_thinking").asBoolean());
         DocumentEncoder encoder = new DocumentEncoder(
-                Map.of(DATASET, converter(record.get("formatting").asText())),
+                Map.of(DATASET, converter(record.get("formatting").asText(), preference)),
                 Map.of(DATASET, "/"),
                 template,
                 broadcast,
                 special,
-                Stage.SFT,
+                preference ? Stage.DPO : Stage.SFT,
                 new LabelOptions(
                         c.get("cutoff_len").asInt(),
                         c.get("train_on_prompt").asBoolean(),
@@ -108,15 +111,34 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
                 .document();
         assertArrayEquals(ints(c.get("input_ids")), doc.inputIds(), c.get("name") + ": input_ids");
         assertArrayEquals(ints(c.get("labels")), doc.labels(), c.get("name") + ": labels");
+        if (preference) {
+            assertEquals(c.get("chosen_length").asInt(), doc.chosenLength(), c.get("name") + ": chosen length");
+        }
     }
 
-    private static RecordConverter converter(String formatting) {
+    /** The columns the script's DatasetAttr names; a preference record's chosen and rejected too (ranking). */
+    private static RecordConverter converter(String formatting, boolean ranking) {
+        String chosen = ranking ? "chosen" : null;
+        String rejected = ranking ? "rejected" : null;
         return switch (formatting) {
             case "alpaca" ->
-                new AlpacaConverter(ColumnMapping.alpaca("instruction", "input", "output", "history", "system", null));
+                new AlpacaConverter(
+                        new ColumnMapping(
+                                "instruction",
+                                "input",
+                                ranking ? null : "output",
+                                "history",
+                                null,
+                                "system",
+                                null,
+                                chosen,
+                                rejected),
+                        ranking);
             case "sharegpt" ->
                 new SharegptConverter(
-                        ColumnMapping.sharegpt("conversations", "system", "tools"), TagMapping.sharegptDefaults());
+                        new ColumnMapping(null, null, null, null, "conversations", "system", "tools", chosen, rejected),
+                        TagMapping.sharegptDefaults(),
+                        ranking);
             default -> throw new IllegalArgumentException("formatting " + formatting);
         };
     }
