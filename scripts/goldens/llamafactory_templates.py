@@ -82,7 +82,7 @@ TEMPLATES = {
     "alpaca": "qwen3",
     "empty": "qwen3",
 }
-TOOL_TEMPLATES = {"qwen3", "qwen3_nothink", "qwen"}
+TOOL_TEMPLATES = {"qwen3", "qwen3_nothink", "qwen", "qwen3_5", "qwen3_5_nothink"}
 REASONING_TEMPLATES = {"qwen3", "qwen3_5", "deepseekr1", "gpt_oss"}
 
 # special tokens added to the Qwen3 tokenizer for templates of other families: the tokens their slots and stop words
@@ -181,6 +181,16 @@ RECORDS = {
         {"from": "function_call", "value": json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})},
         {"from": "observation", "value": "{\"temp_c\": 21, \"sky\": \"clear\"}"},
         {"from": "gpt", "value": "It is 21°C and clear in Paris."}]}),
+    "tool_call_typed": ("sharegpt", {"tools": json.dumps([{"type": "function", "function": {
+        "name": "forecast", "description": "Forecast for a city",
+        "parameters": {"type": "object", "properties": {
+            "city": {"type": "string"}, "days": {"type": "integer"}, "hourly": {"type": "boolean"},
+            "fields": {"type": "array", "items": {"type": "string"}}}}}}]), "conversations": [
+        {"from": "human", "value": "Zürich, 3 days, temperature and sky?"},
+        {"from": "function_call", "value": json.dumps({"name": "forecast", "arguments": {
+            "city": "Zürich", "days": 3, "hourly": False, "fields": ["temp", "sky"]}}, ensure_ascii=False)},
+        {"from": "observation", "value": "[{\"day\": 1, \"temp_c\": 18.5}]"},
+        {"from": "gpt", "value": "Day 1: 18.5°C."}]}),
     "alpaca_history": ("alpaca", {
         "instruction": "Summarise the text.",
         "input": "Spark runs jobs on a cluster.",
@@ -296,7 +306,7 @@ def main(lf_src, out):
         tokenizer, _ = loaded[(name, variant)]
         for thinking in ([True, False] if name in REASONING_TEMPLATES else [True]):
             for record_name, (formatting, record) in RECORDS.items():
-                if record_name == "tool_call" and name not in TOOL_TEMPLATES:
+                if record_name.startswith("tool_call") and name not in TOOL_TEMPLATES:
                     continue
                 if name not in RECORD_TEMPLATES.get(record_name, {name}):
                     continue

@@ -66,7 +66,9 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         /** Not modelled here: tools and tool calls are refused. */
         UNSUPPORTED,
         /** {@code tool_utils.QwenToolUtils}. */
-        QWEN
+        QWEN,
+        /** {@code tool_utils.Qwen35ToolUtils}: calls as {@code <function=name>} blocks of parameters. */
+        QWEN3_5
     }
 
     /**
@@ -301,20 +303,45 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         return s.substring(i);
     }
 
-    /** The tool calls as the template's FunctionFormatter writes them (QwenToolUtils.function_formatter). */
+    /** The tool calls as the template's FunctionFormatter writes them (its ToolUtils.function_formatter). */
     private String toolCalls(List<ToolCall> calls) {
         requireToolFormat("tool calls");
         List<String> texts = new ArrayList<>(calls.size());
         for (ToolCall call : calls) {
-            Map<String, Object> named = new LinkedHashMap<>();
-            named.put("name", call.name());
-            named.put("arguments", JinjaChatTemplate.parseJson(call.argumentsJson(), "arguments of " + call.name()));
-            texts.add("<tool_call>\n" + JinjaTemplate.pythonJsonDumps(named) + "\n</tool_call>");
+            Object arguments = JinjaChatTemplate.parseJson(call.argumentsJson(), "arguments of " + call.name());
+            texts.add(
+                    definition.toolFormat() == ToolFormat.QWEN3_5
+                            ? qwen35Call(call.name(), arguments)
+                            : qwenCall(call.name(), arguments));
         }
         return String.join("\n", texts);
     }
 
-    /** The tool definitions as the template's ToolFormatter writes them (QwenToolUtils.tool_formatter). */
+    /** QwenToolUtils.function_formatter: the call as JSON in tool_call tags. */
+    private static String qwenCall(String name, Object arguments) {
+        Map<String, Object> named = new LinkedHashMap<>();
+        named.put("name", name);
+        named.put("arguments", arguments);
+        return "<tool_call>\n" + JinjaTemplate.pythonJsonDumps(named) + "\n</tool_call>";
+    }
+
+    /** Qwen35ToolUtils.function_formatter: one parameter block per argument, strings as they are, others as JSON. */
+    private static String qwen35Call(String name, Object arguments) {
+        if (!(arguments instanceof Map<?, ?> byName)) {
+            throw new TemplateException("the arguments of tool call " + name + " must be a JSON object for the "
+                    + "qwen3_5 tool format, got " + JinjaTemplate.pythonJsonDumps(arguments));
+        }
+        StringBuilder call =
+                new StringBuilder("<tool_call>\n<function=").append(name).append('>');
+        byName.forEach((key, value) -> call.append("\n<parameter=")
+                .append(key)
+                .append(">\n")
+                .append(value instanceof String text ? text : JinjaTemplate.pythonJsonDumps(value))
+                .append("\n</parameter>"));
+        return call.append("\n</function>\n</tool_call>").toString();
+    }
+
+    /** The tool definitions as the template's ToolFormatter writes them (its ToolUtils.tool_formatter). */
     private String toolDefinitions(Conversation conversation) {
         requireToolFormat("tool definitions");
         List<?> tools = (List<?>) JinjaChatTemplate.tools(conversation);
@@ -323,20 +350,40 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         }
         StringBuilder toolText = new StringBuilder();
         for (Object tool : tools) {
-            Object wrapped = tool;
-            if (!(tool instanceof Map<?, ?> m && "function".equals(m.get("type")))) {
+            boolean function = tool instanceof Map<?, ?> m && "function".equals(m.get("type"));
+            Object written;
+            if (definition.toolFormat() == ToolFormat.QWEN3_5) {
+                // the function itself when wrapped (or the whole tool without a "function" key)
+                Object inner = function ? ((Map<?, ?>) tool).get("function") : null;
+                written = inner != null ? inner : tool;
+            } else if (function) {
+                written = tool;
+            } else {
                 Map<String, Object> wrapper = new LinkedHashMap<>();
                 wrapper.put("type", "function");
                 wrapper.put("function", tool);
-                wrapped = wrapper;
+                written = wrapper;
             }
-            toolText.append('\n').append(JinjaTemplate.pythonJsonDumps(wrapped));
+            toolText.append('\n').append(JinjaTemplate.pythonJsonDumps(written));
         }
-        return "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
-                + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>" + toolText
-                + "\n</tools>\n\nFor each function call, return a json object with function name and arguments "
-                + "within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, "
-                + "\"arguments\": <args-json-object>}\n</tool_call>";
+        return definition.toolFormat() == ToolFormat.QWEN3_5
+                ? "\n\n# Tools\n\nYou have access to the following functions:\n\n<tools>" + toolText
+                        + "\n</tools>\n\nIf you choose to call a function ONLY reply in the following format with NO "
+                        + "suffix:\n\n<tool_call>\n<function=example_function_name>\n"
+                        + "<parameter=example_parameter_1>\nvalue_1\n</parameter>\n<parameter=example_parameter_2>\n"
+                        + "This is the value for the second parameter\nthat can span\nmultiple lines\n</parameter>\n"
+                        + "</function>\n</tool_call>\n\n<IMPORTANT>\nReminder:\n- Function calls MUST follow the "
+                        + "specified format: an inner <function=...></function> block must be nested within "
+                        + "<tool_call></tool_call> XML tags\n- Required parameters MUST be specified\n- You may provide "
+                        + "optional reasoning for your function call in natural language BEFORE the function call, "
+                        + "but NOT after\n- If there is no function call available, answer the question like normal "
+                        + "with your current knowledge and do not tell the user about function calls\n</IMPORTANT>"
+                : "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+                        + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>"
+                        + toolText
+                        + "\n</tools>\n\nFor each function call, return a json object with function name and "
+                        + "arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": "
+                        + "<function-name>, \"arguments\": <args-json-object>}\n</tool_call>";
     }
 
     private void requireToolFormat(String what) {

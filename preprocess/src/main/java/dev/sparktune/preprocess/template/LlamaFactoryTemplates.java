@@ -43,7 +43,6 @@ final class LlamaFactoryTemplates {
             qwenChatml("qwen3", "", Kind.REASONING),
             qwenChatml("qwen3_nothink", "", Kind.PLAIN),
             qwenChatml("qwen", "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.", Kind.PLAIN),
-            // qwen3_5 / qwen3_5_nothink: the qwen3_5 tool format is not modelled (tools refused)
             new Registration("qwen3_5")
                     .user(CHATML_USER)
                     .assistant(CHATML_ASSISTANT)
@@ -51,6 +50,7 @@ final class LlamaFactoryTemplates {
                     .function(CHATML_ASSISTANT)
                     .observation(QWEN_OBSERVATION)
                     .tokens("<|im_start|>", "<|im_end|>")
+                    .toolFormat(ToolFormat.QWEN3_5)
                     .templateClass(Kind.REASONING)
                     .definition(),
             new Registration("qwen3_5_nothink")
@@ -60,6 +60,7 @@ final class LlamaFactoryTemplates {
                     .function(CHATML_ASSISTANT)
                     .observation(QWEN_OBSERVATION)
                     .tokens("<|im_start|>", "<|im_end|>")
+                    .toolFormat(ToolFormat.QWEN3_5)
                     .definition(),
             new Registration("llama3")
                     .user("<|start_header_id|>user<|end_header_id|>\n\n{{content}}<|eot_id|>"

@@ -3,6 +3,7 @@ package dev.sparktune.preprocess.encode;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.preprocess.LocalSparkTestBase;
+import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.api.LabelOptions;
 import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.Stage;
@@ -33,6 +35,7 @@ import java.util.stream.StreamSupport;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -54,6 +57,31 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
     @TestFactory
     List<DynamicTest> checkedInGoldensMatch() throws IOException {
         return tests(JSON.readTree(RepoPaths.resolve(GOLDENS).toFile()));
+    }
+
+    /** LLaMA-Factory's get_template_and_fix_tokenizer refuses train_on_prompt with efficient_eos: prep too, by name. */
+    @Test
+    void efficientEosTemplatesRefuseTrainOnPrompt() throws IOException {
+        JsonNode goldens = JSON.readTree(RepoPaths.resolve(GOLDENS).toFile());
+        TokenizerFiles gemma = tokenizer(goldens.get("tokenizers").get("gemma"));
+        Broadcast<TokenizerFiles> broadcast =
+                JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(gemma);
+        LabelOptions trainOnPrompt = new LabelOptions(1024, true, false, OverlongPolicy.TRUNCATE);
+        PreprocessException e = assertThrows(
+                PreprocessException.class,
+                () -> new DocumentEncoder(
+                        Map.of(DATASET, converter("sharegpt", false)),
+                        Map.of(DATASET, "/"),
+                        ChatTemplates.resolve("gemma2", gemma.tokenizerConfigJson(), true),
+                        broadcast,
+                        gemma.specialTokens(),
+                        Stage.SFT,
+                        trainOnPrompt,
+                        0L));
+        assertTrue(
+                e.getMessage().contains("template 'gemma2' has LLaMA-Factory's efficient_eos")
+                        && e.getMessage().contains("set data.train_on_prompt = false"),
+                e.getMessage());
     }
 
     private List<DynamicTest> tests(JsonNode goldens) throws IOException {
