@@ -455,8 +455,8 @@ class SparkTuneConfigTest {
                 Map.entry("data.dataset={a=1}", List.of("sparktune.data.dataset", "comma-separated")),
                 Map.entry("model.template=\"\"", List.of("sparktune.model.template", "allowed: auto, qwen3, ")),
                 Map.entry(
-                        "model.template=llama2",
-                        List.of("sparktune.model.template", "\"llama2\"", "auto, qwen3", "did you mean llama3?")),
+                        "model.template=lama3",
+                        List.of("sparktune.model.template", "\"lama3\"", "auto, qwen3", "did you mean llama3?")),
                 Map.entry("prep.partitions=-2", List.of("sparktune.prep.partitions", "-2", ">= 0")),
                 // TrainConfig's ranges, reported for a verb that does not train as well
                 Map.entry("train.learning_rate=-1", List.of("sparktune.train.learning_rate", "-1", "a number > 0")),
