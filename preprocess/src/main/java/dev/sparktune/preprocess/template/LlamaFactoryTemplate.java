@@ -87,11 +87,10 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     /**
      * A template's definition, as {@code register_template} declares it. Slots hold {@code {{content}}} where the
      * message text goes; {@code function} is {@code format_function}'s slots (the tool calls replace the content).
-     * {@code efficientEos}: the assistant slots write no eos; the supervised processor adds one after the last
-     * response and labels the first prompt token of each later turn with it. {@code tokens} are the special tokens its
-     * slots write, and its stop words (which LLaMA-Factory adds to a tokenizer that lacks them), that every tokenizer
-     * of its model family holds as added tokens: a tokenizer without them belongs to another family, whose text they
-     * would be split into.
+     * {@code efficientEos}: the assistant slots write no eos; the processors add it after the last response (see
+     * {@link #efficientEos()}). {@code tokens} are the special tokens its slots write that every tokenizer of its
+     * model family holds as added tokens: a tokenizer without them belongs to another family, whose text they would
+     * be split into.
      */
     record Definition(
             String name,
