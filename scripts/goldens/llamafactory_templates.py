@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Named-template goldens: input_ids and labels as LLaMA-Factory's own SFT code builds them.
+"""Named-template goldens: input_ids and labels as LLaMA-Factory's own SFT and DPO code builds them.
 
 For each of SparkTune's named templates (a LLaMA-Factory template name), each record below and each set of label
 options, runs LLaMA-Factory's code path for a supervised dataset with packing off:
@@ -7,20 +7,26 @@ options, runs LLaMA-Factory's code path for a supervised dataset with packing of
   template.get_template_and_fix_tokenizer (the named template, enable_thinking, the tokenizer's eos/stop words),
   processor.supervised.SupervisedDatasetProcessor.preprocess_dataset (template.encode_multiturn, infer_seqlen
   cutoff, mask_history, train_on_prompt, efficient_eos),
-and records input_ids and labels per case. The Java test (LlamaFactoryTemplateParityTest) feeds the same records
+and for each preference record (ranking: true) the same with processor.pairwise.PairwiseDatasetProcessor
+(template.encode_oneturn, infer_seqlen on the prompt and the longer response, efficient_eos), and records input_ids
+and labels per case (a pair as SparkTune's row holds it: the chosen document, then the rejected one). The Java test (LlamaFactoryTemplateParityTest) feeds the same records
 through SparkTune's prep encoding with the same options and asserts equality case by case.
 
 Tokenizers: the bundled Qwen3 tokenizer (assets/tokenizers/qwen3). Templates written in another family's special
-tokens (llama3, mistral) get the Qwen3 tokenizer with those tokens added as special tokens and bos/eos set, as
-`tokenizer.add_special_tokens` does; the added tokens and their ids are written to the goldens so the Java test
-builds the same tokenizer. Tool definitions and calls are exercised for the templates whose tool format SparkTune
+tokens (llama3, gemma, phi, glm4, ...: TOKENIZER_VARIANTS) get the Qwen3 tokenizer with those tokens added as special
+tokens and bos/eos set, as `tokenizer.add_special_tokens` does; the added tokens and their ids are written to the
+goldens so the Java test builds the same tokenizer. A variant holds its templates' stop words too: the script stops
+if LLaMA-Factory's get_template_and_fix_tokenizer adds a token, or if a template replaces the eos (replace_eos) and
+writes it, which SparkTune does not model. train_on_prompt is left out for efficient_eos templates, which
+LLaMA-Factory refuses. Tool definitions and calls are exercised for the templates whose tool format SparkTune
 models (TOOL_TEMPLATES); the llama3 tool prompt embeds today's date, so it could not be a golden anyway.
 
 LLaMA-Factory is imported from its source tree, never copied here: pass its path (the directory holding
 src/llamafactory, e.g. a checkout of hiyouga/LLaMA-Factory 0.9.6.dev0) as the first argument or LLAMAFACTORY_SRC.
 Its data package imports torchaudio at module level for audio inputs (mm_plugin.py); the reference env has no
 torchaudio, so an empty stand-in module is registered before the import. Nothing here processes audio, images or
-video (the base mm_plugin passes text through unchanged).
+video: the base mm_plugin passes text through unchanged, and templates with an image plugin are run with the base
+one (text_only).
 
 Usage: [LLAMAFACTORY_COMMIT=<commit>] llamafactory_templates.py LLAMAFACTORY_SRC OUT_JSON
 Run with the reference environment (scripts/reference-env.sh). The goldens record the LLaMA-Factory VERSION (and the
@@ -28,6 +34,7 @@ commit given) they come from. Unlike the other goldens this one has no live re-r
 the wheel store nor reachable from CI, and its code is not committed here; regenerate after changing a template, a
 record, or the LLaMA-Factory the templates follow.
 """
+import dataclasses
 import importlib.machinery
 import json
 import os
@@ -45,25 +52,90 @@ TEMPLATES = {
     "qwen3": "qwen3",
     "qwen3_nothink": "qwen3",
     "qwen": "qwen3",
+    "qwen3_5": "qwen3",
+    "qwen3_5_nothink": "qwen3",
     "llama3": "llama3",
+    "llama4": "llama4",
+    "llama2": "llama2",
     "mistral": "mistral",
+    "mistral_small": "mistral",
+    "ministral": "mistral",
+    "gemma": "gemma",
+    "gemma2": "gemma",
+    "gemma3": "gemma",
+    "phi": "phi",
+    "phi4": "phi4",
+    "phi4_mini": "phi",
+    "deepseek": "deepseek3",
+    "deepseek3": "deepseek3",
+    "deepseekr1": "deepseek3",
+    "chatml": "qwen3",
+    "yi": "qwen3",
+    "smollm2": "qwen3",
+    "glm4": "glm4",
+    "granite3": "granite3",
+    "olmo": "llama2",
+    "zephyr": "llama2",
+    "vicuna": "llama2",
+    "gpt_oss": "gpt_oss",
+    "default": "llama2",
     "alpaca": "qwen3",
     "empty": "qwen3",
 }
-TOOL_TEMPLATES = {"qwen3", "qwen3_nothink", "qwen"}
-REASONING_TEMPLATES = {"qwen3"}
+TOOL_TEMPLATES = {"qwen3", "qwen3_nothink", "qwen", "qwen3_5", "qwen3_5_nothink"}
+REASONING_TEMPLATES = {"qwen3", "qwen3_5", "deepseekr1", "gpt_oss"}
 
-# special tokens added to the Qwen3 tokenizer for templates of other families
+# special tokens added to the Qwen3 tokenizer for templates of other families: the tokens their slots and stop words
+# spell that the model family's own tokenizers hold as tokens, and its bos / eos
 TOKENIZER_VARIANTS = {
     "llama3": {
         "bos_token": "<|begin_of_text|>",
         "eos_token": "<|eot_id|>",
         "additional_special_tokens": ["<|start_header_id|>", "<|end_header_id|>", "<|eom_id|>"],
     },
+    "llama4": {
+        "bos_token": "<|begin_of_text|>",
+        "eos_token": "<|eot|>",
+        "additional_special_tokens": ["<|header_start|>", "<|header_end|>", "<|eom|>"],
+    },
+    # Llama 2 and the templates written in plain text (olmo, zephyr, vicuna, default): only a bos and an eos
+    "llama2": {"bos_token": "<s>", "eos_token": "</s>", "additional_special_tokens": []},
     "mistral": {
         "bos_token": "<s>",
         "eos_token": "</s>",
-        "additional_special_tokens": ["[INST]", "[/INST]", "[TOOL_CALLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]"],
+        "additional_special_tokens": ["[INST]", "[/INST]", "[TOOL_CALLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]",
+                                      "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]"],
+    },
+    "gemma": {
+        "bos_token": "<bos>",
+        "eos_token": "<eos>",
+        "additional_special_tokens": ["<start_of_turn>", "<end_of_turn>"],
+    },
+    "phi": {
+        "bos_token": "<s>",
+        "eos_token": "<|endoftext|>",
+        "additional_special_tokens": ["<|user|>", "<|assistant|>", "<|system|>", "<|end|>"],
+    },
+    "phi4": {"bos_token": "<|endoftext|>", "eos_token": "<|im_end|>", "additional_special_tokens": ["<|im_sep|>"]},
+    "deepseek3": {
+        "bos_token": "<｜begin▁of▁sentence｜>",
+        "eos_token": "<｜end▁of▁sentence｜>",
+        "additional_special_tokens": ["<｜User｜>", "<｜Assistant｜>"],
+    },
+    "glm4": {
+        "bos_token": "[gMASK]",
+        "eos_token": "<|endoftext|>",
+        "additional_special_tokens": ["<sop>", "<|system|>", "<|user|>", "<|assistant|>", "<|observation|>"],
+    },
+    "granite3": {
+        "bos_token": "<|end_of_text|>",
+        "eos_token": "<|end_of_text|>",
+        "additional_special_tokens": ["<|start_of_role|>", "<|end_of_role|>"],
+    },
+    "gpt_oss": {
+        "bos_token": "<|startoftext|>",
+        "eos_token": "<|return|>",
+        "additional_special_tokens": ["<|start|>", "<|message|>", "<|end|>", "<|channel|>"],
     },
 }
 
@@ -109,6 +181,16 @@ RECORDS = {
         {"from": "function_call", "value": json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})},
         {"from": "observation", "value": "{\"temp_c\": 21, \"sky\": \"clear\"}"},
         {"from": "gpt", "value": "It is 21°C and clear in Paris."}]}),
+    "tool_call_typed": ("sharegpt", {"tools": json.dumps([{"type": "function", "function": {
+        "name": "forecast", "description": "Forecast for a city",
+        "parameters": {"type": "object", "properties": {
+            "city": {"type": "string"}, "days": {"type": "integer"}, "hourly": {"type": "boolean"},
+            "fields": {"type": "array", "items": {"type": "string"}}}}}}]), "conversations": [
+        {"from": "human", "value": "Zürich, 3 days, temperature and sky?"},
+        {"from": "function_call", "value": json.dumps({"name": "forecast", "arguments": {
+            "city": "Zürich", "days": 3, "hourly": False, "fields": ["temp", "sky"]}}, ensure_ascii=False)},
+        {"from": "observation", "value": "[{\"day\": 1, \"temp_c\": 18.5}]"},
+        {"from": "gpt", "value": "Day 1: 18.5°C."}]}),
     "alpaca_history": ("alpaca", {
         "instruction": "Summarise the text.",
         "input": "Spark runs jobs on a cluster.",
@@ -116,7 +198,32 @@ RECORDS = {
         "system": "Be brief.",
         "history": [["Hi", "Hello! How can I help?"], ["What is Spark?", "A distributed engine."]]}),
     "alpaca_plain": ("alpaca", {"instruction": "Say yes.", "input": "", "output": "Yes."}),
+    "own_thoughts_harmony": ("sharegpt", {"conversations": [
+        {"from": "human", "value": "Is 17 prime?"},
+        {"from": "gpt", "value": "<|channel|>analysis<|message|>Check divisors up to 4: none."
+                                 "<|end|><|start|>assistant<|channel|>final<|message|>Yes, 17 is prime."},
+        {"from": "human", "value": "And 21?"},
+        {"from": "gpt", "value": "No, 21 = 3 x 7."}]}),
 }
+# records written in one template's own thought words, run for that template only
+RECORD_TEMPLATES = {"own_thoughts_harmony": {"gpt_oss"}}
+
+# preference (ranking) records, through the pairwise processor (stage dpo); the history response carries a thought
+PREFERENCE_RECORDS = {
+    "pref_sharegpt": ("sharegpt", {
+        "system": "Answer briefly.",
+        "conversations": [
+            {"from": "human", "value": "Is 9 prime?"},
+            {"from": "gpt", "value": "<think>\n9 = 3 x 3.\n</think>\n\nNo."},
+            {"from": "human", "value": "Name a prime between 20 and 30."}],
+        "chosen": {"from": "gpt", "value": "23 is prime: no divisor up to its square root."},
+        "rejected": {"from": "gpt", "value": "<think>\nGuess.\n</think>\n\n25."}}),
+    "pref_alpaca": ("alpaca", {
+        "instruction": "Give the capital of France.", "input": "",
+        "chosen": "Paris.", "rejected": "Lyon, the largest city of the Rhone valley."}),
+}
+# name -> cutoff_len ("truncated" cuts prompt and responses)
+PREFERENCE_OPTIONS = {"default": 1024, "truncated": 20}
 
 # name -> (cutoff_len, mask_history, train_on_prompt); "truncated" cuts inside the multi-turn records
 OPTIONS = {
@@ -136,9 +243,10 @@ def import_llamafactory(src):
     stub = types.ModuleType("torchaudio")  # see the docstring: audio is never used here
     stub.__spec__ = importlib.machinery.ModuleSpec("torchaudio", None)
     sys.modules.setdefault("torchaudio", stub)
-    from llamafactory.data import converter, parser, template
-    from llamafactory.data.processor import supervised
-    return converter, parser, template, supervised
+    from llamafactory.data import converter, mm_plugin, parser, template
+    from llamafactory.data.processor import pairwise, supervised
+    return SimpleNamespace(converter=converter, parser=parser, template=template, supervised=supervised,
+                           pairwise=pairwise, mm_plugin=mm_plugin)
 
 
 def load_tokenizer(variant):
@@ -157,6 +265,29 @@ def load_tokenizer(variant):
     return tokenizer, info
 
 
+def text_only(template, mm_plugin_mod):
+    """The template with the base multimodal plugin in place of its own (qwen3_vl, gemma3, pixtral, llama4).
+
+    Those plugins only rewrite image / video placeholders, which these records have none of, and need the model's
+    processor to run at all; the base plugin passes text through unchanged, as they do on text.
+    """
+    if type(template.mm_plugin) is mm_plugin_mod.BasePlugin:
+        return template
+    return dataclasses.replace(template, mm_plugin=mm_plugin_mod.get_mm_plugin(name="base"))
+
+
+def check_eos_not_replaced(name, template):
+    """SparkTune does not model replace_eos: a template that sets it must not write the eos anywhere."""
+    if not template.replace_eos:
+        return
+    formatters = [template.format_prefix, template.format_system, template.format_user, template.format_assistant,
+                  template.format_function, template.format_observation]
+    writes_eos = template.efficient_eos or any(
+        isinstance(slot, set) and "eos_token" in slot for f in formatters for slot in f.slots)
+    if writes_eos:
+        raise SystemExit(f"{name} replaces the eos and writes it: model replace_eos in LlamaFactoryTemplates first")
+
+
 def llamafactory_version(lf_src):
     """The LLaMA-Factory the goldens come from: its VERSION, and the commit when LLAMAFACTORY_COMMIT names it."""
     env_py = Path(lf_src, "src", "llamafactory", "extras", "env.py").read_text(encoding="utf-8")
@@ -166,57 +297,88 @@ def llamafactory_version(lf_src):
 
 
 def main(lf_src, out):
-    converter, parser, template_mod, supervised = import_llamafactory(lf_src)
-    tokenizers = {}
-    loaded = {}
+    lf = import_llamafactory(lf_src)
+    loaded = {}  # one tokenizer per template: get_template_and_fix_tokenizer edits it the same way for every case
     cases = []
     for name, variant in TEMPLATES.items():
+        if (name, variant) not in loaded:
+            loaded[(name, variant)] = load_tokenizer(variant)
+        tokenizer, _ = loaded[(name, variant)]
         for thinking in ([True, False] if name in REASONING_TEMPLATES else [True]):
             for record_name, (formatting, record) in RECORDS.items():
-                if record_name == "tool_call" and name not in TOOL_TEMPLATES:
+                if record_name.startswith("tool_call") and name not in TOOL_TEMPLATES:
+                    continue
+                if name not in RECORD_TEMPLATES.get(record_name, {name}):
                     continue
                 for option_name, (cutoff_len, mask_history, train_on_prompt) in OPTIONS.items():
                     if option_name != "default" and record_name in ("single_turn", "alpaca_plain", "system_column"):
                         continue  # the options change nothing new on a one-turn record beyond "default"
-                    # one tokenizer per template: get_template_and_fix_tokenizer edits it (eos, stop words) the
-                    # same way for every case of the template
-                    if (name, variant) not in loaded:
-                        loaded[(name, variant)] = load_tokenizer(variant)
-                    tokenizer, info = loaded[(name, variant)]
-                    tokenizers[variant] = info
-                    data_args = SimpleNamespace(
-                        template=name, train_on_prompt=train_on_prompt, mask_history=mask_history,
-                        cutoff_len=cutoff_len, tool_format=None, default_system=None,
-                        enable_thinking=thinking, preserve_thinking=False, media_dir=None, dataset_dir=None)
-                    template = template_mod.get_template_and_fix_tokenizer(tokenizer, data_args)
-                    attr = parser.DatasetAttr("file", record_name, formatting=formatting, system="system")
-                    if formatting == "alpaca":
-                        attr.history = "history"
-                        conv = converter.AlpacaDatasetConverter(attr, data_args)
-                    else:
-                        attr.tools = "tools"
-                        conv = converter.SharegptDatasetConverter(attr, data_args)
-                    example = conv({k: record.get(k) for k in ("conversations", "instruction", "input", "output",
-                                                                 "system", "history", "tools")})
-                    processor = supervised.SupervisedDatasetProcessor(
-                        template=template, tokenizer=tokenizer, processor=None, data_args=data_args)
-                    batch = {k: [v] for k, v in example.items()}
-                    encoded = processor.preprocess_dataset(batch)
-                    if len(encoded["input_ids"]) != 1:
-                        raise SystemExit(f"LLaMA-Factory dropped {name}/{record_name}: fix the record")
-                    cases.append({
-                        "name": f"{name}{'' if thinking else '/no_thinking'}/{record_name}/{option_name}",
-                        "template": name, "enable_thinking": thinking, "tokenizer": variant,
-                        "record": record_name, "cutoff_len": cutoff_len, "mask_history": mask_history,
-                        "train_on_prompt": train_on_prompt,
-                        "input_ids": encoded["input_ids"][0], "labels": encoded["labels"][0],
-                    })
-    records = {k: {"formatting": f, "record": r} for k, (f, r) in RECORDS.items()}
+                    if train_on_prompt and lf.template.TEMPLATES[name].efficient_eos:
+                        continue  # LLaMA-Factory refuses it (get_template_and_fix_tokenizer), as SparkTune does
+                    case = encode(lf, name, variant, tokenizer, thinking, record_name, formatting, record,
+                                  cutoff_len, mask_history, train_on_prompt, ranking=False)
+                    case["name"] = f"{name}{'' if thinking else '/no_thinking'}/{record_name}/{option_name}"
+                    cases.append(case)
+            for record_name, (formatting, record) in PREFERENCE_RECORDS.items():
+                for option_name, cutoff_len in PREFERENCE_OPTIONS.items():
+                    case = encode(lf, name, variant, tokenizer, thinking, record_name, formatting, record,
+                                  cutoff_len, False, False, ranking=True)
+                    case["name"] = f"{name}{'' if thinking else '/no_thinking'}/dpo/{record_name}/{option_name}"
+                    cases.append(case)
+    records = {k: {"formatting": f, "record": r} for k, (f, r) in {**RECORDS, **PREFERENCE_RECORDS}.items()}
+    tokenizers = {variant: info for (_, variant), (_, info) in loaded.items()}
     with open(out, "w", encoding="utf-8") as f:
         json.dump({"llamafactory": llamafactory_version(lf_src), "tokenizers": tokenizers, "records": records,
                    "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
     print(f"{len(cases)} cases from LLaMA-Factory at {lf_src}")
+
+
+def encode(lf, name, variant, tokenizer, thinking, record_name, formatting, record, cutoff_len, mask_history,
+           train_on_prompt, ranking):
+    """One record through LLaMA-Factory's converter, template and supervised (or, ranking, pairwise) processor."""
+    data_args = SimpleNamespace(
+        template=name, train_on_prompt=train_on_prompt, mask_history=mask_history, cutoff_len=cutoff_len,
+        tool_format=None, default_system=None, enable_thinking=thinking, preserve_thinking=False, media_dir=None,
+        dataset_dir=None)
+    vocabulary = len(tokenizer)
+    template = lf.template.get_template_and_fix_tokenizer(tokenizer, data_args)
+    if len(tokenizer) != vocabulary:
+        raise SystemExit(f"LLaMA-Factory added tokens to the {variant} tokenizer for {name}: add its stop words to "
+                         "the variant")
+    check_eos_not_replaced(name, template)
+    template = text_only(template, lf.mm_plugin)
+    attr = lf.parser.DatasetAttr("file", record_name, formatting=formatting, system="system", ranking=ranking)
+    if ranking:
+        attr.chosen, attr.rejected = "chosen", "rejected"
+    if formatting == "alpaca":
+        attr.history = "history"
+        conv = lf.converter.AlpacaDatasetConverter(attr, data_args)
+    else:
+        attr.tools = "tools"
+        conv = lf.converter.SharegptDatasetConverter(attr, data_args)
+    example = conv({k: record.get(k) for k in ("conversations", "instruction", "input", "output", "system",
+                                                 "history", "tools", "chosen", "rejected")})
+    processor_class = lf.pairwise.PairwiseDatasetProcessor if ranking else lf.supervised.SupervisedDatasetProcessor
+    processor = processor_class(template=template, tokenizer=tokenizer, processor=None, data_args=data_args)
+    encoded = processor.preprocess_dataset({k: [v] for k, v in example.items()})
+    case = {"template": name, "enable_thinking": thinking, "tokenizer": variant, "record": record_name,
+            "stage": "dpo" if ranking else "sft", "cutoff_len": cutoff_len, "mask_history": mask_history,
+            "train_on_prompt": train_on_prompt}
+    if ranking:
+        if len(encoded["chosen_input_ids"]) != 1:
+            raise SystemExit(f"LLaMA-Factory dropped {name}/{record_name}: fix the record")
+        # SparkTune keeps a pair in one row: the chosen document, then the rejected one
+        case["chosen_length"] = len(encoded["chosen_input_ids"][0])
+        case["input_ids"] = encoded["chosen_input_ids"][0] + encoded["rejected_input_ids"][0]
+        case["labels"] = encoded["chosen_labels"][0] + encoded["rejected_labels"][0]
+    else:
+        if len(encoded["input_ids"]) != 1:
+            raise SystemExit(f"LLaMA-Factory dropped {name}/{record_name}: fix the record")
+        case["input_ids"], case["labels"] = encoded["input_ids"][0], encoded["labels"][0]
+    if len(case["input_ids"]) != len(case["labels"]):
+        raise SystemExit(f"{name}/{record_name}: LLaMA-Factory's labels and input_ids differ in length")
+    return case
 
 
 if __name__ == "__main__":

@@ -465,10 +465,10 @@ class SparkTuneConfigTest {
                 Map.entry("data.dataset={a=1}", List.of("sparktune.data.dataset", "comma-separated")),
                 Map.entry("model.template=\"\"", List.of("sparktune.model.template", "allowed: auto, qwen3, ")),
                 Map.entry(
-                        "model.template=llama2",
+                        "model.template=lama3",
                         List.of(
                                 "sparktune.model.template",
-                                "\"llama2\"",
+                                "\"lama3\"",
                                 "auto, qwen3",
                                 "auto: the model's own chat template",
                                 "did you mean llama3?")),

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.OptionalInt;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
@@ -56,6 +57,8 @@ public final class DocumentEncoder implements Serializable {
     private final long seed;
     private final int bosId;
     private final int eosId;
+    /** The template has LLaMA-Factory's efficient_eos ({@link LlamaFactoryTemplate#efficientEos}). */
+    private final boolean efficientEos;
 
     /**
      * @param template the chat template; ignored for {@link Stage#PT}, which tokenizes raw text
@@ -78,12 +81,19 @@ public final class DocumentEncoder implements Serializable {
         this.seed = seed;
         this.bosId = special.bosId();
         this.eosId = special.eosId();
+        this.efficientEos = stage != Stage.PT && template instanceof LlamaFactoryTemplate lf && lf.efficientEos();
         if (stage != Stage.PT) {
             Objects.requireNonNull(template, "an " + stage + " encoder needs a chat template");
             if (template instanceof LlamaFactoryTemplate lf && lf.writesEos() && eosId < 0) {
                 throw new PreprocessException("template '" + lf.name() + "' writes the tokenizer's eos_token, but "
                         + "tokenizer_config.json names no eos_token that tokenizer.json knows; use a tokenizer "
                         + "with one or template = auto");
+            }
+            if (template instanceof LlamaFactoryTemplate lf && lf.efficientEos() && labels.trainOnPrompt()) {
+                // get_template_and_fix_tokenizer refuses it too: the prompt's first token carries the eos label
+                throw new PreprocessException("template '" + lf.name() + "' has LLaMA-Factory's efficient_eos, "
+                        + "which LLaMA-Factory does not support with train_on_prompt; set data.train_on_prompt = "
+                        + "false or use template = auto");
             }
         } else if (eosId < 0) {
             throw new PreprocessException("stage pt appends the tokenizer's eos_token after each text, but "
@@ -288,7 +298,7 @@ public final class DocumentEncoder implements Serializable {
             tokens[ids.length] = eosId;
             return accepted(record, tokens, tokens.clone(), false);
         }
-        int total = 0;
+        int total = efficientEos ? 1 : 0;
         for (TurnPair pair : pairs) {
             total += pair.source().length + pair.target().length;
         }
@@ -299,8 +309,10 @@ public final class DocumentEncoder implements Serializable {
                     total + " tokens exceed " + "cutoff_len " + labels.cutoffLen()
                             + "; raise data.cutoff_len or set data.overlong = truncate"));
         }
-        SupervisedLabels.Labeled labeled =
-                rendered ? SupervisedLabels.build(pairs, labels) : SupervisedLabels.build(pairs, new int[0], labels);
+        SupervisedLabels.Labeled labeled = rendered
+                ? SupervisedLabels.build(pairs, labels)
+                : SupervisedLabels.build(
+                        pairs, new int[0], labels, efficientEos ? OptionalInt.of(eosId) : OptionalInt.empty());
         EncodeOutcome outcome = accepted(record, labeled.inputIds(), labeled.labels(), labeled.truncated());
         if (((EncodeOutcome.Accepted) outcome).document().supervisedTokens() == 0) {
             String why = labeled.truncated()
@@ -321,8 +333,8 @@ public final class DocumentEncoder implements Serializable {
      * Qwen3's template included, is the template's).
      */
     private EncodeOutcome labelPair(SourceRecord record, List<TurnPair> chosenPairs, List<TurnPair> rejectedPairs) {
-        int[][] chosen = promptAndResponse(chosenPairs);
-        int[][] rejected = promptAndResponse(rejectedPairs);
+        int[][] chosen = withEfficientEos(promptAndResponse(chosenPairs));
+        int[][] rejected = withEfficientEos(promptAndResponse(rejectedPairs));
         if (chosen == null || rejected == null) {
             return new EncodeOutcome.Rejected(reject(
                     record,
@@ -392,6 +404,18 @@ public final class DocumentEncoder implements Serializable {
         int[] responseLabels = response.clone();
         Arrays.fill(responseLabels, target.length, response.length, SupervisedLabels.IGNORE_INDEX);
         return new int[][] {prompt.drain(), response, responseLabels};
+    }
+
+    /**
+     * A template with efficient_eos ends each response with the eos, labelled, before cutoff_len cuts it
+     * (PairwiseDatasetProcessor._encode_data_example); null and other templates' responses pass unchanged.
+     */
+    private int[][] withEfficientEos(int[][] promptAndResponse) {
+        if (promptAndResponse == null || !efficientEos) {
+            return promptAndResponse;
+        }
+        int[] eos = {eosId};
+        return new int[][] {promptAndResponse[0], concat(promptAndResponse[1], eos), concat(promptAndResponse[2], eos)};
     }
 
     /** {ids, labels}: the prompt cut to lens[0], unsupervised, then the response cut to lens[1]. */

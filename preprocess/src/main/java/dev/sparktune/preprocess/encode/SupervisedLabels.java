@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * Builds input_ids and labels from the (source, target) pairs of a conversation, with LLaMA-Factory's cutoff
@@ -34,14 +35,21 @@ final class SupervisedLabels {
         return build(pairs, new int[0], options);
     }
 
+    /** {@link #build(List, int[], LabelOptions, OptionalInt)} for a template without efficient_eos. */
+    static Labeled build(List<TurnPair> turns, int[] suffix, LabelOptions options) {
+        return build(turns, suffix, options, OptionalInt.empty());
+    }
+
     /**
-     * LLaMA-Factory's {@code SupervisedDatasetProcessor._encode_data_example} (processor/supervised.py) without
-     * efficient_eos, which no modelled template has.
+     * LLaMA-Factory's {@code SupervisedDatasetProcessor._encode_data_example} (processor/supervised.py).
      *
      * @param turns  every (source, target) pair of the conversation, in order
      * @param suffix untrained tokens after the last turn, kept while cutoff_len leaves room
+     * @param efficientEos the eos id of a template with {@code efficient_eos}: one token of the budget is kept for
+     *     it, it is appended (labelled) after the last turn, and the first source token of every turn after the first
+     *     taken is labelled with it (LLaMA-Factory refuses train_on_prompt with such a template)
      */
-    static Labeled build(List<TurnPair> turns, int[] suffix, LabelOptions options) {
+    static Labeled build(List<TurnPair> turns, int[] suffix, LabelOptions options, OptionalInt efficientEos) {
         List<TurnPair> ordered = new ArrayList<>(turns);
         if (options.maskHistory()) {
             // last turns get the budget first; the result is reassembled in conversation order below
@@ -49,7 +57,7 @@ final class SupervisedLabels {
         }
         List<int[]> idParts = new ArrayList<>();
         List<int[]> labelParts = new ArrayList<>();
-        int total = 0;
+        int total = efficientEos.isPresent() ? 1 : 0;
         boolean truncated = false;
         for (int turn = 0; turn < ordered.size(); turn++) {
             TurnPair pair = ordered.get(turn);
@@ -63,6 +71,9 @@ final class SupervisedLabels {
             truncated |= lens[0] < pair.source().length || lens[1] < pair.target().length;
             total += source.length + target.length;
             int[] sourceLabels = options.trainOnPrompt() ? source.clone() : ignored(source.length);
+            if (efficientEos.isPresent() && turn != 0 && !options.trainOnPrompt() && source.length > 0) {
+                sourceLabels[0] = efficientEos.getAsInt();
+            }
             boolean historyTurn = options.maskHistory() && turn != 0;
             int[] targetLabels = historyTurn ? ignored(target.length) : target.clone();
             idParts.add(source);
@@ -79,6 +90,10 @@ final class SupervisedLabels {
         idParts.add(keptSuffix);
         labelParts.add(options.trainOnPrompt() ? keptSuffix.clone() : ignored(keptSuffix.length));
         total += keptSuffix.length;
+        if (efficientEos.isPresent()) {
+            idParts.add(new int[] {efficientEos.getAsInt()});
+            labelParts.add(new int[] {efficientEos.getAsInt()});
+        }
         return new Labeled(concat(idParts, total), concat(labelParts, total), truncated);
     }
 

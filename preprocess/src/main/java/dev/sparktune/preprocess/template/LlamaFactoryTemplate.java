@@ -26,12 +26,6 @@ import java.util.regex.Pattern;
 public final class LlamaFactoryTemplate implements ChatTemplate {
     private static final long serialVersionUID = 1L;
     private static final String CONTENT = "{{content}}";
-    /** LLaMA-Factory's default {@code thought_words} ({@code register_template}). */
-    private static final String THOUGHT_START = "<think>\n";
-
-    private static final String THOUGHT_END = "\n</think>\n\n";
-    private static final Pattern THOUGHT =
-            Pattern.compile(Pattern.quote(THOUGHT_START) + "(.*?)" + Pattern.quote(THOUGHT_END), Pattern.DOTALL);
 
     /** One piece of a formatted message: text tokenized on its own, or the tokenizer's bos / eos token. */
     public sealed interface Element extends Serializable permits Text, Special {}
@@ -72,14 +66,31 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         /** Not modelled here: tools and tool calls are refused. */
         UNSUPPORTED,
         /** {@code tool_utils.QwenToolUtils}. */
-        QWEN
+        QWEN,
+        /** {@code tool_utils.Qwen35ToolUtils}: calls as {@code <function=name>} blocks of parameters. */
+        QWEN3_5
+    }
+
+    /**
+     * A reasoning template's {@code thought_words}: the text around a thought; the empty thought is the two joined.
+     */
+    record ThoughtWords(String start, String end) implements Serializable {
+        /** {@code register_template}'s default. */
+        static final ThoughtWords THINK = new ThoughtWords("<think>\n", "\n</think>\n\n");
+
+        ThoughtWords {
+            Objects.requireNonNull(start, "start");
+            Objects.requireNonNull(end, "end");
+        }
     }
 
     /**
      * A template's definition, as {@code register_template} declares it. Slots hold {@code {{content}}} where the
      * message text goes; {@code function} is {@code format_function}'s slots (the tool calls replace the content).
-     * {@code tokens} are the special tokens its slots write that every tokenizer of its model family holds as added
-     * tokens: a tokenizer without them belongs to another family, whose text they would be split into.
+     * {@code efficientEos}: the assistant slots write no eos; the processors add it after the last response (see
+     * {@link #efficientEos()}). {@code tokens} are the special tokens its slots write that every tokenizer of its
+     * model family holds as added tokens: a tokenizer without them belongs to another family, whose text they would
+     * be split into.
      */
     record Definition(
             String name,
@@ -92,9 +103,12 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
             String defaultSystem,
             ToolFormat toolFormat,
             Kind kind,
+            ThoughtWords thoughtWords,
+            boolean efficientEos,
             List<String> tokens)
             implements Serializable {
         Definition {
+            Objects.requireNonNull(thoughtWords, "thoughtWords");
             tokens = List.copyOf(tokens);
             prefix = List.copyOf(prefix);
             system = List.copyOf(system);
@@ -108,6 +122,8 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     private final Definition definition;
     private final boolean enableThinking;
     private final Map<Special, String> specialTexts;
+    /** Template.remove_thought's pattern: the shortest text from the thought's start word to its end word. */
+    private final Pattern thought;
 
     /**
      * @param specialTexts the tokenizer's bos / eos token strings, for {@link #render} only
@@ -116,6 +132,9 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         this.definition = Objects.requireNonNull(definition, "definition");
         this.enableThinking = enableThinking;
         this.specialTexts = new LinkedHashMap<>(specialTexts);
+        ThoughtWords words = definition.thoughtWords();
+        this.thought =
+                Pattern.compile(Pattern.quote(words.start()) + "(.*?)" + Pattern.quote(words.end()), Pattern.DOTALL);
     }
 
     @Override
@@ -128,17 +147,26 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         return definition.tokens();
     }
 
-    /** Whether any slot writes the tokenizer's eos token (which then must exist). */
+    /**
+     * {@code efficient_eos}: the labels builder appends the tokenizer's eos after the last response (labelled) and
+     * labels the first prompt token of every later turn with it, as LLaMA-Factory's processors do.
+     */
+    public boolean efficientEos() {
+        return definition.efficientEos();
+    }
+
+    /** Whether any slot, or efficient_eos, writes the tokenizer's eos token (which then must exist). */
     public boolean writesEos() {
-        return List.of(
-                        definition.assistant(),
-                        definition.function(),
-                        definition.user(),
-                        definition.observation(),
-                        definition.system(),
-                        definition.prefix())
-                .stream()
-                .anyMatch(slots -> slots.contains(Special.EOS));
+        return definition.efficientEos()
+                || List.of(
+                                definition.assistant(),
+                                definition.function(),
+                                definition.user(),
+                                definition.observation(),
+                                definition.system(),
+                                definition.prefix())
+                        .stream()
+                        .anyMatch(slots -> slots.contains(Special.EOS));
     }
 
     /**
@@ -195,7 +223,8 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
             if (reasoning && (lastTurn || !discardHistoryThoughts) && !hasThought(contents.get(i + 1))) {
                 // ReasoningTemplate.encode_multiturn adds the empty thought to a response without one: outside the
                 // loss (after the prompt) when thinking is off, inside it (before the response) when on
-                Text emptyThought = new Text(THOUGHT_START + THOUGHT_END);
+                ThoughtWords words = definition.thoughtWords();
+                Text emptyThought = new Text(words.start() + words.end());
                 if (enableThinking) {
                     response.add(0, emptyThought);
                 } else {
@@ -254,13 +283,15 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     }
 
     /** Template.remove_thought: every thought block removed, then leading newlines. */
-    private static String removeThought(String content) {
-        return stripLeadingNewlines(THOUGHT.matcher(content).replaceAll(""));
+    private String removeThought(String content) {
+        return stripLeadingNewlines(thought.matcher(content).replaceAll(""));
     }
 
-    /** ReasoningTemplate's test for a response that carries its own thought: either tag, stripped, in it. */
-    private static boolean hasThought(String content) {
-        return content.contains(THOUGHT_START.strip()) || content.contains(THOUGHT_END.strip());
+    /** ReasoningTemplate's test for a response that carries its own thought: either word, stripped, in it. */
+    private boolean hasThought(String content) {
+        ThoughtWords words = definition.thoughtWords();
+        return content.contains(words.start().strip())
+                || content.contains(words.end().strip());
     }
 
     private static String stripLeadingNewlines(String s) {
@@ -271,20 +302,45 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         return s.substring(i);
     }
 
-    /** The tool calls as the template's FunctionFormatter writes them (QwenToolUtils.function_formatter). */
+    /** The tool calls as the template's FunctionFormatter writes them (its ToolUtils.function_formatter). */
     private String toolCalls(List<ToolCall> calls) {
         requireToolFormat("tool calls");
         List<String> texts = new ArrayList<>(calls.size());
         for (ToolCall call : calls) {
-            Map<String, Object> named = new LinkedHashMap<>();
-            named.put("name", call.name());
-            named.put("arguments", JinjaChatTemplate.parseJson(call.argumentsJson(), "arguments of " + call.name()));
-            texts.add("<tool_call>\n" + JinjaTemplate.pythonJsonDumps(named) + "\n</tool_call>");
+            Object arguments = JinjaChatTemplate.parseJson(call.argumentsJson(), "arguments of " + call.name());
+            texts.add(
+                    definition.toolFormat() == ToolFormat.QWEN3_5
+                            ? qwen35Call(call.name(), arguments)
+                            : qwenCall(call.name(), arguments));
         }
         return String.join("\n", texts);
     }
 
-    /** The tool definitions as the template's ToolFormatter writes them (QwenToolUtils.tool_formatter). */
+    /** QwenToolUtils.function_formatter: the call as JSON in tool_call tags. */
+    private static String qwenCall(String name, Object arguments) {
+        Map<String, Object> named = new LinkedHashMap<>();
+        named.put("name", name);
+        named.put("arguments", arguments);
+        return "<tool_call>\n" + JinjaTemplate.pythonJsonDumps(named) + "\n</tool_call>";
+    }
+
+    /** Qwen35ToolUtils.function_formatter: one parameter block per argument, strings as they are, others as JSON. */
+    private static String qwen35Call(String name, Object arguments) {
+        if (!(arguments instanceof Map<?, ?> byName)) {
+            throw new TemplateException("the arguments of tool call " + name + " must be a JSON object for the "
+                    + "qwen3_5 tool format, got " + JinjaTemplate.pythonJsonDumps(arguments));
+        }
+        StringBuilder call =
+                new StringBuilder("<tool_call>\n<function=").append(name).append('>');
+        byName.forEach((key, value) -> call.append("\n<parameter=")
+                .append(key)
+                .append(">\n")
+                .append(value instanceof String text ? text : JinjaTemplate.pythonJsonDumps(value))
+                .append("\n</parameter>"));
+        return call.append("\n</function>\n</tool_call>").toString();
+    }
+
+    /** The tool definitions as the template's ToolFormatter writes them (its ToolUtils.tool_formatter). */
     private String toolDefinitions(Conversation conversation) {
         requireToolFormat("tool definitions");
         List<?> tools = (List<?>) JinjaChatTemplate.tools(conversation);
@@ -293,20 +349,40 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         }
         StringBuilder toolText = new StringBuilder();
         for (Object tool : tools) {
-            Object wrapped = tool;
-            if (!(tool instanceof Map<?, ?> m && "function".equals(m.get("type")))) {
+            boolean function = tool instanceof Map<?, ?> m && "function".equals(m.get("type"));
+            Object written;
+            if (definition.toolFormat() == ToolFormat.QWEN3_5) {
+                // the function itself when wrapped (or the whole tool without a "function" key)
+                Object inner = function ? ((Map<?, ?>) tool).get("function") : null;
+                written = inner != null ? inner : tool;
+            } else if (function) {
+                written = tool;
+            } else {
                 Map<String, Object> wrapper = new LinkedHashMap<>();
                 wrapper.put("type", "function");
                 wrapper.put("function", tool);
-                wrapped = wrapper;
+                written = wrapper;
             }
-            toolText.append('\n').append(JinjaTemplate.pythonJsonDumps(wrapped));
+            toolText.append('\n').append(JinjaTemplate.pythonJsonDumps(written));
         }
-        return "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
-                + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>" + toolText
-                + "\n</tools>\n\nFor each function call, return a json object with function name and arguments "
-                + "within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, "
-                + "\"arguments\": <args-json-object>}\n</tool_call>";
+        return definition.toolFormat() == ToolFormat.QWEN3_5
+                ? "\n\n# Tools\n\nYou have access to the following functions:\n\n<tools>" + toolText
+                        + "\n</tools>\n\nIf you choose to call a function ONLY reply in the following format with NO "
+                        + "suffix:\n\n<tool_call>\n<function=example_function_name>\n"
+                        + "<parameter=example_parameter_1>\nvalue_1\n</parameter>\n<parameter=example_parameter_2>\n"
+                        + "This is the value for the second parameter\nthat can span\nmultiple lines\n</parameter>\n"
+                        + "</function>\n</tool_call>\n\n<IMPORTANT>\nReminder:\n- Function calls MUST follow the "
+                        + "specified format: an inner <function=...></function> block must be nested within "
+                        + "<tool_call></tool_call> XML tags\n- Required parameters MUST be specified\n- You may provide "
+                        + "optional reasoning for your function call in natural language BEFORE the function call, "
+                        + "but NOT after\n- If there is no function call available, answer the question like normal "
+                        + "with your current knowledge and do not tell the user about function calls\n</IMPORTANT>"
+                : "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+                        + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>"
+                        + toolText
+                        + "\n</tools>\n\nFor each function call, return a json object with function name and "
+                        + "arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": "
+                        + "<function-name>, \"arguments\": <args-json-object>}\n</tool_call>";
     }
 
     private void requireToolFormat(String what) {

@@ -1,7 +1,9 @@
 package dev.sparktune.preprocess.encode;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.preprocess.LocalSparkTestBase;
+import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.api.LabelOptions;
 import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.Stage;
@@ -32,12 +35,14 @@ import java.util.stream.StreamSupport;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
  * Named templates are LLaMA-Factory's: for every case of {@code scripts/goldens/llamafactory_templates.py} (a
  * template, a record, label options), prep's encoding (converter, template, tokenizer, labels; packing off) gives
- * the input_ids and labels LLaMA-Factory's own supervised processor gave, token for token, against the goldens in
+ * the input_ids and labels LLaMA-Factory's own supervised processor gave (for a preference record, stage dpo, its
+ * pairwise processor: the chosen document then the rejected one, as a pair's row holds them), token for token, against the goldens in
  * the repository (which record the LLaMA-Factory version they come from). The script is not re-run here, unlike the
  * other goldens' scripts: it imports LLaMA-Factory from a source tree, which the build cannot reach (not in the wheel
  * store, not on Maven Central) and the repository does not carry; regenerate the goldens with it after changing a
@@ -52,6 +57,31 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
     @TestFactory
     List<DynamicTest> checkedInGoldensMatch() throws IOException {
         return tests(JSON.readTree(RepoPaths.resolve(GOLDENS).toFile()));
+    }
+
+    /** LLaMA-Factory's get_template_and_fix_tokenizer refuses train_on_prompt with efficient_eos: prep too, by name. */
+    @Test
+    void efficientEosTemplatesRefuseTrainOnPrompt() throws IOException {
+        JsonNode goldens = JSON.readTree(RepoPaths.resolve(GOLDENS).toFile());
+        TokenizerFiles gemma = tokenizer(goldens.get("tokenizers").get("gemma"));
+        Broadcast<TokenizerFiles> broadcast =
+                JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(gemma);
+        LabelOptions trainOnPrompt = new LabelOptions(1024, true, false, OverlongPolicy.TRUNCATE);
+        PreprocessException e = assertThrows(
+                PreprocessException.class,
+                () -> new DocumentEncoder(
+                        Map.of(DATASET, converter("sharegpt", false)),
+                        Map.of(DATASET, "/"),
+                        ChatTemplates.resolve("gemma2", gemma.tokenizerConfigJson(), true),
+                        broadcast,
+                        gemma.specialTokens(),
+                        Stage.SFT,
+                        trainOnPrompt,
+                        0L));
+        assertTrue(
+                e.getMessage().contains("template 'gemma2' has LLaMA-Factory's efficient_eos")
+                        && e.getMessage().contains("set data.train_on_prompt = false"),
+                e.getMessage());
     }
 
     private List<DynamicTest> tests(JsonNode goldens) throws IOException {
@@ -83,17 +113,18 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
             TokenizerFiles tokenizer,
             Broadcast<TokenizerFiles> broadcast,
             SpecialTokens special) {
+        boolean preference = c.get("stage").asText().equals("dpo");
         ChatTemplate template = ChatTemplates.resolve(
                 c.get("template").asText(),
                 tokenizer.tokenizerConfigJson(),
                 c.get("enable_thinking").asBoolean());
         DocumentEncoder encoder = new DocumentEncoder(
-                Map.of(DATASET, converter(record.get("formatting").asText())),
+                Map.of(DATASET, converter(record.get("formatting").asText(), preference)),
                 Map.of(DATASET, "/"),
                 template,
                 broadcast,
                 special,
-                Stage.SFT,
+                preference ? Stage.DPO : Stage.SFT,
                 new LabelOptions(
                         c.get("cutoff_len").asInt(),
                         c.get("train_on_prompt").asBoolean(),
@@ -108,15 +139,34 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
                 .document();
         assertArrayEquals(ints(c.get("input_ids")), doc.inputIds(), c.get("name") + ": input_ids");
         assertArrayEquals(ints(c.get("labels")), doc.labels(), c.get("name") + ": labels");
+        if (preference) {
+            assertEquals(c.get("chosen_length").asInt(), doc.chosenLength(), c.get("name") + ": chosen length");
+        }
     }
 
-    private static RecordConverter converter(String formatting) {
+    /** The columns the script's DatasetAttr names; a preference record's chosen and rejected too (ranking). */
+    private static RecordConverter converter(String formatting, boolean ranking) {
+        String chosen = ranking ? "chosen" : null;
+        String rejected = ranking ? "rejected" : null;
         return switch (formatting) {
             case "alpaca" ->
-                new AlpacaConverter(ColumnMapping.alpaca("instruction", "input", "output", "history", "system", null));
+                new AlpacaConverter(
+                        new ColumnMapping(
+                                "instruction",
+                                "input",
+                                ranking ? null : "output",
+                                "history",
+                                null,
+                                "system",
+                                null,
+                                chosen,
+                                rejected),
+                        ranking);
             case "sharegpt" ->
                 new SharegptConverter(
-                        ColumnMapping.sharegpt("conversations", "system", "tools"), TagMapping.sharegptDefaults());
+                        new ColumnMapping(null, null, null, null, "conversations", "system", "tools", chosen, rejected),
+                        TagMapping.sharegptDefaults(),
+                        ranking);
             default -> throw new IllegalArgumentException("formatting " + formatting);
         };
     }

@@ -10,6 +10,9 @@ import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
 import dev.sparktune.preprocess.conversation.ToolCall;
+import dev.sparktune.testkit.RepoPaths;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -32,11 +35,21 @@ class ChatTemplatesResolveTest {
     void unknownNameListsTheKnownOnesAndTheClosest() {
         PreprocessException e =
                 assertThrows(PreprocessException.class, () -> ChatTemplates.resolve("lama3", null, true));
-        assertTrue(
-                e.getMessage().contains("[auto, qwen3, qwen3_nothink, qwen, llama3, mistral, alpaca, empty]"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("known templates are " + ChatTemplates.names()), e.getMessage());
         assertTrue(e.getMessage().contains("did you mean 'llama3'"), e.getMessage());
         assertTrue(e.getMessage().contains("auto: the model's own chat template"), e.getMessage());
+    }
+
+    @Test
+    void docsListEveryNamedTemplate() throws IOException {
+        String prep = Files.readString(RepoPaths.resolve("docs/prep.md"));
+        String readme = Files.readString(RepoPaths.resolve("README.md"));
+        for (String name : ChatTemplates.NAMED) {
+            assertTrue(prep.contains("`" + name + "`"), "docs/prep.md does not list template " + name);
+        }
+        assertTrue(
+                readme.contains(ChatTemplates.NAMED.size() + " of LLaMA-Factory's named templates"),
+                "README's comparison table gives another number of named templates than " + ChatTemplates.NAMED.size());
     }
 
     @Test
@@ -44,11 +57,7 @@ class ChatTemplatesResolveTest {
         PreprocessException e = assertThrows(
                 PreprocessException.class, () -> ChatTemplates.resolve("auto", "{\"eos_token\": \"</s>\"}", true));
         assertTrue(e.getMessage().contains("no chat_template"), e.getMessage());
-        assertTrue(
-                e.getMessage()
-                        .contains(
-                                "set template to one of [qwen3, qwen3_nothink, qwen, llama3, mistral, alpaca, empty]"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("set template to one of " + ChatTemplates.NAMED), e.getMessage());
     }
 
     @Test
