@@ -16,14 +16,27 @@ final class RefLogProbsSection {
      * The settings; null when the reference pass is not run or a problem was reported.
      *
      * @param needed     the verb runs the reference pass (ref-logprobs, or run with a ref_logprobs stage)
+     * @param trainsAfter a run whose train stage follows the reference pass
      * @param preference the reference keys, as {@link TrainSection#preference} read them
      */
-    static RefLogProbsConfig read(ValueReader reader, boolean needed, String modelPath, PreferenceConfig preference) {
+    static RefLogProbsConfig read(
+            ValueReader reader, boolean needed, boolean trainsAfter, String modelPath, PreferenceConfig preference) {
         // checked for every verb, as every key that is set
         long batchRows = reader.wholeNumber("train.ref_logprobs_batch_rows", 1, 4096);
         long tableVersion = reader.wholeNumber("train.ref_logprobs_table_version", -1, Long.MAX_VALUE);
         if (!needed) {
             return null;
+        }
+        if (trainsAfter && tableVersion >= 0) {
+            // train reads the latest version (or a resumed checkpoint's, which older reference versions serve): a
+            // pass over another version would be spent before train refuses log-probs of the wrong version
+            reader.fail(
+                    "train.ref_logprobs_table_version",
+                    "a run that trains scores the table version its train stage reads (the latest; a resumed "
+                            + "checkpoint's older version is served by the reference table's older versions), so "
+                            + tableVersion + " would be scored and then refused by train; score an older version "
+                            + "with the ref-logprobs verb alone (sparktune ref-logprobs -c <conf> --set "
+                            + "train.ref_logprobs_table_version=" + tableVersion + ") and leave this key unset in run");
         }
         // TrainSection has read these for every verb and reported a bad value (type or range) once
         String table = reader.reported("train.table")

@@ -151,6 +151,7 @@ public final class SparkTuneConfig {
                 verb == Verb.REF_LOGPROBS
                         || referenceForPairs
                         || verb == Verb.RUN && RunSection.listsStage(reader, RunSettings.Stage.REF_LOGPROBS),
+                verb == Verb.RUN && RunSection.listsStage(reader, RunSettings.Stage.TRAIN),
                 modelPath,
                 preference);
         RunSettings run = RunSection.read(reader, verb, train == null ? null : train.outputDir(), referenceForPairs);

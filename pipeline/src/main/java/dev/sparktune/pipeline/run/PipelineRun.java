@@ -115,6 +115,7 @@ public final class PipelineRun {
                 List.of(
                         "model",
                         "train.table",
+                        "train.ref_logprobs_table_version",
                         "train.ref_model",
                         "train.ref_model_adapters",
                         "train.ref_logprobs_table");

@@ -179,6 +179,26 @@ class SparkTuneConfigTest {
                         .refLogProbs()
                         .tableVersion(),
                 "the version ref-logprobs scores");
+        // a run that trains reads the latest version: scoring another one first would be spent, then refused
+        assertTrue(only(
+                        failure(
+                                file,
+                                Verb.RUN,
+                                concat(concat(common, "data.stage=dpo"), "train.ref_logprobs_table_version=3")),
+                        "sparktune.train.ref_logprobs_table_version")
+                .message()
+                .contains("sparktune ref-logprobs -c <conf> --set train.ref_logprobs_table_version=3"));
+        assertEquals(
+                List.of(RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.EVAL),
+                load(
+                                file,
+                                Verb.RUN,
+                                concat(
+                                        concat(concat(common, "data.stage=dpo"), "run.stages=[ref_logprobs, eval]"),
+                                        "train.ref_logprobs_table_version=3"))
+                        .run()
+                        .stages(),
+                "a run that does not train may score an older version (for eval.table_version)");
         assertEquals(
                 List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN),
                 load(
