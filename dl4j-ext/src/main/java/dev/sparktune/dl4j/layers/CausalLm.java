@@ -96,16 +96,7 @@ public final class CausalLm {
      */
     public static CausalLm overFrozen(
             HfModelDir.Loaded base, Projection.Factory projections, int batch, int seqLen, int lossChunkTokens) {
-        return new CausalLm(
-                base.config(),
-                new LayerParams(base.layout(), base.params(), null, ""),
-                null,
-                batch,
-                seqLen,
-                lossChunkTokens,
-                projections,
-                LayerHooks.NONE,
-                Activations.ALL_LAYERS);
+        return frozen(base, projections, batch, seqLen, lossChunkTokens, Activations.ALL_LAYERS);
     }
 
     /**
@@ -113,6 +104,25 @@ public final class CausalLm {
      * {@link #logits}): it holds one decoder layer's activations instead of L, and refuses a backward.
      */
     public static CausalLm forwardOnly(HfModelDir.Loaded model, int batch, int seqLen, int lossChunkTokens) {
+        return forwardOnly(model, Projection.Factory.PLAIN, batch, seqLen, lossChunkTokens);
+    }
+
+    /**
+     * {@link #forwardOnly(HfModelDir.Loaded, int, int, int)} with the decoder layers' projections built by
+     * {@code projections} (frozen LoRA adapters on the frozen base: a reference model with its adapter unmerged).
+     */
+    public static CausalLm forwardOnly(
+            HfModelDir.Loaded model, Projection.Factory projections, int batch, int seqLen, int lossChunkTokens) {
+        return frozen(model, projections, batch, seqLen, lossChunkTokens, Activations.FORWARD_ONLY);
+    }
+
+    private static CausalLm frozen(
+            HfModelDir.Loaded model,
+            Projection.Factory projections,
+            int batch,
+            int seqLen,
+            int lossChunkTokens,
+            Activations activations) {
         return new CausalLm(
                 model.config(),
                 new LayerParams(model.layout(), model.params(), null, ""),
@@ -120,9 +130,9 @@ public final class CausalLm {
                 batch,
                 seqLen,
                 lossChunkTokens,
-                Projection.Factory.PLAIN,
+                projections,
                 LayerHooks.NONE,
-                Activations.FORWARD_ONLY);
+                activations);
     }
 
     /**

@@ -45,6 +45,8 @@ public final class LoraLinear implements Projection {
     }
 
     /**
+     * @param dA            the gradient of {@code a}, with {@code dB}; both null for a frozen adapter (a reference
+     *                      model's: backward then gives dx alone)
      * @param keys          per-row keys of the dropout masks, set by the trainer before each forward; null = sequential
      * @param adapterSwitch turns the adapter off for some forwards (shared by a model's adapters); null = always on
      */
@@ -66,8 +68,13 @@ public final class LoraLinear implements Projection {
         long rank = a.size(0);
         Shapes.check(name, "lora_A", a, rank, base.inFeatures());
         Shapes.check(name, "lora_B", b, base.outFeatures(), rank);
-        Shapes.check(name, "lora_A gradient", dA, rank, base.inFeatures());
-        Shapes.check(name, "lora_B gradient", dB, base.outFeatures(), rank);
+        if ((dA == null) != (dB == null)) {
+            throw new IllegalArgumentException(name + ": give both adapter gradients or neither (a frozen adapter)");
+        }
+        if (dA != null) {
+            Shapes.check(name, "lora_A gradient", dA, rank, base.inFeatures());
+            Shapes.check(name, "lora_B gradient", dB, base.outFeatures(), rank);
+        }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException(name + ": lora_dropout must be in [0, 1), got " + dropout);
         }
@@ -154,7 +161,7 @@ public final class LoraLinear implements Projection {
 
     @Override
     public boolean trainable() {
-        return true;
+        return dA != null;
     }
 
     @Override
@@ -172,8 +179,10 @@ public final class LoraLinear implements Projection {
             throw new IllegalStateException(name + ": backward after a forward with the adapters off (a scoring pass)");
         }
         Gemm.into(dy, b, dXa, false, false, scaling, 0.0);
-        Gemm.into(dy, xa, dB, true, false, scaling, 1.0);
-        Gemm.into(dXa, xd, dA, true, false, 1.0, 1.0);
+        if (dA != null) {
+            Gemm.into(dy, xa, dB, true, false, scaling, 1.0);
+            Gemm.into(dXa, xd, dA, true, false, 1.0, 1.0);
+        }
         if (mask != null) {
             Gemm.into(dXa, a, dxLora, false, false, 1.0, 0.0);
             dx.addi(dxLora.muli(mask));

@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
         name = "ref-logprobs",
         description = "Score every document of train.table (both splits of its version "
                 + "train.ref_logprobs_table_version, by default the latest) with the reference "
-                + "model (train.ref_model, by default model.model_name_or_path, with train.ref_model_adapters merged "
-                + "in) on the executors, train.world_size tasks of one forward-only model each, "
+                + "model (train.ref_model, by default model.model_name_or_path, with train.ref_model_adapters beside "
+                + "it) on the executors, train.world_size tasks of one forward-only model each (frozen weights as the "
+                + "checkpoint stores them), "
                 + "train.ref_logprobs_batch_rows packed rows per forward: the summed log-prob of each document's "
                 + "supervised tokens and their count, written to the Delta table "
                 + "train.ref_logprobs_table keyed by doc_id, with the table version and the model's fingerprint in "

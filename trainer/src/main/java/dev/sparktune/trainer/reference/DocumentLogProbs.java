@@ -30,7 +30,12 @@ public final class DocumentLogProbs {
      * states its bytes).
      */
     public DocumentLogProbs(HfModelDir.Loaded model, int batchRows, int seqLen, int lossChunkTokens) {
-        this.lm = CausalLm.forwardOnly(model, batchRows, seqLen, lossChunkTokens);
+        this(CausalLm.forwardOnly(model, batchRows, seqLen, lossChunkTokens), batchRows, seqLen);
+    }
+
+    /** Scores with {@code lm}, a {@link CausalLm#forwardOnly} model built for {@code batchRows} × {@code seqLen}. */
+    public DocumentLogProbs(CausalLm lm, int batchRows, int seqLen) {
+        this.lm = lm;
         this.batchRows = batchRows;
         this.seqLen = seqLen;
         this.logps = new double[batchRows * seqLen];

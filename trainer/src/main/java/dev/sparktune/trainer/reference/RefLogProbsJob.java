@@ -31,6 +31,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.util.TaskCompletionListener;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The reference pass of preference training as an ordinary Spark job (not a barrier stage): every document of a
@@ -56,6 +57,8 @@ public final class RefLogProbsJob {
         ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
         TableTokenizerCheck.check(snapshot, config.modelPath(), model, conf);
         String fingerprint = RefLogProbs.fingerprint(config.modelPath(), config.adapterPath(), conf);
+        // the tasks hold the frozen weights as stored, widening bf16 / fp16 ones into one buffer on use
+        boolean narrow = modelDir.storedDataType() != DataType.FLOAT;
 
         Dataset<Row> rows = spark.read()
                 .format("delta")
@@ -103,7 +106,7 @@ public final class RefLogProbsJob {
                 totals.isNullAt(1) ? 0 : totals.getLong(1),
                 (System.nanoTime() - started) / 1e9,
                 config.batchRows(),
-                ActivationPlan.forwardOnly(model, config.batchRows(), seqLen, config.lossChunkTokens(), name -> false)
+                ActivationPlan.forwardOnly(model, config.batchRows(), seqLen, config.lossChunkTokens(), name -> narrow)
                         .total());
     }
 
@@ -138,11 +141,17 @@ public final class RefLogProbsJob {
             }
         });
         int batchRows = config.batchRows();
+        // frozen weights in the checkpoint's dtype (half the bytes for bf16), the adapter beside them
         DocumentLogProbs scorer = new DocumentLogProbs(
-                MergedModel.load(config.modelPath(), config.adapterPath(), hadoop.toConfiguration()),
+                MergedModel.forwardOnly(
+                        config.modelPath(),
+                        config.adapterPath(),
+                        hadoop.toConfiguration(),
+                        batchRows,
+                        seqLen,
+                        config.lossChunkTokens()),
                 batchRows,
-                seqLen,
-                config.lossChunkTokens());
+                seqLen);
         return new Iterator<>() {
             private final ArrayDeque<Row> ready = new ArrayDeque<>();
             private final List<TrainRow> batch = new ArrayList<>(batchRows);

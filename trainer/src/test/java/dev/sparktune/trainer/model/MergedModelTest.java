@@ -1,0 +1,130 @@
+package dev.sparktune.trainer.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparktune.dl4j.layers.LmHeadLoss;
+import dev.sparktune.dl4j.lora.LoraAdapters;
+import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.dl4j.model.HfConfigWriter;
+import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
+import dev.sparktune.dl4j.safetensors.TensorDType;
+import dev.sparktune.dl4j.testkit.TinyModels;
+import dev.sparktune.trainer.data.TrainRow;
+import dev.sparktune.trainer.reference.DocumentLogProbs;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * What the reference pass scores with: a bf16 checkpoint's frozen weights held as stored and a reference adapter
+ * run beside them unmerged give the log-probs of the fp32 model with the adapter merged in, the first exactly.
+ */
+class MergedModelTest {
+    private static final int SEQ = 24;
+    private static final int ROWS = 2;
+
+    @TempDir
+    static Path dir;
+
+    /** Two packed rows of two documents each, the first half of each document masked as a prompt. */
+    private static List<TrainRow> rows(int vocab) {
+        Random random = new Random(3);
+        List<TrainRow> rows = new ArrayList<>();
+        for (int r = 0; r < ROWS; r++) {
+            int[] lens = {10, 14};
+            int[] ids = new int[SEQ];
+            int[] labels = new int[SEQ];
+            int at = 0;
+            for (int len : lens) {
+                for (int t = 0; t < len; t++) {
+                    ids[at + t] = 1 + random.nextInt(vocab - 1);
+                    labels[at + t] = t < len / 2 ? LmHeadLoss.IGNORE : ids[at + t];
+                }
+                at += len;
+            }
+            rows.add(new TrainRow(ids, labels, lens, new long[] {2L * r, 2L * r + 1}, new int[0]));
+        }
+        return rows;
+    }
+
+    private static double[][] score(DocumentLogProbs scorer, List<TrainRow> rows) {
+        double[] sums = new double[2 * ROWS];
+        int[] counts = new int[2 * ROWS];
+        scorer.score(rows, sums, counts);
+        double[] asDoubles = new double[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            asDoubles[i] = counts[i];
+        }
+        return new double[][] {sums, asDoubles};
+    }
+
+    @Test
+    void aBf16CheckpointScoresAsItsFp32CopyAndAnUnmergedAdapterAsTheMergedModel() {
+        ModelConfig config = TinyModels.qwen3();
+        HfModelDir.Loaded fp32 = ModelInit.random(config, 11, 0.3);
+        // the checkpoint ships bf16 (as the hub does, rounded once when written); the merged model widens it to fp32
+        Path model = dir.resolve("bf16-model");
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        for (ParamLayout.Entry e : fp32.layout().entries()) {
+            tensors.put(e.name(), fp32.layout().view(fp32.params(), e.name()));
+        }
+        SafetensorsWriter.builder().dtype(TensorDType.BF16).build().write(model, tensors);
+        HfConfigWriter.write(config, model);
+        assertEquals(DataType.BFLOAT16, HfModelDir.open(model).storedDataType(), "the checkpoint is bf16");
+
+        // a trained-looking adapter: A as PEFT initialises it, B random (a fresh B = 0 would hide the adapter)
+        LoraConfig lora = LoraConfig.of(4, 8, 0.1, "all", false);
+        LoraAdapters adapters = new LoraAdapters(config, lora, 0L);
+        INDArray adapterParams = adapters.init(5);
+        for (var e : adapters.layout().entries()) {
+            if (e.name().endsWith("lora_B.weight")) {
+                adapters.layout()
+                        .view(adapterParams, e.name())
+                        .assign(Nd4j.rand(DataType.FLOAT, e.shape()).subi(0.5).muli(0.2));
+            }
+        }
+        Path adapter = dir.resolve("adapter");
+        adapters.save(adapter, adapterParams, model.toString());
+
+        Configuration conf = new Configuration();
+        List<TrainRow> rows = rows(config.vocabSize());
+        double[][] baseAsStored = score(
+                new DocumentLogProbs(MergedModel.forwardOnly(model.toString(), "", conf, ROWS, SEQ, 16), ROWS, SEQ),
+                rows);
+        double[][] baseFp32 =
+                score(new DocumentLogProbs(MergedModel.load(model.toString(), "", conf), ROWS, SEQ, 16), rows);
+        assertArrayEquals(baseFp32[1], baseAsStored[1], "supervised tokens");
+        assertArrayEquals(baseFp32[0], baseAsStored[0], 0.0, "widening bf16 is exact: the same products");
+
+        double[][] unmerged = score(
+                new DocumentLogProbs(
+                        MergedModel.forwardOnly(model.toString(), adapter.toString(), conf, ROWS, SEQ, 16), ROWS, SEQ),
+                rows);
+        double[][] merged = score(
+                new DocumentLogProbs(MergedModel.load(model.toString(), adapter.toString(), conf), ROWS, SEQ, 16),
+                rows);
+        assertArrayEquals(merged[1], unmerged[1], "supervised tokens");
+        double worst = 0;
+        for (int d = 0; d < merged[0].length; d++) {
+            worst = Math.max(worst, Math.abs(merged[0][d] - unmerged[0][d]) / merged[1][d]);
+            // the adapter moved the scores: the comparison is not base against base
+            assertTrue(Math.abs(merged[0][d] - baseFp32[0][d]) > 1e-3, "doc " + d + ": the adapter changes it");
+        }
+        assertTrue(worst < 1e-5, "unmerged vs merged, per supervised token: " + worst);
+    }
+}
