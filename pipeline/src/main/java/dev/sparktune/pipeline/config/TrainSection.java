@@ -3,6 +3,7 @@ package dev.sparktune.pipeline.config;
 import com.typesafe.config.ConfigValue;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.preference.PreferenceLoss;
+import dev.sparktune.preprocess.api.SettingProblems;
 import dev.sparktune.trainer.api.Device;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.PreferenceConfig;
@@ -153,15 +154,10 @@ final class TrainSection {
                     .preference(preference)
                     .build();
         } catch (TrainConfigException e) {
-            for (TrainConfigException.Problem problem : e.problems()) {
+            for (SettingProblems.Problem problem : e.problems()) {
                 String key = MODEL_KEYS.contains(problem.key()) ? "model." + problem.key() : "train." + problem.key();
-                if (reader.reported(key) || (!trains && problem.allowed() == null)) {
-                    continue;
-                }
-                if (problem.allowed() != null) {
-                    reader.fail(key, reader.raw(key), problem.allowed()); // the value as the user wrote it
-                } else {
-                    reader.fail(key, withoutKey(problem.message(), problem.key()));
+                if (trains || problem.allowed() != null) {
+                    reader.fail(key, problem, withoutKey(problem.message(), problem.key()));
                 }
             }
             return null;
