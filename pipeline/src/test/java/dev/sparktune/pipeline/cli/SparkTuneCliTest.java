@@ -525,14 +525,7 @@ class SparkTuneCliTest {
         // what a run's init_model stage makes when a config sets only the architecture and tokenizer
         Config stage = ConfigFactory.parseResources("reference.conf").getConfig("sparktune.init_model");
         Path out = dir.resolve("defaults");
-        Run run = run(
-                "init-model",
-                "--arch",
-                "Qwen3ForCausalLM",
-                "--out",
-                out.toString(),
-                "--tokenizer",
-                RepoPaths.resolve("assets/tokenizers/qwen3").toString());
+        Run run = run(CliArgs.initQwen3(out).toArray(String[]::new));
         assertEquals(0, run.status(), run.toString());
         ModelConfig made = HfModelDir.load(out).config();
         assertEquals(
