@@ -1,6 +1,7 @@
 package dev.sparktune.bench;
 
 import dev.sparktune.trainer.api.FinetuningType;
+import dev.sparktune.trainer.api.SettingValue;
 import dev.sparktune.trainer.api.Sharding;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,8 +75,8 @@ record ScaleCase(
         String[] layout = parts[3].split("x");
         return List.of(new ScaleCase(
                 shape,
-                FinetuningType.parse(parts[1]),
-                Sharding.parse(parts[2]),
+                SettingValue.parse(FinetuningType.class, "finetuning_type", parts[1]),
+                SettingValue.parse(Sharding.class, "fsdp", parts[2]),
                 Integer.parseInt(layout[0]),
                 Integer.parseInt(layout[1]),
                 parts.length == 5 ? Integer.parseInt(parts[4]) : shape.cutoff(),

@@ -1,5 +1,7 @@
 package dev.sparktune.dl4j.layers;
 
+import static dev.sparktune.dl4j.layers.ActivationCheckpointingTest.B;
+import static dev.sparktune.dl4j.layers.ActivationCheckpointingTest.T;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,9 +23,6 @@ import org.nd4j.linalg.api.buffer.DataType;
  * bf16-stored weights, while holding one layer's kept activations whatever the depth; and it refuses a backward.
  */
 class ForwardOnlyModelTest {
-    private static final int B = ActivationCheckpointingTest.B;
-    private static final int T = ActivationCheckpointingTest.T;
-
     @Test
     void logProbsAreBitIdenticalToTheFullForwardWithOneLayersActivations() {
         ModelConfig config = ActivationCheckpointingTest.qwen2(4);

@@ -1,5 +1,7 @@
 package dev.sparktune.dl4j.layers;
 
+import static dev.sparktune.dl4j.layers.ActivationCheckpointingTest.B;
+import static dev.sparktune.dl4j.layers.ActivationCheckpointingTest.T;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,10 +23,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * ActivationCheckpointingTest's two micro-batches accumulated.
  */
 class TokenLogProbsTest {
-    // the model and micro-batches are ActivationCheckpointingTest's
-    private static final int B = ActivationCheckpointingTest.B;
-    private static final int T = ActivationCheckpointingTest.T;
-
     @Test
     void crossEntropyThroughTokenLogProbsIsForwardBackwardBitForBit() {
         ModelConfig config = ActivationCheckpointingTest.qwen2(3);

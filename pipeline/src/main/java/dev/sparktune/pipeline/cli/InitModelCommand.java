@@ -3,11 +3,16 @@ package dev.sparktune.pipeline.cli;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.pipeline.config.SparkTuneConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -22,7 +27,8 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Create a randomly initialised model (LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM or "
                 + "MistralForCausalLM) with the given sizes and save it as a Hugging Face model directory, with the "
-                + "tokenizer files copied in. No Spark.")
+                + "tokenizer files copied in. No Spark.",
+        defaultValueProvider = InitModelCommand.ReferenceDefaults.class)
 final class InitModelCommand implements Callable<Integer> {
     @Option(
             names = "--arch",
@@ -45,39 +51,22 @@ final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--vocab", paramLabel = "N", description = "Vocabulary size (embedding rows).")
     private Integer vocab;
 
-    @Option(
-            names = "--hidden",
-            defaultValue = "64",
-            paramLabel = "N",
-            description = "hidden_size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", paramLabel = "N", description = "hidden_size (default ${DEFAULT-VALUE}).")
     private int hidden;
 
     @Option(
             names = "--intermediate",
-            defaultValue = "256",
             paramLabel = "N",
             description = "intermediate_size of the MLP (default ${DEFAULT-VALUE}).")
     private int intermediate;
 
-    @Option(
-            names = "--layers",
-            defaultValue = "2",
-            paramLabel = "N",
-            description = "num_hidden_layers (default ${DEFAULT-VALUE}).")
+    @Option(names = "--layers", paramLabel = "N", description = "num_hidden_layers (default ${DEFAULT-VALUE}).")
     private int layers;
 
-    @Option(
-            names = "--heads",
-            defaultValue = "4",
-            paramLabel = "N",
-            description = "num_attention_heads (default ${DEFAULT-VALUE}).")
+    @Option(names = "--heads", paramLabel = "N", description = "num_attention_heads (default ${DEFAULT-VALUE}).")
     private int heads;
 
-    @Option(
-            names = "--kv-heads",
-            defaultValue = "2",
-            paramLabel = "N",
-            description = "num_key_value_heads (default ${DEFAULT-VALUE}).")
+    @Option(names = "--kv-heads", paramLabel = "N", description = "num_key_value_heads (default ${DEFAULT-VALUE}).")
     private int kvHeads;
 
     @Option(names = "--head-dim", paramLabel = "N", description = "head_dim (default hidden / heads).")
@@ -91,16 +80,11 @@ final class InitModelCommand implements Callable<Integer> {
             description = "tie_word_embeddings (default ${DEFAULT-VALUE}).")
     private boolean tie;
 
-    @Option(
-            names = "--seed",
-            defaultValue = "0",
-            paramLabel = "N",
-            description = "Random seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed (default ${DEFAULT-VALUE}).")
     private long seed;
 
     @Option(
             names = "--std",
-            defaultValue = "0.02",
             paramLabel = "X",
             description =
                     "Standard deviation of the weights, transformers' initializer_range (default ${DEFAULT-VALUE}).")
@@ -108,6 +92,27 @@ final class InitModelCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
+
+    /**
+     * The sizes, seed and std default to reference.conf's init_model section, the one source of a run's init_model
+     * stage too: the verb and the stage make the same model unless told otherwise.
+     */
+    static final class ReferenceDefaults implements IDefaultValueProvider {
+        private static final Map<String, String> KEYS = Map.of(
+                "--hidden", "hidden_size",
+                "--intermediate", "intermediate_size",
+                "--layers", "num_hidden_layers",
+                "--heads", "num_attention_heads",
+                "--kv-heads", "num_key_value_heads",
+                "--seed", "seed",
+                "--std", "initializer_range");
+
+        @Override
+        public String defaultValue(ArgSpec arg) {
+            String key = arg instanceof OptionSpec option ? KEYS.get(option.longestName()) : null;
+            return key == null ? null : SparkTuneConfig.referenceDefault("init_model." + key);
+        }
+    }
 
     @Override
     public Integer call() {

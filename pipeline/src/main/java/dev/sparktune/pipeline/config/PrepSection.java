@@ -86,16 +86,7 @@ final class PrepSection {
                             preps && outputTable != null ? outputTable : "?", rejectsTable, statsPath))
                     .build();
         } catch (PrepConfigException e) {
-            for (PrepConfigException.Problem problem : e.problems()) {
-                if (reader.reported(problem.key())) {
-                    continue;
-                }
-                if (problem.allowed() != null) {
-                    reader.fail(problem.key(), reader.raw(problem.key()), problem.allowed()); // the value as written
-                } else {
-                    reader.fail(problem.key(), problem.message());
-                }
-            }
+            e.problems().forEach(problem -> reader.fail(problem.key(), problem, problem.message()));
             return null;
         }
         return reader.hasProblems() || !preps ? null : config;

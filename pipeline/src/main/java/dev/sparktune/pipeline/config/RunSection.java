@@ -1,17 +1,15 @@
 package dev.sparktune.pipeline.config;
 
 import com.typesafe.config.ConfigValue;
+import dev.sparktune.trainer.api.SettingValue;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
 /** Reads the {@code run}, {@code init_model} and {@code synthetic_data} sections into {@link RunSettings}. */
 final class RunSection {
-    private static final List<String> STAGES = Arrays.stream(RunSettings.Stage.values())
-            .map(RunSettings.Stage::key)
-            .toList();
+    private static final List<String> STAGES = SettingValue.keys(RunSettings.Stage.class);
 
     private RunSection() {}
 

@@ -1,7 +1,7 @@
 package dev.sparktune.pipeline.config;
 
+import dev.sparktune.trainer.api.SettingValue;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The {@code run} verb's plan: its stages in order, where it records finished stages, and the settings of the two
@@ -18,7 +18,7 @@ public record RunSettings(
     }
 
     /** The pipeline's stages, in the only order they can run. */
-    public enum Stage {
+    public enum Stage implements SettingValue {
         SYNTHETIC_DATA,
         INIT_MODEL,
         PREP,
@@ -26,10 +26,6 @@ public record RunSettings(
         TRAIN,
         EXPORT,
         EVAL;
-
-        public String key() {
-            return name().toLowerCase(Locale.ROOT);
-        }
     }
 
     /** The {@code init_model} section. */

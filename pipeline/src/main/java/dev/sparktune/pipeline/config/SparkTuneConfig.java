@@ -67,6 +67,23 @@ public final class SparkTuneConfig {
         this.warnings = List.copyOf(warnings);
     }
 
+    /** reference.conf's tree: every key under "sparktune" with its default (unresolved: some derive from others). */
+    private static Config reference() {
+        return ConfigFactory.parseResources(
+                        SparkTuneConfig.class.getClassLoader(),
+                        "reference.conf",
+                        ConfigParseOptions.defaults().setAllowMissing(false))
+                .withOnlyPath(KeyCatalog.ROOT);
+    }
+
+    /**
+     * The default of {@code key} (as --set names it: {@code init_model.hidden_size}) in reference.conf, for the
+     * command-line options that set what a config key sets, so the two cannot drift apart.
+     */
+    public static String referenceDefault(String key) {
+        return String.valueOf(reference().getValue(KeyCatalog.ROOT + "." + key).unwrapped());
+    }
+
     /**
      * Loads {@code sources} over reference.conf and validates it for {@code verb}: unknown keys (with the closest
      * known key), values of the wrong type or out of range (with what is allowed), clashing values, and the keys
@@ -77,11 +94,7 @@ public final class SparkTuneConfig {
     public static SparkTuneConfig load(ConfigSources sources, Verb verb) {
         List<ConfigProblem> problems = new ArrayList<>();
         List<ConfigProblem> warnings = new ArrayList<>();
-        Config reference = ConfigFactory.parseResources(
-                        SparkTuneConfig.class.getClassLoader(),
-                        "reference.conf",
-                        ConfigParseOptions.defaults().setAllowMissing(false))
-                .withOnlyPath(KeyCatalog.ROOT);
+        Config reference = reference();
         KeyCatalog catalog = new KeyCatalog(reference.root());
 
         List<ConfigProblem> keyProblems = new ArrayList<>();

@@ -3,10 +3,12 @@ package dev.sparktune.pipeline.config;
 import com.typesafe.config.ConfigValue;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.preference.PreferenceLoss;
+import dev.sparktune.preprocess.api.SettingProblems;
 import dev.sparktune.trainer.api.Device;
 import dev.sparktune.trainer.api.FinetuningType;
 import dev.sparktune.trainer.api.PreferenceConfig;
 import dev.sparktune.trainer.api.RefLogprobsSource;
+import dev.sparktune.trainer.api.SettingValue;
 import dev.sparktune.trainer.api.Sharding;
 import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.api.TrainConfigException;
@@ -22,14 +24,11 @@ import java.util.Locale;
 final class TrainSection {
     private static final List<String> FINETUNING = List.of("lora", "freeze", "full");
     private static final List<String> SCHEDULERS = List.of("cosine", "linear", "constant");
-    private static final List<String> DEVICES =
-            Arrays.stream(Device.values()).map(Device::key).toList();
+    private static final List<String> DEVICES = SettingValue.keys(Device.class);
     private static final List<String> PREF_LOSSES = Arrays.stream(PreferenceLoss.Type.values())
             .map(PreferenceLoss.Type::key)
             .toList();
-    private static final List<String> REF_LOGPROBS_SOURCES = Arrays.stream(RefLogprobsSource.values())
-            .map(RefLogprobsSource::key)
-            .toList();
+    private static final List<String> REF_LOGPROBS_SOURCES = SettingValue.keys(RefLogprobsSource.class);
     /** TrainConfig's keys that live in the model section. */
     private static final List<String> MODEL_KEYS = List.of("model_name_or_path", "adapter_name_or_path");
 
@@ -121,7 +120,7 @@ final class TrainSection {
                     .modelPath(modelPath == null || !trains ? "?" : modelPath)
                     .table(trains ? table : "?")
                     .outputDir(trains ? outputDir : "?")
-                    .finetuningType(FinetuningType.parse(finetuning))
+                    .finetuningType(SettingValue.parse(FinetuningType.class, "finetuning_type", finetuning))
                     .lora(loraRank, nan(loraAlpha), nan(loraDropout), loraTarget, rsLora)
                     .loraplusLrRatio(nan(loraplus))
                     .freeze(freezeLayers, freezeModules, freezeExtra)
@@ -145,7 +144,7 @@ final class TrainSection {
                     .overwriteOutputDir(overwrite)
                     .worldSize(worldSize)
                     .sharding(sharding)
-                    .device(Device.valueOf(device.toUpperCase(Locale.ROOT)))
+                    .device(SettingValue.parse(Device.class, "device", device))
                     .lossChunkTokens(lossChunk)
                     .gradientCheckpointing(checkpointing)
                     .peakFlopsPerRank(nan(peakFlops))
@@ -153,15 +152,10 @@ final class TrainSection {
                     .preference(preference)
                     .build();
         } catch (TrainConfigException e) {
-            for (TrainConfigException.Problem problem : e.problems()) {
+            for (SettingProblems.Problem problem : e.problems()) {
                 String key = MODEL_KEYS.contains(problem.key()) ? "model." + problem.key() : "train." + problem.key();
-                if (reader.reported(key) || (!trains && problem.allowed() == null)) {
-                    continue;
-                }
-                if (problem.allowed() != null) {
-                    reader.fail(key, reader.raw(key), problem.allowed()); // the value as the user wrote it
-                } else {
-                    reader.fail(key, withoutKey(problem.message(), problem.key()));
+                if (trains || problem.allowed() != null) {
+                    reader.fail(key, problem, withoutKey(problem.message(), problem.key()));
                 }
             }
             return null;
@@ -185,7 +179,8 @@ final class TrainSection {
                 "train.ref_logprobs_table",
                 "a Delta table path (local path or Hadoop URI), or " + "\"\" for train.table + "
                         + PreferenceConfig.REF_TABLE_SUFFIX);
-        RefLogprobsSource source = RefLogprobsSource.parse(reader.choice("train.ref_logprobs", REF_LOGPROBS_SOURCES));
+        RefLogprobsSource source = SettingValue.parse(
+                RefLogprobsSource.class, "ref_logprobs", reader.choice("train.ref_logprobs", REF_LOGPROBS_SOURCES));
         PreferenceConfig preference = new PreferenceConfig(
                 loss, nan(beta), nan(ftx), nan(smoothing), nan(gamma), refModel, refAdapters, refTable, source);
         try {

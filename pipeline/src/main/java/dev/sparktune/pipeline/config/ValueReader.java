@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import dev.sparktune.preprocess.api.SettingProblems;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,6 +53,22 @@ final class ValueReader {
     void fail(String key, ConfigValue value, String allowed) {
         problems.add(new ConfigProblem(
                 fullPath(key), "invalid value " + render(value) + "; allowed: " + allowed + KeyCatalog.origin(value)));
+    }
+
+    /**
+     * Adds a config builder's problem under {@code key}, unless a problem with that key was found already (by the
+     * typed readers, which word it better): a value outside its own range as the value the user wrote and what the
+     * key allows, any other with {@code message}.
+     */
+    void fail(String key, SettingProblems.Problem problem, String message) {
+        if (reported(key)) {
+            return;
+        }
+        if (problem.allowed() != null) {
+            fail(key, raw(key), problem.allowed());
+        } else {
+            fail(key, message);
+        }
     }
 
     /** Adds a problem about a key whose value is fine alone but clashes with another or is missing. */

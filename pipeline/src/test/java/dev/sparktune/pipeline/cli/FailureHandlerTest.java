@@ -9,6 +9,7 @@ import dev.sparktune.dl4j.model.ModelException;
 import dev.sparktune.pipeline.PipelineException;
 import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.preprocess.PreprocessException;
+import dev.sparktune.preprocess.api.SettingProblems;
 import dev.sparktune.preprocess.source.DatasetException;
 import dev.sparktune.preprocess.template.TemplateException;
 import dev.sparktune.trainer.TrainerException;
@@ -127,7 +128,7 @@ class FailureHandlerTest {
                 new PreprocessException("unknown chat template 'lama3'"),
                 new TemplateException("raised"),
                 new NotEnoughSlotsException(4, 2, "world_size = 4 needs 4 concurrent task slots"),
-                new TrainConfigException(List.of(new TrainConfigException.Problem("fsdp", "not supported"))),
+                new TrainConfigException(List.of(new SettingProblems.Problem("fsdp", "not supported", null))),
                 new PipelineException("run.synthetic_data: give a local path"))) {
             Outcome outcome = execute(failure);
             assertEquals(SparkTuneCli.EXIT_USAGE, outcome.status(), outcome.err());

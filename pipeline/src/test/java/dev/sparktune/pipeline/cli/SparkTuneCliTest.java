@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.pipeline.config.ConfigException;
 import dev.sparktune.pipeline.config.ConfigProblem;
 import dev.sparktune.pipeline.config.ConfigSources;
@@ -515,6 +518,38 @@ class SparkTuneCliTest {
                 bad.err().contains("cannot build the model config") && bad.err().contains("GPT2LMHeadModel"),
                 bad.toString());
         assertNoStackTrace(bad);
+    }
+
+    @Test
+    void initModelSizesDefaultToReferenceConfsInitModelSection() {
+        // what a run's init_model stage makes when a config sets only the architecture and tokenizer
+        Config stage = ConfigFactory.parseResources("reference.conf").getConfig("sparktune.init_model");
+        Path out = dir.resolve("defaults");
+        Run run = run(CliArgs.initQwen3(out).toArray(String[]::new));
+        assertEquals(0, run.status(), run.toString());
+        ModelConfig made = HfModelDir.load(out).config();
+        assertEquals(
+                List.of(
+                        stage.getInt("hidden_size"),
+                        stage.getInt("intermediate_size"),
+                        stage.getInt("num_hidden_layers"),
+                        stage.getInt("num_attention_heads"),
+                        stage.getInt("num_key_value_heads")),
+                List.of(
+                        made.hiddenSize(),
+                        made.intermediateSize(),
+                        made.numLayers(),
+                        made.numHeads(),
+                        made.numKvHeads()));
+
+        // the seed and std leave no trace in the directory: the values the options take
+        CommandSpec spec = SparkTuneCli.newCommandLine()
+                .parseArgs("init-model", "--arch", "Qwen3ForCausalLM", "--out", "x", "--tokenizer", "y")
+                .subcommand()
+                .commandSpec();
+        assertEquals(stage.getLong("seed"), (long) spec.findOption("--seed").getValue());
+        assertEquals(stage.getDouble("initializer_range"), (double)
+                spec.findOption("--std").getValue());
     }
 
     @Test

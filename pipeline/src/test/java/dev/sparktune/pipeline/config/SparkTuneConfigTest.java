@@ -1,5 +1,10 @@
 package dev.sparktune.pipeline.config;
 
+import static dev.sparktune.pipeline.config.RunSettings.Stage.EVAL;
+import static dev.sparktune.pipeline.config.RunSettings.Stage.EXPORT;
+import static dev.sparktune.pipeline.config.RunSettings.Stage.PREP;
+import static dev.sparktune.pipeline.config.RunSettings.Stage.REF_LOGPROBS;
+import static dev.sparktune.pipeline.config.RunSettings.Stage.TRAIN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -69,13 +74,7 @@ class SparkTuneConfigTest {
     void runResolvesEverySectionItsStagesUseAndDefaultsTheStateFileIntoTheTrainOutput() throws IOException {
         Path file = write("run.conf", MINIMAL);
         SparkTuneConfig config = load(file, Verb.RUN, "train.output_dir=/runs/a/", "export.export_dir=/runs/merged");
-        assertEquals(
-                List.of(
-                        RunSettings.Stage.PREP,
-                        RunSettings.Stage.TRAIN,
-                        RunSettings.Stage.EXPORT,
-                        RunSettings.Stage.EVAL),
-                config.run().stages());
+        assertEquals(List.of(PREP, TRAIN, EXPORT, EVAL), config.run().stages());
         assertEquals("/runs/a/run_state.json", config.run().stateFile());
         assertEquals("/tables/qwen3_sft", config.eval().table(), "eval reads prep's table by default");
         assertEquals(42, config.eval().seed(), "eval.seed follows data.seed");
@@ -135,27 +134,16 @@ class SparkTuneConfigTest {
         SparkTuneConfig dpo = load(
                 file, Verb.RUN, concat(concat(common, "data.stage=dpo"), "run.stages=[prep, train, export, eval]"));
         assertEquals(Stage.DPO, dpo.prep().stage());
-        assertEquals(
-                List.of(
-                        RunSettings.Stage.PREP,
-                        RunSettings.Stage.REF_LOGPROBS,
-                        RunSettings.Stage.TRAIN,
-                        RunSettings.Stage.EXPORT,
-                        RunSettings.Stage.EVAL),
-                dpo.run().stages());
+        assertEquals(List.of(PREP, REF_LOGPROBS, TRAIN, EXPORT, EVAL), dpo.run().stages());
         assertEquals(dpo.prep().modelPath(), dpo.eval().preference().refModel(), "the base model is the reference");
         assertEquals(
-                List.of(RunSettings.Stage.PREP, RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.EVAL),
+                List.of(PREP, REF_LOGPROBS, EVAL),
                 load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"), "run.stages=[prep, eval]"))
                         .run()
                         .stages(),
                 "evaluating pairs needs the reference too");
         assertEquals(
-                List.of(
-                        RunSettings.Stage.PREP,
-                        RunSettings.Stage.REF_LOGPROBS,
-                        RunSettings.Stage.EXPORT,
-                        RunSettings.Stage.EVAL),
+                List.of(PREP, REF_LOGPROBS, EXPORT, EVAL),
                 load(file, Verb.RUN, concat(concat(common, "data.stage=dpo"), "run.stages=[prep, export, eval]"))
                         .run()
                         .stages(),
@@ -200,7 +188,7 @@ class SparkTuneConfigTest {
                         .stages(),
                 "a run that does not train may score an older version (for eval.table_version)");
         assertEquals(
-                List.of(RunSettings.Stage.PREP, RunSettings.Stage.TRAIN),
+                List.of(PREP, TRAIN),
                 load(
                                 file,
                                 Verb.RUN,
@@ -242,14 +230,7 @@ class SparkTuneConfigTest {
             "train.output_dir=/runs/a", "export.export_dir=/runs/m", "data.stage=dpo", "train.ref_logprobs=adapters_off"
         };
         SparkTuneConfig run = load(file, Verb.RUN, concat(common, "run.stages=[prep, train, export, eval]"));
-        assertEquals(
-                List.of(
-                        RunSettings.Stage.PREP,
-                        RunSettings.Stage.TRAIN,
-                        RunSettings.Stage.EXPORT,
-                        RunSettings.Stage.EVAL),
-                run.run().stages(),
-                "no reference pass");
+        assertEquals(List.of(PREP, TRAIN, EXPORT, EVAL), run.run().stages(), "no reference pass");
         assertTrue(run.train().preference().adaptersOff()
                 && run.eval().preference().adaptersOff());
         assertEquals(

@@ -1,9 +1,7 @@
 package dev.sparktune.preprocess.api;
 
 import java.io.Serializable;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -200,7 +198,7 @@ public record PrepConfig(
 
         /** The config, or a {@link PrepConfigException} with every problem under its key. */
         public PrepConfig build() {
-            Problems p = new Problems();
+            SettingProblems p = new SettingProblems();
             p.require(
                     datasets != null && !datasets.isEmpty(), "data.dataset", "needs at least one dataset name or path");
             p.require(
@@ -230,7 +228,7 @@ public record PrepConfig(
                     "data.mask_history",
                     "cannot be true together with data.train_on_prompt = true (history turns are either masked or "
                             + "trained on); set one of them to false");
-            p.throwIfAny();
+            p.throwIfAny(PrepConfigException::new);
             return new PrepConfig(
                     datasets,
                     datasetDir,
@@ -243,37 +241,6 @@ public record PrepConfig(
                     new Split(valSize, seed),
                     partitions,
                     outputs);
-        }
-    }
-
-    /** The problems of a config being built, each under its key; the first per key. */
-    private static final class Problems {
-        private final Map<String, PrepConfigException.Problem> found = new LinkedHashMap<>();
-
-        void require(boolean ok, String key, String message) {
-            if (!ok) {
-                found.putIfAbsent(key, new PrepConfigException.Problem(key, message, null));
-            }
-        }
-
-        /** A value outside its key's range (NaN, the placeholder for a value that was not a number, is outside all). */
-        void allowed(boolean ok, String key, Object value, String allowed) {
-            if (!ok) {
-                found.putIfAbsent(
-                        key,
-                        new PrepConfigException.Problem(
-                                key, "invalid value " + value + "; allowed: " + allowed, allowed));
-            }
-        }
-
-        void atLeast(String key, long value, long min) {
-            allowed(value >= min, key, value, "a whole number >= " + min);
-        }
-
-        void throwIfAny() {
-            if (!found.isEmpty()) {
-                throw new PrepConfigException(List.copyOf(found.values()));
-            }
         }
     }
 }

@@ -10,27 +10,14 @@ import java.util.stream.Collectors;
  * report each under its own key path.
  */
 public final class PrepConfigException extends PreprocessException {
-    /**
-     * @param key     the setting, as section.name
-     * @param message what is wrong and what to do, without the key
-     * @param allowed for a value outside its own range, what the key allows (a config reader words it with the value
-     *                as the user wrote it); null for a missing value or a problem between keys
-     */
-    public record Problem(String key, String message, String allowed) {
-        @Override
-        public String toString() {
-            return key + ": " + message;
-        }
-    }
+    private final List<SettingProblems.Problem> problems;
 
-    private final List<Problem> problems;
-
-    PrepConfigException(List<Problem> problems) {
-        super(problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
+    PrepConfigException(List<SettingProblems.Problem> problems) {
+        super(problems.stream().map(SettingProblems.Problem::toString).collect(Collectors.joining("; ")));
         this.problems = List.copyOf(problems);
     }
 
-    public List<Problem> problems() {
+    public List<SettingProblems.Problem> problems() {
         return problems;
     }
 }

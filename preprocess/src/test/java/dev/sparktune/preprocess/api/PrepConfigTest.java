@@ -21,14 +21,14 @@ class PrepConfigTest {
         return TestPrepConfig.of(Path.of("/data"), Path.of("/out"), "alpaca_demo");
     }
 
-    private static Map<String, PrepConfigException.Problem> problems(PrepConfig.Builder builder) {
+    private static Map<String, SettingProblems.Problem> problems(PrepConfig.Builder builder) {
         PrepConfigException e = assertThrows(PrepConfigException.class, builder::build);
-        return e.problems().stream().collect(Collectors.toMap(PrepConfigException.Problem::key, p -> p));
+        return e.problems().stream().collect(Collectors.toMap(SettingProblems.Problem::key, p -> p));
     }
 
     @Test
     void everyValueOutsideItsRangeIsReportedWithWhatIsAllowed() {
-        Map<String, PrepConfigException.Problem> p =
+        Map<String, SettingProblems.Problem> p =
                 problems(valid().cutoffLen(1).maxSamples(-1).valSize(1.5).partitions(-2));
         assertEquals(
                 Map.of(
@@ -39,8 +39,7 @@ class PrepConfigTest {
                                         + "for none",
                         "prep.partitions", "invalid value -2; allowed: a whole number >= 0"),
                 p.values().stream()
-                        .collect(Collectors.toMap(
-                                PrepConfigException.Problem::key, PrepConfigException.Problem::message)));
+                        .collect(Collectors.toMap(SettingProblems.Problem::key, SettingProblems.Problem::message)));
         assertEquals("a whole number >= 2", p.get("data.cutoff_len").allowed(), "what a reader words its value with");
         for (double bad : new double[] {-0.1, Double.NaN, Double.POSITIVE_INFINITY}) {
             assertEquals(
@@ -58,7 +57,7 @@ class PrepConfigTest {
 
     @Test
     void theRulesBetweenKeysAndTheRequiredInputsGoUnderTheirKeys() {
-        Map<String, PrepConfigException.Problem> p = problems(PrepConfig.builder()
+        Map<String, SettingProblems.Problem> p = problems(PrepConfig.builder()
                 .datasets(List.of())
                 .datasetDir(" ")
                 .trainOnPrompt(true)

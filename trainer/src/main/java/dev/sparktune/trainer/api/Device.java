@@ -1,9 +1,7 @@
 package dev.sparktune.trainer.api;
 
-import java.util.Locale;
-
 /** What each rank computes on (train.device). */
-public enum Device {
+public enum Device implements SettingValue {
     /** The executor's cores; no accelerator is asked for. */
     CPU,
     /**
@@ -12,8 +10,4 @@ public enum Device {
      * computes on ND4J's CPU backend: the address is recorded and logged, the step runs on CPU.
      */
     GPU;
-
-    public String key() {
-        return name().toLowerCase(Locale.ROOT);
-    }
 }

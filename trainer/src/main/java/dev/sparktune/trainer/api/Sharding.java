@@ -1,14 +1,13 @@
 package dev.sparktune.trainer.api;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * How training state is split over ranks (the {@code fsdp} key, FSDP's sharding-strategy names). {@link #AUTO} is a
  * request, not a mode: the launch resolves it ({@link MemoryCheck#require}) and the ranks only ever see the other
  * three.
  */
-public enum Sharding {
+public enum Sharding implements SettingValue {
     /**
      * The default: no_shard on one rank; on several, shard_grad_op when its plan fits the memory budget with
      * {@link MemoryCheck#AUTO_HEADROOM} to spare, else full_shard (shard_grad_op for freeze). shard_grad_op moves
@@ -36,20 +35,5 @@ public enum Sharding {
     /** The modes a rank runs: every value but {@link #AUTO}. */
     public static List<Sharding> modes() {
         return List.of(NO_SHARD, SHARD_GRAD_OP, FULL_SHARD);
-    }
-
-    public String key() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** Parses a key, naming the allowed values on failure. */
-    public static Sharding parse(String key) {
-        for (Sharding s : values()) {
-            if (s.key().equals(key)) {
-                return s;
-            }
-        }
-        throw new IllegalArgumentException(
-                "fsdp = \"" + key + "\" is not supported; allowed: auto, no_shard, " + "shard_grad_op, full_shard");
     }
 }

@@ -9,10 +9,8 @@ import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.optim.AdamWConfig;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.preprocess.api.SettingProblems;
 import java.io.Serializable;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -494,7 +492,7 @@ public record TrainConfig(
         public TrainConfig build() {
             String resume = resumeFromCheckpoint == null ? "" : resumeFromCheckpoint.strip();
             String adapter = adapterNameOrPath == null ? "" : adapterNameOrPath.strip();
-            Problems p = new Problems();
+            SettingProblems p = new SettingProblems();
             p.require(modelPath != null && !modelPath.isBlank(), "model_name_or_path", "is required");
             p.require(table != null && !table.isBlank(), "table", "is required (the packed table's path)");
             p.require(outputDir != null && !outputDir.isBlank(), "output_dir", "is required");
@@ -539,7 +537,8 @@ public record TrainConfig(
             p.within("world_size", worldSize, 1, 4096);
             p.atLeast("loss_chunk_tokens", lossChunkTokens, 1);
             p.nonNegative("peak_flops_per_rank", peakFlopsPerRank);
-            AdamWConfig adamW = p.valid(
+            AdamWConfig adamW = valid(
+                    p,
                     () -> new AdamWConfig(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay),
                     "learning_rate",
                     "adam_beta1",
@@ -556,7 +555,8 @@ public record TrainConfig(
             // each method's own settings, between the rules in the order their problems have always been listed
             LoraConfig lora = finetuningType != FinetuningType.LORA || loraTarget == null // null: reported above
                     ? null
-                    : p.valid(
+                    : valid(
+                            p,
                             () -> LoraConfig.of(loraRank, loraAlpha, loraDropout, loraTarget, useRslora),
                             "lora_target",
                             "lora_rank",
@@ -569,7 +569,8 @@ public record TrainConfig(
                             + (finetuningType == null ? "" : finetuningType.key()));
             FreezeConfig freeze = finetuningType != FinetuningType.FREEZE
                     ? null
-                    : p.valid(
+                    : valid(
+                            p,
                             () -> FreezeConfig.of(
                                     freezeTrainableLayers,
                                     freezeTrainableModules == null ? "all" : freezeTrainableModules,
@@ -590,8 +591,9 @@ public record TrainConfig(
                             + "LLaMA-Factory); for " + (finetuningType == null ? "" : finetuningType.key())
                             + " train on the merged model (export it) instead");
             if (preference != null) {
-                p.valid(preference::loss, "pref_loss", "pref_beta", "pref_ftx", "dpo_label_smoothing", "simpo_gamma");
-                p.valid(
+                valid(p, preference::loss, "pref_loss", "pref_beta", "pref_ftx", "dpo_label_smoothing", "simpo_gamma");
+                valid(
+                        p,
                         () -> {
                             preference.checkReference(modelPath);
                             return null;
@@ -612,7 +614,7 @@ public record TrainConfig(
                     "full_shard is for finetuning_type = full or lora; for freeze use shard_grad_op (freeze trains "
                             + "whole layers of the base, which full_shard would have to split into frozen and "
                             + "trained shards)");
-            p.throwIfAny();
+            p.throwIfAny(TrainConfigException::new);
             return new TrainConfig(
                     modelPath,
                     table,
@@ -631,62 +633,15 @@ public record TrainConfig(
     }
 
     /**
-     * The problems of a config being built, each under the LLaMA-Factory / transformers key it is about; the first
-     * per key (a NaN learning rate breaks two rules about it).
+     * A part built by its own checks (LoRA, freeze, AdamW, the preference loss), or null if they fail. Their messages
+     * begin with the key they are about: the problem goes under that one of {@code keys}, else under the first.
      */
-    private static final class Problems {
-        private final Map<String, TrainConfigException.Problem> found = new LinkedHashMap<>();
-
-        void require(boolean ok, String key, String message) {
-            if (!ok) {
-                found.putIfAbsent(key, new TrainConfigException.Problem(key, message));
-            }
-        }
-
-        /** A value outside its key's range (NaN, the placeholder for a value that was not a number, is outside all). */
-        void allowed(boolean ok, String key, Object value, String allowed) {
-            if (!ok) {
-                found.putIfAbsent(key, TrainConfigException.Problem.badValue(key, value, allowed));
-            }
-        }
-
-        void positive(String key, double value) {
-            allowed(value > 0 && Double.isFinite(value), key, value, "a number > 0");
-        }
-
-        void nonNegative(String key, double value) {
-            allowed(value >= 0 && Double.isFinite(value), key, value, "a number >= 0");
-        }
-
-        void fraction(String key, double value) {
-            allowed(value >= 0 && value < 1, key, value, "a number in [0, 1)");
-        }
-
-        void atLeast(String key, long value, long min) {
-            allowed(value >= min, key, value, "a whole number >= " + min);
-        }
-
-        void within(String key, long value, long min, long max) {
-            allowed(value >= min && value <= max, key, value, "a whole number in [" + min + ", " + max + "]");
-        }
-
-        /**
-         * A part built by its own checks (LoRA, freeze, AdamW), or null if they fail. Their messages begin with the
-         * key they are about: the problem goes under that one of {@code keys}, else under the first.
-         */
-        <T> T valid(Supplier<T> part, String... keys) {
-            try {
-                return part.get();
-            } catch (IllegalArgumentException e) {
-                require(false, TrainConfigException.keyOf(e.getMessage(), keys), e.getMessage());
-                return null;
-            }
-        }
-
-        void throwIfAny() {
-            if (!found.isEmpty()) {
-                throw new TrainConfigException(List.copyOf(found.values()));
-            }
+    private static <T> T valid(SettingProblems p, Supplier<T> part, String... keys) {
+        try {
+            return part.get();
+        } catch (IllegalArgumentException e) {
+            p.require(false, TrainConfigException.keyOf(e.getMessage(), keys), e.getMessage());
+            return null;
         }
     }
 }

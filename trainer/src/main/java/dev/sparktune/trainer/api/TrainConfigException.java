@@ -1,5 +1,6 @@
 package dev.sparktune.trainer.api;
 
+import dev.sparktune.preprocess.api.SettingProblems;
 import dev.sparktune.trainer.TrainerException;
 import java.util.Arrays;
 import java.util.List;
@@ -11,35 +12,14 @@ import java.util.stream.Collectors;
  * key paths.
  */
 public final class TrainConfigException extends TrainerException {
-    /**
-     * @param key     the setting, by its LLaMA-Factory / transformers name
-     * @param message what is wrong and what to do, without the key
-     * @param allowed for a value outside its own range, what the key allows (a config reader words it with the value
-     *                as the user wrote it); null for a problem between keys
-     */
-    public record Problem(String key, String message, String allowed) {
-        public Problem(String key, String message) {
-            this(key, message, null);
-        }
+    private final List<SettingProblems.Problem> problems;
 
-        static Problem badValue(String key, Object value, String allowed) {
-            return new Problem(key, "invalid value " + value + "; allowed: " + allowed, allowed);
-        }
-
-        @Override
-        public String toString() {
-            return key + ": " + message;
-        }
-    }
-
-    private final List<Problem> problems;
-
-    public TrainConfigException(List<Problem> problems) {
-        super(problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
+    public TrainConfigException(List<SettingProblems.Problem> problems) {
+        super(problems.stream().map(SettingProblems.Problem::toString).collect(Collectors.joining("; ")));
         this.problems = List.copyOf(problems);
     }
 
-    public List<Problem> problems() {
+    public List<SettingProblems.Problem> problems() {
         return problems;
     }
 

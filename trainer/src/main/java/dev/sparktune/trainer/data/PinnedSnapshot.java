@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -96,6 +97,32 @@ public record PinnedSnapshot(
      * @throws VersionUnavailableException the version cannot be read any more (log or files cleaned up)
      */
     public static PinnedSnapshot pin(SparkSession spark, String tablePath, String split, long version) {
+        return pin(spark, tablePath, split, version, (path, e) -> TrainDataErrors.versionUnavailable(path, version, e));
+    }
+
+    /**
+     * Pins the version the config key {@code key} asks for (eval.table_version, train.ref_logprobs_table_version):
+     * {@code version}, or the latest when it is -1.
+     *
+     * @throws VersionUnavailableException naming the key, when that version cannot be read
+     */
+    public static PinnedSnapshot pin(SparkSession spark, String tablePath, String split, String key, long version) {
+        return version < 0
+                ? pin(spark, tablePath, split)
+                : pin(
+                        spark,
+                        tablePath,
+                        split,
+                        version,
+                        (path, e) -> TrainDataErrors.versionUnavailable(path, key, version, e));
+    }
+
+    private static PinnedSnapshot pin(
+            SparkSession spark,
+            String tablePath,
+            String split,
+            long version,
+            BiFunction<String, RuntimeException, VersionUnavailableException> unavailable) {
         requireSplit(split);
         String path = DeltaTables.qualify(spark, tablePath);
         DeltaLog log = DeltaLog.forTableWithSnapshot(spark, path)._1();
@@ -106,7 +133,7 @@ public record PinnedSnapshot(
         try {
             snapshot = log.getSnapshotAt(version, Option.empty(), Option.empty());
         } catch (RuntimeException e) {
-            throw TrainDataErrors.versionUnavailable(path, version, e);
+            throw unavailable.apply(path, e);
         }
         return of(spark, path, snapshot, split);
     }

@@ -34,6 +34,16 @@ final class TrainDataErrors {
                 cause);
     }
 
+    static VersionUnavailableException versionUnavailable(String tablePath, String key, long version, Exception cause) {
+        return new VersionUnavailableException(
+                tablePath,
+                version,
+                key + " = " + version + ": " + tablePath + " has no readable version " + version + " ("
+                        + cause.getMessage() + "); set it to a version the table's history holds (DESCRIBE HISTORY), "
+                        + "or -1 for the latest",
+                cause);
+    }
+
     static NotAPackedTableException missingColumn(
             String tablePath, long version, StructField expected, StructType actual) {
         String found = Arrays.stream(actual.fields())

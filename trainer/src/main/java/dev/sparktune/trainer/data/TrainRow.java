@@ -2,6 +2,7 @@ package dev.sparktune.trainer.data;
 
 import dev.sparktune.preprocess.table.PackedTable;
 import java.util.Arrays;
+import org.apache.spark.sql.Row;
 
 /**
  * One row of the packed table as the trainer consumes it: unpadded {@code input_ids} and {@code labels} (HF-style,
@@ -46,6 +47,21 @@ public record TrainRow(int[] inputIds, int[] labels, int[] docLens, long[] docId
     /** A row of single documents. */
     public TrainRow(int[] inputIds, int[] labels, int[] docLens) {
         this(inputIds, labels, docLens, new long[0], new int[0]);
+    }
+
+    /**
+     * A row Spark read from the packed table (eval, the reference pass; training reads the Parquet files itself), its
+     * columns found by name: input_ids, labels, doc_lens, doc_ids, and doc_roles where they were selected (a table of
+     * pairs). Other selected columns are the caller's.
+     */
+    public static TrainRow of(Row row) {
+        boolean pairs = Arrays.asList(row.schema().fieldNames()).contains(PackedTable.DOC_ROLES);
+        return new TrainRow(
+                PackedTable.ints(row.getList(row.fieldIndex(PackedTable.INPUT_IDS))),
+                PackedTable.ints(row.getList(row.fieldIndex(PackedTable.LABELS))),
+                PackedTable.ints(row.getList(row.fieldIndex(PackedTable.DOC_LENS))),
+                PackedTable.longs(row.getList(row.fieldIndex(PackedTable.DOC_IDS))),
+                pairs ? PackedTable.ints(row.getList(row.fieldIndex(PackedTable.DOC_ROLES))) : new int[0]);
     }
 
     public int numTokens() {

@@ -1,8 +1,9 @@
 package dev.sparktune.trainer.data;
 
 /**
- * The table version a resumed run must train on (the one its checkpoint names) can no longer be read: its log entries
- * or data files were cleaned up (VACUUM, log retention).
+ * A table version asked for can no longer be read, or never existed: the one a resumed run must train on (its
+ * checkpoint names it), or the one a config key pins (eval.table_version, train.ref_logprobs_table_version). Log
+ * entries or data files are cleaned up by VACUUM and log retention.
  */
 public final class VersionUnavailableException extends TableVersionException {
     VersionUnavailableException(String tablePath, long version, String message, Throwable cause) {

@@ -59,9 +59,8 @@ public final class EvalJob {
     public static EvalResult run(SparkSession spark, EvalConfig config) {
         long started = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        PinnedSnapshot snapshot = config.tableVersion() < 0
-                ? PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_EVAL)
-                : PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_EVAL, config.tableVersion());
+        PinnedSnapshot snapshot = PinnedSnapshot.pin(
+                spark, config.table(), PackedTable.SPLIT_EVAL, "eval.table_version", config.tableVersion());
         boolean pairs = snapshot.holdsPairs();
         PreferenceLoss preferenceLoss = pairs ? config.preference().loss() : null;
         // ref_logprobs = adapters_off: each task scores its pairs' reference itself, no table is pinned
@@ -126,8 +125,7 @@ public final class EvalJob {
 
         List<DocPrediction> predictions = new ArrayList<>(total.predictions());
         predictions.sort(Comparator.comparingLong(p -> sampleOrder(p.docId())));
-        double loss = total.supervisedTokens() == 0 ? Double.NaN : total.lossSum() / total.supervisedTokens();
-        long n = predictions.size();
+        double loss = total.loss();
         EvalResult result = new EvalResult(
                 config.modelPath(),
                 config.adapterPath(),
@@ -138,13 +136,9 @@ public final class EvalJob {
                 total.supervisedTokens(),
                 loss,
                 Math.exp(loss),
-                n,
-                n == 0
-                        ? Double.NaN
-                        : predictions.stream().filter(DocPrediction::exactMatch).count() / (double) n,
-                n == 0
-                        ? Double.NaN
-                        : predictions.stream().filter(DocPrediction::contains).count() / (double) n,
+                predictions.size(),
+                total.share(DocPrediction::exactMatch),
+                total.share(DocPrediction::contains),
                 (System.nanoTime() - started) / 1e9,
                 predictions,
                 total.pairs(),
@@ -196,7 +190,7 @@ public final class EvalJob {
         ReferenceLogProbs referenceLogProbs = null;
         if (adaptersOff) {
             List<TrainRow> read = new ArrayList<>();
-            it.forEachRemaining(row -> read.add(trainRow(row, true)));
+            it.forEachRemaining(row -> read.add(TrainRow.of(row)));
             referenceLogProbs = adaptersOffReference(read, config, hadoop, seqLen);
             rows = read.iterator();
         } else {
@@ -211,7 +205,7 @@ public final class EvalJob {
 
                 @Override
                 public TrainRow next() {
-                    return trainRow(it.next(), preferenceLoss != null);
+                    return TrainRow.of(it.next());
                 }
             };
         }
@@ -227,16 +221,6 @@ public final class EvalJob {
                 pairScoring);
         rows.forEachRemaining(evaluator::add);
         return evaluator.score();
-    }
-
-    /** A row of the selected columns; of a table of pairs, the roles (checked to be chosen / rejected pairs). */
-    private static TrainRow trainRow(Row row, boolean pairs) {
-        return new TrainRow(
-                PackedTable.ints(row.getList(0)),
-                PackedTable.ints(row.getList(1)),
-                PackedTable.ints(row.getList(2)),
-                PackedTable.longs(row.getList(3)),
-                pairs ? PackedTable.ints(row.getList(4)) : new int[0]);
     }
 
     /**

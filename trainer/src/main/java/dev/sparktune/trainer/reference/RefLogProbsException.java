@@ -1,6 +1,7 @@
 package dev.sparktune.trainer.reference;
 
 import dev.sparktune.trainer.TrainerException;
+import dev.sparktune.trainer.data.VersionUnavailableException;
 import java.util.List;
 
 /**
@@ -52,12 +53,9 @@ public final class RefLogProbsException extends TrainerException {
                                 + "this table version, " + otherModel));
     }
 
-    static RefLogProbsException versionUnavailable(String table, long version, Throwable cause) {
-        return new RefLogProbsException(
-                "train.ref_logprobs_table_version = " + version + ": " + table + " has no readable version " + version
-                        + " (" + cause.getMessage() + "); set it to a version the table's history holds (DESCRIBE "
-                        + "HISTORY), or -1 for the latest",
-                cause);
+    /** The packed table has no version train.ref_logprobs_table_version names: a problem of the reference pass's. */
+    static RefLogProbsException versionUnavailable(VersionUnavailableException e) {
+        return new RefLogProbsException(e.getMessage(), e);
     }
 
     static RefLogProbsException missingDocument(String refTable, long docId) {

@@ -112,14 +112,15 @@ public final class RefLogProbsJob {
 
     /** The packed table version to score: train.ref_logprobs_table_version, or the latest (-1). */
     private static PinnedSnapshot pin(SparkSession spark, RefLogProbsConfig config) {
-        if (config.tableVersion() < 0) {
-            return PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN);
-        }
         try {
-            return PinnedSnapshot.pin(spark, config.table(), PackedTable.SPLIT_TRAIN, config.tableVersion());
+            return PinnedSnapshot.pin(
+                    spark,
+                    config.table(),
+                    PackedTable.SPLIT_TRAIN,
+                    "train.ref_logprobs_table_version",
+                    config.tableVersion());
         } catch (VersionUnavailableException e) {
-            // its message is the resumed checkpoint's; this version was asked for by the key
-            throw RefLogProbsException.versionUnavailable(e.tablePath(), config.tableVersion(), e.getCause());
+            throw RefLogProbsException.versionUnavailable(e);
         }
     }
 
@@ -177,20 +178,15 @@ public final class RefLogProbsJob {
             }
 
             private void take(Row row) {
-                int[] docLens = PackedTable.ints(row.getList(2));
-                long[] docIds = PackedTable.longs(row.getList(3));
-                if (docIds.length != docLens.length) {
+                TrainRow read = TrainRow.of(row);
+                if (read.docIds().length != read.docLens().length) {
                     // the packed-table contract: one id per document; a row breaking it would shift every id after
-                    throw new IllegalStateException("a row of " + config.table() + " holds " + docLens.length
-                            + " documents but " + docIds.length + " doc_ids: not a packed table SparkTune wrote");
+                    throw new IllegalStateException("a row of " + config.table() + " holds " + read.docLens().length
+                            + " documents but " + read.docIds().length + " doc_ids: not a packed table SparkTune "
+                            + "wrote");
                 }
-                batch.add(new TrainRow(
-                        PackedTable.ints(row.getList(0)),
-                        PackedTable.ints(row.getList(1)),
-                        docLens,
-                        docIds,
-                        new int[0]));
-                splits.add(row.getString(4));
+                batch.add(read);
+                splits.add(row.getString(row.fieldIndex(PackedTable.SPLIT)));
             }
 
             private void score() {

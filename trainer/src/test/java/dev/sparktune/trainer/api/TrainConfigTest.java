@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparktune.preprocess.api.SettingProblems;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -21,7 +22,7 @@ class TrainConfigTest {
     private static Map<String, String> problems(TrainConfig.Builder builder) {
         TrainConfigException e = assertThrows(TrainConfigException.class, builder::build);
         return e.problems().stream()
-                .collect(Collectors.toMap(TrainConfigException.Problem::key, TrainConfigException.Problem::message));
+                .collect(Collectors.toMap(SettingProblems.Problem::key, SettingProblems.Problem::message));
     }
 
     @Test

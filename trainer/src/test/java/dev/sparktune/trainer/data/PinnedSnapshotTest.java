@@ -3,6 +3,7 @@ package dev.sparktune.trainer.data;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,9 @@ import dev.sparktune.preprocess.api.PrepConfig;
 import dev.sparktune.preprocess.api.PrepJob;
 import dev.sparktune.preprocess.table.DeltaTables;
 import dev.sparktune.preprocess.table.PackedTable;
+import dev.sparktune.trainer.api.PreferenceConfig;
+import dev.sparktune.trainer.eval.EvalConfig;
+import dev.sparktune.trainer.eval.EvalJob;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -243,6 +247,56 @@ class PinnedSnapshotTest extends LocalSparkTestBase {
         assertTrue(
                 fresh.files().stream().map(PinnedSnapshot.DataFile::uri).noneMatch(oldFiles::contains),
                 "the new version has its own files");
+    }
+
+    @Test
+    void aVersionThatCannotBeReadIsReportedAsWhatAskedForIt() {
+        String path = DeltaTables.qualify(spark, table);
+        var resumed = assertThrows(
+                VersionUnavailableException.class, () -> PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_TRAIN, 99));
+        assertEquals(99, resumed.version());
+        assertTrue(
+                resumed.getMessage().startsWith(path + ": version 99, the one the checkpoint being resumed was trained")
+                        && resumed.getMessage().contains("train.overwrite_output_dir = true"),
+                resumed.getMessage());
+
+        var keyed = assertThrows(
+                VersionUnavailableException.class,
+                () -> PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_EVAL, "eval.table_version", 99));
+        assertTrue(
+                keyed.getMessage().startsWith("eval.table_version = 99: " + path + " has no readable version 99 (")
+                        && keyed.getMessage()
+                                .endsWith("; set it to a version the table's history holds (DESCRIBE "
+                                        + "HISTORY), or -1 for the latest"),
+                keyed.getMessage());
+        assertEquals(
+                PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_EVAL).version(),
+                PinnedSnapshot.pin(spark, table, PackedTable.SPLIT_EVAL, "eval.table_version", -1)
+                        .version(),
+                "-1 pins the latest");
+
+        // eval pins by its key: its message named a resumed checkpoint, which eval has none of
+        String model = scratch.resolve("no model: the version fails first").toString();
+        EvalConfig config = new EvalConfig(
+                model,
+                "",
+                table,
+                99,
+                0,
+                false,
+                4,
+                1,
+                false,
+                1,
+                1,
+                0,
+                0,
+                "",
+                64,
+                PreferenceConfig.defaults().withReferenceOf(model));
+        var eval = assertThrows(VersionUnavailableException.class, () -> EvalJob.run(spark, config));
+        assertTrue(eval.getMessage().startsWith("eval.table_version = 99: " + path), eval.getMessage());
+        assertFalse(eval.getMessage().contains("checkpoint"), eval.getMessage());
     }
 
     @Test
