@@ -15,6 +15,8 @@ import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.api.LabelOptions;
 import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.Stage;
+import dev.sparktune.preprocess.reject.Reject;
+import dev.sparktune.preprocess.reject.RejectReason;
 import dev.sparktune.preprocess.source.AlpacaConverter;
 import dev.sparktune.preprocess.source.ColumnMapping;
 import dev.sparktune.preprocess.source.RecordConverter;
@@ -27,6 +29,7 @@ import dev.sparktune.testkit.RepoPaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -46,7 +49,8 @@ import org.junit.jupiter.api.TestFactory;
  * the repository (which record the LLaMA-Factory version they come from). The script is not re-run here, unlike the
  * other goldens' scripts: it imports LLaMA-Factory from a source tree, which the build cannot reach (not in the wheel
  * store, not on Maven Central) and the repository does not carry; regenerate the goldens with it after changing a
- * template or a record (docs/developing.md).
+ * template or a record (docs/developing.md). A case LLaMA-Factory refuses (its error recorded instead of ids) must be
+ * rejected by prep with LLaMA-Factory's reason in the message.
  */
 class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -94,6 +98,8 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
             broadcasts.put(k, jsc.broadcast(v));
             specials.put(k, v.specialTokens());
         });
+        // the date LLaMA-Factory's clock read, which the llama3 tool format writes
+        LocalDate today = LocalDate.parse(goldens.get("today").asText());
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonNode c : goldens.get("cases")) {
             String variant = c.get("tokenizer").asText();
@@ -101,7 +107,12 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
             tests.add(DynamicTest.dynamicTest(
                     c.get("name").asText(),
                     () -> assertCase(
-                            c, record, tokenizers.get(variant), broadcasts.get(variant), specials.get(variant))));
+                            c,
+                            record,
+                            tokenizers.get(variant),
+                            broadcasts.get(variant),
+                            specials.get(variant),
+                            today)));
         }
         assertTrue(tests.size() > 100, "the goldens hold " + tests.size() + " cases");
         return tests;
@@ -112,12 +123,14 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
             JsonNode record,
             TokenizerFiles tokenizer,
             Broadcast<TokenizerFiles> broadcast,
-            SpecialTokens special) {
+            SpecialTokens special,
+            LocalDate today) {
         boolean preference = c.get("stage").asText().equals("dpo");
         ChatTemplate template = ChatTemplates.resolve(
                 c.get("template").asText(),
                 tokenizer.tokenizerConfigJson(),
-                c.get("enable_thinking").asBoolean());
+                c.get("enable_thinking").asBoolean(),
+                today);
         DocumentEncoder encoder = new DocumentEncoder(
                 Map.of(DATASET, converter(record.get("formatting").asText(), preference)),
                 Map.of(DATASET, "/"),
@@ -134,6 +147,15 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
         SourceRecord source = SourceRecord.of(
                 DATASET, "/golden.jsonl", 1, record.get("record").toString());
         EncodeOutcome outcome = encoder.encode(List.of(source).iterator()).next();
+        if (c.has("error")) {
+            // LLaMA-Factory raised: the record is rejected, saying why in LLaMA-Factory's words
+            Reject reject = assertInstanceOf(
+                            EncodeOutcome.Rejected.class, outcome, () -> c.get("name") + ": " + outcome)
+                    .reject();
+            assertEquals(RejectReason.TEMPLATE_ERROR, reject.reason(), c.get("name") + ": " + reject);
+            assertTrue(reject.message().contains(c.get("error").asText()), c.get("name") + ": " + reject.message());
+            return;
+        }
         EncodedDocument doc = assertInstanceOf(
                         EncodeOutcome.Accepted.class, outcome, () -> c.get("name") + ": " + outcome)
                 .document();
