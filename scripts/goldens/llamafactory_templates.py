@@ -16,8 +16,8 @@ Tokenizers: the bundled Qwen3 tokenizer (assets/tokenizers/qwen3). Templates wri
 tokens (llama3, gemma, phi, glm4, ...: TOKENIZER_VARIANTS) get the Qwen3 tokenizer with those tokens added as special
 tokens and bos/eos set, as `tokenizer.add_special_tokens` does; the added tokens and their ids are written to the
 goldens so the Java test builds the same tokenizer. A variant holds its templates' stop words too: the script stops
-if LLaMA-Factory's get_template_and_fix_tokenizer adds a token, or if a template replaces the eos (replace_eos) and
-writes it, which SparkTune does not model. train_on_prompt is left out for efficient_eos templates, which
+if LLaMA-Factory's get_template_and_fix_tokenizer adds a token (a template's replace_eos only makes one of them the
+eos, as SparkTune does). train_on_prompt is left out for efficient_eos templates, which
 LLaMA-Factory refuses. Tool definitions and calls (TOOL_OPTIONS' records: single, typed and parallel calls, an
 empty tool list) are exercised for every template, each in its tool format (register_template's "default" where it names
 none); the llama3 tool format writes today's date (datetime.now()), so the script fixes LLaMA-Factory's clock at
@@ -310,18 +310,6 @@ def text_only(template, mm_plugin_mod):
     return dataclasses.replace(template, mm_plugin=mm_plugin_mod.get_mm_plugin(name="base"))
 
 
-def check_eos_not_replaced(name, template):
-    """SparkTune does not model replace_eos: a template that sets it must not write the eos anywhere."""
-    if not template.replace_eos:
-        return
-    formatters = [template.format_prefix, template.format_system, template.format_user, template.format_assistant,
-                  template.format_function, template.format_observation]
-    writes_eos = template.efficient_eos or any(
-        isinstance(slot, set) and "eos_token" in slot for f in formatters for slot in f.slots)
-    if writes_eos:
-        raise SystemExit(f"{name} replaces the eos and writes it: model replace_eos in LlamaFactoryTemplates first")
-
-
 def llamafactory_version(lf_src):
     """The LLaMA-Factory the goldens come from: its VERSION, and the commit when LLAMAFACTORY_COMMIT names it."""
     env_py = Path(lf_src, "src", "llamafactory", "extras", "env.py").read_text(encoding="utf-8")
@@ -380,7 +368,6 @@ def encode(lf, name, variant, tokenizer, thinking, record_name, formatting, reco
     if len(tokenizer) != vocabulary:
         raise SystemExit(f"LLaMA-Factory added tokens to the {variant} tokenizer for {name}: add its stop words to "
                          "the variant")
-    check_eos_not_replaced(name, template)
     template = text_only(template, lf.mm_plugin)
     attr = lf.parser.DatasetAttr("file", record_name, formatting=formatting, system="system", ranking=ranking)
     if ranking:

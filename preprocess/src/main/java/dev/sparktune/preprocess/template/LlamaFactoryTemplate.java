@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -79,7 +80,10 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
      * {@code toolSlots}: {@code format_tools} when it is a StringFormatter (phi4_mini: the tools text as the dataset
      * gives it, in these slots), null when it is the {@code ToolFormatter} of {@code toolFormat}, which also writes the
      * calls. {@code efficientEos}: the assistant slots write no eos; the processors add it after the last response
-     * (see {@link #efficientEos()}). {@code tokens} are the special tokens its slots write that every tokenizer of its
+     * (see {@link #efficientEos()}). {@code replacedEos}: {@code replace_eos}'s token, the first stop word, which
+     * LLaMA-Factory makes the tokenizer's eos; null without replace_eos. {@code pretrainEos}: the eos LLaMA-Factory's
+     * pretrain processor writes after each text instead of the tokenizer's (llama3's {@code <|end_of_text|>}), or
+     * null. {@code tokens} are the special tokens its slots write that every tokenizer of its
      * model family holds as added tokens: a tokenizer without them belongs to another family, whose text they would
      * be split into.
      */
@@ -97,6 +101,8 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
             Kind kind,
             ThoughtWords thoughtWords,
             boolean efficientEos,
+            String replacedEos,
+            String pretrainEos,
             List<String> tokens)
             implements Serializable {
         Definition {
@@ -153,6 +159,19 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
      */
     public boolean efficientEos() {
         return definition.efficientEos();
+    }
+
+    /**
+     * The token LLaMA-Factory makes the eos for this template, when not the tokenizer's own: for stage pt the pretrain
+     * processor's (llama3: {@code <|end_of_text|>}), else {@code replace_eos}'s first stop word
+     * ({@code Template.fix_special_tokens}). It is the eos the slots and efficient_eos write, pt appends after each
+     * text, and generation stops at.
+     */
+    public Optional<String> eosToken(boolean pretraining) {
+        if (pretraining && definition.pretrainEos() != null) {
+            return Optional.of(definition.pretrainEos());
+        }
+        return Optional.ofNullable(definition.replacedEos());
     }
 
     /** Whether any slot, or efficient_eos, writes the tokenizer's eos token (which then must exist). */

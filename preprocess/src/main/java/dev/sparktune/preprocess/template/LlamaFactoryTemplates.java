@@ -70,6 +70,8 @@ final class LlamaFactoryTemplates {
                                     + "<|start_header_id|>assistant<|end_header_id|>\n\n")
                     .format(PREFIX, BOS)
                     .toolFormat(ToolFormat.LLAMA3)
+                    .replaceEos("<|eot_id|>")
+                    .pretrainEos("<|end_of_text|>")
                     .tokens("<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>")
                     .definition(),
             new Registration("llama4")
@@ -86,6 +88,7 @@ final class LlamaFactoryTemplates {
                                     + "<|header_start|>assistant<|header_end|>\n\n")
                     .format(PREFIX, BOS)
                     .toolFormat(ToolFormat.LLAMA3)
+                    .replaceEos("<|eot|>")
                     .tokens("<|header_start|>", "<|header_end|>", "<|eot|>")
                     .definition(),
             // "[INST]" is plain text to the Llama 2 tokenizer
@@ -126,20 +129,22 @@ final class LlamaFactoryTemplates {
                     .tokens(MISTRAL_TOOL_TOKENS)
                     .templateClass(Kind.SYSTEM_IN_FIRST_USER)
                     .definition(),
-            gemma("gemma").definition(),
+            gemma("gemma").replaceEos("<end_of_turn>").definition(),
             gemma("gemma2").efficientEos().definition(),
             // gemma3 text only: its mm_plugin changes nothing without images
-            gemma("gemma3").definition(),
+            gemma("gemma3").replaceEos("<end_of_turn>").definition(),
             new Registration("phi")
                     .format(USER, "<|user|>\n{{content}}<|end|>\n<|assistant|>\n")
                     .format(ASSISTANT, "{{content}}<|end|>\n")
                     .format(SYSTEM, "<|system|>\n{{content}}<|end|>\n")
+                    .replaceEos("<|end|>")
                     .tokens("<|user|>", "<|assistant|>", "<|system|>", "<|end|>")
                     .definition(),
             new Registration("phi4")
                     .format(USER, "<|im_start|>user<|im_sep|>{{content}}<|im_end|><|im_start|>assistant<|im_sep|>")
                     .format(ASSISTANT, "{{content}}<|im_end|>")
                     .format(SYSTEM, "<|im_start|>system<|im_sep|>{{content}}<|im_end|>")
+                    .replaceEos("<|im_end|>")
                     .tokens("<|im_start|>", "<|im_sep|>", "<|im_end|>")
                     .definition(),
             // the tools text as the dataset gives it; calls in the default tool format
@@ -148,6 +153,7 @@ final class LlamaFactoryTemplates {
                     .format(ASSISTANT, "{{content}}<|end|>")
                     .format(SYSTEM, "<|system|>{{content}}<|end|>")
                     .format(TOOLS, "<|tool|>{{content}}<|/tool|>")
+                    .replaceEos("<|end|>")
                     .tokens("<|user|>", "<|assistant|>", "<|system|>", "<|end|>", "<|tool|>", "<|/tool|>")
                     .definition(),
             new Registration("deepseek")
@@ -168,6 +174,7 @@ final class LlamaFactoryTemplates {
                     .definition(),
             chatml("chatml")
                     .format(OBSERVATION, "<|im_start|>tool\n{{content}}<|im_end|>\n<|im_start|>assistant\n")
+                    .replaceEos("<|im_end|>")
                     .definition(),
             chatml("yi").definition(),
             chatml("smollm2")
@@ -248,6 +255,7 @@ final class LlamaFactoryTemplates {
         return chatml(name)
                 .format(FUNCTION, CHATML_ASSISTANT)
                 .format(OBSERVATION, QWEN_OBSERVATION)
+                .replaceEos("<|im_end|>")
                 .toolFormat(toolFormat)
                 .templateClass(kind);
     }
@@ -296,6 +304,8 @@ final class LlamaFactoryTemplates {
         private String defaultSystem = "";
         private ThoughtWords thoughtWords = ThoughtWords.THINK;
         private boolean efficientEos;
+        private String replacedEos;
+        private String pretrainEos;
         private ToolFormat toolFormat = ToolFormat.DEFAULT;
         private Kind kind = Kind.PLAIN;
         private final List<String> tokens = new ArrayList<>();
@@ -339,6 +349,18 @@ final class LlamaFactoryTemplates {
             return this;
         }
 
+        /** {@code replace_eos=True} with this first stop word: it becomes the tokenizer's eos. */
+        Registration replaceEos(String firstStopWord) {
+            replacedEos = firstStopWord;
+            return this;
+        }
+
+        /** The eos LLaMA-Factory's pretrain processor appends for this template name instead of the tokenizer's. */
+        Registration pretrainEos(String token) {
+            pretrainEos = token;
+            return this;
+        }
+
         /** The {@code tool_format} of format_function and format_tools; register_template's default: default. */
         Registration toolFormat(ToolFormat format) {
             toolFormat = format;
@@ -373,6 +395,8 @@ final class LlamaFactoryTemplates {
                     kind,
                     thoughtWords,
                     efficientEos,
+                    replacedEos,
+                    pretrainEos,
                     tokens);
         }
     }

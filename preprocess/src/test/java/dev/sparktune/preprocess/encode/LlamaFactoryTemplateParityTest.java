@@ -25,6 +25,7 @@ import dev.sparktune.preprocess.source.SourceRecord;
 import dev.sparktune.preprocess.source.TagMapping;
 import dev.sparktune.preprocess.template.ChatTemplate;
 import dev.sparktune.preprocess.template.ChatTemplates;
+import dev.sparktune.preprocess.template.LlamaFactoryTemplate;
 import dev.sparktune.testkit.RepoPaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.StreamSupport;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -93,11 +95,9 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
         goldens.get("tokenizers").fields().forEachRemaining(e -> tokenizers.put(e.getKey(), tokenizer(e.getValue())));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Map<String, Broadcast<TokenizerFiles>> broadcasts = new HashMap<>();
-        Map<String, SpecialTokens> specials = new HashMap<>(); // parsing tokenizer.json takes a second: once each
-        tokenizers.forEach((k, v) -> {
-            broadcasts.put(k, jsc.broadcast(v));
-            specials.put(k, v.specialTokens());
-        });
+        tokenizers.forEach((k, v) -> broadcasts.put(k, jsc.broadcast(v)));
+        // parsing tokenizer.json takes a second: once per tokenizer and eos (a template's replace_eos changes it)
+        Map<String, SpecialTokens> specials = new HashMap<>();
         // the date LLaMA-Factory's clock read, which the llama3 tool format writes
         LocalDate today = LocalDate.parse(goldens.get("today").asText());
         List<DynamicTest> tests = new ArrayList<>();
@@ -106,13 +106,7 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
             JsonNode record = goldens.get("records").get(c.get("record").asText());
             tests.add(DynamicTest.dynamicTest(
                     c.get("name").asText(),
-                    () -> assertCase(
-                            c,
-                            record,
-                            tokenizers.get(variant),
-                            broadcasts.get(variant),
-                            specials.get(variant),
-                            today)));
+                    () -> assertCase(c, record, tokenizers.get(variant), broadcasts.get(variant), specials, today)));
         }
         assertTrue(tests.size() > 100, "the goldens hold " + tests.size() + " cases");
         return tests;
@@ -123,7 +117,7 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
             JsonNode record,
             TokenizerFiles tokenizer,
             Broadcast<TokenizerFiles> broadcast,
-            SpecialTokens special,
+            Map<String, SpecialTokens> specials,
             LocalDate today) {
         boolean preference = c.get("stage").asText().equals("dpo");
         ChatTemplate template = ChatTemplates.resolve(
@@ -131,6 +125,10 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
                 tokenizer.tokenizerConfigJson(),
                 c.get("enable_thinking").asBoolean(),
                 today);
+        // the eos as LLaMA-Factory's get_template_and_fix_tokenizer left it, as PrepJob takes it
+        Optional<String> eos = ((LlamaFactoryTemplate) template).eosToken(false);
+        SpecialTokens special = specials.computeIfAbsent(
+                c.get("tokenizer").asText() + "/" + eos.orElse(""), k -> tokenizer.specialTokens(eos));
         DocumentEncoder encoder = new DocumentEncoder(
                 Map.of(DATASET, converter(record.get("formatting").asText(), preference)),
                 Map.of(DATASET, "/"),
