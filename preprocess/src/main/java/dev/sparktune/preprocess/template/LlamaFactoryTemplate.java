@@ -81,9 +81,7 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
      * gives it, in these slots), null when it is the {@code ToolFormatter} of {@code toolFormat}, which also writes the
      * calls. {@code efficientEos}: the assistant slots write no eos; the processors add it after the last response
      * (see {@link #efficientEos()}). {@code replacedEos}: {@code replace_eos}'s token, the first stop word, which
-     * LLaMA-Factory makes the tokenizer's eos; null without replace_eos. {@code pretrainEos}: the eos LLaMA-Factory's
-     * pretrain processor writes after each text instead of the tokenizer's (llama3's {@code <|end_of_text|>}), or
-     * null. {@code tokens} are the special tokens its slots write that every tokenizer of its
+     * LLaMA-Factory makes the tokenizer's eos; null without replace_eos. {@code tokens} are the special tokens its slots write that every tokenizer of its
      * model family holds as added tokens: a tokenizer without them belongs to another family, whose text they would
      * be split into.
      */
@@ -102,7 +100,6 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
             ThoughtWords thoughtWords,
             boolean efficientEos,
             String replacedEos,
-            String pretrainEos,
             List<String> tokens)
             implements Serializable {
         Definition {
@@ -168,8 +165,9 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
      * text, and generation stops at.
      */
     public Optional<String> eosToken(boolean pretraining) {
-        if (pretraining && definition.pretrainEos() != null) {
-            return Optional.of(definition.pretrainEos());
+        if (pretraining && name().equals("llama3")) {
+            // processor/pretrain.py: eos_token = "<|end_of_text|>" if data_args.template == "llama3" else ...
+            return Optional.of("<|end_of_text|>");
         }
         return Optional.ofNullable(definition.replacedEos());
     }

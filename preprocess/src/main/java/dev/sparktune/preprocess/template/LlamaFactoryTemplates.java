@@ -26,9 +26,10 @@ import java.util.Map;
 /**
  * The LLaMA-Factory templates SparkTune names, each as {@code register_template(name=...)} declares it in
  * hiyouga/LLaMA-Factory {@code src/llamafactory/data/template.py} (0.9.6.dev0), written with the same slot names;
- * {@link Registration#definition} fills the slots a definition leaves out with register_template's defaults.
- * {@code replace_eos} only changes which token is the tokenizer's eos, and no template here that sets it writes the
- * eos (the golden script refuses such a template), so it is not modelled. {@code stop_words} are the tokens
+ * {@link Registration#definition} fills the slots a definition leaves out with register_template's defaults, among
+ * them the {@code default} tool format. {@code replace_eos} makes the first stop word the tokenizer's eos
+ * ({@link LlamaFactoryTemplate#eosToken}); no template here that sets it writes the eos in a slot, so it shows in the
+ * eos stage pt appends and the table's eos id (where generation stops). {@code stop_words} are the tokens
  * LLaMA-Factory adds to a tokenizer that lacks them: those the slots write are required tokens here (the template is
  * refused on a tokenizer without them); the others (llama3's {@code <|eom_id|>}, gemma2's {@code <eos>}) change only
  * how a text spelling them is tokenized, and are not required, as some tokenizers of the family lack them.
@@ -71,7 +72,6 @@ final class LlamaFactoryTemplates {
                     .format(PREFIX, BOS)
                     .toolFormat(ToolFormat.LLAMA3)
                     .replaceEos("<|eot_id|>")
-                    .pretrainEos("<|end_of_text|>")
                     .tokens("<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>")
                     .definition(),
             new Registration("llama4")
@@ -305,7 +305,6 @@ final class LlamaFactoryTemplates {
         private ThoughtWords thoughtWords = ThoughtWords.THINK;
         private boolean efficientEos;
         private String replacedEos;
-        private String pretrainEos;
         private ToolFormat toolFormat = ToolFormat.DEFAULT;
         private Kind kind = Kind.PLAIN;
         private final List<String> tokens = new ArrayList<>();
@@ -355,12 +354,6 @@ final class LlamaFactoryTemplates {
             return this;
         }
 
-        /** The eos LLaMA-Factory's pretrain processor appends for this template name instead of the tokenizer's. */
-        Registration pretrainEos(String token) {
-            pretrainEos = token;
-            return this;
-        }
-
         /** The {@code tool_format} of format_function and format_tools; register_template's default: default. */
         Registration toolFormat(ToolFormat format) {
             toolFormat = format;
@@ -396,7 +389,6 @@ final class LlamaFactoryTemplates {
                     thoughtWords,
                     efficientEos,
                     replacedEos,
-                    pretrainEos,
                     tokens);
         }
     }

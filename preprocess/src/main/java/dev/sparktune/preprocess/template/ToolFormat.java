@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.function.Function;
 
 /**
  * LLaMA-Factory's tool formats ({@code TOOLS} in {@code src/llamafactory/data/tool_utils.py}, 0.9.6.dev0) that the
@@ -74,11 +75,8 @@ enum ToolFormat {
 
         @Override
         String calls(List<ToolCall> calls) {
-            StringJoiner text = new StringJoiner("\n");
-            for (ToolCall call : calls) {
-                text.add("Action: " + call.name() + "\nAction Input: " + pythonJsonDumps(arguments(call)));
-            }
-            return text.toString();
+            return lines(
+                    calls, call -> "Action: " + call.name() + "\nAction Input: " + pythonJsonDumps(arguments(call)));
         }
     },
 
@@ -169,13 +167,9 @@ enum ToolFormat {
     QWEN {
         @Override
         String definitions(List<Map<?, ?>> tools, LocalDate today) {
-            StringBuilder toolText = new StringBuilder();
-            for (Map<?, ?> tool : tools) {
-                toolText.append('\n').append(pythonJsonDumps(wrapped(tool)));
-            }
             return "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
-                    + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>"
-                    + toolText
+                    + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+                    + lines(tools, tool -> pythonJsonDumps(wrapped(tool)))
                     + "\n</tools>\n\nFor each function call, return a json object with function name and "
                     + "arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": "
                     + "<function-name>, \"arguments\": <args-json-object>}\n</tool_call>";
@@ -183,11 +177,7 @@ enum ToolFormat {
 
         @Override
         String calls(List<ToolCall> calls) {
-            StringJoiner text = new StringJoiner("\n");
-            for (ToolCall call : calls) {
-                text.add("<tool_call>\n" + pythonJsonDumps(nameAndArguments(call)) + "\n</tool_call>");
-            }
-            return text.toString();
+            return lines(calls, call -> "<tool_call>\n" + pythonJsonDumps(nameAndArguments(call)) + "\n</tool_call>");
         }
     },
 
@@ -195,15 +185,14 @@ enum ToolFormat {
     QWEN3_5 {
         @Override
         String definitions(List<Map<?, ?>> tools, LocalDate today) {
-            StringBuilder toolText = new StringBuilder();
-            for (Map<?, ?> tool : tools) {
-                // tool.get("function", tool): the function when wrapped, the whole tool when it has none
-                Object written = "function".equals(tool.get("type")) && tool.containsKey("function")
-                        ? tool.get("function")
-                        : tool;
-                toolText.append('\n').append(pythonJsonDumps(written));
-            }
-            return "\n\n# Tools\n\nYou have access to the following functions:\n\n<tools>" + toolText
+            // tool.get("function", tool): the function when wrapped, the whole tool when it has none
+            String toolText = lines(
+                    tools,
+                    tool -> pythonJsonDumps(
+                            "function".equals(tool.get("type")) && tool.containsKey("function")
+                                    ? tool.get("function")
+                                    : tool));
+            return "\n\n# Tools\n\nYou have access to the following functions:\n\n<tools>\n" + toolText
                     + "\n</tools>\n\nIf you choose to call a function ONLY reply in the following format with NO "
                     + "suffix:\n\n<tool_call>\n<function=example_function_name>\n"
                     + "<parameter=example_parameter_1>\nvalue_1\n</parameter>\n<parameter=example_parameter_2>\n"
@@ -218,8 +207,7 @@ enum ToolFormat {
 
         @Override
         String calls(List<ToolCall> calls) {
-            StringJoiner text = new StringJoiner("\n");
-            for (ToolCall call : calls) {
+            return lines(calls, call -> {
                 if (!(arguments(call) instanceof Map<?, ?> byName)) {
                     throw new TemplateException("the arguments of tool call " + call.name() + " must be a JSON "
                             + "object for the qwen3_5 tool format, got " + call.argumentsJson());
@@ -233,9 +221,8 @@ enum ToolFormat {
                         .append(">\n")
                         .append(value instanceof String s ? s : pythonJsonDumps(value))
                         .append("\n</parameter>"));
-                text.add(block.append("\n</function>\n</tool_call>"));
-            }
-            return text.toString();
+                return block.append("\n</function>\n</tool_call>").toString();
+            });
         }
     };
 
@@ -248,6 +235,13 @@ enum ToolFormat {
 
     /** {@code function_formatter}: one assistant turn's calls (one or more). */
     abstract String calls(List<ToolCall> calls);
+
+    /** Each item's text, one per line ({@code "\n".join(...)}), as most formats write tools and calls. */
+    private static <T> String lines(List<T> items, Function<T, String> text) {
+        StringJoiner lines = new StringJoiner("\n");
+        items.forEach(item -> lines.add(text.apply(item)));
+        return lines.toString();
+    }
 
     /** The call's arguments as {@code json.loads} gives them. */
     private static Object arguments(ToolCall call) {
