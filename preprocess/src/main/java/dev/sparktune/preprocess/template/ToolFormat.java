@@ -333,7 +333,7 @@ enum ToolFormat {
 
     /** What LLaMA-Factory's {@code format} tool format raises on (a KeyError, TypeError, ...), said plainly. */
     private static TemplateException refused(String format, int index, String why) {
-        return new TemplateException(
-                "tools[" + index + "] " + why + " (LLaMA-Factory's " + format + " tool format cannot write it)");
+        return new TemplateException("tools[" + index + "] " + why + " (LLaMA-Factory's " + format
+                + " tool format cannot write it): fix " + "the record's tools or use template = auto");
     }
 }

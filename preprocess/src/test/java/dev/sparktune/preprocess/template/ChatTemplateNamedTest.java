@@ -167,7 +167,7 @@ class ChatTemplateNamedTest {
                 () -> ChatTemplates.resolve("chatml", TOKENS, true).render(noParameters));
         assertEquals(
                 "tools[0] has no parameters.properties object, which the default tool format lists (LLaMA-Factory's "
-                        + "default tool format cannot write it)",
+                        + "default tool format cannot write it): fix the record's tools or use template = auto",
                 chatml.getMessage());
     }
 
