@@ -210,6 +210,17 @@ RECORDS = {
         {"from": "gpt", "value": "Paris is sunny, Oslo has snow."},
         {"from": "human", "value": "Thanks!"},
         {"from": "gpt", "value": "You are welcome."}]}),
+    # the default tool format's Python: "in" on a required string, ", ".join over an enum string, str() of a number
+    # and of None, items without a type
+    "tool_default_quirks": ("sharegpt", {"tools": json.dumps([{"name": "pick", "parameters": {
+        "type": "object", "required": "colour size", "properties": {
+            "colour": {"type": "string", "enum": "rgb", "description": 1.5},
+            "size": {"type": None, "items": {"description": "no type"}},
+            "tags": {"type": "array", "items": {}}}}}]), "conversations": [
+        {"from": "human", "value": "Pick one."},
+        {"from": "function_call", "value": json.dumps({"name": "pick", "arguments": {"colour": "r"}})},
+        {"from": "observation", "value": "ok"},
+        {"from": "gpt", "value": "Picked red."}]}),
     # an empty tool list still writes the system slot (LLaMA-Factory's "if system or tools")
     "tools_empty": ("sharegpt", {"tools": "[]", "conversations": [
         {"from": "human", "value": "Hi"},
@@ -228,12 +239,12 @@ RECORDS = {
         {"from": "human", "value": "And 21?"},
         {"from": "gpt", "value": "No, 21 = 3 x 7."}]}),
 }
-# records written in one template's own thought words, run for that template only
-RECORD_TEMPLATES = {"own_thoughts_harmony": {"gpt_oss"}}
+# records written in one template's own thought words or for one tool format, run for those templates only
+RECORD_TEMPLATES = {"own_thoughts_harmony": {"gpt_oss"}, "tool_default_quirks": {"chatml", "llama2"}}
 # records with tools, run for every template with these options only (their tool prompts make long cases);
 # mask_history where several turns follow the calls
 TOOL_OPTIONS = {"tool_call": {"default", "truncated"}, "tool_call_typed": {"default", "truncated"},
-                "tool_call_parallel": {"default", "mask_history", "truncated"}, "tools_empty": {"default"}}
+                "tool_call_parallel": {"default", "mask_history", "truncated"}, "tools_empty": {"default"}, "tool_default_quirks": {"default"}}
 
 # preference (ranking) records, through the pairwise processor (stage dpo); the history response carries a thought
 PREFERENCE_RECORDS = {
