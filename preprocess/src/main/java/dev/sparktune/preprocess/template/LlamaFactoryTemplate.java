@@ -81,9 +81,9 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
      * gives it, in these slots), null when it is the {@code ToolFormatter} of {@code toolFormat}, which also writes the
      * calls. {@code efficientEos}: the assistant slots write no eos; the processors add it after the last response
      * (see {@link #efficientEos()}). {@code replacedEos}: {@code replace_eos}'s token, the first stop word, which
-     * LLaMA-Factory makes the tokenizer's eos; null without replace_eos. {@code tokens} are the special tokens its slots write that every tokenizer of its
-     * model family holds as added tokens: a tokenizer without them belongs to another family, whose text they would
-     * be split into.
+     * LLaMA-Factory makes the tokenizer's eos; null without replace_eos. {@code tokens} are the special tokens its
+     * slots write that every tokenizer of its model family holds as added tokens: a tokenizer without them belongs to
+     * another family, whose text they would be split into.
      */
     record Definition(
             String name,
