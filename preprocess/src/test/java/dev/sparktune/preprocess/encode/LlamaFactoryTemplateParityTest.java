@@ -33,9 +33,11 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.StreamSupport;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -96,8 +98,23 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Map<String, Broadcast<TokenizerFiles>> broadcasts = new HashMap<>();
         tokenizers.forEach((k, v) -> broadcasts.put(k, jsc.broadcast(v)));
-        // parsing tokenizer.json takes a second: once per tokenizer and eos (a template's replace_eos changes it)
+        // the special tokens per tokenizer and the eos a case's template makes (replace_eos), as PrepJob takes them,
+        // from one parse of each tokenizer.json (a second each)
+        Map<String, Set<Optional<String>>> eosByTokenizer = new HashMap<>();
+        for (JsonNode c : goldens.get("cases")) {
+            eosByTokenizer
+                    .computeIfAbsent(c.get("tokenizer").asText(), k -> new HashSet<>())
+                    .add(eosToken(ChatTemplates.resolve(c.get("template").asText(), null, true)));
+        }
         Map<String, SpecialTokens> specials = new HashMap<>();
+        for (Map.Entry<String, Set<Optional<String>>> e : eosByTokenizer.entrySet()) {
+            TokenizerFiles files = tokenizers.get(e.getKey());
+            JsonNode config = JSON.readTree(files.tokenizerConfigJson());
+            JsonNode tokenizerJson = JSON.readTree(files.tokenizerJson());
+            for (Optional<String> eos : e.getValue()) {
+                specials.put(e.getKey() + eos, SpecialTokens.from(config, tokenizerJson, eos));
+            }
+        }
         // the date LLaMA-Factory's clock read, which the llama3 tool format writes
         LocalDate today = LocalDate.parse(goldens.get("today").asText());
         List<DynamicTest> tests = new ArrayList<>();
@@ -125,10 +142,7 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
                 tokenizer.tokenizerConfigJson(),
                 c.get("enable_thinking").asBoolean(),
                 today);
-        // the eos as LLaMA-Factory's get_template_and_fix_tokenizer left it, as PrepJob takes it
-        Optional<String> eos = ((LlamaFactoryTemplate) template).eosToken(false);
-        SpecialTokens special = specials.computeIfAbsent(
-                c.get("tokenizer").asText() + "/" + eos.orElse(""), k -> tokenizer.specialTokens(eos));
+        SpecialTokens special = specials.get(c.get("tokenizer").asText() + eosToken(template));
         DocumentEncoder encoder = new DocumentEncoder(
                 Map.of(DATASET, converter(record.get("formatting").asText(), preference)),
                 Map.of(DATASET, "/"),
@@ -162,6 +176,11 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
         if (preference) {
             assertEquals(c.get("chosen_length").asInt(), doc.chosenLength(), c.get("name") + ": chosen length");
         }
+    }
+
+    /** The eos as LLaMA-Factory's get_template_and_fix_tokenizer leaves it for the template (sft and dpo). */
+    private static Optional<String> eosToken(ChatTemplate template) {
+        return ((LlamaFactoryTemplate) template).eosToken(false);
     }
 
     /** The columns the script's DatasetAttr names; a preference record's chosen and rejected too (ranking). */
