@@ -16,10 +16,12 @@ Tokenizers: the bundled Qwen3 tokenizer (assets/tokenizers/qwen3). Templates wri
 tokens (llama3, gemma, phi, glm4, ...: TOKENIZER_VARIANTS) get the Qwen3 tokenizer with those tokens added as special
 tokens and bos/eos set, as `tokenizer.add_special_tokens` does; the added tokens and their ids are written to the
 goldens so the Java test builds the same tokenizer. A variant holds its templates' stop words too: the script stops
-if LLaMA-Factory's get_template_and_fix_tokenizer adds a token, or if a template replaces the eos (replace_eos) and
-writes it, which SparkTune does not model. train_on_prompt is left out for efficient_eos templates, which
-LLaMA-Factory refuses. Tool definitions and calls are exercised for the templates whose tool format SparkTune
-models (TOOL_TEMPLATES); the llama3 tool prompt embeds today's date, so it could not be a golden anyway.
+if LLaMA-Factory's get_template_and_fix_tokenizer adds a token (a template's replace_eos only makes one of them the
+eos, as SparkTune does). train_on_prompt is left out for efficient_eos templates, which
+LLaMA-Factory refuses. Tool definitions and calls (TOOL_OPTIONS' records: single, typed and parallel calls, an
+empty tool list) are exercised for every template, each in its tool format (register_template's "default" where it names
+none); the llama3 tool format writes today's date (datetime.now()), so the script fixes LLaMA-Factory's clock at
+TODAY and records it. A case LLaMA-Factory refuses (glm4's parallel calls) records its error instead of ids.
 
 LLaMA-Factory is imported from its source tree, never copied here: pass its path (the directory holding
 src/llamafactory, e.g. a checkout of hiyouga/LLaMA-Factory 0.9.6.dev0) as the first argument or LLAMAFACTORY_SRC.
@@ -35,6 +37,7 @@ the wheel store nor reachable from CI, and its code is not committed here; regen
 record, or the LLaMA-Factory the templates follow.
 """
 import dataclasses
+import datetime
 import importlib.machinery
 import json
 import os
@@ -82,7 +85,8 @@ TEMPLATES = {
     "alpaca": "qwen3",
     "empty": "qwen3",
 }
-TOOL_TEMPLATES = {"qwen3", "qwen3_nothink", "qwen", "qwen3_5", "qwen3_5_nothink"}
+# the date LLaMA-Factory's clock reads while the goldens are made (the llama3 tool format writes it)
+TODAY = datetime.date(2026, 12, 7)
 REASONING_TEMPLATES = {"qwen3", "qwen3_5", "deepseekr1", "gpt_oss"}
 
 # special tokens added to the Qwen3 tokenizer for templates of other families: the tokens their slots and stop words
@@ -104,7 +108,8 @@ TOKENIZER_VARIANTS = {
         "bos_token": "<s>",
         "eos_token": "</s>",
         "additional_special_tokens": ["[INST]", "[/INST]", "[TOOL_CALLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]",
-                                      "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]"],
+                                      "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]", "[AVAILABLE_TOOLS]",
+                                      "[/AVAILABLE_TOOLS]"],
     },
     "gemma": {
         "bos_token": "<bos>",
@@ -114,7 +119,7 @@ TOKENIZER_VARIANTS = {
     "phi": {
         "bos_token": "<s>",
         "eos_token": "<|endoftext|>",
-        "additional_special_tokens": ["<|user|>", "<|assistant|>", "<|system|>", "<|end|>"],
+        "additional_special_tokens": ["<|user|>", "<|assistant|>", "<|system|>", "<|end|>", "<|tool|>", "<|/tool|>"],
     },
     "phi4": {"bos_token": "<|endoftext|>", "eos_token": "<|im_end|>", "additional_special_tokens": ["<|im_sep|>"]},
     "deepseek3": {
@@ -181,16 +186,45 @@ RECORDS = {
         {"from": "function_call", "value": json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})},
         {"from": "observation", "value": "{\"temp_c\": 21, \"sky\": \"clear\"}"},
         {"from": "gpt", "value": "It is 21°C and clear in Paris."}]}),
+    # tools as compact JSON text: phi4_mini writes the text as it is, the tool formats re-serialise it
     "tool_call_typed": ("sharegpt", {"tools": json.dumps([{"type": "function", "function": {
         "name": "forecast", "description": "Forecast for a city",
         "parameters": {"type": "object", "properties": {
             "city": {"type": "string"}, "days": {"type": "integer"}, "hourly": {"type": "boolean"},
-            "fields": {"type": "array", "items": {"type": "string"}}}}}}]), "conversations": [
+            "fields": {"type": "array", "items": {"type": "string"}},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"], "description": "Temperature unit"},
+            "note": {"type": ["string", "null"]}},
+            "required": ["city", "days"]}}}], ensure_ascii=False, separators=(",", ":")), "conversations": [
         {"from": "human", "value": "Zürich, 3 days, temperature and sky?"},
         {"from": "function_call", "value": json.dumps({"name": "forecast", "arguments": {
-            "city": "Zürich", "days": 3, "hourly": False, "fields": ["temp", "sky"]}}, ensure_ascii=False)},
+            "city": "Zürich", "days": 3, "hourly": False, "fields": ["temp", "sky"], "note": None,
+            "ratio": 0.5}}, ensure_ascii=False)},
         {"from": "observation", "value": "[{\"day\": 1, \"temp_c\": 18.5}]"},
         {"from": "gpt", "value": "Day 1: 18.5°C."}]}),
+    "tool_call_parallel": ("sharegpt", {"system": "Use the tools.", "tools": WEATHER_TOOLS, "conversations": [
+        {"from": "human", "value": "Weather in Paris and Oslo?"},
+        {"from": "function_call", "value": json.dumps([
+            {"name": "get_weather", "arguments": {"city": "Paris"}},
+            {"name": "get_weather", "arguments": {"city": "Oslo"}}])},
+        {"from": "observation", "value": "[\"sunny\", \"snow\"]"},
+        {"from": "gpt", "value": "Paris is sunny, Oslo has snow."},
+        {"from": "human", "value": "Thanks!"},
+        {"from": "gpt", "value": "You are welcome."}]}),
+    # the default tool format's Python: "in" on a required string, ", ".join over an enum string, str() of a number
+    # and of None, items without a type
+    "tool_default_quirks": ("sharegpt", {"tools": json.dumps([{"name": "pick", "parameters": {
+        "type": "object", "required": "colour size", "properties": {
+            "colour": {"type": "string", "enum": "rgb", "description": 1.5},
+            "size": {"type": None, "items": {"description": "no type"}},
+            "tags": {"type": "array", "items": {}}}}}]), "conversations": [
+        {"from": "human", "value": "Pick one."},
+        {"from": "function_call", "value": json.dumps({"name": "pick", "arguments": {"colour": "r"}})},
+        {"from": "observation", "value": "ok"},
+        {"from": "gpt", "value": "Picked red."}]}),
+    # an empty tool list still writes the system slot (LLaMA-Factory's "if system or tools")
+    "tools_empty": ("sharegpt", {"tools": "[]", "conversations": [
+        {"from": "human", "value": "Hi"},
+        {"from": "gpt", "value": "Hello."}]}),
     "alpaca_history": ("alpaca", {
         "instruction": "Summarise the text.",
         "input": "Spark runs jobs on a cluster.",
@@ -205,8 +239,12 @@ RECORDS = {
         {"from": "human", "value": "And 21?"},
         {"from": "gpt", "value": "No, 21 = 3 x 7."}]}),
 }
-# records written in one template's own thought words, run for that template only
-RECORD_TEMPLATES = {"own_thoughts_harmony": {"gpt_oss"}}
+# records written in one template's own thought words or for one tool format, run for those templates only
+RECORD_TEMPLATES = {"own_thoughts_harmony": {"gpt_oss"}, "tool_default_quirks": {"chatml", "llama2"}}
+# records with tools, run for every template with these options only (their tool prompts make long cases);
+# mask_history where several turns follow the calls
+TOOL_OPTIONS = {"tool_call": {"default", "truncated"}, "tool_call_typed": {"default", "truncated"},
+                "tool_call_parallel": {"default", "mask_history", "truncated"}, "tools_empty": {"default"}, "tool_default_quirks": {"default"}}
 
 # preference (ranking) records, through the pairwise processor (stage dpo); the history response carries a thought
 PREFERENCE_RECORDS = {
@@ -243,7 +281,14 @@ def import_llamafactory(src):
     stub = types.ModuleType("torchaudio")  # see the docstring: audio is never used here
     stub.__spec__ = importlib.machinery.ModuleSpec("torchaudio", None)
     sys.modules.setdefault("torchaudio", stub)
-    from llamafactory.data import converter, mm_plugin, parser, template
+    from llamafactory.data import converter, mm_plugin, parser, template, tool_utils
+
+    class FixedClock(datetime.datetime):  # see the docstring: the llama3 tool format writes datetime.now()
+        @classmethod
+        def now(cls, tz=None):
+            return cls(TODAY.year, TODAY.month, TODAY.day, 12, 0)
+
+    tool_utils.datetime = FixedClock
     from llamafactory.data.processor import pairwise, supervised
     return SimpleNamespace(converter=converter, parser=parser, template=template, supervised=supervised,
                            pairwise=pairwise, mm_plugin=mm_plugin)
@@ -276,18 +321,6 @@ def text_only(template, mm_plugin_mod):
     return dataclasses.replace(template, mm_plugin=mm_plugin_mod.get_mm_plugin(name="base"))
 
 
-def check_eos_not_replaced(name, template):
-    """SparkTune does not model replace_eos: a template that sets it must not write the eos anywhere."""
-    if not template.replace_eos:
-        return
-    formatters = [template.format_prefix, template.format_system, template.format_user, template.format_assistant,
-                  template.format_function, template.format_observation]
-    writes_eos = template.efficient_eos or any(
-        isinstance(slot, set) and "eos_token" in slot for f in formatters for slot in f.slots)
-    if writes_eos:
-        raise SystemExit(f"{name} replaces the eos and writes it: model replace_eos in LlamaFactoryTemplates first")
-
-
 def llamafactory_version(lf_src):
     """The LLaMA-Factory the goldens come from: its VERSION, and the commit when LLAMAFACTORY_COMMIT names it."""
     env_py = Path(lf_src, "src", "llamafactory", "extras", "env.py").read_text(encoding="utf-8")
@@ -306,13 +339,13 @@ def main(lf_src, out):
         tokenizer, _ = loaded[(name, variant)]
         for thinking in ([True, False] if name in REASONING_TEMPLATES else [True]):
             for record_name, (formatting, record) in RECORDS.items():
-                if record_name.startswith("tool_call") and name not in TOOL_TEMPLATES:
-                    continue
                 if name not in RECORD_TEMPLATES.get(record_name, {name}):
                     continue
                 for option_name, (cutoff_len, mask_history, train_on_prompt) in OPTIONS.items():
                     if option_name != "default" and record_name in ("single_turn", "alpaca_plain", "system_column"):
                         continue  # the options change nothing new on a one-turn record beyond "default"
+                    if option_name not in TOOL_OPTIONS.get(record_name, OPTIONS):
+                        continue
                     if train_on_prompt and lf.template.TEMPLATES[name].efficient_eos:
                         continue  # LLaMA-Factory refuses it (get_template_and_fix_tokenizer), as SparkTune does
                     case = encode(lf, name, variant, tokenizer, thinking, record_name, formatting, record,
@@ -328,8 +361,8 @@ def main(lf_src, out):
     records = {k: {"formatting": f, "record": r} for k, (f, r) in {**RECORDS, **PREFERENCE_RECORDS}.items()}
     tokenizers = {variant: info for (_, variant), (_, info) in loaded.items()}
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"llamafactory": llamafactory_version(lf_src), "tokenizers": tokenizers, "records": records,
-                   "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
+        json.dump({"llamafactory": llamafactory_version(lf_src), "today": TODAY.isoformat(), "tokenizers": tokenizers,
+                   "records": records, "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
     print(f"{len(cases)} cases from LLaMA-Factory at {lf_src}")
 
@@ -346,7 +379,6 @@ def encode(lf, name, variant, tokenizer, thinking, record_name, formatting, reco
     if len(tokenizer) != vocabulary:
         raise SystemExit(f"LLaMA-Factory added tokens to the {variant} tokenizer for {name}: add its stop words to "
                          "the variant")
-    check_eos_not_replaced(name, template)
     template = text_only(template, lf.mm_plugin)
     attr = lf.parser.DatasetAttr("file", record_name, formatting=formatting, system="system", ranking=ranking)
     if ranking:
@@ -361,10 +393,14 @@ def encode(lf, name, variant, tokenizer, thinking, record_name, formatting, reco
                                                  "history", "tools", "chosen", "rejected")})
     processor_class = lf.pairwise.PairwiseDatasetProcessor if ranking else lf.supervised.SupervisedDatasetProcessor
     processor = processor_class(template=template, tokenizer=tokenizer, processor=None, data_args=data_args)
-    encoded = processor.preprocess_dataset({k: [v] for k, v in example.items()})
     case = {"template": name, "enable_thinking": thinking, "tokenizer": variant, "record": record_name,
             "stage": "dpo" if ranking else "sft", "cutoff_len": cutoff_len, "mask_history": mask_history,
             "train_on_prompt": train_on_prompt}
+    try:
+        encoded = processor.preprocess_dataset({k: [v] for k, v in example.items()})
+    except ValueError as e:  # a tool format that cannot write the record (glm4: parallel calls)
+        case["error"] = str(e)
+        return case
     if ranking:
         if len(encoded["chosen_input_ids"]) != 1:
             raise SystemExit(f"LLaMA-Factory dropped {name}/{record_name}: fix the record")

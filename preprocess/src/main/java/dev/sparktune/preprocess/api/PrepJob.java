@@ -34,6 +34,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -41,6 +42,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -77,14 +79,20 @@ public final class PrepJob {
     public static PrepResult run(SparkSession spark, PrepConfig config) {
         Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
         TokenizerFiles tokenizer = TokenizerFiles.load(config.modelPath(), hadoopConf);
-        ChatTemplate template = config.stage() != Stage.PT
+        boolean pretraining = config.stage() == Stage.PT;
+        // stage pt writes no template, but a named one still chooses the eos pt appends, as in LLaMA-Factory
+        ChatTemplate template = !pretraining || !config.template().name().equals(ChatTemplates.AUTO)
                 ? ChatTemplates.resolve(
                         config.template().name(),
                         tokenizer.tokenizerConfigJson(),
                         config.template().enableThinking())
                 : null;
+        Optional<String> eosToken = Optional.empty();
         if (template instanceof LlamaFactoryTemplate lf) {
-            List<String> missing = tokenizer.missingAddedTokens(lf.requiredTokens());
+            eosToken = lf.eosToken(pretraining);
+            List<String> required = new ArrayList<>(lf.requiredTokens());
+            eosToken.filter(eos -> !required.contains(eos)).ifPresent(required::add);
+            List<String> missing = tokenizer.missingAddedTokens(required);
             if (!missing.isEmpty()) {
                 throw new PreprocessException("template '" + lf.name() + "' writes " + missing + ", which the "
                         + "tokenizer in " + config.modelPath() + " does not have as tokens: the template is for "
@@ -120,7 +128,7 @@ public final class PrepJob {
         int partitions = config.partitions() > 0 ? config.partitions() : 2 * jsc.defaultParallelism();
         Broadcast<TokenizerFiles> tokenizerFiles = jsc.broadcast(tokenizer);
         // parsing tokenizer.json for the special tokens takes about a second: once per run
-        SpecialTokens special = tokenizer.specialTokens();
+        SpecialTokens special = tokenizer.specialTokens(eosToken);
         DocumentEncoder encoder = new DocumentEncoder(
                 converters,
                 DocumentEncoder.fileRoots(specs),

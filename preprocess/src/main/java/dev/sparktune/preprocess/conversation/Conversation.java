@@ -10,7 +10,8 @@ import java.util.Objects;
  *
  * <p>{@code messages} includes the system message, if any, as its first element (HF's convention), and otherwise
  * alternates user (or tool) and assistant turns ending with an assistant turn: the {@code RecordConverter}s check that.
- * {@code toolsJson} is the JSON array of tool (function) definitions offered to the model, or {@code null}.
+ * {@code toolsJson} is the tool (function) definitions offered to the model as the dataset gives them (a JSON array,
+ * or one tool object; see {@code RecordJson.toolsJson}), or {@code null}.
  * For {@code stage=pt} a conversation holds a single assistant message with the raw text (see {@link #rawText}).
  */
 public record Conversation(List<Message> messages, String toolsJson) implements Serializable {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Special token ids of a tokenizer ({@code -1} where the tokenizer has none) and its vocabulary size
@@ -11,7 +12,8 @@ import java.util.Map;
  */
 public record SpecialTokens(int bosId, int eosId, int padId, String eosToken, int vocabSize) implements Serializable {
 
-    static SpecialTokens from(JsonNode tokenizerConfig, JsonNode tokenizerJson) {
+    /** @param eosToken the eos when not tokenizer_config.json's (a template's, see TokenizerFiles) */
+    static SpecialTokens from(JsonNode tokenizerConfig, JsonNode tokenizerJson, Optional<String> eosToken) {
         Map<String, Integer> ids = new HashMap<>();
         int maxId = -1;
         for (var it = tokenizerJson.path("model").path("vocab").fields(); it.hasNext(); ) {
@@ -23,7 +25,7 @@ public record SpecialTokens(int bosId, int eosId, int padId, String eosToken, in
             maxId = Math.max(maxId, added.path("id").asInt());
             ids.put(added.path("content").asText(), added.path("id").asInt());
         }
-        String eos = tokenName(tokenizerConfig.get("eos_token"));
+        String eos = eosToken.orElseGet(() -> tokenName(tokenizerConfig.get("eos_token")));
         return new SpecialTokens(
                 idOf(ids, tokenName(tokenizerConfig.get("bos_token"))),
                 idOf(ids, eos),

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -83,10 +84,18 @@ public record TokenizerFiles(byte[] tokenizerJson, String tokenizerConfigJson, S
 
     /** The tokenizer's special token ids and vocabulary size, as recorded in the table properties. */
     public SpecialTokens specialTokens() {
+        return specialTokens(Optional.empty());
+    }
+
+    /**
+     * {@link #specialTokens()} with another token as the eos, as LLaMA-Factory makes it for a named template
+     * ({@code LlamaFactoryTemplate.eosToken}); its id is -1 when the tokenizer lacks it.
+     */
+    public SpecialTokens specialTokens(Optional<String> eosToken) {
         try {
             JsonNode config = JSON.readTree(tokenizerConfigJson);
             JsonNode tokenizer = JSON.readTree(tokenizerJson);
-            return SpecialTokens.from(config, tokenizer);
+            return SpecialTokens.from(config, tokenizer, eosToken);
         } catch (IOException e) {
             throw new PreprocessException("tokenizer files are not valid JSON: " + e.getMessage(), e);
         }

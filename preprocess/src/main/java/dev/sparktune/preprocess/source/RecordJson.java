@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.preprocess.conversation.ToolCall;
 import dev.sparktune.preprocess.reject.RejectReason;
+import dev.sparktune.preprocess.template.jinja.JinjaTemplate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -88,8 +89,10 @@ final class RecordJson {
     }
 
     /**
-     * The tools column as a JSON array text, or {@code null} when absent, empty or {@code []}. A string is parsed as
-     * JSON (LLaMA-Factory keeps tools as JSON text); a single object is taken as a one-tool list.
+     * The tools column as the text LLaMA-Factory hands its templates, or {@code null} when absent, null or blank: a
+     * string as it is (phi4_mini writes it verbatim; an empty list {@code []} still writes the system slot), a JSON
+     * value as {@code json.dumps(value, ensure_ascii=False)} writes it (LLaMA-Factory's OpenAI converter). Either
+     * must be a list of tool definition objects or one such object (taken as a one-tool list).
      */
     static String toolsJson(ObjectNode record, String column) throws RecordRejected {
         if (column == null) {
@@ -106,21 +109,16 @@ final class RecordJson {
             }
             tools = parse(v.textValue(), column, "a JSON array of tool (function) definitions");
         }
-        if (tools.isObject()) {
-            tools = JSON.createArrayNode().add(tools);
-        }
-        if (!tools.isArray()) {
+        JsonNode list = tools.isObject() ? JSON.createArrayNode().add(tools) : tools;
+        if (!list.isArray()) {
             throw wrongType(column, tools, "a JSON array of tool (function) definitions");
         }
-        if (tools.isEmpty()) {
-            return null;
-        }
-        for (int i = 0; i < tools.size(); i++) {
-            if (!tools.get(i).isObject()) {
-                throw wrongType(column + "[" + i + "]", tools.get(i), "a tool definition object");
+        for (int i = 0; i < list.size(); i++) {
+            if (!list.get(i).isObject()) {
+                throw wrongType(column + "[" + i + "]", list.get(i), "a tool definition object");
             }
         }
-        return tools.toString();
+        return v.isTextual() ? v.textValue() : JinjaTemplate.pythonJsonDumps(JinjaTemplate.valueOf(tools));
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.api.NameSuggestion;
 import java.io.IOException;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -54,6 +55,15 @@ public final class ChatTemplates {
      * @throws TemplateException if the template does not parse
      */
     public static ChatTemplate resolve(String name, String tokenizerConfigJson, boolean enableThinking) {
+        return resolve(name, tokenizerConfigJson, enableThinking, LocalDate.now());
+    }
+
+    /**
+     * {@link #resolve(String, String, boolean)} with the date a named template's llama3 tool format writes into the
+     * system message, which LLaMA-Factory takes from the clock ({@code datetime.now()}): the other form takes today.
+     */
+    public static ChatTemplate resolve(
+            String name, String tokenizerConfigJson, boolean enableThinking, LocalDate today) {
         if (name == null || !(name.equals(AUTO) || NAMED.contains(name))) {
             throw new PreprocessException("unknown chat template '" + name + "': known templates are " + names()
                     + AUTO_MEANS
@@ -72,7 +82,7 @@ public final class ChatTemplates {
         if (tokens.containsKey("eos_token")) {
             specials.put(LlamaFactoryTemplate.Special.EOS, tokens.get("eos_token"));
         }
-        return new LlamaFactoryTemplate(LlamaFactoryTemplates.DEFINITIONS.get(name), enableThinking, specials);
+        return new LlamaFactoryTemplate(LlamaFactoryTemplates.DEFINITIONS.get(name), enableThinking, specials, today);
     }
 
     private static JsonNode parseConfig(String tokenizerConfigJson) {

@@ -233,16 +233,20 @@ final class JinjaChatTemplate implements ChatTemplate {
         return out;
     }
 
+    /** The tools as a list (a single tool object as a one-tool list); null for none or an empty list. */
     static Object tools(Conversation conversation) {
         if (conversation.toolsJson() == null) {
             return null;
         }
         Object tools = parseJson(conversation.toolsJson(), "tools");
-        if (!(tools instanceof List)) {
+        if (tools instanceof Map<?, ?> one) {
+            return List.of(one);
+        }
+        if (!(tools instanceof List<?> list)) {
             throw new TemplateException(
                     "tools must be a JSON array of tool definitions, got: " + abbreviate(conversation.toolsJson()));
         }
-        return tools;
+        return list.isEmpty() ? null : list;
     }
 
     private static String abbreviate(String s) {

@@ -3,14 +3,14 @@ package dev.sparktune.preprocess.template;
 import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
-import dev.sparktune.preprocess.conversation.ToolCall;
-import dev.sparktune.preprocess.template.jinja.JinjaTemplate;
 import java.io.Serializable;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -61,16 +61,6 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         REASONING
     }
 
-    /** How a template writes tool definitions and tool calls. */
-    enum ToolFormat {
-        /** Not modelled here: tools and tool calls are refused. */
-        UNSUPPORTED,
-        /** {@code tool_utils.QwenToolUtils}. */
-        QWEN,
-        /** {@code tool_utils.Qwen35ToolUtils}: calls as {@code <function=name>} blocks of parameters. */
-        QWEN3_5
-    }
-
     /**
      * A reasoning template's {@code thought_words}: the text around a thought; the empty thought is the two joined.
      */
@@ -87,10 +77,13 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     /**
      * A template's definition, as {@code register_template} declares it. Slots hold {@code {{content}}} where the
      * message text goes; {@code function} is {@code format_function}'s slots (the tool calls replace the content).
-     * {@code efficientEos}: the assistant slots write no eos; the processors add it after the last response (see
-     * {@link #efficientEos()}). {@code tokens} are the special tokens its slots write that every tokenizer of its
-     * model family holds as added tokens: a tokenizer without them belongs to another family, whose text they would
-     * be split into.
+     * {@code toolSlots}: {@code format_tools} when it is a StringFormatter (phi4_mini: the tools text as the dataset
+     * gives it, in these slots), null when it is the {@code ToolFormatter} of {@code toolFormat}, which also writes the
+     * calls. {@code efficientEos}: the assistant slots write no eos; the processors add it after the last response
+     * (see {@link #efficientEos()}). {@code replacedEos}: {@code replace_eos}'s token, the first stop word, which
+     * LLaMA-Factory makes the tokenizer's eos; null without replace_eos. {@code tokens} are the special tokens its
+     * slots write that every tokenizer of its model family holds as added tokens: a tokenizer without them belongs to
+     * another family, whose text they would be split into.
      */
     record Definition(
             String name,
@@ -102,13 +95,17 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
             List<Element> observation,
             String defaultSystem,
             ToolFormat toolFormat,
+            List<Element> toolSlots,
             Kind kind,
             ThoughtWords thoughtWords,
             boolean efficientEos,
+            String replacedEos,
             List<String> tokens)
             implements Serializable {
         Definition {
             Objects.requireNonNull(thoughtWords, "thoughtWords");
+            Objects.requireNonNull(toolFormat, "toolFormat");
+            toolSlots = toolSlots == null ? null : List.copyOf(toolSlots);
             tokens = List.copyOf(tokens);
             prefix = List.copyOf(prefix);
             system = List.copyOf(system);
@@ -122,16 +119,22 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
     private final Definition definition;
     private final boolean enableThinking;
     private final Map<Special, String> specialTexts;
+    /** The date the llama3 tool format writes: LLaMA-Factory writes the day it runs. */
+    private final LocalDate today;
     /** Template.remove_thought's pattern: the shortest text from the thought's start word to its end word. */
     private final Pattern thought;
 
     /**
      * @param specialTexts the tokenizer's bos / eos token strings, for {@link #render} only
+     * @param today the date the llama3 tool format writes into the system message (LLaMA-Factory's
+     *     {@code datetime.now()}, taken when the template is made so that every executor writes the same)
      */
-    LlamaFactoryTemplate(Definition definition, boolean enableThinking, Map<Special, String> specialTexts) {
+    LlamaFactoryTemplate(
+            Definition definition, boolean enableThinking, Map<Special, String> specialTexts, LocalDate today) {
         this.definition = Objects.requireNonNull(definition, "definition");
         this.enableThinking = enableThinking;
         this.specialTexts = new LinkedHashMap<>(specialTexts);
+        this.today = Objects.requireNonNull(today, "today");
         ThoughtWords words = definition.thoughtWords();
         this.thought =
                 Pattern.compile(Pattern.quote(words.start()) + "(.*?)" + Pattern.quote(words.end()), Pattern.DOTALL);
@@ -153,6 +156,20 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
      */
     public boolean efficientEos() {
         return definition.efficientEos();
+    }
+
+    /**
+     * The token LLaMA-Factory makes the eos for this template, when not the tokenizer's own: for stage pt the pretrain
+     * processor's (llama3: {@code <|end_of_text|>}), else {@code replace_eos}'s first stop word
+     * ({@code Template.fix_special_tokens}). It is the eos the slots and efficient_eos write, pt appends after each
+     * text, and generation stops at.
+     */
+    public Optional<String> eosToken(boolean pretraining) {
+        if (pretraining && name().equals("llama3")) {
+            // processor/pretrain.py: eos_token = "<|end_of_text|>" if data_args.template == "llama3" else ...
+            return Optional.of("<|end_of_text|>");
+        }
+        return Optional.ofNullable(definition.replacedEos());
     }
 
     /** Whether any slot, or efficient_eos, writes the tokenizer's eos token (which then must exist). */
@@ -177,8 +194,8 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
      *     thought to the last response only: LLaMA-Factory does so with mask_history ({@code discarding_history_cot
      *     = mask_history and not preserve_thinking}, processor/supervised.py) and for preference documents
      *     ({@code ReasoningTemplate.encode_oneturn})
-     * @throws TemplateException for tools or tool calls the template's tool format is not modelled for, or
-     *     messages that do not alternate prompt and response
+     * @throws TemplateException for tools or tool calls the template's tool format cannot write (as LLaMA-Factory
+     *     cannot), or messages that do not alternate prompt and response
      */
     public List<Turn> turns(Conversation conversation, boolean discardHistoryThoughts) {
         String system = "";
@@ -199,7 +216,10 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
                 throw new TemplateException("template '" + name() + "': message " + i + " after the system prompt is "
                         + m.role().templateName() + ", expected " + (response ? "assistant" : "user or tool"));
             }
-            contents.add(m.toolCalls().isEmpty() ? m.content() : m.content() + toolCalls(m.toolCalls()));
+            contents.add(
+                    m.toolCalls().isEmpty()
+                            ? m.content()
+                            : m.content() + definition.toolFormat().calls(m.toolCalls()));
         }
         boolean reasoning = definition.kind() == Kind.REASONING;
         if (reasoning) {
@@ -243,9 +263,10 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         if (i == 0) {
             elements.addAll(definition.prefix());
             String effectiveSystem = system.isEmpty() ? definition.defaultSystem() : system;
+            // "if system or tools": a tools text, even "[]", writes the system slot
             boolean hasTools = c.toolsJson() != null && !c.toolsJson().isEmpty();
             if (!effectiveSystem.isEmpty() || hasTools) {
-                String withTools = effectiveSystem + (hasTools ? toolDefinitions(c) : "");
+                String withTools = effectiveSystem + (hasTools ? toolText(c.toolsJson()) : "");
                 if (definition.kind() == Kind.SYSTEM_IN_FIRST_USER) {
                     systemText = ((Text) apply(definition.system(), withTools).get(0)).text();
                 } else {
@@ -302,94 +323,27 @@ public final class LlamaFactoryTemplate implements ChatTemplate {
         return s.substring(i);
     }
 
-    /** The tool calls as the template's FunctionFormatter writes them (its ToolUtils.function_formatter). */
-    private String toolCalls(List<ToolCall> calls) {
-        requireToolFormat("tool calls");
-        List<String> texts = new ArrayList<>(calls.size());
-        for (ToolCall call : calls) {
-            Object arguments = JinjaChatTemplate.parseJson(call.argumentsJson(), "arguments of " + call.name());
-            texts.add(
-                    definition.toolFormat() == ToolFormat.QWEN3_5
-                            ? qwen35Call(call.name(), arguments)
-                            : qwenCall(call.name(), arguments));
+    /**
+     * {@code format_tools.apply(content=tools)[0]}: the tools text in the template's tool slots, or its tool
+     * format's definitions ("" for an empty list). A single tool object is taken as a one-tool list.
+     */
+    private String toolText(String toolsJson) {
+        if (definition.toolSlots() != null) {
+            return ((Text) apply(definition.toolSlots(), toolsJson).get(0)).text();
         }
-        return String.join("\n", texts);
-    }
-
-    /** QwenToolUtils.function_formatter: the call as JSON in tool_call tags. */
-    private static String qwenCall(String name, Object arguments) {
-        Map<String, Object> named = new LinkedHashMap<>();
-        named.put("name", name);
-        named.put("arguments", arguments);
-        return "<tool_call>\n" + JinjaTemplate.pythonJsonDumps(named) + "\n</tool_call>";
-    }
-
-    /** Qwen35ToolUtils.function_formatter: one parameter block per argument, strings as they are, others as JSON. */
-    private static String qwen35Call(String name, Object arguments) {
-        if (!(arguments instanceof Map<?, ?> byName)) {
-            throw new TemplateException("the arguments of tool call " + name + " must be a JSON object for the "
-                    + "qwen3_5 tool format, got " + JinjaTemplate.pythonJsonDumps(arguments));
+        Object parsed = JinjaChatTemplate.parseJson(toolsJson, "tools");
+        List<?> tools = parsed instanceof Map<?, ?> one ? List.of(one) : parsed instanceof List<?> l ? l : null;
+        if (tools == null) {
+            throw new TemplateException("tools must be a JSON array of tool definitions, got " + toolsJson);
         }
-        StringBuilder call =
-                new StringBuilder("<tool_call>\n<function=").append(name).append('>');
-        byName.forEach((key, value) -> call.append("\n<parameter=")
-                .append(key)
-                .append(">\n")
-                .append(value instanceof String text ? text : JinjaTemplate.pythonJsonDumps(value))
-                .append("\n</parameter>"));
-        return call.append("\n</function>\n</tool_call>").toString();
-    }
-
-    /** The tool definitions as the template's ToolFormatter writes them (its ToolUtils.tool_formatter). */
-    private String toolDefinitions(Conversation conversation) {
-        requireToolFormat("tool definitions");
-        List<?> tools = (List<?>) JinjaChatTemplate.tools(conversation);
-        if (tools.isEmpty()) {
-            return "";
-        }
-        StringBuilder toolText = new StringBuilder();
-        for (Object tool : tools) {
-            boolean function = tool instanceof Map<?, ?> m && "function".equals(m.get("type"));
-            Object written;
-            if (definition.toolFormat() == ToolFormat.QWEN3_5) {
-                // the function itself when wrapped (or the whole tool without a "function" key)
-                Object inner = function ? ((Map<?, ?>) tool).get("function") : null;
-                written = inner != null ? inner : tool;
-            } else if (function) {
-                written = tool;
-            } else {
-                Map<String, Object> wrapper = new LinkedHashMap<>();
-                wrapper.put("type", "function");
-                wrapper.put("function", tool);
-                written = wrapper;
+        List<Map<?, ?>> definitions = new ArrayList<>(tools.size());
+        for (int i = 0; i < tools.size(); i++) {
+            if (!(tools.get(i) instanceof Map<?, ?> tool)) {
+                throw new TemplateException("tools[" + i + "] is not a tool definition object: " + tools.get(i));
             }
-            toolText.append('\n').append(JinjaTemplate.pythonJsonDumps(written));
+            definitions.add(tool);
         }
-        return definition.toolFormat() == ToolFormat.QWEN3_5
-                ? "\n\n# Tools\n\nYou have access to the following functions:\n\n<tools>" + toolText
-                        + "\n</tools>\n\nIf you choose to call a function ONLY reply in the following format with NO "
-                        + "suffix:\n\n<tool_call>\n<function=example_function_name>\n"
-                        + "<parameter=example_parameter_1>\nvalue_1\n</parameter>\n<parameter=example_parameter_2>\n"
-                        + "This is the value for the second parameter\nthat can span\nmultiple lines\n</parameter>\n"
-                        + "</function>\n</tool_call>\n\n<IMPORTANT>\nReminder:\n- Function calls MUST follow the "
-                        + "specified format: an inner <function=...></function> block must be nested within "
-                        + "<tool_call></tool_call> XML tags\n- Required parameters MUST be specified\n- You may provide "
-                        + "optional reasoning for your function call in natural language BEFORE the function call, "
-                        + "but NOT after\n- If there is no function call available, answer the question like normal "
-                        + "with your current knowledge and do not tell the user about function calls\n</IMPORTANT>"
-                : "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
-                        + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>"
-                        + toolText
-                        + "\n</tools>\n\nFor each function call, return a json object with function name and "
-                        + "arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": "
-                        + "<function-name>, \"arguments\": <args-json-object>}\n</tool_call>";
-    }
-
-    private void requireToolFormat(String what) {
-        if (definition.toolFormat() == ToolFormat.UNSUPPORTED) {
-            throw new TemplateException("template '" + name() + "' does not support " + what
-                    + " in SparkTune yet; use template = auto (the model's own chat template)");
-        }
+        return definitions.isEmpty() ? "" : definition.toolFormat().definitions(definitions, today);
     }
 
     /**

@@ -553,6 +553,44 @@ class PrepJobTest extends LocalSparkTestBase {
         return ids;
     }
 
+    /**
+     * A named template chooses the eos stage pt appends, as LLaMA-Factory's does: qwen3's replace_eos makes its first
+     * stop word, {@code <|im_end|>}, the eos of a base tokenizer whose own is {@code <|endoftext|>} (Qwen3-Base's),
+     * and the table records it as the eos (generation stops at it); {@code auto} keeps the tokenizer's.
+     */
+    @Test
+    void aNamedTemplateChoosesTheEosPretrainingAppends() throws IOException {
+        Path base = scratch.resolve("qwen3-base-tokenizer");
+        Files.createDirectories(base);
+        Files.copy(QWEN3.resolve("tokenizer.json"), base.resolve("tokenizer.json"));
+        ObjectNode tokenizerConfig = (ObjectNode)
+                JSON.readTree(QWEN3.resolve("tokenizer_config.json").toFile());
+        tokenizerConfig.put("eos_token", "<|endoftext|>");
+        JSON.writeValue(base.resolve("tokenizer_config.json").toFile(), tokenizerConfig);
+        Path dir = scratch.resolve("pt-eos");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("text.jsonl"), JSON.writeValueAsString(Map.of("text", "short text")) + "\n");
+        Files.writeString(
+                dir.resolve("dataset_info.json"),
+                "{\"corpus\": {\"file_name\": \"text.jsonl\", \"columns\": {\"prompt\": \"text\"}}}");
+        for (String template : List.of("auto", "qwen3")) {
+            PrepConfig config = TestPrepConfig.of(dir, scratch.resolve("pt-eos-" + template), "corpus")
+                    .modelPath(base.toString())
+                    .template(template)
+                    .stage(Stage.PT)
+                    .cutoffLen(128)
+                    .build();
+            PrepJob.run(spark, config);
+            int[] ids = packedRows(config.outputs().table()).get(0).ids();
+            String eos = template.equals("auto") ? "<|endoftext|>" : "<|im_end|>";
+            assertEquals("short text" + eos, decode(ids), template);
+            assertEquals(
+                    Integer.toString(ids[ids.length - 1]),
+                    DeltaTables.properties(spark, config.outputs().table()).get(PackedTable.PROP_EOS_ID),
+                    template);
+        }
+    }
+
     @Test
     void pretrainingTextIsSplitAtCutoffNotTruncated() throws IOException {
         Path dir = scratch.resolve("pt");

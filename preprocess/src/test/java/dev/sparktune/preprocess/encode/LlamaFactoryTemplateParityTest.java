@@ -15,6 +15,8 @@ import dev.sparktune.preprocess.PreprocessException;
 import dev.sparktune.preprocess.api.LabelOptions;
 import dev.sparktune.preprocess.api.OverlongPolicy;
 import dev.sparktune.preprocess.api.Stage;
+import dev.sparktune.preprocess.reject.Reject;
+import dev.sparktune.preprocess.reject.RejectReason;
 import dev.sparktune.preprocess.source.AlpacaConverter;
 import dev.sparktune.preprocess.source.ColumnMapping;
 import dev.sparktune.preprocess.source.RecordConverter;
@@ -23,14 +25,19 @@ import dev.sparktune.preprocess.source.SourceRecord;
 import dev.sparktune.preprocess.source.TagMapping;
 import dev.sparktune.preprocess.template.ChatTemplate;
 import dev.sparktune.preprocess.template.ChatTemplates;
+import dev.sparktune.preprocess.template.LlamaFactoryTemplate;
 import dev.sparktune.testkit.RepoPaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.StreamSupport;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -46,7 +53,8 @@ import org.junit.jupiter.api.TestFactory;
  * the repository (which record the LLaMA-Factory version they come from). The script is not re-run here, unlike the
  * other goldens' scripts: it imports LLaMA-Factory from a source tree, which the build cannot reach (not in the wheel
  * store, not on Maven Central) and the repository does not carry; regenerate the goldens with it after changing a
- * template or a record (docs/developing.md).
+ * template or a record (docs/developing.md). A case LLaMA-Factory refuses (its error recorded instead of ids) must be
+ * rejected by prep with LLaMA-Factory's reason in the message.
  */
 class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -89,19 +97,33 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
         goldens.get("tokenizers").fields().forEachRemaining(e -> tokenizers.put(e.getKey(), tokenizer(e.getValue())));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Map<String, Broadcast<TokenizerFiles>> broadcasts = new HashMap<>();
-        Map<String, SpecialTokens> specials = new HashMap<>(); // parsing tokenizer.json takes a second: once each
-        tokenizers.forEach((k, v) -> {
-            broadcasts.put(k, jsc.broadcast(v));
-            specials.put(k, v.specialTokens());
-        });
+        tokenizers.forEach((k, v) -> broadcasts.put(k, jsc.broadcast(v)));
+        // the special tokens per tokenizer and the eos a case's template makes (replace_eos), as PrepJob takes them,
+        // from one parse of each tokenizer.json (a second each)
+        Map<String, Set<Optional<String>>> eosByTokenizer = new HashMap<>();
+        for (JsonNode c : goldens.get("cases")) {
+            eosByTokenizer
+                    .computeIfAbsent(c.get("tokenizer").asText(), k -> new HashSet<>())
+                    .add(eosToken(ChatTemplates.resolve(c.get("template").asText(), null, true)));
+        }
+        Map<String, SpecialTokens> specials = new HashMap<>();
+        for (Map.Entry<String, Set<Optional<String>>> e : eosByTokenizer.entrySet()) {
+            TokenizerFiles files = tokenizers.get(e.getKey());
+            JsonNode config = JSON.readTree(files.tokenizerConfigJson());
+            JsonNode tokenizerJson = JSON.readTree(files.tokenizerJson());
+            for (Optional<String> eos : e.getValue()) {
+                specials.put(e.getKey() + eos, SpecialTokens.from(config, tokenizerJson, eos));
+            }
+        }
+        // the date LLaMA-Factory's clock read, which the llama3 tool format writes
+        LocalDate today = LocalDate.parse(goldens.get("today").asText());
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonNode c : goldens.get("cases")) {
             String variant = c.get("tokenizer").asText();
             JsonNode record = goldens.get("records").get(c.get("record").asText());
             tests.add(DynamicTest.dynamicTest(
                     c.get("name").asText(),
-                    () -> assertCase(
-                            c, record, tokenizers.get(variant), broadcasts.get(variant), specials.get(variant))));
+                    () -> assertCase(c, record, tokenizers.get(variant), broadcasts.get(variant), specials, today)));
         }
         assertTrue(tests.size() > 100, "the goldens hold " + tests.size() + " cases");
         return tests;
@@ -112,12 +134,15 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
             JsonNode record,
             TokenizerFiles tokenizer,
             Broadcast<TokenizerFiles> broadcast,
-            SpecialTokens special) {
+            Map<String, SpecialTokens> specials,
+            LocalDate today) {
         boolean preference = c.get("stage").asText().equals("dpo");
         ChatTemplate template = ChatTemplates.resolve(
                 c.get("template").asText(),
                 tokenizer.tokenizerConfigJson(),
-                c.get("enable_thinking").asBoolean());
+                c.get("enable_thinking").asBoolean(),
+                today);
+        SpecialTokens special = specials.get(c.get("tokenizer").asText() + eosToken(template));
         DocumentEncoder encoder = new DocumentEncoder(
                 Map.of(DATASET, converter(record.get("formatting").asText(), preference)),
                 Map.of(DATASET, "/"),
@@ -134,6 +159,15 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
         SourceRecord source = SourceRecord.of(
                 DATASET, "/golden.jsonl", 1, record.get("record").toString());
         EncodeOutcome outcome = encoder.encode(List.of(source).iterator()).next();
+        if (c.has("error")) {
+            // LLaMA-Factory raised: the record is rejected, saying why in LLaMA-Factory's words
+            Reject reject = assertInstanceOf(
+                            EncodeOutcome.Rejected.class, outcome, () -> c.get("name") + ": " + outcome)
+                    .reject();
+            assertEquals(RejectReason.TEMPLATE_ERROR, reject.reason(), c.get("name") + ": " + reject);
+            assertTrue(reject.message().contains(c.get("error").asText()), c.get("name") + ": " + reject.message());
+            return;
+        }
         EncodedDocument doc = assertInstanceOf(
                         EncodeOutcome.Accepted.class, outcome, () -> c.get("name") + ": " + outcome)
                 .document();
@@ -142,6 +176,11 @@ class LlamaFactoryTemplateParityTest extends LocalSparkTestBase {
         if (preference) {
             assertEquals(c.get("chosen_length").asInt(), doc.chosenLength(), c.get("name") + ": chosen length");
         }
+    }
+
+    /** The eos as LLaMA-Factory's get_template_and_fix_tokenizer leaves it for the template (sft and dpo). */
+    private static Optional<String> eosToken(ChatTemplate template) {
+        return ((LlamaFactoryTemplate) template).eosToken(false);
     }
 
     /** The columns the script's DatasetAttr names; a preference record's chosen and rejected too (ranking). */

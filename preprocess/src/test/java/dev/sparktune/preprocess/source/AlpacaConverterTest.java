@@ -69,12 +69,23 @@ class AlpacaConverterTest {
     }
 
     @Test
-    void toolsStringBecomesAJsonArray() {
+    void toolsAreTheTextLlamaFactoryHandsItsTemplates() {
+        // a string as it is (an empty list too: it still writes the system slot), a JSON value as json.dumps writes it
         Conversation c = converted(
                 converter,
-                "{\"instruction\": \"q\", \"output\": \"a\", " + "\"tools\": \"[{\\\"name\\\": \\\"f\\\"}]\"}");
+                "{\"instruction\": \"q\", \"output\": \"a\", " + "\"tools\": \"[{\\\"name\\\":\\\"f\\\"}]\"}");
         assertEquals("[{\"name\":\"f\"}]", c.toolsJson());
-        assertNull(converted(converter, "{\"instruction\": \"q\", \"output\": \"a\", \"tools\": \"[]\"}")
+        assertEquals(
+                "[]",
+                converted(converter, "{\"instruction\": \"q\", \"output\": \"a\", \"tools\": \"[]\"}")
+                        .toolsJson());
+        assertEquals(
+                "[{\"name\": \"f\", \"d\": \"é\"}]",
+                converted(
+                                converter,
+                                "{\"instruction\": \"q\", \"output\": \"a\", \"tools\": [{\"name\":\"f\",\"d\":\"é\"}]}")
+                        .toolsJson());
+        assertNull(converted(converter, "{\"instruction\": \"q\", \"output\": \"a\", \"tools\": \" \"}")
                 .toolsJson());
     }
 

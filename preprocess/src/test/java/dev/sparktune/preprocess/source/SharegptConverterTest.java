@@ -81,7 +81,7 @@ class SharegptConverterTest {
                         Message.of(Role.TOOL, "{\"temp\": 21}"),
                         Message.of(Role.ASSISTANT, "21 degrees")),
                 c.messages());
-        assertEquals("[{\"name\":\"get_weather\"}]", c.toolsJson());
+        assertEquals("[{\"name\": \"get_weather\"}]", c.toolsJson());
     }
 
     @Test
@@ -124,7 +124,7 @@ class SharegptConverterTest {
                 new Message(Role.ASSISTANT, "", List.of(new ToolCall("w", "{\"city\":\"Oslo\"}"))),
                 c.messages().get(1));
         assertEquals(Message.of(Role.TOOL, "-3"), c.messages().get(2));
-        assertEquals("[{\"type\":\"function\",\"function\":{\"name\":\"w\"}}]", c.toolsJson());
+        assertEquals("[{\"type\": \"function\", \"function\": {\"name\": \"w\"}}]", c.toolsJson());
     }
 
     @Test

@@ -336,7 +336,7 @@ class SourceReaderTest {
                 new Message(Role.ASSISTANT, "", List.of(new ToolCall("get_weather", "{\"city\":\"Paris\"}"))),
                 tools.messages().get(2));
         assertEquals(Message.of(Role.TOOL, "{\"temp\": 21}"), tools.messages().get(3));
-        assertTrue(tools.toolsJson().startsWith("[{\"name\":\"get_weather\""), tools.toolsJson());
+        assertTrue(tools.toolsJson().startsWith("[{\"name\": \"get_weather\""), tools.toolsJson());
         assertEquals(
                 Message.of(Role.SYSTEM, "Be brief."),
                 ((Conversion.Converted) sharegpt.get(0))

@@ -139,13 +139,36 @@ class ChatTemplateNamedTest {
                         + "<|im_end|>\n<|im_start|>user\n<tool_response>\nsunny\n</tool_response><|im_end|>\n"
                         + "<|im_start|>assistant\nSunny.<|im_end|>\n",
                 r.text());
-        TemplateException e = assertThrows(
+    }
+
+    /** What LLaMA-Factory's tool formats raise on is refused, saying what cannot be written and why. */
+    @Test
+    void toolFormatsRefuseWhatLlamaFactoryCannotWrite() {
+        Conversation parallel = new Conversation(
+                List.of(
+                        Message.of(Role.USER, "Weather?"),
+                        new Message(
+                                Role.ASSISTANT,
+                                "",
+                                List.of(new ToolCall("w", "{\"city\":\"Paris\"}"), new ToolCall("w", "{}"))),
+                        Message.of(Role.TOOL, "sunny"),
+                        Message.of(Role.ASSISTANT, "Sunny.")),
+                null);
+        TemplateException glm4 = assertThrows(
                 TemplateException.class,
-                () -> ChatTemplates.resolve("llama3", LLAMA3_TOKENS, true).render(withCall));
+                () -> ChatTemplates.resolve("glm4", TOKENS, true).render(parallel));
         assertEquals(
-                "template 'llama3' does not support tool calls in SparkTune yet; use template = auto (the model's own "
-                        + "chat template)",
-                e.getMessage());
+                "the glm4 tool format writes one tool call per assistant turn (LLaMA-Factory: \"GLM-4 does not "
+                        + "support parallel functions.\"), got 2 calls: split them into turns or use another template",
+                glm4.getMessage());
+        Conversation noParameters = new Conversation(NO_SYSTEM.messages(), "[{\"name\": \"now\"}]");
+        TemplateException chatml = assertThrows(
+                TemplateException.class,
+                () -> ChatTemplates.resolve("chatml", TOKENS, true).render(noParameters));
+        assertEquals(
+                "tools[0] has no parameters.properties object, which the default tool format lists (LLaMA-Factory's "
+                        + "default tool format cannot write it): fix the record's tools or use template = auto",
+                chatml.getMessage());
     }
 
     /**

@@ -126,6 +126,21 @@ public final class JinjaTemplate implements Serializable {
         return PyJson.dumps(value, null, null, null, false, false);
     }
 
+    /** {@code json.dumps(value, indent=indent, ensure_ascii=False)}: one item per line, "," between items. */
+    public static String pythonJsonDumps(Object value, int indent) {
+        return PyJson.dumps(value, " ".repeat(indent), null, null, false, false);
+    }
+
+    /** Python's {@code str(value)} of such a value: what {@code str.format} writes (a list as its repr). */
+    public static String pythonStr(Object value) {
+        return Py.str(value);
+    }
+
+    /** Python's truth value of such a value: false for None, False, 0, 0.0, and empty strings, lists and dicts. */
+    public static boolean pythonTruthy(Object value) {
+        return Py.truthy(value);
+    }
+
     /** A JSON value as templates see it: the types Python's json.loads gives (see the value model in Py). */
     public static Object valueOf(JsonNode node) {
         if (node == null || node.isNull() || node.isMissingNode()) {
