@@ -26,11 +26,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class TrainCurveGoldenTest {
     static final Path GOLDENS = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/model_train.safetensors");
     static final double LOSS_ABS = 1e-5;
-    static final double PARAM_ABS = 1e-5;
+    /**
+     * Final weights after 8 AdamW steps at lr 0.03: Adam turns fp32 rounding in near-zero gradient entries into
+     * lr-sized steps, and the BLAS kernels sum in another order on another CPU (1.0e-5 on the AVX-512 machine the
+     * goldens were made on, 1.22e-5 on a newer one with avx512_fp16/bf16, same code). A wrong update rule (lr, decay,
+     * bias correction, clipping, schedule) moves weights by a fraction of lr = 3e-2 per step, 300× this bound.
+     */
+    static final double PARAM_ABS = 1e-4;
     /**
      * k_proj.bias gets a looser bound: the softmax cancels most of its gradient (a key bias shifts every score of a
      * query alike but for RoPE's rotation), leaving entries around 1e-8 next to a max of 1e-2 in the Qwen2 fixture,
-     * and Adam normalises such cancellation noise to lr-sized steps. Everything else, and the loss, stays within 1e-5.
+     * and Adam normalises such cancellation noise to lr-sized steps. Everything else stays within PARAM_ABS, the loss within 1e-5.
      */
     static final double K_BIAS_ABS = 1e-3;
 

@@ -35,7 +35,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 class TrainVariantsGoldenTest implements ReferenceGoldensTest {
     static final double LOSS_ABS = 1e-5;
-    static final double PARAM_ABS = 1e-5;
+    /**
+     * Final weights, beyond {@link #ADAPTER_REL} for adapters: fp32 rounding that Adam turns into lr-sized steps
+     * differs by CPU (1.11e-5 against the checked-in goldens and 2.65e-5 against torch run live on a newer AVX-512
+     * CPU than the goldens' one, same code); a wrong rule moves weights by a fraction of lr (1e-2 to 3e-2) per step.
+     */
+    static final double PARAM_ABS = 1e-4;
     /**
      * Adapters may also differ by 1e-4 of their value: Adam turns fp32 rounding in the tiny gradients of a few
      * entries (layer 1's q_proj adapters here: the q/k norms and the softmax cancel most of their gradient) into
