@@ -36,7 +36,8 @@ class TrainCurveGoldenTest {
     /**
      * k_proj.bias gets a looser bound: the softmax cancels most of its gradient (a key bias shifts every score of a
      * query alike but for RoPE's rotation), leaving entries around 1e-8 next to a max of 1e-2 in the Qwen2 fixture,
-     * and Adam normalises such cancellation noise to lr-sized steps. Everything else stays within PARAM_ABS, the loss within 1e-5.
+     * and Adam normalises such cancellation noise to lr-sized steps. Everything else stays within PARAM_ABS, the
+     * loss within 1e-5.
      */
     static final double K_BIAS_ABS = 1e-3;
 
