@@ -10,20 +10,26 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * for i &lt; D/2, with θ = position · invFreq[i],
  * {@code y[i] = x[i]·cos θ − x[i+D/2]·sin θ}, {@code y[i+D/2] = x[i+D/2]·cos θ + x[i]·sin θ}.
  * The backward is the transposed rotation. No parameters.
+ *
+ * <p>With a partial rotary factor (Phi-4-mini) only the first {@code rotaryDim} dims of each head rotate, with
+ * {@code rotaryDim / 2} in place of D/2 above, and the rest pass through. Longrope picks its short or long
+ * frequencies per batch from the largest position in it, and scales cos and sin by its attention factor.
  */
 public final class Rope {
+    private final RopeConfig config;
     private final int headDim;
-    private final int half;
-    private final float[] invFreq; // [D/2]
+    private final int half; // rotaryDim / 2
+    private final float scaling; // cos and sin are multiplied by it (longrope's attention factor)
     private final int rows;
     private final float[] cos; // [N, D/2]
     private final float[] sin; // [N, D/2]
     private int[] tablePositions; // positions the tables hold (every layer of a step sees the same batch)
 
     public Rope(RopeConfig config, int headDim, int rows) {
+        this.config = config;
         this.headDim = headDim;
-        this.half = headDim / 2;
-        this.invFreq = config.inverseFrequencies(headDim);
+        this.half = config.rotaryDim(headDim) / 2;
+        this.scaling = (float) config.attentionFactor();
         this.rows = rows;
         this.cos = new float[rows * half];
         this.sin = new float[rows * half];
@@ -39,12 +45,17 @@ public final class Rope {
             return;
         }
         tablePositions = batch.positionIds();
+        int maxPosition = 0;
+        for (int r = 0; r < rows; r++) {
+            maxPosition = Math.max(maxPosition, batch.position(r));
+        }
+        float[] invFreq = config.inverseFrequencies(headDim, maxPosition + 1);
         for (int r = 0; r < rows; r++) {
             float p = batch.position(r);
             for (int i = 0; i < half; i++) {
                 float angle = invFreq[i] * p;
-                cos[r * half + i] = (float) Math.cos(angle);
-                sin[r * half + i] = (float) Math.sin(angle);
+                cos[r * half + i] = (float) Math.cos(angle) * scaling;
+                sin[r * half + i] = (float) Math.sin(angle) * scaling;
             }
         }
     }
@@ -79,6 +90,9 @@ public final class Rope {
                     float x2 = s.get(base + i + half);
                     d.put(base + i, x1 * c - x2 * sn);
                     d.put(base + i + half, x2 * c + x1 * sn);
+                }
+                for (int i = 2 * half; i < headDim; i++) {
+                    d.put(base + i, s.get(base + i)); // the dims past rotaryDim pass through
                 }
             }
         }

@@ -58,7 +58,7 @@ class HfConfigReaderTest {
 
     @Test
     void layoutMatchesEveryTensorTransformersSaved() {
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral")) {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3")) {
             ModelConfig config = HfConfigReader.read(HF.resolve(family));
             ParamLayout layout = HfParamNames.layout(config);
             SafetensorsReader reader = SafetensorsReader.open(HF.resolve(family));
@@ -154,7 +154,7 @@ class HfConfigReaderTest {
 
     @Test
     void writerRoundTripsEveryFamily() {
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral")) {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3")) {
             ModelConfig c = HfConfigReader.read(HF.resolve(family));
             assertEquals(c, HfConfigReader.parse(HfConfigWriter.toJson(c), family + " written"), family);
         }
