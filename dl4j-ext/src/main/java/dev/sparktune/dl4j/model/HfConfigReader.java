@@ -114,7 +114,7 @@ public final class HfConfigReader {
         }
         int maxPos = optInt(root, "max_position_embeddings", source, spec.defaultMaxPositions());
         boolean tie = optBool(root, "tie_word_embeddings", source, false);
-        RopeConfig rope = readRope(root, source, spec, maxPos);
+        RopeConfig rope = readRope(root, source, spec, maxPos, headDim);
 
         boolean attentionBias = optBool(root, "attention_bias", source, false);
         boolean qkvBias;
@@ -159,8 +159,10 @@ public final class HfConfigReader {
             default -> throw new IllegalStateException(spec.family().toString());
         }
         int bos = optInt(root, "bos_token_id", source, -1);
-        // Phi3Config's default pad_token_id is 32000; the other families' configs default to none
-        int pad = optInt(root, "pad_token_id", source, spec.family() == ModelFamily.PHI3 ? 32000 : -1);
+        // absent: Phi3Config's default is 32000, the other families' none; null: none
+        int pad = root.has("pad_token_id") && root.get("pad_token_id").isNull()
+                ? -1
+                : optInt(root, "pad_token_id", source, spec.family() == ModelFamily.PHI3 ? 32000 : -1);
         if (pad >= vocab) {
             throw ModelErrors.clash(
                     source,
@@ -217,7 +219,7 @@ public final class HfConfigReader {
         }
     }
 
-    private static RopeConfig readRope(JsonNode root, String source, ModelSpec spec, int maxPos) {
+    private static RopeConfig readRope(JsonNode root, String source, ModelSpec spec, int maxPos, int headDim) {
         boolean phi3 = spec.family() == ModelFamily.PHI3;
         JsonNode params = root.get("rope_parameters");
         String field = "rope_parameters";
@@ -279,7 +281,7 @@ public final class HfConfigReader {
         JsonNode p = params;
         String f = field;
         double th = theta;
-        return checkedRope(source, field, () -> switch (ropeType) {
+        return checkedRope(source, field, headDim, () -> switch (ropeType) {
             case DEFAULT -> new RopeConfig(ropeType, th, 1.0, 0, 0, 0, partial, null, null, 1.0);
             case LINEAR -> new RopeConfig(ropeType, th, reqNum(p, "factor", source, f), 0, 0, 0);
             case LLAMA3 ->
@@ -338,9 +340,12 @@ public final class HfConfigReader {
         return out;
     }
 
-    private static RopeConfig checkedRope(String source, String field, Supplier<RopeConfig> make) {
+    /** {@code make}'s rope, checked against {@code headDim} (rotated dims, longrope factors per pair). */
+    private static RopeConfig checkedRope(String source, String field, int headDim, Supplier<RopeConfig> make) {
         try {
-            return make.get();
+            RopeConfig rope = make.get();
+            rope.rotaryDim(headDim);
+            return rope;
         } catch (IllegalArgumentException e) {
             throw ModelErrors.clash(source, field, e.getMessage());
         }
