@@ -87,13 +87,12 @@ public final class LoraAdapters {
      */
     public static List<String> targetedProjections(ModelConfig c, LoraConfig lora) {
         List<String> own = HfParamNames.projections(c);
-        if (!lora.all()) {
-            for (String t : lora.targets()) {
-                if (!own.contains(t)) {
-                    throw new IllegalArgumentException("lora_target \"" + t + "\" is not a projection of "
-                            + c.spec().architecture() + "; its projections are " + own + " (or \"all\")");
-                }
-            }
+        List<String> foreign = LoraConfig.ALL.stream()
+                .filter(t -> lora.targets(t) && !own.contains(t))
+                .toList();
+        if (!lora.all() && !foreign.isEmpty()) {
+            throw new IllegalArgumentException("lora_target " + String.join(", ", foreign) + ": not a projection of "
+                    + c.spec().architecture() + "; its projections are " + String.join(", ", own) + " (or all)");
         }
         return own.stream().filter(lora::targets).toList();
     }

@@ -1,6 +1,7 @@
 package dev.sparktune.dl4j.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sparktune.dl4j.model.HfConfigReader;
@@ -96,6 +97,13 @@ final class ModelGoldenChecks {
                 Nd4j.scalar((float) evalLoss).reshape(1));
         for (ParamLayout.Entry e : layout.entries()) {
             g.grad(family + " d/" + e.name(), g.tensor(family, "d/" + e.name()), layout.view(grads, e.name()));
+        }
+        if (c.has("long_ids")) { // longrope beyond the pre-training length: the long factors
+            int[] longIds = GoldenSpecs.ints(c.get("long_ids"));
+            assertTrue(config.rope().usesLongFactors(longIds.length), family + ": the long case must pass the length");
+            INDArray longLogits = new CausalLm(config, layout, params, null, 1, longIds.length, 16)
+                    .logits(longIds, PackedBatch.unpacked(1, longIds.length));
+            g.compareAbs(family + " logits (long factors)", g.tensor(family, "long_logits"), longLogits, 1e-4);
         }
     }
 
