@@ -177,7 +177,9 @@ class HfConfigReaderTest {
         assertEquals("GPT2LMHeadModel", e.requested());
         assertEquals("test config", e.source());
         assertTrue(
-                e.getMessage().contains("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM"),
+                e.getMessage()
+                        .contains(
+                                "LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, Phi3ForCausalLM"),
                 e.getMessage());
         assertThrows(UnsupportedArchitectureException.class, () -> ModelSpecs.forArchitecture("Nope"));
     }
