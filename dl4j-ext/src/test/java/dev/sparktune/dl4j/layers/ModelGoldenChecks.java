@@ -12,6 +12,7 @@ import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.dl4j.testkit.GoldenSpecs;
 import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -98,12 +99,26 @@ final class ModelGoldenChecks {
         for (ParamLayout.Entry e : layout.entries()) {
             g.grad(family + " d/" + e.name(), g.tensor(family, "d/" + e.name()), layout.view(grads, e.name()));
         }
-        if (c.has("long_ids")) { // longrope beyond the pre-training length: the long factors
+        if (c.has("long_ids")) {
+            // longrope beyond the pre-training length: the long factors, chosen per document, so the first document
+            // of the batch above, packed behind the long one, keeps its short factors and its logits
             int[] longIds = GoldenSpecs.ints(c.get("long_ids"));
             assertTrue(config.rope().usesLongFactors(longIds.length), family + ": the long case must pass the length");
-            INDArray longLogits = new CausalLm(config, layout, params, null, 1, longIds.length, 16)
-                    .logits(longIds, PackedBatch.unpacked(1, longIds.length));
-            g.compareAbs(family + " logits (long factors)", g.tensor(family, "long_logits"), longLogits, 1e-4);
+            int first = docs[0][0];
+            int[] row = Arrays.copyOf(longIds, longIds.length + first);
+            System.arraycopy(ids, 0, row, longIds.length, first);
+            INDArray rowLogits = new CausalLm(config, layout, params, null, 1, row.length, 16)
+                    .logits(row, PackedBatch.fromDocLens(row.length, new int[][] {{longIds.length, first}}));
+            g.compareAbs(
+                    family + " logits (long factors)",
+                    g.tensor(family, "long_logits"),
+                    rowLogits.get(NDArrayIndex.interval(0, longIds.length), NDArrayIndex.all()),
+                    1e-4);
+            g.compareAbs(
+                    family + " logits (short doc packed behind it)",
+                    expectedLogits.get(NDArrayIndex.interval(0, first), NDArrayIndex.all()),
+                    rowLogits.get(NDArrayIndex.interval(longIds.length, row.length), NDArrayIndex.all()),
+                    1e-4);
         }
     }
 

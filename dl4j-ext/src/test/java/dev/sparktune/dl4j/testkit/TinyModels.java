@@ -76,6 +76,24 @@ public final class TinyModels {
                  "num_key_value_heads": 2, "tie_word_embeddings": true, "max_position_embeddings": 128}""".formatted(TOY_VOCAB), "test");
     }
 
+    /**
+     * A Phi-3 of {@link #qwen3OverToyVocab()}'s size (fused qkv_proj and gate_up_proj, half of each head rotated,
+     * longrope with a pre-training length of 16 so that rows of 24 tokens use the long factors).
+     */
+    public static ModelConfig phi3OverToyVocab() {
+        return HfConfigReader.parse("""
+                {"architectures": ["Phi3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+                 "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "tie_word_embeddings": true, "max_position_embeddings": 128,
+                 "original_max_position_embeddings": 16, "partial_rotary_factor": 0.5, "pad_token_id": 0,
+                 "rope_scaling": {"type": "longrope", "short_factor": [1.0, 2.0], "long_factor": [3.0, 5.0]}}""".formatted(TOY_VOCAB), "test");
+    }
+
+    /** {@link #phi3OverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */
+    public static HfModelDir.Loaded toyPhi3Weights() {
+        return ModelInit.random(phi3OverToyVocab(), 5, 0.1);
+    }
+
     /** {@link #qwen3OverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */
     public static HfModelDir.Loaded toyQwen3Weights() {
         return ModelInit.random(qwen3OverToyVocab(), 5, 0.1);
