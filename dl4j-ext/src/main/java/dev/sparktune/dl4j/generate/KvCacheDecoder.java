@@ -380,8 +380,8 @@ public final class KvCacheDecoder {
             q = rmsNorm(q, n * heads, headDim, layer.qNorm());
             k = rmsNorm(k, n * kvHeads, headDim, layer.kNorm());
         }
-        rope(q, positions, heads);
-        rope(k, positions, kvHeads);
+        rope(q, positions, slotOfRow, heads);
+        rope(k, positions, slotOfRow, kvHeads);
         for (int i = 0; i < n; i++) {
             for (int kv = 0; kv < kvHeads; kv++) {
                 int at = ((slotOfRow[i] * kvHeads + kv) * capacity + positions[i]) * headDim;
@@ -445,18 +445,23 @@ public final class KvCacheDecoder {
 
     /**
      * In place on [n, H·D]: rotate-half RoPE of each head's first rotaryDim dims, row i at {@code positions[i]} (fp32
-     * angles, as transformers). Longrope chooses short or long factors per call from its largest position, as
-     * transformers does per forward (so a generation crossing the pre-training length keeps the keys it cached with
-     * the short ones, as transformers' cache does).
+     * angles, as transformers). Longrope chooses short or long factors per sequence (slot) from its largest position
+     * in this call, as transformers does for a forward of that sequence alone with its cache (so a generation
+     * crossing the pre-training length keeps the keys it cached with the short ones, as transformers' cache does).
      */
-    private void rope(float[] a, int[] positions, int heads) {
+    private void rope(float[] a, int[] positions, int[] slotOfRow, int heads) {
         RopeConfig rc = config.rope();
         int half = rc.rotaryDim(headDim) / 2;
-        float[] invFreq =
-                rc.inverseFrequencies(headDim, Arrays.stream(positions).max().orElse(0) + 1);
+        int[] slotMax = new int[lengths.length];
+        for (int i = 0; i < positions.length; i++) {
+            slotMax[slotOfRow[i]] = Math.max(slotMax[slotOfRow[i]], positions[i]);
+        }
+        float[] shortFreq = rc.inverseFrequencies(headDim, 1);
+        float[] longFreq = rc.inverseFrequencies(headDim, Integer.MAX_VALUE); // = shortFreq unless longrope
         float scaling = (float) rc.attentionFactor();
         for (int i = 0; i < positions.length; i++) {
             float pos = positions[i];
+            float[] invFreq = rc.usesLongFactors(slotMax[slotOfRow[i]] + 1) ? longFreq : shortFreq;
             for (int f = 0; f < half; f++) {
                 float angle = invFreq[f] * pos;
                 float c = (float) Math.cos(angle) * scaling;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sparktune.dl4j.generate.KvCacheDecoder;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
@@ -118,6 +119,19 @@ final class ModelGoldenChecks {
                     family + " logits (short doc packed behind it)",
                     expectedLogits.get(NDArrayIndex.interval(0, first), NDArrayIndex.all()),
                     rowLogits.get(NDArrayIndex.interval(longIds.length, row.length), NDArrayIndex.all()),
+                    1e-4);
+            // the KV-cache decoder: both sequences prefilled in one call, each with its own factors
+            float[][] last = new KvCacheDecoder(config, layout, params, longIds.length, 2)
+                    .appendAll(new int[] {0, 1}, List.of(longIds, Arrays.copyOf(ids, first)));
+            g.compareAbs(
+                    family + " decoder, long prompt's last logits",
+                    g.tensor(family, "long_logits").getRow(longIds.length - 1),
+                    Nd4j.create(last[0]),
+                    1e-4);
+            g.compareAbs(
+                    family + " decoder, short prompt beside it",
+                    expectedLogits.getRow(first - 1),
+                    Nd4j.create(last[1]),
                     1e-4);
         }
     }
