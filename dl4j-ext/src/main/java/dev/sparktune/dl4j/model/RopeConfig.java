@@ -88,7 +88,7 @@ public record RopeConfig(
             }
         } else if (!shortFactor.isEmpty() || !longFactor.isEmpty() || attentionFactor != 1.0) {
             throw new IllegalArgumentException(
-                    "short_factor, long_factor and attention_factor belong to longrope only, " + "not to rope_type "
+                    "short_factor, long_factor and attention_factor belong to longrope only, not to rope_type "
                             + type.hfName());
         }
         if (!(theta > 0) || Double.isInfinite(theta)) {
@@ -141,8 +141,9 @@ public record RopeConfig(
     }
 
     /**
-     * The inverse frequencies of a forward whose largest position is {@code seqLen − 1}: longrope picks its short or
-     * long factors per forward, as transformers' {@code dynamic_rope_update} does; the other types ignore seqLen.
+     * The inverse frequencies for a sequence whose largest position is {@code seqLen − 1}: longrope picks its short
+     * or long factors by it, as transformers' {@code dynamic_rope_update} does for a forward of that sequence; the
+     * other types ignore seqLen.
      */
     public float[] inverseFrequencies(int headDim, int seqLen) {
         return frequencies(headDim, usesLongFactors(seqLen) ? longFactor : shortFactor);
