@@ -9,7 +9,8 @@ Per family "<family>/logits" [B*T, V] holds transformers' logits of each documen
 rows of padding are zero), "<family>/loss" the summed cross-entropy of every document (labels shifted inside the
 document, -100 ignored) divided by a global token count larger than this batch's, and "<family>/d/<param>" the
 gradient of that loss for every parameter. Metadata "cases": per family the packed batch (input_ids, labels,
-doc_lens, seq_len, token_count).
+doc_lens, seq_len, token_count). A longrope family (phi3) also has "<family>/long_logits": one sequence
+("long_ids") 6 tokens longer than original_max_position_embeddings, so that its forward uses the long factors.
 """
 import json
 import sys
@@ -62,6 +63,12 @@ def main():
         cases[family] = {"seq_len": SEQ_LEN, "doc_lens": DOC_LENS, "input_ids": ids.reshape(-1).tolist(),
                          "labels": labels.reshape(-1).tolist(), "token_count": token_count, "real_rows": real_rows,
                          "supervised": count}
+        rope = model.config.rope_parameters
+        if rope.get("rope_type") == "longrope":
+            long_ids = torch.randint(0, vocab, (1, rope["original_max_position_embeddings"] + 6), generator=g)
+            with torch.no_grad():
+                tensors[f"{family}/long_logits"] = model(input_ids=long_ids).logits[0].contiguous()
+            cases[family]["long_ids"] = long_ids[0].tolist()
     from safetensors.torch import save_file
     save_file(tensors, out, metadata={"cases": json.dumps(cases), "torch": torch.__version__,
                                       "transformers": transformers.__version__, "version": "1"})

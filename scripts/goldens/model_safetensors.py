@@ -38,6 +38,16 @@ def tiny(family):
         return transformers.Qwen3ForCausalLM(transformers.Qwen3Config(**common, head_dim=12, tie_word_embeddings=True))
     if family == "mistral":
         return transformers.MistralForCausalLM(transformers.MistralConfig(**common, sliding_window=5))
+    if family == "phi3":
+        # Phi-4-mini's shape of settings: longrope (short factors while positions stay under the pre-training
+        # length; max/original = 4 makes the attention factor != 1), 3/4 of each head rotated, tied embeddings; and
+        # Phi-3-mini-4k's sliding window. pad_token_id 35, a token of the goldens' batches: its embedding row gets no
+        # gradient from the lookup
+        return transformers.Phi3ForCausalLM(transformers.Phi3Config(
+            **{**common, "max_position_embeddings": 256}, original_max_position_embeddings=64,
+            partial_rotary_factor=0.75, rope_scaling={"type": "longrope", "short_factor": [1.0, 1.5, 2.5],
+                                                      "long_factor": [2.0, 3.0, 5.0]},
+            sliding_window=5, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=35))
     raise ValueError(family)
 
 

@@ -3,9 +3,12 @@ package dev.sparktune.dl4j.generate;
 import dev.sparktune.dl4j.layers.Gemm;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
+import dev.sparktune.dl4j.model.RopeConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.params.Views;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -43,7 +46,6 @@ public final class KvCacheDecoder {
     private final DecodeProjection lmHead;
     private final float[][] keys; // per layer [slots][KV][capacity][D], after q/k norm and RoPE
     private final float[][] values; // per layer [slots][KV][capacity][D]
-    private final float[] invFreq;
     private final float scale;
     private final int[] lengths; // per slot
 
@@ -55,7 +57,22 @@ public final class KvCacheDecoder {
     private record DecodeProjection(
             INDArray weight, float[] javaWeight, float[] bias, int out, int in, long gemmMinProduct) {
         static DecodeProjection of(ParamLayout layout, INDArray params, String name, long gemmMinProduct) {
-            INDArray w = layout.view(params, name + ".weight");
+            return of(layout, params, "", Map.of(), name, gemmMinProduct);
+        }
+
+        /** Layer {@code prefix}'s projection {@code name}; a part of a fused weight is a view of its rows. */
+        static DecodeProjection of(
+                ParamLayout layout,
+                INDArray params,
+                String prefix,
+                Map<String, HfParamNames.Part> parts,
+                String name,
+                long gemmMinProduct) {
+            HfParamNames.Part part = parts.get(name);
+            INDArray w = part == null
+                    ? layout.view(params, prefix + name + ".weight")
+                    : Views.rows(layout.view(params, prefix + part.fused() + ".weight"), part.from(), part.to());
+            name = prefix + name;
             int out = (int) w.size(0);
             int in = (int) w.size(1);
             float[] copy = (long) out * in < gemmMinProduct
@@ -180,21 +197,21 @@ public final class KvCacheDecoder {
         this.values = new float[config.numLayers()][];
         for (int l = 0; l < layers.length; l++) {
             String p = HfParamNames.layerPrefix(l);
-            String a = p + "self_attn.";
+            Map<String, HfParamNames.Part> parts = HfParamNames.parts(config);
             Function<String, DecodeProjection> projection =
-                    name -> DecodeProjection.of(layout, params, name, gemmMinProduct);
+                    name -> DecodeProjection.of(layout, params, p, parts, name, gemmMinProduct);
             layers[l] = new Layer(
                     vector(layout, params, p + "input_layernorm.weight"),
-                    projection.apply(a + "q_proj"),
-                    projection.apply(a + "k_proj"),
-                    projection.apply(a + "v_proj"),
-                    projection.apply(a + "o_proj"),
-                    config.qkNorm() ? vector(layout, params, a + "q_norm.weight") : null,
-                    config.qkNorm() ? vector(layout, params, a + "k_norm.weight") : null,
+                    projection.apply("self_attn.q_proj"),
+                    projection.apply("self_attn.k_proj"),
+                    projection.apply("self_attn.v_proj"),
+                    projection.apply("self_attn.o_proj"),
+                    config.qkNorm() ? vector(layout, params, p + "self_attn.q_norm.weight") : null,
+                    config.qkNorm() ? vector(layout, params, p + "self_attn.k_norm.weight") : null,
                     vector(layout, params, p + "post_attention_layernorm.weight"),
-                    projection.apply(p + "mlp.gate_proj"),
-                    projection.apply(p + "mlp.up_proj"),
-                    projection.apply(p + "mlp.down_proj"));
+                    projection.apply("mlp.gate_proj"),
+                    projection.apply("mlp.up_proj"),
+                    projection.apply("mlp.down_proj"));
             keys[l] = new float[Math.multiplyExact(slots * config.numKvHeads(), capacity * headDim)];
             values[l] = new float[keys[l].length];
         }
@@ -207,7 +224,6 @@ public final class KvCacheDecoder {
         this.embeddingRows = new FloatPointer(embedding.data().addressPointer());
         this.lmHead = DecodeProjection.of(
                 layout, params, config.tieWordEmbeddings() ? "model.embed_tokens" : "lm_head", gemmMinProduct);
-        this.invFreq = config.rope().inverseFrequencies(headDim);
         this.scale = (float) Math.pow(headDim, -0.5);
     }
 
@@ -364,8 +380,8 @@ public final class KvCacheDecoder {
             q = rmsNorm(q, n * heads, headDim, layer.qNorm());
             k = rmsNorm(k, n * kvHeads, headDim, layer.kNorm());
         }
-        rope(q, positions, heads);
-        rope(k, positions, kvHeads);
+        rope(q, positions, slotOfRow, heads);
+        rope(k, positions, slotOfRow, kvHeads);
         for (int i = 0; i < n; i++) {
             for (int kv = 0; kv < kvHeads; kv++) {
                 int at = ((slotOfRow[i] * kvHeads + kv) * capacity + positions[i]) * headDim;
@@ -427,15 +443,29 @@ public final class KvCacheDecoder {
         return y;
     }
 
-    /** In place on [n, H·D]: rotate-half RoPE, row i at {@code positions[i]} (fp32 angles, as transformers). */
-    private void rope(float[] a, int[] positions, int heads) {
-        int half = headDim / 2;
+    /**
+     * In place on [n, H·D]: rotate-half RoPE of each head's first rotaryDim dims, row i at {@code positions[i]} (fp32
+     * angles, as transformers). Longrope chooses short or long factors per sequence (slot) from its largest position
+     * in this call, as transformers does for a forward of that sequence alone with its cache (so a generation
+     * crossing the pre-training length keeps the keys it cached with the short ones, as transformers' cache does).
+     */
+    private void rope(float[] a, int[] positions, int[] slotOfRow, int heads) {
+        RopeConfig rc = config.rope();
+        int half = rc.rotaryDim(headDim) / 2;
+        int[] slotMax = new int[lengths.length];
+        for (int i = 0; i < positions.length; i++) {
+            slotMax[slotOfRow[i]] = Math.max(slotMax[slotOfRow[i]], positions[i]);
+        }
+        float[] shortFreq = rc.inverseFrequencies(headDim, 1);
+        float[] longFreq = rc.inverseFrequencies(headDim, Integer.MAX_VALUE); // = shortFreq unless longrope
+        float scaling = (float) rc.attentionFactor();
         for (int i = 0; i < positions.length; i++) {
             float pos = positions[i];
+            float[] invFreq = rc.usesLongFactors(slotMax[slotOfRow[i]] + 1) ? longFreq : shortFreq;
             for (int f = 0; f < half; f++) {
                 float angle = invFreq[f] * pos;
-                float c = (float) Math.cos(angle);
-                float s = (float) Math.sin(angle);
+                float c = (float) Math.cos(angle) * scaling;
+                float s = (float) Math.sin(angle) * scaling;
                 for (int h = 0; h < heads; h++) {
                     int base = (i * heads + h) * headDim;
                     float x1 = a[base + f];

@@ -79,10 +79,10 @@ public record ActivationPlan(
         // DecoderLayer: input norm (output read by the projections), attention, post norm, MLP, h, out, dH
         norm(kept, scratch, n, hidden, true);
         boolean qk = c.qkNorm();
-        projection(kept, scratch, lora, "q_proj", n, hidden, q, c.qkvBias(), qk);
-        projection(kept, scratch, lora, "k_proj", n, hidden, kv, c.qkvBias(), qk);
-        projection(kept, scratch, lora, "v_proj", n, hidden, kv, c.qkvBias(), false);
-        projection(kept, scratch, lora, "o_proj", n, q, hidden, c.outputBias(), false);
+        projection(kept, scratch, c, lora, "q_proj", n, hidden, q, c.qkvBias(), qk);
+        projection(kept, scratch, c, lora, "k_proj", n, hidden, kv, c.qkvBias(), qk);
+        projection(kept, scratch, c, lora, "v_proj", n, hidden, kv, c.qkvBias(), false);
+        projection(kept, scratch, c, lora, "o_proj", n, q, hidden, c.outputBias(), false);
         if (qk) {
             norm(kept, scratch, n * c.numHeads(), c.headDim(), false);
             norm(kept, scratch, n * c.numKvHeads(), c.headDim(), false);
@@ -95,9 +95,9 @@ public record ActivationPlan(
         kept.add(n * q); // attnOut
         scratch.add(n * q, n * q, n * kv, n * kv, t2, n * q, n * kv, n * kv); // dOh dQh dKh dVh dScores dQRot dKRot dV
         norm(kept, scratch, n, hidden, true);
-        projection(kept, scratch, lora, "gate_proj", n, hidden, inter, c.mlpBias(), true);
-        projection(kept, scratch, lora, "up_proj", n, hidden, inter, c.mlpBias(), true);
-        projection(kept, scratch, lora, "down_proj", n, inter, hidden, c.mlpBias(), false);
+        projection(kept, scratch, c, lora, "gate_proj", n, hidden, inter, c.mlpBias(), true);
+        projection(kept, scratch, c, lora, "up_proj", n, hidden, inter, c.mlpBias(), true);
+        projection(kept, scratch, c, lora, "down_proj", n, inter, hidden, c.mlpBias(), false);
         scratch.add(n * inter); // sig
         kept.add(n * inter); // act
         scratch.add(n * inter, n * inter); // dGate, dUp
@@ -153,6 +153,7 @@ public record ActivationPlan(
     private static void projection(
             Floats kept,
             Floats scratch,
+            ModelConfig c,
             LoraConfig lora,
             String name,
             long n,
@@ -165,7 +166,11 @@ public record ActivationPlan(
         if (bias) {
             scratch.add(n); // onesRow
         }
-        if (lora != null && lora.targets(name)) {
+        // a part of a fused weight (Phi-3's q_proj) is targeted through its fused projection (qkv_proj)
+        HfParamNames.Part part = HfParamNames.parts(c).get(HfParamNames.module(name));
+        String target =
+                part == null ? name : part.fused().substring(part.fused().indexOf('.') + 1);
+        if (lora != null && lora.targets(target)) {
             if (lora.dropout() > 0) {
                 kept.add(n * in, n * in); // mask, dropped
                 scratch.add(n * in); // dxLora

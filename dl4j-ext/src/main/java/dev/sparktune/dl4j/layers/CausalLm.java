@@ -185,7 +185,11 @@ public final class CausalLm {
         this.hooks = hooks;
         WeightWidener widener = new WeightWidener();
         BufferArena rootArena = new BufferArena(false);
-        this.embedding = build(widener, rootArena, rootArena, () -> Embedding.of(root, "model.embed_tokens", rows));
+        this.embedding = build(
+                widener,
+                rootArena,
+                rootArena,
+                () -> Embedding.of(root, "model.embed_tokens", rows, config.padTokenId()));
         BufferArena scratch = new BufferArena(true);
         BufferArena shared = activations == Activations.ALL_LAYERS ? null : new BufferArena(true);
         long bytes = 0;

@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.layers;
 
+import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -22,8 +23,11 @@ public final class DecoderLayer {
     }
 
     /** With every linear projection built by {@code projections} (LoRA). */
-    public DecoderLayer(ModelConfig config, LayerParams params, int batch, int seqLen, Projection.Factory projections) {
+    public DecoderLayer(
+            ModelConfig config, LayerParams layerParams, int batch, int seqLen, Projection.Factory projections) {
         int rows = batch * seqLen;
+        // fused weights (Phi-3) reach the attention and the MLP as their q/k/v and gate/up parts
+        LayerParams params = layerParams.withParts(HfParamNames.parts(config));
         this.inputNorm = RmsNorm.of(params, "input_layernorm", config.rmsNormEps(), rows);
         this.attention = new Attention(config, params.child("self_attn."), batch, seqLen, projections);
         this.postNorm = RmsNorm.of(params, "post_attention_layernorm", config.rmsNormEps(), rows);

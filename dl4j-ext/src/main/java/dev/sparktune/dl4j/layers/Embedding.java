@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Token embedding: {@code out[i] = weight[ids[i]]}, weight [V, C] (a frozen one may be stored in bf16 / fp16: each
  * row read is widened exactly). backward ADDS {@code dOut[i]} into {@code dWeight[ids[i]]} (repeated ids accumulate;
- * never zeroes).
+ * never zeroes), except into the padding row when there is one (as transformers' nn.Embedding padding_idx).
  */
 public final class Embedding {
     private final String name;
@@ -13,16 +13,27 @@ public final class Embedding {
     private final INDArray dWeight; // [V, C]
     private final int rows;
     private final long vocab;
+    private final int paddingIdx; // -1: none
     private final INDArray output; // [N, C]
     private int[] ids;
 
-    public static Embedding of(LayerParams params, String name, int rows) {
+    /** {@code paddingIdx}: the row that gets no gradient (transformers' nn.Embedding padding_idx), or -1. */
+    public static Embedding of(LayerParams params, String name, int rows, int paddingIdx) {
         return new Embedding(
-                params.prefix() + name, params.value(name + ".weight"), params.gradOrNull(name + ".weight"), rows);
+                params.prefix() + name,
+                params.value(name + ".weight"),
+                params.gradOrNull(name + ".weight"),
+                rows,
+                paddingIdx);
     }
 
     public Embedding(String name, INDArray weight, INDArray dWeight, int rows) {
+        this(name, weight, dWeight, rows, -1);
+    }
+
+    public Embedding(String name, INDArray weight, INDArray dWeight, int rows, int paddingIdx) {
         this.name = name;
+        this.paddingIdx = paddingIdx;
         this.weight = weight;
         this.dWeight = dWeight;
         this.vocab = weight.size(0);
@@ -69,7 +80,9 @@ public final class Embedding {
             return; // frozen
         }
         for (int i = 0; i < rows; i++) {
-            dWeight.getRow(ids[i]).addi(dOut.getRow(i));
+            if (ids[i] != paddingIdx) {
+                dWeight.getRow(ids[i]).addi(dOut.getRow(i));
+            }
         }
     }
 }

@@ -1,6 +1,10 @@
 package dev.sparktune.dl4j.layers;
 
+import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.params.Views;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -16,6 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *                      {@code params} (freeze fine-tuning of a bf16 checkpoint: the frozen weights stay bf16 in
  *                      {@code params}, the trained ones are fp32 here); null when {@code params} holds them
  * @param prefix        e.g. {@code model.layers.3.self_attn.}
+ * @param parts         projections that are row ranges of a fused weight, by full module name
+ *                      ({@code model.layers.3.self_attn.q_proj} → rows of {@code ...qkv_proj}); see {@link #withParts}
  */
 public record LayerParams(
         ParamLayout layout,
@@ -23,8 +29,10 @@ public record LayerParams(
         ParamLayout gradLayout,
         INDArray grads,
         INDArray trainedParams,
-        String prefix) {
+        String prefix,
+        Map<String, HfParamNames.Part> parts) {
     public LayerParams {
+        parts = parts == null ? Map.of() : Map.copyOf(parts);
         if (layout == null || params == null || gradLayout == null || prefix == null) {
             throw new IllegalArgumentException(
                     "layout, params, gradLayout and prefix are required (grads may be null:" + " frozen)");
@@ -32,6 +40,16 @@ public record LayerParams(
         if (trainedParams != null && grads == null) {
             throw new IllegalArgumentException("trainedParams are the values of the parameters that have gradients");
         }
+    }
+
+    public LayerParams(
+            ParamLayout layout,
+            INDArray params,
+            ParamLayout gradLayout,
+            INDArray grads,
+            INDArray trainedParams,
+            String prefix) {
+        this(layout, params, gradLayout, grads, trainedParams, prefix, Map.of());
     }
 
     /** The trained parameters' values in {@code params} itself. */
@@ -45,15 +63,40 @@ public record LayerParams(
     }
 
     public LayerParams child(String subPrefix) {
-        return new LayerParams(layout, params, gradLayout, grads, trainedParams, prefix + subPrefix);
+        return new LayerParams(layout, params, gradLayout, grads, trainedParams, prefix + subPrefix, parts);
+    }
+
+    /**
+     * These parameters with {@code layerParts} ({@link HfParamNames#parts}, module names relative to this prefix)
+     * addressable as {@code <part>.weight}: views of the fused weight's rows, and of its gradient's rows, so each
+     * part's layer reads and accumulates into the one fused entry.
+     */
+    public LayerParams withParts(Map<String, HfParamNames.Part> layerParts) {
+        Map<String, HfParamNames.Part> full = new LinkedHashMap<>(parts);
+        layerParts.forEach((module, part) ->
+                full.put(prefix + module, new HfParamNames.Part(prefix + part.fused(), part.from(), part.to())));
+        return new LayerParams(layout, params, gradLayout, grads, trainedParams, prefix, full);
+    }
+
+    /** The fused projection whose rows parameter {@code name} (e.g. {@code q_proj.weight}) is, or null. */
+    public HfParamNames.Part part(String name) {
+        String full = prefix + name;
+        return full.endsWith(".weight") ? parts.get(full.substring(0, full.length() - ".weight".length())) : null;
     }
 
     public boolean has(String name) {
-        return layout.contains(prefix + name);
+        return layout.contains(prefix + name) || part(name) != null;
     }
 
     public INDArray value(String name) {
-        String full = prefix + name;
+        HfParamNames.Part part = part(name);
+        if (part != null) {
+            return Views.rows(fullValue(part.fused() + ".weight"), part.from(), part.to());
+        }
+        return fullValue(prefix + name);
+    }
+
+    private INDArray fullValue(String full) {
         return trainedParams != null && gradLayout.contains(full)
                 ? gradLayout.view(trainedParams, full)
                 : layout.view(params, full);
@@ -61,7 +104,13 @@ public record LayerParams(
 
     /** The gradient view, or null when this parameter is frozen. */
     public INDArray grad(String name) {
-        return grads == null || !gradLayout.contains(prefix + name) ? null : gradLayout.view(grads, prefix + name);
+        HfParamNames.Part part = part(name);
+        String full = part != null ? part.fused() + ".weight" : prefix + name;
+        if (grads == null || !gradLayout.contains(full)) {
+            return null;
+        }
+        INDArray g = gradLayout.view(grads, full);
+        return part != null ? Views.rows(g, part.from(), part.to()) : g;
     }
 
     /** The value, or null when the layout has no such parameter (optional biases). */

@@ -10,41 +10,71 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * for i &lt; D/2, with θ = position · invFreq[i],
  * {@code y[i] = x[i]·cos θ − x[i+D/2]·sin θ}, {@code y[i+D/2] = x[i+D/2]·cos θ + x[i]·sin θ}.
  * The backward is the transposed rotation. No parameters.
+ *
+ * <p>With a partial rotary factor (Phi-4-mini) only the first {@code rotaryDim} dims of each head rotate, with
+ * {@code rotaryDim / 2} in place of D/2 above, and the rest pass through. Longrope picks its short or long
+ * frequencies per document from the largest position in it, and scales cos and sin by its attention factor.
  */
 public final class Rope {
+    private final RopeConfig config;
     private final int headDim;
-    private final int half;
-    private final float[] invFreq; // [D/2]
+    private final int half; // rotaryDim / 2
+    private final float scaling; // cos and sin are multiplied by it (longrope's attention factor)
     private final int rows;
     private final float[] cos; // [N, D/2]
     private final float[] sin; // [N, D/2]
     private int[] tablePositions; // positions the tables hold (every layer of a step sees the same batch)
+    private int[][] tableBlocks; // and the documents they hold
 
     public Rope(RopeConfig config, int headDim, int rows) {
+        this.config = config;
         this.headDim = headDim;
-        this.half = headDim / 2;
-        this.invFreq = config.inverseFrequencies(headDim);
+        this.half = config.rotaryDim(headDim) / 2;
+        this.scaling = (float) config.attentionFactor();
         this.rows = rows;
         this.cos = new float[rows * half];
         this.sin = new float[rows * half];
     }
 
-    /** Fills the cos/sin tables for {@code batch}'s positions (fp32 angle, as transformers computes it). */
+    /**
+     * Fills the cos/sin tables for {@code batch}'s positions (fp32 angle, as transformers computes it). Longrope's
+     * choice is made per document, from the document's own largest position, as transformers makes it for a forward
+     * of that document alone: so a document's result does not depend on what it is packed or batched with (nor on
+     * the world size).
+     */
     public void setPositions(PackedBatch batch) {
         if (batch.rows() != rows) {
             throw new IllegalArgumentException(
                     "rope: batch has " + batch.rows() + " token rows but the tables were" + " sized for " + rows);
         }
-        if (tablePositions != null && Arrays.equals(tablePositions, batch.positionsUnsafe())) {
+        int[][] blocks = batch.docLens();
+        if (tablePositions != null
+                && Arrays.equals(tablePositions, batch.positionsUnsafe())
+                && Arrays.deepEquals(tableBlocks, blocks)) {
             return;
         }
         tablePositions = batch.positionIds();
-        for (int r = 0; r < rows; r++) {
-            float p = batch.position(r);
-            for (int i = 0; i < half; i++) {
-                float angle = invFreq[i] * p;
-                cos[r * half + i] = (float) Math.cos(angle);
-                sin[r * half + i] = (float) Math.sin(angle);
+        tableBlocks = blocks;
+        float[] shortFreq = config.inverseFrequencies(headDim, 1);
+        float[] longFreq = config.inverseFrequencies(headDim, Integer.MAX_VALUE); // = shortFreq unless longrope
+        int seqLen = batch.seqLen();
+        for (int b = 0; b < blocks.length; b++) {
+            int start = b * seqLen;
+            for (int len : blocks[b]) {
+                int maxPosition = 0;
+                for (int r = start; r < start + len; r++) {
+                    maxPosition = Math.max(maxPosition, batch.position(r));
+                }
+                float[] invFreq = config.usesLongFactors(maxPosition + 1) ? longFreq : shortFreq;
+                for (int r = start; r < start + len; r++) {
+                    float p = batch.position(r);
+                    for (int i = 0; i < half; i++) {
+                        float angle = invFreq[i] * p;
+                        cos[r * half + i] = (float) Math.cos(angle) * scaling;
+                        sin[r * half + i] = (float) Math.sin(angle) * scaling;
+                    }
+                }
+                start += len;
             }
         }
     }
@@ -79,6 +109,9 @@ public final class Rope {
                     float x2 = s.get(base + i + half);
                     d.put(base + i, x1 * c - x2 * sn);
                     d.put(base + i + half, x2 * c + x1 * sn);
+                }
+                for (int i = 2 * half; i < headDim; i++) {
+                    d.put(base + i, s.get(base + i)); // the dims past rotaryDim pass through
                 }
             }
         }

@@ -15,6 +15,7 @@ import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelException;
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.params.Views;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import java.io.IOException;
@@ -27,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.function.ToDoubleFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -42,7 +42,6 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class LoraAdapters {
     public static final String PEFT_PREFIX = "base_model.model.";
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Set<String> ATTENTION = Set.of("q_proj", "k_proj", "v_proj", "o_proj");
 
     private final ModelConfig model;
     private final LoraConfig lora;
@@ -58,16 +57,17 @@ public final class LoraAdapters {
         this.seed = dropoutSeed;
     }
 
-    /** The adapter parameters of every targeted projection, layer by layer in {@link LoraConfig#ALL} order. */
+    /**
+     * The adapter parameters of every targeted projection, layer by layer in {@link HfParamNames#projections} order.
+     * A fused projection (Phi-3's qkv_proj, gate_up_proj) has one A [R, C] and one B [OUT_fused, R], as PEFT keeps
+     * them.
+     */
     public static ParamLayout layout(ModelConfig c, LoraConfig lora) {
         ParamLayout base = HfParamNames.layout(c);
         ParamLayout.Builder b = ParamLayout.builder();
         for (int l = 0; l < c.numLayers(); l++) {
-            for (String p : LoraConfig.ALL) {
-                if (!lora.targets(p)) {
-                    continue;
-                }
-                String module = HfParamNames.layerPrefix(l) + (ATTENTION.contains(p) ? "self_attn." : "mlp.") + p;
+            for (String p : targetedProjections(c, lora)) {
+                String module = HfParamNames.layerPrefix(l) + HfParamNames.module(p);
                 long[] shape = base.entry(module + ".weight").shape();
                 b.add(PEFT_PREFIX + module + ".lora_A.weight", lora.rank(), shape[1]);
                 b.add(PEFT_PREFIX + module + ".lora_B.weight", shape[0], lora.rank());
@@ -78,6 +78,23 @@ public final class LoraAdapters {
 
     public ParamLayout layout() {
         return layout;
+    }
+
+    /**
+     * The projections of {@code c} that {@code lora} targets, in layer order. {@code lora_target: all} takes every
+     * projection of the family; a named target the family does not have fails, naming the family's projections (Phi-3
+     * fuses q/k/v into qkv_proj and gate/up into gate_up_proj, as PEFT names them).
+     */
+    public static List<String> targetedProjections(ModelConfig c, LoraConfig lora) {
+        List<String> own = HfParamNames.projections(c);
+        List<String> foreign = LoraConfig.ALL.stream()
+                .filter(t -> lora.targets(t) && !own.contains(t))
+                .toList();
+        if (!lora.all() && !foreign.isEmpty()) {
+            throw new IllegalArgumentException("lora_target " + String.join(", ", foreign) + ": not a projection of "
+                    + c.spec().architecture() + "; its projections are " + String.join(", ", own) + " (or all)");
+        }
+        return own.stream().filter(lora::targets).toList();
     }
 
     /**
@@ -121,17 +138,27 @@ public final class LoraAdapters {
         return (base, name, rows, use) -> {
             Linear frozen = Linear.frozen(
                     base.prefix() + name, base.value(name + ".weight"), base.valueOrNull(name + ".bias"), rows, use);
-            if (!lora.targets(name)) {
+            // a part of a fused weight (Phi-3's q_proj in qkv_proj) carries the fused module's adapter: PEFT's
+            // delta s·B·A·x on the fused output is, on the part's rows, s·B[rows]·A·x; the parts share A (each adds
+            // its share into dA) and own disjoint rows of B, and share the dropout seed, hence PEFT's one mask
+            HfParamNames.Part part = base.part(name + ".weight");
+            String module = part == null ? base.prefix() + name : part.fused();
+            if (!lora.targets(module.substring(module.lastIndexOf('.') + 1))) {
                 return frozen;
             }
-            String module = base.prefix() + name;
+            INDArray b = adapters.value(module + ".lora_B.weight");
+            INDArray dB = adapters.grad(module + ".lora_B.weight");
+            if (part != null) {
+                b = Views.rows(b, part.from(), part.to());
+                dB = dB == null ? null : Views.rows(dB, part.from(), part.to());
+            }
             return new LoraLinear(
-                    module,
+                    base.prefix() + name,
                     frozen,
                     adapters.value(module + ".lora_A.weight"),
-                    adapters.value(module + ".lora_B.weight"),
+                    b,
                     adapters.grad(module + ".lora_A.weight"),
-                    adapters.grad(module + ".lora_B.weight"),
+                    dB,
                     lora.scaling(),
                     lora.dropout(),
                     seed * 31 + module.hashCode(),
@@ -180,7 +207,7 @@ public final class LoraAdapters {
             cfg.put("lora_dropout", lora.dropout());
             cfg.put("use_rslora", lora.rsLora());
             ArrayNode targets = cfg.putArray("target_modules");
-            LoraConfig.ALL.stream().filter(lora::targets).forEach(targets::add);
+            targetedProjections(model, lora).forEach(targets::add);
             cfg.put("bias", "none");
             cfg.put("fan_in_fan_out", false);
             cfg.put("inference_mode", true);

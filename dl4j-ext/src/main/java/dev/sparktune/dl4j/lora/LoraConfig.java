@@ -11,14 +11,19 @@ import java.util.Set;
  * @param rank    R
  * @param alpha   scaling numerator
  * @param dropout dropout on the adapter input, in [0, 1)
- * @param targets projection names (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj); see {@link #of}
+ * @param targets projection names as PEFT spells them (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj,
+ *                down_proj; Phi-3's fused qkv_proj, gate_up_proj); see {@link #of}. Which exist depends on the model
+ *                family: {@code LoraAdapters.targetedProjections} checks them against it
  * @param rsLora  scale by alpha / sqrt(R) instead of alpha / R
  */
 public record LoraConfig(int rank, double alpha, double dropout, Set<String> targets, boolean rsLora)
         implements Serializable {
-    /** Every linear projection of a decoder layer, in layer order ({@code lora_target = all}). */
-    public static final List<String> ALL =
-            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    /**
+     * Every projection name of every family, in layer order ({@code lora_target = all}: a model's adapters then
+     * cover each of its own projections).
+     */
+    public static final List<String> ALL = List.of(
+            "q_proj", "k_proj", "v_proj", "qkv_proj", "o_proj", "gate_proj", "up_proj", "gate_up_proj", "down_proj");
 
     public LoraConfig {
         if (rank <= 0) {
@@ -58,9 +63,14 @@ public record LoraConfig(int rank, double alpha, double dropout, Set<String> tar
 
     /** The targets as {@link #of} reads them: "all", or the projections in layer order, comma-separated. */
     public String loraTarget() {
-        return targets.containsAll(ALL)
+        return all()
                 ? "all"
                 : String.join(",", ALL.stream().filter(targets::contains).toList());
+    }
+
+    /** Whether every projection is targeted ({@code lora_target = all}). */
+    public boolean all() {
+        return targets.containsAll(ALL);
     }
 
     public double scaling() {

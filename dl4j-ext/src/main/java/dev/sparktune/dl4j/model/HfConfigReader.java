@@ -97,6 +97,14 @@ public final class HfConfigReader {
                             + heads + "); set head_dim");
         }
         int headDim = optInt(root, "head_dim", source, headDimDefault);
+        if (spec.family() == ModelFamily.PHI3 && headDim != headDimDefault) {
+            // Phi3Config checks its longrope factors against hidden_size / num_attention_heads: no other head_dim
+            throw ModelErrors.clash(
+                    source,
+                    "head_dim",
+                    "Phi3ForCausalLM's head_dim is hidden_size / num_attention_heads (" + headDimDefault + "), got "
+                            + headDim);
+        }
         if (headDim % 2 != 0) {
             throw ModelErrors.badField(source, "head_dim", headDim, "an even number (RoPE rotates pairs)");
         }
@@ -106,7 +114,7 @@ public final class HfConfigReader {
         }
         int maxPos = optInt(root, "max_position_embeddings", source, spec.defaultMaxPositions());
         boolean tie = optBool(root, "tie_word_embeddings", source, false);
-        RopeConfig rope = readRope(root, source);
+        RopeConfig rope = readRope(root, source, spec, maxPos, headDim);
 
         boolean attentionBias = optBool(root, "attention_bias", source, false);
         boolean qkvBias;
@@ -131,17 +139,37 @@ public final class HfConfigReader {
                 qkNorm = true;
                 rejectQwenSlidingWindow(root, source);
             }
-            case MISTRAL -> {
+            case MISTRAL, PHI3 -> {
                 qkvBias = false;
                 outputBias = false;
                 window =
                         root.has("sliding_window") && root.get("sliding_window").isNull()
                                 ? 0
                                 : optInt(root, "sliding_window", source, spec.defaultSlidingWindow());
+                if (spec.family() == ModelFamily.PHI3) {
+                    // transformers drops residual and embedding outputs with these while training; we do not
+                    for (String dropout : List.of("resid_pdrop", "embd_pdrop")) {
+                        if (optDouble(root, dropout, source, 0.0) != 0.0) {
+                            throw ModelErrors.unsupportedFeature(
+                                    source, dropout, root.get(dropout).asText(), List.of("0.0"));
+                        }
+                    }
+                }
             }
             default -> throw new IllegalStateException(spec.family().toString());
         }
         int bos = optInt(root, "bos_token_id", source, -1);
+        // absent: Phi3Config's default is 32000, the other families' none; null: none
+        int pad = root.has("pad_token_id") && root.get("pad_token_id").isNull()
+                ? -1
+                : optInt(root, "pad_token_id", source, spec.family() == ModelFamily.PHI3 ? 32000 : -1);
+        if (pad >= vocab) {
+            throw ModelErrors.clash(
+                    source,
+                    "pad_token_id",
+                    "pad_token_id " + pad + " is not below vocab_size " + vocab
+                            + " (transformers' embedding rejects it too); set pad_token_id to a token id or null");
+        }
         List<Integer> eos = new ArrayList<>();
         JsonNode eosNode = root.get("eos_token_id");
         if (eosNode != null && !eosNode.isNull()) {
@@ -178,7 +206,8 @@ public final class HfConfigReader {
                     qkNorm,
                     window,
                     bos,
-                    eos);
+                    eos,
+                    pad);
         } catch (IllegalArgumentException e) {
             throw ModelErrors.clash(source, "<config>", e.getMessage());
         }
@@ -190,7 +219,8 @@ public final class HfConfigReader {
         }
     }
 
-    private static RopeConfig readRope(JsonNode root, String source) {
+    private static RopeConfig readRope(JsonNode root, String source, ModelSpec spec, int maxPos, int headDim) {
+        boolean phi3 = spec.family() == ModelFamily.PHI3;
         JsonNode params = root.get("rope_parameters");
         String field = "rope_parameters";
         double theta;
@@ -209,39 +239,50 @@ public final class HfConfigReader {
             theta = optDouble(root, "rope_theta", source, 10000.0);
             params = root.get("rope_scaling");
             field = "rope_scaling";
-            if (params == null || params.isNull()) {
-                double th0 = theta;
-                return checkedRope(source, "rope_theta", () -> RopeConfig.defaultRope(th0));
-            }
-            if (!params.isObject()) {
+            if (params != null && !params.isNull() && !params.isObject()) {
                 throw ModelErrors.badField(source, field, params, "an object with rope_type, or null");
             }
+        }
+        if (params == null || params.isNull()) {
+            params = MAPPER.createObjectNode();
         }
         String typeName = params.has("rope_type")
                 ? params.get("rope_type").asText()
                 : params.has("type") ? params.get("type").asText() : "default";
+        if (phi3 && (typeName.equals("su") || typeName.equals("yarn"))) {
+            typeName = "longrope"; // Phi3Config's names for longrope in older config.json files
+        }
+        // Phi3Config validates default and longrope only; the other families' classes take default, linear, llama3
+        List<RopeConfig.Type> allowed = phi3
+                ? List.of(RopeConfig.Type.DEFAULT, RopeConfig.Type.LONGROPE)
+                : List.of(RopeConfig.Type.DEFAULT, RopeConfig.Type.LINEAR, RopeConfig.Type.LLAMA3);
         RopeConfig.Type type = null;
-        for (RopeConfig.Type t : RopeConfig.Type.values()) {
+        for (RopeConfig.Type t : allowed) {
             if (t.hfName().equals(typeName)) {
                 type = t;
             }
         }
         if (type == null) {
-            throw ModelErrors.unsupportedFeature(source, field + ".rope_type", typeName, RopeConfig.Type.hfNames());
-        }
-        if (params.has("partial_rotary_factor") && num(params, "partial_rotary_factor", source, field) != 1.0) {
             throw ModelErrors.unsupportedFeature(
                     source,
-                    field + ".partial_rotary_factor",
-                    params.get("partial_rotary_factor").asText(),
-                    List.of("1.0"));
+                    field + ".rope_type",
+                    typeName,
+                    allowed.stream().map(RopeConfig.Type::hfName).toList());
+        }
+        // transformers moves a top-level partial_rotary_factor into the rope parameters unless they set their own
+        double partial = params.has("partial_rotary_factor")
+                ? num(params, "partial_rotary_factor", source, field)
+                : optDouble(root, "partial_rotary_factor", source, 1.0);
+        if (!phi3 && partial != 1.0) {
+            throw ModelErrors.unsupportedFeature(
+                    source, field + ".partial_rotary_factor", String.valueOf(partial), List.of("1.0"));
         }
         RopeConfig.Type ropeType = type;
         JsonNode p = params;
         String f = field;
         double th = theta;
-        return checkedRope(source, field, () -> switch (ropeType) {
-            case DEFAULT -> RopeConfig.defaultRope(th);
+        return checkedRope(source, field, headDim, () -> switch (ropeType) {
+            case DEFAULT -> new RopeConfig(ropeType, th, 1.0, 0, 0, 0, partial, null, null, 1.0);
             case LINEAR -> new RopeConfig(ropeType, th, reqNum(p, "factor", source, f), 0, 0, 0);
             case LLAMA3 ->
                 new RopeConfig(
@@ -251,12 +292,60 @@ public final class HfConfigReader {
                         reqNum(p, "low_freq_factor", source, f),
                         reqNum(p, "high_freq_factor", source, f),
                         (int) reqNum(p, "original_max_position_embeddings", source, f));
+            case LONGROPE -> longrope(root, p, source, f, th, partial, maxPos);
         });
     }
 
-    private static RopeConfig checkedRope(String source, String field, Supplier<RopeConfig> make) {
+    /**
+     * Phi-3's longrope as transformers 5 reads it: original_max_position_embeddings from the top level (Phi3Config
+     * holds one, default 4096, and it takes precedence over the rope parameters' own); factor, when absent,
+     * max_position_embeddings / original; attention_factor, when absent, sqrt(1 + ln factor / ln original) for
+     * factor &gt; 1, else 1.
+     */
+    private static RopeConfig longrope(
+            JsonNode root, JsonNode p, String source, String f, double theta, double partial, int maxPos) {
+        int original = optInt(root, "original_max_position_embeddings", source, 4096);
+        double factor = has(p, "factor") ? num(p, "factor", source, f) : (double) maxPos / original;
+        double attention = has(p, "attention_factor")
+                ? num(p, "attention_factor", source, f)
+                : factor <= 1.0 ? 1.0 : Math.sqrt(1 + Math.log(factor) / Math.log(original));
+        return new RopeConfig(
+                RopeConfig.Type.LONGROPE,
+                theta,
+                factor,
+                0,
+                0,
+                original,
+                partial,
+                numbers(p, "short_factor", source, f),
+                numbers(p, "long_factor", source, f),
+                attention);
+    }
+
+    private static List<Double> numbers(JsonNode obj, String name, String source, String parent) {
+        JsonNode n = obj.get(name);
+        if (n == null || n.isNull()) {
+            throw ModelErrors.missingField(source, parent + "." + name, "a list of numbers");
+        }
+        List<Double> out = new ArrayList<>();
+        for (JsonNode v : n) {
+            if (!v.isNumber()) {
+                throw ModelErrors.badField(source, parent + "." + name, n, "a list of numbers");
+            }
+            out.add(v.asDouble());
+        }
+        if (!n.isArray() || out.isEmpty()) {
+            throw ModelErrors.badField(source, parent + "." + name, n, "a non-empty list of numbers");
+        }
+        return out;
+    }
+
+    /** {@code make}'s rope, checked against {@code headDim} (rotated dims, longrope factors per pair). */
+    private static RopeConfig checkedRope(String source, String field, int headDim, Supplier<RopeConfig> make) {
         try {
-            return make.get();
+            RopeConfig rope = make.get();
+            rope.rotaryDim(headDim);
+            return rope;
         } catch (IllegalArgumentException e) {
             throw ModelErrors.clash(source, field, e.getMessage());
         }

@@ -43,6 +43,20 @@ public final class HfConfigWriter {
             rope.put("high_freq_factor", c.rope().highFreqFactor());
             rope.put("original_max_position_embeddings", c.rope().originalMaxPositionEmbeddings());
         }
+        if (c.rope().type() == RopeConfig.Type.LONGROPE) {
+            rope.put("attention_factor", c.rope().attentionFactor());
+            c.rope().shortFactor().forEach(rope.putArray("short_factor")::add);
+            c.rope().longFactor().forEach(rope.putArray("long_factor")::add);
+            rope.put("original_max_position_embeddings", c.rope().originalMaxPositionEmbeddings());
+        }
+        if (c.rope().partialRotaryFactor() != 1.0) {
+            rope.put("partial_rotary_factor", c.rope().partialRotaryFactor());
+        }
+        if (c.padTokenId() >= 0) {
+            root.put("pad_token_id", c.padTokenId());
+        } else {
+            root.putNull("pad_token_id");
+        }
         if (c.bosTokenId() >= 0) {
             root.put("bos_token_id", c.bosTokenId());
         } else {
@@ -94,10 +108,22 @@ public final class HfConfigWriter {
                     root.putNull("sliding_window");
                 }
             }
+            case PHI3 -> {
+                // Phi3Config reads the pre-training length from the top level (it overrides the rope parameters')
+                root.put("original_max_position_embeddings", c.rope().originalMaxPositionEmbeddings());
+                root.put("resid_pdrop", 0.0);
+                root.put("embd_pdrop", 0.0);
+                if (c.hasSlidingWindow()) {
+                    root.put("sliding_window", c.slidingWindow());
+                } else {
+                    root.putNull("sliding_window");
+                }
+            }
             default -> throw new IllegalStateException(c.family().toString());
         }
-        if (c.family() != ModelFamily.MISTRAL && c.hasSlidingWindow()) {
-            throw ModelErrors.clash(source, "sliding_window", "only Mistral configs carry a sliding window here");
+        if (c.family() != ModelFamily.MISTRAL && c.family() != ModelFamily.PHI3 && c.hasSlidingWindow()) {
+            throw ModelErrors.clash(
+                    source, "sliding_window", "only Mistral and Phi-3 configs carry a sliding window here");
         }
         try {
             return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);

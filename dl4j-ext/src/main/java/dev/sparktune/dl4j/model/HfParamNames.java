@@ -1,13 +1,67 @@
 package dev.sparktune.dl4j.model;
 
 import dev.sparktune.dl4j.params.ParamLayout;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The checkpoint-name mapping: every parameter of a {@link ModelConfig} under its transformers name and shape, in the
  * order transformers registers them. The same layout addresses parameters, gradients and optimizer state.
+ *
+ * <p>Phi-3 stores q/k/v as one {@code qkv_proj} [(NH + 2·KV)·D, C] and gate/up as one {@code gate_up_proj} [2·I, C].
+ * A row range of a row-major [OUT, IN] weight is contiguous, so the layers address q_proj … up_proj as {@link #parts}
+ * of those entries: views, with one checkpoint name and one flat-parameter entry per fused weight.
  */
 public final class HfParamNames {
+    /** The projections of a decoder layer with separate weights, in layer order (PEFT's names). */
+    public static final List<String> PROJECTIONS =
+            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+
+    /** Phi-3's projections, in layer order (PEFT's names): q/k/v and gate/up fused. */
+    public static final List<String> FUSED_PROJECTIONS = List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj");
+
+    /**
+     * Rows [from, to) of the fused projection {@code fused} (its module name relative to a layer, e.g.
+     * {@code self_attn.qkv_proj}).
+     */
+    public record Part(String fused, long from, long to) {}
+
     private HfParamNames() {}
+
+    /** The projection names of {@code c}'s decoder layers as PEFT targets them, in layer order. */
+    public static List<String> projections(ModelConfig c) {
+        return c.family() == ModelFamily.PHI3 ? FUSED_PROJECTIONS : PROJECTIONS;
+    }
+
+    /** The sub-module ({@code self_attn.} or {@code mlp.}) a projection of {@link #projections} lives in. */
+    public static String module(String projection) {
+        return switch (projection) {
+            case "q_proj", "k_proj", "v_proj", "o_proj", "qkv_proj" -> "self_attn." + projection;
+            case "gate_proj", "up_proj", "down_proj", "gate_up_proj" -> "mlp." + projection;
+            default -> throw new IllegalArgumentException(projection + " is not a decoder projection");
+        };
+    }
+
+    /**
+     * The separate projections that are row ranges of a fused weight, keyed by their module name relative to a layer
+     * ({@code self_attn.q_proj} → rows [0, NH·D) of {@code self_attn.qkv_proj}); empty for unfused families.
+     */
+    public static Map<String, Part> parts(ModelConfig c) {
+        if (c.family() != ModelFamily.PHI3) {
+            return Map.of();
+        }
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        long inter = c.intermediateSize();
+        Map<String, Part> parts = new LinkedHashMap<>();
+        parts.put("self_attn.q_proj", new Part("self_attn.qkv_proj", 0, q));
+        parts.put("self_attn.k_proj", new Part("self_attn.qkv_proj", q, q + kv));
+        parts.put("self_attn.v_proj", new Part("self_attn.qkv_proj", q + kv, q + 2 * kv));
+        parts.put("mlp.gate_proj", new Part("mlp.gate_up_proj", 0, inter));
+        parts.put("mlp.up_proj", new Part("mlp.gate_up_proj", inter, 2 * inter));
+        return Map.copyOf(parts);
+    }
 
     public static String layerPrefix(int layer) {
         return "model.layers." + layer + ".";
@@ -32,6 +86,15 @@ public final class HfParamNames {
         for (int l = 0; l < c.numLayers(); l++) {
             String p = layerPrefix(l);
             b.add(p + "input_layernorm.weight", hidden);
+            if (c.family() == ModelFamily.PHI3) {
+                // no biases in Phi-3; q/k/v and gate/up fused (see parts)
+                b.add(p + "self_attn.qkv_proj.weight", q + 2 * kv, hidden);
+                b.add(p + "self_attn.o_proj.weight", hidden, q);
+                b.add(p + "post_attention_layernorm.weight", hidden);
+                b.add(p + "mlp.gate_up_proj.weight", 2 * inter, hidden);
+                b.add(p + "mlp.down_proj.weight", hidden, inter);
+                continue;
+            }
             linear(b, p + "self_attn.q_proj", q, hidden, c.qkvBias());
             linear(b, p + "self_attn.k_proj", kv, hidden, c.qkvBias());
             linear(b, p + "self_attn.v_proj", kv, hidden, c.qkvBias());

@@ -24,6 +24,8 @@ import java.util.List;
  * @param slidingWindow         keys further back than this many positions are masked; 0 = no window (Mistral)
  * @param bosTokenId            -1 when unset
  * @param eosTokenIds           possibly empty
+ * @param padTokenId            the embedding's padding_idx (-1 when unset): transformers' nn.Embedding gives that row
+ *                              no gradient from the lookup, so neither do we
  */
 public record ModelConfig(
         ModelSpec spec,
@@ -44,7 +46,52 @@ public record ModelConfig(
         boolean qkNorm,
         int slidingWindow,
         int bosTokenId,
-        List<Integer> eosTokenIds) {
+        List<Integer> eosTokenIds,
+        int padTokenId) {
+
+    /** Without a padding token. */
+    public ModelConfig(
+            ModelSpec spec,
+            int vocabSize,
+            int hiddenSize,
+            int intermediateSize,
+            int numLayers,
+            int numHeads,
+            int numKvHeads,
+            int headDim,
+            double rmsNormEps,
+            RopeConfig rope,
+            int maxPositionEmbeddings,
+            boolean tieWordEmbeddings,
+            boolean qkvBias,
+            boolean outputBias,
+            boolean mlpBias,
+            boolean qkNorm,
+            int slidingWindow,
+            int bosTokenId,
+            List<Integer> eosTokenIds) {
+        this(
+                spec,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                headDim,
+                rmsNormEps,
+                rope,
+                maxPositionEmbeddings,
+                tieWordEmbeddings,
+                qkvBias,
+                outputBias,
+                mlpBias,
+                qkNorm,
+                slidingWindow,
+                bosTokenId,
+                eosTokenIds,
+                -1);
+    }
 
     public ModelConfig {
         if (spec == null || rope == null) {
@@ -70,6 +117,19 @@ public record ModelConfig(
         }
         if (slidingWindow < 0) {
             throw new IllegalArgumentException("slidingWindow must be >= 0 (0 = none), got " + slidingWindow);
+        }
+        if (padTokenId < -1 || padTokenId >= vocabSize) {
+            throw new IllegalArgumentException(
+                    "pad_token_id must be unset or in [0, vocab_size " + vocabSize + "), got " + padTokenId);
+        }
+        rope.rotaryDim(headDim); // a partial rotary factor or longrope factors that do not fit head_dim fail here
+        if (spec.family() != ModelFamily.PHI3
+                && (rope.partialRotaryFactor() != 1.0 || rope.type() == RopeConfig.Type.LONGROPE)) {
+            throw new IllegalArgumentException(
+                    "partial rotary embeddings and longrope are implemented for Phi3ForCausalLM only");
+        }
+        if (spec.family() == ModelFamily.PHI3 && (qkvBias || outputBias || mlpBias || qkNorm)) {
+            throw new IllegalArgumentException("Phi3ForCausalLM has no biases and no q/k norms");
         }
         eosTokenIds = List.copyOf(eosTokenIds == null ? List.of() : eosTokenIds);
     }

@@ -1,9 +1,13 @@
 package dev.sparktune.dl4j.model;
 
-/** The decoder families we implement; each differs only in biases, q/k norms and sliding-window support. */
+/**
+ * The decoder families we implement; each differs only in biases, q/k norms, sliding-window support, fused
+ * projections (Phi-3) and RoPE variants.
+ */
 public enum ModelFamily {
     LLAMA,
     QWEN2,
     QWEN3,
-    MISTRAL
+    MISTRAL,
+    PHI3
 }

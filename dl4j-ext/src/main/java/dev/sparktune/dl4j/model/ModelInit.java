@@ -44,6 +44,11 @@ public final class ModelInit {
                 view.assign(Nd4j.create(values, e.shape(), 'c'));
             }
         }
+        if (config.padTokenId() >= 0) { // transformers' _init_weights zeroes nn.Embedding's padding row
+            layout.view(params, "model.embed_tokens.weight")
+                    .getRow(config.padTokenId())
+                    .assign(0.0);
+        }
         return new HfModelDir.Loaded(config, layout, params);
     }
 
@@ -118,7 +123,8 @@ public final class ModelInit {
         }
         cfg.put("tie_word_embeddings", tieWordEmbeddings);
         cfg.put("max_position_embeddings", 4096);
-        cfg.putNull("sliding_window"); // Mistral: full attention unless a window is configured later
+        cfg.putNull("sliding_window"); // Mistral, Phi-3: full attention unless a window is configured later
+        cfg.putNull("pad_token_id"); // Phi3Config's default (32000) is outside a small vocabulary
         return HfConfigReader.parse(cfg.toString(), "init-model arguments");
     }
 }

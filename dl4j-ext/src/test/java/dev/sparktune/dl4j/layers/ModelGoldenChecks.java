@@ -1,8 +1,10 @@
 package dev.sparktune.dl4j.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sparktune.dl4j.generate.KvCacheDecoder;
 import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
@@ -11,6 +13,7 @@ import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.dl4j.testkit.GoldenSpecs;
 import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -44,7 +47,7 @@ final class ModelGoldenChecks {
 
     static List<String> checkAll(Path goldenFile) {
         Goldens g = new Goldens(goldenFile);
-        assertEquals(Set.of("llama", "qwen2", "qwen3", "mistral"), g.cases.keySet());
+        assertEquals(Set.of("llama", "qwen2", "qwen3", "mistral", "phi3"), g.cases.keySet());
         for (String family : g.cases.keySet()) {
             check(g, family);
         }
@@ -96,6 +99,40 @@ final class ModelGoldenChecks {
                 Nd4j.scalar((float) evalLoss).reshape(1));
         for (ParamLayout.Entry e : layout.entries()) {
             g.grad(family + " d/" + e.name(), g.tensor(family, "d/" + e.name()), layout.view(grads, e.name()));
+        }
+        if (c.has("long_ids")) {
+            // longrope beyond the pre-training length: the long factors, chosen per document, so the first document
+            // of the batch above, packed behind the long one, keeps its short factors and its logits
+            int[] longIds = GoldenSpecs.ints(c.get("long_ids"));
+            assertTrue(config.rope().usesLongFactors(longIds.length), family + ": the long case must pass the length");
+            int first = docs[0][0];
+            int[] row = Arrays.copyOf(longIds, longIds.length + first);
+            System.arraycopy(ids, 0, row, longIds.length, first);
+            INDArray rowLogits = new CausalLm(config, layout, params, null, 1, row.length, 16)
+                    .logits(row, PackedBatch.fromDocLens(row.length, new int[][] {{longIds.length, first}}));
+            g.compareAbs(
+                    family + " logits (long factors)",
+                    g.tensor(family, "long_logits"),
+                    rowLogits.get(NDArrayIndex.interval(0, longIds.length), NDArrayIndex.all()),
+                    1e-4);
+            g.compareAbs(
+                    family + " logits (short doc packed behind it)",
+                    expectedLogits.get(NDArrayIndex.interval(0, first), NDArrayIndex.all()),
+                    rowLogits.get(NDArrayIndex.interval(longIds.length, row.length), NDArrayIndex.all()),
+                    1e-4);
+            // the KV-cache decoder: both sequences prefilled in one call, each with its own factors
+            float[][] last = new KvCacheDecoder(config, layout, params, longIds.length, 2)
+                    .appendAll(new int[] {0, 1}, List.of(longIds, Arrays.copyOf(ids, first)));
+            g.compareAbs(
+                    family + " decoder, long prompt's last logits",
+                    g.tensor(family, "long_logits").getRow(longIds.length - 1),
+                    Nd4j.create(last[0]),
+                    1e-4);
+            g.compareAbs(
+                    family + " decoder, short prompt beside it",
+                    expectedLogits.getRow(first - 1),
+                    Nd4j.create(last[1]),
+                    1e-4);
         }
     }
 

@@ -63,7 +63,10 @@ class NarrowWeightsTest {
              "tie_word_embeddings": true, "max_position_embeddings": 64}""", """
             {"architectures": ["Qwen2ForCausalLM"], "vocab_size": 70, "hidden_size": 24, "intermediate_size": 40,
              "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-             "tie_word_embeddings": false, "max_position_embeddings": 64}"""};
+             "tie_word_embeddings": false, "max_position_embeddings": 64}""", """
+            {"architectures": ["Phi3ForCausalLM"], "vocab_size": 80, "hidden_size": 32, "intermediate_size": 40,
+             "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "pad_token_id": 0,
+             "partial_rotary_factor": 0.5, "tie_word_embeddings": true, "max_position_embeddings": 64}"""};
         for (String json : configs) {
             ModelConfig config = HfConfigReader.parse(json, "test");
             HfModelDir.Loaded model = ModelInit.random(config, 2, 0.2);

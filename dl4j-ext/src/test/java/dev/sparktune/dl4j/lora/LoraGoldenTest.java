@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.lora;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.PackedBatch;
+import dev.sparktune.dl4j.model.HfConfigReader;
 import dev.sparktune.dl4j.model.HfModelDir;
+import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelException;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
@@ -111,7 +114,7 @@ class LoraGoldenTest {
         int[] ids = {1, 5, 40, 0, 13, 44, 2, 9};
         String idList = Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","));
         List<String> report = new ArrayList<>();
-        for (String family : List.of("qwen3", "mistral")) {
+        for (String family : List.of("qwen3", "mistral", "phi3")) {
             Path baseDir = GOLDENS.resolve("hf/" + family);
             HfModelDir.Loaded base = HfModelDir.load(baseDir);
             LoraConfig lcfg = LoraAdapters.readConfig(GOLDENS.resolve("lora/" + family));
@@ -165,6 +168,37 @@ class LoraGoldenTest {
         assertEquals(
                 LoraConfig.ALL.size(),
                 LoraConfig.of(4, 8, 0, "all", false).targets().size());
+    }
+
+    @Test
+    void loraTargetsArePeftsNamesOfEachFamilysProjections() {
+        ModelConfig phi3 = HfConfigReader.read(GOLDENS.resolve("hf/phi3"));
+        ModelConfig llama = HfConfigReader.read(GOLDENS.resolve("hf/llama"));
+        LoraConfig all = LoraConfig.of(4, 8, 0, "all", false);
+        assertEquals(
+                List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj"),
+                LoraAdapters.targetedProjections(phi3, all));
+        assertEquals(
+                List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
+                LoraAdapters.targetedProjections(llama, all));
+        // PEFT keeps one A [R, C] and one B [OUT_fused, R] per fused module
+        ParamLayout layout = LoraAdapters.layout(phi3, LoraConfig.of(4, 8, 0, "qkv_proj", false));
+        assertEquals(2 * phi3.numLayers(), layout.entries().size());
+        assertArrayEquals(
+                new long[] {(long) (phi3.numHeads() + 2 * phi3.numKvHeads()) * phi3.headDim(), 4},
+                layout.entry(LoraAdapters.PEFT_PREFIX + "model.layers.0.self_attn.qkv_proj.lora_B.weight")
+                        .shape());
+        String split = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> LoraAdapters.layout(phi3, LoraConfig.of(4, 8, 0, "q_proj,v_proj", false)))
+                .getMessage();
+        assertTrue(
+                split.startsWith("lora_target q_proj, v_proj: not a projection of Phi3ForCausalLM; its projections are "
+                        + "qkv_proj, o_proj, gate_up_proj, down_proj"),
+                split);
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LoraAdapters.layout(llama, LoraConfig.of(4, 8, 0, "gate_up_proj", false)));
     }
 
     private static JsonNode python(String mode, Path base, Path adapter, String ids) throws Exception {

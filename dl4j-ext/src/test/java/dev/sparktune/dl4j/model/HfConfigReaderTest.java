@@ -58,7 +58,7 @@ class HfConfigReaderTest {
 
     @Test
     void layoutMatchesEveryTensorTransformersSaved() {
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral")) {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3")) {
             ModelConfig config = HfConfigReader.read(HF.resolve(family));
             ParamLayout layout = HfParamNames.layout(config);
             SafetensorsReader reader = SafetensorsReader.open(HF.resolve(family));
@@ -68,6 +68,87 @@ class HfConfigReaderTest {
                 assertArrayEquals(e.shape(), info.shape(), family + " " + e.name());
             }
         }
+    }
+
+    @Test
+    void readsPhi3sFusedLayoutAndRopeVariants() {
+        ModelConfig fixture = HfConfigReader.read(HF.resolve("phi3"));
+        assertEquals(ModelFamily.PHI3, fixture.family());
+        assertEquals(RopeConfig.Type.LONGROPE, fixture.rope().type());
+        assertEquals(0.75, fixture.rope().partialRotaryFactor());
+        assertEquals(6, fixture.rope().rotaryDim(fixture.headDim()));
+        assertEquals(64, fixture.rope().originalMaxPositionEmbeddings());
+        assertEquals(4.0, fixture.rope().factor(), "max_position_embeddings / original_max_position_embeddings");
+        assertEquals(Math.sqrt(1 + Math.log(4) / Math.log(64)), fixture.rope().attentionFactor(), 1e-15);
+        assertEquals(List.of(1.0, 1.5, 2.5), fixture.rope().shortFactor());
+        assertEquals(35, fixture.padTokenId());
+        assertEquals(5, fixture.slidingWindow());
+        assertTrue(fixture.tieWordEmbeddings());
+        ParamLayout layout = HfParamNames.layout(fixture);
+        assertArrayEquals(
+                new long[] {(4 + 2 * 2) * 8, 32},
+                layout.entry("model.layers.0.self_attn.qkv_proj.weight").shape());
+        assertArrayEquals(
+                new long[] {2 * 48, 32},
+                layout.entry("model.layers.0.mlp.gate_up_proj.weight").shape());
+        assertFalse(layout.contains("model.layers.0.self_attn.q_proj.weight"), "one entry per fused weight");
+
+        // Phi-3-mini-4k: no rope scaling, a sliding window, Phi3Config's pad_token_id default
+        ModelConfig mini4k = HfConfigReader.parse(
+                MIN.formatted("Phi3ForCausalLM", ", \"sliding_window\": 7, \"rope_scaling\": null")
+                        .replace("\"vocab_size\": 64", "\"vocab_size\": 32064"),
+                "mini-4k");
+        assertEquals(RopeConfig.Type.DEFAULT, mini4k.rope().type());
+        assertEquals(7, mini4k.slidingWindow());
+        assertEquals(32000, mini4k.padTokenId());
+        // Phi-3.5-mini's older spelling: rope_scaling of type "su", the pre-training length at the top level
+        ModelConfig su = parse("Phi3ForCausalLM", """
+                , "pad_token_id": null, "max_position_embeddings": 131072, "original_max_position_embeddings": 4096,
+                  "rope_scaling": {"type": "su", "short_factor": [1, 1, 1.5, 2], "long_factor": [1, 2, 4, 8]}""");
+        assertEquals(RopeConfig.Type.LONGROPE, su.rope().type());
+        assertEquals(4096, su.rope().originalMaxPositionEmbeddings());
+        assertEquals(Math.sqrt(1 + Math.log(32) / Math.log(4096)), su.rope().attentionFactor(), 1e-15);
+        assertFalse(su.rope().usesLongFactors(4096));
+        assertTrue(su.rope().usesLongFactors(4097), "long factors once a forward's positions pass 4096");
+        assertEquals(su, HfConfigReader.parse(HfConfigWriter.toJson(su), "written"));
+    }
+
+    @Test
+    void phi3SettingsWeDoNotRunAreRefusedNamingTheKey() {
+        String noPad = ", \"pad_token_id\": null";
+        assertTrue(assertThrows(
+                        UnsupportedArchitectureException.class,
+                        () -> parse(
+                                "Phi3ForCausalLM",
+                                noPad + ", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}"))
+                .getMessage()
+                .contains("supported: default, longrope"));
+        assertEquals(
+                "pad_token_id",
+                assertThrows(ModelConfigException.class, () -> parse("Phi3ForCausalLM", ""))
+                        .field(),
+                "Phi3Config's default pad_token_id 32000 is outside a 64-token vocabulary");
+        assertTrue(assertThrows(
+                        UnsupportedArchitectureException.class,
+                        () -> parse("Phi3ForCausalLM", noPad + ", \"resid_pdrop\": 0.1"))
+                .getMessage()
+                .contains("resid_pdrop"));
+        assertEquals(
+                "rope_scaling",
+                assertThrows(ModelConfigException.class, () -> parse("Phi3ForCausalLM", noPad + """
+                                        , "rope_scaling": {"type": "longrope", "short_factor": [1, 1],
+                                          "long_factor": [1, 2]}"""))
+                        .field(),
+                "4 factors needed for head_dim 8");
+        assertEquals(
+                "head_dim",
+                assertThrows(ModelConfigException.class, () -> parse("Phi3ForCausalLM", noPad + ", \"head_dim\": 16"))
+                        .field());
+        assertTrue(assertThrows(
+                        UnsupportedArchitectureException.class,
+                        () -> parse("LlamaForCausalLM", ", \"partial_rotary_factor\": 0.5"))
+                .getMessage()
+                .contains("partial_rotary_factor"));
     }
 
     @Test
@@ -96,7 +177,9 @@ class HfConfigReaderTest {
         assertEquals("GPT2LMHeadModel", e.requested());
         assertEquals("test config", e.source());
         assertTrue(
-                e.getMessage().contains("LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM"),
+                e.getMessage()
+                        .contains(
+                                "LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, Phi3ForCausalLM"),
                 e.getMessage());
         assertThrows(UnsupportedArchitectureException.class, () -> ModelSpecs.forArchitecture("Nope"));
     }
@@ -154,7 +237,7 @@ class HfConfigReaderTest {
 
     @Test
     void writerRoundTripsEveryFamily() {
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral")) {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3")) {
             ModelConfig c = HfConfigReader.read(HF.resolve(family));
             assertEquals(c, HfConfigReader.parse(HfConfigWriter.toJson(c), family + " written"), family);
         }

@@ -43,6 +43,29 @@ public final class TinyModels {
     }
 
     /**
+     * A tiny Phi-3 (fused qkv_proj and gate_up_proj, Phi-4-mini's partial rotary factor 0.75 and longrope with a
+     * pre-training length of 64) over the real Qwen3 tokenizer's vocabulary, so that the tables the tests prepare fit
+     * it.
+     */
+    public static ModelConfig phi3() {
+        return HfConfigReader.parse("""
+                {"architectures": ["Phi3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "tie_word_embeddings": true, "max_position_embeddings": 256,
+                 "original_max_position_embeddings": 64, "partial_rotary_factor": 0.75, "pad_token_id": null,
+                 "rope_scaling": {"type": "longrope", "short_factor": [1.0, 1.5, 2.5],
+                                  "long_factor": [2.0, 3.0, 5.0]}}""".formatted(ModelInit.vocabSize(QWEN3_TOKENIZER)), "test");
+    }
+
+    /** Writes a random {@link #phi3()} with the Qwen3 tokenizer's files, as {@link #writeQwen3} does. */
+    public static HfModelDir.Loaded writePhi3(Path dir, long seed, double std) {
+        ModelConfig cfg = phi3();
+        HfModelDir.Loaded m = ModelInit.random(cfg, seed, std);
+        HfModelDir.save(dir, cfg, m.layout(), m.params(), QWEN3_TOKENIZER, 1L << 30);
+        return m;
+    }
+
+    /**
      * The tiny Qwen3 over {@link #TOY_VOCAB} tokens with a narrower MLP (48), for ranks run as threads on rows of
      * random token ids: small enough that a test trains it for several world sizes and shardings.
      */
@@ -51,6 +74,24 @@ public final class TinyModels {
                 {"architectures": ["Qwen3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
                  "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4,
                  "num_key_value_heads": 2, "tie_word_embeddings": true, "max_position_embeddings": 128}""".formatted(TOY_VOCAB), "test");
+    }
+
+    /**
+     * A Phi-3 of {@link #qwen3OverToyVocab()}'s size (fused qkv_proj and gate_up_proj, half of each head rotated,
+     * longrope with a pre-training length of 16 so that rows of 24 tokens use the long factors).
+     */
+    public static ModelConfig phi3OverToyVocab() {
+        return HfConfigReader.parse("""
+                {"architectures": ["Phi3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+                 "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "tie_word_embeddings": true, "max_position_embeddings": 128,
+                 "original_max_position_embeddings": 16, "partial_rotary_factor": 0.5, "pad_token_id": 0,
+                 "rope_scaling": {"type": "longrope", "short_factor": [1.0, 2.0], "long_factor": [3.0, 5.0]}}""".formatted(TOY_VOCAB), "test");
+    }
+
+    /** {@link #phi3OverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */
+    public static HfModelDir.Loaded toyPhi3Weights() {
+        return ModelInit.random(phi3OverToyVocab(), 5, 0.1);
     }
 
     /** {@link #qwen3OverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */

@@ -31,6 +31,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
 import javax.imageio.ImageIO;
@@ -395,6 +396,49 @@ class TrainJobTest {
         assertTrue(
                 committed(stopped, 4) && !Files.exists(stopped.resolve(CheckpointStore.PREFIX + 2)),
                 "save_total_limit 1 keeps the newest committed checkpoint only");
+    }
+
+    @Test
+    void phi3LoraUnderFullShardOnTwoRanksResumesWithCheckpointingToTheSameAdapter() throws Exception {
+        // Phi-3's fused qkv_proj / gate_up_proj adapters through the whole trainer: packed rows, full_shard over two
+        // ranks, a checkpoint, and a resume on one rank with activation checkpointing
+        Path phi3 = scratch.resolve("model-phi3");
+        TinyModels.writePhi3(phi3, 3, 0.05);
+        Path full = scratch.resolve("phi3-full");
+        TrainResult uninterrupted = TrainJob.run(
+                spark,
+                lora(full.toString(), 2)
+                        .modelPath(phi3.toString())
+                        .sharding(Sharding.FULL_SHARD)
+                        .maxSteps(4)
+                        .saveSteps(2)
+                        .build());
+        assertTrue(uninterrupted.steps().stream().allMatch(s -> s.loss() > 0 && Double.isFinite(s.loss())));
+        JsonNode adapter = JSON.readTree(full.resolve("adapter_config.json").toFile());
+        assertEquals(
+                Set.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj"),
+                Set.copyOf(JSON.convertValue(adapter.get("target_modules"), List.class)),
+                "lora_target all is every Phi-3 projection, as PEFT names them");
+
+        Path resumedDir = scratch.resolve("phi3-resumed");
+        copyCheckpoint(full, resumedDir, 2, true);
+        TrainResult resumed = TrainJob.run(
+                spark,
+                lora(resumedDir.toString(), 1)
+                        .modelPath(phi3.toString())
+                        .gradientCheckpointing(true)
+                        .maxSteps(4)
+                        .saveSteps(2)
+                        .build());
+        assertEquals(2, resumed.firstStep());
+        for (int s = 0; s < 2; s++) {
+            assertEquals(
+                    uninterrupted.steps().get(2 + s).loss(),
+                    resumed.steps().get(s).loss(),
+                    1e-5,
+                    "loss of step " + (2 + s));
+        }
+        TensorAssertions.assertAdaptersClose(full, resumedDir, 1e-5, "phi3: 2 ranks full_shard vs 1 rank resumed");
     }
 
     @Test

@@ -212,6 +212,27 @@ class TrainEquivalenceTest {
     }
 
     @Test
+    void phi3IsTheSameForEverySharding() throws Exception {
+        // Phi-3's fused weights are one entry each: sharded, gathered and updated as one; its LoRA adapters too
+        for (FinetuningType type : List.of(FinetuningType.FULL, FinetuningType.LORA)) {
+            Run ref = train(config(type, 1, Sharding.NO_SHARD), TinyModels::toyPhi3Weights);
+            assertTrue(ref.losses()[STEPS - 1] < ref.losses()[0], type + ": " + Arrays.toString(ref.losses()));
+            assertSame(
+                    ref,
+                    train(config(type, 2, Sharding.SHARD_GRAD_OP), TinyModels::toyPhi3Weights),
+                    "phi3 " + type.key() + ", 2 ranks, shard_grad_op");
+            assertSame(
+                    ref,
+                    train(
+                            config(type, 2, Sharding.FULL_SHARD).toBuilder()
+                                    .gradientCheckpointing(true)
+                                    .build(),
+                            TinyModels::toyPhi3Weights),
+                    "phi3 " + type.key() + ", 2 ranks, full_shard, gradient_checkpointing");
+        }
+    }
+
+    @Test
     void fullShardHoldsAboutAWorldSizeFractionOfTheDecoderLayers() throws Exception {
         Run replicated = train(config(FinetuningType.FULL, 4, Sharding.SHARD_GRAD_OP));
         Run sharded = train(config(FinetuningType.FULL, 4, Sharding.FULL_SHARD));
