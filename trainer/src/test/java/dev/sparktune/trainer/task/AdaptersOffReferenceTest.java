@@ -66,7 +66,8 @@ class AdaptersOffReferenceTest {
                 "adapters_off vs the reference table, sigmoid");
         // ipo averages log-probs per token: the adapters-off forward's token counts are used too. Its squared loss
         // makes this setup sensitive to fp32 summation order (AdamW turns near-zero gradients' noise into steps): the
-        // table mode's own runs on 1 and 2 ranks end 3.7e-5 apart here, so the adapter is held to 1e-4
+        // table mode's own runs on 1 and 2 ranks end 3.7e-5 apart, and this pair 1.09e-4 apart on a newer AVX-512 CPU
+        // (same code), so the adapter is held to 3e-4, far below the lr (5e-2) a wrong reference moves it by
         TrainEquivalenceTest.Run ipoTable =
                 PreferenceTrainingTest.train(PreferenceTrainingTest.config("ipo", 1, Sharding.NO_SHARD));
         TrainEquivalenceTest.Run ipo = train(adaptersOff("ipo", 1, Sharding.NO_SHARD));
@@ -75,7 +76,7 @@ class AdaptersOffReferenceTest {
             assertEquals(ipoTable.losses()[s], ipo.losses()[s], 1e-5, "ipo loss at step " + s);
         }
         assertTrue(
-                TensorAssertions.maxAbsDifference(ipoTable.finalParams(), ipo.finalParams()) <= 1e-4,
+                TensorAssertions.maxAbsDifference(ipoTable.finalParams(), ipo.finalParams()) <= 3e-4,
                 "ipo: the adapters differ by "
                         + TensorAssertions.maxAbsDifference(ipoTable.finalParams(), ipo.finalParams()));
     }
