@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Create a randomly initialised model (LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
-                + "MistralForCausalLM or Phi3ForCausalLM) with the given sizes and save it as a Hugging Face model "
+                + "MistralForCausalLM, Phi3ForCausalLM or Gemma3ForCausalLM) with the given sizes and save it as a Hugging Face model "
                 + "directory, with the tokenizer files copied in. No Spark.")
 final class InitModelCommand implements Callable<Integer> {
     @Option(
