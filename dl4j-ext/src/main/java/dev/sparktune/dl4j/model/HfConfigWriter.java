@@ -115,7 +115,11 @@ public final class HfConfigWriter {
                 } else {
                     root.put("query_pre_attn_scalar", scalar);
                 }
-                root.put("sliding_window", c.slidingWindow());
+                if (c.hasSlidingWindow()) {
+                    root.put("sliding_window", c.slidingWindow());
+                } else { // only global layers
+                    root.putNull("sliding_window");
+                }
                 ArrayNode types = root.putArray("layer_types");
                 c.gemma().slidingLayers().forEach(s -> types.add(s ? "sliding_attention" : "full_attention"));
                 root.putNull("attn_logit_softcapping");
