@@ -48,9 +48,11 @@ public final class DecoderLayer {
         this.inputNorm = RmsNorm.of(params, "input_layernorm", eps, offset, rows, read);
         this.attention = new Attention(config, layer, params.child("self_attn."), batch, seqLen, projections);
         if (config.isGemma()) {
-            this.attnOutNorm = RmsNorm.of(params, "post_attention_layernorm", eps, offset, rows, read);
+            // the branch-output norms' outputs are added into the residual at once: nothing reads them in backward
+            OutputUse added = OutputUse.FORWARD_ONLY;
+            this.attnOutNorm = RmsNorm.of(params, "post_attention_layernorm", eps, offset, rows, added);
             this.postNorm = RmsNorm.of(params, "pre_feedforward_layernorm", eps, offset, rows, read);
-            this.mlpOutNorm = RmsNorm.of(params, "post_feedforward_layernorm", eps, offset, rows, read);
+            this.mlpOutNorm = RmsNorm.of(params, "post_feedforward_layernorm", eps, offset, rows, added);
             this.attnOut = Shapes.buffer(rows, config.hiddenSize());
             this.mlpOut = Shapes.buffer(rows, config.hiddenSize());
         } else {
