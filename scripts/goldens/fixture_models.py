@@ -2,7 +2,7 @@
 import torch
 import transformers
 
-FAMILIES = ["llama", "qwen2", "qwen3", "mistral", "phi3"]
+FAMILIES = ["llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3"]
 
 
 def load_eager(model_dir):

@@ -2,7 +2,7 @@
 """Whole-model goldens: transformers run PER DOCUMENT vs our packed rows, for each tiny fixture family.
 
 Usage: model_forward.py HF_FIXTURES_DIR OUT_FILE
-  HF_FIXTURES_DIR: the dirs written by model_safetensors.py (llama, qwen2, qwen3, mistral)
+  HF_FIXTURES_DIR: the dirs written by model_safetensors.py (fixture_models.FAMILIES)
   OUT_FILE (checked-in copy: dl4j-ext/src/test/resources/goldens/model_forward.safetensors)
 
 Per family "<family>/logits" [B*T, V] holds transformers' logits of each document run alone (eager attention, fp32;

@@ -2,7 +2,7 @@
 """Generation goldens: greedy decoding by transformers for each tiny fixture family.
 
 Usage: model_generate.py HF_FIXTURES_DIR OUT_FILE
-  HF_FIXTURES_DIR: the dirs written by model_safetensors.py (llama, qwen2, qwen3, mistral)
+  HF_FIXTURES_DIR: the dirs written by model_safetensors.py (fixture_models.FAMILIES)
   OUT_FILE (checked-in copy: dl4j-ext/src/test/resources/goldens/model_generate.safetensors)
 
 Per family "<family>/logits" [STEPS, V]: the logits after the prompt and after each greedily chosen token, from a

@@ -28,6 +28,7 @@ SETTINGS = {  # family: (r, alpha, targets, use_rslora)
     "qwen3": (2, 6, ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], True),
     "mistral": (4, 16, ["q_proj", "v_proj", "down_proj"], False),
     "phi3": (4, 8, ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"], False),  # PEFT's names: fused q/k/v, gate/up
+    "gemma3": (4, 8, ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], False),
 }
 
 

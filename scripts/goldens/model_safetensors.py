@@ -48,6 +48,19 @@ def tiny(family):
             partial_rotary_factor=0.75, rope_scaling={"type": "longrope", "short_factor": [1.0, 1.5, 2.5],
                                                       "long_factor": [2.0, 3.0, 5.0]},
             sliding_window=5, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=35))
+    if family == "gemma3":
+        # Gemma 3's shape of settings on a tiny scale: a sliding layer then a global one, a window shorter than the
+        # goldens' documents, head_dim != hidden / heads, query_pre_attn_scalar != head_dim, a local rope base and a
+        # linear-scaled global rope (Gemma-3 4B+), tied embeddings, pad token 0
+        model = transformers.Gemma3ForCausalLM(transformers.Gemma3TextConfig(
+            **common, head_dim=12, query_pre_attn_scalar=10, sliding_window=3,
+            layer_types=["sliding_attention", "full_attention"], rope_theta=20000.0, rope_local_base_freq=500.0,
+            rope_scaling={"rope_type": "linear", "factor": 2.0}, pad_token_id=0, bos_token_id=2, eos_token_id=1))
+        with torch.no_grad():  # transformers starts the norms' weights at 0 (scale 1 + w): make the weights matter
+            for name, p in model.named_parameters():
+                if "norm" in name:
+                    p.normal_(0.0, 0.3)
+        return model
     raise ValueError(family)
 
 

@@ -21,7 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * cached in its slot, so a generated token costs one token's forward instead of re-running the prefix. One step of
  * several slots ({@link #appendEach}) runs their tokens as the rows of one product per projection: the weights are
  * read once for all of them, which is what decoding is bound by. The math is the training layers' (HF eager
- * attention in fp32: RMSNorm, q/k norm, RoPE, GQA, sliding window, SwiGLU) without the activations kept for
+ * attention in fp32: RMSNorm, q/k norm, RoPE, GQA, sliding window, SwiGLU, and Gemma's sandwich norms, gelu MLP,
+ * scaled embeddings and per-layer window and rope) without the activations kept for
  * backward, which is why it is a class of its own rather than a mode of {@code CausalLm}.
  *
  * <p>A step of one token is hundreds of tiny operations; ND4J costs 0.1–0.3 ms per op here whatever its size
@@ -159,7 +160,9 @@ public final class KvCacheDecoder {
             float[] postNorm,
             DecodeProjection gate,
             DecodeProjection up,
-            DecodeProjection down) {}
+            DecodeProjection down,
+            float[] attnOutNorm,
+            float[] mlpOutNorm) {}
 
     /**
      * One sequence slot.
@@ -200,22 +203,26 @@ public final class KvCacheDecoder {
             Map<String, HfParamNames.Part> parts = HfParamNames.parts(config);
             Function<String, DecodeProjection> projection =
                     name -> DecodeProjection.of(layout, params, p, parts, name, gemmMinProduct);
+            Function<String, float[]> norm = name -> normScale(config, layout, params, p + name + ".weight");
+            boolean gemma = config.isGemma();
             layers[l] = new Layer(
-                    vector(layout, params, p + "input_layernorm.weight"),
+                    norm.apply("input_layernorm"),
                     projection.apply("self_attn.q_proj"),
                     projection.apply("self_attn.k_proj"),
                     projection.apply("self_attn.v_proj"),
                     projection.apply("self_attn.o_proj"),
-                    config.qkNorm() ? vector(layout, params, p + "self_attn.q_norm.weight") : null,
-                    config.qkNorm() ? vector(layout, params, p + "self_attn.k_norm.weight") : null,
-                    vector(layout, params, p + "post_attention_layernorm.weight"),
+                    config.qkNorm() ? norm.apply("self_attn.q_norm") : null,
+                    config.qkNorm() ? norm.apply("self_attn.k_norm") : null,
+                    norm.apply(gemma ? "pre_feedforward_layernorm" : "post_attention_layernorm"),
                     projection.apply("mlp.gate_proj"),
                     projection.apply("mlp.up_proj"),
-                    projection.apply("mlp.down_proj"));
+                    projection.apply("mlp.down_proj"),
+                    gemma ? norm.apply("post_attention_layernorm") : null,
+                    gemma ? norm.apply("post_feedforward_layernorm") : null);
             keys[l] = new float[Math.multiplyExact(slots * config.numKvHeads(), capacity * headDim)];
             values[l] = new float[keys[l].length];
         }
-        this.finalNorm = vector(layout, params, "model.norm.weight");
+        this.finalNorm = normScale(config, layout, params, "model.norm.weight");
         this.embedding = layout.view(params, "model.embed_tokens.weight");
         if (embedding.elementWiseStride() != 1 || embedding.ordering() != 'c') {
             throw new IllegalArgumentException("the embedding must be a contiguous row-major view");
@@ -224,11 +231,17 @@ public final class KvCacheDecoder {
         this.embeddingRows = new FloatPointer(embedding.data().addressPointer());
         this.lmHead = DecodeProjection.of(
                 layout, params, config.tieWordEmbeddings() ? "model.embed_tokens" : "lm_head", gemmMinProduct);
-        this.scale = (float) Math.pow(headDim, -0.5);
+        this.scale = config.attentionScale();
     }
 
-    private static float[] vector(ParamLayout layout, INDArray params, String name) {
-        return layout.view(params, name).toFloatVector();
+    /** An RMSNorm's per-channel scale: its weight plus the family's offset (Gemma's 1 + w, in fp32 as HF). */
+    private static float[] normScale(ModelConfig config, ParamLayout layout, INDArray params, String name) {
+        float[] w = layout.view(params, name).toFloatVector();
+        float offset = (float) config.normWeightOffset();
+        for (int i = 0; i < w.length; i++) {
+            w[i] += offset;
+        }
+        return w;
     }
 
     public ModelConfig config() {
@@ -348,17 +361,26 @@ public final class KvCacheDecoder {
             // straight from the native buffer: an ND4J getRow per token cost 0.1-0.3 ms (the class comment)
             embeddingRows.position((long) tokens[i] * hidden).get(x, i * hidden, hidden);
         }
+        float embedScale = config.embeddingScale();
+        if (embedScale != 1f) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= embedScale;
+            }
+        }
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            addInto(x, attention(l, layer, rmsNorm(x, n, hidden, layer.inputNorm()), slotOfRow, positions));
+            float[] a = attention(l, layer, rmsNorm(x, n, hidden, layer.inputNorm()), slotOfRow, positions);
+            addInto(x, layer.attnOutNorm() == null ? a : rmsNorm(a, n, hidden, layer.attnOutNorm()));
             float[] h = rmsNorm(x, n, hidden, layer.postNorm());
             float[] gate = layer.gate().apply(h, n);
             float[] up = layer.up().apply(h, n);
+            boolean gelu = config.isGemma();
             for (int i = 0; i < gate.length; i++) {
                 float g = gate[i];
-                gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+                gate[i] = (gelu ? geluTanh(g) : g / (1f + (float) Math.exp(-g))) * up[i];
             }
-            addInto(x, layer.down().apply(gate, n));
+            float[] m = layer.down().apply(gate, n);
+            addInto(x, layer.mlpOutNorm() == null ? m : rmsNorm(m, n, hidden, layer.mlpOutNorm()));
         }
         System.arraycopy(next, 0, lengths, 0, lengths.length);
         int rows = logitRows.length;
@@ -367,6 +389,12 @@ public final class KvCacheDecoder {
             System.arraycopy(x, logitRows[r] * hidden, last, r * hidden, hidden);
         }
         return lmHead.applyRows(rmsNorm(last, rows, hidden, finalNorm), rows);
+    }
+
+    /** gelu_pytorch_tanh: g·(1 + tanh(√(2/π)·(g + 0.044715·g³)))/2. */
+    private static float geluTanh(float g) {
+        double t = Math.tanh(Math.sqrt(2.0 / Math.PI) * (g + 0.044715 * g * g * g));
+        return (float) (0.5 * g * (1.0 + t));
     }
 
     private float[] attention(int l, Layer layer, float[] h, int[] slotOfRow, int[] positions) {
@@ -380,8 +408,9 @@ public final class KvCacheDecoder {
             q = rmsNorm(q, n * heads, headDim, layer.qNorm());
             k = rmsNorm(k, n * kvHeads, headDim, layer.kNorm());
         }
-        rope(q, positions, slotOfRow, heads);
-        rope(k, positions, slotOfRow, kvHeads);
+        RopeConfig rc = config.ropeOf(l);
+        rope(rc, q, positions, slotOfRow, heads);
+        rope(rc, k, positions, slotOfRow, kvHeads);
         for (int i = 0; i < n; i++) {
             for (int kv = 0; kv < kvHeads; kv++) {
                 int at = ((slotOfRow[i] * kvHeads + kv) * capacity + positions[i]) * headDim;
@@ -391,7 +420,7 @@ public final class KvCacheDecoder {
         }
         float[] out = new float[n * heads * headDim];
         float[] p = new float[capacity];
-        int window = config.slidingWindow();
+        int window = config.windowOf(l);
         for (int i = 0; i < n; i++) {
             int pos = positions[i];
             int lo = window > 0 ? Math.max(0, pos - window + 1) : 0;
@@ -444,13 +473,12 @@ public final class KvCacheDecoder {
     }
 
     /**
-     * In place on [n, H·D]: rotate-half RoPE of each head's first rotaryDim dims, row i at {@code positions[i]} (fp32
+     * In place on [n, H·D]: rotate-half RoPE ({@code rc}, the layer's) of each head's first rotaryDim dims, row i at {@code positions[i]} (fp32
      * angles, as transformers). Longrope chooses short or long factors per sequence (slot) from its largest position
      * in this call, as transformers does for a forward of that sequence alone with its cache (so a generation
      * crossing the pre-training length keeps the keys it cached with the short ones, as transformers' cache does).
      */
-    private void rope(float[] a, int[] positions, int[] slotOfRow, int heads) {
-        RopeConfig rc = config.rope();
+    private void rope(RopeConfig rc, float[] a, int[] positions, int[] slotOfRow, int heads) {
         int half = rc.rotaryDim(headDim) / 2;
         int[] slotMax = new int[lengths.length];
         for (int i = 0; i < positions.length; i++) {

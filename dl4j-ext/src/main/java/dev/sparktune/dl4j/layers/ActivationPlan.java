@@ -77,15 +77,16 @@ public record ActivationPlan(
         Floats scratch = new Floats();
 
         // DecoderLayer: input norm (output read by the projections), attention, post norm, MLP, h, out, dH
-        norm(kept, scratch, n, hidden, true);
+        double offset = c.normWeightOffset();
+        norm(kept, scratch, n, hidden, true, offset);
         boolean qk = c.qkNorm();
         projection(kept, scratch, c, lora, "q_proj", n, hidden, q, c.qkvBias(), qk);
         projection(kept, scratch, c, lora, "k_proj", n, hidden, kv, c.qkvBias(), qk);
         projection(kept, scratch, c, lora, "v_proj", n, hidden, kv, c.qkvBias(), false);
         projection(kept, scratch, c, lora, "o_proj", n, q, hidden, c.outputBias(), false);
         if (qk) {
-            norm(kept, scratch, n * c.numHeads(), c.headDim(), false);
-            norm(kept, scratch, n * c.numKvHeads(), c.headDim(), false);
+            norm(kept, scratch, n * c.numHeads(), c.headDim(), false, offset);
+            norm(kept, scratch, n * c.numKvHeads(), c.headDim(), false, offset);
         }
         long t2 = (long) seqLen * seqLen;
         scratch.add(n * q, n * kv); // qRot, kRot
@@ -94,7 +95,12 @@ public record ActivationPlan(
         scratch.add(t2, n * q); // scores, oh
         kept.add(n * q); // attnOut
         scratch.add(n * q, n * q, n * kv, n * kv, t2, n * q, n * kv, n * kv); // dOh dQh dKh dVh dScores dQRot dKRot dV
-        norm(kept, scratch, n, hidden, true);
+        if (c.isGemma()) { // the norms on the attention's and the MLP's outputs, and their kept inputs
+            norm(kept, scratch, n, hidden, false, offset);
+            norm(kept, scratch, n, hidden, false, offset);
+            kept.add(n * hidden, n * hidden);
+        }
+        norm(kept, scratch, n, hidden, true, offset);
         projection(kept, scratch, c, lora, "gate_proj", n, hidden, inter, c.mlpBias(), true);
         projection(kept, scratch, c, lora, "up_proj", n, hidden, inter, c.mlpBias(), true);
         projection(kept, scratch, c, lora, "down_proj", n, inter, hidden, c.mlpBias(), false);
@@ -106,7 +112,7 @@ public record ActivationPlan(
 
         Floats root = new Floats();
         root.add(n * hidden); // embedding output
-        norm(root, root, n, hidden, true); // final norm
+        norm(root, root, n, hidden, true, offset); // final norm
         long chunk = Math.min(lossChunkTokens, n);
         root.add(chunk * c.vocabSize(), n * hidden, chunk, chunk, chunk); // logits, dHidden, rowMax, rowSum, pieceStat
         if (forwardOnly) {
@@ -141,9 +147,15 @@ public record ActivationPlan(
         return Math.max(1, Math.min(c.vocabSize(), LmHeadLoss.PIECE_ELEMENTS / c.hiddenSize()));
     }
 
-    /** RmsNorm over R rows of dim: r per row kept; x̂, stats, dInput, scratch and the ones row are scratch. */
-    private static void norm(Floats kept, Floats scratch, long rows, long dim, boolean outputKept) {
+    /**
+     * RmsNorm over R rows of dim: r per row kept; x̂, stats, dInput, scratch, the ones row and (with a weight offset)
+     * the shifted weight are scratch.
+     */
+    private static void norm(Floats kept, Floats scratch, long rows, long dim, boolean outputKept, double offset) {
         kept.add(rows); // invRms
+        if (offset != 0) {
+            scratch.add(dim); // offset + weight
+        }
         scratch.add(rows, rows * dim); // stat, xHat
         (outputKept ? kept : scratch).add(rows * dim); // output
         scratch.add(rows * dim, rows * dim, rows); // dInput, scratch, onesRow

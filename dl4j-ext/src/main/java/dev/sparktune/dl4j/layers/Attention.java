@@ -8,11 +8,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Self-attention of one decoder layer on packed rows: q/k/v projections (optional bias), optional per-head q/k
- * RMSNorm (Qwen3), RoPE, grouped-query attention that is causal within each document and blocked across documents
+ * RMSNorm (Qwen3, Gemma), RoPE, grouped-query attention that is causal within each document and blocked across documents
  * (and optionally limited to a sliding window), then o_proj.
  *
  * <p>Dimension letters: B rows of T tokens, N = B·T, C hidden, NH query heads, KV key/value heads, G = NH/KV,
- * D head dim, L a document's length. Per (row, head, document) block: S = Q·Kᵀ·D^-½ (L×L, masked), P = softmax(S),
+ * D head dim, L a document's length. Per (row, head, document) block: S = Q·Kᵀ·D^-½ (Gemma: query_pre_attn_scalar^-½;
+ * L×L, masked), P = softmax(S),
  * O = P·V. Query head h reads kv head h / G (HF's repeat_kv).
  *
  * <p>Per document the queries are taken in tiles of {@value #ROW_TILE} rows against only the keys up to each tile's
@@ -71,11 +72,15 @@ public final class Attention {
 
     /** Builds from {@code params} holding q_proj, k_proj, v_proj, o_proj (+ q_norm, k_norm when configured). */
     public Attention(ModelConfig config, LayerParams params, int batch, int seqLen) {
-        this(config, params, batch, seqLen, Projection.Factory.PLAIN);
+        this(config, 0, params, batch, seqLen, Projection.Factory.PLAIN);
     }
 
-    /** With q/k/v/o built by {@code projections} (e.g. LoRA adapters on frozen weights). */
-    public Attention(ModelConfig config, LayerParams params, int batch, int seqLen, Projection.Factory projections) {
+    /**
+     * Decoder layer {@code layer}'s attention (its window and rope: Gemma's differ per layer), with q/k/v/o built by
+     * {@code projections} (e.g. LoRA adapters on frozen weights).
+     */
+    public Attention(
+            ModelConfig config, int layer, LayerParams params, int batch, int seqLen, Projection.Factory projections) {
         this.name = params.prefix().isEmpty() ? "attention" : params.prefix();
         this.batch = batch;
         this.seqLen = seqLen;
@@ -84,8 +89,8 @@ public final class Attention {
         this.kvHeads = config.numKvHeads();
         this.group = config.groupSize();
         this.headDim = config.headDim();
-        this.window = config.slidingWindow();
-        this.scale = (float) Math.pow(headDim, -0.5);
+        this.window = config.windowOf(layer);
+        this.scale = config.attentionScale();
         // under q/k norms the projections' outputs are the norms' inputs, read again in backward
         OutputUse qk = config.qkNorm() ? OutputUse.READ_IN_BACKWARD : OutputUse.FORWARD_ONLY;
         this.qProj = projections.create(params, "q_proj", rows, qk);
@@ -99,13 +104,15 @@ public final class Attention {
                         && oProj.inFeatures() == (long) heads * headDim,
                 "projection shapes do not match heads=" + heads + ", kv_heads=" + kvHeads + ", head_dim=" + headDim);
         if (config.qkNorm()) {
-            this.qNorm = RmsNorm.of(params, "q_norm", config.rmsNormEps(), rows * heads, OutputUse.FORWARD_ONLY);
-            this.kNorm = RmsNorm.of(params, "k_norm", config.rmsNormEps(), rows * kvHeads, OutputUse.FORWARD_ONLY);
+            double eps = config.rmsNormEps();
+            double offset = config.normWeightOffset();
+            this.qNorm = RmsNorm.of(params, "q_norm", eps, offset, rows * heads, OutputUse.FORWARD_ONLY);
+            this.kNorm = RmsNorm.of(params, "k_norm", eps, offset, rows * kvHeads, OutputUse.FORWARD_ONLY);
         } else {
             this.qNorm = null;
             this.kNorm = null;
         }
-        this.rope = new Rope(config.rope(), headDim, rows);
+        this.rope = new Rope(config.ropeOf(layer), headDim, rows);
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             throw new IllegalStateException(name + ": the attention softmax runs on the incubating Vector API, which "
                     + "this JVM was started without: add --add-modules=jdk.incubator.vector (all the flags of "

@@ -189,20 +189,31 @@ public final class CausalLm {
                 widener,
                 rootArena,
                 rootArena,
-                () -> Embedding.of(root, "model.embed_tokens", rows, config.padTokenId()));
+                () -> Embedding.of(root, "model.embed_tokens", rows, config.padTokenId(), config.embeddingScale()));
         BufferArena scratch = new BufferArena(true);
         BufferArena shared = activations == Activations.ALL_LAYERS ? null : new BufferArena(true);
         long bytes = 0;
         for (int l = 0; l < config.numLayers(); l++) {
+            int layer = l;
             LayerParams lp = layerParams == null ? root.child(HfParamNames.layerPrefix(l)) : layerParams.apply(l);
             BufferArena kept = shared != null ? shared : new BufferArena(false);
             kept.rewind();
             scratch.rewind();
-            layers.add(build(widener, kept, scratch, () -> new DecoderLayer(config, lp, batch, seqLen, projections)));
+            layers.add(build(
+                    widener, kept, scratch, () -> new DecoderLayer(config, layer, lp, batch, seqLen, projections)));
             bytes += shared != null ? 0 : kept.bytes();
         }
-        this.finalNorm =
-                build(widener, rootArena, rootArena, () -> RmsNorm.of(root, "model.norm", config.rmsNormEps(), rows));
+        this.finalNorm = build(
+                widener,
+                rootArena,
+                rootArena,
+                () -> RmsNorm.of(
+                        root,
+                        "model.norm",
+                        config.rmsNormEps(),
+                        config.normWeightOffset(),
+                        rows,
+                        OutputUse.READ_IN_BACKWARD));
         String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
         this.lmHeadWeight = root.value(head);
         this.lmHead = build(

@@ -5,7 +5,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Token embedding: {@code out[i] = weight[ids[i]]}, weight [V, C] (a frozen one may be stored in bf16 / fp16: each
  * row read is widened exactly). backward ADDS {@code dOut[i]} into {@code dWeight[ids[i]]} (repeated ids accumulate;
- * never zeroes), except into the padding row when there is one (as transformers' nn.Embedding padding_idx).
+ * never zeroes), except into the padding row when there is one (as transformers' nn.Embedding padding_idx). With a
+ * scale (Gemma's sqrt(hidden_size)) the rows are multiplied by it, and so are their gradients.
  */
 public final class Embedding {
     private final String name;
@@ -14,25 +15,33 @@ public final class Embedding {
     private final int rows;
     private final long vocab;
     private final int paddingIdx; // -1: none
+    private final float scale; // 1: none
     private final INDArray output; // [N, C]
     private int[] ids;
 
     /** {@code paddingIdx}: the row that gets no gradient (transformers' nn.Embedding padding_idx), or -1. */
     public static Embedding of(LayerParams params, String name, int rows, int paddingIdx) {
+        return of(params, name, rows, paddingIdx, 1.0f);
+    }
+
+    /** With every row multiplied by {@code scale} (an fp32 value, as transformers' Gemma embedding holds it). */
+    public static Embedding of(LayerParams params, String name, int rows, int paddingIdx, float scale) {
         return new Embedding(
                 params.prefix() + name,
                 params.value(name + ".weight"),
                 params.gradOrNull(name + ".weight"),
                 rows,
-                paddingIdx);
+                paddingIdx,
+                scale);
     }
 
     public Embedding(String name, INDArray weight, INDArray dWeight, int rows) {
-        this(name, weight, dWeight, rows, -1);
+        this(name, weight, dWeight, rows, -1, 1.0f);
     }
 
-    public Embedding(String name, INDArray weight, INDArray dWeight, int rows, int paddingIdx) {
+    public Embedding(String name, INDArray weight, INDArray dWeight, int rows, int paddingIdx, float scale) {
         this.name = name;
+        this.scale = scale;
         this.paddingIdx = paddingIdx;
         this.weight = weight;
         this.dWeight = dWeight;
@@ -66,6 +75,9 @@ public final class Embedding {
             }
             output.getRow(i).assign(weight.getRow(id));
         }
+        if (scale != 1.0f) {
+            output.muli(scale);
+        }
         this.ids = tokenIds.clone();
         return output;
     }
@@ -81,7 +93,11 @@ public final class Embedding {
         }
         for (int i = 0; i < rows; i++) {
             if (ids[i] != paddingIdx) {
-                dWeight.getRow(ids[i]).addi(dOut.getRow(i));
+                if (scale == 1.0f) {
+                    dWeight.getRow(ids[i]).addi(dOut.getRow(i));
+                } else {
+                    dWeight.getRow(ids[i]).addi(dOut.getRow(i).mul(scale));
+                }
             }
         }
     }

@@ -5,7 +5,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * RMSNorm over the last dimension of R rows: {@code y = weight ⊙ x · r}, {@code r = 1/sqrt(mean(x²) + eps)}
- * (HF LlamaRMSNorm / Qwen3RMSNorm in fp32). For Qwen3's q/k norms, R = N·heads rows of D.
+ * (HF LlamaRMSNorm / Qwen3RMSNorm in fp32). For Qwen3's q/k norms, R = N·heads rows of D. Gemma3RMSNorm scales by
+ * {@code (offset + weight)} with offset 1 (its weights are stored centred on 0), also in fp32.
  *
  * <p>Keeps its input (the caller leaves it unchanged until backward) and r per row; backward recomputes x̂ = x·r
  * rather than keeping it. backward ADDS into the weight gradient (never zeroes it); with a null gradient the weight is
@@ -17,6 +18,8 @@ public final class RmsNorm {
     private final INDArray dWeight; // [1, C]
     private final WeightWidener widener; // null when the weight is fp32
     private final double eps;
+    private final INDArray shifted; // [1, C] scratch: offset + weight; null when the offset is 0
+    private final double offset;
     private final int rows;
     private final long dim;
     private final INDArray invRms; // [R, 1] kept
@@ -34,20 +37,26 @@ public final class RmsNorm {
     }
 
     public static RmsNorm of(LayerParams params, String name, double eps, int rows, OutputUse use) {
+        return of(params, name, eps, 0.0, rows, use);
+    }
+
+    /** {@code offset}: added to the weight before scaling (Gemma: 1; see {@code ModelConfig.normWeightOffset}). */
+    public static RmsNorm of(LayerParams params, String name, double eps, double offset, int rows, OutputUse use) {
         return new RmsNorm(
                 params.prefix() + name,
                 params.value(name + ".weight"),
                 params.gradOrNull(name + ".weight"),
                 eps,
+                offset,
                 rows,
                 use);
     }
 
     public RmsNorm(String name, INDArray weight, INDArray dWeight, double eps, int rows) {
-        this(name, weight, dWeight, eps, rows, OutputUse.READ_IN_BACKWARD);
+        this(name, weight, dWeight, eps, 0.0, rows, OutputUse.READ_IN_BACKWARD);
     }
 
-    public RmsNorm(String name, INDArray weight, INDArray dWeight, double eps, int rows, OutputUse use) {
+    public RmsNorm(String name, INDArray weight, INDArray dWeight, double eps, double offset, int rows, OutputUse use) {
         this.name = name;
         this.dim = weight.length();
         if (WeightWidener.isNarrow(weight)) {
@@ -65,6 +74,8 @@ public final class RmsNorm {
         this.weight = weight.reshape(1, dim);
         this.dWeight = dWeight == null ? null : dWeight.reshape(1, dim);
         this.eps = eps;
+        this.offset = offset;
+        this.shifted = offset == 0.0 ? null : Shapes.scratch(1, dim);
         this.rows = rows;
         this.invRms = Shapes.buffer(rows, 1);
         this.stat = Shapes.scratch(rows, 1);
@@ -75,8 +86,10 @@ public final class RmsNorm {
         this.onesRow = Shapes.scratch(1, rows).assign(1.0);
     }
 
+    /** The per-channel scale: the (widened) weight, plus the offset when there is one. */
     private INDArray weight() {
-        return widener == null ? weight : widener.widen(weight);
+        INDArray w = widener == null ? weight : widener.widen(weight);
+        return shifted == null ? w : shifted.assign(w).addi(offset);
     }
 
     /** Whether backward adds into the weight gradient. */
@@ -98,7 +111,7 @@ public final class RmsNorm {
     }
 
     /**
-     * Returns dx [R, C] (owned buffer); adds dWeight += Σ_rows dy ⊙ x̂. With y = w ⊙ x̂, x̂ = x·r:
+     * Returns dx [R, C] (owned buffer); adds dWeight += Σ_rows dy ⊙ x̂ (the offset is a constant). With y = w ⊙ x̂, x̂ = x·r:
      * dx = r · (ĝ − x̂ · mean(ĝ ⊙ x̂)), ĝ = dy ⊙ w.
      */
     public INDArray backward(INDArray dy) {

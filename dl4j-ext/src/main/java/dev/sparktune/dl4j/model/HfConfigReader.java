@@ -71,9 +71,18 @@ public final class HfConfigReader {
                     "model_type \"" + modelType + "\" does not match architecture " + spec.architecture()
                             + " (expected \"" + spec.modelType() + "\")");
         }
-        String act = optText(root, "hidden_act", source, "silu");
-        if (!act.equals("silu")) {
-            throw ModelErrors.badField(source, "hidden_act", '"' + act + '"', "\"silu\" (SwiGLU MLP)");
+        boolean gemma = spec.family() == ModelFamily.GEMMA3;
+        if (gemma) { // Gemma3TextConfig names the MLP's activation hidden_activation
+            String act = optText(root, "hidden_activation", source, "gelu_pytorch_tanh");
+            if (!act.equals("gelu_pytorch_tanh")) {
+                throw ModelErrors.unsupportedFeature(
+                        source, "hidden_activation", '"' + act + '"', List.of("gelu_pytorch_tanh"));
+            }
+        } else {
+            String act = optText(root, "hidden_act", source, "silu");
+            if (!act.equals("silu")) {
+                throw ModelErrors.badField(source, "hidden_act", '"' + act + '"', "\"silu\" (SwiGLU MLP)");
+            }
         }
 
         int vocab = reqInt(root, "vocab_size", source);
@@ -113,8 +122,11 @@ public final class HfConfigReader {
             throw ModelErrors.badField(source, "rms_norm_eps", eps, "a number > 0");
         }
         int maxPos = optInt(root, "max_position_embeddings", source, spec.defaultMaxPositions());
-        boolean tie = optBool(root, "tie_word_embeddings", source, false);
-        RopeConfig rope = readRope(root, source, spec, maxPos, headDim);
+        boolean tie = optBool(root, "tie_word_embeddings", source, gemma);
+        RopeConfig rope = gemma
+                ? gemmaRope(root, source, "full_attention", "rope_theta", 1_000_000.0, headDim)
+                : readRope(root, source, spec, maxPos, headDim);
+        ModelConfig.Gemma gemmaSettings = null;
 
         boolean attentionBias = optBool(root, "attention_bias", source, false);
         boolean qkvBias;
@@ -156,13 +168,28 @@ public final class HfConfigReader {
                     }
                 }
             }
+            case GEMMA3 -> {
+                qkvBias = false;
+                outputBias = false;
+                qkNorm = true;
+                if (attentionBias) {
+                    throw ModelErrors.unsupportedFeature(source, "attention_bias", "true", List.of("false"));
+                }
+                window = optInt(root, "sliding_window", source, spec.defaultSlidingWindow());
+                gemmaSettings = gemmaSettings(root, source, layers, headDim);
+            }
             default -> throw new IllegalStateException(spec.family().toString());
         }
-        int bos = optInt(root, "bos_token_id", source, -1);
-        // absent: Phi3Config's default is 32000, the other families' none; null: none
+        // absent: Gemma3TextConfig's defaults are bos 2, eos 1, pad 0; Phi3Config's pad is 32000; the others' none
+        int bos = optInt(root, "bos_token_id", source, gemma ? 2 : -1);
+        int defaultPad = switch (spec.family()) {
+            case PHI3 -> 32000;
+            case GEMMA3 -> 0;
+            default -> -1;
+        };
         int pad = root.has("pad_token_id") && root.get("pad_token_id").isNull()
                 ? -1
-                : optInt(root, "pad_token_id", source, spec.family() == ModelFamily.PHI3 ? 32000 : -1);
+                : optInt(root, "pad_token_id", source, defaultPad);
         if (pad >= vocab) {
             throw ModelErrors.clash(
                     source,
@@ -172,6 +199,9 @@ public final class HfConfigReader {
         }
         List<Integer> eos = new ArrayList<>();
         JsonNode eosNode = root.get("eos_token_id");
+        if (gemma && !root.has("eos_token_id")) {
+            eos.add(1);
+        }
         if (eosNode != null && !eosNode.isNull()) {
             if (eosNode.isInt()) {
                 eos.add(eosNode.asInt());
@@ -207,10 +237,105 @@ public final class HfConfigReader {
                     window,
                     bos,
                     eos,
-                    pad);
+                    pad,
+                    gemmaSettings);
         } catch (IllegalArgumentException e) {
             throw ModelErrors.clash(source, "<config>", e.getMessage());
         }
+    }
+
+    /**
+     * Gemma 3's attention settings as Gemma3TextConfig reads them: layer_types, else sliding_window_pattern (default
+     * 6: every 6th layer global); query_pre_attn_scalar (default 256); the sliding layers' rope. Logit soft-capping
+     * and bidirectional attention (Gemma 3 sets neither) are refused.
+     */
+    private static ModelConfig.Gemma gemmaSettings(JsonNode root, String source, int layers, int headDim) {
+        for (String cap : List.of("attn_logit_softcapping", "final_logit_softcapping")) {
+            if (has(root, cap)) {
+                throw ModelErrors.unsupportedFeature(source, cap, root.get(cap).asText(), List.of("null"));
+            }
+        }
+        if (optBool(root, "use_bidirectional_attention", source, false)) {
+            throw ModelErrors.unsupportedFeature(source, "use_bidirectional_attention", "true", List.of("false"));
+        }
+        List<Boolean> sliding = new ArrayList<>();
+        JsonNode types = root.get("layer_types");
+        if (types != null && !types.isNull()) {
+            if (!types.isArray() || types.size() != layers) {
+                throw ModelErrors.badField(
+                        source,
+                        "layer_types",
+                        types,
+                        "a list of num_hidden_layers (" + layers + ") \"sliding_attention\" / \"full_attention\"");
+            }
+            for (JsonNode t : types) {
+                String name = t.asText();
+                if (!t.isTextual() || !(name.equals("sliding_attention") || name.equals("full_attention"))) {
+                    throw ModelErrors.badField(source, "layer_types", t, "\"sliding_attention\" or \"full_attention\"");
+                }
+                sliding.add(name.equals("sliding_attention"));
+            }
+        } else {
+            int pattern = optInt(root, "sliding_window_pattern", source, 6);
+            for (int l = 0; l < layers; l++) {
+                sliding.add((l + 1) % pattern != 0);
+            }
+        }
+        double scalar = optDouble(root, "query_pre_attn_scalar", source, 256.0);
+        if (!(scalar > 0)) {
+            throw ModelErrors.badField(source, "query_pre_attn_scalar", scalar, "a number > 0");
+        }
+        RopeConfig local = gemmaRope(root, source, "sliding_attention", "rope_local_base_freq", 10_000.0, headDim);
+        if (local.type() != RopeConfig.Type.DEFAULT) {
+            throw ModelErrors.unsupportedFeature(
+                    source,
+                    "rope_parameters.sliding_attention.rope_type",
+                    local.type().hfName(),
+                    List.of("default"));
+        }
+        return new ModelConfig.Gemma(scalar, sliding, local);
+    }
+
+    /**
+     * One layer kind's rope of a Gemma 3 config: {@code rope_parameters.<kind>} (transformers 5), else the older
+     * fields: theta from {@code thetaField} (rope_theta for the global layers, rope_local_base_freq for the sliding
+     * ones) and, for the global layers only, {@code rope_scaling}. Types: default and linear (Gemma-3 4B+).
+     */
+    private static RopeConfig gemmaRope(
+            JsonNode root, String source, String kind, String thetaField, double defaultTheta, int headDim) {
+        String field = "rope_parameters." + kind;
+        JsonNode params = null;
+        JsonNode all = root.get("rope_parameters");
+        if (all != null && !all.isNull()) {
+            if (!all.isObject() || !all.has("full_attention") && !all.has("sliding_attention")) {
+                throw ModelErrors.badField(
+                        source, "rope_parameters", all, "an object keyed by full_attention / sliding_attention");
+            }
+            params = all.get(kind);
+        } else if (kind.equals("full_attention")) {
+            params = root.get("rope_scaling");
+            field = "rope_scaling";
+        }
+        if (params != null && !params.isNull() && !params.isObject()) {
+            throw ModelErrors.badField(source, field, params, "an object with rope_type, or null");
+        }
+        if (params == null || params.isNull()) {
+            params = MAPPER.createObjectNode();
+        }
+        double theta = params.has("rope_theta")
+                ? num(params, "rope_theta", source, field)
+                : optDouble(root, thetaField, source, defaultTheta);
+        String typeName = params.has("rope_type")
+                ? params.get("rope_type").asText()
+                : params.has("type") ? params.get("type").asText() : "default";
+        JsonNode p = params;
+        String f = field;
+        return checkedRope(source, field, headDim, () -> switch (typeName) {
+            case "default" -> RopeConfig.defaultRope(theta);
+            case "linear" -> new RopeConfig(RopeConfig.Type.LINEAR, theta, reqNum(p, "factor", source, f), 0, 0, 0);
+            default ->
+                throw ModelErrors.unsupportedFeature(source, f + ".rope_type", typeName, List.of("default", "linear"));
+        });
     }
 
     private static void rejectQwenSlidingWindow(JsonNode root, String source) {

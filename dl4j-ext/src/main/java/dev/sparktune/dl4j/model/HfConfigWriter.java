@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 
 /**
  * Writes a {@link ModelConfig} as a transformers 5 {@code config.json} ({@code rope_parameters} layout) that
@@ -28,29 +29,16 @@ public final class HfConfigWriter {
         root.put("num_attention_heads", c.numHeads());
         root.put("num_key_value_heads", c.numKvHeads());
         root.put("head_dim", c.headDim());
-        root.put("hidden_act", "silu");
+        root.put(c.isGemma() ? "hidden_activation" : "hidden_act", c.isGemma() ? "gelu_pytorch_tanh" : "silu");
         root.put("max_position_embeddings", c.maxPositionEmbeddings());
         root.put("rms_norm_eps", c.rmsNormEps());
         root.put("tie_word_embeddings", c.tieWordEmbeddings());
-        ObjectNode rope = root.putObject("rope_parameters");
-        rope.put("rope_type", c.rope().type().hfName());
-        rope.put("rope_theta", c.rope().theta());
-        if (c.rope().type() != RopeConfig.Type.DEFAULT) {
-            rope.put("factor", c.rope().factor());
-        }
-        if (c.rope().type() == RopeConfig.Type.LLAMA3) {
-            rope.put("low_freq_factor", c.rope().lowFreqFactor());
-            rope.put("high_freq_factor", c.rope().highFreqFactor());
-            rope.put("original_max_position_embeddings", c.rope().originalMaxPositionEmbeddings());
-        }
-        if (c.rope().type() == RopeConfig.Type.LONGROPE) {
-            rope.put("attention_factor", c.rope().attentionFactor());
-            c.rope().shortFactor().forEach(rope.putArray("short_factor")::add);
-            c.rope().longFactor().forEach(rope.putArray("long_factor")::add);
-            rope.put("original_max_position_embeddings", c.rope().originalMaxPositionEmbeddings());
-        }
-        if (c.rope().partialRotaryFactor() != 1.0) {
-            rope.put("partial_rotary_factor", c.rope().partialRotaryFactor());
+        if (c.isGemma()) { // one rope per layer kind
+            ObjectNode ropes = root.putObject("rope_parameters");
+            putRope(ropes.putObject("full_attention"), c.rope());
+            putRope(ropes.putObject("sliding_attention"), c.gemma().localRope());
+        } else {
+            putRope(root.putObject("rope_parameters"), c.rope());
         }
         if (c.padTokenId() >= 0) {
             root.put("pad_token_id", c.padTokenId());
@@ -119,16 +107,59 @@ public final class HfConfigWriter {
                     root.putNull("sliding_window");
                 }
             }
+            case GEMMA3 -> {
+                root.put("attention_bias", false);
+                double scalar = c.gemma().queryPreAttnScalar();
+                if (scalar == Math.rint(scalar)) { // Gemma3TextConfig types it int and checks the type on load
+                    root.put("query_pre_attn_scalar", (long) scalar);
+                } else {
+                    root.put("query_pre_attn_scalar", scalar);
+                }
+                if (c.hasSlidingWindow()) {
+                    root.put("sliding_window", c.slidingWindow());
+                } else { // only global layers
+                    root.putNull("sliding_window");
+                }
+                ArrayNode types = root.putArray("layer_types");
+                c.gemma().slidingLayers().forEach(s -> types.add(s ? "sliding_attention" : "full_attention"));
+                root.putNull("attn_logit_softcapping");
+                root.putNull("final_logit_softcapping");
+                root.put("use_bidirectional_attention", false);
+            }
             default -> throw new IllegalStateException(c.family().toString());
         }
-        if (c.family() != ModelFamily.MISTRAL && c.family() != ModelFamily.PHI3 && c.hasSlidingWindow()) {
+        if (!EnumSet.of(ModelFamily.MISTRAL, ModelFamily.PHI3, ModelFamily.GEMMA3)
+                        .contains(c.family())
+                && c.hasSlidingWindow()) {
             throw ModelErrors.clash(
-                    source, "sliding_window", "only Mistral and Phi-3 configs carry a sliding window here");
+                    source, "sliding_window", "only Mistral, Phi-3 and Gemma 3 configs carry a sliding window here");
         }
         try {
             return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void putRope(ObjectNode rope, RopeConfig r) {
+        rope.put("rope_type", r.type().hfName());
+        rope.put("rope_theta", r.theta());
+        if (r.type() != RopeConfig.Type.DEFAULT) {
+            rope.put("factor", r.factor());
+        }
+        if (r.type() == RopeConfig.Type.LLAMA3) {
+            rope.put("low_freq_factor", r.lowFreqFactor());
+            rope.put("high_freq_factor", r.highFreqFactor());
+            rope.put("original_max_position_embeddings", r.originalMaxPositionEmbeddings());
+        }
+        if (r.type() == RopeConfig.Type.LONGROPE) {
+            rope.put("attention_factor", r.attentionFactor());
+            r.shortFactor().forEach(rope.putArray("short_factor")::add);
+            r.longFactor().forEach(rope.putArray("long_factor")::add);
+            rope.put("original_max_position_embeddings", r.originalMaxPositionEmbeddings());
+        }
+        if (r.partialRotaryFactor() != 1.0) {
+            rope.put("partial_rotary_factor", r.partialRotaryFactor());
         }
     }
 

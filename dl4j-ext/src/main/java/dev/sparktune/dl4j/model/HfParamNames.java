@@ -104,6 +104,10 @@ public final class HfParamNames {
                 b.add(p + "self_attn.k_norm.weight", c.headDim());
             }
             b.add(p + "post_attention_layernorm.weight", hidden);
+            if (c.isGemma()) { // the norm on the attention's output above, these two around the MLP
+                b.add(p + "pre_feedforward_layernorm.weight", hidden);
+                b.add(p + "post_feedforward_layernorm.weight", hidden);
+            }
             linear(b, p + "mlp.gate_proj", inter, hidden, c.mlpBias());
             linear(b, p + "mlp.up_proj", inter, hidden, c.mlpBias());
             linear(b, p + "mlp.down_proj", hidden, inter, c.mlpBias());

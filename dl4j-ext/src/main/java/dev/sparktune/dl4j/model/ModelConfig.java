@@ -26,6 +26,7 @@ import java.util.List;
  * @param eosTokenIds           possibly empty
  * @param padTokenId            the embedding's padding_idx (-1 when unset): transformers' nn.Embedding gives that row
  *                              no gradient from the lookup, so neither do we
+ * @param gemma                 Gemma 3's per-layer attention settings; null for the other families
  */
 public record ModelConfig(
         ModelSpec spec,
@@ -47,7 +48,76 @@ public record ModelConfig(
         int slidingWindow,
         int bosTokenId,
         List<Integer> eosTokenIds,
-        int padTokenId) {
+        int padTokenId,
+        Gemma gemma) {
+
+    /**
+     * What Gemma 3 (Gemma3ForCausalLM) adds: sliding-window and global layers, each kind with its own RoPE, and the
+     * attention scale from query_pre_attn_scalar. The family itself implies the rest: RMSNorm scaling by (1 + w),
+     * norms after attention and around the MLP, q/k norms, embeddings times sqrt(hidden_size), a gelu_pytorch_tanh
+     * MLP.
+     *
+     * @param queryPreAttnScalar attention scores are scaled by its -1/2 power (not head_dim's)
+     * @param slidingLayers      per decoder layer: true = sliding_attention (window, local rope), false = global
+     * @param localRope          the sliding layers' rope (rope_local_base_freq; never scaled)
+     */
+    public record Gemma(double queryPreAttnScalar, List<Boolean> slidingLayers, RopeConfig localRope) {
+        public Gemma {
+            if (!(queryPreAttnScalar > 0)) {
+                throw new IllegalArgumentException("query_pre_attn_scalar must be > 0, got " + queryPreAttnScalar);
+            }
+            if (localRope == null || localRope.type() != RopeConfig.Type.DEFAULT) {
+                throw new IllegalArgumentException("the sliding layers' rope must be the default rope");
+            }
+            slidingLayers = List.copyOf(slidingLayers);
+        }
+    }
+
+    /** Without Gemma settings. */
+    public ModelConfig(
+            ModelSpec spec,
+            int vocabSize,
+            int hiddenSize,
+            int intermediateSize,
+            int numLayers,
+            int numHeads,
+            int numKvHeads,
+            int headDim,
+            double rmsNormEps,
+            RopeConfig rope,
+            int maxPositionEmbeddings,
+            boolean tieWordEmbeddings,
+            boolean qkvBias,
+            boolean outputBias,
+            boolean mlpBias,
+            boolean qkNorm,
+            int slidingWindow,
+            int bosTokenId,
+            List<Integer> eosTokenIds,
+            int padTokenId) {
+        this(
+                spec,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                headDim,
+                rmsNormEps,
+                rope,
+                maxPositionEmbeddings,
+                tieWordEmbeddings,
+                qkvBias,
+                outputBias,
+                mlpBias,
+                qkNorm,
+                slidingWindow,
+                bosTokenId,
+                eosTokenIds,
+                padTokenId,
+                null);
+    }
 
     /** Without a padding token. */
     public ModelConfig(
@@ -131,6 +201,21 @@ public record ModelConfig(
         if (spec.family() == ModelFamily.PHI3 && (qkvBias || outputBias || mlpBias || qkNorm)) {
             throw new IllegalArgumentException("Phi3ForCausalLM has no biases and no q/k norms");
         }
+        if ((spec.family() == ModelFamily.GEMMA3) != (gemma != null)) {
+            throw new IllegalArgumentException("Gemma settings are for Gemma3ForCausalLM, and it requires them");
+        }
+        if (gemma != null) {
+            if (gemma.slidingLayers().size() != numLayers) {
+                throw new IllegalArgumentException("layer_types has "
+                        + gemma.slidingLayers().size() + " entries for num_hidden_layers " + numLayers);
+            }
+            if (!qkNorm || qkvBias || outputBias || mlpBias) {
+                throw new IllegalArgumentException("Gemma3ForCausalLM has q/k norms and no biases");
+            }
+            if (gemma.slidingLayers().contains(true) && slidingWindow == 0) {
+                throw new IllegalArgumentException("sliding_attention layers need a sliding_window");
+            }
+        }
         eosTokenIds = List.copyOf(eosTokenIds == null ? List.of() : eosTokenIds);
     }
 
@@ -151,5 +236,39 @@ public record ModelConfig(
 
     public boolean hasSlidingWindow() {
         return slidingWindow > 0;
+    }
+
+    public boolean isGemma() {
+        return gemma != null;
+    }
+
+    /** Keys layer {@code layer} masks beyond this many positions back; 0 = none (Gemma's global layers). */
+    public int windowOf(int layer) {
+        return gemma == null || gemma.slidingLayers().get(layer) ? slidingWindow : 0;
+    }
+
+    /** The rope of layer {@code layer} (Gemma's sliding layers have their own). */
+    public RopeConfig ropeOf(int layer) {
+        return gemma != null && gemma.slidingLayers().get(layer) ? gemma.localRope() : rope;
+    }
+
+    /** The factor on the attention scores: query_pre_attn_scalar^-1/2 for Gemma, head_dim^-1/2 otherwise. */
+    public float attentionScale() {
+        return (float) Math.pow(gemma == null ? headDim : gemma.queryPreAttnScalar(), -0.5);
+    }
+
+    /**
+     * What RMSNorm adds to its weight before scaling: 1 for Gemma (weights stored centred on 0), 0 otherwise.
+     */
+    public double normWeightOffset() {
+        return gemma == null ? 0.0 : 1.0;
+    }
+
+    /**
+     * The factor on the embedding rows: Gemma's sqrt(hidden_size), which transformers keeps as an fp32 tensor and
+     * casts to the weight's dtype (fp32 here: frozen narrow weights are widened before use); 1 otherwise.
+     */
+    public float embeddingScale() {
+        return gemma == null ? 1.0f : (float) Math.sqrt(hiddenSize);
     }
 }

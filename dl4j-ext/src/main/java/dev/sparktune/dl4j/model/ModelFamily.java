@@ -2,12 +2,13 @@ package dev.sparktune.dl4j.model;
 
 /**
  * The decoder families we implement; each differs only in biases, q/k norms, sliding-window support, fused
- * projections (Phi-3) and RoPE variants.
+ * projections (Phi-3), RoPE variants and Gemma 3's sandwich norms, gelu MLP and per-layer attention kinds.
  */
 public enum ModelFamily {
     LLAMA,
     QWEN2,
     QWEN3,
     MISTRAL,
-    PHI3
+    PHI3,
+    GEMMA3
 }

@@ -14,8 +14,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code init-model}: a randomly initialised model of any supported family, saved as an HF directory (tests and the
- * demo use these). Initialisation follows transformers' {@code _init_weights}: matrices ~ N(0, std), norms 1,
- * biases 0.
+ * demo use these). Initialisation follows transformers' {@code _init_weights}: matrices ~ N(0, std), norms 1 (Gemma's
+ * 0: they scale by 1 + weight), biases 0.
  */
 public final class ModelInit {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -33,7 +33,7 @@ public final class ModelInit {
         for (ParamLayout.Entry e : layout.entries()) {
             INDArray view = layout.view(params, e.name());
             if (e.name().endsWith("norm.weight")) {
-                view.assign(1.0);
+                view.assign(1.0 - config.normWeightOffset()); // a scale of 1
             } else if (e.name().endsWith(".bias")) {
                 view.assign(0.0);
             } else {
@@ -123,7 +123,8 @@ public final class ModelInit {
         }
         cfg.put("tie_word_embeddings", tieWordEmbeddings);
         cfg.put("max_position_embeddings", 4096);
-        cfg.putNull("sliding_window"); // Mistral, Phi-3: full attention unless a window is configured later
+        // Mistral, Phi-3: full attention unless a window is configured later; Gemma 3: its default window (4096)
+        cfg.putNull("sliding_window");
         cfg.putNull("pad_token_id"); // Phi3Config's default (32000) is outside a small vocabulary
         return HfConfigReader.parse(cfg.toString(), "init-model arguments");
     }

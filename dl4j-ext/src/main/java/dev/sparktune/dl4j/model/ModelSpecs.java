@@ -14,6 +14,7 @@ public final class ModelSpecs {
         register(new ModelSpec("Qwen3ForCausalLM", "qwen3", ModelFamily.QWEN3, 32768, 0));
         register(new ModelSpec("MistralForCausalLM", "mistral", ModelFamily.MISTRAL, 131072, 4096));
         register(new ModelSpec("Phi3ForCausalLM", "phi3", ModelFamily.PHI3, 4096, 0));
+        register(new ModelSpec("Gemma3ForCausalLM", "gemma3_text", ModelFamily.GEMMA3, 131072, 4096));
     }
 
     private ModelSpecs() {}

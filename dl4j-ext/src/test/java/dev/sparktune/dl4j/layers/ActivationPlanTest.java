@@ -18,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The activation plan a launch is checked against equals, byte for byte, what a built model allocates: every family
- * shape (q/k norms, biases, sliding window), full and LoRA (with and without dropout, some targets only), with and
+ * shape (q/k norms, biases, sliding window, Gemma 3's extra norms), full and LoRA (with and without dropout, some targets only), with and
  * without activation checkpointing, forward-only, fp32 and bf16-stored frozen weights, B×T shapes with a partial
  * lm_head chunk.
  */
@@ -35,7 +35,11 @@ class ActivationPlanTest {
          "mlp_bias": true, "tie_word_embeddings": false, "max_position_embeddings": 64}""", """
         {"architectures": ["MistralForCausalLM"], "vocab_size": 80, "hidden_size": 32, "intermediate_size": 48,
          "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 1, "sliding_window": 5,
-         "tie_word_embeddings": false, "max_position_embeddings": 64}"""};
+         "tie_word_embeddings": false, "max_position_embeddings": 64}""", """
+        {"architectures": ["Gemma3ForCausalLM"], "vocab_size": 72, "hidden_size": 32, "intermediate_size": 48,
+         "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 12,
+         "sliding_window": 5, "layer_types": ["sliding_attention", "full_attention"],
+         "max_position_embeddings": 64}"""};
 
     @Test
     void planEqualsWhatTheModelAllocatesInEveryMode() {

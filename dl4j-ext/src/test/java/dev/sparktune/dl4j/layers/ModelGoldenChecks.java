@@ -47,7 +47,7 @@ final class ModelGoldenChecks {
 
     static List<String> checkAll(Path goldenFile) {
         Goldens g = new Goldens(goldenFile);
-        assertEquals(Set.of("llama", "qwen2", "qwen3", "mistral", "phi3"), g.cases.keySet());
+        assertEquals(Set.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3"), g.cases.keySet());
         for (String family : g.cases.keySet()) {
             check(g, family);
         }

@@ -114,7 +114,7 @@ class LoraGoldenTest {
         int[] ids = {1, 5, 40, 0, 13, 44, 2, 9};
         String idList = Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","));
         List<String> report = new ArrayList<>();
-        for (String family : List.of("qwen3", "mistral", "phi3")) {
+        for (String family : List.of("qwen3", "mistral", "phi3", "gemma3")) {
             Path baseDir = GOLDENS.resolve("hf/" + family);
             HfModelDir.Loaded base = HfModelDir.load(baseDir);
             LoraConfig lcfg = LoraAdapters.readConfig(GOLDENS.resolve("lora/" + family));

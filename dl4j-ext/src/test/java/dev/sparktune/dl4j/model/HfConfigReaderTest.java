@@ -58,7 +58,7 @@ class HfConfigReaderTest {
 
     @Test
     void layoutMatchesEveryTensorTransformersSaved() {
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3")) {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3")) {
             ModelConfig config = HfConfigReader.read(HF.resolve(family));
             ParamLayout layout = HfParamNames.layout(config);
             SafetensorsReader reader = SafetensorsReader.open(HF.resolve(family));
@@ -111,6 +111,84 @@ class HfConfigReaderTest {
         assertFalse(su.rope().usesLongFactors(4096));
         assertTrue(su.rope().usesLongFactors(4097), "long factors once a forward's positions pass 4096");
         assertEquals(su, HfConfigReader.parse(HfConfigWriter.toJson(su), "written"));
+    }
+
+    @Test
+    void readsGemma3sLayerKindsRopesAndDefaults() {
+        ModelConfig fixture = HfConfigReader.read(HF.resolve("gemma3"));
+        assertEquals(ModelFamily.GEMMA3, fixture.family());
+        assertEquals(List.of(true, false), fixture.gemma().slidingLayers());
+        assertEquals(3, fixture.windowOf(0));
+        assertEquals(0, fixture.windowOf(1), "global layers see every earlier key");
+        assertEquals(new RopeConfig(RopeConfig.Type.LINEAR, 20000.0, 2.0, 0, 0, 0), fixture.ropeOf(1));
+        assertEquals(RopeConfig.defaultRope(500.0), fixture.ropeOf(0));
+        assertEquals((float) Math.pow(10, -0.5), fixture.attentionScale());
+        assertEquals((float) Math.sqrt(32), fixture.embeddingScale());
+        assertTrue(fixture.qkNorm() && fixture.tieWordEmbeddings());
+        assertTrue(HfParamNames.layout(fixture).contains("model.layers.1.post_feedforward_layernorm.weight"));
+
+        // gemma-3-4b's older config.json: rope_theta, rope_local_base_freq, rope_scaling for the global layers,
+        // sliding_window_pattern; Gemma3TextConfig's defaults for what is absent
+        ModelConfig legacy = HfConfigReader.parse(
+                MIN.formatted("Gemma3ForCausalLM", """
+                                , "sliding_window": 1024, "sliding_window_pattern": 6, "rope_theta": 1000000.0,
+                                  "rope_local_base_freq": 10000.0, "rope_scaling": {"rope_type": "linear", "factor": 8.0}""").replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 7"),
+                "gemma-3-4b");
+        assertEquals(
+                List.of(true, true, true, true, true, false, true),
+                legacy.gemma().slidingLayers());
+        assertEquals(8.0, legacy.ropeOf(5).factor());
+        assertEquals(RopeConfig.defaultRope(10000.0), legacy.ropeOf(0), "rope_scaling is the global layers' only");
+        assertEquals((float) Math.pow(256, -0.5), legacy.attentionScale(), "query_pre_attn_scalar's default");
+        assertEquals(0, legacy.padTokenId());
+        assertEquals(2, legacy.bosTokenId());
+        assertEquals(List.of(1), legacy.eosTokenIds());
+        assertEquals(legacy, HfConfigReader.parse(HfConfigWriter.toJson(legacy), "written"));
+    }
+
+    @Test
+    void gemma3SettingsWeDoNotRunAreRefusedNamingTheKey() {
+        for (String key : List.of("attn_logit_softcapping", "final_logit_softcapping")) {
+            assertTrue(assertThrows(
+                            UnsupportedArchitectureException.class,
+                            () -> parse("Gemma3ForCausalLM", ", \"" + key + "\": 30.0"))
+                    .getMessage()
+                    .contains(key));
+        }
+        assertTrue(
+                assertThrows(UnsupportedArchitectureException.class, () -> parse("Gemma3ForCausalLM", """
+                                , "rope_parameters": {"full_attention": {"rope_type": "yarn", "factor": 4.0},
+                                  "sliding_attention": {"rope_type": "default"}}"""))
+                        .getMessage()
+                        .contains(
+                                "rope_parameters.full_attention.rope_type \"yarn\" is not supported; supported: default, linear"));
+        assertTrue(assertThrows(UnsupportedArchitectureException.class, () -> parse("Gemma3ForCausalLM", """
+                                , "rope_parameters": {"full_attention": {"rope_type": "default"},
+                                  "sliding_attention": {"rope_type": "linear", "factor": 2.0}}"""))
+                .getMessage()
+                .contains("rope_parameters.sliding_attention.rope_type"));
+        assertTrue(assertThrows(
+                        UnsupportedArchitectureException.class,
+                        () -> parse("Gemma3ForCausalLM", ", \"hidden_activation\": \"gelu\""))
+                .getMessage()
+                .contains("hidden_activation"));
+        assertTrue(assertThrows(
+                        UnsupportedArchitectureException.class,
+                        () -> parse("Gemma3ForCausalLM", ", \"use_bidirectional_attention\": true"))
+                .getMessage()
+                .contains("use_bidirectional_attention"));
+        assertEquals(
+                "layer_types",
+                assertThrows(
+                                ModelConfigException.class,
+                                () -> parse("Gemma3ForCausalLM", ", \"layer_types\": [\"full_attention\"]"))
+                        .field(),
+                "one entry per layer");
+        assertEquals(
+                "layer_types",
+                assertThrows(ModelConfigException.class, () -> parse("Gemma3ForCausalLM", """
+                                , "layer_types": ["sliding_attention", "chunked_attention"]"""))
+                        .field());
     }
 
     @Test
@@ -237,7 +315,7 @@ class HfConfigReaderTest {
 
     @Test
     void writerRoundTripsEveryFamily() {
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3")) {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3")) {
             ModelConfig c = HfConfigReader.read(HF.resolve(family));
             assertEquals(c, HfConfigReader.parse(HfConfigWriter.toJson(c), family + " written"), family);
         }

@@ -24,7 +24,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class SafetensorsLiveTest {
     @Test
     void transformersLoadsWhatWeWrite(@TempDir Path tmp) throws IOException {
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3")) {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3")) {
             check(family, tmp.resolve(family));
         }
     }

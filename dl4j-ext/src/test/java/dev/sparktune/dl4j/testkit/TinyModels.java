@@ -66,6 +66,29 @@ public final class TinyModels {
     }
 
     /**
+     * A tiny Gemma 3 (a sliding layer with a window of 8 then a global one, each with its own rope, the global one
+     * linear-scaled; query_pre_attn_scalar != head_dim) over the real Qwen3 tokenizer's vocabulary, so that the tables
+     * the tests prepare fit it.
+     */
+    public static ModelConfig gemma3() {
+        return HfConfigReader.parse("""
+                {"architectures": ["Gemma3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "head_dim": 12, "query_pre_attn_scalar": 16, "sliding_window": 8,
+                 "layer_types": ["sliding_attention", "full_attention"], "max_position_embeddings": 256,
+                 "rope_theta": 100000.0, "rope_local_base_freq": 1000.0,
+                 "rope_scaling": {"rope_type": "linear", "factor": 2.0}, "pad_token_id": null}""".formatted(ModelInit.vocabSize(QWEN3_TOKENIZER)), "test");
+    }
+
+    /** Writes a random {@link #gemma3()} with the Qwen3 tokenizer's files, as {@link #writeQwen3} does. */
+    public static HfModelDir.Loaded writeGemma3(Path dir, long seed, double std) {
+        ModelConfig cfg = gemma3();
+        HfModelDir.Loaded m = ModelInit.random(cfg, seed, std);
+        HfModelDir.save(dir, cfg, m.layout(), m.params(), QWEN3_TOKENIZER, 1L << 30);
+        return m;
+    }
+
+    /**
      * The tiny Qwen3 over {@link #TOY_VOCAB} tokens with a narrower MLP (48), for ranks run as threads on rows of
      * random token ids: small enough that a test trains it for several world sizes and shardings.
      */
@@ -92,6 +115,24 @@ public final class TinyModels {
     /** {@link #phi3OverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */
     public static HfModelDir.Loaded toyPhi3Weights() {
         return ModelInit.random(phi3OverToyVocab(), 5, 0.1);
+    }
+
+    /**
+     * A Gemma 3 of {@link #qwen3OverToyVocab()}'s size: a sliding layer (window 5, shorter than rows of 24 tokens)
+     * then a global one with a linear-scaled rope.
+     */
+    public static ModelConfig gemma3OverToyVocab() {
+        return HfConfigReader.parse("""
+                {"architectures": ["Gemma3ForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+                 "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "head_dim": 8, "query_pre_attn_scalar": 12, "sliding_window": 5,
+                 "layer_types": ["sliding_attention", "full_attention"], "max_position_embeddings": 128,
+                 "rope_scaling": {"rope_type": "linear", "factor": 4.0}, "pad_token_id": 0}""".formatted(TOY_VOCAB), "test");
+    }
+
+    /** {@link #gemma3OverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */
+    public static HfModelDir.Loaded toyGemma3Weights() {
+        return ModelInit.random(gemma3OverToyVocab(), 5, 0.1);
     }
 
     /** {@link #qwen3OverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */

@@ -442,6 +442,50 @@ class TrainJobTest {
     }
 
     @Test
+    void gemma3LoraUnderFullShardOnTwoRanksResumesWithCheckpointingToTheSameAdapter() throws Exception {
+        // Gemma 3's sliding and global layers (each with its rope), sandwich norms and gelu MLP through the whole
+        // trainer: packed rows longer than the window, full_shard over two ranks, a checkpoint, and a resume on one
+        // rank with activation checkpointing
+        Path gemma3 = scratch.resolve("model-gemma3");
+        TinyModels.writeGemma3(gemma3, 3, 0.05);
+        Path full = scratch.resolve("gemma3-full");
+        TrainResult uninterrupted = TrainJob.run(
+                spark,
+                lora(full.toString(), 2)
+                        .modelPath(gemma3.toString())
+                        .sharding(Sharding.FULL_SHARD)
+                        .maxSteps(4)
+                        .saveSteps(2)
+                        .build());
+        assertTrue(uninterrupted.steps().stream().allMatch(s -> s.loss() > 0 && Double.isFinite(s.loss())));
+        JsonNode adapter = JSON.readTree(full.resolve("adapter_config.json").toFile());
+        assertEquals(
+                Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
+                Set.copyOf(JSON.convertValue(adapter.get("target_modules"), List.class)),
+                "lora_target all is every Gemma 3 projection, as PEFT names them");
+
+        Path resumedDir = scratch.resolve("gemma3-resumed");
+        copyCheckpoint(full, resumedDir, 2, true);
+        TrainResult resumed = TrainJob.run(
+                spark,
+                lora(resumedDir.toString(), 1)
+                        .modelPath(gemma3.toString())
+                        .gradientCheckpointing(true)
+                        .maxSteps(4)
+                        .saveSteps(2)
+                        .build());
+        assertEquals(2, resumed.firstStep());
+        for (int s = 0; s < 2; s++) {
+            assertEquals(
+                    uninterrupted.steps().get(2 + s).loss(),
+                    resumed.steps().get(s).loss(),
+                    1e-5,
+                    "loss of step " + (2 + s));
+        }
+        TensorAssertions.assertAdaptersClose(full, resumedDir, 1e-5, "gemma3: 2 ranks full_shard vs 1 rank resumed");
+    }
+
+    @Test
     void aRunContinuesTheAdapterItIsGivenWithThatAdaptersSettings() throws Exception {
         Path first = scratch.resolve("continue-first");
         TrainJob.run(spark, lora(first.toString(), 1).maxSteps(2).build()); // r 4, alpha 8
