@@ -10,6 +10,7 @@ import dev.sparktune.testkit.CliArgs;
 import dev.sparktune.testkit.RepoPaths;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,23 +28,19 @@ import org.apache.hadoop.yarn.server.MiniYARNCluster;
 import org.apache.hadoop.yarn.util.resource.ResourceUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a platform team runs on YARN: {@code ./spark-submit.sh --master yarn --deploy-mode client|cluster run -c
  * conf/demo-yarn.conf} with the dist jar, against a real ResourceManager and NodeManager (MiniYARNCluster, in this
  * JVM, as Spark's own YARN suites run) whose configuration is written to a YARN_CONF_DIR, through Spark's real
- * launcher and its YARN client (the e2e Spark installation: Spark with its YARN support, Delta, hadoop-aws). Each
- * the client deploy mode's run makes the demo data and the tiny model in the driver, preps on the executors and
- * trains 2 ranks in a barrier stage across two executor containers (the TCP ring between them); the cluster deploy
- * mode's run trains again on that table, on fake GPUs. The test asserts the applications' final status in the
- * ResourceManager, the runs' reports and that each rank ran in an executor's container.
+ * launcher and its YARN client (the e2e Spark installation: Spark with its YARN support, Delta, hadoop-aws). Two
+ * applications at once, sharing nothing: in client deploy mode the demo run's data, model and prep stages (prep on two
+ * executor containers); in cluster deploy mode the whole run, on fake GPUs, its training 2 ranks in a barrier stage
+ * across two executor containers (the TCP ring between them). The test asserts the applications' final status in the
+ * ResourceManager, the runs' reports and which container ran what.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class YarnEndToEndTest {
     private static final int EXECUTORS = 2;
     private static final String GPU = "yarn.io/gpu";
@@ -55,6 +52,8 @@ class YarnEndToEndTest {
     static MiniYARNCluster yarn;
     static Path yarnConfDir;
     static SparkInstallation spark;
+    static Launched client;
+    static Launched cluster;
 
     @BeforeAll
     static void startYarn() throws Exception {
@@ -70,13 +69,12 @@ class YarnEndToEndTest {
         conf.setInt("yarn.scheduler.capacity.node-locality-delay", -1);
         // an application master may take what it needs (the cluster driver in cluster deploy mode)
         conf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 1.0f);
-        // room for the AM and two executors of 1 GiB heap + overhead; memory is not enforced in the mini cluster
-        conf.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, 8192);
+        // room for both applications at once, each an AM and two executors of 1 GiB heap + overhead; memory is not
+        // enforced in the mini cluster
+        conf.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, 12288);
         conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 256);
         // a full disk must not mark the only node unhealthy (the test would hang waiting for containers)
         conf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 100.0f);
-        // keep the containers' logs after the application ends: the test reads them
-        conf.setInt(YarnConfiguration.DEBUG_NM_DELETE_DELAY_SEC, 3600);
         conf.set(YarnConfiguration.RM_HOSTNAME, "127.0.0.1");
         // GPUs without GPUs, as Spark's YARN suites do: yarn.io/gpu declared as a resource type, the node offering
         // two (no GPU plugin: nothing is isolated), and a scheduler that counts resources other than memory
@@ -92,6 +90,16 @@ class YarnEndToEndTest {
             yarn.getConfig().writeXml(out);
         }
         spark = SparkInstallation.under(scratch);
+        // the two applications share nothing: submitted at once, one's JVMs start while the other's compute
+        client = launch("client", List.of(), List.of("run.stages=[synthetic_data, init_model, prep]"));
+        Path discovery = FakeGpuDiscovery.script(Files.createDirectories(scratch.resolve("gpus")));
+        cluster = launch(
+                "cluster",
+                List.of(
+                        "spark.executor.resource.gpu.amount=1",
+                        "spark.executor.resource.gpu.discoveryScript=" + discovery,
+                        "spark.task.resource.gpu.amount=1"),
+                List.of("train.device=gpu"));
     }
 
     /** MiniYARNCluster binds ephemeral ports; a clash with another process is retried, never skipped. */
@@ -132,26 +140,50 @@ class YarnEndToEndTest {
         return false;
     }
 
+    /**
+     * Stops the cluster beside the next test classes: its stop is ~17 s of waiting and no work (the NodeManager waits
+     * for the finished applications, whose logs it keeps for 3 hours, then for its log deleter). A daemon thread: a
+     * JVM that ends first leaves the cluster's directories under target/, nothing else.
+     */
     @AfterAll
-    static void stopYarn() throws IOException {
-        if (yarn != null) {
-            yarn.stop();
-            // the NodeManager's directories hold a localized copy of the dist jar per application (~450 MB a run)
-            try (Stream<Path> files = Files.walk(yarn.getTestWorkDir().toPath())) {
-                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(f);
-                }
+    static void stopYarn() {
+        for (Launched launched : new Launched[] {client, cluster}) {
+            if (launched != null) {
+                launched.process().destroyForcibly();
             }
+        }
+        if (yarn != null) {
+            MiniYARNCluster stopping = yarn;
+            Thread stopper = new Thread(
+                    () -> {
+                        stopping.stop();
+                        // the containers' logs (the NodeManager deletes each application's localized dist jar)
+                        try (Stream<Path> files =
+                                Files.walk(stopping.getTestWorkDir().toPath())) {
+                            for (Path f :
+                                    files.sorted(Comparator.reverseOrder()).toList()) {
+                                Files.delete(f);
+                            }
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    },
+                    "YarnEndToEndTest-stop");
+            stopper.setDaemon(true);
+            stopper.start();
         }
     }
 
-    /** The whole demo run (data, model, prep, train) with the driver in spark-submit's JVM. */
+    /**
+     * The demo run's first stages with the driver in spark-submit's JVM: the data and the model in the driver, prep on
+     * the two executor containers (training is the cluster deploy mode's run's: one barrier stage on YARN is proof
+     * enough, and a second would add a minute to the test).
+     */
     @Test
-    @Order(1)
-    void clientDeployModePrepsAndTrainsInExecutorContainers() throws Exception {
-        Path dir = Files.createDirectories(scratch.resolve("client"));
-        Submission run = submit("client", dir, List.of(), List.of());
+    void clientDeployModePrepsInExecutorContainers() throws Exception {
+        Submission run = awaitSucceeded(client);
         JsonNode report = lastJsonLine(run.output());
+        assertFalse(report.has("train"), report.toString());
         JsonNode stats = report.path("prep").path("stats");
         assertTrue(stats.path("inputRecords").asLong() > 0, report + "\n" + tail(run.output()));
         assertEquals(
@@ -159,35 +191,25 @@ class YarnEndToEndTest {
                 stats.path("acceptedDocuments").asLong()
                         + stats.path("rejectedRecords").asLong(),
                 report.toString());
-        assertTrained(report);
-        assertEachRankRanInAnExecutorContainer(run.application(), run.output());
+        // prep's tasks ran in both executor containers (partitions = 2, one core each)
+        List<String> executorLogs = executorLogs(run.application());
+        assertEquals(EXECUTORS, executorLogs.size());
+        for (String log : executorLogs) {
+            assertTrue(log.contains("Executor: Finished task"), "an executor container ran no task:\n" + tail(log));
+        }
     }
 
     /**
      * The driver runs in the application master's container; training asks for one GPU per executor and task
      * (yarn.io/gpu on YARN), each executor's discovery script reports the GPU of its container (a fake one: the
-     * first executor to ask gets 0, the next 1) and each rank reads the address Spark assigned its task. It trains
-     * on the model and table of the client deploy mode's run (its train stage alone: prep on YARN is that run's).
+     * first executor to ask gets 0, the next 1) and each rank reads the address Spark assigned its task. The whole
+     * demo run: data, model and prep in the driver and on the executors, then 2 ranks in a barrier stage across the
+     * two executor containers, the TCP ring between them.
      */
     @Test
-    @Order(2)
-    void clusterDeployModeRunsTheDriverInTheApplicationMasterAndEachRankGetsItsOwnGpu() throws Exception {
-        Path client = scratch.resolve("client");
-        assertTrue(Files.isDirectory(client.resolve("packed/_delta_log")), "the client deploy mode's run comes first");
-        Path dir = Files.createDirectories(scratch.resolve("cluster"));
-        Path discovery = FakeGpuDiscovery.script(dir);
-        Submission run = submit(
-                "cluster",
-                dir,
-                List.of(
-                        "spark.executor.resource.gpu.amount=1",
-                        "spark.executor.resource.gpu.discoveryScript=" + discovery,
-                        "spark.task.resource.gpu.amount=1"),
-                List.of(
-                        "model.model_name_or_path=" + CliArgs.quoted(client.resolve("model")),
-                        "prep.output_table=" + CliArgs.quoted(client.resolve("packed")),
-                        "run.stages=[train]",
-                        "train.device=gpu"));
+    void clusterDeployModeTrainsInExecutorContainersWithTheDriverInTheApplicationMasterAndEachRankGetsItsOwnGpu()
+            throws Exception {
+        Submission run = awaitSucceeded(cluster);
         List<Path> containers = containerDirs(run.application());
         Path driver = containers.stream()
                 .filter(c -> c.getFileName().toString().endsWith("_000001"))
@@ -195,7 +217,7 @@ class YarnEndToEndTest {
                 .orElseThrow(() -> new AssertionError("no application master container: " + containers));
         String driverLog = Files.readString(driver.resolve("stderr"));
         JsonNode report = lastJsonLine(Files.readString(driver.resolve("stdout")));
-        assertFalse(report.has("prep"), report.toString());
+        assertTrue(report.path("prep").path("stats").path("acceptedDocuments").asLong() > 0, report.toString());
         assertTrained(report);
         List<String> gpus = new ArrayList<>();
         report.path("train").path("gpu_addresses").forEach(a -> gpus.add(a.asText()));
@@ -205,12 +227,16 @@ class YarnEndToEndTest {
 
     private record Submission(ApplicationReport application, String output) {}
 
+    /** A spark-submit.sh process and the file its output goes to. */
+    private record Launched(String deployMode, Process process, Path log) {}
+
     /**
-     * spark-submit.sh run of the demo (a few training steps) in {@code deployMode} with {@code sparkConf} (k=v) and
-     * the run's {@code settings}; waits for the application.
+     * Starts spark-submit.sh run of the demo (a few training steps) in {@code deployMode} with {@code sparkConf} (k=v)
+     * and the run's {@code settings}, its outputs under scratch/{@code deployMode}.
      */
-    private Submission submit(String deployMode, Path dir, List<String> sparkConf, List<String> settings)
-            throws Exception {
+    private static Launched launch(String deployMode, List<String> sparkConf, List<String> settings)
+            throws IOException {
+        Path dir = Files.createDirectories(scratch.resolve(deployMode));
         List<String> command = new ArrayList<>(List.of(
                 "bash",
                 RepoPaths.resolve("spark-submit.sh").toString(),
@@ -248,13 +274,18 @@ class YarnEndToEndTest {
         spark.environment(env);
         env.put("YARN_CONF_DIR", yarnConfDir.toString());
         env.put("HADOOP_CONF_DIR", yarnConfDir.toString());
-        Process submit = builder.start();
+        return new Launched(deployMode, builder.start(), log);
+    }
+
+    /** Waits for {@code launched}'s spark-submit and its application, which must have succeeded. */
+    private static Submission awaitSucceeded(Launched launched) throws Exception {
+        Process submit = launched.process();
         boolean exited = submit.waitFor(SUBMIT_MINUTES, TimeUnit.MINUTES);
         if (!exited) {
             submit.destroyForcibly().waitFor();
         }
-        String output = Files.readString(log);
-        ApplicationReport application = application("sparktune-yarn-" + deployMode, output);
+        String output = Files.readString(launched.log());
+        ApplicationReport application = application("sparktune-yarn-" + launched.deployMode(), output);
         assertTrue(exited, "spark-submit did not finish within " + SUBMIT_MINUTES + " minutes:\n" + tail(output));
         assertEquals(0, submit.exitValue(), "spark-submit failed:\n" + tail(output));
         assertEquals(
@@ -289,15 +320,7 @@ class YarnEndToEndTest {
     /** Rank r logs "rank r/2: ring formed" in exactly one executor container's log, never in the driver's. */
     private static void assertEachRankRanInAnExecutorContainer(ApplicationReport application, String driverLog)
             throws IOException {
-        List<Path> containers = containerDirs(application);
-        // the application master (000001) and the two executors
-        assertEquals(1 + EXECUTORS, containers.size(), containers.toString());
-        List<String> executorLogs = new ArrayList<>();
-        for (Path container : containers) {
-            if (!container.getFileName().toString().endsWith("_000001")) {
-                executorLogs.add(Files.readString(container.resolve("stderr")));
-            }
-        }
+        List<String> executorLogs = executorLogs(application);
         for (int rank = 0; rank < EXECUTORS; rank++) {
             String formed = "rank " + rank + "/" + EXECUTORS + ": ring formed";
             assertEquals(
@@ -308,7 +331,23 @@ class YarnEndToEndTest {
         }
     }
 
-    /** The application's container log directories on the NodeManager (kept: DEBUG_NM_DELETE_DELAY_SEC). */
+    /** The stderr of each executor's container (the application has the application master's, 000001, and two). */
+    private static List<String> executorLogs(ApplicationReport application) throws IOException {
+        List<Path> containers = containerDirs(application);
+        assertEquals(1 + EXECUTORS, containers.size(), containers.toString());
+        List<String> logs = new ArrayList<>();
+        for (Path container : containers) {
+            if (!container.getFileName().toString().endsWith("_000001")) {
+                logs.add(Files.readString(container.resolve("stderr")));
+            }
+        }
+        return logs;
+    }
+
+    /**
+     * The application's container log directories on the NodeManager (kept after the application ends: 3 hours by
+     * default, yarn.nodemanager.log.retain-seconds, without log aggregation).
+     */
     private static List<Path> containerDirs(ApplicationReport application) throws IOException {
         String appId = application.getApplicationId().toString();
         try (Stream<Path> files = Files.walk(yarn.getTestWorkDir().toPath())) {
