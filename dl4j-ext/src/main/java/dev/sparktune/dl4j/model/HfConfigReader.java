@@ -316,19 +316,11 @@ public final class HfConfigReader {
             params = root.get("rope_scaling");
             field = "rope_scaling";
         }
-        if (params != null && !params.isNull() && !params.isObject()) {
-            throw ModelErrors.badField(source, field, params, "an object with rope_type, or null");
-        }
-        if (params == null || params.isNull()) {
-            params = MAPPER.createObjectNode();
-        }
-        double theta = params.has("rope_theta")
-                ? num(params, "rope_theta", source, field)
+        JsonNode p = ropeObject(params, source, field);
+        double theta = p.has("rope_theta")
+                ? num(p, "rope_theta", source, field)
                 : optDouble(root, thetaField, source, defaultTheta);
-        String typeName = params.has("rope_type")
-                ? params.get("rope_type").asText()
-                : params.has("type") ? params.get("type").asText() : "default";
-        JsonNode p = params;
+        String typeName = ropeTypeName(p);
         String f = field;
         return checkedRope(source, field, headDim, () -> switch (typeName) {
             case "default" -> RopeConfig.defaultRope(theta);
@@ -336,6 +328,24 @@ public final class HfConfigReader {
             default ->
                 throw ModelErrors.unsupportedFeature(source, f + ".rope_type", typeName, List.of("default", "linear"));
         });
+    }
+
+    /** A rope parameters object ({@code rope_scaling} / {@code rope_parameters}): null or absent is the default's. */
+    private static JsonNode ropeObject(JsonNode params, String source, String field) {
+        if (params == null || params.isNull()) {
+            return MAPPER.createObjectNode();
+        }
+        if (!params.isObject()) {
+            throw ModelErrors.badField(source, field, params, "an object with rope_type, or null");
+        }
+        return params;
+    }
+
+    /** The type a rope parameters object names: rope_type, or type in older config.json files; default if neither. */
+    private static String ropeTypeName(JsonNode params) {
+        return params.has("rope_type")
+                ? params.get("rope_type").asText()
+                : params.has("type") ? params.get("type").asText() : "default";
     }
 
     private static void rejectQwenSlidingWindow(JsonNode root, String source) {
@@ -362,18 +372,10 @@ public final class HfConfigReader {
                     : optDouble(root, "rope_theta", source, 10000.0);
         } else {
             theta = optDouble(root, "rope_theta", source, 10000.0);
-            params = root.get("rope_scaling");
             field = "rope_scaling";
-            if (params != null && !params.isNull() && !params.isObject()) {
-                throw ModelErrors.badField(source, field, params, "an object with rope_type, or null");
-            }
+            params = ropeObject(root.get(field), source, field);
         }
-        if (params == null || params.isNull()) {
-            params = MAPPER.createObjectNode();
-        }
-        String typeName = params.has("rope_type")
-                ? params.get("rope_type").asText()
-                : params.has("type") ? params.get("type").asText() : "default";
+        String typeName = ropeTypeName(params);
         if (phi3 && (typeName.equals("su") || typeName.equals("yarn"))) {
             typeName = "longrope"; // Phi3Config's names for longrope in older config.json files
         }

@@ -165,7 +165,9 @@ class LayerOracleTest {
                 biasesAndNorms,
                 window,
                 -1,
-                List.of());
+                List.of(),
+                -1,
+                null);
     }
 
     /** Every projection with a bias, and the q/k norms. */

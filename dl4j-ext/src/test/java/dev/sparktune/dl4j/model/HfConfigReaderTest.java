@@ -343,7 +343,9 @@ class HfConfigReaderTest {
                 false,
                 0,
                 -1,
-                List.of());
+                List.of(),
+                -1,
+                null);
         assertEquals(
                 "attention_bias",
                 assertThrows(ModelConfigException.class, () -> HfConfigWriter.toJson(odd))

@@ -36,9 +36,16 @@ public final class TinyModels {
      * model.safetensors and the real Qwen3 tokenizer's files. Returns the weights written.
      */
     public static HfModelDir.Loaded writeQwen3(Path dir, long seed, double std) {
-        ModelConfig cfg = qwen3();
-        HfModelDir.Loaded m = ModelInit.random(cfg, seed, std);
-        HfModelDir.save(dir, cfg, m.layout(), m.params(), QWEN3_TOKENIZER, 1L << 30);
+        return write(qwen3(), dir, seed, std);
+    }
+
+    /**
+     * Writes a random model of {@code config} (one of this class's, over the real Qwen3 tokenizer's vocabulary) to
+     * {@code dir} as {@link #writeQwen3} does. Returns the weights written.
+     */
+    public static HfModelDir.Loaded write(ModelConfig config, Path dir, long seed, double std) {
+        HfModelDir.Loaded m = ModelInit.random(config, seed, std);
+        HfModelDir.save(dir, config, m.layout(), m.params(), QWEN3_TOKENIZER, 1L << 30);
         return m;
     }
 
@@ -57,14 +64,6 @@ public final class TinyModels {
                                   "long_factor": [2.0, 3.0, 5.0]}}""".formatted(ModelInit.vocabSize(QWEN3_TOKENIZER)), "test");
     }
 
-    /** Writes a random {@link #phi3()} with the Qwen3 tokenizer's files, as {@link #writeQwen3} does. */
-    public static HfModelDir.Loaded writePhi3(Path dir, long seed, double std) {
-        ModelConfig cfg = phi3();
-        HfModelDir.Loaded m = ModelInit.random(cfg, seed, std);
-        HfModelDir.save(dir, cfg, m.layout(), m.params(), QWEN3_TOKENIZER, 1L << 30);
-        return m;
-    }
-
     /**
      * A tiny Gemma 3 (a sliding layer with a window of 8 then a global one, each with its own rope, the global one
      * linear-scaled; query_pre_attn_scalar != head_dim) over the real Qwen3 tokenizer's vocabulary, so that the tables
@@ -78,14 +77,6 @@ public final class TinyModels {
                  "layer_types": ["sliding_attention", "full_attention"], "max_position_embeddings": 256,
                  "rope_theta": 100000.0, "rope_local_base_freq": 1000.0,
                  "rope_scaling": {"rope_type": "linear", "factor": 2.0}, "pad_token_id": null}""".formatted(ModelInit.vocabSize(QWEN3_TOKENIZER)), "test");
-    }
-
-    /** Writes a random {@link #gemma3()} with the Qwen3 tokenizer's files, as {@link #writeQwen3} does. */
-    public static HfModelDir.Loaded writeGemma3(Path dir, long seed, double std) {
-        ModelConfig cfg = gemma3();
-        HfModelDir.Loaded m = ModelInit.random(cfg, seed, std);
-        HfModelDir.save(dir, cfg, m.layout(), m.params(), QWEN3_TOKENIZER, 1L << 30);
-        return m;
     }
 
     /**

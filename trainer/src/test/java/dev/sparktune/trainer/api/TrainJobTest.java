@@ -40,6 +40,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -398,61 +400,42 @@ class TrainJobTest {
                 "save_total_limit 1 keeps the newest committed checkpoint only");
     }
 
-    @Test
-    void phi3LoraUnderFullShardOnTwoRanksResumesWithCheckpointingToTheSameAdapter() throws Exception {
-        // Phi-3's fused qkv_proj / gate_up_proj adapters through the whole trainer: packed rows, full_shard over two
-        // ranks, a checkpoint, and a resume on one rank with activation checkpointing
-        Path phi3 = scratch.resolve("model-phi3");
-        TinyModels.writePhi3(phi3, 3, 0.05);
-        Path full = scratch.resolve("phi3-full");
-        TrainResult uninterrupted = TrainJob.run(
-                spark,
-                lora(full.toString(), 2)
-                        .modelPath(phi3.toString())
-                        .sharding(Sharding.FULL_SHARD)
-                        .maxSteps(4)
-                        .saveSteps(2)
-                        .build());
-        assertTrue(uninterrupted.steps().stream().allMatch(s -> s.loss() > 0 && Double.isFinite(s.loss())));
-        JsonNode adapter = JSON.readTree(full.resolve("adapter_config.json").toFile());
-        assertEquals(
-                Set.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj"),
-                Set.copyOf(JSON.convertValue(adapter.get("target_modules"), List.class)),
-                "lora_target all is every Phi-3 projection, as PEFT names them");
-
-        Path resumedDir = scratch.resolve("phi3-resumed");
-        copyCheckpoint(full, resumedDir, 2, true);
-        TrainResult resumed = TrainJob.run(
-                spark,
-                lora(resumedDir.toString(), 1)
-                        .modelPath(phi3.toString())
-                        .gradientCheckpointing(true)
-                        .maxSteps(4)
-                        .saveSteps(2)
-                        .build());
-        assertEquals(2, resumed.firstStep());
-        for (int s = 0; s < 2; s++) {
-            assertEquals(
-                    uninterrupted.steps().get(2 + s).loss(),
-                    resumed.steps().get(s).loss(),
-                    1e-5,
-                    "loss of step " + (2 + s));
+    /** A family added after the first four: its tiny model and its projections as PEFT names them. */
+    record NewFamily(String name, ModelConfig config, Set<String> projections) {
+        @Override
+        public String toString() {
+            return name;
         }
-        TensorAssertions.assertAdaptersClose(full, resumedDir, 1e-5, "phi3: 2 ranks full_shard vs 1 rank resumed");
     }
 
-    @Test
-    void gemma3LoraUnderFullShardOnTwoRanksResumesWithCheckpointingToTheSameAdapter() throws Exception {
-        // Gemma 3's sliding and global layers (each with its rope), sandwich norms and gelu MLP through the whole
-        // trainer: packed rows longer than the window, full_shard over two ranks, a checkpoint, and a resume on one
-        // rank with activation checkpointing
-        Path gemma3 = scratch.resolve("model-gemma3");
-        TinyModels.writeGemma3(gemma3, 3, 0.05);
-        Path full = scratch.resolve("gemma3-full");
+    static List<NewFamily> newFamilies() {
+        return List.of(
+                // fused qkv_proj / gate_up_proj adapters (one A per fused module, B split by rows)
+                new NewFamily("phi3", TinyModels.phi3(), Set.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")),
+                // sliding and global layers (each with its rope) under packed rows longer than the window, sandwich
+                // norms, the gelu MLP
+                new NewFamily(
+                        "gemma3",
+                        TinyModels.gemma3(),
+                        Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")));
+    }
+
+    /**
+     * A newer family through the whole trainer: packed rows, full_shard over two ranks, a checkpoint, and a resume on
+     * one rank with activation checkpointing to the same losses and adapter; lora_target all is every projection of
+     * the family as PEFT names them.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("newFamilies")
+    void aNewFamilysLoraUnderFullShardOnTwoRanksResumesWithCheckpointingToTheSameAdapter(NewFamily family)
+            throws Exception {
+        Path model = scratch.resolve("model-" + family.name());
+        TinyModels.write(family.config(), model, 3, 0.05);
+        Path full = scratch.resolve(family.name() + "-full");
         TrainResult uninterrupted = TrainJob.run(
                 spark,
                 lora(full.toString(), 2)
-                        .modelPath(gemma3.toString())
+                        .modelPath(model.toString())
                         .sharding(Sharding.FULL_SHARD)
                         .maxSteps(4)
                         .saveSteps(2)
@@ -460,16 +443,16 @@ class TrainJobTest {
         assertTrue(uninterrupted.steps().stream().allMatch(s -> s.loss() > 0 && Double.isFinite(s.loss())));
         JsonNode adapter = JSON.readTree(full.resolve("adapter_config.json").toFile());
         assertEquals(
-                Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
+                family.projections(),
                 Set.copyOf(JSON.convertValue(adapter.get("target_modules"), List.class)),
-                "lora_target all is every Gemma 3 projection, as PEFT names them");
+                "lora_target all is every " + family + " projection, as PEFT names them");
 
-        Path resumedDir = scratch.resolve("gemma3-resumed");
+        Path resumedDir = scratch.resolve(family.name() + "-resumed");
         copyCheckpoint(full, resumedDir, 2, true);
         TrainResult resumed = TrainJob.run(
                 spark,
                 lora(resumedDir.toString(), 1)
-                        .modelPath(gemma3.toString())
+                        .modelPath(model.toString())
                         .gradientCheckpointing(true)
                         .maxSteps(4)
                         .saveSteps(2)
@@ -480,9 +463,9 @@ class TrainJobTest {
                     uninterrupted.steps().get(2 + s).loss(),
                     resumed.steps().get(s).loss(),
                     1e-5,
-                    "loss of step " + (2 + s));
+                    family + ": loss of step " + (2 + s));
         }
-        TensorAssertions.assertAdaptersClose(full, resumedDir, 1e-5, "gemma3: 2 ranks full_shard vs 1 rank resumed");
+        TensorAssertions.assertAdaptersClose(full, resumedDir, 1e-5, family + ": 2 ranks full_shard vs 1 rank resumed");
     }
 
     @Test
