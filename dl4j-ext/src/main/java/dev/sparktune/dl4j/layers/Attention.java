@@ -70,7 +70,10 @@ public final class Attention {
      */
     static final int ROW_TILE = 256;
 
-    /** Builds from {@code params} holding q_proj, k_proj, v_proj, o_proj (+ q_norm, k_norm when configured). */
+    /**
+     * Decoder layer 0's attention (its window and rope) from {@code params} holding q_proj, k_proj, v_proj, o_proj
+     * (+ q_norm, k_norm when configured): a layer on its own (tests, benchmarks).
+     */
     public Attention(ModelConfig config, LayerParams params, int batch, int seqLen) {
         this(config, 0, params, batch, seqLen, Projection.Factory.PLAIN);
     }

@@ -26,7 +26,10 @@ public final class DecoderLayer {
     private final INDArray out; // [N, C] kept: the next layer's input
     private final INDArray dH; // [N, C] scratch: the gradient through the residual stream
 
-    /** {@code params} prefixed {@code model.layers.<i>.}. */
+    /**
+     * Decoder layer 0, {@code params} prefixed {@code model.layers.0.}: a layer on its own (tests, benchmarks). Gemma's
+     * layers differ in window and rope, so a model builds each with its index.
+     */
     public DecoderLayer(ModelConfig config, LayerParams params, int batch, int seqLen) {
         this(config, 0, params, batch, seqLen, Projection.Factory.PLAIN);
     }

@@ -187,9 +187,26 @@ public final class HfConfigReader {
             case GEMMA3 -> 0;
             default -> -1;
         };
-        int pad = root.has("pad_token_id") && root.get("pad_token_id").isNull()
-                ? -1
-                : optInt(root, "pad_token_id", source, defaultPad);
+        JsonNode padNode = root.get("pad_token_id");
+        int pad;
+        if (padNode == null) {
+            pad = defaultPad;
+        } else if (padNode.isNull()) {
+            pad = -1;
+        } else if (padNode.isIntegralNumber() && padNode.canConvertToInt() && padNode.asInt() < 0) {
+            // nn.Embedding's padding_idx counts a negative id from the end (-1: the last row), as older Llama
+            // conversions ship it; below -vocab_size it refuses it, as below
+            pad = vocab + padNode.asInt();
+            if (pad < 0) {
+                throw ModelErrors.clash(
+                        source,
+                        "pad_token_id",
+                        "pad_token_id " + padNode.asInt() + " is below -vocab_size " + (-vocab)
+                                + " (transformers' embedding rejects it too); set pad_token_id to a token id or null");
+            }
+        } else {
+            pad = optInt(root, "pad_token_id", source, defaultPad);
+        }
         if (pad >= vocab) {
             throw ModelErrors.clash(
                     source,

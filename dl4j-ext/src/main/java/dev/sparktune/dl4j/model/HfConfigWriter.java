@@ -97,8 +97,11 @@ public final class HfConfigWriter {
                 }
             }
             case PHI3 -> {
-                // Phi3Config reads the pre-training length from the top level (it overrides the rope parameters')
-                root.put("original_max_position_embeddings", c.rope().originalMaxPositionEmbeddings());
+                // Phi3Config reads the pre-training length from the top level (it overrides the rope parameters');
+                // the default rope never reads it (0 here): left out, Phi3Config's default (4096) stands
+                if (c.rope().originalMaxPositionEmbeddings() > 0) {
+                    root.put("original_max_position_embeddings", c.rope().originalMaxPositionEmbeddings());
+                }
                 root.put("resid_pdrop", 0.0);
                 root.put("embd_pdrop", 0.0);
                 if (c.hasSlidingWindow()) {

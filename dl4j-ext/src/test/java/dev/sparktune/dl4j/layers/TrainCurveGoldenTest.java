@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.layers;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,6 +17,8 @@ import dev.sparktune.testkit.RepoPaths;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -55,6 +58,9 @@ class TrainCurveGoldenTest {
         int steps = spec.get("steps").asInt();
         AdamWConfig cfg = GoldenSpecs.adamW(spec, spec.get("lr").asDouble());
         LrSchedule schedule = GoldenSpecs.cosineSchedule(spec, steps);
+        Set<String> families = new TreeSet<>();
+        spec.get("families").fieldNames().forEachRemaining(families::add);
+        assertEquals(new TreeSet<>(ModelGoldenChecks.FAMILIES), families, "a curve for every family");
         for (var it = spec.get("families").fields(); it.hasNext(); ) {
             var entry = it.next();
             String family = entry.getKey();

@@ -101,6 +101,9 @@ class HfConfigReaderTest {
         assertEquals(RopeConfig.Type.DEFAULT, mini4k.rope().type());
         assertEquals(7, mini4k.slidingWindow());
         assertEquals(32000, mini4k.padTokenId());
+        // the default rope reads no pre-training length: written back, Phi3Config's default (4096) stands, not a 0
+        assertFalse(HfConfigWriter.toJson(mini4k).contains("original_max_position_embeddings"));
+        assertEquals(mini4k, HfConfigReader.parse(HfConfigWriter.toJson(mini4k), "written"));
         // Phi-3.5-mini's older spelling: rope_scaling of type "su", the pre-training length at the top level
         ModelConfig su = parse("Phi3ForCausalLM", """
                 , "pad_token_id": null, "max_position_embeddings": 131072, "original_max_position_embeddings": 4096,
@@ -189,6 +192,19 @@ class HfConfigReaderTest {
                 assertThrows(ModelConfigException.class, () -> parse("Gemma3ForCausalLM", """
                                 , "layer_types": ["sliding_attention", "chunked_attention"]"""))
                         .field());
+    }
+
+    @Test
+    void aNegativePadTokenIdCountsFromTheEndAsNnEmbeddingsPaddingIdxDoes() {
+        // older Llama conversions ship pad_token_id -1: transformers' embedding takes it as the last row
+        assertEquals(63, parse("LlamaForCausalLM", ", \"pad_token_id\": -1").padTokenId());
+        assertEquals(-1, parse("LlamaForCausalLM", ", \"pad_token_id\": null").padTokenId(), "none");
+        assertEquals(-1, parse("LlamaForCausalLM", "").padTokenId(), "Llama has no default padding row");
+        assertEquals(
+                "pad_token_id",
+                assertThrows(ModelConfigException.class, () -> parse("LlamaForCausalLM", ", \"pad_token_id\": -65"))
+                        .field(),
+                "below -vocab_size, as nn.Embedding refuses it");
     }
 
     @Test
