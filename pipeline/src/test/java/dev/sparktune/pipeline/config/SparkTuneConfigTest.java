@@ -176,6 +176,15 @@ class SparkTuneConfigTest {
                         "sparktune.train.ref_logprobs_table_version")
                 .message()
                 .contains("sparktune ref-logprobs -c <conf> --set train.ref_logprobs_table_version=3"));
+        // in the same pass as a problem of prep's own
+        ConfigException both = failure(
+                file,
+                Verb.RUN,
+                concat(
+                        concat(concat(common, "data.stage=dpo"), "train.ref_logprobs_table_version=3"),
+                        "data.cutoff_len=0"));
+        only(both, "sparktune.train.ref_logprobs_table_version");
+        only(both, "sparktune.data.cutoff_len");
         assertEquals(
                 List.of(RunSettings.Stage.REF_LOGPROBS, RunSettings.Stage.EVAL),
                 load(
