@@ -90,7 +90,8 @@ public final class PrepJob {
         Optional<String> eosToken = Optional.empty();
         if (template instanceof LlamaFactoryTemplate lf) {
             eosToken = lf.eosToken(pretraining);
-            List<String> required = new ArrayList<>(lf.requiredTokens());
+            // pt writes no slot, only the eos after each text: a named template of another family may choose it
+            List<String> required = pretraining ? new ArrayList<>() : new ArrayList<>(lf.requiredTokens());
             eosToken.filter(eos -> !required.contains(eos)).ifPresent(required::add);
             List<String> missing = tokenizer.missingAddedTokens(required);
             if (!missing.isEmpty()) {
