@@ -28,7 +28,7 @@ final class PrepSection {
         List<String> datasets =
                 reader.names("data.dataset", "a list of dataset names or paths, or one comma-separated string");
         String datasetDir = reader.nonBlankText("data.dataset_dir", "a folder (local path or Hadoop URI)");
-        String stageName = reader.choice("data.stage", STAGES);
+        Stage stage = stage(reader);
         int cutoffLen = reader.integer("data.cutoff_len");
         Boolean packing = packing(reader);
         boolean neatPacking = reader.bool("data.neat_packing");
@@ -58,7 +58,6 @@ final class PrepSection {
                 reader.fail("prep.output_table", "required by prep: the path of the packed Delta table to write");
             }
         }
-        Stage stage = Stage.valueOf(stageName.toUpperCase(Locale.ROOT));
         boolean packed = neatPacking || (packing == null ? stage == Stage.PT : packing);
         PrepConfig config;
         try {
@@ -90,6 +89,11 @@ final class PrepSection {
             return null;
         }
         return reader.hasProblems() || !preps ? null : config;
+    }
+
+    /** data.stage; a bad value is reported (once: read again, a reported key adds nothing) and sft stands in. */
+    static Stage stage(ValueReader reader) {
+        return Stage.valueOf(reader.choice("data.stage", STAGES).toUpperCase(Locale.ROOT));
     }
 
     /** {@code auto} reads as null: LLaMA-Factory's default, packing for stage pt only. */

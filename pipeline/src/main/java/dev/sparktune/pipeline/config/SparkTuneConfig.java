@@ -154,7 +154,10 @@ public final class SparkTuneConfig {
                 preference);
         // a run training or evaluating a table of pairs against a reference computes the reference log-probs first
         boolean referenceForPairs = verb == Verb.RUN
-                && preparesPairs(reader, prep)
+                // data.stage itself, not prep's config: that is null when prep reported a problem, and the
+                // reference keys' own problems belong in the same pass
+                && !reader.reported("data.stage")
+                && PrepSection.stage(reader) == Stage.DPO
                 && (RunSection.listsStage(reader, RunSettings.Stage.TRAIN)
                         || RunSection.listsStage(reader, RunSettings.Stage.EVAL))
                 && needsReference(preference);
@@ -187,18 +190,6 @@ public final class SparkTuneConfig {
      * Whether pref_loss compares against reference log-probs from the reference pass (false when it is bad: reported
      * already; false with ref_logprobs = adapters_off, where the model scores its reference with the adapters off).
      */
-    /**
-     * Whether prep writes a table of pairs: its stage, or data.stage as written when prep reported a problem (its
-     * config is then null), so that the reference keys' own problems are reported in the same pass.
-     */
-    private static boolean preparesPairs(ValueReader reader, PrepConfig prep) {
-        if (prep != null) {
-            return prep.stage() == Stage.DPO;
-        }
-        ConfigValue stage = reader.raw("data.stage");
-        return stage != null && String.valueOf(stage.unwrapped()).strip().equalsIgnoreCase(Stage.DPO.name());
-    }
-
     private static boolean needsReference(PreferenceConfig preference) {
         try {
             return preference.loss().type().needsReference() && !preference.adaptersOff();
