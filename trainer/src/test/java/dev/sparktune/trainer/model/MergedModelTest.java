@@ -62,15 +62,13 @@ class MergedModelTest {
         return rows;
     }
 
-    private static double[][] score(DocumentLogProbs scorer, List<TrainRow> rows) {
-        double[] sums = new double[2 * ROWS];
-        int[] counts = new int[2 * ROWS];
-        scorer.score(rows, sums, counts);
-        double[] asDoubles = new double[counts.length];
-        for (int i = 0; i < counts.length; i++) {
-            asDoubles[i] = counts[i];
-        }
-        return new double[][] {sums, asDoubles};
+    /** Each document's summed log-prob of its supervised tokens, and their count. */
+    private record Scores(double[] sums, int[] counts) {}
+
+    private static Scores score(DocumentLogProbs scorer, List<TrainRow> rows) {
+        Scores scores = new Scores(new double[2 * ROWS], new int[2 * ROWS]);
+        scorer.score(rows, scores.sums(), scores.counts());
+        return scores;
     }
 
     @Test
@@ -103,27 +101,27 @@ class MergedModelTest {
 
         Configuration conf = new Configuration();
         List<TrainRow> rows = rows(config.vocabSize());
-        double[][] baseAsStored = score(
+        Scores baseAsStored = score(
                 new DocumentLogProbs(MergedModel.forwardOnly(model.toString(), "", conf, ROWS, SEQ, 16), ROWS, SEQ),
                 rows);
-        double[][] baseFp32 =
+        Scores baseFp32 =
                 score(new DocumentLogProbs(MergedModel.load(model.toString(), "", conf), ROWS, SEQ, 16), rows);
-        assertArrayEquals(baseFp32[1], baseAsStored[1], "supervised tokens");
-        assertArrayEquals(baseFp32[0], baseAsStored[0], 0.0, "widening bf16 is exact: the same products");
+        assertArrayEquals(baseFp32.counts(), baseAsStored.counts(), "supervised tokens");
+        assertArrayEquals(baseFp32.sums(), baseAsStored.sums(), 0.0, "widening bf16 is exact: the same products");
 
-        double[][] unmerged = score(
+        Scores unmerged = score(
                 new DocumentLogProbs(
                         MergedModel.forwardOnly(model.toString(), adapter.toString(), conf, ROWS, SEQ, 16), ROWS, SEQ),
                 rows);
-        double[][] merged = score(
+        Scores merged = score(
                 new DocumentLogProbs(MergedModel.load(model.toString(), adapter.toString(), conf), ROWS, SEQ, 16),
                 rows);
-        assertArrayEquals(merged[1], unmerged[1], "supervised tokens");
+        assertArrayEquals(merged.counts(), unmerged.counts(), "supervised tokens");
         double worst = 0;
-        for (int d = 0; d < merged[0].length; d++) {
-            worst = Math.max(worst, Math.abs(merged[0][d] - unmerged[0][d]) / merged[1][d]);
+        for (int d = 0; d < merged.sums().length; d++) {
+            worst = Math.max(worst, Math.abs(merged.sums()[d] - unmerged.sums()[d]) / merged.counts()[d]);
             // the adapter moved the scores: the comparison is not base against base
-            assertTrue(Math.abs(merged[0][d] - baseFp32[0][d]) > 1e-3, "doc " + d + ": the adapter changes it");
+            assertTrue(Math.abs(merged.sums()[d] - baseFp32.sums()[d]) > 1e-3, "doc " + d + ": the adapter changes it");
         }
         assertTrue(worst < 1e-5, "unmerged vs merged, per supervised token: " + worst);
     }
