@@ -47,6 +47,7 @@ public final class KvCacheDecoder {
     private final DecodeProjection lmHead;
     private final float[][] keys; // per layer [slots][KV][capacity][D], after q/k norm and RoPE
     private final float[][] values; // per layer [slots][KV][capacity][D]
+    private final LayerRope[] ropes; // per layer (Gemma's sliding and global layers differ)
     private final float scale;
     private final int[] lengths; // per slot
 
@@ -198,9 +199,11 @@ public final class KvCacheDecoder {
         this.layers = new Layer[config.numLayers()];
         this.keys = new float[config.numLayers()][];
         this.values = new float[config.numLayers()][];
+        this.ropes = new LayerRope[config.numLayers()];
+        Map<String, HfParamNames.Part> parts = HfParamNames.parts(config);
         for (int l = 0; l < layers.length; l++) {
             String p = HfParamNames.layerPrefix(l);
-            Map<String, HfParamNames.Part> parts = HfParamNames.parts(config);
+            ropes[l] = LayerRope.of(config.ropeOf(l), headDim);
             Function<String, DecodeProjection> projection =
                     name -> DecodeProjection.of(layout, params, p, parts, name, gemmMinProduct);
             Function<String, float[]> norm = name -> normScale(config, layout, params, p + name + ".weight");
@@ -408,9 +411,8 @@ public final class KvCacheDecoder {
             q = rmsNorm(q, n * heads, headDim, layer.qNorm());
             k = rmsNorm(k, n * kvHeads, headDim, layer.kNorm());
         }
-        RopeConfig rc = config.ropeOf(l);
-        rope(rc, q, positions, slotOfRow, heads);
-        rope(rc, k, positions, slotOfRow, kvHeads);
+        rope(ropes[l], q, positions, slotOfRow, heads);
+        rope(ropes[l], k, positions, slotOfRow, kvHeads);
         for (int i = 0; i < n; i++) {
             for (int kv = 0; kv < kvHeads; kv++) {
                 int at = ((slotOfRow[i] * kvHeads + kv) * capacity + positions[i]) * headDim;
@@ -478,18 +480,17 @@ public final class KvCacheDecoder {
      * in this call, as transformers does for a forward of that sequence alone with its cache (so a generation
      * crossing the pre-training length keeps the keys it cached with the short ones, as transformers' cache does).
      */
-    private void rope(RopeConfig rc, float[] a, int[] positions, int[] slotOfRow, int heads) {
+    private void rope(LayerRope rope, float[] a, int[] positions, int[] slotOfRow, int heads) {
+        RopeConfig rc = rope.config();
         int half = rc.rotaryDim(headDim) / 2;
         int[] slotMax = new int[lengths.length];
         for (int i = 0; i < positions.length; i++) {
             slotMax[slotOfRow[i]] = Math.max(slotMax[slotOfRow[i]], positions[i]);
         }
-        float[] shortFreq = rc.inverseFrequencies(headDim, 1);
-        float[] longFreq = rc.inverseFrequencies(headDim, Integer.MAX_VALUE); // = shortFreq unless longrope
         float scaling = (float) rc.attentionFactor();
         for (int i = 0; i < positions.length; i++) {
             float pos = positions[i];
-            float[] invFreq = rc.usesLongFactors(slotMax[slotOfRow[i]] + 1) ? longFreq : shortFreq;
+            float[] invFreq = rc.usesLongFactors(slotMax[slotOfRow[i]] + 1) ? rope.longFreq() : rope.shortFreq();
             for (int f = 0; f < half; f++) {
                 float angle = invFreq[f] * pos;
                 float c = (float) Math.cos(angle) * scaling;
@@ -502,6 +503,19 @@ public final class KvCacheDecoder {
                     a[base + f + half] = x2 * c + x1 * s;
                 }
             }
+        }
+    }
+
+    /**
+     * A layer's rope with its inverse frequencies computed once: within the pre-training length, and past it
+     * (longrope's long factors; the same as the short ones otherwise).
+     */
+    private record LayerRope(RopeConfig config, float[] shortFreq, float[] longFreq) {
+        static LayerRope of(RopeConfig config, int headDim) {
+            return new LayerRope(
+                    config,
+                    config.inverseFrequencies(headDim, 1),
+                    config.inverseFrequencies(headDim, Integer.MAX_VALUE));
         }
     }
 

@@ -20,6 +20,8 @@ public final class Rope {
     private final int headDim;
     private final int half; // rotaryDim / 2
     private final float scaling; // cos and sin are multiplied by it (longrope's attention factor)
+    private final float[] shortFreq; // [rotaryDim / 2] inverse frequencies within the pre-training length
+    private final float[] longFreq; // past it (longrope's long factors); the same as shortFreq otherwise
     private final int rows;
     private final float[] cos; // [N, D/2]
     private final float[] sin; // [N, D/2]
@@ -31,6 +33,8 @@ public final class Rope {
         this.headDim = headDim;
         this.half = config.rotaryDim(headDim) / 2;
         this.scaling = (float) config.attentionFactor();
+        this.shortFreq = config.inverseFrequencies(headDim, 1);
+        this.longFreq = config.inverseFrequencies(headDim, Integer.MAX_VALUE);
         this.rows = rows;
         this.cos = new float[rows * half];
         this.sin = new float[rows * half];
@@ -55,8 +59,6 @@ public final class Rope {
         }
         tablePositions = batch.positionIds();
         tableBlocks = blocks;
-        float[] shortFreq = config.inverseFrequencies(headDim, 1);
-        float[] longFreq = config.inverseFrequencies(headDim, Integer.MAX_VALUE); // = shortFreq unless longrope
         int seqLen = batch.seqLen();
         for (int b = 0; b < blocks.length; b++) {
             int start = b * seqLen;
