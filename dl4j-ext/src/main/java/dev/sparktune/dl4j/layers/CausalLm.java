@@ -6,7 +6,9 @@ import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -16,7 +18,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * A decoder-only causal LM of any supported family on packed rows: embedding, L {@link DecoderLayer}s, final
  * RMSNorm, and the chunked lm_head + cross-entropy ({@link LmHeadLoss}; with tied embeddings the lm_head weight and
  * its gradient are the embedding's). Parameters and gradients are views of the caller's flat buffers laid out by
- * {@link HfParamNames#layout}; activations are sized once for (B, T).
+ * {@link HfParamNames#layout}; activations are sized once for (B, T). A batch of shorter rows (T' &lt; T, padded to
+ * {@link #rowLength}) runs on the same layers built for T' over prefixes of the same buffers: padding costs what
+ * real tokens cost, so a table of short rows should not pay for its seq_len.
  *
  * <p>Targets: HF labels shifted by one WITHIN each document ({@link #targets}), so no token predicts the first token
  * of the next document; the loss is their summed cross-entropy divided by the caller's global supervised-token count.
@@ -55,9 +59,29 @@ public final class CausalLm {
     private final long activationBytes;
     private final long keptBytesPerLayer;
     private final long scratchBytes;
+    private final Buffers buffers; // where the buffers came from, for models of shorter rows over them
+    private final Rebuild rebuild; // how this model was built, for the same
+    private final Map<Integer, CausalLm> shorterRows = new HashMap<>(); // by T, over this model's buffers
+    private CausalLm lastRun; // this model or one of shorterRows: the one whose activations the buffers hold
     private INDArray heldForBackward; // the final norm's output of the last tokenLogProbs, until its backward
     private PackedBatch heldPacked;
     private int[] heldTargets;
+
+    /** The arenas a model's buffers came from: a model for shorter rows takes prefixes of them. */
+    private record Buffers(
+            WeightWidener widener,
+            BufferArena root,
+            BufferArena scratch,
+            BufferArena shared,
+            List<BufferArena> keptPerLayer,
+            BufferArena inputs) {}
+
+    /** The constructor's arguments that a model for shorter rows repeats. */
+    private record Rebuild(
+            LayerParams root,
+            IntFunction<LayerParams> layerParams,
+            int lossChunkTokens,
+            Projection.Factory projections) {}
 
     /** What the decoder layers keep of their forward. */
     private enum Activations {
@@ -177,26 +201,66 @@ public final class CausalLm {
             Projection.Factory projections,
             LayerHooks hooks,
             Activations activations) {
+        this(config, root, layerParams, batch, seqLen, lossChunkTokens, projections, hooks, activations, null);
+    }
+
+    /** A model of {@code longest}'s parameters, hooks and projections for rows of T tokens, over its buffers. */
+    private CausalLm(CausalLm longest, int seqLen) {
+        this(
+                longest.config,
+                longest.rebuild.root(),
+                longest.rebuild.layerParams(),
+                longest.batch,
+                seqLen,
+                longest.rebuild.lossChunkTokens(),
+                longest.rebuild.projections(),
+                longest.hooks,
+                longest.activations,
+                longest.buffers);
+    }
+
+    private CausalLm(
+            ModelConfig config,
+            LayerParams root,
+            IntFunction<LayerParams> layerParams,
+            int batch,
+            int seqLen,
+            int lossChunkTokens,
+            Projection.Factory projections,
+            LayerHooks hooks,
+            Activations activations,
+            Buffers over) {
         this.config = config;
         this.activations = activations;
         this.batch = batch;
         this.seqLen = seqLen;
         this.rows = batch * seqLen;
         this.hooks = hooks;
-        WeightWidener widener = new WeightWidener();
-        BufferArena rootArena = new BufferArena(false);
+        this.rebuild = new Rebuild(root, layerParams, lossChunkTokens, projections);
+        WeightWidener widener = over == null ? new WeightWidener() : over.widener();
+        BufferArena rootArena = over == null ? new BufferArena(false) : BufferArena.over(over.root());
         this.embedding = build(
                 widener,
                 rootArena,
                 rootArena,
                 () -> Embedding.of(root, "model.embed_tokens", rows, config.padTokenId(), config.embeddingScale()));
-        BufferArena scratch = new BufferArena(true);
-        BufferArena shared = activations == Activations.ALL_LAYERS ? null : new BufferArena(true);
+        BufferArena scratch = over == null ? new BufferArena(true) : BufferArena.over(over.scratch());
+        BufferArena shared = activations == Activations.ALL_LAYERS
+                ? null
+                : over == null ? new BufferArena(true) : BufferArena.over(over.shared());
+        List<BufferArena> keptPerLayer = new ArrayList<>();
         long bytes = 0;
         for (int l = 0; l < config.numLayers(); l++) {
             int layer = l;
             LayerParams lp = layerParams == null ? root.child(HfParamNames.layerPrefix(l)) : layerParams.apply(l);
-            BufferArena kept = shared != null ? shared : new BufferArena(false);
+            BufferArena kept = shared != null
+                    ? shared
+                    : over == null
+                            ? new BufferArena(false)
+                            : BufferArena.over(over.keptPerLayer().get(l));
+            if (shared == null) {
+                keptPerLayer.add(kept);
+            }
             kept.rewind();
             scratch.rewind();
             layers.add(build(
@@ -228,21 +292,28 @@ public final class CausalLm {
                         lossChunkTokens,
                         LmHeadLoss.PIECE_ELEMENTS,
                         activations == Activations.FORWARD_ONLY));
-        long inputBytes = 4L * rows * config.hiddenSize();
+        BufferArena inputs = over == null ? new BufferArena(false) : BufferArena.over(over.inputs());
         if (activations == Activations.ALL_LAYERS) {
             this.layerInputs = null;
             this.carry = null;
         } else {
-            this.layerInputs = new INDArray[activations == Activations.CHECKPOINTED ? config.numLayers() : 1];
-            for (int l = 0; l < layerInputs.length; l++) {
-                layerInputs[l] = Shapes.buffer(rows, config.hiddenSize());
-            }
-            this.carry = activations == Activations.CHECKPOINTED ? Shapes.buffer(rows, config.hiddenSize()) : null;
-            bytes += shared.bytes() + inputBytes * (layerInputs.length + (carry == null ? 0 : 1));
+            int saved = activations == Activations.CHECKPOINTED ? config.numLayers() : 1;
+            this.layerInputs = inputs.building(() -> {
+                INDArray[] in = new INDArray[saved];
+                for (int l = 0; l < saved; l++) {
+                    in[l] = Shapes.buffer(rows, config.hiddenSize());
+                }
+                return in;
+            });
+            this.carry = activations == Activations.CHECKPOINTED
+                    ? inputs.building(() -> Shapes.buffer(rows, config.hiddenSize()))
+                    : null;
+            bytes += shared.bytes() + inputs.bytes();
         }
         this.keptBytesPerLayer = shared != null ? shared.bytes() : layers.isEmpty() ? 0 : bytes / layers.size();
         this.scratchBytes = scratch.bytes();
-        this.activationBytes = bytes + scratch.bytes() + rootArena.bytes() + widener.bytes();
+        this.activationBytes = bytes + scratch.bytes() + rootArena.bytes() + (over == null ? widener.bytes() : 0);
+        this.buffers = new Buffers(widener, rootArena, scratch, shared, keptPerLayer, inputs);
         int lowest = 0;
         while (!embedding.trainable()
                 && lowest < layers.size()
@@ -285,11 +356,48 @@ public final class CausalLm {
         return Arrays.stream(targets).filter(x -> x != LmHeadLoss.IGNORE).count();
     }
 
-    private INDArray hidden(int[] inputIds, PackedBatch packed) {
-        if (packed.batch() != batch || packed.seqLen() != seqLen) {
-            throw new IllegalArgumentException("model: batch is [B=" + packed.batch() + ", T=" + packed.seqLen()
-                    + "] but the buffers were sized for [B=" + batch + ", T=" + seqLen + "]");
+    /**
+     * The row length a batch whose longest row holds {@code longestRow} tokens is padded to, for a model sized for
+     * rows of {@code seqLen}: the smallest of 16, 24, 32, 48, 64, 96, ... (powers of two and 1.5 times them) that
+     * holds the row, at most {@code seqLen}. Padding costs what a real token costs in every layer, so a batch of
+     * short rows (a table without packing, whose seq_len is the cutoff) runs at its own length, wasting at most a
+     * third of it; the few lengths keep the models this one builds for them ({@link #run}) few.
+     */
+    public static int rowLength(int longestRow, int seqLen) {
+        if (longestRow > seqLen) {
+            throw new IllegalArgumentException("a row of " + longestRow + " tokens does not fit rows of " + seqLen);
         }
+        for (int power = 16; ; power *= 2) {
+            if (longestRow <= power) {
+                return Math.min(power, seqLen);
+            }
+            if (longestRow <= power + power / 2) {
+                return Math.min(power + power / 2, seqLen);
+            }
+        }
+    }
+
+    /**
+     * The model that runs {@code packed}: this one for rows of its T, else one for the batch's shorter rows built over
+     * this model's parameters and buffers (on first use, then kept): the same layers on fewer rows, each buffer a
+     * prefix of this model's, so it holds no activation memory of its own.
+     */
+    private CausalLm run(PackedBatch packed) {
+        if (packed.batch() != batch || packed.seqLen() > seqLen) {
+            throw new IllegalArgumentException("model: batch is [B=" + packed.batch() + ", T=" + packed.seqLen()
+                    + "] but the buffers were sized for [B=" + batch + ", T up to " + seqLen + "]");
+        }
+        CausalLm model = packed.seqLen() == seqLen
+                ? this
+                : shorterRows.computeIfAbsent(packed.seqLen(), t -> new CausalLm(this, t));
+        if (lastRun != null && lastRun != model) {
+            lastRun.heldForBackward = null; // the other model's forward overwrites what it held
+        }
+        lastRun = model;
+        return model;
+    }
+
+    private INDArray hidden(int[] inputIds, PackedBatch packed) {
         INDArray x = embedding.forward(inputIds);
         for (int l = 0; l < layers.size(); l++) {
             hooks.beforeForward(l);
@@ -305,16 +413,18 @@ public final class CausalLm {
 
     /** Loss on pre-shifted {@code targets} (see {@link #targets}); no gradients touched. */
     public double loss(int[] inputIds, int[] targets, PackedBatch packed, double globalTokenCount) {
-        heldForBackward = null;
-        return lmHead.forward(hidden(inputIds, packed), targets, globalTokenCount);
+        CausalLm model = run(packed);
+        model.heldForBackward = null;
+        return model.lmHead.forward(model.hidden(inputIds, packed), targets, globalTokenCount);
     }
 
     /** Loss, and every parameter gradient ADDED into the flat gradient buffer. */
     public double forwardBackward(int[] inputIds, int[] targets, PackedBatch packed, double globalTokenCount) {
         requireBackward();
-        heldForBackward = null;
-        double loss = lmHead.forwardBackward(hidden(inputIds, packed), targets, globalTokenCount);
-        backwardFromLmHead(packed);
+        CausalLm model = run(packed);
+        model.heldForBackward = null;
+        double loss = model.lmHead.forwardBackward(model.hidden(inputIds, packed), targets, globalTokenCount);
+        model.backwardFromLmHead(packed);
         return loss;
     }
 
@@ -323,8 +433,9 @@ public final class CausalLm {
      * (the reference log-probs): no backward may follow, and the buffers are free for the next forward.
      */
     public void scoreTokenLogProbs(int[] inputIds, int[] targets, PackedBatch packed, double[] out) {
-        heldForBackward = null;
-        lmHead.tokenLogProbs(hidden(inputIds, packed), targets, out);
+        CausalLm model = run(packed);
+        model.heldForBackward = null;
+        model.lmHead.tokenLogProbs(model.hidden(inputIds, packed), targets, out);
     }
 
     /**
@@ -333,13 +444,14 @@ public final class CausalLm {
      * {@link #forwardOnly}).
      */
     public void tokenLogProbs(int[] inputIds, int[] targets, PackedBatch packed, double[] out) {
-        heldForBackward = null; // the forward below overwrites what an earlier one held
-        INDArray h = hidden(inputIds, packed);
-        lmHead.tokenLogProbs(h, targets, out);
+        CausalLm model = run(packed);
+        model.heldForBackward = null; // the forward below overwrites what an earlier one held
+        INDArray h = model.hidden(inputIds, packed);
+        model.lmHead.tokenLogProbs(h, targets, out);
         if (activations != Activations.FORWARD_ONLY) {
-            heldForBackward = h;
-            heldPacked = packed;
-            heldTargets = targets.clone();
+            model.heldForBackward = h;
+            model.heldPacked = packed;
+            model.heldTargets = targets.clone();
         }
     }
 
@@ -350,6 +462,10 @@ public final class CausalLm {
      */
     public void backwardTokenLogProbs(double[] dLogProb) {
         requireBackward();
+        (lastRun == null ? this : lastRun).backwardHeldTokenLogProbs(dLogProb);
+    }
+
+    private void backwardHeldTokenLogProbs(double[] dLogProb) {
         if (heldForBackward == null) {
             throw new IllegalStateException("backwardTokenLogProbs needs the activations of tokenLogProbs, and another "
                     + "forward ran since (or none did)");
@@ -386,9 +502,10 @@ public final class CausalLm {
 
     /** Full logits [B·T, V] (a new array: for evaluation and tests at small V; training never forms them). */
     public INDArray logits(int[] inputIds, PackedBatch packed) {
-        heldForBackward = null;
-        INDArray h = hidden(inputIds, packed);
-        INDArray out = Nd4j.create(h.dataType(), rows, config.vocabSize());
+        CausalLm model = run(packed);
+        model.heldForBackward = null;
+        INDArray h = model.hidden(inputIds, packed);
+        INDArray out = Nd4j.create(h.dataType(), model.rows, config.vocabSize());
         return Gemm.into(h, lmHeadWeight.castTo(h.dataType()), out, false, true, 1.0, 0.0);
     }
 

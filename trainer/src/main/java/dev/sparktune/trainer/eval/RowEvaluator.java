@@ -38,7 +38,6 @@ final class RowEvaluator {
     private double lossSum;
     private final List<DocPrediction> predictions = new ArrayList<>();
     private final PairScoring pairScoring;
-    private final double[] logps;
     private final double[] pairMetricSums;
     private long pairs;
     private double pairLossSum;
@@ -72,7 +71,6 @@ final class RowEvaluator {
         this.generateFor = generateFor;
         this.seqLen = seqLen;
         this.pairScoring = pairScoring;
-        this.logps = pairScoring == null ? null : new double[seqLen];
         this.pairMetricSums = pairScoring == null
                 ? null
                 : new double[pairScoring.metricNames().size()];
@@ -115,6 +113,7 @@ final class RowEvaluator {
     /** One forward: each pair's preference terms, and the chosen responses' cross-entropy. */
     private void addPairs(PaddedRows row, int[] docLens, long[] docIds) {
         int[] targets = row.targets();
+        double[] logps = new double[targets.length];
         lm.tokenLogProbs(row.inputIds(), targets, row.packed(), logps);
         pairLossSum += pairScoring.scoreRow(
                 logps,

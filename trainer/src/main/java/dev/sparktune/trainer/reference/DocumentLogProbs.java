@@ -22,7 +22,7 @@ public final class DocumentLogProbs {
     private final CausalLm lm;
     private final int batchRows;
     private final int seqLen;
-    private final double[] logps;
+    private double[] logps = new double[0]; // [B·T] of the last batch's row length T
 
     /**
      * Scores up to {@code batchRows} rows of up to {@code seqLen} tokens per forward with {@code model} (fp32), the
@@ -38,7 +38,6 @@ public final class DocumentLogProbs {
         this.lm = lm;
         this.batchRows = batchRows;
         this.seqLen = seqLen;
-        this.logps = new double[batchRows * seqLen];
     }
 
     /** How many rows one forward scores. */
@@ -52,11 +51,15 @@ public final class DocumentLogProbs {
      */
     public void score(List<TrainRow> rows, double[] sums, int[] counts) {
         PaddedRows padded = PaddedRows.of(rows, batchRows, seqLen);
+        int t = padded.packed().seqLen();
+        if (logps.length != batchRows * t) {
+            logps = new double[batchRows * t];
+        }
         lm.tokenLogProbs(padded.inputIds(), padded.targets(), padded.packed(), logps);
         int at = 0;
         for (int b = 0; b < rows.size(); b++) {
             int[] docLens = rows.get(b).docLens();
-            sum(logps, padded.targets(), b * seqLen, docLens, sums, counts, at);
+            sum(logps, padded.targets(), b * t, docLens, sums, counts, at);
             at += docLens.length;
         }
     }

@@ -3,6 +3,7 @@ package dev.sparktune.trainer.task;
 import dev.sparktune.dl4j.collective.Collective;
 import dev.sparktune.dl4j.flops.TrainingFlops;
 import dev.sparktune.dl4j.layers.CausalLm;
+import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.layers.PackedBatch;
 import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfModelDir;
@@ -193,21 +194,15 @@ public final class RankTrainer implements AutoCloseable {
         cachedEpoch = epoch;
     }
 
-    /** Rows padded into the model's fixed [B, T] buffers; absent rows and padding carry no loss. */
+    /**
+     * Rows padded to [B, T], T the {@link CausalLm#rowLength} of the longest (a table without packing holds rows much
+     * shorter than its seq_len, and padding costs what real tokens cost); absent rows and padding carry no loss.
+     */
     private MicroBatch microBatch(long[] rowIds) {
         int b = plan.microBatchRows();
-        int[] ids = new int[b * seqLen];
-        int[] labels = new int[b * seqLen];
-        Arrays.fill(labels, -100);
-        int[][] docLens = new int[b][];
         TrainRow[] batchRows = new TrainRow[rowIds.length];
-        long tokens = 0;
-        double useful = 0;
-        for (int i = 0; i < b; i++) {
-            if (i >= rowIds.length) {
-                docLens[i] = new int[0];
-                continue;
-            }
+        int longest = 1;
+        for (int i = 0; i < rowIds.length; i++) {
             TrainRow row = epochRows.get(rowIds[i]);
             if (row == null) {
                 throw new IllegalStateException("row " + rowIds[i] + " was not read for this epoch");
@@ -216,15 +211,26 @@ public final class RankTrainer implements AutoCloseable {
                 throw new IllegalArgumentException("row " + rowIds[i] + " has " + row.numTokens()
                         + " tokens, more than the table's seq_len " + seqLen);
             }
-            System.arraycopy(row.inputIds(), 0, ids, i * seqLen, row.numTokens());
-            System.arraycopy(row.labels(), 0, labels, i * seqLen, row.numTokens());
-            docLens[i] = row.docLens();
             batchRows[i] = row;
+            longest = Math.max(longest, row.numTokens());
+        }
+        int t = CausalLm.rowLength(longest, seqLen);
+        int[] ids = new int[b * t];
+        int[] labels = new int[b * t];
+        Arrays.fill(labels, LmHeadLoss.IGNORE);
+        int[][] docLens = new int[b][0];
+        long tokens = 0;
+        double useful = 0;
+        for (int i = 0; i < rowIds.length; i++) {
+            TrainRow row = batchRows[i];
+            System.arraycopy(row.inputIds(), 0, ids, i * t, row.numTokens());
+            System.arraycopy(row.labels(), 0, labels, i * t, row.numTokens());
+            docLens[i] = row.docLens();
             tokens += row.numTokens();
             useful += flops.perRow(row.docLens());
         }
-        PackedBatch packed = PackedBatch.fromDocLens(seqLen, docLens);
-        return new MicroBatch(rowIds, batchRows, ids, CausalLm.targets(labels, packed), packed, seqLen, tokens, useful);
+        PackedBatch packed = PackedBatch.fromDocLens(t, docLens);
+        return new MicroBatch(rowIds, batchRows, ids, CausalLm.targets(labels, packed), packed, t, tokens, useful);
     }
 
     private int mostMicroBatches(int step, int epoch) {
