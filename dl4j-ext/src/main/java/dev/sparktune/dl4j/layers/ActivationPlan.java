@@ -50,13 +50,20 @@ public record ActivationPlan(
             LoraConfig lora,
             boolean checkpointing,
             Predicate<String> narrow) {
-        return of(c, batch, seqLen, lossChunkTokens, lora, checkpointing, false, narrow);
+        return of(
+                c,
+                batch,
+                seqLen,
+                lossChunkTokens,
+                lora,
+                checkpointing ? CausalLm.Activations.CHECKPOINTED : CausalLm.Activations.ALL_LAYERS,
+                narrow);
     }
 
     /** What {@link CausalLm#forwardOnly} allocates: one shared kept set and one input buffer. */
     public static ActivationPlan forwardOnly(
             ModelConfig c, int batch, int seqLen, int lossChunkTokens, Predicate<String> narrow) {
-        return of(c, batch, seqLen, lossChunkTokens, null, true, true, narrow);
+        return of(c, batch, seqLen, lossChunkTokens, null, CausalLm.Activations.FORWARD_ONLY, narrow);
     }
 
     private static ActivationPlan of(
@@ -65,8 +72,7 @@ public record ActivationPlan(
             int seqLen,
             int lossChunkTokens,
             LoraConfig lora,
-            boolean checkpointing,
-            boolean forwardOnly,
+            CausalLm.Activations activations,
             Predicate<String> narrow) {
         long n = (long) batch * seqLen;
         long hidden = c.hiddenSize();
@@ -115,11 +121,16 @@ public record ActivationPlan(
         norm(root, root, n, hidden, true, offset); // final norm
         long chunk = Math.min(lossChunkTokens, n);
         root.add(chunk * c.vocabSize(), n * hidden, chunk, chunk, chunk); // logits, dHidden, rowMax, rowSum, pieceStat
-        if (forwardOnly) {
+        if (activations == CausalLm.Activations.FORWARD_ONLY) {
             root.add(chunk * hidden); // the lm_head's gathered chunk of rows with a target
         }
-        // checkpointing: each layer's input and the carried gradient; forward-only: one input buffer for all layers
-        long inputs = (forwardOnly ? 1 : checkpointing ? c.numLayers() + 1L : 0) * n * hidden;
+        long inputs = n
+                * hidden
+                * switch (activations) {
+                    case ALL_LAYERS -> 0;
+                    case CHECKPOINTED -> c.numLayers() + 1L; // each layer's input and the carried gradient
+                    case FORWARD_ONLY -> 1; // one input buffer for all layers
+                };
         long widen = 0;
         for (ParamLayout.Entry e : HfParamNames.layout(c).entries()) {
             if (narrow.test(e.name())) {
@@ -127,7 +138,13 @@ public record ActivationPlan(
             }
         }
         return new ActivationPlan(
-                4 * kept.total, 4 * scratch.total, 4 * inputs, 4 * root.total, 4 * widen, c.numLayers(), checkpointing);
+                4 * kept.total,
+                4 * scratch.total,
+                4 * inputs,
+                4 * root.total,
+                4 * widen,
+                c.numLayers(),
+                activations != CausalLm.Activations.ALL_LAYERS);
     }
 
     /**

@@ -83,8 +83,8 @@ public final class CausalLm {
             int lossChunkTokens,
             Projection.Factory projections) {}
 
-    /** What the decoder layers keep of their forward. */
-    private enum Activations {
+    /** What the decoder layers keep of their forward ({@link ActivationPlan} sizes each). */
+    enum Activations {
         /** Each layer its own kept set: the backward reads them. */
         ALL_LAYERS,
         /** One kept set shared by all layers plus each layer's input: the backward recomputes each layer. */

@@ -189,30 +189,25 @@ public final class HfConfigReader {
         };
         JsonNode padNode = root.get("pad_token_id");
         int pad;
-        if (padNode == null) {
-            pad = defaultPad;
-        } else if (padNode.isNull()) {
-            pad = -1;
-        } else if (padNode.isIntegralNumber() && padNode.canConvertToInt() && padNode.asInt() < 0) {
-            // nn.Embedding's padding_idx counts a negative id from the end (-1: the last row), as older Llama
-            // conversions ship it; below -vocab_size it refuses it, as below
-            pad = vocab + padNode.asInt();
-            if (pad < 0) {
+        if (padNode == null ? defaultPad < 0 : padNode.isNull()) {
+            pad = -1; // no padding row
+        } else {
+            if (padNode != null && !(padNode.isIntegralNumber() && padNode.canConvertToInt())) {
+                throw ModelErrors.badField(source, "pad_token_id", padNode, "an integer, or null");
+            }
+            int id = padNode == null ? defaultPad : padNode.asInt();
+            // nn.Embedding's padding_idx takes [-vocab_size, vocab_size) and counts a negative id from the end (-1:
+            // the last row, as older Llama conversions ship it)
+            if (id < -vocab || id >= vocab) {
                 throw ModelErrors.clash(
                         source,
                         "pad_token_id",
-                        "pad_token_id " + padNode.asInt() + " is below -vocab_size " + (-vocab)
-                                + " (transformers' embedding rejects it too); set pad_token_id to a token id or null");
+                        "pad_token_id " + id
+                                + (padNode == null ? " (absent: " + spec.architecture() + "'s default)" : "")
+                                + " is outside [-vocab_size, vocab_size) = [" + (-vocab) + ", " + vocab
+                                + ") (transformers' embedding rejects it too); set pad_token_id to a token id or null");
             }
-        } else {
-            pad = optInt(root, "pad_token_id", source, defaultPad);
-        }
-        if (pad >= vocab) {
-            throw ModelErrors.clash(
-                    source,
-                    "pad_token_id",
-                    "pad_token_id " + pad + " is not below vocab_size " + vocab
-                            + " (transformers' embedding rejects it too); set pad_token_id to a token id or null");
+            pad = id < 0 ? vocab + id : id;
         }
         List<Integer> eos = new ArrayList<>();
         JsonNode eosNode = root.get("eos_token_id");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparktune.dl4j.testkit.RingGroup;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -79,7 +80,7 @@ class TcpRingCollectiveTest {
         try (RingGroup g = RingGroup.form(n, OPTIONS)) {
             List<float[]> results = g.run(r -> () -> {
                 INDArray x = viewOf(data(r, length));
-                g.ranks.get(r).allReduce(x);
+                g.rank(r).allReduce(x);
                 return length == 0 ? new float[0] : x.toFloatVector();
             });
             float[] expected = expectedSum(n, length);
@@ -99,7 +100,7 @@ class TcpRingCollectiveTest {
             FlatShards shards = new FlatShards(length, n);
             List<float[]> results = g.run(r -> () -> {
                 INDArray x = viewOf(data(r, length));
-                g.ranks.get(r).reduceScatter(x);
+                g.rank(r).reduceScatter(x);
                 return x.toFloatVector();
             });
             float[] expected = expectedSum(n, length);
@@ -135,7 +136,7 @@ class TcpRingCollectiveTest {
                     start[(int) i] = own[(int) i];
                 }
                 INDArray x = viewOf(start);
-                g.ranks.get(r).allGather(x);
+                g.rank(r).allGather(x);
                 return x.toFloatVector();
             });
             for (int r = 0; r < n; r++) {
@@ -153,7 +154,7 @@ class TcpRingCollectiveTest {
                 int rt = root;
                 List<float[]> results = g.run(r -> () -> {
                     INDArray x = viewOf(data(r, length));
-                    g.ranks.get(r).broadcast(x, rt);
+                    g.rank(r).broadcast(x, rt);
                     return x.toFloatVector();
                 });
                 for (int r = 0; r < n; r++) {
@@ -166,16 +167,16 @@ class TcpRingCollectiveTest {
     @Test
     void allReduceSumOfDoublesIsExactAndIdentical() throws Exception {
         try (RingGroup g = RingGroup.form(3, OPTIONS)) {
-            List<double[]> results = g.run(r -> () -> g.ranks.get(r).allReduceSum(r + 0.1, 1e15 * (r + 1), -r));
+            List<double[]> results = g.run(r -> () -> g.rank(r).allReduceSum(r + 0.1, 1e15 * (r + 1), -r));
             for (double[] res : results) {
                 assertArrayEquals(new double[] {0.1 + 1.1 + 2.1, 6e15, -3}, res, 1e-9);
                 assertArrayEquals(results.get(0), res, 0.0);
             }
             g.run(r -> () -> {
-                g.ranks.get(r).barrier();
+                g.rank(r).barrier();
                 return null;
             });
-            assertTrue(g.ranks.get(0).bytesMoved() > 0);
+            assertTrue(g.rank(0).bytesMoved() > 0);
         }
     }
 
@@ -246,7 +247,7 @@ class TcpRingCollectiveTest {
     void aStalledPeerTimesOutNamingIt() throws Exception {
         try (RingGroup g = RingGroup.form(2, OPTIONS.withIoTimeout(Duration.ofSeconds(1)))) {
             CollectiveException e = assertThrows(
-                    CollectiveException.class, () -> g.ranks.get(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
+                    CollectiveException.class, () -> g.rank(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
             assertTrue(
                     e.getMessage().contains("rank 0: no progress for 1 s")
                             && e.getMessage().contains("rank 1 ("),
@@ -257,9 +258,9 @@ class TcpRingCollectiveTest {
     @Test
     void aDeadPeerFailsTheCollectiveNamingIt() throws Exception {
         try (RingGroup g = RingGroup.form(3, OPTIONS)) {
-            g.ranks.get(2).close();
+            g.rank(2).close();
             CollectiveException e = assertThrows(
-                    CollectiveException.class, () -> g.ranks.get(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
+                    CollectiveException.class, () -> g.rank(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
             assertTrue(e.getMessage().contains("rank 2"), e.getMessage());
         }
     }
@@ -270,7 +271,7 @@ class TcpRingCollectiveTest {
         try (RingGroup g = RingGroup.form(2, OPTIONS.withCancelled(cancelled::get))) {
             cancelled.set(true);
             CollectiveException e = assertThrows(
-                    CollectiveException.class, () -> g.ranks.get(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
+                    CollectiveException.class, () -> g.rank(0).allReduce(Nd4j.ones(DataType.FLOAT, 100_000)));
             assertTrue(e.getMessage().contains("cancelled"), e.getMessage());
         }
     }

@@ -201,10 +201,18 @@ class HfConfigReaderTest {
         assertEquals(-1, parse("LlamaForCausalLM", ", \"pad_token_id\": null").padTokenId(), "none");
         assertEquals(-1, parse("LlamaForCausalLM", "").padTokenId(), "Llama has no default padding row");
         assertEquals(
-                "pad_token_id",
-                assertThrows(ModelConfigException.class, () -> parse("LlamaForCausalLM", ", \"pad_token_id\": -65"))
-                        .field(),
-                "below -vocab_size, as nn.Embedding refuses it");
+                0, parse("LlamaForCausalLM", ", \"pad_token_id\": -64").padTokenId(), "-vocab_size: the first row");
+        ModelConfigException below =
+                assertThrows(ModelConfigException.class, () -> parse("LlamaForCausalLM", ", \"pad_token_id\": -65"));
+        assertEquals("pad_token_id", below.field(), "below -vocab_size, as nn.Embedding refuses it");
+        assertTrue(
+                below.getMessage().contains("pad_token_id -65 is outside [-vocab_size, vocab_size) = [-64, 64)"),
+                below.getMessage());
+        ModelConfigException above =
+                assertThrows(ModelConfigException.class, () -> parse("LlamaForCausalLM", ", \"pad_token_id\": 64"));
+        assertTrue(
+                above.getMessage().contains("pad_token_id 64 is outside [-vocab_size, vocab_size) = [-64, 64)"),
+                above.getMessage());
     }
 
     @Test

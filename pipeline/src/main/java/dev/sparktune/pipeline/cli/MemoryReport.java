@@ -41,7 +41,11 @@ final class MemoryReport {
                 master, conf, HostMemory.current(), train.parallelism().worldSize());
         // a continued adapter's rank is the adapter's, not train.lora_rank
         return MemoryCheck.require(
-                        TrainJob.withAdapterSettings(train, hadoop), config, model.storedDataType(), seqLen, budget)
+                        TrainJob.withAdapterSettings(train, hadoop, config),
+                        config,
+                        model.storedDataType(),
+                        seqLen,
+                        budget)
                 .report();
     }
 

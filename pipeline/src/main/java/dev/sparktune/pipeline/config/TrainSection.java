@@ -22,7 +22,7 @@ import java.util.Locale;
  * bad value with its key and what is allowed.
  */
 final class TrainSection {
-    private static final List<String> FINETUNING = List.of("lora", "freeze", "full");
+    private static final List<String> FINETUNING = SettingValue.keys(FinetuningType.class);
     private static final List<String> SCHEDULERS = List.of("cosine", "linear", "constant");
     private static final List<String> DEVICES = SettingValue.keys(Device.class);
     private static final List<String> PREF_LOSSES = Arrays.stream(PreferenceLoss.Type.values())

@@ -1,11 +1,14 @@
 package dev.sparktune.trainer.api;
 
-/** What is trained (LLaMA-Factory's {@code finetuning_type}). */
+/**
+ * What is trained (LLaMA-Factory's {@code finetuning_type}). Declared in the order a config error lists the values:
+ * lora, LLaMA-Factory's default, first.
+ */
 public enum FinetuningType implements SettingValue {
-    /** Every parameter. */
-    FULL,
+    /** Low-rank adapters on the targeted projections; the base model is frozen. */
+    LORA,
     /** The decoder layers and modules freeze_trainable_layers / _modules / freeze_extra_modules select. */
     FREEZE,
-    /** Low-rank adapters on the targeted projections; the base model is frozen. */
-    LORA;
+    /** Every parameter. */
+    FULL;
 }

@@ -2,6 +2,7 @@ package dev.sparktune.trainer.api;
 
 import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.preprocess.table.PackedTable;
 import dev.sparktune.trainer.checkpoint.CheckpointException;
@@ -13,6 +14,7 @@ import dev.sparktune.trainer.driver.BarrierLauncher;
 import dev.sparktune.trainer.model.AdapterDirectory;
 import dev.sparktune.trainer.model.HadoopModelDir;
 import dev.sparktune.trainer.reference.RefLogProbs;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
@@ -47,10 +49,10 @@ public final class TrainJob {
                 : AdapterDirectory.of(
                         requested.finetuning().adapterNameOrPath(),
                         spark.sparkContext().hadoopConfiguration());
-        TrainConfig config = withAdapterSettings(requested, adapter);
         HadoopModelDir modelDir =
-                HadoopModelDir.of(config.modelPath(), spark.sparkContext().hadoopConfiguration());
-        ModelConfig model = HfConfigReader.parse(modelDir.configJson(), config.modelPath() + "/config.json");
+                HadoopModelDir.of(requested.modelPath(), spark.sparkContext().hadoopConfiguration());
+        ModelConfig model = HfConfigReader.parse(modelDir.configJson(), requested.modelPath() + "/config.json");
+        TrainConfig config = withAdapterSettings(requested, adapter, model);
         CheckpointStore store =
                 new CheckpointStore(config.outputDir(), spark.sparkContext().hadoopConfiguration());
         CheckpointStore.Committed resume = config.checkpointing().overwriteOutputDir()
@@ -102,34 +104,64 @@ public final class TrainJob {
      * The config a run continuing adapter_name_or_path trains with: the adapter's rank, alpha, dropout, targets and
      * rsLoRA in place of lora_* (LLaMA-Factory loads the adapter with PEFT, whose adapter_config.json wins); the
      * config unchanged when it starts new adapters.
+     *
+     * @param model the base model, whose projections lora_target = all stands for
      */
-    public static TrainConfig withAdapterSettings(TrainConfig config, Configuration conf) {
+    public static TrainConfig withAdapterSettings(TrainConfig config, Configuration conf, ModelConfig model) {
         return config.finetuning().adapterNameOrPath().isEmpty()
                 ? config
                 : withAdapterSettings(
-                        config, AdapterDirectory.of(config.finetuning().adapterNameOrPath(), conf));
+                        config, AdapterDirectory.of(config.finetuning().adapterNameOrPath(), conf), model);
     }
 
-    private static TrainConfig withAdapterSettings(TrainConfig config, AdapterDirectory adapter) {
+    private static TrainConfig withAdapterSettings(TrainConfig config, AdapterDirectory adapter, ModelConfig model) {
         if (adapter == null) {
             return config;
         }
         LoraConfig lora = adapter.config();
-        TrainConfig continued = config.toBuilder()
+        List<String> replaced = replacedLoraSettings(config.finetuning().lora(), lora, model);
+        if (!replaced.isEmpty()) {
+            LOG.info(
+                    "continuing the adapter {}: its adapter_config.json replaces {}",
+                    config.finetuning().adapterNameOrPath(),
+                    String.join(", ", replaced));
+        }
+        return config.toBuilder()
                 .lora(lora.rank(), lora.alpha(), lora.dropout(), lora.loraTarget(), lora.rsLora())
                 .build();
-        if (!continued.finetuning().lora().equals(config.finetuning().lora())) {
-            LOG.info(
-                    "continuing the adapter {}: its LoRA settings (r {}, alpha {}, dropout {}, targets {}, rslora {})"
-                            + " replace train.lora_*",
-                    config.finetuning().adapterNameOrPath(),
-                    lora.rank(),
-                    lora.alpha(),
-                    lora.dropout(),
-                    lora.loraTarget(),
-                    lora.rsLora());
+    }
+
+    /**
+     * The lora_* settings of {@code requested} that the continued adapter's differ from, each as "key = requested ->
+     * adapter's"; empty when the run trains as the config says. lora_target is compared as the projections it
+     * names on {@code model}: "all" stands for the model's own (LoraConfig.ALL also holds the other families' names),
+     * so an adapter trained with "all" does not differ from a config that says "all".
+     */
+    static List<String> replacedLoraSettings(LoraConfig requested, LoraConfig adapter, ModelConfig model) {
+        List<String> replaced = new ArrayList<>();
+        if (requested.rank() != adapter.rank()) {
+            replaced.add("lora_rank = " + requested.rank() + " -> " + adapter.rank());
         }
-        return continued;
+        if (requested.alpha() != adapter.alpha()) {
+            replaced.add("lora_alpha = " + requested.alpha() + " -> " + adapter.alpha());
+        }
+        if (requested.dropout() != adapter.dropout()) {
+            replaced.add("lora_dropout = " + requested.dropout() + " -> " + adapter.dropout());
+        }
+        if (!targetsOn(requested, model).equals(targetsOn(adapter, model))) {
+            replaced.add("lora_target = " + requested.loraTarget() + " -> " + adapter.loraTarget());
+        }
+        if (requested.rsLora() != adapter.rsLora()) {
+            replaced.add("use_rslora = " + requested.rsLora() + " -> " + adapter.rsLora());
+        }
+        return replaced;
+    }
+
+    /** The projections {@code lora} names on {@code model}, in layer order: "all" as the model's own. */
+    private static List<String> targetsOn(LoraConfig lora, ModelConfig model) {
+        return lora.all()
+                ? HfParamNames.projections(model)
+                : LoraConfig.ALL.stream().filter(lora::targets).toList();
     }
 
     /** @param adapter the adapter the run continues, or null */

@@ -117,6 +117,45 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
                 table, version, model.toString(), "", table + PreferenceConfig.REF_TABLE_SUFFIX, 64, 2, 4);
     }
 
+    /** This test's DPO run of the base model on {@code table}: LoRA (the defaults), 2 steps at lr 1e-2. */
+    private static TrainConfig dpoConfig(String table, Path output, int rowsPerDevice, int saveSteps) {
+        return TrainConfig.builder()
+                .modelPath(model.toString())
+                .table(table)
+                .outputDir(output.toString())
+                .maxSteps(2)
+                .perDeviceBatchRows(rowsPerDevice)
+                .learningRate(1e-2)
+                .saveSteps(saveSteps)
+                .build();
+    }
+
+    /**
+     * This test's eval of {@code table} by the base model (with {@code adapter} merged, "" for none) against
+     * {@code reference}'s reference of it: the whole eval split, 4 greedy new tokens (when {@code generate}) for 2
+     * prompts a step, seed 1, loss chunks of 64 tokens.
+     */
+    private static EvalConfig evalConfig(
+            String adapter, String table, long version, boolean generate, Path output, PreferenceConfig reference) {
+        return new EvalConfig(
+                model.toString(),
+                adapter,
+                table,
+                version,
+                0,
+                generate,
+                4,
+                2,
+                false,
+                1,
+                1,
+                0,
+                1,
+                output.toString(),
+                64,
+                reference.withReferenceOf(model.toString()));
+    }
+
     /** doc_id → {ref_logp, ref_tokens} of a written table. */
     private static Map<Long, double[]> read(RefLogProbsResult r) {
         Map<Long, double[]> out = new HashMap<>();
@@ -149,15 +188,7 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
         assertEquals(12, documents, "a chosen and a rejected document per pair");
         assertEquals(12, scored.size());
 
-        TrainConfig dpo = TrainConfig.builder()
-                .modelPath(model.toString())
-                .table(table)
-                .outputDir(scratch.resolve("pairs-train").toString())
-                .maxSteps(2)
-                .perDeviceBatchRows(2)
-                .learningRate(1e-2)
-                .saveSteps(0)
-                .build();
+        TrainConfig dpo = dpoConfig(table, scratch.resolve("pairs-train"), 2, 0);
         TrainResult trained = TrainJob.run(spark, dpo);
         assertEquals(Math.log(2), trained.steps().get(0).loss(), 1e-5, "a fresh LoRA is its reference: ln 2");
         assertEquals(
@@ -172,23 +203,7 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
                 Files.isRegularFile(scratch.resolve("pairs-train").resolve("training_rewards_accuracies.png")),
                 "LLaMA-Factory's dpo plots: loss and rewards/accuracies");
 
-        EvalConfig eval = new EvalConfig(
-                model.toString(),
-                "",
-                table,
-                -1,
-                0,
-                true,
-                4,
-                2,
-                false,
-                1,
-                1,
-                0,
-                1,
-                scratch.resolve("pairs-eval").toString(),
-                64,
-                PreferenceConfig.defaults().withReferenceOf(model.toString()));
+        EvalConfig eval = evalConfig("", table, -1, true, scratch.resolve("pairs-eval"), PreferenceConfig.defaults());
         EvalResult base = EvalJob.run(spark, eval);
         assertEquals(2, base.pairs(), "val_size 0.34 of 6 pairs");
         // the reference is this model: margins 0 up to the summation order of the tasks' thread counts
@@ -255,23 +270,13 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
         // eval with adapters_off scores the base model's reference in its own tasks: the table's results
         EvalResult tunedOff = EvalJob.run(
                 spark,
-                new EvalConfig(
-                        model.toString(),
+                evalConfig(
                         scratch.resolve("pairs-train").toString(),
                         table,
                         -1,
-                        0,
                         true,
-                        4,
-                        2,
-                        false,
-                        1,
-                        1,
-                        0,
-                        1,
-                        scratch.resolve("pairs-eval-tuned-off").toString(),
-                        64,
-                        adaptersOff.withReferenceOf(model.toString())));
+                        scratch.resolve("pairs-eval-tuned-off"),
+                        adaptersOff));
         for (Map.Entry<String, Double> metric : tuned.preference().entrySet()) {
             assertEquals(
                     metric.getValue(),
@@ -327,15 +332,7 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
         String refTable = table + PreferenceConfig.REF_TABLE_SUFFIX;
         RefLogProbsResult v0 = RefLogProbsJob.run(spark, scoring(table, -1));
         assertEquals(List.of(0L, 0L), List.of(v0.sourceVersion(), v0.version()));
-        TrainConfig dpo = TrainConfig.builder()
-                .modelPath(model.toString())
-                .table(table)
-                .outputDir(scratch.resolve("versions-train").toString())
-                .maxSteps(2)
-                .perDeviceBatchRows(1)
-                .learningRate(1e-2)
-                .saveSteps(1)
-                .build();
+        TrainConfig dpo = dpoConfig(table, scratch.resolve("versions-train"), 1, 1);
         TrainResult uninterrupted = TrainJob.run(spark, dpo);
 
         preparePairs("versions", 0);
@@ -358,23 +355,8 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
         assertEquals(1, resumed.firstStep());
         assertEquals(uninterrupted.steps().get(1).loss(), resumed.steps().get(0).loss(), 1e-6, "step 2's loss");
         // eval of version 0's eval split (the base model is its own reference: margins 0, loss ln 2)
-        EvalConfig evalV0 = new EvalConfig(
-                model.toString(),
-                "",
-                table,
-                0,
-                0,
-                false,
-                4,
-                2,
-                false,
-                1,
-                1,
-                0,
-                1,
-                scratch.resolve("versions-eval").toString(),
-                64,
-                PreferenceConfig.defaults().withReferenceOf(model.toString()));
+        EvalConfig evalV0 =
+                evalConfig("", table, 0, false, scratch.resolve("versions-eval"), PreferenceConfig.defaults());
         EvalResult evaluated = EvalJob.run(spark, evalV0);
         assertEquals(1, evaluated.pairs(), "val_size 0.34 of version 0's 4 pairs");
         assertEquals(Math.log(2), evaluated.preference().get("loss"), 1e-6);

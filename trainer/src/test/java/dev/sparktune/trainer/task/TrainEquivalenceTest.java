@@ -3,16 +3,13 @@ package dev.sparktune.trainer.task;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sparktune.dl4j.collective.Collective;
-import dev.sparktune.dl4j.collective.PeerAddress;
-import dev.sparktune.dl4j.collective.RingListener;
 import dev.sparktune.dl4j.collective.RingOptions;
-import dev.sparktune.dl4j.collective.TcpRingCollective;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelWeights;
 import dev.sparktune.dl4j.optim.LrSchedule;
 import dev.sparktune.dl4j.params.ParamLayout;
+import dev.sparktune.dl4j.testkit.RingGroup;
 import dev.sparktune.dl4j.testkit.TensorAssertions;
 import dev.sparktune.dl4j.testkit.TinyModels;
 import dev.sparktune.trainer.api.FinetuningType;
@@ -21,14 +18,10 @@ import dev.sparktune.trainer.api.TrainConfig;
 import dev.sparktune.trainer.data.RowSource;
 import dev.sparktune.trainer.plan.StepPlan;
 import dev.sparktune.trainer.reference.RefLogProbs;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -44,7 +37,6 @@ class TrainEquivalenceTest {
     static final int SEQ = 24;
     static final int VOCAB = TinyModels.TOY_VOCAB;
     static final int STEPS = 6;
-    static final byte[] SECRET = "equivalence-test-secret-0123456789".getBytes(StandardCharsets.US_ASCII);
     static final InMemoryRows ROWS = InMemoryRows.random(22, SEQ, VOCAB, 7);
 
     record Run(
@@ -140,33 +132,13 @@ class TrainEquivalenceTest {
                 cfg.schedule().epochs(),
                 cfg.schedule().maxSteps(),
                 cfg.seed());
-        List<RingListener> listeners = new ArrayList<>();
-        List<PeerAddress> peers = new ArrayList<>();
-        for (int r = 0; r < n; r++) {
-            listeners.add(RingListener.bind("127.0.0.1"));
-            peers.add(listeners.get(r).address());
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(n);
-        try {
-            List<Future<T>> futures = new ArrayList<>();
-            for (int r = 0; r < n; r++) {
-                int rank = r;
-                futures.add(pool.submit(() -> {
-                    try (Collective ring = TcpRingCollective.connect(
-                                    listeners.get(rank), rank, peers, SECRET, RingOptions.defaults());
-                            RankTrainer trainer =
-                                    new RankTrainer(cfg, plan, base.get(), SEQ, ring, rows, null, pairs, reference)) {
-                        return body.apply(trainer, plan);
-                    }
-                }));
-            }
-            List<T> results = new ArrayList<>();
-            for (Future<T> f : futures) {
-                results.add(f.get());
-            }
-            return results;
-        } finally {
-            pool.shutdownNow();
+        try (RingGroup ring = RingGroup.form(n, RingOptions.defaults())) {
+            return ring.run(rank -> () -> {
+                try (RankTrainer trainer =
+                        new RankTrainer(cfg, plan, base.get(), SEQ, ring.rank(rank), rows, null, pairs, reference)) {
+                    return body.apply(trainer, plan);
+                }
+            });
         }
     }
 

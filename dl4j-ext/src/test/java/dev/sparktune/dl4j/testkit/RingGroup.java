@@ -1,5 +1,9 @@
-package dev.sparktune.dl4j.collective;
+package dev.sparktune.dl4j.testkit;
 
+import dev.sparktune.dl4j.collective.PeerAddress;
+import dev.sparktune.dl4j.collective.RingListener;
+import dev.sparktune.dl4j.collective.RingOptions;
+import dev.sparktune.dl4j.collective.TcpRingCollective;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,10 +14,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntFunction;
 
-/** n ranks of a {@link TcpRingCollective} on 127.0.0.1 inside one JVM, one thread per rank (test fixture). */
-final class RingGroup implements AutoCloseable {
-    static final byte[] SECRET = "test-job-secret-0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-    final List<TcpRingCollective> ranks;
+/**
+ * n ranks of a {@link TcpRingCollective} on 127.0.0.1 inside one JVM, one thread per rank (test fixture): the
+ * collective's own tests and the trainer's, which train on ranks run as threads.
+ */
+public final class RingGroup implements AutoCloseable {
+    public static final byte[] SECRET = "test-job-secret-0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private final List<TcpRingCollective> ranks;
     private final ExecutorService pool;
 
     private RingGroup(List<TcpRingCollective> ranks, ExecutorService pool) {
@@ -21,7 +28,8 @@ final class RingGroup implements AutoCloseable {
         this.pool = pool;
     }
 
-    static RingGroup form(int n, RingOptions options) throws Exception {
+    /** Binds n listeners and connects the ring, each rank on its own thread. */
+    public static RingGroup form(int n, RingOptions options) throws Exception {
         List<RingListener> listeners = new ArrayList<>();
         List<PeerAddress> peers = new ArrayList<>();
         for (int r = 0; r < n; r++) {
@@ -44,7 +52,7 @@ final class RingGroup implements AutoCloseable {
     }
 
     /** Runs {@code body(rank)} on every rank concurrently; rethrows the first failure. */
-    <T> List<T> run(IntFunction<Callable<T>> body) throws Exception {
+    public <T> List<T> run(IntFunction<Callable<T>> body) throws Exception {
         List<Future<T>> futures = new ArrayList<>();
         for (int r = 0; r < ranks.size(); r++) {
             futures.add(pool.submit(body.apply(r)));
@@ -61,6 +69,11 @@ final class RingGroup implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Rank {@code r}'s end of the ring. */
+    public TcpRingCollective rank(int r) {
+        return ranks.get(r);
     }
 
     @Override
