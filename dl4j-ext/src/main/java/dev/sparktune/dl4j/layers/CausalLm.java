@@ -380,7 +380,8 @@ public final class CausalLm {
     /**
      * The model that runs {@code packed}: this one for rows of its T, else one for the batch's shorter rows built over
      * this model's parameters and buffers (on first use, then kept): the same layers on fewer rows, each buffer a
-     * prefix of this model's, so it holds no activation memory of its own.
+     * prefix of this model's, so it holds no activation memory of its own (its rope tables aside: 8 bytes per token
+     * row and rotated pair per layer).
      */
     private CausalLm run(PackedBatch packed) {
         if (packed.batch() != batch || packed.seqLen() > seqLen) {
