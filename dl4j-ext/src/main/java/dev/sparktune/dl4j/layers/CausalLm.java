@@ -110,7 +110,8 @@ public final class CausalLm {
                 lossChunkTokens,
                 Projection.Factory.PLAIN,
                 LayerHooks.NONE,
-                Activations.ALL_LAYERS);
+                Activations.ALL_LAYERS,
+                null);
     }
 
     /**
@@ -156,7 +157,8 @@ public final class CausalLm {
                 lossChunkTokens,
                 projections,
                 LayerHooks.NONE,
-                activations);
+                activations,
+                null);
     }
 
     /**
@@ -188,20 +190,8 @@ public final class CausalLm {
                 lossChunkTokens,
                 projections,
                 hooks,
-                checkpointLayers ? Activations.CHECKPOINTED : Activations.ALL_LAYERS);
-    }
-
-    private CausalLm(
-            ModelConfig config,
-            LayerParams root,
-            IntFunction<LayerParams> layerParams,
-            int batch,
-            int seqLen,
-            int lossChunkTokens,
-            Projection.Factory projections,
-            LayerHooks hooks,
-            Activations activations) {
-        this(config, root, layerParams, batch, seqLen, lossChunkTokens, projections, hooks, activations, null);
+                checkpointLayers ? Activations.CHECKPOINTED : Activations.ALL_LAYERS,
+                null);
     }
 
     /** A model of {@code longest}'s parameters, hooks and projections for rows of T tokens, over its buffers. */
@@ -219,6 +209,7 @@ public final class CausalLm {
                 longest.buffers);
     }
 
+    /** @param over the buffers of the longest rows' model, for a model of shorter rows over them; else null */
     private CausalLm(
             ModelConfig config,
             LayerParams root,
