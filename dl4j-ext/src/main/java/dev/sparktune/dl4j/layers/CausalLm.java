@@ -190,19 +190,27 @@ public final class CausalLm {
                 rootArena,
                 rootArena,
                 () -> Embedding.of(root, "model.embed_tokens", rows, config.padTokenId(), config.embeddingScale()));
-        BufferArena scratch = new BufferArena(true);
-        BufferArena shared = activations == Activations.ALL_LAYERS ? null : new BufferArena(true);
+        // one scratch set (and one shared kept set) per kind of layer: Qwen3-MoE's dense and sparse layers ask for
+        // different buffers, the layers of one kind for the same ones
+        BufferArena[] scratchOf = {new BufferArena(true), new BufferArena(true)};
+        BufferArena[] sharedOf = activations == Activations.ALL_LAYERS
+                ? null
+                : new BufferArena[] {new BufferArena(true), new BufferArena(true)};
         long bytes = 0;
         for (int l = 0; l < config.numLayers(); l++) {
             int layer = l;
+            int kind = config.isSparse(l) ? 1 : 0;
             LayerParams lp = layerParams == null ? root.child(HfParamNames.layerPrefix(l)) : layerParams.apply(l);
-            BufferArena kept = shared != null ? shared : new BufferArena(false);
+            BufferArena kept = sharedOf != null ? sharedOf[kind] : new BufferArena(false);
+            BufferArena scratch = scratchOf[kind];
             kept.rewind();
             scratch.rewind();
             layers.add(build(
                     widener, kept, scratch, () -> new DecoderLayer(config, layer, lp, batch, seqLen, projections)));
-            bytes += shared != null ? 0 : kept.bytes();
+            bytes += sharedOf != null ? 0 : kept.bytes();
         }
+        long sharedBytes = sharedOf == null ? 0 : sharedOf[0].bytes() + sharedOf[1].bytes();
+        long scratchSetBytes = scratchOf[0].bytes() + scratchOf[1].bytes();
         this.finalNorm = build(
                 widener,
                 rootArena,
@@ -238,11 +246,11 @@ public final class CausalLm {
                 layerInputs[l] = Shapes.buffer(rows, config.hiddenSize());
             }
             this.carry = activations == Activations.CHECKPOINTED ? Shapes.buffer(rows, config.hiddenSize()) : null;
-            bytes += shared.bytes() + inputBytes * (layerInputs.length + (carry == null ? 0 : 1));
+            bytes += sharedBytes + inputBytes * (layerInputs.length + (carry == null ? 0 : 1));
         }
-        this.keptBytesPerLayer = shared != null ? shared.bytes() : layers.isEmpty() ? 0 : bytes / layers.size();
-        this.scratchBytes = scratch.bytes();
-        this.activationBytes = bytes + scratch.bytes() + rootArena.bytes() + widener.bytes();
+        this.keptBytesPerLayer = sharedOf != null ? sharedBytes : layers.isEmpty() ? 0 : bytes / layers.size();
+        this.scratchBytes = scratchSetBytes;
+        this.activationBytes = bytes + scratchSetBytes + rootArena.bytes() + widener.bytes();
         int lowest = 0;
         while (!embedding.trainable()
                 && lowest < layers.size()
