@@ -18,8 +18,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * [R, I] and each expert's unweighted output os [R, C] (dw[n,j] = dOut[n] · os(n,j)).
  *
  * <p>Backward: dOs = w ⊙ dOut gathered by token; through each expert's SwiGLU; dx[n] = Σ_j dxs(n,j) plus the router's
- * input gradient from dLogits ({@link ExpertRouting#backward}). ADDS into every gradient; LoRA does not reach the
- * experts or the router (PEFT's target_modules cannot name them: transformers 5 holds the experts as 3-D parameters).
+ * input gradient from dLogits ({@link ExpertRouting#backward}). ADDS into every gradient. No LoRA here: PEFT adapts
+ * this block only as the experts' fused 3-D parameters (target_parameters), which LoraAdapters refuses.
  */
 final class RoutedExperts implements FeedForward {
     private final int rows;
