@@ -80,13 +80,10 @@ final class RoutedExperts implements FeedForward {
             gateG[e] = params.gradOrNull(x + "gate_proj.weight");
             upG[e] = params.gradOrNull(x + "up_proj.weight");
             downG[e] = params.gradOrNull(x + "down_proj.weight");
-            narrow |= WeightWidener.isNarrow(gateW[e])
-                    || WeightWidener.isNarrow(upW[e])
-                    || WeightWidener.isNarrow(downW[e]);
+            narrow |= narrowFrozen(params.prefix() + x + "gate_proj", gateW[e], gateG[e]);
+            narrow |= narrowFrozen(params.prefix() + x + "up_proj", upW[e], upG[e]);
+            narrow |= narrowFrozen(params.prefix() + x + "down_proj", downW[e], downG[e]);
             anyGrad |= gateG[e] != null || upG[e] != null || downG[e] != null;
-            if (narrow && (gateG[e] != null || upG[e] != null || downG[e] != null)) {
-                throw new IllegalArgumentException(params.prefix() + x + ": a trained expert weight must be FLOAT");
-            }
         }
         this.widener = narrow ? WeightWidener.reserve(inter * hidden) : null;
         this.trainable = anyGrad;
@@ -103,6 +100,15 @@ final class RoutedExperts implements FeedForward {
         this.bySorted = Shapes.scratch(routed, hidden);
         this.out = Shapes.scratch(rows, hidden);
         this.dx = Shapes.scratch(rows, hidden);
+    }
+
+    /** Whether {@code weight} is stored narrow (bf16 / fp16), which only a frozen weight may be. */
+    private static boolean narrowFrozen(String name, INDArray weight, INDArray grad) {
+        boolean narrow = WeightWidener.isNarrow(weight);
+        if (narrow && grad != null) {
+            throw new IllegalArgumentException(name + ": a trained weight must be FLOAT, is " + weight.dataType());
+        }
+        return narrow;
     }
 
     @Override

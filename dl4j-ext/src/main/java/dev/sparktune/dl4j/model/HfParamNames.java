@@ -4,6 +4,8 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The checkpoint-name mapping: every parameter of a {@link ModelConfig} under its transformers name and shape, in the
@@ -81,6 +83,22 @@ public final class HfParamNames {
     public static String expertPrefix(int expert) {
         return "mlp.experts." + expert + ".";
     }
+
+    /**
+     * {@code name} as transformers 5 names the parameter in memory, what LLaMA-Factory's name matching sees: Qwen3-MoE's
+     * per-expert {@code mlp.experts.<e>.gate_proj.weight} / {@code up_proj.weight} are one fused
+     * {@code mlp.experts.gate_up_proj}, {@code down_proj.weight} one {@code mlp.experts.down_proj}; others unchanged.
+     */
+    public static String inMemoryName(String name) {
+        Matcher m = EXPERT.matcher(name);
+        if (!m.matches()) {
+            return name;
+        }
+        return m.group(1) + "mlp.experts." + (m.group(2).equals("down_proj") ? "down_proj" : "gate_up_proj");
+    }
+
+    private static final Pattern EXPERT =
+            Pattern.compile("(.*)mlp\\.experts\\.\\d+\\.(gate_proj|up_proj|down_proj)\\.weight");
 
     public static String layerPrefix(int layer) {
         return "model.layers." + layer + ".";
