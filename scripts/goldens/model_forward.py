@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 import transformers
 
-from fixture_models import FAMILIES, load_eager
+from fixture_models import FAMILIES, checkpoint_named, load_eager
 
 SEQ_LEN = 10
 DOC_LENS = [[4, 6], [3, 5]]  # row 1 ends in 2 padding tokens
@@ -58,8 +58,8 @@ def main():
         loss.backward()
         tensors[f"{family}/logits"] = logits_all.contiguous()
         tensors[f"{family}/loss"] = loss.detach().reshape(1)
-        for name, p in model.named_parameters():
-            tensors[f"{family}/d/{name}"] = p.grad.detach().contiguous()
+        for name, grad in checkpoint_named((n, p.grad) for n, p in model.named_parameters()):
+            tensors[f"{family}/d/{name}"] = grad.detach().contiguous()
         cases[family] = {"seq_len": SEQ_LEN, "doc_lens": DOC_LENS, "input_ids": ids.reshape(-1).tolist(),
                          "labels": labels.reshape(-1).tolist(), "token_count": token_count, "real_rows": real_rows,
                          "supervised": count}

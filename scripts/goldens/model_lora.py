@@ -29,6 +29,8 @@ SETTINGS = {  # family: (r, alpha, targets, use_rslora)
     "mistral": (4, 16, ["q_proj", "v_proj", "down_proj"], False),
     "phi3": (4, 8, ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"], False),  # PEFT's names: fused q/k/v, gate/up
     "gemma3": (4, 8, ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], False),
+    # attention only: PEFT maps gate_proj / up_proj / down_proj on Qwen3-MoE to the experts' 3-D parameters
+    "qwen3_moe": (4, 8, ["q_proj", "k_proj", "v_proj", "o_proj"], False),
 }
 
 

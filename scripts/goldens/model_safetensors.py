@@ -61,6 +61,18 @@ def tiny(family):
                 if "norm" in name:
                     p.normal_(0.0, 0.3)
         return model
+    if family == "qwen3_moe":
+        # Qwen3-30B-A3B's shape of settings on a tiny scale: 4 experts, 2 per token, renormalised (norm_topk_prob),
+        # a dense first layer (mlp_only_layers) then a sparse one, q/k norms, head_dim != hidden / heads, untied
+        model = transformers.Qwen3MoeForCausalLM(transformers.Qwen3MoeConfig(
+            **common, head_dim=12, num_experts=4, num_experts_per_tok=2, moe_intermediate_size=16,
+            norm_topk_prob=True, mlp_only_layers=[0], tie_word_embeddings=False))
+        # a router under which every expert gets tokens of the goldens' batch in each of model_train.py's steps, the
+        # 2nd and 3rd probabilities at least 7e-3 apart: an expert without tokens has a router row whose gradient is
+        # rounding noise (norm_topk_prob cancels it exactly), which AdamW turns into lr-sized steps
+        with torch.no_grad():
+            model.model.layers[1].mlp.gate.weight.normal_(0.0, 0.25, generator=torch.Generator().manual_seed(1))
+        return model
     raise ValueError(family)
 
 

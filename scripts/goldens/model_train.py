@@ -16,7 +16,7 @@ import torch.nn.functional as F
 import transformers
 from safetensors.torch import save_file
 
-from fixture_models import FAMILIES, load_eager
+from fixture_models import FAMILIES, checkpoint_named, load_eager
 
 SEQ_LEN = 10
 DOC_LENS = [[4, 6], [3, 5]]
@@ -77,7 +77,7 @@ def main():
         losses, norms = train(model, params, [{"params": [p for p in params if p.dim() >= 2], "weight_decay": WD},
                                               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}],
                               token_count, ids, labels)
-        for name, p in model.named_parameters():
+        for name, p in checkpoint_named(model.named_parameters()):
             tensors[f"{family}/final/{name}"] = p.detach().contiguous().clone()
         curves[family] = {"losses": losses, "norms": norms, "input_ids": ids.reshape(-1).tolist(),
                           "labels": labels.reshape(-1).tolist(), "token_count": token_count}

@@ -14,7 +14,8 @@ import java.util.function.Predicate;
  *
  * <p>What is not needed is not counted: weight gradients only for trained matrices (LoRA: the adapters only; freeze:
  * the selection), input gradients and the attention backward only down to the lowest layer with anything trained.
- * A LoRA adapter of rank r on a [out, in] weight adds r·(in + out) parameters to all three terms.
+ * A LoRA adapter of rank r on a [out, in] weight adds r·(in + out) parameters to all three terms. Qwen3-MoE's
+ * experts count k/E of their parameters: each token runs k of a layer's E (the router counts whole).
  *
  * <p>Two MFU numerators follow: the model FLOPs of {@link #perToken} at the row length T (PaLM's convention, what
  * the mfu metric reports), and the useful FLOPs of a packed row ({@link #perRow}): each document's tokens attend
@@ -33,11 +34,11 @@ public record TrainingFlops(double linearPerToken, double attentionPerTokenPerKe
     public static TrainingFlops of(ModelConfig c, Predicate<String> trained, long adapterParams) {
         ParamLayout layout = HfParamNames.layout(c);
         int layers = c.numLayers();
-        long[] layerMatmul = new long[layers];
+        double[] layerMatmul = new double[layers];
         boolean[] layerTrained = new boolean[layers];
         long head = (long) c.vocabSize() * c.hiddenSize();
         String headName = c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-        long trainedMatmul = trained.test(headName) ? head : 0;
+        double trainedMatmul = trained.test(headName) ? head : 0;
         boolean embeddingTrained = trained.test("model.embed_tokens.weight");
         for (ParamLayout.Entry e : layout.entries()) {
             if (!e.name().startsWith("model.layers.")) {
@@ -47,8 +48,12 @@ public record TrainingFlops(double linearPerToken, double attentionPerTokenPerKe
             boolean isTrained = trained.test(e.name());
             layerTrained[l] |= isTrained;
             if (e.shape().length == 2) {
-                layerMatmul[l] += e.length();
-                trainedMatmul += isTrained ? e.length() : 0;
+                // a token passes through k of a sparse layer's E experts: an expert's matrix counts k/E of its size
+                double active = e.name().contains(".mlp.experts.")
+                        ? (double) e.length() * c.moe().topK() / c.moe().numExperts()
+                        : e.length();
+                layerMatmul[l] += active;
+                trainedMatmul += isTrained ? active : 0;
             }
         }
         int lowest = 0;

@@ -70,7 +70,7 @@ public record FreezeConfig(int trainableLayers, List<String> trainableModules, L
         Set<String> hidden = new LinkedHashSet<>();
         Set<String> outside = new LinkedHashSet<>();
         for (ParamLayout.Entry e : layout.entries()) {
-            String name = e.name();
+            String name = HfParamNames.inMemoryName(e.name()); // LLaMA-Factory matches transformers' names
             String inLayer =
                     name.contains(".0.") ? after(name, ".0.") : name.contains(".1.") ? after(name, ".1.") : null;
             if (inLayer != null) {
@@ -103,7 +103,7 @@ public record FreezeConfig(int trainableLayers, List<String> trainableModules, L
         }
         Set<String> trainable = new LinkedHashSet<>();
         for (ParamLayout.Entry e : layout.entries()) {
-            if (patterns.stream().anyMatch(e.name()::contains)) {
+            if (patterns.stream().anyMatch(HfParamNames.inMemoryName(e.name())::contains)) {
                 trainable.add(e.name());
             }
         }

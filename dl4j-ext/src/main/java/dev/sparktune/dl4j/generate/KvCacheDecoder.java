@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.generate;
 
+import dev.sparktune.dl4j.layers.ExpertRouting;
 import dev.sparktune.dl4j.layers.Gemm;
 import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
@@ -22,7 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * several slots ({@link #appendEach}) runs their tokens as the rows of one product per projection: the weights are
  * read once for all of them, which is what decoding is bound by. The math is the training layers' (HF eager
  * attention in fp32: RMSNorm, q/k norm, RoPE, GQA, sliding window, SwiGLU, and Gemma's sandwich norms, gelu MLP,
- * scaled embeddings and per-layer window and rope) without the activations kept for
+ * scaled embeddings and per-layer window and rope, Qwen3-MoE's routed experts) without the activations kept for
  * backward, which is why it is a class of its own rather than a mode of {@code CausalLm}.
  *
  * <p>A step of one token is hundreds of tiny operations; ND4J costs 0.1–0.3 ms per op here whatever its size
@@ -159,11 +160,21 @@ public final class KvCacheDecoder {
             float[] qNorm,
             float[] kNorm,
             float[] postNorm,
-            DecodeProjection gate,
-            DecodeProjection up,
-            DecodeProjection down,
+            Mlp mlp, // null in a Qwen3-MoE sparse layer
+            DecodeProjection router, // Qwen3-MoE's sparse layers only, else null
+            Mlp[] experts, // with the router
             float[] attnOutNorm,
             float[] mlpOutNorm) {}
+
+    /** A gated MLP's projections: the dense MLP, or one routed expert. */
+    private record Mlp(DecodeProjection gate, DecodeProjection up, DecodeProjection down) {
+        static Mlp of(Function<String, DecodeProjection> projection, String prefix) {
+            return new Mlp(
+                    projection.apply(prefix + "gate_proj"),
+                    projection.apply(prefix + "up_proj"),
+                    projection.apply(prefix + "down_proj"));
+        }
+    }
 
     /**
      * One sequence slot.
@@ -208,6 +219,7 @@ public final class KvCacheDecoder {
                     name -> DecodeProjection.of(layout, params, p, parts, name, gemmMinProduct);
             Function<String, float[]> norm = name -> normScale(config, layout, params, p + name + ".weight");
             boolean gemma = config.isGemma();
+            boolean sparse = config.isSparse(l);
             layers[l] = new Layer(
                     norm.apply("input_layernorm"),
                     projection.apply("self_attn.q_proj"),
@@ -217,9 +229,9 @@ public final class KvCacheDecoder {
                     config.qkNorm() ? norm.apply("self_attn.q_norm") : null,
                     config.qkNorm() ? norm.apply("self_attn.k_norm") : null,
                     norm.apply(gemma ? "pre_feedforward_layernorm" : "post_attention_layernorm"),
-                    projection.apply("mlp.gate_proj"),
-                    projection.apply("mlp.up_proj"),
-                    projection.apply("mlp.down_proj"),
+                    sparse ? null : Mlp.of(projection, "mlp."),
+                    sparse ? projection.apply("mlp.gate") : null,
+                    sparse ? experts(config, projection) : null,
                     gemma ? norm.apply("post_attention_layernorm") : null,
                     gemma ? norm.apply("post_feedforward_layernorm") : null);
             keys[l] = new float[Math.multiplyExact(slots * config.numKvHeads(), capacity * headDim)];
@@ -235,6 +247,14 @@ public final class KvCacheDecoder {
         this.lmHead = DecodeProjection.of(
                 layout, params, config.tieWordEmbeddings() ? "model.embed_tokens" : "lm_head", gemmMinProduct);
         this.scale = config.attentionScale();
+    }
+
+    private static Mlp[] experts(ModelConfig config, Function<String, DecodeProjection> projection) {
+        Mlp[] experts = new Mlp[config.moe().numExperts()];
+        for (int e = 0; e < experts.length; e++) {
+            experts[e] = Mlp.of(projection, HfParamNames.expertPrefix(e));
+        }
+        return experts;
     }
 
     /** An RMSNorm's per-channel scale: its weight plus the family's offset (Gemma's 1 + w, in fp32 as HF). */
@@ -375,14 +395,7 @@ public final class KvCacheDecoder {
             float[] a = attention(l, layer, rmsNorm(x, n, hidden, layer.inputNorm()), slotOfRow, positions);
             addInto(x, layer.attnOutNorm() == null ? a : rmsNorm(a, n, hidden, layer.attnOutNorm()));
             float[] h = rmsNorm(x, n, hidden, layer.postNorm());
-            float[] gate = layer.gate().apply(h, n);
-            float[] up = layer.up().apply(h, n);
-            boolean gelu = config.isGemma();
-            for (int i = 0; i < gate.length; i++) {
-                float g = gate[i];
-                gate[i] = (gelu ? geluTanh(g) : g / (1f + (float) Math.exp(-g))) * up[i];
-            }
-            float[] m = layer.down().apply(gate, n);
+            float[] m = layer.mlp() != null ? mlp(layer.mlp(), h, n) : routedExperts(layer, h, n);
             addInto(x, layer.mlpOutNorm() == null ? m : rmsNorm(m, n, hidden, layer.mlpOutNorm()));
         }
         System.arraycopy(next, 0, lengths, 0, lengths.length);
@@ -392,6 +405,55 @@ public final class KvCacheDecoder {
             System.arraycopy(x, logitRows[r] * hidden, last, r * hidden, hidden);
         }
         return lmHead.applyRows(rmsNorm(last, rows, hidden, finalNorm), rows);
+    }
+
+    /** down(act(gate(h)) ⊙ up(h)) on n rows. */
+    private float[] mlp(Mlp mlp, float[] h, int n) {
+        float[] gate = mlp.gate().apply(h, n);
+        float[] up = mlp.up().apply(h, n);
+        boolean gelu = config.isGemma();
+        for (int i = 0; i < gate.length; i++) {
+            float g = gate[i];
+            gate[i] = (gelu ? geluTanh(g) : g / (1f + (float) Math.exp(-g))) * up[i];
+        }
+        return mlp.down().apply(gate, n);
+    }
+
+    /**
+     * Qwen3-MoE's sparse block on n rows: each token's k experts ({@link ExpertRouting}), each expert run once on the
+     * rows routed to it, its outputs added into those rows with their weights.
+     */
+    private float[] routedExperts(Layer layer, float[] h, int n) {
+        ModelConfig.Moe moe = config.moe();
+        int k = moe.topK();
+        ExpertRouting routing =
+                ExpertRouting.route(layer.router().apply(h, n), n, moe.numExperts(), k, moe.normTopkProb());
+        float[] out = new float[n * hidden];
+        int[] pairs = new int[n * k];
+        for (int e = 0; e < moe.numExperts(); e++) {
+            int count = 0;
+            for (int pair = 0; pair < n * k; pair++) {
+                if (routing.chosen()[pair] == e) {
+                    pairs[count++] = pair;
+                }
+            }
+            if (count == 0) {
+                continue;
+            }
+            float[] xs = new float[count * hidden];
+            for (int r = 0; r < count; r++) {
+                System.arraycopy(h, pairs[r] / k * hidden, xs, r * hidden, hidden);
+            }
+            float[] ys = mlp(layer.experts()[e], xs, count);
+            for (int r = 0; r < count; r++) {
+                float w = routing.weights()[pairs[r]];
+                int to = pairs[r] / k * hidden;
+                for (int c = 0; c < hidden; c++) {
+                    out[to + c] += w * ys[r * hidden + c];
+                }
+            }
+        }
+        return out;
     }
 
     /** gelu_pytorch_tanh: g·(1 + tanh(√(2/π)·(g + 0.044715·g³)))/2. */

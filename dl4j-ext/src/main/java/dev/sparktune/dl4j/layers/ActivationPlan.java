@@ -19,8 +19,9 @@ import java.util.function.Predicate;
  * and per row and head the softmax max and 1/sum. torch keeps ~30.7k for the same layer (sdpa's saved q/k/v/output
  * and logsumexp, the norms' inputs and outputs, the projections' inputs, silu's input and output).
  *
- * @param keptPerLayer bytes one decoder layer keeps for its backward
- * @param scratch      bytes of the scratch set all decoder layers share
+ * @param keptPerLayer bytes one decoder layer keeps for its backward (Qwen3-MoE: the mean over its dense and sparse
+ *                     layers; with checkpointing the shared sets, one per kind of layer)
+ * @param scratch      bytes of the scratch set all decoder layers share (one per kind of layer)
  * @param layerInputs  activation checkpointing: each layer's saved input and the gradient carried between layers;
  *                     forward-only: the one input buffer of every layer
  * @param root         embedding output, final norm, lm_head chunk of logits and dHidden (forward-only: and the
@@ -28,6 +29,7 @@ import java.util.function.Predicate;
  * @param widening     the buffer frozen bf16 / fp16 weights are widened into ({@link WeightWidener})
  * @param layers       L
  * @param checkpointing whether the decoder layers share one kept set (recomputed in backward, or forward-only)
+ * @param keptAll      bytes all decoder layers keep (the shared sets when checkpointing)
  */
 public record ActivationPlan(
         long keptPerLayer,
@@ -36,7 +38,8 @@ public record ActivationPlan(
         long root,
         long widening,
         int layers,
-        boolean checkpointing) {
+        boolean checkpointing,
+        long keptAll) {
 
     /**
      * @param lora   the adapters on the projections, or null (full and freeze fine-tuning)
@@ -74,14 +77,72 @@ public record ActivationPlan(
             LoraConfig lora,
             CausalLm.Activations activations,
             Predicate<String> narrow) {
+        boolean checkpointing = activations != CausalLm.Activations.ALL_LAYERS; // the layers share one kept set
         long n = (long) batch * seqLen;
+        long hidden = c.hiddenSize();
+        // Qwen3-MoE's dense and sparse layers ask for different buffers: one scratch set (and, checkpointed, one kept
+        // set) per kind present, as CausalLm builds them
+        long keptAll = 0;
+        long sharedKept = 0;
+        long scratchSets = 0;
+        for (boolean sparse : new boolean[] {false, true}) {
+            int count = 0;
+            for (int l = 0; l < c.numLayers(); l++) {
+                count += c.isSparse(l) == sparse ? 1 : 0;
+            }
+            if (count == 0) {
+                continue;
+            }
+            Floats kept = new Floats();
+            Floats scratch = new Floats();
+            decoderLayer(kept, scratch, c, n, seqLen, lora, sparse);
+            keptAll += count * kept.total;
+            sharedKept += kept.total;
+            scratchSets += scratch.total;
+        }
+        double offset = c.normWeightOffset();
+
+        Floats root = new Floats();
+        root.add(n * hidden); // embedding output
+        norm(root, root, n, hidden, true, offset); // final norm
+        long chunk = Math.min(lossChunkTokens, n);
+        root.add(chunk * c.vocabSize(), n * hidden, chunk, chunk, chunk); // logits, dHidden, rowMax, rowSum, pieceStat
+        if (activations == CausalLm.Activations.FORWARD_ONLY) {
+            root.add(chunk * hidden); // the lm_head's gathered chunk of rows with a target
+        }
+        long inputs = n
+                * hidden
+                * switch (activations) {
+                    case ALL_LAYERS -> 0;
+                    case CHECKPOINTED -> c.numLayers() + 1L; // each layer's input and the carried gradient
+                    case FORWARD_ONLY -> 1; // one input buffer for all layers
+                };
+        long widen = 0;
+        for (ParamLayout.Entry e : HfParamNames.layout(c).entries()) {
+            if (narrow.test(e.name())) {
+                widen = Math.max(widen, wideningElements(c, e));
+            }
+        }
+        // kept per layer as CausalLm reports it: the shared sets when checkpointed, else the layers' mean
+        long perLayer = checkpointing ? 4 * sharedKept : 4 * keptAll / c.numLayers();
+        return new ActivationPlan(
+                perLayer,
+                4 * scratchSets,
+                4 * inputs,
+                4 * root.total,
+                4 * widen,
+                c.numLayers(),
+                checkpointing,
+                4 * (checkpointing ? sharedKept : keptAll));
+    }
+
+    /** One decoder layer's buffers (see DecoderLayer): attention, norms, and the MLP or the routed experts. */
+    private static void decoderLayer(
+            Floats kept, Floats scratch, ModelConfig c, long n, int seqLen, LoraConfig lora, boolean sparse) {
         long hidden = c.hiddenSize();
         long q = (long) c.numHeads() * c.headDim();
         long kv = (long) c.numKvHeads() * c.headDim();
         long inter = c.intermediateSize();
-        Floats kept = new Floats();
-        Floats scratch = new Floats();
-
         // DecoderLayer: input norm (output read by the projections), attention, post norm, MLP, h, out, dH
         double offset = c.normWeightOffset();
         norm(kept, scratch, n, hidden, true, offset);
@@ -107,44 +168,24 @@ public record ActivationPlan(
             kept.add(n * hidden, n * hidden);
         }
         norm(kept, scratch, n, hidden, true, offset);
-        projection(kept, scratch, c, lora, "gate_proj", n, hidden, inter, c.mlpBias(), true);
-        projection(kept, scratch, c, lora, "up_proj", n, hidden, inter, c.mlpBias(), true);
-        projection(kept, scratch, c, lora, "down_proj", n, inter, hidden, c.mlpBias(), false);
-        scratch.add(n * inter); // sig
-        kept.add(n * inter); // act
-        scratch.add(n * inter, n * inter); // dGate, dUp
+        if (sparse) { // RoutedExperts: the router (no LoRA), then R = N·k routed rows
+            long e = c.moe().numExperts();
+            long r = n * c.moe().topK();
+            long i = c.moe().expertIntermediate();
+            scratch.add(n * e, n * hidden); // router output, dInput
+            kept.add(r * hidden, r * i, r * i, r * i, r * hidden); // xs, g, u, act, os
+            scratch.add(r * i, r * i, r * i, r * i, r * hidden, r * hidden); // sig, dAct, dG, dU, byPair, bySorted
+            scratch.add(n * hidden, n * hidden); // out, dx
+        } else {
+            projection(kept, scratch, c, lora, "gate_proj", n, hidden, inter, c.mlpBias(), true);
+            projection(kept, scratch, c, lora, "up_proj", n, hidden, inter, c.mlpBias(), true);
+            projection(kept, scratch, c, lora, "down_proj", n, inter, hidden, c.mlpBias(), false);
+            scratch.add(n * inter); // sig
+            kept.add(n * inter); // act
+            scratch.add(n * inter, n * inter); // dGate, dUp
+        }
         kept.add(n * hidden, n * hidden); // h, out
         scratch.add(n * hidden); // dH
-
-        Floats root = new Floats();
-        root.add(n * hidden); // embedding output
-        norm(root, root, n, hidden, true, offset); // final norm
-        long chunk = Math.min(lossChunkTokens, n);
-        root.add(chunk * c.vocabSize(), n * hidden, chunk, chunk, chunk); // logits, dHidden, rowMax, rowSum, pieceStat
-        if (activations == CausalLm.Activations.FORWARD_ONLY) {
-            root.add(chunk * hidden); // the lm_head's gathered chunk of rows with a target
-        }
-        long inputs = n
-                * hidden
-                * switch (activations) {
-                    case ALL_LAYERS -> 0;
-                    case CHECKPOINTED -> c.numLayers() + 1L; // each layer's input and the carried gradient
-                    case FORWARD_ONLY -> 1; // one input buffer for all layers
-                };
-        long widen = 0;
-        for (ParamLayout.Entry e : HfParamNames.layout(c).entries()) {
-            if (narrow.test(e.name())) {
-                widen = Math.max(widen, wideningElements(c, e));
-            }
-        }
-        return new ActivationPlan(
-                4 * kept.total,
-                4 * scratch.total,
-                4 * inputs,
-                4 * root.total,
-                4 * widen,
-                c.numLayers(),
-                activations != CausalLm.Activations.ALL_LAYERS);
     }
 
     /**
@@ -211,7 +252,7 @@ public record ActivationPlan(
 
     /** Bytes held for one micro-batch: kept activations (one set or L), scratch, saved inputs, root, widening. */
     public long total() {
-        return (checkpointing ? keptPerLayer : layers * keptPerLayer) + scratch + layerInputs + root + widening;
+        return keptAll + scratch + layerInputs + root + widening;
     }
 
     private static final class Floats {

@@ -71,8 +71,8 @@ public final class CausalLm {
     private record Buffers(
             WeightWidener widener,
             BufferArena root,
-            BufferArena scratch,
-            BufferArena shared,
+            BufferArena[] scratchOf,
+            BufferArena[] sharedOf,
             List<BufferArena> keptPerLayer,
             BufferArena inputs) {}
 
@@ -235,29 +235,40 @@ public final class CausalLm {
                 rootArena,
                 rootArena,
                 () -> Embedding.of(root, "model.embed_tokens", rows, config.padTokenId(), config.embeddingScale()));
-        BufferArena scratch = over == null ? new BufferArena(true) : BufferArena.over(over.scratch());
-        BufferArena shared = activations == Activations.ALL_LAYERS
+        // one scratch set (and one shared kept set) per kind of layer: Qwen3-MoE's dense and sparse layers ask for
+        // different buffers, the layers of one kind for the same ones
+        BufferArena[] scratchOf = over == null
+                ? new BufferArena[] {new BufferArena(true), new BufferArena(true)}
+                : new BufferArena[] {BufferArena.over(over.scratchOf()[0]), BufferArena.over(over.scratchOf()[1])};
+        BufferArena[] sharedOf = activations == Activations.ALL_LAYERS
                 ? null
-                : over == null ? new BufferArena(true) : BufferArena.over(over.shared());
+                : over == null
+                        ? new BufferArena[] {new BufferArena(true), new BufferArena(true)}
+                        : new BufferArena[] {BufferArena.over(over.sharedOf()[0]), BufferArena.over(over.sharedOf()[1])
+                        };
         List<BufferArena> keptPerLayer = new ArrayList<>();
         long bytes = 0;
         for (int l = 0; l < config.numLayers(); l++) {
             int layer = l;
+            int kind = config.isSparse(l) ? 1 : 0;
             LayerParams lp = layerParams == null ? root.child(HfParamNames.layerPrefix(l)) : layerParams.apply(l);
-            BufferArena kept = shared != null
-                    ? shared
+            BufferArena kept = sharedOf != null
+                    ? sharedOf[kind]
                     : over == null
                             ? new BufferArena(false)
                             : BufferArena.over(over.keptPerLayer().get(l));
-            if (shared == null) {
+            if (sharedOf == null) {
                 keptPerLayer.add(kept);
             }
+            BufferArena scratch = scratchOf[kind];
             kept.rewind();
             scratch.rewind();
             layers.add(build(
                     widener, kept, scratch, () -> new DecoderLayer(config, layer, lp, batch, seqLen, projections)));
-            bytes += shared != null ? 0 : kept.bytes();
+            bytes += sharedOf != null ? 0 : kept.bytes();
         }
+        long sharedBytes = sharedOf == null ? 0 : sharedOf[0].bytes() + sharedOf[1].bytes();
+        long scratchSetBytes = scratchOf[0].bytes() + scratchOf[1].bytes();
         this.finalNorm = build(
                 widener,
                 rootArena,
@@ -299,12 +310,12 @@ public final class CausalLm {
             this.carry = activations == Activations.CHECKPOINTED
                     ? inputs.building(() -> Shapes.buffer(rows, config.hiddenSize()))
                     : null;
-            bytes += shared.bytes() + inputs.bytes();
+            bytes += sharedBytes + inputs.bytes();
         }
-        this.keptBytesPerLayer = shared != null ? shared.bytes() : layers.isEmpty() ? 0 : bytes / layers.size();
-        this.scratchBytes = scratch.bytes();
-        this.activationBytes = bytes + scratch.bytes() + rootArena.bytes() + (over == null ? widener.bytes() : 0);
-        this.buffers = new Buffers(widener, rootArena, scratch, shared, keptPerLayer, inputs);
+        this.keptBytesPerLayer = sharedOf != null ? sharedBytes : layers.isEmpty() ? 0 : bytes / layers.size();
+        this.scratchBytes = scratchSetBytes;
+        this.activationBytes = bytes + scratchSetBytes + rootArena.bytes() + (over == null ? widener.bytes() : 0);
+        this.buffers = new Buffers(widener, rootArena, scratchOf, sharedOf, keptPerLayer, inputs);
         int lowest = 0;
         while (!embedding.trainable()
                 && lowest < layers.size()

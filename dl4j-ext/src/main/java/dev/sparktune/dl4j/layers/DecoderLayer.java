@@ -9,13 +9,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * norm on each branch's output: {@code h = x + postAttnNorm(attn(inputNorm(x)))},
  * {@code out = h + postMlpNorm(mlp(preMlpNorm(h)))} (its post_attention_layernorm is the first of these, its
  * pre_feedforward_layernorm the MLP's input norm).
+ * Qwen3-MoE's sparse layers have routed experts ({@link RoutedExperts}) in place of the MLP.
  * N = B·T rows, C hidden. backward ADDS into every parameter gradient (never zeroes them).
  */
 public final class DecoderLayer {
     private final RmsNorm inputNorm;
     private final Attention attention;
     private final RmsNorm postNorm; // the MLP's input norm
-    private final SwiGluMlp mlp;
+    private final FeedForward mlp; // the dense MLP, or Qwen3-MoE's routed experts in its sparse layers
     private final RmsNorm attnOutNorm; // Gemma only, else null
     private final RmsNorm mlpOutNorm; // Gemma only, else null
     // Gemma only, else null: kept copies of the attention's and the MLP's outputs, the inputs of the two norms above
@@ -66,7 +67,9 @@ public final class DecoderLayer {
             this.mlpOutNorm = null;
         }
         SwiGluMlp.Activation act = config.isGemma() ? SwiGluMlp.Activation.GELU_TANH : SwiGluMlp.Activation.SILU;
-        this.mlp = new SwiGluMlp(params.child("mlp."), rows, projections, act);
+        this.mlp = config.isSparse(layer)
+                ? new RoutedExperts(config, params.child("mlp."), rows)
+                : new SwiGluMlp(params.child("mlp."), rows, projections, act);
         this.h = Shapes.buffer(rows, config.hiddenSize());
         this.out = Shapes.buffer(rows, config.hiddenSize());
         this.dH = Shapes.scratch(rows, config.hiddenSize());

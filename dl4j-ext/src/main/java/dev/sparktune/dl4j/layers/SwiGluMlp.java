@@ -10,7 +10,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>backward ADDS into the gate/up/down gradients (never zeroes them).
  */
-public final class SwiGluMlp {
+public final class SwiGluMlp implements FeedForward {
     /** The gate's activation. */
     public enum Activation {
         SILU,
@@ -50,32 +50,29 @@ public final class SwiGluMlp {
     }
 
     /** Whether backward adds into any parameter gradient. */
+    @Override
     public boolean trainable() {
         return gate.trainable() || up.trainable() || down.trainable();
     }
 
     /** x [N, C] → [N, C] (a scratch buffer: the caller consumes it before the next layer runs). */
+    @Override
     public INDArray forward(INDArray x) {
         g = gate.forward(x);
         u = up.forward(x);
-        gateNonlinearity();
         if (activation == Activation.SILU) {
-            act.assign(g).muli(sig).muli(u);
+            siluProduct(g, u, sig, act);
         } else {
+            gateNonlinearity();
             act.assign(sig).addi(1.0).muli(g).muli(0.5).muli(u);
         }
         return down.forward(act);
     }
 
-    /** σ(g) (silu) or t = tanh(√(2/π)·(g + a·g³)) (gelu) into sig. */
+    /** t = tanh(√(2/π)·(g + a·g³)) (gelu) into sig. */
     private void gateNonlinearity() {
-        if (activation == Activation.SILU) {
-            sig.assign(g);
-            Transforms.sigmoid(sig, false);
-        } else {
-            sig.assign(g).muli(g).muli(g).muli(GELU_A).addi(g).muli(GELU_K);
-            Transforms.tanh(sig, false);
-        }
+        sig.assign(g).muli(g).muli(g).muli(GELU_A).addi(g).muli(GELU_K);
+        Transforms.tanh(sig, false);
     }
 
     /**
@@ -83,13 +80,13 @@ public final class SwiGluMlp {
      * dg = da ⊙ u ⊙ silu'(g), silu'(g) = σ(g)·(1 + g·(1 − σ(g))). With act = gelu: du = da ⊙ gelu(g);
      * gelu'(g) = (1 + t)/2 + g·(1 − t²)·√(2/π)·(1 + 3a·g²)/2.
      */
+    @Override
     public INDArray backward(INDArray dOut) {
         INDArray dAct = down.backward(dOut);
-        gateNonlinearity(); // as the forward computed it
         if (activation == Activation.SILU) {
-            dUp.assign(g).muli(sig).muli(dAct); // du = silu(g) ⊙ da
-            dGate.assign(sig).rsubi(1.0).muli(g).addi(1.0).muli(sig).muli(u).muli(dAct);
+            siluProductBackward(g, u, sig, dAct, dGate, dUp);
         } else {
+            gateNonlinearity(); // as the forward computed it
             dUp.assign(g).muli(g).muli(3 * GELU_A).addi(1.0); // 1 + 3a·g², for a moment
             dGate.assign(sig).muli(sig).rsubi(1.0).muli(g).muli(0.5 * GELU_K).muli(dUp);
             dUp.assign(sig).addi(1.0).muli(0.5); // (1 + t)/2
@@ -99,6 +96,21 @@ public final class SwiGluMlp {
         INDArray dx = gate.backward(dGate);
         up.backwardAccumulate(dUp, dx);
         return dx;
+    }
+
+    /** act = silu(g) ⊙ u, σ(g) into {@code sig} (scratch); the routed experts ({@link RoutedExperts}) share it. */
+    static void siluProduct(INDArray g, INDArray u, INDArray sig, INDArray act) {
+        sig.assign(g);
+        Transforms.sigmoid(sig, false);
+        act.assign(g).muli(sig).muli(u);
+    }
+
+    /** du = da ⊙ silu(g); dg = da ⊙ u ⊙ σ(g)·(1 + g·(1 − σ(g))), σ(g) recomputed into {@code sig}. */
+    static void siluProductBackward(INDArray g, INDArray u, INDArray sig, INDArray dAct, INDArray dG, INDArray dU) {
+        sig.assign(g);
+        Transforms.sigmoid(sig, false);
+        dU.assign(g).muli(sig).muli(dAct);
+        dG.assign(sig).rsubi(1.0).muli(g).addi(1.0).muli(sig).muli(u).muli(dAct);
     }
 
     public int rows() {

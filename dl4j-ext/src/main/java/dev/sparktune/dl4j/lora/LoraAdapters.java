@@ -85,6 +85,9 @@ public final class LoraAdapters {
      * projection of the family; a named target the family does not have fails, naming the family's projections (Phi-3
      * fuses q/k/v into qkv_proj and gate/up into gate_up_proj, as PEFT names them).
      */
+    private static final String MOE_MLP = "; LoRA on Qwen3-MoE's MLP is not supported: PEFT adapts its gate_proj,"
+            + " up_proj and down_proj as the experts' 3-D parameters (target_parameters), which we do not implement";
+
     public static List<String> targetedProjections(ModelConfig c, LoraConfig lora) {
         List<String> own = HfParamNames.projections(c);
         List<String> foreign = LoraConfig.ALL.stream()
@@ -92,7 +95,15 @@ public final class LoraAdapters {
                 .toList();
         if (!lora.all() && !foreign.isEmpty()) {
             throw new IllegalArgumentException("lora_target " + String.join(", ", foreign) + ": not a projection of "
-                    + c.spec().architecture() + "; its projections are " + String.join(", ", own) + " (or all)");
+                    + c.spec().architecture() + "; its projections are " + String.join(", ", own) + " (or all)"
+                    + (c.isMoe() ? MOE_MLP : ""));
+        }
+        if (lora.all() && c.isMoe() && c.moe().sparseLayers().contains(false)) {
+            // LLaMA-Factory's all would name the dense layers' gate/up/down, which PEFT maps onto the experts
+            throw new IllegalArgumentException(
+                    "lora_target all on a " + c.spec().architecture()
+                            + " with dense layers (mlp_only_layers) would adapt its MLP" + MOE_MLP + "; name "
+                            + String.join(", ", own));
         }
         return own.stream().filter(lora::targets).toList();
     }

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -127,6 +129,7 @@ public final class HfConfigReader {
                 ? gemmaRope(root, source, "full_attention", "rope_theta", 1_000_000.0, headDim)
                 : readRope(root, source, spec, maxPos, headDim);
         ModelConfig.Gemma gemmaSettings = null;
+        ModelConfig.Moe moeSettings = null;
 
         boolean attentionBias = optBool(root, "attention_bias", source, false);
         boolean qkvBias;
@@ -145,11 +148,14 @@ public final class HfConfigReader {
                 outputBias = false;
                 rejectQwenSlidingWindow(root, source);
             }
-            case QWEN3 -> {
+            case QWEN3, QWEN3_MOE -> {
                 qkvBias = attentionBias;
                 outputBias = attentionBias;
                 qkNorm = true;
                 rejectQwenSlidingWindow(root, source);
+                if (spec.family() == ModelFamily.QWEN3_MOE) {
+                    moeSettings = moeSettings(root, source, layers);
+                }
             }
             case MISTRAL, PHI3 -> {
                 qkvBias = false;
@@ -250,10 +256,55 @@ public final class HfConfigReader {
                     bos,
                     eos,
                     pad,
-                    gemmaSettings);
+                    gemmaSettings,
+                    moeSettings);
         } catch (IllegalArgumentException e) {
             throw ModelErrors.clash(source, "<config>", e.getMessage());
         }
+    }
+
+    /**
+     * Qwen3-MoE's experts as Qwen3MoeConfig reads them: num_experts (default 128; transformers 5 writes it as
+     * num_local_experts), num_experts_per_tok (8), moe_intermediate_size (768), norm_topk_prob (false), and which
+     * layers are sparse: those not in mlp_only_layers whose (index + 1) is a multiple of decoder_sparse_step (1).
+     * output_router_logits true (the load-balancing loss in training) is refused: we do not compute that loss.
+     */
+    private static ModelConfig.Moe moeSettings(JsonNode root, String source, int layers) {
+        String expertsKey = has(root, "num_experts") ? "num_experts" : "num_local_experts";
+        int experts = optInt(root, expertsKey, source, 128);
+        int topK = optInt(root, "num_experts_per_tok", source, 8);
+        if (topK > experts) {
+            throw ModelErrors.clash(
+                    source,
+                    "num_experts_per_tok",
+                    "num_experts_per_tok (" + topK + ") is more than " + expertsKey + " (" + experts + ")");
+        }
+        int inter = optInt(root, "moe_intermediate_size", source, 768);
+        boolean norm = optBool(root, "norm_topk_prob", source, false);
+        int step = optInt(root, "decoder_sparse_step", source, 1);
+        if (optBool(root, "output_router_logits", source, false)) {
+            throw ModelErrors.unsupportedFeature(source, "output_router_logits", "true", List.of("false"));
+        }
+        double auxCoef = optDouble(root, "router_aux_loss_coef", source, 0.001);
+        Set<Integer> dense = new HashSet<>();
+        JsonNode only = root.get("mlp_only_layers");
+        if (only != null && !only.isNull()) {
+            String allowed = "a list of layer indices in [0, num_hidden_layers " + layers + ")";
+            if (!only.isArray()) {
+                throw ModelErrors.badField(source, "mlp_only_layers", only, allowed);
+            }
+            for (JsonNode l : only) {
+                if (!l.isIntegralNumber() || !l.canConvertToInt() || l.asInt() < 0 || l.asInt() >= layers) {
+                    throw ModelErrors.badField(source, "mlp_only_layers", only, allowed);
+                }
+                dense.add(l.asInt());
+            }
+        }
+        List<Boolean> sparse = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            sparse.add(!dense.contains(l) && (l + 1) % step == 0);
+        }
+        return new ModelConfig.Moe(experts, topK, inter, norm, sparse, auxCoef);
     }
 
     /**

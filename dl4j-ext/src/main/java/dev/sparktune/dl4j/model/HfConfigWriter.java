@@ -78,13 +78,16 @@ public final class HfConfigWriter {
                 root.put("use_sliding_window", false);
                 root.putNull("sliding_window");
             }
-            case QWEN3 -> {
+            case QWEN3, QWEN3_MOE -> {
                 if (!c.qkNorm() || c.mlpBias()) {
                     throw ModelErrors.clash(source, "qk_norm", "Qwen3 always has q/k norms and no MLP bias");
                 }
                 root.put("attention_bias", sameBias(c, source));
                 root.put("use_sliding_window", false);
                 root.putNull("sliding_window");
+                if (c.isMoe()) {
+                    putMoe(root, c.moe());
+                }
             }
             case MISTRAL -> {
                 if (c.qkvBias() || c.outputBias() || c.mlpBias() || c.qkNorm()) {
@@ -142,6 +145,26 @@ public final class HfConfigWriter {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The experts under the names real Qwen3-MoE checkpoints use (num_experts, as vLLM reads it); the dense layers
+     * as mlp_only_layers with decoder_sparse_step 1, which gives back the same layer map.
+     */
+    private static void putMoe(ObjectNode root, ModelConfig.Moe moe) {
+        root.put("num_experts", moe.numExperts());
+        root.put("num_experts_per_tok", moe.topK());
+        root.put("moe_intermediate_size", moe.expertIntermediate());
+        root.put("norm_topk_prob", moe.normTopkProb());
+        root.put("decoder_sparse_step", 1);
+        ArrayNode dense = root.putArray("mlp_only_layers");
+        for (int l = 0; l < moe.sparseLayers().size(); l++) {
+            if (!moe.sparseLayers().get(l)) {
+                dense.add(l);
+            }
+        }
+        root.put("output_router_logits", false);
+        root.put("router_aux_loss_coef", moe.routerAuxLossCoef());
     }
 
     private static void putRope(ObjectNode rope, RopeConfig r) {

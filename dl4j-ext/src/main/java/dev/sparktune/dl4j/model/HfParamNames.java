@@ -4,6 +4,8 @@ import dev.sparktune.dl4j.params.ParamLayout;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The checkpoint-name mapping: every parameter of a {@link ModelConfig} under its transformers name and shape, in the
@@ -12,6 +14,8 @@ import java.util.Map;
  * <p>Phi-3 stores q/k/v as one {@code qkv_proj} [(NH + 2·KV)·D, C] and gate/up as one {@code gate_up_proj} [2·I, C].
  * A row range of a row-major [OUT, IN] weight is contiguous, so the layers address q_proj … up_proj as {@link #parts}
  * of those entries: views, with one checkpoint name and one flat-parameter entry per fused weight.
+ * Qwen3-MoE's sparse layers hold a router {@code mlp.gate} [E, C] and per expert e {@code mlp.experts.<e>.gate_proj},
+ * {@code up_proj} [I, C] and {@code down_proj} [C, I] (moe_intermediate_size I) instead of the MLP.
  */
 public final class HfParamNames {
     /** The projections of a decoder layer with separate weights, in layer order (PEFT's names). */
@@ -29,8 +33,17 @@ public final class HfParamNames {
 
     private HfParamNames() {}
 
-    /** The projection names of {@code c}'s decoder layers as PEFT targets them, in layer order. */
+    /**
+     * The attention's projections: Qwen3-MoE's LoRA targets. PEFT 0.21 maps gate_proj / up_proj / down_proj on that
+     * model to its experts' 3-D parameters (target_parameters), which we do not adapt.
+     */
+    public static final List<String> ATTENTION_PROJECTIONS = PROJECTIONS.subList(0, 4);
+
+    /** The projection names of {@code c}'s decoder layers as PEFT targets them (and we adapt), in layer order. */
     public static List<String> projections(ModelConfig c) {
+        if (c.isMoe()) {
+            return ATTENTION_PROJECTIONS;
+        }
         return c.family() == ModelFamily.PHI3 ? FUSED_PROJECTIONS : PROJECTIONS;
     }
 
@@ -62,6 +75,30 @@ public final class HfParamNames {
         parts.put("mlp.up_proj", new Part("mlp.gate_up_proj", inter, 2 * inter));
         return Map.copyOf(parts);
     }
+
+    /**
+     * Expert {@code e}'s module prefix in a sparse layer ({@code mlp.experts.<e>.}): the per-expert names real
+     * Qwen3-MoE checkpoints carry and transformers 5 writes (it fuses them into 3-D parameters in memory only).
+     */
+    public static String expertPrefix(int expert) {
+        return "mlp.experts." + expert + ".";
+    }
+
+    /**
+     * {@code name} as transformers 5 names the parameter in memory, what LLaMA-Factory's name matching sees: Qwen3-MoE's
+     * per-expert {@code mlp.experts.<e>.gate_proj.weight} / {@code up_proj.weight} are one fused
+     * {@code mlp.experts.gate_up_proj}, {@code down_proj.weight} one {@code mlp.experts.down_proj}; others unchanged.
+     */
+    public static String inMemoryName(String name) {
+        Matcher m = EXPERT.matcher(name);
+        if (!m.matches()) {
+            return name;
+        }
+        return m.group(1) + "mlp.experts." + (m.group(2).equals("down_proj") ? "down_proj" : "gate_up_proj");
+    }
+
+    private static final Pattern EXPERT =
+            Pattern.compile("(.*)mlp\\.experts\\.\\d+\\.(gate_proj|up_proj|down_proj)\\.weight");
 
     public static String layerPrefix(int layer) {
         return "model.layers." + layer + ".";
@@ -107,6 +144,17 @@ public final class HfParamNames {
             if (c.isGemma()) { // the norm on the attention's output above, these two around the MLP
                 b.add(p + "pre_feedforward_layernorm.weight", hidden);
                 b.add(p + "post_feedforward_layernorm.weight", hidden);
+            }
+            if (c.isSparse(l)) { // the router, then each expert's SwiGLU as the checkpoint names them
+                long expertInter = c.moe().expertIntermediate();
+                b.add(p + "mlp.gate.weight", c.moe().numExperts(), hidden);
+                for (int e = 0; e < c.moe().numExperts(); e++) {
+                    String x = p + expertPrefix(e);
+                    b.add(x + "gate_proj.weight", expertInter, hidden);
+                    b.add(x + "up_proj.weight", expertInter, hidden);
+                    b.add(x + "down_proj.weight", hidden, expertInter);
+                }
+                continue;
             }
             linear(b, p + "mlp.gate_proj", inter, hidden, c.mlpBias());
             linear(b, p + "mlp.up_proj", inter, hidden, c.mlpBias());

@@ -27,6 +27,7 @@ import java.util.List;
  * @param padTokenId            the embedding's padding_idx (-1 when unset): transformers' nn.Embedding gives that row
  *                              no gradient from the lookup, so neither do we
  * @param gemma                 Gemma 3's per-layer attention settings; null for the other families
+ * @param moe                   Qwen3-MoE's routed experts; null for the other families
  */
 public record ModelConfig(
         ModelSpec spec,
@@ -49,7 +50,8 @@ public record ModelConfig(
         int bosTokenId,
         List<Integer> eosTokenIds,
         int padTokenId,
-        Gemma gemma) {
+        Gemma gemma,
+        Moe moe) {
 
     /**
      * What Gemma 3 (Gemma3ForCausalLM) adds: sliding-window and global layers, each kind with its own RoPE, and the
@@ -70,6 +72,40 @@ public record ModelConfig(
                 throw new IllegalArgumentException("the sliding layers' rope must be the default rope");
             }
             slidingLayers = List.copyOf(slidingLayers);
+        }
+    }
+
+    /**
+     * What Qwen3-MoE (Qwen3MoeForCausalLM) adds: in its sparse layers a router ({@code mlp.gate}, [E, C]) picks
+     * {@code topK} of {@code numExperts} SwiGLU experts per token (softmax over all E in fp32, the k largest, their
+     * probabilities renormalised to sum 1 when {@code normTopkProb}), and the layer's output is the experts' outputs
+     * weighted by those probabilities. Its other layers have the dense MLP of width intermediate_size.
+     *
+     * @param numExperts          E (num_experts; transformers 5 writes it as num_local_experts)
+     * @param topK                k (num_experts_per_tok)
+     * @param expertIntermediate  each expert's inner width (moe_intermediate_size)
+     * @param normTopkProb        renormalise the k picked probabilities (norm_topk_prob)
+     * @param sparseLayers        per decoder layer: true = routed experts, false = the dense MLP (from mlp_only_layers
+     *                            and decoder_sparse_step, as Qwen3MoeDecoderLayer decides)
+     * @param routerAuxLossCoef   router_aux_loss_coef, kept to be written back; the load-balancing loss itself is off
+     *                            (output_router_logits false: see docs/training.md)
+     */
+    public record Moe(
+            int numExperts,
+            int topK,
+            int expertIntermediate,
+            boolean normTopkProb,
+            List<Boolean> sparseLayers,
+            double routerAuxLossCoef) {
+        public Moe {
+            if (numExperts <= 0 || topK <= 0 || topK > numExperts) {
+                throw new IllegalArgumentException(
+                        "num_experts_per_tok must be in [1, num_experts " + numExperts + "], got " + topK);
+            }
+            if (expertIntermediate <= 0) {
+                throw new IllegalArgumentException("moe_intermediate_size must be > 0, got " + expertIntermediate);
+            }
+            sparseLayers = List.copyOf(sparseLayers);
         }
     }
 
@@ -126,6 +162,19 @@ public record ModelConfig(
                 throw new IllegalArgumentException("sliding_attention layers need a sliding_window");
             }
         }
+        if ((spec.family() == ModelFamily.QWEN3_MOE) != (moe != null)) {
+            throw new IllegalArgumentException("MoE settings are for Qwen3MoeForCausalLM, and it requires them");
+        }
+        if (moe != null) {
+            if (moe.sparseLayers().size() != numLayers) {
+                throw new IllegalArgumentException("the MoE layer map has "
+                        + moe.sparseLayers().size() + " entries for num_hidden_layers " + numLayers);
+            }
+            if (!qkNorm || mlpBias || slidingWindow != 0) {
+                throw new IllegalArgumentException(
+                        "Qwen3MoeForCausalLM has q/k norms, no MLP bias and no sliding window");
+            }
+        }
         eosTokenIds = List.copyOf(eosTokenIds == null ? List.of() : eosTokenIds);
     }
 
@@ -146,6 +195,15 @@ public record ModelConfig(
 
     public boolean hasSlidingWindow() {
         return slidingWindow > 0;
+    }
+
+    public boolean isMoe() {
+        return moe != null;
+    }
+
+    /** Whether decoder layer {@code layer} routes tokens to experts (else it has the dense MLP). */
+    public boolean isSparse(int layer) {
+        return moe != null && moe.sparseLayers().get(layer);
     }
 
     public boolean isGemma() {

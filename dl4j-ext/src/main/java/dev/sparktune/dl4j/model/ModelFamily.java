@@ -2,7 +2,8 @@ package dev.sparktune.dl4j.model;
 
 /**
  * The decoder families we implement; each differs only in biases, q/k norms, sliding-window support, fused
- * projections (Phi-3), RoPE variants and Gemma 3's sandwich norms, gelu MLP and per-layer attention kinds.
+ * projections (Phi-3), RoPE variants, Gemma 3's sandwich norms, gelu MLP and per-layer attention kinds, and
+ * Qwen3-MoE's routed experts in place of the MLP.
  */
 public enum ModelFamily {
     LLAMA,
@@ -10,5 +11,6 @@ public enum ModelFamily {
     QWEN3,
     MISTRAL,
     PHI3,
-    GEMMA3
+    GEMMA3,
+    QWEN3_MOE
 }

@@ -96,7 +96,8 @@ public final class ModelInit {
 
     /**
      * The HF config of a small model: {@code architecture} (e.g. {@code Qwen3ForCausalLM}) with the given sizes;
-     * {@code headDim} null = hidden / heads.
+     * {@code headDim} null = hidden / heads. A Qwen3MoeForCausalLM gets 8 experts of width {@code intermediate}, 2
+     * per token.
      *
      * @throws ModelException when the family is not supported or the sizes do not fit together
      */
@@ -126,6 +127,14 @@ public final class ModelInit {
         // Mistral, Phi-3: full attention unless a window is configured later; Gemma 3: its default window (4096)
         cfg.putNull("sliding_window");
         cfg.putNull("pad_token_id"); // Phi3Config's default (32000) is outside a small vocabulary
+        if (ModelSpecs.forArchitecture(architecture, "init-model arguments").family() == ModelFamily.QWEN3_MOE) {
+            // Qwen3-30B-A3B's routing (renormalised top-k, every layer sparse) at a small scale: 8 experts, 2 per
+            // token, each of the given intermediate width (Qwen3MoeConfig's defaults are 128 experts of 768)
+            cfg.put("num_experts", 8);
+            cfg.put("num_experts_per_tok", 2);
+            cfg.put("moe_intermediate_size", intermediate);
+            cfg.put("norm_topk_prob", true);
+        }
         return HfConfigReader.parse(cfg.toString(), "init-model arguments");
     }
 }

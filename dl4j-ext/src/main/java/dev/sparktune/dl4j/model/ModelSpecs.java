@@ -15,6 +15,7 @@ public final class ModelSpecs {
         register(new ModelSpec("MistralForCausalLM", "mistral", ModelFamily.MISTRAL, 131072, 4096));
         register(new ModelSpec("Phi3ForCausalLM", "phi3", ModelFamily.PHI3, 4096, 0));
         register(new ModelSpec("Gemma3ForCausalLM", "gemma3_text", ModelFamily.GEMMA3, 131072, 4096));
+        register(new ModelSpec("Qwen3MoeForCausalLM", "qwen3_moe", ModelFamily.QWEN3_MOE, 32768, 0));
     }
 
     private ModelSpecs() {}

@@ -35,6 +35,24 @@ class TrainingFlopsTest {
     }
 
     @Test
+    void aSparseLayerCountsTheRouterAndTheKExpertsEachTokenRuns() {
+        // qwen3's shape with layers 1-3 sparse: a router 8x64 and 8 experts of 3 x 64x48, 2 per token
+        ModelConfig moe = HfConfigReader.parse("""
+                {"architectures": ["Qwen3MoeForCausalLM"], "vocab_size": 1000, "hidden_size": 64,
+                 "intermediate_size": 192, "num_hidden_layers": 4, "num_attention_heads": 4,
+                 "num_key_value_heads": 2, "head_dim": 32, "tie_word_embeddings": true,
+                 "max_position_embeddings": 512, "num_experts": 8, "num_experts_per_tok": 2,
+                 "moe_intermediate_size": 48, "mlp_only_layers": [0]}""", "test");
+        long attention = 64 * 128 + 2 * 64 * 64 + 128 * 64;
+        long sparse = attention + 8 * 64 + 2 * 3 * 64 * 48;
+        long n = LAYER + 3 * sparse + HEAD;
+        assertEquals(
+                6.0 * n + 12.0 * 4 * ATTN,
+                TrainingFlops.of(moe, name -> true, 0).perToken(T),
+                1e-6);
+    }
+
+    @Test
     void loraAndFreezeCountOnlyWhatTheirBackwardNeeds() {
         long n = 4 * LAYER + HEAD;
         long adapters = 12_345;

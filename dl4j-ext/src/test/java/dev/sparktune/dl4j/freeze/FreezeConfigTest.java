@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfParamNames;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelException;
 import java.util.List;
@@ -37,6 +38,28 @@ class FreezeConfigTest {
                                         || n.contains("mlp")),
                 "layer 1 is not layers 10/11: " + first);
         assertEquals(12, FreezeConfig.of(100, "mlp", "").trainableNames(m).size() / 3, "more layers than exist: all");
+    }
+
+    @Test
+    void qwen3MoeExpertsAreMatchedByTheNamesTransformersHoldsThemUnder() {
+        // LLaMA-Factory matches ".1." against the fused in-memory experts.gate_up_proj / down_proj: layer 0's expert 1
+        // (model.layers.0.mlp.experts.1.gate_proj.weight in the checkpoint) is not layer 1's
+        ModelConfig moe = HfConfigReader.parse("""
+                {"architectures": ["Qwen3MoeForCausalLM"], "vocab_size": 64, "hidden_size": 32,
+                 "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                 "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 16}""", "test");
+        Set<String> last = FreezeConfig.of(1, "all", "").trainableNames(moe);
+        assertTrue(last.contains("model.layers.1.mlp.experts.3.down_proj.weight"), last.toString());
+        assertTrue(last.stream().allMatch(n -> n.startsWith("model.layers.1.")), last.toString());
+        // the modules of a layer are transformers' (self_attn, mlp, the norms), not the experts' projections
+        String m = assertThrows(
+                        ModelException.class,
+                        () -> FreezeConfig.of(1, "gate_proj", "").trainableNames(moe))
+                .getMessage();
+        assertTrue(m.contains("\"gate_proj\"") && m.contains("mlp"), m);
+        assertEquals(
+                "model.layers.0.mlp.experts.gate_up_proj",
+                HfParamNames.inMemoryName("model.layers.0.mlp.experts.1.up_proj.weight"));
     }
 
     @Test

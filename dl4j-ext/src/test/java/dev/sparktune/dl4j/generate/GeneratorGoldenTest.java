@@ -34,7 +34,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 class GeneratorGoldenTest {
     static final Path FIXTURES = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf");
     static final Path GOLDENS = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/model_generate.safetensors");
-    static final List<String> FAMILIES = List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3");
+    static final List<String> FAMILIES = List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3", "qwen3_moe");
 
     @Test
     void greedyTokensAndStepLogitsMatchTransformers() throws IOException {

@@ -39,6 +39,10 @@ class ActivationPlanTest {
         {"architectures": ["Gemma3ForCausalLM"], "vocab_size": 72, "hidden_size": 32, "intermediate_size": 48,
          "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 12,
          "sliding_window": 5, "layer_types": ["sliding_attention", "full_attention"],
+         "max_position_embeddings": 64}""", """
+        {"architectures": ["Qwen3MoeForCausalLM"], "vocab_size": 64, "hidden_size": 32, "intermediate_size": 48,
+         "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8,
+         "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 16, "mlp_only_layers": [1],
          "max_position_embeddings": 64}"""};
 
     @Test
@@ -50,8 +54,10 @@ class ActivationPlanTest {
             INDArray narrowParams = model.params().castTo(DataType.BFLOAT16);
             List<LoraConfig> loras = new ArrayList<>();
             loras.add(null);
-            loras.add(LoraConfig.of(4, 8, 0, "all", false));
-            loras.add(LoraConfig.of(2, 8, 0.1, "q_proj,v_proj,down_proj", false));
+            // Qwen3-MoE: LoRA on the attention only (LoraAdapters refuses its MLP and, with dense layers, all)
+            boolean moe = config.isMoe();
+            loras.add(LoraConfig.of(4, 8, 0, moe ? "q_proj,k_proj,v_proj,o_proj" : "all", false));
+            loras.add(LoraConfig.of(2, 8, 0.1, moe ? "q_proj,v_proj" : "q_proj,v_proj,down_proj", false));
             for (LoraConfig lora : loras) {
                 for (boolean checkpointing : new boolean[] {false, true}) {
                     for (int[] shape : new int[][] {{1, 12}, {2, 7}}) {

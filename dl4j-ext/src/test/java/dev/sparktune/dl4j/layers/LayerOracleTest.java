@@ -167,6 +167,7 @@ class LayerOracleTest {
                 -1,
                 List.of(),
                 -1,
+                null,
                 null);
     }
 

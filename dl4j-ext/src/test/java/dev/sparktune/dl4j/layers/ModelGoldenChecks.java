@@ -46,7 +46,7 @@ final class ModelGoldenChecks {
     }
 
     /** Every family the decoder implements: each golden file holds a case of each. */
-    static final Set<String> FAMILIES = Set.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3");
+    static final Set<String> FAMILIES = Set.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3", "qwen3_moe");
 
     static List<String> checkAll(Path goldenFile) {
         Goldens g = new Goldens(goldenFile);

@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Frozen weights kept in the checkpoint's bf16 / fp16 and widened per product give bit-identical losses and
  * gradients to the same values stored in fp32 (widening is exact): the lm_head by vocabulary piece, and whole LoRA
  * models with tied and untied embeddings, biases, q/k norms, dropout, and activation checkpointing (Gemma 3's
- * (1 + w) norms and scaled embeddings on narrow weights too).
+ * (1 + w) norms and scaled embeddings, Qwen3-MoE's router and experts on narrow weights too).
  */
 class NarrowWeightsTest {
     static final int B = 2;
@@ -71,7 +71,11 @@ class NarrowWeightsTest {
             {"architectures": ["Gemma3ForCausalLM"], "vocab_size": 80, "hidden_size": 32, "intermediate_size": 40,
              "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8,
              "sliding_window": 5, "layer_types": ["sliding_attention", "full_attention"],
-             "query_pre_attn_scalar": 12, "max_position_embeddings": 64}"""};
+             "query_pre_attn_scalar": 12, "max_position_embeddings": 64}""", """
+            {"architectures": ["Qwen3MoeForCausalLM"], "vocab_size": 80, "hidden_size": 32, "intermediate_size": 40,
+             "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8,
+             "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 16, "norm_topk_prob": true,
+             "max_position_embeddings": 64}"""};
         for (String json : configs) {
             ModelConfig config = HfConfigReader.parse(json, "test");
             HfModelDir.Loaded model = ModelInit.random(config, 2, 0.2);

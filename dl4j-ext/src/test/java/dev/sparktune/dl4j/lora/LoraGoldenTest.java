@@ -114,7 +114,7 @@ class LoraGoldenTest {
         int[] ids = {1, 5, 40, 0, 13, 44, 2, 9};
         String idList = Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","));
         List<String> report = new ArrayList<>();
-        for (String family : List.of("qwen3", "mistral", "phi3", "gemma3")) {
+        for (String family : List.of("qwen3", "mistral", "phi3", "gemma3", "qwen3_moe")) {
             Path baseDir = GOLDENS.resolve("hf/" + family);
             HfModelDir.Loaded base = HfModelDir.load(baseDir);
             LoraConfig lcfg = LoraAdapters.readConfig(GOLDENS.resolve("lora/" + family));
@@ -199,6 +199,25 @@ class LoraGoldenTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> LoraAdapters.layout(llama, LoraConfig.of(4, 8, 0, "gate_up_proj", false)));
+
+        // Qwen3-MoE: the attention only; PEFT would adapt the MLP's names as the experts' 3-D parameters
+        ModelConfig moe = HfConfigReader.read(GOLDENS.resolve("hf/qwen3_moe"));
+        assertEquals(
+                List.of("q_proj", "v_proj"),
+                LoraAdapters.targetedProjections(moe, LoraConfig.of(4, 8, 0, "q_proj,v_proj", false)));
+        String experts = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> LoraAdapters.layout(moe, LoraConfig.of(4, 8, 0, "q_proj,down_proj", false)))
+                .getMessage();
+        assertTrue(
+                experts.startsWith("lora_target down_proj: not a projection of Qwen3MoeForCausalLM; its projections"
+                                + " are q_proj, k_proj, v_proj, o_proj")
+                        && experts.contains("experts' 3-D parameters"),
+                experts);
+        // the fixture has a dense layer, whose gate/up/down LLaMA-Factory's all would name
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LoraAdapters.layout(moe, all))
+                .getMessage()
+                .contains("with dense layers (mlp_only_layers)"));
     }
 
     private static JsonNode python(String mode, Path base, Path adapter, String ids) throws Exception {

@@ -58,7 +58,7 @@ class HfConfigReaderTest {
 
     @Test
     void layoutMatchesEveryTensorTransformersSaved() {
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3")) {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3", "qwen3_moe")) {
             ModelConfig config = HfConfigReader.read(HF.resolve(family));
             ParamLayout layout = HfParamNames.layout(config);
             SafetensorsReader reader = SafetensorsReader.open(HF.resolve(family));
@@ -147,6 +147,50 @@ class HfConfigReaderTest {
         assertEquals(2, legacy.bosTokenId());
         assertEquals(List.of(1), legacy.eosTokenIds());
         assertEquals(legacy, HfConfigReader.parse(HfConfigWriter.toJson(legacy), "written"));
+    }
+
+    @Test
+    void readsQwen3MoesExpertsAndWhichLayersAreSparse() {
+        ModelConfig fixture = HfConfigReader.read(HF.resolve("qwen3_moe"));
+        assertEquals(ModelFamily.QWEN3_MOE, fixture.family());
+        // transformers 5 wrote num_local_experts; mlp_only_layers [0] makes layer 0 dense
+        assertEquals(new ModelConfig.Moe(4, 2, 16, true, List.of(false, true), 0.001), fixture.moe());
+        assertTrue(fixture.qkNorm() && !fixture.tieWordEmbeddings());
+        ParamLayout layout = HfParamNames.layout(fixture);
+        assertTrue(layout.contains("model.layers.0.mlp.gate_proj.weight"));
+        assertArrayEquals(
+                new long[] {4, 32},
+                layout.entry("model.layers.1.mlp.gate.weight").shape());
+        assertArrayEquals(
+                new long[] {32, 16},
+                layout.entry("model.layers.1.mlp.experts.3.down_proj.weight").shape());
+
+        // Qwen3-30B-A3B's config.json names num_experts; decoder_sparse_step 2 makes every other layer sparse
+        ModelConfig stepped = parse("Qwen3MoeForCausalLM", """
+                , "num_experts": 8, "num_experts_per_tok": 3, "moe_intermediate_size": 8, "decoder_sparse_step": 2""");
+        assertEquals(new ModelConfig.Moe(8, 3, 8, false, List.of(false, true), 0.001), stepped.moe());
+        assertEquals(stepped, HfConfigReader.parse(HfConfigWriter.toJson(stepped), "written"));
+        ModelConfig defaults = parse("Qwen3MoeForCausalLM", "");
+        assertEquals(new ModelConfig.Moe(128, 8, 768, false, List.of(true, true), 0.001), defaults.moe());
+    }
+
+    @Test
+    void qwen3MoeSettingsWeDoNotRunAreRefusedNamingTheKey() {
+        // the load-balancing loss is not computed: a config that asks for it in training is refused
+        assertTrue(assertThrows(
+                        UnsupportedArchitectureException.class,
+                        () -> parse("Qwen3MoeForCausalLM", ", \"output_router_logits\": true"))
+                .getMessage()
+                .contains("output_router_logits"));
+        assertTrue(assertThrows(
+                        ModelException.class,
+                        () -> parse("Qwen3MoeForCausalLM", ", \"num_experts\": 4, \"num_experts_per_tok\": 5"))
+                .getMessage()
+                .contains("num_experts_per_tok (5) is more than num_experts (4)"));
+        assertTrue(assertThrows(ModelException.class, () -> parse("Qwen3MoeForCausalLM", ", \"mlp_only_layers\": [2]"))
+                .getMessage()
+                .contains("mlp_only_layers"));
+        assertThrows(ModelException.class, () -> parse("Qwen3MoeForCausalLM", ", \"use_sliding_window\": true"));
     }
 
     @Test
@@ -339,7 +383,7 @@ class HfConfigReaderTest {
 
     @Test
     void writerRoundTripsEveryFamily() {
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3")) {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3", "qwen3_moe")) {
             ModelConfig c = HfConfigReader.read(HF.resolve(family));
             assertEquals(c, HfConfigReader.parse(HfConfigWriter.toJson(c), family + " written"), family);
         }
@@ -369,6 +413,7 @@ class HfConfigReaderTest {
                 -1,
                 List.of(),
                 -1,
+                null,
                 null);
         assertEquals(
                 "attention_bias",

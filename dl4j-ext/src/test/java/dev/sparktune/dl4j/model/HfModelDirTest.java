@@ -30,7 +30,7 @@ class HfModelDirTest {
         Path tokenizer = Files.createDirectories(tmp.resolve("tok"));
         Files.writeString(tokenizer.resolve("tokenizer.json"), "{}");
         Files.writeString(tokenizer.resolve("unrelated.txt"), "x");
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3")) {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3", "qwen3_moe")) {
             HfModelDir.Loaded a = HfModelDir.load(HF.resolve(family));
             Path out = tmp.resolve(family);
             HfModelDir.save(out, a.config(), a.layout(), a.params(), tokenizer, 10_000);
@@ -82,7 +82,7 @@ class HfModelDirTest {
 
     @Test
     void rangesReadFromTheFilesEqualTheLoadedModel() {
-        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3")) {
+        for (String family : List.of("llama", "qwen2", "qwen3", "mistral", "phi3", "gemma3", "qwen3_moe")) {
             HfModelDir.Stored stored = HfModelDir.open(HF.resolve(family));
             HfModelDir.Loaded loaded = stored.load();
             long n = stored.layout().totalLength();

@@ -80,6 +80,21 @@ public final class TinyModels {
     }
 
     /**
+     * A tiny Qwen3-MoE (4 experts, 2 per token, renormalised; both layers sparse, as in Qwen3-30B-A3B, so that
+     * lora_target all is the attention) over the real Qwen3 tokenizer's vocabulary, so that the tables the tests
+     * prepare fit it.
+     */
+    public static ModelConfig qwen3Moe() {
+        return HfConfigReader.parse(MOE.formatted(ModelInit.vocabSize(QWEN3_TOKENIZER), 256), "test");
+    }
+
+    private static final String MOE = """
+            {"architectures": ["Qwen3MoeForCausalLM"], "vocab_size": %d, "hidden_size": 32,
+             "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4,
+             "num_key_value_heads": 2, "head_dim": 8, "num_experts": 4, "num_experts_per_tok": 2,
+             "moe_intermediate_size": 16, "norm_topk_prob": true, "max_position_embeddings": %d}""";
+
+    /**
      * The tiny Qwen3 over {@link #TOY_VOCAB} tokens with a narrower MLP (48), for ranks run as threads on rows of
      * random token ids: small enough that a test trains it for several world sizes and shardings.
      */
@@ -124,6 +139,16 @@ public final class TinyModels {
     /** {@link #gemma3OverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */
     public static HfModelDir.Loaded toyGemma3Weights() {
         return ModelInit.random(gemma3OverToyVocab(), 5, 0.1);
+    }
+
+    /** A Qwen3-MoE of {@link #qwen3OverToyVocab()}'s size: {@link #qwen3Moe()}'s experts, both layers sparse. */
+    public static ModelConfig qwen3MoeOverToyVocab() {
+        return HfConfigReader.parse(MOE.formatted(TOY_VOCAB, 128), "test");
+    }
+
+    /** {@link #qwen3MoeOverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */
+    public static HfModelDir.Loaded toyQwen3MoeWeights() {
+        return ModelInit.random(qwen3MoeOverToyVocab(), 5, 0.1);
     }
 
     /** {@link #qwen3OverToyVocab()}'s random weights (seed 5, std 0.1): the same every call. */

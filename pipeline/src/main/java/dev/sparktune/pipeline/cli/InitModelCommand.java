@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Create a randomly initialised model (LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
-                + "MistralForCausalLM, Phi3ForCausalLM or Gemma3ForCausalLM) with the given sizes and save it as a "
+                + "MistralForCausalLM, Phi3ForCausalLM, Gemma3ForCausalLM or Qwen3MoeForCausalLM) with the given sizes "
+                + "and save it as a "
                 + "Hugging Face model directory, with the tokenizer files copied in. No Spark.",
         defaultValueProvider = InitModelCommand.ReferenceDefaults.class)
 final class InitModelCommand implements Callable<Integer> {

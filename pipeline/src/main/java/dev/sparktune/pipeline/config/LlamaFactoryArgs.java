@@ -156,7 +156,9 @@ final class LlamaFactoryArgs {
             Map.entry("create_new_adapter", false),
             Map.entry("train_from_scratch", false),
             Map.entry("disable_shuffling", false),
-            Map.entry("module_dropout", 0.0));
+            Map.entry("module_dropout", 0.0),
+            // set, LLaMA-Factory adds the MoE load-balancing loss (output_router_logits), which SparkTune does not
+            Map.entry("moe_aux_loss_coef", Optional.empty()));
 
     /** LLaMA-Factory's switches of what a run does: they pick the run verb's stages ({@link #runStages}). */
     static final Set<String> RUN_SWITCHES = Set.of("do_train", "do_eval", "do_predict");
@@ -367,7 +369,6 @@ final class LlamaFactoryArgs {
             "use_unsloth",
             "use_unsloth_gc",
             "enable_liger_kernel",
-            "moe_aux_loss_coef",
             "use_reentrant_gc",
             "upcast_layernorm",
             "upcast_lmhead_output",

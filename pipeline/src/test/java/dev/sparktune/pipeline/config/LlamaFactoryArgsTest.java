@@ -267,6 +267,30 @@ class LlamaFactoryArgsTest {
     }
 
     @Test
+    void moeAuxLossCoefIsRefusedWhenSetAsTheLoadBalancingLossIsNotComputed() throws IOException {
+        // LLaMA-Factory turns on output_router_logits (the MoE load-balancing loss) when it is set
+        Path file = write("job.yaml", """
+                model_name_or_path: /m
+                dataset: a
+                tokenized_path: /t
+                moe_aux_loss_coef: 0.001
+                """);
+        ConfigException e = assertThrows(
+                ConfigException.class, () -> SparkTuneConfig.load(ConfigSources.of(file, List.of()), Verb.PREP));
+        assertEquals(
+                List.of("moe_aux_loss_coef"),
+                e.problems().stream().map(ConfigProblem::keyPath).toList(),
+                e.getMessage());
+        Path unset = write("unset.yaml", """
+                model_name_or_path: /m
+                dataset: a
+                tokenized_path: /t
+                moe_aux_loss_coef: null
+                """);
+        SparkTuneConfig.load(ConfigSources.of(unset, List.of()), Verb.PREP);
+    }
+
+    @Test
     void badMappedValueNamesTheTreeKeyAndTheLlamaFactoryKey() throws IOException {
         Path file = write("ppo.yaml", "model_name_or_path: /m\ndataset: a\ntokenized_path: /t\nstage: ppo\n");
         ConfigException e = assertThrows(

@@ -417,7 +417,9 @@ class TrainJobTest {
                 new NewFamily(
                         "gemma3",
                         TinyModels.gemma3(),
-                        Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")));
+                        Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")),
+                // routed experts under packed rows; the experts are not PEFT modules: all is the attention
+                new NewFamily("qwen3_moe", TinyModels.qwen3Moe(), Set.of("q_proj", "k_proj", "v_proj", "o_proj")));
     }
 
     /**

@@ -23,7 +23,16 @@ import org.nd4j.linalg.api.buffer.DataType;
 class MemoryPlanTest {
     @Test
     void planEqualsWhatRankZeroHoldsInEveryMode() throws Exception {
-        HfModelDir.Loaded fp32 = TinyModels.toyQwen3Weights();
+        checkEveryMode(TinyModels.toyQwen3Weights());
+    }
+
+    /** Qwen3-MoE: the experts sharded with their layer, the routed rows' activations. */
+    @Test
+    void planEqualsWhatRankZeroHoldsInEveryModeForQwen3Moe() throws Exception {
+        checkEveryMode(TinyModels.toyQwen3MoeWeights());
+    }
+
+    private static void checkEveryMode(HfModelDir.Loaded fp32) throws Exception {
         ModelConfig model = fp32.config();
         HfModelDir.Loaded bf16 =
                 new HfModelDir.Loaded(model, fp32.layout(), fp32.params().castTo(DataType.BFLOAT16));
