@@ -13,6 +13,9 @@ Usage: gemma3_multimodal.py HF_DIR   (checked-in copy: dl4j-ext/src/test/resourc
          fails unless PEFT puts ADAPTER_DIR's adapters on exactly the text model's modules of BASE_DIR with the
          file's values, EXPORT_DIR loads as Gemma3ForConditionalGeneration, and its vision tower and projector are
          bit-identical to BASE_DIR's; prints {"peft": logits with the adapter, "export": EXPORT_DIR's logits} as JSON
+       gemma3_multimodal.py --generate MODEL_DIR ID,ID,... STEPS
+         greedy generation on the text of MODEL_DIR (a Gemma3ForConditionalGeneration) by transformers' generate()
+         with its KV cache, no stop token; prints {"greedy": the new tokens, "logits": each step's last logits}
 """
 import json
 import sys
@@ -94,9 +97,24 @@ def check_export(base_dir, adapter_dir, export_dir, ids):
                           "export": exported(input_ids=input_ids).logits[0].tolist()}))
 
 
+def generate(model_dir, prompt, steps):
+    model = load_eager(model_dir)
+    if type(model) is not transformers.Gemma3ForConditionalGeneration:
+        sys.exit(f"{model_dir} loads as {type(model).__name__}")
+    ids = torch.tensor([prompt])
+    with torch.no_grad():
+        out = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=steps,
+                             min_new_tokens=steps, eos_token_id=None, pad_token_id=0, output_logits=True,
+                             return_dict_in_generate=True)
+    print(json.dumps({"greedy": out.sequences[0, len(prompt):].tolist(),
+                      "logits": [step[0].tolist() for step in out.logits]}))
+
+
 def main():
     if sys.argv[1] == "--text-config":
         text_config(sys.argv[2])
+    elif sys.argv[1] == "--generate":
+        generate(sys.argv[2], [int(x) for x in sys.argv[3].split(",")], int(sys.argv[4]))
     elif sys.argv[1] == "--check-export":
         check_export(sys.argv[2], sys.argv[3], sys.argv[4], [int(x) for x in sys.argv[5].split(",")])
     else:

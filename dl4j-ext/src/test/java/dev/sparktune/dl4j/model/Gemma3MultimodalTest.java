@@ -1,5 +1,6 @@
 package dev.sparktune.dl4j.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sparktune.dl4j.generate.Generation;
+import dev.sparktune.dl4j.generate.GenerationConfig;
+import dev.sparktune.dl4j.generate.Generator;
+import dev.sparktune.dl4j.generate.KvCacheDecoder;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.PackedBatch;
 import dev.sparktune.dl4j.lora.LoraAdapters;
@@ -20,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -154,6 +160,43 @@ class Gemma3MultimodalTest {
                 String.format("merged vs PEFT-loaded adapter %.2e, vs transformers on the export %.2e", peft, exported);
         System.out.println("[Gemma3MultimodalTest] " + line);
         assertTrue(peft <= 1e-4 && exported <= 1e-4, line);
+    }
+
+    /** Generation on the text model: the tokens and every step's logits of transformers' generate() on the whole model. */
+    @Test
+    void greedyGenerationMatchesTransformersOnTheWholeModel() throws Exception {
+        int[] prompt = {11, 30, 7, 25, 50, 33};
+        int steps = 8;
+        HfModelDir.Loaded vlm = HfModelDir.load(VLM);
+        JsonNode ref = new ObjectMapper()
+                .readTree(ReferencePython.runScript(
+                        SCRIPT,
+                        List.of(
+                                "--generate",
+                                VLM.toString(),
+                                Arrays.stream(prompt)
+                                        .mapToObj(Integer::toString)
+                                        .collect(Collectors.joining(",")),
+                                Integer.toString(steps)),
+                        Duration.ofMinutes(5)));
+        int[] greedy = new int[steps];
+        for (int i = 0; i < steps; i++) {
+            greedy[i] = ref.get("greedy").get(i).asInt();
+        }
+        Generation g = new Generator(vlm.config(), vlm.layout(), vlm.params())
+                .generate(prompt, GenerationConfig.greedy(steps, Set.of()));
+        assertArrayEquals(greedy, g.tokens());
+        KvCacheDecoder decoder = new KvCacheDecoder(vlm.config(), vlm.layout(), vlm.params(), 32);
+        double worst = 0;
+        for (int step = 0; step < steps; step++) {
+            float[] logits = decoder.append(step == 0 ? prompt : new int[] {greedy[step - 1]});
+            JsonNode expected = ref.get("logits").get(step);
+            for (int v = 0; v < logits.length; v++) {
+                worst = Math.max(worst, Math.abs(expected.get(v).asDouble() - logits[v]));
+            }
+        }
+        System.out.printf("[Gemma3MultimodalTest] generation: %d steps, max |logit diff| %.2e%n", steps, worst);
+        assertTrue(worst <= 1e-4, "max |logit diff| " + worst);
     }
 
     @Test
