@@ -145,6 +145,15 @@ public final class HfModelDir {
         ModelSpec spec = config.spec();
         ParamLayout layout = HfParamNames.layout(config);
         SafetensorsReader reader = SafetensorsReader.open(dir);
+        if (spec.wrapsText()
+                && !reader.contains(HfParamNames.stored(spec, "model.embed_tokens.weight"))
+                && reader.contains(HfParamNames.peftModule(spec, "model.embed_tokens.weight"))) {
+            throw ModelErrors.badTensorFile(
+                    dir.toString(),
+                    "the text model's tensors are named as transformers names them in memory (model.language_model.*),"
+                            + " not as its save_pretrained writes a " + spec.architecture()
+                            + " (language_model.model.*); load it with transformers 5 and save it with save_pretrained");
+        }
         Map<String, ParamLayout.Entry> byStoredName = new LinkedHashMap<>();
         layout.entries().forEach(e -> byStoredName.put(HfParamNames.stored(spec, e.name()), e));
         List<String> unexpected = new ArrayList<>();

@@ -16,6 +16,8 @@ import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.PackedBatch;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import dev.sparktune.testkit.ReferencePython;
 import dev.sparktune.testkit.RepoPaths;
 import java.lang.reflect.RecordComponent;
@@ -24,7 +26,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -237,6 +241,21 @@ class Gemma3MultimodalTest {
                         HfModelDir.load(VLM).params(),
                         TEXT,
                         20_000));
+        // the text model under its in-memory names: refused, saying how to re-save it
+        Path renamed = Files.createDirectories(tmp.resolve("renamed"));
+        Files.copy(VLM.resolve("config.json"), renamed.resolve("config.json"));
+        SafetensorsReader stored = SafetensorsReader.open(VLM);
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        stored.tensors()
+                .keySet()
+                .forEach(name -> tensors.put(
+                        name.startsWith("language_model.model.")
+                                ? "model.language_model." + name.substring("language_model.model.".length())
+                                : name,
+                        stored.read(name)));
+        SafetensorsWriter.builder().build().write(renamed, tensors);
+        ModelException memoryNames = assertThrows(ModelException.class, () -> HfModelDir.open(renamed));
+        assertTrue(memoryNames.getMessage().contains("save_pretrained"), memoryNames.getMessage());
     }
 
     private static double maxDiff(INDArray ours, JsonNode ref) {
