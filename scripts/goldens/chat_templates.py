@@ -99,6 +99,17 @@ CONVERSATIONS = [
                          t("rain, 7°C"), t("14:05"), a("Rainy, 7°C, and it is 14:05 in Oslo.")],
      [WEATHER_TOOL, TIME_TOOL], False, True, None),
     ("tools_defined_unused", [u("Hi"), a("Hello! Ask me about the weather.")], [WEATHER_TOOL], False, True, None),
+    # what a sharegpt function_call gives the template when its arguments are a JSON string (they stay a string)
+    # and when a thought comes before its JSON (the thought is the message's content)
+    ("tools_string_arguments", [u("Weather in Paris?"),
+                                a("", [("get_weather", json.dumps('{"city":"Paris"}'))]),
+                                t("sunny"), a("Sunny.")],
+     [WEATHER_TOOL], False, True, None),
+    ("tools_thought_before_call", [u("Weather in Paris?"),
+                                   a("<think>\nI need the weather tool.\n</think>\n\n",
+                                     [("get_weather", '{"city": "Paris"}')]),
+                                   t("sunny"), a("Sunny.")],
+     [WEATHER_TOOL], False, True, None),
 ]
 
 

@@ -21,7 +21,10 @@ eos, as SparkTune does). train_on_prompt is left out for efficient_eos templates
 LLaMA-Factory refuses. Tool definitions and calls (TOOL_OPTIONS' records: single, typed and parallel calls, an
 empty tool list) are exercised for every template, each in its tool format (register_template's "default" where it names
 none); the llama3 tool format writes today's date (datetime.now()), so the script fixes LLaMA-Factory's clock at
-TODAY and records it. A case LLaMA-Factory refuses (glm4's parallel calls) records its error instead of ids.
+TODAY and records it. A case LLaMA-Factory refuses (glm4's parallel calls) records its error instead of ids; one it
+crashes on (qwen3_5's calls on arguments given as a JSON string) records the crash ("crash"), which SparkTune refuses
+naming the record. One tool object instead of a list crashes LLaMA-Factory's tool formatter; SparkTune takes it as the
+one-tool list, so that record's ids are LLaMA-Factory's for the list (SINGLE_TOOL_AS_LIST).
 
 LLaMA-Factory is imported from its source tree, never copied here: pass its path (the directory holding
 src/llamafactory, e.g. a checkout of hiyouga/LLaMA-Factory 0.9.6.dev0) as the first argument or LLAMAFACTORY_SRC.
@@ -225,6 +228,29 @@ RECORDS = {
     "tools_empty": ("sharegpt", {"tools": "[]", "conversations": [
         {"from": "human", "value": "Hi"},
         {"from": "gpt", "value": "Hello."}]}),
+    # arguments as a JSON string (OpenAI's wire form): LLaMA-Factory json.dumps them as they are, a quoted string
+    "tool_call_string_arguments": ("sharegpt", {"tools": WEATHER_TOOLS, "conversations": [
+        {"from": "human", "value": "Weather in Paris?"},
+        {"from": "function_call", "value": json.dumps({"name": "get_weather",
+                                                       "arguments": json.dumps({"city": "Paris"})})},
+        {"from": "observation", "value": "sunny"},
+        {"from": "gpt", "value": "Sunny."}]}),
+    # a thought before the call's JSON, in the default thought words: LLaMA-Factory writes it before the call
+    "tool_call_thought": ("sharegpt", {"tools": WEATHER_TOOLS, "conversations": [
+        {"from": "human", "value": "Weather in Paris?"},
+        {"from": "function_call", "value": "<think>\nI need the weather tool.\n</think>\n\n"
+                                            + json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})},
+        {"from": "observation", "value": "sunny"},
+        {"from": "gpt", "value": "Sunny."},
+        {"from": "human", "value": "And tomorrow?"},
+        {"from": "gpt", "value": "I cannot tell."}]}),
+    # one tool object instead of a list: LLaMA-Factory's tool formatter iterates it as a list and crashes; SparkTune
+    # takes it as the one-tool list, so the ids are LLaMA-Factory's for that list (SINGLE_TOOL_AS_LIST)
+    "tool_single_object": ("sharegpt", {"tools": json.dumps(json.loads(WEATHER_TOOLS)[0]), "conversations": [
+        {"from": "human", "value": "Weather in Paris?"},
+        {"from": "function_call", "value": json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})},
+        {"from": "observation", "value": "sunny"},
+        {"from": "gpt", "value": "Sunny."}]}),
     "alpaca_history": ("alpaca", {
         "instruction": "Summarise the text.",
         "input": "Spark runs jobs on a cluster.",
@@ -241,10 +267,14 @@ RECORDS = {
 }
 # records written in one template's own thought words or for one tool format, run for those templates only
 RECORD_TEMPLATES = {"own_thoughts_harmony": {"gpt_oss"}, "tool_default_quirks": {"chatml", "llama2"}}
+# records SparkTune reads as another record LLaMA-Factory cannot read: their expected ids are LLaMA-Factory's for that
+SINGLE_TOOL_AS_LIST = {"tool_single_object"}
 # records with tools, run for every template with these options only (their tool prompts make long cases);
 # mask_history where several turns follow the calls
 TOOL_OPTIONS = {"tool_call": {"default", "truncated"}, "tool_call_typed": {"default", "truncated"},
-                "tool_call_parallel": {"default", "mask_history", "truncated"}, "tools_empty": {"default"}, "tool_default_quirks": {"default"}}
+                "tool_call_parallel": {"default", "mask_history", "truncated"}, "tools_empty": {"default"}, "tool_default_quirks": {"default"},
+                "tool_call_string_arguments": {"default"}, "tool_call_thought": {"default", "mask_history"},
+                "tool_single_object": {"default"}}
 
 # preference (ranking) records, through the pairwise processor (stage dpo); the history response carries a thought
 PREFERENCE_RECORDS = {
@@ -321,6 +351,18 @@ def text_only(template, mm_plugin_mod):
     return dataclasses.replace(template, mm_plugin=mm_plugin_mod.get_mm_plugin(name="base"))
 
 
+def finds_thought_before_call(lf, name):
+    """Whether LLaMA-Factory's template finds a thought in <think> before a call's JSON (tool_call_thought).
+
+    Llama2Template's _encode (gemma, gemma2, gemma3, llama2, ministral) passes no thought words to the function
+    formatter, and gpt_oss's thought words are its channels: there LLaMA-Factory takes the whole text for JSON and
+    fails; SparkTune keeps the thought before the call as the other templates do (docs/prep.md).
+    """
+    template = lf.template.TEMPLATES[name]
+    return (not isinstance(template, lf.template.Llama2Template)
+            and template.thought_words == ("<think>\n", "\n</think>\n\n"))
+
+
 def llamafactory_version(lf_src):
     """The LLaMA-Factory the goldens come from: its VERSION, and the commit when LLAMAFACTORY_COMMIT names it."""
     env_py = Path(lf_src, "src", "llamafactory", "extras", "env.py").read_text(encoding="utf-8")
@@ -340,6 +382,8 @@ def main(lf_src, out):
         for thinking in ([True, False] if name in REASONING_TEMPLATES else [True]):
             for record_name, (formatting, record) in RECORDS.items():
                 if name not in RECORD_TEMPLATES.get(record_name, {name}):
+                    continue
+                if record_name == "tool_call_thought" and not finds_thought_before_call(lf, name):
                     continue
                 for option_name, (cutoff_len, mask_history, train_on_prompt) in OPTIONS.items():
                     if option_name != "default" and record_name in ("single_turn", "alpaca_plain", "system_column"):
@@ -389,6 +433,8 @@ def encode(lf, name, variant, tokenizer, thinking, record_name, formatting, reco
     else:
         attr.tools = "tools"
         conv = lf.converter.SharegptDatasetConverter(attr, data_args)
+    if record_name in SINGLE_TOOL_AS_LIST:
+        record = {**record, "tools": f"[{record['tools']}]"}  # the text in brackets: phi4_mini writes it as it is
     example = conv({k: record.get(k) for k in ("conversations", "instruction", "input", "output", "system",
                                                  "history", "tools", "chosen", "rejected")})
     processor_class = lf.pairwise.PairwiseDatasetProcessor if ranking else lf.supervised.SupervisedDatasetProcessor
@@ -400,6 +446,9 @@ def encode(lf, name, variant, tokenizer, thinking, record_name, formatting, reco
         encoded = processor.preprocess_dataset({k: [v] for k, v in example.items()})
     except ValueError as e:  # a tool format that cannot write the record (glm4: parallel calls)
         case["error"] = str(e)
+        return case
+    except (AttributeError, TypeError, KeyError) as e:  # LLaMA-Factory crashes (qwen3_5's calls on string arguments)
+        case["crash"] = f"{type(e).__name__}: {e}"
         return case
     if ranking:
         if len(encoded["chosen_input_ids"]) != 1:

@@ -81,7 +81,7 @@ def verify(ours, ref):
     mb = transformers.AutoModelForCausalLM.from_pretrained(ref, dtype=torch.float32)
     if type(ma) is not type(mb):
         sys.exit(f"loaded as {type(ma).__name__}, reference is {type(mb).__name__}")
-    ids = torch.arange(12).remainder(ma.config.vocab_size)[None]
+    ids = torch.arange(12).remainder(ma.config.get_text_config().vocab_size)[None]
     with torch.no_grad():
         la, lb = ma(input_ids=ids).logits, mb(input_ids=ids).logits
     if not torch.equal(la, lb):

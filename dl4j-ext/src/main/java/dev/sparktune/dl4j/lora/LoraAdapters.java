@@ -25,9 +25,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.ToDoubleFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -195,9 +197,39 @@ public final class LoraAdapters {
         return adapterSwitch;
     }
 
+    /**
+     * The name adapter entry {@code name} (of {@link #layout}) has in {@code adapter_model.safetensors}: PEFT's name
+     * for the module on the model transformers builds ({@link HfParamNames#peftModule}), so that
+     * {@code PeftModel.from_pretrained} loads it onto a multimodal checkpoint too.
+     */
+    public static String fileName(ModelConfig c, String name) {
+        return PEFT_PREFIX + HfParamNames.peftModule(c.spec(), name.substring(PEFT_PREFIX.length()));
+    }
+
+    /**
+     * {@code adapter_config.json}'s target_modules: the projection names; on a multimodal checkpoint
+     * ({@link dev.sparktune.dl4j.model.ModelSpec#wrapsText}) the full module paths of the text model's projections instead, as LLaMA-Factory
+     * writes them, because PEFT matches a bare name by suffix and would put adapters on the vision tower's
+     * q_proj / k_proj / v_proj too.
+     */
+    private List<String> targetModules() {
+        if (!model.spec().wrapsText()) {
+            return targetedProjections(model, lora);
+        }
+        List<String> modules = new ArrayList<>();
+        for (int l = 0; l < model.numLayers(); l++) {
+            for (String p : targetedProjections(model, lora)) {
+                modules.add(
+                        HfParamNames.peftModule(model.spec(), HfParamNames.layerPrefix(l) + HfParamNames.module(p)));
+            }
+        }
+        return modules;
+    }
+
     /** Writes {@code adapter_config.json} and {@code adapter_model.safetensors} (PEFT's layout) into {@code dir}. */
     public List<Path> save(Path dir, INDArray params, String baseModelPath) {
-        Map<String, INDArray> tensors = new LinkedHashMap<>(layout.views(params));
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        layout.views(params).forEach((name, view) -> tensors.put(fileName(model, name), view));
         List<Path> written = new ArrayList<>();
         try {
             Files.createDirectories(dir);
@@ -218,7 +250,7 @@ public final class LoraAdapters {
             cfg.put("lora_dropout", lora.dropout());
             cfg.put("use_rslora", lora.rsLora());
             ArrayNode targets = cfg.putArray("target_modules");
-            targetedProjections(model, lora).forEach(targets::add);
+            targetModules().forEach(targets::add);
             cfg.put("bias", "none");
             cfg.put("fan_in_fan_out", false);
             cfg.put("inference_mode", true);
@@ -262,8 +294,17 @@ public final class LoraAdapters {
             if (t.isTextual()) {
                 targets = t.asText().equals("all-linear") ? "all" : t.asText();
             } else {
-                List<String> names = new ArrayList<>();
-                t.forEach(n -> names.add(n.asText()));
+                // a module path (LLaMA-Factory lists them on a multimodal model) targets the projection it ends in;
+                // one outside the text model is refused, as we train the text model only
+                Set<String> names = new LinkedHashSet<>();
+                for (JsonNode n : t) {
+                    String module = n.asText();
+                    if (module.contains("vision_tower") || module.contains("multi_modal_projector")) {
+                        throw new ModelException(json + ": target_modules has " + module
+                                + ", outside the text model; only the text model's adapters are supported");
+                    }
+                    names.add(module.substring(module.lastIndexOf('.') + 1));
+                }
                 targets = String.join(",", names);
             }
             return LoraConfig.of(
@@ -284,7 +325,7 @@ public final class LoraAdapters {
         SafetensorsReader reader = SafetensorsReader.open(dir.resolve("adapter_model.safetensors"));
         INDArray flat = layout.allocate();
         for (ParamLayout.Entry e : layout.entries()) {
-            reader.readInto(e.name(), layout.view(flat, e.name()));
+            reader.readInto(fileName(model, e.name()), layout.view(flat, e.name()));
         }
         return flat;
     }

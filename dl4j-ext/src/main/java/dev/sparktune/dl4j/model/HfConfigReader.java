@@ -2,6 +2,7 @@ package dev.sparktune.dl4j.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,14 +66,65 @@ public final class HfConfigReader {
                     "a list of exactly one name, one of " + ModelSpecs.knownArchitectures());
         }
         ModelSpec spec = ModelSpecs.forArchitecture(archs.get(0).asText(), source);
-        String modelType = optText(root, "model_type", source, spec.modelType());
-        if (!modelType.equals(spec.modelType())) {
+        checkModelType(root, source, spec, spec.modelType());
+        return spec.wrapsText()
+                ? decoder(textConfig(root, source, spec), source + " text_config", spec)
+                : decoder(root, source, spec);
+    }
+
+    private static void checkModelType(JsonNode node, String source, ModelSpec spec, String expected) {
+        String modelType = optText(node, "model_type", source, expected);
+        if (!modelType.equals(expected)) {
             throw ModelErrors.clash(
                     source,
                     "model_type",
                     "model_type \"" + modelType + "\" does not match architecture " + spec.architecture()
-                            + " (expected \"" + spec.modelType() + "\")");
+                            + " (expected \"" + expected + "\")");
         }
+    }
+
+    /**
+     * The text model's config of a multimodal checkpoint ({@link ModelSpec#wrapsText}): {@code text_config} over the
+     * defaults of its config class that our text reader requires (real Gemma 3 4B+ configs list only what differs
+     * from Gemma3TextConfig's defaults), with the top level's token ids, which transformers' generation reads, over
+     * the text_config's. A tie_word_embeddings that differs between the two levels is refused: the checkpoint is
+     * then ambiguous about whether lm_head is stored.
+     */
+    private static JsonNode textConfig(JsonNode root, String source, ModelSpec spec) {
+        JsonNode text = root.get("text_config");
+        if (text != null && !text.isNull() && !text.isObject()) {
+            throw ModelErrors.badField(source, "text_config", text, "an object (the text model's config)");
+        }
+        ObjectNode merged = MAPPER.createObjectNode();
+        // Gemma3TextConfig's defaults for the fields a text-only config.json must list
+        merged.put("vocab_size", 262_208);
+        merged.put("hidden_size", 2304);
+        merged.put("intermediate_size", 9216);
+        merged.put("num_hidden_layers", 26);
+        merged.put("num_attention_heads", 8);
+        merged.put("num_key_value_heads", 4);
+        merged.put("head_dim", 256);
+        if (text != null && text.isObject()) {
+            merged.setAll((ObjectNode) text);
+        }
+        checkModelType(merged, source + " text_config", spec, spec.textModelType());
+        for (String id : List.of("bos_token_id", "eos_token_id", "pad_token_id")) {
+            if (root.has(id)) {
+                merged.set(id, root.get(id));
+            }
+        }
+        boolean textTie = optBool(merged, "tie_word_embeddings", source + " text_config", true);
+        if (optBool(root, "tie_word_embeddings", source, true) != textTie) {
+            throw ModelErrors.clash(
+                    source,
+                    "tie_word_embeddings",
+                    "tie_word_embeddings differs between the top level and text_config; set both to the same value");
+        }
+        return merged;
+    }
+
+    /** The decoder's config ({@code root}: the causal LM's config.json, or a multimodal checkpoint's text model). */
+    private static ModelConfig decoder(JsonNode root, String source, ModelSpec spec) {
         boolean gemma = spec.family() == ModelFamily.GEMMA3;
         if (gemma) { // Gemma3TextConfig names the MLP's activation hidden_activation
             String act = optText(root, "hidden_activation", source, "gelu_pytorch_tanh");

@@ -38,7 +38,10 @@ public final class HfModelDir {
             "merges.txt",
             "tokenizer.model",
             "added_tokens.json",
-            "chat_template.jinja");
+            "chat_template.jinja",
+            // a multimodal checkpoint's processor, so that the saved directory loads with AutoProcessor as the base did
+            "preprocessor_config.json",
+            "processor_config.json");
 
     private HfModelDir() {}
 
@@ -91,7 +94,8 @@ public final class HfModelDir {
         public TensorDType dtype() {
             TensorDType common = null;
             for (ParamLayout.Entry e : layout.entries()) {
-                TensorDType t = reader.info(e.name()).dtype();
+                TensorDType t = reader.info(HfParamNames.stored(config.spec(), e.name()))
+                        .dtype();
                 if (common != null && t != common) {
                     return TensorDType.F32;
                 }
@@ -112,7 +116,11 @@ public final class HfModelDir {
                 long a = Math.max(from, e.offset());
                 long z = Math.min(to, e.offset() + e.length());
                 if (a < z) {
-                    reader.readRange(e.name(), a - e.offset(), z - e.offset(), Views.range(dst, a - from, z - from));
+                    reader.readRange(
+                            HfParamNames.stored(config.spec(), e.name()),
+                            a - e.offset(),
+                            z - e.offset(),
+                            Views.range(dst, a - from, z - from));
                 }
             }
         }
@@ -121,7 +129,8 @@ public final class HfModelDir {
     /**
      * Reads {@code dir}. Fails naming the tensor when one the config implies is missing or has another shape, and
      * names any tensor the config does not explain (except a duplicate {@code lm_head.weight} of a tied model and
-     * legacy {@code rotary_emb.inv_freq} buffers).
+     * legacy {@code rotary_emb.inv_freq} buffers). Of a multimodal checkpoint ({@link ModelSpec#wrapsText}) only the
+     * text model is read; its other parts (vision tower, projector) are left in the files.
      */
     public static Loaded load(Path dir) {
         return open(dir).load();
@@ -133,28 +142,46 @@ public final class HfModelDir {
      */
     public static Stored open(Path dir) {
         ModelConfig config = HfConfigReader.read(dir);
+        ModelSpec spec = config.spec();
         ParamLayout layout = HfParamNames.layout(config);
         SafetensorsReader reader = SafetensorsReader.open(dir);
+        if (spec.wrapsText()
+                && !reader.contains(HfParamNames.stored(spec, "model.embed_tokens.weight"))
+                && reader.contains(HfParamNames.peftModule(spec, "model.embed_tokens.weight"))) {
+            throw ModelErrors.badTensorFile(
+                    dir.toString(),
+                    "the text model's tensors are named as transformers names them in memory (model.language_model.*),"
+                            + " not as its save_pretrained writes a " + spec.architecture()
+                            + " (language_model.model.*); load it with transformers 5 and save it with save_pretrained");
+        }
+        Map<String, ParamLayout.Entry> byStoredName = new LinkedHashMap<>();
+        layout.entries().forEach(e -> byStoredName.put(HfParamNames.stored(spec, e.name()), e));
         List<String> unexpected = new ArrayList<>();
         for (String name : reader.tensors().keySet()) {
-            boolean tiedDuplicate = config.tieWordEmbeddings() && name.equals("lm_head.weight");
-            if (!layout.contains(name) && !tiedDuplicate && !name.endsWith("rotary_emb.inv_freq")) {
+            boolean tiedDuplicate =
+                    config.tieWordEmbeddings() && name.equals(HfParamNames.stored(spec, "lm_head.weight"));
+            boolean otherPart = spec.wrapsText() && !name.startsWith(HfParamNames.STORED_TEXT_PREFIX);
+            if (!byStoredName.containsKey(name)
+                    && !tiedDuplicate
+                    && !otherPart
+                    && !name.endsWith("rotary_emb.inv_freq")) {
                 unexpected.add(name);
             }
         }
         if (!unexpected.isEmpty()) {
             throw ModelErrors.badTensorFile(
                     dir.toString(),
-                    "tensors " + unexpected + " are not part of a "
-                            + config.spec().architecture() + " with this config.json (wrong architecture or config?)");
+                    "tensors " + unexpected + " are not part of a " + spec.architecture()
+                            + " with this config.json (wrong architecture or config?)");
         }
-        for (ParamLayout.Entry e : layout.entries()) {
-            if (!reader.contains(e.name())) {
-                throw ModelErrors.missingTensor(e.name(), e.shape(), dir.toString());
+        for (Map.Entry<String, ParamLayout.Entry> s : byStoredName.entrySet()) {
+            ParamLayout.Entry e = s.getValue();
+            if (!reader.contains(s.getKey())) {
+                throw ModelErrors.missingTensor(s.getKey(), e.shape(), dir.toString());
             }
-            if (!Arrays.equals(reader.info(e.name()).shape(), e.shape())) {
+            if (!Arrays.equals(reader.info(s.getKey()).shape(), e.shape())) {
                 throw ModelErrors.shapeMismatch(
-                        e.name(), e.shape(), reader.info(e.name()).shape(), dir.toString());
+                        s.getKey(), e.shape(), reader.info(s.getKey()).shape(), dir.toString());
             }
         }
         return new Stored(config, layout, reader);
@@ -196,14 +223,36 @@ public final class HfModelDir {
      * {@link #save(Path, ModelConfig, ParamLayout, INDArray, Path, long)} asking {@code tensor} for each parameter
      * in transformers' order just before writing it, the array valid until the next call: a fully sharded model
      * gathers one decoder layer at a time instead of assembling all of them.
+     *
+     * <p>A multimodal checkpoint's text model ({@link ModelSpec#wrapsText}) is saved as the whole checkpoint it came
+     * from, so that transformers loads it with the same class: {@code tokenizerDir} must then be that base model
+     * directory; its other tensors (vision tower, projector) are written after the text model's with their values
+     * unchanged (as F32, like every tensor we write), and its config.json is copied (training changes no setting)
+     * without its dtype, as {@link HfConfigWriter} writes none for the F32 weights.
      */
     public static List<Path> save(
             Path dir, ModelConfig config, Function<String, INDArray> tensor, Path tokenizerDir, long maxShardBytes) {
+        ModelSpec spec = config.spec();
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        HfParamNames.layout(config).entries().forEach(e -> shapes.put(e.name(), e.shape()));
-        List<Path> written = new ArrayList<>(
-                SafetensorsWriter.builder().maxShardBytes(maxShardBytes).build().write(dir, shapes, tensor));
-        written.add(HfConfigWriter.write(config, dir));
+        Map<String, String> names = new LinkedHashMap<>();
+        HfParamNames.layout(config).entries().forEach(e -> {
+            String stored = HfParamNames.stored(spec, e.name());
+            shapes.put(stored, e.shape());
+            names.put(stored, e.name());
+        });
+        SafetensorsReader base = spec.wrapsText() ? baseOfText(spec, tokenizerDir) : null;
+        if (base != null) {
+            base.tensors().forEach((name, info) -> {
+                if (!name.startsWith(HfParamNames.STORED_TEXT_PREFIX)) {
+                    shapes.put(name, info.shape());
+                }
+            });
+        }
+        List<Path> written = new ArrayList<>(SafetensorsWriter.builder()
+                .maxShardBytes(maxShardBytes)
+                .build()
+                .write(dir, shapes, name -> names.containsKey(name) ? tensor.apply(names.get(name)) : base.read(name)));
+        written.add(base != null ? copyConfigWithoutDtype(tokenizerDir, dir) : HfConfigWriter.write(config, dir));
         try {
             ObjectNode gen = MAPPER.createObjectNode();
             if (config.bosTokenId() >= 0) {
@@ -230,5 +279,40 @@ public final class HfModelDir {
             throw new UncheckedIOException("cannot write the model directory " + dir + ": " + e.getMessage(), e);
         }
         return written;
+    }
+
+    /** The weights of the multimodal checkpoint in {@code baseDir} whose text model is saved. */
+    private static SafetensorsReader baseOfText(ModelSpec spec, Path baseDir) {
+        if (baseDir == null || !Files.isRegularFile(baseDir.resolve("config.json"))) {
+            throw new IllegalArgumentException("saving the text model of a " + spec.architecture()
+                    + " needs its base model directory (for the vision weights and config.json), got " + baseDir);
+        }
+        ModelSpec baseSpec = HfConfigReader.read(baseDir).spec();
+        if (!baseSpec.equals(spec)) {
+            throw new IllegalArgumentException(baseDir + " holds a " + baseSpec.architecture() + ", not the "
+                    + spec.architecture() + " whose text model is saved");
+        }
+        return SafetensorsReader.open(baseDir);
+    }
+
+    private static Path copyConfigWithoutDtype(Path baseDir, Path dir) {
+        try {
+            ObjectNode config =
+                    (ObjectNode) MAPPER.readTree(baseDir.resolve("config.json").toFile());
+            for (String key : List.of("dtype", "torch_dtype")) {
+                config.remove(key);
+                config.properties().forEach(sub -> {
+                    if (sub.getKey().endsWith("_config") && sub.getValue() instanceof ObjectNode part) {
+                        part.remove(key);
+                    }
+                });
+            }
+            Path file = dir.resolve("config.json");
+            Files.writeString(file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(config));
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot copy config.json of " + baseDir + " into " + dir + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -100,6 +100,30 @@ public final class HfParamNames {
     private static final Pattern EXPERT =
             Pattern.compile("(.*)mlp\\.experts\\.\\d+\\.(gate_proj|up_proj|down_proj)\\.weight");
 
+    /**
+     * Where a multimodal checkpoint ({@link ModelSpec#wrapsText}) keeps its text model's tensors in its files:
+     * transformers saves Gemma3ForConditionalGeneration's as {@code language_model.model.*} and
+     * {@code language_model.lm_head.weight}, next to {@code vision_tower.*} and {@code multi_modal_projector.*}.
+     */
+    public static final String STORED_TEXT_PREFIX = "language_model.";
+
+    /** The name parameter {@code name} (a name of {@link #layout}) has in the checkpoint files of {@code spec}. */
+    public static String stored(ModelSpec spec, String name) {
+        return spec.wrapsText() ? STORED_TEXT_PREFIX + name : name;
+    }
+
+    /**
+     * The module path PEFT sees for {@code name} (a parameter or module under {@link #layout}'s names) on the model
+     * transformers builds for {@code spec}: Gemma3ForConditionalGeneration holds its text model at
+     * {@code model.language_model} (its decoder layers at {@code model.language_model.layers.<l>}), its lm_head at the
+     * top, as a causal LM does.
+     */
+    public static String peftModule(ModelSpec spec, String name) {
+        return spec.wrapsText() && name.startsWith("model.")
+                ? "model.language_model." + name.substring("model.".length())
+                : name;
+    }
+
     public static String layerPrefix(int layer) {
         return "model.layers." + layer + ".";
     }

@@ -111,6 +111,11 @@ public final class ModelInit {
             int kvHeads,
             Integer headDim,
             boolean tieWordEmbeddings) {
+        if (ModelSpecs.forArchitecture(architecture, "init-model arguments").wrapsText()) {
+            // a random vision tower would be one more model to build and prove; its text model is the causal LM
+            throw new ModelException("init-model: " + architecture + " is a multimodal checkpoint we train the text"
+                    + " model of; init-model writes causal LMs (use Gemma3ForCausalLM for a Gemma 3 text model)");
+        }
         ObjectNode cfg = MAPPER.createObjectNode();
         cfg.putArray("architectures").add(architecture);
         cfg.put("vocab_size", vocab);

@@ -16,6 +16,9 @@ public final class ModelSpecs {
         register(new ModelSpec("Phi3ForCausalLM", "phi3", ModelFamily.PHI3, 4096, 0));
         register(new ModelSpec("Gemma3ForCausalLM", "gemma3_text", ModelFamily.GEMMA3, 131072, 4096));
         register(new ModelSpec("Qwen3MoeForCausalLM", "qwen3_moe", ModelFamily.QWEN3_MOE, 32768, 0));
+        // Gemma 3 4B and larger: the text model of Gemma3ForConditionalGeneration (text_config); images are refused
+        register(new ModelSpec(
+                "Gemma3ForConditionalGeneration", "gemma3", ModelFamily.GEMMA3, 131072, 4096, "gemma3_text"));
     }
 
     private ModelSpecs() {}

@@ -34,6 +34,9 @@ class ModelInitLiveTest {
         int[] ids = {1, 5, 47, 0, 13, 44, 2, 9, 30};
         String idList = Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(","));
         for (String arch : ModelSpecs.knownArchitectures()) {
+            if (ModelSpecs.forArchitecture(arch).wrapsText()) {
+                continue; // init-model writes causal LMs; its refusal of a multimodal one: Gemma3MultimodalTest
+            }
             Path out = tmp.resolve(arch);
             ModelConfig cfg =
                     ModelInit.config(arch, ModelInit.vocabSize(tok), 32, 40, 2, 4, 2, null, arch.startsWith("Qwen"));

@@ -1,11 +1,22 @@
 package dev.sparktune.dl4j.testkit;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sparktune.dl4j.model.HfConfigReader;
+import dev.sparktune.dl4j.model.HfConfigWriter;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.model.ModelInit;
+import dev.sparktune.dl4j.safetensors.SafetensorsReader;
+import dev.sparktune.dl4j.safetensors.SafetensorsWriter;
 import dev.sparktune.testkit.RepoPaths;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Tiny random Qwen3 models, for tests that train, evaluate or export a real model in seconds: Qwen3's decoder at toy
@@ -62,6 +73,38 @@ public final class TinyModels {
                  "original_max_position_embeddings": 64, "partial_rotary_factor": 0.75, "pad_token_id": null,
                  "rope_scaling": {"type": "longrope", "short_factor": [1.0, 1.5, 2.5],
                                   "long_factor": [2.0, 3.0, 5.0]}}""".formatted(ModelInit.vocabSize(QWEN3_TOKENIZER)), "test");
+    }
+
+    /**
+     * Writes a random {@link #gemma3()} to {@code dir} as the text model of a Gemma3ForConditionalGeneration, as Gemma
+     * 3 4B+ ship: the text weights under {@code language_model.}, the tiny vision tower and projector of the
+     * {@code hf/gemma3_vlm} fixture (whose text model has the same width) and its config.json with this text_config,
+     * and the real Qwen3 tokenizer's files. Returns the text model's weights.
+     */
+    public static HfModelDir.Loaded writeGemma3Multimodal(Path dir, long seed, double std) throws IOException {
+        Path fixture = RepoPaths.resolve("dl4j-ext/src/test/resources/goldens/hf/gemma3_vlm");
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config =
+                (ObjectNode) json.readTree(fixture.resolve("config.json").toFile());
+        ObjectNode text = (ObjectNode) json.readTree(HfConfigWriter.toJson(gemma3()));
+        text.remove("architectures");
+        config.set("text_config", text);
+        config.remove(List.of("bos_token_id", "eos_token_id", "pad_token_id")); // the text model's, for this vocab
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"), json.writeValueAsString(config));
+
+        HfModelDir.Loaded m = ModelInit.random(gemma3(), seed, std);
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        m.layout().views(m.params()).forEach((name, view) -> tensors.put("language_model." + name, view));
+        SafetensorsReader vision = SafetensorsReader.open(fixture);
+        vision.tensors().keySet().stream()
+                .filter(name -> !name.startsWith("language_model."))
+                .forEach(name -> tensors.put(name, vision.read(name)));
+        SafetensorsWriter.builder().maxShardBytes(1L << 30).build().write(dir, tensors);
+        for (String file : List.of("tokenizer.json", "tokenizer_config.json")) {
+            Files.copy(QWEN3_TOKENIZER.resolve(file), dir.resolve(file));
+        }
+        return m;
     }
 
     /**

@@ -92,7 +92,8 @@ final class RecordJson {
      * The tools column as the text LLaMA-Factory hands its templates, or {@code null} when absent, null or blank: a
      * string as it is (phi4_mini writes it verbatim; an empty list {@code []} still writes the system slot), a JSON
      * value as {@code json.dumps(value, ensure_ascii=False)} writes it (LLaMA-Factory's OpenAI converter). Either
-     * must be a list of tool definition objects or one such object (taken as a one-tool list).
+     * must be a list of tool definition objects or one such object, taken as the one-tool list (LLaMA-Factory's tool
+     * formatter crashes on it; a crash is no behaviour to keep): a string then in brackets.
      */
     static String toolsJson(ObjectNode record, String column) throws RecordRejected {
         if (column == null) {
@@ -118,14 +119,18 @@ final class RecordJson {
                 throw wrongType(column + "[" + i + "]", list.get(i), "a tool definition object");
             }
         }
-        return v.isTextual() ? v.textValue() : JinjaTemplate.pythonJsonDumps(JinjaTemplate.valueOf(tools));
+        // the text in brackets: what phi4_mini, which writes the text as it is, shows for the one-tool list
+        if (v.isTextual()) {
+            return tools.isObject() ? "[" + v.textValue() + "]" : v.textValue();
+        }
+        return JinjaTemplate.pythonJsonDumps(JinjaTemplate.valueOf(list));
     }
 
     /**
      * The calls of a sharegpt function_call turn: {@code {"name": ..., "arguments": {...}}} or a list of them, as
      * a JSON value or as text holding one. OpenAI {@code tool_calls} entries ({@code {"type": "function",
      * "function": {...}}}) are accepted too. {@code arguments} may be an object or a string holding one (OpenAI's
-     * wire form).
+     * wire form), kept as that string ({@link ToolCall}).
      */
     static List<ToolCall> toolCalls(JsonNode value, String path) throws RecordRejected {
         String expected = "{\"name\": ..., \"arguments\": {...}} or a list of them";
@@ -170,10 +175,10 @@ final class RecordJson {
         if (args == null || args.isNull()) {
             throw missing(argsPath, "the arguments object (use {} for none)");
         }
-        if (args.isTextual()) {
-            args = parse(args.textValue(), argsPath, "an arguments object");
-        }
-        if (!args.isObject()) {
+        // a string must hold an arguments object, but stays a string: LLaMA-Factory's templates write it quoted
+        // (json.dumps of the value), and the tokenizer's own template gets it as the record has it
+        JsonNode object = args.isTextual() ? parse(args.textValue(), argsPath, "an arguments object") : args;
+        if (!object.isObject()) {
             throw wrongType(argsPath, args, "an arguments object");
         }
         return new ToolCall(name, args.toString());

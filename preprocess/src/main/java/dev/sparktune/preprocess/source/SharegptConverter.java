@@ -2,6 +2,7 @@ package dev.sparktune.preprocess.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.sparktune.preprocess.conversation.Conversation;
 import dev.sparktune.preprocess.conversation.Message;
 import dev.sparktune.preprocess.conversation.Role;
@@ -21,15 +22,22 @@ import java.util.StringJoiner;
  *       function_call turns at odd ones; an even number of turns, so the last one is the assistant's;</li>
  *   <li>observation turns become {@link Role#TOOL}; a function_call turn becomes an assistant message whose tool
  *       calls are parsed from its value ({@code {"name", "arguments"}} or a list of them, as LLaMA-Factory's
- *       {@code FunctionFormatter} reads it), with empty content.</li>
+ *       {@code FunctionFormatter} reads it), with empty content; a thought before the JSON
+ *       ({@code <think>\n...\n</think>\n\n{...}}) is the message's content, which LLaMA-Factory's templates write
+ *       before the formatted calls.</li>
  * </ul>
  * Where LLaMA-Factory logs "Invalid role tag"/"Invalid message count" and drops the example, we reject it with
  * UNKNOWN_ROLE (a role no tag maps), ROLE_ORDER (out of place, a system turn after the first, or an odd count) or
  * EMPTY_CONVERSATION (no turns besides the system one), naming the turn. Also accepted, for OpenAI data: an
  * assistant turn with a non-empty {@code tool_calls} list (its {@code function} objects become the tool calls;
- * content may then be null), and {@code arguments} given as a string holding the JSON object.
+ * content may then be null), and {@code arguments} given as a string holding the JSON object (kept a string).
  */
 public final class SharegptConverter extends JsonRecordConverter {
+    /** How a thought before a function_call's JSON is written (LLaMA-Factory's default thought words). */
+    private static final String THOUGHT_START = "<think>";
+
+    private static final String THOUGHT_END = "</think>";
+
     private enum Kind {
         USER,
         ASSISTANT,
@@ -181,11 +189,35 @@ public final class SharegptConverter extends JsonRecordConverter {
                 Message.of(
                         Role.TOOL,
                         RecordJson.requiredString(turn, tags.contentTag(), contentPath, "the tool's result"));
-            case FUNCTION ->
-                new Message(Role.ASSISTANT, "", RecordJson.toolCalls(turn.get(tags.contentTag()), contentPath));
+            case FUNCTION -> functionCall(turn.get(tags.contentTag()), contentPath);
             case ASSISTANT -> assistant(turn, path, contentPath);
             case SYSTEM -> throw new IllegalStateException("handled above");
         };
+    }
+
+    /**
+     * A function_call turn's calls, and the thought written before their JSON (up to the last {@code </think>} and
+     * the whitespace after it) as the message's content: LLaMA-Factory's FunctionFormatter takes the thought out of
+     * the text, parses the rest and writes the thought before the formatted calls.
+     */
+    private static Message functionCall(JsonNode value, String path) throws RecordRejected {
+        if (value != null
+                && value.isTextual()
+                && value.textValue().stripLeading().startsWith(THOUGHT_START)) {
+            String text = value.textValue();
+            int end = text.lastIndexOf(THOUGHT_END);
+            if (end >= 0) {
+                int json = end + THOUGHT_END.length();
+                while (json < text.length() && Character.isWhitespace(text.charAt(json))) {
+                    json++;
+                }
+                return new Message(
+                        Role.ASSISTANT,
+                        text.substring(0, json),
+                        RecordJson.toolCalls(TextNode.valueOf(text.substring(json)), path));
+            }
+        }
+        return new Message(Role.ASSISTANT, "", RecordJson.toolCalls(value, path));
     }
 
     private Message assistant(JsonNode turn, String path, String contentPath) throws RecordRejected {

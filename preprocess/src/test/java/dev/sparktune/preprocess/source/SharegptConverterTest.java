@@ -84,8 +84,9 @@ class SharegptConverterTest {
         assertEquals("[{\"name\": \"get_weather\"}]", c.toolsJson());
     }
 
+    /** Arguments given as a string stay that string: LLaMA-Factory's templates write it quoted (json.dumps). */
     @Test
-    void parallelCallsAndStringArguments() {
+    void parallelCallsAndStringArgumentsKeptAsStrings() {
         Conversation c = converted(
                 sharegpt,
                 turns(
@@ -95,8 +96,30 @@ class SharegptConverterTest {
                         "\"[{\\\"name\\\": \\\"a\\\", \\\"arguments\\\": {}}, "
                                 + "{\\\"name\\\": \\\"b\\\", \\\"arguments\\\": \\\"{\\\\\\\"x\\\\\\\": 1}\\\"}]\""));
         assertEquals(
-                List.of(new ToolCall("a", "{}"), new ToolCall("b", "{\"x\":1}")),
+                List.of(new ToolCall("a", "{}"), new ToolCall("b", "\"{\\\"x\\\": 1}\"")),
                 c.messages().get(1).toolCalls());
+        failed(
+                sharegpt,
+                functionCallAfterAQuestion("\"{\\\"name\\\": \\\"f\\\", \\\"arguments\\\": \\\"[1]\\\"}\""),
+                RejectReason.WRONG_TYPE,
+                "conversations[1].value.arguments is a string");
+    }
+
+    /** A thought before the call's JSON is kept as the message's text, as LLaMA-Factory writes it before the call. */
+    @Test
+    void aThoughtBeforeTheCallIsTheMessagesText() {
+        Conversation c = converted(
+                sharegpt,
+                functionCallAfterAQuestion(
+                        "\"<think>\\nWhy.\\n</think>\\n\\n" + "{\\\"name\\\": \\\"f\\\", \\\"arguments\\\": {}}\""));
+        assertEquals(
+                new Message(Role.ASSISTANT, "<think>\nWhy.\n</think>\n\n", List.of(new ToolCall("f", "{}"))),
+                c.messages().get(1));
+        failed(
+                sharegpt,
+                functionCallAfterAQuestion("\"<think>\\nWhy.\\n</think>\\n{name: f}\""),
+                RejectReason.MALFORMED_JSON,
+                "conversations[1].value is not valid JSON");
     }
 
     @Test
@@ -121,7 +144,7 @@ class SharegptConverterTest {
                         + "{\"role\": \"tool\", \"content\": \"-3\"}, {\"role\": \"assistant\", \"content\": \"Cold.\"}], "
                         + "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"w\"}}]}");
         assertEquals(
-                new Message(Role.ASSISTANT, "", List.of(new ToolCall("w", "{\"city\":\"Oslo\"}"))),
+                new Message(Role.ASSISTANT, "", List.of(new ToolCall("w", "\"{\\\"city\\\": \\\"Oslo\\\"}\""))),
                 c.messages().get(1));
         assertEquals(Message.of(Role.TOOL, "-3"), c.messages().get(2));
         assertEquals("[{\"type\": \"function\", \"function\": {\"name\": \"w\"}}]", c.toolsJson());

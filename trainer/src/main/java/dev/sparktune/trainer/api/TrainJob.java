@@ -71,7 +71,7 @@ public final class TrainJob {
                 snapshot, config.modelPath(), model, spark.sparkContext().hadoopConfiguration());
         RefLogProbs reference = referenceOf(spark, config, snapshot);
         if (adapter != null) {
-            adapter.requireTensors(config.trainableLayout(model));
+            adapter.requireTensors(model, config.trainableLayout(model));
         }
         RunIdentity identity = identity(config, snapshot, model, modelDir, adapter);
         if (resume != null) {

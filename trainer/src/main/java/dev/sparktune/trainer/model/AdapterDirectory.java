@@ -2,6 +2,7 @@ package dev.sparktune.trainer.model;
 
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.lora.LoraConfig;
+import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.params.ParamLayout;
 import dev.sparktune.dl4j.safetensors.SafetensorsReader;
 import dev.sparktune.trainer.TrainerException;
@@ -53,21 +54,21 @@ public final class AdapterDirectory {
 
     /**
      * Checks, on the driver, that the adapter holds a tensor of the right shape for every entry of {@code layout}
-     * (the adapters of its config on this model), so a mismatch is refused before any rank loads it.
+     * (the adapters of its config on {@code model}, under the names PEFT gives them there), so a mismatch is refused before any rank loads it.
      *
      * @throws TrainerException naming the first tensor missing or of another shape
      */
-    public void requireTensors(ParamLayout layout) {
+    public void requireTensors(ModelConfig model, ParamLayout layout) {
         SafetensorsReader reader = SafetensorsReader.open(local.resolve("adapter_model.safetensors"));
         for (ParamLayout.Entry e : layout.entries()) {
-            if (!reader.contains(e.name())
-                    || !Arrays.equals(reader.info(e.name()).shape(), e.shape())) {
+            String name = LoraAdapters.fileName(model, e.name());
+            if (!reader.contains(name) || !Arrays.equals(reader.info(name).shape(), e.shape())) {
                 throw new TrainerException("adapter_name_or_path = " + path + ": "
-                        + (reader.contains(e.name())
-                                ? e.name() + " has shape "
-                                        + Arrays.toString(reader.info(e.name()).shape()) + ", this model needs "
+                        + (reader.contains(name)
+                                ? name + " has shape "
+                                        + Arrays.toString(reader.info(name).shape()) + ", this model needs "
                                         + Arrays.toString(e.shape())
-                                : "no tensor " + e.name())
+                                : "no tensor " + name)
                         + "; the adapter was trained on another model");
             }
         }

@@ -470,6 +470,73 @@ class TrainJobTest {
         TensorAssertions.assertAdaptersClose(full, resumedDir, 1e-5, family + ": 2 ranks full_shard vs 1 rank resumed");
     }
 
+    /**
+     * Gemma 3 4B+ ship as Gemma3ForConditionalGeneration: its text model trains as the same weights would as a
+     * Gemma3ForCausalLM (same losses), the adapter carries the names PEFT gives the whole model's modules (targets
+     * listed by path, so PEFT leaves the vision tower's q/k/v alone), and a full run saves the whole checkpoint with
+     * the vision tower and projector unchanged.
+     */
+    @Test
+    void gemma3sTextModelTrainsInsideItsMultimodalCheckpoint() throws Exception {
+        Path base = scratch.resolve("model-gemma3-vlm");
+        TinyModels.writeGemma3Multimodal(base, 3, 0.05);
+        Path textOnly = scratch.resolve("model-gemma3-text");
+        TinyModels.write(TinyModels.gemma3(), textOnly, 3, 0.05);
+
+        Path adapterOut = scratch.resolve("gemma3-vlm-lora");
+        TrainResult inside = TrainJob.run(
+                spark,
+                lora(adapterOut.toString(), 2)
+                        .modelPath(base.toString())
+                        .sharding(Sharding.FULL_SHARD)
+                        .maxSteps(2)
+                        .build());
+        TrainResult alone = TrainJob.run(
+                spark,
+                lora(scratch.resolve("gemma3-text-lora").toString(), 2)
+                        .modelPath(textOnly.toString())
+                        .sharding(Sharding.FULL_SHARD)
+                        .maxSteps(2)
+                        .build());
+        for (int s = 0; s < 2; s++) {
+            assertEquals(alone.steps().get(s).loss(), inside.steps().get(s).loss(), 1e-6, "loss of step " + s);
+        }
+        JsonNode targets = JSON.readTree(
+                        adapterOut.resolve("adapter_config.json").toFile())
+                .get("target_modules");
+        assertEquals(2 * 7, targets.size(), targets.toString());
+        targets.forEach(t -> assertTrue(t.asText().startsWith("model.language_model.layers."), t.asText()));
+        Set<String> names = SafetensorsReader.open(adapterOut.resolve("adapter_model.safetensors"))
+                .tensors()
+                .keySet();
+        assertTrue(
+                names.contains("base_model.model.model.language_model.layers.1.mlp.down_proj.lora_B.weight"),
+                names.toString());
+
+        Path fullOut = scratch.resolve("gemma3-vlm-full");
+        TrainJob.run(
+                spark,
+                lora(fullOut.toString(), 1)
+                        .modelPath(base.toString())
+                        .finetuningType(FinetuningType.FULL)
+                        .learningRate(1e-3)
+                        .maxSteps(1)
+                        .build());
+        HfModelDir.Loaded trained = HfModelDir.load(fullOut);
+        assertEquals("Gemma3ForConditionalGeneration", trained.config().spec().architecture());
+        assertFalse(trained.params().equals(HfModelDir.load(base).params()), "the text model was trained");
+        SafetensorsReader before = SafetensorsReader.open(base);
+        SafetensorsReader after = SafetensorsReader.open(fullOut);
+        long others = 0;
+        for (String name : before.tensors().keySet()) {
+            if (!name.startsWith("language_model.")) {
+                assertEquals(before.read(name), after.read(name), name);
+                others++;
+            }
+        }
+        assertTrue(others > 0, "the fixture has a vision tower");
+    }
+
     @Test
     void aRunContinuesTheAdapterItIsGivenWithThatAdaptersSettings() throws Exception {
         Path first = scratch.resolve("continue-first");
