@@ -3,7 +3,6 @@ package dev.sparktune.trainer.eval;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sparktune.dl4j.generate.GenerationConfig;
 import dev.sparktune.dl4j.model.HfConfigReader;
-import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelConfig;
 import dev.sparktune.dl4j.preference.PreferenceLoss;
 import dev.sparktune.preprocess.api.HadoopConfEntries;
@@ -225,18 +224,18 @@ public final class EvalJob {
 
     /**
      * The reference of ref_logprobs = adapters_off for {@code rows}: the base model alone (the reference eval's
-     * config fixes to model_name_or_path, without the evaluated adapter), each document scored as the reference pass
-     * scores it.
+     * config fixes to model_name_or_path, without the evaluated adapter), loaded and each document scored as the
+     * reference pass does ({@link MergedModel#forwardOnly}: frozen weights in the checkpoint's dtype), so that eval
+     * and training see the same reference log-probs.
      */
     private static RefLogProbs.Lookup adaptersOffReference(
             List<TrainRow> rows, EvalConfig config, HadoopConfEntries hadoop, int seqLen) {
         String base = config.preference().refModel();
-        HfModelDir.Loaded baseModel = MergedModel.load(base, "", hadoop.toConfiguration());
-        try {
-            return new DocumentLogProbs(baseModel, config.batchSize(), seqLen, config.lossChunkTokens())
+        // closed before the evaluated model loads: one model's weights resident at a time
+        try (MergedModel.Scorer reference = MergedModel.forwardOnly(
+                base, "", hadoop.toConfiguration(), config.batchSize(), seqLen, config.lossChunkTokens())) {
+            return new DocumentLogProbs(reference.lm(), config.batchSize(), seqLen)
                     .lookup("the adapters-off reference " + base, rows);
-        } finally {
-            baseModel.params().close(); // freed now, not at a GC: the evaluated model loads next
         }
     }
 

@@ -5,7 +5,9 @@ import dev.sparktune.dl4j.layers.Projection;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.lora.LoraConfig;
 import dev.sparktune.dl4j.model.HfModelDir;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A base model with an optional PEFT LoRA adapter, both on any Hadoop file system: merged in (W + s·B·A) for what
@@ -40,20 +42,39 @@ public final class MergedModel {
      * eval forward); its log-probs equal the merged fp32 model's up to float summation order.
      *
      * @param adapterPath a PEFT adapter directory, or empty for the base model alone
+     * @return the model, to be closed when its scores are taken (its weights are freed then)
      */
-    public static CausalLm forwardOnly(
+    public static Scorer forwardOnly(
             String modelPath, String adapterPath, Configuration conf, int batch, int seqLen, int lossChunkTokens) {
         HfModelDir.Stored stored =
                 HfModelDir.open(HadoopModelDir.of(modelPath, conf).local());
         HfModelDir.Loaded base = stored.load(stored.layout(), stored.storedDataType());
         if (adapterPath == null || adapterPath.isEmpty()) {
-            return CausalLm.forwardOnly(base, batch, seqLen, lossChunkTokens);
+            return new Scorer(CausalLm.forwardOnly(base, batch, seqLen, lossChunkTokens), List.of(base.params()));
         }
         AdapterDirectory adapter = AdapterDirectory.of(adapterPath, conf);
         LoraConfig trained = adapter.config();
         LoraConfig scoring = new LoraConfig(trained.rank(), trained.alpha(), 0.0, trained.targets(), trained.rsLora());
         LoraAdapters adapters = new LoraAdapters(base.config(), scoring, 0L);
-        Projection.Factory projections = adapters.projections(adapters.load(adapter.local()), null);
-        return CausalLm.forwardOnly(base, projections, batch, seqLen, lossChunkTokens);
+        INDArray adapterParams = adapters.load(adapter.local());
+        Projection.Factory projections = adapters.projections(adapterParams, null);
+        return new Scorer(
+                CausalLm.forwardOnly(base, projections, batch, seqLen, lossChunkTokens),
+                List.of(base.params(), adapterParams));
+    }
+
+    /**
+     * A {@link #forwardOnly} model and the weights it reads. {@link #close} frees them at once rather than at some
+     * later GC, so that the next model loads beside the activations alone (eval scores the adapters-off reference,
+     * then loads the evaluated model; a reference-pass task ends); {@link #lm} is unusable after.
+     *
+     * @param lm      the model
+     * @param weights the base's frozen weights and the adapter's, read by {@code lm}
+     */
+    public record Scorer(CausalLm lm, List<INDArray> weights) implements AutoCloseable {
+        @Override
+        public void close() {
+            weights.forEach(INDArray::close);
+        }
     }
 }

@@ -1,9 +1,7 @@
 package dev.sparktune.trainer.reference;
 
-import dev.sparktune.dl4j.layers.ActivationPlan;
 import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
-import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.trainer.data.PaddedRows;
 import dev.sparktune.trainer.data.TrainRow;
 import java.util.ArrayList;
@@ -25,15 +23,9 @@ public final class DocumentLogProbs {
     private double[] logps = new double[0]; // [B·T] of the last batch's row length T
 
     /**
-     * Scores up to {@code batchRows} rows of up to {@code seqLen} tokens per forward with {@code model} (fp32), the
-     * lm_head {@code lossChunkTokens} rows at a time ({@link ActivationPlan#forwardOnly} with the same arguments
-     * states its bytes).
+     * Scores with {@code lm}, a {@link CausalLm#forwardOnly} model built for {@code batchRows} × {@code seqLen}
+     * ({@link dev.sparktune.trainer.model.MergedModel#forwardOnly} loads one from a model directory).
      */
-    public DocumentLogProbs(HfModelDir.Loaded model, int batchRows, int seqLen, int lossChunkTokens) {
-        this(CausalLm.forwardOnly(model, batchRows, seqLen, lossChunkTokens), batchRows, seqLen);
-    }
-
-    /** Scores with {@code lm}, a {@link CausalLm#forwardOnly} model built for {@code batchRows} × {@code seqLen}. */
     public DocumentLogProbs(CausalLm lm, int batchRows, int seqLen) {
         this.lm = lm;
         this.batchRows = batchRows;

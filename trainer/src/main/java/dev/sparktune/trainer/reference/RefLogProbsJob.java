@@ -130,29 +130,29 @@ public final class RefLogProbsJob {
         if (!rows.hasNext()) {
             return Collections.emptyIterator();
         }
-        // a task's cores, as a training rank's; restored when the task ends however it ends (a failure, a kill)
+        int batchRows = config.batchRows();
+        // frozen weights in the checkpoint's dtype (half the bytes for bf16), the adapter beside them
+        MergedModel.Scorer model = MergedModel.forwardOnly(
+                config.modelPath(),
+                config.adapterPath(),
+                hadoop.toConfiguration(),
+                batchRows,
+                seqLen,
+                config.lossChunkTokens());
+        DocumentLogProbs scorer = new DocumentLogProbs(model.lm(), batchRows, seqLen);
+        // a task's cores, as a training rank's; restored, and the model's weights freed, when the task ends however
+        // it ends (a failure, a kill): the writer pulls the rows until then
         RankThreads.Restore restore = RankThreads.apply(threads);
-        AtomicBoolean restored = new AtomicBoolean();
+        AtomicBoolean ended = new AtomicBoolean();
         TaskContext.get().addTaskCompletionListener(new TaskCompletionListener() {
             @Override
             public void onTaskCompletion(TaskContext context) {
-                if (restored.compareAndSet(false, true)) {
+                if (ended.compareAndSet(false, true)) {
+                    model.close();
                     restore.close();
                 }
             }
         });
-        int batchRows = config.batchRows();
-        // frozen weights in the checkpoint's dtype (half the bytes for bf16), the adapter beside them
-        DocumentLogProbs scorer = new DocumentLogProbs(
-                MergedModel.forwardOnly(
-                        config.modelPath(),
-                        config.adapterPath(),
-                        hadoop.toConfiguration(),
-                        batchRows,
-                        seqLen,
-                        config.lossChunkTokens()),
-                batchRows,
-                seqLen);
         return new Iterator<>() {
             private final ArrayDeque<Row> ready = new ArrayDeque<>();
             private final List<TrainRow> batch = new ArrayList<>(batchRows);

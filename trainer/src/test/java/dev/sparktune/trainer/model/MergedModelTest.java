@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.lora.LoraAdapters;
 import dev.sparktune.dl4j.lora.LoraConfig;
@@ -71,6 +72,21 @@ class MergedModelTest {
         return scores;
     }
 
+    /** {@link #score} with a {@link MergedModel#forwardOnly} model, closed after: its weights are freed then. */
+    private static Scores score(MergedModel.Scorer model, List<TrainRow> rows) {
+        Scores scores;
+        try (model) {
+            scores = score(new DocumentLogProbs(model.lm(), ROWS, SEQ), rows);
+        }
+        assertTrue(model.weights().stream().allMatch(INDArray::wasClosed), "closing frees the weights");
+        return scores;
+    }
+
+    /** {@link #score} with {@link MergedModel#load}'s fp32 model, as export and generation hold it. */
+    private static Scores scoreFp32(HfModelDir.Loaded model, List<TrainRow> rows) {
+        return score(new DocumentLogProbs(CausalLm.forwardOnly(model, ROWS, SEQ, 16), ROWS, SEQ), rows);
+    }
+
     @Test
     void aBf16CheckpointScoresAsItsFp32CopyAndAnUnmergedAdapterAsTheMergedModel() {
         ModelConfig config = TinyModels.qwen3();
@@ -101,21 +117,14 @@ class MergedModelTest {
 
         Configuration conf = new Configuration();
         List<TrainRow> rows = rows(config.vocabSize());
-        Scores baseAsStored = score(
-                new DocumentLogProbs(MergedModel.forwardOnly(model.toString(), "", conf, ROWS, SEQ, 16), ROWS, SEQ),
-                rows);
-        Scores baseFp32 =
-                score(new DocumentLogProbs(MergedModel.load(model.toString(), "", conf), ROWS, SEQ, 16), rows);
+        Scores baseAsStored = score(MergedModel.forwardOnly(model.toString(), "", conf, ROWS, SEQ, 16), rows);
+        Scores baseFp32 = scoreFp32(MergedModel.load(model.toString(), "", conf), rows);
         assertArrayEquals(baseFp32.counts(), baseAsStored.counts(), "supervised tokens");
         assertArrayEquals(baseFp32.sums(), baseAsStored.sums(), 0.0, "widening bf16 is exact: the same products");
 
-        Scores unmerged = score(
-                new DocumentLogProbs(
-                        MergedModel.forwardOnly(model.toString(), adapter.toString(), conf, ROWS, SEQ, 16), ROWS, SEQ),
-                rows);
-        Scores merged = score(
-                new DocumentLogProbs(MergedModel.load(model.toString(), adapter.toString(), conf), ROWS, SEQ, 16),
-                rows);
+        Scores unmerged =
+                score(MergedModel.forwardOnly(model.toString(), adapter.toString(), conf, ROWS, SEQ, 16), rows);
+        Scores merged = scoreFp32(MergedModel.load(model.toString(), adapter.toString(), conf), rows);
         assertArrayEquals(merged.counts(), unmerged.counts(), "supervised tokens");
         double worst = 0;
         for (int d = 0; d < merged.sums().length; d++) {

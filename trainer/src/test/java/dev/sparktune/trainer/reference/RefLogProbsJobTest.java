@@ -284,6 +284,11 @@ class RefLogProbsJobTest extends LocalSparkTestBase {
                     1e-6,
                     "eval " + metric.getKey() + ", adapters_off vs the reference table");
         }
+        // and the reference is the base, not the evaluated adapter: a reference that were the policy would give
+        // margins of 0 (measured here: -0.18)
+        assertTrue(
+                Math.abs(tunedOff.preference().get("rewards/margins")) > 1e-2,
+                "eval adapters_off scored against the base model: " + tunedOff.preference());
 
         // a reference with another adapter merged in is another model: its log-probs do not fit
         TrainConfig otherReference = dpo.toBuilder()

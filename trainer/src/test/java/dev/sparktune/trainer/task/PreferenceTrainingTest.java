@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparktune.dl4j.layers.CausalLm;
 import dev.sparktune.dl4j.layers.LmHeadLoss;
 import dev.sparktune.dl4j.model.HfModelDir;
 import dev.sparktune.dl4j.model.ModelWeights;
@@ -91,7 +92,7 @@ class PreferenceTrainingTest {
     static RefLogProbs.Lookup reference(InMemoryRows rows) {
         long[] all = new long[(int) rows.size()];
         Arrays.setAll(all, i -> i);
-        return new DocumentLogProbs((HfModelDir.Loaded) BASE.get(), 1, SEQ, 16)
+        return new DocumentLogProbs(CausalLm.forwardOnly((HfModelDir.Loaded) BASE.get(), 1, SEQ, 16), 1, SEQ)
                 .lookup("in-memory", rows.read(all).values());
     }
 
